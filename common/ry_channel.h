@@ -1,0 +1,116 @@
+/* ry_channel: the reliable links between services (transactional outbox,
+ * idempotent inbox, group commit, cumulative acks, resend with back-off,
+ * dead table) and the client socket, in one single-threaded loop.
+ * No zmq_* type leaves this module. */
+#ifndef RY_CHANNEL_H
+#define RY_CHANNEL_H
+
+#include "ry_store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ry_channel ry_channel_t;
+
+/* The tables the channel keeps in the service's store: include them in the
+ * list given to ry_store_open. */
+#define RY_CHANNEL_TABLES "ry_outbox", "ry_seq", "ry_dead"
+
+/* One inbound message, borrowed for the duration of the callback. */
+typedef struct {
+    const char *sender;
+    uint64_t seq;
+    int type; /* Rongyu__MessageType */
+    const char *correlation;
+    const uint8_t *payload;
+    size_t len;
+} ry_msg_t;
+
+/* Applies one in-order message inside 'txn' (a nested transaction: if the
+ * callback fails, none of its writes stay). It may call ry_channel_send.
+ * Return 0 when applied; RY_EMALFORMED or RY_EINVAL to dead-letter it (the
+ * sender is told and stops resending); RY_EFULL when the store is full
+ * (the whole batch is redone after the map grows). */
+typedef int (*ry_on_message_fn)(void *ctx, ry_txn_t *txn,
+                                const ry_msg_t *msg);
+
+/* Handles one client request frame inside 'txn' (nested, as above) and
+ * sets *reply to a malloc'd reply the channel sends after the commit and
+ * frees. Return 0 to keep the writes, negative to drop them (the reply is
+ * still sent); RY_EFULL as above. */
+typedef int (*ry_on_request_fn)(void *ctx, ry_txn_t *txn,
+                                const uint8_t *data, size_t len,
+                                uint8_t **reply, size_t *reply_len);
+
+typedef struct {
+    const char *self_id;      /* this service's name, the routing id */
+    ry_store_t *store;        /* borrowed; must outlive the channel */
+    size_t max_map_size;      /* the store may grow up to this */
+    size_t max_peer_msg;      /* ZMQ_MAXMSGSIZE on peer links */
+    size_t max_request;       /* ZMQ_MAXMSGSIZE on the client socket */
+    unsigned window;          /* unacknowledged messages in flight */
+    unsigned batch;           /* frames per group commit */
+    ry_on_message_fn on_message;
+    ry_on_request_fn on_request;
+    void *ctx;
+} ry_channel_opts_t;
+
+/* Creates the channel and loads the links found in the store (so rows
+ * left in the outbox by a previous run are resent). Returns 0 or RY_EIO. */
+int ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out);
+
+/* Closes every socket (linger 0: the outbox, not the socket, holds what
+ * must arrive) and frees; nulls *self_p; safe on NULL. */
+void ry_channel_destroy(ry_channel_t **self_p);
+
+/* Sets the context passed to the handlers (when it is created after the
+ * channel). */
+void ry_channel_set_context(ry_channel_t *self, void *ctx);
+
+/* Binds the ROUTER that peers connect to. "tcp://127.0.0.1:*" picks a
+ * free port; ry_channel_peer_endpoint tells which. Returns 0 or RY_ENET. */
+int ry_channel_bind_peers(ry_channel_t *self, const char *endpoint);
+const char *ry_channel_peer_endpoint(const ry_channel_t *self);
+
+/* Binds the ROUTER for client requests (on_request). Returns 0 or
+ * RY_ENET. */
+int ry_channel_bind_clients(ry_channel_t *self, const char *endpoint);
+const char *ry_channel_client_endpoint(const ry_channel_t *self);
+
+/* Connects a DEALER to peer 'peer_id' at 'endpoint'. Returns 0 or
+ * RY_ENET. */
+int ry_channel_connect(ry_channel_t *self, const char *peer_id,
+                       const char *endpoint);
+
+/* Appends a message for 'peer_id' to the outbox inside 'txn'; it is sent
+ * after the commit. Returns 0, RY_EFULL or RY_EIO. */
+int ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
+                    int type, const char *correlation, const void *payload,
+                    size_t len);
+
+/* Rows in the outbox to 'peer_id' not yet acknowledged (as committed,
+ * plus those added in the current batch). */
+uint64_t ry_channel_outbox_depth(const ry_channel_t *self,
+                                 const char *peer_id);
+
+/* Runs one round: waits up to timeout_ms for input, applies what came in
+ * one transaction, commits with sync, sends acks and replies, then sends
+ * from the outbox. Returns 0, or RY_EIO when the store failed (the round's
+ * input was not acknowledged and will be resent). */
+int ry_channel_run_once(ry_channel_t *self, int timeout_ms);
+
+typedef struct {
+    char peer[64];
+    uint64_t outbox;     /* unacknowledged rows */
+    uint64_t next_seq;   /* next sequence number to assign */
+    uint64_t acked_seq;  /* highest acknowledged */
+    uint64_t applied;    /* highest applied from that peer */
+} ry_link_info_t;
+
+/* Fills up to 'cap' entries; returns how many links there are. */
+int ry_channel_links(const ry_channel_t *self, ry_link_info_t *out, int cap);
+
+/* Rows in the dead table (committed). */
+uint64_t ry_channel_dead_count(ry_channel_t *self);
+
+#endif

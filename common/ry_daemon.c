@@ -1,0 +1,150 @@
+/* ry_daemon: arguments, configuration and signals of a service's main. */
+#include "ry_daemon.h"
+
+#include "ry_error.h"
+#include "ry_log.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+#include <string.h>
+
+volatile sig_atomic_t ry_daemon_stop = 0;
+
+static void
+s_on_signal(int sig)
+{
+    (void)sig;
+    ry_daemon_stop = 1;
+}
+
+void
+ry_daemon_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+s_usage(int svc, const char *about)
+{
+    const char *name = ry_service_name(svc);
+    printf("usage: rongyu-%s [--config FILE]\n\n%s\n\n"
+           "Runs in the foreground and logs to stderr; SIGTERM or SIGINT "
+           "stops it cleanly.\n"
+           "在前台运行，日志写到标准错误；收到 SIGTERM 或 SIGINT 时正常退出。\n\n"
+           "Configuration (file: --config, $RONGYU_CONFIG or "
+           "$RONGYU_HOME/rongyu.conf):\n"
+           "  RONGYU_HOME               data directory (default ./var); the "
+           "store is $RONGYU_HOME/%s\n"
+           "  RONGYU_<SERVICE>_ENDPOINT where a service is reached "
+           "(default tcp://127.0.0.1:7701..7704)\n"
+           "  RONGYU_<SERVICE>_BIND     what a service binds (default: its "
+           "endpoint)\n"
+           "  RONGYU_MAP_SIZE           LMDB map size (default 1G; grows to "
+           "RONGYU_MAX_MAP_SIZE, 16G)\n"
+           "  RONGYU_LOG_LEVEL          error|warn|info|debug (default "
+           "info)\n"
+           "See deploy/README.md for every key.\n",
+           name, about, name);
+}
+
+int
+ry_daemon_init(int argc, char **argv, int svc, const char *about,
+               ry_config_t *cfg)
+{
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            s_usage(svc, about);
+            return 1;
+        } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            path = argv[++i];
+        } else {
+            fprintf(stderr,
+                    "rongyu-%s: unknown argument '%s' (try --help)\n"
+                    "rongyu-%s: 无法识别的参数 '%s'（见 --help）\n",
+                    ry_service_name(svc), argv[i], ry_service_name(svc),
+                    argv[i]);
+            return RY_ECONFIG;
+        }
+    }
+    ry_log_init(ry_service_name(svc));
+    char err[600];
+    if (ry_config_load(cfg, path, err, sizeof err) != 0) {
+        fprintf(stderr, "rongyu-%s: %s\nrongyu-%s: 配置错误：%s\n",
+                ry_service_name(svc), err, ry_service_name(svc), err);
+        return RY_ECONFIG;
+    }
+    return 0;
+}
+
+int
+ry_daemon_open(const ry_config_t *cfg, int svc, const char *const *tables,
+               ry_on_message_fn on_message, ry_on_request_fn on_request,
+               void *ctx, ry_store_t **store, ry_channel_t **channel)
+{
+    *store = NULL;
+    *channel = NULL;
+    char dir[600];
+    int rc = ry_config_store_dir(cfg, svc, dir, sizeof dir);
+    if (!rc)
+        rc = ry_store_open(store, dir, cfg->map_size, tables);
+    ry_channel_opts_t o = {
+        .self_id = ry_service_name(svc),
+        .store = *store,
+        .max_map_size = cfg->max_map_size,
+        .max_request = cfg->max_request,
+        .on_message = on_message,
+        .on_request = on_request,
+        .ctx = ctx,
+    };
+    if (!rc)
+        rc = ry_channel_new(&o, channel);
+    if (!rc)
+        rc = on_request ? ry_channel_bind_clients(*channel, cfg->bind[svc])
+                        : ry_channel_bind_peers(*channel, cfg->bind[svc]);
+    if (rc) {
+        ry_channel_destroy(channel);
+        ry_store_destroy(store);
+        return rc;
+    }
+    ry_info(NULL, "%s listening on %s, store %s", ry_service_name(svc),
+            on_request ? ry_channel_client_endpoint(*channel)
+                       : ry_channel_peer_endpoint(*channel),
+            dir);
+    return 0;
+}
+
+void
+ry_daemon_loop(ry_channel_t *channel)
+{
+    while (!ry_daemon_stop)
+        ry_channel_run_once(channel, 200);
+    ry_info(NULL, "stopping");
+}
+
+int
+ry_daemon_campaigns(const ry_config_t *cfg, ry_campaigns_t **out)
+{
+    char err[1024] = "";
+    int rc = ry_campaigns_new(out);
+    struct stat st;
+    if (!rc && stat(cfg->campaigns_dir, &st) == 0 &&
+        (rc = ry_campaigns_load_dir(*out, cfg->campaigns_dir, err,
+                                    sizeof err)) != 0)
+        ry_error(NULL, "campaigns in '%s' refused: %s", cfg->campaigns_dir,
+                 err);
+    if (rc) {
+        ry_campaigns_destroy(out);
+        return RY_ECONFIG;
+    }
+    for (size_t i = 0; i < ry_campaigns_count(*out); i++)
+        ry_info(NULL, "campaign %s loaded",
+                ry_campaign_id(ry_campaigns_at(*out, i)));
+    return 0;
+}

@@ -1,0 +1,43 @@
+/* ry_daemon: what every service's main shares: arguments, configuration,
+ * signals and the store's directory. */
+#ifndef RY_DAEMON_H
+#define RY_DAEMON_H
+
+#include "ry_campaign.h"
+#include "ry_channel.h"
+#include "ry_config.h"
+#include "ry_store.h"
+
+#include <signal.h>
+
+/* Set by SIGTERM or SIGINT once ry_daemon_signals has run. */
+extern volatile sig_atomic_t ry_daemon_stop;
+
+/* Parses "--config FILE" and "--help" for service 'svc', loads the
+ * configuration into 'cfg' and starts logging. Returns 0 to run, 1 when
+ * help was printed (exit 0), or RY_ECONFIG after printing why (exit 2). */
+int ry_daemon_init(int argc, char **argv, int svc, const char *about,
+                   ry_config_t *cfg);
+
+/* Installs the SIGTERM/SIGINT handlers and ignores SIGPIPE. */
+void ry_daemon_signals(void);
+
+/* Opens service svc's store under cfg->home with 'tables' (NULL-ended, the
+ * channel's included), creates its channel with the handlers, and binds
+ * it: the client endpoint for intake (with on_request), the peer endpoint
+ * for the others. On failure nothing is left open. Returns 0, RY_EIO or
+ * RY_ENET; *store and *channel are the caller's. */
+int ry_daemon_open(const ry_config_t *cfg, int svc, const char *const *tables,
+                   ry_on_message_fn on_message, ry_on_request_fn on_request,
+                   void *ctx, ry_store_t **store, ry_channel_t **channel);
+
+/* Creates the campaign registry: the default campaign plus every file in
+ * cfg->campaigns_dir when that directory exists. A bad file is logged with
+ * its file, field and reason. Returns 0 or RY_ECONFIG; *out is the
+ * caller's. */
+int ry_daemon_campaigns(const ry_config_t *cfg, ry_campaigns_t **out);
+
+/* Runs the channel until SIGTERM or SIGINT. */
+void ry_daemon_loop(ry_channel_t *channel);
+
+#endif

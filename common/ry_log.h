@@ -1,0 +1,27 @@
+/* ry_log: one line per event on stderr: UTC time, level, service, case, what. */
+#ifndef RY_LOG_H
+#define RY_LOG_H
+
+enum { RY_LOG_ERROR = 0, RY_LOG_WARN = 1, RY_LOG_INFO = 2, RY_LOG_DEBUG = 3 };
+
+extern int ry_log_level;
+
+/* Sets the service name printed on every line (borrowed: must outlive
+ * logging) and the level from $RONGYU_LOG_LEVEL (error|warn|info|debug). */
+void ry_log_init(const char *service);
+
+void ry_log_write(int level, const char *case_id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The level is checked before any argument is formatted. */
+#define RY_LOG(level, case_id, ...)                                          \
+    do {                                                                     \
+        if ((level) <= ry_log_level)                                         \
+            ry_log_write((level), (case_id), __VA_ARGS__);                   \
+    } while (0)
+#define ry_error(case_id, ...) RY_LOG(RY_LOG_ERROR, case_id, __VA_ARGS__)
+#define ry_warn(case_id, ...) RY_LOG(RY_LOG_WARN, case_id, __VA_ARGS__)
+#define ry_info(case_id, ...) RY_LOG(RY_LOG_INFO, case_id, __VA_ARGS__)
+#define ry_debug(case_id, ...) RY_LOG(RY_LOG_DEBUG, case_id, __VA_ARGS__)
+
+#endif

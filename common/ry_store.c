@@ -1,0 +1,392 @@
+/* ry_store: a service's LMDB environment, its named tables and transactions. */
+#include "ry_store.h"
+
+#include "ry_error.h"
+#include "ry_log.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define RY_STORE_MAX_TABLES 32
+
+struct ry_store {
+    MDB_env *env;
+    size_t map_size;
+    int ntables;
+    char *names[RY_STORE_MAX_TABLES];
+    MDB_dbi dbis[RY_STORE_MAX_TABLES];
+};
+
+struct ry_txn {
+    ry_store_t *store;
+    MDB_txn *txn;
+};
+
+static int
+s_rc(int mrc)
+{
+    switch (mrc) {
+    case MDB_SUCCESS: return 0;
+    case MDB_NOTFOUND: return RY_ENOTFOUND;
+    case MDB_KEYEXIST: return RY_EEXIST;
+    case MDB_MAP_FULL:
+    case MDB_TXN_FULL: return RY_EFULL;
+    default: return RY_EIO;
+    }
+}
+
+static int
+s_dbi(ry_store_t *self, const char *table, MDB_dbi *out)
+{
+    for (int i = 0; i < self->ntables; i++)
+        if (strcmp(self->names[i], table) == 0) {
+            *out = self->dbis[i];
+            return 0;
+        }
+    /* A table the service did not declare is a programmer error. */
+    assert(!"unknown table");
+    return RY_EINVAL;
+}
+
+/* Creates 'dir' and its missing parents. */
+static int
+s_mkdirs(const char *dir)
+{
+    char path[1024];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path)
+        return -1;
+    memcpy(path, dir, n + 1);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int
+ry_store_open(ry_store_t **out, const char *dir, size_t map_size,
+              const char *const *tables)
+{
+    assert(out && dir && tables);
+    *out = NULL;
+    if (s_mkdirs(dir) != 0) {
+        ry_error(NULL, "cannot create store directory '%s': %s", dir,
+                 strerror(errno));
+        return RY_EIO;
+    }
+    ry_store_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    int rc = mdb_env_create(&self->env);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs(self->env, RY_STORE_MAX_TABLES);
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(self->env, map_size);
+    if (rc == 0)
+        rc = mdb_env_set_maxreaders(self->env, 126);
+    if (rc == 0)
+        rc = mdb_env_open(self->env, dir, MDB_NOTLS, 0600);
+    if (rc != 0) {
+        ry_error(NULL, "cannot open store '%s': %s", dir, mdb_strerror(rc));
+        goto fail;
+    }
+    int dead = 0;
+    mdb_reader_check(self->env, &dead);
+    if (dead)
+        ry_warn(NULL, "store '%s': cleared %d stale readers", dir, dead);
+    MDB_envinfo info;
+    mdb_env_info(self->env, &info);
+    self->map_size = info.me_mapsize;
+
+    MDB_txn *txn = NULL;
+    rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    for (int i = 0; rc == 0 && tables[i]; i++) {
+        if (i >= RY_STORE_MAX_TABLES) {
+            rc = MDB_DBS_FULL;
+            break;
+        }
+        rc = mdb_dbi_open(txn, tables[i], MDB_CREATE, &self->dbis[i]);
+        if (rc == 0) {
+            self->names[i] = strdup(tables[i]);
+            self->ntables = i + 1;
+        }
+    }
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else if (txn)
+        mdb_txn_abort(txn);
+    if (rc != 0) {
+        ry_error(NULL, "cannot open tables of '%s': %s", dir,
+                 mdb_strerror(rc));
+        goto fail;
+    }
+    *out = self;
+    return 0;
+fail:
+    ry_store_destroy(&self);
+    return rc == MDB_MAP_FULL ? RY_EFULL : RY_EIO;
+}
+
+void
+ry_store_destroy(ry_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ry_store_t *self = *self_p;
+    if (self->env)
+        mdb_env_close(self->env);
+    for (int i = 0; i < self->ntables; i++)
+        free(self->names[i]);
+    free(self);
+    *self_p = NULL;
+}
+
+int
+ry_store_grow(ry_store_t *self, size_t max)
+{
+    if (self->map_size >= max)
+        return RY_EFULL;
+    size_t want = self->map_size * 2;
+    if (want > max)
+        want = max;
+    int rc = mdb_env_set_mapsize(self->env, want);
+    if (rc != 0) {
+        ry_error(NULL, "cannot grow store map to %zu: %s", want,
+                 mdb_strerror(rc));
+        return RY_EIO;
+    }
+    ry_info(NULL, "store map grown from %zu to %zu bytes", self->map_size,
+            want);
+    self->map_size = want;
+    return 0;
+}
+
+size_t
+ry_store_map_size(const ry_store_t *self)
+{
+    return self->map_size;
+}
+
+int
+ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write, ry_txn_t **out)
+{
+    *out = NULL;
+    ry_txn_t *t = calloc(1, sizeof *t);
+    if (!t)
+        abort();
+    t->store = self;
+    int rc = mdb_txn_begin(self->env, parent ? parent->txn : NULL,
+                           write ? 0 : MDB_RDONLY, &t->txn);
+    if (rc == MDB_MAP_RESIZED) {
+        /* Another process grew the map: adopt the new size and retry. */
+        mdb_env_set_mapsize(self->env, 0);
+        rc = mdb_txn_begin(self->env, parent ? parent->txn : NULL,
+                           write ? 0 : MDB_RDONLY, &t->txn);
+    }
+    if (rc != 0) {
+        ry_error(NULL, "cannot begin transaction: %s", mdb_strerror(rc));
+        free(t);
+        return s_rc(rc);
+    }
+    *out = t;
+    return 0;
+}
+
+int
+ry_txn_commit(ry_txn_t **txn_p)
+{
+    ry_txn_t *t = *txn_p;
+    *txn_p = NULL;
+    int rc = mdb_txn_commit(t->txn); /* frees the MDB_txn even on failure */
+    if (rc != 0)
+        ry_error(NULL, "commit failed: %s", mdb_strerror(rc));
+    free(t);
+    return s_rc(rc);
+}
+
+void
+ry_txn_abort(ry_txn_t **txn_p)
+{
+    if (!txn_p || !*txn_p)
+        return;
+    mdb_txn_abort((*txn_p)->txn);
+    free(*txn_p);
+    *txn_p = NULL;
+}
+
+int
+ry_txn_get(ry_txn_t *txn, const char *table, const void *key, size_t klen,
+           ry_val_t *val)
+{
+    MDB_dbi dbi;
+    int rc = s_dbi(txn->store, table, &dbi);
+    if (rc)
+        return rc;
+    MDB_val k = {klen, (void *)key}, v;
+    rc = mdb_get(txn->txn, dbi, &k, &v);
+    if (rc == 0) {
+        val->data = v.mv_data;
+        val->len = v.mv_size;
+    }
+    return s_rc(rc);
+}
+
+int
+ry_txn_put(ry_txn_t *txn, const char *table, const void *key, size_t klen,
+           const void *data, size_t dlen, unsigned flags)
+{
+    MDB_dbi dbi;
+    int rc = s_dbi(txn->store, table, &dbi);
+    if (rc)
+        return rc;
+    MDB_val k = {klen, (void *)key}, v = {dlen, (void *)data};
+    unsigned mflags = 0;
+    if (flags & RY_PUT_NOOVERWRITE)
+        mflags |= MDB_NOOVERWRITE;
+    rc = mdb_put(txn->txn, dbi, &k, &v, mflags);
+    if (rc != 0 && rc != MDB_KEYEXIST && rc != MDB_MAP_FULL)
+        ry_error(NULL, "put into '%s' failed: %s", table, mdb_strerror(rc));
+    return s_rc(rc);
+}
+
+int
+ry_txn_del(ry_txn_t *txn, const char *table, const void *key, size_t klen)
+{
+    MDB_dbi dbi;
+    int rc = s_dbi(txn->store, table, &dbi);
+    if (rc)
+        return rc;
+    MDB_val k = {klen, (void *)key};
+    return s_rc(mdb_del(txn->txn, dbi, &k, NULL));
+}
+
+int
+ry_txn_scan(ry_txn_t *txn, const char *table, const void *prefix, size_t plen,
+            const void *from, size_t flen, ry_scan_fn fn, void *arg)
+{
+    MDB_dbi dbi;
+    int rc = s_dbi(txn->store, table, &dbi);
+    if (rc)
+        return rc;
+    MDB_cursor *cur;
+    rc = mdb_cursor_open(txn->txn, dbi, &cur);
+    if (rc)
+        return RY_EIO;
+    MDB_val k, v;
+    if (from && flen) {
+        k.mv_data = (void *)from;
+        k.mv_size = flen;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    } else if (plen) {
+        k.mv_data = (void *)prefix;
+        k.mv_size = plen;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    } else {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    }
+    int result = 0;
+    while (rc == 0) {
+        if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen)))
+            break;
+        ry_val_t key = {k.mv_data, k.mv_size}, val = {v.mv_data, v.mv_size};
+        int r = fn(&key, &val, arg);
+        if (r != 0) {
+            result = r < 0 ? r : 0;
+            break;
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        result = RY_EIO;
+    mdb_cursor_close(cur);
+    return result;
+}
+
+int
+ry_txn_last(ry_txn_t *txn, const char *table, const void *prefix, size_t plen,
+            ry_val_t *key, ry_val_t *val)
+{
+    MDB_dbi dbi;
+    int rc = s_dbi(txn->store, table, &dbi);
+    if (rc)
+        return rc;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn->txn, dbi, &cur))
+        return RY_EIO;
+    MDB_val k, v;
+    if (plen == 0) {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    } else {
+        /* Position after the prefix range, then step back once. */
+        uint8_t upper[256];
+        size_t ulen = plen < sizeof upper ? plen : sizeof upper;
+        memcpy(upper, prefix, ulen);
+        int i = (int)ulen - 1;
+        while (i >= 0 && upper[i] == 0xff)
+            i--;
+        if (i < 0) {
+            rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+        } else {
+            upper[i]++;
+            k.mv_data = upper;
+            k.mv_size = (size_t)i + 1;
+            rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+            if (rc == 0)
+                rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+            else if (rc == MDB_NOTFOUND)
+                rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+        }
+        if (rc == 0 && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen)))
+            rc = MDB_NOTFOUND;
+    }
+    if (rc == 0) {
+        key->data = k.mv_data;
+        key->len = k.mv_size;
+        val->data = v.mv_data;
+        val->len = v.mv_size;
+    }
+    mdb_cursor_close(cur);
+    return s_rc(rc);
+}
+
+int
+ry_txn_count(ry_txn_t *txn, const char *table, uint64_t *n)
+{
+    MDB_dbi dbi;
+    int rc = s_dbi(txn->store, table, &dbi);
+    if (rc)
+        return rc;
+    MDB_stat st;
+    rc = mdb_stat(txn->txn, dbi, &st);
+    if (rc)
+        return RY_EIO;
+    *n = st.ms_entries;
+    return 0;
+}
+
+void
+ry_be64_put(uint8_t out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (uint8_t)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+uint64_t
+ry_be64_get(const uint8_t in[8])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | in[i];
+    return v;
+}

@@ -1,0 +1,91 @@
+/* ry_store: a service's LMDB environment, its named tables and transactions.
+ * No MDB_* type or code leaves this module. */
+#ifndef RY_STORE_H
+#define RY_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ry_store ry_store_t;
+typedef struct ry_txn ry_txn_t;
+
+/* A borrowed view of a key or value: valid only until the next write in
+ * the same transaction or the end of the transaction. Copy to keep. */
+typedef struct {
+    const void *data;
+    size_t len;
+} ry_val_t;
+
+/* Opens (creating if needed) the environment in directory 'dir' with the
+ * given map size in bytes and the named tables (a NULL-terminated list).
+ * Clears stale reader slots left by crashed processes.
+ * Returns 0, RY_EIO (with a log line) or RY_ECONFIG. */
+int ry_store_open(ry_store_t **out, const char *dir, size_t map_size,
+                  const char *const *tables);
+
+/* Closes the environment; no transaction may be open. Nulls *self_p;
+ * safe on NULL. */
+void ry_store_destroy(ry_store_t **self_p);
+
+/* Doubles the map size (up to 'max' bytes). Only with no transaction open.
+ * Returns 0, RY_EFULL when already at max, or RY_EIO. */
+int ry_store_grow(ry_store_t *self, size_t max);
+
+size_t ry_store_map_size(const ry_store_t *self);
+
+/* Begins a transaction; 'parent' (may be NULL) makes a nested write
+ * transaction whose changes vanish if it is aborted. Returns 0 or RY_EIO. */
+int ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write,
+                 ry_txn_t **out);
+
+/* Commits (durably: the environment syncs on commit) and frees the
+ * transaction, also on failure; nulls *txn_p. Returns 0, RY_EFULL or
+ * RY_EIO. */
+int ry_txn_commit(ry_txn_t **txn_p);
+
+/* Aborts and frees; nulls *txn_p; safe on NULL. */
+void ry_txn_abort(ry_txn_t **txn_p);
+
+/* Reads a key. Returns 0, RY_ENOTFOUND or RY_EIO. */
+int ry_txn_get(ry_txn_t *txn, const char *table, const void *key, size_t klen,
+               ry_val_t *val);
+
+enum { RY_PUT_NOOVERWRITE = 1, RY_PUT_APPEND = 2 };
+
+/* Writes a key. With RY_PUT_NOOVERWRITE an existing key gives RY_EEXIST.
+ * RY_PUT_APPEND is a hint that the key sorts after every existing one.
+ * Returns 0, RY_EEXIST, RY_EFULL or RY_EIO. */
+int ry_txn_put(ry_txn_t *txn, const char *table, const void *key, size_t klen,
+               const void *data, size_t dlen, unsigned flags);
+
+/* Deletes a key. Returns 0, RY_ENOTFOUND or RY_EIO. */
+int ry_txn_del(ry_txn_t *txn, const char *table, const void *key,
+               size_t klen);
+
+/* Called for each row of a scan; return 0 to go on, 1 to stop, negative to
+ * stop with that error. The views are valid only during the call. */
+typedef int (*ry_scan_fn)(const ry_val_t *key, const ry_val_t *val,
+                          void *arg);
+
+/* Visits, in key order, the rows whose key starts with 'prefix' (plen may
+ * be 0 for all rows), beginning at the first key >= 'from' (NULL: the
+ * first key with the prefix). Deleting the visited row from the callback
+ * is allowed. Returns 0, the callback's negative code, or RY_EIO. */
+int ry_txn_scan(ry_txn_t *txn, const char *table, const void *prefix,
+                size_t plen, const void *from, size_t flen, ry_scan_fn fn,
+                void *arg);
+
+/* The greatest key that starts with 'prefix'. Returns 0, RY_ENOTFOUND or
+ * RY_EIO. */
+int ry_txn_last(ry_txn_t *txn, const char *table, const void *prefix,
+                size_t plen, ry_val_t *key, ry_val_t *val);
+
+/* The number of rows in a table. Returns 0 or RY_EIO. */
+int ry_txn_count(ry_txn_t *txn, const char *table, uint64_t *n);
+
+/* Big-endian helpers for keys that sort numerically. */
+void ry_be64_put(uint8_t out[8], uint64_t v);
+uint64_t ry_be64_get(const uint8_t in[8]);
+
+#endif

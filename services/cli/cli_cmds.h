@@ -1,0 +1,14 @@
+/* cli_cmds: the rongyu commands. Each takes the arguments from its own
+ * name on (argv[0] is "submit", "show", ...), prints its help for
+ * --help, and returns an exit status (CLI_EXIT_* of cli_util.h). */
+#ifndef CLI_CMDS_H
+#define CLI_CMDS_H
+
+int cli_cmd_submit(int argc, char **argv); /* cli_submit.c */
+int cli_cmd_draft(int argc, char **argv);  /* cli_submit.c */
+int cli_cmd_show(int argc, char **argv);   /* cli_show.c */
+int cli_cmd_list(int argc, char **argv);   /* cli_show.c */
+int cli_cmd_status(int argc, char **argv); /* cli_status.c */
+int cli_cmd_ping(int argc, char **argv);   /* cli_status.c */
+
+#endif

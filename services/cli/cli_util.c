@@ -1,0 +1,632 @@
+/* cli_util: options, configuration, calling intake, bilingual names,
+ * times and tables shared by the rongyu commands. */
+#include "cli_util.h"
+
+#include "ry_error.h"
+#include "ry_json.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char cli_common_help[] =
+    "通用选项 Common options:\n"
+    "  --config FILE      配置文件 configuration file (default: $RONGYU_CONFIG,\n"
+    "                     $RONGYU_HOME/rongyu.conf, built-in defaults)\n"
+    "  --endpoint URL     intake 地址 intake endpoint, e.g. tcp://127.0.0.1:7701\n"
+    "  --timeout SECONDS  每次尝试的超时 timeout per attempt (default 5)\n"
+    "  --retries N        尝试次数 attempts in all (default 3)\n"
+    "  --org ORG          以该组织身份 act as organisation ORG (default:\n"
+    "                     $RONGYU_ORG; submit: the file's applicant_org;\n"
+    "                     list: also lists only ORG's cases)\n"
+    "  --as ORG           操作者组织 the principal's organisation when it\n"
+    "                     differs from --org (e.g. a unit listing a union)\n"
+    "  --role ROLE        角色 grassroots|unit|city|platform ($RONGYU_ROLE,\n"
+    "                     default grassroots)\n"
+    "  --user NAME        操作人 user name recorded in the audit log ($USER)\n"
+    "  --json             输出 JSON, for scripts\n"
+    "  --help             显示帮助 show this help\n"
+    "退出状态 Exit status: 0 成功 ok; 1 错误应答/用法 error reply or usage;\n"
+    "  2 输入文件有误 bad input file; 3 服务无应答 service unreachable.\n";
+
+static const char *
+s_env(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && v[0] ? v : dflt;
+}
+
+void
+cli_ctx_init(cli_ctx_t *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
+    ctx->attempts = CLI_DEFAULT_ATTEMPTS;
+    ctx->env_org = s_env("RONGYU_ORG", NULL);
+    ctx->role = s_env("RONGYU_ROLE", "grassroots");
+    ctx->user = s_env("USER", "");
+}
+
+int
+cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "rongyu %s: %s\n", cmd, msg);
+    fprintf(stderr, "用法见 see 'rongyu %s --help'\n", cmd);
+    return CLI_EXIT_ERROR;
+}
+
+int
+cli_bad_option(const char *cmd, int c, char **argv)
+{
+    const char *opt = optind > 0 ? argv[optind - 1] : "?";
+    if (c == ':')
+        return cli_usage_error(cmd, "选项缺少参数 option '%s' needs a value",
+                               opt);
+    return cli_usage_error(cmd, "未知选项 unknown option '%s'", opt);
+}
+
+void
+cli_json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+int
+cli_common_opt(cli_ctx_t *ctx, int c, const char *arg)
+{
+    char *end;
+    switch (c) {
+    case CLI_OPT_CONFIG: ctx->config_path = arg; return 1;
+    case CLI_OPT_ENDPOINT: ctx->endpoint = arg; return 1;
+    case CLI_OPT_JSON: ctx->json = 1; return 1;
+    case CLI_OPT_ORG: ctx->org = arg; return 1;
+    case CLI_OPT_AS: ctx->as = arg; return 1;
+    case CLI_OPT_ROLE: ctx->role = arg; return 1;
+    case CLI_OPT_USER: ctx->user = arg; return 1;
+    case CLI_OPT_TIMEOUT: {
+        errno = 0;
+        double s = strtod(arg, &end);
+        if (errno || end == arg || *end || !(s > 0) || s > 3600) {
+            fprintf(stderr, "错误：--timeout 应为 0 到 3600 之间的秒数\n"
+                            "error: --timeout wants seconds in (0, 3600], "
+                            "got '%s'\n", arg);
+            return -1;
+        }
+        ctx->timeout_ms = (int)(s * 1000 + 0.5);
+        if (ctx->timeout_ms < 1)
+            ctx->timeout_ms = 1;
+        return 1;
+    }
+    case CLI_OPT_RETRIES: {
+        errno = 0;
+        long n = strtol(arg, &end, 10);
+        if (errno || end == arg || *end || n < 1 || n > 100) {
+            fprintf(stderr, "错误：--retries 应为 1 到 100\n"
+                            "error: --retries wants 1..100, got '%s'\n",
+                    arg);
+            return -1;
+        }
+        ctx->attempts = (int)n;
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
+int
+cli_load_config(cli_ctx_t *ctx)
+{
+    char err[512] = "";
+    if (ry_config_load(&ctx->cfg, ctx->config_path, err, sizeof err) != 0) {
+        fprintf(stderr, "错误：配置有误 error: bad configuration: %s\n", err);
+        return CLI_EXIT_ERROR;
+    }
+    return 0;
+}
+
+const char *
+cli_intake_endpoint(const cli_ctx_t *ctx)
+{
+    return ctx->endpoint ? ctx->endpoint : ctx->cfg.endpoint[RY_SVC_INTAKE];
+}
+
+void
+cli_print_unreachable(const char *service, const char *endpoint)
+{
+    fprintf(stderr,
+            "错误：%s 在 %s 无应答（服务是否已启动？./deploy/up.sh）\n"
+            "error: %s not answering at %s (is it running? ./deploy/up.sh)\n",
+            service, endpoint, service, endpoint);
+}
+
+void
+cli_print_json(char *text)
+{
+    if (text) {
+        fputs(text, stdout);
+        fputc('\n', stdout);
+        free(text);
+    }
+}
+
+const char *
+cli_principal_org(const cli_ctx_t *ctx, const char *fallback)
+{
+    if (ctx->as)
+        return ctx->as;
+    if (ctx->org)
+        return ctx->org;
+    if (ctx->env_org)
+        return ctx->env_org;
+    return fallback ? fallback : "";
+}
+
+int
+cli_call(cli_ctx_t *ctx, Rongyu__Request *req, const char *org,
+         Rongyu__Reply **reply)
+{
+    Rongyu__Principal principal = RONGYU__PRINCIPAL__INIT;
+    if (!req->principal) {
+        principal.org_id = (char *)cli_principal_org(ctx, org);
+        principal.role = (char *)ctx->role;
+        principal.user = (char *)ctx->user;
+        req->principal = &principal;
+    }
+    const char *ep = cli_intake_endpoint(ctx);
+    cli_client_t *client = NULL;
+    int rc = cli_client_new(ep, NULL, &client);
+    if (rc == 0) {
+        rc = cli_client_call(client, req, ctx->timeout_ms, ctx->attempts,
+                             reply);
+        cli_client_destroy(&client);
+    }
+    if (req->principal == &principal)
+        req->principal = NULL;
+    if (rc == RY_EINVAL) {
+        fprintf(stderr, "错误：intake 地址无效 error: bad intake endpoint "
+                        "'%s'\n", ep);
+        return CLI_EXIT_ERROR;
+    }
+    if (rc == RY_EMALFORMED) {
+        fprintf(stderr, "错误：%s 的应答无法解码（版本不一致？）\n"
+                        "error: the answer from %s does not decode "
+                        "(version mismatch?)\n", ep, ep);
+        return CLI_EXIT_UNREACHABLE;
+    }
+    if (rc != 0) {
+        cli_print_unreachable("intake", ep);
+        return CLI_EXIT_UNREACHABLE;
+    }
+    if ((*reply)->code != RONGYU__ERROR_CODE__OK) {
+        if (ctx->json) {
+            char *txt;
+            if (ry_json_reply_to_string(*reply, RY_JSON_PRETTY, &txt) == 0)
+                cli_print_json(txt);
+        }
+        cli_print_reply_error(*reply);
+        cli_client_reply_free(reply);
+        return CLI_EXIT_ERROR;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ names */
+
+static const struct {
+    const char *name, *zh, *en;
+} s_errors[] = {
+    {"OK", "成功", "ok"},
+    {"E_MALFORMED", "请求无法解码", "the request does not decode"},
+    {"E_MISSING_FIELD", "缺少必填字段", "a required field is missing"},
+    {"E_OUT_OF_RANGE", "数值超出范围", "a value is out of range"},
+    {"E_NOT_FOUND", "未找到", "not found"},
+    {"E_FORBIDDEN", "无权进行此操作", "not allowed for this principal"},
+    {"E_BAD_STATE", "案件当前状态不允许此操作",
+     "not allowed in the case's current state"},
+    {"E_TOO_LARGE", "数据过大", "too large"},
+    {"E_BUSY", "服务繁忙，请稍后重试", "busy, try again later"},
+    {"E_CONFLICT", "幂等键已用于另一个请求（可用 --key 指定新键）",
+     "idempotency key already used for another request (give --key)"},
+    {"E_INTERNAL", "服务内部错误", "internal error in the service"},
+    {"E_UNSUPPORTED", "不支持的请求", "unsupported request"},
+    {"E_INVALID", "申请内容不符合格式要求", "the request is not valid"},
+};
+#define S_NERRORS ((int)(sizeof s_errors / sizeof s_errors[0]))
+
+const char *
+cli_error_name(int code)
+{
+    return code >= 0 && code < S_NERRORS ? s_errors[code].name : "E_UNKNOWN";
+}
+
+const char *
+cli_error_zh(int code)
+{
+    return code >= 0 && code < S_NERRORS ? s_errors[code].zh : "未知错误";
+}
+
+const char *
+cli_error_en(int code)
+{
+    return code >= 0 && code < S_NERRORS ? s_errors[code].en
+                                         : "unknown error";
+}
+
+void
+cli_print_reply_error(const Rongyu__Reply *r)
+{
+    int code = (int)r->code;
+    fprintf(stderr, "错误 error: %s", cli_error_name(code));
+    if (code >= S_NERRORS || code < 0)
+        fprintf(stderr, " (%d)", code);
+    fprintf(stderr, " — %s / %s\n", cli_error_zh(code), cli_error_en(code));
+    int same = strcmp(r->message_zh, cli_error_zh(code)) == 0 &&
+               strcmp(r->message_en, cli_error_en(code)) == 0;
+    if (!same && (r->message_zh[0] || r->message_en[0]))
+        fprintf(stderr, "  %s%s%s\n", r->message_zh,
+                r->message_zh[0] && r->message_en[0] ? " / " : "",
+                r->message_en);
+    if (r->detail[0])
+        fprintf(stderr, "  详情 detail: %s\n", r->detail);
+    if (code == RONGYU__ERROR_CODE__E_BUSY && r->retry_after_ms)
+        fprintf(stderr, "  请 %u 毫秒后重试 retry after %u ms\n",
+                r->retry_after_ms, r->retry_after_ms);
+}
+
+static const struct {
+    const char *en, *zh;
+} s_states[] = {
+    {"unspecified", "未定"},   {"draft", "草稿"},
+    {"submitted", "已上报"},   {"eligible", "合格"},
+    {"ineligible", "不合格"},  {"returned", "已退回"},
+    {"rejected", "未通过"},    {"recommended", "已推荐"},
+    {"awarded", "已表彰"},     {"not_selected", "未入选"},
+    {"withdrawn", "已撤回"},
+};
+#define S_NSTATES ((int)(sizeof s_states / sizeof s_states[0]))
+
+const char *
+cli_state_en(int state)
+{
+    return state >= 0 && state < S_NSTATES ? s_states[state].en : "?";
+}
+
+const char *
+cli_state_zh(int state)
+{
+    return state >= 0 && state < S_NSTATES ? s_states[state].zh : "?";
+}
+
+static const struct {
+    const char *code, *zh, *en;
+} s_honours[] = {
+    {"unspecified", "未指定荣誉", "no honour given"},
+    {"advanced_home", "杭州市先进职工之家", "City Advanced Workers' Home"},
+    {"model_home", "杭州市示范职工之家", "City Model Workers' Home"},
+    {"advanced_small_home", "杭州市先进职工小家",
+     "City Advanced Workers' Small Home"},
+    {"excellent_worker", "杭州市优秀工会工作者",
+     "City Excellent Union Worker"},
+};
+#define S_NHONOURS ((int)(sizeof s_honours / sizeof s_honours[0]))
+
+const char *
+cli_honour_code(int h)
+{
+    return h >= 0 && h < S_NHONOURS ? s_honours[h].code : "?";
+}
+
+const char *
+cli_honour_zh(int h)
+{
+    return h >= 0 && h < S_NHONOURS ? s_honours[h].zh : "?";
+}
+
+const char *
+cli_honour_en(int h)
+{
+    return h >= 0 && h < S_NHONOURS ? s_honours[h].en : "?";
+}
+
+void
+cli_format_time(int64_t ms, char *buf, size_t len)
+{
+    if (ms <= 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    /* China has kept UTC+8 without daylight saving since 1991. */
+    time_t t = (time_t)(ms / 1000) + 8 * 3600;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(buf, len, "%lld", (long long)ms);
+        return;
+    }
+    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void
+cli_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+/* ------------------------------------------------------------ width */
+
+/* Decodes one UTF-8 sequence; returns its length (1 for a bad byte). */
+static int
+s_utf8(const unsigned char *s, unsigned *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    int n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
+    if (n == 0) {
+        *cp = '?';
+        return 1;
+    }
+    unsigned v = s[0] & (0x7F >> n);
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            *cp = '?';
+            return 1;
+        }
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    *cp = v;
+    return n;
+}
+
+static int
+s_cp_width(unsigned cp)
+{
+    if (cp == 0x200B || (cp >= 0x0300 && cp <= 0x036F) ||
+        (cp >= 0xFE00 && cp <= 0xFE0F))
+        return 0;
+    if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+        (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+        (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+        (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+        (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+        (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
+        (cp >= 0x20000 && cp <= 0x3FFFD))
+        return 2;
+    return 1;
+}
+
+int
+cli_display_width(const char *s)
+{
+    int w = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (p && *p && *p != '\n') {
+        unsigned cp;
+        p += s_utf8(p, &cp);
+        w += s_cp_width(cp);
+    }
+    return w;
+}
+
+/* ------------------------------------------------------------ tables */
+
+struct cli_table {
+    int ncols, nrows, cap;
+    char **cells; /* (nrows + 1) * ncols, row 0 the headings */
+    int *wrap;    /* per column: wrap width, 0 for none */
+};
+
+/* A copy of s with '\n' inserted so no line is wider than 'width'. */
+static char *
+s_wrap(const char *s, int width)
+{
+    size_t n = strlen(s);
+    char *out = malloc(2 * n + 1);
+    if (!out)
+        abort();
+    size_t o = 0, line_start = 0, last_space = (size_t)-1;
+    int w = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned cp;
+        int len = s_utf8(p, &cp);
+        int cw = s_cp_width(cp);
+        if (cp == '\n') {
+            out[o++] = '\n';
+            p++;
+            line_start = o;
+            last_space = (size_t)-1;
+            w = 0;
+            continue;
+        }
+        if (w + cw > width && o > line_start) {
+            if (last_space != (size_t)-1 && last_space > line_start) {
+                /* Break at the last space: it becomes the newline. */
+                out[last_space] = '\n';
+                line_start = last_space + 1;
+                out[o] = '\0';
+                w = cli_display_width(out + line_start);
+            } else {
+                out[o++] = '\n';
+                line_start = o;
+                w = 0;
+            }
+            last_space = (size_t)-1;
+        }
+        if (cp == ' ')
+            last_space = o;
+        memcpy(out + o, p, (size_t)len);
+        o += (size_t)len;
+        p += len;
+        w += cw;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static char *
+s_dup(const char *s)
+{
+    char *p = strdup(s ? s : "");
+    if (!p)
+        abort();
+    return p;
+}
+
+cli_table_t *
+cli_table_new(int ncols, const char *const *headings)
+{
+    cli_table_t *t = calloc(1, sizeof *t);
+    if (!t)
+        abort();
+    t->ncols = ncols;
+    t->wrap = calloc((size_t)ncols, sizeof(int));
+    if (!t->wrap)
+        abort();
+    t->cap = 16;
+    t->cells = calloc((size_t)(t->cap + 1) * (size_t)ncols, sizeof(char *));
+    if (!t->cells)
+        abort();
+    for (int c = 0; c < ncols; c++)
+        t->cells[c] = s_dup(headings[c]);
+    return t;
+}
+
+void
+cli_table_add(cli_table_t *t, const char *const *cells)
+{
+    if (t->nrows == t->cap) {
+        t->cap *= 2;
+        t->cells = realloc(t->cells, (size_t)(t->cap + 1) *
+                                         (size_t)t->ncols * sizeof(char *));
+        if (!t->cells)
+            abort();
+    }
+    char **row = t->cells + (size_t)(t->nrows + 1) * (size_t)t->ncols;
+    for (int c = 0; c < t->ncols; c++)
+        row[c] = t->wrap[c] > 0 ? s_wrap(cells[c] ? cells[c] : "", t->wrap[c])
+                                : s_dup(cells[c]);
+    t->nrows++;
+}
+
+void
+cli_table_wrap(cli_table_t *t, int col, int width)
+{
+    if (t && col >= 0 && col < t->ncols && width > 1)
+        t->wrap[col] = width;
+}
+
+int
+cli_table_rows(const cli_table_t *t)
+{
+    return t ? t->nrows : 0;
+}
+
+/* The k-th line of a cell, or "" past its last line; sets *len. */
+static const char *
+s_line(const char *cell, int k, size_t *len)
+{
+    const char *p = cell;
+    for (int i = 0; i < k; i++) {
+        p = strchr(p, '\n');
+        if (!p) {
+            *len = 0;
+            return "";
+        }
+        p++;
+    }
+    const char *nl = strchr(p, '\n');
+    *len = nl ? (size_t)(nl - p) : strlen(p);
+    return p;
+}
+
+static int
+s_lines(const char *cell)
+{
+    int n = 1;
+    for (const char *p = cell; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+void
+cli_table_print(const cli_table_t *t, FILE *out, int indent)
+{
+    int *w = calloc((size_t)t->ncols, sizeof(int));
+    if (!w)
+        abort();
+    for (int r = 0; r <= t->nrows; r++)
+        for (int c = 0; c < t->ncols; c++) {
+            const char *cell = t->cells[(size_t)r * t->ncols + c];
+            for (int k = 0, n = s_lines(cell); k < n; k++) {
+                size_t len;
+                const char *line = s_line(cell, k, &len);
+                int cw = cli_display_width(line);
+                if (cw > w[c])
+                    w[c] = cw;
+            }
+        }
+    for (int r = 0; r <= t->nrows; r++) {
+        char **row = t->cells + (size_t)r * t->ncols;
+        int height = 1;
+        for (int c = 0; c < t->ncols; c++)
+            if (s_lines(row[c]) > height)
+                height = s_lines(row[c]);
+        for (int k = 0; k < height; k++) {
+            fprintf(out, "%*s", indent, "");
+            for (int c = 0; c < t->ncols; c++) {
+                size_t len;
+                const char *line = s_line(row[c], k, &len);
+                fwrite(line, 1, len, out);
+                if (c + 1 < t->ncols)
+                    fprintf(out, "%*s", w[c] - cli_display_width(line) + 2,
+                            "");
+            }
+            fputc('\n', out);
+        }
+        if (r == 0) {
+            fprintf(out, "%*s", indent, "");
+            for (int c = 0; c < t->ncols; c++) {
+                for (int i = 0; i < w[c]; i++)
+                    fputc('-', out);
+                if (c + 1 < t->ncols)
+                    fputs("  ", out);
+            }
+            fputc('\n', out);
+        }
+    }
+    free(w);
+}
+
+void
+cli_table_destroy(cli_table_t **t_p)
+{
+    if (!t_p || !*t_p)
+        return;
+    cli_table_t *t = *t_p;
+    for (size_t i = 0; i < (size_t)(t->nrows + 1) * (size_t)t->ncols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    free(t->wrap);
+    free(t);
+    *t_p = NULL;
+}

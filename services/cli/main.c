@@ -1,0 +1,88 @@
+/* rongyu: the command-line client. Picks the command and dispatches;
+ * the commands live in the ry_cli library (cli_*.c). */
+#include "cli_cmds.h"
+#include "cli_util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv); /* NULL: planned, not yet here */
+    const char *zh, *en;
+} s_command_t;
+
+/* New commands (calendar, quota, export, org) get a row here. */
+static const s_command_t s_commands[] = {
+    {"submit", cli_cmd_submit, "上报申请", "submit an application file"},
+    {"draft", cli_cmd_draft, "保存或上报草稿",
+     "save a draft (draft save) or submit one (draft submit)"},
+    {"show", cli_cmd_show, "显示案件、审查结果与审计记录",
+     "show a case, its verdict and audit log"},
+    {"list", cli_cmd_list, "列出案件", "list cases"},
+    {"status", cli_cmd_status, "显示 intake 状态",
+     "show intake's links and counters"},
+    {"ping", cli_cmd_ping, "检查各服务是否应答",
+     "check that the services answer"},
+    {"calendar", NULL, "工作日历", "working-day calendar"},
+    {"quota", NULL, "名额", "quota seats"},
+    {"export", NULL, "导出汇总表", "export the summary tables"},
+    {"org", NULL, "组织", "organisations"},
+};
+#define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
+
+static int
+s_usage(FILE *out)
+{
+    fprintf(out,
+            "rongyu — 杭州市工会荣誉申报评选 Hangzhou union honours campaign\n"
+            "\n"
+            "用法 Usage: rongyu COMMAND [ARGS] [options]\n"
+            "            rongyu COMMAND --help\n"
+            "\n"
+            "命令 Commands:\n");
+    for (size_t i = 0; i < S_NCOMMANDS; i++) {
+        const s_command_t *c = &s_commands[i];
+        fprintf(out, "  %-9s %s %s%s\n", c->name, c->zh, c->en,
+                c->run ? "" : " (计划中 planned)");
+    }
+    fprintf(out, "  %-9s %s\n\n", "help", "显示帮助 show this help");
+    fputs(cli_common_help, out);
+    return CLI_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2) {
+        s_usage(stderr);
+        return CLI_EXIT_ERROR;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+        strcmp(cmd, "-h") == 0) {
+        if (argc > 2 && strcmp(cmd, "help") == 0) {
+            /* "rongyu help show" is "rongyu show --help". */
+            char help[] = "--help";
+            char *args[] = {argv[2], help, NULL};
+            for (size_t i = 0; i < S_NCOMMANDS; i++)
+                if (strcmp(s_commands[i].name, argv[2]) == 0 &&
+                    s_commands[i].run)
+                    return s_commands[i].run(2, args);
+        }
+        return s_usage(stdout);
+    }
+    for (size_t i = 0; i < S_NCOMMANDS; i++) {
+        const s_command_t *c = &s_commands[i];
+        if (strcmp(c->name, cmd) != 0)
+            continue;
+        if (!c->run) {
+            fprintf(stderr, "rongyu %s: 尚未实现 not implemented yet\n", cmd);
+            return CLI_EXIT_ERROR;
+        }
+        return c->run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "rongyu: 未知命令 unknown command '%s'\n"
+                    "命令列表见 see 'rongyu help'\n", cmd);
+    return CLI_EXIT_ERROR;
+}

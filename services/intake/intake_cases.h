@@ -1,0 +1,43 @@
+/* intake_cases: the case store, the state machine and the client requests
+ * of the intake service. No socket in sight: tests drive it directly. */
+#ifndef INTAKE_CASES_H
+#define INTAKE_CASES_H
+
+#include "rongyu.pb-c.h"
+#include "ry_channel.h"
+#include "ry_store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct intake_cases intake_cases_t;
+
+/* The tables intake keeps, with the channel's. */
+#define INTAKE_TABLES                                                        \
+    "cases", "by_org", "by_unit", "audit", "idem", "blobs", "meta",          \
+        RY_CHANNEL_TABLES
+
+typedef struct {
+    size_t max_attachment;  /* per attachment, bytes */
+    unsigned outbox_limit;  /* past this many rows to a peer: E_BUSY */
+} intake_limits_t;
+
+/* Creates the handler over 'store' (borrowed), reading the last case id so
+ * new ids keep rising after a restart. The channel is set later with
+ * intake_cases_set_channel (it needs this object as its context).
+ * Returns 0 or RY_EIO. */
+int intake_cases_new(ry_store_t *store, const intake_limits_t *limits,
+                     intake_cases_t **out);
+void intake_cases_destroy(intake_cases_t **self_p);
+void intake_cases_set_channel(intake_cases_t *self, ry_channel_t *channel);
+
+/* ry_on_request_fn: decodes a Request, applies it inside txn, and sets a
+ * packed Reply. Returns 0 to keep the writes, negative to drop them. */
+int intake_cases_on_request(void *self, ry_txn_t *txn, const uint8_t *data,
+                            size_t len, uint8_t **reply, size_t *reply_len);
+
+/* ry_on_message_fn: a ValidationResult (or later a SeatResult) from a
+ * peer. */
+int intake_cases_on_message(void *self, ry_txn_t *txn, const ry_msg_t *msg);
+
+#endif

@@ -1,0 +1,76 @@
+/* intake_server: the intake service's store, channel and client socket. */
+#include "intake_server.h"
+
+#include "intake_cases.h"
+#include "ry_channel.h"
+#include "ry_daemon.h"
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_store.h"
+
+#include <stdlib.h>
+
+struct intake_server {
+    ry_store_t *store;
+    intake_cases_t *cases;
+    ry_channel_t *channel;
+};
+
+int
+intake_server_new(const ry_config_t *cfg, intake_server_t **out)
+{
+    *out = NULL;
+    intake_server_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    static const char *const tables[] = {INTAKE_TABLES, NULL};
+    intake_limits_t limits = {
+        .max_attachment = cfg->max_request / 2,
+        .outbox_limit = cfg->outbox_limit,
+    };
+    /* The handler needs the store and the channel needs the handler: open
+     * the handler over the store once the store exists. */
+    int rc = ry_daemon_open(cfg, RY_SVC_INTAKE, tables,
+                            intake_cases_on_message, intake_cases_on_request,
+                            NULL, &self->store, &self->channel);
+    if (!rc)
+        rc = intake_cases_new(self->store, &limits, &self->cases);
+    if (!rc) {
+        ry_channel_set_context(self->channel, self->cases);
+        intake_cases_set_channel(self->cases, self->channel);
+    }
+    for (int svc = RY_SVC_VALIDATION; !rc && svc < RY_SVC_COUNT; svc++)
+        rc = ry_channel_connect(self->channel, ry_service_name(svc),
+                                cfg->endpoint[svc]);
+    if (rc) {
+        intake_server_destroy(&self);
+        return rc;
+    }
+    *out = self;
+    return 0;
+}
+
+ry_channel_t *
+intake_server_channel(intake_server_t *self)
+{
+    return self->channel;
+}
+
+const char *
+intake_server_endpoint(const intake_server_t *self)
+{
+    return ry_channel_client_endpoint(self->channel);
+}
+
+void
+intake_server_destroy(intake_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    intake_server_t *self = *self_p;
+    ry_channel_destroy(&self->channel);
+    intake_cases_destroy(&self->cases);
+    ry_store_destroy(&self->store);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,24 @@
+/* rongyu-intake: the front door; owns every case and its state. */
+#include "intake_server.h"
+#include "ry_daemon.h"
+#include "ry_error.h"
+
+int
+main(int argc, char **argv)
+{
+    ry_config_t cfg;
+    int rc = ry_daemon_init(argc, argv, RY_SVC_INTAKE,
+                            "The intake service: takes applications from "
+                            "clients, owns each case's state and audit log.\n"
+                            "受理服务：接收申报，管理申报状态与审计记录。",
+                            &cfg);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    ry_daemon_signals();
+    intake_server_t *srv;
+    if (intake_server_new(&cfg, &srv) != 0)
+        return 1;
+    ry_daemon_loop(intake_server_channel(srv));
+    intake_server_destroy(&srv);
+    return 0;
+}

@@ -1,0 +1,96 @@
+/* validation_rules: the eligibility rules of a campaign (SPEC §2, §6) applied
+ * to one application; a pure function, no I/O and no clock. */
+#ifndef VALIDATION_RULES_H
+#define VALIDATION_RULES_H
+
+#include "rongyu.pb-c.h"
+#include "ry_calendar.h"
+#include "ry_campaign.h"
+
+#include <stdint.h>
+
+/* Evaluates every rule of campaign c against app, as submitted at
+ * submitted_at_ms (UTC milliseconds since the epoch; the campaign's UTC
+ * offset, +8 h for Asia/Shanghai, turns it into the local date).
+ *
+ * The verdict lists one Rongyu__Check per rule, passed ones too, each with
+ * a stable code, the threshold, the actual value as text and messages in
+ * Chinese and English; every failure is reported, not only the first.
+ * Judgments left to a reviewer (political conditions, model-home
+ * innovation, organ cadres' qualities) are checks with needs_review set
+ * and passed set. verdict->eligible is true when no check failed;
+ * verdict->ruleset is "<campaign id>/<ruleset version>"; decided_at_ms is
+ * left 0 for the caller to stamp.
+ *
+ * c may be NULL (the application's campaign is not known: the verdict is
+ * the single failed check R_CAMPAIGN_UNKNOWN); cal may be NULL (the
+ * posting rule then fails with R_CALENDAR_NODATA, as it does when the
+ * calendar lacks a year: the rules never guess).
+ *
+ * Rules, in the order reported (codes):
+ *  R_CAMPAIGN_UNKNOWN   app->campaign_id names campaign c
+ *  R_REQUIRED_HONOUR, R_HONOUR_ENABLED, R_REQUIRED_CATEGORY,
+ *  R_CATEGORY_HONOUR    the honour is open and the category may apply for
+ *                       it (homes: township, regional federation, joint
+ *                       grassroots, single establishment; small homes:
+ *                       branch, union group; excellent worker: cadre)
+ *  R_DEADLINE           local submission date <= submission_deadline
+ *  R_REQUIRED_APPLICANT_ORG, R_REQUIRED_ORGANISING_UNIT,
+ *  R_ORGANISING_UNIT    an Annex 1 unit of the campaign
+ *  R_REQUIRED_UNION_*, R_UNION_TYPE, R_MEMBERS_LE_WORKERS   (homes)
+ *  R_REQUIRED_PERSON_*, R_PERSON_GENDER, R_CADRE_TYPE, R_QUOTA_COLUMN
+ *                       (excellent worker; a township/grassroots column
+ *                       where the unit's Annex 1 quota is 0 fails)
+ *  R_FORMATION_MIN, R_MEMBERSHIP_MIN, R_SATISFACTION_MIN, R_REALNAME,
+ *  R_CHAIR_SATISFACTION_MIN, R_SCORE_MIN   the thresholds of the
+ *                       honour and category, ">=" ("以上"), compared
+ *                       exactly: counts as num*100*d >= t*den in integers,
+ *                       a stated percent as the exact binary value of the
+ *                       double. Membership falls back to union.members /
+ *                       union.workers when metrics.membership is absent.
+ *                       A missing metric is R_REQUIRED_<METRIC> instead;
+ *                       a rate outside 0..100% (or num > den, den 0) is
+ *                       R_RATE_RANGE; a score outside 0..100 R_SCORE_RANGE.
+ *  R_UNION_YEARS_MIN    union_work_since + N years <= submission date
+ *                       (29 Feb + N years is 1 Mar when not a leap year)
+ *  R_FIVE_HAVES, R_HOME_HONOUR_LEVEL       the nominee's home
+ *  R_HOLDS_CITY_HONOUR  no still-held honour of city level or higher
+ *  R_DATE_INVALID       every date given is a real date
+ *  R_DECL_COMMITTEE, R_DECL_PARTY, R_DECL_CONGRESS   each date given
+ *  R_DECL_ORDER         committee study <= party consent <= congress
+ *                       approval <= posting start <= posting end: the
+ *                       notice has the committee study the application,
+ *                       the Party organisation consent, then the congress
+ *                       approve it; what is posted is the approved
+ *                       application (dates may share a day)
+ *  R_DECL_FUTURE        no declaration date after the submission date
+ *  R_POSTING_WORKDAYS   [posting_start, posting_end] holds at least
+ *                       posting_min_workdays working days (calendar)
+ *  R_CALENDAR_NODATA    the calendar lacks a year the posting touches
+ *  R_POSTING_AFTER_SUBMIT  posting_end <= submission date
+ *  R_FORM_ATTACHED, R_FORM_MEDIA_TYPE, R_FORM_SIZE   an attachment of kind
+ *                       "application_form" whose media type (sniffed from
+ *                       content when content is present, otherwise as
+ *                       recorded by intake) is allowed and whose size is
+ *                       1..max_bytes
+ *  R_REQUIRED_DEEDS     deeds text or a "deeds" attachment
+ *  R_POLITICAL_REVIEW, R_MODEL_INNOVATION_REVIEW, R_ORGAN_CADRE_REVIEW
+ *                       needs_review
+ *
+ * On success *out is the caller's: free it with validation_verdict_free()
+ * (or rongyu__verdict__free_unpacked(v, NULL): everything is malloc'd).
+ * Returns 0; RY_EINVAL when app or out is NULL; -ENOMEM. */
+int validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
+                        const Rongyu__Application *app,
+                        int64_t submitted_at_ms, Rongyu__Verdict **out);
+
+/* Frees *v (a verdict from validation_evaluate()) and sets *v to NULL;
+ * safe to call twice. */
+void validation_verdict_free(Rongyu__Verdict **v);
+
+/* Returns the first check of v with this code, or NULL (borrowed from
+ * v). */
+const Rongyu__Check *validation_verdict_find(const Rongyu__Verdict *v,
+                                             const char *code);
+
+#endif

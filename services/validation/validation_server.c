@@ -1,0 +1,149 @@
+/* validation_server: evaluates each submitted case once and keeps the
+ * verdicts. */
+#include "validation_server.h"
+
+#include "rongyu.pb-c.h"
+#include "ry_calendar.h"
+#include "ry_campaign.h"
+#include "ry_channel.h"
+#include "ry_clock.h"
+#include "ry_daemon.h"
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_pb.h"
+#include "ry_store.h"
+#include "validation_rules.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct validation_server {
+    ry_store_t *store;
+    ry_channel_t *channel;
+    ry_campaigns_t *campaigns;
+    ry_calendar_t *calendar;
+};
+
+/* The verdict for one revision of a case: evaluated at most once, so a
+ * message delivered again gets the same answer. */
+static int
+s_verdict(validation_server_t *self, ry_txn_t *txn,
+          const Rongyu__ValidateCase *vc, uint8_t **out, size_t *len)
+{
+    char key[200];
+    int n = snprintf(key, sizeof key, "%s|%08x", vc->case_id, vc->revision);
+    if (n < 0 || n >= (int)sizeof key)
+        return RY_EINVAL;
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "verdicts", key, (size_t)n, &v);
+    if (rc == 0) {
+        ry_info(vc->case_id, "revision %u already judged; same verdict sent",
+                vc->revision);
+        *out = malloc(v.len ? v.len : 1);
+        if (!*out)
+            abort();
+        memcpy(*out, v.data, v.len);
+        *len = v.len;
+        return 0;
+    }
+    if (rc != RY_ENOTFOUND)
+        return rc;
+    const ry_campaign_t *c =
+        ry_campaigns_find(self->campaigns, vc->application->campaign_id);
+    Rongyu__Verdict *verdict = NULL;
+    rc = validation_evaluate(c, self->calendar, vc->application,
+                             vc->submitted_at_ms, &verdict);
+    if (rc)
+        return rc;
+    verdict->decided_at_ms = ry_clock_now_ms();
+    *out = ry_pb_pack(&verdict->base, len);
+    ry_info(vc->case_id, "revision %u: %s", vc->revision,
+            verdict->eligible ? "eligible" : "ineligible");
+    validation_verdict_free(&verdict);
+    return ry_txn_put(txn, "verdicts", key, (size_t)n, *out, *len, 0);
+}
+
+static int
+s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
+{
+    validation_server_t *self = ctx;
+    if (msg->type != RONGYU__MESSAGE_TYPE__VALIDATE_CASE)
+        return RY_EINVAL;
+    Rongyu__ValidateCase *vc = (Rongyu__ValidateCase *)ry_pb_unpack(
+        &rongyu__validate_case__descriptor, msg->payload, msg->len, 0);
+    if (!vc || !vc->application || !vc->case_id || !*vc->case_id) {
+        ry_pb_free(&vc);
+        return RY_EMALFORMED;
+    }
+    uint8_t *packed = NULL;
+    size_t plen = 0;
+    int rc = s_verdict(self, txn, vc, &packed, &plen);
+    if (rc == 0) {
+        Rongyu__Verdict *v = (Rongyu__Verdict *)ry_pb_unpack(
+            &rongyu__verdict__descriptor, packed, plen, 0);
+        Rongyu__ValidationResult res = RONGYU__VALIDATION_RESULT__INIT;
+        res.case_id = vc->case_id;
+        res.revision = vc->revision;
+        res.verdict = v;
+        size_t len;
+        uint8_t *buf = ry_pb_pack(&res.base, &len);
+        rc = ry_channel_send(self->channel, txn, msg->sender,
+                             RONGYU__MESSAGE_TYPE__VALIDATION_RESULT,
+                             vc->case_id, buf, len);
+        free(buf);
+        ry_pb_free(&v);
+    }
+    free(packed);
+    ry_pb_free(&vc);
+    return rc;
+}
+
+int
+validation_server_new(const ry_config_t *cfg, validation_server_t **out)
+{
+    *out = NULL;
+    validation_server_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    int rc = ry_daemon_campaigns(cfg, &self->campaigns);
+    if (!rc)
+        rc = ry_calendar_new(&self->calendar);
+    static const char *const tables[] = {VALIDATION_TABLES, NULL};
+    if (!rc)
+        rc = ry_daemon_open(cfg, RY_SVC_VALIDATION, tables, s_on_message, NULL,
+                            self, &self->store, &self->channel);
+    if (rc) {
+        validation_server_destroy(&self);
+        return rc;
+    }
+    *out = self;
+    return 0;
+}
+
+ry_channel_t *
+validation_server_channel(validation_server_t *self)
+{
+    return self->channel;
+}
+
+const char *
+validation_server_endpoint(const validation_server_t *self)
+{
+    return ry_channel_peer_endpoint(self->channel);
+}
+
+void
+validation_server_destroy(validation_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    validation_server_t *self = *self_p;
+    ry_channel_destroy(&self->channel);
+    ry_store_destroy(&self->store);
+    ry_calendar_destroy(&self->calendar);
+    ry_campaigns_destroy(&self->campaigns);
+    free(self);
+    *self_p = NULL;
+}

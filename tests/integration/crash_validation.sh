@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Crash test: while 2,000 applications are submitted, validation is killed
+# (kill -9 from outside, and SIGKILL at its crash points: after its acks,
+# after its commit before its acks, before its commit) and restarted. Every acknowledged application
+# must exist once with exactly one verdict, and nothing may be left in any
+# outbox once all is drained.
+. "$(dirname "$0")/../lib/services.sh"
+
+N=${RY_CRASH_N:-2000}
+ry_start_all
+"$RY_BIN/rongyu-load" -n "$N" -w 16 --run "crash-v-$$" --timeout ${RY_LOAD_TIMEOUT:-600} \
+    --example "$RY_SOURCE_DIR/examples/advanced_home.valid.json" \
+    --acked "$RY_TMP/acked.txt" >"$RY_TMP/load.out" 2>&1 &
+LOAD=$!
+
+
+# An outside kill -9 once the load is under way, then deaths at the crash
+# points (each after 300 frames of that run of validation).
+for _ in $(seq 1 300); do
+    [ "$(wc -l <"$RY_TMP/acked.txt" 2>/dev/null || echo 0)" -ge 200 ] && break
+    sleep 0.01
+done
+ry_kill9 validation
+ry_ok "validation killed (-9) while the load runs"
+for fault in after_reply:300 after_commit:300 before_commit:300; do
+    ry_launch validation RONGYU_FAULT=$fault
+    ry_wait_dead validation 60 || ry_fail "validation did not reach $fault"
+    ry_ok "validation died at $fault"
+done
+ry_start validation
+
+wait "$LOAD" || { cat "$RY_TMP/load.out" >&2; ry_fail "load generator failed"; }
+acked=$(sort -u "$RY_TMP/acked.txt" | wc -l)
+[ "$acked" = "$N" ] || ry_fail "$acked of $N applications acknowledged"
+ry_ok "$N applications acknowledged"
+ry_wait_drained 180
+ry_stop_all
+"$RY_BIN/rongyu-inspect" verify "$RONGYU_HOME" "$RY_TMP/acked.txt" ||
+    ry_fail "stores inconsistent after validation crashes"
+ry_ok "every acknowledged application exists once with one verdict; outboxes empty"

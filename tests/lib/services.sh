@@ -1,0 +1,166 @@
+# tests/lib/services.sh: sourced by the integration tests. Starts the real
+# services as processes on free loopback ports in a temporary directory,
+# and stops them, whatever happens, when the test exits.
+set -euo pipefail
+
+RY_BIN=${RY_BIN:?RY_BIN must point at the build bin/ directory}
+RY_SOURCE_DIR=${RY_SOURCE_DIR:?RY_SOURCE_DIR must point at the repository}
+RY_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rongyu-it.XXXXXX")
+export RONGYU_HOME=$RY_TMP/home
+mkdir -p "$RONGYU_HOME/log"
+# The default campaign is 2018's: run its demo inside its submission window.
+export RONGYU_CLOCK=${RONGYU_CLOCK:-2018-11-20T09:00:00+08:00}
+export RONGYU_LOG_LEVEL=${RONGYU_LOG_LEVEL:-info}
+declare -A RY_PID=()
+
+ry_it_cleanup() {
+    local rc=$?
+    for svc in "${!RY_PID[@]}"; do
+        kill -9 "${RY_PID[$svc]}" 2>/dev/null || true
+    done
+    # Whatever else the test left running (a load generator) goes too.
+    local jobs_left
+    jobs_left=$(jobs -p)
+    [ -n "$jobs_left" ] && kill -9 $jobs_left 2>/dev/null
+    wait 2>/dev/null || true
+    if [ "$rc" -ne 0 ]; then
+        echo "--- test failed (exit $rc); service logs in $RY_TMP ---" >&2
+        for f in "$RONGYU_HOME"/log/*.log; do
+            [ -f "$f" ] || continue
+            echo "--- tail of $f ---" >&2
+            tail -n 25 "$f" >&2
+        done
+    else
+        rm -rf "$RY_TMP"
+    fi
+}
+trap ry_it_cleanup EXIT
+
+ry_fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+ry_ok() {
+    echo "ok - $*"
+}
+
+# Picks four consecutive free loopback ports for the services.
+ry_pick_ports() {
+    local base p busy
+    for _ in $(seq 1 50); do
+        base=$((20000 + (RANDOM * 7 + $$) % 40000))
+        busy=0
+        for p in $base $((base + 1)) $((base + 2)) $((base + 3)); do
+            if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+                busy=1
+                break
+            fi
+        done
+        if [ "$busy" = 0 ]; then
+            export RONGYU_INTAKE_ENDPOINT=tcp://127.0.0.1:$base
+            export RONGYU_VALIDATION_ENDPOINT=tcp://127.0.0.1:$((base + 1))
+            export RONGYU_QUOTA_ENDPOINT=tcp://127.0.0.1:$((base + 2))
+            export RONGYU_NOTIFICATION_ENDPOINT=tcp://127.0.0.1:$((base + 3))
+            return 0
+        fi
+    done
+    ry_fail "no free ports found"
+}
+
+# ry_launch SVC [ENV=VALUE...]: starts one service in the background.
+ry_launch() {
+    local svc=$1
+    shift
+    env "$@" "$RY_BIN/rongyu-$svc" >>"$RONGYU_HOME/log/$svc.log" 2>&1 &
+    RY_PID[$svc]=$!
+}
+
+# ry_alive SVC: true while the service's process runs (not a zombie).
+ry_alive() {
+    local pid=${RY_PID[$1]:-}
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+        [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" != Z ]
+}
+
+# ry_wait_dead SVC SECONDS: true once the service has died by itself
+# (a crash point of RONGYU_FAULT), false if it still runs after SECONDS.
+ry_wait_dead() {
+    for _ in $(seq 1 $(($2 * 10))); do
+        if ! ry_alive "$1"; then
+            wait "${RY_PID[$1]}" 2>/dev/null || true
+            unset "RY_PID[$1]"
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# ry_start SVC [ENV=VALUE...]: starts one service and waits until it
+# answers a ping.
+ry_start() {
+    local svc=$1
+    shift
+    ry_launch "$svc" "$@"
+    for _ in $(seq 1 100); do
+        if "$RY_BIN/rongyu" ping "$svc" --timeout 1 >/dev/null 2>&1; then
+            return 0
+        fi
+        ry_alive "$svc" || ry_fail "$svc exited at start"
+        sleep 0.1
+    done
+    ry_fail "$svc does not answer"
+}
+
+ry_start_all() {
+    ry_pick_ports
+    local svc
+    for svc in validation quota notification intake; do
+        ry_start "$svc"
+    done
+}
+
+# ry_kill9 SVC: kills a service without warning.
+ry_kill9() {
+    kill -9 "${RY_PID[$1]}" 2>/dev/null || true
+    wait "${RY_PID[$1]}" 2>/dev/null || true
+    unset "RY_PID[$1]"
+}
+
+# ry_stop SVC: stops a service cleanly (SIGTERM) and waits for it.
+ry_stop() {
+    kill -TERM "${RY_PID[$1]}" 2>/dev/null || true
+    wait "${RY_PID[$1]}" 2>/dev/null || true
+    unset "RY_PID[$1]"
+}
+
+ry_stop_all() {
+    local svc
+    for svc in intake validation quota notification; do
+        [ -n "${RY_PID[$svc]:-}" ] && ry_stop "$svc"
+    done
+    return 0
+}
+
+ry() {
+    "$RY_BIN/rongyu" "$@"
+}
+
+# ry_wait_drained [SECONDS]: waits until intake has no outbox row and no
+# case waits for its verdict.
+ry_wait_drained() {
+    local limit=${1:-60} out pending waiting
+    for _ in $(seq 1 $((limit * 5))); do
+        if out=$(ry status --json 2>/dev/null); then
+            pending=$(jq '[.links[]?.outbox // 0] | add // 0' <<<"$out")
+            waiting=$(ry list --role city --as city --state submitted --json 2>/dev/null |
+                jq '.cases | length') || waiting=unknown
+            if [ "$pending" = 0 ] && [ "$waiting" = 0 ]; then
+                return 0
+            fi
+        fi
+        sleep 0.2
+    done
+    ry_fail "not drained after ${limit}s: $(ry status 2>&1 | tr '\n' ' ')"
+}

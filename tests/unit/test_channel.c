@@ -1,0 +1,687 @@
+/* Tests of ry_channel: two channels in one process and one thread, A
+ * connected to B, exchanging messages over loopback TCP. Each test keeps
+ * both stores in its own mkdtemp() directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "rongyu.pb-c.h"
+#include "ry_channel.h"
+#include "ry_clock.h"
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_pb.h"
+#include "ry_store.h"
+#include "ut_util.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define N_MAX 200
+#define MAP_SIZE ((size_t)8 << 20)
+#define PUMP_MS 15000
+
+static const char *const s_tables[] = {"app", RY_CHANNEL_TABLES, NULL};
+
+/* What one side's handler saw. */
+typedef struct {
+    ry_channel_t **ch;    /* the side's channel, for replies */
+    int calls[N_MAX + 2]; /* handler calls per sequence number */
+    uint64_t last_seq;    /* the last sequence handed to the handler */
+    uint64_t ncalls;
+    int out_of_order;          /* calls not at last_seq + 1 */
+    int bad_payload;           /* payloads not what the sequence implies */
+    int stored_twice;          /* "seen|seq" rows already in the store */
+    uint64_t reject_seq;       /* dead-letter this one (0: none) */
+    bool reply;                /* answer every message to its sender */
+    const char *expect_prefix; /* "m" for requests, "re:m" for replies */
+} rx_t;
+
+typedef struct {
+    char dir[256], adir[300], bdir[300];
+    ry_store_t *sa, *sb;
+    ry_channel_t *a, *b;
+    rx_t ra, rb;
+    char bep[256];
+    unsigned a_window, b_batch;
+} fx_t;
+
+/* ------------------------------------------------------------ helpers */
+
+static uint64_t
+s_count(ry_store_t *st, const char *table)
+{
+    ry_txn_t *txn;
+    uint64_t n = 9999;
+    assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_count(txn, table, &n), 0);
+    ry_txn_abort(&txn);
+    return n;
+}
+
+static uint64_t
+s_app_counter(ry_store_t *st)
+{
+    ry_txn_t *txn;
+    uint64_t n = 0;
+    ry_val_t v;
+    assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
+    int rc = ry_txn_get(txn, "app", "count", 5, &v);
+    if (rc == 0) {
+        assert_int_equal(v.len, 8);
+        n = ry_be64_get(v.data);
+    } else {
+        assert_int_equal(rc, RY_ENOTFOUND);
+    }
+    ry_txn_abort(&txn);
+    return n;
+}
+
+static bool
+s_app_has(ry_store_t *st, const char *key)
+{
+    ry_txn_t *txn;
+    ry_val_t v;
+    assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
+    int rc = ry_txn_get(txn, "app", key, strlen(key), &v);
+    ry_txn_abort(&txn);
+    return rc == 0;
+}
+
+/* The link 'peer' of a channel, as ry_channel_links reports it. */
+static ry_link_info_t
+s_link(const ry_channel_t *ch, const char *peer)
+{
+    ry_link_info_t info[8];
+    int n = ry_channel_links(ch, info, 8);
+    for (int i = 0; i < n && i < 8; i++)
+        if (strcmp(info[i].peer, peer) == 0)
+            return info[i];
+    fail_msg("no link to '%s'", peer);
+    ry_link_info_t none;
+    memset(&none, 0, sizeof none);
+    return none;
+}
+
+/* Applies one message: records it in the store ("seen|seq", refused if
+ * already there, and a persistent "count") and in memory. */
+static int
+s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *m)
+{
+    rx_t *rx = ctx;
+    if (m->seq != rx->last_seq + 1)
+        rx->out_of_order++;
+    rx->last_seq = m->seq;
+    if (m->seq <= N_MAX + 1)
+        rx->calls[m->seq]++;
+    rx->ncalls++;
+
+    char want[32];
+    snprintf(want, sizeof want, "%s%03" PRIu64, rx->expect_prefix, m->seq);
+    if (m->len != strlen(want) || memcmp(m->payload, want, m->len) != 0)
+        rx->bad_payload++;
+
+    if (m->seq == rx->reject_seq) {
+        /* Writes and sends of a rejected message must vanish. */
+        assert_int_equal(ry_txn_put(txn, "app", "rejected", 8, "x", 1, 0), 0);
+        assert_int_equal(ry_channel_send(*rx->ch, txn, m->sender,
+                                         RONGYU__MESSAGE_TYPE__CASE_EVENT,
+                                         m->correlation, "lost", 4),
+                         0);
+        return RY_EINVAL;
+    }
+
+    char key[40];
+    int kn = snprintf(key, sizeof key, "seen|%020" PRIu64, m->seq);
+    int rc = ry_txn_put(txn, "app", key, (size_t)kn, m->payload, m->len,
+                        RY_PUT_NOOVERWRITE);
+    if (rc == RY_EEXIST)
+        rx->stored_twice++;
+    else if (rc)
+        return rc;
+    ry_val_t v;
+    uint64_t count = 0;
+    rc = ry_txn_get(txn, "app", "count", 5, &v);
+    if (rc == 0)
+        count = ry_be64_get(v.data);
+    else if (rc != RY_ENOTFOUND)
+        return rc;
+    uint8_t b[8];
+    ry_be64_put(b, count + 1);
+    rc = ry_txn_put(txn, "app", "count", 5, b, 8, 0);
+    if (rc)
+        return rc;
+    if (rx->reply) {
+        char re[40];
+        int n = snprintf(re, sizeof re, "re:%.*s", (int)m->len,
+                         (const char *)m->payload);
+        rc = ry_channel_send(*rx->ch, txn, m->sender,
+                             RONGYU__MESSAGE_TYPE__CASE_EVENT, m->correlation,
+                             re, (size_t)n);
+    }
+    return rc;
+}
+
+static void
+s_open_a(fx_t *fx)
+{
+    if (!fx->sa)
+        assert_int_equal(ry_store_open(&fx->sa, fx->adir, MAP_SIZE, s_tables),
+                         0);
+    ry_channel_opts_t o = {
+        .self_id = "a",
+        .store = fx->sa,
+        .max_map_size = MAP_SIZE * 2,
+        .window = fx->a_window,
+        .on_message = s_on_message,
+        .ctx = &fx->ra,
+    };
+    assert_int_equal(ry_channel_new(&o, &fx->a), 0);
+    assert_int_equal(ry_channel_connect(fx->a, "b", fx->bep), 0);
+}
+
+/* Opens B's store and channel; binds a fresh port the first time, the
+ * same endpoint again after a restart. */
+static void
+s_open_b(fx_t *fx)
+{
+    assert_int_equal(ry_store_open(&fx->sb, fx->bdir, MAP_SIZE, s_tables), 0);
+    ry_channel_opts_t o = {
+        .self_id = "b",
+        .store = fx->sb,
+        .max_map_size = MAP_SIZE * 2,
+        .batch = fx->b_batch,
+        .on_message = s_on_message,
+        .ctx = &fx->rb,
+    };
+    assert_int_equal(ry_channel_new(&o, &fx->b), 0);
+    if (!fx->bep[0]) {
+        assert_int_equal(ry_channel_bind_peers(fx->b, "tcp://127.0.0.1:*"), 0);
+        snprintf(fx->bep, sizeof fx->bep, "%s",
+                 ry_channel_peer_endpoint(fx->b));
+        assert_true(strncmp(fx->bep, "tcp://127.0.0.1:", 16) == 0);
+    } else {
+        assert_int_equal(ry_channel_bind_peers(fx->b, fx->bep), 0);
+        assert_string_equal(ry_channel_peer_endpoint(fx->b), fx->bep);
+    }
+}
+
+static fx_t *
+s_fx_new(unsigned a_window, unsigned b_batch)
+{
+    fx_t *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    assert_int_equal(ut_tmpdir(fx->dir, sizeof fx->dir, "channel"), 0);
+    snprintf(fx->adir, sizeof fx->adir, "%s/a", fx->dir);
+    snprintf(fx->bdir, sizeof fx->bdir, "%s/b", fx->dir);
+    fx->a_window = a_window;
+    fx->b_batch = b_batch;
+    fx->ra.ch = &fx->a;
+    fx->rb.ch = &fx->b;
+    fx->ra.expect_prefix = "re:m";
+    fx->rb.expect_prefix = "m";
+    s_open_b(fx);
+    s_open_a(fx);
+    return fx;
+}
+
+static void
+s_fx_destroy(fx_t **fx_p)
+{
+    fx_t *fx = *fx_p;
+    ry_channel_destroy(&fx->a);
+    ry_channel_destroy(&fx->b);
+    ry_store_destroy(&fx->sa);
+    ry_store_destroy(&fx->sb);
+    assert_int_equal(ut_rmtree(fx->dir), 0);
+    free(fx);
+    *fx_p = NULL;
+}
+
+/* A appends messages first..last ("m001", ...) to its outbox for B, 'per'
+ * messages per write transaction, committed by the test. */
+static void
+s_send(fx_t *fx, uint64_t first, uint64_t last, uint64_t per)
+{
+    ry_txn_t *txn = NULL;
+    for (uint64_t i = first; i <= last; i++) {
+        if (!txn)
+            assert_int_equal(ry_txn_begin(fx->sa, NULL, true, &txn), 0);
+        char p[16], corr[24];
+        int n = snprintf(p, sizeof p, "m%03" PRIu64, i);
+        snprintf(corr, sizeof corr, "case-%" PRIu64, i);
+        assert_int_equal(ry_channel_send(fx->a, txn, "b",
+                                         RONGYU__MESSAGE_TYPE__VALIDATE_CASE,
+                                         corr, p, (size_t)n),
+                         0);
+        if ((i - first + 1) % per == 0 || i == last)
+            assert_int_equal(ry_txn_commit(&txn), 0);
+    }
+}
+
+typedef bool (*s_done_fn)(fx_t *fx, uint64_t n);
+
+/* Runs both loops, alternately, until done() or the time limit. */
+static void
+s_pump(fx_t *fx, s_done_fn done, uint64_t n)
+{
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    while (!done(fx, n)) {
+        if (ry_clock_mono_ms() > until)
+            fail_msg("not done in %d ms: B saw %" PRIu64 " calls, A %" PRIu64
+                     ", A's outbox %" PRIu64,
+                     PUMP_MS, fx->rb.ncalls, fx->ra.ncalls,
+                     fx->a ? ry_channel_outbox_depth(fx->a, "b") : 0);
+        if (fx->a)
+            assert_int_equal(ry_channel_run_once(fx->a, 10), 0);
+        if (fx->b)
+            assert_int_equal(ry_channel_run_once(fx->b, 10), 0);
+    }
+}
+
+static bool
+s_b_applied(fx_t *fx, uint64_t n)
+{
+    return fx->rb.last_seq >= n;
+}
+
+static bool
+s_all_done(fx_t *fx, uint64_t n)
+{
+    return fx->rb.last_seq >= n && ry_channel_outbox_depth(fx->a, "b") == 0;
+}
+
+/* Every sequence 1..n reached B's handler exactly once, in order. */
+static void
+s_assert_b_applied_once(fx_t *fx, uint64_t n)
+{
+    for (uint64_t s = 1; s <= n; s++)
+        if (fx->rb.calls[s] != 1)
+            fail_msg("B's handler saw sequence %" PRIu64 " %d times", s,
+                     fx->rb.calls[s]);
+    assert_int_equal(fx->rb.calls[n + 1], 0);
+    assert_int_equal(fx->rb.ncalls, n);
+    assert_int_equal(fx->rb.out_of_order, 0);
+    assert_int_equal(fx->rb.bad_payload, 0);
+    assert_int_equal(fx->rb.stored_twice, 0);
+}
+
+/* A's outbox to B is empty, in memory and in the store. */
+static void
+s_assert_a_drained(fx_t *fx, uint64_t n)
+{
+    assert_int_equal(ry_channel_outbox_depth(fx->a, "b"), 0);
+    ry_link_info_t l = s_link(fx->a, "b");
+    assert_int_equal(l.outbox, 0);
+    assert_int_equal(l.next_seq, n + 1);
+    assert_int_equal(l.acked_seq, n);
+    assert_int_equal(s_count(fx->sa, "ry_outbox"), 0);
+}
+
+/* ------------------------------------------------------------ delivery */
+
+static void
+test_messages_are_applied_once_in_order_and_outbox_drains(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    s_send(fx, 1, N_MAX, 50);
+    /* Committed, not yet sent: four transactions of 50 rows. */
+    assert_int_equal(s_count(fx->sa, "ry_outbox"), N_MAX);
+    assert_int_equal(ry_channel_outbox_depth(fx->a, "b"), N_MAX);
+
+    s_pump(fx, s_all_done, N_MAX);
+    s_assert_b_applied_once(fx, N_MAX);
+    s_assert_a_drained(fx, N_MAX);
+    assert_int_equal(s_app_counter(fx->sb), N_MAX);
+    assert_int_equal(s_count(fx->sb, "app"), N_MAX + 1);
+    ry_link_info_t lb = s_link(fx->b, "a");
+    assert_int_equal(lb.applied, N_MAX);
+    assert_int_equal(lb.outbox, 0);
+    assert_int_equal(ry_channel_dead_count(fx->a), 0);
+    assert_int_equal(ry_channel_dead_count(fx->b), 0);
+    /* Nothing came back to A. */
+    assert_int_equal(fx->ra.ncalls, 0);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_receiver_restart_applies_each_message_once(void **state)
+{
+    (void)state;
+    /* Small window and batch so that B applies the messages in rounds. */
+    fx_t *fx = s_fx_new(10, 8);
+    s_send(fx, 1, N_MAX, 40);
+    s_pump(fx, s_b_applied, N_MAX / 2);
+    assert_true(fx->rb.last_seq < N_MAX);
+
+    /* Crash B: what is in its sockets is lost; its store is what
+     * remains. A keeps trying meanwhile. */
+    ry_channel_destroy(&fx->b);
+    ry_store_destroy(&fx->sb);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(ry_channel_run_once(fx->a, 5), 0);
+    assert_true(ry_channel_outbox_depth(fx->a, "b") > 0);
+    s_open_b(fx);
+    /* B knows where it stopped. */
+    assert_int_equal(s_link(fx->b, "a").applied, fx->rb.last_seq);
+
+    s_pump(fx, s_all_done, N_MAX);
+    s_assert_b_applied_once(fx, N_MAX);
+    s_assert_a_drained(fx, N_MAX);
+    assert_int_equal(s_app_counter(fx->sb), N_MAX);
+    assert_int_equal(s_link(fx->b, "a").applied, N_MAX);
+    assert_int_equal(ry_channel_dead_count(fx->b), 0);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_sender_restart_resends_unacked_rows_from_store(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(10, 8);
+    s_send(fx, 1, N_MAX, 100);
+    s_pump(fx, s_b_applied, N_MAX / 4);
+    assert_true(fx->rb.last_seq < N_MAX);
+
+    /* Restart A over the same store: the channel finds its link and the
+     * unacknowledged rows. */
+    ry_channel_destroy(&fx->a);
+    uint64_t left = s_count(fx->sa, "ry_outbox");
+    assert_true(left > 0);
+    s_open_a(fx);
+    assert_int_equal(ry_channel_outbox_depth(fx->a, "b"), left);
+    ry_link_info_t l = s_link(fx->a, "b");
+    assert_int_equal(l.next_seq, N_MAX + 1);
+    assert_int_equal(l.acked_seq, N_MAX - left);
+
+    s_pump(fx, s_all_done, N_MAX);
+    s_assert_b_applied_once(fx, N_MAX);
+    s_assert_a_drained(fx, N_MAX);
+    assert_int_equal(s_app_counter(fx->sb), N_MAX);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_sender_restart_before_any_send_delivers_all(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    s_send(fx, 1, 20, 7);
+    /* A stops right after the commits, before its loop ever ran. */
+    ry_channel_destroy(&fx->a);
+    s_open_a(fx);
+    assert_int_equal(ry_channel_outbox_depth(fx->a, "b"), 20);
+    s_pump(fx, s_all_done, 20);
+    s_assert_b_applied_once(fx, 20);
+    s_assert_a_drained(fx, 20);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_sends_of_an_aborted_txn_take_no_sequence_number(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->sa, NULL, true, &txn), 0);
+    for (int i = 1; i <= 3; i++)
+        assert_int_equal(ry_channel_send(fx->a, txn, "b",
+                                         RONGYU__MESSAGE_TYPE__VALIDATE_CASE,
+                                         "x", "lost", 4),
+                         0);
+    ry_txn_abort(&txn);
+    assert_int_equal(s_count(fx->sa, "ry_outbox"), 0);
+    /* The loop learns the appends were not committed... */
+    assert_int_equal(ry_channel_run_once(fx->a, 0), 0);
+    assert_int_equal(ry_channel_outbox_depth(fx->a, "b"), 0);
+    /* ...so the next messages are 1 and 2, with nothing missing. */
+    s_send(fx, 1, 2, 2);
+    s_pump(fx, s_all_done, 2);
+    s_assert_b_applied_once(fx, 2);
+    s_assert_a_drained(fx, 2);
+    s_fx_destroy(&fx);
+}
+
+static bool
+s_reject_done(fx_t *fx, uint64_t n)
+{
+    return fx->rb.last_seq >= n && ry_channel_outbox_depth(fx->a, "b") == 0 &&
+           ry_channel_dead_count(fx->a) == 1;
+}
+
+typedef struct {
+    char key[128];
+    char reason[64];
+    int n;
+} dead_row_t;
+
+static int
+s_dead_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    dead_row_t *d = arg;
+    d->n++;
+    size_t kn = key->len < sizeof d->key - 1 ? key->len : sizeof d->key - 1;
+    memcpy(d->key, key->data, kn);
+    d->key[kn] = '\0';
+    snprintf(d->reason, sizeof d->reason, "%.*s",
+             (int)strnlen(val->data, val->len), (const char *)val->data);
+    return 0;
+}
+
+static dead_row_t
+s_dead_rows(ry_store_t *st)
+{
+    dead_row_t d;
+    memset(&d, 0, sizeof d);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
+    assert_int_equal(
+        ry_txn_scan(txn, "ry_dead", NULL, 0, NULL, 0, s_dead_row, &d), 0);
+    ry_txn_abort(&txn);
+    return d;
+}
+
+static void
+test_rejected_message_is_dead_lettered_and_later_ones_applied(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    fx->rb.reject_seq = 5;
+    s_send(fx, 1, 10, 10);
+    s_pump(fx, s_reject_done, 10);
+
+    /* B: one dead row for a:5, the rest applied once. */
+    for (uint64_t s = 1; s <= 10; s++)
+        assert_int_equal(fx->rb.calls[s], 1);
+    assert_int_equal(fx->rb.out_of_order, 0);
+    assert_int_equal(fx->rb.stored_twice, 0);
+    assert_int_equal(s_app_counter(fx->sb), 9);
+    assert_false(s_app_has(fx->sb, "seen|00000000000000000005"));
+    assert_true(s_app_has(fx->sb, "seen|00000000000000000006"));
+    assert_int_equal(ry_channel_dead_count(fx->b), 1);
+    dead_row_t db = s_dead_rows(fx->sb);
+    assert_int_equal(db.n, 1);
+    assert_string_equal(db.key, "in|a|00000000000000000005");
+    assert_string_equal(db.reason, ry_strerror(RY_EINVAL));
+    assert_int_equal(s_link(fx->b, "a").applied, 10);
+
+    /* The rejected handler's writes and sends vanished. */
+    assert_false(s_app_has(fx->sb, "rejected"));
+    assert_int_equal(s_count(fx->sb, "ry_outbox"), 0);
+    assert_int_equal(ry_channel_outbox_depth(fx->b, "a"), 0);
+    assert_int_equal(s_link(fx->b, "a").next_seq, 1);
+
+    /* A: told by REJECT, one "out" row; its outbox drained. */
+    dead_row_t da = s_dead_rows(fx->sa);
+    assert_int_equal(da.n, 1);
+    assert_string_equal(da.key, "out|b|00000000000000000005");
+    assert_string_equal(da.reason, ry_strerror(RY_EINVAL));
+    s_assert_a_drained(fx, 10);
+    /* Nothing reached A's handler (the lost reply never left). */
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(ry_channel_run_once(fx->a, 2), 0);
+    assert_int_equal(fx->ra.ncalls, 0);
+    s_fx_destroy(&fx);
+}
+
+static bool
+s_replies_done(fx_t *fx, uint64_t n)
+{
+    return fx->ra.last_seq >= n && ry_channel_outbox_depth(fx->a, "b") == 0 &&
+           ry_channel_outbox_depth(fx->b, "a") == 0;
+}
+
+static void
+test_replies_reach_the_sender_exactly_once(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    fx->rb.reply = true;
+    s_send(fx, 1, 50, 25);
+    s_pump(fx, s_replies_done, 50);
+    s_assert_b_applied_once(fx, 50);
+    for (uint64_t s = 1; s <= 50; s++)
+        assert_int_equal(fx->ra.calls[s], 1);
+    assert_int_equal(fx->ra.ncalls, 50);
+    assert_int_equal(fx->ra.out_of_order, 0);
+    assert_int_equal(fx->ra.bad_payload, 0);
+    assert_int_equal(s_app_counter(fx->sa), 50);
+    s_assert_a_drained(fx, 50);
+    ry_link_info_t lb = s_link(fx->b, "a");
+    assert_int_equal(lb.next_seq, 51);
+    assert_int_equal(lb.acked_seq, 50);
+    assert_int_equal(lb.applied, 50);
+    assert_int_equal(s_link(fx->a, "b").applied, 50);
+    assert_int_equal(s_count(fx->sb, "ry_outbox"), 0);
+    /* More rounds bring nothing twice. */
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(ry_channel_run_once(fx->a, 2), 0);
+        assert_int_equal(ry_channel_run_once(fx->b, 2), 0);
+    }
+    assert_int_equal(fx->ra.ncalls, 50);
+    assert_int_equal(fx->rb.ncalls, 50);
+    s_fx_destroy(&fx);
+}
+
+/* ------------------------------------------------------------ raw peers */
+
+/* A raw DEALER connected to B's peer endpoint. */
+static void *
+s_raw_dealer(void *zctx, const char *endpoint)
+{
+    void *d = zmq_socket(zctx, ZMQ_DEALER);
+    assert_non_null(d);
+    int linger = 0;
+    zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
+    assert_int_equal(zmq_setsockopt(d, ZMQ_ROUTING_ID, "probe", 5), 0);
+    assert_int_equal(zmq_connect(d, endpoint), 0);
+    return d;
+}
+
+static void
+test_ping_is_answered_by_pong_with_receiver_id(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    void *zctx = zmq_ctx_new();
+    void *d = s_raw_dealer(zctx, fx->bep);
+    Rongyu__Envelope ping = RONGYU__ENVELOPE__INIT;
+    ping.kind = RONGYU__ENVELOPE_KIND__PING;
+    ping.sender_id = (char *)"probe";
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&ping.base, &len);
+    assert_int_equal(zmq_send(d, buf, len, 0), (int)len);
+    free(buf);
+
+    Rongyu__Envelope *pong = NULL;
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    while (!pong) {
+        assert_true(ry_clock_mono_ms() < until);
+        assert_int_equal(ry_channel_run_once(fx->b, 10), 0);
+        zmq_pollitem_t it = {d, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, 10) == 1) {
+            uint8_t in[512];
+            int n = zmq_recv(d, in, sizeof in, 0);
+            assert_true(n > 0 && n < (int)sizeof in);
+            pong = (Rongyu__Envelope *)ry_pb_unpack(
+                &rongyu__envelope__descriptor, in, (size_t)n, 0);
+            assert_non_null(pong);
+        }
+    }
+    assert_int_equal(pong->kind, RONGYU__ENVELOPE_KIND__PONG);
+    assert_string_equal(pong->sender_id, "b");
+    ry_pb_free(&pong);
+    /* A probe is no message: nothing applied, nothing dead. */
+    assert_int_equal(fx->rb.ncalls, 0);
+    assert_int_equal(ry_channel_dead_count(fx->b), 0);
+    zmq_close(d);
+    zmq_ctx_term(zctx);
+    s_fx_destroy(&fx);
+}
+
+static bool
+s_b_dead(fx_t *fx, uint64_t n)
+{
+    return ry_channel_dead_count(fx->b) >= n;
+}
+
+static void
+test_garbage_frame_is_dead_lettered_and_receiver_keeps_working(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    void *zctx = zmq_ctx_new();
+    void *d = s_raw_dealer(zctx, fx->bep);
+    /* A length-delimited field claiming far more bytes than follow, then
+     * random bytes: no protobuf decoder accepts it. */
+    uint8_t junk[64] = {0x12, 0xff, 0xff, 0xff, 0x0f};
+    srand(42);
+    for (size_t i = 5; i < sizeof junk; i++)
+        junk[i] = (uint8_t)(rand() & 0xff);
+    assert_int_equal(zmq_send(d, junk, sizeof junk, 0), (int)sizeof junk);
+    s_pump(fx, s_b_dead, 1);
+    assert_int_equal(ry_channel_dead_count(fx->b), 1);
+    dead_row_t db = s_dead_rows(fx->sb);
+    assert_int_equal(db.n, 1);
+    assert_true(strncmp(db.key, "in|?|", 5) == 0);
+    assert_string_equal(db.reason, "frame does not decode");
+    assert_int_equal(fx->rb.ncalls, 0);
+
+    /* B still serves A. */
+    s_send(fx, 1, 5, 5);
+    s_pump(fx, s_all_done, 5);
+    s_assert_b_applied_once(fx, 5);
+    s_assert_a_drained(fx, 5);
+    assert_int_equal(ry_channel_dead_count(fx->b), 1);
+    zmq_close(d);
+    zmq_ctx_term(zctx);
+    s_fx_destroy(&fx);
+}
+
+int
+main(void)
+{
+    ry_log_level = RY_LOG_ERROR;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(
+            test_messages_are_applied_once_in_order_and_outbox_drains),
+        cmocka_unit_test(test_receiver_restart_applies_each_message_once),
+        cmocka_unit_test(test_sender_restart_resends_unacked_rows_from_store),
+        cmocka_unit_test(test_sender_restart_before_any_send_delivers_all),
+        cmocka_unit_test(test_sends_of_an_aborted_txn_take_no_sequence_number),
+        cmocka_unit_test(
+            test_rejected_message_is_dead_lettered_and_later_ones_applied),
+        cmocka_unit_test(test_replies_reach_the_sender_exactly_once),
+        cmocka_unit_test(test_ping_is_answered_by_pong_with_receiver_id),
+        cmocka_unit_test(
+            test_garbage_frame_is_dead_lettered_and_receiver_keeps_working),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1253 @@
+/* Tests of intake_cases: client requests and validation results applied
+ * directly inside write transactions, the way the channel calls them. The
+ * channel's peers are unreachable, so what intake sends stays in its
+ * outbox, where the tests read it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "intake_cases.h"
+#include "rongyu.pb-c.h"
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_pb.h"
+#include "ry_store.h"
+#include "ut_util.h"
+
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAP_SIZE ((size_t)16 << 20)
+#define CAMPAIGN "hangzhou-2018"
+#define UNIT "萧山区"
+#define OTHER_UNIT "余杭区"
+
+static const char *const s_tables[] = {INTAKE_TABLES, NULL};
+
+typedef struct {
+    char dir[256];
+    ry_store_t *st;
+    intake_cases_t *ic;
+    ry_channel_t *ch;
+    intake_limits_t lim;
+} fx_t;
+
+static fx_t *
+s_fx_new(size_t max_attachment, unsigned outbox_limit)
+{
+    fx_t *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    assert_int_equal(ut_tmpdir(fx->dir, sizeof fx->dir, "intake"), 0);
+    assert_int_equal(ry_store_open(&fx->st, fx->dir, MAP_SIZE, s_tables), 0);
+    fx->lim.max_attachment = max_attachment;
+    fx->lim.outbox_limit = outbox_limit;
+    assert_int_equal(intake_cases_new(fx->st, &fx->lim, &fx->ic), 0);
+    ry_channel_opts_t o = {
+        .self_id = "intake",
+        .store = fx->st,
+        .max_map_size = MAP_SIZE,
+        .on_request = intake_cases_on_request,
+        .on_message = intake_cases_on_message,
+        .ctx = fx->ic,
+    };
+    assert_int_equal(ry_channel_new(&o, &fx->ch), 0);
+    /* Nobody listens there: nothing is ever delivered. */
+    assert_int_equal(
+        ry_channel_connect(fx->ch, "validation", "tcp://127.0.0.1:1"), 0);
+    intake_cases_set_channel(fx->ic, fx->ch);
+    return fx;
+}
+
+static fx_t *
+s_fx_default(void)
+{
+    return s_fx_new(1 << 20, 1000);
+}
+
+static void
+s_fx_destroy(fx_t **fx_p)
+{
+    fx_t *fx = *fx_p;
+    ry_channel_destroy(&fx->ch);
+    intake_cases_destroy(&fx->ic);
+    assert_null(fx->ic);
+    ry_store_destroy(&fx->st);
+    assert_int_equal(ut_rmtree(fx->dir), 0);
+    free(fx);
+    *fx_p = NULL;
+}
+
+/* ------------------------------------------------------------ store views */
+
+static uint64_t
+s_rows(fx_t *fx, const char *table)
+{
+    ry_txn_t *txn;
+    uint64_t n = 9999;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_count(txn, table, &n), 0);
+    ry_txn_abort(&txn);
+    return n;
+}
+
+typedef struct {
+    int n;
+    uint8_t *last; /* the last row's value, malloc'd */
+    size_t last_len;
+} rows_t;
+
+static int
+s_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    rows_t *r = arg;
+    r->n++;
+    free(r->last);
+    r->last = malloc(val->len ? val->len : 1);
+    assert_non_null(r->last);
+    memcpy(r->last, val->data, val->len);
+    r->last_len = val->len;
+    return 0;
+}
+
+/* The outbox rows to one peer (keys are "peer\0" + be64 seq). */
+static rows_t
+s_outbox(fx_t *fx, const char *peer)
+{
+    rows_t r = {0, NULL, 0};
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_scan(txn, "ry_outbox", peer, strlen(peer) + 1, NULL,
+                                 0, s_row, &r),
+                     0);
+    ry_txn_abort(&txn);
+    return r;
+}
+
+static int
+s_outbox_rows(fx_t *fx, const char *peer)
+{
+    rows_t r = s_outbox(fx, peer);
+    free(r.last);
+    return r.n;
+}
+
+/* The last outbox row to 'peer', decoded as an envelope. */
+static Rongyu__Envelope *
+s_last_sent(fx_t *fx, const char *peer)
+{
+    rows_t r = s_outbox(fx, peer);
+    assert_true(r.n > 0);
+    Rongyu__Envelope *e = (Rongyu__Envelope *)ry_pb_unpack(
+        &rongyu__envelope__descriptor, r.last, r.last_len, 0);
+    assert_non_null(e);
+    free(r.last);
+    return e;
+}
+
+/* ------------------------------------------------------------ requests */
+
+/* Applies one request frame in its own write transaction, committed when
+ * the handler keeps its writes. Returns the handler's code and the decoded
+ * reply (the caller frees it with rongyu__reply__free_unpacked). */
+static int
+s_call(fx_t *fx, const uint8_t *data, size_t len, Rongyu__Reply **out)
+{
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    uint8_t *reply = NULL;
+    size_t rlen = 0;
+    int rc = intake_cases_on_request(fx->ic, txn, data, len, &reply, &rlen);
+    if (rc == 0)
+        assert_int_equal(ry_txn_commit(&txn), 0);
+    else
+        ry_txn_abort(&txn);
+    assert_non_null(reply);
+    *out = rongyu__reply__unpack(NULL, rlen, reply);
+    assert_non_null(*out);
+    free(reply);
+    /* The handler keeps its writes exactly when it answers OK. */
+    assert_int_equal(rc == 0, (*out)->code == RONGYU__ERROR_CODE__OK);
+    return rc;
+}
+
+static Rongyu__Reply *
+s_send(fx_t *fx, const Rongyu__Request *req)
+{
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&req->base, &len);
+    Rongyu__Reply *rep = NULL;
+    s_call(fx, buf, len, &rep);
+    free(buf);
+    return rep;
+}
+
+static void
+s_free(Rongyu__Reply **rep)
+{
+    rongyu__reply__free_unpacked(*rep, NULL);
+    *rep = NULL;
+}
+
+/* A request being built: every part lives here, so no allocation. */
+typedef struct {
+    Rongyu__Request req;
+    Rongyu__Principal who;
+    Rongyu__Application app;
+    Rongyu__SubmitRequest submit;
+    Rongyu__SaveDraftRequest draft;
+    Rongyu__SubmitDraftRequest submit_draft;
+    Rongyu__GetRequest get;
+    Rongyu__ListRequest list;
+    Rongyu__StatusRequest status;
+    Rongyu__Attachment att;
+    Rongyu__Attachment *atts[1];
+} rq_t;
+
+static void
+s_rq(rq_t *r, const char *org, const char *role, const char *key)
+{
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    Rongyu__Principal who = RONGYU__PRINCIPAL__INIT;
+    Rongyu__Application app = RONGYU__APPLICATION__INIT;
+    Rongyu__SubmitRequest submit = RONGYU__SUBMIT_REQUEST__INIT;
+    Rongyu__SaveDraftRequest draft = RONGYU__SAVE_DRAFT_REQUEST__INIT;
+    Rongyu__SubmitDraftRequest sd = RONGYU__SUBMIT_DRAFT_REQUEST__INIT;
+    Rongyu__GetRequest get = RONGYU__GET_REQUEST__INIT;
+    Rongyu__ListRequest list = RONGYU__LIST_REQUEST__INIT;
+    Rongyu__StatusRequest status = RONGYU__STATUS_REQUEST__INIT;
+    Rongyu__Attachment att = RONGYU__ATTACHMENT__INIT;
+    memset(r, 0, sizeof *r);
+    r->req = req;
+    r->who = who;
+    r->app = app;
+    r->submit = submit;
+    r->draft = draft;
+    r->submit_draft = sd;
+    r->get = get;
+    r->list = list;
+    r->status = status;
+    r->att = att;
+    r->atts[0] = &r->att;
+    r->who.org_id = (char *)org;
+    r->who.role = (char *)role;
+    r->req.principal = &r->who;
+    r->req.idempotency_key = (char *)(key ? key : "");
+    r->req.request_id = (char *)"req-1";
+    /* A minimal application of 'org' under UNIT. */
+    r->app.campaign_id = (char *)CAMPAIGN;
+    r->app.honour = RONGYU__HONOUR__ADVANCED_HOME;
+    r->app.category = RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT;
+    r->app.applicant_org = (char *)org;
+    r->app.organising_unit = (char *)UNIT;
+    r->submit.application = &r->app;
+    r->draft.application = &r->app;
+}
+
+static void
+s_rq_submit(rq_t *r, const char *org, const char *key)
+{
+    s_rq(r, org, "grassroots", key);
+    r->req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
+    r->req.submit = &r->submit;
+}
+
+static void
+s_rq_get(rq_t *r, const char *org, const char *role, const char *id)
+{
+    s_rq(r, org, role, NULL);
+    r->get.case_id = (char *)id;
+    r->req.body_case = RONGYU__REQUEST__BODY_GET;
+    r->req.get = &r->get;
+}
+
+static void
+s_rq_attach(rq_t *r, const char *name, const void *content, size_t len,
+            const char *sha)
+{
+    r->att.name = (char *)name;
+    r->att.kind = (char *)"application_form";
+    r->att.content.data = (uint8_t *)content;
+    r->att.content.len = len;
+    if (sha)
+        r->att.sha256 = (char *)sha;
+    r->app.attachments = r->atts;
+    r->app.n_attachments = 1;
+}
+
+/* Submits a minimal application of 'org'; asserts OK and copies the id. */
+static void
+s_submit_ok(fx_t *fx, const char *org, const char *key, Rongyu__Honour honour,
+            char id[17])
+{
+    rq_t r;
+    s_rq_submit(&r, org, key);
+    r.app.honour = honour;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_CASE);
+    assert_int_equal(strlen(rep->case_->case_->case_id), 16);
+    memcpy(id, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+}
+
+/* Gets a case as its owner; asserts OK. */
+static Rongyu__Reply *
+s_get_ok(fx_t *fx, const char *org, const char *id)
+{
+    rq_t r;
+    s_rq_get(&r, org, "grassroots", id);
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_CASE);
+    assert_string_equal(rep->case_->case_->case_id, id);
+    return rep;
+}
+
+static void
+s_assert_nothing_stored(fx_t *fx)
+{
+    assert_int_equal(s_rows(fx, "cases"), 0);
+    assert_int_equal(s_rows(fx, "by_org"), 0);
+    assert_int_equal(s_rows(fx, "audit"), 0);
+    assert_int_equal(s_rows(fx, "idem"), 0);
+    assert_int_equal(s_rows(fx, "blobs"), 0);
+    assert_int_equal(s_rows(fx, "ry_outbox"), 0);
+}
+
+/* ------------------------------------------------------------ bad input */
+
+static void
+test_garbage_request_is_malformed_and_stores_nothing(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    const uint8_t junk[] = {0x12, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02, 0x03};
+    Rongyu__Reply *rep;
+    assert_int_not_equal(s_call(fx, junk, sizeof junk, &rep), 0);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MALFORMED);
+    assert_true(strlen(rep->message_en) > 0);
+    s_free(&rep);
+    /* No frame at all (the channel's multi-part case). */
+    assert_int_not_equal(s_call(fx, NULL, 0, &rep), 0);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MALFORMED);
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_empty_frame_is_refused_with_a_clear_error(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    /* Zero bytes decode as a request with every field at its default. */
+    const uint8_t none[1] = {0};
+    Rongyu__Reply *rep;
+    assert_int_not_equal(s_call(fx, none, 0, &rep), 0);
+    assert_int_not_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    assert_true(strlen(rep->message_en) > 0);
+    assert_true(strlen(rep->message_zh) > 0);
+    assert_non_null(strstr(rep->detail, "principal"));
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_request_without_principal_is_missing_field(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    r.req.principal = NULL;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    assert_non_null(strstr(rep->detail, "principal"));
+    assert_string_equal(rep->request_id, "req-1");
+    s_free(&rep);
+    /* A principal with no org is as good as none. */
+    s_rq_submit(&r, "", "k1");
+    r.app.applicant_org = (char *)"org-1";
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_unknown_role_is_invalid(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    r.who.role = (char *)"admin";
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_submit_without_honour_is_missing_field(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    r.app.honour = RONGYU__HONOUR__HONOUR_UNSPECIFIED;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    assert_non_null(strstr(rep->detail, "honour"));
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    s_fx_destroy(&fx);
+}
+
+/* ------------------------------------------------------------ submit */
+
+static void
+test_valid_submission_creates_one_submitted_case(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->request_id, "req-1");
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_CASE);
+    const Rongyu__Case *c = rep->case_->case_;
+    assert_int_equal(strlen(c->case_id), 16);
+    assert_int_equal(strspn(c->case_id, "0123456789abcdef"), 16);
+    assert_int_equal(c->state, RONGYU__CASE_STATE__SUBMITTED);
+    assert_int_equal(c->revision, 1);
+    assert_true(c->submitted_at_ms > 0);
+    assert_string_equal(c->application->applicant_org, "org-1");
+    char id[17];
+    memcpy(id, c->case_id, 17);
+    s_free(&rep);
+
+    assert_int_equal(s_rows(fx, "cases"), 1);
+    assert_int_equal(s_rows(fx, "audit"), 1);
+    assert_int_equal(s_rows(fx, "idem"), 1);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 1);
+    assert_int_equal(s_outbox_rows(fx, "notification"), 1);
+    assert_int_equal(ry_channel_outbox_depth(fx->ch, "validation"), 1);
+    assert_int_equal(ry_channel_outbox_depth(fx->ch, "notification"), 1);
+
+    /* What validation will get: the case, revision 1. */
+    Rongyu__Envelope *e = s_last_sent(fx, "validation");
+    assert_int_equal(e->kind, RONGYU__ENVELOPE_KIND__DATA);
+    assert_int_equal(e->type, RONGYU__MESSAGE_TYPE__VALIDATE_CASE);
+    assert_int_equal(e->link_seq, 1);
+    assert_string_equal(e->sender_id, "intake");
+    assert_string_equal(e->correlation_id, id);
+    Rongyu__ValidateCase *vc =
+        rongyu__validate_case__unpack(NULL, e->payload.len, e->payload.data);
+    assert_non_null(vc);
+    assert_string_equal(vc->case_id, id);
+    assert_int_equal(vc->revision, 1);
+    rongyu__validate_case__free_unpacked(vc, NULL);
+    ry_pb_free(&e);
+    e = s_last_sent(fx, "notification");
+    assert_int_equal(e->type, RONGYU__MESSAGE_TYPE__CASE_EVENT);
+    Rongyu__CaseEvent *ev =
+        rongyu__case_event__unpack(NULL, e->payload.len, e->payload.data);
+    assert_non_null(ev);
+    assert_string_equal(ev->event, "submitted");
+    assert_int_equal(ev->state, RONGYU__CASE_STATE__SUBMITTED);
+    rongyu__case_event__free_unpacked(ev, NULL);
+    ry_pb_free(&e);
+
+    /* The owner reads it back with its one audit entry. */
+    rep = s_get_ok(fx, "org-1", id);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
+    assert_int_equal(rep->case_->n_audit, 1);
+    assert_string_equal(rep->case_->audit[0]->what, "submitted");
+    assert_string_equal(rep->case_->audit[0]->actor, "org-1");
+    assert_int_equal(rep->case_->audit[0]->to, RONGYU__CASE_STATE__SUBMITTED);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_retry_with_same_key_and_body_returns_the_same_case(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    r.req.request_id = (char *)"req-2"; /* a retry may carry a new id */
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->case_->case_->case_id, id);
+    assert_string_equal(rep->request_id, "req-2");
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 1);
+    assert_int_equal(s_rows(fx, "audit"), 1);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 1);
+    assert_int_equal(s_outbox_rows(fx, "notification"), 1);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_same_key_with_another_body_is_conflict(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    r.app.honour = RONGYU__HONOUR__MODEL_HOME;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_CONFLICT);
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY__NOT_SET);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 1);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 1);
+    /* The same key of another organisation is another key. */
+    char other[17];
+    s_submit_ok(fx, "org-2", "k1", RONGYU__HONOUR__MODEL_HOME, other);
+    assert_string_not_equal(other, id);
+    assert_int_equal(s_rows(fx, "cases"), 2);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_grassroots_may_not_submit_for_another_org(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-2", "k1");
+    r.app.applicant_org = (char *)"org-1";
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    s_fx_destroy(&fx);
+}
+
+/* ------------------------------------------------------------ get, list */
+
+static void
+test_get_is_allowed_to_owner_and_unit_only(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
+    rq_t r;
+    Rongyu__Reply *rep;
+
+    s_rq_get(&r, "org-2", "grassroots", id);
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY__NOT_SET);
+    s_free(&rep);
+
+    s_rq_get(&r, UNIT, "unit", id);
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->case_->case_->case_id, id);
+    s_free(&rep);
+
+    s_rq_get(&r, OTHER_UNIT, "unit", id);
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+
+    s_rq_get(&r, "city-federation", "city", id);
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+
+    s_rq_get(&r, "org-1", "grassroots", "00000000000000ff");
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+/* Lists as 'org' (grassroots) with filters; returns the reply. */
+static Rongyu__Reply *
+s_list(fx_t *fx, const char *org, Rongyu__CaseState st, Rongyu__Honour h,
+       const char *after, uint32_t limit)
+{
+    rq_t r;
+    s_rq(&r, org, "grassroots", NULL);
+    r.list.state = st;
+    r.list.honour = h;
+    r.list.after_case_id = (char *)(after ? after : "");
+    r.list.limit = limit;
+    r.req.body_case = RONGYU__REQUEST__BODY_LIST;
+    r.req.list = &r.list;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_LIST);
+    return rep;
+}
+
+static void
+test_list_filters_by_state_and_honour_and_pages(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    const Rongyu__Honour h[5] = {
+        RONGYU__HONOUR__ADVANCED_HOME, RONGYU__HONOUR__MODEL_HOME,
+        RONGYU__HONOUR__ADVANCED_HOME, RONGYU__HONOUR__MODEL_HOME,
+        RONGYU__HONOUR__ADVANCED_HOME};
+    char ids[5][17];
+    for (int i = 0; i < 5; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "k%d", i);
+        s_submit_ok(fx, "org-1", key, h[i], ids[i]);
+    }
+    /* A draft of org-1 and a case of org-2 that org-1 must not see. */
+    rq_t r;
+    s_rq(&r, "org-1", "grassroots", "d1");
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+    char other[17];
+    s_submit_ok(fx, "org-2", "k0", RONGYU__HONOUR__ADVANCED_HOME, other);
+
+    /* Pages of two over the five submitted cases, in id order. */
+    const char *after = NULL;
+    char next[17] = "";
+    int seen = 0;
+    for (int page = 0; page < 3; page++) {
+        rep = s_list(fx, "org-1", RONGYU__CASE_STATE__SUBMITTED, 0, after, 2);
+        size_t want = page < 2 ? 2 : 1;
+        assert_int_equal(rep->list->n_cases, want);
+        for (size_t i = 0; i < rep->list->n_cases; i++) {
+            assert_string_equal(rep->list->cases[i]->case_id, ids[seen]);
+            seen++;
+        }
+        if (page < 2) {
+            assert_string_equal(rep->list->next_after, ids[seen - 1]);
+            snprintf(next, sizeof next, "%s", rep->list->next_after);
+            after = next;
+        } else {
+            assert_string_equal(rep->list->next_after, "");
+        }
+        s_free(&rep);
+    }
+    assert_int_equal(seen, 5);
+
+    rep = s_list(fx, "org-1", 0, RONGYU__HONOUR__MODEL_HOME, NULL, 0);
+    assert_int_equal(rep->list->n_cases, 2);
+    assert_string_equal(rep->list->cases[0]->case_id, ids[1]);
+    assert_string_equal(rep->list->cases[1]->case_id, ids[3]);
+    s_free(&rep);
+    rep = s_list(fx, "org-1", RONGYU__CASE_STATE__SUBMITTED,
+                 RONGYU__HONOUR__ADVANCED_HOME, NULL, 0);
+    assert_int_equal(rep->list->n_cases, 3);
+    s_free(&rep);
+    rep = s_list(fx, "org-1", RONGYU__CASE_STATE__DRAFT, 0, NULL, 0);
+    assert_int_equal(rep->list->n_cases, 1);
+    assert_int_equal(rep->list->cases[0]->state, RONGYU__CASE_STATE__DRAFT);
+    s_free(&rep);
+    rep = s_list(fx, "org-1", 0, 0, NULL, 0);
+    assert_int_equal(rep->list->n_cases, 6);
+    s_free(&rep);
+    rep = s_list(fx, "org-2", 0, 0, NULL, 0);
+    assert_int_equal(rep->list->n_cases, 1);
+    assert_string_equal(rep->list->cases[0]->case_id, other);
+    s_free(&rep);
+    rep = s_list(fx, "org-3", 0, 0, NULL, 0);
+    assert_int_equal(rep->list->n_cases, 0);
+    assert_string_equal(rep->list->next_after, "");
+    s_free(&rep);
+
+    /* A grassroots org may not ask for another org's list. */
+    s_rq(&r, "org-2", "grassroots", NULL);
+    r.list.applicant_org = (char *)"org-1";
+    r.req.body_case = RONGYU__REQUEST__BODY_LIST;
+    r.req.list = &r.list;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+/* ------------------------------------------------------------ drafts */
+
+static void
+test_draft_is_saved_edited_and_submitted(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq(&r, "org-1", "grassroots", "d1");
+    r.app.honour = RONGYU__HONOUR__HONOUR_UNSPECIFIED; /* drafts may lack it */
+    r.app.deeds = (char *)"first version";
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__DRAFT);
+    assert_int_equal(rep->case_->case_->revision, 1);
+    char id[17];
+    memcpy(id, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+    /* A draft tells nobody. */
+    assert_int_equal(s_rows(fx, "ry_outbox"), 0);
+
+    s_rq(&r, "org-1", "grassroots", "d2");
+    r.app.deeds = (char *)"second version";
+    r.draft.case_id = id;
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->case_->case_->case_id, id);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__DRAFT);
+    assert_int_equal(rep->case_->case_->revision, 1);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 1);
+    rep = s_get_ok(fx, "org-1", id);
+    assert_string_equal(rep->case_->case_->application->deeds,
+                        "second version");
+    s_free(&rep);
+
+    /* Another org may not edit it. */
+    s_rq(&r, "org-2", "grassroots", "d3");
+    r.draft.case_id = id;
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+
+    s_rq(&r, "org-1", "grassroots", "s1");
+    r.submit_draft.case_id = id;
+    r.req.body_case = RONGYU__REQUEST__BODY_SUBMIT_DRAFT;
+    r.req.submit_draft = &r.submit_draft;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->case_->case_->case_id, id);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
+    s_free(&rep);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 1);
+    assert_int_equal(s_outbox_rows(fx, "notification"), 1);
+    rep = s_get_ok(fx, "org-1", id);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
+    assert_int_equal(rep->case_->n_audit, 3);
+    assert_string_equal(rep->case_->audit[0]->what, "draft saved");
+    assert_string_equal(rep->case_->audit[1]->what, "draft edited");
+    assert_string_equal(rep->case_->audit[2]->what, "submitted");
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_draft_without_honour_cannot_be_submitted(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq(&r, "org-1", "grassroots", "d1");
+    r.app.honour = RONGYU__HONOUR__HONOUR_UNSPECIFIED;
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    char id[17];
+    memcpy(id, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+    s_rq(&r, "org-1", "grassroots", "s1");
+    r.submit_draft.case_id = id;
+    r.req.body_case = RONGYU__REQUEST__BODY_SUBMIT_DRAFT;
+    r.req.submit_draft = &r.submit_draft;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    s_free(&rep);
+    rep = s_get_ok(fx, "org-1", id);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__DRAFT);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "ry_outbox"), 0);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_submitting_or_editing_a_non_draft_is_bad_state(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
+    rq_t r;
+    s_rq(&r, "org-1", "grassroots", "s1");
+    r.submit_draft.case_id = id;
+    r.req.body_case = RONGYU__REQUEST__BODY_SUBMIT_DRAFT;
+    r.req.submit_draft = &r.submit_draft;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_BAD_STATE);
+    s_free(&rep);
+
+    s_rq(&r, "org-1", "grassroots", "d1");
+    r.draft.case_id = id;
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_BAD_STATE);
+    s_free(&rep);
+
+    s_rq(&r, "org-1", "grassroots", "s2");
+    r.submit_draft.case_id = (char *)"0000000000000001";
+    r.req.body_case = RONGYU__REQUEST__BODY_SUBMIT_DRAFT;
+    r.req.submit_draft = &r.submit_draft;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    s_free(&rep);
+
+    assert_int_equal(s_rows(fx, "audit"), 1);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 1);
+    rep = s_get_ok(fx, "org-1", id);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+/* ------------------------------------------------------------ attachments */
+
+static void
+s_sha_hex(const void *data, size_t len, char hex[65])
+{
+    uint8_t h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+static bool
+s_contains(const void *hay, size_t hlen, const void *needle, size_t nlen)
+{
+    for (size_t i = 0; i + nlen <= hlen; i++)
+        if (memcmp((const uint8_t *)hay + i, needle, nlen) == 0)
+            return true;
+    return false;
+}
+
+static void
+test_zip_named_pdf_is_typed_by_content_and_kept_as_blob(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    uint8_t zip[300];
+    memcpy(zip, "PK\x03\x04", 4);
+    for (size_t i = 4; i < sizeof zip; i++)
+        zip[i] = (uint8_t)('A' + i % 26);
+    char sha[65];
+    s_sha_hex(zip, sizeof zip, sha);
+
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    s_rq_attach(&r, "form.pdf", zip, sizeof zip, sha);
+    r.att.media_type = (char *)"application/pdf"; /* a claim, not a fact */
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    const Rongyu__Application *a = rep->case_->case_->application;
+    assert_int_equal(a->n_attachments, 1);
+    assert_string_equal(a->attachments[0]->name, "form.pdf");
+    assert_string_equal(a->attachments[0]->media_type, "application/zip");
+    assert_string_equal(a->attachments[0]->sha256, sha);
+    assert_int_equal(a->attachments[0]->size, sizeof zip);
+    assert_int_equal(a->attachments[0]->content.len, 0);
+    char id[17];
+    memcpy(id, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+
+    /* The content lives in blobs under its hash, not in the case record
+     * nor in what is sent to validation. */
+    ry_txn_t *txn;
+    ry_val_t v;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_get(txn, "blobs", sha, 64, &v), 0);
+    assert_int_equal(v.len, sizeof zip);
+    assert_memory_equal(v.data, zip, sizeof zip);
+    assert_int_equal(ry_txn_get(txn, "cases", id, 16, &v), 0);
+    assert_false(s_contains(v.data, v.len, zip + 4, 64));
+    Rongyu__Case *c = rongyu__case__unpack(NULL, v.len, v.data);
+    assert_non_null(c);
+    assert_int_equal(c->application->attachments[0]->content.len, 0);
+    assert_string_equal(c->application->attachments[0]->sha256, sha);
+    assert_string_equal(c->application->attachments[0]->media_type,
+                        "application/zip");
+    rongyu__case__free_unpacked(c, NULL);
+    ry_txn_abort(&txn);
+    assert_int_equal(s_rows(fx, "blobs"), 1);
+    rows_t out = s_outbox(fx, "validation");
+    assert_int_equal(out.n, 1);
+    assert_false(s_contains(out.last, out.last_len, zip + 4, 64));
+    free(out.last);
+
+    /* Without a declared hash, the content still is what counts. */
+    s_rq_submit(&r, "org-1", "k2");
+    s_rq_attach(&r, "form.pdf", zip, sizeof zip, NULL);
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->case_->case_->application->attachments[0]->sha256,
+                        sha);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "blobs"), 1); /* same content, one blob */
+    s_fx_destroy(&fx);
+}
+
+static void
+test_attachment_with_mismatched_sha256_is_invalid(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    const char pdf[] = "%PDF-1.4 a form";
+    char sha[65];
+    s_sha_hex("something else", 14, sha);
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    s_rq_attach(&r, "form.pdf", pdf, sizeof pdf - 1, sha);
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_non_null(strstr(rep->detail, "sha256"));
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_attachment_over_the_limit_is_too_large(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(1024, 1000);
+    uint8_t big[1025];
+    memset(big, 'x', sizeof big);
+    memcpy(big, "%PDF-", 5);
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    s_rq_attach(&r, "form.pdf", big, sizeof big, NULL);
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_TOO_LARGE);
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+
+    /* Exactly at the limit is fine. */
+    s_rq_submit(&r, "org-1", "k2");
+    s_rq_attach(&r, "form.pdf", big, 1024, NULL);
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(
+        rep->case_->case_->application->attachments[0]->media_type,
+        "application/pdf");
+    assert_int_equal(rep->case_->case_->application->attachments[0]->size,
+                     1024);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "blobs"), 1);
+    s_fx_destroy(&fx);
+}
+
+/* ------------------------------------------------------------ back-pressure */
+
+static void
+test_submit_past_outbox_limit_is_busy_and_stores_nothing(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(1 << 20, 3);
+    char id[17];
+    for (int i = 0; i < 3; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "k%d", i);
+        s_submit_ok(fx, "org-1", key, RONGYU__HONOUR__ADVANCED_HOME, id);
+    }
+    assert_int_equal(ry_channel_outbox_depth(fx->ch, "validation"), 3);
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k3");
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_BUSY);
+    assert_true(rep->retry_after_ms > 0);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 3);
+    assert_int_equal(s_rows(fx, "idem"), 3);
+    assert_int_equal(s_rows(fx, "audit"), 3);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 3);
+    assert_int_equal(s_outbox_rows(fx, "notification"), 3);
+    /* The refusal is not cached: a retry is refused again while busy. */
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_BUSY);
+    s_free(&rep);
+    /* Reading is never refused. */
+    rep = s_get_ok(fx, "org-1", id);
+    s_free(&rep);
+    /* A draft sends nothing, so it is accepted. */
+    s_rq(&r, "org-1", "grassroots", "d1");
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+/* ------------------------------------------------------------ ids, status */
+
+static void
+test_case_ids_increase_also_after_restart(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char prev[17] = "", id[17];
+    for (int i = 0; i < 10; i++) {
+        if (i == 5) {
+            /* Restart the handler over the same store. */
+            intake_cases_destroy(&fx->ic);
+            assert_int_equal(intake_cases_new(fx->st, &fx->lim, &fx->ic), 0);
+            intake_cases_set_channel(fx->ic, fx->ch);
+            ry_channel_set_context(fx->ch, fx->ic);
+        }
+        char key[8];
+        snprintf(key, sizeof key, "k%d", i);
+        s_submit_ok(fx, "org-1", key, RONGYU__HONOUR__ADVANCED_HOME, id);
+        assert_true(strcmp(id, prev) > 0);
+        memcpy(prev, id, 17);
+    }
+    assert_int_equal(s_rows(fx, "cases"), 10);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_status_reports_cases_and_links(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
+    rq_t r;
+    s_rq(&r, "", "", NULL);
+    r.req.principal = NULL;
+    r.req.body_case = RONGYU__REQUEST__BODY_STATUS;
+    r.req.status = &r.status;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_STATUS);
+    assert_string_equal(rep->status->service, "intake");
+    assert_int_equal(rep->status->cases, 1);
+    assert_int_equal(rep->status->dead, 0);
+    bool found = false;
+    for (size_t i = 0; i < rep->status->n_links; i++)
+        if (strcmp(rep->status->links[i]->peer, "validation") == 0)
+            found = true;
+    assert_true(found);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+/* ------------------------------------------------------------ verdicts */
+
+/* Applies a ValidationResult (or any payload) as a message from
+ * validation, committing when it is accepted. Returns the handler's
+ * code. */
+static int
+s_deliver(fx_t *fx, int type, const void *payload, size_t len)
+{
+    static uint64_t seq;
+    ry_msg_t m = {"validation", ++seq, type, "", payload, len};
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    int rc = intake_cases_on_message(fx->ic, txn, &m);
+    if (rc == 0)
+        assert_int_equal(ry_txn_commit(&txn), 0);
+    else
+        ry_txn_abort(&txn);
+    return rc;
+}
+
+static int
+s_deliver_result(fx_t *fx, const char *id, uint32_t revision, bool eligible)
+{
+    Rongyu__Check chk = RONGYU__CHECK__INIT;
+    chk.code = (char *)"R_MEMBERSHIP_MIN";
+    chk.passed = eligible;
+    Rongyu__Check *checks[1] = {&chk};
+    Rongyu__Verdict v = RONGYU__VERDICT__INIT;
+    v.eligible = eligible;
+    v.checks = checks;
+    v.n_checks = 1;
+    v.ruleset = (char *)"2018.1";
+    v.decided_at_ms = 1000;
+    Rongyu__ValidationResult res = RONGYU__VALIDATION_RESULT__INIT;
+    res.case_id = (char *)id;
+    res.revision = revision;
+    res.verdict = &v;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&res.base, &len);
+    int rc = s_deliver(fx, RONGYU__MESSAGE_TYPE__VALIDATION_RESULT, buf, len);
+    free(buf);
+    return rc;
+}
+
+static void
+test_eligible_result_moves_case_to_eligible_once(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
+    assert_int_equal(s_deliver_result(fx, id, 1, true), 0);
+
+    Rongyu__Reply *rep = s_get_ok(fx, "org-1", id);
+    const Rongyu__Case *c = rep->case_->case_;
+    assert_int_equal(c->state, RONGYU__CASE_STATE__ELIGIBLE);
+    assert_non_null(c->verdict);
+    assert_true(c->verdict->eligible);
+    assert_string_equal(c->verdict->ruleset, "2018.1");
+    assert_int_equal(c->verdict->n_checks, 1);
+    assert_string_equal(c->verdict->checks[0]->code, "R_MEMBERSHIP_MIN");
+    assert_int_equal(rep->case_->n_audit, 2);
+    assert_string_equal(rep->case_->audit[1]->what, "verdict");
+    assert_string_equal(rep->case_->audit[1]->actor, "validation");
+    assert_int_equal(rep->case_->audit[1]->from, RONGYU__CASE_STATE__SUBMITTED);
+    assert_int_equal(rep->case_->audit[1]->to, RONGYU__CASE_STATE__ELIGIBLE);
+    s_free(&rep);
+    assert_int_equal(s_outbox_rows(fx, "notification"), 2);
+    Rongyu__Envelope *e = s_last_sent(fx, "notification");
+    assert_int_equal(e->type, RONGYU__MESSAGE_TYPE__CASE_EVENT);
+    assert_string_equal(e->correlation_id, id);
+    Rongyu__CaseEvent *ev =
+        rongyu__case_event__unpack(NULL, e->payload.len, e->payload.data);
+    assert_non_null(ev);
+    assert_string_equal(ev->case_id, id);
+    assert_string_equal(ev->event, "eligible");
+    assert_int_equal(ev->state, RONGYU__CASE_STATE__ELIGIBLE);
+    assert_int_equal(ev->n_failed, 0);
+    rongyu__case_event__free_unpacked(ev, NULL);
+    ry_pb_free(&e);
+
+    /* The same result again changes nothing. */
+    assert_int_equal(s_deliver_result(fx, id, 1, true), 0);
+    rep = s_get_ok(fx, "org-1", id);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__ELIGIBLE);
+    assert_int_equal(rep->case_->n_audit, 2);
+    s_free(&rep);
+    assert_int_equal(s_outbox_rows(fx, "notification"), 2);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 1);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_ineligible_result_lists_failed_checks(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
+    assert_int_equal(s_deliver_result(fx, id, 1, false), 0);
+    Rongyu__Reply *rep = s_get_ok(fx, "org-1", id);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__INELIGIBLE);
+    s_free(&rep);
+    Rongyu__Envelope *e = s_last_sent(fx, "notification");
+    Rongyu__CaseEvent *ev =
+        rongyu__case_event__unpack(NULL, e->payload.len, e->payload.data);
+    assert_non_null(ev);
+    assert_string_equal(ev->event, "ineligible");
+    assert_int_equal(ev->n_failed, 1);
+    assert_string_equal(ev->failed[0]->code, "R_MEMBERSHIP_MIN");
+    rongyu__case_event__free_unpacked(ev, NULL);
+    ry_pb_free(&e);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_result_for_another_revision_is_ignored(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
+    assert_int_equal(s_deliver_result(fx, id, 2, true), 0);
+    Rongyu__Reply *rep = s_get_ok(fx, "org-1", id);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
+    assert_null(rep->case_->case_->verdict);
+    assert_int_equal(rep->case_->n_audit, 1);
+    s_free(&rep);
+    assert_int_equal(s_outbox_rows(fx, "notification"), 1);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_bad_result_messages_are_refused(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
+    const uint8_t junk[] = {0x12, 0xff, 0xff, 0xff, 0x0f, 0x01};
+    assert_int_equal(s_deliver(fx, RONGYU__MESSAGE_TYPE__VALIDATION_RESULT,
+                               junk, sizeof junk),
+                     RY_EMALFORMED);
+    /* Decodes, but carries no verdict. */
+    assert_int_equal(
+        s_deliver(fx, RONGYU__MESSAGE_TYPE__VALIDATION_RESULT, "", 0),
+        RY_EMALFORMED);
+    /* A case intake does not have. */
+    assert_int_equal(s_deliver_result(fx, "00000000000000ff", 1, true),
+                     RY_EINVAL);
+    /* A type intake does not expect. */
+    assert_int_equal(s_deliver(fx, RONGYU__MESSAGE_TYPE__SEAT_REQUEST, "", 0),
+                     RY_EINVAL);
+    Rongyu__Reply *rep = s_get_ok(fx, "org-1", id);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
+    assert_int_equal(rep->case_->n_audit, 1);
+    s_free(&rep);
+    assert_int_equal(s_outbox_rows(fx, "notification"), 1);
+    s_fx_destroy(&fx);
+}
+
+int
+main(void)
+{
+    ry_log_level = RY_LOG_ERROR;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_garbage_request_is_malformed_and_stores_nothing),
+        cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),
+        cmocka_unit_test(test_request_without_principal_is_missing_field),
+        cmocka_unit_test(test_unknown_role_is_invalid),
+        cmocka_unit_test(test_submit_without_honour_is_missing_field),
+        cmocka_unit_test(test_valid_submission_creates_one_submitted_case),
+        cmocka_unit_test(
+            test_retry_with_same_key_and_body_returns_the_same_case),
+        cmocka_unit_test(test_same_key_with_another_body_is_conflict),
+        cmocka_unit_test(test_grassroots_may_not_submit_for_another_org),
+        cmocka_unit_test(test_get_is_allowed_to_owner_and_unit_only),
+        cmocka_unit_test(test_list_filters_by_state_and_honour_and_pages),
+        cmocka_unit_test(test_draft_is_saved_edited_and_submitted),
+        cmocka_unit_test(test_draft_without_honour_cannot_be_submitted),
+        cmocka_unit_test(test_submitting_or_editing_a_non_draft_is_bad_state),
+        cmocka_unit_test(
+            test_zip_named_pdf_is_typed_by_content_and_kept_as_blob),
+        cmocka_unit_test(test_attachment_with_mismatched_sha256_is_invalid),
+        cmocka_unit_test(test_attachment_over_the_limit_is_too_large),
+        cmocka_unit_test(
+            test_submit_past_outbox_limit_is_busy_and_stores_nothing),
+        cmocka_unit_test(test_case_ids_increase_also_after_restart),
+        cmocka_unit_test(test_status_reports_cases_and_links),
+        cmocka_unit_test(test_eligible_result_moves_case_to_eligible_once),
+        cmocka_unit_test(test_ineligible_result_lists_failed_checks),
+        cmocka_unit_test(test_result_for_another_revision_is_ignored),
+        cmocka_unit_test(test_bad_result_messages_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

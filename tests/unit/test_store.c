@@ -1,0 +1,641 @@
+/* Tests of ry_store: the LMDB wrapper every service keeps its state in.
+ * Each test opens a store in its own mkdtemp() directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_store.h"
+#include "ut_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAP_SIZE ((size_t)4 << 20)
+
+static const char *const s_tables[] = {"t", "u", NULL};
+
+typedef struct {
+    char dir[256];
+    ry_store_t *store;
+} fx_t;
+
+static int
+s_setup(void **state)
+{
+    fx_t *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    assert_int_equal(ut_tmpdir(fx->dir, sizeof fx->dir, "store"), 0);
+    assert_int_equal(ry_store_open(&fx->store, fx->dir, MAP_SIZE, s_tables), 0);
+    assert_non_null(fx->store);
+    *state = fx;
+    return 0;
+}
+
+static int
+s_teardown(void **state)
+{
+    fx_t *fx = *state;
+    ry_store_destroy(&fx->store);
+    assert_null(fx->store);
+    assert_int_equal(ut_rmtree(fx->dir), 0);
+    free(fx);
+    return 0;
+}
+
+/* Writes string key -> string value in one committed transaction. */
+static void
+s_put(ry_store_t *st, const char *table, const char *k, const char *v)
+{
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(st, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put(txn, table, k, strlen(k), v, strlen(v), 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_null(txn);
+}
+
+/* Reads a string value into buf; returns the ry_txn_get code. */
+static int
+s_get(ry_store_t *st, const char *table, const char *k, char *buf, size_t cap)
+{
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
+    ry_val_t v;
+    int rc = ry_txn_get(txn, table, k, strlen(k), &v);
+    if (rc == 0) {
+        assert_true(v.len < cap);
+        memcpy(buf, v.data, v.len);
+        buf[v.len] = '\0';
+    }
+    ry_txn_abort(&txn);
+    assert_null(txn);
+    return rc;
+}
+
+static uint64_t
+s_count(ry_store_t *st, const char *table)
+{
+    ry_txn_t *txn;
+    uint64_t n = 12345;
+    assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_count(txn, table, &n), 0);
+    ry_txn_abort(&txn);
+    return n;
+}
+
+/* ------------------------------------------------------------ basics */
+
+static void
+test_put_then_get_returns_value_and_del_removes_it(void **state)
+{
+    fx_t *fx = *state;
+    char buf[64];
+    assert_int_equal(s_get(fx->store, "t", "k", buf, sizeof buf), RY_ENOTFOUND);
+    s_put(fx->store, "t", "k", "one");
+    assert_int_equal(s_get(fx->store, "t", "k", buf, sizeof buf), 0);
+    assert_string_equal(buf, "one");
+    /* Overwrite without flags replaces. */
+    s_put(fx->store, "t", "k", "two");
+    assert_int_equal(s_get(fx->store, "t", "k", buf, sizeof buf), 0);
+    assert_string_equal(buf, "two");
+    /* Tables are separate. */
+    assert_int_equal(s_get(fx->store, "u", "k", buf, sizeof buf), RY_ENOTFOUND);
+
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_del(txn, "t", "k", 1), 0);
+    assert_int_equal(ry_txn_del(txn, "t", "k", 1), RY_ENOTFOUND);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(s_get(fx->store, "t", "k", buf, sizeof buf), RY_ENOTFOUND);
+}
+
+static void
+test_nooverwrite_on_existing_key_gives_eexist_and_keeps_value(void **state)
+{
+    fx_t *fx = *state;
+    s_put(fx->store, "t", "k", "first");
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(
+        ry_txn_put(txn, "t", "k", 1, "second", 6, RY_PUT_NOOVERWRITE),
+        RY_EEXIST);
+    /* A new key with the same flag is fine. */
+    assert_int_equal(ry_txn_put(txn, "t", "k2", 2, "x", 1, RY_PUT_NOOVERWRITE),
+                     0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    char buf[64];
+    assert_int_equal(s_get(fx->store, "t", "k", buf, sizeof buf), 0);
+    assert_string_equal(buf, "first");
+    assert_int_equal(s_get(fx->store, "t", "k2", buf, sizeof buf), 0);
+    assert_string_equal(buf, "x");
+}
+
+static void
+test_write_in_aborted_txn_is_not_kept(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put(txn, "t", "k", 1, "v", 1, 0), 0);
+    ry_txn_abort(&txn);
+    assert_null(txn);
+    ry_txn_abort(&txn); /* safe on NULL */
+    char buf[8];
+    assert_int_equal(s_get(fx->store, "t", "k", buf, sizeof buf), RY_ENOTFOUND);
+}
+
+/* ------------------------------------------------------------ scan */
+
+typedef struct {
+    char keys[16][32];
+    int n;
+    int stop_after; /* return 1 after this many rows (0: never) */
+    int fail_after; /* return an error after this many rows (0: never) */
+    ry_txn_t *del_txn;
+} scan_acc_t;
+
+static int
+s_collect(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)val;
+    scan_acc_t *acc = arg;
+    assert_true(acc->n < 16);
+    assert_true(key->len < sizeof acc->keys[0]);
+    memcpy(acc->keys[acc->n], key->data, key->len);
+    acc->keys[acc->n][key->len] = '\0';
+    acc->n++;
+    if (acc->del_txn)
+        assert_int_equal(ry_txn_del(acc->del_txn, "t", key->data, key->len), 0);
+    if (acc->fail_after && acc->n == acc->fail_after)
+        return RY_EINVAL;
+    if (acc->stop_after && acc->n == acc->stop_after)
+        return 1;
+    return 0;
+}
+
+static void
+s_fill_scan_rows(fx_t *fx)
+{
+    /* Inserted out of order; the scan must sort them. */
+    const char *keys[] = {"b|2", "a|3", "c", "a|1", "b|1", "a|2", "a"};
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        assert_int_equal(
+            ry_txn_put(txn, "t", keys[i], strlen(keys[i]), "v", 1, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+}
+
+static void
+test_scan_visits_prefix_rows_in_key_order(void **state)
+{
+    fx_t *fx = *state;
+    s_fill_scan_rows(fx);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, false, &txn), 0);
+
+    scan_acc_t acc = {.n = 0};
+    assert_int_equal(ry_txn_scan(txn, "t", "a|", 2, NULL, 0, s_collect, &acc),
+                     0);
+    assert_int_equal(acc.n, 3);
+    assert_string_equal(acc.keys[0], "a|1");
+    assert_string_equal(acc.keys[1], "a|2");
+    assert_string_equal(acc.keys[2], "a|3");
+
+    /* No prefix: every row, in order. */
+    memset(&acc, 0, sizeof acc);
+    assert_int_equal(ry_txn_scan(txn, "t", NULL, 0, NULL, 0, s_collect, &acc),
+                     0);
+    assert_int_equal(acc.n, 7);
+    const char *all[] = {"a", "a|1", "a|2", "a|3", "b|1", "b|2", "c"};
+    for (int i = 0; i < 7; i++)
+        assert_string_equal(acc.keys[i], all[i]);
+
+    /* A prefix no key has: no row, no error. */
+    memset(&acc, 0, sizeof acc);
+    assert_int_equal(ry_txn_scan(txn, "t", "z", 1, NULL, 0, s_collect, &acc),
+                     0);
+    assert_int_equal(acc.n, 0);
+    memset(&acc, 0, sizeof acc);
+    assert_int_equal(ry_txn_scan(txn, "u", NULL, 0, NULL, 0, s_collect, &acc),
+                     0);
+    assert_int_equal(acc.n, 0);
+    ry_txn_abort(&txn);
+}
+
+static void
+test_scan_from_starts_at_first_key_not_below_it(void **state)
+{
+    fx_t *fx = *state;
+    s_fill_scan_rows(fx);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, false, &txn), 0);
+
+    scan_acc_t acc = {.n = 0};
+    assert_int_equal(ry_txn_scan(txn, "t", "a|", 2, "a|2", 3, s_collect, &acc),
+                     0);
+    assert_int_equal(acc.n, 2);
+    assert_string_equal(acc.keys[0], "a|2");
+    assert_string_equal(acc.keys[1], "a|3");
+
+    /* 'from' between keys: starts at the next one. */
+    memset(&acc, 0, sizeof acc);
+    assert_int_equal(ry_txn_scan(txn, "t", "a|", 2, "a|15", 4, s_collect, &acc),
+                     0);
+    assert_int_equal(acc.n, 2);
+    assert_string_equal(acc.keys[0], "a|2");
+
+    /* 'from' past the prefix range: nothing. */
+    memset(&acc, 0, sizeof acc);
+    assert_int_equal(ry_txn_scan(txn, "t", "a|", 2, "b", 1, s_collect, &acc),
+                     0);
+    assert_int_equal(acc.n, 0);
+
+    /* 'from' without a prefix runs to the end. */
+    memset(&acc, 0, sizeof acc);
+    assert_int_equal(ry_txn_scan(txn, "t", NULL, 0, "b|2", 3, s_collect, &acc),
+                     0);
+    assert_int_equal(acc.n, 2);
+    assert_string_equal(acc.keys[0], "b|2");
+    assert_string_equal(acc.keys[1], "c");
+    ry_txn_abort(&txn);
+}
+
+static void
+test_scan_stops_when_callback_returns_one(void **state)
+{
+    fx_t *fx = *state;
+    s_fill_scan_rows(fx);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, false, &txn), 0);
+    scan_acc_t acc = {.stop_after = 2};
+    assert_int_equal(ry_txn_scan(txn, "t", NULL, 0, NULL, 0, s_collect, &acc),
+                     0);
+    assert_int_equal(acc.n, 2);
+    assert_string_equal(acc.keys[1], "a|1");
+    ry_txn_abort(&txn);
+}
+
+static void
+test_scan_returns_callback_error_and_stops(void **state)
+{
+    fx_t *fx = *state;
+    s_fill_scan_rows(fx);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, false, &txn), 0);
+    scan_acc_t acc = {.fail_after = 3};
+    assert_int_equal(ry_txn_scan(txn, "t", NULL, 0, NULL, 0, s_collect, &acc),
+                     RY_EINVAL);
+    assert_int_equal(acc.n, 3);
+    ry_txn_abort(&txn);
+}
+
+static void
+test_scan_may_delete_the_visited_row(void **state)
+{
+    fx_t *fx = *state;
+    s_fill_scan_rows(fx);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    scan_acc_t acc = {.del_txn = txn};
+    assert_int_equal(ry_txn_scan(txn, "t", "a|", 2, NULL, 0, s_collect, &acc),
+                     0);
+    assert_int_equal(acc.n, 3);
+    assert_string_equal(acc.keys[0], "a|1");
+    assert_string_equal(acc.keys[1], "a|2");
+    assert_string_equal(acc.keys[2], "a|3");
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(s_count(fx->store, "t"), 4);
+    char buf[8];
+    assert_int_equal(s_get(fx->store, "t", "a|2", buf, sizeof buf),
+                     RY_ENOTFOUND);
+    assert_int_equal(s_get(fx->store, "t", "b|1", buf, sizeof buf), 0);
+    assert_int_equal(s_get(fx->store, "t", "a", buf, sizeof buf), 0);
+}
+
+/* ------------------------------------------------------------ last */
+
+static void
+s_put_bin(ry_txn_t *txn, const uint8_t *k, size_t klen)
+{
+    assert_int_equal(ry_txn_put(txn, "t", k, klen, k, klen, 0), 0);
+}
+
+static int
+s_last(ry_txn_t *txn, const void *prefix, size_t plen, uint8_t *out,
+       size_t *olen)
+{
+    ry_val_t k = {NULL, 0}, v = {NULL, 0};
+    int rc = ry_txn_last(txn, "t", prefix, plen, &k, &v);
+    if (rc == 0) {
+        /* s_put_bin stores each key as its own value. */
+        assert_int_equal(k.len, v.len);
+        assert_memory_equal(k.data, v.data, k.len);
+        memcpy(out, k.data, k.len);
+        *olen = k.len;
+    }
+    return rc;
+}
+
+static void
+test_last_gives_greatest_key_with_prefix(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    uint8_t out[16];
+    size_t olen = 0;
+    /* Empty table. */
+    assert_int_equal(s_last(txn, NULL, 0, out, &olen), RY_ENOTFOUND);
+    assert_int_equal(s_last(txn, "a", 1, out, &olen), RY_ENOTFOUND);
+
+    const char *keys[] = {"a1", "a2", "a10", "b1", "d"};
+    for (size_t i = 0; i < 5; i++)
+        s_put_bin(txn, (const uint8_t *)keys[i], strlen(keys[i]));
+
+    assert_int_equal(s_last(txn, "a", 1, out, &olen), 0);
+    assert_int_equal(olen, 2);
+    assert_memory_equal(out, "a2", 2);
+    assert_int_equal(s_last(txn, "a1", 2, out, &olen), 0);
+    assert_int_equal(olen, 3);
+    assert_memory_equal(out, "a10", 3);
+    assert_int_equal(s_last(txn, "b", 1, out, &olen), 0);
+    assert_memory_equal(out, "b1", 2);
+    /* No prefix: the last key of the table. */
+    assert_int_equal(s_last(txn, NULL, 0, out, &olen), 0);
+    assert_int_equal(olen, 1);
+    assert_memory_equal(out, "d", 1);
+    /* A prefix between existing keys, before all, after all. */
+    assert_int_equal(s_last(txn, "c", 1, out, &olen), RY_ENOTFOUND);
+    assert_int_equal(s_last(txn, "0", 1, out, &olen), RY_ENOTFOUND);
+    assert_int_equal(s_last(txn, "e", 1, out, &olen), RY_ENOTFOUND);
+    /* A prefix longer than the keys. */
+    assert_int_equal(s_last(txn, "a2x", 3, out, &olen), RY_ENOTFOUND);
+    ry_txn_abort(&txn);
+}
+
+static void
+test_last_handles_prefix_ending_in_0xff(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    const uint8_t k1[] = {0x01, 0xff, 0x01};
+    const uint8_t k2[] = {0x01, 0xff, 0xff, 0x07};
+    const uint8_t k3[] = {0x02, 0x00};
+    s_put_bin(txn, k1, sizeof k1);
+    s_put_bin(txn, k2, sizeof k2);
+    s_put_bin(txn, k3, sizeof k3);
+    uint8_t out[16];
+    size_t olen = 0;
+
+    const uint8_t p1[] = {0x01, 0xff};
+    assert_int_equal(s_last(txn, p1, sizeof p1, out, &olen), 0);
+    assert_int_equal(olen, sizeof k2);
+    assert_memory_equal(out, k2, sizeof k2);
+
+    const uint8_t p2[] = {0x01, 0xff, 0xff};
+    assert_int_equal(s_last(txn, p2, sizeof p2, out, &olen), 0);
+    assert_memory_equal(out, k2, sizeof k2);
+
+    const uint8_t p3[] = {0x01, 0xfe};
+    assert_int_equal(s_last(txn, p3, sizeof p3, out, &olen), RY_ENOTFOUND);
+
+    /* All 0xff with nothing beyond the table's end. */
+    const uint8_t k4[] = {0xff, 0xff, 0x01};
+    const uint8_t k5[] = {0xff, 0xff, 0x02};
+    s_put_bin(txn, k4, sizeof k4);
+    s_put_bin(txn, k5, sizeof k5);
+    const uint8_t p4[] = {0xff, 0xff};
+    assert_int_equal(s_last(txn, p4, sizeof p4, out, &olen), 0);
+    assert_memory_equal(out, k5, sizeof k5);
+    const uint8_t p5[] = {0xff, 0xfe};
+    assert_int_equal(s_last(txn, p5, sizeof p5, out, &olen), RY_ENOTFOUND);
+    /* The last key of the table does not have the all-0xff prefix. */
+    const uint8_t p6[] = {0xff, 0xff, 0xff};
+    assert_int_equal(s_last(txn, p6, sizeof p6, out, &olen), RY_ENOTFOUND);
+    ry_txn_abort(&txn);
+}
+
+/* ------------------------------------------------------------ nesting */
+
+static void
+test_aborted_nested_txn_leaves_parent_unchanged(void **state)
+{
+    fx_t *fx = *state;
+    s_put(fx->store, "t", "keep", "1");
+    ry_txn_t *parent, *child;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &parent), 0);
+    assert_int_equal(ry_txn_put(parent, "t", "p", 1, "parent", 6, 0), 0);
+
+    assert_int_equal(ry_txn_begin(fx->store, parent, true, &child), 0);
+    assert_int_equal(ry_txn_put(child, "t", "c", 1, "child", 5, 0), 0);
+    assert_int_equal(ry_txn_put(child, "t", "p", 1, "changed", 7, 0), 0);
+    assert_int_equal(ry_txn_del(child, "t", "keep", 4), 0);
+    ry_txn_abort(&child);
+    assert_null(child);
+
+    ry_val_t v;
+    assert_int_equal(ry_txn_get(parent, "t", "c", 1, &v), RY_ENOTFOUND);
+    assert_int_equal(ry_txn_get(parent, "t", "p", 1, &v), 0);
+    assert_int_equal(v.len, 6);
+    assert_memory_equal(v.data, "parent", 6);
+    assert_int_equal(ry_txn_get(parent, "t", "keep", 4, &v), 0);
+
+    /* A committed child's writes become the parent's. */
+    assert_int_equal(ry_txn_begin(fx->store, parent, true, &child), 0);
+    assert_int_equal(ry_txn_put(child, "t", "c2", 2, "kept", 4, 0), 0);
+    assert_int_equal(ry_txn_commit(&child), 0);
+    assert_int_equal(ry_txn_commit(&parent), 0);
+
+    char buf[16];
+    assert_int_equal(s_get(fx->store, "t", "c", buf, sizeof buf), RY_ENOTFOUND);
+    assert_int_equal(s_get(fx->store, "t", "c2", buf, sizeof buf), 0);
+    assert_string_equal(buf, "kept");
+    assert_int_equal(s_get(fx->store, "t", "p", buf, sizeof buf), 0);
+    assert_string_equal(buf, "parent");
+    assert_int_equal(s_count(fx->store, "t"), 3);
+}
+
+/* ------------------------------------------------------------ count */
+
+static void
+test_count_follows_puts_and_deletes(void **state)
+{
+    fx_t *fx = *state;
+    assert_int_equal(s_count(fx->store, "t"), 0);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    for (int i = 0; i < 10; i++) {
+        char k[8];
+        int n = snprintf(k, sizeof k, "k%d", i);
+        assert_int_equal(ry_txn_put(txn, "t", k, (size_t)n, "v", 1, 0), 0);
+    }
+    /* Overwriting does not add a row. */
+    assert_int_equal(ry_txn_put(txn, "t", "k0", 2, "w", 1, 0), 0);
+    uint64_t n = 0;
+    assert_int_equal(ry_txn_count(txn, "t", &n), 0);
+    assert_int_equal(n, 10);
+    assert_int_equal(ry_txn_del(txn, "t", "k3", 2), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(s_count(fx->store, "t"), 9);
+    assert_int_equal(s_count(fx->store, "u"), 0);
+}
+
+/* ------------------------------------------------------------ durability */
+
+static void
+test_committed_data_survives_close_and_reopen(void **state)
+{
+    fx_t *fx = *state;
+    s_put(fx->store, "t", "durable", "yes");
+    s_put(fx->store, "u", "other", "too");
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put(txn, "t", "lost", 4, "no", 2, 0), 0);
+    ry_txn_abort(&txn);
+    ry_store_destroy(&fx->store);
+    assert_null(fx->store);
+    ry_store_destroy(&fx->store); /* safe on NULL */
+
+    assert_int_equal(ry_store_open(&fx->store, fx->dir, MAP_SIZE, s_tables), 0);
+    char buf[16];
+    assert_int_equal(s_get(fx->store, "t", "durable", buf, sizeof buf), 0);
+    assert_string_equal(buf, "yes");
+    assert_int_equal(s_get(fx->store, "u", "other", buf, sizeof buf), 0);
+    assert_string_equal(buf, "too");
+    assert_int_equal(s_get(fx->store, "t", "lost", buf, sizeof buf),
+                     RY_ENOTFOUND);
+    assert_int_equal(s_count(fx->store, "t"), 1);
+}
+
+/* ------------------------------------------------------------ full map */
+
+/* Puts one 1 KiB row in its own transaction. Returns 0 or the first
+ * error of put or commit (the transaction is gone either way). */
+static int
+s_put_kib(ry_store_t *st, int i)
+{
+    char k[16], v[1024];
+    int n = snprintf(k, sizeof k, "row%06d", i);
+    memset(v, 'x' + i % 3, sizeof v);
+    ry_txn_t *txn;
+    int rc = ry_txn_begin(st, NULL, true, &txn);
+    if (rc)
+        return rc;
+    rc = ry_txn_put(txn, "t", k, (size_t)n, v, sizeof v, 0);
+    if (rc) {
+        ry_txn_abort(&txn);
+        return rc;
+    }
+    return ry_txn_commit(&txn);
+}
+
+static void
+test_full_map_gives_efull_then_grow_makes_room(void **state)
+{
+    fx_t *fx = *state;
+    ry_store_destroy(&fx->store);
+    assert_int_equal(ut_rmtree(fx->dir), 0);
+    const size_t tiny = (size_t)64 << 10;
+    assert_int_equal(ry_store_open(&fx->store, fx->dir, tiny, s_tables), 0);
+    assert_int_equal(ry_store_map_size(fx->store), tiny);
+
+    int i, rc = 0;
+    for (i = 0; i < 1000; i++) {
+        rc = s_put_kib(fx->store, i);
+        if (rc)
+            break;
+    }
+    assert_int_equal(rc, RY_EFULL);
+    assert_true(i > 0 && i < 64); /* some fitted, not more than the map */
+    uint64_t before = s_count(fx->store, "t");
+    assert_int_equal(before, (uint64_t)i);
+
+    assert_int_equal(ry_store_grow(fx->store, (size_t)1 << 20), 0);
+    assert_int_equal(ry_store_map_size(fx->store), 2 * tiny);
+    assert_int_equal(s_put_kib(fx->store, i), 0);
+    assert_int_equal(s_count(fx->store, "t"), before + 1);
+
+    /* At the limit, growing refuses. */
+    assert_int_equal(ry_store_grow(fx->store, 2 * tiny), RY_EFULL);
+    assert_int_equal(ry_store_map_size(fx->store), 2 * tiny);
+    /* Growth stops at max even when doubling would pass it. */
+    assert_int_equal(ry_store_grow(fx->store, 3 * tiny), 0);
+    assert_int_equal(ry_store_map_size(fx->store), 3 * tiny);
+}
+
+/* ------------------------------------------------------------ be64 */
+
+static void
+test_be64_round_trips_and_sorts_numerically(void **state)
+{
+    fx_t *fx = *state;
+    const uint64_t vals[] = {0,
+                             1,
+                             255,
+                             256,
+                             65535,
+                             65536,
+                             1ULL << 32,
+                             (1ULL << 56) + 1,
+                             UINT64_MAX - 1,
+                             UINT64_MAX};
+    const size_t n = sizeof vals / sizeof vals[0];
+    uint8_t b[8];
+    ry_be64_put(b, 0x0102030405060708ULL);
+    const uint8_t want[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    assert_memory_equal(b, want, 8);
+    for (size_t i = 0; i < n; i++) {
+        ry_be64_put(b, vals[i]);
+        assert_true(ry_be64_get(b) == vals[i]);
+    }
+    for (size_t i = 0; i + 1 < n; i++) {
+        uint8_t x[8], y[8];
+        ry_be64_put(x, vals[i]);
+        ry_be64_put(y, vals[i + 1]);
+        assert_true(memcmp(x, y, 8) < 0);
+    }
+    /* Stored in reverse order, scanned back in numeric order. */
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    for (size_t i = n; i-- > 0;) {
+        ry_be64_put(b, vals[i]);
+        assert_int_equal(ry_txn_put(txn, "u", b, 8, "", 0, 0), 0);
+    }
+    ry_val_t k, v;
+    assert_int_equal(ry_txn_last(txn, "u", NULL, 0, &k, &v), 0);
+    assert_int_equal(k.len, 8);
+    assert_true(ry_be64_get(k.data) == UINT64_MAX);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+}
+
+int
+main(void)
+{
+    ry_log_level = RY_LOG_ERROR;
+    const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
+        T(test_put_then_get_returns_value_and_del_removes_it),
+        T(test_nooverwrite_on_existing_key_gives_eexist_and_keeps_value),
+        T(test_write_in_aborted_txn_is_not_kept),
+        T(test_scan_visits_prefix_rows_in_key_order),
+        T(test_scan_from_starts_at_first_key_not_below_it),
+        T(test_scan_stops_when_callback_returns_one),
+        T(test_scan_returns_callback_error_and_stops),
+        T(test_scan_may_delete_the_visited_row),
+        T(test_last_gives_greatest_key_with_prefix),
+        T(test_last_handles_prefix_ending_in_0xff),
+        T(test_aborted_nested_txn_leaves_parent_unchanged),
+        T(test_count_follows_puts_and_deletes),
+        T(test_committed_data_survives_close_and_reopen),
+        T(test_full_map_gives_efull_then_grow_makes_room),
+        T(test_be64_round_trips_and_sorts_numerically),
+#undef T
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,71 @@
+/* ut_util: small helpers shared by the unit tests (header only): a private
+ * mkdtemp() directory per test, removed recursively at the end. */
+#ifndef UT_UTIL_H
+#define UT_UTIL_H
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Creates a fresh directory under $TMPDIR (or /tmp) and writes its path
+ * to 'out'. Returns 0 or -1. */
+static inline int
+ut_tmpdir(char *out, size_t cap, const char *tag)
+{
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base)
+        base = "/tmp";
+    int n = snprintf(out, cap, "%s/ry-%s-XXXXXX", base, tag);
+    if (n < 0 || (size_t)n >= cap)
+        return -1;
+    return mkdtemp(out) ? 0 : -1;
+}
+
+/* Removes 'path' and everything under it (no symlinks are followed).
+ * Returns 0 or -1. */
+static inline int
+ut_rmtree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char child[PATH_MAX];
+        int n = snprintf(child, sizeof child, "%s/%s", path, e->d_name);
+        if (n < 0 || (size_t)n >= sizeof child || ut_rmtree(child) != 0)
+            rc = -1;
+    }
+    closedir(d);
+    if (rmdir(path) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Writes 'text' to the file 'path'. Returns 0 or -1. */
+static inline int
+ut_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    size_t n = strlen(text);
+    int rc = fwrite(text, 1, n, f) == n ? 0 : -1;
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
+#endif

@@ -1,0 +1,195 @@
+/* rongyu-inspect: reads the stores of stopped services and checks that
+ * every acknowledged application exists once with exactly one verdict and
+ * that nothing is left in an outbox. Used by the crash tests. */
+#include "intake_cases.h"
+#include "notify_server.h"
+#include "quota_ledger.h"
+#include "rongyu.pb-c.h"
+#include "ry_config.h"
+#include "ry_error.h"
+#include "ry_pb.h"
+#include "ry_store.h"
+#include "validation_server.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int s_failures;
+
+static void s_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+s_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "FAIL: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    s_failures++;
+}
+
+static ry_store_t *
+s_open(const char *home, const char *svc, const char *const *tables)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/%s", home, svc);
+    ry_store_t *st = NULL;
+    if (ry_store_open(&st, dir, (size_t)1 << 30, tables) != 0) {
+        fprintf(stderr, "cannot open store '%s'\n", dir);
+        exit(2);
+    }
+    return st;
+}
+
+static uint64_t
+s_count(ry_store_t *st, const char *table)
+{
+    ry_txn_t *txn;
+    uint64_t n = 0;
+    if (ry_txn_begin(st, NULL, false, &txn) == 0) {
+        ry_txn_count(txn, table, &n);
+        ry_txn_abort(&txn);
+    }
+    return n;
+}
+
+/* Counts the audit entries of a case whose 'what' is "verdict". */
+static int
+s_verdict_entry(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    Rongyu__AuditEntry *e = (Rongyu__AuditEntry *)ry_pb_unpack(
+        &rongyu__audit_entry__descriptor, val->data, val->len, 0);
+    if (e && strcmp(e->what, "verdict") == 0)
+        (*(int *)arg)++;
+    ry_pb_free(&e);
+    return 0;
+}
+
+static void
+s_check_outbox(ry_store_t *st, const char *svc)
+{
+    uint64_t n = s_count(st, "ry_outbox"), d = s_count(st, "ry_dead");
+    if (n)
+        s_fail("%s: %" PRIu64 " outbox rows left", svc, n);
+    if (d)
+        s_fail("%s: %" PRIu64 " dead letters", svc, d);
+}
+
+static int
+s_verify(const char *home, const char *acked_path)
+{
+    static const char *const it[] = {INTAKE_TABLES, NULL};
+    static const char *const vt[] = {VALIDATION_TABLES, NULL};
+    static const char *const nt[] = {NOTIFY_TABLES, NULL};
+    static const char *const qt[] = {QUOTA_TABLES, RY_CHANNEL_TABLES, NULL};
+    ry_store_t *in = s_open(home, "intake", it);
+    ry_store_t *va = s_open(home, "validation", vt);
+    ry_store_t *no = s_open(home, "notification", nt);
+    ry_store_t *qu = s_open(home, "quota", qt);
+
+    FILE *f = fopen(acked_path, "r");
+    if (!f) {
+        fprintf(stderr, "cannot open '%s'\n", acked_path);
+        return 2;
+    }
+    char line[256];
+    uint64_t acked = 0, unique = 0;
+    char **seen = NULL;
+    ry_txn_t *ti, *tv;
+    ry_txn_begin(in, NULL, false, &ti);
+    ry_txn_begin(va, NULL, false, &tv);
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n ")] = '\0';
+        if (!*line)
+            continue;
+        acked++;
+        bool dup = false;
+        for (uint64_t i = 0; i < unique && !dup; i++)
+            dup = strcmp(seen[i], line) == 0;
+        if (dup) {
+            s_fail("case %s acknowledged twice", line);
+            continue;
+        }
+        seen = realloc(seen, sizeof *seen * (unique + 1));
+        seen[unique++] = strdup(line);
+        ry_val_t v;
+        if (ry_txn_get(ti, "cases", line, strlen(line), &v) != 0) {
+            s_fail("acknowledged case %s missing", line);
+            continue;
+        }
+        Rongyu__Case *c = (Rongyu__Case *)ry_pb_unpack(
+            &rongyu__case__descriptor, v.data, v.len, 0);
+        if (!c || !c->verdict ||
+            (c->state != RONGYU__CASE_STATE__ELIGIBLE &&
+             c->state != RONGYU__CASE_STATE__INELIGIBLE))
+            s_fail("case %s has no verdict (state %d)",
+                   line, c ? (int)c->state : 0);
+        ry_pb_free(&c);
+        int verdicts = 0;
+        ry_txn_scan(ti, "audit", line, strlen(line) + 1, NULL, 0, s_verdict_entry,
+                    &verdicts);
+        if (verdicts != 1)
+            s_fail("case %s has %" PRIu64 " verdict entries in its audit "
+                   "log",
+                   line, (uint64_t)verdicts);
+        char vkey[128];
+        int n = snprintf(vkey, sizeof vkey, "%s|%08x", line, 1u);
+        if (ry_txn_get(tv, "verdicts", vkey, (size_t)n, &v) != 0)
+            s_fail("validation holds no verdict for %s", line);
+    }
+    fclose(f);
+    ry_txn_abort(&ti);
+    ry_txn_abort(&tv);
+
+    uint64_t cases = s_count(in, "cases");
+    uint64_t verdicts = s_count(va, "verdicts");
+    uint64_t events = s_count(no, "events");
+    if (cases != unique)
+        s_fail("%s: %" PRIu64 " cases stored, %" PRIu64 " acknowledged",
+               "intake", cases, unique);
+    if (verdicts != cases)
+        s_fail("%s: %" PRIu64 " verdicts for %" PRIu64 " cases",
+               "validation", verdicts, cases);
+    if (events != 2 * cases)
+        s_fail("%s: %" PRIu64 " events for %" PRIu64
+               " cases (want submitted + verdict each)",
+               "notification", events, cases);
+    s_check_outbox(in, "intake");
+    s_check_outbox(va, "validation");
+    s_check_outbox(no, "notification");
+    s_check_outbox(qu, "quota");
+    printf("acknowledged %" PRIu64 " (%" PRIu64 " distinct), cases %" PRIu64
+           ", verdicts %" PRIu64 ", events %" PRIu64 ": %s\n",
+           acked, unique, cases, verdicts, events,
+           s_failures ? "FAILED" : "all consistent");
+    for (uint64_t i = 0; i < unique; i++)
+        free(seen[i]);
+    free(seen);
+    ry_store_destroy(&in);
+    ry_store_destroy(&va);
+    ry_store_destroy(&no);
+    ry_store_destroy(&qu);
+    return s_failures ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc == 4 && strcmp(argv[1], "verify") == 0)
+        return s_verify(argv[2], argv[3]);
+    printf("usage: rongyu-inspect verify HOME ACKED_FILE\n\n"
+           "Opens the stores of the (stopped) services under HOME and checks\n"
+           "that every case id listed in ACKED_FILE exists once with exactly\n"
+           "one verdict, that validation holds one verdict per case, that\n"
+           "notification holds two events per case, and that no outbox row\n"
+           "or dead letter is left. Exits 0 when all holds, 1 otherwise.\n"
+           "检查已停止服务的存储：每个已确认的申报恰好存在一次且只有一个审查结论，\n"
+           "发件箱为空。\n");
+    return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+}
