@@ -274,6 +274,13 @@ s_send_event(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
     ev.honour = a->honour;
     ev.campaign_id = a->campaign_id;
     ev.at_ms = c->updated_at_ms;
+    ev.submitted_at_ms = c->submitted_at_ms;
+    if (a->declarations)
+        ev.posting_end = a->declarations->posting_end;
+    if (a->honour == RONGYU__HONOUR__EXCELLENT_WORKER && a->person)
+        ev.applicant_name = a->person->name;
+    else if (a->union_)
+        ev.applicant_name = a->union_->name;
     Rongyu__Check *failed[256];
     size_t nf = 0;
     if (c->verdict)
