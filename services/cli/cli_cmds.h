@@ -10,5 +10,6 @@ int cli_cmd_show(int argc, char **argv);   /* cli_show.c */
 int cli_cmd_list(int argc, char **argv);   /* cli_show.c */
 int cli_cmd_status(int argc, char **argv); /* cli_status.c */
 int cli_cmd_ping(int argc, char **argv);   /* cli_status.c */
+int cli_cmd_calendar(int argc, char **argv); /* cli_calendar.c */
 
 #endif

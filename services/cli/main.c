@@ -24,7 +24,7 @@ static const s_command_t s_commands[] = {
      "show intake's links and counters"},
     {"ping", cli_cmd_ping, "检查各服务是否应答",
      "check that the services answer"},
-    {"calendar", NULL, "工作日历", "working-day calendar"},
+    {"calendar", cli_cmd_calendar, "工作日历", "working-day calendar"},
     {"quota", NULL, "名额", "quota seats"},
     {"export", NULL, "导出汇总表", "export the summary tables"},
     {"org", NULL, "组织", "organisations"},

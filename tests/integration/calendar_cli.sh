@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `rongyu calendar` answers as the official calendar does, and refuses to
+# guess a year it has no data for.
+set -euo pipefail
+RY=${RY_BIN:?}/rongyu
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# SPEC §6: posted Fri 2018-09-28, the 5th working day is Tue 2018-10-09.
+[ "$($RY calendar posting 2018-09-28 --json | jq -r .answer)" = 2018-10-09 ] || fail "National Day 2018"
+# Across New Year 2019: 2018-12-29 (Sat) was a make-up workday, 12-30..01-01 off.
+[ "$($RY calendar posting 2018-12-28 --json | jq -r .answer)" = 2019-01-04 ] || fail "New Year 2019"
+[ "$($RY calendar workday 2018-12-29 --json | jq -r .workday)" = true ] || fail "make-up Saturday"
+[ "$($RY calendar workday 2019-01-01 --json | jq -r .workday)" = false ] || fail "New Year's day"
+[ "$($RY calendar count 2018-09-28 2018-10-08 --json | jq -r .workdays)" = 4 ] || fail "count"
+[ "$($RY calendar before 2018-11-30 3 --json | jq -r .answer)" = 2018-11-27 ] || fail "before"
+echo "ok - answers match the official calendar"
+
+set +e
+out=$($RY calendar workday 2027-03-01 2>&1)
+rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q 2027 <<<"$out" || fail "a year without data: exit $rc: $out"
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+printf 'date,kind,name\n2027-01-01,off,元旦\n2027-02-20,work,春节\n' >"$tmp"
+[ "$($RY calendar workday 2027-02-20 --file "$tmp" --json | jq -r .workday)" = true ] || fail "loaded year"
+[ "$($RY calendar workday 2027-01-01 --file "$tmp" --json | jq -r .workday)" = false ] || fail "loaded holiday"
+echo "ok - no data: an error, not a guess; later years load from a file"
+set +e
+$RY calendar workday 2018-02-30 >/dev/null 2>&1
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "2018-02-30 accepted"
+echo "ok - unreal dates refused"
