@@ -432,15 +432,15 @@ s_parse_thresholds(s_ctx_t *ctx, const char *path, ry_honour_t h, json_t *o,
         json_t *v = json_object_get(o, rates[i].key);
         if (!v)
             continue;
-        char p[300];
-        snprintf(p, sizeof p, "%s.%s", path, rates[i].key);
+        char p[400];
+        snprintf(p, sizeof p, "%.300s.%s", path, rates[i].key);
         if ((rc = s_threshold(ctx, p, v, rates[i].dst)) != 0)
             return rc;
         any = true;
     }
     if (h == RY_HONOUR_EXCELLENT_WORKER) {
         json_t *v;
-        char p[300];
+        char p[400];
         if (json_object_get(o, "union_years_min")) {
             if ((rc = s_int(ctx, path, o, "union_years_min", 0, 60,
                             &t->union_years_min)) != 0)
@@ -448,14 +448,14 @@ s_parse_thresholds(s_ctx_t *ctx, const char *path, ry_honour_t h, json_t *o,
             any = true;
         }
         if ((v = json_object_get(o, "five_haves"))) {
-            snprintf(p, sizeof p, "%s.five_haves", path);
+            snprintf(p, sizeof p, "%.300s.five_haves", path);
             if (!json_is_boolean(v))
                 return s_fail(ctx, p, "must be true or false");
             t->five_haves = json_is_true(v);
             any = true;
         }
         if ((v = json_object_get(o, "home_honour_min_level"))) {
-            snprintf(p, sizeof p, "%s.home_honour_min_level", path);
+            snprintf(p, sizeof p, "%.300s.home_honour_min_level", path);
             if ((rc = s_parse_level(ctx, p, v,
                                     &t->home_honour_min_level)) != 0)
                 return rc;

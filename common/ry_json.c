@@ -584,8 +584,8 @@ s_decode_attachment(s_ctx_t *c, json_t *j, Rongyu__Attachment *a)
         snprintf(full, sizeof full, "%s", rel);
     else
         snprintf(full, sizeof full, "%s/%s", c->base_dir, rel);
-    uint8_t *data;
-    size_t len;
+    uint8_t *data = NULL;
+    size_t len = 0;
     rc = s_read_file(c, full, &data, &len);
     if (rc)
         goto done;

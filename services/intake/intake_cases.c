@@ -837,7 +837,7 @@ s_status(intake_cases_t *self, ry_txn_t *txn, s_res_t *r)
         n = 16;
     for (int i = 0; i < n; i++) {
         Rongyu__LinkStatus li = RONGYU__LINK_STATUS__INIT;
-        snprintf(r->link_names[i], sizeof r->link_names[i], "%s",
+        snprintf(r->link_names[i], sizeof r->link_names[i], "%.63s",
                  info[i].peer);
         li.peer = r->link_names[i];
         li.outbox = info[i].outbox;
