@@ -166,15 +166,25 @@ envhint=
 if [ "$RONGYU_HOME" != "$ROOT/var" ] || [ -n "${RONGYU_CONFIG:-}" ]; then
     envhint="export RONGYU_HOME=$RONGYU_HOME${RONGYU_CONFIG:+ RONGYU_CONFIG=$RONGYU_CONFIG}"
 fi
+clockhint=
+if [ -z "${RONGYU_CLOCK:-}" ]; then
+    clockhint="
+Note: the default campaign (hangzhou-2018) closed on 2018-11-30, so today
+every application also fails R_DEADLINE. To try it inside its window:
+  ./deploy/down.sh && RONGYU_CLOCK=2018-11-20T10:00 ./deploy/up.sh
+注意：默认评选活动（hangzhou-2018）已于 2018-11-30 截止，今天提交的申报都会
+因 R_DEADLINE 不合格。如需在申报期内试用，请用上面的命令设定时钟后重新启动。
+"
+fi
 cat <<EOF
 
 All four services answer. / 四个服务均已就绪。
-
+$clockhint
 Try next / 接下来可以试试（在 $ROOT 下）:
 ${envhint:+    $envhint
 }    build/bin/rongyu submit examples/advanced_home.valid.json   # submit a case / 提交一份申报
-    build/bin/rongyu show <id>                                   # <id> printed by submit / submit 输出的编号
-    build/bin/rongyu list                                        # all cases / 列出全部申报
+    build/bin/rongyu show <id> --org xiaoshan-hengyi-textile     # <id> printed by submit / submit 输出的编号
+    build/bin/rongyu list --org xiaoshan-hengyi-textile          # that union's cases / 该工会的申报
     build/bin/rongyu status                                      # intake's view / intake 的状态
     ./deploy/down.sh                                             # stop everything / 停止全部服务
 

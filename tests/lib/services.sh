@@ -21,7 +21,9 @@ ry_it_cleanup() {
     # Whatever else the test left running (a load generator) goes too.
     local jobs_left
     jobs_left=$(jobs -p)
-    [ -n "$jobs_left" ] && kill -9 $jobs_left 2>/dev/null
+    if [ -n "$jobs_left" ]; then
+        kill -9 $jobs_left 2>/dev/null || true
+    fi
     wait 2>/dev/null || true
     if [ "$rc" -ne 0 ]; then
         echo "--- test failed (exit $rc); service logs in $RY_TMP ---" >&2
