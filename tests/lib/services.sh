@@ -47,11 +47,15 @@ ry_ok() {
     echo "ok - $*"
 }
 
-# Picks four consecutive free loopback ports for the services.
+# Picks four consecutive free loopback ports for the services, below the
+# kernel's ephemeral range so that no outgoing connection can take one
+# while its service is down for a restart.
 ry_pick_ports() {
-    local base p busy
+    local base p busy low
+    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    [ "$low" -gt 12000 ] || low=32768
     for _ in $(seq 1 50); do
-        base=$((20000 + (RANDOM * 7 + $$) % 40000))
+        base=$((10000 + (RANDOM * 7 + $$) % (low - 10010)))
         busy=0
         for p in $base $((base + 1)) $((base + 2)) $((base + 3)); do
             if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
