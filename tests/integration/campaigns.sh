@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Campaigns as data: a second year added as a file (no recompiling) judges
+# the applications that name it; the default still judges its own; a
+# malformed campaign file is refused at start with the file, field and
+# reason.
+. "$(dirname "$0")/../lib/services.sh"
+
+EX=$RY_SOURCE_DIR/examples
+export RONGYU_CLOCK=2026-11-20T10:00:00+08:00
+mkdir -p "$RONGYU_HOME/campaigns"
+cp "$RY_SOURCE_DIR/tests/data/campaigns/hangzhou-2026.json" "$RONGYU_HOME/campaigns/"
+ry_start_all
+
+# The valid 2018 example, moved to 2026 (Mon 2026-11-02 .. Fri 11-06 is
+# five working days).
+jq --arg ex "$EX" '.campaign_id = "hangzhou-2026"
+    | .declarations = {committee_study_date: "2026-10-12",
+        party_consent_date: "2026-10-14", congress_approval_date: "2026-10-23",
+        posting_start: "2026-11-02", posting_end: "2026-11-06"}
+    | .attachments |= map(.path = ($ex + "/" + .path))' \
+    "$EX/advanced_home.valid.json" >"$RY_TMP/2026.json"
+jq '.campaign_id = "no-such-campaign"' "$RY_TMP/2026.json" >"$RY_TMP/unknown.json"
+org=$(jq -r .applicant_org "$EX/advanced_home.valid.json")
+
+verdict() {
+    local out
+    for _ in $(seq 1 100); do
+        out=$(ry show "$1" --org "$org" --json)
+        if [ "$(jq -r .case.state <<<"$out")" != submitted ]; then
+            jq -r '[.case.state, .case.verdict.ruleset] + [.case.verdict.checks[] | select(.passed != true) | .code] | join(" ")' <<<"$out"
+            return 0
+        fi
+        sleep 0.1
+    done
+    ry_fail "no verdict for $1"
+}
+
+id=$(ry submit "$RY_TMP/2026.json" --json | jq -r .case.case_id)
+got=$(verdict "$id")
+[ "$got" = "eligible hangzhou-2026/2026.1" ] || ry_fail "2026 application: $got"
+ry_ok "an application under the added 2026 campaign file is judged by it: eligible"
+
+id=$(ry submit "$EX/advanced_home.valid.json" --json | jq -r .case.case_id)
+got=$(verdict "$id")
+[ "$got" = "ineligible hangzhou-2018/2018.1 R_DEADLINE" ] || ry_fail "2018 application in 2026: $got"
+ry_ok "the same application under hangzhou-2018, submitted in 2026: late (R_DEADLINE)"
+
+id=$(ry submit "$RY_TMP/unknown.json" --json | jq -r .case.case_id)
+got=$(verdict "$id")
+grep -q "^ineligible .*R_CAMPAIGN_UNKNOWN" <<<"$got" || ry_fail "unknown campaign: $got"
+ry_ok "an unknown campaign is reported (R_CAMPAIGN_UNKNOWN)"
+
+# A malformed campaign file stops validation at start, naming it.
+ry_stop validation
+jq '.honours.advanced_home.categories.township.membership_min = 120' \
+    "$RONGYU_HOME/campaigns/hangzhou-2026.json" >"$RONGYU_HOME/campaigns/bad.json"
+jq '.id = "bad-2027"' "$RONGYU_HOME/campaigns/bad.json" >"$RONGYU_HOME/campaigns/bad2.json"
+rm "$RONGYU_HOME/campaigns/bad.json"
+set +e
+RONGYU_VALIDATION_BIND=$RONGYU_VALIDATION_ENDPOINT timeout 10 "$RY_BIN/rongyu-validation" 2>"$RY_TMP/bad.log"
+rc=$?
+set -e
+[ "$rc" != 0 ] && [ "$rc" != 124 ] || ry_fail "validation started with a bad campaign (exit $rc)"
+grep -q "bad2.json" "$RY_TMP/bad.log" && grep -q "membership_min" "$RY_TMP/bad.log" ||
+    ry_fail "refusal does not name the file and field: $(cat "$RY_TMP/bad.log")"
+ry_ok "a malformed campaign file is refused at start: $(grep -o 'bad2.json.*' "$RY_TMP/bad.log" | head -1)"
