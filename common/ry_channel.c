@@ -676,13 +676,36 @@ s_stage_promote(ry_channel_t *self, int64_t now)
     }
 }
 
-/* Undoes the outbox appends of an aborted nested transaction. */
-static void
-s_restore_next(ry_channel_t *self, const uint64_t *saved, int saved_n)
+/* A handler's nested transaction and the outbox counters before it: the
+ * handler's own outbox appends must vanish with it when it fails. */
+typedef struct {
+    ry_txn_t *txn;
+    uint64_t saved[S_MAX_LINKS];
+    int n;
+} s_nested_t;
+
+static int
+s_nested_begin(ry_channel_t *self, ry_txn_t *parent, s_nested_t *nt)
 {
     for (int i = 0; i < self->nlinks; i++)
+        nt->saved[i] = self->links[i].s_next_seq;
+    nt->n = self->nlinks;
+    return ry_txn_begin(self->o.store, parent, true, &nt->txn);
+}
+
+/* Commits the nested transaction when the handler returned 0; otherwise
+ * aborts it and undoes its outbox appends. Returns the commit's error, or
+ * RY_EFULL when the handler found the store full, else 0. */
+static int
+s_nested_end(ry_channel_t *self, s_nested_t *nt, int handler_rc)
+{
+    if (handler_rc == 0)
+        return ry_txn_commit(&nt->txn);
+    ry_txn_abort(&nt->txn);
+    for (int i = 0; i < self->nlinks; i++)
         self->links[i].s_next_seq =
-            i < saved_n ? saved[i] : self->links[i].next_seq;
+            i < nt->n ? nt->saved[i] : self->links[i].next_seq;
+    return handler_rc == RY_EFULL ? RY_EFULL : 0;
 }
 
 /* Writes a dead-letter row. Frames with no usable sequence number get a
@@ -720,32 +743,20 @@ s_apply_data(ry_channel_t *self, ry_txn_t *txn, s_link_t *l,
     if (e->link_seq != l->s_applied + 1)
         return 0; /* a gap: drop; the sender resends from what we ack */
 
-    /* The callback's own outbox appends must vanish with its nested
-     * transaction, so remember the counters. */
-    uint64_t saved[S_MAX_LINKS];
-    for (int i = 0; i < self->nlinks; i++)
-        saved[i] = self->links[i].s_next_seq;
-    int saved_n = self->nlinks;
-
-    ry_txn_t *child;
-    int rc = ry_txn_begin(self->o.store, txn, true, &child);
+    s_nested_t nt;
+    int rc = s_nested_begin(self, txn, &nt);
     if (rc)
         return rc;
     ry_msg_t m = {l->peer, e->link_seq, e->type, e->correlation_id,
                   e->payload.data, e->payload.len};
-    rc = self->o.on_message(self->o.ctx, child, &m);
-    if (rc == 0) {
-        rc = ry_txn_commit(&child);
-        if (rc)
-            return rc;
-    } else {
-        ry_txn_abort(&child);
-        s_restore_next(self, saved, saved_n);
-        if (rc == RY_EFULL)
-            return rc;
+    int hrc = self->o.on_message(self->o.ctx, nt.txn, &m);
+    rc = s_nested_end(self, &nt, hrc);
+    if (rc)
+        return rc;
+    if (hrc) {
         ry_error(e->correlation_id, "dead-lettered %s:%" PRIu64 ": %s",
-                 l->peer, e->link_seq, ry_strerror(rc));
-        int drc = s_dead(txn, "in", l->peer, e->link_seq, ry_strerror(rc),
+                 l->peer, e->link_seq, ry_strerror(hrc));
+        int drc = s_dead(txn, "in", l->peer, e->link_seq, ry_strerror(hrc),
                          e->payload.data, e->payload.len);
         if (drc)
             return drc;
@@ -755,7 +766,7 @@ s_apply_data(ry_channel_t *self, ry_txn_t *txn, s_link_t *l,
         uint8_t *rej =
             s_envelope(self, RONGYU__ENVELOPE_KIND__REJECT, e->link_seq, 0,
                        e->type, e->correlation_id, NULL, 0,
-                       ry_strerror(rc), &len);
+                       ry_strerror(hrc), &len);
         s_out_push(self, sock, rid, rid ? strlen(rid) : 0, rej, len);
     }
     char key[80];
@@ -851,26 +862,15 @@ s_client_frame(ry_channel_t *self, ry_txn_t *txn, s_frame_t *f)
 {
     if (!f->body)
         return 0; /* a routing frame alone: nothing to answer */
-    uint64_t saved[S_MAX_LINKS];
-    for (int i = 0; i < self->nlinks; i++)
-        saved[i] = self->links[i].s_next_seq;
-    int saved_n = self->nlinks;
-    ry_txn_t *child;
-    int rc = ry_txn_begin(self->o.store, txn, true, &child);
+    s_nested_t nt;
+    int rc = s_nested_begin(self, txn, &nt);
     if (rc)
         return rc;
     uint8_t *reply = NULL;
     size_t rlen = 0;
-    rc = self->o.on_request(self->o.ctx, child, f->extra ? NULL : f->body,
+    rc = self->o.on_request(self->o.ctx, nt.txn, f->extra ? NULL : f->body,
                             f->extra ? 0 : f->len, &reply, &rlen);
-    if (rc == 0) {
-        rc = ry_txn_commit(&child);
-    } else {
-        ry_txn_abort(&child);
-        s_restore_next(self, saved, saved_n);
-        if (rc != RY_EFULL)
-            rc = 0;
-    }
+    rc = s_nested_end(self, &nt, rc);
     if (rc) {
         free(reply);
         return rc;
