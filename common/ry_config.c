@@ -71,6 +71,8 @@ s_set(ry_config_t *cfg, const char *key, const char *val)
         return s_copy(cfg->home, sizeof cfg->home, val);
     if (strcmp(key, "campaigns_dir") == 0)
         return s_copy(cfg->campaigns_dir, sizeof cfg->campaigns_dir, val);
+    if (strcmp(key, "calendar_dir") == 0)
+        return s_copy(cfg->calendar_dir, sizeof cfg->calendar_dir, val);
     if (strcmp(key, "map_size") == 0)
         return s_size(val, &cfg->map_size);
     if (strcmp(key, "max_map_size") == 0)
@@ -184,7 +186,8 @@ ry_config_load(ry_config_t *cfg, const char *path, char *err, size_t errlen)
                   {"RONGYU_MAX_MAP_SIZE", "max_map_size"},
                   {"RONGYU_MAX_REQUEST", "max_request"},
                   {"RONGYU_OUTBOX_LIMIT", "outbox_limit"},
-                  {"RONGYU_CAMPAIGNS_DIR", "campaigns_dir"}};
+                  {"RONGYU_CAMPAIGNS_DIR", "campaigns_dir"},
+                  {"RONGYU_CALENDAR_DIR", "calendar_dir"}};
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++) {
         const char *v = getenv(simple[i].env);
         if (v && *v && s_set(cfg, simple[i].key, v) != 0) {
@@ -215,6 +218,10 @@ ry_config_load(ry_config_t *cfg, const char *path, char *err, size_t errlen)
     if (!cfg->campaigns_dir[0])
         if (snprintf(cfg->campaigns_dir, sizeof cfg->campaigns_dir,
                      "%.500s/campaigns", cfg->home) < 0)
+            return RY_ECONFIG;
+    if (!cfg->calendar_dir[0])
+        if (snprintf(cfg->calendar_dir, sizeof cfg->calendar_dir,
+                     "%.500s/calendar", cfg->home) < 0)
             return RY_ECONFIG;
     return 0;
 toolong:

@@ -4,7 +4,9 @@
 #include "ry_error.h"
 #include "ry_log.h"
 
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
 
@@ -147,4 +149,44 @@ ry_daemon_campaigns(const ry_config_t *cfg, ry_campaigns_t **out)
         ry_info(NULL, "campaign %s loaded",
                 ry_campaign_id(ry_campaigns_at(*out, i)));
     return 0;
+}
+
+static int
+s_cmp_names(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int
+s_is_csv(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return d->d_name[0] != '.' && n > 4 &&
+           strcmp(d->d_name + n - 4, ".csv") == 0;
+}
+
+int
+ry_daemon_calendar(const ry_config_t *cfg, ry_calendar_t **out)
+{
+    int rc = ry_calendar_new(out);
+    if (rc)
+        return RY_ECONFIG;
+    struct dirent **names = NULL;
+    int n = scandir(cfg->calendar_dir, &names, s_is_csv, s_cmp_names);
+    for (int i = 0; i < n; i++) {
+        char path[1100], err[600];
+        snprintf(path, sizeof path, "%s/%s", cfg->calendar_dir,
+                 names[i]->d_name);
+        if (rc == 0 && ry_calendar_load_file(*out, path, err, sizeof err)) {
+            ry_error(NULL, "calendar file refused: %s", err);
+            rc = RY_ECONFIG;
+        } else if (rc == 0) {
+            ry_info(NULL, "calendar years loaded from %s", path);
+        }
+        free(names[i]);
+    }
+    free(names);
+    if (rc)
+        ry_calendar_destroy(out);
+    return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef RY_DAEMON_H
 #define RY_DAEMON_H
 
+#include "ry_calendar.h"
 #include "ry_campaign.h"
 #include "ry_channel.h"
 #include "ry_config.h"
@@ -36,6 +37,12 @@ int ry_daemon_open(const ry_config_t *cfg, int svc, const char *const *tables,
  * its file, field and reason. Returns 0 or RY_ECONFIG; *out is the
  * caller's. */
 int ry_daemon_campaigns(const ry_config_t *cfg, ry_campaigns_t **out);
+
+/* Creates the working-day calendar: the built-in years plus every *.csv
+ * in cfg->calendar_dir (date,kind,name; kind off|work), in name order, when
+ * that directory exists. A bad file is logged with its file, line and
+ * reason. Returns 0 or RY_ECONFIG; *out is the caller's. */
+int ry_daemon_calendar(const ry_config_t *cfg, ry_calendar_t **out);
 
 /* Runs the channel until SIGTERM or SIGINT. */
 void ry_daemon_loop(ry_channel_t *channel);

@@ -109,7 +109,7 @@ validation_server_new(const ry_config_t *cfg, validation_server_t **out)
         abort();
     int rc = ry_daemon_campaigns(cfg, &self->campaigns);
     if (!rc)
-        rc = ry_calendar_new(&self->calendar);
+        rc = ry_daemon_calendar(cfg, &self->calendar);
     static const char *const tables[] = {VALIDATION_TABLES, NULL};
     if (!rc)
         rc = ry_daemon_open(cfg, RY_SVC_VALIDATION, tables, s_on_message, NULL,

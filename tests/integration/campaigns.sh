@@ -64,3 +64,36 @@ set -e
 grep -q "bad2.json" "$RY_TMP/bad.log" && grep -q "membership_min" "$RY_TMP/bad.log" ||
     ry_fail "refusal does not name the file and field: $(cat "$RY_TMP/bad.log")"
 ry_ok "a malformed campaign file is refused at start: $(grep -o 'bad2.json.*' "$RY_TMP/bad.log" | head -1)"
+
+# A later year's calendar is data too: without it a 2027 posting cannot be
+# judged (R_CALENDAR_NODATA, never a guess); with a file in calendar/ it
+# is counted on that file's holidays (test data, not an official list).
+rm -f "$RONGYU_HOME/campaigns/bad2.json"
+jq '.id = "hangzhou-2027" | .year = 2027 | .ruleset_version = "2027.1"
+    | .deadlines.submission_deadline = "2027-11-30"
+    | .deadlines.summary_deadline = "2027-12-31"' \
+    "$RONGYU_HOME/campaigns/hangzhou-2026.json" >"$RONGYU_HOME/campaigns/hangzhou-2027.json"
+jq '.campaign_id = "hangzhou-2027"
+    | .declarations = {committee_study_date: "2027-09-01",
+        party_consent_date: "2027-09-03", congress_approval_date: "2027-09-10",
+        posting_start: "2027-09-30", posting_end: "2027-10-08"}' \
+    "$RY_TMP/2026.json" >"$RY_TMP/2027.json"
+ry_stop_all
+export RONGYU_CLOCK=2027-11-20T10:00:00+08:00
+ry_start_services
+id=$(ry submit "$RY_TMP/2027.json" --key y2027-a --json | jq -r .case.case_id)
+got=$(verdict "$id")
+grep -q "R_CALENDAR_NODATA" <<<"$got" || ry_fail "2027 without calendar data: $got"
+ry_ok "a posting in a year without calendar data is reported: $got"
+
+mkdir -p "$RONGYU_HOME/calendar"
+printf 'date,kind,name\n2027-09-26,work,国庆节\n' >"$RONGYU_HOME/calendar/2027.csv"
+for d in 01 02 03 04 05 06 07; do echo "2027-10-$d,off,国庆节"; done >>"$RONGYU_HOME/calendar/2027.csv"
+ry_stop validation
+ry_start validation
+id=$(ry submit "$RY_TMP/2027.json" --key y2027-b --json | jq -r .case.case_id)
+got=$(verdict "$id")
+[ "$got" = "ineligible hangzhou-2027/2027.1 R_POSTING_WORKDAYS" ] || ry_fail "2027 with calendar data: $got"
+actual=$(ry show "$id" --org "$org" --json | jq -r '.case.verdict.checks[] | select(.code == "R_POSTING_WORKDAYS") | .actual')
+grep -q "^2" <<<"$actual" || ry_fail "posting 2027-09-30..10-08 should count 2 working days: $actual"
+ry_ok "with calendar/2027.csv the same posting counts $actual"

@@ -119,12 +119,17 @@ ry_start() {
     ry_fail "$svc does not answer"
 }
 
-ry_start_all() {
-    ry_pick_ports
+# ry_start_services: starts the four services (on the ports picked).
+ry_start_services() {
     local svc
     for svc in validation quota notification intake; do
         ry_start "$svc"
     done
+}
+
+ry_start_all() {
+    ry_pick_ports
+    ry_start_services
 }
 
 # ry_kill9 SVC: kills a service without warning.
