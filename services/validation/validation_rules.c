@@ -173,14 +173,17 @@ s_fmt_threshold(const ry_threshold_t *t, char *buf, size_t len)
     snprintf(buf, len, "%llu.%s", (unsigned long long)ip, frac);
 }
 
-/* Writes the shortest decimal that reads back as exactly v. */
+/* Writes the shortest decimal that reads back as exactly v, in plain
+ * digits when 17 digits allow ("100", not "1e+02"). */
 static void
 s_fmt_double(double v, char *buf, size_t len)
 {
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, len, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
+    for (int plain = 1; plain >= 0; plain--) {
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(buf, len, "%.*g", prec, v);
+            if (strtod(buf, NULL) == v && (!plain || !strchr(buf, 'e')))
+                return;
+        }
     }
 }
 

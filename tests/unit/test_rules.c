@@ -214,6 +214,49 @@ s_expect_check(const Rongyu__Verdict *v, const char *code, bool passed)
         assert_false(v->eligible);
 }
 
+/* Evaluates under a campaign that is not in the registry. */
+static Rongyu__Verdict *
+s_eval_in(const ry_campaign_t *c, const s_env_t *env, const s_fx_t *fx)
+{
+    Rongyu__Verdict *v = NULL;
+    assert_int_equal(
+        validation_evaluate(c, env->cal, &fx->app, fx->submitted_at_ms, &v),
+        0);
+    assert_non_null(v);
+    return v;
+}
+
+/* The default campaign with one member of $.honours.<honour> (or of
+ * $.honours.<honour>.categories.<category>) set to 'value' (taken), or
+ * removed when 'value' is NULL. Loaded from the JSON text. */
+static ry_campaign_t *
+s_campaign_edited(const char *honour, const char *category, const char *key,
+                  json_t *value)
+{
+    json_error_t je;
+    json_t *root = json_load_file(DEFAULT_FILE, 0, &je);
+    assert_non_null(root);
+    json_t *o = json_object_get(json_object_get(root, "honours"), honour);
+    if (category)
+        o = json_object_get(json_object_get(o, "categories"), category);
+    assert_non_null(o);
+    if (value)
+        assert_int_equal(json_object_set_new(o, key, value), 0);
+    else
+        assert_int_equal(json_object_del(o, key), 0);
+    char *text = json_dumps(root, 0);
+    json_decref(root);
+    assert_non_null(text);
+    ry_campaign_t *c = NULL;
+    char err[512];
+    if (ry_campaign_load_buffer("edited", text, strlen(text), &c, err,
+                                sizeof err) != 0)
+        fail_msg("%s", err);
+    free(text);
+    assert_string_equal(ry_campaign_id(c), "hangzhou-2018");
+    return c;
+}
+
 static int
 s_setup(void **state)
 {
@@ -585,6 +628,364 @@ test_missing_metric_is_required(void **state)
     validation_verdict_free(&v);
 }
 
+static void
+test_scores_out_of_range_are_refused(void **state)
+{
+    const s_env_t *env = *state;
+    struct {
+        double score;
+        const char *actual;
+    } cases[] = {
+        {-1, "-1"},
+        {-0.5, "-0.5"},
+        {nextafter(0, -1), "-5e-324"},
+        {NAN, "nan"},
+        {INFINITY, "inf"},
+        {-INFINITY, "-inf"},
+        {nextafter(100, 200), "100.00000000000001"},
+        {100.5, "100.5"},
+    };
+    struct {
+        Rongyu__Honour h;
+        Rongyu__ApplicantCategory c;
+    } kinds[] = {
+        {RONGYU__HONOUR__MODEL_HOME, RONGYU__APPLICANT_CATEGORY__TOWNSHIP},
+        {RONGYU__HONOUR__ADVANCED_HOME,
+         RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            s_fx_t fx;
+            fx_init(&fx, kinds[k].h, kinds[k].c);
+            fx.score.value = cases[i].score;
+            Rongyu__Verdict *v = s_eval_with(env, &fx);
+            s_expect_only(v, "R_SCORE_RANGE");
+            const Rongyu__Check *r = s_check(v, "R_SCORE_RANGE");
+            assert_string_equal(r->threshold, "0..100");
+            /* NaN may print with a sign; the rest exactly. */
+            if (isnan(cases[i].score))
+                assert_non_null(strstr(r->actual, "nan"));
+            else
+                assert_string_equal(r->actual, cases[i].actual);
+            /* Out of range: no threshold comparison at all. */
+            assert_null(validation_verdict_find(v, "R_SCORE_MIN"));
+            validation_verdict_free(&v);
+        }
+        /* The ends of the range are in it: 0 is judged (and fails the
+         * threshold), 100 passes. */
+        s_fx_t fx;
+        fx_init(&fx, kinds[k].h, kinds[k].c);
+        fx.score.value = 0;
+        Rongyu__Verdict *v = s_eval_with(env, &fx);
+        s_expect_only(v, "R_SCORE_MIN");
+        assert_null(validation_verdict_find(v, "R_SCORE_RANGE"));
+        assert_string_equal(s_check(v, "R_SCORE_MIN")->actual, "0");
+        validation_verdict_free(&v);
+        fx.score.value = 100;
+        v = s_eval_with(env, &fx);
+        s_expect_only(v, NULL);
+        assert_string_equal(s_check(v, "R_SCORE_MIN")->actual, "100");
+        validation_verdict_free(&v);
+    }
+    /* Numbers are shown in plain digits ("90", not "9e+01"), percentages
+     * too; only the decision is exact, the display is for people. */
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    fx.score.value = 90;
+    s_percent(&fx.satisfaction, 90);
+    s_percent(&fx.formation, 92.5);
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    s_expect_only(v, NULL);
+    assert_string_equal(s_check(v, "R_SCORE_MIN")->actual, "90");
+    assert_string_equal(s_check(v, "R_SATISFACTION_MIN")->actual, "90%");
+    assert_string_equal(s_check(v, "R_FORMATION_MIN")->actual, "92.5%");
+    validation_verdict_free(&v);
+}
+
+/* Makes metric 'field' unusable: out of range when 'broken', else
+ * absent. */
+static void
+s_spoil_metric(s_fx_t *fx, int field, bool broken)
+{
+    if (!fx->app.metrics) {
+        rongyu__metrics__init(&fx->m);
+        fx->app.metrics = &fx->m;
+    }
+    Rongyu__Rate **slot[] = {&fx->m.formation, &fx->m.membership,
+                             &fx->m.satisfaction, &fx->m.realname,
+                             &fx->m.chair_satisfaction};
+    if (field == F_SCORE) {
+        rongyu__score__init(&fx->score);
+        fx->score.value = 101;
+        fx->m.self_score = broken ? &fx->score : NULL;
+        return;
+    }
+    Rongyu__Ratio *ratio;
+    Rongyu__Rate *rate = s_field_rate(fx, field, &ratio);
+    s_ratio(rate, ratio, 101, 100);
+    *slot[field] = broken ? rate : NULL;
+}
+
+static void
+test_absent_threshold_yields_no_check(void **state)
+{
+    const s_env_t *env = *state;
+    static const char *const codes[] = {
+        "R_FORMATION_MIN", "R_MEMBERSHIP_MIN", "R_SATISFACTION_MIN",
+        "R_REALNAME",      "R_CHAIR_SATISFACTION_MIN", "R_SCORE_MIN"};
+    static const char *const required[] = {
+        "R_REQUIRED_FORMATION",   "R_REQUIRED_MEMBERSHIP",
+        "R_REQUIRED_SATISFACTION", "R_REQUIRED_REALNAME",
+        "R_REQUIRED_CHAIR_SATISFACTION", "R_REQUIRED_SELF_SCORE"};
+#define B(f) (1u << (f))
+    const unsigned area = B(F_FORMATION) | B(F_MEMBERSHIP) |
+                          B(F_SATISFACTION) | B(F_SCORE);
+    const unsigned small = B(F_MEMBERSHIP) | B(F_REALNAME) |
+                           B(F_SATISFACTION) | B(F_CHAIR);
+    /* The metrics each campaign pair has a threshold for. */
+    struct {
+        Rongyu__Honour h;
+        Rongyu__ApplicantCategory c;
+        unsigned set;
+    } rows[] = {
+        {RONGYU__HONOUR__ADVANCED_HOME, RONGYU__APPLICANT_CATEGORY__TOWNSHIP,
+         area},
+        {RONGYU__HONOUR__ADVANCED_HOME,
+         RONGYU__APPLICANT_CATEGORY__REGIONAL_FEDERATION, area},
+        {RONGYU__HONOUR__ADVANCED_HOME,
+         RONGYU__APPLICANT_CATEGORY__JOINT_GRASSROOTS, area},
+        {RONGYU__HONOUR__ADVANCED_HOME,
+         RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT,
+         B(F_MEMBERSHIP) | B(F_SATISFACTION) | B(F_SCORE)},
+        {RONGYU__HONOUR__MODEL_HOME, RONGYU__APPLICANT_CATEGORY__TOWNSHIP,
+         B(F_SCORE)},
+        {RONGYU__HONOUR__MODEL_HOME,
+         RONGYU__APPLICANT_CATEGORY__REGIONAL_FEDERATION, B(F_SCORE)},
+        {RONGYU__HONOUR__MODEL_HOME,
+         RONGYU__APPLICANT_CATEGORY__JOINT_GRASSROOTS, B(F_SCORE)},
+        {RONGYU__HONOUR__MODEL_HOME,
+         RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT, B(F_SCORE)},
+        {RONGYU__HONOUR__ADVANCED_SMALL_HOME,
+         RONGYU__APPLICANT_CATEGORY__BRANCH, small},
+        {RONGYU__HONOUR__ADVANCED_SMALL_HOME,
+         RONGYU__APPLICANT_CATEGORY__UNION_GROUP, small},
+        {RONGYU__HONOUR__EXCELLENT_WORKER, RONGYU__APPLICANT_CATEGORY__CADRE,
+         0},
+    };
+#undef B
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        print_message("  %s / %s\n", ry_honour_name((ry_honour_t)rows[i].h),
+                      ry_category_name((ry_category_t)rows[i].c));
+        /* A metric without a threshold is not looked at: neither a
+         * missing one nor one out of range makes a check. */
+        for (int broken = 0; broken <= 1; broken++) {
+            s_fx_t fx;
+            fx_init(&fx, rows[i].h, rows[i].c);
+            for (int f = F_FORMATION; f <= F_SCORE; f++)
+                if (!(rows[i].set & (1u << f)))
+                    s_spoil_metric(&fx, f, broken);
+            Rongyu__Verdict *v = s_eval_with(env, &fx);
+            s_expect_only(v, NULL);
+            for (int f = F_FORMATION; f <= F_SCORE; f++) {
+                if (rows[i].set & (1u << f)) {
+                    s_expect_check(v, codes[f], true);
+                    continue;
+                }
+                if (validation_verdict_find(v, codes[f]) ||
+                    validation_verdict_find(v, required[f]))
+                    fail_msg("%s: a check without a threshold", codes[f]);
+            }
+            assert_null(validation_verdict_find(v, "R_RATE_RANGE"));
+            assert_null(validation_verdict_find(v, "R_SCORE_RANGE"));
+            validation_verdict_free(&v);
+        }
+    }
+
+    /* Removed from the campaign file: the township score. */
+    ry_campaign_t *c =
+        s_campaign_edited("advanced_home", "township", "score_min", NULL);
+    for (int broken = 0; broken <= 1; broken++) {
+        s_fx_t fx;
+        fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+                RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+        s_spoil_metric(&fx, F_SCORE, broken);
+        Rongyu__Verdict *v = s_eval_in(c, env, &fx);
+        s_expect_only(v, NULL);
+        assert_null(validation_verdict_find(v, "R_SCORE_MIN"));
+        assert_null(validation_verdict_find(v, "R_REQUIRED_SELF_SCORE"));
+        assert_null(validation_verdict_find(v, "R_SCORE_RANGE"));
+        s_expect_check(v, "R_FORMATION_MIN", true);
+        validation_verdict_free(&v);
+    }
+    ry_campaign_destroy(&c);
+
+    /* The excellent worker's conditions, one removed at a time. */
+    struct {
+        const char *key;
+        const char *code;
+    } worker[] = {
+        {"union_years_min", "R_UNION_YEARS_MIN"},
+        {"five_haves", "R_FIVE_HAVES"},
+        {"home_honour_min_level", "R_HOME_HONOUR_LEVEL"},
+    };
+    for (size_t i = 0; i < sizeof worker / sizeof worker[0]; i++) {
+        c = s_campaign_edited("excellent_worker", "cadre", worker[i].key,
+                              NULL);
+        s_fx_t fx;
+        fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+                RONGYU__APPLICANT_CATEGORY__CADRE);
+        /* Each would fail if its threshold were there. */
+        fx.p.union_work_since = "2018-01-01";
+        fx.p.home_five_haves = 0;
+        fx.p.home_honour_level = RONGYU__HONOUR_LEVEL__LEVEL_UNSPECIFIED;
+        Rongyu__Verdict *v = s_eval_in(c, env, &fx);
+        assert_null(validation_verdict_find(v, worker[i].code));
+        assert_int_equal(s_failed(v), 2); /* the other two */
+        for (size_t j = 0; j < sizeof worker / sizeof worker[0]; j++)
+            if (j != i)
+                s_expect_check(v, worker[j].code, false);
+        validation_verdict_free(&v);
+        ry_campaign_destroy(&c);
+    }
+}
+
+/* Blanks one required text field; then exactly its check fails. */
+static void
+test_each_required_field_fails_alone(void **state)
+{
+    const s_env_t *env = *state;
+#define K_HOME                                                               \
+    RONGYU__HONOUR__ADVANCED_HOME, RONGYU__APPLICANT_CATEGORY__TOWNSHIP
+#define K_SMALL                                                              \
+    RONGYU__HONOUR__ADVANCED_SMALL_HOME, RONGYU__APPLICANT_CATEGORY__BRANCH
+#define K_WORKER                                                             \
+    RONGYU__HONOUR__EXCELLENT_WORKER, RONGYU__APPLICANT_CATEGORY__CADRE
+#define AT(member) offsetof(s_fx_t, member)
+    static const struct {
+        Rongyu__Honour h;
+        Rongyu__ApplicantCategory c;
+        size_t off;       /* the char * field in s_fx_t */
+        const char *code; /* the one check that fails */
+        const char *also; /* a second one that must fail with it */
+    } rows[] = {
+        {K_HOME, AT(app.applicant_org), "R_REQUIRED_APPLICANT_ORG", NULL},
+        {K_HOME, AT(app.organising_unit), "R_REQUIRED_ORGANISING_UNIT", NULL},
+        {K_HOME, AT(u.name), "R_REQUIRED_UNION_NAME", NULL},
+        {K_HOME, AT(u.union_type), "R_REQUIRED_UNION_TYPE", NULL},
+        {K_HOME, AT(u.chair_name), "R_REQUIRED_UNION_CHAIR_NAME", NULL},
+        {K_HOME, AT(u.address), "R_REQUIRED_UNION_ADDRESS", NULL},
+        {K_HOME, AT(u.phone), "R_REQUIRED_UNION_PHONE", NULL},
+        {K_SMALL, AT(app.applicant_org), "R_REQUIRED_APPLICANT_ORG", NULL},
+        {K_SMALL, AT(app.organising_unit), "R_REQUIRED_ORGANISING_UNIT",
+         NULL},
+        {K_SMALL, AT(u.name), "R_REQUIRED_UNION_NAME", NULL},
+        {K_SMALL, AT(u.parent_union_name),
+         "R_REQUIRED_UNION_PARENT_UNION_NAME", NULL},
+        {K_SMALL, AT(u.union_type), "R_REQUIRED_UNION_TYPE", NULL},
+        {K_SMALL, AT(u.chair_name), "R_REQUIRED_UNION_CHAIR_NAME", NULL},
+        {K_WORKER, AT(app.applicant_org), "R_REQUIRED_APPLICANT_ORG", NULL},
+        {K_WORKER, AT(app.organising_unit), "R_REQUIRED_ORGANISING_UNIT",
+         NULL},
+        {K_WORKER, AT(p.name), "R_REQUIRED_PERSON_NAME", NULL},
+        {K_WORKER, AT(p.gender), "R_REQUIRED_PERSON_GENDER", NULL},
+        {K_WORKER, AT(p.birth_month), "R_REQUIRED_PERSON_BIRTH_MONTH", NULL},
+        {K_WORKER, AT(p.employer), "R_REQUIRED_PERSON_EMPLOYER", NULL},
+        {K_WORKER, AT(p.position), "R_REQUIRED_PERSON_POSITION", NULL},
+        {K_WORKER, AT(p.cadre_type), "R_REQUIRED_PERSON_CADRE_TYPE", NULL},
+        /* Without a start date the years cannot be counted either. */
+        {K_WORKER, AT(p.union_work_since),
+         "R_REQUIRED_PERSON_UNION_WORK_SINCE", "R_UNION_YEARS_MIN"},
+    };
+    /* Fields a kind of applicant is not asked for: no check at all. */
+    static const struct {
+        Rongyu__Honour h;
+        Rongyu__ApplicantCategory c;
+        size_t off;
+        const char *code;
+    } not_asked[] = {
+        {K_HOME, AT(u.parent_union_name),
+         "R_REQUIRED_UNION_PARENT_UNION_NAME"},
+        {K_SMALL, AT(u.address), "R_REQUIRED_UNION_ADDRESS"},
+        {K_SMALL, AT(u.phone), "R_REQUIRED_UNION_PHONE"},
+    };
+    char *const blanks[] = {NULL, ""};
+
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        for (size_t b = 0; b < 2; b++) {
+            print_message("  %s: %s %s\n",
+                          ry_honour_name((ry_honour_t)rows[i].h),
+                          rows[i].code, blanks[b] ? "\"\"" : "NULL");
+            s_fx_t fx;
+            fx_init(&fx, rows[i].h, rows[i].c);
+            *(char **)((char *)&fx + rows[i].off) = blanks[b];
+            Rongyu__Verdict *v = s_eval_with(env, &fx);
+            if (rows[i].also) {
+                s_expect_check(v, rows[i].code, false);
+                s_expect_check(v, rows[i].also, false);
+                assert_int_equal(s_failed(v), 2);
+            } else {
+                s_expect_only(v, rows[i].code);
+            }
+            const Rongyu__Check *k = s_check(v, rows[i].code);
+            assert_string_equal(k->threshold, "非空/present");
+            assert_string_equal(k->actual, "未填写/missing");
+            validation_verdict_free(&v);
+        }
+    }
+    for (size_t i = 0; i < sizeof not_asked / sizeof not_asked[0]; i++) {
+        for (size_t b = 0; b < 2; b++) {
+            s_fx_t fx;
+            fx_init(&fx, not_asked[i].h, not_asked[i].c);
+            *(char **)((char *)&fx + not_asked[i].off) = blanks[b];
+            Rongyu__Verdict *v = s_eval_with(env, &fx);
+            s_expect_only(v, NULL);
+            assert_null(validation_verdict_find(v, not_asked[i].code));
+            validation_verdict_free(&v);
+        }
+    }
+#undef AT
+#undef K_WORKER
+#undef K_HOME
+
+    /* Workers is a count: 0 is missing (members 0 too, or it would also
+     * exceed the workers). */
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    fx.u.workers = 0;
+    fx.u.members = 0;
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_REQUIRED_UNION_WORKERS");
+    assert_string_equal(s_check(v, "R_REQUIRED_UNION_WORKERS")->threshold,
+                        "> 0");
+    assert_string_equal(s_check(v, "R_REQUIRED_UNION_WORKERS")->actual, "0");
+    validation_verdict_free(&v);
+    fx_init(&fx, K_SMALL);
+    fx.u.workers = 0;
+    fx.u.members = 0;
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_REQUIRED_UNION_WORKERS");
+    validation_verdict_free(&v);
+#undef K_SMALL
+
+    /* The membership rate is required only when it cannot be computed
+     * from the counts, i.e. when the workers are missing too. */
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    fx.m.membership = NULL;
+    fx.u.workers = 0;
+    fx.u.members = 0;
+    v = s_eval_with(env, &fx);
+    s_expect_check(v, "R_REQUIRED_MEMBERSHIP", false);
+    s_expect_check(v, "R_REQUIRED_UNION_WORKERS", false);
+    assert_int_equal(s_failed(v), 2);
+    assert_null(validation_verdict_find(v, "R_MEMBERSHIP_MIN"));
+    assert_string_equal(s_check(v, "R_REQUIRED_MEMBERSHIP")->actual,
+                        "未填写/missing");
+    validation_verdict_free(&v);
+}
+
 /* ---------------------------------------------------- category, honour */
 
 static void
@@ -630,6 +1031,54 @@ test_category_must_fit_honour(void **state)
     v = s_eval_with(env, &fx);
     s_expect_only(v, "R_REQUIRED_CATEGORY");
     validation_verdict_free(&v);
+}
+
+static void
+test_disabled_honour_is_refused(void **state)
+{
+    const s_env_t *env = *state;
+    struct {
+        const char *name;
+        Rongyu__Honour h;
+        Rongyu__ApplicantCategory c;
+    } kinds[] = {
+        {"advanced_home", RONGYU__HONOUR__ADVANCED_HOME,
+         RONGYU__APPLICANT_CATEGORY__TOWNSHIP},
+        {"model_home", RONGYU__HONOUR__MODEL_HOME,
+         RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT},
+        {"advanced_small_home", RONGYU__HONOUR__ADVANCED_SMALL_HOME,
+         RONGYU__APPLICANT_CATEGORY__BRANCH},
+        {"excellent_worker", RONGYU__HONOUR__EXCELLENT_WORKER,
+         RONGYU__APPLICANT_CATEGORY__CADRE},
+    };
+    const size_t n = sizeof kinds / sizeof kinds[0];
+    for (size_t off = 0; off < n; off++) {
+        /* The default campaign with this one honour closed; its
+         * categories and thresholds stay in the file. */
+        ry_campaign_t *c = s_campaign_edited(kinds[off].name, NULL,
+                                             "enabled", json_false());
+        assert_false(
+            ry_campaign_honour_enabled(c, (ry_honour_t)kinds[off].h));
+        for (size_t i = 0; i < n; i++) {
+            s_fx_t fx;
+            fx_init(&fx, kinds[i].h, kinds[i].c);
+            Rongyu__Verdict *v = s_eval_in(c, env, &fx);
+            const Rongyu__Check *k = s_check(v, "R_HONOUR_ENABLED");
+            if (i == off) {
+                s_expect_only(v, "R_HONOUR_ENABLED");
+                assert_string_equal(k->actual, kinds[i].name);
+                assert_string_equal(k->threshold,
+                                    "本年度开放 (open this campaign)");
+                /* The pair itself is still a valid one. */
+                s_expect_check(v, "R_CATEGORY_HONOUR", true);
+            } else {
+                s_expect_only(v, NULL);
+                assert_true(k->passed);
+            }
+            validation_verdict_free(&v);
+        }
+        ry_campaign_destroy(&c);
+    }
 }
 
 /* ------------------------------------------------------ excellent worker */
@@ -751,6 +1200,255 @@ test_held_city_honour_excludes(void **state)
     fx.held.level = RONGYU__HONOUR_LEVEL__COUNTY;
     v = s_eval_with(env, &fx);
     s_expect_only(v, NULL);
+    validation_verdict_free(&v);
+}
+
+static void
+test_held_honour_each_level(void **state)
+{
+    const s_env_t *env = *state;
+    struct {
+        Rongyu__HonourLevel level;
+        protobuf_c_boolean still_held;
+        bool pass;
+    } cases[] = {
+        {RONGYU__HONOUR_LEVEL__CITY, 1, false},
+        {RONGYU__HONOUR_LEVEL__PROVINCE, 1, false},
+        {RONGYU__HONOUR_LEVEL__NATIONAL, 1, false},
+        {RONGYU__HONOUR_LEVEL__CITY, 0, true},
+        {RONGYU__HONOUR_LEVEL__PROVINCE, 0, true},
+        {RONGYU__HONOUR_LEVEL__NATIONAL, 0, true},
+        {RONGYU__HONOUR_LEVEL__COUNTY, 1, true},
+        {RONGYU__HONOUR_LEVEL__COUNTY, 0, true},
+        {RONGYU__HONOUR_LEVEL__LEVEL_UNSPECIFIED, 1, true},
+    };
+    struct {
+        Rongyu__Honour h;
+        Rongyu__ApplicantCategory c;
+    } kinds[] = {
+        {RONGYU__HONOUR__ADVANCED_HOME,
+         RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT},
+        {RONGYU__HONOUR__EXCELLENT_WORKER, RONGYU__APPLICANT_CATEGORY__CADRE},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            s_fx_t fx;
+            fx_init(&fx, kinds[k].h, kinds[k].c);
+            rongyu__held_honour__init(&fx.held);
+            fx.held.name = "某级先进";
+            fx.held.level = cases[i].level;
+            fx.held.year = 2016;
+            fx.held.still_held = cases[i].still_held;
+            fx.helds[0] = &fx.held;
+            fx.app.held_honours = fx.helds;
+            fx.app.n_held_honours = 1;
+            Rongyu__Verdict *v = s_eval_with(env, &fx);
+            s_expect_only(v, cases[i].pass ? NULL : "R_HOLDS_CITY_HONOUR");
+            assert_string_equal(s_check(v, "R_HOLDS_CITY_HONOUR")->actual,
+                                cases[i].pass ? "无/none" : "某级先进");
+            validation_verdict_free(&v);
+        }
+    }
+    /* Several declared: one still held at province level is enough. */
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT);
+    Rongyu__HeldHonour a, b;
+    rongyu__held_honour__init(&a);
+    rongyu__held_honour__init(&b);
+    a.name = "萧山区先进职工之家";
+    a.level = RONGYU__HONOUR_LEVEL__COUNTY;
+    a.still_held = 1;
+    b.name = "浙江省模范职工之家";
+    b.level = RONGYU__HONOUR_LEVEL__PROVINCE;
+    b.still_held = 1;
+    Rongyu__HeldHonour *two[] = {&a, &b};
+    fx.app.held_honours = two;
+    fx.app.n_held_honours = 2;
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_HOLDS_CITY_HONOUR");
+    assert_string_equal(s_check(v, "R_HOLDS_CITY_HONOUR")->actual,
+                        "浙江省模范职工之家");
+    validation_verdict_free(&v);
+    /* An unnamed one still excludes. */
+    b.name = "";
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_HOLDS_CITY_HONOUR");
+    assert_string_equal(s_check(v, "R_HOLDS_CITY_HONOUR")->actual,
+                        "(未命名/unnamed)");
+    validation_verdict_free(&v);
+}
+
+static void
+test_union_years_from_29_february(void **state)
+{
+    const s_env_t *env = *state;
+    struct {
+        const char *since;
+        const char *submitted; /* local date, 10:00 */
+        bool pass;
+        const char *actual;
+    } cases[] = {
+        /* 2016-02-29 + 2 years: 2018 has no 29 Feb, so 1 March. */
+        {"2016-02-29", "2018-03-01", true,
+         "自/since 2016-02-29（满期/completes 2018-03-01）"},
+        {"2016-02-29", "2018-02-28", false,
+         "自/since 2016-02-29（满期/completes 2018-03-01）"},
+        /* The day before is an ordinary date: due on 28 Feb. */
+        {"2016-02-28", "2018-02-28", true,
+         "自/since 2016-02-28（满期/completes 2018-02-28）"},
+        {"2016-03-01", "2018-02-28", false,
+         "自/since 2016-03-01（满期/completes 2018-03-01）"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        s_fx_t fx;
+        fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+                RONGYU__APPLICANT_CATEGORY__CADRE);
+        fx.p.union_work_since = (char *)cases[i].since;
+        /* A procedure finished before the end of February 2018: Mon
+         * 02-05 .. Fri 02-09 are 5 working days. */
+        fx.d.committee_study_date = "2018-02-01";
+        fx.d.party_consent_date = "2018-02-01";
+        fx.d.congress_approval_date = "2018-02-02";
+        fx.d.posting_start = "2018-02-05";
+        fx.d.posting_end = "2018-02-09";
+        fx.submitted_at_ms = s_ms(cases[i].submitted, 10, 0);
+        Rongyu__Verdict *v = s_eval_with(env, &fx);
+        s_expect_only(v, cases[i].pass ? NULL : "R_UNION_YEARS_MIN");
+        const Rongyu__Check *k = s_check(v, "R_UNION_YEARS_MIN");
+        assert_string_equal(k->threshold, "≥ 2 年/years");
+        assert_string_equal(k->actual, cases[i].actual);
+        validation_verdict_free(&v);
+    }
+
+    /* An unreal start date counts no years, and is named as unreal. */
+    const char *unreal[] = {"2017-02-29", "2016-02-30", "2016-13-01",
+                            "2016-10-15T08:00", "20161015"};
+    for (size_t i = 0; i < sizeof unreal / sizeof unreal[0]; i++) {
+        s_fx_t fx;
+        fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+                RONGYU__APPLICANT_CATEGORY__CADRE);
+        fx.p.union_work_since = (char *)unreal[i];
+        Rongyu__Verdict *v = s_eval_with(env, &fx);
+        s_expect_check(v, "R_UNION_YEARS_MIN", false);
+        s_expect_check(v, "R_DATE_INVALID", false);
+        assert_int_equal(s_failed(v), 2);
+        assert_string_equal(s_check(v, "R_UNION_YEARS_MIN")->actual,
+                            unreal[i]);
+        char want[64];
+        snprintf(want, sizeof want, "union_work_since=%s", unreal[i]);
+        assert_string_equal(s_check(v, "R_DATE_INVALID")->actual, want);
+        validation_verdict_free(&v);
+    }
+}
+
+static void
+test_birth_month_must_be_a_real_month(void **state)
+{
+    const s_env_t *env = *state;
+    struct {
+        const char *s;
+        int y, m; /* 0: refused */
+    } cases[] = {
+        {"1980-05", 1980, 5},  {"0001-01", 1, 1},  {"9999-12", 9999, 12},
+        {"2000-02", 2000, 2},  {"1980-13", 0, 0},  {"1980-00", 0, 0},
+        {"0000-05", 0, 0},     {"1980-5", 0, 0},   {"80-05", 0, 0},
+        {"1980/05", 0, 0},     {"198O-05", 0, 0},  {"1980-05-01", 0, 0},
+        {" 1980-05", 0, 0},    {"1980-05 ", 0, 0}, {"1980--5", 0, 0},
+        {"-980-05", 0, 0},     {"1980-+5", 0, 0},  {"1980年5月", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool real = cases[i].y != 0;
+        /* The parser itself. */
+        int y = -1, m = -1;
+        int rc = ry_date_parse_month(cases[i].s, &y, &m);
+        if (real) {
+            if (rc != 0)
+                fail_msg("'%s' refused", cases[i].s);
+            assert_int_equal(y, cases[i].y);
+            assert_int_equal(m, cases[i].m);
+        } else if (rc != RY_EINVAL) {
+            fail_msg("'%s' accepted", cases[i].s);
+        }
+        /* And the verdict. */
+        s_fx_t fx;
+        fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+                RONGYU__APPLICANT_CATEGORY__CADRE);
+        fx.p.birth_month = (char *)cases[i].s;
+        Rongyu__Verdict *v = s_eval_with(env, &fx);
+        s_expect_only(v, real ? NULL : "R_DATE_INVALID");
+        if (!real) {
+            char want[64];
+            snprintf(want, sizeof want, "birth_month=%s", cases[i].s);
+            assert_string_equal(s_check(v, "R_DATE_INVALID")->actual, want);
+        }
+        validation_verdict_free(&v);
+    }
+    int y, m;
+    assert_int_equal(ry_date_parse_month(NULL, &y, &m), RY_EINVAL);
+    assert_int_equal(ry_date_parse_month("1980-05", NULL, &m), RY_EINVAL);
+    assert_int_equal(ry_date_parse_month("1980-05", &y, NULL), RY_EINVAL);
+    assert_int_equal(ry_date_parse_month("", &y, &m), RY_EINVAL);
+
+    /* Both person dates unreal: both named, in one check. */
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.p.union_work_since = "2016-09-31";
+    fx.p.birth_month = "1980-13";
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    s_expect_check(v, "R_DATE_INVALID", false);
+    s_expect_check(v, "R_UNION_YEARS_MIN", false);
+    assert_int_equal(s_failed(v), 2);
+    assert_string_equal(s_check(v, "R_DATE_INVALID")->actual,
+                        "union_work_since=2016-09-31, birth_month=1980-13");
+    validation_verdict_free(&v);
+}
+
+static void
+test_organ_cadre_review_only_for_organ_cadres(void **state)
+{
+    const s_env_t *env = *state;
+    struct {
+        protobuf_c_boolean organ;
+        Rongyu__QuotaColumn column;
+        const char *cadre_type;
+        bool present;
+    } cases[] = {
+        {1, RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN, "工会领导机关干部", true},
+        {0, RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN, "工会领导机关干部", true},
+        {1, RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE, "工会领导机关干部", true},
+        {0, RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE, "私营企业工会干部", false},
+        {0, RONGYU__QUOTA_COLUMN__TOWNSHIP_CADRE, "乡镇（街道）工会干部",
+         false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        s_fx_t fx;
+        fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+                RONGYU__APPLICANT_CATEGORY__CADRE);
+        fx.p.organ_cadre = cases[i].organ;
+        fx.p.column = cases[i].column;
+        fx.p.cadre_type = (char *)cases[i].cadre_type;
+        Rongyu__Verdict *v = s_eval_with(env, &fx);
+        s_expect_only(v, NULL);
+        const Rongyu__Check *k =
+            validation_verdict_find(v, "R_ORGAN_CADRE_REVIEW");
+        if (cases[i].present) {
+            assert_non_null(k);
+            assert_true(k->needs_review);
+            assert_true(k->passed);
+        } else if (k) {
+            fail_msg("case %zu: R_ORGAN_CADRE_REVIEW for a non-organ cadre",
+                     i);
+        }
+        validation_verdict_free(&v);
+    }
+    /* Never for a union applying. */
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    assert_null(validation_verdict_find(v, "R_ORGAN_CADRE_REVIEW"));
     validation_verdict_free(&v);
 }
 
@@ -953,6 +1651,97 @@ test_declarations_dates_and_order(void **state)
     validation_verdict_free(&v);
 }
 
+/* The three dated steps, each missing or unreal on its own. */
+static void
+test_each_declaration_date_missing_or_unreal(void **state)
+{
+    const s_env_t *env = *state;
+    static const struct {
+        size_t off;
+        const char *field;
+        const char *code;
+    } steps[] = {
+        {offsetof(s_fx_t, d.committee_study_date), "committee_study_date",
+         "R_DECL_COMMITTEE"},
+        {offsetof(s_fx_t, d.party_consent_date), "party_consent_date",
+         "R_DECL_PARTY"},
+        {offsetof(s_fx_t, d.congress_approval_date), "congress_approval_date",
+         "R_DECL_CONGRESS"},
+    };
+    char *const values[] = {NULL, "", "2018-09-31", "2018-9-25",
+                            "2018-02-29"};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        for (size_t j = 0; j < sizeof values / sizeof values[0]; j++) {
+            s_fx_t fx;
+            fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+                    RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+            *(char **)((char *)&fx + steps[i].off) = values[j];
+            Rongyu__Verdict *v = s_eval_with(env, &fx);
+            const Rongyu__Check *k = s_check(v, steps[i].code);
+            bool missing = !values[j] || !*values[j];
+            if (missing) {
+                s_expect_only(v, steps[i].code);
+                assert_string_equal(k->actual, "未填写/missing");
+            } else {
+                /* Unreal: the step fails and the date is named. */
+                s_expect_check(v, steps[i].code, false);
+                s_expect_check(v, "R_DATE_INVALID", false);
+                assert_int_equal(s_failed(v), 2);
+                assert_string_equal(k->actual, values[j]);
+                char want[64];
+                snprintf(want, sizeof want, "%s=%s", steps[i].field,
+                         values[j]);
+                assert_string_equal(s_check(v, "R_DATE_INVALID")->actual,
+                                    want);
+            }
+            /* The order is judged among the dates that are given. */
+            s_expect_check(v, "R_DECL_ORDER", true);
+            validation_verdict_free(&v);
+        }
+    }
+}
+
+/* Each dated step after the submission day (10-15). A step that late
+ * also comes after the posting, so the order fails with it. */
+static void
+test_declaration_dates_after_submission(void **state)
+{
+    const s_env_t *env = *state;
+    static const struct {
+        size_t off;
+        const char *field;
+    } steps[] = {
+        {offsetof(s_fx_t, d.committee_study_date), "committee_study_date"},
+        {offsetof(s_fx_t, d.party_consent_date), "party_consent_date"},
+        {offsetof(s_fx_t, d.congress_approval_date),
+         "congress_approval_date"},
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        s_fx_t fx;
+        fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+                RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+        *(char **)((char *)&fx + steps[i].off) = "2018-10-16";
+        Rongyu__Verdict *v = s_eval_with(env, &fx);
+        s_expect_check(v, "R_DECL_FUTURE", false);
+        s_expect_check(v, "R_DECL_ORDER", false);
+        assert_int_equal(s_failed(v), 2);
+        const Rongyu__Check *k = s_check(v, "R_DECL_FUTURE");
+        assert_string_equal(k->threshold, "≤ 2018-10-15");
+        char want[64];
+        snprintf(want, sizeof want, "%s 2018-10-16", steps[i].field);
+        assert_string_equal(k->actual, want);
+        validation_verdict_free(&v);
+
+        /* Submitted a day later, the same dates are all in the past
+         * (the order still fails). */
+        fx.submitted_at_ms = s_ms("2018-10-16", 10, 0);
+        v = s_eval_with(env, &fx);
+        s_expect_only(v, "R_DECL_ORDER");
+        s_expect_check(v, "R_DECL_FUTURE", true);
+        validation_verdict_free(&v);
+    }
+}
+
 static void
 test_every_failure_is_reported(void **state)
 {
@@ -1075,6 +1864,66 @@ test_form_attachment_rules(void **state)
     v = s_eval_with(env, &fx);
     s_expect_only(v, "R_FORM_ATTACHED");
     validation_verdict_free(&v);
+}
+
+/* R_FORM_SIZE from the content's length when it is present, else from
+ * the size intake recorded: at the cap and one byte over. */
+static void
+test_form_size_by_content_and_by_recorded_size(void **state)
+{
+    const s_env_t *env = *state;
+    const ry_campaign_t *c = ry_campaigns_find(env->reg, "hangzhou-2018");
+    const uint64_t cap = ry_campaign_attachment_max_bytes(c);
+    assert_int_equal(cap, 20971520);
+    /* One buffer, cap + 1 bytes, that reads as a PDF. */
+    uint8_t *pdf = calloc(1, (size_t)cap + 1);
+    assert_non_null(pdf);
+    memcpy(pdf, "%PDF-1.7\n", 9);
+    struct {
+        uint64_t content_len; /* 0: no content */
+        uint64_t size;        /* as recorded */
+        bool pass;
+    } cases[] = {
+        {0, cap, true},
+        {0, cap + 1, false},
+        {0, 1, true},
+        {0, 0, false},
+        /* With content, the recorded size does not count. */
+        {cap, cap, true},
+        {cap, 0, true},
+        {cap, cap + 1, true},
+        {cap + 1, cap + 1, false},
+        {cap + 1, cap, false},
+        {cap + 1, 0, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        s_fx_t fx;
+        fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+                RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+        fx.form.size = cases[i].size;
+        fx.form.content.data = cases[i].content_len ? pdf : NULL;
+        fx.form.content.len = (size_t)cases[i].content_len;
+        Rongyu__Verdict *v = s_eval_with(env, &fx);
+        uint64_t judged = cases[i].content_len ? cases[i].content_len
+                                               : cases[i].size;
+        const Rongyu__Check *k = s_check(v, "R_FORM_SIZE");
+        if (cases[i].content_len == 1) {
+            /* Only its type fails besides the size. */
+            s_expect_check(v, "R_FORM_SIZE", true);
+            s_expect_check(v, "R_FORM_MEDIA_TYPE", false);
+            assert_int_equal(s_failed(v), 1);
+        } else {
+            s_expect_only(v, cases[i].pass ? NULL : "R_FORM_SIZE");
+            s_expect_check(v, "R_FORM_MEDIA_TYPE", true);
+        }
+        assert_string_equal(k->threshold, "1..20971520 bytes");
+        char want[64];
+        snprintf(want, sizeof want, "申报表.pdf: %llu",
+                 (unsigned long long)judged);
+        assert_string_equal(k->actual, want);
+        validation_verdict_free(&v);
+    }
+    free(pdf);
 }
 
 /* ---------------------------------------------------------- campaigns */
@@ -1233,16 +2082,27 @@ main(void)
         cmocka_unit_test(test_rates_out_of_range_are_refused),
         cmocka_unit_test(test_membership_falls_back_to_union_counts),
         cmocka_unit_test(test_missing_metric_is_required),
+        cmocka_unit_test(test_scores_out_of_range_are_refused),
+        cmocka_unit_test(test_absent_threshold_yields_no_check),
+        cmocka_unit_test(test_each_required_field_fails_alone),
         cmocka_unit_test(test_category_must_fit_honour),
+        cmocka_unit_test(test_disabled_honour_is_refused),
         cmocka_unit_test(test_excellent_worker_conditions),
         cmocka_unit_test(test_held_city_honour_excludes),
+        cmocka_unit_test(test_held_honour_each_level),
+        cmocka_unit_test(test_union_years_from_29_february),
+        cmocka_unit_test(test_birth_month_must_be_a_real_month),
+        cmocka_unit_test(test_organ_cadre_review_only_for_organ_cadres),
         cmocka_unit_test(test_posting_across_national_day_2018),
         cmocka_unit_test(test_posting_across_new_year_2019),
         cmocka_unit_test(test_posting_must_end_by_submission),
         cmocka_unit_test(test_deadline_is_end_of_30_november_shanghai),
         cmocka_unit_test(test_declarations_dates_and_order),
+        cmocka_unit_test(test_each_declaration_date_missing_or_unreal),
+        cmocka_unit_test(test_declaration_dates_after_submission),
         cmocka_unit_test(test_every_failure_is_reported),
         cmocka_unit_test(test_form_attachment_rules),
+        cmocka_unit_test(test_form_size_by_content_and_by_recorded_size),
         cmocka_unit_test(test_application_under_second_campaign),
         cmocka_unit_test(test_no_calendar_means_nodata),
         cmocka_unit_test(test_review_checks_for_model_home),
