@@ -5,10 +5,36 @@
 
 #include <stdint.h>
 
-/* Wall-clock time, UTC milliseconds since the epoch. When $RONGYU_CLOCK
- * holds a time (see ry_clock_parse), the clock starts there at the first
- * call and runs on at the real pace. */
+/* Wall-clock time, UTC milliseconds since the epoch, from the first
+ * source that is set:
+ *
+ *   $RONGYU_CLOCK_FILE  names a file holding "TIME [SPEED]" (TIME as for
+ *                       ry_clock_parse; SPEED a factor such as "x60" or
+ *                       "60", default $RONGYU_CLOCK_SPEED or 1). The clock
+ *                       reads TIME at the file's modification time and
+ *                       runs on at SPEED from there: every process that
+ *                       reads the same file agrees. The file is checked
+ *                       again at most every 50 ms (real time) and a
+ *                       change takes effect at once; a file that is
+ *                       missing or does not parse keeps the previous
+ *                       setting (logged once). Write it atomically
+ *                       (write elsewhere, then rename) where possible.
+ *   $RONGYU_CLOCK       a TIME: the clock starts there at the first call
+ *                       and runs on at $RONGYU_CLOCK_SPEED (default 1).
+ *   neither             the real clock.
+ *
+ * SPEED 0 freezes the clock. Not thread-safe: each service reads the clock
+ * from its one thread. */
 int64_t ry_clock_now_ms(void);
+
+/* The current speed factor of ry_clock_now_ms (1 for the real clock; 0
+ * when frozen). A loop that sleeps until a clock time divides by it. */
+double ry_clock_speed(void);
+
+/* Sets the clock of this process to 'ms' now, running on at 'speed' (0:
+ * frozen), overriding the environment from now on. For tests and tools
+ * that drive time in-process. */
+void ry_clock_set(int64_t ms, double speed);
 
 /* Monotonic milliseconds, for timeouts and back-off only. */
 int64_t ry_clock_mono_ms(void);

@@ -20,6 +20,7 @@ ry_strerror(int rc)
     case RY_EEXIST: return "already exists";
     case RY_ENODATA: return "no data to answer";
     case RY_ETOOBIG: return "too large";
+    case RY_EPERM: return "not permitted";
     default:
         if (rc < 0 && rc > RY_EBASE)
             return strerror(-rc);

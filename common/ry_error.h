@@ -20,6 +20,7 @@ enum {
     RY_EEXIST = RY_EBASE - 10,    /* key already present */
     RY_ENODATA = RY_EBASE - 11,   /* the data needed to answer is absent */
     RY_ETOOBIG = RY_EBASE - 12,   /* input over its size cap */
+    RY_EPERM = RY_EBASE - 13,     /* the principal may not do that */
 };
 
 /* Returns a static English description of rc (never NULL). */

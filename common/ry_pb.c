@@ -2,6 +2,7 @@
 #include "ry_pb.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct {
     size_t left;
@@ -62,4 +63,18 @@ ry_pb_pack(const ProtobufCMessage *msg, size_t *len)
         abort();
     *len = protobuf_c_message_pack(msg, buf);
     return buf;
+}
+
+void
+ry_pb_set_string(char **field, const char *value)
+{
+    if (*field && *field != protobuf_c_empty_string)
+        s_free(NULL, *field);
+    if (!value || !*value) {
+        *field = (char *)protobuf_c_empty_string;
+        return;
+    }
+    size_t n = strlen(value) + 1;
+    *field = s_alloc(NULL, n);
+    memcpy(*field, value, n);
 }

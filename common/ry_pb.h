@@ -18,6 +18,11 @@ ProtobufCMessage *ry_pb_unpack(const ProtobufCMessageDescriptor *d,
  * NULL. */
 void ry_pb_free(void *msg_p);
 
+/* Replaces the string *field of a message from ry_pb_unpack with a copy
+ * of 'value' (NULL or "" gives the empty default), freeing the old string
+ * the way ry_pb_free would; the message stays safe to ry_pb_free. */
+void ry_pb_set_string(char **field, const char *value);
+
 /* Packs a message into a new buffer (the caller's to free). */
 uint8_t *ry_pb_pack(const ProtobufCMessage *msg, size_t *len);
 

@@ -154,6 +154,7 @@ for svc in $RY_SERVICES; do
     fi
     ry_say "$svc is up (pid $pid)." "$svc 已就绪（pid $pid）。"
 done
+"$BIN/rongyu" org import "$ROOT/examples/orgs.csv" >/dev/null || ry_warn "could not import examples/orgs.csv (rongyu org import)." "未能导入 examples/orgs.csv（rongyu org import）。"
 
 echo
 if [ ${#started[@]} -gt 0 ]; then

@@ -11,5 +11,13 @@ int cli_cmd_list(int argc, char **argv);   /* cli_show.c */
 int cli_cmd_status(int argc, char **argv); /* cli_status.c */
 int cli_cmd_ping(int argc, char **argv);   /* cli_status.c */
 int cli_cmd_calendar(int argc, char **argv); /* cli_calendar.c */
+int cli_cmd_notifications(int argc, char **argv); /* cli_notify.c */
+int cli_cmd_review(int argc, char **argv);    /* cli_review.c */
+int cli_cmd_recommend(int argc, char **argv); /* cli_review.c */
+int cli_cmd_decide(int argc, char **argv);    /* cli_review.c */
+int cli_cmd_withdraw(int argc, char **argv);  /* cli_review.c */
+int cli_cmd_org(int argc, char **argv);       /* cli_org.c */
+int cli_cmd_quota(int argc, char **argv);     /* cli_quota.c */
+int cli_cmd_export(int argc, char **argv);    /* cli_export.c */
 
 #endif

@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char s_show_help[] =
-    "用法 Usage: rongyu show ID [options]\n"
+    "用法 Usage: rongyu show ID [--revision N] [options]\n"
     "\n"
     "  显示一个案件：状态、荣誉、申报者、资格审查结果（未通过的规则在前；\n"
     "  需评审员判断的条目单列为“待评审”），以及审计记录。\n"
@@ -18,6 +18,8 @@ static const char s_show_help[] =
     "  table (failed first; judgments left to the reviewer listed apart as\n"
     "  待评审 items) and the audit log. --json gives the same data as\n"
     "  {\"case\": {...}, \"audit\": [...]}.\n"
+    "  --revision N   退回后重新上报前的第 N 版 an earlier revision N of a\n"
+    "                 returned and resubmitted case\n"
     "\n";
 
 static const char s_list_help[] =
@@ -30,10 +32,13 @@ static const char s_list_help[] =
     "                     principal unless --as is given)\n"
     "  --unit UNIT        组织单位 organising unit, e.g. 萧山区\n"
     "  --state STATE      draft|submitted|eligible|ineligible|returned|\n"
-    "                     rejected|recommended|awarded|not_selected|withdrawn\n"
+    "                     rejected|approved|recommending|recommended|\n"
+    "                     selecting|awarded|not_selected|withdrawn\n"
     "  --honour HONOUR    advanced_home|model_home|advanced_small_home|\n"
     "                     excellent_worker\n"
     "  --campaign ID      评选活动 campaign, e.g. hangzhou-2018\n"
+    "  --overdue          只列出审核逾期的 only cases whose review is past\n"
+    "                     due (one month after submission, Asia/Shanghai)\n"
     "  --limit N          最多列出 N 件 list at most N cases (default: all)\n"
     "  --page N           每次请求的件数 cases per request (default: the\n"
     "                     server's, 100; at most 1000)\n"
@@ -105,6 +110,12 @@ s_print_header(const Rongyu__Case *c)
     snprintf(buf, sizeof buf, "创建 created %s / 上报 submitted %s / "
              "更新 updated %s (UTC+8)", t1, t2, t3);
     s_kv("时间 Times", buf);
+    if (c->review_due_ms) {
+        cli_format_time(c->review_due_ms, t1, sizeof t1);
+        s_kv("审核期限 Review due", t1);
+    }
+    if (c->note[0])
+        s_kv("提示 Note", c->note);
     for (size_t i = 0; i < a->n_attachments; i++) {
         const Rongyu__Attachment *at = a->attachments[i];
         snprintf(buf, sizeof buf, "%s (%s, %s, %llu B, sha256 %.12s…)",
@@ -207,15 +218,28 @@ s_print_audit(const Rongyu__CaseReply *cr)
 int
 cli_cmd_show(int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_COMMON_OPTIONS, {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"revision", required_argument, 0, 'r'}, CLI_COMMON_OPTIONS,
+        {0, 0, 0, 0}};
     cli_ctx_t ctx;
     cli_ctx_init(&ctx);
     int c;
+    unsigned long revision = 0;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         if (c == CLI_OPT_HELP)
             return s_help(s_show_help);
+        if (c == 'r') {
+            char *end;
+            errno = 0;
+            revision = strtoul(optarg, &end, 10);
+            if (errno || end == optarg || *end || revision == 0 ||
+                revision > 100000 || optarg[0] == '-')
+                return cli_usage_error("show", "--revision 应为正整数 wants "
+                                       "a positive integer, got '%s'", optarg);
+            continue;
+        }
         int r = cli_common_opt(&ctx, c, optarg);
         if (r < 0)
             return CLI_EXIT_ERROR;
@@ -230,6 +254,7 @@ cli_cmd_show(int argc, char **argv)
     Rongyu__Request req = RONGYU__REQUEST__INIT;
     Rongyu__GetRequest get = RONGYU__GET_REQUEST__INIT;
     get.case_id = argv[optind];
+    get.revision = (uint32_t)revision;
     req.body_case = RONGYU__REQUEST__BODY_GET;
     req.get = &get;
     Rongyu__Reply *reply = NULL;
@@ -287,6 +312,7 @@ cli_cmd_list(int argc, char **argv)
         {"campaign", required_argument, 0, 'c'},
         {"limit", required_argument, 0, 'l'},
         {"page", required_argument, 0, 'p'},
+        {"overdue", no_argument, 0, 'O'},
         CLI_COMMON_OPTIONS,
         {0, 0, 0, 0}};
     cli_ctx_t ctx;
@@ -301,6 +327,7 @@ cli_cmd_list(int argc, char **argv)
         switch (c) {
         case 'u': lr.organising_unit = optarg; break;
         case 'c': lr.campaign_id = optarg; break;
+        case 'O': lr.overdue = 1; break;
         case 's':
             if (s_enum_opt("state", &rongyu__case_state__descriptor, optarg,
                            &v))

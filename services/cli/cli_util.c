@@ -47,6 +47,7 @@ cli_ctx_init(cli_ctx_t *ctx)
     ctx->attempts = CLI_DEFAULT_ATTEMPTS;
     ctx->env_org = s_env("RONGYU_ORG", NULL);
     ctx->role = s_env("RONGYU_ROLE", "grassroots");
+    ctx->role_given = s_env("RONGYU_ROLE", NULL) != NULL;
     ctx->user = s_env("USER", "");
 }
 
@@ -98,7 +99,10 @@ cli_common_opt(cli_ctx_t *ctx, int c, const char *arg)
     case CLI_OPT_JSON: ctx->json = 1; return 1;
     case CLI_OPT_ORG: ctx->org = arg; return 1;
     case CLI_OPT_AS: ctx->as = arg; return 1;
-    case CLI_OPT_ROLE: ctx->role = arg; return 1;
+    case CLI_OPT_ROLE:
+        ctx->role = arg;
+        ctx->role_given = 1;
+        return 1;
     case CLI_OPT_USER: ctx->user = arg; return 1;
     case CLI_OPT_TIMEOUT: {
         errno = 0;
@@ -176,6 +180,15 @@ cli_principal_org(const cli_ctx_t *ctx, const char *fallback)
     if (ctx->env_org)
         return ctx->env_org;
     return fallback ? fallback : "";
+}
+
+void
+cli_default_principal(cli_ctx_t *ctx, const char *role, const char *org)
+{
+    if (!ctx->role_given && role)
+        ctx->role = role;
+    if (org && !ctx->as && !ctx->org && !ctx->env_org)
+        ctx->as = org;
 }
 
 int
@@ -298,7 +311,9 @@ static const struct {
     {"ineligible", "不合格"},  {"returned", "已退回"},
     {"rejected", "未通过"},    {"recommended", "已推荐"},
     {"awarded", "已表彰"},     {"not_selected", "未入选"},
-    {"withdrawn", "已撤回"},
+    {"withdrawn", "已撤回"},   {"approved", "已审核通过"},
+    {"recommending", "推荐中（待名额确认）"},
+    {"selecting", "评选中（待名额确认）"},
 };
 #define S_NSTATES ((int)(sizeof s_states / sizeof s_states[0]))
 

@@ -35,6 +35,7 @@ typedef struct {
     const char *env_org;     /* $RONGYU_ORG */
     const char *role;        /* --role, $RONGYU_ROLE, "grassroots" */
     const char *user;        /* --user, $USER */
+    int role_given;          /* --role or $RONGYU_ROLE was given */
     ry_config_t cfg;         /* filled by cli_load_config */
 } cli_ctx_t;
 
@@ -98,6 +99,12 @@ const char *cli_intake_endpoint(const cli_ctx_t *ctx);
 /* The principal's organisation: --as, else --org, else $RONGYU_ORG,
  * else 'fallback' (the application's applicant_org), else "". */
 const char *cli_principal_org(const cli_ctx_t *ctx, const char *fallback);
+
+/* For commands that act in one role (a unit reviews, the city decides):
+ * uses 'role' unless --role or $RONGYU_ROLE chose one, and 'org' as the
+ * principal's organisation unless --as, --org or $RONGYU_ORG named one
+ * (org may be NULL). */
+void cli_default_principal(cli_ctx_t *ctx, const char *role, const char *org);
 
 /* Sends req to intake (filling the principal from ctx when it has none,
  * its org from cli_principal_org(ctx, org)) and waits for the reply. Returns

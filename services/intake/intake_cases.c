@@ -3,6 +3,7 @@
 #include "intake_cases.h"
 
 #include "ry_clock.h"
+#include "ry_date.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_media.h"
@@ -26,6 +27,7 @@ struct intake_cases {
     ry_channel_t *channel;
     intake_limits_t limits;
     uint64_t last_id;
+    ry_campaigns_t *campaigns;
 };
 
 /* What a handler produces; packed into a Reply by s_finish. */
@@ -46,6 +48,15 @@ typedef struct {
     char link_names[16][64];
     uint8_t *cached;             /* a stored first answer, used as is */
     size_t cached_len;
+    bool orgs;                   /* an OrgReply */
+    Rongyu__Organisation **org_list; /* owned (ry_pb each) */
+    size_t norgs;
+    intake_import_counts_t counts;
+    bool quota;                  /* a QuotaReply */
+    Rongyu__QuotaRow *qrows;     /* one block; strings borrowed */
+    Rongyu__QuotaRow **qrowp;
+    size_t nq;
+    const char *qcampaign;       /* borrowed from the registry */
 } s_res_t;
 
 static const struct {
@@ -92,6 +103,11 @@ s_res_release(s_res_t *r)
         ry_pb_free(&r->cases[i]);
     free(r->cases);
     free(r->cached);
+    for (size_t i = 0; i < r->norgs; i++)
+        ry_pb_free(&r->org_list[i]);
+    free(r->org_list);
+    free(r->qrows);
+    free(r->qrowp);
 }
 
 /* Packs the reply; the bytes are the caller's. */
@@ -122,6 +138,23 @@ s_finish(s_res_t *r, const char *request_id, size_t *len)
     } else if (r->code == RONGYU__ERROR_CODE__OK && r->status) {
         rep.body_case = RONGYU__REPLY__BODY_STATUS;
         rep.status = &r->st;
+    }
+    Rongyu__OrgReply orr = RONGYU__ORG_REPLY__INIT;
+    Rongyu__QuotaReply qr = RONGYU__QUOTA_REPLY__INIT;
+    if (r->code == RONGYU__ERROR_CODE__OK && r->orgs) {
+        orr.orgs = r->org_list;
+        orr.n_orgs = r->norgs;
+        orr.added = r->counts.added;
+        orr.updated = r->counts.updated;
+        orr.unchanged = r->counts.unchanged;
+        rep.body_case = RONGYU__REPLY__BODY_ORGS;
+        rep.orgs = &orr;
+    } else if (r->code == RONGYU__ERROR_CODE__OK && r->quota) {
+        qr.campaign_id = (char *)r->qcampaign;
+        qr.rows = r->qrowp;
+        qr.n_rows = r->nq;
+        rep.body_case = RONGYU__REPLY__BODY_QUOTA;
+        rep.quota = &qr;
     }
     return ry_pb_pack(&rep.base, len);
 }
@@ -317,42 +350,16 @@ s_send_validate(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c)
 
 /* ------------------------------------------------------------ authority */
 
-typedef enum { S_GRASSROOTS, S_UNIT, S_CITY } s_role_t;
-
+/* Asks intake_authorize; a refusal becomes E_FORBIDDEN with its reason. */
 static int
-s_principal(const Rongyu__Request *req, s_res_t *r, s_role_t *role)
+s_allow(ry_txn_t *txn, const intake_principal_t *p, intake_action_t act,
+        const Rongyu__Application *a, s_res_t *r)
 {
-    const Rongyu__Principal *p = req->principal;
-    if (!p || !p->org_id || !*p->org_id)
-        return s_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                      "principal.org_id");
-    const char *ro = p->role ? p->role : "";
-    if (!*ro || strcmp(ro, "grassroots") == 0)
-        *role = S_GRASSROOTS;
-    else if (strcmp(ro, "unit") == 0)
-        *role = S_UNIT;
-    else if (strcmp(ro, "city") == 0 || strcmp(ro, "platform") == 0)
-        *role = S_CITY;
-    else
-        return s_fail(r, RONGYU__ERROR_CODE__E_INVALID,
-                      "principal.role: unknown role '%s' (grassroots, unit, "
-                      "city, platform)",
-                      ro);
-    return 0;
-}
-
-/* May the principal see or act on an application of this org and unit? */
-static bool
-s_may(const Rongyu__Request *req, s_role_t role, const char *org,
-      const char *unit)
-{
-    const char *who = req->principal->org_id;
-    switch (role) {
-    case S_CITY: return true;
-    case S_UNIT: return strcmp(who, unit) == 0;
-    case S_GRASSROOTS: return strcmp(who, org) == 0;
-    }
-    return false;
+    char why[400] = "";
+    int rc = intake_authorize(txn, p, act, a, why, sizeof why);
+    if (rc == RY_EPERM)
+        return s_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN, "%s", why);
+    return rc;
 }
 
 /* ------------------------------------------------------------ submit */
@@ -492,8 +499,66 @@ s_busy(intake_cases_t *self, s_res_t *r)
     return 0;
 }
 
+/* When the review of a case submitted at 'submitted' is due: the same
+ * local time review_months calendar months later in the campaign's zone
+ * (Asia/Shanghai), the day clamped to the month's end (01-31 -> 02-28). */
+static int64_t
+s_review_due(const intake_cases_t *self, const char *campaign,
+             int64_t submitted)
+{
+    const ry_campaign_t *c = ry_campaigns_find(self->campaigns, campaign);
+    int months = c ? ry_campaign_review_months(c) : 1;
+    int offset = c ? ry_campaign_utc_offset_minutes(c) : 480;
+    ry_date_t d;
+    if (months <= 0 || ry_date_from_epoch_ms(submitted, offset, &d, NULL))
+        return 0;
+    ry_date_t due = d;
+    int m = d.m - 1 + months;
+    due.y = d.y + m / 12;
+    due.m = m % 12 + 1;
+    int last = ry_date_days_in_month(due.y, due.m);
+    if (due.d > last)
+        due.d = last;
+    return submitted + ry_date_diff_days(d, due) * 86400000LL;
+}
+
+/* Keeps the by_unit index right when a draft's unit changes. */
+static int
+s_reindex_unit(ry_txn_t *txn, const char *case_id, const char *old_unit,
+               const char *new_unit)
+{
+    if (strcmp(old_unit, new_unit) == 0)
+        return 0;
+    char key[600];
+    int n = snprintf(key, sizeof key, "%s%c%s", old_unit, '\0', case_id);
+    int rc = ry_txn_del(txn, "by_unit", key, (size_t)n);
+    if (rc && rc != RY_ENOTFOUND)
+        return rc;
+    n = snprintf(key, sizeof key, "%s%c%s", new_unit, '\0', case_id);
+    return ry_txn_put(txn, "by_unit", key, (size_t)n, "", 0, 0);
+}
+
+/* Keeps revision c->revision of a case before a new one replaces it:
+ * "revisions" holds case id + be32 revision -> the packed Case. */
+static int
+s_archive(ry_txn_t *txn, const Rongyu__Case *c)
+{
+    uint8_t key[S_ID_LEN + 4];
+    memcpy(key, c->case_id, S_ID_LEN);
+    key[S_ID_LEN] = (uint8_t)(c->revision >> 24);
+    key[S_ID_LEN + 1] = (uint8_t)(c->revision >> 16);
+    key[S_ID_LEN + 2] = (uint8_t)(c->revision >> 8);
+    key[S_ID_LEN + 3] = (uint8_t)c->revision;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&c->base, &len);
+    int rc = ry_txn_put(txn, "revisions", key, sizeof key, buf, len, 0);
+    free(buf);
+    return rc;
+}
+
 /* Creates or replaces a case from an application: a new submission, a new
- * draft, or a draft's new content. */
+ * draft, a draft's new content, or (from a returned case) a new revision
+ * that keeps the old one in "revisions". */
 static int
 s_store_application(intake_cases_t *self, ry_txn_t *txn,
                     const Rongyu__Request *req, Rongyu__Application *a,
@@ -520,17 +585,39 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
     }
     Rongyu__CaseState from = existing ? existing->state
                                       : RONGYU__CASE_STATE__STATE_UNSPECIFIED;
+    bool revise = existing && existing->state == RONGYU__CASE_STATE__RETURNED;
+    char what[64];
+    snprintf(what, sizeof what, "%s",
+             draft ? (existing ? "draft edited" : "draft saved")
+                   : "submitted");
+    if (revise) {
+        rc = s_archive(txn, existing);
+        if (rc)
+            goto done;
+        c.revision = existing->revision + 1;
+        c.submitted_at_ms = 0;
+        c.review_due_ms = 0;
+        c.note = (char *)"";
+        snprintf(what, sizeof what, "revised (revision %u)", c.revision);
+    }
+    if (existing) {
+        rc = s_reindex_unit(txn, c.case_id,
+                            existing->application->organising_unit,
+                            a->organising_unit);
+        if (rc)
+            goto done;
+    }
     c.application = a;
     c.updated_at_ms = now;
     c.state = draft ? RONGYU__CASE_STATE__DRAFT : RONGYU__CASE_STATE__SUBMITTED;
-    if (!draft)
+    if (!draft) {
         c.submitted_at_ms = now;
+        c.review_due_ms = s_review_due(self, a->campaign_id, now);
+    }
     rc = s_case_put(txn, &c, !existing);
     if (!rc)
         rc = s_audit(txn, c.case_id, req->principal->org_id, from, c.state,
-                     draft ? (existing ? "draft edited" : "draft saved")
-                           : "submitted",
-                     NULL, now);
+                     what, NULL, now);
     if (!rc && !draft)
         rc = s_send_validate(self, txn, &c);
     if (!rc && !draft)
@@ -606,9 +693,45 @@ s_idem_store(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
     return rc;
 }
 
+/* The case's state name, for messages. */
+static const char *
+s_state(Rongyu__CaseState st)
+{
+    return st >= 0 && (unsigned)st < rongyu__case_state__descriptor.n_values
+               ? rongyu__case_state__descriptor.values[st].name
+               : "?";
+}
+
+static int
+s_bad_state(s_res_t *r, const Rongyu__Case *c, const char *what)
+{
+    return s_fail(r, RONGYU__ERROR_CODE__E_BAD_STATE, "case '%s' is %s; %s",
+                  c->case_id, s_state(c->state), what);
+}
+
+/* Loads a case the principal may act on ('act'). Returns 0 with *out set
+ * (the caller's), -1 after s_fail, or a store error. */
+static int
+s_load_for(ry_txn_t *txn, const intake_principal_t *p, intake_action_t act,
+           const char *id, s_res_t *r, Rongyu__Case **out)
+{
+    *out = NULL;
+    if (s_empty(id))
+        return s_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD, "case_id");
+    int rc = s_case_load(txn, id, out);
+    if (rc == RY_ENOTFOUND)
+        return s_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND, "case '%s'", id);
+    if (rc)
+        return rc;
+    rc = s_allow(txn, p, act, (*out)->application, r);
+    if (rc)
+        ry_pb_free(out);
+    return rc;
+}
+
 static int
 s_submit(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
-         s_role_t role, s_res_t *r)
+         const intake_principal_t *p, s_res_t *r)
 {
     bool draft = req->body_case == RONGYU__REQUEST__BODY_SAVE_DRAFT;
     Rongyu__Application *a =
@@ -616,34 +739,32 @@ s_submit(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     int rc = s_check_shape(a, draft, r);
     if (rc)
         return rc;
-    if (!s_may(req, role, a->applicant_org, a->organising_unit))
-        return s_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                      "'%s' may not apply for '%s'", req->principal->org_id,
-                      a->applicant_org);
+    if ((rc = s_allow(txn, p, INTAKE_ACT_APPLY, a, r)))
+        return rc;
+    char why[400];
+    rc = intake_orgs_check_application(txn, a, why, sizeof why);
+    if (rc == RY_EINVAL)
+        return s_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
+    if (rc)
+        return rc;
     if (!draft && (rc = s_busy(self, r)))
         return rc;
     Rongyu__Case *existing = NULL;
     if (draft && !s_empty(req->save_draft->case_id)) {
-        rc = s_case_load(txn, req->save_draft->case_id, &existing);
-        if (rc == RY_ENOTFOUND)
-            return s_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND, "case '%s'",
-                          req->save_draft->case_id);
+        rc = s_load_for(txn, p, INTAKE_ACT_APPLY, req->save_draft->case_id, r,
+                        &existing);
         if (rc)
             return rc;
-        if (!s_may(req, role, existing->application->applicant_org,
-                   existing->application->organising_unit) ||
-            strcmp(existing->application->applicant_org, a->applicant_org)) {
+        if (strcmp(existing->application->applicant_org, a->applicant_org)) {
             ry_pb_free(&existing);
             return s_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
                           "case '%s' belongs to another organisation",
                           req->save_draft->case_id);
         }
-        if (existing->state != RONGYU__CASE_STATE__DRAFT) {
-            s_fail(r, RONGYU__ERROR_CODE__E_BAD_STATE,
-                   "case '%s' is %s; only a draft can be edited",
-                   existing->case_id,
-                   rongyu__case_state__descriptor
-                       .values[existing->state].name);
+        if (existing->state != RONGYU__CASE_STATE__DRAFT &&
+            existing->state != RONGYU__CASE_STATE__RETURNED) {
+            s_bad_state(r, existing,
+                        "only a draft or a returned case can be edited");
             ry_pb_free(&existing);
             return -1;
         }
@@ -655,34 +776,34 @@ s_submit(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
 
 static int
 s_submit_draft(intake_cases_t *self, ry_txn_t *txn,
-               const Rongyu__Request *req, s_role_t role, s_res_t *r)
+               const Rongyu__Request *req, const intake_principal_t *p,
+               s_res_t *r)
 {
     const char *id = req->submit_draft->case_id;
     Rongyu__Case *c = NULL;
-    int rc = s_case_load(txn, id ? id : "", &c);
-    if (rc == RY_ENOTFOUND)
-        return s_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND, "case '%s'", id);
+    int rc = s_load_for(txn, p, INTAKE_ACT_APPLY, id, r, &c);
     if (rc)
         return rc;
-    if (!s_may(req, role, c->application->applicant_org,
-               c->application->organising_unit)) {
-        rc = s_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                    "case '%s' belongs to another organisation", id);
-    } else if (c->state != RONGYU__CASE_STATE__DRAFT) {
-        rc = s_fail(r, RONGYU__ERROR_CODE__E_BAD_STATE,
-                    "case '%s' is %s; only a draft can be submitted", id,
-                    rongyu__case_state__descriptor.values[c->state].name);
+    char why[400];
+    if (c->state != RONGYU__CASE_STATE__DRAFT) {
+        rc = s_bad_state(r, c, "only a draft can be submitted");
     } else if ((rc = s_check_shape(c->application, false, r)) == 0 &&
-               (rc = s_busy(self, r)) == 0) {
+               (rc = intake_orgs_check_application(txn, c->application, why,
+                                                   sizeof why)) == RY_EINVAL) {
+        rc = s_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
+    } else if (rc == 0 && (rc = s_busy(self, r)) == 0) {
         int64_t now = ry_clock_now_ms();
         c->state = RONGYU__CASE_STATE__SUBMITTED;
         c->submitted_at_ms = now;
         c->updated_at_ms = now;
+        c->review_due_ms =
+            s_review_due(self, c->application->campaign_id, now);
         rc = s_case_put(txn, c, false);
         if (!rc)
             rc = s_audit(txn, id, req->principal->org_id,
                          RONGYU__CASE_STATE__DRAFT,
-                         RONGYU__CASE_STATE__SUBMITTED, "submitted", NULL,
+                         RONGYU__CASE_STATE__SUBMITTED,
+                         c->revision > 1 ? "resubmitted" : "submitted", NULL,
                          now);
         if (!rc)
             rc = s_send_validate(self, txn, c);
@@ -698,19 +819,34 @@ s_submit_draft(intake_cases_t *self, ry_txn_t *txn,
 }
 
 static int
-s_get(ry_txn_t *txn, const Rongyu__Request *req, s_role_t role, s_res_t *r)
+s_get(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
+      s_res_t *r)
 {
     const char *id = req->get->case_id ? req->get->case_id : "";
-    int rc = s_case_load(txn, id, &r->kase);
-    if (rc == RY_ENOTFOUND)
-        return s_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND, "case '%s'", id);
+    int rc = s_load_for(txn, p, INTAKE_ACT_READ, id, r, &r->kase);
     if (rc)
         return rc;
-    if (!s_may(req, role, r->kase->application->applicant_org,
-               r->kase->application->organising_unit)) {
+    uint32_t rev = req->get->revision;
+    if (rev && rev != r->kase->revision) {
+        /* An earlier revision, as it was when the next replaced it. */
+        uint8_t key[S_ID_LEN + 4];
+        memcpy(key, id, S_ID_LEN);
+        key[S_ID_LEN] = (uint8_t)(rev >> 24);
+        key[S_ID_LEN + 1] = (uint8_t)(rev >> 16);
+        key[S_ID_LEN + 2] = (uint8_t)(rev >> 8);
+        key[S_ID_LEN + 3] = (uint8_t)rev;
+        ry_val_t v;
         ry_pb_free(&r->kase);
-        return s_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                      "case '%s' belongs to another organisation", id);
+        rc = ry_txn_get(txn, "revisions", key, sizeof key, &v);
+        if (rc == RY_ENOTFOUND)
+            return s_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                          "case '%s' has no revision %u", id, rev);
+        if (rc)
+            return rc;
+        r->kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
+                                               v.data, v.len, 0);
+        if (!r->kase)
+            return RY_EIO;
     }
     uint8_t prefix[S_ID_LEN + 1];
     memcpy(prefix, id, S_ID_LEN);
@@ -725,7 +861,18 @@ typedef struct {
     s_res_t *r;
     size_t limit;
     size_t skip; /* index keys: bytes before the case id */
+    const intake_principal_t *p;
+    int64_t now;
 } s_list_t;
+
+/* States in which the organising unit's review is awaited. */
+static bool
+s_awaits_review(Rongyu__CaseState st)
+{
+    return st == RONGYU__CASE_STATE__SUBMITTED ||
+           st == RONGYU__CASE_STATE__ELIGIBLE ||
+           st == RONGYU__CASE_STATE__INELIGIBLE;
+}
 
 static int
 s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
@@ -752,7 +899,20 @@ s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
                 (s_empty(q->applicant_org) ||
                  strcmp(a->applicant_org, q->applicant_org) == 0) &&
                 (s_empty(q->organising_unit) ||
-                 strcmp(a->organising_unit, q->organising_unit) == 0);
+                 strcmp(a->organising_unit, q->organising_unit) == 0) &&
+                (!q->overdue ||
+                 (s_awaits_review(c->state) && c->review_due_ms > 0 &&
+                  l->now > c->review_due_ms));
+    if (keep && l->p) {
+        char why[8];
+        rc = intake_authorize(l->txn, l->p, INTAKE_ACT_READ, a, why,
+                              sizeof why);
+        if (rc && rc != RY_EPERM) {
+            ry_pb_free(&c);
+            return rc;
+        }
+        keep = rc == 0;
+    }
     if (!keep) {
         ry_pb_free(&c);
         return 0;
@@ -767,22 +927,44 @@ s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
 }
 
 static int
-s_list(ry_txn_t *txn, const Rongyu__Request *req, s_role_t role, s_res_t *r)
+s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
+       s_res_t *r)
 {
     Rongyu__ListRequest q = *req->list;
-    const char *who = req->principal->org_id;
-    if (role == S_GRASSROOTS) {
-        if (!s_empty(q.applicant_org) && strcmp(q.applicant_org, who) != 0)
+    const char *who = p->org_id;
+    char unit[256];
+    s_list_t l = {txn, &q, r, q.limit ? q.limit : S_LIST_DEFAULT, 0, NULL,
+                  ry_clock_now_ms()};
+    if (p->role == INTAKE_ROLE_GRASSROOTS) {
+        /* Its own cases, or those of a branch or group under it (each row
+         * is checked). */
+        if (s_empty(q.applicant_org))
+            q.applicant_org = (char *)who;
+        Rongyu__Application probe = RONGYU__APPLICATION__INIT;
+        probe.applicant_org = q.applicant_org;
+        char why[400];
+        int rc = intake_authorize(txn, p, INTAKE_ACT_READ, &probe, why,
+                                  sizeof why);
+        if (rc == RY_EPERM)
             return s_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                          "'%s' may list only its own cases", who);
-        q.applicant_org = (char *)who;
-    } else if (role == S_UNIT) {
-        if (!s_empty(q.organising_unit) && strcmp(q.organising_unit, who))
+                          "'%s' may list only its own cases (%s)", who, why);
+        if (rc)
+            return rc;
+    } else if (p->role == INTAKE_ROLE_UNIT) {
+        int rc = intake_principal_unit(txn, p, unit, sizeof unit);
+        if (rc == RY_EPERM)
             return s_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                          "'%s' may list only its own unit's cases", who);
-        q.organising_unit = (char *)who;
+                          "'%s' is not registered as an organising unit", who);
+        if (rc)
+            return rc;
+        if (!s_empty(q.organising_unit) && strcmp(q.organising_unit, unit))
+            return s_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                          "'%s' may list only the cases of %s", who, unit);
+        if (s_empty(q.applicant_org))
+            q.organising_unit = unit;
+        else
+            l.p = p; /* its own applications, or its unit's */
     }
-    s_list_t l = {txn, &q, r, q.limit ? q.limit : S_LIST_DEFAULT, 0};
     if (l.limit > S_LIST_MAX)
         l.limit = S_LIST_MAX;
     r->cases = calloc(l.limit + 1, sizeof *r->cases);
@@ -818,10 +1000,6 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, s_role_t role, s_res_t *r)
         return rc;
     if (r->ncases < l.limit)
         r->next_after[0] = '\0'; /* nothing more */
-    if (r->ncases == 0) {
-        /* An empty list is still a list. */
-        r->next_after[0] = '\0';
-    }
     return 0;
 }
 
@@ -855,6 +1033,453 @@ s_status(intake_cases_t *self, ry_txn_t *txn, s_res_t *r)
     return rc;
 }
 
+/* ------------------------------------------------------------ review */
+
+/* "org (user)", or "org" when no user is named. */
+static const char *
+s_actor(const intake_principal_t *p, char *buf, size_t len)
+{
+    if (s_empty(p->user))
+        snprintf(buf, len, "%s", p->org_id);
+    else
+        snprintf(buf, len, "%s (%s)", p->org_id, p->user);
+    return buf;
+}
+
+/* Moves c to 'to': stores it, appends the audit entry and tells
+ * notification ('event'), all in txn. */
+static int
+s_transition(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
+             Rongyu__CaseState to, const char *actor, const char *what,
+             const char *opinion, const char *event)
+{
+    int64_t now = ry_clock_now_ms();
+    Rongyu__CaseState from = c->state;
+    c->state = to;
+    c->updated_at_ms = now;
+    int rc = s_case_put(txn, c, false);
+    if (!rc)
+        rc = s_audit(txn, c->case_id, actor, from, to, what, opinion, now);
+    if (!rc)
+        rc = s_send_event(self, txn, c, event);
+    return rc;
+}
+
+static Rongyu__QuotaColumn
+s_column(const Rongyu__Application *a)
+{
+    if (a->honour != RONGYU__HONOUR__EXCELLENT_WORKER)
+        return RONGYU__QUOTA_COLUMN__COLUMN_UNSPECIFIED;
+    if (a->person && a->person->column)
+        return a->person->column;
+    return RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE;
+}
+
+static const char *
+s_column_zh(const Rongyu__Application *a)
+{
+    if (a->honour == RONGYU__HONOUR__MODEL_HOME)
+        return "示范职工之家推荐";
+    switch (s_column(a)) {
+    case RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN: return "工会领导机关干部";
+    case RONGYU__QUOTA_COLUMN__TOWNSHIP_CADRE: return "乡镇（街道）工会专兼职干部";
+    default: return "基层工会专兼职干部";
+    }
+}
+
+static const char *
+s_column_en(const Rongyu__Application *a)
+{
+    if (a->honour == RONGYU__HONOUR__MODEL_HOME)
+        return "model_home";
+    switch (s_column(a)) {
+    case RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN: return "leadership_organ";
+    case RONGYU__QUOTA_COLUMN__TOWNSHIP_CADRE: return "township_cadre";
+    default: return "grassroots_cadre";
+    }
+}
+
+/* Asks quota for a seat operation on c's pool, in txn. */
+static int
+s_send_seat(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
+            Rongyu__SeatOp op)
+{
+    const Rongyu__Application *a = c->application;
+    Rongyu__SeatRequest sr = RONGYU__SEAT_REQUEST__INIT;
+    sr.case_id = c->case_id;
+    sr.op = op;
+    sr.campaign_id = a->campaign_id;
+    sr.organising_unit = a->organising_unit;
+    sr.honour = a->honour;
+    sr.column = s_column(a);
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&sr.base, &len);
+    int rc = ry_channel_send(self->channel, txn, "quota",
+                             RONGYU__MESSAGE_TYPE__SEAT_REQUEST, c->case_id,
+                             buf, len);
+    free(buf);
+    return rc;
+}
+
+static int
+s_need_opinion(const char *opinion, s_res_t *r)
+{
+    if (s_empty(opinion))
+        return s_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                      "opinion: every decision needs an opinion (审批意见)");
+    if (strlen(opinion) > 4000)
+        return s_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                      "opinion: longer than 4000 bytes");
+    return 0;
+}
+
+/* Copies c into the reply. */
+static void
+s_reply_case(s_res_t *r, Rongyu__Case **c)
+{
+    r->kase = *c;
+    *c = NULL;
+}
+
+static int
+s_review(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
+         const intake_principal_t *p, s_res_t *r)
+{
+    const Rongyu__ReviewRequest *q = req->review;
+    int rc = s_need_opinion(q->opinion, r);
+    if (rc)
+        return rc;
+    if (q->decision < RONGYU__REVIEW_DECISION__REVIEW_APPROVE ||
+        q->decision > RONGYU__REVIEW_DECISION__REVIEW_REJECT)
+        return s_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+                      "decision: approve, return or reject");
+    Rongyu__Case *c;
+    if ((rc = s_load_for(txn, p, INTAKE_ACT_REVIEW, q->case_id, r, &c)))
+        return rc;
+    Rongyu__CaseState st = c->state;
+    bool ok = q->decision == RONGYU__REVIEW_DECISION__REVIEW_APPROVE
+                  ? st == RONGYU__CASE_STATE__ELIGIBLE
+                  : (st == RONGYU__CASE_STATE__ELIGIBLE ||
+                     st == RONGYU__CASE_STATE__INELIGIBLE ||
+                     st == RONGYU__CASE_STATE__APPROVED);
+    char actor[512];
+    if (!ok) {
+        rc = s_bad_state(
+            r, c,
+            q->decision == RONGYU__REVIEW_DECISION__REVIEW_APPROVE
+                ? "only an eligible case can be approved"
+                : "only an eligible, ineligible or approved case can be "
+                  "returned or rejected");
+    } else {
+        static const struct {
+            Rongyu__CaseState to;
+            const char *what, *event;
+        } t[] = {
+            [RONGYU__REVIEW_DECISION__REVIEW_APPROVE] =
+                {RONGYU__CASE_STATE__APPROVED, "review: approved", "approved"},
+            [RONGYU__REVIEW_DECISION__REVIEW_RETURN] =
+                {RONGYU__CASE_STATE__RETURNED, "review: returned for changes",
+                 "returned"},
+            [RONGYU__REVIEW_DECISION__REVIEW_REJECT] =
+                {RONGYU__CASE_STATE__REJECTED, "review: rejected", "rejected"},
+        };
+        ry_pb_set_string(&c->note, NULL);
+        rc = s_transition(self, txn, c, t[q->decision].to,
+                          s_actor(p, actor, sizeof actor), t[q->decision].what,
+                          q->opinion, t[q->decision].event);
+        if (!rc)
+            s_reply_case(r, &c);
+    }
+    ry_pb_free(&c);
+    return rc;
+}
+
+static int
+s_recommend(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
+            const intake_principal_t *p, s_res_t *r)
+{
+    const Rongyu__RecommendRequest *q = req->recommend;
+    int rc = s_need_opinion(q->opinion, r);
+    if (rc)
+        return rc;
+    Rongyu__Case *c;
+    if ((rc = s_load_for(txn, p, INTAKE_ACT_REVIEW, q->case_id, r, &c)))
+        return rc;
+    char pool[400], actor[512];
+    s_actor(p, actor, sizeof actor);
+    if (c->state != RONGYU__CASE_STATE__APPROVED) {
+        rc = s_bad_state(r, c, "only an approved case can be recommended");
+    } else if (intake_seats_pool(c->application, pool, sizeof pool)) {
+        ry_pb_set_string(&c->note, NULL);
+        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RESERVE);
+        if (!rc)
+            rc = intake_seats_mark(txn, c->application->campaign_id, pool,
+                                   c->case_id, INTAKE_SEAT_PENDING);
+        if (!rc)
+            rc = s_transition(self, txn, c, RONGYU__CASE_STATE__RECOMMENDING,
+                              actor, "recommended: seat requested from quota",
+                              q->opinion, "recommending");
+    } else {
+        ry_pb_set_string(&c->note, NULL);
+        rc = s_transition(self, txn, c, RONGYU__CASE_STATE__RECOMMENDED, actor,
+                          "recommended to the city", q->opinion,
+                          "recommended");
+    }
+    if (!rc)
+        s_reply_case(r, &c);
+    ry_pb_free(&c);
+    return rc;
+}
+
+static int
+s_city_decision(intake_cases_t *self, ry_txn_t *txn,
+                const Rongyu__Request *req, const intake_principal_t *p,
+                s_res_t *r)
+{
+    const Rongyu__CityDecisionRequest *q = req->city_decision;
+    int rc = s_need_opinion(q->opinion, r);
+    if (rc)
+        return rc;
+    if (q->decision != RONGYU__CITY_DECISION__CITY_AWARD &&
+        q->decision != RONGYU__CITY_DECISION__CITY_NOT_SELECTED)
+        return s_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+                      "decision: award or not_selected");
+    Rongyu__Case *c;
+    if ((rc = s_load_for(txn, p, INTAKE_ACT_CITY, q->case_id, r, &c)))
+        return rc;
+    char pool[400], actor[512];
+    s_actor(p, actor, sizeof actor);
+    bool seat = intake_seats_pool(c->application, pool, sizeof pool);
+    bool award = q->decision == RONGYU__CITY_DECISION__CITY_AWARD;
+    if (c->state != RONGYU__CASE_STATE__RECOMMENDED) {
+        rc = s_bad_state(r, c, "the city decides only on a recommended case");
+    } else if (award && seat) {
+        ry_pb_set_string(&c->note, NULL);
+        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__CONFIRM);
+        if (!rc)
+            rc = s_transition(self, txn, c, RONGYU__CASE_STATE__SELECTING,
+                              actor, "city: selected; confirmation requested",
+                              q->opinion, "selecting");
+    } else if (award) {
+        rc = s_transition(self, txn, c, RONGYU__CASE_STATE__AWARDED, actor,
+                          "city: spot-check passed, awarded", q->opinion,
+                          "awarded");
+    } else {
+        if (seat)
+            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE);
+        if (!rc)
+            rc = s_transition(self, txn, c, RONGYU__CASE_STATE__NOT_SELECTED,
+                              actor,
+                              seat ? "city: not selected; seat released"
+                                   : "city: not selected",
+                              q->opinion, "not_selected");
+    }
+    if (!rc)
+        s_reply_case(r, &c);
+    ry_pb_free(&c);
+    return rc;
+}
+
+static int
+s_withdraw(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
+           const intake_principal_t *p, s_res_t *r)
+{
+    const Rongyu__WithdrawRequest *q = req->withdraw;
+    if (q->reason && strlen(q->reason) > 4000)
+        return s_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                      "reason: longer than 4000 bytes");
+    Rongyu__Case *c;
+    int rc = s_load_for(txn, p, INTAKE_ACT_APPLY, q->case_id, r, &c);
+    if (rc)
+        return rc;
+    char pool[400], actor[512];
+    s_actor(p, actor, sizeof actor);
+    bool seat = intake_seats_pool(c->application, pool, sizeof pool);
+    switch (c->state) {
+    case RONGYU__CASE_STATE__DRAFT:
+    case RONGYU__CASE_STATE__SUBMITTED:
+    case RONGYU__CASE_STATE__ELIGIBLE:
+    case RONGYU__CASE_STATE__INELIGIBLE:
+    case RONGYU__CASE_STATE__RETURNED:
+    case RONGYU__CASE_STATE__APPROVED:
+    case RONGYU__CASE_STATE__RECOMMENDED: break;
+    case RONGYU__CASE_STATE__RECOMMENDING:
+    case RONGYU__CASE_STATE__SELECTING:
+        rc = s_bad_state(r, c,
+                         "it waits for the quota service's answer; withdraw "
+                         "again in a moment");
+        break;
+    default:
+        rc = s_bad_state(r, c, "a decided case cannot be withdrawn");
+        break;
+    }
+    if (!rc && seat && c->state == RONGYU__CASE_STATE__RECOMMENDED)
+        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE);
+    if (!rc)
+        rc = s_transition(self, txn, c, RONGYU__CASE_STATE__WITHDRAWN, actor,
+                          "withdrawn by the applicant", q->reason,
+                          "withdrawn");
+    if (!rc)
+        s_reply_case(r, &c);
+    ry_pb_free(&c);
+    return rc;
+}
+
+static int
+s_org_import(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
+             const intake_principal_t *p, s_res_t *r)
+{
+    int rc = s_allow(txn, p, INTAKE_ACT_CITY, NULL, r);
+    if (rc)
+        return rc;
+    const Rongyu__OrgImportRequest *q = req->org_import;
+    char why[600];
+    rc = intake_orgs_import(txn, self->campaigns, q->orgs, q->n_orgs,
+                            &r->counts, why, sizeof why);
+    if (rc == RY_EINVAL)
+        return s_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
+    if (rc == 0)
+        r->orgs = true;
+    return rc;
+}
+
+static int
+s_org_list(ry_txn_t *txn, s_res_t *r)
+{
+    int rc = intake_orgs_list(txn, &r->org_list, &r->norgs);
+    if (rc == 0)
+        r->orgs = true;
+    return rc;
+}
+
+static int
+s_quota(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
+        s_res_t *r)
+{
+    const Rongyu__QuotaRequest *q = req->quota;
+    const ry_campaign_t *c =
+        s_empty(q->campaign_id) ? ry_campaigns_at(self->campaigns, 0)
+                                : ry_campaigns_find(self->campaigns,
+                                                    q->campaign_id);
+    if (!c)
+        return s_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND, "campaign '%s'",
+                      q->campaign_id);
+    int rc = intake_seats_table(txn, c, q->organising_unit, &r->qrows, &r->nq);
+    if (rc == RY_ENOTFOUND)
+        return s_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                      "organising unit '%s' is not in Annex 1 of %s",
+                      q->organising_unit, ry_campaign_id(c));
+    if (rc)
+        return rc;
+    r->qrowp = calloc(r->nq + 1, sizeof *r->qrowp);
+    if (!r->qrowp)
+        abort();
+    for (size_t i = 0; i < r->nq; i++)
+        r->qrowp[i] = &r->qrows[i];
+    r->qcampaign = ry_campaign_id(c);
+    r->quota = true;
+    return 0;
+}
+
+/* A seat answer from quota: settles a pending recommendation (RESERVE) or
+ * selection (CONFIRM), and keeps the mirror of seats. */
+static int
+s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
+{
+    Rongyu__SeatResult *res = (Rongyu__SeatResult *)ry_pb_unpack(
+        &rongyu__seat_result__descriptor, msg->payload, msg->len, 0);
+    if (!res || s_empty(res->case_id))
+        return ry_pb_free(&res), RY_EMALFORMED;
+    Rongyu__Case *c = NULL;
+    int rc = s_case_load(txn, res->case_id, &c);
+    if (rc) {
+        ry_pb_free(&res);
+        return rc == RY_ENOTFOUND ? RY_EINVAL : rc;
+    }
+    const Rongyu__Application *a = c->application;
+    char pool[400], msgbuf[600];
+    if (!intake_seats_pool(a, pool, sizeof pool)) {
+        ry_warn(c->case_id, "seat answer for a case that takes no seat");
+        goto done;
+    }
+    const char *camp = a->campaign_id;
+    switch (res->op) {
+    case RONGYU__SEAT_OP__RESERVE:
+        if (c->state != RONGYU__CASE_STATE__RECOMMENDING) {
+            ry_info(c->case_id, "reserve answer ignored: case is %s",
+                    s_state(c->state));
+            break;
+        }
+        if (res->granted) {
+            snprintf(msgbuf, sizeof msgbuf,
+                     "名额已预留 seat reserved: %s %s %u/%u",
+                     a->organising_unit[0] ? a->organising_unit : "全市",
+                     s_column_en(a), res->used, res->cap);
+            rc = intake_seats_mark(txn, camp, pool, c->case_id,
+                                   INTAKE_SEAT_RESERVED);
+            if (!rc)
+                rc = s_transition(self, txn, c,
+                                  RONGYU__CASE_STATE__RECOMMENDED, "quota",
+                                  "seat granted", msgbuf, "recommended");
+        } else {
+            bool lead = s_column(a) == RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN;
+            snprintf(msgbuf, sizeof msgbuf,
+                     "名额已满，推荐未成功：%s %s 已用 %u / 名额 %u。"
+                     "quota refused (%s): %s %s used %u of %u",
+                     lead ? "全市" : a->organising_unit, s_column_zh(a),
+                     res->used, res->cap, res->reason,
+                     lead ? "city-wide" : a->organising_unit, s_column_en(a),
+                     res->used, res->cap);
+            ry_pb_set_string(&c->note, msgbuf);
+            rc = intake_seats_mark(txn, camp, pool, c->case_id, 0);
+            if (!rc)
+                rc = s_transition(self, txn, c, RONGYU__CASE_STATE__APPROVED,
+                                  "quota", "recommendation refused", msgbuf,
+                                  "recommendation_refused");
+        }
+        break;
+    case RONGYU__SEAT_OP__CONFIRM:
+        if (c->state != RONGYU__CASE_STATE__SELECTING) {
+            ry_info(c->case_id, "confirm answer ignored: case is %s",
+                    s_state(c->state));
+            break;
+        }
+        if (res->granted) {
+            rc = intake_seats_mark(txn, camp, pool, c->case_id,
+                                   INTAKE_SEAT_CONFIRMED);
+            snprintf(msgbuf, sizeof msgbuf, "名额已确认 seat confirmed (%u/%u)",
+                     res->used, res->cap);
+            if (!rc)
+                rc = s_transition(self, txn, c, RONGYU__CASE_STATE__AWARDED,
+                                  "quota", "seat confirmed, awarded", msgbuf,
+                                  "awarded");
+        } else {
+            snprintf(msgbuf, sizeof msgbuf,
+                     "全市名额已满，未能入选：%s 已用 %u / 名额 %u。"
+                     "confirmation refused (%s): city-wide %s used %u of %u",
+                     s_column_zh(a), res->used, res->cap, res->reason,
+                     s_column_en(a), res->used, res->cap);
+            ry_pb_set_string(&c->note, msgbuf);
+            rc = s_transition(self, txn, c, RONGYU__CASE_STATE__RECOMMENDED,
+                              "quota", "selection refused", msgbuf,
+                              "selection_refused");
+        }
+        break;
+    case RONGYU__SEAT_OP__RELEASE:
+        if (res->granted)
+            rc = intake_seats_mark(txn, camp, pool, c->case_id, 0);
+        break;
+    default:
+        ry_warn(c->case_id, "seat answer with unknown operation %d",
+                (int)res->op);
+        break;
+    }
+done:
+    ry_pb_free(&c);
+    ry_pb_free(&res);
+    return rc;
+}
+
 /* ------------------------------------------------------------ entry points */
 
 int
@@ -868,9 +1493,14 @@ intake_cases_new(ry_store_t *store, const intake_limits_t *limits,
         abort();
     self->store = store;
     self->limits = *limits;
+    if (ry_campaigns_new(&self->campaigns) != 0) {
+        free(self);
+        return RY_ECONFIG;
+    }
     ry_txn_t *txn;
     int rc = ry_txn_begin(store, NULL, false, &txn);
     if (rc) {
+        ry_campaigns_destroy(&self->campaigns);
         free(self);
         return rc;
     }
@@ -892,6 +1522,7 @@ intake_cases_destroy(intake_cases_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    ry_campaigns_destroy(&(*self_p)->campaigns);
     free(*self_p);
     *self_p = NULL;
 }
@@ -900,6 +1531,14 @@ void
 intake_cases_set_channel(intake_cases_t *self, ry_channel_t *channel)
 {
     self->channel = channel;
+}
+
+void
+intake_cases_set_campaigns(intake_cases_t *self, ry_campaigns_t **campaigns)
+{
+    ry_campaigns_destroy(&self->campaigns);
+    self->campaigns = *campaigns;
+    *campaigns = NULL;
 }
 
 int
@@ -918,17 +1557,30 @@ intake_cases_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         *reply = s_finish(&r, "", reply_len);
         return -1;
     }
-    s_role_t role = S_GRASSROOTS;
+    intake_principal_t who;
     uint8_t fp[32];
-    bool idem = req->body_case == RONGYU__REQUEST__BODY_SUBMIT ||
-                req->body_case == RONGYU__REQUEST__BODY_SAVE_DRAFT ||
-                req->body_case == RONGYU__REQUEST__BODY_SUBMIT_DRAFT;
-    if (req->body_case == RONGYU__REQUEST__BODY_STATUS) {
+    Rongyu__Request__BodyCase body = req->body_case;
+    bool idem = body == RONGYU__REQUEST__BODY_SUBMIT ||
+                body == RONGYU__REQUEST__BODY_SAVE_DRAFT ||
+                body == RONGYU__REQUEST__BODY_SUBMIT_DRAFT ||
+                body == RONGYU__REQUEST__BODY_REVIEW ||
+                body == RONGYU__REQUEST__BODY_RECOMMEND ||
+                body == RONGYU__REQUEST__BODY_CITY_DECISION ||
+                body == RONGYU__REQUEST__BODY_WITHDRAW ||
+                body == RONGYU__REQUEST__BODY_ORG_IMPORT;
+    if (body == RONGYU__REQUEST__BODY_STATUS) {
         rc = s_status(self, txn, &r);
         goto out;
     }
-    if ((rc = s_principal(req, &r, &role)) != 0)
+    char why[256];
+    if (intake_principal_parse(req->principal, &who, why, sizeof why) != 0) {
+        rc = s_fail(&r,
+                    req->principal && !s_empty(req->principal->org_id)
+                        ? RONGYU__ERROR_CODE__E_INVALID
+                        : RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                    "%s", why);
         goto out;
+    }
     if (idem) {
         s_fingerprint(req, fp);
         rc = s_idem_lookup(txn, req, fp, &r);
@@ -942,16 +1594,37 @@ intake_cases_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     switch (req->body_case) {
     case RONGYU__REQUEST__BODY_SUBMIT:
     case RONGYU__REQUEST__BODY_SAVE_DRAFT:
-        rc = s_submit(self, txn, req, role, &r);
+        rc = s_submit(self, txn, req, &who, &r);
         break;
     case RONGYU__REQUEST__BODY_SUBMIT_DRAFT:
-        rc = s_submit_draft(self, txn, req, role, &r);
+        rc = s_submit_draft(self, txn, req, &who, &r);
         break;
     case RONGYU__REQUEST__BODY_GET:
-        rc = s_get(txn, req, role, &r);
+        rc = s_get(txn, req, &who, &r);
         break;
     case RONGYU__REQUEST__BODY_LIST:
-        rc = s_list(txn, req, role, &r);
+        rc = s_list(txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_REVIEW:
+        rc = s_review(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_RECOMMEND:
+        rc = s_recommend(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_CITY_DECISION:
+        rc = s_city_decision(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_WITHDRAW:
+        rc = s_withdraw(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_ORG_IMPORT:
+        rc = s_org_import(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_ORG_LIST:
+        rc = s_org_list(txn, &r);
+        break;
+    case RONGYU__REQUEST__BODY_QUOTA:
+        rc = s_quota(self, txn, req, &r);
         break;
     default:
         rc = s_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,
@@ -994,6 +1667,8 @@ int
 intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
 {
     intake_cases_t *self = ctx;
+    if (msg->type == RONGYU__MESSAGE_TYPE__SEAT_RESULT)
+        return s_on_seat_result(self, txn, msg);
     if (msg->type != RONGYU__MESSAGE_TYPE__VALIDATION_RESULT) {
         ry_warn(msg->correlation, "unexpected message type %d from %s",
                 msg->type, msg->sender);

@@ -3,7 +3,10 @@
 #ifndef INTAKE_CASES_H
 #define INTAKE_CASES_H
 
+#include "intake_orgs.h"
+#include "intake_seats.h"
 #include "rongyu.pb-c.h"
+#include "ry_campaign.h"
 #include "ry_channel.h"
 #include "ry_store.h"
 
@@ -15,7 +18,7 @@ typedef struct intake_cases intake_cases_t;
 /* The tables intake keeps, with the channel's. */
 #define INTAKE_TABLES                                                        \
     "cases", "by_org", "by_unit", "audit", "idem", "blobs", "meta",          \
-        RY_CHANNEL_TABLES
+        "revisions", INTAKE_ORG_TABLES, INTAKE_SEAT_TABLES, RY_CHANNEL_TABLES
 
 typedef struct {
     size_t max_attachment;  /* per attachment, bytes */
@@ -31,13 +34,19 @@ int intake_cases_new(ry_store_t *store, const intake_limits_t *limits,
 void intake_cases_destroy(intake_cases_t **self_p);
 void intake_cases_set_channel(intake_cases_t *self, ry_channel_t *channel);
 
+/* Replaces the campaign registry (by default the built-in campaign only),
+ * taking ownership of *campaigns and nulling it. The campaigns give the
+ * review period (review_months), the units and the quota caps. */
+void intake_cases_set_campaigns(intake_cases_t *self,
+                                ry_campaigns_t **campaigns);
+
 /* ry_on_request_fn: decodes a Request, applies it inside txn, and sets a
  * packed Reply. Returns 0 to keep the writes, negative to drop them. */
 int intake_cases_on_request(void *self, ry_txn_t *txn, const uint8_t *data,
                             size_t len, uint8_t **reply, size_t *reply_len);
 
-/* ry_on_message_fn: a ValidationResult (or later a SeatResult) from a
- * peer. */
+/* ry_on_message_fn: a ValidationResult from validation or a SeatResult
+ * from quota. */
 int intake_cases_on_message(void *self, ry_txn_t *txn, const ry_msg_t *msg);
 
 #endif

@@ -35,7 +35,11 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
                             NULL, &self->store, &self->channel);
     if (!rc)
         rc = intake_cases_new(self->store, &limits, &self->cases);
+    ry_campaigns_t *campaigns = NULL;
+    if (!rc)
+        rc = ry_daemon_campaigns(cfg, &campaigns);
     if (!rc) {
+        intake_cases_set_campaigns(self->cases, &campaigns);
         ry_channel_set_context(self->channel, self->cases);
         intake_cases_set_channel(self->cases, self->channel);
     }

@@ -1,26 +1,71 @@
-/* notify_server: keeps every case event it is sent, once. */
+/* notify_server: keeps every case event once, schedules and fires the
+ * timers, and has the deliveries made. */
 #include "notify_server.h"
 
+#include "notify_subs.h"
+#include "notify_text.h"
 #include "rongyu.pb-c.h"
+#include "ry_calendar.h"
+#include "ry_clock.h"
 #include "ry_daemon.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
 
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct notify_server {
+    ry_config_t cfg;
+    notify_config_t nc;
     ry_store_t *store;
     ry_channel_t *channel;
+    ry_campaigns_t *campaigns;
+    ry_calendar_t *cal;
+    notify_subs_t *subs;
+    notify_deliver_t *deliver;
+    notify_plan_t plan;
+    int64_t subs_checked, planned; /* monotonic ms of the last look */
+    uint64_t fired;                /* timers fired by this process */
 };
 
+/* ------------------------------------------------------------ notices */
+
+static const char *
+s_campaign_name(notify_server_t *self, const char *id)
+{
+    const ry_campaign_t *c = ry_campaigns_find(self->campaigns, id);
+    return c ? ry_campaign_name(c) : NULL;
+}
+
+static int
+s_fire(void *arg, ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now)
+{
+    notify_server_t *self = arg;
+    notify_notice_t n = {
+        .notice_id = t->timer_id,
+        .kind = t->kind,
+        .campaign_id = t->campaign_id,
+        .campaign_name = s_campaign_name(self, t->campaign_id),
+        .deadline = t->deadline,
+        .workdays_before = (int)t->workdays_before,
+        .at_ms = t->due_ms,
+        .ev = t->event,
+    };
+    return notify_deliver_enqueue(self->deliver, txn, &n,
+                                  (const char *const *)t->targets,
+                                  t->n_targets, self->subs, now, NULL);
+}
+
 /* Events are kept under "sender\0seq": the channel applies each sequence
- * number once, so each event is stored once. */
+ * number once, so each event is stored, announced and planned once. */
 static int
 s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
 {
-    (void)ctx;
+    notify_server_t *self = ctx;
     if (msg->type != RONGYU__MESSAGE_TYPE__CASE_EVENT)
         return RY_EINVAL;
     Rongyu__CaseEvent *ev = (Rongyu__CaseEvent *)ry_pb_unpack(
@@ -40,24 +85,201 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
                         RY_PUT_APPEND);
     if (!rc)
         ry_info(ev->case_id, "event %s (%s)", ev->event, ev->organising_unit);
+
+    char id[128], name[64], kind[80];
+    snprintf(id, sizeof id, "event|%.64s|%" PRIu64, msg->sender, msg->seq);
+    notify_event_name(ev->event, name, sizeof name);
+    snprintf(kind, sizeof kind, "case_%s", name);
+    notify_notice_t note = {
+        .notice_id = id,
+        .kind = kind,
+        .campaign_id = ev->campaign_id,
+        .campaign_name = s_campaign_name(self, ev->campaign_id),
+        .deadline = "",
+        .at_ms = ev->at_ms,
+        .ev = ev,
+    };
+    const char *to[] = {ev->applicant_org, ev->organising_unit};
+    int64_t now = ry_clock_now_ms();
+    if (!rc)
+        rc = notify_deliver_enqueue(self->deliver, txn, &note, to, 2,
+                                    self->subs, now, NULL);
+    if (!rc)
+        rc = notify_plan_case(txn, &self->plan,
+                              ry_campaigns_find(self->campaigns,
+                                                ev->campaign_id),
+                              ev, now);
     ry_pb_free(&ev);
     return rc;
 }
 
+/* ------------------------------------------------------------ requests */
+
+static int
+s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
+             uint8_t **reply, size_t *reply_len)
+{
+    (void)ctx;
+    Rongyu__Reply r = RONGYU__REPLY__INIT;
+    Rongyu__NotificationsReply nr = RONGYU__NOTIFICATIONS_REPLY__INIT;
+    Rongyu__FeedReplayReply fr = RONGYU__FEED_REPLAY_REPLY__INIT;
+    Rongyu__Request *req = data ? (Rongyu__Request *)ry_pb_unpack(
+                                      &rongyu__request__descriptor, data, len,
+                                      0)
+                                : NULL;
+    int rc = 0;
+    if (!req) {
+        r.code = RONGYU__ERROR_CODE__E_MALFORMED;
+        r.message_en = "the request does not decode";
+        r.message_zh = "请求无法解码";
+    } else if (req->body_case == RONGYU__REQUEST__BODY_NOTIFICATIONS) {
+        r.request_id = req->request_id;
+        const Rongyu__NotificationsRequest *q = req->notifications;
+        rc = q->timers ? notify_timers_list(txn, q->state, "",
+                                            q->limit ? q->limit : 1000, &nr)
+                       : notify_deliver_list(txn, q, &nr);
+        r.body_case = RONGYU__REPLY__BODY_NOTIFICATIONS;
+        r.notifications = &nr;
+    } else if (req->body_case == RONGYU__REQUEST__BODY_FEED_REPLAY) {
+        r.request_id = req->request_id;
+        rc = notify_deliver_replay(txn, req->feed_replay, &fr);
+        r.body_case = RONGYU__REPLY__BODY_FEED_REPLAY;
+        r.feed_replay = &fr;
+    } else {
+        r.request_id = req->request_id;
+        r.code = RONGYU__ERROR_CODE__E_UNSUPPORTED;
+        r.message_en = "the notification service answers only "
+                       "notifications and feed_replay requests";
+        r.message_zh = "通知服务只受理通知查询与订阅重放请求";
+    }
+    if (rc) {
+        r.body_case = RONGYU__REPLY__BODY__NOT_SET;
+        r.code = RONGYU__ERROR_CODE__E_INTERNAL;
+        r.message_en = "the store failed";
+        r.message_zh = "存储出错";
+    }
+    *reply = ry_pb_pack(&r.base, reply_len);
+    notify_deliver_reply_clear(&nr);
+    notify_deliver_reply_clear_feed(&fr);
+    ry_pb_free(&req);
+    /* Nothing is written: drop the (empty) nested transaction. */
+    return -1;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+typedef int (*s_write_fn)(notify_server_t *self, ry_txn_t *txn, void *arg);
+
+/* Runs fn in a write transaction and commits, growing the map when it is
+ * full. */
+static int
+s_write(notify_server_t *self, s_write_fn fn, void *arg)
+{
+    for (;;) {
+        ry_txn_t *txn;
+        int rc = ry_txn_begin(self->store, NULL, true, &txn);
+        if (rc)
+            return rc;
+        rc = fn(self, txn, arg);
+        if (rc == 0)
+            rc = ry_txn_commit(&txn);
+        else
+            ry_txn_abort(&txn);
+        if (rc != RY_EFULL ||
+            ry_store_grow(self->store, self->cfg.max_map_size) != 0)
+            return rc;
+    }
+}
+
+static int
+s_plan_all(notify_server_t *self, ry_txn_t *txn, void *arg)
+{
+    (void)arg;
+    int64_t now = ry_clock_now_ms();
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < ry_campaigns_count(self->campaigns);
+         i++)
+        rc = notify_plan_campaign(txn, &self->plan,
+                                  ry_campaigns_at(self->campaigns, i), now,
+                                  NULL);
+    return rc;
+}
+
 int
-notify_server_new(const ry_config_t *cfg, notify_server_t **out)
+notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
+                  notify_server_t **out)
 {
     *out = NULL;
     notify_server_t *self = calloc(1, sizeof *self);
     if (!self)
         abort();
+    self->cfg = *cfg;
+    int rc = 0;
+    char err[600];
+    if (nc)
+        self->nc = *nc;
+    else if ((rc = notify_config_load(&self->nc, cfg, err, sizeof err)))
+        ry_error(NULL, "%s", err);
     static const char *const tables[] = {NOTIFY_TABLES, NULL};
-    int rc = ry_daemon_open(cfg, RY_SVC_NOTIFICATION, tables, s_on_message,
-                            NULL, self, &self->store, &self->channel);
+    char dir[600];
+    if (!rc)
+        rc = ry_config_store_dir(cfg, RY_SVC_NOTIFICATION, dir, sizeof dir);
+    if (!rc)
+        rc = ry_store_open(&self->store, dir, cfg->map_size, tables);
+    ry_channel_opts_t o = {
+        .self_id = ry_service_name(RY_SVC_NOTIFICATION),
+        .store = self->store,
+        .max_map_size = cfg->max_map_size,
+        .max_request = 1u << 20,
+        .on_message = s_on_message,
+        .on_request = s_on_request,
+        .ctx = self,
+    };
+    if (!rc)
+        rc = ry_channel_new(&o, &self->channel);
+    if (!rc)
+        rc = ry_channel_bind_peers(self->channel,
+                                   cfg->bind[RY_SVC_NOTIFICATION]);
+    if (!rc)
+        rc = ry_channel_bind_clients(self->channel, self->nc.client_bind);
+    if (!rc)
+        rc = ry_daemon_campaigns(cfg, &self->campaigns);
+    if (!rc && ry_calendar_new(&self->cal) != 0)
+        rc = RY_EIO;
+    if (!rc && self->nc.calendar_file[0] &&
+        ry_calendar_load_file(self->cal, self->nc.calendar_file, err,
+                              sizeof err) != 0) {
+        ry_error(NULL, "calendar '%s' refused: %s", self->nc.calendar_file,
+                 err);
+        rc = RY_ECONFIG;
+    }
+    if (!rc)
+        notify_subs_new(self->nc.subscribers, &self->subs);
+    if (!rc)
+        rc = notify_deliver_new(self->store, cfg->max_map_size, &self->nc,
+                                &self->deliver);
+    self->plan = (notify_plan_t){self->cal, self->nc.remind_workdays,
+                                 self->nc.remind_hour};
+    if (!rc && (rc = s_write(self, s_plan_all, NULL)) != 0)
+        ry_error(NULL, "the campaigns' timers cannot be scheduled: %s",
+                 ry_strerror(rc));
     if (rc) {
-        free(self);
+        ry_error(NULL, "notification cannot start: %s", ry_strerror(rc));
+        notify_server_destroy(&self);
         return rc;
     }
+    self->planned = ry_clock_mono_ms();
+    self->subs_checked = self->planned;
+    ry_info(NULL,
+            "notification: peers %s, requests %s, feed %s, store %s, "
+            "subscribers %s (%zu), reminders %d working days before at "
+            "%02d:00, e-mail %s",
+            ry_channel_peer_endpoint(self->channel),
+            ry_channel_client_endpoint(self->channel),
+            notify_deliver_pub_endpoint(self->deliver), dir,
+            self->nc.subscribers, notify_subs_count(self->subs),
+            self->nc.remind_workdays, self->nc.remind_hour,
+            self->nc.smtp_url[0] ? self->nc.smtp_url : "(none)");
     *out = self;
     return 0;
 }
@@ -68,14 +290,128 @@ notify_server_channel(notify_server_t *self)
     return self->channel;
 }
 
+const char *
+notify_server_client_endpoint(const notify_server_t *self)
+{
+    return ry_channel_client_endpoint(self->channel);
+}
+
+const char *
+notify_server_pub_endpoint(const notify_server_t *self)
+{
+    return notify_deliver_pub_endpoint(self->deliver);
+}
+
 void
 notify_server_destroy(notify_server_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     notify_server_t *self = *self_p;
+    notify_deliver_destroy(&self->deliver);
     ry_channel_destroy(&self->channel);
+    notify_subs_destroy(&self->subs);
+    ry_calendar_destroy(&self->cal);
+    ry_campaigns_destroy(&self->campaigns);
     ry_store_destroy(&self->store);
     free(self);
     *self_p = NULL;
+}
+
+/* ------------------------------------------------------------ the loop */
+
+static void
+s_fault(notify_server_t *self, const char *point)
+{
+    size_t n = strlen(point);
+    const char *f = self->nc.fault;
+    if (strncmp(f, point, n) == 0 && f[n] == ':' &&
+        self->fired >= strtoull(f + n + 1, NULL, 10)) {
+        ry_warn(NULL, "fault injection: killing at %s", f);
+        raise(SIGKILL);
+    }
+}
+
+typedef struct {
+    int64_t now;
+    unsigned fired;
+} s_fire_t;
+
+static int
+s_fire_round(notify_server_t *self, ry_txn_t *txn, void *arg)
+{
+    s_fire_t *f = arg;
+    int rc = notify_timers_fire_due(txn, f->now, 64, s_fire, self, &f->fired);
+    if (rc == 0 && f->fired) {
+        self->fired += f->fired;
+        s_fault(self, "before_fire_commit");
+    }
+    return rc;
+}
+
+int
+notify_server_run_once(notify_server_t *self, int max_wait_ms)
+{
+    int64_t mono = ry_clock_mono_ms();
+    if (mono - self->subs_checked >= 500) {
+        self->subs_checked = mono;
+        notify_subs_reload(self->subs);
+    }
+    if (mono - self->planned >= 10000) {
+        self->planned = mono;
+        s_write(self, s_plan_all, NULL);
+    }
+    int64_t now = ry_clock_now_ms();
+    int64_t next_timer = INT64_MAX;
+    ry_txn_t *txn;
+    int rc = ry_txn_begin(self->store, NULL, false, &txn);
+    if (!rc) {
+        rc = notify_timers_next_due(txn, &next_timer);
+        ry_txn_abort(&txn);
+    }
+    if (rc)
+        return RY_EIO;
+    if (next_timer <= now) {
+        s_fire_t f = {now, 0};
+        rc = s_write(self, s_fire_round, &f);
+        if (rc)
+            ry_error(NULL, "due timers not fired (tried again): %s",
+                     ry_strerror(rc));
+        else if (f.fired)
+            s_fault(self, "after_fire");
+        next_timer = f.fired == 64 ? now : INT64_MAX;
+        if (next_timer != now) {
+            if (ry_txn_begin(self->store, NULL, false, &txn) == 0) {
+                notify_timers_next_due(txn, &next_timer);
+                ry_txn_abort(&txn);
+            }
+        }
+    }
+    notify_deliver_pump(self->deliver, now);
+
+    /* Sleep until the next thing falls due, in real time. */
+    int wait = max_wait_ms;
+    if (notify_deliver_active(self->deliver) && wait > 10)
+        wait = 10;
+    double speed = ry_clock_speed();
+    int64_t dues[] = {next_timer, notify_deliver_next_due(self->deliver)};
+    for (int i = 0; i < 2; i++) {
+        if (dues[i] == INT64_MAX)
+            continue;
+        int64_t delta = dues[i] - now;
+        if (delta <= 0)
+            wait = 0;
+        else if (speed > 0 && (double)delta / speed < wait)
+            wait = (int)((double)delta / speed) + 1;
+    }
+    rc = ry_channel_run_once(self->channel, wait);
+    notify_deliver_pump(self->deliver, ry_clock_now_ms());
+    return rc == RY_EIO ? RY_EIO : 0;
+}
+
+void
+notify_server_loop(notify_server_t *self, volatile int *stop)
+{
+    while (!*stop)
+        notify_server_run_once(self, 200);
 }

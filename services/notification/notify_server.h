@@ -1,21 +1,43 @@
-/* notify_server: the notification service: the event log and its
- * channel. */
+/* notify_server: the notification service: the case events it is sent,
+ * the timers it keeps, the deliveries it makes, its request socket and
+ * its loop. */
 #ifndef NOTIFY_SERVER_H
 #define NOTIFY_SERVER_H
 
+#include "notify_config.h"
+#include "notify_deliver.h"
+#include "notify_timers.h"
 #include "ry_channel.h"
 #include "ry_config.h"
 
 /* The tables notification keeps. */
-#define NOTIFY_TABLES "events", RY_CHANNEL_TABLES
+#define NOTIFY_TABLES                                                        \
+    "events", NOTIFY_TIMER_TABLES, NOTIFY_DELIVER_TABLES, RY_CHANNEL_TABLES
 
 typedef struct notify_server notify_server_t;
 
-/* Opens the store and binds the peer endpoint. Returns 0, RY_EIO or
- * RY_ENET. */
-int notify_server_new(const ry_config_t *cfg, notify_server_t **out);
-/* The server's channel (borrowed): run it with ry_channel_run_once. */
+/* Opens the store, binds the peer endpoint (cfg), the request endpoint
+ * and the feed (nc; NULL: read from the environment), loads the
+ * campaigns, the calendar and the subscribers, and schedules the
+ * campaigns' timers. Returns 0, RY_ECONFIG, RY_EIO or RY_ENET. */
+int notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
+                      notify_server_t **out);
+/* The server's channel (borrowed). */
 ry_channel_t *notify_server_channel(notify_server_t *self);
+/* The endpoints bound (borrowed). */
+const char *notify_server_client_endpoint(const notify_server_t *self);
+const char *notify_server_pub_endpoint(const notify_server_t *self);
+
+/* One round of the loop: reloads the subscribers when their file
+ * changed, fires the timers that are due (each in the transaction that
+ * writes its deliveries), works off the deliveries, then runs the channel
+ * for at most max_wait_ms (less when a timer or a delivery falls due
+ * sooner). Returns 0, or RY_EIO when the store failed. */
+int notify_server_run_once(notify_server_t *self, int max_wait_ms);
+
+/* Runs rounds until *stop becomes non-zero. */
+void notify_server_loop(notify_server_t *self, volatile int *stop);
+
 void notify_server_destroy(notify_server_t **self_p);
 
 #endif

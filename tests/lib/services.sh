@@ -47,7 +47,7 @@ ry_ok() {
     echo "ok - $*"
 }
 
-# Picks four consecutive free loopback ports for the services, below the
+# Picks six consecutive free loopback ports for the services, below the
 # kernel's ephemeral range so that no outgoing connection can take one
 # while its service is down for a restart.
 ry_pick_ports() {
@@ -57,7 +57,9 @@ ry_pick_ports() {
     for _ in $(seq 1 50); do
         base=$((10000 + (RANDOM * 7 + $$) % (low - 10010)))
         busy=0
-        for p in $base $((base + 1)) $((base + 2)) $((base + 3)); do
+        # Notification also binds its request and feed sockets at its
+        # port + 1 and + 2, so six ports in all.
+        for p in $(seq "$base" $((base + 5))); do
             if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
                 busy=1
                 break

@@ -1,0 +1,477 @@
+/* cli_export: 'rongyu export': the summary tables an organising unit
+ * submits (SPEC §5, Annexes 2, 3 and 4) as .xlsx (libxlsxwriter) or CSV
+ * (UTF-8 with a BOM), from the unit's cases as intake lists them. */
+#include "cli_cmds.h"
+#include "cli_util.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <xlsxwriter.h>
+
+static const char s_export_help[] =
+    "用法 Usage: rongyu export --unit UNIT --annex 2|3|4 -o FILE\n"
+    "                     [--format xlsx|csv] [--campaign ID] [options]\n"
+    "\n"
+    "  导出组织单位的汇总表：附件2 先进（示范）职工之家、附件3 先进职工小家、\n"
+    "  附件4 优秀工会工作者。只收录该单位已推荐至市总工会的申报（状态为\n"
+    "  recommended、selecting、awarded 或 not_selected），按案件号排序。\n"
+    "  Writes the organising unit's summary table: Annex 2 (advanced and\n"
+    "  model homes), 3 (advanced small homes) or 4 (excellent workers),\n"
+    "  with exactly the columns of SPEC §5 and the unit's name in the\n"
+    "  heading. It holds the cases the unit has recommended to the city\n"
+    "  (states recommended, selecting, awarded, not_selected), by case id.\n"
+    "  Row 1: the table's title; row 2: 区县级总工会（市级产业工会）名称\n"
+    "  （盖章）: UNIT; row 3: the column headings (frozen in .xlsx); then\n"
+    "  one row per case, 序号 from 1. Counts are numbers.\n"
+    "  --unit UNIT        组织单位 the organising unit, e.g. 萧山区 (also the\n"
+    "                     principal, with --role unit, unless given)\n"
+    "  --annex N          2, 3 or 4\n"
+    "  -o, --output FILE  输出文件 the file to write\n"
+    "  --format F         xlsx (default, or from FILE's extension) or csv\n"
+    "  --campaign ID      只导出该评选活动 only this campaign's cases\n"
+    "\n";
+
+/* ------------------------------------------------------------ the sheet */
+
+typedef struct {
+    char *text;  /* malloc'd */
+    bool number; /* written as a number in .xlsx */
+} s_cell_t;
+
+typedef struct {
+    int ncols;
+    int nrows, cap;
+    s_cell_t *cells; /* nrows * ncols */
+    int width[16];   /* display columns per column */
+} s_sheet_t;
+
+static void
+s_sheet_row(s_sheet_t *s)
+{
+    if (s->nrows == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 32;
+        s->cells = realloc(s->cells, (size_t)s->cap * (size_t)s->ncols *
+                                         sizeof *s->cells);
+        if (!s->cells)
+            abort();
+    }
+    memset(&s->cells[(size_t)s->nrows * (size_t)s->ncols], 0,
+           (size_t)s->ncols * sizeof *s->cells);
+    s->nrows++;
+}
+
+static void
+s_sheet_set(s_sheet_t *s, int col, const char *text, bool number, bool measure)
+{
+    s_cell_t *c = &s->cells[(size_t)(s->nrows - 1) * (size_t)s->ncols + col];
+    free(c->text);
+    c->text = strdup(text ? text : "");
+    if (!c->text)
+        abort();
+    c->number = number;
+    int w = cli_display_width(c->text);
+    if (measure && w > s->width[col])
+        s->width[col] = w;
+}
+
+static void
+s_sheet_num(s_sheet_t *s, int col, unsigned long long v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%llu", v);
+    s_sheet_set(s, col, buf, true, true);
+}
+
+static void
+s_sheet_free(s_sheet_t *s)
+{
+    for (size_t i = 0; i < (size_t)s->nrows * (size_t)s->ncols; i++)
+        free(s->cells[i].text);
+    free(s->cells);
+}
+
+/* ------------------------------------------------------------ annexes */
+
+typedef struct {
+    int annex;
+    const char *title;
+    int ncols;
+    const char *const *heads;
+} s_annex_t;
+
+static const char *const s_heads2[] = {"序号",
+                                       "基层工会名称",
+                                       "工会类型",
+                                       "职工人数",
+                                       "会员人数",
+                                       "工会分会数",
+                                       "工会小组数",
+                                       "专职工会干部数",
+                                       "兼职工会干部数",
+                                       "工会主席姓名",
+                                       "联系地址",
+                                       "联系电话",
+                                       "申报类型（先进/示范）"};
+static const char *const s_heads3[] = {"序号",
+                                       "工会分会（小组）名称",
+                                       "所属基层工会名称",
+                                       "工会类型",
+                                       "职工人数",
+                                       "会员人数",
+                                       "工会分会主席（小组长）姓名"};
+static const char *const s_heads4[] = {"序号",       "姓名",     "性别",
+                                       "出生年月",   "工作单位", "职务",
+                                       "专职或兼职", "类型"};
+
+static const s_annex_t s_annexes[] = {
+    {2, "附件2 申报杭州市先进（示范）职工之家基层工会汇总表", 13, s_heads2},
+    {3, "附件3 申报杭州市先进职工小家汇总表", 7, s_heads3},
+    {4, "附件4 推荐杭州市优秀工会工作者人选汇总表", 8, s_heads4},
+};
+
+#define S_HEADING_PREFIX "区县级总工会（市级产业工会）名称（盖章）: "
+
+/* Does case k belong in the annex? Recommended to the city, or later. */
+static bool
+s_wanted(const s_annex_t *an, const Rongyu__Case *k, const char *campaign)
+{
+    const Rongyu__Application *a = k->application;
+    if (!a)
+        return false;
+    if (campaign && strcmp(a->campaign_id, campaign) != 0)
+        return false;
+    switch (k->state) {
+    case RONGYU__CASE_STATE__RECOMMENDED:
+    case RONGYU__CASE_STATE__SELECTING:
+    case RONGYU__CASE_STATE__AWARDED:
+    case RONGYU__CASE_STATE__NOT_SELECTED: break;
+    default: return false;
+    }
+    switch (an->annex) {
+    case 2:
+        return a->honour == RONGYU__HONOUR__ADVANCED_HOME ||
+               a->honour == RONGYU__HONOUR__MODEL_HOME;
+    case 3: return a->honour == RONGYU__HONOUR__ADVANCED_SMALL_HOME;
+    default: return a->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
+    }
+}
+
+static void
+s_add_case(s_sheet_t *s, const s_annex_t *an, const Rongyu__Case *k, int no)
+{
+    const Rongyu__Application *a = k->application;
+    static const Rongyu__UnionInfo no_union = RONGYU__UNION_INFO__INIT;
+    static const Rongyu__Person no_person = RONGYU__PERSON__INIT;
+    const Rongyu__UnionInfo *u = a->union_ ? a->union_ : &no_union;
+    const Rongyu__Person *p = a->person ? a->person : &no_person;
+    s_sheet_row(s);
+    s_sheet_num(s, 0, (unsigned long long)no);
+    switch (an->annex) {
+    case 2:
+        s_sheet_set(s, 1, u->name, false, true);
+        s_sheet_set(s, 2, u->union_type, false, true);
+        s_sheet_num(s, 3, u->workers);
+        s_sheet_num(s, 4, u->members);
+        s_sheet_num(s, 5, u->branch_count);
+        s_sheet_num(s, 6, u->group_count);
+        s_sheet_num(s, 7, u->fulltime_cadres);
+        s_sheet_num(s, 8, u->parttime_cadres);
+        s_sheet_set(s, 9, u->chair_name, false, true);
+        s_sheet_set(s, 10, u->address, false, true);
+        s_sheet_set(s, 11, u->phone, false, true);
+        s_sheet_set(s, 12,
+                    a->honour == RONGYU__HONOUR__MODEL_HOME ? "示范" : "先进",
+                    false, true);
+        break;
+    case 3:
+        s_sheet_set(s, 1, u->name, false, true);
+        s_sheet_set(s, 2, u->parent_union_name, false, true);
+        s_sheet_set(s, 3, u->union_type, false, true);
+        s_sheet_num(s, 4, u->workers);
+        s_sheet_num(s, 5, u->members);
+        s_sheet_set(s, 6, u->chair_name, false, true);
+        break;
+    default:
+        s_sheet_set(s, 1, p->name, false, true);
+        s_sheet_set(s, 2, p->gender, false, true);
+        s_sheet_set(s, 3, p->birth_month, false, true);
+        s_sheet_set(s, 4, p->employer, false, true);
+        s_sheet_set(s, 5, p->position, false, true);
+        s_sheet_set(s, 6, p->fulltime ? "专职" : "兼职", false, true);
+        s_sheet_set(s, 7, p->cadre_type, false, true);
+        break;
+    }
+}
+
+/* Lists every case of the unit (all pages) into the sheet. */
+static int
+s_collect(cli_ctx_t *ctx, const char *unit, const char *campaign,
+          const s_annex_t *an, s_sheet_t *s, int *count)
+{
+    Rongyu__ListRequest lr = RONGYU__LIST_REQUEST__INIT;
+    lr.organising_unit = (char *)unit;
+    lr.limit = 500;
+    char after[64] = "";
+    *count = 0;
+    for (;;) {
+        Rongyu__Request req = RONGYU__REQUEST__INIT;
+        lr.after_case_id = after;
+        req.body_case = RONGYU__REQUEST__BODY_LIST;
+        req.list = &lr;
+        Rongyu__Reply *reply = NULL;
+        int rc = cli_call(ctx, &req, NULL, &reply);
+        if (rc)
+            return rc;
+        if (reply->body_case != RONGYU__REPLY__BODY_LIST) {
+            cli_client_reply_free(&reply);
+            fprintf(stderr, "错误：应答中没有列表 error: the answer holds no "
+                            "list\n");
+            return CLI_EXIT_ERROR;
+        }
+        const Rongyu__ListReply *l = reply->list;
+        for (size_t i = 0; i < l->n_cases; i++)
+            if (s_wanted(an, l->cases[i], campaign))
+                s_add_case(s, an, l->cases[i], ++*count);
+        int more = l->next_after[0] && strcmp(l->next_after, after) != 0 &&
+                   strlen(l->next_after) < sizeof after;
+        if (more)
+            snprintf(after, sizeof after, "%s", l->next_after);
+        cli_client_reply_free(&reply);
+        if (!more)
+            return 0;
+    }
+}
+
+/* ------------------------------------------------------------ writers */
+
+static void
+s_csv_field(FILE *f, const char *t)
+{
+    if (!strpbrk(t, ",\"\r\n")) {
+        fputs(t, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *t; t++) {
+        if (*t == '"')
+            fputc('"', f);
+        fputc(*t, f);
+    }
+    fputc('"', f);
+}
+
+/* CSV: UTF-8 with a BOM (so Excel and WPS read the Chinese text), CRLF
+ * line ends, the title and heading rows as one-cell rows. */
+static int
+s_write_csv(const s_sheet_t *s, const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "错误 error: cannot write '%s': %s\n", path,
+                strerror(errno));
+        return CLI_EXIT_ERROR;
+    }
+    fputs("\xEF\xBB\xBF", f);
+    for (int r = 0; r < s->nrows; r++) {
+        const s_cell_t *row = &s->cells[(size_t)r * (size_t)s->ncols];
+        int last = s->ncols - 1;
+        while (last > 0 && (!row[last].text || !row[last].text[0]))
+            last--;
+        if (r >= 2)
+            last = s->ncols - 1; /* table rows keep every column */
+        for (int c = 0; c <= last; c++) {
+            if (c)
+                fputc(',', f);
+            s_csv_field(f, row[c].text ? row[c].text : "");
+        }
+        fputs("\r\n", f);
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "错误 error: cannot write '%s': %s\n", path,
+                strerror(errno));
+        return CLI_EXIT_ERROR;
+    }
+    return 0;
+}
+
+static int
+s_write_xlsx(const s_sheet_t *s, const s_annex_t *an, const char *path)
+{
+    lxw_workbook *wb = workbook_new(path);
+    if (!wb) {
+        fprintf(stderr, "错误 error: cannot create '%s'\n", path);
+        return CLI_EXIT_ERROR;
+    }
+    char sheet[16];
+    snprintf(sheet, sizeof sheet, "附件%d", an->annex);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, sheet);
+    lxw_format *title = workbook_add_format(wb);
+    format_set_bold(title);
+    format_set_font_size(title, 14);
+    format_set_align(title, LXW_ALIGN_CENTER);
+    format_set_align(title, LXW_ALIGN_VERTICAL_CENTER);
+    lxw_format *heading = workbook_add_format(wb);
+    format_set_align(heading, LXW_ALIGN_LEFT);
+    lxw_format *head = workbook_add_format(wb);
+    format_set_bold(head);
+    format_set_border(head, LXW_BORDER_THIN);
+    format_set_text_wrap(head);
+    format_set_align(head, LXW_ALIGN_CENTER);
+    format_set_align(head, LXW_ALIGN_VERTICAL_CENTER);
+    format_set_bg_color(head, 0xDDEBF7);
+    lxw_format *text = workbook_add_format(wb);
+    format_set_border(text, LXW_BORDER_THIN);
+    format_set_num_format(text, "@");
+    lxw_format *num = workbook_add_format(wb);
+    format_set_border(num, LXW_BORDER_THIN);
+    format_set_num_format(num, "0");
+
+    lxw_doc_properties props = {0};
+    props.title = (char *)an->title;
+    props.comments = (char *)"rongyu export";
+    workbook_set_properties(wb, &props);
+
+    for (int c = 0; c < s->ncols; c++) {
+        /* Display columns plus a margin; CJK text counts double. */
+        double w = s->width[c] + 2;
+        if (w < 6)
+            w = 6;
+        if (w > 60)
+            w = 60;
+        worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w, NULL);
+    }
+    lxw_col_t lastc = (lxw_col_t)(s->ncols - 1);
+    worksheet_set_row(ws, 0, 28, NULL);
+    worksheet_merge_range(ws, 0, 0, 0, lastc, s->cells[0].text, title);
+    worksheet_merge_range(ws, 1, 0, 1, lastc, s->cells[s->ncols].text, heading);
+    worksheet_set_row(ws, 2, 32, NULL);
+    for (int r = 2; r < s->nrows; r++)
+        for (int c = 0; c < s->ncols; c++) {
+            const s_cell_t *cell = &s->cells[(size_t)r * (size_t)s->ncols + c];
+            const char *t = cell->text ? cell->text : "";
+            if (r > 2 && cell->number)
+                worksheet_write_number(ws, (lxw_row_t)r, (lxw_col_t)c,
+                                       strtod(t, NULL), num);
+            else
+                worksheet_write_string(ws, (lxw_row_t)r, (lxw_col_t)c, t,
+                                       r == 2 ? head : text);
+        }
+    /* The title, the unit and the column headings stay in view. */
+    worksheet_freeze_panes(ws, 3, 0);
+    lxw_error err = workbook_close(wb);
+    if (err != LXW_NO_ERROR) {
+        fprintf(stderr, "错误 error: cannot write '%s': %s\n", path,
+                lxw_strerror(err));
+        return CLI_EXIT_ERROR;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ command */
+
+static bool
+s_ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+int
+cli_cmd_export(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"unit", required_argument, 0, 'u'},
+        {"annex", required_argument, 0, 'a'},
+        {"format", required_argument, 0, 'f'},
+        {"output", required_argument, 0, 'o'},
+        {"campaign", required_argument, 0, 'c'},
+        CLI_COMMON_OPTIONS,
+        {0, 0, 0, 0}};
+    cli_ctx_t ctx;
+    cli_ctx_init(&ctx);
+    const char *unit = NULL, *annex = NULL, *format = NULL, *out = NULL,
+               *campaign = NULL;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'u': unit = optarg; break;
+        case 'a': annex = optarg; break;
+        case 'f': format = optarg; break;
+        case 'o': out = optarg; break;
+        case 'c': campaign = optarg; break;
+        case CLI_OPT_HELP:
+            fputs(s_export_help, stdout);
+            fputs(cli_common_help, stdout);
+            return CLI_EXIT_OK;
+        default: {
+            int r = cli_common_opt(&ctx, c, optarg);
+            if (r < 0)
+                return CLI_EXIT_ERROR;
+            if (r == 0)
+                return cli_bad_option("export", c, argv);
+        }
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error("export", "多余的参数 unexpected argument '%s'",
+                               argv[optind]);
+    if (!unit || !*unit)
+        return cli_usage_error("export", "需要 --unit UNIT, e.g. 萧山区");
+    if (!out || !*out)
+        return cli_usage_error("export", "需要 -o FILE");
+    const s_annex_t *an = NULL;
+    for (size_t i = 0; annex && i < sizeof s_annexes / sizeof s_annexes[0]; i++)
+        if (annex[0] - '0' == s_annexes[i].annex && !annex[1])
+            an = &s_annexes[i];
+    if (!an)
+        return cli_usage_error("export",
+                               "--annex 应为 2、3 或 4 wants 2, 3 "
+                               "or 4, got '%s'",
+                               annex ? annex : "");
+    bool csv;
+    if (format)
+        csv = strcmp(format, "csv") == 0;
+    else
+        csv = s_ends_with(out, ".csv");
+    if (format && !csv && strcmp(format, "xlsx") != 0)
+        return cli_usage_error("export",
+                               "--format 应为 xlsx 或 csv wants "
+                               "xlsx or csv, got '%s'",
+                               format);
+    int rc = cli_load_config(&ctx);
+    if (rc)
+        return rc;
+    cli_default_principal(&ctx, "unit", unit);
+
+    s_sheet_t s = {.ncols = an->ncols};
+    s_sheet_row(&s);
+    s_sheet_set(&s, 0, an->title, false, false);
+    char line[512];
+    snprintf(line, sizeof line, "%s%s", S_HEADING_PREFIX, unit);
+    s_sheet_row(&s);
+    s_sheet_set(&s, 0, line, false, false);
+    s_sheet_row(&s);
+    for (int i = 0; i < an->ncols; i++)
+        s_sheet_set(&s, i, an->heads[i], false, true);
+    int count = 0;
+    rc = s_collect(&ctx, unit, campaign, an, &s, &count);
+    if (!rc)
+        rc = csv ? s_write_csv(&s, out) : s_write_xlsx(&s, an, out);
+    s_sheet_free(&s);
+    if (rc)
+        return rc;
+    if (ctx.json) {
+        printf("{\"file\": ");
+        cli_json_string(stdout, out);
+        printf(", \"annex\": %d, \"rows\": %d}\n", an->annex, count);
+    } else
+        printf("%s: 附件%d，%d 行 annex %d, %d row%s (%s)\n", out, an->annex,
+               count, an->annex, count, count == 1 ? "" : "s",
+               csv ? "csv" : "xlsx");
+    return CLI_EXIT_OK;
+}

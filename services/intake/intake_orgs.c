@@ -1,0 +1,521 @@
+/* intake_orgs: the organisation tree and who may do what to a case. */
+#include "intake_orgs.h"
+
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_pb.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_MAX_DEPTH 32
+#define S_MAX_ID 200
+
+static int s_why(char *why, size_t len, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+s_why(char *why, size_t len, int rc, const char *fmt, ...)
+{
+    if (why && len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, len, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+static bool
+s_empty(const char *s)
+{
+    return !s || !*s;
+}
+
+static const char *
+s_kind_name(Rongyu__OrgKind k)
+{
+    switch (k) {
+    case RONGYU__ORG_KIND__ORG_GRASSROOTS: return "grassroots";
+    case RONGYU__ORG_KIND__ORG_BRANCH: return "branch";
+    case RONGYU__ORG_KIND__ORG_GROUP: return "group";
+    case RONGYU__ORG_KIND__ORG_UNIT: return "unit";
+    case RONGYU__ORG_KIND__ORG_CITY: return "city";
+    default: return "?";
+    }
+}
+
+int
+intake_principal_parse(const Rongyu__Principal *p, intake_principal_t *out,
+                       char *why, size_t len)
+{
+    if (!p || s_empty(p->org_id))
+        return s_why(why, len, RY_EINVAL, "principal.org_id");
+    const char *ro = p->role ? p->role : "";
+    if (!*ro || strcmp(ro, "grassroots") == 0)
+        out->role = INTAKE_ROLE_GRASSROOTS;
+    else if (strcmp(ro, "unit") == 0)
+        out->role = INTAKE_ROLE_UNIT;
+    else if (strcmp(ro, "city") == 0)
+        out->role = INTAKE_ROLE_CITY;
+    else if (strcmp(ro, "platform") == 0)
+        out->role = INTAKE_ROLE_PLATFORM;
+    else
+        return s_why(why, len, RY_EINVAL,
+                     "principal.role: unknown role '%s' (grassroots, unit, "
+                     "city, platform)",
+                     ro);
+    out->org_id = p->org_id;
+    out->user = p->user ? p->user : "";
+    return 0;
+}
+
+int
+intake_orgs_get(ry_txn_t *txn, const char *id, Rongyu__Organisation **out)
+{
+    *out = NULL;
+    if (s_empty(id) || strlen(id) > S_MAX_ID)
+        return RY_ENOTFOUND;
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "orgs", id, strlen(id), &v);
+    if (rc)
+        return rc;
+    *out = (Rongyu__Organisation *)ry_pb_unpack(
+        &rongyu__organisation__descriptor, v.data, v.len, 0);
+    return *out ? 0 : RY_EIO;
+}
+
+/* The registered principal, or NULL when it is not registered. Checks that
+ * a registered principal's kind matches its role. */
+static int
+s_principal_org(ry_txn_t *txn, const intake_principal_t *p,
+                Rongyu__Organisation **org, char *why, size_t len)
+{
+    int rc = intake_orgs_get(txn, p->org_id, org);
+    if (rc == RY_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    Rongyu__OrgKind k = (*org)->kind;
+    bool ok;
+    switch (p->role) {
+    case INTAKE_ROLE_GRASSROOTS:
+        ok = k == RONGYU__ORG_KIND__ORG_GRASSROOTS ||
+             k == RONGYU__ORG_KIND__ORG_BRANCH ||
+             k == RONGYU__ORG_KIND__ORG_GROUP;
+        break;
+    case INTAKE_ROLE_UNIT: ok = k == RONGYU__ORG_KIND__ORG_UNIT; break;
+    case INTAKE_ROLE_CITY: ok = k == RONGYU__ORG_KIND__ORG_CITY; break;
+    default: ok = true; break;
+    }
+    if (!ok) {
+        s_why(why, len, RY_EPERM,
+              "'%s' is registered as a %s organisation and cannot act in "
+              "that role",
+              p->org_id, s_kind_name(k));
+        ry_pb_free(org);
+        return RY_EPERM;
+    }
+    return 0;
+}
+
+int
+intake_principal_unit(ry_txn_t *txn, const intake_principal_t *p, char *out,
+                      size_t len)
+{
+    if (p->role != INTAKE_ROLE_UNIT)
+        return RY_EPERM;
+    Rongyu__Organisation *org = NULL;
+    int rc = s_principal_org(txn, p, &org, NULL, 0);
+    if (rc)
+        return rc;
+    snprintf(out, len, "%s", org ? org->organising_unit : p->org_id);
+    ry_pb_free(&org);
+    return 0;
+}
+
+/* True when grassroots union 'who' is 'org' or 'org' is a branch or group
+ * under it (following registered parent links). */
+static int
+s_owns(ry_txn_t *txn, const char *who, const char *org, bool *yes)
+{
+    *yes = strcmp(who, org) == 0;
+    const char *cur = org;
+    char buf[S_MAX_ID + 1];
+    for (int depth = 0; !*yes && depth < S_MAX_DEPTH; depth++) {
+        Rongyu__Organisation *o = NULL;
+        int rc = intake_orgs_get(txn, cur, &o);
+        if (rc == RY_ENOTFOUND)
+            return 0;
+        if (rc)
+            return rc;
+        bool climbs = o->kind == RONGYU__ORG_KIND__ORG_BRANCH ||
+                      o->kind == RONGYU__ORG_KIND__ORG_GROUP;
+        snprintf(buf, sizeof buf, "%s", o->parent_id);
+        ry_pb_free(&o);
+        if (!climbs || !buf[0])
+            return 0;
+        *yes = strcmp(buf, who) == 0;
+        cur = buf;
+    }
+    return 0;
+}
+
+static bool
+s_leadership_organ(const Rongyu__Application *a)
+{
+    return a && a->honour == RONGYU__HONOUR__EXCELLENT_WORKER && a->person &&
+           a->person->column == RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN;
+}
+
+int
+intake_authorize(ry_txn_t *txn, const intake_principal_t *p,
+                 intake_action_t act, const Rongyu__Application *a, char *why,
+                 size_t len)
+{
+    Rongyu__Organisation *me = NULL;
+    int rc = s_principal_org(txn, p, &me, why, len);
+    if (rc)
+        return rc;
+    const char *org = a ? a->applicant_org : "";
+    const char *unit = a ? a->organising_unit : "";
+    bool city = p->role == INTAKE_ROLE_CITY || p->role == INTAKE_ROLE_PLATFORM;
+    bool ok = false;
+    switch (act) {
+    case INTAKE_ACT_READ:
+    case INTAKE_ACT_APPLY:
+        if (city) {
+            ok = act == INTAKE_ACT_READ || p->role == INTAKE_ROLE_PLATFORM ||
+                 strcmp(p->org_id, org) == 0;
+        } else if (p->role == INTAKE_ROLE_UNIT) {
+            ok = strcmp(p->org_id, org) == 0;
+            if (!ok && act == INTAKE_ACT_READ)
+                ok = strcmp(me ? me->organising_unit : p->org_id, unit) == 0;
+        } else {
+            rc = s_owns(txn, p->org_id, org, &ok);
+        }
+        if (!rc && !ok)
+            s_why(why, len, RY_EPERM,
+                  act == INTAKE_ACT_APPLY
+                      ? "'%s' may not act for applicant '%s'"
+                      : "'%s' may not see the cases of '%s'",
+                  p->org_id, org);
+        break;
+    case INTAKE_ACT_REVIEW:
+        if (s_leadership_organ(a)) {
+            ok = city;
+            if (!ok)
+                s_why(why, len, RY_EPERM,
+                      "leadership-organ cadres are reviewed and recommended "
+                      "by the city department, not by '%s'",
+                      p->org_id);
+        } else if (p->role == INTAKE_ROLE_UNIT) {
+            const char *mine = me ? me->organising_unit : p->org_id;
+            ok = strcmp(mine, unit) == 0;
+            if (!ok)
+                s_why(why, len, RY_EPERM,
+                      "'%s' reviews only the cases of %s, not of %s", p->org_id,
+                      mine, unit);
+        } else {
+            s_why(why, len, RY_EPERM,
+                  "only the organising unit reviews and recommends; '%s' "
+                  "acts as %s",
+                  p->org_id, city ? "the city" : "a grassroots union");
+        }
+        break;
+    case INTAKE_ACT_CITY:
+        ok = city;
+        if (!ok)
+            s_why(why, len, RY_EPERM,
+                  "only the city department may do that, not '%s'", p->org_id);
+        break;
+    }
+    ry_pb_free(&me);
+    if (rc)
+        return rc;
+    return ok ? 0 : RY_EPERM;
+}
+
+int
+intake_orgs_check_application(ry_txn_t *txn, const Rongyu__Application *a,
+                              char *why, size_t len)
+{
+    Rongyu__Organisation *o = NULL;
+    int rc = intake_orgs_get(txn, a->applicant_org, &o);
+    if (rc == RY_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (!s_empty(a->organising_unit) &&
+        strcmp(o->organising_unit, a->organising_unit) != 0)
+        rc = s_why(why, len, RY_EINVAL,
+                   "application.organising_unit: '%s' is registered under "
+                   "%s, not %s",
+                   a->applicant_org, o->organising_unit, a->organising_unit);
+    else if (o->kind == RONGYU__ORG_KIND__ORG_CITY)
+        rc = s_why(why, len, RY_EINVAL,
+                   "application.applicant_org: '%s' is the city department",
+                   a->applicant_org);
+    ry_pb_free(&o);
+    return rc;
+}
+
+/* ------------------------------------------------------------ import */
+
+static int
+s_cmp_org(const void *x, const void *y)
+{
+    const Rongyu__Organisation *a = *(Rongyu__Organisation *const *)x;
+    const Rongyu__Organisation *b = *(Rongyu__Organisation *const *)y;
+    return strcmp(a->id, b->id);
+}
+
+typedef struct {
+    ry_txn_t *txn;
+    Rongyu__Organisation **sorted; /* the file's rows, by id */
+    size_t n;
+    Rongyu__Organisation *loaded; /* last one read from the store */
+} s_view_t;
+
+/* The organisation 'id' as it will be after the import: the file's row,
+ * else the stored one (borrowed until the next call). */
+static int
+s_view_find(s_view_t *v, const char *id, const Rongyu__Organisation **out)
+{
+    *out = NULL;
+    Rongyu__Organisation key = RONGYU__ORGANISATION__INIT;
+    key.id = (char *)id;
+    Rongyu__Organisation *kp = &key;
+    Rongyu__Organisation **hit =
+        v->n ? bsearch(&kp, v->sorted, v->n, sizeof *v->sorted, s_cmp_org)
+             : NULL;
+    if (hit) {
+        *out = *hit;
+        return 0;
+    }
+    ry_pb_free(&v->loaded);
+    int rc = intake_orgs_get(v->txn, id, &v->loaded);
+    if (rc == 0)
+        *out = v->loaded;
+    return rc;
+}
+
+static bool
+s_unit_known(const ry_campaigns_t *camps, const char *unit)
+{
+    for (size_t i = 0; i < ry_campaigns_count(camps); i++)
+        if (ry_campaign_unit_find(ry_campaigns_at(camps, i), unit) >= 0)
+            return true;
+    return false;
+}
+
+static bool
+s_parent_kind_ok(Rongyu__OrgKind child, Rongyu__OrgKind parent)
+{
+    switch (child) {
+    case RONGYU__ORG_KIND__ORG_UNIT:
+        return parent == RONGYU__ORG_KIND__ORG_CITY;
+    case RONGYU__ORG_KIND__ORG_GRASSROOTS:
+        return parent == RONGYU__ORG_KIND__ORG_UNIT ||
+               parent == RONGYU__ORG_KIND__ORG_GRASSROOTS;
+    case RONGYU__ORG_KIND__ORG_BRANCH:
+        return parent == RONGYU__ORG_KIND__ORG_GRASSROOTS;
+    case RONGYU__ORG_KIND__ORG_GROUP:
+        return parent == RONGYU__ORG_KIND__ORG_GRASSROOTS ||
+               parent == RONGYU__ORG_KIND__ORG_BRANCH;
+    default: return false;
+    }
+}
+
+static bool
+s_id_ok(const char *s)
+{
+    if (s_empty(s) || strlen(s) > S_MAX_ID)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* Checks row i of the import against the rest. */
+static int
+s_check_row(s_view_t *v, const ry_campaigns_t *camps,
+            const Rongyu__Organisation *o, size_t i, char *why, size_t len)
+{
+    if (!s_id_ok(o->id))
+        return s_why(why, len, RY_EINVAL,
+                     "row %zu: id is empty, too long or holds a control "
+                     "character",
+                     i + 1);
+    if (s_empty(o->name) || strlen(o->name) > 400)
+        return s_why(why, len, RY_EINVAL, "row %zu (%s): name is empty", i + 1,
+                     o->id);
+    if (o->kind < RONGYU__ORG_KIND__ORG_GRASSROOTS ||
+        o->kind > RONGYU__ORG_KIND__ORG_CITY)
+        return s_why(why, len, RY_EINVAL,
+                     "row %zu (%s): kind must be grassroots, branch, group, "
+                     "unit or city",
+                     i + 1, o->id);
+    if (o->kind == RONGYU__ORG_KIND__ORG_CITY) {
+        if (!s_empty(o->parent_id) || !s_empty(o->organising_unit))
+            return s_why(why, len, RY_EINVAL,
+                         "row %zu (%s): the city has no parent and no "
+                         "organising unit",
+                         i + 1, o->id);
+        return 0;
+    }
+    if (s_empty(o->organising_unit) || !s_unit_known(camps, o->organising_unit))
+        return s_why(why, len, RY_EINVAL,
+                     "row %zu (%s): organising unit '%s' is not an Annex 1 "
+                     "row of any campaign",
+                     i + 1, o->id,
+                     o->organising_unit ? o->organising_unit : "");
+    if (s_empty(o->parent_id))
+        return s_why(why, len, RY_EINVAL, "row %zu (%s): parent id is empty",
+                     i + 1, o->id);
+    const Rongyu__Organisation *parent;
+    int rc = s_view_find(v, o->parent_id, &parent);
+    if (rc == RY_ENOTFOUND)
+        return s_why(why, len, RY_EINVAL,
+                     "row %zu (%s): parent '%s' is neither in the file nor "
+                     "registered",
+                     i + 1, o->id, o->parent_id);
+    if (rc)
+        return rc;
+    if (!s_parent_kind_ok(o->kind, parent->kind))
+        return s_why(why, len, RY_EINVAL,
+                     "row %zu (%s): a %s cannot be under a %s ('%s')", i + 1,
+                     o->id, s_kind_name(o->kind), s_kind_name(parent->kind),
+                     o->parent_id);
+    if (parent->kind != RONGYU__ORG_KIND__ORG_CITY &&
+        strcmp(parent->organising_unit, o->organising_unit) != 0)
+        return s_why(why, len, RY_EINVAL,
+                     "row %zu (%s): organising unit '%s' differs from its "
+                     "parent's '%s'",
+                     i + 1, o->id, o->organising_unit, parent->organising_unit);
+    /* No cycle: the parent chain reaches the city within bounds. */
+    char cur[S_MAX_ID + 1];
+    snprintf(cur, sizeof cur, "%s", o->parent_id);
+    for (int depth = 0; depth <= S_MAX_DEPTH; depth++) {
+        if (strcmp(cur, o->id) == 0)
+            break;
+        const Rongyu__Organisation *p;
+        rc = s_view_find(v, cur, &p);
+        if (rc == RY_ENOTFOUND)
+            return s_why(why, len, RY_EINVAL,
+                         "row %zu (%s): ancestor '%s' is not known", i + 1,
+                         o->id, cur);
+        if (rc)
+            return rc;
+        if (p->kind == RONGYU__ORG_KIND__ORG_CITY)
+            return 0;
+        snprintf(cur, sizeof cur, "%s", p->parent_id);
+    }
+    return s_why(why, len, RY_EINVAL,
+                 "row %zu (%s): its parent links form a cycle", i + 1, o->id);
+}
+
+int
+intake_orgs_import(ry_txn_t *txn, const ry_campaigns_t *camps,
+                   Rongyu__Organisation *const *orgs, size_t n,
+                   intake_import_counts_t *counts, char *why, size_t len)
+{
+    memset(counts, 0, sizeof *counts);
+    if (n == 0)
+        return s_why(why, len, RY_EINVAL, "no organisations given");
+    s_view_t v = {txn, calloc(n, sizeof(Rongyu__Organisation *)), n, NULL};
+    if (!v.sorted)
+        abort();
+    memcpy(v.sorted, orgs, n * sizeof *orgs);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        if (!orgs[i] || !s_id_ok(orgs[i]->id))
+            rc = s_why(why, len, RY_EINVAL,
+                       "row %zu: id is empty, too long or holds a control "
+                       "character",
+                       i + 1);
+    if (!rc) {
+        qsort(v.sorted, n, sizeof *v.sorted, s_cmp_org);
+        for (size_t i = 1; i < n && !rc; i++)
+            if (strcmp(v.sorted[i - 1]->id, v.sorted[i]->id) == 0)
+                rc =
+                    s_why(why, len, RY_EINVAL,
+                          "id '%s' appears twice in the file", v.sorted[i]->id);
+    }
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = s_check_row(&v, camps, orgs[i], i, why, len);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const Rongyu__Organisation *o = orgs[i];
+        Rongyu__Organisation clean = RONGYU__ORGANISATION__INIT;
+        clean.id = o->id;
+        clean.name = o->name;
+        clean.kind = o->kind;
+        clean.parent_id = o->parent_id;
+        clean.organising_unit = o->organising_unit;
+        size_t plen;
+        uint8_t *buf = ry_pb_pack(&clean.base, &plen);
+        ry_val_t old;
+        rc = ry_txn_get(txn, "orgs", o->id, strlen(o->id), &old);
+        if (rc == 0 && old.len == plen && memcmp(old.data, buf, plen) == 0) {
+            counts->unchanged++;
+        } else if (rc == 0 || rc == RY_ENOTFOUND) {
+            if (rc == 0)
+                counts->updated++;
+            else
+                counts->added++;
+            rc = ry_txn_put(txn, "orgs", o->id, strlen(o->id), buf, plen, 0);
+        }
+        free(buf);
+    }
+    ry_pb_free(&v.loaded);
+    free(v.sorted);
+    if (rc == 0)
+        ry_info(NULL,
+                "organisations imported: %u added, %u updated, %u "
+                "unchanged",
+                counts->added, counts->updated, counts->unchanged);
+    return rc;
+}
+
+typedef struct {
+    Rongyu__Organisation **v;
+    size_t n, cap;
+} s_list_t;
+
+static int
+s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    s_list_t *l = arg;
+    Rongyu__Organisation *o = (Rongyu__Organisation *)ry_pb_unpack(
+        &rongyu__organisation__descriptor, val->data, val->len, 0);
+    if (!o)
+        return RY_EIO;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->v = realloc(l->v, l->cap * sizeof *l->v);
+        if (!l->v)
+            abort();
+    }
+    l->v[l->n++] = o;
+    return 0;
+}
+
+int
+intake_orgs_list(ry_txn_t *txn, Rongyu__Organisation ***out, size_t *n)
+{
+    s_list_t l = {NULL, 0, 0};
+    int rc = ry_txn_scan(txn, "orgs", NULL, 0, NULL, 0, s_list_row, &l);
+    if (rc) {
+        for (size_t i = 0; i < l.n; i++)
+            ry_pb_free(&l.v[i]);
+        free(l.v);
+        return rc;
+    }
+    *out = l.v;
+    *n = l.n;
+    return 0;
+}

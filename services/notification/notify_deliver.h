@@ -1,0 +1,73 @@
+/* notify_deliver: the delivery log and the engine that works it off: one
+ * row per (notice, subscriber, channel) with its own state, attempt count
+ * and next-attempt time, so one failing channel never holds up another;
+ * the PUB feed, kept in the store for replay; every attempt logged. */
+#ifndef NOTIFY_DELIVER_H
+#define NOTIFY_DELIVER_H
+
+#include "notify_config.h"
+#include "notify_subs.h"
+#include "notify_text.h"
+#include "rongyu.pb-c.h"
+#include "ry_store.h"
+
+#include <stdint.h>
+
+/* The tables this module keeps. */
+#define NOTIFY_DELIVER_TABLES "deliveries", "dq", "attempts", "feed", "meta"
+
+typedef struct notify_deliver notify_deliver_t;
+
+/* Creates the engine over 'store' (borrowed) with the settings 'nc'
+ * (copied). Binds the PUB feed at nc->pub_bind unless it is "".
+ * Returns 0, RY_ENET (feed) or RY_EIO (libcurl). */
+int notify_deliver_new(ry_store_t *store, size_t max_map_size,
+                       const notify_config_t *nc, notify_deliver_t **out);
+void notify_deliver_destroy(notify_deliver_t **self_p);
+
+/* The feed's endpoint, or "" when there is no feed (borrowed). */
+const char *notify_deliver_pub_endpoint(const notify_deliver_t *self);
+
+/* Addresses notice n to every subscriber in 'subs' that one of the
+ * targets names (org id, @all, @unit, @city, @grassroots) and writes, in
+ * txn, one delivery per channel it asked for: a feed item (sent at once:
+ * the store is the feed), a pending webhook, a pending e-mail (failed at
+ * once when no SMTP server is configured). Sets *count (may be NULL) to
+ * the deliveries written. Returns 0, RY_EFULL or RY_EIO. */
+int notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
+                           const notify_notice_t *n,
+                           const char *const *targets, size_t ntargets,
+                           const notify_subs_t *subs, int64_t now,
+                           unsigned *count);
+
+/* One round of the engine at clock time 'now': records the transfers that
+ * finished (sent, or a retry after back-off, or failed after
+ * max_attempts), starts the deliveries that are due, publishes new feed
+ * items. Returns 0 or RY_EIO. */
+int notify_deliver_pump(notify_deliver_t *self, int64_t now);
+
+/* Drives the transfers in flight, waiting up to wait_ms for activity. */
+void notify_deliver_wait(notify_deliver_t *self, int wait_ms);
+
+/* Transfers in flight. */
+unsigned notify_deliver_active(const notify_deliver_t *self);
+
+/* The clock time the next pending delivery falls due (not counting those
+ * in flight), or INT64_MAX. */
+int64_t notify_deliver_next_due(notify_deliver_t *self);
+
+/* Answers a NotificationsRequest (deliveries, newest last, with their
+ * attempts) from txn: fills *r with messages the caller frees with
+ * notify_deliver_reply_clear. Returns 0 or RY_EIO. */
+int notify_deliver_list(ry_txn_t *txn, const Rongyu__NotificationsRequest *q,
+                        Rongyu__NotificationsReply *r);
+
+/* Answers a FeedReplayRequest from txn; free with
+ * notify_deliver_reply_clear_feed. Returns 0 or RY_EIO. */
+int notify_deliver_replay(ry_txn_t *txn, const Rongyu__FeedReplayRequest *q,
+                          Rongyu__FeedReplayReply *r);
+
+void notify_deliver_reply_clear(Rongyu__NotificationsReply *r);
+void notify_deliver_reply_clear_feed(Rongyu__FeedReplayReply *r);
+
+#endif

@@ -1,0 +1,518 @@
+/* notify_timers: durable timers keyed by due time, and the plan. */
+#include "notify_timers.h"
+
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_pb.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ store */
+
+static size_t
+s_due_key(uint8_t *out, size_t cap, int64_t due, const char *id)
+{
+    size_t n = strlen(id);
+    if (8 + n > cap)
+        n = cap - 8;
+    ry_be64_put(out, (uint64_t)(due < 0 ? 0 : due));
+    memcpy(out + 8, id, n);
+    return 8 + n;
+}
+
+static int
+s_put(ry_txn_t *txn, const char *table, const void *key, size_t klen,
+      const Rongyu__NotifyTimer *t)
+{
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&t->base, &len);
+    int rc = ry_txn_put(txn, table, key, klen, buf, len, 0);
+    free(buf);
+    return rc;
+}
+
+/* Reads the index row of 'id': 0 with *out (free with ry_pb_free),
+ * RY_ENOTFOUND or RY_EIO. */
+static int
+s_get(ry_txn_t *txn, const char *id, Rongyu__NotifyTimer **out)
+{
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "timer_ix", id, strlen(id), &v);
+    if (rc)
+        return rc;
+    *out = (Rongyu__NotifyTimer *)ry_pb_unpack(
+        &rongyu__notify_timer__descriptor, v.data, v.len, 0);
+    return *out ? 0 : RY_EIO;
+}
+
+/* Writes t with 'state' (and reason) to the index, and to the due index
+ * when pending. */
+static int
+s_write(ry_txn_t *txn, const Rongyu__NotifyTimer *t, const char *state,
+        const char *reason)
+{
+    Rongyu__NotifyTimer c = *t;
+    c.state = (char *)state;
+    c.reason = (char *)(reason ? reason : "");
+    int rc = s_put(txn, "timer_ix", t->timer_id, strlen(t->timer_id), &c);
+    if (!rc && strcmp(state, "pending") == 0) {
+        uint8_t key[512];
+        size_t kl = s_due_key(key, sizeof key, t->due_ms, t->timer_id);
+        rc = s_put(txn, "timers", key, kl, &c);
+    }
+    return rc;
+}
+
+static int
+s_unindex_due(ry_txn_t *txn, int64_t due, const char *id)
+{
+    uint8_t key[512];
+    size_t kl = s_due_key(key, sizeof key, due, id);
+    int rc = ry_txn_del(txn, "timers", key, kl);
+    return rc == RY_ENOTFOUND ? 0 : rc;
+}
+
+int
+notify_timers_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
+                       int64_t now, bool *changed)
+{
+    if (changed)
+        *changed = false;
+    Rongyu__NotifyTimer *old = NULL;
+    int rc = s_get(txn, t->timer_id, &old);
+    if (rc && rc != RY_ENOTFOUND)
+        return rc;
+    rc = 0;
+    bool write = false;
+    const char *state = "pending", *reason = "";
+    if (!old) {
+        write = true;
+        if (t->due_ms < now) {
+            state = "skipped";
+            reason = "fell due before it could be scheduled";
+        }
+    } else if (strcmp(old->state, "pending") == 0) {
+        if (old->due_ms != t->due_ms) {
+            rc = s_unindex_due(txn, old->due_ms, old->timer_id);
+            write = true;
+        }
+    } else if (strcmp(old->state, "skipped") == 0 ||
+               strcmp(old->state, "failed") == 0) {
+        if (t->due_ms >= now)
+            write = true;
+        else if (strcmp(old->state, "failed") == 0 ||
+                 old->due_ms != t->due_ms) {
+            write = true;
+            state = "skipped";
+            reason = "fell due before it could be scheduled";
+        }
+    }
+    if (!rc && write) {
+        rc = s_write(txn, t, state, reason);
+        if (!rc && changed)
+            *changed = true;
+        if (!rc)
+            ry_info(*t->case_id ? t->case_id : NULL,
+                    "timer %s %s (due %" PRId64 ")%s%s", t->timer_id, state,
+                    t->due_ms, *reason ? ": " : "", reason);
+    }
+    ry_pb_free(&old);
+    return rc;
+}
+
+int
+notify_timers_fail(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
+                   const char *reason, bool *changed)
+{
+    if (changed)
+        *changed = false;
+    Rongyu__NotifyTimer *old = NULL;
+    int rc = s_get(txn, t->timer_id, &old);
+    if (rc && rc != RY_ENOTFOUND)
+        return rc;
+    rc = 0;
+    if (old && (strcmp(old->state, "fired") == 0 ||
+                strcmp(old->state, "cancelled") == 0 ||
+                (strcmp(old->state, "failed") == 0 &&
+                 strcmp(old->reason, reason) == 0))) {
+        ry_pb_free(&old);
+        return 0;
+    }
+    if (old && strcmp(old->state, "pending") == 0)
+        rc = s_unindex_due(txn, old->due_ms, old->timer_id);
+    ry_pb_free(&old);
+    if (!rc)
+        rc = s_write(txn, t, "failed", reason);
+    if (!rc) {
+        if (changed)
+            *changed = true;
+        ry_error(*t->case_id ? t->case_id : NULL,
+                 "timer %s cannot be scheduled: %s", t->timer_id, reason);
+    }
+    return rc;
+}
+
+typedef struct {
+    ry_txn_t *txn;
+    const char *reason;
+    unsigned n;
+    char **ids;
+    size_t nids, cap;
+} s_cancel_t;
+
+static int
+s_cancel_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    s_cancel_t *c = arg;
+    Rongyu__NotifyTimer *t = (Rongyu__NotifyTimer *)ry_pb_unpack(
+        &rongyu__notify_timer__descriptor, val->data, val->len, 0);
+    if (t && strcmp(t->state, "pending") == 0) {
+        if (c->nids == c->cap) {
+            c->cap = c->cap ? c->cap * 2 : 8;
+            c->ids = realloc(c->ids, sizeof *c->ids * c->cap);
+            if (!c->ids)
+                abort();
+        }
+        char *id = malloc(key->len + 1);
+        if (!id)
+            abort();
+        memcpy(id, key->data, key->len);
+        id[key->len] = '\0';
+        c->ids[c->nids++] = id;
+    }
+    ry_pb_free(&t);
+    return 0;
+}
+
+int
+notify_timers_cancel(ry_txn_t *txn, const char *prefix, const char *reason,
+                     unsigned *n)
+{
+    s_cancel_t c = {txn, reason, 0, NULL, 0, 0};
+    int rc = ry_txn_scan(txn, "timer_ix", prefix, strlen(prefix), NULL, 0,
+                         s_cancel_row, &c);
+    for (size_t i = 0; rc == 0 && i < c.nids; i++) {
+        Rongyu__NotifyTimer *t = NULL;
+        rc = s_get(txn, c.ids[i], &t);
+        if (!rc)
+            rc = s_unindex_due(txn, t->due_ms, t->timer_id);
+        if (!rc)
+            rc = s_write(txn, t, "cancelled", reason);
+        if (!rc)
+            ry_info(*t->case_id ? t->case_id : NULL, "timer %s cancelled: %s",
+                    t->timer_id, reason);
+        ry_pb_free(&t);
+    }
+    for (size_t i = 0; i < c.nids; i++)
+        free(c.ids[i]);
+    free(c.ids);
+    if (n)
+        *n = rc ? 0 : (unsigned)c.nids;
+    return rc;
+}
+
+static int
+s_first_due(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)val;
+    if (key->len >= 8)
+        *(int64_t *)arg = (int64_t)ry_be64_get(key->data);
+    return 1;
+}
+
+int
+notify_timers_next_due(ry_txn_t *txn, int64_t *due)
+{
+    *due = INT64_MAX;
+    return ry_txn_scan(txn, "timers", NULL, 0, NULL, 0, s_first_due, due);
+}
+
+typedef struct {
+    int64_t now;
+    unsigned limit;
+    uint8_t (*keys)[512];
+    size_t *klens;
+    unsigned n;
+} s_due_t;
+
+static int
+s_collect_due(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)val;
+    s_due_t *d = arg;
+    if (key->len < 8 || key->len > 512 ||
+        (int64_t)ry_be64_get(key->data) > d->now || d->n == d->limit)
+        return 1;
+    memcpy(d->keys[d->n], key->data, key->len);
+    d->klens[d->n++] = key->len;
+    return 0;
+}
+
+int
+notify_timers_fire_due(ry_txn_t *txn, int64_t now, unsigned limit,
+                       notify_fire_fn fn, void *arg, unsigned *fired)
+{
+    *fired = 0;
+    s_due_t d = {now, limit ? limit : 64, NULL, NULL, 0};
+    d.keys = malloc(sizeof *d.keys * d.limit);
+    d.klens = malloc(sizeof *d.klens * d.limit);
+    if (!d.keys || !d.klens)
+        abort();
+    int rc = ry_txn_scan(txn, "timers", NULL, 0, NULL, 0, s_collect_due, &d);
+    for (unsigned i = 0; rc == 0 && i < d.n; i++) {
+        ry_val_t v;
+        rc = ry_txn_get(txn, "timers", d.keys[i], d.klens[i], &v);
+        if (rc)
+            break;
+        Rongyu__NotifyTimer *t = (Rongyu__NotifyTimer *)ry_pb_unpack(
+            &rongyu__notify_timer__descriptor, v.data, v.len, 0);
+        rc = ry_txn_del(txn, "timers", d.keys[i], d.klens[i]);
+        if (!t) {
+            ry_error(NULL, "undecodable timer row dropped");
+            continue;
+        }
+        /* The index is the truth: only a pending timer fires. */
+        Rongyu__NotifyTimer *ix = NULL;
+        if (!rc && s_get(txn, t->timer_id, &ix) == 0 &&
+            strcmp(ix->state, "pending") == 0 && ix->due_ms == t->due_ms) {
+            t->fired_at_ms = now;
+            rc = s_write(txn, t, "fired", "");
+            if (!rc)
+                rc = fn(arg, txn, t, now);
+            if (!rc) {
+                (*fired)++;
+                ry_info(*t->case_id ? t->case_id : NULL, "timer %s fired",
+                        t->timer_id);
+            }
+        }
+        ry_pb_free(&ix);
+        ry_pb_free(&t);
+    }
+    free(d.keys);
+    free(d.klens);
+    return rc;
+}
+
+typedef struct {
+    const char *state;
+    size_t limit, cap;
+    Rongyu__NotificationsReply *r;
+} s_tlist_t;
+
+static int
+s_tlist_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    s_tlist_t *l = arg;
+    if (l->r->n_timers == l->limit)
+        return 1;
+    Rongyu__NotifyTimer *t = (Rongyu__NotifyTimer *)ry_pb_unpack(
+        &rongyu__notify_timer__descriptor, val->data, val->len, 0);
+    if (!t)
+        return 0;
+    if (*l->state && strcmp(l->state, t->state) != 0) {
+        ry_pb_free(&t);
+        return 0;
+    }
+    if (l->r->n_timers == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->r->timers = realloc(l->r->timers, sizeof *l->r->timers * l->cap);
+        if (!l->r->timers)
+            abort();
+    }
+    l->r->timers[l->r->n_timers++] = t;
+    return 0;
+}
+
+int
+notify_timers_list(ry_txn_t *txn, const char *state, const char *prefix,
+                   size_t limit, Rongyu__NotificationsReply *r)
+{
+    s_tlist_t l = {state ? state : "", limit ? limit : 1000, 0, r};
+    return ry_txn_scan(txn, "timer_ix", prefix, prefix ? strlen(prefix) : 0,
+                       NULL, 0, s_tlist_row, &l);
+}
+
+/* ------------------------------------------------------------ the plan */
+
+int64_t
+notify_instant(ry_date_t d, int minute, int offset_min)
+{
+    return (ry_date_to_days(d) * 1440 + minute - offset_min) * 60000;
+}
+
+ry_date_t
+notify_add_months(ry_date_t d, int months)
+{
+    int m0 = d.y * 12 + (d.m - 1) + months;
+    ry_date_t r = {m0 / 12, m0 % 12 + 1, d.d};
+    int dim = ry_date_days_in_month(r.y, r.m);
+    if (r.d > dim)
+        r.d = dim;
+    return r;
+}
+
+/* Schedules a reminder N working days before 'deadline' at the reminder
+ * hour, or records why not. */
+static int
+s_plan_remind(ry_txn_t *txn, const notify_plan_t *p, int offset,
+              Rongyu__NotifyTimer *t, ry_date_t deadline, int64_t now,
+              bool *changed)
+{
+    ry_date_t day;
+    int rc = ry_calendar_workdays_before(p->cal, deadline,
+                                         p->remind_workdays, &day);
+    t->workdays_before = (uint32_t)p->remind_workdays;
+    if (rc) {
+        char reason[200], ds[RY_DATE_STRLEN];
+        ry_date_format(deadline, ds, sizeof ds);
+        snprintf(reason, sizeof reason,
+                 "the calendar cannot tell the %d working days before %s: "
+                 "%s",
+                 p->remind_workdays, ds, ry_strerror(rc));
+        return notify_timers_fail(txn, t, reason, changed);
+    }
+    t->due_ms = notify_instant(day, p->remind_hour * 60, offset);
+    return notify_timers_schedule(txn, t, now, changed);
+}
+
+int
+notify_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
+                     const ry_campaign_t *c, int64_t now, bool *changed)
+{
+    static const char *const all[] = {"@all"};
+    static const char *const units[] = {"@unit", "@city"};
+    const char *cid = ry_campaign_id(c);
+    int offset = ry_campaign_utc_offset_minutes(c);
+    struct {
+        const char *what;
+        ry_date_t date;
+        const char *const *remind_to;
+        size_t nremind;
+    } dl[] = {{"submission", ry_campaign_submission_deadline(c), all, 1},
+              {"summary", ry_campaign_summary_deadline(c), units, 2}};
+    int rc = 0;
+    if (changed)
+        *changed = false;
+    for (size_t i = 0; rc == 0 && i < 2; i++) {
+        char id[256], kind[64], ds[RY_DATE_STRLEN];
+        ry_date_format(dl[i].date, ds, sizeof ds);
+        Rongyu__NotifyTimer t = RONGYU__NOTIFY_TIMER__INIT;
+        t.campaign_id = (char *)cid;
+        t.deadline = ds;
+        t.timer_id = id;
+        t.kind = kind;
+        bool ch = false;
+
+        snprintf(kind, sizeof kind, "%s_remind", dl[i].what);
+        snprintf(id, sizeof id, "campaign|%s|%s", cid, kind);
+        t.targets = (char **)dl[i].remind_to;
+        t.n_targets = dl[i].nremind;
+        rc = s_plan_remind(txn, p, offset, &t, dl[i].date, now, &ch);
+        if (changed && ch)
+            *changed = true;
+
+        snprintf(kind, sizeof kind, "%s_due", dl[i].what);
+        snprintf(id, sizeof id, "campaign|%s|%s", cid, kind);
+        t.targets = (char **)units;
+        t.n_targets = 2;
+        t.workdays_before = 0;
+        t.due_ms = notify_instant(ry_date_add_days(dl[i].date, 1), 0, offset);
+        if (!rc)
+            rc = notify_timers_schedule(txn, &t, now, &ch);
+        if (changed && ch)
+            *changed = true;
+    }
+    return rc;
+}
+
+static bool
+s_awaits_review(int state)
+{
+    return state == RONGYU__CASE_STATE__SUBMITTED ||
+           state == RONGYU__CASE_STATE__ELIGIBLE ||
+           state == RONGYU__CASE_STATE__INELIGIBLE;
+}
+
+int
+notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
+                 const ry_campaign_t *c, const Rongyu__CaseEvent *ev,
+                 int64_t now)
+{
+    char prefix[200];
+    snprintf(prefix, sizeof prefix, "case|%s|", ev->case_id);
+    if (!s_awaits_review(ev->state)) {
+        char reason[96];
+        snprintf(reason, sizeof reason, "the case is now %s",
+                 ev->event && *ev->event ? ev->event : "decided");
+        return notify_timers_cancel(txn, prefix, reason, NULL);
+    }
+    if (!ev->submitted_at_ms)
+        return 0;
+    Rongyu__CaseEvent evc = *ev;
+    evc.n_failed = 0; /* the timers need the case, not the verdict */
+    evc.failed = NULL;
+    char id[300], ds[RY_DATE_STRLEN];
+    Rongyu__NotifyTimer t = RONGYU__NOTIFY_TIMER__INIT;
+    t.timer_id = id;
+    t.campaign_id = ev->campaign_id;
+    t.case_id = ev->case_id;
+    t.event = &evc;
+    t.deadline = ds;
+    int offset = c ? ry_campaign_utc_offset_minutes(c) : 480;
+    int rc = 0;
+
+    ry_date_t pe;
+    if (ev->posting_end && ry_date_parse(ev->posting_end, &pe) == 0) {
+        const char *to[] = {ev->applicant_org};
+        snprintf(id, sizeof id, "%sposting_end|%s", prefix, ev->posting_end);
+        snprintf(ds, sizeof ds, "%s", ev->posting_end);
+        t.kind = "posting_end";
+        t.targets = (char **)to;
+        t.n_targets = 1;
+        t.due_ms = notify_instant(ry_date_add_days(pe, 1), 0, offset);
+        rc = notify_timers_schedule(txn, &t, now, NULL);
+    }
+
+    const char *to_unit[] = {ev->organising_unit};
+    const char *to_over[] = {ev->organising_unit, "@city"};
+    ry_date_t sub;
+    if (rc == 0 && ry_date_from_epoch_ms(ev->submitted_at_ms, offset, &sub,
+                                         NULL) != 0)
+        return 0;
+    t.kind = "review_remind";
+    snprintf(id, sizeof id, "%sr%u|review_remind", prefix, ev->revision);
+    t.targets = (char **)to_unit;
+    t.n_targets = 1;
+    if (!c) {
+        ds[0] = '\0';
+        char reason[200];
+        snprintf(reason, sizeof reason, "unknown campaign '%s': no review "
+                                        "period",
+                 ev->campaign_id);
+        if (!rc)
+            rc = notify_timers_fail(txn, &t, reason, NULL);
+        t.kind = "review_overdue";
+        snprintf(id, sizeof id, "%sr%u|review_overdue", prefix,
+                 ev->revision);
+        if (!rc)
+            rc = notify_timers_fail(txn, &t, reason, NULL);
+        return rc;
+    }
+    ry_date_t due = notify_add_months(sub, ry_campaign_review_months(c));
+    ry_date_format(due, ds, sizeof ds);
+    if (!rc)
+        rc = s_plan_remind(txn, p, offset, &t, due, now, NULL);
+    t.kind = "review_overdue";
+    t.workdays_before = 0;
+    snprintf(id, sizeof id, "%sr%u|review_overdue", prefix, ev->revision);
+    t.targets = (char **)to_over;
+    t.n_targets = 2;
+    t.due_ms = notify_instant(ry_date_add_days(due, 1), 0, offset);
+    if (!rc)
+        rc = notify_timers_schedule(txn, &t, now, NULL);
+    return rc;
+}

@@ -1,0 +1,102 @@
+/* notify_timers: durable timers keyed by due time, and the plan that says
+ * which timers a campaign and a case get, on the working-day calendar.
+ *
+ * Tables:
+ *   timers    be64(due_ms) timer_id -> NotifyTimer   (pending ones only)
+ *   timer_ix  timer_id -> NotifyTimer                (every timer, with its
+ *                                                     state and reason)
+ * A timer fires once: it leaves "timers" and becomes "fired" in the same
+ * transaction that writes its deliveries. */
+#ifndef NOTIFY_TIMERS_H
+#define NOTIFY_TIMERS_H
+
+#include "rongyu.pb-c.h"
+#include "ry_calendar.h"
+#include "ry_campaign.h"
+#include "ry_store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define NOTIFY_TIMER_TABLES "timers", "timer_ix"
+
+/* Puts timer t (timer_id, kind, due_ms and the rest set by the caller) in
+ * txn. A timer already fired or cancelled is left alone; a pending one
+ * with another due time is moved; a new one (or one skipped or failed
+ * before) whose due time is before 'now' is recorded "skipped" instead
+ * of firing late. Sets *changed (may be NULL) when anything was written.
+ * Returns 0, RY_EFULL or RY_EIO. */
+int notify_timers_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
+                           int64_t now, bool *changed);
+
+/* Records that timer t could not be scheduled (state "failed" with
+ * 'reason'), unless it is fired, cancelled or already failed for the same
+ * reason. Sets *changed as above. Returns 0, RY_EFULL or RY_EIO. */
+int notify_timers_fail(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
+                       const char *reason, bool *changed);
+
+/* Cancels every pending timer whose id starts with 'prefix'. Sets *n (may
+ * be NULL) to how many. Returns 0, RY_EFULL or RY_EIO. */
+int notify_timers_cancel(ry_txn_t *txn, const char *prefix,
+                         const char *reason, unsigned *n);
+
+/* Sets *due to the due time of the earliest pending timer, or INT64_MAX.
+ * Returns 0 or RY_EIO. */
+int notify_timers_next_due(ry_txn_t *txn, int64_t *due);
+
+/* Called for each timer that fires, inside the transaction that marks it
+ * fired; a negative return aborts the round. */
+typedef int (*notify_fire_fn)(void *arg, ry_txn_t *txn,
+                              const Rongyu__NotifyTimer *t, int64_t now);
+
+/* Fires up to 'limit' timers due at or before 'now', in due order: each
+ * leaves the due index, is marked fired and is passed to fn, all in txn.
+ * Sets *fired. Returns 0, fn's error, RY_EFULL or RY_EIO. */
+int notify_timers_fire_due(ry_txn_t *txn, int64_t now, unsigned limit,
+                           notify_fire_fn fn, void *arg, unsigned *fired);
+
+/* Appends to r->timers (n_timers) the timers whose state is 'state' (""
+ * for all) and whose id starts with 'prefix' (may be ""), at most
+ * 'limit'; free with notify_deliver_reply_clear. Returns 0 or RY_EIO. */
+int notify_timers_list(ry_txn_t *txn, const char *state, const char *prefix,
+                       size_t limit, Rongyu__NotificationsReply *r);
+
+/* ------------------------------------------------------------ the plan */
+
+typedef struct {
+    const ry_calendar_t *cal;
+    int remind_workdays; /* N: reminders N working days before */
+    int remind_hour;     /* reminders at this hour, campaign time */
+} notify_plan_t;
+
+/* Schedules the campaign's timers: submission_remind (N working days
+ * before the submission deadline, to @all), submission_due (the end of
+ * that day, to @unit and @city), summary_remind and summary_due (the
+ * summary-table deadline, to @unit and @city). A reminder day the
+ * calendar cannot answer is recorded as a failed timer and logged.
+ * Sets *changed. Returns 0, RY_EFULL or RY_EIO. */
+int notify_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
+                         const ry_campaign_t *c, int64_t now, bool *changed);
+
+/* Schedules or cancels the timers of the case an event is about. While
+ * the case waits for its unit's review (submitted, eligible, ineligible):
+ * posting_end (the end of its posting, to the applicant), review_remind
+ * (N working days before the review due date, which is review_months
+ * after the submission day, to the organising unit) and review_overdue
+ * (the end of the due date, to the unit and @city), keyed by revision.
+ * Any other state cancels the case's pending timers. 'c' may be NULL
+ * (unknown campaign): the review timers are then recorded as failed.
+ * Returns 0, RY_EFULL or RY_EIO. */
+int notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
+                     const ry_campaign_t *c, const Rongyu__CaseEvent *ev,
+                     int64_t now);
+
+/* The instant of 'minute' minutes into date d at UTC offset 'offset_min'
+ * (milliseconds since the epoch). */
+int64_t notify_instant(ry_date_t d, int minute, int offset_min);
+
+/* The date 'months' months after d, the day clamped to the month's end
+ * (2018-01-31 + 1 -> 2018-02-28). */
+ry_date_t notify_add_months(ry_date_t d, int months);
+
+#endif

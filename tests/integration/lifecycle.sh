@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# The case lifecycle end to end through the CLI and the four real services:
+# organisations imported; one application of each honour from submission to
+# award; a return and a resubmission as a new revision; withdrawal, rejection
+# and non-selection freeing seats; the one-model-home-per-unit limit refused
+# with a message naming unit, column, used and cap; forbidden actors and
+# illegal transitions refused; the review due date and 'list --overdue'.
+. "$(dirname "$0")/../lib/services.sh"
+
+EX=$RY_SOURCE_DIR/examples
+ry_start_all
+
+CITY=(--role city --as city)
+UNIT=(--role unit --as 萧山区)
+
+# show ID: the case as JSON (read as the city).
+show() {
+    ry show "$1" "${CITY[@]}" --json
+}
+
+state_of() {
+    show "$1" | jq -r '.case.state'
+}
+
+# wait_state ID STATE: waits until the case is in STATE.
+wait_state() {
+    local got
+    for _ in $(seq 1 150); do
+        got=$(state_of "$1")
+        [ "$got" = "$2" ] && return 0
+        sleep 0.1
+    done
+    ry_fail "case $1: want state $2, still $got"
+}
+
+# submit FILE [ARGS...]: submits, prints the new case id.
+submit() {
+    local f=$1
+    shift
+    ry submit "$EX/$f" --json "$@" | jq -r '.case.case_id'
+}
+
+# quota_used UNIT COLUMN: seats used in that row of the quota table.
+quota_used() {
+    ry quota --unit "$1" --json |
+        jq -r --arg c "$2" '.rows[] | select(.organising_unit != "" and ((.column == $c) or (.honour == $c and .column == "column_unspecified"))) | .used'
+}
+
+# wait_quota UNIT COLUMN N
+wait_quota() {
+    local got
+    for _ in $(seq 1 150); do
+        got=$(quota_used "$1" "$2")
+        [ "$got" = "$3" ] && return 0
+        sleep 0.1
+    done
+    ry_fail "quota $1 $2: want $3 used, got $got"
+}
+
+# refused CODE CMD...: the command must fail with error code CODE.
+refused() {
+    local code=$1 out
+    shift
+    if out=$("$@" --json 2>&1); then
+        ry_fail "'$*' succeeded; want $code"
+    fi
+    grep -q "$code" <<<"$out" || ry_fail "'$*': want $code, got: $out"
+}
+
+# 1. Organisations: import, idempotent re-import, list, bad files refused.
+out=$(ry org import "$EX/orgs.csv" --json)
+n=$(grep -cv '^#\|^id,\|^$' "$EX/orgs.csv")
+[ "$(jq .added <<<"$out")" = "$n" ] || ry_fail "org import: $out (want $n added)"
+out=$(ry org import "$EX/orgs.csv" --json)
+[ "$(jq '.added + .updated' <<<"$out")" = 0 ] && [ "$(jq .unchanged <<<"$out")" = "$n" ] ||
+    ry_fail "org re-import changed something: $out"
+[ "$(ry org list --json | jq '.orgs | length')" = "$n" ] || ry_fail "org list"
+printf 'bad-1,无上级基层工会,grassroots,no-such-parent,萧山区\n' >"$RY_TMP/bad.csv"
+refused E_INVALID ry org import "$RY_TMP/bad.csv"
+printf 'x1,某工会,grassroots,萧山区,不存在区\n' >"$RY_TMP/bad2.csv"
+refused E_INVALID ry org import "$RY_TMP/bad2.csv"
+refused E_FORBIDDEN ry org import "$EX/orgs.csv" --role unit --as 萧山区
+[ "$(ry org list --json | jq '.orgs | length')" = "$n" ] || ry_fail "a refused import changed the registry"
+ry_ok "organisations imported ($n), re-import idempotent, bad files refused"
+
+# 2. Advanced home: submit -> eligible -> approved -> recommended -> awarded.
+ah=$(submit advanced_home.valid.json)
+wait_state "$ah" eligible
+due=$(show "$ah" | jq '.case.review_due_ms - .case.submitted_at_ms')
+[ "$due" = $((30 * 86400000)) ] || ry_fail "review due 2018-11-20 + 1 month is 30 days later, got $due ms"
+refused E_FORBIDDEN ry review "$ah" --decision approve --opinion 好 --role unit --as 余杭区
+refused E_FORBIDDEN ry review "$ah" --decision approve --opinion 好 --role grassroots --as xiaoshan-hengyi-textile
+refused E_MISSING_FIELD ry review "$ah" --decision approve "${UNIT[@]}"
+refused E_BAD_STATE ry recommend "$ah" --opinion 推荐 "${UNIT[@]}"
+ry review "$ah" --decision approve --opinion "验家合格，同意推荐" "${UNIT[@]}" >/dev/null
+[ "$(state_of "$ah")" = approved ] || ry_fail "advanced home not approved"
+refused E_FORBIDDEN ry decide "$ah" --decision award --opinion 抽验合格 --role unit --as 萧山区
+ry recommend "$ah" --opinion "推荐为市先进职工之家" "${UNIT[@]}" >/dev/null
+[ "$(state_of "$ah")" = recommended ] || ry_fail "advanced home not recommended"
+ry decide "$ah" --decision award --opinion "抽验合格" >/dev/null
+[ "$(state_of "$ah")" = awarded ] || ry_fail "advanced home not awarded"
+refused E_BAD_STATE ry withdraw "$ah" --org xiaoshan-hengyi-textile
+audit=$(show "$ah" | jq -r '[.audit[] | .to] | join(" ")')
+[ "$audit" = "submitted eligible approved recommended awarded" ] || ry_fail "advanced home audit: $audit"
+op=$(show "$ah" | jq -r '.audit[] | select(.to == "approved") | .opinion + "|" + .actor')
+[ "$op" = "验家合格，同意推荐|萧山区" ] || ry_fail "approval audit entry: $op"
+ry_ok "advanced home: submitted, eligible, approved, recommended, awarded; audit with actor and opinion"
+
+# 3. Small home, submitted by the branch's grassroots union.
+sh=$(submit advanced_small_home.valid.json --as xiaoshan-hengyi-textile)
+wait_state "$sh" eligible
+refused E_FORBIDDEN ry show "$sh" --as xiaoshan-yunlu-logistics
+ry show "$sh" --as xiaoshan-hengyi-textile-weaving --json >/dev/null || ry_fail "the branch cannot see its case"
+ry review "$sh" --decision approve --opinion "小家建设规范" "${UNIT[@]}" >/dev/null
+ry recommend "$sh" --opinion "推荐" "${UNIT[@]}" >/dev/null
+ry decide "$sh" --decision award --opinion "抽验合格" >/dev/null
+[ "$(state_of "$sh")" = awarded ] || ry_fail "small home not awarded"
+ry_ok "advanced small home (applied for by its grassroots union): awarded"
+
+# 4. Model home: the unit's one recommendation takes a seat; the city
+#    selects it (confirmed against the 20 city-wide).
+mh=$(submit model_home.valid.json)
+wait_state "$mh" eligible
+ry review "$mh" --decision approve --opinion "创新亮点突出" "${UNIT[@]}" >/dev/null
+ry recommend "$mh" --opinion "推荐为示范职工之家" "${UNIT[@]}" >/dev/null
+wait_state "$mh" recommended
+wait_quota 萧山区 model_home 1
+# A second model home of the same unit is refused and stays approved.
+mh2=$(submit model_home.valid.json --key second-model-home)
+wait_state "$mh2" eligible
+ry review "$mh2" --decision approve --opinion "合格" "${UNIT[@]}" >/dev/null
+ry recommend "$mh2" --opinion "推荐" "${UNIT[@]}" >/dev/null
+wait_state "$mh2" approved
+note=$(show "$mh2" | jq -r '.case.note')
+for want in 萧山区 model_home "used 1 of 1"; do
+    grep -q "$want" <<<"$note" || ry_fail "refusal note lacks '$want': $note"
+done
+plain=$(ry show "$mh2" "${CITY[@]}")
+grep -q "提示 Note.*used 1 of 1" <<<"$plain" || ry_fail "'rongyu show' lacks the refusal"
+show "$mh2" | jq -e '.audit[-1].what == "recommendation refused" and .audit[-1].actor == "quota"' >/dev/null ||
+    ry_fail "the refusal is not in the audit log"
+ry decide "$mh" --decision award --opinion "评选入选" >/dev/null
+wait_state "$mh" awarded
+selected=$(ry quota --json | jq '.rows[] | select(.organising_unit == "" and .honour == "model_home") | .used')
+[ "$selected" = 1 ] || ry_fail "model homes selected city-wide: $selected"
+ry_ok "model home: one per unit (second refused: $note), selected and awarded"
+
+# 5. Excellent worker: a seat in 萧山区's grassroots column; confirmed.
+ew=$(submit excellent_worker.valid.json)
+wait_state "$ew" eligible
+ry review "$ew" --decision approve --opinion "事迹突出" "${UNIT[@]}" >/dev/null
+ry recommend "$ew" --opinion "推荐" "${UNIT[@]}" >/dev/null
+wait_state "$ew" recommended
+wait_quota 萧山区 grassroots_cadre 1
+ry decide "$ew" --decision award --opinion "确认" >/dev/null
+wait_state "$ew" awarded
+ry_ok "excellent worker: seat reserved (1/6), confirmed, awarded"
+
+# 6. Withdrawal and non-selection free their seats.
+ew2=$(submit excellent_worker.valid.json --key ew-2)
+ew3=$(submit excellent_worker.valid.json --key ew-3)
+for id in "$ew2" "$ew3"; do
+    wait_state "$id" eligible
+    ry review "$id" --decision approve --opinion "同意" "${UNIT[@]}" >/dev/null
+    ry recommend "$id" --opinion "推荐" "${UNIT[@]}" >/dev/null
+    wait_state "$id" recommended
+done
+wait_quota 萧山区 grassroots_cadre 3
+ry withdraw "$ew2" --reason "本人调离工会岗位" --org xiaoshan-hengyi-textile >/dev/null
+[ "$(state_of "$ew2")" = withdrawn ] || ry_fail "not withdrawn"
+ry decide "$ew3" --decision not_selected --opinion "未入选" >/dev/null
+[ "$(state_of "$ew3")" = not_selected ] || ry_fail "not not_selected"
+wait_quota 萧山区 grassroots_cadre 1
+ry_ok "withdrawal and non-selection released their seats (back to 1/6)"
+
+# 7. Return for changes, edit, resubmit as revision 2 with its history.
+tw=$(submit advanced_home.township.valid.json)
+wait_state "$tw" eligible
+ry review "$tw" --decision return --opinion "请补充满意度测评材料" "${UNIT[@]}" >/dev/null
+[ "$(state_of "$tw")" = returned ] || ry_fail "not returned"
+refused E_BAD_STATE ry review "$tw" --decision approve --opinion 好 "${UNIT[@]}"
+ry draft save "$EX/advanced_home.township.valid.json" --case "$tw" --json >/dev/null
+[ "$(show "$tw" | jq -r '.case.state + " " + (.case.revision | tostring)')" = "draft 2" ] ||
+    ry_fail "the returned case did not become revision 2 as a draft"
+ry draft submit "$tw" --org xiaoshan-beigan-street >/dev/null
+wait_state "$tw" eligible
+[ "$(ry show "$tw" --revision 1 "${CITY[@]}" --json | jq -r '.case.state + " " + (.case.revision | tostring)')" = "returned 1" ] ||
+    ry_fail "revision 1 is not kept"
+whats=$(show "$tw" | jq -r '[.audit[] | .to] | join(" ")')
+[ "$whats" = "submitted eligible returned draft submitted eligible" ] || ry_fail "history: $whats"
+ry_ok "returned, edited and resubmitted as revision 2; revision 1 kept"
+
+# 8. Rejection; an ineligible case cannot be approved.
+lm=$(submit advanced_home.low_membership.json)
+wait_state "$lm" ineligible
+refused E_BAD_STATE ry review "$lm" --decision approve --opinion 好 "${UNIT[@]}"
+ry review "$lm" --decision reject --opinion "入会率未达标" "${UNIT[@]}" >/dev/null
+[ "$(state_of "$lm")" = rejected ] || ry_fail "not rejected"
+refused E_BAD_STATE ry withdraw "$lm" --org xiaoshan-hengyi-textile
+ry_ok "ineligible case rejected; approve and withdraw refused"
+
+# 9. A registered applicant's unit is checked.
+jq '.organising_unit = "余杭区"' "$EX/advanced_home.valid.json" >"$RY_TMP/wrong_unit.json"
+cp -r "$EX/files" "$RY_TMP/files"
+refused E_INVALID ry submit "$RY_TMP/wrong_unit.json"
+ry_ok "application naming another unit than the registered one refused"
+
+# 10. Overdue: one month after submission (2018-11-20 -> 2018-12-20).
+[ "$(ry list --overdue "${CITY[@]}" --json | jq '.cases | length')" = 0 ] || ry_fail "overdue too early"
+ry_stop intake
+ry_start intake RONGYU_CLOCK=2018-12-21T09:00:00+08:00
+late=$(ry list --overdue "${CITY[@]}" --json | jq -r '[.cases[].case_id] | join(" ")')
+[ "$late" = "$tw" ] || ry_fail "overdue: got '$late', want '$tw' (resubmitted, awaiting review)"
+[ "$(ry list --overdue "${UNIT[@]}" --json | jq '.cases | length')" -ge 1 ] || ry_fail "the unit does not see its overdue case"
+[ "$(ry list --overdue --role unit --as 余杭区 --json | jq '.cases | length')" = 0 ] || ry_fail "余杭区 sees 萧山区's cases"
+ry_ok "review due one month after submission; list --overdue: $late"
+out=$(ry status --json)
+[ "$(jq .dead <<<"$out")" = 0 ] || ry_fail "intake dead-lettered messages: $out"
+[ "$(jq '[.links[] | select(.peer == "quota" or .peer == "validation") | .outbox] | add // 0' <<<"$out")" = 0 ] ||
+    ry_fail "messages to quota or validation not acknowledged: $out"
+ry_ok "nothing dead-lettered; every message to validation and quota acknowledged"

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Notification, end to end (the "done" demo of issue 5): with the clock on
+# 2018-10-29 a case is submitted; on 2018-11-26 its review reminder and on
+# 2018-11-27 the 30 November reminder reach a real webhook receiver and a
+# real SMTP server on loopback, each exactly once, signed, in Chinese with
+# the dates in full; a kill -9 and restart of notification repeats none.
+. "$(dirname "$0")/../lib/services.sh"
+. "$(dirname "$0")/../lib/notify.sh"
+
+HOOKS=$RY_TMP/hooks.jsonl
+MAIL=$RY_TMP/mail.jsonl
+ry_clock_set 2018-10-29T10:00:00+08:00
+ry_http_sink hooks "${HOOK_SECRETS[@]}"
+ry_smtp_sink mail
+ry_subscribers "$HTTP_PORT"
+export RONGYU_NOTIFY_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
+export RONGYU_NOTIFY_MAIL_FROM=notify@rongyu.example
+ry_notify_ports
+ry_start_all
+
+ry_application "$RY_TMP/app/app.json"
+out=$(ry submit "$RY_TMP/app/app.json" --as xiaoshan-hengyi-textile --json) ||
+    ry_fail "submit failed: $out"
+CASE=$(jq -r '.case.case_id' <<<"$out")
+[ -n "$CASE" ] && [ "$CASE" != null ] || ry_fail "no case id in: $out"
+ry_ok "case $CASE submitted on 2018-10-29"
+
+# The state changes: submitted and eligible, to the applicant and its unit.
+ry_wait_count "$HOOKS" '.json.kind == "case_eligible"' 2
+ry_wait_count "$HOOKS" '.json.kind == "case_submitted"' 2
+ry_wait_count "$MAIL" '.notice != null' 4
+ry_expect_count "$HOOKS" '.json.kind == "case_submitted" and .json.case_id == "'"$CASE"'" and .signature_ok == true' 2
+ry_expect_count "$HOOKS" '.json.kind == "case_eligible" and .json.state == "eligible"' 2
+ry_ok "submitted and eligible events delivered to both subscribers (webhook and mail)"
+
+# Nothing else is due yet.
+sleep 1
+ry_expect_count "$HOOKS" 'true' 4
+ry_expect_count "$MAIL" 'true' 4
+
+# 2018-11-26 10:00: the review (due 2018-11-29, one month after
+# submission) is 3 working days away: the unit is reminded, once.
+ry_clock_set 2018-11-26T10:00:00+08:00
+ry_wait_count "$HOOKS" '.json.kind == "review_remind"' 1
+ry_wait_count "$MAIL" '.subject | test("验家")' 1
+sel='.json.kind == "review_remind" and .json.org == "萧山区" and
+     .json.case_id == "'"$CASE"'" and .json.deadline == "2018-11-29" and
+     .json.deadline_zh == "2018年11月29日（星期四）" and
+     .json.workdays_before == 3 and .json.at == "2018-11-26T09:00:00+08:00" and
+     .signature_ok == true and .path == "/hook/unit" and
+     (.json.text | contains("2018年10月29日（星期一）提交申请"))'
+ry_expect_count "$HOOKS" "$sel" 1
+ry_expect_count "$MAIL" '.to == ["<xiaoshan@unit.example>"] and
+     .subject == "【提醒】请于2018年11月29日（星期四）前完成验家：杭州恒毅纺织有限公司工会" and
+     (.body | contains("审查截止日期为2018年11月29日（星期四），距截止还有3个工作日"))' 1
+ry_ok "review reminder delivered once to the unit's webhook and mailbox"
+
+# 2018-11-27 10:00: 3 working days before the 30 November deadline.
+ry_clock_set 2018-11-27T10:00:00+08:00
+ry_wait_count "$HOOKS" '.json.kind == "submission_remind"' 2
+ry_wait_count "$MAIL" '.subject | test("基层申报截止")' 3
+ry_expect_count "$HOOKS" '.json.kind == "submission_remind" and
+     .json.deadline_zh == "2018年11月30日（星期五）" and .signature_ok == true and
+     .json.campaign_id == "hangzhou-2018"' 2
+ry_expect_count "$MAIL" '(.subject | contains("基层申报截止日期：2018年11月30日（星期五）")) and
+     (.body | contains("申报截止日期为2018年11月30日（星期五），距截止还有3个工作日"))' 3
+for who in xiaoshan@unit.example hengyi@union.example city@hzgh.example; do
+    ry_expect_count "$MAIL" '(.subject | contains("2018年11月30日")) and .to == ["<'"$who"'>"]' 1
+done
+ry_ok "30 November reminder delivered once to every subscriber (2 webhooks, 3 mailboxes)"
+
+# The signature is the HMAC-SHA256 of the exact body, and every record
+# names its delivery; no delivery id twice.
+ry_expect_count "$HOOKS" '.signature_ok != true' 0
+[ "$(jq -s '[.[].delivery] | unique | length' "$HOOKS")" = "$(jq -s length "$HOOKS")" ] ||
+    ry_fail "a webhook delivery arrived twice"
+[ "$(jq -s '[.[].delivery] | unique | length' "$MAIL")" = "$(jq -s length "$MAIL")" ] ||
+    ry_fail "a mail arrived twice"
+
+# A kill -9 and a restart repeat nothing: the timers are marked fired.
+ry_kill9 notification
+ry_start notification
+sleep 2
+ry_expect_count "$HOOKS" 'true' 7
+ry_expect_count "$MAIL" 'true' 8
+ry_ok "no repeat after kill -9 and restart"
+
+# The delivery log: every webhook and mail sent, none pending.
+log=$(ry notifications --json --limit 1000)
+[ "$(jq '[.deliveries[] | select(.state == "sent")] | length' <<<"$log")" = 19 ] ||
+    ry_fail "delivery log: $(jq -c '[.deliveries[] | {id, state, channel, org, kind}]' <<<"$log")"
+[ "$(ry notifications --state pending --json | jq '.deliveries | length')" = 0 ] ||
+    ry_fail "pending deliveries left"
+[ "$(jq '[.deliveries[] | select(.secret != "")] | length' <<<"$log")" = 0 ] ||
+    ry_fail "a webhook secret leaked to the client"
+timers=$(ry notifications --timers --json)
+jq -e '.timers[] | select(.kind == "review_remind" and .state == "fired")' <<<"$timers" >/dev/null ||
+    ry_fail "review reminder not marked fired"
+jq -e '.timers[] | select(.kind == "submission_remind" and .state == "fired")' <<<"$timers" >/dev/null ||
+    ry_fail "submission reminder not marked fired"
+jq -e '.timers[] | select(.kind == "review_overdue" and .state == "pending")' <<<"$timers" >/dev/null ||
+    ry_fail "review overdue alert not pending"
+ry_ok "delivery log: 19 sent (7 webhooks, 8 mails, 4 feed items), none pending; timers fired once"
+
+# The feed is replayable from the store.
+feed=$(ry notifications --feed --since 0 --org 萧山区 --json)
+[ "$(jq '.items | length' <<<"$feed")" = 4 ] || ry_fail "feed replay: $feed"
+[ "$(jq -r '[.items[].body | fromjson | .kind] | join(",")' <<<"$feed")" = \
+    "case_submitted,case_eligible,review_remind,submission_remind" ] ||
+    ry_fail "feed replay order: $feed"
+ry_ok "feed replayed from seq 0: 4 items for 萧山区 in order"
+ry_stop_all

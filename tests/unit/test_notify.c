@@ -1,0 +1,653 @@
+/* test_notify: the notification service's parts in-process: dates in
+ * Chinese, signatures, subscribers, the plan on the working-day calendar,
+ * timers that fire once, and deliveries per subscriber and channel. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "notify_deliver.h"
+#include "notify_subs.h"
+#include "notify_text.h"
+#include "notify_timers.h"
+#include "ry_clock.h"
+#include "ry_endpoint.h"
+#include "ry_error.h"
+#include "ry_hmac.h"
+#include "ry_pb.h"
+#include "ut_util.h"
+
+/* ------------------------------------------------------------ fixture */
+
+typedef struct {
+    char dir[256];
+    ry_store_t *store;
+    ry_calendar_t *cal;
+    ry_campaign_t *camp;
+    notify_plan_t plan;
+} fx_t;
+
+static int
+s_setup(void **state)
+{
+    fx_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    assert_int_equal(ut_tmpdir(f->dir, sizeof f->dir, "notify"), 0);
+    static const char *const tables[] = {NOTIFY_TIMER_TABLES,
+                                         NOTIFY_DELIVER_TABLES, NULL};
+    assert_int_equal(ry_store_open(&f->store, f->dir, 1 << 24, tables), 0);
+    assert_int_equal(ry_calendar_new(&f->cal), 0);
+    char err[256];
+    assert_int_equal(ry_campaign_load_default(&f->camp, err, sizeof err), 0);
+    f->plan = (notify_plan_t){f->cal, 3, 9};
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown(void **state)
+{
+    fx_t *f = *state;
+    ry_campaign_destroy(&f->camp);
+    ry_calendar_destroy(&f->cal);
+    ry_store_destroy(&f->store);
+    ut_rmtree(f->dir);
+    free(f);
+    return 0;
+}
+
+static int64_t
+s_at(const char *text)
+{
+    int64_t ms;
+    assert_int_equal(ry_clock_parse(text, &ms), 0);
+    return ms;
+}
+
+static Rongyu__NotifyTimer *
+s_timer(ry_txn_t *txn, const char *id)
+{
+    ry_val_t v;
+    if (ry_txn_get(txn, "timer_ix", id, strlen(id), &v) != 0)
+        return NULL;
+    return (Rongyu__NotifyTimer *)ry_pb_unpack(
+        &rongyu__notify_timer__descriptor, v.data, v.len, 0);
+}
+
+static void
+s_assert_timer(ry_txn_t *txn, const char *id, const char *state,
+               const char *due)
+{
+    Rongyu__NotifyTimer *t = s_timer(txn, id);
+    assert_non_null(t);
+    assert_string_equal(t->state, state);
+    if (due)
+        assert_int_equal(t->due_ms, s_at(due));
+    ry_pb_free(&t);
+}
+
+/* ------------------------------------------------------------ text */
+
+static void
+test_date_zh_has_the_weekday(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_int_equal(notify_date_zh("2018-11-30", buf, sizeof buf), 0);
+    assert_string_equal(buf, "2018年11月30日（星期五）");
+    assert_int_equal(notify_date_zh("2018-12-31", buf, sizeof buf), 0);
+    assert_string_equal(buf, "2018年12月31日（星期一）");
+    assert_int_equal(notify_date_zh("2018-09-30", buf, sizeof buf), 0);
+    assert_string_equal(buf, "2018年9月30日（星期日）");
+}
+
+static void
+test_date_zh_refuses_bad_dates_and_small_buffers(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_int_equal(notify_date_zh("2018-02-30", buf, sizeof buf),
+                     RY_EINVAL);
+    assert_int_equal(notify_date_zh("", buf, sizeof buf), RY_EINVAL);
+    assert_int_equal(notify_date_zh(NULL, buf, sizeof buf), RY_EINVAL);
+    assert_int_equal(notify_date_zh("2018-11-30", buf, 10), RY_EINVAL);
+}
+
+static void
+test_event_names_are_normalised(void **state)
+{
+    (void)state;
+    char buf[32];
+    notify_event_name("Seat Refused", buf, sizeof buf);
+    assert_string_equal(buf, "seat_refused");
+    assert_string_equal(notify_event_zh("seat-refused"), "名额已满，未能推荐");
+    assert_string_equal(notify_event_zh("ineligible"), "资格审查未通过");
+    assert_string_equal(notify_event_zh("awarded"), "已获表彰");
+    assert_string_equal(notify_event_zh("recommendation_refused"),
+                        "名额已满，推荐未成功");
+    assert_string_equal(notify_event_zh("no such event"), "");
+}
+
+static void
+test_ineligible_notice_lists_the_failed_checks(void **state)
+{
+    (void)state;
+    Rongyu__Check c = RONGYU__CHECK__INIT;
+    c.code = "R_MEMBERSHIP_MIN";
+    c.threshold = "95%";
+    c.actual = "80.0%";
+    c.message_zh = "职工入会率不足";
+    Rongyu__Check *cs[] = {&c};
+    Rongyu__CaseEvent ev = RONGYU__CASE_EVENT__INIT;
+    ev.case_id = "c1";
+    ev.event = "ineligible";
+    ev.state = RONGYU__CASE_STATE__INELIGIBLE;
+    ev.applicant_name = "某工会";
+    ev.organising_unit = "萧山区";
+    ev.honour = RONGYU__HONOUR__ADVANCED_HOME;
+    ev.failed = cs;
+    ev.n_failed = 1;
+    notify_notice_t n = {.notice_id = "event|intake|7",
+                         .kind = "case_ineligible",
+                         .campaign_id = "hangzhou-2018",
+                         .deadline = "",
+                         .at_ms = s_at("2018-11-20T10:00"),
+                         .ev = &ev};
+    char *title, *text, *json;
+    assert_int_equal(notify_text_render(&n, &title, &text), 0);
+    assert_string_equal(title, "【资格审查未通过】某工会（杭州市先进职工之家）");
+    assert_non_null(strstr(text, "- 职工入会率不足（R_MEMBERSHIP_MIN）：要求 95%"
+                                 "，实际 80.0%"));
+    assert_int_equal(notify_text_json(&n, title, text, 42, "萧山区", &json),
+                     0);
+    assert_non_null(strstr(json, "\"delivery_id\":42"));
+    assert_non_null(strstr(json, "\"code\":\"R_MEMBERSHIP_MIN\""));
+    assert_non_null(strstr(json, "\"state\":\"ineligible\""));
+    assert_non_null(strstr(json, "\"at\":\"2018-11-20T10:00:00+08:00\""));
+    free(title);
+    free(text);
+    free(json);
+}
+
+static void
+test_mail_is_encoded_and_carries_the_ids(void **state)
+{
+    (void)state;
+    char *m;
+    size_t len;
+    assert_int_equal(notify_text_mail("a@x", "b@y", "【提醒】2018年11月30日",
+                                      "正文\n", 9, "campaign|c|k",
+                                      s_at("2018-11-27T09:00"), &m, &len),
+                     0);
+    assert_non_null(strstr(m, "Subject: =?UTF-8?B?"));
+    assert_non_null(strstr(m, "Message-ID: <rongyu-d9@rongyu>\r\n"));
+    assert_non_null(strstr(m, "Date: Tue, 27 Nov 2018 09:00:00 +0800\r\n"));
+    assert_non_null(strstr(m, "X-Rongyu-Notice: campaign|c|k\r\n"));
+    assert_non_null(strstr(m, "\r\n\r\n5q2j5paHCg==\r\n")); /* "正文\n" */
+    free(m);
+}
+
+/* ------------------------------------------------------------ hmac */
+
+static void
+test_hmac_matches_rfc4231_case_2(void **state)
+{
+    (void)state;
+    char hex[RY_HMAC_HEXLEN];
+    const char *data = "what do ya want for nothing?";
+    assert_int_equal(ry_hmac_sha256_hex("Jefe", 4, data, strlen(data), hex),
+                     0);
+    assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c7"
+                             "5a003f089d2739839dec58b964ec3843");
+    assert_int_equal(ry_hmac_sha256_verify("Jefe", 4, data, strlen(data),
+                                           hex),
+                     1);
+    assert_int_equal(ry_hmac_sha256_verify("Jeff", 4, data, strlen(data),
+                                           hex),
+                     0);
+    assert_int_equal(ry_hmac_sha256_verify("Jefe", 4, data, strlen(data),
+                                           "5bdc"),
+                     0);
+}
+
+/* ------------------------------------------------------------ endpoints */
+
+static void
+test_request_and_feed_endpoints_follow_the_peer_endpoint(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_int_equal(ry_endpoint_offset("tcp://127.0.0.1:7704", 1, out,
+                                        sizeof out),
+                     0);
+    assert_string_equal(out, "tcp://127.0.0.1:7705");
+    assert_int_equal(ry_endpoint_offset("tcp://[::1]:7704", 2, out,
+                                        sizeof out),
+                     0);
+    assert_string_equal(out, "tcp://[::1]:7706");
+    assert_int_equal(ry_endpoint_offset("tcp://127.0.0.1:*", 1, out,
+                                        sizeof out),
+                     0);
+    assert_string_equal(out, "tcp://127.0.0.1:*");
+    assert_int_equal(ry_endpoint_offset("tcp://h:65535", 1, out, sizeof out),
+                     RY_EINVAL);
+    assert_int_equal(ry_endpoint_offset("ipc:///tmp/x", 1, out, sizeof out),
+                     RY_EINVAL);
+    assert_int_equal(ry_endpoint_offset("tcp://h:12x", 1, out, sizeof out),
+                     RY_EINVAL);
+    assert_int_equal(ry_endpoint_offset("tcp://127.0.0.1:7704", 1, out, 8),
+                     RY_EINVAL);
+}
+
+/* ------------------------------------------------------------ subs */
+
+static void
+test_subscribers_parse_and_match(void **state)
+{
+    (void)state;
+    const char *doc =
+        "{\"subscribers\": [{\"org\": \"萧山区\", \"role\": \"unit\", "
+        "\"pub\": true, \"webhook\": {\"url\": \"http://h/x\", \"secret\": "
+        "\"s\"}, \"email\": \"u@x.cn\"}, {\"org\": \"city\", \"role\": "
+        "\"city\"}]}";
+    notify_sub_t *s;
+    size_t n;
+    char err[256];
+    assert_int_equal(notify_subs_parse(doc, strlen(doc), &s, &n, err,
+                                       sizeof err),
+                     0);
+    assert_int_equal(n, 2);
+    assert_string_equal(s[0].url, "http://h/x");
+    assert_true(s[0].pub);
+    assert_true(notify_sub_matches(&s[0], "萧山区"));
+    assert_true(notify_sub_matches(&s[0], "@unit"));
+    assert_true(notify_sub_matches(&s[0], "@all"));
+    assert_false(notify_sub_matches(&s[0], "@city"));
+    assert_true(notify_sub_matches(&s[1], "@city"));
+    assert_false(notify_sub_matches(&s[1], "萧山区"));
+    free(s);
+}
+
+static void
+test_subscribers_refuse_bad_documents(void **state)
+{
+    (void)state;
+    static const char *bad[] = {
+        "",
+        "[]",
+        "{\"subscribers\": [{\"role\": \"unit\"}]}",
+        "{\"subscribers\": [{\"org\": \"a\", \"role\": \"boss\"}]}",
+        "{\"subscribers\": [{\"org\": \"a\", \"colour\": 1}]}",
+        "{\"subscribers\": [{\"org\": \"a\", \"webhook\": {\"url\": "
+        "\"http://x\"}}]}",
+        "{\"subscribers\": [{\"org\": \"a\", \"webhook\": {\"url\": "
+        "\"ftp://x\", \"secret\": \"s\"}}]}",
+        "{\"subscribers\": [{\"org\": \"a\", \"email\": \"no-at-sign\"}]}",
+        "{\"subscribers\": [], \"extra\": 1}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        notify_sub_t *s = NULL;
+        size_t n = 0;
+        char err[256] = "";
+        assert_true(notify_subs_parse(bad[i], strlen(bad[i]), &s, &n, err,
+                                      sizeof err) < 0);
+        assert_null(s);
+        assert_true(err[0] != '\0');
+    }
+}
+
+/* ------------------------------------------------------------ plan */
+
+static void
+test_campaign_reminders_are_three_working_days_before(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    bool changed;
+    assert_int_equal(notify_plan_campaign(txn, &f->plan, f->camp,
+                                          s_at("2018-10-29T10:00"), &changed),
+                     0);
+    assert_true(changed);
+    /* 30 Nov 2018 is a Friday: 29, 28, 27. */
+    s_assert_timer(txn, "campaign|hangzhou-2018|submission_remind",
+                   "pending", "2018-11-27T09:00");
+    s_assert_timer(txn, "campaign|hangzhou-2018|submission_due", "pending",
+                   "2018-12-01T00:00");
+    /* 31 Dec 2018 is a holiday and Sat 29 Dec a make-up workday: 29, 28,
+     * 27. */
+    s_assert_timer(txn, "campaign|hangzhou-2018|summary_remind", "pending",
+                   "2018-12-27T09:00");
+    /* Planning again changes nothing. */
+    assert_int_equal(notify_plan_campaign(txn, &f->plan, f->camp,
+                                          s_at("2018-10-29T11:00"), &changed),
+                     0);
+    assert_false(changed);
+    ry_txn_abort(&txn);
+}
+
+static void
+test_reminder_already_past_is_skipped_not_fired_late(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    assert_int_equal(notify_plan_campaign(txn, &f->plan, f->camp,
+                                          s_at("2018-11-28T10:00"), NULL),
+                     0);
+    s_assert_timer(txn, "campaign|hangzhou-2018|submission_remind",
+                   "skipped", NULL);
+    s_assert_timer(txn, "campaign|hangzhou-2018|submission_due", "pending",
+                   NULL);
+    ry_txn_abort(&txn);
+}
+
+static Rongyu__CaseEvent
+s_event(const char *event, int state, const char *submitted)
+{
+    Rongyu__CaseEvent ev = RONGYU__CASE_EVENT__INIT;
+    ev.case_id = "case1";
+    ev.revision = 1;
+    ev.event = (char *)event;
+    ev.state = state;
+    ev.applicant_org = "org1";
+    ev.organising_unit = "萧山区";
+    ev.campaign_id = "hangzhou-2018";
+    ev.submitted_at_ms = s_at(submitted);
+    ev.posting_end = "2018-11-07";
+    return ev;
+}
+
+static void
+test_case_review_due_one_month_after_submission(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    Rongyu__CaseEvent ev =
+        s_event("submitted", RONGYU__CASE_STATE__SUBMITTED, "2018-10-29T10:00");
+    assert_int_equal(notify_plan_case(txn, &f->plan, f->camp, &ev,
+                                      s_at("2018-10-29T10:00")),
+                     0);
+    /* Due Thu 2018-11-29; reminder 3 working days before: Mon 26th. */
+    s_assert_timer(txn, "case|case1|r1|review_remind", "pending",
+                   "2018-11-26T09:00");
+    s_assert_timer(txn, "case|case1|r1|review_overdue", "pending",
+                   "2018-11-30T00:00");
+    s_assert_timer(txn, "case|case1|posting_end|2018-11-07", "pending",
+                   "2018-11-08T00:00");
+    /* The review decides it: everything pending is cancelled. */
+    Rongyu__CaseEvent done =
+        s_event("returned", RONGYU__CASE_STATE__RETURNED, "2018-10-29T10:00");
+    assert_int_equal(notify_plan_case(txn, &f->plan, f->camp, &done,
+                                      s_at("2018-11-01T10:00")),
+                     0);
+    s_assert_timer(txn, "case|case1|r1|review_remind", "cancelled", NULL);
+    s_assert_timer(txn, "case|case1|r1|review_overdue", "cancelled", NULL);
+    int64_t due;
+    assert_int_equal(notify_timers_next_due(txn, &due), 0);
+    assert_int_equal(due, INT64_MAX);
+    ry_txn_abort(&txn);
+}
+
+static void
+test_unknown_calendar_year_is_reported_not_guessed(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    /* Review due 2027-01-15: the calendar has no 2027. */
+    Rongyu__CaseEvent ev =
+        s_event("submitted", RONGYU__CASE_STATE__SUBMITTED, "2026-12-15T10:00");
+    ev.posting_end = "";
+    assert_int_equal(notify_plan_case(txn, &f->plan, f->camp, &ev,
+                                      s_at("2026-12-15T10:00")),
+                     0);
+    Rongyu__NotifyTimer *t = s_timer(txn, "case|case1|r1|review_remind");
+    assert_non_null(t);
+    assert_string_equal(t->state, "failed");
+    assert_non_null(strstr(t->reason, "2027-01-15"));
+    assert_non_null(strstr(t->reason, "calendar"));
+    ry_pb_free(&t);
+    /* The overdue alert needs no calendar. */
+    s_assert_timer(txn, "case|case1|r1|review_overdue", "pending",
+                   "2027-01-16T00:00");
+    ry_txn_abort(&txn);
+}
+
+static void
+test_unknown_campaign_fails_the_review_timers(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    Rongyu__CaseEvent ev =
+        s_event("submitted", RONGYU__CASE_STATE__SUBMITTED, "2018-10-29T10:00");
+    assert_int_equal(notify_plan_case(txn, &f->plan, NULL, &ev,
+                                      s_at("2018-10-29T10:00")),
+                     0);
+    s_assert_timer(txn, "case|case1|r1|review_remind", "failed", NULL);
+    s_assert_timer(txn, "case|case1|r1|review_overdue", "failed", NULL);
+    ry_txn_abort(&txn);
+}
+
+/* ------------------------------------------------------------ firing */
+
+typedef struct {
+    int calls;
+    char last[128];
+} s_fired_t;
+
+static int
+s_on_fire(void *arg, ry_txn_t *txn, const Rongyu__NotifyTimer *t,
+          int64_t now)
+{
+    (void)txn;
+    (void)now;
+    s_fired_t *f = arg;
+    f->calls++;
+    snprintf(f->last, sizeof f->last, "%s", t->timer_id);
+    return 0;
+}
+
+static void
+test_timer_fires_once_in_due_order(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    Rongyu__NotifyTimer a = RONGYU__NOTIFY_TIMER__INIT, b = a;
+    a.timer_id = "t|a";
+    a.kind = "x";
+    a.due_ms = s_at("2018-11-27T09:00");
+    b.timer_id = "t|b";
+    b.kind = "x";
+    b.due_ms = s_at("2018-11-26T09:00");
+    int64_t now = s_at("2018-11-01");
+    assert_int_equal(notify_timers_schedule(txn, &a, now, NULL), 0);
+    assert_int_equal(notify_timers_schedule(txn, &b, now, NULL), 0);
+    int64_t due;
+    assert_int_equal(notify_timers_next_due(txn, &due), 0);
+    assert_int_equal(due, b.due_ms);
+
+    s_fired_t fired = {0, ""};
+    unsigned n;
+    /* One millisecond early: nothing. */
+    assert_int_equal(notify_timers_fire_due(txn, b.due_ms - 1, 64, s_on_fire,
+                                            &fired, &n),
+                     0);
+    assert_int_equal(n, 0);
+    assert_int_equal(notify_timers_fire_due(txn, b.due_ms, 64, s_on_fire,
+                                            &fired, &n),
+                     0);
+    assert_int_equal(n, 1);
+    assert_string_equal(fired.last, "t|b");
+    /* Later both are due; b has fired already. */
+    assert_int_equal(notify_timers_fire_due(txn, a.due_ms + 86400000, 64,
+                                            s_on_fire, &fired, &n),
+                     0);
+    assert_int_equal(n, 1);
+    assert_string_equal(fired.last, "t|a");
+    assert_int_equal(fired.calls, 2);
+    /* Scheduling a fired timer again does nothing. */
+    bool changed = true;
+    assert_int_equal(notify_timers_schedule(txn, &a, now, &changed), 0);
+    assert_false(changed);
+    assert_int_equal(notify_timers_fire_due(txn, INT64_MAX / 2, 64,
+                                            s_on_fire, &fired, &n),
+                     0);
+    assert_int_equal(n, 0);
+    s_assert_timer(txn, "t|a", "fired", NULL);
+    ry_txn_abort(&txn);
+}
+
+static void
+test_moved_timer_fires_at_its_new_time_only(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    Rongyu__NotifyTimer a = RONGYU__NOTIFY_TIMER__INIT;
+    a.timer_id = "t|m";
+    a.kind = "x";
+    a.due_ms = s_at("2018-11-27T09:00");
+    int64_t now = s_at("2018-11-01");
+    assert_int_equal(notify_timers_schedule(txn, &a, now, NULL), 0);
+    a.due_ms = s_at("2018-11-28T09:00");
+    assert_int_equal(notify_timers_schedule(txn, &a, now, NULL), 0);
+    s_fired_t fired = {0, ""};
+    unsigned n;
+    assert_int_equal(notify_timers_fire_due(txn, s_at("2018-11-27T10:00"),
+                                            64, s_on_fire, &fired, &n),
+                     0);
+    assert_int_equal(n, 0);
+    assert_int_equal(notify_timers_fire_due(txn, s_at("2018-11-28T10:00"),
+                                            64, s_on_fire, &fired, &n),
+                     0);
+    assert_int_equal(n, 1);
+    ry_txn_abort(&txn);
+}
+
+/* ------------------------------------------------------------ deliveries */
+
+static void
+test_one_delivery_per_subscriber_and_channel(void **state)
+{
+    fx_t *f = *state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/subscribers.json", f->dir);
+    ut_write_file(path,
+                  "{\"subscribers\": ["
+                  "{\"org\": \"萧山区\", \"role\": \"unit\", \"pub\": true,"
+                  " \"webhook\": {\"url\": \"http://127.0.0.1:9/h\","
+                  " \"secret\": \"s\"}, \"email\": \"u@x.cn\"},"
+                  "{\"org\": \"萧山区\", \"role\": \"unit\", \"pub\": true},"
+                  "{\"org\": \"city\", \"role\": \"city\","
+                  " \"email\": \"c@x.cn\"},"
+                  "{\"org\": \"other\", \"role\": \"grassroots\","
+                  " \"email\": \"o@x.cn\"}]}");
+    notify_subs_t *subs;
+    assert_int_equal(notify_subs_new(path, &subs), 0);
+    assert_int_equal(notify_subs_count(subs), 4);
+    notify_config_t nc;
+    memset(&nc, 0, sizeof nc);
+    nc.max_active = 4;
+    nc.timeout_ms = 1000;
+    nc.retry_base_ms = 100;
+    nc.retry_max_ms = 1000;
+    /* No SMTP server: e-mails fail at once, with the reason. */
+    notify_deliver_t *d;
+    assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, &d), 0);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    notify_notice_t n = {.notice_id = "campaign|c|summary_remind",
+                         .kind = "summary_remind",
+                         .campaign_id = "c",
+                         .deadline = "2018-12-31",
+                         .workdays_before = 3,
+                         .at_ms = s_at("2018-12-27T09:00")};
+    const char *to[] = {"@unit", "@city"};
+    unsigned count;
+    assert_int_equal(notify_deliver_enqueue(d, txn, &n, to, 2, subs,
+                                            n.at_ms, &count),
+                     0);
+    /* 萧山区: one feed item (the second entry's is the same topic),
+     * webhook, e-mail; city: e-mail. Not "other". */
+    assert_int_equal(count, 4);
+    Rongyu__NotificationsRequest q = RONGYU__NOTIFICATIONS_REQUEST__INIT;
+    Rongyu__NotificationsReply r = RONGYU__NOTIFICATIONS_REPLY__INIT;
+    assert_int_equal(notify_deliver_list(txn, &q, &r), 0);
+    assert_int_equal(r.n_deliveries, 4);
+    assert_string_equal(r.deliveries[0]->channel, "pub");
+    assert_string_equal(r.deliveries[0]->state, "sent");
+    assert_string_equal(r.deliveries[1]->channel, "webhook");
+    assert_string_equal(r.deliveries[1]->state, "pending");
+    assert_string_equal(r.deliveries[1]->secret, "");
+    assert_string_equal(r.deliveries[2]->channel, "email");
+    assert_string_equal(r.deliveries[2]->state, "failed");
+    assert_non_null(strstr(r.deliveries[2]->last_error, "SMTP"));
+    notify_deliver_reply_clear(&r);
+    q.state = "failed";
+    assert_int_equal(notify_deliver_list(txn, &q, &r), 0);
+    assert_int_equal(r.n_deliveries, 2);
+    notify_deliver_reply_clear(&r);
+
+    Rongyu__FeedReplayRequest fq = RONGYU__FEED_REPLAY_REQUEST__INIT;
+    Rongyu__FeedReplayReply fr = RONGYU__FEED_REPLAY_REPLY__INIT;
+    assert_int_equal(notify_deliver_replay(txn, &fq, &fr), 0);
+    assert_int_equal(fr.n_items, 1);
+    assert_int_equal(fr.last_seq, 1);
+    assert_string_equal(fr.items[0]->topic, "萧山区");
+    assert_non_null(strstr(fr.items[0]->body, "2018年12月31日（星期一）"));
+    notify_deliver_reply_clear_feed(&fr);
+    fq.since_seq = 1;
+    assert_int_equal(notify_deliver_replay(txn, &fq, &fr), 0);
+    assert_int_equal(fr.n_items, 0);
+    notify_deliver_reply_clear_feed(&fr);
+    ry_txn_abort(&txn);
+    notify_deliver_destroy(&d);
+    notify_subs_destroy(&subs);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_date_zh_has_the_weekday),
+        cmocka_unit_test(test_date_zh_refuses_bad_dates_and_small_buffers),
+        cmocka_unit_test(test_event_names_are_normalised),
+        cmocka_unit_test(test_ineligible_notice_lists_the_failed_checks),
+        cmocka_unit_test(test_mail_is_encoded_and_carries_the_ids),
+        cmocka_unit_test(test_hmac_matches_rfc4231_case_2),
+        cmocka_unit_test(
+            test_request_and_feed_endpoints_follow_the_peer_endpoint),
+        cmocka_unit_test(test_subscribers_parse_and_match),
+        cmocka_unit_test(test_subscribers_refuse_bad_documents),
+        cmocka_unit_test_setup_teardown(
+            test_campaign_reminders_are_three_working_days_before, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_reminder_already_past_is_skipped_not_fired_late, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_case_review_due_one_month_after_submission, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_unknown_calendar_year_is_reported_not_guessed, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_unknown_campaign_fails_the_review_timers, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(test_timer_fires_once_in_due_order,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_moved_timer_fires_at_its_new_time_only, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_one_delivery_per_subscriber_and_channel, s_setup,
+            s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

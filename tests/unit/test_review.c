@@ -1,0 +1,1275 @@
+/* Tests of the case lifecycle after submission (intake_cases with
+ * intake_orgs and intake_seats): every transition of the state machine,
+ * allowed or refused; every forbidden actor; the organisation import; and
+ * quota seats, answered by the real quota ledger run in-process on its
+ * own store (SeatRequests are taken from intake's outbox, SeatResults
+ * delivered back), also when requests and answers arrive twice. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "intake_cases.h"
+#include "quota_ledger.h"
+#include "rongyu.pb-c.h"
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_pb.h"
+#include "ry_store.h"
+#include "ut_util.h"
+
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAP_SIZE ((size_t)32 << 20)
+#define CAMPAIGN "hangzhou-2018"
+#define UNIT "萧山区"
+#define OTHER_UNIT "余杭区"
+
+static const char *const s_tables[] = {INTAKE_TABLES, NULL};
+/* The organising unit of the cases made and of the unit principal. */
+static char s_unit[64] = UNIT;
+static const char *const s_qtables[] = {QUOTA_TABLES, RY_CHANNEL_TABLES, NULL};
+
+typedef struct {
+    char dir[256], qdir[256];
+    ry_store_t *st, *qst;
+    intake_cases_t *ic;
+    ry_channel_t *ch;
+    ry_campaigns_t *camps;
+    uint64_t quota_seen; /* last outbox seq to quota handed to the ledger */
+    uint64_t seq;        /* link seq of messages delivered to intake */
+} fx_t;
+
+static fx_t *
+s_fx_new(void)
+{
+    fx_t *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    snprintf(s_unit, sizeof s_unit, "%s", UNIT);
+    assert_int_equal(ut_tmpdir(fx->dir, sizeof fx->dir, "review"), 0);
+    assert_int_equal(ut_tmpdir(fx->qdir, sizeof fx->qdir, "review-q"), 0);
+    assert_int_equal(ry_store_open(&fx->st, fx->dir, MAP_SIZE, s_tables), 0);
+    assert_int_equal(ry_store_open(&fx->qst, fx->qdir, MAP_SIZE, s_qtables), 0);
+    intake_limits_t lim = {1 << 20, 100000};
+    assert_int_equal(intake_cases_new(fx->st, &lim, &fx->ic), 0);
+    ry_channel_opts_t o = {
+        .self_id = "intake",
+        .store = fx->st,
+        .max_map_size = MAP_SIZE,
+        .on_request = intake_cases_on_request,
+        .on_message = intake_cases_on_message,
+        .ctx = fx->ic,
+    };
+    assert_int_equal(ry_channel_new(&o, &fx->ch), 0);
+    intake_cases_set_channel(fx->ic, fx->ch);
+    assert_int_equal(ry_campaigns_new(&fx->camps), 0);
+    return fx;
+}
+
+static void
+s_fx_destroy(fx_t **fx_p)
+{
+    fx_t *fx = *fx_p;
+    ry_channel_destroy(&fx->ch);
+    intake_cases_destroy(&fx->ic);
+    ry_store_destroy(&fx->st);
+    ry_store_destroy(&fx->qst);
+    ry_campaigns_destroy(&fx->camps);
+    assert_int_equal(ut_rmtree(fx->dir), 0);
+    assert_int_equal(ut_rmtree(fx->qdir), 0);
+    free(fx);
+    *fx_p = NULL;
+}
+
+/* ------------------------------------------------------------ snapshot */
+
+static int
+s_hash_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    crypto_hash_sha256_state *h = arg;
+    uint64_t n = key->len;
+    crypto_hash_sha256_update(h, (const uint8_t *)&n, sizeof n);
+    crypto_hash_sha256_update(h, key->data, key->len);
+    n = val->len;
+    crypto_hash_sha256_update(h, (const uint8_t *)&n, sizeof n);
+    crypto_hash_sha256_update(h, val->data, val->len);
+    return 0;
+}
+
+/* A digest of every intake table: equal digests, nothing changed. */
+static void
+s_snapshot(fx_t *fx, uint8_t out[32])
+{
+    static const char *const tables[] = {
+        "cases",     "by_org", "by_unit", "audit",     "idem",
+        "revisions", "orgs",   "seats",   "ry_outbox", NULL};
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    for (int i = 0; tables[i]; i++)
+        assert_int_equal(
+            ry_txn_scan(txn, tables[i], NULL, 0, NULL, 0, s_hash_row, &h), 0);
+    ry_txn_abort(&txn);
+    crypto_hash_sha256_final(&h, out);
+}
+
+/* ------------------------------------------------------------ requests */
+
+static Rongyu__Reply *
+s_send(fx_t *fx, Rongyu__Request *req)
+{
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&req->base, &len);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    uint8_t *reply = NULL;
+    size_t rlen = 0;
+    int rc = intake_cases_on_request(fx->ic, txn, buf, len, &reply, &rlen);
+    if (rc == 0)
+        assert_int_equal(ry_txn_commit(&txn), 0);
+    else
+        ry_txn_abort(&txn);
+    free(buf);
+    Rongyu__Reply *rep = rongyu__reply__unpack(NULL, rlen, reply);
+    assert_non_null(rep);
+    free(reply);
+    assert_int_equal(rc == 0, rep->code == RONGYU__ERROR_CODE__OK);
+    return rep;
+}
+
+static void
+s_free(Rongyu__Reply **rep)
+{
+    rongyu__reply__free_unpacked(*rep, NULL);
+    *rep = NULL;
+}
+
+typedef struct {
+    Rongyu__Request req;
+    Rongyu__Principal who;
+    Rongyu__Application app;
+    Rongyu__Person person;
+    Rongyu__SubmitRequest submit;
+    Rongyu__SaveDraftRequest draft;
+    Rongyu__SubmitDraftRequest sd;
+    Rongyu__GetRequest get;
+    Rongyu__ListRequest list;
+    Rongyu__ReviewRequest review;
+    Rongyu__RecommendRequest recommend;
+    Rongyu__CityDecisionRequest decide;
+    Rongyu__WithdrawRequest withdraw;
+    Rongyu__OrgImportRequest imp;
+    Rongyu__QuotaRequest quota;
+} rq_t;
+
+static void
+s_rq(rq_t *r, const char *org, const char *role)
+{
+    static const Rongyu__Request req = RONGYU__REQUEST__INIT;
+    static const Rongyu__Principal who = RONGYU__PRINCIPAL__INIT;
+    static const Rongyu__Application app = RONGYU__APPLICATION__INIT;
+    static const Rongyu__Person person = RONGYU__PERSON__INIT;
+    static const Rongyu__SubmitRequest submit = RONGYU__SUBMIT_REQUEST__INIT;
+    static const Rongyu__SaveDraftRequest draft =
+        RONGYU__SAVE_DRAFT_REQUEST__INIT;
+    static const Rongyu__SubmitDraftRequest sd =
+        RONGYU__SUBMIT_DRAFT_REQUEST__INIT;
+    static const Rongyu__GetRequest get = RONGYU__GET_REQUEST__INIT;
+    static const Rongyu__ListRequest list = RONGYU__LIST_REQUEST__INIT;
+    static const Rongyu__ReviewRequest review = RONGYU__REVIEW_REQUEST__INIT;
+    static const Rongyu__RecommendRequest rec = RONGYU__RECOMMEND_REQUEST__INIT;
+    static const Rongyu__CityDecisionRequest dec =
+        RONGYU__CITY_DECISION_REQUEST__INIT;
+    static const Rongyu__WithdrawRequest wd = RONGYU__WITHDRAW_REQUEST__INIT;
+    static const Rongyu__OrgImportRequest imp =
+        RONGYU__ORG_IMPORT_REQUEST__INIT;
+    static const Rongyu__QuotaRequest q = RONGYU__QUOTA_REQUEST__INIT;
+    r->req = req;
+    r->who = who;
+    r->app = app;
+    r->person = person;
+    r->submit = submit;
+    r->draft = draft;
+    r->sd = sd;
+    r->get = get;
+    r->list = list;
+    r->review = review;
+    r->recommend = rec;
+    r->decide = dec;
+    r->withdraw = wd;
+    r->imp = imp;
+    r->quota = q;
+    r->who.org_id = (char *)org;
+    r->who.role = (char *)role;
+    r->req.principal = &r->who;
+    r->req.request_id = (char *)"r";
+    /* An excellent worker of 'org' under UNIT, grassroots column. */
+    r->app.campaign_id = (char *)CAMPAIGN;
+    r->app.honour = RONGYU__HONOUR__EXCELLENT_WORKER;
+    r->app.category = RONGYU__APPLICANT_CATEGORY__CADRE;
+    r->app.applicant_org = (char *)org;
+    r->app.organising_unit = (char *)s_unit;
+    r->person.name = (char *)"李秀英";
+    r->person.column = RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE;
+    r->app.person = &r->person;
+    r->submit.application = &r->app;
+    r->draft.application = &r->app;
+}
+
+/* Submits (or saves as a draft) an application; returns the reply. */
+static Rongyu__Reply *
+s_submit(fx_t *fx, rq_t *r, bool draft)
+{
+    if (draft) {
+        r->req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+        r->req.save_draft = &r->draft;
+    } else {
+        r->req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
+        r->req.submit = &r->submit;
+    }
+    return s_send(fx, &r->req);
+}
+
+static void
+s_new_case(fx_t *fx, rq_t *r, bool draft, char id[17])
+{
+    Rongyu__Reply *rep = s_submit(fx, r, draft);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    memcpy(id, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+}
+
+typedef enum {
+    A_APPROVE,
+    A_RETURN,
+    A_REJECT,
+    A_RECOMMEND,
+    A_AWARD,
+    A_NOT_SELECTED,
+    A_WITHDRAW,
+    A_SUBMIT_DRAFT,
+    A_EDIT,
+    A_COUNT
+} act_t;
+
+static const char *const s_act_names[] = {
+    "approve",      "return",   "reject",       "recommend", "award",
+    "not_selected", "withdraw", "submit_draft", "edit"};
+
+/* Sends action 'a' on case 'id' as (org, role) with an opinion. */
+static Rongyu__Reply *
+s_act(fx_t *fx, act_t a, const char *id, const char *org, const char *role)
+{
+    rq_t r;
+    s_rq(&r, org, role);
+    const char *op = "审批意见";
+    switch (a) {
+    case A_APPROVE:
+    case A_RETURN:
+    case A_REJECT:
+        r.review.case_id = (char *)id;
+        r.review.decision =
+            a == A_APPROVE  ? RONGYU__REVIEW_DECISION__REVIEW_APPROVE
+            : a == A_RETURN ? RONGYU__REVIEW_DECISION__REVIEW_RETURN
+                            : RONGYU__REVIEW_DECISION__REVIEW_REJECT;
+        r.review.opinion = (char *)op;
+        r.req.body_case = RONGYU__REQUEST__BODY_REVIEW;
+        r.req.review = &r.review;
+        break;
+    case A_RECOMMEND:
+        r.recommend.case_id = (char *)id;
+        r.recommend.opinion = (char *)op;
+        r.req.body_case = RONGYU__REQUEST__BODY_RECOMMEND;
+        r.req.recommend = &r.recommend;
+        break;
+    case A_AWARD:
+    case A_NOT_SELECTED:
+        r.decide.case_id = (char *)id;
+        r.decide.decision = a == A_AWARD
+                                ? RONGYU__CITY_DECISION__CITY_AWARD
+                                : RONGYU__CITY_DECISION__CITY_NOT_SELECTED;
+        r.decide.opinion = (char *)op;
+        r.req.body_case = RONGYU__REQUEST__BODY_CITY_DECISION;
+        r.req.city_decision = &r.decide;
+        break;
+    case A_WITHDRAW:
+        r.withdraw.case_id = (char *)id;
+        r.req.body_case = RONGYU__REQUEST__BODY_WITHDRAW;
+        r.req.withdraw = &r.withdraw;
+        break;
+    case A_SUBMIT_DRAFT:
+        r.sd.case_id = (char *)id;
+        r.req.body_case = RONGYU__REQUEST__BODY_SUBMIT_DRAFT;
+        r.req.submit_draft = &r.sd;
+        break;
+    case A_EDIT:
+        r.draft.case_id = (char *)id;
+        r.app.deeds = (char *)"修改后的事迹";
+        r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+        r.req.save_draft = &r.draft;
+        break;
+    default: fail();
+    }
+    return s_send(fx, &r.req);
+}
+
+/* The principal entitled to do 'a' on a case of applicant 'org'. */
+static void
+s_actor_for(act_t a, const char *org, const char **who, const char **role)
+{
+    switch (a) {
+    case A_APPROVE:
+    case A_RETURN:
+    case A_REJECT:
+    case A_RECOMMEND: *who = s_unit, *role = "unit"; break;
+    case A_AWARD:
+    case A_NOT_SELECTED: *who = "city", *role = "city"; break;
+    default: *who = org, *role = "grassroots"; break;
+    }
+}
+
+static Rongyu__Reply *
+s_do(fx_t *fx, act_t a, const char *id, const char *org)
+{
+    const char *who, *role;
+    s_actor_for(a, org, &who, &role);
+    return s_act(fx, a, id, who, role);
+}
+
+static void
+s_do_ok(fx_t *fx, act_t a, const char *id, const char *org)
+{
+    Rongyu__Reply *rep = s_do(fx, a, id, org);
+    if (rep->code != RONGYU__ERROR_CODE__OK)
+        fail_msg("%s on %s: %d %s", s_act_names[a], id, rep->code, rep->detail);
+    s_free(&rep);
+}
+
+static Rongyu__Case *
+s_get(fx_t *fx, const char *id, Rongyu__Reply **holder)
+{
+    rq_t r;
+    s_rq(&r, "city", "city");
+    r.get.case_id = (char *)id;
+    r.req.body_case = RONGYU__REQUEST__BODY_GET;
+    r.req.get = &r.get;
+    *holder = s_send(fx, &r.req);
+    assert_int_equal((*holder)->code, RONGYU__ERROR_CODE__OK);
+    return (*holder)->case_->case_;
+}
+
+static Rongyu__CaseState
+s_state(fx_t *fx, const char *id)
+{
+    Rongyu__Reply *rep;
+    Rongyu__CaseState st = s_get(fx, id, &rep)->state;
+    s_free(&rep);
+    return st;
+}
+
+/* ------------------------------------------------------------ messages */
+
+static int
+s_deliver(fx_t *fx, const char *sender, int type, const void *payload,
+          size_t len)
+{
+    ry_msg_t m = {sender, ++fx->seq, type, "", payload, len};
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    int rc = intake_cases_on_message(fx->ic, txn, &m);
+    if (rc == 0)
+        assert_int_equal(ry_txn_commit(&txn), 0);
+    else
+        ry_txn_abort(&txn);
+    return rc;
+}
+
+static void
+s_verdict(fx_t *fx, const char *id, uint32_t revision, bool eligible)
+{
+    Rongyu__Verdict v = RONGYU__VERDICT__INIT;
+    v.eligible = eligible;
+    v.ruleset = (char *)"2018.1";
+    Rongyu__ValidationResult res = RONGYU__VALIDATION_RESULT__INIT;
+    res.case_id = (char *)id;
+    res.revision = revision;
+    res.verdict = &v;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&res.base, &len);
+    assert_int_equal(s_deliver(fx, "validation",
+                               RONGYU__MESSAGE_TYPE__VALIDATION_RESULT, buf,
+                               len),
+                     0);
+    free(buf);
+}
+
+typedef struct {
+    fx_t *fx;
+    uint64_t from;
+    Rongyu__Envelope **env;
+    size_t n;
+} s_take_t;
+
+static int
+s_take_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    s_take_t *t = arg;
+    if (key->len != 6 + 8)
+        return 0;
+    uint64_t seq = ry_be64_get((const uint8_t *)key->data + 6);
+    if (seq <= t->from)
+        return 0;
+    t->env = realloc(t->env, (t->n + 1) * sizeof *t->env);
+    assert_non_null(t->env);
+    t->env[t->n] = (Rongyu__Envelope *)ry_pb_unpack(
+        &rongyu__envelope__descriptor, val->data, val->len, 0);
+    assert_non_null(t->env[t->n]);
+    t->fx->quota_seen = seq;
+    t->n++;
+    return 0;
+}
+
+/* Hands every SeatRequest intake queued for quota since the last pump to
+ * the quota ledger (its own store, one transaction each) and delivers the
+ * answers to intake. With 'twice', each request is applied and each
+ * answer delivered a second time, as after a resend. Returns how many. */
+static size_t
+s_pump(fx_t *fx, bool twice)
+{
+    s_take_t t = {fx, fx->quota_seen, NULL, 0};
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(
+        ry_txn_scan(txn, "ry_outbox", "quota", 6, NULL, 0, s_take_row, &t), 0);
+    ry_txn_abort(&txn);
+    for (size_t i = 0; i < t.n; i++) {
+        Rongyu__Envelope *e = t.env[i];
+        assert_int_equal(e->type, RONGYU__MESSAGE_TYPE__SEAT_REQUEST);
+        Rongyu__SeatRequest *sr =
+            rongyu__seat_request__unpack(NULL, e->payload.len, e->payload.data);
+        assert_non_null(sr);
+        for (int k = 0; k < (twice ? 2 : 1); k++) {
+            Rongyu__SeatResult res = RONGYU__SEAT_RESULT__INIT;
+            ry_txn_t *q;
+            assert_int_equal(ry_txn_begin(fx->qst, NULL, true, &q), 0);
+            assert_int_equal(quota_ledger_apply(q, fx->camps, sr, &res), 0);
+            size_t len;
+            uint8_t *buf = ry_pb_pack(&res.base, &len);
+            assert_int_equal(ry_txn_commit(&q), 0);
+            assert_int_equal(s_deliver(fx, "quota",
+                                       RONGYU__MESSAGE_TYPE__SEAT_RESULT, buf,
+                                       len),
+                             0);
+            free(buf);
+        }
+        rongyu__seat_request__free_unpacked(sr, NULL);
+        ry_pb_free(&t.env[i]);
+    }
+    free(t.env);
+    return t.n;
+}
+
+/* ------------------------------------------------------------ states */
+
+/* Creates a case of 'org' and drives it to state 'st'. */
+static void
+s_case_in(fx_t *fx, const char *org, Rongyu__CaseState st, char id[17])
+{
+    rq_t r;
+    s_rq(&r, org, "grassroots");
+    s_new_case(fx, &r, st == RONGYU__CASE_STATE__DRAFT, id);
+    if (st == RONGYU__CASE_STATE__DRAFT || st == RONGYU__CASE_STATE__SUBMITTED)
+        return;
+    s_verdict(fx, id, 1, st != RONGYU__CASE_STATE__INELIGIBLE);
+    switch (st) {
+    case RONGYU__CASE_STATE__ELIGIBLE:
+    case RONGYU__CASE_STATE__INELIGIBLE: return;
+    case RONGYU__CASE_STATE__RETURNED: s_do_ok(fx, A_RETURN, id, org); return;
+    case RONGYU__CASE_STATE__REJECTED: s_do_ok(fx, A_REJECT, id, org); return;
+    case RONGYU__CASE_STATE__WITHDRAWN:
+        s_do_ok(fx, A_WITHDRAW, id, org);
+        return;
+    default: break;
+    }
+    s_do_ok(fx, A_APPROVE, id, org);
+    if (st == RONGYU__CASE_STATE__APPROVED)
+        return;
+    s_do_ok(fx, A_RECOMMEND, id, org);
+    if (st == RONGYU__CASE_STATE__RECOMMENDING)
+        return;
+    s_pump(fx, false);
+    if (st == RONGYU__CASE_STATE__RECOMMENDED)
+        return;
+    if (st == RONGYU__CASE_STATE__NOT_SELECTED) {
+        s_do_ok(fx, A_NOT_SELECTED, id, org);
+        return;
+    }
+    s_do_ok(fx, A_AWARD, id, org);
+    if (st == RONGYU__CASE_STATE__SELECTING)
+        return;
+    s_pump(fx, false);
+}
+
+static const Rongyu__CaseState s_all_states[] = {
+    RONGYU__CASE_STATE__DRAFT,       RONGYU__CASE_STATE__SUBMITTED,
+    RONGYU__CASE_STATE__ELIGIBLE,    RONGYU__CASE_STATE__INELIGIBLE,
+    RONGYU__CASE_STATE__RETURNED,    RONGYU__CASE_STATE__REJECTED,
+    RONGYU__CASE_STATE__APPROVED,    RONGYU__CASE_STATE__RECOMMENDING,
+    RONGYU__CASE_STATE__RECOMMENDED, RONGYU__CASE_STATE__SELECTING,
+    RONGYU__CASE_STATE__AWARDED,     RONGYU__CASE_STATE__NOT_SELECTED,
+    RONGYU__CASE_STATE__WITHDRAWN,
+};
+#define S_NSTATES (sizeof s_all_states / sizeof s_all_states[0])
+
+/* The transition table of docs/review.md: may 'a' be done in state st? */
+static bool
+s_allowed(act_t a, Rongyu__CaseState st)
+{
+    switch (a) {
+    case A_APPROVE: return st == RONGYU__CASE_STATE__ELIGIBLE;
+    case A_RETURN:
+    case A_REJECT:
+        return st == RONGYU__CASE_STATE__ELIGIBLE ||
+               st == RONGYU__CASE_STATE__INELIGIBLE ||
+               st == RONGYU__CASE_STATE__APPROVED;
+    case A_RECOMMEND: return st == RONGYU__CASE_STATE__APPROVED;
+    case A_AWARD:
+    case A_NOT_SELECTED: return st == RONGYU__CASE_STATE__RECOMMENDED;
+    case A_WITHDRAW:
+        return st == RONGYU__CASE_STATE__DRAFT ||
+               st == RONGYU__CASE_STATE__SUBMITTED ||
+               st == RONGYU__CASE_STATE__ELIGIBLE ||
+               st == RONGYU__CASE_STATE__INELIGIBLE ||
+               st == RONGYU__CASE_STATE__RETURNED ||
+               st == RONGYU__CASE_STATE__APPROVED ||
+               st == RONGYU__CASE_STATE__RECOMMENDED;
+    case A_SUBMIT_DRAFT: return st == RONGYU__CASE_STATE__DRAFT;
+    case A_EDIT:
+        return st == RONGYU__CASE_STATE__DRAFT ||
+               st == RONGYU__CASE_STATE__RETURNED;
+    default: return false;
+    }
+}
+
+/* The state an allowed action leads to (seat actions: the pending one). */
+static Rongyu__CaseState
+s_target(act_t a, Rongyu__CaseState from)
+{
+    switch (a) {
+    case A_APPROVE: return RONGYU__CASE_STATE__APPROVED;
+    case A_RETURN: return RONGYU__CASE_STATE__RETURNED;
+    case A_REJECT: return RONGYU__CASE_STATE__REJECTED;
+    case A_RECOMMEND: return RONGYU__CASE_STATE__RECOMMENDING;
+    case A_AWARD: return RONGYU__CASE_STATE__SELECTING;
+    case A_NOT_SELECTED: return RONGYU__CASE_STATE__NOT_SELECTED;
+    case A_WITHDRAW: return RONGYU__CASE_STATE__WITHDRAWN;
+    case A_SUBMIT_DRAFT: return RONGYU__CASE_STATE__SUBMITTED;
+    default: (void)from; return RONGYU__CASE_STATE__DRAFT;
+    }
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void
+test_every_transition_is_allowed_or_refused_as_the_table_says(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    int refused = 0, done = 0;
+    for (size_t s = 0; s < S_NSTATES; s++) {
+        Rongyu__CaseState st = s_all_states[s];
+        for (int a = 0; a < A_COUNT; a++) {
+            char org[32], id[17];
+            snprintf(org, sizeof org, "org-%zu-%d", s, a);
+            /* Spread the cases over the units, so no column fills up. */
+            const ry_campaign_t *camp = ry_campaigns_at(fx->camps, 0);
+            snprintf(
+                s_unit, sizeof s_unit, "%s",
+                ry_campaign_unit_name(camp, (s * A_COUNT + (size_t)a) %
+                                                ry_campaign_unit_count(camp)));
+            s_case_in(fx, org, st, id);
+            assert_int_equal(s_state(fx, id), st);
+            uint8_t before[32], after[32];
+            s_snapshot(fx, before);
+            Rongyu__Reply *rep = s_do(fx, (act_t)a, id, org);
+            if (s_allowed((act_t)a, st)) {
+                if (rep->code != RONGYU__ERROR_CODE__OK)
+                    fail_msg("%s from %d refused: %s", s_act_names[a], st,
+                             rep->detail);
+                assert_int_equal(s_state(fx, id), s_target((act_t)a, st));
+                done++;
+            } else {
+                if (rep->code != RONGYU__ERROR_CODE__E_BAD_STATE)
+                    fail_msg("%s from %d: want E_BAD_STATE, got %d (%s)",
+                             s_act_names[a], st, rep->code, rep->detail);
+                assert_non_null(strstr(rep->detail, id));
+                s_snapshot(fx, after);
+                assert_memory_equal(before, after, 32);
+                refused++;
+            }
+            s_free(&rep);
+            /* Give back a seat the case holds only for this step. */
+            s_pump(fx, false);
+            if (s_state(fx, id) == RONGYU__CASE_STATE__RECOMMENDED) {
+                s_do_ok(fx, A_WITHDRAW, id, org);
+                s_pump(fx, false);
+            }
+        }
+    }
+    snprintf(s_unit, sizeof s_unit, "%s", UNIT);
+    assert_int_equal(done + refused, (int)S_NSTATES * A_COUNT);
+    assert_true(refused > 80);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_decision_without_opinion_is_missing_field_and_changes_nothing(void **s)
+{
+    (void)s;
+    fx_t *fx = s_fx_new();
+    char id[17];
+    s_case_in(fx, "org-1", RONGYU__CASE_STATE__ELIGIBLE, id);
+    uint8_t before[32], after[32];
+    s_snapshot(fx, before);
+    rq_t r;
+    s_rq(&r, UNIT, "unit");
+    r.review.case_id = id;
+    r.review.decision = RONGYU__REVIEW_DECISION__REVIEW_APPROVE;
+    r.req.body_case = RONGYU__REQUEST__BODY_REVIEW;
+    r.req.review = &r.review;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    s_free(&rep);
+    r.review.opinion = (char *)"ok";
+    r.review.decision = 0;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    s_free(&rep);
+    s_rq(&r, "city", "city");
+    r.decide.case_id = id;
+    r.decide.decision = RONGYU__CITY_DECISION__CITY_AWARD;
+    r.req.body_case = RONGYU__REQUEST__BODY_CITY_DECISION;
+    r.req.city_decision = &r.decide;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    s_free(&rep);
+    s_snapshot(fx, after);
+    assert_memory_equal(before, after, 32);
+    s_fx_destroy(&fx);
+}
+
+static const char s_orgs_csv[][5][64] = {
+    {"city", "杭州市总工会基层工作部", "city", "", ""},
+    {UNIT, "杭州市萧山区总工会", "unit", "city", UNIT},
+    {OTHER_UNIT, "杭州市余杭区总工会", "unit", "city", OTHER_UNIT},
+    {"g1", "甲公司工会", "grassroots", UNIT, UNIT},
+    {"b1", "甲公司工会一分会", "branch", "g1", UNIT},
+    {"t1", "甲公司工会一分会一组", "group", "b1", UNIT},
+    {"g2", "乙公司工会", "grassroots", UNIT, UNIT},
+    {"y1", "丙公司工会", "grassroots", OTHER_UNIT, OTHER_UNIT},
+};
+#define S_NORGS (sizeof s_orgs_csv / sizeof s_orgs_csv[0])
+
+static Rongyu__OrgKind
+s_kind(const char *k)
+{
+    if (strcmp(k, "city") == 0)
+        return RONGYU__ORG_KIND__ORG_CITY;
+    if (strcmp(k, "unit") == 0)
+        return RONGYU__ORG_KIND__ORG_UNIT;
+    if (strcmp(k, "branch") == 0)
+        return RONGYU__ORG_KIND__ORG_BRANCH;
+    if (strcmp(k, "group") == 0)
+        return RONGYU__ORG_KIND__ORG_GROUP;
+    return RONGYU__ORG_KIND__ORG_GRASSROOTS;
+}
+
+/* Imports rows [0, n) of s_orgs_csv (with 'patch' applied to row
+ * patch_row, when given) as (org, role); returns the reply. */
+static Rongyu__Reply *
+s_import(fx_t *fx, const char *org, const char *role, size_t n, int patch_row,
+         int patch_col, const char *patch)
+{
+    Rongyu__Organisation v[S_NORGS + 1];
+    Rongyu__Organisation *p[S_NORGS + 1];
+    char cells[S_NORGS + 1][5][64];
+    memcpy(cells, s_orgs_csv, sizeof s_orgs_csv);
+    if (patch_row >= 0) {
+        if ((size_t)patch_row == S_NORGS)
+            memcpy(cells[S_NORGS], cells[S_NORGS - 1], sizeof cells[0]);
+        snprintf(cells[patch_row][patch_col], 64, "%s", patch);
+    }
+    for (size_t i = 0; i < n; i++) {
+        Rongyu__Organisation init = RONGYU__ORGANISATION__INIT;
+        v[i] = init;
+        v[i].id = cells[i][0];
+        v[i].name = cells[i][1];
+        v[i].kind = strcmp(cells[i][2], "bogus") == 0 ? 0 : s_kind(cells[i][2]);
+        v[i].parent_id = cells[i][3];
+        v[i].organising_unit = cells[i][4];
+        p[i] = &v[i];
+    }
+    rq_t r;
+    s_rq(&r, org, role);
+    r.imp.orgs = p;
+    r.imp.n_orgs = n;
+    r.req.body_case = RONGYU__REQUEST__BODY_ORG_IMPORT;
+    r.req.org_import = &r.imp;
+    return s_send(fx, &r.req);
+}
+
+static void
+s_import_ok(fx_t *fx)
+{
+    Rongyu__Reply *rep = s_import(fx, "city", "city", S_NORGS, -1, 0, NULL);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+}
+
+static void
+test_org_import_is_validated_all_or_nothing_and_idempotent(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    static const struct {
+        int row, col;
+        const char *value;
+        const char *why;
+    } bad[] = {
+        {3, 3, "nobody", "neither in the file"},       /* unknown parent */
+        {3, 4, OTHER_UNIT, "differs from its parent"}, /* unit mismatch */
+        {3, 4, "火星区", "not an Annex 1 row"},        /* unknown unit */
+        {4, 3, "g2", ""},                              /* (valid) */
+        {5, 3, UNIT, "cannot be under"},               /* group under unit */
+        {1, 3, "g1", "cannot be under"},               /* unit under union */
+        {0, 3, UNIT, "no parent"},                     /* city with parent */
+        {6, 1, "", "name is empty"},
+        {6, 2, "bogus", "kind must be"},
+        {8, 0, "g2", "appears twice"}, /* duplicate id */
+        {3, 3, "g2", "cycle"}, /* g1 -> g2 -> ... needs g2 -> g1 below */
+    };
+    uint8_t empty[32], now[32];
+    s_snapshot(fx, empty);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (!bad[i].why[0] || strcmp(bad[i].why, "cycle") == 0)
+            continue;
+        size_t n = bad[i].row == (int)S_NORGS ? S_NORGS + 1 : S_NORGS;
+        if (bad[i].row == 8)
+            n = S_NORGS + 1;
+        Rongyu__Reply *rep = s_import(
+            fx, "city", "city", n, bad[i].row == 8 ? (int)S_NORGS : bad[i].row,
+            bad[i].col, bad[i].value);
+        if (rep->code != RONGYU__ERROR_CODE__E_INVALID ||
+            !strstr(rep->detail, bad[i].why))
+            fail_msg("case %zu: code %d, detail '%s', want '%s'", i, rep->code,
+                     rep->detail, bad[i].why);
+        s_free(&rep);
+        s_snapshot(fx, now);
+        assert_memory_equal(empty, now, 32);
+    }
+    /* Only the city imports. */
+    Rongyu__Reply *rep = s_import(fx, UNIT, "unit", S_NORGS, -1, 0, NULL);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+    rep = s_import(fx, "g1", "grassroots", S_NORGS, -1, 0, NULL);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+    /* The good file: all added; again: all unchanged. */
+    rep = s_import(fx, "city", "city", S_NORGS, -1, 0, NULL);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->orgs->added, S_NORGS);
+    s_free(&rep);
+    s_snapshot(fx, empty);
+    rep = s_import(fx, "city", "city", S_NORGS, -1, 0, NULL);
+    assert_int_equal(rep->orgs->added, 0);
+    assert_int_equal(rep->orgs->updated, 0);
+    assert_int_equal(rep->orgs->unchanged, S_NORGS);
+    s_free(&rep);
+    /* A grassroots federation cycle: g1 under g2 while g2 is under g1. */
+    rep = s_import(fx, "city", "city", 4, 3, 3, "g2");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+    {
+        Rongyu__Organisation o = RONGYU__ORGANISATION__INIT;
+        o.id = (char *)"g2";
+        o.name = (char *)"乙公司工会";
+        o.kind = RONGYU__ORG_KIND__ORG_GRASSROOTS;
+        o.parent_id = (char *)"g1";
+        o.organising_unit = (char *)UNIT;
+        Rongyu__Organisation *p[1] = {&o};
+        rq_t r;
+        s_rq(&r, "city", "city");
+        r.imp.orgs = p;
+        r.imp.n_orgs = 1;
+        r.req.body_case = RONGYU__REQUEST__BODY_ORG_IMPORT;
+        r.req.org_import = &r.imp;
+        rep = s_send(fx, &r.req);
+        assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+        assert_non_null(strstr(rep->detail, "cycle"));
+        s_free(&rep);
+    }
+    /* The list holds every organisation, in id order. */
+    rq_t r;
+    s_rq(&r, "g1", "grassroots");
+    r.req.body_case = RONGYU__REQUEST__BODY_ORG_LIST;
+    Rongyu__OrgListRequest ol = RONGYU__ORG_LIST_REQUEST__INIT;
+    r.req.org_list = &ol;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->orgs->n_orgs, S_NORGS);
+    for (size_t i = 1; i < rep->orgs->n_orgs; i++)
+        assert_true(strcmp(rep->orgs->orgs[i - 1]->id, rep->orgs->orgs[i]->id) <
+                    0);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+/* Expects (org, role) doing 'a' on 'id' to be E_FORBIDDEN, changing
+ * nothing. */
+static void
+s_forbidden(fx_t *fx, act_t a, const char *id, const char *org,
+            const char *role)
+{
+    uint8_t before[32], after[32];
+    s_snapshot(fx, before);
+    Rongyu__Reply *rep = s_act(fx, a, id, org, role);
+    if (rep->code != RONGYU__ERROR_CODE__E_FORBIDDEN)
+        fail_msg("%s by %s (%s): want E_FORBIDDEN, got %d (%s)", s_act_names[a],
+                 org, role, rep->code, rep->detail);
+    s_free(&rep);
+    s_snapshot(fx, after);
+    assert_memory_equal(before, after, 32);
+}
+
+static void
+s_allowed_by(fx_t *fx, act_t a, const char *id, const char *org,
+             const char *role)
+{
+    Rongyu__Reply *rep = s_act(fx, a, id, org, role);
+    if (rep->code != RONGYU__ERROR_CODE__OK)
+        fail_msg("%s by %s (%s): %d %s", s_act_names[a], org, role, rep->code,
+                 rep->detail);
+    s_free(&rep);
+}
+
+static void
+test_every_forbidden_actor_is_refused_by_the_tree(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    s_import_ok(fx);
+
+    /* Submitting for branch b1: its grassroots union g1 may, others not. */
+    static const struct {
+        const char *org, *role;
+    } not_for_b1[] = {{"g2", "grassroots"}, {"y1", "grassroots"},
+                      {"t1", "grassroots"}, {UNIT, "unit"},
+                      {OTHER_UNIT, "unit"}, {"city", "city"},
+                      {"g1", "unit"},       {"stranger", "grassroots"}};
+    for (size_t i = 0; i < sizeof not_for_b1 / sizeof not_for_b1[0]; i++) {
+        rq_t r;
+        s_rq(&r, not_for_b1[i].org, not_for_b1[i].role);
+        r.app.applicant_org = (char *)"b1";
+        Rongyu__Reply *rep = s_submit(fx, &r, false);
+        if (rep->code != RONGYU__ERROR_CODE__E_FORBIDDEN)
+            fail_msg("submit for b1 by %s: %d", not_for_b1[i].org, rep->code);
+        s_free(&rep);
+    }
+    rq_t r;
+    s_rq(&r, "g1", "grassroots");
+    r.app.applicant_org = (char *)"b1";
+    char id[17];
+    s_new_case(fx, &r, false, id);
+    /* Group t1 under b1 under g1: g1 acts for it too. */
+    s_rq(&r, "g1", "grassroots");
+    r.app.applicant_org = (char *)"t1";
+    char tid[17];
+    s_new_case(fx, &r, false, tid);
+    s_verdict(fx, id, 1, true);
+
+    /* Reading. */
+    static const struct {
+        const char *org, *role;
+        bool ok;
+    } readers[] = {{"b1", "grassroots", true},  {"g1", "grassroots", true},
+                   {UNIT, "unit", true},        {"city", "city", true},
+                   {"g2", "grassroots", false}, {"t1", "grassroots", false},
+                   {OTHER_UNIT, "unit", false}, {"y1", "grassroots", false},
+                   {"g1", "city", false}};
+    for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++) {
+        s_rq(&r, readers[i].org, readers[i].role);
+        r.get.case_id = id;
+        r.req.body_case = RONGYU__REQUEST__BODY_GET;
+        r.req.get = &r.get;
+        Rongyu__Reply *rep = s_send(fx, &r.req);
+        if ((rep->code == RONGYU__ERROR_CODE__OK) != readers[i].ok)
+            fail_msg("get by %s (%s): %d", readers[i].org, readers[i].role,
+                     rep->code);
+        s_free(&rep);
+    }
+
+    /* The review: only 萧山区. */
+    s_forbidden(fx, A_APPROVE, id, "g1", "grassroots");
+    s_forbidden(fx, A_APPROVE, id, "b1", "grassroots");
+    s_forbidden(fx, A_APPROVE, id, OTHER_UNIT, "unit");
+    s_forbidden(fx, A_APPROVE, id, "city", "city");
+    s_forbidden(fx, A_APPROVE, id, "g2", "unit"); /* registered grassroots */
+    s_forbidden(fx, A_RETURN, id, OTHER_UNIT, "unit");
+    s_forbidden(fx, A_REJECT, id, "g1", "grassroots");
+    s_allowed_by(fx, A_APPROVE, id, UNIT, "unit");
+    s_forbidden(fx, A_RECOMMEND, id, OTHER_UNIT, "unit");
+    s_forbidden(fx, A_RECOMMEND, id, "g1", "grassroots");
+    s_forbidden(fx, A_RECOMMEND, id, "city", "city");
+    s_allowed_by(fx, A_RECOMMEND, id, UNIT, "unit");
+    assert_int_equal(s_pump(fx, false), 1);
+    assert_int_equal(s_state(fx, id), RONGYU__CASE_STATE__RECOMMENDED);
+    /* The city's review: only the city. */
+    s_forbidden(fx, A_AWARD, id, UNIT, "unit");
+    s_forbidden(fx, A_AWARD, id, "g1", "grassroots");
+    s_forbidden(fx, A_NOT_SELECTED, id, OTHER_UNIT, "unit");
+    s_forbidden(fx, A_AWARD, id, UNIT, "city"); /* registered unit */
+    /* Withdrawal: the applicant and its grassroots union only. */
+    s_forbidden(fx, A_WITHDRAW, id, "g2", "grassroots");
+    s_forbidden(fx, A_WITHDRAW, id, UNIT, "unit");
+    s_forbidden(fx, A_WITHDRAW, id, "city", "city");
+    s_forbidden(fx, A_WITHDRAW, tid, "g2", "grassroots"); /* a sibling */
+    s_allowed_by(fx, A_WITHDRAW, tid, "g1", "grassroots");
+    s_allowed_by(fx, A_AWARD, id, "city", "city");
+    assert_int_equal(s_pump(fx, false), 1);
+    assert_int_equal(s_state(fx, id), RONGYU__CASE_STATE__AWARDED);
+
+    /* A leadership-organ cadre: the unit may apply for its own organ, but
+     * only the city reviews and recommends (the 8 central seats). */
+    s_rq(&r, UNIT, "unit");
+    r.person.column = RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN;
+    char lid[17];
+    s_new_case(fx, &r, false, lid);
+    s_verdict(fx, lid, 1, true);
+    s_forbidden(fx, A_APPROVE, lid, UNIT, "unit");
+    s_allowed_by(fx, A_APPROVE, lid, "city", "city");
+    s_forbidden(fx, A_RECOMMEND, lid, UNIT, "unit");
+    s_allowed_by(fx, A_RECOMMEND, lid, "platform-backend", "platform");
+    assert_int_equal(s_pump(fx, false), 1);
+    assert_int_equal(s_state(fx, lid), RONGYU__CASE_STATE__RECOMMENDED);
+
+    /* A registered applicant's unit must be its registered one. */
+    s_rq(&r, "y1", "grassroots");
+    r.app.organising_unit = (char *)UNIT;
+    Rongyu__Reply *rep = s_submit(fx, &r, false);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_non_null(strstr(rep->detail, OTHER_UNIT));
+    s_free(&rep);
+
+    /* Lists follow the same rules. */
+    s_rq(&r, "g1", "grassroots");
+    r.list.applicant_org = (char *)"b1";
+    r.req.body_case = RONGYU__REQUEST__BODY_LIST;
+    r.req.list = &r.list;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->list->n_cases, 1);
+    s_free(&rep);
+    s_rq(&r, "g2", "grassroots");
+    r.list.applicant_org = (char *)"b1";
+    r.req.body_case = RONGYU__REQUEST__BODY_LIST;
+    r.req.list = &r.list;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+    s_rq(&r, OTHER_UNIT, "unit");
+    r.req.body_case = RONGYU__REQUEST__BODY_LIST;
+    r.req.list = &r.list;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->list->n_cases, 0);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+/* The quota table row of UNIT for column col (as intake mirrors it). */
+static void
+s_quota_row(fx_t *fx, Rongyu__QuotaColumn col, uint32_t *used,
+            uint32_t *pending, int32_t *cap)
+{
+    rq_t r;
+    s_rq(&r, "city", "city");
+    r.quota.organising_unit = (char *)UNIT;
+    r.req.body_case = RONGYU__REQUEST__BODY_QUOTA;
+    r.req.quota = &r.quota;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    bool found = false;
+    for (size_t i = 0; i < rep->quota->n_rows; i++) {
+        const Rongyu__QuotaRow *q = rep->quota->rows[i];
+        if (strcmp(q->organising_unit, UNIT) == 0 && q->column == col) {
+            *used = q->used;
+            *pending = q->pending;
+            *cap = q->cap;
+            found = true;
+        }
+    }
+    assert_true(found);
+    s_free(&rep);
+}
+
+static void
+test_seats_are_granted_up_to_the_cap_once_also_when_resent(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    enum { N = 8, CAP = 6 };
+    char ids[N][17];
+    for (int i = 0; i < N; i++) {
+        char org[16];
+        snprintf(org, sizeof org, "w%d", i);
+        s_case_in(fx, org, RONGYU__CASE_STATE__APPROVED, ids[i]);
+        s_do_ok(fx, A_RECOMMEND, ids[i], org);
+    }
+    uint32_t used, pending;
+    int32_t cap;
+    s_quota_row(fx, RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE, &used, &pending,
+                &cap);
+    assert_int_equal(used, 0);
+    assert_int_equal(pending, N);
+    assert_int_equal(cap, CAP);
+    /* Every request applied twice by quota, every answer delivered twice. */
+    assert_int_equal(s_pump(fx, true), N);
+    int granted = 0, refused = 0;
+    for (int i = 0; i < N; i++) {
+        Rongyu__Reply *rep;
+        const Rongyu__Case *c = s_get(fx, ids[i], &rep);
+        if (c->state == RONGYU__CASE_STATE__RECOMMENDED) {
+            granted++;
+        } else {
+            assert_int_equal(c->state, RONGYU__CASE_STATE__APPROVED);
+            assert_non_null(strstr(c->note, UNIT));
+            assert_non_null(strstr(c->note, "grassroots_cadre"));
+            assert_non_null(strstr(c->note, "used 6 of 6"));
+            const Rongyu__AuditEntry *last =
+                rep->case_->audit[rep->case_->n_audit - 1];
+            assert_string_equal(last->actor, "quota");
+            assert_string_equal(last->what, "recommendation refused");
+            assert_string_equal(last->opinion, c->note);
+            refused++;
+        }
+        s_free(&rep);
+    }
+    assert_int_equal(granted, CAP);
+    assert_int_equal(refused, N - CAP);
+    s_quota_row(fx, RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE, &used, &pending,
+                &cap);
+    assert_int_equal(used, CAP);
+    assert_int_equal(pending, 0);
+
+    /* Withdrawing a recommended nominee frees its seat; a refused one can
+     * then be recommended again and gets it. */
+    s_do_ok(fx, A_WITHDRAW, ids[0], "w0");
+    assert_int_equal(s_pump(fx, true), 1);
+    s_quota_row(fx, RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE, &used, &pending,
+                &cap);
+    assert_int_equal(used, CAP - 1);
+    int again = -1;
+    for (int i = 0; i < N && again < 0; i++)
+        if (s_state(fx, ids[i]) == RONGYU__CASE_STATE__APPROVED)
+            again = i;
+    assert_true(again >= 0);
+    char org[16];
+    snprintf(org, sizeof org, "w%d", again);
+    s_do_ok(fx, A_RECOMMEND, ids[again], org);
+    assert_int_equal(s_pump(fx, false), 1);
+    assert_int_equal(s_state(fx, ids[again]), RONGYU__CASE_STATE__RECOMMENDED);
+    Rongyu__Reply *rep;
+    assert_string_equal(s_get(fx, ids[again], &rep)->note, "");
+    s_free(&rep);
+    /* Non-selection frees one too; the award confirms and keeps it. */
+    int sel = -1, other = -1;
+    for (int i = 1; i < N; i++) {
+        if (s_state(fx, ids[i]) != RONGYU__CASE_STATE__RECOMMENDED)
+            continue;
+        if (sel < 0)
+            sel = i;
+        else
+            other = i;
+    }
+    s_do_ok(fx, A_NOT_SELECTED, ids[sel], "x");
+    s_do_ok(fx, A_AWARD, ids[other], "x");
+    assert_int_equal(s_pump(fx, true), 2);
+    assert_int_equal(s_state(fx, ids[other]), RONGYU__CASE_STATE__AWARDED);
+    s_quota_row(fx, RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE, &used, &pending,
+                &cap);
+    assert_int_equal(used, CAP - 1);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_model_home_one_per_unit_and_refusal_keeps_case_approved(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    char a[17], b[17];
+    for (int k = 0; k < 2; k++) {
+        rq_t r;
+        s_rq(&r, k ? "m2" : "m1", "grassroots");
+        r.app.honour = RONGYU__HONOUR__MODEL_HOME;
+        r.app.category = RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT;
+        r.app.person = NULL;
+        char *id = k ? b : a;
+        s_new_case(fx, &r, false, id);
+        s_verdict(fx, id, 1, true);
+        s_do_ok(fx, A_APPROVE, id, "x");
+        s_do_ok(fx, A_RECOMMEND, id, "x");
+    }
+    s_pump(fx, false);
+    assert_int_equal(s_state(fx, a), RONGYU__CASE_STATE__RECOMMENDED);
+    Rongyu__Reply *rep;
+    const Rongyu__Case *c = s_get(fx, b, &rep);
+    assert_int_equal(c->state, RONGYU__CASE_STATE__APPROVED);
+    assert_non_null(strstr(c->note, "萧山区 model_home used 1 of 1"));
+    s_free(&rep);
+    s_do_ok(fx, A_AWARD, a, "x");
+    assert_int_equal(s_state(fx, a), RONGYU__CASE_STATE__SELECTING);
+    s_pump(fx, false);
+    assert_int_equal(s_state(fx, a), RONGYU__CASE_STATE__AWARDED);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_returned_case_is_resubmitted_as_a_new_revision_with_history(void **s)
+{
+    (void)s;
+    fx_t *fx = s_fx_new();
+    char id[17];
+    s_case_in(fx, "org-1", RONGYU__CASE_STATE__RETURNED, id);
+    s_do_ok(fx, A_EDIT, id, "org-1");
+    Rongyu__Reply *rep;
+    const Rongyu__Case *c = s_get(fx, id, &rep);
+    assert_int_equal(c->revision, 2);
+    assert_int_equal(c->state, RONGYU__CASE_STATE__DRAFT);
+    assert_string_equal(c->application->deeds, "修改后的事迹");
+    assert_null(c->verdict);
+    s_free(&rep);
+    s_do_ok(fx, A_SUBMIT_DRAFT, id, "org-1");
+    /* The old verdict of revision 1 is ignored; revision 2's counts. */
+    s_verdict(fx, id, 1, false);
+    assert_int_equal(s_state(fx, id), RONGYU__CASE_STATE__SUBMITTED);
+    s_verdict(fx, id, 2, true);
+    c = s_get(fx, id, &rep);
+    assert_int_equal(c->state, RONGYU__CASE_STATE__ELIGIBLE);
+    /* submitted, eligible, returned, revised, resubmitted, eligible */
+    assert_int_equal(rep->case_->n_audit, 6);
+    assert_string_equal(rep->case_->audit[2]->opinion, "审批意见");
+    assert_string_equal(rep->case_->audit[3]->what, "revised (revision 2)");
+    assert_string_equal(rep->case_->audit[4]->what, "resubmitted");
+    s_free(&rep);
+    /* Revision 1 is kept as it was when returned. */
+    rq_t r;
+    s_rq(&r, "org-1", "grassroots");
+    r.get.case_id = id;
+    r.get.revision = 1;
+    r.req.body_case = RONGYU__REQUEST__BODY_GET;
+    r.req.get = &r.get;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->case_->case_->revision, 1);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__RETURNED);
+    s_free(&rep);
+    r.get.revision = 7;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_review_is_due_one_calendar_month_later_clamped_to_month_end(void **s)
+{
+    (void)s;
+    /* main() starts the clock at 2019-01-31 10:00 Beijing time. */
+    fx_t *fx = s_fx_new();
+    char id[17];
+    s_case_in(fx, "org-1", RONGYU__CASE_STATE__SUBMITTED, id);
+    Rongyu__Reply *rep;
+    const Rongyu__Case *c = s_get(fx, id, &rep);
+    assert_int_equal(c->review_due_ms - c->submitted_at_ms,
+                     28LL * 86400000LL); /* 01-31 -> 02-28 */
+    s_free(&rep);
+    /* Not overdue yet. */
+    rq_t r;
+    s_rq(&r, "city", "city");
+    r.list.overdue = 1;
+    r.req.body_case = RONGYU__REQUEST__BODY_LIST;
+    r.req.list = &r.list;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->list->n_cases, 0);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_seat_results_that_do_not_fit_are_refused_or_ignored(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    const uint8_t junk[] = {0x0a, 0xff, 0xff, 0xff, 0x0f};
+    assert_int_equal(s_deliver(fx, "quota", RONGYU__MESSAGE_TYPE__SEAT_RESULT,
+                               junk, sizeof junk),
+                     RY_EMALFORMED);
+    Rongyu__SeatResult res = RONGYU__SEAT_RESULT__INIT;
+    res.case_id = (char *)"00000000000000ff";
+    res.op = RONGYU__SEAT_OP__RESERVE;
+    res.granted = true;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&res.base, &len);
+    assert_int_equal(
+        s_deliver(fx, "quota", RONGYU__MESSAGE_TYPE__SEAT_RESULT, buf, len),
+        RY_EINVAL);
+    free(buf);
+    /* A grant for a case that is not waiting for one changes nothing. */
+    char id[17];
+    s_case_in(fx, "org-1", RONGYU__CASE_STATE__APPROVED, id);
+    uint8_t before[32], after[32];
+    s_snapshot(fx, before);
+    res.case_id = id;
+    buf = ry_pb_pack(&res.base, &len);
+    assert_int_equal(
+        s_deliver(fx, "quota", RONGYU__MESSAGE_TYPE__SEAT_RESULT, buf, len), 0);
+    free(buf);
+    s_snapshot(fx, after);
+    assert_memory_equal(before, after, 32);
+    s_fx_destroy(&fx);
+}
+
+int
+main(void)
+{
+    /* Before the first clock read: the clock starts here and runs on. */
+    setenv("RONGYU_CLOCK", "2019-01-31T10:00:00+08:00", 1);
+    ry_log_level = RY_LOG_ERROR;
+    assert_true(sodium_init() >= 0);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(
+            test_every_transition_is_allowed_or_refused_as_the_table_says),
+        cmocka_unit_test(
+            test_decision_without_opinion_is_missing_field_and_changes_nothing),
+        cmocka_unit_test(
+            test_org_import_is_validated_all_or_nothing_and_idempotent),
+        cmocka_unit_test(test_every_forbidden_actor_is_refused_by_the_tree),
+        cmocka_unit_test(
+            test_seats_are_granted_up_to_the_cap_once_also_when_resent),
+        cmocka_unit_test(
+            test_model_home_one_per_unit_and_refusal_keeps_case_approved),
+        cmocka_unit_test(
+            test_returned_case_is_resubmitted_as_a_new_revision_with_history),
+        cmocka_unit_test(
+            test_review_is_due_one_calendar_month_later_clamped_to_month_end),
+        cmocka_unit_test(
+            test_seat_results_that_do_not_fit_are_refused_or_ignored),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
