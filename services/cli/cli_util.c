@@ -200,6 +200,19 @@ cli_call(cli_ctx_t *ctx, Rongyu__Request *req, const char *org,
         principal.org_id = (char *)cli_principal_org(ctx, org);
         principal.role = (char *)ctx->role;
         principal.user = (char *)ctx->user;
+        if (!*principal.org_id &&
+            req->body_case != RONGYU__REQUEST__BODY_STATUS) {
+            /* Every request but the status acts for someone: say so
+             * here rather than send a request intake must refuse. */
+            fprintf(stderr,
+                    "错误：未指明以哪个组织的身份操作：请加 --org ORG（或 --as "
+                    "ORG、设置 RONGYU_ORG）\n"
+                    "error: no acting organisation: add --org ORG (or --as "
+                    "ORG, or set RONGYU_ORG), e.g. --org "
+                    "xiaoshan-hengyi-textile; a unit adds --role unit, the "
+                    "city --role city\n");
+            return CLI_EXIT_ERROR;
+        }
         req->principal = &principal;
     }
     const char *ep = cli_intake_endpoint(ctx);

@@ -89,8 +89,6 @@ notify_config_load(notify_config_t *nc, const ry_config_t *cfg, char *err,
                          sizeof nc->smtp_url, err, errlen);
     rc = rc ? rc : s_str("RONGYU_NOTIFY_MAIL_FROM", nc->mail_from,
                          sizeof nc->mail_from, err, errlen);
-    rc = rc ? rc : s_str("RONGYU_CALENDAR_FILE", nc->calendar_file,
-                         sizeof nc->calendar_file, err, errlen);
     rc = rc ? rc : s_str("RONGYU_NOTIFY_FAULT", nc->fault, sizeof nc->fault,
                          err, errlen);
     if (rc)

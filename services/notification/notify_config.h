@@ -20,7 +20,6 @@ typedef struct {
     unsigned max_attempts;   /* RONGYU_NOTIFY_MAX_ATTEMPTS, 0 = forever */
     long timeout_ms;         /* RONGYU_NOTIFY_TIMEOUT_MS, 10000 */
     unsigned max_active;     /* RONGYU_NOTIFY_MAX_ACTIVE, 16 */
-    char calendar_file[512]; /* RONGYU_CALENDAR_FILE, "" = built-in */
     char fault[64];          /* RONGYU_NOTIFY_FAULT, tests only */
 } notify_config_t;
 

@@ -244,15 +244,8 @@ notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
         rc = ry_channel_bind_clients(self->channel, self->nc.client_bind);
     if (!rc)
         rc = ry_daemon_campaigns(cfg, &self->campaigns);
-    if (!rc && ry_calendar_new(&self->cal) != 0)
-        rc = RY_EIO;
-    if (!rc && self->nc.calendar_file[0] &&
-        ry_calendar_load_file(self->cal, self->nc.calendar_file, err,
-                              sizeof err) != 0) {
-        ry_error(NULL, "calendar '%s' refused: %s", self->nc.calendar_file,
-                 err);
-        rc = RY_ECONFIG;
-    }
+    if (!rc)
+        rc = ry_daemon_calendar(cfg, &self->cal);
     if (!rc)
         notify_subs_new(self->nc.subscribers, &self->subs);
     if (!rc)
