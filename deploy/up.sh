@@ -54,7 +54,7 @@ WAIT_SECONDS=${RY_UP_WAIT:-20}
 
 if [ "$BUILD" = 1 ]; then
     # shellcheck disable=SC2086
-    ry_need_packages $RY_BUILD_PACKAGES procps
+    ry_need_packages $RY_BUILD_PACKAGES procps jq
     # Plain build: warnings do not stop a local start (test.sh checks
     # them), and no sanitizers, whatever build/ was configured with before.
     ry_build build -DRY_WERROR=OFF -DRY_SANITIZE=OFF || ry_die "the build failed; nothing was started." \
