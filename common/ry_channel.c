@@ -553,6 +553,18 @@ ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
     return rc;
 }
 
+int
+ry_channel_send_msg(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
+                    int type, const char *correlation,
+                    const ProtobufCMessage *msg)
+{
+    size_t len;
+    uint8_t *buf = ry_pb_pack(msg, &len);
+    int rc = ry_channel_send(self, txn, peer_id, type, correlation, buf, len);
+    free(buf);
+    return rc;
+}
+
 uint64_t
 ry_channel_outbox_depth(const ry_channel_t *self, const char *peer_id)
 {

@@ -7,6 +7,8 @@
 
 #include "ry_store.h"
 
+#include <protobuf-c/protobuf-c.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +89,12 @@ int ry_channel_connect(ry_channel_t *self, const char *peer_id,
 int ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
                     int type, const char *correlation, const void *payload,
                     size_t len);
+
+/* As ry_channel_send, with the payload a protobuf message packed here. */
+int ry_channel_send_msg(ry_channel_t *self, ry_txn_t *txn,
+                        const char *peer_id, int type,
+                        const char *correlation,
+                        const ProtobufCMessage *msg);
 
 /* Rows in the outbox to 'peer_id' not yet acknowledged (as committed,
  * plus those added in the current batch). */

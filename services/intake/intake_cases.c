@@ -322,12 +322,9 @@ s_send_event(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
                 failed[nf++] = c->verdict->checks[i];
     ev.failed = failed;
     ev.n_failed = nf;
-    size_t len;
-    uint8_t *buf = ry_pb_pack(&ev.base, &len);
-    int rc = ry_channel_send(self->channel, txn, "notification",
-                             RONGYU__MESSAGE_TYPE__CASE_EVENT, c->case_id,
-                             buf, len);
-    free(buf);
+    int rc = ry_channel_send_msg(self->channel, txn, "notification",
+                                 RONGYU__MESSAGE_TYPE__CASE_EVENT,
+                                 c->case_id, &ev.base);
     return rc;
 }
 
@@ -339,12 +336,9 @@ s_send_validate(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c)
     vc.revision = c->revision;
     vc.application = c->application;
     vc.submitted_at_ms = c->submitted_at_ms;
-    size_t len;
-    uint8_t *buf = ry_pb_pack(&vc.base, &len);
-    int rc = ry_channel_send(self->channel, txn, "validation",
-                             RONGYU__MESSAGE_TYPE__VALIDATE_CASE, c->case_id,
-                             buf, len);
-    free(buf);
+    int rc = ry_channel_send_msg(self->channel, txn, "validation",
+                                 RONGYU__MESSAGE_TYPE__VALIDATE_CASE,
+                                 c->case_id, &vc.base);
     return rc;
 }
 
@@ -1112,12 +1106,9 @@ s_send_seat(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
     sr.organising_unit = a->organising_unit;
     sr.honour = a->honour;
     sr.column = s_column(a);
-    size_t len;
-    uint8_t *buf = ry_pb_pack(&sr.base, &len);
-    int rc = ry_channel_send(self->channel, txn, "quota",
-                             RONGYU__MESSAGE_TYPE__SEAT_REQUEST, c->case_id,
-                             buf, len);
-    free(buf);
+    int rc = ry_channel_send_msg(self->channel, txn, "quota",
+                                 RONGYU__MESSAGE_TYPE__SEAT_REQUEST,
+                                 c->case_id, &sr.base);
     return rc;
 }
 

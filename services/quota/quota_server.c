@@ -31,12 +31,9 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     Rongyu__SeatResult res = RONGYU__SEAT_RESULT__INIT;
     int rc = quota_ledger_apply(txn, self->campaigns, req, &res);
     if (!rc) {
-        size_t len;
-        uint8_t *buf = ry_pb_pack(&res.base, &len);
-        rc = ry_channel_send(self->channel, txn, msg->sender,
-                             RONGYU__MESSAGE_TYPE__SEAT_RESULT, req->case_id,
-                             buf, len);
-        free(buf);
+        rc = ry_channel_send_msg(self->channel, txn, msg->sender,
+                                 RONGYU__MESSAGE_TYPE__SEAT_RESULT,
+                                 req->case_id, &res.base);
     }
     ry_pb_free(&req);
     return rc;

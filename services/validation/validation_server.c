@@ -87,12 +87,9 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         res.case_id = vc->case_id;
         res.revision = vc->revision;
         res.verdict = v;
-        size_t len;
-        uint8_t *buf = ry_pb_pack(&res.base, &len);
-        rc = ry_channel_send(self->channel, txn, msg->sender,
-                             RONGYU__MESSAGE_TYPE__VALIDATION_RESULT,
-                             vc->case_id, buf, len);
-        free(buf);
+        rc = ry_channel_send_msg(self->channel, txn, msg->sender,
+                                 RONGYU__MESSAGE_TYPE__VALIDATION_RESULT,
+                                 vc->case_id, &res.base);
         ry_pb_free(&v);
     }
     free(packed);
