@@ -394,6 +394,12 @@ ry_channel_set_context(ry_channel_t *self, void *ctx)
     self->o.ctx = ctx;
 }
 
+void
+ry_channel_set_refuse(ry_channel_t *self, ry_on_refuse_fn fn)
+{
+    self->o.on_refuse = fn;
+}
+
 int
 ry_channel_bind_peers(ry_channel_t *self, const char *endpoint)
 {
@@ -929,6 +935,27 @@ s_flush_outs(ry_channel_t *self)
     s_outs_clear(self);
 }
 
+/* Tells each client of a batch that could not be applied why, so it does
+ * not wait in vain; peers need no word: they resend. */
+static void
+s_refuse_clients(ry_channel_t *self, int why)
+{
+    if (!self->o.on_refuse)
+        return;
+    for (int i = 0; i < self->nframes; i++) {
+        s_frame_t *f = &self->frames[i];
+        if (f->src != S_SRC_CLIENTS || !f->body)
+            continue;
+        uint8_t *reply = NULL;
+        size_t len = 0;
+        self->o.on_refuse(self->o.ctx, f->extra ? NULL : f->body,
+                          f->extra ? 0 : f->len, why, &reply, &len);
+        if (reply)
+            s_out_push(self, self->clients, f->rid, f->rid_len, reply, len);
+    }
+    s_flush_outs(self);
+}
+
 static void
 s_send_acks(ry_channel_t *self)
 {
@@ -1110,6 +1137,7 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
                      self->nframes, ry_strerror(rc));
             s_outs_clear(self);
             s_stage_reset(self);
+            s_refuse_clients(self, rc);
             result = rc == RY_EFULL ? RY_EFULL : RY_EIO;
         }
         s_frames_clear(self);

@@ -44,6 +44,13 @@ typedef int (*ry_on_request_fn)(void *ctx, ry_txn_t *txn,
                                 const uint8_t *data, size_t len,
                                 uint8_t **reply, size_t *reply_len);
 
+/* Answers a client request that could not be applied because the store
+ * failed (full at its size limit, or broken): sets *reply to a malloc'd
+ * refusal the channel sends and frees. No transaction: nothing may be
+ * written. */
+typedef void (*ry_on_refuse_fn)(void *ctx, const uint8_t *data, size_t len,
+                                int why, uint8_t **reply, size_t *reply_len);
+
 typedef struct {
     const char *self_id;      /* this service's name, the routing id */
     ry_store_t *store;        /* borrowed; must outlive the channel */
@@ -54,6 +61,7 @@ typedef struct {
     unsigned batch;           /* frames per group commit */
     ry_on_message_fn on_message;
     ry_on_request_fn on_request;
+    ry_on_refuse_fn on_refuse; /* optional, with on_request */
     void *ctx;
 } ry_channel_opts_t;
 
@@ -68,6 +76,9 @@ void ry_channel_destroy(ry_channel_t **self_p);
 /* Sets the context passed to the handlers (when it is created after the
  * channel). */
 void ry_channel_set_context(ry_channel_t *self, void *ctx);
+
+/* Sets the handler that answers clients whose batch the store refused. */
+void ry_channel_set_refuse(ry_channel_t *self, ry_on_refuse_fn fn);
 
 /* Binds the ROUTER that peers connect to. "tcp://127.0.0.1:*" picks a
  * free port; ry_channel_peer_endpoint tells which. Returns 0 or RY_ENET. */

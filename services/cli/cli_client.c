@@ -284,7 +284,7 @@ cli_client_call(cli_client_t *self, const Rongyu__Request *req,
             rc = s_wait_reply(self->sock, copy.request_id,
                               s_now_ms() + timeout_ms, &r, &bad);
             if (rc == 0 && r->code == RONGYU__ERROR_CODE__E_BUSY &&
-                busy_left > 0) {
+                r->retry_after_ms > 0 && busy_left > 0) {
                 busy_left--;
                 int wait = (int)r->retry_after_ms;
                 wait = wait < S_BUSY_MIN_MS ? S_BUSY_MIN_MS

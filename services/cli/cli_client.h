@@ -46,7 +46,8 @@ void cli_client_set_max_reply(cli_client_t *self, size_t bytes);
  * (req itself is not changed). Replies with another request_id are
  * ignored. A reply with code E_BUSY is retried after its retry_after_ms
  * (at most 20 times, not counted as attempts); the last E_BUSY reply is
- * returned if it persists.
+ * returned if it persists, and at once when retry_after_ms is 0 (no
+ * retry will help soon, e.g. a full store).
  * Returns 0 and sets *reply (any code: the caller checks reply->code),
  * the caller's to free with cli_client_reply_free; RY_ETIMEOUT when no
  * reply came; RY_EMALFORMED when only undecodable frames came;

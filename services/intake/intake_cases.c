@@ -1654,6 +1654,29 @@ out:
     return rc == 0 ? 0 : -1;
 }
 
+void
+intake_cases_on_refuse(void *ctx, const uint8_t *data, size_t len, int why,
+                       uint8_t **reply, size_t *reply_len)
+{
+    (void)ctx;
+    s_res_t r = {.code = RONGYU__ERROR_CODE__OK};
+    Rongyu__Request *req =
+        data ? (Rongyu__Request *)ry_pb_unpack(&rongyu__request__descriptor,
+                                               data, len, 2 * len + 65536)
+             : NULL;
+    if (why == RY_EFULL) {
+        r.retry_after_ms = 0; /* no retry helps until the map is raised */
+        s_fail(&r, RONGYU__ERROR_CODE__E_BUSY,
+               "the store is full at its size limit (max_map_size); nothing "
+               "was stored; an operator must raise max_map_size");
+    } else {
+        s_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL,
+               "the store failed (%s); nothing was stored", ry_strerror(why));
+    }
+    *reply = s_finish(&r, req ? req->request_id : "", reply_len);
+    ry_pb_free(&req);
+}
+
 int
 intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
 {

@@ -45,6 +45,12 @@ void intake_cases_set_campaigns(intake_cases_t *self,
 int intake_cases_on_request(void *self, ry_txn_t *txn, const uint8_t *data,
                             size_t len, uint8_t **reply, size_t *reply_len);
 
+/* ry_on_refuse_fn: answers E_BUSY (the store is full at its limit) or
+ * E_INTERNAL (the store failed) to a request whose batch was not applied;
+ * nothing was stored. */
+void intake_cases_on_refuse(void *self, const uint8_t *data, size_t len,
+                            int why, uint8_t **reply, size_t *reply_len);
+
 /* ry_on_message_fn: a ValidationResult from validation or a SeatResult
  * from quota. */
 int intake_cases_on_message(void *self, ry_txn_t *txn, const ry_msg_t *msg);

@@ -41,6 +41,7 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
     if (!rc) {
         intake_cases_set_campaigns(self->cases, &campaigns);
         ry_channel_set_context(self->channel, self->cases);
+        ry_channel_set_refuse(self->channel, intake_cases_on_refuse);
         intake_cases_set_channel(self->cases, self->channel);
     }
     for (int svc = RY_SVC_VALIDATION; !rc && svc < RY_SVC_COUNT; svc++)
