@@ -15,14 +15,14 @@ LOAD=$!
 
 
 # An outside kill -9 once the load is under way, then deaths at the crash
-# points (each after 300 frames of that run of validation).
+# points (each after 100 frames of that run of validation).
 for _ in $(seq 1 300); do
     [ "$(wc -l <"$RY_TMP/acked.txt" 2>/dev/null || echo 0)" -ge 200 ] && break
     sleep 0.01
 done
 ry_kill9 validation
 ry_ok "validation killed (-9) while the load runs"
-for fault in after_reply:300 after_commit:300 before_commit:300; do
+for fault in after_reply:100 after_commit:100 before_commit:100; do
     ry_launch validation RONGYU_FAULT=$fault
     ry_wait_dead validation 60 || ry_fail "validation did not reach $fault"
     ry_ok "validation died at $fault"
