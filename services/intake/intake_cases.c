@@ -1,179 +1,40 @@
-/* intake_cases: the case store, the state machine and the client requests
- * of the intake service. */
+/* intake_cases: the case store and the case state machine: case ids,
+ * records and their indexes, revisions, the audit trail, every transition,
+ * the messages to validation, quota and notification, and their answers. */
 #include "intake_cases.h"
 
+#include "intake_attach.h"
+#include "intake_internal.h"
+#include "intake_reply.h"
+#include "intake_requests.h"
 #include "ry_clock.h"
 #include "ry_date.h"
 #include "ry_error.h"
 #include "ry_log.h"
-#include "ry_media.h"
 #include "ry_pb.h"
 
-#include <assert.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define S_ID_LEN 16
-#define S_LIST_DEFAULT 100
-#define S_LIST_MAX 1000
-
-struct intake_cases {
-    ry_store_t *store;
-    ry_channel_t *channel;
-    intake_limits_t limits;
-    uint64_t last_id;
-    ry_campaigns_t *campaigns;
-};
-
-/* What a handler produces; packed into a Reply by s_finish. */
-typedef struct {
-    Rongyu__ErrorCode code;
-    char detail[512];
-    uint32_t retry_after_ms;
-    Rongyu__Case *kase;          /* owned (ry_pb) */
-    Rongyu__AuditEntry **audit;  /* owned (ry_pb each) */
-    size_t naudit;
-    Rongyu__Case **cases;        /* owned (ry_pb each) */
-    size_t ncases;
-    char next_after[S_ID_LEN + 1];
-    bool status;
-    Rongyu__StatusReply st;
-    Rongyu__LinkStatus links[16];
-    Rongyu__LinkStatus *linkp[16];
-    char link_names[16][64];
-    uint8_t *cached;             /* a stored first answer, used as is */
-    size_t cached_len;
-    bool orgs;                   /* an OrgReply */
-    Rongyu__Organisation **org_list; /* owned (ry_pb each) */
-    size_t norgs;
-    intake_import_counts_t counts;
-    bool quota;                  /* a QuotaReply */
-    Rongyu__QuotaRow *qrows;     /* one block; strings borrowed */
-    Rongyu__QuotaRow **qrowp;
-    size_t nq;
-    const char *qcampaign;       /* borrowed from the registry */
-} s_res_t;
-
-static const struct {
-    const char *zh, *en;
-} s_messages[] = {
-    [RONGYU__ERROR_CODE__OK] = {"成功", "ok"},
-    [RONGYU__ERROR_CODE__E_MALFORMED] = {"请求无法解析", "request does not decode"},
-    [RONGYU__ERROR_CODE__E_MISSING_FIELD] = {"缺少必填字段", "a required field is missing"},
-    [RONGYU__ERROR_CODE__E_OUT_OF_RANGE] = {"字段取值超出范围", "a field is out of range"},
-    [RONGYU__ERROR_CODE__E_NOT_FOUND] = {"申报不存在", "no such case"},
-    [RONGYU__ERROR_CODE__E_FORBIDDEN] = {"无权执行此操作", "this organisation may not do that"},
-    [RONGYU__ERROR_CODE__E_BAD_STATE] = {"当前状态下不允许此操作", "not allowed in the case's current state"},
-    [RONGYU__ERROR_CODE__E_TOO_LARGE] = {"上传内容过大", "upload too large"},
-    [RONGYU__ERROR_CODE__E_BUSY] = {"系统繁忙，请稍后重试", "busy, retry later"},
-    [RONGYU__ERROR_CODE__E_CONFLICT] = {"幂等键已用于另一请求", "idempotency key already used for another request"},
-    [RONGYU__ERROR_CODE__E_INTERNAL] = {"内部错误", "internal error"},
-    [RONGYU__ERROR_CODE__E_UNSUPPORTED] = {"不支持的请求类型", "unsupported request"},
-    [RONGYU__ERROR_CODE__E_INVALID] = {"请求内容不合规", "invalid request"},
-};
-
-static int
-s_fail(s_res_t *r, Rongyu__ErrorCode code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-s_fail(s_res_t *r, Rongyu__ErrorCode code, const char *fmt, ...)
-{
-    r->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->detail, sizeof r->detail, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-static void
-s_res_release(s_res_t *r)
-{
-    ry_pb_free(&r->kase);
-    for (size_t i = 0; i < r->naudit; i++)
-        ry_pb_free(&r->audit[i]);
-    free(r->audit);
-    for (size_t i = 0; i < r->ncases; i++)
-        ry_pb_free(&r->cases[i]);
-    free(r->cases);
-    free(r->cached);
-    for (size_t i = 0; i < r->norgs; i++)
-        ry_pb_free(&r->org_list[i]);
-    free(r->org_list);
-    free(r->qrows);
-    free(r->qrowp);
-}
-
-/* Packs the reply; the bytes are the caller's. */
-static uint8_t *
-s_finish(s_res_t *r, const char *request_id, size_t *len)
-{
-    Rongyu__Reply rep = RONGYU__REPLY__INIT;
-    rep.code = r->code;
-    rep.message_zh = (char *)s_messages[r->code].zh;
-    rep.message_en = (char *)s_messages[r->code].en;
-    rep.detail = r->detail;
-    rep.retry_after_ms = r->retry_after_ms;
-    rep.request_id = (char *)(request_id ? request_id : "");
-    Rongyu__CaseReply cr = RONGYU__CASE_REPLY__INIT;
-    Rongyu__ListReply lr = RONGYU__LIST_REPLY__INIT;
-    if (r->code == RONGYU__ERROR_CODE__OK && r->kase) {
-        cr.case_ = r->kase;
-        cr.audit = r->audit;
-        cr.n_audit = r->naudit;
-        rep.body_case = RONGYU__REPLY__BODY_CASE;
-        rep.case_ = &cr;
-    } else if (r->code == RONGYU__ERROR_CODE__OK && r->cases) {
-        lr.cases = r->cases;
-        lr.n_cases = r->ncases;
-        lr.next_after = r->next_after;
-        rep.body_case = RONGYU__REPLY__BODY_LIST;
-        rep.list = &lr;
-    } else if (r->code == RONGYU__ERROR_CODE__OK && r->status) {
-        rep.body_case = RONGYU__REPLY__BODY_STATUS;
-        rep.status = &r->st;
-    }
-    Rongyu__OrgReply orr = RONGYU__ORG_REPLY__INIT;
-    Rongyu__QuotaReply qr = RONGYU__QUOTA_REPLY__INIT;
-    if (r->code == RONGYU__ERROR_CODE__OK && r->orgs) {
-        orr.orgs = r->org_list;
-        orr.n_orgs = r->norgs;
-        orr.added = r->counts.added;
-        orr.updated = r->counts.updated;
-        orr.unchanged = r->counts.unchanged;
-        rep.body_case = RONGYU__REPLY__BODY_ORGS;
-        rep.orgs = &orr;
-    } else if (r->code == RONGYU__ERROR_CODE__OK && r->quota) {
-        qr.campaign_id = (char *)r->qcampaign;
-        qr.rows = r->qrowp;
-        qr.n_rows = r->nq;
-        rep.body_case = RONGYU__REPLY__BODY_QUOTA;
-        rep.quota = &qr;
-    }
-    return ry_pb_pack(&rep.base, len);
-}
-
 /* ------------------------------------------------------------ ids */
 
 static void
-s_id_format(uint64_t id, char out[S_ID_LEN + 1])
+s_id_format(uint64_t id, char out[INTAKE_ID_LEN + 1])
 {
-    snprintf(out, S_ID_LEN + 1, "%016" PRIx64, id);
+    snprintf(out, INTAKE_ID_LEN + 1, "%016" PRIx64, id);
 }
 
 static int
 s_id_parse(const char *s, uint64_t *id)
 {
-    if (!s || strlen(s) != S_ID_LEN)
+    if (!s || strlen(s) != INTAKE_ID_LEN)
         return RY_EINVAL;
     uint64_t v = 0;
-    for (int i = 0; i < S_ID_LEN; i++) {
+    for (int i = 0; i < INTAKE_ID_LEN; i++) {
         char c = s[i];
         int d = c >= '0' && c <= '9'   ? c - '0'
                 : c >= 'a' && c <= 'f' ? c - 'a' + 10
@@ -200,17 +61,26 @@ s_next_id(intake_cases_t *self)
 
 /* ------------------------------------------------------------ store */
 
+/* Reads and decodes the Case stored under key in table; *out is the
+ * caller's, NULL unless 0 is returned. */
 static int
-s_case_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
+s_case_get(ry_txn_t *txn, const char *table, const void *key, size_t klen,
+           Rongyu__Case **out)
 {
     *out = NULL;
     ry_val_t v;
-    int rc = ry_txn_get(txn, "cases", case_id, strlen(case_id), &v);
+    int rc = ry_txn_get(txn, table, key, klen, &v);
     if (rc)
         return rc;
     *out = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, v.data,
                                         v.len, 0);
     return *out ? 0 : RY_EIO;
+}
+
+int
+intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
+{
+    return s_case_get(txn, "cases", case_id, strlen(case_id), out);
 }
 
 static int
@@ -240,17 +110,17 @@ s_audit(ry_txn_t *txn, const char *case_id, const char *actor,
         Rongyu__CaseState from, Rongyu__CaseState to, const char *what,
         const char *opinion, int64_t at)
 {
-    uint8_t key[S_ID_LEN + 1 + 8];
-    memcpy(key, case_id, S_ID_LEN);
-    key[S_ID_LEN] = '\0';
+    uint8_t key[INTAKE_ID_LEN + 1 + 8];
+    memcpy(key, case_id, INTAKE_ID_LEN);
+    key[INTAKE_ID_LEN] = '\0';
     ry_val_t lk, lv;
     uint64_t n = 1;
-    int rc = ry_txn_last(txn, "audit", key, S_ID_LEN + 1, &lk, &lv);
+    int rc = ry_txn_last(txn, "audit", key, INTAKE_ID_LEN + 1, &lk, &lv);
     if (rc == 0 && lk.len == sizeof key)
-        n = ry_be64_get((const uint8_t *)lk.data + S_ID_LEN + 1) + 1;
+        n = ry_be64_get((const uint8_t *)lk.data + INTAKE_ID_LEN + 1) + 1;
     else if (rc != RY_ENOTFOUND && rc != 0)
         return rc;
-    ry_be64_put(key + S_ID_LEN + 1, n);
+    ry_be64_put(key + INTAKE_ID_LEN + 1, n);
     Rongyu__AuditEntry e = RONGYU__AUDIT_ENTRY__INIT;
     e.case_id = (char *)case_id;
     e.at_ms = at;
@@ -270,24 +140,59 @@ s_audit(ry_txn_t *txn, const char *case_id, const char *actor,
     return rc;
 }
 
+/* "revisions" keys: case id + be32 revision. */
+static void
+s_revision_key(const char *case_id, uint32_t rev,
+               uint8_t key[INTAKE_ID_LEN + 4])
+{
+    memcpy(key, case_id, INTAKE_ID_LEN);
+    key[INTAKE_ID_LEN] = (uint8_t)(rev >> 24);
+    key[INTAKE_ID_LEN + 1] = (uint8_t)(rev >> 16);
+    key[INTAKE_ID_LEN + 2] = (uint8_t)(rev >> 8);
+    key[INTAKE_ID_LEN + 3] = (uint8_t)rev;
+}
+
+int
+intake_cases_load_revision(ry_txn_t *txn, const char *case_id, uint32_t rev,
+                           Rongyu__Case **out)
+{
+    uint8_t key[INTAKE_ID_LEN + 4];
+    s_revision_key(case_id, rev, key);
+    return s_case_get(txn, "revisions", key, sizeof key, out);
+}
+
 typedef struct {
-    s_res_t *r;
+    Rongyu__AuditEntry ***entries;
+    size_t *n;
 } s_audit_acc_t;
 
 static int
 s_audit_collect(const ry_val_t *key, const ry_val_t *val, void *arg)
 {
     (void)key;
-    s_res_t *r = arg;
+    s_audit_acc_t *acc = arg;
     Rongyu__AuditEntry *e = (Rongyu__AuditEntry *)ry_pb_unpack(
         &rongyu__audit_entry__descriptor, val->data, val->len, 0);
     if (!e)
         return RY_EIO;
-    r->audit = realloc(r->audit, sizeof *r->audit * (r->naudit + 1));
-    if (!r->audit)
+    *acc->entries =
+        realloc(*acc->entries, sizeof **acc->entries * (*acc->n + 1));
+    if (!*acc->entries)
         abort();
-    r->audit[r->naudit++] = e;
+    (*acc->entries)[(*acc->n)++] = e;
     return 0;
+}
+
+int
+intake_cases_audit_read(ry_txn_t *txn, const char *case_id,
+                        Rongyu__AuditEntry ***entries, size_t *n)
+{
+    uint8_t prefix[INTAKE_ID_LEN + 1];
+    memcpy(prefix, case_id, INTAKE_ID_LEN);
+    prefix[INTAKE_ID_LEN] = '\0';
+    s_audit_acc_t acc = {entries, n};
+    return ry_txn_scan(txn, "audit", prefix, sizeof prefix, NULL, 0,
+                       s_audit_collect, &acc);
 }
 
 /* ------------------------------------------------------------ messages */
@@ -344,151 +249,56 @@ s_send_validate(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c)
 
 /* ------------------------------------------------------------ authority */
 
-/* Asks intake_authorize; a refusal becomes E_FORBIDDEN with its reason. */
-static int
-s_allow(ry_txn_t *txn, const intake_principal_t *p, intake_action_t act,
-        const Rongyu__Application *a, s_res_t *r)
+int
+intake_cases_allow(ry_txn_t *txn, const intake_principal_t *p,
+                   intake_action_t act, const Rongyu__Application *a,
+                   intake_reply_t *r)
 {
     char why[400] = "";
     int rc = intake_authorize(txn, p, act, a, why, sizeof why);
     if (rc == RY_EPERM)
-        return s_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN, "%s", why);
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN, "%s", why);
     return rc;
 }
 
 /* ------------------------------------------------------------ submit */
 
-static bool
-s_empty(const char *s)
-{
-    return !s || !*s;
-}
-
 /* Checks the shape every stored application must have. */
 static int
-s_check_shape(const Rongyu__Application *a, bool draft, s_res_t *r)
+s_check_shape(const Rongyu__Application *a, bool draft, intake_reply_t *r)
 {
     if (!a)
-        return s_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD, "application");
-    if (s_empty(a->campaign_id))
-        return s_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                      "application.campaign_id");
-    if (s_empty(a->applicant_org))
-        return s_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                      "application.applicant_org");
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                                 "application");
+    if (intake_is_empty(a->campaign_id))
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                                 "application.campaign_id");
+    if (intake_is_empty(a->applicant_org))
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                                 "application.applicant_org");
     if (!draft && a->honour == RONGYU__HONOUR__HONOUR_UNSPECIFIED)
-        return s_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                      "application.honour");
-    if (!draft && s_empty(a->organising_unit))
-        return s_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                      "application.organising_unit");
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                                 "application.honour");
+    if (!draft && intake_is_empty(a->organising_unit))
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                                 "application.organising_unit");
     if (strlen(a->applicant_org) > 200 || strlen(a->organising_unit) > 200 ||
         strlen(a->campaign_id) > 100)
-        return s_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                      "application: an identifier is longer than 200 bytes");
+        return intake_reply_fail(
+            r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+            "application: an identifier is longer than 200 bytes");
     return 0;
 }
 
-/* Saved attachment fields, to restore the decoded request before freeing
- * it (its strings belong to the decoder). */
-typedef struct {
-    ProtobufCBinaryData content;
-    char *media_type, *sha256;
-    uint64_t size;
-    char media_buf[64], sha_buf[65];
-} s_att_save_t;
-
-/* Stores each attachment's content under its SHA-256, records the media
- * type recognised from the content, and strips the content from the
- * record. 'saved' (n_attachments entries) lets s_attachments_restore undo
- * the field swaps. */
 static int
-s_attachments_take(intake_cases_t *self, ry_txn_t *txn,
-                   Rongyu__Application *a, s_att_save_t *saved, s_res_t *r)
-{
-    for (size_t i = 0; i < a->n_attachments; i++) {
-        Rongyu__Attachment *at = a->attachments[i];
-        s_att_save_t *sv = &saved[i];
-        sv->content = at->content;
-        sv->media_type = at->media_type;
-        sv->sha256 = at->sha256;
-        sv->size = at->size;
-        if (at->content.len == 0) {
-            /* A reference to content stored before (a new revision). */
-            ry_val_t v;
-            if (s_empty(at->sha256) ||
-                ry_txn_get(txn, "blobs", at->sha256, strlen(at->sha256),
-                           &v) != 0)
-                return s_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                              "attachments[%zu].content", i);
-            snprintf(sv->media_buf, sizeof sv->media_buf, "%s",
-                     ry_media_sniff(v.data, v.len));
-            at->media_type = sv->media_buf;
-            at->size = v.len;
-            continue;
-        }
-        if (at->content.len > self->limits.max_attachment)
-            return s_fail(r, RONGYU__ERROR_CODE__E_TOO_LARGE,
-                          "attachments[%zu] '%s': %zu bytes, at most %zu", i,
-                          at->name, at->content.len,
-                          self->limits.max_attachment);
-        uint8_t h[crypto_hash_sha256_BYTES];
-        crypto_hash_sha256(h, at->content.data, at->content.len);
-        sodium_bin2hex(sv->sha_buf, sizeof sv->sha_buf, h, sizeof h);
-        if (!s_empty(at->sha256) && strcmp(at->sha256, sv->sha_buf) != 0)
-            return s_fail(r, RONGYU__ERROR_CODE__E_INVALID,
-                          "attachments[%zu] '%s': sha256 does not match "
-                          "the content",
-                          i, at->name);
-        int rc = ry_txn_put(txn, "blobs", sv->sha_buf, 64, at->content.data,
-                            at->content.len, 0);
-        if (rc)
-            return rc;
-        snprintf(sv->media_buf, sizeof sv->media_buf, "%s",
-                 ry_media_sniff(at->content.data, at->content.len));
-        at->media_type = sv->media_buf;
-        at->sha256 = sv->sha_buf;
-        at->size = at->content.len;
-        at->content.data = NULL;
-        at->content.len = 0;
-    }
-    return 0;
-}
-
-static void
-s_attachments_restore(Rongyu__Application *a, const s_att_save_t *saved,
-                      size_t n)
-{
-    for (size_t i = 0; i < n && i < a->n_attachments; i++) {
-        Rongyu__Attachment *at = a->attachments[i];
-        at->content = saved[i].content;
-        at->media_type = saved[i].media_type;
-        at->sha256 = saved[i].sha256;
-        at->size = saved[i].size;
-    }
-}
-
-/* Fingerprint of the request body, to tell a retry from a reuse. */
-static void
-s_fingerprint(const Rongyu__Request *req, uint8_t out[32])
-{
-    Rongyu__Request copy = *req;
-    copy.request_id = (char *)"";
-    copy.idempotency_key = (char *)"";
-    size_t len;
-    uint8_t *buf = ry_pb_pack(&copy.base, &len);
-    crypto_hash_sha256(out, buf, len);
-    free(buf);
-}
-
-static int
-s_busy(intake_cases_t *self, s_res_t *r)
+s_busy(intake_cases_t *self, intake_reply_t *r)
 {
     uint64_t depth = ry_channel_outbox_depth(self->channel, "validation");
     if (depth >= self->limits.outbox_limit) {
         r->retry_after_ms = 1000;
-        return s_fail(r, RONGYU__ERROR_CODE__E_BUSY,
-                      "%" PRIu64 " cases wait for validation", depth);
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
+                                 "%" PRIu64 " cases wait for validation",
+                                 depth);
     }
     return 0;
 }
@@ -537,12 +347,8 @@ s_reindex_unit(ry_txn_t *txn, const char *case_id, const char *old_unit,
 static int
 s_archive(ry_txn_t *txn, const Rongyu__Case *c)
 {
-    uint8_t key[S_ID_LEN + 4];
-    memcpy(key, c->case_id, S_ID_LEN);
-    key[S_ID_LEN] = (uint8_t)(c->revision >> 24);
-    key[S_ID_LEN + 1] = (uint8_t)(c->revision >> 16);
-    key[S_ID_LEN + 2] = (uint8_t)(c->revision >> 8);
-    key[S_ID_LEN + 3] = (uint8_t)c->revision;
+    uint8_t key[INTAKE_ID_LEN + 4];
+    s_revision_key(c->case_id, c->revision, key);
     size_t len;
     uint8_t *buf = ry_pb_pack(&c->base, &len);
     int rc = ry_txn_put(txn, "revisions", key, sizeof key, buf, len, 0);
@@ -556,16 +362,16 @@ s_archive(ry_txn_t *txn, const Rongyu__Case *c)
 static int
 s_store_application(intake_cases_t *self, ry_txn_t *txn,
                     const Rongyu__Request *req, Rongyu__Application *a,
-                    Rongyu__Case *existing, bool draft, s_res_t *r)
+                    Rongyu__Case *existing, bool draft, intake_reply_t *r)
 {
-    s_att_save_t *saved = calloc(a->n_attachments + 1, sizeof *saved);
+    intake_attach_save_t *saved = calloc(a->n_attachments + 1, sizeof *saved);
     if (!saved)
         abort();
-    int rc = s_attachments_take(self, txn, a, saved, r);
+    int rc = intake_attach_take(txn, a, self->limits.max_attachment, saved, r);
     if (rc)
         goto done;
     int64_t now = ry_clock_now_ms();
-    char id[S_ID_LEN + 1];
+    char id[INTAKE_ID_LEN + 1];
     Rongyu__Case c = RONGYU__CASE__INIT;
     if (existing) {
         c = *existing;
@@ -625,65 +431,8 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         free(buf);
     }
 done:
-    s_attachments_restore(a, saved, a->n_attachments);
+    intake_attach_restore(a, saved, a->n_attachments);
     free(saved);
-    return rc;
-}
-
-/* Looks the idempotency key up. Returns 1 when the reply is settled from
- * the cache (or a conflict), 0 to go on, negative on store errors. */
-static int
-s_idem_lookup(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
-              s_res_t *r)
-{
-    if (s_empty(req->idempotency_key))
-        return 0;
-    char key[600];
-    int n = snprintf(key, sizeof key, "%s%c%s", req->principal->org_id, '\0',
-                     req->idempotency_key);
-    if (n >= (int)sizeof key) {
-        s_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-               "idempotency_key longer than 300 bytes");
-        return 1;
-    }
-    ry_val_t v;
-    int rc = ry_txn_get(txn, "idem", key, (size_t)n, &v);
-    if (rc == RY_ENOTFOUND)
-        return 0;
-    if (rc)
-        return rc;
-    if (v.len < 32 || memcmp(v.data, fp, 32) != 0) {
-        s_fail(r, RONGYU__ERROR_CODE__E_CONFLICT, "idempotency_key '%s'",
-               req->idempotency_key);
-        return 1;
-    }
-    r->cached_len = v.len - 32;
-    r->cached = malloc(r->cached_len ? r->cached_len : 1);
-    if (!r->cached)
-        abort();
-    memcpy(r->cached, (const uint8_t *)v.data + 32, r->cached_len);
-    return 1;
-}
-
-static int
-s_idem_store(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
-             s_res_t *r)
-{
-    if (s_empty(req->idempotency_key))
-        return 0;
-    char key[600];
-    int n = snprintf(key, sizeof key, "%s%c%s", req->principal->org_id, '\0',
-                     req->idempotency_key);
-    size_t len;
-    uint8_t *reply = s_finish(r, "", &len);
-    uint8_t *v = malloc(32 + len);
-    if (!v)
-        abort();
-    memcpy(v, fp, 32);
-    memcpy(v + 32, reply, len);
-    int rc = ry_txn_put(txn, "idem", key, (size_t)n, v, 32 + len, 0);
-    free(v);
-    free(reply);
     return rc;
 }
 
@@ -697,35 +446,38 @@ s_state(Rongyu__CaseState st)
 }
 
 static int
-s_bad_state(s_res_t *r, const Rongyu__Case *c, const char *what)
+s_bad_state(intake_reply_t *r, const Rongyu__Case *c, const char *what)
 {
-    return s_fail(r, RONGYU__ERROR_CODE__E_BAD_STATE, "case '%s' is %s; %s",
-                  c->case_id, s_state(c->state), what);
+    return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BAD_STATE,
+                             "case '%s' is %s; %s", c->case_id,
+                             s_state(c->state), what);
 }
 
-/* Loads a case the principal may act on ('act'). Returns 0 with *out set
- * (the caller's), -1 after s_fail, or a store error. */
-static int
-s_load_for(ry_txn_t *txn, const intake_principal_t *p, intake_action_t act,
-           const char *id, s_res_t *r, Rongyu__Case **out)
+int
+intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
+                      intake_action_t act, const char *id, intake_reply_t *r,
+                      Rongyu__Case **out)
 {
     *out = NULL;
-    if (s_empty(id))
-        return s_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD, "case_id");
-    int rc = s_case_load(txn, id, out);
+    if (intake_is_empty(id))
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                                 "case_id");
+    int rc = intake_cases_load(txn, id, out);
     if (rc == RY_ENOTFOUND)
-        return s_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND, "case '%s'", id);
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                                 "case '%s'", id);
     if (rc)
         return rc;
-    rc = s_allow(txn, p, act, (*out)->application, r);
+    rc = intake_cases_allow(txn, p, act, (*out)->application, r);
     if (rc)
         ry_pb_free(out);
     return rc;
 }
 
-static int
-s_submit(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
-         const intake_principal_t *p, s_res_t *r)
+int
+intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
+                    const Rongyu__Request *req, const intake_principal_t *p,
+                    intake_reply_t *r)
 {
     bool draft = req->body_case == RONGYU__REQUEST__BODY_SAVE_DRAFT;
     Rongyu__Application *a =
@@ -733,27 +485,28 @@ s_submit(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     int rc = s_check_shape(a, draft, r);
     if (rc)
         return rc;
-    if ((rc = s_allow(txn, p, INTAKE_ACT_APPLY, a, r)))
+    if ((rc = intake_cases_allow(txn, p, INTAKE_ACT_APPLY, a, r)))
         return rc;
     char why[400];
     rc = intake_orgs_check_application(txn, a, why, sizeof why);
     if (rc == RY_EINVAL)
-        return s_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
     if (rc)
         return rc;
     if (!draft && (rc = s_busy(self, r)))
         return rc;
     Rongyu__Case *existing = NULL;
-    if (draft && !s_empty(req->save_draft->case_id)) {
-        rc = s_load_for(txn, p, INTAKE_ACT_APPLY, req->save_draft->case_id, r,
-                        &existing);
+    if (draft && !intake_is_empty(req->save_draft->case_id)) {
+        rc = intake_cases_load_for(txn, p, INTAKE_ACT_APPLY,
+                                   req->save_draft->case_id, r, &existing);
         if (rc)
             return rc;
         if (strcmp(existing->application->applicant_org, a->applicant_org)) {
             ry_pb_free(&existing);
-            return s_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                          "case '%s' belongs to another organisation",
-                          req->save_draft->case_id);
+            return intake_reply_fail(
+                r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                "case '%s' belongs to another organisation",
+                req->save_draft->case_id);
         }
         if (existing->state != RONGYU__CASE_STATE__DRAFT &&
             existing->state != RONGYU__CASE_STATE__RETURNED) {
@@ -768,14 +521,14 @@ s_submit(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     return rc;
 }
 
-static int
-s_submit_draft(intake_cases_t *self, ry_txn_t *txn,
-               const Rongyu__Request *req, const intake_principal_t *p,
-               s_res_t *r)
+int
+intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
+                          const Rongyu__Request *req,
+                          const intake_principal_t *p, intake_reply_t *r)
 {
     const char *id = req->submit_draft->case_id;
     Rongyu__Case *c = NULL;
-    int rc = s_load_for(txn, p, INTAKE_ACT_APPLY, id, r, &c);
+    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_APPLY, id, r, &c);
     if (rc)
         return rc;
     char why[400];
@@ -784,7 +537,7 @@ s_submit_draft(intake_cases_t *self, ry_txn_t *txn,
     } else if ((rc = s_check_shape(c->application, false, r)) == 0 &&
                (rc = intake_orgs_check_application(txn, c->application, why,
                                                    sizeof why)) == RY_EINVAL) {
-        rc = s_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
+        rc = intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
     } else if (rc == 0 && (rc = s_busy(self, r)) == 0) {
         int64_t now = ry_clock_now_ms();
         c->state = RONGYU__CASE_STATE__SUBMITTED;
@@ -812,228 +565,13 @@ s_submit_draft(intake_cases_t *self, ry_txn_t *txn,
     return rc;
 }
 
-static int
-s_get(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
-      s_res_t *r)
-{
-    const char *id = req->get->case_id ? req->get->case_id : "";
-    int rc = s_load_for(txn, p, INTAKE_ACT_READ, id, r, &r->kase);
-    if (rc)
-        return rc;
-    uint32_t rev = req->get->revision;
-    if (rev && rev != r->kase->revision) {
-        /* An earlier revision, as it was when the next replaced it. */
-        uint8_t key[S_ID_LEN + 4];
-        memcpy(key, id, S_ID_LEN);
-        key[S_ID_LEN] = (uint8_t)(rev >> 24);
-        key[S_ID_LEN + 1] = (uint8_t)(rev >> 16);
-        key[S_ID_LEN + 2] = (uint8_t)(rev >> 8);
-        key[S_ID_LEN + 3] = (uint8_t)rev;
-        ry_val_t v;
-        ry_pb_free(&r->kase);
-        rc = ry_txn_get(txn, "revisions", key, sizeof key, &v);
-        if (rc == RY_ENOTFOUND)
-            return s_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                          "case '%s' has no revision %u", id, rev);
-        if (rc)
-            return rc;
-        r->kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
-                                               v.data, v.len, 0);
-        if (!r->kase)
-            return RY_EIO;
-    }
-    uint8_t prefix[S_ID_LEN + 1];
-    memcpy(prefix, id, S_ID_LEN);
-    prefix[S_ID_LEN] = '\0';
-    return ry_txn_scan(txn, "audit", prefix, sizeof prefix, NULL, 0,
-                       s_audit_collect, r);
-}
-
-typedef struct {
-    ry_txn_t *txn;
-    const Rongyu__ListRequest *q;
-    s_res_t *r;
-    size_t limit;
-    size_t skip; /* index keys: bytes before the case id */
-    const intake_principal_t *p;
-    int64_t now;
-} s_list_t;
-
-/* States in which the organising unit's review is awaited. */
-static bool
-s_awaits_review(Rongyu__CaseState st)
-{
-    return st == RONGYU__CASE_STATE__SUBMITTED ||
-           st == RONGYU__CASE_STATE__ELIGIBLE ||
-           st == RONGYU__CASE_STATE__INELIGIBLE;
-}
-
-static int
-s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
-{
-    s_list_t *l = arg;
-    (void)val;
-    if (key->len < l->skip + S_ID_LEN)
-        return 0;
-    char id[S_ID_LEN + 1];
-    memcpy(id, (const char *)key->data + l->skip, S_ID_LEN);
-    id[S_ID_LEN] = '\0';
-    if (!s_empty(l->q->after_case_id) && strcmp(id, l->q->after_case_id) <= 0)
-        return 0;
-    Rongyu__Case *c;
-    int rc = s_case_load(l->txn, id, &c);
-    if (rc)
-        return rc == RY_ENOTFOUND ? 0 : rc;
-    const Rongyu__ListRequest *q = l->q;
-    const Rongyu__Application *a = c->application;
-    bool keep = (!q->state || c->state == q->state) &&
-                (!q->honour || a->honour == q->honour) &&
-                (s_empty(q->campaign_id) ||
-                 strcmp(a->campaign_id, q->campaign_id) == 0) &&
-                (s_empty(q->applicant_org) ||
-                 strcmp(a->applicant_org, q->applicant_org) == 0) &&
-                (s_empty(q->organising_unit) ||
-                 strcmp(a->organising_unit, q->organising_unit) == 0) &&
-                (!q->overdue ||
-                 (s_awaits_review(c->state) && c->review_due_ms > 0 &&
-                  l->now > c->review_due_ms));
-    if (keep && l->p) {
-        char why[8];
-        rc = intake_authorize(l->txn, l->p, INTAKE_ACT_READ, a, why,
-                              sizeof why);
-        if (rc && rc != RY_EPERM) {
-            ry_pb_free(&c);
-            return rc;
-        }
-        keep = rc == 0;
-    }
-    if (!keep) {
-        ry_pb_free(&c);
-        return 0;
-    }
-    if (l->r->ncases == l->limit) {
-        ry_pb_free(&c);
-        return 1;
-    }
-    l->r->cases[l->r->ncases++] = c;
-    snprintf(l->r->next_after, sizeof l->r->next_after, "%s", id);
-    return 0;
-}
-
-static int
-s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
-       s_res_t *r)
-{
-    Rongyu__ListRequest q = *req->list;
-    const char *who = p->org_id;
-    char unit[256];
-    s_list_t l = {txn, &q, r, q.limit ? q.limit : S_LIST_DEFAULT, 0, NULL,
-                  ry_clock_now_ms()};
-    if (p->role == INTAKE_ROLE_GRASSROOTS) {
-        /* Its own cases, or those of a branch or group under it (each row
-         * is checked). */
-        if (s_empty(q.applicant_org))
-            q.applicant_org = (char *)who;
-        Rongyu__Application probe = RONGYU__APPLICATION__INIT;
-        probe.applicant_org = q.applicant_org;
-        char why[400];
-        int rc = intake_authorize(txn, p, INTAKE_ACT_READ, &probe, why,
-                                  sizeof why);
-        if (rc == RY_EPERM)
-            return s_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                          "'%s' may list only its own cases (%s)", who, why);
-        if (rc)
-            return rc;
-    } else if (p->role == INTAKE_ROLE_UNIT) {
-        int rc = intake_principal_unit(txn, p, unit, sizeof unit);
-        if (rc == RY_EPERM)
-            return s_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                          "'%s' is not registered as an organising unit", who);
-        if (rc)
-            return rc;
-        if (!s_empty(q.organising_unit) && strcmp(q.organising_unit, unit))
-            return s_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                          "'%s' may list only the cases of %s", who, unit);
-        if (s_empty(q.applicant_org))
-            q.organising_unit = unit;
-        else
-            l.p = p; /* its own applications, or its unit's */
-    }
-    if (l.limit > S_LIST_MAX)
-        l.limit = S_LIST_MAX;
-    r->cases = calloc(l.limit + 1, sizeof *r->cases);
-    if (!r->cases)
-        abort();
-    r->next_after[0] = '\0';
-    const char *table = "cases", *by = NULL;
-    if (!s_empty(q.applicant_org))
-        table = "by_org", by = q.applicant_org;
-    else if (!s_empty(q.organising_unit))
-        table = "by_unit", by = q.organising_unit;
-    int rc;
-    if (by) {
-        char prefix[256], from[300];
-        size_t plen = strlen(by) + 1;
-        if (plen > 200)
-            return s_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE, "filter");
-        memcpy(prefix, by, plen);
-        size_t flen = plen;
-        memcpy(from, prefix, plen);
-        if (!s_empty(q.after_case_id) && strlen(q.after_case_id) <= 64) {
-            memcpy(from + plen, q.after_case_id, strlen(q.after_case_id));
-            flen += strlen(q.after_case_id);
-        }
-        l.skip = plen;
-        rc = ry_txn_scan(txn, table, prefix, plen, from, flen, s_list_row, &l);
-    } else {
-        const char *from = s_empty(q.after_case_id) ? NULL : q.after_case_id;
-        rc = ry_txn_scan(txn, table, NULL, 0, from, from ? strlen(from) : 0,
-                         s_list_row, &l);
-    }
-    if (rc)
-        return rc;
-    if (r->ncases < l.limit)
-        r->next_after[0] = '\0'; /* nothing more */
-    return 0;
-}
-
-static int
-s_status(intake_cases_t *self, ry_txn_t *txn, s_res_t *r)
-{
-    Rongyu__StatusReply init = RONGYU__STATUS_REPLY__INIT;
-    r->st = init;
-    r->st.service = (char *)"intake";
-    ry_link_info_t info[16];
-    int n = ry_channel_links(self->channel, info, 16);
-    if (n > 16)
-        n = 16;
-    for (int i = 0; i < n; i++) {
-        Rongyu__LinkStatus li = RONGYU__LINK_STATUS__INIT;
-        snprintf(r->link_names[i], sizeof r->link_names[i], "%.63s",
-                 info[i].peer);
-        li.peer = r->link_names[i];
-        li.outbox = info[i].outbox;
-        li.next_seq = info[i].next_seq;
-        li.acked_seq = info[i].acked_seq;
-        r->links[i] = li;
-        r->linkp[i] = &r->links[i];
-    }
-    r->st.links = r->linkp;
-    r->st.n_links = (size_t)n;
-    int rc = ry_txn_count(txn, "cases", &r->st.cases);
-    if (!rc)
-        rc = ry_txn_count(txn, "ry_dead", &r->st.dead);
-    r->status = true;
-    return rc;
-}
-
 /* ------------------------------------------------------------ review */
 
 /* "org (user)", or "org" when no user is named. */
 static const char *
 s_actor(const intake_principal_t *p, char *buf, size_t len)
 {
-    if (s_empty(p->user))
+    if (intake_is_empty(p->user))
         snprintf(buf, len, "%s", p->org_id);
     else
         snprintf(buf, len, "%s (%s)", p->org_id, p->user);
@@ -1113,28 +651,30 @@ s_send_seat(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
 }
 
 static int
-s_need_opinion(const char *opinion, s_res_t *r)
+s_need_opinion(const char *opinion, intake_reply_t *r)
 {
-    if (s_empty(opinion))
-        return s_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                      "opinion: every decision needs an opinion (审批意见)");
+    if (intake_is_empty(opinion))
+        return intake_reply_fail(
+            r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+            "opinion: every decision needs an opinion (审批意见)");
     if (strlen(opinion) > 4000)
-        return s_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                      "opinion: longer than 4000 bytes");
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                                 "opinion: longer than 4000 bytes");
     return 0;
 }
 
 /* Copies c into the reply. */
 static void
-s_reply_case(s_res_t *r, Rongyu__Case **c)
+s_reply_case(intake_reply_t *r, Rongyu__Case **c)
 {
     r->kase = *c;
     *c = NULL;
 }
 
-static int
-s_review(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
-         const intake_principal_t *p, s_res_t *r)
+int
+intake_cases_review(intake_cases_t *self, ry_txn_t *txn,
+                    const Rongyu__Request *req, const intake_principal_t *p,
+                    intake_reply_t *r)
 {
     const Rongyu__ReviewRequest *q = req->review;
     int rc = s_need_opinion(q->opinion, r);
@@ -1142,10 +682,11 @@ s_review(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
         return rc;
     if (q->decision < RONGYU__REVIEW_DECISION__REVIEW_APPROVE ||
         q->decision > RONGYU__REVIEW_DECISION__REVIEW_REJECT)
-        return s_fail(r, RONGYU__ERROR_CODE__E_INVALID,
-                      "decision: approve, return or reject");
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+                                 "decision: approve, return or reject");
     Rongyu__Case *c;
-    if ((rc = s_load_for(txn, p, INTAKE_ACT_REVIEW, q->case_id, r, &c)))
+    if ((rc = intake_cases_load_for(txn, p, INTAKE_ACT_REVIEW, q->case_id, r,
+                                    &c)))
         return rc;
     Rongyu__CaseState st = c->state;
     bool ok = q->decision == RONGYU__REVIEW_DECISION__REVIEW_APPROVE
@@ -1185,16 +726,18 @@ s_review(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     return rc;
 }
 
-static int
-s_recommend(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
-            const intake_principal_t *p, s_res_t *r)
+int
+intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
+                       const Rongyu__Request *req, const intake_principal_t *p,
+                       intake_reply_t *r)
 {
     const Rongyu__RecommendRequest *q = req->recommend;
     int rc = s_need_opinion(q->opinion, r);
     if (rc)
         return rc;
     Rongyu__Case *c;
-    if ((rc = s_load_for(txn, p, INTAKE_ACT_REVIEW, q->case_id, r, &c)))
+    if ((rc = intake_cases_load_for(txn, p, INTAKE_ACT_REVIEW, q->case_id, r,
+                                    &c)))
         return rc;
     char pool[400], actor[512];
     s_actor(p, actor, sizeof actor);
@@ -1222,10 +765,10 @@ s_recommend(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     return rc;
 }
 
-static int
-s_city_decision(intake_cases_t *self, ry_txn_t *txn,
-                const Rongyu__Request *req, const intake_principal_t *p,
-                s_res_t *r)
+int
+intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
+                           const Rongyu__Request *req,
+                           const intake_principal_t *p, intake_reply_t *r)
 {
     const Rongyu__CityDecisionRequest *q = req->city_decision;
     int rc = s_need_opinion(q->opinion, r);
@@ -1233,10 +776,11 @@ s_city_decision(intake_cases_t *self, ry_txn_t *txn,
         return rc;
     if (q->decision != RONGYU__CITY_DECISION__CITY_AWARD &&
         q->decision != RONGYU__CITY_DECISION__CITY_NOT_SELECTED)
-        return s_fail(r, RONGYU__ERROR_CODE__E_INVALID,
-                      "decision: award or not_selected");
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+                                 "decision: award or not_selected");
     Rongyu__Case *c;
-    if ((rc = s_load_for(txn, p, INTAKE_ACT_CITY, q->case_id, r, &c)))
+    if ((rc =
+             intake_cases_load_for(txn, p, INTAKE_ACT_CITY, q->case_id, r, &c)))
         return rc;
     char pool[400], actor[512];
     s_actor(p, actor, sizeof actor);
@@ -1271,16 +815,17 @@ s_city_decision(intake_cases_t *self, ry_txn_t *txn,
     return rc;
 }
 
-static int
-s_withdraw(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
-           const intake_principal_t *p, s_res_t *r)
+int
+intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
+                      const Rongyu__Request *req, const intake_principal_t *p,
+                      intake_reply_t *r)
 {
     const Rongyu__WithdrawRequest *q = req->withdraw;
     if (q->reason && strlen(q->reason) > 4000)
-        return s_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                      "reason: longer than 4000 bytes");
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                                 "reason: longer than 4000 bytes");
     Rongyu__Case *c;
-    int rc = s_load_for(txn, p, INTAKE_ACT_APPLY, q->case_id, r, &c);
+    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_APPLY, q->case_id, r, &c);
     if (rc)
         return rc;
     char pool[400], actor[512];
@@ -1316,62 +861,6 @@ s_withdraw(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     return rc;
 }
 
-static int
-s_org_import(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
-             const intake_principal_t *p, s_res_t *r)
-{
-    int rc = s_allow(txn, p, INTAKE_ACT_CITY, NULL, r);
-    if (rc)
-        return rc;
-    const Rongyu__OrgImportRequest *q = req->org_import;
-    char why[600];
-    rc = intake_orgs_import(txn, self->campaigns, q->orgs, q->n_orgs,
-                            &r->counts, why, sizeof why);
-    if (rc == RY_EINVAL)
-        return s_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
-    if (rc == 0)
-        r->orgs = true;
-    return rc;
-}
-
-static int
-s_org_list(ry_txn_t *txn, s_res_t *r)
-{
-    int rc = intake_orgs_list(txn, &r->org_list, &r->norgs);
-    if (rc == 0)
-        r->orgs = true;
-    return rc;
-}
-
-static int
-s_quota(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
-        s_res_t *r)
-{
-    const Rongyu__QuotaRequest *q = req->quota;
-    const ry_campaign_t *c =
-        s_empty(q->campaign_id) ? ry_campaigns_at(self->campaigns, 0)
-                                : ry_campaigns_find(self->campaigns,
-                                                    q->campaign_id);
-    if (!c)
-        return s_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND, "campaign '%s'",
-                      q->campaign_id);
-    int rc = intake_seats_table(txn, c, q->organising_unit, &r->qrows, &r->nq);
-    if (rc == RY_ENOTFOUND)
-        return s_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                      "organising unit '%s' is not in Annex 1 of %s",
-                      q->organising_unit, ry_campaign_id(c));
-    if (rc)
-        return rc;
-    r->qrowp = calloc(r->nq + 1, sizeof *r->qrowp);
-    if (!r->qrowp)
-        abort();
-    for (size_t i = 0; i < r->nq; i++)
-        r->qrowp[i] = &r->qrows[i];
-    r->qcampaign = ry_campaign_id(c);
-    r->quota = true;
-    return 0;
-}
-
 /* A seat answer from quota: settles a pending recommendation (RESERVE) or
  * selection (CONFIRM), and keeps the mirror of seats. */
 static int
@@ -1379,10 +868,10 @@ s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
 {
     Rongyu__SeatResult *res = (Rongyu__SeatResult *)ry_pb_unpack(
         &rongyu__seat_result__descriptor, msg->payload, msg->len, 0);
-    if (!res || s_empty(res->case_id))
+    if (!res || intake_is_empty(res->case_id))
         return ry_pb_free(&res), RY_EMALFORMED;
     Rongyu__Case *c = NULL;
-    int rc = s_case_load(txn, res->case_id, &c);
+    int rc = intake_cases_load(txn, res->case_id, &c);
     if (rc) {
         ry_pb_free(&res);
         return rc == RY_ENOTFOUND ? RY_EINVAL : rc;
@@ -1497,10 +986,10 @@ intake_cases_new(ry_store_t *store, const intake_limits_t *limits,
     }
     ry_val_t k, v;
     rc = ry_txn_last(txn, "cases", NULL, 0, &k, &v);
-    if (rc == 0 && k.len == S_ID_LEN) {
-        char id[S_ID_LEN + 1];
-        memcpy(id, k.data, S_ID_LEN);
-        id[S_ID_LEN] = '\0';
+    if (rc == 0 && k.len == INTAKE_ID_LEN) {
+        char id[INTAKE_ID_LEN + 1];
+        memcpy(id, k.data, INTAKE_ID_LEN);
+        id[INTAKE_ID_LEN] = '\0';
         s_id_parse(id, &self->last_id);
     }
     ry_txn_abort(&txn);
@@ -1536,145 +1025,14 @@ int
 intake_cases_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                         size_t len, uint8_t **reply, size_t *reply_len)
 {
-    intake_cases_t *self = ctx;
-    s_res_t r = {.code = RONGYU__ERROR_CODE__OK};
-    Rongyu__Request *req = NULL;
-    int rc;
-    if (!data ||
-        !(req = (Rongyu__Request *)ry_pb_unpack(&rongyu__request__descriptor,
-                                                data, len, 2 * len + 65536))) {
-        s_fail(&r, RONGYU__ERROR_CODE__E_MALFORMED,
-               "%zu bytes that are not a rongyu.Request", len);
-        *reply = s_finish(&r, "", reply_len);
-        return -1;
-    }
-    intake_principal_t who;
-    uint8_t fp[32];
-    Rongyu__Request__BodyCase body = req->body_case;
-    bool idem = body == RONGYU__REQUEST__BODY_SUBMIT ||
-                body == RONGYU__REQUEST__BODY_SAVE_DRAFT ||
-                body == RONGYU__REQUEST__BODY_SUBMIT_DRAFT ||
-                body == RONGYU__REQUEST__BODY_REVIEW ||
-                body == RONGYU__REQUEST__BODY_RECOMMEND ||
-                body == RONGYU__REQUEST__BODY_CITY_DECISION ||
-                body == RONGYU__REQUEST__BODY_WITHDRAW ||
-                body == RONGYU__REQUEST__BODY_ORG_IMPORT;
-    if (body == RONGYU__REQUEST__BODY_STATUS) {
-        rc = s_status(self, txn, &r);
-        goto out;
-    }
-    char why[256];
-    if (intake_principal_parse(req->principal, &who, why, sizeof why) != 0) {
-        rc = s_fail(&r,
-                    req->principal && !s_empty(req->principal->org_id)
-                        ? RONGYU__ERROR_CODE__E_INVALID
-                        : RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                    "%s", why);
-        goto out;
-    }
-    if (idem) {
-        s_fingerprint(req, fp);
-        rc = s_idem_lookup(txn, req, fp, &r);
-        if (rc == 1) {
-            rc = r.code == RONGYU__ERROR_CODE__OK ? 0 : -1;
-            goto out;
-        }
-        if (rc)
-            goto out;
-    }
-    switch (req->body_case) {
-    case RONGYU__REQUEST__BODY_SUBMIT:
-    case RONGYU__REQUEST__BODY_SAVE_DRAFT:
-        rc = s_submit(self, txn, req, &who, &r);
-        break;
-    case RONGYU__REQUEST__BODY_SUBMIT_DRAFT:
-        rc = s_submit_draft(self, txn, req, &who, &r);
-        break;
-    case RONGYU__REQUEST__BODY_GET:
-        rc = s_get(txn, req, &who, &r);
-        break;
-    case RONGYU__REQUEST__BODY_LIST:
-        rc = s_list(txn, req, &who, &r);
-        break;
-    case RONGYU__REQUEST__BODY_REVIEW:
-        rc = s_review(self, txn, req, &who, &r);
-        break;
-    case RONGYU__REQUEST__BODY_RECOMMEND:
-        rc = s_recommend(self, txn, req, &who, &r);
-        break;
-    case RONGYU__REQUEST__BODY_CITY_DECISION:
-        rc = s_city_decision(self, txn, req, &who, &r);
-        break;
-    case RONGYU__REQUEST__BODY_WITHDRAW:
-        rc = s_withdraw(self, txn, req, &who, &r);
-        break;
-    case RONGYU__REQUEST__BODY_ORG_IMPORT:
-        rc = s_org_import(self, txn, req, &who, &r);
-        break;
-    case RONGYU__REQUEST__BODY_ORG_LIST:
-        rc = s_org_list(txn, &r);
-        break;
-    case RONGYU__REQUEST__BODY_QUOTA:
-        rc = s_quota(self, txn, req, &r);
-        break;
-    default:
-        rc = s_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,
-                    "request body %d", (int)req->body_case);
-        break;
-    }
-    if (rc == 0 && idem)
-        rc = s_idem_store(txn, req, fp, &r);
-out:
-    if (rc < -1 && rc != RY_EFULL) {
-        ry_error(NULL, "request failed in the store: %s", ry_strerror(rc));
-        ry_pb_free(&r.kase);
-        s_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL, "%s", ry_strerror(rc));
-    }
-    if (r.cached) {
-        /* The first answer, with this request's id. */
-        Rongyu__Reply *c = (Rongyu__Reply *)ry_pb_unpack(
-            &rongyu__reply__descriptor, r.cached, r.cached_len, 0);
-        if (c) {
-            char *saved = c->request_id;
-            c->request_id = req->request_id;
-            *reply = ry_pb_pack(&c->base, reply_len);
-            c->request_id = saved;
-            ry_pb_free(&c);
-        } else {
-            s_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL, "cached reply");
-            *reply = s_finish(&r, req->request_id, reply_len);
-        }
-    } else {
-        *reply = s_finish(&r, req->request_id, reply_len);
-    }
-    s_res_release(&r);
-    ry_pb_free(&req);
-    if (rc == RY_EFULL)
-        return rc;
-    return rc == 0 ? 0 : -1;
+    return intake_requests_on_request(ctx, txn, data, len, reply, reply_len);
 }
 
 void
 intake_cases_on_refuse(void *ctx, const uint8_t *data, size_t len, int why,
                        uint8_t **reply, size_t *reply_len)
 {
-    (void)ctx;
-    s_res_t r = {.code = RONGYU__ERROR_CODE__OK};
-    Rongyu__Request *req =
-        data ? (Rongyu__Request *)ry_pb_unpack(&rongyu__request__descriptor,
-                                               data, len, 2 * len + 65536)
-             : NULL;
-    if (why == RY_EFULL) {
-        r.retry_after_ms = 0; /* no retry helps until the map is raised */
-        s_fail(&r, RONGYU__ERROR_CODE__E_BUSY,
-               "the store is full at its size limit (max_map_size); nothing "
-               "was stored; an operator must raise max_map_size");
-    } else {
-        s_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL,
-               "the store failed (%s); nothing was stored", ry_strerror(why));
-    }
-    *reply = s_finish(&r, req ? req->request_id : "", reply_len);
-    ry_pb_free(&req);
+    intake_requests_on_refuse(ctx, data, len, why, reply, reply_len);
 }
 
 int
@@ -1693,7 +1051,7 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     if (!res || !res->verdict)
         return ry_pb_free(&res), RY_EMALFORMED;
     Rongyu__Case *c = NULL;
-    int rc = s_case_load(txn, res->case_id, &c);
+    int rc = intake_cases_load(txn, res->case_id, &c);
     if (rc) {
         ry_pb_free(&res);
         return rc == RY_ENOTFOUND ? RY_EINVAL : rc;

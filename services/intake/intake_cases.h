@@ -1,5 +1,6 @@
-/* intake_cases: the case store, the state machine and the client requests
- * of the intake service. No socket in sight: tests drive it directly. */
+/* intake_cases: the intake service's handler: its case store and state
+ * machine, and the entry points for client requests and peers' messages.
+ * No socket in sight: tests drive it directly. */
 #ifndef INTAKE_CASES_H
 #define INTAKE_CASES_H
 

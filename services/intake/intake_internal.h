@@ -1,0 +1,107 @@
+/* intake_internal: the private half of intake_cases, shared only by the
+ * files of the intake service (intake_cases, intake_requests, intake_reply,
+ * intake_attach): the handler's state and the case operations a request
+ * dispatches to. Not for callers outside services/intake. */
+#ifndef INTAKE_INTERNAL_H
+#define INTAKE_INTERNAL_H
+
+#include "intake_cases.h"
+#include "intake_orgs.h"
+#include "rongyu.pb-c.h"
+#include "ry_campaign.h"
+#include "ry_channel.h"
+#include "ry_store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A case id: 16 lower-case hex digits. */
+#define INTAKE_ID_LEN 16
+
+struct intake_cases {
+    ry_store_t *store;
+    ry_channel_t *channel;
+    intake_limits_t limits;
+    uint64_t last_id;
+    ry_campaigns_t *campaigns;
+};
+
+/* True for NULL and "" (protobuf-c gives "" for an unset string). */
+static inline bool
+intake_is_empty(const char *s)
+{
+    return !s || !*s;
+}
+
+typedef struct intake_reply intake_reply_t;
+
+/* Reads case_id from the "cases" table into *out (the caller's, to free
+ * with ry_pb_free). Returns 0, RY_ENOTFOUND, RY_EIO (a record that does
+ * not decode) or a store error; *out is NULL unless 0. */
+int intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out);
+
+/* Loads case 'id' that principal p may act on ('act'). Returns 0 with *out
+ * set (the caller's), -1 after intake_reply_fail (E_MISSING_FIELD for no
+ * id, E_NOT_FOUND, E_FORBIDDEN), or a store error; *out is NULL unless 0. */
+int intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
+                          intake_action_t act, const char *id,
+                          intake_reply_t *r, Rongyu__Case **out);
+
+/* Reads revision 'rev' of case_id as it was when the next revision
+ * replaced it, into *out (the caller's). Returns 0, RY_ENOTFOUND, RY_EIO
+ * or a store error. */
+int intake_cases_load_revision(ry_txn_t *txn, const char *case_id, uint32_t rev,
+                               Rongyu__Case **out);
+
+/* Appends the audit trail of case_id, oldest first, to (*entries, *n);
+ * *entries is realloc()ed and the entries are the caller's (ry_pb_free
+ * each, then free the array). Returns 0, RY_EIO or a store error. */
+int intake_cases_audit_read(ry_txn_t *txn, const char *case_id,
+                            Rongyu__AuditEntry ***entries, size_t *n);
+
+/* Asks intake_authorize whether p may do 'act' to application a (NULL:
+ * no particular case). Returns 0, -1 after intake_reply_fail(E_FORBIDDEN,
+ * the reason), or a store error. */
+int intake_cases_allow(ry_txn_t *txn, const intake_principal_t *p,
+                       intake_action_t act, const Rongyu__Application *a,
+                       intake_reply_t *r);
+
+/* The request handlers of the state machine. Each applies req (whose body
+ * must be of its kind) for principal p inside txn and, on success, sets
+ * r->kase to the stored case (owned by r). Each returns 0, -1 after
+ * intake_reply_fail (the client's error: E_MISSING_FIELD, E_OUT_OF_RANGE,
+ * E_INVALID, E_NOT_FOUND, E_FORBIDDEN, E_BAD_STATE, E_TOO_LARGE, E_BUSY),
+ * or a store error (RY_EFULL, RY_EIO, ...), after which txn must be
+ * dropped. req stays the caller's and is left as it was. */
+
+/* Submit or SaveDraft: a new case, a draft's new content, or a new
+ * revision of a returned case. */
+int intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
+                        const Rongyu__Request *req, const intake_principal_t *p,
+                        intake_reply_t *r);
+/* SubmitDraft: a draft becomes SUBMITTED and goes to validation. */
+int intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
+                              const Rongyu__Request *req,
+                              const intake_principal_t *p, intake_reply_t *r);
+/* Review: the organising unit approves, returns or rejects. */
+int intake_cases_review(intake_cases_t *self, ry_txn_t *txn,
+                        const Rongyu__Request *req, const intake_principal_t *p,
+                        intake_reply_t *r);
+/* Recommend: an approved case goes to the city (asking quota for a seat
+ * first when its honour takes one). */
+int intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
+                           const Rongyu__Request *req,
+                           const intake_principal_t *p, intake_reply_t *r);
+/* CityDecision: the city awards (confirming the seat) or does not select
+ * (releasing it). */
+int intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
+                               const Rongyu__Request *req,
+                               const intake_principal_t *p, intake_reply_t *r);
+/* Withdraw: the applicant withdraws an undecided case (releasing a held
+ * seat). */
+int intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
+                          const Rongyu__Request *req,
+                          const intake_principal_t *p, intake_reply_t *r);
+
+#endif

@@ -1,0 +1,106 @@
+/* intake_reply: packing a request handler's result into a rongyu.Reply,
+ * with the fixed texts of each error code. */
+#include "intake_reply.h"
+
+#include "ry_pb.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const struct {
+    const char *zh, *en;
+} s_messages[] = {
+    [RONGYU__ERROR_CODE__OK] = {"成功", "ok"},
+    [RONGYU__ERROR_CODE__E_MALFORMED] = {"请求无法解析", "request does not decode"},
+    [RONGYU__ERROR_CODE__E_MISSING_FIELD] = {"缺少必填字段", "a required field is missing"},
+    [RONGYU__ERROR_CODE__E_OUT_OF_RANGE] = {"字段取值超出范围", "a field is out of range"},
+    [RONGYU__ERROR_CODE__E_NOT_FOUND] = {"申报不存在", "no such case"},
+    [RONGYU__ERROR_CODE__E_FORBIDDEN] = {"无权执行此操作", "this organisation may not do that"},
+    [RONGYU__ERROR_CODE__E_BAD_STATE] = {"当前状态下不允许此操作", "not allowed in the case's current state"},
+    [RONGYU__ERROR_CODE__E_TOO_LARGE] = {"上传内容过大", "upload too large"},
+    [RONGYU__ERROR_CODE__E_BUSY] = {"系统繁忙，请稍后重试", "busy, retry later"},
+    [RONGYU__ERROR_CODE__E_CONFLICT] = {"幂等键已用于另一请求", "idempotency key already used for another request"},
+    [RONGYU__ERROR_CODE__E_INTERNAL] = {"内部错误", "internal error"},
+    [RONGYU__ERROR_CODE__E_UNSUPPORTED] = {"不支持的请求类型", "unsupported request"},
+    [RONGYU__ERROR_CODE__E_INVALID] = {"请求内容不合规", "invalid request"},
+};
+
+int
+intake_reply_fail(intake_reply_t *r, Rongyu__ErrorCode code, const char *fmt,
+                  ...)
+{
+    r->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->detail, sizeof r->detail, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void
+intake_reply_release(intake_reply_t *r)
+{
+    ry_pb_free(&r->kase);
+    for (size_t i = 0; i < r->naudit; i++)
+        ry_pb_free(&r->audit[i]);
+    free(r->audit);
+    for (size_t i = 0; i < r->ncases; i++)
+        ry_pb_free(&r->cases[i]);
+    free(r->cases);
+    free(r->cached);
+    for (size_t i = 0; i < r->norgs; i++)
+        ry_pb_free(&r->org_list[i]);
+    free(r->org_list);
+    free(r->qrows);
+    free(r->qrowp);
+}
+
+uint8_t *
+intake_reply_pack(intake_reply_t *r, const char *request_id, size_t *len)
+{
+    Rongyu__Reply rep = RONGYU__REPLY__INIT;
+    rep.code = r->code;
+    rep.message_zh = (char *)s_messages[r->code].zh;
+    rep.message_en = (char *)s_messages[r->code].en;
+    rep.detail = r->detail;
+    rep.retry_after_ms = r->retry_after_ms;
+    rep.request_id = (char *)(request_id ? request_id : "");
+    Rongyu__CaseReply cr = RONGYU__CASE_REPLY__INIT;
+    Rongyu__ListReply lr = RONGYU__LIST_REPLY__INIT;
+    if (r->code == RONGYU__ERROR_CODE__OK && r->kase) {
+        cr.case_ = r->kase;
+        cr.audit = r->audit;
+        cr.n_audit = r->naudit;
+        rep.body_case = RONGYU__REPLY__BODY_CASE;
+        rep.case_ = &cr;
+    } else if (r->code == RONGYU__ERROR_CODE__OK && r->cases) {
+        lr.cases = r->cases;
+        lr.n_cases = r->ncases;
+        lr.next_after = r->next_after;
+        rep.body_case = RONGYU__REPLY__BODY_LIST;
+        rep.list = &lr;
+    } else if (r->code == RONGYU__ERROR_CODE__OK && r->status) {
+        rep.body_case = RONGYU__REPLY__BODY_STATUS;
+        rep.status = &r->st;
+    }
+    Rongyu__OrgReply orr = RONGYU__ORG_REPLY__INIT;
+    Rongyu__QuotaReply qr = RONGYU__QUOTA_REPLY__INIT;
+    if (r->code == RONGYU__ERROR_CODE__OK && r->orgs) {
+        orr.orgs = r->org_list;
+        orr.n_orgs = r->norgs;
+        orr.added = r->counts.added;
+        orr.updated = r->counts.updated;
+        orr.unchanged = r->counts.unchanged;
+        rep.body_case = RONGYU__REPLY__BODY_ORGS;
+        rep.orgs = &orr;
+    } else if (r->code == RONGYU__ERROR_CODE__OK && r->quota) {
+        qr.campaign_id = (char *)r->qcampaign;
+        qr.rows = r->qrowp;
+        qr.n_rows = r->nq;
+        rep.body_case = RONGYU__REPLY__BODY_QUOTA;
+        rep.quota = &qr;
+    }
+    return ry_pb_pack(&rep.base, len);
+}
+

@@ -1,0 +1,62 @@
+/* intake_reply: what a request handler of intake produces (an error code
+ * and detail, or a body) and its packing into a rongyu.Reply with the
+ * fixed texts of each error code. Private to services/intake. */
+#ifndef INTAKE_REPLY_H
+#define INTAKE_REPLY_H
+
+#include "intake_internal.h"
+#include "intake_orgs.h"
+#include "rongyu.pb-c.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Start one as {.code = RONGYU__ERROR_CODE__OK}; the handlers fill it and
+ * intake_reply_pack turns it into bytes. At most one body is packed, and
+ * only when code is OK: kase (with audit), else cases, else status; then
+ * orgs, else quota. */
+struct intake_reply {
+    Rongyu__ErrorCode code;
+    char detail[512];
+    uint32_t retry_after_ms;
+    Rongyu__Case *kase;          /* owned (ry_pb) */
+    Rongyu__AuditEntry **audit;  /* owned (ry_pb each) */
+    size_t naudit;
+    Rongyu__Case **cases;        /* owned (ry_pb each) */
+    size_t ncases;
+    char next_after[INTAKE_ID_LEN + 1];
+    bool status;
+    Rongyu__StatusReply st;
+    Rongyu__LinkStatus links[16];
+    Rongyu__LinkStatus *linkp[16];
+    char link_names[16][64];
+    uint8_t *cached;             /* a stored first answer, used as is */
+    size_t cached_len;
+    bool orgs;                   /* an OrgReply */
+    Rongyu__Organisation **org_list; /* owned (ry_pb each) */
+    size_t norgs;
+    intake_import_counts_t counts;
+    bool quota;                  /* a QuotaReply */
+    Rongyu__QuotaRow *qrows;     /* one block; strings borrowed */
+    Rongyu__QuotaRow **qrowp;
+    size_t nq;
+    const char *qcampaign;       /* borrowed from the registry */
+};
+
+/* Sets r's code and its detail (printf-style, cut at 511 bytes). Always
+ * returns -1, so a handler can return its result. */
+int intake_reply_fail(intake_reply_t *r, Rongyu__ErrorCode code,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Frees what r owns (the case, audit entries, cases, cached answer,
+ * organisations and quota rows); r itself stays the caller's. */
+void intake_reply_release(intake_reply_t *r);
+
+/* Packs r as a Reply answering request_id (NULL: ""). Returns the bytes,
+ * *len of them, which are the caller's to free(); r keeps what it owns. */
+uint8_t *intake_reply_pack(intake_reply_t *r, const char *request_id,
+                           size_t *len);
+
+#endif

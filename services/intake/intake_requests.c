@@ -1,0 +1,506 @@
+/* intake_requests: a client's Request from its bytes to its Reply:
+ * decoding, the principal, idempotency keys, dispatch to the case state
+ * machine, and the read-only requests (status, get, list with paging,
+ * organisations, the quota table). */
+#include "intake_requests.h"
+
+#include "intake_internal.h"
+#include "intake_orgs.h"
+#include "intake_reply.h"
+#include "intake_seats.h"
+#include "ry_clock.h"
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_pb.h"
+
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_LIST_DEFAULT 100
+#define S_LIST_MAX 1000
+
+/* Fingerprint of the request body, to tell a retry from a reuse. */
+static void
+s_fingerprint(const Rongyu__Request *req, uint8_t out[32])
+{
+    Rongyu__Request copy = *req;
+    copy.request_id = (char *)"";
+    copy.idempotency_key = (char *)"";
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&copy.base, &len);
+    crypto_hash_sha256(out, buf, len);
+    free(buf);
+}
+
+/* Looks the idempotency key up. Returns 1 when the reply is settled from
+ * the cache (or a conflict), 0 to go on, negative on store errors. */
+static int
+s_idem_lookup(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
+              intake_reply_t *r)
+{
+    if (intake_is_empty(req->idempotency_key))
+        return 0;
+    char key[600];
+    int n = snprintf(key, sizeof key, "%s%c%s", req->principal->org_id, '\0',
+                     req->idempotency_key);
+    if (n >= (int)sizeof key) {
+        intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                          "idempotency_key longer than 300 bytes");
+        return 1;
+    }
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "idem", key, (size_t)n, &v);
+    if (rc == RY_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (v.len < 32 || memcmp(v.data, fp, 32) != 0) {
+        intake_reply_fail(r, RONGYU__ERROR_CODE__E_CONFLICT,
+                          "idempotency_key '%s'", req->idempotency_key);
+        return 1;
+    }
+    r->cached_len = v.len - 32;
+    r->cached = malloc(r->cached_len ? r->cached_len : 1);
+    if (!r->cached)
+        abort();
+    memcpy(r->cached, (const uint8_t *)v.data + 32, r->cached_len);
+    return 1;
+}
+
+static int
+s_idem_store(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
+             intake_reply_t *r)
+{
+    if (intake_is_empty(req->idempotency_key))
+        return 0;
+    char key[600];
+    int n = snprintf(key, sizeof key, "%s%c%s", req->principal->org_id, '\0',
+                     req->idempotency_key);
+    size_t len;
+    uint8_t *reply = intake_reply_pack(r, "", &len);
+    uint8_t *v = malloc(32 + len);
+    if (!v)
+        abort();
+    memcpy(v, fp, 32);
+    memcpy(v + 32, reply, len);
+    int rc = ry_txn_put(txn, "idem", key, (size_t)n, v, 32 + len, 0);
+    free(v);
+    free(reply);
+    return rc;
+}
+
+static int
+s_get(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
+      intake_reply_t *r)
+{
+    const char *id = req->get->case_id ? req->get->case_id : "";
+    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_READ, id, r, &r->kase);
+    if (rc)
+        return rc;
+    uint32_t rev = req->get->revision;
+    if (rev && rev != r->kase->revision) {
+        /* An earlier revision, as it was when the next replaced it. */
+        ry_pb_free(&r->kase);
+        rc = intake_cases_load_revision(txn, id, rev, &r->kase);
+        if (rc == RY_ENOTFOUND)
+            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                                     "case '%s' has no revision %u", id, rev);
+        if (rc)
+            return rc;
+    }
+    return intake_cases_audit_read(txn, id, &r->audit, &r->naudit);
+}
+
+typedef struct {
+    ry_txn_t *txn;
+    const Rongyu__ListRequest *q;
+    intake_reply_t *r;
+    size_t limit;
+    size_t skip; /* index keys: bytes before the case id */
+    const intake_principal_t *p;
+    int64_t now;
+} s_list_t;
+
+/* States in which the organising unit's review is awaited. */
+static bool
+s_awaits_review(Rongyu__CaseState st)
+{
+    return st == RONGYU__CASE_STATE__SUBMITTED ||
+           st == RONGYU__CASE_STATE__ELIGIBLE ||
+           st == RONGYU__CASE_STATE__INELIGIBLE;
+}
+
+static int
+s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    s_list_t *l = arg;
+    (void)val;
+    if (key->len < l->skip + INTAKE_ID_LEN)
+        return 0;
+    char id[INTAKE_ID_LEN + 1];
+    memcpy(id, (const char *)key->data + l->skip, INTAKE_ID_LEN);
+    id[INTAKE_ID_LEN] = '\0';
+    if (!intake_is_empty(l->q->after_case_id) &&
+        strcmp(id, l->q->after_case_id) <= 0)
+        return 0;
+    Rongyu__Case *c;
+    int rc = intake_cases_load(l->txn, id, &c);
+    if (rc)
+        return rc == RY_ENOTFOUND ? 0 : rc;
+    const Rongyu__ListRequest *q = l->q;
+    const Rongyu__Application *a = c->application;
+    bool keep =
+        (!q->state || c->state == q->state) &&
+        (!q->honour || a->honour == q->honour) &&
+        (intake_is_empty(q->campaign_id) ||
+         strcmp(a->campaign_id, q->campaign_id) == 0) &&
+        (intake_is_empty(q->applicant_org) ||
+         strcmp(a->applicant_org, q->applicant_org) == 0) &&
+        (intake_is_empty(q->organising_unit) ||
+         strcmp(a->organising_unit, q->organising_unit) == 0) &&
+        (!q->overdue || (s_awaits_review(c->state) && c->review_due_ms > 0 &&
+                         l->now > c->review_due_ms));
+    if (keep && l->p) {
+        char why[8];
+        rc = intake_authorize(l->txn, l->p, INTAKE_ACT_READ, a, why,
+                              sizeof why);
+        if (rc && rc != RY_EPERM) {
+            ry_pb_free(&c);
+            return rc;
+        }
+        keep = rc == 0;
+    }
+    if (!keep) {
+        ry_pb_free(&c);
+        return 0;
+    }
+    if (l->r->ncases == l->limit) {
+        ry_pb_free(&c);
+        return 1;
+    }
+    l->r->cases[l->r->ncases++] = c;
+    snprintf(l->r->next_after, sizeof l->r->next_after, "%s", id);
+    return 0;
+}
+
+static int
+s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
+       intake_reply_t *r)
+{
+    Rongyu__ListRequest q = *req->list;
+    const char *who = p->org_id;
+    char unit[256];
+    s_list_t l = {txn, &q, r, q.limit ? q.limit : S_LIST_DEFAULT, 0, NULL,
+                  ry_clock_now_ms()};
+    if (p->role == INTAKE_ROLE_GRASSROOTS) {
+        /* Its own cases, or those of a branch or group under it (each row
+         * is checked). */
+        if (intake_is_empty(q.applicant_org))
+            q.applicant_org = (char *)who;
+        Rongyu__Application probe = RONGYU__APPLICATION__INIT;
+        probe.applicant_org = q.applicant_org;
+        char why[400];
+        int rc = intake_authorize(txn, p, INTAKE_ACT_READ, &probe, why,
+                                  sizeof why);
+        if (rc == RY_EPERM)
+            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                                     "'%s' may list only its own cases (%s)",
+                                     who, why);
+        if (rc)
+            return rc;
+    } else if (p->role == INTAKE_ROLE_UNIT) {
+        int rc = intake_principal_unit(txn, p, unit, sizeof unit);
+        if (rc == RY_EPERM)
+            return intake_reply_fail(
+                r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                "'%s' is not registered as an organising unit", who);
+        if (rc)
+            return rc;
+        if (!intake_is_empty(q.organising_unit) &&
+            strcmp(q.organising_unit, unit))
+            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                                     "'%s' may list only the cases of %s", who,
+                                     unit);
+        if (intake_is_empty(q.applicant_org))
+            q.organising_unit = unit;
+        else
+            l.p = p; /* its own applications, or its unit's */
+    }
+    if (l.limit > S_LIST_MAX)
+        l.limit = S_LIST_MAX;
+    r->cases = calloc(l.limit + 1, sizeof *r->cases);
+    if (!r->cases)
+        abort();
+    r->next_after[0] = '\0';
+    const char *table = "cases", *by = NULL;
+    if (!intake_is_empty(q.applicant_org))
+        table = "by_org", by = q.applicant_org;
+    else if (!intake_is_empty(q.organising_unit))
+        table = "by_unit", by = q.organising_unit;
+    int rc;
+    if (by) {
+        char prefix[256], from[300];
+        size_t plen = strlen(by) + 1;
+        if (plen > 200)
+            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                                     "filter");
+        memcpy(prefix, by, plen);
+        size_t flen = plen;
+        memcpy(from, prefix, plen);
+        if (!intake_is_empty(q.after_case_id) &&
+            strlen(q.after_case_id) <= 64) {
+            memcpy(from + plen, q.after_case_id, strlen(q.after_case_id));
+            flen += strlen(q.after_case_id);
+        }
+        l.skip = plen;
+        rc = ry_txn_scan(txn, table, prefix, plen, from, flen, s_list_row, &l);
+    } else {
+        const char *from =
+            intake_is_empty(q.after_case_id) ? NULL : q.after_case_id;
+        rc = ry_txn_scan(txn, table, NULL, 0, from, from ? strlen(from) : 0,
+                         s_list_row, &l);
+    }
+    if (rc)
+        return rc;
+    if (r->ncases < l.limit)
+        r->next_after[0] = '\0'; /* nothing more */
+    return 0;
+}
+
+static int
+s_status(intake_cases_t *self, ry_txn_t *txn, intake_reply_t *r)
+{
+    Rongyu__StatusReply init = RONGYU__STATUS_REPLY__INIT;
+    r->st = init;
+    r->st.service = (char *)"intake";
+    ry_link_info_t info[16];
+    int n = ry_channel_links(self->channel, info, 16);
+    if (n > 16)
+        n = 16;
+    for (int i = 0; i < n; i++) {
+        Rongyu__LinkStatus li = RONGYU__LINK_STATUS__INIT;
+        snprintf(r->link_names[i], sizeof r->link_names[i], "%.63s",
+                 info[i].peer);
+        li.peer = r->link_names[i];
+        li.outbox = info[i].outbox;
+        li.next_seq = info[i].next_seq;
+        li.acked_seq = info[i].acked_seq;
+        r->links[i] = li;
+        r->linkp[i] = &r->links[i];
+    }
+    r->st.links = r->linkp;
+    r->st.n_links = (size_t)n;
+    int rc = ry_txn_count(txn, "cases", &r->st.cases);
+    if (!rc)
+        rc = ry_txn_count(txn, "ry_dead", &r->st.dead);
+    r->status = true;
+    return rc;
+}
+
+static int
+s_org_import(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
+             const intake_principal_t *p, intake_reply_t *r)
+{
+    int rc = intake_cases_allow(txn, p, INTAKE_ACT_CITY, NULL, r);
+    if (rc)
+        return rc;
+    const Rongyu__OrgImportRequest *q = req->org_import;
+    char why[600];
+    rc = intake_orgs_import(txn, self->campaigns, q->orgs, q->n_orgs,
+                            &r->counts, why, sizeof why);
+    if (rc == RY_EINVAL)
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
+    if (rc == 0)
+        r->orgs = true;
+    return rc;
+}
+
+static int
+s_org_list(ry_txn_t *txn, intake_reply_t *r)
+{
+    int rc = intake_orgs_list(txn, &r->org_list, &r->norgs);
+    if (rc == 0)
+        r->orgs = true;
+    return rc;
+}
+
+static int
+s_quota(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
+        intake_reply_t *r)
+{
+    const Rongyu__QuotaRequest *q = req->quota;
+    const ry_campaign_t *c =
+        intake_is_empty(q->campaign_id)
+            ? ry_campaigns_at(self->campaigns, 0)
+            : ry_campaigns_find(self->campaigns, q->campaign_id);
+    if (!c)
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                                 "campaign '%s'", q->campaign_id);
+    int rc = intake_seats_table(txn, c, q->organising_unit, &r->qrows, &r->nq);
+    if (rc == RY_ENOTFOUND)
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                                 "organising unit '%s' is not in Annex 1 of %s",
+                                 q->organising_unit, ry_campaign_id(c));
+    if (rc)
+        return rc;
+    r->qrowp = calloc(r->nq + 1, sizeof *r->qrowp);
+    if (!r->qrowp)
+        abort();
+    for (size_t i = 0; i < r->nq; i++)
+        r->qrowp[i] = &r->qrows[i];
+    r->qcampaign = ry_campaign_id(c);
+    r->quota = true;
+    return 0;
+}
+
+int
+intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
+                           size_t len, uint8_t **reply, size_t *reply_len)
+{
+    intake_cases_t *self = ctx;
+    intake_reply_t r = {.code = RONGYU__ERROR_CODE__OK};
+    Rongyu__Request *req = NULL;
+    int rc;
+    if (!data ||
+        !(req = (Rongyu__Request *)ry_pb_unpack(&rongyu__request__descriptor,
+                                                data, len, 2 * len + 65536))) {
+        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_MALFORMED,
+                          "%zu bytes that are not a rongyu.Request", len);
+        *reply = intake_reply_pack(&r, "", reply_len);
+        return -1;
+    }
+    intake_principal_t who;
+    uint8_t fp[32];
+    Rongyu__Request__BodyCase body = req->body_case;
+    bool idem = body == RONGYU__REQUEST__BODY_SUBMIT ||
+                body == RONGYU__REQUEST__BODY_SAVE_DRAFT ||
+                body == RONGYU__REQUEST__BODY_SUBMIT_DRAFT ||
+                body == RONGYU__REQUEST__BODY_REVIEW ||
+                body == RONGYU__REQUEST__BODY_RECOMMEND ||
+                body == RONGYU__REQUEST__BODY_CITY_DECISION ||
+                body == RONGYU__REQUEST__BODY_WITHDRAW ||
+                body == RONGYU__REQUEST__BODY_ORG_IMPORT;
+    if (body == RONGYU__REQUEST__BODY_STATUS) {
+        rc = s_status(self, txn, &r);
+        goto out;
+    }
+    char why[256];
+    if (intake_principal_parse(req->principal, &who, why, sizeof why) != 0) {
+        bool named = req->principal && !intake_is_empty(req->principal->org_id);
+        rc = intake_reply_fail(&r,
+                               named ? RONGYU__ERROR_CODE__E_INVALID
+                                     : RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                               "%s", why);
+        goto out;
+    }
+    if (idem) {
+        s_fingerprint(req, fp);
+        rc = s_idem_lookup(txn, req, fp, &r);
+        if (rc == 1) {
+            rc = r.code == RONGYU__ERROR_CODE__OK ? 0 : -1;
+            goto out;
+        }
+        if (rc)
+            goto out;
+    }
+    switch (req->body_case) {
+    case RONGYU__REQUEST__BODY_SUBMIT:
+    case RONGYU__REQUEST__BODY_SAVE_DRAFT:
+        rc = intake_cases_submit(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_SUBMIT_DRAFT:
+        rc = intake_cases_submit_draft(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_GET:
+        rc = s_get(txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_LIST:
+        rc = s_list(txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_REVIEW:
+        rc = intake_cases_review(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_RECOMMEND:
+        rc = intake_cases_recommend(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_CITY_DECISION:
+        rc = intake_cases_city_decision(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_WITHDRAW:
+        rc = intake_cases_withdraw(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_ORG_IMPORT:
+        rc = s_org_import(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_ORG_LIST:
+        rc = s_org_list(txn, &r);
+        break;
+    case RONGYU__REQUEST__BODY_QUOTA:
+        rc = s_quota(self, txn, req, &r);
+        break;
+    default:
+        rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,
+                               "request body %d", (int)req->body_case);
+        break;
+    }
+    if (rc == 0 && idem)
+        rc = s_idem_store(txn, req, fp, &r);
+out:
+    if (rc < -1 && rc != RY_EFULL) {
+        ry_error(NULL, "request failed in the store: %s", ry_strerror(rc));
+        ry_pb_free(&r.kase);
+        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL, "%s",
+                          ry_strerror(rc));
+    }
+    if (r.cached) {
+        /* The first answer, with this request's id. */
+        Rongyu__Reply *c = (Rongyu__Reply *)ry_pb_unpack(
+            &rongyu__reply__descriptor, r.cached, r.cached_len, 0);
+        if (c) {
+            char *saved = c->request_id;
+            c->request_id = req->request_id;
+            *reply = ry_pb_pack(&c->base, reply_len);
+            c->request_id = saved;
+            ry_pb_free(&c);
+        } else {
+            intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL,
+                              "cached reply");
+            *reply = intake_reply_pack(&r, req->request_id, reply_len);
+        }
+    } else {
+        *reply = intake_reply_pack(&r, req->request_id, reply_len);
+    }
+    intake_reply_release(&r);
+    ry_pb_free(&req);
+    if (rc == RY_EFULL)
+        return rc;
+    return rc == 0 ? 0 : -1;
+}
+
+void
+intake_requests_on_refuse(void *ctx, const uint8_t *data, size_t len, int why,
+                          uint8_t **reply, size_t *reply_len)
+{
+    (void)ctx;
+    intake_reply_t r = {.code = RONGYU__ERROR_CODE__OK};
+    Rongyu__Request *req =
+        data ? (Rongyu__Request *)ry_pb_unpack(&rongyu__request__descriptor,
+                                               data, len, 2 * len + 65536)
+             : NULL;
+    if (why == RY_EFULL) {
+        r.retry_after_ms = 0; /* no retry helps until the map is raised */
+        intake_reply_fail(
+            &r, RONGYU__ERROR_CODE__E_BUSY,
+            "the store is full at its size limit (max_map_size); nothing "
+            "was stored; an operator must raise max_map_size");
+    } else {
+        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL,
+                          "the store failed (%s); nothing was stored",
+                          ry_strerror(why));
+    }
+    *reply = intake_reply_pack(&r, req ? req->request_id : "", reply_len);
+    ry_pb_free(&req);
+}
