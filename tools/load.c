@@ -4,9 +4,9 @@
 #include "cli_client.h"
 #include "rongyu.pb-c.h"
 #include "ry_clock.h"
-#include "ry_config.h"
 #include "ry_error.h"
 #include "ry_json.h"
+#include "tools_setup.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -204,19 +204,11 @@ main(int argc, char **argv)
         fprintf(stderr, "rongyu-load: need N > 0 and 0 < W <= 1024\n");
         return 2;
     }
-    ry_config_t cfg;
-    char err[600];
-    if (ry_config_load(&cfg, NULL, err, sizeof err) != 0) {
-        fprintf(stderr, "rongyu-load: %s\n", err);
+    tools_setup_t setup;
+    if (tools_setup("rongyu-load", endpoint, example, &setup) != 0)
         return 2;
-    }
-    L.endpoint = endpoint ? endpoint : cfg.endpoint[RY_SVC_INTAKE];
-    Rongyu__Application *app = NULL;
-    ry_json_error_t jerr;
-    if (ry_json_application_load(example, &app, &jerr) != 0) {
-        fprintf(stderr, "rongyu-load: %s\n", jerr.text);
-        return 2;
-    }
+    Rongyu__Application *app = setup.app;
+    L.endpoint = setup.endpoint;
     L.app = app;
     if (acked && !(L.acked_out = fopen(acked, "w"))) {
         fprintf(stderr, "rongyu-load: cannot write '%s'\n", acked);

@@ -5,9 +5,9 @@
 #include "cli_client.h"
 #include "rongyu.pb-c.h"
 #include "ry_clock.h"
-#include "ry_config.h"
 #include "ry_error.h"
 #include "ry_json.h"
+#include "tools_setup.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -170,19 +170,11 @@ main(int argc, char **argv)
         fprintf(stderr, "rongyu-race: need 0 < N <= 1000\n");
         return 2;
     }
-    ry_config_t cfg;
-    char err[600];
-    if (ry_config_load(&cfg, NULL, err, sizeof err) != 0) {
-        fprintf(stderr, "rongyu-race: %s\n", err);
+    tools_setup_t setup;
+    if (tools_setup("rongyu-race", endpoint, example, &setup) != 0)
         return 2;
-    }
-    R.endpoint = endpoint ? endpoint : cfg.endpoint[RY_SVC_INTAKE];
-    Rongyu__Application *app = NULL;
-    ry_json_error_t jerr;
-    if (ry_json_application_load(example, &app, &jerr) != 0) {
-        fprintf(stderr, "rongyu-race: %s\n", jerr.text);
-        return 2;
-    }
+    Rongyu__Application *app = setup.app;
+    R.endpoint = setup.endpoint;
     R.deadline = ry_clock_mono_ms() + (int64_t)timeout_s * 1000;
     R.ids = calloc((size_t)R.n, sizeof *R.ids);
     R.ok = calloc((size_t)R.n, sizeof *R.ok);

@@ -409,11 +409,9 @@ cli_cmd_export(int argc, char **argv)
             fputs(cli_common_help, stdout);
             return CLI_EXIT_OK;
         default: {
-            int r = cli_common_opt(&ctx, c, optarg);
-            if (r < 0)
-                return CLI_EXIT_ERROR;
-            if (r == 0)
-                return cli_bad_option("export", c, argv);
+            int r = cli_other_opt(&ctx, "export", c, optarg, argv);
+            if (r)
+                return r;
         }
         }
     }

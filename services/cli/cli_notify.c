@@ -167,11 +167,9 @@ cli_cmd_notifications(int argc, char **argv)
             feed = true;
             break;
         default: {
-            int r = cli_common_opt(&ctx, c, optarg);
-            if (r < 0)
-                return CLI_EXIT_ERROR;
-            if (r == 0)
-                return cli_bad_option("notifications", c, argv);
+            int r = cli_other_opt(&ctx, "notifications", c, optarg, argv);
+            if (r)
+                return r;
         }
         }
     }

@@ -378,11 +378,9 @@ cli_cmd_org(int argc, char **argv)
             fputs(cli_common_help, stdout);
             return CLI_EXIT_OK;
         }
-        int r = cli_common_opt(&ctx, c, optarg);
-        if (r < 0)
-            return CLI_EXIT_ERROR;
-        if (r == 0)
-            return cli_bad_option("org", c, argv);
+        int r = cli_other_opt(&ctx, "org", c, optarg, argv);
+        if (r)
+            return r;
     }
     if (is_import) {
         if (optind != argc - 1)

@@ -240,11 +240,9 @@ cli_cmd_show(int argc, char **argv)
                                        "a positive integer, got '%s'", optarg);
             continue;
         }
-        int r = cli_common_opt(&ctx, c, optarg);
-        if (r < 0)
-            return CLI_EXIT_ERROR;
-        if (r == 0)
-            return cli_bad_option("show", c, argv);
+        int r = cli_other_opt(&ctx, "show", c, optarg, argv);
+        if (r)
+            return r;
     }
     if (optind != argc - 1)
         return cli_usage_error("show", "需要一个案件号 expected one case ID");
@@ -357,11 +355,9 @@ cli_cmd_list(int argc, char **argv)
             break;
         case CLI_OPT_HELP: return s_help(s_list_help);
         default: {
-            int r = cli_common_opt(&ctx, c, optarg);
-            if (r < 0)
-                return CLI_EXIT_ERROR;
-            if (r == 0)
-                return cli_bad_option("list", c, argv);
+            int r = cli_other_opt(&ctx, "list", c, optarg, argv);
+            if (r)
+                return r;
         }
         }
     }

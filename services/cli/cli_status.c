@@ -60,11 +60,9 @@ cli_cmd_status(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         if (c == CLI_OPT_HELP)
             return s_help(s_status_help);
-        int r = cli_common_opt(&ctx, c, optarg);
-        if (r < 0)
-            return CLI_EXIT_ERROR;
-        if (r == 0)
-            return cli_bad_option("status", c, argv);
+        int r = cli_other_opt(&ctx, "status", c, optarg, argv);
+        if (r)
+            return r;
     }
     if (optind != argc)
         return cli_usage_error("status", "多余的参数 unexpected argument "
@@ -161,11 +159,9 @@ cli_cmd_ping(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         if (c == CLI_OPT_HELP)
             return s_help(s_ping_help);
-        int r = cli_common_opt(&ctx, c, optarg);
-        if (r < 0)
-            return CLI_EXIT_ERROR;
-        if (r == 0)
-            return cli_bad_option("ping", c, argv);
+        int r = cli_other_opt(&ctx, "ping", c, optarg, argv);
+        if (r)
+            return r;
     }
     if (optind < argc - 1)
         return cli_usage_error("ping", "多余的参数 unexpected argument '%s'",

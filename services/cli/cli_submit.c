@@ -180,11 +180,9 @@ cli_cmd_submit(int argc, char **argv)
         else if (c == CLI_OPT_HELP)
             return s_help(s_submit_help);
         else {
-            int r = cli_common_opt(&ctx, c, optarg);
-            if (r < 0)
-                return CLI_EXIT_ERROR;
-            if (r == 0)
-                return cli_bad_option("submit", c, argv);
+            int r = cli_other_opt(&ctx, "submit", c, optarg, argv);
+            if (r)
+                return r;
         }
     }
     if (optind != argc - 1)
@@ -257,11 +255,9 @@ cli_cmd_draft(int argc, char **argv)
         else if (c == CLI_OPT_HELP)
             return s_help(s_draft_help);
         else {
-            int r = cli_common_opt(&ctx, c, optarg);
-            if (r < 0)
-                return CLI_EXIT_ERROR;
-            if (r == 0)
-                return cli_bad_option("draft", c, argv);
+            int r = cli_other_opt(&ctx, "draft", c, optarg, argv);
+            if (r)
+                return r;
         }
     }
     if (optind != argc - 1)

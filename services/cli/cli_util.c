@@ -90,6 +90,18 @@ cli_json_string(FILE *out, const char *s)
 }
 
 int
+cli_other_opt(cli_ctx_t *ctx, const char *cmd, int c, const char *arg,
+              char **argv)
+{
+    int r = cli_common_opt(ctx, c, arg);
+    if (r < 0)
+        return CLI_EXIT_ERROR;
+    if (r == 0)
+        return cli_bad_option(cmd, c, argv);
+    return CLI_EXIT_OK;
+}
+
+int
 cli_common_opt(cli_ctx_t *ctx, int c, const char *arg)
 {
     char *end;

@@ -77,6 +77,12 @@ void cli_ctx_init(cli_ctx_t *ctx);
  * own help). */
 int cli_common_opt(cli_ctx_t *ctx, int c, const char *arg);
 
+/* The 'default:' of every command's option loop: handles a common option
+ * for command 'cmd', or reports a bad value or an unknown option. Returns
+ * CLI_EXIT_OK when handled, else CLI_EXIT_ERROR after printing why. */
+int cli_other_opt(cli_ctx_t *ctx, const char *cmd, int c, const char *arg,
+                  char **argv);
+
 /* Prints "unknown option" style usage errors: both languages, then a
  * pointer to 'rongyu CMD --help'. Returns CLI_EXIT_ERROR. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
