@@ -811,6 +811,17 @@ s_apply_ack(ry_txn_t *txn, s_link_t *l, uint64_t ack)
     return 0;
 }
 
+static bool
+s_peer_allowed(const ry_channel_t *self, const char *id)
+{
+    if (!self->o.peers)
+        return true;
+    for (const char *const *p = self->o.peers; *p; p++)
+        if (strcmp(*p, id) == 0)
+            return true;
+    return false;
+}
+
 /* Handles one frame of a peer link inside the batch transaction. */
 static int
 s_peer_frame(ry_channel_t *self, ry_txn_t *txn, s_frame_t *f)
@@ -840,6 +851,13 @@ s_peer_frame(ry_channel_t *self, ry_txn_t *txn, s_frame_t *f)
          memcmp(e->sender_id, f->rid, f->rid_len) != 0)) {
         rc = s_dead(txn, "in", "?", e->link_seq,
                     "sender id differs from routing id", f->body, f->len);
+        goto done;
+    }
+    if (f->src == S_SRC_PEERS && !s_peer_allowed(self, e->sender_id)) {
+        ry_warn(NULL, "frame from '%.63s', not a configured peer, refused",
+                e->sender_id);
+        rc = s_dead(txn, "in", "?", 0, "sender is not a configured peer",
+                    f->body, f->len);
         goto done;
     }
     s_link_t *l = f->src == S_SRC_DEALER ? f->dealer

@@ -62,6 +62,10 @@ typedef struct {
     ry_on_message_fn on_message;
     ry_on_request_fn on_request;
     ry_on_refuse_fn on_refuse; /* optional, with on_request */
+    /* The ids that may send on the peer socket (NULL-terminated; NULL:
+     * any). A frame from any other id is dead-lettered and makes no link,
+     * so strangers cannot use up links or inbox counters. */
+    const char *const *peers;
     void *ctx;
 } ry_channel_opts_t;
 

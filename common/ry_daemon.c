@@ -85,6 +85,9 @@ ry_daemon_init(int argc, char **argv, int svc, const char *about,
     return 0;
 }
 
+/* The services behind intake hear only from intake. */
+static const char *const s_intake_only[] = {"intake", NULL};
+
 int
 ry_daemon_open(const ry_config_t *cfg, int svc, const char *const *tables,
                ry_on_message_fn on_message, ry_on_request_fn on_request,
@@ -104,6 +107,7 @@ ry_daemon_open(const ry_config_t *cfg, int svc, const char *const *tables,
         .on_message = on_message,
         .on_request = on_request,
         .ctx = ctx,
+        .peers = on_request ? NULL : s_intake_only,
     };
     if (!rc)
         rc = ry_channel_new(&o, channel);

@@ -205,6 +205,9 @@ s_plan_all(notify_server_t *self, ry_txn_t *txn, void *arg)
     return rc;
 }
 
+/* Case events come from intake alone. */
+static const char *const s_peers[] = {"intake", NULL};
+
 int
 notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
                   notify_server_t **out)
@@ -234,6 +237,7 @@ notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
         .on_message = s_on_message,
         .on_request = s_on_request,
         .ctx = self,
+        .peers = s_peers,
     };
     if (!rc)
         rc = ry_channel_new(&o, &self->channel);

@@ -50,6 +50,7 @@ typedef struct {
     rx_t ra, rb;
     char bep[256];
     unsigned a_window, b_batch;
+    const char *const *b_peers; /* B's allowed senders (NULL: any) */
 } fx_t;
 
 /* ------------------------------------------------------------ helpers */
@@ -199,6 +200,7 @@ s_open_b(fx_t *fx)
         .batch = fx->b_batch,
         .on_message = s_on_message,
         .ctx = &fx->rb,
+        .peers = fx->b_peers,
     };
     assert_int_equal(ry_channel_new(&o, &fx->b), 0);
     if (!fx->bep[0]) {
@@ -665,6 +667,51 @@ test_garbage_frame_is_dead_lettered_and_receiver_keeps_working(void **state)
     s_fx_destroy(&fx);
 }
 
+static void
+test_data_from_a_stranger_makes_no_link_and_is_dead_lettered(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    /* Reopen B as a service does: it hears only from A. */
+    static const char *const only_a[] = {"a", NULL};
+    ry_channel_destroy(&fx->b);
+    ry_store_destroy(&fx->sb);
+    fx->b_peers = only_a;
+    s_open_b(fx);
+
+    void *zctx = zmq_ctx_new();
+    void *d = s_raw_dealer(zctx, fx->bep);
+    Rongyu__Envelope e = RONGYU__ENVELOPE__INIT;
+    e.kind = RONGYU__ENVELOPE_KIND__DATA;
+    e.sender_id = (char *)"probe";
+    e.link_seq = 1;
+    e.type = RONGYU__MESSAGE_TYPE__CASE_EVENT;
+    e.payload.data = (uint8_t *)"m1";
+    e.payload.len = 2;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&e.base, &len);
+    assert_int_equal(zmq_send(d, buf, len, 0), (int)len);
+    free(buf);
+    s_pump(fx, s_b_dead, 1);
+    dead_row_t db = s_dead_rows(fx->sb);
+    assert_int_equal(db.n, 1);
+    assert_string_equal(db.reason, "sender is not a configured peer");
+    assert_int_equal(fx->rb.ncalls, 0);
+    ry_link_info_t info[8];
+    int n = ry_channel_links(fx->b, info, 8);
+    for (int i = 0; i < n && i < 8; i++)
+        assert_string_not_equal(info[i].peer, "probe");
+
+    /* The configured peer is still served. */
+    s_send(fx, 1, 5, 5);
+    s_pump(fx, s_all_done, 5);
+    s_assert_b_applied_once(fx, 5);
+    s_assert_a_drained(fx, 5);
+    zmq_close(d);
+    zmq_ctx_term(zctx);
+    s_fx_destroy(&fx);
+}
+
 int
 main(void)
 {
@@ -682,6 +729,8 @@ main(void)
         cmocka_unit_test(test_ping_is_answered_by_pong_with_receiver_id),
         cmocka_unit_test(
             test_garbage_frame_is_dead_lettered_and_receiver_keeps_working),
+        cmocka_unit_test(
+            test_data_from_a_stranger_makes_no_link_and_is_dead_lettered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
