@@ -373,6 +373,25 @@ ry_txn_count(ry_txn_t *txn, const char *table, uint64_t *n)
     return 0;
 }
 
+int
+ry_store_write(ry_store_t *self, size_t max_map,
+               int (*fn)(ry_txn_t *txn, void *arg), void *arg)
+{
+    for (;;) {
+        ry_txn_t *txn;
+        int rc = ry_txn_begin(self, NULL, true, &txn);
+        if (rc)
+            return rc;
+        rc = fn(txn, arg);
+        if (rc == 0)
+            rc = ry_txn_commit(&txn);
+        else
+            ry_txn_abort(&txn);
+        if (rc != RY_EFULL || ry_store_grow(self, max_map) != 0)
+            return rc;
+    }
+}
+
 void
 ry_be64_put(uint8_t out[8], uint64_t v)
 {

@@ -84,6 +84,13 @@ int ry_txn_last(ry_txn_t *txn, const char *table, const void *prefix,
 /* The number of rows in a table. Returns 0 or RY_EIO. */
 int ry_txn_count(ry_txn_t *txn, const char *table, uint64_t *n);
 
+/* Runs fn(txn, arg) in a new write transaction and commits it; when the
+ * map is full, aborts, grows it (up to max_map bytes) and runs fn again,
+ * so fn must write only through txn. Returns 0, fn's error, RY_EFULL at
+ * the limit, or RY_EIO. */
+int ry_store_write(ry_store_t *self, size_t max_map,
+                   int (*fn)(ry_txn_t *txn, void *arg), void *arg);
+
 /* Big-endian helpers for keys that sort numerically. */
 void ry_be64_put(uint8_t out[8], uint64_t v);
 uint64_t ry_be64_get(const uint8_t in[8]);

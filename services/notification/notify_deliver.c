@@ -402,6 +402,23 @@ s_fault(const notify_deliver_t *self, const char *point, uint64_t count)
 }
 
 /* Records the finished transfers in one write transaction. */
+typedef struct {
+    notify_deliver_t *self;
+    const ry_xfer_done_t *done;
+    int n;
+    int64_t now;
+} s_outcomes_t;
+
+static int
+s_record_all(ry_txn_t *txn, void *arg)
+{
+    s_outcomes_t *o = arg;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < o->n; i++)
+        rc = s_record(o->self, txn, &o->done[i], o->now);
+    return rc;
+}
+
 static int
 s_collect(notify_deliver_t *self, int64_t now)
 {
@@ -413,20 +430,8 @@ s_collect(notify_deliver_t *self, int64_t now)
         return 0;
     self->completed += (uint64_t)n;
     s_fault(self, "after_send", self->completed);
-    int rc;
-    for (;;) {
-        ry_txn_t *txn;
-        rc = ry_txn_begin(self->store, NULL, true, &txn);
-        for (int i = 0; rc == 0 && i < n; i++)
-            rc = s_record(self, txn, &done[i], now);
-        if (rc == 0)
-            rc = ry_txn_commit(&txn);
-        else
-            ry_txn_abort(&txn);
-        if (rc != RY_EFULL ||
-            ry_store_grow(self->store, self->max_map_size) != 0)
-            break;
-    }
+    s_outcomes_t o = {self, done, n, now};
+    int rc = ry_store_write(self->store, self->max_map_size, s_record_all, &o);
     for (int i = 0; i < n; i++)
         s_inflight_del(self, done[i].id);
     if (rc)

@@ -170,25 +170,27 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
 
 typedef int (*s_write_fn)(notify_server_t *self, ry_txn_t *txn, void *arg);
 
+typedef struct {
+    notify_server_t *self;
+    s_write_fn fn;
+    void *arg;
+} s_write_t;
+
+static int
+s_write_call(ry_txn_t *txn, void *arg)
+{
+    s_write_t *w = arg;
+    return w->fn(w->self, txn, w->arg);
+}
+
 /* Runs fn in a write transaction and commits, growing the map when it is
  * full. */
 static int
 s_write(notify_server_t *self, s_write_fn fn, void *arg)
 {
-    for (;;) {
-        ry_txn_t *txn;
-        int rc = ry_txn_begin(self->store, NULL, true, &txn);
-        if (rc)
-            return rc;
-        rc = fn(self, txn, arg);
-        if (rc == 0)
-            rc = ry_txn_commit(&txn);
-        else
-            ry_txn_abort(&txn);
-        if (rc != RY_EFULL ||
-            ry_store_grow(self->store, self->cfg.max_map_size) != 0)
-            return rc;
-    }
+    s_write_t w = {self, fn, arg};
+    return ry_store_write(self->store, self->cfg.max_map_size, s_write_call,
+                          &w);
 }
 
 static int
