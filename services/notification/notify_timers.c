@@ -355,24 +355,21 @@ notify_add_months(ry_date_t d, int months)
     return r;
 }
 
-/* Schedules a reminder N working days before 'deadline' at the reminder
- * hour, or records why not. */
-static int
-s_plan_remind(ry_txn_t *txn, const notify_plan_t *p, int offset,
-              Rongyu__NotifyTimer *t, ry_date_t deadline, int64_t now,
-              bool *changed)
+int
+notify_plan_remind(ry_txn_t *txn, const notify_plan_t *p, int offset,
+                   Rongyu__NotifyTimer *t, ry_date_t deadline, int workdays,
+                   int64_t now, bool *changed)
 {
     ry_date_t day;
-    int rc = ry_calendar_workdays_before(p->cal, deadline,
-                                         p->remind_workdays, &day);
-    t->workdays_before = (uint32_t)p->remind_workdays;
+    int rc = ry_calendar_workdays_before(p->cal, deadline, workdays, &day);
+    t->workdays_before = (uint32_t)workdays;
     if (rc) {
         char reason[200], ds[RY_DATE_STRLEN];
         ry_date_format(deadline, ds, sizeof ds);
         snprintf(reason, sizeof reason,
                  "the calendar cannot tell the %d working days before %s: "
                  "%s",
-                 p->remind_workdays, ds, ry_strerror(rc));
+                 workdays, ds, ry_strerror(rc));
         return notify_timers_fail(txn, t, reason, changed);
     }
     t->due_ms = notify_instant(day, p->remind_hour * 60, offset);
@@ -411,7 +408,8 @@ notify_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
         snprintf(id, sizeof id, "campaign|%s|%s", cid, kind);
         t.targets = (char **)dl[i].remind_to;
         t.n_targets = dl[i].nremind;
-        rc = s_plan_remind(txn, p, offset, &t, dl[i].date, now, &ch);
+        rc = notify_plan_remind(txn, p, offset, &t, dl[i].date,
+                                p->remind_workdays, now, &ch);
         if (changed && ch)
             *changed = true;
 
@@ -465,23 +463,10 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
     int offset = c ? ry_campaign_utc_offset_minutes(c) : 480;
     int rc = 0;
 
-    ry_date_t pe;
-    if (ev->posting_end && ry_date_parse(ev->posting_end, &pe) == 0) {
-        const char *to[] = {ev->applicant_org};
-        snprintf(id, sizeof id, "%sposting_end|%s", prefix, ev->posting_end);
-        snprintf(ds, sizeof ds, "%s", ev->posting_end);
-        t.kind = "posting_end";
-        t.targets = (char **)to;
-        t.n_targets = 1;
-        t.due_ms = notify_instant(ry_date_add_days(pe, 1), 0, offset);
-        rc = notify_timers_schedule(txn, &t, now, NULL);
-    }
-
     const char *to_unit[] = {ev->organising_unit};
     const char *to_over[] = {ev->organising_unit, "@city"};
     ry_date_t sub;
-    if (rc == 0 && ry_date_from_epoch_ms(ev->submitted_at_ms, offset, &sub,
-                                         NULL) != 0)
+    if (ry_date_from_epoch_ms(ev->submitted_at_ms, offset, &sub, NULL) != 0)
         return 0;
     t.kind = "review_remind";
     snprintf(id, sizeof id, "%sr%u|review_remind", prefix, ev->revision);
@@ -505,7 +490,8 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
     ry_date_t due = notify_add_months(sub, ry_campaign_review_months(c));
     ry_date_format(due, ds, sizeof ds);
     if (!rc)
-        rc = s_plan_remind(txn, p, offset, &t, due, now, NULL);
+        rc = notify_plan_remind(txn, p, offset, &t, due, p->remind_workdays,
+                                now, NULL);
     t.kind = "review_overdue";
     t.workdays_before = 0;
     snprintf(id, sizeof id, "%sr%u|review_overdue", prefix, ev->revision);

@@ -41,7 +41,7 @@ s_setup(void **state)
     assert_int_equal(ry_calendar_new(&f->cal), 0);
     char err[256];
     assert_int_equal(ry_campaign_load_default(&f->camp, err, sizeof err), 0);
-    f->plan = (notify_plan_t){f->cal, 3, 9};
+    f->plan = (notify_plan_t){f->cal, 3, 9, 3};
     *state = f;
     return 0;
 }
@@ -376,8 +376,8 @@ test_case_review_due_one_month_after_submission(void **state)
                    "2018-11-26T09:00");
     s_assert_timer(txn, "case|case1|r1|review_overdue", "pending",
                    "2018-11-30T00:00");
-    s_assert_timer(txn, "case|case1|posting_end|2018-11-07", "pending",
-                   "2018-11-08T00:00");
+    /* The posting is over by submission: nothing is planned for it. */
+    assert_null(s_timer(txn, "case|case1|posting_end|2018-11-07"));
     /* The review decides it: everything pending is cancelled. */
     Rongyu__CaseEvent done =
         s_event("returned", RONGYU__CASE_STATE__RETURNED, "2018-10-29T10:00");
