@@ -157,7 +157,8 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
         t.n_targets = ps.has_start ? 1 : 2;
         wr = notify_timers_fail(txn, &t, reason, NULL);
         keep = id;
-    } else if (ps.has_start && ps.state != RY_POSTING_TOO_LATE) {
+    } else if (ps.has_start && ps.state != RY_POSTING_TOO_LATE &&
+               strcmp(ps.warning, RY_POSTING_W_SHORT) != 0) {
         snprintf(id, sizeof id, "case|%s|posting|r%u|complete|%s|%s",
                  ev->case_id, ev->revision, ev->posting_start, un);
         snprintf(ds, sizeof ds, "%s", un);
@@ -168,6 +169,7 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
         wr = notify_timers_schedule(txn, &t, now, NULL);
         keep = id;
     } else if (!ps.has_start) {
+        /* No posting yet: remind in time to start one. */
         snprintf(id, sizeof id, "case|%s|posting|r%u|start_by|%s",
                  ev->case_id, ev->revision, ls);
         snprintf(ds, sizeof ds, "%s", ls);

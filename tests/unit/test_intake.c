@@ -1259,7 +1259,7 @@ test_posting_start_answers_earliest_end_at_once(void **state)
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     const Rongyu__PostingStatus *ps = rep->case_->posting;
     assert_non_null(ps);
-    assert_int_equal(ps->state, RONGYU__POSTING_STATE__POSTING_NOT_STARTED);
+    assert_int_equal(ps->state, RONGYU__POSTING_STATE__NOT_STARTED);
     assert_string_equal(ps->last_start, "2018-11-26");
     assert_string_equal(ps->deadline, "2018-11-30");
     char id[17];
@@ -1274,7 +1274,7 @@ test_posting_start_answers_earliest_end_at_once(void **state)
     assert_string_equal(ps->earliest_end, "2018-11-26");
     assert_int_equal(ps->workdays_planned, 4);
     assert_string_equal(ps->warning, "W_POSTING_SHORT");
-    assert_int_equal(ps->state, RONGYU__POSTING_STATE__POSTING_UNDER_WAY);
+    assert_int_equal(ps->state, RONGYU__POSTING_STATE__UNDER_WAY);
     assert_non_null(strstr(ps->message_zh, "2018年11月26日（星期一）"));
     assert_non_null(strstr(ps->message_en, "Monday 26 November 2018"));
     assert_string_equal(
