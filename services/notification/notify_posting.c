@@ -50,7 +50,7 @@ notify_posting_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
         } else {
             ry_date_format(last, ds, sizeof ds);
             rc = notify_plan_remind(txn, p, offset, &t, last,
-                                    p->posting_workdays, now, &ch);
+                                    p->posting_workdays, false, now, &ch);
         }
         if (changed && ch)
             *changed = true;
@@ -166,7 +166,7 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
         t.targets = (char **)to_app;
         t.n_targets = 1;
         t.due_ms = notify_instant(ry_date_add_days(ps.until, 1), 0, offset);
-        wr = notify_timers_schedule(txn, &t, now, NULL);
+        wr = notify_timers_revive(txn, &t, now, NULL);
         keep = id;
     } else if (!ps.has_start) {
         /* No posting yet: remind in time to start one. */
@@ -177,7 +177,7 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
         t.targets = (char **)to_both;
         t.n_targets = 2;
         wr = notify_plan_remind(txn, p, offset, &t, ps.last_start,
-                                p->posting_workdays, now, NULL);
+                                p->posting_workdays, true, now, NULL);
         keep = id;
     }
     if (!wr)

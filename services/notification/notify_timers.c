@@ -75,9 +75,11 @@ s_unindex_due(ry_txn_t *txn, int64_t due, const char *id)
     return rc == RY_ENOTFOUND ? 0 : rc;
 }
 
-int
-notify_timers_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
-                       int64_t now, bool *changed)
+/* notify_timers_schedule, and with 'revive' a cancelled timer is planned
+ * again as if new. */
+static int
+s_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now,
+           bool *changed, bool revive)
 {
     if (changed)
         *changed = false;
@@ -88,6 +90,8 @@ notify_timers_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
     rc = 0;
     bool write = false;
     const char *state = "pending", *reason = "";
+    if (old && revive && strcmp(old->state, "cancelled") == 0)
+        ry_pb_free(&old);
     if (!old) {
         write = true;
         if (t->due_ms < now) {
@@ -121,6 +125,20 @@ notify_timers_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
     }
     ry_pb_free(&old);
     return rc;
+}
+
+int
+notify_timers_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
+                       int64_t now, bool *changed)
+{
+    return s_schedule(txn, t, now, changed, false);
+}
+
+int
+notify_timers_revive(ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now,
+                     bool *changed)
+{
+    return s_schedule(txn, t, now, changed, true);
 }
 
 int
@@ -358,7 +376,7 @@ notify_add_months(ry_date_t d, int months)
 int
 notify_plan_remind(ry_txn_t *txn, const notify_plan_t *p, int offset,
                    Rongyu__NotifyTimer *t, ry_date_t deadline, int workdays,
-                   int64_t now, bool *changed)
+                   bool revive, int64_t now, bool *changed)
 {
     ry_date_t day;
     int rc = ry_calendar_workdays_before(p->cal, deadline, workdays, &day);
@@ -373,7 +391,7 @@ notify_plan_remind(ry_txn_t *txn, const notify_plan_t *p, int offset,
         return notify_timers_fail(txn, t, reason, changed);
     }
     t->due_ms = notify_instant(day, p->remind_hour * 60, offset);
-    return notify_timers_schedule(txn, t, now, changed);
+    return s_schedule(txn, t, now, changed, revive);
 }
 
 int
@@ -409,7 +427,7 @@ notify_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
         t.targets = (char **)dl[i].remind_to;
         t.n_targets = dl[i].nremind;
         rc = notify_plan_remind(txn, p, offset, &t, dl[i].date,
-                                p->remind_workdays, now, &ch);
+                                p->remind_workdays, false, now, &ch);
         if (changed && ch)
             *changed = true;
 
@@ -491,7 +509,7 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
     ry_date_format(due, ds, sizeof ds);
     if (!rc)
         rc = notify_plan_remind(txn, p, offset, &t, due, p->remind_workdays,
-                                now, NULL);
+                                false, now, NULL);
     t.kind = "review_overdue";
     t.workdays_before = 0;
     snprintf(id, sizeof id, "%sr%u|review_overdue", prefix, ev->revision);

@@ -660,6 +660,12 @@ test_posting_timers_follow_the_draft(void **state)
                                              NULL, NULL, now),
                      0);
     s_assert_timer(txn, done, "cancelled", NULL);
+    /* Changed back: the same timer is planned again. */
+    ev.posting_end = "";
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev,
+                                             "n4b", NULL, NULL, now),
+                     0);
+    s_assert_timer(txn, done, "pending", "2018-11-27T00:00");
     ev.posting_start = "2018-11-27";
     ev.posting_end = "";
     assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n5",
