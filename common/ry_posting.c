@@ -20,8 +20,8 @@ ry_posting_last_start(const ry_calendar_t *cal, ry_date_t deadline, int need,
     if (!cal || !out || need < 1 || !ry_date_valid(deadline))
         return RY_EINVAL;
     /* The need-th working day counting back from the deadline itself. */
-    return ry_calendar_workdays_before(cal, ry_date_add_days(deadline, 1),
-                                       need, out);
+    return ry_calendar_workdays_before(cal, ry_date_add_days(deadline, 1), need,
+                                       out);
 }
 
 /* Parses an optional date: 0 with *has false for NULL or "". */
@@ -59,8 +59,8 @@ ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
     out->last_start = out->deadline;
     out->earliest_end = out->deadline;
     out->until = out->deadline;
-    int rc = ry_posting_last_start(cal, out->deadline, out->need,
-                                   &out->last_start);
+    int rc =
+        ry_posting_last_start(cal, out->deadline, out->need, &out->last_start);
     if (!rc && out->has_start)
         rc = ry_calendar_add_workdays(cal, out->start, out->need,
                                       &out->earliest_end);
@@ -69,8 +69,8 @@ ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
                                         &out->planned);
     if (rc) {
         out->warning = RY_POSTING_W_NODATA;
-        out->state = out->has_start ? RY_POSTING_UNDER_WAY
-                                    : RY_POSTING_NOT_STARTED;
+        out->state =
+            out->has_start ? RY_POSTING_UNDER_WAY : RY_POSTING_NOT_STARTED;
         return rc == RY_ENODATA ? RY_ENODATA : rc;
     }
     if (!out->has_start) {
@@ -97,15 +97,14 @@ ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
     return 0;
 }
 
-static const char *const s_wd_zh[] = {"", "一", "二", "三", "四",
-                                      "五", "六", "日"};
-static const char *const s_wd_en[] = {"",         "Monday",   "Tuesday",
+static const char *const s_wd_zh[] = {"",   "一", "二", "三",
+                                      "四", "五", "六", "日"};
+static const char *const s_wd_en[] = {"",          "Monday",   "Tuesday",
                                       "Wednesday", "Thursday", "Friday",
                                       "Saturday",  "Sunday"};
 static const char *const s_mo_en[] = {
-    "",     "January", "February",  "March",   "April",    "May",
-    "June", "July",    "August",    "September", "October", "November",
-    "December"};
+    "",     "January", "February",  "March",   "April",    "May",     "June",
+    "July", "August",  "September", "October", "November", "December"};
 
 int
 ry_posting_date_zh(ry_date_t d, char *buf, size_t len)
@@ -122,8 +121,8 @@ ry_posting_date_en(ry_date_t d, char *buf, size_t len)
 {
     if (!ry_date_valid(d))
         return RY_EINVAL;
-    int n = snprintf(buf, len, "%s %d %s %d", s_wd_en[ry_date_weekday(d)],
-                     d.d, s_mo_en[d.m], d.y);
+    int n = snprintf(buf, len, "%s %d %s %d", s_wd_en[ry_date_weekday(d)], d.d,
+                     s_mo_en[d.m], d.y);
     return n < 0 || (size_t)n >= len ? RY_EINVAL : 0;
 }
 
@@ -154,12 +153,12 @@ ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
     if (zh && zhlen) {
         size_t n = 0;
         zh[0] = '\0';
-#define S_ZH(...)                                                            \
-    do {                                                                     \
-        if (n < zhlen) {                                                     \
-            int k_ = snprintf(zh + n, zhlen - n, __VA_ARGS__);               \
-            n += k_ > 0 ? (size_t)k_ : 0;                                    \
-        }                                                                    \
+#define S_ZH(...)                                                              \
+    do {                                                                       \
+        if (n < zhlen) {                                                       \
+            int k_ = snprintf(zh + n, zhlen - n, __VA_ARGS__);                 \
+            n += k_ > 0 ? (size_t)k_ : 0;                                      \
+        }                                                                      \
     } while (0)
         if (nodata) {
             S_ZH("工作日历缺少所需年份的数据，无法计算公示日期。");
@@ -188,12 +187,12 @@ ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
     if (en && enlen) {
         size_t n = 0;
         en[0] = '\0';
-#define S_EN(...)                                                            \
-    do {                                                                     \
-        if (n < enlen) {                                                     \
-            int k_ = snprintf(en + n, enlen - n, __VA_ARGS__);               \
-            n += k_ > 0 ? (size_t)k_ : 0;                                    \
-        }                                                                    \
+#define S_EN(...)                                                              \
+    do {                                                                       \
+        if (n < enlen) {                                                       \
+            int k_ = snprintf(en + n, enlen - n, __VA_ARGS__);                 \
+            n += k_ > 0 ? (size_t)k_ : 0;                                      \
+        }                                                                      \
     } while (0)
         if (nodata) {
             S_EN("The working-day calendar has no data for a year the "
@@ -220,8 +219,8 @@ ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
                      "deadline, %s: it can no longer finish in time.",
                      un_en, dl_en);
             else
-                S_EN(" The deadline is %s (a posting must start by %s).",
-                     dl_en, ls_en);
+                S_EN(" The deadline is %s (a posting must start by %s).", dl_en,
+                     ls_en);
         }
 #undef S_EN
     }

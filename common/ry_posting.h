@@ -30,16 +30,16 @@ typedef enum {
  * so (has_start, has_end; the rest whenever it returned 0). */
 typedef struct {
     bool has_start, has_end;
-    ry_date_t start, end;      /* as recorded */
-    ry_date_t deadline;        /* the day the posting must be over by */
-    ry_date_t last_start;      /* the last day one can start in time */
-    ry_date_t earliest_end;    /* has_start: the need-th working day */
-    ry_date_t until;           /* has_start: the day it qualifies at the end
-                                  of: the later of earliest_end and end */
-    int need;                  /* working days required */
-    int planned;               /* working days in [start, end]; -1 no end */
+    ry_date_t start, end;   /* as recorded */
+    ry_date_t deadline;     /* the day the posting must be over by */
+    ry_date_t last_start;   /* the last day one can start in time */
+    ry_date_t earliest_end; /* has_start: the need-th working day */
+    ry_date_t until;        /* has_start: the day it qualifies at the end
+                               of: the later of earliest_end and end */
+    int need;               /* working days required */
+    int planned;            /* working days in [start, end]; -1 no end */
     ry_posting_state_t state;
-    const char *warning;       /* RY_POSTING_W_* or "" (static) */
+    const char *warning; /* RY_POSTING_W_* or "" (static) */
 } ry_posting_t;
 
 /* The day a posting must be over by: the campaign's submission deadline,
@@ -73,8 +73,8 @@ int ry_posting_date_en(ry_date_t d, char *buf, size_t len);
  * and in English to en, with every date in full (the earliest end, the
  * last start day, the deadline, and any warning with the earliest valid
  * end). Either buffer may be NULL. */
-void ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen,
-                        char *en, size_t enlen);
+void ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
+                        size_t enlen);
 
 /* The stable lower-case name of a state: not_started, under_way,
  * complete, too_late ("" for anything else), and its Chinese words. */

@@ -64,8 +64,9 @@ cli_posting_print_status(const Rongyu__PostingStatus *ps, FILE *out)
                 *ps->posting_end ? "，计划结束 planned end " : "",
                 ps->posting_end);
     if (*ps->earliest_end)
-        fprintf(out, "  最早可结束 earliest end %s（第%u个工作日 working day "
-                     "%u）\n",
+        fprintf(out,
+                "  最早可结束 earliest end %s（第%u个工作日 working day "
+                "%u）\n",
                 ps->earliest_end, ps->workdays_needed, ps->workdays_needed);
     if (*ps->last_start)
         fprintf(out, "  最迟开始 last start %s，截止 deadline %s\n",
@@ -78,12 +79,11 @@ cli_posting_print_status(const Rongyu__PostingStatus *ps, FILE *out)
 static int
 s_posting_start(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"from", required_argument, 0, 'f'},
-        {"to", required_argument, 0, 't'},
-        {"key", required_argument, 0, 'k'},
-        CLI_COMMON_OPTIONS,
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"from", required_argument, 0, 'f'},
+                                         {"to", required_argument, 0, 't'},
+                                         {"key", required_argument, 0, 'k'},
+                                         CLI_COMMON_OPTIONS,
+                                         {0, 0, 0, 0}};
     const char *cmd = "posting start";
     cli_ctx_t ctx;
     cli_ctx_init(&ctx);
@@ -143,16 +143,16 @@ s_posting_start(int argc, char **argv)
     const Rongyu__PostingStatus *st = reply->case_->posting;
     if (ctx.json) {
         char *txt;
-        if (ry_json_case_reply_to_string(reply->case_, RY_JSON_PRETTY,
-                                         &txt) == 0)
+        if (ry_json_case_reply_to_string(reply->case_, RY_JSON_PRETTY, &txt) ==
+            0)
             cli_print_json(txt);
     } else {
         printf("case %s posting recorded\n", reply->case_->case_->case_id);
         cli_posting_print_status(st, stdout);
     }
     if (st && *st->warning)
-        fprintf(stderr, "警告 warning %s: %s %s\n", st->warning,
-                st->message_zh, st->message_en);
+        fprintf(stderr, "警告 warning %s: %s %s\n", st->warning, st->message_zh,
+                st->message_en);
     cli_client_reply_free(&reply);
     return CLI_EXIT_OK;
 }
@@ -162,8 +162,8 @@ cli_cmd_posting(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "start") == 0)
         return s_posting_start(argc - 1, argv + 1);
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-                      strcmp(argv[1], "-h") == 0)) {
+    if (argc >= 2 &&
+        (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(s_posting_help, stdout);
         fputs(cli_common_help, stdout);
         return CLI_EXIT_OK;
@@ -235,10 +235,10 @@ cli_cmd_postings(int argc, char **argv)
         cli_client_reply_free(&reply);
         return CLI_EXIT_OK;
     }
-    static const char *const head[] = {"案件 case", "申报者 applicant",
-                                       "荣誉 honour", "公示 posting",
-                                       "开始 start", "最早结束 earliest end",
-                                       "最迟开始 last start"};
+    static const char *const head[] = {
+        "案件 case",          "申报者 applicant", "荣誉 honour",
+        "公示 posting",       "开始 start",       "最早结束 earliest end",
+        "最迟开始 last start"};
     cli_table_t *t = cli_table_new(7, head);
     for (size_t i = 0; i < pr->n_rows; i++) {
         const Rongyu__PostingRow *row = pr->rows[i];
@@ -248,17 +248,18 @@ cli_cmd_postings(int argc, char **argv)
             snprintf(state, sizeof state, "%s %s",
                      ry_posting_state_zh(ps->state),
                      ry_posting_state_name(ps->state));
-            if (ps->state == RONGYU__POSTING_STATE__UNDER_WAY &&
-                *ps->until)
+            if (ps->state == RONGYU__POSTING_STATE__UNDER_WAY && *ps->until)
                 snprintf(state + strlen(state), sizeof state - strlen(state),
                          " until %s", ps->until);
         }
-        const char *cells[] = {
-            row->case_id,
-            *row->applicant_name ? row->applicant_name : row->applicant_org,
-            cli_honour_zh(row->honour), state,
-            ps ? ps->posting_start : "", ps ? ps->earliest_end : "",
-            ps ? ps->last_start : ""};
+        const char *cells[] = {row->case_id,
+                               *row->applicant_name ? row->applicant_name
+                                                    : row->applicant_org,
+                               cli_honour_zh(row->honour),
+                               state,
+                               ps ? ps->posting_start : "",
+                               ps ? ps->earliest_end : "",
+                               ps ? ps->last_start : ""};
         cli_table_add(t, cells);
     }
     printf("%s：%zu 件草稿 drafts\n", unit, pr->n_rows);

@@ -37,8 +37,8 @@ intake_posting_status(const intake_cases_t *self, const Rongyu__Case *c,
     if (!self->cal || !camp)
         return RY_ENOTFOUND;
     ry_date_t today;
-    if (ry_date_from_epoch_ms(now, ry_campaign_utc_offset_minutes(camp),
-                              &today, NULL) != 0)
+    if (ry_date_from_epoch_ms(now, ry_campaign_utc_offset_minutes(camp), &today,
+                              NULL) != 0)
         return RY_EINVAL;
     const Rongyu__Declarations *d = a->declarations;
     ry_posting_t p;
@@ -137,8 +137,7 @@ intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
                                  q->from);
     if (!intake_is_empty(q->to) && ry_date_parse(q->to, &to) != 0)
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
-                                 "to: '%.40s' is not a date YYYY-MM-DD",
-                                 q->to);
+                                 "to: '%.40s' is not a date YYYY-MM-DD", q->to);
     if (!intake_is_empty(q->to) && ry_date_compare(to, from) < 0)
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
                                  "to: %s is before the start %s", q->to,
@@ -152,8 +151,7 @@ intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
             r, RONGYU__ERROR_CODE__E_BAD_STATE,
             "case '%s' is %s; a posting is recorded on a draft (a returned "
             "case becomes one with 'rongyu draft save FILE --case ID')",
-            c->case_id,
-            rongyu__case_state__descriptor.values[c->state].name);
+            c->case_id, rongyu__case_state__descriptor.values[c->state].name);
         ry_pb_free(&c);
         return rc;
     }
@@ -269,8 +267,7 @@ intake_posting_list(intake_cases_t *self, ry_txn_t *txn,
             return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
                                      "'%s' may see only the postings of %s",
                                      p->org_id, unit);
-    } else if (p->role == INTAKE_ROLE_CITY ||
-               p->role == INTAKE_ROLE_PLATFORM) {
+    } else if (p->role == INTAKE_ROLE_CITY || p->role == INTAKE_ROLE_PLATFORM) {
         if (!*unit_q)
             return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                      "organising_unit");
@@ -283,8 +280,8 @@ intake_posting_list(intake_cases_t *self, ry_txn_t *txn,
                                  "only an organising unit or the city sees "
                                  "a unit's postings");
     }
-    s_list_t l = {self, txn, q->campaign_id, strlen(unit) + 1,
-                  ry_clock_now_ms(), r, 0};
+    s_list_t l = {
+        self, txn, q->campaign_id, strlen(unit) + 1, ry_clock_now_ms(), r, 0};
     int rc = ry_txn_scan(txn, "by_unit", unit, strlen(unit) + 1, NULL, 0,
                          s_list_row, &l);
     if (rc)

@@ -57,7 +57,7 @@ int intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
  * -1 after intake_reply_fail (E_FORBIDDEN, E_MISSING_FIELD) or a store
  * error. */
 int intake_posting_list(intake_cases_t *self, ry_txn_t *txn,
-                        const Rongyu__Request *req,
-                        const intake_principal_t *p, intake_reply_t *r);
+                        const Rongyu__Request *req, const intake_principal_t *p,
+                        intake_reply_t *r);
 
 #endif

@@ -11,12 +11,11 @@
 
 int
 notify_posting_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
-                             const ry_campaign_t *c, int64_t now,
-                             bool *changed)
+                             const ry_campaign_t *c, int64_t now, bool *changed)
 {
     static const char *const all[] = {"@all"};
-    static const char *const kinds[] = {
-        "posting_last_start_remind", "nomination_posting_last_start_remind"};
+    static const char *const kinds[] = {"posting_last_start_remind",
+                                        "nomination_posting_last_start_remind"};
     const char *cid = ry_campaign_id(c);
     int offset = ry_campaign_utc_offset_minutes(c);
     int need = ry_campaign_posting_min_workdays(c);
@@ -94,8 +93,9 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
                         const notify_subs_t *subs, int64_t now)
 {
     if (!c) {
-        ry_warn(ev->case_id, "draft of unknown campaign '%s': no posting "
-                             "timers",
+        ry_warn(ev->case_id,
+                "draft of unknown campaign '%s': no posting "
+                "timers",
                 ev->campaign_id);
         return s_cancel_others(txn, ev->case_id, NULL, "unknown campaign");
     }
@@ -106,17 +106,17 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
     ry_posting_t ps;
     int rc = ry_posting_assess(p->cal, c,
                                ev->honour == RONGYU__HONOUR__EXCELLENT_WORKER,
-                               ev->posting_start, ev->posting_end, today,
-                               &ps);
+                               ev->posting_start, ev->posting_end, today, &ps);
     if (rc == RY_EINVAL) {
-        ry_warn(ev->case_id, "posting dates '%s'..'%s' are not a period: no "
-                             "posting timers",
+        ry_warn(ev->case_id,
+                "posting dates '%s'..'%s' are not a period: no "
+                "posting timers",
                 ev->posting_start, ev->posting_end);
         return s_cancel_others(txn, ev->case_id, NULL, "no valid posting");
     }
     char ee[RY_DATE_STRLEN] = "", ls[RY_DATE_STRLEN] = "",
-         dl[RY_DATE_STRLEN] = "", un[RY_DATE_STRLEN] = "",
-         id[400] = "", ds[RY_DATE_STRLEN] = "";
+         dl[RY_DATE_STRLEN] = "", un[RY_DATE_STRLEN] = "", id[400] = "",
+         ds[RY_DATE_STRLEN] = "";
     ry_date_format(ps.deadline, dl, sizeof dl);
     if (!rc) {
         ry_date_format(ps.last_start, ls, sizeof ls);
@@ -170,8 +170,8 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
         keep = id;
     } else if (!ps.has_start) {
         /* No posting yet: remind in time to start one. */
-        snprintf(id, sizeof id, "case|%s|posting|r%u|start_by|%s",
-                 ev->case_id, ev->revision, ls);
+        snprintf(id, sizeof id, "case|%s|posting|r%u|start_by|%s", ev->case_id,
+                 ev->revision, ls);
         snprintf(ds, sizeof ds, "%s", ls);
         t.kind = "posting_start_by";
         t.targets = (char **)to_both;

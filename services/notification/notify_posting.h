@@ -42,14 +42,12 @@ bool notify_posting_is_draft(const Rongyu__CaseEvent *ev);
  * posting_recorded) to the applicant through d. Returns 0, RY_EFULL or
  * RY_EIO. */
 int notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
-                            const ry_campaign_t *c,
-                            const Rongyu__CaseEvent *ev,
+                            const ry_campaign_t *c, const Rongyu__CaseEvent *ev,
                             const char *notice_id, notify_deliver_t *d,
                             const notify_subs_t *subs, int64_t now);
 
 /* Cancels the pending posting timers of case_id (it was submitted or
  * withdrawn: 'why'). Returns 0, RY_EFULL or RY_EIO. */
-int notify_posting_cancel(ry_txn_t *txn, const char *case_id,
-                          const char *why);
+int notify_posting_cancel(ry_txn_t *txn, const char *case_id, const char *why);
 
 #endif

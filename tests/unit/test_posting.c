@@ -93,12 +93,12 @@ test_posting_across_national_day_completes_after_9_october(void **state)
     assert_int_equal(p.state, RY_POSTING_UNDER_WAY);
     assert_int_equal(p.planned, -1);
     assert_string_equal(p.warning, "");
-    assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-09-28",
-                                       "", s_d("2018-10-09"), &p),
+    assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-09-28", "",
+                                       s_d("2018-10-09"), &p),
                      0);
     assert_int_equal(p.state, RY_POSTING_UNDER_WAY);
-    assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-09-28",
-                                       "", s_d("2018-10-10"), &p),
+    assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-09-28", "",
+                                       s_d("2018-10-10"), &p),
                      0);
     assert_int_equal(p.state, RY_POSTING_COMPLETE);
 }
@@ -211,9 +211,9 @@ test_bad_dates_and_missing_years(void **state)
         ry_posting_assess(f->cal, f->camp, false, "2018-11-2", "", t, &p),
         RY_EINVAL);
     /* 2026-12-28 + 5 working days needs 2027, which the calendar lacks. */
-    assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2026-12-28",
-                                       "", t, &p),
-                     RY_ENODATA);
+    assert_int_equal(
+        ry_posting_assess(f->cal, f->camp, false, "2026-12-28", "", t, &p),
+        RY_ENODATA);
     assert_string_equal(p.warning, RY_POSTING_W_NODATA);
     char zh[512], en[512];
     ry_posting_explain(&p, zh, sizeof zh, en, sizeof en);
@@ -225,14 +225,11 @@ test_dates_in_full(void **state)
 {
     (void)state;
     char buf[64];
-    assert_int_equal(ry_posting_date_zh(s_d("2018-11-26"), buf, sizeof buf),
-                     0);
+    assert_int_equal(ry_posting_date_zh(s_d("2018-11-26"), buf, sizeof buf), 0);
     assert_string_equal(buf, "2018年11月26日（星期一）");
-    assert_int_equal(ry_posting_date_en(s_d("2019-01-03"), buf, sizeof buf),
-                     0);
+    assert_int_equal(ry_posting_date_en(s_d("2019-01-03"), buf, sizeof buf), 0);
     assert_string_equal(buf, "Thursday 3 January 2019");
-    assert_int_equal(ry_posting_date_en(s_d("2019-01-03"), buf, 5),
-                     RY_EINVAL);
+    assert_int_equal(ry_posting_date_en(s_d("2019-01-03"), buf, 5), RY_EINVAL);
     ry_date_t bad = {2018, 2, 30};
     assert_int_equal(ry_posting_date_zh(bad, buf, sizeof buf), RY_EINVAL);
 }
@@ -241,19 +238,18 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_last_start_day_meets_each_deadline,
+                                        s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
-            test_last_start_day_meets_each_deadline, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(
-            test_posting_across_national_day_completes_after_9_october,
-            s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(
-            test_nomination_across_new_year_is_too_late, s_setup,
+            test_posting_across_national_day_completes_after_9_october, s_setup,
             s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_nomination_across_new_year_is_too_late, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_late_november_cannot_finish_by_30_november, s_setup,
             s_teardown),
-        cmocka_unit_test_setup_teardown(test_planned_end_short_or_long,
-                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_planned_end_short_or_long, s_setup,
+                                        s_teardown),
         cmocka_unit_test_setup_teardown(
             test_no_posting_is_not_started_until_the_last_start_day, s_setup,
             s_teardown),
