@@ -19,5 +19,7 @@ int cli_cmd_withdraw(int argc, char **argv);  /* cli_review.c */
 int cli_cmd_org(int argc, char **argv);       /* cli_org.c */
 int cli_cmd_quota(int argc, char **argv);     /* cli_quota.c */
 int cli_cmd_export(int argc, char **argv);    /* cli_export.c */
+int cli_cmd_posting(int argc, char **argv);   /* cli_posting.c */
+int cli_cmd_postings(int argc, char **argv);  /* cli_posting.c */
 
 #endif

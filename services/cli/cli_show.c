@@ -3,6 +3,7 @@
 #include "cli_cmds.h"
 #include "cli_util.h"
 
+#include "cli_posting.h"
 #include "ry_json.h"
 
 #include <errno.h>
@@ -274,6 +275,7 @@ cli_cmd_show(int argc, char **argv)
     } else {
         s_print_header(reply->case_->case_);
         s_print_verdict(reply->case_->case_);
+        cli_posting_print_status(reply->case_->posting, stdout);
         s_print_audit(reply->case_);
     }
     cli_client_reply_free(&reply);

@@ -3,6 +3,7 @@
 #include "cli_cmds.h"
 #include "cli_util.h"
 
+#include "cli_posting.h"
 #include "ry_json.h"
 #include "ry_pb.h"
 
@@ -101,6 +102,7 @@ s_print_case_result(const cli_ctx_t *ctx, const Rongyu__Reply *reply,
         fprintf(stderr, "资格审查 verdict: %s；详情见 see 'rongyu show %s'\n",
                 c->verdict->eligible ? "合格 eligible" : "不合格 ineligible",
                 c->case_id);
+    cli_posting_print_status(reply->case_->posting, stderr);
 }
 
 /* Loads FILE and sends it as submit (draft == 0) or save_draft. */

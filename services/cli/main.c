@@ -40,6 +40,10 @@ static const s_command_t s_commands[] = {
     {"decide", cli_cmd_decide, "市总工会审核：表彰或未入选",
      "the city's decision: award or not selected"},
     {"withdraw", cli_cmd_withdraw, "撤回申报", "withdraw a case"},
+    {"posting", cli_cmd_posting, "登记公示开始",
+     "record a draft's public posting (posting start)"},
+    {"postings", cli_cmd_postings, "组织单位各草稿的公示状态",
+     "a unit's drafts and their posting state"},
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
 

@@ -5,6 +5,7 @@
 
 #include "intake_attach.h"
 #include "intake_internal.h"
+#include "intake_posting.h"
 #include "intake_reply.h"
 #include "intake_requests.h"
 #include "ry_clock.h"
@@ -213,8 +214,10 @@ s_send_event(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
     ev.campaign_id = a->campaign_id;
     ev.at_ms = c->updated_at_ms;
     ev.submitted_at_ms = c->submitted_at_ms;
-    if (a->declarations)
+    if (a->declarations) {
+        ev.posting_start = a->declarations->posting_start;
         ev.posting_end = a->declarations->posting_end;
+    }
     if (a->honour == RONGYU__HONOUR__EXCELLENT_WORKER && a->person)
         ev.applicant_name = a->person->name;
     else if (a->union_)
@@ -422,6 +425,18 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         rc = s_send_validate(self, txn, &c);
     if (!rc && !draft)
         rc = s_send_event(self, txn, &c, "submitted");
+    if (!rc && draft) {
+        /* Notification follows a draft's posting (intake_posting). */
+        char pw[160];
+        bool posted = intake_posting_changed(
+            existing ? existing->application : NULL, a, pw, sizeof pw);
+        if (posted)
+            rc = s_audit(txn, c.case_id, req->principal->org_id, c.state,
+                         c.state, pw, NULL, now);
+        if (!rc)
+            rc = s_send_event(self, txn, &c,
+                              posted ? "posting_recorded" : "draft_saved");
+    }
     if (!rc) {
         /* Reply with the stored form (no attachment contents). */
         size_t len;
@@ -595,6 +610,14 @@ s_transition(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
     if (!rc)
         rc = s_send_event(self, txn, c, event);
     return rc;
+}
+
+int
+intake_cases_record(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
+                    const char *actor, const char *what, const char *opinion,
+                    const char *event)
+{
+    return s_transition(self, txn, c, c->state, actor, what, opinion, event);
 }
 
 static Rongyu__QuotaColumn
@@ -1003,6 +1026,7 @@ intake_cases_destroy(intake_cases_t **self_p)
     if (!self_p || !*self_p)
         return;
     ry_campaigns_destroy(&(*self_p)->campaigns);
+    ry_calendar_destroy(&(*self_p)->cal);
     free(*self_p);
     *self_p = NULL;
 }

@@ -8,6 +8,7 @@
 #include "intake_cases.h"
 #include "intake_orgs.h"
 #include "rongyu.pb-c.h"
+#include "ry_calendar.h"
 #include "ry_campaign.h"
 #include "ry_channel.h"
 #include "ry_store.h"
@@ -25,6 +26,7 @@ struct intake_cases {
     intake_limits_t limits;
     uint64_t last_id;
     ry_campaigns_t *campaigns;
+    ry_calendar_t *cal; /* for postings; may be NULL (intake_posting) */
 };
 
 /* True for NULL and "" (protobuf-c gives "" for an unset string). */
@@ -98,6 +100,12 @@ int intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
 int intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
                                const Rongyu__Request *req,
                                const intake_principal_t *p, intake_reply_t *r);
+/* Stores c with its state unchanged, appends the audit entry 'what' by
+ * 'actor' and tells notification 'event', all in txn (a draft's posting).
+ * Returns 0 or a store error. */
+int intake_cases_record(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
+                        const char *actor, const char *what,
+                        const char *opinion, const char *event);
 /* Withdraw: the applicant withdraws an undecided case (releasing a held
  * seat). */
 int intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,

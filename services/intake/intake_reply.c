@@ -2,6 +2,8 @@
  * with the fixed texts of each error code. */
 #include "intake_reply.h"
 
+#include "intake_posting.h"
+
 #include "ry_pb.h"
 
 #include <stdarg.h>
@@ -54,6 +56,13 @@ intake_reply_release(intake_reply_t *r)
     free(r->org_list);
     free(r->qrows);
     free(r->qrowp);
+    free(r->posting);
+    for (size_t i = 0; i < r->nprows; i++)
+        ry_pb_free(&r->pcases[i]);
+    free(r->pcases);
+    free(r->prows);
+    free(r->prowp);
+    free(r->pstat);
 }
 
 uint8_t *
@@ -72,6 +81,7 @@ intake_reply_pack(intake_reply_t *r, const char *request_id, size_t *len)
         cr.case_ = r->kase;
         cr.audit = r->audit;
         cr.n_audit = r->naudit;
+        cr.posting = r->posting ? &r->posting->msg : NULL;
         rep.body_case = RONGYU__REPLY__BODY_CASE;
         rep.case_ = &cr;
     } else if (r->code == RONGYU__ERROR_CODE__OK && r->cases) {
@@ -100,6 +110,13 @@ intake_reply_pack(intake_reply_t *r, const char *request_id, size_t *len)
         qr.n_rows = r->nq;
         rep.body_case = RONGYU__REPLY__BODY_QUOTA;
         rep.quota = &qr;
+    }
+    Rongyu__PostingsReply pr = RONGYU__POSTINGS_REPLY__INIT;
+    if (r->code == RONGYU__ERROR_CODE__OK && r->postings) {
+        pr.rows = r->prowp;
+        pr.n_rows = r->nprows;
+        rep.body_case = RONGYU__REPLY__BODY_POSTINGS;
+        rep.postings = &pr;
     }
     return ry_pb_pack(&rep.base, len);
 }

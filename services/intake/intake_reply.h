@@ -42,6 +42,13 @@ struct intake_reply {
     Rongyu__QuotaRow **qrowp;
     size_t nq;
     const char *qcampaign;       /* borrowed from the registry */
+    struct intake_posting_status *posting; /* owned: with kase (a draft) */
+    bool postings;               /* a PostingsReply */
+    Rongyu__PostingRow *prows;   /* one block; strings borrowed from pcases */
+    Rongyu__PostingRow **prowp;
+    struct intake_posting_status *pstat; /* one per row */
+    Rongyu__Case **pcases;       /* owned (ry_pb each) */
+    size_t nprows;
 };
 
 /* Sets r's code and its detail (printf-style, cut at 511 bytes). Always

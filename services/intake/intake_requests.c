@@ -6,6 +6,7 @@
 
 #include "intake_internal.h"
 #include "intake_orgs.h"
+#include "intake_posting.h"
 #include "intake_reply.h"
 #include "intake_seats.h"
 #include "ry_clock.h"
@@ -382,7 +383,8 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                 body == RONGYU__REQUEST__BODY_RECOMMEND ||
                 body == RONGYU__REQUEST__BODY_CITY_DECISION ||
                 body == RONGYU__REQUEST__BODY_WITHDRAW ||
-                body == RONGYU__REQUEST__BODY_ORG_IMPORT;
+                body == RONGYU__REQUEST__BODY_ORG_IMPORT ||
+                body == RONGYU__REQUEST__BODY_POSTING_START;
     if (body == RONGYU__REQUEST__BODY_STATUS) {
         rc = s_status(self, txn, &r);
         goto out;
@@ -441,11 +443,19 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     case RONGYU__REQUEST__BODY_QUOTA:
         rc = s_quota(self, txn, req, &r);
         break;
+    case RONGYU__REQUEST__BODY_POSTING_START:
+        rc = intake_posting_start(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_POSTINGS:
+        rc = intake_posting_list(self, txn, req, &who, &r);
+        break;
     default:
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,
                                "request body %d", (int)req->body_case);
         break;
     }
+    if (rc == 0)
+        intake_posting_attach(self, &r);
     if (rc == 0 && idem)
         rc = s_idem_store(txn, req, fp, &r);
 out:

@@ -2,6 +2,7 @@
 #include "intake_server.h"
 
 #include "intake_cases.h"
+#include "intake_posting.h"
 #include "ry_channel.h"
 #include "ry_daemon.h"
 #include "ry_error.h"
@@ -38,12 +39,17 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
     ry_campaigns_t *campaigns = NULL;
     if (!rc)
         rc = ry_daemon_campaigns(cfg, &campaigns);
+    ry_calendar_t *cal = NULL;
+    if (!rc)
+        rc = ry_daemon_calendar(cfg, &cal);
     if (!rc) {
+        intake_posting_set_calendar(self->cases, &cal);
         intake_cases_set_campaigns(self->cases, &campaigns);
         ry_channel_set_context(self->channel, self->cases);
         ry_channel_set_refuse(self->channel, intake_cases_on_refuse);
         intake_cases_set_channel(self->cases, self->channel);
     }
+    ry_campaigns_destroy(&campaigns);
     for (int svc = RY_SVC_VALIDATION; !rc && svc < RY_SVC_COUNT; svc++)
         rc = ry_channel_connect(self->channel, ry_service_name(svc),
                                 cfg->endpoint[svc]);

@@ -62,12 +62,14 @@ notify_config_load(notify_config_t *nc, const ry_config_t *cfg, char *err,
                  "%.580s/subscribers.json", cfg->home) < 0)
         return RY_ECONFIG;
     snprintf(nc->mail_from, sizeof nc->mail_from, "rongyu@localhost");
-    long long wd = 3, hour = 9, base = 1000, max = 300000, att = 0,
+    long long wd = 3, pwd = 3, hour = 9, base = 1000, max = 300000, att = 0,
               tmo = 10000, act = 16;
     int rc = 0;
     rc = rc ? rc : s_num("RONGYU_NOTIFY_REMIND_WORKDAYS", 1, 60, &wd, err,
                          errlen);
     rc = rc ? rc : s_num("RONGYU_NOTIFY_REMIND_HOUR", 0, 23, &hour, err,
+                         errlen);
+    rc = rc ? rc : s_num("RONGYU_NOTIFY_POSTING_WORKDAYS", 1, 60, &pwd, err,
                          errlen);
     rc = rc ? rc : s_num("RONGYU_NOTIFY_RETRY_BASE_MS", 1, 86400000, &base,
                          err, errlen);
@@ -95,6 +97,7 @@ notify_config_load(notify_config_t *nc, const ry_config_t *cfg, char *err,
         return rc;
     nc->remind_workdays = (int)wd;
     nc->remind_hour = (int)hour;
+    nc->posting_workdays = (int)pwd;
     nc->retry_base_ms = base;
     nc->retry_max_ms = max < base ? base : max;
     nc->max_attempts = (unsigned)att;

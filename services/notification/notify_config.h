@@ -10,6 +10,7 @@
 typedef struct {
     int remind_workdays;     /* RONGYU_NOTIFY_REMIND_WORKDAYS, 3 */
     int remind_hour;         /* RONGYU_NOTIFY_REMIND_HOUR, 9 (Beijing) */
+    int posting_workdays;    /* RONGYU_NOTIFY_POSTING_WORKDAYS, 3 */
     char client_bind[256];   /* RONGYU_NOTIFY_CLIENT_ENDPOINT, peer+1 */
     char pub_bind[256];      /* RONGYU_NOTIFY_PUB_ENDPOINT, peer+2 */
     char subscribers[600];   /* RONGYU_NOTIFY_SUBSCRIBERS */

@@ -2,6 +2,7 @@
  * timers, and has the deliveries made. */
 #include "notify_server.h"
 
+#include "notify_posting.h"
 #include "notify_subs.h"
 #include "notify_text.h"
 #include "rongyu.pb-c.h"
@@ -54,6 +55,8 @@ s_fire(void *arg, ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now)
         .workdays_before = (int)t->workdays_before,
         .at_ms = t->due_ms,
         .ev = t->event,
+        .submit_by = t->submit_by,
+        .posting_workdays = (int)t->posting_workdays,
     };
     return notify_deliver_enqueue(self->deliver, txn, &n,
                                   (const char *const *)t->targets,
@@ -88,6 +91,16 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
 
     char id[128], name[64], kind[80];
     snprintf(id, sizeof id, "event|%.64s|%" PRIu64, msg->sender, msg->seq);
+    int64_t now = ry_clock_now_ms();
+    const ry_campaign_t *camp =
+        ry_campaigns_find(self->campaigns, ev->campaign_id);
+    if (!rc && notify_posting_is_draft(ev)) {
+        /* A draft: its posting's timers and notice, nothing else. */
+        rc = notify_posting_on_draft(txn, &self->plan, camp, ev, id,
+                                     self->deliver, self->subs, now);
+        ry_pb_free(&ev);
+        return rc;
+    }
     notify_event_name(ev->event, name, sizeof name);
     snprintf(kind, sizeof kind, "case_%s", name);
     notify_notice_t note = {
@@ -100,15 +113,14 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         .ev = ev,
     };
     const char *to[] = {ev->applicant_org, ev->organising_unit};
-    int64_t now = ry_clock_now_ms();
     if (!rc)
         rc = notify_deliver_enqueue(self->deliver, txn, &note, to, 2,
                                     self->subs, now, NULL);
     if (!rc)
-        rc = notify_plan_case(txn, &self->plan,
-                              ry_campaigns_find(self->campaigns,
-                                                ev->campaign_id),
-                              ev, now);
+        rc = notify_posting_cancel(txn, ev->case_id, "the case is no longer "
+                                                     "a draft");
+    if (!rc)
+        rc = notify_plan_case(txn, &self->plan, camp, ev, now);
     ry_pb_free(&ev);
     return rc;
 }
@@ -200,10 +212,12 @@ s_plan_all(notify_server_t *self, ry_txn_t *txn, void *arg)
     int64_t now = ry_clock_now_ms();
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < ry_campaigns_count(self->campaigns);
-         i++)
-        rc = notify_plan_campaign(txn, &self->plan,
-                                  ry_campaigns_at(self->campaigns, i), now,
-                                  NULL);
+         i++) {
+        const ry_campaign_t *c = ry_campaigns_at(self->campaigns, i);
+        rc = notify_plan_campaign(txn, &self->plan, c, now, NULL);
+        if (!rc)
+            rc = notify_posting_plan_campaign(txn, &self->plan, c, now, NULL);
+    }
     return rc;
 }
 
@@ -258,7 +272,8 @@ notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
         rc = notify_deliver_new(self->store, cfg->max_map_size, &self->nc,
                                 &self->deliver);
     self->plan = (notify_plan_t){self->cal, self->nc.remind_workdays,
-                                 self->nc.remind_hour};
+                                 self->nc.remind_hour,
+                                 self->nc.posting_workdays};
     if (!rc && (rc = s_write(self, s_plan_all, NULL)) != 0)
         ry_error(NULL, "the campaigns' timers cannot be scheduled: %s",
                  ry_strerror(rc));

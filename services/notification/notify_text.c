@@ -4,10 +4,12 @@
 
 #include "ry_date.h"
 #include "ry_error.h"
+#include "ry_posting.h"
 
 #include <ctype.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,15 @@ notify_date_zh(const char *ymd, char *buf, size_t len)
     int n = snprintf(buf, len, "%d年%d月%d日（星期%s）", d.y, d.m, d.d,
                      wd[ry_date_weekday(d)]);
     return n < 0 || (size_t)n >= len ? RY_EINVAL : 0;
+}
+
+int
+notify_date_en(const char *ymd, char *buf, size_t len)
+{
+    ry_date_t d;
+    if (!ymd || ry_date_parse(ymd, &d) != 0)
+        return RY_EINVAL;
+    return ry_posting_date_en(d, buf, len);
 }
 
 void
@@ -99,6 +110,141 @@ s_ymd(int64_t ms, char *buf, size_t len)
         snprintf(buf, len, "?");
 }
 
+/* A date in full in both languages ("" when ymd is empty or bad). */
+typedef struct {
+    char zh[64], en[64];
+} s_day_t;
+
+static s_day_t
+s_day(const char *ymd)
+{
+    s_day_t d = {"", ""};
+    if (ymd && *ymd && (notify_date_zh(ymd, d.zh, sizeof d.zh) != 0 ||
+                        notify_date_en(ymd, d.en, sizeof d.en) != 0))
+        d.zh[0] = d.en[0] = '\0';
+    return d;
+}
+
+/* The title and text of the posting kinds, Chinese then English. Returns
+ * false for any other kind. */
+static bool
+s_posting_text(const notify_notice_t *n, FILE *ft, FILE *fx)
+{
+    const char *k = n->kind;
+    const Rongyu__CaseEvent *ev = n->ev;
+    int need = n->posting_workdays, wd = n->workdays_before;
+    s_day_t dl = s_day(n->deadline), sb = s_day(n->submit_by);
+    if (strcmp(k, "posting_last_start_remind") == 0) {
+        fprintf(ft, "【提醒】公示最晚开始日期：%s", dl.zh);
+        fprintf(fx,
+                "各有关单位：\n申报前须在本单位公示不少于%d个工作日。要在%s"
+                "申报截止前完成公示，公示最迟须于%s开始，距该日还有%d个工作日"
+                "。尚未开始公示的单位请抓紧。\n\nTo every union: an "
+                "application must be posted in its unit for at least %d "
+                "working days before it is submitted. To finish by the "
+                "submission deadline, %s, a posting must start by %s, %d "
+                "working days from now.\n",
+                need, sb.zh, dl.zh, wd, need, sb.en, dl.en, wd);
+        return true;
+    }
+    if (strcmp(k, "nomination_posting_last_start_remind") == 0) {
+        fprintf(ft, "【提醒】优秀工会工作者人选公示最晚开始日期：%s", dl.zh);
+        fprintf(fx,
+                "各区、县（市）总工会，各市级产业工会，各有关单位：\n被推荐的"
+                "优秀工会工作者人选须经所在单位公示不少于%d个工作日后上报。要在"
+                "%s向市总工会推荐前完成公示，公示最迟须于%s开始，距该日还有%d"
+                "个工作日。\n\nTo every union: a nominated excellent union "
+                "worker must be posted in the nominee's unit for at least %d "
+                "working days before the recommendation. To finish by the "
+                "units' deadline, %s, a posting must start by %s, %d working "
+                "days from now.\n",
+                need, sb.zh, dl.zh, wd, need, sb.en, dl.en, wd);
+        return true;
+    }
+    if (!ev || strncmp(k, "posting_", 8) != 0)
+        return false;
+    const char *who = s_or(ev->applicant_name, ev->applicant_org);
+    const char *unit = s_or(ev->organising_unit, "组织单位");
+    const char *honour = s_honour_zh(ev->honour);
+    s_day_t st = s_day(ev->posting_start), pe = s_day(ev->posting_end),
+            ee = s_day(ev->posting_earliest_end),
+            ls = s_day(ev->posting_last_start);
+    if (strcmp(k, "posting_recorded") == 0) {
+        const char *pend = s_or(ev->posting_end, "");
+        const char *eend = s_or(ev->posting_earliest_end, "");
+        bool nodata = !*eend;
+        bool shortp = *pend && *eend && strcmp(pend, eend) < 0;
+        const char *until = *pend && strcmp(pend, eend) > 0 ? pend : eend;
+        bool late = *until && n->submit_by && strcmp(until, n->submit_by) > 0;
+        s_day_t un = s_day(until);
+        if (nodata)
+            fprintf(ft, "【公示】%s的公示已登记，公示日期无法计算", who);
+        else if (late)
+            fprintf(ft, "【公示】%s的公示无法在%s前期满", who, sb.zh);
+        else
+            fprintf(ft, "【公示】%s的公示最早可于%s结束", who, ee.zh);
+        fprintf(fx, "%s：\n%s（案件 %s，%s）的公示已登记，自%s开始，须满%d个"
+                    "工作日。",
+                who, who, ev->case_id, honour, st.zh, need);
+        if (nodata)
+            fprintf(fx, "工作日历缺少所需年份的数据，无法计算结束日期。\n");
+        else
+            fprintf(fx, "最早可于%s结束。要在%s前完成，公示最迟须于%s开始。\n",
+                    ee.zh, sb.zh, ls.zh);
+        if (shortp)
+            fprintf(fx, "注意：计划结束日期%s不足%d个工作日，最早的有效结束"
+                        "日期为%s。\n",
+                    pe.zh, need, ee.zh);
+        if (late)
+            fprintf(fx, "注意：公示要到%s才满期，晚于截止日期%s，已无法按时"
+                        "完成。\n",
+                    un.zh, sb.zh);
+        fprintf(fx, "\nThe posting of %s (case %s) is recorded: it started "
+                    "on %s and needs %d working days.",
+                who, ev->case_id, st.en, need);
+        if (nodata)
+            fprintf(fx, " The working-day calendar has no data for a year "
+                        "it needs: its end cannot be worked out.\n");
+        else
+            fprintf(fx, " It can end on %s at the earliest. To finish by %s "
+                        "a posting must start by %s.\n",
+                    ee.en, sb.en, ls.en);
+        if (shortp)
+            fprintf(fx, "Warning: the planned end, %s, gives fewer than %d "
+                        "working days; the earliest valid end is %s.\n",
+                    pe.en, need, ee.en);
+        if (late)
+            fprintf(fx, "Warning: the posting qualifies only at the end of "
+                        "%s, after the deadline, %s: it can no longer finish "
+                        "in time.\n",
+                    un.en, sb.en);
+        return true;
+    }
+    if (strcmp(k, "posting_complete") == 0) {
+        fprintf(ft, "【公示期满】%s的公示已满%d个工作日，可以上报", who, need);
+        fprintf(fx, "%s：\n%s（案件 %s，%s）自%s开始的公示已于%s期满%d个工作"
+                    "日，符合规定，可以上报。申报截止日期为%s。\n\nThe "
+                    "posting of %s (case %s), which started on %s, completed "
+                    "its %d working days at the end of %s: the posting "
+                    "qualifies; you may submit. The deadline is %s.\n",
+                who, who, ev->case_id, honour, st.zh, dl.zh, need, sb.zh, who,
+                ev->case_id, st.en, need, dl.en, sb.en);
+        return true;
+    }
+    if (strcmp(k, "posting_start_by") == 0) {
+        fprintf(ft, "【提醒】请于%s前开始公示：%s", dl.zh, who);
+        fprintf(fx, "%s、%s：\n%s（案件 %s，%s）尚未登记公示。公示须满%d个"
+                    "工作日；要在%s前完成，公示最迟须于%s开始，距该日还有%d个"
+                    "工作日。\n\nNo posting is recorded yet for %s (case %s). "
+                    "A posting needs %d working days; to finish by %s it must "
+                    "start by %s, %d working days from now.\n",
+                who, unit, who, ev->case_id, honour, need, sb.zh, dl.zh, wd,
+                who, ev->case_id, need, sb.en, dl.en, wd);
+        return true;
+    }
+    return false;
+}
+
 int
 notify_text_render(const notify_notice_t *n, char **title, char **text)
 {
@@ -151,10 +297,8 @@ notify_text_render(const notify_notice_t *n, char **title, char **text)
         fprintf(fx, "%s、市总工会基层工作部：\n%s（案件 %s，%s）于%s提交申请，"
                     "审查截止日期%s已过，尚未完成验家。\n",
                 unit, who, cid, honour, sub, dl);
-    } else if (strcmp(k, "posting_end") == 0) {
-        fprintf(ft, "【公示结束】%s的公示期已于%s结束", who, dl);
-        fprintf(fx, "%s：\n%s（案件 %s，%s）的公示期已于%s结束。\n", who, who,
-                cid, honour, dl);
+    } else if (s_posting_text(n, ft, fx)) {
+        /* the posting kinds */
     } else if (ev) {
         const char *zh = notify_event_zh(ev->event);
         if (!*zh)
@@ -218,6 +362,20 @@ notify_text_json(const notify_notice_t *n, const char *title,
                  (int)((n->at_ms / 1000) % 60 + 60) % 60);
     s_set_str(o, "at", at);
     const Rongyu__CaseEvent *ev = n->ev;
+    if (n->submit_by && *n->submit_by) {
+        s_set_str(o, "submit_by", n->submit_by);
+        s_set_str(o, "submit_by_zh", s_day(n->submit_by).zh);
+        json_object_set_new(o, "posting_workdays",
+                            json_integer(n->posting_workdays));
+    }
+    if (ev && ev->posting_deadline && *ev->posting_deadline) {
+        s_set_str(o, "posting_start", ev->posting_start);
+        s_set_str(o, "posting_end", ev->posting_end);
+        s_set_str(o, "earliest_end", ev->posting_earliest_end);
+        s_set_str(o, "earliest_end_zh", s_day(ev->posting_earliest_end).zh);
+        s_set_str(o, "last_start", ev->posting_last_start);
+        s_set_str(o, "last_start_zh", s_day(ev->posting_last_start).zh);
+    }
     if (ev) {
         char name[64];
         notify_event_name(ev->event, name, sizeof name);

@@ -18,11 +18,17 @@ typedef struct {
     int workdays_before;         /* of a reminder, else 0 */
     int64_t at_ms;               /* when it fell due or happened */
     const Rongyu__CaseEvent *ev; /* the case, or NULL */
+    const char *submit_by;       /* postings: the deadline to meet, or "" */
+    int posting_workdays;        /* postings: working days required */
 } notify_notice_t;
 
 /* Writes "2018年11月30日（星期五）" for the date "2018-11-30" to buf.
  * Returns 0, or RY_EINVAL for a bad date or a small buffer. */
 int notify_date_zh(const char *ymd, char *buf, size_t len);
+
+/* Writes "Monday 26 November 2018" for the date "2018-11-26" to buf.
+ * Returns 0, or RY_EINVAL for a bad date or a small buffer. */
+int notify_date_en(const char *ymd, char *buf, size_t len);
 
 /* The normalised event name ("seat refused" -> "seat_refused") and its
  * Chinese wording (static strings; "" wording for an unknown event). */
@@ -38,7 +44,10 @@ int notify_text_render(const notify_notice_t *n, char **title, char **text);
  * delivery_id, notice_id, kind, org, title, text, campaign_id, deadline,
  * deadline_zh, workdays_before, at, at_ms, and for a case: case_id,
  * revision, event, state, applicant_org, applicant_name, organising_unit,
- * honour, failed [{code, threshold, actual, message_zh, message_en}].
+ * honour, failed [{code, threshold, actual, message_zh, message_en}]; for
+ * the posting kinds also submit_by, submit_by_zh, posting_workdays and,
+ * for a case, posting_start, posting_end, earliest_end, earliest_end_zh,
+ * last_start, last_start_zh.
  * Returns 0. */
 int notify_text_json(const notify_notice_t *n, const char *title,
                      const char *text, uint64_t delivery_id, const char *org,

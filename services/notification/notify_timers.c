@@ -75,9 +75,11 @@ s_unindex_due(ry_txn_t *txn, int64_t due, const char *id)
     return rc == RY_ENOTFOUND ? 0 : rc;
 }
 
-int
-notify_timers_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
-                       int64_t now, bool *changed)
+/* notify_timers_schedule, and with 'revive' a cancelled timer is planned
+ * again as if new. */
+static int
+s_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now,
+           bool *changed, bool revive)
 {
     if (changed)
         *changed = false;
@@ -88,6 +90,8 @@ notify_timers_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
     rc = 0;
     bool write = false;
     const char *state = "pending", *reason = "";
+    if (old && revive && strcmp(old->state, "cancelled") == 0)
+        ry_pb_free(&old);
     if (!old) {
         write = true;
         if (t->due_ms < now) {
@@ -121,6 +125,20 @@ notify_timers_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
     }
     ry_pb_free(&old);
     return rc;
+}
+
+int
+notify_timers_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
+                       int64_t now, bool *changed)
+{
+    return s_schedule(txn, t, now, changed, false);
+}
+
+int
+notify_timers_revive(ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now,
+                     bool *changed)
+{
+    return s_schedule(txn, t, now, changed, true);
 }
 
 int
@@ -355,28 +373,25 @@ notify_add_months(ry_date_t d, int months)
     return r;
 }
 
-/* Schedules a reminder N working days before 'deadline' at the reminder
- * hour, or records why not. */
-static int
-s_plan_remind(ry_txn_t *txn, const notify_plan_t *p, int offset,
-              Rongyu__NotifyTimer *t, ry_date_t deadline, int64_t now,
-              bool *changed)
+int
+notify_plan_remind(ry_txn_t *txn, const notify_plan_t *p, int offset,
+                   Rongyu__NotifyTimer *t, ry_date_t deadline, int workdays,
+                   bool revive, int64_t now, bool *changed)
 {
     ry_date_t day;
-    int rc = ry_calendar_workdays_before(p->cal, deadline,
-                                         p->remind_workdays, &day);
-    t->workdays_before = (uint32_t)p->remind_workdays;
+    int rc = ry_calendar_workdays_before(p->cal, deadline, workdays, &day);
+    t->workdays_before = (uint32_t)workdays;
     if (rc) {
         char reason[200], ds[RY_DATE_STRLEN];
         ry_date_format(deadline, ds, sizeof ds);
         snprintf(reason, sizeof reason,
                  "the calendar cannot tell the %d working days before %s: "
                  "%s",
-                 p->remind_workdays, ds, ry_strerror(rc));
+                 workdays, ds, ry_strerror(rc));
         return notify_timers_fail(txn, t, reason, changed);
     }
     t->due_ms = notify_instant(day, p->remind_hour * 60, offset);
-    return notify_timers_schedule(txn, t, now, changed);
+    return s_schedule(txn, t, now, changed, revive);
 }
 
 int
@@ -411,7 +426,8 @@ notify_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
         snprintf(id, sizeof id, "campaign|%s|%s", cid, kind);
         t.targets = (char **)dl[i].remind_to;
         t.n_targets = dl[i].nremind;
-        rc = s_plan_remind(txn, p, offset, &t, dl[i].date, now, &ch);
+        rc = notify_plan_remind(txn, p, offset, &t, dl[i].date,
+                                p->remind_workdays, false, now, &ch);
         if (changed && ch)
             *changed = true;
 
@@ -465,23 +481,10 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
     int offset = c ? ry_campaign_utc_offset_minutes(c) : 480;
     int rc = 0;
 
-    ry_date_t pe;
-    if (ev->posting_end && ry_date_parse(ev->posting_end, &pe) == 0) {
-        const char *to[] = {ev->applicant_org};
-        snprintf(id, sizeof id, "%sposting_end|%s", prefix, ev->posting_end);
-        snprintf(ds, sizeof ds, "%s", ev->posting_end);
-        t.kind = "posting_end";
-        t.targets = (char **)to;
-        t.n_targets = 1;
-        t.due_ms = notify_instant(ry_date_add_days(pe, 1), 0, offset);
-        rc = notify_timers_schedule(txn, &t, now, NULL);
-    }
-
     const char *to_unit[] = {ev->organising_unit};
     const char *to_over[] = {ev->organising_unit, "@city"};
     ry_date_t sub;
-    if (rc == 0 && ry_date_from_epoch_ms(ev->submitted_at_ms, offset, &sub,
-                                         NULL) != 0)
+    if (ry_date_from_epoch_ms(ev->submitted_at_ms, offset, &sub, NULL) != 0)
         return 0;
     t.kind = "review_remind";
     snprintf(id, sizeof id, "%sr%u|review_remind", prefix, ev->revision);
@@ -505,7 +508,8 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
     ry_date_t due = notify_add_months(sub, ry_campaign_review_months(c));
     ry_date_format(due, ds, sizeof ds);
     if (!rc)
-        rc = s_plan_remind(txn, p, offset, &t, due, now, NULL);
+        rc = notify_plan_remind(txn, p, offset, &t, due, p->remind_workdays,
+                                false, now, NULL);
     t.kind = "review_overdue";
     t.workdays_before = 0;
     snprintf(id, sizeof id, "%sr%u|review_overdue", prefix, ev->revision);

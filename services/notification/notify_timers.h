@@ -29,6 +29,11 @@
 int notify_timers_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
                            int64_t now, bool *changed);
 
+/* As notify_timers_schedule, except that a cancelled timer is planned
+ * again as if it were new (a draft's posting changed back). */
+int notify_timers_revive(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
+                         int64_t now, bool *changed);
+
 /* Records that timer t could not be scheduled (state "failed" with
  * 'reason'), unless it is fired, cancelled or already failed for the same
  * reason. Sets *changed as above. Returns 0, RY_EFULL or RY_EIO. */
@@ -67,7 +72,19 @@ typedef struct {
     const ry_calendar_t *cal;
     int remind_workdays; /* N: reminders N working days before */
     int remind_hour;     /* reminders at this hour, campaign time */
+    int posting_workdays; /* posting_start_by: N working days before the
+                             last day a posting can start */
 } notify_plan_t;
+
+/* Schedules reminder t (timer_id, kind, targets set) at the reminder hour
+ * 'workdays' working days before 'deadline' (with notify_timers_revive
+ * when 'revive', else notify_timers_schedule), or records it as failed
+ * with the reason when the calendar cannot tell the day. Sets
+ * t->workdays_before and t->due_ms, and *changed (may be NULL). Returns
+ * 0, RY_EFULL or RY_EIO. */
+int notify_plan_remind(ry_txn_t *txn, const notify_plan_t *p, int offset,
+                       Rongyu__NotifyTimer *t, ry_date_t deadline,
+                       int workdays, bool revive, int64_t now, bool *changed);
 
 /* Schedules the campaign's timers: submission_remind (N working days
  * before the submission deadline, to @all), submission_due (the end of
@@ -80,7 +97,7 @@ int notify_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
 
 /* Schedules or cancels the timers of the case an event is about. While
  * the case waits for its unit's review (submitted, eligible, ineligible):
- * posting_end (the end of its posting, to the applicant), review_remind
+ * review_remind
  * (N working days before the review due date, which is review_months
  * after the submission day, to the organising unit) and review_overdue
  * (the end of the due date, to the unit and @city), keyed by revision.

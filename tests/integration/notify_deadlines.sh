@@ -54,6 +54,11 @@ ry_expect_count "$MAIL" '.to == ["<xiaoshan@unit.example>"] and
      .subject == "【提醒】请于2018年11月29日（星期四）前完成验家：杭州恒毅纺织有限公司工会" and
      (.body | contains("审查截止日期为2018年11月29日（星期四），距截止还有3个工作日"))' 1
 ry_ok "review reminder delivered once to the unit's webhook and mailbox"
+# On the way the clock passed Wed 11-21 09:00, 3 working days before the
+# last day a posting could start (Mon 11-26): everyone was told.
+ry_wait_count "$HOOKS" '.json.kind == "posting_last_start_remind"' 2
+ry_wait_count "$MAIL" '.subject | contains("公示最晚开始日期：2018年11月26日（星期一）")' 3
+ry_ok "last posting start day (26 November) announced once to every subscriber"
 
 # 2018-11-27 10:00: 3 working days before the 30 November deadline.
 ry_clock_set 2018-11-27T10:00:00+08:00
@@ -81,13 +86,13 @@ ry_expect_count "$HOOKS" '.signature_ok != true' 0
 ry_kill9 notification
 ry_start notification
 sleep 2
-ry_expect_count "$HOOKS" 'true' 7
-ry_expect_count "$MAIL" 'true' 8
+ry_expect_count "$HOOKS" 'true' 9
+ry_expect_count "$MAIL" 'true' 11
 ry_ok "no repeat after kill -9 and restart"
 
 # The delivery log: every webhook and mail sent, none pending.
 log=$(ry notifications --json --limit 1000)
-[ "$(jq '[.deliveries[] | select(.state == "sent")] | length' <<<"$log")" = 19 ] ||
+[ "$(jq '[.deliveries[] | select(.state == "sent")] | length' <<<"$log")" = 25 ] ||
     ry_fail "delivery log: $(jq -c '[.deliveries[] | {id, state, channel, org, kind}]' <<<"$log")"
 [ "$(ry notifications --state pending --json | jq '.deliveries | length')" = 0 ] ||
     ry_fail "pending deliveries left"
@@ -100,13 +105,13 @@ jq -e '.timers[] | select(.kind == "submission_remind" and .state == "fired")' <
     ry_fail "submission reminder not marked fired"
 jq -e '.timers[] | select(.kind == "review_overdue" and .state == "pending")' <<<"$timers" >/dev/null ||
     ry_fail "review overdue alert not pending"
-ry_ok "delivery log: 19 sent (7 webhooks, 8 mails, 4 feed items), none pending; timers fired once"
+ry_ok "delivery log: 25 sent (9 webhooks, 11 mails, 5 feed items), none pending; timers fired once"
 
 # The feed is replayable from the store.
 feed=$(ry notifications --feed --since 0 --org 萧山区 --json)
-[ "$(jq '.items | length' <<<"$feed")" = 4 ] || ry_fail "feed replay: $feed"
+[ "$(jq '.items | length' <<<"$feed")" = 5 ] || ry_fail "feed replay: $feed"
 [ "$(jq -r '[.items[].body | fromjson | .kind] | join(",")' <<<"$feed")" = \
-    "case_submitted,case_eligible,review_remind,submission_remind" ] ||
+    "case_submitted,case_eligible,posting_last_start_remind,review_remind,submission_remind" ] ||
     ry_fail "feed replay order: $feed"
-ry_ok "feed replayed from seq 0: 4 items for 萧山区 in order"
+ry_ok "feed replayed from seq 0: 5 items for 萧山区 in order"
 ry_stop_all

@@ -102,7 +102,8 @@ ry_expect_count "$SLOW" '.signature_ok != true' 0
 [ "$(jq -s '[.[] | select(.subject | test("已于2018年11月30日（星期五）截止")) | .message_id] | unique | length' "$MAIL")" = 2 ] ||
     ry_fail "submission_due mails: $(jq -c 'select(.subject|test("截止")) | [.to, .message_id]' "$MAIL")"
 timers=$(ry notifications --timers --json)
-[ "$(jq '[.timers[] | select(.state == "fired")] | length' <<<"$timers")" = 4 ] ||
+# Four deadline timers and the 26 November posting announcement.
+[ "$(jq '[.timers[] | select(.state == "fired")] | length' <<<"$timers")" = 5 ] ||
     ry_fail "timers fired: $(jq -c '[.timers[] | {timer_id, state}]' <<<"$timers")"
 ry_expect_count "$SLOW" '.json.kind == "review_overdue" and .json.deadline_zh != "2018年11月29日（星期四）"' 0
 ry_expect_count "$MAIL" '.to == ["<city@hzgh.example>"] and (.subject | test("逾期"))' 1

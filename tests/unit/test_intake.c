@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include "intake_cases.h"
+#include "intake_posting.h"
+#include "ry_clock.h"
 #include "rongyu.pb-c.h"
 #include "ry_error.h"
 #include "ry_log.h"
@@ -707,8 +709,9 @@ test_draft_is_saved_edited_and_submitted(void **state)
     char id[17];
     memcpy(id, rep->case_->case_->case_id, 17);
     s_free(&rep);
-    /* A draft tells nobody. */
-    assert_int_equal(s_rows(fx, "ry_outbox"), 0);
+    /* A draft goes to no validation; notification follows its posting. */
+    assert_int_equal(s_outbox_rows(fx, "validation"), 0);
+    assert_int_equal(s_outbox_rows(fx, "notification"), 1);
 
     s_rq(&r, "org-1", "grassroots", "d2");
     r.app.deeds = (char *)"second version";
@@ -746,7 +749,7 @@ test_draft_is_saved_edited_and_submitted(void **state)
     assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
     s_free(&rep);
     assert_int_equal(s_outbox_rows(fx, "validation"), 1);
-    assert_int_equal(s_outbox_rows(fx, "notification"), 1);
+    assert_int_equal(s_outbox_rows(fx, "notification"), 3);
     rep = s_get_ok(fx, "org-1", id);
     assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
     assert_int_equal(rep->case_->n_audit, 3);
@@ -782,7 +785,8 @@ test_draft_without_honour_cannot_be_submitted(void **state)
     rep = s_get_ok(fx, "org-1", id);
     assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__DRAFT);
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "ry_outbox"), 0);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 0);
+    assert_int_equal(s_outbox_rows(fx, "notification"), 1);
     s_fx_destroy(&fx);
 }
 
@@ -1216,6 +1220,131 @@ test_bad_result_messages_are_refused(void **state)
     s_fx_destroy(&fx);
 }
 
+
+/* ------------------------------------------------------------ postings */
+
+static Rongyu__Reply *
+s_posting_start(fx_t *fx, const char *org, const char *id, const char *from,
+                const char *to, const char *key)
+{
+    rq_t r;
+    s_rq(&r, org, "grassroots", key);
+    Rongyu__PostingStartRequest ps = RONGYU__POSTING_START_REQUEST__INIT;
+    ps.case_id = (char *)id;
+    ps.from = (char *)from;
+    ps.to = (char *)to;
+    r.req.body_case = RONGYU__REQUEST__BODY_POSTING_START;
+    r.req.posting_start = &ps;
+    return s_send(fx, &r.req);
+}
+
+static void
+test_posting_start_answers_earliest_end_at_once(void **state)
+{
+    (void)state;
+    int64_t now, real = ry_clock_now_ms();
+    assert_int_equal(ry_clock_parse("2018-11-20T10:00:00+08:00", &now), 0);
+    ry_clock_set(now, 0);
+    fx_t *fx = s_fx_default();
+    ry_calendar_t *cal;
+    assert_int_equal(ry_calendar_new(&cal), 0);
+    intake_posting_set_calendar(fx->ic, &cal);
+    assert_null(cal);
+
+    rq_t r;
+    s_rq(&r, "org-1", "grassroots", "d1");
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    const Rongyu__PostingStatus *ps = rep->case_->posting;
+    assert_non_null(ps);
+    assert_int_equal(ps->state, RONGYU__POSTING_STATE__NOT_STARTED);
+    assert_string_equal(ps->last_start, "2018-11-26");
+    assert_string_equal(ps->deadline, "2018-11-30");
+    char id[17];
+    memcpy(id, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+
+    /* Planned to end after 4 working days: recorded, with a warning. */
+    rep = s_posting_start(fx, "org-1", id, "2018-11-20", "2018-11-23", "p1");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    ps = rep->case_->posting;
+    assert_non_null(ps);
+    assert_string_equal(ps->earliest_end, "2018-11-26");
+    assert_int_equal(ps->workdays_planned, 4);
+    assert_string_equal(ps->warning, "W_POSTING_SHORT");
+    assert_int_equal(ps->state, RONGYU__POSTING_STATE__UNDER_WAY);
+    assert_non_null(strstr(ps->message_zh, "2018年11月26日（星期一）"));
+    assert_non_null(strstr(ps->message_en, "Monday 26 November 2018"));
+    assert_string_equal(
+        rep->case_->case_->application->declarations->posting_start,
+        "2018-11-20");
+    s_free(&rep);
+    Rongyu__Envelope *e = s_last_sent(fx, "notification");
+    Rongyu__CaseEvent *ev = (Rongyu__CaseEvent *)ry_pb_unpack(
+        &rongyu__case_event__descriptor, e->payload.data, e->payload.len, 0);
+    assert_non_null(ev);
+    assert_string_equal(ev->event, "posting_recorded");
+    assert_string_equal(ev->posting_start, "2018-11-20");
+    assert_string_equal(ev->posting_end, "2018-11-23");
+    assert_int_equal(ev->state, RONGYU__CASE_STATE__DRAFT);
+    ry_pb_free(&ev);
+    ry_pb_free(&e);
+
+    /* Audited. */
+    rep = s_get_ok(fx, "org-1", id);
+    assert_int_equal(rep->case_->n_audit, 2);
+    assert_string_equal(rep->case_->audit[1]->what,
+                        "posting recorded: 2018-11-20..2018-11-23");
+    s_free(&rep);
+
+    /* Bad input changes nothing. */
+    uint64_t audit = s_rows(fx, "audit");
+    rep = s_posting_start(fx, "org-1", id, "2018-11-31", "", "p2");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    s_free(&rep);
+    rep = s_posting_start(fx, "org-1", id, "2018-11-20", "2018-11-19", "p3");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    s_free(&rep);
+    rep = s_posting_start(fx, "org-1", id, "", "", "p4");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    s_free(&rep);
+    rep = s_posting_start(fx, "org-2", id, "2018-11-20", "", "p5");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "audit"), audit);
+
+    /* The unit sees it in its list; a grassroots union may not ask. */
+    s_rq(&r, UNIT, "unit", NULL);
+    Rongyu__PostingsRequest pq = RONGYU__POSTINGS_REQUEST__INIT;
+    r.req.body_case = RONGYU__REQUEST__BODY_POSTINGS;
+    r.req.postings = &pq;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_POSTINGS);
+    assert_int_equal(rep->postings->n_rows, 1);
+    assert_string_equal(rep->postings->rows[0]->case_id, id);
+    assert_string_equal(rep->postings->rows[0]->posting->earliest_end,
+                        "2018-11-26");
+    s_free(&rep);
+    s_rq(&r, "org-1", "grassroots", NULL);
+    r.req.body_case = RONGYU__REQUEST__BODY_POSTINGS;
+    r.req.postings = &pq;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+
+    /* Only a draft takes a posting. */
+    char sub[17];
+    s_submit_ok(fx, "org-1", "k9", RONGYU__HONOUR__ADVANCED_HOME, sub);
+    rep = s_posting_start(fx, "org-1", sub, "2018-11-20", "", "p6");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_BAD_STATE);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+    ry_clock_set(real, 1);
+}
+
 int
 main(void)
 {
@@ -1248,6 +1377,7 @@ main(void)
         cmocka_unit_test(test_ineligible_result_lists_failed_checks),
         cmocka_unit_test(test_result_for_another_revision_is_ignored),
         cmocka_unit_test(test_bad_result_messages_are_refused),
+        cmocka_unit_test(test_posting_start_answers_earliest_end_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "notify_deliver.h"
+#include "notify_posting.h"
 #include "notify_subs.h"
 #include "notify_text.h"
 #include "notify_timers.h"
@@ -41,7 +42,7 @@ s_setup(void **state)
     assert_int_equal(ry_calendar_new(&f->cal), 0);
     char err[256];
     assert_int_equal(ry_campaign_load_default(&f->camp, err, sizeof err), 0);
-    f->plan = (notify_plan_t){f->cal, 3, 9};
+    f->plan = (notify_plan_t){f->cal, 3, 9, 3};
     *state = f;
     return 0;
 }
@@ -376,8 +377,8 @@ test_case_review_due_one_month_after_submission(void **state)
                    "2018-11-26T09:00");
     s_assert_timer(txn, "case|case1|r1|review_overdue", "pending",
                    "2018-11-30T00:00");
-    s_assert_timer(txn, "case|case1|posting_end|2018-11-07", "pending",
-                   "2018-11-08T00:00");
+    /* The posting is over by submission: nothing is planned for it. */
+    assert_null(s_timer(txn, "case|case1|posting_end|2018-11-07"));
     /* The review decides it: everything pending is cancelled. */
     Rongyu__CaseEvent done =
         s_event("returned", RONGYU__CASE_STATE__RETURNED, "2018-10-29T10:00");
@@ -611,6 +612,165 @@ test_one_delivery_per_subscriber_and_channel(void **state)
     notify_subs_destroy(&subs);
 }
 
+
+/* ------------------------------------------------------------ postings */
+
+static void
+test_posting_timers_follow_the_draft(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    /* A draft with no posting: remind 3 working days before Mon 11-26. */
+    Rongyu__CaseEvent ev =
+        s_event("draft_saved", RONGYU__CASE_STATE__DRAFT, "2018-11-20T10:00");
+    ev.submitted_at_ms = 0;
+    ev.posting_end = "";
+    int64_t now = s_at("2018-11-20T10:00");
+    assert_true(notify_posting_is_draft(&ev));
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n1",
+                                             NULL, NULL, now),
+                     0);
+    s_assert_timer(txn, "case|case1|posting|r1|start_by|2018-11-26", "pending",
+                   "2018-11-21T09:00");
+    /* A posting from 11-20: complete at the end of Mon 11-26; the
+     * reminder goes. */
+    ev.posting_start = "2018-11-20";
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n2",
+                                             NULL, NULL, now),
+                     0);
+    s_assert_timer(txn, "case|case1|posting|r1|start_by|2018-11-26",
+                   "cancelled", NULL);
+    const char *done = "case|case1|posting|r1|complete|2018-11-20|2018-11-26";
+    s_assert_timer(txn, done, "pending", "2018-11-27T00:00");
+    Rongyu__NotifyTimer *t = s_timer(txn, done);
+    assert_string_equal(t->event->posting_earliest_end, "2018-11-26");
+    assert_string_equal(t->event->posting_last_start, "2018-11-26");
+    assert_string_equal(t->submit_by, "2018-11-30");
+    assert_int_equal(t->posting_workdays, 5);
+    ry_pb_free(&t);
+    /* Saved again unchanged: nothing moves. */
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n3",
+                                             NULL, NULL, now),
+                     0);
+    s_assert_timer(txn, done, "pending", "2018-11-27T00:00");
+    /* A planned end too short, or a start too late: no complete timer. */
+    ev.posting_end = "2018-11-23";
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n4",
+                                             NULL, NULL, now),
+                     0);
+    s_assert_timer(txn, done, "cancelled", NULL);
+    /* Changed back: the same timer is planned again. */
+    ev.posting_end = "";
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev,
+                                             "n4b", NULL, NULL, now),
+                     0);
+    s_assert_timer(txn, done, "pending", "2018-11-27T00:00");
+    ev.posting_start = "2018-11-27";
+    ev.posting_end = "";
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n5",
+                                             NULL, NULL, now),
+                     0);
+    assert_null(s_timer(txn, "case|case1|posting|r1|complete|2018-11-27|"
+                             "2018-12-03"));
+    /* Submitted mid-posting: the pending posting timers are cancelled. */
+    ev.posting_start = "2018-11-21";
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n6",
+                                             NULL, NULL, now),
+                     0);
+    const char *mid = "case|case1|posting|r1|complete|2018-11-21|2018-11-27";
+    s_assert_timer(txn, mid, "pending", "2018-11-28T00:00");
+    assert_int_equal(notify_posting_cancel(txn, "case1", "submitted"), 0);
+    s_assert_timer(txn, mid, "cancelled", NULL);
+    ry_txn_abort(&txn);
+}
+
+static void
+test_posting_across_national_day_and_the_nominations(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    Rongyu__CaseEvent ev =
+        s_event("draft_saved", RONGYU__CASE_STATE__DRAFT, "2018-09-27T10:00");
+    ev.posting_start = "2018-09-28";
+    ev.posting_end = "";
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n1",
+                                             NULL, NULL,
+                                             s_at("2018-09-27T10:00")),
+                     0);
+    s_assert_timer(txn, "case|case1|posting|r1|complete|2018-09-28|2018-10-09",
+                   "pending", "2018-10-10T00:00");
+    /* A nomination with no posting: its last start is Tue 12-25 (for the
+     * unit's 31 Dec), so the reminder is on Thu 12-20. */
+    ev.case_id = "case2";
+    ev.honour = RONGYU__HONOUR__EXCELLENT_WORKER;
+    ev.posting_start = "";
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n2",
+                                             NULL, NULL,
+                                             s_at("2018-11-20T10:00")),
+                     0);
+    s_assert_timer(txn, "case|case2|posting|r1|start_by|2018-12-25", "pending",
+                   "2018-12-20T09:00");
+    /* The campaign-wide announcements. */
+    assert_int_equal(notify_posting_plan_campaign(txn, &f->plan, f->camp,
+                                                  s_at("2018-11-01T10:00"),
+                                                  NULL),
+                     0);
+    s_assert_timer(txn, "campaign|hangzhou-2018|posting_last_start_remind",
+                   "pending", "2018-11-21T09:00");
+    s_assert_timer(txn,
+                   "campaign|hangzhou-2018|"
+                   "nomination_posting_last_start_remind",
+                   "pending", "2018-12-20T09:00");
+    ry_txn_abort(&txn);
+}
+
+static void
+test_posting_notices_in_both_languages(void **state)
+{
+    (void)state;
+    Rongyu__CaseEvent ev = RONGYU__CASE_EVENT__INIT;
+    ev.case_id = "c1";
+    ev.applicant_name = "杭州恒毅纺织有限公司工会";
+    ev.posting_start = "2018-11-20";
+    ev.posting_end = "2018-11-23";
+    ev.posting_earliest_end = "2018-11-26";
+    ev.posting_last_start = "2018-11-26";
+    ev.posting_deadline = "2018-11-30";
+    notify_notice_t n = {.notice_id = "x", .kind = "posting_recorded",
+                         .deadline = "2018-11-26", .ev = &ev,
+                         .submit_by = "2018-11-30", .posting_workdays = 5};
+    char *title, *text;
+    assert_int_equal(notify_text_render(&n, &title, &text), 0);
+    assert_string_equal(title, "【公示】杭州恒毅纺织有限公司工会的公示最早可于2018年"
+                               "11月26日（星期一）结束");
+    assert_non_null(strstr(text, "最早的有效结束日期为2018年11月26日（星期一）"));
+    assert_non_null(strstr(text, "the earliest valid end is Monday 26 "
+                                 "November 2018"));
+    free(title);
+    free(text);
+    n.kind = "posting_complete";
+    assert_int_equal(notify_text_render(&n, &title, &text), 0);
+    assert_non_null(strstr(text, "已于2018年11月26日（星期一）期满5个工作日"));
+    assert_non_null(strstr(text, "you may submit"));
+    char *json;
+    assert_int_equal(notify_text_json(&n, title, text, 7, "org1", &json), 0);
+    assert_non_null(strstr(json, "\"earliest_end_zh\":\"2018年11月26日（星期一）\""));
+    assert_non_null(strstr(json, "\"submit_by\":\"2018-11-30\""));
+    free(json);
+    free(title);
+    free(text);
+    n.kind = "posting_last_start_remind";
+    n.ev = NULL;
+    n.workdays_before = 3;
+    assert_int_equal(notify_text_render(&n, &title, &text), 0);
+    assert_string_equal(title, "【提醒】公示最晚开始日期：2018年11月26日（星期一）");
+    assert_non_null(strstr(text, "must start by Monday 26 November 2018"));
+    free(title);
+    free(text);
+}
+
 int
 main(void)
 {
@@ -648,6 +808,12 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_one_delivery_per_subscriber_and_channel, s_setup,
             s_teardown),
+        cmocka_unit_test_setup_teardown(test_posting_timers_follow_the_draft,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_posting_across_national_day_and_the_nominations, s_setup,
+            s_teardown),
+        cmocka_unit_test(test_posting_notices_in_both_languages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

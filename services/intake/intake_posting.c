@@ -1,0 +1,313 @@
+/* intake_posting: recording a draft's public posting, its status in every
+ * draft's reply, and a unit's list of postings. */
+#include "intake_posting.h"
+
+#include "intake_reply.h"
+#include "ry_clock.h"
+#include "ry_error.h"
+#include "ry_pb.h"
+#include "ry_posting.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+intake_posting_set_calendar(intake_cases_t *self, ry_calendar_t **cal)
+{
+    ry_calendar_destroy(&self->cal);
+    self->cal = *cal;
+    *cal = NULL;
+}
+
+static void
+s_fmt(bool has, ry_date_t d, char *buf)
+{
+    if (!has || ry_date_format(d, buf, RY_DATE_STRLEN) != 0)
+        buf[0] = '\0';
+}
+
+int
+intake_posting_status(const intake_cases_t *self, const Rongyu__Case *c,
+                      int64_t now, intake_posting_status_t *out)
+{
+    const Rongyu__Application *a = c->application;
+    const ry_campaign_t *camp =
+        a ? ry_campaigns_find(self->campaigns, a->campaign_id) : NULL;
+    if (!self->cal || !camp)
+        return RY_ENOTFOUND;
+    ry_date_t today;
+    if (ry_date_from_epoch_ms(now, ry_campaign_utc_offset_minutes(camp), &today,
+                              NULL) != 0)
+        return RY_EINVAL;
+    const Rongyu__Declarations *d = a->declarations;
+    ry_posting_t p;
+    int rc = ry_posting_assess(
+        self->cal, camp, a->honour == RONGYU__HONOUR__EXCELLENT_WORKER,
+        d ? d->posting_start : NULL, d ? d->posting_end : NULL, today, &p);
+    if (rc && rc != RY_ENODATA)
+        return rc;
+    Rongyu__PostingStatus init = RONGYU__POSTING_STATUS__INIT;
+    out->msg = init;
+    s_fmt(p.has_start, p.start, out->start);
+    s_fmt(p.has_end, p.end, out->end);
+    s_fmt(p.has_start && !rc, p.earliest_end, out->earliest);
+    s_fmt(!rc, p.last_start, out->last);
+    s_fmt(true, p.deadline, out->deadline);
+    s_fmt(p.has_start && !rc, p.until, out->until);
+    ry_posting_explain(&p, out->zh, sizeof out->zh, out->en, sizeof out->en);
+    out->msg.posting_start = out->start;
+    out->msg.posting_end = out->end;
+    out->msg.earliest_end = out->earliest;
+    out->msg.last_start = out->last;
+    out->msg.deadline = out->deadline;
+    out->msg.until = out->until;
+    out->msg.workdays_needed = (uint32_t)p.need;
+    out->msg.workdays_planned = p.planned;
+    out->msg.state = (Rongyu__PostingState)p.state;
+    out->msg.warning = (char *)p.warning;
+    out->msg.message_zh = out->zh;
+    out->msg.message_en = out->en;
+    return rc;
+}
+
+void
+intake_posting_attach(const intake_cases_t *self, intake_reply_t *r)
+{
+    if (!r->kase || r->kase->state != RONGYU__CASE_STATE__DRAFT || r->posting)
+        return;
+    intake_posting_status_t *st = malloc(sizeof *st);
+    if (!st)
+        abort();
+    int rc = intake_posting_status(self, r->kase, ry_clock_now_ms(), st);
+    if (rc && rc != RY_ENODATA) {
+        free(st);
+        return;
+    }
+    r->posting = st;
+}
+
+static const char *
+s_str(const Rongyu__Declarations *d, bool end)
+{
+    const char *s = d ? (end ? d->posting_end : d->posting_start) : NULL;
+    return s ? s : "";
+}
+
+bool
+intake_posting_changed(const Rongyu__Application *before,
+                       const Rongyu__Application *a, char *what, size_t len)
+{
+    const Rongyu__Declarations *o = before ? before->declarations : NULL;
+    const Rongyu__Declarations *n = a->declarations;
+    if (!*s_str(n, false))
+        return false;
+    if (o && strcmp(s_str(o, false), s_str(n, false)) == 0 &&
+        strcmp(s_str(o, true), s_str(n, true)) == 0)
+        return false;
+    snprintf(what, len, "posting recorded: %s..%s", s_str(n, false),
+             *s_str(n, true) ? s_str(n, true) : "(no end planned)");
+    return true;
+}
+
+/* "org (user)", or "org". */
+static const char *
+s_actor(const intake_principal_t *p, char *buf, size_t len)
+{
+    if (intake_is_empty(p->user))
+        snprintf(buf, len, "%s", p->org_id);
+    else
+        snprintf(buf, len, "%s (%s)", p->org_id, p->user);
+    return buf;
+}
+
+int
+intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
+                     const Rongyu__Request *req, const intake_principal_t *p,
+                     intake_reply_t *r)
+{
+    const Rongyu__PostingStartRequest *q = req->posting_start;
+    ry_date_t from, to;
+    if (intake_is_empty(q->from))
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                                 "from: the day the posting starts");
+    if (ry_date_parse(q->from, &from) != 0)
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+                                 "from: '%.40s' is not a date YYYY-MM-DD",
+                                 q->from);
+    if (!intake_is_empty(q->to) && ry_date_parse(q->to, &to) != 0)
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+                                 "to: '%.40s' is not a date YYYY-MM-DD", q->to);
+    if (!intake_is_empty(q->to) && ry_date_compare(to, from) < 0)
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+                                 "to: %s is before the start %s", q->to,
+                                 q->from);
+    Rongyu__Case *c = NULL;
+    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_APPLY, q->case_id, r, &c);
+    if (rc)
+        return rc;
+    if (c->state != RONGYU__CASE_STATE__DRAFT) {
+        rc = intake_reply_fail(
+            r, RONGYU__ERROR_CODE__E_BAD_STATE,
+            "case '%s' is %s; a posting is recorded on a draft (a returned "
+            "case becomes one with 'rongyu draft save FILE --case ID')",
+            c->case_id, rongyu__case_state__descriptor.values[c->state].name);
+        ry_pb_free(&c);
+        return rc;
+    }
+    /* The new declarations borrow the request's strings while the case is
+     * stored; the reply gets a copy of its own. */
+    Rongyu__Application *a = c->application;
+    Rongyu__Declarations *orig = a->declarations;
+    Rongyu__Declarations nd = RONGYU__DECLARATIONS__INIT;
+    if (orig)
+        nd = *orig;
+    nd.posting_start = q->from;
+    nd.posting_end = q->to ? q->to : (char *)"";
+    Rongyu__Application na = *a;
+    na.declarations = &nd;
+    char what[160], actor[512];
+    if (!intake_posting_changed(a, &na, what, sizeof what))
+        snprintf(what, sizeof what, "posting recorded again: %s..%s",
+                 nd.posting_start,
+                 *nd.posting_end ? nd.posting_end : "(no end planned)");
+    a->declarations = &nd;
+    intake_posting_status_t *st = malloc(sizeof *st);
+    if (!st)
+        abort();
+    int sr = intake_posting_status(self, c, ry_clock_now_ms(), st);
+    bool have = sr == 0 || sr == RY_ENODATA;
+    rc = intake_cases_record(self, txn, c, s_actor(p, actor, sizeof actor),
+                             what, have ? st->zh : "", "posting_recorded");
+    if (!rc) {
+        size_t len;
+        uint8_t *buf = ry_pb_pack(&c->base, &len);
+        r->kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
+                                               len, 0);
+        free(buf);
+        if (!r->kase)
+            rc = RY_EIO;
+    }
+    if (!rc && have) {
+        r->posting = st;
+        st = NULL;
+    }
+    free(st);
+    a->declarations = orig;
+    ry_pb_free(&c);
+    return rc;
+}
+
+typedef struct {
+    intake_cases_t *self;
+    ry_txn_t *txn;
+    const char *campaign;
+    size_t skip;
+    int64_t now;
+    intake_reply_t *r;
+    size_t cap;
+} s_list_t;
+
+static int
+s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)val;
+    s_list_t *l = arg;
+    if (key->len < l->skip + INTAKE_ID_LEN)
+        return 0;
+    char id[INTAKE_ID_LEN + 1];
+    memcpy(id, (const char *)key->data + l->skip, INTAKE_ID_LEN);
+    id[INTAKE_ID_LEN] = '\0';
+    Rongyu__Case *c;
+    int rc = intake_cases_load(l->txn, id, &c);
+    if (rc)
+        return rc == RY_ENOTFOUND ? 0 : rc;
+    if (c->state != RONGYU__CASE_STATE__DRAFT ||
+        (!intake_is_empty(l->campaign) &&
+         strcmp(c->application->campaign_id, l->campaign) != 0)) {
+        ry_pb_free(&c);
+        return 0;
+    }
+    intake_reply_t *r = l->r;
+    if (r->nprows == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        r->pcases = realloc(r->pcases, sizeof *r->pcases * l->cap);
+        r->pstat = realloc(r->pstat, sizeof *r->pstat * l->cap);
+        if (!r->pcases || !r->pstat)
+            abort();
+    }
+    intake_posting_status_t *st = &r->pstat[r->nprows];
+    rc = intake_posting_status(l->self, c, l->now, st);
+    if (rc && rc != RY_ENODATA) {
+        /* No calendar or campaign: the row still shows, without status. */
+        Rongyu__PostingStatus init = RONGYU__POSTING_STATUS__INIT;
+        st->msg = init;
+    }
+    r->pcases[r->nprows++] = c;
+    return 0;
+}
+
+int
+intake_posting_list(intake_cases_t *self, ry_txn_t *txn,
+                    const Rongyu__Request *req, const intake_principal_t *p,
+                    intake_reply_t *r)
+{
+    const Rongyu__PostingsRequest *q = req->postings;
+    const char *unit_q = q->organising_unit ? q->organising_unit : "";
+    char unit[256];
+    if (p->role == INTAKE_ROLE_UNIT) {
+        int rc = intake_principal_unit(txn, p, unit, sizeof unit);
+        if (rc == RY_EPERM)
+            return intake_reply_fail(
+                r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                "'%s' is not registered as an organising unit", p->org_id);
+        if (rc)
+            return rc;
+        if (*unit_q && strcmp(unit_q, unit) != 0)
+            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                                     "'%s' may see only the postings of %s",
+                                     p->org_id, unit);
+    } else if (p->role == INTAKE_ROLE_CITY || p->role == INTAKE_ROLE_PLATFORM) {
+        if (!*unit_q)
+            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                                     "organising_unit");
+        if (strlen(unit_q) >= sizeof unit)
+            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                                     "organising_unit");
+        snprintf(unit, sizeof unit, "%s", unit_q);
+    } else {
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                                 "only an organising unit or the city sees "
+                                 "a unit's postings");
+    }
+    s_list_t l = {
+        self, txn, q->campaign_id, strlen(unit) + 1, ry_clock_now_ms(), r, 0};
+    int rc = ry_txn_scan(txn, "by_unit", unit, strlen(unit) + 1, NULL, 0,
+                         s_list_row, &l);
+    if (rc)
+        return rc;
+    r->prows = calloc(r->nprows + 1, sizeof *r->prows);
+    r->prowp = calloc(r->nprows + 1, sizeof *r->prowp);
+    if (!r->prows || !r->prowp)
+        abort();
+    for (size_t i = 0; i < r->nprows; i++) {
+        const Rongyu__Case *c = r->pcases[i];
+        const Rongyu__Application *a = c->application;
+        Rongyu__PostingRow init = RONGYU__POSTING_ROW__INIT;
+        Rongyu__PostingRow *row = &r->prows[i];
+        *row = init;
+        row->case_id = c->case_id;
+        row->applicant_org = a->applicant_org;
+        if (a->honour == RONGYU__HONOUR__EXCELLENT_WORKER && a->person)
+            row->applicant_name = a->person->name;
+        else if (a->union_)
+            row->applicant_name = a->union_->name;
+        row->honour = a->honour;
+        row->case_state = c->state;
+        row->organising_unit = a->organising_unit;
+        row->posting = &r->pstat[i].msg;
+        r->prowp[i] = row;
+    }
+    r->postings = true;
+    return 0;
+}

@@ -1,0 +1,200 @@
+/* notify_posting: the timers and notices of public postings (公示). */
+#include "notify_posting.h"
+
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_posting.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+notify_posting_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
+                             const ry_campaign_t *c, int64_t now, bool *changed)
+{
+    static const char *const all[] = {"@all"};
+    static const char *const kinds[] = {"posting_last_start_remind",
+                                        "nomination_posting_last_start_remind"};
+    const char *cid = ry_campaign_id(c);
+    int offset = ry_campaign_utc_offset_minutes(c);
+    int need = ry_campaign_posting_min_workdays(c);
+    int rc = 0;
+    if (changed)
+        *changed = false;
+    for (int i = 0; rc == 0 && i < 2; i++) {
+        char id[256], ds[RY_DATE_STRLEN], sb[RY_DATE_STRLEN];
+        ry_date_t deadline = ry_posting_deadline(c, i == 1), last;
+        ry_date_format(deadline, sb, sizeof sb);
+        snprintf(id, sizeof id, "campaign|%s|%s", cid, kinds[i]);
+        Rongyu__NotifyTimer t = RONGYU__NOTIFY_TIMER__INIT;
+        t.timer_id = id;
+        t.kind = (char *)kinds[i];
+        t.campaign_id = (char *)cid;
+        t.targets = (char **)all;
+        t.n_targets = 1;
+        t.deadline = ds;
+        t.submit_by = sb;
+        t.posting_workdays = (uint32_t)need;
+        bool ch = false;
+        int lr = ry_posting_last_start(p->cal, deadline, need, &last);
+        if (lr) {
+            char reason[200];
+            ds[0] = '\0';
+            snprintf(reason, sizeof reason,
+                     "the calendar cannot tell the last day a posting can "
+                     "start to end by %s: %s",
+                     sb, ry_strerror(lr));
+            rc = notify_timers_fail(txn, &t, reason, &ch);
+        } else {
+            ry_date_format(last, ds, sizeof ds);
+            rc = notify_plan_remind(txn, p, offset, &t, last,
+                                    p->posting_workdays, false, now, &ch);
+        }
+        if (changed && ch)
+            *changed = true;
+    }
+    return rc;
+}
+
+bool
+notify_posting_is_draft(const Rongyu__CaseEvent *ev)
+{
+    return ev->state == RONGYU__CASE_STATE__DRAFT;
+}
+
+/* Cancels the pending posting timers of case_id except 'keep' (may be
+ * NULL). */
+static int
+s_cancel_others(ry_txn_t *txn, const char *case_id, const char *keep,
+                const char *why)
+{
+    char prefix[200];
+    snprintf(prefix, sizeof prefix, "case|%s|posting|", case_id);
+    Rongyu__NotificationsReply nr = RONGYU__NOTIFICATIONS_REPLY__INIT;
+    int rc = notify_timers_list(txn, "pending", prefix, 100000, &nr);
+    for (size_t i = 0; rc == 0 && i < nr.n_timers; i++)
+        if (!keep || strcmp(nr.timers[i]->timer_id, keep) != 0)
+            rc = notify_timers_cancel(txn, nr.timers[i]->timer_id, why, NULL);
+    notify_deliver_reply_clear(&nr);
+    return rc;
+}
+
+int
+notify_posting_cancel(ry_txn_t *txn, const char *case_id, const char *why)
+{
+    return s_cancel_others(txn, case_id, NULL, why);
+}
+
+int
+notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
+                        const ry_campaign_t *c, const Rongyu__CaseEvent *ev,
+                        const char *notice_id, notify_deliver_t *d,
+                        const notify_subs_t *subs, int64_t now)
+{
+    if (!c) {
+        ry_warn(ev->case_id,
+                "draft of unknown campaign '%s': no posting "
+                "timers",
+                ev->campaign_id);
+        return s_cancel_others(txn, ev->case_id, NULL, "unknown campaign");
+    }
+    int offset = ry_campaign_utc_offset_minutes(c);
+    ry_date_t today;
+    if (ry_date_from_epoch_ms(now, offset, &today, NULL) != 0)
+        return 0;
+    ry_posting_t ps;
+    int rc = ry_posting_assess(p->cal, c,
+                               ev->honour == RONGYU__HONOUR__EXCELLENT_WORKER,
+                               ev->posting_start, ev->posting_end, today, &ps);
+    if (rc == RY_EINVAL) {
+        ry_warn(ev->case_id,
+                "posting dates '%s'..'%s' are not a period: no "
+                "posting timers",
+                ev->posting_start, ev->posting_end);
+        return s_cancel_others(txn, ev->case_id, NULL, "no valid posting");
+    }
+    char ee[RY_DATE_STRLEN] = "", ls[RY_DATE_STRLEN] = "",
+         dl[RY_DATE_STRLEN] = "", un[RY_DATE_STRLEN] = "", id[400] = "",
+         ds[RY_DATE_STRLEN] = "";
+    ry_date_format(ps.deadline, dl, sizeof dl);
+    if (!rc) {
+        ry_date_format(ps.last_start, ls, sizeof ls);
+        if (ps.has_start) {
+            ry_date_format(ps.earliest_end, ee, sizeof ee);
+            ry_date_format(ps.until, un, sizeof un);
+        }
+    }
+    Rongyu__CaseEvent evc = *ev;
+    evc.n_failed = 0;
+    evc.failed = NULL;
+    evc.posting_earliest_end = ee;
+    evc.posting_last_start = ls;
+    evc.posting_deadline = dl;
+    Rongyu__NotifyTimer t = RONGYU__NOTIFY_TIMER__INIT;
+    t.timer_id = id;
+    t.campaign_id = ev->campaign_id;
+    t.case_id = ev->case_id;
+    t.event = &evc;
+    t.deadline = ds;
+    t.submit_by = dl;
+    t.posting_workdays = (uint32_t)ps.need;
+    const char *to_app[] = {ev->applicant_org};
+    const char *to_both[] = {ev->applicant_org, ev->organising_unit};
+    const char *keep = NULL;
+    int wr = 0;
+    if (rc) {
+        /* The calendar lacks a year: say so on the timer, never guess. */
+        char reason[200];
+        snprintf(reason, sizeof reason,
+                 "the calendar cannot tell the posting's dates (ending by "
+                 "%s): %s",
+                 dl, ry_strerror(rc));
+        snprintf(id, sizeof id, "case|%s|posting|r%u|%s", ev->case_id,
+                 ev->revision, ps.has_start ? "complete" : "start_by");
+        t.kind = ps.has_start ? "posting_complete" : "posting_start_by";
+        t.targets = (char **)(ps.has_start ? to_app : to_both);
+        t.n_targets = ps.has_start ? 1 : 2;
+        wr = notify_timers_fail(txn, &t, reason, NULL);
+        keep = id;
+    } else if (ps.has_start && ps.state != RY_POSTING_TOO_LATE &&
+               strcmp(ps.warning, RY_POSTING_W_SHORT) != 0) {
+        snprintf(id, sizeof id, "case|%s|posting|r%u|complete|%s|%s",
+                 ev->case_id, ev->revision, ev->posting_start, un);
+        snprintf(ds, sizeof ds, "%s", un);
+        t.kind = "posting_complete";
+        t.targets = (char **)to_app;
+        t.n_targets = 1;
+        t.due_ms = notify_instant(ry_date_add_days(ps.until, 1), 0, offset);
+        wr = notify_timers_revive(txn, &t, now, NULL);
+        keep = id;
+    } else if (!ps.has_start) {
+        /* No posting yet: remind in time to start one. */
+        snprintf(id, sizeof id, "case|%s|posting|r%u|start_by|%s", ev->case_id,
+                 ev->revision, ls);
+        snprintf(ds, sizeof ds, "%s", ls);
+        t.kind = "posting_start_by";
+        t.targets = (char **)to_both;
+        t.n_targets = 2;
+        wr = notify_plan_remind(txn, p, offset, &t, ps.last_start,
+                                p->posting_workdays, true, now, NULL);
+        keep = id;
+    }
+    if (!wr)
+        wr = s_cancel_others(txn, ev->case_id, keep,
+                             "the posting was recorded or changed");
+    if (wr || strcmp(ev->event, "posting_recorded") != 0 || !ps.has_start)
+        return wr;
+    notify_notice_t n = {
+        .notice_id = notice_id,
+        .kind = "posting_recorded",
+        .campaign_id = ev->campaign_id,
+        .campaign_name = ry_campaign_name(c),
+        .deadline = ee,
+        .at_ms = ev->at_ms,
+        .ev = &evc,
+        .submit_by = dl,
+        .posting_workdays = ps.need,
+    };
+    return notify_deliver_enqueue(d, txn, &n, to_app, 1, subs, now, NULL);
+}

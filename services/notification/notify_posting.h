@@ -1,0 +1,53 @@
+/* notify_posting: the timers and notices of public postings (公示), on the
+ * working-day calendar (common/ry_posting): the notice that tells a
+ * union, when it records a posting, the earliest day it can end and the
+ * last day one could start; posting_complete at the end of the posting's
+ * last required working day; posting_start_by for a draft with no posting
+ * yet; and the campaign-wide announcements of the last day a posting can
+ * start (submission, and the units' recommendation of excellent workers).
+ * Timer ids: "case|<id>|posting|r<rev>|complete|<start>|<until>",
+ * "case|<id>|posting|r<rev>|start_by|<last start>",
+ * "campaign|<id>|posting_last_start_remind",
+ * "campaign|<id>|nomination_posting_last_start_remind". */
+#ifndef NOTIFY_POSTING_H
+#define NOTIFY_POSTING_H
+
+#include "notify_deliver.h"
+#include "notify_subs.h"
+#include "notify_timers.h"
+#include "rongyu.pb-c.h"
+#include "ry_campaign.h"
+#include "ry_store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Schedules the campaign's two announcements of the last day a posting
+ * can start (to @all, p->posting_workdays working days before it, at the
+ * reminder hour): posting_last_start_remind against the submission
+ * deadline, nomination_posting_last_start_remind against the units'
+ * deadline for recommending excellent workers. Sets *changed (may be
+ * NULL). Returns 0, RY_EFULL or RY_EIO. */
+int notify_posting_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
+                                 const ry_campaign_t *c, int64_t now,
+                                 bool *changed);
+
+/* True for an event about a draft (state DRAFT): notify_posting_on_draft
+ * handles it instead of the ordinary case notice. */
+bool notify_posting_is_draft(const Rongyu__CaseEvent *ev);
+
+/* Plans the posting timers of the draft event ev (c: its campaign, NULL
+ * when unknown) and cancels the case's other pending posting timers; for
+ * the event "posting_recorded" also writes the notice 'notice_id' (kind
+ * posting_recorded) to the applicant through d. Returns 0, RY_EFULL or
+ * RY_EIO. */
+int notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
+                            const ry_campaign_t *c, const Rongyu__CaseEvent *ev,
+                            const char *notice_id, notify_deliver_t *d,
+                            const notify_subs_t *subs, int64_t now);
+
+/* Cancels the pending posting timers of case_id (it was submitted or
+ * withdrawn: 'why'). Returns 0, RY_EFULL or RY_EIO. */
+int notify_posting_cancel(ry_txn_t *txn, const char *case_id, const char *why);
+
+#endif

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Public postings (公示) followed from the day they start, against a real
+# webhook receiver and a real SMTP server on loopback, with the campaign
+# clock moved by the clock file: the earliest end answered at once (across
+# National Day 2018, across New Year 2019 for a nomination, too late in
+# late November), each posting notice delivered once by webhook and mail,
+# a draft submitted mid-posting has its timers cancelled, and a posting
+# timer that falls due while notification is down fires once after restart.
+. "$(dirname "$0")/../lib/services.sh"
+. "$(dirname "$0")/../lib/notify.sh"
+
+HOOKS=$RY_TMP/hooks.jsonl
+MAIL=$RY_TMP/mail.jsonl
+ry_clock_set 2018-09-27T10:00:00+08:00
+ry_http_sink hooks "${HOOK_SECRETS[@]}"
+ry_smtp_sink mail
+ry_subscribers "$HTTP_PORT"
+export RONGYU_NOTIFY_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
+ry_notify_ports
+ry_start_all
+
+APP=xiaoshan-hengyi-textile
+mkdir -p "$RY_TMP/app"
+cp -r "$RY_SOURCE_DIR/examples/files" "$RY_TMP/app/"
+for h in advanced_home excellent_worker; do
+    jq 'del(.declarations.posting_start, .declarations.posting_end)' \
+        "$RY_SOURCE_DIR/examples/$h.valid.json" >"$RY_TMP/app/$h.json"
+done
+
+# draft HONOUR: saves a draft without a posting, prints its id.
+draft() {
+    local out
+    out=$(ry draft save "$RY_TMP/app/$1.json" --key "$RANDOM$RANDOM$1" --json) ||
+        ry_fail "draft save: $out"
+    jq -r .case.case_id <<<"$out"
+}
+# timer_state ID_PART KIND: the state of the case's timer of that kind.
+timer_state() {
+    ry notifications --timers --json --limit 1000 |
+        jq -r --arg c "$1" --arg k "$2" \
+            '[.timers[] | select(.case_id == $c and .kind == $k) | .state] | join(",")'
+}
+
+# --- Fri 2018-09-28: the 5th working day is Tue 10-09 (make-up Sat 09-29
+# and Sun 09-30; 10-01..10-07 off).
+ND=$(draft advanced_home)
+out=$(ry posting start "$ND" --from 2018-09-28 --as $APP --json) || ry_fail "posting start: $out"
+jq -e '.posting.earliest_end == "2018-10-09" and .posting.last_start == "2018-11-26"
+       and .posting.deadline == "2018-11-30" and .posting.warning == ""' <<<"$out" >/dev/null ||
+    ry_fail "National Day posting: $out"
+ry_wait_count "$HOOKS" '.json.kind == "posting_recorded" and .json.case_id == "'"$ND"'"' 1
+ry_wait_count "$MAIL" '.subject | contains("最早可于2018年10月9日（星期二）结束")' 1
+ry_expect_count "$HOOKS" '.json.kind == "posting_recorded" and .json.case_id == "'"$ND"'" and
+    .json.earliest_end_zh == "2018年10月9日（星期二）" and .json.org == "'$APP'" and
+    .signature_ok == true and (.json.text | contains("Tuesday 9 October 2018"))' 1
+ry_ok "posting from Fri 2018-09-28: earliest end Tue 2018-10-09 answered and noticed once"
+[ "$(timer_state "$ND" posting_complete)" = pending ] || ry_fail "no posting_complete timer for $ND"
+
+# Notification is down when the posting's last working day ends; it fires
+# once when it comes back.
+ry_kill9 notification
+ry_clock_set 2018-10-10T08:00:00+08:00
+ry_start notification
+ry_wait_count "$HOOKS" '.json.kind == "posting_complete" and .json.case_id == "'"$ND"'"' 1
+ry_wait_count "$MAIL" '.subject | contains("公示已满5个工作日")' 1
+ry_expect_count "$HOOKS" '.json.kind == "posting_complete" and .json.deadline == "2018-10-09" and
+    .json.at == "2018-10-10T00:00:00+08:00" and (.json.text | contains("you may submit"))' 1
+ry_expect_count "$MAIL" '.to == ["<hengyi@union.example>"] and
+    (.body | contains("已于2018年10月9日（星期二）期满5个工作日，符合规定，可以上报"))' 1
+[ "$(timer_state "$ND" posting_complete)" = fired ] || ry_fail "posting_complete not fired"
+ry_expect_count "$HOOKS" '.json.kind == "posting_complete"' 1
+ry_ok "posting_complete fell due while notification was down: fired once after restart"
+
+# --- 2018-11-20: the "done" case, a draft posted from 2018-11-20.
+ry_clock_set 2018-11-20T10:00:00+08:00
+D=$(draft advanced_home)
+out=$(ry posting start "$D" --from 2018-11-20 --as $APP --json) || ry_fail "posting start: $out"
+jq -e '.posting.earliest_end == "2018-11-26" and .posting.last_start == "2018-11-26"' \
+    <<<"$out" >/dev/null || ry_fail "2018-11-20 posting: $out"
+ry show "$D" --as $APP | grep -q "最早可结束 earliest end 2018-11-26" || ry_fail "show lacks the earliest end"
+ry_wait_count "$HOOKS" '.json.kind == "posting_recorded" and .json.case_id == "'"$D"'"' 1
+ry_wait_count "$MAIL" '.subject | contains("最早可于2018年11月26日（星期一）结束")' 1
+ry_ok "posting from 2018-11-20: earliest end Mon 2018-11-26 in the reply, show and notice"
+
+# A planned end before the 5th working day is a warning at once.
+W=$(draft advanced_home)
+out=$(ry posting start "$W" --from 2018-11-20 --to 2018-11-23 --as $APP --json 2>"$RY_TMP/warn.txt") ||
+    ry_fail "posting start: $out"
+jq -e '.posting.warning == "W_POSTING_SHORT" and .posting.workdays_planned == 4' <<<"$out" >/dev/null ||
+    ry_fail "short posting: $out"
+grep -q "2018年11月26日（星期一）" "$RY_TMP/warn.txt" || ry_fail "warning lacks the earliest valid end"
+ry_ok "planned end after 4 working days: warning with the earliest valid end"
+
+# Late November: a posting from Tue 11-27 ends Mon 12-03, after 30 Nov.
+L=$(draft advanced_home)
+out=$(ry posting start "$L" --from 2018-11-27 --as $APP --json) || ry_fail "posting start: $out"
+jq -e '.posting.earliest_end == "2018-12-03" and .posting.warning == "W_POSTING_TOO_LATE"' \
+    <<<"$out" >/dev/null || ry_fail "late posting: $out"
+ry_ok "posting from 2018-11-27 cannot finish by 30 Nov: too late at once"
+
+# An excellent-worker nomination posted from Thu 12-27 ends Thu 2019-01-03
+# (12-29 a make-up Saturday, 12-30..01-01 off), after the units' 31 Dec.
+E=$(draft excellent_worker)
+out=$(ry posting start "$E" --from 2018-12-27 --as $APP --json) || ry_fail "posting start: $out"
+jq -e '.posting.earliest_end == "2019-01-03" and .posting.deadline == "2018-12-31"
+       and .posting.last_start == "2018-12-25" and .posting.warning == "W_POSTING_TOO_LATE"' \
+    <<<"$out" >/dev/null || ry_fail "New Year nomination: $out"
+ry_ok "nomination from 2018-12-27: earliest end 2019-01-03, after the unit's 31 Dec"
+
+# A draft submitted mid-posting: its timer is cancelled.
+S=$(draft advanced_home)
+ry posting start "$S" --from 2018-11-21 --as $APP >/dev/null
+[ "$(timer_state "$S" posting_complete)" = pending ] || ry_fail "no timer for $S"
+ry draft submit "$S" --as $APP >/dev/null
+for _ in $(seq 1 100); do
+    [ "$(timer_state "$S" posting_complete)" = cancelled ] && break
+    sleep 0.1
+done
+[ "$(timer_state "$S" posting_complete)" = cancelled ] || ry_fail "timer of submitted $S not cancelled"
+ry_ok "a draft submitted mid-posting has its posting timer cancelled"
+
+# A draft with no posting: its union and unit are told 3 working days
+# before the last start day (Mon 11-26), on Wed 11-21 at 09:00, as every
+# union is by the campaign-wide announcement.
+N=$(draft advanced_home)
+out=$(ry postings --unit 萧山区 --json)
+jq -e --arg n "$N" --arg d "$D" --arg l "$L" '
+    ([.rows[] | select(.case_id == $n) | .posting.state] == ["not_started"]) and
+    ([.rows[] | select(.case_id == $d) | .posting.until] == ["2018-11-26"]) and
+    ([.rows[] | select(.case_id == $l) | .posting.state] == ["too_late"])' <<<"$out" >/dev/null ||
+    ry_fail "postings: $out"
+ry postings --unit 萧山区 | grep -q "公示中 under_way until 2018-11-26" || ry_fail "postings table"
+ry_ok "rongyu postings --unit 萧山区: not started, under way until 11-26, too late"
+
+ry_clock_set 2018-11-21T10:00:00+08:00
+ry_wait_count "$HOOKS" '.json.kind == "posting_start_by"' 2
+ry_wait_count "$HOOKS" '.json.kind == "posting_last_start_remind"' 2
+ry_wait_count "$MAIL" '.subject | contains("公示最晚开始日期：2018年11月26日（星期一）")' 3
+ry_expect_count "$HOOKS" '.json.kind == "posting_start_by" and .json.case_id == "'"$N"'" and
+    .json.deadline_zh == "2018年11月26日（星期一）" and .json.workdays_before == 3' 2
+ry_expect_count "$MAIL" '.subject | contains("请于2018年11月26日（星期一）前开始公示")' 2
+ry_expect_count "$HOOKS" '.json.kind == "posting_last_start_remind" and
+    .json.submit_by_zh == "2018年11月30日（星期五）" and
+    (.json.text | contains("Monday 26 November 2018"))' 2
+ry_ok "posting_start_by (union and unit) and the last-start announcement (everyone) once each"
+
+# 2018-11-27 01:00: the 2018-11-20 posting qualified at the end of 11-26.
+ry_clock_set 2018-11-27T01:00:00+08:00
+ry_wait_count "$HOOKS" '.json.kind == "posting_complete" and .json.case_id == "'"$D"'"' 1
+ry_wait_count "$MAIL" '(.subject | contains("公示已满5个工作日")) and (.body | contains("2018年11月26日"))' 1
+ry_expect_count "$HOOKS" '.json.kind == "posting_complete" and .json.case_id == "'"$D"'" and
+    .json.deadline == "2018-11-26" and .json.org == "'$APP'" and .signature_ok == true' 1
+out=$(ry postings --unit 萧山区 --json)
+jq -e --arg d "$D" '[.rows[] | select(.case_id == $d) | .posting.state] == ["complete"]' \
+    <<<"$out" >/dev/null || ry_fail "postings after completion: $out"
+ry_ok "posting_complete for the 2018-11-20 posting on 2018-11-27, once by webhook and mail"
+
+# Nothing twice, nothing for the cancelled or too-late drafts.
+[ "$(jq -s '[.[].delivery] | unique | length' "$HOOKS")" = "$(jq -s length "$HOOKS")" ] ||
+    ry_fail "a webhook delivery arrived twice"
+ry_expect_count "$HOOKS" '.json.kind == "posting_complete"' 2
+ry_expect_count "$HOOKS" '.json.kind == "posting_complete" and (.json.case_id == "'"$S"'" or .json.case_id == "'"$L"'")' 0
+ry_expect_count "$HOOKS" '.signature_ok != true' 0
+ry_ok "every posting notice once, signed; none for the submitted or too-late drafts"
+ry_stop_all
