@@ -303,27 +303,14 @@ s_busy(intake_cases_t *self, intake_reply_t *r)
     return 0;
 }
 
-/* When the review of a case submitted at 'submitted' is due: the same
- * local time review_months calendar months later in the campaign's zone
- * (Asia/Shanghai), the day clamped to the month's end (01-31 -> 02-28). */
+/* When the review of a case submitted at 'submitted' is due
+ * (ry_campaign_review_due: the end of the day review_months later). */
 static int64_t
 s_review_due(const intake_cases_t *self, const char *campaign,
              int64_t submitted)
 {
-    const ry_campaign_t *c = ry_campaigns_find(self->campaigns, campaign);
-    int months = c ? ry_campaign_review_months(c) : 1;
-    int offset = c ? ry_campaign_utc_offset_minutes(c) : 480;
-    ry_date_t d;
-    if (months <= 0 || ry_date_from_epoch_ms(submitted, offset, &d, NULL))
-        return 0;
-    ry_date_t due = d;
-    int m = d.m - 1 + months;
-    due.y = d.y + m / 12;
-    due.m = m % 12 + 1;
-    int last = ry_date_days_in_month(due.y, due.m);
-    if (due.d > last)
-        due.d = last;
-    return submitted + ry_date_diff_days(d, due) * 86400000LL;
+    return ry_campaign_review_due(ry_campaigns_find(self->campaigns, campaign),
+                                  submitted, NULL);
 }
 
 /* Keeps the by_unit index right when a draft's unit changes. */

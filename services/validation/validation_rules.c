@@ -387,17 +387,6 @@ s_union_fields(s_eval_t *e, ry_honour_t h)
     }
 }
 
-/* Returns the date 'years' after d; 29 Feb becomes 1 Mar. */
-static ry_date_t
-s_add_years(ry_date_t d, int years)
-{
-    ry_date_t r = {d.y + years, d.m, d.d};
-    if (!ry_date_valid(r)) {
-        r.m = 3;
-        r.d = 1;
-    }
-    return r;
-}
 
 static void
 s_person(s_eval_t *e, const ry_thresholds_t *t)
@@ -463,7 +452,7 @@ s_person(s_eval_t *e, const ry_thresholds_t *t)
                   "提交时间未知/submission time unknown", "从事工会工作年限",
                   "years in union work");
         } else {
-            ry_date_t due = s_add_years(since, t->union_years_min);
+            ry_date_t due = ry_date_add_years(since, t->union_years_min);
             char sb[RY_DATE_STRLEN], db[RY_DATE_STRLEN];
             ry_date_format(since, sb, sizeof sb);
             ry_date_format(due, db, sizeof db);

@@ -1196,8 +1196,9 @@ test_review_is_due_one_calendar_month_later_clamped_to_month_end(void **s)
     s_case_in(fx, "org-1", RONGYU__CASE_STATE__SUBMITTED, id);
     Rongyu__Reply *rep;
     const Rongyu__Case *c = s_get(fx, id, &rep);
-    assert_int_equal(c->review_due_ms - c->submitted_at_ms,
-                     28LL * 86400000LL); /* 01-31 -> 02-28 */
+    /* 01-31 10:00 -> due until the end of 02-28, Beijing time. */
+    assert_int_equal(c->review_due_ms,
+                     ry_date_to_epoch_ms((ry_date_t){2019, 3, 1}, 0, 480) - 1);
     s_free(&rep);
     /* Not overdue yet. */
     rq_t r;
