@@ -241,6 +241,7 @@ s_send_validate(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c)
     vc.revision = c->revision;
     vc.application = c->application;
     vc.submitted_at_ms = c->submitted_at_ms;
+    vc.applicant_kind = intake_orgs_kind(txn, c->application->applicant_org);
     int rc = ry_channel_send_msg(self->channel, txn, "validation",
                                  RONGYU__MESSAGE_TYPE__VALIDATE_CASE,
                                  c->case_id, &vc.base);

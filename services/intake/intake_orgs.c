@@ -43,8 +43,22 @@ s_kind_name(Rongyu__OrgKind k)
     case RONGYU__ORG_KIND__ORG_GROUP: return "group";
     case RONGYU__ORG_KIND__ORG_UNIT: return "unit";
     case RONGYU__ORG_KIND__ORG_CITY: return "city";
+    case RONGYU__ORG_KIND__ORG_TOWNSHIP: return "township";
+    case RONGYU__ORG_KIND__ORG_FEDERATION: return "federation";
+    case RONGYU__ORG_KIND__ORG_JOINT: return "joint";
     default: return "?";
     }
+}
+
+/* A grassroots union of any applicant category (the kinds that apply for
+ * homes). */
+static bool
+s_grassroots(Rongyu__OrgKind k)
+{
+    return k == RONGYU__ORG_KIND__ORG_GRASSROOTS ||
+           k == RONGYU__ORG_KIND__ORG_TOWNSHIP ||
+           k == RONGYU__ORG_KIND__ORG_FEDERATION ||
+           k == RONGYU__ORG_KIND__ORG_JOINT;
 }
 
 int
@@ -102,8 +116,7 @@ s_principal_org(ry_txn_t *txn, const intake_principal_t *p,
     bool ok;
     switch (p->role) {
     case INTAKE_ROLE_GRASSROOTS:
-        ok = k == RONGYU__ORG_KIND__ORG_GRASSROOTS ||
-             k == RONGYU__ORG_KIND__ORG_BRANCH ||
+        ok = s_grassroots(k) || k == RONGYU__ORG_KIND__ORG_BRANCH ||
              k == RONGYU__ORG_KIND__ORG_GROUP;
         break;
     case INTAKE_ROLE_UNIT: ok = k == RONGYU__ORG_KIND__ORG_UNIT; break;
@@ -262,6 +275,17 @@ intake_orgs_check_application(ry_txn_t *txn, const Rongyu__Application *a,
     return rc;
 }
 
+Rongyu__OrgKind
+intake_orgs_kind(ry_txn_t *txn, const char *id)
+{
+    Rongyu__Organisation *o = NULL;
+    if (intake_orgs_get(txn, id, &o) != 0)
+        return RONGYU__ORG_KIND__ORG_KIND_UNSPECIFIED;
+    Rongyu__OrgKind k = o->kind;
+    ry_pb_free(&o);
+    return k;
+}
+
 /* ------------------------------------------------------------ import */
 
 static int
@@ -318,13 +342,14 @@ s_parent_kind_ok(Rongyu__OrgKind child, Rongyu__OrgKind parent)
     case RONGYU__ORG_KIND__ORG_UNIT:
         return parent == RONGYU__ORG_KIND__ORG_CITY;
     case RONGYU__ORG_KIND__ORG_GRASSROOTS:
-        return parent == RONGYU__ORG_KIND__ORG_UNIT ||
-               parent == RONGYU__ORG_KIND__ORG_GRASSROOTS;
+    case RONGYU__ORG_KIND__ORG_TOWNSHIP:
+    case RONGYU__ORG_KIND__ORG_FEDERATION:
+    case RONGYU__ORG_KIND__ORG_JOINT:
+        return parent == RONGYU__ORG_KIND__ORG_UNIT || s_grassroots(parent);
     case RONGYU__ORG_KIND__ORG_BRANCH:
-        return parent == RONGYU__ORG_KIND__ORG_GRASSROOTS;
+        return s_grassroots(parent);
     case RONGYU__ORG_KIND__ORG_GROUP:
-        return parent == RONGYU__ORG_KIND__ORG_GRASSROOTS ||
-               parent == RONGYU__ORG_KIND__ORG_BRANCH;
+        return s_grassroots(parent) || parent == RONGYU__ORG_KIND__ORG_BRANCH;
     default: return false;
     }
 }
@@ -353,11 +378,13 @@ s_check_row(s_view_t *v, const ry_campaigns_t *camps,
     if (s_empty(o->name) || strlen(o->name) > 400)
         return s_why(why, len, RY_EINVAL, "row %zu (%s): name is empty", i + 1,
                      o->id);
-    if (o->kind < RONGYU__ORG_KIND__ORG_GRASSROOTS ||
-        o->kind > RONGYU__ORG_KIND__ORG_CITY)
+    if (!s_grassroots(o->kind) && o->kind != RONGYU__ORG_KIND__ORG_BRANCH &&
+        o->kind != RONGYU__ORG_KIND__ORG_GROUP &&
+        o->kind != RONGYU__ORG_KIND__ORG_UNIT &&
+        o->kind != RONGYU__ORG_KIND__ORG_CITY)
         return s_why(why, len, RY_EINVAL,
-                     "row %zu (%s): kind must be grassroots, branch, group, "
-                     "unit or city",
+                     "row %zu (%s): kind must be grassroots, township, "
+                     "federation, joint, branch, group, unit or city",
                      i + 1, o->id);
     if (o->kind == RONGYU__ORG_KIND__ORG_CITY) {
         if (!s_empty(o->parent_id) || !s_empty(o->organising_unit))

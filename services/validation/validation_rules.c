@@ -39,6 +39,7 @@ typedef struct {
     const ry_campaign_t *c;
     const ry_calendar_t *cal;
     const Rongyu__Application *app;
+    Rongyu__OrgKind applicant_kind; /* registered kind, 0: not registered */
     bool have_submitted;
     ry_date_t submitted; /* local date of submission */
     Rongyu__Check **checks;
@@ -737,6 +738,98 @@ s_attachments(s_eval_t *e)
           "written deeds material");
 }
 
+/* ------------------------------------------------- registered kind */
+
+/* What a registered kind of organisation may declare itself as (SPEC §1,
+ * docs/rules.md). A grassroots union of any kind applies for its own
+ * cadres too; an organising unit only for its organ's cadres; a branch or
+ * group only as itself; the city for nothing. */
+static const struct {
+    Rongyu__OrgKind kind;
+    const char *name;
+    unsigned categories; /* bit per ry_category_t */
+} s_kinds[] = {
+    {RONGYU__ORG_KIND__ORG_GRASSROOTS, "grassroots 基层单建工会",
+     1u << RY_CATEGORY_SINGLE_ESTABLISHMENT | 1u << RY_CATEGORY_CADRE},
+    {RONGYU__ORG_KIND__ORG_TOWNSHIP, "township 乡镇（街道、园区）工会",
+     1u << RY_CATEGORY_TOWNSHIP | 1u << RY_CATEGORY_CADRE},
+    {RONGYU__ORG_KIND__ORG_FEDERATION, "federation 工会联合会",
+     1u << RY_CATEGORY_REGIONAL_FEDERATION | 1u << RY_CATEGORY_CADRE},
+    {RONGYU__ORG_KIND__ORG_JOINT, "joint 联合基层工会",
+     1u << RY_CATEGORY_JOINT_GRASSROOTS | 1u << RY_CATEGORY_CADRE},
+    {RONGYU__ORG_KIND__ORG_BRANCH, "branch 工会分会", 1u << RY_CATEGORY_BRANCH},
+    {RONGYU__ORG_KIND__ORG_GROUP, "group 工会小组",
+     1u << RY_CATEGORY_UNION_GROUP},
+    {RONGYU__ORG_KIND__ORG_UNIT, "unit 区县（产业）工会", 1u << RY_CATEGORY_CADRE},
+    {RONGYU__ORG_KIND__ORG_CITY, "city 市总工会", 0},
+};
+
+/* The declared category and the honour against the applicant's registered
+ * kind: R_ORG_KIND_CATEGORY and R_ORG_KIND_HONOUR, each with both values.
+ * An unregistered applicant has no kind to check against: no check. */
+static void
+s_registered_kind(s_eval_t *e, ry_honour_t h, bool h_known, ry_category_t cat,
+                  bool c_known)
+{
+    if (e->applicant_kind == RONGYU__ORG_KIND__ORG_KIND_UNSPECIFIED)
+        return;
+    size_t k = 0;
+    while (k < sizeof s_kinds / sizeof s_kinds[0] &&
+           s_kinds[k].kind != e->applicant_kind)
+        k++;
+    const char *kname = "?";
+    unsigned allowed = 0;
+    if (k < sizeof s_kinds / sizeof s_kinds[0]) {
+        kname = s_kinds[k].name;
+        allowed = s_kinds[k].categories;
+    }
+    char cats[200] = "", thr[320], actual[200];
+    for (int c = RY_CATEGORY_NONE + 1; c < RY_CATEGORY_COUNT; c++)
+        if (allowed & 1u << c) {
+            size_t n = strlen(cats);
+            snprintf(cats + n, sizeof cats - n, "%s%s", n ? " | " : "",
+                     ry_category_name((ry_category_t)c));
+        }
+    if (!cats[0])
+        snprintf(cats, sizeof cats, "无/none");
+    if (c_known) {
+        snprintf(thr, sizeof thr, "登记类型/registered %s → %s", kname, cats);
+        snprintf(actual, sizeof actual, "申报/declared %s",
+                 ry_category_name(cat));
+        s_add(e, "R_ORG_KIND_CATEGORY", (allowed & 1u << cat) != 0, false, thr,
+              actual, "申报主体类别与登记的组织类型相符",
+              "the declared category matches the registered kind");
+    }
+    if (h_known) {
+        /* The honour is open to the kind when one of its categories may
+         * apply for it in this campaign. */
+        bool ok = false;
+        char hon[200] = "";
+        for (int hh = RY_HONOUR_NONE + 1; hh < RY_HONOUR_COUNT; hh++) {
+            bool any = false;
+            for (int c = RY_CATEGORY_NONE + 1; c < RY_CATEGORY_COUNT; c++)
+                if ((allowed & 1u << c) &&
+                    ry_campaign_thresholds(e->c, (ry_honour_t)hh,
+                                           (ry_category_t)c))
+                    any = true;
+            if (any) {
+                size_t n = strlen(hon);
+                snprintf(hon + n, sizeof hon - n, "%s%s", n ? " | " : "",
+                         ry_honour_name((ry_honour_t)hh));
+            }
+            if (any && hh == (int)h)
+                ok = true;
+        }
+        snprintf(thr, sizeof thr, "登记类型/registered %s → %s", kname,
+                 hon[0] ? hon : "无/none");
+        snprintf(actual, sizeof actual, "申报/applies for %s",
+                 ry_honour_name(h));
+        s_add(e, "R_ORG_KIND_HONOUR", ok, false, thr, actual,
+              "申报荣誉与登记的组织类型相符",
+              "the honour is open to the registered kind");
+    }
+}
+
 /* -------------------------------------------------------------- verdict */
 
 static void
@@ -769,6 +862,7 @@ s_rules(s_eval_t *e)
               "该类主体可申报该荣誉 (category may apply)", actual,
               "申报主体与荣誉相符", "the category may apply for the honour");
     }
+    s_registered_kind(e, h, h_known, cat, c_known);
     s_deadline(e);
     s_required(e, "R_REQUIRED_APPLICANT_ORG", app->applicant_org,
                "申报单位", "applicant organisation");
@@ -812,7 +906,7 @@ s_rules(s_eval_t *e)
 int
 validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
                     const Rongyu__Application *app, int64_t submitted_at_ms,
-                    Rongyu__Verdict **out)
+                    Rongyu__OrgKind applicant_kind, Rongyu__Verdict **out)
 {
     if (!app || !out)
         return RY_EINVAL;
@@ -822,6 +916,7 @@ validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
     e.c = c;
     e.cal = cal;
     e.app = app;
+    e.applicant_kind = applicant_kind;
 
     bool campaign_ok =
         c && strcmp(s_str(app->campaign_id), ry_campaign_id(c)) == 0;

@@ -34,6 +34,11 @@
  *                       it (homes: township, regional federation, joint
  *                       grassroots, single establishment; small homes:
  *                       branch, union group; excellent worker: cadre)
+ *  R_ORG_KIND_CATEGORY, R_ORG_KIND_HONOUR   when applicant_kind (the
+ *                       applicant's registered kind, from intake) is set:
+ *                       the declared category is one that kind may
+ *                       declare, and the honour is open to one of them
+ *                       (docs/rules.md); no check for an unregistered one
  *  R_DEADLINE           local submission date <= submission_deadline
  *  R_REQUIRED_APPLICANT_ORG, R_REQUIRED_ORGANISING_UNIT,
  *  R_ORGANISING_UNIT    an Annex 1 unit of the campaign
@@ -82,7 +87,9 @@
  * Returns 0; RY_EINVAL when app or out is NULL; -ENOMEM. */
 int validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
                         const Rongyu__Application *app,
-                        int64_t submitted_at_ms, Rongyu__Verdict **out);
+                        int64_t submitted_at_ms,
+                        Rongyu__OrgKind applicant_kind,
+                        Rongyu__Verdict **out);
 
 /* Frees *v (a verdict from validation_evaluate()) and sets *v to NULL;
  * safe to call twice. */

@@ -206,6 +206,24 @@ cp -r "$EX/files" "$RY_TMP/files"
 refused E_INVALID ry submit "$RY_TMP/wrong_unit.json"
 ry_ok "application naming another unit than the registered one refused"
 
+# 9b. The registered kind decides the category: a single-establishment union
+# (registered grassroots) declaring itself a township union is ineligible,
+# with both values; the street union registered as township is eligible.
+jq '.category = "township" | .metrics.formation = {"num": 95, "den": 100}' \
+    "$EX/advanced_home.valid.json" >"$RY_TMP/as_township.json"
+tk=$(ry submit "$RY_TMP/as_township.json" --json | jq -r .case.case_id)
+wait_state "$tk" ineligible
+failed=$(show "$tk" | jq -r '[.case.verdict.checks[] | select(.passed | not) | .code] | join(" ")')
+[ "$failed" = R_ORG_KIND_CATEGORY ] || ry_fail "registered grassroots as township: failed '$failed'"
+show "$tk" | jq -e '.case.verdict.checks[] | select(.code == "R_ORG_KIND_CATEGORY")
+    | (.threshold | contains("single_establishment")) and (.actual | contains("township"))' >/dev/null ||
+    ry_fail "R_ORG_KIND_CATEGORY does not name both values"
+st=$(submit advanced_home.township.valid.json --key township-registered)
+wait_state "$st" eligible
+ry withdraw "$tk" --org xiaoshan-hengyi-textile >/dev/null
+ry withdraw "$st" --org xiaoshan-beigan-street >/dev/null
+ry_ok "registered kind checked against the declared category (R_ORG_KIND_CATEGORY)"
+
 # 10. Overdue: one month after submission (2018-11-20 -> 2018-12-20).
 [ "$(ry list --overdue "${CITY[@]}" --json | jq '.cases | length')" = 0 ] || ry_fail "overdue too early"
 ry_stop intake

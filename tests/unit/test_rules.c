@@ -44,6 +44,7 @@ typedef struct {
     Rongyu__HeldHonour held;
     Rongyu__HeldHonour *helds[1];
     int64_t submitted_at_ms;
+    Rongyu__OrgKind applicant_kind; /* 0: not registered */
 } s_fx_t;
 
 static int64_t
@@ -154,7 +155,8 @@ s_eval_with(const s_env_t *env, const s_fx_t *fx)
     Rongyu__Verdict *v = NULL;
     const ry_campaign_t *c = ry_campaigns_find(env->reg, fx->app.campaign_id);
     assert_int_equal(
-        validation_evaluate(c, env->cal, &fx->app, fx->submitted_at_ms, &v),
+        validation_evaluate(c, env->cal, &fx->app, fx->submitted_at_ms,
+                            fx->applicant_kind, &v),
         0);
     assert_non_null(v);
     return v;
@@ -220,7 +222,8 @@ s_eval_in(const ry_campaign_t *c, const s_env_t *env, const s_fx_t *fx)
 {
     Rongyu__Verdict *v = NULL;
     assert_int_equal(
-        validation_evaluate(c, env->cal, &fx->app, fx->submitted_at_ms, &v),
+        validation_evaluate(c, env->cal, &fx->app, fx->submitted_at_ms,
+                            fx->applicant_kind, &v),
         0);
     assert_non_null(v);
     return v;
@@ -517,7 +520,7 @@ test_decimal_threshold_from_campaign_is_exact(void **state)
         s_set(&fx, F_MEMBERSHIP, cases[i].num, cases[i].den, cases[i].pct);
         Rongyu__Verdict *v = NULL;
         assert_int_equal(validation_evaluate(c, env->cal, &fx.app,
-                                             fx.submitted_at_ms, &v),
+                                             fx.submitted_at_ms, 0, &v),
                          0);
         s_expect_check(v, "R_MEMBERSHIP_MIN", cases[i].pass);
         assert_string_equal(s_check(v, "R_MEMBERSHIP_MIN")->threshold,
@@ -1030,6 +1033,104 @@ test_category_must_fit_honour(void **state)
             RONGYU__APPLICANT_CATEGORY__CATEGORY_UNSPECIFIED);
     v = s_eval_with(env, &fx);
     s_expect_only(v, "R_REQUIRED_CATEGORY");
+    validation_verdict_free(&v);
+}
+
+/* The applicant's registered kind against the declared category and the
+ * honour: every kind x honour x category. The two tables are the rule of
+ * docs/rules.md ("Registered kind and category"). */
+static void
+test_registered_kind_decides_category_and_honour(void **state)
+{
+    const s_env_t *env = *state;
+    static const struct {
+        Rongyu__OrgKind kind;
+        const char *name;
+        /* advanced_home, model_home, advanced_small_home, excellent_worker */
+        bool honour[4];
+        /* township, regional_federation, joint_grassroots,
+         * single_establishment, branch, union_group, cadre */
+        bool category[7];
+    } t[] = {
+        {RONGYU__ORG_KIND__ORG_GRASSROOTS, "grassroots", {1, 1, 0, 1},
+         {0, 0, 0, 1, 0, 0, 1}},
+        {RONGYU__ORG_KIND__ORG_TOWNSHIP, "township", {1, 1, 0, 1},
+         {1, 0, 0, 0, 0, 0, 1}},
+        {RONGYU__ORG_KIND__ORG_FEDERATION, "federation", {1, 1, 0, 1},
+         {0, 1, 0, 0, 0, 0, 1}},
+        {RONGYU__ORG_KIND__ORG_JOINT, "joint", {1, 1, 0, 1},
+         {0, 0, 1, 0, 0, 0, 1}},
+        {RONGYU__ORG_KIND__ORG_BRANCH, "branch", {0, 0, 1, 0},
+         {0, 0, 0, 0, 1, 0, 0}},
+        {RONGYU__ORG_KIND__ORG_GROUP, "group", {0, 0, 1, 0},
+         {0, 0, 0, 0, 0, 1, 0}},
+        {RONGYU__ORG_KIND__ORG_UNIT, "unit", {0, 0, 0, 1},
+         {0, 0, 0, 0, 0, 0, 1}},
+        {RONGYU__ORG_KIND__ORG_CITY, "city", {0, 0, 0, 0},
+         {0, 0, 0, 0, 0, 0, 0}},
+    };
+    static const char *const cat_names[7] = {
+        "township", "regional_federation", "joint_grassroots",
+        "single_establishment", "branch", "union_group", "cadre"};
+    int eligible = 0;
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        for (int h = 1; h <= 4; h++) {
+            for (int c = 1; c <= 7; c++) {
+                s_fx_t fx;
+                fx_init(&fx, (Rongyu__Honour)h, (Rongyu__ApplicantCategory)c);
+                fx.applicant_kind = t[k].kind;
+                Rongyu__Verdict *v = s_eval_with(env, &fx);
+                const Rongyu__Check *kc = s_check(v, "R_ORG_KIND_CATEGORY");
+                const Rongyu__Check *kh = s_check(v, "R_ORG_KIND_HONOUR");
+                if ((bool)kc->passed != t[k].category[c - 1] ||
+                    (bool)kh->passed != t[k].honour[h - 1])
+                    fail_msg("kind %s, honour %d, category %s: category %s, "
+                             "honour %s",
+                             t[k].name, h, cat_names[c - 1],
+                             kc->passed ? "passed" : "failed",
+                             kh->passed ? "passed" : "failed");
+                /* Both values are named. */
+                assert_non_null(strstr(kc->threshold, t[k].name));
+                assert_non_null(strstr(kc->actual, cat_names[c - 1]));
+                assert_non_null(strstr(kh->threshold, t[k].name));
+                /* Where everything fits, nothing else fails. */
+                bool fits = !!s_check(v, "R_CATEGORY_HONOUR")->passed;
+                if (fits && kc->passed && kh->passed) {
+                    s_expect_only(v, NULL);
+                    eligible++;
+                } else if (!kc->passed || !kh->passed) {
+                    assert_false(v->eligible);
+                }
+                validation_verdict_free(&v);
+            }
+        }
+    }
+    /* grassroots, township, federation, joint: 2 homes + cadre; branch,
+     * group: small home; unit: cadre. */
+    assert_int_equal(eligible, 4 * 3 + 2 + 1);
+
+    /* A single-establishment union declaring itself a township union (whose
+     * membership threshold is 90, not 95) is caught with both values. */
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    fx.applicant_kind = RONGYU__ORG_KIND__ORG_GRASSROOTS;
+    s_ratio(&fx.membership, &fx.r_membership, 91, 100);
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_ORG_KIND_CATEGORY");
+    const Rongyu__Check *kc = s_check(v, "R_ORG_KIND_CATEGORY");
+    assert_non_null(strstr(kc->threshold, "single_establishment"));
+    assert_non_null(strstr(kc->actual, "township"));
+    assert_non_null(strstr(kc->message_en, "registered"));
+    validation_verdict_free(&v);
+
+    /* Not registered: nothing to check against, no check. */
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    v = s_eval_with(env, &fx);
+    assert_null(validation_verdict_find(v, "R_ORG_KIND_CATEGORY"));
+    assert_null(validation_verdict_find(v, "R_ORG_KIND_HONOUR"));
+    s_expect_only(v, NULL);
     validation_verdict_free(&v);
 }
 
@@ -1987,7 +2088,7 @@ test_application_under_second_campaign(void **state)
     v = NULL;
     assert_int_equal(
         validation_evaluate(ry_campaigns_find(env->reg, "hangzhou-2018"),
-                            env->cal, &fx.app, fx.submitted_at_ms, &v),
+                            env->cal, &fx.app, fx.submitted_at_ms, 0, &v),
         0);
     s_expect_only(v, "R_CAMPAIGN_UNKNOWN");
     assert_int_equal(v->n_checks, 1);
@@ -2009,11 +2110,11 @@ test_no_calendar_means_nodata(void **state)
     Rongyu__Verdict *v = NULL;
     assert_int_equal(
         validation_evaluate(ry_campaigns_find(env->reg, "hangzhou-2018"),
-                            NULL, &fx.app, fx.submitted_at_ms, &v),
+                            NULL, &fx.app, fx.submitted_at_ms, 0, &v),
         0);
     s_expect_only(v, "R_CALENDAR_NODATA");
     validation_verdict_free(&v);
-    assert_int_equal(validation_evaluate(NULL, NULL, NULL, 0, &v),
+    assert_int_equal(validation_evaluate(NULL, NULL, NULL, 0, 0, &v),
                      RY_EINVAL);
 }
 
@@ -2086,6 +2187,7 @@ main(void)
         cmocka_unit_test(test_absent_threshold_yields_no_check),
         cmocka_unit_test(test_each_required_field_fails_alone),
         cmocka_unit_test(test_category_must_fit_honour),
+        cmocka_unit_test(test_registered_kind_decides_category_and_honour),
         cmocka_unit_test(test_disabled_honour_is_refused),
         cmocka_unit_test(test_excellent_worker_conditions),
         cmocka_unit_test(test_held_city_honour_excludes),
