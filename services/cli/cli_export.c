@@ -20,8 +20,9 @@ static const char s_export_help[] =
     "  recommended、selecting、awarded 或 not_selected），按案件号排序。\n"
     "  Writes the organising unit's summary table: Annex 2 (advanced and\n"
     "  model homes), 3 (advanced small homes) or 4 (excellent workers),\n"
-    "  with exactly the columns of SPEC §5 and the unit's name in the\n"
-    "  heading. It holds the cases the unit has recommended to the city\n"
+    "  with the columns of SPEC §5 and the unit's name in the heading;\n"
+    "  Annexes 2 and 3 add 职工入会率（审核采用）, the membership rate the\n"
+    "  verdict judged. It holds the cases the unit has recommended to the city\n"
     "  (states recommended, selecting, awarded, not_selected), by case id.\n"
     "  Row 1: the table's title; row 2: 区县级总工会（市级产业工会）名称\n"
     "  （盖章）: UNIT; row 3: the column headings (frozen in .xlsx); then\n"
@@ -107,6 +108,7 @@ static const char *const s_heads2[] = {"序号",
                                        "工会类型",
                                        "职工人数",
                                        "会员人数",
+                                       "职工入会率（审核采用）",
                                        "工会分会数",
                                        "工会小组数",
                                        "专职工会干部数",
@@ -121,14 +123,15 @@ static const char *const s_heads3[] = {"序号",
                                        "工会类型",
                                        "职工人数",
                                        "会员人数",
+                                       "职工入会率（审核采用）",
                                        "工会分会主席（小组长）姓名"};
 static const char *const s_heads4[] = {"序号",       "姓名",     "性别",
                                        "出生年月",   "工作单位", "职务",
                                        "专职或兼职", "类型"};
 
 static const s_annex_t s_annexes[] = {
-    {2, "附件2 申报杭州市先进（示范）职工之家基层工会汇总表", 13, s_heads2},
-    {3, "附件3 申报杭州市先进职工小家汇总表", 7, s_heads3},
+    {2, "附件2 申报杭州市先进（示范）职工之家基层工会汇总表", 14, s_heads2},
+    {3, "附件3 申报杭州市先进职工小家汇总表", 8, s_heads3},
     {4, "附件4 推荐杭州市优秀工会工作者人选汇总表", 8, s_heads4},
 };
 
@@ -159,6 +162,21 @@ s_wanted(const s_annex_t *an, const Rongyu__Case *k, const char *campaign)
     }
 }
 
+/* The membership rate the verdict judged (its R_MEMBERSHIP_MIN actual,
+ * e.g. "968/1000 (96.80%)": the counts when the application gives them),
+ * or 不适用 (not applicable) when the honour sets no membership threshold
+ * (model homes are judged on their score). */
+static const char *
+s_verdict_membership(const Rongyu__Case *k)
+{
+    for (size_t i = 0; k->verdict && i < k->verdict->n_checks; i++) {
+        const Rongyu__Check *c = k->verdict->checks[i];
+        if (c && c->code && strcmp(c->code, "R_MEMBERSHIP_MIN") == 0)
+            return c->actual ? c->actual : "";
+    }
+    return "不适用";
+}
+
 static void
 s_add_case(s_sheet_t *s, const s_annex_t *an, const Rongyu__Case *k, int no)
 {
@@ -175,14 +193,15 @@ s_add_case(s_sheet_t *s, const s_annex_t *an, const Rongyu__Case *k, int no)
         s_sheet_set(s, 2, u->union_type, false, true);
         s_sheet_num(s, 3, u->workers);
         s_sheet_num(s, 4, u->members);
-        s_sheet_num(s, 5, u->branch_count);
-        s_sheet_num(s, 6, u->group_count);
-        s_sheet_num(s, 7, u->fulltime_cadres);
-        s_sheet_num(s, 8, u->parttime_cadres);
-        s_sheet_set(s, 9, u->chair_name, false, true);
-        s_sheet_set(s, 10, u->address, false, true);
-        s_sheet_set(s, 11, u->phone, false, true);
-        s_sheet_set(s, 12,
+        s_sheet_set(s, 5, s_verdict_membership(k), false, true);
+        s_sheet_num(s, 6, u->branch_count);
+        s_sheet_num(s, 7, u->group_count);
+        s_sheet_num(s, 8, u->fulltime_cadres);
+        s_sheet_num(s, 9, u->parttime_cadres);
+        s_sheet_set(s, 10, u->chair_name, false, true);
+        s_sheet_set(s, 11, u->address, false, true);
+        s_sheet_set(s, 12, u->phone, false, true);
+        s_sheet_set(s, 13,
                     a->honour == RONGYU__HONOUR__MODEL_HOME ? "示范" : "先进",
                     false, true);
         break;
@@ -192,7 +211,8 @@ s_add_case(s_sheet_t *s, const s_annex_t *an, const Rongyu__Case *k, int no)
         s_sheet_set(s, 3, u->union_type, false, true);
         s_sheet_num(s, 4, u->workers);
         s_sheet_num(s, 5, u->members);
-        s_sheet_set(s, 6, u->chair_name, false, true);
+        s_sheet_set(s, 6, s_verdict_membership(k), false, true);
+        s_sheet_set(s, 7, u->chair_name, false, true);
         break;
     default:
         s_sheet_set(s, 1, p->name, false, true);

@@ -284,6 +284,62 @@ s_rate(s_eval_t *e, const s_metric_t *m, const Rongyu__Rate *rate,
     s_add(e, m->code, ok, false, thr, actual, m->zh, m->en);
 }
 
+/* A stated percentage and the counts of the same rate (metrics.membership
+ * given as a percentage, union.members of union.workers): the counts,
+ * rounded half up to the precision the percentage is written with (the
+ * fewest decimals that give back the same number: 93.1 has one, 95 none),
+ * must give the stated figure. Exactly, in integers: with the stated
+ * figure P / 10^k, round(100 m / w, k) = floor((200 m 10^k + w) / 2w).
+ * R_RATE_COUNTS_AGREE, with both values. */
+static void
+s_rate_agrees(s_eval_t *e, const s_metric_t *m, double pct, uint64_t num,
+              uint64_t den)
+{
+    char stated[48];
+    int k = 0;
+    for (; k < 15; k++) {
+        snprintf(stated, sizeof stated, "%.*f", k, pct);
+        if (strtod(stated, NULL) == pct)
+            break;
+    }
+    snprintf(stated, sizeof stated, "%.*f", k, pct);
+    s_u128 p10 = 1;
+    for (int i = 0; i < k; i++)
+        p10 *= 10u;
+    s_u128 stated_n = 0;
+    for (const char *c = stated; *c; c++)
+        if (*c >= '0' && *c <= '9')
+            stated_n = stated_n * 10u + (unsigned)(*c - '0');
+    s_u128 rounded = ((s_u128)num * 200u * p10 + den) / ((s_u128)den * 2u);
+    /* The counts' figure at that precision, as text. */
+    char digits[48];
+    int nd = 0;
+    s_u128 r = rounded;
+    do {
+        digits[nd++] = (char)('0' + (int)(r % 10u));
+        r /= 10u;
+    } while (r > 0 || nd <= k);
+    char counted[64];
+    int o = 0;
+    for (int i = nd - 1; i >= 0; i--) {
+        counted[o++] = digits[i];
+        if (i == k && k > 0)
+            counted[o++] = '.';
+    }
+    counted[o] = '\0';
+    char thr[200], actual[96], zh[160], en[160];
+    snprintf(thr, sizeof thr,
+             "%llu/%llu → %s%%（按填报精度 %d 位小数四舍五入 rounded to %d "
+             "decimal%s）",
+             (unsigned long long)num, (unsigned long long)den, counted, k, k,
+             k == 1 ? "" : "s");
+    snprintf(actual, sizeof actual, "填报/stated %s%%", stated);
+    snprintf(zh, sizeof zh, "填报的%s与人数相符", m->zh);
+    snprintf(en, sizeof en, "the stated %s agrees with the counts", m->en);
+    s_add(e, "R_RATE_COUNTS_AGREE", rounded == stated_n, false, thr, actual,
+          zh, en);
+}
+
 static void
 s_score(s_eval_t *e, const Rongyu__Score *score, const ry_threshold_t *t)
 {
@@ -333,8 +389,17 @@ s_metrics(s_eval_t *e, ry_honour_t h, const ry_thresholds_t *t)
     bool fallback = u && u->workers > 0 && h != RY_HONOUR_EXCELLENT_WORKER;
     s_rate(e, &formation, m ? m->formation : NULL, &t->formation_min, false,
            0, 0);
-    s_rate(e, &membership, m ? m->membership : NULL, &t->membership_min,
-           fallback, u ? u->members : 0, u ? u->workers : 0);
+    const Rongyu__Rate *mr = m ? m->membership : NULL;
+    if (t->membership_min.set && fallback && u->members <= u->workers && mr &&
+        mr->value_case == RONGYU__RATE__VALUE_PERCENT &&
+        isfinite(mr->percent) && mr->percent >= 0 && mr->percent <= 100) {
+        /* Both a stated percentage and the counts: they must agree, and
+         * the verdict uses the exact counts. */
+        s_rate_agrees(e, &membership, mr->percent, u->members, u->workers);
+        mr = NULL;
+    }
+    s_rate(e, &membership, mr, &t->membership_min, fallback,
+           u ? u->members : 0, u ? u->workers : 0);
     s_rate(e, &satisfaction, m ? m->satisfaction : NULL,
            &t->satisfaction_min, false, 0, 0);
     s_rate(e, &realname, m ? m->realname : NULL, &t->realname_min, false, 0,

@@ -56,6 +56,10 @@
  *                       A missing metric is R_REQUIRED_<METRIC> instead;
  *                       a rate outside 0..100% (or num > den, den 0) is
  *                       R_RATE_RANGE; a score outside 0..100 R_SCORE_RANGE.
+ *  R_RATE_COUNTS_AGREE  a membership rate stated as a percentage agrees
+ *                       with union.members / union.workers rounded to
+ *                       its precision; the threshold is then judged on
+ *                       the counts
  *  R_UNION_YEARS_MIN    union_work_since + N years <= submission date
  *                       (29 Feb + N years is 1 Mar when not a leap year)
  *  R_FIVE_HAVES, R_HOME_HONOUR_LEVEL       the nominee's home

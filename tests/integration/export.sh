@@ -43,24 +43,34 @@ wait_state "$left" eligible
 ry_ok "four cases recommended, one left eligible"
 
 HEAD="区县级总工会（市级产业工会）名称（盖章）: 萧山区"
+# rate(x): the membership rate the verdict judged, as the table shows it:
+# the counts of metrics.membership, else union.members of union.workers,
+# "968/1000 (96.80%)" with two decimals rounded down; 不适用 for a model
+# home (no membership threshold).
+RATE='def rate(x): (if (x.metrics.membership | type) == "object" then x.metrics.membership
+        else {num: x.union.members, den: x.union.workers} end) as $r
+    | ($r.num * 10000 / $r.den | floor) as $h
+    | "\($r.num)/\($r.den) (\($h / 100 | floor).\($h % 100 | tostring | if length < 2 then "0" + . else . end)%)";'
+
 # expected ANNEX: the table as JSON rows of strings.
 expected() {
     case $1 in
     2) jq -n --arg h "$HEAD" \
-        --slurpfile a "$EX/advanced_home.valid.json" --slurpfile m "$EX/model_home.valid.json" '
-        def row(n; x; kind): [n] + ([x.union | .name, .union_type, (.workers, .members,
-            (.branch_count // 0), (.group_count // 0), (.fulltime_cadres // 0),
+        --slurpfile a "$EX/advanced_home.valid.json" --slurpfile m "$EX/model_home.valid.json" "$RATE"'
+        def row(n; x; kind): [n] + ([x.union | .name, .union_type, (.workers, .members | tostring)])
+            + [if kind == "示范" then "不适用" else rate(x) end]
+            + ([x.union | ((.branch_count // 0), (.group_count // 0), (.fulltime_cadres // 0),
             (.parttime_cadres // 0) | tostring), .chair_name, .address, .phone]) + [kind];
         [["附件2 申报杭州市先进（示范）职工之家基层工会汇总表"], [$h],
-         ["序号","基层工会名称","工会类型","职工人数","会员人数","工会分会数","工会小组数",
+         ["序号","基层工会名称","工会类型","职工人数","会员人数","职工入会率（审核采用）","工会分会数","工会小组数",
           "专职工会干部数","兼职工会干部数","工会主席姓名","联系地址","联系电话","申报类型（先进/示范）"],
          row("1"; $a[0]; "先进"), row("2"; $m[0]; "示范")]' ;;
-    3) jq -n --arg h "$HEAD" --slurpfile s "$EX/advanced_small_home.valid.json" '
+    3) jq -n --arg h "$HEAD" --slurpfile s "$EX/advanced_small_home.valid.json" "$RATE"'
         [["附件3 申报杭州市先进职工小家汇总表"], [$h],
          ["序号","工会分会（小组）名称","所属基层工会名称","工会类型","职工人数","会员人数",
-          "工会分会主席（小组长）姓名"],
+          "职工入会率（审核采用）","工会分会主席（小组长）姓名"],
          ["1"] + [$s[0].union | .name, .parent_union_name, .union_type, (.workers | tostring),
-          (.members | tostring), .chair_name]]' ;;
+          (.members | tostring)] + [rate($s[0])] + [$s[0].union.chair_name]]' ;;
     4) jq -n --arg h "$HEAD" --slurpfile w "$EX/excellent_worker.valid.json" '
         [["附件4 推荐杭州市优秀工会工作者人选汇总表"], [$h],
          ["序号","姓名","性别","出生年月","工作单位","职务","专职或兼职","类型"],

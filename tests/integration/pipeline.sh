@@ -45,6 +45,7 @@ done
 # 2. Every invalid example is ineligible with exactly its failed codes.
 declare -A WANT=(
     [advanced_home.low_membership.json]="R_MEMBERSHIP_MIN"
+    [advanced_home.stated_rate_disagrees.json]="R_RATE_COUNTS_AGREE R_MEMBERSHIP_MIN"
     [advanced_home.members_exceed_workers.json]="R_MEMBERS_LE_WORKERS R_RATE_RANGE"
     [advanced_home.posting_over_national_day.json]="R_POSTING_WORKDAYS"
     [advanced_home.disguised_pdf.json]="R_FORM_MEDIA_TYPE"

@@ -470,7 +470,12 @@ test_each_threshold_on_both_sides_for_each_category(void **state)
         uint64_t big = UINT64_C(10000000000000000000);
         s_row_case(env, row, big / 100 * row->pct, big, 0, true);
         s_row_case(env, row, big / 100 * row->pct - 1, big, 0, false);
-        /* Percent as a double: compared exactly, no rounding slack. */
+        /* Percent as a double: compared exactly, no rounding slack. A
+         * home's membership rate always comes from its counts (workers
+         * are required), a stated one must agree with them: see
+         * test_stated_rate_must_agree_with_counts. */
+        if (row->field == F_MEMBERSHIP)
+            continue;
         s_row_case(env, row, 0, 0, at, true);
         s_row_case(env, row, 0, 0, below, false);
         if (row->pct < 100)
@@ -518,6 +523,8 @@ test_decimal_threshold_from_campaign_is_exact(void **state)
         fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
                 RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
         s_set(&fx, F_MEMBERSHIP, cases[i].num, cases[i].den, cases[i].pct);
+        if (cases[i].den == 0) /* no counts: the percentage decides */
+            fx.u.workers = fx.u.members = 0;
         Rongyu__Verdict *v = NULL;
         assert_int_equal(validation_evaluate(c, env->cal, &fx.app,
                                              fx.submitted_at_ms, 0, &v),
@@ -528,6 +535,98 @@ test_decimal_threshold_from_campaign_is_exact(void **state)
         validation_verdict_free(&v);
     }
     ry_campaign_destroy(&c);
+}
+
+/* A stated membership percentage and the union's counts: the counts,
+ * rounded half up to the stated precision, must give the stated figure;
+ * the verdict uses the counts. Both sides of each rounding boundary. */
+static void
+test_stated_rate_must_agree_with_counts(void **state)
+{
+    const s_env_t *env = *state;
+    static const struct {
+        uint64_t members, workers;
+        double stated;
+        bool agree;
+        const char *counted; /* the counts' figure at that precision */
+    } cases[] = {
+        {949, 1000, 94.9, true, "94.9"},
+        {949, 1000, 95, true, "95"},     /* 94.9 rounds to 95 */
+        {949, 1000, 94, false, "95"},
+        {949, 1000, 94.8, false, "94.9"},
+        {9485, 10000, 94.9, true, "94.9"},  /* 94.85: half up */
+        {9485, 10000, 94.8, false, "94.9"},
+        {94849, 100000, 94.8, true, "94.8"}, /* 94.849 */
+        {94849, 100000, 94.9, false, "94.8"},
+        {945, 1000, 95, true, "95"},     /* 94.5 rounds up to 95 */
+        {9449999, 10000000, 95, false, "94"}, /* 94.49999 */
+        {9449999, 10000000, 94, true, "94"},
+        {22150, 23800, 93.1, true, "93.1"},   /* 93.067.. (the example) */
+        {22150, 23800, 93.07, true, "93.07"},
+        {22150, 23800, 93.06, false, "93.07"},
+        {1, 3, 33.33, true, "33.33"},
+        {2, 3, 66.67, true, "66.67"},
+        {2, 3, 66.66, false, "66.67"},
+        {1000, 1000, 100, true, "100"},
+        {995, 1000, 100, true, "100"}, /* 99.5 rounds to 100 at 0 decimals */
+        {994, 1000, 100, false, "99"},
+        {0, 1000, 0, true, "0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        s_fx_t fx;
+        fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+                RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT);
+        fx.u.members = cases[i].members;
+        fx.u.workers = cases[i].workers;
+        s_percent(&fx.membership, cases[i].stated);
+        Rongyu__Verdict *v = s_eval_with(env, &fx);
+        const Rongyu__Check *k = s_check(v, "R_RATE_COUNTS_AGREE");
+        if ((bool)k->passed != cases[i].agree)
+            fail_msg("%llu/%llu stated %g: want %s, got %s (%s)",
+                     (unsigned long long)cases[i].members,
+                     (unsigned long long)cases[i].workers, cases[i].stated,
+                     cases[i].agree ? "agree" : "mismatch",
+                     k->passed ? "agree" : "mismatch", k->message_en);
+        /* Both values: the counts with their figure, the stated one. */
+        char want[64];
+        snprintf(want, sizeof want, "%llu/%llu → %s%%",
+                 (unsigned long long)cases[i].members,
+                 (unsigned long long)cases[i].workers, cases[i].counted);
+        assert_non_null(strstr(k->threshold, want));
+        assert_non_null(strstr(k->actual, "stated"));
+        /* The threshold is judged on the counts, never on the stated
+         * figure. */
+        const Rongyu__Check *mm = s_check(v, "R_MEMBERSHIP_MIN");
+        snprintf(want, sizeof want, "%llu/%llu",
+                 (unsigned long long)cases[i].members,
+                 (unsigned long long)cases[i].workers);
+        assert_non_null(strstr(mm->actual, want));
+        validation_verdict_free(&v);
+    }
+    /* 949 of 1000 stated as 95: the figures agree, but the counts miss
+     * 95%: only the threshold fails. */
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT);
+    fx.u.members = 949;
+    s_percent(&fx.membership, 95);
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_MEMBERSHIP_MIN");
+    validation_verdict_free(&v);
+    /* 960 of 1000 stated as 99: a mismatch and nothing else. */
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT);
+    fx.u.members = 960;
+    s_percent(&fx.membership, 99);
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_RATE_COUNTS_AGREE");
+    validation_verdict_free(&v);
+    /* Counts only, or a percentage without counts: no such check. */
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT);
+    v = s_eval_with(env, &fx);
+    assert_null(validation_verdict_find(v, "R_RATE_COUNTS_AGREE"));
+    validation_verdict_free(&v);
 }
 
 static void
@@ -2182,6 +2281,7 @@ main(void)
         cmocka_unit_test(test_decimal_threshold_from_campaign_is_exact),
         cmocka_unit_test(test_rates_out_of_range_are_refused),
         cmocka_unit_test(test_membership_falls_back_to_union_counts),
+        cmocka_unit_test(test_stated_rate_must_agree_with_counts),
         cmocka_unit_test(test_missing_metric_is_required),
         cmocka_unit_test(test_scores_out_of_range_are_refused),
         cmocka_unit_test(test_absent_threshold_yields_no_check),
