@@ -19,5 +19,6 @@ int cli_cmd_withdraw(int argc, char **argv);  /* cli_review.c */
 int cli_cmd_org(int argc, char **argv);       /* cli_org.c */
 int cli_cmd_quota(int argc, char **argv);     /* cli_quota.c */
 int cli_cmd_export(int argc, char **argv);    /* cli_export.c */
+int cli_cmd_deadline(int argc, char **argv);  /* cli_deadline.c */
 
 #endif

@@ -268,43 +268,66 @@ cli_call(cli_ctx_t *ctx, Rongyu__Request *req, const char *org,
 /* ------------------------------------------------------------ names */
 
 static const struct {
+    int code;
     const char *name, *zh, *en;
 } s_errors[] = {
-    {"OK", "成功", "ok"},
-    {"E_MALFORMED", "请求无法解码", "the request does not decode"},
-    {"E_MISSING_FIELD", "缺少必填字段", "a required field is missing"},
-    {"E_OUT_OF_RANGE", "数值超出范围", "a value is out of range"},
-    {"E_NOT_FOUND", "未找到", "not found"},
-    {"E_FORBIDDEN", "无权进行此操作", "not allowed for this principal"},
-    {"E_BAD_STATE", "案件当前状态不允许此操作",
-     "not allowed in the case's current state"},
-    {"E_TOO_LARGE", "数据过大", "too large"},
-    {"E_BUSY", "服务繁忙，请稍后重试", "busy, try again later"},
-    {"E_CONFLICT", "幂等键已用于另一个请求（可用 --key 指定新键）",
+    {RONGYU__ERROR_CODE__OK, "OK", "成功", "ok"},
+    {RONGYU__ERROR_CODE__E_MALFORMED, "E_MALFORMED", "请求无法解码",
+     "the request does not decode"},
+    {RONGYU__ERROR_CODE__E_MISSING_FIELD, "E_MISSING_FIELD", "缺少必填字段",
+     "a required field is missing"},
+    {RONGYU__ERROR_CODE__E_OUT_OF_RANGE, "E_OUT_OF_RANGE", "数值超出范围",
+     "a value is out of range"},
+    {RONGYU__ERROR_CODE__E_NOT_FOUND, "E_NOT_FOUND", "未找到", "not found"},
+    {RONGYU__ERROR_CODE__E_FORBIDDEN, "E_FORBIDDEN", "无权进行此操作",
+     "not allowed for this principal"},
+    {RONGYU__ERROR_CODE__E_BAD_STATE, "E_BAD_STATE",
+     "案件当前状态不允许此操作", "not allowed in the case's current state"},
+    {RONGYU__ERROR_CODE__E_TOO_LARGE, "E_TOO_LARGE", "数据过大", "too large"},
+    {RONGYU__ERROR_CODE__E_BUSY, "E_BUSY", "服务繁忙，请稍后重试",
+     "busy, try again later"},
+    {RONGYU__ERROR_CODE__E_CONFLICT, "E_CONFLICT",
+     "幂等键已用于另一个请求（可用 --key 指定新键）",
      "idempotency key already used for another request (give --key)"},
-    {"E_INTERNAL", "服务内部错误", "internal error in the service"},
-    {"E_UNSUPPORTED", "不支持的请求", "unsupported request"},
-    {"E_INVALID", "申请内容不符合格式要求", "the request is not valid"},
+    {RONGYU__ERROR_CODE__E_INTERNAL, "E_INTERNAL", "服务内部错误",
+     "internal error in the service"},
+    {RONGYU__ERROR_CODE__E_UNSUPPORTED, "E_UNSUPPORTED", "不支持的请求",
+     "unsupported request"},
+    {RONGYU__ERROR_CODE__E_INVALID, "E_INVALID", "申请内容不符合格式要求",
+     "the request is not valid"},
+    {RONGYU__ERROR_CODE__E_DEADLINE_PASSED, "E_DEADLINE_PASSED",
+     "截止日期已过", "the deadline has passed"},
 };
 #define S_NERRORS ((int)(sizeof s_errors / sizeof s_errors[0]))
+
+static int
+s_error_index(int code)
+{
+    for (int i = 0; i < S_NERRORS; i++)
+        if (s_errors[i].code == code)
+            return i;
+    return -1;
+}
 
 const char *
 cli_error_name(int code)
 {
-    return code >= 0 && code < S_NERRORS ? s_errors[code].name : "E_UNKNOWN";
+    int i = s_error_index(code);
+    return i >= 0 ? s_errors[i].name : "E_UNKNOWN";
 }
 
 const char *
 cli_error_zh(int code)
 {
-    return code >= 0 && code < S_NERRORS ? s_errors[code].zh : "未知错误";
+    int i = s_error_index(code);
+    return i >= 0 ? s_errors[i].zh : "未知错误";
 }
 
 const char *
 cli_error_en(int code)
 {
-    return code >= 0 && code < S_NERRORS ? s_errors[code].en
-                                         : "unknown error";
+    int i = s_error_index(code);
+    return i >= 0 ? s_errors[i].en : "unknown error";
 }
 
 void
@@ -312,7 +335,7 @@ cli_print_reply_error(const Rongyu__Reply *r)
 {
     int code = (int)r->code;
     fprintf(stderr, "错误 error: %s", cli_error_name(code));
-    if (code >= S_NERRORS || code < 0)
+    if (s_error_index(code) < 0)
         fprintf(stderr, " (%d)", code);
     fprintf(stderr, " — %s / %s\n", cli_error_zh(code), cli_error_en(code));
     int same = strcmp(r->message_zh, cli_error_zh(code)) == 0 &&

@@ -4,6 +4,7 @@
 #include "intake_cases.h"
 
 #include "intake_attach.h"
+#include "intake_deadline.h"
 #include "intake_internal.h"
 #include "intake_reply.h"
 #include "intake_requests.h"
@@ -731,6 +732,11 @@ intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
     s_actor(p, actor, sizeof actor);
     if (c->state != RONGYU__CASE_STATE__APPROVED) {
         rc = s_bad_state(r, c, "only an approved case can be recommended");
+    } else if (p->role == INTAKE_ROLE_UNIT &&
+               (rc = intake_deadline_check(txn, self->campaigns,
+                                           c->application, ry_clock_now_ms(),
+                                           r)) != 0) {
+        /* After the unit's summary deadline: refused, nothing changed. */
     } else if (intake_seats_pool(c->application, pool, sizeof pool)) {
         ry_pb_set_string(&c->note, NULL);
         rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RESERVE);

@@ -24,6 +24,7 @@ static const struct {
     [RONGYU__ERROR_CODE__E_INTERNAL] = {"内部错误", "internal error"},
     [RONGYU__ERROR_CODE__E_UNSUPPORTED] = {"不支持的请求类型", "unsupported request"},
     [RONGYU__ERROR_CODE__E_INVALID] = {"请求内容不合规", "invalid request"},
+    [RONGYU__ERROR_CODE__E_DEADLINE_PASSED] = {"截止日期已过", "the deadline has passed"},
 };
 
 int
@@ -54,6 +55,9 @@ intake_reply_release(intake_reply_t *r)
     free(r->org_list);
     free(r->qrows);
     free(r->qrowp);
+    for (size_t i = 0; i < r->nextensions; i++)
+        ry_pb_free(&r->extensions[i]);
+    free(r->extensions);
 }
 
 uint8_t *
@@ -100,6 +104,15 @@ intake_reply_pack(intake_reply_t *r, const char *request_id, size_t *len)
         qr.n_rows = r->nq;
         rep.body_case = RONGYU__REPLY__BODY_QUOTA;
         rep.quota = &qr;
+    }
+    Rongyu__DeadlinesReply dr = RONGYU__DEADLINES_REPLY__INIT;
+    if (r->code == RONGYU__ERROR_CODE__OK && r->deadlines) {
+        dr.campaign_id = (char *)r->dcampaign;
+        dr.summary_deadline = r->summary_deadline;
+        dr.extensions = r->extensions;
+        dr.n_extensions = r->nextensions;
+        rep.body_case = RONGYU__REPLY__BODY_DEADLINES;
+        rep.deadlines = &dr;
     }
     return ry_pb_pack(&rep.base, len);
 }

@@ -716,10 +716,17 @@ s_declarations(s_eval_t *e)
     }
 }
 
+/* The deadline of the application: grassroots unions apply by
+ * submission_deadline (今年基层工会申报截止时间为11月30日); excellent
+ * workers are put forward by the organising units, whose recommendations
+ * and summary tables are due by summary_deadline (截止时间12月31日), so a
+ * nomination may reach the system until then (docs/rules.md). */
 static void
 s_deadline(s_eval_t *e)
 {
-    ry_date_t dl = ry_campaign_submission_deadline(e->c);
+    bool person = e->app->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
+    ry_date_t dl = person ? ry_campaign_summary_deadline(e->c)
+                          : ry_campaign_submission_deadline(e->c);
     char thr[96], actual[96], db[RY_DATE_STRLEN], sb[RY_DATE_STRLEN];
     ry_date_format(dl, db, sizeof db);
     int off = ry_campaign_utc_offset_minutes(e->c);
@@ -727,14 +734,16 @@ s_deadline(s_eval_t *e)
              abs(off % 60));
     if (!e->have_submitted) {
         s_add(e, "R_DEADLINE", false, false, thr,
-              "提交时间无效/invalid submission time", "申报截止时间",
-              "submission deadline");
+              "提交时间无效/invalid submission time",
+              person ? "推荐截止时间" : "申报截止时间",
+              person ? "nomination deadline" : "submission deadline");
         return;
     }
     ry_date_format(e->submitted, sb, sizeof sb);
     snprintf(actual, sizeof actual, "%s", sb);
     s_add(e, "R_DEADLINE", ry_date_compare(e->submitted, dl) <= 0, false, thr,
-          actual, "申报截止时间", "submission deadline");
+          actual, person ? "推荐截止时间" : "申报截止时间",
+          person ? "nomination deadline" : "submission deadline");
 }
 
 /* ---------------------------------------------------------- attachments */

@@ -40,6 +40,8 @@
  *                       declare, and the honour is open to one of them
  *                       (docs/rules.md); no check for an unregistered one
  *  R_DEADLINE           local submission date <= submission_deadline
+ *                       (excellent workers: <= summary_deadline, the
+ *                       organising units' deadline)
  *  R_REQUIRED_APPLICANT_ORG, R_REQUIRED_ORGANISING_UNIT,
  *  R_ORGANISING_UNIT    an Annex 1 unit of the campaign
  *  R_REQUIRED_UNION_*, R_UNION_TYPE, R_MEMBERS_LE_WORKERS   (homes)

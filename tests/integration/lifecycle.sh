@@ -233,6 +233,29 @@ late=$(ry list --overdue "${CITY[@]}" --json | jq -r '[.cases[].case_id] | join(
 [ "$(ry list --overdue "${UNIT[@]}" --json | jq '.cases | length')" -ge 1 ] || ry_fail "the unit does not see its overdue case"
 [ "$(ry list --overdue --role unit --as 余杭区 --json | jq '.cases | length')" = 0 ] || ry_fail "余杭区 sees 萧山区's cases"
 ry_ok "review due one month after submission; list --overdue: $late"
+
+# 11. The summary deadline (31 December): after it the unit's recommendation
+# is refused with the date and changes nothing, until the city extends it.
+dl=$(submit excellent_worker.valid.json --key after-deadline)
+wait_state "$dl" eligible
+ry review "$dl" --decision approve --opinion 同意 "${UNIT[@]}" >/dev/null
+ry_stop intake
+ry_start intake RONGYU_CLOCK=2019-01-02T09:00:00+08:00
+if out=$(ry recommend "$dl" --opinion 推荐 "${UNIT[@]}" --json 2>&1); then
+    ry_fail "a recommendation after 31 December was accepted"
+fi
+grep -q E_DEADLINE_PASSED <<<"$out" && grep -q 2018-12-31 <<<"$out" ||
+    ry_fail "late recommendation: want E_DEADLINE_PASSED naming 2018-12-31, got: $out"
+[ "$(state_of "$dl")" = approved ] || ry_fail "the refused recommendation changed the case"
+refused E_FORBIDDEN ry deadline extend --unit 萧山区 --until 2019-01-10 --opinion 迟报 "${UNIT[@]}"
+ry deadline extend --unit 萧山区 --until 2019-01-10 --opinion "系统故障，准予延期" >/dev/null
+ry deadline list --unit 萧山区 --json |
+    jq -e '.summary_deadline == "2018-12-31" and (.extensions | length == 1)
+        and .extensions[0].until == "2019-01-10" and .extensions[0].actor == "city"' >/dev/null ||
+    ry_fail "the extension is not listed with who and until: $(ry deadline list --json)"
+ry recommend "$dl" --opinion 推荐 "${UNIT[@]}" >/dev/null
+wait_state "$dl" recommended
+ry_ok "recommendation after 2018-12-31 refused (E_DEADLINE_PASSED); extended by the city, then accepted"
 out=$(ry status --json)
 [ "$(jq .dead <<<"$out")" = 0 ] || ry_fail "intake dead-lettered messages: $out"
 [ "$(jq '[.links[] | select(.peer == "quota" or .peer == "validation") | .outbox] | add // 0' <<<"$out")" = 0 ] ||

@@ -1780,6 +1780,39 @@ test_deadline_is_end_of_30_november_shanghai(void **state)
     validation_verdict_free(&v);
 }
 
+/* Excellent workers are nominated by the organising units, due by the
+ * summary deadline (31 December), not the grassroots 30 November. */
+static void
+test_excellent_worker_deadline_is_31_december(void **state)
+{
+    const s_env_t *env = *state;
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.submitted_at_ms = s_ms("2018-12-15", 10, 0);
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    s_expect_only(v, NULL);
+    assert_non_null(strstr(s_check(v, "R_DEADLINE")->threshold, "2018-12-31"));
+    validation_verdict_free(&v);
+    fx.submitted_at_ms = s_ms("2019-01-01", 0, 0) - 1;
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, NULL);
+    validation_verdict_free(&v);
+    fx.submitted_at_ms = s_ms("2019-01-01", 0, 0);
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_DEADLINE");
+    assert_string_equal(s_check(v, "R_DEADLINE")->actual, "2019-01-01");
+    validation_verdict_free(&v);
+    /* A home on the same 15 December is late. */
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    fx.submitted_at_ms = s_ms("2018-12-15", 10, 0);
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_DEADLINE");
+    assert_non_null(strstr(s_check(v, "R_DEADLINE")->threshold, "2018-11-30"));
+    validation_verdict_free(&v);
+}
+
 static void
 test_declarations_dates_and_order(void **state)
 {
@@ -2299,6 +2332,7 @@ main(void)
         cmocka_unit_test(test_posting_across_new_year_2019),
         cmocka_unit_test(test_posting_must_end_by_submission),
         cmocka_unit_test(test_deadline_is_end_of_30_november_shanghai),
+        cmocka_unit_test(test_excellent_worker_deadline_is_31_december),
         cmocka_unit_test(test_declarations_dates_and_order),
         cmocka_unit_test(test_each_declaration_date_missing_or_unreal),
         cmocka_unit_test(test_declaration_dates_after_submission),
