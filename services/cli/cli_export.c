@@ -292,14 +292,21 @@ s_collect(cli_ctx_t *ctx, const char *unit, const char *campaign,
 
 /* ------------------------------------------------------------ writers */
 
+/* One CSV field. A text that Excel or WPS would take for a formula (one
+ * starting with =, +, -, @, a tab or a carriage return, e.g. a chair named
+ * "=HYPERLINK(...)") is written as text: quoted, with a leading
+ * apostrophe, which both show as plain text. */
 static void
-s_csv_field(FILE *f, const char *t)
+s_csv_field(FILE *f, const char *t, bool text)
 {
-    if (!strpbrk(t, ",\"\r\n")) {
+    bool formula = text && t[0] && strchr("=+-@\t\r", t[0]);
+    if (!formula && !strpbrk(t, ",\"\r\n")) {
         fputs(t, f);
         return;
     }
     fputc('"', f);
+    if (formula)
+        fputc('\'', f);
     for (; *t; t++) {
         if (*t == '"')
             fputc('"', f);
@@ -330,7 +337,7 @@ s_write_csv(const s_sheet_t *s, const char *path)
         for (int c = 0; c <= last; c++) {
             if (c)
                 fputc(',', f);
-            s_csv_field(f, row[c].text ? row[c].text : "");
+            s_csv_field(f, row[c].text ? row[c].text : "", !row[c].number);
         }
         fputs("\r\n", f);
     }

@@ -53,12 +53,15 @@ s_help(const char *text)
     return CLI_EXIT_OK;
 }
 
-/* Prints "label  value" with the label padded to a fixed width. */
+/* Prints "label  value" with the label padded to a fixed width; the value
+ * (stored text) with its control characters escaped. */
 static void
 s_kv(const char *label, const char *value)
 {
     int pad = 24 - cli_display_width(label);
-    printf("%s%*s%s\n", label, pad > 1 ? pad : 1, "", value);
+    char *safe = cli_escape_controls(value);
+    printf("%s%*s%s\n", label, pad > 1 ? pad : 1, "", safe);
+    free(safe);
 }
 
 static const char *

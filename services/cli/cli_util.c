@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -546,6 +547,37 @@ s_wrap(const char *s, int width)
     return out;
 }
 
+char *
+cli_escape_controls(const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s);
+    char *out = malloc(4 * n + 1); /* a byte becomes at most "\xHH" */
+    if (!out)
+        abort();
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned cp;
+        int len = s_utf8(p, &cp);
+        bool c0 = cp < 0x20 && cp != '\n';
+        bool c1 = cp >= 0x80 && cp < 0xA0; /* CSI and friends, as UTF-8 */
+        if (len == 1 && *p >= 0x80) {
+            /* Not UTF-8: a raw byte (0x9B is an 8-bit CSI). */
+            o += (size_t)sprintf(out + o, "\\x%02X", *p);
+        } else if (c0 || cp == 0x7F || c1) {
+            o += (size_t)sprintf(out + o, "\\x%02X", cp);
+        } else {
+            memcpy(out + o, p, (size_t)len);
+            o += (size_t)len;
+        }
+        p += len;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static char *
 s_dup(const char *s)
 {
@@ -585,9 +617,16 @@ cli_table_add(cli_table_t *t, const char *const *cells)
             abort();
     }
     char **row = t->cells + (size_t)(t->nrows + 1) * (size_t)t->ncols;
-    for (int c = 0; c < t->ncols; c++)
-        row[c] = t->wrap[c] > 0 ? s_wrap(cells[c] ? cells[c] : "", t->wrap[c])
-                                : s_dup(cells[c]);
+    for (int c = 0; c < t->ncols; c++) {
+        /* Stored text never reaches the terminal raw (ESC sequences). */
+        char *safe = cli_escape_controls(cells[c]);
+        if (t->wrap[c] > 0) {
+            row[c] = s_wrap(safe, t->wrap[c]);
+            free(safe);
+        } else {
+            row[c] = safe;
+        }
+    }
     t->nrows++;
 }
 

@@ -149,6 +149,12 @@ void cli_format_time(int64_t ms, char *buf, size_t len);
 /* Columns a UTF-8 string takes on a terminal (CJK characters take 2). */
 int cli_display_width(const char *s);
 
+/* A malloc'd copy of s (NULL: "") with every terminal control character
+ * shown escaped as \xHH: C0 controls but '\n', DEL, and C1 controls
+ * (U+0080..U+009F, e.g. a UTF-8 CSI). Stored text goes through this
+ * before it reaches a terminal; cli_table_add applies it to every cell. */
+char *cli_escape_controls(const char *s);
+
 /* A text table whose columns line up with CJK text. A cell may hold
  * several lines separated by '\n'. */
 typedef struct cli_table cli_table_t;

@@ -210,6 +210,35 @@ n=$(pages_of "$PDF/annex2-long.pdf")
 check_print "$PDF/annex2-long.pdf" "附件2 申报杭州市先进（示范）职工之家基层工会汇总表" 序号 申报类型 第36测试
 ry_ok "a 38-row Annex 2 prints on $n pages, one page wide, headings repeated, pages numbered"
 
+# Safe to open: a chair named like a formula and a parent union starting
+# with @ are text in the CSV (quoted, a leading apostrophe) and strings in
+# the .xlsx (no formula anywhere); a union name holding ESC sequences is
+# shown escaped by the CLI, never sent raw to the terminal.
+jq '.union.chair_name = "=HYPERLINK(\"http://example.invalid\",\"点我\")"
+    | .union.parent_union_name = "@SUM(A1)" | .union.name = "\u001b[2J\u001b[31m恶意分会\u001b[0m"' \
+    "$EX/advanced_small_home.valid.json" >"$RY_TMP/evil.json"
+ev=$(ry submit "$RY_TMP/evil.json" --key evil --json | jq -r '.case.case_id')
+wait_state "$ev" eligible
+ry review "$ev" --decision approve --opinion 同意 "${UNIT[@]}" >/dev/null
+ry recommend "$ev" --opinion 推荐 "${UNIT[@]}" >/dev/null
+ry export --unit 萧山区 --annex 3 --format csv -o "$RY_TMP/evil.csv" "${UNIT[@]}" >/dev/null
+ry export --unit 萧山区 --annex 3 -o "$RY_TMP/evil.xlsx" "${UNIT[@]}" >/dev/null
+grep -qF '"'"'"'=HYPERLINK(""http://example.invalid"",""点我"")"' "$RY_TMP/evil.csv" ||
+    ry_fail "the formula-like chair is not quoted as text: $(grep -a HYPERLINK "$RY_TMP/evil.csv")"
+grep -qF '"'"'"'@SUM(A1)"' "$RY_TMP/evil.csv" || ry_fail "@SUM(A1) is not quoted as text"
+python3 -c 'import csv,sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
+cells = [c for r in rows for c in r]
+bad = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+sys.exit("cells a spreadsheet would run: %r" % bad if bad else 0)' "$RY_TMP/evil.csv" || ry_fail "CSV holds formula cells"
+unzip -p "$RY_TMP/evil.xlsx" xl/worksheets/sheet1.xml | grep -q '<f>' && ry_fail "the .xlsx holds a formula"
+out=$(ry show "$ev" "${UNIT[@]}")
+! grep -q $'\x1b' <<<"$out" || ry_fail "rongyu show sent a raw ESC to the terminal"
+grep -qF '\x1B[2J\x1B[31m恶意分会' <<<"$out" || ry_fail "the ESC sequence is not shown escaped: $(grep -a 恶意 <<<"$out")"
+out=$(ry list "${UNIT[@]}")
+! grep -q $'\x1b' <<<"$out" || ry_fail "rongyu list sent a raw ESC to the terminal"
+ry_ok "formula-like text exported as text; ESC sequences shown escaped by show and list"
+
 # Another unit's table is empty but well formed; a unit cannot export
 # another's; bad arguments are refused.
 ry export --unit 余杭区 --annex 2 -o "$RY_TMP/yh.xlsx" --role unit --as 余杭区 >/dev/null
