@@ -23,12 +23,12 @@
  * left 0 for the caller to stamp.
  *
  * c may be NULL (the application's campaign is not known: the verdict is
- * the single failed check R_CAMPAIGN_UNKNOWN); cal may be NULL (the
+ * the single failed check R_CAMPAIGN); cal may be NULL (the
  * posting rule then fails with R_CALENDAR_NODATA, as it does when the
  * calendar lacks a year: the rules never guess).
  *
  * Rules, in the order reported (codes):
- *  R_CAMPAIGN_UNKNOWN   app->campaign_id names campaign c
+ *  R_CAMPAIGN           app->campaign_id names campaign c (a loaded one)
  *  R_REQUIRED_HONOUR, R_HONOUR_ENABLED, R_REQUIRED_CATEGORY,
  *  R_CATEGORY_HONOUR    the honour is open and the category may apply for
  *                       it (homes: township, regional federation, joint
