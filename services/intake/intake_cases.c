@@ -928,11 +928,15 @@ s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
                                   "quota", "seat confirmed, awarded", msgbuf,
                                   "awarded");
         } else {
+            /* The city-wide pool of model homes is a selection (入选). */
+            bool model = a->honour == RONGYU__HONOUR__MODEL_HOME;
             snprintf(msgbuf, sizeof msgbuf,
                      "全市名额已满，未能入选：%s 已用 %u / 名额 %u。"
                      "confirmation refused (%s): city-wide %s used %u of %u",
-                     s_column_zh(a), res->used, res->cap, res->reason,
-                     s_column_en(a), res->used, res->cap);
+                     model ? "示范职工之家入选" : s_column_zh(a), res->used,
+                     res->cap, res->reason,
+                     model ? "model_home_selection" : s_column_en(a),
+                     res->used, res->cap);
             ry_pb_set_string(&c->note, msgbuf);
             rc = s_transition(self, txn, c, RONGYU__CASE_STATE__RECOMMENDED,
                               "quota", "selection refused", msgbuf,

@@ -43,7 +43,7 @@ submit() {
 # quota_used UNIT COLUMN: seats used in that row of the quota table.
 quota_used() {
     ry quota --unit "$1" --json |
-        jq -r --arg c "$2" '.rows[] | select(.organising_unit != "" and ((.column == $c) or (.honour == $c and .column == "column_unspecified"))) | .used'
+        jq -r --arg c "$2" '.rows[] | select(.organising_unit != "" and ((.column == $c) or (.honour == $c and .column == "model_home_recommendation"))) | .used'
 }
 
 # wait_quota UNIT COLUMN N
@@ -256,6 +256,14 @@ ry deadline list --unit 萧山区 --json |
 ry recommend "$dl" --opinion 推荐 "${UNIT[@]}" >/dev/null
 wait_state "$dl" recommended
 ry_ok "recommendation after 2018-12-31 refused (E_DEADLINE_PASSED); extended by the city, then accepted"
+# The quota table: every row's column named; the grand total of Annex 1.
+ry quota --json | jq -e '[.rows[] | select(.column == "column_unspecified" or .column == null)] | length == 0' >/dev/null ||
+    ry_fail "quota --json leaves a column unnamed: $(ry quota --json | jq -c '[.rows[] | select(.column == "column_unspecified")]')"
+ry quota --json | jq -e '[.rows[] | select(.organising_unit == "" and .honour == "model_home")][0].column == "model_home_selection"' >/dev/null ||
+    ry_fail "the city-wide model-home pool is not model_home_selection"
+out=$(ry quota)
+grep -q '8 + 23 + 79 = 110' <<<"$out" || ry_fail "the quota table shows no grand total 8 + 23 + 79 = 110: $out"
+ry_ok "quota: every column named (model_home_selection for the city-wide 入选); grand total 8 + 23 + 79 = 110"
 out=$(ry status --json)
 [ "$(jq .dead <<<"$out")" = 0 ] || ry_fail "intake dead-lettered messages: $out"
 [ "$(jq '[.links[] | select(.peer == "quota" or .peer == "validation") | .outbox] | add // 0' <<<"$out")" = 0 ] ||

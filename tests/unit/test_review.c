@@ -1019,6 +1019,43 @@ s_quota_row(fx_t *fx, Rongyu__QuotaColumn col, uint32_t *used,
     s_free(&rep);
 }
 
+/* Every row of the quota table names its column, the city-wide model
+ * homes as a selection (入选), and the columns add up to 8 + 23 + 79. */
+static void
+test_quota_table_names_every_column(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    rq_t r;
+    s_rq(&r, "city", "city");
+    r.req.body_case = RONGYU__REQUEST__BODY_QUOTA;
+    r.req.quota = &r.quota;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    int sum[40] = {0}, city_model = 0;
+    for (size_t i = 0; i < rep->quota->n_rows; i++) {
+        const Rongyu__QuotaRow *q = rep->quota->rows[i];
+        assert_int_not_equal(q->column,
+                             RONGYU__QUOTA_COLUMN__COLUMN_UNSPECIFIED);
+        if (q->honour == RONGYU__HONOUR__MODEL_HOME && !q->organising_unit[0]) {
+            assert_int_equal(q->column,
+                             RONGYU__QUOTA_COLUMN__MODEL_HOME_SELECTION);
+            city_model = q->cap;
+        }
+        if (q->honour == RONGYU__HONOUR__MODEL_HOME && q->organising_unit[0])
+            assert_int_equal(q->column,
+                             RONGYU__QUOTA_COLUMN__MODEL_HOME_RECOMMENDATION);
+        if (q->honour == RONGYU__HONOUR__EXCELLENT_WORKER && q->cap > 0)
+            sum[q->column] += q->cap;
+    }
+    assert_int_equal(city_model, 20);
+    assert_int_equal(sum[RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN], 8);
+    assert_int_equal(sum[RONGYU__QUOTA_COLUMN__TOWNSHIP_CADRE], 23);
+    assert_int_equal(sum[RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE], 79);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_seats_are_granted_up_to_the_cap_once_also_when_resent(void **state)
 {
@@ -1373,6 +1410,7 @@ main(void)
             test_decision_without_opinion_is_missing_field_and_changes_nothing),
         cmocka_unit_test(
             test_recommendation_after_summary_deadline_until_extended),
+        cmocka_unit_test(test_quota_table_names_every_column),
         cmocka_unit_test(
             test_org_import_is_validated_all_or_nothing_and_idempotent),
         cmocka_unit_test(test_every_forbidden_actor_is_refused_by_the_tree),
