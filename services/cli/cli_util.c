@@ -335,20 +335,21 @@ void
 cli_print_reply_error(const Rongyu__Reply *r)
 {
     int code = (int)r->code;
+    /* One line: the code and its meaning, as the service words it (the
+     * client's own words when the reply has none). */
+    const char *zh = r->message_zh[0] ? r->message_zh : cli_error_zh(code);
+    const char *en = r->message_en[0] ? r->message_en : cli_error_en(code);
     fprintf(stderr, "错误 error: %s", cli_error_name(code));
     if (s_error_index(code) < 0)
         fprintf(stderr, " (%d)", code);
-    fprintf(stderr, " — %s / %s\n", cli_error_zh(code), cli_error_en(code));
-    int same = strcmp(r->message_zh, cli_error_zh(code)) == 0 &&
-               strcmp(r->message_en, cli_error_en(code)) == 0;
-    if (!same && (r->message_zh[0] || r->message_en[0]))
-        fprintf(stderr, "  %s%s%s\n", r->message_zh,
-                r->message_zh[0] && r->message_en[0] ? " / " : "",
-                r->message_en);
-    if (r->detail[0])
-        fprintf(stderr, "  详情 detail: %s\n", r->detail);
+    fprintf(stderr, " — %s / %s\n", zh, en);
+    if (r->detail[0]) {
+        char *d = cli_escape_controls(r->detail);
+        fprintf(stderr, "  详情 detail: %s\n", d);
+        free(d);
+    }
     if (code == RONGYU__ERROR_CODE__E_BUSY && r->retry_after_ms)
-        fprintf(stderr, "  请 %u 毫秒后重试 retry after %u ms\n",
+        fprintf(stderr, "  请 %u 毫秒后重试。Retry after %u ms.\n",
                 r->retry_after_ms, r->retry_after_ms);
 }
 

@@ -494,8 +494,9 @@ intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
             ry_pb_free(&existing);
             return intake_reply_fail(
                 r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                "case '%s' belongs to another organisation",
-                req->save_draft->case_id);
+                "案件 %s 属于其他组织。Case '%s' belongs to another "
+                "organisation.",
+                req->save_draft->case_id, req->save_draft->case_id);
         }
         if (existing->state != RONGYU__CASE_STATE__DRAFT &&
             existing->state != RONGYU__CASE_STATE__RETURNED) {

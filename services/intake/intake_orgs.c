@@ -125,9 +125,9 @@ s_principal_org(ry_txn_t *txn, const intake_principal_t *p,
     }
     if (!ok) {
         s_why(why, len, RY_EPERM,
-              "'%s' is registered as a %s organisation and cannot act in "
-              "that role",
-              p->org_id, s_kind_name(k));
+              "「%s」登记为 %s 类组织，不能以该角色行事。'%s' is registered "
+              "as a %s organisation and cannot act in that role.",
+              p->org_id, s_kind_name(k), p->org_id, s_kind_name(k));
         ry_pb_free(org);
         return RY_EPERM;
     }
@@ -212,37 +212,44 @@ intake_authorize(ry_txn_t *txn, const intake_principal_t *p,
         if (!rc && !ok)
             s_why(why, len, RY_EPERM,
                   act == INTAKE_ACT_APPLY
-                      ? "'%s' may not act for applicant '%s'"
-                      : "'%s' may not see the cases of '%s'",
-                  p->org_id, org);
+                      ? "「%s」不能代「%s」申报。'%s' may not act for "
+                        "applicant '%s'."
+                      : "「%s」不能查看「%s」的案件。'%s' may not see the "
+                        "cases of '%s'.",
+                  p->org_id, org, p->org_id, org);
         break;
     case INTAKE_ACT_REVIEW:
         if (s_leadership_organ(a)) {
             ok = city;
             if (!ok)
                 s_why(why, len, RY_EPERM,
-                      "leadership-organ cadres are reviewed and recommended "
-                      "by the city department, not by '%s'",
-                      p->org_id);
+                      "工会领导机关干部由市总工会基层工作部审核推荐，不由"
+                      "「%s」。Leadership-organ cadres are reviewed and "
+                      "recommended by the city department, not by '%s'.",
+                      p->org_id, p->org_id);
         } else if (p->role == INTAKE_ROLE_UNIT) {
             const char *mine = me ? me->organising_unit : p->org_id;
             ok = strcmp(mine, unit) == 0;
             if (!ok)
                 s_why(why, len, RY_EPERM,
-                      "'%s' reviews only the cases of %s, not of %s", p->org_id,
-                      mine, unit);
+                      "「%s」只能审核%s的案件，不能审核%s的。'%s' reviews only "
+                      "the cases of %s, not of %s.",
+                      p->org_id, mine, unit, p->org_id, mine, unit);
         } else {
             s_why(why, len, RY_EPERM,
-                  "only the organising unit reviews and recommends; '%s' "
-                  "acts as %s",
-                  p->org_id, city ? "the city" : "a grassroots union");
+                  "只有组织单位审核和推荐；「%s」的角色是%s。Only the "
+                  "organising unit reviews and recommends; '%s' acts as %s.",
+                  p->org_id, city ? "市总工会" : "基层工会", p->org_id,
+                  city ? "the city" : "a grassroots union");
         }
         break;
     case INTAKE_ACT_CITY:
         ok = city;
         if (!ok)
             s_why(why, len, RY_EPERM,
-                  "only the city department may do that, not '%s'", p->org_id);
+                  "只有市总工会基层工作部可以这样做，「%s」不可以。Only the "
+                  "city department may do that, not '%s'.",
+                  p->org_id, p->org_id);
         break;
     }
     ry_pb_free(&me);

@@ -208,8 +208,7 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
                                   sizeof why);
         if (rc == RY_EPERM)
             return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                                     "'%s' may list only its own cases (%s)",
-                                     who, why);
+                                     "%s", why);
         if (rc)
             return rc;
     } else if (p->role == INTAKE_ROLE_UNIT) {
@@ -217,14 +216,17 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
         if (rc == RY_EPERM)
             return intake_reply_fail(
                 r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                "'%s' is not registered as an organising unit", who);
+                "「%s」未登记为组织单位。'%s' is not registered as an "
+                "organising unit.",
+                who, who);
         if (rc)
             return rc;
         if (!intake_is_empty(q.organising_unit) &&
             strcmp(q.organising_unit, unit))
             return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                                     "'%s' may list only the cases of %s", who,
-                                     unit);
+                                     "「%s」只能列出%s的案件。'%s' may list "
+                                     "only the cases of %s.",
+                                     who, unit, who, unit);
         if (intake_is_empty(q.applicant_org))
             q.organising_unit = unit;
         else

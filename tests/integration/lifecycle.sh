@@ -90,6 +90,15 @@ due=$(show "$ah" | jq '.case.review_due_ms')
 want=$(( $(TZ=Asia/Shanghai date -d '2018-12-21 00:00' +%s) * 1000 - 1 ))
 [ "$due" = "$want" ] || ry_fail "review of 2018-11-20 due until the end of 2018-12-20 ($want), got $due ms"
 refused E_FORBIDDEN ry review "$ah" --decision approve --opinion 好 --role unit --as 余杭区
+# E_FORBIDDEN in plain text: one line for the code and its meaning, one for
+# the detail, which is in both languages.
+if out=$(ry review "$ah" --decision approve --opinion 好 --role unit --as 余杭区 2>&1); then
+    ry_fail "余杭区 reviewed 萧山区's case"
+fi
+[ "$(wc -l <<<"$out")" = 2 ] && [ "$(grep -c E_FORBIDDEN <<<"$out")" = 1 ] ||
+    ry_fail "E_FORBIDDEN: want one error line and one detail line, got: $out"
+grep -q '详情 detail: 「余杭区」只能审核余杭区的案件.*reviews only the cases of 余杭区' <<<"$out" ||
+    ry_fail "E_FORBIDDEN detail is not in both languages: $out"
 refused E_FORBIDDEN ry review "$ah" --decision approve --opinion 好 --role grassroots --as xiaoshan-hengyi-textile
 refused E_MISSING_FIELD ry review "$ah" --decision approve "${UNIT[@]}"
 refused E_BAD_STATE ry recommend "$ah" --opinion 推荐 "${UNIT[@]}"
