@@ -770,9 +770,23 @@ s_declarations(s_eval_t *e)
                                                      date[S_POST_END], &count)
                         : RY_ENODATA;
         if (rc != 0) {
-            char actual[160];
-            snprintf(actual, sizeof actual, "%s .. %s", raw[S_POST_START],
-                     raw[S_POST_END]);
+            /* Name the year that is missing (a posting from 2026-12-28
+             * needs 2027). */
+            int missing = 0;
+            for (int y = date[S_POST_START].y;
+                 e->cal && y <= date[S_POST_END].y && !missing; y++)
+                if (!ry_calendar_has_year(e->cal, y))
+                    missing = y;
+            char actual[320];
+            if (missing)
+                snprintf(actual, sizeof actual,
+                         "%s .. %s，缺少 %d 年数据" S_BI
+                         "%s .. %s, no data for %d",
+                         raw[S_POST_START], raw[S_POST_END], missing,
+                         raw[S_POST_START], raw[S_POST_END], missing);
+            else
+                snprintf(actual, sizeof actual, "%s .. %s", raw[S_POST_START],
+                         raw[S_POST_END]);
             s_add(e, "R_CALENDAR_NODATA", false, false,
                   "工作日历覆盖公示期 (calendar covers the posting)", actual,
                   "工作日历缺少该年度数据，无法计算公示工作日",

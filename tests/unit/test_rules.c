@@ -2343,6 +2343,11 @@ test_application_under_second_campaign(void **state)
     v = s_eval_with(env, &fx);
     s_expect_check(v, "R_CALENDAR_NODATA", false);
     assert_null(validation_verdict_find(v, "R_POSTING_WORKDAYS"));
+    /* It names the year that is missing, not the posting's first. */
+    assert_non_null(strstr(s_check(v, "R_CALENDAR_NODATA")->message_en,
+                           "no data for 2027"));
+    assert_non_null(strstr(s_check(v, "R_CALENDAR_NODATA")->message_zh,
+                           "缺少 2027 年数据"));
     validation_verdict_free(&v);
 
     /* The 2026 application judged by the 2018 campaign: unknown. */
