@@ -15,7 +15,8 @@
 static const char s_help[] =
     "用法 Usage: rongyu calendar QUESTION ARGS [--file CSV] [--json]\n"
     "\n"
-    "  按国务院办公厅公布的节假日与调休安排回答工作日问题（内置 2018–2026 年）。\n"
+    "  按国务院办公厅公布的节假日与调休安排回答工作日问题（内置 2018–2026 "
+    "年）。\n"
     "  Answers working-day questions on the official PRC calendar (State\n"
     "  Council holidays and weekend make-up workdays; 2018–2026 built in).\n"
     "\n"
@@ -36,14 +37,16 @@ static const char s_help[] =
     "               load more years from a CSV file (date,kind,name with\n"
     "               kind off|work), e.g. next year's State Council list\n"
     "  --json       输出 JSON output for scripts; errors too, as\n"
-    "               {\"code\", \"message_zh\", \"message_en\"[, \"missing_year\"]}\n"
+    "               {\"code\", \"message_zh\", \"message_en\"[, "
+    "\"missing_year\"]}\n"
     "\n"
     "  日期格式 Dates: YYYY-MM-DD. 无该年数据时报错并指明缺少的年份，绝不\n"
     "  猜测。A year with no data is an error naming the missing year (a\n"
     "  posting from 2026-12-28 needs 2027), never a guess (exit 1).\n"
     "\n"
     "例 Example: rongyu calendar posting 2018-09-28\n"
-    "  → 2018-10-09（星期二）: 09-29 and 09-30 were make-up workdays, 10-01..07\n"
+    "  → 2018-10-09（星期二）: 09-29 and 09-30 were make-up workdays, "
+    "10-01..07\n"
     "    the National Day holiday.\n";
 
 static const char *const s_wd_zh[] = {"", "一", "二", "三", "四", "五", "六",
@@ -248,9 +251,9 @@ cli_cmd_calendar(int argc, char **argv)
             /* The search ran from a's year on (back, for before) into a
              * year without data: name that year. */
             int span = n / 200 + 2;
-            rc = s_nodata(json, r,
-                          s_missing_year(cal, a.y,
-                                         before ? a.y - span : a.y + span));
+            rc = s_nodata(
+                json, r,
+                s_missing_year(cal, a.y, before ? a.y - span : a.y + span));
             goto done;
         }
         char iso[RY_DATE_STRLEN];
@@ -266,8 +269,7 @@ cli_cmd_calendar(int argc, char **argv)
                    "the %s working day before %s is %s\n",
                    s_day(a, s1, sizeof s1), n, s_day(out, s2, sizeof s2),
                    s_ordinal(n, ord, sizeof ord), args[1], iso);
-        }
-        else if (strcmp(q, "after") == 0) {
+        } else if (strcmp(q, "after") == 0) {
             char ord[16];
             printf("自 %s 起（当日为工作日时计入）第 %d 个工作日是 %s\n"
                    "the %s working day counting from %s (itself included "

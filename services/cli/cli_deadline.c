@@ -54,8 +54,8 @@ s_print(const Rongyu__DeadlinesReply *d)
         const Rongyu__DeadlineExtension *x = d->extensions[i];
         char at[40];
         cli_format_time(x->at_ms, at, sizeof at);
-        const char *row[] = {x->organising_unit, x->until, x->opinion,
-                             x->actor, at};
+        const char *row[] = {x->organising_unit, x->until, x->opinion, x->actor,
+                             at};
         cli_table_add(t, row);
     }
     printf("\n延期记录（最新一次有效） extensions (the newest is in force):\n");
@@ -100,8 +100,9 @@ cli_cmd_deadline(int argc, char **argv)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("deadline", "需要 list 或 extend, expected "
-                                           "'list' or 'extend'");
+        return cli_usage_error("deadline",
+                               "需要子命令 list 或 extend。" CLI_BI "Expected "
+                               "'list' or 'extend'.");
     const char *sub = argv[optind];
     Rongyu__Request req = RONGYU__REQUEST__INIT;
     Rongyu__ExtendDeadlineRequest ex = RONGYU__EXTEND_DEADLINE_REQUEST__INIT;
@@ -109,9 +110,13 @@ cli_cmd_deadline(int argc, char **argv)
     char rnd[80];
     if (strcmp(sub, "extend") == 0) {
         if (!unit || !*unit)
-            return cli_usage_error("deadline", "需要 --unit UNIT, e.g. 萧山区");
+            return cli_usage_error("deadline",
+                                   "需要 --unit UNIT，例如 萧山区。" CLI_BI ""
+                                   "--unit UNIT is needed, e.g. 萧山区.");
         if (!until || !*until)
-            return cli_usage_error("deadline", "需要 --until YYYY-MM-DD");
+            return cli_usage_error("deadline",
+                                   "需要 --until YYYY-MM-DD。" CLI_BI ""
+                                   "--until YYYY-MM-DD is needed.");
         ex.campaign_id = (char *)(campaign ? campaign : "");
         ex.organising_unit = (char *)unit;
         ex.until = (char *)until;
@@ -132,8 +137,9 @@ cli_cmd_deadline(int argc, char **argv)
         cli_default_principal(&ctx, "city", "city");
     } else {
         return cli_usage_error("deadline",
-                               "未知子命令 unknown subcommand '%s' (list, "
-                               "extend)",
+                               "未知子命令“%1$s”（可用 list、extend）。" CLI_BI
+                               ""
+                               "Unknown subcommand '%1$s' (list, extend).",
                                sub);
     }
     int rc = cli_load_config(&ctx);

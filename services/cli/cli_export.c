@@ -25,7 +25,8 @@ static const char s_export_help[] =
     "  model homes), 3 (advanced small homes) or 4 (excellent workers),\n"
     "  with the columns of SPEC §5 and the unit's name in the heading;\n"
     "  Annexes 2 and 3 add 职工入会率（审核采用）, the membership rate the\n"
-    "  verdict judged. It holds the cases the unit has recommended to the city\n"
+    "  verdict judged. It holds the cases the unit has recommended to the "
+    "city\n"
     "  (states recommended, selecting, awarded, not_selected), by case id.\n"
     "  Row 1: the table's title; row 2: 区县级总工会（市级产业工会）名称\n"
     "  （盖章）: UNIT; row 3: the column headings (frozen in .xlsx); then\n"
@@ -111,20 +112,11 @@ typedef struct {
     const char *note; /* the form's 填写说明, printed under the table */
 } s_annex_t;
 
-static const char *const s_heads2[] = {"序号",
-                                       "基层工会名称",
-                                       "工会类型",
-                                       "职工人数",
-                                       "会员人数",
-                                       "职工入会率（审核采用）",
-                                       "工会分会数",
-                                       "工会小组数",
-                                       "专职工会干部数",
-                                       "兼职工会干部数",
-                                       "工会主席姓名",
-                                       "联系地址",
-                                       "联系电话",
-                                       "申报类型（先进/示范）"};
+static const char *const s_heads2[] = {
+    "序号",           "基层工会名称",           "工会类型",     "职工人数",
+    "会员人数",       "职工入会率（审核采用）", "工会分会数",   "工会小组数",
+    "专职工会干部数", "兼职工会干部数",         "工会主席姓名", "联系地址",
+    "联系电话",       "申报类型（先进/示范）"};
 static const char *const s_heads3[] = {"序号",
                                        "工会分会（小组）名称",
                                        "所属基层工会名称",
@@ -139,12 +131,12 @@ static const char *const s_heads4[] = {"序号",       "姓名",     "性别",
 
 /* The notice's instructions under Annexes 2 and 3, and under Annex 4
  * (杭总工办〔2018〕, 附件2-4 填写说明), plus what the added column means. */
-#define S_NOTE_UNION_TYPES                                                   \
-    "填写说明：工会类型填写国有企业、集体企业、股份合作企业、联营企业、"      \
-    "国有独资公司、其他有限责任公司、国有控股公司、其他股份有限公司、"        \
-    "私营企业、港澳台商投资企业、外商投资企业工会，事业单位工会，机关工会，"  \
+#define S_NOTE_UNION_TYPES                                                                                      \
+    "填写说明：工会类型填写国有企业、集体企业、股份合作企业、联营企业、"       \
+    "国有独资公司、其他有限责任公司、国有控股公司、其他股份有限公司、"          \
+    "私营企业、港澳台商投资企业、外商投资企业工会，事业单位工会，机关工会，" \
     "乡镇（街道、园区）、村（社区）工会，区域（行业）性工会联合会，其他等。"
-#define S_NOTE_RATE                                                          \
+#define S_NOTE_RATE                                                            \
     "职工入会率（审核采用）为资格审查时采用的数据（有人数时按人数计算）。"
 
 static const s_annex_t s_annexes[] = {
@@ -374,8 +366,9 @@ s_write_xlsx(const s_sheet_t *s, const s_annex_t *an, const char *path,
 {
     lxw_workbook *wb = workbook_new(path);
     if (!wb) {
-        fprintf(stderr, "错误：无法创建文件 '%s'。\nerror: cannot create "
-                        "'%s'.\n",
+        fprintf(stderr,
+                "错误：无法创建文件 '%s'。\nerror: cannot create "
+                "'%s'.\n",
                 path, path);
         return CLI_EXIT_ERROR;
     }
@@ -483,8 +476,9 @@ s_write_xlsx(const s_sheet_t *s, const s_annex_t *an, const char *path,
     worksheet_set_footer(ws, footer);
     lxw_error err = workbook_close(wb);
     if (err != LXW_NO_ERROR) {
-        fprintf(stderr, "错误：无法写入 '%s'（%s）。\nerror: cannot write "
-                        "'%s': %s.\n",
+        fprintf(stderr,
+                "错误：无法写入 '%s'（%s）。\nerror: cannot write "
+                "'%s': %s.\n",
                 path, lxw_strerror(err), path, lxw_strerror(err));
         return CLI_EXIT_ERROR;
     }
@@ -537,20 +531,25 @@ cli_cmd_export(int argc, char **argv)
         }
     }
     if (optind != argc)
-        return cli_usage_error("export", "多余的参数 unexpected argument '%s'",
-                               argv[optind]);
+        return cli_usage_error(
+            "export", "多余的参数“%1$s”。" CLI_BI "Unexpected argument '%1$s'.",
+            argv[optind]);
     if (!unit || !*unit)
-        return cli_usage_error("export", "需要 --unit UNIT, e.g. 萧山区");
+        return cli_usage_error("export",
+                               "需要 --unit UNIT，例如 萧山区。" CLI_BI ""
+                               "--unit UNIT is needed, e.g. 萧山区.");
     if (!out || !*out)
-        return cli_usage_error("export", "需要 -o FILE");
+        return cli_usage_error("export",
+                               "需要 -o FILE。" CLI_BI "-o FILE is needed.");
     const s_annex_t *an = NULL;
     for (size_t i = 0; annex && i < sizeof s_annexes / sizeof s_annexes[0]; i++)
         if (annex[0] - '0' == s_annexes[i].annex && !annex[1])
             an = &s_annexes[i];
     if (!an)
         return cli_usage_error("export",
-                               "--annex 应为 2、3 或 4 wants 2, 3 "
-                               "or 4, got '%s'",
+                               "--annex 应为 2、3 或 4，而不是“%1$s”。" CLI_BI
+                               ""
+                               "--annex wants 2, 3 or 4, not '%1$s'.",
                                annex ? annex : "");
     bool csv;
     if (format)
@@ -558,10 +557,11 @@ cli_cmd_export(int argc, char **argv)
     else
         csv = s_ends_with(out, ".csv");
     if (format && !csv && strcmp(format, "xlsx") != 0)
-        return cli_usage_error("export",
-                               "--format 应为 xlsx 或 csv wants "
-                               "xlsx or csv, got '%s'",
-                               format);
+        return cli_usage_error(
+            "export",
+            "--format 应为 xlsx 或 csv，而不是“%1$s”。" CLI_BI ""
+            "--format wants xlsx or csv, not '%1$s'.",
+            format);
     int rc = cli_load_config(&ctx);
     if (rc)
         return rc;

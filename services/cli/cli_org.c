@@ -371,8 +371,9 @@ cli_cmd_org(int argc, char **argv)
     int is_import = strcmp(sub, "import") == 0;
     if (!is_import && strcmp(sub, "list") != 0)
         return cli_usage_error("org",
-                               "未知子命令 unknown subcommand '%s' "
-                               "(import | list)",
+                               "未知子命令“%1$s”（可用 import、list）。" CLI_BI
+                               ""
+                               "Unknown subcommand '%1$s' (import, list).",
                                sub);
     cli_ctx_t ctx;
     cli_ctx_init(&ctx);
@@ -393,13 +394,15 @@ cli_cmd_org(int argc, char **argv)
     }
     if (is_import) {
         if (optind != argc - 1)
-            return cli_usage_error("org", "需要一个 CSV 文件 expected one "
-                                          "FILE.csv");
+            return cli_usage_error("org",
+                                   "需要一个 CSV 文件。" CLI_BI "Expected one "
+                                   "FILE.csv.");
         return s_import(&ctx, argv[optind]);
     }
     if (optind != argc)
-        return cli_usage_error("org", "多余的参数 unexpected argument '%s'",
-                               argv[optind]);
+        return cli_usage_error(
+            "org", "多余的参数“%1$s”。" CLI_BI "Unexpected argument '%1$s'.",
+            argv[optind]);
     cli_default_principal(&ctx, "city", "city");
     return s_list(&ctx);
 }

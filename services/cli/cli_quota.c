@@ -110,8 +110,7 @@ s_print(const Rongyu__QuotaReply *q)
         printf("\n优秀工会工作者名额合计：%d + %d + %d = %d，已用 %u。\n"
                "Excellent workers, grand total: %d + %d + %d = %d seats, %u "
                "used.\n",
-               lc, tc, gc, lc + tc + gc, used, lc, tc, gc, lc + tc + gc,
-               used);
+               lc, tc, gc, lc + tc + gc, used, lc, tc, gc, lc + tc + gc, used);
     }
 }
 
@@ -145,8 +144,9 @@ cli_cmd_quota(int argc, char **argv)
         }
     }
     if (optind != argc)
-        return cli_usage_error("quota", "多余的参数 unexpected argument '%s'",
-                               argv[optind]);
+        return cli_usage_error(
+            "quota", "多余的参数“%1$s”。" CLI_BI "Unexpected argument '%1$s'.",
+            argv[optind]);
     int rc = cli_load_config(&ctx);
     if (rc)
         return rc;

@@ -136,9 +136,8 @@ s_print_header(const Rongyu__Case *c)
 static int
 s_print_checks(const Rongyu__Verdict *v, int passed)
 {
-    static const char *heads[] = {"结果 Result", "规则 Code",
-                                  "阈值 Threshold", "实际 Actual",
-                                  "说明 Message"};
+    static const char *heads[] = {"结果 Result", "规则 Code", "阈值 Threshold",
+                                  "实际 Actual", "说明 Message"};
     cli_table_t *tab = cli_table_new(5, heads);
     cli_table_wrap(tab, 2, 24);
     cli_table_wrap(tab, 3, 24);
@@ -173,9 +172,8 @@ s_print_verdict(const Rongyu__Case *c, bool all)
     if (!v) {
         printf("资格审查：尚无结果%s。\nVerdict: none yet%s.\n",
                c->state == RONGYU__CASE_STATE__SUBMITTED ? "（审查中）" : "",
-               c->state == RONGYU__CASE_STATE__SUBMITTED
-                   ? " (being checked)"
-                   : "");
+               c->state == RONGYU__CASE_STATE__SUBMITTED ? " (being checked)"
+                                                         : "");
         return;
     }
     char t[32];
@@ -281,8 +279,12 @@ cli_cmd_show(int argc, char **argv)
             revision = strtoul(optarg, &end, 10);
             if (errno || end == optarg || *end || revision == 0 ||
                 revision > 100000 || optarg[0] == '-')
-                return cli_usage_error("show", "--revision 应为正整数 wants "
-                                       "a positive integer, got '%s'", optarg);
+                return cli_usage_error(
+                    "show",
+                    "--revision 应为正整数，而不是“%1$s”。" CLI_BI
+                    "--revision wants a positive "
+                    "integer, not '%1$s'.",
+                    optarg);
             continue;
         }
         int r = cli_other_opt(&ctx, "show", c, optarg, argv);
@@ -290,7 +292,8 @@ cli_cmd_show(int argc, char **argv)
             return r;
     }
     if (optind != argc - 1)
-        return cli_usage_error("show", "需要一个案件号 expected one case ID");
+        return cli_usage_error("show", "需要一个案件号。" CLI_BI
+                                       "Expected one case ID.");
     int rc = cli_load_config(&ctx);
     if (rc)
         return rc;
@@ -387,16 +390,24 @@ cli_cmd_list(int argc, char **argv)
             limit = strtoul(optarg, &end, 10);
             if (errno || end == optarg || *end || limit == 0 ||
                 optarg[0] == '-')
-                return cli_usage_error("list", "--limit 应为正整数 wants a "
-                                       "positive integer, got '%s'", optarg);
+                return cli_usage_error(
+                    "list",
+                    "--limit 应为正整数，而不是“%1$s”。" CLI_BI
+                    "--limit wants a positive integer, "
+                    "not '%1$s'.",
+                    optarg);
             break;
         case 'p':
             errno = 0;
             page = strtoul(optarg, &end, 10);
             if (errno || end == optarg || *end || page == 0 || page > 1000 ||
                 optarg[0] == '-')
-                return cli_usage_error("list", "--page 应为 1..1000 wants "
-                                       "1..1000, got '%s'", optarg);
+                return cli_usage_error(
+                    "list",
+                    "--page 应为 1..1000，而不是“%1$s”。" CLI_BI
+                    "--page wants 1..1000, not "
+                    "'%1$s'.",
+                    optarg);
             break;
         case CLI_OPT_HELP: return s_help(s_list_help);
         default: {
@@ -407,8 +418,9 @@ cli_cmd_list(int argc, char **argv)
         }
     }
     if (optind != argc)
-        return cli_usage_error("list", "多余的参数 unexpected argument '%s'",
-                               argv[optind]);
+        return cli_usage_error(
+            "list", "多余的参数“%1$s”。" CLI_BI "Unexpected argument '%1$s'.",
+            argv[optind]);
     if (ctx.org)
         lr.applicant_org = (char *)ctx.org;
     int rc = cli_load_config(&ctx);

@@ -55,13 +55,19 @@ cli_ctx_init(cli_ctx_t *ctx)
 int
 cli_usage_error(const char *cmd, const char *fmt, ...)
 {
-    char msg[512];
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "rongyu %s: %s\n", cmd, msg);
-    fprintf(stderr, "用法见 see 'rongyu %s --help'\n", cmd);
+    char *en = strchr(msg, CLI_BI[0]);
+    if (en)
+        *en++ = '\0';
+    fprintf(stderr, "rongyu %s：%s\n", cmd, msg);
+    if (en)
+        fprintf(stderr, "rongyu %s: %s\n", cmd, en);
+    fprintf(stderr, "用法见 'rongyu %s --help'。\nSee 'rongyu %s --help'.\n",
+            cmd, cmd);
     return CLI_EXIT_ERROR;
 }
 
@@ -70,9 +76,13 @@ cli_bad_option(const char *cmd, int c, char **argv)
 {
     const char *opt = optind > 0 ? argv[optind - 1] : "?";
     if (c == ':')
-        return cli_usage_error(cmd, "选项缺少参数 option '%s' needs a value",
+        return cli_usage_error(cmd,
+                               "选项“%1$s”缺少参数。" CLI_BI
+                               "Option '%1$s' needs a "
+                               "value.",
                                opt);
-    return cli_usage_error(cmd, "未知选项 unknown option '%s'", opt);
+    return cli_usage_error(
+        cmd, "未知选项“%1$s”。" CLI_BI "Unknown option '%1$s'.", opt);
 }
 
 void
@@ -282,8 +292,8 @@ static const struct {
     {RONGYU__ERROR_CODE__E_NOT_FOUND, "E_NOT_FOUND", "未找到", "not found"},
     {RONGYU__ERROR_CODE__E_FORBIDDEN, "E_FORBIDDEN", "无权进行此操作",
      "not allowed for this principal"},
-    {RONGYU__ERROR_CODE__E_BAD_STATE, "E_BAD_STATE",
-     "案件当前状态不允许此操作", "not allowed in the case's current state"},
+    {RONGYU__ERROR_CODE__E_BAD_STATE, "E_BAD_STATE", "案件当前状态不允许此操作",
+     "not allowed in the case's current state"},
     {RONGYU__ERROR_CODE__E_TOO_LARGE, "E_TOO_LARGE", "数据过大", "too large"},
     {RONGYU__ERROR_CODE__E_BUSY, "E_BUSY", "服务繁忙，请稍后重试",
      "busy, try again later"},
@@ -296,8 +306,8 @@ static const struct {
      "unsupported request"},
     {RONGYU__ERROR_CODE__E_INVALID, "E_INVALID", "申请内容不符合格式要求",
      "the request is not valid"},
-    {RONGYU__ERROR_CODE__E_DEADLINE_PASSED, "E_DEADLINE_PASSED",
-     "截止日期已过", "the deadline has passed"},
+    {RONGYU__ERROR_CODE__E_DEADLINE_PASSED, "E_DEADLINE_PASSED", "截止日期已过",
+     "the deadline has passed"},
 };
 #define S_NERRORS ((int)(sizeof s_errors / sizeof s_errors[0]))
 

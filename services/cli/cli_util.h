@@ -83,8 +83,13 @@ int cli_common_opt(cli_ctx_t *ctx, int c, const char *arg);
 int cli_other_opt(cli_ctx_t *ctx, const char *cmd, int c, const char *arg,
                   char **argv);
 
-/* Prints "unknown option" style usage errors: both languages, then a
- * pointer to 'rongyu CMD --help'. Returns CLI_EXIT_ERROR. */
+/* Separates the Chinese and the English text of one message: "中文。"
+ * CLI_BI "English." Each half is complete in its language; a half may
+ * use the same arguments by position ("%1$s"). */
+#define CLI_BI "\x1f"
+
+/* Prints a usage error, fmt being "中文" CLI_BI "English": the Chinese line,
+ * the English line, then where the help is. Returns CLI_EXIT_ERROR. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

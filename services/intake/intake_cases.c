@@ -734,9 +734,8 @@ intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
     if (c->state != RONGYU__CASE_STATE__APPROVED) {
         rc = s_bad_state(r, c, "only an approved case can be recommended");
     } else if (p->role == INTAKE_ROLE_UNIT &&
-               (rc = intake_deadline_check(txn, self->campaigns,
-                                           c->application, ry_clock_now_ms(),
-                                           r)) != 0) {
+               (rc = intake_deadline_check(txn, self->campaigns, c->application,
+                                           ry_clock_now_ms(), r)) != 0) {
         /* After the unit's summary deadline: refused, nothing changed. */
     } else if (intake_seats_pool(c->application, pool, sizeof pool)) {
         ry_pb_set_string(&c->note, NULL);
@@ -936,8 +935,8 @@ s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
                      "confirmation refused (%s): city-wide %s used %u of %u",
                      model ? "示范职工之家入选" : s_column_zh(a), res->used,
                      res->cap, res->reason,
-                     model ? "model_home_selection" : s_column_en(a),
-                     res->used, res->cap);
+                     model ? "model_home_selection" : s_column_en(a), res->used,
+                     res->cap);
             ry_pb_set_string(&c->note, msgbuf);
             rc = s_transition(self, txn, c, RONGYU__CASE_STATE__RECOMMENDED,
                               "quota", "selection refused", msgbuf,

@@ -17,8 +17,8 @@
 /* The last day on which 'unit' may still recommend to the city in
  * campaign c: the newest extension's day, else summary_deadline. Sets
  * *extended when an extension is in force. Returns 0 or a store error. */
-int intake_deadline_for(ry_txn_t *txn, const ry_campaign_t *c,
-                        const char *unit, ry_date_t *last, bool *extended);
+int intake_deadline_for(ry_txn_t *txn, const ry_campaign_t *c, const char *unit,
+                        ry_date_t *last, bool *extended);
 
 /* Refuses a recommendation made at 'now' (ms) by an organising unit for
  * application a once its deadline has passed (the end of that day in the

@@ -353,8 +353,7 @@ s_parent_kind_ok(Rongyu__OrgKind child, Rongyu__OrgKind parent)
     case RONGYU__ORG_KIND__ORG_FEDERATION:
     case RONGYU__ORG_KIND__ORG_JOINT:
         return parent == RONGYU__ORG_KIND__ORG_UNIT || s_grassroots(parent);
-    case RONGYU__ORG_KIND__ORG_BRANCH:
-        return s_grassroots(parent);
+    case RONGYU__ORG_KIND__ORG_BRANCH: return s_grassroots(parent);
     case RONGYU__ORG_KIND__ORG_GROUP:
         return s_grassroots(parent) || parent == RONGYU__ORG_KIND__ORG_BRANCH;
     default: return false;

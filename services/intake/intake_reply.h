@@ -46,7 +46,7 @@ struct intake_reply {
     Rongyu__DeadlineExtension **extensions; /* owned (ry_pb each) */
     size_t nextensions;
     char summary_deadline[16];
-    const char *dcampaign;       /* borrowed from the registry */
+    const char *dcampaign; /* borrowed from the registry */
 };
 
 /* Sets r's code and its detail (printf-style, cut at 511 bytes). Always

@@ -207,8 +207,8 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
         int rc = intake_authorize(txn, p, INTAKE_ACT_READ, &probe, why,
                                   sizeof why);
         if (rc == RY_EPERM)
-            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                                     "%s", why);
+            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN, "%s",
+                                     why);
         if (rc)
             return rc;
     } else if (p->role == INTAKE_ROLE_UNIT) {

@@ -410,16 +410,18 @@ s_rate_agrees(s_eval_t *e, const s_metric_t *m, double pct, uint64_t num,
     counted[o] = '\0';
     char thr[320], actual[160], zh[160], en[160];
     snprintf(thr, sizeof thr,
-             "%llu/%llu → %s%%（按填报精度 %d 位小数四舍五入）" S_BI "%llu/%llu → "
+             "%llu/%llu → %s%%（按填报精度 %d 位小数四舍五入）" S_BI
+             "%llu/%llu → "
              "%s%% (rounded to %d decimal%s, as stated)",
              (unsigned long long)num, (unsigned long long)den, counted, k,
              (unsigned long long)num, (unsigned long long)den, counted, k,
              k == 1 ? "" : "s");
-    snprintf(actual, sizeof actual, "填报 %s%%" S_BI "stated %s%%", stated, stated);
+    snprintf(actual, sizeof actual, "填报 %s%%" S_BI "stated %s%%", stated,
+             stated);
     snprintf(zh, sizeof zh, "填报的%s与人数相符", m->zh);
     snprintf(en, sizeof en, "the stated %s agrees with the counts", m->en);
-    s_add(e, "R_RATE_COUNTS_AGREE", rounded == stated_n, false, thr, actual,
-          zh, en);
+    s_add(e, "R_RATE_COUNTS_AGREE", rounded == stated_n, false, thr, actual, zh,
+          en);
 }
 
 static void
@@ -480,8 +482,8 @@ s_metrics(s_eval_t *e, ry_honour_t h, const ry_thresholds_t *t)
         s_rate_agrees(e, &membership, mr->percent, u->members, u->workers);
         mr = NULL;
     }
-    s_rate(e, &membership, mr, &t->membership_min, fallback,
-           u ? u->members : 0, u ? u->workers : 0);
+    s_rate(e, &membership, mr, &t->membership_min, fallback, u ? u->members : 0,
+           u ? u->workers : 0);
     s_rate(e, &satisfaction, m ? m->satisfaction : NULL,
            &t->satisfaction_min, false, 0, 0);
     s_rate(e, &realname, m ? m->realname : NULL, &t->realname_min, false, 0,
@@ -535,7 +537,6 @@ s_union_fields(s_eval_t *e, ry_honour_t h)
     }
 }
 
-
 static void
 s_person(s_eval_t *e, const ry_thresholds_t *t)
 {
@@ -588,8 +589,8 @@ s_person(s_eval_t *e, const ry_thresholds_t *t)
 
     if (t->union_years_min > 0) {
         char thr[64], actual[200];
-        snprintf(thr, sizeof thr, "≥ %d 年" S_BI "≥ %d years", t->union_years_min,
-                 t->union_years_min);
+        snprintf(thr, sizeof thr, "≥ %d 年" S_BI "≥ %d years",
+                 t->union_years_min, t->union_years_min);
         ry_date_t since;
         if (!p || ry_date_parse(p->union_work_since, &since) != 0) {
             s_add(e, "R_UNION_YEARS_MIN", false, false, thr,
@@ -646,7 +647,8 @@ s_held_honours(s_eval_t *e)
     for (size_t i = 0; i < e->app->n_held_honours; i++) {
         const Rongyu__HeldHonour *hh = e->app->held_honours[i];
         if (hh && hh->still_held && hh->level >= RONGYU__HONOUR_LEVEL__CITY)
-            held = s_empty(hh->name) ? "未命名" S_BI "an unnamed honour" : hh->name;
+            held = s_empty(hh->name) ? "未命名" S_BI "an unnamed honour"
+                                     : hh->name;
     }
     s_add(e, "R_HOLDS_CITY_HONOUR", held == NULL, false,
           "未保持市级及以上荣誉 (no city-level honour still held)",
@@ -800,7 +802,8 @@ s_declarations(s_eval_t *e)
                                          &first_ok) == 0)
                 ry_date_format(first_ok, fb, sizeof fb);
             snprintf(actual, sizeof actual,
-                     "%d 个工作日（%s 至 %s；最早可于 %s 结束）" S_BI "%d working "
+                     "%d 个工作日（%s 至 %s；最早可于 %s 结束）" S_BI
+                     "%d working "
                      "days (%s .. %s; the earliest end is %s)",
                      count, raw[S_POST_START], raw[S_POST_END], fb, count,
                      raw[S_POST_START], raw[S_POST_END], fb);
@@ -971,8 +974,8 @@ s_registered_kind(s_eval_t *e, ry_honour_t h, bool h_known, ry_category_t cat,
         }
     if (c_known) {
         snprintf(thr, sizeof thr,
-                 "登记为%s（%s）可申报 %s" S_BI "registered %s may declare %s", kzh,
-                 kname, cats[0] ? cats : "无", kname,
+                 "登记为%s（%s）可申报 %s" S_BI "registered %s may declare %s",
+                 kzh, kname, cats[0] ? cats : "无", kname,
                  cats[0] ? cats : "none");
         snprintf(actual, sizeof actual, "申报类别 %s" S_BI "declared %s",
                  ry_category_name(cat), ry_category_name(cat));
@@ -1000,10 +1003,10 @@ s_registered_kind(s_eval_t *e, ry_honour_t h, bool h_known, ry_category_t cat,
             if (any && hh == (int)h)
                 ok = true;
         }
-        snprintf(thr, sizeof thr,
-                 "登记为%s（%s）可申报 %s" S_BI "registered %s may apply for %s",
-                 kzh, kname, hon[0] ? hon : "无", kname,
-                 hon[0] ? hon : "nothing");
+        snprintf(
+            thr, sizeof thr,
+            "登记为%s（%s）可申报 %s" S_BI "registered %s may apply for %s",
+            kzh, kname, hon[0] ? hon : "无", kname, hon[0] ? hon : "nothing");
         snprintf(actual, sizeof actual, "申报荣誉 %s" S_BI "applies for %s",
                  ry_honour_name(h), ry_honour_name(h));
         s_add(e, "R_ORG_KIND_HONOUR", ok, false, thr, actual,
@@ -1104,8 +1107,8 @@ validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
         c && strcmp(s_str(app->campaign_id), ry_campaign_id(c)) == 0;
     s_add(&e, "R_CAMPAIGN", campaign_ok, false,
           c ? ry_campaign_id(c) : "已登记的评选 (a known campaign)",
-          s_empty(app->campaign_id) ? S_MISSING : app->campaign_id,
-          "评选活动", "campaign");
+          s_empty(app->campaign_id) ? S_MISSING : app->campaign_id, "评选活动",
+          "campaign");
     char ruleset[256] = "";
     if (campaign_ok) {
         e.have_submitted =

@@ -92,10 +92,8 @@
  * (or rongyu__verdict__free_unpacked(v, NULL): everything is malloc'd).
  * Returns 0; RY_EINVAL when app or out is NULL; -ENOMEM. */
 int validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
-                        const Rongyu__Application *app,
-                        int64_t submitted_at_ms,
-                        Rongyu__OrgKind applicant_kind,
-                        Rongyu__Verdict **out);
+                        const Rongyu__Application *app, int64_t submitted_at_ms,
+                        Rongyu__OrgKind applicant_kind, Rongyu__Verdict **out);
 
 /* Frees *v (a verdict from validation_evaluate()) and sets *v to NULL;
  * safe to call twice. */

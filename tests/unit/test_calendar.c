@@ -131,9 +131,9 @@ test_date_add_months_years_and_instants(void **state)
         const char *from;
         int months;
         const char *to;
-    } m[] = {{"2018-10-29", 1, "2018-11-29"}, {"2019-01-31", 1, "2019-02-28"},
-             {"2020-01-31", 1, "2020-02-29"}, {"2018-12-15", 1, "2019-01-15"},
-             {"2018-03-31", 1, "2018-04-30"}, {"2018-12-31", 14, "2020-02-29"},
+    } m[] = {{"2018-10-29", 1, "2018-11-29"},  {"2019-01-31", 1, "2019-02-28"},
+             {"2020-01-31", 1, "2020-02-29"},  {"2018-12-15", 1, "2019-01-15"},
+             {"2018-03-31", 1, "2018-04-30"},  {"2018-12-31", 14, "2020-02-29"},
              {"2018-03-31", -1, "2018-02-28"}, {"2018-01-15", -1, "2017-12-15"},
              {"2018-05-20", 0, "2018-05-20"}};
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
@@ -145,8 +145,10 @@ test_date_add_months_years_and_instants(void **state)
         const char *from;
         int years;
         const char *to;
-    } y[] = {{"2016-02-29", 2, "2018-03-01"}, {"2016-02-29", 4, "2020-02-29"},
-             {"2016-10-15", 2, "2018-10-15"}, {"2017-02-28", 1, "2018-02-28"}};
+    } y[] = {{"2016-02-29", 2, "2018-03-01"},
+             {"2016-02-29", 4, "2020-02-29"},
+             {"2016-10-15", 2, "2018-10-15"},
+             {"2017-02-28", 1, "2018-02-28"}};
     for (size_t i = 0; i < sizeof y / sizeof y[0]; i++) {
         ry_date_format(ry_date_add_years(s_d(y[i].from), y[i].years), b,
                        sizeof b);
@@ -155,8 +157,8 @@ test_date_add_months_years_and_instants(void **state)
     /* 2018-11-30 00:00 in Shanghai is 2018-11-29T16:00Z; the instant reads
      * back as the same local date and minute. */
     int64_t ms = ry_date_to_epoch_ms(s_d("2018-11-30"), 0, 480);
-    assert_int_equal(ms, (ry_date_to_days(s_d("2018-11-29")) * 86400 +
-                          16 * 3600) * 1000LL);
+    assert_int_equal(
+        ms, (ry_date_to_days(s_d("2018-11-29")) * 86400 + 16 * 3600) * 1000LL);
     ry_date_t d;
     int minute;
     assert_int_equal(ry_date_from_epoch_ms(ms - 1, 480, &d, &minute), 0);

@@ -26,11 +26,16 @@ test_control_characters_are_escaped(void **state)
 {
     (void)state;
     /* ESC sequences (clear screen, colour), BEL, CR, tab, DEL. */
-    s_expect("\x1b[2J\x1b[31m恶意工会\x1b[0m", "\\x1B[2J\\x1B[31m恶意工会\\x1B[0m");
+    s_expect("\x1b[2J\x1b[31m恶意工会\x1b[0m",
+             "\\x1B[2J\\x1B[31m恶意工会\\x1B[0m");
     s_expect("a\ab\rc\td\x7f", "a\\x07b\\x0Dc\\x09d\\x7F");
     /* C1 controls: U+009B (CSI) as UTF-8, and a raw 8-bit CSI byte. */
-    s_expect("x\xc2\x9b" "31my", "x\\x9B31my");
-    s_expect("x\x9b" "31my", "x\\x9B31my");
+    s_expect("x\xc2\x9b"
+             "31my",
+             "x\\x9B31my");
+    s_expect("x\x9b"
+             "31my",
+             "x\\x9B31my");
     /* Ordinary text, Chinese and the cell's line break stay as they are. */
     s_expect("杭州恒毅纺织有限公司工会 (0571-82660001)",
              "杭州恒毅纺织有限公司工会 (0571-82660001)");

@@ -1319,7 +1319,8 @@ test_recommendation_after_summary_deadline_until_extended(void **state)
     s_expect_code(s_extend(fx, "city", "city", "2019-01-10", "迟报", "杭州市"),
                   RONGYU__ERROR_CODE__E_INVALID);
 
-    rep = s_extend(fx, "city", "city", "2019-01-10", "系统故障，准予延期", UNIT);
+    rep =
+        s_extend(fx, "city", "city", "2019-01-10", "系统故障，准予延期", UNIT);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_DEADLINES);
     assert_string_equal(rep->deadlines->summary_deadline, "2018-12-31");

@@ -154,10 +154,10 @@ s_eval_with(const s_env_t *env, const s_fx_t *fx)
 {
     Rongyu__Verdict *v = NULL;
     const ry_campaign_t *c = ry_campaigns_find(env->reg, fx->app.campaign_id);
-    assert_int_equal(
-        validation_evaluate(c, env->cal, &fx->app, fx->submitted_at_ms,
-                            fx->applicant_kind, &v),
-        0);
+    assert_int_equal(validation_evaluate(c, env->cal, &fx->app,
+                                         fx->submitted_at_ms,
+                                         fx->applicant_kind, &v),
+                     0);
     assert_non_null(v);
     return v;
 }
@@ -221,10 +221,10 @@ static Rongyu__Verdict *
 s_eval_in(const ry_campaign_t *c, const s_env_t *env, const s_fx_t *fx)
 {
     Rongyu__Verdict *v = NULL;
-    assert_int_equal(
-        validation_evaluate(c, env->cal, &fx->app, fx->submitted_at_ms,
-                            fx->applicant_kind, &v),
-        0);
+    assert_int_equal(validation_evaluate(c, env->cal, &fx->app,
+                                         fx->submitted_at_ms,
+                                         fx->applicant_kind, &v),
+                     0);
     assert_non_null(v);
     return v;
 }
@@ -551,17 +551,17 @@ test_stated_rate_must_agree_with_counts(void **state)
         const char *counted; /* the counts' figure at that precision */
     } cases[] = {
         {949, 1000, 94.9, true, "94.9"},
-        {949, 1000, 95, true, "95"},     /* 94.9 rounds to 95 */
+        {949, 1000, 95, true, "95"}, /* 94.9 rounds to 95 */
         {949, 1000, 94, false, "95"},
         {949, 1000, 94.8, false, "94.9"},
-        {9485, 10000, 94.9, true, "94.9"},  /* 94.85: half up */
+        {9485, 10000, 94.9, true, "94.9"}, /* 94.85: half up */
         {9485, 10000, 94.8, false, "94.9"},
         {94849, 100000, 94.8, true, "94.8"}, /* 94.849 */
         {94849, 100000, 94.9, false, "94.8"},
-        {945, 1000, 95, true, "95"},     /* 94.5 rounds up to 95 */
+        {945, 1000, 95, true, "95"},          /* 94.5 rounds up to 95 */
         {9449999, 10000000, 95, false, "94"}, /* 94.49999 */
         {9449999, 10000000, 94, true, "94"},
-        {22150, 23800, 93.1, true, "93.1"},   /* 93.067.. (the example) */
+        {22150, 23800, 93.1, true, "93.1"}, /* 93.067.. (the example) */
         {22150, 23800, 93.07, true, "93.07"},
         {22150, 23800, 93.06, false, "93.07"},
         {1, 3, 33.33, true, "33.33"},
@@ -1151,26 +1151,46 @@ test_registered_kind_decides_category_and_honour(void **state)
          * single_establishment, branch, union_group, cadre */
         bool category[7];
     } t[] = {
-        {RONGYU__ORG_KIND__ORG_GRASSROOTS, "grassroots", {1, 1, 0, 1},
+        {RONGYU__ORG_KIND__ORG_GRASSROOTS,
+         "grassroots",
+         {1, 1, 0, 1},
          {0, 0, 0, 1, 0, 0, 1}},
-        {RONGYU__ORG_KIND__ORG_TOWNSHIP, "township", {1, 1, 0, 1},
+        {RONGYU__ORG_KIND__ORG_TOWNSHIP,
+         "township",
+         {1, 1, 0, 1},
          {1, 0, 0, 0, 0, 0, 1}},
-        {RONGYU__ORG_KIND__ORG_FEDERATION, "federation", {1, 1, 0, 1},
+        {RONGYU__ORG_KIND__ORG_FEDERATION,
+         "federation",
+         {1, 1, 0, 1},
          {0, 1, 0, 0, 0, 0, 1}},
-        {RONGYU__ORG_KIND__ORG_JOINT, "joint", {1, 1, 0, 1},
+        {RONGYU__ORG_KIND__ORG_JOINT,
+         "joint",
+         {1, 1, 0, 1},
          {0, 0, 1, 0, 0, 0, 1}},
-        {RONGYU__ORG_KIND__ORG_BRANCH, "branch", {0, 0, 1, 0},
+        {RONGYU__ORG_KIND__ORG_BRANCH,
+         "branch",
+         {0, 0, 1, 0},
          {0, 0, 0, 0, 1, 0, 0}},
-        {RONGYU__ORG_KIND__ORG_GROUP, "group", {0, 0, 1, 0},
+        {RONGYU__ORG_KIND__ORG_GROUP,
+         "group",
+         {0, 0, 1, 0},
          {0, 0, 0, 0, 0, 1, 0}},
-        {RONGYU__ORG_KIND__ORG_UNIT, "unit", {0, 0, 0, 1},
+        {RONGYU__ORG_KIND__ORG_UNIT,
+         "unit",
+         {0, 0, 0, 1},
          {0, 0, 0, 0, 0, 0, 1}},
-        {RONGYU__ORG_KIND__ORG_CITY, "city", {0, 0, 0, 0},
+        {RONGYU__ORG_KIND__ORG_CITY,
+         "city",
+         {0, 0, 0, 0},
          {0, 0, 0, 0, 0, 0, 0}},
     };
-    static const char *const cat_names[7] = {
-        "township", "regional_federation", "joint_grassroots",
-        "single_establishment", "branch", "union_group", "cadre"};
+    static const char *const cat_names[7] = {"township",
+                                             "regional_federation",
+                                             "joint_grassroots",
+                                             "single_establishment",
+                                             "branch",
+                                             "union_group",
+                                             "cadre"};
     int eligible = 0;
     for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
         for (int h = 1; h <= 4; h++) {
@@ -1491,14 +1511,18 @@ test_union_years_from_29_february(void **state)
     } cases[] = {
         /* 2016-02-29 + 2 years: 2018 has no 29 Feb, so 1 March. */
         {"2016-02-29", "2018-03-01", true,
-         "自 2016-02-29 起（2018-03-01 满期）/since 2016-02-29 (complete on 2018-03-01)"},
+         "自 2016-02-29 起（2018-03-01 满期）/since 2016-02-29 (complete on "
+         "2018-03-01)"},
         {"2016-02-29", "2018-02-28", false,
-         "自 2016-02-29 起（2018-03-01 满期）/since 2016-02-29 (complete on 2018-03-01)"},
+         "自 2016-02-29 起（2018-03-01 满期）/since 2016-02-29 (complete on "
+         "2018-03-01)"},
         /* The day before is an ordinary date: due on 28 Feb. */
         {"2016-02-28", "2018-02-28", true,
-         "自 2016-02-28 起（2018-02-28 满期）/since 2016-02-28 (complete on 2018-02-28)"},
+         "自 2016-02-28 起（2018-02-28 满期）/since 2016-02-28 (complete on "
+         "2018-02-28)"},
         {"2016-03-01", "2018-02-28", false,
-         "自 2016-03-01 起（2018-03-01 满期）/since 2016-03-01 (complete on 2018-03-01)"},
+         "自 2016-03-01 起（2018-03-01 满期）/since 2016-03-01 (complete on "
+         "2018-03-01)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         s_fx_t fx;
@@ -2055,13 +2079,16 @@ s_check_languages(const s_fx_t *fx, const Rongyu__Verdict *v)
         a->person ? a->person->employer : NULL,
         a->person ? a->person->position : NULL,
         a->person ? a->person->cadre_type : NULL,
-        a->organising_unit, a->applicant_org, "申报表.pdf",
+        a->organising_unit,
+        a->applicant_org,
+        "申报表.pdf",
     };
     static const char *const english[] = {
-        "missing", "working days", "since", "complete on", "earliest",
-        "registered", "declared", "applies for", "stated", "rounded",
-        "present", "all real", "none", "yes", "unnamed", "given",
-        "in order", "years", "decimal", "met", "required", "actual"};
+        "missing",    "working days", "since",       "complete on", "earliest",
+        "registered", "declared",     "applies for", "stated",      "rounded",
+        "present",    "all real",     "none",        "yes",         "unnamed",
+        "given",      "in order",     "years",       "decimal",     "met",
+        "required",   "actual"};
     for (size_t i = 0; i < v->n_checks; i++) {
         const Rongyu__Check *k = v->checks[i];
         size_t cl = strlen(k->code);
@@ -2078,8 +2105,8 @@ s_check_languages(const s_fx_t *fx, const Rongyu__Verdict *v)
             char zh[2400];
             snprintf(zh, sizeof zh, "%s", k->message_zh);
             if (strstr(zh, english[w]))
-                fail_msg("%s: English '%s' in the Chinese message: %s",
-                         k->code, english[w], k->message_zh);
+                fail_msg("%s: English '%s' in the Chinese message: %s", k->code,
+                         english[w], k->message_zh);
         }
     }
 }
@@ -2378,8 +2405,8 @@ test_no_calendar_means_nodata(void **state)
             RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
     Rongyu__Verdict *v = NULL;
     assert_int_equal(
-        validation_evaluate(ry_campaigns_find(env->reg, "hangzhou-2018"),
-                            NULL, &fx.app, fx.submitted_at_ms, 0, &v),
+        validation_evaluate(ry_campaigns_find(env->reg, "hangzhou-2018"), NULL,
+                            &fx.app, fx.submitted_at_ms, 0, &v),
         0);
     s_expect_only(v, "R_CALENDAR_NODATA");
     validation_verdict_free(&v);
@@ -2480,8 +2507,7 @@ main(void)
         cmocka_unit_test(test_application_under_second_campaign),
         cmocka_unit_test(test_no_calendar_means_nodata),
         cmocka_unit_test(test_review_checks_for_model_home),
-        cmocka_unit_test(
-            test_malformed_campaign_file_is_refused_naming_field),
+        cmocka_unit_test(test_malformed_campaign_file_is_refused_naming_field),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
