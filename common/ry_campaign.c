@@ -911,6 +911,20 @@ ry_campaign_review_months(const ry_campaign_t *c)
     return c->review_months;
 }
 
+int64_t
+ry_campaign_review_due(const ry_campaign_t *c, int64_t submitted_ms,
+                       ry_date_t *due)
+{
+    ry_date_t d;
+    if (!c || c->review_months <= 0 ||
+        ry_date_from_epoch_ms(submitted_ms, c->utc_offset, &d, NULL) != 0)
+        return 0;
+    ry_date_t r = ry_date_add_months(d, c->review_months);
+    if (due)
+        *due = r;
+    return ry_date_to_epoch_ms(ry_date_add_days(r, 1), 0, c->utc_offset) - 1;
+}
+
 int
 ry_campaign_posting_min_workdays(const ry_campaign_t *c)
 {

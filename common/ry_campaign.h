@@ -101,6 +101,17 @@ ry_date_t ry_campaign_summary_deadline(const ry_campaign_t *c);
 int ry_campaign_review_months(const ry_campaign_t *c);
 int ry_campaign_posting_min_workdays(const ry_campaign_t *c);
 
+/* When the organising unit's review (验家) of a case submitted at
+ * submitted_ms is due: the local submission date (the campaign's UTC
+ * offset) plus review_months calendar months, the day clamped to the
+ * month's end (01-31 -> 02-28); the review is in time until the end of
+ * that day. Sets *due (may be NULL) and returns the last millisecond of
+ * that day; returns 0 when c is NULL, review_months is 0 or the instant is
+ * out of range. Intake stores it as Case.review_due_ms (overdue when the
+ * clock is past it); notification's review timers use the same date. */
+int64_t ry_campaign_review_due(const ry_campaign_t *c, int64_t submitted_ms,
+                               ry_date_t *due);
+
 /* Returns true when honour h is open in this campaign. */
 bool ry_campaign_honour_enabled(const ry_campaign_t *c, ry_honour_t h);
 /* Returns the city-wide quota of honour h, or -1 when it has none. */

@@ -148,6 +148,35 @@ ry_date_compare(ry_date_t a, ry_date_t b)
     return 0;
 }
 
+ry_date_t
+ry_date_add_months(ry_date_t d, int n)
+{
+    int64_t m0 = (int64_t)d.y * 12 + (d.m - 1) + n;
+    ry_date_t r = {(int)(m0 / 12), (int)(m0 % 12) + 1, d.d};
+    int dim = ry_date_days_in_month(r.y, r.m);
+    if (r.d > dim)
+        r.d = dim;
+    return r;
+}
+
+ry_date_t
+ry_date_add_years(ry_date_t d, int n)
+{
+    ry_date_t r = {d.y + n, d.m, d.d};
+    if (d.m == 2 && d.d == 29 && !ry_date_is_leap(r.y)) {
+        r.m = 3;
+        r.d = 1;
+    }
+    return r;
+}
+
+int64_t
+ry_date_to_epoch_ms(ry_date_t d, int minute, int utc_offset_minutes)
+{
+    return (ry_date_to_days(d) * 1440 + minute - utc_offset_minutes) *
+           INT64_C(60000);
+}
+
 int64_t
 ry_date_diff_days(ry_date_t a, ry_date_t b)
 {

@@ -56,6 +56,20 @@ int ry_date_weekday(ry_date_t d);
 /* Returns d moved by n days (n may be negative). */
 ry_date_t ry_date_add_days(ry_date_t d, int64_t n);
 
+/* Returns d moved by n calendar months (n may be negative), the day
+ * clamped to the month's end: 2018-01-31 + 1 month is 2018-02-28. The
+ * result is valid when it falls in years 1..9999. */
+ry_date_t ry_date_add_months(ry_date_t d, int n);
+
+/* Returns d moved by n years; 29 February becomes 1 March when the target
+ * year is not a leap year (so a period counted from 2016-02-29 is complete
+ * on 2018-03-01, never before the day it began). */
+ry_date_t ry_date_add_years(ry_date_t d, int n);
+
+/* The instant 'minute' minutes into local date d at a fixed UTC offset
+ * (milliseconds since the epoch); minute may be 1440 or more. */
+int64_t ry_date_to_epoch_ms(ry_date_t d, int minute, int utc_offset_minutes);
+
 /* Returns <0, 0 or >0 as a is before, equal to, or after b. */
 int ry_date_compare(ry_date_t a, ry_date_t b);
 

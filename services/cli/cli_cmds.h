@@ -21,5 +21,6 @@ int cli_cmd_quota(int argc, char **argv);     /* cli_quota.c */
 int cli_cmd_export(int argc, char **argv);    /* cli_export.c */
 int cli_cmd_posting(int argc, char **argv);   /* cli_posting.c */
 int cli_cmd_postings(int argc, char **argv);  /* cli_posting.c */
+int cli_cmd_deadline(int argc, char **argv);  /* cli_deadline.c */
 
 #endif

@@ -142,8 +142,12 @@ cli_cmd_notifications(int argc, char **argv)
         case S_OPT_CHANNEL:
             if (strcmp(optarg, "pub") && strcmp(optarg, "webhook") &&
                 strcmp(optarg, "email"))
-                return cli_usage_error("notifications", "渠道 channel '%s' "
-                                       "is not pub, webhook or email", optarg);
+                return cli_usage_error("notifications",
+                                       "渠道“%1$s”应为 pub、webhook 或 "
+                                       "email。" CLI_BI
+                                       "Channel '%1$s' is not pub, "
+                                       "webhook or email.",
+                                       optarg);
             nq.channel = optarg;
             break;
         case S_OPT_AFTER:
@@ -151,8 +155,10 @@ cli_cmd_notifications(int argc, char **argv)
         case S_OPT_LIMIT:
             if (s_u64(optarg, &v) ||
                 (c == S_OPT_LIMIT && (v < 1 || v > 1000)))
-                return cli_usage_error("notifications", "无效的数字 bad "
-                                       "number '%s'", optarg);
+                return cli_usage_error("notifications",
+                                       "无效的数字“%1$s”。" CLI_BI "Bad "
+                                       "number '%1$s'.",
+                                       optarg);
             if (c == S_OPT_AFTER)
                 nq.after_id = v;
             else if (c == S_OPT_SINCE)
@@ -174,12 +180,17 @@ cli_cmd_notifications(int argc, char **argv)
         }
     }
     if (optind != argc)
-        return cli_usage_error("notifications", "多余的参数 unexpected "
-                               "argument '%s'", argv[optind]);
+        return cli_usage_error("notifications",
+                               "多余的参数“%1$s”。" CLI_BI "Unexpected "
+                               "argument '%1$s'.",
+                               argv[optind]);
     if (*nq.state && !nq.timers && strcmp(nq.state, "pending") &&
         strcmp(nq.state, "sent") && strcmp(nq.state, "failed"))
-        return cli_usage_error("notifications", "状态 state '%s' is not "
-                               "pending, sent or failed", nq.state);
+        return cli_usage_error("notifications",
+                               "状态“%1$s”应为 pending、sent 或 "
+                               "failed。" CLI_BI "State '%1$s' is not pending, "
+                               "sent or failed.",
+                               nq.state);
     if (ctx.org)
         nq.org = fq.topic = (char *)ctx.org;
     const char *ep = ctx.endpoint;

@@ -23,7 +23,12 @@ static const char s_org_help[] =
     "\n"
     "  CSV (UTF-8, optional BOM, optional header row, '#' comment lines):\n"
     "    id,name,kind,parent_id,organising_unit\n"
-    "  kind: grassroots | branch | group | unit | city\n"
+    "  kind: grassroots | township | federation | joint | branch | group |\n"
+    "        unit | city\n"
+    "    grassroots 基层单建工会 single-establishment grassroots union;\n"
+    "    township 乡镇（街道、园区）、特色小镇工会; federation 区域（行业）性\n"
+    "    工会联合会、基层工会联合会; joint 联合基层工会 (docs/rules.md: the\n"
+    "    registered kind decides the applicant category)\n"
     "  The city has no parent and no unit; a unit hangs under the city and\n"
     "  its organising_unit is its Annex 1 row (e.g. 萧山区); a grassroots\n"
     "  union under its unit (or a grassroots federation); a branch under a\n"
@@ -36,6 +41,9 @@ static const struct {
     Rongyu__OrgKind kind;
 } s_kinds[] = {
     {"grassroots", RONGYU__ORG_KIND__ORG_GRASSROOTS},
+    {"township", RONGYU__ORG_KIND__ORG_TOWNSHIP},
+    {"federation", RONGYU__ORG_KIND__ORG_FEDERATION},
+    {"joint", RONGYU__ORG_KIND__ORG_JOINT},
     {"branch", RONGYU__ORG_KIND__ORG_BRANCH},
     {"group", RONGYU__ORG_KIND__ORG_GROUP},
     {"unit", RONGYU__ORG_KIND__ORG_UNIT},
@@ -205,7 +213,8 @@ s_parse_csv(const char *path, const char *text, s_orgs_t *o)
             if (!kind) {
                 fprintf(stderr,
                         "错误 error: %s:%d: 未知类型 unknown kind '%s' "
-                        "(grassroots, branch, group, unit, city)\n",
+                        "(grassroots, township, federation, joint, branch, "
+                        "group, unit, city)\n",
                         path, line, f[2]);
                 for (int i = 0; i < 5; i++)
                     free(f[i]);
@@ -362,8 +371,9 @@ cli_cmd_org(int argc, char **argv)
     int is_import = strcmp(sub, "import") == 0;
     if (!is_import && strcmp(sub, "list") != 0)
         return cli_usage_error("org",
-                               "未知子命令 unknown subcommand '%s' "
-                               "(import | list)",
+                               "未知子命令“%1$s”（可用 import、list）。" CLI_BI
+                               ""
+                               "Unknown subcommand '%1$s' (import, list).",
                                sub);
     cli_ctx_t ctx;
     cli_ctx_init(&ctx);
@@ -384,13 +394,15 @@ cli_cmd_org(int argc, char **argv)
     }
     if (is_import) {
         if (optind != argc - 1)
-            return cli_usage_error("org", "需要一个 CSV 文件 expected one "
-                                          "FILE.csv");
+            return cli_usage_error("org",
+                                   "需要一个 CSV 文件。" CLI_BI "Expected one "
+                                   "FILE.csv.");
         return s_import(&ctx, argv[optind]);
     }
     if (optind != argc)
-        return cli_usage_error("org", "多余的参数 unexpected argument '%s'",
-                               argv[optind]);
+        return cli_usage_error(
+            "org", "多余的参数“%1$s”。" CLI_BI "Unexpected argument '%1$s'.",
+            argv[optind]);
     cli_default_principal(&ctx, "city", "city");
     return s_list(&ctx);
 }

@@ -23,9 +23,14 @@ static const char s_quota_help[] =
     "  (docs/review.md).\n"
     "  --unit UNIT      只显示该单位 only this unit, e.g. 萧山区\n"
     "  --campaign ID    评选活动 (default: the built-in campaign)\n"
+    "  The whole table ends with the grand total of Annex 1 (2018:\n"
+    "  8 + 23 + 79 = 110 excellent workers).\n"
     "  --json           {\"campaign_id\", \"rows\": [{organising_unit, "
     "honour,\n"
-    "                   column, used, cap, pending, confirmed}]}\n"
+    "                   column, used, cap, pending, confirmed}]}; column:\n"
+    "                   leadership_organ, township_cadre, grassroots_cadre,\n"
+    "                   model_home_recommendation (per unit),\n"
+    "                   model_home_selection (city-wide)\n"
     "\n";
 
 static void
@@ -90,6 +95,7 @@ s_print(const Rongyu__QuotaReply *q)
         cli_table_add(t, row);
     }
     cli_table_print(t, stdout, 0);
+    int t_rows_n = cli_table_rows(t);
     cli_table_destroy(&t);
     char c[32];
     printf("\n全市 City-wide:\n");
@@ -97,6 +103,15 @@ s_print(const Rongyu__QuotaReply *q)
     printf("  工会领导机关干部 leadership-organ cadres    %s\n", c);
     s_cell(c, sizeof c, city);
     printf("  示范职工之家入选 model homes selected       %s\n", c);
+    if (lead && t_rows_n > 2) {
+        /* The grand total of Annex 1: 8 + 23 + 79 = 110. */
+        int lc = lead->cap > 0 ? lead->cap : 0;
+        unsigned used = lead->used + tu + gu;
+        printf("\n优秀工会工作者名额合计：%d + %d + %d = %d，已用 %u。\n"
+               "Excellent workers, grand total: %d + %d + %d = %d seats, %u "
+               "used.\n",
+               lc, tc, gc, lc + tc + gc, used, lc, tc, gc, lc + tc + gc, used);
+    }
 }
 
 int
@@ -129,8 +144,9 @@ cli_cmd_quota(int argc, char **argv)
         }
     }
     if (optind != argc)
-        return cli_usage_error("quota", "多余的参数 unexpected argument '%s'",
-                               argv[optind]);
+        return cli_usage_error(
+            "quota", "多余的参数“%1$s”。" CLI_BI "Unexpected argument '%1$s'.",
+            argv[optind]);
     int rc = cli_load_config(&ctx);
     if (rc)
         return rc;

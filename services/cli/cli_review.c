@@ -133,9 +133,11 @@ s_run(s_kind_t kind, int argc, char **argv)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error(cmd, "需要一个案件号 expected one case ID");
+        return cli_usage_error(cmd, "需要一个案件号。" CLI_BI
+                                    "Expected one case ID.");
     if (key && !key[0])
-        return cli_usage_error(cmd, "--key 不能为空 must not be empty");
+        return cli_usage_error(cmd, "--key 不能为空。" CLI_BI
+                                    "--key must not be empty.");
     const char *id = argv[optind];
     Rongyu__Request req = RONGYU__REQUEST__INIT;
     Rongyu__ReviewRequest rv = RONGYU__REVIEW_REQUEST__INIT;
@@ -145,8 +147,10 @@ s_run(s_kind_t kind, int argc, char **argv)
     switch (kind) {
     case S_REVIEW:
         if (!decision)
-            return cli_usage_error(cmd, "需要 --decision approve|return|"
-                                        "reject");
+            return cli_usage_error(
+                cmd, "需要 --decision approve|return|reject。" CLI_BI
+                     "--decision approve|return|reject is "
+                     "needed.");
         if (strcmp(decision, "approve") == 0)
             rv.decision = RONGYU__REVIEW_DECISION__REVIEW_APPROVE;
         else if (strcmp(decision, "return") == 0)
@@ -155,8 +159,10 @@ s_run(s_kind_t kind, int argc, char **argv)
             rv.decision = RONGYU__REVIEW_DECISION__REVIEW_REJECT;
         else
             return cli_usage_error(cmd,
-                                   "--decision: approve, return 或 or "
-                                   "reject, 不是 not '%s'",
+                                   "--decision 应为 approve、return 或 "
+                                   "reject，而不是“%1$s”。" CLI_BI
+                                   "--decision wants "
+                                   "approve, return or reject, not '%1$s'.",
                                    decision);
         rv.case_id = (char *)id;
         rv.opinion = (char *)(opinion ? opinion : "");
@@ -173,15 +179,20 @@ s_run(s_kind_t kind, int argc, char **argv)
         break;
     case S_DECIDE:
         if (!decision)
-            return cli_usage_error(cmd, "需要 --decision award|not_selected");
+            return cli_usage_error(cmd,
+                                   "需要 --decision award|not_selected。" CLI_BI
+                                   "--decision award|not_selected is "
+                                   "needed.");
         if (strcmp(decision, "award") == 0)
             cd.decision = RONGYU__CITY_DECISION__CITY_AWARD;
         else if (strcmp(decision, "not_selected") == 0)
             cd.decision = RONGYU__CITY_DECISION__CITY_NOT_SELECTED;
         else
             return cli_usage_error(cmd,
-                                   "--decision: award 或 or "
-                                   "not_selected, 不是 not '%s'",
+                                   "--decision 应为 award 或 not_selected，"
+                                   "而不是“%1$s”。" CLI_BI
+                                   "--decision wants award or "
+                                   "not_selected, not '%1$s'.",
                                    decision);
         cd.case_id = (char *)id;
         cd.opinion = (char *)(opinion ? opinion : "");

@@ -7,18 +7,21 @@
 #include "ry_json.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char s_show_help[] =
-    "用法 Usage: rongyu show ID [--revision N] [options]\n"
+    "用法 Usage: rongyu show ID [--revision N] [--all] [options]\n"
     "\n"
-    "  显示一个案件：状态、荣誉、申报者、资格审查结果（未通过的规则在前；\n"
-    "  需评审员判断的条目单列为“待评审”），以及审计记录。\n"
-    "  Shows a case: state, honour, applicant, the verdict's checks as a\n"
-    "  table (failed first; judgments left to the reviewer listed apart as\n"
-    "  待评审 items) and the audit log. --json gives the same data as\n"
-    "  {\"case\": {...}, \"audit\": [...]}.\n"
+    "  显示一个案件：状态、荣誉、申报者、资格审查结果（先列未通过的规则，\n"
+    "  再列需评审员判断的“待评审”条目；通过的规则只显示项数，加 --all\n"
+    "  逐项显示），以及审计记录。\n"
+    "  Shows a case: state, honour, applicant, the verdict (the failed\n"
+    "  checks first, then the items left to the reviewer; the passed checks\n"
+    "  as a count, listed one by one with --all) and the audit log. --json\n"
+    "  gives everything as {\"case\": {...}, \"audit\": [...]}.\n"
+    "  --all          逐项显示通过的规则 list the passed checks too\n"
     "  --revision N   退回后重新上报前的第 N 版 an earlier revision N of a\n"
     "                 returned and resubmitted case\n"
     "\n";
@@ -54,12 +57,15 @@ s_help(const char *text)
     return CLI_EXIT_OK;
 }
 
-/* Prints "label  value" with the label padded to a fixed width. */
+/* Prints "label  value" with the label padded to a fixed width; the value
+ * (stored text) with its control characters escaped. */
 static void
 s_kv(const char *label, const char *value)
 {
     int pad = 24 - cli_display_width(label);
-    printf("%s%*s%s\n", label, pad > 1 ? pad : 1, "", value);
+    char *safe = cli_escape_controls(value);
+    printf("%s%*s%s\n", label, pad > 1 ? pad : 1, "", safe);
+    free(safe);
 }
 
 static const char *
@@ -126,63 +132,93 @@ s_print_header(const Rongyu__Case *c)
     }
 }
 
-static void
-s_print_verdict(const Rongyu__Case *c)
+/* A table of the checks that failed (passed == 0) or passed (1); reviewer
+ * items are listed apart. Returns the rows printed. */
+static int
+s_print_checks(const Rongyu__Verdict *v, int passed)
 {
-    const Rongyu__Verdict *v = c->verdict;
-    printf("\n");
-    if (!v) {
-        printf("资格审查 Verdict: 尚无结果 none yet%s\n",
-               c->state == RONGYU__CASE_STATE__SUBMITTED
-                   ? " (审查中 being checked)"
-                   : "");
-        return;
-    }
-    char t[32];
-    cli_format_time(v->decided_at_ms, t, sizeof t);
-    printf("资格审查 Verdict: %s  (规则集 rule set %s, 判定于 decided %s)\n",
-           v->eligible ? "合格 eligible" : "不合格 ineligible",
-           v->ruleset[0] ? v->ruleset : "?", t);
-    static const char *heads[] = {"结果 Result", "规则 Code",
-                                  "阈值 Threshold", "实际 Actual",
-                                  "说明 Message"};
+    static const char *heads[] = {"结果 Result", "规则 Code", "阈值 Threshold",
+                                  "实际 Actual", "说明 Message"};
     cli_table_t *tab = cli_table_new(5, heads);
     cli_table_wrap(tab, 2, 24);
     cli_table_wrap(tab, 3, 24);
     cli_table_wrap(tab, 4, 56);
-    /* Failed checks first, then passed ones, in the verdict's order. */
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < v->n_checks; i++) {
-            const Rongyu__Check *k = v->checks[i];
-            if (k->needs_review || (int)k->passed != pass)
-                continue;
-            char msg[1024];
-            snprintf(msg, sizeof msg, "%s%s%s", k->message_zh,
-                     k->message_zh[0] && k->message_en[0] ? "\n" : "",
-                     k->message_en);
-            const char *row[] = {k->passed ? "✓ 通过 pass" : "✗ 未通过 FAIL",
-                                 k->code, k->threshold, k->actual, msg};
-            cli_table_add(tab, row);
-        }
-    if (cli_table_rows(tab))
-        cli_table_print(tab, stdout, 2);
-    cli_table_destroy(&tab);
-
-    int header = 0;
     for (size_t i = 0; i < v->n_checks; i++) {
         const Rongyu__Check *k = v->checks[i];
-        if (!k->needs_review)
+        if (k->needs_review || (int)k->passed != passed)
             continue;
-        if (!header++)
-            printf("\n待评审 For the reviewer (需评审员判断 judgments left "
-                   "to the reviewer):\n");
-        printf("  • %s: %s%s%s", k->code, k->message_zh,
-               k->message_zh[0] && k->message_en[0] ? " / " : "",
-               k->message_en);
-        if (k->threshold[0] || k->actual[0])
-            printf(" (阈值 threshold %s; 实际 actual %s)", k->threshold,
-                   k->actual);
-        printf("\n");
+        char msg[2400];
+        snprintf(msg, sizeof msg, "%s%s%s", k->message_zh,
+                 k->message_zh[0] && k->message_en[0] ? "\n" : "",
+                 k->message_en);
+        const char *row[] = {k->passed ? "✓ 通过 pass" : "✗ 未通过 FAIL",
+                             k->code, k->threshold, k->actual, msg};
+        cli_table_add(tab, row);
+    }
+    int n = cli_table_rows(tab);
+    if (n)
+        cli_table_print(tab, stdout, 2);
+    cli_table_destroy(&tab);
+    return n;
+}
+
+/* The verdict: the failed checks first, then the items left to the
+ * reviewer, then the passed checks folded into a count (all of them with
+ * --all). */
+static void
+s_print_verdict(const Rongyu__Case *c, bool all)
+{
+    const Rongyu__Verdict *v = c->verdict;
+    printf("\n");
+    if (!v) {
+        printf("资格审查：尚无结果%s。\nVerdict: none yet%s.\n",
+               c->state == RONGYU__CASE_STATE__SUBMITTED ? "（审查中）" : "",
+               c->state == RONGYU__CASE_STATE__SUBMITTED ? " (being checked)"
+                                                         : "");
+        return;
+    }
+    char t[32];
+    cli_format_time(v->decided_at_ms, t, sizeof t);
+    size_t failed = 0, passed = 0, review = 0;
+    for (size_t i = 0; i < v->n_checks; i++) {
+        const Rongyu__Check *k = v->checks[i];
+        if (k->needs_review)
+            review++;
+        else if (k->passed)
+            passed++;
+        else
+            failed++;
+    }
+    printf("资格审查 Verdict: %s  (规则集 rule set %s, 判定于 decided %s)\n",
+           v->eligible ? "合格 eligible" : "不合格 ineligible",
+           v->ruleset[0] ? v->ruleset : "?", t);
+    if (failed) {
+        printf("\n未通过 Failed (%zu):\n", failed);
+        s_print_checks(v, 0);
+    }
+    if (review) {
+        printf("\n待评审 For the reviewer (需评审员判断并记录审批意见; "
+               "judgments left to the reviewer):\n");
+        for (size_t i = 0; i < v->n_checks; i++) {
+            const Rongyu__Check *k = v->checks[i];
+            if (!k->needs_review)
+                continue;
+            char *zh = cli_escape_controls(k->message_zh);
+            char *en = cli_escape_controls(k->message_en);
+            printf("  • %s\n    %s\n    %s\n", k->code, zh, en);
+            free(zh);
+            free(en);
+        }
+    }
+    if (!passed)
+        return;
+    if (all) {
+        printf("\n通过 Passed (%zu):\n", passed);
+        s_print_checks(v, 1);
+    } else {
+        printf("\n另有 %zu 项检查通过（加 --all 逐项显示）。\n"
+               "%zu more checks passed (--all lists them).\n",
+               passed, passed);
     }
 }
 
@@ -220,25 +256,36 @@ int
 cli_cmd_show(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"revision", required_argument, 0, 'r'}, CLI_COMMON_OPTIONS,
+        {"revision", required_argument, 0, 'r'},
+        {"all", no_argument, 0, 'a'},
+        CLI_COMMON_OPTIONS,
         {0, 0, 0, 0}};
     cli_ctx_t ctx;
     cli_ctx_init(&ctx);
     int c;
     unsigned long revision = 0;
+    bool all = false;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         if (c == CLI_OPT_HELP)
             return s_help(s_show_help);
+        if (c == 'a') {
+            all = true;
+            continue;
+        }
         if (c == 'r') {
             char *end;
             errno = 0;
             revision = strtoul(optarg, &end, 10);
             if (errno || end == optarg || *end || revision == 0 ||
                 revision > 100000 || optarg[0] == '-')
-                return cli_usage_error("show", "--revision 应为正整数 wants "
-                                       "a positive integer, got '%s'", optarg);
+                return cli_usage_error(
+                    "show",
+                    "--revision 应为正整数，而不是“%1$s”。" CLI_BI
+                    "--revision wants a positive "
+                    "integer, not '%1$s'.",
+                    optarg);
             continue;
         }
         int r = cli_other_opt(&ctx, "show", c, optarg, argv);
@@ -246,7 +293,8 @@ cli_cmd_show(int argc, char **argv)
             return r;
     }
     if (optind != argc - 1)
-        return cli_usage_error("show", "需要一个案件号 expected one case ID");
+        return cli_usage_error("show", "需要一个案件号。" CLI_BI
+                                       "Expected one case ID.");
     int rc = cli_load_config(&ctx);
     if (rc)
         return rc;
@@ -274,7 +322,7 @@ cli_cmd_show(int argc, char **argv)
             cli_print_json(txt);
     } else {
         s_print_header(reply->case_->case_);
-        s_print_verdict(reply->case_->case_);
+        s_print_verdict(reply->case_->case_, all);
         cli_posting_print_status(reply->case_->posting, stdout);
         s_print_audit(reply->case_);
     }
@@ -344,16 +392,24 @@ cli_cmd_list(int argc, char **argv)
             limit = strtoul(optarg, &end, 10);
             if (errno || end == optarg || *end || limit == 0 ||
                 optarg[0] == '-')
-                return cli_usage_error("list", "--limit 应为正整数 wants a "
-                                       "positive integer, got '%s'", optarg);
+                return cli_usage_error(
+                    "list",
+                    "--limit 应为正整数，而不是“%1$s”。" CLI_BI
+                    "--limit wants a positive integer, "
+                    "not '%1$s'.",
+                    optarg);
             break;
         case 'p':
             errno = 0;
             page = strtoul(optarg, &end, 10);
             if (errno || end == optarg || *end || page == 0 || page > 1000 ||
                 optarg[0] == '-')
-                return cli_usage_error("list", "--page 应为 1..1000 wants "
-                                       "1..1000, got '%s'", optarg);
+                return cli_usage_error(
+                    "list",
+                    "--page 应为 1..1000，而不是“%1$s”。" CLI_BI
+                    "--page wants 1..1000, not "
+                    "'%1$s'.",
+                    optarg);
             break;
         case CLI_OPT_HELP: return s_help(s_list_help);
         default: {
@@ -364,8 +420,9 @@ cli_cmd_list(int argc, char **argv)
         }
     }
     if (optind != argc)
-        return cli_usage_error("list", "多余的参数 unexpected argument '%s'",
-                               argv[optind]);
+        return cli_usage_error(
+            "list", "多余的参数“%1$s”。" CLI_BI "Unexpected argument '%1$s'.",
+            argv[optind]);
     if (ctx.org)
         lr.applicant_org = (char *)ctx.org;
     int rc = cli_load_config(&ctx);

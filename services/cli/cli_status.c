@@ -65,8 +65,11 @@ cli_cmd_status(int argc, char **argv)
             return r;
     }
     if (optind != argc)
-        return cli_usage_error("status", "多余的参数 unexpected argument "
-                               "'%s'", argv[optind]);
+        return cli_usage_error("status",
+                               "多余的参数“%1$s”。" CLI_BI
+                               "Unexpected argument "
+                               "'%1$s'.",
+                               argv[optind]);
     int rc = cli_load_config(&ctx);
     if (rc)
         return rc;
@@ -164,15 +167,20 @@ cli_cmd_ping(int argc, char **argv)
             return r;
     }
     if (optind < argc - 1)
-        return cli_usage_error("ping", "多余的参数 unexpected argument '%s'",
-                               argv[optind + 1]);
+        return cli_usage_error(
+            "ping", "多余的参数“%1$s”。" CLI_BI "Unexpected argument '%1$s'.",
+            argv[optind + 1]);
     int only = -1;
     if (optind == argc - 1 && strcmp(argv[optind], "all") != 0) {
         only = ry_service_index(argv[optind]);
         if (only < 0)
-            return cli_usage_error("ping", "未知服务 unknown service '%s' "
-                                   "(intake | validation | quota | "
-                                   "notification | all)", argv[optind]);
+            return cli_usage_error("ping",
+                                   "未知服务“%1$s”（可用 intake、validation、"
+                                   "quota、notification、all）。" CLI_BI
+                                   "Unknown "
+                                   "service '%1$s' (intake, validation, quota, "
+                                   "notification, all).",
+                                   argv[optind]);
     }
     int rc = cli_load_config(&ctx);
     if (rc)

@@ -188,10 +188,12 @@ cli_cmd_submit(int argc, char **argv)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("submit", "需要一个申请文件 expected one "
-                               "FILE.json");
+        return cli_usage_error("submit",
+                               "需要一个申请文件。" CLI_BI "Expected one "
+                               "FILE.json.");
     if (key && !key[0])
-        return cli_usage_error("submit", "--key 不能为空 must not be empty");
+        return cli_usage_error("submit", "--key 不能为空。" CLI_BI
+                                         "--key must not be empty.");
     return s_send_application(&ctx, argv[optind], key, draft, NULL);
 }
 
@@ -239,8 +241,10 @@ cli_cmd_draft(int argc, char **argv)
     const char *sub = argv[1];
     int is_save = strcmp(sub, "save") == 0;
     if (!is_save && strcmp(sub, "submit") != 0)
-        return cli_usage_error("draft", "未知子命令 unknown subcommand '%s' "
-                               "(save | submit)", sub);
+        return cli_usage_error("draft",
+                               "未知子命令“%1$s”（可用 save、submit）。" CLI_BI
+                               "Unknown subcommand '%1$s' (save, submit).",
+                               sub);
     cli_ctx_t ctx;
     cli_ctx_init(&ctx);
     const char *key = NULL, *case_id = NULL;
@@ -263,11 +267,13 @@ cli_cmd_draft(int argc, char **argv)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("draft", is_save
-                                   ? "需要一个申请文件 expected one FILE.json"
-                                   : "需要一个案件号 expected one case ID");
+        return cli_usage_error("draft", is_save ? "需要一个申请文件。" CLI_BI
+                                                  "Expected one FILE.json."
+                                                : "需要一个案件号。" CLI_BI
+                                                  "Expected one case ID.");
     if (key && !key[0])
-        return cli_usage_error("draft", "--key 不能为空 must not be empty");
+        return cli_usage_error("draft", "--key 不能为空。" CLI_BI
+                                        "--key must not be empty.");
     if (is_save)
         return s_send_application(&ctx, argv[optind], key, 1, case_id);
     return s_draft_submit(&ctx, argv[optind], key);

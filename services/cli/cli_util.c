@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -54,13 +55,19 @@ cli_ctx_init(cli_ctx_t *ctx)
 int
 cli_usage_error(const char *cmd, const char *fmt, ...)
 {
-    char msg[512];
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "rongyu %s: %s\n", cmd, msg);
-    fprintf(stderr, "用法见 see 'rongyu %s --help'\n", cmd);
+    char *en = strchr(msg, CLI_BI[0]);
+    if (en)
+        *en++ = '\0';
+    fprintf(stderr, "rongyu %s：%s\n", cmd, msg);
+    if (en)
+        fprintf(stderr, "rongyu %s: %s\n", cmd, en);
+    fprintf(stderr, "用法见 'rongyu %s --help'。\nSee 'rongyu %s --help'.\n",
+            cmd, cmd);
     return CLI_EXIT_ERROR;
 }
 
@@ -69,9 +76,13 @@ cli_bad_option(const char *cmd, int c, char **argv)
 {
     const char *opt = optind > 0 ? argv[optind - 1] : "?";
     if (c == ':')
-        return cli_usage_error(cmd, "选项缺少参数 option '%s' needs a value",
+        return cli_usage_error(cmd,
+                               "选项“%1$s”缺少参数。" CLI_BI
+                               "Option '%1$s' needs a "
+                               "value.",
                                opt);
-    return cli_usage_error(cmd, "未知选项 unknown option '%s'", opt);
+    return cli_usage_error(
+        cmd, "未知选项“%1$s”。" CLI_BI "Unknown option '%1$s'.", opt);
 }
 
 void
@@ -268,63 +279,87 @@ cli_call(cli_ctx_t *ctx, Rongyu__Request *req, const char *org,
 /* ------------------------------------------------------------ names */
 
 static const struct {
+    int code;
     const char *name, *zh, *en;
 } s_errors[] = {
-    {"OK", "成功", "ok"},
-    {"E_MALFORMED", "请求无法解码", "the request does not decode"},
-    {"E_MISSING_FIELD", "缺少必填字段", "a required field is missing"},
-    {"E_OUT_OF_RANGE", "数值超出范围", "a value is out of range"},
-    {"E_NOT_FOUND", "未找到", "not found"},
-    {"E_FORBIDDEN", "无权进行此操作", "not allowed for this principal"},
-    {"E_BAD_STATE", "案件当前状态不允许此操作",
+    {RONGYU__ERROR_CODE__OK, "OK", "成功", "ok"},
+    {RONGYU__ERROR_CODE__E_MALFORMED, "E_MALFORMED", "请求无法解码",
+     "the request does not decode"},
+    {RONGYU__ERROR_CODE__E_MISSING_FIELD, "E_MISSING_FIELD", "缺少必填字段",
+     "a required field is missing"},
+    {RONGYU__ERROR_CODE__E_OUT_OF_RANGE, "E_OUT_OF_RANGE", "数值超出范围",
+     "a value is out of range"},
+    {RONGYU__ERROR_CODE__E_NOT_FOUND, "E_NOT_FOUND", "未找到", "not found"},
+    {RONGYU__ERROR_CODE__E_FORBIDDEN, "E_FORBIDDEN", "无权进行此操作",
+     "not allowed for this principal"},
+    {RONGYU__ERROR_CODE__E_BAD_STATE, "E_BAD_STATE", "案件当前状态不允许此操作",
      "not allowed in the case's current state"},
-    {"E_TOO_LARGE", "数据过大", "too large"},
-    {"E_BUSY", "服务繁忙，请稍后重试", "busy, try again later"},
-    {"E_CONFLICT", "幂等键已用于另一个请求（可用 --key 指定新键）",
+    {RONGYU__ERROR_CODE__E_TOO_LARGE, "E_TOO_LARGE", "数据过大", "too large"},
+    {RONGYU__ERROR_CODE__E_BUSY, "E_BUSY", "服务繁忙，请稍后重试",
+     "busy, try again later"},
+    {RONGYU__ERROR_CODE__E_CONFLICT, "E_CONFLICT",
+     "幂等键已用于另一个请求（可用 --key 指定新键）",
      "idempotency key already used for another request (give --key)"},
-    {"E_INTERNAL", "服务内部错误", "internal error in the service"},
-    {"E_UNSUPPORTED", "不支持的请求", "unsupported request"},
-    {"E_INVALID", "申请内容不符合格式要求", "the request is not valid"},
+    {RONGYU__ERROR_CODE__E_INTERNAL, "E_INTERNAL", "服务内部错误",
+     "internal error in the service"},
+    {RONGYU__ERROR_CODE__E_UNSUPPORTED, "E_UNSUPPORTED", "不支持的请求",
+     "unsupported request"},
+    {RONGYU__ERROR_CODE__E_INVALID, "E_INVALID", "申请内容不符合格式要求",
+     "the request is not valid"},
+    {RONGYU__ERROR_CODE__E_DEADLINE_PASSED, "E_DEADLINE_PASSED", "截止日期已过",
+     "the deadline has passed"},
 };
 #define S_NERRORS ((int)(sizeof s_errors / sizeof s_errors[0]))
+
+static int
+s_error_index(int code)
+{
+    for (int i = 0; i < S_NERRORS; i++)
+        if (s_errors[i].code == code)
+            return i;
+    return -1;
+}
 
 const char *
 cli_error_name(int code)
 {
-    return code >= 0 && code < S_NERRORS ? s_errors[code].name : "E_UNKNOWN";
+    int i = s_error_index(code);
+    return i >= 0 ? s_errors[i].name : "E_UNKNOWN";
 }
 
 const char *
 cli_error_zh(int code)
 {
-    return code >= 0 && code < S_NERRORS ? s_errors[code].zh : "未知错误";
+    int i = s_error_index(code);
+    return i >= 0 ? s_errors[i].zh : "未知错误";
 }
 
 const char *
 cli_error_en(int code)
 {
-    return code >= 0 && code < S_NERRORS ? s_errors[code].en
-                                         : "unknown error";
+    int i = s_error_index(code);
+    return i >= 0 ? s_errors[i].en : "unknown error";
 }
 
 void
 cli_print_reply_error(const Rongyu__Reply *r)
 {
     int code = (int)r->code;
+    /* One line: the code and its meaning, as the service words it (the
+     * client's own words when the reply has none). */
+    const char *zh = r->message_zh[0] ? r->message_zh : cli_error_zh(code);
+    const char *en = r->message_en[0] ? r->message_en : cli_error_en(code);
     fprintf(stderr, "错误 error: %s", cli_error_name(code));
-    if (code >= S_NERRORS || code < 0)
+    if (s_error_index(code) < 0)
         fprintf(stderr, " (%d)", code);
-    fprintf(stderr, " — %s / %s\n", cli_error_zh(code), cli_error_en(code));
-    int same = strcmp(r->message_zh, cli_error_zh(code)) == 0 &&
-               strcmp(r->message_en, cli_error_en(code)) == 0;
-    if (!same && (r->message_zh[0] || r->message_en[0]))
-        fprintf(stderr, "  %s%s%s\n", r->message_zh,
-                r->message_zh[0] && r->message_en[0] ? " / " : "",
-                r->message_en);
-    if (r->detail[0])
-        fprintf(stderr, "  详情 detail: %s\n", r->detail);
+    fprintf(stderr, " — %s / %s\n", zh, en);
+    if (r->detail[0]) {
+        char *d = cli_escape_controls(r->detail);
+        fprintf(stderr, "  详情 detail: %s\n", d);
+        free(d);
+    }
     if (code == RONGYU__ERROR_CODE__E_BUSY && r->retry_after_ms)
-        fprintf(stderr, "  请 %u 毫秒后重试 retry after %u ms\n",
+        fprintf(stderr, "  请 %u 毫秒后重试。Retry after %u ms.\n",
                 r->retry_after_ms, r->retry_after_ms);
 }
 
@@ -523,6 +558,37 @@ s_wrap(const char *s, int width)
     return out;
 }
 
+char *
+cli_escape_controls(const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s);
+    char *out = malloc(4 * n + 1); /* a byte becomes at most "\xHH" */
+    if (!out)
+        abort();
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned cp;
+        int len = s_utf8(p, &cp);
+        bool c0 = cp < 0x20 && cp != '\n';
+        bool c1 = cp >= 0x80 && cp < 0xA0; /* CSI and friends, as UTF-8 */
+        if (len == 1 && *p >= 0x80) {
+            /* Not UTF-8: a raw byte (0x9B is an 8-bit CSI). */
+            o += (size_t)sprintf(out + o, "\\x%02X", *p);
+        } else if (c0 || cp == 0x7F || c1) {
+            o += (size_t)sprintf(out + o, "\\x%02X", cp);
+        } else {
+            memcpy(out + o, p, (size_t)len);
+            o += (size_t)len;
+        }
+        p += len;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static char *
 s_dup(const char *s)
 {
@@ -562,9 +628,16 @@ cli_table_add(cli_table_t *t, const char *const *cells)
             abort();
     }
     char **row = t->cells + (size_t)(t->nrows + 1) * (size_t)t->ncols;
-    for (int c = 0; c < t->ncols; c++)
-        row[c] = t->wrap[c] > 0 ? s_wrap(cells[c] ? cells[c] : "", t->wrap[c])
-                                : s_dup(cells[c]);
+    for (int c = 0; c < t->ncols; c++) {
+        /* Stored text never reaches the terminal raw (ESC sequences). */
+        char *safe = cli_escape_controls(cells[c]);
+        if (t->wrap[c] > 0) {
+            row[c] = s_wrap(safe, t->wrap[c]);
+            free(safe);
+        } else {
+            row[c] = safe;
+        }
+    }
     t->nrows++;
 }
 

@@ -83,8 +83,13 @@ int cli_common_opt(cli_ctx_t *ctx, int c, const char *arg);
 int cli_other_opt(cli_ctx_t *ctx, const char *cmd, int c, const char *arg,
                   char **argv);
 
-/* Prints "unknown option" style usage errors: both languages, then a
- * pointer to 'rongyu CMD --help'. Returns CLI_EXIT_ERROR. */
+/* Separates the Chinese and the English text of one message: "中文。"
+ * CLI_BI "English." Each half is complete in its language; a half may
+ * use the same arguments by position ("%1$s"). */
+#define CLI_BI "\x1f"
+
+/* Prints a usage error, fmt being "中文" CLI_BI "English": the Chinese line,
+ * the English line, then where the help is. Returns CLI_EXIT_ERROR. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -148,6 +153,12 @@ void cli_format_time(int64_t ms, char *buf, size_t len);
 
 /* Columns a UTF-8 string takes on a terminal (CJK characters take 2). */
 int cli_display_width(const char *s);
+
+/* A malloc'd copy of s (NULL: "") with every terminal control character
+ * shown escaped as \xHH: C0 controls but '\n', DEL, and C1 controls
+ * (U+0080..U+009F, e.g. a UTF-8 CSI). Stored text goes through this
+ * before it reaches a terminal; cli_table_add applies it to every cell. */
+char *cli_escape_controls(const char *s);
 
 /* A text table whose columns line up with CJK text. A cell may hold
  * several lines separated by '\n'. */

@@ -31,8 +31,7 @@ static const s_command_t s_commands[] = {
      "the Annex 1 quota table: used and cap"},
     {"export", cli_cmd_export, "导出汇总表（附件2/3/4）",
      "export a unit's summary table (Annex 2, 3, 4)"},
-    {"org", cli_cmd_org, "组织登记与列表",
-     "import or list organisations"},
+    {"org", cli_cmd_org, "组织登记与列表", "import or list organisations"},
     {"review", cli_cmd_review, "组织单位审核（验家）",
      "the unit's review: approve, return, reject"},
     {"recommend", cli_cmd_recommend, "推荐至市总工会",
@@ -44,6 +43,8 @@ static const s_command_t s_commands[] = {
      "record a draft's public posting (posting start)"},
     {"postings", cli_cmd_postings, "组织单位各草稿的公示状态",
      "a unit's drafts and their posting state"},
+    {"deadline", cli_cmd_deadline, "推荐截止日期与延期",
+     "the summary deadline and the city's extensions"},
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
 

@@ -4,6 +4,7 @@
 #include "intake_cases.h"
 
 #include "intake_attach.h"
+#include "intake_deadline.h"
 #include "intake_internal.h"
 #include "intake_posting.h"
 #include "intake_reply.h"
@@ -244,6 +245,7 @@ s_send_validate(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c)
     vc.revision = c->revision;
     vc.application = c->application;
     vc.submitted_at_ms = c->submitted_at_ms;
+    vc.applicant_kind = intake_orgs_kind(txn, c->application->applicant_org);
     int rc = ry_channel_send_msg(self->channel, txn, "validation",
                                  RONGYU__MESSAGE_TYPE__VALIDATE_CASE,
                                  c->case_id, &vc.base);
@@ -306,27 +308,14 @@ s_busy(intake_cases_t *self, intake_reply_t *r)
     return 0;
 }
 
-/* When the review of a case submitted at 'submitted' is due: the same
- * local time review_months calendar months later in the campaign's zone
- * (Asia/Shanghai), the day clamped to the month's end (01-31 -> 02-28). */
+/* When the review of a case submitted at 'submitted' is due
+ * (ry_campaign_review_due: the end of the day review_months later). */
 static int64_t
 s_review_due(const intake_cases_t *self, const char *campaign,
              int64_t submitted)
 {
-    const ry_campaign_t *c = ry_campaigns_find(self->campaigns, campaign);
-    int months = c ? ry_campaign_review_months(c) : 1;
-    int offset = c ? ry_campaign_utc_offset_minutes(c) : 480;
-    ry_date_t d;
-    if (months <= 0 || ry_date_from_epoch_ms(submitted, offset, &d, NULL))
-        return 0;
-    ry_date_t due = d;
-    int m = d.m - 1 + months;
-    due.y = d.y + m / 12;
-    due.m = m % 12 + 1;
-    int last = ry_date_days_in_month(due.y, due.m);
-    if (due.d > last)
-        due.d = last;
-    return submitted + ry_date_diff_days(d, due) * 86400000LL;
+    return ry_campaign_review_due(ry_campaigns_find(self->campaigns, campaign),
+                                  submitted, NULL);
 }
 
 /* Keeps the by_unit index right when a draft's unit changes. */
@@ -520,8 +509,9 @@ intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
             ry_pb_free(&existing);
             return intake_reply_fail(
                 r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                "case '%s' belongs to another organisation",
-                req->save_draft->case_id);
+                "案件 %s 属于其他组织。Case '%s' belongs to another "
+                "organisation.",
+                req->save_draft->case_id, req->save_draft->case_id);
         }
         if (existing->state != RONGYU__CASE_STATE__DRAFT &&
             existing->state != RONGYU__CASE_STATE__RETURNED) {
@@ -766,6 +756,10 @@ intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
     s_actor(p, actor, sizeof actor);
     if (c->state != RONGYU__CASE_STATE__APPROVED) {
         rc = s_bad_state(r, c, "only an approved case can be recommended");
+    } else if (p->role == INTAKE_ROLE_UNIT &&
+               (rc = intake_deadline_check(txn, self->campaigns, c->application,
+                                           ry_clock_now_ms(), r)) != 0) {
+        /* After the unit's summary deadline: refused, nothing changed. */
     } else if (intake_seats_pool(c->application, pool, sizeof pool)) {
         ry_pb_set_string(&c->note, NULL);
         rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RESERVE);
@@ -957,11 +951,15 @@ s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
                                   "quota", "seat confirmed, awarded", msgbuf,
                                   "awarded");
         } else {
+            /* The city-wide pool of model homes is a selection (入选). */
+            bool model = a->honour == RONGYU__HONOUR__MODEL_HOME;
             snprintf(msgbuf, sizeof msgbuf,
                      "全市名额已满，未能入选：%s 已用 %u / 名额 %u。"
                      "confirmation refused (%s): city-wide %s used %u of %u",
-                     s_column_zh(a), res->used, res->cap, res->reason,
-                     s_column_en(a), res->used, res->cap);
+                     model ? "示范职工之家入选" : s_column_zh(a), res->used,
+                     res->cap, res->reason,
+                     model ? "model_home_selection" : s_column_en(a), res->used,
+                     res->cap);
             ry_pb_set_string(&c->note, msgbuf);
             rc = s_transition(self, txn, c, RONGYU__CASE_STATE__RECOMMENDED,
                               "quota", "selection refused", msgbuf,

@@ -43,8 +43,22 @@ s_kind_name(Rongyu__OrgKind k)
     case RONGYU__ORG_KIND__ORG_GROUP: return "group";
     case RONGYU__ORG_KIND__ORG_UNIT: return "unit";
     case RONGYU__ORG_KIND__ORG_CITY: return "city";
+    case RONGYU__ORG_KIND__ORG_TOWNSHIP: return "township";
+    case RONGYU__ORG_KIND__ORG_FEDERATION: return "federation";
+    case RONGYU__ORG_KIND__ORG_JOINT: return "joint";
     default: return "?";
     }
+}
+
+/* A grassroots union of any applicant category (the kinds that apply for
+ * homes). */
+static bool
+s_grassroots(Rongyu__OrgKind k)
+{
+    return k == RONGYU__ORG_KIND__ORG_GRASSROOTS ||
+           k == RONGYU__ORG_KIND__ORG_TOWNSHIP ||
+           k == RONGYU__ORG_KIND__ORG_FEDERATION ||
+           k == RONGYU__ORG_KIND__ORG_JOINT;
 }
 
 int
@@ -102,8 +116,7 @@ s_principal_org(ry_txn_t *txn, const intake_principal_t *p,
     bool ok;
     switch (p->role) {
     case INTAKE_ROLE_GRASSROOTS:
-        ok = k == RONGYU__ORG_KIND__ORG_GRASSROOTS ||
-             k == RONGYU__ORG_KIND__ORG_BRANCH ||
+        ok = s_grassroots(k) || k == RONGYU__ORG_KIND__ORG_BRANCH ||
              k == RONGYU__ORG_KIND__ORG_GROUP;
         break;
     case INTAKE_ROLE_UNIT: ok = k == RONGYU__ORG_KIND__ORG_UNIT; break;
@@ -112,9 +125,9 @@ s_principal_org(ry_txn_t *txn, const intake_principal_t *p,
     }
     if (!ok) {
         s_why(why, len, RY_EPERM,
-              "'%s' is registered as a %s organisation and cannot act in "
-              "that role",
-              p->org_id, s_kind_name(k));
+              "「%s」登记为 %s 类组织，不能以该角色行事。'%s' is registered "
+              "as a %s organisation and cannot act in that role.",
+              p->org_id, s_kind_name(k), p->org_id, s_kind_name(k));
         ry_pb_free(org);
         return RY_EPERM;
     }
@@ -199,37 +212,44 @@ intake_authorize(ry_txn_t *txn, const intake_principal_t *p,
         if (!rc && !ok)
             s_why(why, len, RY_EPERM,
                   act == INTAKE_ACT_APPLY
-                      ? "'%s' may not act for applicant '%s'"
-                      : "'%s' may not see the cases of '%s'",
-                  p->org_id, org);
+                      ? "「%s」不能代「%s」申报。'%s' may not act for "
+                        "applicant '%s'."
+                      : "「%s」不能查看「%s」的案件。'%s' may not see the "
+                        "cases of '%s'.",
+                  p->org_id, org, p->org_id, org);
         break;
     case INTAKE_ACT_REVIEW:
         if (s_leadership_organ(a)) {
             ok = city;
             if (!ok)
                 s_why(why, len, RY_EPERM,
-                      "leadership-organ cadres are reviewed and recommended "
-                      "by the city department, not by '%s'",
-                      p->org_id);
+                      "工会领导机关干部由市总工会基层工作部审核推荐，不由"
+                      "「%s」。Leadership-organ cadres are reviewed and "
+                      "recommended by the city department, not by '%s'.",
+                      p->org_id, p->org_id);
         } else if (p->role == INTAKE_ROLE_UNIT) {
             const char *mine = me ? me->organising_unit : p->org_id;
             ok = strcmp(mine, unit) == 0;
             if (!ok)
                 s_why(why, len, RY_EPERM,
-                      "'%s' reviews only the cases of %s, not of %s", p->org_id,
-                      mine, unit);
+                      "「%s」只能审核%s的案件，不能审核%s的。'%s' reviews only "
+                      "the cases of %s, not of %s.",
+                      p->org_id, mine, unit, p->org_id, mine, unit);
         } else {
             s_why(why, len, RY_EPERM,
-                  "only the organising unit reviews and recommends; '%s' "
-                  "acts as %s",
-                  p->org_id, city ? "the city" : "a grassroots union");
+                  "只有组织单位审核和推荐；「%s」的角色是%s。Only the "
+                  "organising unit reviews and recommends; '%s' acts as %s.",
+                  p->org_id, city ? "市总工会" : "基层工会", p->org_id,
+                  city ? "the city" : "a grassroots union");
         }
         break;
     case INTAKE_ACT_CITY:
         ok = city;
         if (!ok)
             s_why(why, len, RY_EPERM,
-                  "only the city department may do that, not '%s'", p->org_id);
+                  "只有市总工会基层工作部可以这样做，「%s」不可以。Only the "
+                  "city department may do that, not '%s'.",
+                  p->org_id, p->org_id);
         break;
     }
     ry_pb_free(&me);
@@ -260,6 +280,17 @@ intake_orgs_check_application(ry_txn_t *txn, const Rongyu__Application *a,
                    a->applicant_org);
     ry_pb_free(&o);
     return rc;
+}
+
+Rongyu__OrgKind
+intake_orgs_kind(ry_txn_t *txn, const char *id)
+{
+    Rongyu__Organisation *o = NULL;
+    if (intake_orgs_get(txn, id, &o) != 0)
+        return RONGYU__ORG_KIND__ORG_KIND_UNSPECIFIED;
+    Rongyu__OrgKind k = o->kind;
+    ry_pb_free(&o);
+    return k;
 }
 
 /* ------------------------------------------------------------ import */
@@ -318,13 +349,13 @@ s_parent_kind_ok(Rongyu__OrgKind child, Rongyu__OrgKind parent)
     case RONGYU__ORG_KIND__ORG_UNIT:
         return parent == RONGYU__ORG_KIND__ORG_CITY;
     case RONGYU__ORG_KIND__ORG_GRASSROOTS:
-        return parent == RONGYU__ORG_KIND__ORG_UNIT ||
-               parent == RONGYU__ORG_KIND__ORG_GRASSROOTS;
-    case RONGYU__ORG_KIND__ORG_BRANCH:
-        return parent == RONGYU__ORG_KIND__ORG_GRASSROOTS;
+    case RONGYU__ORG_KIND__ORG_TOWNSHIP:
+    case RONGYU__ORG_KIND__ORG_FEDERATION:
+    case RONGYU__ORG_KIND__ORG_JOINT:
+        return parent == RONGYU__ORG_KIND__ORG_UNIT || s_grassroots(parent);
+    case RONGYU__ORG_KIND__ORG_BRANCH: return s_grassroots(parent);
     case RONGYU__ORG_KIND__ORG_GROUP:
-        return parent == RONGYU__ORG_KIND__ORG_GRASSROOTS ||
-               parent == RONGYU__ORG_KIND__ORG_BRANCH;
+        return s_grassroots(parent) || parent == RONGYU__ORG_KIND__ORG_BRANCH;
     default: return false;
     }
 }
@@ -353,11 +384,13 @@ s_check_row(s_view_t *v, const ry_campaigns_t *camps,
     if (s_empty(o->name) || strlen(o->name) > 400)
         return s_why(why, len, RY_EINVAL, "row %zu (%s): name is empty", i + 1,
                      o->id);
-    if (o->kind < RONGYU__ORG_KIND__ORG_GRASSROOTS ||
-        o->kind > RONGYU__ORG_KIND__ORG_CITY)
+    if (!s_grassroots(o->kind) && o->kind != RONGYU__ORG_KIND__ORG_BRANCH &&
+        o->kind != RONGYU__ORG_KIND__ORG_GROUP &&
+        o->kind != RONGYU__ORG_KIND__ORG_UNIT &&
+        o->kind != RONGYU__ORG_KIND__ORG_CITY)
         return s_why(why, len, RY_EINVAL,
-                     "row %zu (%s): kind must be grassroots, branch, group, "
-                     "unit or city",
+                     "row %zu (%s): kind must be grassroots, township, "
+                     "federation, joint, branch, group, unit or city",
                      i + 1, o->id);
     if (o->kind == RONGYU__ORG_KIND__ORG_CITY) {
         if (!s_empty(o->parent_id) || !s_empty(o->organising_unit))

@@ -76,6 +76,11 @@ int intake_orgs_check_application(ry_txn_t *txn, const Rongyu__Application *a,
  * RY_ENOTFOUND or RY_EIO. */
 int intake_orgs_get(ry_txn_t *txn, const char *id, Rongyu__Organisation **out);
 
+/* The registered kind of organisation 'id', or ORG_KIND_UNSPECIFIED when
+ * it is not registered (or cannot be read). Intake sends it to validation
+ * with each case (ValidateCase.applicant_kind). */
+Rongyu__OrgKind intake_orgs_kind(ry_txn_t *txn, const char *id);
+
 typedef struct {
     uint32_t added, updated, unchanged;
 } intake_import_counts_t;
@@ -84,8 +89,9 @@ typedef struct {
  * RY_EINVAL nothing was written (the caller drops the transaction anyway)
  * and 'why' names the row and the reason. Checks: id and name present, a
  * known kind, no duplicate id, a parent of the right kind (city <- unit <-
- * grassroots <- branch <- group; grassroots may also hang under a
- * grassroots federation) found in the file or the store, the organising
+ * grassroots <- branch <- group, where grassroots is any of
+ * grassroots, township, federation, joint, and may also hang under
+ * another grassroots union) found in the file or the store, the organising
  * unit an Annex 1 row of some campaign in 'camps' and the same as the
  * parent's, no cycle. Re-importing the same rows changes nothing.
  * Returns 0, RY_EINVAL or a store error. */

@@ -14,18 +14,29 @@ static const struct {
     const char *zh, *en;
 } s_messages[] = {
     [RONGYU__ERROR_CODE__OK] = {"成功", "ok"},
-    [RONGYU__ERROR_CODE__E_MALFORMED] = {"请求无法解析", "request does not decode"},
-    [RONGYU__ERROR_CODE__E_MISSING_FIELD] = {"缺少必填字段", "a required field is missing"},
-    [RONGYU__ERROR_CODE__E_OUT_OF_RANGE] = {"字段取值超出范围", "a field is out of range"},
+    [RONGYU__ERROR_CODE__E_MALFORMED] = {"请求无法解析",
+                                         "request does not decode"},
+    [RONGYU__ERROR_CODE__E_MISSING_FIELD] = {"缺少必填字段",
+                                             "a required field is missing"},
+    [RONGYU__ERROR_CODE__E_OUT_OF_RANGE] = {"字段取值超出范围",
+                                            "a field is out of range"},
     [RONGYU__ERROR_CODE__E_NOT_FOUND] = {"申报不存在", "no such case"},
-    [RONGYU__ERROR_CODE__E_FORBIDDEN] = {"无权执行此操作", "this organisation may not do that"},
-    [RONGYU__ERROR_CODE__E_BAD_STATE] = {"当前状态下不允许此操作", "not allowed in the case's current state"},
+    [RONGYU__ERROR_CODE__E_FORBIDDEN] = {"无权执行此操作",
+                                         "this organisation may not do that"},
+    [RONGYU__ERROR_CODE__E_BAD_STATE] =
+        {"当前状态下不允许此操作", "not allowed in the case's current state"},
     [RONGYU__ERROR_CODE__E_TOO_LARGE] = {"上传内容过大", "upload too large"},
-    [RONGYU__ERROR_CODE__E_BUSY] = {"系统繁忙，请稍后重试", "busy, retry later"},
-    [RONGYU__ERROR_CODE__E_CONFLICT] = {"幂等键已用于另一请求", "idempotency key already used for another request"},
+    [RONGYU__ERROR_CODE__E_BUSY] = {"系统繁忙，请稍后重试",
+                                    "busy, retry later"},
+    [RONGYU__ERROR_CODE__E_CONFLICT] =
+        {"幂等键已用于另一请求",
+         "idempotency key already used for another request"},
     [RONGYU__ERROR_CODE__E_INTERNAL] = {"内部错误", "internal error"},
-    [RONGYU__ERROR_CODE__E_UNSUPPORTED] = {"不支持的请求类型", "unsupported request"},
+    [RONGYU__ERROR_CODE__E_UNSUPPORTED] = {"不支持的请求类型",
+                                           "unsupported request"},
     [RONGYU__ERROR_CODE__E_INVALID] = {"请求内容不合规", "invalid request"},
+    [RONGYU__ERROR_CODE__E_DEADLINE_PASSED] = {"截止日期已过",
+                                               "the deadline has passed"},
 };
 
 int
@@ -63,6 +74,9 @@ intake_reply_release(intake_reply_t *r)
     free(r->prows);
     free(r->prowp);
     free(r->pstat);
+    for (size_t i = 0; i < r->nextensions; i++)
+        ry_pb_free(&r->extensions[i]);
+    free(r->extensions);
 }
 
 uint8_t *
@@ -117,6 +131,15 @@ intake_reply_pack(intake_reply_t *r, const char *request_id, size_t *len)
         pr.n_rows = r->nprows;
         rep.body_case = RONGYU__REPLY__BODY_POSTINGS;
         rep.postings = &pr;
+    }
+    Rongyu__DeadlinesReply dr = RONGYU__DEADLINES_REPLY__INIT;
+    if (r->code == RONGYU__ERROR_CODE__OK && r->deadlines) {
+        dr.campaign_id = (char *)r->dcampaign;
+        dr.summary_deadline = r->summary_deadline;
+        dr.extensions = r->extensions;
+        dr.n_extensions = r->nextensions;
+        rep.body_case = RONGYU__REPLY__BODY_DEADLINES;
+        rep.deadlines = &dr;
     }
     return ry_pb_pack(&rep.base, len);
 }

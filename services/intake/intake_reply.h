@@ -15,7 +15,7 @@
 /* Start one as {.code = RONGYU__ERROR_CODE__OK}; the handlers fill it and
  * intake_reply_pack turns it into bytes. At most one body is packed, and
  * only when code is OK: kase (with audit), else cases, else status; then
- * orgs, else quota. */
+ * orgs, else quota, else deadlines. */
 struct intake_reply {
     Rongyu__ErrorCode code;
     char detail[512];
@@ -49,6 +49,11 @@ struct intake_reply {
     struct intake_posting_status *pstat; /* one per row */
     Rongyu__Case **pcases;       /* owned (ry_pb each) */
     size_t nprows;
+    bool deadlines;              /* a DeadlinesReply */
+    Rongyu__DeadlineExtension **extensions; /* owned (ry_pb each) */
+    size_t nextensions;
+    char summary_deadline[16];
+    const char *dcampaign; /* borrowed from the registry */
 };
 
 /* Sets r's code and its detail (printf-style, cut at 511 bytes). Always

@@ -4,6 +4,7 @@
  * organisations, the quota table). */
 #include "intake_requests.h"
 
+#include "intake_deadline.h"
 #include "intake_internal.h"
 #include "intake_orgs.h"
 #include "intake_posting.h"
@@ -207,9 +208,8 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
         int rc = intake_authorize(txn, p, INTAKE_ACT_READ, &probe, why,
                                   sizeof why);
         if (rc == RY_EPERM)
-            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                                     "'%s' may list only its own cases (%s)",
-                                     who, why);
+            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN, "%s",
+                                     why);
         if (rc)
             return rc;
     } else if (p->role == INTAKE_ROLE_UNIT) {
@@ -217,14 +217,17 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
         if (rc == RY_EPERM)
             return intake_reply_fail(
                 r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                "'%s' is not registered as an organising unit", who);
+                "「%s」未登记为组织单位。'%s' is not registered as an "
+                "organising unit.",
+                who, who);
         if (rc)
             return rc;
         if (!intake_is_empty(q.organising_unit) &&
             strcmp(q.organising_unit, unit))
             return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                                     "'%s' may list only the cases of %s", who,
-                                     unit);
+                                     "「%s」只能列出%s的案件。'%s' may list "
+                                     "only the cases of %s.",
+                                     who, unit, who, unit);
         if (intake_is_empty(q.applicant_org))
             q.organising_unit = unit;
         else
@@ -319,6 +322,24 @@ s_org_import(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     return rc;
 }
 
+/* The city extends the summary deadline for one unit (intake_deadline). */
+static int
+s_extend_deadline(intake_cases_t *self, ry_txn_t *txn,
+                  const Rongyu__Request *req, const intake_principal_t *p,
+                  intake_reply_t *r)
+{
+    int rc = intake_cases_allow(txn, p, INTAKE_ACT_CITY, NULL, r);
+    if (rc)
+        return rc;
+    char actor[512];
+    if (intake_is_empty(p->user))
+        snprintf(actor, sizeof actor, "%s", p->org_id);
+    else
+        snprintf(actor, sizeof actor, "%s (%s)", p->org_id, p->user);
+    return intake_deadline_extend(txn, self->campaigns, req->extend_deadline,
+                                  actor, ry_clock_now_ms(), r);
+}
+
 static int
 s_org_list(ry_txn_t *txn, intake_reply_t *r)
 {
@@ -384,7 +405,8 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                 body == RONGYU__REQUEST__BODY_CITY_DECISION ||
                 body == RONGYU__REQUEST__BODY_WITHDRAW ||
                 body == RONGYU__REQUEST__BODY_ORG_IMPORT ||
-                body == RONGYU__REQUEST__BODY_POSTING_START;
+                body == RONGYU__REQUEST__BODY_POSTING_START ||
+                body == RONGYU__REQUEST__BODY_EXTEND_DEADLINE;
     if (body == RONGYU__REQUEST__BODY_STATUS) {
         rc = s_status(self, txn, &r);
         goto out;
@@ -448,6 +470,12 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         break;
     case RONGYU__REQUEST__BODY_POSTINGS:
         rc = intake_posting_list(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_EXTEND_DEADLINE:
+        rc = s_extend_deadline(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_DEADLINES:
+        rc = intake_deadline_list(txn, self->campaigns, req->deadlines, &r);
         break;
     default:
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,

@@ -172,7 +172,7 @@ intake_seats_table(ry_txn_t *txn, const ry_campaign_t *c, const char *unit,
               RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE, "grassroots_cadre",
               ry_campaign_unit_quota(c, i, RY_COLUMN_GRASSROOTS));
         s_row(&out[k++], &s, u, RONGYU__HONOUR__MODEL_HOME,
-              RONGYU__QUOTA_COLUMN__COLUMN_UNSPECIFIED, "model_home",
+              RONGYU__QUOTA_COLUMN__MODEL_HOME_RECOMMENDATION, "model_home",
               ry_campaign_per_unit_limit(c, RY_HONOUR_MODEL_HOME));
     }
     s_row(&out[k++], &s, "", RONGYU__HONOUR__EXCELLENT_WORKER,
@@ -183,6 +183,7 @@ intake_seats_table(ry_txn_t *txn, const ry_campaign_t *c, const char *unit,
     *city = init;
     city->organising_unit = (char *)"";
     city->honour = RONGYU__HONOUR__MODEL_HOME;
+    city->column = RONGYU__QUOTA_COLUMN__MODEL_HOME_SELECTION;
     city->used = selected;
     city->confirmed = selected;
     city->cap = ry_campaign_honour_quota(c, RY_HONOUR_MODEL_HOME);

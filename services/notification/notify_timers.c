@@ -359,18 +359,7 @@ notify_timers_list(ry_txn_t *txn, const char *state, const char *prefix,
 int64_t
 notify_instant(ry_date_t d, int minute, int offset_min)
 {
-    return (ry_date_to_days(d) * 1440 + minute - offset_min) * 60000;
-}
-
-ry_date_t
-notify_add_months(ry_date_t d, int months)
-{
-    int m0 = d.y * 12 + (d.m - 1) + months;
-    ry_date_t r = {m0 / 12, m0 % 12 + 1, d.d};
-    int dim = ry_date_days_in_month(r.y, r.m);
-    if (r.d > dim)
-        r.d = dim;
-    return r;
+    return ry_date_to_epoch_ms(d, minute, offset_min);
 }
 
 int
@@ -505,7 +494,11 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
             rc = notify_timers_fail(txn, &t, reason, NULL);
         return rc;
     }
-    ry_date_t due = notify_add_months(sub, ry_campaign_review_months(c));
+    /* The same due date as intake's Case.review_due_ms. */
+    ry_date_t due;
+    int64_t due_end = ry_campaign_review_due(c, ev->submitted_at_ms, &due);
+    if (due_end == 0)
+        return rc;
     ry_date_format(due, ds, sizeof ds);
     if (!rc)
         rc = notify_plan_remind(txn, p, offset, &t, due, p->remind_workdays,
@@ -515,7 +508,7 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
     snprintf(id, sizeof id, "%sr%u|review_overdue", prefix, ev->revision);
     t.targets = (char **)to_over;
     t.n_targets = 2;
-    t.due_ms = notify_instant(ry_date_add_days(due, 1), 0, offset);
+    t.due_ms = due_end + 1;
     if (!rc)
         rc = notify_timers_schedule(txn, &t, now, NULL);
     return rc;

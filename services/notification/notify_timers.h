@@ -112,8 +112,4 @@ int notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
  * (milliseconds since the epoch). */
 int64_t notify_instant(ry_date_t d, int minute, int offset_min);
 
-/* The date 'months' months after d, the day clamped to the month's end
- * (2018-01-31 + 1 -> 2018-02-28). */
-ry_date_t notify_add_months(ry_date_t d, int months);
-
 #endif

@@ -34,11 +34,14 @@ __extension__ typedef unsigned __int128 s_u128;
 #define S_FORM_KIND "application_form"
 #define S_DEEDS_KIND "deeds"
 #define S_MISSING "未填写/missing"
+/* Separates the Chinese and the English form of a value (s_pick). */
+#define S_BI "\x1f"
 
 typedef struct {
     const ry_campaign_t *c;
     const ry_calendar_t *cal;
     const Rongyu__Application *app;
+    Rongyu__OrgKind applicant_kind; /* registered kind, 0: not registered */
     bool have_submitted;
     ry_date_t submitted; /* local date of submission */
     Rongyu__Check **checks;
@@ -82,8 +85,82 @@ s_check_free(Rongyu__Check *k)
     free(k);
 }
 
+/* True when s holds a CJK character (U+2E80 and up: ideographs and
+ * full-width punctuation). */
+static bool
+s_has_cjk(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] >= 0xF0)
+            return true; /* beyond the BMP: CJK extensions */
+        if (p[i] >= 0xE0 && i + 2 < n + 1 && i + 1 < n) {
+            unsigned cp = (unsigned)(p[i] & 0x0F) << 12 |
+                          (unsigned)(p[i + 1] & 0x3F) << 6 |
+                          (i + 2 < n ? (unsigned)(p[i + 2] & 0x3F) : 0);
+            if (cp >= 0x2E80)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* The part of a bilingual threshold or actual value for one language.
+ * Forms: "中文" S_BI "English", "中文/English" (one slash, Chinese
+ * before it, none after), "中文 (English)"; anything else is the same in
+ * both (numbers, dates, codes, the application's own data). */
+static void
+s_pick(const char *s, bool zh, char *out, size_t len)
+{
+    const char *sep = strchr(s, '\x1f');
+    size_t n = strlen(s);
+    if (sep) {
+        if (zh)
+            snprintf(out, len, "%.*s", (int)(sep - s), s);
+        else
+            snprintf(out, len, "%s", sep + 1);
+        return;
+    }
+    const char *open = strstr(s, " (");
+    if (open && n > 1 && s[n - 1] == ')' && !strstr(open + 2, " (") &&
+        s_has_cjk(s, (size_t)(open - s)) &&
+        !s_has_cjk(open + 2, n - (size_t)(open - s) - 3)) {
+        if (zh)
+            snprintf(out, len, "%.*s", (int)(open - s), s);
+        else
+            snprintf(out, len, "%.*s", (int)(n - (size_t)(open - s) - 3),
+                     open + 2);
+        return;
+    }
+    const char *slash = strchr(s, '/');
+    if (slash && !strchr(slash + 1, '/') && s_has_cjk(s, (size_t)(slash - s)) &&
+        !s_has_cjk(slash + 1, strlen(slash + 1))) {
+        if (zh)
+            snprintf(out, len, "%.*s", (int)(slash - s), s);
+        else
+            snprintf(out, len, "%s", slash + 1);
+        return;
+    }
+    snprintf(out, len, "%s", s);
+}
+
+/* A bilingual value in the S_BI form is shown as "中文/English". */
+static char *
+s_display(const char *s)
+{
+    const char *sep = strchr(s, '\x1f');
+    if (!sep)
+        return s_dup(s);
+    char *d = s_dup(s);
+    if (d)
+        d[sep - s] = '/';
+    return d;
+}
+
 /* Appends one check. Labels name the rule ("职工入会率", "membership
- * rate"); the messages are built from them and the outcome. */
+ * rate"); the messages are built from them and the outcome, each in one
+ * language: the Chinese message takes the Chinese part of a bilingual
+ * threshold or actual value, the English message the English part. */
 static void
 s_add(s_eval_t *e, const char *code, bool passed, bool review,
       const char *threshold, const char *actual, const char *zh,
@@ -107,22 +184,27 @@ s_add(s_eval_t *e, const char *code, bool passed, bool review,
         return;
     }
     rongyu__check__init(k);
-    char mzh[1024], men[1024];
+    char mzh[2200], men[2200];
     threshold = s_str(threshold);
     actual = s_str(actual);
     if (review) {
-        snprintf(mzh, sizeof mzh, "%s：须由审核人判断并记录审批意见", zh);
+        snprintf(mzh, sizeof mzh, "%s：须由审核人判断并记录审批意见。", zh);
         snprintf(men, sizeof men,
-                 "%s: left to the reviewer's judgment and opinion", en);
+                 "%s: left to the reviewer's judgment and opinion.", en);
     } else {
-        snprintf(mzh, sizeof mzh, "%s：%s（要求 %s；实际 %s）", zh,
-                 passed ? "符合" : "不符合", threshold, actual);
-        snprintf(men, sizeof men, "%s: %s (required %s; actual %s)", en,
-                 passed ? "met" : "NOT met", threshold, actual);
+        char tz[512], te[512], az[512], ae[512];
+        s_pick(threshold, true, tz, sizeof tz);
+        s_pick(threshold, false, te, sizeof te);
+        s_pick(actual, true, az, sizeof az);
+        s_pick(actual, false, ae, sizeof ae);
+        snprintf(mzh, sizeof mzh, "%s：%s（要求 %s；实际 %s）。", zh,
+                 passed ? "符合" : "不符合", tz, az);
+        snprintf(men, sizeof men, "%s: %s (required %s; actual %s).", en,
+                 passed ? "met" : "NOT met", te, ae);
     }
     k->code = s_dup(code);
-    k->threshold = s_dup(threshold);
-    k->actual = s_dup(actual);
+    k->threshold = s_display(threshold);
+    k->actual = s_display(actual);
     k->message_zh = s_dup(mzh);
     k->message_en = s_dup(men);
     k->passed = passed || review;
@@ -283,6 +365,65 @@ s_rate(s_eval_t *e, const s_metric_t *m, const Rongyu__Rate *rate,
     s_add(e, m->code, ok, false, thr, actual, m->zh, m->en);
 }
 
+/* A stated percentage and the counts of the same rate (metrics.membership
+ * given as a percentage, union.members of union.workers): the counts,
+ * rounded half up to the precision the percentage is written with (the
+ * fewest decimals that give back the same number: 93.1 has one, 95 none),
+ * must give the stated figure. Exactly, in integers: with the stated
+ * figure P / 10^k, round(100 m / w, k) = floor((200 m 10^k + w) / 2w).
+ * R_RATE_COUNTS_AGREE, with both values. */
+static void
+s_rate_agrees(s_eval_t *e, const s_metric_t *m, double pct, uint64_t num,
+              uint64_t den)
+{
+    char stated[48];
+    int k = 0;
+    for (; k < 15; k++) {
+        snprintf(stated, sizeof stated, "%.*f", k, pct);
+        if (strtod(stated, NULL) == pct)
+            break;
+    }
+    snprintf(stated, sizeof stated, "%.*f", k, pct);
+    s_u128 p10 = 1;
+    for (int i = 0; i < k; i++)
+        p10 *= 10u;
+    s_u128 stated_n = 0;
+    for (const char *c = stated; *c; c++)
+        if (*c >= '0' && *c <= '9')
+            stated_n = stated_n * 10u + (unsigned)(*c - '0');
+    s_u128 rounded = ((s_u128)num * 200u * p10 + den) / ((s_u128)den * 2u);
+    /* The counts' figure at that precision, as text. */
+    char digits[48];
+    int nd = 0;
+    s_u128 r = rounded;
+    do {
+        digits[nd++] = (char)('0' + (int)(r % 10u));
+        r /= 10u;
+    } while (r > 0 || nd <= k);
+    char counted[64];
+    int o = 0;
+    for (int i = nd - 1; i >= 0; i--) {
+        counted[o++] = digits[i];
+        if (i == k && k > 0)
+            counted[o++] = '.';
+    }
+    counted[o] = '\0';
+    char thr[320], actual[160], zh[160], en[160];
+    snprintf(thr, sizeof thr,
+             "%llu/%llu → %s%%（按填报精度 %d 位小数四舍五入）" S_BI
+             "%llu/%llu → "
+             "%s%% (rounded to %d decimal%s, as stated)",
+             (unsigned long long)num, (unsigned long long)den, counted, k,
+             (unsigned long long)num, (unsigned long long)den, counted, k,
+             k == 1 ? "" : "s");
+    snprintf(actual, sizeof actual, "填报 %s%%" S_BI "stated %s%%", stated,
+             stated);
+    snprintf(zh, sizeof zh, "填报的%s与人数相符", m->zh);
+    snprintf(en, sizeof en, "the stated %s agrees with the counts", m->en);
+    s_add(e, "R_RATE_COUNTS_AGREE", rounded == stated_n, false, thr, actual, zh,
+          en);
+}
+
 static void
 s_score(s_eval_t *e, const Rongyu__Score *score, const ry_threshold_t *t)
 {
@@ -332,8 +473,17 @@ s_metrics(s_eval_t *e, ry_honour_t h, const ry_thresholds_t *t)
     bool fallback = u && u->workers > 0 && h != RY_HONOUR_EXCELLENT_WORKER;
     s_rate(e, &formation, m ? m->formation : NULL, &t->formation_min, false,
            0, 0);
-    s_rate(e, &membership, m ? m->membership : NULL, &t->membership_min,
-           fallback, u ? u->members : 0, u ? u->workers : 0);
+    const Rongyu__Rate *mr = m ? m->membership : NULL;
+    if (t->membership_min.set && fallback && u->members <= u->workers && mr &&
+        mr->value_case == RONGYU__RATE__VALUE_PERCENT &&
+        isfinite(mr->percent) && mr->percent >= 0 && mr->percent <= 100) {
+        /* Both a stated percentage and the counts: they must agree, and
+         * the verdict uses the exact counts. */
+        s_rate_agrees(e, &membership, mr->percent, u->members, u->workers);
+        mr = NULL;
+    }
+    s_rate(e, &membership, mr, &t->membership_min, fallback, u ? u->members : 0,
+           u ? u->workers : 0);
     s_rate(e, &satisfaction, m ? m->satisfaction : NULL,
            &t->satisfaction_min, false, 0, 0);
     s_rate(e, &realname, m ? m->realname : NULL, &t->realname_min, false, 0,
@@ -387,18 +537,6 @@ s_union_fields(s_eval_t *e, ry_honour_t h)
     }
 }
 
-/* Returns the date 'years' after d; 29 Feb becomes 1 Mar. */
-static ry_date_t
-s_add_years(ry_date_t d, int years)
-{
-    ry_date_t r = {d.y + years, d.m, d.d};
-    if (!ry_date_valid(r)) {
-        r.m = 3;
-        r.d = 1;
-    }
-    return r;
-}
-
 static void
 s_person(s_eval_t *e, const ry_thresholds_t *t)
 {
@@ -450,8 +588,9 @@ s_person(s_eval_t *e, const ry_thresholds_t *t)
     }
 
     if (t->union_years_min > 0) {
-        char thr[64], actual[96];
-        snprintf(thr, sizeof thr, "≥ %d 年/years", t->union_years_min);
+        char thr[64], actual[200];
+        snprintf(thr, sizeof thr, "≥ %d 年" S_BI "≥ %d years",
+                 t->union_years_min, t->union_years_min);
         ry_date_t since;
         if (!p || ry_date_parse(p->union_work_since, &since) != 0) {
             s_add(e, "R_UNION_YEARS_MIN", false, false, thr,
@@ -463,12 +602,13 @@ s_person(s_eval_t *e, const ry_thresholds_t *t)
                   "提交时间未知/submission time unknown", "从事工会工作年限",
                   "years in union work");
         } else {
-            ry_date_t due = s_add_years(since, t->union_years_min);
+            ry_date_t due = ry_date_add_years(since, t->union_years_min);
             char sb[RY_DATE_STRLEN], db[RY_DATE_STRLEN];
             ry_date_format(since, sb, sizeof sb);
             ry_date_format(due, db, sizeof db);
-            snprintf(actual, sizeof actual, "自/since %s（满期/completes %s）",
-                     sb, db);
+            snprintf(actual, sizeof actual,
+                     "自 %s 起（%s 满期）" S_BI "since %s (complete on %s)", sb,
+                     db, sb, db);
             s_add(e, "R_UNION_YEARS_MIN",
                   ry_date_compare(due, e->submitted) <= 0, false, thr,
                   actual, "从事工会工作年限", "years in union work");
@@ -507,7 +647,8 @@ s_held_honours(s_eval_t *e)
     for (size_t i = 0; i < e->app->n_held_honours; i++) {
         const Rongyu__HeldHonour *hh = e->app->held_honours[i];
         if (hh && hh->still_held && hh->level >= RONGYU__HONOUR_LEVEL__CITY)
-            held = s_empty(hh->name) ? "(未命名/unnamed)" : hh->name;
+            held = s_empty(hh->name) ? "未命名" S_BI "an unnamed honour"
+                                     : hh->name;
     }
     s_add(e, "R_HOLDS_CITY_HONOUR", held == NULL, false,
           "未保持市级及以上荣誉 (no city-level honour still held)",
@@ -614,7 +755,8 @@ s_declarations(s_eval_t *e)
     /* The public posting (公示): at least N working days. */
     int need = ry_campaign_posting_min_workdays(e->c);
     char pthr[64];
-    snprintf(pthr, sizeof pthr, "≥ %d 个工作日/working days", need);
+    snprintf(pthr, sizeof pthr, "≥ %d 个工作日" S_BI "≥ %d working days", need,
+             need);
     if (!ok[S_POST_START] || !ok[S_POST_END] ||
         ry_date_compare(date[S_POST_START], date[S_POST_END]) > 0) {
         char actual[128];
@@ -630,23 +772,40 @@ s_declarations(s_eval_t *e)
                                                      date[S_POST_END], &count)
                         : RY_ENODATA;
         if (rc != 0) {
-            char actual[160];
-            snprintf(actual, sizeof actual, "%s .. %s", raw[S_POST_START],
-                     raw[S_POST_END]);
+            /* Name the year that is missing (a posting from 2026-12-28
+             * needs 2027). */
+            int missing = 0;
+            for (int y = date[S_POST_START].y;
+                 e->cal && y <= date[S_POST_END].y && !missing; y++)
+                if (!ry_calendar_has_year(e->cal, y))
+                    missing = y;
+            char actual[320];
+            if (missing)
+                snprintf(actual, sizeof actual,
+                         "%s .. %s，缺少 %d 年数据" S_BI
+                         "%s .. %s, no data for %d",
+                         raw[S_POST_START], raw[S_POST_END], missing,
+                         raw[S_POST_START], raw[S_POST_END], missing);
+            else
+                snprintf(actual, sizeof actual, "%s .. %s", raw[S_POST_START],
+                         raw[S_POST_END]);
             s_add(e, "R_CALENDAR_NODATA", false, false,
                   "工作日历覆盖公示期 (calendar covers the posting)", actual,
                   "工作日历缺少该年度数据，无法计算公示工作日",
                   "the working-day calendar has no data for a year of the "
                   "posting");
         } else {
-            char actual[200];
+            char actual[320];
             ry_date_t first_ok;
             char fb[RY_DATE_STRLEN] = "?";
             if (ry_calendar_add_workdays(e->cal, date[S_POST_START], need,
                                          &first_ok) == 0)
                 ry_date_format(first_ok, fb, sizeof fb);
             snprintf(actual, sizeof actual,
-                     "%d（%s .. %s；最早可结束于/earliest end %s）", count,
+                     "%d 个工作日（%s 至 %s；最早可于 %s 结束）" S_BI
+                     "%d working "
+                     "days (%s .. %s; the earliest end is %s)",
+                     count, raw[S_POST_START], raw[S_POST_END], fb, count,
                      raw[S_POST_START], raw[S_POST_END], fb);
             s_add(e, "R_POSTING_WORKDAYS", count >= need, false, pthr,
                   actual, "公示时间", "public posting period");
@@ -661,10 +820,17 @@ s_declarations(s_eval_t *e)
     }
 }
 
+/* The deadline of the application: grassroots unions apply by
+ * submission_deadline (今年基层工会申报截止时间为11月30日); excellent
+ * workers are put forward by the organising units, whose recommendations
+ * and summary tables are due by summary_deadline (截止时间12月31日), so a
+ * nomination may reach the system until then (docs/rules.md). */
 static void
 s_deadline(s_eval_t *e)
 {
-    ry_date_t dl = ry_campaign_submission_deadline(e->c);
+    bool person = e->app->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
+    ry_date_t dl = person ? ry_campaign_summary_deadline(e->c)
+                          : ry_campaign_submission_deadline(e->c);
     char thr[96], actual[96], db[RY_DATE_STRLEN], sb[RY_DATE_STRLEN];
     ry_date_format(dl, db, sizeof db);
     int off = ry_campaign_utc_offset_minutes(e->c);
@@ -672,14 +838,16 @@ s_deadline(s_eval_t *e)
              abs(off % 60));
     if (!e->have_submitted) {
         s_add(e, "R_DEADLINE", false, false, thr,
-              "提交时间无效/invalid submission time", "申报截止时间",
-              "submission deadline");
+              "提交时间无效/invalid submission time",
+              person ? "推荐截止时间" : "申报截止时间",
+              person ? "nomination deadline" : "submission deadline");
         return;
     }
     ry_date_format(e->submitted, sb, sizeof sb);
     snprintf(actual, sizeof actual, "%s", sb);
     s_add(e, "R_DEADLINE", ry_date_compare(e->submitted, dl) <= 0, false, thr,
-          actual, "申报截止时间", "submission deadline");
+          actual, person ? "推荐截止时间" : "申报截止时间",
+          person ? "nomination deadline" : "submission deadline");
 }
 
 /* ---------------------------------------------------------- attachments */
@@ -748,6 +916,105 @@ s_attachments(s_eval_t *e)
           "written deeds material");
 }
 
+/* ------------------------------------------------- registered kind */
+
+/* What a registered kind of organisation may declare itself as (SPEC §1,
+ * docs/rules.md). A grassroots union of any kind applies for its own
+ * cadres too; an organising unit only for its organ's cadres; a branch or
+ * group only as itself; the city for nothing. */
+static const struct {
+    Rongyu__OrgKind kind;
+    const char *name; /* as registered (rongyu org import) */
+    const char *zh;
+    unsigned categories; /* bit per ry_category_t */
+} s_kinds[] = {
+    {RONGYU__ORG_KIND__ORG_GRASSROOTS, "grassroots", "基层单建工会",
+     1u << RY_CATEGORY_SINGLE_ESTABLISHMENT | 1u << RY_CATEGORY_CADRE},
+    {RONGYU__ORG_KIND__ORG_TOWNSHIP, "township", "乡镇（街道、园区）工会",
+     1u << RY_CATEGORY_TOWNSHIP | 1u << RY_CATEGORY_CADRE},
+    {RONGYU__ORG_KIND__ORG_FEDERATION, "federation", "工会联合会",
+     1u << RY_CATEGORY_REGIONAL_FEDERATION | 1u << RY_CATEGORY_CADRE},
+    {RONGYU__ORG_KIND__ORG_JOINT, "joint", "联合基层工会",
+     1u << RY_CATEGORY_JOINT_GRASSROOTS | 1u << RY_CATEGORY_CADRE},
+    {RONGYU__ORG_KIND__ORG_BRANCH, "branch", "工会分会",
+     1u << RY_CATEGORY_BRANCH},
+    {RONGYU__ORG_KIND__ORG_GROUP, "group", "工会小组",
+     1u << RY_CATEGORY_UNION_GROUP},
+    {RONGYU__ORG_KIND__ORG_UNIT, "unit", "区县（产业）工会",
+     1u << RY_CATEGORY_CADRE},
+    {RONGYU__ORG_KIND__ORG_CITY, "city", "市总工会", 0},
+};
+
+/* The declared category and the honour against the applicant's registered
+ * kind: R_ORG_KIND_CATEGORY and R_ORG_KIND_HONOUR, each with both values.
+ * An unregistered applicant has no kind to check against: no check. */
+static void
+s_registered_kind(s_eval_t *e, ry_honour_t h, bool h_known, ry_category_t cat,
+                  bool c_known)
+{
+    if (e->applicant_kind == RONGYU__ORG_KIND__ORG_KIND_UNSPECIFIED)
+        return;
+    size_t k = 0;
+    while (k < sizeof s_kinds / sizeof s_kinds[0] &&
+           s_kinds[k].kind != e->applicant_kind)
+        k++;
+    const char *kname = "?", *kzh = "?";
+    unsigned allowed = 0;
+    if (k < sizeof s_kinds / sizeof s_kinds[0]) {
+        kname = s_kinds[k].name;
+        kzh = s_kinds[k].zh;
+        allowed = s_kinds[k].categories;
+    }
+    char cats[200] = "", thr[600], actual[200];
+    for (int c = RY_CATEGORY_NONE + 1; c < RY_CATEGORY_COUNT; c++)
+        if (allowed & 1u << c) {
+            size_t n = strlen(cats);
+            snprintf(cats + n, sizeof cats - n, "%s%s", n ? " | " : "",
+                     ry_category_name((ry_category_t)c));
+        }
+    if (c_known) {
+        snprintf(thr, sizeof thr,
+                 "登记为%s（%s）可申报 %s" S_BI "registered %s may declare %s",
+                 kzh, kname, cats[0] ? cats : "无", kname,
+                 cats[0] ? cats : "none");
+        snprintf(actual, sizeof actual, "申报类别 %s" S_BI "declared %s",
+                 ry_category_name(cat), ry_category_name(cat));
+        s_add(e, "R_ORG_KIND_CATEGORY", (allowed & 1u << cat) != 0, false, thr,
+              actual, "申报主体类别与登记的组织类型相符",
+              "the declared category matches the registered kind");
+    }
+    if (h_known) {
+        /* The honour is open to the kind when one of its categories may
+         * apply for it in this campaign. */
+        bool ok = false;
+        char hon[200] = "";
+        for (int hh = RY_HONOUR_NONE + 1; hh < RY_HONOUR_COUNT; hh++) {
+            bool any = false;
+            for (int c = RY_CATEGORY_NONE + 1; c < RY_CATEGORY_COUNT; c++)
+                if ((allowed & 1u << c) &&
+                    ry_campaign_thresholds(e->c, (ry_honour_t)hh,
+                                           (ry_category_t)c))
+                    any = true;
+            if (any) {
+                size_t n = strlen(hon);
+                snprintf(hon + n, sizeof hon - n, "%s%s", n ? " | " : "",
+                         ry_honour_name((ry_honour_t)hh));
+            }
+            if (any && hh == (int)h)
+                ok = true;
+        }
+        snprintf(
+            thr, sizeof thr,
+            "登记为%s（%s）可申报 %s" S_BI "registered %s may apply for %s",
+            kzh, kname, hon[0] ? hon : "无", kname, hon[0] ? hon : "nothing");
+        snprintf(actual, sizeof actual, "申报荣誉 %s" S_BI "applies for %s",
+                 ry_honour_name(h), ry_honour_name(h));
+        s_add(e, "R_ORG_KIND_HONOUR", ok, false, thr, actual,
+              "申报荣誉与登记的组织类型相符",
+              "the honour is open to the registered kind");
+    }
+}
+
 /* -------------------------------------------------------------- verdict */
 
 static void
@@ -780,6 +1047,7 @@ s_rules(s_eval_t *e)
               "该类主体可申报该荣誉 (category may apply)", actual,
               "申报主体与荣誉相符", "the category may apply for the honour");
     }
+    s_registered_kind(e, h, h_known, cat, c_known);
     s_deadline(e);
     s_required(e, "R_REQUIRED_APPLICANT_ORG", app->applicant_org,
                "申报单位", "applicant organisation");
@@ -823,7 +1091,7 @@ s_rules(s_eval_t *e)
 int
 validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
                     const Rongyu__Application *app, int64_t submitted_at_ms,
-                    Rongyu__Verdict **out)
+                    Rongyu__OrgKind applicant_kind, Rongyu__Verdict **out)
 {
     if (!app || !out)
         return RY_EINVAL;
@@ -833,13 +1101,14 @@ validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
     e.c = c;
     e.cal = cal;
     e.app = app;
+    e.applicant_kind = applicant_kind;
 
     bool campaign_ok =
         c && strcmp(s_str(app->campaign_id), ry_campaign_id(c)) == 0;
-    s_add(&e, "R_CAMPAIGN_UNKNOWN", campaign_ok, false,
+    s_add(&e, "R_CAMPAIGN", campaign_ok, false,
           c ? ry_campaign_id(c) : "已登记的评选 (a known campaign)",
-          s_empty(app->campaign_id) ? S_MISSING : app->campaign_id,
-          "评选活动", "campaign");
+          s_empty(app->campaign_id) ? S_MISSING : app->campaign_id, "评选活动",
+          "campaign");
     char ruleset[256] = "";
     if (campaign_ok) {
         e.have_submitted =

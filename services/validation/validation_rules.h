@@ -23,18 +23,25 @@
  * left 0 for the caller to stamp.
  *
  * c may be NULL (the application's campaign is not known: the verdict is
- * the single failed check R_CAMPAIGN_UNKNOWN); cal may be NULL (the
+ * the single failed check R_CAMPAIGN); cal may be NULL (the
  * posting rule then fails with R_CALENDAR_NODATA, as it does when the
  * calendar lacks a year: the rules never guess).
  *
  * Rules, in the order reported (codes):
- *  R_CAMPAIGN_UNKNOWN   app->campaign_id names campaign c
+ *  R_CAMPAIGN           app->campaign_id names campaign c (a loaded one)
  *  R_REQUIRED_HONOUR, R_HONOUR_ENABLED, R_REQUIRED_CATEGORY,
  *  R_CATEGORY_HONOUR    the honour is open and the category may apply for
  *                       it (homes: township, regional federation, joint
  *                       grassroots, single establishment; small homes:
  *                       branch, union group; excellent worker: cadre)
+ *  R_ORG_KIND_CATEGORY, R_ORG_KIND_HONOUR   when applicant_kind (the
+ *                       applicant's registered kind, from intake) is set:
+ *                       the declared category is one that kind may
+ *                       declare, and the honour is open to one of them
+ *                       (docs/rules.md); no check for an unregistered one
  *  R_DEADLINE           local submission date <= submission_deadline
+ *                       (excellent workers: <= summary_deadline, the
+ *                       organising units' deadline)
  *  R_REQUIRED_APPLICANT_ORG, R_REQUIRED_ORGANISING_UNIT,
  *  R_ORGANISING_UNIT    an Annex 1 unit of the campaign
  *  R_REQUIRED_UNION_*, R_UNION_TYPE, R_MEMBERS_LE_WORKERS   (homes)
@@ -51,6 +58,10 @@
  *                       A missing metric is R_REQUIRED_<METRIC> instead;
  *                       a rate outside 0..100% (or num > den, den 0) is
  *                       R_RATE_RANGE; a score outside 0..100 R_SCORE_RANGE.
+ *  R_RATE_COUNTS_AGREE  a membership rate stated as a percentage agrees
+ *                       with union.members / union.workers rounded to
+ *                       its precision; the threshold is then judged on
+ *                       the counts
  *  R_UNION_YEARS_MIN    union_work_since + N years <= submission date
  *                       (29 Feb + N years is 1 Mar when not a leap year)
  *  R_FIVE_HAVES, R_HOME_HONOUR_LEVEL       the nominee's home
@@ -81,8 +92,8 @@
  * (or rongyu__verdict__free_unpacked(v, NULL): everything is malloc'd).
  * Returns 0; RY_EINVAL when app or out is NULL; -ENOMEM. */
 int validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
-                        const Rongyu__Application *app,
-                        int64_t submitted_at_ms, Rongyu__Verdict **out);
+                        const Rongyu__Application *app, int64_t submitted_at_ms,
+                        Rongyu__OrgKind applicant_kind, Rongyu__Verdict **out);
 
 /* Frees *v (a verdict from validation_evaluate()) and sets *v to NULL;
  * safe to call twice. */

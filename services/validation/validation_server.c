@@ -54,7 +54,7 @@ s_verdict(validation_server_t *self, ry_txn_t *txn,
         ry_campaigns_find(self->campaigns, vc->application->campaign_id);
     Rongyu__Verdict *verdict = NULL;
     rc = validation_evaluate(c, self->calendar, vc->application,
-                             vc->submitted_at_ms, &verdict);
+                             vc->submitted_at_ms, vc->applicant_kind, &verdict);
     if (rc)
         return rc;
     verdict->decided_at_ms = ry_clock_now_ms();

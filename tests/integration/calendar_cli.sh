@@ -25,7 +25,38 @@ trap 'rm -f "$tmp"' EXIT
 printf 'date,kind,name\n2027-01-01,off,元旦\n2027-02-20,work,春节\n' >"$tmp"
 [ "$($RY calendar workday 2027-02-20 --file "$tmp" --json | jq -r .workday)" = true ] || fail "loaded year"
 [ "$($RY calendar workday 2027-01-01 --file "$tmp" --json | jq -r .workday)" = false ] || fail "loaded holiday"
-echo "ok - no data: an error, not a guess; later years load from a file"
+# The year actually missing is named: a posting from 2026-12-28 runs into
+# 2027; under --json the error is JSON on stdout.
+set +e
+out=$($RY calendar posting 2026-12-28 2>&1)
+rc=$?
+jout=$($RY calendar posting 2026-12-28 --json 2>/dev/null)
+jrc=$?
+set -e
+[ "$rc" = 1 ] && grep -q 'no data for 2027' <<<"$out" && grep -q '没有 2027 年' <<<"$out" ||
+    fail "posting from 2026-12-28: want 2027 named, got: $out"
+! grep -q 2026 <<<"$(grep -i 'no data' <<<"$out")" || fail "names 2026 instead of the missing 2027: $out"
+[ "$jrc" = 1 ] && [ "$(jq -r '.code + " " + (.missing_year | tostring)' <<<"$jout")" = "E_NOT_FOUND 2027" ] ||
+    fail "--json error: $jout"
+[ "$($RY calendar posting 2026-12-28 --file "$tmp" --json | jq -r .answer)" = 2027-01-04 ] || fail "posting into a loaded 2027"
+echo "ok - no data: an error, not a guess, naming the missing year; later years load from a file"
+
+# 'after' answers in general words, not as a posting.
+out=$($RY calendar after 2018-09-28 5)
+grep -q 'the 5th working day counting from 2018-09-28' <<<"$out" && ! grep -qi posting <<<"$out" ||
+    fail "after: $out"
+echo "ok - after: the Nth working day counting from a date"
+
+# Every error as JSON under --json, with both languages.
+for args in "workday 2018-02-30" "count 2018-10-08 2018-09-28" "when 2018-01-01" "workday 2018-01-01 --bogus"; do
+    set +e
+    # shellcheck disable=SC2086
+    jout=$($RY calendar $args --json 2>/dev/null)
+    set -e
+    jq -e '.code == "E_INVALID" and (.message_zh | length > 0) and (.message_en | length > 0)' <<<"$jout" >/dev/null ||
+        fail "calendar $args --json: not a JSON error: $jout"
+done
+echo "ok - errors as JSON under --json"
 set +e
 $RY calendar workday 2018-02-30 >/dev/null 2>&1
 rc=$?

@@ -43,7 +43,7 @@ submit() {
 # quota_used UNIT COLUMN: seats used in that row of the quota table.
 quota_used() {
     ry quota --unit "$1" --json |
-        jq -r --arg c "$2" '.rows[] | select(.organising_unit != "" and ((.column == $c) or (.honour == $c and .column == "column_unspecified"))) | .used'
+        jq -r --arg c "$2" '.rows[] | select(.organising_unit != "" and ((.column == $c) or (.honour == $c and .column == "model_home_recommendation"))) | .used'
 }
 
 # wait_quota UNIT COLUMN N
@@ -86,9 +86,19 @@ ry_ok "organisations imported ($n), re-import idempotent, bad files refused"
 # 2. Advanced home: submit -> eligible -> approved -> recommended -> awarded.
 ah=$(submit advanced_home.valid.json)
 wait_state "$ah" eligible
-due=$(show "$ah" | jq '.case.review_due_ms - .case.submitted_at_ms')
-[ "$due" = $((30 * 86400000)) ] || ry_fail "review due 2018-11-20 + 1 month is 30 days later, got $due ms"
+due=$(show "$ah" | jq '.case.review_due_ms')
+want=$(( $(TZ=Asia/Shanghai date -d '2018-12-21 00:00' +%s) * 1000 - 1 ))
+[ "$due" = "$want" ] || ry_fail "review of 2018-11-20 due until the end of 2018-12-20 ($want), got $due ms"
 refused E_FORBIDDEN ry review "$ah" --decision approve --opinion 好 --role unit --as 余杭区
+# E_FORBIDDEN in plain text: one line for the code and its meaning, one for
+# the detail, which is in both languages.
+if out=$(ry review "$ah" --decision approve --opinion 好 --role unit --as 余杭区 2>&1); then
+    ry_fail "余杭区 reviewed 萧山区's case"
+fi
+[ "$(wc -l <<<"$out")" = 2 ] && [ "$(grep -c E_FORBIDDEN <<<"$out")" = 1 ] ||
+    ry_fail "E_FORBIDDEN: want one error line and one detail line, got: $out"
+grep -q '详情 detail: 「余杭区」只能审核余杭区的案件.*reviews only the cases of 余杭区' <<<"$out" ||
+    ry_fail "E_FORBIDDEN detail is not in both languages: $out"
 refused E_FORBIDDEN ry review "$ah" --decision approve --opinion 好 --role grassroots --as xiaoshan-hengyi-textile
 refused E_MISSING_FIELD ry review "$ah" --decision approve "${UNIT[@]}"
 refused E_BAD_STATE ry recommend "$ah" --opinion 推荐 "${UNIT[@]}"
@@ -205,6 +215,24 @@ cp -r "$EX/files" "$RY_TMP/files"
 refused E_INVALID ry submit "$RY_TMP/wrong_unit.json"
 ry_ok "application naming another unit than the registered one refused"
 
+# 9b. The registered kind decides the category: a single-establishment union
+# (registered grassroots) declaring itself a township union is ineligible,
+# with both values; the street union registered as township is eligible.
+jq '.category = "township" | .metrics.formation = {"num": 95, "den": 100}' \
+    "$EX/advanced_home.valid.json" >"$RY_TMP/as_township.json"
+tk=$(ry submit "$RY_TMP/as_township.json" --json | jq -r .case.case_id)
+wait_state "$tk" ineligible
+failed=$(show "$tk" | jq -r '[.case.verdict.checks[] | select(.passed | not) | .code] | join(" ")')
+[ "$failed" = R_ORG_KIND_CATEGORY ] || ry_fail "registered grassroots as township: failed '$failed'"
+show "$tk" | jq -e '.case.verdict.checks[] | select(.code == "R_ORG_KIND_CATEGORY")
+    | (.threshold | contains("single_establishment")) and (.actual | contains("township"))' >/dev/null ||
+    ry_fail "R_ORG_KIND_CATEGORY does not name both values"
+st=$(submit advanced_home.township.valid.json --key township-registered)
+wait_state "$st" eligible
+ry withdraw "$tk" --org xiaoshan-hengyi-textile >/dev/null
+ry withdraw "$st" --org xiaoshan-beigan-street >/dev/null
+ry_ok "registered kind checked against the declared category (R_ORG_KIND_CATEGORY)"
+
 # 10. Overdue: one month after submission (2018-11-20 -> 2018-12-20).
 [ "$(ry list --overdue "${CITY[@]}" --json | jq '.cases | length')" = 0 ] || ry_fail "overdue too early"
 ry_stop intake
@@ -214,6 +242,37 @@ late=$(ry list --overdue "${CITY[@]}" --json | jq -r '[.cases[].case_id] | join(
 [ "$(ry list --overdue "${UNIT[@]}" --json | jq '.cases | length')" -ge 1 ] || ry_fail "the unit does not see its overdue case"
 [ "$(ry list --overdue --role unit --as 余杭区 --json | jq '.cases | length')" = 0 ] || ry_fail "余杭区 sees 萧山区's cases"
 ry_ok "review due one month after submission; list --overdue: $late"
+
+# 11. The summary deadline (31 December): after it the unit's recommendation
+# is refused with the date and changes nothing, until the city extends it.
+dl=$(submit excellent_worker.valid.json --key after-deadline)
+wait_state "$dl" eligible
+ry review "$dl" --decision approve --opinion 同意 "${UNIT[@]}" >/dev/null
+ry_stop intake
+ry_start intake RONGYU_CLOCK=2019-01-02T09:00:00+08:00
+if out=$(ry recommend "$dl" --opinion 推荐 "${UNIT[@]}" --json 2>&1); then
+    ry_fail "a recommendation after 31 December was accepted"
+fi
+grep -q E_DEADLINE_PASSED <<<"$out" && grep -q 2018-12-31 <<<"$out" ||
+    ry_fail "late recommendation: want E_DEADLINE_PASSED naming 2018-12-31, got: $out"
+[ "$(state_of "$dl")" = approved ] || ry_fail "the refused recommendation changed the case"
+refused E_FORBIDDEN ry deadline extend --unit 萧山区 --until 2019-01-10 --opinion 迟报 "${UNIT[@]}"
+ry deadline extend --unit 萧山区 --until 2019-01-10 --opinion "系统故障，准予延期" >/dev/null
+ry deadline list --unit 萧山区 --json |
+    jq -e '.summary_deadline == "2018-12-31" and (.extensions | length == 1)
+        and .extensions[0].until == "2019-01-10" and .extensions[0].actor == "city"' >/dev/null ||
+    ry_fail "the extension is not listed with who and until: $(ry deadline list --json)"
+ry recommend "$dl" --opinion 推荐 "${UNIT[@]}" >/dev/null
+wait_state "$dl" recommended
+ry_ok "recommendation after 2018-12-31 refused (E_DEADLINE_PASSED); extended by the city, then accepted"
+# The quota table: every row's column named; the grand total of Annex 1.
+ry quota --json | jq -e '[.rows[] | select(.column == "column_unspecified" or .column == null)] | length == 0' >/dev/null ||
+    ry_fail "quota --json leaves a column unnamed: $(ry quota --json | jq -c '[.rows[] | select(.column == "column_unspecified")]')"
+ry quota --json | jq -e '[.rows[] | select(.organising_unit == "" and .honour == "model_home")][0].column == "model_home_selection"' >/dev/null ||
+    ry_fail "the city-wide model-home pool is not model_home_selection"
+out=$(ry quota)
+grep -q '8 + 23 + 79 = 110' <<<"$out" || ry_fail "the quota table shows no grand total 8 + 23 + 79 = 110: $out"
+ry_ok "quota: every column named (model_home_selection for the city-wide 入选); grand total 8 + 23 + 79 = 110"
 out=$(ry status --json)
 [ "$(jq .dead <<<"$out")" = 0 ] || ry_fail "intake dead-lettered messages: $out"
 [ "$(jq '[.links[] | select(.peer == "quota" or .peer == "validation") | .outbox] | add // 0' <<<"$out")" = 0 ] ||

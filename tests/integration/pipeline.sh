@@ -45,6 +45,7 @@ done
 # 2. Every invalid example is ineligible with exactly its failed codes.
 declare -A WANT=(
     [advanced_home.low_membership.json]="R_MEMBERSHIP_MIN"
+    [advanced_home.stated_rate_disagrees.json]="R_RATE_COUNTS_AGREE R_MEMBERSHIP_MIN"
     [advanced_home.members_exceed_workers.json]="R_MEMBERS_LE_WORKERS R_RATE_RANGE"
     [advanced_home.posting_over_national_day.json]="R_POSTING_WORKDAYS"
     [advanced_home.disguised_pdf.json]="R_FORM_MEDIA_TYPE"
@@ -65,6 +66,24 @@ for f in "${!WANT[@]}"; do
     done
     ry_ok "$f is ineligible: ${WANT[$f]}"
 done
+
+# 2b. 'rongyu show' puts what needs attention first: the failed checks, then
+#     the items left to the reviewer; the passed ones are a count unless
+#     --all lists them.
+id=$(submit advanced_home.low_membership.json)
+verdict "$id" xiaoshan-hengyi-textile >/dev/null
+out=$(ry show "$id" --org xiaoshan-hengyi-textile)
+passed=$(ry show "$id" --org xiaoshan-hengyi-textile --json | jq '[.case.verdict.checks[] | select(.passed and (.needs_review | not))] | length')
+f=$(grep -n 'R_MEMBERSHIP_MIN' <<<"$out" | head -1 | cut -d: -f1)
+r=$(grep -n 'R_POLITICAL_REVIEW' <<<"$out" | head -1 | cut -d: -f1)
+n=$(grep -n "另有 $passed 项检查通过" <<<"$out" | head -1 | cut -d: -f1)
+[ -n "$f" ] && [ -n "$r" ] && [ -n "$n" ] && [ "$f" -lt "$r" ] && [ "$r" -lt "$n" ] ||
+    ry_fail "show: want failed ($f) < reviewer ($r) < passed count ($n): $out"
+grep -q "$passed more checks passed (--all lists them)" <<<"$out" || ry_fail "show: no English count of passed checks"
+! grep -q 'R_DEADLINE' <<<"$out" || ry_fail "show lists a passed check without --all"
+all=$(ry show "$id" --org xiaoshan-hengyi-textile --all)
+grep -q 'R_DEADLINE' <<<"$all" && grep -q 'R_SATISFACTION_MIN' <<<"$all" || ry_fail "show --all does not list the passed checks"
+ry_ok "show: failed checks, then reviewer items, then '$passed more checks passed'; --all lists them"
 
 # 3. Malformed files are refused by the CLI with exit 2 and the place of
 #    the error; nothing is sent.

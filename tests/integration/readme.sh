@@ -31,8 +31,9 @@ for n in 2 3 4; do
         ry_fail "annex$n.csv has no UTF-8 BOM"
     grep -q '萧山区' "$RY_TMP/walk/annex$n.csv" || ry_fail "annex$n.csv lacks the unit"
 done
-rows2=$(($(wc -l <"$RY_TMP/walk/annex2.csv") - 3))
-rows4=$(($(wc -l <"$RY_TMP/walk/annex4.csv") - 3))
+# Three heading rows, then the cases, then the 填写说明 and the date.
+rows2=$(($(wc -l <"$RY_TMP/walk/annex2.csv") - 5))
+rows4=$(($(wc -l <"$RY_TMP/walk/annex4.csv") - 5))
 [ "$rows2" = 2 ] && [ "$rows4" = 1 ] || ry_fail "annex 2 has $rows2 rows (want 2), annex 4 $rows4 (want 1)"
 grep -q '李秀英' "$RY_TMP/walk/annex4.csv" || ry_fail "annex 4 lacks the nominee"
 ry_ok "the three summary tables were written as .xlsx and CSV"

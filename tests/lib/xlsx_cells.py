@@ -2,9 +2,11 @@
 """Prints the cells of an .xlsx worksheet as JSON rows, read the way a
 spreadsheet program reads them: 'unzip -p' of the sheet XML and of
 sharedStrings.xml (given as files), parsed with the standard library.
-Usage: xlsx_cells.py SHEET.xml SHAREDSTRINGS.xml
+Usage: xlsx_cells.py SHEET.xml SHAREDSTRINGS.xml [WORKBOOK.xml]
 Output: {"rows": [[cell, ...], ...], "types": [[t, ...], ...],
-         "freeze": {"ySplit": ..., "state": ...} | null, "cols": [widths]}
+         "freeze": {"ySplit": ..., "state": ...} | null, "cols": [widths],
+         "setup": {orientation, paperSize, fitToWidth, fitToHeight,
+                   fitToPage}, "footer": text, "print_titles": "$3:$3"}
 where a cell is its text (a shared string, an inline string or the number
 as written) and t is "s" (string) or "n" (number); missing cells are ""."""
 import json
@@ -60,8 +62,25 @@ def main():
     if pane is not None:
         freeze = {"ySplit": pane.get("ySplit"), "state": pane.get("state")}
     cols = [float(c.get("width")) for c in sheet.findall("m:cols/m:col", NS)]
+    ps = sheet.find("m:pageSetup", NS)
+    setup = {k: ps.get(k) for k in ("orientation", "paperSize", "fitToWidth",
+                                    "fitToHeight")} if ps is not None else {}
+    # fitToWidth and fitToHeight default to 1 when absent.
+    for k in ("fitToWidth", "fitToHeight"):
+        if setup and setup[k] is None:
+            setup[k] = "1"
+    fit = sheet.find("m:sheetPr/m:pageSetUpPr", NS)
+    setup["fitToPage"] = fit is not None and fit.get("fitToPage") in ("1", "true")
+    footer = sheet.findtext("m:headerFooter/m:oddFooter", "", NS)
+    titles = None
+    if len(sys.argv) > 3:
+        wb = ET.parse(sys.argv[3]).getroot()
+        for dn in wb.findall("m:definedNames/m:definedName", NS):
+            if dn.get("name") == "_xlnm.Print_Titles":
+                titles = dn.text.split("!")[-1]
     print(json.dumps({"rows": rows, "types": types, "freeze": freeze,
-                      "cols": cols}, ensure_ascii=False))
+                      "cols": cols, "setup": setup, "footer": footer,
+                      "print_titles": titles}, ensure_ascii=False))
 
 
 main()

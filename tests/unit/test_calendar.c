@@ -122,6 +122,50 @@ test_date_from_epoch_ms_uses_offset(void **state)
     assert_int_equal(ry_date_compare(d, s_d("1969-12-31")), 0);
 }
 
+static void
+test_date_add_months_years_and_instants(void **state)
+{
+    (void)state;
+    char b[RY_DATE_STRLEN];
+    static const struct {
+        const char *from;
+        int months;
+        const char *to;
+    } m[] = {{"2018-10-29", 1, "2018-11-29"},  {"2019-01-31", 1, "2019-02-28"},
+             {"2020-01-31", 1, "2020-02-29"},  {"2018-12-15", 1, "2019-01-15"},
+             {"2018-03-31", 1, "2018-04-30"},  {"2018-12-31", 14, "2020-02-29"},
+             {"2018-03-31", -1, "2018-02-28"}, {"2018-01-15", -1, "2017-12-15"},
+             {"2018-05-20", 0, "2018-05-20"}};
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        ry_date_format(ry_date_add_months(s_d(m[i].from), m[i].months), b,
+                       sizeof b);
+        assert_string_equal(b, m[i].to);
+    }
+    static const struct {
+        const char *from;
+        int years;
+        const char *to;
+    } y[] = {{"2016-02-29", 2, "2018-03-01"},
+             {"2016-02-29", 4, "2020-02-29"},
+             {"2016-10-15", 2, "2018-10-15"},
+             {"2017-02-28", 1, "2018-02-28"}};
+    for (size_t i = 0; i < sizeof y / sizeof y[0]; i++) {
+        ry_date_format(ry_date_add_years(s_d(y[i].from), y[i].years), b,
+                       sizeof b);
+        assert_string_equal(b, y[i].to);
+    }
+    /* 2018-11-30 00:00 in Shanghai is 2018-11-29T16:00Z; the instant reads
+     * back as the same local date and minute. */
+    int64_t ms = ry_date_to_epoch_ms(s_d("2018-11-30"), 0, 480);
+    assert_int_equal(
+        ms, (ry_date_to_days(s_d("2018-11-29")) * 86400 + 16 * 3600) * 1000LL);
+    ry_date_t d;
+    int minute;
+    assert_int_equal(ry_date_from_epoch_ms(ms - 1, 480, &d, &minute), 0);
+    assert_int_equal(ry_date_compare(d, s_d("2018-11-29")), 0);
+    assert_int_equal(minute, 1439);
+}
+
 /* ------------------------------------------------------------ calendar */
 
 /* Reads the reference list: kind per date (1 off, 2 work). */
@@ -400,6 +444,7 @@ main(void)
         cmocka_unit_test(test_date_parse_refuses_unreal_or_loose_dates),
         cmocka_unit_test(test_date_format_weekday_and_arithmetic),
         cmocka_unit_test(test_date_from_epoch_ms_uses_offset),
+        cmocka_unit_test(test_date_add_months_years_and_instants),
         cmocka_unit_test(test_every_day_2018_2026_matches_reference),
         cmocka_unit_test(test_spec_example_fifth_working_day),
         cmocka_unit_test(test_year_without_data_is_nodata),

@@ -569,16 +569,52 @@ test_names_round_trip(void **state)
     assert_int_equal(ry_category_from_name(NULL), RY_CATEGORY_NONE);
 }
 
+/* The review due date: one calendar month after the local submission
+ * date, clamped, due until the end of that day in Shanghai. */
+static void
+test_review_due_is_end_of_day_one_month_later(void **state)
+{
+    (void)state;
+    ry_campaign_t *c = NULL;
+    char err[256];
+    assert_int_equal(ry_campaign_load_default(&c, err, sizeof err), 0);
+    static const struct {
+        const char *sub; /* local date, submitted at 23:30 */
+        const char *due;
+    } v[] = {{"2018-10-29", "2018-11-29"},
+             {"2019-01-31", "2019-02-28"},
+             {"2018-11-30", "2018-12-30"},
+             {"2018-12-31", "2019-01-31"}};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        int64_t sub = ry_date_to_epoch_ms(s_d(v[i].sub), 23 * 60 + 30, 480);
+        ry_date_t due;
+        int64_t end = ry_campaign_review_due(c, sub, &due);
+        assert_int_equal(ry_date_compare(due, s_d(v[i].due)), 0);
+        /* The last millisecond of the due day; the next one is the day
+         * after, local time. */
+        assert_int_equal(
+            end + 1,
+            ry_date_to_epoch_ms(ry_date_add_days(s_d(v[i].due), 1), 0, 480));
+    }
+    /* 2018-10-28T16:30Z is already the 29th in Shanghai. */
+    int64_t utc_late = ry_date_to_epoch_ms(s_d("2018-10-28"), 16 * 60 + 30, 0);
+    ry_date_t due;
+    assert_true(ry_campaign_review_due(c, utc_late, &due) > 0);
+    assert_int_equal(ry_date_compare(due, s_d("2018-11-29")), 0);
+    assert_int_equal(ry_campaign_review_due(NULL, utc_late, &due), 0);
+    ry_campaign_destroy(&c);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_campaign_reproduces_spec),
+        cmocka_unit_test(test_review_due_is_end_of_day_one_month_later),
         cmocka_unit_test(test_default_file_loads_the_same),
         cmocka_unit_test(test_second_campaign_file_loads),
         cmocka_unit_test(test_decimal_string_threshold_is_exact),
-        cmocka_unit_test(
-            test_malformed_campaigns_are_refused_naming_the_field),
+        cmocka_unit_test(test_malformed_campaigns_are_refused_naming_the_field),
         cmocka_unit_test(test_not_json_and_missing_file),
         cmocka_unit_test(test_registry_holds_default_and_loads_dir),
         cmocka_unit_test(test_registry_dir_with_bad_file_changes_nothing),

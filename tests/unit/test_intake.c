@@ -460,6 +460,9 @@ test_valid_submission_creates_one_submitted_case(void **state)
     assert_non_null(vc);
     assert_string_equal(vc->case_id, id);
     assert_int_equal(vc->revision, 1);
+    /* org-1 is not registered: no kind for validation to check. */
+    assert_int_equal(vc->applicant_kind,
+                     RONGYU__ORG_KIND__ORG_KIND_UNSPECIFIED);
     rongyu__validate_case__free_unpacked(vc, NULL);
     ry_pb_free(&e);
     e = s_last_sent(fx, "notification");

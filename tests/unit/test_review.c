@@ -13,6 +13,7 @@
 #include "intake_cases.h"
 #include "quota_ledger.h"
 #include "rongyu.pb-c.h"
+#include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
@@ -1018,6 +1019,43 @@ s_quota_row(fx_t *fx, Rongyu__QuotaColumn col, uint32_t *used,
     s_free(&rep);
 }
 
+/* Every row of the quota table names its column, the city-wide model
+ * homes as a selection (入选), and the columns add up to 8 + 23 + 79. */
+static void
+test_quota_table_names_every_column(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    rq_t r;
+    s_rq(&r, "city", "city");
+    r.req.body_case = RONGYU__REQUEST__BODY_QUOTA;
+    r.req.quota = &r.quota;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    int sum[40] = {0}, city_model = 0;
+    for (size_t i = 0; i < rep->quota->n_rows; i++) {
+        const Rongyu__QuotaRow *q = rep->quota->rows[i];
+        assert_int_not_equal(q->column,
+                             RONGYU__QUOTA_COLUMN__COLUMN_UNSPECIFIED);
+        if (q->honour == RONGYU__HONOUR__MODEL_HOME && !q->organising_unit[0]) {
+            assert_int_equal(q->column,
+                             RONGYU__QUOTA_COLUMN__MODEL_HOME_SELECTION);
+            city_model = q->cap;
+        }
+        if (q->honour == RONGYU__HONOUR__MODEL_HOME && q->organising_unit[0])
+            assert_int_equal(q->column,
+                             RONGYU__QUOTA_COLUMN__MODEL_HOME_RECOMMENDATION);
+        if (q->honour == RONGYU__HONOUR__EXCELLENT_WORKER && q->cap > 0)
+            sum[q->column] += q->cap;
+    }
+    assert_int_equal(city_model, 20);
+    assert_int_equal(sum[RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN], 8);
+    assert_int_equal(sum[RONGYU__QUOTA_COLUMN__TOWNSHIP_CADRE], 23);
+    assert_int_equal(sum[RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE], 79);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_seats_are_granted_up_to_the_cap_once_also_when_resent(void **state)
 {
@@ -1190,14 +1228,15 @@ static void
 test_review_is_due_one_calendar_month_later_clamped_to_month_end(void **s)
 {
     (void)s;
-    /* main() starts the clock at 2019-01-31 10:00 Beijing time. */
+    /* main() starts the clock at 2018-10-31 10:00 Beijing time. */
     fx_t *fx = s_fx_new();
     char id[17];
     s_case_in(fx, "org-1", RONGYU__CASE_STATE__SUBMITTED, id);
     Rongyu__Reply *rep;
     const Rongyu__Case *c = s_get(fx, id, &rep);
-    assert_int_equal(c->review_due_ms - c->submitted_at_ms,
-                     28LL * 86400000LL); /* 01-31 -> 02-28 */
+    /* 10-31 10:00 -> due until the end of 11-30, Beijing time. */
+    assert_int_equal(c->review_due_ms,
+                     ry_date_to_epoch_ms((ry_date_t){2018, 12, 1}, 0, 480) - 1);
     s_free(&rep);
     /* Not overdue yet. */
     rq_t r;
@@ -1208,6 +1247,119 @@ test_review_is_due_one_calendar_month_later_clamped_to_month_end(void **s)
     rep = s_send(fx, &r.req);
     assert_int_equal(rep->list->n_cases, 0);
     s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+/* Sends an ExtendDeadlineRequest for UNIT as (org, role). */
+static Rongyu__Reply *
+s_extend(fx_t *fx, const char *org, const char *role, const char *until,
+         const char *opinion, const char *unit)
+{
+    rq_t r;
+    s_rq(&r, org, role);
+    Rongyu__ExtendDeadlineRequest ex = RONGYU__EXTEND_DEADLINE_REQUEST__INIT;
+    ex.organising_unit = (char *)unit;
+    ex.until = (char *)until;
+    ex.opinion = (char *)opinion;
+    r.req.body_case = RONGYU__REQUEST__BODY_EXTEND_DEADLINE;
+    r.req.extend_deadline = &ex;
+    return s_send(fx, &r.req);
+}
+
+static void
+s_expect_code(Rongyu__Reply *rep, Rongyu__ErrorCode code)
+{
+    if (rep->code != code)
+        fail_msg("want code %d, got %d: %s", code, rep->code, rep->detail);
+    s_free(&rep);
+}
+
+/* After summary_deadline (2018-12-31) a unit's recommendation is refused
+ * with E_DEADLINE_PASSED and the date, changing nothing; only the city
+ * extends the deadline for a unit, each extension kept with who, when and
+ * why; the newest is in force. */
+static void
+test_recommendation_after_summary_deadline_until_extended(void **state)
+{
+    (void)state;
+    int64_t start = ry_clock_now_ms(), at;
+    fx_t *fx = s_fx_new();
+    char id[17], id2[17];
+    s_case_in(fx, "org-1", RONGYU__CASE_STATE__APPROVED, id);
+    s_case_in(fx, "org-2", RONGYU__CASE_STATE__APPROVED, id2);
+
+    /* On 31 December, late in the evening, it is still in time. */
+    assert_int_equal(ry_clock_parse("2018-12-31T23:59:59", &at), 0);
+    ry_clock_set(at, 0);
+    Rongyu__Reply *rep = s_act(fx, A_RECOMMEND, id2, UNIT, "unit");
+    s_expect_code(rep, RONGYU__ERROR_CODE__OK);
+
+    assert_int_equal(ry_clock_parse("2019-01-01T00:00:00", &at), 0);
+    ry_clock_set(at, 0);
+    uint8_t before[32], after[32];
+    s_snapshot(fx, before);
+    rep = s_act(fx, A_RECOMMEND, id, UNIT, "unit");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_DEADLINE_PASSED);
+    assert_non_null(strstr(rep->detail, "2018-12-31"));
+    assert_non_null(strstr(rep->detail, "has passed"));
+    s_free(&rep);
+    s_snapshot(fx, after);
+    assert_memory_equal(before, after, 32);
+
+    /* Only the city extends, with a reason, a real date not before the
+     * deadline, for an Annex 1 unit. */
+    s_expect_code(s_extend(fx, UNIT, "unit", "2019-01-10", "迟报", UNIT),
+                  RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_expect_code(s_extend(fx, "city", "city", "2019-01-10", "", UNIT),
+                  RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    s_expect_code(s_extend(fx, "city", "city", "2019-02-30", "迟报", UNIT),
+                  RONGYU__ERROR_CODE__E_INVALID);
+    s_expect_code(s_extend(fx, "city", "city", "2018-12-30", "迟报", UNIT),
+                  RONGYU__ERROR_CODE__E_OUT_OF_RANGE);
+    s_expect_code(s_extend(fx, "city", "city", "2019-01-10", "迟报", "杭州市"),
+                  RONGYU__ERROR_CODE__E_INVALID);
+
+    rep =
+        s_extend(fx, "city", "city", "2019-01-10", "系统故障，准予延期", UNIT);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_DEADLINES);
+    assert_string_equal(rep->deadlines->summary_deadline, "2018-12-31");
+    assert_int_equal(rep->deadlines->n_extensions, 1);
+    const Rongyu__DeadlineExtension *x = rep->deadlines->extensions[0];
+    assert_string_equal(x->until, "2019-01-10");
+    assert_string_equal(x->actor, "city");
+    assert_string_equal(x->opinion, "系统故障，准予延期");
+    assert_int_equal(x->at_ms, at);
+    assert_int_equal(x->seq, 1);
+    s_free(&rep);
+
+    /* Extended: the recommendation goes through; another unit is still
+     * bound by 31 December. */
+    rep = s_act(fx, A_RECOMMEND, id, UNIT, "unit");
+    s_expect_code(rep, RONGYU__ERROR_CODE__OK);
+
+    /* A second extension, shorter: the newest is in force, both kept. */
+    rep = s_extend(fx, "city", "city", "2018-12-31", "撤销延期", UNIT);
+    assert_int_equal(rep->deadlines->n_extensions, 2);
+    assert_int_equal(rep->deadlines->extensions[1]->seq, 2);
+    s_free(&rep);
+    char id3[17];
+    s_case_in(fx, "org-3", RONGYU__CASE_STATE__APPROVED, id3);
+    rep = s_act(fx, A_RECOMMEND, id3, UNIT, "unit");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_DEADLINE_PASSED);
+    s_free(&rep);
+
+    /* The list: every extension, oldest first, read by anyone. */
+    rq_t r;
+    s_rq(&r, OTHER_UNIT, "unit");
+    Rongyu__DeadlinesRequest dq = RONGYU__DEADLINES_REQUEST__INIT;
+    r.req.body_case = RONGYU__REQUEST__BODY_DEADLINES;
+    r.req.deadlines = &dq;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->deadlines->n_extensions, 2);
+    assert_string_equal(rep->deadlines->extensions[0]->until, "2019-01-10");
+    s_free(&rep);
+    ry_clock_set(start, 1);
     s_fx_destroy(&fx);
 }
 
@@ -1249,7 +1401,7 @@ int
 main(void)
 {
     /* Before the first clock read: the clock starts here and runs on. */
-    setenv("RONGYU_CLOCK", "2019-01-31T10:00:00+08:00", 1);
+    setenv("RONGYU_CLOCK", "2018-10-31T10:00:00+08:00", 1);
     ry_log_level = RY_LOG_ERROR;
     assert_true(sodium_init() >= 0);
     const struct CMUnitTest tests[] = {
@@ -1257,6 +1409,9 @@ main(void)
             test_every_transition_is_allowed_or_refused_as_the_table_says),
         cmocka_unit_test(
             test_decision_without_opinion_is_missing_field_and_changes_nothing),
+        cmocka_unit_test(
+            test_recommendation_after_summary_deadline_until_extended),
+        cmocka_unit_test(test_quota_table_names_every_column),
         cmocka_unit_test(
             test_org_import_is_validated_all_or_nothing_and_idempotent),
         cmocka_unit_test(test_every_forbidden_actor_is_refused_by_the_tree),

@@ -44,6 +44,7 @@ typedef struct {
     Rongyu__HeldHonour held;
     Rongyu__HeldHonour *helds[1];
     int64_t submitted_at_ms;
+    Rongyu__OrgKind applicant_kind; /* 0: not registered */
 } s_fx_t;
 
 static int64_t
@@ -153,9 +154,10 @@ s_eval_with(const s_env_t *env, const s_fx_t *fx)
 {
     Rongyu__Verdict *v = NULL;
     const ry_campaign_t *c = ry_campaigns_find(env->reg, fx->app.campaign_id);
-    assert_int_equal(
-        validation_evaluate(c, env->cal, &fx->app, fx->submitted_at_ms, &v),
-        0);
+    assert_int_equal(validation_evaluate(c, env->cal, &fx->app,
+                                         fx->submitted_at_ms,
+                                         fx->applicant_kind, &v),
+                     0);
     assert_non_null(v);
     return v;
 }
@@ -219,9 +221,10 @@ static Rongyu__Verdict *
 s_eval_in(const ry_campaign_t *c, const s_env_t *env, const s_fx_t *fx)
 {
     Rongyu__Verdict *v = NULL;
-    assert_int_equal(
-        validation_evaluate(c, env->cal, &fx->app, fx->submitted_at_ms, &v),
-        0);
+    assert_int_equal(validation_evaluate(c, env->cal, &fx->app,
+                                         fx->submitted_at_ms,
+                                         fx->applicant_kind, &v),
+                     0);
     assert_non_null(v);
     return v;
 }
@@ -467,7 +470,12 @@ test_each_threshold_on_both_sides_for_each_category(void **state)
         uint64_t big = UINT64_C(10000000000000000000);
         s_row_case(env, row, big / 100 * row->pct, big, 0, true);
         s_row_case(env, row, big / 100 * row->pct - 1, big, 0, false);
-        /* Percent as a double: compared exactly, no rounding slack. */
+        /* Percent as a double: compared exactly, no rounding slack. A
+         * home's membership rate always comes from its counts (workers
+         * are required), a stated one must agree with them: see
+         * test_stated_rate_must_agree_with_counts. */
+        if (row->field == F_MEMBERSHIP)
+            continue;
         s_row_case(env, row, 0, 0, at, true);
         s_row_case(env, row, 0, 0, below, false);
         if (row->pct < 100)
@@ -515,9 +523,11 @@ test_decimal_threshold_from_campaign_is_exact(void **state)
         fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
                 RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
         s_set(&fx, F_MEMBERSHIP, cases[i].num, cases[i].den, cases[i].pct);
+        if (cases[i].den == 0) /* no counts: the percentage decides */
+            fx.u.workers = fx.u.members = 0;
         Rongyu__Verdict *v = NULL;
         assert_int_equal(validation_evaluate(c, env->cal, &fx.app,
-                                             fx.submitted_at_ms, &v),
+                                             fx.submitted_at_ms, 0, &v),
                          0);
         s_expect_check(v, "R_MEMBERSHIP_MIN", cases[i].pass);
         assert_string_equal(s_check(v, "R_MEMBERSHIP_MIN")->threshold,
@@ -525,6 +535,98 @@ test_decimal_threshold_from_campaign_is_exact(void **state)
         validation_verdict_free(&v);
     }
     ry_campaign_destroy(&c);
+}
+
+/* A stated membership percentage and the union's counts: the counts,
+ * rounded half up to the stated precision, must give the stated figure;
+ * the verdict uses the counts. Both sides of each rounding boundary. */
+static void
+test_stated_rate_must_agree_with_counts(void **state)
+{
+    const s_env_t *env = *state;
+    static const struct {
+        uint64_t members, workers;
+        double stated;
+        bool agree;
+        const char *counted; /* the counts' figure at that precision */
+    } cases[] = {
+        {949, 1000, 94.9, true, "94.9"},
+        {949, 1000, 95, true, "95"}, /* 94.9 rounds to 95 */
+        {949, 1000, 94, false, "95"},
+        {949, 1000, 94.8, false, "94.9"},
+        {9485, 10000, 94.9, true, "94.9"}, /* 94.85: half up */
+        {9485, 10000, 94.8, false, "94.9"},
+        {94849, 100000, 94.8, true, "94.8"}, /* 94.849 */
+        {94849, 100000, 94.9, false, "94.8"},
+        {945, 1000, 95, true, "95"},          /* 94.5 rounds up to 95 */
+        {9449999, 10000000, 95, false, "94"}, /* 94.49999 */
+        {9449999, 10000000, 94, true, "94"},
+        {22150, 23800, 93.1, true, "93.1"}, /* 93.067.. (the example) */
+        {22150, 23800, 93.07, true, "93.07"},
+        {22150, 23800, 93.06, false, "93.07"},
+        {1, 3, 33.33, true, "33.33"},
+        {2, 3, 66.67, true, "66.67"},
+        {2, 3, 66.66, false, "66.67"},
+        {1000, 1000, 100, true, "100"},
+        {995, 1000, 100, true, "100"}, /* 99.5 rounds to 100 at 0 decimals */
+        {994, 1000, 100, false, "99"},
+        {0, 1000, 0, true, "0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        s_fx_t fx;
+        fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+                RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT);
+        fx.u.members = cases[i].members;
+        fx.u.workers = cases[i].workers;
+        s_percent(&fx.membership, cases[i].stated);
+        Rongyu__Verdict *v = s_eval_with(env, &fx);
+        const Rongyu__Check *k = s_check(v, "R_RATE_COUNTS_AGREE");
+        if ((bool)k->passed != cases[i].agree)
+            fail_msg("%llu/%llu stated %g: want %s, got %s (%s)",
+                     (unsigned long long)cases[i].members,
+                     (unsigned long long)cases[i].workers, cases[i].stated,
+                     cases[i].agree ? "agree" : "mismatch",
+                     k->passed ? "agree" : "mismatch", k->message_en);
+        /* Both values: the counts with their figure, the stated one. */
+        char want[64];
+        snprintf(want, sizeof want, "%llu/%llu → %s%%",
+                 (unsigned long long)cases[i].members,
+                 (unsigned long long)cases[i].workers, cases[i].counted);
+        assert_non_null(strstr(k->threshold, want));
+        assert_non_null(strstr(k->actual, "stated"));
+        /* The threshold is judged on the counts, never on the stated
+         * figure. */
+        const Rongyu__Check *mm = s_check(v, "R_MEMBERSHIP_MIN");
+        snprintf(want, sizeof want, "%llu/%llu",
+                 (unsigned long long)cases[i].members,
+                 (unsigned long long)cases[i].workers);
+        assert_non_null(strstr(mm->actual, want));
+        validation_verdict_free(&v);
+    }
+    /* 949 of 1000 stated as 95: the figures agree, but the counts miss
+     * 95%: only the threshold fails. */
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT);
+    fx.u.members = 949;
+    s_percent(&fx.membership, 95);
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_MEMBERSHIP_MIN");
+    validation_verdict_free(&v);
+    /* 960 of 1000 stated as 99: a mismatch and nothing else. */
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT);
+    fx.u.members = 960;
+    s_percent(&fx.membership, 99);
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_RATE_COUNTS_AGREE");
+    validation_verdict_free(&v);
+    /* Counts only, or a percentage without counts: no such check. */
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT);
+    v = s_eval_with(env, &fx);
+    assert_null(validation_verdict_find(v, "R_RATE_COUNTS_AGREE"));
+    validation_verdict_free(&v);
 }
 
 static void
@@ -1033,6 +1135,124 @@ test_category_must_fit_honour(void **state)
     validation_verdict_free(&v);
 }
 
+/* The applicant's registered kind against the declared category and the
+ * honour: every kind x honour x category. The two tables are the rule of
+ * docs/rules.md ("Registered kind and category"). */
+static void
+test_registered_kind_decides_category_and_honour(void **state)
+{
+    const s_env_t *env = *state;
+    static const struct {
+        Rongyu__OrgKind kind;
+        const char *name;
+        /* advanced_home, model_home, advanced_small_home, excellent_worker */
+        bool honour[4];
+        /* township, regional_federation, joint_grassroots,
+         * single_establishment, branch, union_group, cadre */
+        bool category[7];
+    } t[] = {
+        {RONGYU__ORG_KIND__ORG_GRASSROOTS,
+         "grassroots",
+         {1, 1, 0, 1},
+         {0, 0, 0, 1, 0, 0, 1}},
+        {RONGYU__ORG_KIND__ORG_TOWNSHIP,
+         "township",
+         {1, 1, 0, 1},
+         {1, 0, 0, 0, 0, 0, 1}},
+        {RONGYU__ORG_KIND__ORG_FEDERATION,
+         "federation",
+         {1, 1, 0, 1},
+         {0, 1, 0, 0, 0, 0, 1}},
+        {RONGYU__ORG_KIND__ORG_JOINT,
+         "joint",
+         {1, 1, 0, 1},
+         {0, 0, 1, 0, 0, 0, 1}},
+        {RONGYU__ORG_KIND__ORG_BRANCH,
+         "branch",
+         {0, 0, 1, 0},
+         {0, 0, 0, 0, 1, 0, 0}},
+        {RONGYU__ORG_KIND__ORG_GROUP,
+         "group",
+         {0, 0, 1, 0},
+         {0, 0, 0, 0, 0, 1, 0}},
+        {RONGYU__ORG_KIND__ORG_UNIT,
+         "unit",
+         {0, 0, 0, 1},
+         {0, 0, 0, 0, 0, 0, 1}},
+        {RONGYU__ORG_KIND__ORG_CITY,
+         "city",
+         {0, 0, 0, 0},
+         {0, 0, 0, 0, 0, 0, 0}},
+    };
+    static const char *const cat_names[7] = {"township",
+                                             "regional_federation",
+                                             "joint_grassroots",
+                                             "single_establishment",
+                                             "branch",
+                                             "union_group",
+                                             "cadre"};
+    int eligible = 0;
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        for (int h = 1; h <= 4; h++) {
+            for (int c = 1; c <= 7; c++) {
+                s_fx_t fx;
+                fx_init(&fx, (Rongyu__Honour)h, (Rongyu__ApplicantCategory)c);
+                fx.applicant_kind = t[k].kind;
+                Rongyu__Verdict *v = s_eval_with(env, &fx);
+                const Rongyu__Check *kc = s_check(v, "R_ORG_KIND_CATEGORY");
+                const Rongyu__Check *kh = s_check(v, "R_ORG_KIND_HONOUR");
+                if ((bool)kc->passed != t[k].category[c - 1] ||
+                    (bool)kh->passed != t[k].honour[h - 1])
+                    fail_msg("kind %s, honour %d, category %s: category %s, "
+                             "honour %s",
+                             t[k].name, h, cat_names[c - 1],
+                             kc->passed ? "passed" : "failed",
+                             kh->passed ? "passed" : "failed");
+                /* Both values are named. */
+                assert_non_null(strstr(kc->threshold, t[k].name));
+                assert_non_null(strstr(kc->actual, cat_names[c - 1]));
+                assert_non_null(strstr(kh->threshold, t[k].name));
+                /* Where everything fits, nothing else fails. */
+                bool fits = !!s_check(v, "R_CATEGORY_HONOUR")->passed;
+                if (fits && kc->passed && kh->passed) {
+                    s_expect_only(v, NULL);
+                    eligible++;
+                } else if (!kc->passed || !kh->passed) {
+                    assert_false(v->eligible);
+                }
+                validation_verdict_free(&v);
+            }
+        }
+    }
+    /* grassroots, township, federation, joint: 2 homes + cadre; branch,
+     * group: small home; unit: cadre. */
+    assert_int_equal(eligible, 4 * 3 + 2 + 1);
+
+    /* A single-establishment union declaring itself a township union (whose
+     * membership threshold is 90, not 95) is caught with both values. */
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    fx.applicant_kind = RONGYU__ORG_KIND__ORG_GRASSROOTS;
+    s_ratio(&fx.membership, &fx.r_membership, 91, 100);
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_ORG_KIND_CATEGORY");
+    const Rongyu__Check *kc = s_check(v, "R_ORG_KIND_CATEGORY");
+    assert_non_null(strstr(kc->threshold, "single_establishment"));
+    assert_non_null(strstr(kc->actual, "township"));
+    assert_non_null(strstr(kc->message_en, "registered"));
+    validation_verdict_free(&v);
+
+    /* Not registered: nothing to check against, no check. */
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    v = s_eval_with(env, &fx);
+    assert_null(validation_verdict_find(v, "R_ORG_KIND_CATEGORY"));
+    assert_null(validation_verdict_find(v, "R_ORG_KIND_HONOUR"));
+    s_expect_only(v, NULL);
+    validation_verdict_free(&v);
+}
+
 static void
 test_disabled_honour_is_refused(void **state)
 {
@@ -1275,7 +1495,7 @@ test_held_honour_each_level(void **state)
     v = s_eval_with(env, &fx);
     s_expect_only(v, "R_HOLDS_CITY_HONOUR");
     assert_string_equal(s_check(v, "R_HOLDS_CITY_HONOUR")->actual,
-                        "(未命名/unnamed)");
+                        "未命名/an unnamed honour");
     validation_verdict_free(&v);
 }
 
@@ -1291,14 +1511,18 @@ test_union_years_from_29_february(void **state)
     } cases[] = {
         /* 2016-02-29 + 2 years: 2018 has no 29 Feb, so 1 March. */
         {"2016-02-29", "2018-03-01", true,
-         "自/since 2016-02-29（满期/completes 2018-03-01）"},
+         "自 2016-02-29 起（2018-03-01 满期）/since 2016-02-29 (complete on "
+         "2018-03-01)"},
         {"2016-02-29", "2018-02-28", false,
-         "自/since 2016-02-29（满期/completes 2018-03-01）"},
+         "自 2016-02-29 起（2018-03-01 满期）/since 2016-02-29 (complete on "
+         "2018-03-01)"},
         /* The day before is an ordinary date: due on 28 Feb. */
         {"2016-02-28", "2018-02-28", true,
-         "自/since 2016-02-28（满期/completes 2018-02-28）"},
+         "自 2016-02-28 起（2018-02-28 满期）/since 2016-02-28 (complete on "
+         "2018-02-28)"},
         {"2016-03-01", "2018-02-28", false,
-         "自/since 2016-03-01（满期/completes 2018-03-01）"},
+         "自 2016-03-01 起（2018-03-01 满期）/since 2016-03-01 (complete on "
+         "2018-03-01)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         s_fx_t fx;
@@ -1316,7 +1540,7 @@ test_union_years_from_29_february(void **state)
         Rongyu__Verdict *v = s_eval_with(env, &fx);
         s_expect_only(v, cases[i].pass ? NULL : "R_UNION_YEARS_MIN");
         const Rongyu__Check *k = s_check(v, "R_UNION_YEARS_MIN");
-        assert_string_equal(k->threshold, "≥ 2 年/years");
+        assert_string_equal(k->threshold, "≥ 2 年/≥ 2 years");
         assert_string_equal(k->actual, cases[i].actual);
         validation_verdict_free(&v);
     }
@@ -1580,6 +1804,39 @@ test_deadline_is_end_of_30_november_shanghai(void **state)
     validation_verdict_free(&v);
 }
 
+/* Excellent workers are nominated by the organising units, due by the
+ * summary deadline (31 December), not the grassroots 30 November. */
+static void
+test_excellent_worker_deadline_is_31_december(void **state)
+{
+    const s_env_t *env = *state;
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.submitted_at_ms = s_ms("2018-12-15", 10, 0);
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    s_expect_only(v, NULL);
+    assert_non_null(strstr(s_check(v, "R_DEADLINE")->threshold, "2018-12-31"));
+    validation_verdict_free(&v);
+    fx.submitted_at_ms = s_ms("2019-01-01", 0, 0) - 1;
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, NULL);
+    validation_verdict_free(&v);
+    fx.submitted_at_ms = s_ms("2019-01-01", 0, 0);
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_DEADLINE");
+    assert_string_equal(s_check(v, "R_DEADLINE")->actual, "2019-01-01");
+    validation_verdict_free(&v);
+    /* A home on the same 15 December is late. */
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    fx.submitted_at_ms = s_ms("2018-12-15", 10, 0);
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_DEADLINE");
+    assert_non_null(strstr(s_check(v, "R_DEADLINE")->threshold, "2018-11-30"));
+    validation_verdict_free(&v);
+}
+
 static void
 test_declarations_dates_and_order(void **state)
 {
@@ -1777,6 +2034,141 @@ test_every_failure_is_reported(void **state)
     assert_false(back->eligible);
     rongyu__verdict__free_unpacked(back, NULL);
     free(buf);
+    validation_verdict_free(&v);
+}
+
+/* Removes every occurrence of 'needle' from buf. */
+static void
+s_strip(char *buf, const char *needle)
+{
+    size_t n = needle ? strlen(needle) : 0;
+    char *p;
+    while (n && (p = strstr(buf, needle)))
+        memmove(p, p + n, strlen(p + n) + 1);
+}
+
+static bool
+s_cjk_in(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p >= 0xE0) {
+            unsigned cp = (unsigned)(p[0] & 0x0F) << 12 |
+                          (unsigned)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+            if (*p >= 0xF0 || cp >= 0x2E80)
+                return true;
+        }
+    return false;
+}
+
+/* Each message is complete in one language: the English one holds no
+ * Chinese but the application's own data (names, types, the unit), the
+ * Chinese one none of the English words of a bilingual value; no passed
+ * check is named for a failure (..._UNKNOWN). */
+static void
+s_check_languages(const s_fx_t *fx, const Rongyu__Verdict *v)
+{
+    const Rongyu__Application *a = &fx->app;
+    const char *data[] = {
+        "男 | 女", /* the values Annex 4 takes */
+        a->union_ ? a->union_->name : NULL,
+        a->union_ ? a->union_->union_type : NULL,
+        a->union_ ? a->union_->parent_union_name : NULL,
+        a->union_ ? a->union_->chair_name : NULL,
+        a->person ? a->person->name : NULL,
+        a->person ? a->person->gender : NULL,
+        a->person ? a->person->employer : NULL,
+        a->person ? a->person->position : NULL,
+        a->person ? a->person->cadre_type : NULL,
+        a->organising_unit,
+        a->applicant_org,
+        "申报表.pdf",
+    };
+    static const char *const english[] = {
+        "missing",    "working days", "since",       "complete on", "earliest",
+        "registered", "declared",     "applies for", "stated",      "rounded",
+        "present",    "all real",     "none",        "yes",         "unnamed",
+        "given",      "in order",     "years",       "decimal",     "met",
+        "required",   "actual"};
+    for (size_t i = 0; i < v->n_checks; i++) {
+        const Rongyu__Check *k = v->checks[i];
+        size_t cl = strlen(k->code);
+        if (k->passed && cl > 8 && strcmp(k->code + cl - 8, "_UNKNOWN") == 0)
+            fail_msg("passed check named for a failure: %s", k->code);
+        char en[2400];
+        snprintf(en, sizeof en, "%s", k->message_en);
+        for (size_t d = 0; d < sizeof data / sizeof data[0]; d++)
+            s_strip(en, data[d]);
+        if (s_cjk_in(en))
+            fail_msg("%s: Chinese in the English message: %s", k->code,
+                     k->message_en);
+        for (size_t w = 0; w < sizeof english / sizeof english[0]; w++) {
+            char zh[2400];
+            snprintf(zh, sizeof zh, "%s", k->message_zh);
+            if (strstr(zh, english[w]))
+                fail_msg("%s: English '%s' in the Chinese message: %s", k->code,
+                         english[w], k->message_zh);
+        }
+    }
+}
+
+static void
+test_messages_are_each_in_one_language(void **state)
+{
+    const s_env_t *env = *state;
+    static const struct {
+        Rongyu__Honour h;
+        Rongyu__ApplicantCategory c;
+    } kinds[] = {
+        {RONGYU__HONOUR__ADVANCED_HOME, RONGYU__APPLICANT_CATEGORY__TOWNSHIP},
+        {RONGYU__HONOUR__MODEL_HOME,
+         RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT},
+        {RONGYU__HONOUR__ADVANCED_SMALL_HOME,
+         RONGYU__APPLICANT_CATEGORY__BRANCH},
+        {RONGYU__HONOUR__EXCELLENT_WORKER, RONGYU__APPLICANT_CATEGORY__CADRE},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        for (int variant = 0; variant < 3; variant++) {
+            s_fx_t fx;
+            fx_init(&fx, kinds[i].h, kinds[i].c);
+            fx.applicant_kind = RONGYU__ORG_KIND__ORG_JOINT;
+            if (variant == 1) {
+                /* Many failures at once. */
+                fx.d.posting_end = "2018-10-08";
+                fx.d.party_consent_date = "2018-09-31";
+                fx.app.deeds = "";
+                fx.app.n_attachments = 0;
+                fx.held.still_held = 1;
+                fx.held.level = RONGYU__HONOUR_LEVEL__CITY;
+                fx.helds[0] = &fx.held;
+                fx.app.held_honours = fx.helds;
+                fx.app.n_held_honours = 1;
+                if (fx.app.person) {
+                    fx.p.union_work_since = "2017-10-15";
+                    fx.p.name = "";
+                    fx.p.home_five_haves = 0;
+                    fx.p.home_honour_level = 0;
+                } else {
+                    s_percent(&fx.membership, 97.5);
+                    fx.u.members = 990;
+                    fx.u.chair_name = "";
+                }
+                fx.submitted_at_ms = s_ms("2018-12-03", 9, 0);
+            } else if (variant == 2) {
+                fx.d.posting_start = "2026-12-28";
+                fx.d.posting_end = "2027-01-05";
+            }
+            Rongyu__Verdict *v = s_eval_with(env, &fx);
+            s_check_languages(&fx, v);
+            validation_verdict_free(&v);
+        }
+    }
+    /* An unknown campaign. */
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    fx.app.campaign_id = "no-such-campaign";
+    Rongyu__Verdict *v = s_eval_in(NULL, env, &fx);
+    s_check_languages(&fx, v);
     validation_verdict_free(&v);
 }
 
@@ -1978,6 +2370,11 @@ test_application_under_second_campaign(void **state)
     v = s_eval_with(env, &fx);
     s_expect_check(v, "R_CALENDAR_NODATA", false);
     assert_null(validation_verdict_find(v, "R_POSTING_WORKDAYS"));
+    /* It names the year that is missing, not the posting's first. */
+    assert_non_null(strstr(s_check(v, "R_CALENDAR_NODATA")->message_en,
+                           "no data for 2027"));
+    assert_non_null(strstr(s_check(v, "R_CALENDAR_NODATA")->message_zh,
+                           "缺少 2027 年数据"));
     validation_verdict_free(&v);
 
     /* The 2026 application judged by the 2018 campaign: unknown. */
@@ -1987,15 +2384,15 @@ test_application_under_second_campaign(void **state)
     v = NULL;
     assert_int_equal(
         validation_evaluate(ry_campaigns_find(env->reg, "hangzhou-2018"),
-                            env->cal, &fx.app, fx.submitted_at_ms, &v),
+                            env->cal, &fx.app, fx.submitted_at_ms, 0, &v),
         0);
-    s_expect_only(v, "R_CAMPAIGN_UNKNOWN");
+    s_expect_only(v, "R_CAMPAIGN");
     assert_int_equal(v->n_checks, 1);
     validation_verdict_free(&v);
     /* And by no campaign at all. */
     fx.app.campaign_id = "hangzhou-1999";
     v = s_eval_with(env, &fx);
-    s_expect_only(v, "R_CAMPAIGN_UNKNOWN");
+    s_expect_only(v, "R_CAMPAIGN");
     validation_verdict_free(&v);
 }
 
@@ -2008,12 +2405,12 @@ test_no_calendar_means_nodata(void **state)
             RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
     Rongyu__Verdict *v = NULL;
     assert_int_equal(
-        validation_evaluate(ry_campaigns_find(env->reg, "hangzhou-2018"),
-                            NULL, &fx.app, fx.submitted_at_ms, &v),
+        validation_evaluate(ry_campaigns_find(env->reg, "hangzhou-2018"), NULL,
+                            &fx.app, fx.submitted_at_ms, 0, &v),
         0);
     s_expect_only(v, "R_CALENDAR_NODATA");
     validation_verdict_free(&v);
-    assert_int_equal(validation_evaluate(NULL, NULL, NULL, 0, &v),
+    assert_int_equal(validation_evaluate(NULL, NULL, NULL, 0, 0, &v),
                      RY_EINVAL);
 }
 
@@ -2081,11 +2478,13 @@ main(void)
         cmocka_unit_test(test_decimal_threshold_from_campaign_is_exact),
         cmocka_unit_test(test_rates_out_of_range_are_refused),
         cmocka_unit_test(test_membership_falls_back_to_union_counts),
+        cmocka_unit_test(test_stated_rate_must_agree_with_counts),
         cmocka_unit_test(test_missing_metric_is_required),
         cmocka_unit_test(test_scores_out_of_range_are_refused),
         cmocka_unit_test(test_absent_threshold_yields_no_check),
         cmocka_unit_test(test_each_required_field_fails_alone),
         cmocka_unit_test(test_category_must_fit_honour),
+        cmocka_unit_test(test_registered_kind_decides_category_and_honour),
         cmocka_unit_test(test_disabled_honour_is_refused),
         cmocka_unit_test(test_excellent_worker_conditions),
         cmocka_unit_test(test_held_city_honour_excludes),
@@ -2097,17 +2496,18 @@ main(void)
         cmocka_unit_test(test_posting_across_new_year_2019),
         cmocka_unit_test(test_posting_must_end_by_submission),
         cmocka_unit_test(test_deadline_is_end_of_30_november_shanghai),
+        cmocka_unit_test(test_excellent_worker_deadline_is_31_december),
         cmocka_unit_test(test_declarations_dates_and_order),
         cmocka_unit_test(test_each_declaration_date_missing_or_unreal),
         cmocka_unit_test(test_declaration_dates_after_submission),
         cmocka_unit_test(test_every_failure_is_reported),
+        cmocka_unit_test(test_messages_are_each_in_one_language),
         cmocka_unit_test(test_form_attachment_rules),
         cmocka_unit_test(test_form_size_by_content_and_by_recorded_size),
         cmocka_unit_test(test_application_under_second_campaign),
         cmocka_unit_test(test_no_calendar_means_nodata),
         cmocka_unit_test(test_review_checks_for_model_home),
-        cmocka_unit_test(
-            test_malformed_campaign_file_is_refused_naming_field),
+        cmocka_unit_test(test_malformed_campaign_file_is_refused_naming_field),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
