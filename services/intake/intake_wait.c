@@ -86,6 +86,8 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
                                                       : INTAKE_WAIT_DEFAULT_MS);
     snprintf(w->request_id, sizeof w->request_id, "%s",
              req->request_id ? req->request_id : "");
+    ry_info(w->case_id, "wait parked until the case leaves %s (%d waiting)",
+            rongyu__case_state__descriptor.values[q->state].name, ws->n);
     ry_pb_free(&r->kase);
     *deferred = true;
     return 0;
