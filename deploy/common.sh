@@ -11,10 +11,11 @@
 # xlsxwriter.pc links -lz but libxlsxwriter-dev does not depend on it.
 RY_BUILD_PACKAGES="build-essential cmake pkg-config libzmq3-dev libczmq-dev \
 libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils libjansson-dev \
-libxlsxwriter-dev zlib1g-dev libcurl4-openssl-dev libsodium-dev libcmocka-dev"
+libxlsxwriter-dev zlib1g-dev libcurl4-openssl-dev libsodium-dev libcmocka-dev \
+protobuf-compiler"
 
 # Extra tools the tests use (receivers, xlsx checks, pgrep/pkill, ss, curl).
-RY_TEST_PACKAGES="python3 unzip procps iproute2 curl jq"
+RY_TEST_PACKAGES="python3 python3-zmq python3-protobuf unzip procps iproute2 curl jq"
 
 # What the built binaries need at run time (the Dockerfile's runtime stage).
 RY_RUNTIME_PACKAGES="libzmq5 libczmq4 libprotobuf-c1 liblmdb0 libjansson4 \
