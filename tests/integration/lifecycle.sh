@@ -88,7 +88,8 @@ ah=$(submit advanced_home.valid.json)
 wait_state "$ah" eligible
 due=$(show "$ah" | jq '.case.review_due_ms - .case.submitted_at_ms')
 [ "$due" = $((30 * 86400000)) ] || ry_fail "review due 2018-11-20 + 1 month is 30 days later, got $due ms"
-refused E_FORBIDDEN ry review "$ah" --decision approve --opinion 好 --role unit --as 余杭区
+# Another unit cannot see the case: to it, it does not exist.
+refused E_NOT_FOUND ry review "$ah" --decision approve --opinion 好 --role unit --as 余杭区
 refused E_FORBIDDEN ry review "$ah" --decision approve --opinion 好 --role grassroots --as xiaoshan-hengyi-textile
 refused E_MISSING_FIELD ry review "$ah" --decision approve "${UNIT[@]}"
 refused E_BAD_STATE ry recommend "$ah" --opinion 推荐 "${UNIT[@]}"
@@ -109,7 +110,7 @@ ry_ok "advanced home: submitted, eligible, approved, recommended, awarded; audit
 # 3. Small home, submitted by the branch's grassroots union.
 sh=$(submit advanced_small_home.valid.json --as xiaoshan-hengyi-textile)
 wait_state "$sh" eligible
-refused E_FORBIDDEN ry show "$sh" --as xiaoshan-yunlu-logistics
+refused E_NOT_FOUND ry show "$sh" --as xiaoshan-yunlu-logistics
 ry show "$sh" --as xiaoshan-hengyi-textile-weaving --json >/dev/null || ry_fail "the branch cannot see its case"
 ry review "$sh" --decision approve --opinion "小家建设规范" "${UNIT[@]}" >/dev/null
 ry recommend "$sh" --opinion "推荐" "${UNIT[@]}" >/dev/null
