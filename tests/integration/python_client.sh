@@ -23,9 +23,10 @@ ry org import "$RY_SOURCE_DIR/examples/orgs.csv" --role city --as city >/dev/nul
 # Notification's request socket: its peer port + 1 (docs/protocol.md).
 notify_port=$((${RONGYU_NOTIFICATION_ENDPOINT##*:} + 1))
 RY_NOTIFY_CLIENT=tcp://127.0.0.1:$notify_port
+RY_NOTIFY_FEED=tcp://127.0.0.1:$((notify_port + 1))
 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$PB2_DIR:$RY_SOURCE_DIR/clients/python "$PY" \
     "$RY_SOURCE_DIR/clients/python/walkthrough.py" \
-    --intake "$RONGYU_INTAKE_ENDPOINT" --notify "$RY_NOTIFY_CLIENT" \
+    --intake "$RONGYU_INTAKE_ENDPOINT" --notify "$RY_NOTIFY_CLIENT" --feed "$RY_NOTIFY_FEED" \
     --examples "$RY_SOURCE_DIR/examples" >"$RY_TMP/walk.txt" 2>&1 ||
     { cat "$RY_TMP/walk.txt" >&2; ry_fail "the Python walkthrough failed"; }
 cat "$RY_TMP/walk.txt"
