@@ -59,8 +59,8 @@ cli_wait_settle(cli_ctx_t *ctx, cli_client_t *client,
             fprintf(stderr,
                     "警告：等待 %d 秒后申报 %s 仍为 %s\n"
                     "warning: case %s is still %s after %d s\n",
-                    ctx->wait_s, c->case_id, cli_state_zh(c->state),
-                    c->case_id, cli_state_en(c->state), ctx->wait_s);
+                    ctx->wait_s, c->case_id, cli_state_zh(c->state), c->case_id,
+                    cli_state_en(c->state), ctx->wait_s);
             return RY_ETIMEOUT;
         }
         Rongyu__Request req = RONGYU__REQUEST__INIT;
@@ -75,9 +75,9 @@ cli_wait_settle(cli_ctx_t *ctx, cli_client_t *client,
         req.wait = &w;
         Rongyu__Reply *r = NULL;
         /* The wait is read-only: resending it after a lost reply is safe. */
-        int rc = cli_client_call(client, &req,
-                                 (int)w.timeout_ms + ctx->timeout_ms,
-                                 ctx->attempts, &r);
+        int rc =
+            cli_client_call(client, &req, (int)w.timeout_ms + ctx->timeout_ms,
+                            ctx->attempts, &r);
         if (rc)
             return rc;
         cli_client_reply_free(reply);

@@ -16,8 +16,8 @@ int cli_wait_transient(int state);
  * ctx->wait_s seconds, and replaces *reply with a CaseReply of the case
  * as it then is. A case still in that state at the end prints a warning
  * to stderr and returns RY_ETIMEOUT (*reply holds the case as it is); an
- * error reply to the wait replaces *reply as well. Returns 0, RY_ETIMEOUT, or the error
- * of cli_client_call. */
+ * error reply to the wait replaces *reply as well. Returns 0, RY_ETIMEOUT, or
+ * the error of cli_client_call. */
 int cli_wait_settle(cli_ctx_t *ctx, cli_client_t *client,
                     Rongyu__Principal *principal, Rongyu__Reply **reply);
 

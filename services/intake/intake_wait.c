@@ -55,19 +55,19 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
     r->wait = true;
     if (q->state == RONGYU__CASE_STATE__STATE_UNSPECIFIED)
         return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                                    "state", "state: the state to wait to "
-                                             "leave");
+                                    "state",
+                                    "state: the state to wait to "
+                                    "leave");
     if (q->timeout_ms > INTAKE_WAIT_MAX_MS)
         return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
                                     "timeout_ms", "timeout_ms: at most %u",
                                     INTAKE_WAIT_MAX_MS);
-    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_READ, q->case_id, r,
-                                   &r->kase);
+    int rc =
+        intake_cases_load_for(txn, p, INTAKE_ACT_READ, q->case_id, r, &r->kase);
     if (rc)
         return rc;
     if (r->kase->state != q->state)
-        return intake_cases_audit_read(txn, q->case_id, &r->audit,
-                                       &r->naudit);
+        return intake_cases_audit_read(txn, q->case_id, &r->audit, &r->naudit);
     intake_waits_t *ws = s_waits(self);
     uint64_t token = ws->n < INTAKE_WAIT_MAX && self->channel
                          ? ry_channel_defer(self->channel)
@@ -82,8 +82,8 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
     w->token = token;
     snprintf(w->case_id, sizeof w->case_id, "%s", r->kase->case_id);
     w->state = q->state;
-    w->deadline = ry_clock_mono_ms() + (q->timeout_ms ? q->timeout_ms
-                                                      : INTAKE_WAIT_DEFAULT_MS);
+    w->deadline = ry_clock_mono_ms() +
+                  (q->timeout_ms ? q->timeout_ms : INTAKE_WAIT_DEFAULT_MS);
     snprintf(w->request_id, sizeof w->request_id, "%s",
              req->request_id ? req->request_id : "");
     ry_info(w->case_id, "wait parked until the case leaves %s (%d waiting)",
@@ -113,9 +113,9 @@ s_answer(intake_cases_t *self, ry_txn_t *txn, const s_waiter_t *w,
         r.kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
                                               len, 0);
         free(buf);
-        rc = r.kase ? intake_cases_audit_read(txn, w->case_id, &r.audit,
-                                              &r.naudit)
-                    : RY_EIO;
+        rc = r.kase
+                 ? intake_cases_audit_read(txn, w->case_id, &r.audit, &r.naudit)
+                 : RY_EIO;
         r.timed_out = late;
     }
     if (!c || rc) {

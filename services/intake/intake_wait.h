@@ -28,9 +28,8 @@ void intake_waits_destroy(intake_waits_t **self_p);
  * reply now), or -1 after intake_reply_fail (E_MISSING_FIELD,
  * E_OUT_OF_RANGE, E_NOT_FOUND, E_BUSY), or a store error. */
 int intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
-                        const Rongyu__Request *req,
-                        const intake_principal_t *p, intake_reply_t *r,
-                        bool *deferred);
+                        const Rongyu__Request *req, const intake_principal_t *p,
+                        intake_reply_t *r, bool *deferred);
 
 /* Notes that cases may have changed in the round under way. */
 void intake_wait_poke(intake_cases_t *self);

@@ -25,8 +25,8 @@ static const char *const s_texts[][2] = {
     [RONGYU__ERROR_CODE__E_FORBIDDEN] = {"无权执行此操作",
                                          "this organisation may not do that"},
     [RONGYU__ERROR_CODE__E_CONFLICT] = {"幂等键已用于另一请求",
-                                       "idempotency key already used for "
-                                       "another request"},
+                                        "idempotency key already used for "
+                                        "another request"},
     [RONGYU__ERROR_CODE__E_INVALID] = {"请求内容不合规", "invalid request"},
 };
 
@@ -42,8 +42,8 @@ static int s_fail(s_out_t *o, Rongyu__ErrorCode code, const char *field,
                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static int
-s_fail(s_out_t *o, Rongyu__ErrorCode code, const char *field,
-       const char *fmt, ...)
+s_fail(s_out_t *o, Rongyu__ErrorCode code, const char *field, const char *fmt,
+       ...)
 {
     o->code = code;
     snprintf(o->field, sizeof o->field, "%s", field);
@@ -90,8 +90,8 @@ s_pack(const s_out_t *o, const char *request_id, size_t *len)
 
 typedef struct {
     const char *org, *user;
-    bool any;          /* city and platform act for every organisation */
-    const char *role;  /* grassroots | unit | city | platform | ... */
+    bool any;         /* city and platform act for every organisation */
+    const char *role; /* grassroots | unit | city | platform | ... */
 } s_who_t;
 
 static int
@@ -118,8 +118,8 @@ s_principal(const Rongyu__Principal *p, s_who_t *w, s_out_t *o)
     if (!role)
         role = kname;
     if (!role)
-        return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                      "principal.kind", "principal.kind");
+        return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD, "principal.kind",
+                      "principal.kind");
     bool known = false;
     for (size_t i = 1; i < sizeof names / sizeof names[0]; i++)
         known |= strcmp(role, names[i]) == 0;
@@ -148,8 +148,7 @@ s_org(const s_who_t *w, const char *asked, const char *field, s_out_t *o,
                       "%s: longer than 127 bytes", field);
     if (!w->any && strcmp(*org, w->org) != 0)
         return s_fail(o, RONGYU__ERROR_CODE__E_FORBIDDEN, field,
-                      "'%s' may subscribe only itself, not '%s'", w->org,
-                      *org);
+                      "'%s' may subscribe only itself, not '%s'", w->org, *org);
     return 0;
 }
 
@@ -223,7 +222,7 @@ typedef struct {
     s_out_t *o;
     notify_sub_t *loaded; /* notify_subscribe_load */
     size_t nloaded, cap;
-    const char *id;       /* find */
+    const char *id; /* find */
     Rongyu__Subscription *found;
     uint8_t found_key[8];
 } s_scan_t;
@@ -333,8 +332,7 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
                           "subscribe.email", "subscribe.email");
         if (!s_email_ok(q->email) || strlen(q->email) > 255)
             return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.email",
-                          "subscribe.email: '%s' is not an address",
-                          q->email);
+                          "subscribe.email: '%s' is not an address", q->email);
         s.email = q->email;
         break;
     case RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_UNSPECIFIED:
@@ -399,8 +397,9 @@ s_list(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscriptionsRequest *q,
             s.id = id;
             s.org = (char *)f->org;
             s.channel = ch == 0 ? RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_FEED
-                        : ch == 1 ? RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK
-                                  : RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_EMAIL;
+                        : ch == 1
+                            ? RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK
+                            : RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_EMAIL;
             s.url = ch == 1 ? (char *)f->url : (char *)"";
             s.email = ch == 2 ? (char *)f->email : (char *)"";
             s.created_by = (char *)"subscribers file";
@@ -512,9 +511,7 @@ notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
         case RONGYU__REQUEST__BODY_SUBSCRIPTIONS:
             rc = s_list(txn, &w, req->subscriptions, file, &o);
             break;
-        default:
-            rc = s_cancel(txn, &w, req->unsubscribe, now, &o);
-            break;
+        default: rc = s_cancel(txn, &w, req->unsubscribe, now, &o); break;
         }
     }
     if (rc < -1) {

@@ -54,8 +54,8 @@ s_call(ry_store_t *st, intake_cases_t *ic, const uint8_t *data, size_t len)
         assert_int_equal(ry_txn_commit(&txn), 0);
     else
         ry_txn_abort(&txn);
-    Rongyu__Reply *r = (Rongyu__Reply *)ry_pb_unpack(
-        &rongyu__reply__descriptor, reply, rlen, 0);
+    Rongyu__Reply *r = (Rongyu__Reply *)ry_pb_unpack(&rongyu__reply__descriptor,
+                                                     reply, rlen, 0);
     free(reply);
     assert_non_null(r);
     return r;
@@ -93,8 +93,8 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     assert_int_equal(ry_txn_begin(st, NULL, true, &txn), 0);
     assert_int_equal(ry_txn_put(txn, "cases", id, 16, cbytes, clen, 0), 0);
     char key[64];
-    int n = snprintf(key, sizeof key, "%s%c%s", "xiaoshan-hengyi-textile",
-                     '\0', id);
+    int n = snprintf(key, sizeof key, "%s%c%s", "xiaoshan-hengyi-textile", '\0',
+                     id);
     assert_int_equal(ry_txn_put(txn, "by_org", key, (size_t)n, "", 0, 0), 0);
     /* Its attachment, stored content-addressed (the request names it by
      * sha256 alone). */
@@ -176,8 +176,8 @@ test_landed_feed_item_and_reply_decode_with_defaults(void **state)
     assert_string_equal(f->topic, "萧山区");
     ry_pb_free(&f);
     b = s_read("reply.pb", &len);
-    Rongyu__Reply *r = (Rongyu__Reply *)ry_pb_unpack(
-        &rongyu__reply__descriptor, b, len, 0);
+    Rongyu__Reply *r =
+        (Rongyu__Reply *)ry_pb_unpack(&rongyu__reply__descriptor, b, len, 0);
     free(b);
     assert_non_null(r);
     assert_int_equal(r->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
