@@ -57,6 +57,16 @@ typedef struct {
     size_t len;
 } s_out_t;
 
+/* A client request whose reply comes later (ry_channel_defer). */
+typedef struct {
+    uint64_t token;
+    uint8_t *rid;
+    size_t rid_len;
+    bool committed; /* its batch committed; else dropped with the batch */
+} s_deferred_t;
+
+#define S_MAX_DEFERRED 4096
+
 /* Crash points for tests: RONGYU_FAULT="<point>:<n>" kills the process
  * with SIGKILL at that point once n frames have been handled. */
 enum { S_FAULT_NONE, S_FAULT_BEFORE_COMMIT, S_FAULT_AFTER_COMMIT,
@@ -77,6 +87,10 @@ struct ry_channel {
     int nframes;
     s_out_t *outs;
     int nouts, outcap;
+    const s_frame_t *current; /* the client frame being handled */
+    s_deferred_t *deferred;
+    int ndeferred, defcap;
+    uint64_t next_token;
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -382,6 +396,9 @@ ry_channel_destroy(ry_channel_t **self_p)
     if (self->frames)
         s_frames_clear(self);
     s_outs_clear(self);
+    for (int i = 0; i < self->ndeferred; i++)
+        free(self->deferred[i].rid);
+    free(self->deferred);
     free(self->outs);
     free(self->frames);
     free(self);
@@ -904,8 +921,10 @@ s_client_frame(ry_channel_t *self, ry_txn_t *txn, s_frame_t *f)
         return rc;
     uint8_t *reply = NULL;
     size_t rlen = 0;
+    self->current = f;
     rc = self->o.on_request(self->o.ctx, nt.txn, f->extra ? NULL : f->body,
                             f->extra ? 0 : f->len, &reply, &rlen);
+    self->current = NULL;
     rc = s_nested_end(self, &nt, rc);
     if (rc) {
         free(reply);
@@ -992,6 +1011,67 @@ s_send_acks(ry_channel_t *self)
                      zmq_strerror(zmq_errno()));
         free(ack);
     }
+}
+
+/* ------------------------------------------------------------ deferred */
+
+uint64_t
+ry_channel_defer(ry_channel_t *self)
+{
+    const s_frame_t *f = self->current;
+    if (!f || self->ndeferred == S_MAX_DEFERRED)
+        return 0;
+    if (self->ndeferred == self->defcap) {
+        self->defcap = self->defcap ? self->defcap * 2 : 16;
+        self->deferred = realloc(self->deferred, sizeof *self->deferred *
+                                                     (size_t)self->defcap);
+        if (!self->deferred)
+            abort();
+    }
+    s_deferred_t *d = &self->deferred[self->ndeferred++];
+    d->token = ++self->next_token;
+    d->rid_len = f->rid_len;
+    d->rid = malloc(f->rid_len ? f->rid_len : 1);
+    if (!d->rid)
+        abort();
+    memcpy(d->rid, f->rid, f->rid_len);
+    d->committed = false;
+    return d->token;
+}
+
+/* After a round: the deferred requests of a committed batch hold; those
+ * of a batch that was not applied are forgotten (their clients were
+ * refused or will retry). */
+static void
+s_deferred_settle(ry_channel_t *self, bool committed)
+{
+    int n = 0;
+    for (int i = 0; i < self->ndeferred; i++) {
+        s_deferred_t *d = &self->deferred[i];
+        if (!d->committed && !committed) {
+            free(d->rid);
+            continue;
+        }
+        d->committed = true;
+        self->deferred[n++] = *d;
+    }
+    self->ndeferred = n;
+}
+
+int
+ry_channel_reply_deferred(ry_channel_t *self, uint64_t token,
+                          const void *data, size_t len)
+{
+    for (int i = 0; i < self->ndeferred; i++) {
+        s_deferred_t *d = &self->deferred[i];
+        if (d->token != token || !d->committed)
+            continue;
+        int rc = s_send_raw(self->clients, d->rid, d->rid_len, data, len);
+        free(d->rid);
+        self->deferred[i] = self->deferred[--self->ndeferred];
+        return rc < 0 ? RY_ENET : 0;
+    }
+    return RY_ENOTFOUND;
 }
 
 /* ------------------------------------------------------------ relay */
@@ -1139,12 +1219,14 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
             if (rc != RY_EFULL)
                 break;
             s_outs_clear(self);
+            s_deferred_settle(self, false);
             if (ry_store_grow(self->o.store, self->o.max_map_size) != 0)
                 break;
         }
         now = ry_clock_mono_ms();
         if (rc == 0) {
             s_stage_promote(self, now);
+            s_deferred_settle(self, true);
             s_flush_outs(self);
             s_send_acks(self);
             s_fault(self, S_FAULT_AFTER_REPLY);
@@ -1155,6 +1237,7 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
                      self->nframes, ry_strerror(rc));
             s_outs_clear(self);
             s_stage_reset(self);
+            s_deferred_settle(self, false);
             s_refuse_clients(self, rc);
             result = rc == RY_EFULL ? RY_EFULL : RY_EIO;
         }

@@ -122,6 +122,22 @@ uint64_t ry_channel_outbox_depth(const ry_channel_t *self,
  * input was not acknowledged and will be resent). */
 int ry_channel_run_once(ry_channel_t *self, int timeout_ms);
 
+/* Deferred replies (a long poll). Called inside on_request, keeps the
+ * envelope of the client request being handled (its routing frames) and
+ * returns a token (> 0), or 0 when there is no current client request or
+ * 4096 replies are already deferred; the handler then leaves *reply NULL.
+ * The token holds only when the request's batch commits; a token of a
+ * batch that was not committed is forgotten. */
+uint64_t ry_channel_defer(ry_channel_t *self);
+
+/* Sends 'data' (copied) to the client of a deferred request, with the
+ * envelope kept by ry_channel_defer, and forgets the token. Call it
+ * outside a round (between ry_channel_run_once calls). Returns 0;
+ * RY_ENOTFOUND for an unknown or forgotten token; RY_ENET when the
+ * client is gone (the token is forgotten too). */
+int ry_channel_reply_deferred(ry_channel_t *self, uint64_t token,
+                              const void *data, size_t len);
+
 typedef struct {
     char peer[64];
     uint64_t outbox;     /* unacknowledged rows */

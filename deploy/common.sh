@@ -11,13 +11,15 @@
 # xlsxwriter.pc links -lz but libxlsxwriter-dev does not depend on it.
 RY_BUILD_PACKAGES="build-essential cmake pkg-config libzmq3-dev libczmq-dev \
 libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils libjansson-dev \
-libxlsxwriter-dev zlib1g-dev libcurl4-openssl-dev libsodium-dev libcmocka-dev"
+libxlsxwriter-dev zlib1g-dev libcurl4-openssl-dev libsodium-dev libcmocka-dev \
+protobuf-compiler"
 
 # Extra tools the tests use (receivers, xlsx checks, pgrep/pkill, ss, curl;
-# the summary tables printed to PDF by headless LibreOffice and read back
-# with poppler's pdfinfo/pdftotext/pdftoppm, with a CJK font to print in).
-RY_TEST_PACKAGES="python3 unzip procps iproute2 curl jq libreoffice-calc-nogui \
-poppler-utils fonts-wqy-microhei"
+# python3-zmq and python3-protobuf for the reference client and the traffic
+# probes; the summary tables printed to PDF by headless LibreOffice and read
+# back with poppler's pdfinfo/pdftotext/pdftoppm, with a CJK font to print in).
+RY_TEST_PACKAGES="python3 python3-zmq python3-protobuf unzip procps iproute2 curl jq \
+libreoffice-calc-nogui poppler-utils fonts-wqy-microhei"
 
 # What the built binaries need at run time (the Dockerfile's runtime stage).
 RY_RUNTIME_PACKAGES="libzmq5 libczmq4 libprotobuf-c1 liblmdb0 libjansson4 \

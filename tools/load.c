@@ -115,8 +115,9 @@ s_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Fetches each acknowledged case until it has its verdict; fills lat[]
- * with verdict time minus submission time. Returns how many have one. */
+/* Waits for each acknowledged case's verdict with a long poll (a
+ * WaitRequest until it leaves SUBMITTED); fills lat[] with verdict time
+ * minus submission time. Returns how many have one. */
 static int
 s_collect(s_load_t *L, int64_t *lat, int64_t *first, int64_t *last)
 {
@@ -131,17 +132,21 @@ s_collect(s_load_t *L, int64_t *lat, int64_t *first, int64_t *last)
         for (;;) {
             Rongyu__Request req = RONGYU__REQUEST__INIT;
             Rongyu__Principal p = RONGYU__PRINCIPAL__INIT;
-            Rongyu__GetRequest g = RONGYU__GET_REQUEST__INIT;
+            Rongyu__WaitRequest w = RONGYU__WAIT_REQUEST__INIT;
             p.org_id = L->app->applicant_org;
-            g.case_id = L->ids[i];
+            p.kind = RONGYU__ROLE__ROLE_GRASSROOTS;
+            w.case_id = L->ids[i];
+            w.state = RONGYU__CASE_STATE__SUBMITTED;
+            w.timeout_ms = 10000;
             req.principal = &p;
-            req.body_case = RONGYU__REQUEST__BODY_GET;
-            req.get = &g;
+            req.body_case = RONGYU__REQUEST__BODY_WAIT;
+            req.wait = &w;
             Rongyu__Reply *rep = NULL;
-            if (cli_client_call(cl, &req, 2000, 3, &rep) == 0 &&
-                rep->code == RONGYU__ERROR_CODE__OK && rep->case_ &&
-                rep->case_->case_->verdict) {
-                const Rongyu__Case *c = rep->case_->case_;
+            if (cli_client_call(cl, &req, 15000, 3, &rep) == 0 &&
+                rep->code == RONGYU__ERROR_CODE__OK &&
+                rep->body_case == RONGYU__REPLY__BODY_WAIT &&
+                rep->wait->case_ && rep->wait->case_->case_->verdict) {
+                const Rongyu__Case *c = rep->wait->case_->case_;
                 lat[done++] = c->updated_at_ms - c->submitted_at_ms;
                 if (c->submitted_at_ms < *first)
                     *first = c->submitted_at_ms;

@@ -32,7 +32,8 @@ static const char s_help[] =
     "  --after ID      分页：编号大于 ID 的 paging: deliveries after ID\n"
     "  --limit N       最多 at most N rows (default 100, at most 1000)\n"
     "  --timers        列出定时器（截止日期提醒） list the timers instead\n"
-    "  --feed          重放订阅推送 replay the PUB feed (with --since SEQ,\n"
+    "  --feed          重放订阅推送 replay the PUB feed (with --since SEQ;\n"
+    "                  with --org SEQ counts in that topic, as the feed does,\n"
     "                  items after SEQ; --org: that topic only)\n"
     "\n"
     "  通知服务的请求端点 The notification service's request endpoint:\n"
@@ -240,8 +241,12 @@ cli_cmd_notifications(int argc, char **argv)
             if (ry_json_message_to_string(&f->base, RY_JSON_PRETTY, &txt) == 0)
                 cli_print_json(txt);
         } else {
+            /* With --org the numbers are the topic's, as on the feed. */
             for (size_t i = 0; i < f->n_items; i++)
-                printf("%" PRIu64 " %s| %s\n", f->items[i]->seq,
+                printf("%" PRIu64 " %s| %s\n",
+                       fq.topic && *fq.topic && f->items[i]->topic_seq
+                           ? f->items[i]->topic_seq
+                           : f->items[i]->seq,
                        f->items[i]->topic, f->items[i]->body);
             printf("# 最新序号 last seq %" PRIu64 "\n", f->last_seq);
         }

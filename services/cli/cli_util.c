@@ -1,6 +1,7 @@
 /* cli_util: options, configuration, calling intake, bilingual names,
  * times and tables shared by the rongyu commands. */
 #include "cli_util.h"
+#include "cli_wait.h"
 
 #include "ry_error.h"
 #include "ry_json.h"
@@ -25,10 +26,15 @@ const char cli_common_help[] =
     "                     list: also lists only ORG's cases)\n"
     "  --as ORG           操作者组织 the principal's organisation when it\n"
     "                     differs from --org (e.g. a unit listing a union)\n"
-    "  --role ROLE        角色 grassroots|unit|city|platform ($RONGYU_ROLE,\n"
+    "  --role ROLE        角色 grassroots|branch|group|unit|city|platform\n"
+    "                     ($RONGYU_ROLE,\n"
     "                     default grassroots)\n"
     "  --user NAME        操作人 user name recorded in the audit log ($USER)\n"
     "  --json             输出 JSON, for scripts\n"
+    "  --wait[=SECONDS]   等待本命令启动的处理完成（资格审查、名额答复）\n"
+    "                     wait until the work the command started is done\n"
+    "                     (the verdict, quota's answer), at most SECONDS\n"
+    "                     (default 60); a warning if it is not\n"
     "  --help             显示帮助 show this help\n"
     "退出状态 Exit status: 0 成功 ok; 1 错误应答/用法 error reply or usage;\n"
     "  2 输入文件有误 bad input file; 3 服务无应答 service unreachable.\n";
@@ -127,6 +133,21 @@ cli_common_opt(cli_ctx_t *ctx, int c, const char *arg)
         ctx->role_given = 1;
         return 1;
     case CLI_OPT_USER: ctx->user = arg; return 1;
+    case CLI_OPT_WAIT: {
+        ctx->wait_s = 60;
+        if (!arg)
+            return 1;
+        errno = 0;
+        long s = strtol(arg, &end, 10);
+        if (errno || end == arg || *end || s < 1 || s > 3600) {
+            fprintf(stderr, "错误：--wait 应为 1 到 3600 之间的秒数\n"
+                            "error: --wait wants seconds in 1..3600, got "
+                            "'%s'\n", arg);
+            return -1;
+        }
+        ctx->wait_s = (int)s;
+        return 1;
+    }
     case CLI_OPT_TIMEOUT: {
         errno = 0;
         double s = strtod(arg, &end);
@@ -244,6 +265,11 @@ cli_call(cli_ctx_t *ctx, Rongyu__Request *req, const char *org,
     if (rc == 0) {
         rc = cli_client_call(client, req, ctx->timeout_ms, ctx->attempts,
                              reply);
+        if (rc == 0 && ctx->wait_s) {
+            rc = cli_wait_settle(ctx, client, req->principal, reply);
+            if (rc == RY_ETIMEOUT)
+                rc = 0; /* warned; the reply holds the case as it is */
+        }
         cli_client_destroy(&client);
     }
     if (req->principal == &principal)

@@ -36,6 +36,8 @@ typedef struct {
     const char *role;        /* --role, $RONGYU_ROLE, "grassroots" */
     const char *user;        /* --user, $USER */
     int role_given;          /* --role or $RONGYU_ROLE was given */
+    int wait_s;              /* --wait[=SECONDS]: 0 no, else at most so
+                                long for the work a request started */
     ry_config_t cfg;         /* filled by cli_load_config */
 } cli_ctx_t;
 
@@ -52,6 +54,7 @@ enum {
     CLI_OPT_ROLE,
     CLI_OPT_USER,
     CLI_OPT_HELP,
+    CLI_OPT_WAIT,
 };
 #define CLI_COMMON_OPTIONS                                                   \
     {"config", required_argument, 0, CLI_OPT_CONFIG},                        \
@@ -63,7 +66,8 @@ enum {
         {"as", required_argument, 0, CLI_OPT_AS},                            \
         {"role", required_argument, 0, CLI_OPT_ROLE},                        \
         {"user", required_argument, 0, CLI_OPT_USER},                        \
-        {"help", no_argument, 0, CLI_OPT_HELP}
+        {"help", no_argument, 0, CLI_OPT_HELP},                              \
+        {"wait", optional_argument, 0, CLI_OPT_WAIT}
 
 /* Help text for the common options, to append to a command's help. */
 extern const char cli_common_help[];

@@ -26,17 +26,27 @@ intake_attach_take(ry_txn_t *txn, Rongyu__Application *a, size_t max_attachment,
             if (intake_is_empty(at->sha256) ||
                 ry_txn_get(txn, "blobs", at->sha256, strlen(at->sha256), &v) !=
                     0)
-                return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                                         "attachments[%zu].content", i);
+            {
+                char f[64];
+                snprintf(f, sizeof f, "application.attachments[%zu].content",
+                         i);
+                return intake_reply_fail_at(
+                    r, RONGYU__ERROR_CODE__E_MISSING_FIELD, f,
+                    "attachments[%zu].content: no content, and no stored "
+                    "content has sha256 '%s'",
+                    i, at->sha256 ? at->sha256 : "");
+            }
             snprintf(sv->media_buf, sizeof sv->media_buf, "%s",
                      ry_media_sniff(v.data, v.len));
             at->media_type = sv->media_buf;
             at->size = v.len;
             continue;
         }
+        char f[64];
+        snprintf(f, sizeof f, "application.attachments[%zu].content", i);
         if (at->content.len > max_attachment)
-            return intake_reply_fail(
-                r, RONGYU__ERROR_CODE__E_TOO_LARGE,
+            return intake_reply_fail_at(
+                r, RONGYU__ERROR_CODE__E_TOO_LARGE, f,
                 "attachments[%zu] '%s': %zu bytes, at most %zu", i, at->name,
                 at->content.len, max_attachment);
         uint8_t h[crypto_hash_sha256_BYTES];
@@ -44,8 +54,8 @@ intake_attach_take(ry_txn_t *txn, Rongyu__Application *a, size_t max_attachment,
         sodium_bin2hex(sv->sha_buf, sizeof sv->sha_buf, h, sizeof h);
         if (!intake_is_empty(at->sha256) &&
             strcmp(at->sha256, sv->sha_buf) != 0)
-            return intake_reply_fail(
-                r, RONGYU__ERROR_CODE__E_INVALID,
+            return intake_reply_fail_at(
+                r, RONGYU__ERROR_CODE__E_INVALID, f,
                 "attachments[%zu] '%s': sha256 does not match "
                 "the content",
                 i, at->name);

@@ -9,6 +9,7 @@
 #include "intake_posting.h"
 #include "intake_reply.h"
 #include "intake_requests.h"
+#include "intake_wait.h"
 #include "ry_clock.h"
 #include "ry_date.h"
 #include "ry_error.h"
@@ -464,14 +465,28 @@ intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
 {
     *out = NULL;
     if (intake_is_empty(id))
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                                 "case_id");
+        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                                    "case_id", "case_id");
     int rc = intake_cases_load(txn, id, out);
     if (rc == RY_ENOTFOUND)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                 "case '%s'", id);
+        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                                    "case_id", "case '%s'", id);
     if (rc)
         return rc;
+    /* A case the principal may not see answers as one that does not
+     * exist: no one learns of another organisation's cases. */
+    char why[8];
+    rc = intake_authorize(txn, p, INTAKE_ACT_READ, (*out)->application, why,
+                          sizeof why);
+    if (rc == RY_EPERM) {
+        ry_pb_free(out);
+        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                                    "case_id", "case '%s'", id);
+    }
+    if (rc) {
+        ry_pb_free(out);
+        return rc;
+    }
     rc = intake_cases_allow(txn, p, act, (*out)->application, r);
     if (rc)
         ry_pb_free(out);
@@ -1025,6 +1040,7 @@ intake_cases_destroy(intake_cases_t **self_p)
         return;
     ry_campaigns_destroy(&(*self_p)->campaigns);
     ry_calendar_destroy(&(*self_p)->cal);
+    intake_waits_destroy(&(*self_p)->waits);
     free(*self_p);
     *self_p = NULL;
 }
@@ -1047,6 +1063,7 @@ int
 intake_cases_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                         size_t len, uint8_t **reply, size_t *reply_len)
 {
+    intake_wait_poke(ctx);
     return intake_requests_on_request(ctx, txn, data, len, reply, reply_len);
 }
 
@@ -1061,6 +1078,7 @@ int
 intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
 {
     intake_cases_t *self = ctx;
+    intake_wait_poke(self);
     if (msg->type == RONGYU__MESSAGE_TYPE__SEAT_RESULT)
         return s_on_seat_result(self, txn, msg);
     if (msg->type != RONGYU__MESSAGE_TYPE__VALIDATION_RESULT) {

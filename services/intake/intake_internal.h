@@ -27,6 +27,7 @@ struct intake_cases {
     uint64_t last_id;
     ry_campaigns_t *campaigns;
     ry_calendar_t *cal; /* for postings; may be NULL (intake_posting) */
+    struct intake_waits *waits; /* long polls (intake_wait); may be NULL */
 };
 
 /* True for NULL and "" (protobuf-c gives "" for an unset string). */

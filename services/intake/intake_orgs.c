@@ -61,26 +61,64 @@ s_grassroots(Rongyu__OrgKind k)
            k == RONGYU__ORG_KIND__ORG_JOINT;
 }
 
+/* The Role of an old-style role string; ROLE_UNSPECIFIED when unknown. */
+static Rongyu__Role
+s_role_of(const char *ro)
+{
+    static const struct {
+        const char *name;
+        Rongyu__Role role;
+    } names[] = {
+        {"grassroots", RONGYU__ROLE__ROLE_GRASSROOTS},
+        {"branch", RONGYU__ROLE__ROLE_BRANCH},
+        {"group", RONGYU__ROLE__ROLE_UNION_GROUP},
+        {"unit", RONGYU__ROLE__ROLE_UNIT},
+        {"city", RONGYU__ROLE__ROLE_CITY},
+        {"platform", RONGYU__ROLE__ROLE_PLATFORM},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(ro, names[i].name) == 0)
+            return names[i].role;
+    return RONGYU__ROLE__ROLE_UNSPECIFIED;
+}
+
 int
 intake_principal_parse(const Rongyu__Principal *p, intake_principal_t *out,
                        char *why, size_t len)
 {
     if (!p || s_empty(p->org_id))
-        return s_why(why, len, RY_EINVAL, "principal.org_id");
+        return s_why(why, len, RY_ENOTFOUND, "principal.org_id");
     const char *ro = p->role ? p->role : "";
-    if (!*ro || strcmp(ro, "grassroots") == 0)
+    Rongyu__Role kind = p->kind;
+    if (*ro) {
+        Rongyu__Role named = s_role_of(ro);
+        if (named == RONGYU__ROLE__ROLE_UNSPECIFIED)
+            return s_why(why, len, RY_EINVAL,
+                         "principal.role: unknown role '%s' (grassroots, "
+                         "branch, group, unit, city, platform)",
+                         ro);
+        if (kind && kind != named)
+            return s_why(why, len, RY_EINVAL,
+                         "principal.kind: %d disagrees with role '%s'",
+                         (int)kind, ro);
+        kind = named;
+    }
+    switch (kind) {
+    case RONGYU__ROLE__ROLE_GRASSROOTS:
+    case RONGYU__ROLE__ROLE_BRANCH:
+    case RONGYU__ROLE__ROLE_UNION_GROUP:
         out->role = INTAKE_ROLE_GRASSROOTS;
-    else if (strcmp(ro, "unit") == 0)
-        out->role = INTAKE_ROLE_UNIT;
-    else if (strcmp(ro, "city") == 0)
-        out->role = INTAKE_ROLE_CITY;
-    else if (strcmp(ro, "platform") == 0)
-        out->role = INTAKE_ROLE_PLATFORM;
-    else
+        break;
+    case RONGYU__ROLE__ROLE_UNIT: out->role = INTAKE_ROLE_UNIT; break;
+    case RONGYU__ROLE__ROLE_CITY: out->role = INTAKE_ROLE_CITY; break;
+    case RONGYU__ROLE__ROLE_PLATFORM: out->role = INTAKE_ROLE_PLATFORM; break;
+    case RONGYU__ROLE__ROLE_UNSPECIFIED:
+        return s_why(why, len, RY_ENOTFOUND, "principal.kind");
+    default:
         return s_why(why, len, RY_EINVAL,
-                     "principal.role: unknown role '%s' (grassroots, unit, "
-                     "city, platform)",
-                     ro);
+                     "principal.kind: unknown value %d", (int)kind);
+    }
+    out->kind = kind;
     out->org_id = p->org_id;
     out->user = p->user ? p->user : "";
     return 0;
@@ -116,8 +154,13 @@ s_principal_org(ry_txn_t *txn, const intake_principal_t *p,
     bool ok;
     switch (p->role) {
     case INTAKE_ROLE_GRASSROOTS:
-        ok = s_grassroots(k) || k == RONGYU__ORG_KIND__ORG_BRANCH ||
-             k == RONGYU__ORG_KIND__ORG_GROUP;
+        /* ROLE_BRANCH and ROLE_UNION_GROUP name the kind exactly. */
+        ok = p->kind == RONGYU__ROLE__ROLE_BRANCH
+                 ? k == RONGYU__ORG_KIND__ORG_BRANCH
+             : p->kind == RONGYU__ROLE__ROLE_UNION_GROUP
+                 ? k == RONGYU__ORG_KIND__ORG_GROUP
+                 : (s_grassroots(k) || k == RONGYU__ORG_KIND__ORG_BRANCH ||
+                    k == RONGYU__ORG_KIND__ORG_GROUP);
         break;
     case INTAKE_ROLE_UNIT: ok = k == RONGYU__ORG_KIND__ORG_UNIT; break;
     case INTAKE_ROLE_CITY: ok = k == RONGYU__ORG_KIND__ORG_CITY; break;

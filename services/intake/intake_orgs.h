@@ -29,6 +29,8 @@ typedef struct {
     const char *org_id;
     intake_role_t role;
     const char *user;
+    Rongyu__Role kind; /* as asked: ROLE_BRANCH, ROLE_UNION_GROUP narrow
+                          a grassroots role to that kind of org */
 } intake_principal_t;
 
 typedef enum {
@@ -38,8 +40,10 @@ typedef enum {
     INTAKE_ACT_CITY,   /* the city's review; importing organisations */
 } intake_action_t;
 
-/* Reads a Request.principal into *out. Returns 0, or RY_EINVAL with the
- * reason in 'why' (no org_id, unknown role). An empty role is grassroots. */
+/* Reads a Request.principal into *out (the enum 'kind' or the string
+ * 'role'; both given must agree). Returns 0; RY_ENOTFOUND with the
+ * missing field's path in 'why' (no org_id, no role); or RY_EINVAL with
+ * the reason (unknown or disagreeing role). */
 int intake_principal_parse(const Rongyu__Principal *p, intake_principal_t *out,
                            char *why, size_t len);
 

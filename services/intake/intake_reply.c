@@ -7,8 +7,10 @@
 #include "ry_pb.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const struct {
     const char *zh, *en;
@@ -51,6 +53,31 @@ intake_reply_fail(intake_reply_t *r, Rongyu__ErrorCode code, const char *fmt,
     return -1;
 }
 
+int
+intake_reply_fail_at(intake_reply_t *r, Rongyu__ErrorCode code,
+                     const char *field, const char *fmt, ...)
+{
+    r->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->detail, sizeof r->detail, fmt, ap);
+    va_end(ap);
+    snprintf(r->field, sizeof r->field, "%s", field ? field : "");
+    return -1;
+}
+
+/* A detail that is a bare field path: letters, digits, '_', '.', '[]'. */
+static bool
+s_is_path(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789_.[]", *s))
+            return false;
+    return true;
+}
+
 void
 intake_reply_release(intake_reply_t *r)
 {
@@ -82,6 +109,37 @@ intake_reply_release(intake_reply_t *r)
 uint8_t *
 intake_reply_pack(intake_reply_t *r, const char *request_id, size_t *len)
 {
+    return intake_reply_pack_in(r, request_id, NULL, len);
+}
+
+uint8_t *
+intake_reply_pack_in(intake_reply_t *r, const char *request_id,
+                     const char *body, size_t *len)
+{
+    char path[224] = "";
+    if (r->code != RONGYU__ERROR_CODE__OK) {
+        /* The field named, or a detail that is a bare path, or a detail
+         * that starts "path: ...". */
+        char head[160] = "";
+        const char *colon = strstr(r->detail, ": ");
+        if (colon && (size_t)(colon - r->detail) < sizeof head) {
+            memcpy(head, r->detail, (size_t)(colon - r->detail));
+            head[colon - r->detail] = '\0';
+            if (!s_is_path(head))
+                head[0] = '\0';
+        }
+        const char *f = r->field[0] ? r->field
+                        : r->code == RONGYU__ERROR_CODE__E_MISSING_FIELD &&
+                                  s_is_path(r->detail)
+                            ? r->detail
+                            : head;
+        bool top = r->field_top || strncmp(f, "principal.", 10) == 0 ||
+                   strcmp(f, "idempotency_key") == 0;
+        if (*f && body && *body && !top)
+            snprintf(path, sizeof path, "%.60s.%.160s", body, f);
+        else
+            snprintf(path, sizeof path, "%.200s", f);
+    }
     Rongyu__Reply rep = RONGYU__REPLY__INIT;
     rep.code = r->code;
     rep.message_zh = (char *)s_messages[r->code].zh;
@@ -89,6 +147,7 @@ intake_reply_pack(intake_reply_t *r, const char *request_id, size_t *len)
     rep.detail = r->detail;
     rep.retry_after_ms = r->retry_after_ms;
     rep.request_id = (char *)(request_id ? request_id : "");
+    rep.field_path = path;
     Rongyu__CaseReply cr = RONGYU__CASE_REPLY__INIT;
     Rongyu__ListReply lr = RONGYU__LIST_REPLY__INIT;
     if (r->code == RONGYU__ERROR_CODE__OK && r->kase) {
@@ -98,6 +157,13 @@ intake_reply_pack(intake_reply_t *r, const char *request_id, size_t *len)
         cr.posting = r->posting ? &r->posting->msg : NULL;
         rep.body_case = RONGYU__REPLY__BODY_CASE;
         rep.case_ = &cr;
+    }
+    Rongyu__WaitReply wr = RONGYU__WAIT_REPLY__INIT;
+    if (rep.body_case == RONGYU__REPLY__BODY_CASE && r->wait) {
+        wr.case_ = &cr;
+        wr.timed_out = r->timed_out;
+        rep.body_case = RONGYU__REPLY__BODY_WAIT;
+        rep.wait = &wr;
     } else if (r->code == RONGYU__ERROR_CODE__OK && r->cases) {
         lr.cases = r->cases;
         lr.n_cases = r->ncases;

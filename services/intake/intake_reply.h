@@ -19,6 +19,13 @@
 struct intake_reply {
     Rongyu__ErrorCode code;
     char detail[512];
+    bool wait;        /* kase goes in a WaitReply */
+    bool timed_out;   /* WaitReply.timed_out */
+    /* Reply.field_path: relative to the request's body (e.g.
+     * "application.organising_unit", made "submit.application...." when
+     * packed), or from Request itself when field_top. */
+    char field[160];
+    bool field_top;
     uint32_t retry_after_ms;
     Rongyu__Case *kase;          /* owned (ry_pb) */
     Rongyu__AuditEntry **audit;  /* owned (ry_pb each) */
@@ -62,13 +69,24 @@ int intake_reply_fail(intake_reply_t *r, Rongyu__ErrorCode code,
                       const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* As intake_reply_fail, naming the offending field: 'field' is a path
+ * relative to the request's body ("case_id", "application.honour"). An
+ * E_MISSING_FIELD whose detail is a bare path names it without this. */
+int intake_reply_fail_at(intake_reply_t *r, Rongyu__ErrorCode code,
+                         const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Frees what r owns (the case, audit entries, cases, cached answer,
  * organisations and quota rows); r itself stays the caller's. */
 void intake_reply_release(intake_reply_t *r);
 
-/* Packs r as a Reply answering request_id (NULL: ""). Returns the bytes,
+/* Packs r as a Reply answering request_id (NULL: ""); 'body' is the name
+ * of the request's body field ("submit"), the prefix of a relative
+ * field_path (NULL: none). Returns the bytes,
  * *len of them, which are the caller's to free(); r keeps what it owns. */
 uint8_t *intake_reply_pack(intake_reply_t *r, const char *request_id,
                            size_t *len);
+uint8_t *intake_reply_pack_in(intake_reply_t *r, const char *request_id,
+                              const char *body, size_t *len);
 
 #endif

@@ -10,6 +10,7 @@
 #include "intake_posting.h"
 #include "intake_reply.h"
 #include "intake_seats.h"
+#include "intake_wait.h"
 #include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_log.h"
@@ -43,14 +44,21 @@ static int
 s_idem_lookup(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
               intake_reply_t *r)
 {
-    if (intake_is_empty(req->idempotency_key))
-        return 0;
+    if (intake_is_empty(req->idempotency_key)) {
+        /* Required: without one a retry would do the work twice. */
+        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                             "idempotency_key",
+                             "idempotency_key: every request that changes "
+                             "state needs one");
+        return 1;
+    }
     char key[600];
     int n = snprintf(key, sizeof key, "%s%c%s", req->principal->org_id, '\0',
                      req->idempotency_key);
-    if (n >= (int)sizeof key) {
-        intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                          "idempotency_key longer than 300 bytes");
+    if (strlen(req->idempotency_key) > 200 || n >= (int)sizeof key) {
+        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                             "idempotency_key",
+                             "idempotency_key: longer than 200 bytes");
         return 1;
     }
     ry_val_t v;
@@ -396,6 +404,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     }
     intake_principal_t who;
     uint8_t fp[32];
+    bool deferred = false;
     Rongyu__Request__BodyCase body = req->body_case;
     bool idem = body == RONGYU__REQUEST__BODY_SUBMIT ||
                 body == RONGYU__REQUEST__BODY_SAVE_DRAFT ||
@@ -412,12 +421,17 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         goto out;
     }
     char why[256];
-    if (intake_principal_parse(req->principal, &who, why, sizeof why) != 0) {
-        bool named = req->principal && !intake_is_empty(req->principal->org_id);
-        rc = intake_reply_fail(&r,
-                               named ? RONGYU__ERROR_CODE__E_INVALID
-                                     : RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                               "%s", why);
+    rc = intake_principal_parse(req->principal, &who, why, sizeof why);
+    if (rc == RY_ENOTFOUND) {
+        rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_MISSING_FIELD, "%s",
+                               why);
+        goto out;
+    } else if (rc) {
+        rc = intake_reply_fail_at(&r, RONGYU__ERROR_CODE__E_INVALID,
+                                  strncmp(why, "principal.kind", 14) == 0
+                                      ? "principal.kind"
+                                      : "principal.role",
+                                  "%s", why);
         goto out;
     }
     if (idem) {
@@ -477,10 +491,21 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     case RONGYU__REQUEST__BODY_DEADLINES:
         rc = intake_deadline_list(txn, self->campaigns, req->deadlines, &r);
         break;
+    case RONGYU__REQUEST__BODY_WAIT:
+        rc = intake_wait_request(self, txn, req, &who, &r, &deferred);
+        break;
     default:
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,
                                "request body %d", (int)req->body_case);
         break;
+    }
+    if (deferred) {
+        /* Parked: intake_wait answers it later; nothing was written. */
+        *reply = NULL;
+        *reply_len = 0;
+        intake_reply_release(&r);
+        ry_pb_free(&req);
+        return -1;
     }
     if (rc == 0)
         intake_posting_attach(self, &r);
@@ -509,7 +534,13 @@ out:
             *reply = intake_reply_pack(&r, req->request_id, reply_len);
         }
     } else {
-        *reply = intake_reply_pack(&r, req->request_id, reply_len);
+        const ProtobufCFieldDescriptor *bf =
+            req->body_case ? protobuf_c_message_descriptor_get_field(
+                                 &rongyu__request__descriptor,
+                                 (unsigned)req->body_case)
+                           : NULL;
+        *reply = intake_reply_pack_in(&r, req->request_id,
+                                      bf ? bf->name : NULL, reply_len);
     }
     intake_reply_release(&r);
     ry_pb_free(&req);

@@ -3,6 +3,7 @@
 
 #include "intake_cases.h"
 #include "intake_posting.h"
+#include "intake_wait.h"
 #include "ry_channel.h"
 #include "ry_daemon.h"
 #include "ry_error.h"
@@ -59,6 +60,16 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
     }
     *out = self;
     return 0;
+}
+
+int
+intake_server_run_once(intake_server_t *self, int max_wait_ms)
+{
+    int wait = intake_wait_tick(self->cases);
+    int rc = ry_channel_run_once(self->channel,
+                                 wait < max_wait_ms ? wait : max_wait_ms);
+    intake_wait_tick(self->cases);
+    return rc;
 }
 
 ry_channel_t *

@@ -2,6 +2,7 @@
 #include "intake_server.h"
 #include "ry_daemon.h"
 #include "ry_error.h"
+#include "ry_log.h"
 
 int
 main(int argc, char **argv)
@@ -18,7 +19,9 @@ main(int argc, char **argv)
     intake_server_t *srv;
     if (intake_server_new(&cfg, &srv) != 0)
         return 1;
-    ry_daemon_loop(intake_server_channel(srv));
+    while (!ry_daemon_stop)
+        intake_server_run_once(srv, 200);
+    ry_info(NULL, "stopping");
     intake_server_destroy(&srv);
     return 0;
 }

@@ -5,10 +5,12 @@
  *   dq          be64(next_attempt_ms) be64(id) -> "" (pending ones only)
  *   attempts    be64(id) be64(n) -> DeliveryAttempt
  *   feed        be64(seq) -> FeedItem
- *   meta        "delivery_seq" | "feed_seq" -> be64 last used
+ *   meta        "delivery_seq" | "feed_seq" | "feed_seq|<topic>"
+ *               -> be64 last used (the last: per topic, FeedItem.topic_seq)
  */
 #include "notify_deliver.h"
 
+#include "notify_subscribe.h"
 #include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_hmac.h"
@@ -197,14 +199,18 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
     unsigned made = 0;
     char *title = NULL, *text = NULL;
     notify_text_render(n, &title, &text);
-    size_t nsubs = notify_subs_count(subs);
+    /* The operator's file, then the subscriptions made by request. */
+    size_t nfile = notify_subs_count(subs), nstored = 0;
+    notify_sub_t *stored = NULL;
+    int rc = notify_subscribe_load(txn, &stored, &nstored);
+    size_t nsubs = nfile + nstored;
     s_seen_t *seen = calloc(nsubs * 3 + 1, sizeof *seen);
     if (!seen)
         abort();
     size_t nseen = 0;
-    int rc = 0;
     for (size_t i = 0; rc == 0 && i < nsubs; i++) {
-        const notify_sub_t *s = notify_subs_at(subs, i);
+        const notify_sub_t *s =
+            i < nfile ? notify_subs_at(subs, i) : &stored[i - nfile];
         bool match = false;
         for (size_t t = 0; !match && t < ntargets; t++)
             match = targets[t] && *targets[t] &&
@@ -248,6 +254,10 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
             if (ch == 0) {
                 Rongyu__FeedItem fi = RONGYU__FEED_ITEM__INIT;
                 rc = s_counter_next(txn, "feed_seq", &fi.seq);
+                char tk[160];
+                snprintf(tk, sizeof tk, "feed_seq|%.140s", s->org);
+                if (!rc)
+                    rc = s_counter_next(txn, tk, &fi.topic_seq);
                 fi.topic = (char *)s->org;
                 fi.body = body;
                 fi.at_ms = now;
@@ -288,6 +298,7 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
         ry_info(n->ev ? n->ev->case_id : NULL,
                 "notice %s: no subscriber asked for it", n->notice_id);
     free(seen);
+    free(stored);
     free(title);
     free(text);
     if (count)
@@ -521,7 +532,10 @@ s_publish(const ry_val_t *key, const ry_val_t *val, void *arg)
     Rongyu__FeedItem *fi = (Rongyu__FeedItem *)ry_pb_unpack(
         &rongyu__feed_item__descriptor, val->data, val->len, 0);
     if (fi) {
-        if (ry_pub_send(self->pub, fi->topic, fi->seq, fi->body,
+        /* The number a topic's subscriber sees: 1, 2, 3, ... in its topic
+         * (items stored before topics were counted carry the store's). */
+        uint64_t n = fi->topic_seq ? fi->topic_seq : fi->seq;
+        if (ry_pub_send(self->pub, fi->topic, n, fi->body,
                         strlen(fi->body)) != 0)
             ry_warn(NULL, "feed item %" PRIu64 " not published (it can be "
                           "replayed)",
@@ -661,6 +675,7 @@ typedef struct {
     const Rongyu__FeedReplayRequest *q;
     Rongyu__FeedReplayReply *r;
     size_t cap, limit;
+    char topic[160]; /* without the live feed's trailing '|' */
 } s_replay_t;
 
 static int
@@ -673,7 +688,9 @@ s_replay_row(const ry_val_t *key, const ry_val_t *val, void *arg)
         &rongyu__feed_item__descriptor, val->data, val->len, 0);
     if (!fi)
         return 0;
-    if (*p->q->topic && strcmp(p->q->topic, fi->topic) != 0) {
+    if (*p->topic && (strcmp(p->topic, fi->topic) != 0 ||
+                      (fi->topic_seq ? fi->topic_seq : fi->seq) <=
+                          p->q->since_seq)) {
         ry_pb_free(&fi);
         return 0;
     }
@@ -689,16 +706,31 @@ int
 notify_deliver_replay(ry_txn_t *txn, const Rongyu__FeedReplayRequest *q,
                       Rongyu__FeedReplayReply *r)
 {
-    s_replay_t p = {q, r, 0, q->limit ? q->limit : 1000};
+    s_replay_t p = {q, r, 0, q->limit ? q->limit : 1000, ""};
     if (p.limit > 10000)
         p.limit = 10000;
+    /* The topic as the live feed spells it ("org|") or bare ("org"). */
+    snprintf(p.topic, sizeof p.topic, "%.150s", q->topic ? q->topic : "");
+    size_t tl = strlen(p.topic);
+    if (tl && p.topic[tl - 1] == '|')
+        p.topic[tl - 1] = '\0';
+    /* With a topic, since_seq counts in the topic: scan it all (the
+     * store's order is the topic's order). */
     uint8_t from[8];
-    ry_be64_put(from, q->since_seq + 1);
+    ry_be64_put(from, *p.topic ? 1 : q->since_seq + 1);
     int rc = ry_txn_scan(txn, "feed", NULL, 0, from, 8, s_replay_row, &p);
     ry_val_t k, v;
-    if (rc == 0 && ry_txn_last(txn, "feed", NULL, 0, &k, &v) == 0 &&
-        k.len == 8)
+    if (rc == 0 && *p.topic) {
+        char tk[160];
+        snprintf(tk, sizeof tk, "feed_seq|%.140s", p.topic);
+        rc = ry_txn_get(txn, "meta", tk, strlen(tk), &v);
+        if (rc == 0 && v.len == 8)
+            r->last_seq = ry_be64_get(v.data);
+        rc = rc == RY_ENOTFOUND ? 0 : rc;
+    } else if (rc == 0 && ry_txn_last(txn, "feed", NULL, 0, &k, &v) == 0 &&
+               k.len == 8) {
         r->last_seq = ry_be64_get(k.data);
+    }
     return rc;
 }
 

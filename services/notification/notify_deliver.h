@@ -7,14 +7,16 @@
 
 #include "notify_config.h"
 #include "notify_subs.h"
+#include "notify_subscribe.h"
 #include "notify_text.h"
 #include "rongyu.pb-c.h"
 #include "ry_store.h"
 
 #include <stdint.h>
 
-/* The tables this module keeps. */
-#define NOTIFY_DELIVER_TABLES "deliveries", "dq", "attempts", "feed", "meta"
+/* The tables this module keeps, with the subscriptions it reads. */
+#define NOTIFY_DELIVER_TABLES                                                \
+    "deliveries", "dq", "attempts", "feed", "meta", NOTIFY_SUBSCRIBE_TABLES
 
 typedef struct notify_deliver notify_deliver_t;
 

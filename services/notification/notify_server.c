@@ -4,6 +4,7 @@
 
 #include "notify_posting.h"
 #include "notify_subs.h"
+#include "notify_subscribe.h"
 #include "notify_text.h"
 #include "rongyu.pb-c.h"
 #include "ry_calendar.h"
@@ -131,7 +132,6 @@ static int
 s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
              uint8_t **reply, size_t *reply_len)
 {
-    (void)ctx;
     Rongyu__Reply r = RONGYU__REPLY__INIT;
     Rongyu__NotificationsReply nr = RONGYU__NOTIFICATIONS_REPLY__INIT;
     Rongyu__FeedReplayReply fr = RONGYU__FEED_REPLAY_REPLY__INIT;
@@ -152,6 +152,22 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
                        : notify_deliver_list(txn, q, &nr);
         r.body_case = RONGYU__REPLY__BODY_NOTIFICATIONS;
         r.notifications = &nr;
+    } else if (req->body_case == RONGYU__REQUEST__BODY_SUBSCRIBE ||
+               req->body_case == RONGYU__REQUEST__BODY_SUBSCRIPTIONS ||
+               req->body_case == RONGYU__REQUEST__BODY_UNSUBSCRIBE) {
+        notify_server_t *self = ctx;
+        rc = notify_subscribe_request(txn, req, self->subs, ry_clock_now_ms(),
+                                      reply, reply_len);
+        ry_pb_free(&req);
+        if (rc < -1) {
+            Rongyu__Reply e = RONGYU__REPLY__INIT;
+            e.code = RONGYU__ERROR_CODE__E_INTERNAL;
+            e.message_en = "the store failed";
+            e.message_zh = "存储出错";
+            *reply = ry_pb_pack(&e.base, reply_len);
+            return rc == RY_EFULL ? RY_EFULL : -1;
+        }
+        return rc; /* 0: keep the subscription's writes */
     } else if (req->body_case == RONGYU__REQUEST__BODY_FEED_REPLAY) {
         r.request_id = req->request_id;
         rc = notify_deliver_replay(txn, req->feed_replay, &fr);
@@ -161,8 +177,9 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
         r.request_id = req->request_id;
         r.code = RONGYU__ERROR_CODE__E_UNSUPPORTED;
         r.message_en = "the notification service answers only "
-                       "notifications and feed_replay requests";
-        r.message_zh = "通知服务只受理通知查询与订阅重放请求";
+                       "notifications, feed_replay, subscribe, "
+                       "subscriptions and unsubscribe requests";
+        r.message_zh = "通知服务只受理通知查询、订阅重放与订阅管理请求";
     }
     if (rc) {
         r.body_case = RONGYU__REPLY__BODY__NOT_SET;

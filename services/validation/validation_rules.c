@@ -82,6 +82,12 @@ s_check_free(Rongyu__Check *k)
     free(k->actual);
     free(k->message_zh);
     free(k->message_en);
+    for (int i = 0; i < 2; i++) {
+        Rongyu__Quantity *q = i ? k->actual_value : k->threshold_value;
+        if (q && q->value_case == RONGYU__QUANTITY__VALUE_RATIO)
+            free(q->ratio);
+        free(q);
+    }
     free(k);
 }
 
@@ -155,6 +161,64 @@ s_display(const char *s)
     if (d)
         d[sep - s] = '/';
     return d;
+}
+
+/* ------------------------------------------------------ typed values */
+
+/* The typed threshold and actual value of a check, beside its display
+ * strings (Check.threshold_value, actual_value). */
+typedef struct {
+    int kind;      /* 0 none, 1 number, 2 ratio */
+    double number;
+    uint64_t num, den;
+    const char *unit, *op;
+} s_qty_t;
+
+static Rongyu__Quantity *
+s_qty_new(const s_qty_t *t)
+{
+    if (!t->kind)
+        return NULL;
+    Rongyu__Quantity *q = malloc(sizeof *q);
+    if (!q)
+        return NULL;
+    rongyu__quantity__init(q);
+    q->unit = (char *)t->unit;
+    q->op = (char *)(t->op ? t->op : "");
+    if (t->kind == 1) {
+        q->value_case = RONGYU__QUANTITY__VALUE_NUMBER;
+        q->number = t->number;
+    } else {
+        Rongyu__Ratio *r = malloc(sizeof *r);
+        if (!r) {
+            free(q);
+            return NULL;
+        }
+        rongyu__ratio__init(r);
+        r->num = t->num;
+        r->den = t->den;
+        q->value_case = RONGYU__QUANTITY__VALUE_RATIO;
+        q->ratio = r;
+    }
+    return q;
+}
+
+/* Sets the typed values of the check added last. */
+static void
+s_typed(s_eval_t *e, const s_qty_t *thr, const s_qty_t *act)
+{
+    if (e->oom || !e->n)
+        return;
+    Rongyu__Check *k = e->checks[e->n - 1];
+    k->threshold_value = s_qty_new(thr);
+    k->actual_value = s_qty_new(act);
+}
+
+/* A threshold as a number (92.5 for 92.5%). */
+static double
+s_thr_number(const ry_threshold_t *t)
+{
+    return (double)t->num / (double)t->den;
 }
 
 /* Appends one check. Labels name the rule ("职工入会率", "membership
@@ -363,6 +427,10 @@ s_rate(s_eval_t *e, const s_metric_t *m, const Rongyu__Rate *rate,
     }
     bool ok = counted ? s_ratio_meets(num, den, t) : s_double_meets(pct, t);
     s_add(e, m->code, ok, false, thr, actual, m->zh, m->en);
+    s_qty_t tq = {1, s_thr_number(t), 0, 0, "percent", "ge"};
+    s_qty_t aq = counted ? (s_qty_t){2, 0, num, den, "", NULL}
+                         : (s_qty_t){1, pct, 0, 0, "percent", NULL};
+    s_typed(e, &tq, &aq);
 }
 
 /* A stated percentage and the counts of the same rate (metrics.membership
@@ -446,6 +514,9 @@ s_score(s_eval_t *e, const Rongyu__Score *score, const ry_threshold_t *t)
     }
     s_add(e, "R_SCORE_MIN", s_double_meets(score->value, t), false, thr,
           actual, "自评得分", "self-assessment score");
+    s_qty_t tq = {1, s_thr_number(t), 0, 0, "points", "ge"};
+    s_qty_t aq = {1, score->value, 0, 0, "points", NULL};
+    s_typed(e, &tq, &aq);
 }
 
 static void

@@ -89,15 +89,17 @@ wait_state "$ah" eligible
 due=$(show "$ah" | jq '.case.review_due_ms')
 want=$(( $(TZ=Asia/Shanghai date -d '2018-12-21 00:00' +%s) * 1000 - 1 ))
 [ "$due" = "$want" ] || ry_fail "review of 2018-11-20 due until the end of 2018-12-20 ($want), got $due ms"
-refused E_FORBIDDEN ry review "$ah" --decision approve --opinion 好 --role unit --as 余杭区
-# E_FORBIDDEN in plain text: one line for the code and its meaning, one for
-# the detail, which is in both languages.
-if out=$(ry review "$ah" --decision approve --opinion 好 --role unit --as 余杭区 2>&1); then
-    ry_fail "余杭区 reviewed 萧山区's case"
+# Another unit cannot see the case: to it, it does not exist.
+refused E_NOT_FOUND ry review "$ah" --decision approve --opinion 好 --role unit --as 余杭区
+# The applicant sees its case but may not review it: E_FORBIDDEN in plain
+# text is one line for the code and its meaning, one for the detail, which
+# is in both languages.
+if out=$(ry review "$ah" --decision approve --opinion 好 --role grassroots --as xiaoshan-hengyi-textile 2>&1); then
+    ry_fail "the applicant reviewed its own case"
 fi
 [ "$(wc -l <<<"$out")" = 2 ] && [ "$(grep -c E_FORBIDDEN <<<"$out")" = 1 ] ||
     ry_fail "E_FORBIDDEN: want one error line and one detail line, got: $out"
-grep -q '详情 detail: 「余杭区」只能审核余杭区的案件.*reviews only the cases of 余杭区' <<<"$out" ||
+grep -q '详情 detail: 只有组织单位审核和推荐.*Only the organising unit reviews and recommends' <<<"$out" ||
     ry_fail "E_FORBIDDEN detail is not in both languages: $out"
 refused E_FORBIDDEN ry review "$ah" --decision approve --opinion 好 --role grassroots --as xiaoshan-hengyi-textile
 refused E_MISSING_FIELD ry review "$ah" --decision approve "${UNIT[@]}"
@@ -119,7 +121,7 @@ ry_ok "advanced home: submitted, eligible, approved, recommended, awarded; audit
 # 3. Small home, submitted by the branch's grassroots union.
 sh=$(submit advanced_small_home.valid.json --as xiaoshan-hengyi-textile)
 wait_state "$sh" eligible
-refused E_FORBIDDEN ry show "$sh" --as xiaoshan-yunlu-logistics
+refused E_NOT_FOUND ry show "$sh" --as xiaoshan-yunlu-logistics
 ry show "$sh" --as xiaoshan-hengyi-textile-weaving --json >/dev/null || ry_fail "the branch cannot see its case"
 ry review "$sh" --decision approve --opinion "小家建设规范" "${UNIT[@]}" >/dev/null
 ry recommend "$sh" --opinion "推荐" "${UNIT[@]}" >/dev/null

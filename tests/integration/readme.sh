@@ -16,9 +16,15 @@ ln -s "$RY_BIN" "$RY_TMP/walk/build/bin"
 sed -n '/^<!-- walkthrough -->$/,/^<!-- \/walkthrough -->$/p' "$RY_SOURCE_DIR/README.md" |
     sed '/^<!--/d; /^```/d' >"$RY_TMP/walk/walk.sh"
 [ "$(wc -l <"$RY_TMP/walk/walk.sh")" -gt 5 ] || ry_fail "no walkthrough found in README.md"
+# It waits for the verdict and the seats with --wait, never with a sleep.
+! grep -qw sleep "$RY_TMP/walk/walk.sh" || ry_fail "the walkthrough sleeps"
+grep -q -- '--wait' "$RY_TMP/walk/walk.sh" || ry_fail "the walkthrough does not use --wait"
 (cd "$RY_TMP/walk" && bash -euo pipefail walk.sh) >"$RY_TMP/walk/out.txt" 2>&1 ||
     { cat "$RY_TMP/walk/out.txt" >&2; ry_fail "the README walkthrough failed"; }
 
+# The show right after 'draft submit --wait' already has the verdict.
+n=$(grep -c '合格 eligible' "$RY_TMP/walk/out.txt" || true)
+[ "$n" -ge 4 ] || ry_fail "want 4 eligible verdicts right after --wait, saw $n"
 n=$(grep -c '已表彰 awarded' "$RY_TMP/walk/out.txt" || true)
 [ "$n" -ge 4 ] || ry_fail "want 4 awarded cases in the walkthrough's output, saw $n"
 awarded=$(ry list --role city --as city --state awarded --json | jq '.cases | length')

@@ -628,6 +628,109 @@ test_ping_is_answered_by_pong_with_receiver_id(void **state)
     s_fx_destroy(&fx);
 }
 
+/* ------------------------------------------------------------ deferred */
+
+typedef struct {
+    ry_channel_t *ch;
+    uint64_t token;
+} s_defer_t;
+
+/* Client requests: "defer" is parked (its token kept), anything else is
+ * answered at once with "now:" + the request. */
+static int
+s_defer_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
+                uint8_t **reply, size_t *reply_len)
+{
+    (void)txn;
+    s_defer_t *d = ctx;
+    if (len == 5 && memcmp(data, "defer", 5) == 0) {
+        d->token = ry_channel_defer(d->ch);
+        assert_true(d->token > 0);
+        *reply = NULL;
+        return -1;
+    }
+    *reply = malloc(len + 4);
+    assert_non_null(*reply);
+    memcpy(*reply, "now:", 4);
+    memcpy(*reply + 4, data, len);
+    *reply_len = len + 4;
+    return -1;
+}
+
+static int
+s_defer_message(void *ctx, ry_txn_t *txn, const ry_msg_t *m)
+{
+    (void)ctx;
+    (void)txn;
+    (void)m;
+    return 0;
+}
+
+/* Runs rounds of ch until d has a frame; returns its text (static). */
+static const char *
+s_recv_text(ry_channel_t *ch, void *d)
+{
+    static char in[128];
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    for (;;) {
+        assert_true(ry_clock_mono_ms() < until);
+        assert_int_equal(ry_channel_run_once(ch, 10), 0);
+        zmq_pollitem_t it = {d, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, 10) == 1) {
+            int n = zmq_recv(d, in, sizeof in - 1, 0);
+            assert_true(n >= 0);
+            in[n] = '\0';
+            return in;
+        }
+    }
+}
+
+static void
+test_a_deferred_reply_goes_later_to_the_same_client(void **state)
+{
+    (void)state;
+    char dir[256];
+    assert_int_equal(ut_tmpdir(dir, sizeof dir, "defer"), 0);
+    ry_store_t *st;
+    assert_int_equal(ry_store_open(&st, dir, MAP_SIZE, s_tables), 0);
+    s_defer_t d = {NULL, 0};
+    ry_channel_opts_t o = {
+        .self_id = "svc",
+        .store = st,
+        .max_map_size = MAP_SIZE,
+        .on_message = s_defer_message,
+        .on_request = s_defer_request,
+        .ctx = &d,
+    };
+    assert_int_equal(ry_channel_new(&o, &d.ch), 0);
+    assert_int_equal(ry_channel_bind_clients(d.ch, "tcp://127.0.0.1:*"), 0);
+    /* Outside a request there is nothing to defer. */
+    assert_int_equal(ry_channel_defer(d.ch), 0);
+    void *zctx = zmq_ctx_new();
+    void *c = s_raw_dealer(zctx, ry_channel_client_endpoint(d.ch));
+
+    assert_int_equal(zmq_send(c, "defer", 5, 0), 5);
+    assert_int_equal(zmq_send(c, "x", 1, 0), 1);
+    /* The later request is answered first; the parked one is not. */
+    assert_string_equal(s_recv_text(d.ch, c), "now:x");
+    assert_true(d.token > 0);
+    zmq_pollitem_t it = {c, 0, ZMQ_POLLIN, 0};
+    assert_int_equal(zmq_poll(&it, 1, 50), 0);
+    /* Answered later, outside any round, to the same client, once. */
+    assert_int_equal(ry_channel_reply_deferred(d.ch, d.token, "later", 5), 0);
+    assert_string_equal(s_recv_text(d.ch, c), "later");
+    assert_int_equal(ry_channel_reply_deferred(d.ch, d.token, "again", 5),
+                     RY_ENOTFOUND);
+    assert_int_equal(ry_channel_reply_deferred(d.ch, 999, "none", 4),
+                     RY_ENOTFOUND);
+
+    zmq_close(c);
+    zmq_ctx_term(zctx);
+    ry_channel_destroy(&d.ch);
+    ry_store_destroy(&st);
+    assert_int_equal(ut_rmtree(dir), 0);
+}
+
 static bool
 s_b_dead(fx_t *fx, uint64_t n)
 {
@@ -727,6 +830,7 @@ main(void)
             test_rejected_message_is_dead_lettered_and_later_ones_applied),
         cmocka_unit_test(test_replies_reach_the_sender_exactly_once),
         cmocka_unit_test(test_ping_is_answered_by_pong_with_receiver_id),
+        cmocka_unit_test(test_a_deferred_reply_goes_later_to_the_same_client),
         cmocka_unit_test(
             test_garbage_frame_is_dead_lettered_and_receiver_keeps_working),
         cmocka_unit_test(

@@ -209,6 +209,7 @@ typedef struct {
     Rongyu__StatusRequest status;
     Rongyu__Attachment att;
     Rongyu__Attachment *atts[1];
+    char key[32]; /* a fresh idempotency key when none is given */
 } rq_t;
 
 static void
@@ -239,7 +240,9 @@ s_rq(rq_t *r, const char *org, const char *role, const char *key)
     r->who.org_id = (char *)org;
     r->who.role = (char *)role;
     r->req.principal = &r->who;
-    r->req.idempotency_key = (char *)(key ? key : "");
+    static unsigned n_keys;
+    snprintf(r->key, sizeof r->key, "auto-%u", ++n_keys);
+    r->req.idempotency_key = (char *)(key ? key : r->key);
     r->req.request_id = (char *)"req-1";
     /* A minimal application of 'org' under UNIT. */
     r->app.campaign_id = (char *)CAMPAIGN;
@@ -559,10 +562,16 @@ test_get_is_allowed_to_owner_and_unit_only(void **state)
     rq_t r;
     Rongyu__Reply *rep;
 
+    /* Another org's case answers as an unknown one: it learns nothing. */
     s_rq_get(&r, "org-2", "grassroots", id);
     rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
     assert_int_equal(rep->body_case, RONGYU__REPLY__BODY__NOT_SET);
+    assert_string_equal(rep->field_path, "get.case_id");
+    s_free(&rep);
+    s_rq_get(&r, "org-2", "grassroots", "ffffffffffffffff");
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
     s_free(&rep);
 
     s_rq_get(&r, UNIT, "unit", id);
@@ -573,7 +582,7 @@ test_get_is_allowed_to_owner_and_unit_only(void **state)
 
     s_rq_get(&r, OTHER_UNIT, "unit", id);
     rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
     s_free(&rep);
 
     s_rq_get(&r, "city-federation", "city", id);
@@ -733,13 +742,13 @@ test_draft_is_saved_edited_and_submitted(void **state)
                         "second version");
     s_free(&rep);
 
-    /* Another org may not edit it. */
+    /* Another org may not edit it: to it the case does not exist. */
     s_rq(&r, "org-2", "grassroots", "d3");
     r.draft.case_id = id;
     r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
     r.req.save_draft = &r.draft;
     rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
     s_free(&rep);
 
     s_rq(&r, "org-1", "grassroots", "s1");
@@ -1314,7 +1323,7 @@ test_posting_start_answers_earliest_end_at_once(void **state)
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
     s_free(&rep);
     rep = s_posting_start(fx, "org-2", id, "2018-11-20", "", "p5");
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
     s_free(&rep);
     assert_int_equal(s_rows(fx, "audit"), audit);
 
@@ -1348,6 +1357,70 @@ test_posting_start_answers_earliest_end_at_once(void **state)
     ry_clock_set(real, 1);
 }
 
+/* ------------------------------------------------------------ contract */
+
+static void
+test_state_change_without_idempotency_key_is_refused(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k0");
+    r.req.idempotency_key = (char *)"";
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    assert_string_equal(rep->field_path, "idempotency_key");
+    assert_string_equal(rep->request_id, "req-1");
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 0);
+    assert_int_equal(s_rows(fx, "idem"), 0);
+    /* A read needs none. */
+    s_rq_get(&r, "org-1", "grassroots", "ffffffffffffffff");
+    r.req.idempotency_key = (char *)"";
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_role_is_an_enum_or_the_old_string_and_errors_name_the_field(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    /* The enum alone. */
+    s_rq_submit(&r, "org-1", "e1");
+    r.who.role = (char *)"";
+    r.who.kind = RONGYU__ROLE__ROLE_GRASSROOTS;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+    /* Neither: no longer a silent grassroots. */
+    s_rq_submit(&r, "org-1", "e2");
+    r.who.role = (char *)"";
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    assert_string_equal(rep->field_path, "principal.kind");
+    s_free(&rep);
+    /* Both, disagreeing. */
+    s_rq_submit(&r, "org-1", "e3");
+    r.who.kind = RONGYU__ROLE__ROLE_CITY;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_string_equal(rep->field_path, "principal.kind");
+    s_free(&rep);
+    /* A missing application field, by its path from Request. */
+    s_rq_submit(&r, "org-1", "e4");
+    r.app.organising_unit = (char *)"";
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    assert_string_equal(rep->field_path, "submit.application.organising_unit");
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 1);
+    s_fx_destroy(&fx);
+}
+
 int
 main(void)
 {
@@ -1357,6 +1430,9 @@ main(void)
         cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),
         cmocka_unit_test(test_request_without_principal_is_missing_field),
         cmocka_unit_test(test_unknown_role_is_invalid),
+        cmocka_unit_test(test_state_change_without_idempotency_key_is_refused),
+        cmocka_unit_test(
+            test_role_is_an_enum_or_the_old_string_and_errors_name_the_field),
         cmocka_unit_test(test_submit_without_honour_is_missing_field),
         cmocka_unit_test(test_valid_submission_creates_one_submitted_case),
         cmocka_unit_test(

@@ -533,6 +533,147 @@ test_moved_timer_fires_at_its_new_time_only(void **state)
 
 /* ------------------------------------------------------------ deliveries */
 
+/* Sends one subscription request in its own write transaction; returns
+ * the reply (the caller's: ry_pb_free) and commits what it kept. */
+static Rongyu__Reply *
+s_sub_call(fx_t *f, const notify_subs_t *file, Rongyu__Request *req)
+{
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = notify_subscribe_request(txn, req, file, 1000, &buf, &len);
+    assert_true(rc == 0 || rc == -1);
+    if (rc == 0)
+        assert_int_equal(ry_txn_commit(&txn), 0);
+    else
+        ry_txn_abort(&txn);
+    Rongyu__Reply *r = (Rongyu__Reply *)ry_pb_unpack(
+        &rongyu__reply__descriptor, buf, len, 0);
+    free(buf);
+    assert_non_null(r);
+    return r;
+}
+
+static void
+test_subscriptions_by_request_are_entitled_audited_and_delivered(void **state)
+{
+    fx_t *f = *state;
+    notify_subs_t *file;
+    char path[300];
+    snprintf(path, sizeof path, "%s/none.json", f->dir);
+    assert_int_equal(notify_subs_new(path, &file), 0);
+    Rongyu__Principal who = RONGYU__PRINCIPAL__INIT;
+    who.org_id = (char *)"union-a";
+    who.kind = RONGYU__ROLE__ROLE_GRASSROOTS;
+    Rongyu__SubscribeRequest sq = RONGYU__SUBSCRIBE_REQUEST__INIT;
+    sq.channel = RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK;
+    sq.url = (char *)"http://127.0.0.1:9/hook";
+    sq.secret = (char *)"0123456789abcdef";
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    req.principal = &who;
+    req.request_id = (char *)"r1";
+    req.body_case = RONGYU__REQUEST__BODY_SUBSCRIBE;
+    req.subscribe = &sq;
+
+    /* Without an idempotency key: refused, nothing kept. */
+    Rongyu__Reply *r = s_sub_call(f, file, &req);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    assert_string_equal(r->field_path, "idempotency_key");
+    ry_pb_free(&r);
+    /* Another organisation's: forbidden to a grassroots union. */
+    req.idempotency_key = (char *)"k1";
+    sq.org = (char *)"union-b";
+    r = s_sub_call(f, file, &req);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    ry_pb_free(&r);
+    /* A short secret is invalid, by its path. */
+    sq.org = (char *)"";
+    sq.secret = (char *)"short";
+    r = s_sub_call(f, file, &req);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_string_equal(r->field_path, "subscribe.secret");
+    ry_pb_free(&r);
+    /* Its own: made once, a retry gets the first answer. */
+    sq.secret = (char *)"0123456789abcdef";
+    r = s_sub_call(f, file, &req);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(r->subscriptions->n_subscriptions, 1);
+    assert_string_equal(r->subscriptions->subscriptions[0]->id, "s1");
+    assert_string_equal(r->subscriptions->subscriptions[0]->secret, "");
+    ry_pb_free(&r);
+    req.request_id = (char *)"r2";
+    r = s_sub_call(f, file, &req);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(r->request_id, "r2");
+    assert_string_equal(r->subscriptions->subscriptions[0]->id, "s1");
+    ry_pb_free(&r);
+    sq.url = (char *)"http://127.0.0.1:9/other";
+    r = s_sub_call(f, file, &req);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_CONFLICT);
+    ry_pb_free(&r);
+
+    /* A notice to union-a is delivered to it. */
+    notify_config_t nc;
+    memset(&nc, 0, sizeof nc);
+    nc.max_active = 4;
+    nc.timeout_ms = 1000;
+    nc.retry_base_ms = 100;
+    nc.retry_max_ms = 1000;
+    notify_deliver_t *d;
+    assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, &d), 0);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    notify_notice_t n = {.notice_id = "event|intake|1",
+                         .kind = "case_eligible",
+                         .campaign_id = "c",
+                         .deadline = "",
+                         .at_ms = 1000};
+    const char *to[] = {"union-a"};
+    unsigned count;
+    assert_int_equal(
+        notify_deliver_enqueue(d, txn, &n, to, 1, file, 1000, &count), 0);
+    assert_int_equal(count, 1);
+    ry_txn_abort(&txn);
+    notify_deliver_destroy(&d);
+
+    /* Listed, then cancelled (another org cannot see it), audited. */
+    Rongyu__SubscriptionsRequest lq = RONGYU__SUBSCRIPTIONS_REQUEST__INIT;
+    Rongyu__Request list = RONGYU__REQUEST__INIT;
+    list.principal = &who;
+    list.body_case = RONGYU__REQUEST__BODY_SUBSCRIPTIONS;
+    list.subscriptions = &lq;
+    r = s_sub_call(f, file, &list);
+    assert_int_equal(r->subscriptions->n_subscriptions, 1);
+    ry_pb_free(&r);
+    Rongyu__UnsubscribeRequest uq = RONGYU__UNSUBSCRIBE_REQUEST__INIT;
+    uq.id = (char *)"s1";
+    Rongyu__Principal other = RONGYU__PRINCIPAL__INIT;
+    other.org_id = (char *)"union-b";
+    other.role = (char *)"grassroots";
+    Rongyu__Request un = RONGYU__REQUEST__INIT;
+    un.principal = &other;
+    un.idempotency_key = (char *)"u1";
+    un.body_case = RONGYU__REQUEST__BODY_UNSUBSCRIBE;
+    un.unsubscribe = &uq;
+    r = s_sub_call(f, file, &un);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    ry_pb_free(&r);
+    un.principal = &who;
+    r = s_sub_call(f, file, &un);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+    ry_pb_free(&r);
+    r = s_sub_call(f, file, &list);
+    assert_int_equal(r->subscriptions->n_subscriptions, 0);
+    ry_pb_free(&r);
+    assert_int_equal(ry_txn_begin(f->store, NULL, false, &txn), 0);
+    uint64_t audits = 0;
+    assert_int_equal(ry_txn_count(txn, "sub_audit", &audits), 0);
+    assert_int_equal(audits, 2);
+    ry_txn_abort(&txn);
+    notify_subs_destroy(&file);
+}
+
 static void
 test_one_delivery_per_subscriber_and_channel(void **state)
 {
@@ -606,6 +747,25 @@ test_one_delivery_per_subscriber_and_channel(void **state)
     fq.since_seq = 1;
     assert_int_equal(notify_deliver_replay(txn, &fq, &fr), 0);
     assert_int_equal(fr.n_items, 0);
+    notify_deliver_reply_clear_feed(&fr);
+    /* A second notice: the topic counts 1, 2; replay takes the live
+     * feed's topic "萧山区|" (or "萧山区") and counts in it. */
+    n.notice_id = "campaign|c|summary_due";
+    assert_int_equal(notify_deliver_enqueue(d, txn, &n, to, 2, subs,
+                                            n.at_ms, &count),
+                     0);
+    fq.topic = (char *)"萧山区|";
+    fq.since_seq = 1;
+    assert_int_equal(notify_deliver_replay(txn, &fq, &fr), 0);
+    assert_int_equal(fr.n_items, 1);
+    assert_int_equal(fr.items[0]->topic_seq, 2);
+    assert_int_equal(fr.last_seq, 2);
+    notify_deliver_reply_clear_feed(&fr);
+    fq.topic = (char *)"萧山区";
+    fq.since_seq = 0;
+    assert_int_equal(notify_deliver_replay(txn, &fq, &fr), 0);
+    assert_int_equal(fr.n_items, 2);
+    assert_int_equal(fr.items[0]->topic_seq, 1);
     notify_deliver_reply_clear_feed(&fr);
     ry_txn_abort(&txn);
     notify_deliver_destroy(&d);
@@ -805,6 +965,9 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_moved_timer_fires_at_its_new_time_only, s_setup,
             s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_subscriptions_by_request_are_entitled_audited_and_delivered,
+            s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_one_delivery_per_subscriber_and_channel, s_setup,
             s_teardown),

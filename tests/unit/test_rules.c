@@ -530,8 +530,27 @@ test_decimal_threshold_from_campaign_is_exact(void **state)
                                              fx.submitted_at_ms, 0, &v),
                          0);
         s_expect_check(v, "R_MEMBERSHIP_MIN", cases[i].pass);
-        assert_string_equal(s_check(v, "R_MEMBERSHIP_MIN")->threshold,
-                            "≥ 92.5%");
+        const Rongyu__Check *k = s_check(v, "R_MEMBERSHIP_MIN");
+        assert_string_equal(k->threshold, "≥ 92.5%");
+        /* The same, typed: a percentage threshold, the counts or the
+         * percentage as given. */
+        assert_non_null(k->threshold_value);
+        assert_int_equal(k->threshold_value->value_case,
+                         RONGYU__QUANTITY__VALUE_NUMBER);
+        assert_true(k->threshold_value->number == 92.5);
+        assert_string_equal(k->threshold_value->unit, "percent");
+        assert_string_equal(k->threshold_value->op, "ge");
+        assert_non_null(k->actual_value);
+        if (cases[i].den) {
+            assert_int_equal(k->actual_value->value_case,
+                             RONGYU__QUANTITY__VALUE_RATIO);
+            assert_int_equal(k->actual_value->ratio->num, cases[i].num);
+            assert_int_equal(k->actual_value->ratio->den, cases[i].den);
+        } else {
+            assert_int_equal(k->actual_value->value_case,
+                             RONGYU__QUANTITY__VALUE_NUMBER);
+            assert_true(k->actual_value->number == cases[i].pct);
+        }
         validation_verdict_free(&v);
     }
     ry_campaign_destroy(&c);

@@ -1,0 +1,173 @@
+/* intake_wait: long polls on a case's state (WaitRequest). */
+#include "intake_wait.h"
+
+#include "ry_clock.h"
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_pb.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    uint64_t token;
+    char case_id[INTAKE_ID_LEN + 1];
+    Rongyu__CaseState state;
+    int64_t deadline; /* monotonic ms */
+    char request_id[256];
+} s_waiter_t;
+
+struct intake_waits {
+    s_waiter_t w[INTAKE_WAIT_MAX];
+    int n;
+    bool dirty; /* a round may have moved a case */
+};
+
+void
+intake_waits_destroy(intake_waits_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static intake_waits_t *
+s_waits(intake_cases_t *self)
+{
+    if (!self->waits) {
+        self->waits = calloc(1, sizeof *self->waits);
+        if (!self->waits)
+            abort();
+    }
+    return self->waits;
+}
+
+int
+intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
+                    const Rongyu__Request *req, const intake_principal_t *p,
+                    intake_reply_t *r, bool *deferred)
+{
+    const Rongyu__WaitRequest *q = req->wait;
+    *deferred = false;
+    r->wait = true;
+    if (q->state == RONGYU__CASE_STATE__STATE_UNSPECIFIED)
+        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                                    "state",
+                                    "state: the state to wait to "
+                                    "leave");
+    if (q->timeout_ms > INTAKE_WAIT_MAX_MS)
+        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                                    "timeout_ms", "timeout_ms: at most %u",
+                                    INTAKE_WAIT_MAX_MS);
+    int rc =
+        intake_cases_load_for(txn, p, INTAKE_ACT_READ, q->case_id, r, &r->kase);
+    if (rc)
+        return rc;
+    if (r->kase->state != q->state)
+        return intake_cases_audit_read(txn, q->case_id, &r->audit, &r->naudit);
+    intake_waits_t *ws = s_waits(self);
+    uint64_t token = ws->n < INTAKE_WAIT_MAX && self->channel
+                         ? ry_channel_defer(self->channel)
+                         : 0;
+    if (!token) {
+        ry_pb_free(&r->kase);
+        r->retry_after_ms = 1000;
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
+                                 "too many requests are waiting");
+    }
+    s_waiter_t *w = &ws->w[ws->n++];
+    w->token = token;
+    snprintf(w->case_id, sizeof w->case_id, "%s", r->kase->case_id);
+    w->state = q->state;
+    w->deadline = ry_clock_mono_ms() +
+                  (q->timeout_ms ? q->timeout_ms : INTAKE_WAIT_DEFAULT_MS);
+    snprintf(w->request_id, sizeof w->request_id, "%s",
+             req->request_id ? req->request_id : "");
+    ry_info(w->case_id, "wait parked until the case leaves %s (%d waiting)",
+            rongyu__case_state__descriptor.values[q->state].name, ws->n);
+    ry_pb_free(&r->kase);
+    *deferred = true;
+    return 0;
+}
+
+void
+intake_wait_poke(intake_cases_t *self)
+{
+    if (self->waits && self->waits->n)
+        self->waits->dirty = true;
+}
+
+/* Answers waiter w from txn; 'late' when its time ran out. */
+static void
+s_answer(intake_cases_t *self, ry_txn_t *txn, const s_waiter_t *w,
+         const Rongyu__Case *c, bool late)
+{
+    intake_reply_t r = {.code = RONGYU__ERROR_CODE__OK, .wait = true};
+    int rc = 0;
+    if (c) {
+        size_t len;
+        uint8_t *buf = ry_pb_pack(&c->base, &len);
+        r.kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
+                                              len, 0);
+        free(buf);
+        rc = r.kase
+                 ? intake_cases_audit_read(txn, w->case_id, &r.audit, &r.naudit)
+                 : RY_EIO;
+        r.timed_out = late;
+    }
+    if (!c || rc) {
+        ry_pb_free(&r.kase);
+        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL,
+                          "case '%s' could not be read", w->case_id);
+    }
+    size_t len;
+    uint8_t *out = intake_reply_pack_in(&r, w->request_id, "wait", &len);
+    rc = ry_channel_reply_deferred(self->channel, w->token, out, len);
+    if (rc)
+        ry_debug(w->case_id, "wait reply not sent: %s", ry_strerror(rc));
+    free(out);
+    intake_reply_release(&r);
+}
+
+int
+intake_wait_tick(intake_cases_t *self)
+{
+    intake_waits_t *ws = self->waits;
+    if (!ws || !ws->n)
+        return INT_MAX;
+    int64_t now = ry_clock_mono_ms();
+    bool expired = false;
+    for (int i = 0; i < ws->n && !expired; i++)
+        expired = ws->w[i].deadline <= now;
+    int64_t next = INT64_MAX;
+    if (ws->dirty || expired) {
+        ws->dirty = false;
+        ry_txn_t *txn;
+        if (ry_txn_begin(self->store, NULL, false, &txn) != 0)
+            return 100;
+        int n = 0;
+        for (int i = 0; i < ws->n; i++) {
+            s_waiter_t *w = &ws->w[i];
+            Rongyu__Case *c = NULL;
+            int rc = intake_cases_load(txn, w->case_id, &c);
+            bool moved = rc == 0 && c->state != w->state;
+            bool late = w->deadline <= now;
+            if (rc || moved || late)
+                s_answer(self, txn, w, c, !moved);
+            else
+                ws->w[n++] = *w;
+            ry_pb_free(&c);
+        }
+        ws->n = n;
+        ry_txn_abort(&txn);
+    }
+    for (int i = 0; i < ws->n; i++)
+        if (ws->w[i].deadline < next)
+            next = ws->w[i].deadline;
+    if (next == INT64_MAX)
+        return INT_MAX;
+    return next <= now ? 0 : (int)(next - now);
+}

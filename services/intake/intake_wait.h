@@ -1,0 +1,42 @@
+/* intake_wait: long polls. A WaitRequest is answered at once when its
+ * case is no longer in the state named, else parked (the channel keeps
+ * the client's envelope, ry_channel_defer) and answered after the round
+ * whose commit moved the case, or when its time runs out. Waiters are
+ * connections, not state: a restart of intake forgets them and the
+ * client, whose reply does not come, asks again. Private to
+ * services/intake. */
+#ifndef INTAKE_WAIT_H
+#define INTAKE_WAIT_H
+
+#include "intake_internal.h"
+#include "intake_reply.h"
+
+#include <stdint.h>
+
+/* Waiters at most; past it a WaitRequest gets E_BUSY. */
+#define INTAKE_WAIT_MAX 1024
+/* WaitRequest.timeout_ms: 0 means this; more than the max is refused. */
+#define INTAKE_WAIT_DEFAULT_MS 30000
+#define INTAKE_WAIT_MAX_MS 120000
+
+typedef struct intake_waits intake_waits_t;
+
+void intake_waits_destroy(intake_waits_t **self_p);
+
+/* Handles a WaitRequest for principal p inside txn: 0 with r->kase set
+ * (answer now, r->wait set), 0 with *deferred true (parked: send no
+ * reply now), or -1 after intake_reply_fail (E_MISSING_FIELD,
+ * E_OUT_OF_RANGE, E_NOT_FOUND, E_BUSY), or a store error. */
+int intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
+                        const Rongyu__Request *req, const intake_principal_t *p,
+                        intake_reply_t *r, bool *deferred);
+
+/* Notes that cases may have changed in the round under way. */
+void intake_wait_poke(intake_cases_t *self);
+
+/* After a round: answers the waiters whose case left its state (when a
+ * round changed something) and those whose time ran out. Returns the
+ * milliseconds until the next waiter's time runs out (INT32_MAX: none). */
+int intake_wait_tick(intake_cases_t *self);
+
+#endif

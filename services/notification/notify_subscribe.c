@@ -1,0 +1,546 @@
+/* notify_subscribe: subscriptions by request, audited, idempotent. */
+#include "notify_subscribe.h"
+
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_pb.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_MAX_LIST 1000
+
+static const char *const s_texts[][2] = {
+    [RONGYU__ERROR_CODE__OK] = {"成功", "ok"},
+    [RONGYU__ERROR_CODE__E_MISSING_FIELD] = {"缺少必填字段",
+                                             "a required field is missing"},
+    [RONGYU__ERROR_CODE__E_OUT_OF_RANGE] = {"字段取值超出范围",
+                                            "a field is out of range"},
+    [RONGYU__ERROR_CODE__E_NOT_FOUND] = {"订阅不存在", "no such subscription"},
+    [RONGYU__ERROR_CODE__E_FORBIDDEN] = {"无权执行此操作",
+                                         "this organisation may not do that"},
+    [RONGYU__ERROR_CODE__E_CONFLICT] = {"幂等键已用于另一请求",
+                                        "idempotency key already used for "
+                                        "another request"},
+    [RONGYU__ERROR_CODE__E_INVALID] = {"请求内容不合规", "invalid request"},
+};
+
+typedef struct {
+    Rongyu__ErrorCode code;
+    char detail[300];
+    char field[80];
+    Rongyu__Subscription **subs;
+    size_t n, cap;
+} s_out_t;
+
+static int s_fail(s_out_t *o, Rongyu__ErrorCode code, const char *field,
+                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+s_fail(s_out_t *o, Rongyu__ErrorCode code, const char *field, const char *fmt,
+       ...)
+{
+    o->code = code;
+    snprintf(o->field, sizeof o->field, "%s", field);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->detail, sizeof o->detail, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static void
+s_push(s_out_t *o, Rongyu__Subscription *s)
+{
+    if (o->n == o->cap) {
+        o->cap = o->cap ? o->cap * 2 : 8;
+        o->subs = realloc(o->subs, sizeof *o->subs * o->cap);
+        if (!o->subs)
+            abort();
+    }
+    o->subs[o->n++] = s;
+}
+
+static uint8_t *
+s_pack(const s_out_t *o, const char *request_id, size_t *len)
+{
+    Rongyu__Reply rep = RONGYU__REPLY__INIT;
+    Rongyu__SubscriptionsReply sr = RONGYU__SUBSCRIPTIONS_REPLY__INIT;
+    rep.code = o->code;
+    rep.message_zh = (char *)s_texts[o->code][0];
+    rep.message_en = (char *)s_texts[o->code][1];
+    rep.detail = (char *)o->detail;
+    rep.field_path = (char *)o->field;
+    rep.request_id = (char *)(request_id ? request_id : "");
+    if (o->code == RONGYU__ERROR_CODE__OK) {
+        sr.subscriptions = o->subs;
+        sr.n_subscriptions = o->n;
+        rep.body_case = RONGYU__REPLY__BODY_SUBSCRIPTIONS;
+        rep.subscriptions = &sr;
+    }
+    return ry_pb_pack(&rep.base, len);
+}
+
+/* ------------------------------------------------------------ principal */
+
+typedef struct {
+    const char *org, *user;
+    bool any;         /* city and platform act for every organisation */
+    const char *role; /* grassroots | unit | city | platform | ... */
+} s_who_t;
+
+static int
+s_principal(const Rongyu__Principal *p, s_who_t *w, s_out_t *o)
+{
+    if (!p || !p->org_id || !*p->org_id)
+        return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                      "principal.org_id", "principal.org_id");
+    static const char *const names[] = {
+        [RONGYU__ROLE__ROLE_GRASSROOTS] = "grassroots",
+        [RONGYU__ROLE__ROLE_BRANCH] = "branch",
+        [RONGYU__ROLE__ROLE_UNION_GROUP] = "group",
+        [RONGYU__ROLE__ROLE_UNIT] = "unit",
+        [RONGYU__ROLE__ROLE_CITY] = "city",
+        [RONGYU__ROLE__ROLE_PLATFORM] = "platform",
+    };
+    const char *role = p->role && *p->role ? p->role : NULL;
+    const char *kname = p->kind > 0 && p->kind <= RONGYU__ROLE__ROLE_PLATFORM
+                            ? names[p->kind]
+                            : NULL;
+    if (p->kind && !kname)
+        return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "principal.kind",
+                      "principal.kind: unknown value %d", (int)p->kind);
+    if (!role)
+        role = kname;
+    if (!role)
+        return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD, "principal.kind",
+                      "principal.kind");
+    bool known = false;
+    for (size_t i = 1; i < sizeof names / sizeof names[0]; i++)
+        known |= strcmp(role, names[i]) == 0;
+    if (!known)
+        return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "principal.role",
+                      "principal.role: unknown role '%s'", role);
+    if (kname && strcmp(role, kname) != 0)
+        return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "principal.kind",
+                      "principal.kind disagrees with role '%s'", role);
+    w->org = p->org_id;
+    w->user = p->user ? p->user : "";
+    w->role = role;
+    w->any = strcmp(role, "city") == 0 || strcmp(role, "platform") == 0;
+    return 0;
+}
+
+/* The organisation a request names ("" : the principal's), if w may act
+ * for it. */
+static int
+s_org(const s_who_t *w, const char *asked, const char *field, s_out_t *o,
+      const char **org)
+{
+    *org = asked && *asked ? asked : w->org;
+    if (strlen(*org) > 127)
+        return s_fail(o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE, field,
+                      "%s: longer than 127 bytes", field);
+    if (!w->any && strcmp(*org, w->org) != 0)
+        return s_fail(o, RONGYU__ERROR_CODE__E_FORBIDDEN, field,
+                      "'%s' may subscribe only itself, not '%s'", w->org, *org);
+    return 0;
+}
+
+/* ------------------------------------------------------------ store */
+
+static int
+s_next(ry_txn_t *txn, const char *name, uint64_t *out)
+{
+    ry_val_t v;
+    uint64_t last = 0;
+    int rc = ry_txn_get(txn, "meta", name, strlen(name), &v);
+    if (rc == 0 && v.len == 8)
+        last = ry_be64_get(v.data);
+    else if (rc && rc != RY_ENOTFOUND)
+        return rc;
+    uint8_t b[8];
+    ry_be64_put(b, last + 1);
+    rc = ry_txn_put(txn, "meta", name, strlen(name), b, 8, 0);
+    if (!rc)
+        *out = last + 1;
+    return rc;
+}
+
+static int
+s_audit(ry_txn_t *txn, const s_who_t *w, const char *id, const char *what,
+        int64_t now)
+{
+    uint64_t n;
+    int rc = s_next(txn, "sub_audit_seq", &n);
+    if (rc)
+        return rc;
+    char actor[300];
+    if (*w->user)
+        snprintf(actor, sizeof actor, "%.127s (%.127s)", w->org, w->user);
+    else
+        snprintf(actor, sizeof actor, "%.127s", w->org);
+    Rongyu__AuditEntry e = RONGYU__AUDIT_ENTRY__INIT;
+    e.case_id = (char *)id;
+    e.at_ms = now;
+    e.actor = actor;
+    e.what = (char *)what;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&e.base, &len);
+    uint8_t key[8];
+    ry_be64_put(key, n);
+    rc = ry_txn_put(txn, "sub_audit", key, 8, buf, len, 0);
+    free(buf);
+    if (!rc)
+        ry_info(NULL, "subscription %s: %s by %s", id, what, actor);
+    return rc;
+}
+
+/* A copy of s for a reply: the secret stays in the store. */
+static Rongyu__Subscription *
+s_public(const Rongyu__Subscription *s)
+{
+    Rongyu__Subscription c = *s;
+    c.secret = (char *)"";
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&c.base, &len);
+    Rongyu__Subscription *out = (Rongyu__Subscription *)ry_pb_unpack(
+        &rongyu__subscription__descriptor, buf, len, 0);
+    free(buf);
+    if (!out)
+        abort();
+    return out;
+}
+
+typedef struct {
+    const char *org; /* NULL: every one */
+    s_out_t *o;
+    notify_sub_t *loaded; /* notify_subscribe_load */
+    size_t nloaded, cap;
+    const char *id; /* find */
+    Rongyu__Subscription *found;
+    uint8_t found_key[8];
+} s_scan_t;
+
+static int
+s_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    s_scan_t *sc = arg;
+    Rongyu__Subscription *s = (Rongyu__Subscription *)ry_pb_unpack(
+        &rongyu__subscription__descriptor, val->data, val->len, 0);
+    if (!s || key->len != 8)
+        return ry_pb_free(&s), 0;
+    if (sc->id) {
+        if (strcmp(s->id, sc->id) == 0) {
+            sc->found = s;
+            memcpy(sc->found_key, key->data, 8);
+            return 1;
+        }
+    } else if (sc->o) {
+        if (!sc->org || strcmp(sc->org, s->org) == 0)
+            if (sc->o->n < S_MAX_LIST)
+                s_push(sc->o, s_public(s));
+    } else {
+        if (sc->nloaded == sc->cap) {
+            sc->cap = sc->cap ? sc->cap * 2 : 16;
+            sc->loaded = realloc(sc->loaded, sizeof *sc->loaded * sc->cap);
+            if (!sc->loaded)
+                abort();
+        }
+        notify_sub_t *t = &sc->loaded[sc->nloaded++];
+        memset(t, 0, sizeof *t);
+        snprintf(t->org, sizeof t->org, "%s", s->org);
+        /* created_by starts with the subscriber's own org and role */
+        size_t ol = strlen(s->org);
+        if (strncmp(s->created_by, s->org, ol) == 0 &&
+            s->created_by[ol] == '|') {
+            snprintf(t->role, sizeof t->role, "%.15s", s->created_by + ol + 1);
+            char *cut = strchr(t->role, '|');
+            if (cut)
+                *cut = '\0';
+        }
+        t->pub = s->channel == RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_FEED;
+        if (s->channel == RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK) {
+            snprintf(t->url, sizeof t->url, "%s", s->url);
+            snprintf(t->secret, sizeof t->secret, "%s", s->secret);
+        }
+        if (s->channel == RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_EMAIL)
+            snprintf(t->email, sizeof t->email, "%s", s->email);
+    }
+    ry_pb_free(&s);
+    return 0;
+}
+
+int
+notify_subscribe_load(ry_txn_t *txn, notify_sub_t **out, size_t *n)
+{
+    s_scan_t sc = {0};
+    int rc = ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_row, &sc);
+    if (rc) {
+        free(sc.loaded);
+        return rc;
+    }
+    *out = sc.loaded;
+    *n = sc.nloaded;
+    return 0;
+}
+
+/* ------------------------------------------------------------ requests */
+
+static bool
+s_email_ok(const char *e)
+{
+    const char *at = strchr(e, '@');
+    return at && at != e && at[1] && !strpbrk(e, "<>\r\n \t,;");
+}
+
+static int
+s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
+            int64_t now, s_out_t *o)
+{
+    const char *org;
+    if (s_org(w, q->org, "subscribe.org", o, &org))
+        return -1;
+    Rongyu__Subscription s = RONGYU__SUBSCRIPTION__INIT;
+    s.org = (char *)org;
+    s.channel = q->channel;
+    switch (q->channel) {
+    case RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_FEED: break;
+    case RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK:
+        if (!*q->url)
+            return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                          "subscribe.url", "subscribe.url");
+        if ((strncmp(q->url, "http://", 7) && strncmp(q->url, "https://", 8)) ||
+            strlen(q->url) > 500 || strpbrk(q->url, " \r\n\t"))
+            return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.url",
+                          "subscribe.url: an http:// or https:// URL of at "
+                          "most 500 bytes is needed");
+        if (strlen(q->secret) < 16 || strlen(q->secret) > 255)
+            return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.secret",
+                          "subscribe.secret: 16 to 255 bytes are needed");
+        s.url = q->url;
+        s.secret = q->secret;
+        break;
+    case RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_EMAIL:
+        if (!*q->email)
+            return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                          "subscribe.email", "subscribe.email");
+        if (!s_email_ok(q->email) || strlen(q->email) > 255)
+            return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.email",
+                          "subscribe.email: '%s' is not an address", q->email);
+        s.email = q->email;
+        break;
+    case RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_UNSPECIFIED:
+        return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                      "subscribe.channel", "subscribe.channel");
+    default:
+        return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.channel",
+                      "subscribe.channel: unknown value %d", (int)q->channel);
+    }
+    uint64_t n;
+    int rc = s_next(txn, "sub_seq", &n);
+    if (rc)
+        return rc;
+    char id[32], by[300];
+    snprintf(id, sizeof id, "s%" PRIu64, n);
+    /* "org|role|user": whose own subscription it is, for @unit, @city. */
+    snprintf(by, sizeof by, "%.127s|%.15s|%.127s", w->org, w->role, w->user);
+    s.id = id;
+    s.created_by = by;
+    s.created_at_ms = now;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&s.base, &len);
+    uint8_t key[8];
+    ry_be64_put(key, n);
+    rc = ry_txn_put(txn, "subscriptions", key, 8, buf, len, RY_PUT_APPEND);
+    free(buf);
+    char what[700];
+    snprintf(what, sizeof what, "subscribed %.127s: %s %.500s", org,
+             q->channel == RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_FEED ? "feed"
+             : q->channel == RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK
+                 ? "webhook"
+                 : "email",
+             q->channel == RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK
+                 ? q->url
+                 : q->email);
+    if (!rc)
+        rc = s_audit(txn, w, id, what, now);
+    if (!rc)
+        s_push(o, s_public(&s));
+    return rc;
+}
+
+static int
+s_list(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscriptionsRequest *q,
+       const notify_subs_t *file, s_out_t *o)
+{
+    const char *org;
+    if (s_org(w, q->org, "subscriptions.org", o, &org))
+        return -1;
+    /* The operator's file first, read-only. */
+    for (size_t i = 0; i < notify_subs_count(file); i++) {
+        const notify_sub_t *f = notify_subs_at(file, i);
+        if (strcmp(f->org, org) != 0)
+            continue;
+        for (int ch = 0; ch < 3; ch++) {
+            if ((ch == 0 && !f->pub) || (ch == 1 && !f->url[0]) ||
+                (ch == 2 && !f->email[0]))
+                continue;
+            Rongyu__Subscription s = RONGYU__SUBSCRIPTION__INIT;
+            char id[40];
+            snprintf(id, sizeof id, "file:%zu", i);
+            s.id = id;
+            s.org = (char *)f->org;
+            s.channel = ch == 0 ? RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_FEED
+                        : ch == 1
+                            ? RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK
+                            : RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_EMAIL;
+            s.url = ch == 1 ? (char *)f->url : (char *)"";
+            s.email = ch == 2 ? (char *)f->email : (char *)"";
+            s.created_by = (char *)"subscribers file";
+            s.from_file = true;
+            s_push(o, s_public(&s));
+        }
+    }
+    s_scan_t sc = {.org = org, .o = o};
+    return ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_row, &sc);
+}
+
+static int
+s_cancel(ry_txn_t *txn, const s_who_t *w, const Rongyu__UnsubscribeRequest *q,
+         int64_t now, s_out_t *o)
+{
+    if (!*q->id)
+        return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD, "unsubscribe.id",
+                      "unsubscribe.id");
+    if (strncmp(q->id, "file:", 5) == 0)
+        return s_fail(o, RONGYU__ERROR_CODE__E_FORBIDDEN, "unsubscribe.id",
+                      "'%s' is in the operator's subscribers file; only the "
+                      "operator changes it",
+                      q->id);
+    s_scan_t sc = {.id = q->id};
+    int rc = ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_row, &sc);
+    if (rc)
+        return rc;
+    /* One the principal may not act for is one it cannot see. */
+    if (!sc.found || (!w->any && strcmp(sc.found->org, w->org) != 0)) {
+        ry_pb_free(&sc.found);
+        return s_fail(o, RONGYU__ERROR_CODE__E_NOT_FOUND, "unsubscribe.id",
+                      "subscription '%s'", q->id);
+    }
+    rc = ry_txn_del(txn, "subscriptions", sc.found_key, 8);
+    char what[200];
+    snprintf(what, sizeof what, "cancelled (%.127s)", sc.found->org);
+    if (!rc)
+        rc = s_audit(txn, w, sc.found->id, what, now);
+    if (!rc)
+        s_push(o, s_public(sc.found));
+    ry_pb_free(&sc.found);
+    return rc;
+}
+
+int
+notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
+                         const notify_subs_t *file, int64_t now,
+                         uint8_t **reply, size_t *reply_len)
+{
+    *reply = NULL;
+    s_out_t o = {.code = RONGYU__ERROR_CODE__OK};
+    s_who_t w;
+    bool change = req->body_case != RONGYU__REQUEST__BODY_SUBSCRIPTIONS;
+    uint8_t fp[32];
+    char ik[400];
+    int iklen = 0;
+    int rc = s_principal(req->principal, &w, &o);
+    if (!rc && change) {
+        if (!req->idempotency_key || !*req->idempotency_key) {
+            rc = s_fail(&o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                        "idempotency_key",
+                        "idempotency_key: every request that changes state "
+                        "needs one");
+        } else if (strlen(req->idempotency_key) > 200) {
+            rc = s_fail(&o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                        "idempotency_key",
+                        "idempotency_key: longer than 200 bytes");
+        } else {
+            Rongyu__Request copy = *req;
+            copy.request_id = (char *)"";
+            copy.idempotency_key = (char *)"";
+            size_t len;
+            uint8_t *buf = ry_pb_pack(&copy.base, &len);
+            crypto_hash_sha256(fp, buf, len);
+            free(buf);
+            iklen = snprintf(ik, sizeof ik, "%.150s%c%s", w.org, '\0',
+                             req->idempotency_key);
+            ry_val_t v;
+            int g = ry_txn_get(txn, "sub_idem", ik, (size_t)iklen, &v);
+            if (g == 0) {
+                if (v.len < 32 || memcmp(v.data, fp, 32) != 0) {
+                    rc = s_fail(&o, RONGYU__ERROR_CODE__E_CONFLICT,
+                                "idempotency_key", "idempotency_key '%s'",
+                                req->idempotency_key);
+                } else {
+                    /* The first answer, with this request's id. */
+                    Rongyu__Reply *c = (Rongyu__Reply *)ry_pb_unpack(
+                        &rongyu__reply__descriptor,
+                        (const uint8_t *)v.data + 32, v.len - 32, 0);
+                    if (!c)
+                        return RY_EIO;
+                    char *saved = c->request_id;
+                    c->request_id = req->request_id;
+                    *reply = ry_pb_pack(&c->base, reply_len);
+                    c->request_id = saved;
+                    ry_pb_free(&c);
+                    return -1;
+                }
+            } else if (g != RY_ENOTFOUND) {
+                return g;
+            }
+        }
+    }
+    if (!rc) {
+        switch (req->body_case) {
+        case RONGYU__REQUEST__BODY_SUBSCRIBE:
+            rc = s_subscribe(txn, &w, req->subscribe, now, &o);
+            break;
+        case RONGYU__REQUEST__BODY_SUBSCRIPTIONS:
+            rc = s_list(txn, &w, req->subscriptions, file, &o);
+            break;
+        default: rc = s_cancel(txn, &w, req->unsubscribe, now, &o); break;
+        }
+    }
+    if (rc < -1) {
+        for (size_t i = 0; i < o.n; i++)
+            ry_pb_free(&o.subs[i]);
+        free(o.subs);
+        return rc;
+    }
+    if (rc == 0 && change) {
+        size_t len;
+        uint8_t *first = s_pack(&o, "", &len);
+        uint8_t *v = malloc(32 + len);
+        if (!v)
+            abort();
+        memcpy(v, fp, 32);
+        memcpy(v + 32, first, len);
+        rc = ry_txn_put(txn, "sub_idem", ik, (size_t)iklen, v, 32 + len, 0);
+        free(v);
+        free(first);
+    }
+    if (rc < -1) {
+        for (size_t i = 0; i < o.n; i++)
+            ry_pb_free(&o.subs[i]);
+        free(o.subs);
+        return rc;
+    }
+    *reply = s_pack(&o, req->request_id, reply_len);
+    for (size_t i = 0; i < o.n; i++)
+        ry_pb_free(&o.subs[i]);
+    free(o.subs);
+    return rc == 0 && change ? 0 : -1;
+}

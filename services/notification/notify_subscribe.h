@@ -1,0 +1,36 @@
+/* notify_subscribe: subscriptions made by request (SubscribeRequest,
+ * SubscriptionsRequest, UnsubscribeRequest): kept in the store beside the
+ * operator's subscribers file (which stays, as the bootstrap), each change
+ * audited, each state-changing request under an idempotency key.
+ *
+ * Tables:
+ *   subscriptions  be64(n) -> Subscription (secret kept; never returned)
+ *   sub_audit      be64(n) -> AuditEntry (case_id: the subscription id)
+ *   sub_idem       org \0 key -> sha256(request) ++ packed first Reply
+ * Counters "sub_seq", "sub_audit_seq" in the deliverer's "meta" table. */
+#ifndef NOTIFY_SUBSCRIBE_H
+#define NOTIFY_SUBSCRIBE_H
+
+#include "notify_subs.h"
+#include "rongyu.pb-c.h"
+#include "ry_store.h"
+
+#include <stddef.h>
+
+#define NOTIFY_SUBSCRIBE_TABLES "subscriptions", "sub_audit", "sub_idem"
+
+/* Answers a subscribe, subscriptions or unsubscribe request 'req' in txn,
+ * with the file's subscribers 'file' shown in listings. Sets *reply (the
+ * caller's to free()). Returns 0 when txn holds writes to keep, -1 when
+ * nothing is to be kept, or a store error (then *reply is NULL). */
+int notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
+                             const notify_subs_t *file, int64_t now,
+                             uint8_t **reply, size_t *reply_len);
+
+/* Reads every stored subscription as a notify_sub_t (role: the role the
+ * subscriber asked with when it subscribed its own organisation, else
+ * ""). Sets *out (malloc'd, the caller's to free; NULL when none) and *n.
+ * Returns 0 or a store error. */
+int notify_subscribe_load(ry_txn_t *txn, notify_sub_t **out, size_t *n);
+
+#endif

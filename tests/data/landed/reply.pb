@@ -1,0 +1,1 @@
+无权执行此操作!this organisation may not do that"case '0000018b2c3d4e5f'2r-landed

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The README walkthrough through the Python reference client
+# (clients/python/walkthrough.py) against the four real services: four
+# cases from draft to award with long polls, retries, E_NOT_FOUND for a
+# stranger, the quota table, a subscription by request and the feed
+# replayed by its live topic. Then the stores are checked through the CLI.
+. "$(dirname "$0")/../lib/services.sh"
+
+# The Python with Debian's python3-zmq and python3-protobuf.
+PY=
+for p in /usr/bin/python3 python3; do
+    if "$p" -c 'import zmq, google.protobuf' 2>/dev/null; then
+        PY=$p
+        break
+    fi
+done
+[ -n "$PY" ] || ry_fail "no python3 with zmq and protobuf (apt-get install python3-zmq python3-protobuf)"
+PB2_DIR=$RY_BIN/../clients/python
+[ -f "$PB2_DIR/rongyu_pb2.py" ] || ry_fail "rongyu_pb2.py was not generated in $PB2_DIR"
+
+ry_start_all
+ry org import "$RY_SOURCE_DIR/examples/orgs.csv" --role city --as city >/dev/null
+# Notification's request socket: its peer port + 1 (docs/protocol.md).
+notify_port=$((${RONGYU_NOTIFICATION_ENDPOINT##*:} + 1))
+RY_NOTIFY_CLIENT=tcp://127.0.0.1:$notify_port
+RY_NOTIFY_FEED=tcp://127.0.0.1:$((notify_port + 1))
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$PB2_DIR:$RY_SOURCE_DIR/clients/python "$PY" \
+    "$RY_SOURCE_DIR/clients/python/walkthrough.py" \
+    --intake "$RONGYU_INTAKE_ENDPOINT" --notify "$RY_NOTIFY_CLIENT" --feed "$RY_NOTIFY_FEED" \
+    --examples "$RY_SOURCE_DIR/examples" >"$RY_TMP/walk.txt" 2>&1 ||
+    { cat "$RY_TMP/walk.txt" >&2; ry_fail "the Python walkthrough failed"; }
+cat "$RY_TMP/walk.txt"
+grep -q '^ok - 4 cases from draft to award' "$RY_TMP/walk.txt" || ry_fail "no ok line"
+
+awarded=$(ry list --role city --as city --state awarded --json | jq '.cases | length')
+[ "$awarded" = 4 ] || ry_fail "$awarded cases awarded in the store, want 4"
+ry_ok "the Python client took one application of each honour from draft to award"
+delivered=$(ry notifications --org 萧山区 --channel pub --json | jq '.deliveries | length')
+[ "$delivered" -ge 8 ] || ry_fail "only $delivered feed deliveries to 萧山区 from the subscription"
+ry_ok "the subscription made by request received the unit's case events ($delivered)"
