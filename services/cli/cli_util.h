@@ -18,6 +18,7 @@ enum {
     CLI_EXIT_ERROR = 1,       /* an error reply, bad usage or config */
     CLI_EXIT_INPUT = 2,       /* the input file is unreadable or invalid */
     CLI_EXIT_UNREACHABLE = 3, /* a service did not answer */
+    CLI_EXIT_REFUSED = 4,     /* a service refused our key */
 };
 
 #define CLI_DEFAULT_TIMEOUT_MS 5000
@@ -36,6 +37,7 @@ typedef struct {
     const char *role;        /* --role, $RONGYU_ROLE, "grassroots" */
     const char *user;        /* --user, $USER */
     int role_given;          /* --role or $RONGYU_ROLE was given */
+    const char *key_file;    /* --key, $RONGYU_KEY: our key pair */
     ry_config_t cfg;         /* filled by cli_load_config */
 } cli_ctx_t;
 
@@ -52,6 +54,7 @@ enum {
     CLI_OPT_ROLE,
     CLI_OPT_USER,
     CLI_OPT_HELP,
+    CLI_OPT_KEY,
 };
 #define CLI_COMMON_OPTIONS                                                   \
     {"config", required_argument, 0, CLI_OPT_CONFIG},                        \
@@ -63,7 +66,8 @@ enum {
         {"as", required_argument, 0, CLI_OPT_AS},                            \
         {"role", required_argument, 0, CLI_OPT_ROLE},                        \
         {"user", required_argument, 0, CLI_OPT_USER},                        \
-        {"help", no_argument, 0, CLI_OPT_HELP}
+        {"help", no_argument, 0, CLI_OPT_HELP},                              \
+        {"key", required_argument, 0, CLI_OPT_KEY}
 
 /* Help text for the common options, to append to a command's help. */
 extern const char cli_common_help[];
@@ -98,6 +102,22 @@ void cli_json_string(FILE *out, const char *s);
 /* Loads the configuration (--config, else the usual places). Returns 0,
  * or CLI_EXIT_ERROR after printing the error. */
 int cli_load_config(cli_ctx_t *ctx);
+
+/* Fills 'out' with this client's key pair (--key FILE, else $RONGYU_KEY,
+ * else the administrator's "<keys>/admin.cert" of 'rongyu keys init') and
+ * the public key of 'service' ($RONGYU_<SERVICE>_KEY, Z85 or a
+ * certificate file, else "<keys>/<service>.cert"), <keys> being
+ * $RONGYU_KEYS_DIR or $RONGYU_HOME/keys. Call after cli_load_config.
+ * Returns 0, or CLI_EXIT_ERROR after printing which key is missing and
+ * what to do. */
+int cli_curve(const cli_ctx_t *ctx, const char *service, cli_curve_t *out);
+
+/* Prints why a call to 'service' at 'endpoint' failed with rc (from
+ * cli_client_call or cli_client_ping), both languages, and returns the
+ * exit status: CLI_EXIT_REFUSED for a refused key, CLI_EXIT_ERROR for a
+ * bad endpoint, else CLI_EXIT_UNREACHABLE. */
+int cli_print_call_error(const cli_ctx_t *ctx, const char *service,
+                         const char *endpoint, int rc);
 
 /* The intake endpoint: --endpoint, else the configuration's. */
 const char *cli_intake_endpoint(const cli_ctx_t *ctx);

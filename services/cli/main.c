@@ -33,6 +33,8 @@ static const s_command_t s_commands[] = {
      "export a unit's summary table (Annex 2, 3, 4)"},
     {"org", cli_cmd_org, "组织登记与列表",
      "import or list organisations"},
+    {"keys", cli_cmd_keys, "密钥：生成、登记、吊销、列表",
+     "keys: create, register, revoke, list"},
     {"review", cli_cmd_review, "组织单位审核（验家）",
      "the unit's review: approve, return, reject"},
     {"recommend", cli_cmd_recommend, "推荐至市总工会",

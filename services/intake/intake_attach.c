@@ -3,11 +3,28 @@
  * stored references. */
 #include "intake_attach.h"
 
+#include "ry_error.h"
 #include "ry_media.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+
+/* The "blob_owners" row "sha256\0applicant": content uploaded for that
+ * applicant. Looks it up (RY_ENOTFOUND when absent) or records it. */
+static int
+s_owner(ry_txn_t *txn, const char *sha, const char *applicant, bool put)
+{
+    char key[64 + 1 + 300];
+    int n = snprintf(key, sizeof key, "%.64s%c%s", sha, '\0',
+                     applicant ? applicant : "");
+    if (n >= (int)sizeof key)
+        return RY_ENOTFOUND;
+    if (put)
+        return ry_txn_put(txn, "blob_owners", key, (size_t)n, "", 0, 0);
+    ry_val_t v;
+    return ry_txn_get(txn, "blob_owners", key, (size_t)n, &v);
+}
 
 int
 intake_attach_take(ry_txn_t *txn, Rongyu__Application *a, size_t max_attachment,
@@ -28,6 +45,20 @@ intake_attach_take(ry_txn_t *txn, Rongyu__Application *a, size_t max_attachment,
                     0)
                 return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                          "attachments[%zu].content", i);
+            /* Stored content is shared storage, not shared permission: a
+             * reference counts only for the applicant it was uploaded
+             * for. */
+            int orc = s_owner(txn, at->sha256, a->applicant_org, false);
+            if (orc == RY_ENOTFOUND)
+                return intake_reply_fail(
+                    r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                    "attachments[%zu]: content %.12s... was not uploaded "
+                    "for '%s'; send the file itself",
+                    i, at->sha256, a->applicant_org);
+            if (orc)
+                return orc;
+            if (ry_txn_get(txn, "blobs", at->sha256, strlen(at->sha256), &v))
+                return RY_EIO;
             snprintf(sv->media_buf, sizeof sv->media_buf, "%s",
                      ry_media_sniff(v.data, v.len));
             at->media_type = sv->media_buf;
@@ -51,6 +82,8 @@ intake_attach_take(ry_txn_t *txn, Rongyu__Application *a, size_t max_attachment,
                 i, at->name);
         int rc = ry_txn_put(txn, "blobs", sv->sha_buf, 64, at->content.data,
                             at->content.len, 0);
+        if (!rc)
+            rc = s_owner(txn, sv->sha_buf, a->applicant_org, true);
         if (rc)
             return rc;
         snprintf(sv->media_buf, sizeof sv->media_buf, "%s",

@@ -25,6 +25,8 @@ struct intake_cases {
     intake_limits_t limits;
     uint64_t last_id;
     ry_campaigns_t *campaigns;
+    char admit_dir[1200]; /* intake_keys: where admitted keys are listed */
+    char test_key[41];    /* intake_keys: the key when no socket has one */
 };
 
 /* True for NULL and "" (protobuf-c gives "" for an unset string). */

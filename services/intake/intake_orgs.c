@@ -69,6 +69,7 @@ intake_principal_parse(const Rongyu__Principal *p, intake_principal_t *out,
                      ro);
     out->org_id = p->org_id;
     out->user = p->user ? p->user : "";
+    out->via = NULL;
     return 0;
 }
 

@@ -22,13 +22,15 @@ typedef enum {
     INTAKE_ROLE_PLATFORM,       /* the platform, acting for a named user */
 } intake_role_t;
 
-/* Who is asking. Today it is read from Request.principal; when CURVE
- * lands it is built from the key's User-Id metadata instead, and nothing
- * below this struct changes. The strings are borrowed from the request. */
+/* Who is asking: the principal registered to the connection's key
+ * (intake_keys_resolve), narrowed by Request.principal. The strings are
+ * borrowed from the request and the key's record. */
 typedef struct {
     const char *org_id;
     intake_role_t role;
     const char *user;
+    const char *via; /* a platform key acting for org_id: the key; else
+                        NULL */
 } intake_principal_t;
 
 typedef enum {

@@ -42,6 +42,9 @@ struct intake_reply {
     Rongyu__QuotaRow **qrowp;
     size_t nq;
     const char *qcampaign;       /* borrowed from the registry */
+    bool keyr;                   /* a KeyReply */
+    Rongyu__KeyRecord **keys;    /* owned (ry_pb each) */
+    size_t nkeys;
 };
 
 /* Sets r's code and its detail (printf-style, cut at 511 bytes). Always

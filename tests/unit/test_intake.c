@@ -14,6 +14,8 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_store.h"
+#include "ut_intake_keys.h"
+#include "ut_keys.h"
 #include "ut_util.h"
 
 #include <sodium.h>
@@ -54,6 +56,7 @@ s_fx_new(size_t max_attachment, unsigned outbox_limit)
         .on_request = intake_cases_on_request,
         .on_message = intake_cases_on_message,
         .ctx = fx->ic,
+        .keys = ut_keys("intake"),
     };
     assert_int_equal(ry_channel_new(&o, &fx->ch), 0);
     /* Nobody listens there: nothing is ever delivered. */
@@ -182,6 +185,7 @@ s_send(fx_t *fx, const Rongyu__Request *req)
     size_t len;
     uint8_t *buf = ry_pb_pack(&req->base, &len);
     Rongyu__Reply *rep = NULL;
+    ut_intake_as_request(fx->ic, fx->st, req);
     s_call(fx, buf, len, &rep);
     free(buf);
     return rep;
@@ -346,40 +350,61 @@ test_empty_frame_is_refused_with_a_clear_error(void **state)
 {
     (void)state;
     fx_t *fx = s_fx_default();
-    /* Zero bytes decode as a request with every field at its default. */
+    /* Zero bytes decode as a request with every field at its default: a
+     * key that is not registered is refused first, a registered one
+     * learns the request has no body. */
     const uint8_t none[1] = {0};
     Rongyu__Reply *rep;
     assert_int_not_equal(s_call(fx, none, 0, &rep), 0);
-    assert_int_not_equal(rep->code, RONGYU__ERROR_CODE__OK);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_UNAUTHENTICATED);
     assert_true(strlen(rep->message_en) > 0);
     assert_true(strlen(rep->message_zh) > 0);
-    assert_non_null(strstr(rep->detail, "principal"));
+    assert_non_null(strstr(rep->detail, "not registered"));
+    s_free(&rep);
+    ut_intake_as(fx->ic, fx->st, "org-1", "grassroots");
+    assert_int_not_equal(s_call(fx, none, 0, &rep), 0);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_UNSUPPORTED);
     s_free(&rep);
     s_assert_nothing_stored(fx);
     s_fx_destroy(&fx);
 }
 
 static void
-test_request_without_principal_is_missing_field(void **state)
+test_request_without_principal_acts_as_its_key(void **state)
 {
     (void)state;
     fx_t *fx = s_fx_default();
     rq_t r;
+    /* A key of org-1: stating nobody, the request acts as org-1. */
+    ut_intake_as(fx->ic, fx->st, "org-1", "grassroots");
     s_rq_submit(&r, "org-1", "k1");
     r.req.principal = NULL;
-    Rongyu__Reply *rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
-    assert_non_null(strstr(rep->detail, "principal"));
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&r.req.base, &len);
+    Rongyu__Reply *rep;
+    assert_int_equal(s_call(fx, buf, len, &rep), 0);
+    free(buf);
     assert_string_equal(rep->request_id, "req-1");
+    assert_string_equal(rep->case_->case_->application->applicant_org,
+                        "org-1");
     s_free(&rep);
-    /* A principal with no org is as good as none. */
-    s_rq_submit(&r, "", "k1");
-    r.app.applicant_org = (char *)"org-1";
-    rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    /* The same key stating another organisation, or another role, is
+     * refused and nothing is stored. */
+    s_rq_submit(&r, "org-2", "k2");
+    buf = ry_pb_pack(&r.req.base, &len);
+    assert_int_not_equal(s_call(fx, buf, len, &rep), 0);
+    free(buf);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    assert_non_null(strstr(rep->detail, "registered to 'org-1'"));
     s_free(&rep);
-    s_assert_nothing_stored(fx);
+    s_rq_submit(&r, "org-1", "k3");
+    r.who.role = (char *)"city";
+    buf = ry_pb_pack(&r.req.base, &len);
+    assert_int_not_equal(s_call(fx, buf, len, &rep), 0);
+    free(buf);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 1);
     s_fx_destroy(&fx);
 }
 
@@ -1223,7 +1248,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_garbage_request_is_malformed_and_stores_nothing),
         cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),
-        cmocka_unit_test(test_request_without_principal_is_missing_field),
+        cmocka_unit_test(test_request_without_principal_acts_as_its_key),
         cmocka_unit_test(test_unknown_role_is_invalid),
         cmocka_unit_test(test_submit_without_honour_is_missing_field),
         cmocka_unit_test(test_valid_submission_creates_one_submitted_case),
@@ -1249,5 +1274,5 @@ main(void)
         cmocka_unit_test(test_result_for_another_revision_is_ignored),
         cmocka_unit_test(test_bad_result_messages_are_refused),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }
