@@ -186,10 +186,10 @@ cli_cmd_notifications(int argc, char **argv)
     if (!ep || !*ep)
         ep = getenv("RONGYU_NOTIFY_CLIENT_ENDPOINT");
     char derived[300];
+    int lrc = cli_load_config(&ctx);
+    if (lrc)
+        return lrc;
     if (!ep || !*ep) {
-        int rc = cli_load_config(&ctx);
-        if (rc)
-            return rc;
         ep = ry_endpoint_offset(ctx.cfg.endpoint[RY_SVC_NOTIFICATION], 1,
                                 derived, sizeof derived) == 0
                  ? derived

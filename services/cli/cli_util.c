@@ -283,10 +283,11 @@ cli_principal_org(const cli_ctx_t *ctx, const char *fallback)
 void
 cli_default_principal(cli_ctx_t *ctx, const char *role, const char *org)
 {
-    if (!ctx->role_given && role)
+    /* Naming no one, a request acts as its key's principal; naming an
+     * organisation, it names the role the command acts in. */
+    (void)org;
+    if (!ctx->role_given && role && (ctx->as || ctx->org || ctx->env_org))
         ctx->role = role;
-    if (org && !ctx->as && !ctx->org && !ctx->env_org)
-        ctx->as = org;
 }
 
 int

@@ -127,9 +127,10 @@ const char *cli_intake_endpoint(const cli_ctx_t *ctx);
 const char *cli_principal_org(const cli_ctx_t *ctx, const char *fallback);
 
 /* For commands that act in one role (a unit reviews, the city decides):
- * uses 'role' unless --role or $RONGYU_ROLE chose one, and 'org' as the
- * principal's organisation unless --as, --org or $RONGYU_ORG named one
- * (org may be NULL). */
+ * when the principal's organisation is named (--as, --org, $RONGYU_ORG),
+ * uses 'role' unless --role or $RONGYU_ROLE chose one. Naming no one, the
+ * request acts as the key's principal. 'org' (the organisation the role
+ * usually belongs to) is not used. */
 void cli_default_principal(cli_ctx_t *ctx, const char *role, const char *org);
 
 /* Sends req to intake (filling the principal from ctx when it has none,

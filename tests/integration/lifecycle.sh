@@ -126,7 +126,7 @@ ry recommend "$mh" --opinion "推荐为示范职工之家" "${UNIT[@]}" >/dev/nu
 wait_state "$mh" recommended
 wait_quota 萧山区 model_home 1
 # A second model home of the same unit is refused and stays approved.
-mh2=$(submit model_home.valid.json --key second-model-home)
+mh2=$(submit model_home.valid.json --idem second-model-home)
 wait_state "$mh2" eligible
 ry review "$mh2" --decision approve --opinion "合格" "${UNIT[@]}" >/dev/null
 ry recommend "$mh2" --opinion "推荐" "${UNIT[@]}" >/dev/null
@@ -157,8 +157,8 @@ wait_state "$ew" awarded
 ry_ok "excellent worker: seat reserved (1/6), confirmed, awarded"
 
 # 6. Withdrawal and non-selection free their seats.
-ew2=$(submit excellent_worker.valid.json --key ew-2)
-ew3=$(submit excellent_worker.valid.json --key ew-3)
+ew2=$(submit excellent_worker.valid.json --idem ew-2)
+ew3=$(submit excellent_worker.valid.json --idem ew-3)
 for id in "$ew2" "$ew3"; do
     wait_state "$id" eligible
     ry review "$id" --decision approve --opinion "同意" "${UNIT[@]}" >/dev/null
