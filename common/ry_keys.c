@@ -221,7 +221,6 @@ ry_keys_open(const char *dir, const char *self, ry_keys_t **out)
         abort();
     snprintf(k->dir, sizeof k->dir, "%s", dir);
     snprintf(k->self, sizeof k->self, "%s", self);
-    snprintf(k->admit, sizeof k->admit, "%s/%s.admit", dir, self);
     char path[S_PATH + 40];
     snprintf(path, sizeof path, "%s/%s.cert", dir, self);
     int rc = ry_keys_read_pair(path, k->pub, k->sec);
@@ -422,6 +421,8 @@ ry_keys_serve(const char *home, const char *self, const char *const *peers,
     ry_keys_t *k = NULL;
     if (!rc)
         rc = ry_keys_open(dir, self, &k);
+    if (!rc)
+        snprintf(k->admit, sizeof k->admit, "%s/%s.admit", home, self);
     if (!rc)
         rc = ry_keys_admit_reset(k->admit);
     for (const char *const *p = peers; !rc && p && *p; p++) {

@@ -96,7 +96,8 @@ int ry_keys_auth_start(const char *dir);
 
 /* A service's start, before it binds: opens its keys (ry_keys_open) in
  * the key directory of 'home', empties its admission directory
- * "<keys>/<self>.admit", admits there the public keys of the services in
+ * "<home>/<self>.admit" (derived at each start, so the key directory may
+ * be read-only), admits there the public keys of the services in
  * 'peers' (NULL-ended; metadata kind=service, name), and starts the ZAP
  * handler over it. What else the service admits (registered client keys)
  * it adds there itself. Returns 0 and sets *out, or an error of the
@@ -104,7 +105,7 @@ int ry_keys_auth_start(const char *dir);
 int ry_keys_serve(const char *home, const char *self,
                   const char *const *peers, ry_keys_t **out);
 
-/* "<keys>/<self>.admit" (borrowed). */
+/* "<home>/<self>.admit" after ry_keys_serve, else "" (borrowed). */
 const char *ry_keys_admit_dir(const ry_keys_t *self);
 
 /* Stops the ZAP handler (also done at exit). */

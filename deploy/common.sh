@@ -13,8 +13,9 @@ RY_BUILD_PACKAGES="build-essential cmake pkg-config libzmq3-dev libczmq-dev \
 libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils libjansson-dev \
 libxlsxwriter-dev zlib1g-dev libcurl4-openssl-dev libsodium-dev libcmocka-dev"
 
-# Extra tools the tests use (receivers, xlsx checks, pgrep/pkill, ss, curl).
-RY_TEST_PACKAGES="python3 unzip procps iproute2 curl jq"
+# Extra tools the tests use (receivers, xlsx checks, pgrep/pkill, ss, curl;
+# ip netns and python3-zmq for the several-hosts test).
+RY_TEST_PACKAGES="python3 unzip procps iproute2 curl jq python3-zmq"
 
 # What the built binaries need at run time (the Dockerfile's runtime stage).
 RY_RUNTIME_PACKAGES="libzmq5 libczmq4 libprotobuf-c1 liblmdb0 libjansson4 \

@@ -55,7 +55,7 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
     if (!rc)
         rc = ry_keys_dir(cfg->home, dir, sizeof dir);
     if (!rc) {
-        snprintf(path, sizeof path, "%s/intake.admit", dir);
+        snprintf(path, sizeof path, "%s/intake.admit", cfg->home);
         intake_keys_set_admit_dir(self->cases, path);
         snprintf(path, sizeof path, "%s/admin.cert", dir);
         rc = intake_keys_start(self->cases, path);

@@ -103,7 +103,11 @@ refused E_BAD_STATE ry withdraw "$ah" --org xiaoshan-hengyi-textile
 audit=$(show "$ah" | jq -r '[.audit[] | .to] | join(" ")')
 [ "$audit" = "submitted eligible approved recommended awarded" ] || ry_fail "advanced home audit: $audit"
 op=$(show "$ah" | jq -r '.audit[] | select(.to == "approved") | .opinion + "|" + .actor')
-[ "$op" = "验家合格，同意推荐|萧山区" ] || ry_fail "approval audit entry: $op"
+# The tests act through a platform key: the audit names the unit and the key.
+case $op in
+"验家合格，同意推荐|萧山区 via platform key 'tests' "*) ;;
+*) ry_fail "approval audit entry: $op" ;;
+esac
 ry_ok "advanced home: submitted, eligible, approved, recommended, awarded; audit with actor and opinion"
 
 # 3. Small home, submitted by the branch's grassroots union.
