@@ -164,12 +164,13 @@ ry_keys_read_public(const char *spec, char out[RY_KEY_LEN + 1])
 {
     if (!spec || !*spec)
         return RY_EINVAL;
-    if (ry_keys_valid(spec)) {
+    /* A file first: a 40-character path may also read as Z85. */
+    if (access(spec, F_OK) != 0) {
+        if (!ry_keys_valid(spec))
+            return RY_ENOTFOUND;
         snprintf(out, RY_KEY_LEN + 1, "%s", spec);
         return 0;
     }
-    if (access(spec, R_OK) != 0)
-        return RY_ENOTFOUND;
     zcert_t *cert = zcert_load(spec);
     if (!cert)
         return RY_EINVAL;

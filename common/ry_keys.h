@@ -38,9 +38,9 @@ int ry_keys_generate(const char *dir, const char *name,
  * NULL) counts the new pairs. Returns 0 or RY_EIO. */
 int ry_keys_init(const char *dir, int *created);
 
-/* Reads a public key: 'spec' is either 40 characters of Z85 or a
- * certificate file (public or secret). Returns 0, RY_ENOTFOUND when the
- * file is missing, or RY_EINVAL. */
+/* Reads a public key: 'spec' is a certificate file (public or secret)
+ * when such a file exists, else 40 characters of Z85. Returns 0,
+ * RY_ENOTFOUND when it is neither, or RY_EINVAL (a file without a key). */
 int ry_keys_read_public(const char *spec, char out[RY_KEY_LEN + 1]);
 
 /* Reads a key pair from a certificate file: "X.cert" (its secret in
