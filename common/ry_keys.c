@@ -270,12 +270,6 @@ ry_keys_public(const ry_keys_t *self)
 }
 
 const char *
-ry_keys_self(const ry_keys_t *self)
-{
-    return self->self;
-}
-
-const char *
 ry_keys_directory(const ry_keys_t *self)
 {
     return self->dir;

@@ -58,9 +58,8 @@ int ry_keys_open(const char *dir, const char *self, ry_keys_t **out);
 /* Frees; nulls *self_p; safe on NULL. */
 void ry_keys_destroy(ry_keys_t **self_p);
 
-/* This service's public key and name (borrowed). */
+/* This service's public key and its key directory (borrowed). */
 const char *ry_keys_public(const ry_keys_t *self);
-const char *ry_keys_self(const ry_keys_t *self);
 const char *ry_keys_directory(const ry_keys_t *self);
 
 /* The name of the key file "<name>.cert" whose public key is 'user_id'
