@@ -408,6 +408,71 @@ test_request_without_principal_acts_as_its_key(void **state)
     s_fx_destroy(&fx);
 }
 
+/* Sends req with the key of (org, role) as it stands (no registration). */
+static Rongyu__Reply *
+s_send_with(fx_t *fx, const char *org, const char *role,
+            const Rongyu__Request *req)
+{
+    char key[41];
+    ut_intake_key_of(org, role, key);
+    intake_keys_set_test_key(fx->ic, key);
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&req->base, &len);
+    Rongyu__Reply *rep = NULL;
+    s_call(fx, buf, len, &rep);
+    free(buf);
+    return rep;
+}
+
+static void
+test_revoked_key_is_refused_on_its_next_request(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+    /* The city revokes org-1's key... */
+    char key[41];
+    ut_intake_key_of("org-1", "grassroots", key);
+    ut_intake_as(fx->ic, fx->st, "city", "city");
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    Rongyu__KeyRevokeRequest rv = RONGYU__KEY_REVOKE_REQUEST__INIT;
+    rv.public_key = key;
+    req.body_case = RONGYU__REQUEST__BODY_KEY_REVOKE;
+    req.key_revoke = &rv;
+    rep = s_send_with(fx, "city", "city", &req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->keys->n_keys, 1);
+    assert_true(rep->keys->keys[0]->revoked_at_ms > 0);
+    assert_non_null(strstr(rep->keys->keys[0]->revoked_by, "city"));
+    s_free(&rep);
+    /* ...and its next request is refused, storing nothing. */
+    uint64_t cases = s_rows(fx, "cases");
+    s_rq_submit(&r, "org-1", "k2");
+    rep = s_send_with(fx, "org-1", "grassroots", &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_UNAUTHENTICATED);
+    assert_non_null(strstr(rep->detail, "revoked"));
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), cases);
+    /* A grassroots key registers no key. */
+    ut_intake_as(fx->ic, fx->st, "org-2", "grassroots");
+    Rongyu__KeyAddRequest ka = RONGYU__KEY_ADD_REQUEST__INIT;
+    char other[41];
+    ut_intake_key_of("org-3", "grassroots", other);
+    ka.public_key = other;
+    ka.org_id = (char *)"org-3";
+    ka.role = (char *)"grassroots";
+    req.body_case = RONGYU__REQUEST__BODY_KEY_ADD;
+    req.key_add = &ka;
+    rep = s_send_with(fx, "org-2", "grassroots", &req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_unknown_role_is_invalid(void **state)
 {
@@ -1249,6 +1314,7 @@ main(void)
         cmocka_unit_test(test_garbage_request_is_malformed_and_stores_nothing),
         cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),
         cmocka_unit_test(test_request_without_principal_acts_as_its_key),
+        cmocka_unit_test(test_revoked_key_is_refused_on_its_next_request),
         cmocka_unit_test(test_unknown_role_is_invalid),
         cmocka_unit_test(test_submit_without_honour_is_missing_field),
         cmocka_unit_test(test_valid_submission_creates_one_submitted_case),
