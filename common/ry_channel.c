@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #define S_MAX_LINKS 32
@@ -35,6 +36,12 @@ typedef struct {
     /* inbound */
     uint64_t applied, s_applied;
     bool ack_due;
+    /* Routed links: the routing id of the connection that last sent a
+     * frame authenticated by the peer's key (ROUTER-assigned, so no peer
+     * can take another's); dealer links: when to say hello again. */
+    uint8_t rid[256];
+    size_t rid_len;
+    int64_t hello_at;
 } s_link_t;
 
 typedef struct {
@@ -45,6 +52,7 @@ typedef struct {
     uint8_t *body;
     size_t len;
     bool extra;       /* more frames followed: malformed */
+    char key[RY_KEY_LEN + 1]; /* the sender's authenticated key, or "" */
 } s_frame_t;
 
 enum { S_SRC_PEERS, S_SRC_CLIENTS, S_SRC_DEALER };
@@ -91,6 +99,7 @@ struct ry_channel {
     s_deferred_t *deferred;
     int ndeferred, defcap;
     uint64_t next_token;
+    const char *cur_key; /* the key of the request being handled */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -235,16 +244,28 @@ s_common_opts(void *sock, size_t maxmsg)
 
 static int
 s_bind_router(ry_channel_t *self, const char *endpoint, size_t maxmsg,
-              bool handover, void **out, char *ep, size_t eplen)
+              void **out, char *ep, size_t eplen)
 {
     void *sock = zmq_socket(self->ctx, ZMQ_ROUTER);
     if (!sock)
         return RY_ENET;
     s_common_opts(sock, maxmsg);
     s_setopt_int(sock, ZMQ_ROUTER_MANDATORY, 1);
-    if (handover)
-        s_setopt_int(sock, ZMQ_ROUTER_HANDOVER, 1);
-    if (zmq_bind(sock, endpoint) != 0) {
+    int rc = ry_keys_server(self->o.keys, sock);
+    if (rc) {
+        zmq_close(sock);
+        return rc;
+    }
+    /* The sockets share the process's context, which closes a socket in
+     * the background: a channel reopened in the same process may find its
+     * port still held for a moment. */
+    int brc;
+    for (int tries = 0;
+         (brc = zmq_bind(sock, endpoint)) != 0 && zmq_errno() == EADDRINUSE &&
+         tries < 100;
+         tries++)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    if (brc != 0) {
         ry_error(NULL, "cannot bind '%s': %s", endpoint,
                  zmq_strerror(zmq_errno()));
         zmq_close(sock);
@@ -314,7 +335,7 @@ s_collect(const ry_val_t *key, const ry_val_t *val, void *arg)
 int
 ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out)
 {
-    assert(opts && opts->self_id && opts->store && out);
+    assert(opts && opts->self_id && opts->store && opts->keys && out);
     *out = NULL;
     ry_channel_t *self = calloc(1, sizeof *self);
     if (!self)
@@ -331,7 +352,7 @@ ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out)
     if (!self->o.max_request)
         self->o.max_request = (size_t)64 << 20;
     self->frames = calloc(self->o.batch, sizeof *self->frames);
-    self->ctx = zmq_ctx_new();
+    self->ctx = ry_keys_context();
     s_fault_init(self);
     if (!self->frames || !self->ctx)
         abort();
@@ -391,8 +412,7 @@ ry_channel_destroy(ry_channel_t **self_p)
         zmq_close(self->peers);
     if (self->clients)
         zmq_close(self->clients);
-    if (self->ctx)
-        zmq_ctx_term(self->ctx);
+    ry_keys_destroy(&self->o.keys);
     if (self->frames)
         s_frames_clear(self);
     s_outs_clear(self);
@@ -403,6 +423,12 @@ ry_channel_destroy(ry_channel_t **self_p)
     free(self->frames);
     free(self);
     *self_p = NULL;
+}
+
+const char *
+ry_channel_request_key(const ry_channel_t *self)
+{
+    return self->cur_key ? self->cur_key : "";
 }
 
 void
@@ -421,7 +447,7 @@ int
 ry_channel_bind_peers(ry_channel_t *self, const char *endpoint)
 {
     assert(!self->peers);
-    return s_bind_router(self, endpoint, self->o.max_peer_msg, true,
+    return s_bind_router(self, endpoint, self->o.max_peer_msg,
                          &self->peers, self->peer_ep, sizeof self->peer_ep);
 }
 
@@ -435,7 +461,7 @@ int
 ry_channel_bind_clients(ry_channel_t *self, const char *endpoint)
 {
     assert(!self->clients && self->o.on_request);
-    return s_bind_router(self, endpoint, self->o.max_request, false,
+    return s_bind_router(self, endpoint, self->o.max_request,
                          &self->clients, self->client_ep,
                          sizeof self->client_ep);
 }
@@ -454,12 +480,22 @@ ry_channel_connect(ry_channel_t *self, const char *peer_id,
     if (!l)
         return RY_EIO;
     assert(!l->dealer);
+    const char *server = ry_keys_public_of(self->o.keys, peer_id);
+    if (!server) {
+        ry_error(NULL, "no public key of %s in '%s'", peer_id,
+                 ry_keys_directory(self->o.keys));
+        return RY_ECONFIG;
+    }
     void *sock = zmq_socket(self->ctx, ZMQ_DEALER);
     if (!sock)
         return RY_ENET;
     s_common_opts(sock, self->o.max_peer_msg);
-    zmq_setsockopt(sock, ZMQ_ROUTING_ID, self->self_id,
-                   strlen(self->self_id));
+    /* No routing id of our own: the peer's ROUTER assigns one and knows
+     * us by our key. */
+    if (ry_keys_client(self->o.keys, sock, server) != 0) {
+        zmq_close(sock);
+        return RY_ENET;
+    }
     /* With IMMEDIATE a send to a peer that is not connected fails at once
      * instead of queueing in memory: the outbox is the queue. */
     s_setopt_int(sock, ZMQ_IMMEDIATE, 1);
@@ -538,15 +574,20 @@ s_send_raw(void *sock, const void *rid, size_t rid_len, const void *data,
     return zmq_send(sock, data, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
 }
 
-/* The socket and routing id that reach a peer. */
+/* The socket and routing id that reach a peer: NULL until a routed peer
+ * has sent a frame under its key. */
 static void *
-s_route(ry_channel_t *self, const s_link_t *l, const char **rid)
+s_route(ry_channel_t *self, const s_link_t *l, const uint8_t **rid,
+        size_t *rid_len)
 {
-    if (l->dealer) {
-        *rid = NULL;
+    *rid = NULL;
+    *rid_len = 0;
+    if (l->dealer)
         return l->dealer;
-    }
-    *rid = l->peer;
+    if (!l->rid_len)
+        return NULL;
+    *rid = l->rid;
+    *rid_len = l->rid_len;
     return self->peers;
 }
 
@@ -670,6 +711,9 @@ s_drain(ry_channel_t *self, void *sock, int src, s_link_t *dealer)
             extra = true;
         }
         f->extra = extra;
+        /* The one place a sender is identified: by the key the ZAP
+         * handler authenticated, never by what the frames say. */
+        ry_keys_user_id(body ? body : &parts[0], f->key);
         if (body) {
             f->len = zmq_msg_size(body);
             f->body = malloc(f->len ? f->len : 1);
@@ -795,14 +839,18 @@ s_apply_data(ry_channel_t *self, ry_txn_t *txn, s_link_t *l,
                          e->payload.data, e->payload.len);
         if (drc)
             return drc;
-        const char *rid;
-        void *sock = s_route(self, l, &rid);
+        const uint8_t *rid;
+        size_t rid_len;
+        void *sock = s_route(self, l, &rid, &rid_len);
         size_t len;
         uint8_t *rej =
             s_envelope(self, RONGYU__ENVELOPE_KIND__REJECT, e->link_seq, 0,
                        e->type, e->correlation_id, NULL, 0,
                        ry_strerror(hrc), &len);
-        s_out_push(self, sock, rid, rid ? strlen(rid) : 0, rej, len);
+        if (sock)
+            s_out_push(self, sock, rid, rid_len, rej, len);
+        else
+            free(rej);
     }
     char key[80];
     s_seq_key(key, sizeof key, "in", l->peer);
@@ -853,36 +901,51 @@ s_peer_frame(ry_channel_t *self, ry_txn_t *txn, s_frame_t *f)
                       f->len);
     }
     int rc = 0;
+    /* A routed frame's sender is the service whose key signed it. */
+    const char *who = f->src == S_SRC_PEERS
+                          ? ry_keys_service_of(self->o.keys, f->key)
+                          : NULL;
+    bool peer = who && s_peer_allowed(self, who);
+    if (e->kind == RONGYU__ENVELOPE_KIND__PONG && f->src == S_SRC_DEALER)
+        goto done; /* the answer to our hello */
     if (e->kind == RONGYU__ENVELOPE_KIND__PING) {
         size_t len;
         uint8_t *pong = s_envelope(self, RONGYU__ENVELOPE_KIND__PONG, 0, 0, 0,
                                    NULL, NULL, 0, NULL, &len);
         void *sock = f->src == S_SRC_DEALER ? f->dealer->dealer : self->peers;
         s_out_push(self, sock, f->rid, f->rid_len, pong, len);
+        s_link_t *hl = peer ? s_link_get(self, txn, who) : NULL;
+        if (hl && f->rid_len <= sizeof hl->rid) {
+            memcpy(hl->rid, f->rid, f->rid_len);
+            hl->rid_len = f->rid_len;
+        }
         goto done;
     }
-    /* On a routed link the routing id is the sender; a frame claiming
-     * another name is refused, so acks cannot be misdirected. */
-    if (f->src == S_SRC_PEERS &&
-        (strlen(e->sender_id) != f->rid_len ||
-         memcmp(e->sender_id, f->rid, f->rid_len) != 0)) {
-        rc = s_dead(txn, "in", "?", e->link_seq,
-                    "sender id differs from routing id", f->body, f->len);
-        goto done;
-    }
-    if (f->src == S_SRC_PEERS && !s_peer_allowed(self, e->sender_id)) {
-        ry_warn(NULL, "frame from '%.63s', not a configured peer, refused",
-                e->sender_id);
-        rc = s_dead(txn, "in", "?", 0, "sender is not a configured peer",
+    if (f->src == S_SRC_PEERS && !peer) {
+        ry_warn(NULL, "frame claiming '%.63s' from key %.8s..., not a "
+                      "peer's key, refused",
+                e->sender_id, f->key[0] ? f->key : "(none)");
+        rc = s_dead(txn, "in", "?", 0, "sender's key is not a peer's",
                     f->body, f->len);
         goto done;
     }
+    if (f->src == S_SRC_PEERS && strcmp(e->sender_id, who) != 0) {
+        rc = s_dead(txn, "in", "?", e->link_seq,
+                    "sender id differs from the sender's key", f->body,
+                    f->len);
+        goto done;
+    }
     s_link_t *l = f->src == S_SRC_DEALER ? f->dealer
-                                         : s_link_get(self, txn, e->sender_id);
+                                         : s_link_get(self, txn, who);
     if (!l) {
         rc = s_dead(txn, "in", "?", e->link_seq, "unknown or bad sender",
                     f->body, f->len);
         goto done;
+    }
+    if (f->src == S_SRC_PEERS && f->rid_len <= sizeof l->rid) {
+        /* Answers go to the connection this key last spoke from. */
+        memcpy(l->rid, f->rid, f->rid_len);
+        l->rid_len = f->rid_len;
     }
     switch (e->kind) {
     case RONGYU__ENVELOPE_KIND__DATA:
@@ -922,9 +985,11 @@ s_client_frame(ry_channel_t *self, ry_txn_t *txn, s_frame_t *f)
     uint8_t *reply = NULL;
     size_t rlen = 0;
     self->current = f;
+    self->cur_key = f->key;
     rc = self->o.on_request(self->o.ctx, nt.txn, f->extra ? NULL : f->body,
                             f->extra ? 0 : f->len, &reply, &rlen);
     self->current = NULL;
+    self->cur_key = NULL;
     rc = s_nested_end(self, &nt, rc);
     if (rc) {
         free(reply);
@@ -985,8 +1050,10 @@ s_refuse_clients(ry_channel_t *self, int why)
             continue;
         uint8_t *reply = NULL;
         size_t len = 0;
+        self->cur_key = f->key;
         self->o.on_refuse(self->o.ctx, f->extra ? NULL : f->body,
                           f->extra ? 0 : f->len, why, &reply, &len);
+        self->cur_key = NULL;
         if (reply)
             s_out_push(self, self->clients, f->rid, f->rid_len, reply, len);
     }
@@ -1004,9 +1071,10 @@ s_send_acks(ry_channel_t *self)
         size_t len;
         uint8_t *ack = s_envelope(self, RONGYU__ENVELOPE_KIND__ACK, 0,
                                   l->applied, 0, NULL, NULL, 0, NULL, &len);
-        const char *rid;
-        void *sock = s_route(self, l, &rid);
-        if (sock && s_send_raw(sock, rid, rid ? strlen(rid) : 0, ack, len) < 0)
+        const uint8_t *rid;
+        size_t rid_len;
+        void *sock = s_route(self, l, &rid, &rid_len);
+        if (sock && s_send_raw(sock, rid, rid_len, ack, len) < 0)
             ry_debug(NULL, "ack to %s not sent: %s", l->peer,
                      zmq_strerror(zmq_errno()));
         free(ack);
@@ -1085,8 +1153,9 @@ s_relay(ry_channel_t *self, int64_t now)
         uint64_t last = l->next_seq - 1;
         if (last == l->acked || now < l->blocked_until)
             continue;
-        const char *rid;
-        void *sock = s_route(self, l, &rid);
+        const uint8_t *rid;
+        size_t rid_len;
+        void *sock = s_route(self, l, &rid, &rid_len);
         if (!sock)
             continue;
         if (l->sent > l->acked && now >= l->deadline) {
@@ -1110,8 +1179,7 @@ s_relay(ry_channel_t *self, int64_t now)
                          seq);
                 break;
             }
-            if (s_send_raw(sock, rid, rid ? strlen(rid) : 0, v.data, v.len) <
-                0) {
+            if (s_send_raw(sock, rid, rid_len, v.data, v.len) < 0) {
                 /* Peer absent or its queue full: try again later. */
                 l->backoff = l->backoff ? l->backoff * 2 : 20;
                 if (l->backoff > 1000)
@@ -1126,6 +1194,25 @@ s_relay(ry_channel_t *self, int64_t now)
         }
     }
     ry_txn_abort(&txn);
+}
+
+/* Says hello (a PING) on each connected link once a second, so the
+ * peer's ROUTER learns the connection to answer on after a reconnect
+ * even when we have nothing to send. */
+static void
+s_hello(ry_channel_t *self, int64_t now)
+{
+    for (int i = 0; i < self->nlinks; i++) {
+        s_link_t *l = &self->links[i];
+        if (!l->dealer || now < l->hello_at)
+            continue;
+        l->hello_at = now + 1000;
+        size_t len;
+        uint8_t *ping = s_envelope(self, RONGYU__ENVELOPE_KIND__PING, 0, 0, 0,
+                                   NULL, NULL, 0, NULL, &len);
+        s_send_raw(l->dealer, NULL, 0, ping, len);
+        free(ping);
+    }
 }
 
 /* Adopts outbox appends made outside a batch, by ry_channel_send in a
@@ -1243,6 +1330,8 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
         }
         s_frames_clear(self);
     }
-    s_relay(self, ry_clock_mono_ms());
+    now = ry_clock_mono_ms();
+    s_hello(self, now);
+    s_relay(self, now);
     return result;
 }

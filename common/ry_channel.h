@@ -5,6 +5,7 @@
 #ifndef RY_CHANNEL_H
 #define RY_CHANNEL_H
 
+#include "ry_keys.h"
 #include "ry_store.h"
 
 #include <protobuf-c/protobuf-c.h>
@@ -66,6 +67,13 @@ typedef struct {
      * any). A frame from any other id is dead-lettered and makes no link,
      * so strangers cannot use up links or inbox counters. */
     const char *const *peers;
+    /* This service's CURVE keys (ry_keys_open), taken over by the channel
+     * (destroyed with it; ry_channel_new destroys it on failure too).
+     * Every bound socket is a CURVE server authenticated by the process's
+     * ZAP handler (ry_keys_auth_start, before the first bind); every
+     * connection a CURVE client; a peer is named by its authenticated key
+     * (ry_keys_service_of), never by the routing id it announces. */
+    ry_keys_t *keys;
     void *ctx;
 } ry_channel_opts_t;
 
@@ -76,6 +84,11 @@ int ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out);
 /* Closes every socket (linger 0: the outbox, not the socket, holds what
  * must arrive) and frees; nulls *self_p; safe on NULL. */
 void ry_channel_destroy(ry_channel_t **self_p);
+
+/* During an on_request callback: the authenticated public key (Z85, ZAP
+ * User-Id) of the client that sent the request; "" elsewhere. Borrowed
+ * until the callback returns. */
+const char *ry_channel_request_key(const ry_channel_t *self);
 
 /* Sets the context passed to the handlers (when it is created after the
  * channel). */

@@ -99,6 +99,12 @@ ry_daemon_open(const ry_config_t *cfg, int svc, const char *const *tables,
     int rc = ry_config_store_dir(cfg, svc, dir, sizeof dir);
     if (!rc)
         rc = ry_store_open(store, dir, cfg->map_size, tables);
+    /* Intake's client socket admits the registered client keys (added by
+     * intake); the others admit intake alone. */
+    ry_keys_t *keys = NULL;
+    if (!rc)
+        rc = ry_keys_serve(cfg->home, ry_service_name(svc),
+                           on_request ? NULL : s_intake_only, &keys);
     ry_channel_opts_t o = {
         .self_id = ry_service_name(svc),
         .store = *store,
@@ -108,6 +114,7 @@ ry_daemon_open(const ry_config_t *cfg, int svc, const char *const *tables,
         .on_request = on_request,
         .ctx = ctx,
         .peers = on_request ? NULL : s_intake_only,
+        .keys = keys,
     };
     if (!rc)
         rc = ry_channel_new(&o, channel);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <math.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -27,10 +28,32 @@
 typedef struct {
     const char *source;   /* names the document in messages */
     const char *base_dir; /* anchors relative attachment paths, or NULL */
+    bool confine;         /* attachments only under base_dir or allow */
+    const char *const *allow; /* more directories they may come from */
     ry_json_error_t *err; /* may be NULL */
     char path[256];       /* JSON path of the value being decoded */
     size_t plen;
 } s_ctx_t;
+
+/* True when 'file' resolves (symbolic links followed) to a path inside
+ * 'dir' or one of 'allow'. */
+static bool
+s_inside(const char *file, const char *dir, const char *const *allow)
+{
+    char real[PATH_MAX], root[PATH_MAX];
+    if (!realpath(file, real))
+        return true; /* missing: reading it fails with its own message */
+    for (int i = -1; i < 0 || (allow && allow[i]); i++) {
+        const char *d = i < 0 ? dir : allow[i];
+        if (!d || !realpath(d, root))
+            continue;
+        size_t n = strlen(root);
+        if (strncmp(real, root, n) == 0 &&
+            (real[n] == '/' || (n == 1 && root[0] == '/')))
+            return true;
+    }
+    return false;
+}
 
 static void *
 s_malloc(size_t n)
@@ -584,6 +607,14 @@ s_decode_attachment(s_ctx_t *c, json_t *j, Rongyu__Attachment *a)
         snprintf(full, sizeof full, "%s", rel);
     else
         snprintf(full, sizeof full, "%s/%s", c->base_dir, rel);
+    if (c->confine && !s_inside(full, c->base_dir, c->allow)) {
+        rc = s_fail(c, RY_EINVAL,
+                    "'%s' is outside the application file's folder; "
+                    "attachments are read only from there (an operator may "
+                    "allow another folder with --allow-path DIR)",
+                    rel);
+        goto done;
+    }
     uint8_t *data = NULL;
     size_t len = 0;
     rc = s_read_file(c, full, &data, &len);
@@ -670,15 +701,21 @@ s_syntax_error(ry_json_error_t *err, const char *source,
 }
 
 static int
+s_from_ctx(json_t *root, s_ctx_t *c, Rongyu__Application **out)
+{
+    ProtobufCMessage *m;
+    int rc = s_decode_message(c, root, &rongyu__application__descriptor, &m);
+    if (rc == 0)
+        *out = (Rongyu__Application *)m;
+    return rc;
+}
+
+static int
 s_from_root(json_t *root, const char *base_dir, const char *source,
             Rongyu__Application **out, ry_json_error_t *err)
 {
     s_ctx_t c = {.source = source, .base_dir = base_dir, .err = err};
-    ProtobufCMessage *m;
-    int rc = s_decode_message(&c, root, &rongyu__application__descriptor, &m);
-    if (rc == 0)
-        *out = (Rongyu__Application *)m;
-    return rc;
+    return s_from_ctx(root, &c, out);
 }
 
 int
@@ -707,6 +744,14 @@ ry_json_application_parse(const char *text, size_t len, const char *base_dir,
 int
 ry_json_application_load(const char *path, Rongyu__Application **out,
                          ry_json_error_t *err)
+{
+    return ry_json_application_load_allow(path, NULL, out, err);
+}
+
+int
+ry_json_application_load_allow(const char *path, const char *const *allow,
+                               Rongyu__Application **out,
+                               ry_json_error_t *err)
 {
     if (err)
         memset(err, 0, sizeof *err);
@@ -743,7 +788,9 @@ ry_json_application_load(const char *path, Rongyu__Application **out,
         *slash = '\0';
     else
         strcpy(dir, ".");
-    int rc = s_from_root(root, dir, path, out, err);
+    s_ctx_t c = {.source = path, .base_dir = dir, .confine = true,
+                 .allow = allow, .err = err};
+    int rc = s_from_ctx(root, &c, out);
     free(dir);
     json_decref(root);
     return rc;

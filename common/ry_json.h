@@ -42,7 +42,9 @@ typedef struct {
 } ry_json_error_t;
 
 /* Reads the application JSON file at 'path' and builds the message,
- * reading referenced attachment files relative to the file's directory.
+ * reading referenced attachment files relative to the file's directory
+ * and only from inside it (symbolic links resolved): a path that leads
+ * elsewhere ("../../etc/passwd", "/etc/hostname") is RY_EINVAL.
  * Returns 0 and sets *out; on error fills *err (may be NULL) and returns
  * RY_EIO (the file or an attachment cannot be read), RY_EMALFORMED (not
  * JSON: err has line and column), RY_EINVAL (wrong type, unknown key or
@@ -54,7 +56,15 @@ typedef struct {
 int ry_json_application_load(const char *path, Rongyu__Application **out,
                              ry_json_error_t *err);
 
-/* As ry_json_application_load, from 'len' bytes of 'text'. 'base_dir'
+/* As ry_json_application_load, attachments also allowed from inside the
+ * directories of 'allow' (NULL-ended; NULL: none). */
+int ry_json_application_load_allow(const char *path,
+                                   const char *const *allow,
+                                   Rongyu__Application **out,
+                                   ry_json_error_t *err);
+
+/* As ry_json_application_load, from 'len' bytes of 'text', attachments
+ * not confined. 'base_dir'
  * (NULL: the current directory) anchors relative attachment paths;
  * 'source' (NULL: "<input>") names the document in messages. */
 int ry_json_application_parse(const char *text, size_t len,

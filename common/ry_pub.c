@@ -17,13 +17,13 @@ struct ry_pub {
 };
 
 int
-ry_pub_new(const char *endpoint, ry_pub_t **out)
+ry_pub_new(const char *endpoint, const ry_keys_t *keys, ry_pub_t **out)
 {
     *out = NULL;
     ry_pub_t *self = calloc(1, sizeof *self);
     if (!self)
         abort();
-    self->ctx = zmq_ctx_new();
+    self->ctx = ry_keys_context();
     self->sock = self->ctx ? zmq_socket(self->ctx, ZMQ_PUB) : NULL;
     if (!self->sock) {
         ry_pub_destroy(&self);
@@ -32,6 +32,11 @@ ry_pub_new(const char *endpoint, ry_pub_t **out)
     int linger = 0, hwm = 100000;
     zmq_setsockopt(self->sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(self->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    int rc = ry_keys_server(keys, self->sock);
+    if (rc) {
+        ry_pub_destroy(&self);
+        return rc;
+    }
     if (zmq_bind(self->sock, endpoint) != 0) {
         ry_error(NULL, "cannot bind feed '%s': %s", endpoint,
                  zmq_strerror(zmq_errno()));
@@ -52,8 +57,6 @@ ry_pub_destroy(ry_pub_t **self_p)
     ry_pub_t *self = *self_p;
     if (self->sock)
         zmq_close(self->sock);
-    if (self->ctx)
-        zmq_ctx_term(self->ctx);
     free(self);
     *self_p = NULL;
 }

@@ -4,14 +4,18 @@
 #ifndef RY_PUB_H
 #define RY_PUB_H
 
+#include "ry_keys.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct ry_pub ry_pub_t;
 
-/* Binds a PUB socket at 'endpoint' ("tcp://127.0.0.1:*" picks a port).
- * Returns 0 and sets *out (the caller's: ry_pub_destroy), or RY_ENET. */
-int ry_pub_new(const char *endpoint, ry_pub_t **out);
+/* Binds a PUB socket at 'endpoint' ("tcp://127.0.0.1:*" picks a port), a
+ * CURVE server with 'keys' (borrowed for the call) whose subscribers the
+ * process's ZAP handler authenticates. Returns 0 and sets *out (the
+ * caller's: ry_pub_destroy), RY_ECONFIG (no ZAP handler) or RY_ENET. */
+int ry_pub_new(const char *endpoint, const ry_keys_t *keys, ry_pub_t **out);
 
 /* Closes (linger 0) and frees; nulls *self_p; safe on NULL. */
 void ry_pub_destroy(ry_pub_t **self_p);

@@ -16,7 +16,7 @@ protobuf-compiler"
 
 # Extra tools the tests use (receivers, xlsx checks, pgrep/pkill, ss, curl;
 # python3-zmq and python3-protobuf for the reference client and the traffic
-# probes; the summary tables printed to PDF by headless LibreOffice and read
+# probes; ip netns for the several-hosts test; the summary tables printed to PDF by headless LibreOffice and read
 # back with poppler's pdfinfo/pdftotext/pdftoppm, with a CJK font to print in).
 RY_TEST_PACKAGES="python3 python3-zmq python3-protobuf unzip procps iproute2 curl jq \
 libreoffice-calc-nogui poppler-utils fonts-wqy-microhei"

@@ -17,7 +17,9 @@ Usage: deploy/test.sh [--quick] [--help]
      LeakSanitizer cannot work on this machine, e.g. under ptrace).
 
 Works from any directory and without standard input. Exits non-zero when a
-build or a test fails; the last line is "rongyu: N passed, M failed".
+build or a test fails; the last line is "rongyu: N passed, M failed, K
+skipped"; a skipped test (one that cannot run here, e.g. network namespaces
+without root) is listed with its reason above it, never counted as passed.
 Build logs: <builddir>/configure.log, <builddir>/build.log; test output:
 <builddir>/ctest.log.
 
@@ -49,6 +51,8 @@ exec </dev/null
 START=$SECONDS
 TOTAL_PASSED=0
 TOTAL_FAILED=0
+TOTAL_SKIPPED=0
+SKIP_LINES=()
 FAILED_STEPS=()
 STEP_LINES=()
 NO_TESTS=()
@@ -59,7 +63,7 @@ ry_need_packages $RY_BUILD_PACKAGES $RY_TEST_PACKAGES
 # run_ctest BUILDDIR NAME [CTEST ARGS...]: runs ctest, output also in
 # BUILDDIR/ctest.log, and adds its counts to the totals.
 run_ctest() {
-    local dir=$1 name=$2 log rc line passed failed total
+    local dir=$1 name=$2 log rc line passed failed total skipped=0 skip_name reason
     shift 2
     log="$dir/ctest.log"
     ry_say "Running tests: $name" "正在运行测试：$name"
@@ -69,7 +73,16 @@ run_ctest() {
     if [ -n "$line" ]; then
         failed=$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$line")
         total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
-        passed=$((total - failed))
+        # A skipped test (exit 77: it says why) is neither passed nor failed.
+        skipped=$(grep -cE '^[[:space:]]*[0-9]+ - .*\(Skipped\)' "$log" || true)
+        passed=$((total - failed - skipped))
+        TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
+        while read -r skip_name; do
+            [ -n "$skip_name" ] || continue
+            reason=$(grep -h '^SKIPPED: ' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null |
+                head -n 1 | sed 's/^SKIPPED: //')
+            SKIP_LINES+=("$name: $skip_name skipped: ${reason:-see $log}")
+        done < <(grep -E '^[[:space:]]*[0-9]+ - .*\(Skipped\)' "$log" | sed -E 's/^[[:space:]]*[0-9]+ - ([^ ]+).*/\1/')
     elif grep -q 'No tests were found' "$log"; then
         passed=0 failed=0
         NO_TESTS+=("$name")
@@ -80,7 +93,7 @@ run_ctest() {
     fi
     TOTAL_PASSED=$((TOTAL_PASSED + passed))
     TOTAL_FAILED=$((TOTAL_FAILED + failed))
-    STEP_LINES+=("tests $name: $passed passed, $failed failed (exit $rc)")
+    STEP_LINES+=("tests $name: $passed passed, $failed failed, ${skipped:-0} skipped (exit $rc)")
     if [ "$rc" -ne 0 ]; then
         FAILED_STEPS+=("tests $name")
     fi
@@ -153,12 +166,15 @@ done
 for n in ${NO_TESTS[@]+"${NO_TESTS[@]}"}; do
     ry_warn "no tests were found in $n." "$n 中没有找到任何测试。"
 done
+for l in ${SKIP_LINES[@]+"${SKIP_LINES[@]}"}; do
+    echo "  SKIPPED / 跳过: $l"
+done
 echo "  time: $((SECONDS - START)) s"
 if [ ${#FAILED_STEPS[@]} -gt 0 ]; then
     echo "FAILED / 失败: ${FAILED_STEPS[*]}"
-    echo "rongyu: $TOTAL_PASSED passed, $TOTAL_FAILED failed"
+    echo "rongyu: $TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
     exit 1
 fi
 echo "OK / 全部通过"
-echo "rongyu: $TOTAL_PASSED passed, $TOTAL_FAILED failed"
+echo "rongyu: $TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
 exit 0

@@ -17,6 +17,8 @@ answers 'rongyu ping'. Running it again starts only what is not running.
   --help       this text
 
 Data directory layout ($RONGYU_HOME):
+  keys/           CURVE key pairs ('rongyu keys init' on the first start:
+                  the four services' and the city administrator's admin.cert)
   <svc>/          LMDB store of each service
   <svc>.pid       pid of each running service
   log/<svc>.log   its log (stderr), appended to
@@ -69,6 +71,12 @@ done
 ry_resolve_home
 mkdir -p "$RONGYU_HOME/log"
 ry_say "Data directory: $RONGYU_HOME" "数据目录：$RONGYU_HOME"
+# Every socket is CURVE-authenticated: the first start makes the services'
+# key pairs and the city administrator's (kept, never remade, afterwards).
+"$BIN/rongyu" keys init >/dev/null ||
+    ry_die "cannot create the keys (rongyu keys init)." "无法生成密钥（rongyu keys init）。"
+ry_say "Keys: ${RONGYU_KEYS_DIR:-$RONGYU_HOME/keys} (secret files 0600; admin.cert is the city administrator's)" \
+    "密钥：${RONGYU_KEYS_DIR:-$RONGYU_HOME/keys}（私钥文件 0600；admin.cert 为市总工会管理员密钥）"
 
 # ping SVC: true when the service answers.
 ping_svc() {
@@ -181,9 +189,14 @@ cat <<EOF
 
 All four services answer. / 四个服务均已就绪。
 $clockhint
-Try next / 接下来可以试试（在 $ROOT 下）:
+Try next / 接下来可以试试（在 $ROOT 下）。The CLI uses the administrator's key
+(the city department's) unless --key or RONGYU_KEY names another; register the
+platform backend's key first / 先登记平台后端的密钥:
 ${envhint:+    $envhint
-}    build/bin/rongyu submit examples/advanced_home.valid.json   # submit a case / 提交一份申报
+}    build/bin/rongyu keys gen platform                          # its key pair / 生成密钥对
+    build/bin/rongyu keys add --org platform --role platform $RONGYU_HOME/keys/platform.cert
+    export RONGYU_KEY=$RONGYU_HOME/keys/platform.cert            # act as the platform / 以平台身份
+    build/bin/rongyu submit examples/advanced_home.valid.json   # submit a case / 提交一份申报
     build/bin/rongyu show <id> --org xiaoshan-hengyi-textile     # <id> printed by submit / submit 输出的编号
     build/bin/rongyu list --org xiaoshan-hengyi-textile          # that union's cases / 该工会的申报
     build/bin/rongyu status                                      # intake's view / intake 的状态

@@ -18,6 +18,7 @@
 
 typedef struct {
     const char *endpoint;
+    const cli_curve_t *curve;
     const Rongyu__Application *app;
     const char *run;
     int n, window;
@@ -52,7 +53,7 @@ s_worker(void *arg)
 {
     s_load_t *L = arg;
     cli_client_t *cl = NULL;
-    if (cli_client_new(L->endpoint, NULL, &cl) != 0)
+    if (cli_client_new(L->endpoint, L->curve, &cl) != 0)
         return NULL;
     for (;;) {
         pthread_mutex_lock(&L->mu);
@@ -81,7 +82,7 @@ s_worker(void *arg)
             if (rc != 0) {
                 cli_client_destroy(&cl);
                 usleep(100000);
-                cli_client_new(L->endpoint, NULL, &cl);
+                cli_client_new(L->endpoint, L->curve, &cl);
             }
         } while (rc != 0 && ry_clock_mono_ms() < L->deadline);
         pthread_mutex_lock(&L->mu);
@@ -122,7 +123,7 @@ static int
 s_collect(s_load_t *L, int64_t *lat, int64_t *first, int64_t *last)
 {
     cli_client_t *cl = NULL;
-    cli_client_new(L->endpoint, NULL, &cl);
+    cli_client_new(L->endpoint, L->curve, &cl);
     int done = 0;
     *first = INT64_MAX;
     *last = 0;
@@ -214,6 +215,7 @@ main(int argc, char **argv)
         return 2;
     Rongyu__Application *app = setup.app;
     L.endpoint = setup.endpoint;
+    L.curve = &setup.curve;
     L.app = app;
     if (acked && !(L.acked_out = fopen(acked, "w"))) {
         fprintf(stderr, "rongyu-load: cannot write '%s'\n", acked);

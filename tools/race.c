@@ -53,13 +53,16 @@ s_usage(void)
 /* Sends req until intake answers (any code), retrying transport errors on
  * a fresh connection with the same request. Returns the reply or NULL
  * past the deadline. */
+/* Our key and intake's, from tools_setup. */
+static cli_curve_t s_curve;
+
 static Rongyu__Reply *
 s_call(const char *endpoint, const Rongyu__Request *req, int64_t deadline)
 {
     for (;;) {
         cli_client_t *cl = NULL;
         Rongyu__Reply *rep = NULL;
-        int rc = cli_client_new(endpoint, NULL, &cl);
+        int rc = cli_client_new(endpoint, &s_curve, &cl);
         if (rc == 0)
             rc = cli_client_call(cl, req, 2000, 1, &rep);
         cli_client_destroy(&cl);
@@ -175,6 +178,7 @@ main(int argc, char **argv)
         return 2;
     Rongyu__Application *app = setup.app;
     R.endpoint = setup.endpoint;
+    s_curve = setup.curve;
     R.deadline = ry_clock_mono_ms() + (int64_t)timeout_s * 1000;
     R.ids = calloc((size_t)R.n, sizeof *R.ids);
     R.ok = calloc((size_t)R.n, sizeof *R.ok);

@@ -18,7 +18,8 @@ import os
 import sys
 
 import rongyu_pb2 as pb
-from rongyu_client import (Client, RongyuError, load_application, principal)
+from rongyu_client import (Client, RongyuError, load_application, load_cert,
+                           principal)
 
 
 def check(cond, what):
@@ -39,15 +40,18 @@ def main():
     ap.add_argument("--feed", help="the PUB feed (notification port + 2); "
                     "when given, the live items of 萧山区| are checked too")
     ap.add_argument("--examples", default="examples")
-    ap.add_argument("--client-public", help="CURVE: this client's public key")
-    ap.add_argument("--client-secret", help="CURVE: this client's secret key")
-    ap.add_argument("--server-public", help="CURVE: the services' public key")
+    ap.add_argument("--key", required=True,
+                    help="this client's certificate (NAME.cert, with "
+                    "NAME.cert_secret beside it), registered with "
+                    "'rongyu keys add'")
+    ap.add_argument("--keys-dir", required=True,
+                    help="where intake.cert and notification.cert are")
     a = ap.parse_args()
-    curve = None
-    if a.client_public and a.client_secret and a.server_public:
-        curve = (a.client_public.encode(), a.client_secret.encode(),
-                 a.server_public.encode())
-    c = Client(a.intake, a.notify, curve=curve)
+    public, secret = load_cert(a.key)
+    intake_pub, _ = load_cert(os.path.join(a.keys_dir, "intake.cert"))
+    notify_pub, _ = load_cert(os.path.join(a.keys_dir, "notification.cert"))
+    c = Client(a.intake, a.notify, curve=(public, secret, intake_pub),
+               notify_curve=(public, secret, notify_pub))
 
     unit = principal("萧山区", "ROLE_UNIT", "验家组")
     city = principal("city", "ROLE_CITY", "基层工作部")
@@ -63,6 +67,9 @@ def main():
         import zmq
         sub_sock = zmq.Context.instance().socket(zmq.SUB)
         sub_sock.setsockopt(zmq.LINGER, 0)
+        sub_sock.curve_publickey = public
+        sub_sock.curve_secretkey = secret
+        sub_sock.curve_serverkey = notify_pub
         sub_sock.setsockopt(zmq.SUBSCRIBE, "萧山区|".encode())
         sub_sock.connect(a.feed)
 

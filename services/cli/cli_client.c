@@ -7,6 +7,7 @@
 #include "ry_pb.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 struct cli_client {
     void *ctx;
     void *sock;
+    void *mon; /* PAIR receiving the handshake failures of sock */
     char *endpoint;
     size_t max_reply;
     int curve_on;
@@ -54,6 +56,59 @@ cli_random_id(const char *prefix, char *buf, size_t len)
     randombytes_buf(r, sizeof r);
     sodium_bin2hex(hex, sizeof hex, r, sizeof r);
     snprintf(buf, len, "%s%s", prefix ? prefix : "", hex);
+}
+
+/* Watches 'sock' for failed handshakes: returns a PAIR that receives
+ * them, or NULL. */
+static void *
+s_mon_open(void *ctx, void *sock)
+{
+    char ep[64];
+    static unsigned n;
+    snprintf(ep, sizeof ep, "inproc://cli-monitor-%p-%u", sock, n++);
+    if (zmq_socket_monitor(sock, ep,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0)
+        return NULL;
+    void *pair = zmq_socket(ctx, ZMQ_PAIR);
+    int zero = 0;
+    if (pair)
+        zmq_setsockopt(pair, ZMQ_LINGER, &zero, sizeof zero);
+    if (pair && zmq_connect(pair, ep) != 0) {
+        zmq_close(pair);
+        pair = NULL;
+    }
+    return pair;
+}
+
+/* True when the monitor saw the server refuse our key (a ZAP denial) or
+ * the CURVE handshake fail (a wrong server key, a plain-text server). */
+static bool
+s_mon_refused(void *pair)
+{
+    bool refused = false;
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (!pair || zmq_msg_recv(&m, pair, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            return refused;
+        }
+        bool first = zmq_msg_size(&m) == 6;
+        int more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+        refused |= first;
+        while (more) {
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, pair, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&m);
+                break;
+            }
+            more = zmq_msg_more(&m);
+            zmq_msg_close(&m);
+        }
+    }
 }
 
 /* Opens a DEALER with our options and connects it. Returns the socket or
@@ -128,6 +183,7 @@ cli_client_new(const char *endpoint, const cli_curve_t *curve,
         cli_client_destroy(&self);
         return rc;
     }
+    self->mon = s_mon_open(self->ctx, self->sock);
     *out = self;
     return 0;
 }
@@ -138,6 +194,8 @@ cli_client_destroy(cli_client_t **self_p)
     if (!self_p || !*self_p)
         return;
     cli_client_t *self = *self_p;
+    if (self->mon)
+        zmq_close(self->mon);
     if (self->sock)
         zmq_close(self->sock);
     if (self->ctx)
@@ -199,18 +257,21 @@ s_recv(void *sock, zmq_msg_t *msg)
  * with *out, RY_ETIMEOUT, or RY_ENET. Sets *bad when an undecodable frame
  * was seen. */
 static int
-s_wait_reply(void *sock, const char *request_id, int64_t deadline,
+s_wait_reply(void *sock, void *mon, const char *request_id, int64_t deadline,
              Rongyu__Reply **out, int *bad)
 {
     for (;;) {
         int64_t left = deadline - s_now_ms();
         if (left <= 0)
             return RY_ETIMEOUT;
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        int n = zmq_poll(&item, 1, (long)left);
+        zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0},
+                                   {mon, 0, ZMQ_POLLIN, 0}};
+        int n = zmq_poll(items, mon ? 2 : 1, (long)left);
         if (n < 0)
             return RY_ENET;
-        if (n == 0)
+        if (mon && (items[1].revents & ZMQ_POLLIN) && s_mon_refused(mon))
+            return RY_EPERM;
+        if (!(items[0].revents & ZMQ_POLLIN))
             continue;
         zmq_msg_t msg;
         if (s_recv(sock, &msg) != 0) {
@@ -265,6 +326,7 @@ cli_client_call(cli_client_t *self, const Rongyu__Request *req,
     uint8_t *buf = ry_pb_pack(&copy.base, &len);
 
     int rc = RY_ETIMEOUT, bad = 0, busy_left = S_BUSY_RETRIES;
+    bool refused = false;
     Rongyu__Reply *busy = NULL;
     for (int attempt = 0; attempt < attempts;) {
         if (!self->sock) {
@@ -276,13 +338,18 @@ cli_client_call(cli_client_t *self, const Rongyu__Request *req,
                 rc = orc;
                 break;
             }
+            self->mon = s_mon_open(self->ctx, self->sock);
         }
         if (s_send(self->sock, buf, len, timeout_ms) != 0) {
             rc = errno == EAGAIN ? RY_ETIMEOUT : RY_ENET;
         } else {
             Rongyu__Reply *r = NULL;
-            rc = s_wait_reply(self->sock, copy.request_id,
+            rc = s_wait_reply(self->sock, self->mon, copy.request_id,
                               s_now_ms() + timeout_ms, &r, &bad);
+            if (rc == RY_EPERM) {
+                refused = true;
+                rc = RY_ETIMEOUT;
+            }
             if (rc == 0 && r->code == RONGYU__ERROR_CODE__E_BUSY &&
                 r->retry_after_ms > 0 && busy_left > 0) {
                 busy_left--;
@@ -304,12 +371,21 @@ cli_client_call(cli_client_t *self, const Rongyu__Request *req,
             if (rc == RY_ENET)
                 break;
         }
-        /* Lazy pirate: a fresh socket, so the old copy is not queued. */
+        /* Lazy pirate: a fresh socket, so the old copy is not queued. A
+         * refused key is refused again: no use retrying. */
+        refused |= s_mon_refused(self->mon);
+        if (self->mon)
+            zmq_close(self->mon);
+        self->mon = NULL;
         zmq_close(self->sock);
         self->sock = NULL;
         attempt++;
+        if (refused)
+            break;
     }
     free(buf);
+    if (rc == RY_ETIMEOUT && refused)
+        return RY_EPERM;
     if (busy) {
         *reply = busy;
         return 0;
@@ -338,6 +414,7 @@ cli_client_ping(const char *endpoint, const cli_curve_t *curve,
         zmq_ctx_term(ctx);
         return rc;
     }
+    void *mon = s_mon_open(ctx, sock);
     Rongyu__Envelope ping = RONGYU__ENVELOPE__INIT;
     char msg_id[40];
     cli_random_id("", msg_id, sizeof msg_id);
@@ -354,12 +431,18 @@ cli_client_ping(const char *endpoint, const cli_curve_t *curve,
         int64_t left = deadline - s_now_ms();
         if (left <= 0)
             break;
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        int n = zmq_poll(&item, 1, (long)left);
+        zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0},
+                                   {mon, 0, ZMQ_POLLIN, 0}};
+        int n = zmq_poll(items, mon ? 2 : 1, (long)left);
         if (n < 0) {
             rc = RY_ENET;
             break;
         }
+        if (mon && (items[1].revents & ZMQ_POLLIN) && s_mon_refused(mon)) {
+            rc = RY_EPERM;
+            break;
+        }
+        n = items[0].revents & ZMQ_POLLIN ? 1 : 0;
         zmq_msg_t msg;
         if (n == 0 || s_recv(sock, &msg) != 0) {
             bad |= n > 0 && errno == EPROTO;
@@ -378,6 +461,10 @@ cli_client_ping(const char *endpoint, const cli_curve_t *curve,
         }
         ry_pb_free(&e);
     }
+    if (rc == RY_ETIMEOUT && s_mon_refused(mon))
+        rc = RY_EPERM;
+    if (mon)
+        zmq_close(mon);
     zmq_close(sock);
     zmq_ctx_term(ctx);
     if (rc == RY_ETIMEOUT && bad)

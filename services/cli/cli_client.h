@@ -51,6 +51,8 @@ void cli_client_set_max_reply(cli_client_t *self, size_t bytes);
  * Returns 0 and sets *reply (any code: the caller checks reply->code),
  * the caller's to free with cli_client_reply_free; RY_ETIMEOUT when no
  * reply came; RY_EMALFORMED when only undecodable frames came;
+ * RY_EPERM when the service refused the CURVE handshake (our key is not
+ * admitted there, or the server key is wrong: no retry helps);
  * RY_EINVAL for a NULL argument; RY_ENET when a socket operation failed
  * or a signal interrupted the wait. */
 int cli_client_call(cli_client_t *self, const Rongyu__Request *req,
@@ -63,7 +65,8 @@ void cli_client_reply_free(Rongyu__Reply **reply_p);
  * sender_id="cli-<random>"} from a fresh DEALER at 'endpoint' and waits
  * up to timeout_ms for Envelope{kind=PONG}. Returns 0 and copies the
  * PONG's sender_id (the service's name) to who (may be NULL);
- * RY_ETIMEOUT when nothing answered; RY_EMALFORMED when only other
+ * RY_ETIMEOUT when nothing answered; RY_EPERM when the service answered
+ * the handshake but refused the key; RY_EMALFORMED when only other
  * frames came; RY_EINVAL for a bad endpoint; RY_ENET on socket failure.
  * 'curve' as in cli_client_new. */
 int cli_client_ping(const char *endpoint, const cli_curve_t *curve,

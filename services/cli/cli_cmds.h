@@ -17,6 +17,7 @@ int cli_cmd_recommend(int argc, char **argv); /* cli_review.c */
 int cli_cmd_decide(int argc, char **argv);    /* cli_review.c */
 int cli_cmd_withdraw(int argc, char **argv);  /* cli_review.c */
 int cli_cmd_org(int argc, char **argv);       /* cli_org.c */
+int cli_cmd_keys(int argc, char **argv);      /* cli_keys.c */
 int cli_cmd_quota(int argc, char **argv);     /* cli_quota.c */
 int cli_cmd_export(int argc, char **argv);    /* cli_export.c */
 int cli_cmd_posting(int argc, char **argv);   /* cli_posting.c */

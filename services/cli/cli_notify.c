@@ -198,10 +198,10 @@ cli_cmd_notifications(int argc, char **argv)
     if (!ep || !*ep)
         ep = getenv("RONGYU_NOTIFY_CLIENT_ENDPOINT");
     char derived[300];
+    int lrc = cli_load_config(&ctx);
+    if (lrc)
+        return lrc;
     if (!ep || !*ep) {
-        int rc = cli_load_config(&ctx);
-        if (rc)
-            return rc;
         ep = ry_endpoint_offset(ctx.cfg.endpoint[RY_SVC_NOTIFICATION], 1,
                                 derived, sizeof derived) == 0
                  ? derived
@@ -217,17 +217,18 @@ cli_cmd_notifications(int argc, char **argv)
         req.notifications = &nq;
     }
     cli_client_t *cl = NULL;
-    if (cli_client_new(ep, NULL, &cl) != 0) {
+    cli_curve_t curve;
+    if (cli_curve(&ctx, "notification", &curve) != 0)
+        return CLI_EXIT_ERROR;
+    if (cli_client_new(ep, &curve, &cl) != 0) {
         fprintf(stderr, "错误：无效的端点 error: bad endpoint '%s'\n", ep);
         return CLI_EXIT_ERROR;
     }
     Rongyu__Reply *reply = NULL;
     int rc = cli_client_call(cl, &req, ctx.timeout_ms, ctx.attempts, &reply);
     cli_client_destroy(&cl);
-    if (rc) {
-        cli_print_unreachable("notification", ep);
-        return CLI_EXIT_UNREACHABLE;
-    }
+    if (rc)
+        return cli_print_call_error(&ctx, "notification", ep, rc);
     if (reply->code != RONGYU__ERROR_CODE__OK) {
         cli_print_reply_error(reply);
         cli_client_reply_free(&reply);

@@ -11,7 +11,7 @@
 
 static const char s_review_help[] =
     "用法 Usage: rongyu review ID --decision approve|return|reject\n"
-    "                     --opinion TEXT [--key KEY] [options]\n"
+    "                     --opinion TEXT [--idem KEY] [options]\n"
     "\n"
     "  组织单位验家（审核）：通过、退回修改或不通过，必须填写审批意见。\n"
     "  The organising unit's review (验家) of an eligible or ineligible\n"
@@ -23,7 +23,7 @@ static const char s_review_help[] =
     "\n";
 
 static const char s_recommend_help[] =
-    "用法 Usage: rongyu recommend ID --opinion TEXT [--key KEY] [options]\n"
+    "用法 Usage: rongyu recommend ID --opinion TEXT [--idem KEY] [options]\n"
     "\n"
     "  向市总工会推荐已审核通过的申报。示范职工之家与优秀工会工作者先向\n"
     "  名额服务预留名额：案件进入 recommending，名额确认后为 recommended；\n"
@@ -38,7 +38,7 @@ static const char s_recommend_help[] =
 
 static const char s_decide_help[] =
     "用法 Usage: rongyu decide ID --decision award|not_selected\n"
-    "                     --opinion TEXT [--key KEY] [options]\n"
+    "                     --opinion TEXT [--idem KEY] [options]\n"
     "\n"
     "  市总工会审核：先进职工之家与小家抽验，示范职工之家评选，优秀工会\n"
     "  工作者确认。award 表彰；not_selected 未入选（释放名额）。\n"
@@ -51,7 +51,7 @@ static const char s_decide_help[] =
     "\n";
 
 static const char s_withdraw_help[] =
-    "用法 Usage: rongyu withdraw ID [--reason TEXT] [--key KEY] [options]\n"
+    "用法 Usage: rongyu withdraw ID [--reason TEXT] [--idem KEY] [options]\n"
     "\n"
     "  申报单位在最终决定前撤回申报（已占名额随之释放）。\n"
     "  The applicant withdraws its case before the final decision; a seat\n"
@@ -105,7 +105,7 @@ s_run(s_kind_t kind, int argc, char **argv)
         {"decision", required_argument, 0, 'd'},
         {"opinion", required_argument, 0, 'o'},
         {"reason", required_argument, 0, 'r'},
-        {"key", required_argument, 0, 'k'},
+        {"idem", required_argument, 0, 'k'},
         CLI_COMMON_OPTIONS,
         {0, 0, 0, 0}};
     const char *cmd = s_cmds[kind].name;
@@ -136,8 +136,8 @@ s_run(s_kind_t kind, int argc, char **argv)
         return cli_usage_error(cmd, "需要一个案件号。" CLI_BI
                                     "Expected one case ID.");
     if (key && !key[0])
-        return cli_usage_error(cmd, "--key 不能为空。" CLI_BI
-                                    "--key must not be empty.");
+        return cli_usage_error(cmd, "--idem 不能为空。" CLI_BI
+                                   "--idem must not be empty.");
     const char *id = argv[optind];
     Rongyu__Request req = RONGYU__REQUEST__INIT;
     Rongyu__ReviewRequest rv = RONGYU__REVIEW_REQUEST__INIT;

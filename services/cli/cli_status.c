@@ -6,6 +6,7 @@
 #include "ry_error.h"
 #include "ry_json.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,7 +26,10 @@ static const char s_ping_help[] =
     "\n"
     "  检查服务是否应答。SERVICE: intake | validation | quota | notification\n"
     "  (default: all). intake is asked for its status; the others get an\n"
-    "  Envelope PING and must answer PONG.\n"
+    "  Envelope PING and must answer PONG. Every socket is CURVE: a\n"
+    "  service that refuses this client's key during the handshake (peer\n"
+    "  sockets admit only the services' keys) still answers, and is shown\n"
+    "  as 'answering, refuses this key' (应答，但不接受此密钥).\n"
     "  退出状态 Exit status: 0 when every service asked answered, 1 when\n"
     "  one did not (each is named with its endpoint).\n"
     "  --endpoint URL overrides the endpoint of the one SERVICE named (of\n"
@@ -124,7 +128,10 @@ static int
 s_ping_intake(cli_ctx_t *ctx, const char *endpoint, char *who, size_t len)
 {
     cli_client_t *client = NULL;
-    int rc = cli_client_new(endpoint, NULL, &client);
+    cli_curve_t curve;
+    if (cli_curve(ctx, "intake", &curve) != 0)
+        return RY_ECONFIG;
+    int rc = cli_client_new(endpoint, &curve, &client);
     if (rc)
         return rc;
     Rongyu__Request req = RONGYU__REQUEST__INIT;
@@ -202,13 +209,25 @@ cli_cmd_ping(int argc, char **argv)
             ep = ctx.endpoint;
         char who[64] = "";
         int64_t t0 = s_now_ms();
+        cli_curve_t curve;
         int r = svc == RY_SVC_INTAKE
                     ? s_ping_intake(&ctx, ep, who, sizeof who)
-                    : cli_client_ping(ep, NULL, ctx.timeout_ms, who,
+                : cli_curve(&ctx, name, &curve) != 0
+                    ? RY_ECONFIG
+                    : cli_client_ping(ep, &curve, ctx.timeout_ms, who,
                                       sizeof who);
         long ms = (long)(s_now_ms() - t0);
         char status[256];
-        if (r == 0)
+        /* A refused key still shows the service's ZAP handler at work:
+         * peer sockets admit the services' keys alone. */
+        bool refused = r == RY_EPERM;
+        if (refused) {
+            snprintf(status, sizeof status,
+                     "✓ 应答，但不接受此密钥 answering, refuses this key "
+                     "(%ld ms)",
+                     ms);
+            r = 0;
+        } else if (r == 0)
             snprintf(status, sizeof status, "✓ 应答 answering (%ld ms)%s%s",
                      ms, strcmp(who, name) ? ", as " : "",
                      strcmp(who, name) ? who : "");
@@ -217,6 +236,8 @@ cli_cmd_ping(int argc, char **argv)
         else if (r == RY_EMALFORMED)
             snprintf(status, sizeof status, "✗ 应答无法解码 answer does not "
                      "decode");
+        else if (r == RY_ECONFIG)
+            snprintf(status, sizeof status, "✗ 缺少密钥 no key");
         else
             snprintf(status, sizeof status, "✗ 无应答 not answering");
         failed += r != 0;
@@ -225,8 +246,9 @@ cli_cmd_ping(int argc, char **argv)
             cli_json_string(stdout, name);
             printf(", \"endpoint\": ");
             cli_json_string(stdout, ep);
-            printf(", \"answering\": %s, \"ms\": %ld, \"answered_as\": ",
-                   r == 0 ? "true" : "false", ms);
+            printf(", \"answering\": %s, \"key_refused\": %s, \"ms\": %ld, "
+                   "\"answered_as\": ",
+                   r == 0 ? "true" : "false", refused ? "true" : "false", ms);
             cli_json_string(stdout, who);
             printf(", \"error\": ");
             cli_json_string(stdout, r == 0 ? "" : ry_strerror(r));
@@ -236,7 +258,7 @@ cli_cmd_ping(int argc, char **argv)
             cli_table_add(tab, row);
         }
         first = 0;
-        if (r != 0)
+        if (r != 0 && r != RY_ECONFIG)
             cli_print_unreachable(name, ep);
     }
     if (ctx.json)

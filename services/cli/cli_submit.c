@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char s_submit_help[] =
-    "用法 Usage: rongyu submit FILE.json [--key KEY] [--draft] [options]\n"
+    "用法 Usage: rongyu submit FILE.json [--idem KEY] [--draft] [options]\n"
     "\n"
     "  上报一份申请：读取申请 JSON 文件（附件路径相对于该文件所在目录），\n"
     "  读入附件并计算 SHA-256，然后提交给 intake。\n"
@@ -20,13 +20,16 @@ static const char s_submit_help[] =
     "  sends it to intake. The file format is described in\n"
     "  examples/README.md.\n"
     "\n"
-    "  --key KEY   幂等键 idempotency key. 默认 Default: the hex SHA-256 of\n"
+    "  --idem KEY  幂等键 idempotency key. 默认 Default: the hex SHA-256 of\n"
     "              the packed application (the file's data and the bytes of\n"
     "              its attachments), so sending the same application twice\n"
     "              returns the first answer instead of making a second\n"
     "              case; a changed file or attachment gets a new key.\n"
     "  --draft     只保存为新草稿 save as a new draft instead (as\n"
     "              'rongyu draft save FILE')\n"
+    "  --allow-path DIR  附件默认只能取自申请文件所在目录；允许另一个目录\n"
+    "              attachments are read only from inside the application\n"
+    "              file's folder; also allow DIR (repeatable)\n"
     "\n"
     "  输出 Output: 'case ID submitted' and the state; with --json the case\n"
     "  and its audit log as JSON.\n"
@@ -34,8 +37,8 @@ static const char s_submit_help[] =
 
 static const char s_draft_help[] =
     "用法 Usage:\n"
-    "  rongyu draft save FILE.json [--case ID] [--key KEY] [options]\n"
-    "  rongyu draft submit ID [--key KEY] [options]\n"
+    "  rongyu draft save FILE.json [--case ID] [--idem KEY] [options]\n"
+    "  rongyu draft submit ID [--idem KEY] [options]\n"
     "\n"
     "  draft save    保存草稿：无 --case 时新建草稿，有则更新该草稿。\n"
     "                Saves a draft: a new one, or a new revision of case ID.\n"
@@ -105,6 +108,21 @@ s_print_case_result(const cli_ctx_t *ctx, const Rongyu__Reply *reply,
     cli_posting_print_status(reply->case_->posting, stderr);
 }
 
+/* --allow-path: directories attachments may also come from. */
+#define S_MAX_ALLOW 8
+static const char *s_allow[S_MAX_ALLOW + 1];
+static int s_nallow;
+
+static int
+s_allow_add(const char *cmd, const char *dir)
+{
+    if (s_nallow == S_MAX_ALLOW)
+        return cli_usage_error(cmd, "--allow-path 最多 %d 个 at most %d",
+                               S_MAX_ALLOW, S_MAX_ALLOW);
+    s_allow[s_nallow++] = dir;
+    return 0;
+}
+
 /* Loads FILE and sends it as submit (draft == 0) or save_draft. */
 static int
 s_send_application(cli_ctx_t *ctx, const char *file, const char *key,
@@ -112,7 +130,7 @@ s_send_application(cli_ctx_t *ctx, const char *file, const char *key,
 {
     Rongyu__Application *app = NULL;
     ry_json_error_t err;
-    if (ry_json_application_load(file, &app, &err) != 0) {
+    if (ry_json_application_load_allow(file, s_allow, &app, &err) != 0) {
         fprintf(stderr, "错误：申请文件有误 error: bad application file\n"
                         "  %s\n", err.text);
         return CLI_EXIT_INPUT;
@@ -164,8 +182,9 @@ int
 cli_cmd_submit(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"key", required_argument, 0, 'k'},
+        {"idem", required_argument, 0, 'k'},
         {"draft", no_argument, 0, 'd'},
+        {"allow-path", required_argument, 0, 'A'},
         CLI_COMMON_OPTIONS,
         {0, 0, 0, 0}};
     cli_ctx_t ctx;
@@ -179,6 +198,10 @@ cli_cmd_submit(int argc, char **argv)
             key = optarg;
         else if (c == 'd')
             draft = 1;
+        else if (c == 'A') {
+            if (s_allow_add("submit", optarg))
+                return CLI_EXIT_ERROR;
+        }
         else if (c == CLI_OPT_HELP)
             return s_help(s_submit_help);
         else {
@@ -192,8 +215,8 @@ cli_cmd_submit(int argc, char **argv)
                                "需要一个申请文件。" CLI_BI "Expected one "
                                "FILE.json.");
     if (key && !key[0])
-        return cli_usage_error("submit", "--key 不能为空。" CLI_BI
-                                         "--key must not be empty.");
+        return cli_usage_error("submit", "--idem 不能为空。" CLI_BI
+                                        "--idem must not be empty.");
     return s_send_application(&ctx, argv[optind], key, draft, NULL);
 }
 
@@ -228,7 +251,8 @@ cli_cmd_draft(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"case", required_argument, 0, 'c'},
-        {"key", required_argument, 0, 'k'},
+        {"idem", required_argument, 0, 'k'},
+        {"allow-path", required_argument, 0, 'A'},
         CLI_COMMON_OPTIONS,
         {0, 0, 0, 0}};
     if (argc < 2) {
@@ -258,6 +282,10 @@ cli_cmd_draft(int argc, char **argv)
             key = optarg;
         else if (c == 'c' && is_save)
             case_id = optarg;
+        else if (c == 'A' && is_save) {
+            if (s_allow_add("draft", optarg))
+                return CLI_EXIT_ERROR;
+        }
         else if (c == CLI_OPT_HELP)
             return s_help(s_draft_help);
         else {
@@ -272,8 +300,8 @@ cli_cmd_draft(int argc, char **argv)
                                                 : "需要一个案件号。" CLI_BI
                                                   "Expected one case ID.");
     if (key && !key[0])
-        return cli_usage_error("draft", "--key 不能为空。" CLI_BI
-                                        "--key must not be empty.");
+        return cli_usage_error("draft", "--idem 不能为空。" CLI_BI
+                                       "--idem must not be empty.");
     if (is_save)
         return s_send_application(&ctx, argv[optind], key, 1, case_id);
     return s_draft_submit(&ctx, argv[optind], key);

@@ -5,6 +5,7 @@
 
 #include "ry_error.h"
 #include "ry_json.h"
+#include "ry_keys.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -30,6 +31,9 @@ const char cli_common_help[] =
     "                     ($RONGYU_ROLE,\n"
     "                     default grassroots)\n"
     "  --user NAME        操作人 user name recorded in the audit log ($USER)\n"
+    "  --key FILE         本客户端的密钥 this client's CURVE key pair\n"
+    "                     (default: $RONGYU_KEY, else $RONGYU_HOME/keys/\n"
+    "                     admin.cert, the administrator's key)\n"
     "  --json             输出 JSON, for scripts\n"
     "  --wait[=SECONDS]   等待本命令启动的处理完成（资格审查、名额答复）\n"
     "                     wait until the work the command started is done\n"
@@ -37,7 +41,8 @@ const char cli_common_help[] =
     "                     (default 60); a warning if it is not\n"
     "  --help             显示帮助 show this help\n"
     "退出状态 Exit status: 0 成功 ok; 1 错误应答/用法 error reply or usage;\n"
-    "  2 输入文件有误 bad input file; 3 服务无应答 service unreachable.\n";
+    "  2 输入文件有误 bad input file; 3 服务无应答 service unreachable;\n"
+    "  4 服务拒绝了密钥 the service refused the key.\n";
 
 static const char *
 s_env(const char *name, const char *dflt)
@@ -53,7 +58,8 @@ cli_ctx_init(cli_ctx_t *ctx)
     ctx->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
     ctx->attempts = CLI_DEFAULT_ATTEMPTS;
     ctx->env_org = s_env("RONGYU_ORG", NULL);
-    ctx->role = s_env("RONGYU_ROLE", "grassroots");
+    ctx->role = s_env("RONGYU_ROLE", "");
+    ctx->key_file = s_env("RONGYU_KEY", NULL);
     ctx->role_given = s_env("RONGYU_ROLE", NULL) != NULL;
     ctx->user = s_env("USER", "");
 }
@@ -148,6 +154,7 @@ cli_common_opt(cli_ctx_t *ctx, int c, const char *arg)
         ctx->wait_s = (int)s;
         return 1;
     }
+    case CLI_OPT_KEY: ctx->key_file = arg; return 1;
     case CLI_OPT_TIMEOUT: {
         errno = 0;
         double s = strtod(arg, &end);
@@ -187,6 +194,85 @@ cli_load_config(cli_ctx_t *ctx)
         return CLI_EXIT_ERROR;
     }
     return 0;
+}
+
+int
+cli_curve(const cli_ctx_t *ctx, const char *service, cli_curve_t *out)
+{
+    char dir[600], path[700], mine[700];
+    if (ry_keys_dir(ctx->cfg.home, dir, sizeof dir) != 0) {
+        fprintf(stderr, "错误：密钥目录路径过长 error: key directory path too "
+                        "long\n");
+        return CLI_EXIT_ERROR;
+    }
+    snprintf(mine, sizeof mine, "%s", ctx->key_file ? ctx->key_file : "");
+    if (!mine[0])
+        snprintf(mine, sizeof mine, "%s/admin.cert", dir);
+    int rc = ry_keys_read_pair(mine, out->public_key, out->secret_key);
+    if (rc) {
+        fprintf(stderr,
+                "错误：无法读取本客户端的密钥 %s（%s）：用 --key FILE 或 "
+                "RONGYU_KEY 指定；运维人员可用 rongyu keys init / rongyu keys "
+                "gen 生成\n"
+                "error: cannot read this client's key pair '%s' (%s): give "
+                "--key FILE or set RONGYU_KEY; an operator makes keys with "
+                "'rongyu keys init' or 'rongyu keys gen'\n",
+                mine, rc == RY_ENOTFOUND ? "不存在 missing" : "无私钥 no "
+                                                            "secret key",
+                mine, rc == RY_ENOTFOUND ? "missing" : "no secret key in it");
+        return CLI_EXIT_ERROR;
+    }
+    char var[64];
+    snprintf(var, sizeof var, "RONGYU_%s_KEY", service);
+    for (char *p = var; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    const char *spec = s_env(var, NULL);
+    snprintf(path, sizeof path, "%s/%s.cert", dir, service);
+    rc = ry_keys_read_public(spec ? spec : path, out->server_public);
+    if (rc) {
+        fprintf(stderr,
+                "错误：找不到 %s 的公钥 %s：请设置 %s（公钥或证书文件）\n"
+                "error: no public key of %s at '%s': set %s (the key or "
+                "its certificate file)\n",
+                service, spec ? spec : path, var, service,
+                spec ? spec : path, var);
+        return CLI_EXIT_ERROR;
+    }
+    return 0;
+}
+
+int
+cli_print_call_error(const cli_ctx_t *ctx, const char *service,
+                     const char *endpoint, int rc)
+{
+    const char *key = ctx->key_file ? ctx->key_file : "admin.cert";
+    if (rc == RY_EPERM) {
+        fprintf(stderr,
+                "错误：%s（%s）拒绝了本客户端的密钥 %s：该密钥未登记、已吊销或"
+                "无权访问此服务；请市总工会用 rongyu keys add 登记（rongyu "
+                "keys list 可查看），或检查 %s 的公钥\n"
+                "error: %s at %s refused this client's key '%s': the key is "
+                "not registered, was revoked, or may not use this service; "
+                "the city registers it with 'rongyu keys add' (see 'rongyu "
+                "keys list'), or check %s's public key\n",
+                service, endpoint, key, service, service, endpoint, key,
+                service);
+        return CLI_EXIT_REFUSED;
+    }
+    if (rc == RY_EINVAL) {
+        fprintf(stderr, "错误：%s 地址无效 error: bad %s endpoint '%s'\n",
+                service, service, endpoint);
+        return CLI_EXIT_ERROR;
+    }
+    if (rc == RY_EMALFORMED) {
+        fprintf(stderr, "错误：%s 的应答无法解码（版本不一致？）\n"
+                        "error: the answer from %s does not decode "
+                        "(version mismatch?)\n", endpoint, endpoint);
+        return CLI_EXIT_UNREACHABLE;
+    }
+    cli_print_unreachable(service, endpoint);
+    return CLI_EXIT_UNREACHABLE;
 }
 
 const char *
@@ -229,10 +315,11 @@ cli_principal_org(const cli_ctx_t *ctx, const char *fallback)
 void
 cli_default_principal(cli_ctx_t *ctx, const char *role, const char *org)
 {
-    if (!ctx->role_given && role)
+    /* Naming no one, a request acts as its key's principal; naming an
+     * organisation, it names the role the command acts in. */
+    (void)org;
+    if (!ctx->role_given && role && (ctx->as || ctx->org || ctx->env_org))
         ctx->role = role;
-    if (org && !ctx->as && !ctx->org && !ctx->env_org)
-        ctx->as = org;
 }
 
 int
@@ -243,25 +330,25 @@ cli_call(cli_ctx_t *ctx, Rongyu__Request *req, const char *org,
     if (!req->principal) {
         principal.org_id = (char *)cli_principal_org(ctx, org);
         principal.role = (char *)ctx->role;
+        /* An organisation named without a role applies: a grassroots
+         * union (the platform acting for one, or the union's own key). */
+        if (*principal.org_id && !*principal.role)
+            principal.role = "grassroots";
         principal.user = (char *)ctx->user;
-        if (!*principal.org_id &&
-            req->body_case != RONGYU__REQUEST__BODY_STATUS) {
-            /* Every request but the status acts for someone: say so
-             * here rather than send a request intake must refuse. */
-            fprintf(stderr,
-                    "错误：未指明以哪个组织的身份操作：请加 --org ORG（或 --as "
-                    "ORG、设置 RONGYU_ORG）\n"
-                    "error: no acting organisation: add --org ORG (or --as "
-                    "ORG, or set RONGYU_ORG), e.g. --org "
-                    "xiaoshan-hengyi-textile; a unit adds --role unit, the "
-                    "city --role city\n");
-            return CLI_EXIT_ERROR;
-        }
+        /* Unnamed, the organisation and role are the key's. */
         req->principal = &principal;
     }
     const char *ep = cli_intake_endpoint(ctx);
     cli_client_t *client = NULL;
-    int rc = cli_client_new(ep, NULL, &client);
+    cli_curve_t curve;
+    int rc = cli_curve(ctx, "intake", &curve);
+    if (rc) {
+        if (req->principal == &principal)
+            req->principal = NULL;
+        return rc;
+    }
+    rc = cli_client_new(ep, &curve, &client);
+    sodium_memzero(&curve, sizeof curve);
     if (rc == 0) {
         rc = cli_client_call(client, req, ctx->timeout_ms, ctx->attempts,
                              reply);
@@ -274,21 +361,8 @@ cli_call(cli_ctx_t *ctx, Rongyu__Request *req, const char *org,
     }
     if (req->principal == &principal)
         req->principal = NULL;
-    if (rc == RY_EINVAL) {
-        fprintf(stderr, "错误：intake 地址无效 error: bad intake endpoint "
-                        "'%s'\n", ep);
-        return CLI_EXIT_ERROR;
-    }
-    if (rc == RY_EMALFORMED) {
-        fprintf(stderr, "错误：%s 的应答无法解码（版本不一致？）\n"
-                        "error: the answer from %s does not decode "
-                        "(version mismatch?)\n", ep, ep);
-        return CLI_EXIT_UNREACHABLE;
-    }
-    if (rc != 0) {
-        cli_print_unreachable("intake", ep);
-        return CLI_EXIT_UNREACHABLE;
-    }
+    if (rc != 0)
+        return cli_print_call_error(ctx, "intake", ep, rc);
     if ((*reply)->code != RONGYU__ERROR_CODE__OK) {
         if (ctx->json) {
             char *txt;
@@ -324,8 +398,8 @@ static const struct {
     {RONGYU__ERROR_CODE__E_BUSY, "E_BUSY", "服务繁忙，请稍后重试",
      "busy, try again later"},
     {RONGYU__ERROR_CODE__E_CONFLICT, "E_CONFLICT",
-     "幂等键已用于另一个请求（可用 --key 指定新键）",
-     "idempotency key already used for another request (give --key)"},
+     "幂等键已用于另一个请求（可用 --idem 指定新键）",
+     "idempotency key already used for another request (give --idem)"},
     {RONGYU__ERROR_CODE__E_INTERNAL, "E_INTERNAL", "服务内部错误",
      "internal error in the service"},
     {RONGYU__ERROR_CODE__E_UNSUPPORTED, "E_UNSUPPORTED", "不支持的请求",
@@ -334,6 +408,10 @@ static const struct {
      "the request is not valid"},
     {RONGYU__ERROR_CODE__E_DEADLINE_PASSED, "E_DEADLINE_PASSED", "截止日期已过",
      "the deadline has passed"},
+    {RONGYU__ERROR_CODE__E_UNAUTHENTICATED, "E_UNAUTHENTICATED",
+     "此密钥未登记或已吊销（请市总工会用 rongyu keys add 登记）",
+     "this key is not registered, or was revoked (the city registers keys "
+     "with 'rongyu keys add')"},
 };
 #define S_NERRORS ((int)(sizeof s_errors / sizeof s_errors[0]))
 

@@ -18,6 +18,7 @@ enum {
     CLI_EXIT_ERROR = 1,       /* an error reply, bad usage or config */
     CLI_EXIT_INPUT = 2,       /* the input file is unreadable or invalid */
     CLI_EXIT_UNREACHABLE = 3, /* a service did not answer */
+    CLI_EXIT_REFUSED = 4,     /* a service refused our key */
 };
 
 #define CLI_DEFAULT_TIMEOUT_MS 5000
@@ -38,6 +39,7 @@ typedef struct {
     int role_given;          /* --role or $RONGYU_ROLE was given */
     int wait_s;              /* --wait[=SECONDS]: 0 no, else at most so
                                 long for the work a request started */
+    const char *key_file;    /* --key, $RONGYU_KEY: our key pair */
     ry_config_t cfg;         /* filled by cli_load_config */
 } cli_ctx_t;
 
@@ -55,6 +57,7 @@ enum {
     CLI_OPT_USER,
     CLI_OPT_HELP,
     CLI_OPT_WAIT,
+    CLI_OPT_KEY,
 };
 #define CLI_COMMON_OPTIONS                                                   \
     {"config", required_argument, 0, CLI_OPT_CONFIG},                        \
@@ -67,7 +70,8 @@ enum {
         {"role", required_argument, 0, CLI_OPT_ROLE},                        \
         {"user", required_argument, 0, CLI_OPT_USER},                        \
         {"help", no_argument, 0, CLI_OPT_HELP},                              \
-        {"wait", optional_argument, 0, CLI_OPT_WAIT}
+        {"wait", optional_argument, 0, CLI_OPT_WAIT},                        \
+        {"key", required_argument, 0, CLI_OPT_KEY}
 
 /* Help text for the common options, to append to a command's help. */
 extern const char cli_common_help[];
@@ -108,6 +112,22 @@ void cli_json_string(FILE *out, const char *s);
  * or CLI_EXIT_ERROR after printing the error. */
 int cli_load_config(cli_ctx_t *ctx);
 
+/* Fills 'out' with this client's key pair (--key FILE, else $RONGYU_KEY,
+ * else the administrator's "<keys>/admin.cert" of 'rongyu keys init') and
+ * the public key of 'service' ($RONGYU_<SERVICE>_KEY, Z85 or a
+ * certificate file, else "<keys>/<service>.cert"), <keys> being
+ * $RONGYU_KEYS_DIR or $RONGYU_HOME/keys. Call after cli_load_config.
+ * Returns 0, or CLI_EXIT_ERROR after printing which key is missing and
+ * what to do. */
+int cli_curve(const cli_ctx_t *ctx, const char *service, cli_curve_t *out);
+
+/* Prints why a call to 'service' at 'endpoint' failed with rc (from
+ * cli_client_call or cli_client_ping), both languages, and returns the
+ * exit status: CLI_EXIT_REFUSED for a refused key, CLI_EXIT_ERROR for a
+ * bad endpoint, else CLI_EXIT_UNREACHABLE. */
+int cli_print_call_error(const cli_ctx_t *ctx, const char *service,
+                         const char *endpoint, int rc);
+
 /* The intake endpoint: --endpoint, else the configuration's. */
 const char *cli_intake_endpoint(const cli_ctx_t *ctx);
 
@@ -116,9 +136,10 @@ const char *cli_intake_endpoint(const cli_ctx_t *ctx);
 const char *cli_principal_org(const cli_ctx_t *ctx, const char *fallback);
 
 /* For commands that act in one role (a unit reviews, the city decides):
- * uses 'role' unless --role or $RONGYU_ROLE chose one, and 'org' as the
- * principal's organisation unless --as, --org or $RONGYU_ORG named one
- * (org may be NULL). */
+ * when the principal's organisation is named (--as, --org, $RONGYU_ORG),
+ * uses 'role' unless --role or $RONGYU_ROLE chose one. Naming no one, the
+ * request acts as the key's principal. 'org' (the organisation the role
+ * usually belongs to) is not used. */
 void cli_default_principal(cli_ctx_t *ctx, const char *role, const char *org);
 
 /* Sends req to intake (filling the principal from ctx when it has none,

@@ -3,11 +3,82 @@
  * stored references. */
 #include "intake_attach.h"
 
+#include "ry_error.h"
 #include "ry_media.h"
+#include "ry_pb.h"
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+/* The "blob_owners" row "sha256\0applicant": content uploaded for that
+ * applicant. Looks it up (RY_ENOTFOUND when absent) or records it. */
+static int
+s_owner(ry_txn_t *txn, const char *sha, const char *applicant, bool put)
+{
+    char key[64 + 1 + 300];
+    int n = snprintf(key, sizeof key, "%.64s%c%s", sha, '\0',
+                     applicant ? applicant : "");
+    if (n >= (int)sizeof key)
+        return RY_ENOTFOUND;
+    if (put)
+        return ry_txn_put(txn, "blob_owners", key, (size_t)n, "", 0, 0);
+    ry_val_t v;
+    return ry_txn_get(txn, "blob_owners", key, (size_t)n, &v);
+}
+
+/* Content stored before blob_owners existed has no owner row: it counts
+ * for the applicant when one of the applicant's own stored cases names it
+ * (content uploaded for a case it may act on). */
+typedef struct {
+    ry_txn_t *txn;
+    const char *sha;
+    bool found;
+} s_legacy_t;
+
+static int
+s_legacy_case(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)val;
+    s_legacy_t *l = arg;
+    const char *k = key->data;
+    const char *id = memchr(k, '\0', key->len);
+    if (!id)
+        return 0;
+    id++;
+    size_t idlen = key->len - (size_t)(id - k);
+    ry_val_t cv;
+    if (ry_txn_get(l->txn, "cases", id, idlen, &cv) != 0)
+        return 0;
+    Rongyu__Case *c = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
+                                                   cv.data, cv.len, 0);
+    if (!c)
+        return 0;
+    int found = 0;
+    for (size_t i = 0; c->application && i < c->application->n_attachments;
+         i++) {
+        const char *h = c->application->attachments[i]->sha256;
+        if (h && strcmp(h, l->sha) == 0)
+            found = 1;
+    }
+    ry_pb_free(&c);
+    l->found = found;
+    return found;
+}
+
+static int
+s_owner_legacy(ry_txn_t *txn, const char *sha, const char *applicant)
+{
+    if (!applicant || !*applicant)
+        return RY_ENOTFOUND;
+    s_legacy_t l = {txn, sha, false};
+    int rc = ry_txn_scan(txn, "by_org", applicant, strlen(applicant) + 1, NULL,
+                         0, s_legacy_case, &l);
+    if (rc < 0)
+        return rc;
+    return l.found ? 0 : RY_ENOTFOUND;
+}
 
 int
 intake_attach_take(ry_txn_t *txn, Rongyu__Application *a, size_t max_attachment,
@@ -36,6 +107,22 @@ intake_attach_take(ry_txn_t *txn, Rongyu__Application *a, size_t max_attachment,
                     "content has sha256 '%s'",
                     i, at->sha256 ? at->sha256 : "");
             }
+            /* Stored content is shared storage, not shared permission: a
+             * reference counts only for the applicant it was uploaded
+             * for. */
+            int orc = s_owner(txn, at->sha256, a->applicant_org, false);
+            if (orc == RY_ENOTFOUND)
+                orc = s_owner_legacy(txn, at->sha256, a->applicant_org);
+            if (orc == RY_ENOTFOUND)
+                return intake_reply_fail(
+                    r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                    "attachments[%zu]: content %.12s... was not uploaded "
+                    "for '%s'; send the file itself",
+                    i, at->sha256, a->applicant_org);
+            if (orc)
+                return orc;
+            if (ry_txn_get(txn, "blobs", at->sha256, strlen(at->sha256), &v))
+                return RY_EIO;
             snprintf(sv->media_buf, sizeof sv->media_buf, "%s",
                      ry_media_sniff(v.data, v.len));
             at->media_type = sv->media_buf;
@@ -61,6 +148,8 @@ intake_attach_take(ry_txn_t *txn, Rongyu__Application *a, size_t max_attachment,
                 i, at->name);
         int rc = ry_txn_put(txn, "blobs", sv->sha_buf, 64, at->content.data,
                             at->content.len, 0);
+        if (!rc)
+            rc = s_owner(txn, sv->sha_buf, a->applicant_org, true);
         if (rc)
             return rc;
         snprintf(sv->media_buf, sizeof sv->media_buf, "%s",

@@ -23,11 +23,13 @@ typedef struct {
 /* Stores each attachment's content of 'a' under its SHA-256 in txn,
  * records the media type recognised from the content, and strips the
  * content from the record; an attachment without content must name the
- * sha256 of content stored before (a new revision). 'saved' (one entry per
+ * sha256 of content stored before for the same applicant (a new revision;
+ * the "blob_owners" table records for whom each content was uploaded). 'saved' (one entry per
  * attachment, the caller's) records the fields swapped, and a's new
  * strings point into it: call intake_attach_restore before 'saved' goes
  * away, whatever this returned. Returns 0, -1 after intake_reply_fail
- * (E_MISSING_FIELD: no content and no stored sha256; E_TOO_LARGE: more
+ * (E_MISSING_FIELD: no content and no stored sha256; E_FORBIDDEN: content
+ * uploaded for another applicant named by sha256 alone; E_TOO_LARGE: more
  * than max_attachment bytes; E_INVALID: sha256 does not match the
  * content), or a store error. */
 int intake_attach_take(ry_txn_t *txn, Rongyu__Application *a,

@@ -352,11 +352,27 @@ s_archive(ry_txn_t *txn, const Rongyu__Case *c)
 /* Creates or replaces a case from an application: a new submission, a new
  * draft, a draft's new content, or (from a returned case) a new revision
  * that keeps the old one in "revisions". */
+/* "org (user)", or "org" when no user is named; with " via KEY" when a
+ * platform key acts for them. */
+static const char *
+s_actor(const intake_principal_t *p, char *buf, size_t len)
+{
+    const char *via = p->via ? p->via : "";
+    if (intake_is_empty(p->user))
+        snprintf(buf, len, "%s%s%s", p->org_id, *via ? " via " : "", via);
+    else
+        snprintf(buf, len, "%s (%s)%s%s", p->org_id, p->user,
+                 *via ? " via " : "", via);
+    return buf;
+}
+
 static int
 s_store_application(intake_cases_t *self, ry_txn_t *txn,
-                    const Rongyu__Request *req, Rongyu__Application *a,
-                    Rongyu__Case *existing, bool draft, intake_reply_t *r)
+                    const Rongyu__Request *req, const intake_principal_t *p,
+                    Rongyu__Application *a, Rongyu__Case *existing,
+                    bool draft, intake_reply_t *r)
 {
+    char abuf[600];
     intake_attach_save_t *saved = calloc(a->n_attachments + 1, sizeof *saved);
     if (!saved)
         abort();
@@ -409,7 +425,8 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
     }
     rc = s_case_put(txn, &c, !existing);
     if (!rc)
-        rc = s_audit(txn, c.case_id, req->principal->org_id, from, c.state,
+        rc = s_audit(txn, c.case_id, s_actor(p, abuf, sizeof abuf), from,
+                     c.state,
                      what, NULL, now);
     if (!rc && !draft)
         rc = s_send_validate(self, txn, &c);
@@ -536,7 +553,7 @@ intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
             return -1;
         }
     }
-    rc = s_store_application(self, txn, req, a, existing, draft, r);
+    rc = s_store_application(self, txn, req, p, a, existing, draft, r);
     ry_pb_free(&existing);
     return rc;
 }
@@ -551,7 +568,7 @@ intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
     int rc = intake_cases_load_for(txn, p, INTAKE_ACT_APPLY, id, r, &c);
     if (rc)
         return rc;
-    char why[400];
+    char why[400], abuf[600];
     if (c->state != RONGYU__CASE_STATE__DRAFT) {
         rc = s_bad_state(r, c, "only a draft can be submitted");
     } else if ((rc = s_check_shape(c->application, false, r)) == 0 &&
@@ -567,7 +584,7 @@ intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
             s_review_due(self, c->application->campaign_id, now);
         rc = s_case_put(txn, c, false);
         if (!rc)
-            rc = s_audit(txn, id, req->principal->org_id,
+            rc = s_audit(txn, id, s_actor(p, abuf, sizeof abuf),
                          RONGYU__CASE_STATE__DRAFT,
                          RONGYU__CASE_STATE__SUBMITTED,
                          c->revision > 1 ? "resubmitted" : "submitted", NULL,
@@ -587,16 +604,6 @@ intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
 
 /* ------------------------------------------------------------ review */
 
-/* "org (user)", or "org" when no user is named. */
-static const char *
-s_actor(const intake_principal_t *p, char *buf, size_t len)
-{
-    if (intake_is_empty(p->user))
-        snprintf(buf, len, "%s", p->org_id);
-    else
-        snprintf(buf, len, "%s (%s)", p->org_id, p->user);
-    return buf;
-}
 
 /* Moves c to 'to': stores it, appends the audit entry and tells
  * notification ('event'), all in txn. */

@@ -28,6 +28,8 @@ struct intake_cases {
     ry_campaigns_t *campaigns;
     ry_calendar_t *cal; /* for postings; may be NULL (intake_posting) */
     struct intake_waits *waits; /* long polls (intake_wait); may be NULL */
+    char admit_dir[1200]; /* intake_keys: where admitted keys are listed */
+    char test_key[41];    /* intake_keys: the key when no socket has one */
 };
 
 /* True for NULL and "" (protobuf-c gives "" for an unset string). */

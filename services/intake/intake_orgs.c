@@ -61,25 +61,36 @@ s_grassroots(Rongyu__OrgKind k)
            k == RONGYU__ORG_KIND__ORG_JOINT;
 }
 
+/* The role strings and the Role each names. */
+static const struct {
+    const char *name;
+    Rongyu__Role role;
+} s_roles[] = {
+    {"grassroots", RONGYU__ROLE__ROLE_GRASSROOTS},
+    {"branch", RONGYU__ROLE__ROLE_BRANCH},
+    {"group", RONGYU__ROLE__ROLE_UNION_GROUP},
+    {"unit", RONGYU__ROLE__ROLE_UNIT},
+    {"city", RONGYU__ROLE__ROLE_CITY},
+    {"platform", RONGYU__ROLE__ROLE_PLATFORM},
+};
+
 /* The Role of an old-style role string; ROLE_UNSPECIFIED when unknown. */
 static Rongyu__Role
 s_role_of(const char *ro)
 {
-    static const struct {
-        const char *name;
-        Rongyu__Role role;
-    } names[] = {
-        {"grassroots", RONGYU__ROLE__ROLE_GRASSROOTS},
-        {"branch", RONGYU__ROLE__ROLE_BRANCH},
-        {"group", RONGYU__ROLE__ROLE_UNION_GROUP},
-        {"unit", RONGYU__ROLE__ROLE_UNIT},
-        {"city", RONGYU__ROLE__ROLE_CITY},
-        {"platform", RONGYU__ROLE__ROLE_PLATFORM},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(ro, names[i].name) == 0)
-            return names[i].role;
+    for (size_t i = 0; i < sizeof s_roles / sizeof s_roles[0]; i++)
+        if (strcmp(ro, s_roles[i].name) == 0)
+            return s_roles[i].role;
     return RONGYU__ROLE__ROLE_UNSPECIFIED;
+}
+
+const char *
+intake_role_name(Rongyu__Role role)
+{
+    for (size_t i = 0; i < sizeof s_roles / sizeof s_roles[0]; i++)
+        if (s_roles[i].role == role)
+            return s_roles[i].name;
+    return "";
 }
 
 int
@@ -121,6 +132,7 @@ intake_principal_parse(const Rongyu__Principal *p, intake_principal_t *out,
     out->kind = kind;
     out->org_id = p->org_id;
     out->user = p->user ? p->user : "";
+    out->via = NULL;
     return 0;
 }
 

@@ -22,15 +22,17 @@ typedef enum {
     INTAKE_ROLE_PLATFORM,       /* the platform, acting for a named user */
 } intake_role_t;
 
-/* Who is asking. Today it is read from Request.principal; when CURVE
- * lands it is built from the key's User-Id metadata instead, and nothing
- * below this struct changes. The strings are borrowed from the request. */
+/* Who is asking: the principal registered to the connection's key
+ * (intake_keys_resolve), narrowed by Request.principal. The strings are
+ * borrowed from the request and the key's record. */
 typedef struct {
     const char *org_id;
     intake_role_t role;
     const char *user;
     Rongyu__Role kind; /* as asked: ROLE_BRANCH, ROLE_UNION_GROUP narrow
                           a grassroots role to that kind of org */
+    const char *via; /* a platform key acting for org_id: the key; else
+                        NULL */
 } intake_principal_t;
 
 typedef enum {
@@ -39,6 +41,10 @@ typedef enum {
     INTAKE_ACT_REVIEW, /* the unit's review (验家) and recommendation */
     INTAKE_ACT_CITY,   /* the city's review; importing organisations */
 } intake_action_t;
+
+/* The role string of a Role ("grassroots", "branch", "group", "unit",
+ * "city", "platform"); "" for ROLE_UNSPECIFIED or an unknown value. */
+const char *intake_role_name(Rongyu__Role role);
 
 /* Reads a Request.principal into *out (the enum 'kind' or the string
  * 'role'; both given must agree). Returns 0; RY_ENOTFOUND with the

@@ -39,6 +39,7 @@ static const struct {
     [RONGYU__ERROR_CODE__E_INVALID] = {"请求内容不合规", "invalid request"},
     [RONGYU__ERROR_CODE__E_DEADLINE_PASSED] = {"截止日期已过",
                                                "the deadline has passed"},
+    [RONGYU__ERROR_CODE__E_UNAUTHENTICATED] = {"密钥未登记或已吊销", "this key is not registered, or revoked"},
 };
 
 int
@@ -104,6 +105,9 @@ intake_reply_release(intake_reply_t *r)
     for (size_t i = 0; i < r->nextensions; i++)
         ry_pb_free(&r->extensions[i]);
     free(r->extensions);
+    for (size_t i = 0; i < r->nkeys; i++)
+        ry_pb_free(&r->keys[i]);
+    free(r->keys);
 }
 
 uint8_t *
@@ -173,6 +177,13 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
     } else if (r->code == RONGYU__ERROR_CODE__OK && r->status) {
         rep.body_case = RONGYU__REPLY__BODY_STATUS;
         rep.status = &r->st;
+    }
+    Rongyu__KeyReply kr = RONGYU__KEY_REPLY__INIT;
+    if (r->code == RONGYU__ERROR_CODE__OK && r->keyr) {
+        kr.keys = r->keys;
+        kr.n_keys = r->nkeys;
+        rep.body_case = RONGYU__REPLY__BODY_KEYS;
+        rep.keys = &kr;
     }
     Rongyu__OrgReply orr = RONGYU__ORG_REPLY__INIT;
     Rongyu__QuotaReply qr = RONGYU__QUOTA_REPLY__INIT;

@@ -61,6 +61,9 @@ struct intake_reply {
     size_t nextensions;
     char summary_deadline[16];
     const char *dcampaign; /* borrowed from the registry */
+    bool keyr;                   /* a KeyReply */
+    Rongyu__KeyRecord **keys;    /* owned (ry_pb each) */
+    size_t nkeys;
 };
 
 /* Sets r's code and its detail (printf-style, cut at 511 bytes). Always

@@ -6,6 +6,7 @@
 
 #include "intake_deadline.h"
 #include "intake_internal.h"
+#include "intake_keys.h"
 #include "intake_orgs.h"
 #include "intake_posting.h"
 #include "intake_reply.h"
@@ -415,12 +416,33 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                 body == RONGYU__REQUEST__BODY_WITHDRAW ||
                 body == RONGYU__REQUEST__BODY_ORG_IMPORT ||
                 body == RONGYU__REQUEST__BODY_POSTING_START ||
-                body == RONGYU__REQUEST__BODY_EXTEND_DEADLINE;
+                body == RONGYU__REQUEST__BODY_EXTEND_DEADLINE ||
+                body == RONGYU__REQUEST__BODY_KEY_ADD ||
+                body == RONGYU__REQUEST__BODY_KEY_REVOKE;
+    /* The principal is the key's, narrowed by what the request states;
+     * the registry is read on every request, so a revocation holds from
+     * the next one on. */
+    char why[256], via[120];
+    Rongyu__KeyRecord *key = NULL;
+    Rongyu__Principal *stated = req->principal, eff = RONGYU__PRINCIPAL__INIT;
+    rc = intake_keys_resolve(self, txn, stated, &key, &eff, via, sizeof via,
+                             why, sizeof why);
+    if (rc) {
+        rc = rc == RY_ENOTFOUND
+                 ? intake_reply_fail(&r,
+                                     RONGYU__ERROR_CODE__E_UNAUTHENTICATED,
+                                     "%s", why)
+             : rc == RY_EPERM
+                 ? intake_reply_fail(&r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                                     "%s", why)
+                 : rc;
+        goto out;
+    }
+    req->principal = &eff;
     if (body == RONGYU__REQUEST__BODY_STATUS) {
         rc = s_status(self, txn, &r);
         goto out;
     }
-    char why[256];
     rc = intake_principal_parse(req->principal, &who, why, sizeof why);
     if (rc == RY_ENOTFOUND) {
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_MISSING_FIELD, "%s",
@@ -444,6 +466,8 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         if (rc)
             goto out;
     }
+    if (via[0])
+        who.via = via;
     switch (req->body_case) {
     case RONGYU__REQUEST__BODY_SUBMIT:
     case RONGYU__REQUEST__BODY_SAVE_DRAFT:
@@ -494,6 +518,11 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     case RONGYU__REQUEST__BODY_WAIT:
         rc = intake_wait_request(self, txn, req, &who, &r, &deferred);
         break;
+    case RONGYU__REQUEST__BODY_KEY_ADD:
+    case RONGYU__REQUEST__BODY_KEY_REVOKE:
+    case RONGYU__REQUEST__BODY_KEY_LIST:
+        rc = intake_keys_request(self, txn, req, &who, key, &r);
+        break;
     default:
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,
                                "request body %d", (int)req->body_case);
@@ -504,6 +533,8 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         *reply = NULL;
         *reply_len = 0;
         intake_reply_release(&r);
+        ry_pb_free(&key);
+        req->principal = stated;
         ry_pb_free(&req);
         return -1;
     }
@@ -543,6 +574,9 @@ out:
                                       bf ? bf->name : NULL, reply_len);
     }
     intake_reply_release(&r);
+    ry_pb_free(&key);
+    if (req)
+        req->principal = stated;
     ry_pb_free(&req);
     if (rc == RY_EFULL)
         return rc;

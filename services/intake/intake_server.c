@@ -4,12 +4,14 @@
 #include "intake_cases.h"
 #include "intake_posting.h"
 #include "intake_wait.h"
+#include "intake_keys.h"
 #include "ry_channel.h"
 #include "ry_daemon.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 struct intake_server {
@@ -54,6 +56,17 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
     for (int svc = RY_SVC_VALIDATION; !rc && svc < RY_SVC_COUNT; svc++)
         rc = ry_channel_connect(self->channel, ry_service_name(svc),
                                 cfg->endpoint[svc]);
+    /* The client socket admits the registered keys: list them for the ZAP
+     * handler (and register the administrator's on the first start). */
+    char dir[600], path[700];
+    if (!rc)
+        rc = ry_keys_dir(cfg->home, dir, sizeof dir);
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/intake.admit", cfg->home);
+        intake_keys_set_admit_dir(self->cases, path);
+        snprintf(path, sizeof path, "%s/admin.cert", dir);
+        rc = intake_keys_start(self->cases, path);
+    }
     if (rc) {
         intake_server_destroy(&self);
         return rc;

@@ -121,7 +121,8 @@ typedef struct {
 
 int
 notify_deliver_new(ry_store_t *store, size_t max_map_size,
-                   const notify_config_t *nc, notify_deliver_t **out)
+                   const notify_config_t *nc, const ry_keys_t *keys,
+                   notify_deliver_t **out)
 {
     *out = NULL;
     notify_deliver_t *self = calloc(1, sizeof *self);
@@ -137,7 +138,7 @@ notify_deliver_new(ry_store_t *store, size_t max_map_size,
         abort();
     int rc = ry_xfer_new(nc->max_active, nc->timeout_ms, &self->xfer);
     if (!rc && nc->pub_bind[0])
-        rc = ry_pub_new(nc->pub_bind, &self->pub);
+        rc = ry_pub_new(nc->pub_bind, keys, &self->pub);
     if (!rc) {
         /* What was committed before this start is replayable; live
          * publishing starts after it. */

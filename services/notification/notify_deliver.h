@@ -10,6 +10,7 @@
 #include "notify_subscribe.h"
 #include "notify_text.h"
 #include "rongyu.pb-c.h"
+#include "ry_keys.h"
 #include "ry_store.h"
 
 #include <stdint.h>
@@ -21,10 +22,12 @@
 typedef struct notify_deliver notify_deliver_t;
 
 /* Creates the engine over 'store' (borrowed) with the settings 'nc'
- * (copied). Binds the PUB feed at nc->pub_bind unless it is "".
- * Returns 0, RY_ENET (feed) or RY_EIO (libcurl). */
+ * (copied). Binds the PUB feed at nc->pub_bind unless it is "", a CURVE
+ * server with 'keys' (borrowed for the call). Returns 0, RY_ENET or
+ * RY_ECONFIG (feed) or RY_EIO (libcurl). */
 int notify_deliver_new(ry_store_t *store, size_t max_map_size,
-                       const notify_config_t *nc, notify_deliver_t **out);
+                       const notify_config_t *nc, const ry_keys_t *keys,
+                       notify_deliver_t **out);
 void notify_deliver_destroy(notify_deliver_t **self_p);
 
 /* The feed's endpoint, or "" when there is no feed (borrowed). */

@@ -32,6 +32,7 @@ struct notify_server {
     notify_plan_t plan;
     int64_t subs_checked, planned; /* monotonic ms of the last look */
     uint64_t fired;                /* timers fired by this process */
+    char admit[1200];              /* the ZAP handler's directory */
 };
 
 /* ------------------------------------------------------------ notices */
@@ -70,6 +71,8 @@ static int
 s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
 {
     notify_server_t *self = ctx;
+    if (msg->type == RONGYU__MESSAGE_TYPE__KEY_GRANT)
+        return notify_readers_apply(txn, self->admit, msg->payload, msg->len);
     if (msg->type != RONGYU__MESSAGE_TYPE__CASE_EVENT)
         return RY_EINVAL;
     Rongyu__CaseEvent *ev = (Rongyu__CaseEvent *)ry_pb_unpack(
@@ -132,6 +135,7 @@ static int
 s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
              uint8_t **reply, size_t *reply_len)
 {
+    notify_server_t *self = ctx;
     Rongyu__Reply r = RONGYU__REPLY__INIT;
     Rongyu__NotificationsReply nr = RONGYU__NOTIFICATIONS_REPLY__INIT;
     Rongyu__FeedReplayReply fr = RONGYU__FEED_REPLAY_REPLY__INIT;
@@ -140,7 +144,18 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
                                       0)
                                 : NULL;
     int rc = 0;
-    if (!req) {
+    /* Readable only with a reader's key, checked on every request (a
+     * revocation holds from the next one on). */
+    int kc = notify_readers_check(txn, ry_channel_request_key(self->channel));
+    if (kc && kc != RY_ENOTFOUND)
+        rc = kc;
+    if (kc == RY_ENOTFOUND) {
+        r.request_id = req ? req->request_id : (char *)"";
+        r.code = RONGYU__ERROR_CODE__E_UNAUTHENTICATED;
+        r.message_en = "this key may not read notifications (only the "
+                       "city's and the platform's keys may)";
+        r.message_zh = "此密钥无权查看通知（仅市总工会与平台的密钥可以）";
+    } else if (!req) {
         r.code = RONGYU__ERROR_CODE__E_MALFORMED;
         r.message_en = "the request does not decode";
         r.message_zh = "请求无法解码";
@@ -155,7 +170,6 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
     } else if (req->body_case == RONGYU__REQUEST__BODY_SUBSCRIBE ||
                req->body_case == RONGYU__REQUEST__BODY_SUBSCRIPTIONS ||
                req->body_case == RONGYU__REQUEST__BODY_UNSUBSCRIBE) {
-        notify_server_t *self = ctx;
         rc = notify_subscribe_request(txn, req, self->subs, ry_clock_now_ms(),
                                       reply, reply_len);
         ry_pb_free(&req);
@@ -262,6 +276,18 @@ notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
         rc = ry_config_store_dir(cfg, RY_SVC_NOTIFICATION, dir, sizeof dir);
     if (!rc)
         rc = ry_store_open(&self->store, dir, cfg->map_size, tables);
+    /* Peers: intake alone; requests and feed: the readers intake names. */
+    ry_keys_t *keys = NULL;
+    if (!rc)
+        rc = ry_keys_serve(cfg->home, "notification", s_peers, &keys);
+    if (!rc) {
+        snprintf(self->admit, sizeof self->admit, "%s",
+                 ry_keys_admit_dir(keys));
+        rc = notify_readers_admit(self->store, self->admit);
+        if (rc)
+            ry_keys_destroy(&keys);
+    }
+    const ry_keys_t *borrowed = keys;
     ry_channel_opts_t o = {
         .self_id = ry_service_name(RY_SVC_NOTIFICATION),
         .store = self->store,
@@ -271,6 +297,7 @@ notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
         .on_request = s_on_request,
         .ctx = self,
         .peers = s_peers,
+        .keys = keys,
     };
     if (!rc)
         rc = ry_channel_new(&o, &self->channel);
@@ -287,7 +314,7 @@ notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
         notify_subs_new(self->nc.subscribers, &self->subs);
     if (!rc)
         rc = notify_deliver_new(self->store, cfg->max_map_size, &self->nc,
-                                &self->deliver);
+                                borrowed, &self->deliver);
     self->plan = (notify_plan_t){self->cal, self->nc.remind_workdays,
                                  self->nc.remind_hour,
                                  self->nc.posting_workdays};

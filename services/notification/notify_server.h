@@ -11,8 +11,11 @@
 #include "ry_config.h"
 
 /* The tables notification keeps. */
+#include "notify_readers.h"
+
 #define NOTIFY_TABLES                                                        \
-    "events", NOTIFY_TIMER_TABLES, NOTIFY_DELIVER_TABLES, RY_CHANNEL_TABLES
+    "events", NOTIFY_TIMER_TABLES, NOTIFY_DELIVER_TABLES,                  \
+        NOTIFY_READER_TABLES, RY_CHANNEL_TABLES
 
 typedef struct notify_server notify_server_t;
 

@@ -35,7 +35,7 @@ verdict() {
     ry_fail "no verdict for $1"
 }
 
-id=$(ry submit "$RY_TMP/2026.json" --json | jq -r .case.case_id)
+id=$(ry submit "$RY_TMP/2026.json" --allow-path "$EX" --json | jq -r .case.case_id)
 got=$(verdict "$id")
 [ "$got" = "eligible hangzhou-2026/2026.1" ] || ry_fail "2026 application: $got"
 ry_ok "an application under the added 2026 campaign file is judged by it: eligible"
@@ -45,7 +45,7 @@ got=$(verdict "$id")
 [ "$got" = "ineligible hangzhou-2018/2018.1 R_DEADLINE" ] || ry_fail "2018 application in 2026: $got"
 ry_ok "the same application under hangzhou-2018, submitted in 2026: late (R_DEADLINE)"
 
-id=$(ry submit "$RY_TMP/unknown.json" --json | jq -r .case.case_id)
+id=$(ry submit "$RY_TMP/unknown.json" --allow-path "$EX" --json | jq -r .case.case_id)
 got=$(verdict "$id")
 grep -q "^ineligible .*R_CAMPAIGN" <<<"$got" || ry_fail "unknown campaign: $got"
 ry_ok "an unknown campaign is reported (R_CAMPAIGN)"
@@ -81,7 +81,7 @@ jq '.campaign_id = "hangzhou-2027"
 ry_stop_all
 export RONGYU_CLOCK=2027-11-20T10:00:00+08:00
 ry_start_services
-id=$(ry submit "$RY_TMP/2027.json" --key y2027-a --json | jq -r .case.case_id)
+id=$(ry submit "$RY_TMP/2027.json" --allow-path "$EX" --idem y2027-a --json | jq -r .case.case_id)
 got=$(verdict "$id")
 grep -q "R_CALENDAR_NODATA" <<<"$got" || ry_fail "2027 without calendar data: $got"
 ry_ok "a posting in a year without calendar data is reported: $got"
@@ -91,7 +91,7 @@ printf 'date,kind,name\n2027-09-26,work,国庆节\n' >"$RONGYU_HOME/calendar/202
 for d in 01 02 03 04 05 06 07; do echo "2027-10-$d,off,国庆节"; done >>"$RONGYU_HOME/calendar/2027.csv"
 ry_stop validation
 ry_start validation
-id=$(ry submit "$RY_TMP/2027.json" --key y2027-b --json | jq -r .case.case_id)
+id=$(ry submit "$RY_TMP/2027.json" --allow-path "$EX" --idem y2027-b --json | jq -r .case.case_id)
 got=$(verdict "$id")
 [ "$got" = "ineligible hangzhou-2027/2027.1 R_POSTING_WORKDAYS" ] || ry_fail "2027 with calendar data: $got"
 actual=$(ry show "$id" --org "$org" --json | jq -r '.case.verdict.checks[] | select(.code == "R_POSTING_WORKDAYS") | .actual')

@@ -196,7 +196,7 @@ cp -r "$EX/files" "$RY_TMP/files"
 ids=()
 for i in $(seq 1 36); do
     jq --arg n "杭州萧山第${i}测试有限公司工会" '.union.name = $n' "$EX/advanced_home.valid.json" >"$RY_TMP/ah$i.json"
-    ids+=("$(ry submit "$RY_TMP/ah$i.json" --key "long-$i" --json | jq -r '.case.case_id')")
+    ids+=("$(ry submit "$RY_TMP/ah$i.json" --idem "long-$i" --json | jq -r '.case.case_id')")
 done
 for id in "${ids[@]}"; do
     wait_state "$id" eligible
@@ -217,7 +217,7 @@ ry_ok "a 38-row Annex 2 prints on $n pages, one page wide, headings repeated, pa
 jq '.union.chair_name = "=HYPERLINK(\"http://example.invalid\",\"点我\")"
     | .union.parent_union_name = "@SUM(A1)" | .union.name = "\u001b[2J\u001b[31m恶意分会\u001b[0m"' \
     "$EX/advanced_small_home.valid.json" >"$RY_TMP/evil.json"
-ev=$(ry submit "$RY_TMP/evil.json" --key evil --json | jq -r '.case.case_id')
+ev=$(ry submit "$RY_TMP/evil.json" --idem evil --json | jq -r '.case.case_id')
 wait_state "$ev" eligible
 ry review "$ev" --decision approve --opinion 同意 "${UNIT[@]}" >/dev/null
 ry recommend "$ev" --opinion 推荐 "${UNIT[@]}" >/dev/null

@@ -115,7 +115,11 @@ refused E_BAD_STATE ry withdraw "$ah" --org xiaoshan-hengyi-textile
 audit=$(show "$ah" | jq -r '[.audit[] | .to] | join(" ")')
 [ "$audit" = "submitted eligible approved recommended awarded" ] || ry_fail "advanced home audit: $audit"
 op=$(show "$ah" | jq -r '.audit[] | select(.to == "approved") | .opinion + "|" + .actor')
-[ "$op" = "验家合格，同意推荐|萧山区" ] || ry_fail "approval audit entry: $op"
+# The tests act through a platform key: the audit names the unit and the key.
+case $op in
+"验家合格，同意推荐|萧山区 via platform key 'tests' "*) ;;
+*) ry_fail "approval audit entry: $op" ;;
+esac
 ry_ok "advanced home: submitted, eligible, approved, recommended, awarded; audit with actor and opinion"
 
 # 3. Small home, submitted by the branch's grassroots union.
@@ -138,7 +142,7 @@ ry recommend "$mh" --opinion "推荐为示范职工之家" "${UNIT[@]}" >/dev/nu
 wait_state "$mh" recommended
 wait_quota 萧山区 model_home 1
 # A second model home of the same unit is refused and stays approved.
-mh2=$(submit model_home.valid.json --key second-model-home)
+mh2=$(submit model_home.valid.json --idem second-model-home)
 wait_state "$mh2" eligible
 ry review "$mh2" --decision approve --opinion "合格" "${UNIT[@]}" >/dev/null
 ry recommend "$mh2" --opinion "推荐" "${UNIT[@]}" >/dev/null
@@ -169,8 +173,8 @@ wait_state "$ew" awarded
 ry_ok "excellent worker: seat reserved (1/6), confirmed, awarded"
 
 # 6. Withdrawal and non-selection free their seats.
-ew2=$(submit excellent_worker.valid.json --key ew-2)
-ew3=$(submit excellent_worker.valid.json --key ew-3)
+ew2=$(submit excellent_worker.valid.json --idem ew-2)
+ew3=$(submit excellent_worker.valid.json --idem ew-3)
 for id in "$ew2" "$ew3"; do
     wait_state "$id" eligible
     ry review "$id" --decision approve --opinion "同意" "${UNIT[@]}" >/dev/null
@@ -229,7 +233,7 @@ failed=$(show "$tk" | jq -r '[.case.verdict.checks[] | select(.passed | not) | .
 show "$tk" | jq -e '.case.verdict.checks[] | select(.code == "R_ORG_KIND_CATEGORY")
     | (.threshold | contains("single_establishment")) and (.actual | contains("township"))' >/dev/null ||
     ry_fail "R_ORG_KIND_CATEGORY does not name both values"
-st=$(submit advanced_home.township.valid.json --key township-registered)
+st=$(submit advanced_home.township.valid.json --idem township-registered)
 wait_state "$st" eligible
 ry withdraw "$tk" --org xiaoshan-hengyi-textile >/dev/null
 ry withdraw "$st" --org xiaoshan-beigan-street >/dev/null
@@ -247,7 +251,7 @@ ry_ok "review due one month after submission; list --overdue: $late"
 
 # 11. The summary deadline (31 December): after it the unit's recommendation
 # is refused with the date and changes nothing, until the city extends it.
-dl=$(submit excellent_worker.valid.json --key after-deadline)
+dl=$(submit excellent_worker.valid.json --idem after-deadline)
 wait_state "$dl" eligible
 ry review "$dl" --decision approve --opinion 同意 "${UNIT[@]}" >/dev/null
 ry_stop intake
@@ -259,10 +263,10 @@ grep -q E_DEADLINE_PASSED <<<"$out" && grep -q 2018-12-31 <<<"$out" ||
     ry_fail "late recommendation: want E_DEADLINE_PASSED naming 2018-12-31, got: $out"
 [ "$(state_of "$dl")" = approved ] || ry_fail "the refused recommendation changed the case"
 refused E_FORBIDDEN ry deadline extend --unit 萧山区 --until 2019-01-10 --opinion 迟报 "${UNIT[@]}"
-ry deadline extend --unit 萧山区 --until 2019-01-10 --opinion "系统故障，准予延期" >/dev/null
+ry deadline extend --unit 萧山区 --until 2019-01-10 --opinion "系统故障，准予延期" --as city --role city >/dev/null
 ry deadline list --unit 萧山区 --json |
     jq -e '.summary_deadline == "2018-12-31" and (.extensions | length == 1)
-        and .extensions[0].until == "2019-01-10" and .extensions[0].actor == "city"' >/dev/null ||
+        and .extensions[0].until == "2019-01-10" and (.extensions[0].actor | startswith("city"))' >/dev/null ||
     ry_fail "the extension is not listed with who and until: $(ry deadline list --json)"
 ry recommend "$dl" --opinion 推荐 "${UNIT[@]}" >/dev/null
 wait_state "$dl" recommended

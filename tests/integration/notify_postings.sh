@@ -30,7 +30,7 @@ done
 # draft HONOUR: saves a draft without a posting, prints its id.
 draft() {
     local out
-    out=$(ry draft save "$RY_TMP/app/$1.json" --key "$RANDOM$RANDOM$1" --json) ||
+    out=$(ry draft save "$RY_TMP/app/$1.json" --idem "$RANDOM$RANDOM$1" --json) ||
         ry_fail "draft save: $out"
     jq -r .case.case_id <<<"$out"
 }

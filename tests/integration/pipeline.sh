@@ -109,11 +109,11 @@ ry_ok "malformed files refused with exit 2, nothing stored"
 
 # 4. Idempotency: the same key gives the same case; another body with the
 #    same key is refused with E_CONFLICT and changes nothing.
-a=$(ry submit "$EX/advanced_home.valid.json" --key demo-key-1 --json | jq -r .case.case_id)
-b=$(ry submit "$EX/advanced_home.valid.json" --key demo-key-1 --json | jq -r .case.case_id)
+a=$(ry submit "$EX/advanced_home.valid.json" --idem demo-key-1 --json | jq -r .case.case_id)
+b=$(ry submit "$EX/advanced_home.valid.json" --idem demo-key-1 --json | jq -r .case.case_id)
 [ "$a" = "$b" ] || ry_fail "same key gave two cases: $a $b"
 set +e
-out=$(ry submit "$EX/advanced_home.low_membership.json" --key demo-key-1 \
+out=$(ry submit "$EX/advanced_home.low_membership.json" --idem demo-key-1 \
     --org "$(org_of advanced_home.valid.json)" 2>&1)
 rc=$?
 set -e
@@ -129,7 +129,7 @@ set -e
 # A case it may not see answers as an unknown one would.
 [ "$rc" = 1 ] && grep -q E_NOT_FOUND <<<"$out" || ry_fail "foreign show: exit $rc: $out"
 set +e
-out=$(ry submit "$EX/advanced_home.valid.json" --as someone-else --key k2 2>&1)
+out=$(ry submit "$EX/advanced_home.valid.json" --as someone-else --idem k2 2>&1)
 rc=$?
 set -e
 [ "$rc" = 1 ] && grep -q E_FORBIDDEN <<<"$out" || ry_fail "foreign submit: exit $rc: $out"
@@ -155,7 +155,7 @@ out=$(ry ping validation --timeout 1 2>&1)
 rc=$?
 set -e
 [ "$rc" != 0 ] && grep -q "$RONGYU_VALIDATION_ENDPOINT" <<<"$out" || ry_fail "ping of a dead service: $out"
-id=$(ry submit "$EX/excellent_worker.valid.json" --key while-down --json | jq -r .case.case_id)
+id=$(ry submit "$EX/excellent_worker.valid.json" --idem while-down --json | jq -r .case.case_id)
 [ "$(ry show "$id" --org "$(org_of excellent_worker.valid.json)" --json | jq -r .case.state)" = submitted ] ||
     ry_fail "case judged while validation was down?"
 ry_start validation

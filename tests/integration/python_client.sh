@@ -27,7 +27,8 @@ RY_NOTIFY_FEED=tcp://127.0.0.1:$((notify_port + 1))
 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$PB2_DIR:$RY_SOURCE_DIR/clients/python "$PY" \
     "$RY_SOURCE_DIR/clients/python/walkthrough.py" \
     --intake "$RONGYU_INTAKE_ENDPOINT" --notify "$RY_NOTIFY_CLIENT" --feed "$RY_NOTIFY_FEED" \
-    --examples "$RY_SOURCE_DIR/examples" >"$RY_TMP/walk.txt" 2>&1 ||
+    --examples "$RY_SOURCE_DIR/examples" \
+    --key "$RONGYU_KEY" --keys-dir "$RONGYU_HOME/keys" >"$RY_TMP/walk.txt" 2>&1 ||
     { cat "$RY_TMP/walk.txt" >&2; ry_fail "the Python walkthrough failed"; }
 cat "$RY_TMP/walk.txt"
 grep -q '^ok - 4 cases from draft to award' "$RY_TMP/walk.txt" || ry_fail "no ok line"

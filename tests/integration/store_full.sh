@@ -13,7 +13,7 @@ ry_start intake RONGYU_MAP_SIZE=128K RONGYU_MAX_MAP_SIZE=512K
 acked=0 refused=
 for i in $(seq 1 200); do
     set +e
-    out=$(ry submit "$EX/advanced_home.valid.json" --key full-$i --timeout 3 --retries 1 2>&1)
+    out=$(ry submit "$EX/advanced_home.valid.json" --idem full-$i --timeout 3 --retries 1 2>&1)
     rc=$?
     set -e
     if [ "$rc" = 0 ]; then
@@ -35,7 +35,7 @@ ry_ok "intake still answers; the $acked acknowledged cases are all there"
 
 ry_stop intake
 ry_start intake RONGYU_MAX_MAP_SIZE=64M
-id=$(ry submit "$EX/advanced_home.valid.json" --key full-after --json | jq -r .case.case_id)
+id=$(ry submit "$EX/advanced_home.valid.json" --idem full-after --json | jq -r .case.case_id)
 [[ $id =~ ^[0-9a-f]{16}$ ]] || ry_fail "no case after raising the limit"
 [ "$(ry status --json | jq .cases)" = $((acked + 1)) ] || ry_fail "case count after restart"
 ry_wait_drained 30

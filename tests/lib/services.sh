@@ -11,6 +11,11 @@ mkdir -p "$RONGYU_HOME/log"
 # The default campaign is 2018's: run its demo inside its submission window.
 export RONGYU_CLOCK=${RONGYU_CLOCK:-2018-11-20T09:00:00+08:00}
 export RONGYU_LOG_LEVEL=${RONGYU_LOG_LEVEL:-info}
+# Every test runs with CURVE on: the keys of 'rongyu keys init' and a
+# platform key that acts for whichever organisation a command names
+# (--as, --org), as the platform backend does for its users.
+export RONGYU_KEY=$RONGYU_HOME/keys/tests-platform.cert
+RY_ADMIN_KEY=$RONGYU_HOME/keys/admin.cert
 declare -A RY_PID=()
 
 ry_it_cleanup() {
@@ -76,12 +81,54 @@ ry_pick_ports() {
     ry_fail "no free ports found"
 }
 
+# ry_keys: makes the keys once (services and administrator, and the
+# tests' platform key).
+ry_keys() {
+    [ -f "$RY_ADMIN_KEY" ] || "$RY_BIN/rongyu" keys init >/dev/null ||
+        ry_fail "rongyu keys init failed"
+    [ -f "$RONGYU_KEY" ] || "$RY_BIN/rongyu" keys gen tests-platform >/dev/null ||
+        ry_fail "rongyu keys gen failed"
+}
+
+# ry_platform_key: registers the tests' platform key with the
+# administrator's (again after intake's store was wiped: it answers the
+# same record when it is there).
+ry_platform_key() {
+    "$RY_BIN/rongyu" keys add --key "$RY_ADMIN_KEY" --org platform \
+        --role platform --label tests "$RONGYU_KEY" >/dev/null ||
+        ry_fail "cannot register the tests' platform key"
+    # Intake tells notification which keys may read it: wait for that.
+    if [ -n "${RY_PID[notification]:-}" ]; then
+        for _ in $(seq 1 100); do
+            "$RY_BIN/rongyu" notifications --timers --timeout 1 --retries 1 \
+                >/dev/null 2>&1 && return 0
+            sleep 0.1
+        done
+        ry_fail "notification does not admit the tests' platform key"
+    fi
+}
+
 # ry_launch SVC [ENV=VALUE...]: starts one service in the background.
 ry_launch() {
     local svc=$1
     shift
+    ry_keys
     env "$@" "$RY_BIN/rongyu-$svc" >>"$RONGYU_HOME/log/$svc.log" 2>&1 &
     RY_PID[$svc]=$!
+    # The tests' platform key must be registered before any client comes,
+    # also when intake runs towards a crash point (then it may die first).
+    if [ "$svc" = intake ]; then
+        for _ in $(seq 1 100); do
+            if "$RY_BIN/rongyu" ping intake --timeout 1 >/dev/null 2>&1; then
+                "$RY_BIN/rongyu" keys add --key "$RY_ADMIN_KEY" --org platform \
+                    --role platform --label tests "$RONGYU_KEY" >/dev/null 2>&1 ||
+                    ry_alive intake || return 0
+                return 0
+            fi
+            ry_alive intake || return 0
+            sleep 0.1
+        done
+    fi
 }
 
 # ry_alive SVC: true while the service's process runs (not a zombie).
@@ -113,6 +160,7 @@ ry_start() {
     ry_launch "$svc" "$@"
     for _ in $(seq 1 100); do
         if "$RY_BIN/rongyu" ping "$svc" --timeout 1 >/dev/null 2>&1; then
+            [ "$svc" != intake ] || ry_platform_key
             return 0
         fi
         ry_alive "$svc" || ry_fail "$svc exited at start"

@@ -14,6 +14,7 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_store.h"
+#include "ut_keys.h"
 #include "ut_util.h"
 
 #include <inttypes.h>
@@ -182,6 +183,7 @@ s_open_a(fx_t *fx)
         .window = fx->a_window,
         .on_message = s_on_message,
         .ctx = &fx->ra,
+        .keys = ut_keys("a"),
     };
     assert_int_equal(ry_channel_new(&o, &fx->a), 0);
     assert_int_equal(ry_channel_connect(fx->a, "b", fx->bep), 0);
@@ -201,6 +203,7 @@ s_open_b(fx_t *fx)
         .on_message = s_on_message,
         .ctx = &fx->rb,
         .peers = fx->b_peers,
+        .keys = ut_keys("b"),
     };
     assert_int_equal(ry_channel_new(&o, &fx->b), 0);
     if (!fx->bep[0]) {
@@ -574,17 +577,34 @@ test_replies_reach_the_sender_exactly_once(void **state)
 
 /* ------------------------------------------------------------ raw peers */
 
-/* A raw DEALER connected to B's peer endpoint. */
+/* A raw DEALER connected to B's peer endpoint with the key pair of
+ * 'name' (NULL: plain text), announcing routing id 'rid'. */
 static void *
-s_raw_dealer(void *zctx, const char *endpoint)
+s_raw_dealer_as(void *zctx, const char *endpoint, const char *name,
+                const char *rid)
 {
     void *d = zmq_socket(zctx, ZMQ_DEALER);
     assert_non_null(d);
     int linger = 0;
     zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
-    assert_int_equal(zmq_setsockopt(d, ZMQ_ROUTING_ID, "probe", 5), 0);
+    assert_int_equal(zmq_setsockopt(d, ZMQ_ROUTING_ID, rid, strlen(rid)), 0);
+    if (name) {
+        char pub[41], sec[41], bpub[41], bsec[41];
+        ut_keys_pair(name, pub, sec);
+        ut_keys_pair("b", bpub, bsec);
+        assert_int_equal(zmq_setsockopt(d, ZMQ_CURVE_SERVERKEY, bpub, 40), 0);
+        assert_int_equal(zmq_setsockopt(d, ZMQ_CURVE_PUBLICKEY, pub, 40), 0);
+        assert_int_equal(zmq_setsockopt(d, ZMQ_CURVE_SECRETKEY, sec, 40), 0);
+    }
     assert_int_equal(zmq_connect(d, endpoint), 0);
     return d;
+}
+
+/* The probe: a key the ZAP handler admits, but not a peer of B's. */
+static void *
+s_raw_dealer(void *zctx, const char *endpoint)
+{
+    return s_raw_dealer_as(zctx, endpoint, "probe", "probe");
 }
 
 static void
@@ -701,6 +721,7 @@ test_a_deferred_reply_goes_later_to_the_same_client(void **state)
         .on_message = s_defer_message,
         .on_request = s_defer_request,
         .ctx = &d,
+        .keys = ut_keys("b"), /* the server key s_raw_dealer expects */
     };
     assert_int_equal(ry_channel_new(&o, &d.ch), 0);
     assert_int_equal(ry_channel_bind_clients(d.ch, "tcp://127.0.0.1:*"), 0);
@@ -798,7 +819,7 @@ test_data_from_a_stranger_makes_no_link_and_is_dead_lettered(void **state)
     s_pump(fx, s_b_dead, 1);
     dead_row_t db = s_dead_rows(fx->sb);
     assert_int_equal(db.n, 1);
-    assert_string_equal(db.reason, "sender is not a configured peer");
+    assert_string_equal(db.reason, "sender's key is not a peer's");
     assert_int_equal(fx->rb.ncalls, 0);
     ry_link_info_t info[8];
     int n = ry_channel_links(fx->b, info, 8);
@@ -810,6 +831,113 @@ test_data_from_a_stranger_makes_no_link_and_is_dead_lettered(void **state)
     s_pump(fx, s_all_done, 5);
     s_assert_b_applied_once(fx, 5);
     s_assert_a_drained(fx, 5);
+    zmq_close(d);
+    zmq_ctx_term(zctx);
+    s_fx_destroy(&fx);
+}
+
+/* Sends one DATA envelope claiming to come from 'sender' at 'seq'. */
+static void
+s_forge(void *d, const char *sender, uint64_t seq, const char *payload)
+{
+    Rongyu__Envelope e = RONGYU__ENVELOPE__INIT;
+    e.kind = RONGYU__ENVELOPE_KIND__DATA;
+    e.sender_id = (char *)sender;
+    e.link_seq = seq;
+    e.type = RONGYU__MESSAGE_TYPE__CASE_EVENT;
+    e.payload.data = (uint8_t *)payload;
+    e.payload.len = strlen(payload);
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&e.base, &len);
+    zmq_send(d, buf, len, ZMQ_DONTWAIT);
+    free(buf);
+}
+
+static void
+test_unadmitted_key_and_plain_text_reach_nothing(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    void *zctx = zmq_ctx_new();
+    void *strange = s_raw_dealer_as(zctx, fx->bep, "stranger", "a");
+    void *plain = s_raw_dealer_as(zctx, fx->bep, NULL, "a");
+    /* Both are queued until a handshake succeeds, which it never does:
+     * a frame that got through would be dead-lettered (it names seq 1
+     * with a payload A never sends) or applied. */
+    s_forge(strange, "a", 1, "m1");
+    s_forge(plain, "a", 1, "m1");
+    int64_t until = ry_clock_mono_ms() + 1500;
+    while (ry_clock_mono_ms() < until)
+        assert_int_equal(ry_channel_run_once(fx->b, 20), 0);
+    assert_int_equal(fx->rb.ncalls, 0);
+    assert_int_equal(ry_channel_dead_count(fx->b), 0);
+    /* The peer's own key still works. */
+    s_send(fx, 1, 3, 3);
+    s_pump(fx, s_all_done, 3);
+    s_assert_b_applied_once(fx, 3);
+    zmq_close(strange);
+    zmq_close(plain);
+    zmq_ctx_term(zctx);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_sequence_hijack_by_an_admitted_key_is_harmless(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    static const char *const only_a[] = {"a", NULL};
+    ry_channel_destroy(&fx->b);
+    ry_store_destroy(&fx->sb);
+    fx->b_peers = only_a;
+    s_open_b(fx);
+    s_send(fx, 1, 3, 3);
+    s_pump(fx, s_all_done, 3);
+    /* Someone admitted at the socket (not A) learns that 4 is next and
+     * sends its own 4 in A's name, under A's old routing id. */
+    void *zctx = zmq_ctx_new();
+    void *d = s_raw_dealer_as(zctx, fx->bep, "probe", "a");
+    s_forge(d, "a", 4, "m4");
+    s_pump(fx, s_b_dead, 1);
+    dead_row_t db = s_dead_rows(fx->sb);
+    assert_string_equal(db.reason, "sender's key is not a peer's");
+    /* A's real 4 and 5 are applied, not taken for duplicates. */
+    s_send(fx, 4, 5, 2);
+    s_pump(fx, s_all_done, 5);
+    s_assert_b_applied_once(fx, 5);
+    s_assert_a_drained(fx, 5);
+    assert_int_equal(fx->rb.bad_payload, 0);
+    zmq_close(d);
+    zmq_ctx_term(zctx);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_routing_id_flapping_does_not_take_the_link(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    void *zctx = zmq_ctx_new();
+    s_send(fx, 1, 40, 40);
+    /* While A sends, a connection under A's old routing id comes and goes
+     * every 50 ms; B's acks still find A at once. */
+    int64_t until = ry_clock_mono_ms() + 5000;
+    int64_t flap = 0;
+    void *d = NULL;
+    while (!s_all_done(fx, 40)) {
+        int64_t now = ry_clock_mono_ms();
+        assert_true(now < until);
+        if (now >= flap) {
+            if (d)
+                zmq_close(d);
+            d = s_raw_dealer_as(zctx, fx->bep, "probe", "a");
+            flap = now + 50;
+        }
+        assert_int_equal(ry_channel_run_once(fx->a, 5), 0);
+        assert_int_equal(ry_channel_run_once(fx->b, 5), 0);
+    }
+    s_assert_b_applied_once(fx, 40);
+    s_assert_a_drained(fx, 40);
     zmq_close(d);
     zmq_ctx_term(zctx);
     s_fx_destroy(&fx);
@@ -835,6 +963,9 @@ main(void)
             test_garbage_frame_is_dead_lettered_and_receiver_keeps_working),
         cmocka_unit_test(
             test_data_from_a_stranger_makes_no_link_and_is_dead_lettered),
+        cmocka_unit_test(test_unadmitted_key_and_plain_text_reach_nothing),
+        cmocka_unit_test(test_sequence_hijack_by_an_admitted_key_is_harmless),
+        cmocka_unit_test(test_routing_id_flapping_does_not_take_the_link),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

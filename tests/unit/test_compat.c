@@ -16,6 +16,7 @@
 #include "rongyu.pb-c.h"
 #include "ry_pb.h"
 #include "ry_store.h"
+#include "ut_intake_keys.h"
 #include "ut_util.h"
 
 #include <stdio.h>
@@ -45,6 +46,12 @@ s_read(const char *name, size_t *len)
 static Rongyu__Reply *
 s_call(ry_store_t *st, intake_cases_t *ic, const uint8_t *data, size_t len)
 {
+    /* The request comes with the key of the principal it states. */
+    Rongyu__Request *q = (Rongyu__Request *)ry_pb_unpack(
+        &rongyu__request__descriptor, data, len, 0);
+    assert_non_null(q);
+    ut_intake_as_request(ic, st, q);
+    ry_pb_free(&q);
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(st, NULL, true, &txn), 0);
     uint8_t *reply = NULL;

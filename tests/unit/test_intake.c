@@ -16,6 +16,8 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_store.h"
+#include "ut_intake_keys.h"
+#include "ut_keys.h"
 #include "ut_util.h"
 
 #include <sodium.h>
@@ -56,6 +58,7 @@ s_fx_new(size_t max_attachment, unsigned outbox_limit)
         .on_request = intake_cases_on_request,
         .on_message = intake_cases_on_message,
         .ctx = fx->ic,
+        .keys = ut_keys("intake"),
     };
     assert_int_equal(ry_channel_new(&o, &fx->ch), 0);
     /* Nobody listens there: nothing is ever delivered. */
@@ -184,6 +187,7 @@ s_send(fx_t *fx, const Rongyu__Request *req)
     size_t len;
     uint8_t *buf = ry_pb_pack(&req->base, &len);
     Rongyu__Reply *rep = NULL;
+    ut_intake_as_request(fx->ic, fx->st, req);
     s_call(fx, buf, len, &rep);
     free(buf);
     return rep;
@@ -351,40 +355,127 @@ test_empty_frame_is_refused_with_a_clear_error(void **state)
 {
     (void)state;
     fx_t *fx = s_fx_default();
-    /* Zero bytes decode as a request with every field at its default. */
+    /* Zero bytes decode as a request with every field at its default: a
+     * key that is not registered is refused first, a registered one
+     * learns the request has no body. */
     const uint8_t none[1] = {0};
     Rongyu__Reply *rep;
     assert_int_not_equal(s_call(fx, none, 0, &rep), 0);
-    assert_int_not_equal(rep->code, RONGYU__ERROR_CODE__OK);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_UNAUTHENTICATED);
     assert_true(strlen(rep->message_en) > 0);
     assert_true(strlen(rep->message_zh) > 0);
-    assert_non_null(strstr(rep->detail, "principal"));
+    assert_non_null(strstr(rep->detail, "not registered"));
+    s_free(&rep);
+    ut_intake_as(fx->ic, fx->st, "org-1", "grassroots");
+    assert_int_not_equal(s_call(fx, none, 0, &rep), 0);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_UNSUPPORTED);
     s_free(&rep);
     s_assert_nothing_stored(fx);
     s_fx_destroy(&fx);
 }
 
 static void
-test_request_without_principal_is_missing_field(void **state)
+test_request_without_principal_acts_as_its_key(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    /* A key of org-1: stating nobody, the request acts as org-1. */
+    ut_intake_as(fx->ic, fx->st, "org-1", "grassroots");
+    s_rq_submit(&r, "org-1", "k1");
+    r.req.principal = NULL;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&r.req.base, &len);
+    Rongyu__Reply *rep;
+    assert_int_equal(s_call(fx, buf, len, &rep), 0);
+    free(buf);
+    assert_string_equal(rep->request_id, "req-1");
+    assert_string_equal(rep->case_->case_->application->applicant_org,
+                        "org-1");
+    s_free(&rep);
+    /* The same key stating another organisation, or another role, is
+     * refused and nothing is stored. */
+    s_rq_submit(&r, "org-2", "k2");
+    buf = ry_pb_pack(&r.req.base, &len);
+    assert_int_not_equal(s_call(fx, buf, len, &rep), 0);
+    free(buf);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    assert_non_null(strstr(rep->detail, "registered to 'org-1'"));
+    s_free(&rep);
+    s_rq_submit(&r, "org-1", "k3");
+    r.who.role = (char *)"city";
+    buf = ry_pb_pack(&r.req.base, &len);
+    assert_int_not_equal(s_call(fx, buf, len, &rep), 0);
+    free(buf);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 1);
+    s_fx_destroy(&fx);
+}
+
+/* Sends req with the key of (org, role) as it stands (no registration). */
+static Rongyu__Reply *
+s_send_with(fx_t *fx, const char *org, const char *role,
+            const Rongyu__Request *req)
+{
+    char key[41];
+    ut_intake_key_of(org, role, key);
+    intake_keys_set_test_key(fx->ic, key);
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&req->base, &len);
+    Rongyu__Reply *rep = NULL;
+    s_call(fx, buf, len, &rep);
+    free(buf);
+    return rep;
+}
+
+static void
+test_revoked_key_is_refused_on_its_next_request(void **state)
 {
     (void)state;
     fx_t *fx = s_fx_default();
     rq_t r;
     s_rq_submit(&r, "org-1", "k1");
-    r.req.principal = NULL;
     Rongyu__Reply *rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
-    assert_non_null(strstr(rep->detail, "principal"));
-    assert_string_equal(rep->request_id, "req-1");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     s_free(&rep);
-    /* A principal with no org is as good as none. */
-    s_rq_submit(&r, "", "k1");
-    r.app.applicant_org = (char *)"org-1";
-    rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    /* The city revokes org-1's key... */
+    char key[41];
+    ut_intake_key_of("org-1", "grassroots", key);
+    ut_intake_as(fx->ic, fx->st, "city", "city");
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    Rongyu__KeyRevokeRequest rv = RONGYU__KEY_REVOKE_REQUEST__INIT;
+    rv.public_key = key;
+    req.body_case = RONGYU__REQUEST__BODY_KEY_REVOKE;
+    req.key_revoke = &rv;
+    req.idempotency_key = (char *)"revoke-org-1";
+    rep = s_send_with(fx, "city", "city", &req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->keys->n_keys, 1);
+    assert_true(rep->keys->keys[0]->revoked_at_ms > 0);
+    assert_non_null(strstr(rep->keys->keys[0]->revoked_by, "city"));
     s_free(&rep);
-    s_assert_nothing_stored(fx);
+    /* ...and its next request is refused, storing nothing. */
+    uint64_t cases = s_rows(fx, "cases");
+    s_rq_submit(&r, "org-1", "k2");
+    rep = s_send_with(fx, "org-1", "grassroots", &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_UNAUTHENTICATED);
+    assert_non_null(strstr(rep->detail, "revoked"));
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), cases);
+    /* A grassroots key registers no key. */
+    ut_intake_as(fx->ic, fx->st, "org-2", "grassroots");
+    Rongyu__KeyAddRequest ka = RONGYU__KEY_ADD_REQUEST__INIT;
+    char other[41];
+    ut_intake_key_of("org-3", "grassroots", other);
+    ka.public_key = other;
+    ka.org_id = (char *)"org-3";
+    ka.role = (char *)"grassroots";
+    req.body_case = RONGYU__REQUEST__BODY_KEY_ADD;
+    req.key_add = &ka;
+    rep = s_send_with(fx, "org-2", "grassroots", &req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
     s_fx_destroy(&fx);
 }
 
@@ -1396,12 +1487,12 @@ test_role_is_an_enum_or_the_old_string_and_errors_name_the_field(void **state)
     Rongyu__Reply *rep = s_send(fx, &r.req);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     s_free(&rep);
-    /* Neither: no longer a silent grassroots. */
+    /* Neither: the role is the key's (org-1's key is a grassroots
+     * union's), never a guess. */
     s_rq_submit(&r, "org-1", "e2");
     r.who.role = (char *)"";
     rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
-    assert_string_equal(rep->field_path, "principal.kind");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     s_free(&rep);
     /* Both, disagreeing. */
     s_rq_submit(&r, "org-1", "e3");
@@ -1417,7 +1508,7 @@ test_role_is_an_enum_or_the_old_string_and_errors_name_the_field(void **state)
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
     assert_string_equal(rep->field_path, "submit.application.organising_unit");
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), 1);
+    assert_int_equal(s_rows(fx, "cases"), 2);
     s_fx_destroy(&fx);
 }
 
@@ -1428,7 +1519,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_garbage_request_is_malformed_and_stores_nothing),
         cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),
-        cmocka_unit_test(test_request_without_principal_is_missing_field),
+        cmocka_unit_test(test_request_without_principal_acts_as_its_key),
+        cmocka_unit_test(test_revoked_key_is_refused_on_its_next_request),
         cmocka_unit_test(test_unknown_role_is_invalid),
         cmocka_unit_test(test_state_change_without_idempotency_key_is_refused),
         cmocka_unit_test(
@@ -1458,5 +1550,5 @@ main(void)
         cmocka_unit_test(test_bad_result_messages_are_refused),
         cmocka_unit_test(test_posting_start_answers_earliest_end_at_once),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

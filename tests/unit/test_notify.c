@@ -621,7 +621,7 @@ test_subscriptions_by_request_are_entitled_audited_and_delivered(void **state)
     nc.retry_base_ms = 100;
     nc.retry_max_ms = 1000;
     notify_deliver_t *d;
-    assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, &d), 0);
+    assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, NULL, &d), 0);
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
     notify_notice_t n = {.notice_id = "event|intake|1",
@@ -701,7 +701,7 @@ test_one_delivery_per_subscriber_and_channel(void **state)
     nc.retry_max_ms = 1000;
     /* No SMTP server: e-mails fail at once, with the reason. */
     notify_deliver_t *d;
-    assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, &d), 0);
+    assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, NULL, &d), 0);
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
     notify_notice_t n = {.notice_id = "campaign|c|summary_remind",

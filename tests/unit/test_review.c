@@ -18,6 +18,8 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_store.h"
+#include "ut_intake_keys.h"
+#include "ut_keys.h"
 #include "ut_util.h"
 
 #include <sodium.h>
@@ -65,6 +67,7 @@ s_fx_new(void)
         .on_request = intake_cases_on_request,
         .on_message = intake_cases_on_message,
         .ctx = fx->ic,
+        .keys = ut_keys("intake"),
     };
     assert_int_equal(ry_channel_new(&o, &fx->ch), 0);
     intake_cases_set_channel(fx->ic, fx->ch);
@@ -127,6 +130,8 @@ s_send(fx_t *fx, Rongyu__Request *req)
 {
     size_t len;
     uint8_t *buf = ry_pb_pack(&req->base, &len);
+    /* Every request goes with the key of the principal it states. */
+    ut_intake_as_request(fx->ic, fx->st, req);
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
     uint8_t *reply = NULL;
@@ -1432,5 +1437,5 @@ main(void)
         cmocka_unit_test(
             test_seat_results_that_do_not_fit_are_refused_or_ignored),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }
