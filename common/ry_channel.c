@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,22 +38,36 @@ typedef struct {
     bool ack_due;
 } s_link_t;
 
+/* A client message is [routing id][envelope..., empty delimiter][body]
+ * or [routing id][body], with at most S_MAX_PARTS frames after the routing
+ * id; the reply echoes the envelope. A peer message is [routing id][body]
+ * on the ROUTER, [body] on a DEALER. */
+#define S_MAX_PARTS 16
+
+/* The frames that go before a reply: the routing id (when routed), then
+ * the client's envelope, packed one after another in buf. */
+typedef struct {
+    uint8_t *buf;
+    size_t len[S_MAX_PARTS + 1];
+    int n;
+} s_route_t;
+
 typedef struct {
     int src;          /* S_SRC_* */
     s_link_t *dealer; /* the link whose dealer it came from */
-    uint8_t *rid;
+    uint8_t *rid;     /* the routing id (also route's first part) */
     size_t rid_len;
+    s_route_t route;
     uint8_t *body;
     size_t len;
-    bool extra;       /* more frames followed: malformed */
+    const char *malformed; /* why the frames' shape is wrong, or NULL */
 } s_frame_t;
 
 enum { S_SRC_PEERS, S_SRC_CLIENTS, S_SRC_DEALER };
 
 typedef struct {
     void *sock;
-    uint8_t *rid; /* NULL: no routing frame */
-    size_t rid_len;
+    s_route_t route;
     uint8_t *data;
     size_t len;
 } s_out_t;
@@ -77,6 +92,7 @@ struct ry_channel {
     int nframes;
     s_out_t *outs;
     int nouts, outcap;
+    ry_channel_health_t health;
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -197,26 +213,41 @@ s_link_get(ry_channel_t *self, ry_txn_t *txn, const char *peer)
 
 /* ------------------------------------------------------------ sockets */
 
-static void
+/* Sets an int option; returns 0 or RY_ENET after a log line. */
+static int
 s_setopt_int(void *sock, int opt, int v)
 {
-    zmq_setsockopt(sock, opt, &v, sizeof v);
+    if (zmq_setsockopt(sock, opt, &v, sizeof v) == 0)
+        return 0;
+    ry_error(NULL, "socket option %d = %d refused: %s", opt, v,
+             zmq_strerror(zmq_errno()));
+    return RY_ENET;
 }
 
-static void
+static int
 s_common_opts(void *sock, size_t maxmsg)
 {
     int64_t max = (int64_t)maxmsg;
-    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
-    s_setopt_int(sock, ZMQ_LINGER, 0);
-    s_setopt_int(sock, ZMQ_SNDHWM, 20000);
-    s_setopt_int(sock, ZMQ_RCVHWM, 20000);
-    s_setopt_int(sock, ZMQ_HEARTBEAT_IVL, 1000);
-    s_setopt_int(sock, ZMQ_HEARTBEAT_TIMEOUT, 5000);
-    s_setopt_int(sock, ZMQ_HEARTBEAT_TTL, 5000);
-    s_setopt_int(sock, ZMQ_HANDSHAKE_IVL, 5000);
-    s_setopt_int(sock, ZMQ_RECONNECT_IVL, 100);
-    s_setopt_int(sock, ZMQ_RECONNECT_IVL_MAX, 2000);
+    if (zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0) {
+        ry_error(NULL, "ZMQ_MAXMSGSIZE refused: %s",
+                 zmq_strerror(zmq_errno()));
+        return RY_ENET;
+    }
+    static const int opts[][2] = {
+        {ZMQ_LINGER, 0},
+        {ZMQ_SNDHWM, 20000},
+        {ZMQ_RCVHWM, 20000},
+        {ZMQ_HEARTBEAT_IVL, 1000},
+        {ZMQ_HEARTBEAT_TIMEOUT, 5000},
+        {ZMQ_HEARTBEAT_TTL, 5000},
+        {ZMQ_HANDSHAKE_IVL, 5000},
+        {ZMQ_RECONNECT_IVL, 100},
+        {ZMQ_RECONNECT_IVL_MAX, 2000},
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (s_setopt_int(sock, opts[i][0], opts[i][1]))
+            return RY_ENET;
+    return 0;
 }
 
 static int
@@ -226,10 +257,12 @@ s_bind_router(ry_channel_t *self, const char *endpoint, size_t maxmsg,
     void *sock = zmq_socket(self->ctx, ZMQ_ROUTER);
     if (!sock)
         return RY_ENET;
-    s_common_opts(sock, maxmsg);
-    s_setopt_int(sock, ZMQ_ROUTER_MANDATORY, 1);
-    if (handover)
-        s_setopt_int(sock, ZMQ_ROUTER_HANDOVER, 1);
+    if (s_common_opts(sock, maxmsg) ||
+        s_setopt_int(sock, ZMQ_ROUTER_MANDATORY, 1) ||
+        (handover && s_setopt_int(sock, ZMQ_ROUTER_HANDOVER, 1))) {
+        zmq_close(sock);
+        return RY_ENET;
+    }
     if (zmq_bind(sock, endpoint) != 0) {
         ry_error(NULL, "cannot bind '%s': %s", endpoint,
                  zmq_strerror(zmq_errno()));
@@ -347,7 +380,7 @@ static void
 s_frames_clear(ry_channel_t *self)
 {
     for (int i = 0; i < self->nframes; i++) {
-        free(self->frames[i].rid);
+        free(self->frames[i].route.buf);
         free(self->frames[i].body);
     }
     memset(self->frames, 0, sizeof *self->frames * (size_t)self->nframes);
@@ -358,7 +391,7 @@ static void
 s_outs_clear(ry_channel_t *self)
 {
     for (int i = 0; i < self->nouts; i++) {
-        free(self->outs[i].rid);
+        free(self->outs[i].route.buf);
         free(self->outs[i].data);
     }
     self->nouts = 0;
@@ -440,12 +473,16 @@ ry_channel_connect(ry_channel_t *self, const char *peer_id,
     void *sock = zmq_socket(self->ctx, ZMQ_DEALER);
     if (!sock)
         return RY_ENET;
-    s_common_opts(sock, self->o.max_peer_msg);
-    zmq_setsockopt(sock, ZMQ_ROUTING_ID, self->self_id,
-                   strlen(self->self_id));
     /* With IMMEDIATE a send to a peer that is not connected fails at once
      * instead of queueing in memory: the outbox is the queue. */
-    s_setopt_int(sock, ZMQ_IMMEDIATE, 1);
+    if (s_common_opts(sock, self->o.max_peer_msg) ||
+        zmq_setsockopt(sock, ZMQ_ROUTING_ID, self->self_id,
+                       strlen(self->self_id)) != 0 ||
+        s_setopt_int(sock, ZMQ_IMMEDIATE, 1)) {
+        ry_error(NULL, "cannot set up the socket to %s", peer_id);
+        zmq_close(sock);
+        return RY_ENET;
+    }
     if (zmq_connect(sock, endpoint) != 0) {
         ry_error(NULL, "cannot connect to %s at '%s': %s", peer_id, endpoint,
                  zmq_strerror(zmq_errno()));
@@ -485,9 +522,36 @@ s_envelope(const ry_channel_t *self, Rongyu__EnvelopeKind kind,
     return ry_pb_pack(&e.base, len);
 }
 
+static size_t
+s_route_size(const s_route_t *r)
+{
+    size_t n = 0;
+    for (int i = 0; i < r->n; i++)
+        n += r->len[i];
+    return n;
+}
+
+/* A copy of 'from' (NULL: no frames) into 'to'. */
 static void
-s_out_push(ry_channel_t *self, void *sock, const void *rid, size_t rid_len,
-           uint8_t *data, size_t len)
+s_route_copy(s_route_t *to, const s_route_t *from)
+{
+    memset(to, 0, sizeof *to);
+    if (!from || from->n == 0)
+        return;
+    *to = *from;
+    size_t n = s_route_size(from);
+    to->buf = malloc(n ? n : 1);
+    if (!to->buf)
+        abort();
+    if (n)
+        memcpy(to->buf, from->buf, n);
+}
+
+/* Queues 'data' (taken) for sending after the commit, behind the frames
+ * of 'route' (copied; NULL: none). */
+static void
+s_out_route(ry_channel_t *self, void *sock, const s_route_t *route,
+            uint8_t *data, size_t len)
 {
     if (self->nouts == self->outcap) {
         self->outcap = self->outcap ? self->outcap * 2 : 64;
@@ -498,27 +562,41 @@ s_out_push(ry_channel_t *self, void *sock, const void *rid, size_t rid_len,
     }
     s_out_t *o = &self->outs[self->nouts++];
     o->sock = sock;
-    o->rid = NULL;
-    o->rid_len = rid_len;
-    if (rid) {
-        o->rid = malloc(rid_len ? rid_len : 1);
-        if (!o->rid)
-            abort();
-        memcpy(o->rid, rid, rid_len);
-    }
+    s_route_copy(&o->route, route);
     o->data = data;
     o->len = len;
 }
 
-/* Sends one frame, with a routing frame first when rid is set. Returns 0,
+static void
+s_out_push(ry_channel_t *self, void *sock, const void *rid, size_t rid_len,
+           uint8_t *data, size_t len)
+{
+    s_route_t r = {.buf = (uint8_t *)rid, .len = {rid_len}, .n = rid ? 1 : 0};
+    s_out_route(self, sock, &r, data, len);
+}
+
+/* Sends one frame behind the frames of 'route' (NULL: none). Returns 0,
  * or -1 with errno (EAGAIN, EHOSTUNREACH, ...). */
+static int
+s_send_route(void *sock, const s_route_t *route, const void *data,
+             size_t len)
+{
+    const uint8_t *p = route ? route->buf : NULL;
+    for (int i = 0; route && i < route->n; i++) {
+        if (zmq_send(sock, p, route->len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+            return -1;
+        p += route->len[i];
+    }
+    return zmq_send(sock, data, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+}
+
+/* Sends one frame, with a routing frame first when rid is set. */
 static int
 s_send_raw(void *sock, const void *rid, size_t rid_len, const void *data,
            size_t len)
 {
-    if (rid && zmq_send(sock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        return -1;
-    return zmq_send(sock, data, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+    s_route_t r = {.buf = (uint8_t *)rid, .len = {rid_len}, .n = rid ? 1 : 0};
+    return s_send_route(sock, &r, data, len);
 }
 
 /* The socket and routing id that reach a peer. */
@@ -580,6 +658,12 @@ ry_channel_outbox_depth(const ry_channel_t *self, const char *peer_id)
     return 0;
 }
 
+void
+ry_channel_health(const ry_channel_t *self, ry_channel_health_t *out)
+{
+    *out = self->health;
+}
+
 int
 ry_channel_links(const ry_channel_t *self, ry_link_info_t *out, int cap)
 {
@@ -608,15 +692,83 @@ ry_channel_dead_count(ry_channel_t *self)
 
 /* ------------------------------------------------------------ receiving */
 
-/* Reads what waits on one socket into the batch, without blocking. */
+/* Copies parts [from, to) of msg into r, after what r holds. */
+static void
+s_route_add(s_route_t *r, zmq_msg_t *parts, int from, int to)
+{
+    size_t have = s_route_size(r), more = 0;
+    for (int i = from; i < to; i++)
+        more += zmq_msg_size(&parts[i]);
+    uint8_t *buf = realloc(r->buf, have + more + 1);
+    if (!buf)
+        abort();
+    r->buf = buf;
+    for (int i = from; i < to && r->n <= S_MAX_PARTS; i++) {
+        size_t n = zmq_msg_size(&parts[i]);
+        memcpy(buf + have, zmq_msg_data(&parts[i]), n);
+        have += n;
+        r->len[r->n++] = n;
+    }
+}
+
+/* Sorts one message of 'total' frames (the first 'got' kept in parts) into
+ * f: its routing id, its envelope and body, or why its shape is wrong. */
+static void
+s_classify(s_frame_t *f, zmq_msg_t *parts, int got, int total, bool routed)
+{
+    int first = routed ? 1 : 0; /* the first frame after the routing id */
+    if (routed) {
+        s_route_add(&f->route, parts, 0, 1);
+        f->rid = f->route.buf;
+        f->rid_len = f->route.len[0];
+    }
+    int n = total - first; /* frames after the routing id */
+    int body = -1;
+    if (n == 1) {
+        body = first;
+    } else if (f->src == S_SRC_CLIENTS && n >= 2 && n <= S_MAX_PARTS &&
+               zmq_msg_size(&parts[total - 2]) == 0) {
+        s_route_add(&f->route, parts, first, total - 1);
+        body = total - 1;
+    } else if (f->src == S_SRC_CLIENTS) {
+        /* Echo what a REQ socket needs: the frames up to the first empty
+         * one, when there is one among those kept. */
+        int k = first;
+        while (k < got && zmq_msg_size(&parts[k]) != 0)
+            k++;
+        if (k < got)
+            s_route_add(&f->route, parts, first, k + 1);
+        f->malformed = n < 2 ? "no body frame"
+                       : n > S_MAX_PARTS
+                           ? "too many frames (at most 16 after the routing "
+                             "id: envelope frames, an empty delimiter, the "
+                             "body)"
+                           : "the frame before the body is not an empty "
+                             "delimiter";
+    } else {
+        f->malformed = "a peer message must be one frame";
+    }
+    if (f->route.n && routed)
+        f->rid = f->route.buf; /* realloc may have moved it */
+    if (body >= 0) {
+        f->len = zmq_msg_size(&parts[body]);
+        f->body = malloc(f->len ? f->len : 1);
+        if (!f->body)
+            abort();
+        memcpy(f->body, zmq_msg_data(&parts[body]), f->len);
+    }
+}
+
+/* Reads what waits on one socket into the batch, without blocking. Each
+ * message, whatever its shape, becomes one entry: nothing behind it is
+ * touched. */
 static void
 s_drain(ry_channel_t *self, void *sock, int src, s_link_t *dealer)
 {
     bool routed = src != S_SRC_DEALER;
     while (self->nframes < (int)self->o.batch) {
-        zmq_msg_t parts[2];
-        int got = 0;
-        bool extra = false;
+        zmq_msg_t parts[S_MAX_PARTS + 2];
+        int got = 0, total = 0;
         for (;;) {
             zmq_msg_t m;
             zmq_msg_init(&m);
@@ -624,42 +776,22 @@ s_drain(ry_channel_t *self, void *sock, int src, s_link_t *dealer)
                 zmq_msg_close(&m);
                 break;
             }
-            if (got < 2)
+            total++;
+            int more = zmq_msg_more(&m);
+            if (got < S_MAX_PARTS + 2)
                 parts[got++] = m;
-            else {
-                extra = true;
+            else
                 zmq_msg_close(&m);
-            }
-            int more = zmq_msg_more(got ? &parts[got - 1] : &m);
             if (!more)
                 break;
         }
-        if (got == 0)
+        if (total == 0)
             return;
         s_frame_t *f = &self->frames[self->nframes++];
         memset(f, 0, sizeof *f);
         f->src = src;
         f->dealer = dealer;
-        zmq_msg_t *body = &parts[got - 1];
-        if (routed) {
-            f->rid_len = zmq_msg_size(&parts[0]);
-            f->rid = malloc(f->rid_len ? f->rid_len : 1);
-            if (!f->rid)
-                abort();
-            memcpy(f->rid, zmq_msg_data(&parts[0]), f->rid_len);
-            if (got < 2)
-                body = NULL;
-        } else if (got > 1) {
-            extra = true;
-        }
-        f->extra = extra;
-        if (body) {
-            f->len = zmq_msg_size(body);
-            f->body = malloc(f->len ? f->len : 1);
-            if (!f->body)
-                abort();
-            memcpy(f->body, zmq_msg_data(body), f->len);
-        }
+        s_classify(f, parts, got, total, routed);
         for (int i = 0; i < got; i++)
             zmq_msg_close(&parts[i]);
     }
@@ -712,8 +844,10 @@ s_nested_begin(ry_channel_t *self, ry_txn_t *parent, s_nested_t *nt)
 }
 
 /* Commits the nested transaction when the handler returned 0; otherwise
- * aborts it and undoes its outbox appends. Returns the commit's error, or
- * RY_EFULL when the handler found the store full, else 0. */
+ * aborts it and undoes its outbox appends. Returns the commit's error;
+ * 0 when the handler refused its input (RY_EMALFORMED, RY_EINVAL, or -1
+ * from a request handler: the input's fault, to dead-letter or answer);
+ * any other error (a store error) as it is, for the whole batch. */
 static int
 s_nested_end(ry_channel_t *self, s_nested_t *nt, int handler_rc)
 {
@@ -723,7 +857,10 @@ s_nested_end(ry_channel_t *self, s_nested_t *nt, int handler_rc)
     for (int i = 0; i < self->nlinks; i++)
         self->links[i].s_next_seq =
             i < nt->n ? nt->saved[i] : self->links[i].next_seq;
-    return handler_rc == RY_EFULL ? RY_EFULL : 0;
+    if (handler_rc == -1 || handler_rc == RY_EMALFORMED ||
+        handler_rc == RY_EINVAL)
+        return 0;
+    return handler_rc;
 }
 
 /* Writes a dead-letter row. Frames with no usable sequence number get a
@@ -827,8 +964,11 @@ static int
 s_peer_frame(ry_channel_t *self, ry_txn_t *txn, s_frame_t *f)
 {
     Rongyu__Envelope *e = NULL;
-    if (!f->body || f->extra ||
-        !(e = (Rongyu__Envelope *)ry_pb_unpack(&rongyu__envelope__descriptor,
+    if (f->malformed) {
+        ry_warn(NULL, "peer message dead-lettered: %s", f->malformed);
+        return s_dead(txn, "in", "?", 0, f->malformed, f->body, f->len);
+    }
+    if (!(e = (Rongyu__Envelope *)ry_pb_unpack(&rongyu__envelope__descriptor,
                                                f->body, f->len, 0))) {
         ry_warn(NULL, "undecodable peer frame of %zu bytes dead-lettered",
                 f->len);
@@ -893,26 +1033,45 @@ done:
     return rc;
 }
 
+/* The answer to a client message whose frames are not
+ * [envelope..., empty delimiter,] body: E_MALFORMED, naming what is
+ * wrong. */
+static uint8_t *
+s_malformed_reply(const char *why, size_t *len)
+{
+    Rongyu__Reply r = RONGYU__REPLY__INIT;
+    r.code = RONGYU__ERROR_CODE__E_MALFORMED;
+    r.message_zh = (char *)"请求的帧结构不正确";
+    r.message_en = (char *)"the request's frames are not "
+                           "[envelope..., empty delimiter,] body";
+    r.detail = (char *)why;
+    return ry_pb_pack(&r.base, len);
+}
+
 static int
 s_client_frame(ry_channel_t *self, ry_txn_t *txn, s_frame_t *f)
 {
-    if (!f->body)
-        return 0; /* a routing frame alone: nothing to answer */
+    if (f->malformed) {
+        size_t len;
+        uint8_t *reply = s_malformed_reply(f->malformed, &len);
+        s_out_route(self, self->clients, &f->route, reply, len);
+        return 0;
+    }
     s_nested_t nt;
     int rc = s_nested_begin(self, txn, &nt);
     if (rc)
         return rc;
     uint8_t *reply = NULL;
     size_t rlen = 0;
-    rc = self->o.on_request(self->o.ctx, nt.txn, f->extra ? NULL : f->body,
-                            f->extra ? 0 : f->len, &reply, &rlen);
+    rc = self->o.on_request(self->o.ctx, nt.txn, f->body, f->len, &reply,
+                            &rlen);
     rc = s_nested_end(self, &nt, rc);
     if (rc) {
         free(reply);
         return rc;
     }
     if (reply)
-        s_out_push(self, self->clients, f->rid, f->rid_len, reply, rlen);
+        s_out_route(self, self->clients, &f->route, reply, rlen);
     return 0;
 }
 
@@ -947,7 +1106,7 @@ s_flush_outs(ry_channel_t *self)
 {
     for (int i = 0; i < self->nouts; i++) {
         s_out_t *o = &self->outs[i];
-        if (s_send_raw(o->sock, o->rid, o->rid_len, o->data, o->len) < 0)
+        if (s_send_route(o->sock, &o->route, o->data, o->len) < 0)
             ry_debug(NULL, "reply not sent: %s", zmq_strerror(zmq_errno()));
     }
     s_outs_clear(self);
@@ -962,14 +1121,17 @@ s_refuse_clients(ry_channel_t *self, int why)
         return;
     for (int i = 0; i < self->nframes; i++) {
         s_frame_t *f = &self->frames[i];
-        if (f->src != S_SRC_CLIENTS || !f->body)
+        if (f->src != S_SRC_CLIENTS)
             continue;
         uint8_t *reply = NULL;
         size_t len = 0;
-        self->o.on_refuse(self->o.ctx, f->extra ? NULL : f->body,
-                          f->extra ? 0 : f->len, why, &reply, &len);
+        if (f->malformed)
+            reply = s_malformed_reply(f->malformed, &len);
+        else
+            self->o.on_refuse(self->o.ctx, f->body, f->len, why, &reply,
+                              &len);
         if (reply)
-            s_out_push(self, self->clients, f->rid, f->rid_len, reply, len);
+            s_out_route(self, self->clients, &f->route, reply, len);
     }
     s_flush_outs(self);
 }
@@ -1014,9 +1176,11 @@ s_relay(ry_channel_t *self, int64_t now)
             ry_debug(NULL, "resending to %s from %" PRIu64, l->peer,
                      l->acked + 1);
             l->sent = l->acked;
-            int64_t jitter = rand() % (l->rto / 4 + 1);
-            l->rto = l->rto * 2 > S_RTO_MAX ? S_RTO_MAX : l->rto * 2;
-            l->rto += jitter;
+            /* Doubled, with up to a quarter of jitter (each process its
+             * own), never above the maximum. */
+            int64_t rto = l->rto * 2 +
+                          randombytes_uniform((uint32_t)(l->rto / 4 + 1));
+            l->rto = rto > S_RTO_MAX ? S_RTO_MAX : rto;
         }
         while (l->sent < last && l->sent - l->acked < self->o.window) {
             uint64_t seq = l->sent + 1;
@@ -1144,6 +1308,11 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
         }
         now = ry_clock_mono_ms();
         if (rc == 0) {
+            if (self->health.failures)
+                ry_info(NULL, "the store works again after %" PRIu64
+                              " failed rounds",
+                        self->health.failures);
+            self->health.failures = 0;
             s_stage_promote(self, now);
             s_flush_outs(self);
             s_send_acks(self);
@@ -1151,8 +1320,14 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
         } else {
             /* Nothing of this batch is kept or acknowledged: senders
              * resend and clients retry. */
-            ry_error(NULL, "batch of %d frames not applied: %s",
-                     self->nframes, ry_strerror(rc));
+            if (self->health.failures++ == 0) {
+                ry_error(NULL, "batch of %d frames not applied: %s; "
+                               "senders resend, clients retry",
+                         self->nframes, ry_strerror(rc));
+                self->health.since_ms = ry_clock_now_ms();
+            }
+            self->health.total_failures++;
+            self->health.last_error = rc;
             s_outs_clear(self);
             s_stage_reset(self);
             s_refuse_clients(self, rc);

@@ -32,14 +32,21 @@ typedef struct {
  * callback fails, none of its writes stay). It may call ry_channel_send.
  * Return 0 when applied; RY_EMALFORMED or RY_EINVAL to dead-letter it (the
  * sender is told and stops resending); RY_EFULL when the store is full
- * (the whole batch is redone after the map grows). */
+ * (the whole batch is redone after the map grows); any other error (a
+ * store error) rolls the whole batch back: nothing of it is acknowledged,
+ * the senders resend, and ry_channel_run_once returns the error. */
 typedef int (*ry_on_message_fn)(void *ctx, ry_txn_t *txn,
                                 const ry_msg_t *msg);
 
 /* Handles one client request frame inside 'txn' (nested, as above) and
  * sets *reply to a malloc'd reply the channel sends after the commit and
- * frees. Return 0 to keep the writes, negative to drop them (the reply is
- * still sent); RY_EFULL as above. */
+ * frees. Return 0 to keep the writes, -1 (or RY_EMALFORMED, RY_EINVAL) to
+ * drop them (the reply is still sent); RY_EFULL and store errors as
+ * above (every client of the batch then gets on_refuse's answer).
+ * A client message is [envelope..., empty delimiter,] body after its
+ * routing id (docs/protocol.md); the reply goes back behind the same
+ * envelope. Any other shape is answered E_MALFORMED by the channel
+ * without calling the handler. */
 typedef int (*ry_on_request_fn)(void *ctx, ry_txn_t *txn,
                                 const uint8_t *data, size_t len,
                                 uint8_t **reply, size_t *reply_len);
@@ -132,6 +139,17 @@ typedef struct {
 
 /* Fills up to 'cap' entries; returns how many links there are. */
 int ry_channel_links(const ry_channel_t *self, ry_link_info_t *out, int cap);
+
+/* How the store fared in the last rounds: a failure that persists is
+ * shown by rongyu status and ping. */
+typedef struct {
+    int last_error;          /* the last round's error (0: none yet) */
+    uint64_t failures;       /* rounds failed in a row (0: healthy) */
+    uint64_t total_failures; /* rounds failed since the start */
+    int64_t since_ms;        /* wall clock of the first of 'failures' */
+} ry_channel_health_t;
+
+void ry_channel_health(const ry_channel_t *self, ry_channel_health_t *out);
 
 /* Rows in the dead table (committed). */
 uint64_t ry_channel_dead_count(ry_channel_t *self);

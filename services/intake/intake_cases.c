@@ -364,10 +364,11 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
                     const Rongyu__Request *req, Rongyu__Application *a,
                     Rongyu__Case *existing, bool draft, intake_reply_t *r)
 {
-    intake_attach_save_t *saved = calloc(a->n_attachments + 1, sizeof *saved);
-    if (!saved)
-        abort();
-    int rc = intake_attach_take(txn, a, self->limits.max_attachment, saved, r);
+    /* What is stored is a copy with its own attachment records: the
+     * request itself stays as its decoder made it. */
+    intake_attach_set_t stored = {0};
+    int rc = intake_attach_take(txn, a, self->limits.max_attachment, &stored,
+                                r);
     if (rc)
         goto done;
     int64_t now = ry_clock_now_ms();
@@ -407,7 +408,7 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         if (rc)
             goto done;
     }
-    c.application = a;
+    c.application = &stored.app;
     c.updated_at_ms = now;
     c.state = draft ? RONGYU__CASE_STATE__DRAFT : RONGYU__CASE_STATE__SUBMITTED;
     if (!draft) {
@@ -431,8 +432,7 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         free(buf);
     }
 done:
-    intake_attach_restore(a, saved, a->n_attachments);
-    free(saved);
+    intake_attach_release(&stored);
     return rc;
 }
 
