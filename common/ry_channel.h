@@ -1,10 +1,14 @@
-/* ry_channel: the reliable links between services (transactional outbox,
- * idempotent inbox, group commit, cumulative acks, resend with back-off,
- * dead table) and the client socket, in one single-threaded loop.
- * No zmq_* type leaves this module. */
+/* ry_channel: a service's loop over its links and its client socket, in
+ * one thread: ry_link reads what waits (fairly, within bounds), the
+ * handlers apply it in one write transaction against the link state kept
+ * by ry_outbox (transactional outbox, idempotent inbox, dead letters),
+ * the commit syncs, then the replies and acks go out and ry_link relays
+ * the outbox (window, resend with back-off from the lowest
+ * unacknowledged). Durable state lives only in the store. */
 #ifndef RY_CHANNEL_H
 #define RY_CHANNEL_H
 
+#include "ry_outbox.h"
 #include "ry_store.h"
 
 #include <protobuf-c/protobuf-c.h>
@@ -16,7 +20,7 @@ typedef struct ry_channel ry_channel_t;
 
 /* The tables the channel keeps in the service's store: include them in the
  * list given to ry_store_open. */
-#define RY_CHANNEL_TABLES "ry_outbox", "ry_seq", "ry_dead"
+#define RY_CHANNEL_TABLES RY_OUTBOX_TABLES
 
 /* One inbound message, borrowed for the duration of the callback. */
 typedef struct {
@@ -62,10 +66,16 @@ typedef struct {
     const char *self_id;      /* this service's name, the routing id */
     ry_store_t *store;        /* borrowed; must outlive the channel */
     size_t max_map_size;      /* the store may grow up to this */
-    size_t max_peer_msg;      /* ZMQ_MAXMSGSIZE on peer links */
-    size_t max_request;       /* ZMQ_MAXMSGSIZE on the client socket */
+    size_t max_request;       /* ZMQ_MAXMSGSIZE on the client socket
+                                 (0: 64 MiB) */
+    size_t max_peer_msg;      /* ZMQ_MAXMSGSIZE on peer links (0:
+                                 ry_channel_peer_msg_max(max_request)) */
     unsigned window;          /* unacknowledged messages in flight */
-    unsigned batch;           /* frames per group commit */
+    unsigned batch;           /* messages per group commit (0: 512);
+                                 clients take at most 3/4 of them */
+    size_t batch_bytes;       /* bytes read per group commit (0: 64 MiB;
+                                 one message may pass it); clients take
+                                 at most half */
     ry_on_message_fn on_message;
     ry_on_request_fn on_request;
     ry_on_refuse_fn on_refuse; /* optional, with on_request */
@@ -118,15 +128,22 @@ int ry_channel_send_msg(ry_channel_t *self, ry_txn_t *txn,
                         const char *correlation,
                         const ProtobufCMessage *msg);
 
-/* Rows in the outbox to 'peer_id' not yet acknowledged (as committed,
- * plus those added in the current batch). */
+/* The largest peer message a service must accept so that anything a
+ * client request of max_request bytes causes can be delivered: every
+ * service derives its peer cap from the one max_request. */
+size_t ry_channel_peer_msg_max(size_t max_request);
+
+/* Rows in the outbox to 'peer_id' not yet acknowledged, as committed
+ * (inside a handler use ry_outbox_depth on its transaction). */
 uint64_t ry_channel_outbox_depth(const ry_channel_t *self,
                                  const char *peer_id);
 
 /* Runs one round: waits up to timeout_ms for input, applies what came in
  * one transaction, commits with sync, sends acks and replies, then sends
- * from the outbox. Returns 0, or RY_EIO when the store failed (the round's
- * input was not acknowledged and will be resent). */
+ * from the outbox. Returns 0, RY_EFULL (the store is full at its limit),
+ * RY_EIO when the store failed (the round's input was not acknowledged
+ * and will be resent), or RY_ENET when polling failed; the caller backs
+ * off (ry_daemon_backoff). */
 int ry_channel_run_once(ry_channel_t *self, int timeout_ms);
 
 typedef struct {

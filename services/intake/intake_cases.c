@@ -291,9 +291,12 @@ s_check_shape(const Rongyu__Application *a, bool draft, intake_reply_t *r)
 }
 
 static int
-s_busy(intake_cases_t *self, intake_reply_t *r)
+s_busy(intake_cases_t *self, ry_txn_t *txn, intake_reply_t *r)
 {
-    uint64_t depth = ry_channel_outbox_depth(self->channel, "validation");
+    uint64_t depth;
+    int rc = ry_outbox_depth(txn, "validation", &depth);
+    if (rc)
+        return rc;
     if (depth >= self->limits.outbox_limit) {
         r->retry_after_ms = 1000;
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
@@ -493,7 +496,7 @@ intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
     if (rc)
         return rc;
-    if (!draft && (rc = s_busy(self, r)))
+    if (!draft && (rc = s_busy(self, txn, r)))
         return rc;
     Rongyu__Case *existing = NULL;
     if (draft && !intake_is_empty(req->save_draft->case_id)) {
@@ -538,7 +541,7 @@ intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
                (rc = intake_orgs_check_application(txn, c->application, why,
                                                    sizeof why)) == RY_EINVAL) {
         rc = intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
-    } else if (rc == 0 && (rc = s_busy(self, r)) == 0) {
+    } else if (rc == 0 && (rc = s_busy(self, txn, r)) == 0) {
         int64_t now = ry_clock_now_ms();
         c->state = RONGYU__CASE_STATE__SUBMITTED;
         c->submitted_at_ms = now;
