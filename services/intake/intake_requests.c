@@ -12,6 +12,7 @@
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_text.h"
 
 #include <sodium.h>
 #include <stdbool.h>
@@ -21,6 +22,9 @@
 
 #define S_LIST_DEFAULT 100
 #define S_LIST_MAX 1000
+/* The longest idempotency key: with the organisation's id it stays well
+ * inside LMDB's 511-byte key. */
+#define S_IDEM_KEY_MAX 256
 
 /* Fingerprint of the request body, to tell a retry from a reuse. */
 static void
@@ -295,7 +299,12 @@ s_status(intake_cases_t *self, ry_txn_t *txn, intake_reply_t *r)
     r->st.n_links = (size_t)n;
     int rc = ry_txn_count(txn, "cases", &r->st.cases);
     if (!rc)
-        rc = ry_txn_count(txn, "ry_dead", &r->st.dead);
+        rc = ry_outbox_dead_counts(txn, &r->st.dead, &r->st.dead_refused);
+    ry_channel_health_t h;
+    ry_channel_health(self->channel, &h);
+    r->st.store_failures = h.failures;
+    if (h.failures)
+        r->st.store_error = (char *)ry_strerror(h.last_error);
     r->status = true;
     return rc;
 }
@@ -371,6 +380,19 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                           "%zu bytes that are not a rongyu.Request", len);
         *reply = intake_reply_pack(&r, "", reply_len);
         return -1;
+    }
+    /* Every text valid UTF-8 and bounded, keys within what the store
+     * takes: refused here, naming the field, before anything is read. */
+    char bad[400];
+    if (ry_text_check(&req->base, RY_TEXT_MAX, bad, sizeof bad) != 0) {
+        rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INVALID, "%s", bad);
+        goto out;
+    }
+    if (strlen(req->idempotency_key) > S_IDEM_KEY_MAX) {
+        rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INVALID,
+                               "idempotency_key: %zu bytes, at most %d",
+                               strlen(req->idempotency_key), S_IDEM_KEY_MAX);
+        goto out;
     }
     intake_principal_t who;
     uint8_t fp[32];
@@ -449,10 +471,20 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     if (rc == 0 && idem)
         rc = s_idem_store(txn, req, fp, &r);
 out:
-    if (rc < -1 && rc != RY_EFULL) {
+    if (rc == RY_ETOOBIG) {
+        /* A key of this request is longer than the store allows. */
+        ry_pb_free(&r.kase);
+        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INVALID,
+                          "a name or key of the request is longer than the "
+                          "store allows (511 bytes)");
+    } else if (rc < -1 && rc != RY_EFULL) {
+        /* The store failed: nothing of this request is kept; a retry may
+         * work once the operator has acted (a full disk). */
         ry_error(NULL, "request failed in the store: %s", ry_strerror(rc));
         ry_pb_free(&r.kase);
-        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL, "%s",
+        r.retry_after_ms = 1000;
+        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_BUSY,
+                          "the store failed (%s); nothing was stored",
                           ry_strerror(rc));
     }
     if (r.cached) {
@@ -497,7 +529,10 @@ intake_requests_on_refuse(void *ctx, const uint8_t *data, size_t len, int why,
             "the store is full at its size limit (max_map_size); nothing "
             "was stored; an operator must raise max_map_size");
     } else {
-        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL,
+        /* A store error: the round was rolled back; a retry may work
+         * (a full disk says so: "No space left on device"). */
+        r.retry_after_ms = 1000;
+        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_BUSY,
                           "the store failed (%s); nothing was stored",
                           ry_strerror(why));
     }

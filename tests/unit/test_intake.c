@@ -1216,6 +1216,72 @@ test_bad_result_messages_are_refused(void **state)
     s_fx_destroy(&fx);
 }
 
+/* ------------------------------------------------------------ text edges */
+
+static void
+test_over_long_text_is_invalid_naming_the_field(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    size_t n = (size_t)10 << 20;
+    char *name = malloc(n + 1);
+    assert_non_null(name);
+    memset(name, 'a', n);
+    name[n] = '\0';
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    r.app.deeds = name;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_non_null(strstr(rep->detail, "submit.application.deeds"));
+    assert_non_null(strstr(rep->detail, "at most 65536"));
+    s_free(&rep);
+    free(name);
+    s_assert_nothing_stored(fx);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_invalid_utf8_is_invalid_naming_the_field(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    r.app.deeds = (char *)"ok \xc0\xaf overlong";
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_non_null(strstr(rep->detail, "submit.application.deeds"));
+    assert_non_null(strstr(rep->detail, "UTF-8"));
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    /* Chinese text is valid. */
+    s_rq_submit(&r, "org-1", "k2");
+    r.app.deeds = (char *)"职工之家建设成效显著";
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_over_long_idempotency_key_is_invalid_not_internal(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char key[551];
+    memset(key, 'k', 550);
+    key[550] = '\0';
+    rq_t r;
+    s_rq_submit(&r, "org-1", key);
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_non_null(strstr(rep->detail, "idempotency_key"));
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    s_fx_destroy(&fx);
+}
+
 int
 main(void)
 {
@@ -1248,6 +1314,10 @@ main(void)
         cmocka_unit_test(test_ineligible_result_lists_failed_checks),
         cmocka_unit_test(test_result_for_another_revision_is_ignored),
         cmocka_unit_test(test_bad_result_messages_are_refused),
+        cmocka_unit_test(test_over_long_text_is_invalid_naming_the_field),
+        cmocka_unit_test(test_invalid_utf8_is_invalid_naming_the_field),
+        cmocka_unit_test(
+            test_over_long_idempotency_key_is_invalid_not_internal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
