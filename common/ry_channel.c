@@ -310,11 +310,11 @@ s_nested_end(ry_txn_t **nt, int handler_rc)
     return handler_rc;
 }
 
-/* Applies one DATA envelope from sender l. Returns 0 or the batch's
- * error. */
+/* Applies one DATA envelope from 'peer' (its frame: raw, rlen). Returns
+ * 0 or the batch's error. */
 static int
 s_apply_data(ry_channel_t *self, ry_txn_t *txn, const char *peer,
-             const Rongyu__Envelope *e)
+             const Rongyu__Envelope *e, const uint8_t *raw, size_t rlen)
 {
     ry_link_ack_due(self->link, peer);
     ry_outbox_state_t st;
@@ -340,7 +340,7 @@ s_apply_data(ry_channel_t *self, ry_txn_t *txn, const char *peer,
         ry_error(e->correlation_id, "dead-lettered %s:%" PRIu64 ": %s", peer,
                  e->link_seq, ry_strerror(hrc));
         rc = ry_outbox_dead(txn, "in", peer, e->link_seq, ry_strerror(hrc),
-                            e->payload.data, e->payload.len);
+                            raw, rlen);
         if (rc)
             return rc;
         size_t len;
@@ -443,7 +443,7 @@ s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
         if (e->schema_version != S_SCHEMA)
             ry_warn(e->correlation_id, "schema %u from %s", e->schema_version,
                     who);
-        rc = s_apply_data(self, txn, who, e);
+        rc = s_apply_data(self, txn, who, e, m->body, m->len);
         break;
     case RONGYU__ENVELOPE_KIND__ACK:
         rc = ry_outbox_ack(txn, who, e->ack_seq, NULL);
@@ -603,4 +603,54 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
     }
     ry_link_relay(self->link);
     return result;
+}
+
+int
+ry_channel_dead_retry(ry_channel_t *self, ry_txn_t *txn, const char *key,
+                      char *why, size_t cap)
+{
+    ry_outbox_dead_t d;
+    int rc = ry_outbox_dead_get(txn, key, &d);
+    if (rc)
+        return rc;
+    bool out = strcmp(d.dir, "out") == 0;
+    if (strcmp(d.peer, RY_OUTBOX_STRANGER) == 0 || d.frame_len == 0 ||
+        (!out && !self->o.on_message)) {
+        snprintf(why, cap, "%s cannot be retried: %s", key,
+                 d.frame_len ? "its sender is not a configured peer"
+                             : "its frame was not kept");
+        return RY_EINVAL;
+    }
+    Rongyu__Envelope *e = (Rongyu__Envelope *)ry_pb_unpack(
+        &rongyu__envelope__descriptor, d.frame, d.frame_len, 0);
+    if (!e || e->kind != RONGYU__ENVELOPE_KIND__DATA) {
+        ry_pb_free(&e);
+        snprintf(why, cap, "%s cannot be retried: its frame is not a "
+                           "message", key);
+        return RY_EINVAL;
+    }
+    char peer[RY_OUTBOX_PEER_MAX + 1];
+    snprintf(peer, sizeof peer, "%s", d.peer);
+    if (out) {
+        rc = ry_channel_send(self, txn, peer, e->type, e->correlation_id,
+                             e->payload.data, e->payload.len);
+    } else {
+        ry_txn_t *nt;
+        rc = ry_txn_begin(self->o.store, txn, true, &nt);
+        if (!rc) {
+            ry_msg_t m = {peer, e->link_seq, e->type, e->correlation_id,
+                          e->payload.data, e->payload.len};
+            int hrc = self->o.on_message(self->o.ctx, nt, &m);
+            rc = s_nested_end(&nt, hrc);
+            if (!rc && hrc) {
+                snprintf(why, cap, "%s refused again: %s", key,
+                         ry_strerror(hrc));
+                rc = RY_EINVAL;
+            }
+        }
+    }
+    ry_pb_free(&e);
+    if (!rc)
+        rc = ry_outbox_dead_drop(txn, key);
+    return rc;
 }

@@ -40,6 +40,8 @@ static const s_command_t s_commands[] = {
     {"decide", cli_cmd_decide, "市总工会审核：表彰或未入选",
      "the city's decision: award or not selected"},
     {"withdraw", cli_cmd_withdraw, "撤回申报", "withdraw a case"},
+    {"dead", cli_cmd_dead, "死信：列出、查看、重试、删除",
+     "dead letters: list, show, retry, drop"},
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
 

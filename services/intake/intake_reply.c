@@ -54,6 +54,7 @@ intake_reply_release(intake_reply_t *r)
     free(r->org_list);
     free(r->qrows);
     free(r->qrowp);
+    ry_pb_free(&r->dead);
 }
 
 uint8_t *
@@ -100,6 +101,9 @@ intake_reply_pack(intake_reply_t *r, const char *request_id, size_t *len)
         qr.n_rows = r->nq;
         rep.body_case = RONGYU__REPLY__BODY_QUOTA;
         rep.quota = &qr;
+    } else if (r->code == RONGYU__ERROR_CODE__OK && r->dead) {
+        rep.body_case = RONGYU__REPLY__BODY_DEAD;
+        rep.dead = r->dead;
     }
     return ry_pb_pack(&rep.base, len);
 }

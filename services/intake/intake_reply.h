@@ -42,6 +42,7 @@ struct intake_reply {
     Rongyu__QuotaRow **qrowp;
     size_t nq;
     const char *qcampaign;       /* borrowed from the registry */
+    Rongyu__DeadReply *dead;     /* owned (ry_pb): a DeadReply */
 };
 
 /* Sets r's code and its detail (printf-style, cut at 511 bytes). Always

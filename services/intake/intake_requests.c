@@ -7,6 +7,7 @@
 #include "intake_internal.h"
 #include "intake_orgs.h"
 #include "intake_reply.h"
+#include "intake_dead.h"
 #include "intake_seats.h"
 #include "ry_clock.h"
 #include "ry_error.h"
@@ -462,6 +463,9 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         break;
     case RONGYU__REQUEST__BODY_QUOTA:
         rc = s_quota(self, txn, req, &r);
+        break;
+    case RONGYU__REQUEST__BODY_DEAD:
+        rc = intake_dead_request(self, txn, req, &who, &r);
         break;
     default:
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,
