@@ -14,7 +14,10 @@ libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils libjansson-dev \
 libxlsxwriter-dev zlib1g-dev libcurl4-openssl-dev libsodium-dev libcmocka-dev"
 
 # Extra tools the tests use (receivers, xlsx checks, pgrep/pkill, ss, curl).
-RY_TEST_PACKAGES="python3 unzip procps iproute2 curl jq"
+# clang and its runtime: the libFuzzer targets; python3-zmq,
+# python3-protobuf, protobuf-compiler: the traffic generators of the tests.
+RY_TEST_PACKAGES="python3 unzip procps iproute2 curl jq clang libclang-rt-14-dev \
+python3-zmq python3-protobuf protobuf-compiler"
 
 # What the built binaries need at run time (the Dockerfile's runtime stage).
 RY_RUNTIME_PACKAGES="libzmq5 libczmq4 libprotobuf-c1 liblmdb0 libjansson4 \

@@ -141,11 +141,18 @@ ry_kill9() {
     unset "RY_PID[$1]"
 }
 
-# ry_stop SVC: stops a service cleanly (SIGTERM) and waits for it.
+# ry_stop SVC: stops a service cleanly (SIGTERM) and waits for it. Under
+# a sanitizer build a report in its log (a leak found at exit, an error)
+# fails the test.
 ry_stop() {
     kill -TERM "${RY_PID[$1]}" 2>/dev/null || true
     wait "${RY_PID[$1]}" 2>/dev/null || true
     unset "RY_PID[$1]"
+    if grep -qE 'ERROR: (Leak|Address|UndefinedBehavior)Sanitizer|runtime error:' \
+        "$RONGYU_HOME/log/$1.log" 2>/dev/null; then
+        grep -m 20 -E -A 12 'Sanitizer|runtime error:' "$RONGYU_HOME/log/$1.log" >&2
+        ry_fail "$1: sanitizer report in its log"
+    fi
 }
 
 ry_stop_all() {
