@@ -199,6 +199,15 @@ ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
 {
     if (ry_link_touch(self->link, peer_id))
         return RY_EIO;
+    /* What the peer would refuse at its socket would block the link for
+     * good: refuse it here, before anything is accepted. */
+    size_t overhead = 256 + (correlation ? strlen(correlation) : 0);
+    if (len > self->o.max_peer_msg || len + overhead > self->o.max_peer_msg) {
+        ry_error(correlation, "a message of %zu bytes for %s is over the "
+                              "peer message cap of %zu",
+                 len, peer_id, self->o.max_peer_msg);
+        return RY_ETOOBIG;
+    }
     int rc = ry_outbox_append(txn, self->self_id, peer_id, type, correlation,
                               payload, len, NULL);
     return rc == RY_EINVAL ? RY_EIO : rc;
@@ -293,8 +302,9 @@ ry_channel_dead_count(ry_channel_t *self)
 /* ------------------------------------------------------------ applying */
 
 /* Runs a handler in a nested transaction: kept when it returned 0;
- * dropped when it refused its input (RY_EMALFORMED, RY_EINVAL, or -1 from
- * a request handler), which is then the caller's to dead-letter or
+ * dropped when it refused its input (RY_EMALFORMED, RY_EINVAL,
+ * RY_ETOOBIG, or -1 from a request handler), which is then the caller's
+ * to dead-letter or
  * answer (returns 0); any other error (a store error) is returned for
  * the whole batch. The outbox counters are rows of the store, so the
  * handler's appends vanish with it. */
@@ -305,7 +315,7 @@ s_nested_end(ry_txn_t **nt, int handler_rc)
         return ry_txn_commit(nt);
     ry_txn_abort(nt);
     if (handler_rc == -1 || handler_rc == RY_EMALFORMED ||
-        handler_rc == RY_EINVAL)
+        handler_rc == RY_EINVAL || handler_rc == RY_ETOOBIG)
         return 0;
     return handler_rc;
 }

@@ -34,7 +34,8 @@ typedef struct {
 
 /* Applies one in-order message inside 'txn' (a nested transaction: if the
  * callback fails, none of its writes stay). It may call ry_channel_send.
- * Return 0 when applied; RY_EMALFORMED or RY_EINVAL to dead-letter it (the
+ * Return 0 when applied; RY_EMALFORMED, RY_EINVAL or RY_ETOOBIG to
+ * dead-letter it (the
  * sender is told and stops resending); RY_EFULL when the store is full
  * (the whole batch is redone after the map grows); any other error (a
  * store error) rolls the whole batch back: nothing of it is acknowledged,
@@ -117,7 +118,8 @@ int ry_channel_connect(ry_channel_t *self, const char *peer_id,
                        const char *endpoint);
 
 /* Appends a message for 'peer_id' to the outbox inside 'txn'; it is sent
- * after the commit. Returns 0, RY_EFULL or RY_EIO. */
+ * after the commit. Returns 0, RY_ETOOBIG (larger than a peer accepts:
+ * it could never be delivered), RY_EFULL or RY_EIO. */
 int ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
                     int type, const char *correlation, const void *payload,
                     size_t len);

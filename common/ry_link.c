@@ -19,9 +19,9 @@
 #define S_RTO_BASE 250
 #define S_RTO_MAX 4000
 /* Messages a client connection may have queued in ZeroMQ: with
- * ZMQ_MAXMSGSIZE this bounds what one connection holds in memory before
- * its TCP stream is no longer read. */
-#define S_CLIENT_HWM 16
+ * ZMQ_MAXMSGSIZE this bounds what one connection holds in memory (about
+ * S_CLIENT_HWM + 1 messages) before its TCP stream is no longer read. */
+#define S_CLIENT_HWM 4
 #define S_PEER_HWM 20000
 
 enum { S_ROLE_PEERS, S_ROLE_CLIENTS };

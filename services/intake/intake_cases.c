@@ -291,19 +291,28 @@ s_check_shape(const Rongyu__Application *a, bool draft, intake_reply_t *r)
 }
 
 static int
-s_busy(intake_cases_t *self, ry_txn_t *txn, intake_reply_t *r)
+s_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
+       intake_reply_t *r)
 {
     uint64_t depth;
-    int rc = ry_outbox_depth(txn, "validation", &depth);
+    int rc = ry_outbox_depth(txn, peer, &depth);
     if (rc)
         return rc;
     if (depth >= self->limits.outbox_limit) {
         r->retry_after_ms = 1000;
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
-                                 "%" PRIu64 " cases wait for validation",
-                                 depth);
+                                 "%" PRIu64 " messages wait for %s (at most "
+                                 "%u: outbox_limit)",
+                                 depth, peer, self->limits.outbox_limit);
     }
     return 0;
+}
+
+int
+intake_cases_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
+                  intake_reply_t *r)
+{
+    return s_busy(self, txn, peer, r);
 }
 
 /* When the review of a case submitted at 'submitted' is due: the same
@@ -496,7 +505,7 @@ intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
     if (rc)
         return rc;
-    if (!draft && (rc = s_busy(self, txn, r)))
+    if (!draft && (rc = s_busy(self, txn, "validation", r)))
         return rc;
     Rongyu__Case *existing = NULL;
     if (draft && !intake_is_empty(req->save_draft->case_id)) {
@@ -541,7 +550,7 @@ intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
                (rc = intake_orgs_check_application(txn, c->application, why,
                                                    sizeof why)) == RY_EINVAL) {
         rc = intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
-    } else if (rc == 0 && (rc = s_busy(self, txn, r)) == 0) {
+    } else if (rc == 0 && (rc = s_busy(self, txn, "validation", r)) == 0) {
         int64_t now = ry_clock_now_ms();
         c->state = RONGYU__CASE_STATE__SUBMITTED;
         c->submitted_at_ms = now;
@@ -634,11 +643,15 @@ s_column_en(const Rongyu__Application *a)
     }
 }
 
-/* Asks quota for a seat operation on c's pool, in txn. */
+/* Asks quota for a seat operation on c's pool, in txn; E_BUSY (-1)
+ * when too many messages already wait for quota. */
 static int
 s_send_seat(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
-            Rongyu__SeatOp op)
+            Rongyu__SeatOp op, intake_reply_t *r)
 {
+    int brc = s_busy(self, txn, "quota", r);
+    if (brc)
+        return brc;
     const Rongyu__Application *a = c->application;
     Rongyu__SeatRequest sr = RONGYU__SEAT_REQUEST__INIT;
     sr.case_id = c->case_id;
@@ -748,7 +761,7 @@ intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
         rc = s_bad_state(r, c, "only an approved case can be recommended");
     } else if (intake_seats_pool(c->application, pool, sizeof pool)) {
         ry_pb_set_string(&c->note, NULL);
-        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RESERVE);
+        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RESERVE, r);
         if (!rc)
             rc = intake_seats_mark(txn, c->application->campaign_id, pool,
                                    c->case_id, INTAKE_SEAT_PENDING);
@@ -793,7 +806,7 @@ intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
         rc = s_bad_state(r, c, "the city decides only on a recommended case");
     } else if (award && seat) {
         ry_pb_set_string(&c->note, NULL);
-        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__CONFIRM);
+        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__CONFIRM, r);
         if (!rc)
             rc = s_transition(self, txn, c, RONGYU__CASE_STATE__SELECTING,
                               actor, "city: selected; confirmation requested",
@@ -804,7 +817,7 @@ intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
                           "awarded");
     } else {
         if (seat)
-            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE);
+            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE, r);
         if (!rc)
             rc = s_transition(self, txn, c, RONGYU__CASE_STATE__NOT_SELECTED,
                               actor,
@@ -853,7 +866,7 @@ intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
         break;
     }
     if (!rc && seat && c->state == RONGYU__CASE_STATE__RECOMMENDED)
-        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE);
+        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE, r);
     if (!rc)
         rc = s_transition(self, txn, c, RONGYU__CASE_STATE__WITHDRAWN, actor,
                           "withdrawn by the applicant", q->reason,

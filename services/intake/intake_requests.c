@@ -429,6 +429,12 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         if (rc)
             goto out;
     }
+    /* Every change tells notification: past its outbox bound, changes
+     * wait (E_BUSY) and reads go on. */
+    if (idem && body != RONGYU__REQUEST__BODY_ORG_IMPORT &&
+        body != RONGYU__REQUEST__BODY_SAVE_DRAFT &&
+        (rc = intake_cases_busy(self, txn, "notification", &r)) != 0)
+        goto out;
     switch (req->body_case) {
     case RONGYU__REQUEST__BODY_SUBMIT:
     case RONGYU__REQUEST__BODY_SAVE_DRAFT:
@@ -476,11 +482,13 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         rc = s_idem_store(txn, req, fp, &r);
 out:
     if (rc == RY_ETOOBIG) {
-        /* A key of this request is longer than the store allows. */
+        /* A key longer than the store allows, or a message to a peer
+         * larger than it accepts: never storable or deliverable. */
         ry_pb_free(&r.kase);
-        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INVALID,
-                          "a name or key of the request is longer than the "
-                          "store allows (511 bytes)");
+        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_TOO_LARGE,
+                          "the request holds a key longer than the store "
+                          "allows (511 bytes) or causes a message larger "
+                          "than a service accepts (max_request)");
     } else if (rc < -1 && rc != RY_EFULL) {
         /* The store failed: nothing of this request is kept; a retry may
          * work once the operator has acted (a full disk). */

@@ -12,6 +12,7 @@
 #include "rongyu.pb-c.h"
 #include "ry_error.h"
 #include "ry_log.h"
+#include "ry_outbox.h"
 #include "ry_pb.h"
 #include "ry_store.h"
 #include "ut_util.h"
@@ -1282,6 +1283,37 @@ test_over_long_idempotency_key_is_invalid_not_internal(void **state)
     s_fx_destroy(&fx);
 }
 
+static void
+test_busy_names_the_peer_whose_outbox_is_full(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(1 << 20, 3);
+    char id[17];
+    for (int i = 0; i < 3; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "k%d", i);
+        s_submit_ok(fx, "org-1", key, RONGYU__HONOUR__ADVANCED_HOME, id);
+    }
+    /* Validation caught up; notification did not. */
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    assert_int_equal(ry_outbox_ack(txn, "validation", 3, NULL), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 0);
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k3");
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_BUSY);
+    assert_true(rep->retry_after_ms > 0);
+    assert_non_null(strstr(rep->detail, "wait for notification"));
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 3);
+    /* Reads go on. */
+    rep = s_get_ok(fx, "org-1", id);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
 int
 main(void)
 {
@@ -1315,6 +1347,7 @@ main(void)
         cmocka_unit_test(test_result_for_another_revision_is_ignored),
         cmocka_unit_test(test_bad_result_messages_are_refused),
         cmocka_unit_test(test_over_long_text_is_invalid_naming_the_field),
+        cmocka_unit_test(test_busy_names_the_peer_whose_outbox_is_full),
         cmocka_unit_test(test_invalid_utf8_is_invalid_naming_the_field),
         cmocka_unit_test(
             test_over_long_idempotency_key_is_invalid_not_internal),
