@@ -77,9 +77,14 @@ s_setopt_int(void *sock, int opt, int v)
     return RY_ENET;
 }
 
-/* The options every socket of a link has; returns 0 or RY_ENET. */
+/* The options every socket of a link has; returns 0 or RY_ENET.
+ * Heartbeats only on connecting sockets: libzmq 4.3.4 asserts
+ * (!_io_error, stream_engine_base.cpp:331) when a heartbeat falls due on
+ * a connection whose input was stopped at the high-water mark and whose
+ * peer then hung up, so on a bound socket any client could abort the
+ * service that way. A bound socket finds dead peers by TCP keepalive. */
 static int
-s_common_opts(void *sock, size_t maxmsg, int hwm)
+s_common_opts(void *sock, size_t maxmsg, int hwm, bool heartbeat)
 {
     int64_t max = (int64_t)maxmsg;
     if (zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0) {
@@ -91,16 +96,20 @@ s_common_opts(void *sock, size_t maxmsg, int hwm)
         {ZMQ_LINGER, 0},
         {ZMQ_SNDHWM, S_PEER_HWM},
         {ZMQ_RCVHWM, hwm},
-        {ZMQ_HEARTBEAT_IVL, 1000},
-        {ZMQ_HEARTBEAT_TIMEOUT, 5000},
-        {ZMQ_HEARTBEAT_TTL, 5000},
         {ZMQ_HANDSHAKE_IVL, 5000},
         {ZMQ_RECONNECT_IVL, 100},
         {ZMQ_RECONNECT_IVL_MAX, 2000},
+        {ZMQ_TCP_KEEPALIVE, 1},
+        {ZMQ_TCP_KEEPALIVE_IDLE, 30},
+        {ZMQ_TCP_KEEPALIVE_INTVL, 10},
     };
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         if (s_setopt_int(sock, opts[i][0], opts[i][1]))
             return RY_ENET;
+    if (heartbeat && (s_setopt_int(sock, ZMQ_HEARTBEAT_IVL, 1000) ||
+                      s_setopt_int(sock, ZMQ_HEARTBEAT_TIMEOUT, 5000) ||
+                      s_setopt_int(sock, ZMQ_HEARTBEAT_TTL, 5000)))
+        return RY_ENET;
     return 0;
 }
 
@@ -119,7 +128,7 @@ ry_link_server_socket(ry_link_t *self, int role, const char *endpoint,
         return NULL;
     }
     if (s_common_opts(sock, peers ? self->o.max_peer_msg : self->o.max_request,
-                      peers ? S_PEER_HWM : S_CLIENT_HWM) ||
+                      peers ? S_PEER_HWM : S_CLIENT_HWM, false) ||
         s_setopt_int(sock, ZMQ_ROUTER_MANDATORY, 1) ||
         (peers && s_setopt_int(sock, ZMQ_ROUTER_HANDOVER, 1))) {
         zmq_close(sock);
@@ -152,7 +161,7 @@ ry_link_client_socket(ry_link_t *self, const char *peer, const char *endpoint)
     }
     /* With IMMEDIATE a send to a peer that is not connected fails at once
      * instead of queueing in memory: the outbox is the queue. */
-    if (s_common_opts(sock, self->o.max_peer_msg, S_PEER_HWM) ||
+    if (s_common_opts(sock, self->o.max_peer_msg, S_PEER_HWM, true) ||
         zmq_setsockopt(sock, ZMQ_ROUTING_ID, self->self_id,
                        strlen(self->self_id)) != 0 ||
         s_setopt_int(sock, ZMQ_IMMEDIATE, 1)) {

@@ -232,6 +232,23 @@ for b in range(100):
 if answered != 10000:
     fail("10000 routing ids: %d answered" % answered)
 ok("10000 routing ids connected, each answered, and went (%.1f s)" % (time.time() - t0))
+# Clients that fill their queue and hang up: with heartbeats on the
+# server socket libzmq 4.3.4 asserts (!_io_error) on the next heartbeat
+# of such a connection and the service aborts.
+hang = request("hang", status=pb.StatusRequest()).SerializeToString()
+for i in range(50):
+    d = dealer()
+    for _ in range(1000):
+        d.send(hang)
+    time.sleep(0.05)
+    d.close()
+time.sleep(3)  # past a heartbeat interval
+s2 = dealer()
+rep = call(s2, request("after-hangups", status=pb.StatusRequest()))
+if rep.code != pb.OK:
+    fail("status after the hang-ups: %s" % rep.code)
+s2.close()
+ok("50 clients pipelined 1000 requests each and hung up: intake still answers")
 # A stranger on validation's peer socket.
 st = dealer(validation_ep, b"stranger")
 for i in range(300):
