@@ -24,8 +24,12 @@
 
 /* Crash points for tests: RONGYU_FAULT="<point>:<n>" kills the process
  * with SIGKILL at that point once n messages have been handled. */
-enum { S_FAULT_NONE, S_FAULT_BEFORE_COMMIT, S_FAULT_AFTER_COMMIT,
-       S_FAULT_AFTER_REPLY };
+enum {
+    S_FAULT_NONE,
+    S_FAULT_BEFORE_COMMIT,
+    S_FAULT_AFTER_COMMIT,
+    S_FAULT_AFTER_REPLY
+};
 
 struct ry_channel {
     ry_channel_opts_t o;
@@ -43,8 +47,8 @@ static void
 s_fault_init(ry_channel_t *self)
 {
     const char *f = getenv("RONGYU_FAULT");
-    static const char *points[] = {NULL, "before_commit:", "after_commit:",
-                                   "after_reply:"};
+    static const char *points[] = {
+        NULL, "before_commit:", "after_commit:", "after_reply:"};
     for (int i = 1; f && i < 4; i++) {
         size_t n = strlen(points[i]);
         if (strncmp(f, points[i], n) == 0) {
@@ -59,8 +63,9 @@ static void
 s_fault(ry_channel_t *self, int point)
 {
     if (self->fault == point && self->handled >= self->fault_at) {
-        ry_warn(NULL, "fault injection: killing at point %d after %" PRIu64
-                      " messages",
+        ry_warn(NULL,
+                "fault injection: killing at point %d after %" PRIu64
+                " messages",
                 point, self->handled);
         raise(SIGKILL);
     }
@@ -97,8 +102,7 @@ ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out)
     self->limits = (ry_link_limits_t){
         .max_msgs = (int)self->o.batch,
         .max_bytes = self->o.batch_bytes,
-        .client_msgs = (int)(self->o.batch * 3 / 4 ? self->o.batch * 3 / 4
-                                                   : 1),
+        .client_msgs = (int)(self->o.batch * 3 / 4 ? self->o.batch * 3 / 4 : 1),
         .client_bytes = self->o.batch_bytes / 2,
     };
     s_fault_init(self);
@@ -203,8 +207,9 @@ ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
      * good: refuse it here, before anything is accepted. */
     size_t overhead = 256 + (correlation ? strlen(correlation) : 0);
     if (len > self->o.max_peer_msg || len + overhead > self->o.max_peer_msg) {
-        ry_error(correlation, "a message of %zu bytes for %s is over the "
-                              "peer message cap of %zu",
+        ry_error(correlation,
+                 "a message of %zu bytes for %s is over the "
+                 "peer message cap of %zu",
                  len, peer_id, self->o.max_peer_msg);
         return RY_ETOOBIG;
     }
@@ -340,8 +345,9 @@ s_apply_data(ry_channel_t *self, ry_txn_t *txn, const char *peer,
     rc = ry_txn_begin(self->o.store, txn, true, &nt);
     if (rc)
         return rc;
-    ry_msg_t m = {peer, e->link_seq, e->type, e->correlation_id,
-                  e->payload.data, e->payload.len};
+    ry_msg_t m = {
+        peer,          e->link_seq, e->type, e->correlation_id, e->payload.data,
+        e->payload.len};
     int hrc = self->o.on_message(self->o.ctx, nt, &m);
     rc = s_nested_end(&nt, hrc);
     if (rc)
@@ -349,8 +355,8 @@ s_apply_data(ry_channel_t *self, ry_txn_t *txn, const char *peer,
     if (hrc) {
         ry_error(e->correlation_id, "dead-lettered %s:%" PRIu64 ": %s", peer,
                  e->link_seq, ry_strerror(hrc));
-        rc = ry_outbox_dead(txn, "in", peer, e->link_seq, ry_strerror(hrc),
-                            raw, rlen);
+        rc = ry_outbox_dead(txn, "in", peer, e->link_seq, ry_strerror(hrc), raw,
+                            rlen);
         if (rc)
             return rc;
         size_t len;
@@ -367,8 +373,8 @@ s_apply_data(ry_channel_t *self, ry_txn_t *txn, const char *peer,
 static int
 s_apply_reject(ry_txn_t *txn, const char *peer, const Rongyu__Envelope *e)
 {
-    ry_error(e->correlation_id, "%s rejected our message %" PRIu64 ": %s",
-             peer, e->link_seq, e->reason);
+    ry_error(e->correlation_id, "%s rejected our message %" PRIu64 ": %s", peer,
+             e->link_seq, e->reason);
     ry_val_t row = {NULL, 0};
     int rc = ry_outbox_row(txn, peer, e->link_seq, &row);
     if (rc && rc != RY_ENOTFOUND)
@@ -381,8 +387,8 @@ s_apply_reject(ry_txn_t *txn, const char *peer, const Rongyu__Envelope *e)
             abort();
         memcpy(copy, row.data, row.len);
     }
-    rc = ry_outbox_dead(txn, "out", peer, e->link_seq, e->reason, copy,
-                        row.len);
+    rc =
+        ry_outbox_dead(txn, "out", peer, e->link_seq, e->reason, copy, row.len);
     free(copy);
     return rc;
 }
@@ -427,8 +433,8 @@ s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
                      ry_strerror(self->health.last_error),
                      self->health.failures);
         uint8_t *pong =
-            ry_outbox_envelope(self->self_id, RONGYU__ENVELOPE_KIND__PONG, 0,
-                               0, 0, NULL, NULL, 0, state, &len);
+            ry_outbox_envelope(self->self_id, RONGYU__ENVELOPE_KIND__PONG, 0, 0,
+                               0, NULL, NULL, 0, state, &len);
         ry_link_reply(self->link, m, pong, len);
         goto done;
     }
@@ -441,11 +447,9 @@ s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
         goto done;
     }
     if (m->src == RY_LINK_FROM_PEERS && !s_peer_allowed(self, who)) {
-        ry_warn(NULL, "message from '%s', not a configured peer, refused",
-                who);
+        ry_warn(NULL, "message from '%s', not a configured peer, refused", who);
         rc = ry_outbox_dead(txn, "in", RY_OUTBOX_STRANGER, 0,
-                            "sender is not a configured peer", m->body,
-                            m->len);
+                            "sender is not a configured peer", m->body, m->len);
         goto done;
     }
     switch (e->kind) {
@@ -458,9 +462,7 @@ s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
     case RONGYU__ENVELOPE_KIND__ACK:
         rc = ry_outbox_ack(txn, who, e->ack_seq, NULL);
         break;
-    case RONGYU__ENVELOPE_KIND__REJECT:
-        rc = s_apply_reject(txn, who, e);
-        break;
+    case RONGYU__ENVELOPE_KIND__REJECT: rc = s_apply_reject(txn, who, e); break;
     default:
         rc = ry_outbox_dead(txn, "in", who, e->link_seq,
                             "unknown envelope kind", m->body, m->len);
@@ -540,8 +542,7 @@ s_apply_batch(ry_channel_t *self, const ry_link_msg_t *msgs, int n)
 /* Tells each client of a batch that could not be applied why, so it does
  * not wait in vain; peers need no word: they resend. */
 static void
-s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n,
-                 int why)
+s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n, int why)
 {
     for (int i = 0; i < n; i++) {
         const ry_link_msg_t *m = &msgs[i];
@@ -552,8 +553,7 @@ s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n,
         if (m->malformed) {
             reply = s_malformed_reply(m->malformed, &len);
         } else if (self->o.on_refuse) {
-            self->o.on_refuse(self->o.ctx, m->body, m->len, why, &reply,
-                              &len);
+            self->o.on_refuse(self->o.ctx, m->body, m->len, why, &reply, &len);
         } else {
             Rongyu__Reply r = RONGYU__REPLY__INIT;
             r.code = RONGYU__ERROR_CODE__E_BUSY;
@@ -589,8 +589,8 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
         }
         if (rc == 0) {
             if (self->health.failures)
-                ry_info(NULL, "the store works again after %" PRIu64
-                              " failed rounds",
+                ry_info(NULL,
+                        "the store works again after %" PRIu64 " failed rounds",
                         self->health.failures);
             self->health.failures = 0;
             ry_link_flush(self->link);
@@ -599,8 +599,9 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
             /* Nothing of this batch is kept or acknowledged: senders
              * resend and clients retry. */
             if (self->health.failures++ == 0) {
-                ry_error(NULL, "batch of %d messages not applied: %s; "
-                               "senders resend, clients retry",
+                ry_error(NULL,
+                         "batch of %d messages not applied: %s; "
+                         "senders resend, clients retry",
                          n, ry_strerror(rc));
                 self->health.since_ms = ry_clock_now_ms();
             }
@@ -635,8 +636,10 @@ ry_channel_dead_retry(ry_channel_t *self, ry_txn_t *txn, const char *key,
         &rongyu__envelope__descriptor, d.frame, d.frame_len, 0);
     if (!e || e->kind != RONGYU__ENVELOPE_KIND__DATA) {
         ry_pb_free(&e);
-        snprintf(why, cap, "%s cannot be retried: its frame is not a "
-                           "message", key);
+        snprintf(why, cap,
+                 "%s cannot be retried: its frame is not a "
+                 "message",
+                 key);
         return RY_EINVAL;
     }
     char peer[RY_OUTBOX_PEER_MAX + 1];
@@ -648,8 +651,12 @@ ry_channel_dead_retry(ry_channel_t *self, ry_txn_t *txn, const char *key,
         ry_txn_t *nt;
         rc = ry_txn_begin(self->o.store, txn, true, &nt);
         if (!rc) {
-            ry_msg_t m = {peer, e->link_seq, e->type, e->correlation_id,
-                          e->payload.data, e->payload.len};
+            ry_msg_t m = {peer,
+                          e->link_seq,
+                          e->type,
+                          e->correlation_id,
+                          e->payload.data,
+                          e->payload.len};
             int hrc = self->o.on_message(self->o.ctx, nt, &m);
             rc = s_nested_end(&nt, hrc);
             if (!rc && hrc) {

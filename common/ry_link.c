@@ -88,8 +88,7 @@ s_common_opts(void *sock, size_t maxmsg, int hwm, bool heartbeat)
 {
     int64_t max = (int64_t)maxmsg;
     if (zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0) {
-        ry_error(NULL, "ZMQ_MAXMSGSIZE refused: %s",
-                 zmq_strerror(zmq_errno()));
+        ry_error(NULL, "ZMQ_MAXMSGSIZE refused: %s", zmq_strerror(zmq_errno()));
         return RY_ENET;
     }
     const int opts[][2] = {
@@ -117,14 +116,13 @@ s_common_opts(void *sock, size_t maxmsg, int hwm, bool heartbeat)
  * set and checked, and binds it. Security options for the bind side go
  * here. Returns the socket or NULL after a log line. */
 static void *
-ry_link_server_socket(ry_link_t *self, int role, const char *endpoint,
-                      char *ep, size_t eplen)
+s_server_socket(ry_link_t *self, int role, const char *endpoint, char *ep,
+                size_t eplen)
 {
     bool peers = role == S_ROLE_PEERS;
     void *sock = zmq_socket(self->ctx, ZMQ_ROUTER);
     if (!sock) {
-        ry_error(NULL, "cannot create a socket: %s",
-                 zmq_strerror(zmq_errno()));
+        ry_error(NULL, "cannot create a socket: %s", zmq_strerror(zmq_errno()));
         return NULL;
     }
     if (s_common_opts(sock, peers ? self->o.max_peer_msg : self->o.max_request,
@@ -151,12 +149,11 @@ ry_link_server_socket(ry_link_t *self, int role, const char *endpoint,
  * checked. Security options for the connect side go here. Returns the
  * socket or NULL after a log line. */
 static void *
-ry_link_client_socket(ry_link_t *self, const char *peer, const char *endpoint)
+s_client_socket(ry_link_t *self, const char *peer, const char *endpoint)
 {
     void *sock = zmq_socket(self->ctx, ZMQ_DEALER);
     if (!sock) {
-        ry_error(NULL, "cannot create a socket: %s",
-                 zmq_strerror(zmq_errno()));
+        ry_error(NULL, "cannot create a socket: %s", zmq_strerror(zmq_errno()));
         return NULL;
     }
     /* With IMMEDIATE a send to a peer that is not connected fails at once
@@ -241,8 +238,8 @@ int
 ry_link_bind_peers(ry_link_t *self, const char *endpoint)
 {
     assert(!self->peers);
-    self->peers = ry_link_server_socket(self, S_ROLE_PEERS, endpoint,
-                                        self->peer_ep, sizeof self->peer_ep);
+    self->peers = s_server_socket(self, S_ROLE_PEERS, endpoint, self->peer_ep,
+                                  sizeof self->peer_ep);
     return self->peers ? 0 : RY_ENET;
 }
 
@@ -250,9 +247,8 @@ int
 ry_link_bind_clients(ry_link_t *self, const char *endpoint)
 {
     assert(!self->clients);
-    self->clients =
-        ry_link_server_socket(self, S_ROLE_CLIENTS, endpoint, self->client_ep,
-                              sizeof self->client_ep);
+    self->clients = s_server_socket(self, S_ROLE_CLIENTS, endpoint,
+                                    self->client_ep, sizeof self->client_ep);
     return self->clients ? 0 : RY_ENET;
 }
 
@@ -312,7 +308,7 @@ ry_link_connect(ry_link_t *self, const char *peer, const char *endpoint)
     if (!p)
         return RY_EINVAL;
     assert(!p->dealer);
-    p->dealer = ry_link_client_socket(self, peer, endpoint);
+    p->dealer = s_client_socket(self, peer, endpoint);
     return p->dealer ? 0 : RY_ENET;
 }
 
@@ -362,8 +358,7 @@ s_classify(ry_link_msg_t *m, zmq_msg_t *parts, int got, int total)
     if (n == 1) {
         body = first;
     } else if (m->src == RY_LINK_FROM_CLIENTS && n >= 2 &&
-               n <= RY_LINK_MAX_PARTS &&
-               zmq_msg_size(&parts[total - 2]) == 0) {
+               n <= RY_LINK_MAX_PARTS && zmq_msg_size(&parts[total - 2]) == 0) {
         s_route_add(m, parts, first, total - 1);
         body = total - 1;
     } else if (m->src == RY_LINK_FROM_CLIENTS) {
@@ -485,8 +480,7 @@ ry_link_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
     }
     for (int i = 0; i < self->npeers; i++)
         if (self->peer[i].dealer) {
-            items[n] = (zmq_pollitem_t){self->peer[i].dealer, 0, ZMQ_POLLIN,
-                                        0};
+            items[n] = (zmq_pollitem_t){self->peer[i].dealer, 0, ZMQ_POLLIN, 0};
             srcs[n] = RY_LINK_FROM_DEALER;
             pidx[n++] = i;
         }
@@ -592,8 +586,8 @@ s_out_push(ry_link_t *self, void *sock, const uint8_t *route,
 /* Sends one frame behind the route frames. Returns 0, or -1 with errno
  * (EAGAIN, EHOSTUNREACH, ...). */
 static int
-s_send(void *sock, const uint8_t *route, const size_t *route_len,
-       int route_n, const void *data, size_t len)
+s_send(void *sock, const uint8_t *route, const size_t *route_len, int route_n,
+       const void *data, size_t len)
 {
     const uint8_t *p = route;
     for (int i = 0; i < route_n; i++) {
@@ -633,8 +627,8 @@ ry_link_to_peer(ry_link_t *self, const char *peer, uint8_t *data, size_t len)
         free(data);
         return;
     }
-    s_out_push(self, sock, (const uint8_t *)p->name, &rid_len,
-               rid_len ? 1 : 0, data, len);
+    s_out_push(self, sock, (const uint8_t *)p->name, &rid_len, rid_len ? 1 : 0,
+               data, len);
 }
 
 void
@@ -658,9 +652,8 @@ ry_link_flush(ry_link_t *self)
 {
     for (int i = 0; i < self->nouts; i++) {
         s_out_t *o = &self->outs[i];
-        if (o->sock &&
-            s_send(o->sock, o->route, o->route_len, o->route_n, o->data,
-                   o->len) < 0)
+        if (o->sock && s_send(o->sock, o->route, o->route_len, o->route_n,
+                              o->data, o->len) < 0)
             ry_debug(NULL, "reply not sent: %s", zmq_strerror(zmq_errno()));
     }
     s_outs_clear(self);
@@ -675,10 +668,9 @@ ry_link_flush(ry_link_t *self)
             ry_outbox_state(txn, p->name, &st))
             break;
         size_t len, rid_len;
-        uint8_t *ack = ry_outbox_envelope(self->self_id,
-                                          RONGYU__ENVELOPE_KIND__ACK, 0,
-                                          st.applied, 0, NULL, NULL, 0, NULL,
-                                          &len);
+        uint8_t *ack =
+            ry_outbox_envelope(self->self_id, RONGYU__ENVELOPE_KIND__ACK, 0,
+                               st.applied, 0, NULL, NULL, 0, NULL, &len);
         void *sock = s_peer_sock(self, p, &rid_len);
         if (sock && s_send(sock, (const uint8_t *)p->name, &rid_len,
                            rid_len ? 1 : 0, ack, len) < 0)
@@ -724,8 +716,7 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
         /* No ack in time: go back to the lowest unacknowledged. Doubled,
          * with up to a quarter of jitter (each process its own), never
          * above the maximum. */
-        ry_debug(NULL, "resending to %s from %" PRIu64, p->name,
-                 st.acked + 1);
+        ry_debug(NULL, "resending to %s from %" PRIu64, p->name, st.acked + 1);
         p->sent = st.acked;
         int64_t rto =
             p->rto * 2 + randombytes_uniform((uint32_t)(p->rto / 4 + 1));

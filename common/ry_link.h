@@ -28,23 +28,23 @@ enum { RY_LINK_FROM_PEERS, RY_LINK_FROM_CLIENTS, RY_LINK_FROM_DEALER };
 /* One message read from a socket, owned by the link until
  * ry_link_read's next call or ry_link_destroy. */
 typedef struct {
-    int src;               /* RY_LINK_FROM_* */
-    void *sock;            /* the socket it came from */
-    int peer;              /* the dealer's peer (index) for FROM_DEALER */
-    uint8_t *route;        /* routing id and envelope, packed */
+    int src;        /* RY_LINK_FROM_* */
+    void *sock;     /* the socket it came from */
+    int peer;       /* the dealer's peer (index) for FROM_DEALER */
+    uint8_t *route; /* routing id and envelope, packed */
     size_t route_len[RY_LINK_MAX_PARTS + 1];
     int route_n;
-    uint8_t *body;         /* NULL when malformed without a body */
+    uint8_t *body; /* NULL when malformed without a body */
     size_t len;
     const char *malformed; /* why its frames' shape is wrong, or NULL */
 } ry_link_msg_t;
 
 typedef struct {
-    const char *self_id;  /* this service's name: the dealers' routing id */
-    ry_store_t *store;    /* borrowed: the relay reads the outbox from it */
-    size_t max_peer_msg;  /* ZMQ_MAXMSGSIZE on peer sockets */
-    size_t max_request;   /* ZMQ_MAXMSGSIZE on the client socket */
-    unsigned window;      /* unacknowledged messages in flight per peer */
+    const char *self_id; /* this service's name: the dealers' routing id */
+    ry_store_t *store;   /* borrowed: the relay reads the outbox from it */
+    size_t max_peer_msg; /* ZMQ_MAXMSGSIZE on peer sockets */
+    size_t max_request;  /* ZMQ_MAXMSGSIZE on the client socket */
+    unsigned window;     /* unacknowledged messages in flight per peer */
 } ry_link_opts_t;
 
 /* Creates the link layer (a ZeroMQ context, no socket yet). Returns 0. */
@@ -55,13 +55,13 @@ int ry_link_new(const ry_link_opts_t *opts, ry_link_t **out);
 void ry_link_destroy(ry_link_t **self_p);
 
 /* Binds the ROUTER that peers connect to, or the one for clients. Both
- * are made by ry_link_server_socket. Returns 0 or RY_ENET. */
+ * are made by s_server_socket. Returns 0 or RY_ENET. */
 int ry_link_bind_peers(ry_link_t *self, const char *endpoint);
 int ry_link_bind_clients(ry_link_t *self, const char *endpoint);
 const char *ry_link_peer_endpoint(const ry_link_t *self);
 const char *ry_link_client_endpoint(const ry_link_t *self);
 
-/* Connects a DEALER (made by ry_link_client_socket) to peer 'peer' at
+/* Connects a DEALER (made by s_client_socket) to peer 'peer' at
  * 'endpoint'. Returns 0, RY_EINVAL (bad name, too many peers) or
  * RY_ENET. */
 int ry_link_connect(ry_link_t *self, const char *peer, const char *endpoint);

@@ -148,9 +148,9 @@ ry_outbox_depth(ry_txn_t *txn, const char *peer, uint64_t *n)
 }
 
 int
-ry_outbox_append(ry_txn_t *txn, const char *self_id, const char *peer,
-                 int type, const char *correlation, const void *payload,
-                 size_t len, uint64_t *seq_out)
+ry_outbox_append(ry_txn_t *txn, const char *self_id, const char *peer, int type,
+                 const char *correlation, const void *payload, size_t len,
+                 uint64_t *seq_out)
 {
     if (!s_peer_ok(peer))
         return RY_EINVAL;
@@ -163,9 +163,9 @@ ry_outbox_append(ry_txn_t *txn, const char *self_id, const char *peer,
     if (!seq)
         seq = 1;
     size_t elen;
-    uint8_t *env = ry_outbox_envelope(self_id, RONGYU__ENVELOPE_KIND__DATA,
-                                      seq, 0, type, correlation, payload, len,
-                                      NULL, &elen);
+    uint8_t *env =
+        ry_outbox_envelope(self_id, RONGYU__ENVELOPE_KIND__DATA, seq, 0, type,
+                           correlation, payload, len, NULL, &elen);
     uint8_t key[RY_OUTBOX_PEER_MAX + 10];
     size_t klen = s_row_key(key, peer, seq);
     rc = ry_txn_put(txn, "ry_outbox", key, klen, env, elen, RY_PUT_APPEND);
@@ -231,17 +231,16 @@ s_bump(ry_txn_t *txn, const char *key, uint64_t by)
 }
 
 int
-ry_outbox_dead(ry_txn_t *txn, const char *dir, const char *peer,
-               uint64_t seq, const char *reason, const void *frame,
-               size_t len)
+ry_outbox_dead(ry_txn_t *txn, const char *dir, const char *peer, uint64_t seq,
+               const char *reason, const void *frame, size_t len)
 {
     if (!s_peer_ok(peer))
         peer = RY_OUTBOX_STRANGER;
     bool stranger = strcmp(peer, RY_OUTBOX_STRANGER) == 0;
-    uint64_t max_rows = stranger ? RY_OUTBOX_DEAD_ROWS_STRANGER
-                                 : RY_OUTBOX_DEAD_ROWS;
-    uint64_t max_bytes = stranger ? RY_OUTBOX_DEAD_BYTES_STRANGER
-                                  : RY_OUTBOX_DEAD_BYTES;
+    uint64_t max_rows =
+        stranger ? RY_OUTBOX_DEAD_ROWS_STRANGER : RY_OUTBOX_DEAD_ROWS;
+    uint64_t max_bytes =
+        stranger ? RY_OUTBOX_DEAD_BYTES_STRANGER : RY_OUTBOX_DEAD_BYTES;
     char ckey[RY_OUTBOX_PEER_MAX + 24];
     snprintf(ckey, sizeof ckey, "dead|%s|%s", dir, peer);
     ry_val_t v;
@@ -274,8 +273,7 @@ ry_outbox_dead(ry_txn_t *txn, const char *dir, const char *peer,
     int kn = snprintf(key, sizeof key, "%s|%s|%020" PRIu64, dir, peer, seq);
     char why[300];
     snprintf(why, sizeof why, "%s%s", reason,
-             frame && len == 0 ? " (frame not kept: over the byte bound)"
-                               : "");
+             frame && len == 0 ? " (frame not kept: over the byte bound)" : "");
     size_t rlen = strlen(why) + 1;
     uint8_t *val = malloc(rlen + len);
     if (!val)
@@ -342,8 +340,7 @@ s_dead_row(const ry_val_t *key, const ry_val_t *val, void *arg)
 
 int
 ry_outbox_dead_scan(ry_txn_t *txn, const char *after,
-                    int (*fn)(const ry_outbox_dead_t *d, void *arg),
-                    void *arg)
+                    int (*fn)(const ry_outbox_dead_t *d, void *arg), void *arg)
 {
     s_dscan_t s = {fn, arg, after && *after ? after : NULL};
     return ry_txn_scan(txn, "ry_dead", NULL, 0, s.after,
@@ -404,8 +401,8 @@ ry_outbox_dead_counts(ry_txn_t *txn, uint64_t *kept, uint64_t *refused)
     *refused = 0;
     int rc = ry_txn_count(txn, "ry_dead", kept);
     if (!rc)
-        rc = ry_txn_scan(txn, "ry_seq", "refused|", 8, NULL, 0,
-                         s_refused_row, refused);
+        rc = ry_txn_scan(txn, "ry_seq", "refused|", 8, NULL, 0, s_refused_row,
+                         refused);
     return rc;
 }
 

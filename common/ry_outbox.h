@@ -36,9 +36,9 @@
  * to free); 'kind' and 'type' are Rongyu__EnvelopeKind and
  * Rongyu__MessageType values. */
 uint8_t *ry_outbox_envelope(const char *self_id, int kind, uint64_t link_seq,
-                            uint64_t ack_seq, int type,
-                            const char *correlation, const void *payload,
-                            size_t plen, const char *reason, size_t *len);
+                            uint64_t ack_seq, int type, const char *correlation,
+                            const void *payload, size_t plen,
+                            const char *reason, size_t *len);
 
 /* Appends a DATA message from self_id to 'peer' as the next outbox row
  * and sets *seq (may be NULL) to its sequence number. Returns 0,
@@ -62,8 +62,7 @@ int ry_outbox_depth(ry_txn_t *txn, const char *peer, uint64_t *n);
 
 /* The stored envelope of row 'seq' to 'peer' (a view valid until the
  * transaction's next write or end). Returns 0, RY_ENOTFOUND or RY_EIO. */
-int ry_outbox_row(ry_txn_t *txn, const char *peer, uint64_t seq,
-                  ry_val_t *env);
+int ry_outbox_row(ry_txn_t *txn, const char *peer, uint64_t seq, ry_val_t *env);
 
 /* A cumulative acknowledgement from 'peer': deletes every row up to
  * 'ack'. An ack of what was never sent (>= next_seq) or already

@@ -84,8 +84,8 @@ s_check(const ProtobufCMessage *msg, const char *path, size_t max_len,
         }
         for (size_t k = 0; k < count; k++) {
             if (f->label == PROTOBUF_C_LABEL_REPEATED)
-                snprintf(sub, sizeof sub, "%s%s%s[%zu]", path,
-                         *path ? "." : "", f->name, k);
+                snprintf(sub, sizeof sub, "%s%s%s[%zu]", path, *path ? "." : "",
+                         f->name, k);
             else
                 snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "",
                          f->name);

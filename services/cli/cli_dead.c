@@ -21,7 +21,8 @@ static const char s_dead_help[] =
     "\n"
     "  intake 的死信：无法解码或不合规而被拒收的消息（in），以及对端拒收的\n"
     "  消息（out）。retry 重新发送 out 死信（新序号）或重新处理 in 死信；\n"
-    "  drop 删除。retry 与 drop 记入审计（list 显示最近的操作）。市总工会权限。\n"
+    "  drop 删除。retry 与 drop 记入审计（list "
+    "显示最近的操作）。市总工会权限。\n"
     "  Intake's dead letters: messages it refused because they did not\n"
     "  decode or were invalid (in), and messages a peer refused (out).\n"
     "  retry sends an out letter again (a new sequence number) or applies\n"
@@ -39,9 +40,8 @@ enum { S_OPT_AFTER = 1, S_OPT_LIMIT };
 static const char *
 s_type(int t)
 {
-    const ProtobufCEnumValue *v =
-        protobuf_c_enum_descriptor_get_value(&rongyu__message_type__descriptor,
-                                             t);
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+        &rongyu__message_type__descriptor, t);
     return v ? v->name : "?";
 }
 
@@ -128,7 +128,7 @@ s_run(cli_ctx_t *ctx, Rongyu__DeadOp op, const char *key, const char *after,
     } else {
         printf("%s %s（剩余死信 %" PRIu64 " left）\n",
                op == RONGYU__DEAD_OP__DEAD_RETRY ? "已重新发送 retried"
-                                                  : "已删除 dropped",
+                                                 : "已删除 dropped",
                key, d->kept);
     }
     cli_client_reply_free(&reply);
@@ -188,8 +188,9 @@ cli_cmd_dead(int argc, char **argv)
             errno = 0;
             unsigned long v = strtoul(optarg, &end, 10);
             if (errno || *end || v == 0 || v > 1000)
-                return cli_usage_error("dead", "--limit 须为 1..1000 must be "
-                                               "1..1000: '%s'",
+                return cli_usage_error("dead",
+                                       "--limit 须为 1..1000 must be "
+                                       "1..1000: '%s'",
                                        optarg);
             limit = (unsigned)v;
         } else {

@@ -111,7 +111,7 @@ s_acc_finish(s_acc_t *a, intake_reply_t *r)
     size_t len;
     uint8_t *buf = ry_pb_pack(&a->rep.base, &len);
     r->dead = (Rongyu__DeadReply *)ry_pb_unpack(&rongyu__dead_reply__descriptor,
-                                               buf, len, 0);
+                                                buf, len, 0);
     if (!r->dead)
         abort();
     free(buf);
@@ -206,11 +206,10 @@ intake_dead_request(intake_cases_t *self, ry_txn_t *txn,
         uint64_t total = 0;
         if (!rc)
             rc = ry_txn_count(txn, "dead_audit", &total);
-        s_alog_t log = {&a, total > S_AUDIT_SHOWN ? total - S_AUDIT_SHOWN
-                                                  : 0};
+        s_alog_t log = {&a, total > S_AUDIT_SHOWN ? total - S_AUDIT_SHOWN : 0};
         if (!rc)
-            rc = ry_txn_scan(txn, "dead_audit", NULL, 0, NULL, 0,
-                             s_audit_row, &log);
+            rc = ry_txn_scan(txn, "dead_audit", NULL, 0, NULL, 0, s_audit_row,
+                             &log);
         if (!rc)
             rc = ry_outbox_dead_counts(txn, &a.rep.kept, &a.rep.refused);
         a.rep.next_after = a.n == limit ? a.next_after : (char *)"";

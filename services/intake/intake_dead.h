@@ -13,7 +13,7 @@
  * E_MISSING_FIELD, E_NOT_FOUND, E_INVALID: cannot be retried or refused
  * again, E_UNSUPPORTED: no such operation), or a store error. */
 int intake_dead_request(intake_cases_t *self, ry_txn_t *txn,
-                        const Rongyu__Request *req,
-                        const intake_principal_t *p, intake_reply_t *r);
+                        const Rongyu__Request *req, const intake_principal_t *p,
+                        intake_reply_t *r);
 
 #endif

@@ -15,8 +15,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     if (ry_calendar_new(&cal))
         return 0;
     char err[512];
-    ry_calendar_load_file(cal, fz_file("cal.csv", data, len), err,
-                          sizeof err);
+    ry_calendar_load_file(cal, fz_file("cal.csv", data, len), err, sizeof err);
     ry_calendar_destroy(&cal);
     return 0;
 }

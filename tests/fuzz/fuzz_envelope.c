@@ -33,7 +33,8 @@ s_init(void)
     if (ry_campaigns_new(&c))
         abort();
     intake_cases_set_campaigns(s_cases, &c);
-    ry_channel_opts_t o = {.self_id = "intake", .store = s_store,
+    ry_channel_opts_t o = {.self_id = "intake",
+                           .store = s_store,
                            .on_message = intake_cases_on_message,
                            .on_request = intake_cases_on_request,
                            .ctx = s_cases};
@@ -57,8 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
         ry_txn_t *txn;
         if (ry_txn_begin(s_store, NULL, true, &txn))
             abort();
-        ry_msg_t m = {e->sender_id, e->link_seq, e->type, e->correlation_id,
-                      e->payload.data, e->payload.len};
+        ry_msg_t m = {e->sender_id,      e->link_seq,     e->type,
+                      e->correlation_id, e->payload.data, e->payload.len};
         intake_cases_on_message(s_cases, txn, &m);
         ry_txn_abort(&txn);
     }

@@ -31,7 +31,8 @@ s_init(void)
     if (ry_campaigns_new(&c))
         abort();
     intake_cases_set_campaigns(s_cases, &c);
-    ry_channel_opts_t o = {.self_id = "intake", .store = s_store,
+    ry_channel_opts_t o = {.self_id = "intake",
+                           .store = s_store,
                            .on_message = intake_cases_on_message,
                            .on_request = intake_cases_on_request,
                            .ctx = s_cases};

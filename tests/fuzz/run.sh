@@ -57,11 +57,12 @@ if [ ${#TARGETS[@]} -eq 0 ]; then
 fi
 
 echo "==> building the fuzz targets in build-fuzz/ (clang)"
+mkdir -p "$BUILD"
 if ! { CC=clang cmake -S . -B "$BUILD" -DRY_FUZZ=ON -DRY_WERROR=OFF \
-        -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD.configure.log" 2>&1 &&
-        cmake --build "$BUILD" -j"$JOBS" --target fuzz_all >"$BUILD.build.log" 2>&1; }; then
-    echo "FAIL: the fuzz build failed (see $BUILD.configure.log, $BUILD.build.log)" >&2
-    tail -n 20 "$BUILD.build.log" >&2
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD/configure.log" 2>&1 &&
+        cmake --build "$BUILD" -j"$JOBS" --target fuzz_all >"$BUILD/build.log" 2>&1; }; then
+    echo "FAIL: the fuzz build failed (see $BUILD/configure.log, $BUILD/build.log)" >&2
+    tail -n 20 "$BUILD/build.log" >&2
     exit 1
 fi
 

@@ -39,6 +39,20 @@ for svc in intake validation quota notification; do
 done
 ry_ok "every service alive, anonymous RSS within $BOUND MiB"
 
+# A request over max_request: the command line says E_TOO_LARGE (ZeroMQ
+# would drop the connection and intake could not answer).
+mkdir -p "$RY_TMP/big/files"
+head -c $((5 << 20)) /dev/zero | sed 's/^/%PDF-1.4 /' >"$RY_TMP/big/files/big.pdf"
+jq '.attachments = [{"path": "files/big.pdf", "kind": "application_form"}]' \
+    "$RY_SOURCE_DIR/examples/advanced_home.valid.json" >"$RY_TMP/big/app.json"
+set +e
+out=$(ry submit "$RY_TMP/big/app.json" --key big 2>&1)
+rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q E_TOO_LARGE <<<"$out" && ! grep -q "not answering" <<<"$out" ||
+    ry_fail "an oversized request: exit $rc: $out"
+ry_ok "an oversized request: the command line says E_TOO_LARGE"
+
 dead=$(ry status --json | jq .dead)
 [ "$dead" = 0 ] || ry_fail "intake has $dead dead letters: $(ry dead list 2>&1)"
 ry_stop_all

@@ -124,8 +124,7 @@ test_stored_copy_has_references_and_the_request_keeps_contents(void **state)
         assert_int_equal(strlen(at->sha256), 64);
         assert_string_equal(at->media_type, "application/pdf");
         ry_val_t v;
-        assert_int_equal(
-            ry_txn_get(fx.txn, "blobs", at->sha256, 64, &v), 0);
+        assert_int_equal(ry_txn_get(fx.txn, "blobs", at->sha256, 64, &v), 0);
         assert_int_equal(v.len, at->size);
     }
     s_assert_whole(a);

@@ -193,9 +193,8 @@ test_dead_letters_are_bounded_per_sender_and_refusals_counted(void **state)
                                         sizeof frame),
                          0);
     /* A configured peer's dead letters have their own bound. */
-    assert_int_equal(ry_outbox_dead(txn, "in", "a", 5, "invalid input",
-                                    "p5", 2),
-                     0);
+    assert_int_equal(
+        ry_outbox_dead(txn, "in", "a", 5, "invalid input", "p5", 2), 0);
     assert_int_equal(ry_txn_commit(&txn), 0);
 
     txn = s_begin(fx, false);
@@ -215,8 +214,8 @@ test_dead_letters_are_bounded_per_sender_and_refusals_counted(void **state)
     assert_int_equal(ry_outbox_dead_get(txn, key, &d), 0);
     assert_int_equal(d.frame_len, 0);
     assert_non_null(strstr(d.reason, "frame not kept"));
-    assert_int_equal(
-        ry_outbox_dead_get(txn, "in|a|00000000000000000005", &d), 0);
+    assert_int_equal(ry_outbox_dead_get(txn, "in|a|00000000000000000005", &d),
+                     0);
     assert_string_equal(d.dir, "in");
     assert_string_equal(d.peer, "a");
     assert_int_equal(d.seq, 5);
@@ -227,8 +226,7 @@ test_dead_letters_are_bounded_per_sender_and_refusals_counted(void **state)
 
     /* Dropping one frees its place. */
     txn = s_begin(fx, true);
-    assert_int_equal(ry_outbox_dead_drop(txn, "in|a|00000000000000000005"),
-                     0);
+    assert_int_equal(ry_outbox_dead_drop(txn, "in|a|00000000000000000005"), 0);
     assert_int_equal(ry_outbox_dead_drop(txn, "in|a|00000000000000000005"),
                      RY_ENOTFOUND);
     assert_int_equal(ry_txn_commit(&txn), 0);
