@@ -15,6 +15,27 @@ declare -A RY_PID=()
 
 ry_it_cleanup() {
     local rc=$?
+    local svc
+    # After a passing test the services stop cleanly (SIGTERM, 10 s at
+    # most), so that under a sanitizer build LeakSanitizer reports at
+    # their exit; a report in a log fails the test.
+    if [ "$rc" -eq 0 ]; then
+        for svc in "${!RY_PID[@]}"; do
+            kill -TERM "${RY_PID[$svc]}" 2>/dev/null || true
+        done
+        for svc in "${!RY_PID[@]}"; do
+            for _ in $(seq 1 100); do
+                ry_alive "$svc" || break
+                sleep 0.1
+            done
+        done
+        for f in "$RONGYU_HOME"/log/*.log; do
+            if [ -f "$f" ] && grep -qE 'ERROR: (Leak|Address|UndefinedBehavior)Sanitizer|runtime error:' "$f"; then
+                echo "FAIL: sanitizer report in $f" >&2
+                rc=1
+            fi
+        done
+    fi
     for svc in "${!RY_PID[@]}"; do
         kill -9 "${RY_PID[$svc]}" 2>/dev/null || true
     done
@@ -35,6 +56,7 @@ ry_it_cleanup() {
     else
         rm -rf "$RY_TMP"
     fi
+    exit "$rc"
 }
 trap ry_it_cleanup EXIT
 
