@@ -1,288 +1,71 @@
-/* ry_channel: reliable links between services and the client socket, in one
- * single-threaded loop with group commit. */
+/* ry_channel: one round of a service's loop: what ry_link read is applied
+ * in one write transaction (group commit) against the link state of
+ * ry_outbox, committed with sync, then ry_link sends the replies and
+ * acks and relays the outbox. */
 #include "ry_channel.h"
 
 #include "rongyu.pb-c.h"
 #include "ry_clock.h"
 #include "ry_error.h"
+#include "ry_link.h"
 #include "ry_log.h"
+#include "ry_outbox.h"
 #include "ry_pb.h"
 
 #include <assert.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <zmq.h>
 
-#define S_MAX_LINKS 32
-#define S_PEER_MAX 63
-#define S_RTO_BASE 250
-#define S_RTO_MAX 4000
 #define S_SCHEMA 1
 
-typedef struct {
-    char peer[S_PEER_MAX + 1];
-    void *dealer; /* set when we connected to the peer; else via router */
-    /* outbound, committed */
-    uint64_t next_seq, acked, sent;
-    /* outbound, staged in the open batch */
-    uint64_t s_next_seq, s_acked;
-    int64_t deadline, rto, blocked_until, backoff;
-    /* inbound */
-    uint64_t applied, s_applied;
-    bool ack_due;
-    /* Routed links: the routing id of the connection that last sent a
-     * frame authenticated by the peer's key (ROUTER-assigned, so no peer
-     * can take another's); dealer links: when to say hello again. */
-    uint8_t rid[256];
-    size_t rid_len;
-    int64_t hello_at;
-} s_link_t;
+/* Crash points for tests: RONGYU_FAULT="<point>:<n>" kills the process
+ * with SIGKILL at that point once n messages have been handled. */
+enum {
+    S_FAULT_NONE,
+    S_FAULT_BEFORE_COMMIT,
+    S_FAULT_AFTER_COMMIT,
+    S_FAULT_AFTER_REPLY
+};
 
-typedef struct {
-    int src;          /* S_SRC_* */
-    s_link_t *dealer; /* the link whose dealer it came from */
-    uint8_t *rid;
-    size_t rid_len;
-    uint8_t *body;
-    size_t len;
-    bool extra;       /* more frames followed: malformed */
-    char key[RY_KEY_LEN + 1]; /* the sender's authenticated key, or "" */
-} s_frame_t;
-
-enum { S_SRC_PEERS, S_SRC_CLIENTS, S_SRC_DEALER };
-
-typedef struct {
-    void *sock;
-    uint8_t *rid; /* NULL: no routing frame */
-    size_t rid_len;
-    uint8_t *data;
-    size_t len;
-} s_out_t;
-
-/* A client request whose reply comes later (ry_channel_defer). */
+/* A client request whose reply comes later (ry_channel_defer): its socket
+ * and route (routing id and envelope), kept from the message. */
 typedef struct {
     uint64_t token;
-    uint8_t *rid;
-    size_t rid_len;
+    void *sock;
+    uint8_t *route;
+    size_t route_len[RY_LINK_MAX_PARTS + 1];
+    int route_n;
     bool committed; /* its batch committed; else dropped with the batch */
 } s_deferred_t;
 
 #define S_MAX_DEFERRED 4096
 
-/* Crash points for tests: RONGYU_FAULT="<point>:<n>" kills the process
- * with SIGKILL at that point once n frames have been handled. */
-enum { S_FAULT_NONE, S_FAULT_BEFORE_COMMIT, S_FAULT_AFTER_COMMIT,
-       S_FAULT_AFTER_REPLY };
-
 struct ry_channel {
     ry_channel_opts_t o;
     int fault;
     uint64_t fault_at, handled;
-    char self_id[S_PEER_MAX + 1];
-    void *ctx;
-    void *peers;   /* ROUTER for peers */
-    void *clients; /* ROUTER for clients */
-    char peer_ep[256], client_ep[256];
-    s_link_t links[S_MAX_LINKS];
-    int nlinks;
-    s_frame_t *frames;
-    int nframes;
-    s_out_t *outs;
-    int nouts, outcap;
-    const s_frame_t *current; /* the client frame being handled */
+    char self_id[RY_OUTBOX_PEER_MAX + 1];
+    ry_link_t *link;
+    ry_link_limits_t limits;
+    ry_channel_health_t health;
+    const ry_link_msg_t *current; /* the client message being handled */
     s_deferred_t *deferred;
     int ndeferred, defcap;
     uint64_t next_token;
-    const char *cur_key; /* the key of the request being handled */
 };
 
-/* ------------------------------------------------------------ helpers */
-
-static void
-s_seq_key(char *out, size_t cap, const char *dir, const char *peer)
-{
-    snprintf(out, cap, "%s|%s", dir, peer);
-}
-
-static size_t
-s_outbox_key(uint8_t *out, const char *peer, uint64_t seq)
-{
-    size_t n = strlen(peer);
-    memcpy(out, peer, n);
-    out[n] = '\0';
-    ry_be64_put(out + n + 1, seq);
-    return n + 9;
-}
-
-static int
-s_get_u64(ry_txn_t *txn, const char *key, uint64_t *v)
-{
-    ry_val_t val;
-    int rc = ry_txn_get(txn, "ry_seq", key, strlen(key), &val);
-    if (rc == RY_ENOTFOUND) {
-        *v = 0;
-        return 0;
-    }
-    if (rc)
-        return rc;
-    if (val.len != 8)
-        return RY_EIO;
-    *v = ry_be64_get(val.data);
-    return 0;
-}
-
-static int
-s_put_u64(ry_txn_t *txn, const char *key, uint64_t v)
-{
-    uint8_t b[8];
-    ry_be64_put(b, v);
-    return ry_txn_put(txn, "ry_seq", key, strlen(key), b, 8, 0);
-}
-
-static s_link_t *
-s_link_find(ry_channel_t *self, const char *peer)
-{
-    for (int i = 0; i < self->nlinks; i++)
-        if (strcmp(self->links[i].peer, peer) == 0)
-            return &self->links[i];
-    return NULL;
-}
-
-typedef struct {
-    uint64_t seq;
-    size_t plen;
-} s_first_t;
-
-static int
-s_first(const ry_val_t *key, const ry_val_t *val, void *arg)
-{
-    (void)val;
-    s_first_t *f = arg;
-    if (key->len == f->plen + 8)
-        f->seq = ry_be64_get((const uint8_t *)key->data + f->plen);
-    return 1;
-}
-
-/* Finds or creates the link to 'peer', reading its counters through 'txn'
- * (or a read transaction of its own when txn is NULL). Returns NULL for a
- * bad peer name, too many links or a store error. */
-static s_link_t *
-s_link_get(ry_channel_t *self, ry_txn_t *txn, const char *peer)
-{
-    s_link_t *l = s_link_find(self, peer);
-    if (l)
-        return l;
-    if (!*peer || strlen(peer) > S_PEER_MAX || self->nlinks == S_MAX_LINKS)
-        return NULL;
-    ry_txn_t *own = NULL;
-    if (!txn) {
-        if (ry_txn_begin(self->o.store, NULL, false, &own))
-            return NULL;
-        txn = own;
-    }
-    char key[80];
-    uint64_t next = 0, applied = 0;
-    s_seq_key(key, sizeof key, "out", peer);
-    int rc = s_get_u64(txn, key, &next);
-    s_seq_key(key, sizeof key, "in", peer);
-    if (!rc)
-        rc = s_get_u64(txn, key, &applied);
-    if (!next)
-        next = 1;
-    uint64_t acked = next - 1;
-    if (!rc) {
-        /* The lowest row still in the outbox is the first unacknowledged. */
-        s_first_t found = {0, strlen(peer) + 1};
-        rc = ry_txn_scan(txn, "ry_outbox", peer, found.plen, NULL, 0,
-                         s_first, &found);
-        if (!rc && found.seq)
-            acked = found.seq - 1;
-    }
-    ry_txn_abort(&own);
-    if (rc)
-        return NULL;
-    l = &self->links[self->nlinks++];
-    memset(l, 0, sizeof *l);
-    snprintf(l->peer, sizeof l->peer, "%s", peer);
-    l->next_seq = l->s_next_seq = next;
-    l->acked = l->s_acked = acked;
-    l->sent = acked;
-    l->applied = l->s_applied = applied;
-    l->rto = S_RTO_BASE;
-    return l;
-}
-
-/* ------------------------------------------------------------ sockets */
-
-static void
-s_setopt_int(void *sock, int opt, int v)
-{
-    zmq_setsockopt(sock, opt, &v, sizeof v);
-}
-
-static void
-s_common_opts(void *sock, size_t maxmsg)
-{
-    int64_t max = (int64_t)maxmsg;
-    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
-    s_setopt_int(sock, ZMQ_LINGER, 0);
-    s_setopt_int(sock, ZMQ_SNDHWM, 20000);
-    s_setopt_int(sock, ZMQ_RCVHWM, 20000);
-    s_setopt_int(sock, ZMQ_HEARTBEAT_IVL, 1000);
-    s_setopt_int(sock, ZMQ_HEARTBEAT_TIMEOUT, 5000);
-    s_setopt_int(sock, ZMQ_HEARTBEAT_TTL, 5000);
-    s_setopt_int(sock, ZMQ_HANDSHAKE_IVL, 5000);
-    s_setopt_int(sock, ZMQ_RECONNECT_IVL, 100);
-    s_setopt_int(sock, ZMQ_RECONNECT_IVL_MAX, 2000);
-}
-
-static int
-s_bind_router(ry_channel_t *self, const char *endpoint, size_t maxmsg,
-              void **out, char *ep, size_t eplen)
-{
-    void *sock = zmq_socket(self->ctx, ZMQ_ROUTER);
-    if (!sock)
-        return RY_ENET;
-    s_common_opts(sock, maxmsg);
-    s_setopt_int(sock, ZMQ_ROUTER_MANDATORY, 1);
-    int rc = ry_keys_server(self->o.keys, sock);
-    if (rc) {
-        zmq_close(sock);
-        return rc;
-    }
-    /* The sockets share the process's context, which closes a socket in
-     * the background: a channel reopened in the same process may find its
-     * port still held for a moment. */
-    int brc;
-    for (int tries = 0;
-         (brc = zmq_bind(sock, endpoint)) != 0 && zmq_errno() == EADDRINUSE &&
-         tries < 100;
-         tries++)
-        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-    if (brc != 0) {
-        ry_error(NULL, "cannot bind '%s': %s", endpoint,
-                 zmq_strerror(zmq_errno()));
-        zmq_close(sock);
-        return RY_ENET;
-    }
-    size_t n = eplen;
-    zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, ep, &n);
-    *out = sock;
-    return 0;
-}
+/* ------------------------------------------------------------ set-up */
 
 static void
 s_fault_init(ry_channel_t *self)
 {
     const char *f = getenv("RONGYU_FAULT");
-    static const char *points[] = {NULL, "before_commit:", "after_commit:",
-                                   "after_reply:"};
+    static const char *points[] = {
+        NULL, "before_commit:", "after_commit:", "after_reply:"};
     for (int i = 1; f && i < 4; i++) {
         size_t n = strlen(points[i]);
         if (strncmp(f, points[i], n) == 0) {
@@ -297,38 +80,18 @@ static void
 s_fault(ry_channel_t *self, int point)
 {
     if (self->fault == point && self->handled >= self->fault_at) {
-        ry_warn(NULL, "fault injection: killing at point %d after %" PRIu64
-                      " frames",
+        ry_warn(NULL,
+                "fault injection: killing at point %d after %" PRIu64
+                " messages",
                 point, self->handled);
         raise(SIGKILL);
     }
 }
 
-typedef struct {
-    char names[S_MAX_LINKS][S_PEER_MAX + 1];
-    int n;
-} s_names_t;
-
-/* Collects the peer names of "out|peer" and "in|peer" counters. */
 static int
-s_collect(const ry_val_t *key, const ry_val_t *val, void *arg)
+s_touch_peer(const char *peer, void *arg)
 {
-    (void)val;
-    s_names_t *acc = arg;
-    const char *k = key->data;
-    size_t skip = key->len > 4 && memcmp(k, "out|", 4) == 0  ? 4
-                  : key->len > 3 && memcmp(k, "in|", 3) == 0 ? 3
-                                                             : 0;
-    if (!skip || key->len - skip > S_PEER_MAX)
-        return 0;
-    char name[S_PEER_MAX + 1];
-    memcpy(name, k + skip, key->len - skip);
-    name[key->len - skip] = '\0';
-    for (int i = 0; i < acc->n; i++)
-        if (strcmp(acc->names[i], name) == 0)
-            return 0;
-    if (acc->n < S_MAX_LINKS)
-        memcpy(acc->names[acc->n++], name, sizeof name);
+    ry_link_touch(arg, peer);
     return 0;
 }
 
@@ -347,29 +110,36 @@ ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out)
         self->o.window = 512;
     if (!self->o.batch)
         self->o.batch = 512;
-    if (!self->o.max_peer_msg)
-        self->o.max_peer_msg = (size_t)64 << 20;
     if (!self->o.max_request)
         self->o.max_request = (size_t)64 << 20;
-    self->frames = calloc(self->o.batch, sizeof *self->frames);
-    self->ctx = ry_keys_context();
+    if (!self->o.max_peer_msg)
+        self->o.max_peer_msg = ry_channel_peer_msg_max(self->o.max_request);
+    if (!self->o.batch_bytes)
+        self->o.batch_bytes = (size_t)64 << 20;
+    self->limits = (ry_link_limits_t){
+        .max_msgs = (int)self->o.batch,
+        .max_bytes = self->o.batch_bytes,
+        .client_msgs = (int)(self->o.batch * 3 / 4 ? self->o.batch * 3 / 4 : 1),
+        .client_bytes = self->o.batch_bytes / 2,
+    };
     s_fault_init(self);
-    if (!self->frames || !self->ctx)
-        abort();
-
-    /* Every link with a counter in the store comes back, so its outbox
-     * rows are resent and its inbox counter is known. */
+    ry_link_opts_t lo = {
+        .self_id = self->self_id,
+        .store = self->o.store,
+        .max_peer_msg = self->o.max_peer_msg,
+        .max_request = self->o.max_request,
+        .window = self->o.window,
+        .keys = self->o.keys,
+    };
+    ry_link_new(&lo, &self->link);
+    /* The links found in the store: rows left in the outbox by a previous
+     * run are sent from the first round. */
     ry_txn_t *txn;
-    if (ry_txn_begin(self->o.store, NULL, false, &txn)) {
-        ry_channel_destroy(&self);
-        return RY_EIO;
+    int rc = ry_txn_begin(self->o.store, NULL, false, &txn);
+    if (!rc) {
+        rc = ry_outbox_peers(txn, s_touch_peer, self->link);
+        ry_txn_abort(&txn);
     }
-    s_names_t acc = {.n = 0};
-    int rc = ry_txn_scan(txn, "ry_seq", NULL, 0, NULL, 0, s_collect, &acc);
-    ry_txn_abort(&txn);
-    for (int i = 0; rc == 0 && i < acc.n; i++)
-        if (!s_link_get(self, NULL, acc.names[i]))
-            rc = RY_EIO;
     if (rc) {
         ry_channel_destroy(&self);
         return RY_EIO;
@@ -378,49 +148,17 @@ ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out)
     return 0;
 }
 
-static void
-s_frames_clear(ry_channel_t *self)
-{
-    for (int i = 0; i < self->nframes; i++) {
-        free(self->frames[i].rid);
-        free(self->frames[i].body);
-    }
-    memset(self->frames, 0, sizeof *self->frames * (size_t)self->nframes);
-    self->nframes = 0;
-}
-
-static void
-s_outs_clear(ry_channel_t *self)
-{
-    for (int i = 0; i < self->nouts; i++) {
-        free(self->outs[i].rid);
-        free(self->outs[i].data);
-    }
-    self->nouts = 0;
-}
-
 void
 ry_channel_destroy(ry_channel_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     ry_channel_t *self = *self_p;
-    for (int i = 0; i < self->nlinks; i++)
-        if (self->links[i].dealer)
-            zmq_close(self->links[i].dealer);
-    if (self->peers)
-        zmq_close(self->peers);
-    if (self->clients)
-        zmq_close(self->clients);
+    ry_link_destroy(&self->link);
     ry_keys_destroy(&self->o.keys);
-    if (self->frames)
-        s_frames_clear(self);
-    s_outs_clear(self);
     for (int i = 0; i < self->ndeferred; i++)
-        free(self->deferred[i].rid);
+        free(self->deferred[i].route);
     free(self->deferred);
-    free(self->outs);
-    free(self->frames);
     free(self);
     *self_p = NULL;
 }
@@ -428,7 +166,7 @@ ry_channel_destroy(ry_channel_t **self_p)
 const char *
 ry_channel_request_key(const ry_channel_t *self)
 {
-    return self->cur_key ? self->cur_key : "";
+    return self->current ? self->current->key : "";
 }
 
 void
@@ -446,175 +184,67 @@ ry_channel_set_refuse(ry_channel_t *self, ry_on_refuse_fn fn)
 int
 ry_channel_bind_peers(ry_channel_t *self, const char *endpoint)
 {
-    assert(!self->peers);
-    return s_bind_router(self, endpoint, self->o.max_peer_msg,
-                         &self->peers, self->peer_ep, sizeof self->peer_ep);
+    return ry_link_bind_peers(self->link, endpoint);
 }
 
 const char *
 ry_channel_peer_endpoint(const ry_channel_t *self)
 {
-    return self->peer_ep;
+    return ry_link_peer_endpoint(self->link);
 }
 
 int
 ry_channel_bind_clients(ry_channel_t *self, const char *endpoint)
 {
-    assert(!self->clients && self->o.on_request);
-    return s_bind_router(self, endpoint, self->o.max_request,
-                         &self->clients, self->client_ep,
-                         sizeof self->client_ep);
+    assert(self->o.on_request);
+    return ry_link_bind_clients(self->link, endpoint);
 }
 
 const char *
 ry_channel_client_endpoint(const ry_channel_t *self)
 {
-    return self->client_ep;
+    return ry_link_client_endpoint(self->link);
 }
 
 int
 ry_channel_connect(ry_channel_t *self, const char *peer_id,
                    const char *endpoint)
 {
-    s_link_t *l = s_link_get(self, NULL, peer_id);
-    if (!l)
-        return RY_EIO;
-    assert(!l->dealer);
-    const char *server = ry_keys_public_of(self->o.keys, peer_id);
-    if (!server) {
-        ry_error(NULL, "no public key of %s in '%s'", peer_id,
-                 ry_keys_directory(self->o.keys));
-        return RY_ECONFIG;
-    }
-    void *sock = zmq_socket(self->ctx, ZMQ_DEALER);
-    if (!sock)
-        return RY_ENET;
-    s_common_opts(sock, self->o.max_peer_msg);
-    /* No routing id of our own: the peer's ROUTER assigns one and knows
-     * us by our key. */
-    if (ry_keys_client(self->o.keys, sock, server) != 0) {
-        zmq_close(sock);
-        return RY_ENET;
-    }
-    /* With IMMEDIATE a send to a peer that is not connected fails at once
-     * instead of queueing in memory: the outbox is the queue. */
-    s_setopt_int(sock, ZMQ_IMMEDIATE, 1);
-    if (zmq_connect(sock, endpoint) != 0) {
-        ry_error(NULL, "cannot connect to %s at '%s': %s", peer_id, endpoint,
-                 zmq_strerror(zmq_errno()));
-        zmq_close(sock);
-        return RY_ENET;
-    }
-    l->dealer = sock;
-    return 0;
+    int rc = ry_link_connect(self->link, peer_id, endpoint);
+    return rc == RY_EINVAL ? RY_EIO : rc;
+}
+
+size_t
+ry_channel_peer_msg_max(size_t max_request)
+{
+    /* A request's contents travel downstream without attachment bytes, so
+     * a peer message is never larger than the request that caused it;
+     * the envelope and the case record add a bounded amount. */
+    return max_request + ((size_t)1 << 20);
 }
 
 /* ------------------------------------------------------------ sending */
-
-/* Packs an envelope into a new buffer (the caller's). */
-static uint8_t *
-s_envelope(const ry_channel_t *self, Rongyu__EnvelopeKind kind,
-           uint64_t link_seq, uint64_t ack_seq, int type,
-           const char *correlation, const void *payload, size_t plen,
-           const char *reason, size_t *len)
-{
-    Rongyu__Envelope e = RONGYU__ENVELOPE__INIT;
-    char msg_id[96];
-    e.kind = kind;
-    e.sender_id = (char *)self->self_id;
-    e.link_seq = link_seq;
-    e.ack_seq = ack_seq;
-    if (kind == RONGYU__ENVELOPE_KIND__DATA) {
-        snprintf(msg_id, sizeof msg_id, "%s:%" PRIu64, self->self_id,
-                 link_seq);
-        e.msg_id = msg_id;
-    }
-    e.correlation_id = (char *)(correlation ? correlation : "");
-    e.schema_version = S_SCHEMA;
-    e.type = (Rongyu__MessageType)type;
-    e.payload.data = (uint8_t *)payload;
-    e.payload.len = plen;
-    e.reason = (char *)(reason ? reason : "");
-    return ry_pb_pack(&e.base, len);
-}
-
-static void
-s_out_push(ry_channel_t *self, void *sock, const void *rid, size_t rid_len,
-           uint8_t *data, size_t len)
-{
-    if (self->nouts == self->outcap) {
-        self->outcap = self->outcap ? self->outcap * 2 : 64;
-        self->outs = realloc(self->outs, sizeof *self->outs *
-                                             (size_t)self->outcap);
-        if (!self->outs)
-            abort();
-    }
-    s_out_t *o = &self->outs[self->nouts++];
-    o->sock = sock;
-    o->rid = NULL;
-    o->rid_len = rid_len;
-    if (rid) {
-        o->rid = malloc(rid_len ? rid_len : 1);
-        if (!o->rid)
-            abort();
-        memcpy(o->rid, rid, rid_len);
-    }
-    o->data = data;
-    o->len = len;
-}
-
-/* Sends one frame, with a routing frame first when rid is set. Returns 0,
- * or -1 with errno (EAGAIN, EHOSTUNREACH, ...). */
-static int
-s_send_raw(void *sock, const void *rid, size_t rid_len, const void *data,
-           size_t len)
-{
-    if (rid && zmq_send(sock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        return -1;
-    return zmq_send(sock, data, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
-}
-
-/* The socket and routing id that reach a peer: NULL until a routed peer
- * has sent a frame under its key. */
-static void *
-s_route(ry_channel_t *self, const s_link_t *l, const uint8_t **rid,
-        size_t *rid_len)
-{
-    *rid = NULL;
-    *rid_len = 0;
-    if (l->dealer)
-        return l->dealer;
-    if (!l->rid_len)
-        return NULL;
-    *rid = l->rid;
-    *rid_len = l->rid_len;
-    return self->peers;
-}
 
 int
 ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
                 int type, const char *correlation, const void *payload,
                 size_t len)
 {
-    s_link_t *l = s_link_get(self, txn, peer_id);
-    if (!l)
+    if (ry_link_touch(self->link, peer_id))
         return RY_EIO;
-    uint64_t seq = l->s_next_seq;
-    size_t elen;
-    uint8_t *env = s_envelope(self, RONGYU__ENVELOPE_KIND__DATA, seq, 0, type,
-                              correlation, payload, len, NULL, &elen);
-    uint8_t key[S_PEER_MAX + 10];
-    size_t klen = s_outbox_key(key, peer_id, seq);
-    int rc = ry_txn_put(txn, "ry_outbox", key, klen, env, elen,
-                        RY_PUT_APPEND);
-    free(env);
-    char ckey[80];
-    s_seq_key(ckey, sizeof ckey, "out", peer_id);
-    if (!rc)
-        rc = s_put_u64(txn, ckey, seq + 1);
-    if (!rc)
-        l->s_next_seq = seq + 1;
-    return rc;
+    /* What the peer would refuse at its socket would block the link for
+     * good: refuse it here, before anything is accepted. */
+    size_t overhead = 256 + (correlation ? strlen(correlation) : 0);
+    if (len > self->o.max_peer_msg || len + overhead > self->o.max_peer_msg) {
+        ry_error(correlation,
+                 "a message of %zu bytes for %s is over the "
+                 "peer message cap of %zu",
+                 len, peer_id, self->o.max_peer_msg);
+        return RY_ETOOBIG;
+    }
+    int rc = ry_outbox_append(txn, self->self_id, peer_id, type, correlation,
+                              payload, len, NULL);
+    return rc == RY_EINVAL ? RY_EIO : rc;
 }
 
 int
@@ -632,248 +262,164 @@ ry_channel_send_msg(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
 uint64_t
 ry_channel_outbox_depth(const ry_channel_t *self, const char *peer_id)
 {
-    for (int i = 0; i < self->nlinks; i++)
-        if (strcmp(self->links[i].peer, peer_id) == 0)
-            return self->links[i].s_next_seq - 1 - self->links[i].s_acked;
+    ry_txn_t *txn;
+    uint64_t n = 0;
+    if (ry_txn_begin(self->o.store, NULL, false, &txn) == 0) {
+        ry_outbox_depth(txn, peer_id, &n);
+        ry_txn_abort(&txn);
+    }
+    return n;
+}
+
+typedef struct {
+    ry_link_info_t *out;
+    int cap, n;
+    ry_txn_t *txn;
+} s_links_t;
+
+static int
+s_link_row(const char *peer, void *arg)
+{
+    s_links_t *l = arg;
+    for (int i = 0; i < l->n && i < l->cap; i++)
+        if (strcmp(l->out[i].peer, peer) == 0)
+            return 0;
+    if (l->n < l->cap) {
+        ry_outbox_state_t st;
+        int rc = ry_outbox_state(l->txn, peer, &st);
+        if (rc)
+            return rc;
+        ry_link_info_t *o = &l->out[l->n];
+        snprintf(o->peer, sizeof o->peer, "%s", peer);
+        o->outbox = st.next_seq - 1 - st.acked;
+        o->next_seq = st.next_seq;
+        o->acked_seq = st.acked;
+        o->applied = st.applied;
+    }
+    l->n++;
     return 0;
 }
 
 int
 ry_channel_links(const ry_channel_t *self, ry_link_info_t *out, int cap)
 {
-    for (int i = 0; i < self->nlinks && i < cap; i++) {
-        const s_link_t *l = &self->links[i];
-        snprintf(out[i].peer, sizeof out[i].peer, "%s", l->peer);
-        out[i].outbox = l->next_seq - 1 - l->acked;
-        out[i].next_seq = l->next_seq;
-        out[i].acked_seq = l->acked;
-        out[i].applied = l->applied;
-    }
-    return self->nlinks;
+    s_links_t l = {out, cap, 0, NULL};
+    if (ry_txn_begin(self->o.store, NULL, false, &l.txn))
+        return 0;
+    char names[64][RY_OUTBOX_PEER_MAX + 1];
+    int n = ry_link_peers(self->link, names, 64);
+    for (int i = 0; i < n && i < 64; i++)
+        s_link_row(names[i], &l);
+    ry_outbox_peers(l.txn, s_link_row, &l);
+    ry_txn_abort(&l.txn);
+    return l.n;
+}
+
+void
+ry_channel_health(const ry_channel_t *self, ry_channel_health_t *out)
+{
+    *out = self->health;
 }
 
 uint64_t
 ry_channel_dead_count(ry_channel_t *self)
 {
     ry_txn_t *txn;
-    uint64_t n = 0;
+    uint64_t n = 0, refused = 0;
     if (ry_txn_begin(self->o.store, NULL, false, &txn) == 0) {
-        ry_txn_count(txn, "ry_dead", &n);
+        ry_outbox_dead_counts(txn, &n, &refused);
         ry_txn_abort(&txn);
     }
     return n;
 }
 
-/* ------------------------------------------------------------ receiving */
+/* ------------------------------------------------------------ applying */
 
-/* Reads what waits on one socket into the batch, without blocking. */
-static void
-s_drain(ry_channel_t *self, void *sock, int src, s_link_t *dealer)
-{
-    bool routed = src != S_SRC_DEALER;
-    while (self->nframes < (int)self->o.batch) {
-        zmq_msg_t parts[2];
-        int got = 0;
-        bool extra = false;
-        for (;;) {
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close(&m);
-                break;
-            }
-            if (got < 2)
-                parts[got++] = m;
-            else {
-                extra = true;
-                zmq_msg_close(&m);
-            }
-            int more = zmq_msg_more(got ? &parts[got - 1] : &m);
-            if (!more)
-                break;
-        }
-        if (got == 0)
-            return;
-        s_frame_t *f = &self->frames[self->nframes++];
-        memset(f, 0, sizeof *f);
-        f->src = src;
-        f->dealer = dealer;
-        zmq_msg_t *body = &parts[got - 1];
-        if (routed) {
-            f->rid_len = zmq_msg_size(&parts[0]);
-            f->rid = malloc(f->rid_len ? f->rid_len : 1);
-            if (!f->rid)
-                abort();
-            memcpy(f->rid, zmq_msg_data(&parts[0]), f->rid_len);
-            if (got < 2)
-                body = NULL;
-        } else if (got > 1) {
-            extra = true;
-        }
-        f->extra = extra;
-        /* The one place a sender is identified: by the key the ZAP
-         * handler authenticated, never by what the frames say. */
-        ry_keys_user_id(body ? body : &parts[0], f->key);
-        if (body) {
-            f->len = zmq_msg_size(body);
-            f->body = malloc(f->len ? f->len : 1);
-            if (!f->body)
-                abort();
-            memcpy(f->body, zmq_msg_data(body), f->len);
-        }
-        for (int i = 0; i < got; i++)
-            zmq_msg_close(&parts[i]);
-    }
-}
-
-static void
-s_stage_reset(ry_channel_t *self)
-{
-    for (int i = 0; i < self->nlinks; i++) {
-        s_link_t *l = &self->links[i];
-        l->s_next_seq = l->next_seq;
-        l->s_acked = l->acked;
-        l->s_applied = l->applied;
-        l->ack_due = false;
-    }
-}
-
-static void
-s_stage_promote(ry_channel_t *self, int64_t now)
-{
-    for (int i = 0; i < self->nlinks; i++) {
-        s_link_t *l = &self->links[i];
-        l->next_seq = l->s_next_seq;
-        if (l->s_acked > l->acked) {
-            l->acked = l->s_acked;
-            l->rto = S_RTO_BASE;
-            l->deadline = now + l->rto;
-        }
-        if (l->sent < l->acked)
-            l->sent = l->acked;
-        l->applied = l->s_applied;
-    }
-}
-
-/* A handler's nested transaction and the outbox counters before it: the
- * handler's own outbox appends must vanish with it when it fails. */
-typedef struct {
-    ry_txn_t *txn;
-    uint64_t saved[S_MAX_LINKS];
-    int n;
-} s_nested_t;
-
+/* Runs a handler in a nested transaction: kept when it returned 0;
+ * dropped when it refused its input (RY_EMALFORMED, RY_EINVAL,
+ * RY_ETOOBIG, or -1 from a request handler), which is then the caller's
+ * to dead-letter or
+ * answer (returns 0); any other error (a store error) is returned for
+ * the whole batch. The outbox counters are rows of the store, so the
+ * handler's appends vanish with it. */
 static int
-s_nested_begin(ry_channel_t *self, ry_txn_t *parent, s_nested_t *nt)
-{
-    for (int i = 0; i < self->nlinks; i++)
-        nt->saved[i] = self->links[i].s_next_seq;
-    nt->n = self->nlinks;
-    return ry_txn_begin(self->o.store, parent, true, &nt->txn);
-}
-
-/* Commits the nested transaction when the handler returned 0; otherwise
- * aborts it and undoes its outbox appends. Returns the commit's error, or
- * RY_EFULL when the handler found the store full, else 0. */
-static int
-s_nested_end(ry_channel_t *self, s_nested_t *nt, int handler_rc)
+s_nested_end(ry_txn_t **nt, int handler_rc)
 {
     if (handler_rc == 0)
-        return ry_txn_commit(&nt->txn);
-    ry_txn_abort(&nt->txn);
-    for (int i = 0; i < self->nlinks; i++)
-        self->links[i].s_next_seq =
-            i < nt->n ? nt->saved[i] : self->links[i].next_seq;
-    return handler_rc == RY_EFULL ? RY_EFULL : 0;
+        return ry_txn_commit(nt);
+    ry_txn_abort(nt);
+    if (handler_rc == -1 || handler_rc == RY_EMALFORMED ||
+        handler_rc == RY_EINVAL || handler_rc == RY_ETOOBIG)
+        return 0;
+    return handler_rc;
 }
 
-/* Writes a dead-letter row. Frames with no usable sequence number get a
- * unique key from the clock and a counter. */
+/* Applies one DATA envelope from 'peer' (its frame: raw, rlen). Returns
+ * 0 or the batch's error. */
 static int
-s_dead(ry_txn_t *txn, const char *dir, const char *peer, uint64_t seq,
-       const char *reason, const void *frame, size_t len)
+s_apply_data(ry_channel_t *self, ry_txn_t *txn, const char *peer,
+             const Rongyu__Envelope *e, const uint8_t *raw, size_t rlen)
 {
-    static uint64_t counter;
-    if (seq == 0)
-        seq = (uint64_t)ry_clock_now_ms() * 1000 + (counter++ % 1000);
-    char head[160];
-    int n = snprintf(head, sizeof head, "%s|%s|%020" PRIu64, dir, peer, seq);
-    size_t rlen = strlen(reason) + 1;
-    uint8_t *v = malloc(rlen + len);
-    if (!v)
-        abort();
-    memcpy(v, reason, rlen);
-    if (len)
-        memcpy(v + rlen, frame, len);
-    int rc = ry_txn_put(txn, "ry_dead", head, (size_t)n, v, rlen + len, 0);
-    free(v);
-    return rc;
-}
-
-/* Applies one DATA envelope. Returns 0 or RY_EFULL / RY_EIO for the
- * batch. */
-static int
-s_apply_data(ry_channel_t *self, ry_txn_t *txn, s_link_t *l,
-             const Rongyu__Envelope *e)
-{
-    l->ack_due = true;
-    if (e->link_seq <= l->s_applied)
-        return 0; /* a duplicate: applied before, just re-acknowledge */
-    if (e->link_seq != l->s_applied + 1)
-        return 0; /* a gap: drop; the sender resends from what we ack */
-
-    s_nested_t nt;
-    int rc = s_nested_begin(self, txn, &nt);
+    ry_link_ack_due(self->link, peer);
+    ry_outbox_state_t st;
+    int rc = ry_outbox_state(txn, peer, &st);
     if (rc)
         return rc;
-    ry_msg_t m = {l->peer, e->link_seq, e->type, e->correlation_id,
-                  e->payload.data, e->payload.len};
-    int hrc = self->o.on_message(self->o.ctx, nt.txn, &m);
-    rc = s_nested_end(self, &nt, hrc);
+    if (e->link_seq <= st.applied)
+        return 0; /* a duplicate: applied before, just re-acknowledge */
+    if (e->link_seq != st.applied + 1)
+        return 0; /* a gap: drop; the sender resends from what we ack */
+
+    ry_txn_t *nt;
+    rc = ry_txn_begin(self->o.store, txn, true, &nt);
+    if (rc)
+        return rc;
+    ry_msg_t m = {
+        peer,          e->link_seq, e->type, e->correlation_id, e->payload.data,
+        e->payload.len};
+    int hrc = self->o.on_message(self->o.ctx, nt, &m);
+    rc = s_nested_end(&nt, hrc);
     if (rc)
         return rc;
     if (hrc) {
-        ry_error(e->correlation_id, "dead-lettered %s:%" PRIu64 ": %s",
-                 l->peer, e->link_seq, ry_strerror(hrc));
-        int drc = s_dead(txn, "in", l->peer, e->link_seq, ry_strerror(hrc),
-                         e->payload.data, e->payload.len);
-        if (drc)
-            return drc;
-        const uint8_t *rid;
-        size_t rid_len;
-        void *sock = s_route(self, l, &rid, &rid_len);
+        ry_error(e->correlation_id, "dead-lettered %s:%" PRIu64 ": %s", peer,
+                 e->link_seq, ry_strerror(hrc));
+        rc = ry_outbox_dead(txn, "in", peer, e->link_seq, ry_strerror(hrc), raw,
+                            rlen);
+        if (rc)
+            return rc;
         size_t len;
-        uint8_t *rej =
-            s_envelope(self, RONGYU__ENVELOPE_KIND__REJECT, e->link_seq, 0,
-                       e->type, e->correlation_id, NULL, 0,
-                       ry_strerror(hrc), &len);
-        if (sock)
-            s_out_push(self, sock, rid, rid_len, rej, len);
-        else
-            free(rej);
+        uint8_t *rej = ry_outbox_envelope(
+            self->self_id, RONGYU__ENVELOPE_KIND__REJECT, e->link_seq, 0,
+            e->type, e->correlation_id, NULL, 0, ry_strerror(hrc), &len);
+        ry_link_to_peer(self->link, peer, rej, len);
     }
-    char key[80];
-    s_seq_key(key, sizeof key, "in", l->peer);
-    rc = s_put_u64(txn, key, e->link_seq);
-    if (rc == 0)
-        l->s_applied = e->link_seq;
-    return rc;
+    return ry_outbox_set_applied(txn, peer, e->link_seq);
 }
 
+/* A peer refused our message 'seq' for good: it becomes an "out" dead
+ * letter with the row we sent, so an operator can see and retry it. */
 static int
-s_apply_ack(ry_txn_t *txn, s_link_t *l, uint64_t ack)
+s_apply_reject(ry_txn_t *txn, const char *peer, const Rongyu__Envelope *e)
 {
-    if (ack <= l->s_acked || ack >= l->s_next_seq)
-        return 0;
-    for (uint64_t seq = l->s_acked + 1; seq <= ack; seq++) {
-        uint8_t key[S_PEER_MAX + 10];
-        size_t klen = s_outbox_key(key, l->peer, seq);
-        int rc = ry_txn_del(txn, "ry_outbox", key, klen);
-        if (rc && rc != RY_ENOTFOUND)
-            return rc;
+    ry_error(e->correlation_id, "%s rejected our message %" PRIu64 ": %s", peer,
+             e->link_seq, e->reason);
+    ry_val_t row = {NULL, 0};
+    int rc = ry_outbox_row(txn, peer, e->link_seq, &row);
+    if (rc && rc != RY_ENOTFOUND)
+        return rc;
+    /* Copy: the dead write may move the row's page. */
+    uint8_t *copy = NULL;
+    if (row.len) {
+        copy = malloc(row.len);
+        if (!copy)
+            abort();
+        memcpy(copy, row.data, row.len);
     }
-    l->s_acked = ack;
-    return 0;
+    rc =
+        ry_outbox_dead(txn, "out", peer, e->link_seq, e->reason, copy, row.len);
+    free(copy);
+    return rc;
 }
 
 static bool
@@ -887,85 +433,73 @@ s_peer_allowed(const ry_channel_t *self, const char *id)
     return false;
 }
 
-/* Handles one frame of a peer link inside the batch transaction. */
+/* Handles one message of a peer link inside the batch transaction. */
 static int
-s_peer_frame(ry_channel_t *self, ry_txn_t *txn, s_frame_t *f)
+s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
 {
-    Rongyu__Envelope *e = NULL;
-    if (!f->body || f->extra ||
-        !(e = (Rongyu__Envelope *)ry_pb_unpack(&rongyu__envelope__descriptor,
-                                               f->body, f->len, 0))) {
+    if (m->malformed) {
+        ry_warn(NULL, "peer message dead-lettered: %s", m->malformed);
+        return ry_outbox_dead(txn, "in", RY_OUTBOX_STRANGER, 0, m->malformed,
+                              m->body, m->len);
+    }
+    Rongyu__Envelope *e = (Rongyu__Envelope *)ry_pb_unpack(
+        &rongyu__envelope__descriptor, m->body, m->len, 0);
+    if (!e) {
         ry_warn(NULL, "undecodable peer frame of %zu bytes dead-lettered",
-                f->len);
-        return s_dead(txn, "in", "?", 0, "frame does not decode", f->body,
-                      f->len);
+                m->len);
+        return ry_outbox_dead(txn, "in", RY_OUTBOX_STRANGER, 0,
+                              "frame does not decode", m->body, m->len);
     }
     int rc = 0;
-    /* A routed frame's sender is the service whose key signed it. */
-    const char *who = f->src == S_SRC_PEERS
-                          ? ry_keys_service_of(self->o.keys, f->key)
-                          : NULL;
-    bool peer = who && s_peer_allowed(self, who);
-    if (e->kind == RONGYU__ENVELOPE_KIND__PONG && f->src == S_SRC_DEALER)
-        goto done; /* the answer to our hello */
+    char who[RY_OUTBOX_PEER_MAX + 1];
+    bool known = ry_link_identity(self->link, m, who, sizeof who) == 0;
     if (e->kind == RONGYU__ENVELOPE_KIND__PING) {
         size_t len;
-        uint8_t *pong = s_envelope(self, RONGYU__ENVELOPE_KIND__PONG, 0, 0, 0,
-                                   NULL, NULL, 0, NULL, &len);
-        void *sock = f->src == S_SRC_DEALER ? f->dealer->dealer : self->peers;
-        s_out_push(self, sock, f->rid, f->rid_len, pong, len);
-        s_link_t *hl = peer ? s_link_get(self, txn, who) : NULL;
-        if (hl && f->rid_len <= sizeof hl->rid) {
-            memcpy(hl->rid, f->rid, f->rid_len);
-            hl->rid_len = f->rid_len;
-        }
+        char state[160] = "";
+        if (self->health.failures)
+            snprintf(state, sizeof state,
+                     "store failing: %s (%" PRIu64 " rounds in a row)",
+                     ry_strerror(self->health.last_error),
+                     self->health.failures);
+        uint8_t *pong =
+            ry_outbox_envelope(self->self_id, RONGYU__ENVELOPE_KIND__PONG, 0, 0,
+                               0, NULL, NULL, 0, state, &len);
+        ry_link_reply(self->link, m, pong, len);
         goto done;
     }
-    if (f->src == S_SRC_PEERS && !peer) {
-        ry_warn(NULL, "frame claiming '%.63s' from key %.8s..., not a "
-                      "peer's key, refused",
-                e->sender_id, f->key[0] ? f->key : "(none)");
-        rc = s_dead(txn, "in", "?", 0, "sender's key is not a peer's",
-                    f->body, f->len);
+    /* The link belongs to the key the ZAP handler authenticated: a key
+     * that is no configured peer's makes no link, and a message claiming
+     * another name is refused, so acks cannot be misdirected. */
+    if (!known || (m->src == RY_LINK_FROM_PEERS && !s_peer_allowed(self, who))) {
+        ry_warn(NULL,
+                "message claiming '%.63s' from key %.8s..., not a peer's "
+                "key, refused",
+                e->sender_id, m->key[0] ? m->key : "(none)");
+        rc = ry_outbox_dead(txn, "in", RY_OUTBOX_STRANGER, 0,
+                            "sender's key is not a peer's", m->body, m->len);
         goto done;
     }
-    if (f->src == S_SRC_PEERS && strcmp(e->sender_id, who) != 0) {
-        rc = s_dead(txn, "in", "?", e->link_seq,
-                    "sender id differs from the sender's key", f->body,
-                    f->len);
+    if (strcmp(e->sender_id, who) != 0) {
+        rc = ry_outbox_dead(txn, "in", RY_OUTBOX_STRANGER, 0,
+                            "sender id differs from the sender's key", m->body,
+                            m->len);
         goto done;
-    }
-    s_link_t *l = f->src == S_SRC_DEALER ? f->dealer
-                                         : s_link_get(self, txn, who);
-    if (!l) {
-        rc = s_dead(txn, "in", "?", e->link_seq, "unknown or bad sender",
-                    f->body, f->len);
-        goto done;
-    }
-    if (f->src == S_SRC_PEERS && f->rid_len <= sizeof l->rid) {
-        /* Answers go to the connection this key last spoke from. */
-        memcpy(l->rid, f->rid, f->rid_len);
-        l->rid_len = f->rid_len;
     }
     switch (e->kind) {
     case RONGYU__ENVELOPE_KIND__DATA:
-        if (e->schema_version != S_SCHEMA) {
+        if (e->schema_version != S_SCHEMA)
             ry_warn(e->correlation_id, "schema %u from %s", e->schema_version,
-                    l->peer);
-        }
-        rc = s_apply_data(self, txn, l, e);
+                    who);
+        rc = s_apply_data(self, txn, who, e, m->body, m->len);
         break;
     case RONGYU__ENVELOPE_KIND__ACK:
-        rc = s_apply_ack(txn, l, e->ack_seq);
+        rc = ry_outbox_ack(txn, who, e->ack_seq, NULL);
         break;
-    case RONGYU__ENVELOPE_KIND__REJECT:
-        ry_error(e->correlation_id, "%s rejected our message %" PRIu64 ": %s",
-                 l->peer, e->link_seq, e->reason);
-        rc = s_dead(txn, "out", l->peer, e->link_seq, e->reason, NULL, 0);
-        break;
+    case RONGYU__ENVELOPE_KIND__REJECT: rc = s_apply_reject(txn, who, e); break;
+    case RONGYU__ENVELOPE_KIND__PONG: break; /* the answer to our hello */
     default:
-        rc = s_dead(txn, "in", l->peer, e->link_seq, "unknown envelope kind",
-                    f->body, f->len);
+        rc = ry_outbox_dead(txn, "in", who, e->link_seq,
+                            "unknown envelope kind", m->body, m->len);
         break;
     }
 done:
@@ -973,52 +507,67 @@ done:
     return rc;
 }
 
-static int
-s_client_frame(ry_channel_t *self, ry_txn_t *txn, s_frame_t *f)
+/* The answer to a client message whose frames are not
+ * [envelope..., empty delimiter,] body: E_MALFORMED, naming what is
+ * wrong. */
+static uint8_t *
+s_malformed_reply(const char *why, size_t *len)
 {
-    if (!f->body)
-        return 0; /* a routing frame alone: nothing to answer */
-    s_nested_t nt;
-    int rc = s_nested_begin(self, txn, &nt);
+    Rongyu__Reply r = RONGYU__REPLY__INIT;
+    r.code = RONGYU__ERROR_CODE__E_MALFORMED;
+    r.message_zh = (char *)"请求的帧结构不正确";
+    r.message_en = (char *)"the request's frames are not "
+                           "[envelope..., empty delimiter,] body";
+    r.detail = (char *)why;
+    return ry_pb_pack(&r.base, len);
+}
+
+static int
+s_client_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
+{
+    if (m->malformed) {
+        size_t len;
+        uint8_t *reply = s_malformed_reply(m->malformed, &len);
+        ry_link_reply(self->link, m, reply, len);
+        return 0;
+    }
+    ry_txn_t *nt;
+    int rc = ry_txn_begin(self->o.store, txn, true, &nt);
     if (rc)
         return rc;
     uint8_t *reply = NULL;
     size_t rlen = 0;
-    self->current = f;
-    self->cur_key = f->key;
-    rc = self->o.on_request(self->o.ctx, nt.txn, f->extra ? NULL : f->body,
-                            f->extra ? 0 : f->len, &reply, &rlen);
+    self->current = m;
+    rc = self->o.on_request(self->o.ctx, nt, m->body, m->len, &reply, &rlen);
     self->current = NULL;
-    self->cur_key = NULL;
-    rc = s_nested_end(self, &nt, rc);
+    rc = s_nested_end(&nt, rc);
     if (rc) {
         free(reply);
         return rc;
     }
     if (reply)
-        s_out_push(self, self->clients, f->rid, f->rid_len, reply, rlen);
+        ry_link_reply(self->link, m, reply, rlen);
     return 0;
 }
 
-/* Applies the whole batch in one transaction. Returns 0, RY_EFULL or
- * RY_EIO; on failure nothing is kept and the outputs are dropped. */
+/* Applies the whole batch in one transaction. Returns 0 or the error
+ * (RY_EFULL, a store error); on failure nothing is kept. */
 static int
-s_apply_batch(ry_channel_t *self)
+s_apply_batch(ry_channel_t *self, const ry_link_msg_t *msgs, int n)
 {
     ry_txn_t *txn;
     int rc = ry_txn_begin(self->o.store, NULL, true, &txn);
     if (rc)
         return rc;
-    for (int i = 0; rc == 0 && i < self->nframes; i++) {
-        s_frame_t *f = &self->frames[i];
-        rc = f->src == S_SRC_CLIENTS ? s_client_frame(self, txn, f)
-                                     : s_peer_frame(self, txn, f);
-    }
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = msgs[i].src == RY_LINK_FROM_CLIENTS
+                 ? s_client_msg(self, txn, &msgs[i])
+                 : s_peer_msg(self, txn, &msgs[i]);
     if (rc) {
         ry_txn_abort(&txn);
         return rc;
     }
-    self->handled += (uint64_t)self->nframes;
+    self->handled += (uint64_t)n;
     s_fault(self, S_FAULT_BEFORE_COMMIT);
     rc = ry_txn_commit(&txn);
     if (rc == 0)
@@ -1026,59 +575,36 @@ s_apply_batch(ry_channel_t *self)
     return rc;
 }
 
-static void
-s_flush_outs(ry_channel_t *self)
-{
-    for (int i = 0; i < self->nouts; i++) {
-        s_out_t *o = &self->outs[i];
-        if (s_send_raw(o->sock, o->rid, o->rid_len, o->data, o->len) < 0)
-            ry_debug(NULL, "reply not sent: %s", zmq_strerror(zmq_errno()));
-    }
-    s_outs_clear(self);
-}
-
 /* Tells each client of a batch that could not be applied why, so it does
  * not wait in vain; peers need no word: they resend. */
 static void
-s_refuse_clients(ry_channel_t *self, int why)
+s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n, int why)
 {
-    if (!self->o.on_refuse)
-        return;
-    for (int i = 0; i < self->nframes; i++) {
-        s_frame_t *f = &self->frames[i];
-        if (f->src != S_SRC_CLIENTS || !f->body)
+    for (int i = 0; i < n; i++) {
+        const ry_link_msg_t *m = &msgs[i];
+        if (m->src != RY_LINK_FROM_CLIENTS)
             continue;
         uint8_t *reply = NULL;
         size_t len = 0;
-        self->cur_key = f->key;
-        self->o.on_refuse(self->o.ctx, f->extra ? NULL : f->body,
-                          f->extra ? 0 : f->len, why, &reply, &len);
-        self->cur_key = NULL;
+        if (m->malformed) {
+            reply = s_malformed_reply(m->malformed, &len);
+        } else if (self->o.on_refuse) {
+            self->current = m;
+            self->o.on_refuse(self->o.ctx, m->body, m->len, why, &reply, &len);
+            self->current = NULL;
+        } else {
+            Rongyu__Reply r = RONGYU__REPLY__INIT;
+            r.code = RONGYU__ERROR_CODE__E_BUSY;
+            r.message_zh = (char *)"系统繁忙，请稍后重试";
+            r.message_en = (char *)"busy, retry later";
+            r.detail = (char *)ry_strerror(why);
+            r.retry_after_ms = 1000;
+            reply = ry_pb_pack(&r.base, &len);
+        }
         if (reply)
-            s_out_push(self, self->clients, f->rid, f->rid_len, reply, len);
+            ry_link_reply(self->link, m, reply, len);
     }
-    s_flush_outs(self);
-}
-
-static void
-s_send_acks(ry_channel_t *self)
-{
-    for (int i = 0; i < self->nlinks; i++) {
-        s_link_t *l = &self->links[i];
-        if (!l->ack_due)
-            continue;
-        l->ack_due = false;
-        size_t len;
-        uint8_t *ack = s_envelope(self, RONGYU__ENVELOPE_KIND__ACK, 0,
-                                  l->applied, 0, NULL, NULL, 0, NULL, &len);
-        const uint8_t *rid;
-        size_t rid_len;
-        void *sock = s_route(self, l, &rid, &rid_len);
-        if (sock && s_send_raw(sock, rid, rid_len, ack, len) < 0)
-            ry_debug(NULL, "ack to %s not sent: %s", l->peer,
-                     zmq_strerror(zmq_errno()));
-        free(ack);
-    }
+    ry_link_flush(self->link);
 }
 
 /* ------------------------------------------------------------ deferred */
@@ -1086,8 +612,8 @@ s_send_acks(ry_channel_t *self)
 uint64_t
 ry_channel_defer(ry_channel_t *self)
 {
-    const s_frame_t *f = self->current;
-    if (!f || self->ndeferred == S_MAX_DEFERRED)
+    const ry_link_msg_t *m = self->current;
+    if (!m || self->ndeferred == S_MAX_DEFERRED)
         return 0;
     if (self->ndeferred == self->defcap) {
         self->defcap = self->defcap ? self->defcap * 2 : 16;
@@ -1097,13 +623,20 @@ ry_channel_defer(ry_channel_t *self)
             abort();
     }
     s_deferred_t *d = &self->deferred[self->ndeferred++];
+    memset(d, 0, sizeof *d);
     d->token = ++self->next_token;
-    d->rid_len = f->rid_len;
-    d->rid = malloc(f->rid_len ? f->rid_len : 1);
-    if (!d->rid)
+    d->sock = m->sock;
+    size_t total = 0;
+    for (int i = 0; i < m->route_n; i++) {
+        d->route_len[i] = m->route_len[i];
+        total += m->route_len[i];
+    }
+    d->route_n = m->route_n;
+    d->route = malloc(total ? total : 1);
+    if (!d->route)
         abort();
-    memcpy(d->rid, f->rid, f->rid_len);
-    d->committed = false;
+    if (total)
+        memcpy(d->route, m->route, total);
     return d->token;
 }
 
@@ -1117,7 +650,7 @@ s_deferred_settle(ry_channel_t *self, bool committed)
     for (int i = 0; i < self->ndeferred; i++) {
         s_deferred_t *d = &self->deferred[i];
         if (!d->committed && !committed) {
-            free(d->rid);
+            free(d->route);
             continue;
         }
         d->committed = true;
@@ -1134,204 +667,117 @@ ry_channel_reply_deferred(ry_channel_t *self, uint64_t token,
         s_deferred_t *d = &self->deferred[i];
         if (d->token != token || !d->committed)
             continue;
-        int rc = s_send_raw(self->clients, d->rid, d->rid_len, data, len);
-        free(d->rid);
+        int rc = ry_link_send_route(self->link, d->sock, d->route, d->route_len,
+                                    d->route_n, data, len);
+        free(d->route);
         self->deferred[i] = self->deferred[--self->ndeferred];
-        return rc < 0 ? RY_ENET : 0;
+        return rc;
     }
     return RY_ENOTFOUND;
-}
-
-/* ------------------------------------------------------------ relay */
-
-static void
-s_relay(ry_channel_t *self, int64_t now)
-{
-    ry_txn_t *txn = NULL;
-    for (int i = 0; i < self->nlinks; i++) {
-        s_link_t *l = &self->links[i];
-        uint64_t last = l->next_seq - 1;
-        if (last == l->acked || now < l->blocked_until)
-            continue;
-        const uint8_t *rid;
-        size_t rid_len;
-        void *sock = s_route(self, l, &rid, &rid_len);
-        if (!sock)
-            continue;
-        if (l->sent > l->acked && now >= l->deadline) {
-            /* No ack in time: go back to the lowest unacknowledged. */
-            ry_debug(NULL, "resending to %s from %" PRIu64, l->peer,
-                     l->acked + 1);
-            l->sent = l->acked;
-            int64_t jitter = rand() % (l->rto / 4 + 1);
-            l->rto = l->rto * 2 > S_RTO_MAX ? S_RTO_MAX : l->rto * 2;
-            l->rto += jitter;
-        }
-        while (l->sent < last && l->sent - l->acked < self->o.window) {
-            uint64_t seq = l->sent + 1;
-            if (!txn && ry_txn_begin(self->o.store, NULL, false, &txn))
-                return;
-            uint8_t key[S_PEER_MAX + 10];
-            size_t klen = s_outbox_key(key, l->peer, seq);
-            ry_val_t v;
-            if (ry_txn_get(txn, "ry_outbox", key, klen, &v) != 0) {
-                ry_error(NULL, "outbox row %s:%" PRIu64 " missing", l->peer,
-                         seq);
-                break;
-            }
-            if (s_send_raw(sock, rid, rid_len, v.data, v.len) < 0) {
-                /* Peer absent or its queue full: try again later. */
-                l->backoff = l->backoff ? l->backoff * 2 : 20;
-                if (l->backoff > 1000)
-                    l->backoff = 1000;
-                l->blocked_until = now + l->backoff;
-                break;
-            }
-            l->backoff = 0;
-            if (l->sent == l->acked)
-                l->deadline = now + l->rto;
-            l->sent = seq;
-        }
-    }
-    ry_txn_abort(&txn);
-}
-
-/* Says hello (a PING) on each connected link once a second, so the
- * peer's ROUTER learns the connection to answer on after a reconnect
- * even when we have nothing to send. */
-static void
-s_hello(ry_channel_t *self, int64_t now)
-{
-    for (int i = 0; i < self->nlinks; i++) {
-        s_link_t *l = &self->links[i];
-        if (!l->dealer || now < l->hello_at)
-            continue;
-        l->hello_at = now + 1000;
-        size_t len;
-        uint8_t *ping = s_envelope(self, RONGYU__ENVELOPE_KIND__PING, 0, 0, 0,
-                                   NULL, NULL, 0, NULL, &len);
-        s_send_raw(l->dealer, NULL, 0, ping, len);
-        free(ping);
-    }
-}
-
-/* Adopts outbox appends made outside a batch, by ry_channel_send in a
- * transaction the caller committed or aborted itself: the counter in the
- * store tells which. Without this such rows would not be sent until a
- * restart, and the next batch would hand their sequence numbers out
- * again. */
-static void
-s_adopt_external(ry_channel_t *self)
-{
-    ry_txn_t *txn = NULL;
-    for (int i = 0; i < self->nlinks; i++) {
-        s_link_t *l = &self->links[i];
-        if (l->s_next_seq == l->next_seq)
-            continue;
-        if (!txn && ry_txn_begin(self->o.store, NULL, false, &txn))
-            return;
-        char key[80];
-        uint64_t next = 0;
-        s_seq_key(key, sizeof key, "out", l->peer);
-        if (s_get_u64(txn, key, &next) == 0 && next > l->next_seq)
-            l->next_seq = next;
-        l->s_next_seq = l->next_seq;
-    }
-    ry_txn_abort(&txn);
-}
-
-/* How long the loop may sleep before the relay has work. */
-static int
-s_next_wake(const ry_channel_t *self, int64_t now, int timeout_ms)
-{
-    int64_t wake = now + timeout_ms;
-    for (int i = 0; i < self->nlinks; i++) {
-        const s_link_t *l = &self->links[i];
-        uint64_t last = l->next_seq - 1;
-        if (last == l->acked)
-            continue;
-        int64_t t;
-        if (now < l->blocked_until)
-            t = l->blocked_until;
-        else if (l->sent < last && l->sent - l->acked < self->o.window)
-            t = now;
-        else
-            t = l->deadline;
-        if (t < wake)
-            wake = t;
-    }
-    return wake <= now ? 0 : (int)(wake - now);
 }
 
 int
 ry_channel_run_once(ry_channel_t *self, int timeout_ms)
 {
-    zmq_pollitem_t items[S_MAX_LINKS + 2];
-    int srcs[S_MAX_LINKS + 2];
-    s_link_t *dl[S_MAX_LINKS + 2];
-    int n = 0;
-    if (self->peers) {
-        items[n] = (zmq_pollitem_t){self->peers, 0, ZMQ_POLLIN, 0};
-        srcs[n] = S_SRC_PEERS;
-        dl[n++] = NULL;
-    }
-    if (self->clients) {
-        items[n] = (zmq_pollitem_t){self->clients, 0, ZMQ_POLLIN, 0};
-        srcs[n] = S_SRC_CLIENTS;
-        dl[n++] = NULL;
-    }
-    for (int i = 0; i < self->nlinks; i++)
-        if (self->links[i].dealer) {
-            items[n] = (zmq_pollitem_t){self->links[i].dealer, 0, ZMQ_POLLIN,
-                                        0};
-            srcs[n] = S_SRC_DEALER;
-            dl[n++] = &self->links[i];
-        }
-    s_adopt_external(self);
-    int64_t now = ry_clock_mono_ms();
-    int wait = s_next_wake(self, now, timeout_ms);
-    int rc = zmq_poll(items, n, wait);
-    if (rc < 0 && zmq_errno() != EINTR)
-        return RY_ENET;
-    if (rc > 0) {
-        for (int i = 0; i < n; i++)
-            if (items[i].revents & ZMQ_POLLIN)
-                s_drain(self, items[i].socket, srcs[i], dl[i]);
-    }
+    ry_link_msg_t *msgs;
+    int n = ry_link_read(self->link, timeout_ms, &self->limits, &msgs);
+    if (n < 0)
+        return n;
     int result = 0;
-    if (self->nframes) {
+    if (n > 0) {
+        int rc;
         for (;;) {
-            s_stage_reset(self);
-            rc = s_apply_batch(self);
+            rc = s_apply_batch(self, msgs, n);
             if (rc != RY_EFULL)
                 break;
-            s_outs_clear(self);
+            ry_link_discard(self->link);
             s_deferred_settle(self, false);
             if (ry_store_grow(self->o.store, self->o.max_map_size) != 0)
                 break;
         }
-        now = ry_clock_mono_ms();
         if (rc == 0) {
-            s_stage_promote(self, now);
+            if (self->health.failures)
+                ry_info(NULL,
+                        "the store works again after %" PRIu64 " failed rounds",
+                        self->health.failures);
+            self->health.failures = 0;
             s_deferred_settle(self, true);
-            s_flush_outs(self);
-            s_send_acks(self);
+            ry_link_flush(self->link);
             s_fault(self, S_FAULT_AFTER_REPLY);
         } else {
             /* Nothing of this batch is kept or acknowledged: senders
              * resend and clients retry. */
-            ry_error(NULL, "batch of %d frames not applied: %s",
-                     self->nframes, ry_strerror(rc));
-            s_outs_clear(self);
-            s_stage_reset(self);
+            if (self->health.failures++ == 0) {
+                ry_error(NULL,
+                         "batch of %d messages not applied: %s; "
+                         "senders resend, clients retry",
+                         n, ry_strerror(rc));
+                self->health.since_ms = ry_clock_now_ms();
+            }
+            self->health.total_failures++;
+            self->health.last_error = rc;
+            ry_link_discard(self->link);
             s_deferred_settle(self, false);
-            s_refuse_clients(self, rc);
+            s_refuse_clients(self, msgs, n, rc);
             result = rc == RY_EFULL ? RY_EFULL : RY_EIO;
         }
-        s_frames_clear(self);
     }
-    now = ry_clock_mono_ms();
-    s_hello(self, now);
-    s_relay(self, now);
+    ry_link_relay(self->link);
     return result;
+}
+
+int
+ry_channel_dead_retry(ry_channel_t *self, ry_txn_t *txn, const char *key,
+                      char *why, size_t cap)
+{
+    ry_outbox_dead_t d;
+    int rc = ry_outbox_dead_get(txn, key, &d);
+    if (rc)
+        return rc;
+    bool out = strcmp(d.dir, "out") == 0;
+    if (strcmp(d.peer, RY_OUTBOX_STRANGER) == 0 || d.frame_len == 0 ||
+        (!out && !self->o.on_message)) {
+        snprintf(why, cap, "%s cannot be retried: %s", key,
+                 d.frame_len ? "its sender is not a configured peer"
+                             : "its frame was not kept");
+        return RY_EINVAL;
+    }
+    Rongyu__Envelope *e = (Rongyu__Envelope *)ry_pb_unpack(
+        &rongyu__envelope__descriptor, d.frame, d.frame_len, 0);
+    if (!e || e->kind != RONGYU__ENVELOPE_KIND__DATA) {
+        ry_pb_free(&e);
+        snprintf(why, cap,
+                 "%s cannot be retried: its frame is not a "
+                 "message",
+                 key);
+        return RY_EINVAL;
+    }
+    char peer[RY_OUTBOX_PEER_MAX + 1];
+    snprintf(peer, sizeof peer, "%s", d.peer);
+    if (out) {
+        rc = ry_channel_send(self, txn, peer, e->type, e->correlation_id,
+                             e->payload.data, e->payload.len);
+    } else {
+        ry_txn_t *nt;
+        rc = ry_txn_begin(self->o.store, txn, true, &nt);
+        if (!rc) {
+            ry_msg_t m = {peer,
+                          e->link_seq,
+                          e->type,
+                          e->correlation_id,
+                          e->payload.data,
+                          e->payload.len};
+            int hrc = self->o.on_message(self->o.ctx, nt, &m);
+            rc = s_nested_end(&nt, hrc);
+            if (!rc && hrc) {
+                snprintf(why, cap, "%s refused again: %s", key,
+                         ry_strerror(hrc));
+                rc = RY_EINVAL;
+            }
+        }
+    }
+    ry_pb_free(&e);
+    if (!rc)
+        rc = ry_outbox_dead_drop(txn, key);
+    return rc;
 }

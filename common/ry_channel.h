@@ -1,11 +1,15 @@
-/* ry_channel: the reliable links between services (transactional outbox,
- * idempotent inbox, group commit, cumulative acks, resend with back-off,
- * dead table) and the client socket, in one single-threaded loop.
- * No zmq_* type leaves this module. */
+/* ry_channel: a service's loop over its links and its client socket, in
+ * one thread: ry_link reads what waits (fairly, within bounds), the
+ * handlers apply it in one write transaction against the link state kept
+ * by ry_outbox (transactional outbox, idempotent inbox, dead letters),
+ * the commit syncs, then the replies and acks go out and ry_link relays
+ * the outbox (window, resend with back-off from the lowest
+ * unacknowledged). Durable state lives only in the store. */
 #ifndef RY_CHANNEL_H
 #define RY_CHANNEL_H
 
 #include "ry_keys.h"
+#include "ry_outbox.h"
 #include "ry_store.h"
 
 #include <protobuf-c/protobuf-c.h>
@@ -17,7 +21,7 @@ typedef struct ry_channel ry_channel_t;
 
 /* The tables the channel keeps in the service's store: include them in the
  * list given to ry_store_open. */
-#define RY_CHANNEL_TABLES "ry_outbox", "ry_seq", "ry_dead"
+#define RY_CHANNEL_TABLES RY_OUTBOX_TABLES
 
 /* One inbound message, borrowed for the duration of the callback. */
 typedef struct {
@@ -31,16 +35,24 @@ typedef struct {
 
 /* Applies one in-order message inside 'txn' (a nested transaction: if the
  * callback fails, none of its writes stay). It may call ry_channel_send.
- * Return 0 when applied; RY_EMALFORMED or RY_EINVAL to dead-letter it (the
+ * Return 0 when applied; RY_EMALFORMED, RY_EINVAL or RY_ETOOBIG to
+ * dead-letter it (the
  * sender is told and stops resending); RY_EFULL when the store is full
- * (the whole batch is redone after the map grows). */
+ * (the whole batch is redone after the map grows); any other error (a
+ * store error) rolls the whole batch back: nothing of it is acknowledged,
+ * the senders resend, and ry_channel_run_once returns the error. */
 typedef int (*ry_on_message_fn)(void *ctx, ry_txn_t *txn,
                                 const ry_msg_t *msg);
 
 /* Handles one client request frame inside 'txn' (nested, as above) and
  * sets *reply to a malloc'd reply the channel sends after the commit and
- * frees. Return 0 to keep the writes, negative to drop them (the reply is
- * still sent); RY_EFULL as above. */
+ * frees. Return 0 to keep the writes, -1 (or RY_EMALFORMED, RY_EINVAL) to
+ * drop them (the reply is still sent); RY_EFULL and store errors as
+ * above (every client of the batch then gets on_refuse's answer).
+ * A client message is [envelope..., empty delimiter,] body after its
+ * routing id (docs/protocol.md); the reply goes back behind the same
+ * envelope. Any other shape is answered E_MALFORMED by the channel
+ * without calling the handler. */
 typedef int (*ry_on_request_fn)(void *ctx, ry_txn_t *txn,
                                 const uint8_t *data, size_t len,
                                 uint8_t **reply, size_t *reply_len);
@@ -56,10 +68,16 @@ typedef struct {
     const char *self_id;      /* this service's name, the routing id */
     ry_store_t *store;        /* borrowed; must outlive the channel */
     size_t max_map_size;      /* the store may grow up to this */
-    size_t max_peer_msg;      /* ZMQ_MAXMSGSIZE on peer links */
-    size_t max_request;       /* ZMQ_MAXMSGSIZE on the client socket */
+    size_t max_request;       /* ZMQ_MAXMSGSIZE on the client socket
+                                 (0: 64 MiB) */
+    size_t max_peer_msg;      /* ZMQ_MAXMSGSIZE on peer links (0:
+                                 ry_channel_peer_msg_max(max_request)) */
     unsigned window;          /* unacknowledged messages in flight */
-    unsigned batch;           /* frames per group commit */
+    unsigned batch;           /* messages per group commit (0: 512);
+                                 clients take at most 3/4 of them */
+    size_t batch_bytes;       /* bytes read per group commit (0: 64 MiB;
+                                 one message may pass it); clients take
+                                 at most half */
     ry_on_message_fn on_message;
     ry_on_request_fn on_request;
     ry_on_refuse_fn on_refuse; /* optional, with on_request */
@@ -85,14 +103,31 @@ int ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out);
  * must arrive) and frees; nulls *self_p; safe on NULL. */
 void ry_channel_destroy(ry_channel_t **self_p);
 
-/* During an on_request callback: the authenticated public key (Z85, ZAP
- * User-Id) of the client that sent the request; "" elsewhere. Borrowed
- * until the callback returns. */
-const char *ry_channel_request_key(const ry_channel_t *self);
-
 /* Sets the context passed to the handlers (when it is created after the
  * channel). */
 void ry_channel_set_context(ry_channel_t *self, void *ctx);
+
+/* During an on_request (or on_refuse) callback: the authenticated public
+ * key (Z85, ZAP User-Id) of the client that sent the request; "" elsewhere.
+ * Borrowed until the callback returns. */
+const char *ry_channel_request_key(const ry_channel_t *self);
+
+/* Deferred replies (a long poll). Called inside on_request, keeps the
+ * envelope of the client request being handled (its routing frames, a
+ * REQ delimiter included) and returns a token (> 0), or 0 when there is
+ * no current client request or 4096 replies are already deferred; the
+ * handler then leaves *reply NULL. The token holds only when the
+ * request's batch commits; a token of a batch that was not committed is
+ * forgotten. */
+uint64_t ry_channel_defer(ry_channel_t *self);
+
+/* Sends 'data' (copied) to the client of a deferred request, behind the
+ * envelope kept by ry_channel_defer, and forgets the token. Call it
+ * outside a round (between ry_channel_run_once calls). Returns 0;
+ * RY_ENOTFOUND for an unknown or forgotten token; RY_ENET when the
+ * client is gone (the token is forgotten too). */
+int ry_channel_reply_deferred(ry_channel_t *self, uint64_t token,
+                              const void *data, size_t len);
 
 /* Sets the handler that answers clients whose batch the store refused. */
 void ry_channel_set_refuse(ry_channel_t *self, ry_on_refuse_fn fn);
@@ -113,7 +148,8 @@ int ry_channel_connect(ry_channel_t *self, const char *peer_id,
                        const char *endpoint);
 
 /* Appends a message for 'peer_id' to the outbox inside 'txn'; it is sent
- * after the commit. Returns 0, RY_EFULL or RY_EIO. */
+ * after the commit. Returns 0, RY_ETOOBIG (larger than a peer accepts:
+ * it could never be delivered), RY_EFULL or RY_EIO. */
 int ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
                     int type, const char *correlation, const void *payload,
                     size_t len);
@@ -124,32 +160,23 @@ int ry_channel_send_msg(ry_channel_t *self, ry_txn_t *txn,
                         const char *correlation,
                         const ProtobufCMessage *msg);
 
-/* Rows in the outbox to 'peer_id' not yet acknowledged (as committed,
- * plus those added in the current batch). */
+/* The largest peer message a service must accept so that anything a
+ * client request of max_request bytes causes can be delivered: every
+ * service derives its peer cap from the one max_request. */
+size_t ry_channel_peer_msg_max(size_t max_request);
+
+/* Rows in the outbox to 'peer_id' not yet acknowledged, as committed
+ * (inside a handler use ry_outbox_depth on its transaction). */
 uint64_t ry_channel_outbox_depth(const ry_channel_t *self,
                                  const char *peer_id);
 
 /* Runs one round: waits up to timeout_ms for input, applies what came in
  * one transaction, commits with sync, sends acks and replies, then sends
- * from the outbox. Returns 0, or RY_EIO when the store failed (the round's
- * input was not acknowledged and will be resent). */
+ * from the outbox. Returns 0, RY_EFULL (the store is full at its limit),
+ * RY_EIO when the store failed (the round's input was not acknowledged
+ * and will be resent), or RY_ENET when polling failed; the caller backs
+ * off (ry_daemon_backoff). */
 int ry_channel_run_once(ry_channel_t *self, int timeout_ms);
-
-/* Deferred replies (a long poll). Called inside on_request, keeps the
- * envelope of the client request being handled (its routing frames) and
- * returns a token (> 0), or 0 when there is no current client request or
- * 4096 replies are already deferred; the handler then leaves *reply NULL.
- * The token holds only when the request's batch commits; a token of a
- * batch that was not committed is forgotten. */
-uint64_t ry_channel_defer(ry_channel_t *self);
-
-/* Sends 'data' (copied) to the client of a deferred request, with the
- * envelope kept by ry_channel_defer, and forgets the token. Call it
- * outside a round (between ry_channel_run_once calls). Returns 0;
- * RY_ENOTFOUND for an unknown or forgotten token; RY_ENET when the
- * client is gone (the token is forgotten too). */
-int ry_channel_reply_deferred(ry_channel_t *self, uint64_t token,
-                              const void *data, size_t len);
 
 typedef struct {
     char peer[64];
@@ -161,6 +188,26 @@ typedef struct {
 
 /* Fills up to 'cap' entries; returns how many links there are. */
 int ry_channel_links(const ry_channel_t *self, ry_link_info_t *out, int cap);
+
+/* How the store fared in the last rounds: a failure that persists is
+ * shown by rongyu status and ping. */
+typedef struct {
+    int last_error;          /* the last round's error (0: none yet) */
+    uint64_t failures;       /* rounds failed in a row (0: healthy) */
+    uint64_t total_failures; /* rounds failed since the start */
+    int64_t since_ms;        /* wall clock of the first of 'failures' */
+} ry_channel_health_t;
+
+void ry_channel_health(const ry_channel_t *self, ry_channel_health_t *out);
+
+/* Retries dead letter 'key' inside txn: an "out" letter (refused by its
+ * peer) is appended to the outbox again under a new sequence number; an
+ * "in" letter (refused here) is applied again by on_message. The letter
+ * is deleted when that worked. Returns 0; RY_ENOTFOUND; RY_EINVAL with
+ * 'why' when it cannot be retried (a stranger's, no frame kept) or was
+ * refused again (the letter stays); or a store error. */
+int ry_channel_dead_retry(ry_channel_t *self, ry_txn_t *txn, const char *key,
+                          char *why, size_t cap);
 
 /* Rows in the dead table (committed). */
 uint64_t ry_channel_dead_count(ry_channel_t *self);

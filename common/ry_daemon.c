@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <time.h>
 
 volatile sig_atomic_t ry_daemon_stop = 0;
 
@@ -134,10 +135,28 @@ ry_daemon_open(const ry_config_t *cfg, int svc, const char *const *tables,
 }
 
 void
+ry_daemon_backoff(int rc, int *backoff_ms)
+{
+    if (rc == 0) {
+        *backoff_ms = 0;
+        return;
+    }
+    *backoff_ms = *backoff_ms ? *backoff_ms * 2 : RY_DAEMON_BACKOFF_MIN;
+    if (*backoff_ms > RY_DAEMON_BACKOFF_MAX)
+        *backoff_ms = RY_DAEMON_BACKOFF_MAX;
+    ry_debug(NULL, "round failed (%s): waiting %d ms", ry_strerror(rc),
+             *backoff_ms);
+    struct timespec ts = {*backoff_ms / 1000,
+                          (long)(*backoff_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL); /* a signal cuts it short */
+}
+
+void
 ry_daemon_loop(ry_channel_t *channel)
 {
+    int backoff = 0;
     while (!ry_daemon_stop)
-        ry_channel_run_once(channel, 200);
+        ry_daemon_backoff(ry_channel_run_once(channel, 200), &backoff);
     ry_info(NULL, "stopping");
 }
 

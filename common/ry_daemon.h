@@ -44,7 +44,16 @@ int ry_daemon_campaigns(const ry_config_t *cfg, ry_campaigns_t **out);
  * reason. Returns 0 or RY_ECONFIG; *out is the caller's. */
 int ry_daemon_calendar(const ry_config_t *cfg, ry_calendar_t **out);
 
-/* Runs the channel until SIGTERM or SIGINT. */
+/* After a round that returned rc: when rc is an error (the store failed,
+ * a socket failed), sleeps *backoff_ms, doubled each time from
+ * RY_DAEMON_BACKOFF_MIN up to RY_DAEMON_BACKOFF_MAX, so a persistent
+ * error does not spin; a round that worked resets it. */
+#define RY_DAEMON_BACKOFF_MIN 20
+#define RY_DAEMON_BACKOFF_MAX 1000
+void ry_daemon_backoff(int rc, int *backoff_ms);
+
+/* Runs the channel until SIGTERM or SIGINT, backing off after failed
+ * rounds. */
 void ry_daemon_loop(ry_channel_t *channel);
 
 #endif

@@ -35,6 +35,9 @@ s_rc(int mrc)
     case MDB_KEYEXIST: return RY_EEXIST;
     case MDB_MAP_FULL:
     case MDB_TXN_FULL: return RY_EFULL;
+    case MDB_BAD_VALSIZE: return RY_ETOOBIG; /* a key too long: the input's */
+    case ENOSPC:
+    case EDQUOT: return -mrc; /* the disk is full: say so */
     default: return RY_EIO;
     }
 }

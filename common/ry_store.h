@@ -55,7 +55,9 @@ enum { RY_PUT_NOOVERWRITE = 1, RY_PUT_APPEND = 2 };
 
 /* Writes a key. With RY_PUT_NOOVERWRITE an existing key gives RY_EEXIST.
  * RY_PUT_APPEND is a hint that the key sorts after every existing one.
- * Returns 0, RY_EEXIST, RY_EFULL or RY_EIO. */
+ * Returns 0, RY_EEXIST, RY_EFULL, RY_ETOOBIG (a key longer than the store
+ * allows: 511 bytes), -ENOSPC or -EDQUOT (the disk is full; commits too)
+ * or RY_EIO. */
 int ry_txn_put(ry_txn_t *txn, const char *table, const void *key, size_t klen,
                const void *data, size_t dlen, unsigned flags);
 

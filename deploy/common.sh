@@ -15,11 +15,14 @@ libxlsxwriter-dev zlib1g-dev libcurl4-openssl-dev libsodium-dev libcmocka-dev \
 protobuf-compiler"
 
 # Extra tools the tests use (receivers, xlsx checks, pgrep/pkill, ss, curl;
-# python3-zmq and python3-protobuf for the reference client and the traffic
-# probes; ip netns for the several-hosts test; the summary tables printed to PDF by headless LibreOffice and read
-# back with poppler's pdfinfo/pdftotext/pdftoppm, with a CJK font to print in).
-RY_TEST_PACKAGES="python3 python3-zmq python3-protobuf unzip procps iproute2 curl jq \
-libreoffice-calc-nogui poppler-utils fonts-wqy-microhei"
+# python3-zmq, python3-protobuf and protobuf-compiler for the reference
+# client and the traffic generators; ip netns for the several-hosts test;
+# clang and its runtime for the libFuzzer targets; the summary tables
+# printed to PDF by headless LibreOffice and read back with poppler's
+# pdfinfo/pdftotext/pdftoppm, with a CJK font to print in).
+RY_TEST_PACKAGES="python3 python3-zmq python3-protobuf protobuf-compiler unzip \
+procps iproute2 curl jq clang libclang-rt-14-dev libreoffice-calc-nogui \
+poppler-utils fonts-wqy-microhei"
 
 # What the built binaries need at run time (the Dockerfile's runtime stage).
 RY_RUNTIME_PACKAGES="libzmq5 libczmq4 libprotobuf-c1 liblmdb0 libjansson4 \

@@ -12,9 +12,14 @@ Usage: deploy/test.sh [--quick] [--help]
   2. builds build/ with -DRY_WERROR=ON and runs all tests there
      (ctest --test-dir build --output-on-failure -j2),
   3. unless --quick: builds build-asan/ with -DRY_SANITIZE=ON (ASan+UBSan)
-     and runs the tests labelled unit or crash there, with
+     and runs the tests labelled unit, crash or leak there (leak: some
+     integration tests, the services under the sanitizers, a report at
+     their clean stop fails the test), with
      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 (detect_leaks=0 when
-     LeakSanitizer cannot work on this machine, e.g. under ptrace).
+     LeakSanitizer cannot work on this machine, e.g. under ptrace);
+  4. unless --quick: tests/fuzz/run.sh: every libFuzzer target (clang,
+     build-fuzz/) on its regression cases, then RY_FUZZ_SECONDS (default
+     20) seconds each from its committed corpus, two at a time.
 
 Works from any directory and without standard input. Exits non-zero when a
 build or a test fails; the last line is "rongyu: N passed, M failed, K
@@ -23,13 +28,14 @@ without root) is listed with its reason above it, never counted as passed.
 Build logs: <builddir>/configure.log, <builddir>/build.log; test output:
 <builddir>/ctest.log.
 
-  --quick   skip the sanitizer pass (step 3)
+  --quick   skip the sanitizer and fuzz passes (steps 3 and 4)
   --help    this text
 
 用法：deploy/test.sh [--quick] [--help]
 安装缺少的软件包；以 -DRY_WERROR=ON 编译 build/ 并运行全部测试；除非指定
---quick，再以 -DRY_SANITIZE=ON（ASan+UBSan）编译 build-asan/ 并运行 unit 和
-crash 标签的测试。任何编译或测试失败时以非零状态退出。
+--quick，再以 -DRY_SANITIZE=ON（ASan+UBSan）编译 build-asan/ 并运行 unit、
+crash 和 leak 标签的测试，并对每个模糊测试目标运行回归用例和限时模糊测试。
+任何编译、测试或模糊测试失败时以非零状态退出。
 EOF
 }
 
@@ -150,7 +156,16 @@ else
             export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
         fi
         ry_say "ASAN_OPTIONS=$ASAN_OPTIONS" "ASAN_OPTIONS=$ASAN_OPTIONS"
-        run_ctest build-asan "build-asan/ (unit|crash)" -L 'unit|crash'
+        run_ctest build-asan "build-asan/ (unit|crash|leak)" -L 'unit|crash|leak'
+        # --- pass 3: the fuzz targets, from their committed corpora -----------
+        ry_say "Fuzzing each decoder of outside bytes for ${RY_FUZZ_SECONDS:-20} s" \
+            "对每个外部输入解码器进行 ${RY_FUZZ_SECONDS:-20} 秒模糊测试"
+        if tests/fuzz/run.sh --seconds "${RY_FUZZ_SECONDS:-20}" --jobs 2; then
+            STEP_LINES+=("fuzz (build-fuzz/, ${RY_FUZZ_SECONDS:-20} s per target): ok")
+        else
+            STEP_LINES+=("fuzz (build-fuzz/): FAILED (see build-fuzz/fuzz-*.log)")
+            FAILED_STEPS+=("fuzz")
+        fi
     else
         STEP_LINES+=("build build-asan/ (-DRY_SANITIZE=ON): FAILED (see build-asan/configure.log, build-asan/build.log)")
         FAILED_STEPS+=("build build-asan/")

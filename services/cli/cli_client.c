@@ -453,8 +453,11 @@ cli_client_ping(const char *endpoint, const cli_curve_t *curve,
             zmq_msg_size(&msg), 0);
         zmq_msg_close(&msg);
         if (e && e->kind == RONGYU__ENVELOPE_KIND__PONG) {
+            /* A PONG's reason says what ails the service (a store that
+             * keeps failing). */
             if (who && who_len)
-                snprintf(who, who_len, "%s", e->sender_id);
+                snprintf(who, who_len, "%s%s%s", e->sender_id,
+                         e->reason[0] ? ": " : "", e->reason);
             rc = 0;
         } else {
             bad = 1;

@@ -7,6 +7,7 @@
 int cli_cmd_submit(int argc, char **argv); /* cli_submit.c */
 int cli_cmd_draft(int argc, char **argv);  /* cli_submit.c */
 int cli_cmd_show(int argc, char **argv);   /* cli_show.c */
+int cli_cmd_dead(int argc, char **argv);   /* cli_dead.c */
 int cli_cmd_list(int argc, char **argv);   /* cli_show.c */
 int cli_cmd_status(int argc, char **argv); /* cli_status.c */
 int cli_cmd_ping(int argc, char **argv);   /* cli_status.c */

@@ -101,8 +101,13 @@ cli_cmd_status(int argc, char **argv)
     }
     printf("服务 Service: %s  (%s)\n", s->service[0] ? s->service : "intake",
            cli_intake_endpoint(&ctx));
-    printf("案件 Cases: %llu    死信 Dead letters: %llu\n",
-           (unsigned long long)s->cases, (unsigned long long)s->dead);
+    printf("案件 Cases: %llu    死信 Dead letters: %llu (超出上限未保留 "
+           "refused past the bounds: %llu; rongyu dead list)\n",
+           (unsigned long long)s->cases, (unsigned long long)s->dead,
+           (unsigned long long)s->dead_refused);
+    if (s->store_failures)
+        printf("存储故障 Store failing: %s（连续 %llu 轮 rounds in a row）\n",
+               s->store_error, (unsigned long long)s->store_failures);
     printf("链路 Links:%s\n", s->n_links ? "" : " 无 none");
     static const char *heads[] = {"对端 Peer", "待确认 Outbox",
                                   "下一序号 Next seq", "已确认 Acked seq"};

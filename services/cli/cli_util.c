@@ -339,6 +339,29 @@ cli_call(cli_ctx_t *ctx, Rongyu__Request *req, const char *org,
         req->principal = &principal;
     }
     const char *ep = cli_intake_endpoint(ctx);
+    /* ZeroMQ drops a connection that sends a frame over max_request, so
+     * intake could not answer it: refuse it here with intake's code. */
+    size_t size = protobuf_c_message_get_packed_size(&req->base) + 64;
+    if (size > ctx->cfg.max_request) {
+        if (req->principal == &principal)
+            req->principal = NULL;
+        Rongyu__Reply big = RONGYU__REPLY__INIT;
+        char detail[200];
+        snprintf(detail, sizeof detail,
+                 "the request is %zu bytes, at most %zu (max_request)", size,
+                 ctx->cfg.max_request);
+        big.code = RONGYU__ERROR_CODE__E_TOO_LARGE;
+        big.message_zh = (char *)"上传内容过大";
+        big.message_en = (char *)"upload too large";
+        big.detail = detail;
+        if (ctx->json) {
+            char *txt;
+            if (ry_json_reply_to_string(&big, RY_JSON_PRETTY, &txt) == 0)
+                cli_print_json(txt);
+        }
+        cli_print_reply_error(&big);
+        return CLI_EXIT_ERROR;
+    }
     cli_client_t *client = NULL;
     cli_curve_t curve;
     int rc = cli_curve(ctx, "intake", &curve);

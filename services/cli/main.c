@@ -48,6 +48,8 @@ static const s_command_t s_commands[] = {
      "a unit's drafts and their posting state"},
     {"deadline", cli_cmd_deadline, "推荐截止日期与延期",
      "the summary deadline and the city's extensions"},
+    {"dead", cli_cmd_dead, "死信：列出、查看、重试、删除",
+     "dead letters: list, show, retry, drop"},
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
 

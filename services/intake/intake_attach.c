@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The "blob_owners" row "sha256\0applicant": content uploaded for that
@@ -81,23 +82,28 @@ s_owner_legacy(ry_txn_t *txn, const char *sha, const char *applicant)
 }
 
 int
-intake_attach_take(ry_txn_t *txn, Rongyu__Application *a, size_t max_attachment,
-                   intake_attach_save_t *saved, intake_reply_t *r)
+intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
+                   size_t max_attachment, intake_attach_set_t *out,
+                   intake_reply_t *r)
 {
-    for (size_t i = 0; i < a->n_attachments; i++) {
-        Rongyu__Attachment *at = a->attachments[i];
-        intake_attach_save_t *sv = &saved[i];
-        sv->content = at->content;
-        sv->media_type = at->media_type;
-        sv->sha256 = at->sha256;
-        sv->size = at->size;
-        if (at->content.len == 0) {
+    size_t n = a->n_attachments;
+    out->app = *a;
+    out->items = calloc(n + 1, sizeof *out->items);
+    out->ptrs = calloc(n + 1, sizeof *out->ptrs);
+    if (!out->items || !out->ptrs)
+        abort();
+    out->app.attachments = out->ptrs;
+    for (size_t i = 0; i < n; i++) {
+        const Rongyu__Attachment *in = a->attachments[i];
+        intake_attach_item_t *it = &out->items[i];
+        it->at = *in;
+        out->ptrs[i] = &it->at;
+        if (in->content.len == 0) {
             /* A reference to content stored before (a new revision). */
             ry_val_t v;
-            if (intake_is_empty(at->sha256) ||
-                ry_txn_get(txn, "blobs", at->sha256, strlen(at->sha256), &v) !=
-                    0)
-            {
+            if (intake_is_empty(in->sha256) ||
+                ry_txn_get(txn, "blobs", in->sha256, strlen(in->sha256), &v) !=
+                    0) {
                 char f[64];
                 snprintf(f, sizeof f, "application.attachments[%zu].content",
                          i);
@@ -105,73 +111,70 @@ intake_attach_take(ry_txn_t *txn, Rongyu__Application *a, size_t max_attachment,
                     r, RONGYU__ERROR_CODE__E_MISSING_FIELD, f,
                     "attachments[%zu].content: no content, and no stored "
                     "content has sha256 '%s'",
-                    i, at->sha256 ? at->sha256 : "");
+                    i, in->sha256 ? in->sha256 : "");
             }
             /* Stored content is shared storage, not shared permission: a
              * reference counts only for the applicant it was uploaded
              * for. */
-            int orc = s_owner(txn, at->sha256, a->applicant_org, false);
+            int orc = s_owner(txn, in->sha256, a->applicant_org, false);
             if (orc == RY_ENOTFOUND)
-                orc = s_owner_legacy(txn, at->sha256, a->applicant_org);
+                orc = s_owner_legacy(txn, in->sha256, a->applicant_org);
             if (orc == RY_ENOTFOUND)
                 return intake_reply_fail(
                     r, RONGYU__ERROR_CODE__E_FORBIDDEN,
                     "attachments[%zu]: content %.12s... was not uploaded "
                     "for '%s'; send the file itself",
-                    i, at->sha256, a->applicant_org);
+                    i, in->sha256, a->applicant_org);
             if (orc)
                 return orc;
-            if (ry_txn_get(txn, "blobs", at->sha256, strlen(at->sha256), &v))
+            if (ry_txn_get(txn, "blobs", in->sha256, strlen(in->sha256), &v))
                 return RY_EIO;
-            snprintf(sv->media_buf, sizeof sv->media_buf, "%s",
+            snprintf(it->media, sizeof it->media, "%s",
                      ry_media_sniff(v.data, v.len));
-            at->media_type = sv->media_buf;
-            at->size = v.len;
+            it->at.media_type = it->media;
+            it->at.size = v.len;
             continue;
         }
         char f[64];
         snprintf(f, sizeof f, "application.attachments[%zu].content", i);
-        if (at->content.len > max_attachment)
+        if (in->content.len > max_attachment)
             return intake_reply_fail_at(
                 r, RONGYU__ERROR_CODE__E_TOO_LARGE, f,
-                "attachments[%zu] '%s': %zu bytes, at most %zu", i, at->name,
-                at->content.len, max_attachment);
+                "attachments[%zu] '%s': %zu bytes, at most %zu", i, in->name,
+                in->content.len, max_attachment);
         uint8_t h[crypto_hash_sha256_BYTES];
-        crypto_hash_sha256(h, at->content.data, at->content.len);
-        sodium_bin2hex(sv->sha_buf, sizeof sv->sha_buf, h, sizeof h);
-        if (!intake_is_empty(at->sha256) &&
-            strcmp(at->sha256, sv->sha_buf) != 0)
+        crypto_hash_sha256(h, in->content.data, in->content.len);
+        sodium_bin2hex(it->sha, sizeof it->sha, h, sizeof h);
+        if (!intake_is_empty(in->sha256) && strcmp(in->sha256, it->sha) != 0)
             return intake_reply_fail_at(
                 r, RONGYU__ERROR_CODE__E_INVALID, f,
                 "attachments[%zu] '%s': sha256 does not match "
                 "the content",
-                i, at->name);
-        int rc = ry_txn_put(txn, "blobs", sv->sha_buf, 64, at->content.data,
-                            at->content.len, 0);
+                i, in->name);
+        int rc = ry_txn_put(txn, "blobs", it->sha, 64, in->content.data,
+                            in->content.len, 0);
         if (!rc)
-            rc = s_owner(txn, sv->sha_buf, a->applicant_org, true);
+            rc = s_owner(txn, it->sha, a->applicant_org, true);
         if (rc)
             return rc;
-        snprintf(sv->media_buf, sizeof sv->media_buf, "%s",
-                 ry_media_sniff(at->content.data, at->content.len));
-        at->media_type = sv->media_buf;
-        at->sha256 = sv->sha_buf;
-        at->size = at->content.len;
-        at->content.data = NULL;
-        at->content.len = 0;
+        snprintf(it->media, sizeof it->media, "%s",
+                 ry_media_sniff(in->content.data, in->content.len));
+        it->at.media_type = it->media;
+        it->at.sha256 = it->sha;
+        it->at.size = in->content.len;
+        it->at.content.data = NULL;
+        it->at.content.len = 0;
     }
     return 0;
 }
 
 void
-intake_attach_restore(Rongyu__Application *a, const intake_attach_save_t *saved,
-                      size_t n)
+intake_attach_release(intake_attach_set_t *set)
 {
-    for (size_t i = 0; i < n && i < a->n_attachments; i++) {
-        Rongyu__Attachment *at = a->attachments[i];
-        at->content = saved[i].content;
-        at->media_type = saved[i].media_type;
-        at->sha256 = saved[i].sha256;
-        at->size = saved[i].size;
-    }
+    free(set->items);
+    free(set->ptrs);
+    set->items = NULL;
+    set->ptrs = NULL;
+    set->app.attachments = NULL;
+    set->app.n_attachments = 0;
 }

@@ -297,16 +297,28 @@ s_check_shape(const Rongyu__Application *a, bool draft, intake_reply_t *r)
 }
 
 static int
-s_busy(intake_cases_t *self, intake_reply_t *r)
+s_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
+       intake_reply_t *r)
 {
-    uint64_t depth = ry_channel_outbox_depth(self->channel, "validation");
+    uint64_t depth;
+    int rc = ry_outbox_depth(txn, peer, &depth);
+    if (rc)
+        return rc;
     if (depth >= self->limits.outbox_limit) {
         r->retry_after_ms = 1000;
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
-                                 "%" PRIu64 " cases wait for validation",
-                                 depth);
+                                 "%" PRIu64 " messages wait for %s (at most "
+                                 "%u: outbox_limit)",
+                                 depth, peer, self->limits.outbox_limit);
     }
     return 0;
+}
+
+int
+intake_cases_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
+                  intake_reply_t *r)
+{
+    return s_busy(self, txn, peer, r);
 }
 
 /* When the review of a case submitted at 'submitted' is due
@@ -373,10 +385,11 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
                     bool draft, intake_reply_t *r)
 {
     char abuf[600];
-    intake_attach_save_t *saved = calloc(a->n_attachments + 1, sizeof *saved);
-    if (!saved)
-        abort();
-    int rc = intake_attach_take(txn, a, self->limits.max_attachment, saved, r);
+    /* What is stored is a copy with its own attachment records: the
+     * request itself stays as its decoder made it. */
+    intake_attach_set_t stored = {0};
+    int rc = intake_attach_take(txn, a, self->limits.max_attachment, &stored,
+                                r);
     if (rc)
         goto done;
     int64_t now = ry_clock_now_ms();
@@ -416,7 +429,7 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         if (rc)
             goto done;
     }
-    c.application = a;
+    c.application = &stored.app;
     c.updated_at_ms = now;
     c.state = draft ? RONGYU__CASE_STATE__DRAFT : RONGYU__CASE_STATE__SUBMITTED;
     if (!draft) {
@@ -453,8 +466,7 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         free(buf);
     }
 done:
-    intake_attach_restore(a, saved, a->n_attachments);
-    free(saved);
+    intake_attach_release(&stored);
     return rc;
 }
 
@@ -529,7 +541,7 @@ intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
     if (rc)
         return rc;
-    if (!draft && (rc = s_busy(self, r)))
+    if (!draft && (rc = s_busy(self, txn, "validation", r)))
         return rc;
     Rongyu__Case *existing = NULL;
     if (draft && !intake_is_empty(req->save_draft->case_id)) {
@@ -575,7 +587,7 @@ intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
                (rc = intake_orgs_check_application(txn, c->application, why,
                                                    sizeof why)) == RY_EINVAL) {
         rc = intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
-    } else if (rc == 0 && (rc = s_busy(self, r)) == 0) {
+    } else if (rc == 0 && (rc = s_busy(self, txn, "validation", r)) == 0) {
         int64_t now = ry_clock_now_ms();
         c->state = RONGYU__CASE_STATE__SUBMITTED;
         c->submitted_at_ms = now;
@@ -666,11 +678,15 @@ s_column_en(const Rongyu__Application *a)
     }
 }
 
-/* Asks quota for a seat operation on c's pool, in txn. */
+/* Asks quota for a seat operation on c's pool, in txn; E_BUSY (-1)
+ * when too many messages already wait for quota. */
 static int
 s_send_seat(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
-            Rongyu__SeatOp op)
+            Rongyu__SeatOp op, intake_reply_t *r)
 {
+    int brc = s_busy(self, txn, "quota", r);
+    if (brc)
+        return brc;
     const Rongyu__Application *a = c->application;
     Rongyu__SeatRequest sr = RONGYU__SEAT_REQUEST__INIT;
     sr.case_id = c->case_id;
@@ -784,7 +800,7 @@ intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
         /* After the unit's summary deadline: refused, nothing changed. */
     } else if (intake_seats_pool(c->application, pool, sizeof pool)) {
         ry_pb_set_string(&c->note, NULL);
-        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RESERVE);
+        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RESERVE, r);
         if (!rc)
             rc = intake_seats_mark(txn, c->application->campaign_id, pool,
                                    c->case_id, INTAKE_SEAT_PENDING);
@@ -829,7 +845,7 @@ intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
         rc = s_bad_state(r, c, "the city decides only on a recommended case");
     } else if (award && seat) {
         ry_pb_set_string(&c->note, NULL);
-        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__CONFIRM);
+        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__CONFIRM, r);
         if (!rc)
             rc = s_transition(self, txn, c, RONGYU__CASE_STATE__SELECTING,
                               actor, "city: selected; confirmation requested",
@@ -840,7 +856,7 @@ intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
                           "awarded");
     } else {
         if (seat)
-            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE);
+            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE, r);
         if (!rc)
             rc = s_transition(self, txn, c, RONGYU__CASE_STATE__NOT_SELECTED,
                               actor,
@@ -889,7 +905,7 @@ intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
         break;
     }
     if (!rc && seat && c->state == RONGYU__CASE_STATE__RECOMMENDED)
-        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE);
+        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE, r);
     if (!rc)
         rc = s_transition(self, txn, c, RONGYU__CASE_STATE__WITHDRAWN, actor,
                           "withdrawn by the applicant", q->reason,

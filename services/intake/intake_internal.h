@@ -72,6 +72,12 @@ int intake_cases_allow(ry_txn_t *txn, const intake_principal_t *p,
                        intake_action_t act, const Rongyu__Application *a,
                        intake_reply_t *r);
 
+/* E_BUSY (returns -1 after intake_reply_fail, with a retry hint) when
+ * outbox_limit messages or more wait for 'peer'; else 0, or a store
+ * error. For requests whose work needs that peer. */
+int intake_cases_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
+                      intake_reply_t *r);
+
 /* The request handlers of the state machine. Each applies req (whose body
  * must be of its kind) for principal p inside txn and, on success, sets
  * r->kase to the stored case (owned by r). Each returns 0, -1 after

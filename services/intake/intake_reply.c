@@ -108,6 +108,7 @@ intake_reply_release(intake_reply_t *r)
     for (size_t i = 0; i < r->nkeys; i++)
         ry_pb_free(&r->keys[i]);
     free(r->keys);
+    ry_pb_free(&r->dead);
 }
 
 uint8_t *
@@ -201,6 +202,9 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
         qr.n_rows = r->nq;
         rep.body_case = RONGYU__REPLY__BODY_QUOTA;
         rep.quota = &qr;
+    } else if (r->code == RONGYU__ERROR_CODE__OK && r->dead) {
+        rep.body_case = RONGYU__REPLY__BODY_DEAD;
+        rep.dead = r->dead;
     }
     Rongyu__PostingsReply pr = RONGYU__POSTINGS_REPLY__INIT;
     if (r->code == RONGYU__ERROR_CODE__OK && r->postings) {

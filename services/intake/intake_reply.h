@@ -64,6 +64,7 @@ struct intake_reply {
     bool keyr;                   /* a KeyReply */
     Rongyu__KeyRecord **keys;    /* owned (ry_pb each) */
     size_t nkeys;
+    Rongyu__DeadReply *dead;     /* owned (ry_pb): a DeadReply */
 };
 
 /* Sets r's code and its detail (printf-style, cut at 511 bytes). Always

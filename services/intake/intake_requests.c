@@ -10,12 +10,14 @@
 #include "intake_orgs.h"
 #include "intake_posting.h"
 #include "intake_reply.h"
+#include "intake_dead.h"
 #include "intake_seats.h"
 #include "intake_wait.h"
 #include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_text.h"
 
 #include <sodium.h>
 #include <stdbool.h>
@@ -25,6 +27,9 @@
 
 #define S_LIST_DEFAULT 100
 #define S_LIST_MAX 1000
+/* The longest idempotency key: with the organisation's id it stays well
+ * inside LMDB's 511-byte key. */
+#define S_IDEM_KEY_MAX 256
 
 /* Fingerprint of the request body, to tell a retry from a reuse. */
 static void
@@ -308,7 +313,12 @@ s_status(intake_cases_t *self, ry_txn_t *txn, intake_reply_t *r)
     r->st.n_links = (size_t)n;
     int rc = ry_txn_count(txn, "cases", &r->st.cases);
     if (!rc)
-        rc = ry_txn_count(txn, "ry_dead", &r->st.dead);
+        rc = ry_outbox_dead_counts(txn, &r->st.dead, &r->st.dead_refused);
+    ry_channel_health_t h;
+    ry_channel_health(self->channel, &h);
+    r->st.store_failures = h.failures;
+    if (h.failures)
+        r->st.store_error = (char *)ry_strerror(h.last_error);
     r->status = true;
     return rc;
 }
@@ -403,6 +413,21 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         *reply = intake_reply_pack(&r, "", reply_len);
         return -1;
     }
+    Rongyu__KeyRecord *key = NULL;
+    Rongyu__Principal *stated = req->principal, eff = RONGYU__PRINCIPAL__INIT;
+    /* Every text valid UTF-8 and bounded, keys within what the store
+     * takes: refused here, naming the field, before anything is read. */
+    char bad[400];
+    if (ry_text_check(&req->base, RY_TEXT_MAX, bad, sizeof bad) != 0) {
+        rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INVALID, "%s", bad);
+        goto out;
+    }
+    if (strlen(req->idempotency_key) > S_IDEM_KEY_MAX) {
+        rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INVALID,
+                               "idempotency_key: %zu bytes, at most %d",
+                               strlen(req->idempotency_key), S_IDEM_KEY_MAX);
+        goto out;
+    }
     intake_principal_t who;
     uint8_t fp[32];
     bool deferred = false;
@@ -423,8 +448,6 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
      * the registry is read on every request, so a revocation holds from
      * the next one on. */
     char why[256], via[120];
-    Rongyu__KeyRecord *key = NULL;
-    Rongyu__Principal *stated = req->principal, eff = RONGYU__PRINCIPAL__INIT;
     rc = intake_keys_resolve(self, txn, stated, &key, &eff, via, sizeof via,
                              why, sizeof why);
     if (rc) {
@@ -468,6 +491,12 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     }
     if (via[0])
         who.via = via;
+    /* Every change tells notification: past its outbox bound, changes
+     * wait (E_BUSY) and reads go on. */
+    if (idem && body != RONGYU__REQUEST__BODY_ORG_IMPORT &&
+        body != RONGYU__REQUEST__BODY_SAVE_DRAFT &&
+        (rc = intake_cases_busy(self, txn, "notification", &r)) != 0)
+        goto out;
     switch (req->body_case) {
     case RONGYU__REQUEST__BODY_SUBMIT:
     case RONGYU__REQUEST__BODY_SAVE_DRAFT:
@@ -523,6 +552,9 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     case RONGYU__REQUEST__BODY_KEY_LIST:
         rc = intake_keys_request(self, txn, req, &who, key, &r);
         break;
+    case RONGYU__REQUEST__BODY_DEAD:
+        rc = intake_dead_request(self, txn, req, &who, &r);
+        break;
     default:
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,
                                "request body %d", (int)req->body_case);
@@ -543,10 +575,22 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     if (rc == 0 && idem)
         rc = s_idem_store(txn, req, fp, &r);
 out:
-    if (rc < -1 && rc != RY_EFULL) {
+    if (rc == RY_ETOOBIG) {
+        /* A key longer than the store allows, or a message to a peer
+         * larger than it accepts: never storable or deliverable. */
+        ry_pb_free(&r.kase);
+        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_TOO_LARGE,
+                          "the request holds a key longer than the store "
+                          "allows (511 bytes) or causes a message larger "
+                          "than a service accepts (max_request)");
+    } else if (rc < -1 && rc != RY_EFULL) {
+        /* The store failed: nothing of this request is kept; a retry may
+         * work once the operator has acted (a full disk). */
         ry_error(NULL, "request failed in the store: %s", ry_strerror(rc));
         ry_pb_free(&r.kase);
-        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL, "%s",
+        r.retry_after_ms = 1000;
+        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_BUSY,
+                          "the store failed (%s); nothing was stored",
                           ry_strerror(rc));
     }
     if (r.cached) {
@@ -600,7 +644,10 @@ intake_requests_on_refuse(void *ctx, const uint8_t *data, size_t len, int why,
             "the store is full at its size limit (max_map_size); nothing "
             "was stored; an operator must raise max_map_size");
     } else {
-        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL,
+        /* A store error: the round was rolled back; a retry may work
+         * (a full disk says so: "No space left on device"). */
+        r.retry_after_ms = 1000;
+        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_BUSY,
                           "the store failed (%s); nothing was stored",
                           ry_strerror(why));
     }

@@ -23,8 +23,9 @@ main(int argc, char **argv)
     notify_server_t *srv;
     if (notify_server_new(&cfg, NULL, &srv) != 0)
         return 1;
+    int backoff = 0;
     while (!ry_daemon_stop)
-        notify_server_run_once(srv, 200);
+        ry_daemon_backoff(notify_server_run_once(srv, 200), &backoff);
     ry_info(NULL, "stopping");
     notify_server_destroy(&srv);
     return 0;

@@ -464,7 +464,7 @@ notify_server_run_once(notify_server_t *self, int max_wait_ms)
     }
     rc = ry_channel_run_once(self->channel, wait);
     notify_deliver_pump(self->deliver, ry_clock_now_ms());
-    return rc == RY_EIO ? RY_EIO : 0;
+    return rc;
 }
 
 void

@@ -35,7 +35,8 @@ const char *notify_server_pub_endpoint(const notify_server_t *self);
  * changed, fires the timers that are due (each in the transaction that
  * writes its deliveries), works off the deliveries, then runs the channel
  * for at most max_wait_ms (less when a timer or a delivery falls due
- * sooner). Returns 0, or RY_EIO when the store failed. */
+ * sooner). Returns 0, or the channel's error (RY_EIO, RY_EFULL, RY_ENET)
+ * for the caller to back off (ry_daemon_backoff). */
 int notify_server_run_once(notify_server_t *self, int max_wait_ms);
 
 /* Runs rounds until *stop becomes non-zero. */

@@ -20,6 +20,27 @@ declare -A RY_PID=()
 
 ry_it_cleanup() {
     local rc=$?
+    local svc
+    # After a passing test the services stop cleanly (SIGTERM, 10 s at
+    # most), so that under a sanitizer build LeakSanitizer reports at
+    # their exit; a report in a log fails the test.
+    if [ "$rc" -eq 0 ]; then
+        for svc in "${!RY_PID[@]}"; do
+            kill -TERM "${RY_PID[$svc]}" 2>/dev/null || true
+        done
+        for svc in "${!RY_PID[@]}"; do
+            for _ in $(seq 1 100); do
+                ry_alive "$svc" || break
+                sleep 0.1
+            done
+        done
+        for f in "$RONGYU_HOME"/log/*.log; do
+            if [ -f "$f" ] && grep -qE 'ERROR: (Leak|Address|UndefinedBehavior)Sanitizer|runtime error:' "$f"; then
+                echo "FAIL: sanitizer report in $f" >&2
+                rc=1
+            fi
+        done
+    fi
     for svc in "${!RY_PID[@]}"; do
         kill -9 "${RY_PID[$svc]}" 2>/dev/null || true
     done
@@ -40,6 +61,7 @@ ry_it_cleanup() {
     else
         rm -rf "$RY_TMP"
     fi
+    exit "$rc"
 }
 trap ry_it_cleanup EXIT
 
@@ -189,11 +211,18 @@ ry_kill9() {
     unset "RY_PID[$1]"
 }
 
-# ry_stop SVC: stops a service cleanly (SIGTERM) and waits for it.
+# ry_stop SVC: stops a service cleanly (SIGTERM) and waits for it. Under
+# a sanitizer build a report in its log (a leak found at exit, an error)
+# fails the test.
 ry_stop() {
     kill -TERM "${RY_PID[$1]}" 2>/dev/null || true
     wait "${RY_PID[$1]}" 2>/dev/null || true
     unset "RY_PID[$1]"
+    if grep -qE 'ERROR: (Leak|Address|UndefinedBehavior)Sanitizer|runtime error:' \
+        "$RONGYU_HOME/log/$1.log" 2>/dev/null; then
+        grep -m 20 -E -A 12 'Sanitizer|runtime error:' "$RONGYU_HOME/log/$1.log" >&2
+        ry_fail "$1: sanitizer report in its log"
+    fi
 }
 
 ry_stop_all() {

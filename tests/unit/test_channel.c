@@ -40,6 +40,7 @@ typedef struct {
     int bad_payload;           /* payloads not what the sequence implies */
     int stored_twice;          /* "seen|seq" rows already in the store */
     uint64_t reject_seq;       /* dead-letter this one (0: none) */
+    uint64_t io_fail_seq;      /* fail this one once with RY_EIO (0: none) */
     bool reply;                /* answer every message to its sender */
     const char *expect_prefix; /* "m" for requests, "re:m" for replies */
 } rx_t;
@@ -129,6 +130,11 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *m)
     if (m->len != strlen(want) || memcmp(m->payload, want, m->len) != 0)
         rx->bad_payload++;
 
+    if (m->seq == rx->io_fail_seq) {
+        /* A store error, not the message's fault. */
+        rx->io_fail_seq = 0;
+        return RY_EIO;
+    }
     if (m->seq == rx->reject_seq) {
         /* Writes and sends of a rejected message must vanish. */
         assert_int_equal(ry_txn_put(txn, "app", "rejected", 8, "x", 1, 0), 0);
@@ -943,6 +949,234 @@ test_routing_id_flapping_does_not_take_the_link(void **state)
     s_fx_destroy(&fx);
 }
 
+/* ------------------------------------------------------------ store errors */
+
+static bool
+s_io_done(fx_t *fx, uint64_t n)
+{
+    return s_app_counter(fx->sb) >= n && ry_channel_outbox_depth(fx->a, "b") == 0;
+}
+
+static void
+test_store_error_rolls_back_and_the_message_is_applied_later(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    fx->rb.io_fail_seq = 5;
+    s_send(fx, 1, 10, 10);
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    int failures = 0;
+    while (!s_io_done(fx, 10)) {
+        assert_true(ry_clock_mono_ms() < until);
+        assert_int_equal(ry_channel_run_once(fx->a, 10), 0);
+        int rc = ry_channel_run_once(fx->b, 10);
+        if (rc == RY_EIO)
+            failures++;
+        else
+            assert_int_equal(rc, 0);
+    }
+    /* The round failed once, kept nothing, and was redone from A's
+     * resend: every message is applied once, none is dead. */
+    assert_int_equal(failures, 1);
+    assert_int_equal(fx->rb.io_fail_seq, 0);
+    assert_int_equal(s_app_counter(fx->sb), 10);
+    assert_int_equal(s_count(fx->sb, "app"), 11);
+    assert_int_equal(ry_channel_dead_count(fx->b), 0);
+    assert_int_equal(ry_channel_dead_count(fx->a), 0);
+    s_assert_a_drained(fx, 10);
+    ry_channel_health_t h;
+    ry_channel_health(fx->b, &h);
+    assert_int_equal(h.failures, 0);
+    assert_int_equal(h.total_failures, 1);
+    assert_int_equal(h.last_error, RY_EIO);
+    s_fx_destroy(&fx);
+}
+
+/* ------------------------------------------------------------ clients */
+
+/* Answers a request "x" with "re:x". */
+static int
+s_on_echo(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
+          uint8_t **reply, size_t *reply_len)
+{
+    (void)ctx;
+    (void)txn;
+    *reply = malloc(len + 3);
+    assert_non_null(*reply);
+    memcpy(*reply, "re:", 3);
+    if (len)
+        memcpy(*reply + 3, data, len);
+    *reply_len = len + 3;
+    return 0;
+}
+
+typedef struct {
+    char dir[256];
+    ry_store_t *st;
+    ry_channel_t *ch;
+    void *zctx;
+} cfx_t;
+
+static void
+s_cfx_new(cfx_t *c)
+{
+    memset(c, 0, sizeof *c);
+    assert_int_equal(ut_tmpdir(c->dir, sizeof c->dir, "clients"), 0);
+    assert_int_equal(ry_store_open(&c->st, c->dir, MAP_SIZE, s_tables), 0);
+    ry_channel_opts_t o = {
+        .self_id = "srv",
+        .store = c->st,
+        .max_map_size = MAP_SIZE * 2,
+        .on_request = s_on_echo,
+        .keys = ut_keys("b"), /* the server key the clients expect */
+    };
+    assert_int_equal(ry_channel_new(&o, &c->ch), 0);
+    assert_int_equal(ry_channel_bind_clients(c->ch, "tcp://127.0.0.1:*"), 0);
+    c->zctx = zmq_ctx_new();
+}
+
+static void
+s_cfx_destroy(cfx_t *c)
+{
+    zmq_ctx_term(c->zctx);
+    ry_channel_destroy(&c->ch);
+    ry_store_destroy(&c->st);
+    assert_int_equal(ut_rmtree(c->dir), 0);
+}
+
+static void *
+s_client(cfx_t *c, int type)
+{
+    void *s = zmq_socket(c->zctx, type);
+    assert_non_null(s);
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    /* A CURVE client with a key the ZAP handler admits. */
+    char pub[41], sec[41], bpub[41], bsec[41];
+    ut_keys_pair("probe", pub, sec);
+    ut_keys_pair("b", bpub, bsec);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, bpub, 40), 0);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40), 0);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40), 0);
+    assert_int_equal(zmq_connect(s, ry_channel_client_endpoint(c->ch)), 0);
+    return s;
+}
+
+/* Sends the n frames of parts (NUL-terminated strings). */
+static void
+s_send_parts(void *s, int n, const char *const *parts)
+{
+    for (int i = 0; i < n; i++)
+        assert_int_equal(zmq_send(s, parts[i], strlen(parts[i]),
+                                  i + 1 < n ? ZMQ_SNDMORE : 0),
+                         (int)strlen(parts[i]));
+}
+
+/* One reply: its frames, joined with '|' into out. */
+static bool
+s_recv_joined(void *s, char *out, size_t cap)
+{
+    zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&it, 1, 0) != 1)
+        return false;
+    size_t used = 0;
+    out[0] = '\0';
+    int more = 1, nparts = 0;
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        assert_true(zmq_msg_recv(&m, s, 0) >= 0);
+        const char *d = zmq_msg_data(&m);
+        size_t n = zmq_msg_size(&m);
+        Rongyu__Reply *r = NULL;
+        char text[200];
+        if (n >= 3 && memcmp(d, "re:", 3) == 0)
+            snprintf(text, sizeof text, "%.*s", (int)n, d);
+        else if (n && (r = (Rongyu__Reply *)ry_pb_unpack(
+                           &rongyu__reply__descriptor, (const uint8_t *)d, n,
+                           0)) != NULL && r->code)
+            snprintf(text, sizeof text, "code %d", (int)r->code);
+        else
+            snprintf(text, sizeof text, "%.*s", (int)n, d);
+        ry_pb_free(&r);
+        used += (size_t)snprintf(out + used, cap - used, "%s%s",
+                                 nparts++ ? "|" : "", text);
+        more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+    }
+    return true;
+}
+
+static void
+test_every_client_frame_shape_gets_its_own_answer(void **state)
+{
+    (void)state;
+    cfx_t c;
+    s_cfx_new(&c);
+    void *good = s_client(&c, ZMQ_DEALER);
+    void *req = s_client(&c, ZMQ_REQ);
+    void *odd = s_client(&c, ZMQ_DEALER);
+    /* Wait until all three are connected, so that their messages wait
+     * together and are read in one round. */
+    const char *g0[] = {"g0"};
+    s_send_parts(good, 1, g0);
+    char got[400];
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    while (!s_recv_joined(good, got, sizeof got)) {
+        assert_true(ry_clock_mono_ms() < until);
+        assert_int_equal(ry_channel_run_once(c.ch, 10), 0);
+    }
+    assert_string_equal(got, "re:g0");
+
+    const char *g1[] = {"g1"}, *g2[] = {"g2"}, *g3[] = {"g3"}, *g4[] = {"g4"};
+    const char *q1[] = {"q1"};
+    const char *three[] = {"x", "y", "z"};      /* no delimiter */
+    const char *delim[] = {"", ""};             /* delimiter, empty body */
+    const char *tail[] = {"e", ""};             /* ends with a delimiter */
+    const char *env[] = {"e1", "e2", "", "b"};  /* an envelope and a body */
+    const char *many[40]; /* over the bound, a delimiter third */
+    for (int i = 0; i < 40; i++)
+        many[i] = i == 2 ? "" : "m";
+    s_send_parts(good, 1, g1);
+    s_send_parts(req, 1, q1);
+    s_send_parts(good, 1, g2);
+    s_send_parts(odd, 3, three);
+    s_send_parts(odd, 2, delim);
+    s_send_parts(good, 1, g3);
+    s_send_parts(odd, 2, tail);
+    s_send_parts(odd, 4, env);
+    s_send_parts(odd, 40, many);
+    s_send_parts(good, 1, g4);
+
+    const char *want_good[] = {"re:g1", "re:g2", "re:g3", "re:g4"};
+    const char *want_odd[] = {"code 1", "|re:", "e||code 1", "e1|e2||re:b",
+                              "m|m||code 1"};
+    int ngood = 0, nodd = 0, nreq = 0;
+    until = ry_clock_mono_ms() + PUMP_MS;
+    while (ngood < 4 || nodd < 5 || nreq < 1) {
+        if (ry_clock_mono_ms() > until)
+            fail_msg("replies: %d of 4 good, %d of 5 odd, %d of 1 REQ",
+                     ngood, nodd, nreq);
+        assert_int_equal(ry_channel_run_once(c.ch, 10), 0);
+        while (s_recv_joined(good, got, sizeof got)) {
+            assert_true(ngood < 4);
+            assert_string_equal(got, want_good[ngood++]);
+        }
+        while (s_recv_joined(odd, got, sizeof got)) {
+            assert_true(nodd < 5);
+            assert_string_equal(got, want_odd[nodd++]);
+        }
+        if (s_recv_joined(req, got, sizeof got)) {
+            assert_string_equal(got, "re:q1");
+            nreq++;
+        }
+    }
+    zmq_close(good);
+    zmq_close(req);
+    zmq_close(odd);
+    s_cfx_destroy(&c);
+}
+
 int
 main(void)
 {
@@ -966,6 +1200,9 @@ main(void)
         cmocka_unit_test(test_unadmitted_key_and_plain_text_reach_nothing),
         cmocka_unit_test(test_sequence_hijack_by_an_admitted_key_is_harmless),
         cmocka_unit_test(test_routing_id_flapping_does_not_take_the_link),
+        cmocka_unit_test(
+            test_store_error_rolls_back_and_the_message_is_applied_later),
+        cmocka_unit_test(test_every_client_frame_shape_gets_its_own_answer),
     };
     return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

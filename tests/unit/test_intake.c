@@ -14,6 +14,7 @@
 #include "rongyu.pb-c.h"
 #include "ry_error.h"
 #include "ry_log.h"
+#include "ry_outbox.h"
 #include "ry_pb.h"
 #include "ry_store.h"
 #include "ut_intake_keys.h"
@@ -1474,6 +1475,103 @@ test_state_change_without_idempotency_key_is_refused(void **state)
     s_fx_destroy(&fx);
 }
 
+/* ------------------------------------------------------------ text edges */
+
+static void
+test_over_long_text_is_invalid_naming_the_field(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    size_t n = (size_t)10 << 20;
+    char *name = malloc(n + 1);
+    assert_non_null(name);
+    memset(name, 'a', n);
+    name[n] = '\0';
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    r.app.deeds = name;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_non_null(strstr(rep->detail, "submit.application.deeds"));
+    assert_non_null(strstr(rep->detail, "at most 65536"));
+    s_free(&rep);
+    free(name);
+    s_assert_nothing_stored(fx);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_invalid_utf8_is_invalid_naming_the_field(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    r.app.deeds = (char *)"ok \xc0\xaf overlong";
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_non_null(strstr(rep->detail, "submit.application.deeds"));
+    assert_non_null(strstr(rep->detail, "UTF-8"));
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    /* Chinese text is valid. */
+    s_rq_submit(&r, "org-1", "k2");
+    r.app.deeds = (char *)"职工之家建设成效显著";
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_over_long_idempotency_key_is_invalid_not_internal(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char key[551];
+    memset(key, 'k', 550);
+    key[550] = '\0';
+    rq_t r;
+    s_rq_submit(&r, "org-1", key);
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_non_null(strstr(rep->detail, "idempotency_key"));
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_busy_names_the_peer_whose_outbox_is_full(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(1 << 20, 3);
+    char id[17];
+    for (int i = 0; i < 3; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "k%d", i);
+        s_submit_ok(fx, "org-1", key, RONGYU__HONOUR__ADVANCED_HOME, id);
+    }
+    /* Validation caught up; notification did not. */
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    assert_int_equal(ry_outbox_ack(txn, "validation", 3, NULL), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 0);
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k3");
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_BUSY);
+    assert_true(rep->retry_after_ms > 0);
+    assert_non_null(strstr(rep->detail, "wait for notification"));
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 3);
+    /* Reads go on. */
+    rep = s_get_ok(fx, "org-1", id);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_role_is_an_enum_or_the_old_string_and_errors_name_the_field(void **state)
 {
@@ -1549,6 +1647,11 @@ main(void)
         cmocka_unit_test(test_result_for_another_revision_is_ignored),
         cmocka_unit_test(test_bad_result_messages_are_refused),
         cmocka_unit_test(test_posting_start_answers_earliest_end_at_once),
+        cmocka_unit_test(test_over_long_text_is_invalid_naming_the_field),
+        cmocka_unit_test(test_busy_names_the_peer_whose_outbox_is_full),
+        cmocka_unit_test(test_invalid_utf8_is_invalid_naming_the_field),
+        cmocka_unit_test(
+            test_over_long_idempotency_key_is_invalid_not_internal),
     };
     return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -1,0 +1,857 @@
+/* ry_link: sockets, fair reading, framing, replies, acks and the relay. */
+#include "ry_link.h"
+
+#include "rongyu.pb-c.h"
+#include "ry_clock.h"
+#include "ry_error.h"
+#include "ry_log.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#define S_MAX_PEERS 32
+#define S_RTO_BASE 250
+#define S_RTO_MAX 4000
+/* Messages a client connection may have queued in ZeroMQ: with
+ * ZMQ_MAXMSGSIZE this bounds what one connection holds in memory (about
+ * S_CLIENT_HWM + 1 messages) before its TCP stream is no longer read. */
+#define S_CLIENT_HWM 4
+#define S_PEER_HWM 20000
+
+enum { S_ROLE_PEERS, S_ROLE_CLIENTS };
+
+/* Transport state of one peer: what this connection sent and when to
+ * resend. The durable counters are in the store (ry_outbox). */
+typedef struct {
+    char name[RY_OUTBOX_PEER_MAX + 1];
+    void *dealer;     /* set when we connected to the peer */
+    uint64_t sent;    /* highest sequence sent in this connection */
+    uint64_t acked;   /* acknowledged, as the relay last read it */
+    bool busy;        /* rows unsent or unacknowledged at the last relay */
+    int64_t deadline; /* resend from acked + 1 when no ack by then */
+    int64_t rto, blocked_until, backoff;
+    bool ack_due;
+    int64_t hello_at; /* on a DEALER: when to say hello again */
+} s_peer_t;
+
+/* On the peer ROUTER: the routing id of the connection that last sent a
+ * message under a service's key (assigned by the ROUTER, so no one can
+ * take another's): the way back to that service. */
+typedef struct {
+    char name[RY_OUTBOX_PEER_MAX + 1];
+    uint8_t rid[256];
+    size_t rid_len;
+} s_route_t;
+
+typedef struct {
+    void *sock;
+    uint8_t *route;
+    size_t route_len[RY_LINK_MAX_PARTS + 1];
+    int route_n;
+    uint8_t *data;
+    size_t len;
+} s_out_t;
+
+struct ry_link {
+    ry_link_opts_t o;
+    char self_id[RY_OUTBOX_PEER_MAX + 1];
+    void *ctx;
+    void *peers;   /* ROUTER for peers */
+    void *clients; /* ROUTER for clients */
+    char peer_ep[256], client_ep[256];
+    s_peer_t peer[S_MAX_PEERS];
+    int npeers;
+    s_route_t route[S_MAX_PEERS];
+    int nroutes;
+    ry_link_msg_t *msgs;
+    int nmsgs, msgcap;
+    s_out_t *outs;
+    int nouts, outcap;
+    int turn; /* the socket the next read starts at */
+};
+
+/* ------------------------------------------------------------ sockets */
+
+/* Sets an int option; returns 0 or RY_ENET after a log line. */
+static int
+s_setopt_int(void *sock, int opt, int v)
+{
+    if (zmq_setsockopt(sock, opt, &v, sizeof v) == 0)
+        return 0;
+    ry_error(NULL, "socket option %d = %d refused: %s", opt, v,
+             zmq_strerror(zmq_errno()));
+    return RY_ENET;
+}
+
+/* The options every socket of a link has; returns 0 or RY_ENET.
+ * Heartbeats only on connecting sockets: libzmq 4.3.4 asserts
+ * (!_io_error, stream_engine_base.cpp:331) when a heartbeat falls due on
+ * a connection whose input was stopped at the high-water mark and whose
+ * peer then hung up, so on a bound socket any client could abort the
+ * service that way. A bound socket finds dead peers by TCP keepalive. */
+/* What CURVE adds to each message on the wire (the MESSAGE command name,
+ * nonce, flags and MAC, with room to spare): ZMQ_MAXMSGSIZE counts the
+ * encrypted size, the caps count what the application sends. */
+#define S_CURVE_OVERHEAD 64
+
+static int
+s_common_opts(void *sock, size_t maxmsg, int hwm, bool heartbeat)
+{
+    int64_t max = (int64_t)maxmsg + S_CURVE_OVERHEAD;
+    if (zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0) {
+        ry_error(NULL, "ZMQ_MAXMSGSIZE refused: %s", zmq_strerror(zmq_errno()));
+        return RY_ENET;
+    }
+    const int opts[][2] = {
+        {ZMQ_LINGER, 0},
+        {ZMQ_SNDHWM, S_PEER_HWM},
+        {ZMQ_RCVHWM, hwm},
+        {ZMQ_HANDSHAKE_IVL, 5000},
+        {ZMQ_RECONNECT_IVL, 100},
+        {ZMQ_RECONNECT_IVL_MAX, 2000},
+        {ZMQ_TCP_KEEPALIVE, 1},
+        {ZMQ_TCP_KEEPALIVE_IDLE, 30},
+        {ZMQ_TCP_KEEPALIVE_INTVL, 10},
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (s_setopt_int(sock, opts[i][0], opts[i][1]))
+            return RY_ENET;
+    if (heartbeat && (s_setopt_int(sock, ZMQ_HEARTBEAT_IVL, 1000) ||
+                      s_setopt_int(sock, ZMQ_HEARTBEAT_TIMEOUT, 5000) ||
+                      s_setopt_int(sock, ZMQ_HEARTBEAT_TTL, 5000)))
+        return RY_ENET;
+    return 0;
+}
+
+/* Creates a bound server socket (a ROUTER) for 'role' with every option
+ * set and checked, and binds it. Security options for the bind side go
+ * here. Returns the socket or NULL after a log line. */
+static void *
+s_server_socket(ry_link_t *self, int role, const char *endpoint, char *ep,
+                size_t eplen)
+{
+    bool peers = role == S_ROLE_PEERS;
+    void *sock = zmq_socket(self->ctx, ZMQ_ROUTER);
+    if (!sock) {
+        ry_error(NULL, "cannot create a socket: %s", zmq_strerror(zmq_errno()));
+        return NULL;
+    }
+    if (s_common_opts(sock, peers ? self->o.max_peer_msg : self->o.max_request,
+                      peers ? S_PEER_HWM : S_CLIENT_HWM, false) ||
+        s_setopt_int(sock, ZMQ_ROUTER_MANDATORY, 1) ||
+        ry_keys_server(self->o.keys, sock) != 0) {
+        zmq_close(sock);
+        return NULL;
+    }
+    /* The process's context closes sockets in the background: a link
+     * reopened in the same process may find its port still held a moment. */
+    int brc;
+    for (int tries = 0;
+         (brc = zmq_bind(sock, endpoint)) != 0 && zmq_errno() == EADDRINUSE &&
+         tries < 100;
+         tries++)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    if (brc != 0) {
+        ry_error(NULL, "cannot bind '%s': %s", endpoint,
+                 zmq_strerror(zmq_errno()));
+        zmq_close(sock);
+        return NULL;
+    }
+    size_t n = eplen;
+    if (zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, ep, &n) != 0)
+        snprintf(ep, eplen, "%s", endpoint);
+    return sock;
+}
+
+/* Creates a connecting client socket (a DEALER, a CURVE client with this
+ * service's key pair and the peer's public key; no routing id of its own:
+ * the peer's ROUTER knows it by its key) to peer 'peer' at 'endpoint',
+ * every option set and checked. Returns the socket or NULL after a log
+ * line. */
+static void *
+s_client_socket(ry_link_t *self, const char *peer, const char *endpoint)
+{
+    const char *server = ry_keys_public_of(self->o.keys, peer);
+    if (!server) {
+        ry_error(NULL, "no public key of %s in '%s'", peer,
+                 ry_keys_directory(self->o.keys));
+        return NULL;
+    }
+    void *sock = zmq_socket(self->ctx, ZMQ_DEALER);
+    if (!sock) {
+        ry_error(NULL, "cannot create a socket: %s", zmq_strerror(zmq_errno()));
+        return NULL;
+    }
+    /* With IMMEDIATE a send to a peer that is not connected fails at once
+     * instead of queueing in memory: the outbox is the queue. */
+    if (s_common_opts(sock, self->o.max_peer_msg, S_PEER_HWM, true) ||
+        ry_keys_client(self->o.keys, sock, server) != 0 ||
+        s_setopt_int(sock, ZMQ_IMMEDIATE, 1)) {
+        ry_error(NULL, "cannot set up the socket to %s", peer);
+        zmq_close(sock);
+        return NULL;
+    }
+    if (zmq_connect(sock, endpoint) != 0) {
+        ry_error(NULL, "cannot connect to %s at '%s': %s", peer, endpoint,
+                 zmq_strerror(zmq_errno()));
+        zmq_close(sock);
+        return NULL;
+    }
+    return sock;
+}
+
+int
+ry_link_new(const ry_link_opts_t *opts, ry_link_t **out)
+{
+    assert(opts && opts->self_id && opts->store && out);
+    ry_link_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->o = *opts;
+    snprintf(self->self_id, sizeof self->self_id, "%s", opts->self_id);
+    self->o.self_id = self->self_id;
+    self->ctx = ry_keys_context();
+    if (!self->ctx)
+        abort();
+    *out = self;
+    return 0;
+}
+
+static void
+s_msgs_clear(ry_link_t *self)
+{
+    for (int i = 0; i < self->nmsgs; i++) {
+        free(self->msgs[i].route);
+        free(self->msgs[i].body);
+    }
+    self->nmsgs = 0;
+}
+
+static void
+s_outs_clear(ry_link_t *self)
+{
+    for (int i = 0; i < self->nouts; i++) {
+        free(self->outs[i].route);
+        free(self->outs[i].data);
+    }
+    self->nouts = 0;
+}
+
+void
+ry_link_destroy(ry_link_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ry_link_t *self = *self_p;
+    for (int i = 0; i < self->npeers; i++)
+        if (self->peer[i].dealer)
+            zmq_close(self->peer[i].dealer);
+    if (self->peers)
+        zmq_close(self->peers);
+    if (self->clients)
+        zmq_close(self->clients);
+    /* The context is the process's (its ZAP handler's): never ended here. */
+    s_msgs_clear(self);
+    s_outs_clear(self);
+    free(self->msgs);
+    free(self->outs);
+    free(self);
+    *self_p = NULL;
+}
+
+int
+ry_link_bind_peers(ry_link_t *self, const char *endpoint)
+{
+    assert(!self->peers);
+    self->peers = s_server_socket(self, S_ROLE_PEERS, endpoint, self->peer_ep,
+                                  sizeof self->peer_ep);
+    return self->peers ? 0 : RY_ENET;
+}
+
+int
+ry_link_bind_clients(ry_link_t *self, const char *endpoint)
+{
+    assert(!self->clients);
+    self->clients = s_server_socket(self, S_ROLE_CLIENTS, endpoint,
+                                    self->client_ep, sizeof self->client_ep);
+    return self->clients ? 0 : RY_ENET;
+}
+
+const char *
+ry_link_peer_endpoint(const ry_link_t *self)
+{
+    return self->peer_ep;
+}
+
+const char *
+ry_link_client_endpoint(const ry_link_t *self)
+{
+    return self->client_ep;
+}
+
+static s_peer_t *
+s_peer_find(ry_link_t *self, const char *name)
+{
+    for (int i = 0; i < self->npeers; i++)
+        if (strcmp(self->peer[i].name, name) == 0)
+            return &self->peer[i];
+    return NULL;
+}
+
+static s_peer_t *
+s_peer_get(ry_link_t *self, const char *name)
+{
+    s_peer_t *p = s_peer_find(self, name);
+    if (p)
+        return p;
+    size_t n = strlen(name);
+    if (n == 0 || n > RY_OUTBOX_PEER_MAX || self->npeers == S_MAX_PEERS)
+        return NULL;
+    p = &self->peer[self->npeers++];
+    memset(p, 0, sizeof *p);
+    memcpy(p->name, name, n + 1);
+    p->rto = S_RTO_BASE;
+    p->sent = UINT64_MAX; /* unknown until the relay reads the store */
+    p->busy = true;
+    return p;
+}
+
+int
+ry_link_touch(ry_link_t *self, const char *peer)
+{
+    s_peer_t *p = s_peer_get(self, peer);
+    if (!p)
+        return RY_EINVAL;
+    p->busy = true;
+    return 0;
+}
+
+int
+ry_link_connect(ry_link_t *self, const char *peer, const char *endpoint)
+{
+    s_peer_t *p = s_peer_get(self, peer);
+    if (!p)
+        return RY_EINVAL;
+    assert(!p->dealer);
+    p->dealer = s_client_socket(self, peer, endpoint);
+    return p->dealer ? 0 : RY_ENET;
+}
+
+int
+ry_link_peers(const ry_link_t *self, char (*names)[RY_OUTBOX_PEER_MAX + 1],
+              int cap)
+{
+    for (int i = 0; i < self->npeers && i < cap; i++)
+        memcpy(names[i], self->peer[i].name, sizeof names[i]);
+    return self->npeers;
+}
+
+/* The routing id that reaches a routed peer, or NULL until it has spoken
+ * under its key. */
+static const s_route_t *
+s_route_of(const ry_link_t *self, const char *name)
+{
+    for (int i = 0; i < self->nroutes; i++)
+        if (strcmp(self->route[i].name, name) == 0)
+            return &self->route[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* Copies parts [from, to) into m's route, after what it holds. */
+static void
+s_route_add(ry_link_msg_t *m, zmq_msg_t *parts, int from, int to)
+{
+    size_t have = 0, more = 0;
+    for (int i = 0; i < m->route_n; i++)
+        have += m->route_len[i];
+    for (int i = from; i < to; i++)
+        more += zmq_msg_size(&parts[i]);
+    uint8_t *buf = realloc(m->route, have + more + 1);
+    if (!buf)
+        abort();
+    m->route = buf;
+    for (int i = from; i < to && m->route_n <= RY_LINK_MAX_PARTS; i++) {
+        size_t n = zmq_msg_size(&parts[i]);
+        memcpy(buf + have, zmq_msg_data(&parts[i]), n);
+        have += n;
+        m->route_len[m->route_n++] = n;
+    }
+}
+
+/* Sorts one message of 'total' frames (the first 'got' kept in parts)
+ * into m: its routing id, envelope and body, or why its shape is wrong. */
+static void
+s_classify(ry_link_msg_t *m, zmq_msg_t *parts, int got, int total)
+{
+    bool routed = m->src != RY_LINK_FROM_DEALER;
+    int first = routed ? 1 : 0; /* the first frame after the routing id */
+    if (routed)
+        s_route_add(m, parts, 0, 1);
+    int n = total - first; /* frames after the routing id */
+    int body = -1;
+    if (n == 1) {
+        body = first;
+    } else if (m->src == RY_LINK_FROM_CLIENTS && n >= 2 &&
+               n <= RY_LINK_MAX_PARTS && zmq_msg_size(&parts[total - 2]) == 0) {
+        s_route_add(m, parts, first, total - 1);
+        body = total - 1;
+    } else if (m->src == RY_LINK_FROM_CLIENTS) {
+        /* Echo what a REQ socket needs: the frames up to the first empty
+         * one, when there is one among those kept. */
+        int k = first;
+        while (k < got && zmq_msg_size(&parts[k]) != 0)
+            k++;
+        if (k < got)
+            s_route_add(m, parts, first, k + 1);
+        m->malformed = n < 1 ? "no body frame"
+                       : n > RY_LINK_MAX_PARTS
+                           ? "too many frames (at most 16 after the routing "
+                             "id: envelope frames, an empty delimiter, the "
+                             "body)"
+                           : "the frame before the body is not an empty "
+                             "delimiter";
+    } else {
+        m->malformed = "a peer message must be one frame";
+    }
+    if (body >= 0) {
+        m->len = zmq_msg_size(&parts[body]);
+        m->body = malloc(m->len ? m->len : 1);
+        if (!m->body)
+            abort();
+        memcpy(m->body, zmq_msg_data(&parts[body]), m->len);
+    }
+}
+
+static size_t
+s_msg_bytes(const ry_link_msg_t *m)
+{
+    size_t n = m->len;
+    for (int i = 0; i < m->route_n; i++)
+        n += m->route_len[i];
+    return n;
+}
+
+/* Reads one whole message from sock into a new entry. Returns 1, or 0
+ * when nothing waits. */
+static int
+s_read_one(ry_link_t *self, void *sock, int src, int peer)
+{
+    zmq_msg_t parts[RY_LINK_MAX_PARTS + 2];
+    int got = 0, total = 0;
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        total++;
+        int more = zmq_msg_more(&m);
+        if (got < RY_LINK_MAX_PARTS + 2)
+            parts[got++] = m;
+        else
+            zmq_msg_close(&m);
+        if (!more)
+            break;
+    }
+    if (total == 0)
+        return 0;
+    if (self->nmsgs == self->msgcap) {
+        self->msgcap = self->msgcap ? self->msgcap * 2 : 64;
+        self->msgs =
+            realloc(self->msgs, sizeof *self->msgs * (size_t)self->msgcap);
+        if (!self->msgs)
+            abort();
+    }
+    ry_link_msg_t *m = &self->msgs[self->nmsgs++];
+    memset(m, 0, sizeof *m);
+    m->src = src;
+    m->sock = sock;
+    m->peer = peer;
+    s_classify(m, parts, got, total);
+    /* The one place a sender is identified: by the key the ZAP handler
+     * authenticated, never by what the frames say. */
+    if (ry_keys_user_id(&parts[got - 1], m->key) != 0)
+        m->key[0] = '\0';
+    for (int i = 0; i < got; i++)
+        zmq_msg_close(&parts[i]);
+    return 1;
+}
+
+/* How long the loop may sleep before the relay has work. */
+static int
+s_next_wake(const ry_link_t *self, int64_t now, int timeout_ms)
+{
+    int64_t wake = now + timeout_ms;
+    for (int i = 0; i < self->npeers; i++) {
+        const s_peer_t *p = &self->peer[i];
+        if (p->dealer && p->hello_at < wake)
+            wake = p->hello_at;
+        /* A routed peer is reached only after it spoke: its message, not
+         * a timer, wakes the loop. */
+        if (!p->busy || (!p->dealer && !s_route_of(self, p->name)))
+            continue;
+        int64_t t;
+        if (now < p->blocked_until)
+            t = p->blocked_until;
+        else if (p->sent == UINT64_MAX || p->deadline == 0)
+            t = now;
+        else
+            t = p->deadline;
+        if (t < wake)
+            wake = t;
+    }
+    return wake <= now ? 0 : (int)(wake - now);
+}
+
+int
+ry_link_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
+             ry_link_msg_t **msgs)
+{
+    s_msgs_clear(self);
+    *msgs = self->msgs;
+    /* The sockets, peers first: the peer ROUTER, the dealers, then the
+     * client ROUTER. */
+    zmq_pollitem_t items[S_MAX_PEERS + 2];
+    int srcs[S_MAX_PEERS + 2], pidx[S_MAX_PEERS + 2];
+    int n = 0;
+    if (self->peers) {
+        items[n] = (zmq_pollitem_t){self->peers, 0, ZMQ_POLLIN, 0};
+        srcs[n] = RY_LINK_FROM_PEERS;
+        pidx[n++] = -1;
+    }
+    for (int i = 0; i < self->npeers; i++)
+        if (self->peer[i].dealer) {
+            items[n] = (zmq_pollitem_t){self->peer[i].dealer, 0, ZMQ_POLLIN, 0};
+            srcs[n] = RY_LINK_FROM_DEALER;
+            pidx[n++] = i;
+        }
+    if (self->clients) {
+        items[n] = (zmq_pollitem_t){self->clients, 0, ZMQ_POLLIN, 0};
+        srcs[n] = RY_LINK_FROM_CLIENTS;
+        pidx[n++] = -1;
+    }
+    int wait = s_next_wake(self, ry_clock_mono_ms(), timeout_ms);
+    int rc = zmq_poll(items, n, wait);
+    if (rc < 0 && zmq_errno() != EINTR)
+        return RY_ENET;
+    if (rc <= 0)
+        return 0;
+    /* One message per socket in turn, starting where the last round
+     * stopped, until nothing waits or a bound is reached. Clients stop at
+     * their share; peers may fill the rest. */
+    bool open[S_MAX_PEERS + 2];
+    for (int i = 0; i < n; i++)
+        open[i] = (items[i].revents & ZMQ_POLLIN) != 0;
+    size_t bytes = 0, client_bytes = 0;
+    int clients = 0, left = n;
+    for (int i = 0; i < n; i++)
+        if (!open[i])
+            left--;
+    int turn = self->turn % (n ? n : 1);
+    while (left > 0 && self->nmsgs < lim->max_msgs && bytes < lim->max_bytes) {
+        int i = turn;
+        turn = (turn + 1) % n;
+        if (!open[i])
+            continue;
+        bool client = srcs[i] == RY_LINK_FROM_CLIENTS;
+        if (client && (clients >= lim->client_msgs ||
+                       client_bytes >= lim->client_bytes)) {
+            open[i] = false;
+            left--;
+            continue;
+        }
+        if (!s_read_one(self, items[i].socket, srcs[i], pidx[i])) {
+            open[i] = false;
+            left--;
+            continue;
+        }
+        size_t b = s_msg_bytes(&self->msgs[self->nmsgs - 1]);
+        bytes += b;
+        if (client) {
+            clients++;
+            client_bytes += b;
+        }
+    }
+    self->turn = turn;
+    *msgs = self->msgs;
+    return self->nmsgs;
+}
+
+int
+ry_link_identity(ry_link_t *self, const ry_link_msg_t *m, char *out,
+                 size_t cap)
+{
+    if (m->src == RY_LINK_FROM_DEALER) {
+        snprintf(out, cap, "%s", self->peer[m->peer].name);
+        return 0;
+    }
+    const char *who = m->key[0] ? ry_keys_service_of(self->o.keys, m->key)
+                                : NULL;
+    if (!who || strlen(who) >= cap)
+        return -1;
+    snprintf(out, cap, "%s", who);
+    size_t n = m->route_n ? m->route_len[0] : 0;
+    if (n == 0 || n > sizeof self->route[0].rid)
+        return 0;
+    s_route_t *r = NULL;
+    for (int i = 0; i < self->nroutes && !r; i++)
+        if (strcmp(self->route[i].name, who) == 0)
+            r = &self->route[i];
+    if (!r && self->nroutes < S_MAX_PEERS) {
+        r = &self->route[self->nroutes++];
+        snprintf(r->name, sizeof r->name, "%s", who);
+    }
+    if (r) {
+        memcpy(r->rid, m->route, n);
+        r->rid_len = n;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ sending */
+
+static void
+s_out_push(ry_link_t *self, void *sock, const uint8_t *route,
+           const size_t *route_len, int route_n, uint8_t *data, size_t len)
+{
+    if (self->nouts == self->outcap) {
+        self->outcap = self->outcap ? self->outcap * 2 : 64;
+        self->outs =
+            realloc(self->outs, sizeof *self->outs * (size_t)self->outcap);
+        if (!self->outs)
+            abort();
+    }
+    s_out_t *o = &self->outs[self->nouts++];
+    memset(o, 0, sizeof *o);
+    o->sock = sock;
+    size_t total = 0;
+    for (int i = 0; i < route_n; i++) {
+        o->route_len[i] = route_len[i];
+        total += route_len[i];
+    }
+    o->route_n = route_n;
+    o->route = malloc(total ? total : 1);
+    if (!o->route)
+        abort();
+    if (total)
+        memcpy(o->route, route, total);
+    o->data = data;
+    o->len = len;
+}
+
+/* Sends one frame behind the route frames. Returns 0, or -1 with errno
+ * (EAGAIN, EHOSTUNREACH, ...). */
+static int
+s_send(void *sock, const uint8_t *route, const size_t *route_len, int route_n,
+       const void *data, size_t len)
+{
+    const uint8_t *p = route;
+    for (int i = 0; i < route_n; i++) {
+        if (zmq_send(sock, p, route_len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+            return -1;
+        p += route_len[i];
+    }
+    return zmq_send(sock, data, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+}
+
+/* The socket and routing id that reach a peer (NULL: none yet). */
+static void *
+s_peer_sock(const ry_link_t *self, const s_peer_t *p, const uint8_t **rid,
+            size_t *rid_len)
+{
+    *rid = NULL;
+    *rid_len = 0;
+    if (p->dealer)
+        return p->dealer;
+    const s_route_t *r = s_route_of(self, p->name);
+    if (!r)
+        return NULL;
+    *rid = r->rid;
+    *rid_len = r->rid_len;
+    return self->peers;
+}
+
+void
+ry_link_reply(ry_link_t *self, const ry_link_msg_t *m, uint8_t *data,
+              size_t len)
+{
+    s_out_push(self, m->sock, m->route, m->route_len, m->route_n, data, len);
+}
+
+int
+ry_link_send_route(ry_link_t *self, void *sock, const uint8_t *route,
+                   const size_t *route_len, int route_n, const void *data,
+                   size_t len)
+{
+    (void)self;
+    return s_send(sock, route, route_len, route_n, data, len) < 0 ? RY_ENET : 0;
+}
+
+void
+ry_link_to_peer(ry_link_t *self, const char *peer, uint8_t *data, size_t len)
+{
+    s_peer_t *p = s_peer_get(self, peer);
+    const uint8_t *rid;
+    size_t rid_len;
+    void *sock = p ? s_peer_sock(self, p, &rid, &rid_len) : NULL;
+    if (!sock) {
+        free(data);
+        return;
+    }
+    s_out_push(self, sock, rid, &rid_len, rid_len ? 1 : 0, data, len);
+}
+
+void
+ry_link_ack_due(ry_link_t *self, const char *peer)
+{
+    s_peer_t *p = s_peer_get(self, peer);
+    if (p)
+        p->ack_due = true;
+}
+
+void
+ry_link_discard(ry_link_t *self)
+{
+    s_outs_clear(self);
+    for (int i = 0; i < self->npeers; i++)
+        self->peer[i].ack_due = false;
+}
+
+void
+ry_link_flush(ry_link_t *self)
+{
+    for (int i = 0; i < self->nouts; i++) {
+        s_out_t *o = &self->outs[i];
+        if (o->sock && s_send(o->sock, o->route, o->route_len, o->route_n,
+                              o->data, o->len) < 0)
+            ry_debug(NULL, "reply not sent: %s", zmq_strerror(zmq_errno()));
+    }
+    s_outs_clear(self);
+    ry_txn_t *txn = NULL;
+    for (int i = 0; i < self->npeers; i++) {
+        s_peer_t *p = &self->peer[i];
+        if (!p->ack_due)
+            continue;
+        p->ack_due = false;
+        ry_outbox_state_t st;
+        if ((!txn && ry_txn_begin(self->o.store, NULL, false, &txn)) ||
+            ry_outbox_state(txn, p->name, &st))
+            break;
+        size_t len, rid_len;
+        const uint8_t *rid;
+        uint8_t *ack =
+            ry_outbox_envelope(self->self_id, RONGYU__ENVELOPE_KIND__ACK, 0,
+                               st.applied, 0, NULL, NULL, 0, NULL, &len);
+        void *sock = s_peer_sock(self, p, &rid, &rid_len);
+        if (sock && s_send(sock, rid, &rid_len, rid_len ? 1 : 0, ack, len) < 0)
+            ry_debug(NULL, "ack to %s not sent: %s", p->name,
+                     zmq_strerror(zmq_errno()));
+        free(ack);
+    }
+    ry_txn_abort(&txn);
+}
+
+/* ------------------------------------------------------------ relay */
+
+/* Sends what is due to one peer, reading through txn. */
+static void
+s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
+{
+    ry_outbox_state_t st;
+    if (ry_outbox_state(txn, p->name, &st))
+        return;
+    uint64_t last = st.next_seq - 1;
+    if (p->sent == UINT64_MAX || p->sent < st.acked)
+        p->sent = st.acked;
+    if (st.acked > p->acked) {
+        /* Progress: a fresh timer from the base. */
+        p->rto = S_RTO_BASE;
+        p->deadline = now + p->rto;
+    }
+    p->acked = st.acked;
+    p->busy = last > st.acked;
+    if (!p->busy) {
+        p->deadline = 0;
+        return;
+    }
+    const uint8_t *rid;
+    size_t rid_len;
+    void *sock = s_peer_sock(self, p, &rid, &rid_len);
+    if (!sock) {
+        p->blocked_until = now + 1000; /* no way to it yet */
+        return;
+    }
+    if (now < p->blocked_until)
+        return;
+    if (p->sent > st.acked && p->deadline && now >= p->deadline) {
+        /* No ack in time: go back to the lowest unacknowledged. Doubled,
+         * with up to a quarter of jitter (each process its own), never
+         * above the maximum. */
+        ry_debug(NULL, "resending to %s from %" PRIu64, p->name, st.acked + 1);
+        p->sent = st.acked;
+        int64_t rto =
+            p->rto * 2 + randombytes_uniform((uint32_t)(p->rto / 4 + 1));
+        p->rto = rto > S_RTO_MAX ? S_RTO_MAX : rto;
+    }
+    while (p->sent < last && p->sent - st.acked < self->o.window) {
+        uint64_t seq = p->sent + 1;
+        ry_val_t v;
+        if (ry_outbox_row(txn, p->name, seq, &v) != 0) {
+            ry_error(NULL, "outbox row %s:%" PRIu64 " missing", p->name, seq);
+            break;
+        }
+        if (s_send(sock, rid, &rid_len, rid_len ? 1 : 0,
+                   v.data, v.len) < 0) {
+            /* Peer absent or its queue full: try again later. */
+            p->backoff = p->backoff ? p->backoff * 2 : 20;
+            if (p->backoff > 1000)
+                p->backoff = 1000;
+            p->blocked_until = now + p->backoff;
+            break;
+        }
+        p->backoff = 0;
+        if (p->sent == st.acked)
+            p->deadline = now + p->rto;
+        p->sent = seq;
+    }
+}
+
+void
+ry_link_relay(ry_link_t *self)
+{
+    int64_t now = ry_clock_mono_ms();
+    for (int i = 0; i < self->npeers; i++) {
+        s_peer_t *p = &self->peer[i];
+        if (!p->dealer || now < p->hello_at)
+            continue;
+        p->hello_at = now + 1000;
+        size_t len, none = 0;
+        uint8_t *ping =
+            ry_outbox_envelope(self->self_id, RONGYU__ENVELOPE_KIND__PING, 0, 0,
+                               0, NULL, NULL, 0, NULL, &len);
+        if (ping && s_send(p->dealer, NULL, &none, 0, ping, len) < 0)
+            ry_debug(NULL, "hello to %s not sent: %s", p->name,
+                     zmq_strerror(zmq_errno()));
+        free(ping);
+    }
+    ry_txn_t *txn = NULL;
+    for (int i = 0; i < self->npeers; i++) {
+        s_peer_t *p = &self->peer[i];
+        if (!p->busy && p->sent != UINT64_MAX)
+            continue;
+        if (!txn && ry_txn_begin(self->o.store, NULL, false, &txn))
+            return;
+        s_relay_peer(self, txn, p, now);
+    }
+    ry_txn_abort(&txn);
+}

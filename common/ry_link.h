@@ -1,0 +1,142 @@
+/* ry_link: the sockets of a service's links: creating and configuring
+ * them (one function per role), reading what waits on them fairly and
+ * within bounds, the framing of client and peer messages, the identity
+ * of a peer, sending replies and acks after a commit, and the relay that
+ * sends the outbox rows (ry_outbox) with a window and resends from the
+ * lowest unacknowledged one. It keeps no durable state: what was sent in
+ * this connection and when to resend, nothing else. No zmq_* type leaves
+ * this module. */
+#ifndef RY_LINK_H
+#define RY_LINK_H
+
+#include "ry_keys.h"
+#include "ry_outbox.h"
+#include "ry_store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ry_link ry_link_t;
+
+/* A client message is [routing id][envelope..., empty delimiter][body] or
+ * [routing id][body], with at most RY_LINK_MAX_PARTS frames after the
+ * routing id (docs/protocol.md). */
+#define RY_LINK_MAX_PARTS 16
+
+enum { RY_LINK_FROM_PEERS, RY_LINK_FROM_CLIENTS, RY_LINK_FROM_DEALER };
+
+/* One message read from a socket, owned by the link until
+ * ry_link_read's next call or ry_link_destroy. */
+typedef struct {
+    int src;        /* RY_LINK_FROM_* */
+    void *sock;     /* the socket it came from */
+    int peer;       /* the dealer's peer (index) for FROM_DEALER */
+    uint8_t *route; /* routing id and envelope, packed */
+    size_t route_len[RY_LINK_MAX_PARTS + 1];
+    int route_n;
+    uint8_t *body; /* NULL when malformed without a body */
+    size_t len;
+    const char *malformed; /* why its frames' shape is wrong, or NULL */
+    char key[RY_KEY_LEN + 1]; /* the sender's authenticated key, or "" */
+} ry_link_msg_t;
+
+typedef struct {
+    const char *self_id; /* this service's name: the dealers' routing id */
+    ry_store_t *store;   /* borrowed: the relay reads the outbox from it */
+    size_t max_peer_msg; /* ZMQ_MAXMSGSIZE on peer sockets */
+    size_t max_request;  /* ZMQ_MAXMSGSIZE on the client socket */
+    unsigned window;     /* unacknowledged messages in flight per peer */
+    const ry_keys_t *keys; /* borrowed: CURVE keys of every socket */
+} ry_link_opts_t;
+
+/* Creates the link layer (no socket yet) on the process's ZeroMQ context,
+ * the one its ZAP handler serves (ry_keys_context). Returns 0. */
+int ry_link_new(const ry_link_opts_t *opts, ry_link_t **out);
+
+/* Closes every socket (linger 0: the outbox, not the socket, holds what
+ * must arrive) and frees; nulls *self_p; safe on NULL. */
+void ry_link_destroy(ry_link_t **self_p);
+
+/* Binds the ROUTER that peers connect to, or the one for clients. Both
+ * are made by s_server_socket. Returns 0 or RY_ENET. */
+int ry_link_bind_peers(ry_link_t *self, const char *endpoint);
+int ry_link_bind_clients(ry_link_t *self, const char *endpoint);
+const char *ry_link_peer_endpoint(const ry_link_t *self);
+const char *ry_link_client_endpoint(const ry_link_t *self);
+
+/* Connects a DEALER (made by s_client_socket) to peer 'peer' at
+ * 'endpoint'. Returns 0, RY_EINVAL (bad name, too many peers) or
+ * RY_ENET. */
+int ry_link_connect(ry_link_t *self, const char *peer, const char *endpoint);
+
+/* Makes 'peer' known to the relay (its rows in the store are sent from
+ * the next round). Returns 0 or RY_EINVAL. */
+int ry_link_touch(ry_link_t *self, const char *peer);
+
+/* Limits of one read: messages, bytes, and the shares of clients. */
+typedef struct {
+    int max_msgs;        /* in all */
+    size_t max_bytes;    /* bodies and envelopes, in all */
+    int client_msgs;     /* at most this many from clients, so that peer
+                            traffic always has room */
+    size_t client_bytes; /* and at most this many bytes */
+} ry_link_limits_t;
+
+/* Waits up to timeout_ms (less when the relay has work) for input, then
+ * reads what waits, one message per socket in turn (peers first, then
+ * clients, starting each round where the last stopped), within 'lim'.
+ * Returns how many messages are in *msgs (borrowed until the next call),
+ * or RY_ENET when polling failed. */
+int ry_link_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
+                 ry_link_msg_t **msgs);
+
+/* The link identity of the sender of 'm': on the peer ROUTER the service
+ * whose key the ZAP handler authenticated (never a routing id the sender
+ * chose), on a DEALER the peer's name. Writes it NUL-terminated to out
+ * and remembers the connection as the way back to that service (answers
+ * go to the connection its key last spoke from). Returns 0, or -1 when
+ * the key is no service's. */
+int ry_link_identity(ry_link_t *self, const ry_link_msg_t *m, char *out,
+                     size_t cap);
+
+/* Queues 'data' (taken) as the answer to 'm', behind the same routing id
+ * and envelope, for ry_link_flush. */
+void ry_link_reply(ry_link_t *self, const ry_link_msg_t *m, uint8_t *data,
+                   size_t len);
+
+/* Sends 'data' (copied) now, without blocking, to the sender of a message
+ * read earlier whose socket and route were kept (a deferred reply).
+ * Returns 0 or RY_ENET. */
+int ry_link_send_route(ry_link_t *self, void *sock, const uint8_t *route,
+                       const size_t *route_len, int route_n, const void *data,
+                       size_t len);
+
+/* Queues 'data' (taken) for peer 'peer' (by its dealer, or by its routing
+ * id on the peer ROUTER), for ry_link_flush. */
+void ry_link_to_peer(ry_link_t *self, const char *peer, uint8_t *data,
+                     size_t len);
+
+/* Marks that 'peer' is owed an acknowledgement after the commit. */
+void ry_link_ack_due(ry_link_t *self, const char *peer);
+
+/* After the commit: sends what was queued, then an ACK of the last
+ * applied sequence (read from the store) to each peer owed one. */
+void ry_link_flush(ry_link_t *self);
+
+/* After a failed round: drops what was queued and the acks owed. */
+void ry_link_discard(ry_link_t *self);
+
+/* Says hello (a PING) on each connected DEALER once a second, so the
+ * peer's ROUTER learns the connection to answer on after a reconnect even
+ * when there is nothing to send; then sends outbox rows: per peer, from the lowest unacknowledged up to the
+ * window; without an ack in time it goes back to the lowest
+ * unacknowledged (exponential back-off with jitter). Reads the store. */
+void ry_link_relay(ry_link_t *self);
+
+/* Fills the names of the peers the link knows (up to cap); returns how
+ * many there are. */
+int ry_link_peers(const ry_link_t *self, char (*names)[RY_OUTBOX_PEER_MAX + 1],
+                  int cap);
+
+#endif

@@ -1,0 +1,360 @@
+"""hostile: hostile and heavy traffic against the real services, while good
+clients work; used by tests/integration/hostile.sh.
+
+usage: hostile.py SOURCE_DIR INTAKE_EP VALIDATION_EP CAP ACKED_FILE
+
+CAP is intake's max_request in bytes. Prints one "ok - ..." line per
+check and exits 1 at the first failed one. Writes the id of every case
+acknowledged (to anyone) to ACKED_FILE, one per line."""
+import os
+import random
+import sys
+import threading
+import time
+
+import zmq
+
+import rypb
+from zprobe import cert_keys
+
+src, intake_ep, validation_ep, cap, acked_path = sys.argv[1:6]
+CAP = int(cap)
+pb = rypb.load(src)
+ctx = zmq.Context()
+acked = open(acked_path, "a", buffering=1)
+acked_lock = threading.Lock()
+random.seed(8)
+
+
+def fail(msg):
+    print("FAIL: " + msg, flush=True)
+    os._exit(1)
+
+
+def ok(msg):
+    print("ok - " + msg, flush=True)
+
+
+# Every socket is a CURVE server: clients use the tests' key
+# ($RONGYU_KEY, registered as a platform key), which validation's peer
+# socket does not admit.
+KEYS = os.path.join(os.environ["RONGYU_HOME"], "keys")
+
+
+def pair(cert):
+    pub, _ = cert_keys(cert)
+    _, sec = cert_keys(cert + "_secret")
+    return pub, sec
+
+
+CLIENT = pair(os.environ["RONGYU_KEY"])
+
+
+def curve(s, server, client=CLIENT):
+    s.curve_serverkey = cert_keys(os.path.join(KEYS, server + ".cert"))[0].encode()
+    s.curve_publickey = client[0].encode()
+    s.curve_secretkey = client[1].encode()
+
+
+def dealer(ep=intake_ep, ident=None):
+    s = ctx.socket(zmq.DEALER)
+    s.setsockopt(zmq.LINGER, 0)
+    curve(s, "intake" if ep == intake_ep else "validation")
+    if ident:
+        s.setsockopt(zmq.ROUTING_ID, ident)
+    s.connect(ep)
+    return s
+
+
+def app(attachments=()):
+    a = pb.Application(campaign_id="hangzhou-2018", honour=pb.ADVANCED_HOME,
+                       category=pb.SINGLE_ESTABLISHMENT,
+                       applicant_org="xiaoshan-hengyi-textile",
+                       organising_unit="萧山区")
+    a.attachments.extend(attachments)
+    return a
+
+
+def request(rid, key="", **body):
+    r = pb.Request(idempotency_key=key, request_id=rid,
+                   principal=pb.Principal(org_id="xiaoshan-hengyi-textile",
+                                          role="grassroots"))
+    for k, v in body.items():
+        getattr(r, k).CopyFrom(v)
+    return r
+
+
+def note_acked(reply):
+    if reply.code == pb.OK and reply.WhichOneof("body") == "case":
+        with acked_lock:
+            acked.write(reply.case.case.case_id + "\n")
+
+
+def call(sock, req, timeout=20.0):
+    """Sends req (retrying the same bytes on a timeout) and returns its
+    reply."""
+    data = req.SerializeToString()
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        sock.send(data)
+        end = time.time() + timeout
+        while time.time() < end:
+            if sock.poll(int((end - time.time()) * 1000) + 1):
+                rep = pb.Reply()
+                rep.ParseFromString(sock.recv_multipart()[-1])
+                if rep.request_id == req.request_id:
+                    if req.WhichOneof("body") == "submit":
+                        note_acked(rep)
+                    return rep
+    fail("no reply to %s" % req.request_id)
+
+
+class Good(threading.Thread):
+    """A good client submitting one case after another."""
+
+    def __init__(self, n, tag):
+        super().__init__(daemon=True)
+        self.n, self.tag, self.ids, self.errors = n, tag, [], []
+
+    def run(self):
+        s = dealer()
+        for i in range(self.n):
+            rep = call(s, request("%s-%d" % (self.tag, i), key="%s-%d" % (self.tag, i),
+                                  submit=pb.SubmitRequest(application=app())))
+            if rep.code != pb.OK:
+                self.errors.append("%s-%d: %s %s" % (self.tag, i, rep.code, rep.detail))
+            else:
+                self.ids.append(rep.case.case.case_id)
+        s.close()
+
+
+def expect_replies(sock, n, what, timeout=60.0):
+    """Waits for n replies on sock; returns them."""
+    got = []
+    end = time.time() + timeout
+    while len(got) < n and time.time() < end:
+        if sock.poll(200):
+            got.append(sock.recv_multipart())
+    if len(got) < n:
+        fail("%s: %d of %d replies" % (what, len(got), n))
+    return got
+
+
+def codes(frames_list):
+    out = []
+    for frames in frames_list:
+        r = pb.Reply()
+        r.ParseFromString(frames[-1])
+        out.append(r.code)
+    return out
+
+
+# ---------------------------------------------------------------- phase 1
+good = [Good(40, "g%d" % k) for k in range(3)]
+for g in good:
+    g.start()
+
+h = dealer()
+# Random bytes.
+for i in range(50):
+    h.send(bytes(random.getrandbits(8) for _ in range(random.randint(1, 1000))))
+expect_replies(h, 50, "random frames")
+ok("50 random frames: 50 replies")
+# Multi-frame messages without a delimiter, delimiters alone, a message
+# ending with a delimiter, too many frames.
+shapes = [[b"a", b"b", b"c"], [b"", b""], [b"x", b""], [b"m"] * 40, [b""] * 3]
+for frames in shapes * 4:
+    h.send_multipart(frames)
+got = expect_replies(h, len(shapes) * 4, "odd shapes")
+if codes(got).count(pb.E_MALFORMED) < 12:
+    fail("odd shapes: not E_MALFORMED: %s" % codes(got))
+ok("%d messages of odd shapes: each answered" % len(got))
+# A REQ socket works as it is.
+r = ctx.socket(zmq.REQ)
+r.setsockopt(zmq.LINGER, 0)
+curve(r, "intake")
+r.connect(intake_ep)
+rq = request("req-1", status=pb.StatusRequest())
+r.send(rq.SerializeToString())
+if not r.poll(20000):
+    fail("REQ client: no reply")
+rep = pb.Reply()
+rep.ParseFromString(r.recv())
+if rep.code != pb.OK or rep.request_id != "req-1":
+    fail("REQ client: %s" % rep)
+r.close()
+ok("a REQ client gets its reply")
+# Truncated protobuf.
+full = request("trunc", key="trunc", submit=pb.SubmitRequest(application=app(
+    [pb.Attachment(name="f.pdf", kind="application_form", content=b"%PDF-1.4 x" * 50)]))) \
+    .SerializeToString()
+for i in range(30):
+    h.send(full[:random.randint(1, len(full) - 1)])
+expect_replies(h, 30, "truncated requests")
+ok("30 truncated requests: 30 replies")
+# A request of exactly the cap: its attachment is over half the cap.
+base = request("atcap", key="atcap", submit=pb.SubmitRequest(application=app(
+    [pb.Attachment(name="big.pdf", kind="other", content=b"")])))
+pad = CAP - len(base.SerializeToString())
+for _ in range(3):
+    base.submit.application.attachments[0].content = b"%PDF" + b"p" * max(0, pad - 4)
+    pad += CAP - len(base.SerializeToString())
+if len(base.SerializeToString()) != CAP:
+    fail("could not build a request of exactly %d bytes" % CAP)
+s = dealer()
+rep = call(s, base)
+if rep.code != pb.E_TOO_LARGE:
+    fail("request at the cap: %s %s" % (rep.code, rep.detail))
+ok("a request of exactly max_request bytes: E_TOO_LARGE for its attachment")
+# Pipelined near-cap frames from one connection.
+near = bytes(random.getrandbits(8) for _ in range(1000)) * ((CAP - 2000) // 1000)
+for _ in range(8):
+    s.send(near)
+expect_replies(s, 8, "pipelined near-cap frames", timeout=120)
+ok("8 pipelined frames of %d bytes from one connection: 8 replies" % len(near))
+# A frame over the cap: the transport drops the connection; nothing else
+# is touched.
+over = dealer()
+over.send(b"o" * (CAP + 1))
+# Refused attachments followed by large ones.
+for i in range(10):
+    q = request("refused-%d" % i, key="refused-%d" % i, submit=pb.SubmitRequest(application=app([
+        pb.Attachment(name="a.pdf", kind="application_form", content=b"%PDF-1.4 a"),
+        pb.Attachment(name="b.pdf", kind="other", content=b"%PDF-1.4 b", sha256="0" * 64),
+        pb.Attachment(name="c.pdf", kind="other", content=b"%PDF" + b"c" * (CAP // 2 - 1000))])))
+    rep = call(s, q)
+    if rep.code != pb.E_INVALID:
+        fail("refused attachment: %s %s" % (rep.code, rep.detail))
+ok("10 requests with a refused attachment and a large one: E_INVALID each")
+s.close()
+over.close()
+# Many connecting routing ids, 100 at a time, each answered.
+t0 = time.time()
+answered = 0
+for b in range(100):
+    socks = []
+    for i in range(100):
+        d = ctx.socket(zmq.DEALER)
+        d.setsockopt(zmq.LINGER, 0)
+        d.setsockopt(zmq.ROUTING_ID, b"id-%d-%d" % (b, i))
+        curve(d, "intake")
+        d.connect(intake_ep)
+        d.send(b"\x12\xff\xff")
+        socks.append(d)
+    poller = zmq.Poller()
+    for d in socks:
+        poller.register(d, zmq.POLLIN)
+    left = set(socks)
+    end = time.time() + 30
+    while left and time.time() < end:
+        for d, _ in poller.poll(500):
+            if d in left:
+                d.recv_multipart()
+                left.discard(d)
+                answered += 1
+    for d in socks:
+        d.close()
+if answered != 10000:
+    fail("10000 routing ids: %d answered" % answered)
+ok("10000 routing ids connected, each answered, and went (%.1f s)" % (time.time() - t0))
+# Clients that fill their queue and hang up: with heartbeats on the
+# server socket libzmq 4.3.4 asserts (!_io_error) on the next heartbeat
+# of such a connection and the service aborts.
+hang = request("hang", status=pb.StatusRequest()).SerializeToString()
+for i in range(50):
+    d = dealer()
+    for _ in range(1000):
+        d.send(hang)
+    time.sleep(0.05)
+    d.close()
+time.sleep(3)  # past a heartbeat interval
+s2 = dealer()
+rep = call(s2, request("after-hangups", status=pb.StatusRequest()))
+if rep.code != pb.OK:
+    fail("status after the hang-ups: %s" % rep.code)
+s2.close()
+ok("50 clients pipelined 1000 requests each and hung up: intake still answers")
+# A stranger on validation's peer socket: a valid client key, but not a
+# peer's, so the handshake refuses it and nothing it sends arrives.
+st = dealer(validation_ep, b"stranger")
+for i in range(300):
+    st.send(pb.Envelope(kind=pb.DATA, sender_id="stranger", link_seq=i + 1,
+                        type=pb.VALIDATE_CASE, payload=b"x" * 2000).SerializeToString())
+for i in range(50):
+    st.send(bytes(random.getrandbits(8) for _ in range(500)))
+st.send(pb.Envelope(kind=pb.PING, sender_id="stranger").SerializeToString())
+if st.poll(2000):
+    fail("validation answered a stranger's key")
+st.close()
+# Validation still answers its peer's key.
+pp = ctx.socket(zmq.DEALER)
+pp.setsockopt(zmq.LINGER, 0)
+curve(pp, "validation", pair(os.path.join(KEYS, "intake.cert")))
+pp.connect(validation_ep)
+pp.send(pb.Envelope(kind=pb.PING, sender_id="intake").SerializeToString())
+if not pp.poll(20000):
+    fail("validation does not answer a PING after a stranger's flood")
+pp.close()
+ok("a stranger's 350 peer messages to validation: it still answers")
+
+# ---------------------------------------------------------------- phase 2
+# Fairness: a flood of client requests; verdicts keep arriving meanwhile.
+stop = threading.Event()
+flood_replies = [0]
+
+
+def flood():
+    f = dealer()
+    sent = 0
+    while not stop.is_set():
+        while sent - flood_replies[0] < 50 and not stop.is_set():
+            f.send(request("flood", status=pb.StatusRequest()).SerializeToString())
+            sent += 1
+        if f.poll(50):
+            f.recv_multipart()
+            flood_replies[0] += 1
+    f.close()
+
+
+floods = [threading.Thread(target=flood, daemon=True) for _ in range(4)]
+for t in floods:
+    t.start()
+time.sleep(0.5)
+before = flood_replies[0]
+s = dealer()
+ids = []
+for i in range(20):
+    rep = call(s, request("fair-%d" % i, key="fair-%d" % i,
+                          submit=pb.SubmitRequest(application=app())))
+    if rep.code != pb.OK:
+        fail("submit during the flood: %s %s" % (rep.code, rep.detail))
+    ids.append(rep.case.case.case_id)
+pending = set(ids)
+end = time.time() + 60
+while pending and time.time() < end:
+    for cid in list(pending):
+        rep = call(s, request("get-" + cid, get=pb.GetRequest(case_id=cid)))
+        if rep.code == pb.OK and rep.case.case.state in (pb.ELIGIBLE, pb.INELIGIBLE):
+            pending.discard(cid)
+    time.sleep(0.05)
+during = flood_replies[0] - before
+stop.set()
+for t in floods:
+    t.join()
+if pending:
+    fail("%d of 20 cases got no verdict during the flood" % len(pending))
+if during < 100:
+    fail("the flood was not flowing: %d replies" % during)
+ok("20 verdicts arrived while 4 clients flooded intake (%d flood replies)" % during)
+
+for g in good:
+    g.join(300)
+    if g.is_alive():
+        fail("a good client did not finish")
+    if g.errors:
+        fail("good client errors: %s" % g.errors[:3])
+ok("3 good clients: %d submissions, each answered OK" % sum(len(g.ids) for g in good))
+s.close()
+h.close()
+ctx.destroy(linger=0)
+print("done", flush=True)

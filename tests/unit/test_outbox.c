@@ -1,0 +1,281 @@
+/* Tests of ry_outbox: the link state in LMDB, without any socket: outbox
+ * rows and their sequence numbers, cumulative acks, the last applied per
+ * sender, dead letters and their bounds, all inside the caller's
+ * transaction. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "rongyu.pb-c.h"
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_outbox.h"
+#include "ry_pb.h"
+#include "ry_store.h"
+#include "ut_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const s_tables[] = {RY_OUTBOX_TABLES, NULL};
+
+typedef struct {
+    char dir[256];
+    ry_store_t *st;
+} fx_t;
+
+static int
+s_setup(void **state)
+{
+    fx_t *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    assert_int_equal(ut_tmpdir(fx->dir, sizeof fx->dir, "outbox"), 0);
+    assert_int_equal(ry_store_open(&fx->st, fx->dir, 64 << 20, s_tables), 0);
+    *state = fx;
+    return 0;
+}
+
+static int
+s_teardown(void **state)
+{
+    fx_t *fx = *state;
+    ry_store_destroy(&fx->st);
+    assert_int_equal(ut_rmtree(fx->dir), 0);
+    free(fx);
+    return 0;
+}
+
+static ry_txn_t *
+s_begin(fx_t *fx, bool write)
+{
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, write, &txn), 0);
+    return txn;
+}
+
+static void
+s_append(ry_txn_t *txn, const char *peer, const char *payload, uint64_t want)
+{
+    uint64_t seq = 0;
+    assert_int_equal(ry_outbox_append(txn, "me", peer,
+                                      RONGYU__MESSAGE_TYPE__CASE_EVENT, "c1",
+                                      payload, strlen(payload), &seq),
+                     0);
+    assert_int_equal(seq, want);
+}
+
+static ry_outbox_state_t
+s_state(fx_t *fx, const char *peer)
+{
+    ry_txn_t *txn = s_begin(fx, false);
+    ry_outbox_state_t st;
+    assert_int_equal(ry_outbox_state(txn, peer, &st), 0);
+    ry_txn_abort(&txn);
+    return st;
+}
+
+static void
+test_appends_number_rows_and_an_abort_takes_no_number(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn = s_begin(fx, true);
+    s_append(txn, "b", "m1", 1);
+    s_append(txn, "b", "m2", 2);
+    s_append(txn, "c", "x1", 1);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+
+    /* An aborted transaction and an aborted nested one leave no trace. */
+    txn = s_begin(fx, true);
+    s_append(txn, "b", "lost", 3);
+    ry_txn_abort(&txn);
+    txn = s_begin(fx, true);
+    ry_txn_t *nt;
+    assert_int_equal(ry_txn_begin(fx->st, txn, true, &nt), 0);
+    s_append(nt, "b", "lost", 3);
+    ry_txn_abort(&nt);
+    s_append(txn, "b", "m3", 3);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+
+    ry_outbox_state_t st = s_state(fx, "b");
+    assert_int_equal(st.next_seq, 4);
+    assert_int_equal(st.acked, 0);
+    txn = s_begin(fx, false);
+    uint64_t depth;
+    assert_int_equal(ry_outbox_depth(txn, "b", &depth), 0);
+    assert_int_equal(depth, 3);
+    ry_val_t v;
+    assert_int_equal(ry_outbox_row(txn, "b", 3, &v), 0);
+    Rongyu__Envelope *e = (Rongyu__Envelope *)ry_pb_unpack(
+        &rongyu__envelope__descriptor, v.data, v.len, 0);
+    assert_non_null(e);
+    assert_int_equal(e->kind, RONGYU__ENVELOPE_KIND__DATA);
+    assert_int_equal(e->link_seq, 3);
+    assert_string_equal(e->sender_id, "me");
+    assert_memory_equal(e->payload.data, "m3", 2);
+    ry_pb_free(&e);
+    assert_int_equal(ry_outbox_row(txn, "b", 4, &v), RY_ENOTFOUND);
+    ry_txn_abort(&txn);
+    /* A bad peer name is refused. */
+    txn = s_begin(fx, true);
+    assert_int_equal(ry_outbox_append(txn, "me", "", 1, "", "x", 1, NULL),
+                     RY_EINVAL);
+    ry_txn_abort(&txn);
+}
+
+static void
+test_cumulative_ack_deletes_rows_up_to_it_and_ignores_the_rest(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn = s_begin(fx, true);
+    for (uint64_t i = 1; i <= 5; i++)
+        s_append(txn, "b", "m", i);
+    bool adv;
+    assert_int_equal(ry_outbox_ack(txn, "b", 3, &adv), 0);
+    assert_true(adv);
+    /* Stale, and beyond what was ever sent: nothing changes. */
+    assert_int_equal(ry_outbox_ack(txn, "b", 2, &adv), 0);
+    assert_false(adv);
+    assert_int_equal(ry_outbox_ack(txn, "b", 9, &adv), 0);
+    assert_false(adv);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    ry_outbox_state_t st = s_state(fx, "b");
+    assert_int_equal(st.acked, 3);
+    assert_int_equal(st.next_seq, 6);
+    txn = s_begin(fx, true);
+    assert_int_equal(ry_outbox_ack(txn, "b", 5, &adv), 0);
+    assert_true(adv);
+    uint64_t rows;
+    assert_int_equal(ry_txn_count(txn, "ry_outbox", &rows), 0);
+    assert_int_equal(rows, 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    /* Numbering goes on after the outbox emptied. */
+    st = s_state(fx, "b");
+    assert_int_equal(st.acked, 5);
+    assert_int_equal(st.next_seq, 6);
+    txn = s_begin(fx, true);
+    s_append(txn, "b", "m6", 6);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+}
+
+static void
+test_applied_counter_per_sender(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn = s_begin(fx, true);
+    assert_int_equal(ry_outbox_set_applied(txn, "a", 7), 0);
+    assert_int_equal(ry_outbox_set_applied(txn, "z", 2), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(s_state(fx, "a").applied, 7);
+    assert_int_equal(s_state(fx, "z").applied, 2);
+    assert_int_equal(s_state(fx, "q").applied, 0);
+}
+
+static int
+s_count_dead(const ry_outbox_dead_t *d, void *arg)
+{
+    (void)d;
+    (*(int *)arg)++;
+    return 0;
+}
+
+static void
+test_dead_letters_are_bounded_per_sender_and_refusals_counted(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn = s_begin(fx, true);
+    uint8_t frame[4096];
+    memset(frame, 'x', sizeof frame);
+    for (int i = 0; i < RY_OUTBOX_DEAD_ROWS_STRANGER + 50; i++)
+        assert_int_equal(ry_outbox_dead(txn, "in", RY_OUTBOX_STRANGER, 0,
+                                        "frame does not decode", frame,
+                                        sizeof frame),
+                         0);
+    /* A configured peer's dead letters have their own bound. */
+    assert_int_equal(
+        ry_outbox_dead(txn, "in", "a", 5, "invalid input", "p5", 2), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+
+    txn = s_begin(fx, false);
+    uint64_t kept, refused;
+    assert_int_equal(ry_outbox_dead_counts(txn, &kept, &refused), 0);
+    assert_int_equal(kept, RY_OUTBOX_DEAD_ROWS_STRANGER + 1);
+    assert_int_equal(refused, 50);
+    int n = 0;
+    assert_int_equal(ry_outbox_dead_scan(txn, NULL, s_count_dead, &n), 0);
+    assert_int_equal(n, RY_OUTBOX_DEAD_ROWS_STRANGER + 1);
+    /* The stranger's frames stop being kept past their byte bound. */
+    ry_outbox_dead_t d;
+    char key[64];
+    snprintf(key, sizeof key, "in|?|%020llu",
+             (unsigned long long)(((uint64_t)1 << 62) +
+                                  RY_OUTBOX_DEAD_ROWS_STRANGER));
+    assert_int_equal(ry_outbox_dead_get(txn, key, &d), 0);
+    assert_int_equal(d.frame_len, 0);
+    assert_non_null(strstr(d.reason, "frame not kept"));
+    assert_int_equal(ry_outbox_dead_get(txn, "in|a|00000000000000000005", &d),
+                     0);
+    assert_string_equal(d.dir, "in");
+    assert_string_equal(d.peer, "a");
+    assert_int_equal(d.seq, 5);
+    assert_string_equal(d.reason, "invalid input");
+    assert_int_equal(d.frame_len, 2);
+    assert_memory_equal(d.frame, "p5", 2);
+    ry_txn_abort(&txn);
+
+    /* Dropping one frees its place. */
+    txn = s_begin(fx, true);
+    assert_int_equal(ry_outbox_dead_drop(txn, "in|a|00000000000000000005"), 0);
+    assert_int_equal(ry_outbox_dead_drop(txn, "in|a|00000000000000000005"),
+                     RY_ENOTFOUND);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    txn = s_begin(fx, false);
+    assert_int_equal(ry_outbox_dead_counts(txn, &kept, &refused), 0);
+    assert_int_equal(kept, RY_OUTBOX_DEAD_ROWS_STRANGER);
+    ry_txn_abort(&txn);
+}
+
+static int
+s_name(const char *peer, void *arg)
+{
+    strcat(arg, peer);
+    strcat(arg, ",");
+    return 0;
+}
+
+static void
+test_peers_are_listed_once_each(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn = s_begin(fx, true);
+    s_append(txn, "b", "m", 1);
+    assert_int_equal(ry_outbox_set_applied(txn, "b", 1), 0);
+    assert_int_equal(ry_outbox_set_applied(txn, "a", 1), 0);
+    char names[64] = "";
+    assert_int_equal(ry_outbox_peers(txn, s_name, names), 0);
+    assert_string_equal(names, "a,b,");
+    ry_txn_abort(&txn);
+}
+
+int
+main(void)
+{
+    ry_log_level = RY_LOG_ERROR;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            test_appends_number_rows_and_an_abort_takes_no_number, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_cumulative_ack_deletes_rows_up_to_it_and_ignores_the_rest,
+            s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_applied_counter_per_sender,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_dead_letters_are_bounded_per_sender_and_refusals_counted,
+            s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_peers_are_listed_once_each,
+                                        s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
