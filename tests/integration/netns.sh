@@ -43,6 +43,10 @@ trap 'rc=$?; set +e; netns_cleanup; (exit $rc); ry_it_cleanup' EXIT
 
 ip netns add "$HUB" 2>"$RY_TMP/netns.err" ||
     skip "cannot create a network namespace: $(cat "$RY_TMP/netns.err")"
+# 'ip netns exec' also needs a private mount of /sys; in a bare chroot,
+# whose / is no mount point, it cannot make one.
+ip netns exec "$HUB" true 2>"$RY_TMP/netns.err" ||
+    skip "cannot run a program in a network namespace: $(cat "$RY_TMP/netns.err")"
 ip -n "$HUB" link add br0 type bridge
 ip -n "$HUB" link set br0 up
 ip -n "$HUB" link set lo up
