@@ -395,6 +395,24 @@ ry_store_write(ry_store_t *self, size_t max_map,
     }
 }
 
+int
+ry_txn_next(ry_txn_t *txn, const char *table, const char *name, uint64_t *out)
+{
+    ry_val_t v;
+    uint64_t last = 0;
+    int rc = ry_txn_get(txn, table, name, strlen(name), &v);
+    if (rc == 0 && v.len == 8)
+        last = ry_be64_get(v.data);
+    else if (rc && rc != RY_ENOTFOUND)
+        return rc;
+    uint8_t b[8];
+    ry_be64_put(b, last + 1);
+    rc = ry_txn_put(txn, table, name, strlen(name), b, 8, 0);
+    if (!rc)
+        *out = last + 1;
+    return rc;
+}
+
 void
 ry_be64_put(uint8_t out[8], uint64_t v)
 {

@@ -94,6 +94,12 @@ int ry_store_write(ry_store_t *self, size_t max_map,
                    int (*fn)(ry_txn_t *txn, void *arg), void *arg);
 
 /* Big-endian helpers for keys that sort numerically. */
+/* Bumps the 8-byte big-endian counter stored under 'name' in 'table'
+ * (absent: 0) inside txn and sets *out to its new value. Returns 0 or a
+ * store error. */
+int ry_txn_next(ry_txn_t *txn, const char *table, const char *name,
+                uint64_t *out);
+
 void ry_be64_put(uint8_t out[8], uint64_t v);
 uint64_t ry_be64_get(const uint8_t in[8]);
 

@@ -13,22 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int
-s_why(char *why, size_t len, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-s_why(char *why, size_t len, int rc, const char *fmt, ...)
-{
-    if (why && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, len, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
 void
 intake_keys_set_admit_dir(intake_cases_t *self, const char *dir)
 {
@@ -209,7 +193,7 @@ intake_keys_resolve(intake_cases_t *self, ry_txn_t *txn,
         ry_warn(NULL, "request with %s key %.8s... refused",
                 rc ? "an unregistered" : "a revoked", *key ? key : "(none)");
         ry_pb_free(rec);
-        return s_why(why, len, RY_ENOTFOUND,
+        return intake_why(why, len, RY_ENOTFOUND,
                      "key %.8s... is %s", *key ? key : "(none)",
                      rc ? "not registered" : "revoked");
     }
@@ -236,7 +220,7 @@ intake_keys_resolve(intake_cases_t *self, ry_txn_t *txn,
         s_role = *intake_role_name(s_kind) ? intake_role_name(s_kind) : "?";
     if ((*s_org && strcmp(s_org, k->org_id) != 0) ||
         (*s_role && strcmp(s_role, k->role) != 0))
-        return s_why(why, len, RY_EPERM,
+        return intake_why(why, len, RY_EPERM,
                      "this key is registered to '%s' as %s; it cannot act "
                      "for '%s' as %s",
                      k->org_id, k->role, *s_org ? s_org : k->org_id,
@@ -259,24 +243,24 @@ s_may_manage(ry_txn_t *txn, const intake_principal_t *p, const char *org,
     if (p->role == INTAKE_ROLE_CITY || p->role == INTAKE_ROLE_PLATFORM)
         return 0;
     if (p->role != INTAKE_ROLE_UNIT)
-        return s_why(why, len, RY_EPERM,
+        return intake_why(why, len, RY_EPERM,
                      "only the city department, or an organising unit for "
                      "the unions under it, registers keys; not '%s'",
                      p->org_id);
     char unit[256];
     int rc = intake_principal_unit(txn, p, unit, sizeof unit);
     if (rc)
-        return rc == RY_EPERM ? s_why(why, len, RY_EPERM, "not a unit")
+        return rc == RY_EPERM ? intake_why(why, len, RY_EPERM, "not a unit")
                               : rc;
     if (strcmp(role, "grassroots") != 0)
-        return s_why(why, len, RY_EPERM,
+        return intake_why(why, len, RY_EPERM,
                      "a unit registers only grassroots unions' keys, not a "
                      "%s key",
                      role);
     Rongyu__Organisation *o = NULL;
     rc = intake_orgs_get(txn, org, &o);
     if (rc == RY_ENOTFOUND)
-        return s_why(why, len, RY_EPERM,
+        return intake_why(why, len, RY_EPERM,
                      "'%s' is not a registered organisation (the city "
                      "imports it first)",
                      org);
@@ -287,7 +271,7 @@ s_may_manage(ry_txn_t *txn, const intake_principal_t *p, const char *org,
                  o->kind != RONGYU__ORG_KIND__ORG_CITY;
     ry_pb_free(&o);
     return under ? 0
-                 : s_why(why, len, RY_EPERM, "'%s' is not a union under %s",
+                 : intake_why(why, len, RY_EPERM, "'%s' is not a union under %s",
                          org, unit);
 }
 

@@ -13,11 +13,8 @@
 #define S_MAX_DEPTH 32
 #define S_MAX_ID 200
 
-static int s_why(char *why, size_t len, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-s_why(char *why, size_t len, int rc, const char *fmt, ...)
+int
+intake_why(char *why, size_t len, int rc, const char *fmt, ...)
 {
     if (why && len) {
         va_list ap;
@@ -98,18 +95,18 @@ intake_principal_parse(const Rongyu__Principal *p, intake_principal_t *out,
                        char *why, size_t len)
 {
     if (!p || s_empty(p->org_id))
-        return s_why(why, len, RY_ENOTFOUND, "principal.org_id");
+        return intake_why(why, len, RY_ENOTFOUND, "principal.org_id");
     const char *ro = p->role ? p->role : "";
     Rongyu__Role kind = p->kind;
     if (*ro) {
         Rongyu__Role named = s_role_of(ro);
         if (named == RONGYU__ROLE__ROLE_UNSPECIFIED)
-            return s_why(why, len, RY_EINVAL,
+            return intake_why(why, len, RY_EINVAL,
                          "principal.role: unknown role '%s' (grassroots, "
                          "branch, group, unit, city, platform)",
                          ro);
         if (kind && kind != named)
-            return s_why(why, len, RY_EINVAL,
+            return intake_why(why, len, RY_EINVAL,
                          "principal.kind: %d disagrees with role '%s'",
                          (int)kind, ro);
         kind = named;
@@ -124,9 +121,9 @@ intake_principal_parse(const Rongyu__Principal *p, intake_principal_t *out,
     case RONGYU__ROLE__ROLE_CITY: out->role = INTAKE_ROLE_CITY; break;
     case RONGYU__ROLE__ROLE_PLATFORM: out->role = INTAKE_ROLE_PLATFORM; break;
     case RONGYU__ROLE__ROLE_UNSPECIFIED:
-        return s_why(why, len, RY_ENOTFOUND, "principal.kind");
+        return intake_why(why, len, RY_ENOTFOUND, "principal.kind");
     default:
-        return s_why(why, len, RY_EINVAL,
+        return intake_why(why, len, RY_EINVAL,
                      "principal.kind: unknown value %d", (int)kind);
     }
     out->kind = kind;
@@ -179,7 +176,7 @@ s_principal_org(ry_txn_t *txn, const intake_principal_t *p,
     default: ok = true; break;
     }
     if (!ok) {
-        s_why(why, len, RY_EPERM,
+        intake_why(why, len, RY_EPERM,
               "「%s」登记为 %s 类组织，不能以该角色行事。'%s' is registered "
               "as a %s organisation and cannot act in that role.",
               p->org_id, s_kind_name(k), p->org_id, s_kind_name(k));
@@ -265,7 +262,7 @@ intake_authorize(ry_txn_t *txn, const intake_principal_t *p,
             rc = s_owns(txn, p->org_id, org, &ok);
         }
         if (!rc && !ok)
-            s_why(why, len, RY_EPERM,
+            intake_why(why, len, RY_EPERM,
                   act == INTAKE_ACT_APPLY
                       ? "「%s」不能代「%s」申报。'%s' may not act for "
                         "applicant '%s'."
@@ -277,7 +274,7 @@ intake_authorize(ry_txn_t *txn, const intake_principal_t *p,
         if (s_leadership_organ(a)) {
             ok = city;
             if (!ok)
-                s_why(why, len, RY_EPERM,
+                intake_why(why, len, RY_EPERM,
                       "工会领导机关干部由市总工会基层工作部审核推荐，不由"
                       "「%s」。Leadership-organ cadres are reviewed and "
                       "recommended by the city department, not by '%s'.",
@@ -286,12 +283,12 @@ intake_authorize(ry_txn_t *txn, const intake_principal_t *p,
             const char *mine = me ? me->organising_unit : p->org_id;
             ok = strcmp(mine, unit) == 0;
             if (!ok)
-                s_why(why, len, RY_EPERM,
+                intake_why(why, len, RY_EPERM,
                       "「%s」只能审核%s的案件，不能审核%s的。'%s' reviews only "
                       "the cases of %s, not of %s.",
                       p->org_id, mine, unit, p->org_id, mine, unit);
         } else {
-            s_why(why, len, RY_EPERM,
+            intake_why(why, len, RY_EPERM,
                   "只有组织单位审核和推荐；「%s」的角色是%s。Only the "
                   "organising unit reviews and recommends; '%s' acts as %s.",
                   p->org_id, city ? "市总工会" : "基层工会", p->org_id,
@@ -301,7 +298,7 @@ intake_authorize(ry_txn_t *txn, const intake_principal_t *p,
     case INTAKE_ACT_CITY:
         ok = city;
         if (!ok)
-            s_why(why, len, RY_EPERM,
+            intake_why(why, len, RY_EPERM,
                   "只有市总工会基层工作部可以这样做，「%s」不可以。Only the "
                   "city department may do that, not '%s'.",
                   p->org_id, p->org_id);
@@ -325,12 +322,12 @@ intake_orgs_check_application(ry_txn_t *txn, const Rongyu__Application *a,
         return rc;
     if (!s_empty(a->organising_unit) &&
         strcmp(o->organising_unit, a->organising_unit) != 0)
-        rc = s_why(why, len, RY_EINVAL,
+        rc = intake_why(why, len, RY_EINVAL,
                    "application.organising_unit: '%s' is registered under "
                    "%s, not %s",
                    a->applicant_org, o->organising_unit, a->organising_unit);
     else if (o->kind == RONGYU__ORG_KIND__ORG_CITY)
-        rc = s_why(why, len, RY_EINVAL,
+        rc = intake_why(why, len, RY_EINVAL,
                    "application.applicant_org: '%s' is the city department",
                    a->applicant_org);
     ry_pb_free(&o);
@@ -432,55 +429,55 @@ s_check_row(s_view_t *v, const ry_campaigns_t *camps,
             const Rongyu__Organisation *o, size_t i, char *why, size_t len)
 {
     if (!s_id_ok(o->id))
-        return s_why(why, len, RY_EINVAL,
+        return intake_why(why, len, RY_EINVAL,
                      "row %zu: id is empty, too long or holds a control "
                      "character",
                      i + 1);
     if (s_empty(o->name) || strlen(o->name) > 400)
-        return s_why(why, len, RY_EINVAL, "row %zu (%s): name is empty", i + 1,
+        return intake_why(why, len, RY_EINVAL, "row %zu (%s): name is empty", i + 1,
                      o->id);
     if (!s_grassroots(o->kind) && o->kind != RONGYU__ORG_KIND__ORG_BRANCH &&
         o->kind != RONGYU__ORG_KIND__ORG_GROUP &&
         o->kind != RONGYU__ORG_KIND__ORG_UNIT &&
         o->kind != RONGYU__ORG_KIND__ORG_CITY)
-        return s_why(why, len, RY_EINVAL,
+        return intake_why(why, len, RY_EINVAL,
                      "row %zu (%s): kind must be grassroots, township, "
                      "federation, joint, branch, group, unit or city",
                      i + 1, o->id);
     if (o->kind == RONGYU__ORG_KIND__ORG_CITY) {
         if (!s_empty(o->parent_id) || !s_empty(o->organising_unit))
-            return s_why(why, len, RY_EINVAL,
+            return intake_why(why, len, RY_EINVAL,
                          "row %zu (%s): the city has no parent and no "
                          "organising unit",
                          i + 1, o->id);
         return 0;
     }
     if (s_empty(o->organising_unit) || !s_unit_known(camps, o->organising_unit))
-        return s_why(why, len, RY_EINVAL,
+        return intake_why(why, len, RY_EINVAL,
                      "row %zu (%s): organising unit '%s' is not an Annex 1 "
                      "row of any campaign",
                      i + 1, o->id,
                      o->organising_unit ? o->organising_unit : "");
     if (s_empty(o->parent_id))
-        return s_why(why, len, RY_EINVAL, "row %zu (%s): parent id is empty",
+        return intake_why(why, len, RY_EINVAL, "row %zu (%s): parent id is empty",
                      i + 1, o->id);
     const Rongyu__Organisation *parent;
     int rc = s_view_find(v, o->parent_id, &parent);
     if (rc == RY_ENOTFOUND)
-        return s_why(why, len, RY_EINVAL,
+        return intake_why(why, len, RY_EINVAL,
                      "row %zu (%s): parent '%s' is neither in the file nor "
                      "registered",
                      i + 1, o->id, o->parent_id);
     if (rc)
         return rc;
     if (!s_parent_kind_ok(o->kind, parent->kind))
-        return s_why(why, len, RY_EINVAL,
+        return intake_why(why, len, RY_EINVAL,
                      "row %zu (%s): a %s cannot be under a %s ('%s')", i + 1,
                      o->id, s_kind_name(o->kind), s_kind_name(parent->kind),
                      o->parent_id);
     if (parent->kind != RONGYU__ORG_KIND__ORG_CITY &&
         strcmp(parent->organising_unit, o->organising_unit) != 0)
-        return s_why(why, len, RY_EINVAL,
+        return intake_why(why, len, RY_EINVAL,
                      "row %zu (%s): organising unit '%s' differs from its "
                      "parent's '%s'",
                      i + 1, o->id, o->organising_unit, parent->organising_unit);
@@ -493,7 +490,7 @@ s_check_row(s_view_t *v, const ry_campaigns_t *camps,
         const Rongyu__Organisation *p;
         rc = s_view_find(v, cur, &p);
         if (rc == RY_ENOTFOUND)
-            return s_why(why, len, RY_EINVAL,
+            return intake_why(why, len, RY_EINVAL,
                          "row %zu (%s): ancestor '%s' is not known", i + 1,
                          o->id, cur);
         if (rc)
@@ -502,7 +499,7 @@ s_check_row(s_view_t *v, const ry_campaigns_t *camps,
             return 0;
         snprintf(cur, sizeof cur, "%s", p->parent_id);
     }
-    return s_why(why, len, RY_EINVAL,
+    return intake_why(why, len, RY_EINVAL,
                  "row %zu (%s): its parent links form a cycle", i + 1, o->id);
 }
 
@@ -513,7 +510,7 @@ intake_orgs_import(ry_txn_t *txn, const ry_campaigns_t *camps,
 {
     memset(counts, 0, sizeof *counts);
     if (n == 0)
-        return s_why(why, len, RY_EINVAL, "no organisations given");
+        return intake_why(why, len, RY_EINVAL, "no organisations given");
     s_view_t v = {txn, calloc(n, sizeof(Rongyu__Organisation *)), n, NULL};
     if (!v.sorted)
         abort();
@@ -521,7 +518,7 @@ intake_orgs_import(ry_txn_t *txn, const ry_campaigns_t *camps,
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++)
         if (!orgs[i] || !s_id_ok(orgs[i]->id))
-            rc = s_why(why, len, RY_EINVAL,
+            rc = intake_why(why, len, RY_EINVAL,
                        "row %zu: id is empty, too long or holds a control "
                        "character",
                        i + 1);
@@ -530,7 +527,7 @@ intake_orgs_import(ry_txn_t *txn, const ry_campaigns_t *camps,
         for (size_t i = 1; i < n && !rc; i++)
             if (strcmp(v.sorted[i - 1]->id, v.sorted[i]->id) == 0)
                 rc =
-                    s_why(why, len, RY_EINVAL,
+                    intake_why(why, len, RY_EINVAL,
                           "id '%s' appears twice in the file", v.sorted[i]->id);
     }
     for (size_t i = 0; i < n && !rc; i++)

@@ -42,6 +42,11 @@ typedef enum {
     INTAKE_ACT_CITY,   /* the city's review; importing organisations */
 } intake_action_t;
 
+/* Writes the reason (printf-style) to why (when given) and returns rc:
+ * the refusals of this module and intake_keys. */
+int intake_why(char *why, size_t len, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* The role string of a Role ("grassroots", "branch", "group", "unit",
  * "city", "platform"); "" for ROLE_UNSPECIFIED or an unknown value. */
 const char *intake_role_name(Rongyu__Role role);

@@ -41,24 +41,6 @@ struct notify_deliver {
 /* ------------------------------------------------------------ helpers */
 
 static int
-s_counter_next(ry_txn_t *txn, const char *name, uint64_t *out)
-{
-    ry_val_t v;
-    uint64_t last = 0;
-    int rc = ry_txn_get(txn, "meta", name, strlen(name), &v);
-    if (rc == 0 && v.len == 8)
-        last = ry_be64_get(v.data);
-    else if (rc && rc != RY_ENOTFOUND)
-        return rc;
-    uint8_t b[8];
-    ry_be64_put(b, last + 1);
-    rc = ry_txn_put(txn, "meta", name, strlen(name), b, 8, 0);
-    if (!rc)
-        *out = last + 1;
-    return rc;
-}
-
-static int
 s_put_msg(ry_txn_t *txn, const char *table, const void *key, size_t klen,
           const ProtobufCMessage *m)
 {
@@ -235,7 +217,7 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
             seen[nseen++] = (s_seen_t){s->org, channel, target};
 
             Rongyu__Delivery d = RONGYU__DELIVERY__INIT;
-            rc = s_counter_next(txn, "delivery_seq", &d.id);
+            rc = ry_txn_next(txn, "meta", "delivery_seq", &d.id);
             if (rc)
                 break;
             char *body = NULL;
@@ -254,11 +236,11 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
             d.state = "pending";
             if (ch == 0) {
                 Rongyu__FeedItem fi = RONGYU__FEED_ITEM__INIT;
-                rc = s_counter_next(txn, "feed_seq", &fi.seq);
+                rc = ry_txn_next(txn, "meta", "feed_seq", &fi.seq);
                 char tk[160];
                 snprintf(tk, sizeof tk, "feed_seq|%.140s", s->org);
                 if (!rc)
-                    rc = s_counter_next(txn, tk, &fi.topic_seq);
+                    rc = ry_txn_next(txn, "meta", tk, &fi.topic_seq);
                 fi.topic = (char *)s->org;
                 fi.body = body;
                 fi.at_ms = now;

@@ -155,29 +155,11 @@ s_org(const s_who_t *w, const char *asked, const char *field, s_out_t *o,
 /* ------------------------------------------------------------ store */
 
 static int
-s_next(ry_txn_t *txn, const char *name, uint64_t *out)
-{
-    ry_val_t v;
-    uint64_t last = 0;
-    int rc = ry_txn_get(txn, "meta", name, strlen(name), &v);
-    if (rc == 0 && v.len == 8)
-        last = ry_be64_get(v.data);
-    else if (rc && rc != RY_ENOTFOUND)
-        return rc;
-    uint8_t b[8];
-    ry_be64_put(b, last + 1);
-    rc = ry_txn_put(txn, "meta", name, strlen(name), b, 8, 0);
-    if (!rc)
-        *out = last + 1;
-    return rc;
-}
-
-static int
 s_audit(ry_txn_t *txn, const s_who_t *w, const char *id, const char *what,
         int64_t now)
 {
     uint64_t n;
-    int rc = s_next(txn, "sub_audit_seq", &n);
+    int rc = ry_txn_next(txn, "meta", "sub_audit_seq", &n);
     if (rc)
         return rc;
     char actor[300];
@@ -343,7 +325,7 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
                       "subscribe.channel: unknown value %d", (int)q->channel);
     }
     uint64_t n;
-    int rc = s_next(txn, "sub_seq", &n);
+    int rc = ry_txn_next(txn, "meta", "sub_seq", &n);
     if (rc)
         return rc;
     char id[32], by[300];

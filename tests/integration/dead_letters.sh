@@ -22,16 +22,8 @@ ry_start intake
 id=$(ry submit "$EX/advanced_home.valid.json" --idem dead-1 --json | jq -r .case.case_id)
 [[ $id =~ ^[0-9a-f]{16}$ ]] || ry_fail "no case"
 
-# wait_for COND_CMD...: polls for up to 20 s.
-wait_for() {
-    for _ in $(seq 1 100); do
-        if "$@"; then return 0; fi
-        sleep 0.2
-    done
-    return 1
-}
 two_dead() { [ "$(ry dead list --json | jq '.letters | length')" = 2 ]; }
-wait_for two_dead || ry_fail "two dead letters expected: $(ry dead list 2>&1)"
+ry_until 20 two_dead || ry_fail "two dead letters expected: $(ry dead list 2>&1)"
 list=$(ry dead list --json)
 out_key=$(jq -r '.letters[] | select(.direction == "out") | .key' <<<"$list")
 in_key=$(jq -r '.letters[] | select(.direction == "in") | .key' <<<"$list")
@@ -59,7 +51,7 @@ ry_ok "only the city may see dead letters"
 # The refused message goes again, under a new sequence number.
 ry dead retry "$out_key" --key "$RY_ADMIN_KEY" >/dev/null
 resent() { grep -q "^data 2 $id\$" "$PEERLOG"; }
-wait_for resent || ry_fail "the peer did not get the letter again: $(cat "$PEERLOG")"
+ry_until 20 resent || ry_fail "the peer did not get the letter again: $(cat "$PEERLOG")"
 ry_ok "retry sends the refused message again (sequence 2)"
 
 set +e

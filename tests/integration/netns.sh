@@ -135,13 +135,10 @@ state_of() {
     CL_KEY=$PLAT cl show "$1" --as "$2" --json | jq -r .case.state
 }
 wait_state() {
-    local id=$1 org=$2 want=$3 s=
-    for _ in $(seq 1 150); do
-        s=$(state_of "$id" "$org")
-        [ "$s" = "$want" ] && return 0
-        sleep 0.2
-    done
-    ry_fail "case $id is $s, want $want"
+    local id=$1 org=$2 want=$3
+    is_state() { [ "$(state_of "$id" "$org")" = "$want" ]; }
+    ry_until 30 is_state ||
+        ry_fail "case $id is $(state_of "$id" "$org"), want $want"
 }
 
 declare -A CASE ORG

@@ -112,11 +112,8 @@ S=$(draft advanced_home)
 ry posting start "$S" --from 2018-11-21 --as $APP >/dev/null
 [ "$(timer_state "$S" posting_complete)" = pending ] || ry_fail "no timer for $S"
 ry draft submit "$S" --as $APP >/dev/null
-for _ in $(seq 1 100); do
-    [ "$(timer_state "$S" posting_complete)" = cancelled ] && break
-    sleep 0.1
-done
-[ "$(timer_state "$S" posting_complete)" = cancelled ] || ry_fail "timer of submitted $S not cancelled"
+cancelled() { [ "$(timer_state "$S" posting_complete)" = cancelled ]; }
+ry_until 10 cancelled || ry_fail "timer of submitted $S not cancelled"
 ry_ok "a draft submitted mid-posting has its posting timer cancelled"
 
 # A draft with no posting: its union and unit are told 3 working days

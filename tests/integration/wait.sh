@@ -24,15 +24,8 @@ ry_ok "a wait whose time runs out answers with the case still submitted, and war
 ry show "$id" --org "$org" --wait=60 --json >"$RY_TMP/waited.json" 2>&1 &
 waiter=$!
 # Validation starts only once intake has parked the wait (its log says so).
-parked=0
-for _ in $(seq 1 100); do
-    if grep -q "$id.*wait parked until the case leaves SUBMITTED" "$RONGYU_HOME/log/intake.log"; then
-        parked=1
-        break
-    fi
-    sleep 0.1
-done
-[ "$parked" = 1 ] || ry_fail "intake did not park the wait"
+ry_until 10 grep -q "$id.*wait parked until the case leaves SUBMITTED" \
+    "$RONGYU_HOME/log/intake.log" || ry_fail "intake did not park the wait"
 ry_start validation
 wait "$waiter" || ry_fail "the waiting show failed: $(cat "$RY_TMP/waited.json")"
 state=$(jq -r .case.state "$RY_TMP/waited.json")

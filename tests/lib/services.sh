@@ -29,10 +29,7 @@ ry_it_cleanup() {
             kill -TERM "${RY_PID[$svc]}" 2>/dev/null || true
         done
         for svc in "${!RY_PID[@]}"; do
-            for _ in $(seq 1 100); do
-                ry_alive "$svc" || break
-                sleep 0.1
-            done
+            ry_until 10 ry_gone "$svc" || true
         done
         for f in "$RONGYU_HOME"/log/*.log; do
             if [ -f "$f" ] && grep -qE 'ERROR: (Leak|Address|UndefinedBehavior)Sanitizer|runtime error:' "$f"; then
@@ -72,6 +69,19 @@ ry_fail() {
 
 ry_ok() {
     echo "ok - $*"
+}
+
+# ry_until SECONDS CMD...: runs CMD until it succeeds or SECONDS pass (it
+# is tried every 0.1 s); returns 1 when it never succeeded. Tests wait for
+# an event this way, never for a fixed time.
+ry_until() {
+    local end=$((SECONDS + $1))
+    shift
+    while :; do
+        "$@" && return 0
+        [ "$SECONDS" -lt "$end" ] || return 1
+        sleep 0.1
+    done
 }
 
 # Picks six consecutive free loopback ports for the services, below the
@@ -121,12 +131,9 @@ ry_platform_key() {
         ry_fail "cannot register the tests' platform key"
     # Intake tells notification which keys may read it: wait for that.
     if [ -n "${RY_PID[notification]:-}" ]; then
-        for _ in $(seq 1 100); do
-            "$RY_BIN/rongyu" notifications --timers --timeout 1 --retries 1 \
-                >/dev/null 2>&1 && return 0
-            sleep 0.1
-        done
-        ry_fail "notification does not admit the tests' platform key"
+        ry_until 10 "$RY_BIN/rongyu" notifications --timers --timeout 1 \
+            --retries 1 >/dev/null 2>&1 ||
+            ry_fail "notification does not admit the tests' platform key"
     fi
 }
 
@@ -158,6 +165,11 @@ ry_alive() {
     local pid=${RY_PID[$1]:-}
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
         [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" != Z ]
+}
+
+# ry_gone SVC: true once the service's process has ended.
+ry_gone() {
+    ! ry_alive "$1"
 }
 
 # ry_wait_dead SVC SECONDS: true once the service has died by itself

@@ -614,6 +614,31 @@ test_be64_round_trips_and_sorts_numerically(void **state)
     assert_int_equal(ry_txn_commit(&txn), 0);
 }
 
+static void
+test_counter_counts_from_one_and_only_what_commits(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn;
+    uint64_t n = 0;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_next(txn, "t", "seq", &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ry_txn_next(txn, "t", "seq", &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(ry_txn_next(txn, "t", "other", &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    /* An aborted bump is not kept. */
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_next(txn, "t", "seq", &n), 0);
+    assert_int_equal(n, 3);
+    ry_txn_abort(&txn);
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_next(txn, "t", "seq", &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+}
+
 int
 main(void)
 {
@@ -621,6 +646,7 @@ main(void)
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
         T(test_put_then_get_returns_value_and_del_removes_it),
+        T(test_counter_counts_from_one_and_only_what_commits),
         T(test_nooverwrite_on_existing_key_gives_eexist_and_keeps_value),
         T(test_write_in_aborted_txn_is_not_kept),
         T(test_scan_visits_prefix_rows_in_key_order),
