@@ -4,7 +4,7 @@
  * acks and relays the outbox. */
 #include "ry_channel.h"
 
-#include "rongyu.pb-c.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_link.h"

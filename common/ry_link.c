@@ -1,7 +1,7 @@
 /* ry_link: sockets, fair reading, framing, replies, acks and the relay. */
 #include "ry_link.h"
 
-#include "rongyu.pb-c.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_log.h"

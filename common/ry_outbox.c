@@ -12,7 +12,7 @@
  */
 #include "ry_outbox.h"
 
-#include "rongyu.pb-c.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"

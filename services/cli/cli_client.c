@@ -3,6 +3,7 @@
  * frame, so no stale copy waits in a queue), and the PING probe. */
 #include "cli_client.h"
 
+#include "rongyu_services.pb-c.h"
 #include "ry_error.h"
 #include "ry_pb.h"
 

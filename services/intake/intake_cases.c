@@ -12,6 +12,7 @@
 #include "intake_wait.h"
 #include "ry_clock.h"
 #include "ry_date.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"

@@ -2,6 +2,7 @@
 #include "intake_dead.h"
 
 #include "ry_clock.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_outbox.h"

@@ -4,7 +4,7 @@
 #ifndef QUOTA_LEDGER_H
 #define QUOTA_LEDGER_H
 
-#include "rongyu.pb-c.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_campaign.h"
 #include "ry_store.h"
 

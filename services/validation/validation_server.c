@@ -2,7 +2,7 @@
  * verdicts. */
 #include "validation_server.h"
 
-#include "rongyu.pb-c.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_calendar.h"
 #include "ry_campaign.h"
 #include "ry_channel.h"

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "intake_cases.h"
-#include "rongyu.pb-c.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_campaign.h"
 #include "ry_channel.h"
 #include "ry_log.h"

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "rongyu.pb-c.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_channel.h"
 #include "ry_clock.h"
 #include "ry_error.h"

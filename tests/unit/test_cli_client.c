@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "cli_client.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_error.h"
 #include "ry_pb.h"
 

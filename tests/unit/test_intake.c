@@ -11,7 +11,7 @@
 #include "intake_cases.h"
 #include "intake_posting.h"
 #include "ry_clock.h"
-#include "rongyu.pb-c.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_outbox.h"

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "rongyu.pb-c.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_outbox.h"

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "quota_ledger.h"
-#include "rongyu.pb-c.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_campaign.h"
 #include "ry_error.h"
 #include "ry_log.h"

@@ -12,7 +12,7 @@
 
 #include "intake_cases.h"
 #include "quota_ledger.h"
-#include "rongyu.pb-c.h"
+#include "rongyu_services.pb-c.h"
 #include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_log.h"
