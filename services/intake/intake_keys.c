@@ -9,6 +9,7 @@
 #include "ry_pb.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,7 +206,20 @@ intake_keys_resolve(intake_cases_t *self, ry_txn_t *txn,
     const char *s_user = stated && stated->user ? stated->user : "";
     Rongyu__Role s_kind = stated ? stated->kind : RONGYU__ROLE__ROLE_UNSPECIFIED;
     if (strcmp(k->role, "platform") == 0) {
-        /* Stating no organisation, the platform acts as itself. */
+        /* Stating no organisation, the platform acts as itself; stating a
+         * role other than its own without the organisation it acts for is
+         * refused (principal.org_id missing), never widened to the
+         * platform's own rights. */
+        bool other_role =
+            (s_kind && s_kind != RONGYU__ROLE__ROLE_PLATFORM) ||
+            (*s_role && strcmp(s_role, "platform") != 0);
+        if (!*s_org && other_role) {
+            eff->org_id = (char *)"";
+            eff->role = (char *)s_role;
+            eff->kind = s_kind;
+            eff->user = (char *)s_user;
+            return 0;
+        }
         eff->org_id = (char *)(*s_org ? s_org : k->org_id);
         eff->role = (char *)(*s_org ? s_role : "platform");
         eff->kind = *s_org ? s_kind : RONGYU__ROLE__ROLE_UNSPECIFIED;

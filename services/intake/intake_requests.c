@@ -557,7 +557,10 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         break;
     default:
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,
-                               "request body %d", (int)req->body_case);
+                               "request body %d is not intake's; "
+                               "notifications, feed_replay and the "
+                               "subscription requests go to notification",
+                               (int)req->body_case);
         break;
     }
     if (deferred) {

@@ -137,6 +137,7 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
 {
     notify_server_t *self = ctx;
     Rongyu__Reply r = RONGYU__REPLY__INIT;
+    char unsupported[96];
     Rongyu__NotificationsReply nr = RONGYU__NOTIFICATIONS_REPLY__INIT;
     Rongyu__FeedReplayReply fr = RONGYU__FEED_REPLAY_REPLY__INIT;
     Rongyu__Request *req = data ? (Rongyu__Request *)ry_pb_unpack(
@@ -194,6 +195,10 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
                        "notifications, feed_replay, subscribe, "
                        "subscriptions and unsubscribe requests";
         r.message_zh = "通知服务只受理通知查询、订阅重放与订阅管理请求";
+        snprintf(unsupported, sizeof unsupported,
+                 "request body %d is not notification's; send it to intake",
+                 (int)req->body_case);
+        r.detail = unsupported;
     }
     if (rc) {
         r.body_case = RONGYU__REPLY__BODY__NOT_SET;

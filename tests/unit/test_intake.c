@@ -414,6 +414,32 @@ test_request_without_principal_acts_as_its_key(void **state)
     s_fx_destroy(&fx);
 }
 
+/* A platform key stating a role but not the organisation it acts for is
+ * refused for the missing org_id: it never falls back to the platform's
+ * own (city-wide) rights. */
+static void
+test_platform_role_without_org_is_missing_org(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    ut_intake_as(fx->ic, fx->st, "platform", "platform");
+    s_rq_submit(&r, "", "k1");
+    r.who.org_id = (char *)"";
+    r.who.role = (char *)"";
+    r.who.kind = RONGYU__ROLE__ROLE_GRASSROOTS;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&r.req.base, &len);
+    Rongyu__Reply *rep;
+    assert_int_not_equal(s_call(fx, buf, len, &rep), 0);
+    free(buf);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    assert_string_equal(rep->field_path, "principal.org_id");
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 0);
+    s_fx_destroy(&fx);
+}
+
 /* Sends req with the key of (org, role) as it stands (no registration). */
 static Rongyu__Reply *
 s_send_with(fx_t *fx, const char *org, const char *role,
@@ -1619,6 +1645,7 @@ main(void)
         cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),
         cmocka_unit_test(test_request_without_principal_acts_as_its_key),
         cmocka_unit_test(test_revoked_key_is_refused_on_its_next_request),
+        cmocka_unit_test(test_platform_role_without_org_is_missing_org),
         cmocka_unit_test(test_unknown_role_is_invalid),
         cmocka_unit_test(test_state_change_without_idempotency_key_is_refused),
         cmocka_unit_test(
