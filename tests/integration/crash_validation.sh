@@ -16,10 +16,8 @@ LOAD=$!
 
 # An outside kill -9 once the load is under way, then deaths at the crash
 # points (each after 100 frames of that run of validation).
-for _ in $(seq 1 300); do
-    [ "$(wc -l <"$RY_TMP/acked.txt" 2>/dev/null || echo 0)" -ge 200 ] && break
-    sleep 0.01
-done
+load_under_way() { [ "$(wc -l <"$RY_TMP/acked.txt" 2>/dev/null || echo 0)" -ge 200 ]; }
+ry_until 120 load_under_way || { cat "$RY_TMP/load.out"; ry_fail "the load never reached 200 acknowledged cases"; }
 ry_kill9 validation
 ry_ok "validation killed (-9) while the load runs"
 for fault in after_reply:100 after_commit:100 before_commit:100; do

@@ -34,7 +34,7 @@ ry_expect_count "$HOOKS" '.json.kind == "case_eligible" and .json.state == "elig
 ry_ok "submitted and eligible events delivered to both subscribers (webhook and mail)"
 
 # Nothing else is due yet.
-sleep 1
+ry_notify_settled
 ry_expect_count "$HOOKS" 'true' 4
 ry_expect_count "$MAIL" 'true' 4
 
@@ -85,7 +85,7 @@ ry_expect_count "$HOOKS" '.signature_ok != true' 0
 # A kill -9 and a restart repeat nothing: the timers are marked fired.
 ry_kill9 notification
 ry_start notification
-sleep 2
+ry_notify_settled
 ry_expect_count "$HOOKS" 'true' 9
 ry_expect_count "$MAIL" 'true' 11
 ry_ok "no repeat after kill -9 and restart"

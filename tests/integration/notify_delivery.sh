@@ -24,7 +24,12 @@ ry_application "$RY_TMP/app/app.json"
 CASE=$(ry submit "$RY_TMP/app/app.json" --as xiaoshan-hengyi-textile --json |
     jq -r .case.case_id)
 ry_wait_count "$MAIL" '.notice != null' 4
-sleep 2
+retried() {
+    pend=$(ry notifications --state pending --channel webhook --json)
+    jq -e '[.deliveries[] | select(.attempts >= 2 and (.last_error | length) > 0)] | length == 4' \
+        <<<"$pend" >/dev/null
+}
+ry_until 30 retried || true
 pend=$(ry notifications --state pending --channel webhook --json)
 [ "$(jq '.deliveries | length' <<<"$pend")" = 4 ] || ry_fail "pending webhooks: $pend"
 jq -e '[.deliveries[] | select(.attempts >= 2 and (.last_error | length) > 0)] | length == 4' \
@@ -33,7 +38,7 @@ ry_ok "receiver down: 4 webhooks pending and retried, 4 mails delivered meanwhil
 
 ry_http_sink hooks --port "$HP" "${HOOK_SECRETS[@]}"
 ry_wait_count "$HOOKS" 'true' 4 30
-sleep 2
+ry_notify_settled
 ry_expect_count "$HOOKS" 'true' 4
 ry_expect_count "$HOOKS" '.signature_ok == true' 4
 [ "$(jq -s '[.[].delivery] | unique | length' "$HOOKS")" = 4 ] || ry_fail "duplicate webhook"
@@ -52,7 +57,7 @@ ry_wait_dead notification 20 || ry_fail "notification did not die at before_fire
 ry_start notification
 ry_wait_count "$HOOKS" '.json.kind == "review_remind"' 1
 ry_wait_count "$MAIL" '.subject | test("验家")' 1
-sleep 1
+ry_notify_settled
 ry_expect_count "$HOOKS" '.json.kind == "review_remind"' 1
 ry_expect_count "$MAIL" '.subject | test("验家")' 1
 ry_ok "killed before the firing commit: the review reminder came once"
@@ -66,7 +71,7 @@ ry_expect_count "$HOOKS" '.json.kind == "submission_remind"' 0
 ry_start notification
 ry_wait_count "$HOOKS" '.json.kind == "submission_remind"' 2
 ry_wait_count "$MAIL" '.subject | test("基层申报截止")' 3
-sleep 1
+ry_notify_settled
 ry_expect_count "$HOOKS" '.json.kind == "submission_remind"' 2
 ry_expect_count "$MAIL" '.subject | test("基层申报截止")' 3
 ry_ok "killed after the firing commit: the 30 November reminder came once to each"
@@ -81,12 +86,7 @@ ry_clock_set 2018-12-01T10:00:00+08:00
 ry_wait_count "$SLOW" '.json.kind == "submission_due"' 1
 ry_kill9 notification
 ry_start notification
-for _ in $(seq 1 100); do
-    n=$(ry notifications --state pending --json | jq '.deliveries | length')
-    [ "$n" = 0 ] && break
-    sleep 0.2
-done
-[ "$n" = 0 ] || ry_fail "$n deliveries still pending"
+ry_notify_settled 20
 copies=$(ry_count "$SLOW" 'true')
 # Each notice is one delivery, however many copies the kill caused, and
 # every copy is the same bytes under the same signature.

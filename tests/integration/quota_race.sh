@@ -60,9 +60,16 @@ for fault in after_commit:12 before_commit:8; do
     fresh RONGYU_FAULT="$fault"
     race "$name"
     ry_wait_dead quota 120 || ry_fail "quota did not reach its crash point $fault"
+    tail -n +$((LOG_MARK + 1)) "$RONGYU_HOME/log/quota.log" | grep -q 'fault injection: killing' ||
+        ry_fail "quota died, but not at its crash point $fault"
+    # Only seat requests reach quota, so its crash point lies among them: the
+    # race cannot have finished. A batch killed before its commit logged no
+    # reservation; one killed after its commit did.
+    kill -0 "$RACE" 2>/dev/null || ry_fail "the race ended before quota's crash point $fault"
     seen=$(tail -n +$((LOG_MARK + 1)) "$RONGYU_HOME/log/quota.log" | grep -c 'RESERVE' || true)
-    [ "$seen" -gt 0 ] || ry_fail "quota died at $fault before any reservation: not mid-race"
-    ry_ok "quota killed at $fault mid-race (after $seen reservation lines); restarting"
+    [ "$name" != after_commit ] || [ "$seen" -gt 0 ] ||
+        ry_fail "quota died after a commit at $fault with no reservation committed"
+    ry_ok "quota killed at $fault mid-race ($seen reservations committed before); restarting"
     ry_start quota
     check "$name"
 done
@@ -70,12 +77,9 @@ done
 # Round 4: quota killed -9 from outside once the recommendations begin.
 fresh
 race kill9
-for _ in $(seq 1 600); do
-    grep -q 'clients recommend' "$RY_TMP/race-kill9.err" 2>/dev/null && break
-    sleep 0.05
-done
+ry_until 60 grep -q 'clients recommend' "$RY_TMP/race-kill9.err" ||
+    ry_fail "the race never reached its recommendations"
 ry_kill9 quota
 ry_ok "quota killed -9 during the race; restarting"
-sleep 0.5
 ry_start quota
 check kill9

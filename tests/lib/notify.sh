@@ -78,6 +78,26 @@ ry_wait_count() {
     ry_fail "$(basename "$1"): $n records match '$2', $3 expected"
 }
 
+# ry_notify_settled [SECONDS]: waits until notification has nothing left to
+# do at the test clock's time: no pending delivery, and no pending timer due
+# by then. A count taken after it is final: this, not a pause, is how a test
+# asserts that nothing more (no repeat, no extra notice) arrives.
+ry_notify_settled() {
+    ry_until "${1:-30}" s_notify_idle || ry_fail "notification still has work pending"
+}
+s_notify_idle() {
+    local now pending due
+    if [ -f "$RONGYU_CLOCK_FILE" ]; then
+        now=$(($(date -d "$(cat "$RONGYU_CLOCK_FILE")" +%s) * 1000))
+    else
+        now=$(($(date +%s) * 1000))
+    fi
+    pending=$(ry notifications --state pending --limit 1000 --json | jq '.deliveries | length') &&
+        due=$(ry notifications --timers --limit 1000 --json |
+            jq --argjson now "$now" '[.timers[]? | select(.state == "pending" and (.due_ms | tonumber) <= $now)] | length') &&
+        [ "$pending" = 0 ] && [ "$due" = 0 ]
+}
+
 # ry_expect_count FILE JQ_FILTER N: fails unless exactly N match.
 ry_expect_count() {
     local n
