@@ -27,9 +27,6 @@
 
 #define S_LIST_DEFAULT 100
 #define S_LIST_MAX 1000
-/* The longest idempotency key: with the organisation's id it stays well
- * inside LMDB's 511-byte key. */
-#define S_IDEM_KEY_MAX 256
 
 /* Fingerprint of the request body, to tell a retry from a reuse. */
 static void
@@ -58,13 +55,18 @@ s_idem_lookup(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
                              "state needs one");
         return 1;
     }
+    char why[80];
+    if (ry_text_idem_key_check(req->idempotency_key, why, sizeof why) != 0) {
+        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                             "idempotency_key", "%s", why);
+        return 1;
+    }
     char key[600];
     int n = snprintf(key, sizeof key, "%s%c%s", req->principal->org_id, '\0',
                      req->idempotency_key);
-    if (strlen(req->idempotency_key) > 200 || n >= (int)sizeof key) {
+    if (n >= (int)sizeof key) {
         intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                             "idempotency_key",
-                             "idempotency_key: longer than 200 bytes");
+                             "principal.org_id", "principal.org_id: too long");
         return 1;
     }
     ry_val_t v;
@@ -415,17 +417,11 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     }
     Rongyu__KeyRecord *key = NULL;
     Rongyu__Principal *stated = req->principal, eff = RONGYU__PRINCIPAL__INIT;
-    /* Every text valid UTF-8 and bounded, keys within what the store
-     * takes: refused here, naming the field, before anything is read. */
+    /* Every text valid UTF-8 and bounded: refused here, naming the
+     * field, before anything is read. */
     char bad[400];
     if (ry_text_check(&req->base, RY_TEXT_MAX, bad, sizeof bad) != 0) {
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INVALID, "%s", bad);
-        goto out;
-    }
-    if (strlen(req->idempotency_key) > S_IDEM_KEY_MAX) {
-        rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INVALID,
-                               "idempotency_key: %zu bytes, at most %d",
-                               strlen(req->idempotency_key), S_IDEM_KEY_MAX);
         goto out;
     }
     intake_principal_t who;
