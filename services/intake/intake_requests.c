@@ -22,6 +22,7 @@
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -399,6 +400,24 @@ s_quota(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     return 0;
 }
 
+/* A store error: nothing of the request was kept; a retry may work once
+ * the operator has acted. A full disk is named as such. */
+static void
+s_store_failed(intake_reply_t *r, int rc)
+{
+    r->retry_after_ms = 1000;
+    if (rc == -ENOSPC || rc == -EDQUOT)
+        intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
+                          "the disk of the store is full (%s); nothing was "
+                          "stored; requests are taken again once there is "
+                          "room",
+                          ry_strerror(rc));
+    else
+        intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
+                          "the store failed (%s); nothing was stored",
+                          ry_strerror(rc));
+}
+
 int
 intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                            size_t len, uint8_t **reply, size_t *reply_len)
@@ -584,10 +603,7 @@ out:
          * work once the operator has acted (a full disk). */
         ry_error(NULL, "request failed in the store: %s", ry_strerror(rc));
         ry_pb_free(&r.kase);
-        r.retry_after_ms = 1000;
-        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_BUSY,
-                          "the store failed (%s); nothing was stored",
-                          ry_strerror(rc));
+        s_store_failed(&r, rc);
     }
     if (r.cached) {
         /* The first answer, with this request's id. */
@@ -640,12 +656,7 @@ intake_requests_on_refuse(void *ctx, const uint8_t *data, size_t len, int why,
             "the store is full at its size limit (max_map_size); nothing "
             "was stored; an operator must raise max_map_size");
     } else {
-        /* A store error: the round was rolled back; a retry may work
-         * (a full disk says so: "No space left on device"). */
-        r.retry_after_ms = 1000;
-        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_BUSY,
-                          "the store failed (%s); nothing was stored",
-                          ry_strerror(why));
+        s_store_failed(&r, why);
     }
     *reply = intake_reply_pack(&r, req ? req->request_id : "", reply_len);
     ry_pb_free(&req);
