@@ -90,8 +90,6 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     ry_be64_put(key + n + 1, msg->seq);
     int rc = ry_txn_put(txn, "events", key, n + 9, msg->payload, msg->len,
                         RY_PUT_APPEND);
-    if (!rc)
-        ry_info(ev->case_id, "event %s (%s)", ev->event, ev->organising_unit);
 
     char id[128], name[64], kind[80];
     snprintf(id, sizeof id, "event|%.64s|%" PRIu64, msg->sender, msg->seq);
@@ -102,6 +100,9 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         /* A draft: its posting's timers and notice, nothing else. */
         rc = notify_posting_on_draft(txn, &self->plan, camp, ev, id,
                                      self->deliver, self->subs, now);
+        if (!rc)
+            ry_info(ev->case_id, "event %s (%s): a draft's posting",
+                    ev->event, ev->organising_unit);
         ry_pb_free(&ev);
         return rc;
     }
@@ -117,14 +118,20 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         .ev = ev,
     };
     const char *to[] = {ev->applicant_org, ev->organising_unit};
+    unsigned made = 0;
     if (!rc)
         rc = notify_deliver_enqueue(self->deliver, txn, &note, to, 2,
-                                    self->subs, now, NULL);
+                                    self->subs, now, &made);
     if (!rc)
         rc = notify_posting_cancel(txn, ev->case_id, "the case is no longer "
                                                      "a draft");
     if (!rc)
         rc = notify_plan_case(txn, &self->plan, camp, ev, now);
+    /* One line per event at info; its timers and an unasked notice are
+     * debug lines. */
+    if (!rc)
+        ry_info(ev->case_id, "event %s (%s): %u deliveries", ev->event,
+                ev->organising_unit, made);
     ry_pb_free(&ev);
     return rc;
 }
