@@ -348,6 +348,7 @@ ry_link_connect(ry_link_t *self, const char *peer, const char *endpoint)
         return RY_EINVAL;
     assert(!p->dealer);
     p->dealer = s_client_socket(self, peer, endpoint);
+    p->drained = false; /* a new socket is read before its ZMQ_FD tells */
     return p->dealer ? 0 : RY_ENET;
 }
 

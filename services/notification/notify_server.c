@@ -14,6 +14,7 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -138,6 +139,25 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
 
 /* ------------------------------------------------------------ requests */
 
+/* The answer to a request the store failed: a full disk is E_BUSY and
+ * says so (it is taken again once there is room), anything else
+ * E_INTERNAL. */
+static void
+s_store_failed(Rongyu__Reply *r, int rc)
+{
+    if (rc == -ENOSPC || rc == -EDQUOT) {
+        r->code = RONGYU__ERROR_CODE__E_BUSY;
+        r->retry_after_ms = 1000;
+        r->message_en = "the disk of the store is full; nothing was stored";
+        r->message_zh = "存储磁盘已满，未保存任何内容，请稍后重试";
+        r->detail = (char *)ry_strerror(rc);
+    } else {
+        r->code = RONGYU__ERROR_CODE__E_INTERNAL;
+        r->message_en = "the store failed";
+        r->message_zh = "存储出错";
+    }
+}
+
 static int
 s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
              uint8_t **reply, size_t *reply_len)
@@ -182,9 +202,7 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
         ry_pb_free(&req);
         if (rc < -1) {
             Rongyu__Reply e = RONGYU__REPLY__INIT;
-            e.code = RONGYU__ERROR_CODE__E_INTERNAL;
-            e.message_en = "the store failed";
-            e.message_zh = "存储出错";
+            s_store_failed(&e, rc);
             *reply = ry_pb_pack(&e.base, reply_len);
             return rc == RY_EFULL ? RY_EFULL : -1;
         }
@@ -204,9 +222,7 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
     }
     if (rc) {
         r.body_case = RONGYU__REPLY__BODY__NOT_SET;
-        r.code = RONGYU__ERROR_CODE__E_INTERNAL;
-        r.message_en = "the store failed";
-        r.message_zh = "存储出错";
+        s_store_failed(&r, rc);
     }
     *reply = ry_pb_pack(&r.base, reply_len);
     notify_deliver_reply_clear(&nr);
