@@ -12,6 +12,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
@@ -39,6 +40,7 @@ typedef struct {
     int64_t rto, blocked_until, backoff;
     bool ack_due;
     int64_t hello_at; /* on a DEALER: when to say hello again */
+    bool drained;     /* the dealer's: as ry_link's peers_drained */
 } s_peer_t;
 
 /* On the peer ROUTER: the routing id of the connection that last sent a
@@ -75,6 +77,11 @@ struct ry_link {
     s_out_t *outs;
     int nouts, outcap;
     int turn; /* the socket the next read starts at */
+    /* Sockets known to hold no input: their last read found nothing
+     * (which also took in their pending commands) and nothing was sent
+     * on them since. Their ZMQ_FD then turns readable when input comes,
+     * so only the others need a read to find out (docs in ry_link_read). */
+    bool peers_drained, clients_drained;
 };
 
 /* ------------------------------------------------------------ sockets */
@@ -341,6 +348,7 @@ ry_link_connect(ry_link_t *self, const char *peer, const char *endpoint)
         return RY_EINVAL;
     assert(!p->dealer);
     p->dealer = s_client_socket(self, peer, endpoint);
+    p->drained = false; /* a new socket is read before its ZMQ_FD tells */
     return p->dealer ? 0 : RY_ENET;
 }
 
@@ -513,64 +521,98 @@ s_next_wake(const ry_link_t *self, int64_t now, int timeout_ms)
     return wake <= now ? 0 : (int)(wake - now);
 }
 
-int
-ry_link_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
-             ry_link_msg_t **msgs)
+/* The sockets a read looks at, peers first: the peer ROUTER, the
+ * dealers, then the client ROUTER. */
+typedef struct {
+    void *sock;
+    int src, peer;
+    bool *drained;
+} s_source_t;
+
+static int
+s_sources(ry_link_t *self, s_source_t *src)
 {
-    s_msgs_clear(self);
-    *msgs = self->msgs;
-    /* The sockets, peers first: the peer ROUTER, the dealers, then the
-     * client ROUTER. */
-    zmq_pollitem_t items[S_MAX_PEERS + 2];
-    int srcs[S_MAX_PEERS + 2], pidx[S_MAX_PEERS + 2];
     int n = 0;
-    if (self->peers) {
-        items[n] = (zmq_pollitem_t){self->peers, 0, ZMQ_POLLIN, 0};
-        srcs[n] = RY_LINK_FROM_PEERS;
-        pidx[n++] = -1;
-    }
+    if (self->peers)
+        src[n++] = (s_source_t){self->peers, RY_LINK_FROM_PEERS, -1,
+                                &self->peers_drained};
     for (int i = 0; i < self->npeers; i++)
-        if (self->peer[i].dealer) {
-            items[n] = (zmq_pollitem_t){self->peer[i].dealer, 0, ZMQ_POLLIN, 0};
-            srcs[n] = RY_LINK_FROM_DEALER;
-            pidx[n++] = i;
-        }
-    if (self->clients) {
-        items[n] = (zmq_pollitem_t){self->clients, 0, ZMQ_POLLIN, 0};
-        srcs[n] = RY_LINK_FROM_CLIENTS;
-        pidx[n++] = -1;
+        if (self->peer[i].dealer)
+            src[n++] = (s_source_t){self->peer[i].dealer, RY_LINK_FROM_DEALER,
+                                    i, &self->peer[i].drained};
+    if (self->clients)
+        src[n++] = (s_source_t){self->clients, RY_LINK_FROM_CLIENTS, -1,
+                                &self->clients_drained};
+    return n;
+}
+
+/* Polls the ZMQ_FD of the sources marked in 'want' (all when NULL) for
+ * up to wait_ms, and opens those whose descriptor is readable (their
+ * commands may bring input). Returns poll's result. */
+static int
+s_poll_fds(const s_source_t *src, int n, const bool *want, int wait_ms,
+           bool *open)
+{
+    struct pollfd pfd[S_MAX_PEERS + 2];
+    int idx[S_MAX_PEERS + 2], k = 0;
+    for (int i = 0; i < n; i++) {
+        if (want && !want[i])
+            continue;
+        int fd = -1;
+        size_t fl = sizeof fd;
+        if (zmq_getsockopt(src[i].sock, ZMQ_FD, &fd, &fl) != 0)
+            continue;
+        pfd[k] = (struct pollfd){fd, POLLIN, 0};
+        idx[k++] = i;
     }
-    int wait = s_next_wake(self, ry_clock_mono_ms(), timeout_ms);
-    int rc = zmq_poll(items, n, wait);
-    if (rc < 0 && zmq_errno() != EINTR)
-        return RY_ENET;
-    if (rc <= 0)
+    if (k == 0)
         return 0;
-    /* One message per socket in turn, starting where the last round
-     * stopped, until nothing waits or a bound is reached. Clients stop at
-     * their share; peers may fill the rest. */
-    bool open[S_MAX_PEERS + 2];
-    for (int i = 0; i < n; i++)
-        open[i] = (items[i].revents & ZMQ_POLLIN) != 0;
+    int rc = poll(pfd, (nfds_t)k, wait_ms);
+    for (int j = 0; rc > 0 && j < k; j++)
+        if (pfd[j].revents) {
+            open[idx[j]] = true;
+            *src[idx[j]].drained = false;
+        }
+    return rc;
+}
+
+/* One message per open source in turn, starting where the last round
+ * stopped, until nothing waits or a bound is reached. Clients stop at
+ * their share; peers may fill the rest. A source found empty is drained
+ * (its read took in its commands, so its ZMQ_FD tells of what comes
+ * next). */
+static void
+s_read_round(ry_link_t *self, const s_source_t *src, int n, bool *open,
+             const ry_link_limits_t *lim)
+{
     size_t bytes = 0, client_bytes = 0;
-    int clients = 0, left = n;
+    int clients = 0, left = 0;
+    for (int i = 0; i < self->nmsgs; i++) {
+        size_t b = s_msg_bytes(&self->msgs[i]);
+        bytes += b;
+        if (self->msgs[i].src == RY_LINK_FROM_CLIENTS) {
+            clients++;
+            client_bytes += b;
+        }
+    }
     for (int i = 0; i < n; i++)
-        if (!open[i])
-            left--;
+        if (open[i])
+            left++;
     int turn = self->turn % (n ? n : 1);
     while (left > 0 && self->nmsgs < lim->max_msgs && bytes < lim->max_bytes) {
         int i = turn;
         turn = (turn + 1) % n;
         if (!open[i])
             continue;
-        bool client = srcs[i] == RY_LINK_FROM_CLIENTS;
+        bool client = src[i].src == RY_LINK_FROM_CLIENTS;
         if (client && (clients >= lim->client_msgs ||
                        client_bytes >= lim->client_bytes)) {
             open[i] = false;
             left--;
             continue;
         }
-        if (!s_read_one(self, items[i].socket, srcs[i], pidx[i])) {
+        if (!s_read_one(self, src[i].sock, src[i].src, src[i].peer)) {
+            *src[i].drained = true;
             open[i] = false;
             left--;
             continue;
@@ -583,6 +625,43 @@ ry_link_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
         }
     }
     self->turn = turn;
+}
+
+int
+ry_link_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
+             ry_link_msg_t **msgs)
+{
+    s_msgs_clear(self);
+    *msgs = self->msgs;
+    /* Each ZeroMQ call that may find nothing (a read that finds nothing,
+     * ZMQ_EVENTS, each socket in zmq_poll) costs a getpid and a poll of
+     * the socket's mailbox. So a socket is read only when it may hold
+     * input: when it is not drained (its last read found something, or
+     * we sent on it since), or when its ZMQ_FD is readable. One poll of
+     * the drained sockets' descriptors first (so that input on them is
+     * never passed over), one read round, and only when that found
+     * nothing, one poll that sleeps on every descriptor. */
+    s_source_t src[S_MAX_PEERS + 2];
+    int n = s_sources(self, src);
+    bool open[S_MAX_PEERS + 2], drained[S_MAX_PEERS + 2];
+    int ndrained = 0;
+    for (int i = 0; i < n; i++) {
+        drained[i] = *src[i].drained;
+        open[i] = !drained[i];
+        ndrained += drained[i];
+    }
+    if (ndrained && s_poll_fds(src, n, drained, 0, open) < 0 && errno != EINTR)
+        return RY_ENET;
+    s_read_round(self, src, n, open, lim);
+    if (self->nmsgs == 0) {
+        int wait = s_next_wake(self, ry_clock_mono_ms(), timeout_ms);
+        memset(open, 0, sizeof open);
+        int rc = wait > 0 ? s_poll_fds(src, n, NULL, wait, open) : 0;
+        if (rc < 0 && errno != EINTR)
+            return RY_ENET;
+        if (rc > 0)
+            s_read_round(self, src, n, open, lim);
+    }
     *msgs = self->msgs;
     return self->nmsgs;
 }
@@ -649,12 +728,28 @@ s_out_push(ry_link_t *self, void *sock, const uint8_t *route,
     o->len = len;
 }
 
+/* Marks 'sock' as possibly holding input: a send may take in the
+ * commands that announce it, so its ZMQ_FD no longer tells. */
+static void
+s_undrain(ry_link_t *self, void *sock)
+{
+    if (sock == self->clients)
+        self->clients_drained = false;
+    else if (sock == self->peers)
+        self->peers_drained = false;
+    else
+        for (int i = 0; i < self->npeers; i++)
+            if (self->peer[i].dealer == sock)
+                self->peer[i].drained = false;
+}
+
 /* Sends one frame behind the route frames. Returns 0, or -1 with errno
  * (EAGAIN, EHOSTUNREACH, ...). */
 static int
-s_send(void *sock, const uint8_t *route, const size_t *route_len, int route_n,
-       const void *data, size_t len)
+s_send(ry_link_t *self, void *sock, const uint8_t *route,
+       const size_t *route_len, int route_n, const void *data, size_t len)
 {
+    s_undrain(self, sock);
     const uint8_t *p = route;
     for (int i = 0; i < route_n; i++) {
         if (zmq_send(sock, p, route_len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
@@ -693,8 +788,9 @@ ry_link_send_route(ry_link_t *self, void *sock, const uint8_t *route,
                    const size_t *route_len, int route_n, const void *data,
                    size_t len)
 {
-    (void)self;
-    return s_send(sock, route, route_len, route_n, data, len) < 0 ? RY_ENET : 0;
+    return s_send(self, sock, route, route_len, route_n, data, len) < 0
+               ? RY_ENET
+               : 0;
 }
 
 void
@@ -732,7 +828,7 @@ ry_link_flush(ry_link_t *self)
 {
     for (int i = 0; i < self->nouts; i++) {
         s_out_t *o = &self->outs[i];
-        if (o->sock && s_send(o->sock, o->route, o->route_len, o->route_n,
+        if (o->sock && s_send(self, o->sock, o->route, o->route_len, o->route_n,
                               o->data, o->len) < 0)
             ry_debug(NULL, "reply not sent: %s", zmq_strerror(zmq_errno()));
     }
@@ -753,7 +849,8 @@ ry_link_flush(ry_link_t *self)
             ry_outbox_envelope(self->self_id, RONGYU__ENVELOPE_KIND__ACK, 0,
                                st.applied, 0, NULL, NULL, 0, NULL, &len);
         void *sock = s_peer_sock(self, p, &rid, &rid_len);
-        if (sock && s_send(sock, rid, &rid_len, rid_len ? 1 : 0, ack, len) < 0)
+        if (sock &&
+            s_send(self, sock, rid, &rid_len, rid_len ? 1 : 0, ack, len) < 0)
             ry_debug(NULL, "ack to %s not sent: %s", p->name,
                      zmq_strerror(zmq_errno()));
         free(ack);
@@ -810,7 +907,7 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
             ry_error(NULL, "outbox row %s:%" PRIu64 " missing", p->name, seq);
             break;
         }
-        if (s_send(sock, rid, &rid_len, rid_len ? 1 : 0,
+        if (s_send(self, sock, rid, &rid_len, rid_len ? 1 : 0,
                    v.data, v.len) < 0) {
             /* Peer absent or its queue full: try again later. */
             p->backoff = p->backoff ? p->backoff * 2 : 20;
@@ -839,7 +936,7 @@ ry_link_relay(ry_link_t *self)
         uint8_t *ping =
             ry_outbox_envelope(self->self_id, RONGYU__ENVELOPE_KIND__PING, 0, 0,
                                0, NULL, NULL, 0, NULL, &len);
-        if (ping && s_send(p->dealer, NULL, &none, 0, ping, len) < 0)
+        if (ping && s_send(self, p->dealer, NULL, &none, 0, ping, len) < 0)
             ry_debug(NULL, "hello to %s not sent: %s", p->name,
                      zmq_strerror(zmq_errno()));
         free(ping);

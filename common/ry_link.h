@@ -86,6 +86,12 @@ typedef struct {
 /* Waits up to timeout_ms (less when the relay has work) for input, then
  * reads what waits, one message per socket in turn (peers first, then
  * clients, starting each round where the last stopped), within 'lim'.
+ * Within the client socket, one message per connection in turn: the
+ * ROUTER's fair queue takes whole messages from each connection's pipe
+ * round-robin, and each pipe holds at most a few messages (RCVHWM), so a
+ * connection with a long pipeline cannot take the round's client share
+ * while another connection has a message waiting
+ * (tests/integration/fair_share.sh).
  * Returns how many messages are in *msgs (borrowed until the next call),
  * or RY_ENET when polling failed. */
 int ry_link_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #define RY_STORE_MAX_TABLES 32
 
@@ -40,6 +41,26 @@ s_rc(int mrc)
     case EDQUOT: return -mrc; /* the disk is full: say so */
     default: return RY_EIO;
     }
+}
+
+/* Free space below which a failed write is taken for a full disk. LMDB
+ * writes up to 64 pages at a time and calls a short write EIO ("short
+ * write, filesystem full?"): with less room than that left, the I/O
+ * error is a full disk and is reported as one. */
+#define S_DISK_LOW ((uint64_t)1 << 20)
+
+/* s_rc for a failed write to the store's file: an I/O error on a disk
+ * with (almost) no room left is ENOSPC, so that callers say so. */
+static int
+s_write_rc(ry_store_t *self, int mrc)
+{
+    int fd;
+    struct statvfs sv;
+    if (mrc == EIO && mdb_env_get_fd(self->env, &fd) == 0 &&
+        fstatvfs(fd, &sv) == 0 &&
+        (uint64_t)sv.f_bavail * sv.f_frsize < S_DISK_LOW)
+        mrc = ENOSPC;
+    return s_rc(mrc);
 }
 
 static int
@@ -210,10 +231,11 @@ ry_txn_commit(ry_txn_t **txn_p)
     ry_txn_t *t = *txn_p;
     *txn_p = NULL;
     int rc = mdb_txn_commit(t->txn); /* frees the MDB_txn even on failure */
+    rc = rc ? s_write_rc(t->store, rc) : 0;
     if (rc != 0)
-        ry_error(NULL, "commit failed: %s", mdb_strerror(rc));
+        ry_error(NULL, "commit failed: %s", ry_strerror(rc));
     free(t);
-    return s_rc(rc);
+    return rc;
 }
 
 void
@@ -255,10 +277,12 @@ ry_txn_put(ry_txn_t *txn, const char *table, const void *key, size_t klen,
     unsigned mflags = 0;
     if (flags & RY_PUT_NOOVERWRITE)
         mflags |= MDB_NOOVERWRITE;
-    rc = mdb_put(txn->txn, dbi, &k, &v, mflags);
-    if (rc != 0 && rc != MDB_KEYEXIST && rc != MDB_MAP_FULL)
-        ry_error(NULL, "put into '%s' failed: %s", table, mdb_strerror(rc));
-    return s_rc(rc);
+    /* A large transaction spills pages to the file: a put can meet a
+     * full disk too. */
+    rc = s_write_rc(txn->store, mdb_put(txn->txn, dbi, &k, &v, mflags));
+    if (rc != 0 && rc != RY_EEXIST && rc != RY_EFULL)
+        ry_error(NULL, "put into '%s' failed: %s", table, ry_strerror(rc));
+    return rc;
 }
 
 int
@@ -269,7 +293,7 @@ ry_txn_del(ry_txn_t *txn, const char *table, const void *key, size_t klen)
     if (rc)
         return rc;
     MDB_val k = {klen, (void *)key};
-    return s_rc(mdb_del(txn->txn, dbi, &k, NULL));
+    return s_write_rc(txn->store, mdb_del(txn->txn, dbi, &k, NULL));
 }
 
 int

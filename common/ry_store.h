@@ -40,8 +40,10 @@ int ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write,
                  ry_txn_t **out);
 
 /* Commits (durably: the environment syncs on commit) and frees the
- * transaction, also on failure; nulls *txn_p. Returns 0, RY_EFULL or
- * RY_EIO. */
+ * transaction, also on failure; nulls *txn_p. Returns 0, RY_EFULL (the
+ * map is full), -ENOSPC or -EDQUOT (the disk is full: LMDB reports a
+ * short write as EIO, which on a file system with less than 1 MiB free is
+ * returned as -ENOSPC) or RY_EIO. */
 int ry_txn_commit(ry_txn_t **txn_p);
 
 /* Aborts and frees; nulls *txn_p; safe on NULL. */
@@ -61,7 +63,8 @@ enum { RY_PUT_NOOVERWRITE = 1, RY_PUT_APPEND = 2 };
 int ry_txn_put(ry_txn_t *txn, const char *table, const void *key, size_t klen,
                const void *data, size_t dlen, unsigned flags);
 
-/* Deletes a key. Returns 0, RY_ENOTFOUND or RY_EIO. */
+/* Deletes a key. Returns 0, RY_ENOTFOUND, -ENOSPC (as ry_txn_put) or
+ * RY_EIO. */
 int ry_txn_del(ry_txn_t *txn, const char *table, const void *key,
                size_t klen);
 

@@ -109,3 +109,14 @@ ry_text_check(const ProtobufCMessage *msg, size_t max_len, char *why,
 {
     return s_check(msg, "", max_len, why, cap, 0);
 }
+
+int
+ry_text_idem_key_check(const char *key, char *why, size_t cap)
+{
+    size_t n = key ? strlen(key) : 0;
+    if (n <= RY_IDEM_KEY_MAX)
+        return 0;
+    snprintf(why, cap, "idempotency_key: %zu bytes, at most %d", n,
+             RY_IDEM_KEY_MAX);
+    return -1;
+}

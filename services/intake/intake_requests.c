@@ -22,14 +22,12 @@
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define S_LIST_DEFAULT 100
 #define S_LIST_MAX 1000
-/* The longest idempotency key: with the organisation's id it stays well
- * inside LMDB's 511-byte key. */
-#define S_IDEM_KEY_MAX 256
 
 /* Fingerprint of the request body, to tell a retry from a reuse. */
 static void
@@ -58,13 +56,18 @@ s_idem_lookup(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
                              "state needs one");
         return 1;
     }
+    char why[80];
+    if (ry_text_idem_key_check(req->idempotency_key, why, sizeof why) != 0) {
+        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                             "idempotency_key", "%s", why);
+        return 1;
+    }
     char key[600];
     int n = snprintf(key, sizeof key, "%s%c%s", req->principal->org_id, '\0',
                      req->idempotency_key);
-    if (strlen(req->idempotency_key) > 200 || n >= (int)sizeof key) {
+    if (n >= (int)sizeof key) {
         intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                             "idempotency_key",
-                             "idempotency_key: longer than 200 bytes");
+                             "principal.org_id", "principal.org_id: too long");
         return 1;
     }
     ry_val_t v;
@@ -397,6 +400,24 @@ s_quota(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     return 0;
 }
 
+/* A store error: nothing of the request was kept; a retry may work once
+ * the operator has acted. A full disk is named as such. */
+static void
+s_store_failed(intake_reply_t *r, int rc)
+{
+    r->retry_after_ms = 1000;
+    if (rc == -ENOSPC || rc == -EDQUOT)
+        intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
+                          "the disk of the store is full (%s); nothing was "
+                          "stored; requests are taken again once there is "
+                          "room",
+                          ry_strerror(rc));
+    else
+        intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
+                          "the store failed (%s); nothing was stored",
+                          ry_strerror(rc));
+}
+
 int
 intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                            size_t len, uint8_t **reply, size_t *reply_len)
@@ -415,17 +436,11 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     }
     Rongyu__KeyRecord *key = NULL;
     Rongyu__Principal *stated = req->principal, eff = RONGYU__PRINCIPAL__INIT;
-    /* Every text valid UTF-8 and bounded, keys within what the store
-     * takes: refused here, naming the field, before anything is read. */
+    /* Every text valid UTF-8 and bounded: refused here, naming the
+     * field, before anything is read. */
     char bad[400];
     if (ry_text_check(&req->base, RY_TEXT_MAX, bad, sizeof bad) != 0) {
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INVALID, "%s", bad);
-        goto out;
-    }
-    if (strlen(req->idempotency_key) > S_IDEM_KEY_MAX) {
-        rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INVALID,
-                               "idempotency_key: %zu bytes, at most %d",
-                               strlen(req->idempotency_key), S_IDEM_KEY_MAX);
         goto out;
     }
     intake_principal_t who;
@@ -591,10 +606,7 @@ out:
          * work once the operator has acted (a full disk). */
         ry_error(NULL, "request failed in the store: %s", ry_strerror(rc));
         ry_pb_free(&r.kase);
-        r.retry_after_ms = 1000;
-        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_BUSY,
-                          "the store failed (%s); nothing was stored",
-                          ry_strerror(rc));
+        s_store_failed(&r, rc);
     }
     if (r.cached) {
         /* The first answer, with this request's id. */
@@ -647,12 +659,7 @@ intake_requests_on_refuse(void *ctx, const uint8_t *data, size_t len, int why,
             "the store is full at its size limit (max_map_size); nothing "
             "was stored; an operator must raise max_map_size");
     } else {
-        /* A store error: the round was rolled back; a retry may work
-         * (a full disk says so: "No space left on device"). */
-        r.retry_after_ms = 1000;
-        intake_reply_fail(&r, RONGYU__ERROR_CODE__E_BUSY,
-                          "the store failed (%s); nothing was stored",
-                          ry_strerror(why));
+        s_store_failed(&r, why);
     }
     *reply = intake_reply_pack(&r, req ? req->request_id : "", reply_len);
     ry_pb_free(&req);

@@ -278,8 +278,8 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
         }
     }
     if (rc == 0 && made == 0)
-        ry_info(n->ev ? n->ev->case_id : NULL,
-                "notice %s: no subscriber asked for it", n->notice_id);
+        ry_debug(n->ev ? n->ev->case_id : NULL,
+                 "notice %s: no subscriber asked for it", n->notice_id);
     free(seen);
     free(stored);
     free(title);

@@ -14,6 +14,7 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -90,8 +91,6 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     ry_be64_put(key + n + 1, msg->seq);
     int rc = ry_txn_put(txn, "events", key, n + 9, msg->payload, msg->len,
                         RY_PUT_APPEND);
-    if (!rc)
-        ry_info(ev->case_id, "event %s (%s)", ev->event, ev->organising_unit);
 
     char id[128], name[64], kind[80];
     snprintf(id, sizeof id, "event|%.64s|%" PRIu64, msg->sender, msg->seq);
@@ -102,6 +101,9 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         /* A draft: its posting's timers and notice, nothing else. */
         rc = notify_posting_on_draft(txn, &self->plan, camp, ev, id,
                                      self->deliver, self->subs, now);
+        if (!rc)
+            ry_info(ev->case_id, "event %s (%s): a draft's posting",
+                    ev->event, ev->organising_unit);
         ry_pb_free(&ev);
         return rc;
     }
@@ -117,19 +119,44 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         .ev = ev,
     };
     const char *to[] = {ev->applicant_org, ev->organising_unit};
+    unsigned made = 0;
     if (!rc)
         rc = notify_deliver_enqueue(self->deliver, txn, &note, to, 2,
-                                    self->subs, now, NULL);
+                                    self->subs, now, &made);
     if (!rc)
         rc = notify_posting_cancel(txn, ev->case_id, "the case is no longer "
                                                      "a draft");
     if (!rc)
         rc = notify_plan_case(txn, &self->plan, camp, ev, now);
+    /* One line per event at info; its timers and an unasked notice are
+     * debug lines. */
+    if (!rc)
+        ry_info(ev->case_id, "event %s (%s): %u deliveries", ev->event,
+                ev->organising_unit, made);
     ry_pb_free(&ev);
     return rc;
 }
 
 /* ------------------------------------------------------------ requests */
+
+/* The answer to a request the store failed: a full disk is E_BUSY and
+ * says so (it is taken again once there is room), anything else
+ * E_INTERNAL. */
+static void
+s_store_failed(Rongyu__Reply *r, int rc)
+{
+    if (rc == -ENOSPC || rc == -EDQUOT) {
+        r->code = RONGYU__ERROR_CODE__E_BUSY;
+        r->retry_after_ms = 1000;
+        r->message_en = "the disk of the store is full; nothing was stored";
+        r->message_zh = "存储磁盘已满，未保存任何内容，请稍后重试";
+        r->detail = (char *)ry_strerror(rc);
+    } else {
+        r->code = RONGYU__ERROR_CODE__E_INTERNAL;
+        r->message_en = "the store failed";
+        r->message_zh = "存储出错";
+    }
+}
 
 static int
 s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
@@ -176,9 +203,7 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
         ry_pb_free(&req);
         if (rc < -1) {
             Rongyu__Reply e = RONGYU__REPLY__INIT;
-            e.code = RONGYU__ERROR_CODE__E_INTERNAL;
-            e.message_en = "the store failed";
-            e.message_zh = "存储出错";
+            s_store_failed(&e, rc);
             *reply = ry_pb_pack(&e.base, reply_len);
             return rc == RY_EFULL ? RY_EFULL : -1;
         }
@@ -202,9 +227,7 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
     }
     if (rc) {
         r.body_case = RONGYU__REPLY__BODY__NOT_SET;
-        r.code = RONGYU__ERROR_CODE__E_INTERNAL;
-        r.message_en = "the store failed";
-        r.message_zh = "存储出错";
+        s_store_failed(&r, rc);
     }
     *reply = ry_pb_pack(&r.base, reply_len);
     notify_deliver_reply_clear(&nr);

@@ -4,6 +4,7 @@
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_text.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -436,7 +437,7 @@ notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
     s_who_t w;
     bool change = req->body_case != RONGYU__REQUEST__BODY_SUBSCRIPTIONS;
     uint8_t fp[32];
-    char ik[400];
+    char ik[400], why[80];
     int iklen = 0;
     int rc = s_principal(req->principal, &w, &o);
     if (!rc && change) {
@@ -445,10 +446,10 @@ notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
                         "idempotency_key",
                         "idempotency_key: every request that changes state "
                         "needs one");
-        } else if (strlen(req->idempotency_key) > 200) {
+        } else if (ry_text_idem_key_check(req->idempotency_key, why,
+                                          sizeof why) != 0) {
             rc = s_fail(&o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                        "idempotency_key",
-                        "idempotency_key: longer than 200 bytes");
+                        "idempotency_key", "%s", why);
         } else {
             Rongyu__Request copy = *req;
             copy.request_id = (char *)"";

@@ -118,10 +118,16 @@ s_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now,
         rc = s_write(txn, t, state, reason);
         if (!rc && changed)
             *changed = true;
-        if (!rc)
+        /* A timer set as planned is part of its event's line; one that
+         * could not be is worth its own. */
+        if (!rc && *reason)
             ry_info(*t->case_id ? t->case_id : NULL,
-                    "timer %s %s (due %" PRId64 ")%s%s", t->timer_id, state,
-                    t->due_ms, *reason ? ": " : "", reason);
+                    "timer %s %s (due %" PRId64 "): %s", t->timer_id, state,
+                    t->due_ms, reason);
+        else if (!rc)
+            ry_debug(*t->case_id ? t->case_id : NULL,
+                     "timer %s %s (due %" PRId64 ")", t->timer_id, state,
+                     t->due_ms);
     }
     ry_pb_free(&old);
     return rc;

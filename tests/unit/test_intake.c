@@ -17,6 +17,7 @@
 #include "ry_outbox.h"
 #include "ry_pb.h"
 #include "ry_store.h"
+#include "ry_text.h"
 #include "ut_intake_keys.h"
 #include "ut_keys.h"
 #include "ut_util.h"
@@ -1550,20 +1551,54 @@ test_invalid_utf8_is_invalid_naming_the_field(void **state)
 }
 
 static void
-test_over_long_idempotency_key_is_invalid_not_internal(void **state)
+test_idempotency_key_of_201_bytes_is_out_of_range(void **state)
 {
     (void)state;
     fx_t *fx = s_fx_default();
-    char key[551];
-    memset(key, 'k', 550);
-    key[550] = '\0';
+    char key[RY_IDEM_KEY_MAX + 2];
+    memset(key, 'k', RY_IDEM_KEY_MAX + 1);
+    key[RY_IDEM_KEY_MAX + 1] = '\0';
     rq_t r;
     s_rq_submit(&r, "org-1", key);
     Rongyu__Reply *rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
-    assert_non_null(strstr(rep->detail, "idempotency_key"));
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_OUT_OF_RANGE);
+    assert_string_equal(rep->field_path, "idempotency_key");
+    assert_non_null(strstr(rep->detail, "201 bytes, at most 200"));
     s_free(&rep);
     s_assert_nothing_stored(fx);
+    /* Far longer (past LMDB's key size): the same answer, not E_INTERNAL. */
+    char huge[551];
+    memset(huge, 'k', 550);
+    huge[550] = '\0';
+    s_rq_submit(&r, "org-1", huge);
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_OUT_OF_RANGE);
+    assert_string_equal(rep->field_path, "idempotency_key");
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_idempotency_key_of_200_bytes_is_taken(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char key[RY_IDEM_KEY_MAX + 1];
+    memset(key, 'k', RY_IDEM_KEY_MAX);
+    key[RY_IDEM_KEY_MAX] = '\0';
+    rq_t r;
+    s_rq_submit(&r, "org-1", key);
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    char id[17];
+    memcpy(id, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+    /* A retry with the same key gets the first answer: the key was kept. */
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->case_->case_->case_id, id);
+    s_free(&rep);
     s_fx_destroy(&fx);
 }
 
@@ -1677,8 +1712,8 @@ main(void)
         cmocka_unit_test(test_over_long_text_is_invalid_naming_the_field),
         cmocka_unit_test(test_busy_names_the_peer_whose_outbox_is_full),
         cmocka_unit_test(test_invalid_utf8_is_invalid_naming_the_field),
-        cmocka_unit_test(
-            test_over_long_idempotency_key_is_invalid_not_internal),
+        cmocka_unit_test(test_idempotency_key_of_201_bytes_is_out_of_range),
+        cmocka_unit_test(test_idempotency_key_of_200_bytes_is_taken),
     };
     return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

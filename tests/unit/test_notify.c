@@ -18,6 +18,7 @@
 #include "ry_error.h"
 #include "ry_hmac.h"
 #include "ry_pb.h"
+#include "ry_text.h"
 #include "ut_util.h"
 
 /* ------------------------------------------------------------ fixture */
@@ -580,6 +581,22 @@ test_subscriptions_by_request_are_entitled_audited_and_delivered(void **state)
     Rongyu__Reply *r = s_sub_call(f, file, &req);
     assert_int_equal(r->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
     assert_string_equal(r->field_path, "idempotency_key");
+    ry_pb_free(&r);
+    /* One byte past the shared bound: out of range, by its path. */
+    char longkey[RY_IDEM_KEY_MAX + 2];
+    memset(longkey, 'k', RY_IDEM_KEY_MAX + 1);
+    longkey[RY_IDEM_KEY_MAX + 1] = '\0';
+    req.idempotency_key = longkey;
+    r = s_sub_call(f, file, &req);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_OUT_OF_RANGE);
+    assert_string_equal(r->field_path, "idempotency_key");
+    assert_non_null(strstr(r->detail, "201 bytes, at most 200"));
+    ry_pb_free(&r);
+    /* At the bound: taken (here refused for the union, not for the key). */
+    longkey[RY_IDEM_KEY_MAX] = '\0';
+    sq.org = (char *)"union-b";
+    r = s_sub_call(f, file, &req);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
     ry_pb_free(&r);
     /* Another organisation's: forbidden to a grassroots union. */
     req.idempotency_key = (char *)"k1";

@@ -1,0 +1,92 @@
+"""fair_share: one client connection cannot take a whole round while another
+waits; used by tests/integration/fair_share.sh.
+
+usage: fair_share.py SOURCE_DIR INTAKE_EP N
+
+Connection A pipelines N status requests, then connection B sends one.
+Every request must be answered once, and B's reply must arrive before A's
+last one. Prints one "ok - ..." line per check and exits 1 at the first
+failed one."""
+import os
+import sys
+
+import zmq
+
+import rypb
+from zprobe import cert_keys
+
+src, intake_ep, n = sys.argv[1:4]
+N = int(n)
+pb = rypb.load(src)
+ctx = zmq.Context()
+KEYS = os.path.join(os.environ["RONGYU_HOME"], "keys")
+
+
+def fail(msg):
+    print("FAIL: " + msg, flush=True)
+    os._exit(1)
+
+
+def ok(msg):
+    print("ok - " + msg, flush=True)
+
+
+def dealer():
+    s = ctx.socket(zmq.DEALER)
+    s.setsockopt(zmq.LINGER, 0)
+    s.setsockopt(zmq.SNDHWM, 2 * N + 10)
+    s.setsockopt(zmq.RCVHWM, 2 * N + 10)
+    key = os.environ["RONGYU_KEY"]
+    s.curve_serverkey = cert_keys(os.path.join(KEYS, "intake.cert"))[0].encode()
+    s.curve_publickey = cert_keys(key)[0].encode()
+    s.curve_secretkey = cert_keys(key + "_secret")[1].encode()
+    s.connect(intake_ep)
+    return s
+
+
+def status(rid):
+    return pb.Request(request_id=rid,
+                      principal=pb.Principal(org_id="platform", role="platform"),
+                      status=pb.StatusRequest()).SerializeToString()
+
+
+a, b = dealer(), dealer()
+# Both connected (a status answered on each) before the burst, so that B
+# waits on its own connection, not on its handshake.
+for s, tag in ((a, "a-hello"), (b, "b-hello")):
+    s.send(status(tag))
+    if not s.poll(30000):
+        fail("no answer to %s" % tag)
+    s.recv()
+
+for i in range(N):
+    a.send(status("a-%d" % i))
+b.send(status("b-0"))
+
+poller = zmq.Poller()
+poller.register(a, zmq.POLLIN)
+poller.register(b, zmq.POLLIN)
+got_a, b_after = set(), None
+while len(got_a) < N or b_after is None:
+    ready = dict(poller.poll(60000))
+    if not ready:
+        fail("no reply in 60 s: %d of %d from A, B %s"
+             % (len(got_a), N, "answered" if b_after is not None else "waiting"))
+    for s in (a, b):
+        while s in ready and s.poll(0):
+            rep = pb.Reply()
+            rep.ParseFromString(s.recv())
+            if rep.code != pb.OK:
+                fail("%s: %s %s" % (rep.request_id, rep.code, rep.detail))
+            if s is a:
+                if rep.request_id in got_a:
+                    fail("%s answered twice" % rep.request_id)
+                got_a.add(rep.request_id)
+            elif rep.request_id == "b-0":
+                b_after = len(got_a)
+if got_a != {"a-%d" % i for i in range(N)}:
+    fail("A's replies are not its requests")
+ok("every one of A's %d pipelined requests answered once" % N)
+if b_after >= N:
+    fail("B's one request was answered after all of A's %d" % N)
+ok("B's request answered after %d of A's %d, before A's last" % (b_after, N))
