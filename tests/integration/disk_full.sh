@@ -36,7 +36,7 @@ ids=() refused=
 for i in $(seq 1 2000); do
     set +e
     out=$(ry submit "$EX/advanced_home.valid.json" --idem disk-$i --json \
-        --timeout 5 --retries 1 2>&1)
+        --timeout 10 --retries 3 2>&1)
     rc=$?
     set -e
     if [ "$rc" = 0 ]; then
@@ -68,7 +68,7 @@ ry_ok "intake still answers; the ${#ids[@]} acknowledged cases, no more"
 mount -o remount,size=16M "$STORE" || ry_fail "cannot grow the tmpfs"
 submitted() {
     out=$(ry submit "$EX/advanced_home.valid.json" --idem disk-after --json \
-        --timeout 5 --retries 1 2>/dev/null) && ids+=("$(jq -r .case.case_id <<<"$out")")
+        --timeout 10 --retries 3 2>/dev/null) && ids+=("$(jq -r .case.case_id <<<"$out")")
 }
 ry_until 30 submitted || ry_fail "no submission taken once there was room"
 ry_ok "with room again intake takes work, without a restart"
