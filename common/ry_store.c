@@ -243,7 +243,8 @@ ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write, ry_txn_t **out)
     return 0;
 }
 
-/* The calling thread's write_bytes from /proc/thread-self/io, or -1. */
+/* The calling thread's wchar from /proc/thread-self/io (bytes passed to
+ * write calls), or -1. */
 static int64_t
 s_thread_write_bytes(void)
 {
@@ -256,10 +257,9 @@ s_thread_write_bytes(void)
     if (n <= 0)
         return -1;
     buf[n] = '\0';
-    /* "write_bytes" also ends "cancelled_write_bytes": match a line. */
-    const char *p = strstr(buf, "\nwrite_bytes: ");
+    const char *p = strstr(buf, "wchar: ");
     uint64_t v;
-    if (!p || sscanf(p + 15, "%" SCNu64, &v) != 1)
+    if (!p || sscanf(p + 7, "%" SCNu64, &v) != 1)
         return -1;
     return (int64_t)v;
 }

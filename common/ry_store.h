@@ -36,10 +36,11 @@ size_t ry_store_map_size(const ry_store_t *self);
 
 /* What the store has written since it was opened in this process (kept
  * in memory, not in the store: a measurement, not state), and its size.
- * 'bytes_written' is the write_bytes of /proc/thread-self/io read around
- * each commit: the bytes the kernel counted as sent towards the disk by
- * that commit (pages dirtied by LMDB's writes of data and meta pages, in
- * whole pages); 0 with bytes_known false where that file cannot be read. */
+ * 'bytes_written' adds up, over the commits, the growth of 'wchar' in
+ * /proc/thread-self/io across each mdb_txn_commit: the bytes LMDB handed
+ * to write calls (its dirty pages, whole, and the meta page), which is
+ * what each commit writes and syncs; not the filesystem's own journal.
+ * 0 with bytes_known false where that file cannot be read. */
 typedef struct {
     uint64_t commits;       /* write transactions committed */
     uint64_t syncs;         /* of those, commits that wrote, hence synced
