@@ -396,9 +396,9 @@ main(int argc, char **argv)
     load_rss_init(rss, setup.cfg.home, pids, npids);
     load_snapshot_t before, after;
     int64_t deadline = ry_clock_mono_ms() + (int64_t)timeout_s * 1000;
-    if (load_snapshot(L.cl, "load-status-before", &before) != 0)
-        fprintf(stderr, "rongyu-load: 警告 warning: no status from intake; "
-                        "store figures will be missing\n");
+    if (load_snapshot_settled(L.cl, 10, &before) != 0)
+        fprintf(stderr, "rongyu-load: 警告 warning: no settled status from "
+                        "intake in 10 s; store figures may be wrong\n");
 
     fprintf(stderr, "submitting %d applications, %d in flight, to %s\n", L.n,
             L.window, setup.endpoint);

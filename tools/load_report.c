@@ -11,8 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-int
-load_snapshot(cli_client_t *cl, const char *request_id, load_snapshot_t *out)
+/* Asks intake for its status through 'cl' (a call of its own, not
+ * pipelined) and fills *out. Returns 0 or the error of the call. */
+static int
+s_snapshot(cli_client_t *cl, const char *request_id, load_snapshot_t *out)
 {
     memset(out, 0, sizeof *out);
     for (int i = 0; i < LOAD_SERVICES; i++)
@@ -70,14 +72,14 @@ load_snapshot_settled(cli_client_t *cl, int seconds, load_snapshot_t *out)
     char rid[64];
     for (int n = 0;; n++) {
         snprintf(rid, sizeof rid, "load-status-%d", n);
-        int rc = load_snapshot(cl, rid, out);
+        int rc = s_snapshot(cl, rid, out);
         if (rc == 0 && out->outbox == 0 && !drained_at)
             drained_at = out->intake_at_ms;
         /* The peers' counters come with their answers to intake's
          * pings: wait for ones taken after everything was acknowledged. */
         bool fresh = drained_at != 0;
         for (int i = 1; rc == 0 && i < LOAD_SERVICES; i++)
-            if (out->store[i].seen && out->store[i].at_ms < drained_at)
+            if (!out->store[i].seen || out->store[i].at_ms < drained_at)
                 fresh = false;
         if (rc == 0 && fresh)
             return 0;

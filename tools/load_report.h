@@ -34,14 +34,9 @@ typedef struct {
     long anon_kib, file_kib, anon_max_kib;
 } load_rss_t;
 
-/* Asks intake for its status through 'cl' (a call of its own, not
- * pipelined) and fills *out. Returns 0 or the error of the call. */
-int load_snapshot(cli_client_t *cl, const char *request_id,
-                  load_snapshot_t *out);
-
 /* Waits (at most 'seconds') until intake's outbox is empty and every
- * peer's counters were taken after that, and fills *out with the last
- * status. Returns 0, or RY_ETIMEOUT with *out as it last was. */
+ * peer's counters (all three) were taken after that, and fills *out with
+ * the last status. Returns 0, or RY_ETIMEOUT with *out as it last was. */
 int load_snapshot_settled(cli_client_t *cl, int seconds,
                           load_snapshot_t *out);
 
