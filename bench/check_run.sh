@@ -14,6 +14,10 @@ for w in 16 256 1024; do
         fail "no pipeline/floor row for window $w"
     grep -qE "^floor-$w: [0-9.]+ msgs/s" "$OUT" || fail "no floor figure at window $w"
 done
+for run in empty w16 w256 w1024; do
+    grep -qE "^$run: [0-9.]+ s of CPU over [0-9.]+ s$" "$OUT" ||
+        fail "no CPU figure of rongyu-load for run $run"
+done
 grep -qE '^empty store .*: [0-9.]+ verdicts/s' "$OUT" || fail "no empty-store rate"
 grep -qE '^prefilled store .*prefilled / empty = [0-9.]+' "$OUT" ||
     fail "no prefilled-store rate"

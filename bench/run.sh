@@ -152,6 +152,9 @@ jq -r --slurp '
     "\nempty store (0 -> N cases, window 256): \($e.verdicts_per_second) verdicts/s, \($e.acks_per_second) acks/s\n" +
     (if $p then "prefilled store (N -> 2N cases, window 256): \($p.verdicts_per_second) verdicts/s, \($p.acks_per_second) acks/s; prefilled / empty = \(($p.verdicts_per_second / $e.verdicts_per_second * 1000 | round) / 1000)"
      else "prefilled store at window 256: not run (--windows)" end)' "$RAW"
+printf '\nrongyu-load'"'"'s own CPU (user + system) per run:\n'
+jq -r 'select(.load_cpu_seconds != null) |
+    "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s"' "$RAW"
 printf '\nper application, per store (fsyncs and bytes written: the run named;\n'
 printf 'bytes stored: used size / applications in intake, after the run):\n'
 printf '%-8s %-13s %11s %14s %14s %10s\n' run store fsyncs/app "written B/app" \

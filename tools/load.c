@@ -17,10 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 /* Intake parks at most 1024 waits (of all clients): stay under that. */
 #define S_WAITS_MAX 1000
-#define S_WAIT_MS 60000
+/* A parked wait is answered after this at the latest (then asked again),
+ * so one lost with a crashed intake is resent soon. */
+#define S_WAIT_MS 10000
 #define S_MAX_PIDS 8
 
 enum { S_IDLE, S_SUBMITTING, S_ACKED, S_WAITING, S_DONE, S_FAILED };
@@ -42,6 +45,7 @@ typedef struct {
     int n, window;
     s_app_t *a;
     int next;                 /* next application to submit */
+    int low;                  /* below it, every one is judged or failed */
     int submitting, waiting;  /* in flight */
     int acked, judged, failed, delayed;
     int *queue;               /* acknowledged, their wait not yet sent */
@@ -239,7 +243,10 @@ s_on_reply(s_load_t *L, const Rongyu__Reply *r, int64_t now)
 static void
 s_resend_due(s_load_t *L, int64_t now)
 {
-    for (int i = 0; i < L->next; i++) {
+    while (L->low < L->next &&
+           (L->a[L->low].state == S_DONE || L->a[L->low].state == S_FAILED))
+        L->low++;
+    for (int i = L->low; i < L->next; i++) {
         s_app_t *a = &L->a[i];
         if (a->resend_at > now)
             continue;
@@ -307,7 +314,8 @@ s_run(s_load_t *L, int64_t deadline, load_rss_t *rss)
             rc = cli_client_recv(L->cl, 0, &r);
         }
         now = ry_clock_mono_ms();
-        if (now - last_scan >= 50) {
+        /* A long backlog (a stopped validation) is scanned less often. */
+        if (now - last_scan >= 50 + (L->next - L->low) / 1000) {
             s_resend_due(L, now);
             last_scan = now;
         }
@@ -432,6 +440,10 @@ main(int argc, char **argv)
     f.verdict_p99 = s_pct(lat, nv, 99);
     f.ack_seconds = L.acked ? (L.last_ack - t0) / 1000.0 : 0;
     f.verdict_seconds = L.judged ? (L.last_verdict - t0) / 1000.0 : 0;
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        f.cpu_seconds = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+                        (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     load_report_print(stdout, json, &f, &before, &after, rss);
 
     free(L.a);

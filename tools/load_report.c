@@ -159,11 +159,12 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                 "\"verdict_seconds\":%.3f,\"ack_p50_ms\":%" PRId64
                 ",\"ack_p99_ms\":%" PRId64 ",\"verdict_p50_ms\":%" PRId64
                 ",\"verdict_p99_ms\":%" PRId64 ",\"waits_delayed\":%d,"
+                "\"load_cpu_seconds\":%.2f,"
                 "\"applications_stored\":%" PRIu64 ",\"stores\":[",
                 f->submitted, f->acked, f->failed, f->judged, f->window,
                 acks_s, verd_s, f->ack_seconds, f->verdict_seconds, f->ack_p50,
                 f->ack_p99, f->verdict_p50, f->verdict_p99, f->waits_delayed,
-                apps);
+                f->cpu_seconds, apps);
         for (int i = 0; i < LOAD_SERVICES; i++) {
             const load_store_t *a = &after->store[i], *b = &before->store[i];
             fprintf(out,
@@ -200,6 +201,9 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
             f->submitted, f->acked, f->failed, f->judged, f->window, acks_s,
             f->ack_seconds, verd_s, f->verdict_seconds, f->ack_p50,
             f->ack_p99, f->verdict_p50, f->verdict_p99);
+    fprintf(out, "rongyu-load itself: %.2f s of CPU (user + system) over "
+                 "%.2f s\n",
+            f->cpu_seconds, f->verdict_seconds);
     if (f->waits_delayed)
         fprintf(out, "  (%d waits queued behind the cap of parked waits: "
                      "their verdict times are late)\n",

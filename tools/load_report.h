@@ -53,6 +53,7 @@ void load_rss_sample(load_rss_t rss[LOAD_SERVICES]);
 typedef struct {
     int submitted, acked, failed, judged, window, waits_delayed;
     double ack_seconds, verdict_seconds;
+    double cpu_seconds; /* rongyu-load's own user + system time */
     int64_t ack_p50, ack_p99, verdict_p50, verdict_p99;
 } load_figures_t;
 
