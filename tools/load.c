@@ -25,6 +25,12 @@
  * so one lost with a crashed intake is resent soon. */
 #define S_WAIT_MS 10000
 #define S_MAX_PIDS 8
+/* An unanswered request is resent after 4 times the slowest answer seen
+ * to one send (at first 3 s plus 5 ms per request in flight), within
+ * these bounds: slow answers are waited for, lost ones (a crashed
+ * intake) resent within seconds. */
+#define S_RESEND_MIN_MS 3000
+#define S_RESEND_MAX_MS 30000
 
 enum { S_IDLE, S_SUBMITTING, S_ACKED, S_WAITING, S_DONE, S_FAILED };
 
@@ -75,7 +81,8 @@ s_usage(void)
         "  (default examples/advanced_home.valid.json) to intake with W requests\n"
         "  in flight (default 16) on one DEALER, replies matched by request_id;\n"
         "  each has its own idempotency key '<run>-<i>' and is resent with it\n"
-        "  until acknowledged. Each acknowledged case's verdict is awaited by a\n"
+        "  until acknowledged (after 4 times the slowest answer seen, 3-30 s:\n"
+        "  a crashed intake loses what it had not answered). Each acknowledged case's verdict is awaited by a\n"
         "  long poll on the same socket (at most %d at a time: intake parks\n"
         "  1024). Prints the throughput (acks/s, verdicts/s), p50/p99 from\n"
         "  submission to ack and to verdict, each store's fsyncs and bytes\n"
@@ -214,8 +221,9 @@ s_on_reply(s_load_t *L, const Rongyu__Reply *r, int64_t now)
         L->submitting--;
         L->acked++;
         /* Resend only what is clearly lost, not what is merely slow. */
-        if (4 * (now - a->first_sent) > L->resend_ms)
-            L->resend_ms = 4 * (now - a->first_sent);
+        int64_t slow = 4 * (now - a->sent);
+        if (slow > L->resend_ms)
+            L->resend_ms = slow < S_RESEND_MAX_MS ? slow : S_RESEND_MAX_MS;
         L->last_ack = now;
         a->acked_at = now;
         snprintf(a->case_id, sizeof a->case_id, "%s", c->case_id);
@@ -334,7 +342,7 @@ s_run(s_load_t *L, int64_t deadline, load_rss_t *rss)
 int
 main(int argc, char **argv)
 {
-    s_load_t L = {.n = 1000, .window = 16, .resend_ms = 10000};
+    s_load_t L = {.n = 1000, .window = 16};
     const char *example = "examples/advanced_home.valid.json";
     const char *acked = NULL, *endpoint = NULL;
     char run[64], *pids[S_MAX_PIDS];
@@ -378,6 +386,9 @@ main(int argc, char **argv)
                         "S > 0\n");
         return 2;
     }
+    L.resend_ms = S_RESEND_MIN_MS + 5 * (int64_t)L.window;
+    if (L.resend_ms > S_RESEND_MAX_MS)
+        L.resend_ms = S_RESEND_MAX_MS;
     tools_setup_t setup;
     if (tools_setup("rongyu-load", endpoint, example, &setup) != 0)
         return 2;
