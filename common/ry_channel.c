@@ -56,6 +56,10 @@ struct ry_channel {
     s_deferred_t *deferred;
     int ndeferred, defcap;
     uint64_t next_token;
+    /* The store counters the peers' PONGs carried: a measurement shown by
+     * rongyu status, not state. */
+    ry_channel_stats_t peer_stats[RY_CHANNEL_MAX_STATS];
+    int npeer_stats;
 };
 
 /* ------------------------------------------------------------ set-up */
@@ -433,6 +437,73 @@ s_peer_allowed(const ry_channel_t *self, const char *id)
     return false;
 }
 
+/* Packs a PONG carrying 'state' (may be "") and this store's counters. */
+static uint8_t *
+s_pong(ry_channel_t *self, const char *state, size_t *len)
+{
+    ry_store_stats_t st;
+    ry_store_stats(self->o.store, &st);
+    Rongyu__StoreStats ss = RONGYU__STORE_STATS__INIT;
+    ss.service = self->self_id;
+    ss.commits = st.commits;
+    ss.syncs = st.syncs;
+    ss.bytes_written = st.bytes_written;
+    ss.bytes_known = st.bytes_known;
+    ss.page_size = st.page_size;
+    ss.used_bytes = st.used_bytes;
+    ss.cases = st.cases;
+    ss.at_ms = ry_clock_now_ms();
+    Rongyu__Envelope e = RONGYU__ENVELOPE__INIT;
+    e.kind = RONGYU__ENVELOPE_KIND__PONG;
+    e.sender_id = self->self_id;
+    e.schema_version = S_SCHEMA;
+    e.reason = (char *)state;
+    e.store = &ss;
+    return ry_pb_pack(&e.base, len);
+}
+
+/* Keeps the counters a peer's PONG carried (none: nothing to keep). */
+static void
+s_keep_stats(ry_channel_t *self, const char *peer, const Rongyu__StoreStats *s)
+{
+    if (!s)
+        return;
+    int i = 0;
+    while (i < self->npeer_stats && strcmp(self->peer_stats[i].service, peer))
+        i++;
+    if (i == RY_CHANNEL_MAX_STATS)
+        return;
+    if (i == self->npeer_stats)
+        self->npeer_stats++;
+    ry_channel_stats_t *o = &self->peer_stats[i];
+    snprintf(o->service, sizeof o->service, "%s", peer);
+    o->at_ms = s->at_ms;
+    o->store = (ry_store_stats_t){
+        .commits = s->commits,
+        .syncs = s->syncs,
+        .bytes_written = s->bytes_written,
+        .bytes_known = s->bytes_known,
+        .page_size = s->page_size,
+        .used_bytes = s->used_bytes,
+        .cases = s->cases,
+    };
+}
+
+int
+ry_channel_stats(ry_channel_t *self, ry_channel_stats_t *out, int cap)
+{
+    if (cap <= 0)
+        return 0;
+    memset(&out[0], 0, sizeof out[0]);
+    snprintf(out[0].service, sizeof out[0].service, "%s", self->self_id);
+    out[0].at_ms = ry_clock_now_ms();
+    ry_store_stats(self->o.store, &out[0].store);
+    int n = 1;
+    for (int i = 0; i < self->npeer_stats && n < cap; i++)
+        out[n++] = self->peer_stats[i];
+    return n;
+}
+
 /* Handles one message of a peer link inside the batch transaction. */
 static int
 s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
@@ -461,9 +532,7 @@ s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
                      "store failing: %s (%" PRIu64 " rounds in a row)",
                      ry_strerror(self->health.last_error),
                      self->health.failures);
-        uint8_t *pong =
-            ry_outbox_envelope(self->self_id, RONGYU__ENVELOPE_KIND__PONG, 0, 0,
-                               0, NULL, NULL, 0, state, &len);
+        uint8_t *pong = s_pong(self, state, &len);
         ry_link_reply(self->link, m, pong, len);
         goto done;
     }
@@ -496,7 +565,9 @@ s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
         rc = ry_outbox_ack(txn, who, e->ack_seq, NULL);
         break;
     case RONGYU__ENVELOPE_KIND__REJECT: rc = s_apply_reject(txn, who, e); break;
-    case RONGYU__ENVELOPE_KIND__PONG: break; /* the answer to our hello */
+    case RONGYU__ENVELOPE_KIND__PONG: /* the answer to our hello */
+        s_keep_stats(self, who, e->store);
+        break;
     default:
         rc = ry_outbox_dead(txn, "in", who, e->link_seq,
                             "unknown envelope kind", m->body, m->len);

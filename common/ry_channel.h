@@ -209,6 +209,22 @@ void ry_channel_health(const ry_channel_t *self, ry_channel_health_t *out);
 int ry_channel_dead_retry(ry_channel_t *self, ry_txn_t *txn, const char *key,
                           char *why, size_t cap);
 
+/* One service's store counters (ry_store_stats) and when they were read
+ * (ry_clock_now_ms; 0: never). */
+typedef struct {
+    char service[64];
+    int64_t at_ms;
+    ry_store_stats_t store;
+} ry_channel_stats_t;
+
+#define RY_CHANNEL_MAX_STATS 16
+
+/* Fills out[0] with this service's store as it is now, then one entry per
+ * peer whose last PONG carried its store's counters (a DEALER link pings
+ * its peer every second, so these are at most that old while the peer
+ * answers). Returns how many entries were filled (at most cap). */
+int ry_channel_stats(ry_channel_t *self, ry_channel_stats_t *out, int cap);
+
 /* Rows in the dead table (committed). */
 uint64_t ry_channel_dead_count(ry_channel_t *self);
 

@@ -6,11 +6,15 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <lmdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #define RY_STORE_MAX_TABLES 32
 
@@ -20,11 +24,14 @@ struct ry_store {
     int ntables;
     char *names[RY_STORE_MAX_TABLES];
     MDB_dbi dbis[RY_STORE_MAX_TABLES];
+    const char *case_table; /* one of names[], or NULL */
+    ry_store_stats_t stats; /* the counters; sizes filled on demand */
 };
 
 struct ry_txn {
     ry_store_t *store;
     MDB_txn *txn;
+    bool top_write; /* a write transaction without a parent */
 };
 
 static int
@@ -200,6 +207,37 @@ ry_store_map_size(const ry_store_t *self)
     return self->map_size;
 }
 
+void
+ry_store_set_case_table(ry_store_t *self, const char *table)
+{
+    self->case_table = NULL;
+    for (int i = 0; table && i < self->ntables; i++)
+        if (strcmp(self->names[i], table) == 0)
+            self->case_table = self->names[i];
+    assert(!table || self->case_table);
+}
+
+int
+ry_store_stats(ry_store_t *self, ry_store_stats_t *out)
+{
+    *out = self->stats;
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info(self->env, &info) != 0 ||
+        mdb_env_stat(self->env, &st) != 0)
+        return RY_EIO;
+    out->page_size = st.ms_psize;
+    out->used_bytes = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+    if (!self->case_table)
+        return 0;
+    ry_txn_t *txn;
+    int rc = ry_txn_begin(self, NULL, false, &txn);
+    if (rc == 0)
+        rc = ry_txn_count(txn, self->case_table, &out->cases);
+    ry_txn_abort(&txn);
+    return rc;
+}
+
 int
 ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write, ry_txn_t **out)
 {
@@ -208,6 +246,7 @@ ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write, ry_txn_t **out)
     if (!t)
         abort();
     t->store = self;
+    t->top_write = write && !parent;
     int rc = mdb_txn_begin(self->env, parent ? parent->txn : NULL,
                            write ? 0 : MDB_RDONLY, &t->txn);
     if (rc == MDB_MAP_RESIZED) {
@@ -225,15 +264,57 @@ ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write, ry_txn_t **out)
     return 0;
 }
 
+/* The calling thread's wchar from /proc/thread-self/io (bytes passed to
+ * write calls), or -1. */
+static int64_t
+s_thread_write_bytes(void)
+{
+    int fd = open("/proc/thread-self/io", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[512];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    const char *p = strstr(buf, "wchar: ");
+    uint64_t v;
+    if (!p || sscanf(p + 7, "%" SCNu64, &v) != 1)
+        return -1;
+    return (int64_t)v;
+}
+
+static uint64_t
+s_last_txnid(MDB_env *env)
+{
+    MDB_envinfo info;
+    return mdb_env_info(env, &info) == 0 ? (uint64_t)info.me_last_txnid : 0;
+}
+
 int
 ry_txn_commit(ry_txn_t **txn_p)
 {
     ry_txn_t *t = *txn_p;
     *txn_p = NULL;
+    ry_store_stats_t *st = &t->store->stats;
+    int64_t w0 = t->top_write ? s_thread_write_bytes() : -1;
+    uint64_t id0 = t->top_write ? s_last_txnid(t->store->env) : 0;
     int rc = mdb_txn_commit(t->txn); /* frees the MDB_txn even on failure */
     rc = rc ? s_write_rc(t->store, rc) : 0;
     if (rc != 0)
         ry_error(NULL, "commit failed: %s", ry_strerror(rc));
+    if (rc == 0 && t->top_write) {
+        st->commits++;
+        /* LMDB leaves the transaction id alone for a commit with
+         * nothing to write: it neither writes nor syncs. */
+        if (s_last_txnid(t->store->env) != id0)
+            st->syncs++;
+        int64_t w1 = w0 < 0 ? -1 : s_thread_write_bytes();
+        st->bytes_known = w1 >= w0 && w0 >= 0;
+        if (st->bytes_known)
+            st->bytes_written += (uint64_t)(w1 - w0);
+    }
     free(t);
     return rc;
 }

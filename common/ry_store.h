@@ -34,6 +34,32 @@ int ry_store_grow(ry_store_t *self, size_t max);
 
 size_t ry_store_map_size(const ry_store_t *self);
 
+/* What the store has written since it was opened in this process (kept
+ * in memory, not in the store: a measurement, not state), and its size.
+ * 'bytes_written' adds up, over the commits, the growth of 'wchar' in
+ * /proc/thread-self/io across each mdb_txn_commit: the bytes LMDB handed
+ * to write calls (its dirty pages, whole, and the meta page), which is
+ * what each commit writes and syncs; not the filesystem's own journal.
+ * 0 with bytes_known false where that file cannot be read. */
+typedef struct {
+    uint64_t commits;       /* write transactions committed */
+    uint64_t syncs;         /* of those, commits that wrote, hence synced
+                               (the environment syncs every such commit) */
+    uint64_t bytes_written; /* see above */
+    bool bytes_known;
+    uint64_t page_size;
+    uint64_t used_bytes;    /* (last page number + 1) x page size */
+    uint64_t cases;         /* rows of the case table (0: none named) */
+} ry_store_stats_t;
+
+/* Names the table whose rows count as this store's cases in
+ * ry_store_stats ('table' must be one of the store's; NULL: none). */
+void ry_store_set_case_table(ry_store_t *self, const char *table);
+
+/* Fills *out (reads the case table in a read transaction). Returns 0 or
+ * RY_EIO (the counters are filled even then). */
+int ry_store_stats(ry_store_t *self, ry_store_stats_t *out);
+
 /* Begins a transaction; 'parent' (may be NULL) makes a nested write
  * transaction whose changes vanish if it is aborted. Returns 0 or RY_EIO. */
 int ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write,

@@ -1,7 +1,11 @@
-/* rongyu-load: submits N applications with W in flight and prints the
- * throughput and the latency from submission to verdict. A benchmark, not
- * a test: it prints figures and asserts nothing about speed. */
+/* rongyu-load: submits N applications with W requests in flight on one
+ * DEALER (pipelined, replies matched by request_id), waits for every
+ * verdict with long polls pipelined on the same socket, and prints the
+ * throughput, the latencies, the stores' writes per application and the
+ * services' RSS. A benchmark, not a test: it asserts nothing about
+ * speed. */
 #include "cli_client.h"
+#include "load_report.h"
 #include "rongyu.pb-c.h"
 #include "ry_clock.h"
 #include "ry_error.h"
@@ -9,162 +13,331 @@
 #include "tools_setup.h"
 
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/resource.h>
+
+/* Intake parks at most 1024 waits (of all clients): stay under that. */
+#define S_WAITS_MAX 1000
+/* A parked wait is answered after this at the latest (then asked again),
+ * so one lost with a crashed intake is resent soon. */
+#define S_WAIT_MS 10000
+#define S_MAX_PIDS 8
+/* An unanswered request is resent after 4 times the slowest answer seen
+ * to one send (at first 3 s plus 5 ms per request in flight), within
+ * these bounds: slow answers are waited for, lost ones (a crashed
+ * intake) resent within seconds. */
+#define S_RESEND_MIN_MS 3000
+#define S_RESEND_MAX_MS 30000
+
+enum { S_IDLE, S_SUBMITTING, S_ACKED, S_WAITING, S_DONE, S_FAILED };
 
 typedef struct {
-    const char *endpoint;
-    const cli_curve_t *curve;
+    char state;
+    bool delayed;        /* its wait waited for room under the cap */
+    char case_id[32];
+    int64_t first_sent;  /* submission first sent */
+    int64_t sent;        /* the request in flight last sent */
+    int64_t resend_at;   /* resend then (E_BUSY, or no reply) */
+    int64_t acked_at, verdict_at;
+} s_app_t;
+
+typedef struct {
+    cli_client_t *cl;
     const Rongyu__Application *app;
     const char *run;
     int n, window;
-    int next;              /* next index to submit */
-    int acked, failed;
+    s_app_t *a;
+    int next;                 /* next application to submit */
+    int low;                  /* below it, every one is judged or failed */
+    int submitting, waiting;  /* in flight */
+    int acked, judged, failed, delayed;
+    int *queue;               /* acknowledged, their wait not yet sent */
+    int qhead, qtail;
+    int64_t resend_ms;        /* resend an unanswered request after this */
+    int64_t last_ack, last_verdict;
     FILE *acked_out;
-    char **ids;            /* case id per index */
-    int64_t *ack_ms;       /* submit -> acknowledged, per index */
-    int64_t deadline;
-    pthread_mutex_t mu;
 } s_load_t;
 
 static void
 s_usage(void)
 {
     printf(
-        "usage: rongyu-load [-n N] [-w W] [--example FILE] [--acked FILE]\n"
-        "                   [--run ID] [--endpoint URL] [--timeout S] "
-        "[--json]\n\n"
-        "Submits N applications (default 1000) built from an example file\n"
-        "(default examples/advanced_home.valid.json) with W requests in\n"
-        "flight (default 16), each with its own idempotency key\n"
-        "'<run>-<i>' and retried with that key until acknowledged; then\n"
-        "waits for every verdict and prints throughput and p50/p99\n"
-        "latency from submission to verdict. --acked writes each\n"
-        "acknowledged case id, one per line.\n"
-        "批量提交 N 份申报（W 个并发），统计吞吐量与从提交到审查结论的延迟。\n");
+        "用法 Usage: rongyu-load [-n N] [-w W] [--example FILE] [--acked FILE]\n"
+        "                   [--run ID] [--endpoint URL] [--timeout S]\n"
+        "                   [--pid SERVICE=PID]... [--json]\n"
+        "\n"
+        "  向 intake 提交 N 份申报（默认 1000，取自示例文件，默认\n"
+        "  examples/advanced_home.valid.json），同一个 DEALER 上同时 W 个请求\n"
+        "  （默认 16），按 request_id 匹配应答；每份有自己的幂等键\n"
+        "  '<run>-<i>'，未确认就用同一键重发。确认后在同一套接字上以长轮询等待\n"
+        "  审查结论。最后打印：吞吐（确认/秒、结论/秒）、提交到确认和提交到\n"
+        "  结论的 p50/p99、本次运行每份申报的各存储 fsync 次数与写入字节（来自\n"
+        "  各服务存储自己的计数，rongyu status）、每份申报占用的存储字节，以及\n"
+        "  各服务的常驻内存（/proc/PID/status 的 RssAnon、RssFile）。\n"
+        "  Submits N applications (default 1000) built from an example file\n"
+        "  (default examples/advanced_home.valid.json) to intake with W requests\n"
+        "  in flight (default 16) on one DEALER, replies matched by request_id;\n"
+        "  each has its own idempotency key '<run>-<i>' and is resent with it\n"
+        "  until acknowledged (after 4 times the slowest answer seen, 3-30 s:\n"
+        "  a crashed intake loses what it had not answered). Each\n"
+        "  acknowledged case's verdict is awaited by a long poll on the same\n"
+        "  socket (at most %d at a time: intake parks 1024). Prints the\n"
+        "  throughput (acks/s, verdicts/s), p50/p99 from submission to ack\n"
+        "  and to verdict, each store's fsyncs and bytes\n"
+        "  written per application during the run (the stores' own counters,\n"
+        "  from rongyu status), bytes stored per application (used size /\n"
+        "  intake's cases), and each service's RSS (RssAnon, RssFile of\n"
+        "  /proc/PID/status).\n"
+        "\n"
+        "  --acked FILE       write each acknowledged case id, one per line\n"
+        "  --run ID           idempotency key prefix (default load-<time>)\n"
+        "  --timeout S        give up after S seconds (default 600)\n"
+        "  --pid SERVICE=PID  a service's pid for its RSS (default:\n"
+        "                     $RONGYU_HOME/SERVICE.pid, as deploy/up.sh writes)\n"
+        "  --json             one JSON object for scripts\n"
+        "  退出状态 Exit status: 0 when every application was acknowledged and\n"
+        "  judged, 1 otherwise, 2 for bad arguments.\n",
+        S_WAITS_MAX);
 }
 
-static void *
-s_worker(void *arg)
+static Rongyu__Principal *
+s_principal(const s_load_t *L, Rongyu__Principal *p)
 {
-    s_load_t *L = arg;
-    cli_client_t *cl = NULL;
-    if (cli_client_new(L->endpoint, L->curve, &cl) != 0)
-        return NULL;
-    for (;;) {
-        pthread_mutex_lock(&L->mu);
-        int i = L->next < L->n ? L->next++ : -1;
-        pthread_mutex_unlock(&L->mu);
-        if (i < 0)
-            break;
-        char key[128];
-        snprintf(key, sizeof key, "%s-%d", L->run, i);
-        Rongyu__Request req = RONGYU__REQUEST__INIT;
-        Rongyu__Principal p = RONGYU__PRINCIPAL__INIT;
-        Rongyu__SubmitRequest sub = RONGYU__SUBMIT_REQUEST__INIT;
-        p.org_id = L->app->applicant_org;
-        p.role = (char *)"grassroots";
-        sub.application = (Rongyu__Application *)L->app;
-        req.principal = &p;
-        req.idempotency_key = key;
-        req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
-        req.submit = &sub;
-        int64_t t0 = ry_clock_mono_ms();
-        Rongyu__Reply *rep = NULL;
-        int rc;
-        /* A crashed intake comes back: keep asking with the same key. */
-        do {
-            rc = cli_client_call(cl, &req, 2000, 1, &rep);
-            if (rc != 0) {
-                cli_client_destroy(&cl);
-                usleep(100000);
-                cli_client_new(L->endpoint, L->curve, &cl);
-            }
-        } while (rc != 0 && ry_clock_mono_ms() < L->deadline);
-        pthread_mutex_lock(&L->mu);
-        if (rc == 0 && rep->code == RONGYU__ERROR_CODE__OK &&
-            rep->body_case == RONGYU__REPLY__BODY_CASE) {
-            L->ids[i] = strdup(rep->case_->case_->case_id);
-            L->ack_ms[i] = ry_clock_mono_ms() - t0;
-            L->acked++;
-            if (L->acked_out) {
-                fprintf(L->acked_out, "%s\n", L->ids[i]);
-                fflush(L->acked_out);
-            }
-        } else {
-            L->failed++;
-            fprintf(stderr, "request %d: %s\n", i,
-                    rc ? ry_strerror(rc) : rep->detail);
-        }
-        if ((L->acked + L->failed) % 500 == 0)
-            fprintf(stderr, "  %d/%d acknowledged\n", L->acked, L->n);
-        pthread_mutex_unlock(&L->mu);
-        cli_client_reply_free(&rep);
+    Rongyu__Principal init = RONGYU__PRINCIPAL__INIT;
+    *p = init;
+    p->org_id = L->app->applicant_org;
+    p->role = (char *)"grassroots";
+    return p;
+}
+
+/* Sends application i's submission (again: same key, same request id). */
+static void
+s_submit(s_load_t *L, int i, int64_t now)
+{
+    char key[128], rid[160];
+    snprintf(key, sizeof key, "%s-%d", L->run, i);
+    snprintf(rid, sizeof rid, "s%d/%s", i, L->run);
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    Rongyu__Principal p;
+    Rongyu__SubmitRequest sub = RONGYU__SUBMIT_REQUEST__INIT;
+    sub.application = (Rongyu__Application *)L->app;
+    req.principal = s_principal(L, &p);
+    req.idempotency_key = key;
+    req.request_id = rid;
+    req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
+    req.submit = &sub;
+    s_app_t *a = &L->a[i];
+    a->sent = now;
+    /* A full queue: try again soon, as if unanswered. */
+    a->resend_at = cli_client_send(L->cl, &req, 0) == 0 ? now + L->resend_ms
+                                                        : now + 50;
+}
+
+/* Sends application i's long poll for the end of SUBMITTED. */
+static void
+s_wait(s_load_t *L, int i, int64_t now)
+{
+    char rid[160];
+    snprintf(rid, sizeof rid, "w%d/%s", i, L->run);
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    Rongyu__Principal p;
+    Rongyu__WaitRequest w = RONGYU__WAIT_REQUEST__INIT;
+    w.case_id = L->a[i].case_id;
+    w.state = RONGYU__CASE_STATE__SUBMITTED;
+    w.timeout_ms = S_WAIT_MS;
+    req.principal = s_principal(L, &p);
+    req.request_id = rid;
+    req.body_case = RONGYU__REQUEST__BODY_WAIT;
+    req.wait = &w;
+    s_app_t *a = &L->a[i];
+    a->sent = now;
+    a->resend_at = cli_client_send(L->cl, &req, 0) == 0
+                       ? now + S_WAIT_MS + L->resend_ms
+                       : now + 50;
+}
+
+static void
+s_fail(s_load_t *L, int i, const char *what, const Rongyu__Reply *r)
+{
+    s_app_t *a = &L->a[i];
+    if (a->state == S_SUBMITTING)
+        L->submitting--;
+    else if (a->state == S_WAITING)
+        L->waiting--;
+    a->state = S_FAILED;
+    L->failed++;
+    fprintf(stderr, "application %d: %s: %s %s\n", i, what,
+            r->message_en ? r->message_en : "", r->detail ? r->detail : "");
+}
+
+static void
+s_verdict(s_load_t *L, int i, int64_t now)
+{
+    s_app_t *a = &L->a[i];
+    if (a->state == S_WAITING)
+        L->waiting--;
+    a->state = S_DONE;
+    a->verdict_at = now;
+    L->judged++;
+    L->last_verdict = now;
+}
+
+/* Applies one reply: to a submission (ack) or to a wait (verdict). */
+static void
+s_on_reply(s_load_t *L, const Rongyu__Reply *r, int64_t now)
+{
+    char kind = r->request_id[0];
+    int i = atoi(r->request_id + 1);
+    const char *slash = strchr(r->request_id, '/');
+    if ((kind != 's' && kind != 'w') || i < 0 || i >= L->n || !slash ||
+        strcmp(slash + 1, L->run) != 0)
+        return; /* not ours */
+    s_app_t *a = &L->a[i];
+    if ((kind == 's') != (a->state == S_SUBMITTING) ||
+        (kind == 'w' && a->state != S_WAITING))
+        return; /* a late duplicate */
+    if (r->code == RONGYU__ERROR_CODE__E_BUSY) {
+        int after = r->retry_after_ms ? (int)r->retry_after_ms : 100;
+        a->resend_at = now + (after > 30000 ? 30000 : after);
+        return;
     }
-    cli_client_destroy(&cl);
-    return NULL;
+    if (r->code != RONGYU__ERROR_CODE__OK) {
+        s_fail(L, i, kind == 's' ? "submission refused" : "wait refused", r);
+        return;
+    }
+    const Rongyu__Case *c = NULL;
+    if (kind == 's' && r->body_case == RONGYU__REPLY__BODY_CASE && r->case_)
+        c = r->case_->case_;
+    else if (kind == 'w' && r->body_case == RONGYU__REPLY__BODY_WAIT &&
+             r->wait && r->wait->case_)
+        c = r->wait->case_->case_;
+    if (!c) {
+        s_fail(L, i, "reply without the case", r);
+        return;
+    }
+    if (kind == 's') {
+        L->submitting--;
+        L->acked++;
+        /* Resend only what is clearly lost, not what is merely slow. */
+        int64_t slow = 4 * (now - a->sent);
+        if (slow > L->resend_ms)
+            L->resend_ms = slow < S_RESEND_MAX_MS ? slow : S_RESEND_MAX_MS;
+        L->last_ack = now;
+        a->acked_at = now;
+        snprintf(a->case_id, sizeof a->case_id, "%s", c->case_id);
+        if (L->acked_out)
+            fprintf(L->acked_out, "%s\n", c->case_id);
+        if (c->state != RONGYU__CASE_STATE__SUBMITTED) {
+            s_verdict(L, i, now);
+            return;
+        }
+        a->state = S_ACKED;
+        /* Its wait has to queue behind the cap: its latency to the
+         * verdict is then measured late. */
+        a->delayed = L->waiting >= S_WAITS_MAX;
+        L->delayed += a->delayed;
+        L->queue[L->qtail++] = i;
+        return;
+    }
+    if (c->state != RONGYU__CASE_STATE__SUBMITTED)
+        s_verdict(L, i, now);
+    else
+        a->resend_at = now; /* timed out: ask again */
 }
 
-static int
-s_cmp(const void *a, const void *b)
+/* Resends what was not answered in time or was told to come back. */
+static void
+s_resend_due(s_load_t *L, int64_t now)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Waits for each acknowledged case's verdict with a long poll (a
- * WaitRequest until it leaves SUBMITTED); fills lat[] with verdict time
- * minus submission time. Returns how many have one. */
-static int
-s_collect(s_load_t *L, int64_t *lat, int64_t *first, int64_t *last)
-{
-    cli_client_t *cl = NULL;
-    cli_client_new(L->endpoint, L->curve, &cl);
-    int done = 0;
-    *first = INT64_MAX;
-    *last = 0;
-    for (int i = 0; i < L->n; i++) {
-        if (!L->ids[i])
+    while (L->low < L->next &&
+           (L->a[L->low].state == S_DONE || L->a[L->low].state == S_FAILED))
+        L->low++;
+    for (int i = L->low; i < L->next; i++) {
+        s_app_t *a = &L->a[i];
+        if (a->resend_at > now)
             continue;
-        for (;;) {
-            Rongyu__Request req = RONGYU__REQUEST__INIT;
-            Rongyu__Principal p = RONGYU__PRINCIPAL__INIT;
-            Rongyu__WaitRequest w = RONGYU__WAIT_REQUEST__INIT;
-            p.org_id = L->app->applicant_org;
-            p.kind = RONGYU__ROLE__ROLE_GRASSROOTS;
-            w.case_id = L->ids[i];
-            w.state = RONGYU__CASE_STATE__SUBMITTED;
-            w.timeout_ms = 10000;
-            req.principal = &p;
-            req.body_case = RONGYU__REQUEST__BODY_WAIT;
-            req.wait = &w;
-            Rongyu__Reply *rep = NULL;
-            if (cli_client_call(cl, &req, 15000, 3, &rep) == 0 &&
-                rep->code == RONGYU__ERROR_CODE__OK &&
-                rep->body_case == RONGYU__REPLY__BODY_WAIT &&
-                rep->wait->case_ && rep->wait->case_->case_->verdict) {
-                const Rongyu__Case *c = rep->wait->case_->case_;
-                lat[done++] = c->updated_at_ms - c->submitted_at_ms;
-                if (c->submitted_at_ms < *first)
-                    *first = c->submitted_at_ms;
-                if (c->updated_at_ms > *last)
-                    *last = c->updated_at_ms;
-                cli_client_reply_free(&rep);
-                break;
-            }
-            cli_client_reply_free(&rep);
-            if (ry_clock_mono_ms() > L->deadline)
-                goto out;
-            usleep(50000);
+        if (a->state == S_SUBMITTING)
+            s_submit(L, i, now);
+        else if (a->state == S_WAITING)
+            s_wait(L, i, now);
+    }
+}
+
+static int
+s_cmp(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static int64_t
+s_pct(int64_t *v, int n, int pct)
+{
+    if (n <= 0)
+        return 0;
+    int k = (int)((int64_t)n * pct / 100);
+    return v[k < n ? k : n - 1];
+}
+
+/* Runs the load until every application is judged or failed, or the
+ * deadline. */
+static void
+s_run(s_load_t *L, int64_t deadline, load_rss_t *rss)
+{
+    int64_t last_scan = 0, last_rss = 0, last_note = 0;
+    while (L->judged + L->failed < L->n) {
+        int64_t now = ry_clock_mono_ms();
+        if (now > deadline) {
+            fprintf(stderr, "rongyu-load: 超时 timed out: %d judged, %d "
+                            "acknowledged of %d\n",
+                    L->judged, L->acked, L->n);
+            return;
+        }
+        while (L->next < L->n && L->submitting < L->window) {
+            s_app_t *a = &L->a[L->next];
+            a->state = S_SUBMITTING;
+            a->first_sent = now;
+            L->submitting++;
+            s_submit(L, L->next++, now);
+        }
+        while (L->qhead < L->qtail && L->waiting < S_WAITS_MAX) {
+            int i = L->queue[L->qhead++];
+            L->a[i].state = S_WAITING;
+            L->waiting++;
+            s_wait(L, i, now);
+        }
+        Rongyu__Reply *r = NULL;
+        int rc = cli_client_recv(L->cl, 50, &r);
+        if (rc == RY_EPERM) {
+            fprintf(stderr, "rongyu-load: intake 拒绝此密钥 refuses this "
+                            "key\n");
+            return;
+        }
+        /* Take everything that is waiting before sending more. */
+        while (rc == 0) {
+            s_on_reply(L, r, ry_clock_mono_ms());
+            cli_client_reply_free(&r);
+            rc = cli_client_recv(L->cl, 0, &r);
+        }
+        now = ry_clock_mono_ms();
+        /* A long backlog (a stopped validation) is scanned less often. */
+        if (now - last_scan >= 50 + (L->next - L->low) / 1000) {
+            s_resend_due(L, now);
+            last_scan = now;
+        }
+        if (now - last_rss >= 1000) {
+            load_rss_sample(rss);
+            last_rss = now;
+        }
+        if (now - last_note >= 5000) {
+            fprintf(stderr, "  %d acknowledged, %d judged of %d\n", L->acked,
+                    L->judged, L->n);
+            last_note = now;
         }
     }
-out:
-    cli_client_destroy(&cl);
-    return done;
 }
 
 int
@@ -173,11 +346,11 @@ main(int argc, char **argv)
     s_load_t L = {.n = 1000, .window = 16};
     const char *example = "examples/advanced_home.valid.json";
     const char *acked = NULL, *endpoint = NULL;
-    char run[64];
+    char run[64], *pids[S_MAX_PIDS];
+    int npids = 0, timeout_s = 600;
+    bool json = false;
     snprintf(run, sizeof run, "load-%" PRId64, ry_clock_now_ms());
     L.run = run;
-    int timeout_s = 600;
-    bool json = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -198,86 +371,98 @@ main(int argc, char **argv)
             endpoint = argv[++i];
         } else if (strcmp(a, "--timeout") == 0 && more) {
             timeout_s = atoi(argv[++i]);
+        } else if (strcmp(a, "--pid") == 0 && more && npids < S_MAX_PIDS) {
+            pids[npids++] = argv[++i];
         } else if (strcmp(a, "--json") == 0) {
             json = true;
         } else {
-            fprintf(stderr, "rongyu-load: unknown argument '%s' (--help)\n",
+            fprintf(stderr, "rongyu-load: 未知参数 unknown argument '%s' "
+                            "(--help)\n",
                     a);
             return 2;
         }
     }
-    if (L.n <= 0 || L.window <= 0 || L.window > 1024) {
-        fprintf(stderr, "rongyu-load: need N > 0 and 0 < W <= 1024\n");
+    if (L.n <= 0 || L.window <= 0 || L.window > 65536 || timeout_s <= 0) {
+        fprintf(stderr, "rongyu-load: 需要 need N > 0, 0 < W <= 65536, "
+                        "S > 0\n");
         return 2;
     }
+    L.resend_ms = S_RESEND_MIN_MS + 5 * (int64_t)L.window;
+    if (L.resend_ms > S_RESEND_MAX_MS)
+        L.resend_ms = S_RESEND_MAX_MS;
     tools_setup_t setup;
     if (tools_setup("rongyu-load", endpoint, example, &setup) != 0)
         return 2;
     Rongyu__Application *app = setup.app;
-    L.endpoint = setup.endpoint;
-    L.curve = &setup.curve;
     L.app = app;
     if (acked && !(L.acked_out = fopen(acked, "w"))) {
-        fprintf(stderr, "rongyu-load: cannot write '%s'\n", acked);
+        fprintf(stderr, "rongyu-load: 无法写入 cannot write '%s'\n", acked);
         return 2;
     }
-    L.ids = calloc((size_t)L.n, sizeof *L.ids);
-    L.ack_ms = calloc((size_t)L.n, sizeof *L.ack_ms);
+    if (L.acked_out)
+        setvbuf(L.acked_out, NULL, _IOLBF, 0); /* read while it runs */
+    if (cli_client_new(setup.endpoint, &setup.curve, &L.cl) != 0) {
+        fprintf(stderr, "rongyu-load: cannot connect to '%s'\n",
+                setup.endpoint);
+        return 2;
+    }
+    L.a = calloc((size_t)L.n, sizeof *L.a);
+    L.queue = calloc((size_t)L.n, sizeof *L.queue);
     int64_t *lat = calloc((size_t)L.n, sizeof *lat);
-    pthread_t *th = calloc((size_t)L.window, sizeof *th);
-    if (!L.ids || !L.ack_ms || !lat || !th)
+    int64_t *alat = calloc((size_t)L.n, sizeof *alat);
+    if (!L.a || !L.queue || !lat || !alat)
         abort();
-    pthread_mutex_init(&L.mu, NULL);
-    L.deadline = ry_clock_mono_ms() + (int64_t)timeout_s * 1000;
+    load_rss_t rss[LOAD_SERVICES];
+    load_rss_init(rss, setup.cfg.home, pids, npids);
+    load_snapshot_t before, after;
+    int64_t deadline = ry_clock_mono_ms() + (int64_t)timeout_s * 1000;
+    if (load_snapshot_settled(L.cl, 10, &before) != 0)
+        fprintf(stderr, "rongyu-load: 警告 warning: no settled status from "
+                        "intake in 10 s; store figures may be wrong\n");
 
     fprintf(stderr, "submitting %d applications, %d in flight, to %s\n", L.n,
-            L.window, L.endpoint);
+            L.window, setup.endpoint);
     int64_t t0 = ry_clock_mono_ms();
-    for (int i = 0; i < L.window; i++)
-        pthread_create(&th[i], NULL, s_worker, &L);
-    for (int i = 0; i < L.window; i++)
-        pthread_join(th[i], NULL);
-    int64_t t_acked = ry_clock_mono_ms() - t0;
+    s_run(&L, deadline, rss);
     if (L.acked_out)
         fclose(L.acked_out);
-    fprintf(stderr, "waiting for the verdicts\n");
-    int64_t first, last;
-    int judged = s_collect(&L, lat, &first, &last);
-    qsort(lat, (size_t)judged, sizeof *lat, s_cmp);
-    int64_t ack_sorted_n = 0;
-    for (int i = 0; i < L.n; i++)
-        if (L.ids[i])
-            L.ack_ms[ack_sorted_n++] = L.ack_ms[i];
-    qsort(L.ack_ms, (size_t)ack_sorted_n, sizeof *L.ack_ms, s_cmp);
-    double span = judged ? (double)(last - first) / 1000.0 : 0;
-    double tput = span > 0 ? judged / span : 0;
-    int64_t p50 = judged ? lat[judged / 2] : 0;
-    int64_t p99 = judged ? lat[(judged * 99) / 100 < judged ? (judged * 99) / 100 : judged - 1] : 0;
-    int64_t a50 = ack_sorted_n ? L.ack_ms[ack_sorted_n / 2] : 0;
-    int64_t a99 = ack_sorted_n ? L.ack_ms[(ack_sorted_n * 99) / 100] : 0;
-    if (json)
-        printf("{\"submitted\":%d,\"acknowledged\":%d,\"failed\":%d,"
-               "\"judged\":%d,\"window\":%d,\"submit_seconds\":%.3f,"
-               "\"verdicts_per_second\":%.1f,\"verdict_p50_ms\":%" PRId64
-               ",\"verdict_p99_ms\":%" PRId64 ",\"ack_p50_ms\":%" PRId64
-               ",\"ack_p99_ms\":%" PRId64 "}\n",
-               L.n, L.acked, L.failed, judged, L.window, t_acked / 1000.0,
-               tput, p50, p99, a50, a99);
-    else
-        printf("submitted %d, acknowledged %d, failed %d, judged %d (window "
-               "%d)\n"
-               "throughput: %.1f verdicts/s (%.2f s from first submission "
-               "to last verdict)\n"
-               "submit -> verdict: p50 %" PRId64 " ms, p99 %" PRId64 " ms\n"
-               "submit -> ack:     p50 %" PRId64 " ms, p99 %" PRId64 " ms\n",
-               L.n, L.acked, L.failed, judged, L.window, tput, span, p50, p99,
-               a50, a99);
-    for (int i = 0; i < L.n; i++)
-        free(L.ids[i]);
-    free(L.ids);
-    free(L.ack_ms);
+    load_rss_sample(rss);
+    if (load_snapshot_settled(L.cl, 30, &after) != 0)
+        fprintf(stderr, "rongyu-load: 警告 warning: the stores' counters "
+                        "did not settle in 30 s; the last ones are shown\n");
+
+    load_figures_t f = {.submitted = L.next,
+                        .acked = L.acked,
+                        .failed = L.failed,
+                        .judged = L.judged,
+                        .window = L.window,
+                        .waits_delayed = L.delayed};
+    int na = 0, nv = 0;
+    for (int i = 0; i < L.n; i++) {
+        if (L.a[i].acked_at)
+            alat[na++] = L.a[i].acked_at - L.a[i].first_sent;
+        if (L.a[i].state == S_DONE)
+            lat[nv++] = L.a[i].verdict_at - L.a[i].first_sent;
+    }
+    qsort(alat, (size_t)na, sizeof *alat, s_cmp);
+    qsort(lat, (size_t)nv, sizeof *lat, s_cmp);
+    f.ack_p50 = s_pct(alat, na, 50);
+    f.ack_p99 = s_pct(alat, na, 99);
+    f.verdict_p50 = s_pct(lat, nv, 50);
+    f.verdict_p99 = s_pct(lat, nv, 99);
+    f.ack_seconds = L.acked ? (L.last_ack - t0) / 1000.0 : 0;
+    f.verdict_seconds = L.judged ? (L.last_verdict - t0) / 1000.0 : 0;
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        f.cpu_seconds = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+                        (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    load_report_print(stdout, json, &f, &before, &after, rss);
+
+    free(L.a);
+    free(L.queue);
     free(lat);
-    free(th);
+    free(alat);
+    cli_client_destroy(&L.cl);
     ry_json_application_free(&app);
-    return L.failed || judged != L.acked ? 1 : 0;
+    return L.failed || L.judged != L.acked || L.acked != L.n ? 1 : 0;
 }

@@ -397,6 +397,69 @@ cli_client_call(cli_client_t *self, const Rongyu__Request *req,
 }
 
 int
+cli_client_send(cli_client_t *self, const Rongyu__Request *req,
+                int timeout_ms)
+{
+    if (!self || !req || !req->request_id || !req->request_id[0])
+        return RY_EINVAL;
+    if (!self->sock) {
+        int rc;
+        self->sock = s_open(self->ctx, self->endpoint, self->max_reply, NULL,
+                            self->curve_on ? &self->curve : NULL, &rc);
+        if (!self->sock)
+            return rc;
+        self->mon = s_mon_open(self->ctx, self->sock);
+    }
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&req->base, &len);
+    int rc = s_send(self->sock, buf, len, timeout_ms < 0 ? 0 : timeout_ms);
+    int e = errno;
+    free(buf);
+    if (rc == 0)
+        return 0;
+    return e == EAGAIN ? RY_ETIMEOUT : RY_ENET;
+}
+
+int
+cli_client_recv(cli_client_t *self, int timeout_ms, Rongyu__Reply **reply)
+{
+    if (!self || !reply)
+        return RY_EINVAL;
+    if (!self->sock)
+        return RY_ETIMEOUT;
+    int64_t deadline = s_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        zmq_msg_t msg;
+        int got = s_recv(self->sock, &msg), e = errno;
+        if (got == 0) {
+            Rongyu__Reply *r = (Rongyu__Reply *)ry_pb_unpack(
+                &rongyu__reply__descriptor, zmq_msg_data(&msg),
+                zmq_msg_size(&msg), 0);
+            zmq_msg_close(&msg);
+            if (r) {
+                *reply = r;
+                return 0;
+            }
+            continue; /* undecodable: dropped */
+        }
+        if (e == EPROTO)
+            continue; /* several frames: dropped */
+        if (e != EAGAIN)
+            return RY_ENET;
+        int64_t left = deadline - s_now_ms();
+        if (left <= 0)
+            return RY_ETIMEOUT;
+        zmq_pollitem_t items[2] = {{self->sock, 0, ZMQ_POLLIN, 0},
+                                   {self->mon, 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, self->mon ? 2 : 1, (long)left) < 0)
+            return RY_ENET;
+        if (self->mon && (items[1].revents & ZMQ_POLLIN) &&
+            s_mon_refused(self->mon))
+            return RY_EPERM;
+    }
+}
+
+int
 cli_client_ping(const char *endpoint, const cli_curve_t *curve,
                 int timeout_ms, char *who, size_t who_len)
 {

@@ -58,6 +58,22 @@ void cli_client_set_max_reply(cli_client_t *self, size_t bytes);
 int cli_client_call(cli_client_t *self, const Rongyu__Request *req,
                     int timeout_ms, int attempts, Rongyu__Reply **reply);
 
+/* Pipelined use (many requests in flight on the one DEALER; the caller
+ * matches replies by request_id and resends what was not answered):
+ * sends 'req', whose request_id must be set, as one frame, waiting at
+ * most timeout_ms for room in the socket's queue. Returns 0; RY_ETIMEOUT
+ * when the queue stayed full (nothing sent); RY_EINVAL for a NULL
+ * argument or an empty request_id; RY_ENET when the socket failed. */
+int cli_client_send(cli_client_t *self, const Rongyu__Request *req,
+                    int timeout_ms);
+
+/* Receives the next reply (of any request) within timeout_ms (0: only
+ * one already waiting). Returns 0 and sets *reply, the caller's to free
+ * with cli_client_reply_free; RY_ETIMEOUT when none came (undecodable
+ * frames are dropped); RY_EPERM when the service refused the CURVE
+ * handshake; RY_ENET when polling failed. */
+int cli_client_recv(cli_client_t *self, int timeout_ms, Rongyu__Reply **reply);
+
 /* Frees a reply from cli_client_call and nulls *reply_p; safe on NULL. */
 void cli_client_reply_free(Rongyu__Reply **reply_p);
 

@@ -15,10 +15,14 @@ static const char s_status_help[] =
     "用法 Usage: rongyu status [options]\n"
     "\n"
     "  显示 intake 的状态：与各服务的链路（待确认消息、下一序号、已确认序号）、\n"
-    "  案件数与死信数。\n"
+    "  案件数与死信数，以及各服务存储的计数（启动以来的提交、同步、写入字节，\n"
+    "  已用大小与案件行数；其他服务的数据来自最近一次心跳，至多约 1 秒前）。\n"
     "  Shows intake's status: its links to the other services (outbox rows\n"
     "  not yet acknowledged, next sequence number, highest acknowledged),\n"
-    "  the number of cases and of dead letters.\n"
+    "  the number of cases and of dead letters, and each service's store:\n"
+    "  commits, syncs and bytes written since the service started, used\n"
+    "  size and rows of its case table (the other services' as their last\n"
+    "  answer to intake's once-a-second ping carried them).\n"
     "\n";
 
 static const char s_ping_help[] =
@@ -122,6 +126,28 @@ cli_cmd_status(int argc, char **argv)
         cli_table_add(tab, row);
     }
     if (s->n_links)
+        cli_table_print(tab, stdout, 2);
+    cli_table_destroy(&tab);
+    printf("存储 Stores:%s\n", s->n_stores ? "" : " 无 none");
+    static const char *sheads[] = {"服务 Service", "提交 Commits",
+                                   "同步 Syncs", "写入 Written",
+                                   "已用 Used", "案件行 Case rows"};
+    tab = cli_table_new(6, sheads);
+    for (size_t i = 0; i < s->n_stores; i++) {
+        const Rongyu__StoreStats *t = s->stores[i];
+        char cm[32], y[32], w[32], u[32], k[32];
+        snprintf(cm, sizeof cm, "%llu", (unsigned long long)t->commits);
+        snprintf(y, sizeof y, "%llu", (unsigned long long)t->syncs);
+        if (t->bytes_known)
+            snprintf(w, sizeof w, "%.1f MiB", t->bytes_written / 1048576.0);
+        else
+            snprintf(w, sizeof w, "?");
+        snprintf(u, sizeof u, "%.1f MiB", t->used_bytes / 1048576.0);
+        snprintf(k, sizeof k, "%llu", (unsigned long long)t->cases);
+        const char *row[] = {t->service, cm, y, w, u, k};
+        cli_table_add(tab, row);
+    }
+    if (s->n_stores)
         cli_table_print(tab, stdout, 2);
     cli_table_destroy(&tab);
     cli_client_reply_free(&reply);

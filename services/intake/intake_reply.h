@@ -38,6 +38,9 @@ struct intake_reply {
     Rongyu__LinkStatus links[16];
     Rongyu__LinkStatus *linkp[16];
     char link_names[16][64];
+    Rongyu__StoreStats stores[16]; /* intake's store, then the peers' */
+    Rongyu__StoreStats *storep[16];
+    char store_names[16][64];
     uint8_t *cached;             /* a stored first answer, used as is */
     size_t cached_len;
     bool orgs;                   /* an OrgReply */

@@ -314,6 +314,26 @@ s_status(intake_cases_t *self, ry_txn_t *txn, intake_reply_t *r)
     }
     r->st.links = r->linkp;
     r->st.n_links = (size_t)n;
+    ry_channel_stats_t stats[16];
+    n = ry_channel_stats(self->channel, stats, 16);
+    for (int i = 0; i < n; i++) {
+        Rongyu__StoreStats ss = RONGYU__STORE_STATS__INIT;
+        snprintf(r->store_names[i], sizeof r->store_names[i], "%.63s",
+                 stats[i].service);
+        ss.service = r->store_names[i];
+        ss.commits = stats[i].store.commits;
+        ss.syncs = stats[i].store.syncs;
+        ss.bytes_written = stats[i].store.bytes_written;
+        ss.bytes_known = stats[i].store.bytes_known;
+        ss.page_size = stats[i].store.page_size;
+        ss.used_bytes = stats[i].store.used_bytes;
+        ss.cases = stats[i].store.cases;
+        ss.at_ms = stats[i].at_ms;
+        r->stores[i] = ss;
+        r->storep[i] = &r->stores[i];
+    }
+    r->st.stores = r->storep;
+    r->st.n_stores = (size_t)n;
     int rc = ry_txn_count(txn, "cases", &r->st.cases);
     if (!rc)
         rc = ry_outbox_dead_counts(txn, &r->st.dead, &r->st.dead_refused);

@@ -38,6 +38,8 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
                             intake_cases_on_message, intake_cases_on_request,
                             NULL, &self->store, &self->channel);
     if (!rc)
+        ry_store_set_case_table(self->store, "cases");
+    if (!rc)
         rc = intake_cases_new(self->store, &limits, &self->cases);
     ry_campaigns_t *campaigns = NULL;
     if (!rc)

@@ -56,6 +56,7 @@ quota_server_new(const ry_config_t *cfg, quota_server_t **out)
         quota_server_destroy(&self);
         return rc;
     }
+    ry_store_set_case_table(self->store, "holds"); /* a case's seat */
     *out = self;
     return 0;
 }

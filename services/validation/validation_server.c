@@ -115,6 +115,7 @@ validation_server_new(const ry_config_t *cfg, validation_server_t **out)
         validation_server_destroy(&self);
         return rc;
     }
+    ry_store_set_case_table(self->store, "verdicts");
     *out = self;
     return 0;
 }

@@ -107,6 +107,21 @@ after=$(ry status --json | jq '.cases')
 [ "$before" = "$after" ] || ry_fail "malformed files created cases"
 ry_ok "malformed files refused with exit 2, nothing stored"
 
+# Each service's store counters: intake's own, the peers' from their
+# answers to intake's pings (once a second).
+stores_ok() {
+    ry status --json | jq -e --argjson cases "$after" '
+        (.stores | map(.service) | sort) ==
+            ["intake", "notification", "quota", "validation"] and
+        (.stores[] | select(.service == "intake") |
+            .cases == $cases and .syncs > 0 and .bytes_written > 0 and
+            .bytes_known and .used_bytes > 0) and
+        (.stores[] | select(.service == "validation") |
+            .cases > 0 and .syncs > 0 and .bytes_written > 0)' >/dev/null
+}
+ry_until 10 stores_ok || ry_fail "status lacks the stores' counters: $(ry status --json | jq -c .stores)"
+ry_ok "status: each service's store counters (commits, syncs, bytes, size, case rows)"
+
 # 4. Idempotency: the same key gives the same case; another body with the
 #    same key is refused with E_CONFLICT and changes nothing.
 a=$(ry submit "$EX/advanced_home.valid.json" --idem demo-key-1 --json | jq -r .case.case_id)

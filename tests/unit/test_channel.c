@@ -645,12 +645,47 @@ test_ping_is_answered_by_pong_with_receiver_id(void **state)
     }
     assert_int_equal(pong->kind, RONGYU__ENVELOPE_KIND__PONG);
     assert_string_equal(pong->sender_id, "b");
+    /* It carries B's store counters. */
+    assert_non_null(pong->store);
+    assert_string_equal(pong->store->service, "b");
+    assert_true(pong->store->used_bytes > 0);
+    assert_true(pong->store->page_size > 0);
     ry_pb_free(&pong);
     /* A probe is no message: nothing applied, nothing dead. */
     assert_int_equal(fx->rb.ncalls, 0);
     assert_int_equal(ry_channel_dead_count(fx->b), 0);
     zmq_close(d);
     zmq_ctx_term(zctx);
+    s_fx_destroy(&fx);
+}
+
+/* A has B's counters once B answered a ping of A's, after B committed. */
+static bool
+s_a_has_b_stats_after(fx_t *fx, uint64_t commits)
+{
+    ry_channel_stats_t st[RY_CHANNEL_MAX_STATS];
+    int n = ry_channel_stats(fx->a, st, RY_CHANNEL_MAX_STATS);
+    for (int i = 1; i < n; i++)
+        if (strcmp(st[i].service, "b") == 0 && st[i].store.syncs >= commits)
+            return true;
+    return false;
+}
+
+static void
+test_pongs_bring_the_peer_store_counters(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    s_send(fx, 1, 20, 10);
+    s_pump(fx, s_all_done, 20);
+    ry_channel_stats_t st[RY_CHANNEL_MAX_STATS];
+    assert_true(ry_channel_stats(fx->a, st, RY_CHANNEL_MAX_STATS) >= 1);
+    assert_string_equal(st[0].service, "a");
+    assert_true(st[0].store.syncs >= 2); /* A's two sends committed */
+    assert_true(st[0].store.bytes_written > 0);
+    /* B committed what it applied; A pings every second. */
+    s_pump(fx, s_a_has_b_stats_after, 1);
+    assert_int_equal(ry_channel_stats(fx->a, st, 1), 1); /* cap kept */
     s_fx_destroy(&fx);
 }
 
@@ -1192,6 +1227,7 @@ main(void)
             test_rejected_message_is_dead_lettered_and_later_ones_applied),
         cmocka_unit_test(test_replies_reach_the_sender_exactly_once),
         cmocka_unit_test(test_ping_is_answered_by_pong_with_receiver_id),
+        cmocka_unit_test(test_pongs_bring_the_peer_store_counters),
         cmocka_unit_test(test_a_deferred_reply_goes_later_to_the_same_client),
         cmocka_unit_test(
             test_garbage_frame_is_dead_lettered_and_receiver_keeps_working),

@@ -639,6 +639,57 @@ test_counter_counts_from_one_and_only_what_commits(void **state)
     assert_int_equal(ry_txn_commit(&txn), 0);
 }
 
+static void
+test_stats_count_commits_that_write_and_their_bytes(void **state)
+{
+    fx_t *fx = *state;
+    ry_store_stats_t st;
+    assert_int_equal(ry_store_stats(fx->store, &st), 0);
+    assert_int_equal(st.commits, 0);
+    assert_int_equal(st.syncs, 0);
+    assert_int_equal(st.bytes_written, 0);
+    assert_int_equal(st.cases, 0); /* no case table named */
+    assert_true(st.page_size >= 512);
+    uint64_t used0 = st.used_bytes;
+    assert_true(used0 >= 2 * st.page_size); /* the two meta pages at least */
+
+    /* A value of 10,000 bytes: whole overflow pages, a leaf, a meta. */
+    char big[10001];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    s_put(fx->store, "t", "big", big);
+    assert_int_equal(ry_store_stats(fx->store, &st), 0);
+    assert_int_equal(st.commits, 1);
+    assert_int_equal(st.syncs, 1);
+    assert_true(st.bytes_known); /* Linux: /proc/thread-self/io */
+    assert_true(st.bytes_written >= 10000);
+    assert_true(st.used_bytes >= used0 + 10000);
+    uint64_t written = st.bytes_written;
+
+    /* A commit with nothing to write neither writes nor syncs. */
+    ry_txn_t *txn, *child;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    /* A nested commit is part of its parent's, counted once. */
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_begin(fx->store, txn, true, &child), 0);
+    assert_int_equal(ry_txn_put(child, "u", "a", 1, "1", 1, 0), 0);
+    assert_int_equal(ry_txn_commit(&child), 0);
+    assert_int_equal(ry_txn_put(txn, "u", "b", 1, "2", 1, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    /* A read transaction is not a commit that writes. */
+    assert_int_equal(ry_txn_begin(fx->store, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(ry_store_stats(fx->store, &st), 0);
+    assert_int_equal(st.commits, 3);
+    assert_int_equal(st.syncs, 2);
+    assert_true(st.bytes_written > written);
+
+    ry_store_set_case_table(fx->store, "u");
+    assert_int_equal(ry_store_stats(fx->store, &st), 0);
+    assert_int_equal(st.cases, 2);
+}
+
 int
 main(void)
 {
@@ -661,6 +712,7 @@ main(void)
         T(test_committed_data_survives_close_and_reopen),
         T(test_full_map_gives_efull_then_grow_makes_room),
         T(test_be64_round_trips_and_sorts_numerically),
+        T(test_stats_count_commits_that_write_and_their_bytes),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# bench/check_run.sh: runs bench/run.sh with a tiny N only to check that it
+# works and prints every figure; asserts the figures are there, never
+# their values (speed is not asserted).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=$(mktemp "${TMPDIR:-/tmp}/rongyu-bench-check.XXXXXX")
+trap 'rm -f "$OUT"' EXIT
+"$ROOT/bench/run.sh" --n "${RY_BENCH_CHECK_N:-200}" >"$OUT" 2>&1 ||
+    { cat "$OUT" >&2; echo "FAIL: bench/run.sh failed" >&2; exit 1; }
+fail() { cat "$OUT" >&2; echo "FAIL: $*" >&2; exit 1; }
+for w in 16 256 1024; do
+    grep -qE "^w$w +$w +[0-9.]+ +[0-9.]+ +[0-9]+/[0-9]+ +[0-9]+/[0-9]+ +[0-9.]+ +[0-9.]+" "$OUT" ||
+        fail "no pipeline/floor row for window $w"
+    grep -qE "^floor-$w: [0-9.]+ msgs/s" "$OUT" || fail "no floor figure at window $w"
+done
+for run in empty w16 w256 w1024; do
+    grep -qE "^$run: [0-9.]+ s of CPU over [0-9.]+ s$" "$OUT" ||
+        fail "no CPU figure of rongyu-load for run $run"
+done
+grep -qE '^empty store .*: [0-9.]+ verdicts/s' "$OUT" || fail "no empty-store rate"
+grep -qE '^prefilled store .*prefilled / empty = [0-9.]+' "$OUT" ||
+    fail "no prefilled-store rate"
+for run in empty w16 w256 w1024; do
+    for s in intake validation quota notification; do
+        grep -qE "^$run +$s +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9.]+$" "$OUT" ||
+            fail "no store figures for $s in run $run"
+        grep -qE "^$run +$s +anon +[0-9]+ +file +[0-9]+ +anon max +[0-9]+$" "$OUT" ||
+            fail "no RSS for $s in run $run"
+    done
+done
+# Every run's raw figures: all stores seen, every pid known, all judged.
+n=$(grep -c '^{' "$OUT")
+[ "$n" = 7 ] || fail "$n raw runs, not 7"
+grep '^{"submitted"' "$OUT" | jq -e '
+    .judged == .acknowledged and .acknowledged == .submitted and
+    (.stores | length == 4 and all(.seen and .bytes_known)) and
+    (.stores[] | select(.service == "intake") | .fsyncs > 0 and .bytes_written > 0) and
+    (.rss | all(.pid > 0 and .anon_kib > 0))' >/dev/null ||
+    fail "a run's raw figures are incomplete"
+echo "ok - bench/run.sh printed every figure"

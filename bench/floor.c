@@ -1,0 +1,324 @@
+/* rongyu-floor: the floor under the pipeline's throughput. One hop, a
+ * ZeroMQ DEALER to a ROUTER over tcp loopback (CURVE, as every rongyu
+ * socket), where the ROUTER's thread stores each message as one record
+ * under an ordered key in LMDB through ry_store (group commit: what
+ * waits is put in one transaction, committed with the environment's
+ * default sync) and acknowledges each after the commit. Prints msgs/s.
+ * A benchmark: it asserts nothing about speed. */
+#include "ry_clock.h"
+#include "ry_error.h"
+#include "ry_store.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define S_BATCH 512 /* messages per group commit, as ry_channel's default */
+
+typedef struct {
+    void *ctx;
+    char endpoint[256];
+    char server_public[41], server_secret[41];
+    const char *dir;
+    size_t map_size;
+    int rc;
+    ry_store_stats_t stats;
+    pthread_mutex_t mu;
+    pthread_cond_t bound;
+    bool ready;
+} s_floor_t;
+
+static void
+s_usage(void)
+{
+    printf(
+        "用法 Usage: rongyu-floor [-n N] [-w W] [--size BYTES] [--dir DIR]\n"
+        "                    [--plain] [--json]\n"
+        "\n"
+        "  本项目自己的下限：一跳 ZeroMQ DEALER -> ROUTER（tcp 回环，CURVE），\n"
+        "  ROUTER 端把每条消息作为一条有序键记录写入 LMDB（成组提交，默认同步\n"
+        "  即 fsync），提交后才确认。打印每秒消息数。\n"
+        "  The project's own floor: one hop, ZeroMQ DEALER -> ROUTER over tcp\n"
+        "  loopback (CURVE), where the ROUTER side stores each message as one\n"
+        "  record under an ordered key in LMDB (group commit, the default\n"
+        "  sync: fsync), and acknowledges it after the commit. Prints msgs/s.\n"
+        "\n"
+        "  -n N          messages (default 20000)\n"
+        "  -w W          messages in flight (default 256)\n"
+        "  --size BYTES  bytes per message and per record (default 4096;\n"
+        "                bench/run.sh passes the bytes a stored case takes)\n"
+        "  --dir DIR     the LMDB directory (default: a new one under\n"
+        "                $TMPDIR or /tmp, removed at the end)\n"
+        "  --plain       no CURVE\n"
+        "  --json        one JSON object for scripts\n");
+}
+
+/* The ROUTER side: binds, then stores and acknowledges until a message of
+ * zero bytes comes. */
+static void *
+s_server(void *arg)
+{
+    s_floor_t *F = arg;
+    ry_store_t *store = NULL;
+    static const char *const tables[] = {"records", NULL};
+    void *sock = zmq_socket(F->ctx, ZMQ_ROUTER);
+    int zero = 0, one = 1, hwm = 100000;
+    size_t elen = sizeof F->endpoint;
+    int rc = sock ? 0 : RY_ENET;
+    if (!rc && (zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero) ||
+                zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
+                zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm)))
+        rc = RY_ENET;
+    if (!rc && F->server_secret[0] &&
+        (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) ||
+         zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, F->server_secret, 40)))
+        rc = RY_ENET;
+    if (!rc && (zmq_bind(sock, "tcp://127.0.0.1:*") ||
+                zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, F->endpoint, &elen)))
+        rc = RY_ENET;
+    if (!rc)
+        rc = ry_store_open(&store, F->dir, F->map_size, tables);
+    pthread_mutex_lock(&F->mu);
+    F->rc = rc;
+    F->ready = true;
+    pthread_cond_signal(&F->bound);
+    pthread_mutex_unlock(&F->mu);
+
+    static zmq_msg_t ids[S_BATCH], bodies[S_BATCH];
+    uint64_t seq = 0;
+    bool stop = false;
+    while (!rc && !stop) {
+        zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, -1) < 0) {
+            rc = RY_ENET;
+            break;
+        }
+        int n = 0;
+        while (n < S_BATCH) {
+            zmq_msg_init(&ids[n]);
+            zmq_msg_init(&bodies[n]);
+            if (zmq_msg_recv(&ids[n], sock, ZMQ_DONTWAIT) < 0 ||
+                zmq_msg_recv(&bodies[n], sock, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&ids[n]);
+                zmq_msg_close(&bodies[n]);
+                break;
+            }
+            if (zmq_msg_size(&bodies[n]) < 8)
+                stop = true;
+            n++;
+        }
+        ry_txn_t *txn = NULL;
+        rc = ry_txn_begin(store, NULL, true, &txn);
+        for (int i = 0; !rc && i < n; i++) {
+            if (zmq_msg_size(&bodies[i]) < 8)
+                continue;
+            uint8_t key[8];
+            ry_be64_put(key, ++seq);
+            rc = ry_txn_put(txn, "records", key, sizeof key,
+                            zmq_msg_data(&bodies[i]), zmq_msg_size(&bodies[i]),
+                            RY_PUT_APPEND);
+        }
+        if (!rc)
+            rc = ry_txn_commit(&txn);
+        ry_txn_abort(&txn);
+        /* Acknowledged only now: each ack names the client's message. */
+        for (int i = 0; i < n; i++) {
+            if (!rc && zmq_msg_size(&bodies[i]) >= 8) {
+                zmq_msg_send(&ids[i], sock, ZMQ_SNDMORE);
+                zmq_send(sock, zmq_msg_data(&bodies[i]), 8, 0);
+            }
+            zmq_msg_close(&ids[i]);
+            zmq_msg_close(&bodies[i]);
+        }
+    }
+    if (store)
+        ry_store_stats(store, &F->stats);
+    ry_store_destroy(&store);
+    if (sock)
+        zmq_close(sock);
+    F->rc = rc;
+    return NULL;
+}
+
+static int
+s_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Removes the LMDB files of 'dir' and the directory. */
+static void
+s_remove(const char *dir)
+{
+    char p[1100];
+    snprintf(p, sizeof p, "%s/data.mdb", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/lock.mdb", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+    int n = 20000, window = 256;
+    long size = 4096;
+    const char *dir = NULL;
+    bool plain = false, json = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool more = i + 1 < argc;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            s_usage();
+            return 0;
+        } else if (!strcmp(a, "-n") && more) {
+            n = atoi(argv[++i]);
+        } else if (!strcmp(a, "-w") && more) {
+            window = atoi(argv[++i]);
+        } else if (!strcmp(a, "--size") && more) {
+            size = atol(argv[++i]);
+        } else if (!strcmp(a, "--dir") && more) {
+            dir = argv[++i];
+        } else if (!strcmp(a, "--plain")) {
+            plain = true;
+        } else if (!strcmp(a, "--json")) {
+            json = true;
+        } else {
+            fprintf(stderr,
+                    "rongyu-floor: 未知参数 unknown argument '%s' (--help)\n",
+                    a);
+            return 2;
+        }
+    }
+    if (n <= 0 || window <= 0 || size < 8 || size > (64L << 20)) {
+        fprintf(stderr, "rongyu-floor: 需要 need N > 0, W > 0, "
+                        "8 <= BYTES <= 64 MiB\n");
+        return 2;
+    }
+    char tmp[600];
+    bool made = false;
+    if (!dir) {
+        const char *t = getenv("TMPDIR");
+        snprintf(tmp, sizeof tmp, "%s/rongyu-floor.XXXXXX", t && *t ? t : "/tmp");
+        if (!mkdtemp(tmp)) {
+            perror("rongyu-floor: mkdtemp");
+            return 1;
+        }
+        dir = tmp;
+        made = true;
+    }
+    s_floor_t F = {.dir = dir, .ctx = zmq_ctx_new()};
+    /* Room for every record and LMDB's own pages, with a margin. */
+    F.map_size = (size_t)n * ((size_t)size + 64) * 2 + (64u << 20);
+    pthread_mutex_init(&F.mu, NULL);
+    pthread_cond_init(&F.bound, NULL);
+    char cpub[41] = "", csec[41] = "";
+    if (!plain && (zmq_curve_keypair(F.server_public, F.server_secret) ||
+                   zmq_curve_keypair(cpub, csec))) {
+        fprintf(stderr, "rongyu-floor: no CURVE in this libzmq (--plain)\n");
+        return 1;
+    }
+    pthread_t th;
+    pthread_create(&th, NULL, s_server, &F);
+    pthread_mutex_lock(&F.mu);
+    while (!F.ready)
+        pthread_cond_wait(&F.bound, &F.mu);
+    pthread_mutex_unlock(&F.mu);
+    if (F.rc) {
+        fprintf(stderr, "rongyu-floor: cannot start the server: %s\n",
+                ry_strerror(F.rc));
+        return 1;
+    }
+
+    void *sock = zmq_socket(F.ctx, ZMQ_DEALER);
+    int zero = 0, hwm = 100000;
+    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (!plain && (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, F.server_public,
+                                  40) ||
+                   zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, cpub, 40) ||
+                   zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, csec, 40))) {
+        fprintf(stderr, "rongyu-floor: cannot set the CURVE keys\n");
+        return 1;
+    }
+    if (zmq_connect(sock, F.endpoint) != 0) {
+        fprintf(stderr, "rongyu-floor: cannot connect to %s\n", F.endpoint);
+        return 1;
+    }
+    uint8_t *msg = calloc(1, (size_t)size);
+    int64_t *sent_at = calloc((size_t)n, sizeof *sent_at);
+    int64_t *lat = calloc((size_t)n, sizeof *lat);
+    if (!msg || !sent_at || !lat)
+        abort();
+    for (long i = 8; i < size; i++)
+        msg[i] = (uint8_t)(i * 131 + 7); /* not all zero bytes */
+    int sent = 0, acked = 0;
+    int64_t t0 = ry_clock_mono_ms();
+    while (acked < n) {
+        while (sent < n && sent - acked < window) {
+            ry_be64_put(msg, (uint64_t)sent);
+            sent_at[sent] = ry_clock_mono_ms();
+            if (zmq_send(sock, msg, (size_t)size, 0) < 0) {
+                fprintf(stderr, "rongyu-floor: send failed\n");
+                return 1;
+            }
+            sent++;
+        }
+        zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, 30000) <= 0) {
+            fprintf(stderr, "rongyu-floor: no ack for 30 s (%d of %d)\n",
+                    acked, n);
+            return 1;
+        }
+        uint8_t ack[8];
+        while (zmq_recv(sock, ack, sizeof ack, ZMQ_DONTWAIT) == 8) {
+            uint64_t i = ry_be64_get(ack);
+            if (i < (uint64_t)n)
+                lat[acked] = ry_clock_mono_ms() - sent_at[i];
+            acked++;
+        }
+    }
+    int64_t ms = ry_clock_mono_ms() - t0;
+    zmq_send(sock, "", 0, 0); /* the server stops */
+    pthread_join(th, NULL);
+    zmq_close(sock);
+    zmq_ctx_term(F.ctx);
+    if (made)
+        s_remove(dir);
+    qsort(lat, (size_t)n, sizeof *lat, s_cmp);
+    double secs = ms > 0 ? ms / 1000.0 : 0.001;
+    double rate = n / secs;
+    const ry_store_stats_t *s = &F.stats;
+    if (json)
+        printf("{\"messages\":%d,\"window\":%d,\"record_bytes\":%ld,"
+               "\"curve\":%s,\"seconds\":%.3f,\"msgs_per_second\":%.1f,"
+               "\"ack_p50_ms\":%" PRId64 ",\"ack_p99_ms\":%" PRId64 ","
+               "\"commits\":%" PRIu64 ",\"syncs\":%" PRIu64
+               ",\"bytes_written\":%" PRIu64 ",\"bytes_known\":%s,"
+               "\"used_bytes\":%" PRIu64 "}\n",
+               n, window, size, plain ? "false" : "true", secs, rate,
+               lat[n / 2], lat[n * 99 / 100], s->commits, s->syncs,
+               s->bytes_written, s->bytes_known ? "true" : "false",
+               s->used_bytes);
+    else
+        printf("floor: %d messages of %ld bytes, %d in flight, %s: "
+               "%.1f msgs/s (%.2f s)\n"
+               "  ack p50 %" PRId64 " ms, p99 %" PRId64 " ms; "
+               "%" PRIu64 " commits, %" PRIu64 " syncs (%.3f per message), "
+               "%.0f bytes written per message%s\n",
+               n, size, window, plain ? "plain" : "CURVE", rate, secs,
+               lat[n / 2], lat[n * 99 / 100], s->commits, s->syncs,
+               (double)s->syncs / n, (double)s->bytes_written / n,
+               s->bytes_known ? "" : " (unknown: no /proc/thread-self/io)");
+    free(msg);
+    free(sent_at);
+    free(lat);
+    return F.rc ? 1 : 0;
+}

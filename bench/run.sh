@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmark, in one go on this machine. See --help.
+set -euo pipefail
+
+usage() {
+    cat <<'EOF'
+Usage: bench/run.sh [--n N] [--windows "16 256 1024"] [--help]
+
+Runs, on this machine, without standard input, and prints every figure
+(speed is never asserted):
+  1. the services as plain processes in a temporary RONGYU_HOME (the clock
+     inside the 2018 campaign, as the tests run them); rongyu-load fills
+     the empty store with N applications (window 256): the rate on the
+     empty store, and the bytes each store holds per application;
+  2. rongyu-floor, the project's own floor (one ZeroMQ DEALER -> ROUTER
+     hop over tcp loopback with CURVE, LMDB group commit with fsync, ack
+     after the commit), N records of the bytes intake stores per case, at
+     each window;
+  3. the whole pipeline at each window (default 16, 256 and 1024): N more
+     applications on a store that already holds the N of step 1 (the
+     stores are copied back before each window, so each starts at N);
+  4. a summary: each figure, the ratio pipeline / floor, fsyncs and bytes
+     written per application per store, bytes stored per application per
+     store, RSS per service, and the rate on the empty store against the
+     prefilled one (at window 256).
+
+  --n N          applications per run (default 100000)
+  --windows LIST windows of step 3 (default "16 256 1024")
+  --help         this text
+
+Needs a build (build/bin, or $RY_BIN) and jq. The log level of the
+services is $RONGYU_LOG_LEVEL (default info, as deployed).
+
+用法：bench/run.sh [--n N] [--windows "16 256 1024"] [--help]
+在本机一次运行完毕（不读标准输入，只打印数字，不断言速度）：先以窗口 256
+向空存储写入 N 份申报（空存储的速率、每份申报在各存储占用的字节），
+再运行本项目的下限程序 rongyu-floor（一跳 DEALER -> ROUTER、LMDB 成组提交
+并 fsync、提交后确认，记录大小取 intake 每份案件的字节数），然后在已有
+N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份；最后汇总：各项
+数字、流水线与下限之比、每份申报各存储的 fsync 次数与写入字节、每份申报
+占用的存储字节、各服务常驻内存，以及空存储与已有 N 份时的速率对比。
+EOF
+}
+
+N=100000
+WINDOWS="16 256 1024"
+while [ $# -gt 0 ]; do
+    case $1 in
+    --n) N=${2:?--n needs a number}; shift ;;
+    --windows) WINDOWS=${2:?--windows needs a list}; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) printf 'unknown option: %s / 未知选项：%s\n\n' "$1" "$1" >&2; usage >&2; exit 2 ;;
+    esac
+    shift
+done
+case $N in '' | *[!0-9]* | 0) echo "--n wants a positive number" >&2; exit 2 ;; esac
+exec </dev/null
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export RY_BIN=${RY_BIN:-$ROOT/build/bin} RY_SOURCE_DIR=$ROOT
+for prog in rongyu rongyu-load rongyu-floor rongyu-intake; do
+    [ -x "$RY_BIN/$prog" ] || { echo "no $RY_BIN/$prog: build first" >&2; exit 2; }
+done
+command -v jq >/dev/null || { echo "jq is needed" >&2; exit 2; }
+# Temporary RONGYU_HOME, free ports, the 2018 clock, keys; everything is
+# stopped and removed at the end, whatever happens.
+# shellcheck source=tests/lib/services.sh
+. "$ROOT/tests/lib/services.sh"
+EXAMPLE=$ROOT/examples/advanced_home.valid.json
+STORES="intake validation quota notification"
+RAW=$RY_TMP/raw.jsonl
+: >"$RAW"
+
+note() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# load RUN W: one rongyu-load run; its JSON (with the run's name and the
+# load average) goes to $RAW.
+load() {
+    local run=$1 w=$2 out la
+    la=$(loadavg)
+    note "pipeline: $run, $N applications, window $w (load average $la)"
+    out=$("$RY_BIN/rongyu-load" -n "$N" -w "$w" --run "bench-$run-$$" \
+        --timeout $((600 + N / 10)) --example "$EXAMPLE" --json \
+        --pid "intake=${RY_PID[intake]}" \
+        --pid "validation=${RY_PID[validation]}" \
+        --pid "quota=${RY_PID[quota]}" \
+        --pid "notification=${RY_PID[notification]}" 2>"$RY_TMP/load-$run.err") ||
+        { cat "$RY_TMP/load-$run.err" >&2; ry_fail "rongyu-load $run failed"; }
+    jq -c --arg run "$run" --arg la "$la" '. + {run: $run, loadavg: $la}' \
+        <<<"$out" >>"$RAW"
+}
+
+ry_pick_ports
+ry_start_services
+load empty 256
+ry_stop_all
+mkdir -p "$RY_TMP/snapshot"
+for s in $STORES; do
+    cp -a --reflink=auto "$RONGYU_HOME/$s" "$RY_TMP/snapshot/$s"
+done
+
+# The floor's records: what intake stores per application.
+REC=$(jq -r 'select(.run == "empty") | .stores[] |
+    select(.service == "intake") | .stored_bytes_per_app | floor' "$RAW")
+[ "${REC:-0}" -ge 8 ] 2>/dev/null || REC=4096
+for w in $WINDOWS; do
+    la=$(loadavg)
+    note "floor: $N records of $REC bytes, window $w (load average $la)"
+    mkdir -p "$RY_TMP/floor"
+    out=$("$RY_BIN/rongyu-floor" -n "$N" -w "$w" --size "$REC" \
+        --dir "$RY_TMP/floor" --json) || ry_fail "rongyu-floor failed"
+    rm -rf "$RY_TMP/floor"
+    jq -c --arg run "floor-$w" --arg la "$la" '. + {run: $run, loadavg: $la}' \
+        <<<"$out" >>"$RAW"
+done
+
+for w in $WINDOWS; do
+    for s in $STORES; do
+        rm -rf "${RONGYU_HOME:?}/$s"
+        cp -a --reflink=auto "$RY_TMP/snapshot/$s" "$RONGYU_HOME/$s"
+    done
+    ry_start_services
+    load "w$w" "$w"
+    ry_stop_all
+done
+
+# ---------------------------------------------------------------- summary
+printf '\nrongyu benchmark, %s; %s cores, %s; N = %s; log level %s\n' \
+    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)" \
+    "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
+    "$N" "${RONGYU_LOG_LEVEL:-info}"
+printf '\n%-8s %-6s %10s %11s %16s %18s %9s %14s\n' "run" "window" "acks/s" \
+    "verdicts/s" "ack p50/p99 ms" "verdict p50/p99 ms" "floor/s" \
+    "pipeline/floor"
+for w in $WINDOWS; do
+    jq -r --arg w "$w" --slurp '
+        (map(select(.run == "floor-" + $w))[0].msgs_per_second) as $f |
+        map(select(.run == "w" + $w))[0] |
+        [.run, .window, .acks_per_second, .verdicts_per_second,
+         "\(.ack_p50_ms)/\(.ack_p99_ms)",
+         "\(.verdict_p50_ms)/\(.verdict_p99_ms)", $f,
+         (if $f > 0 then (.verdicts_per_second / $f * 1000 | round / 1000)
+          else 0 end), .loadavg] |
+        @tsv' "$RAW" |
+        awk -F'\t' '{printf "%-8s %-6s %10.1f %11.1f %16s %18s %9.1f %14.3f   (load %s)\n",
+            $1, $2, $3, $4, $5, $6, $7, $8, $9}'
+done
+jq -r --slurp '
+    (map(select(.run == "empty"))[0]) as $e |
+    (map(select(.run == "w256"))[0]) as $p |
+    "\nempty store (0 -> N cases, window 256): \($e.verdicts_per_second) verdicts/s, \($e.acks_per_second) acks/s\n" +
+    (if $p then "prefilled store (N -> 2N cases, window 256): \($p.verdicts_per_second) verdicts/s, \($p.acks_per_second) acks/s; prefilled / empty = \(($p.verdicts_per_second / $e.verdicts_per_second * 1000 | round) / 1000)"
+     else "prefilled store at window 256: not run (--windows)" end)' "$RAW"
+printf '\nrongyu-load'"'"'s own CPU (user + system) per run:\n'
+jq -r 'select(.load_cpu_seconds != null) |
+    "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s"' "$RAW"
+printf '\nper application, per store (fsyncs and bytes written: the run named;\n'
+printf 'bytes stored: used size / applications in intake, after the run):\n'
+printf '%-8s %-13s %11s %14s %14s %10s\n' run store fsyncs/app "written B/app" \
+    "stored B/app" "used MiB"
+jq -r '. as $r | select(.stores) | .stores[] |
+    [$r.run, .service, .fsyncs_per_app, .bytes_written_per_app,
+     .stored_bytes_per_app, (.used_bytes / 1048576)] | @tsv' "$RAW" |
+    awk -F'\t' '{printf "%-8s %-13s %11.3f %14.0f %14.0f %10.1f\n", $1, $2, $3, $4, $5, $6}'
+printf '\nRSS per service at the end of each run (KiB; anon max while running):\n'
+jq -r '. as $r | select(.rss) | .rss[] |
+    [$r.run, .service, .anon_kib, .file_kib, .anon_max_kib] | @tsv' "$RAW" |
+    awk -F'\t' '{printf "%-8s %-13s anon %8d  file %8d  anon max %8d\n", $1, $2, $3, $4, $5}'
+printf '\nfloor runs (records of %s bytes: intake'"'"'s stored bytes per application):\n' "$REC"
+jq -r 'select(.msgs_per_second) |
+    "\(.run): \(.msgs_per_second) msgs/s, ack p50/p99 \(.ack_p50_ms)/\(.ack_p99_ms) ms, \(.syncs) fsyncs, \((.bytes_written / .messages) | floor) B written per message (load \(.loadavg))"' "$RAW"
+printf '\nraw (one JSON object per run):\n'
+cat "$RAW"

@@ -1,0 +1,241 @@
+/* load_report: store counters from intake's status, RSS from /proc, and
+ * rongyu-load's report. */
+#include "load_report.h"
+
+#include "ry_clock.h"
+#include "ry_config.h"
+#include "ry_error.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Asks intake for its status through 'cl' (a call of its own, not
+ * pipelined) and fills *out. Returns 0 or the error of the call. */
+static int
+s_snapshot(cli_client_t *cl, const char *request_id, load_snapshot_t *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < LOAD_SERVICES; i++)
+        snprintf(out->store[i].service, sizeof out->store[i].service, "%s",
+                 ry_service_name(i));
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    Rongyu__StatusRequest sr = RONGYU__STATUS_REQUEST__INIT;
+    req.request_id = (char *)request_id;
+    req.body_case = RONGYU__REQUEST__BODY_STATUS;
+    req.status = &sr;
+    Rongyu__Reply *rep = NULL;
+    int rc = cli_client_call(cl, &req, 5000, 3, &rep);
+    if (rc)
+        return rc;
+    if (rep->body_case != RONGYU__REPLY__BODY_STATUS) {
+        cli_client_reply_free(&rep);
+        return RY_EMALFORMED;
+    }
+    const Rongyu__StatusReply *s = rep->status;
+    for (size_t i = 0; i < s->n_links; i++)
+        out->outbox += s->links[i]->outbox;
+    for (size_t i = 0; i < s->n_stores; i++) {
+        const Rongyu__StoreStats *t = s->stores[i];
+        int k = ry_service_index(t->service);
+        if (k < 0 || k >= LOAD_SERVICES)
+            continue;
+        load_store_t *o = &out->store[k];
+        o->seen = true;
+        o->commits = t->commits;
+        o->syncs = t->syncs;
+        o->bytes_written = t->bytes_written;
+        o->bytes_known = t->bytes_known;
+        o->used_bytes = t->used_bytes;
+        o->cases = t->cases;
+        o->at_ms = t->at_ms;
+        if (k == RY_SVC_INTAKE)
+            out->intake_at_ms = t->at_ms;
+    }
+    cli_client_reply_free(&rep);
+    return 0;
+}
+
+static void
+s_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int
+load_snapshot_settled(cli_client_t *cl, int seconds, load_snapshot_t *out)
+{
+    int64_t end = ry_clock_mono_ms() + (int64_t)seconds * 1000;
+    int64_t drained_at = 0; /* intake's clock when its outbox was empty */
+    char rid[64];
+    for (int n = 0;; n++) {
+        snprintf(rid, sizeof rid, "load-status-%d", n);
+        int rc = s_snapshot(cl, rid, out);
+        if (rc == 0 && out->outbox == 0 && !drained_at)
+            drained_at = out->intake_at_ms;
+        /* The peers' counters come with their answers to intake's
+         * pings: wait for ones taken after everything was acknowledged. */
+        bool fresh = drained_at != 0;
+        for (int i = 1; rc == 0 && i < LOAD_SERVICES; i++)
+            if (!out->store[i].seen || out->store[i].at_ms < drained_at)
+                fresh = false;
+        if (rc == 0 && fresh)
+            return 0;
+        if (ry_clock_mono_ms() > end)
+            return RY_ETIMEOUT;
+        s_sleep_ms(250);
+    }
+}
+
+void
+load_rss_init(load_rss_t rss[LOAD_SERVICES], const char *home, char **pids,
+              int npids)
+{
+    for (int i = 0; i < LOAD_SERVICES; i++) {
+        const char *name = ry_service_name(i);
+        size_t len = strlen(name);
+        memset(&rss[i], 0, sizeof rss[i]);
+        for (int k = 0; k < npids; k++)
+            if (strncmp(pids[k], name, len) == 0 && pids[k][len] == '=')
+                rss[i].pid = atol(pids[k] + len + 1);
+        if (rss[i].pid || !home)
+            continue;
+        char path[700];
+        snprintf(path, sizeof path, "%s/%s.pid", home, name);
+        FILE *f = fopen(path, "r");
+        if (f) {
+            if (fscanf(f, "%ld", &rss[i].pid) != 1)
+                rss[i].pid = 0;
+            fclose(f);
+        }
+    }
+}
+
+void
+load_rss_sample(load_rss_t rss[LOAD_SERVICES])
+{
+    for (int i = 0; i < LOAD_SERVICES; i++) {
+        if (!rss[i].pid)
+            continue;
+        char path[64], line[256];
+        snprintf(path, sizeof path, "/proc/%ld/status", rss[i].pid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        while (fgets(line, sizeof line, f)) {
+            long v;
+            if (sscanf(line, "RssAnon: %ld", &v) == 1)
+                rss[i].anon_kib = v;
+            else if (sscanf(line, "RssFile: %ld", &v) == 1)
+                rss[i].file_kib = v;
+        }
+        fclose(f);
+        if (rss[i].anon_kib > rss[i].anon_max_kib)
+            rss[i].anon_max_kib = rss[i].anon_kib;
+    }
+}
+
+static double
+s_per(uint64_t a, uint64_t b, int n)
+{
+    return n > 0 && a >= b ? (double)(a - b) / n : 0;
+}
+
+void
+load_report_print(FILE *out, bool json, const load_figures_t *f,
+                  const load_snapshot_t *before, const load_snapshot_t *after,
+                  const load_rss_t rss[LOAD_SERVICES])
+{
+    double acks_s = f->ack_seconds > 0 ? f->acked / f->ack_seconds : 0;
+    double verd_s = f->verdict_seconds > 0 ? f->judged / f->verdict_seconds : 0;
+    uint64_t apps = after->store[RY_SVC_INTAKE].cases;
+    if (json) {
+        fprintf(out,
+                "{\"submitted\":%d,\"acknowledged\":%d,\"failed\":%d,"
+                "\"judged\":%d,\"window\":%d,\"acks_per_second\":%.1f,"
+                "\"verdicts_per_second\":%.1f,\"ack_seconds\":%.3f,"
+                "\"verdict_seconds\":%.3f,\"ack_p50_ms\":%" PRId64
+                ",\"ack_p99_ms\":%" PRId64 ",\"verdict_p50_ms\":%" PRId64
+                ",\"verdict_p99_ms\":%" PRId64 ",\"waits_delayed\":%d,"
+                "\"load_cpu_seconds\":%.2f,"
+                "\"applications_stored\":%" PRIu64 ",\"stores\":[",
+                f->submitted, f->acked, f->failed, f->judged, f->window,
+                acks_s, verd_s, f->ack_seconds, f->verdict_seconds, f->ack_p50,
+                f->ack_p99, f->verdict_p50, f->verdict_p99, f->waits_delayed,
+                f->cpu_seconds, apps);
+        for (int i = 0; i < LOAD_SERVICES; i++) {
+            const load_store_t *a = &after->store[i], *b = &before->store[i];
+            fprintf(out,
+                    "%s{\"service\":\"%s\",\"seen\":%s,\"commits\":%" PRIu64
+                    ",\"fsyncs\":%" PRIu64 ",\"bytes_written\":%" PRIu64
+                    ",\"bytes_known\":%s,\"fsyncs_per_app\":%.4f,"
+                    "\"bytes_written_per_app\":%.0f,\"used_bytes\":%" PRIu64
+                    ",\"case_rows\":%" PRIu64 ",\"stored_bytes_per_app\":%.0f}",
+                    i ? "," : "", a->service, a->seen ? "true" : "false",
+                    a->commits - b->commits, a->syncs - b->syncs,
+                    a->bytes_written - b->bytes_written,
+                    a->bytes_known ? "true" : "false",
+                    s_per(a->syncs, b->syncs, f->acked),
+                    s_per(a->bytes_written, b->bytes_written, f->acked),
+                    a->used_bytes, a->cases,
+                    apps ? (double)a->used_bytes / (double)apps : 0);
+        }
+        fprintf(out, "],\"rss\":[");
+        for (int i = 0; i < LOAD_SERVICES; i++)
+            fprintf(out,
+                    "%s{\"service\":\"%s\",\"pid\":%ld,\"anon_kib\":%ld,"
+                    "\"file_kib\":%ld,\"anon_max_kib\":%ld}",
+                    i ? "," : "", ry_service_name(i), rss[i].pid,
+                    rss[i].anon_kib, rss[i].file_kib, rss[i].anon_max_kib);
+        fprintf(out, "]}\n");
+        return;
+    }
+    fprintf(out,
+            "提交 submitted %d, 确认 acknowledged %d, 失败 failed %d, "
+            "已审 judged %d (window %d)\n"
+            "吞吐 throughput: %.1f acks/s (%.2f s), %.1f verdicts/s (%.2f s)\n"
+            "submit -> ack:     p50 %" PRId64 " ms, p99 %" PRId64 " ms\n"
+            "submit -> verdict: p50 %" PRId64 " ms, p99 %" PRId64 " ms\n",
+            f->submitted, f->acked, f->failed, f->judged, f->window, acks_s,
+            f->ack_seconds, verd_s, f->verdict_seconds, f->ack_p50,
+            f->ack_p99, f->verdict_p50, f->verdict_p99);
+    fprintf(out, "rongyu-load itself: %.2f s of CPU (user + system) over "
+                 "%.2f s\n",
+            f->cpu_seconds, f->verdict_seconds);
+    if (f->waits_delayed)
+        fprintf(out, "  (%d waits queued behind the cap of parked waits: "
+                     "their verdict times are late)\n",
+                f->waits_delayed);
+    fprintf(out, "存储 stores (this run, per acknowledged application; stored "
+                 "= used size / %" PRIu64 " applications in intake):\n",
+            apps);
+    fprintf(out, "  %-13s %10s %12s %14s %12s %10s\n", "service", "commits",
+            "fsyncs/app", "written B/app", "used MiB", "stored B/app");
+    for (int i = 0; i < LOAD_SERVICES; i++) {
+        const load_store_t *a = &after->store[i], *b = &before->store[i];
+        if (!a->seen) {
+            fprintf(out, "  %-13s (no counters: not answering intake)\n",
+                    a->service);
+            continue;
+        }
+        fprintf(out, "  %-13s %10" PRIu64 " %12.3f %14.0f%s %12.1f %10.0f\n",
+                a->service, a->commits - b->commits,
+                s_per(a->syncs, b->syncs, f->acked),
+                s_per(a->bytes_written, b->bytes_written, f->acked),
+                a->bytes_known ? "" : "?", a->used_bytes / 1048576.0,
+                apps ? (double)a->used_bytes / (double)apps : 0);
+    }
+    fprintf(out, "常驻内存 RSS (KiB, /proc/PID/status at the end; anon max "
+                 "while running):\n");
+    for (int i = 0; i < LOAD_SERVICES; i++) {
+        if (!rss[i].pid)
+            fprintf(out, "  %-13s (pid unknown: --pid %s=PID)\n",
+                    ry_service_name(i), ry_service_name(i));
+        else
+            fprintf(out, "  %-13s anon %8ld  file %8ld  anon max %8ld\n",
+                    ry_service_name(i), rss[i].anon_kib, rss[i].file_kib,
+                    rss[i].anon_max_kib);
+    }
+}

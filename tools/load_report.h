@@ -1,0 +1,68 @@
+/* load_report: what rongyu-load reads besides its own timings: the
+ * services' store counters (intake's StatusReply) and their resident
+ * memory (/proc/PID/status), and the report it prints from them. */
+#ifndef LOAD_REPORT_H
+#define LOAD_REPORT_H
+
+#include "cli_client.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define LOAD_SERVICES 4
+
+/* One service's store counters as intake's status reported them. */
+typedef struct {
+    char service[32];
+    bool seen;
+    uint64_t commits, syncs, bytes_written, used_bytes, cases;
+    bool bytes_known;
+    int64_t at_ms;
+} load_store_t;
+
+typedef struct {
+    load_store_t store[LOAD_SERVICES]; /* intake, validation, quota,
+                                          notification */
+    uint64_t outbox;                   /* intake's rows not yet acked */
+    int64_t intake_at_ms;
+} load_snapshot_t;
+
+/* Resident memory of one service, from /proc/PID/status, in KiB. */
+typedef struct {
+    long pid;      /* 0: unknown */
+    long anon_kib, file_kib, anon_max_kib;
+} load_rss_t;
+
+/* Waits (at most 'seconds') until intake's outbox is empty and every
+ * peer's counters (all three) were taken after that, and fills *out with
+ * the last status. Returns 0, or RY_ETIMEOUT with *out as it last was. */
+int load_snapshot_settled(cli_client_t *cl, int seconds,
+                          load_snapshot_t *out);
+
+/* Finds each service's pid: 'pids' may name them ("intake=123", from
+ * --pid), else $home/<service>.pid (deploy/up.sh writes those). */
+void load_rss_init(load_rss_t rss[LOAD_SERVICES], const char *home,
+                   char **pids, int npids);
+
+/* Reads each known service's RSS now and keeps the largest anonymous
+ * figure seen. */
+void load_rss_sample(load_rss_t rss[LOAD_SERVICES]);
+
+/* The run's figures, filled by rongyu-load. */
+typedef struct {
+    int submitted, acked, failed, judged, window, waits_delayed;
+    double ack_seconds, verdict_seconds;
+    double cpu_seconds; /* rongyu-load's own user + system time */
+    int64_t ack_p50, ack_p99, verdict_p50, verdict_p99;
+} load_figures_t;
+
+/* Prints the figures, the counters' growth from 'before' to 'after' per
+ * acknowledged application, bytes stored per application (used size /
+ * intake's cases) and the RSS, as text or as one JSON object. */
+void load_report_print(FILE *out, bool json, const load_figures_t *f,
+                       const load_snapshot_t *before,
+                       const load_snapshot_t *after,
+                       const load_rss_t rss[LOAD_SERVICES]);
+
+#endif
