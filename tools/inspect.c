@@ -13,6 +13,7 @@
 #include "validation_server.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +155,19 @@ s_verify(const char *home, const char *acked_path)
         }
         Rongyu__Case *c = (Rongyu__Case *)ry_pb_unpack(
             &rongyu__case__descriptor, v.data, v.len, 0);
-        if (!c || !c->verdict ||
+        /* The verdict is kept beside the case under case id + be32
+         * revision (or, stored by an earlier version, inside it). */
+        bool verdict = c && c->verdict;
+        if (c && !verdict && strlen(line) < 100) {
+            uint8_t vk[104];
+            size_t kl = strlen(line);
+            memcpy(vk, line, kl);
+            for (int i = 0; i < 4; i++)
+                vk[kl + (size_t)i] = (uint8_t)(c->revision >> (24 - 8 * i));
+            ry_val_t vv;
+            verdict = ry_txn_get(ti, "verdicts", vk, kl + 4, &vv) == 0;
+        }
+        if (!c || !verdict ||
             (c->state != RONGYU__CASE_STATE__ELIGIBLE &&
              c->state != RONGYU__CASE_STATE__INELIGIBLE))
             s_fail("case %s has no verdict (state %d)",

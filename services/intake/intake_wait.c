@@ -113,9 +113,9 @@ s_answer(intake_cases_t *self, ry_txn_t *txn, const s_waiter_t *w,
         r.kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
                                               len, 0);
         free(buf);
-        rc = r.kase
-                 ? intake_cases_audit_read(txn, w->case_id, &r.audit, &r.naudit)
-                 : RY_EIO;
+        rc = r.kase ? intake_cases_join_verdict(txn, r.kase) : RY_EIO;
+        if (!rc)
+            rc = intake_cases_audit_read(txn, w->case_id, &r.audit, &r.naudit);
         r.timed_out = late;
     }
     if (!c || rc) {
