@@ -529,11 +529,17 @@ s_value(s_buf_t *b, const s_ctx_t *c, const Rongyu__Quantity *q, bool thr,
     char num[64];
     bool pct = q->unit && strcmp(q->unit, "percent") == 0;
     switch (q->value_case) {
-    case RONGYU__QUANTITY__VALUE_NUMBER:
+    case RONGYU__QUANTITY__VALUE_COUNT:
         if (q->unit && strcmp(q->unit, "utc_offset") == 0) {
-            int m = (int)q->number;
+            int m = (int)q->count;
             snprintf(num, sizeof num, "%+d:%02d", m / 60, abs(m % 60));
         } else {
+            snprintf(num, sizeof num, "%lld", (long long)q->count);
+        }
+        s_puts(&vb, num);
+        break;
+    case RONGYU__QUANTITY__VALUE_NUMBER:
+        {
             s_fmt_double(q->number, num, sizeof num);
             if (pct)
                 strcat(num, "%");
@@ -688,8 +694,8 @@ s_part(const Rongyu__Quantity *q, size_t i, char *buf, size_t len)
         return "?";
     const Rongyu__Quantity *p = q->items[i];
     switch (p->value_case) {
-    case RONGYU__QUANTITY__VALUE_NUMBER:
-        snprintf(buf, len, "%.0f", p->number);
+    case RONGYU__QUANTITY__VALUE_COUNT:
+        snprintf(buf, len, "%lld", (long long)p->count);
         return buf;
     case RONGYU__QUANTITY__VALUE_DATE: return p->date;
     case RONGYU__QUANTITY__VALUE_TEXT: return p->text;

@@ -221,7 +221,7 @@ s_verify(const char *home, const char *acked_path)
 }
 
 typedef struct {
-    uint64_t rows, bytes;
+    uint64_t rows, bytes, max;
 } s_sum_t;
 
 static int
@@ -230,6 +230,8 @@ s_sum_row(const ry_val_t *key, const ry_val_t *val, void *arg)
     s_sum_t *s = arg;
     s->rows++;
     s->bytes += key->len + val->len;
+    if (key->len + val->len > s->max)
+        s->max = key->len + val->len;
     return 0;
 }
 
@@ -253,14 +255,14 @@ s_bytes(const char *home)
             return 2;
         uint64_t total = 0;
         for (const char *const *t = tables[k]; *t; t++) {
-            s_sum_t s = {0, 0};
+            s_sum_t s = {0, 0, 0};
             ry_txn_scan(txn, *t, NULL, 0, NULL, 0, s_sum_row, &s);
             total += s.bytes;
             if (s.rows)
                 printf("%s %-12s rows %6" PRIu64 " bytes %9" PRIu64
-                       " per case %7.1f\n",
+                       " per case %7.1f largest row %6" PRIu64 "\n",
                        names[k], *t, s.rows, s.bytes,
-                       cases ? (double)s.bytes / (double)cases : 0.0);
+                       cases ? (double)s.bytes / (double)cases : 0.0, s.max);
         }
         printf("%s total bytes %" PRIu64 " per case %.1f (%" PRIu64
                " cases)\n",
@@ -292,7 +294,7 @@ main(int argc, char **argv)
            "of senders that are not configured peers, within their bound).\n"
            "Exits 0 when all holds, 1 otherwise.\n"
            "bytes: prints the rows and key + value bytes of each table of\n"
-           "intake and validation, and per stored case.\n"
+           "intake and validation, per stored case, and the largest row.\n"
            "检查已停止服务的存储：每个已确认的申报恰好存在一次且只有一个审查结论，\n"
            "发件箱为空。\n");
     return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;

@@ -108,6 +108,19 @@ q_num(double v, const char *unit, const char *op)
 }
 
 static Rongyu__Quantity *
+q_count(int64_t v, const char *unit, const char *op)
+{
+    Rongyu__Quantity *q = q_new();
+    q->value_case = RONGYU__QUANTITY__VALUE_COUNT;
+    q->count = v;
+    if (unit && *unit)
+        q->unit = s_dup(unit);
+    if (op && *op)
+        q->op = s_dup(op);
+    return q;
+}
+
+static Rongyu__Quantity *
 q_ratio(uint64_t num, uint64_t den)
 {
     Rongyu__Quantity *q = q_new();
@@ -442,17 +455,17 @@ s_union_fields(s_eval_t *e, ry_honour_t h)
         s_required(e, "R_REQUIRED_UNION_PHONE", u ? u->phone : NULL);
     }
     s_add(e, "R_REQUIRED_UNION_WORKERS", u && u->workers > 0, false,
-          q_num(0, "workers", "gt"),
-          q_num((double)(u ? u->workers : 0), "workers", NULL));
+          q_count(0, "workers", "gt"),
+          q_count((int64_t)(u ? u->workers : 0), "workers", NULL));
     if (u && !s_empty(u->union_type))
         s_add(e, "R_UNION_TYPE",
               ry_campaign_union_type_valid(e->c, u->union_type), false, NULL,
               q_text(u->union_type));
     if (u)
         s_add(e, "R_MEMBERS_LE_WORKERS", u->members <= u->workers, false, NULL,
-              q_push(q_push(q_new(), q_num((double)u->members, "members",
-                                           NULL)),
-                     q_num((double)u->workers, "workers", NULL)));
+              q_push(q_push(q_new(), q_count((int64_t)u->members, "members",
+                                             NULL)),
+                     q_count((int64_t)u->workers, "workers", NULL)));
 }
 
 static void
@@ -488,12 +501,12 @@ s_person(s_eval_t *e, const ry_thresholds_t *t)
     int unit = ry_campaign_unit_find(e->c, e->app->organising_unit);
     if (col_ok && col != RY_COLUMN_LEADERSHIP_ORGAN && unit >= 0) {
         int q = ry_campaign_unit_quota(e->c, (size_t)unit, (ry_column_t)col);
-        s_add(e, "R_QUOTA_COLUMN", q > 0, false, q_num(0, "seats", "gt"),
-              q_of(q_num(q, "seats", NULL), e->app->organising_unit));
+        s_add(e, "R_QUOTA_COLUMN", q > 0, false, q_count(0, "seats", "gt"),
+              q_of(q_count(q, "seats", NULL), e->app->organising_unit));
     }
 
     if (t->union_years_min > 0) {
-        Rongyu__Quantity *thr = q_num(t->union_years_min, "years", "ge");
+        Rongyu__Quantity *thr = q_count(t->union_years_min, "years", "ge");
         ry_date_t since;
         if (!p || ry_date_parse(p->union_work_since, &since) != 0) {
             s_add(e, "R_UNION_YEARS_MIN", false, false, thr,
@@ -628,14 +641,13 @@ s_declarations(s_eval_t *e)
 
     /* The public posting (公示): at least N working days. */
     int need = ry_campaign_posting_min_workdays(e->c);
-    Rongyu__Quantity *pthr = q_num(need, "working_days", "ge");
+    Rongyu__Quantity *pthr = q_count(need, "working_days", "ge");
     if (!ok[S_POST_START] || !ok[S_POST_END] ||
         ry_date_compare(date[S_POST_START], date[S_POST_END]) > 0) {
+        /* Parts: first day, last day, as given ("?": none). */
         Rongyu__Quantity *act = q_new();
         for (int i = S_POST_START; i <= S_POST_END; i++)
-            q_push(act, q_of(s_empty(raw[i]) ? q_text("?")
-                                             : q_given_date(raw[i]),
-                             field[i]));
+            q_push(act, s_empty(raw[i]) ? q_text("?") : q_given_date(raw[i]));
         s_add(e, "R_POSTING_WORKDAYS", false, false, pthr, act);
     } else {
         int count = 0;
@@ -652,12 +664,12 @@ s_declarations(s_eval_t *e)
                  e->cal && y <= date[S_POST_END].y && !missing; y++)
                 if (!ry_calendar_has_year(e->cal, y))
                     missing = y;
-            Rongyu__Quantity *act =
-                q_push(q_push(q_new(), q_of(q_date(raw[S_POST_START]),
-                                            field[S_POST_START])),
-                       q_of(q_date(raw[S_POST_END]), field[S_POST_END]));
+            /* Parts: first day, last day, the year without data. */
+            Rongyu__Quantity *act = q_push(
+                q_push(q_new(), q_date(raw[S_POST_START])),
+                q_date(raw[S_POST_END]));
             if (missing)
-                q_push(act, q_num(missing, "year", NULL));
+                q_push(act, q_count(missing, "year", NULL));
             s_add(e, "R_CALENDAR_NODATA", false, false, NULL, act);
         } else {
             ry_date_t first_ok;
@@ -665,12 +677,12 @@ s_declarations(s_eval_t *e)
             if (ry_calendar_add_workdays(e->cal, date[S_POST_START], need,
                                          &first_ok) == 0)
                 ry_date_format(first_ok, fb, sizeof fb);
+            /* Parts: working days, first day, last day, earliest end. */
             Rongyu__Quantity *act = q_new();
-            q_push(act, q_num(count, "working_days", NULL));
-            q_push(act, q_of(q_date(raw[S_POST_START]), field[S_POST_START]));
-            q_push(act, q_of(q_date(raw[S_POST_END]), field[S_POST_END]));
-            q_push(act, q_of(fb[0] == '?' ? q_text(fb) : q_date(fb),
-                             "earliest_end"));
+            q_push(act, q_count(count, "working_days", NULL));
+            q_push(act, q_date(raw[S_POST_START]));
+            q_push(act, q_date(raw[S_POST_END]));
+            q_push(act, fb[0] == '?' ? q_text(fb) : q_date(fb));
             s_add(e, "R_POSTING_WORKDAYS", count >= need, false, pthr, act);
         }
     }
@@ -699,8 +711,8 @@ s_deadline(s_eval_t *e)
     char db[RY_DATE_STRLEN], sb[RY_DATE_STRLEN];
     ry_date_format(dl, db, sizeof db);
     Rongyu__Quantity *thr = q_op(q_date(db), "le");
-    q_push(thr, q_num(ry_campaign_utc_offset_minutes(e->c), "utc_offset",
-                      NULL));
+    q_push(thr, q_count(ry_campaign_utc_offset_minutes(e->c), "utc_offset",
+                        NULL));
     const char *subject = person ? "summary_deadline" : "submission_deadline";
     if (!e->have_submitted) {
         s_add(e, "R_DEADLINE", false, false, thr,
@@ -743,10 +755,10 @@ s_attachments(s_eval_t *e)
         sizes_ok &= size > 0 && size <= cap;
         q_push(types, q_of(s_empty(mt) ? q_term("unknown_type") : q_text(mt),
                            s_str(a->name)));
-        q_push(sizes, q_of(q_num((double)size, "bytes", NULL), s_str(a->name)));
+        q_push(sizes, q_of(q_count((int64_t)size, "bytes", NULL), s_str(a->name)));
     }
-    s_add(e, "R_FORM_ATTACHED", forms > 0, false, q_num(1, "forms", "ge"),
-          q_num((double)forms, "forms", NULL));
+    s_add(e, "R_FORM_ATTACHED", forms > 0, false, q_count(1, "forms", "ge"),
+          q_count((int64_t)forms, "forms", NULL));
     if (forms > 0) {
         Rongyu__Quantity *allowed = q_new();
         static const char *const all[] = {"application/pdf", "image/jpeg",
