@@ -6,6 +6,7 @@
 #include "ry_pb.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +424,11 @@ s_put_word(s_buf_t *b, const char *w, bool zh)
 static void
 s_fmt_double(double v, char *buf, size_t len)
 {
+    if (isfinite(v) && fabs(v) < 1e15 && v == (double)(long long)v &&
+        !(v == 0 && signbit(v))) {
+        snprintf(buf, len, "%lld", (long long)v);
+        return;
+    }
     for (int plain = 1; plain >= 0; plain--) {
         for (int prec = 1; prec <= 17; prec++) {
             snprintf(buf, len, "%.*g", prec, v);
@@ -516,7 +522,8 @@ s_value(s_buf_t *b, const s_ctx_t *c, const Rongyu__Quantity *q, bool thr,
     (void)top;
     if (!q)
         return;
-    char v[1024] = "";
+    char v[1024];
+    v[0] = '\0';
     s_buf_t vb = {v, sizeof v, 0};
     if (thr && q->op && *q->op) {
         if (strcmp(q->op, "ge") == 0)
@@ -616,15 +623,29 @@ s_side(s_buf_t *b, const s_ctx_t *c, const char *w, bool thr)
     s_expand(b, c, s, n, NULL, NULL);
 }
 
+/* Strings put one after the other into out (cut to len); NULL ends. */
+static void
+s_cat(char *out, size_t len, ...)
+{
+    s_buf_t b = {out, len, 0};
+    out[0] = '\0';
+    va_list ap;
+    va_start(ap, len);
+    for (const char *p = va_arg(ap, const char *); p;
+         p = va_arg(ap, const char *))
+        s_puts(&b, p);
+    va_end(ap);
+}
+
 static void
 s_join(char *out, size_t len, const char *zh, const char *en, s_form_t form)
 {
     if (strcmp(zh, en) == 0)
-        snprintf(out, len, "%s", zh);
+        s_cat(out, len, zh, (char *)NULL);
     else if (form == S_PAREN)
-        snprintf(out, len, "%s (%s)", zh, en);
+        s_cat(out, len, zh, " (", en, ")", (char *)NULL);
     else
-        snprintf(out, len, "%s/%s", zh, en);
+        s_cat(out, len, zh, "/", en, (char *)NULL);
 }
 
 static s_form_t
@@ -740,7 +761,8 @@ s_kind(const s_ctx_t *c, s_buf_t *t)
     if (!q)
         return;
     bool cat = strcmp(c->r->code, "R_ORG_KIND_CATEGORY") == 0;
-    char kterm[64], list[600] = "";
+    char kterm[64], list[600];
+    list[0] = '\0';
     snprintf(kterm, sizeof kterm, "kind_%s", q->of ? q->of : "");
     s_buf_t lb = {list, sizeof list, 0};
     for (size_t i = 0; i < q->n_items; i++) {
@@ -770,19 +792,21 @@ s_kind(const s_ctx_t *c, s_buf_t *t)
 static void
 s_legacy(const Rongyu__Check *k, ry_rulecat_text_t *out)
 {
-    snprintf(out->threshold, sizeof out->threshold, "%s",
-             k->threshold ? k->threshold : "");
-    snprintf(out->actual, sizeof out->actual, "%s", k->actual ? k->actual : "");
-    snprintf(out->message_zh, sizeof out->message_zh, "%s",
-             k->message_zh ? k->message_zh : "");
-    snprintf(out->message_en, sizeof out->message_en, "%s",
-             k->message_en ? k->message_en : "");
+    s_cat(out->threshold, sizeof out->threshold,
+          k->threshold ? k->threshold : "", (char *)NULL);
+    s_cat(out->actual, sizeof out->actual, k->actual ? k->actual : "",
+          (char *)NULL);
+    s_cat(out->message_zh, sizeof out->message_zh,
+          k->message_zh ? k->message_zh : "", (char *)NULL);
+    s_cat(out->message_en, sizeof out->message_en,
+          k->message_en ? k->message_en : "", (char *)NULL);
 }
 
 int
 ry_rulecat_render(const Rongyu__Check *k, ry_rulecat_text_t *out)
 {
-    memset(out, 0, sizeof *out);
+    out->threshold[0] = out->actual[0] = '\0';
+    out->message_zh[0] = out->message_en[0] = '\0';
     if (ry_rulecat_has_texts(k)) {
         s_legacy(k, out);
         return 0;
@@ -796,8 +820,9 @@ ry_rulecat_render(const Rongyu__Check *k, ry_rulecat_text_t *out)
                  *code ? code : "?", k->passed ? "met" : "NOT met");
         return RY_ENOTFOUND;
     }
-    char tz[1024] = "", te[1024] = "", az[1024] = "", ae[1024] = "";
-    char lz[512] = "", le[512] = "";
+    /* Only the first byte is cleared: the buffers are written in order. */
+    char tz[1024], te[1024], az[1024], ae[1024], lz[512], le[512];
+    tz[0] = te[0] = az[0] = ae[0] = lz[0] = le[0] = '\0';
     for (int zh = 1; zh >= 0; zh--) {
         s_ctx_t c = {r, k, zh};
         s_buf_t t = {zh ? tz : te, sizeof tz, 0};
@@ -834,29 +859,26 @@ ry_rulecat_render(const Rongyu__Check *k, ry_rulecat_text_t *out)
     s_join(out->threshold, sizeof out->threshold, tz, te, tf);
     s_join(out->actual, sizeof out->actual, az, ae, af);
     if (r->flags & F_REVIEW) {
-        snprintf(out->message_zh, sizeof out->message_zh,
-                 "%s：须由审核人判断并记录审批意见。", lz);
-        snprintf(out->message_en, sizeof out->message_en,
-                 "%s: left to the reviewer's judgment and opinion.", le);
+        s_cat(out->message_zh, sizeof out->message_zh, lz,
+              "：须由审核人判断并记录审批意见。", (char *)NULL);
+        s_cat(out->message_en, sizeof out->message_en, le,
+              ": left to the reviewer's judgment and opinion.", (char *)NULL);
     } else {
-        snprintf(out->message_zh, sizeof out->message_zh,
-                 "%s：%s（要求 %s；实际 %s）。", lz,
-                 k->passed ? "符合" : "不符合", tz, az);
-        snprintf(out->message_en, sizeof out->message_en,
-                 "%s: %s (required %s; actual %s).", le,
-                 k->passed ? "met" : "NOT met", te, ae);
+        s_cat(out->message_zh, sizeof out->message_zh, lz, "：",
+              k->passed ? "符合" : "不符合", "（要求 ", tz, "；实际 ", az, "）。",
+              (char *)NULL);
+        s_cat(out->message_en, sizeof out->message_en, le, ": ",
+              k->passed ? "met" : "NOT met", " (required ", te, "; actual ",
+              ae, ").", (char *)NULL);
     }
     return 0;
 }
 
-void
-ry_rulecat_fill(Rongyu__Check *k)
+static void
+s_fill(Rongyu__Check *k, ry_rulecat_text_t *t)
 {
     if (!k || ry_rulecat_has_texts(k))
         return;
-    ry_rulecat_text_t *t = malloc(sizeof *t);
-    if (!t)
-        abort();
     ry_rulecat_render(k, t);
     if (!k->code || !*k->code)
         ry_pb_set_string(&k->code, ry_rulecat_check_code(k));
@@ -864,12 +886,27 @@ ry_rulecat_fill(Rongyu__Check *k)
     ry_pb_set_string(&k->actual, t->actual);
     ry_pb_set_string(&k->message_zh, t->message_zh);
     ry_pb_set_string(&k->message_en, t->message_en);
+}
+
+void
+ry_rulecat_fill(Rongyu__Check *k)
+{
+    ry_rulecat_text_t *t = malloc(sizeof *t);
+    if (!t)
+        abort();
+    s_fill(k, t);
     free(t);
 }
 
 void
 ry_rulecat_fill_verdict(Rongyu__Verdict *v)
 {
-    for (size_t i = 0; v && i < v->n_checks; i++)
-        ry_rulecat_fill(v->checks[i]);
+    if (!v)
+        return;
+    ry_rulecat_text_t *t = malloc(sizeof *t);
+    if (!t)
+        abort();
+    for (size_t i = 0; i < v->n_checks; i++)
+        s_fill(v->checks[i], t);
+    free(t);
 }
