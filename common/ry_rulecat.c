@@ -541,7 +541,8 @@ s_value(s_buf_t *b, const s_ctx_t *c, const Rongyu__Quantity *q, bool thr,
             int m = (int)q->count;
             snprintf(num, sizeof num, "%+d:%02d", m / 60, abs(m % 60));
         } else {
-            snprintf(num, sizeof num, "%lld", (long long)q->count);
+            snprintf(num, sizeof num, "%lld%s", (long long)q->count,
+                     pct ? "%" : "");
         }
         s_puts(&vb, num);
         break;
@@ -668,7 +669,9 @@ s_agree(const Rongyu__Check *k, bool zh, s_buf_t *t, s_buf_t *a)
     if (!tq || !aq || !tq->ratio || !tq->ratio->den)
         return;
     uint64_t num = tq->ratio->num, den = tq->ratio->den;
-    double pct = aq->number;
+    double pct = aq->value_case == RONGYU__QUANTITY__VALUE_COUNT
+                     ? (double)aq->count
+                     : aq->number;
     char stated[48];
     int d = 0;
     for (; d < 15; d++) {
