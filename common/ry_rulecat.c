@@ -86,7 +86,7 @@ static const s_rule_t s_rules[] = {
     REQ(16, "R_REQUIRED_UNION_ADDRESS", "联系地址" BI "address"),
     REQ(17, "R_REQUIRED_UNION_PHONE", "联系电话" BI "phone"),
     {18, "R_REQUIRED_UNION_WORKERS", "职工人数" BI "number of workers", NULL,
-     NULL, NULL, NULL, NULL, 0, H_NONE},
+     "> 0", NULL, NULL, NULL, 0, H_NONE},
     {19, "R_UNION_TYPE", "工会类型" BI "union type", NULL,
      "附件2/3 工会类型之一 (Annex 2/3 list)", NULL, NULL, NULL, 0, H_NONE},
     {20, "R_MEMBERS_LE_WORKERS",
@@ -197,7 +197,7 @@ static const s_rule_t s_rules[] = {
      NULL, NULL, NULL, NULL, NULL, 0, H_NONE},
     {61, "R_FORM_ATTACHED",
      "已上传盖章申报表" BI "the stamped application form is uploaded", NULL,
-     "{t} application_form", NULL, NULL, NULL, 0, H_NONE},
+     "≥ 1 application_form", NULL, NULL, NULL, 0, H_NONE},
     {62, "R_FORM_MEDIA_TYPE",
      "申报表为图片或 PDF（按内容识别）" BI
      "the form is an image or a PDF (recognised from content)",

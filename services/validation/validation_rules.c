@@ -462,8 +462,7 @@ s_union_fields(s_eval_t *e, ry_honour_t h)
         s_required(e, "R_REQUIRED_UNION_ADDRESS", u ? u->address : NULL);
         s_required(e, "R_REQUIRED_UNION_PHONE", u ? u->phone : NULL);
     }
-    s_add(e, "R_REQUIRED_UNION_WORKERS", u && u->workers > 0, false,
-          q_count(0, "workers", "gt"),
+    s_add(e, "R_REQUIRED_UNION_WORKERS", u && u->workers > 0, false, NULL,
           q_count((int64_t)(u ? u->workers : 0), "workers", NULL));
     if (u && !s_empty(u->union_type))
         s_add(e, "R_UNION_TYPE",
@@ -509,7 +508,7 @@ s_person(s_eval_t *e, const ry_thresholds_t *t)
     int unit = ry_campaign_unit_find(e->c, e->app->organising_unit);
     if (col_ok && col != RY_COLUMN_LEADERSHIP_ORGAN && unit >= 0) {
         int q = ry_campaign_unit_quota(e->c, (size_t)unit, (ry_column_t)col);
-        s_add(e, "R_QUOTA_COLUMN", q > 0, false, q_count(0, "seats", "gt"),
+        s_add(e, "R_QUOTA_COLUMN", q > 0, false, NULL,
               q_of(q_count(q, "seats", NULL), e->app->organising_unit));
     }
 
@@ -765,7 +764,7 @@ s_attachments(s_eval_t *e)
                            s_str(a->name)));
         q_push(sizes, q_of(q_count((int64_t)size, "bytes", NULL), s_str(a->name)));
     }
-    s_add(e, "R_FORM_ATTACHED", forms > 0, false, q_count(1, "forms", "ge"),
+    s_add(e, "R_FORM_ATTACHED", forms > 0, false, NULL,
           q_count((int64_t)forms, "forms", NULL));
     if (forms > 0) {
         Rongyu__Quantity *allowed = q_new();
