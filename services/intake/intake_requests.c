@@ -636,7 +636,6 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         *reply = first;
         *reply_len = first_len;
         first = NULL;
-        r.code = RONGYU__ERROR_CODE__OK;
         goto sent;
     }
     free(first);
