@@ -229,10 +229,12 @@ ry_channel_peer_msg_max(size_t max_request)
 
 /* ------------------------------------------------------------ sending */
 
-int
-ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
-                int type, const char *correlation, const void *payload,
-                size_t len)
+/* The payload is the bytes 'payload', or 'msg' packed into the envelope
+ * (len its packed size). */
+static int
+s_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id, int type,
+       const char *correlation, const void *payload, size_t len,
+       const ProtobufCMessage *msg)
 {
     if (ry_link_touch(self->link, peer_id))
         return RY_EIO;
@@ -246,9 +248,19 @@ ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
                  len, peer_id, self->o.max_peer_msg);
         return RY_ETOOBIG;
     }
-    int rc = ry_outbox_append(txn, self->self_id, peer_id, type, correlation,
-                              payload, len, NULL);
+    int rc = msg ? ry_outbox_append_msg(txn, self->self_id, peer_id, type,
+                                        correlation, msg, len, NULL)
+                 : ry_outbox_append(txn, self->self_id, peer_id, type,
+                                    correlation, payload, len, NULL);
     return rc == RY_EINVAL ? RY_EIO : rc;
+}
+
+int
+ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
+                int type, const char *correlation, const void *payload,
+                size_t len)
+{
+    return s_send(self, txn, peer_id, type, correlation, payload, len, NULL);
 }
 
 int
@@ -256,11 +268,9 @@ ry_channel_send_msg(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
                     int type, const char *correlation,
                     const ProtobufCMessage *msg)
 {
-    size_t len;
-    uint8_t *buf = ry_pb_pack(msg, &len);
-    int rc = ry_channel_send(self, txn, peer_id, type, correlation, buf, len);
-    free(buf);
-    return rc;
+    /* Packed once, into the envelope. */
+    return s_send(self, txn, peer_id, type, correlation, NULL,
+                  protobuf_c_message_get_packed_size(msg), msg);
 }
 
 uint64_t

@@ -147,10 +147,71 @@ ry_outbox_depth(ry_txn_t *txn, const char *peer, uint64_t *n)
     return rc;
 }
 
+/* A DATA envelope whose payload is 'msg' packed in place: the envelope
+ * without payload, then field 9 (length-delimited), the same bytes
+ * protobuf-c makes when the payload is packed apart (the fields after it
+ * are empty in a DATA envelope). */
+static uint8_t *
+s_envelope_msg(const char *self_id, uint64_t link_seq, int type,
+               const char *correlation, const ProtobufCMessage *msg,
+               size_t plen, size_t *len)
+{
+    Rongyu__Envelope e = RONGYU__ENVELOPE__INIT;
+    char msg_id[96];
+    e.kind = RONGYU__ENVELOPE_KIND__DATA;
+    e.sender_id = (char *)self_id;
+    e.link_seq = link_seq;
+    snprintf(msg_id, sizeof msg_id, "%s:%" PRIu64, self_id, link_seq);
+    e.msg_id = msg_id;
+    e.correlation_id = (char *)(correlation ? correlation : "");
+    e.schema_version = S_SCHEMA;
+    e.type = (Rongyu__MessageType)type;
+    size_t hlen = protobuf_c_message_get_packed_size(&e.base);
+    uint8_t *buf = malloc(hlen + 11 + plen);
+    if (!buf)
+        abort();
+    size_t n = protobuf_c_message_pack(&e.base, buf);
+    if (plen) {
+        buf[n++] = 9 << 3 | 2;
+        for (uint64_t l = plen;; l >>= 7) {
+            buf[n++] = (uint8_t)((l & 0x7f) | (l >= 0x80 ? 0x80 : 0));
+            if (l < 0x80)
+                break;
+        }
+        n += protobuf_c_message_pack(msg, buf + n);
+    }
+    *len = n;
+    return buf;
+}
+
+static int
+s_append(ry_txn_t *txn, const char *self_id, const char *peer, int type,
+         const char *correlation, const void *payload, size_t len,
+         const ProtobufCMessage *msg, uint64_t *seq_out);
+
 int
 ry_outbox_append(ry_txn_t *txn, const char *self_id, const char *peer, int type,
                  const char *correlation, const void *payload, size_t len,
                  uint64_t *seq_out)
+{
+    return s_append(txn, self_id, peer, type, correlation, payload, len, NULL,
+                    seq_out);
+}
+
+int
+ry_outbox_append_msg(ry_txn_t *txn, const char *self_id, const char *peer,
+                     int type, const char *correlation,
+                     const ProtobufCMessage *msg, size_t plen,
+                     uint64_t *seq_out)
+{
+    return s_append(txn, self_id, peer, type, correlation, NULL, plen, msg,
+                    seq_out);
+}
+
+static int
+s_append(ry_txn_t *txn, const char *self_id, const char *peer, int type,
+         const char *correlation, const void *payload, size_t len,
+         const ProtobufCMessage *msg, uint64_t *seq_out)
 {
     if (!s_peer_ok(peer))
         return RY_EINVAL;
@@ -164,8 +225,9 @@ ry_outbox_append(ry_txn_t *txn, const char *self_id, const char *peer, int type,
         seq = 1;
     size_t elen;
     uint8_t *env =
-        ry_outbox_envelope(self_id, RONGYU__ENVELOPE_KIND__DATA, seq, 0, type,
-                           correlation, payload, len, NULL, &elen);
+        msg ? s_envelope_msg(self_id, seq, type, correlation, msg, len, &elen)
+            : ry_outbox_envelope(self_id, RONGYU__ENVELOPE_KIND__DATA, seq, 0,
+                                 type, correlation, payload, len, NULL, &elen);
     uint8_t key[RY_OUTBOX_PEER_MAX + 10];
     size_t klen = s_row_key(key, peer, seq);
     rc = ry_txn_put(txn, "ry_outbox", key, klen, env, elen, RY_PUT_APPEND);

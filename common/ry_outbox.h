@@ -9,6 +9,8 @@
 
 #include "ry_store.h"
 
+#include <protobuf-c/protobuf-c.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +48,14 @@ uint8_t *ry_outbox_envelope(const char *self_id, int kind, uint64_t link_seq,
 int ry_outbox_append(ry_txn_t *txn, const char *self_id, const char *peer,
                      int type, const char *correlation, const void *payload,
                      size_t len, uint64_t *seq);
+
+/* As ry_outbox_append, with the payload a message that is packed
+ * straight into the envelope (once, without a buffer of its own); 'plen'
+ * is its packed size (protobuf_c_message_get_packed_size). */
+int ry_outbox_append_msg(ry_txn_t *txn, const char *self_id, const char *peer,
+                         int type, const char *correlation,
+                         const ProtobufCMessage *msg, size_t plen,
+                         uint64_t *seq);
 
 /* The state of the link to 'peer' as this transaction sees it. */
 typedef struct {

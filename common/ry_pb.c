@@ -78,3 +78,85 @@ ry_pb_set_string(char **field, const char *value)
     *field = s_alloc(NULL, n);
     memcpy(*field, value, n);
 }
+
+/* A varint at data[*pos..len); -1 when it runs past the end or is longer
+ * than ten bytes. */
+static int
+s_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 70; shift += 7) {
+        if (*pos >= len)
+            return -1;
+        uint8_t b = data[(*pos)++];
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+int
+ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
+{
+    if (*pos >= len)
+        return 0;
+    size_t at = *pos;
+    uint64_t tag, v;
+    if (s_varint(data, len, pos, &tag) || tag >> 3 == 0 || tag >> 3 > 0x1fffffff)
+        return -1;
+    f->number = (uint32_t)(tag >> 3);
+    f->wire = (unsigned)(tag & 7);
+    f->val = NULL;
+    f->vlen = 0;
+    switch (f->wire) {
+    case 0:
+        if (s_varint(data, len, pos, &v))
+            return -1;
+        break;
+    case 1:
+    case 5: {
+        size_t w = f->wire == 1 ? 8 : 4;
+        if (len - *pos < w)
+            return -1;
+        *pos += w;
+        break;
+    }
+    case 2:
+        if (s_varint(data, len, pos, &v) || v > len - *pos)
+            return -1;
+        f->val = data + *pos;
+        f->vlen = (size_t)v;
+        *pos += (size_t)v;
+        break;
+    default: return -1;
+    }
+    f->start = data + at;
+    f->n = *pos - at;
+    return 1;
+}
+
+void
+ry_pb_append_string(uint8_t **buf, size_t *len, uint32_t number,
+                    const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!n)
+        return;
+    uint8_t *grown = realloc(*buf, *len + 20 + n);
+    if (!grown)
+        abort();
+    size_t at = *len;
+    for (uint64_t v = (uint64_t)number << 3 | 2, i = 0; i < 2; i++) {
+        for (;;) {
+            grown[at++] = (uint8_t)(v & 0x7f) | (v >= 0x80 ? 0x80 : 0);
+            if (v < 0x80)
+                break;
+            v >>= 7;
+        }
+        v = n;
+    }
+    memcpy(grown + at, s, n);
+    *buf = grown;
+    *len = at + n;
+}

@@ -26,4 +26,27 @@ void ry_pb_set_string(char **field, const char *value);
 /* Packs a message into a new buffer (the caller's to free). */
 uint8_t *ry_pb_pack(const ProtobufCMessage *msg, size_t *len);
 
+/* One top-level field of an encoded message, as ry_pb_next finds it. */
+typedef struct {
+    uint32_t number;      /* the field number */
+    unsigned wire;        /* 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32 */
+    const uint8_t *start; /* the whole field, its tag included */
+    size_t n;
+    const uint8_t *val;   /* length-delimited: the bytes; else NULL */
+    size_t vlen;
+} ry_pb_field_t;
+
+/* Reads the field of data[0..len) at *pos into *f and moves *pos past it,
+ * without decoding anything else: to use a part of a message as it was
+ * received. Returns 1 when a field was read, 0 at the end, -1 when the
+ * bytes are not a message (a bad tag, a length past the end). f points
+ * into data. */
+int ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f);
+
+/* Appends string field 'number' holding s (nothing when s is NULL or "")
+ * to the encoded message *buf of *len bytes (malloc'd; grown); in proto3
+ * the last value of a field wins, so this sets it. */
+void ry_pb_append_string(uint8_t **buf, size_t *len, uint32_t number,
+                         const char *s);
+
 #endif

@@ -13,6 +13,7 @@
 #include "validation_server.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +155,19 @@ s_verify(const char *home, const char *acked_path)
         }
         Rongyu__Case *c = (Rongyu__Case *)ry_pb_unpack(
             &rongyu__case__descriptor, v.data, v.len, 0);
-        if (!c || !c->verdict ||
+        /* The verdict is kept beside the case under case id + be32
+         * revision (or, stored by an earlier version, inside it). */
+        bool verdict = c && c->verdict;
+        if (c && !verdict && strlen(line) < 100) {
+            uint8_t vk[104];
+            size_t kl = strlen(line);
+            memcpy(vk, line, kl);
+            for (int i = 0; i < 4; i++)
+                vk[kl + (size_t)i] = (uint8_t)(c->revision >> (24 - 8 * i));
+            ry_val_t vv;
+            verdict = ry_txn_get(ti, "verdicts", vk, kl + 4, &vv) == 0;
+        }
+        if (!c || !verdict ||
             (c->state != RONGYU__CASE_STATE__ELIGIBLE &&
              c->state != RONGYU__CASE_STATE__INELIGIBLE))
             s_fail("case %s has no verdict (state %d)",
@@ -207,15 +220,72 @@ s_verify(const char *home, const char *acked_path)
     return s_failures ? 1 : 0;
 }
 
+typedef struct {
+    uint64_t rows, bytes, max;
+} s_sum_t;
+
+static int
+s_sum_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    s_sum_t *s = arg;
+    s->rows++;
+    s->bytes += key->len + val->len;
+    if (key->len + val->len > s->max)
+        s->max = key->len + val->len;
+    return 0;
+}
+
+/* Prints, for the intake and validation stores under home, each table's
+ * rows and key + value bytes, and per case (the number of "cases" rows of
+ * intake). */
+static int
+s_bytes(const char *home)
+{
+    static const char *const it[] = {INTAKE_TABLES, NULL};
+    static const char *const vt[] = {VALIDATION_TABLES, NULL};
+    const char *const *tables[] = {it, vt};
+    const char *names[] = {"intake", "validation"};
+    uint64_t cases = 0;
+    for (int k = 0; k < 2; k++) {
+        ry_store_t *st = s_open(home, names[k], tables[k]);
+        if (k == 0)
+            cases = s_count(st, "cases");
+        ry_txn_t *txn;
+        if (ry_txn_begin(st, NULL, false, &txn) != 0)
+            return 2;
+        uint64_t total = 0;
+        for (const char *const *t = tables[k]; *t; t++) {
+            s_sum_t s = {0, 0, 0};
+            ry_txn_scan(txn, *t, NULL, 0, NULL, 0, s_sum_row, &s);
+            total += s.bytes;
+            if (s.rows)
+                printf("%s %-12s rows %6" PRIu64 " bytes %9" PRIu64
+                       " per case %7.1f largest row %6" PRIu64 "\n",
+                       names[k], *t, s.rows, s.bytes,
+                       cases ? (double)s.bytes / (double)cases : 0.0, s.max);
+        }
+        printf("%s total bytes %" PRIu64 " per case %.1f (%" PRIu64
+               " cases)\n",
+               names[k], total, cases ? (double)total / (double)cases : 0.0,
+               cases);
+        ry_txn_abort(&txn);
+        ry_store_destroy(&st);
+    }
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "bytes") == 0)
+        return s_bytes(argv[2]);
     if ((argc == 4 || (argc == 5 && strcmp(argv[4], "--strangers") == 0)) &&
         strcmp(argv[1], "verify") == 0) {
         s_strangers = argc == 5;
         return s_verify(argv[2], argv[3]);
     }
-    printf("usage: rongyu-inspect verify HOME ACKED_FILE [--strangers]\n\n"
+    printf("usage: rongyu-inspect verify HOME ACKED_FILE [--strangers]\n"
+           "       rongyu-inspect bytes HOME\n\n"
            "Opens the stores of the (stopped) services under HOME and checks\n"
            "that every case id listed in ACKED_FILE exists once with exactly\n"
            "one verdict, that validation holds one verdict per case, that\n"
@@ -223,6 +293,8 @@ main(int argc, char **argv)
            "or dead letter is left (with --strangers: but the dead letters\n"
            "of senders that are not configured peers, within their bound).\n"
            "Exits 0 when all holds, 1 otherwise.\n"
+           "bytes: prints the rows and key + value bytes of each table of\n"
+           "intake and validation, per stored case, and the largest row.\n"
            "检查已停止服务的存储：每个已确认的申报恰好存在一次且只有一个审查结论，\n"
            "发件箱为空。\n");
     return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;

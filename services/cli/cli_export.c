@@ -6,6 +6,7 @@
 
 #include "ry_clock.h"
 #include "ry_date.h"
+#include "ry_rulecat.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -184,12 +185,22 @@ s_wanted(const s_annex_t *an, const Rongyu__Case *k, const char *campaign)
  * or 不适用 (not applicable) when the honour sets no membership threshold
  * (model homes are judged on their score). */
 static const char *
-s_verdict_membership(const Rongyu__Case *k)
+s_verdict_membership(const Rongyu__Case *k, char *buf, size_t len)
 {
     for (size_t i = 0; k->verdict && i < k->verdict->n_checks; i++) {
         const Rongyu__Check *c = k->verdict->checks[i];
-        if (c && c->code && strcmp(c->code, "R_MEMBERSHIP_MIN") == 0)
-            return c->actual ? c->actual : "";
+        if (!c || strcmp(ry_rulecat_check_code(c), "R_MEMBERSHIP_MIN") != 0)
+            continue;
+        if (c->actual && *c->actual)
+            return c->actual;
+        /* Without its text: rendered from the typed value. */
+        ry_rulecat_text_t *t = malloc(sizeof *t);
+        if (!t)
+            abort();
+        ry_rulecat_render(c, t);
+        snprintf(buf, len, "%.*s", (int)(len ? len - 1 : 0), t->actual);
+        free(t);
+        return buf;
     }
     return "不适用";
 }
@@ -197,6 +208,7 @@ s_verdict_membership(const Rongyu__Case *k)
 static void
 s_add_case(s_sheet_t *s, const s_annex_t *an, const Rongyu__Case *k, int no)
 {
+    char mbuf[128];
     const Rongyu__Application *a = k->application;
     static const Rongyu__UnionInfo no_union = RONGYU__UNION_INFO__INIT;
     static const Rongyu__Person no_person = RONGYU__PERSON__INIT;
@@ -210,7 +222,7 @@ s_add_case(s_sheet_t *s, const s_annex_t *an, const Rongyu__Case *k, int no)
         s_sheet_set(s, 2, u->union_type, false, true);
         s_sheet_num(s, 3, u->workers);
         s_sheet_num(s, 4, u->members);
-        s_sheet_set(s, 5, s_verdict_membership(k), false, true);
+        s_sheet_set(s, 5, s_verdict_membership(k, mbuf, sizeof mbuf), false, true);
         s_sheet_num(s, 6, u->branch_count);
         s_sheet_num(s, 7, u->group_count);
         s_sheet_num(s, 8, u->fulltime_cadres);
@@ -228,7 +240,7 @@ s_add_case(s_sheet_t *s, const s_annex_t *an, const Rongyu__Case *k, int no)
         s_sheet_set(s, 3, u->union_type, false, true);
         s_sheet_num(s, 4, u->workers);
         s_sheet_num(s, 5, u->members);
-        s_sheet_set(s, 6, s_verdict_membership(k), false, true);
+        s_sheet_set(s, 6, s_verdict_membership(k, mbuf, sizeof mbuf), false, true);
         s_sheet_set(s, 7, u->chair_name, false, true);
         break;
     default:

@@ -5,6 +5,7 @@
 
 #include "cli_posting.h"
 #include "ry_json.h"
+#include "ry_rulecat.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -315,6 +316,9 @@ cli_cmd_show(int argc, char **argv)
         cli_client_reply_free(&reply);
         return CLI_EXIT_ERROR;
     }
+    /* intake renders the texts of a verdict into its replies; a check
+     * that comes without them is rendered here, from the catalogue. */
+    ry_rulecat_fill_verdict(reply->case_->case_->verdict);
     if (ctx.json) {
         char *txt;
         if (ry_json_case_reply_to_string(reply->case_, RY_JSON_PRETTY,

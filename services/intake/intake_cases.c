@@ -16,6 +16,7 @@
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_rulecat.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -87,14 +88,58 @@ intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
     return s_case_get(txn, "cases", case_id, strlen(case_id), out);
 }
 
+static void s_revision_key(const char *case_id, uint32_t rev,
+                           uint8_t key[INTAKE_ID_LEN + 4]);
+
+/* Stores the verdict of revision 'rev' of a case: its bytes as given. */
 static int
-s_case_put(ry_txn_t *txn, const Rongyu__Case *c, bool is_new)
+s_verdict_put(ry_txn_t *txn, const char *case_id, uint32_t rev,
+              const void *data, size_t len)
+{
+    uint8_t key[INTAKE_ID_LEN + 4];
+    s_revision_key(case_id, rev, key);
+    return ry_txn_put(txn, "verdicts", key, sizeof key, data, len, 0);
+}
+
+/* Packs c without its verdict: a case refers to its verdict by (case id,
+ * revision). A verdict embedded in a case stored by an earlier version
+ * moves to the "verdicts" table when the case is written again. */
+static int
+s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, uint8_t **buf, size_t *len)
+{
+    Rongyu__Case bare = *c;
+    if (c->verdict) {
+        size_t vlen;
+        uint8_t *v = ry_pb_pack(&c->verdict->base, &vlen);
+        int rc = s_verdict_put(txn, c->case_id, c->revision, v, vlen);
+        free(v);
+        if (rc)
+            return rc;
+        bare.verdict = NULL;
+    }
+    *buf = ry_pb_pack(&bare.base, len);
+    return 0;
+}
+
+/* Stores c (without its verdict) and, for a new case, its indexes; with
+ * 'packed', gives back the bytes stored (the caller's to free). */
+static int
+s_case_put_bytes(ry_txn_t *txn, const Rongyu__Case *c, bool is_new,
+                 uint8_t **packed, size_t *plen)
 {
     size_t len;
-    uint8_t *buf = ry_pb_pack(&c->base, &len);
-    int rc = ry_txn_put(txn, "cases", c->case_id, strlen(c->case_id), buf,
-                        len, is_new ? RY_PUT_APPEND : 0);
-    free(buf);
+    uint8_t *buf;
+    int rc = s_case_pack(txn, c, &buf, &len);
+    if (rc)
+        return rc;
+    rc = ry_txn_put(txn, "cases", c->case_id, strlen(c->case_id), buf,
+                    len, is_new ? RY_PUT_APPEND : 0);
+    if (packed && !rc) {
+        *packed = buf;
+        *plen = len;
+    } else {
+        free(buf);
+    }
     if (rc || !is_new)
         return rc;
     const Rongyu__Application *a = c->application;
@@ -107,6 +152,12 @@ s_case_put(ry_txn_t *txn, const Rongyu__Case *c, bool is_new)
     n = snprintf(key, sizeof key, "%s%c%s", a->organising_unit, '\0',
                  c->case_id);
     return ry_txn_put(txn, "by_unit", key, (size_t)n, "", 0, 0);
+}
+
+static int
+s_case_put(ry_txn_t *txn, const Rongyu__Case *c, bool is_new)
+{
+    return s_case_put_bytes(txn, c, is_new, NULL, NULL);
 }
 
 static int
@@ -163,6 +214,31 @@ intake_cases_load_revision(ry_txn_t *txn, const char *case_id, uint32_t rev,
     uint8_t key[INTAKE_ID_LEN + 4];
     s_revision_key(case_id, rev, key);
     return s_case_get(txn, "revisions", key, sizeof key, out);
+}
+
+int
+intake_cases_join_verdict(ry_txn_t *txn, Rongyu__Case *c)
+{
+    if (!c)
+        return 0;
+    if (!c->verdict) {
+        uint8_t key[INTAKE_ID_LEN + 4];
+        if (strlen(c->case_id) != INTAKE_ID_LEN)
+            return 0;
+        s_revision_key(c->case_id, c->revision, key);
+        ry_val_t v;
+        int rc = ry_txn_get(txn, "verdicts", key, sizeof key, &v);
+        if (rc == RY_ENOTFOUND)
+            return 0;
+        if (rc)
+            return rc;
+        c->verdict = (Rongyu__Verdict *)ry_pb_unpack(
+            &rongyu__verdict__descriptor, v.data, v.len, 0);
+        if (!c->verdict)
+            return RY_EIO;
+    }
+    ry_rulecat_fill_verdict(c->verdict);
+    return 0;
 }
 
 typedef struct {
@@ -356,8 +432,11 @@ s_archive(ry_txn_t *txn, const Rongyu__Case *c)
     uint8_t key[INTAKE_ID_LEN + 4];
     s_revision_key(c->case_id, c->revision, key);
     size_t len;
-    uint8_t *buf = ry_pb_pack(&c->base, &len);
-    int rc = ry_txn_put(txn, "revisions", key, sizeof key, buf, len, 0);
+    uint8_t *buf;
+    int rc = s_case_pack(txn, c, &buf, &len);
+    if (rc)
+        return rc;
+    rc = ry_txn_put(txn, "revisions", key, sizeof key, buf, len, 0);
     free(buf);
     return rc;
 }
@@ -437,7 +516,9 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         c.submitted_at_ms = now;
         c.review_due_ms = s_review_due(self, a->campaign_id, now);
     }
-    rc = s_case_put(txn, &c, !existing);
+    uint8_t *packed = NULL;
+    size_t plen = 0;
+    rc = s_case_put_bytes(txn, &c, !existing, &packed, &plen);
     if (!rc)
         rc = s_audit(txn, c.case_id, s_actor(p, abuf, sizeof abuf), from,
                      c.state,
@@ -459,13 +540,14 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
                               posted ? "posting_recorded" : "draft_saved");
     }
     if (!rc) {
-        /* Reply with the stored form (no attachment contents). */
-        size_t len;
-        uint8_t *buf = ry_pb_pack(&c.base, &len);
-        r->kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
-                                               len, 0);
-        free(buf);
+        /* Reply with the stored form (no attachment contents), decoded
+         * from the bytes stored. */
+        r->kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
+                                               packed, plen, 0);
+        if (!r->kase)
+            rc = RY_EIO;
     }
+    free(packed);
 done:
     intake_attach_release(&stored);
     return rc;
@@ -1138,15 +1220,30 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     char opinion[128];
     snprintf(opinion, sizeof opinion, "%zu of %zu checks failed (%s)", failed,
              res->verdict->n_checks, res->verdict->ruleset);
+    /* The verdict is kept as validation sent it (the bytes of field 3),
+     * beside the case, under (case id, revision). */
+    size_t pos = 0;
+    ry_pb_field_t f;
+    int more;
+    while ((more = ry_pb_next(msg->payload, msg->len, &pos, &f)) == 1 &&
+           !(f.number == 3 && f.wire == 2))
+        ;
+    if (more != 1) {
+        rc = RY_EMALFORMED;
+        goto done;
+    }
+    rc = s_verdict_put(txn, c->case_id, c->revision, f.val, f.vlen);
     Rongyu__Verdict *old = c->verdict;
-    c->verdict = res->verdict;
+    c->verdict = NULL;
     c->state = to;
     c->updated_at_ms = now;
-    rc = s_case_put(txn, c, false);
+    if (!rc)
+        rc = s_case_put(txn, c, false);
     if (!rc)
         rc = s_audit(txn, c->case_id, "validation",
                      RONGYU__CASE_STATE__SUBMITTED, to, "verdict", opinion,
                      now);
+    c->verdict = res->verdict;
     if (!rc)
         rc = s_send_event(self, txn, c,
                           res->verdict->eligible ? "eligible" : "ineligible");

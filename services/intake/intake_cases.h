@@ -19,7 +19,8 @@ typedef struct intake_cases intake_cases_t;
 /* The tables intake keeps, with the channel's. */
 #define INTAKE_TABLES                                                          \
     "cases", "by_org", "by_unit", "audit", "idem", "blobs", "meta",            \
-        "revisions", "extensions", "keys", "blob_owners", "dead_audit",        \
+        "revisions", "verdicts", "extensions", "keys", "blob_owners",          \
+        "dead_audit",                                                          \
         INTAKE_ORG_TABLES, INTAKE_SEAT_TABLES, RY_CHANNEL_TABLES
 
 typedef struct {

@@ -56,6 +56,14 @@ int intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
 /* Reads revision 'rev' of case_id as it was when the next revision
  * replaced it, into *out (the caller's). Returns 0, RY_ENOTFOUND, RY_EIO
  * or a store error. */
+/* Joins the verdict of c's revision (the "verdicts" table, case id +
+ * be32 revision -> packed Verdict) to c, a message from ry_pb_unpack,
+ * unless c carries one (stored so by an earlier version), and renders
+ * the texts of its checks from the rule catalogue (ry_rulecat): what a
+ * reply shows. Returns 0 (also when c has no verdict yet), RY_EIO when
+ * the stored verdict does not decode, or the store's error. */
+int intake_cases_join_verdict(ry_txn_t *txn, Rongyu__Case *c);
+
 int intake_cases_load_revision(ry_txn_t *txn, const char *case_id, uint32_t rev,
                                Rongyu__Case **out);
 

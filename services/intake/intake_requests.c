@@ -29,9 +29,27 @@
 #define S_LIST_DEFAULT 100
 #define S_LIST_MAX 1000
 
-/* Fingerprint of the request body, to tell a retry from a reuse. */
+/* Fingerprint of a request as it was received, to tell a retry from a
+ * reuse: SHA-256 over its fields but the idempotency key (1) and the
+ * request id (3), in the order sent. Nothing is encoded again. */
 static void
-s_fingerprint(const Rongyu__Request *req, uint8_t out[32])
+s_fingerprint(const uint8_t *data, size_t len, uint8_t out[32])
+{
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    size_t pos = 0;
+    ry_pb_field_t f;
+    while (ry_pb_next(data, len, &pos, &f) == 1)
+        if (f.number != 1 && f.number != 3)
+            crypto_hash_sha256_update(&st, f.start, f.n);
+    crypto_hash_sha256_final(&st, out);
+}
+
+/* The fingerprint earlier versions stored: the decoded request (with the
+ * effective principal) encoded again, without key and request id. A
+ * retry of a request first answered by one of them still matches. */
+static void
+s_fingerprint_encoded(const Rongyu__Request *req, uint8_t out[32])
 {
     Rongyu__Request copy = *req;
     copy.request_id = (char *)"";
@@ -76,7 +94,11 @@ s_idem_lookup(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
         return 0;
     if (rc)
         return rc;
-    if (v.len < 32 || memcmp(v.data, fp, 32) != 0) {
+    uint8_t legacy[32];
+    if (v.len >= 32 && memcmp(v.data, fp, 32) != 0)
+        s_fingerprint_encoded(req, legacy);
+    if (v.len < 32 ||
+        (memcmp(v.data, fp, 32) != 0 && memcmp(v.data, legacy, 32) != 0)) {
         intake_reply_fail(r, RONGYU__ERROR_CODE__E_CONFLICT,
                           "idempotency_key '%s'", req->idempotency_key);
         return 1;
@@ -89,9 +111,12 @@ s_idem_lookup(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
     return 1;
 }
 
+/* Keeps the first answer (packed without request id and without the
+ * verdict's texts, which are joined and rendered when it is sent) under
+ * the key; gives back that answer's bytes in *out (the caller's). */
 static int
 s_idem_store(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
-             intake_reply_t *r)
+             intake_reply_t *r, uint8_t **out, size_t *out_len)
 {
     if (intake_is_empty(req->idempotency_key))
         return 0;
@@ -107,8 +132,32 @@ s_idem_store(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
     memcpy(v + 32, reply, len);
     int rc = ry_txn_put(txn, "idem", key, (size_t)n, v, 32 + len, 0);
     free(v);
-    free(reply);
-    return rc;
+    if (rc) {
+        free(reply);
+        return rc;
+    }
+    *out = reply;
+    *out_len = len;
+    return 0;
+}
+
+/* Joins each case of r to its verdict (rendered); returns how many cases
+ * got one, or a store error. */
+static int
+s_join_verdicts(ry_txn_t *txn, intake_reply_t *r)
+{
+    int joined = 0, rc = 0;
+    if (r->kase) {
+        bool had = r->kase->verdict != NULL;
+        rc = intake_cases_join_verdict(txn, r->kase);
+        joined += !had && r->kase->verdict;
+    }
+    for (size_t i = 0; !rc && i < r->ncases; i++) {
+        bool had = r->cases[i]->verdict != NULL;
+        rc = intake_cases_join_verdict(txn, r->cases[i]);
+        joined += !had && r->cases[i]->verdict;
+    }
+    return rc ? rc : joined;
 }
 
 static int
@@ -515,7 +564,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         goto out;
     }
     if (idem) {
-        s_fingerprint(req, fp);
+        s_fingerprint(data, len, fp);
         rc = s_idem_lookup(txn, req, fp, &r);
         if (rc == 1) {
             rc = r.code == RONGYU__ERROR_CODE__OK ? 0 : -1;
@@ -610,8 +659,24 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     }
     if (rc == 0)
         intake_posting_attach(self, &r);
+    uint8_t *first = NULL;
+    size_t first_len = 0;
     if (rc == 0 && idem)
-        rc = s_idem_store(txn, req, fp, &r);
+        rc = s_idem_store(txn, req, fp, &r, &first, &first_len);
+    int joined = 0;
+    if (rc == 0) {
+        joined = s_join_verdicts(txn, &r);
+        rc = joined < 0 ? joined : 0;
+    }
+    if (rc == 0 && first && joined == 0 && r.code == RONGYU__ERROR_CODE__OK) {
+        /* The answer just stored, with this request's id: packed once. */
+        ry_pb_append_string(&first, &first_len, 6, req->request_id);
+        *reply = first;
+        *reply_len = first_len;
+        first = NULL;
+        goto sent;
+    }
+    free(first);
 out:
     if (rc == RY_ETOOBIG) {
         /* A key longer than the store allows, or a message to a peer
@@ -635,6 +700,8 @@ out:
         if (c) {
             char *saved = c->request_id;
             c->request_id = req->request_id;
+            if (c->body_case == RONGYU__REPLY__BODY_CASE && c->case_)
+                intake_cases_join_verdict(txn, c->case_->case_);
             *reply = ry_pb_pack(&c->base, reply_len);
             c->request_id = saved;
             ry_pb_free(&c);
@@ -652,6 +719,7 @@ out:
         *reply = intake_reply_pack_in(&r, req->request_id,
                                       bf ? bf->name : NULL, reply_len);
     }
+sent:
     intake_reply_release(&r);
     ry_pb_free(&key);
     if (req)

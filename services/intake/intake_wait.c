@@ -100,25 +100,23 @@ intake_wait_poke(intake_cases_t *self)
         self->waits->dirty = true;
 }
 
-/* Answers waiter w from txn; 'late' when its time ran out. */
+/* Answers waiter w from txn with *c (taken: the reply owns it); 'late'
+ * when its time ran out. */
 static void
 s_answer(intake_cases_t *self, ry_txn_t *txn, const s_waiter_t *w,
-         const Rongyu__Case *c, bool late)
+         Rongyu__Case **c, bool late)
 {
     intake_reply_t r = {.code = RONGYU__ERROR_CODE__OK, .wait = true};
     int rc = 0;
-    if (c) {
-        size_t len;
-        uint8_t *buf = ry_pb_pack(&c->base, &len);
-        r.kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
-                                              len, 0);
-        free(buf);
-        rc = r.kase
-                 ? intake_cases_audit_read(txn, w->case_id, &r.audit, &r.naudit)
-                 : RY_EIO;
+    if (*c) {
+        r.kase = *c;
+        *c = NULL;
+        rc = intake_cases_join_verdict(txn, r.kase);
+        if (!rc)
+            rc = intake_cases_audit_read(txn, w->case_id, &r.audit, &r.naudit);
         r.timed_out = late;
     }
-    if (!c || rc) {
+    if (!r.kase || rc) {
         ry_pb_free(&r.kase);
         intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL,
                           "case '%s' could not be read", w->case_id);
@@ -156,7 +154,7 @@ intake_wait_tick(intake_cases_t *self)
             bool moved = rc == 0 && c->state != w->state;
             bool late = w->deadline <= now;
             if (rc || moved || late)
-                s_answer(self, txn, w, c, !moved);
+                s_answer(self, txn, w, &c, !moved);
             else
                 ws->w[n++] = *w;
             ry_pb_free(&c);

@@ -5,6 +5,7 @@
 #include "ry_date.h"
 #include "ry_error.h"
 #include "ry_posting.h"
+#include "ry_rulecat.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -308,13 +309,20 @@ notify_text_render(const notify_notice_t *n, char **title, char **text)
                 honour, zh);
         if (ev->n_failed)
             fprintf(fx, "未满足的条件：\n");
+        ry_rulecat_text_t *rt = malloc(sizeof *rt);
+        if (!rt)
+            abort();
         for (size_t i = 0; i < ev->n_failed; i++) {
+            /* Rendered here from the rule and its typed values. */
             const Rongyu__Check *c = ev->failed[i];
-            fprintf(fx, "- %s（%s）", s_or(c->message_zh, c->code), c->code);
-            if (*c->threshold || *c->actual)
-                fprintf(fx, "：要求 %s，实际 %s", c->threshold, c->actual);
+            const char *code = ry_rulecat_check_code(c);
+            ry_rulecat_render(c, rt);
+            fprintf(fx, "- %s（%s）", s_or(rt->message_zh, code), code);
+            if (*rt->threshold || *rt->actual)
+                fprintf(fx, "：要求 %s，实际 %s", rt->threshold, rt->actual);
             fputc('\n', fx);
         }
+        free(rt);
     } else {
         fprintf(ft, "【通知】%s", k);
         fprintf(fx, "%s\n", k);
@@ -397,16 +405,21 @@ notify_text_json(const notify_notice_t *n, const char *title,
         s_set_str(o, "honour",
                   ev->honour >= 0 && ev->honour <= 4 ? hn[ev->honour] : "");
         json_t *f = json_array();
+        ry_rulecat_text_t *t = malloc(sizeof *t);
+        if (!t)
+            abort();
         for (size_t i = 0; i < ev->n_failed; i++) {
             const Rongyu__Check *c = ev->failed[i];
+            ry_rulecat_render(c, t);
             json_t *cj = json_object();
-            s_set_str(cj, "code", c->code);
-            s_set_str(cj, "threshold", c->threshold);
-            s_set_str(cj, "actual", c->actual);
-            s_set_str(cj, "message_zh", c->message_zh);
-            s_set_str(cj, "message_en", c->message_en);
+            s_set_str(cj, "code", ry_rulecat_check_code(c));
+            s_set_str(cj, "threshold", t->threshold);
+            s_set_str(cj, "actual", t->actual);
+            s_set_str(cj, "message_zh", t->message_zh);
+            s_set_str(cj, "message_en", t->message_en);
             json_array_append_new(f, cj);
         }
+        free(t);
         json_object_set_new(o, "failed", f);
     }
     *out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);

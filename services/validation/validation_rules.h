@@ -14,8 +14,11 @@
  * offset, +8 h for Asia/Shanghai, turns it into the local date).
  *
  * The verdict lists one Rongyu__Check per rule, passed ones too, each with
- * a stable code, the threshold, the actual value as text and messages in
- * Chinese and English; every failure is reported, not only the first.
+ * a stable code, its rule number (common/ry_rulecat), the outcome and the
+ * threshold and actual value as typed values (docs/rules.md gives each
+ * rule's); the texts a person reads are rendered from the rule catalogue
+ * (ry_rulecat_render), not made here. Every failure is reported, not
+ * only the first.
  * Judgments left to a reviewer (political conditions, model-home
  * innovation, organ cadres' qualities) are checks with needs_review set
  * and passed set. verdict->eligible is true when no check failed;
@@ -90,7 +93,7 @@
  *
  * On success *out is the caller's: free it with validation_verdict_free()
  * (or rongyu__verdict__free_unpacked(v, NULL): everything is malloc'd).
- * Returns 0; RY_EINVAL when app or out is NULL; -ENOMEM. */
+ * Returns 0; RY_EINVAL when app or out is NULL. Out of memory aborts. */
 int validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
                         const Rongyu__Application *app, int64_t submitted_at_ms,
                         Rongyu__OrgKind applicant_kind, Rongyu__Verdict **out);
@@ -99,7 +102,11 @@ int validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
  * safe to call twice. */
 void validation_verdict_free(Rongyu__Verdict **v);
 
-/* Returns the first check of v with this code, or NULL (borrowed from
+/* Drops the code of every check that has a rule number (the stored form:
+ * the number says it; ry_rulecat_check_code gives it back). */
+void validation_verdict_compact(Rongyu__Verdict *v);
+
+/* Returns the first check of v with this code (its own or its rule's), or NULL (borrowed from
  * v). */
 const Rongyu__Check *validation_verdict_find(const Rongyu__Verdict *v,
                                              const char *code);

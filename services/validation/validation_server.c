@@ -58,6 +58,9 @@ s_verdict(validation_server_t *self, ry_txn_t *txn,
     if (rc)
         return rc;
     verdict->decided_at_ms = ry_clock_now_ms();
+    /* Stored and sent in its compact form: rule numbers and typed values;
+     * the texts are rendered where a person reads them. */
+    validation_verdict_compact(verdict);
     *out = ry_pb_pack(&verdict->base, len);
     ry_info(vc->case_id, "revision %u: %s", vc->revision,
             verdict->eligible ? "eligible" : "ineligible");
@@ -81,16 +84,28 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     size_t plen = 0;
     int rc = s_verdict(self, txn, vc, &packed, &plen);
     if (rc == 0) {
-        Rongyu__Verdict *v = (Rongyu__Verdict *)ry_pb_unpack(
-            &rongyu__verdict__descriptor, packed, plen, 0);
+        /* The ValidationResult is the case, the revision and the verdict
+         * as stored, its bytes used as they are (field 3, length-
+         * delimited): the verdict is encoded once. */
         Rongyu__ValidationResult res = RONGYU__VALIDATION_RESULT__INIT;
         res.case_id = vc->case_id;
         res.revision = vc->revision;
-        res.verdict = v;
-        rc = ry_channel_send_msg(self->channel, txn, msg->sender,
-                                 RONGYU__MESSAGE_TYPE__VALIDATION_RESULT,
-                                 vc->case_id, &res.base);
-        ry_pb_free(&v);
+        size_t hlen = protobuf_c_message_get_packed_size(&res.base);
+        uint8_t *buf = malloc(hlen + 11 + plen);
+        if (!buf)
+            abort();
+        size_t n = protobuf_c_message_pack(&res.base, buf);
+        buf[n++] = 3 << 3 | 2;
+        for (uint64_t l = plen; ; l >>= 7) {
+            buf[n++] = (uint8_t)(l & 0x7f) | (l >= 0x80 ? 0x80 : 0);
+            if (l < 0x80)
+                break;
+        }
+        memcpy(buf + n, packed, plen);
+        rc = ry_channel_send(self->channel, txn, msg->sender,
+                             RONGYU__MESSAGE_TYPE__VALIDATION_RESULT,
+                             vc->case_id, buf, n + plen);
+        free(buf);
     }
     free(packed);
     ry_pb_free(&vc);

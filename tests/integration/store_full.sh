@@ -11,7 +11,7 @@ for svc in validation quota notification; do ry_start "$svc"; done
 ry_start intake RONGYU_MAP_SIZE=512K RONGYU_MAX_MAP_SIZE=1536K
 
 acked=0 refused=
-for i in $(seq 1 200); do
+for i in $(seq 1 1000); do
     set +e
     out=$(ry submit "$EX/advanced_home.valid.json" --idem full-$i --timeout 3 --retries 1 2>&1)
     rc=$?
@@ -23,7 +23,7 @@ for i in $(seq 1 200); do
         break
     fi
 done
-[ -n "$refused" ] || ry_fail "200 submissions fitted in a 1.5 MiB store?"
+[ -n "$refused" ] || ry_fail "1000 submissions fitted in a 1.5 MiB store?"
 grep -q E_BUSY <<<"$refused" && grep -q max_map_size <<<"$refused" ||
     ry_fail "refusal is not a clear E_BUSY: $refused"
 grep -q "store map grown" "$RONGYU_HOME/log/intake.log" || ry_fail "the map never grew"

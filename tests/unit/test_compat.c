@@ -1,7 +1,9 @@
 /* Messages written by the landed contract (proto/rongyu.proto at commit
  * 1bf7a97, before the platform-contract fields) still decode and still
  * work: a Case as intake stored it, put in a store, is read back by a Get
- * of an old-style client (role as a string); that client's Submit bytes
+ * of an old-style client (role as a string), its verdict shown with the
+ * texts it was stored with, also once the case is written again and its
+ * verdict moves beside it; that client's Submit bytes
  * are applied; a FeedItem and a Reply decode with the new fields at their
  * defaults. The fixtures are tests/data/landed/ (make.py says how they
  * were made). */
@@ -142,6 +144,60 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     assert_string_equal(r->case_->case_->application->union_->name,
                         "恒逸纺织工会");
     assert_int_equal(r->case_->case_->revision, 2);
+    /* Its verdict, stored with its texts, is shown as stored. */
+    const Rongyu__Verdict *vd = r->case_->case_->verdict;
+    assert_non_null(vd);
+    assert_int_equal(vd->n_checks, 1);
+    assert_string_equal(vd->checks[0]->code, "R_MEMBERSHIP_MIN");
+    assert_string_equal(vd->checks[0]->threshold, "≥ 90%");
+    assert_string_equal(vd->checks[0]->actual, "923/1000 (92.30%)");
+    assert_string_equal(vd->checks[0]->message_zh, "职工入会率：符合");
+    ry_pb_free(&r);
+
+    /* Written again (withdrawn), the case no longer embeds its verdict:
+     * the verdict moves beside it, under (case id, revision), and is
+     * still shown, texts and all. */
+    Rongyu__WithdrawRequest w = RONGYU__WITHDRAW_REQUEST__INIT;
+    w.case_id = (char *)id;
+    w.reason = (char *)"撤回";
+    req.body_case = RONGYU__REQUEST__BODY_WITHDRAW;
+    req.withdraw = &w;
+    req.idempotency_key = (char *)"k-withdraw";
+    buf = ry_pb_pack(&req.base, &len);
+    r = s_call(st, ic, buf, len);
+    free(buf);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(r->case_->case_->state, RONGYU__CASE_STATE__WITHDRAWN);
+    assert_string_equal(r->case_->case_->verdict->checks[0]->message_zh,
+                        "职工入会率：符合");
+    ry_pb_free(&r);
+    assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
+    ry_val_t v;
+    assert_int_equal(ry_txn_get(txn, "cases", id, 16, &v), 0);
+    Rongyu__Case *stored = (Rongyu__Case *)ry_pb_unpack(
+        &rongyu__case__descriptor, v.data, v.len, 0);
+    assert_non_null(stored);
+    assert_null(stored->verdict);
+    ry_pb_free(&stored);
+    uint8_t vkey[20];
+    memcpy(vkey, id, 16);
+    memcpy(vkey + 16, "\0\0\0\2", 4);
+    assert_int_equal(ry_txn_get(txn, "verdicts", vkey, sizeof vkey, &v), 0);
+    Rongyu__Verdict *moved = (Rongyu__Verdict *)ry_pb_unpack(
+        &rongyu__verdict__descriptor, v.data, v.len, 0);
+    assert_non_null(moved);
+    assert_string_equal(moved->checks[0]->threshold, "≥ 90%");
+    ry_pb_free(&moved);
+    ry_txn_abort(&txn);
+    req.body_case = RONGYU__REQUEST__BODY_GET;
+    req.get = &g; /* the body is a union */
+    req.idempotency_key = (char *)"";
+    buf = ry_pb_pack(&req.base, &len);
+    r = s_call(st, ic, buf, len);
+    free(buf);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(r->case_->case_->verdict->checks[0]->actual,
+                        "923/1000 (92.30%)");
     ry_pb_free(&r);
 
     /* Its Submit, as the landed contract encoded it, is applied. */

@@ -10,6 +10,7 @@
 #include "ry_calendar.h"
 #include "ry_campaign.h"
 #include "ry_error.h"
+#include "ry_rulecat.h"
 #include "validation_rules.h"
 
 #include <jansson.h>
@@ -149,6 +150,22 @@ fx_init(s_fx_t *fx, Rongyu__Honour h, Rongyu__ApplicantCategory cat)
     fx->submitted_at_ms = s_ms("2018-10-15", 10, 0);
 }
 
+/* Renders the texts of every check of v from the rule catalogue, as a
+ * reader of the verdict does (the verdict itself holds typed values). */
+static void
+s_render(Rongyu__Verdict *v)
+{
+    ry_rulecat_text_t t;
+    for (size_t i = 0; v && i < v->n_checks; i++) {
+        Rongyu__Check *k = v->checks[i];
+        assert_int_equal(ry_rulecat_render(k, &t), 0);
+        k->threshold = strdup(t.threshold);
+        k->actual = strdup(t.actual);
+        k->message_zh = strdup(t.message_zh);
+        k->message_en = strdup(t.message_en);
+    }
+}
+
 static Rongyu__Verdict *
 s_eval_with(const s_env_t *env, const s_fx_t *fx)
 {
@@ -159,6 +176,7 @@ s_eval_with(const s_env_t *env, const s_fx_t *fx)
                                          fx->applicant_kind, &v),
                      0);
     assert_non_null(v);
+    s_render(v);
     return v;
 }
 
@@ -226,6 +244,7 @@ s_eval_in(const ry_campaign_t *c, const s_env_t *env, const s_fx_t *fx)
                                          fx->applicant_kind, &v),
                      0);
     assert_non_null(v);
+    s_render(v);
     return v;
 }
 
@@ -529,6 +548,7 @@ test_decimal_threshold_from_campaign_is_exact(void **state)
         assert_int_equal(validation_evaluate(c, env->cal, &fx.app,
                                              fx.submitted_at_ms, 0, &v),
                          0);
+        s_render(v);
         s_expect_check(v, "R_MEMBERSHIP_MIN", cases[i].pass);
         const Rongyu__Check *k = s_check(v, "R_MEMBERSHIP_MIN");
         assert_string_equal(k->threshold, "≥ 92.5%");

@@ -1,0 +1,136 @@
+/* ry_pb_next and ry_pb_append_string: a message's fields read as they
+ * were received, hostile bytes refused; a string field appended to an
+ * encoded message is what a decoder then reads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "rongyu.pb-c.h"
+#include "ry_pb.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Walks data; returns the number of fields, or -1 when it is refused. */
+static int
+s_walk(const uint8_t *data, size_t len)
+{
+    size_t pos = 0;
+    ry_pb_field_t f;
+    int n = 0, rc;
+    while ((rc = ry_pb_next(data, len, &pos, &f)) == 1)
+        n++;
+    return rc < 0 ? -1 : n;
+}
+
+static void
+test_empty_and_hostile_input(void **state)
+{
+    (void)state;
+    assert_int_equal(s_walk(NULL, 0), 0); /* an empty message is valid */
+    static const uint8_t field_zero[] = {0x00, 0x01};
+    assert_int_equal(s_walk(field_zero, sizeof field_zero), -1);
+    static const uint8_t bad_wire[] = {0x0b}; /* field 1, wire type 3 */
+    assert_int_equal(s_walk(bad_wire, sizeof bad_wire), -1);
+    static const uint8_t past_end[] = {0x0a, 0x05, 'a', 'b'};
+    assert_int_equal(s_walk(past_end, sizeof past_end), -1);
+    static const uint8_t cut_varint[] = {0x08, 0x80};
+    assert_int_equal(s_walk(cut_varint, sizeof cut_varint), -1);
+    static const uint8_t long_varint[] = {0x08, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                          0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+    assert_int_equal(s_walk(long_varint, sizeof long_varint), -1);
+    static const uint8_t cut_fixed[] = {0x09, 1, 2, 3};
+    assert_int_equal(s_walk(cut_fixed, sizeof cut_fixed), -1);
+    static const uint8_t huge_len[] = {0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f};
+    assert_int_equal(s_walk(huge_len, sizeof huge_len), -1);
+}
+
+static void
+test_fields_are_read_as_sent(void **state)
+{
+    (void)state;
+    Rongyu__Principal who = RONGYU__PRINCIPAL__INIT;
+    who.org_id = (char *)"xiaoshan-hengyi-textile";
+    Rongyu__GetRequest g = RONGYU__GET_REQUEST__INIT;
+    g.case_id = (char *)"0000018b2c3d4e5f";
+    g.revision = 300;
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    req.idempotency_key = (char *)"k1";
+    req.principal = &who;
+    req.request_id = (char *)"r1";
+    req.body_case = RONGYU__REQUEST__BODY_GET;
+    req.get = &g;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&req.base, &len);
+    size_t pos = 0, covered = 0;
+    ry_pb_field_t f;
+    uint32_t seen[8];
+    int n = 0;
+    while (ry_pb_next(buf, len, &pos, &f) == 1 && n < 8) {
+        seen[n++] = f.number;
+        covered += f.n;
+        assert_int_equal(f.wire, 2);
+        if (f.number == 3) {
+            assert_int_equal(f.vlen, 2);
+            assert_memory_equal(f.val, "r1", 2);
+        }
+        if (f.number == 13) {
+            /* A part used as it is: it decodes on its own. */
+            Rongyu__GetRequest *got = (Rongyu__GetRequest *)ry_pb_unpack(
+                &rongyu__get_request__descriptor, f.val, f.vlen, 0);
+            assert_non_null(got);
+            assert_int_equal(got->revision, 300);
+            ry_pb_free(&got);
+        }
+    }
+    assert_int_equal(n, 4);
+    assert_int_equal(seen[0], 1);
+    assert_int_equal(seen[1], 2);
+    assert_int_equal(seen[2], 3);
+    assert_int_equal(seen[3], 13);
+    assert_int_equal(covered, len); /* the fields are the whole message */
+    free(buf);
+}
+
+static void
+test_appended_string_is_the_field_value(void **state)
+{
+    (void)state;
+    Rongyu__Reply rep = RONGYU__REPLY__INIT;
+    rep.code = RONGYU__ERROR_CODE__E_NOT_FOUND;
+    rep.detail = (char *)"case 'x'";
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&rep.base, &len);
+    size_t before = len;
+    ry_pb_append_string(&buf, &len, 6, NULL); /* nothing */
+    ry_pb_append_string(&buf, &len, 6, "");
+    assert_int_equal(len, before);
+    char id[300];
+    memset(id, 'q', sizeof id - 1); /* a length of two varint bytes */
+    id[sizeof id - 1] = '\0';
+    ry_pb_append_string(&buf, &len, 6, id);
+    ry_pb_append_string(&buf, &len, 180, "submit.case_id"); /* 2-byte tag */
+    Rongyu__Reply *r = (Rongyu__Reply *)ry_pb_unpack(
+        &rongyu__reply__descriptor, buf, len, 0);
+    assert_non_null(r);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    assert_string_equal(r->detail, "case 'x'");
+    assert_string_equal(r->request_id, id);
+    assert_string_equal(r->field_path, "submit.case_id");
+    ry_pb_free(&r);
+    free(buf);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty_and_hostile_input),
+        cmocka_unit_test(test_fields_are_read_as_sent),
+        cmocka_unit_test(test_appended_string_is_the_field_value),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
