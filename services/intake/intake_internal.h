@@ -6,6 +6,7 @@
 #define INTAKE_INTERNAL_H
 
 #include "intake_cases.h"
+#include "intake_fsm.h"
 #include "intake_orgs.h"
 #include "rongyu.pb-c.h"
 #include "ry_calendar.h"
@@ -19,6 +20,9 @@
 
 /* A case id: 16 lower-case hex digits. */
 #define INTAKE_ID_LEN 16
+/* The longest key of a case index (an organisation's id is at most 200
+ * bytes). */
+#define INTAKE_IKEY_MAX 240
 
 struct intake_cases {
     ry_store_t *store;
@@ -109,16 +113,48 @@ int intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
 int intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
                                const Rongyu__Request *req,
                                const intake_principal_t *p, intake_reply_t *r);
-/* Stores c with its state unchanged, appends the audit entry 'what' by
- * 'actor' and tells notification 'event', all in txn (a draft's posting).
- * Returns 0 or a store error. */
-int intake_cases_record(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
-                        const char *actor, const char *what,
-                        const char *opinion, const char *event);
+/* Moves case c (as loaded from the store, the caller's) along event ev
+ * for principal p (audited as 'actor', NULL: "org (user) via key"): looks its row up in intake_fsm (the facts from the
+ * case), refuses with E_BAD_STATE when there is none, else applies the
+ * row: effects, the new state stored with its index rows, the audit entry
+ * ('what', NULL for the row's; 'opinion') and the CaseEvent, all in txn.
+ * Returns 0, -1 after intake_reply_fail (E_BAD_STATE, E_DEADLINE_PASSED,
+ * E_BUSY) or a store error. */
+int intake_cases_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
+                      intake_event_t ev, const intake_principal_t *p,
+                      const char *actor, const char *what,
+                      const char *opinion, intake_reply_t *r);
 /* Withdraw: the applicant withdraws an undecided case (releasing a held
  * seat). */
 int intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
                           const Rongyu__Request *req,
                           const intake_principal_t *p, intake_reply_t *r);
+
+/* True in the states in which the organising unit's review is awaited
+ * (submitted, eligible, ineligible): where a case can be overdue. */
+bool intake_cases_awaits_review(Rongyu__CaseState st);
+
+/* What a listing asks of the indexes: each field set narrows it. */
+typedef struct {
+    const char *applicant_org;   /* NULL or "": any */
+    const char *organising_unit; /* NULL or "": any (unused with an org) */
+    Rongyu__CaseState state;     /* 0: any */
+    bool overdue;                /* review due before 'now' */
+    int64_t now;
+} intake_case_filter_t;
+
+/* Called with a case id (borrowed for the call); returns 0 to go on, 1 to
+ * stop, negative to stop with that error. */
+typedef int (*intake_id_fn)(const char *id, void *arg);
+
+/* Calls fn, in rising id order and after 'after' (NULL or "": from the
+ * first), with the ids of the cases that may match f, read from the index
+ * that fits f best (by_org_state, by_unit_state, by_state, by_org,
+ * by_unit, by_due, else every case): every matching case is among them,
+ * so the caller still checks each case it loads. Returns 0 (also when fn
+ * stopped with 1), fn's negative code, RY_EINVAL (a name too long for an
+ * index) or a store error. */
+int intake_cases_candidates(ry_txn_t *txn, const intake_case_filter_t *f,
+                            const char *after, intake_id_fn fn, void *arg);
 
 #endif

@@ -1,7 +1,8 @@
-/* intake_requests: a client's Request from its bytes to its Reply:
+/* intake_requests: a client's Request from its bytes to its Reply, the
+ * top layer over the case store (intake_cases, which never calls up):
  * decoding, the principal, idempotency keys, dispatch to the case state
- * machine, and the read-only requests (status, get, list with paging,
- * organisations, the quota table). */
+ * machine, and the read-only requests (status, get, list with paging over
+ * the case indexes, organisations, the quota table). */
 #include "intake_requests.h"
 
 #include "intake_deadline.h"
@@ -135,33 +136,14 @@ typedef struct {
     const Rongyu__ListRequest *q;
     intake_reply_t *r;
     size_t limit;
-    size_t skip; /* index keys: bytes before the case id */
     const intake_principal_t *p;
     int64_t now;
 } s_list_t;
 
-/* States in which the organising unit's review is awaited. */
-static bool
-s_awaits_review(Rongyu__CaseState st)
-{
-    return st == RONGYU__CASE_STATE__SUBMITTED ||
-           st == RONGYU__CASE_STATE__ELIGIBLE ||
-           st == RONGYU__CASE_STATE__INELIGIBLE;
-}
-
 static int
-s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+s_list_row(const char *id, void *arg)
 {
     s_list_t *l = arg;
-    (void)val;
-    if (key->len < l->skip + INTAKE_ID_LEN)
-        return 0;
-    char id[INTAKE_ID_LEN + 1];
-    memcpy(id, (const char *)key->data + l->skip, INTAKE_ID_LEN);
-    id[INTAKE_ID_LEN] = '\0';
-    if (!intake_is_empty(l->q->after_case_id) &&
-        strcmp(id, l->q->after_case_id) <= 0)
-        return 0;
     Rongyu__Case *c;
     int rc = intake_cases_load(l->txn, id, &c);
     if (rc)
@@ -177,8 +159,9 @@ s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
          strcmp(a->applicant_org, q->applicant_org) == 0) &&
         (intake_is_empty(q->organising_unit) ||
          strcmp(a->organising_unit, q->organising_unit) == 0) &&
-        (!q->overdue || (s_awaits_review(c->state) && c->review_due_ms > 0 &&
-                         l->now > c->review_due_ms));
+        (!q->overdue ||
+         (intake_cases_awaits_review(c->state) && c->review_due_ms > 0 &&
+          l->now > c->review_due_ms));
     if (keep && l->p) {
         char why[8];
         rc = intake_authorize(l->txn, l->p, INTAKE_ACT_READ, a, why,
@@ -209,7 +192,7 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
     Rongyu__ListRequest q = *req->list;
     const char *who = p->org_id;
     char unit[256];
-    s_list_t l = {txn, &q, r, q.limit ? q.limit : S_LIST_DEFAULT, 0, NULL,
+    s_list_t l = {txn, &q, r, q.limit ? q.limit : S_LIST_DEFAULT, NULL,
                   ry_clock_now_ms()};
     if (p->role == INTAKE_ROLE_GRASSROOTS) {
         /* Its own cases, or those of a branch or group under it (each row
@@ -253,34 +236,15 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
     if (!r->cases)
         abort();
     r->next_after[0] = '\0';
-    const char *table = "cases", *by = NULL;
-    if (!intake_is_empty(q.applicant_org))
-        table = "by_org", by = q.applicant_org;
-    else if (!intake_is_empty(q.organising_unit))
-        table = "by_unit", by = q.organising_unit;
-    int rc;
-    if (by) {
-        char prefix[256], from[300];
-        size_t plen = strlen(by) + 1;
-        if (plen > 200)
-            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                                     "filter");
-        memcpy(prefix, by, plen);
-        size_t flen = plen;
-        memcpy(from, prefix, plen);
-        if (!intake_is_empty(q.after_case_id) &&
-            strlen(q.after_case_id) <= 64) {
-            memcpy(from + plen, q.after_case_id, strlen(q.after_case_id));
-            flen += strlen(q.after_case_id);
-        }
-        l.skip = plen;
-        rc = ry_txn_scan(txn, table, prefix, plen, from, flen, s_list_row, &l);
-    } else {
-        const char *from =
-            intake_is_empty(q.after_case_id) ? NULL : q.after_case_id;
-        rc = ry_txn_scan(txn, table, NULL, 0, from, from ? strlen(from) : 0,
-                         s_list_row, &l);
-    }
+    const char *by = !intake_is_empty(q.applicant_org) ? q.applicant_org
+                                                       : q.organising_unit;
+    if (!intake_is_empty(by) && strlen(by) + 1 > 200)
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                                 "filter");
+    /* The index narrows the cases read; each is still checked in full. */
+    intake_case_filter_t f = {q.applicant_org, q.organising_unit,
+                              q.state, q.overdue, l.now};
+    int rc = intake_cases_candidates(txn, &f, q.after_case_id, s_list_row, &l);
     if (rc)
         return rc;
     if (r->ncases < l.limit)
@@ -405,6 +369,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     intake_reply_t r = {.code = RONGYU__ERROR_CODE__OK};
     Rongyu__Request *req = NULL;
     int rc;
+    intake_wait_poke(self);
     if (!data ||
         !(req = (Rongyu__Request *)ry_pb_unpack(&rongyu__request__descriptor,
                                                 data, len, 2 * len + 65536))) {

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "intake_cases.h"
+#include "intake_requests.h"
 #include "rongyu.pb-c.h"
 #include "ry_pb.h"
 #include "ry_store.h"
@@ -56,7 +57,7 @@ s_call(ry_store_t *st, intake_cases_t *ic, const uint8_t *data, size_t len)
     assert_int_equal(ry_txn_begin(st, NULL, true, &txn), 0);
     uint8_t *reply = NULL;
     size_t rlen = 0;
-    int rc = intake_cases_on_request(ic, txn, data, len, &reply, &rlen);
+    int rc = intake_requests_on_request(ic, txn, data, len, &reply, &rlen);
     if (rc == 0)
         assert_int_equal(ry_txn_commit(&txn), 0);
     else
@@ -84,7 +85,7 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
         .self_id = "intake",
         .store = st,
         .max_map_size = MAP_SIZE,
-        .on_request = intake_cases_on_request,
+        .on_request = intake_requests_on_request,
         .on_message = intake_cases_on_message,
         .ctx = ic,
     };

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "intake_cases.h"
+#include "intake_requests.h"
 #include "quota_ledger.h"
 #include "rongyu.pb-c.h"
 #include "ry_clock.h"
@@ -64,7 +65,7 @@ s_fx_new(void)
         .self_id = "intake",
         .store = fx->st,
         .max_map_size = MAP_SIZE,
-        .on_request = intake_cases_on_request,
+        .on_request = intake_requests_on_request,
         .on_message = intake_cases_on_message,
         .ctx = fx->ic,
         .keys = ut_keys("intake"),
@@ -136,7 +137,7 @@ s_send(fx_t *fx, Rongyu__Request *req)
     assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
     uint8_t *reply = NULL;
     size_t rlen = 0;
-    int rc = intake_cases_on_request(fx->ic, txn, buf, len, &reply, &rlen);
+    int rc = intake_requests_on_request(fx->ic, txn, buf, len, &reply, &rlen);
     if (rc == 0)
         assert_int_equal(ry_txn_commit(&txn), 0);
     else
