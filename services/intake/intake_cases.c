@@ -609,7 +609,7 @@ s_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
     if (rc)
         return rc;
     if (depth >= self->limits.outbox_limit) {
-        r->retry_after_ms = 1000;
+        r->out.retry_after_ms = 1000;
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
                                  "%" PRIu64 " messages wait for %s (at most "
                                  "%u: outbox_limit)",
@@ -913,7 +913,7 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         /* Reply with the stored form (no attachment contents). */
         size_t len;
         uint8_t *buf = ry_pb_pack(&c.base, &len);
-        r->kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
+        r->out.kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
                                                len, 0);
         free(buf);
     }
@@ -1027,7 +1027,7 @@ intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
                        r};
         rc = s_apply(self, txn, c, row, &st);
         if (!rc) {
-            r->kase = c;
+            r->out.kase = c;
             c = NULL;
         }
     }
@@ -1064,7 +1064,7 @@ s_client_step(intake_cases_t *self, ry_txn_t *txn, const intake_principal_t *p,
         return rc;
     rc = intake_cases_step(self, txn, c, ev, p, NULL, NULL, opinion, r);
     if (!rc) {
-        r->kase = c;
+        r->out.kase = c;
         c = NULL;
     }
     ry_pb_free(&c);

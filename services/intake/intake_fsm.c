@@ -233,8 +233,8 @@ static void
 s_effects(unsigned fx, char *buf, size_t len)
 {
     static const char *const names[] = {
-        "revision + 1",       "due date",       "note cleared",
-        "note set",           "summary deadline", "RESERVE",
+        "summary deadline",   "revision + 1",   "due date",
+        "note cleared",       "note set",       "RESERVE",
         "CONFIRM",            "RELEASE",        "seat reserved",
         "seat confirmed",     "seat freed",     "ValidateCase",
     };
@@ -279,13 +279,15 @@ intake_fsm_markdown(FILE *out)
             fprintf(out, "| %s | %s | %s | %s | %s | refused: %s | | | |\n",
                     e->name, e->request, e->who, from, s_when(r), r->refuse);
         else
-            fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+            fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s%s | %s%s |\n",
                     e->name, e->request, e->who, from, s_when(r),
-                    intake_fsm_state_name(r->to), fx, r->what, r->notify);
+                    intake_fsm_state_name(r->to), fx, r->what,
+                    r->effects & INTAKE_FX_REVISE ? " (revision N)" : "",
+                    r->notify,
+                    r->event == INTAKE_EV_SAVE_DRAFT
+                        ? " (posting_recorded when the posting changed)"
+                        : "");
         i = j;
     }
-    fprintf(out, "\nAny other (state, event) is refused with `E_BAD_STATE` "
-                 "(\"case X is S; …\"); an answer of a peer that fits no row "
-                 "is logged and ignored.\n");
     return ferror(out) ? -1 : 0;
 }

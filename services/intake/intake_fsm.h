@@ -45,11 +45,11 @@ enum {
  * request's or message's transaction; then the case is stored with its
  * new state, the audit entry appended and the event sent. */
 enum {
-    INTAKE_FX_REVISE = 1 << 0,   /* archive; revision + 1; clear dates */
-    INTAKE_FX_DUE = 1 << 1,      /* submitted now; review due date */
-    INTAKE_FX_NOTE_CLEAR = 1 << 2,
-    INTAKE_FX_NOTE_SET = 1 << 3, /* the note is the opinion */
-    INTAKE_FX_DEADLINE = 1 << 4, /* a unit: refused after its deadline */
+    INTAKE_FX_DEADLINE = 1 << 0, /* a unit: refused after its deadline */
+    INTAKE_FX_REVISE = 1 << 1,   /* archive; revision + 1; clear dates */
+    INTAKE_FX_DUE = 1 << 2,      /* submitted now; review due date */
+    INTAKE_FX_NOTE_CLEAR = 1 << 3,
+    INTAKE_FX_NOTE_SET = 1 << 4, /* the note is the opinion */
     INTAKE_FX_RESERVE = 1 << 5,  /* SeatRequest RESERVE; mirror pending */
     INTAKE_FX_CONFIRM = 1 << 6,  /* SeatRequest CONFIRM */
     INTAKE_FX_RELEASE = 1 << 7,  /* SeatRequest RELEASE */

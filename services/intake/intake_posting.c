@@ -74,12 +74,12 @@ intake_posting_status(const intake_cases_t *self, const Rongyu__Case *c,
 void
 intake_posting_attach(const intake_cases_t *self, intake_reply_t *r)
 {
-    if (!r->kase || r->kase->state != RONGYU__CASE_STATE__DRAFT || r->posting)
+    if (!r->out.kase || r->out.kase->state != RONGYU__CASE_STATE__DRAFT || r->posting)
         return;
     intake_posting_status_t *st = malloc(sizeof *st);
     if (!st)
         abort();
-    int rc = intake_posting_status(self, r->kase, ry_clock_now_ms(), st);
+    int rc = intake_posting_status(self, r->out.kase, ry_clock_now_ms(), st);
     if (rc && rc != RY_ENODATA) {
         free(st);
         return;
@@ -175,10 +175,10 @@ intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
     if (!rc) {
         size_t len;
         uint8_t *buf = ry_pb_pack(&c->base, &len);
-        r->kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
+        r->out.kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
                                                len, 0);
         free(buf);
-        if (!r->kase)
+        if (!r->out.kase)
             rc = RY_EIO;
     }
     if (!rc && have) {

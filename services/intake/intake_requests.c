@@ -114,14 +114,14 @@ s_get(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
       intake_reply_t *r)
 {
     const char *id = req->get->case_id ? req->get->case_id : "";
-    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_READ, id, r, &r->kase);
+    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_READ, id, r, &r->out.kase);
     if (rc)
         return rc;
     uint32_t rev = req->get->revision;
-    if (rev && rev != r->kase->revision) {
+    if (rev && rev != r->out.kase->revision) {
         /* An earlier revision, as it was when the next replaced it. */
-        ry_pb_free(&r->kase);
-        rc = intake_cases_load_revision(txn, id, rev, &r->kase);
+        ry_pb_free(&r->out.kase);
+        rc = intake_cases_load_revision(txn, id, rev, &r->out.kase);
         if (rc == RY_ENOTFOUND)
             return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
                                      "case '%s' has no revision %u", id, rev);
@@ -366,7 +366,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                            size_t len, uint8_t **reply, size_t *reply_len)
 {
     intake_cases_t *self = ctx;
-    intake_reply_t r = {.code = RONGYU__ERROR_CODE__OK};
+    intake_reply_t r = {.out.code = RONGYU__ERROR_CODE__OK};
     Rongyu__Request *req = NULL;
     int rc;
     intake_wait_poke(self);
@@ -448,7 +448,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         s_fingerprint(req, fp);
         rc = s_idem_lookup(txn, req, fp, &r);
         if (rc == 1) {
-            rc = r.code == RONGYU__ERROR_CODE__OK ? 0 : -1;
+            rc = r.out.code == RONGYU__ERROR_CODE__OK ? 0 : -1;
             goto out;
         }
         if (rc)
@@ -543,7 +543,7 @@ out:
     if (rc == RY_ETOOBIG) {
         /* A key longer than the store allows, or a message to a peer
          * larger than it accepts: never storable or deliverable. */
-        ry_pb_free(&r.kase);
+        ry_pb_free(&r.out.kase);
         intake_reply_fail(&r, RONGYU__ERROR_CODE__E_TOO_LARGE,
                           "the request holds a key longer than the store "
                           "allows (511 bytes) or causes a message larger "
@@ -552,8 +552,8 @@ out:
         /* The store failed: nothing of this request is kept; a retry may
          * work once the operator has acted (a full disk). */
         ry_error(NULL, "request failed in the store: %s", ry_strerror(rc));
-        ry_pb_free(&r.kase);
-        r.retry_after_ms = 1000;
+        ry_pb_free(&r.out.kase);
+        r.out.retry_after_ms = 1000;
         intake_reply_fail(&r, RONGYU__ERROR_CODE__E_BUSY,
                           "the store failed (%s); nothing was stored",
                           ry_strerror(rc));
@@ -597,13 +597,13 @@ intake_requests_on_refuse(void *ctx, const uint8_t *data, size_t len, int why,
                           uint8_t **reply, size_t *reply_len)
 {
     (void)ctx;
-    intake_reply_t r = {.code = RONGYU__ERROR_CODE__OK};
+    intake_reply_t r = {.out.code = RONGYU__ERROR_CODE__OK};
     Rongyu__Request *req =
         data ? (Rongyu__Request *)ry_pb_unpack(&rongyu__request__descriptor,
                                                data, len, 2 * len + 65536)
              : NULL;
     if (why == RY_EFULL) {
-        r.retry_after_ms = 0; /* no retry helps until the map is raised */
+        r.out.retry_after_ms = 0; /* no retry helps until the map is raised */
         intake_reply_fail(
             &r, RONGYU__ERROR_CODE__E_BUSY,
             "the store is full at its size limit (max_map_size); nothing "
@@ -611,7 +611,7 @@ intake_requests_on_refuse(void *ctx, const uint8_t *data, size_t len, int why,
     } else {
         /* A store error: the round was rolled back; a retry may work
          * (a full disk says so: "No space left on device"). */
-        r.retry_after_ms = 1000;
+        r.out.retry_after_ms = 1000;
         intake_reply_fail(&r, RONGYU__ERROR_CODE__E_BUSY,
                           "the store failed (%s); nothing was stored",
                           ry_strerror(why));
