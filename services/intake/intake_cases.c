@@ -7,7 +7,7 @@
 #include "intake_deadline.h"
 #include "intake_internal.h"
 #include "intake_posting.h"
-#include "intake_reply.h"
+#include "intake_outcome.h"
 #include "intake_fsm.h"
 #include "intake_seats.h"
 #include "intake_wait.h"
@@ -562,12 +562,12 @@ s_send_validate(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c)
 int
 intake_cases_allow(ry_txn_t *txn, const intake_principal_t *p,
                    intake_action_t act, const Rongyu__Application *a,
-                   intake_reply_t *r)
+                   intake_outcome_t *o)
 {
     char why[400] = "";
     int rc = intake_authorize(txn, p, act, a, why, sizeof why);
     if (rc == RY_EPERM)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN, "%s", why);
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_FORBIDDEN, "%s", why);
     return rc;
 }
 
@@ -575,42 +575,42 @@ intake_cases_allow(ry_txn_t *txn, const intake_principal_t *p,
 
 /* Checks the shape every stored application must have. */
 static int
-s_check_shape(const Rongyu__Application *a, bool draft, intake_reply_t *r)
+s_check_shape(const Rongyu__Application *a, bool draft, intake_outcome_t *o)
 {
     if (!a)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "application");
     if (intake_is_empty(a->campaign_id))
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "application.campaign_id");
     if (intake_is_empty(a->applicant_org))
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "application.applicant_org");
     if (!draft && a->honour == RONGYU__HONOUR__HONOUR_UNSPECIFIED)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "application.honour");
     if (!draft && intake_is_empty(a->organising_unit))
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "application.organising_unit");
     if (strlen(a->applicant_org) > 200 || strlen(a->organising_unit) > 200 ||
         strlen(a->campaign_id) > 100)
-        return intake_reply_fail(
-            r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+        return intake_outcome_fail(
+            o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
             "application: an identifier is longer than 200 bytes");
     return 0;
 }
 
 static int
 s_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
-       intake_reply_t *r)
+       intake_outcome_t *o)
 {
     uint64_t depth;
     int rc = ry_outbox_depth(txn, peer, &depth);
     if (rc)
         return rc;
     if (depth >= self->limits.outbox_limit) {
-        r->out.retry_after_ms = 1000;
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
+        o->retry_after_ms = 1000;
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_BUSY,
                                  "%" PRIu64 " messages wait for %s (at most "
                                  "%u: outbox_limit)",
                                  depth, peer, self->limits.outbox_limit);
@@ -620,9 +620,9 @@ s_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
 
 int
 intake_cases_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
-                  intake_reply_t *r)
+                  intake_outcome_t *o)
 {
-    return s_busy(self, txn, peer, r);
+    return s_busy(self, txn, peer, o);
 }
 
 /* When the review of a case submitted at 'submitted' is due
@@ -710,9 +710,9 @@ s_column_en(const Rongyu__Application *a)
  * when too many messages already wait for quota. */
 static int
 s_send_seat(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
-            Rongyu__SeatOp op, intake_reply_t *r)
+            Rongyu__SeatOp op, intake_outcome_t *o)
 {
-    int brc = s_busy(self, txn, "quota", r);
+    int brc = s_busy(self, txn, "quota", o);
     if (brc)
         return brc;
     const Rongyu__Application *a = c->application;
@@ -738,7 +738,7 @@ typedef struct {
     const char *opinion;
     const char *notify;  /* the CaseEvent's; NULL: the row's */
     const Rongyu__Case *stored; /* as stored before; NULL: a new case */
-    intake_reply_t *r;   /* a client's refusal (deadline, E_BUSY) */
+    intake_outcome_t *o;   /* a client's refusal (deadline, E_BUSY) */
 } s_step_t;
 
 /* The facts about c that choose a row (intake_fsm). */
@@ -757,13 +757,13 @@ s_facts(const Rongyu__Case *c)
 /* The row of event ev for c with 'facts'; -1 after E_BAD_STATE (case X is
  * S; why) when ev is refused in c's state. */
 static int
-s_find(intake_reply_t *r, const Rongyu__Case *c, intake_event_t ev,
+s_find(intake_outcome_t *o, const Rongyu__Case *c, intake_event_t ev,
        unsigned facts, const intake_fsm_row_t **row)
 {
     *row = intake_fsm_find(c->state, ev, facts);
     if (*row && !(*row)->refuse)
         return 0;
-    return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BAD_STATE,
+    return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_BAD_STATE,
                              "case '%s' is %s; %s", c->case_id,
                              s_state(c->state),
                              *row ? (*row)->refuse : intake_fsm_event(ev)->refuse);
@@ -783,7 +783,7 @@ s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
     char pool[400], wbuf[80];
     int rc = 0;
     if (fx & INTAKE_FX_DEADLINE && st->p && st->p->role == INTAKE_ROLE_UNIT &&
-        (rc = intake_deadline_check(txn, self->campaigns, a, now, st->r)))
+        (rc = intake_deadline_check(txn, self->campaigns, a, now, st->o)))
         return rc; /* after the unit's summary deadline: nothing changed */
     s_ikeys_t *before = malloc(sizeof *before);
     if (!before)
@@ -811,15 +811,15 @@ s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
     if (intake_seats_pool(a, pool, sizeof pool)) {
         const char *camp = a->campaign_id;
         if (!rc && fx & INTAKE_FX_RESERVE) {
-            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RESERVE, st->r);
+            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RESERVE, st->o);
             if (!rc)
                 rc = intake_seats_mark(txn, camp, pool, c->case_id,
                                        INTAKE_SEAT_PENDING);
         }
         if (!rc && fx & INTAKE_FX_CONFIRM)
-            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__CONFIRM, st->r);
+            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__CONFIRM, st->o);
         if (!rc && fx & INTAKE_FX_RELEASE)
-            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE, st->r);
+            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE, st->o);
         if (!rc && fx & INTAKE_FX_HELD)
             rc = intake_seats_mark(txn, camp, pool, c->case_id,
                                    INTAKE_SEAT_RESERVED);
@@ -849,15 +849,15 @@ int
 intake_cases_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
                   intake_event_t ev, const intake_principal_t *p,
                   const char *actor, const char *what, const char *opinion,
-                  intake_reply_t *r)
+                  intake_outcome_t *o)
 {
     const intake_fsm_row_t *row;
-    int rc = s_find(r, c, ev, s_facts(c), &row);
+    int rc = s_find(o, c, ev, s_facts(c), &row);
     if (rc)
         return rc;
     char abuf[512];
     s_step_t st = {p, actor ? actor : s_actor(p, abuf, sizeof abuf), what,
-                   opinion, NULL, c, r};
+                   opinion, NULL, c, o};
     return s_apply(self, txn, c, row, &st);
 }
 
@@ -868,14 +868,14 @@ static int
 s_store_application(intake_cases_t *self, ry_txn_t *txn,
                     const Rongyu__Request *req, const intake_principal_t *p,
                     Rongyu__Application *a, Rongyu__Case *existing,
-                    const intake_fsm_row_t *row, intake_reply_t *r)
+                    const intake_fsm_row_t *row, intake_outcome_t *o)
 {
     char abuf[600];
     /* What is stored is a copy with its own attachment records: the
      * request itself stays as its decoder made it. */
     intake_attach_set_t stored = {0};
     int rc = intake_attach_take(txn, a, self->limits.max_attachment, &stored,
-                                r);
+                                o);
     if (rc)
         goto done;
     int64_t now = ry_clock_now_ms();
@@ -904,7 +904,7 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
                    NULL,
                    posted ? "posting_recorded" : NULL,
                    existing,
-                   r};
+                   o};
     rc = s_apply(self, txn, &c, row, &st);
     if (!rc && posted)
         rc = s_audit(txn, c.case_id, req->principal->org_id, c.state, c.state,
@@ -913,7 +913,7 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         /* Reply with the stored form (no attachment contents). */
         size_t len;
         uint8_t *buf = ry_pb_pack(&c.base, &len);
-        r->out.kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
+        o->kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
                                                len, 0);
         free(buf);
     }
@@ -924,16 +924,16 @@ done:
 
 int
 intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
-                      intake_action_t act, const char *id, intake_reply_t *r,
+                      intake_action_t act, const char *id, intake_outcome_t *o,
                       Rongyu__Case **out)
 {
     *out = NULL;
     if (intake_is_empty(id))
-        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+        return intake_outcome_fail_at(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                     "case_id", "case_id");
     int rc = intake_cases_load(txn, id, out);
     if (rc == RY_ENOTFOUND)
-        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+        return intake_outcome_fail_at(o, RONGYU__ERROR_CODE__E_NOT_FOUND,
                                     "case_id", "case '%s'", id);
     if (rc)
         return rc;
@@ -944,14 +944,14 @@ intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
                           sizeof why);
     if (rc == RY_EPERM) {
         ry_pb_free(out);
-        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+        return intake_outcome_fail_at(o, RONGYU__ERROR_CODE__E_NOT_FOUND,
                                     "case_id", "case '%s'", id);
     }
     if (rc) {
         ry_pb_free(out);
         return rc;
     }
-    rc = intake_cases_allow(txn, p, act, (*out)->application, r);
+    rc = intake_cases_allow(txn, p, act, (*out)->application, o);
     if (rc)
         ry_pb_free(out);
     return rc;
@@ -960,46 +960,46 @@ intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
 int
 intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
                     const Rongyu__Request *req, const intake_principal_t *p,
-                    intake_reply_t *r)
+                    intake_outcome_t *o)
 {
     bool draft = req->body_case == RONGYU__REQUEST__BODY_SAVE_DRAFT;
     intake_event_t ev = draft ? INTAKE_EV_SAVE_DRAFT : INTAKE_EV_SUBMIT;
     Rongyu__Application *a =
         draft ? req->save_draft->application : req->submit->application;
-    int rc = s_check_shape(a, draft, r);
+    int rc = s_check_shape(a, draft, o);
     if (rc)
         return rc;
-    if ((rc = intake_cases_allow(txn, p, intake_fsm_event(ev)->act, a, r)))
+    if ((rc = intake_cases_allow(txn, p, intake_fsm_event(ev)->act, a, o)))
         return rc;
     char why[400];
     rc = intake_orgs_check_application(txn, a, why, sizeof why);
     if (rc == RY_EINVAL)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
     if (rc)
         return rc;
-    if (!draft && (rc = s_busy(self, txn, "validation", r)))
+    if (!draft && (rc = s_busy(self, txn, "validation", o)))
         return rc;
     Rongyu__Case *existing = NULL;
     const intake_fsm_row_t *row = intake_fsm_find(0, ev, 0);
     if (draft && !intake_is_empty(req->save_draft->case_id)) {
         rc = intake_cases_load_for(txn, p, intake_fsm_event(ev)->act,
-                                   req->save_draft->case_id, r, &existing);
+                                   req->save_draft->case_id, o, &existing);
         if (rc)
             return rc;
         if (strcmp(existing->application->applicant_org, a->applicant_org)) {
             ry_pb_free(&existing);
-            return intake_reply_fail(
-                r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+            return intake_outcome_fail(
+                o, RONGYU__ERROR_CODE__E_FORBIDDEN,
                 "案件 %s 属于其他组织。Case '%s' belongs to another "
                 "organisation.",
                 req->save_draft->case_id, req->save_draft->case_id);
         }
-        if ((rc = s_find(r, existing, ev, s_facts(existing), &row))) {
+        if ((rc = s_find(o, existing, ev, s_facts(existing), &row))) {
             ry_pb_free(&existing);
             return rc;
         }
     }
-    rc = s_store_application(self, txn, req, p, a, existing, row, r);
+    rc = s_store_application(self, txn, req, p, a, existing, row, o);
     ry_pb_free(&existing);
     return rc;
 }
@@ -1007,27 +1007,27 @@ intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
 int
 intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
                           const Rongyu__Request *req,
-                          const intake_principal_t *p, intake_reply_t *r)
+                          const intake_principal_t *p, intake_outcome_t *o)
 {
     const char *id = req->submit_draft->case_id;
     Rongyu__Case *c = NULL;
     const intake_fsm_row_t *row;
     int rc = intake_cases_load_for(
-        txn, p, intake_fsm_event(INTAKE_EV_SUBMIT_DRAFT)->act, id, r, &c);
+        txn, p, intake_fsm_event(INTAKE_EV_SUBMIT_DRAFT)->act, id, o, &c);
     if (rc)
         return rc;
     char why[400], abuf[600];
-    if ((rc = s_find(r, c, INTAKE_EV_SUBMIT_DRAFT, s_facts(c), &row)) == 0 &&
-        (rc = s_check_shape(c->application, false, r)) == 0 &&
+    if ((rc = s_find(o, c, INTAKE_EV_SUBMIT_DRAFT, s_facts(c), &row)) == 0 &&
+        (rc = s_check_shape(c->application, false, o)) == 0 &&
         (rc = intake_orgs_check_application(txn, c->application, why,
                                             sizeof why)) == RY_EINVAL) {
-        rc = intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
-    } else if (rc == 0 && (rc = s_busy(self, txn, "validation", r)) == 0) {
+        rc = intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
+    } else if (rc == 0 && (rc = s_busy(self, txn, "validation", o)) == 0) {
         s_step_t st = {p, s_actor(p, abuf, sizeof abuf), NULL, NULL, NULL, c,
-                       r};
+                       o};
         rc = s_apply(self, txn, c, row, &st);
         if (!rc) {
-            r->out.kase = c;
+            o->kase = c;
             c = NULL;
         }
     }
@@ -1038,14 +1038,14 @@ intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
 /* ------------------------------------------------------------ review */
 
 static int
-s_need_opinion(const char *opinion, intake_reply_t *r)
+s_need_opinion(const char *opinion, intake_outcome_t *o)
 {
     if (intake_is_empty(opinion))
-        return intake_reply_fail(
-            r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+        return intake_outcome_fail(
+            o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
             "opinion: every decision needs an opinion (审批意见)");
     if (strlen(opinion) > 4000)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
                                  "opinion: longer than 4000 bytes");
     return 0;
 }
@@ -1055,16 +1055,16 @@ s_need_opinion(const char *opinion, intake_reply_t *r)
 static int
 s_client_step(intake_cases_t *self, ry_txn_t *txn, const intake_principal_t *p,
               const char *id, intake_event_t ev, const char *opinion,
-              intake_reply_t *r)
+              intake_outcome_t *o)
 {
     Rongyu__Case *c;
-    int rc = intake_cases_load_for(txn, p, intake_fsm_event(ev)->act, id, r,
+    int rc = intake_cases_load_for(txn, p, intake_fsm_event(ev)->act, id, o,
                                    &c);
     if (rc)
         return rc;
-    rc = intake_cases_step(self, txn, c, ev, p, NULL, NULL, opinion, r);
+    rc = intake_cases_step(self, txn, c, ev, p, NULL, NULL, opinion, o);
     if (!rc) {
-        r->out.kase = c;
+        o->kase = c;
         c = NULL;
     }
     ry_pb_free(&c);
@@ -1074,10 +1074,10 @@ s_client_step(intake_cases_t *self, ry_txn_t *txn, const intake_principal_t *p,
 int
 intake_cases_review(intake_cases_t *self, ry_txn_t *txn,
                     const Rongyu__Request *req, const intake_principal_t *p,
-                    intake_reply_t *r)
+                    intake_outcome_t *o)
 {
     const Rongyu__ReviewRequest *q = req->review;
-    int rc = s_need_opinion(q->opinion, r);
+    int rc = s_need_opinion(q->opinion, o);
     if (rc)
         return rc;
     static const intake_event_t ev[] = {
@@ -1087,56 +1087,56 @@ intake_cases_review(intake_cases_t *self, ry_txn_t *txn,
     };
     if (q->decision < RONGYU__REVIEW_DECISION__REVIEW_APPROVE ||
         q->decision > RONGYU__REVIEW_DECISION__REVIEW_REJECT)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID,
                                  "decision: approve, return or reject");
     return s_client_step(self, txn, p, q->case_id, ev[q->decision], q->opinion,
-                         r);
+                         o);
 }
 
 int
 intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
                        const Rongyu__Request *req, const intake_principal_t *p,
-                       intake_reply_t *r)
+                       intake_outcome_t *o)
 {
     const Rongyu__RecommendRequest *q = req->recommend;
-    int rc = s_need_opinion(q->opinion, r);
+    int rc = s_need_opinion(q->opinion, o);
     if (rc)
         return rc;
     return s_client_step(self, txn, p, q->case_id, INTAKE_EV_RECOMMEND,
-                         q->opinion, r);
+                         q->opinion, o);
 }
 
 int
 intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
                            const Rongyu__Request *req,
-                           const intake_principal_t *p, intake_reply_t *r)
+                           const intake_principal_t *p, intake_outcome_t *o)
 {
     const Rongyu__CityDecisionRequest *q = req->city_decision;
-    int rc = s_need_opinion(q->opinion, r);
+    int rc = s_need_opinion(q->opinion, o);
     if (rc)
         return rc;
     if (q->decision != RONGYU__CITY_DECISION__CITY_AWARD &&
         q->decision != RONGYU__CITY_DECISION__CITY_NOT_SELECTED)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID,
                                  "decision: award or not_selected");
     return s_client_step(self, txn, p, q->case_id,
                          q->decision == RONGYU__CITY_DECISION__CITY_AWARD
                              ? INTAKE_EV_AWARD
                              : INTAKE_EV_NOT_SELECTED,
-                         q->opinion, r);
+                         q->opinion, o);
 }
 
 int
 intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
                       const Rongyu__Request *req, const intake_principal_t *p,
-                      intake_reply_t *r)
+                      intake_outcome_t *o)
 {
     const Rongyu__WithdrawRequest *q = req->withdraw;
     if (q->reason && strlen(q->reason) > 4000)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
                                  "reason: longer than 4000 bytes");
     return s_client_step(self, txn, p, q->case_id, INTAKE_EV_WITHDRAW,
-                         q->reason, r);
+                         q->reason, o);
 }
 
 /* A peer's answer moves c along event ev with 'facts' when a row fits,

@@ -1,13 +1,15 @@
 /* intake_internal: the private half of intake_cases, shared only by the
- * files of the intake service (intake_cases, intake_requests, intake_reply,
- * intake_attach): the handler's state and the case operations a request
- * dispatches to. Not for callers outside services/intake. */
+ * files of the intake service: the handler's state and the operations of
+ * the case store a request dispatches to. They answer with an
+ * intake_outcome (never a reply: intake_requests, above, makes that).
+ * Not for callers outside services/intake. */
 #ifndef INTAKE_INTERNAL_H
 #define INTAKE_INTERNAL_H
 
 #include "intake_cases.h"
 #include "intake_fsm.h"
 #include "intake_orgs.h"
+#include "intake_outcome.h"
 #include "rongyu.pb-c.h"
 #include "ry_calendar.h"
 #include "ry_campaign.h"
@@ -43,7 +45,6 @@ intake_is_empty(const char *s)
     return !s || !*s;
 }
 
-typedef struct intake_reply intake_reply_t;
 
 /* Reads case_id from the "cases" table into *out (the caller's, to free
  * with ry_pb_free). Returns 0, RY_ENOTFOUND, RY_EIO (a record that does
@@ -51,11 +52,11 @@ typedef struct intake_reply intake_reply_t;
 int intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out);
 
 /* Loads case 'id' that principal p may act on ('act'). Returns 0 with *out
- * set (the caller's), -1 after intake_reply_fail (E_MISSING_FIELD for no
+ * set (the caller's), -1 after intake_outcome_fail (E_MISSING_FIELD for no
  * id, E_NOT_FOUND, E_FORBIDDEN), or a store error; *out is NULL unless 0. */
 int intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
                           intake_action_t act, const char *id,
-                          intake_reply_t *r, Rongyu__Case **out);
+                          intake_outcome_t *o, Rongyu__Case **out);
 
 /* Reads revision 'rev' of case_id as it was when the next revision
  * replaced it, into *out (the caller's). Returns 0, RY_ENOTFOUND, RY_EIO
@@ -70,22 +71,22 @@ int intake_cases_audit_read(ry_txn_t *txn, const char *case_id,
                             Rongyu__AuditEntry ***entries, size_t *n);
 
 /* Asks intake_authorize whether p may do 'act' to application a (NULL:
- * no particular case). Returns 0, -1 after intake_reply_fail(E_FORBIDDEN,
+ * no particular case). Returns 0, -1 after intake_outcome_fail(E_FORBIDDEN,
  * the reason), or a store error. */
 int intake_cases_allow(ry_txn_t *txn, const intake_principal_t *p,
                        intake_action_t act, const Rongyu__Application *a,
-                       intake_reply_t *r);
+                       intake_outcome_t *o);
 
-/* E_BUSY (returns -1 after intake_reply_fail, with a retry hint) when
+/* E_BUSY (returns -1 after intake_outcome_fail, with a retry hint) when
  * outbox_limit messages or more wait for 'peer'; else 0, or a store
  * error. For requests whose work needs that peer. */
 int intake_cases_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
-                      intake_reply_t *r);
+                      intake_outcome_t *o);
 
 /* The request handlers of the state machine. Each applies req (whose body
  * must be of its kind) for principal p inside txn and, on success, sets
  * r->kase to the stored case (owned by r). Each returns 0, -1 after
- * intake_reply_fail (the client's error: E_MISSING_FIELD, E_OUT_OF_RANGE,
+ * intake_outcome_fail (the client's error: E_MISSING_FIELD, E_OUT_OF_RANGE,
  * E_INVALID, E_NOT_FOUND, E_FORBIDDEN, E_BAD_STATE, E_TOO_LARGE, E_BUSY),
  * or a store error (RY_EFULL, RY_EIO, ...), after which txn must be
  * dropped. req stays the caller's and is left as it was. */
@@ -94,41 +95,41 @@ int intake_cases_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
  * revision of a returned case. */
 int intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
                         const Rongyu__Request *req, const intake_principal_t *p,
-                        intake_reply_t *r);
+                        intake_outcome_t *o);
 /* SubmitDraft: a draft becomes SUBMITTED and goes to validation. */
 int intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
                               const Rongyu__Request *req,
-                              const intake_principal_t *p, intake_reply_t *r);
+                              const intake_principal_t *p, intake_outcome_t *o);
 /* Review: the organising unit approves, returns or rejects. */
 int intake_cases_review(intake_cases_t *self, ry_txn_t *txn,
                         const Rongyu__Request *req, const intake_principal_t *p,
-                        intake_reply_t *r);
+                        intake_outcome_t *o);
 /* Recommend: an approved case goes to the city (asking quota for a seat
  * first when its honour takes one). */
 int intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
                            const Rongyu__Request *req,
-                           const intake_principal_t *p, intake_reply_t *r);
+                           const intake_principal_t *p, intake_outcome_t *o);
 /* CityDecision: the city awards (confirming the seat) or does not select
  * (releasing it). */
 int intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
                                const Rongyu__Request *req,
-                               const intake_principal_t *p, intake_reply_t *r);
+                               const intake_principal_t *p, intake_outcome_t *o);
 /* Moves case c (as loaded from the store, the caller's) along event ev
  * for principal p (audited as 'actor', NULL: "org (user) via key"): looks its row up in intake_fsm (the facts from the
  * case), refuses with E_BAD_STATE when there is none, else applies the
  * row: effects, the new state stored with its index rows, the audit entry
  * ('what', NULL for the row's; 'opinion') and the CaseEvent, all in txn.
- * Returns 0, -1 after intake_reply_fail (E_BAD_STATE, E_DEADLINE_PASSED,
+ * Returns 0, -1 after intake_outcome_fail (E_BAD_STATE, E_DEADLINE_PASSED,
  * E_BUSY) or a store error. */
 int intake_cases_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
                       intake_event_t ev, const intake_principal_t *p,
                       const char *actor, const char *what,
-                      const char *opinion, intake_reply_t *r);
+                      const char *opinion, intake_outcome_t *o);
 /* Withdraw: the applicant withdraws an undecided case (releasing a held
  * seat). */
 int intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
                           const Rongyu__Request *req,
-                          const intake_principal_t *p, intake_reply_t *r);
+                          const intake_principal_t *p, intake_outcome_t *o);
 
 /* True in the states in which the organising unit's review is awaited
  * (submitted, eligible, ineligible): where a case can be overdue. */

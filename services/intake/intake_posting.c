@@ -143,7 +143,7 @@ intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
                                  "to: %s is before the start %s", q->to,
                                  q->from);
     Rongyu__Case *c = NULL;
-    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_APPLY, q->case_id, r, &c);
+    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_APPLY, q->case_id, &r->out, &c);
     if (rc)
         return rc;
     /* The new declarations borrow the request's strings while the case is
@@ -171,7 +171,7 @@ intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
     /* Refused unless a draft (intake_fsm). */
     rc = intake_cases_step(self, txn, c, INTAKE_EV_POSTING, p,
                            s_actor(p, actor, sizeof actor), what,
-                           have ? st->zh : "", r);
+                           have ? st->zh : "", &r->out);
     if (!rc) {
         size_t len;
         uint8_t *buf = ry_pb_pack(&c->base, &len);

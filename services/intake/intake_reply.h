@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+typedef struct intake_reply intake_reply_t;
+
 /* Start one as {.out.code = RONGYU__ERROR_CODE__OK}; the handlers fill it
  * (the case store fills 'out') and intake_reply_pack turns it into bytes.
  * At most one body is packed, and only when out.code is OK: out.kase (with

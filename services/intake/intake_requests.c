@@ -114,7 +114,7 @@ s_get(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
       intake_reply_t *r)
 {
     const char *id = req->get->case_id ? req->get->case_id : "";
-    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_READ, id, r, &r->out.kase);
+    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_READ, id, &r->out, &r->out.kase);
     if (rc)
         return rc;
     uint32_t rev = req->get->revision;
@@ -291,7 +291,7 @@ static int
 s_org_import(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
              const intake_principal_t *p, intake_reply_t *r)
 {
-    int rc = intake_cases_allow(txn, p, INTAKE_ACT_CITY, NULL, r);
+    int rc = intake_cases_allow(txn, p, INTAKE_ACT_CITY, NULL, &r->out);
     if (rc)
         return rc;
     const Rongyu__OrgImportRequest *q = req->org_import;
@@ -311,7 +311,7 @@ s_extend_deadline(intake_cases_t *self, ry_txn_t *txn,
                   const Rongyu__Request *req, const intake_principal_t *p,
                   intake_reply_t *r)
 {
-    int rc = intake_cases_allow(txn, p, INTAKE_ACT_CITY, NULL, r);
+    int rc = intake_cases_allow(txn, p, INTAKE_ACT_CITY, NULL, &r->out);
     if (rc)
         return rc;
     char actor[512];
@@ -460,15 +460,15 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
      * wait (E_BUSY) and reads go on. */
     if (idem && body != RONGYU__REQUEST__BODY_ORG_IMPORT &&
         body != RONGYU__REQUEST__BODY_SAVE_DRAFT &&
-        (rc = intake_cases_busy(self, txn, "notification", &r)) != 0)
+        (rc = intake_cases_busy(self, txn, "notification", &r.out)) != 0)
         goto out;
     switch (req->body_case) {
     case RONGYU__REQUEST__BODY_SUBMIT:
     case RONGYU__REQUEST__BODY_SAVE_DRAFT:
-        rc = intake_cases_submit(self, txn, req, &who, &r);
+        rc = intake_cases_submit(self, txn, req, &who, &r.out);
         break;
     case RONGYU__REQUEST__BODY_SUBMIT_DRAFT:
-        rc = intake_cases_submit_draft(self, txn, req, &who, &r);
+        rc = intake_cases_submit_draft(self, txn, req, &who, &r.out);
         break;
     case RONGYU__REQUEST__BODY_GET:
         rc = s_get(txn, req, &who, &r);
@@ -477,16 +477,16 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         rc = s_list(txn, req, &who, &r);
         break;
     case RONGYU__REQUEST__BODY_REVIEW:
-        rc = intake_cases_review(self, txn, req, &who, &r);
+        rc = intake_cases_review(self, txn, req, &who, &r.out);
         break;
     case RONGYU__REQUEST__BODY_RECOMMEND:
-        rc = intake_cases_recommend(self, txn, req, &who, &r);
+        rc = intake_cases_recommend(self, txn, req, &who, &r.out);
         break;
     case RONGYU__REQUEST__BODY_CITY_DECISION:
-        rc = intake_cases_city_decision(self, txn, req, &who, &r);
+        rc = intake_cases_city_decision(self, txn, req, &who, &r.out);
         break;
     case RONGYU__REQUEST__BODY_WITHDRAW:
-        rc = intake_cases_withdraw(self, txn, req, &who, &r);
+        rc = intake_cases_withdraw(self, txn, req, &who, &r.out);
         break;
     case RONGYU__REQUEST__BODY_ORG_IMPORT:
         rc = s_org_import(self, txn, req, &who, &r);

@@ -1,6 +1,7 @@
 /* intake_wait: long polls on a case's state (WaitRequest). */
 #include "intake_wait.h"
 
+#include "intake_reply.h"
 #include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_log.h"
@@ -63,7 +64,7 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
                                     "timeout_ms", "timeout_ms: at most %u",
                                     INTAKE_WAIT_MAX_MS);
     int rc =
-        intake_cases_load_for(txn, p, INTAKE_ACT_READ, q->case_id, r, &r->out.kase);
+        intake_cases_load_for(txn, p, INTAKE_ACT_READ, q->case_id, &r->out, &r->out.kase);
     if (rc)
         return rc;
     if (r->out.kase->state != q->state)
