@@ -13,8 +13,8 @@ static const intake_fsm_row_t s_rows[] = {
     {0, INTAKE_EV_SUBMIT, 0, 0, S_(SUBMITTED),
      INTAKE_FX_DUE | INTAKE_FX_VALIDATE, "submitted", "submitted", NULL},
 
-    {0, INTAKE_EV_SAVE_DRAFT, 0, 0, S_(DRAFT), 0, "draft saved",
-     "draft_saved", NULL},
+    {0, INTAKE_EV_SAVE_DRAFT, 0, 0, S_(DRAFT), 0, "draft saved", "draft_saved",
+     NULL},
     {S_(DRAFT), INTAKE_EV_SAVE_DRAFT, 0, 0, S_(DRAFT), 0, "draft edited",
      "draft_saved", NULL},
     {S_(RETURNED), INTAKE_EV_SAVE_DRAFT, 0, 0, S_(DRAFT), INTAKE_FX_REVISE,
@@ -38,15 +38,15 @@ static const intake_fsm_row_t s_rows[] = {
 
     {S_(ELIGIBLE), INTAKE_EV_RETURN, 0, 0, S_(RETURNED), INTAKE_FX_NOTE_CLEAR,
      "review: returned for changes", "returned", NULL},
-    {S_(INELIGIBLE), INTAKE_EV_RETURN, 0, 0, S_(RETURNED),
-     INTAKE_FX_NOTE_CLEAR, "review: returned for changes", "returned", NULL},
+    {S_(INELIGIBLE), INTAKE_EV_RETURN, 0, 0, S_(RETURNED), INTAKE_FX_NOTE_CLEAR,
+     "review: returned for changes", "returned", NULL},
     {S_(APPROVED), INTAKE_EV_RETURN, 0, 0, S_(RETURNED), INTAKE_FX_NOTE_CLEAR,
      "review: returned for changes", "returned", NULL},
 
     {S_(ELIGIBLE), INTAKE_EV_REJECT, 0, 0, S_(REJECTED), INTAKE_FX_NOTE_CLEAR,
      "review: rejected", "rejected", NULL},
-    {S_(INELIGIBLE), INTAKE_EV_REJECT, 0, 0, S_(REJECTED),
-     INTAKE_FX_NOTE_CLEAR, "review: rejected", "rejected", NULL},
+    {S_(INELIGIBLE), INTAKE_EV_REJECT, 0, 0, S_(REJECTED), INTAKE_FX_NOTE_CLEAR,
+     "review: rejected", "rejected", NULL},
     {S_(APPROVED), INTAKE_EV_REJECT, 0, 0, S_(REJECTED), INTAKE_FX_NOTE_CLEAR,
      "review: rejected", "rejected", NULL},
 
@@ -69,8 +69,8 @@ static const intake_fsm_row_t s_rows[] = {
     {S_(RECOMMENDED), INTAKE_EV_AWARD, 0, S_SEAT, S_(AWARDED), 0,
      "city: spot-check passed, awarded", "awarded", NULL},
 
-    {S_(SELECTING), INTAKE_EV_CONFIRMED, S_YES, 0, S_(AWARDED),
-     INTAKE_FX_TAKEN, "seat confirmed, awarded", "awarded", NULL},
+    {S_(SELECTING), INTAKE_EV_CONFIRMED, S_YES, 0, S_(AWARDED), INTAKE_FX_TAKEN,
+     "seat confirmed, awarded", "awarded", NULL},
     {S_(SELECTING), INTAKE_EV_CONFIRMED, 0, S_YES, S_(RECOMMENDED),
      INTAKE_FX_NOTE_SET, "selection refused", "selection_refused", NULL},
 
@@ -106,60 +106,58 @@ static const intake_fsm_row_t s_rows[] = {
 
 static const intake_fsm_event_t s_events[INTAKE_EV_COUNT] = {
     [INTAKE_EV_SUBMIT] = {"submit", "`SubmitRequest` (`rongyu submit`)",
-                          INTAKE_BY_CLIENT, INTAKE_ACT_APPLY, "applicant",
+                          INTAKE_ACT_APPLY, "applicant",
                           "a submission makes a new case"},
     [INTAKE_EV_SAVE_DRAFT] = {"save_draft",
                               "`SaveDraftRequest` (`rongyu draft save`)",
-                              INTAKE_BY_CLIENT, INTAKE_ACT_APPLY, "applicant",
+                              INTAKE_ACT_APPLY, "applicant",
                               "only a draft or a returned case can be edited"},
     [INTAKE_EV_SUBMIT_DRAFT] = {"submit_draft",
                                 "`SubmitDraftRequest` (`rongyu draft submit`)",
-                                INTAKE_BY_CLIENT, INTAKE_ACT_APPLY,
-                                "applicant", "only a draft can be submitted"},
+                                INTAKE_ACT_APPLY, "applicant",
+                                "only a draft can be submitted"},
     [INTAKE_EV_POSTING] = {"posting",
                            "`PostingStartRequest` (`rongyu posting start`)",
-                           INTAKE_BY_CLIENT, INTAKE_ACT_APPLY, "applicant",
+                           INTAKE_ACT_APPLY, "applicant",
                            "a posting is recorded on a draft (a returned "
                            "case becomes one with 'rongyu draft save FILE "
                            "--case ID')"},
     [INTAKE_EV_VERDICT] = {"verdict", "ValidationResult (validation service)",
-                           INTAKE_BY_VALIDATION, INTAKE_ACT_READ, "–",
-                           "ignored"},
+                           INTAKE_ACT_READ, "–", "ignored"},
     [INTAKE_EV_APPROVE] = {"approve",
                            "`ReviewRequest{approve}` (`rongyu review "
                            "--decision approve`)",
-                           INTAKE_BY_CLIENT, INTAKE_ACT_REVIEW, "unit",
+                           INTAKE_ACT_REVIEW, "unit",
                            "only an eligible case can be approved"},
     [INTAKE_EV_RETURN] = {"return", "`ReviewRequest{return}`",
-                          INTAKE_BY_CLIENT, INTAKE_ACT_REVIEW, "unit",
+                          INTAKE_ACT_REVIEW, "unit",
                           "only an eligible, ineligible or approved case can "
                           "be returned or rejected"},
     [INTAKE_EV_REJECT] = {"reject", "`ReviewRequest{reject}`",
-                          INTAKE_BY_CLIENT, INTAKE_ACT_REVIEW, "unit",
+                          INTAKE_ACT_REVIEW, "unit",
                           "only an eligible, ineligible or approved case can "
                           "be returned or rejected"},
     [INTAKE_EV_RECOMMEND] = {"recommend",
                              "`RecommendRequest` (`rongyu recommend`)",
-                             INTAKE_BY_CLIENT, INTAKE_ACT_REVIEW,
+                             INTAKE_ACT_REVIEW,
                              "unit (city for leadership-organ cadres)",
                              "only an approved case can be recommended"},
     [INTAKE_EV_RESERVED] = {"reserved", "SeatResult RESERVE (quota)",
-                            INTAKE_BY_QUOTA, INTAKE_ACT_READ, "–", "ignored"},
+                            INTAKE_ACT_READ, "–", "ignored"},
     [INTAKE_EV_AWARD] = {"award",
                          "`CityDecisionRequest{award}` (`rongyu decide "
                          "--decision award`)",
-                         INTAKE_BY_CLIENT, INTAKE_ACT_CITY, "city",
+                         INTAKE_ACT_CITY, "city",
                          "the city decides only on a recommended case"},
     [INTAKE_EV_CONFIRMED] = {"confirmed", "SeatResult CONFIRM (quota)",
-                             INTAKE_BY_QUOTA, INTAKE_ACT_READ, "–",
-                             "ignored"},
+                             INTAKE_ACT_READ, "–", "ignored"},
     [INTAKE_EV_NOT_SELECTED] = {"not_selected",
                                 "`CityDecisionRequest{not_selected}`",
-                                INTAKE_BY_CLIENT, INTAKE_ACT_CITY, "city",
+                                INTAKE_ACT_CITY, "city",
                                 "the city decides only on a recommended "
                                 "case"},
     [INTAKE_EV_WITHDRAW] = {"withdraw", "`WithdrawRequest` (`rongyu withdraw`)",
-                            INTAKE_BY_CLIENT, INTAKE_ACT_APPLY, "applicant",
+                            INTAKE_ACT_APPLY, "applicant",
                             "a decided case cannot be withdrawn"},
 };
 
@@ -168,8 +166,8 @@ intake_fsm_find(Rongyu__CaseState from, intake_event_t ev, unsigned facts)
 {
     for (size_t i = 0; i < S_NROWS; i++) {
         const intake_fsm_row_t *r = &s_rows[i];
-        if (r->from == from && r->event == ev &&
-            (facts & r->need) == r->need && !(facts & r->unless))
+        if (r->from == from && r->event == ev && (facts & r->need) == r->need &&
+            !(facts & r->unless))
             return r;
     }
     return NULL;
@@ -233,17 +231,16 @@ static void
 s_effects(unsigned fx, char *buf, size_t len)
 {
     static const char *const names[] = {
-        "summary deadline",   "revision + 1",   "due date",
-        "note cleared",       "note set",       "RESERVE",
-        "CONFIRM",            "RELEASE",        "seat reserved",
-        "seat confirmed",     "seat freed",     "ValidateCase",
+        "summary deadline", "revision + 1",   "due date",   "note cleared",
+        "note set",         "RESERVE",        "CONFIRM",    "RELEASE",
+        "seat reserved",    "seat confirmed", "seat freed", "ValidateCase",
     };
     size_t at = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (fx & (1u << i) && at < len) {
-            int n = snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
-                             names[i]);
+            int n =
+                snprintf(buf + at, len - at, "%s%s", at ? ", " : "", names[i]);
             at += n > 0 ? (size_t)n : 0;
         }
 }
@@ -269,9 +266,9 @@ intake_fsm_markdown(FILE *out)
         char from[300] = "", fx[300];
         size_t j = i, at = 0;
         for (; j < S_NROWS && s_same(&s_rows[j], r); j++) {
-            int n = snprintf(from + at, sizeof from - at, "%s%s",
-                             j > i ? ", " : "",
-                             intake_fsm_state_name(s_rows[j].from));
+            int n =
+                snprintf(from + at, sizeof from - at, "%s%s", j > i ? ", " : "",
+                         intake_fsm_state_name(s_rows[j].from));
             at += n > 0 ? (size_t)n : 0;
         }
         s_effects(r->effects, fx, sizeof fx);

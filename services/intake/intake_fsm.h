@@ -59,23 +59,15 @@ enum {
     INTAKE_FX_VALIDATE = 1 << 11 /* ValidateCase to validation */
 };
 
-/* Who may cause an event: a client acting (checked by intake_authorize
- * with 'act') or a peer service. */
-typedef enum {
-    INTAKE_BY_CLIENT = 0,
-    INTAKE_BY_VALIDATION,
-    INTAKE_BY_QUOTA,
-} intake_by_t;
-
 /* One row. 'from' 0 (STATE_UNSPECIFIED) is a case not yet stored. A row
  * with 'refuse' set answers E_BAD_STATE with that text instead. */
 typedef struct {
     Rongyu__CaseState from;
     intake_event_t event;
-    unsigned need, unless;  /* facts that must hold / must not hold */
+    unsigned need, unless; /* facts that must hold / must not hold */
     Rongyu__CaseState to;
     unsigned effects;
-    const char *what;  /* the audit entry */
+    const char *what;   /* the audit entry */
     const char *notify; /* the CaseEvent's event */
     const char *refuse;
 } intake_fsm_row_t;
@@ -84,8 +76,7 @@ typedef struct {
 typedef struct {
     const char *name;    /* "approve" */
     const char *request; /* "`ReviewRequest{approve}` (`rongyu review ...`)" */
-    intake_by_t by;
-    intake_action_t act; /* INTAKE_BY_CLIENT: the action authorised */
+    intake_action_t act; /* a client's event: the action authorised */
     const char *who;     /* for the docs: "applicant", "unit", ... */
     const char *refuse;  /* E_BAD_STATE text when no row matches */
 } intake_fsm_event_t;

@@ -45,7 +45,6 @@ intake_is_empty(const char *s)
     return !s || !*s;
 }
 
-
 /* Reads case_id from the "cases" table into *out (the caller's, to free
  * with ry_pb_free). Returns 0, RY_ENOTFOUND, RY_EIO (a record that does
  * not decode) or a store error; *out is NULL unless 0. */
@@ -83,9 +82,10 @@ int intake_cases_allow(ry_txn_t *txn, const intake_principal_t *p,
 int intake_cases_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
                       intake_outcome_t *o);
 
-/* The request handlers of the state machine. Each applies req (whose body
- * must be of its kind) for principal p inside txn and, on success, sets
- * r->kase to the stored case (owned by r). Each returns 0, -1 after
+/* The transitions of the case store, one per request kind; each goes
+ * through its intake_fsm row. Each applies req (whose body must be of its
+ * kind) for principal p inside txn and, on success, sets o->kase to the
+ * stored case (owned by o). Each returns 0, -1 after
  * intake_outcome_fail (the client's error: E_MISSING_FIELD, E_OUT_OF_RANGE,
  * E_INVALID, E_NOT_FOUND, E_FORBIDDEN, E_BAD_STATE, E_TOO_LARGE, E_BUSY),
  * or a store error (RY_EFULL, RY_EIO, ...), after which txn must be
@@ -114,10 +114,16 @@ int intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
 int intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
                                const Rongyu__Request *req,
                                const intake_principal_t *p, intake_outcome_t *o);
+/* Withdraw: the applicant withdraws an undecided case (releasing a held
+ * seat). */
+int intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
+                          const Rongyu__Request *req,
+                          const intake_principal_t *p, intake_outcome_t *o);
+
 /* Moves case c (as loaded from the store, the caller's) along event ev
- * for principal p (audited as 'actor', NULL: "org (user) via key"): looks its row up in intake_fsm (the facts from the
- * case), refuses with E_BAD_STATE when there is none, else applies the
- * row: effects, the new state stored with its index rows, the audit entry
+ * for principal p (audited as 'actor'; NULL: "org (user) via key"): looks
+ * its row up in intake_fsm (the facts from the case), refuses with
+ * E_BAD_STATE when there is none, else applies the row: effects, the new state stored with its index rows, the audit entry
  * ('what', NULL for the row's; 'opinion') and the CaseEvent, all in txn.
  * Returns 0, -1 after intake_outcome_fail (E_BAD_STATE, E_DEADLINE_PASSED,
  * E_BUSY) or a store error. */
@@ -125,11 +131,6 @@ int intake_cases_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
                       intake_event_t ev, const intake_principal_t *p,
                       const char *actor, const char *what,
                       const char *opinion, intake_outcome_t *o);
-/* Withdraw: the applicant withdraws an undecided case (releasing a held
- * seat). */
-int intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
-                          const Rongyu__Request *req,
-                          const intake_principal_t *p, intake_outcome_t *o);
 
 /* True in the states in which the organising unit's review is awaited
  * (submitted, eligible, ineligible): where a case can be overdue. */
