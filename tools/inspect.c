@@ -175,6 +175,10 @@ s_verify(const char *home, const char *acked_path)
             s_fail("validation holds no verdict for %s", line);
     }
     fclose(f);
+    /* The case indexes moved with every case, crashes or not. */
+    char why[300];
+    if (intake_cases_index_check(ti, why, sizeof why) != 0)
+        s_fail("intake: case indexes disagree with the cases: %s", why);
     ry_txn_abort(&ti);
     ry_txn_abort(&tv);
 
@@ -225,13 +229,15 @@ main(int argc, char **argv)
            "Opens the stores of the (stopped) services under HOME and checks\n"
            "that every case id listed in ACKED_FILE exists once with exactly\n"
            "one verdict, that validation holds one verdict per case, that\n"
-           "notification holds two events per case, and that no outbox row\n"
+           "notification holds two events per case, that intake's case\n"
+           "indexes agree with its cases, and that no outbox row\n"
            "or dead letter is left (with --strangers: but the dead letters\n"
            "of senders that are not configured peers, within their bound).\n"
            "Exits 0 when all holds, 1 otherwise.\n\n"
            "fsm --markdown prints the case lifecycle table (intake_fsm) as\n"
            "the Markdown table of docs/review.md.\n"
            "检查已停止服务的存储：每个已确认的申报恰好存在一次且只有一个审查结论，\n"
+           "案件索引与案件一致，"
            "发件箱为空。fsm --markdown 打印案件状态转换表。\n");
     return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
 }
