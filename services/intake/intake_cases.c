@@ -1,6 +1,7 @@
-/* intake_cases: the case store and the case state machine: case ids,
- * records and their indexes, revisions, the audit trail, every transition,
- * the messages to validation, quota and notification, and their answers. */
+/* intake_cases: the case store: case ids, records and their indexes,
+ * revisions, the audit trail, every transition (a row of intake_fsm
+ * applied), the messages to validation, quota and notification, and their
+ * answers. Operations answer with an intake_outcome. */
 #include "intake_cases.h"
 
 #include "intake_attach.h"
