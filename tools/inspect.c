@@ -1,7 +1,9 @@
 /* rongyu-inspect: reads the stores of stopped services and checks that
  * every acknowledged application exists once with exactly one verdict and
- * that nothing is left in an outbox. Used by the crash tests. */
+ * that nothing is left in an outbox (used by the crash tests); prints the
+ * case lifecycle table (docs/review.md is checked against it). */
 #include "intake_cases.h"
+#include "intake_fsm.h"
 #include "notify_server.h"
 #include "quota_ledger.h"
 #include "rongyu.pb-c.h"
@@ -186,6 +188,10 @@ s_verify(const char *home, const char *acked_path)
             s_fail("validation holds no verdict for %s", line);
     }
     fclose(f);
+    /* The case indexes moved with every case, crashes or not. */
+    char why[300];
+    if (intake_cases_index_check(ti, why, sizeof why) != 0)
+        s_fail("intake: case indexes disagree with the cases: %s", why);
     ry_txn_abort(&ti);
     ry_txn_abort(&tv);
 
@@ -279,23 +285,32 @@ main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "bytes") == 0)
         return s_bytes(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "fsm") == 0 &&
+        strcmp(argv[2], "--markdown") == 0)
+        return intake_fsm_markdown(stdout) == 0 ? 0 : 1;
     if ((argc == 4 || (argc == 5 && strcmp(argv[4], "--strangers") == 0)) &&
         strcmp(argv[1], "verify") == 0) {
         s_strangers = argc == 5;
         return s_verify(argv[2], argv[3]);
     }
     printf("usage: rongyu-inspect verify HOME ACKED_FILE [--strangers]\n"
-           "       rongyu-inspect bytes HOME\n\n"
+           "       rongyu-inspect bytes HOME\n"
+           "       rongyu-inspect fsm --markdown\n\n"
            "Opens the stores of the (stopped) services under HOME and checks\n"
            "that every case id listed in ACKED_FILE exists once with exactly\n"
            "one verdict, that validation holds one verdict per case, that\n"
-           "notification holds two events per case, and that no outbox row\n"
+           "notification holds two events per case, that intake's case\n"
+           "indexes agree with its cases, and that no outbox row\n"
            "or dead letter is left (with --strangers: but the dead letters\n"
            "of senders that are not configured peers, within their bound).\n"
            "Exits 0 when all holds, 1 otherwise.\n"
            "bytes: prints the rows and key + value bytes of each table of\n"
            "intake and validation, per stored case, and the largest row.\n"
+           "\n"
+           "fsm --markdown prints the case lifecycle table (intake_fsm) as\n"
+           "the Markdown table of docs/review.md.\n"
            "检查已停止服务的存储：每个已确认的申报恰好存在一次且只有一个审查结论，\n"
-           "发件箱为空。\n");
+           "案件索引与案件一致，"
+           "发件箱为空。fsm --markdown 打印案件状态转换表。\n");
     return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
 }

@@ -3,6 +3,7 @@
  * stored references. */
 #include "intake_attach.h"
 
+#include "intake_internal.h"
 #include "ry_error.h"
 #include "ry_media.h"
 #include "ry_pb.h"
@@ -84,7 +85,7 @@ s_owner_legacy(ry_txn_t *txn, const char *sha, const char *applicant)
 int
 intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
                    size_t max_attachment, intake_attach_set_t *out,
-                   intake_reply_t *r)
+                   intake_outcome_t *o)
 {
     size_t n = a->n_attachments;
     out->app = *a;
@@ -107,8 +108,8 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
                 char f[64];
                 snprintf(f, sizeof f, "application.attachments[%zu].content",
                          i);
-                return intake_reply_fail_at(
-                    r, RONGYU__ERROR_CODE__E_MISSING_FIELD, f,
+                return intake_outcome_fail_at(
+                    o, RONGYU__ERROR_CODE__E_MISSING_FIELD, f,
                     "attachments[%zu].content: no content, and no stored "
                     "content has sha256 '%s'",
                     i, in->sha256 ? in->sha256 : "");
@@ -120,8 +121,8 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
             if (orc == RY_ENOTFOUND)
                 orc = s_owner_legacy(txn, in->sha256, a->applicant_org);
             if (orc == RY_ENOTFOUND)
-                return intake_reply_fail(
-                    r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                return intake_outcome_fail(
+                    o, RONGYU__ERROR_CODE__E_FORBIDDEN,
                     "attachments[%zu]: content %.12s... was not uploaded "
                     "for '%s'; send the file itself",
                     i, in->sha256, a->applicant_org);
@@ -138,16 +139,16 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
         char f[64];
         snprintf(f, sizeof f, "application.attachments[%zu].content", i);
         if (in->content.len > max_attachment)
-            return intake_reply_fail_at(
-                r, RONGYU__ERROR_CODE__E_TOO_LARGE, f,
+            return intake_outcome_fail_at(
+                o, RONGYU__ERROR_CODE__E_TOO_LARGE, f,
                 "attachments[%zu] '%s': %zu bytes, at most %zu", i, in->name,
                 in->content.len, max_attachment);
         uint8_t h[crypto_hash_sha256_BYTES];
         crypto_hash_sha256(h, in->content.data, in->content.len);
         sodium_bin2hex(it->sha, sizeof it->sha, h, sizeof h);
         if (!intake_is_empty(in->sha256) && strcmp(in->sha256, it->sha) != 0)
-            return intake_reply_fail_at(
-                r, RONGYU__ERROR_CODE__E_INVALID, f,
+            return intake_outcome_fail_at(
+                o, RONGYU__ERROR_CODE__E_INVALID, f,
                 "attachments[%zu] '%s': sha256 does not match "
                 "the content",
                 i, in->name);

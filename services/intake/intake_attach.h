@@ -4,7 +4,7 @@
 #ifndef INTAKE_ATTACH_H
 #define INTAKE_ATTACH_H
 
-#include "intake_reply.h"
+#include "intake_outcome.h"
 #include "rongyu.pb-c.h"
 #include "ry_store.h"
 
@@ -33,14 +33,14 @@ typedef struct {
  * attachment without content must name the sha256 of content stored
  * before for the same applicant (a new revision; the "blob_owners"
  * table records for whom each content was uploaded). 'a' is not changed. Call intake_attach_release
- * on 'out' whatever this returned. Returns 0, -1 after intake_reply_fail
+ * on 'out' whatever this returned. Returns 0, -1 after intake_outcome_fail
  * (E_MISSING_FIELD: no content and no stored sha256; E_FORBIDDEN: content
  * uploaded for another applicant named by sha256 alone; E_TOO_LARGE: more
  * than max_attachment bytes; E_INVALID: sha256 does not match the
  * content), or a store error. */
 int intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
                        size_t max_attachment, intake_attach_set_t *out,
-                       intake_reply_t *r);
+                       intake_outcome_t *o);
 
 /* Frees what intake_attach_take allocated in 'set'; safe twice. */
 void intake_attach_release(intake_attach_set_t *set);

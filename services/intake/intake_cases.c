@@ -1,14 +1,16 @@
-/* intake_cases: the case store and the case state machine: case ids,
- * records and their indexes, revisions, the audit trail, every transition,
- * the messages to validation, quota and notification, and their answers. */
+/* intake_cases: the case store: case ids, records and their indexes,
+ * revisions, the audit trail, every transition (a row of intake_fsm
+ * applied), the messages to validation, quota and notification, and their
+ * answers. Operations answer with an intake_outcome. */
 #include "intake_cases.h"
 
 #include "intake_attach.h"
 #include "intake_deadline.h"
 #include "intake_internal.h"
 #include "intake_posting.h"
-#include "intake_reply.h"
-#include "intake_requests.h"
+#include "intake_outcome.h"
+#include "intake_fsm.h"
+#include "intake_seats.h"
 #include "intake_wait.h"
 #include "ry_clock.h"
 #include "ry_date.h"
@@ -88,6 +90,103 @@ intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
     return s_case_get(txn, "cases", case_id, strlen(case_id), out);
 }
 
+/* ------------------------------------------------------------ indexes */
+
+/* "meta" key set once the case indexes are built (intake_cases_new). */
+#define S_INDEX_MARK "case_indexes"
+
+/* The index rows of one case: by_org and by_unit (applicant org or unit,
+ * \0, id), by_state (state byte, id), by_org_state and by_unit_state (org
+ * or unit, \0, state byte, id) and, while the unit's review is awaited,
+ * by_due (be64 review_due_ms, id). A slot of length 0 is absent. */
+enum { S_IX_ORG, S_IX_UNIT, S_IX_STATE, S_IX_ORG_ST, S_IX_UNIT_ST, S_IX_DUE,
+       S_NIX };
+static const char *const s_ix_tables[S_NIX] = {
+    "by_org", "by_unit", "by_state", "by_org_state", "by_unit_state",
+    "by_due"};
+
+typedef struct {
+    uint8_t key[S_NIX][INTAKE_IKEY_MAX];
+    size_t len[S_NIX];
+} s_ikeys_t;
+
+bool
+intake_cases_awaits_review(Rongyu__CaseState st)
+{
+    return st == RONGYU__CASE_STATE__SUBMITTED ||
+           st == RONGYU__CASE_STATE__ELIGIBLE ||
+           st == RONGYU__CASE_STATE__INELIGIBLE;
+}
+
+static size_t
+s_ikey(uint8_t *out, const char *name, int state, const char *id)
+{
+    size_t n = 0, nl = name ? strlen(name) : 0, il = strlen(id);
+    if (nl + il + 2 > INTAKE_IKEY_MAX)
+        return 0;
+    if (name) {
+        memcpy(out, name, nl);
+        out[nl] = '\0';
+        n = nl + 1;
+    }
+    if (state >= 0)
+        out[n++] = (uint8_t)state;
+    memcpy(out + n, id, il);
+    return n + il;
+}
+
+/* The index rows of c (NULL: none). */
+static void
+s_index_keys(const Rongyu__Case *c, s_ikeys_t *k)
+{
+    memset(k->len, 0, sizeof k->len);
+    if (!c)
+        return;
+    const Rongyu__Application *a = c->application;
+    const char *org = a ? a->applicant_org : "";
+    const char *unit = a ? a->organising_unit : "";
+    int st = (int)c->state & 0xff;
+    k->len[S_IX_ORG] = s_ikey(k->key[S_IX_ORG], org, -1, c->case_id);
+    k->len[S_IX_UNIT] = s_ikey(k->key[S_IX_UNIT], unit, -1, c->case_id);
+    k->len[S_IX_STATE] = s_ikey(k->key[S_IX_STATE], NULL, st, c->case_id);
+    k->len[S_IX_ORG_ST] = s_ikey(k->key[S_IX_ORG_ST], org, st, c->case_id);
+    k->len[S_IX_UNIT_ST] = s_ikey(k->key[S_IX_UNIT_ST], unit, st, c->case_id);
+    if (intake_cases_awaits_review(c->state) && c->review_due_ms > 0) {
+        ry_be64_put(k->key[S_IX_DUE], (uint64_t)c->review_due_ms);
+        size_t il = strlen(c->case_id);
+        if (il <= INTAKE_IKEY_MAX - 8) {
+            memcpy(k->key[S_IX_DUE] + 8, c->case_id, il);
+            k->len[S_IX_DUE] = 8 + il;
+        }
+    }
+}
+
+/* Moves the index rows from 'before' to those of c: deletes the rows that
+ * went, puts the rows that came, leaves the others alone. */
+static int
+s_index_update(ry_txn_t *txn, const s_ikeys_t *before, const s_ikeys_t *now)
+{
+    for (int i = 0; i < S_NIX; i++) {
+        bool same = before->len[i] == now->len[i] &&
+                    memcmp(before->key[i], now->key[i], now->len[i]) == 0;
+        if (same)
+            continue;
+        if (before->len[i]) {
+            int rc = ry_txn_del(txn, s_ix_tables[i], before->key[i],
+                                before->len[i]);
+            if (rc && rc != RY_ENOTFOUND)
+                return rc;
+        }
+        if (now->len[i]) {
+            int rc = ry_txn_put(txn, s_ix_tables[i], now->key[i], now->len[i],
+                                "", 0, 0);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 static void s_revision_key(const char *case_id, uint32_t rev,
                            uint8_t key[INTAKE_ID_LEN + 4]);
 
@@ -121,43 +220,242 @@ s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, uint8_t **buf, size_t *len)
     return 0;
 }
 
-/* Stores c (without its verdict) and, for a new case, its indexes; with
- * 'packed', gives back the bytes stored (the caller's to free). */
+/* Stores c (without its verdict); 'before' holds the index rows of the
+ * stored version (none for a new case), which become c's. With 'packed',
+ * gives back the bytes stored (the caller's to free). */
 static int
-s_case_put_bytes(ry_txn_t *txn, const Rongyu__Case *c, bool is_new,
-                 uint8_t **packed, size_t *plen)
+s_case_put(ry_txn_t *txn, const Rongyu__Case *c, const s_ikeys_t *before,
+           uint8_t **packed, size_t *plen)
 {
     size_t len;
     uint8_t *buf;
     int rc = s_case_pack(txn, c, &buf, &len);
     if (rc)
         return rc;
-    rc = ry_txn_put(txn, "cases", c->case_id, strlen(c->case_id), buf,
-                    len, is_new ? RY_PUT_APPEND : 0);
+    bool is_new = before->len[S_IX_STATE] == 0;
+    rc = ry_txn_put(txn, "cases", c->case_id, strlen(c->case_id), buf, len,
+                    is_new ? RY_PUT_APPEND : 0);
     if (packed && !rc) {
         *packed = buf;
         *plen = len;
     } else {
         free(buf);
     }
-    if (rc || !is_new)
-        return rc;
-    const Rongyu__Application *a = c->application;
-    char key[600];
-    int n = snprintf(key, sizeof key, "%s%c%s", a->applicant_org, '\0',
-                     c->case_id);
-    rc = ry_txn_put(txn, "by_org", key, (size_t)n, "", 0, 0);
     if (rc)
         return rc;
-    n = snprintf(key, sizeof key, "%s%c%s", a->organising_unit, '\0',
-                 c->case_id);
-    return ry_txn_put(txn, "by_unit", key, (size_t)n, "", 0, 0);
+    s_ikeys_t *now = malloc(sizeof *now);
+    if (!now)
+        abort();
+    s_index_keys(c, now);
+    rc = s_index_update(txn, before, now);
+    free(now);
+    return rc;
+}
+
+typedef struct {
+    ry_txn_t *txn;
+    s_ikeys_t k;
+    uint64_t n;
+    char *why;
+    size_t wlen;
+    bool build; /* put the rows; else check they are there */
+} s_ix_walk_t;
+
+static int
+s_ix_case(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    s_ix_walk_t *w = arg;
+    Rongyu__Case *c = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
+                                                   val->data, val->len, 0);
+    if (!c)
+        return RY_EIO;
+    s_index_keys(c, &w->k);
+    w->n += w->k.len[S_IX_DUE] != 0;
+    int rc = 0;
+    for (int i = 0; i < S_NIX && !rc; i++) {
+        if (!w->k.len[i])
+            continue;
+        if (w->build) {
+            rc = ry_txn_put(w->txn, s_ix_tables[i], w->k.key[i], w->k.len[i],
+                            "", 0, 0);
+            continue;
+        }
+        ry_val_t v;
+        rc = ry_txn_get(w->txn, s_ix_tables[i], w->k.key[i], w->k.len[i], &v);
+        if (rc == RY_ENOTFOUND) {
+            snprintf(w->why, w->wlen, "case %s (%s): no row in %s",
+                     c->case_id, intake_fsm_state_name(c->state),
+                     s_ix_tables[i]);
+            rc = RY_EINVAL;
+        }
+    }
+    ry_pb_free(&c);
+    return rc;
+}
+
+int
+intake_cases_index_check(ry_txn_t *txn, char *why, size_t len)
+{
+    s_ix_walk_t *w = calloc(1, sizeof *w);
+    if (!w)
+        abort();
+    w->txn = txn;
+    w->why = why;
+    w->wlen = len;
+    int rc = ry_txn_scan(txn, "cases", NULL, 0, NULL, 0, s_ix_case, w);
+    uint64_t cases = 0, due = w->n;
+    free(w);
+    if (!rc)
+        rc = ry_txn_count(txn, "cases", &cases);
+    /* Each row of every case is there: equal counts then mean that no
+     * row is left over. */
+    for (int i = 0; i < S_NIX && !rc; i++) {
+        uint64_t n, want = i == S_IX_DUE ? due : cases;
+        if ((rc = ry_txn_count(txn, s_ix_tables[i], &n)))
+            break;
+        if (n != want) {
+            snprintf(why, len, "%s holds %llu rows, not %llu",
+                     s_ix_tables[i], (unsigned long long)n,
+                     (unsigned long long)want);
+            rc = RY_EINVAL;
+        }
+    }
+    return rc;
+}
+
+/* Builds the indexes of a store written before they existed, once, in one
+ * transaction ("meta" case_indexes marks them built). */
+static int
+s_index_build(ry_store_t *store)
+{
+    ry_txn_t *txn;
+    int rc = ry_txn_begin(store, NULL, true, &txn);
+    if (rc)
+        return rc;
+    ry_val_t v;
+    rc = ry_txn_get(txn, "meta", S_INDEX_MARK, strlen(S_INDEX_MARK), &v);
+    if (rc != RY_ENOTFOUND) {
+        ry_txn_abort(&txn);
+        return rc;
+    }
+    s_ix_walk_t *w = calloc(1, sizeof *w);
+    if (!w)
+        abort();
+    w->txn = txn;
+    w->build = true;
+    rc = ry_txn_scan(txn, "cases", NULL, 0, NULL, 0, s_ix_case, w);
+    free(w);
+    if (!rc)
+        rc = ry_txn_put(txn, "meta", S_INDEX_MARK, strlen(S_INDEX_MARK), "1",
+                        1, 0);
+    if (rc) {
+        ry_txn_abort(&txn);
+        return rc;
+    }
+    rc = ry_txn_commit(&txn);
+    if (!rc)
+        ry_info(NULL, "case indexes built");
+    return rc;
+}
+
+/* ------------------------------------------------------------ listing */
+
+typedef struct {
+    size_t skip; /* bytes of the key before the case id */
+    const char *after;
+    intake_id_fn fn;
+    void *arg;
+    int64_t now;
+    char (*ids)[INTAKE_ID_LEN + 1]; /* overdue: collected, then sorted */
+    size_t n, cap;
+} s_cand_t;
+
+static int
+s_cand_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)val;
+    s_cand_t *c = arg;
+    if (key->len != c->skip + INTAKE_ID_LEN)
+        return 0;
+    char id[INTAKE_ID_LEN + 1];
+    memcpy(id, (const char *)key->data + c->skip, INTAKE_ID_LEN);
+    id[INTAKE_ID_LEN] = '\0';
+    if (!intake_is_empty(c->after) && strcmp(id, c->after) <= 0)
+        return 0;
+    return c->fn(id, c->arg);
 }
 
 static int
-s_case_put(ry_txn_t *txn, const Rongyu__Case *c, bool is_new)
+s_cand_due(const ry_val_t *key, const ry_val_t *val, void *arg)
 {
-    return s_case_put_bytes(txn, c, is_new, NULL, NULL);
+    (void)val;
+    s_cand_t *c = arg;
+    if (key->len != 8 + INTAKE_ID_LEN)
+        return 0;
+    if ((int64_t)ry_be64_get(key->data) >= c->now)
+        return 1; /* due from now on: not overdue, nor any after it */
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 64;
+        c->ids = realloc(c->ids, c->cap * sizeof *c->ids);
+        if (!c->ids)
+            abort();
+    }
+    memcpy(c->ids[c->n], (const char *)key->data + 8, INTAKE_ID_LEN);
+    c->ids[c->n++][INTAKE_ID_LEN] = '\0';
+    return 0;
+}
+
+static int
+s_id_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+int
+intake_cases_candidates(ry_txn_t *txn, const intake_case_filter_t *f,
+                        const char *after, intake_id_fn fn, void *arg)
+{
+    s_cand_t c = {.after = after, .fn = fn, .arg = arg, .now = f->now};
+    int rc;
+    if (f->overdue) {
+        rc = ry_txn_scan(txn, "by_due", NULL, 0, NULL, 0, s_cand_due, &c);
+        if (!rc)
+            qsort(c.ids, c.n, sizeof *c.ids, s_id_cmp);
+        for (size_t i = 0; !rc && i < c.n; i++)
+            if (intake_is_empty(after) || strcmp(c.ids[i], after) > 0)
+                rc = fn(c.ids[i], arg);
+        free(c.ids);
+        return rc < 0 ? rc : 0;
+    }
+    const char *name = !intake_is_empty(f->applicant_org) ? f->applicant_org
+                       : !intake_is_empty(f->organising_unit)
+                           ? f->organising_unit
+                           : NULL;
+    bool by_org = !intake_is_empty(f->applicant_org);
+    const char *table = "cases";
+    if (f->state)
+        table = !name ? "by_state" : by_org ? "by_org_state" : "by_unit_state";
+    else if (name)
+        table = by_org ? "by_org" : "by_unit";
+    uint8_t prefix[INTAKE_IKEY_MAX + 64];
+    size_t plen = 0;
+    if (name) {
+        plen = strlen(name) + 1;
+        if (plen > INTAKE_IKEY_MAX - INTAKE_ID_LEN - 1)
+            return RY_EINVAL;
+        memcpy(prefix, name, plen);
+    }
+    if (f->state)
+        prefix[plen++] = (uint8_t)f->state;
+    c.skip = plen;
+    size_t flen = plen;
+    if (!intake_is_empty(after) && strlen(after) <= 64) {
+        memcpy(prefix + plen, after, strlen(after));
+        flen += strlen(after);
+    }
+    return ry_txn_scan(txn, table, prefix, plen, flen ? prefix : NULL, flen,
+                       s_cand_row, &c);
 }
 
 static int
@@ -335,12 +633,12 @@ s_send_validate(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c)
 int
 intake_cases_allow(ry_txn_t *txn, const intake_principal_t *p,
                    intake_action_t act, const Rongyu__Application *a,
-                   intake_reply_t *r)
+                   intake_outcome_t *o)
 {
     char why[400] = "";
     int rc = intake_authorize(txn, p, act, a, why, sizeof why);
     if (rc == RY_EPERM)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN, "%s", why);
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_FORBIDDEN, "%s", why);
     return rc;
 }
 
@@ -348,42 +646,42 @@ intake_cases_allow(ry_txn_t *txn, const intake_principal_t *p,
 
 /* Checks the shape every stored application must have. */
 static int
-s_check_shape(const Rongyu__Application *a, bool draft, intake_reply_t *r)
+s_check_shape(const Rongyu__Application *a, bool draft, intake_outcome_t *o)
 {
     if (!a)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "application");
     if (intake_is_empty(a->campaign_id))
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "application.campaign_id");
     if (intake_is_empty(a->applicant_org))
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "application.applicant_org");
     if (!draft && a->honour == RONGYU__HONOUR__HONOUR_UNSPECIFIED)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "application.honour");
     if (!draft && intake_is_empty(a->organising_unit))
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "application.organising_unit");
     if (strlen(a->applicant_org) > 200 || strlen(a->organising_unit) > 200 ||
         strlen(a->campaign_id) > 100)
-        return intake_reply_fail(
-            r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+        return intake_outcome_fail(
+            o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
             "application: an identifier is longer than 200 bytes");
     return 0;
 }
 
 static int
 s_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
-       intake_reply_t *r)
+       intake_outcome_t *o)
 {
     uint64_t depth;
     int rc = ry_outbox_depth(txn, peer, &depth);
     if (rc)
         return rc;
     if (depth >= self->limits.outbox_limit) {
-        r->retry_after_ms = 1000;
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
+        o->retry_after_ms = 1000;
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_BUSY,
                                  "%" PRIu64 " messages wait for %s (at most "
                                  "%u: outbox_limit)",
                                  depth, peer, self->limits.outbox_limit);
@@ -393,9 +691,9 @@ s_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
 
 int
 intake_cases_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
-                  intake_reply_t *r)
+                  intake_outcome_t *o)
 {
-    return s_busy(self, txn, peer, r);
+    return s_busy(self, txn, peer, o);
 }
 
 /* When the review of a case submitted at 'submitted' is due
@@ -406,22 +704,6 @@ s_review_due(const intake_cases_t *self, const char *campaign,
 {
     return ry_campaign_review_due(ry_campaigns_find(self->campaigns, campaign),
                                   submitted, NULL);
-}
-
-/* Keeps the by_unit index right when a draft's unit changes. */
-static int
-s_reindex_unit(ry_txn_t *txn, const char *case_id, const char *old_unit,
-               const char *new_unit)
-{
-    if (strcmp(old_unit, new_unit) == 0)
-        return 0;
-    char key[600];
-    int n = snprintf(key, sizeof key, "%s%c%s", old_unit, '\0', case_id);
-    int rc = ry_txn_del(txn, "by_unit", key, (size_t)n);
-    if (rc && rc != RY_ENOTFOUND)
-        return rc;
-    n = snprintf(key, sizeof key, "%s%c%s", new_unit, '\0', case_id);
-    return ry_txn_put(txn, "by_unit", key, (size_t)n, "", 0, 0);
 }
 
 /* Keeps revision c->revision of a case before a new one replaces it:
@@ -441,9 +723,6 @@ s_archive(ry_txn_t *txn, const Rongyu__Case *c)
     return rc;
 }
 
-/* Creates or replaces a case from an application: a new submission, a new
- * draft, a draft's new content, or (from a returned case) a new revision
- * that keeps the old one in "revisions". */
 /* "org (user)", or "org" when no user is named; with " via KEY" when a
  * platform key acts for them. */
 static const char *
@@ -458,101 +737,6 @@ s_actor(const intake_principal_t *p, char *buf, size_t len)
     return buf;
 }
 
-static int
-s_store_application(intake_cases_t *self, ry_txn_t *txn,
-                    const Rongyu__Request *req, const intake_principal_t *p,
-                    Rongyu__Application *a, Rongyu__Case *existing,
-                    bool draft, intake_reply_t *r)
-{
-    char abuf[600];
-    /* What is stored is a copy with its own attachment records: the
-     * request itself stays as its decoder made it. */
-    intake_attach_set_t stored = {0};
-    int rc = intake_attach_take(txn, a, self->limits.max_attachment, &stored,
-                                r);
-    if (rc)
-        goto done;
-    int64_t now = ry_clock_now_ms();
-    char id[INTAKE_ID_LEN + 1];
-    Rongyu__Case c = RONGYU__CASE__INIT;
-    if (existing) {
-        c = *existing;
-        c.verdict = NULL;
-    } else {
-        s_id_format(s_next_id(self), id);
-        c.case_id = id;
-        c.revision = 1;
-        c.created_at_ms = now;
-        c.idempotency_key = req->idempotency_key;
-    }
-    Rongyu__CaseState from = existing ? existing->state
-                                      : RONGYU__CASE_STATE__STATE_UNSPECIFIED;
-    bool revise = existing && existing->state == RONGYU__CASE_STATE__RETURNED;
-    char what[64];
-    snprintf(what, sizeof what, "%s",
-             draft ? (existing ? "draft edited" : "draft saved")
-                   : "submitted");
-    if (revise) {
-        rc = s_archive(txn, existing);
-        if (rc)
-            goto done;
-        c.revision = existing->revision + 1;
-        c.submitted_at_ms = 0;
-        c.review_due_ms = 0;
-        c.note = (char *)"";
-        snprintf(what, sizeof what, "revised (revision %u)", c.revision);
-    }
-    if (existing) {
-        rc = s_reindex_unit(txn, c.case_id,
-                            existing->application->organising_unit,
-                            a->organising_unit);
-        if (rc)
-            goto done;
-    }
-    c.application = &stored.app;
-    c.updated_at_ms = now;
-    c.state = draft ? RONGYU__CASE_STATE__DRAFT : RONGYU__CASE_STATE__SUBMITTED;
-    if (!draft) {
-        c.submitted_at_ms = now;
-        c.review_due_ms = s_review_due(self, a->campaign_id, now);
-    }
-    uint8_t *packed = NULL;
-    size_t plen = 0;
-    rc = s_case_put_bytes(txn, &c, !existing, &packed, &plen);
-    if (!rc)
-        rc = s_audit(txn, c.case_id, s_actor(p, abuf, sizeof abuf), from,
-                     c.state,
-                     what, NULL, now);
-    if (!rc && !draft)
-        rc = s_send_validate(self, txn, &c);
-    if (!rc && !draft)
-        rc = s_send_event(self, txn, &c, "submitted");
-    if (!rc && draft) {
-        /* Notification follows a draft's posting (intake_posting). */
-        char pw[160];
-        bool posted = intake_posting_changed(
-            existing ? existing->application : NULL, a, pw, sizeof pw);
-        if (posted)
-            rc = s_audit(txn, c.case_id, req->principal->org_id, c.state,
-                         c.state, pw, NULL, now);
-        if (!rc)
-            rc = s_send_event(self, txn, &c,
-                              posted ? "posting_recorded" : "draft_saved");
-    }
-    if (!rc) {
-        /* Reply with the stored form (no attachment contents), decoded
-         * from the bytes stored. */
-        r->kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
-                                               packed, plen, 0);
-        if (!r->kase)
-            rc = RY_EIO;
-    }
-    free(packed);
-done:
-    intake_attach_release(&stored);
-    return rc;
-}
-
 /* The case's state name, for messages. */
 static const char *
 s_state(Rongyu__CaseState st)
@@ -560,171 +744,6 @@ s_state(Rongyu__CaseState st)
     return st >= 0 && (unsigned)st < rongyu__case_state__descriptor.n_values
                ? rongyu__case_state__descriptor.values[st].name
                : "?";
-}
-
-static int
-s_bad_state(intake_reply_t *r, const Rongyu__Case *c, const char *what)
-{
-    return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BAD_STATE,
-                             "case '%s' is %s; %s", c->case_id,
-                             s_state(c->state), what);
-}
-
-int
-intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
-                      intake_action_t act, const char *id, intake_reply_t *r,
-                      Rongyu__Case **out)
-{
-    *out = NULL;
-    if (intake_is_empty(id))
-        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                                    "case_id", "case_id");
-    int rc = intake_cases_load(txn, id, out);
-    if (rc == RY_ENOTFOUND)
-        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                    "case_id", "case '%s'", id);
-    if (rc)
-        return rc;
-    /* A case the principal may not see answers as one that does not
-     * exist: no one learns of another organisation's cases. */
-    char why[8];
-    rc = intake_authorize(txn, p, INTAKE_ACT_READ, (*out)->application, why,
-                          sizeof why);
-    if (rc == RY_EPERM) {
-        ry_pb_free(out);
-        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                    "case_id", "case '%s'", id);
-    }
-    if (rc) {
-        ry_pb_free(out);
-        return rc;
-    }
-    rc = intake_cases_allow(txn, p, act, (*out)->application, r);
-    if (rc)
-        ry_pb_free(out);
-    return rc;
-}
-
-int
-intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
-                    const Rongyu__Request *req, const intake_principal_t *p,
-                    intake_reply_t *r)
-{
-    bool draft = req->body_case == RONGYU__REQUEST__BODY_SAVE_DRAFT;
-    Rongyu__Application *a =
-        draft ? req->save_draft->application : req->submit->application;
-    int rc = s_check_shape(a, draft, r);
-    if (rc)
-        return rc;
-    if ((rc = intake_cases_allow(txn, p, INTAKE_ACT_APPLY, a, r)))
-        return rc;
-    char why[400];
-    rc = intake_orgs_check_application(txn, a, why, sizeof why);
-    if (rc == RY_EINVAL)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
-    if (rc)
-        return rc;
-    if (!draft && (rc = s_busy(self, txn, "validation", r)))
-        return rc;
-    Rongyu__Case *existing = NULL;
-    if (draft && !intake_is_empty(req->save_draft->case_id)) {
-        rc = intake_cases_load_for(txn, p, INTAKE_ACT_APPLY,
-                                   req->save_draft->case_id, r, &existing);
-        if (rc)
-            return rc;
-        if (strcmp(existing->application->applicant_org, a->applicant_org)) {
-            ry_pb_free(&existing);
-            return intake_reply_fail(
-                r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                "案件 %s 属于其他组织。Case '%s' belongs to another "
-                "organisation.",
-                req->save_draft->case_id, req->save_draft->case_id);
-        }
-        if (existing->state != RONGYU__CASE_STATE__DRAFT &&
-            existing->state != RONGYU__CASE_STATE__RETURNED) {
-            s_bad_state(r, existing,
-                        "only a draft or a returned case can be edited");
-            ry_pb_free(&existing);
-            return -1;
-        }
-    }
-    rc = s_store_application(self, txn, req, p, a, existing, draft, r);
-    ry_pb_free(&existing);
-    return rc;
-}
-
-int
-intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
-                          const Rongyu__Request *req,
-                          const intake_principal_t *p, intake_reply_t *r)
-{
-    const char *id = req->submit_draft->case_id;
-    Rongyu__Case *c = NULL;
-    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_APPLY, id, r, &c);
-    if (rc)
-        return rc;
-    char why[400], abuf[600];
-    if (c->state != RONGYU__CASE_STATE__DRAFT) {
-        rc = s_bad_state(r, c, "only a draft can be submitted");
-    } else if ((rc = s_check_shape(c->application, false, r)) == 0 &&
-               (rc = intake_orgs_check_application(txn, c->application, why,
-                                                   sizeof why)) == RY_EINVAL) {
-        rc = intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
-    } else if (rc == 0 && (rc = s_busy(self, txn, "validation", r)) == 0) {
-        int64_t now = ry_clock_now_ms();
-        c->state = RONGYU__CASE_STATE__SUBMITTED;
-        c->submitted_at_ms = now;
-        c->updated_at_ms = now;
-        c->review_due_ms =
-            s_review_due(self, c->application->campaign_id, now);
-        rc = s_case_put(txn, c, false);
-        if (!rc)
-            rc = s_audit(txn, id, s_actor(p, abuf, sizeof abuf),
-                         RONGYU__CASE_STATE__DRAFT,
-                         RONGYU__CASE_STATE__SUBMITTED,
-                         c->revision > 1 ? "resubmitted" : "submitted", NULL,
-                         now);
-        if (!rc)
-            rc = s_send_validate(self, txn, c);
-        if (!rc)
-            rc = s_send_event(self, txn, c, "submitted");
-        if (!rc) {
-            r->kase = c;
-            c = NULL;
-        }
-    }
-    ry_pb_free(&c);
-    return rc;
-}
-
-/* ------------------------------------------------------------ review */
-
-
-/* Moves c to 'to': stores it, appends the audit entry and tells
- * notification ('event'), all in txn. */
-static int
-s_transition(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
-             Rongyu__CaseState to, const char *actor, const char *what,
-             const char *opinion, const char *event)
-{
-    int64_t now = ry_clock_now_ms();
-    Rongyu__CaseState from = c->state;
-    c->state = to;
-    c->updated_at_ms = now;
-    int rc = s_case_put(txn, c, false);
-    if (!rc)
-        rc = s_audit(txn, c->case_id, actor, from, to, what, opinion, now);
-    if (!rc)
-        rc = s_send_event(self, txn, c, event);
-    return rc;
-}
-
-int
-intake_cases_record(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
-                    const char *actor, const char *what, const char *opinion,
-                    const char *event)
-{
-    return s_transition(self, txn, c, c->state, actor, what, opinion, event);
 }
 
 static Rongyu__QuotaColumn
@@ -765,9 +784,9 @@ s_column_en(const Rongyu__Application *a)
  * when too many messages already wait for quota. */
 static int
 s_send_seat(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
-            Rongyu__SeatOp op, intake_reply_t *r)
+            Rongyu__SeatOp op, intake_outcome_t *o)
 {
-    int brc = s_busy(self, txn, "quota", r);
+    int brc = s_busy(self, txn, "quota", o);
     if (brc)
         return brc;
     const Rongyu__Application *a = c->application;
@@ -778,225 +797,456 @@ s_send_seat(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
     sr.organising_unit = a->organising_unit;
     sr.honour = a->honour;
     sr.column = s_column(a);
-    int rc = ry_channel_send_msg(self->channel, txn, "quota",
-                                 RONGYU__MESSAGE_TYPE__SEAT_REQUEST,
-                                 c->case_id, &sr.base);
+    return ry_channel_send_msg(self->channel, txn, "quota",
+                               RONGYU__MESSAGE_TYPE__SEAT_REQUEST, c->case_id,
+                               &sr.base);
+}
+
+/* ------------------------------------------------------------ transitions */
+
+/* One step of a case through a row of intake_fsm. */
+typedef struct {
+    const intake_principal_t *p; /* the client acting; NULL for a peer */
+    const char *actor;
+    const char *what;    /* the audit's; NULL: the row's */
+    const char *opinion;
+    const char *notify;  /* the CaseEvent's; NULL: the row's */
+    const Rongyu__Case *stored; /* as stored before; NULL: a new case */
+    intake_outcome_t *o;   /* a client's refusal (deadline, E_BUSY) */
+    bool verdict_kept;     /* c->verdict is already in "verdicts" */
+    uint8_t *packed;       /* out, with want_packed: the case as stored */
+    size_t plen;
+    bool want_packed;
+} s_step_t;
+
+/* The facts about c that choose a row (intake_fsm). */
+static unsigned
+s_facts(const Rongyu__Case *c)
+{
+    char pool[400];
+    unsigned f = 0;
+    if (c->application && intake_seats_pool(c->application, pool, sizeof pool))
+        f |= INTAKE_F_SEAT;
+    if (c->revision > 1)
+        f |= INTAKE_F_REVISED;
+    return f;
+}
+
+/* The row of event ev for c with 'facts'; -1 after E_BAD_STATE (case X is
+ * S; why) when ev is refused in c's state. */
+static int
+s_find(intake_outcome_t *o, const Rongyu__Case *c, intake_event_t ev,
+       unsigned facts, const intake_fsm_row_t **row)
+{
+    *row = intake_fsm_find(c->state, ev, facts);
+    if (*row && !(*row)->refuse)
+        return 0;
+    return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_BAD_STATE,
+                             "case '%s' is %s; %s", c->case_id,
+                             s_state(c->state),
+                             *row ? (*row)->refuse : intake_fsm_event(ev)->refuse);
+}
+
+/* Applies row to c in txn: its effects in the order of intake_fsm.h, then
+ * the new state stored with its index rows, the audit entry, ValidateCase
+ * and the CaseEvent. c may be st->stored itself (changed in place). */
+static int
+s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
+        const intake_fsm_row_t *row, s_step_t *st)
+{
+    unsigned fx = row->effects;
+    int64_t now = ry_clock_now_ms();
+    const Rongyu__Application *a = c->application;
+    const char *what = st->what ? st->what : row->what;
+    char pool[400], wbuf[80];
+    int rc = 0;
+    if (fx & INTAKE_FX_DEADLINE && st->p && st->p->role == INTAKE_ROLE_UNIT &&
+        (rc = intake_deadline_check(txn, self->campaigns, a, now, st->o)))
+        return rc; /* after the unit's summary deadline: nothing changed */
+    s_ikeys_t *before = malloc(sizeof *before);
+    if (!before)
+        abort();
+    s_index_keys(st->stored, before);
+    Rongyu__CaseState from = st->stored ? st->stored->state : 0;
+    if (fx & INTAKE_FX_REVISE) {
+        /* c is a new struct over the stored one's strings. */
+        rc = s_archive(txn, st->stored);
+        c->revision = st->stored->revision + 1;
+        c->submitted_at_ms = 0;
+        c->review_due_ms = 0;
+        c->note = (char *)"";
+        snprintf(wbuf, sizeof wbuf, "%s (revision %u)", what, c->revision);
+        what = wbuf;
+    }
+    if (fx & INTAKE_FX_DUE) {
+        c->submitted_at_ms = now;
+        c->review_due_ms = s_review_due(self, a->campaign_id, now);
+    }
+    if (fx & INTAKE_FX_NOTE_CLEAR)
+        ry_pb_set_string(&c->note, NULL);
+    if (fx & INTAKE_FX_NOTE_SET)
+        ry_pb_set_string(&c->note, st->opinion);
+    if (intake_seats_pool(a, pool, sizeof pool)) {
+        const char *camp = a->campaign_id;
+        if (!rc && fx & INTAKE_FX_RESERVE) {
+            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RESERVE, st->o);
+            if (!rc)
+                rc = intake_seats_mark(txn, camp, pool, c->case_id,
+                                       INTAKE_SEAT_PENDING);
+        }
+        if (!rc && fx & INTAKE_FX_CONFIRM)
+            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__CONFIRM, st->o);
+        if (!rc && fx & INTAKE_FX_RELEASE)
+            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE, st->o);
+        if (!rc && fx & INTAKE_FX_HELD)
+            rc = intake_seats_mark(txn, camp, pool, c->case_id,
+                                   INTAKE_SEAT_RESERVED);
+        if (!rc && fx & INTAKE_FX_TAKEN)
+            rc = intake_seats_mark(txn, camp, pool, c->case_id,
+                                   INTAKE_SEAT_CONFIRMED);
+        if (!rc && fx & INTAKE_FX_FREED)
+            rc = intake_seats_mark(txn, camp, pool, c->case_id, 0);
+    }
+    if (!rc) {
+        c->state = row->to;
+        c->updated_at_ms = now;
+        Rongyu__Verdict *v = c->verdict;
+        if (st->verdict_kept)
+            c->verdict = NULL; /* stored as it came, not packed again */
+        rc = s_case_put(txn, c, before, st->want_packed ? &st->packed : NULL,
+                        &st->plen);
+        c->verdict = v;
+    }
+    if (!rc)
+        rc = s_audit(txn, c->case_id, st->actor, from, row->to, what,
+                     st->opinion, now);
+    if (!rc && fx & INTAKE_FX_VALIDATE)
+        rc = s_send_validate(self, txn, c);
+    if (!rc)
+        rc = s_send_event(self, txn, c, st->notify ? st->notify : row->notify);
+    free(before);
     return rc;
 }
 
+int
+intake_cases_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
+                  intake_event_t ev, const intake_principal_t *p,
+                  const char *actor, const char *what, const char *opinion,
+                  intake_outcome_t *o)
+{
+    const intake_fsm_row_t *row;
+    int rc = s_find(o, c, ev, s_facts(c), &row);
+    if (rc)
+        return rc;
+    char abuf[512];
+    s_step_t st = {p,     actor ? actor : s_actor(p, abuf, sizeof abuf),
+                   what,  opinion,
+                   NULL,  c,
+                   o,     false,
+                   NULL,  0,
+                   false};
+    return s_apply(self, txn, c, row, &st);
+}
+
+/* Creates or replaces a case from an application along 'row': a new
+ * submission, a new draft, a draft's new content, or (from a returned
+ * case) a new revision that keeps the old one in "revisions". */
 static int
-s_need_opinion(const char *opinion, intake_reply_t *r)
+s_store_application(intake_cases_t *self, ry_txn_t *txn,
+                    const Rongyu__Request *req, const intake_principal_t *p,
+                    Rongyu__Application *a, Rongyu__Case *existing,
+                    const intake_fsm_row_t *row, intake_outcome_t *o)
+{
+    char abuf[600];
+    /* What is stored is a copy with its own attachment records: the
+     * request itself stays as its decoder made it. */
+    intake_attach_set_t stored = {0};
+    int rc = intake_attach_take(txn, a, self->limits.max_attachment, &stored,
+                                o);
+    if (rc)
+        goto done;
+    int64_t now = ry_clock_now_ms();
+    char id[INTAKE_ID_LEN + 1];
+    Rongyu__Case c = RONGYU__CASE__INIT;
+    if (existing) {
+        c = *existing;
+        c.verdict = NULL;
+    } else {
+        s_id_format(s_next_id(self), id);
+        c.case_id = id;
+        c.revision = 1;
+        c.created_at_ms = now;
+        c.idempotency_key = req->idempotency_key;
+    }
+    c.application = &stored.app;
+    /* Notification follows a draft's posting (intake_posting). */
+    char pw[160];
+    bool posted =
+        row->to == RONGYU__CASE_STATE__DRAFT &&
+        intake_posting_changed(existing ? existing->application : NULL, a, pw,
+                               sizeof pw);
+    s_step_t st = {p,
+                   s_actor(p, abuf, sizeof abuf),
+                   NULL,
+                   NULL,
+                   posted ? "posting_recorded" : NULL,
+                   existing,
+                   o,
+                   false,
+                   NULL,
+                   0,
+                   true};
+    rc = s_apply(self, txn, &c, row, &st);
+    if (!rc && posted)
+        rc = s_audit(txn, c.case_id, req->principal->org_id, c.state, c.state,
+                     pw, NULL, now);
+    if (!rc) {
+        /* Reply with the stored form (no attachment contents), decoded
+         * from the bytes stored. */
+        o->kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
+                                               st.packed, st.plen, 0);
+        if (!o->kase)
+            rc = RY_EIO;
+    }
+    free(st.packed);
+done:
+    intake_attach_release(&stored);
+    return rc;
+}
+
+int
+intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
+                      intake_action_t act, const char *id, intake_outcome_t *o,
+                      Rongyu__Case **out)
+{
+    *out = NULL;
+    if (intake_is_empty(id))
+        return intake_outcome_fail_at(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                                    "case_id", "case_id");
+    int rc = intake_cases_load(txn, id, out);
+    if (rc == RY_ENOTFOUND)
+        return intake_outcome_fail_at(o, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                                    "case_id", "case '%s'", id);
+    if (rc)
+        return rc;
+    /* A case the principal may not see answers as one that does not
+     * exist: no one learns of another organisation's cases. */
+    char why[8];
+    rc = intake_authorize(txn, p, INTAKE_ACT_READ, (*out)->application, why,
+                          sizeof why);
+    if (rc == RY_EPERM) {
+        ry_pb_free(out);
+        return intake_outcome_fail_at(o, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                                    "case_id", "case '%s'", id);
+    }
+    if (rc) {
+        ry_pb_free(out);
+        return rc;
+    }
+    rc = intake_cases_allow(txn, p, act, (*out)->application, o);
+    if (rc)
+        ry_pb_free(out);
+    return rc;
+}
+
+int
+intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
+                    const Rongyu__Request *req, const intake_principal_t *p,
+                    intake_outcome_t *o)
+{
+    bool draft = req->body_case == RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    intake_event_t ev = draft ? INTAKE_EV_SAVE_DRAFT : INTAKE_EV_SUBMIT;
+    Rongyu__Application *a =
+        draft ? req->save_draft->application : req->submit->application;
+    int rc = s_check_shape(a, draft, o);
+    if (rc)
+        return rc;
+    if ((rc = intake_cases_allow(txn, p, intake_fsm_event(ev)->act, a, o)))
+        return rc;
+    char why[400];
+    rc = intake_orgs_check_application(txn, a, why, sizeof why);
+    if (rc == RY_EINVAL)
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
+    if (rc)
+        return rc;
+    if (!draft && (rc = s_busy(self, txn, "validation", o)))
+        return rc;
+    Rongyu__Case *existing = NULL;
+    const intake_fsm_row_t *row = intake_fsm_find(0, ev, 0);
+    if (draft && !intake_is_empty(req->save_draft->case_id)) {
+        rc = intake_cases_load_for(txn, p, intake_fsm_event(ev)->act,
+                                   req->save_draft->case_id, o, &existing);
+        if (rc)
+            return rc;
+        if (strcmp(existing->application->applicant_org, a->applicant_org)) {
+            ry_pb_free(&existing);
+            return intake_outcome_fail(
+                o, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                "案件 %s 属于其他组织。Case '%s' belongs to another "
+                "organisation.",
+                req->save_draft->case_id, req->save_draft->case_id);
+        }
+        if ((rc = s_find(o, existing, ev, s_facts(existing), &row))) {
+            ry_pb_free(&existing);
+            return rc;
+        }
+    }
+    rc = s_store_application(self, txn, req, p, a, existing, row, o);
+    ry_pb_free(&existing);
+    return rc;
+}
+
+int
+intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
+                          const Rongyu__Request *req,
+                          const intake_principal_t *p, intake_outcome_t *o)
+{
+    const char *id = req->submit_draft->case_id;
+    Rongyu__Case *c = NULL;
+    const intake_fsm_row_t *row;
+    int rc = intake_cases_load_for(
+        txn, p, intake_fsm_event(INTAKE_EV_SUBMIT_DRAFT)->act, id, o, &c);
+    if (rc)
+        return rc;
+    char why[400], abuf[600];
+    if ((rc = s_find(o, c, INTAKE_EV_SUBMIT_DRAFT, s_facts(c), &row)) == 0 &&
+        (rc = s_check_shape(c->application, false, o)) == 0 &&
+        (rc = intake_orgs_check_application(txn, c->application, why,
+                                            sizeof why)) == RY_EINVAL) {
+        rc = intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
+    } else if (rc == 0 && (rc = s_busy(self, txn, "validation", o)) == 0) {
+        s_step_t st = {p, s_actor(p, abuf, sizeof abuf), NULL, NULL, NULL, c,
+                       o, false, NULL, 0, false};
+        rc = s_apply(self, txn, c, row, &st);
+        if (!rc) {
+            o->kase = c;
+            c = NULL;
+        }
+    }
+    ry_pb_free(&c);
+    return rc;
+}
+
+/* ------------------------------------------------------------ review */
+
+static int
+s_need_opinion(const char *opinion, intake_outcome_t *o)
 {
     if (intake_is_empty(opinion))
-        return intake_reply_fail(
-            r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+        return intake_outcome_fail(
+            o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
             "opinion: every decision needs an opinion (审批意见)");
     if (strlen(opinion) > 4000)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
                                  "opinion: longer than 4000 bytes");
     return 0;
 }
 
-/* Copies c into the reply. */
-static void
-s_reply_case(intake_reply_t *r, Rongyu__Case **c)
+/* Loads case 'id' for p and moves it on event ev (intake_cases_step);
+ * on success the reply holds the stored case. */
+static int
+s_client_step(intake_cases_t *self, ry_txn_t *txn, const intake_principal_t *p,
+              const char *id, intake_event_t ev, const char *opinion,
+              intake_outcome_t *o)
 {
-    r->kase = *c;
-    *c = NULL;
+    Rongyu__Case *c;
+    int rc = intake_cases_load_for(txn, p, intake_fsm_event(ev)->act, id, o,
+                                   &c);
+    if (rc)
+        return rc;
+    rc = intake_cases_step(self, txn, c, ev, p, NULL, NULL, opinion, o);
+    if (!rc) {
+        o->kase = c;
+        c = NULL;
+    }
+    ry_pb_free(&c);
+    return rc;
 }
 
 int
 intake_cases_review(intake_cases_t *self, ry_txn_t *txn,
                     const Rongyu__Request *req, const intake_principal_t *p,
-                    intake_reply_t *r)
+                    intake_outcome_t *o)
 {
     const Rongyu__ReviewRequest *q = req->review;
-    int rc = s_need_opinion(q->opinion, r);
+    int rc = s_need_opinion(q->opinion, o);
     if (rc)
         return rc;
+    static const intake_event_t ev[] = {
+        [RONGYU__REVIEW_DECISION__REVIEW_APPROVE] = INTAKE_EV_APPROVE,
+        [RONGYU__REVIEW_DECISION__REVIEW_RETURN] = INTAKE_EV_RETURN,
+        [RONGYU__REVIEW_DECISION__REVIEW_REJECT] = INTAKE_EV_REJECT,
+    };
     if (q->decision < RONGYU__REVIEW_DECISION__REVIEW_APPROVE ||
         q->decision > RONGYU__REVIEW_DECISION__REVIEW_REJECT)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID,
                                  "decision: approve, return or reject");
-    Rongyu__Case *c;
-    if ((rc = intake_cases_load_for(txn, p, INTAKE_ACT_REVIEW, q->case_id, r,
-                                    &c)))
-        return rc;
-    Rongyu__CaseState st = c->state;
-    bool ok = q->decision == RONGYU__REVIEW_DECISION__REVIEW_APPROVE
-                  ? st == RONGYU__CASE_STATE__ELIGIBLE
-                  : (st == RONGYU__CASE_STATE__ELIGIBLE ||
-                     st == RONGYU__CASE_STATE__INELIGIBLE ||
-                     st == RONGYU__CASE_STATE__APPROVED);
-    char actor[512];
-    if (!ok) {
-        rc = s_bad_state(
-            r, c,
-            q->decision == RONGYU__REVIEW_DECISION__REVIEW_APPROVE
-                ? "only an eligible case can be approved"
-                : "only an eligible, ineligible or approved case can be "
-                  "returned or rejected");
-    } else {
-        static const struct {
-            Rongyu__CaseState to;
-            const char *what, *event;
-        } t[] = {
-            [RONGYU__REVIEW_DECISION__REVIEW_APPROVE] =
-                {RONGYU__CASE_STATE__APPROVED, "review: approved", "approved"},
-            [RONGYU__REVIEW_DECISION__REVIEW_RETURN] =
-                {RONGYU__CASE_STATE__RETURNED, "review: returned for changes",
-                 "returned"},
-            [RONGYU__REVIEW_DECISION__REVIEW_REJECT] =
-                {RONGYU__CASE_STATE__REJECTED, "review: rejected", "rejected"},
-        };
-        ry_pb_set_string(&c->note, NULL);
-        rc = s_transition(self, txn, c, t[q->decision].to,
-                          s_actor(p, actor, sizeof actor), t[q->decision].what,
-                          q->opinion, t[q->decision].event);
-        if (!rc)
-            s_reply_case(r, &c);
-    }
-    ry_pb_free(&c);
-    return rc;
+    return s_client_step(self, txn, p, q->case_id, ev[q->decision], q->opinion,
+                         o);
 }
 
 int
 intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
                        const Rongyu__Request *req, const intake_principal_t *p,
-                       intake_reply_t *r)
+                       intake_outcome_t *o)
 {
     const Rongyu__RecommendRequest *q = req->recommend;
-    int rc = s_need_opinion(q->opinion, r);
+    int rc = s_need_opinion(q->opinion, o);
     if (rc)
         return rc;
-    Rongyu__Case *c;
-    if ((rc = intake_cases_load_for(txn, p, INTAKE_ACT_REVIEW, q->case_id, r,
-                                    &c)))
-        return rc;
-    char pool[400], actor[512];
-    s_actor(p, actor, sizeof actor);
-    if (c->state != RONGYU__CASE_STATE__APPROVED) {
-        rc = s_bad_state(r, c, "only an approved case can be recommended");
-    } else if (p->role == INTAKE_ROLE_UNIT &&
-               (rc = intake_deadline_check(txn, self->campaigns, c->application,
-                                           ry_clock_now_ms(), r)) != 0) {
-        /* After the unit's summary deadline: refused, nothing changed. */
-    } else if (intake_seats_pool(c->application, pool, sizeof pool)) {
-        ry_pb_set_string(&c->note, NULL);
-        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RESERVE, r);
-        if (!rc)
-            rc = intake_seats_mark(txn, c->application->campaign_id, pool,
-                                   c->case_id, INTAKE_SEAT_PENDING);
-        if (!rc)
-            rc = s_transition(self, txn, c, RONGYU__CASE_STATE__RECOMMENDING,
-                              actor, "recommended: seat requested from quota",
-                              q->opinion, "recommending");
-    } else {
-        ry_pb_set_string(&c->note, NULL);
-        rc = s_transition(self, txn, c, RONGYU__CASE_STATE__RECOMMENDED, actor,
-                          "recommended to the city", q->opinion,
-                          "recommended");
-    }
-    if (!rc)
-        s_reply_case(r, &c);
-    ry_pb_free(&c);
-    return rc;
+    return s_client_step(self, txn, p, q->case_id, INTAKE_EV_RECOMMEND,
+                         q->opinion, o);
 }
 
 int
 intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
                            const Rongyu__Request *req,
-                           const intake_principal_t *p, intake_reply_t *r)
+                           const intake_principal_t *p, intake_outcome_t *o)
 {
     const Rongyu__CityDecisionRequest *q = req->city_decision;
-    int rc = s_need_opinion(q->opinion, r);
+    int rc = s_need_opinion(q->opinion, o);
     if (rc)
         return rc;
     if (q->decision != RONGYU__CITY_DECISION__CITY_AWARD &&
         q->decision != RONGYU__CITY_DECISION__CITY_NOT_SELECTED)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID,
                                  "decision: award or not_selected");
-    Rongyu__Case *c;
-    if ((rc =
-             intake_cases_load_for(txn, p, INTAKE_ACT_CITY, q->case_id, r, &c)))
-        return rc;
-    char pool[400], actor[512];
-    s_actor(p, actor, sizeof actor);
-    bool seat = intake_seats_pool(c->application, pool, sizeof pool);
-    bool award = q->decision == RONGYU__CITY_DECISION__CITY_AWARD;
-    if (c->state != RONGYU__CASE_STATE__RECOMMENDED) {
-        rc = s_bad_state(r, c, "the city decides only on a recommended case");
-    } else if (award && seat) {
-        ry_pb_set_string(&c->note, NULL);
-        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__CONFIRM, r);
-        if (!rc)
-            rc = s_transition(self, txn, c, RONGYU__CASE_STATE__SELECTING,
-                              actor, "city: selected; confirmation requested",
-                              q->opinion, "selecting");
-    } else if (award) {
-        rc = s_transition(self, txn, c, RONGYU__CASE_STATE__AWARDED, actor,
-                          "city: spot-check passed, awarded", q->opinion,
-                          "awarded");
-    } else {
-        if (seat)
-            rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE, r);
-        if (!rc)
-            rc = s_transition(self, txn, c, RONGYU__CASE_STATE__NOT_SELECTED,
-                              actor,
-                              seat ? "city: not selected; seat released"
-                                   : "city: not selected",
-                              q->opinion, "not_selected");
-    }
-    if (!rc)
-        s_reply_case(r, &c);
-    ry_pb_free(&c);
-    return rc;
+    return s_client_step(self, txn, p, q->case_id,
+                         q->decision == RONGYU__CITY_DECISION__CITY_AWARD
+                             ? INTAKE_EV_AWARD
+                             : INTAKE_EV_NOT_SELECTED,
+                         q->opinion, o);
 }
 
 int
 intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
                       const Rongyu__Request *req, const intake_principal_t *p,
-                      intake_reply_t *r)
+                      intake_outcome_t *o)
 {
     const Rongyu__WithdrawRequest *q = req->withdraw;
     if (q->reason && strlen(q->reason) > 4000)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
                                  "reason: longer than 4000 bytes");
-    Rongyu__Case *c;
-    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_APPLY, q->case_id, r, &c);
-    if (rc)
-        return rc;
-    char pool[400], actor[512];
-    s_actor(p, actor, sizeof actor);
-    bool seat = intake_seats_pool(c->application, pool, sizeof pool);
-    switch (c->state) {
-    case RONGYU__CASE_STATE__DRAFT:
-    case RONGYU__CASE_STATE__SUBMITTED:
-    case RONGYU__CASE_STATE__ELIGIBLE:
-    case RONGYU__CASE_STATE__INELIGIBLE:
-    case RONGYU__CASE_STATE__RETURNED:
-    case RONGYU__CASE_STATE__APPROVED:
-    case RONGYU__CASE_STATE__RECOMMENDED: break;
-    case RONGYU__CASE_STATE__RECOMMENDING:
-    case RONGYU__CASE_STATE__SELECTING:
-        rc = s_bad_state(r, c,
-                         "it waits for the quota service's answer; withdraw "
-                         "again in a moment");
-        break;
-    default:
-        rc = s_bad_state(r, c, "a decided case cannot be withdrawn");
-        break;
+    return s_client_step(self, txn, p, q->case_id, INTAKE_EV_WITHDRAW,
+                         q->reason, o);
+}
+
+/* A peer's answer moves c along event ev with 'facts' when a row fits,
+ * as 'actor'; one that fits no row is logged and ignored. */
+static int
+s_peer_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
+            intake_event_t ev, unsigned facts, const char *actor,
+            const char *opinion, bool verdict_kept)
+{
+    const intake_fsm_row_t *row = intake_fsm_find(c->state, ev, facts);
+    if (!row || row->refuse) {
+        ry_info(c->case_id, "%s answer ignored: case is %s",
+                intake_fsm_event(ev)->name, s_state(c->state));
+        return 0;
     }
-    if (!rc && seat && c->state == RONGYU__CASE_STATE__RECOMMENDED)
-        rc = s_send_seat(self, txn, c, RONGYU__SEAT_OP__RELEASE, r);
-    if (!rc)
-        rc = s_transition(self, txn, c, RONGYU__CASE_STATE__WITHDRAWN, actor,
-                          "withdrawn by the applicant", q->reason,
-                          "withdrawn");
-    if (!rc)
-        s_reply_case(r, &c);
-    ry_pb_free(&c);
-    return rc;
+    s_step_t st = {NULL, actor, NULL, opinion, NULL, c, NULL, verdict_kept,
+                   NULL, 0, false};
+    return s_apply(self, txn, c, row, &st);
 }
 
 /* A seat answer from quota: settles a pending recommendation (RESERVE) or
@@ -1020,25 +1270,14 @@ s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
         ry_warn(c->case_id, "seat answer for a case that takes no seat");
         goto done;
     }
-    const char *camp = a->campaign_id;
+    unsigned facts = s_facts(c) | (res->granted ? INTAKE_F_YES : 0);
     switch (res->op) {
     case RONGYU__SEAT_OP__RESERVE:
-        if (c->state != RONGYU__CASE_STATE__RECOMMENDING) {
-            ry_info(c->case_id, "reserve answer ignored: case is %s",
-                    s_state(c->state));
-            break;
-        }
         if (res->granted) {
             snprintf(msgbuf, sizeof msgbuf,
                      "名额已预留 seat reserved: %s %s %u/%u",
                      a->organising_unit[0] ? a->organising_unit : "全市",
                      s_column_en(a), res->used, res->cap);
-            rc = intake_seats_mark(txn, camp, pool, c->case_id,
-                                   INTAKE_SEAT_RESERVED);
-            if (!rc)
-                rc = s_transition(self, txn, c,
-                                  RONGYU__CASE_STATE__RECOMMENDED, "quota",
-                                  "seat granted", msgbuf, "recommended");
         } else {
             bool lead = s_column(a) == RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN;
             snprintf(msgbuf, sizeof msgbuf,
@@ -1048,29 +1287,14 @@ s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
                      res->used, res->cap, res->reason,
                      lead ? "city-wide" : a->organising_unit, s_column_en(a),
                      res->used, res->cap);
-            ry_pb_set_string(&c->note, msgbuf);
-            rc = intake_seats_mark(txn, camp, pool, c->case_id, 0);
-            if (!rc)
-                rc = s_transition(self, txn, c, RONGYU__CASE_STATE__APPROVED,
-                                  "quota", "recommendation refused", msgbuf,
-                                  "recommendation_refused");
         }
+        rc = s_peer_step(self, txn, c, INTAKE_EV_RESERVED, facts, "quota",
+                         msgbuf, false);
         break;
     case RONGYU__SEAT_OP__CONFIRM:
-        if (c->state != RONGYU__CASE_STATE__SELECTING) {
-            ry_info(c->case_id, "confirm answer ignored: case is %s",
-                    s_state(c->state));
-            break;
-        }
         if (res->granted) {
-            rc = intake_seats_mark(txn, camp, pool, c->case_id,
-                                   INTAKE_SEAT_CONFIRMED);
             snprintf(msgbuf, sizeof msgbuf, "名额已确认 seat confirmed (%u/%u)",
                      res->used, res->cap);
-            if (!rc)
-                rc = s_transition(self, txn, c, RONGYU__CASE_STATE__AWARDED,
-                                  "quota", "seat confirmed, awarded", msgbuf,
-                                  "awarded");
         } else {
             /* The city-wide pool of model homes is a selection (入选). */
             bool model = a->honour == RONGYU__HONOUR__MODEL_HOME;
@@ -1081,15 +1305,13 @@ s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
                      res->cap, res->reason,
                      model ? "model_home_selection" : s_column_en(a), res->used,
                      res->cap);
-            ry_pb_set_string(&c->note, msgbuf);
-            rc = s_transition(self, txn, c, RONGYU__CASE_STATE__RECOMMENDED,
-                              "quota", "selection refused", msgbuf,
-                              "selection_refused");
         }
+        rc = s_peer_step(self, txn, c, INTAKE_EV_CONFIRMED, facts, "quota",
+                         msgbuf, false);
         break;
     case RONGYU__SEAT_OP__RELEASE:
         if (res->granted)
-            rc = intake_seats_mark(txn, camp, pool, c->case_id, 0);
+            rc = intake_seats_mark(txn, a->campaign_id, pool, c->case_id, 0);
         break;
     default:
         ry_warn(c->case_id, "seat answer with unknown operation %d",
@@ -1120,7 +1342,9 @@ intake_cases_new(ry_store_t *store, const intake_limits_t *limits,
         return RY_ECONFIG;
     }
     ry_txn_t *txn;
-    int rc = ry_txn_begin(store, NULL, false, &txn);
+    int rc = s_index_build(store);
+    if (!rc)
+        rc = ry_txn_begin(store, NULL, false, &txn);
     if (rc) {
         ry_campaigns_destroy(&self->campaigns);
         free(self);
@@ -1166,21 +1390,6 @@ intake_cases_set_campaigns(intake_cases_t *self, ry_campaigns_t **campaigns)
 }
 
 int
-intake_cases_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
-                        size_t len, uint8_t **reply, size_t *reply_len)
-{
-    intake_wait_poke(ctx);
-    return intake_requests_on_request(ctx, txn, data, len, reply, reply_len);
-}
-
-void
-intake_cases_on_refuse(void *ctx, const uint8_t *data, size_t len, int why,
-                       uint8_t **reply, size_t *reply_len)
-{
-    intake_requests_on_refuse(ctx, data, len, why, reply, reply_len);
-}
-
-int
 intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
 {
     intake_cases_t *self = ctx;
@@ -1202,18 +1411,13 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         ry_pb_free(&res);
         return rc == RY_ENOTFOUND ? RY_EINVAL : rc;
     }
-    if (c->revision != res->revision ||
-        c->state != RONGYU__CASE_STATE__SUBMITTED) {
+    if (c->revision != res->revision) {
         ry_info(c->case_id, "verdict for revision %u ignored: case is at "
                             "revision %u, %s",
                 res->revision, c->revision,
                 rongyu__case_state__descriptor.values[c->state].name);
         goto done;
     }
-    int64_t now = ry_clock_now_ms();
-    Rongyu__CaseState to = res->verdict->eligible
-                               ? RONGYU__CASE_STATE__ELIGIBLE
-                               : RONGYU__CASE_STATE__INELIGIBLE;
     size_t failed = 0;
     for (size_t i = 0; i < res->verdict->n_checks; i++)
         failed += !res->verdict->checks[i]->passed;
@@ -1234,19 +1438,12 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     }
     rc = s_verdict_put(txn, c->case_id, c->revision, f.val, f.vlen);
     Rongyu__Verdict *old = c->verdict;
-    c->verdict = NULL;
-    c->state = to;
-    c->updated_at_ms = now;
-    if (!rc)
-        rc = s_case_put(txn, c, false);
-    if (!rc)
-        rc = s_audit(txn, c->case_id, "validation",
-                     RONGYU__CASE_STATE__SUBMITTED, to, "verdict", opinion,
-                     now);
     c->verdict = res->verdict;
     if (!rc)
-        rc = s_send_event(self, txn, c,
-                          res->verdict->eligible ? "eligible" : "ineligible");
+        rc = s_peer_step(self, txn, c, INTAKE_EV_VERDICT,
+                         s_facts(c) |
+                             (res->verdict->eligible ? INTAKE_F_YES : 0),
+                         "validation", opinion, true);
     c->verdict = old;
 done:
     ry_pb_free(&c);

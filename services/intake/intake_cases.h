@@ -1,6 +1,7 @@
-/* intake_cases: the intake service's handler: its case store and state
- * machine, and the entry points for client requests and peers' messages.
- * No socket in sight: tests drive it directly. */
+/* intake_cases: the intake service's case store: cases, their indexes,
+ * revisions and audit trail, the transitions of intake_fsm, and the entry
+ * point for peers' messages. Client requests enter at intake_requests, the
+ * layer above. No socket in sight: tests drive it directly. */
 #ifndef INTAKE_CASES_H
 #define INTAKE_CASES_H
 
@@ -20,7 +21,7 @@ typedef struct intake_cases intake_cases_t;
 #define INTAKE_TABLES                                                          \
     "cases", "by_org", "by_unit", "audit", "idem", "blobs", "meta",            \
         "revisions", "verdicts", "extensions", "keys", "blob_owners",          \
-        "dead_audit",                                                          \
+        "dead_audit", "by_state", "by_org_state", "by_unit_state", "by_due",   \
         INTAKE_ORG_TABLES, INTAKE_SEAT_TABLES, RY_CHANNEL_TABLES
 
 typedef struct {
@@ -29,7 +30,9 @@ typedef struct {
 } intake_limits_t;
 
 /* Creates the handler over 'store' (borrowed), reading the last case id so
- * new ids keep rising after a restart. The channel is set later with
+ * new ids keep rising after a restart. A store written before the case
+ * indexes (by_state, by_org_state, by_unit_state, by_due) existed gets
+ * them here, built once in one transaction. The channel is set later with
  * intake_cases_set_channel (it needs this object as its context).
  * Returns 0 or RY_EIO. */
 int intake_cases_new(ry_store_t *store, const intake_limits_t *limits,
@@ -43,19 +46,13 @@ void intake_cases_set_channel(intake_cases_t *self, ry_channel_t *channel);
 void intake_cases_set_campaigns(intake_cases_t *self,
                                 ry_campaigns_t **campaigns);
 
-/* ry_on_request_fn: decodes a Request, applies it inside txn, and sets a
- * packed Reply. Returns 0 to keep the writes, negative to drop them. */
-int intake_cases_on_request(void *self, ry_txn_t *txn, const uint8_t *data,
-                            size_t len, uint8_t **reply, size_t *reply_len);
-
-/* ry_on_refuse_fn: answers E_BUSY (the store is full at its limit) or
- * E_INTERNAL (the store failed) to a request whose batch was not applied;
- * nothing was stored. */
-void intake_cases_on_refuse(void *self, const uint8_t *data, size_t len,
-                            int why, uint8_t **reply, size_t *reply_len);
-
 /* ry_on_message_fn: a ValidationResult from validation or a SeatResult
  * from quota. */
 int intake_cases_on_message(void *self, ry_txn_t *txn, const ry_msg_t *msg);
+
+/* Checks, inside txn, that the case indexes hold exactly the rows of the
+ * stored cases. Returns 0, RY_EINVAL with what is wrong in why (len
+ * bytes), or a store error. */
+int intake_cases_index_check(ry_txn_t *txn, char *why, size_t len);
 
 #endif

@@ -187,7 +187,7 @@ intake_dead_request(intake_cases_t *self, ry_txn_t *txn,
                     const Rongyu__Request *req, const intake_principal_t *p,
                     intake_reply_t *r)
 {
-    int rc = intake_cases_allow(txn, p, INTAKE_ACT_CITY, NULL, r);
+    int rc = intake_cases_allow(txn, p, INTAKE_ACT_CITY, NULL, &r->out);
     if (rc)
         return rc;
     const Rongyu__DeadRequest *q = req->dead;

@@ -63,7 +63,7 @@ intake_deadline_for(ry_txn_t *txn, const ry_campaign_t *c, const char *unit,
 int
 intake_deadline_check(ry_txn_t *txn, const ry_campaigns_t *camps,
                       const Rongyu__Application *a, int64_t now,
-                      intake_reply_t *r)
+                      intake_outcome_t *o)
 {
     const ry_campaign_t *c = ry_campaigns_find(camps, a->campaign_id);
     if (!c)
@@ -78,8 +78,8 @@ intake_deadline_check(ry_txn_t *txn, const ry_campaigns_t *camps,
         return 0;
     char day[RY_DATE_STRLEN];
     ry_date_format(last, day, sizeof day);
-    return intake_reply_fail(
-        r, RONGYU__ERROR_CODE__E_DEADLINE_PASSED,
+    return intake_outcome_fail(
+        o, RONGYU__ERROR_CODE__E_DEADLINE_PASSED,
         "向市总工会推荐的截止日期%s（%s）已过，需由市总工会为%s延期。"
         " The deadline for recommending to the city, %s (%s), has passed; "
         "the city may extend it for %s ('rongyu deadline extend').",

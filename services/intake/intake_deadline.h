@@ -9,6 +9,9 @@
 #include "ry_campaign.h"
 #include "ry_store.h"
 
+/* A reply under construction (intake_reply.h). */
+typedef struct intake_reply intake_reply_t;
+
 #include <stdint.h>
 
 /* Table "extensions" (in INTAKE_TABLES):
@@ -24,10 +27,10 @@ int intake_deadline_for(ry_txn_t *txn, const ry_campaign_t *c, const char *unit,
  * application a once its deadline has passed (the end of that day in the
  * campaign's zone): E_DEADLINE_PASSED naming the date, in both languages.
  * A case of an unknown campaign is not refused here. Returns 0, -1 after
- * intake_reply_fail, or a store error. */
+ * intake_outcome_fail, or a store error. */
 int intake_deadline_check(ry_txn_t *txn, const ry_campaigns_t *camps,
                           const Rongyu__Application *a, int64_t now,
-                          intake_reply_t *r);
+                          intake_outcome_t *o);
 
 /* ExtendDeadlineRequest (the city only: the caller authorises): checks
  * the unit (an Annex 1 row), the date (real, not before summary_deadline)

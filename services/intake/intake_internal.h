@@ -1,12 +1,15 @@
 /* intake_internal: the private half of intake_cases, shared only by the
- * files of the intake service (intake_cases, intake_requests, intake_reply,
- * intake_attach): the handler's state and the case operations a request
- * dispatches to. Not for callers outside services/intake. */
+ * files of the intake service: the handler's state and the operations of
+ * the case store a request dispatches to. They answer with an
+ * intake_outcome (never a reply: intake_requests, above, makes that).
+ * Not for callers outside services/intake. */
 #ifndef INTAKE_INTERNAL_H
 #define INTAKE_INTERNAL_H
 
 #include "intake_cases.h"
+#include "intake_fsm.h"
 #include "intake_orgs.h"
+#include "intake_outcome.h"
 #include "rongyu.pb-c.h"
 #include "ry_calendar.h"
 #include "ry_campaign.h"
@@ -19,6 +22,9 @@
 
 /* A case id: 16 lower-case hex digits. */
 #define INTAKE_ID_LEN 16
+/* The longest key of a case index (an organisation's id is at most 200
+ * bytes). */
+#define INTAKE_IKEY_MAX 240
 
 struct intake_cases {
     ry_store_t *store;
@@ -39,19 +45,17 @@ intake_is_empty(const char *s)
     return !s || !*s;
 }
 
-typedef struct intake_reply intake_reply_t;
-
 /* Reads case_id from the "cases" table into *out (the caller's, to free
  * with ry_pb_free). Returns 0, RY_ENOTFOUND, RY_EIO (a record that does
  * not decode) or a store error; *out is NULL unless 0. */
 int intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out);
 
 /* Loads case 'id' that principal p may act on ('act'). Returns 0 with *out
- * set (the caller's), -1 after intake_reply_fail (E_MISSING_FIELD for no
+ * set (the caller's), -1 after intake_outcome_fail (E_MISSING_FIELD for no
  * id, E_NOT_FOUND, E_FORBIDDEN), or a store error; *out is NULL unless 0. */
 int intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
                           intake_action_t act, const char *id,
-                          intake_reply_t *r, Rongyu__Case **out);
+                          intake_outcome_t *o, Rongyu__Case **out);
 
 /* Reads revision 'rev' of case_id as it was when the next revision
  * replaced it, into *out (the caller's). Returns 0, RY_ENOTFOUND, RY_EIO
@@ -74,22 +78,23 @@ int intake_cases_audit_read(ry_txn_t *txn, const char *case_id,
                             Rongyu__AuditEntry ***entries, size_t *n);
 
 /* Asks intake_authorize whether p may do 'act' to application a (NULL:
- * no particular case). Returns 0, -1 after intake_reply_fail(E_FORBIDDEN,
+ * no particular case). Returns 0, -1 after intake_outcome_fail(E_FORBIDDEN,
  * the reason), or a store error. */
 int intake_cases_allow(ry_txn_t *txn, const intake_principal_t *p,
                        intake_action_t act, const Rongyu__Application *a,
-                       intake_reply_t *r);
+                       intake_outcome_t *o);
 
-/* E_BUSY (returns -1 after intake_reply_fail, with a retry hint) when
+/* E_BUSY (returns -1 after intake_outcome_fail, with a retry hint) when
  * outbox_limit messages or more wait for 'peer'; else 0, or a store
  * error. For requests whose work needs that peer. */
 int intake_cases_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
-                      intake_reply_t *r);
+                      intake_outcome_t *o);
 
-/* The request handlers of the state machine. Each applies req (whose body
- * must be of its kind) for principal p inside txn and, on success, sets
- * r->kase to the stored case (owned by r). Each returns 0, -1 after
- * intake_reply_fail (the client's error: E_MISSING_FIELD, E_OUT_OF_RANGE,
+/* The transitions of the case store, one per request kind; each goes
+ * through its intake_fsm row. Each applies req (whose body must be of its
+ * kind) for principal p inside txn and, on success, sets o->kase to the
+ * stored case (owned by o). Each returns 0, -1 after
+ * intake_outcome_fail (the client's error: E_MISSING_FIELD, E_OUT_OF_RANGE,
  * E_INVALID, E_NOT_FOUND, E_FORBIDDEN, E_BAD_STATE, E_TOO_LARGE, E_BUSY),
  * or a store error (RY_EFULL, RY_EIO, ...), after which txn must be
  * dropped. req stays the caller's and is left as it was. */
@@ -98,35 +103,68 @@ int intake_cases_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
  * revision of a returned case. */
 int intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
                         const Rongyu__Request *req, const intake_principal_t *p,
-                        intake_reply_t *r);
+                        intake_outcome_t *o);
 /* SubmitDraft: a draft becomes SUBMITTED and goes to validation. */
 int intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
                               const Rongyu__Request *req,
-                              const intake_principal_t *p, intake_reply_t *r);
+                              const intake_principal_t *p, intake_outcome_t *o);
 /* Review: the organising unit approves, returns or rejects. */
 int intake_cases_review(intake_cases_t *self, ry_txn_t *txn,
                         const Rongyu__Request *req, const intake_principal_t *p,
-                        intake_reply_t *r);
+                        intake_outcome_t *o);
 /* Recommend: an approved case goes to the city (asking quota for a seat
  * first when its honour takes one). */
 int intake_cases_recommend(intake_cases_t *self, ry_txn_t *txn,
                            const Rongyu__Request *req,
-                           const intake_principal_t *p, intake_reply_t *r);
+                           const intake_principal_t *p, intake_outcome_t *o);
 /* CityDecision: the city awards (confirming the seat) or does not select
  * (releasing it). */
 int intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
                                const Rongyu__Request *req,
-                               const intake_principal_t *p, intake_reply_t *r);
-/* Stores c with its state unchanged, appends the audit entry 'what' by
- * 'actor' and tells notification 'event', all in txn (a draft's posting).
- * Returns 0 or a store error. */
-int intake_cases_record(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
-                        const char *actor, const char *what,
-                        const char *opinion, const char *event);
+                               const intake_principal_t *p, intake_outcome_t *o);
 /* Withdraw: the applicant withdraws an undecided case (releasing a held
  * seat). */
 int intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
                           const Rongyu__Request *req,
-                          const intake_principal_t *p, intake_reply_t *r);
+                          const intake_principal_t *p, intake_outcome_t *o);
+
+/* Moves case c (as loaded from the store, the caller's) along event ev
+ * for principal p (audited as 'actor'; NULL: "org (user) via key"): looks
+ * its row up in intake_fsm (the facts from the case), refuses with
+ * E_BAD_STATE when there is none, else applies the row: effects, the new state stored with its index rows, the audit entry
+ * ('what', NULL for the row's; 'opinion') and the CaseEvent, all in txn.
+ * Returns 0, -1 after intake_outcome_fail (E_BAD_STATE, E_DEADLINE_PASSED,
+ * E_BUSY) or a store error. */
+int intake_cases_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
+                      intake_event_t ev, const intake_principal_t *p,
+                      const char *actor, const char *what,
+                      const char *opinion, intake_outcome_t *o);
+
+/* True in the states in which the organising unit's review is awaited
+ * (submitted, eligible, ineligible): where a case can be overdue. */
+bool intake_cases_awaits_review(Rongyu__CaseState st);
+
+/* What a listing asks of the indexes: each field set narrows it. */
+typedef struct {
+    const char *applicant_org;   /* NULL or "": any */
+    const char *organising_unit; /* NULL or "": any (unused with an org) */
+    Rongyu__CaseState state;     /* 0: any */
+    bool overdue;                /* review due before 'now' */
+    int64_t now;
+} intake_case_filter_t;
+
+/* Called with a case id (borrowed for the call); returns 0 to go on, 1 to
+ * stop, negative to stop with that error. */
+typedef int (*intake_id_fn)(const char *id, void *arg);
+
+/* Calls fn, in rising id order and after 'after' (NULL or "": from the
+ * first), with the ids of the cases that may match f, read from the index
+ * that fits f best (by_org_state, by_unit_state, by_state, by_org,
+ * by_unit, by_due, else every case): every matching case is among them,
+ * so the caller still checks each case it loads. Returns 0 (also when fn
+ * stopped with 1), fn's negative code, RY_EINVAL (a name too long for an
+ * index) or a store error. */
+int intake_cases_candidates(ry_txn_t *txn, const intake_case_filter_t *f,
+                            const char *after, intake_id_fn fn, void *arg);
 
 #endif

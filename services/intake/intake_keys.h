@@ -21,7 +21,7 @@
  * so the ZAP handler admits exactly the registered keys. */
 void intake_keys_set_admit_dir(intake_cases_t *self, const char *dir);
 
-/* For tests that call intake_cases_on_request without a socket: the key
+/* For tests that call intake_requests_on_request without a socket: the key
  * to take as the connection's when the channel has none (NULL: none). */
 void intake_keys_set_test_key(intake_cases_t *self, const char *key);
 

@@ -74,12 +74,12 @@ intake_posting_status(const intake_cases_t *self, const Rongyu__Case *c,
 void
 intake_posting_attach(const intake_cases_t *self, intake_reply_t *r)
 {
-    if (!r->kase || r->kase->state != RONGYU__CASE_STATE__DRAFT || r->posting)
+    if (!r->out.kase || r->out.kase->state != RONGYU__CASE_STATE__DRAFT || r->posting)
         return;
     intake_posting_status_t *st = malloc(sizeof *st);
     if (!st)
         abort();
-    int rc = intake_posting_status(self, r->kase, ry_clock_now_ms(), st);
+    int rc = intake_posting_status(self, r->out.kase, ry_clock_now_ms(), st);
     if (rc && rc != RY_ENODATA) {
         free(st);
         return;
@@ -143,18 +143,9 @@ intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
                                  "to: %s is before the start %s", q->to,
                                  q->from);
     Rongyu__Case *c = NULL;
-    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_APPLY, q->case_id, r, &c);
+    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_APPLY, q->case_id, &r->out, &c);
     if (rc)
         return rc;
-    if (c->state != RONGYU__CASE_STATE__DRAFT) {
-        rc = intake_reply_fail(
-            r, RONGYU__ERROR_CODE__E_BAD_STATE,
-            "case '%s' is %s; a posting is recorded on a draft (a returned "
-            "case becomes one with 'rongyu draft save FILE --case ID')",
-            c->case_id, rongyu__case_state__descriptor.values[c->state].name);
-        ry_pb_free(&c);
-        return rc;
-    }
     /* The new declarations borrow the request's strings while the case is
      * stored; the reply gets a copy of its own. */
     Rongyu__Application *a = c->application;
@@ -177,15 +168,17 @@ intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
         abort();
     int sr = intake_posting_status(self, c, ry_clock_now_ms(), st);
     bool have = sr == 0 || sr == RY_ENODATA;
-    rc = intake_cases_record(self, txn, c, s_actor(p, actor, sizeof actor),
-                             what, have ? st->zh : "", "posting_recorded");
+    /* Refused unless a draft (intake_fsm). */
+    rc = intake_cases_step(self, txn, c, INTAKE_EV_POSTING, p,
+                           s_actor(p, actor, sizeof actor), what,
+                           have ? st->zh : "", &r->out);
     if (!rc) {
         size_t len;
         uint8_t *buf = ry_pb_pack(&c->base, &len);
-        r->kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
+        r->out.kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
                                                len, 0);
         free(buf);
-        if (!r->kase)
+        if (!r->out.kase)
             rc = RY_EIO;
     }
     if (!rc && have) {

@@ -10,6 +10,9 @@
 #include "rongyu.pb-c.h"
 #include "ry_calendar.h"
 
+/* A reply under construction (intake_reply.h). */
+typedef struct intake_reply intake_reply_t;
+
 #include <stdbool.h>
 
 /* A PostingStatus with the storage of its strings. */

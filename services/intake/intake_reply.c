@@ -46,10 +46,9 @@ int
 intake_reply_fail(intake_reply_t *r, Rongyu__ErrorCode code, const char *fmt,
                   ...)
 {
-    r->code = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->detail, sizeof r->detail, fmt, ap);
+    intake_outcome_vfail(&r->out, code, NULL, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -58,12 +57,10 @@ int
 intake_reply_fail_at(intake_reply_t *r, Rongyu__ErrorCode code,
                      const char *field, const char *fmt, ...)
 {
-    r->code = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->detail, sizeof r->detail, fmt, ap);
+    intake_outcome_vfail(&r->out, code, field ? field : "", fmt, ap);
     va_end(ap);
-    snprintf(r->field, sizeof r->field, "%s", field ? field : "");
     return -1;
 }
 
@@ -82,7 +79,7 @@ s_is_path(const char *s)
 void
 intake_reply_release(intake_reply_t *r)
 {
-    ry_pb_free(&r->kase);
+    intake_outcome_release(&r->out);
     for (size_t i = 0; i < r->naudit; i++)
         ry_pb_free(&r->audit[i]);
     free(r->audit);
@@ -122,23 +119,23 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
                      const char *body, size_t *len)
 {
     char path[224] = "";
-    if (r->code != RONGYU__ERROR_CODE__OK) {
+    if (r->out.code != RONGYU__ERROR_CODE__OK) {
         /* The field named, or a detail that is a bare path, or a detail
          * that starts "path: ...". */
         char head[160] = "";
-        const char *colon = strstr(r->detail, ": ");
-        if (colon && (size_t)(colon - r->detail) < sizeof head) {
-            memcpy(head, r->detail, (size_t)(colon - r->detail));
-            head[colon - r->detail] = '\0';
+        const char *colon = strstr(r->out.detail, ": ");
+        if (colon && (size_t)(colon - r->out.detail) < sizeof head) {
+            memcpy(head, r->out.detail, (size_t)(colon - r->out.detail));
+            head[colon - r->out.detail] = '\0';
             if (!s_is_path(head))
                 head[0] = '\0';
         }
-        const char *f = r->field[0] ? r->field
-                        : r->code == RONGYU__ERROR_CODE__E_MISSING_FIELD &&
-                                  s_is_path(r->detail)
-                            ? r->detail
+        const char *f = r->out.field[0] ? r->out.field
+                        : r->out.code == RONGYU__ERROR_CODE__E_MISSING_FIELD &&
+                                  s_is_path(r->out.detail)
+                            ? r->out.detail
                             : head;
-        bool top = r->field_top || strncmp(f, "principal.", 10) == 0 ||
+        bool top = r->out.field_top || strncmp(f, "principal.", 10) == 0 ||
                    strcmp(f, "idempotency_key") == 0;
         if (*f && body && *body && !top)
             snprintf(path, sizeof path, "%.60s.%.160s", body, f);
@@ -146,17 +143,17 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
             snprintf(path, sizeof path, "%.200s", f);
     }
     Rongyu__Reply rep = RONGYU__REPLY__INIT;
-    rep.code = r->code;
-    rep.message_zh = (char *)s_messages[r->code].zh;
-    rep.message_en = (char *)s_messages[r->code].en;
-    rep.detail = r->detail;
-    rep.retry_after_ms = r->retry_after_ms;
+    rep.code = r->out.code;
+    rep.message_zh = (char *)s_messages[r->out.code].zh;
+    rep.message_en = (char *)s_messages[r->out.code].en;
+    rep.detail = r->out.detail;
+    rep.retry_after_ms = r->out.retry_after_ms;
     rep.request_id = (char *)(request_id ? request_id : "");
     rep.field_path = path;
     Rongyu__CaseReply cr = RONGYU__CASE_REPLY__INIT;
     Rongyu__ListReply lr = RONGYU__LIST_REPLY__INIT;
-    if (r->code == RONGYU__ERROR_CODE__OK && r->kase) {
-        cr.case_ = r->kase;
+    if (r->out.code == RONGYU__ERROR_CODE__OK && r->out.kase) {
+        cr.case_ = r->out.kase;
         cr.audit = r->audit;
         cr.n_audit = r->naudit;
         cr.posting = r->posting ? &r->posting->msg : NULL;
@@ -169,18 +166,18 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
         wr.timed_out = r->timed_out;
         rep.body_case = RONGYU__REPLY__BODY_WAIT;
         rep.wait = &wr;
-    } else if (r->code == RONGYU__ERROR_CODE__OK && r->cases) {
+    } else if (r->out.code == RONGYU__ERROR_CODE__OK && r->cases) {
         lr.cases = r->cases;
         lr.n_cases = r->ncases;
         lr.next_after = r->next_after;
         rep.body_case = RONGYU__REPLY__BODY_LIST;
         rep.list = &lr;
-    } else if (r->code == RONGYU__ERROR_CODE__OK && r->status) {
+    } else if (r->out.code == RONGYU__ERROR_CODE__OK && r->status) {
         rep.body_case = RONGYU__REPLY__BODY_STATUS;
         rep.status = &r->st;
     }
     Rongyu__KeyReply kr = RONGYU__KEY_REPLY__INIT;
-    if (r->code == RONGYU__ERROR_CODE__OK && r->keyr) {
+    if (r->out.code == RONGYU__ERROR_CODE__OK && r->keyr) {
         kr.keys = r->keys;
         kr.n_keys = r->nkeys;
         rep.body_case = RONGYU__REPLY__BODY_KEYS;
@@ -188,7 +185,7 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
     }
     Rongyu__OrgReply orr = RONGYU__ORG_REPLY__INIT;
     Rongyu__QuotaReply qr = RONGYU__QUOTA_REPLY__INIT;
-    if (r->code == RONGYU__ERROR_CODE__OK && r->orgs) {
+    if (r->out.code == RONGYU__ERROR_CODE__OK && r->orgs) {
         orr.orgs = r->org_list;
         orr.n_orgs = r->norgs;
         orr.added = r->counts.added;
@@ -196,25 +193,25 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
         orr.unchanged = r->counts.unchanged;
         rep.body_case = RONGYU__REPLY__BODY_ORGS;
         rep.orgs = &orr;
-    } else if (r->code == RONGYU__ERROR_CODE__OK && r->quota) {
+    } else if (r->out.code == RONGYU__ERROR_CODE__OK && r->quota) {
         qr.campaign_id = (char *)r->qcampaign;
         qr.rows = r->qrowp;
         qr.n_rows = r->nq;
         rep.body_case = RONGYU__REPLY__BODY_QUOTA;
         rep.quota = &qr;
-    } else if (r->code == RONGYU__ERROR_CODE__OK && r->dead) {
+    } else if (r->out.code == RONGYU__ERROR_CODE__OK && r->dead) {
         rep.body_case = RONGYU__REPLY__BODY_DEAD;
         rep.dead = r->dead;
     }
     Rongyu__PostingsReply pr = RONGYU__POSTINGS_REPLY__INIT;
-    if (r->code == RONGYU__ERROR_CODE__OK && r->postings) {
+    if (r->out.code == RONGYU__ERROR_CODE__OK && r->postings) {
         pr.rows = r->prowp;
         pr.n_rows = r->nprows;
         rep.body_case = RONGYU__REPLY__BODY_POSTINGS;
         rep.postings = &pr;
     }
     Rongyu__DeadlinesReply dr = RONGYU__DEADLINES_REPLY__INIT;
-    if (r->code == RONGYU__ERROR_CODE__OK && r->deadlines) {
+    if (r->out.code == RONGYU__ERROR_CODE__OK && r->deadlines) {
         dr.campaign_id = (char *)r->dcampaign;
         dr.summary_deadline = r->summary_deadline;
         dr.extensions = r->extensions;

@@ -6,28 +6,24 @@
 
 #include "intake_internal.h"
 #include "intake_orgs.h"
+#include "intake_outcome.h"
 #include "rongyu.pb-c.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Start one as {.code = RONGYU__ERROR_CODE__OK}; the handlers fill it and
- * intake_reply_pack turns it into bytes. At most one body is packed, and
- * only when code is OK: kase (with audit), else cases, else status; then
- * orgs, else quota, else deadlines. */
+typedef struct intake_reply intake_reply_t;
+
+/* Start one as {.out.code = RONGYU__ERROR_CODE__OK}; the handlers fill it
+ * (the case store fills 'out') and intake_reply_pack turns it into bytes.
+ * At most one body is packed, and only when out.code is OK: out.kase (with
+ * audit), else cases, else status; then orgs, else quota, else
+ * deadlines. */
 struct intake_reply {
-    Rongyu__ErrorCode code;
-    char detail[512];
+    intake_outcome_t out; /* the code, detail, field, retry, and the case */
     bool wait;        /* kase goes in a WaitReply */
     bool timed_out;   /* WaitReply.timed_out */
-    /* Reply.field_path: relative to the request's body (e.g.
-     * "application.organising_unit", made "submit.application...." when
-     * packed), or from Request itself when field_top. */
-    char field[160];
-    bool field_top;
-    uint32_t retry_after_ms;
-    Rongyu__Case *kase;          /* owned (ry_pb) */
     Rongyu__AuditEntry **audit;  /* owned (ry_pb each) */
     size_t naudit;
     Rongyu__Case **cases;        /* owned (ry_pb each) */
@@ -70,7 +66,7 @@ struct intake_reply {
     Rongyu__DeadReply *dead;     /* owned (ry_pb): a DeadReply */
 };
 
-/* Sets r's code and its detail (printf-style, cut at 511 bytes). Always
+/* Sets r->out's code and its detail (intake_outcome_fail). Always
  * returns -1, so a handler can return its result. */
 int intake_reply_fail(intake_reply_t *r, Rongyu__ErrorCode code,
                       const char *fmt, ...)

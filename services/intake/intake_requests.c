@@ -1,7 +1,8 @@
-/* intake_requests: a client's Request from its bytes to its Reply:
+/* intake_requests: a client's Request from its bytes to its Reply, the
+ * top layer over the case store (intake_cases, which never calls up):
  * decoding, the principal, idempotency keys, dispatch to the case state
- * machine, and the read-only requests (status, get, list with paging,
- * organisations, the quota table). */
+ * machine, and the read-only requests (status, get, list with paging over
+ * the case indexes, organisations, the quota table). */
 #include "intake_requests.h"
 
 #include "intake_deadline.h"
@@ -147,10 +148,10 @@ static int
 s_join_verdicts(ry_txn_t *txn, intake_reply_t *r)
 {
     int joined = 0, rc = 0;
-    if (r->kase) {
-        bool had = r->kase->verdict != NULL;
-        rc = intake_cases_join_verdict(txn, r->kase);
-        joined += !had && r->kase->verdict;
+    if (r->out.kase) {
+        bool had = r->out.kase->verdict != NULL;
+        rc = intake_cases_join_verdict(txn, r->out.kase);
+        joined += !had && r->out.kase->verdict;
     }
     for (size_t i = 0; !rc && i < r->ncases; i++) {
         bool had = r->cases[i]->verdict != NULL;
@@ -165,14 +166,14 @@ s_get(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
       intake_reply_t *r)
 {
     const char *id = req->get->case_id ? req->get->case_id : "";
-    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_READ, id, r, &r->kase);
+    int rc = intake_cases_load_for(txn, p, INTAKE_ACT_READ, id, &r->out, &r->out.kase);
     if (rc)
         return rc;
     uint32_t rev = req->get->revision;
-    if (rev && rev != r->kase->revision) {
+    if (rev && rev != r->out.kase->revision) {
         /* An earlier revision, as it was when the next replaced it. */
-        ry_pb_free(&r->kase);
-        rc = intake_cases_load_revision(txn, id, rev, &r->kase);
+        ry_pb_free(&r->out.kase);
+        rc = intake_cases_load_revision(txn, id, rev, &r->out.kase);
         if (rc == RY_ENOTFOUND)
             return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
                                      "case '%s' has no revision %u", id, rev);
@@ -187,33 +188,14 @@ typedef struct {
     const Rongyu__ListRequest *q;
     intake_reply_t *r;
     size_t limit;
-    size_t skip; /* index keys: bytes before the case id */
     const intake_principal_t *p;
     int64_t now;
 } s_list_t;
 
-/* States in which the organising unit's review is awaited. */
-static bool
-s_awaits_review(Rongyu__CaseState st)
-{
-    return st == RONGYU__CASE_STATE__SUBMITTED ||
-           st == RONGYU__CASE_STATE__ELIGIBLE ||
-           st == RONGYU__CASE_STATE__INELIGIBLE;
-}
-
 static int
-s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+s_list_row(const char *id, void *arg)
 {
     s_list_t *l = arg;
-    (void)val;
-    if (key->len < l->skip + INTAKE_ID_LEN)
-        return 0;
-    char id[INTAKE_ID_LEN + 1];
-    memcpy(id, (const char *)key->data + l->skip, INTAKE_ID_LEN);
-    id[INTAKE_ID_LEN] = '\0';
-    if (!intake_is_empty(l->q->after_case_id) &&
-        strcmp(id, l->q->after_case_id) <= 0)
-        return 0;
     Rongyu__Case *c;
     int rc = intake_cases_load(l->txn, id, &c);
     if (rc)
@@ -229,8 +211,9 @@ s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
          strcmp(a->applicant_org, q->applicant_org) == 0) &&
         (intake_is_empty(q->organising_unit) ||
          strcmp(a->organising_unit, q->organising_unit) == 0) &&
-        (!q->overdue || (s_awaits_review(c->state) && c->review_due_ms > 0 &&
-                         l->now > c->review_due_ms));
+        (!q->overdue ||
+         (intake_cases_awaits_review(c->state) && c->review_due_ms > 0 &&
+          l->now > c->review_due_ms));
     if (keep && l->p) {
         char why[8];
         rc = intake_authorize(l->txn, l->p, INTAKE_ACT_READ, a, why,
@@ -261,7 +244,7 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
     Rongyu__ListRequest q = *req->list;
     const char *who = p->org_id;
     char unit[256];
-    s_list_t l = {txn, &q, r, q.limit ? q.limit : S_LIST_DEFAULT, 0, NULL,
+    s_list_t l = {txn, &q, r, q.limit ? q.limit : S_LIST_DEFAULT, NULL,
                   ry_clock_now_ms()};
     if (p->role == INTAKE_ROLE_GRASSROOTS) {
         /* Its own cases, or those of a branch or group under it (each row
@@ -305,34 +288,15 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
     if (!r->cases)
         abort();
     r->next_after[0] = '\0';
-    const char *table = "cases", *by = NULL;
-    if (!intake_is_empty(q.applicant_org))
-        table = "by_org", by = q.applicant_org;
-    else if (!intake_is_empty(q.organising_unit))
-        table = "by_unit", by = q.organising_unit;
-    int rc;
-    if (by) {
-        char prefix[256], from[300];
-        size_t plen = strlen(by) + 1;
-        if (plen > 200)
-            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                                     "filter");
-        memcpy(prefix, by, plen);
-        size_t flen = plen;
-        memcpy(from, prefix, plen);
-        if (!intake_is_empty(q.after_case_id) &&
-            strlen(q.after_case_id) <= 64) {
-            memcpy(from + plen, q.after_case_id, strlen(q.after_case_id));
-            flen += strlen(q.after_case_id);
-        }
-        l.skip = plen;
-        rc = ry_txn_scan(txn, table, prefix, plen, from, flen, s_list_row, &l);
-    } else {
-        const char *from =
-            intake_is_empty(q.after_case_id) ? NULL : q.after_case_id;
-        rc = ry_txn_scan(txn, table, NULL, 0, from, from ? strlen(from) : 0,
-                         s_list_row, &l);
-    }
+    const char *by = !intake_is_empty(q.applicant_org) ? q.applicant_org
+                                                       : q.organising_unit;
+    if (!intake_is_empty(by) && strlen(by) + 1 > 200)
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                                 "filter");
+    /* The index narrows the cases read; each is still checked in full. */
+    intake_case_filter_t f = {q.applicant_org, q.organising_unit,
+                              q.state, q.overdue, l.now};
+    int rc = intake_cases_candidates(txn, &f, q.after_case_id, s_list_row, &l);
     if (rc)
         return rc;
     if (r->ncases < l.limit)
@@ -399,7 +363,7 @@ static int
 s_org_import(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
              const intake_principal_t *p, intake_reply_t *r)
 {
-    int rc = intake_cases_allow(txn, p, INTAKE_ACT_CITY, NULL, r);
+    int rc = intake_cases_allow(txn, p, INTAKE_ACT_CITY, NULL, &r->out);
     if (rc)
         return rc;
     const Rongyu__OrgImportRequest *q = req->org_import;
@@ -419,7 +383,7 @@ s_extend_deadline(intake_cases_t *self, ry_txn_t *txn,
                   const Rongyu__Request *req, const intake_principal_t *p,
                   intake_reply_t *r)
 {
-    int rc = intake_cases_allow(txn, p, INTAKE_ACT_CITY, NULL, r);
+    int rc = intake_cases_allow(txn, p, INTAKE_ACT_CITY, NULL, &r->out);
     if (rc)
         return rc;
     char actor[512];
@@ -474,7 +438,7 @@ s_quota(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
 static void
 s_store_failed(intake_reply_t *r, int rc)
 {
-    r->retry_after_ms = 1000;
+    r->out.retry_after_ms = 1000;
     if (rc == -ENOSPC || rc == -EDQUOT)
         intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
                           "the disk of the store is full (%s); nothing was "
@@ -492,9 +456,10 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                            size_t len, uint8_t **reply, size_t *reply_len)
 {
     intake_cases_t *self = ctx;
-    intake_reply_t r = {.code = RONGYU__ERROR_CODE__OK};
+    intake_reply_t r = {.out.code = RONGYU__ERROR_CODE__OK};
     Rongyu__Request *req = NULL;
     int rc;
+    intake_wait_poke(self);
     if (!data ||
         !(req = (Rongyu__Request *)ry_pb_unpack(&rongyu__request__descriptor,
                                                 data, len, 2 * len + 65536))) {
@@ -567,7 +532,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         s_fingerprint(data, len, fp);
         rc = s_idem_lookup(txn, req, fp, &r);
         if (rc == 1) {
-            rc = r.code == RONGYU__ERROR_CODE__OK ? 0 : -1;
+            rc = r.out.code == RONGYU__ERROR_CODE__OK ? 0 : -1;
             goto out;
         }
         if (rc)
@@ -579,15 +544,15 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
      * wait (E_BUSY) and reads go on. */
     if (idem && body != RONGYU__REQUEST__BODY_ORG_IMPORT &&
         body != RONGYU__REQUEST__BODY_SAVE_DRAFT &&
-        (rc = intake_cases_busy(self, txn, "notification", &r)) != 0)
+        (rc = intake_cases_busy(self, txn, "notification", &r.out)) != 0)
         goto out;
     switch (req->body_case) {
     case RONGYU__REQUEST__BODY_SUBMIT:
     case RONGYU__REQUEST__BODY_SAVE_DRAFT:
-        rc = intake_cases_submit(self, txn, req, &who, &r);
+        rc = intake_cases_submit(self, txn, req, &who, &r.out);
         break;
     case RONGYU__REQUEST__BODY_SUBMIT_DRAFT:
-        rc = intake_cases_submit_draft(self, txn, req, &who, &r);
+        rc = intake_cases_submit_draft(self, txn, req, &who, &r.out);
         break;
     case RONGYU__REQUEST__BODY_GET:
         rc = s_get(txn, req, &who, &r);
@@ -596,16 +561,16 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         rc = s_list(txn, req, &who, &r);
         break;
     case RONGYU__REQUEST__BODY_REVIEW:
-        rc = intake_cases_review(self, txn, req, &who, &r);
+        rc = intake_cases_review(self, txn, req, &who, &r.out);
         break;
     case RONGYU__REQUEST__BODY_RECOMMEND:
-        rc = intake_cases_recommend(self, txn, req, &who, &r);
+        rc = intake_cases_recommend(self, txn, req, &who, &r.out);
         break;
     case RONGYU__REQUEST__BODY_CITY_DECISION:
-        rc = intake_cases_city_decision(self, txn, req, &who, &r);
+        rc = intake_cases_city_decision(self, txn, req, &who, &r.out);
         break;
     case RONGYU__REQUEST__BODY_WITHDRAW:
-        rc = intake_cases_withdraw(self, txn, req, &who, &r);
+        rc = intake_cases_withdraw(self, txn, req, &who, &r.out);
         break;
     case RONGYU__REQUEST__BODY_ORG_IMPORT:
         rc = s_org_import(self, txn, req, &who, &r);
@@ -668,7 +633,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         joined = s_join_verdicts(txn, &r);
         rc = joined < 0 ? joined : 0;
     }
-    if (rc == 0 && first && joined == 0 && r.code == RONGYU__ERROR_CODE__OK) {
+    if (rc == 0 && first && joined == 0 && r.out.code == RONGYU__ERROR_CODE__OK) {
         /* The answer just stored, with this request's id: packed once. */
         ry_pb_append_string(&first, &first_len, 6, req->request_id);
         *reply = first;
@@ -681,7 +646,7 @@ out:
     if (rc == RY_ETOOBIG) {
         /* A key longer than the store allows, or a message to a peer
          * larger than it accepts: never storable or deliverable. */
-        ry_pb_free(&r.kase);
+        ry_pb_free(&r.out.kase);
         intake_reply_fail(&r, RONGYU__ERROR_CODE__E_TOO_LARGE,
                           "the request holds a key longer than the store "
                           "allows (511 bytes) or causes a message larger "
@@ -690,7 +655,7 @@ out:
         /* The store failed: nothing of this request is kept; a retry may
          * work once the operator has acted (a full disk). */
         ry_error(NULL, "request failed in the store: %s", ry_strerror(rc));
-        ry_pb_free(&r.kase);
+        ry_pb_free(&r.out.kase);
         s_store_failed(&r, rc);
     }
     if (r.cached) {
@@ -735,13 +700,13 @@ intake_requests_on_refuse(void *ctx, const uint8_t *data, size_t len, int why,
                           uint8_t **reply, size_t *reply_len)
 {
     (void)ctx;
-    intake_reply_t r = {.code = RONGYU__ERROR_CODE__OK};
+    intake_reply_t r = {.out.code = RONGYU__ERROR_CODE__OK};
     Rongyu__Request *req =
         data ? (Rongyu__Request *)ry_pb_unpack(&rongyu__request__descriptor,
                                                data, len, 2 * len + 65536)
              : NULL;
     if (why == RY_EFULL) {
-        r.retry_after_ms = 0; /* no retry helps until the map is raised */
+        r.out.retry_after_ms = 0; /* no retry helps until the map is raised */
         intake_reply_fail(
             &r, RONGYU__ERROR_CODE__E_BUSY,
             "the store is full at its size limit (max_map_size); nothing "

@@ -1,6 +1,6 @@
 /* intake_requests: a client's rongyu.Request, from its bytes to the bytes
- * of its rongyu.Reply. Private to services/intake: callers outside use
- * intake_cases_on_request and intake_cases_on_refuse, which forward here. */
+ * of its rongyu.Reply: the layer above the case store (intake_cases). The
+ * service's channel calls these two for its clients. */
 #ifndef INTAKE_REQUESTS_H
 #define INTAKE_REQUESTS_H
 
@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ry_on_request_fn, ctx an intake_cases_t: decodes a Request, checks its
+/* ry_on_request_fn, ctx an intake_cases_t: wakes the long polls
+ * (intake_wait), decodes a Request, checks its
  * principal, answers a repeated idempotency key from the first answer,
  * applies the request inside txn and sets *reply to a packed Reply
  * (*reply_len bytes, the caller's to free()), whatever happened. Returns 0

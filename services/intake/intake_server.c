@@ -2,6 +2,7 @@
 #include "intake_server.h"
 
 #include "intake_cases.h"
+#include "intake_requests.h"
 #include "intake_posting.h"
 #include "intake_wait.h"
 #include "intake_keys.h"
@@ -35,7 +36,7 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
     /* The handler needs the store and the channel needs the handler: open
      * the handler over the store once the store exists. */
     int rc = ry_daemon_open(cfg, RY_SVC_INTAKE, tables,
-                            intake_cases_on_message, intake_cases_on_request,
+                            intake_cases_on_message, intake_requests_on_request,
                             NULL, &self->store, &self->channel);
     if (!rc)
         ry_store_set_case_table(self->store, "cases");
@@ -51,7 +52,7 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
         intake_posting_set_calendar(self->cases, &cal);
         intake_cases_set_campaigns(self->cases, &campaigns);
         ry_channel_set_context(self->channel, self->cases);
-        ry_channel_set_refuse(self->channel, intake_cases_on_refuse);
+        ry_channel_set_refuse(self->channel, intake_requests_on_refuse);
         intake_cases_set_channel(self->cases, self->channel);
     }
     ry_campaigns_destroy(&campaigns);

@@ -1,6 +1,7 @@
 /* intake_wait: long polls on a case's state (WaitRequest). */
 #include "intake_wait.h"
 
+#include "intake_reply.h"
 #include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_log.h"
@@ -63,24 +64,24 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
                                     "timeout_ms", "timeout_ms: at most %u",
                                     INTAKE_WAIT_MAX_MS);
     int rc =
-        intake_cases_load_for(txn, p, INTAKE_ACT_READ, q->case_id, r, &r->kase);
+        intake_cases_load_for(txn, p, INTAKE_ACT_READ, q->case_id, &r->out, &r->out.kase);
     if (rc)
         return rc;
-    if (r->kase->state != q->state)
+    if (r->out.kase->state != q->state)
         return intake_cases_audit_read(txn, q->case_id, &r->audit, &r->naudit);
     intake_waits_t *ws = s_waits(self);
     uint64_t token = ws->n < INTAKE_WAIT_MAX && self->channel
                          ? ry_channel_defer(self->channel)
                          : 0;
     if (!token) {
-        ry_pb_free(&r->kase);
-        r->retry_after_ms = 1000;
+        ry_pb_free(&r->out.kase);
+        r->out.retry_after_ms = 1000;
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
                                  "too many requests are waiting");
     }
     s_waiter_t *w = &ws->w[ws->n++];
     w->token = token;
-    snprintf(w->case_id, sizeof w->case_id, "%s", r->kase->case_id);
+    snprintf(w->case_id, sizeof w->case_id, "%s", r->out.kase->case_id);
     w->state = q->state;
     w->deadline = ry_clock_mono_ms() +
                   (q->timeout_ms ? q->timeout_ms : INTAKE_WAIT_DEFAULT_MS);
@@ -88,7 +89,7 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
              req->request_id ? req->request_id : "");
     ry_info(w->case_id, "wait parked until the case leaves %s (%d waiting)",
             rongyu__case_state__descriptor.values[q->state].name, ws->n);
-    ry_pb_free(&r->kase);
+    ry_pb_free(&r->out.kase);
     *deferred = true;
     return 0;
 }
@@ -106,18 +107,18 @@ static void
 s_answer(intake_cases_t *self, ry_txn_t *txn, const s_waiter_t *w,
          Rongyu__Case **c, bool late)
 {
-    intake_reply_t r = {.code = RONGYU__ERROR_CODE__OK, .wait = true};
+    intake_reply_t r = {.out.code = RONGYU__ERROR_CODE__OK, .wait = true};
     int rc = 0;
     if (*c) {
-        r.kase = *c;
+        r.out.kase = *c;
         *c = NULL;
-        rc = intake_cases_join_verdict(txn, r.kase);
+        rc = intake_cases_join_verdict(txn, r.out.kase);
         if (!rc)
             rc = intake_cases_audit_read(txn, w->case_id, &r.audit, &r.naudit);
         r.timed_out = late;
     }
-    if (!r.kase || rc) {
-        ry_pb_free(&r.kase);
+    if (!r.out.kase || rc) {
+        ry_pb_free(&r.out.kase);
         intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL,
                           "case '%s' could not be read", w->case_id);
     }

@@ -9,7 +9,9 @@
 #define INTAKE_WAIT_H
 
 #include "intake_internal.h"
-#include "intake_reply.h"
+
+/* A reply under construction (intake_reply.h). */
+typedef struct intake_reply intake_reply_t;
 
 #include <stdint.h>
 

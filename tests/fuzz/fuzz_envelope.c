@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "intake_cases.h"
+#include "intake_requests.h"
 #include "rongyu_services.pb-c.h"
 #include "ry_campaign.h"
 #include "ry_channel.h"
@@ -36,7 +37,7 @@ s_init(void)
     ry_channel_opts_t o = {.self_id = "intake",
                            .store = s_store,
                            .on_message = intake_cases_on_message,
-                           .on_request = intake_cases_on_request,
+                           .on_request = intake_requests_on_request,
                            .ctx = s_cases};
     if (ry_channel_new(&o, &s_channel))
         abort();

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "intake_cases.h"
+#include "intake_requests.h"
 #include "ry_campaign.h"
 #include "ry_channel.h"
 #include "ry_log.h"
@@ -34,7 +35,7 @@ s_init(void)
     ry_channel_opts_t o = {.self_id = "intake",
                            .store = s_store,
                            .on_message = intake_cases_on_message,
-                           .on_request = intake_cases_on_request,
+                           .on_request = intake_requests_on_request,
                            .ctx = s_cases};
     if (ry_channel_new(&o, &s_channel))
         abort();
@@ -53,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
         abort();
     uint8_t *reply = NULL;
     size_t rlen = 0;
-    intake_cases_on_request(s_cases, txn, data, len, &reply, &rlen);
+    intake_requests_on_request(s_cases, txn, data, len, &reply, &rlen);
     free(reply);
     ry_txn_abort(&txn);
     return 0;

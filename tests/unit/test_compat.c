@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "intake_cases.h"
+#include "intake_requests.h"
 #include "rongyu.pb-c.h"
 #include "ry_pb.h"
 #include "ry_store.h"
@@ -58,7 +59,7 @@ s_call(ry_store_t *st, intake_cases_t *ic, const uint8_t *data, size_t len)
     assert_int_equal(ry_txn_begin(st, NULL, true, &txn), 0);
     uint8_t *reply = NULL;
     size_t rlen = 0;
-    int rc = intake_cases_on_request(ic, txn, data, len, &reply, &rlen);
+    int rc = intake_requests_on_request(ic, txn, data, len, &reply, &rlen);
     if (rc == 0)
         assert_int_equal(ry_txn_commit(&txn), 0);
     else
@@ -79,22 +80,8 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     static const char *const tables[] = {INTAKE_TABLES, NULL};
     ry_store_t *st;
     assert_int_equal(ry_store_open(&st, dir, MAP_SIZE, tables), 0);
-    intake_limits_t lim = {1 << 20, 1000};
-    intake_cases_t *ic;
-    assert_int_equal(intake_cases_new(st, &lim, &ic), 0);
-    ry_channel_opts_t o = {
-        .self_id = "intake",
-        .store = st,
-        .max_map_size = MAP_SIZE,
-        .on_request = intake_cases_on_request,
-        .on_message = intake_cases_on_message,
-        .ctx = ic,
-    };
-    ry_channel_t *ch;
-    assert_int_equal(ry_channel_new(&o, &ch), 0);
-    intake_cases_set_channel(ic, ch);
-
-    /* The stored case, as the landed intake wrote it. */
+    /* The stored case, as the landed intake wrote it (with its by_org
+     * row, before the case indexes by state and due date existed). */
     size_t clen;
     uint8_t *cbytes = s_read("case.pb", &clen);
     const char *id = "0000018b2c3d4e5f";
@@ -114,6 +101,27 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     assert_int_equal(ry_txn_put(txn, "blobs", sha, 64, pdf, sizeof pdf - 1, 0),
                      0);
     assert_int_equal(ry_txn_commit(&txn), 0);
+    intake_limits_t lim = {1 << 20, 1000};
+    intake_cases_t *ic;
+    assert_int_equal(intake_cases_new(st, &lim, &ic), 0);
+    ry_channel_opts_t o = {
+        .self_id = "intake",
+        .store = st,
+        .max_map_size = MAP_SIZE,
+        .on_request = intake_requests_on_request,
+        .on_message = intake_cases_on_message,
+        .ctx = ic,
+    };
+    ry_channel_t *ch;
+    assert_int_equal(ry_channel_new(&o, &ch), 0);
+    intake_cases_set_channel(ic, ch);
+
+    /* Opening built the indexes of the cases already stored. */
+    char why[300] = "";
+    assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
+    if (intake_cases_index_check(txn, why, sizeof why) != 0)
+        fail_msg("%s", why);
+    ry_txn_abort(&txn);
     Rongyu__Case *c = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
                                                    cbytes, clen, 0);
     assert_non_null(c);
@@ -198,6 +206,21 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
     assert_string_equal(r->case_->case_->verdict->checks[0]->actual,
                         "923/1000 (92.30%)");
+    ry_pb_free(&r);
+
+    /* It is listed by its state, from the index built at opening and
+     * kept by the withdrawal. */
+    Rongyu__ListRequest lq = RONGYU__LIST_REQUEST__INIT;
+    lq.state = RONGYU__CASE_STATE__WITHDRAWN;
+    req.request_id = (char *)"l1";
+    req.body_case = RONGYU__REQUEST__BODY_LIST;
+    req.list = &lq;
+    buf = ry_pb_pack(&req.base, &len);
+    r = s_call(st, ic, buf, len);
+    free(buf);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(r->list->n_cases, 1);
+    assert_string_equal(r->list->cases[0]->case_id, id);
     ry_pb_free(&r);
 
     /* Its Submit, as the landed contract encoded it, is applied. */

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "intake_cases.h"
+#include "intake_requests.h"
 #include "intake_posting.h"
 #include "ry_clock.h"
 #include "rongyu_services.pb-c.h"
@@ -57,7 +58,7 @@ s_fx_new(size_t max_attachment, unsigned outbox_limit)
         .self_id = "intake",
         .store = fx->st,
         .max_map_size = MAP_SIZE,
-        .on_request = intake_cases_on_request,
+        .on_request = intake_requests_on_request,
         .on_message = intake_cases_on_message,
         .ctx = fx->ic,
         .keys = ut_keys("intake"),
@@ -169,7 +170,7 @@ s_call(fx_t *fx, const uint8_t *data, size_t len, Rongyu__Reply **out)
     assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
     uint8_t *reply = NULL;
     size_t rlen = 0;
-    int rc = intake_cases_on_request(fx->ic, txn, data, len, &reply, &rlen);
+    int rc = intake_requests_on_request(fx->ic, txn, data, len, &reply, &rlen);
     if (rc == 0)
         assert_int_equal(ry_txn_commit(&txn), 0);
     else

@@ -95,10 +95,10 @@ test_a_refused_attachment_leaves_the_request_whole(void **state)
     s_open(&fx);
     Rongyu__Application *a = s_decoded(true);
     intake_attach_set_t set = {0};
-    intake_reply_t r = {.code = RONGYU__ERROR_CODE__OK};
-    assert_int_equal(intake_attach_take(fx.txn, a, 1 << 20, &set, &r), -1);
-    assert_int_equal(r.code, RONGYU__ERROR_CODE__E_INVALID);
-    assert_non_null(strstr(r.detail, "attachments[1]"));
+    intake_outcome_t o = {.code = RONGYU__ERROR_CODE__OK};
+    assert_int_equal(intake_attach_take(fx.txn, a, 1 << 20, &set, &o), -1);
+    assert_int_equal(o.code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_non_null(strstr(o.detail, "attachments[1]"));
     intake_attach_release(&set);
     /* Before the fix the third attachment lost its content pointer here
      * and its bytes were never freed (LeakSanitizer saw it too). */
@@ -115,8 +115,8 @@ test_stored_copy_has_references_and_the_request_keeps_contents(void **state)
     s_open(&fx);
     Rongyu__Application *a = s_decoded(false);
     intake_attach_set_t set = {0};
-    intake_reply_t r = {.code = RONGYU__ERROR_CODE__OK};
-    assert_int_equal(intake_attach_take(fx.txn, a, 1 << 20, &set, &r), 0);
+    intake_outcome_t o = {.code = RONGYU__ERROR_CODE__OK};
+    assert_int_equal(intake_attach_take(fx.txn, a, 1 << 20, &set, &o), 0);
     assert_int_equal(set.app.n_attachments, 3);
     for (int i = 0; i < 3; i++) {
         const Rongyu__Attachment *at = set.app.attachments[i];
@@ -143,9 +143,9 @@ test_too_large_first_attachment_leaves_the_rest_whole(void **state)
     s_open(&fx);
     Rongyu__Application *a = s_decoded(false);
     intake_attach_set_t set = {0};
-    intake_reply_t r = {.code = RONGYU__ERROR_CODE__OK};
-    assert_int_equal(intake_attach_take(fx.txn, a, 4, &set, &r), -1);
-    assert_int_equal(r.code, RONGYU__ERROR_CODE__E_TOO_LARGE);
+    intake_outcome_t o = {.code = RONGYU__ERROR_CODE__OK};
+    assert_int_equal(intake_attach_take(fx.txn, a, 4, &set, &o), -1);
+    assert_int_equal(o.code, RONGYU__ERROR_CODE__E_TOO_LARGE);
     intake_attach_release(&set);
     s_assert_whole(a);
     ry_pb_free(&a);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "intake_cases.h"
+#include "intake_requests.h"
 #include "quota_ledger.h"
 #include "rongyu_services.pb-c.h"
 #include "ry_clock.h"
@@ -64,7 +65,7 @@ s_fx_new(void)
         .self_id = "intake",
         .store = fx->st,
         .max_map_size = MAP_SIZE,
-        .on_request = intake_cases_on_request,
+        .on_request = intake_requests_on_request,
         .on_message = intake_cases_on_message,
         .ctx = fx->ic,
         .keys = ut_keys("intake"),
@@ -110,8 +111,10 @@ static void
 s_snapshot(fx_t *fx, uint8_t out[32])
 {
     static const char *const tables[] = {
-        "cases",     "by_org", "by_unit", "audit",     "idem",
-        "revisions", "orgs",   "seats",   "ry_outbox", NULL};
+        "cases",     "by_org",       "by_unit",       "by_state",
+        "by_org_state", "by_unit_state", "by_due",  "audit",
+        "idem",      "revisions",    "orgs",          "seats",
+        "ry_outbox", NULL};
     crypto_hash_sha256_state h;
     crypto_hash_sha256_init(&h);
     ry_txn_t *txn;
@@ -121,6 +124,22 @@ s_snapshot(fx_t *fx, uint8_t out[32])
             ry_txn_scan(txn, tables[i], NULL, 0, NULL, 0, s_hash_row, &h), 0);
     ry_txn_abort(&txn);
     crypto_hash_sha256_final(&h, out);
+}
+
+/* ------------------------------------------------------------ indexes */
+
+/* After every committed change: the case indexes hold exactly the rows of
+ * the stored cases. */
+static void
+s_index_agrees(fx_t *fx)
+{
+    ry_txn_t *txn;
+    char why[300] = "";
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    int rc = intake_cases_index_check(txn, why, sizeof why);
+    ry_txn_abort(&txn);
+    if (rc)
+        fail_msg("indexes and cases disagree: %s", why);
 }
 
 /* ------------------------------------------------------------ requests */
@@ -136,11 +155,12 @@ s_send(fx_t *fx, Rongyu__Request *req)
     assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
     uint8_t *reply = NULL;
     size_t rlen = 0;
-    int rc = intake_cases_on_request(fx->ic, txn, buf, len, &reply, &rlen);
+    int rc = intake_requests_on_request(fx->ic, txn, buf, len, &reply, &rlen);
     if (rc == 0)
         assert_int_equal(ry_txn_commit(&txn), 0);
     else
         ry_txn_abort(&txn);
+    s_index_agrees(fx);
     free(buf);
     Rongyu__Reply *rep = rongyu__reply__unpack(NULL, rlen, reply);
     assert_non_null(rep);
@@ -397,6 +417,7 @@ s_deliver(fx_t *fx, const char *sender, int type, const void *payload,
         assert_int_equal(ry_txn_commit(&txn), 0);
     else
         ry_txn_abort(&txn);
+    s_index_agrees(fx);
     return rc;
 }
 
@@ -1408,6 +1429,151 @@ test_seat_results_that_do_not_fit_are_refused_or_ignored(void **state)
     s_fx_destroy(&fx);
 }
 
+/* Lists as (org, role) with the filters of q, page by page (3 a page),
+ * into ids[*n]. */
+static void
+s_list_pages(fx_t *fx, const char *org, const char *role,
+             const Rongyu__ListRequest *q, char (*ids)[17], size_t *n)
+{
+    char after[17] = "";
+    *n = 0;
+    for (;;) {
+        rq_t r;
+        s_rq(&r, org, role);
+        r.list = *q;
+        r.list.limit = 3;
+        r.list.after_case_id = after;
+        r.req.body_case = RONGYU__REQUEST__BODY_LIST;
+        r.req.list = &r.list;
+        Rongyu__Reply *rep = s_send(fx, &r.req);
+        if (rep->code != RONGYU__ERROR_CODE__OK)
+            fail_msg("list as %s: %s", org, rep->detail);
+        for (size_t i = 0; i < rep->list->n_cases; i++)
+            memcpy(ids[(*n)++], rep->list->cases[i]->case_id, 17);
+        bool more = rep->list->next_after && *rep->list->next_after;
+        if (more)
+            snprintf(after, sizeof after, "%s", rep->list->next_after);
+        s_free(&rep);
+        if (!more)
+            return;
+    }
+}
+
+/* Listings read the indexes (by state, by organisation or unit and
+ * state, by due date); what they return, page by page, is what the whole
+ * list filtered case by case gives. */
+static void
+test_listing_by_index_equals_the_full_scan(void **state)
+{
+    (void)state;
+    int64_t start = ry_clock_now_ms();
+    ry_clock_set(start, 0);
+    fx_t *fx = s_fx_new();
+    const ry_campaign_t *camp = ry_campaigns_at(fx->camps, 0);
+    static const char *const orgs[] = {"org-a", "org-b"};
+    char id[17];
+    size_t k = 0;
+    for (size_t s = 0; s < S_NSTATES; s++)
+        for (int o = 0; o < 2; o++, k++) {
+            snprintf(s_unit, sizeof s_unit, "%s",
+                     ry_campaign_unit_name(camp, k % ry_campaign_unit_count(camp)));
+            s_case_in(fx, orgs[o], s_all_states[s], id);
+        }
+    /* Forty days on: the first cases awaiting review are overdue, new ones
+     * are not; a returned case revised and submitted again is due anew. */
+    int64_t later = start + 40LL * 86400000;
+    ry_clock_set(later, 0);
+    snprintf(s_unit, sizeof s_unit, "%s", ry_campaign_unit_name(camp, 0));
+    s_case_in(fx, "org-a", RONGYU__CASE_STATE__SUBMITTED, id);
+    s_case_in(fx, "org-b", RONGYU__CASE_STATE__ELIGIBLE, id);
+    s_case_in(fx, "org-a", RONGYU__CASE_STATE__INELIGIBLE, id);
+    ry_clock_set(start, 0);
+    s_case_in(fx, "org-b", RONGYU__CASE_STATE__RETURNED, id);
+    ry_clock_set(later, 0);
+    s_do_ok(fx, A_EDIT, id, "org-b");
+    s_do_ok(fx, A_SUBMIT_DRAFT, id, "org-b");
+    ry_clock_set(start, 0);
+    s_case_in(fx, "org-a", RONGYU__CASE_STATE__ELIGIBLE, id);
+    s_do_ok(fx, A_WITHDRAW, id, "org-a");
+    ry_clock_set(later + 86400000, 0);
+    s_case_in(fx, "org-b", RONGYU__CASE_STATE__SUBMITTED, id);
+    ry_clock_set(later, 0);
+    s_case_in(fx, "org-b", RONGYU__CASE_STATE__SUBMITTED, id);
+    Rongyu__Reply *rep;
+    int64_t due = s_get(fx, id, &rep)->review_due_ms;
+    s_free(&rep);
+    /* The whole list, and each case as stored. */
+    static char all[64][17], got[64][17], want[64][17];
+    size_t nall, ngot, nwant;
+    Rongyu__ListRequest none = RONGYU__LIST_REQUEST__INIT;
+    s_list_pages(fx, "city", "city", &none, all, &nall);
+    assert_true(nall > 30 && nall < 64);
+    Rongyu__Reply *held[64];
+    const Rongyu__Case *cs[64];
+    for (size_t i = 0; i < nall; i++)
+        cs[i] = s_get(fx, all[i], &held[i]);
+
+    const char *unit0 = ry_campaign_unit_name(camp, 0);
+    struct {
+        const char *who, *role, *org, *unit;
+    } views[] = {
+        {"city", "city", NULL, NULL},      {"city", "city", "org-a", NULL},
+        {"city", "city", NULL, unit0},     {unit0, "unit", NULL, NULL},
+        {"org-b", "grassroots", NULL, NULL},
+    };
+    /* At the due instant of the later cases, and just after it. */
+    int overdue_seen = 0;
+    for (int64_t now = due; now <= due + 1; now++) {
+    ry_clock_set(now, 0);
+    for (size_t v = 0; v < sizeof views / sizeof views[0]; v++)
+        for (size_t s = 0; s <= S_NSTATES; s++)
+            for (int od = 0; od < 2; od++) {
+                Rongyu__ListRequest q = RONGYU__LIST_REQUEST__INIT;
+                q.applicant_org = (char *)(views[v].org ? views[v].org : "");
+                q.organising_unit =
+                    (char *)(views[v].unit ? views[v].unit : "");
+                q.state = s < S_NSTATES ? s_all_states[s] : 0;
+                q.overdue = od;
+                s_list_pages(fx, views[v].who, views[v].role, &q, got, &ngot);
+                const char *org = views[v].org ? views[v].org
+                                  : strcmp(views[v].role, "grassroots") == 0
+                                      ? views[v].who
+                                      : NULL;
+                const char *unit = views[v].unit ? views[v].unit
+                                   : strcmp(views[v].role, "unit") == 0
+                                       ? views[v].who
+                                       : NULL;
+                nwant = 0;
+                for (size_t i = 0; i < nall; i++) {
+                    const Rongyu__Case *c = cs[i];
+                    bool awaits = c->state == RONGYU__CASE_STATE__SUBMITTED ||
+                                  c->state == RONGYU__CASE_STATE__ELIGIBLE ||
+                                  c->state == RONGYU__CASE_STATE__INELIGIBLE;
+                    if ((!q.state || c->state == q.state) &&
+                        (!org || !strcmp(c->application->applicant_org, org)) &&
+                        (!unit ||
+                         !strcmp(c->application->organising_unit, unit)) &&
+                        (!od ||
+                         (awaits && c->review_due_ms && now > c->review_due_ms)))
+                        memcpy(want[nwant++], c->case_id, 17);
+                }
+                if (ngot != nwant)
+                    fail_msg("view %zu state %d overdue %d: %zu cases, the "
+                             "full scan %zu",
+                             v, q.state, od, ngot, nwant);
+                for (size_t i = 0; i < ngot; i++)
+                    assert_string_equal(got[i], want[i]);
+                overdue_seen += od ? (int)ngot : 0;
+            }
+    }
+    assert_true(overdue_seen > 0);
+    for (size_t i = 0; i < nall; i++)
+        s_free(&held[i]);
+    snprintf(s_unit, sizeof s_unit, "%s", UNIT);
+    s_fx_destroy(&fx);
+    ry_clock_set(start, 1);
+}
+
 int
 main(void)
 {
@@ -1436,6 +1602,7 @@ main(void)
             test_review_is_due_one_calendar_month_later_clamped_to_month_end),
         cmocka_unit_test(
             test_seat_results_that_do_not_fit_are_refused_or_ignored),
+        cmocka_unit_test(test_listing_by_index_equals_the_full_scan),
     };
     return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -1,4 +1,4 @@
-/* ut_intake_keys: requests to intake_cases_on_request made through keys
+/* ut_intake_keys: requests to intake_requests_on_request made through keys
  * (header only): each principal (org, role) gets a key registered to it
  * in intake's "keys" table, and the request goes with that key, the way a
  * connection's authenticated key would bring it. */

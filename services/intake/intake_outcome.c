@@ -1,0 +1,45 @@
+/* intake_outcome: an operation's result, before it becomes a reply. */
+#include "intake_outcome.h"
+
+#include "ry_pb.h"
+
+#include <stdio.h>
+
+int
+intake_outcome_vfail(intake_outcome_t *o, Rongyu__ErrorCode code,
+                     const char *field, const char *fmt, va_list ap)
+{
+    o->code = code;
+    vsnprintf(o->detail, sizeof o->detail, fmt, ap);
+    if (field)
+        snprintf(o->field, sizeof o->field, "%s", field);
+    return -1;
+}
+
+int
+intake_outcome_fail(intake_outcome_t *o, Rongyu__ErrorCode code,
+                    const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    intake_outcome_vfail(o, code, NULL, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int
+intake_outcome_fail_at(intake_outcome_t *o, Rongyu__ErrorCode code,
+                       const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    intake_outcome_vfail(o, code, field ? field : "", fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void
+intake_outcome_release(intake_outcome_t *o)
+{
+    ry_pb_free(&o->kase);
+}
