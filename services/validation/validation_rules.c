@@ -94,20 +94,10 @@ q_new(void)
     return q;
 }
 
+/* q with its unit and comparison, when given. */
 static Rongyu__Quantity *
-q_num(double v, const char *unit, const char *op)
+q_tag(Rongyu__Quantity *q, const char *unit, const char *op)
 {
-    Rongyu__Quantity *q = q_new();
-    /* A whole number is a count: a varint of a byte or two, where a
-     * double takes eight (a threshold of 90%, a score of 95). */
-    if (isfinite(v) && fabs(v) < 1e15 && v == (double)(int64_t)v &&
-        !(v == 0 && signbit(v))) {
-        q->value_case = RONGYU__QUANTITY__VALUE_COUNT;
-        q->count = (int64_t)v;
-    } else {
-        q->value_case = RONGYU__QUANTITY__VALUE_NUMBER;
-        q->number = v;
-    }
     if (unit && *unit)
         q->unit = s_dup(unit);
     if (op && *op)
@@ -121,11 +111,21 @@ q_count(int64_t v, const char *unit, const char *op)
     Rongyu__Quantity *q = q_new();
     q->value_case = RONGYU__QUANTITY__VALUE_COUNT;
     q->count = v;
-    if (unit && *unit)
-        q->unit = s_dup(unit);
-    if (op && *op)
-        q->op = s_dup(op);
-    return q;
+    return q_tag(q, unit, op);
+}
+
+static Rongyu__Quantity *
+q_num(double v, const char *unit, const char *op)
+{
+    /* A whole number is a count: a varint of a byte or two, where a
+     * double takes eight (a threshold of 90%, a score of 95). */
+    if (isfinite(v) && fabs(v) < 1e15 && v == (double)(int64_t)v &&
+        !(v == 0 && signbit(v)))
+        return q_count((int64_t)v, unit, op);
+    Rongyu__Quantity *q = q_new();
+    q->value_case = RONGYU__QUANTITY__VALUE_NUMBER;
+    q->number = v;
+    return q_tag(q, unit, op);
 }
 
 static Rongyu__Quantity *
