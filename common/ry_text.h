@@ -16,7 +16,7 @@
 
 /* The longest idempotency key, in bytes, in every service: with an
  * organisation's id in front it stays well inside LMDB's 511-byte key. A
- * longer one is refused with E_OUT_OF_RANGE, field_path
+ * longer one is refused with E_INVALID, field_path
  * "idempotency_key" (docs/protocol.md, Idempotency). */
 #define RY_IDEM_KEY_MAX 200
 

@@ -77,7 +77,7 @@ s_idem_lookup(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
     }
     char why[80];
     if (ry_text_idem_key_check(req->idempotency_key, why, sizeof why) != 0) {
-        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID,
                              "idempotency_key", "%s", why);
         return 1;
     }
@@ -85,7 +85,7 @@ s_idem_lookup(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
     int n = snprintf(key, sizeof key, "%s%c%s", req->principal->org_id, '\0',
                      req->idempotency_key);
     if (n >= (int)sizeof key) {
-        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID,
                              "principal.org_id", "principal.org_id: too long");
         return 1;
     }

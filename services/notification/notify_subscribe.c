@@ -448,7 +448,7 @@ notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
                         "needs one");
         } else if (ry_text_idem_key_check(req->idempotency_key, why,
                                           sizeof why) != 0) {
-            rc = s_fail(&o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+            rc = s_fail(&o, RONGYU__ERROR_CODE__E_INVALID,
                         "idempotency_key", "%s", why);
         } else {
             Rongyu__Request copy = *req;

@@ -1552,7 +1552,7 @@ test_invalid_utf8_is_invalid_naming_the_field(void **state)
 }
 
 static void
-test_idempotency_key_of_201_bytes_is_out_of_range(void **state)
+test_idempotency_key_of_201_bytes_is_invalid(void **state)
 {
     (void)state;
     fx_t *fx = s_fx_default();
@@ -1562,7 +1562,7 @@ test_idempotency_key_of_201_bytes_is_out_of_range(void **state)
     rq_t r;
     s_rq_submit(&r, "org-1", key);
     Rongyu__Reply *rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_OUT_OF_RANGE);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
     assert_string_equal(rep->field_path, "idempotency_key");
     assert_non_null(strstr(rep->detail, "201 bytes, at most 200"));
     s_free(&rep);
@@ -1573,7 +1573,7 @@ test_idempotency_key_of_201_bytes_is_out_of_range(void **state)
     huge[550] = '\0';
     s_rq_submit(&r, "org-1", huge);
     rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_OUT_OF_RANGE);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
     assert_string_equal(rep->field_path, "idempotency_key");
     s_free(&rep);
     s_assert_nothing_stored(fx);
@@ -1713,7 +1713,7 @@ main(void)
         cmocka_unit_test(test_over_long_text_is_invalid_naming_the_field),
         cmocka_unit_test(test_busy_names_the_peer_whose_outbox_is_full),
         cmocka_unit_test(test_invalid_utf8_is_invalid_naming_the_field),
-        cmocka_unit_test(test_idempotency_key_of_201_bytes_is_out_of_range),
+        cmocka_unit_test(test_idempotency_key_of_201_bytes_is_invalid),
         cmocka_unit_test(test_idempotency_key_of_200_bytes_is_taken),
     };
     return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));

@@ -582,13 +582,13 @@ test_subscriptions_by_request_are_entitled_audited_and_delivered(void **state)
     assert_int_equal(r->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
     assert_string_equal(r->field_path, "idempotency_key");
     ry_pb_free(&r);
-    /* One byte past the shared bound: out of range, by its path. */
+    /* One byte past the shared bound: invalid, by its path. */
     char longkey[RY_IDEM_KEY_MAX + 2];
     memset(longkey, 'k', RY_IDEM_KEY_MAX + 1);
     longkey[RY_IDEM_KEY_MAX + 1] = '\0';
     req.idempotency_key = longkey;
     r = s_sub_call(f, file, &req);
-    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_OUT_OF_RANGE);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_INVALID);
     assert_string_equal(r->field_path, "idempotency_key");
     assert_non_null(strstr(r->detail, "201 bytes, at most 200"));
     ry_pb_free(&r);
