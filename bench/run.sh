@@ -26,6 +26,9 @@ Runs, on this machine, without standard input, and prints every figure
 
   --n N          applications per run (default 100000)
   --windows LIST windows of step 3 (default "16 256 1024")
+  --connections C  rongyu-load's DEALER connections (default 8; intake
+                 queues at most 4 requests of one connection at a time,
+                 so one connection caps a round)
   --help         this text
 
 Needs a build (build/bin, or $RY_BIN) and jq. The log level of the
@@ -44,16 +47,19 @@ EOF
 
 N=100000
 WINDOWS="16 256 1024"
+CONNS=8
 while [ $# -gt 0 ]; do
     case $1 in
     --n) N=${2:?--n needs a number}; shift ;;
     --windows) WINDOWS=${2:?--windows needs a list}; shift ;;
+    --connections) CONNS=${2:?--connections needs a number}; shift ;;
     -h | --help) usage; exit 0 ;;
     *) printf 'unknown option: %s / 未知选项：%s\n\n' "$1" "$1" >&2; usage >&2; exit 2 ;;
     esac
     shift
 done
 case $N in '' | *[!0-9]* | 0) echo "--n wants a positive number" >&2; exit 2 ;; esac
+case $CONNS in '' | *[!0-9]* | 0) echo "--connections wants a positive number" >&2; exit 2 ;; esac
 exec </dev/null
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -80,7 +86,7 @@ load() {
     local run=$1 w=$2 out la
     la=$(loadavg)
     note "pipeline: $run, $N applications, window $w (load average $la)"
-    out=$("$RY_BIN/rongyu-load" -n "$N" -w "$w" --run "bench-$run-$$" \
+    out=$("$RY_BIN/rongyu-load" -n "$N" -w "$w" -c "$CONNS" --run "bench-$run-$$" \
         --timeout $((600 + N / 10)) --example "$EXAMPLE" --json \
         --pid "intake=${RY_PID[intake]}" \
         --pid "validation=${RY_PID[validation]}" \
@@ -126,10 +132,10 @@ for w in $WINDOWS; do
 done
 
 # ---------------------------------------------------------------- summary
-printf '\nrongyu benchmark, %s; %s cores, %s; N = %s; log level %s\n' \
+printf '\nrongyu benchmark, %s; %s cores, %s; N = %s; %s client connection(s); log level %s\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)" \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
-    "$N" "${RONGYU_LOG_LEVEL:-info}"
+    "$N" "$CONNS" "${RONGYU_LOG_LEVEL:-info}"
 printf '\n%-8s %-6s %10s %11s %16s %18s %9s %14s\n' "run" "window" "acks/s" \
     "verdicts/s" "ack p50/p99 ms" "verdict p50/p99 ms" "floor/s" \
     "pipeline/floor"

@@ -25,6 +25,8 @@
  * so one lost with a crashed intake is resent soon. */
 #define S_WAIT_MS 10000
 #define S_MAX_PIDS 8
+/* At most this many DEALER connections (-c). */
+#define S_MAX_CONNS 64
 /* An unanswered request is resent after 4 times the slowest answer seen
  * to one send (at first 3 s plus 5 ms per request in flight), within
  * these bounds: slow answers are waited for, lost ones (a crashed
@@ -45,7 +47,9 @@ typedef struct {
 } s_app_t;
 
 typedef struct {
-    cli_client_t *cl;
+    cli_client_t *cl[S_MAX_CONNS]; /* application i goes on cl[i % nconns] */
+    int nconns;
+    int rot;                       /* the connection a quiet read waits on */
     const Rongyu__Application *app;
     const char *run;
     int n, window;
@@ -65,7 +69,8 @@ static void
 s_usage(void)
 {
     printf(
-        "用法 Usage: rongyu-load [-n N] [-w W] [--example FILE] [--acked FILE]\n"
+        "用法 Usage: rongyu-load [-n N] [-w W] [-c C] [--example FILE]\n"
+        "                   [--acked FILE]\n"
         "                   [--run ID] [--endpoint URL] [--timeout S]\n"
         "                   [--pid SERVICE=PID]... [--json]\n"
         "\n"
@@ -92,6 +97,11 @@ s_usage(void)
         "  intake's cases), and each service's RSS (RssAnon, RssFile of\n"
         "  /proc/PID/status).\n"
         "\n"
+        "  -c C               spread the requests over C DEALER connections\n"
+        "                     (default 1, at most %d; application i goes on\n"
+        "                     connection i %% C): intake queues at most 4\n"
+        "                     requests of one connection at a time\n"
+        "                     同时使用 C 个连接（默认 1）\n"
         "  --acked FILE       write each acknowledged case id, one per line\n"
         "  --run ID           idempotency key prefix (default load-<time>)\n"
         "  --timeout S        give up after S seconds (default 600)\n"
@@ -100,7 +110,7 @@ s_usage(void)
         "  --json             one JSON object for scripts\n"
         "  退出状态 Exit status: 0 when every application was acknowledged and\n"
         "  judged, 1 otherwise, 2 for bad arguments.\n",
-        S_WAITS_MAX);
+        S_WAITS_MAX, S_MAX_CONNS);
 }
 
 static Rongyu__Principal *
@@ -132,8 +142,9 @@ s_submit(s_load_t *L, int i, int64_t now)
     s_app_t *a = &L->a[i];
     a->sent = now;
     /* A full queue: try again soon, as if unanswered. */
-    a->resend_at = cli_client_send(L->cl, &req, 0) == 0 ? now + L->resend_ms
-                                                        : now + 50;
+    a->resend_at = cli_client_send(L->cl[i % L->nconns], &req, 0) == 0
+                       ? now + L->resend_ms
+                       : now + 50;
 }
 
 /* Sends application i's long poll for the end of SUBMITTED. */
@@ -154,7 +165,7 @@ s_wait(s_load_t *L, int i, int64_t now)
     req.wait = &w;
     s_app_t *a = &L->a[i];
     a->sent = now;
-    a->resend_at = cli_client_send(L->cl, &req, 0) == 0
+    a->resend_at = cli_client_send(L->cl[i % L->nconns], &req, 0) == 0
                        ? now + S_WAIT_MS + L->resend_ms
                        : now + 50;
 }
@@ -309,18 +320,29 @@ s_run(s_load_t *L, int64_t deadline, load_rss_t *rss)
             L->waiting++;
             s_wait(L, i, now);
         }
+        /* Take everything that is waiting on every connection before
+         * sending more; with nothing there, wait a little on one of them
+         * (in turn). */
         Rongyu__Reply *r = NULL;
-        int rc = cli_client_recv(L->cl, 50, &r);
+        int got = 0, rc = 0;
+        for (int k = 0; k < L->nconns && rc != RY_EPERM; k++)
+            while ((rc = cli_client_recv(L->cl[k], 0, &r)) == 0) {
+                s_on_reply(L, r, ry_clock_mono_ms());
+                cli_client_reply_free(&r);
+                got++;
+            }
+        if (!got && rc != RY_EPERM) {
+            L->rot = (L->rot + 1) % L->nconns;
+            int wait_ms = L->nconns > 1 ? 5 : 50;
+            if ((rc = cli_client_recv(L->cl[L->rot], wait_ms, &r)) == 0) {
+                s_on_reply(L, r, ry_clock_mono_ms());
+                cli_client_reply_free(&r);
+            }
+        }
         if (rc == RY_EPERM) {
             fprintf(stderr, "rongyu-load: intake 拒绝此密钥 refuses this "
                             "key\n");
             return;
-        }
-        /* Take everything that is waiting before sending more. */
-        while (rc == 0) {
-            s_on_reply(L, r, ry_clock_mono_ms());
-            cli_client_reply_free(&r);
-            rc = cli_client_recv(L->cl, 0, &r);
         }
         now = ry_clock_mono_ms();
         /* A long backlog (a stopped validation) is scanned less often. */
@@ -343,7 +365,7 @@ s_run(s_load_t *L, int64_t deadline, load_rss_t *rss)
 int
 main(int argc, char **argv)
 {
-    s_load_t L = {.n = 1000, .window = 16};
+    s_load_t L = {.n = 1000, .window = 16, .nconns = 1};
     const char *example = "examples/advanced_home.valid.json";
     const char *acked = NULL, *endpoint = NULL;
     char run[64], *pids[S_MAX_PIDS];
@@ -361,6 +383,8 @@ main(int argc, char **argv)
             L.n = atoi(argv[++i]);
         } else if (strcmp(a, "-w") == 0 && more) {
             L.window = atoi(argv[++i]);
+        } else if (strcmp(a, "-c") == 0 && more) {
+            L.nconns = atoi(argv[++i]);
         } else if (strcmp(a, "--example") == 0 && more) {
             example = argv[++i];
         } else if (strcmp(a, "--acked") == 0 && more) {
@@ -382,9 +406,11 @@ main(int argc, char **argv)
             return 2;
         }
     }
-    if (L.n <= 0 || L.window <= 0 || L.window > 65536 || timeout_s <= 0) {
+    if (L.n <= 0 || L.window <= 0 || L.window > 65536 || timeout_s <= 0 ||
+        L.nconns <= 0 || L.nconns > S_MAX_CONNS) {
         fprintf(stderr, "rongyu-load: 需要 need N > 0, 0 < W <= 65536, "
-                        "S > 0\n");
+                        "0 < C <= %d, S > 0\n",
+                S_MAX_CONNS);
         return 2;
     }
     L.resend_ms = S_RESEND_MIN_MS + 5 * (int64_t)L.window;
@@ -401,11 +427,12 @@ main(int argc, char **argv)
     }
     if (L.acked_out)
         setvbuf(L.acked_out, NULL, _IOLBF, 0); /* read while it runs */
-    if (cli_client_new(setup.endpoint, &setup.curve, &L.cl) != 0) {
-        fprintf(stderr, "rongyu-load: cannot connect to '%s'\n",
-                setup.endpoint);
-        return 2;
-    }
+    for (int k = 0; k < L.nconns; k++)
+        if (cli_client_new(setup.endpoint, &setup.curve, &L.cl[k]) != 0) {
+            fprintf(stderr, "rongyu-load: cannot connect to '%s'\n",
+                    setup.endpoint);
+            return 2;
+        }
     L.a = calloc((size_t)L.n, sizeof *L.a);
     L.queue = calloc((size_t)L.n, sizeof *L.queue);
     int64_t *lat = calloc((size_t)L.n, sizeof *lat);
@@ -416,18 +443,20 @@ main(int argc, char **argv)
     load_rss_init(rss, setup.cfg.home, pids, npids);
     load_snapshot_t before, after;
     int64_t deadline = ry_clock_mono_ms() + (int64_t)timeout_s * 1000;
-    if (load_snapshot_settled(L.cl, 10, &before) != 0)
+    if (load_snapshot_settled(L.cl[0], 10, &before) != 0)
         fprintf(stderr, "rongyu-load: 警告 warning: no settled status from "
                         "intake in 10 s; store figures may be wrong\n");
 
-    fprintf(stderr, "submitting %d applications, %d in flight, to %s\n", L.n,
-            L.window, setup.endpoint);
+    fprintf(stderr,
+            "submitting %d applications, %d in flight on %d connection(s), "
+            "to %s\n",
+            L.n, L.window, L.nconns, setup.endpoint);
     int64_t t0 = ry_clock_mono_ms();
     s_run(&L, deadline, rss);
     if (L.acked_out)
         fclose(L.acked_out);
     load_rss_sample(rss);
-    if (load_snapshot_settled(L.cl, 30, &after) != 0)
+    if (load_snapshot_settled(L.cl[0], 30, &after) != 0)
         fprintf(stderr, "rongyu-load: 警告 warning: the stores' counters "
                         "did not settle in 30 s; the last ones are shown\n");
 
@@ -436,6 +465,7 @@ main(int argc, char **argv)
                         .failed = L.failed,
                         .judged = L.judged,
                         .window = L.window,
+                        .connections = L.nconns,
                         .waits_delayed = L.delayed};
     int na = 0, nv = 0;
     for (int i = 0; i < L.n; i++) {
@@ -462,7 +492,8 @@ main(int argc, char **argv)
     free(L.queue);
     free(lat);
     free(alat);
-    cli_client_destroy(&L.cl);
+    for (int k = 0; k < L.nconns; k++)
+        cli_client_destroy(&L.cl[k]);
     ry_json_application_free(&app);
     return L.failed || L.judged != L.acked || L.acked != L.n ? 1 : 0;
 }
