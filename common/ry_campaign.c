@@ -1171,7 +1171,8 @@ ry_campaigns_load_dir(ry_campaigns_t *reg, const char *dir, char *err,
         names = grown;
         nnames++;
     }
-    qsort(names, nnames, sizeof *names, s_cmp_names);
+    if (nnames) /* none: no array at all */
+        qsort(names, nnames, sizeof *names, s_cmp_names);
     staged.items = calloc(nnames + 1, sizeof *staged.items);
     if (!staged.items) {
         rc = -ENOMEM;

@@ -420,7 +420,7 @@ intake_cases_candidates(ry_txn_t *txn, const intake_case_filter_t *f,
     int rc;
     if (f->overdue) {
         rc = ry_txn_scan(txn, "by_due", NULL, 0, NULL, 0, s_cand_due, &c);
-        if (!rc)
+        if (!rc && c.n) /* none: no array at all */
             qsort(c.ids, c.n, sizeof *c.ids, s_id_cmp);
         for (size_t i = 0; !rc && i < c.n; i++)
             if (intake_is_empty(after) || strcmp(c.ids[i], after) > 0)

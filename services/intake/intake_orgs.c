@@ -523,7 +523,8 @@ intake_orgs_import(ry_txn_t *txn, const ry_campaigns_t *camps,
                        "character",
                        i + 1);
     if (!rc) {
-        qsort(v.sorted, n, sizeof *v.sorted, s_cmp_org);
+        if (n)
+            qsort(v.sorted, n, sizeof *v.sorted, s_cmp_org);
         for (size_t i = 1; i < n && !rc; i++)
             if (strcmp(v.sorted[i - 1]->id, v.sorted[i]->id) == 0)
                 rc =
