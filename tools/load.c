@@ -124,6 +124,19 @@ s_principal(const s_load_t *L, Rongyu__Principal *p)
     return p;
 }
 
+/* Sends req for application i on its connection; unanswered, it is resent
+ * 'patience' ms later (a full queue: soon, as if unanswered). */
+static void
+s_send(s_load_t *L, int i, const Rongyu__Request *req, int64_t now,
+       int64_t patience)
+{
+    s_app_t *a = &L->a[i];
+    a->sent = now;
+    a->resend_at = cli_client_send(L->cl[i % L->nconns], req, 0) == 0
+                       ? now + patience
+                       : now + 50;
+}
+
 /* Sends application i's submission (again: same key, same request id). */
 static void
 s_submit(s_load_t *L, int i, int64_t now)
@@ -140,12 +153,7 @@ s_submit(s_load_t *L, int i, int64_t now)
     req.request_id = rid;
     req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
     req.submit = &sub;
-    s_app_t *a = &L->a[i];
-    a->sent = now;
-    /* A full queue: try again soon, as if unanswered. */
-    a->resend_at = cli_client_send(L->cl[i % L->nconns], &req, 0) == 0
-                       ? now + L->resend_ms
-                       : now + 50;
+    s_send(L, i, &req, now, L->resend_ms);
 }
 
 /* Sends application i's long poll for the end of SUBMITTED. */
@@ -164,11 +172,7 @@ s_wait(s_load_t *L, int i, int64_t now)
     req.request_id = rid;
     req.body_case = RONGYU__REQUEST__BODY_WAIT;
     req.wait = &w;
-    s_app_t *a = &L->a[i];
-    a->sent = now;
-    a->resend_at = cli_client_send(L->cl[i % L->nconns], &req, 0) == 0
-                       ? now + S_WAIT_MS + L->resend_ms
-                       : now + 50;
+    s_send(L, i, &req, now, S_WAIT_MS + L->resend_ms);
 }
 
 static void

@@ -939,12 +939,12 @@ intake_cases_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
     if (rc)
         return rc;
     char abuf[512];
-    s_step_t st = {p,     actor ? actor : s_actor(p, abuf, sizeof abuf),
-                   what,  opinion,
-                   NULL,  c,
-                   o,     false,
-                   NULL,  0,
-                   false};
+    s_step_t st = {.p = p,
+                   .actor = actor ? actor : s_actor(p, abuf, sizeof abuf),
+                   .what = what,
+                   .opinion = opinion,
+                   .stored = c,
+                   .o = o};
     return s_apply(self, txn, c, row, &st);
 }
 
@@ -985,17 +985,12 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         row->to == RONGYU__CASE_STATE__DRAFT &&
         intake_posting_changed(existing ? existing->application : NULL, a, pw,
                                sizeof pw);
-    s_step_t st = {p,
-                   s_actor(p, abuf, sizeof abuf),
-                   NULL,
-                   NULL,
-                   posted ? "posting_recorded" : NULL,
-                   existing,
-                   o,
-                   false,
-                   NULL,
-                   0,
-                   true};
+    s_step_t st = {.p = p,
+                   .actor = s_actor(p, abuf, sizeof abuf),
+                   .notify = posted ? "posting_recorded" : NULL,
+                   .stored = existing,
+                   .o = o,
+                   .want_packed = true};
     rc = s_apply(self, txn, &c, row, &st);
     if (!rc && posted)
         rc = s_audit(txn, c.case_id, req->principal->org_id, c.state, c.state,
@@ -1115,8 +1110,10 @@ intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
                                             sizeof why)) == RY_EINVAL) {
         rc = intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
     } else if (rc == 0 && (rc = s_busy(self, txn, "validation", o)) == 0) {
-        s_step_t st = {p, s_actor(p, abuf, sizeof abuf), NULL, NULL, NULL, c,
-                       o, false, NULL, 0, false};
+        s_step_t st = {.p = p,
+                       .actor = s_actor(p, abuf, sizeof abuf),
+                       .stored = c,
+                       .o = o};
         rc = s_apply(self, txn, c, row, &st);
         if (!rc) {
             o->kase = c;
@@ -1244,8 +1241,10 @@ s_peer_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
                 intake_fsm_event(ev)->name, s_state(c->state));
         return 0;
     }
-    s_step_t st = {NULL, actor, NULL, opinion, NULL, c, NULL, verdict_kept,
-                   NULL, 0, false};
+    s_step_t st = {.actor = actor,
+                   .opinion = opinion,
+                   .stored = c,
+                   .verdict_kept = verdict_kept};
     return s_apply(self, txn, c, row, &st);
 }
 
