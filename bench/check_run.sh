@@ -14,14 +14,16 @@ for w in 16 256 1024; do
         fail "no pipeline/floor row for window $w"
     grep -qE "^floor-$w: [0-9.]+ msgs/s" "$OUT" || fail "no floor figure at window $w"
 done
-for run in empty w16 w256 w1024; do
+grep -qE '^at half the peak \([0-9.]+ submissions/s .*: [0-9.]+ verdicts/s; submit -> ack p50/p99 [0-9]+/[0-9]+ ms' "$OUT" ||
+    fail "no run at half the peak"
+for run in empty w16 w256 w1024 half; do
     grep -qE "^$run: [0-9.]+ s of CPU over [0-9.]+ s$" "$OUT" ||
         fail "no CPU figure of rongyu-load for run $run"
 done
 grep -qE '^empty store .*: [0-9.]+ verdicts/s' "$OUT" || fail "no empty-store rate"
 grep -qE '^prefilled store .*prefilled / empty = [0-9.]+' "$OUT" ||
     fail "no prefilled-store rate"
-for run in empty w16 w256 w1024; do
+for run in empty w16 w256 w1024 half; do
     for s in intake validation quota notification; do
         grep -qE "^$run +$s +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9.]+$" "$OUT" ||
             fail "no store figures for $s in run $run"
@@ -31,11 +33,13 @@ for run in empty w16 w256 w1024; do
 done
 # Every run's raw figures: all stores seen, every pid known, all judged.
 n=$(grep -c '^{' "$OUT")
-[ "$n" = 7 ] || fail "$n raw runs, not 7"
+[ "$n" = 8 ] || fail "$n raw runs, not 8"
 grep '^{"submitted"' "$OUT" | jq -e '
     .judged == .acknowledged and .acknowledged == .submitted and
     (.stores | length == 4 and all(.seen and .bytes_known)) and
     (.stores[] | select(.service == "intake") | .fsyncs > 0 and .bytes_written > 0) and
     (.rss | all(.pid > 0 and .anon_kib > 0))' >/dev/null ||
     fail "a run's raw figures are incomplete"
+grep '^{"submitted"' "$OUT" | jq -e 'select(.rate > 0) | .window == 1024' >/dev/null ||
+    fail "the run at half the peak did not run at a fixed rate"
 echo "ok - bench/run.sh printed every figure"

@@ -19,7 +19,10 @@ Runs, on this machine, without standard input, and prints every figure
   3. the whole pipeline at each window (default 16, 256 and 1024): N more
      applications on a store that already holds the N of step 1 (the
      stores are copied back before each window, so each starts at N);
-  4. a summary: each figure, the ratio pipeline / floor, fsyncs and bytes
+  4. at half the peak (the best verdicts/s of step 3): N applications
+     submitted at that fixed rate (rongyu-load --rate, window 1024) on
+     the prefilled store, for the latencies at half the peak;
+  5. a summary: each figure, the ratio pipeline / floor, fsyncs and bytes
      written per application per store, bytes stored per application per
      store, RSS per service, and the rate on the empty store against the
      prefilled one (at window 256).
@@ -80,13 +83,14 @@ RAW=$RY_TMP/raw.jsonl
 note() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
-# load RUN W: one rongyu-load run; its JSON (with the run's name and the
-# load average) goes to $RAW.
+# load RUN W [ARG...]: one rongyu-load run; its JSON (with the run's
+# name and the load average) goes to $RAW.
 load() {
     local run=$1 w=$2 out la
+    shift 2
     la=$(loadavg)
-    note "pipeline: $run, $N applications, window $w (load average $la)"
-    out=$("$RY_BIN/rongyu-load" -n "$N" -w "$w" -c "$CONNS" --run "bench-$run-$$" \
+    note "pipeline: $run, $N applications, window $w $* (load average $la)"
+    out=$("$RY_BIN/rongyu-load" -n "$N" -w "$w" -c "$CONNS" "$@" --run "bench-$run-$$" \
         --timeout $((600 + N / 10)) --example "$EXAMPLE" --json \
         --pid "intake=${RY_PID[intake]}" \
         --pid "validation=${RY_PID[validation]}" \
@@ -121,15 +125,29 @@ for w in $WINDOWS; do
         <<<"$out" >>"$RAW"
 done
 
-for w in $WINDOWS; do
+# restore: the stores as step 1 left them.
+restore() {
     for s in $STORES; do
         rm -rf "${RONGYU_HOME:?}/$s"
         cp -a --reflink=auto "$RY_TMP/snapshot/$s" "$RONGYU_HOME/$s"
     done
+}
+for w in $WINDOWS; do
+    restore
     ry_start_services
     load "w$w" "$w"
     ry_stop_all
 done
+
+PEAK=$(jq -r --slurp '[.[] | select(.run | test("^w[0-9]+$")) |
+    .verdicts_per_second] | max // 0' "$RAW")
+HALF=$(jq -rn --argjson p "$PEAK" '$p / 2 | floor')
+if [ "${HALF:-0}" -gt 0 ]; then
+    restore
+    ry_start_services
+    load half 1024 --rate "$HALF"
+    ry_stop_all
+fi
 
 # ---------------------------------------------------------------- summary
 printf '\nrongyu benchmark, %s; %s cores, %s; N = %s; %s client connection(s); log level %s\n' \
@@ -158,6 +176,10 @@ jq -r --slurp '
     "\nempty store (0 -> N cases, window 256): \($e.verdicts_per_second) verdicts/s, \($e.acks_per_second) acks/s\n" +
     (if $p then "prefilled store (N -> 2N cases, window 256): \($p.verdicts_per_second) verdicts/s, \($p.acks_per_second) acks/s; prefilled / empty = \(($p.verdicts_per_second / $e.verdicts_per_second * 1000 | round) / 1000)"
      else "prefilled store at window 256: not run (--windows)" end)' "$RAW"
+jq -r --slurp '
+    (map(select(.run == "half"))[0]) as $h |
+    if $h then "\nat half the peak (\($h.rate) submissions/s on a fixed schedule, window 1024, the prefilled store): \($h.verdicts_per_second) verdicts/s; submit -> ack p50/p99 \($h.ack_p50_ms)/\($h.ack_p99_ms) ms; submit -> verdict p50/p99 \($h.verdict_p50_ms)/\($h.verdict_p99_ms) ms"
+    else "\nat half the peak: not run (no peak measured)" end' "$RAW"
 printf '\nrongyu-load'"'"'s own CPU (user + system) per run:\n'
 jq -r 'select(.load_cpu_seconds != null) |
     "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s"' "$RAW"

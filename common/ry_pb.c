@@ -4,43 +4,132 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    size_t left;
-} s_budget_t;
+/* A decoded message lives in one arena: protobuf-c's many small
+ * allocations (every string, submessage and repeated array) are carved
+ * from a few blocks, and freed with them. Each allocation carries a
+ * header naming its arena, or none for a string that ry_pb_set_string
+ * put in later (a block of its own, freed alone). The arena counts what
+ * the message may take against the decoder's cap. A decoded message
+ * put into another one (a case's verdict, decoded apart) is freed with
+ * it, as before: its root names its arena. */
+typedef struct s_block {
+    struct s_block *next;
+    size_t cap, used;
+    _Alignas(16) unsigned char data[];
+} s_block_t;
 
-/* Each block carries its size in a header so free needs no budget. */
+typedef struct {
+    size_t left; /* the cap still free */
+    s_block_t *head;
+    void *root; /* the decoded message */
+} s_arena_t;
+
+typedef struct {
+    s_arena_t *arena; /* NULL: a block of its own */
+    size_t size;
+} s_hdr_t;
+
 #define S_HDR 16
+#define S_ALIGN(n) (((n) + 15) & ~(size_t)15)
+_Static_assert(sizeof(s_hdr_t) <= S_HDR, "header fits");
+
+static s_block_t *
+s_block_new(size_t cap)
+{
+    s_block_t *b = malloc(sizeof *b + cap);
+    if (!b)
+        abort();
+    b->next = NULL;
+    b->cap = cap;
+    b->used = 0;
+    return b;
+}
 
 static void *
 s_alloc(void *data, size_t size)
 {
-    s_budget_t *b = data;
-    if (b) {
-        if (size + S_HDR > b->left)
+    s_arena_t *a = data;
+    size_t need = S_HDR + S_ALIGN(size);
+    s_hdr_t *h;
+    if (!a) {
+        h = malloc(need);
+        if (!h)
+            abort();
+    } else {
+        if (size > a->left || need > a->left)
             return NULL;
-        b->left -= size + S_HDR;
+        a->left -= need;
+        s_block_t *b = a->head;
+        if (!b || b->cap - b->used < need) {
+            size_t cap = b ? 2 * b->cap : 0;
+            if (cap < need)
+                cap = need;
+            b = s_block_new(cap);
+            b->next = a->head;
+            a->head = b;
+        }
+        h = (s_hdr_t *)(b->data + b->used);
+        b->used += need;
     }
-    unsigned char *p = malloc(size + S_HDR);
-    if (!p)
-        abort();
-    return p + S_HDR;
+    h->arena = a;
+    h->size = size;
+    return (unsigned char *)h + S_HDR;
 }
 
+static s_hdr_t *
+s_hdr(void *ptr)
+{
+    return (s_hdr_t *)((unsigned char *)ptr - S_HDR);
+}
+
+static void s_arena_destroy(s_arena_t *a);
+
+/* Frees a block of its own, and another arena when its root comes (the
+ * walk reaches a root after everything under it); the walked arena's
+ * blocks go with it. */
 static void
 s_free(void *data, void *ptr)
 {
-    (void)data;
-    if (ptr)
-        free((unsigned char *)ptr - S_HDR);
+    if (!ptr)
+        return;
+    s_arena_t *a = s_hdr(ptr)->arena;
+    if (!a)
+        free(s_hdr(ptr));
+    else if (a != data && a->root == ptr)
+        s_arena_destroy(a);
+}
+
+static void
+s_arena_destroy(s_arena_t *a)
+{
+    while (a->head) {
+        s_block_t *b = a->head;
+        a->head = b->next;
+        free(b);
+    }
+    free(a);
 }
 
 ProtobufCMessage *
 ry_pb_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *data,
              size_t len, size_t cap)
 {
-    s_budget_t budget = {cap ? cap : 4 * len + 65536};
-    ProtobufCAllocator a = {s_alloc, s_free, &budget};
-    return protobuf_c_message_unpack(d, &a, len, data);
+    s_arena_t *arena = malloc(sizeof *arena);
+    if (!arena)
+        abort();
+    arena->left = cap ? cap : 4 * len + 65536;
+    /* Room for what most messages take (decoded, a message is about
+     * twice its encoding), so one block usually holds it. */
+    size_t first = 2 * len + 1024;
+    arena->head = s_block_new(first < arena->left ? first : arena->left);
+    arena->root = NULL;
+    ProtobufCAllocator al = {s_alloc, s_free, arena};
+    ProtobufCMessage *m = protobuf_c_message_unpack(d, &al, len, data);
+    if (!m)
+        s_arena_destroy(arena);
+    else
+        arena->root = m;
+    return m;
 }
 
 void
@@ -49,8 +138,13 @@ ry_pb_free(void *msg_p)
     ProtobufCMessage **p = msg_p;
     if (!p || !*p)
         return;
-    ProtobufCAllocator a = {s_alloc, s_free, NULL};
-    protobuf_c_message_free_unpacked(*p, &a);
+    /* The message itself is the arena's, as is all that protobuf-c
+     * allocated; walking it frees the strings set since. */
+    s_arena_t *arena = s_hdr(*p)->arena;
+    ProtobufCAllocator al = {s_alloc, s_free, arena};
+    protobuf_c_message_free_unpacked(*p, &al);
+    if (arena)
+        s_arena_destroy(arena);
     *p = NULL;
 }
 

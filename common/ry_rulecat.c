@@ -480,7 +480,10 @@ s_expand(s_buf_t *b, const s_ctx_t *c, const char *t, size_t tn,
 {
     for (size_t i = 0; i < tn; i++) {
         if (t[i] != '{') {
-            s_put(b, t + i, 1);
+            const char *open = memchr(t + i, '{', tn - i);
+            size_t run = open ? (size_t)(open - (t + i)) : tn - i;
+            s_put(b, t + i, run);
+            i += run - 1;
             continue;
         }
         const char *close = memchr(t + i, '}', tn - i);

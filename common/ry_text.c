@@ -2,6 +2,7 @@
 #include "ry_text.h"
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,26 +40,49 @@ ry_text_utf8_valid(const char *s, size_t len)
     return true;
 }
 
+/* Where a field is, as a chain up to the request: written out only when
+ * the field is refused. */
+typedef struct s_path {
+    const struct s_path *up;
+    const char *name;
+    long index; /* -1: not a repeated field */
+} s_path_t;
+
+static size_t
+s_path_put(const s_path_t *p, char *out, size_t cap)
+{
+    if (!p)
+        return 0;
+    size_t n = s_path_put(p->up, out, cap);
+    int w = p->index < 0
+                ? snprintf(out + n, cap - n, "%s%s", n ? "." : "", p->name)
+                : snprintf(out + n, cap - n, "%s%s[%ld]", n ? "." : "",
+                           p->name, p->index);
+    n += w > 0 ? (size_t)w : 0;
+    return n < cap ? n : cap - 1;
+}
+
 static int
-s_check_string(const char *s, const char *path, size_t max_len, char *why,
+s_check_string(const char *s, const s_path_t *at, size_t max_len, char *why,
                size_t cap)
 {
     if (!s)
         return 0;
     size_t n = strlen(s);
-    if (n > max_len) {
+    bool long_ = n > max_len;
+    if (!long_ && ry_text_utf8_valid(s, n))
+        return 0;
+    char path[256] = "";
+    s_path_put(at, path, sizeof path);
+    if (long_)
         snprintf(why, cap, "%s: %zu bytes, at most %zu", path, n, max_len);
-        return -1;
-    }
-    if (!ry_text_utf8_valid(s, n)) {
+    else
         snprintf(why, cap, "%s: not valid UTF-8", path);
-        return -1;
-    }
-    return 0;
+    return -1;
 }
 
 static int
-s_check(const ProtobufCMessage *msg, const char *path, size_t max_len,
+s_check(const ProtobufCMessage *msg, const s_path_t *at, size_t max_len,
         char *why, size_t cap, int depth)
 {
     if (!msg || depth > 32)
@@ -75,27 +99,21 @@ s_check(const ProtobufCMessage *msg, const char *path, size_t max_len,
             if (which != f->id)
                 continue;
         }
-        char sub[256];
+        bool repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
         size_t count = 1;
         const void *field = base + f->offset;
-        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+        if (repeated) {
             count = *(const size_t *)(base + f->quantifier_offset);
             field = *(void *const *)field;
         }
         for (size_t k = 0; k < count; k++) {
-            if (f->label == PROTOBUF_C_LABEL_REPEATED)
-                snprintf(sub, sizeof sub, "%s%s%s[%zu]", path, *path ? "." : "",
-                         f->name, k);
-            else
-                snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "",
-                         f->name);
-            const void *slot = f->label == PROTOBUF_C_LABEL_REPEATED
-                                   ? (const char *)field + k * sizeof(void *)
-                                   : field;
+            s_path_t sub = {at, f->name, repeated ? (long)k : -1};
+            const void *slot =
+                repeated ? (const char *)field + k * sizeof(void *) : field;
             const void *v = *(void *const *)slot;
             int rc = f->type == PROTOBUF_C_TYPE_STRING
-                         ? s_check_string(v, sub, max_len, why, cap)
-                         : s_check(v, sub, max_len, why, cap, depth + 1);
+                         ? s_check_string(v, &sub, max_len, why, cap)
+                         : s_check(v, &sub, max_len, why, cap, depth + 1);
             if (rc)
                 return rc;
         }
@@ -107,7 +125,7 @@ int
 ry_text_check(const ProtobufCMessage *msg, size_t max_len, char *why,
               size_t cap)
 {
-    return s_check(msg, "", max_len, why, cap, 0);
+    return s_check(msg, NULL, max_len, why, cap, 0);
 }
 
 int

@@ -53,6 +53,8 @@ typedef struct {
     const Rongyu__Application *app;
     const char *run;
     int n, window;
+    double rate;              /* --rate: submissions per second, 0: none */
+    int64_t t0;               /* when the run began */
     s_app_t *a;
     int next;                 /* next application to submit */
     int low;                  /* below it, every one is judged or failed */
@@ -69,8 +71,8 @@ static void
 s_usage(void)
 {
     printf(
-        "用法 Usage: rongyu-load [-n N] [-w W] [-c C] [--example FILE]\n"
-        "                   [--acked FILE]\n"
+        "用法 Usage: rongyu-load [-n N] [-w W] [-c C] [--rate R]\n"
+        "                   [--example FILE] [--acked FILE]\n"
         "                   [--run ID] [--endpoint URL] [--timeout S]\n"
         "                   [--pid SERVICE=PID]... [--json]\n"
         "\n"
@@ -103,6 +105,13 @@ s_usage(void)
         "                     connection i %% C): intake queues at most 4\n"
         "                     requests of one connection at a time\n"
         "                     同时使用 C 个连接（默认 1）\n"
+        "  --rate R           submit R applications per second, on a fixed\n"
+        "                     schedule (application i at i / R s), W still\n"
+        "                     capping what is in flight; latencies count\n"
+        "                     from each one's scheduled time, so a late\n"
+        "                     send is counted too (default: as fast as W\n"
+        "                     allows) 按固定速率提交（每秒 R 份），延迟从\n"
+        "                     计划时刻算起\n"
         "  --acked FILE       write each acknowledged case id, one per line\n"
         "  --run ID           idempotency key prefix (default load-<time>)\n"
         "  --timeout S        give up after S seconds (default 600)\n"
@@ -298,6 +307,14 @@ s_pct(int64_t *v, int n, int pct)
     return v[k < n ? k : n - 1];
 }
 
+/* When application i is due: at once, or on --rate's schedule. */
+static int64_t
+s_due(const s_load_t *L, int i, int64_t now)
+{
+    return L->rate > 0 ? L->t0 + (int64_t)((double)i * 1000.0 / L->rate)
+                       : now;
+}
+
 /* Runs the load until every application is judged or failed, or the
  * deadline. */
 static void
@@ -312,10 +329,11 @@ s_run(s_load_t *L, int64_t deadline, load_rss_t *rss)
                     L->judged, L->acked, L->n);
             return;
         }
-        while (L->next < L->n && L->submitting < L->window) {
+        while (L->next < L->n && L->submitting < L->window &&
+               s_due(L, L->next, now) <= now) {
             s_app_t *a = &L->a[L->next];
             a->state = S_SUBMITTING;
-            a->first_sent = now;
+            a->first_sent = s_due(L, L->next, now);
             L->submitting++;
             s_submit(L, L->next++, now);
         }
@@ -339,6 +357,10 @@ s_run(s_load_t *L, int64_t deadline, load_rss_t *rss)
         if (!got && rc != RY_EPERM) {
             L->rot = (L->rot + 1) % L->nconns;
             int wait_ms = L->nconns > 1 ? 5 : 50;
+            if (L->rate > 0 && L->next < L->n) {
+                int64_t until = s_due(L, L->next, now) - ry_clock_mono_ms();
+                wait_ms = until < 0 ? 0 : until < wait_ms ? (int)until : wait_ms;
+            }
             if ((rc = cli_client_recv(L->cl[L->rot], wait_ms, &r)) == 0) {
                 s_on_reply(L, r, ry_clock_mono_ms());
                 cli_client_reply_free(&r);
@@ -390,6 +412,11 @@ main(int argc, char **argv)
             L.window = atoi(argv[++i]);
         } else if (strcmp(a, "-c") == 0 && more) {
             L.nconns = atoi(argv[++i]);
+        } else if (strcmp(a, "--rate") == 0 && more) {
+            char *end;
+            L.rate = strtod(argv[++i], &end);
+            if (end == argv[i] || *end)
+                L.rate = -1; /* refused below */
         } else if (strcmp(a, "--example") == 0 && more) {
             example = argv[++i];
         } else if (strcmp(a, "--acked") == 0 && more) {
@@ -412,9 +439,10 @@ main(int argc, char **argv)
         }
     }
     if (L.n <= 0 || L.window <= 0 || L.window > 65536 || timeout_s <= 0 ||
-        L.nconns <= 0 || L.nconns > S_MAX_CONNS) {
+        L.nconns <= 0 || L.nconns > S_MAX_CONNS || !(L.rate >= 0) ||
+        L.rate > 1e6) {
         fprintf(stderr, "rongyu-load: 需要 need N > 0, 0 < W <= 65536, "
-                        "0 < C <= %d, S > 0\n",
+                        "0 < C <= %d, S > 0, 0 <= R <= 1000000\n",
                 S_MAX_CONNS);
         return 2;
     }
@@ -457,6 +485,7 @@ main(int argc, char **argv)
             "to %s\n",
             L.n, L.window, L.nconns, setup.endpoint);
     int64_t t0 = ry_clock_mono_ms();
+    L.t0 = t0;
     s_run(&L, deadline, rss);
     if (L.acked_out)
         fclose(L.acked_out);
@@ -470,6 +499,7 @@ main(int argc, char **argv)
                         .failed = L.failed,
                         .judged = L.judged,
                         .window = L.window,
+                        .rate = L.rate,
                         .connections = L.nconns,
                         .waits_delayed = L.delayed};
     int na = 0, nv = 0;

@@ -53,6 +53,8 @@ void load_rss_sample(load_rss_t rss[LOAD_SERVICES]);
 typedef struct {
     int submitted, acked, failed, judged, window, waits_delayed;
     int connections; /* DEALER connections the requests went over */
+    double rate;     /* --rate: submissions per second; 0: as fast as the
+                        window allows */
     double ack_seconds, verdict_seconds;
     double cpu_seconds; /* rongyu-load's own user + system time */
     int64_t ack_p50, ack_p99, verdict_p50, verdict_p99;

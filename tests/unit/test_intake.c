@@ -1542,6 +1542,18 @@ test_invalid_utf8_is_invalid_naming_the_field(void **state)
     assert_non_null(strstr(rep->detail, "UTF-8"));
     s_free(&rep);
     s_assert_nothing_stored(fx);
+    /* In a repeated field: its index in the path. */
+    s_rq_submit(&r, "org-1", "k1");
+    r.att.name = (char *)"\xff.pdf";
+    r.app.attachments = r.atts;
+    r.app.n_attachments = 1;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_non_null(
+        strstr(rep->detail, "submit.application.attachments[0].name: not "
+                            "valid UTF-8"));
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
     /* Chinese text is valid. */
     s_rq_submit(&r, "org-1", "k2");
     r.app.deeds = (char *)"职工之家建设成效显著";

@@ -1,6 +1,8 @@
 /* ry_pb_next and ry_pb_append_string: a message's fields read as they
  * were received, hostile bytes refused; a string field appended to an
- * encoded message is what a decoder then reads. */
+ * encoded message is what a decoder then reads. ry_pb_unpack's arena:
+ * the cap holds, strings set later and a decoded message put into
+ * another are freed with it (the sanitizer build finds any leak). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -124,6 +126,73 @@ test_appended_string_is_the_field_value(void **state)
     free(buf);
 }
 
+
+/* A case with 'n' checks in its verdict, encoded. */
+static uint8_t *
+s_case_bytes(size_t n, size_t *len)
+{
+    Rongyu__Case c = RONGYU__CASE__INIT;
+    Rongyu__Verdict v = RONGYU__VERDICT__INIT;
+    Rongyu__Check k = RONGYU__CHECK__INIT;
+    Rongyu__Check *ks[64];
+    k.subject = (char *)"membership";
+    k.rule = 7;
+    for (size_t i = 0; i < n; i++)
+        ks[i] = &k;
+    v.checks = ks;
+    v.n_checks = n;
+    v.ruleset = (char *)"hangzhou-2018";
+    c.case_id = (char *)"C-1";
+    c.verdict = &v;
+    return ry_pb_pack(&c.base, len);
+}
+
+static void
+test_arena_cap_and_frees(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = s_case_bytes(40, &len);
+    /* Decoded, forty checks need more than a hundred bytes. */
+    assert_null(ry_pb_unpack(&rongyu__case__descriptor, buf, len, 100));
+    Rongyu__Case *c =
+        (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf, len, 0);
+    assert_non_null(c);
+    assert_int_equal(c->verdict->n_checks, 40);
+    assert_string_equal(c->verdict->checks[39]->subject, "membership");
+    /* Strings set after decoding, over decoded ones and over the empty
+     * default, twice over the same field. */
+    for (size_t i = 0; i < c->verdict->n_checks; i++) {
+        ry_pb_set_string(&c->verdict->checks[i]->subject, "coverage");
+        ry_pb_set_string(&c->verdict->checks[i]->message_en, "met");
+        ry_pb_set_string(&c->verdict->checks[i]->message_en, "NOT met");
+    }
+    assert_string_equal(c->verdict->checks[3]->message_en, "NOT met");
+    /* A verdict decoded apart, strings set in it too, put into a case
+     * that has none, goes with that case. */
+    size_t vlen;
+    uint8_t *vbuf = ry_pb_pack(&c->verdict->base, &vlen);
+    ry_pb_free(&c);
+    assert_null(c);
+    Rongyu__Verdict *v = (Rongyu__Verdict *)ry_pb_unpack(
+        &rongyu__verdict__descriptor, vbuf, vlen, 0);
+    assert_non_null(v);
+    assert_string_equal(v->checks[0]->subject, "coverage");
+    ry_pb_set_string(&v->checks[0]->message_zh, "符合");
+    Rongyu__Case bare = RONGYU__CASE__INIT;
+    bare.case_id = (char *)"C-2";
+    size_t blen;
+    uint8_t *bbuf = ry_pb_pack(&bare.base, &blen);
+    c = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, bbuf, blen, 0);
+    assert_non_null(c);
+    assert_null(c->verdict);
+    c->verdict = v;
+    ry_pb_free(&c);
+    free(bbuf);
+    free(vbuf);
+    free(buf);
+}
+
 int
 main(void)
 {
@@ -131,6 +200,7 @@ main(void)
         cmocka_unit_test(test_empty_and_hostile_input),
         cmocka_unit_test(test_fields_are_read_as_sent),
         cmocka_unit_test(test_appended_string_is_the_field_value),
+        cmocka_unit_test(test_arena_cap_and_frees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
