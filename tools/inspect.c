@@ -241,18 +241,19 @@ s_sum_row(const ry_val_t *key, const ry_val_t *val, void *arg)
     return 0;
 }
 
-/* Prints, for the intake and validation stores under home, each table's
- * rows and key + value bytes, and per case (the number of "cases" rows of
- * intake). */
+/* Prints, for the intake, validation and notification stores under home,
+ * each table's rows and key + value bytes, and per case (the number of
+ * "cases" rows of intake). */
 static int
 s_bytes(const char *home)
 {
     static const char *const it[] = {INTAKE_TABLES, NULL};
     static const char *const vt[] = {VALIDATION_TABLES, NULL};
-    const char *const *tables[] = {it, vt};
-    const char *names[] = {"intake", "validation"};
+    static const char *const nt[] = {NOTIFY_TABLES, NULL};
+    const char *const *tables[] = {it, vt, nt};
+    const char *names[] = {"intake", "validation", "notification"};
     uint64_t cases = 0;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         ry_store_t *st = s_open(home, names[k], tables[k]);
         if (k == 0)
             cases = s_count(st, "cases");
@@ -305,7 +306,8 @@ main(int argc, char **argv)
            "of senders that are not configured peers, within their bound).\n"
            "Exits 0 when all holds, 1 otherwise.\n"
            "bytes: prints the rows and key + value bytes of each table of\n"
-           "intake and validation, per stored case, and the largest row.\n"
+           "intake, validation and notification, per stored case, and the\n"
+           "largest row.\n"
            "\n"
            "fsm --markdown prints the case lifecycle table (intake_fsm) as\n"
            "the Markdown table of docs/review.md.\n"

@@ -19,6 +19,7 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_rulecat.h"
+#include "ry_verdict.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -530,9 +531,7 @@ intake_cases_join_verdict(ry_txn_t *txn, Rongyu__Case *c)
             return 0;
         if (rc)
             return rc;
-        c->verdict = (Rongyu__Verdict *)ry_pb_unpack(
-            &rongyu__verdict__descriptor, v.data, v.len, 0);
-        if (!c->verdict)
+        if (ry_verdict_expand(v.data, v.len, c->application, &c->verdict))
             return RY_EIO;
     }
     ry_rulecat_fill_verdict(c->verdict);
@@ -1417,33 +1416,36 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
                 rongyu__case_state__descriptor.values[c->state].name);
         goto done;
     }
-    size_t failed = 0;
-    for (size_t i = 0; i < res->verdict->n_checks; i++)
-        failed += !res->verdict->checks[i]->passed;
-    char opinion[128];
-    snprintf(opinion, sizeof opinion, "%zu of %zu checks failed (%s)", failed,
-             res->verdict->n_checks, res->verdict->ruleset);
-    /* The verdict is kept as validation sent it (the bytes of field 3),
-     * beside the case, under (case id, revision). */
+    /* The verdict is kept as validation sent it (the bytes of field 3, in
+     * its stored form), beside the case, under (case id, revision); what
+     * follows reads it whole, filled in from the case's application. */
     size_t pos = 0;
     ry_pb_field_t f;
     int more;
     while ((more = ry_pb_next(msg->payload, msg->len, &pos, &f)) == 1 &&
            !(f.number == 3 && f.wire == 2))
         ;
-    if (more != 1) {
+    Rongyu__Verdict *whole = NULL;
+    if (more != 1 ||
+        ry_verdict_expand(f.val, f.vlen, c->application, &whole) != 0) {
         rc = RY_EMALFORMED;
         goto done;
     }
+    size_t failed = 0;
+    for (size_t i = 0; i < whole->n_checks; i++)
+        failed += !whole->checks[i]->passed;
+    char opinion[128];
+    snprintf(opinion, sizeof opinion, "%zu of %zu checks failed (%s)", failed,
+             whole->n_checks, whole->ruleset);
     rc = s_verdict_put(txn, c->case_id, c->revision, f.val, f.vlen);
     Rongyu__Verdict *old = c->verdict;
-    c->verdict = res->verdict;
+    c->verdict = whole;
     if (!rc)
         rc = s_peer_step(self, txn, c, INTAKE_EV_VERDICT,
-                         s_facts(c) |
-                             (res->verdict->eligible ? INTAKE_F_YES : 0),
+                         s_facts(c) | (whole->eligible ? INTAKE_F_YES : 0),
                          "validation", opinion, true);
     c->verdict = old;
+    ry_pb_free(&whole);
 done:
     ry_pb_free(&c);
     ry_pb_free(&res);

@@ -61,8 +61,9 @@ int intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
  * replaced it, into *out (the caller's). Returns 0, RY_ENOTFOUND, RY_EIO
  * or a store error. */
 /* Joins the verdict of c's revision (the "verdicts" table, case id +
- * be32 revision -> packed Verdict) to c, a message from ry_pb_unpack,
- * unless c carries one (stored so by an earlier version), and renders
+ * be32 revision -> the verdict in its stored form, ry_verdict) to c, a
+ * message from ry_pb_unpack, unless c carries one (stored so by an
+ * earlier version): whole, filled in from c's application; and renders
  * the texts of its checks from the rule catalogue (ry_rulecat): what a
  * reply shows. Returns 0 (also when c has no verdict yet), RY_EIO when
  * the stored verdict does not decode, or the store's error. */

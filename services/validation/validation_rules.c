@@ -974,18 +974,6 @@ validation_verdict_free(Rongyu__Verdict **v)
     *v = NULL;
 }
 
-void
-validation_verdict_compact(Rongyu__Verdict *v)
-{
-    for (size_t i = 0; v && i < v->n_checks; i++) {
-        Rongyu__Check *k = v->checks[i];
-        if (k->rule && k->code != protobuf_c_empty_string) {
-            free(k->code);
-            k->code = (char *)protobuf_c_empty_string;
-        }
-    }
-}
-
 const Rongyu__Check *
 validation_verdict_find(const Rongyu__Verdict *v, const char *code)
 {

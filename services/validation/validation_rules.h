@@ -102,10 +102,6 @@ int validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
  * safe to call twice. */
 void validation_verdict_free(Rongyu__Verdict **v);
 
-/* Drops the code of every check that has a rule number (the stored form:
- * the number says it; ry_rulecat_check_code gives it back). */
-void validation_verdict_compact(Rongyu__Verdict *v);
-
 /* Returns the first check of v with this code (its own or its rule's), or NULL (borrowed from
  * v). */
 const Rongyu__Check *validation_verdict_find(const Rongyu__Verdict *v,

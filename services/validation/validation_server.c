@@ -12,6 +12,7 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_store.h"
+#include "ry_verdict.h"
 #include "validation_rules.h"
 
 #include <errno.h>
@@ -58,10 +59,10 @@ s_verdict(validation_server_t *self, ry_txn_t *txn,
     if (rc)
         return rc;
     verdict->decided_at_ms = ry_clock_now_ms();
-    /* Stored and sent in its compact form: rule numbers and typed values;
-     * the texts are rendered where a person reads them. */
-    validation_verdict_compact(verdict);
-    *out = ry_pb_pack(&verdict->base, len);
+    /* Stored and sent in its stored form (ry_verdict): rule numbers and
+     * only the typed values the application does not give again; the
+     * rest, and the texts, are filled in where the verdict is read. */
+    *out = ry_verdict_pack(verdict, vc->application, len);
     ry_info(vc->case_id, "revision %u: %s", vc->revision,
             verdict->eligible ? "eligible" : "ineligible");
     validation_verdict_free(&verdict);

@@ -10,7 +10,9 @@
 #include "ry_calendar.h"
 #include "ry_campaign.h"
 #include "ry_error.h"
+#include "ry_pb.h"
 #include "ry_rulecat.h"
+#include "ry_verdict.h"
 #include "validation_rules.h"
 
 #include <jansson.h>
@@ -166,6 +168,47 @@ s_render(Rongyu__Verdict *v)
     }
 }
 
+/* How many checks of each rule number went through the stored form and
+ * came back the same (test_every_rule_comes_back_from_the_stored_form). */
+static unsigned s_trips[256];
+
+/* Every verdict the tests make is also stored (ry_verdict_pack) and
+ * filled back in (ry_verdict_expand) from the same application: it must
+ * come back byte for byte, codes aside (the rule number says them). */
+static void
+s_stored_round_trip(const Rongyu__Verdict *v, const Rongyu__Application *app)
+{
+    size_t len, whole_len;
+    uint8_t *buf = ry_verdict_pack(v, app, &len);
+    uint8_t *whole = ry_pb_pack(&v->base, &whole_len);
+    Rongyu__Verdict *back = NULL;
+    assert_int_equal(ry_verdict_expand(buf, len, app, &back), 0);
+    assert_true(len <= whole_len);
+    assert_int_equal(back->eligible, v->eligible);
+    assert_string_equal(back->ruleset, v->ruleset);
+    assert_int_equal(back->decided_at_ms, v->decided_at_ms);
+    assert_int_equal(back->n_checks, v->n_checks);
+    for (size_t i = 0; i < v->n_checks; i++) {
+        Rongyu__Check k = *v->checks[i];
+        k.code = (char *)"";
+        size_t la, lb;
+        uint8_t *a = ry_pb_pack(&k.base, &la);
+        uint8_t *b = ry_pb_pack(&back->checks[i]->base, &lb);
+        if (la != lb || memcmp(a, b, la) != 0)
+            fail_msg("%s does not come back from the stored form",
+                     v->checks[i]->code);
+        free(a);
+        free(b);
+        assert_string_equal(ry_rulecat_check_code(back->checks[i]),
+                            v->checks[i]->code);
+        if (k.rule < sizeof s_trips / sizeof s_trips[0])
+            s_trips[k.rule]++;
+    }
+    ry_pb_free(&back);
+    free(buf);
+    free(whole);
+}
+
 static Rongyu__Verdict *
 s_eval_with(const s_env_t *env, const s_fx_t *fx)
 {
@@ -176,6 +219,7 @@ s_eval_with(const s_env_t *env, const s_fx_t *fx)
                                          fx->applicant_kind, &v),
                      0);
     assert_non_null(v);
+    s_stored_round_trip(v, &fx->app);
     s_render(v);
     return v;
 }
@@ -244,6 +288,7 @@ s_eval_in(const ry_campaign_t *c, const s_env_t *env, const s_fx_t *fx)
                                          fx->applicant_kind, &v),
                      0);
     assert_non_null(v);
+    s_stored_round_trip(v, &fx->app);
     s_render(v);
     return v;
 }
@@ -2508,6 +2553,20 @@ test_malformed_campaign_file_is_refused_naming_field(void **state)
     rmdir(dir);
 }
 
+/* Runs last: every rule of the catalogue was judged by the tests above,
+ * and each of its checks came back whole from the stored form. */
+static void
+test_every_rule_comes_back_from_the_stored_form(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ry_rulecat_count(); i++) {
+        uint32_t rule = ry_rulecat_rule(ry_rulecat_code_at(i));
+        if (!s_trips[rule])
+            fail_msg("no check of %s went through the stored form",
+                     ry_rulecat_code_at(i));
+    }
+}
+
 int
 main(void)
 {
@@ -2547,6 +2606,7 @@ main(void)
         cmocka_unit_test(test_no_calendar_means_nodata),
         cmocka_unit_test(test_review_checks_for_model_home),
         cmocka_unit_test(test_malformed_campaign_file_is_refused_naming_field),
+        cmocka_unit_test(test_every_rule_comes_back_from_the_stored_form),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -1,0 +1,984 @@
+/* ry_verdict: a verdict's stored form and its expansion. */
+#include "ry_verdict.h"
+
+#include "rongyu_services.pb-c.h"
+#include "ry_campaign.h"
+#include "ry_date.h"
+#include "ry_error.h"
+#include "ry_pb.h"
+#include "ry_rulecat.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rule numbers of the catalogue (common/ry_rulecat: never changed or
+ * reused; test_verdict checks them against the catalogue). */
+enum {
+    R_CAMPAIGN = 1,
+    R_REQUIRED_HONOUR = 2,
+    R_HONOUR_ENABLED = 3,
+    R_REQUIRED_CATEGORY = 4,
+    R_CATEGORY_HONOUR = 5,
+    R_ORG_KIND_CATEGORY = 6,
+    R_ORG_KIND_HONOUR = 7,
+    R_DEADLINE = 8,
+    R_ORGANISING_UNIT = 11,
+    R_REQUIRED_UNION_NAME = 12,
+    R_REQUIRED_UNION_CHAIR_NAME = 15,
+    R_REQUIRED_UNION_WORKERS = 18,
+    R_UNION_TYPE = 19,
+    R_MEMBERS_LE_WORKERS = 20,
+    R_PERSON_GENDER = 23,
+    R_CADRE_TYPE = 28,
+    R_REQUIRED_PERSON_COLUMN = 30,
+    R_QUOTA_COLUMN = 31,
+    R_UNION_YEARS_MIN = 32,
+    R_FIVE_HAVES = 33,
+    R_HOME_HONOUR_LEVEL = 34,
+    R_ORGAN_CADRE_REVIEW = 35,
+    R_FORMATION_MIN = 36,
+    R_MEMBERSHIP_MIN = 37,
+    R_SATISFACTION_MIN = 38,
+    R_REALNAME = 39,
+    R_CHAIR_SATISFACTION_MIN = 40,
+    R_RATE_RANGE = 46,
+    R_RATE_COUNTS_AGREE = 47,
+    R_SCORE_RANGE = 49,
+    R_SCORE_MIN = 50,
+    R_HOLDS_CITY_HONOUR = 51,
+    R_DATE_INVALID = 52,
+    R_DECL_COMMITTEE = 53,
+    R_DECL_PARTY = 54,
+    R_DECL_CONGRESS = 55,
+    R_DECL_ORDER = 56,
+    R_DECL_FUTURE = 57,
+    R_POSTING_WORKDAYS = 58,
+    R_CALENDAR_NODATA = 59,
+    R_POSTING_AFTER_SUBMIT = 60,
+    R_FORM_ATTACHED = 61,
+    R_FORM_MEDIA_TYPE = 62,
+    R_FORM_SIZE = 63,
+    R_REQUIRED_DEEDS = 64,
+    R_POLITICAL_REVIEW = 65,
+    R_MODEL_INNOVATION_REVIEW = 66,
+};
+
+/* The words the catalogue fixes per rule: a threshold's unit and
+ * comparison, the unit of its whole-number parts, the actual value's unit
+ * and that of its whole-number parts (docs/rules.md). */
+static const struct {
+    uint32_t rule;
+    const char *thr_unit, *thr_op, *thr_item_unit, *act_unit, *act_item_unit;
+} s_words[] = {
+    {R_DEADLINE, NULL, "le", "utc_offset", NULL, NULL},
+    {R_REQUIRED_UNION_WORKERS, NULL, NULL, NULL, "workers", NULL},
+    {R_QUOTA_COLUMN, NULL, NULL, NULL, "seats", NULL},
+    {R_UNION_YEARS_MIN, "years", "ge", NULL, NULL, NULL},
+    {R_HOME_HONOUR_LEVEL, NULL, "ge", NULL, NULL, NULL},
+    {R_FORMATION_MIN, "percent", "ge", NULL, "percent", NULL},
+    {R_MEMBERSHIP_MIN, "percent", "ge", NULL, "percent", NULL},
+    {R_SATISFACTION_MIN, "percent", "ge", NULL, "percent", NULL},
+    {R_REALNAME, "percent", "ge", NULL, "percent", NULL},
+    {R_CHAIR_SATISFACTION_MIN, "percent", "ge", NULL, "percent", NULL},
+    {R_RATE_RANGE, "percent", "range", NULL, "percent", NULL},
+    {R_RATE_COUNTS_AGREE, NULL, NULL, NULL, "percent", NULL},
+    {R_SCORE_RANGE, "points", "range", NULL, "points", NULL},
+    {R_SCORE_MIN, "points", "ge", NULL, "points", NULL},
+    {R_DECL_FUTURE, NULL, "le", NULL, NULL, NULL},
+    {R_POSTING_WORKDAYS, "working_days", "ge", NULL, NULL, "working_days"},
+    {R_CALENDAR_NODATA, NULL, NULL, NULL, NULL, "year"},
+    {R_POSTING_AFTER_SUBMIT, NULL, "le", NULL, NULL, NULL},
+    {R_FORM_ATTACHED, NULL, NULL, NULL, "forms", NULL},
+    {R_FORM_SIZE, "bytes", "range", NULL, NULL, "bytes"},
+};
+
+/* Allocations of one packing or expansion, freed together: the messages
+ * built here are shallow, over the strings of their inputs. */
+typedef struct {
+    void **p;
+    size_t n, cap;
+} s_arena_t;
+
+static void *
+s_new(s_arena_t *a, size_t size)
+{
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 64;
+        a->p = realloc(a->p, a->cap * sizeof *a->p);
+        if (!a->p)
+            abort();
+    }
+    void *p = calloc(1, size);
+    if (!p)
+        abort();
+    return a->p[a->n++] = p;
+}
+
+static void
+s_arena_free(s_arena_t *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->p[i]);
+    free(a->p);
+    a->p = NULL;
+    a->n = a->cap = 0;
+}
+
+static bool
+s_empty(const char *s)
+{
+    return !s || !*s;
+}
+
+static const char *
+s_str(const char *s)
+{
+    return s ? s : "";
+}
+
+/* What expanding one check knows besides the check: the application and
+ * what the checks before it said. */
+typedef struct {
+    s_arena_t *arena;
+    const Rongyu__Application *app;
+    const char *sub; /* the local submission date (R_DEADLINE's actual) */
+    bool agree;      /* an R_RATE_COUNTS_AGREE check came before */
+} s_ctx_t;
+
+/* ------------------------------------------------------ typed values */
+
+static Rongyu__Quantity *
+q_new(s_ctx_t *x)
+{
+    Rongyu__Quantity *q = s_new(x->arena, sizeof *q);
+    rongyu__quantity__init(q);
+    return q;
+}
+
+static Rongyu__Quantity *
+q_str(s_ctx_t *x, Rongyu__Quantity__ValueCase kind, const char *s)
+{
+    Rongyu__Quantity *q = q_new(x);
+    q->value_case = kind;
+    char *v = (char *)s_str(s);
+    if (kind == RONGYU__QUANTITY__VALUE_DATE)
+        q->date = v;
+    else if (kind == RONGYU__QUANTITY__VALUE_TEXT)
+        q->text = v;
+    else
+        q->term = v;
+    return q;
+}
+
+static Rongyu__Quantity *
+q_text(s_ctx_t *x, const char *s)
+{
+    return q_str(x, RONGYU__QUANTITY__VALUE_TEXT, s);
+}
+
+static Rongyu__Quantity *
+q_term(s_ctx_t *x, const char *s)
+{
+    return q_str(x, RONGYU__QUANTITY__VALUE_TERM, s);
+}
+
+static Rongyu__Quantity *
+q_date(s_ctx_t *x, const char *s)
+{
+    return q_str(x, RONGYU__QUANTITY__VALUE_DATE, s);
+}
+
+/* A date as given: a date when it is a real one, else text. */
+static Rongyu__Quantity *
+q_given_date(s_ctx_t *x, const char *s)
+{
+    ry_date_t d;
+    return ry_date_parse(s_str(s), &d) == 0 ? q_date(x, s) : q_text(x, s);
+}
+
+static Rongyu__Quantity *
+q_count(s_ctx_t *x, int64_t v, const char *unit)
+{
+    Rongyu__Quantity *q = q_new(x);
+    q->value_case = RONGYU__QUANTITY__VALUE_COUNT;
+    q->count = v;
+    q->unit = (char *)s_str(unit);
+    return q;
+}
+
+/* A number as validation types it: a whole one is a count. */
+static Rongyu__Quantity *
+q_num(s_ctx_t *x, double v, const char *unit)
+{
+    if (isfinite(v) && fabs(v) < 1e15 && v == (double)(int64_t)v &&
+        !(v == 0 && signbit(v)))
+        return q_count(x, (int64_t)v, unit);
+    Rongyu__Quantity *q = q_new(x);
+    q->value_case = RONGYU__QUANTITY__VALUE_NUMBER;
+    q->number = v;
+    q->unit = (char *)s_str(unit);
+    return q;
+}
+
+static Rongyu__Quantity *
+q_ratio(s_ctx_t *x, uint64_t num, uint64_t den)
+{
+    Rongyu__Quantity *q = q_new(x);
+    Rongyu__Ratio *r = s_new(x->arena, sizeof *r);
+    rongyu__ratio__init(r);
+    r->num = num;
+    r->den = den;
+    q->value_case = RONGYU__QUANTITY__VALUE_RATIO;
+    q->ratio = r;
+    return q;
+}
+
+static Rongyu__Quantity *
+q_range(s_ctx_t *x, double min, double max, const char *unit)
+{
+    Rongyu__Quantity *q = q_new(x);
+    q->op = (char *)"range";
+    q->min = min;
+    q->max = max;
+    q->unit = (char *)unit;
+    return q;
+}
+
+static Rongyu__Quantity *
+q_of(Rongyu__Quantity *q, const char *of)
+{
+    q->of = (char *)s_str(of);
+    return q;
+}
+
+/* Appends item to q's parts; returns q. */
+static Rongyu__Quantity *
+q_push(s_ctx_t *x, Rongyu__Quantity *q, Rongyu__Quantity *item)
+{
+    Rongyu__Quantity **items = s_new(x->arena, (q->n_items + 1) * sizeof *items);
+    if (q->n_items)
+        memcpy(items, q->items, q->n_items * sizeof *items);
+    items[q->n_items++] = item;
+    q->items = items;
+    return q;
+}
+
+/* ---------------------------------------------------- the application */
+
+static ry_honour_t
+s_honour(const Rongyu__Application *a, bool *known)
+{
+    ry_honour_t h = (ry_honour_t)a->honour;
+    *known = h > RY_HONOUR_NONE && h < RY_HONOUR_COUNT;
+    return h;
+}
+
+static ry_category_t
+s_category(const Rongyu__Application *a, bool *known)
+{
+    ry_category_t c = (ry_category_t)a->category;
+    *known = c > RY_CATEGORY_NONE && c < RY_CATEGORY_COUNT;
+    return c;
+}
+
+/* A small home's union fields are named as a branch's (validation's
+ * choice of the kind of applicant: the honour, else the category). */
+static bool
+s_small(const Rongyu__Application *a)
+{
+    bool hk, ck;
+    ry_honour_t h = s_honour(a, &hk);
+    ry_category_t c = s_category(a, &ck);
+    if (hk)
+        return h == RY_HONOUR_ADVANCED_SMALL_HOME;
+    return c != RY_CATEGORY_CADRE &&
+           (c == RY_CATEGORY_BRANCH || c == RY_CATEGORY_UNION_GROUP);
+}
+
+/* A metric's measured value as validation reports it: counts as a ratio,
+ * a stated percentage as a number; membership falls back to the union's
+ * members / workers. */
+static Rongyu__Quantity *
+s_metric(s_ctx_t *x, const char *subject)
+{
+    const Rongyu__Application *a = x->app;
+    const Rongyu__Metrics *m = a->metrics;
+    const Rongyu__UnionInfo *u = a->union_;
+    const Rongyu__Rate *r = NULL;
+    bool membership = strcmp(subject, "membership") == 0;
+    if (strcmp(subject, "formation") == 0)
+        r = m ? m->formation : NULL;
+    else if (membership)
+        r = m && !x->agree ? m->membership : NULL;
+    else if (strcmp(subject, "satisfaction") == 0)
+        r = m ? m->satisfaction : NULL;
+    else if (strcmp(subject, "realname") == 0)
+        r = m ? m->realname : NULL;
+    else if (strcmp(subject, "chair_satisfaction") == 0)
+        r = m ? m->chair_satisfaction : NULL;
+    else
+        return NULL;
+    if (r && r->value_case == RONGYU__RATE__VALUE_COUNTS && r->counts)
+        return q_ratio(x, r->counts->num, r->counts->den);
+    if (r && r->value_case == RONGYU__RATE__VALUE_PERCENT)
+        return q_num(x, r->percent, "percent");
+    if (membership && u)
+        return q_ratio(x, u->members, u->workers);
+    return NULL;
+}
+
+static const char *
+s_metric_subject(uint32_t rule)
+{
+    switch (rule) {
+    case R_FORMATION_MIN: return "formation";
+    case R_MEMBERSHIP_MIN: return "membership";
+    case R_SATISFACTION_MIN: return "satisfaction";
+    case R_REALNAME: return "realname";
+    case R_CHAIR_SATISFACTION_MIN: return "chair_satisfaction";
+    default: return NULL;
+    }
+}
+
+enum { S_COMMITTEE, S_PARTY, S_CONGRESS, S_POST_START, S_POST_END, S_NDECL };
+
+static const char *const s_decl_field[S_NDECL] = {
+    "committee_study_date", "party_consent_date", "congress_approval_date",
+    "posting_start", "posting_end"};
+
+static void
+s_decl_raw(const Rongyu__Application *a, const char *raw[S_NDECL])
+{
+    const Rongyu__Declarations *d = a->declarations;
+    raw[0] = d ? d->committee_study_date : NULL;
+    raw[1] = d ? d->party_consent_date : NULL;
+    raw[2] = d ? d->congress_approval_date : NULL;
+    raw[3] = d ? d->posting_start : NULL;
+    raw[4] = d ? d->posting_end : NULL;
+}
+
+/* R_DATE_INVALID: every date given that is not a real one. */
+static Rongyu__Quantity *
+s_dates_invalid(s_ctx_t *x)
+{
+    const char *raw[S_NDECL];
+    s_decl_raw(x->app, raw);
+    Rongyu__Quantity *q = q_new(x);
+    for (int i = 0; i < S_NDECL; i++) {
+        ry_date_t d;
+        if (!s_empty(raw[i]) && ry_date_parse(raw[i], &d) != 0)
+            q_push(x, q, q_of(q_text(x, raw[i]), s_decl_field[i]));
+    }
+    const Rongyu__Person *p = x->app->person;
+    if (p) {
+        ry_date_t d;
+        int y, m;
+        if (!s_empty(p->union_work_since) &&
+            ry_date_parse(p->union_work_since, &d) != 0)
+            q_push(x, q, q_of(q_text(x, p->union_work_since),
+                              "union_work_since"));
+        if (!s_empty(p->birth_month) &&
+            ry_date_parse_month(p->birth_month, &y, &m) != 0)
+            q_push(x, q, q_of(q_text(x, p->birth_month), "birth_month"));
+    }
+    return q->n_items ? q : q_term(x, "all_real");
+}
+
+/* R_DECL_ORDER: the first two steps out of order, or "in_order". */
+static Rongyu__Quantity *
+s_decl_order(s_ctx_t *x)
+{
+    const char *raw[S_NDECL];
+    s_decl_raw(x->app, raw);
+    ry_date_t date[S_NDECL];
+    int prev = -1;
+    for (int i = 0; i < S_NDECL; i++) {
+        if (ry_date_parse(s_str(raw[i]), &date[i]) != 0)
+            continue;
+        if (prev >= 0 && ry_date_compare(date[prev], date[i]) > 0) {
+            Rongyu__Quantity *q = q_new(x);
+            q_push(x, q, q_of(q_date(x, raw[prev]), s_decl_field[prev]));
+            return q_push(x, q, q_of(q_date(x, raw[i]), s_decl_field[i]));
+        }
+        prev = i;
+    }
+    return q_term(x, "in_order");
+}
+
+/* R_DECL_FUTURE: the first declared date after the submission date. */
+static Rongyu__Quantity *
+s_decl_future(s_ctx_t *x)
+{
+    ry_date_t sub;
+    if (!x->sub || ry_date_parse(x->sub, &sub) != 0)
+        return NULL;
+    const char *raw[S_NDECL];
+    s_decl_raw(x->app, raw);
+    for (int i = 0; i < S_NDECL; i++) {
+        ry_date_t d;
+        if (ry_date_parse(s_str(raw[i]), &d) == 0 &&
+            ry_date_compare(d, sub) > 0)
+            return q_of(q_date(x, raw[i]), s_decl_field[i]);
+    }
+    return q_term(x, "none");
+}
+
+/* R_FORM_MEDIA_TYPE and R_FORM_SIZE: each form attachment's type or size,
+ * as intake recorded them (validation sees no content). */
+static Rongyu__Quantity *
+s_forms(s_ctx_t *x, bool sizes)
+{
+    Rongyu__Quantity *q = q_new(x);
+    for (size_t i = 0; i < x->app->n_attachments; i++) {
+        const Rongyu__Attachment *a = x->app->attachments[i];
+        if (!a || strcmp(s_str(a->kind), "application_form") != 0)
+            continue;
+        if (a->content.len > 0)
+            return NULL; /* sniffed from content: stored */
+        Rongyu__Quantity *v =
+            sizes ? q_count(x, (int64_t)a->size, "bytes")
+            : s_empty(a->media_type) ? q_term(x, "unknown_type")
+                                     : q_text(x, a->media_type);
+        q_push(x, q, q_of(v, a->name));
+    }
+    return q;
+}
+
+static int64_t
+s_form_count(const Rongyu__Application *app)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < app->n_attachments; i++)
+        n += app->attachments[i] &&
+             strcmp(s_str(app->attachments[i]->kind), "application_form") == 0;
+    return n;
+}
+
+static bool
+s_deeds(const Rongyu__Application *app)
+{
+    bool deeds = !s_empty(app->deeds);
+    for (size_t i = 0; i < app->n_attachments; i++)
+        deeds |= app->attachments[i] &&
+                 strcmp(s_str(app->attachments[i]->kind), "deeds") == 0;
+    return deeds;
+}
+
+/* ------------------------------------------------------ derived parts */
+
+/* The actual value of a check of 'rule' as validation makes it from the
+ * application (thr: the check's threshold, already whole), or NULL when it
+ * cannot be derived. */
+static Rongyu__Quantity *
+s_derive_actual(s_ctx_t *x, uint32_t rule, const Rongyu__Check *k,
+                const Rongyu__Quantity *thr)
+{
+    const Rongyu__Application *a = x->app;
+    const Rongyu__UnionInfo *u = a->union_;
+    const Rongyu__Person *p = a->person;
+    bool hk, ck;
+    ry_honour_t h = s_honour(a, &hk);
+    ry_category_t c = s_category(a, &ck);
+    const char *raw[S_NDECL];
+    switch (rule) {
+    case R_CAMPAIGN:
+        return s_empty(a->campaign_id) ? q_term(x, "missing")
+                                       : q_text(x, a->campaign_id);
+    case R_REQUIRED_HONOUR:
+        return hk ? q_text(x, ry_honour_name(h)) : q_term(x, "missing");
+    case R_HONOUR_ENABLED:
+    case R_ORG_KIND_HONOUR:
+        return hk ? q_text(x, ry_honour_name(h)) : NULL;
+    case R_REQUIRED_CATEGORY:
+        return ck ? q_text(x, ry_category_name(c)) : q_term(x, "missing");
+    case R_ORG_KIND_CATEGORY:
+        return ck ? q_text(x, ry_category_name(c)) : NULL;
+    case R_CATEGORY_HONOUR:
+        if (!hk || !ck)
+            return NULL;
+        return q_push(x, q_push(x, q_new(x), q_text(x, ry_category_name(c))),
+                      q_text(x, ry_honour_name(h)));
+    case R_ORGANISING_UNIT: return q_text(x, a->organising_unit);
+    case R_REQUIRED_UNION_WORKERS:
+        return q_count(x, (int64_t)(u ? u->workers : 0), "workers");
+    case R_UNION_TYPE: return u ? q_text(x, u->union_type) : NULL;
+    case R_MEMBERS_LE_WORKERS:
+        if (!u)
+            return NULL;
+        return q_push(x,
+                      q_push(x, q_new(x),
+                             q_count(x, (int64_t)u->members, "members")),
+                      q_count(x, (int64_t)u->workers, "workers"));
+    case R_PERSON_GENDER: return p ? q_text(x, p->gender) : NULL;
+    case R_CADRE_TYPE: return p ? q_text(x, p->cadre_type) : NULL;
+    case R_REQUIRED_PERSON_COLUMN: {
+        static const char *const terms[] = {
+            "missing", "column_leadership_organ", "column_township_cadre",
+            "column_grassroots_cadre"};
+        int col = p ? (int)p->column : 0;
+        return q_term(x, terms[col >= 1 && col <= 3 ? col : 0]);
+    }
+    case R_UNION_YEARS_MIN: {
+        ry_date_t since;
+        if (!p || ry_date_parse(p->union_work_since, &since) != 0)
+            return p && !s_empty(p->union_work_since)
+                       ? q_text(x, p->union_work_since)
+                       : q_term(x, "missing");
+        if (!thr || thr->value_case != RONGYU__QUANTITY__VALUE_COUNT)
+            return NULL;
+        char *sb = s_new(x->arena, RY_DATE_STRLEN);
+        char *db = s_new(x->arena, RY_DATE_STRLEN);
+        ry_date_format(since, sb, RY_DATE_STRLEN);
+        ry_date_format(ry_date_add_years(since, (int)thr->count), db,
+                       RY_DATE_STRLEN);
+        return q_push(x, q_push(x, q_new(x), q_date(x, sb)), q_date(x, db));
+    }
+    case R_FIVE_HAVES:
+        return q_term(x, p && p->home_five_haves ? "yes" : "no");
+    case R_HOME_HONOUR_LEVEL: {
+        static const char *const levels[] = {"level_none", "level_county",
+                                             "level_city", "level_province",
+                                             "level_national"};
+        int have = p ? (int)p->home_honour_level : 0;
+        return q_term(x, levels[have >= 0 && have <= 4 ? have : 0]);
+    }
+    case R_FORMATION_MIN:
+    case R_MEMBERSHIP_MIN:
+    case R_SATISFACTION_MIN:
+    case R_REALNAME:
+    case R_CHAIR_SATISFACTION_MIN:
+        return s_metric(x, s_metric_subject(rule));
+    case R_RATE_RANGE: return s_metric(x, s_str(k->subject));
+    case R_RATE_COUNTS_AGREE:
+        return a->metrics && a->metrics->membership &&
+                       a->metrics->membership->value_case ==
+                           RONGYU__RATE__VALUE_PERCENT
+                   ? q_num(x, a->metrics->membership->percent, "percent")
+                   : NULL;
+    case R_SCORE_RANGE:
+    case R_SCORE_MIN:
+        return a->metrics && a->metrics->self_score
+                   ? q_num(x, a->metrics->self_score->value, "points")
+                   : NULL;
+    case R_HOLDS_CITY_HONOUR: {
+        const Rongyu__HeldHonour *held = NULL;
+        for (size_t i = 0; i < a->n_held_honours; i++) {
+            const Rongyu__HeldHonour *hh = a->held_honours[i];
+            if (hh && hh->still_held && hh->level >= RONGYU__HONOUR_LEVEL__CITY)
+                held = hh;
+        }
+        return !held                 ? q_term(x, "none")
+               : s_empty(held->name) ? q_term(x, "unnamed")
+                                     : q_text(x, held->name);
+    }
+    case R_DATE_INVALID: return s_dates_invalid(x);
+    case R_DECL_COMMITTEE:
+    case R_DECL_PARTY:
+    case R_DECL_CONGRESS:
+        s_decl_raw(a, raw);
+        return s_empty(raw[rule - R_DECL_COMMITTEE])
+                   ? q_term(x, "missing")
+                   : q_given_date(x, raw[rule - R_DECL_COMMITTEE]);
+    case R_DECL_ORDER: return s_decl_order(x);
+    case R_DECL_FUTURE: return s_decl_future(x);
+    case R_POSTING_AFTER_SUBMIT:
+        s_decl_raw(a, raw);
+        return q_date(x, raw[S_POST_END]);
+    case R_FORM_ATTACHED: return q_count(x, s_form_count(a), "forms");
+    case R_FORM_MEDIA_TYPE: return s_forms(x, false);
+    case R_FORM_SIZE: return s_forms(x, true);
+    case R_REQUIRED_DEEDS:
+        return q_term(x, s_deeds(a) ? "given" : "missing");
+    default: return NULL;
+    }
+}
+
+/* The threshold of a check of 'rule' where it is the application's own
+ * value, a constant of the rule or the usual value of the campaign
+ * (then a check whose campaign differs stores its own); NULL otherwise. */
+static Rongyu__Quantity *
+s_derive_threshold(s_ctx_t *x, uint32_t rule)
+{
+    const Rongyu__Application *a = x->app;
+    switch (rule) {
+    case R_CAMPAIGN:
+        return s_empty(a->campaign_id) ? NULL : q_text(x, a->campaign_id);
+    case R_PERSON_GENDER:
+        return q_push(x, q_push(x, q_new(x), q_text(x, "男")),
+                      q_text(x, "女"));
+    case R_FIVE_HAVES: return q_term(x, "yes");
+    case R_RATE_RANGE: return q_range(x, 0, 100, "percent");
+    case R_SCORE_RANGE: return q_range(x, 0, 100, "points");
+    case R_RATE_COUNTS_AGREE:
+        return a->union_ ? q_ratio(x, a->union_->members, a->union_->workers)
+                         : NULL;
+    case R_DECL_FUTURE:
+    case R_POSTING_AFTER_SUBMIT: {
+        if (!x->sub)
+            return NULL;
+        Rongyu__Quantity *q = q_date(x, x->sub);
+        q->op = (char *)"le";
+        return q;
+    }
+    case R_FORM_MEDIA_TYPE: {
+        Rongyu__Quantity *q = q_new(x);
+        q_push(x, q, q_text(x, "application/pdf"));
+        q_push(x, q, q_text(x, "image/jpeg"));
+        return q_push(x, q, q_text(x, "image/png"));
+    }
+    case R_FORM_SIZE: return q_range(x, 1, 20971520, "bytes");
+    default: return NULL;
+    }
+}
+
+static const char *
+s_derive_subject(s_ctx_t *x, uint32_t rule)
+{
+    switch (rule) {
+    case R_DEADLINE:
+        return x->app->honour == RONGYU__HONOUR__EXCELLENT_WORKER
+                   ? "summary_deadline"
+                   : "submission_deadline";
+    case R_REQUIRED_UNION_NAME:
+        return s_small(x->app) ? "small_union_name" : "";
+    case R_REQUIRED_UNION_CHAIR_NAME:
+        return s_small(x->app) ? "small_chair_name" : "";
+    case R_RATE_COUNTS_AGREE: return "membership";
+    default: return "";
+    }
+}
+
+/* q with the words its rule fixes filled in where q leaves them empty (a
+ * copy when anything changes). */
+static Rongyu__Quantity *
+s_words_fill(s_ctx_t *x, const Rongyu__Quantity *q, const char *unit,
+             const char *op, const char *item_unit)
+{
+    Rongyu__Quantity *c = q_new(x);
+    *c = *q;
+    bool whole = q->value_case == RONGYU__QUANTITY__VALUE_COUNT ||
+                 q->value_case == RONGYU__QUANTITY__VALUE_NUMBER;
+    if (op && s_empty(q->op))
+        c->op = (char *)op;
+    if (unit && s_empty(q->unit) &&
+        (whole || (c->op && strcmp(c->op, "range") == 0)))
+        c->unit = (char *)unit;
+    if (item_unit && q->n_items) {
+        c->items = s_new(x->arena, q->n_items * sizeof *c->items);
+        for (size_t i = 0; i < q->n_items; i++) {
+            c->items[i] = q->items[i];
+            if (q->items[i]->value_case == RONGYU__QUANTITY__VALUE_COUNT &&
+                s_empty(q->items[i]->unit)) {
+                c->items[i] = q_new(x);
+                *c->items[i] = *q->items[i];
+                c->items[i]->unit = (char *)item_unit;
+            }
+        }
+    }
+    return c;
+}
+
+static bool
+s_review(uint32_t rule)
+{
+    return rule == R_ORGAN_CADRE_REVIEW || rule == R_POLITICAL_REVIEW ||
+           rule == R_MODEL_INNOVATION_REVIEW;
+}
+
+/* R_POSTING_WORKDAYS stored as (working days, earliest end): the first
+ * and last day of the posting are the application's, in between. */
+static Rongyu__Quantity *
+s_posting_days(s_ctx_t *x, const Rongyu__Quantity *q)
+{
+    const char *raw[S_NDECL];
+    s_decl_raw(x->app, raw);
+    Rongyu__Quantity *c = q_new(x);
+    *c = *q;
+    c->n_items = 0;
+    q_push(x, c, q->items[0]);
+    q_push(x, c, q_date(x, raw[S_POST_START]));
+    q_push(x, c, q_date(x, raw[S_POST_END]));
+    return q_push(x, c, q->items[1]);
+}
+
+/* The whole check from stored part k (its rule and outcome, and what it
+ * stores): what k leaves out is derived. The result is shallow, over k's
+ * and the application's strings. */
+static Rongyu__Check *
+s_expand_check(s_ctx_t *x, const Rongyu__Check *k)
+{
+    Rongyu__Check *w = s_new(x->arena, sizeof *w);
+    *w = *k;
+    uint32_t rule = k->rule;
+    if (s_review(rule))
+        w->needs_review = true;
+    if (s_empty(k->subject))
+        w->subject = (char *)s_derive_subject(x, rule);
+    if (!k->threshold_value)
+        w->threshold_value = s_derive_threshold(x, rule);
+    for (size_t i = 0; i < sizeof s_words / sizeof s_words[0]; i++) {
+        if (s_words[i].rule != rule)
+            continue;
+        if (w->threshold_value)
+            w->threshold_value =
+                s_words_fill(x, w->threshold_value, s_words[i].thr_unit,
+                             s_words[i].thr_op, s_words[i].thr_item_unit);
+        if (k->actual_value)
+            w->actual_value =
+                s_words_fill(x, k->actual_value, s_words[i].act_unit, NULL,
+                             s_words[i].act_item_unit);
+    }
+    if (!k->actual_value)
+        w->actual_value = s_derive_actual(x, rule, w, w->threshold_value);
+    else if (rule == R_POSTING_WORKDAYS && k->actual_value->n_items == 2)
+        w->actual_value = s_posting_days(x, w->actual_value);
+    return w;
+}
+
+/* What the checks after w may derive from it. */
+static void
+s_learn(s_ctx_t *x, const Rongyu__Check *w)
+{
+    if (w->rule == R_DEADLINE && w->actual_value &&
+        w->actual_value->value_case == RONGYU__QUANTITY__VALUE_DATE)
+        x->sub = w->actual_value->date;
+    if (w->rule == R_RATE_COUNTS_AGREE)
+        x->agree = true;
+}
+
+/* ------------------------------------------------------------- packing */
+
+static bool
+s_same(const Rongyu__Check *a, const Rongyu__Check *b)
+{
+    size_t la, lb;
+    uint8_t *pa = ry_pb_pack(&a->base, &la);
+    uint8_t *pb = ry_pb_pack(&b->base, &lb);
+    bool same = la == lb && memcmp(pa, pb, la) == 0;
+    free(pa);
+    free(pb);
+    return same;
+}
+
+/* True when stored part r expands to whole, also after a trip through
+ * its encoding (as the reader gets it). */
+static bool
+s_gives(s_ctx_t *x, const Rongyu__Check *r, const Rongyu__Check *whole,
+        bool encoded)
+{
+    if (!encoded)
+        return s_same(s_expand_check(x, r), whole);
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&r->base, &len);
+    Rongyu__Check *back = (Rongyu__Check *)ry_pb_unpack(
+        &rongyu__check__descriptor, buf, len, 0);
+    free(buf);
+    if (!back)
+        return false;
+    bool same = s_same(s_expand_check(x, back), whole);
+    ry_pb_free(&back);
+    return same;
+}
+
+/* A copy of q that may be changed (its parts too). */
+static Rongyu__Quantity *
+s_own(s_ctx_t *x, const Rongyu__Quantity *q)
+{
+    Rongyu__Quantity *c = q_new(x);
+    *c = *q;
+    if (q->n_items) {
+        c->items = s_new(x->arena, q->n_items * sizeof *c->items);
+        for (size_t i = 0; i < q->n_items; i++) {
+            c->items[i] = q_new(x);
+            *c->items[i] = *q->items[i];
+        }
+    }
+    return c;
+}
+
+/* Clears the string *field of r when r still gives whole without it. */
+static void
+s_try_clear(s_ctx_t *x, Rongyu__Check *r, const Rongyu__Check *whole,
+            char **field)
+{
+    if (s_empty(*field))
+        return;
+    char *was = *field;
+    *field = (char *)"";
+    if (!s_gives(x, r, whole, false))
+        *field = was;
+}
+
+/* The smallest stored part of whole found: drops each part that the
+ * expansion gives back. NULL when the part left does not give it back. */
+static Rongyu__Check *
+s_residual(s_ctx_t *x, const Rongyu__Check *whole)
+{
+    Rongyu__Check *r = s_new(x->arena, sizeof *r);
+    *r = *whole;
+    if (r->threshold_value)
+        r->threshold_value = s_own(x, r->threshold_value);
+    if (r->actual_value)
+        r->actual_value = s_own(x, r->actual_value);
+    if (!s_gives(x, r, whole, false))
+        return NULL;
+    Rongyu__Quantity **side[2] = {&r->threshold_value, &r->actual_value};
+    for (int s = 0; s < 2; s++) {
+        Rongyu__Quantity *q = *side[s];
+        if (!q)
+            continue;
+        *side[s] = NULL;
+        if (s_gives(x, r, whole, false))
+            continue;
+        *side[s] = q;
+        s_try_clear(x, r, whole, &q->unit);
+        s_try_clear(x, r, whole, &q->op);
+        for (size_t i = 0; i < q->n_items; i++)
+            s_try_clear(x, r, whole, &q->items[i]->unit);
+    }
+    Rongyu__Quantity *a = r->actual_value;
+    if (r->rule == R_POSTING_WORKDAYS && a && a->n_items == 4) {
+        Rongyu__Quantity *pair = q_new(x);
+        *pair = *a;
+        pair->n_items = 0;
+        q_push(x, pair, a->items[0]);
+        q_push(x, pair, a->items[3]);
+        r->actual_value = pair;
+        if (!s_gives(x, r, whole, false))
+            r->actual_value = a;
+    }
+    s_try_clear(x, r, whole, &r->subject);
+    if (r->needs_review) {
+        r->needs_review = false;
+        if (!s_gives(x, r, whole, false))
+            r->needs_review = true;
+    }
+    return s_gives(x, r, whole, true) ? r : NULL;
+}
+
+uint8_t *
+ry_verdict_pack(const Rongyu__Verdict *v, const Rongyu__Application *app,
+                size_t *len)
+{
+    s_arena_t arena = {0};
+    s_ctx_t x = {&arena, app, NULL, false};
+    Rongyu__StoredVerdict sv = RONGYU__STORED_VERDICT__INIT;
+    sv.eligible = v->eligible;
+    sv.ruleset = v->ruleset;
+    size_t cl = app ? strlen(s_str(app->campaign_id)) : 0;
+    if (cl && v->n_checks && v->ruleset &&
+        strncmp(v->ruleset, app->campaign_id, cl) == 0 &&
+        v->ruleset[cl] == '/' && v->ruleset[cl + 1]) {
+        sv.ruleset = (char *)"";
+        sv.ruleset_version = v->ruleset + cl + 1;
+    }
+    sv.decided_at_ms = v->decided_at_ms;
+    sv.checks = s_new(&arena, (v->n_checks + 1) * sizeof *sv.checks);
+    sv.steps = s_new(&arena, (v->n_checks + 1) * sizeof *sv.steps);
+    sv.n_steps = v->n_checks;
+    for (size_t i = 0; i < v->n_checks; i++) {
+        /* The code is never stored: the rule number says it. */
+        Rongyu__Check *whole = s_new(&arena, sizeof *whole);
+        *whole = *v->checks[i];
+        if (whole->rule && ry_rulecat_code(whole->rule))
+            whole->code = (char *)"";
+        Rongyu__Check *r = NULL;
+        if (!app || !whole->rule || !ry_rulecat_code(whole->rule)) {
+            sv.steps[i] = 1;
+        } else {
+            Rongyu__Check bare = RONGYU__CHECK__INIT;
+            bare.rule = whole->rule;
+            bare.passed = whole->passed;
+            if (s_gives(&x, &bare, whole, true))
+                sv.steps[i] = whole->rule << 1 | !whole->passed;
+            else if ((r = s_residual(&x, whole)) != NULL)
+                sv.steps[i] = 0;
+            else
+                sv.steps[i] = 1;
+        }
+        if (sv.steps[i] <= 1)
+            sv.checks[sv.n_checks++] = r ? r : whole;
+        s_learn(&x, whole);
+    }
+    uint8_t *out = ry_pb_pack(&sv.base, len);
+    s_arena_free(&arena);
+    return out;
+}
+
+int
+ry_verdict_expand(const uint8_t *data, size_t len,
+                  const Rongyu__Application *app, Rongyu__Verdict **out)
+{
+    *out = NULL;
+    Rongyu__StoredVerdict *sv = (Rongyu__StoredVerdict *)ry_pb_unpack(
+        &rongyu__stored_verdict__descriptor, data, len, 0);
+    if (!sv)
+        return RY_EMALFORMED;
+    if (!sv->n_steps) {
+        ry_pb_free(&sv);
+        *out = (Rongyu__Verdict *)ry_pb_unpack(&rongyu__verdict__descriptor,
+                                               data, len, 0);
+        return *out ? 0 : RY_EMALFORMED;
+    }
+    s_arena_t arena = {0};
+    s_ctx_t x = {&arena, app, NULL, false};
+    Rongyu__Verdict v = RONGYU__VERDICT__INIT;
+    v.eligible = sv->eligible;
+    v.ruleset = sv->ruleset;
+    if (!s_empty(sv->ruleset_version)) {
+        if (!app || s_empty(app->campaign_id)) {
+            ry_pb_free(&sv);
+            return RY_EINVAL;
+        }
+        size_t n = strlen(app->campaign_id) + strlen(sv->ruleset_version) + 2;
+        v.ruleset = s_new(&arena, n);
+        snprintf(v.ruleset, n, "%s/%s", app->campaign_id, sv->ruleset_version);
+    }
+    v.decided_at_ms = sv->decided_at_ms;
+    v.checks = s_new(&arena, sv->n_steps * sizeof *v.checks);
+    int rc = 0;
+    size_t next = 0;
+    for (size_t i = 0; i < sv->n_steps && !rc; i++) {
+        uint32_t step = sv->steps[i];
+        const Rongyu__Check *k = NULL;
+        Rongyu__Check *bare = NULL;
+        if (step <= 1) {
+            if (next >= sv->n_checks || !sv->checks[next]) {
+                rc = RY_EMALFORMED;
+                break;
+            }
+            k = sv->checks[next++];
+        } else {
+            bare = s_new(&arena, sizeof *bare);
+            rongyu__check__init(bare);
+            bare->rule = step >> 1;
+            bare->passed = !(step & 1);
+            k = bare;
+        }
+        Rongyu__Check *w = (Rongyu__Check *)k;
+        if (step != 1) {
+            if (!app) {
+                rc = RY_EINVAL;
+                break;
+            }
+            w = s_expand_check(&x, k);
+        }
+        v.checks[v.n_checks++] = w;
+        s_learn(&x, w);
+    }
+    if (!rc) {
+        size_t n;
+        uint8_t *buf = ry_pb_pack(&v.base, &n);
+        *out = (Rongyu__Verdict *)ry_pb_unpack(&rongyu__verdict__descriptor,
+                                               buf, n, 0);
+        free(buf);
+        if (!*out)
+            rc = RY_EMALFORMED;
+    }
+    s_arena_free(&arena);
+    ry_pb_free(&sv);
+    return rc;
+}

@@ -1,0 +1,35 @@
+/* ry_verdict: a verdict's stored form (StoredVerdict): only what cannot
+ * be derived again from the application it judges and the rule
+ * catalogue; and the whole verdict filled back in from it. */
+#ifndef RY_VERDICT_H
+#define RY_VERDICT_H
+
+#include "rongyu.pb-c.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Packs verdict v, made by validation for application app, in its
+ * stored form. Each check is stored as little as gives it back exactly
+ * (ry_verdict_expand with the same app yields v's checks byte for byte,
+ * their codes left out: the rule number says them): a check derived
+ * whole is one entry of 'steps'; otherwise the parts that cannot be
+ * derived (a threshold from the campaign, a value from the calendar) are
+ * stored; a check that does not come back exactly is stored as it is.
+ * v and app are only read. Returns the bytes (the caller's to free) and
+ * their length in *len. */
+uint8_t *ry_verdict_pack(const Rongyu__Verdict *v,
+                         const Rongyu__Application *app, size_t *len);
+
+/* Decodes a stored verdict (data, len: a StoredVerdict, or a Verdict
+ * stored whole by an earlier version) into the whole verdict, filling
+ * what was left out from app, the application of the same case and
+ * revision. Display texts are not rendered (ry_rulecat_fill_verdict).
+ * On success *out is a message from ry_pb_unpack (free with ry_pb_free).
+ * Returns 0; RY_EMALFORMED when the bytes do not decode or the steps name
+ * more stored checks than there are; RY_EINVAL when the verdict needs an
+ * application and app is NULL. */
+int ry_verdict_expand(const uint8_t *data, size_t len,
+                      const Rongyu__Application *app, Rongyu__Verdict **out);
+
+#endif

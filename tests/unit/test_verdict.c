@@ -1,0 +1,358 @@
+/* Tests of ry_verdict: a verdict's stored form holds a fraction of the
+ * verdict and gives it back whole from the application; a verdict stored
+ * whole by the landed version reads as it is; hostile stored bytes are
+ * refused. (test_rules sends every verdict it makes through the stored
+ * form, rule by rule.) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "rongyu_services.pb-c.h"
+#include "ry_calendar.h"
+#include "ry_campaign.h"
+#include "ry_date.h"
+#include "ry_error.h"
+#include "ry_json.h"
+#include "ry_media.h"
+#include "ry_pb.h"
+#include "ry_rulecat.h"
+#include "ry_verdict.h"
+#include "validation_rules.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXAMPLES RY_SOURCE_DIR "/examples/"
+
+/* The application of an example as intake keeps it: attachments without
+ * their content (validation judges what intake recorded). */
+static Rongyu__Application *
+s_example(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", EXAMPLES, name);
+    Rongyu__Application *app = NULL;
+    ry_json_error_t err;
+    assert_int_equal(ry_json_application_load(path, &app, &err), 0);
+    for (size_t i = 0; i < app->n_attachments; i++) {
+        Rongyu__Attachment *a = app->attachments[i];
+        if (a->content.len) {
+            const char *mt = ry_media_sniff(a->content.data, a->content.len);
+            if (a->media_type != protobuf_c_empty_string)
+                free(a->media_type);
+            a->media_type = strdup(mt ? mt : "");
+            a->size = a->content.len;
+        }
+        free(app->attachments[i]->content.data);
+        app->attachments[i]->content.data = NULL;
+        app->attachments[i]->content.len = 0;
+    }
+    return app;
+}
+
+/* Validation's verdict on app, submitted on 2018-11-20 09:00 in Hangzhou. */
+static Rongyu__Verdict *
+s_judge(const Rongyu__Application *app, Rongyu__OrgKind kind)
+{
+    ry_campaigns_t *reg = NULL;
+    ry_calendar_t *cal = NULL;
+    char err[512];
+    assert_int_equal(ry_campaigns_new(&reg), 0);
+    if (ry_campaigns_load_dir(reg, RY_SOURCE_DIR "/campaigns", err,
+                              sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(ry_calendar_new(&cal), 0);
+    ry_date_t d = {2018, 11, 20};
+    Rongyu__Verdict *v = NULL;
+    assert_int_equal(validation_evaluate(ry_campaigns_find(reg,
+                                                           app->campaign_id),
+                                         cal, app,
+                                         ry_date_to_epoch_ms(d, 9 * 60, 480),
+                                         kind, &v),
+                     0);
+    v->decided_at_ms = 1542675601142;
+    ry_campaigns_destroy(&reg);
+    ry_calendar_destroy(&cal);
+    return v;
+}
+
+/* Asserts that 'got' is v check by check, byte for byte, codes aside. */
+static void
+s_expect_same(const Rongyu__Verdict *v, const Rongyu__Verdict *got)
+{
+    assert_int_equal(got->eligible, v->eligible);
+    assert_string_equal(got->ruleset, v->ruleset);
+    assert_int_equal(got->decided_at_ms, v->decided_at_ms);
+    assert_int_equal(got->n_checks, v->n_checks);
+    for (size_t i = 0; i < v->n_checks; i++) {
+        Rongyu__Check k = *v->checks[i];
+        if (k.rule)
+            k.code = (char *)"";
+        size_t la, lb;
+        uint8_t *a = ry_pb_pack(&k.base, &la);
+        uint8_t *b = ry_pb_pack(&got->checks[i]->base, &lb);
+        if (la != lb || memcmp(a, b, la) != 0)
+            fail_msg("check %zu (%s) differs", i, ry_rulecat_check_code(&k));
+        free(a);
+        free(b);
+    }
+}
+
+static Rongyu__StoredVerdict *
+s_stored(const uint8_t *buf, size_t len)
+{
+    Rongyu__StoredVerdict *sv = (Rongyu__StoredVerdict *)ry_pb_unpack(
+        &rongyu__stored_verdict__descriptor, buf, len, 0);
+    assert_non_null(sv);
+    return sv;
+}
+
+static void
+test_every_example_comes_back_whole_from_a_fraction(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "advanced_home.valid.json",
+        "advanced_home.township.valid.json",
+        "advanced_home.low_membership.json",
+        "advanced_home.members_exceed_workers.json",
+        "advanced_home.posting_over_national_day.json",
+        "advanced_home.stated_rate_disagrees.json",
+        "advanced_home.disguised_pdf.json",
+        "advanced_small_home.valid.json",
+        "advanced_small_home.rate_over_100.json",
+        "model_home.valid.json",
+        "model_home.short_posting.json",
+        "excellent_worker.valid.json",
+        "excellent_worker.missing_name.json",
+    };
+    for (size_t n = 0; n < sizeof names / sizeof names[0]; n++) {
+        for (int kind = 0; kind <= 1; kind++) {
+            Rongyu__Application *app = s_example(names[n]);
+            Rongyu__Verdict *v =
+                s_judge(app, kind ? RONGYU__ORG_KIND__ORG_GRASSROOTS : 0);
+            size_t len, whole_len;
+            uint8_t *buf = ry_verdict_pack(v, app, &len);
+            uint8_t *whole = ry_pb_pack(&v->base, &whole_len);
+            /* At most a third of the verdict stored whole. */
+            if (len * 3 > whole_len)
+                fail_msg("%s: %zu of %zu bytes stored", names[n], len,
+                         whole_len);
+            Rongyu__Verdict *back = NULL;
+            assert_int_equal(ry_verdict_expand(buf, len, app, &back), 0);
+            s_expect_same(v, back);
+            ry_pb_free(&back);
+            free(buf);
+            free(whole);
+            validation_verdict_free(&v);
+            ry_json_application_free(&app);
+        }
+    }
+}
+
+/* What the valid example stores: one step per check; whole checks only
+ * for the campaign's thresholds and the calendar's count. */
+static void
+test_valid_example_stores_only_thresholds_and_calendar(void **state)
+{
+    (void)state;
+    Rongyu__Application *app = s_example("advanced_home.valid.json");
+    Rongyu__Verdict *v = s_judge(app, 0);
+    size_t len;
+    uint8_t *buf = ry_verdict_pack(v, app, &len);
+    Rongyu__StoredVerdict *sv = s_stored(buf, len);
+    assert_int_equal(sv->n_steps, v->n_checks);
+    assert_string_equal(sv->ruleset, "");
+    assert_string_equal(sv->ruleset_version, "2018.1");
+    static const char *const kept[] = {"R_DEADLINE", "R_MEMBERSHIP_MIN",
+                                       "R_SATISFACTION_MIN", "R_SCORE_MIN",
+                                       "R_POSTING_WORKDAYS"};
+    assert_int_equal(sv->n_checks, sizeof kept / sizeof kept[0]);
+    for (size_t i = 0; i < sv->n_checks; i++) {
+        assert_string_equal(ry_rulecat_check_code(sv->checks[i]), kept[i]);
+        assert_string_equal(sv->checks[i]->code, "");
+    }
+    /* The membership threshold keeps its number; "percent", "ge" and the
+     * actual counts come from the catalogue and the application. */
+    const Rongyu__Check *m = sv->checks[1];
+    assert_non_null(m->threshold_value);
+    assert_int_equal(m->threshold_value->count, 95);
+    assert_string_equal(m->threshold_value->unit, "");
+    assert_string_equal(m->threshold_value->op, "");
+    assert_null(m->actual_value);
+    /* Every other check is one step: rule << 1, passed. */
+    size_t whole = 0;
+    for (size_t i = 0; i < sv->n_steps; i++) {
+        if (sv->steps[i] > 1) {
+            whole++;
+            if (sv->steps[i] & 1)
+                fail_msg("%s failed", ry_rulecat_code(sv->steps[i] >> 1));
+        }
+    }
+    assert_int_equal(whole, v->n_checks - sv->n_checks);
+    ry_pb_free(&sv);
+    free(buf);
+    validation_verdict_free(&v);
+    ry_json_application_free(&app);
+}
+
+/* A check the expansion would not give back (here: a subject and a unit
+ * no rule would derive) is stored as it is. */
+static void
+test_check_that_would_not_come_back_is_stored_as_it_is(void **state)
+{
+    (void)state;
+    Rongyu__Application *app = s_example("advanced_home.valid.json");
+    Rongyu__Verdict *v = s_judge(app, 0);
+    Rongyu__Check *k = (Rongyu__Check *)validation_verdict_find(
+        v, "R_MEMBERSHIP_MIN");
+    assert_non_null(k);
+    k->subject = strdup("satisfaction"); /* was the static "" */
+    k->actual_value->unit = strdup("percent"); /* on a ratio; was "" */
+    size_t len;
+    uint8_t *buf = ry_verdict_pack(v, app, &len);
+    Rongyu__StoredVerdict *sv = s_stored(buf, len);
+    size_t at = 0, next = 0;
+    for (size_t i = 0; i < sv->n_steps; i++) {
+        if (v->checks[i] == k)
+            at = next;
+        next += sv->steps[i] <= 1;
+    }
+    assert_string_equal(sv->checks[at]->subject, "satisfaction");
+    Rongyu__Verdict *back = NULL;
+    assert_int_equal(ry_verdict_expand(buf, len, app, &back), 0);
+    s_expect_same(v, back);
+    ry_pb_free(&back);
+    ry_pb_free(&sv);
+    free(buf);
+    validation_verdict_free(&v);
+    ry_json_application_free(&app);
+}
+
+/* Without the application nothing can be derived: every check is stored
+ * as it is, and reads back without one. */
+static void
+test_without_application_every_check_is_stored(void **state)
+{
+    (void)state;
+    Rongyu__Application *app = s_example("model_home.short_posting.json");
+    Rongyu__Verdict *v = s_judge(app, 0);
+    size_t len;
+    uint8_t *buf = ry_verdict_pack(v, NULL, &len);
+    Rongyu__StoredVerdict *sv = s_stored(buf, len);
+    assert_int_equal(sv->n_checks, v->n_checks);
+    for (size_t i = 0; i < sv->n_steps; i++)
+        assert_int_equal(sv->steps[i], 1);
+    Rongyu__Verdict *back = NULL;
+    assert_int_equal(ry_verdict_expand(buf, len, NULL, &back), 0);
+    s_expect_same(v, back);
+    ry_pb_free(&back);
+    ry_pb_free(&sv);
+    free(buf);
+    validation_verdict_free(&v);
+    ry_json_application_free(&app);
+}
+
+/* A verdict as the landed version stored it (rule numbers and typed
+ * values, no steps: tests/data/landed/verdict.pb, the valid example's)
+ * reads as it is, renders, and stored again comes back the same. */
+static void
+test_landed_verdict_reads_as_it_is(void **state)
+{
+    (void)state;
+    FILE *f = fopen(RY_SOURCE_DIR "/tests/data/landed/verdict.pb", "rb");
+    assert_non_null(f);
+    static uint8_t data[8192];
+    size_t len = fread(data, 1, sizeof data, f);
+    fclose(f);
+    assert_true(len > 1000);
+    Rongyu__Application *app = s_example("advanced_home.valid.json");
+    Rongyu__Verdict *v = NULL;
+    assert_int_equal(ry_verdict_expand(data, len, app, &v), 0);
+    size_t n;
+    uint8_t *again = ry_pb_pack(&v->base, &n);
+    assert_int_equal(n, len);
+    assert_memory_equal(again, data, len);
+    free(again);
+    assert_true(v->eligible);
+    assert_int_equal(v->n_checks, 34);
+    ry_rulecat_text_t t;
+    for (size_t i = 0; i < v->n_checks; i++) {
+        assert_int_equal(ry_rulecat_render(v->checks[i], &t), 0);
+        assert_true(strncmp(ry_rulecat_check_code(v->checks[i]), "R_", 2) ==
+                    0);
+    }
+    assert_int_equal(ry_rulecat_render(v->checks[17], &t), 0);
+    assert_string_equal(t.actual, "968/1000 (96.80%)");
+    /* Stored again in the new form: the same verdict comes back. */
+    uint8_t *buf = ry_verdict_pack(v, app, &n);
+    assert_true(n * 4 < len);
+    Rongyu__Verdict *back = NULL;
+    assert_int_equal(ry_verdict_expand(buf, n, app, &back), 0);
+    s_expect_same(v, back);
+    ry_pb_free(&back);
+    free(buf);
+    ry_pb_free(&v);
+    ry_json_application_free(&app);
+}
+
+static void
+test_hostile_stored_bytes_are_refused(void **state)
+{
+    (void)state;
+    Rongyu__Application *app = s_example("advanced_home.valid.json");
+    Rongyu__Verdict *v = NULL;
+    /* Zero bytes: an empty verdict (proto3), stored whole. */
+    assert_int_equal(ry_verdict_expand((const uint8_t *)"", 0, app, &v), 0);
+    assert_int_equal(v->n_checks, 0);
+    ry_pb_free(&v);
+    static const uint8_t junk[] = {0xff, 0xff, 0xff};
+    assert_int_equal(ry_verdict_expand(junk, sizeof junk, app, &v),
+                     RY_EMALFORMED);
+    assert_null(v);
+    /* A step naming a stored check that is not there. */
+    Rongyu__StoredVerdict sv = RONGYU__STORED_VERDICT__INIT;
+    uint32_t steps[] = {2 << 1, 0};
+    sv.steps = steps;
+    sv.n_steps = 2;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&sv.base, &len);
+    assert_int_equal(ry_verdict_expand(buf, len, app, &v), RY_EMALFORMED);
+    assert_null(v);
+    /* Derived checks need the application. */
+    assert_int_equal(ry_verdict_expand(buf, len, NULL, &v), RY_EINVAL);
+    assert_null(v);
+    free(buf);
+    /* A rule number the catalogue does not have: the check is its number
+     * and outcome, as an unknown code renders. */
+    uint32_t unknown[] = {9999u << 1 | 1};
+    sv.steps = unknown;
+    sv.n_steps = 1;
+    buf = ry_pb_pack(&sv.base, &len);
+    assert_int_equal(ry_verdict_expand(buf, len, app, &v), 0);
+    assert_int_equal(v->n_checks, 1);
+    assert_int_equal(v->checks[0]->rule, 9999);
+    assert_false(v->checks[0]->passed);
+    ry_rulecat_text_t t;
+    assert_int_equal(ry_rulecat_render(v->checks[0], &t), RY_ENOTFOUND);
+    ry_pb_free(&v);
+    free(buf);
+    ry_json_application_free(&app);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_example_comes_back_whole_from_a_fraction),
+        cmocka_unit_test(test_valid_example_stores_only_thresholds_and_calendar),
+        cmocka_unit_test(test_check_that_would_not_come_back_is_stored_as_it_is),
+        cmocka_unit_test(test_without_application_every_check_is_stored),
+        cmocka_unit_test(test_landed_verdict_reads_as_it_is),
+        cmocka_unit_test(test_hostile_stored_bytes_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
