@@ -162,6 +162,12 @@ intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
         snprintf(what, sizeof what, "posting recorded again: %s..%s",
                  nd.posting_start,
                  *nd.posting_end ? nd.posting_end : "(no end planned)");
+    /* The application as it was stays readable (a retry's first answer). */
+    rc = intake_cases_supersede(txn, c, &na);
+    if (rc) {
+        ry_pb_free(&c);
+        return rc;
+    }
     a->declarations = &nd;
     intake_posting_status_t *st = malloc(sizeof *st);
     if (!st)
