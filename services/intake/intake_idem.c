@@ -61,11 +61,30 @@ s_key(const Rongyu__Request *req, char *buf, size_t size)
     return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
 }
 
+/* A draft's posting status as it was assessed at 'at' (the calendar and
+ * the campaign make its texts, as they make a verdict's). */
+static int
+s_posting(const intake_cases_t *self, const Rongyu__Case *c, int64_t at,
+          intake_reply_t *r)
+{
+    intake_posting_status_t *st = malloc(sizeof *st);
+    if (!st)
+        abort();
+    int rc = intake_posting_status(self, c, at, st);
+    if (rc && rc != RY_ENODATA) {
+        free(st);
+        return 0;
+    }
+    r->posting = st;
+    return 0;
+}
+
 /* The first answer of a case request, from its IdemCase: the case as the
  * store holds it, with the application it had then and the fields it had
  * then; its verdict joined when the first answer carried it. */
 static int
-s_rebuild(ry_txn_t *txn, const uint8_t *data, size_t len, intake_reply_t *r)
+s_rebuild(const intake_cases_t *self, ry_txn_t *txn, const uint8_t *data,
+          size_t len, intake_reply_t *r)
 {
     Rongyu__IdemCase *k = (Rongyu__IdemCase *)ry_pb_unpack(
         &rongyu__idem_case__descriptor, data, len, 0);
@@ -94,16 +113,16 @@ s_rebuild(ry_txn_t *txn, const uint8_t *data, size_t len, intake_reply_t *r)
             rc = intake_cases_join_verdict(txn, c);
         r->out.kase = c;
     }
-    if (rc == 0)
-        r->kept = k;
-    else
-        ry_pb_free(&k);
+    if (rc == 0 && k->posting_at_ms)
+        rc = s_posting(self, c, k->posting_at_ms, r);
+    ry_pb_free(&k);
     return rc;
 }
 
 int
-intake_idem_lookup(ry_txn_t *txn, const Rongyu__Request *req,
-                   const uint8_t fp[32], intake_reply_t *r)
+intake_idem_lookup(const intake_cases_t *self, ry_txn_t *txn,
+                   const Rongyu__Request *req, const uint8_t fp[32],
+                   intake_reply_t *r)
 {
     if (intake_is_empty(req->idempotency_key)) {
         /* Required: without one a retry would do the work twice. */
@@ -143,7 +162,7 @@ intake_idem_lookup(ry_txn_t *txn, const Rongyu__Request *req,
         return 1;
     }
     if (v.len > S_FP && d[S_FP] == S_CASE_MARK) {
-        rc = s_rebuild(txn, d + S_FP + 1, v.len - S_FP - 1, r);
+        rc = s_rebuild(self, txn, d + S_FP + 1, v.len - S_FP - 1, r);
         return rc == 0 || rc == -1 ? 1 : rc;
     }
     r->cached_len = v.len - S_FP;
@@ -170,7 +189,7 @@ s_pack_case(ry_txn_t *txn, const intake_reply_t *r, uint8_t **buf,
     k.review_due_ms = c->review_due_ms;
     k.note = c->note;
     k.verdict = c->verdict != NULL;
-    k.posting = r->posting ? &r->posting->msg : NULL;
+    k.posting_at_ms = r->posting ? r->posting->at_ms : 0;
     int rc = intake_cases_audit_seq(txn, c->case_id, &k.audit_seq);
     if (rc)
         return rc;

@@ -49,6 +49,7 @@ intake_posting_status(const intake_cases_t *self, const Rongyu__Case *c,
         return rc;
     Rongyu__PostingStatus init = RONGYU__POSTING_STATUS__INIT;
     out->msg = init;
+    out->at_ms = now;
     s_fmt(p.has_start, p.start, out->start);
     s_fmt(p.has_end, p.end, out->end);
     s_fmt(p.has_start && !rc, p.earliest_end, out->earliest);

@@ -87,7 +87,6 @@ intake_reply_release(intake_reply_t *r)
         ry_pb_free(&r->cases[i]);
     free(r->cases);
     free(r->cached);
-    ry_pb_free(&r->kept);
     for (size_t i = 0; i < r->norgs; i++)
         ry_pb_free(&r->org_list[i]);
     free(r->org_list);
@@ -157,9 +156,7 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
         cr.case_ = r->out.kase;
         cr.audit = r->audit;
         cr.n_audit = r->naudit;
-        cr.posting = r->posting ? &r->posting->msg
-                     : r->kept  ? r->kept->posting
-                                : NULL;
+        cr.posting = r->posting ? &r->posting->msg : NULL;
         rep.body_case = RONGYU__REPLY__BODY_CASE;
         rep.case_ = &cr;
     }

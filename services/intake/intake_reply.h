@@ -39,8 +39,6 @@ struct intake_reply {
     char store_names[16][64];
     uint8_t *cached;             /* a stored first answer, used as is */
     size_t cached_len;
-    Rongyu__IdemCase *kept;      /* owned (ry_pb): what rebuilt kase, a
-                                    first answer, with its posting */
     bool orgs;                   /* an OrgReply */
     Rongyu__Organisation **org_list; /* owned (ry_pb each) */
     size_t norgs;
