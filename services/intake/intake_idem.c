@@ -94,8 +94,8 @@ s_rebuild(const intake_cases_t *self, ry_txn_t *txn, const uint8_t *data,
                                  "the stored first answer does not decode");
     }
     Rongyu__Case *c;
-    int rc = intake_cases_load_as_of(txn, k->case_id, k->revision,
-                                     k->audit_seq, &c);
+    int rc =
+        intake_cases_load_as_of(txn, k->case_id, k->revision, k->audit_seq, &c);
     if (rc == RY_ENOTFOUND) {
         rc = intake_reply_fail(r, RONGYU__ERROR_CODE__E_INTERNAL,
                                "case '%s' of the first answer is not stored",
@@ -176,8 +176,7 @@ intake_idem_lookup(const intake_cases_t *self, ry_txn_t *txn,
 /* The IdemCase of an answer with case c: the fields of c that later steps
  * overwrite, and the audit entry that tells which application it had. */
 static int
-s_pack_case(ry_txn_t *txn, const intake_reply_t *r, uint8_t **buf,
-            size_t *len)
+s_pack_case(ry_txn_t *txn, const intake_reply_t *r, uint8_t **buf, size_t *len)
 {
     const Rongyu__Case *c = r->out.kase;
     Rongyu__IdemCase k = RONGYU__IDEM_CASE__INIT;

@@ -32,10 +32,10 @@ int intake_idem_lookup(const intake_cases_t *self, ry_txn_t *txn,
 /* Keeps, under req's key, what gives a retry r's answer (r OK, its
  * verdict already joined): for an answer with a case, the few fields of
  * the case as it was then and the instant of its posting status (an
- * IdemCase), the rest being rebuilt from the case store; for any other answer, the answer itself, packed without a
- * request id, which is also given back in *out (the caller's to free;
- * NULL for a case). Nothing happens without a key. Returns 0 or a store
- * error. */
+ * IdemCase), the rest being rebuilt from the case store; for any other
+ * answer, the answer itself, packed without a request id, which is also
+ * given back in *out (the caller's to free; NULL for a case). Nothing
+ * happens without a key. Returns 0 or a store error. */
 int intake_idem_store(ry_txn_t *txn, const Rongyu__Request *req,
                       const uint8_t fp[32], intake_reply_t *r, uint8_t **out,
                       size_t *out_len);
