@@ -93,7 +93,7 @@ s_rebuild(const intake_cases_t *self, ry_txn_t *txn, const uint8_t *data,
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INTERNAL,
                                  "the stored first answer does not decode");
     }
-    Rongyu__Case *c;
+    Rongyu__Case *c = NULL;
     int rc =
         intake_cases_load_as_of(txn, k->case_id, k->revision, k->audit_seq, &c);
     if (rc == RY_ENOTFOUND) {

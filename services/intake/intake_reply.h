@@ -79,8 +79,8 @@ int intake_reply_fail_at(intake_reply_t *r, Rongyu__ErrorCode code,
                          const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Frees what r owns (the case, audit entries, cases, cached or kept
- * answer, organisations and quota rows); r itself stays the caller's. */
+/* Frees what r owns (the case, audit entries, cases, cached answer,
+ * organisations and quota rows); r itself stays the caller's. */
 void intake_reply_release(intake_reply_t *r);
 
 /* Packs r as a Reply answering request_id (NULL: ""); 'body' is the name

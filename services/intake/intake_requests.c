@@ -1,8 +1,8 @@
 /* intake_requests: a client's Request from its bytes to its Reply, the
  * top layer over the case store (intake_cases, which never calls up):
- * decoding, the principal, idempotency keys (intake_idem), dispatch to the case state
- * machine, and the read-only requests (status, get, list with paging over
- * the case indexes, organisations, the quota table). */
+ * decoding, the principal, idempotency keys (intake_idem), dispatch to
+ * the case state machine, and the read-only requests (status, get, list
+ * with paging over the case indexes, organisations, the quota table). */
 #include "intake_requests.h"
 
 #include "intake_deadline.h"
