@@ -459,6 +459,20 @@ intake_cases_candidates(ry_txn_t *txn, const intake_case_filter_t *f,
                        s_cand_row, &c);
 }
 
+int
+intake_cases_audit_seq(ry_txn_t *txn, const char *case_id, uint64_t *seq)
+{
+    uint8_t prefix[INTAKE_ID_LEN + 1];
+    memcpy(prefix, case_id, INTAKE_ID_LEN);
+    prefix[INTAKE_ID_LEN] = '\0';
+    ry_val_t lk, lv;
+    *seq = 0;
+    int rc = ry_txn_last(txn, "audit", prefix, sizeof prefix, &lk, &lv);
+    if (rc == 0 && lk.len == sizeof prefix + 8)
+        *seq = ry_be64_get((const uint8_t *)lk.data + sizeof prefix);
+    return rc == RY_ENOTFOUND ? 0 : rc;
+}
+
 static int
 s_audit(ry_txn_t *txn, const char *case_id, const char *actor,
         Rongyu__CaseState from, Rongyu__CaseState to, const char *what,
@@ -467,14 +481,11 @@ s_audit(ry_txn_t *txn, const char *case_id, const char *actor,
     uint8_t key[INTAKE_ID_LEN + 1 + 8];
     memcpy(key, case_id, INTAKE_ID_LEN);
     key[INTAKE_ID_LEN] = '\0';
-    ry_val_t lk, lv;
-    uint64_t n = 1;
-    int rc = ry_txn_last(txn, "audit", key, INTAKE_ID_LEN + 1, &lk, &lv);
-    if (rc == 0 && lk.len == sizeof key)
-        n = ry_be64_get((const uint8_t *)lk.data + INTAKE_ID_LEN + 1) + 1;
-    else if (rc != RY_ENOTFOUND && rc != 0)
+    uint64_t n;
+    int rc = intake_cases_audit_seq(txn, case_id, &n);
+    if (rc)
         return rc;
-    ry_be64_put(key + INTAKE_ID_LEN + 1, n);
+    ry_be64_put(key + INTAKE_ID_LEN + 1, ++n);
     Rongyu__AuditEntry e = RONGYU__AUDIT_ENTRY__INIT;
     e.case_id = (char *)case_id;
     e.at_ms = at;
@@ -513,6 +524,88 @@ intake_cases_load_revision(ry_txn_t *txn, const char *case_id, uint32_t rev,
     uint8_t key[INTAKE_ID_LEN + 4];
     s_revision_key(case_id, rev, key);
     return s_case_get(txn, "revisions", key, sizeof key, out);
+}
+
+/* "superseded" keys: case id + be32 revision + be64 the case's last audit
+ * entry while the application was in force. */
+#define S_SUPERSEDED_KEY (INTAKE_ID_LEN + 4 + 8)
+
+int
+intake_cases_supersede(ry_txn_t *txn, const Rongyu__Case *stored,
+                       const Rongyu__Application *next)
+{
+    if (strlen(stored->case_id) != INTAKE_ID_LEN || !stored->application)
+        return 0;
+    size_t olen, nlen;
+    uint8_t *old = ry_pb_pack(&stored->application->base, &olen);
+    uint8_t *now = ry_pb_pack(&next->base, &nlen);
+    bool same = olen == nlen && memcmp(old, now, olen) == 0;
+    free(now);
+    uint64_t seq = 0;
+    int rc = same ? 0 : intake_cases_audit_seq(txn, stored->case_id, &seq);
+    if (!same && !rc) {
+        uint8_t key[S_SUPERSEDED_KEY];
+        s_revision_key(stored->case_id, stored->revision, key);
+        ry_be64_put(key + INTAKE_ID_LEN + 4, seq);
+        rc = ry_txn_put(txn, "superseded", key, sizeof key, old, olen, 0);
+    }
+    free(old);
+    return rc;
+}
+
+typedef struct {
+    Rongyu__Application *app;
+} s_superseded_t;
+
+static int
+s_superseded_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    s_superseded_t *s = arg;
+    if (key->len != S_SUPERSEDED_KEY)
+        return 0;
+    s->app = (Rongyu__Application *)ry_pb_unpack(
+        &rongyu__application__descriptor, val->data, val->len, 0);
+    return s->app ? 1 : RY_EIO;
+}
+
+int
+intake_cases_load_as_of(ry_txn_t *txn, const char *case_id, uint32_t rev,
+                        uint64_t seq, Rongyu__Case **out)
+{
+    *out = NULL;
+    if (strlen(case_id) != INTAKE_ID_LEN)
+        return RY_ENOTFOUND;
+    Rongyu__Case *cur = NULL, *old = NULL;
+    int rc = intake_cases_load(txn, case_id, &cur);
+    if (rc)
+        return rc;
+    /* The first application replaced after entry 'seq' was the one then
+     * in force; with none, the revision's last one. */
+    uint8_t from[S_SUPERSEDED_KEY];
+    s_revision_key(case_id, rev, from);
+    ry_be64_put(from + INTAKE_ID_LEN + 4, seq);
+    s_superseded_t s = {NULL};
+    rc = ry_txn_scan(txn, "superseded", from, INTAKE_ID_LEN + 4, from,
+                     sizeof from, s_superseded_row, &s);
+    if (!rc && !s.app && rev != cur->revision)
+        rc = intake_cases_load_revision(txn, case_id, rev, &old);
+    if (!rc && (s.app || old)) {
+        Rongyu__Case k = *cur;
+        k.application = s.app ? s.app : old->application;
+        size_t len;
+        uint8_t *buf = ry_pb_pack(&k.base, &len);
+        *out = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, buf,
+                                            len, 0);
+        free(buf);
+        rc = *out ? 0 : RY_EIO;
+    } else if (!rc) {
+        *out = cur;
+        cur = NULL;
+    }
+    ry_pb_free(&s.app);
+    ry_pb_free(&old);
+    ry_pb_free(&cur);
+    return rc;
 }
 
 int
@@ -990,7 +1083,12 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
                    .stored = existing,
                    .o = o,
                    .want_packed = true};
-    rc = s_apply(self, txn, &c, row, &st);
+    /* A draft's content replaced in place is kept (a new revision keeps
+     * the old one whole in "revisions"). */
+    if (existing && !(row->effects & INTAKE_FX_REVISE))
+        rc = intake_cases_supersede(txn, existing, &stored.app);
+    if (!rc)
+        rc = s_apply(self, txn, &c, row, &st);
     if (!rc && posted)
         rc = s_audit(txn, c.case_id, req->principal->org_id, c.state, c.state,
                      pw, NULL, now);

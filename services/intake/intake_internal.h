@@ -57,9 +57,6 @@ int intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
                           intake_action_t act, const char *id,
                           intake_outcome_t *o, Rongyu__Case **out);
 
-/* Reads revision 'rev' of case_id as it was when the next revision
- * replaced it, into *out (the caller's). Returns 0, RY_ENOTFOUND, RY_EIO
- * or a store error. */
 /* Joins the verdict of c's revision (the "verdicts" table, case id +
  * be32 revision -> the verdict in its stored form, ry_verdict) to c, a
  * message from ry_pb_unpack, unless c carries one (stored so by an
@@ -69,8 +66,31 @@ int intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
  * the stored verdict does not decode, or the store's error. */
 int intake_cases_join_verdict(ry_txn_t *txn, Rongyu__Case *c);
 
+/* Reads revision 'rev' of case_id as it was when the next revision
+ * replaced it, into *out (the caller's). Returns 0, RY_ENOTFOUND, RY_EIO
+ * or a store error. */
 int intake_cases_load_revision(ry_txn_t *txn, const char *case_id, uint32_t rev,
                                Rongyu__Case **out);
+
+/* The sequence number of case_id's last audit entry in *seq (0: none).
+ * Returns 0, RY_EIO or a store error. */
+int intake_cases_audit_seq(ry_txn_t *txn, const char *case_id, uint64_t *seq);
+
+/* Keeps the application of 'stored' (as stored) before 'next' replaces it
+ * in the same revision (a draft edited, its posting recorded), unless
+ * they are the same: "superseded" holds case id + be32 revision + be64
+ * the case's last audit entry then -> the packed Application. Returns 0
+ * or a store error. */
+int intake_cases_supersede(ry_txn_t *txn, const Rongyu__Case *stored,
+                           const Rongyu__Application *next);
+
+/* Case case_id as stored now, but with the application that revision
+ * 'rev' had after audit entry 'seq' (from "superseded", else "revisions"
+ * when rev is not the case's revision any more), into *out (the
+ * caller's). The other fields are the present case's. Returns 0,
+ * RY_ENOTFOUND, RY_EIO or a store error. */
+int intake_cases_load_as_of(ry_txn_t *txn, const char *case_id, uint32_t rev,
+                            uint64_t seq, Rongyu__Case **out);
 
 /* Appends the audit trail of case_id, oldest first, to (*entries, *n);
  * *entries is realloc()ed and the entries are the caller's (ry_pb_free

@@ -49,6 +49,7 @@ intake_posting_status(const intake_cases_t *self, const Rongyu__Case *c,
         return rc;
     Rongyu__PostingStatus init = RONGYU__POSTING_STATUS__INIT;
     out->msg = init;
+    out->at_ms = now;
     s_fmt(p.has_start, p.start, out->start);
     s_fmt(p.has_end, p.end, out->end);
     s_fmt(p.has_start && !rc, p.earliest_end, out->earliest);
@@ -162,6 +163,12 @@ intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
         snprintf(what, sizeof what, "posting recorded again: %s..%s",
                  nd.posting_start,
                  *nd.posting_end ? nd.posting_end : "(no end planned)");
+    /* The application as it was stays readable (a retry's first answer). */
+    rc = intake_cases_supersede(txn, c, &na);
+    if (rc) {
+        ry_pb_free(&c);
+        return rc;
+    }
     a->declarations = &nd;
     intake_posting_status_t *st = malloc(sizeof *st);
     if (!st)

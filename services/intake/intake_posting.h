@@ -18,6 +18,7 @@ typedef struct intake_reply intake_reply_t;
 /* A PostingStatus with the storage of its strings. */
 typedef struct intake_posting_status {
     Rongyu__PostingStatus msg;
+    int64_t at_ms; /* the instant assessed */
     char start[RY_DATE_STRLEN], end[RY_DATE_STRLEN];
     char earliest[RY_DATE_STRLEN], last[RY_DATE_STRLEN];
     char deadline[RY_DATE_STRLEN], until[RY_DATE_STRLEN];

@@ -1,11 +1,12 @@
 /* intake_requests: a client's Request from its bytes to its Reply, the
  * top layer over the case store (intake_cases, which never calls up):
- * decoding, the principal, idempotency keys, dispatch to the case state
- * machine, and the read-only requests (status, get, list with paging over
- * the case indexes, organisations, the quota table). */
+ * decoding, the principal, idempotency keys (intake_idem), dispatch to
+ * the case state machine, and the read-only requests (status, get, list
+ * with paging over the case indexes, organisations, the quota table). */
 #include "intake_requests.h"
 
 #include "intake_deadline.h"
+#include "intake_idem.h"
 #include "intake_internal.h"
 #include "intake_keys.h"
 #include "intake_orgs.h"
@@ -20,7 +21,6 @@
 #include "ry_pb.h"
 #include "ry_text.h"
 
-#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <errno.h>
@@ -30,135 +30,15 @@
 #define S_LIST_DEFAULT 100
 #define S_LIST_MAX 1000
 
-/* Fingerprint of a request as it was received, to tell a retry from a
- * reuse: SHA-256 over its fields but the idempotency key (1) and the
- * request id (3), in the order sent. Nothing is encoded again. */
-static void
-s_fingerprint(const uint8_t *data, size_t len, uint8_t out[32])
-{
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
-    size_t pos = 0;
-    ry_pb_field_t f;
-    while (ry_pb_next(data, len, &pos, &f) == 1)
-        if (f.number != 1 && f.number != 3)
-            crypto_hash_sha256_update(&st, f.start, f.n);
-    crypto_hash_sha256_final(&st, out);
-}
-
-/* The fingerprint earlier versions stored: the decoded request (with the
- * effective principal) encoded again, without key and request id. A
- * retry of a request first answered by one of them still matches. */
-static void
-s_fingerprint_encoded(const Rongyu__Request *req, uint8_t out[32])
-{
-    Rongyu__Request copy = *req;
-    copy.request_id = (char *)"";
-    copy.idempotency_key = (char *)"";
-    size_t len;
-    uint8_t *buf = ry_pb_pack(&copy.base, &len);
-    crypto_hash_sha256(out, buf, len);
-    free(buf);
-}
-
-/* Looks the idempotency key up. Returns 1 when the reply is settled from
- * the cache (or a conflict), 0 to go on, negative on store errors. */
-static int
-s_idem_lookup(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
-              intake_reply_t *r)
-{
-    if (intake_is_empty(req->idempotency_key)) {
-        /* Required: without one a retry would do the work twice. */
-        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                             "idempotency_key",
-                             "idempotency_key: every request that changes "
-                             "state needs one");
-        return 1;
-    }
-    char why[80];
-    if (ry_text_idem_key_check(req->idempotency_key, why, sizeof why) != 0) {
-        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID,
-                             "idempotency_key", "%s", why);
-        return 1;
-    }
-    char key[600];
-    int n = snprintf(key, sizeof key, "%s%c%s", req->principal->org_id, '\0',
-                     req->idempotency_key);
-    if (n >= (int)sizeof key) {
-        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID,
-                             "principal.org_id", "principal.org_id: too long");
-        return 1;
-    }
-    ry_val_t v;
-    int rc = ry_txn_get(txn, "idem", key, (size_t)n, &v);
-    if (rc == RY_ENOTFOUND)
-        return 0;
-    if (rc)
-        return rc;
-    uint8_t legacy[32];
-    if (v.len >= 32 && memcmp(v.data, fp, 32) != 0)
-        s_fingerprint_encoded(req, legacy);
-    if (v.len < 32 ||
-        (memcmp(v.data, fp, 32) != 0 && memcmp(v.data, legacy, 32) != 0)) {
-        intake_reply_fail(r, RONGYU__ERROR_CODE__E_CONFLICT,
-                          "idempotency_key '%s'", req->idempotency_key);
-        return 1;
-    }
-    r->cached_len = v.len - 32;
-    r->cached = malloc(r->cached_len ? r->cached_len : 1);
-    if (!r->cached)
-        abort();
-    memcpy(r->cached, (const uint8_t *)v.data + 32, r->cached_len);
-    return 1;
-}
-
-/* Keeps the first answer (packed without request id and without the
- * verdict's texts, which are joined and rendered when it is sent) under
- * the key; gives back that answer's bytes in *out (the caller's). */
-static int
-s_idem_store(ry_txn_t *txn, const Rongyu__Request *req, const uint8_t fp[32],
-             intake_reply_t *r, uint8_t **out, size_t *out_len)
-{
-    if (intake_is_empty(req->idempotency_key))
-        return 0;
-    char key[600];
-    int n = snprintf(key, sizeof key, "%s%c%s", req->principal->org_id, '\0',
-                     req->idempotency_key);
-    size_t len;
-    uint8_t *reply = intake_reply_pack(r, "", &len);
-    uint8_t *v = malloc(32 + len);
-    if (!v)
-        abort();
-    memcpy(v, fp, 32);
-    memcpy(v + 32, reply, len);
-    int rc = ry_txn_put(txn, "idem", key, (size_t)n, v, 32 + len, 0);
-    free(v);
-    if (rc) {
-        free(reply);
-        return rc;
-    }
-    *out = reply;
-    *out_len = len;
-    return 0;
-}
-
-/* Joins each case of r to its verdict (rendered); returns how many cases
- * got one, or a store error. */
+/* Joins each case of r to its verdict (rendered). Returns 0 or a store
+ * error. */
 static int
 s_join_verdicts(ry_txn_t *txn, intake_reply_t *r)
 {
-    int joined = 0, rc = 0;
-    if (r->out.kase) {
-        bool had = r->out.kase->verdict != NULL;
-        rc = intake_cases_join_verdict(txn, r->out.kase);
-        joined += !had && r->out.kase->verdict;
-    }
-    for (size_t i = 0; !rc && i < r->ncases; i++) {
-        bool had = r->cases[i]->verdict != NULL;
+    int rc = intake_cases_join_verdict(txn, r->out.kase);
+    for (size_t i = 0; !rc && i < r->ncases; i++)
         rc = intake_cases_join_verdict(txn, r->cases[i]);
-        joined += !had && r->cases[i]->verdict;
-    }
-    return rc ? rc : joined;
+    return rc;
 }
 
 static int
@@ -529,8 +409,8 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         goto out;
     }
     if (idem) {
-        s_fingerprint(data, len, fp);
-        rc = s_idem_lookup(txn, req, fp, &r);
+        intake_idem_fingerprint(data, len, fp);
+        rc = intake_idem_lookup(self, txn, req, fp, &r);
         if (rc == 1) {
             rc = r.out.code == RONGYU__ERROR_CODE__OK ? 0 : -1;
             goto out;
@@ -622,18 +502,15 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         ry_pb_free(&req);
         return -1;
     }
-    if (rc == 0)
+    if (rc == 0) {
         intake_posting_attach(self, &r);
+        rc = s_join_verdicts(txn, &r);
+    }
     uint8_t *first = NULL;
     size_t first_len = 0;
     if (rc == 0 && idem)
-        rc = s_idem_store(txn, req, fp, &r, &first, &first_len);
-    int joined = 0;
-    if (rc == 0) {
-        joined = s_join_verdicts(txn, &r);
-        rc = joined < 0 ? joined : 0;
-    }
-    if (rc == 0 && first && joined == 0 && r.out.code == RONGYU__ERROR_CODE__OK) {
+        rc = intake_idem_store(txn, req, fp, &r, &first, &first_len);
+    if (rc == 0 && first) {
         /* The answer just stored, with this request's id: packed once. */
         ry_pb_append_string(&first, &first_len, 6, req->request_id);
         *reply = first;
@@ -659,7 +536,8 @@ out:
         s_store_failed(&r, rc);
     }
     if (r.cached) {
-        /* The first answer, with this request's id. */
+        /* The first answer as earlier versions stored it (and as the
+         * answers without a case are stored), with this request's id. */
         Rongyu__Reply *c = (Rongyu__Reply *)ry_pb_unpack(
             &rongyu__reply__descriptor, r.cached, r.cached_len, 0);
         if (c) {

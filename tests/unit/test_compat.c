@@ -3,10 +3,11 @@
  * work: a Case as intake stored it, put in a store, is read back by a Get
  * of an old-style client (role as a string), its verdict shown with the
  * texts it was stored with, also once the case is written again and its
- * verdict moves beside it; that client's Submit bytes
- * are applied; a FeedItem and a Reply decode with the new fields at their
- * defaults. The fixtures are tests/data/landed/ (make.py says how they
- * were made). */
+ * verdict moves beside it; that client's Submit bytes are applied; an
+ * idempotency record kept in the earlier form (the whole first answer)
+ * still answers a retry; a FeedItem and a Reply decode with the new
+ * fields at their defaults. The fixtures are tests/data/landed/ (make.py
+ * says how they were made). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 #include "ut_intake_keys.h"
 #include "ut_util.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +249,135 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     assert_int_equal(ut_rmtree(dir), 0);
 }
 
+/* An "idem" row as earlier versions wrote it: the request's fingerprint
+ * (SHA-256 over its fields but 1 and 3, as received), then the first
+ * answer itself, packed without request id. */
+static void
+s_put_old_idem_row(ry_store_t *st, const char *key, size_t klen,
+                   const uint8_t *req, size_t rlen, const uint8_t *answer,
+                   size_t alen)
+{
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    size_t pos = 0;
+    ry_pb_field_t f;
+    while (ry_pb_next(req, rlen, &pos, &f) == 1)
+        if (f.number != 1 && f.number != 3)
+            crypto_hash_sha256_update(&h, f.start, f.n);
+    uint8_t *v = malloc(32 + alen);
+    assert_non_null(v);
+    crypto_hash_sha256_final(&h, v);
+    memcpy(v + 32, answer, alen);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(st, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put(txn, "idem", key, klen, v, 32 + alen, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    free(v);
+}
+
+static void
+test_an_idem_row_of_the_earlier_form_still_answers_its_retry(void **state)
+{
+    (void)state;
+    char dir[256];
+    assert_int_equal(ut_tmpdir(dir, sizeof dir, "compat-idem"), 0);
+    static const char *const tables[] = {INTAKE_TABLES, NULL};
+    ry_store_t *st;
+    assert_int_equal(ry_store_open(&st, dir, MAP_SIZE, tables), 0);
+    /* The landed Submit was answered with its case, SUBMITTED, and the
+     * answer kept whole; the case has moved on (ELIGIBLE) since. */
+    size_t clen, rlen, alen;
+    uint8_t *cbytes = s_read("case.pb", &clen);
+    const char *id = "0000018b2c3d4e5f";
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(st, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put(txn, "cases", id, 16, cbytes, clen, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    Rongyu__Case *then = (Rongyu__Case *)ry_pb_unpack(
+        &rongyu__case__descriptor, cbytes, clen, 0);
+    assert_non_null(then);
+    then->state = RONGYU__CASE_STATE__SUBMITTED;
+    Rongyu__Verdict *v = then->verdict;
+    then->verdict = NULL;
+    Rongyu__CaseReply cr = RONGYU__CASE_REPLY__INIT;
+    cr.case_ = then;
+    Rongyu__Reply old = RONGYU__REPLY__INIT;
+    old.message_zh = (char *)"成功";
+    old.message_en = (char *)"ok";
+    old.body_case = RONGYU__REPLY__BODY_CASE;
+    old.case_ = &cr;
+    uint8_t *answer = ry_pb_pack(&old.base, &alen);
+    then->verdict = v;
+    ry_pb_free(&then);
+    uint8_t *rbytes = s_read("request.pb", &rlen);
+    static const char key[] = "xiaoshan-hengyi-textile\0k-landed";
+    s_put_old_idem_row(st, key, sizeof key - 1, rbytes, rlen, answer, alen);
+
+    intake_limits_t lim = {1 << 20, 1000};
+    intake_cases_t *ic;
+    assert_int_equal(intake_cases_new(st, &lim, &ic), 0);
+    ry_channel_opts_t o = {
+        .self_id = "intake",
+        .store = st,
+        .max_map_size = MAP_SIZE,
+        .on_request = intake_requests_on_request,
+        .on_message = intake_cases_on_message,
+        .ctx = ic,
+    };
+    ry_channel_t *ch;
+    assert_int_equal(ry_channel_new(&o, &ch), 0);
+    intake_cases_set_channel(ic, ch);
+
+    /* The retry gets that answer, with its own request id, and no second
+     * case is made. */
+    Rongyu__Reply *r = s_call(st, ic, rbytes, rlen);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(r->request_id, "r-landed");
+    assert_string_equal(r->case_->case_->case_id, id);
+    assert_int_equal(r->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
+    char *rid = r->request_id;
+    r->request_id = (char *)"";
+    size_t glen;
+    uint8_t *got = ry_pb_pack(&r->base, &glen);
+    r->request_id = rid;
+    assert_int_equal(glen, alen);
+    assert_memory_equal(got, answer, alen);
+    free(got);
+    ry_pb_free(&r);
+    uint64_t cases = 0, rows = 0;
+    assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_count(txn, "cases", &cases), 0);
+    assert_int_equal(ry_txn_count(txn, "idem", &rows), 0);
+    ry_txn_abort(&txn);
+    assert_int_equal(cases, 1);
+    assert_int_equal(rows, 1);
+
+    /* Another request under that key is still a conflict. */
+    Rongyu__Request *q = (Rongyu__Request *)ry_pb_unpack(
+        &rongyu__request__descriptor, rbytes, rlen, 0);
+    assert_non_null(q);
+    ry_pb_set_string(&q->principal->user, "李华");
+    size_t qlen;
+    uint8_t *qbytes = ry_pb_pack(&q->base, &qlen);
+    ry_pb_free(&q);
+    r = s_call(st, ic, qbytes, qlen);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_CONFLICT);
+    ry_pb_free(&r);
+    free(qbytes);
+    assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_count(txn, "cases", &cases), 0);
+    ry_txn_abort(&txn);
+    assert_int_equal(cases, 1);
+
+    free(rbytes);
+    free(answer);
+    free(cbytes);
+    ry_channel_destroy(&ch);
+    intake_cases_destroy(&ic);
+    ry_store_destroy(&st);
+    assert_int_equal(ut_rmtree(dir), 0);
+}
+
 static void
 test_landed_feed_item_and_reply_decode_with_defaults(void **state)
 {
@@ -278,6 +409,8 @@ main(void)
         cmocka_unit_test(
             test_a_case_stored_by_the_landed_version_is_read_by_an_old_client),
         cmocka_unit_test(test_landed_feed_item_and_reply_decode_with_defaults),
+        cmocka_unit_test(
+            test_an_idem_row_of_the_earlier_form_still_answers_its_retry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1477,6 +1477,99 @@ test_posting_start_answers_earliest_end_at_once(void **state)
     ry_clock_set(real, 1);
 }
 
+/* Sends req (as its principal's key) and returns the answer's bytes
+ * packed again without their request id (the caller's), after checking
+ * that the id is req's. */
+static uint8_t *
+s_answer_bytes(fx_t *fx, const Rongyu__Request *req, size_t *len)
+{
+    Rongyu__Reply *rep = s_send(fx, req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->request_id, req->request_id);
+    char *id = rep->request_id;
+    rep->request_id = (char *)"";
+    uint8_t *out = ry_pb_pack(&rep->base, len);
+    rep->request_id = id;
+    s_free(&rep);
+    return out;
+}
+
+static void
+test_a_draft_retried_days_later_gets_its_first_posting_status(void **state)
+{
+    (void)state;
+    int64_t now, later, real = ry_clock_now_ms();
+    assert_int_equal(ry_clock_parse("2018-11-20T10:00:00+08:00", &now), 0);
+    assert_int_equal(ry_clock_parse("2018-11-28T10:00:00+08:00", &later), 0);
+    ry_clock_set(now, 0);
+    fx_t *fx = s_fx_default();
+    ry_calendar_t *cal;
+    assert_int_equal(ry_calendar_new(&cal), 0);
+    intake_posting_set_calendar(fx->ic, &cal);
+
+    /* A draft, its posting recorded, then recorded again otherwise. */
+    rq_t d;
+    s_rq(&d, "org-1", "grassroots", "d1");
+    d.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    d.req.save_draft = &d.draft;
+    size_t dlen, plen, len;
+    uint8_t *dfirst = s_answer_bytes(fx, &d.req, &dlen);
+    Rongyu__Reply *rep = s_send(fx, &d.req);
+    char id[17];
+    memcpy(id, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+    rq_t p;
+    s_rq(&p, "org-1", "grassroots", "p1");
+    Rongyu__PostingStartRequest ps = RONGYU__POSTING_START_REQUEST__INIT;
+    ps.case_id = id;
+    ps.from = (char *)"2018-11-20";
+    ps.to = (char *)"2018-11-23";
+    p.req.body_case = RONGYU__REQUEST__BODY_POSTING_START;
+    p.req.posting_start = &ps;
+    uint8_t *pfirst = s_answer_bytes(fx, &p.req, &plen);
+    rep = s_posting_start(fx, "org-1", id, "2018-11-21", "2018-11-30", "p2");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+    uint64_t audit = s_rows(fx, "audit"), idem = s_rows(fx, "idem");
+    assert_int_equal(s_rows(fx, "superseded"), 2);
+
+    /* Eight days on, submitted: each retry gets the draft and the
+     * posting status of its first answer. */
+    ry_clock_set(later, 0);
+    rq_t sd;
+    s_rq(&sd, "org-1", "grassroots", "s1");
+    sd.submit_draft.case_id = id;
+    sd.req.body_case = RONGYU__REQUEST__BODY_SUBMIT_DRAFT;
+    sd.req.submit_draft = &sd.submit_draft;
+    rep = s_send(fx, &sd.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+    d.req.request_id = (char *)"again-1";
+    uint8_t *b = s_answer_bytes(fx, &d.req, &len);
+    assert_int_equal(len, dlen);
+    assert_memory_equal(b, dfirst, len);
+    free(b);
+    p.req.request_id = (char *)"again-2";
+    b = s_answer_bytes(fx, &p.req, &len);
+    assert_int_equal(len, plen);
+    assert_memory_equal(b, pfirst, len);
+    free(b);
+    rep = rongyu__reply__unpack(NULL, plen, pfirst);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__DRAFT);
+    assert_string_equal(
+        rep->case_->case_->application->declarations->posting_end,
+        "2018-11-23");
+    assert_int_equal(rep->case_->posting->state,
+                     RONGYU__POSTING_STATE__UNDER_WAY);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "audit"), audit + 1);
+    assert_int_equal(s_rows(fx, "idem"), idem + 1);
+    free(dfirst);
+    free(pfirst);
+    s_fx_destroy(&fx);
+    ry_clock_set(real, 1);
+}
+
 /* ------------------------------------------------------------ contract */
 
 static void
@@ -1695,6 +1788,8 @@ main(void)
         cmocka_unit_test(test_revoked_key_is_refused_on_its_next_request),
         cmocka_unit_test(test_platform_role_without_org_is_missing_org),
         cmocka_unit_test(test_unknown_role_is_invalid),
+        cmocka_unit_test(
+            test_a_draft_retried_days_later_gets_its_first_posting_status),
         cmocka_unit_test(test_state_change_without_idempotency_key_is_refused),
         cmocka_unit_test(
             test_role_is_an_enum_or_the_old_string_and_errors_name_the_field),

@@ -114,7 +114,7 @@ s_snapshot(fx_t *fx, uint8_t out[32])
         "cases",     "by_org",       "by_unit",       "by_state",
         "by_org_state", "by_unit_state", "by_due",  "audit",
         "idem",      "revisions",    "orgs",          "seats",
-        "ry_outbox", NULL};
+        "ry_outbox", "superseded",   "verdicts",      NULL};
     crypto_hash_sha256_state h;
     crypto_hash_sha256_init(&h);
     ry_txn_t *txn;
@@ -144,28 +144,64 @@ s_index_agrees(fx_t *fx)
 
 /* ------------------------------------------------------------ requests */
 
-static Rongyu__Reply *
-s_send(fx_t *fx, Rongyu__Request *req)
+/* While 'on', every request sent and its answer, as bytes. */
+#define S_TAPE_MAX 64
+static struct {
+    bool on;
+    size_t n;
+    uint8_t *req[S_TAPE_MAX], *rep[S_TAPE_MAX];
+    size_t req_len[S_TAPE_MAX], rep_len[S_TAPE_MAX];
+} s_tape;
+
+static void
+s_tape_clear(void)
 {
-    size_t len;
-    uint8_t *buf = ry_pb_pack(&req->base, &len);
-    /* Every request goes with the key of the principal it states. */
-    ut_intake_as_request(fx->ic, fx->st, req);
+    for (size_t i = 0; i < s_tape.n; i++) {
+        free(s_tape.req[i]);
+        free(s_tape.rep[i]);
+    }
+    memset(&s_tape, 0, sizeof s_tape);
+}
+
+/* Applies request frame buf in a write transaction (committed when the
+ * handler keeps its writes); returns the reply's bytes (the caller's). */
+static uint8_t *
+s_send_bytes(fx_t *fx, const uint8_t *buf, size_t len, size_t *rlen)
+{
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
     uint8_t *reply = NULL;
-    size_t rlen = 0;
-    int rc = intake_requests_on_request(fx->ic, txn, buf, len, &reply, &rlen);
+    *rlen = 0;
+    int rc = intake_requests_on_request(fx->ic, txn, buf, len, &reply, rlen);
     if (rc == 0)
         assert_int_equal(ry_txn_commit(&txn), 0);
     else
         ry_txn_abort(&txn);
     s_index_agrees(fx);
-    free(buf);
+    assert_non_null(reply);
+    return reply;
+}
+
+static Rongyu__Reply *
+s_send(fx_t *fx, Rongyu__Request *req)
+{
+    size_t len, rlen;
+    uint8_t *buf = ry_pb_pack(&req->base, &len);
+    /* Every request goes with the key of the principal it states. */
+    ut_intake_as_request(fx->ic, fx->st, req);
+    uint8_t *reply = s_send_bytes(fx, buf, len, &rlen);
     Rongyu__Reply *rep = rongyu__reply__unpack(NULL, rlen, reply);
     assert_non_null(rep);
-    free(reply);
-    assert_int_equal(rc == 0, rep->code == RONGYU__ERROR_CODE__OK);
+    if (s_tape.on) {
+        assert_true(s_tape.n < S_TAPE_MAX);
+        s_tape.req[s_tape.n] = buf;
+        s_tape.req_len[s_tape.n] = len;
+        s_tape.rep[s_tape.n] = reply;
+        s_tape.rep_len[s_tape.n++] = rlen;
+    } else {
+        free(buf);
+        free(reply);
+    }
     return rep;
 }
 
@@ -692,6 +728,166 @@ test_decision_without_opinion_is_missing_field_and_changes_nothing(void **s)
     s_free(&rep);
     s_snapshot(fx, after);
     assert_memory_equal(before, after, 32);
+    s_fx_destroy(&fx);
+}
+
+/* Reply bytes packed again without their request id. */
+static uint8_t *
+s_without_request_id(const uint8_t *rep, size_t len, size_t *out_len)
+{
+    Rongyu__Reply *r = rongyu__reply__unpack(NULL, len, rep);
+    assert_non_null(r);
+    char *id = r->request_id;
+    r->request_id = (char *)"";
+    uint8_t *out = ry_pb_pack(&r->base, out_len);
+    r->request_id = id;
+    rongyu__reply__free_unpacked(r, NULL);
+    return out;
+}
+
+/* The value of every "idem" row is short (no copy of the case); returns
+ * how many there are. */
+static int
+s_idem_row_short(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    if (val->len > 100)
+        fail_msg("an idem row of %zu bytes", val->len);
+    ++*(int *)arg;
+    return 0;
+}
+
+static void
+test_a_retry_gets_its_first_answer_however_the_case_moved_on(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    char id[17], id2[17];
+    rq_t r;
+    s_tape.on = true;
+    /* A draft, edited, submitted, returned, revised as a draft edited
+     * again, resubmitted, approved, recommended and withdrawn. */
+    s_rq(&r, "org-1", "grassroots");
+    r.app.deeds = (char *)"初稿";
+    s_new_case(fx, &r, true, id);
+    s_do_ok(fx, A_EDIT, id, "org-1");
+    s_do_ok(fx, A_SUBMIT_DRAFT, id, "org-1");
+    s_tape.on = false;
+    s_verdict(fx, id, 1, true);
+    s_tape.on = true;
+    s_do_ok(fx, A_RETURN, id, "org-1");
+    s_do_ok(fx, A_EDIT, id, "org-1"); /* revision 2 */
+    s_rq(&r, "org-1", "grassroots");
+    r.app.deeds = (char *)"第二版事迹";
+    r.draft.case_id = id;
+    Rongyu__Reply *rep = s_submit(fx, &r, true);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->case_->case_->revision, 2);
+    s_free(&rep);
+    s_do_ok(fx, A_SUBMIT_DRAFT, id, "org-1");
+    s_tape.on = false;
+    s_verdict(fx, id, 2, true);
+    s_tape.on = true;
+    s_do_ok(fx, A_APPROVE, id, "org-1");
+    s_do_ok(fx, A_RECOMMEND, id, "org-1");
+    s_tape.on = false;
+    assert_int_equal(s_pump(fx, false), 1);
+    s_tape.on = true;
+    s_do_ok(fx, A_WITHDRAW, id, "org-1");
+    /* A submission answered before its verdict, then rejected. */
+    s_rq(&r, "org-2", "grassroots");
+    s_new_case(fx, &r, false, id2);
+    s_tape.on = false;
+    s_verdict(fx, id2, 1, false);
+    s_tape.on = true;
+    s_do_ok(fx, A_REJECT, id2, "org-2");
+    s_tape.on = false;
+    s_pump(fx, false);
+    assert_int_equal(s_state(fx, id), RONGYU__CASE_STATE__WITHDRAWN);
+    assert_int_equal(s_tape.n, 12);
+
+    /* Every request resent, with another request id: its first answer,
+     * byte for byte but the id, and nothing done again. */
+    ry_txn_t *txn;
+    int rows = 0;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_scan(txn, "idem", NULL, 0, NULL, 0,
+                                 s_idem_row_short, &rows),
+                     0);
+    ry_txn_abort(&txn);
+    assert_int_equal(rows, 12);
+    uint8_t before[32], after[32];
+    s_snapshot(fx, before);
+    for (size_t i = 0; i < s_tape.n; i++) {
+        Rongyu__Request *q =
+            rongyu__request__unpack(NULL, s_tape.req_len[i], s_tape.req[i]);
+        assert_non_null(q);
+        char *orig = q->request_id;
+        q->request_id = (char *)"retry";
+        size_t len, rlen, a_len, b_len;
+        uint8_t *buf = ry_pb_pack(&q->base, &len);
+        q->request_id = orig;
+        ut_intake_as_request(fx->ic, fx->st, q);
+        uint8_t *again = s_send_bytes(fx, buf, len, &rlen);
+        Rongyu__Reply *got = rongyu__reply__unpack(NULL, rlen, again);
+        assert_non_null(got);
+        assert_int_equal(got->code, RONGYU__ERROR_CODE__OK);
+        assert_string_equal(got->request_id, "retry");
+        rongyu__reply__free_unpacked(got, NULL);
+        uint8_t *a = s_without_request_id(s_tape.rep[i], s_tape.rep_len[i],
+                                          &a_len);
+        uint8_t *b = s_without_request_id(again, rlen, &b_len);
+        if (a_len != b_len || memcmp(a, b, a_len) != 0)
+            fail_msg("request %zu (%s): the retry's answer differs from the "
+                     "first (%zu and %zu bytes)",
+                     i, q->idempotency_key, a_len, b_len);
+        free(a);
+        free(b);
+        free(again);
+        free(buf);
+        rongyu__request__free_unpacked(q, NULL);
+    }
+    s_snapshot(fx, after);
+    assert_memory_equal(before, after, 32);
+
+    /* What the answers showed then: the first draft's text, revision 1
+     * submitted without a verdict, revision 2's edits. */
+    Rongyu__Reply *first =
+        rongyu__reply__unpack(NULL, s_tape.rep_len[0], s_tape.rep[0]);
+    assert_int_equal(first->case_->case_->state, RONGYU__CASE_STATE__DRAFT);
+    assert_string_equal(first->case_->case_->application->deeds, "初稿");
+    s_free(&first);
+    first = rongyu__reply__unpack(NULL, s_tape.rep_len[10], s_tape.rep[10]);
+    assert_int_equal(first->case_->case_->state,
+                     RONGYU__CASE_STATE__SUBMITTED);
+    assert_null(first->case_->case_->verdict);
+    s_free(&first);
+    first = rongyu__reply__unpack(NULL, s_tape.rep_len[11], s_tape.rep[11]);
+    assert_int_equal(first->case_->case_->state, RONGYU__CASE_STATE__REJECTED);
+    assert_non_null(first->case_->case_->verdict);
+    s_free(&first);
+
+    /* Another request under a used key: E_CONFLICT, nothing changes. */
+    Rongyu__Request *q =
+        rongyu__request__unpack(NULL, s_tape.req_len[3], s_tape.req[3]);
+    assert_non_null(q);
+    assert_int_equal(q->body_case, RONGYU__REQUEST__BODY_REVIEW);
+    char *opinion = q->review->opinion;
+    q->review->opinion = (char *)"另一意见";
+    ut_intake_as_request(fx->ic, fx->st, q);
+    size_t len, rlen;
+    uint8_t *buf = ry_pb_pack(&q->base, &len);
+    uint8_t *again = s_send_bytes(fx, buf, len, &rlen);
+    rep = rongyu__reply__unpack(NULL, rlen, again);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_CONFLICT);
+    s_free(&rep);
+    free(again);
+    free(buf);
+    q->review->opinion = opinion;
+    rongyu__request__free_unpacked(q, NULL);
+    s_snapshot(fx, after);
+    assert_memory_equal(before, after, 32);
+    s_tape_clear();
     s_fx_destroy(&fx);
 }
 
@@ -1603,6 +1799,8 @@ main(void)
         cmocka_unit_test(
             test_seat_results_that_do_not_fit_are_refused_or_ignored),
         cmocka_unit_test(test_listing_by_index_equals_the_full_scan),
+        cmocka_unit_test(
+            test_a_retry_gets_its_first_answer_however_the_case_moved_on),
     };
     return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

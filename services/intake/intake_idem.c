@@ -1,0 +1,244 @@
+/* intake_idem: idempotency keys: a request's fingerprint and what gives a
+ * retry its first answer.
+ *
+ * A row of "idem" is org_id \0 key -> the 32-byte fingerprint, then
+ * either a 0 byte and an IdemCase (an answer with a case: its case is
+ * rebuilt from the case store, the fields that later steps overwrite
+ * coming from the IdemCase), or the packed Reply (other answers, and
+ * every answer stored by earlier versions: no Reply begins with a 0
+ * byte). */
+#include "intake_idem.h"
+
+#include "intake_internal.h"
+#include "intake_posting.h"
+#include "ry_error.h"
+#include "ry_pb.h"
+#include "ry_text.h"
+
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_FP 32
+#define S_CASE_MARK 0x00
+
+void
+intake_idem_fingerprint(const uint8_t *data, size_t len, uint8_t out[32])
+{
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    size_t pos = 0;
+    ry_pb_field_t f;
+    while (ry_pb_next(data, len, &pos, &f) == 1)
+        if (f.number != 1 && f.number != 3)
+            crypto_hash_sha256_update(&st, f.start, f.n);
+    crypto_hash_sha256_final(&st, out);
+}
+
+/* The fingerprint earlier versions stored: the decoded request (with the
+ * effective principal) encoded again, without key and request id. A
+ * retry of a request first answered by one of them still matches. */
+static void
+s_fingerprint_encoded(const Rongyu__Request *req, uint8_t out[32])
+{
+    Rongyu__Request copy = *req;
+    copy.request_id = (char *)"";
+    copy.idempotency_key = (char *)"";
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&copy.base, &len);
+    crypto_hash_sha256(out, buf, len);
+    free(buf);
+}
+
+/* The row's key, org_id \0 key, in buf; its length, or 0 when too long. */
+static size_t
+s_key(const Rongyu__Request *req, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "%s%c%s", req->principal->org_id, '\0',
+                     req->idempotency_key);
+    return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
+}
+
+/* A draft's posting status as it was assessed at 'at' (the calendar and
+ * the campaign make its texts, as they make a verdict's). */
+static int
+s_posting(const intake_cases_t *self, const Rongyu__Case *c, int64_t at,
+          intake_reply_t *r)
+{
+    intake_posting_status_t *st = malloc(sizeof *st);
+    if (!st)
+        abort();
+    int rc = intake_posting_status(self, c, at, st);
+    if (rc && rc != RY_ENODATA) {
+        free(st);
+        return 0;
+    }
+    r->posting = st;
+    return 0;
+}
+
+/* The first answer of a case request, from its IdemCase: the case as the
+ * store holds it, with the application it had then and the fields it had
+ * then; its verdict joined when the first answer carried it. */
+static int
+s_rebuild(const intake_cases_t *self, ry_txn_t *txn, const uint8_t *data,
+          size_t len, intake_reply_t *r)
+{
+    Rongyu__IdemCase *k = (Rongyu__IdemCase *)ry_pb_unpack(
+        &rongyu__idem_case__descriptor, data, len, 0);
+    if (!k || intake_is_empty(k->case_id)) {
+        ry_pb_free(&k);
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INTERNAL,
+                                 "the stored first answer does not decode");
+    }
+    Rongyu__Case *c = NULL;
+    int rc =
+        intake_cases_load_as_of(txn, k->case_id, k->revision, k->audit_seq, &c);
+    if (rc == RY_ENOTFOUND) {
+        rc = intake_reply_fail(r, RONGYU__ERROR_CODE__E_INTERNAL,
+                               "case '%s' of the first answer is not stored",
+                               k->case_id);
+    } else if (rc == 0) {
+        c->revision = k->revision;
+        c->state = k->state;
+        c->updated_at_ms = k->updated_at_ms;
+        c->submitted_at_ms = k->submitted_at_ms;
+        c->review_due_ms = k->review_due_ms;
+        ry_pb_set_string(&c->note, k->note);
+        if (!k->verdict)
+            ry_pb_free(&c->verdict);
+        else
+            rc = intake_cases_join_verdict(txn, c);
+        r->out.kase = c;
+    }
+    if (rc == 0 && k->posting_at_ms)
+        rc = s_posting(self, c, k->posting_at_ms, r);
+    ry_pb_free(&k);
+    return rc;
+}
+
+int
+intake_idem_lookup(const intake_cases_t *self, ry_txn_t *txn,
+                   const Rongyu__Request *req, const uint8_t fp[32],
+                   intake_reply_t *r)
+{
+    if (intake_is_empty(req->idempotency_key)) {
+        /* Required: without one a retry would do the work twice. */
+        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                             "idempotency_key",
+                             "idempotency_key: every request that changes "
+                             "state needs one");
+        return 1;
+    }
+    char why[80];
+    if (ry_text_idem_key_check(req->idempotency_key, why, sizeof why) != 0) {
+        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID,
+                             "idempotency_key", "%s", why);
+        return 1;
+    }
+    char key[600];
+    size_t n = s_key(req, key, sizeof key);
+    if (!n) {
+        intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID,
+                             "principal.org_id", "principal.org_id: too long");
+        return 1;
+    }
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "idem", key, n, &v);
+    if (rc == RY_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    const uint8_t *d = v.data;
+    uint8_t legacy[32];
+    if (v.len >= S_FP && memcmp(d, fp, S_FP) != 0)
+        s_fingerprint_encoded(req, legacy);
+    if (v.len < S_FP ||
+        (memcmp(d, fp, S_FP) != 0 && memcmp(d, legacy, S_FP) != 0)) {
+        intake_reply_fail(r, RONGYU__ERROR_CODE__E_CONFLICT,
+                          "idempotency_key '%s'", req->idempotency_key);
+        return 1;
+    }
+    if (v.len > S_FP && d[S_FP] == S_CASE_MARK) {
+        rc = s_rebuild(self, txn, d + S_FP + 1, v.len - S_FP - 1, r);
+        return rc == 0 || rc == -1 ? 1 : rc;
+    }
+    r->cached_len = v.len - S_FP;
+    r->cached = malloc(r->cached_len ? r->cached_len : 1);
+    if (!r->cached)
+        abort();
+    memcpy(r->cached, d + S_FP, r->cached_len);
+    return 1;
+}
+
+/* The IdemCase of an answer with case c: the fields of c that later steps
+ * overwrite, and the audit entry that tells which application it had. */
+static int
+s_pack_case(ry_txn_t *txn, const intake_reply_t *r, uint8_t **buf, size_t *len)
+{
+    const Rongyu__Case *c = r->out.kase;
+    Rongyu__IdemCase k = RONGYU__IDEM_CASE__INIT;
+    k.case_id = c->case_id;
+    k.revision = c->revision;
+    k.state = c->state;
+    k.updated_at_ms = c->updated_at_ms;
+    k.submitted_at_ms = c->submitted_at_ms;
+    k.review_due_ms = c->review_due_ms;
+    k.note = c->note;
+    k.verdict = c->verdict != NULL;
+    k.posting_at_ms = r->posting ? r->posting->at_ms : 0;
+    int rc = intake_cases_audit_seq(txn, c->case_id, &k.audit_seq);
+    if (rc)
+        return rc;
+    size_t n = protobuf_c_message_get_packed_size(&k.base);
+    *buf = malloc(S_FP + 1 + n);
+    if (!*buf)
+        abort();
+    (*buf)[S_FP] = S_CASE_MARK;
+    protobuf_c_message_pack(&k.base, *buf + S_FP + 1);
+    *len = S_FP + 1 + n;
+    return 0;
+}
+
+int
+intake_idem_store(ry_txn_t *txn, const Rongyu__Request *req,
+                  const uint8_t fp[32], intake_reply_t *r, uint8_t **out,
+                  size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (intake_is_empty(req->idempotency_key))
+        return 0;
+    char key[600];
+    size_t n = s_key(req, key, sizeof key);
+    uint8_t *v, *reply = NULL;
+    size_t vlen, len = 0;
+    /* A case with nothing beside it but its posting: rebuilt on a retry
+     * (strlen: a case id of the store's own form). */
+    bool rebuilt = r->out.kase && !r->naudit && !r->wait &&
+                   strlen(r->out.kase->case_id) == INTAKE_ID_LEN;
+    if (rebuilt) {
+        int rc = s_pack_case(txn, r, &v, &vlen);
+        if (rc)
+            return rc;
+    } else {
+        reply = intake_reply_pack(r, "", &len);
+        vlen = S_FP + len;
+        v = malloc(vlen);
+        if (!v)
+            abort();
+        memcpy(v + S_FP, reply, len);
+    }
+    memcpy(v, fp, S_FP);
+    int rc = ry_txn_put(txn, "idem", key, n, v, vlen, 0);
+    free(v);
+    if (rc) {
+        free(reply);
+        return rc;
+    }
+    *out = reply;
+    *out_len = len;
+    return 0;
+}
