@@ -104,10 +104,13 @@ s_setopt_int(void *sock, int opt, int v)
  * a connection whose input was stopped at the high-water mark and whose
  * peer then hung up, so on a bound socket any client could abort the
  * service that way. A bound socket finds dead peers by TCP keepalive. */
-/* What CURVE adds to each message on the wire (the MESSAGE command name,
- * nonce, flags and MAC, with room to spare): ZMQ_MAXMSGSIZE counts the
- * encrypted size, the caps count what the application sends. */
-#define S_CURVE_OVERHEAD 64
+/* What CURVE adds to each message on the wire: the MESSAGE command name
+ * with its length byte (8), the short nonce (8), the MAC (16) and the
+ * flags byte (1). ZMQ_MAXMSGSIZE counts the encrypted size, the caps
+ * count what the application sends: exactly, so that a frame of the cap
+ * passes and one byte more is refused (tests/lib/hostile.py,
+ * tests/lib/uploads.py). */
+#define S_CURVE_OVERHEAD 33
 
 static int
 s_common_opts(void *sock, size_t maxmsg, int hwm, bool heartbeat)
