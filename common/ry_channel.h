@@ -69,7 +69,7 @@ typedef struct {
     ry_store_t *store;        /* borrowed; must outlive the channel */
     size_t max_map_size;      /* the store may grow up to this */
     size_t max_request;       /* ZMQ_MAXMSGSIZE on the client socket
-                                 (0: 64 MiB) */
+                                 (0: 1 MiB) */
     size_t max_peer_msg;      /* ZMQ_MAXMSGSIZE on peer links (0:
                                  ry_channel_peer_msg_max(max_request)) */
     size_t client_queue_bytes; /* what one client connection may have
