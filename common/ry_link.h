@@ -92,7 +92,9 @@ typedef struct {
  * ROUTER's fair queue takes whole messages from each connection's pipe
  * round-robin, whatever each pipe holds, so a connection with a long
  * pipeline cannot take the round's client share while another
- * connection has a message waiting (tests/integration/fair_share.sh).
+ * connection has a message waiting in its pipe; one that ZeroMQ's thread
+ * has not read yet (it was filling the long pipe) waits at most the
+ * round being read (tests/integration/fair_share.sh).
  * Each pipe holds at most client_hwm messages of at most max_request
  * bytes (client_queue_bytes in all) before its TCP stream is no longer
  * read: deep enough that one pipelining connection fills a group

@@ -48,10 +48,10 @@ s_reply_error(const cli_ctx_t *ctx, const Rongyu__Reply *reply)
 static void
 s_progress(const char *name, uint64_t done, uint64_t size, bool last)
 {
-    fprintf(stderr, "\r上传 uploading %s: %" PRIu64 " / %" PRIu64
-                    " KiB (%d%%)%s",
-            name, done >> 10, size >> 10,
-            size ? (int)(done * 100 / size) : 100, last ? "\n" : "");
+    fprintf(stderr,
+            "\r上传 uploading %s: %" PRIu64 " / %" PRIu64 " KiB (%d%%)%s", name,
+            done >> 10, size >> 10, size ? (int)(done * 100 / size) : 100,
+            last ? "\n" : "");
     fflush(stderr);
 }
 
@@ -111,9 +111,10 @@ s_upload_one(cli_ctx_t *ctx, cli_client_t *client, const char *ep,
         if (complete)
             return CLI_EXIT_OK;
         if (received >= size || (!ask && received <= offset)) {
-            fprintf(stderr, "错误：intake 未接收附件「%s」的部分\n"
-                            "error: intake did not take the part of '%s' "
-                            "at offset %" PRIu64 "\n",
+            fprintf(stderr,
+                    "错误：intake 未接收附件「%s」的部分\n"
+                    "error: intake did not take the part of '%s' "
+                    "at offset %" PRIu64 "\n",
                     at->name, at->name, offset);
             return CLI_EXIT_ERROR;
         }

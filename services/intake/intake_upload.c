@@ -183,8 +183,9 @@ s_finish(ry_txn_t *txn, const char *key, size_t klen, const char *applicant,
     if (rc)
         return rc;
     if (!match) {
-        ry_warn(NULL, "upload %.12s... for '%s': the %" PRIu64
-                      " bytes received have sha256 %.12s...; discarded",
+        ry_warn(NULL,
+                "upload %.12s... for '%s': the %" PRIu64
+                " bytes received have sha256 %.12s...; discarded",
                 sha, applicant, size, hex);
         intake_outcome_fail_at(
             o, RONGYU__ERROR_CODE__E_INVALID, "data",
@@ -248,8 +249,7 @@ intake_upload_part(ry_txn_t *txn, const Rongyu__UploadRequest *q,
             return intake_outcome_fail_at(
                 o, RONGYU__ERROR_CODE__E_INVALID, "size",
                 "sha256 为 %.12s... 的内容有 %zu 字节，不是 %" PRIu64 "。The "
-                "content with sha256 %.12s... has %zu bytes, not %" PRIu64
-                ".",
+                "content with sha256 %.12s... has %zu bytes, not %" PRIu64 ".",
                 sha, have, q->size, sha, have, q->size);
         out->received = q->size;
         out->complete = true;
@@ -297,8 +297,10 @@ intake_upload_part(ry_txn_t *txn, const Rongyu__UploadRequest *q,
         if ((rc = s_open_scan(txn, applicant, &open)))
             return rc;
         if (open.n >= INTAKE_UPLOAD_OPEN_MAX) {
-            ry_info(NULL, "upload: '%s' has %" PRIu64 " unfinished; the "
-                          "oldest is dropped", applicant, open.n);
+            ry_info(NULL,
+                    "upload: '%s' has %" PRIu64 " unfinished; the "
+                    "oldest is dropped",
+                    applicant, open.n);
             if ((rc = s_drop(txn, open.oldest, open.oldest_len)))
                 return rc;
         }
@@ -307,8 +309,8 @@ intake_upload_part(ry_txn_t *txn, const Rongyu__UploadRequest *q,
     }
     char pkey[S_KEY_MAX];
     size_t plen = s_part_key(pkey, applicant, sha, q->offset);
-    if ((rc = ry_txn_put(txn, "upload_parts", pkey, plen, q->data.data, len,
-                         0)))
+    if ((rc =
+             ry_txn_put(txn, "upload_parts", pkey, plen, q->data.data, len, 0)))
         return rc;
     st.received += len;
     out->received = st.received;
@@ -328,10 +330,9 @@ intake_upload_request(intake_cases_t *self, ry_txn_t *txn,
     const char *applicant =
         intake_is_empty(q->applicant_org) ? p->org_id : q->applicant_org;
     if (strlen(applicant) > S_APPLICANT_MAX)
-        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                                    "applicant_org",
-                                    "applicant_org: longer than %d bytes",
-                                    S_APPLICANT_MAX);
+        return intake_reply_fail_at(
+            r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE, "applicant_org",
+            "applicant_org: longer than %d bytes", S_APPLICANT_MAX);
     Rongyu__Application probe = RONGYU__APPLICATION__INIT;
     probe.applicant_org = (char *)applicant;
     int rc = intake_cases_allow(txn, p, INTAKE_ACT_APPLY, &probe, &r->out);
@@ -350,8 +351,8 @@ intake_upload_request(intake_cases_t *self, ry_txn_t *txn,
     if (rc)
         return rc;
     intake_upload_progress_t pr;
-    rc = intake_upload_part(txn, q, applicant, self->limits.max_attachment,
-                            &pr, &r->out);
+    rc = intake_upload_part(txn, q, applicant, self->limits.max_attachment, &pr,
+                            &r->out);
     if (rc == 0 || rc == INTAKE_UPLOAD_DISCARDED) {
         snprintf(r->upload_sha, sizeof r->upload_sha, "%s", q->sha256);
         rongyu__upload_reply__init(&r->upload);

@@ -216,8 +216,7 @@ test_content_unlike_its_sha256_discards_the_upload(void **state)
     char real[65];
     s_sha(s_content, LEN, real);
     ry_val_t v;
-    assert_int_equal(ry_txn_get(fx->txn, "blobs", real, 64, &v),
-                     RY_ENOTFOUND);
+    assert_int_equal(ry_txn_get(fx->txn, "blobs", real, 64, &v), RY_ENOTFOUND);
     /* It starts again at 0. */
     assert_int_equal(s_part(fx, "org-a", other, LEN, 0, 0), 0);
     assert_int_equal(fx->pr.received, 0);
@@ -285,9 +284,8 @@ test_a_fifth_upload_drops_the_oldest(void **state)
     uint64_t n;
     assert_int_equal(intake_upload_count(fx->txn, "org-a", &n), 0);
     assert_int_equal(n, INTAKE_UPLOAD_OPEN_MAX);
-    assert_int_equal(s_part(fx, "org-a", sha[INTAKE_UPLOAD_OPEN_MAX], LEN, 0,
-                            4),
-                     0);
+    assert_int_equal(
+        s_part(fx, "org-a", sha[INTAKE_UPLOAD_OPEN_MAX], LEN, 0, 4), 0);
     assert_int_equal(intake_upload_count(fx->txn, "org-a", &n), 0);
     assert_int_equal(n, INTAKE_UPLOAD_OPEN_MAX);
     /* The oldest is gone with its parts; the others and org-b's stay. */
