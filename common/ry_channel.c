@@ -115,7 +115,9 @@ ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out)
     if (!self->o.batch)
         self->o.batch = 512;
     if (!self->o.max_request)
-        self->o.max_request = (size_t)64 << 20;
+        self->o.max_request = (size_t)1 << 20;
+    if (!self->o.client_queue_bytes)
+        self->o.client_queue_bytes = (size_t)256 << 20;
     if (!self->o.max_peer_msg)
         self->o.max_peer_msg = ry_channel_peer_msg_max(self->o.max_request);
     if (!self->o.batch_bytes)
@@ -132,6 +134,8 @@ ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out)
         .store = self->o.store,
         .max_peer_msg = self->o.max_peer_msg,
         .max_request = self->o.max_request,
+        .client_hwm = ry_channel_client_hwm(self->o.client_queue_bytes,
+                                            self->o.max_request),
         .window = self->o.window,
         .keys = self->o.keys,
     };
@@ -225,6 +229,17 @@ ry_channel_peer_msg_max(size_t max_request)
      * a peer message is never larger than the request that caused it;
      * the envelope and the case record add a bounded amount. */
     return max_request + ((size_t)1 << 20);
+}
+
+int
+ry_channel_client_hwm(size_t queue_bytes, size_t max_request)
+{
+    size_t n = max_request ? queue_bytes / max_request : 0;
+    if (n < RY_CHANNEL_HWM_MIN)
+        n = RY_CHANNEL_HWM_MIN;
+    if (n > RY_CHANNEL_HWM_MAX)
+        n = RY_CHANNEL_HWM_MAX;
+    return (int)n;
 }
 
 /* ------------------------------------------------------------ sending */

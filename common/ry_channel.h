@@ -69,9 +69,12 @@ typedef struct {
     ry_store_t *store;        /* borrowed; must outlive the channel */
     size_t max_map_size;      /* the store may grow up to this */
     size_t max_request;       /* ZMQ_MAXMSGSIZE on the client socket
-                                 (0: 64 MiB) */
+                                 (0: 1 MiB) */
     size_t max_peer_msg;      /* ZMQ_MAXMSGSIZE on peer links (0:
                                  ry_channel_peer_msg_max(max_request)) */
+    size_t client_queue_bytes; /* what one client connection may have
+                                  queued (0: 256 MiB): its ZMQ_RCVHWM is
+                                  ry_channel_client_hwm of it */
     unsigned window;          /* unacknowledged messages in flight */
     unsigned batch;           /* messages per group commit (0: 512);
                                  clients take at most 3/4 of them */
@@ -164,6 +167,14 @@ int ry_channel_send_msg(ry_channel_t *self, ry_txn_t *txn,
  * client request of max_request bytes causes can be delivered: every
  * service derives its peer cap from the one max_request. */
 size_t ry_channel_peer_msg_max(size_t max_request);
+
+/* The messages one client connection may have queued in ZeroMQ
+ * (ZMQ_RCVHWM on the client socket) so that it holds at most about
+ * queue_bytes: queue_bytes / max_request, at least RY_CHANNEL_HWM_MIN and
+ * at most RY_CHANNEL_HWM_MAX. */
+#define RY_CHANNEL_HWM_MIN 4
+#define RY_CHANNEL_HWM_MAX 4096
+int ry_channel_client_hwm(size_t queue_bytes, size_t max_request);
 
 /* Rows in the outbox to 'peer_id' not yet acknowledged, as committed
  * (inside a handler use ry_outbox_depth on its transaction). */

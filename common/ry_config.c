@@ -79,6 +79,17 @@ s_set(ry_config_t *cfg, const char *key, const char *val)
         return s_size(val, &cfg->max_map_size);
     if (strcmp(key, "max_request") == 0)
         return s_size(val, &cfg->max_request);
+    if (strcmp(key, "max_attachment") == 0) {
+        /* Intake assembles one attachment in memory and stores it as one
+         * value: at most 1 GiB. */
+        size_t v;
+        if (s_size(val, &v) || v > ((size_t)1 << 30))
+            return RY_ECONFIG;
+        cfg->max_attachment = v;
+        return 0;
+    }
+    if (strcmp(key, "client_queue_bytes") == 0)
+        return s_size(val, &cfg->client_queue_bytes);
     if (strcmp(key, "outbox_limit") == 0) {
         size_t v;
         if (s_size(val, &v) || v > 100000000)
@@ -161,7 +172,11 @@ ry_config_load(ry_config_t *cfg, const char *path, char *err, size_t errlen)
                  "tcp://127.0.0.1:%d", 7701 + i);
     cfg->map_size = (size_t)1 << 30;
     cfg->max_map_size = (size_t)16 << 30;
-    cfg->max_request = (size_t)64 << 20;
+    /* Small frames, so that a deep per-connection queue stays a modest
+     * number of bytes; larger attachments travel in parts (upload). */
+    cfg->max_request = (size_t)1 << 20;
+    cfg->max_attachment = (size_t)32 << 20;
+    cfg->client_queue_bytes = (size_t)256 << 20;
     cfg->outbox_limit = 100000;
 
     const char *env_home = getenv("RONGYU_HOME");
@@ -185,6 +200,8 @@ ry_config_load(ry_config_t *cfg, const char *path, char *err, size_t errlen)
                   {"RONGYU_MAP_SIZE", "map_size"},
                   {"RONGYU_MAX_MAP_SIZE", "max_map_size"},
                   {"RONGYU_MAX_REQUEST", "max_request"},
+                  {"RONGYU_MAX_ATTACHMENT", "max_attachment"},
+                  {"RONGYU_CLIENT_QUEUE_BYTES", "client_queue_bytes"},
                   {"RONGYU_OUTBOX_LIMIT", "outbox_limit"},
                   {"RONGYU_CAMPAIGNS_DIR", "campaigns_dir"},
                   {"RONGYU_CALENDAR_DIR", "calendar_dir"}};

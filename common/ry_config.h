@@ -16,6 +16,9 @@ typedef struct {
     size_t map_size;                      /* LMDB map size, bytes */
     size_t max_map_size;                  /* growth limit, bytes */
     size_t max_request;                   /* client frame cap, bytes */
+    size_t max_attachment;                /* one attachment, bytes */
+    size_t client_queue_bytes;            /* one client connection's queue
+                                             in ZeroMQ, bytes */
     unsigned outbox_limit;                /* back-pressure bound, rows */
     char campaigns_dir[512];              /* extra campaign files */
     char calendar_dir[512];               /* extra calendar years (CSV) */
@@ -31,7 +34,7 @@ int ry_service_index(const char *name);
  * $RONGYU_HOME/rongyu.conf when it exists), then the environment
  * (RONGYU_HOME, RONGYU_<SERVICE>_ENDPOINT, RONGYU_<SERVICE>_BIND,
  * RONGYU_MAP_SIZE, RONGYU_MAX_MAP_SIZE, RONGYU_MAX_REQUEST,
- * RONGYU_OUTBOX_LIMIT, RONGYU_CAMPAIGNS_DIR, RONGYU_CALENDAR_DIR). On error writes a message
+ * RONGYU_MAX_ATTACHMENT, RONGYU_CLIENT_QUEUE_BYTES, RONGYU_OUTBOX_LIMIT, RONGYU_CAMPAIGNS_DIR, RONGYU_CALENDAR_DIR). On error writes a message
  * naming the file, line and key to 'err' and returns RY_ECONFIG. */
 int ry_config_load(ry_config_t *cfg, const char *path, char *err,
                    size_t errlen);

@@ -20,9 +20,10 @@
 #define S_MAX_PEERS 32
 #define S_RTO_BASE 250
 #define S_RTO_MAX 4000
-/* Messages a client connection may have queued in ZeroMQ: with
- * ZMQ_MAXMSGSIZE this bounds what one connection holds in memory (about
- * S_CLIENT_HWM + 1 messages) before its TCP stream is no longer read. */
+/* Messages a client connection may have queued in ZeroMQ when the link's
+ * options give none. With ZMQ_MAXMSGSIZE the high-water mark bounds what
+ * one connection holds in memory (about client_hwm + 1 messages of at
+ * most max_request bytes) before its TCP stream is no longer read. */
 #define S_CLIENT_HWM 4
 #define S_PEER_HWM 20000
 
@@ -103,10 +104,13 @@ s_setopt_int(void *sock, int opt, int v)
  * a connection whose input was stopped at the high-water mark and whose
  * peer then hung up, so on a bound socket any client could abort the
  * service that way. A bound socket finds dead peers by TCP keepalive. */
-/* What CURVE adds to each message on the wire (the MESSAGE command name,
- * nonce, flags and MAC, with room to spare): ZMQ_MAXMSGSIZE counts the
- * encrypted size, the caps count what the application sends. */
-#define S_CURVE_OVERHEAD 64
+/* What CURVE adds to each message on the wire: the MESSAGE command name
+ * with its length byte (8), the short nonce (8), the MAC (16) and the
+ * flags byte (1). ZMQ_MAXMSGSIZE counts the encrypted size, the caps
+ * count what the application sends: exactly, so that a frame of the cap
+ * passes and one byte more is refused (tests/lib/hostile.py,
+ * tests/lib/uploads.py). */
+#define S_CURVE_OVERHEAD 33
 
 static int
 s_common_opts(void *sock, size_t maxmsg, int hwm, bool heartbeat)
@@ -151,7 +155,10 @@ s_server_socket(ry_link_t *self, int role, const char *endpoint, char *ep,
         return NULL;
     }
     if (s_common_opts(sock, peers ? self->o.max_peer_msg : self->o.max_request,
-                      peers ? S_PEER_HWM : S_CLIENT_HWM, false) ||
+                      peers                 ? S_PEER_HWM
+                      : self->o.client_hwm ? self->o.client_hwm
+                                           : S_CLIENT_HWM,
+                      false) ||
         s_setopt_int(sock, ZMQ_ROUTER_MANDATORY, 1) ||
         ry_keys_server(self->o.keys, sock) != 0) {
         zmq_close(sock);

@@ -46,6 +46,8 @@ typedef struct {
     ry_store_t *store;   /* borrowed: the relay reads the outbox from it */
     size_t max_peer_msg; /* ZMQ_MAXMSGSIZE on peer sockets */
     size_t max_request;  /* ZMQ_MAXMSGSIZE on the client socket */
+    int client_hwm;      /* ZMQ_RCVHWM on the client socket: the messages
+                            one connection may have queued (0: 4) */
     unsigned window;     /* unacknowledged messages in flight per peer */
     const ry_keys_t *keys; /* borrowed: CURVE keys of every socket */
 } ry_link_opts_t;
@@ -88,10 +90,15 @@ typedef struct {
  * clients, starting each round where the last stopped), within 'lim'.
  * Within the client socket, one message per connection in turn: the
  * ROUTER's fair queue takes whole messages from each connection's pipe
- * round-robin, and each pipe holds at most a few messages (RCVHWM), so a
- * connection with a long pipeline cannot take the round's client share
- * while another connection has a message waiting
- * (tests/integration/fair_share.sh).
+ * round-robin, whatever each pipe holds, so a connection with a long
+ * pipeline cannot take the round's client share while another
+ * connection has a message waiting in its pipe; one that ZeroMQ's thread
+ * has not read yet (it was filling the long pipe) waits at most the
+ * round being read (tests/integration/fair_share.sh).
+ * Each pipe holds at most client_hwm messages of at most max_request
+ * bytes (client_queue_bytes in all) before its TCP stream is no longer
+ * read: deep enough that one pipelining connection fills a group
+ * commit, and bounded in bytes.
  * Returns how many messages are in *msgs (borrowed until the next call),
  * or RY_ENET when polling failed. */
 int ry_link_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,

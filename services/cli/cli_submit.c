@@ -4,6 +4,7 @@
 #include "cli_util.h"
 
 #include "cli_posting.h"
+#include "cli_upload.h"
 #include "ry_json.h"
 #include "ry_pb.h"
 
@@ -19,6 +20,11 @@ static const char s_submit_help[] =
     "  relative to its directory), reads and hashes the attachments, and\n"
     "  sends it to intake. The file format is described in\n"
     "  examples/README.md.\n"
+    "  附件放不进一个请求（max_request）时，先分段上传（每段 512 KiB，\n"
+    "  stderr 上显示进度），请求只引用其 SHA-256。\n"
+    "  Attachments that do not fit in one request (max_request) are\n"
+    "  uploaded first in parts of 512 KiB (progress on stderr), and the\n"
+    "  request names them by SHA-256.\n"
     "\n"
     "  --idem KEY  幂等键 idempotency key. 默认 Default: the hex SHA-256 of\n"
     "              the packed application (the file's data and the bytes of\n"
@@ -42,6 +48,8 @@ static const char s_draft_help[] =
     "\n"
     "  draft save    保存草稿：无 --case 时新建草稿，有则更新该草稿。\n"
     "                Saves a draft: a new one, or a new revision of case ID.\n"
+    "                Large attachments are uploaded in parts first (as\n"
+    "                'rongyu submit').\n"
     "                Default key: the hex SHA-256 of \"save_draft\", the case\n"
     "                id and the packed application.\n"
     "  draft submit  上报草稿 submits draft ID. Default key: a fresh random\n"
@@ -165,8 +173,11 @@ s_send_application(cli_ctx_t *ctx, const char *file, const char *key,
         req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
         req.submit = &sub;
     }
+    /* What does not fit in one frame goes first, in parts. */
+    rc = cli_upload_to_fit(ctx, &req, app);
     Rongyu__Reply *reply = NULL;
-    rc = cli_call(ctx, &req, app->applicant_org, &reply);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_call(ctx, &req, app->applicant_org, &reply);
     if (rc == CLI_EXIT_OK) {
         if (draft)
             s_print_case_result(ctx, reply, "已保存草稿", "saved as draft");

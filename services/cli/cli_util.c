@@ -322,20 +322,28 @@ cli_default_principal(cli_ctx_t *ctx, const char *role, const char *org)
         ctx->role = role;
 }
 
+void
+cli_principal_fill(const cli_ctx_t *ctx, const char *org,
+                   Rongyu__Principal *p)
+{
+    rongyu__principal__init(p);
+    p->org_id = (char *)cli_principal_org(ctx, org);
+    p->role = (char *)ctx->role;
+    /* An organisation named without a role applies: a grassroots union
+     * (the platform acting for one, or the union's own key). */
+    if (*p->org_id && !*p->role)
+        p->role = "grassroots";
+    p->user = (char *)ctx->user;
+    /* Unnamed, the organisation and role are the key's. */
+}
+
 int
 cli_call(cli_ctx_t *ctx, Rongyu__Request *req, const char *org,
          Rongyu__Reply **reply)
 {
-    Rongyu__Principal principal = RONGYU__PRINCIPAL__INIT;
+    Rongyu__Principal principal;
     if (!req->principal) {
-        principal.org_id = (char *)cli_principal_org(ctx, org);
-        principal.role = (char *)ctx->role;
-        /* An organisation named without a role applies: a grassroots
-         * union (the platform acting for one, or the union's own key). */
-        if (*principal.org_id && !*principal.role)
-            principal.role = "grassroots";
-        principal.user = (char *)ctx->user;
-        /* Unnamed, the organisation and role are the key's. */
+        cli_principal_fill(ctx, org, &principal);
         req->principal = &principal;
     }
     const char *ep = cli_intake_endpoint(ctx);

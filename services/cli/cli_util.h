@@ -142,6 +142,13 @@ const char *cli_principal_org(const cli_ctx_t *ctx, const char *fallback);
  * usually belongs to) is not used. */
 void cli_default_principal(cli_ctx_t *ctx, const char *role, const char *org);
 
+/* Fills *p with the principal a request names: the organisation
+ * cli_principal_org(ctx, org), ctx's role ("grassroots" for an
+ * organisation named without one) and user; all empty: the key's. The
+ * strings are borrowed from ctx and org. */
+void cli_principal_fill(const cli_ctx_t *ctx, const char *org,
+                        Rongyu__Principal *p);
+
 /* Sends req to intake (filling the principal from ctx when it has none,
  * its org from cli_principal_org(ctx, org)) and waits for the reply. Returns
  * CLI_EXIT_OK with *reply set and reply->code OK; otherwise prints what

@@ -83,6 +83,34 @@ s_owner_legacy(ry_txn_t *txn, const char *sha, const char *applicant)
 }
 
 int
+intake_attach_owned(ry_txn_t *txn, const char *sha, const char *applicant,
+                    size_t *len)
+{
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "blobs", sha, strlen(sha), &v);
+    if (rc)
+        return rc;
+    *len = v.len;
+    rc = s_owner(txn, sha, applicant, false);
+    if (rc == RY_ENOTFOUND)
+        rc = s_owner_legacy(txn, sha, applicant);
+    return rc;
+}
+
+int
+intake_attach_store(ry_txn_t *txn, const char *sha, const void *data,
+                    size_t len, const char *applicant)
+{
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "blobs", sha, strlen(sha), &v);
+    if (rc == RY_ENOTFOUND)
+        rc = ry_txn_put(txn, "blobs", sha, strlen(sha), data, len, 0);
+    if (!rc)
+        rc = s_owner(txn, sha, applicant, true);
+    return rc;
+}
+
+int
 intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
                    size_t max_attachment, intake_attach_set_t *out,
                    intake_outcome_t *o)

@@ -42,6 +42,20 @@ int intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
                        size_t max_attachment, intake_attach_set_t *out,
                        intake_outcome_t *o);
 
+/* Whether content 'sha' (64 hex digits) is stored and was uploaded for
+ * 'applicant' (a "blob_owners" row, or for content stored before those
+ * rows existed, one of the applicant's cases naming it). Returns 0 and
+ * sets *len to the content's size when so, RY_ENOTFOUND when the content
+ * is not stored or not the applicant's, or a store error. */
+int intake_attach_owned(ry_txn_t *txn, const char *sha, const char *applicant,
+                        size_t *len);
+
+/* Stores 'len' bytes of 'data' under 'sha' (their SHA-256, which the
+ * caller checked) in "blobs", once, and records that they were uploaded
+ * for 'applicant'. Returns 0, RY_ETOOBIG or a store error. */
+int intake_attach_store(ry_txn_t *txn, const char *sha, const void *data,
+                        size_t len, const char *applicant);
+
 /* Frees what intake_attach_take allocated in 'set'; safe twice. */
 void intake_attach_release(intake_attach_set_t *set);
 

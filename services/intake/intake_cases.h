@@ -22,8 +22,8 @@ typedef struct intake_cases intake_cases_t;
     "cases", "by_org", "by_unit", "audit", "idem", "blobs", "meta",            \
         "revisions", "superseded", "verdicts", "extensions", "keys",           \
         "blob_owners", "dead_audit", "by_state", "by_org_state",               \
-        "by_unit_state", "by_due", INTAKE_ORG_TABLES, INTAKE_SEAT_TABLES,      \
-        RY_CHANNEL_TABLES
+        "by_unit_state", "by_due", "uploads", "upload_parts",                  \
+        INTAKE_ORG_TABLES, INTAKE_SEAT_TABLES, RY_CHANNEL_TABLES
 
 typedef struct {
     size_t max_attachment;  /* per attachment, bytes */

@@ -202,6 +202,9 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
     } else if (r->out.code == RONGYU__ERROR_CODE__OK && r->dead) {
         rep.body_case = RONGYU__REPLY__BODY_DEAD;
         rep.dead = r->dead;
+    } else if (r->out.code == RONGYU__ERROR_CODE__OK && r->uploaded) {
+        rep.body_case = RONGYU__REPLY__BODY_UPLOAD;
+        rep.upload = &r->upload;
     }
     Rongyu__PostingsReply pr = RONGYU__POSTINGS_REPLY__INIT;
     if (r->out.code == RONGYU__ERROR_CODE__OK && r->postings) {

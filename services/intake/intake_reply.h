@@ -64,6 +64,9 @@ struct intake_reply {
     Rongyu__KeyRecord **keys;    /* owned (ry_pb each) */
     size_t nkeys;
     Rongyu__DeadReply *dead;     /* owned (ry_pb): a DeadReply */
+    bool uploaded;               /* an UploadReply */
+    Rongyu__UploadReply upload;  /* sha256 in upload_sha */
+    char upload_sha[65];
 };
 
 /* Sets r->out's code and its detail (intake_outcome_fail). Always

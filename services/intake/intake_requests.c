@@ -14,6 +14,7 @@
 #include "intake_reply.h"
 #include "intake_dead.h"
 #include "intake_seats.h"
+#include "intake_upload.h"
 #include "intake_wait.h"
 #include "ry_clock.h"
 #include "ry_error.h"
@@ -483,6 +484,12 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         break;
     case RONGYU__REQUEST__BODY_DEAD:
         rc = intake_dead_request(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY_UPLOAD:
+        /* Needs no idempotency key: a part is named by its content's
+         * sha256 and its offset, and one received before changes
+         * nothing. */
+        rc = intake_upload_request(self, txn, req, &who, &r);
         break;
     default:
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,

@@ -14,9 +14,11 @@
  * principal, answers a repeated idempotency key from the first answer,
  * applies the request inside txn and sets *reply to a packed Reply
  * (*reply_len bytes, the caller's to free()), whatever happened. Returns 0
- * to keep the writes, RY_EFULL when the store is full (the batch is
- * refused), or -1 to drop them (a client error, or a store failure
- * answered E_INTERNAL). data stays the caller's. */
+ * to keep the writes (an OK answer; or the one refusal that writes: an
+ * upload whose content is unlike its sha256, deleted and answered
+ * E_INVALID), RY_EFULL when the store is full (the batch is refused), or
+ * -1 to drop them (a client error, or a store failure answered
+ * E_INTERNAL). data stays the caller's. */
 int intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                                size_t len, uint8_t **reply, size_t *reply_len);
 

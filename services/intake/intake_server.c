@@ -30,7 +30,7 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
         abort();
     static const char *const tables[] = {INTAKE_TABLES, NULL};
     intake_limits_t limits = {
-        .max_attachment = cfg->max_request / 2,
+        .max_attachment = cfg->max_attachment,
         .outbox_limit = cfg->outbox_limit,
     };
     /* The handler needs the store and the channel needs the handler: open

@@ -49,6 +49,11 @@ put("request", "review", req(role="unit", org="萧山区", review=pb.ReviewReque
     case_id="0000000000000001", opinion="验家合格")))
 put("request", "dead", req(role="city", org="city", dead=pb.DeadRequest(op=pb.DEAD_LIST)))
 put("request", "orgs", req(role="city", org="city", org_list=pb.OrgListRequest()))
+put("request", "upload", req(upload=pb.UploadRequest(
+    sha256="5a" * 32, size=20, offset=0, data=b"%PDF-1.4 first part")))
+put("request", "upload_next", req(upload=pb.UploadRequest(
+    sha256="5a" * 32, size=20, offset=19, data=b"x",
+    applicant_org="xiaoshan-hengyi-textile-weaving")))
 
 env = pb.Envelope
 result = pb.ValidationResult(case_id="0000000000000001", revision=1,
@@ -71,7 +76,8 @@ put("calendar", "year.csv", "date,kind,name\n2027-01-01,off,元旦\n2027-02-07,w
     "2027-02-10,off,春节\n")
 put("calendar", "bom.csv", "\ufeffdate,kind,name\r\n\r\n2028-10-01,off,国庆节\r\n")
 put("config", "all.conf", "# rongyu\nhome = /tmp/x\nintake_endpoint = tcp://127.0.0.1:7701\n"
-    "map_size = 1G\nmax_map_size = 16G\nmax_request = 64M\noutbox_limit = 100000\n"
+    "map_size = 1G\nmax_map_size = 16G\nmax_request = 1M\nmax_attachment = 32M\n"
+    "client_queue_bytes = 256M\noutbox_limit = 100000\n"
     "validation_bind = tcp://*:7702\n")
 put("subscribers", "subs.json", '{"subscribers": [{"org": "萧山区", "role": "unit", '
     '"name": "萧山区总工会", "pub": true, "webhook": {"url": "http://127.0.0.1:1/h", '

@@ -192,8 +192,8 @@ dead=$(ry status --json | jq '.dead')
 ry_ok "all drained, no dead letters"
 
 # 9. Oversized uploads: a 2 GB file is refused by the CLI before anything
-#    is read or sent; an attachment over intake's cap gets E_TOO_LARGE and
-#    changes nothing.
+#    is read or sent; an attachment over intake's max_attachment (sent
+#    inline: it fits in a frame) gets E_TOO_LARGE and changes nothing.
 mkdir -p "$RY_TMP/big"
 truncate -s 2G "$RY_TMP/big/huge.pdf"
 head -c 700000 /dev/zero >"$RY_TMP/big/large.pdf"
@@ -207,7 +207,7 @@ rc=$?
 set -e
 [ "$rc" = 2 ] && grep -q "over the" <<<"$out" || ry_fail "2 GB upload: exit $rc: $out"
 ry_stop intake
-ry_start intake RONGYU_MAX_REQUEST=1M
+ry_start intake RONGYU_MAX_ATTACHMENT=512K
 before=$(ry status --json | jq '.cases')
 set +e
 out=$(ry submit "$RY_TMP/big/large.json" 2>&1)

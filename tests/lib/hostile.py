@@ -1,9 +1,10 @@
 """hostile: hostile and heavy traffic against the real services, while good
 clients work; used by tests/integration/hostile.sh.
 
-usage: hostile.py SOURCE_DIR INTAKE_EP VALIDATION_EP CAP ACKED_FILE
+usage: hostile.py SOURCE_DIR INTAKE_EP VALIDATION_EP CAP MAX_ATTACHMENT ACKED_FILE
 
-CAP is intake's max_request in bytes. Prints one "ok - ..." line per
+CAP is intake's max_request in bytes, MAX_ATTACHMENT its max_attachment
+(less than CAP). Prints one "ok - ..." line per
 check and exits 1 at the first failed one. Writes the id of every case
 acknowledged (to anyone) to ACKED_FILE, one per line."""
 import os
@@ -17,8 +18,8 @@ import zmq
 import rypb
 from zprobe import cert_keys
 
-src, intake_ep, validation_ep, cap, acked_path = sys.argv[1:6]
-CAP = int(cap)
+src, intake_ep, validation_ep, cap, max_attachment, acked_path = sys.argv[1:7]
+CAP, MAX_ATTACHMENT = int(cap), int(max_attachment)
 pb = rypb.load(src)
 ctx = zmq.Context()
 acked = open(acked_path, "a", buffering=1)
@@ -192,7 +193,8 @@ for i in range(30):
     h.send(full[:random.randint(1, len(full) - 1)])
 expect_replies(h, 30, "truncated requests")
 ok("30 truncated requests: 30 replies")
-# A request of exactly the cap: its attachment is over half the cap.
+# A request of exactly the cap: the transport takes it; its attachment is
+# over max_attachment.
 base = request("atcap", key="atcap", submit=pb.SubmitRequest(application=app(
     [pb.Attachment(name="big.pdf", kind="other", content=b"")])))
 pad = CAP - len(base.SerializeToString())
@@ -205,7 +207,7 @@ s = dealer()
 rep = call(s, base)
 if rep.code != pb.E_TOO_LARGE:
     fail("request at the cap: %s %s" % (rep.code, rep.detail))
-ok("a request of exactly max_request bytes: E_TOO_LARGE for its attachment")
+ok("a request of exactly max_request bytes: answered, E_TOO_LARGE for its attachment")
 # Pipelined near-cap frames from one connection.
 near = bytes(random.getrandbits(8) for _ in range(1000)) * ((CAP - 2000) // 1000)
 for _ in range(8):
@@ -216,12 +218,16 @@ ok("8 pipelined frames of %d bytes from one connection: 8 replies" % len(near))
 # is touched.
 over = dealer()
 over.send(b"o" * (CAP + 1))
+if over.poll(2000):
+    fail("a frame of max_request + 1 bytes was answered")
+ok("a frame of max_request + 1 bytes: dropped by the transport, no answer")
 # Refused attachments followed by large ones.
 for i in range(10):
     q = request("refused-%d" % i, key="refused-%d" % i, submit=pb.SubmitRequest(application=app([
         pb.Attachment(name="a.pdf", kind="application_form", content=b"%PDF-1.4 a"),
         pb.Attachment(name="b.pdf", kind="other", content=b"%PDF-1.4 b", sha256="0" * 64),
-        pb.Attachment(name="c.pdf", kind="other", content=b"%PDF" + b"c" * (CAP // 2 - 1000))])))
+        pb.Attachment(name="c.pdf", kind="other",
+                      content=b"%PDF" + b"c" * (min(CAP // 2, MAX_ATTACHMENT) - 1000))])))
     rep = call(s, q)
     if rep.code != pb.E_INVALID:
         fail("refused attachment: %s %s" % (rep.code, rep.detail))

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ry_channel.h"
 #include "ry_config.h"
 #include "ry_error.h"
 #include "ut_util.h"
@@ -23,6 +24,8 @@ static const char *const s_vars[] = {"RONGYU_HOME",
                                      "RONGYU_MAP_SIZE",
                                      "RONGYU_MAX_MAP_SIZE",
                                      "RONGYU_MAX_REQUEST",
+                                     "RONGYU_MAX_ATTACHMENT",
+                                     "RONGYU_CLIENT_QUEUE_BYTES",
                                      "RONGYU_OUTBOX_LIMIT",
                                      "RONGYU_CAMPAIGNS_DIR",
                                      "RONGYU_INTAKE_ENDPOINT",
@@ -106,7 +109,9 @@ test_defaults_without_file_or_environment(void **state)
         assert_string_equal(c->bind[i], c->endpoint[i]);
     assert_true(c->map_size == (size_t)1 << 30);
     assert_true(c->max_map_size == (size_t)16 << 30);
-    assert_true(c->max_request == (size_t)64 << 20);
+    assert_true(c->max_request == (size_t)1 << 20);
+    assert_true(c->max_attachment == (size_t)32 << 20);
+    assert_true(c->client_queue_bytes == (size_t)256 << 20);
     assert_int_equal(c->outbox_limit, 100000);
     assert_string_equal(c->campaigns_dir, "./var/campaigns");
     assert_string_equal(c->source, "");
@@ -148,6 +153,8 @@ test_file_keys_are_applied(void **state)
                                      "map_size = 2G\n"
                                      "max_map_size = 4G\n"
                                      "max_request = 512K\n"
+                                     "max_attachment = 8M\n"
+                                     "client_queue_bytes = 64M\n"
                                      "outbox_limit = 500\n"
                                      "campaigns_dir = /etc/rongyu/campaigns\n"),
                      0);
@@ -161,6 +168,8 @@ test_file_keys_are_applied(void **state)
     assert_true(c->map_size == (size_t)2 << 30);
     assert_true(c->max_map_size == (size_t)4 << 30);
     assert_true(c->max_request == (size_t)512 << 10);
+    assert_true(c->max_attachment == (size_t)8 << 20);
+    assert_true(c->client_queue_bytes == (size_t)64 << 20);
     assert_int_equal(c->outbox_limit, 500);
     assert_string_equal(c->campaigns_dir, "/etc/rongyu/campaigns");
     assert_string_equal(c->source, fx->conf);
@@ -328,6 +337,47 @@ test_bad_environment_value_is_refused_naming_the_variable(void **state)
 }
 
 static void
+test_attachment_and_queue_sizes_from_the_environment(void **state)
+{
+    fx_t *fx = *state;
+    setenv("RONGYU_MAX_ATTACHMENT", "1G", 1);
+    setenv("RONGYU_CLIENT_QUEUE_BYTES", "16M", 1);
+    assert_int_equal(s_load(fx, NULL), 0);
+    assert_true(fx->cfg.max_attachment == (size_t)1 << 30);
+    assert_true(fx->cfg.client_queue_bytes == (size_t)16 << 20);
+    /* One attachment is assembled in memory: at most 1 GiB. */
+    setenv("RONGYU_MAX_ATTACHMENT", "1025M", 1);
+    assert_int_equal(s_load(fx, NULL), RY_ECONFIG);
+    assert_non_null(strstr(fx->err, "RONGYU_MAX_ATTACHMENT"));
+    setenv("RONGYU_MAX_ATTACHMENT", "0", 1);
+    assert_int_equal(s_load(fx, NULL), RY_ECONFIG);
+    unsetenv("RONGYU_MAX_ATTACHMENT");
+    setenv("RONGYU_CLIENT_QUEUE_BYTES", "lots", 1);
+    assert_int_equal(s_load(fx, NULL), RY_ECONFIG);
+    assert_non_null(strstr(fx->err, "RONGYU_CLIENT_QUEUE_BYTES"));
+}
+
+/* A client connection's queue in messages: client_queue_bytes over
+ * max_request, within [4, 4096]. */
+static void
+test_client_queue_depth_follows_the_bytes(void **state)
+{
+    (void)state;
+    size_t mib = (size_t)1 << 20;
+    assert_int_equal(ry_channel_client_hwm(256 * mib, mib), 256);
+    assert_int_equal(ry_channel_client_hwm(256 * mib, 64 * mib), 4);
+    assert_int_equal(ry_channel_client_hwm(256 * mib, 128 * mib),
+                     RY_CHANNEL_HWM_MIN);
+    assert_int_equal(ry_channel_client_hwm(5 * mib - 1, mib), 4);
+    assert_int_equal(ry_channel_client_hwm(5 * mib, mib), 5);
+    assert_int_equal(ry_channel_client_hwm(8192 * mib, mib),
+                     RY_CHANNEL_HWM_MAX);
+    assert_int_equal(ry_channel_client_hwm(4097 * mib, mib),
+                     RY_CHANNEL_HWM_MAX);
+    assert_int_equal(ry_channel_client_hwm(4096 * mib, mib), 4096);
+}
+
+static void
 test_rongyu_home_drives_campaigns_dir_and_config_file(void **state)
 {
     fx_t *fx = *state;
@@ -392,6 +442,8 @@ main(void)
         T(test_sizes_take_k_m_g_suffixes),
         T(test_environment_overrides_the_file),
         T(test_bad_environment_value_is_refused_naming_the_variable),
+        T(test_attachment_and_queue_sizes_from_the_environment),
+        T(test_client_queue_depth_follows_the_bytes),
         T(test_rongyu_home_drives_campaigns_dir_and_config_file),
         T(test_rongyu_config_names_the_file),
 #undef T

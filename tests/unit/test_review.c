@@ -164,15 +164,19 @@ s_tape_clear(void)
 }
 
 /* Applies request frame buf in a write transaction (committed when the
- * handler keeps its writes); returns the reply's bytes (the caller's). */
+ * handler keeps its writes, which it says in *rc_out unless NULL); returns
+ * the reply's bytes (the caller's). */
 static uint8_t *
-s_send_bytes(fx_t *fx, const uint8_t *buf, size_t len, size_t *rlen)
+s_send_bytes(fx_t *fx, const uint8_t *buf, size_t len, size_t *rlen,
+             int *rc_out)
 {
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
     uint8_t *reply = NULL;
     *rlen = 0;
     int rc = intake_requests_on_request(fx->ic, txn, buf, len, &reply, rlen);
+    if (rc_out)
+        *rc_out = rc;
     if (rc == 0)
         assert_int_equal(ry_txn_commit(&txn), 0);
     else
@@ -189,9 +193,15 @@ s_send(fx_t *fx, Rongyu__Request *req)
     uint8_t *buf = ry_pb_pack(&req->base, &len);
     /* Every request goes with the key of the principal it states. */
     ut_intake_as_request(fx->ic, fx->st, req);
-    uint8_t *reply = s_send_bytes(fx, buf, len, &rlen);
+    int rc;
+    uint8_t *reply = s_send_bytes(fx, buf, len, &rlen, &rc);
     Rongyu__Reply *rep = rongyu__reply__unpack(NULL, rlen, reply);
     assert_non_null(rep);
+    /* The handler keeps its writes exactly when it answers OK, or when it
+     * discards an upload whose content is unlike its sha256. */
+    bool discarded = rep->code == RONGYU__ERROR_CODE__E_INVALID &&
+                     strcmp(rep->field_path, "upload.data") == 0;
+    assert_int_equal(rc == 0, rep->code == RONGYU__ERROR_CODE__OK || discarded);
     if (s_tape.on) {
         assert_true(s_tape.n < S_TAPE_MAX);
         s_tape.req[s_tape.n] = buf;
@@ -828,7 +838,7 @@ test_a_retry_gets_its_first_answer_however_the_case_moved_on(void **state)
         uint8_t *buf = ry_pb_pack(&q->base, &len);
         q->request_id = orig;
         ut_intake_as_request(fx->ic, fx->st, q);
-        uint8_t *again = s_send_bytes(fx, buf, len, &rlen);
+        uint8_t *again = s_send_bytes(fx, buf, len, &rlen, NULL);
         Rongyu__Reply *got = rongyu__reply__unpack(NULL, rlen, again);
         assert_non_null(got);
         assert_int_equal(got->code, RONGYU__ERROR_CODE__OK);
@@ -877,7 +887,7 @@ test_a_retry_gets_its_first_answer_however_the_case_moved_on(void **state)
     ut_intake_as_request(fx->ic, fx->st, q);
     size_t len, rlen;
     uint8_t *buf = ry_pb_pack(&q->base, &len);
-    uint8_t *again = s_send_bytes(fx, buf, len, &rlen);
+    uint8_t *again = s_send_bytes(fx, buf, len, &rlen, NULL);
     rep = rongyu__reply__unpack(NULL, rlen, again);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_CONFLICT);
     s_free(&rep);
@@ -1770,6 +1780,135 @@ test_listing_by_index_equals_the_full_scan(void **state)
     ry_clock_set(start, 1);
 }
 
+/* ------------------------------------------------------------ uploads */
+
+/* One part of 'content' (its sha256 'sha', or its own when NULL), from
+ * (org, role) for 'applicant'. */
+static Rongyu__Reply *
+s_upload(fx_t *fx, const char *org, const char *role, const char *applicant,
+         const char *content, const char *sha, size_t offset, size_t n)
+{
+    char own[65];
+    uint8_t h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const uint8_t *)content, strlen(content));
+    sodium_bin2hex(own, sizeof own, h, sizeof h);
+    rq_t r;
+    s_rq(&r, org, role);
+    Rongyu__UploadRequest up = RONGYU__UPLOAD_REQUEST__INIT;
+    up.sha256 = (char *)(sha ? sha : own);
+    up.size = strlen(content);
+    up.offset = offset;
+    up.data.data = (uint8_t *)content + offset;
+    up.data.len = n;
+    up.applicant_org = (char *)applicant;
+    r.req.idempotency_key = (char *)"";
+    r.req.body_case = RONGYU__REQUEST__BODY_UPLOAD;
+    r.req.upload = &up;
+    return s_send(fx, &r.req);
+}
+
+static const char s_form[] = "%PDF-1.4 a form sent in two parts";
+
+/* A union uploads for its branch, as it may submit for it; the branch's
+ * application then names the content by sha256 alone; another union may
+ * neither upload for the branch nor name the content. */
+static void
+test_upload_by_whoever_may_apply_then_named_by_sha256(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    s_import_ok(fx);
+    Rongyu__Reply *rep = s_upload(fx, "g2", "grassroots", "b1", s_form, NULL,
+                                  0, 10);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+    rep = s_upload(fx, "g1", "grassroots", "b1", s_form, NULL, 0, 10);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_UPLOAD);
+    assert_int_equal(rep->upload->received, 10);
+    assert_false(rep->upload->complete);
+    s_free(&rep);
+    rep = s_upload(fx, "g1", "grassroots", "b1", s_form, NULL, 10,
+                   strlen(s_form) - 10);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_true(rep->upload->complete);
+    assert_int_equal(rep->upload->received, strlen(s_form));
+    char sha[65];
+    snprintf(sha, sizeof sha, "%s", rep->upload->sha256);
+    s_free(&rep);
+
+    rq_t r;
+    s_rq(&r, "g1", "grassroots");
+    r.app.applicant_org = (char *)"b1";
+    Rongyu__Attachment at = RONGYU__ATTACHMENT__INIT, *atp = &at;
+    at.name = (char *)"form.pdf";
+    at.kind = (char *)"application_form";
+    at.sha256 = sha;
+    r.app.attachments = &atp;
+    r.app.n_attachments = 1;
+    rep = s_submit(fx, &r, true);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    const Rongyu__Attachment *got =
+        rep->case_->case_->application->attachments[0];
+    assert_string_equal(got->sha256, sha);
+    assert_int_equal(got->size, strlen(s_form));
+    assert_string_equal(got->media_type, "application/pdf");
+    s_free(&rep);
+    /* Stored for b1, not for g2. */
+    s_rq(&r, "g2", "grassroots");
+    r.app.attachments = &atp;
+    r.app.n_attachments = 1;
+    rep = s_submit(fx, &r, true);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+/* Content unlike its sha256: refused, and the upload is gone (the one
+ * refusal that writes: it deletes the parts). */
+static void
+test_upload_unlike_its_sha256_is_discarded(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    s_import_ok(fx);
+    const char *wrong = "00000000000000000000000000000000"
+                        "00000000000000000000000000000000";
+    Rongyu__Reply *rep =
+        s_upload(fx, "g1", "grassroots", "", s_form, wrong, 0, 10);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+    rep = s_upload(fx, "g1", "grassroots", "", s_form, wrong, 10,
+                   strlen(s_form) - 10);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_string_equal(rep->field_path, "upload.data");
+    assert_non_null(strstr(rep->detail, "start again at offset 0"));
+    s_free(&rep);
+    rep = s_upload(fx, "g1", "grassroots", "", s_form, wrong, 0, 0);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->upload->received, 0);
+    s_free(&rep);
+    ry_txn_t *txn;
+    uint64_t n = 1;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_count(txn, "upload_parts", &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(ry_txn_count(txn, "blobs", &n), 0);
+    assert_int_equal(n, 0);
+    ry_txn_abort(&txn);
+    /* A gap is refused and writes nothing; the upload stays. */
+    rep = s_upload(fx, "g1", "grassroots", "", s_form, NULL, 0, 10);
+    s_free(&rep);
+    rep = s_upload(fx, "g1", "grassroots", "", s_form, NULL, 12, 4);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_OUT_OF_RANGE);
+    assert_string_equal(rep->field_path, "upload.offset");
+    s_free(&rep);
+    rep = s_upload(fx, "g1", "grassroots", "", s_form, NULL, 0, 0);
+    assert_int_equal(rep->upload->received, 10);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
 int
 main(void)
 {
@@ -1801,6 +1940,8 @@ main(void)
         cmocka_unit_test(test_listing_by_index_equals_the_full_scan),
         cmocka_unit_test(
             test_a_retry_gets_its_first_answer_however_the_case_moved_on),
+        cmocka_unit_test(test_upload_by_whoever_may_apply_then_named_by_sha256),
+        cmocka_unit_test(test_upload_unlike_its_sha256_is_discarded),
     };
     return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }
