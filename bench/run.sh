@@ -29,9 +29,9 @@ Runs, on this machine, without standard input, and prints every figure
 
   --n N          applications per run (default 100000)
   --windows LIST windows of step 3 (default "16 256 1024")
-  --connections C  rongyu-load's DEALER connections (default 8; intake
-                 queues at most 4 requests of one connection at a time,
-                 so one connection caps a round)
+  --connections C  rongyu-load's DEALER connections (default 8; each
+                 may have client_queue_bytes / max_request requests
+                 queued in intake, 256 by default)
   --help         this text
 
 Needs a build (build/bin, or $RY_BIN) and jq. The log level of the
