@@ -48,8 +48,10 @@ s_get(ry_txn_t *txn, const char *id, Rongyu__NotifyTimer **out)
     return *out ? 0 : RY_EIO;
 }
 
-/* Writes t with 'state' (and reason) to the index, and to the due index
- * when pending. */
+/* Writes t with 'state' (and reason) to the index, and, when pending, its
+ * key to the due index: (due, id) with nothing else, the timer itself is
+ * the index's row. (Stores written before hold a copy of the timer as
+ * the due row's value; it is not read.) */
 static int
 s_write(ry_txn_t *txn, const Rongyu__NotifyTimer *t, const char *state,
         const char *reason)
@@ -61,7 +63,7 @@ s_write(ry_txn_t *txn, const Rongyu__NotifyTimer *t, const char *state,
     if (!rc && strcmp(state, "pending") == 0) {
         uint8_t key[512];
         size_t kl = s_due_key(key, sizeof key, t->due_ms, t->timer_id);
-        rc = s_put(txn, "timers", key, kl, &c);
+        rc = ry_txn_put(txn, "timers", key, kl, "", 0, 0);
     }
     return rc;
 }
@@ -287,21 +289,20 @@ notify_timers_fire_due(ry_txn_t *txn, int64_t now, unsigned limit,
         abort();
     int rc = ry_txn_scan(txn, "timers", NULL, 0, NULL, 0, s_collect_due, &d);
     for (unsigned i = 0; rc == 0 && i < d.n; i++) {
-        ry_val_t v;
-        rc = ry_txn_get(txn, "timers", d.keys[i], d.klens[i], &v);
-        if (rc)
-            break;
-        Rongyu__NotifyTimer *t = (Rongyu__NotifyTimer *)ry_pb_unpack(
-            &rongyu__notify_timer__descriptor, v.data, v.len, 0);
         rc = ry_txn_del(txn, "timers", d.keys[i], d.klens[i]);
-        if (!t) {
-            ry_error(NULL, "undecodable timer row dropped");
-            continue;
-        }
-        /* The index is the truth: only a pending timer fires. */
-        Rongyu__NotifyTimer *ix = NULL;
-        if (!rc && s_get(txn, t->timer_id, &ix) == 0 &&
-            strcmp(ix->state, "pending") == 0 && ix->due_ms == t->due_ms) {
+        /* The due row names the timer; the index is the truth: only a
+         * timer still pending at that due time fires. */
+        char id[512];
+        size_t n = d.klens[i] - 8;
+        memcpy(id, d.keys[i] + 8, n);
+        id[n] = '\0';
+        int64_t due = (int64_t)ry_be64_get(d.keys[i]);
+        Rongyu__NotifyTimer *t = NULL;
+        int grc = rc ? rc : s_get(txn, id, &t);
+        if (grc == RY_EIO)
+            ry_error(NULL, "timer %s: undecodable index row, not fired", id);
+        if (grc == 0 && strcmp(t->state, "pending") == 0 &&
+            t->due_ms == due) {
             t->fired_at_ms = now;
             rc = s_write(txn, t, "fired", "");
             if (!rc)
@@ -312,7 +313,6 @@ notify_timers_fire_due(ry_txn_t *txn, int64_t now, unsigned limit,
                         t->timer_id);
             }
         }
-        ry_pb_free(&ix);
         ry_pb_free(&t);
     }
     free(d.keys);

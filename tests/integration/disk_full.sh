@@ -25,7 +25,7 @@ fi
 EX=$RY_SOURCE_DIR/examples
 STORE=$RONGYU_HOME/intake
 mkdir -p "$STORE"
-why=$(mount -t tmpfs -o size=1M,mode=0700 tmpfs "$STORE" 2>&1) ||
+why=$(mount -t tmpfs -o size=512K,mode=0700 tmpfs "$STORE" 2>&1) ||
     skip "cannot mount a tmpfs: $why"
 ry_pick_ports
 for svc in validation quota notification; do ry_start "$svc"; done
@@ -46,7 +46,7 @@ for i in $(seq 1 2000); do
         break
     fi
 done
-[ -n "$refused" ] || ry_fail "2000 submissions fitted on a 1 MiB disk?"
+[ -n "$refused" ] || ry_fail "2000 submissions fitted on a 512 KiB disk?"
 [ "${#ids[@]}" -gt 0 ] || ry_fail "not one submission fitted: $refused"
 grep -q E_BUSY <<<"$refused" || ry_fail "a full disk is not E_BUSY: $refused"
 grep -q "the disk of the store is full (No space left on device)" <<<"$refused" ||
