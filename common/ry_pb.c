@@ -1,6 +1,7 @@
 /* ry_pb: decoding untrusted protobuf frames with a cap on allocation. */
 #include "ry_pb.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,148 @@ ry_pb_free(void *msg_p)
     if (arena)
         s_arena_destroy(arena);
     *p = NULL;
+}
+
+/* ------------------------------------------------------------ clone */
+
+static void *s_clone_msg(s_arena_t *a, const ProtobufCMessage *m);
+
+static void *
+s_dup(s_arena_t *a, const void *src, size_t n)
+{
+    void *d = s_alloc(a, n ? n : 1);
+    if (d && n)
+        memcpy(d, src, n);
+    return d;
+}
+
+/* The value at 'slot' of a field of type f into 'dst' (both one element:
+ * a pointer, a ProtobufCBinaryData or a scalar). Returns 0, or -1 when the
+ * arena ran out. */
+static int
+s_clone_value(s_arena_t *a, const ProtobufCFieldDescriptor *f, void *dst,
+              const void *src)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *str = *(char *const *)src;
+        char *c = (char *)str;
+        if (str && str != (const char *)f->default_value &&
+            str != protobuf_c_empty_string &&
+            !(c = s_dup(a, str, strlen(str) + 1)))
+            return -1;
+        *(char **)dst = c;
+        return 0;
+    }
+    case PROTOBUF_C_TYPE_BYTES: {
+        const ProtobufCBinaryData *b = src;
+        ProtobufCBinaryData *d = dst;
+        *d = *b;
+        if (b->data && b->len &&
+            (!f->default_value ||
+             b->data != ((const ProtobufCBinaryData *)f->default_value)->data) &&
+            !(d->data = s_dup(a, b->data, b->len)))
+            return -1;
+        return 0;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)src;
+        void *c = NULL;
+        if (sub && !(c = s_clone_msg(a, sub)))
+            return -1;
+        *(void **)dst = c;
+        return 0;
+    }
+    default:
+        return 0; /* a scalar: copied with the struct */
+    }
+}
+
+static size_t
+s_elem_size(const ProtobufCFieldDescriptor *f)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32: case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32: case PROTOBUF_C_TYPE_FLOAT:
+    case PROTOBUF_C_TYPE_ENUM:
+        return 4;
+    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
+        return 8;
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    case PROTOBUF_C_TYPE_BYTES:
+        return sizeof(ProtobufCBinaryData);
+    default:
+        return sizeof(void *); /* string, message */
+    }
+}
+
+static void *
+s_clone_msg(s_arena_t *a, const ProtobufCMessage *m)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    unsigned char *c = s_dup(a, m, d->sizeof_message);
+    if (!c)
+        return NULL;
+    const unsigned char *src = (const unsigned char *)m;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)(src + f->quantifier_offset) != f->id)
+            continue; /* another member of its oneof holds the place */
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(src + f->quantifier_offset);
+            const unsigned char *arr = *(void *const *)(src + f->offset);
+            unsigned char *out = NULL;
+            size_t es = s_elem_size(f);
+            if (n && arr) {
+                if (n > SIZE_MAX / es || !(out = s_dup(a, arr, n * es)))
+                    return NULL;
+                for (size_t k = 0; k < n; k++)
+                    if (s_clone_value(a, f, out + k * es, arr + k * es))
+                        return NULL;
+            }
+            *(void **)(c + f->offset) = out;
+        } else if (s_clone_value(a, f, c + f->offset, src + f->offset)) {
+            return NULL;
+        }
+    }
+    ProtobufCMessage *cm = (ProtobufCMessage *)c;
+    cm->unknown_fields = NULL;
+    if (m->n_unknown_fields) {
+        size_t n = m->n_unknown_fields;
+        ProtobufCMessageUnknownField *u =
+            s_dup(a, m->unknown_fields, n * sizeof *u);
+        if (!u)
+            return NULL;
+        for (size_t k = 0; k < n; k++)
+            if (u[k].len && !(u[k].data = s_dup(a, u[k].data, u[k].len)))
+                return NULL;
+        cm->unknown_fields = u;
+    }
+    return c;
+}
+
+ProtobufCMessage *
+ry_pb_clone(const ProtobufCMessage *msg)
+{
+    if (!msg)
+        return NULL;
+    s_arena_t *arena = malloc(sizeof *arena);
+    if (!arena)
+        abort();
+    arena->left = SIZE_MAX;
+    arena->head = s_block_new(4096);
+    ProtobufCMessage *c = s_clone_msg(arena, msg);
+    if (!c) {
+        s_arena_destroy(arena);
+        return NULL;
+    }
+    arena->root = c;
+    return c;
 }
 
 uint8_t *

@@ -23,6 +23,11 @@ void ry_pb_free(void *msg_p);
  * the way ry_pb_free would; the message stays safe to ry_pb_free. */
 void ry_pb_set_string(char **field, const char *value);
 
+/* A deep copy of msg (any message: built by hand, shallow over other
+ * strings, or decoded) that ry_pb_free frees, as if msg had been packed
+ * and decoded again, without the encoding. NULL for NULL. */
+ProtobufCMessage *ry_pb_clone(const ProtobufCMessage *msg);
+
 /* Packs a message into a new buffer (the caller's to free). */
 uint8_t *ry_pb_pack(const ProtobufCMessage *msg, size_t *len);
 

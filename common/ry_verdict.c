@@ -970,11 +970,7 @@ ry_verdict_expand(const uint8_t *data, size_t len,
         s_learn(&x, w);
     }
     if (!rc) {
-        size_t n;
-        uint8_t *buf = ry_pb_pack(&v.base, &n);
-        *out = (Rongyu__Verdict *)ry_pb_unpack(&rongyu__verdict__descriptor,
-                                               buf, n, 0);
-        free(buf);
+        *out = (Rongyu__Verdict *)ry_pb_clone(&v.base);
         if (!*out)
             rc = RY_EMALFORMED;
     }

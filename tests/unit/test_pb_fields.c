@@ -193,6 +193,61 @@ test_arena_cap_and_frees(void **state)
     free(buf);
 }
 
+/* A request built by hand over buffers of its own (a oneof, nested and
+ * repeated messages, strings and bytes), cloned, then the buffers
+ * overwritten: the clone encodes as the original did, and frees whole. */
+static void
+test_clone_is_deep(void **state)
+{
+    (void)state;
+    char org[16] = "org-1", name[16] = "申报表.pdf";
+    uint8_t content[4] = {1, 2, 3, 4};
+    Rongyu__Attachment att = RONGYU__ATTACHMENT__INIT;
+    att.name = name;
+    att.content.data = content;
+    att.content.len = sizeof content;
+    Rongyu__Attachment *atts[2] = {&att, &att};
+    Rongyu__Application app = RONGYU__APPLICATION__INIT;
+    app.applicant_org = org;
+    app.attachments = atts;
+    app.n_attachments = 2;
+    Rongyu__SubmitRequest sub = RONGYU__SUBMIT_REQUEST__INIT;
+    sub.application = &app;
+    Rongyu__Principal who = RONGYU__PRINCIPAL__INIT;
+    who.org_id = org;
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    req.principal = &who;
+    req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
+    req.submit = &sub;
+    size_t len, clen;
+    uint8_t *want = ry_pb_pack(&req.base, &len);
+    Rongyu__Request *c = (Rongyu__Request *)ry_pb_clone(&req.base);
+    assert_non_null(c);
+    memset(org, 'x', sizeof org - 1);
+    memset(name, 'y', sizeof name - 1);
+    memset(content, 0, sizeof content);
+    uint8_t *got = ry_pb_pack(&c->base, &clen);
+    assert_int_equal(clen, len);
+    assert_memory_equal(got, want, len);
+    assert_string_equal(c->submit->application->attachments[1]->name,
+                        "申报表.pdf");
+    /* A decoded message clones as well, strings set since included. */
+    Rongyu__Request *r =
+        (Rongyu__Request *)ry_pb_unpack(&rongyu__request__descriptor, want,
+                                        len, 0);
+    assert_non_null(r);
+    ry_pb_set_string(&r->principal->org_id, "org-2");
+    Rongyu__Request *rc = (Rongyu__Request *)ry_pb_clone(&r->base);
+    ry_pb_free(&r);
+    assert_string_equal(rc->principal->org_id, "org-2");
+    assert_int_equal(rc->submit->application->attachments[0]->content.len, 4);
+    ry_pb_free(&rc);
+    ry_pb_free(&c);
+    assert_null(ry_pb_clone(NULL));
+    free(got);
+    free(want);
+}
+
 int
 main(void)
 {
@@ -201,6 +256,7 @@ main(void)
         cmocka_unit_test(test_fields_are_read_as_sent),
         cmocka_unit_test(test_appended_string_is_the_field_value),
         cmocka_unit_test(test_arena_cap_and_frees),
+        cmocka_unit_test(test_clone_is_deep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
