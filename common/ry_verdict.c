@@ -96,35 +96,46 @@ static const struct {
 };
 
 /* Allocations of one packing or expansion, freed together: the messages
- * built here are shallow, over the strings of their inputs. */
+ * built here are shallow, over the strings of their inputs. Zeroed
+ * memory carved from blocks. */
+typedef struct s_block {
+    struct s_block *next;
+    size_t used, cap;
+    _Alignas(16) unsigned char data[];
+} s_block_t;
+
 typedef struct {
-    void **p;
-    size_t n, cap;
+    s_block_t *head;
 } s_arena_t;
 
 static void *
 s_new(s_arena_t *a, size_t size)
 {
-    if (a->n == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 64;
-        a->p = realloc(a->p, a->cap * sizeof *a->p);
-        if (!a->p)
+    size = (size + 15) & ~(size_t)15;
+    s_block_t *b = a->head;
+    if (!b || b->cap - b->used < size) {
+        size_t cap = size > 8192 ? size : 8192;
+        b = malloc(sizeof *b + cap);
+        if (!b)
             abort();
+        b->used = 0;
+        b->cap = cap;
+        b->next = a->head;
+        a->head = b;
     }
-    void *p = calloc(1, size);
-    if (!p)
-        abort();
-    return a->p[a->n++] = p;
+    void *p = b->data + b->used;
+    b->used += size;
+    return memset(p, 0, size);
 }
 
 static void
 s_arena_free(s_arena_t *a)
 {
-    for (size_t i = 0; i < a->n; i++)
-        free(a->p[i]);
-    free(a->p);
-    a->p = NULL;
-    a->n = a->cap = 0;
+    while (a->head) {
+        s_block_t *b = a->head;
+        a->head = b->next;
+        free(b);
+    }
 }
 
 static bool
