@@ -4,7 +4,7 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-Usage: bench/run.sh [--n N] [--windows "16 256 1024"] [--help]
+Usage: bench/run.sh [--n N] [--windows "16 256 1024"] [--connections C] [--help]
 
 Runs, on this machine, without standard input, and prints every figure
 (speed is never asserted):
@@ -37,12 +37,13 @@ Runs, on this machine, without standard input, and prints every figure
 Needs a build (build/bin, or $RY_BIN) and jq. The log level of the
 services is $RONGYU_LOG_LEVEL (default info, as deployed).
 
-用法：bench/run.sh [--n N] [--windows "16 256 1024"] [--help]
+用法：bench/run.sh [--n N] [--windows "16 256 1024"] [--connections C] [--help]
 在本机一次运行完毕（不读标准输入，只打印数字，不断言速度）：先以窗口 256
 向空存储写入 N 份申报（空存储的速率、每份申报在各存储占用的字节），
 再运行本项目的下限程序 rongyu-floor（一跳 DEALER -> ROUTER、LMDB 成组提交
 并 fsync、提交后确认，记录大小取 intake 每份案件的字节数），然后在已有
-N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份；最后汇总：各项
+N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份，再以峰值的一半
+按固定速率（rongyu-load --rate，窗口 1024）提交 N 份以测延迟；最后汇总：各项
 数字、流水线与下限之比、每份申报各存储的 fsync 次数与写入字节、每份申报
 占用的存储字节、各服务常驻内存，以及空存储与已有 N 份时的速率对比。
 EOF
