@@ -67,15 +67,39 @@ for s, tag in ((a, "a-hello"), (b, "b-hello")):
         fail("no answer to %s" % tag)
     s.recv()
 
+PORT = int(intake_ep.rsplit(":", 1)[1])
+
+
+def connections_with_input():
+    """Established connections to intake's port whose bytes wait in
+    intake's kernel receive queue (/proc/net/tcp{,6})."""
+    n = 0
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(path) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            col = row.split()
+            if (int(col[1].rsplit(":", 1)[1], 16) == PORT and col[3] == "01"
+                    and int(col[4].split(":")[1], 16) > 0):
+                n += 1
+    return n
+
+
 os.kill(PID, signal.SIGSTOP)
 try:
     for i in range(N):
         a.send(status("a-%d" % i))
     b.send(status("b-0"))
-    # The frames go on into the kernel's buffers of intake's connections
-    # (a few hundred KiB); what is not there yet when intake goes on only
-    # makes the test easier for A.
-    time.sleep(0.5)
+    # Intake goes on only once B's request waits in its socket beside A's
+    # (what of A's is not there yet only makes the test easier for A).
+    deadline = time.monotonic() + 30
+    while connections_with_input() < 2:
+        if time.monotonic() > deadline:
+            fail("B's request did not reach intake's socket in 30 s")
+        time.sleep(0.01)
 finally:
     os.kill(PID, signal.SIGCONT)
 
@@ -88,8 +112,10 @@ while len(got_a) < N or b_after is None:
     if not ready:
         fail("no reply in 60 s: %d of %d from A, B %s"
              % (len(got_a), N, "answered" if b_after is not None else "waiting"))
+    # One reply from each connection in turn: B's is counted against the
+    # replies of A that came before it, not against how fast we read A.
     for s in (a, b):
-        while s in ready and s.poll(0):
+        if s in ready and s.poll(0):
             rep = pb.Reply()
             rep.ParseFromString(s.recv())
             if rep.code != pb.OK:
