@@ -8,7 +8,7 @@
 EX=$RY_SOURCE_DIR/examples
 ry_pick_ports
 for svc in validation quota notification; do ry_start "$svc"; done
-ry_start intake RONGYU_MAP_SIZE=512K RONGYU_MAX_MAP_SIZE=1536K
+ry_start intake RONGYU_MAP_SIZE=256K RONGYU_MAX_MAP_SIZE=768K
 
 acked=0 refused=
 for i in $(seq 1 1000); do
@@ -23,7 +23,7 @@ for i in $(seq 1 1000); do
         break
     fi
 done
-[ -n "$refused" ] || ry_fail "1000 submissions fitted in a 1.5 MiB store?"
+[ -n "$refused" ] || ry_fail "1000 submissions fitted in a 768 KiB store?"
 grep -q E_BUSY <<<"$refused" && grep -q max_map_size <<<"$refused" ||
     ry_fail "refusal is not a clear E_BUSY: $refused"
 grep -q "store map grown" "$RONGYU_HOME/log/intake.log" || ry_fail "the map never grew"
