@@ -21,13 +21,12 @@ import time
 import zmq
 
 import rypb
-from zprobe import cert_keys
+from zprobe import tests_dealer
 
 src, intake_ep, n, intake_pid = sys.argv[1:5]
 N, PID = int(n), int(intake_pid)
 pb = rypb.load(src)
 ctx = zmq.Context()
-KEYS = os.path.join(os.environ["RONGYU_HOME"], "keys")
 
 
 def fail(msg):
@@ -40,16 +39,7 @@ def ok(msg):
 
 
 def dealer():
-    s = ctx.socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 0)
-    s.setsockopt(zmq.SNDHWM, 2 * N + 10)
-    s.setsockopt(zmq.RCVHWM, 2 * N + 10)
-    key = os.environ["RONGYU_KEY"]
-    s.curve_serverkey = cert_keys(os.path.join(KEYS, "intake.cert"))[0].encode()
-    s.curve_publickey = cert_keys(key)[0].encode()
-    s.curve_secretkey = cert_keys(key + "_secret")[1].encode()
-    s.connect(intake_ep)
-    return s
+    return tests_dealer(ctx, intake_ep, 2 * N + 10)
 
 
 def status(rid):

@@ -18,13 +18,12 @@ import uuid
 import zmq
 
 import rypb
-from zprobe import cert_keys
+from zprobe import tests_dealer
 
 src, intake_ep, max_request, max_attachment = sys.argv[1:5]
 MAX_REQUEST, MAX_ATTACHMENT = int(max_request), int(max_attachment)
 pb = rypb.load(src)
 ctx = zmq.Context()
-KEYS = os.path.join(os.environ["RONGYU_HOME"], "keys")
 ORG = "xiaoshan-hengyi-textile"
 PART = 256 << 10
 
@@ -39,13 +38,7 @@ def ok(msg):
 
 
 def dealer():
-    s = ctx.socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 0)
-    s.curve_serverkey = cert_keys(os.path.join(KEYS, "intake.cert"))[0].encode()
-    s.curve_publickey = cert_keys(os.environ["RONGYU_KEY"])[0].encode()
-    s.curve_secretkey = cert_keys(os.environ["RONGYU_KEY"] + "_secret")[1].encode()
-    s.connect(intake_ep)
-    return s
+    return tests_dealer(ctx, intake_ep)
 
 
 SOCK = dealer()

@@ -17,6 +17,7 @@ Prints one line "MODE ENDPOINT: refused (...)" and exits 0 when nothing
 came back and the handshake did not succeed; prints what came back and
 exits 1 otherwise. Exit 2 for bad usage.
 """
+import os
 import socket
 import sys
 import time
@@ -37,6 +38,23 @@ def cert_keys(path):
             elif line.startswith("secret-key"):
                 sec = line.split("=", 1)[1].strip().strip('"')
     return pub, sec
+
+
+def tests_dealer(ctx, endpoint, hwm=None):
+    """A DEALER to intake at endpoint with the tests' platform key
+    (RONGYU_KEY) and intake's public key from RONGYU_HOME/keys."""
+    s = ctx.socket(zmq.DEALER)
+    s.setsockopt(zmq.LINGER, 0)
+    if hwm:
+        s.setsockopt(zmq.SNDHWM, hwm)
+        s.setsockopt(zmq.RCVHWM, hwm)
+    keys = os.path.join(os.environ["RONGYU_HOME"], "keys")
+    key = os.environ["RONGYU_KEY"]
+    s.curve_serverkey = cert_keys(os.path.join(keys, "intake.cert"))[0].encode()
+    s.curve_publickey = cert_keys(key)[0].encode()
+    s.curve_secretkey = cert_keys(key + "_secret")[1].encode()
+    s.connect(endpoint)
+    return s
 
 
 def probe_zmq(mode, endpoint, server_cert, client_cert, sub):
