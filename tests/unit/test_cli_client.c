@@ -31,6 +31,7 @@ typedef struct {
     char org[64];
     char ping_sender[64];
     pthread_t thread;
+    int joined;
 } s_fake_t;
 
 static void
@@ -151,11 +152,21 @@ s_fake_start(int n, const int *script, const char *curve_secret)
     return f;
 }
 
+/* The fake's thread writes what it saw; the test reads it only after
+ * joining the thread, which has then handled all n requests. */
+static void
+s_fake_join(s_fake_t *f)
+{
+    if (!f->joined)
+        pthread_join(f->thread, NULL);
+    f->joined = 1;
+}
+
 static void
 s_fake_stop(s_fake_t **f_p)
 {
     s_fake_t *f = *f_p;
-    pthread_join(f->thread, NULL);
+    s_fake_join(f);
     zmq_close(f->sock);
     zmq_ctx_term(f->ctx);
     free(f);
@@ -200,6 +211,7 @@ test_call_gets_the_reply_with_its_request_id(void **state)
     assert_int_equal(reply->code, RONGYU__ERROR_CODE__OK);
     assert_int_equal(reply->body_case, RONGYU__REPLY__BODY_STATUS);
     assert_int_equal(reply->status->cases, 42); /* not the stray one */
+    s_fake_join(f);
     assert_string_equal(reply->request_id, f->request_ids[0]);
     assert_int_equal(strlen(f->request_ids[0]), 32); /* fresh random id */
     assert_string_equal(req.request_id, "");         /* req untouched */
@@ -225,6 +237,7 @@ test_lost_request_is_resent_with_same_ids(void **state)
     s_status_request(&req, &sr, &p);
     Rongyu__Reply *reply = NULL;
     assert_int_equal(cli_client_call(c, &req, 300, 3, &reply), 0);
+    s_fake_join(f);
     assert_int_equal(f->seen, 3);
     assert_string_equal(f->request_ids[0], f->request_ids[1]);
     assert_string_equal(f->request_ids[1], f->request_ids[2]);
@@ -253,6 +266,7 @@ test_busy_reply_is_retried_after_its_hint(void **state)
     assert_int_equal(cli_client_call(c, &req, 2000, 1, &reply), 0);
     assert_true(s_now_ms() - t0 >= 100);
     assert_int_equal(reply->code, RONGYU__ERROR_CODE__OK);
+    s_fake_join(f);
     assert_string_equal(f->request_ids[0], "fixed-id");
     assert_string_equal(f->request_ids[1], "fixed-id");
     cli_client_reply_free(&reply);
@@ -325,6 +339,7 @@ test_ping_gets_pong_with_service_name(void **state)
     assert_int_equal(cli_client_ping(f->endpoint, NULL, 2000, who, sizeof who),
                      0);
     assert_string_equal(who, "quota");
+    s_fake_join(f);
     assert_memory_equal(f->ping_sender, "cli-", 4);
     assert_int_equal(strlen(f->ping_sender), 20);
     s_fake_stop(&f);
