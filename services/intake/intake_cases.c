@@ -1008,6 +1008,7 @@ s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
         rc = s_case_put(txn, c, before, st->want_packed ? &st->packed : NULL,
                         &st->plen);
         c->verdict = v;
+        intake_wait_poke(self, c->case_id);
     }
     if (!rc)
         rc = s_audit(txn, c->case_id, st->actor, from, row->to, what,
@@ -1489,7 +1490,6 @@ int
 intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
 {
     intake_cases_t *self = ctx;
-    intake_wait_poke(self);
     if (msg->type == RONGYU__MESSAGE_TYPE__SEAT_RESULT)
         return s_on_seat_result(self, txn, msg);
     if (msg->type != RONGYU__MESSAGE_TYPE__VALIDATION_RESULT) {

@@ -340,7 +340,6 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     intake_reply_t r = {.out.code = RONGYU__ERROR_CODE__OK};
     Rongyu__Request *req = NULL;
     int rc;
-    intake_wait_poke(self);
     if (!data ||
         !(req = (Rongyu__Request *)ry_pb_unpack(&rongyu__request__descriptor,
                                                 data, len, 2 * len + 65536))) {

@@ -17,13 +17,14 @@ typedef struct {
     char case_id[INTAKE_ID_LEN + 1];
     Rongyu__CaseState state;
     int64_t deadline; /* monotonic ms */
+    bool poked;       /* its case was written in the round under way */
     char request_id[256];
 } s_waiter_t;
 
 struct intake_waits {
     s_waiter_t w[INTAKE_WAIT_MAX];
     int n;
-    bool dirty; /* a round may have moved a case */
+    bool dirty; /* a round wrote a waiter's case */
 };
 
 void
@@ -83,6 +84,7 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
     w->token = token;
     snprintf(w->case_id, sizeof w->case_id, "%s", r->out.kase->case_id);
     w->state = q->state;
+    w->poked = false;
     w->deadline = ry_clock_mono_ms() +
                   (q->timeout_ms ? q->timeout_ms : INTAKE_WAIT_DEFAULT_MS);
     snprintf(w->request_id, sizeof w->request_id, "%s",
@@ -95,10 +97,16 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
 }
 
 void
-intake_wait_poke(intake_cases_t *self)
+intake_wait_poke(intake_cases_t *self, const char *case_id)
 {
-    if (self->waits && self->waits->n)
-        self->waits->dirty = true;
+    intake_waits_t *ws = self->waits;
+    if (!ws)
+        return;
+    for (int i = 0; i < ws->n; i++)
+        if (strcmp(ws->w[i].case_id, case_id) == 0) {
+            ws->w[i].poked = true;
+            ws->dirty = true;
+        }
 }
 
 /* Answers waiter w from txn with *c (taken: the reply owns it); 'late'
@@ -150,6 +158,11 @@ intake_wait_tick(intake_cases_t *self)
         int n = 0;
         for (int i = 0; i < ws->n; i++) {
             s_waiter_t *w = &ws->w[i];
+            if (!w->poked && w->deadline > now) {
+                ws->w[n++] = *w; /* its case was not written */
+                continue;
+            }
+            w->poked = false;
             Rongyu__Case *c = NULL;
             int rc = intake_cases_load(txn, w->case_id, &c);
             bool moved = rc == 0 && c->state != w->state;

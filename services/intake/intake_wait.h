@@ -33,11 +33,14 @@ int intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
                         const Rongyu__Request *req, const intake_principal_t *p,
                         intake_reply_t *r, bool *deferred);
 
-/* Notes that cases may have changed in the round under way. */
-void intake_wait_poke(intake_cases_t *self);
+/* Notes that the round under way wrote case_id (intake_cases' one place
+ * that stores a case calls it): its waiters are looked at after the
+ * round. */
+void intake_wait_poke(intake_cases_t *self, const char *case_id);
 
-/* After a round: answers the waiters whose case left its state (when a
- * round changed something) and those whose time ran out. Returns the
+/* After a round: answers the waiters whose case was written and left
+ * its state, and those whose time ran out; the others' cases are not
+ * read. Returns the
  * milliseconds until the next waiter's time runs out (INT32_MAX: none). */
 int intake_wait_tick(intake_cases_t *self);
 

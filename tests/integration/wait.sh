@@ -21,15 +21,20 @@ grep -q 'still' "$RY_TMP/warn.txt" || ry_fail "no warning after the wait ran out
 ry_ok "a wait whose time runs out answers with the case still submitted, and warns"
 
 # A wait parked now is answered by the verdict once validation is back.
-ry show "$id" --org "$org" --wait=60 --json >"$RY_TMP/waited.json" 2>&1 &
+ry show "$id" --org "$org" --wait=60 --json >"$RY_TMP/waited.json" 2>"$RY_TMP/waited.err" &
 waiter=$!
 # Validation starts only once intake has parked the wait (its log says so).
 ry_until 10 grep -q "$id.*wait parked until the case leaves SUBMITTED" \
     "$RONGYU_HOME/log/intake.log" || ry_fail "intake did not park the wait"
+t0=$SECONDS
 ry_start validation
-wait "$waiter" || ry_fail "the waiting show failed: $(cat "$RY_TMP/waited.json")"
+wait "$waiter" || ry_fail "the waiting show failed: $(cat "$RY_TMP/waited.err")"
 state=$(jq -r .case.state "$RY_TMP/waited.json")
 [ "$state" = eligible ] || ry_fail "want eligible from the parked wait, got $state"
+# Answered because the case moved, not when the wait's 60 s ran out (a
+# late answer would show the moved case too).
+[ $((SECONDS - t0)) -lt 45 ] ||
+    ry_fail "the parked wait was answered only when its time ran out"
 ry_ok "a parked wait is answered by the verdict when validation comes back"
 
 # Another organisation waiting on the case learns nothing.

@@ -32,8 +32,13 @@ def fail(msg):
     os._exit(1)
 
 
+last_ok = [time.time()]
+
+
 def ok(msg):
-    print("ok - " + msg, flush=True)
+    now = time.time()
+    print("ok - %s [%.1f s]" % (msg, now - last_ok[0]), flush=True)
+    last_ok[0] = now
 
 
 # Every socket is a CURVE server: clients use the tests' key
@@ -321,15 +326,18 @@ flood_replies = [0]
 
 
 def flood():
+    """Keeps 50 requests in flight on its own connection."""
     f = dealer()
-    sent = 0
+    sent = got = 0
     while not stop.is_set():
-        while sent - flood_replies[0] < 50 and not stop.is_set():
+        while sent - got < 50:
             f.send(request("flood", status=pb.StatusRequest()).SerializeToString())
             sent += 1
         if f.poll(50):
             f.recv_multipart()
-            flood_replies[0] += 1
+            got += 1
+            with acked_lock:
+                flood_replies[0] += 1
     f.close()
 
 
