@@ -358,9 +358,17 @@ ry_txn_put(ry_txn_t *txn, const char *table, const void *key, size_t klen,
     unsigned mflags = 0;
     if (flags & RY_PUT_NOOVERWRITE)
         mflags |= MDB_NOOVERWRITE;
+    /* A key past the last one is appended: the page that fills up is
+     * not split in half but left full. LMDB checks that the key is past
+     * the last (MDB_KEYEXIST otherwise); then it is put in its place. */
+    int mrc = MDB_KEYEXIST;
+    if (flags & RY_PUT_APPEND)
+        mrc = mdb_put(txn->txn, dbi, &k, &v, mflags | MDB_APPEND);
+    if (mrc == MDB_KEYEXIST)
+        mrc = mdb_put(txn->txn, dbi, &k, &v, mflags);
     /* A large transaction spills pages to the file: a put can meet a
      * full disk too. */
-    rc = s_write_rc(txn->store, mdb_put(txn->txn, dbi, &k, &v, mflags));
+    rc = s_write_rc(txn->store, mrc);
     if (rc != 0 && rc != RY_EEXIST && rc != RY_EFULL)
         ry_error(NULL, "put into '%s' failed: %s", table, ry_strerror(rc));
     return rc;
@@ -479,6 +487,16 @@ ry_txn_count(ry_txn_t *txn, const char *table, uint64_t *n)
         return RY_EIO;
     *n = st.ms_entries;
     return 0;
+}
+
+int
+ry_txn_clear(ry_txn_t *txn, const char *table)
+{
+    MDB_dbi dbi;
+    int rc = s_dbi(txn->store, table, &dbi);
+    if (rc)
+        return rc;
+    return s_write_rc(txn->store, mdb_drop(txn->txn, dbi, 0));
 }
 
 int

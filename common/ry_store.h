@@ -115,6 +115,10 @@ int ry_txn_last(ry_txn_t *txn, const char *table, const void *prefix,
 /* The number of rows in a table. Returns 0 or RY_EIO. */
 int ry_txn_count(ry_txn_t *txn, const char *table, uint64_t *n);
 
+/* Deletes every row of a table (it stays, empty). Returns 0, -ENOSPC
+ * (as ry_txn_put) or RY_EIO. */
+int ry_txn_clear(ry_txn_t *txn, const char *table);
+
 /* Runs fn(txn, arg) in a new write transaction and commits it; when the
  * map is full, aborts, grows it (up to max_map bytes) and runs fn again,
  * so fn must write only through txn. Returns 0, fn's error, RY_EFULL at

@@ -46,9 +46,9 @@ s_legacy_case(const ry_val_t *key, const ry_val_t *val, void *arg)
     s_legacy_t *l = arg;
     const char *k = key->data;
     const char *id = memchr(k, '\0', key->len);
-    if (!id)
+    if (!id || (size_t)(id - k) + 2 > key->len)
         return 0;
-    id++;
+    id += 2; /* past \0 and the state byte */
     size_t idlen = key->len - (size_t)(id - k);
     ry_val_t cv;
     if (ry_txn_get(l->txn, "cases", id, idlen, &cv) != 0)
@@ -75,7 +75,7 @@ s_owner_legacy(ry_txn_t *txn, const char *sha, const char *applicant)
     if (!applicant || !*applicant)
         return RY_ENOTFOUND;
     s_legacy_t l = {txn, sha, false};
-    int rc = ry_txn_scan(txn, "by_org", applicant, strlen(applicant) + 1, NULL,
+    int rc = ry_txn_scan(txn, "by_org_state", applicant, strlen(applicant) + 1, NULL,
                          0, s_legacy_case, &l);
     if (rc < 0)
         return rc;

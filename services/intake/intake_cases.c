@@ -96,15 +96,14 @@ intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
 /* "meta" key set once the case indexes are built (intake_cases_new). */
 #define S_INDEX_MARK "case_indexes"
 
-/* The index rows of one case: by_org and by_unit (applicant org or unit,
- * \0, id), by_state (state byte, id), by_org_state and by_unit_state (org
- * or unit, \0, state byte, id) and, while the unit's review is awaited,
- * by_due (be64 review_due_ms, id). A slot of length 0 is absent. */
-enum { S_IX_ORG, S_IX_UNIT, S_IX_STATE, S_IX_ORG_ST, S_IX_UNIT_ST, S_IX_DUE,
-       S_NIX };
+/* The index rows of one case: by_state (state byte, id), by_org_state
+ * and by_unit_state (applicant org or unit, \0, state byte, id; a prefix
+ * scan on org or unit and \0 finds its cases in every state) and, while
+ * the unit's review is awaited, by_due (be64 review_due_ms, id). A slot
+ * of length 0 is absent. */
+enum { S_IX_STATE, S_IX_ORG_ST, S_IX_UNIT_ST, S_IX_DUE, S_NIX };
 static const char *const s_ix_tables[S_NIX] = {
-    "by_org", "by_unit", "by_state", "by_org_state", "by_unit_state",
-    "by_due"};
+    "by_state", "by_org_state", "by_unit_state", "by_due"};
 
 typedef struct {
     uint8_t key[S_NIX][INTAKE_IKEY_MAX];
@@ -147,8 +146,6 @@ s_index_keys(const Rongyu__Case *c, s_ikeys_t *k)
     const char *org = a ? a->applicant_org : "";
     const char *unit = a ? a->organising_unit : "";
     int st = (int)c->state & 0xff;
-    k->len[S_IX_ORG] = s_ikey(k->key[S_IX_ORG], org, -1, c->case_id);
-    k->len[S_IX_UNIT] = s_ikey(k->key[S_IX_UNIT], unit, -1, c->case_id);
     k->len[S_IX_STATE] = s_ikey(k->key[S_IX_STATE], NULL, st, c->case_id);
     k->len[S_IX_ORG_ST] = s_ikey(k->key[S_IX_ORG_ST], org, st, c->case_id);
     k->len[S_IX_UNIT_ST] = s_ikey(k->key[S_IX_UNIT_ST], unit, st, c->case_id);
@@ -198,7 +195,7 @@ s_verdict_put(ry_txn_t *txn, const char *case_id, uint32_t rev,
 {
     uint8_t key[INTAKE_ID_LEN + 4];
     s_revision_key(case_id, rev, key);
-    return ry_txn_put(txn, "verdicts", key, sizeof key, data, len, 0);
+    return ry_txn_put(txn, "verdicts", key, sizeof key, data, len, RY_PUT_APPEND);
 }
 
 /* Packs c without its verdict: a case refers to its verdict by (case id,
@@ -326,7 +323,8 @@ intake_cases_index_check(ry_txn_t *txn, char *why, size_t len)
 }
 
 /* Builds the indexes of a store written before they existed, once, in one
- * transaction ("meta" case_indexes marks them built). */
+ * transaction ("meta" case_indexes marks them built), and empties the
+ * indexes earlier versions kept. */
 static int
 s_index_build(ry_store_t *store)
 {
@@ -334,8 +332,26 @@ s_index_build(ry_store_t *store)
     int rc = ry_txn_begin(store, NULL, true, &txn);
     if (rc)
         return rc;
+    /* Earlier versions kept by_org and by_unit too: by_org_state and
+     * by_unit_state serve their listings now. */
+    uint64_t legacy = 0, n = 0;
+    static const char *const gone[] = {"by_org", "by_unit"};
+    for (int i = 0; i < 2 && !rc; i++) {
+        rc = ry_txn_count(txn, gone[i], &n);
+        legacy += n;
+        if (!rc && n)
+            rc = ry_txn_clear(txn, gone[i]);
+    }
     ry_val_t v;
-    rc = ry_txn_get(txn, "meta", S_INDEX_MARK, strlen(S_INDEX_MARK), &v);
+    if (!rc)
+        rc = ry_txn_get(txn, "meta", S_INDEX_MARK, strlen(S_INDEX_MARK), &v);
+    if (rc == 0 && legacy) {
+        rc = ry_txn_commit(&txn);
+        if (!rc)
+            ry_info(NULL, "%" PRIu64 " rows of the old indexes by_org and "
+                          "by_unit removed", legacy);
+        return rc;
+    }
     if (rc != RY_ENOTFOUND) {
         ry_txn_abort(&txn);
         return rc;
@@ -387,6 +403,19 @@ s_cand_row(const ry_val_t *key, const ry_val_t *val, void *arg)
     return c->fn(id, c->arg);
 }
 
+static void
+s_cand_keep(s_cand_t *c, const char *id)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 64;
+        c->ids = realloc(c->ids, c->cap * sizeof *c->ids);
+        if (!c->ids)
+            abort();
+    }
+    memcpy(c->ids[c->n], id, INTAKE_ID_LEN);
+    c->ids[c->n++][INTAKE_ID_LEN] = '\0';
+}
+
 static int
 s_cand_due(const ry_val_t *key, const ry_val_t *val, void *arg)
 {
@@ -396,14 +425,18 @@ s_cand_due(const ry_val_t *key, const ry_val_t *val, void *arg)
         return 0;
     if ((int64_t)ry_be64_get(key->data) >= c->now)
         return 1; /* due from now on: not overdue, nor any after it */
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 64;
-        c->ids = realloc(c->ids, c->cap * sizeof *c->ids);
-        if (!c->ids)
-            abort();
-    }
-    memcpy(c->ids[c->n], (const char *)key->data + 8, INTAKE_ID_LEN);
-    c->ids[c->n++][INTAKE_ID_LEN] = '\0';
+    s_cand_keep(c, (const char *)key->data + 8);
+    return 0;
+}
+
+/* A row of by_org_state or by_unit_state under name \0, in any state. */
+static int
+s_cand_any_state(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)val;
+    s_cand_t *c = arg;
+    if (key->len == c->skip + 1 + INTAKE_ID_LEN)
+        s_cand_keep(c, (const char *)key->data + c->skip + 1);
     return 0;
 }
 
@@ -418,27 +451,16 @@ intake_cases_candidates(ry_txn_t *txn, const intake_case_filter_t *f,
                         const char *after, intake_id_fn fn, void *arg)
 {
     s_cand_t c = {.after = after, .fn = fn, .arg = arg, .now = f->now};
-    int rc;
-    if (f->overdue) {
-        rc = ry_txn_scan(txn, "by_due", NULL, 0, NULL, 0, s_cand_due, &c);
-        if (!rc && c.n) /* none: no array at all */
-            qsort(c.ids, c.n, sizeof *c.ids, s_id_cmp);
-        for (size_t i = 0; !rc && i < c.n; i++)
-            if (intake_is_empty(after) || strcmp(c.ids[i], after) > 0)
-                rc = fn(c.ids[i], arg);
-        free(c.ids);
-        return rc < 0 ? rc : 0;
-    }
     const char *name = !intake_is_empty(f->applicant_org) ? f->applicant_org
                        : !intake_is_empty(f->organising_unit)
                            ? f->organising_unit
                            : NULL;
     bool by_org = !intake_is_empty(f->applicant_org);
     const char *table = "cases";
-    if (f->state)
-        table = !name ? "by_state" : by_org ? "by_org_state" : "by_unit_state";
-    else if (name)
-        table = by_org ? "by_org" : "by_unit";
+    if (name)
+        table = by_org ? "by_org_state" : "by_unit_state";
+    else if (f->state)
+        table = "by_state";
     uint8_t prefix[INTAKE_IKEY_MAX + 64];
     size_t plen = 0;
     if (name) {
@@ -446,6 +468,25 @@ intake_cases_candidates(ry_txn_t *txn, const intake_case_filter_t *f,
         if (plen > INTAKE_IKEY_MAX - INTAKE_ID_LEN - 1)
             return RY_EINVAL;
         memcpy(prefix, name, plen);
+    }
+    if (f->overdue || (name && !f->state)) {
+        /* The ids of a range not in id order (by due date; by state,
+         * then id): gathered, sorted, then given in order. */
+        int rc;
+        if (f->overdue) {
+            rc = ry_txn_scan(txn, "by_due", NULL, 0, NULL, 0, s_cand_due, &c);
+        } else {
+            c.skip = plen;
+            rc = ry_txn_scan(txn, table, prefix, plen, NULL, 0,
+                             s_cand_any_state, &c);
+        }
+        if (!rc && c.n) /* none: no array at all */
+            qsort(c.ids, c.n, sizeof *c.ids, s_id_cmp);
+        for (size_t i = 0; !rc && i < c.n; i++)
+            if (intake_is_empty(after) || strcmp(c.ids[i], after) > 0)
+                rc = fn(c.ids[i], arg);
+        free(c.ids);
+        return rc < 0 ? rc : 0;
     }
     if (f->state)
         prefix[plen++] = (uint8_t)f->state;
@@ -496,7 +537,7 @@ s_audit(ry_txn_t *txn, const char *case_id, const char *actor,
     e.opinion = (char *)(opinion ? opinion : "");
     size_t len;
     uint8_t *buf = ry_pb_pack(&e.base, &len);
-    rc = ry_txn_put(txn, "audit", key, sizeof key, buf, len, 0);
+    rc = ry_txn_put(txn, "audit", key, sizeof key, buf, len, RY_PUT_APPEND);
     free(buf);
     if (rc == 0)
         ry_info(case_id, "%s: %s -> %s by %s", what,

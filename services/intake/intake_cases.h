@@ -17,7 +17,8 @@
 
 typedef struct intake_cases intake_cases_t;
 
-/* The tables intake keeps, with the channel's. */
+/* The tables intake keeps, with the channel's. by_org and by_unit are
+ * indexes of earlier versions, emptied when intake opens the store. */
 #define INTAKE_TABLES                                                          \
     "cases", "by_org", "by_unit", "audit", "idem", "blobs", "meta",            \
         "revisions", "superseded", "verdicts", "extensions", "keys",           \

@@ -180,8 +180,8 @@ typedef int (*intake_id_fn)(const char *id, void *arg);
 
 /* Calls fn, in rising id order and after 'after' (NULL or "": from the
  * first), with the ids of the cases that may match f, read from the index
- * that fits f best (by_org_state, by_unit_state, by_state, by_org,
- * by_unit, by_due, else every case): every matching case is among them,
+ * that fits f best (by_org_state or by_unit_state, with or without a
+ * state; by_state; by_due; else every case): every matching case is among them,
  * so the caller still checks each case it loads. Returns 0 (also when fn
  * stopped with 1), fn's negative code, RY_EINVAL (a name too long for an
  * index) or a store error. */

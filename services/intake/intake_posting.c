@@ -280,9 +280,13 @@ intake_posting_list(intake_cases_t *self, ry_txn_t *txn,
                                  "only an organising unit or the city sees "
                                  "a unit's postings");
     }
-    s_list_t l = {
-        self, txn, q->campaign_id, strlen(unit) + 1, ry_clock_now_ms(), r, 0};
-    int rc = ry_txn_scan(txn, "by_unit", unit, strlen(unit) + 1, NULL, 0,
+    /* The unit's drafts: by_unit_state under unit \0 DRAFT, in id order. */
+    uint8_t prefix[sizeof unit + 1];
+    size_t plen = strlen(unit) + 1;
+    memcpy(prefix, unit, plen);
+    prefix[plen++] = (uint8_t)RONGYU__CASE_STATE__DRAFT;
+    s_list_t l = {self, txn, q->campaign_id, plen, ry_clock_now_ms(), r, 0};
+    int rc = ry_txn_scan(txn, "by_unit_state", prefix, plen, NULL, 0,
                          s_list_row, &l);
     if (rc)
         return rc;

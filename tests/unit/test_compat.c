@@ -118,11 +118,15 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     assert_int_equal(ry_channel_new(&o, &ch), 0);
     intake_cases_set_channel(ic, ch);
 
-    /* Opening built the indexes of the cases already stored. */
+    /* Opening built the indexes of the cases already stored, and emptied
+     * the one of earlier versions (by_org_state serves its listing). */
     char why[300] = "";
     assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
     if (intake_cases_index_check(txn, why, sizeof why) != 0)
         fail_msg("%s", why);
+    uint64_t old_rows = 1;
+    assert_int_equal(ry_txn_count(txn, "by_org", &old_rows), 0);
+    assert_int_equal(old_rows, 0);
     ry_txn_abort(&txn);
     Rongyu__Case *c = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
                                                    cbytes, clen, 0);
@@ -242,6 +246,42 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     assert_int_equal(ry_txn_count(txn, "cases", &cases), 0);
     ry_txn_abort(&txn);
     assert_int_equal(cases, 2);
+
+    /* A store whose indexes were built by a version that also kept
+     * by_org and by_unit: they are emptied when intake opens it, and an
+     * organisation's cases are still listed (from by_org_state). */
+    ry_channel_destroy(&ch);
+    intake_cases_destroy(&ic);
+    assert_int_equal(ry_txn_begin(st, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put(txn, "by_org", key, (size_t)n, "", 0, 0), 0);
+    n = snprintf(key, sizeof key, "%s%c%s", "萧山区", '\0', id);
+    assert_int_equal(ry_txn_put(txn, "by_unit", key, (size_t)n, "", 0, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(intake_cases_new(st, &lim, &ic), 0);
+    assert_int_equal(ry_channel_new(&o, &ch), 0);
+    intake_cases_set_channel(ic, ch);
+    assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
+    for (int i = 0; i < 2; i++) {
+        old_rows = 1;
+        assert_int_equal(
+            ry_txn_count(txn, i ? "by_unit" : "by_org", &old_rows), 0);
+        assert_int_equal(old_rows, 0);
+    }
+    if (intake_cases_index_check(txn, why, sizeof why) != 0)
+        fail_msg("%s", why);
+    ry_txn_abort(&txn);
+    Rongyu__ListRequest mine = RONGYU__LIST_REQUEST__INIT;
+    req.request_id = (char *)"l2";
+    req.body_case = RONGYU__REQUEST__BODY_LIST;
+    req.list = &mine;
+    buf = ry_pb_pack(&req.base, &len);
+    r = s_call(st, ic, buf, len);
+    free(buf);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(r->list->n_cases, 2);
+    assert_true(strcmp(r->list->cases[0]->case_id,
+                       r->list->cases[1]->case_id) < 0);
+    ry_pb_free(&r);
 
     ry_channel_destroy(&ch);
     intake_cases_destroy(&ic);

@@ -325,7 +325,7 @@ static void
 s_assert_nothing_stored(fx_t *fx)
 {
     assert_int_equal(s_rows(fx, "cases"), 0);
-    assert_int_equal(s_rows(fx, "by_org"), 0);
+    assert_int_equal(s_rows(fx, "by_org_state"), 0);
     assert_int_equal(s_rows(fx, "audit"), 0);
     assert_int_equal(s_rows(fx, "idem"), 0);
     assert_int_equal(s_rows(fx, "blobs"), 0);

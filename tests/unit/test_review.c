@@ -111,7 +111,7 @@ static void
 s_snapshot(fx_t *fx, uint8_t out[32])
 {
     static const char *const tables[] = {
-        "cases",     "by_org",       "by_unit",       "by_state",
+        "cases",     "by_state",
         "by_org_state", "by_unit_state", "by_due",  "audit",
         "idem",      "revisions",    "orgs",          "seats",
         "ry_outbox", "superseded",   "verdicts",      NULL};
