@@ -189,6 +189,14 @@ ry_channel_set_refuse(ry_channel_t *self, ry_on_refuse_fn fn)
     self->o.on_refuse = fn;
 }
 
+void
+ry_channel_set_reads_only(ry_channel_t *self,
+                          bool (*fn)(void *ctx, const uint8_t *data,
+                                     size_t len))
+{
+    self->o.reads_only = fn;
+}
+
 int
 ry_channel_bind_peers(ry_channel_t *self, const char *endpoint)
 {
@@ -371,16 +379,24 @@ ry_channel_dead_count(ry_channel_t *self)
  * answer (returns 0); any other error (a store error) is returned for
  * the whole batch. The outbox counters are rows of the store, so the
  * handler's appends vanish with it. */
+/* A handler's refusal (-1, RY_EMALFORMED, RY_EINVAL, RY_ETOOBIG) is its
+ * message's alone: 0 for the batch; any other error is the batch's. */
+static int
+s_handler_rc(int handler_rc)
+{
+    if (handler_rc == -1 || handler_rc == RY_EMALFORMED ||
+        handler_rc == RY_EINVAL || handler_rc == RY_ETOOBIG)
+        return 0;
+    return handler_rc;
+}
+
 static int
 s_nested_end(ry_txn_t **nt, int handler_rc)
 {
     if (handler_rc == 0)
         return ry_txn_commit(nt);
     ry_txn_abort(nt);
-    if (handler_rc == -1 || handler_rc == RY_EMALFORMED ||
-        handler_rc == RY_EINVAL || handler_rc == RY_ETOOBIG)
-        return 0;
-    return handler_rc;
+    return s_handler_rc(handler_rc);
 }
 
 /* Applies one DATA envelope from 'peer' (its frame: raw, rlen). Returns
@@ -627,16 +643,30 @@ s_client_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
         ry_link_reply(self->link, m, reply, len);
         return 0;
     }
-    ry_txn_t *nt;
-    int rc = ry_txn_begin(self->o.store, txn, true, &nt);
-    if (rc)
-        return rc;
     uint8_t *reply = NULL;
     size_t rlen = 0;
-    self->current = m;
-    rc = self->o.on_request(self->o.ctx, nt, m->body, m->len, &reply, &rlen);
-    self->current = NULL;
-    rc = s_nested_end(&nt, rc);
+    int rc;
+    if (self->o.reads_only &&
+        self->o.reads_only(self->o.ctx, m->body, m->len)) {
+        /* Nothing can be written, so nothing needs undoing. */
+        ry_txn_reads_only(txn, true);
+        self->current = m;
+        rc = self->o.on_request(self->o.ctx, txn, m->body, m->len, &reply,
+                                &rlen);
+        self->current = NULL;
+        ry_txn_reads_only(txn, false);
+        rc = s_handler_rc(rc);
+    } else {
+        ry_txn_t *nt;
+        rc = ry_txn_begin(self->o.store, txn, true, &nt);
+        if (rc)
+            return rc;
+        self->current = m;
+        rc = self->o.on_request(self->o.ctx, nt, m->body, m->len, &reply,
+                                &rlen);
+        self->current = NULL;
+        rc = s_nested_end(&nt, rc);
+    }
     if (rc) {
         free(reply);
         return rc;

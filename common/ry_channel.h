@@ -84,6 +84,12 @@ typedef struct {
     ry_on_message_fn on_message;
     ry_on_request_fn on_request;
     ry_on_refuse_fn on_refuse; /* optional, with on_request */
+    /* Optional, with on_request: true when the request frame certainly
+     * writes nothing (a read). on_request then runs in the batch's
+     * transaction itself, with writes refused (ry_txn_reads_only),
+     * instead of in a nested one: a nested write transaction costs LMDB
+     * two page lists of 3 MiB in all. */
+    bool (*reads_only)(void *ctx, const uint8_t *data, size_t len);
     /* The ids that may send on the peer socket (NULL-terminated; NULL:
      * any). A frame from any other id is dead-lettered and makes no link,
      * so strangers cannot use up links or inbox counters. */
@@ -134,6 +140,11 @@ int ry_channel_reply_deferred(ry_channel_t *self, uint64_t token,
 
 /* Sets the handler that answers clients whose batch the store refused. */
 void ry_channel_set_refuse(ry_channel_t *self, ry_on_refuse_fn fn);
+
+/* Sets opts.reads_only (above). */
+void ry_channel_set_reads_only(ry_channel_t *self,
+                               bool (*fn)(void *ctx, const uint8_t *data,
+                                          size_t len));
 
 /* Binds the ROUTER that peers connect to. "tcp://127.0.0.1:*" picks a
  * free port; ry_channel_peer_endpoint tells which. Returns 0 or RY_ENET. */

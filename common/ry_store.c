@@ -32,6 +32,7 @@ struct ry_txn {
     ry_store_t *store;
     MDB_txn *txn;
     bool top_write; /* a write transaction without a parent */
+    bool no_writes; /* ry_txn_reads_only: puts and deletes refused */
 };
 
 static int
@@ -238,6 +239,21 @@ ry_store_stats(ry_store_t *self, ry_store_stats_t *out)
     return rc;
 }
 
+void
+ry_txn_reads_only(ry_txn_t *txn, bool on)
+{
+    txn->no_writes = on;
+}
+
+/* A write where ry_txn_reads_only forbids it: a fault of the caller. */
+static int
+s_write_refused(const char *table)
+{
+    ry_error(NULL, "a write to '%s' where only reads are allowed: refused",
+             table);
+    return RY_EINVAL;
+}
+
 int
 ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write, ry_txn_t **out)
 {
@@ -247,6 +263,7 @@ ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write, ry_txn_t **out)
         abort();
     t->store = self;
     t->top_write = write && !parent;
+    t->no_writes = parent && parent->no_writes;
     int rc = mdb_txn_begin(self->env, parent ? parent->txn : NULL,
                            write ? 0 : MDB_RDONLY, &t->txn);
     if (rc == MDB_MAP_RESIZED) {
@@ -354,6 +371,8 @@ ry_txn_put(ry_txn_t *txn, const char *table, const void *key, size_t klen,
     int rc = s_dbi(txn->store, table, &dbi);
     if (rc)
         return rc;
+    if (txn->no_writes)
+        return s_write_refused(table);
     MDB_val k = {klen, (void *)key}, v = {dlen, (void *)data};
     unsigned mflags = 0;
     if (flags & RY_PUT_NOOVERWRITE)
@@ -381,6 +400,8 @@ ry_txn_del(ry_txn_t *txn, const char *table, const void *key, size_t klen)
     int rc = s_dbi(txn->store, table, &dbi);
     if (rc)
         return rc;
+    if (txn->no_writes)
+        return s_write_refused(table);
     MDB_val k = {klen, (void *)key};
     return s_write_rc(txn->store, mdb_del(txn->txn, dbi, &k, NULL));
 }
@@ -496,6 +517,8 @@ ry_txn_clear(ry_txn_t *txn, const char *table)
     int rc = s_dbi(txn->store, table, &dbi);
     if (rc)
         return rc;
+    if (txn->no_writes)
+        return s_write_refused(table);
     return s_write_rc(txn->store, mdb_drop(txn->txn, dbi, 0));
 }
 

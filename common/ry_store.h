@@ -75,6 +75,12 @@ int ry_txn_commit(ry_txn_t **txn_p);
 /* Aborts and frees; nulls *txn_p; safe on NULL. */
 void ry_txn_abort(ry_txn_t **txn_p);
 
+/* While 'on', every put, delete and clear in txn and in the transactions
+ * begun inside it fails with RY_EINVAL (and an error in the log): a
+ * request known to only read runs in a shared write transaction without
+ * a nested one of its own, and cannot leave a write behind. */
+void ry_txn_reads_only(ry_txn_t *txn, bool on);
+
 /* Reads a key. Returns 0, RY_ENOTFOUND or RY_EIO. */
 int ry_txn_get(ry_txn_t *txn, const char *table, const void *key, size_t klen,
                ry_val_t *val);

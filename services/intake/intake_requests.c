@@ -332,6 +332,35 @@ s_store_failed(intake_reply_t *r, int rc)
                           ry_strerror(rc));
 }
 
+bool
+intake_requests_reads_only(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)ctx;
+    /* The body is a oneof: its last member on the wire is the one that
+     * counts. */
+    uint32_t body = 0;
+    size_t pos = 0;
+    ry_pb_field_t f;
+    int more;
+    while ((more = ry_pb_next(data, len, &pos, &f)) == 1)
+        if (f.number >= RONGYU__REQUEST__BODY_SUBMIT)
+            body = f.number;
+    if (more < 0)
+        return false;
+    switch (body) {
+    case RONGYU__REQUEST__BODY_GET:
+    case RONGYU__REQUEST__BODY_LIST:
+    case RONGYU__REQUEST__BODY_STATUS:
+    case RONGYU__REQUEST__BODY_ORG_LIST:
+    case RONGYU__REQUEST__BODY_QUOTA:
+    case RONGYU__REQUEST__BODY_POSTINGS:
+    case RONGYU__REQUEST__BODY_DEADLINES:
+    case RONGYU__REQUEST__BODY_WAIT:
+    case RONGYU__REQUEST__BODY_KEY_LIST: return true;
+    default: return false;
+    }
+}
+
 int
 intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                            size_t len, uint8_t **reply, size_t *reply_len)

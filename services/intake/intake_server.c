@@ -53,6 +53,7 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
         intake_cases_set_campaigns(self->cases, &campaigns);
         ry_channel_set_context(self->channel, self->cases);
         ry_channel_set_refuse(self->channel, intake_requests_on_refuse);
+        ry_channel_set_reads_only(self->channel, intake_requests_reads_only);
         intake_cases_set_channel(self->cases, self->channel);
     }
     ry_campaigns_destroy(&campaigns);

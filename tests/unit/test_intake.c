@@ -1777,12 +1777,74 @@ test_role_is_an_enum_or_the_old_string_and_errors_name_the_field(void **state)
     s_fx_destroy(&fx);
 }
 
+/* The reads run without a nested transaction of their own: judged by
+ * the body field on the wire alone; anything else, or bytes that are not
+ * a message, takes the nested path. */
+static bool
+s_reads(const Rongyu__Request *req)
+{
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&req->base, &len);
+    bool r = intake_requests_reads_only(NULL, buf, len);
+    free(buf);
+    return r;
+}
+
+static void
+test_reads_are_told_from_writes_by_their_body(void **state)
+{
+    (void)state;
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    Rongyu__GetRequest g = RONGYU__GET_REQUEST__INIT;
+    Rongyu__WaitRequest w = RONGYU__WAIT_REQUEST__INIT;
+    Rongyu__SubmitRequest sub = RONGYU__SUBMIT_REQUEST__INIT;
+    Rongyu__WithdrawRequest wd = RONGYU__WITHDRAW_REQUEST__INIT;
+    req.idempotency_key = (char *)"k";
+    req.body_case = RONGYU__REQUEST__BODY_GET;
+    req.get = &g;
+    assert_true(s_reads(&req));
+    req.body_case = RONGYU__REQUEST__BODY_WAIT;
+    req.wait = &w;
+    assert_true(s_reads(&req));
+    req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
+    req.submit = &sub;
+    assert_false(s_reads(&req));
+    req.body_case = RONGYU__REQUEST__BODY_WITHDRAW;
+    req.withdraw = &wd;
+    assert_false(s_reads(&req));
+    req.body_case = RONGYU__REQUEST__BODY__NOT_SET;
+    assert_false(s_reads(&req));
+    /* Two members of the oneof: the last one on the wire counts. */
+    size_t a, b;
+    req.body_case = RONGYU__REQUEST__BODY_GET;
+    uint8_t *get = ry_pb_pack(&req.base, &a);
+    req.body_case = RONGYU__REQUEST__BODY_WITHDRAW;
+    uint8_t *wdr = ry_pb_pack(&req.base, &b);
+    uint8_t both[512];
+    assert_true(a + b <= sizeof both);
+    memcpy(both, get, a);
+    memcpy(both + a, wdr, b);
+    assert_false(intake_requests_reads_only(NULL, both, a + b));
+    memcpy(both, wdr, b);
+    memcpy(both + b, get, a);
+    assert_true(intake_requests_reads_only(NULL, both, a + b));
+    Rongyu__Request *dec = (Rongyu__Request *)ry_pb_unpack(
+        &rongyu__request__descriptor, both, a + b, 0);
+    assert_non_null(dec);
+    assert_int_equal(dec->body_case, RONGYU__REQUEST__BODY_GET);
+    ry_pb_free(&dec);
+    free(get);
+    free(wdr);
+    assert_false(intake_requests_reads_only(NULL, (const uint8_t *)"\xff\xff", 2));
+}
+
 int
 main(void)
 {
     ry_log_level = RY_LOG_ERROR;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_garbage_request_is_malformed_and_stores_nothing),
+        cmocka_unit_test(test_reads_are_told_from_writes_by_their_body),
         cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),
         cmocka_unit_test(test_request_without_principal_acts_as_its_key),
         cmocka_unit_test(test_revoked_key_is_refused_on_its_next_request),

@@ -486,6 +486,64 @@ test_count_follows_puts_and_deletes(void **state)
     assert_int_equal(s_count(fx->store, "u"), 0);
 }
 
+/* Hinted appends: a key past the last is appended, one before it is put
+ * in its place; both read back, and an existing key is still refused
+ * with NOOVERWRITE. */
+static void
+test_append_hint_puts_keys_in_order_either_way(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    static const char *const keys[] = {"b", "d", "c", "a", "e"};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ry_txn_put(txn, "t", keys[i], 1, keys[i], 1,
+                                    RY_PUT_APPEND),
+                         0);
+    assert_int_equal(ry_txn_put(txn, "t", "e", 1, "x", 1,
+                                RY_PUT_APPEND | RY_PUT_NOOVERWRITE),
+                     RY_EEXIST);
+    assert_int_equal(ry_txn_put(txn, "t", "e", 1, "y", 1, RY_PUT_APPEND), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(s_count(fx->store, "t"), 5);
+    char buf[8];
+    assert_int_equal(s_get(fx->store, "t", "c", buf, sizeof buf), 0);
+    assert_string_equal(buf, "c");
+    assert_int_equal(s_get(fx->store, "t", "e", buf, sizeof buf), 0);
+    assert_string_equal(buf, "y");
+}
+
+/* Under ry_txn_reads_only a put, a delete and a clear are refused, also
+ * in a transaction begun inside; reads go on; afterwards writes work. */
+static void
+test_reads_only_refuses_every_write(void **state)
+{
+    fx_t *fx = *state;
+    s_put(fx->store, "t", "k", "v");
+    ry_txn_t *txn, *child;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    ry_txn_reads_only(txn, true);
+    assert_int_equal(ry_txn_put(txn, "t", "n", 1, "v", 1, 0), RY_EINVAL);
+    assert_int_equal(ry_txn_del(txn, "t", "k", 1), RY_EINVAL);
+    assert_int_equal(ry_txn_clear(txn, "t"), RY_EINVAL);
+    assert_int_equal(ry_txn_begin(fx->store, txn, true, &child), 0);
+    assert_int_equal(ry_txn_put(child, "t", "n", 1, "v", 1, 0), RY_EINVAL);
+    ry_txn_abort(&child);
+    ry_val_t v;
+    assert_int_equal(ry_txn_get(txn, "t", "k", 1, &v), 0);
+    ry_txn_reads_only(txn, false);
+    assert_int_equal(ry_txn_put(txn, "t", "n", 1, "w", 1, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(s_count(fx->store, "t"), 2);
+    /* ry_txn_clear empties a table and keeps it. */
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_clear(txn, "t"), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(s_count(fx->store, "t"), 0);
+    s_put(fx->store, "t", "k", "v");
+    assert_int_equal(s_count(fx->store, "t"), 1);
+}
+
 /* ------------------------------------------------------------ durability */
 
 static void
@@ -709,6 +767,8 @@ main(void)
         T(test_last_handles_prefix_ending_in_0xff),
         T(test_aborted_nested_txn_leaves_parent_unchanged),
         T(test_count_follows_puts_and_deletes),
+        T(test_append_hint_puts_keys_in_order_either_way),
+        T(test_reads_only_refuses_every_write),
         T(test_committed_data_survives_close_and_reopen),
         T(test_full_map_gives_efull_then_grow_makes_room),
         T(test_be64_round_trips_and_sorts_numerically),
