@@ -280,7 +280,9 @@ for i in range(50):
     d = dealer()
     for _ in range(1000):
         d.send(hang)
-    time.sleep(0.05)
+    # Hung up once intake reads this connection, with the rest queued.
+    if not d.poll(20000):
+        fail("no answer to a client that pipelined 1000 requests")
     d.close()
 time.sleep(3)  # past a heartbeat interval
 s2 = dealer()
@@ -348,7 +350,11 @@ def flood():
 floods = [threading.Thread(target=flood, daemon=True) for _ in range(4)]
 for t in floods:
     t.start()
-time.sleep(0.5)
+end = time.time() + 30
+while flood_replies[0] < 100:
+    if time.time() > end:
+        fail("the flood did not start: %d replies in 30 s" % flood_replies[0])
+    time.sleep(0.01)
 before = flood_replies[0]
 s = dealer()
 ids = []
