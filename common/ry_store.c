@@ -254,6 +254,16 @@ s_write_refused(const char *table)
     return RY_EINVAL;
 }
 
+/* The table to write in txn, unless ry_txn_reads_only forbids it. */
+static int
+s_write_dbi(ry_txn_t *txn, const char *table, MDB_dbi *dbi)
+{
+    int rc = s_dbi(txn->store, table, dbi);
+    if (!rc && txn->no_writes)
+        rc = s_write_refused(table);
+    return rc;
+}
+
 int
 ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write, ry_txn_t **out)
 {
@@ -368,11 +378,9 @@ ry_txn_put(ry_txn_t *txn, const char *table, const void *key, size_t klen,
            const void *data, size_t dlen, unsigned flags)
 {
     MDB_dbi dbi;
-    int rc = s_dbi(txn->store, table, &dbi);
+    int rc = s_write_dbi(txn, table, &dbi);
     if (rc)
         return rc;
-    if (txn->no_writes)
-        return s_write_refused(table);
     MDB_val k = {klen, (void *)key}, v = {dlen, (void *)data};
     unsigned mflags = 0;
     if (flags & RY_PUT_NOOVERWRITE)
@@ -397,11 +405,9 @@ int
 ry_txn_del(ry_txn_t *txn, const char *table, const void *key, size_t klen)
 {
     MDB_dbi dbi;
-    int rc = s_dbi(txn->store, table, &dbi);
+    int rc = s_write_dbi(txn, table, &dbi);
     if (rc)
         return rc;
-    if (txn->no_writes)
-        return s_write_refused(table);
     MDB_val k = {klen, (void *)key};
     return s_write_rc(txn->store, mdb_del(txn->txn, dbi, &k, NULL));
 }
@@ -514,11 +520,9 @@ int
 ry_txn_clear(ry_txn_t *txn, const char *table)
 {
     MDB_dbi dbi;
-    int rc = s_dbi(txn->store, table, &dbi);
+    int rc = s_write_dbi(txn, table, &dbi);
     if (rc)
         return rc;
-    if (txn->no_writes)
-        return s_write_refused(table);
     return s_write_rc(txn->store, mdb_drop(txn->txn, dbi, 0));
 }
 
