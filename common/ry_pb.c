@@ -346,10 +346,12 @@ ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
     f->wire = (unsigned)(tag & 7);
     f->val = NULL;
     f->vlen = 0;
+    f->varint = 0;
     switch (f->wire) {
     case 0:
         if (s_varint(data, len, pos, &v))
             return -1;
+        f->varint = v;
         break;
     case 1:
     case 5: {

@@ -1538,35 +1538,44 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
                 msg->type, msg->sender);
         return RY_EINVAL;
     }
-    Rongyu__ValidationResult *res = (Rongyu__ValidationResult *)ry_pb_unpack(
-        &rongyu__validation_result__descriptor, msg->payload, msg->len, 0);
-    if (!res || !res->verdict)
-        return ry_pb_free(&res), RY_EMALFORMED;
-    Rongyu__Case *c = NULL;
-    int rc = intake_cases_load(txn, res->case_id, &c);
-    if (rc) {
-        ry_pb_free(&res);
-        return rc == RY_ENOTFOUND ? RY_EINVAL : rc;
+    /* A ValidationResult: case_id (1), revision (2) and the verdict (3)
+     * in its stored form, read from the bytes as they came: the verdict
+     * is kept as validation sent it, beside the case, under (case id,
+     * revision), and decoded once, below, filled in from the case's
+     * application. */
+    char case_id[INTAKE_ID_LEN + 1] = "";
+    uint32_t revision = 0;
+    ry_pb_field_t f, verdict = {0};
+    size_t pos = 0;
+    int more;
+    while ((more = ry_pb_next(msg->payload, msg->len, &pos, &f)) == 1) {
+        if (f.number == 1 && f.wire == 2) {
+            if (f.vlen != INTAKE_ID_LEN)
+                return RY_EINVAL; /* no case of ours */
+            memcpy(case_id, f.val, f.vlen);
+            case_id[f.vlen] = '\0';
+        } else if (f.number == 2 && f.wire == 0) {
+            revision = (uint32_t)f.varint;
+        } else if (f.number == 3 && f.wire == 2 && !verdict.val) {
+            verdict = f;
+        }
     }
-    if (c->revision != res->revision) {
+    if (more < 0 || !verdict.val)
+        return RY_EMALFORMED;
+    Rongyu__Case *c = NULL;
+    int rc = intake_cases_load(txn, case_id, &c);
+    if (rc)
+        return rc == RY_ENOTFOUND ? RY_EINVAL : rc;
+    if (c->revision != revision) {
         ry_info(c->case_id, "verdict for revision %u ignored: case is at "
                             "revision %u, %s",
-                res->revision, c->revision,
+                revision, c->revision,
                 rongyu__case_state__descriptor.values[c->state].name);
         goto done;
     }
-    /* The verdict is kept as validation sent it (the bytes of field 3, in
-     * its stored form), beside the case, under (case id, revision); what
-     * follows reads it whole, filled in from the case's application. */
-    size_t pos = 0;
-    ry_pb_field_t f;
-    int more;
-    while ((more = ry_pb_next(msg->payload, msg->len, &pos, &f)) == 1 &&
-           !(f.number == 3 && f.wire == 2))
-        ;
     Rongyu__Verdict *whole = NULL;
-    if (more != 1 ||
-        ry_verdict_expand(f.val, f.vlen, c->application, &whole) != 0) {
+    if (ry_verdict_expand(verdict.val, verdict.vlen, c->application,
+                          &whole) != 0) {
         rc = RY_EMALFORMED;
         goto done;
     }
@@ -1576,7 +1585,8 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     char opinion[128];
     snprintf(opinion, sizeof opinion, "%zu of %zu checks failed (%s)", failed,
              whole->n_checks, whole->ruleset);
-    rc = s_verdict_put(txn, c->case_id, c->revision, f.val, f.vlen);
+    rc = s_verdict_put(txn, c->case_id, c->revision, verdict.val,
+                       verdict.vlen);
     Rongyu__Verdict *old = c->verdict;
     c->verdict = whole;
     if (!rc)
@@ -1587,6 +1597,5 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     ry_pb_free(&whole);
 done:
     ry_pb_free(&c);
-    ry_pb_free(&res);
     return rc;
 }

@@ -1341,6 +1341,27 @@ test_bad_result_messages_are_refused(void **state)
     /* A case intake does not have. */
     assert_int_equal(s_deliver_result(fx, "00000000000000ff", 1, true),
                      RY_EINVAL);
+    /* Its case, but a verdict (field 3) whose bytes are not a verdict,
+     * and a case id of another length than intake's. */
+    uint8_t bad[64];
+    size_t n = 0;
+    bad[n++] = 0x0a;
+    bad[n++] = 16;
+    memcpy(bad + n, id, 16);
+    n += 16;
+    bad[n++] = 0x10;
+    bad[n++] = 1;
+    const uint8_t junk_verdict[] = {0x1a, 0x03, 0x0a, 0xff, 0x01};
+    memcpy(bad + n, junk_verdict, sizeof junk_verdict);
+    n += sizeof junk_verdict;
+    assert_int_equal(
+        s_deliver(fx, RONGYU__MESSAGE_TYPE__VALIDATION_RESULT, bad, n),
+        RY_EMALFORMED);
+    bad[1] = 15;
+    memmove(bad + 17, bad + 18, n - 18);
+    assert_int_equal(
+        s_deliver(fx, RONGYU__MESSAGE_TYPE__VALIDATION_RESULT, bad, n - 1),
+        RY_EINVAL);
     /* A type intake does not expect. */
     assert_int_equal(s_deliver(fx, RONGYU__MESSAGE_TYPE__SEAT_REQUEST, "", 0),
                      RY_EINVAL);
