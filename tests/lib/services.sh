@@ -225,7 +225,8 @@ ry_kill9() {
 
 # ry_stop SVC: stops a service cleanly (SIGTERM) and waits for it. Under
 # a sanitizer build a report in its log (a leak found at exit, an error)
-# fails the test.
+# fails the test; so does a write tried while handling a request its
+# service took for a read (ry_txn_reads_only).
 ry_stop() {
     kill -TERM "${RY_PID[$1]}" 2>/dev/null || true
     wait "${RY_PID[$1]}" 2>/dev/null || true
@@ -234,6 +235,10 @@ ry_stop() {
         "$RONGYU_HOME/log/$1.log" 2>/dev/null; then
         grep -m 20 -E -A 12 'Sanitizer|runtime error:' "$RONGYU_HOME/log/$1.log" >&2
         ry_fail "$1: sanitizer report in its log"
+    fi
+    if grep -q 'where only reads are allowed' "$RONGYU_HOME/log/$1.log" 2>/dev/null; then
+        grep -m 5 'where only reads are allowed' "$RONGYU_HOME/log/$1.log" >&2
+        ry_fail "$1: a request taken for a read tried to write"
     fi
 }
 
