@@ -372,15 +372,10 @@ ry_channel_dead_count(ry_channel_t *self)
 
 /* ------------------------------------------------------------ applying */
 
-/* Runs a handler in a nested transaction: kept when it returned 0;
- * dropped when it refused its input (RY_EMALFORMED, RY_EINVAL,
- * RY_ETOOBIG, or -1 from a request handler), which is then the caller's
- * to dead-letter or
- * answer (returns 0); any other error (a store error) is returned for
- * the whole batch. The outbox counters are rows of the store, so the
- * handler's appends vanish with it. */
-/* A handler's refusal (-1, RY_EMALFORMED, RY_EINVAL, RY_ETOOBIG) is its
- * message's alone: 0 for the batch; any other error is the batch's. */
+/* A handler's refusal of its input (RY_EMALFORMED, RY_EINVAL,
+ * RY_ETOOBIG, or -1 from a request handler) is its message's alone, the
+ * caller's to dead-letter or answer: 0 for the batch; any other error (a
+ * store error) is returned for the whole batch. */
 static int
 s_handler_rc(int handler_rc)
 {
@@ -390,6 +385,10 @@ s_handler_rc(int handler_rc)
     return handler_rc;
 }
 
+/* Ends the nested transaction a handler ran in: kept when it returned 0,
+ * dropped when it refused its input (then as s_handler_rc). The outbox
+ * counters are rows of the store, so the handler's appends vanish with
+ * it. */
 static int
 s_nested_end(ry_txn_t **nt, int handler_rc)
 {
@@ -662,8 +661,8 @@ s_client_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
         if (rc)
             return rc;
         self->current = m;
-        rc = self->o.on_request(self->o.ctx, nt, m->body, m->len, &reply,
-                                &rlen);
+        rc =
+            self->o.on_request(self->o.ctx, nt, m->body, m->len, &reply, &rlen);
         self->current = NULL;
         rc = s_nested_end(&nt, rc);
     }

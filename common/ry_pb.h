@@ -39,7 +39,7 @@ typedef struct {
     size_t n;
     const uint8_t *val;   /* length-delimited: the bytes; else NULL */
     size_t vlen;
-    uint64_t varint;      /* a varint's value; else 0 */
+    uint64_t varint; /* a varint's value; else 0 */
 } ry_pb_field_t;
 
 /* Reads the field of data[0..len) at *pos into *f and moves *pos past it,

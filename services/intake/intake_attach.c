@@ -75,8 +75,8 @@ s_owner_legacy(ry_txn_t *txn, const char *sha, const char *applicant)
     if (!applicant || !*applicant)
         return RY_ENOTFOUND;
     s_legacy_t l = {txn, sha, false};
-    int rc = ry_txn_scan(txn, "by_org_state", applicant, strlen(applicant) + 1, NULL,
-                         0, s_legacy_case, &l);
+    int rc = ry_txn_scan(txn, "by_org_state", applicant, strlen(applicant) + 1,
+                         NULL, 0, s_legacy_case, &l);
     if (rc < 0)
         return rc;
     return l.found ? 0 : RY_ENOTFOUND;

@@ -102,8 +102,8 @@ intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
  * the unit's review is awaited, by_due (be64 review_due_ms, id). A slot
  * of length 0 is absent. */
 enum { S_IX_STATE, S_IX_ORG_ST, S_IX_UNIT_ST, S_IX_DUE, S_NIX };
-static const char *const s_ix_tables[S_NIX] = {
-    "by_state", "by_org_state", "by_unit_state", "by_due"};
+static const char *const s_ix_tables[S_NIX] = {"by_state", "by_org_state",
+                                               "by_unit_state", "by_due"};
 
 typedef struct {
     uint8_t key[S_NIX][INTAKE_IKEY_MAX];
@@ -195,7 +195,8 @@ s_verdict_put(ry_txn_t *txn, const char *case_id, uint32_t rev,
 {
     uint8_t key[INTAKE_ID_LEN + 4];
     s_revision_key(case_id, rev, key);
-    return ry_txn_put(txn, "verdicts", key, sizeof key, data, len, RY_PUT_APPEND);
+    return ry_txn_put(txn, "verdicts", key, sizeof key, data, len,
+                      RY_PUT_APPEND);
 }
 
 /* Packs c without its verdict: a case refers to its verdict by (case id,
@@ -348,8 +349,10 @@ s_index_build(ry_store_t *store)
     if (rc == 0 && legacy) {
         rc = ry_txn_commit(&txn);
         if (!rc)
-            ry_info(NULL, "%" PRIu64 " rows of the old indexes by_org and "
-                          "by_unit removed", legacy);
+            ry_info(NULL,
+                    "%" PRIu64 " rows of the old indexes by_org and "
+                    "by_unit removed",
+                    legacy);
         return rc;
     }
     if (rc != RY_ENOTFOUND) {
@@ -1567,15 +1570,16 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     if (rc)
         return rc == RY_ENOTFOUND ? RY_EINVAL : rc;
     if (c->revision != revision) {
-        ry_info(c->case_id, "verdict for revision %u ignored: case is at "
-                            "revision %u, %s",
+        ry_info(c->case_id,
+                "verdict for revision %u ignored: case is at "
+                "revision %u, %s",
                 revision, c->revision,
                 rongyu__case_state__descriptor.values[c->state].name);
         goto done;
     }
     Rongyu__Verdict *whole = NULL;
-    if (ry_verdict_expand(verdict.val, verdict.vlen, c->application,
-                          &whole) != 0) {
+    if (ry_verdict_expand(verdict.val, verdict.vlen, c->application, &whole) !=
+        0) {
         rc = RY_EMALFORMED;
         goto done;
     }
@@ -1585,8 +1589,7 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     char opinion[128];
     snprintf(opinion, sizeof opinion, "%zu of %zu checks failed (%s)", failed,
              whole->n_checks, whole->ruleset);
-    rc = s_verdict_put(txn, c->case_id, c->revision, verdict.val,
-                       verdict.vlen);
+    rc = s_verdict_put(txn, c->case_id, c->revision, verdict.val, verdict.vlen);
     Rongyu__Verdict *old = c->verdict;
     c->verdict = whole;
     if (!rc)

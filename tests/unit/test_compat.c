@@ -263,8 +263,8 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
     for (int i = 0; i < 2; i++) {
         old_rows = 1;
-        assert_int_equal(
-            ry_txn_count(txn, i ? "by_unit" : "by_org", &old_rows), 0);
+        assert_int_equal(ry_txn_count(txn, i ? "by_unit" : "by_org", &old_rows),
+                         0);
         assert_int_equal(old_rows, 0);
     }
     if (intake_cases_index_check(txn, why, sizeof why) != 0)
@@ -279,8 +279,8 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     free(buf);
     assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
     assert_int_equal(r->list->n_cases, 2);
-    assert_true(strcmp(r->list->cases[0]->case_id,
-                       r->list->cases[1]->case_id) < 0);
+    assert_true(strcmp(r->list->cases[0]->case_id, r->list->cases[1]->case_id) <
+                0);
     ry_pb_free(&r);
 
     ry_channel_destroy(&ch);

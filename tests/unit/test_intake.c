@@ -1856,7 +1856,8 @@ test_reads_are_told_from_writes_by_their_body(void **state)
     ry_pb_free(&dec);
     free(get);
     free(wdr);
-    assert_false(intake_requests_reads_only(NULL, (const uint8_t *)"\xff\xff", 2));
+    assert_false(
+        intake_requests_reads_only(NULL, (const uint8_t *)"\xff\xff", 2));
 }
 
 int

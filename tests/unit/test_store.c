@@ -497,9 +497,8 @@ test_append_hint_puts_keys_in_order_either_way(void **state)
     assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
     static const char *const keys[] = {"b", "d", "c", "a", "e"};
     for (int i = 0; i < 5; i++)
-        assert_int_equal(ry_txn_put(txn, "t", keys[i], 1, keys[i], 1,
-                                    RY_PUT_APPEND),
-                         0);
+        assert_int_equal(
+            ry_txn_put(txn, "t", keys[i], 1, keys[i], 1, RY_PUT_APPEND), 0);
     assert_int_equal(ry_txn_put(txn, "t", "e", 1, "x", 1,
                                 RY_PUT_APPEND | RY_PUT_NOOVERWRITE),
                      RY_EEXIST);
