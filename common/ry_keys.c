@@ -346,9 +346,12 @@ ry_keys_admit_add(const char *dir, const char *z85, const char *const *meta)
     if (!cert)
         return RY_EIO;
     s_meta(cert, meta);
-    /* Written aside and renamed, so the loader never reads half a file. */
+    /* Written beside the directory, not in it, and renamed in: CZMQ's
+     * loader reads every file in the directory and aborts the process
+     * when two hold one key, which a temporary copy there would do while
+     * the key's file is rewritten (at every start of a service). */
     char tmp[S_PATH + 90];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snprintf(tmp, sizeof tmp, "%s-%s.tmp", dir, path + strlen(dir) + 1);
     rc = zcert_save_public(cert, tmp) == 0 && rename(tmp, path) == 0
              ? 0
              : RY_EIO;

@@ -14,7 +14,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zmq.h>
 
 static int
@@ -178,6 +181,53 @@ test_zap_admits_exactly_the_listed_keys_from_the_next_handshake(void **state)
     assert_int_equal(ut_rmtree(dir), 0);
 }
 
+/* Rewriting a key's file in the admission directory (every start of a
+ * service does) never makes a second file there: CZMQ's loader reads
+ * every file of the directory and aborts the process when two hold one
+ * key. Watched with inotify: the only names that appear are the key's
+ * own, and they hold the key. */
+static void
+test_rewriting_an_admitted_key_makes_no_second_file(void **state)
+{
+    (void)state;
+    char dir[256], admit[300];
+    assert_int_equal(ut_tmpdir(dir, sizeof dir, "admit"), 0);
+    char pub[RY_KEY_LEN + 1];
+    assert_int_equal(ry_keys_generate(dir, "friend", NULL, pub), 0);
+    snprintf(admit, sizeof admit, "%s/admit", dir);
+    assert_int_equal(ry_keys_admit_reset(admit), 0);
+    assert_int_equal(ry_keys_admit_add(admit, pub, NULL), 0);
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_true(inotify_add_watch(fd, admit, IN_CREATE | IN_MOVED_TO) >= 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ry_keys_admit_add(admit, pub, NULL), 0);
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    ssize_t n = read(fd, buf, sizeof buf);
+    assert_true(n > 0);
+    int seen = 0;
+    for (char *p = buf; p < buf + n;) {
+        const struct inotify_event *e = (const struct inotify_event *)p;
+        if (e->len) {
+            size_t l = strlen(e->name);
+            assert_true(l == 69 && strcmp(e->name + 64, ".cert") == 0);
+            seen++;
+        }
+        p += sizeof *e + e->len;
+    }
+    assert_true(seen >= 1); /* identical events may be merged */
+    close(fd);
+    /* The directory holds one file, the key's. */
+    DIR *d = opendir(admit);
+    assert_non_null(d);
+    int files = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        files += e->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(files, 1);
+    assert_int_equal(ut_rmtree(dir), 0);
+}
+
 int
 main(void)
 {
@@ -187,6 +237,7 @@ main(void)
         cmocka_unit_test(test_reading_keys_refuses_what_is_not_one),
         cmocka_unit_test(
             test_zap_admits_exactly_the_listed_keys_from_the_next_handshake),
+        cmocka_unit_test(test_rewriting_an_admitted_key_makes_no_second_file),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (rc) {
