@@ -283,10 +283,8 @@ ry_pb_clone(const ProtobufCMessage *msg)
     arena->left = SIZE_MAX;
     arena->head = s_block_new(4096);
     ProtobufCMessage *c = s_clone_msg(arena, msg);
-    if (!c) {
-        s_arena_destroy(arena);
-        return NULL;
-    }
+    if (!c)
+        abort(); /* the arena has no cap: it cannot run out */
     arena->root = c;
     return c;
 }

@@ -25,7 +25,8 @@ void ry_pb_set_string(char **field, const char *value);
 
 /* A deep copy of msg (any message: built by hand, shallow over other
  * strings, or decoded) that ry_pb_free frees, as if msg had been packed
- * and decoded again, without the encoding. NULL for NULL. */
+ * and decoded again, without the encoding. NULL for NULL only: its arena
+ * has no cap, and a failed allocation aborts. */
 ProtobufCMessage *ry_pb_clone(const ProtobufCMessage *msg);
 
 /* Packs a message into a new buffer (the caller's to free). */

@@ -980,11 +980,8 @@ ry_verdict_expand(const uint8_t *data, size_t len,
         v.checks[v.n_checks++] = w;
         s_learn(&x, w);
     }
-    if (!rc) {
+    if (!rc)
         *out = (Rongyu__Verdict *)ry_pb_clone(&v.base);
-        if (!*out)
-            rc = RY_EMALFORMED;
-    }
     s_arena_free(&arena);
     ry_pb_free(&sv);
     return rc;
