@@ -1,6 +1,8 @@
 /* ry_pb: decoding untrusted protobuf frames with a cap on allocation. */
 #include "ry_pb.h"
 
+#include "ry_arena.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +15,9 @@
  * the message may take against the decoder's cap. A decoded message
  * put into another one (a case's verdict, decoded apart) is freed with
  * it, as before: its root names its arena. */
-typedef struct s_block {
-    struct s_block *next;
-    size_t cap, used;
-    _Alignas(16) unsigned char data[];
-} s_block_t;
-
 typedef struct {
     size_t left; /* the cap still free */
-    s_block_t *head;
+    ry_arena_t mem;
     void *root; /* the decoded message */
 } s_arena_t;
 
@@ -33,18 +29,6 @@ typedef struct {
 #define S_HDR 16
 #define S_ALIGN(n) (((n) + 15) & ~(size_t)15)
 _Static_assert(sizeof(s_hdr_t) <= S_HDR, "header fits");
-
-static s_block_t *
-s_block_new(size_t cap)
-{
-    s_block_t *b = malloc(sizeof *b + cap);
-    if (!b)
-        abort();
-    b->next = NULL;
-    b->cap = cap;
-    b->used = 0;
-    return b;
-}
 
 static void *
 s_alloc(void *data, size_t size)
@@ -60,17 +44,7 @@ s_alloc(void *data, size_t size)
         if (size > a->left || need > a->left)
             return NULL;
         a->left -= need;
-        s_block_t *b = a->head;
-        if (!b || b->cap - b->used < need) {
-            size_t cap = b ? 2 * b->cap : 0;
-            if (cap < need)
-                cap = need;
-            b = s_block_new(cap);
-            b->next = a->head;
-            a->head = b;
-        }
-        h = (s_hdr_t *)(b->data + b->used);
-        b->used += need;
+        h = ry_arena_alloc(&a->mem, need);
     }
     h->arena = a;
     h->size = size;
@@ -103,11 +77,7 @@ s_free(void *data, void *ptr)
 static void
 s_arena_destroy(s_arena_t *a)
 {
-    while (a->head) {
-        s_block_t *b = a->head;
-        a->head = b->next;
-        free(b);
-    }
+    ry_arena_free(&a->mem);
     free(a);
 }
 
@@ -122,7 +92,8 @@ ry_pb_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *data,
     /* Room for what most messages take (decoded, a message is about
      * twice its encoding), so one block usually holds it. */
     size_t first = 2 * len + 1024;
-    arena->head = s_block_new(first < arena->left ? first : arena->left);
+    arena->mem = (ry_arena_t){0};
+    ry_arena_reserve(&arena->mem, first < arena->left ? first : arena->left);
     arena->root = NULL;
     ProtobufCAllocator al = {s_alloc, s_free, arena};
     ProtobufCMessage *m = protobuf_c_message_unpack(d, &al, len, data);
@@ -281,7 +252,8 @@ ry_pb_clone(const ProtobufCMessage *msg)
     if (!arena)
         abort();
     arena->left = SIZE_MAX;
-    arena->head = s_block_new(4096);
+    arena->mem = (ry_arena_t){0};
+    ry_arena_reserve(&arena->mem, 4096);
     ProtobufCMessage *c = s_clone_msg(arena, msg);
     if (!c)
         abort(); /* the arena has no cap: it cannot run out */

@@ -1,6 +1,8 @@
 /* ry_verdict: a verdict's stored form and its expansion. */
 #include "ry_verdict.h"
 
+#include "ry_arena.h"
+
 #include "rongyu_services.pb-c.h"
 #include "ry_campaign.h"
 #include "ry_date.h"
@@ -96,46 +98,12 @@ static const struct {
 };
 
 /* Allocations of one packing or expansion, freed together: the messages
- * built here are shallow, over the strings of their inputs. Zeroed
- * memory carved from blocks. */
-typedef struct s_block {
-    struct s_block *next;
-    size_t used, cap;
-    _Alignas(16) unsigned char data[];
-} s_block_t;
-
-typedef struct {
-    s_block_t *head;
-} s_arena_t;
-
+ * built here are shallow, over the strings of their inputs. */
+/* Zeroed memory from the arena. */
 static void *
-s_new(s_arena_t *a, size_t size)
+s_new(ry_arena_t *a, size_t size)
 {
-    size = (size + 15) & ~(size_t)15;
-    s_block_t *b = a->head;
-    if (!b || b->cap - b->used < size) {
-        size_t cap = size > 8192 ? size : 8192;
-        b = malloc(sizeof *b + cap);
-        if (!b)
-            abort();
-        b->used = 0;
-        b->cap = cap;
-        b->next = a->head;
-        a->head = b;
-    }
-    void *p = b->data + b->used;
-    b->used += size;
-    return memset(p, 0, size);
-}
-
-static void
-s_arena_free(s_arena_t *a)
-{
-    while (a->head) {
-        s_block_t *b = a->head;
-        a->head = b->next;
-        free(b);
-    }
+    return memset(ry_arena_alloc(a, size), 0, size);
 }
 
 static bool
@@ -153,7 +121,7 @@ s_str(const char *s)
 /* What expanding one check knows besides the check: the application and
  * what the checks before it said. */
 typedef struct {
-    s_arena_t *arena;
+    ry_arena_t *arena;
     const Rongyu__Application *app;
     const char *sub; /* the local submission date (R_DEADLINE's actual) */
     bool agree;      /* an R_RATE_COUNTS_AGREE check came before */
@@ -874,7 +842,7 @@ uint8_t *
 ry_verdict_pack(const Rongyu__Verdict *v, const Rongyu__Application *app,
                 size_t *len)
 {
-    s_arena_t arena = {0};
+    ry_arena_t arena = {0};
     s_ctx_t x = {&arena, app, NULL, false};
     Rongyu__StoredVerdict sv = RONGYU__STORED_VERDICT__INIT;
     sv.eligible = v->eligible;
@@ -915,7 +883,7 @@ ry_verdict_pack(const Rongyu__Verdict *v, const Rongyu__Application *app,
         s_learn(&x, whole);
     }
     uint8_t *out = ry_pb_pack(&sv.base, len);
-    s_arena_free(&arena);
+    ry_arena_free(&arena);
     return out;
 }
 
@@ -934,7 +902,7 @@ ry_verdict_expand(const uint8_t *data, size_t len,
                                                data, len, 0);
         return *out ? 0 : RY_EMALFORMED;
     }
-    s_arena_t arena = {0};
+    ry_arena_t arena = {0};
     s_ctx_t x = {&arena, app, NULL, false};
     Rongyu__Verdict v = RONGYU__VERDICT__INIT;
     v.eligible = sv->eligible;
@@ -982,7 +950,7 @@ ry_verdict_expand(const uint8_t *data, size_t len,
     }
     if (!rc)
         *out = (Rongyu__Verdict *)ry_pb_clone(&v.base);
-    s_arena_free(&arena);
+    ry_arena_free(&arena);
     ry_pb_free(&sv);
     return rc;
 }

@@ -1,0 +1,49 @@
+/* ry_arena: allocations carved from blocks, freed together. */
+#include "ry_arena.h"
+
+#include <stdlib.h>
+
+struct ry_arena_block {
+    struct ry_arena_block *next;
+    size_t cap, used;
+    _Alignas(16) unsigned char data[];
+};
+
+#define S_ALIGN(n) (((n) + 15) & ~(size_t)15)
+
+void
+ry_arena_reserve(ry_arena_t *a, size_t cap)
+{
+    ry_arena_block_t *b = malloc(sizeof *b + S_ALIGN(cap));
+    if (!b)
+        abort();
+    b->cap = S_ALIGN(cap);
+    b->used = 0;
+    b->next = a->head;
+    a->head = b;
+}
+
+void *
+ry_arena_alloc(ry_arena_t *a, size_t size)
+{
+    size = S_ALIGN(size);
+    ry_arena_block_t *b = a->head;
+    if (!b || b->cap - b->used < size) {
+        size_t cap = b ? 2 * b->cap : 4096;
+        ry_arena_reserve(a, cap < size ? size : cap);
+        b = a->head;
+    }
+    void *p = b->data + b->used;
+    b->used += size;
+    return p;
+}
+
+void
+ry_arena_free(ry_arena_t *a)
+{
+    while (a->head) {
+        ry_arena_block_t *b = a->head;
+        a->head = b->next;
+        free(b);
+    }
+}

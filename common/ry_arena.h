@@ -1,0 +1,27 @@
+/* ry_arena: many small allocations carved from a few blocks and freed
+ * together (a decoded message in ry_pb, a verdict's scratch in
+ * ry_verdict). */
+#ifndef RY_ARENA_H
+#define RY_ARENA_H
+
+#include <stddef.h>
+
+typedef struct ry_arena_block ry_arena_block_t;
+
+/* An arena: zero-initialise it ({0}); ry_arena_free gives it all back. */
+typedef struct {
+    ry_arena_block_t *head;
+} ry_arena_t;
+
+/* Starts a block of cap bytes, for an arena whose needs are known
+ * (optional: the first allocation starts one of 4 KiB or more). */
+void ry_arena_reserve(ry_arena_t *a, size_t cap);
+
+/* size bytes, aligned to 16, not zeroed: from the current block, else a
+ * new one of at least twice its size. Aborts when memory runs out. */
+void *ry_arena_alloc(ry_arena_t *a, size_t size);
+
+/* Frees every block; the arena is empty and usable again. */
+void ry_arena_free(ry_arena_t *a);
+
+#endif
