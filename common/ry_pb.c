@@ -272,6 +272,126 @@ ry_pb_pack(const ProtobufCMessage *msg, size_t *len)
     return buf;
 }
 
+/* ------------------------------------------------------------ equal */
+
+static bool s_msg_equal(const ProtobufCMessage *a, const ProtobufCMessage *b);
+
+/* Whether field f's value at 'member' is written when packed: a proto3
+ * field is left out at its zero value, an optional one when unset, a
+ * oneof member when another member holds the place or its pointer is
+ * NULL. */
+static bool
+s_written(const ProtobufCFieldDescriptor *f, const unsigned char *msg)
+{
+    const void *member = msg + f->offset;
+    bool ptr = f->type == PROTOBUF_C_TYPE_STRING ||
+               f->type == PROTOBUF_C_TYPE_MESSAGE;
+    if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+        if (*(const uint32_t *)(msg + f->quantifier_offset) != f->id)
+            return false;
+        return !ptr || *(void *const *)member != NULL;
+    }
+    if (f->label == PROTOBUF_C_LABEL_OPTIONAL) {
+        if (ptr)
+            return *(void *const *)member != NULL &&
+                   *(void *const *)member != f->default_value;
+        return *(const protobuf_c_boolean *)(msg + f->quantifier_offset);
+    }
+    if (f->label == PROTOBUF_C_LABEL_REQUIRED)
+        return true;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *s = *(const char *const *)member;
+        return s && *s;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: return *(void *const *)member != NULL;
+    case PROTOBUF_C_TYPE_BYTES:
+        return ((const ProtobufCBinaryData *)member)->len != 0;
+    case PROTOBUF_C_TYPE_FLOAT: return *(const float *)member != 0;
+    case PROTOBUF_C_TYPE_DOUBLE: return *(const double *)member != 0;
+    case PROTOBUF_C_TYPE_BOOL: return *(const protobuf_c_boolean *)member;
+    default: {
+        static const unsigned char zero[8];
+        return memcmp(member, zero, s_elem_size(f)) != 0;
+    }
+    }
+}
+
+/* One element of field f at a and at b: the same bytes when packed. */
+static bool
+s_value_equal(const ProtobufCFieldDescriptor *f, const void *a, const void *b)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+        return strcmp(x ? x : "", y ? y : "") == 0;
+    }
+    case PROTOBUF_C_TYPE_BYTES: {
+        const ProtobufCBinaryData *x = a, *y = b;
+        return x->len == y->len && (!x->len || memcmp(x->data, y->data, x->len) == 0);
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *x = *(ProtobufCMessage *const *)a;
+        const ProtobufCMessage *y = *(ProtobufCMessage *const *)b;
+        if (!x || !y)
+            return x == y;
+        return s_msg_equal(x, y);
+    }
+    case PROTOBUF_C_TYPE_BOOL:
+        return !*(const protobuf_c_boolean *)a == !*(const protobuf_c_boolean *)b;
+    default: /* the bits are what is written, -0.0 and NaNs included */
+        return memcmp(a, b, s_elem_size(f)) == 0;
+    }
+}
+
+static bool
+s_msg_equal(const ProtobufCMessage *a, const ProtobufCMessage *b)
+{
+    const ProtobufCMessageDescriptor *d = a->descriptor;
+    if (b->descriptor != d)
+        return false;
+    const unsigned char *pa = (const unsigned char *)a;
+    const unsigned char *pb = (const unsigned char *)b;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(pa + f->quantifier_offset);
+            if (n != *(const size_t *)(pb + f->quantifier_offset))
+                return false;
+            const unsigned char *xa = *(void *const *)(pa + f->offset);
+            const unsigned char *xb = *(void *const *)(pb + f->offset);
+            size_t es = s_elem_size(f);
+            for (size_t k = 0; k < n; k++)
+                if (!s_value_equal(f, xa + k * es, xb + k * es))
+                    return false;
+            continue;
+        }
+        bool wa = s_written(f, pa), wb = s_written(f, pb);
+        if (wa != wb)
+            return false;
+        if (wa && !s_value_equal(f, pa + f->offset, pb + f->offset))
+            return false;
+    }
+    if (a->n_unknown_fields != b->n_unknown_fields)
+        return false;
+    for (size_t k = 0; k < a->n_unknown_fields; k++) {
+        const ProtobufCMessageUnknownField *x = &a->unknown_fields[k];
+        const ProtobufCMessageUnknownField *y = &b->unknown_fields[k];
+        if (x->tag != y->tag || x->wire_type != y->wire_type ||
+            x->len != y->len || (x->len && memcmp(x->data, y->data, x->len)))
+            return false;
+    }
+    return true;
+}
+
+bool
+ry_pb_equal(const ProtobufCMessage *a, const ProtobufCMessage *b)
+{
+    if (!a || !b)
+        return a == b;
+    return s_msg_equal(a, b);
+}
+
 void
 ry_pb_set_string(char **field, const char *value)
 {

@@ -4,6 +4,7 @@
 #define RY_PB_H
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,13 @@ void ry_pb_set_string(char **field, const char *value);
  * and decoded again, without the encoding. NULL for NULL only: its arena
  * has no cap, and a failed allocation aborts. */
 ProtobufCMessage *ry_pb_clone(const ProtobufCMessage *msg);
+
+/* True when a and b (messages of one descriptor; NULL equals only NULL)
+ * pack to the same bytes, compared field by field without packing: a
+ * string that is NULL and one that is "" are the same, a proto3 field at
+ * its zero value is the same as absent, a double is compared by its bits.
+ * Packed repeated fields are compared element by element. */
+bool ry_pb_equal(const ProtobufCMessage *a, const ProtobufCMessage *b);
 
 /* Packs a message into a new buffer (the caller's to free). */
 uint8_t *ry_pb_pack(const ProtobufCMessage *msg, size_t *len);

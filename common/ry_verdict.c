@@ -730,18 +730,6 @@ s_learn(s_ctx_t *x, const Rongyu__Check *w)
 
 /* ------------------------------------------------------------- packing */
 
-static bool
-s_same(const Rongyu__Check *a, const Rongyu__Check *b)
-{
-    size_t la, lb;
-    uint8_t *pa = ry_pb_pack(&a->base, &la);
-    uint8_t *pb = ry_pb_pack(&b->base, &lb);
-    bool same = la == lb && memcmp(pa, pb, la) == 0;
-    free(pa);
-    free(pb);
-    return same;
-}
-
 /* True when stored part r expands to whole, also after a trip through
  * its encoding (as the reader gets it). */
 static bool
@@ -749,7 +737,7 @@ s_gives(s_ctx_t *x, const Rongyu__Check *r, const Rongyu__Check *whole,
         bool encoded)
 {
     if (!encoded)
-        return s_same(s_expand_check(x, r), whole);
+        return ry_pb_equal(&s_expand_check(x, r)->base, &whole->base);
     size_t len;
     uint8_t *buf = ry_pb_pack(&r->base, &len);
     Rongyu__Check *back = (Rongyu__Check *)ry_pb_unpack(
@@ -757,7 +745,7 @@ s_gives(s_ctx_t *x, const Rongyu__Check *r, const Rongyu__Check *whole,
     free(buf);
     if (!back)
         return false;
-    bool same = s_same(s_expand_check(x, back), whole);
+    bool same = ry_pb_equal(&s_expand_check(x, back)->base, &whole->base);
     ry_pb_free(&back);
     return same;
 }
@@ -868,10 +856,12 @@ ry_verdict_pack(const Rongyu__Verdict *v, const Rongyu__Application *app,
         if (!app || !whole->rule || !ry_rulecat_code(whole->rule)) {
             sv.steps[i] = 1;
         } else {
+            /* Its rule and outcome alone decode to what they are: no
+             * trip through the encoding is needed to know. */
             Rongyu__Check bare = RONGYU__CHECK__INIT;
             bare.rule = whole->rule;
             bare.passed = whole->passed;
-            if (s_gives(&x, &bare, whole, true))
+            if (s_gives(&x, &bare, whole, false))
                 sv.steps[i] = whole->rule << 1 | !whole->passed;
             else if ((r = s_residual(&x, whole)) != NULL)
                 sv.steps[i] = 0;

@@ -2,7 +2,8 @@
  * were received, hostile bytes refused; a string field appended to an
  * encoded message is what a decoder then reads. ry_pb_unpack's arena:
  * the cap holds, strings set later and a decoded message put into
- * another are freed with it (the sanitizer build finds any leak). */
+ * another are freed with it (the sanitizer build finds any leak).
+ * ry_pb_equal agrees with packing both and comparing the bytes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -248,6 +249,116 @@ test_clone_is_deep(void **state)
     free(want);
 }
 
+/* ry_pb_equal says "the same" exactly when the two messages pack to the
+ * same bytes, over pairs that differ where packing is subtle: NULL and
+ * "" strings, a oneof member set to its zero value or to NULL, -0.0,
+ * an empty submessage against none, repeated and unknown fields. */
+static bool
+s_packs_same(const ProtobufCMessage *a, const ProtobufCMessage *b)
+{
+    size_t la, lb;
+    uint8_t *pa = ry_pb_pack(a, &la), *pb = ry_pb_pack(b, &lb);
+    bool same = la == lb && memcmp(pa, pb, la) == 0;
+    free(pa);
+    free(pb);
+    return same;
+}
+
+static void
+test_equal_is_packing_the_same(void **state)
+{
+    (void)state;
+    enum { N = 16 };
+    Rongyu__Quantity q[N];
+    Rongyu__Ratio half = RONGYU__RATIO__INIT, zero = RONGYU__RATIO__INIT;
+    half.num = 1;
+    half.den = 2;
+    Rongyu__Quantity item = RONGYU__QUANTITY__INIT, *items[1] = {&item};
+    item.value_case = RONGYU__QUANTITY__VALUE_COUNT;
+    item.count = 3;
+    for (int i = 0; i < N; i++)
+        rongyu__quantity__init(&q[i]);
+    q[1].unit = NULL;
+    q[2].value_case = RONGYU__QUANTITY__VALUE_NUMBER; /* 0.0, but set */
+    q[3].value_case = RONGYU__QUANTITY__VALUE_NUMBER;
+    q[3].number = -0.0;
+    q[4].value_case = RONGYU__QUANTITY__VALUE_TEXT; /* set, NULL */
+    q[4].text = NULL;
+    q[5].value_case = RONGYU__QUANTITY__VALUE_TEXT; /* set, "" */
+    q[5].text = (char *)"";
+    q[6].value_case = RONGYU__QUANTITY__VALUE_RATIO;
+    q[6].ratio = NULL;
+    q[7].value_case = RONGYU__QUANTITY__VALUE_RATIO;
+    q[7].ratio = &zero;
+    q[8].value_case = RONGYU__QUANTITY__VALUE_RATIO;
+    q[8].ratio = &half;
+    q[9].min = -0.0; /* a proto3 zero: left out like 0.0 */
+    q[10].max = 1.5;
+    q[11].unit = (char *)"percent";
+    q[12].n_items = 1;
+    q[12].items = items;
+    q[13].value_case = RONGYU__QUANTITY__VALUE_TERM;
+    q[13].term = (char *)"present";
+    q[14].value_case = RONGYU__QUANTITY__VALUE_TEXT;
+    q[14].text = (char *)"present";
+    q[15].value_case = RONGYU__QUANTITY__VALUE_COUNT; /* 0, but set */
+    int same = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            bool want = s_packs_same(&q[i].base, &q[j].base);
+            same += want && i != j;
+            assert_int_equal(ry_pb_equal(&q[i].base, &q[j].base), want);
+        }
+    assert_true(same > 0); /* some pairs differ only where nothing is packed */
+
+    /* Submessages, repeated fields, bools. */
+    Rongyu__Check c[6];
+    for (int i = 0; i < 6; i++)
+        rongyu__check__init(&c[i]);
+    c[1].threshold_value = &q[0]; /* an empty Quantity is still written */
+    c[2].threshold_value = &q[9];
+    c[3].threshold_value = &q[10];
+    c[4].passed = true;
+    c[5].code = NULL;
+    Rongyu__Check *one[1] = {&c[1]}, *other[1] = {&c[3]}, *two[2] = {&c[1], &c[1]};
+    Rongyu__Verdict v[4];
+    for (int i = 0; i < 4; i++)
+        rongyu__verdict__init(&v[i]);
+    v[1].n_checks = 1;
+    v[1].checks = one;
+    v[2].n_checks = 1;
+    v[2].checks = other;
+    v[3].n_checks = 2;
+    v[3].checks = two;
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+            assert_int_equal(ry_pb_equal(&c[i].base, &c[j].base),
+                             s_packs_same(&c[i].base, &c[j].base));
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            assert_int_equal(ry_pb_equal(&v[i].base, &v[j].base),
+                             s_packs_same(&v[i].base, &v[j].base));
+
+    /* Unknown fields are compared as they were received. */
+    static const uint8_t u1[] = {0x08, 0x01, 0xf8, 0x3f, 0x05};
+    static const uint8_t u2[] = {0x08, 0x01, 0xf8, 0x3f, 0x06};
+    ProtobufCMessage *a =
+        ry_pb_unpack(&rongyu__ratio__descriptor, u1, sizeof u1, 0);
+    ProtobufCMessage *b =
+        ry_pb_unpack(&rongyu__ratio__descriptor, u2, sizeof u2, 0);
+    ProtobufCMessage *a2 = ry_pb_clone(a);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_false(ry_pb_equal(a, b));
+    assert_true(ry_pb_equal(a, a2));
+    assert_false(ry_pb_equal(a, &half.base));
+    assert_true(ry_pb_equal(NULL, NULL));
+    assert_false(ry_pb_equal(a, NULL));
+    ry_pb_free(&a);
+    ry_pb_free(&a2);
+    ry_pb_free(&b);
+}
+
 int
 main(void)
 {
@@ -257,6 +368,7 @@ main(void)
         cmocka_unit_test(test_appended_string_is_the_field_value),
         cmocka_unit_test(test_arena_cap_and_frees),
         cmocka_unit_test(test_clone_is_deep),
+        cmocka_unit_test(test_equal_is_packing_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
