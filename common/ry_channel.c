@@ -88,6 +88,7 @@ s_fault(ry_channel_t *self, int point)
                 "fault injection: killing at point %d after %" PRIu64
                 " messages",
                 point, self->handled);
+        ry_log_flush();
         raise(SIGKILL);
     }
 }
@@ -811,6 +812,7 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
     int result = 0;
     if (n > 0) {
         int rc;
+        ry_log_hold();
         for (;;) {
             rc = s_apply_batch(self, msgs, n);
             if (rc != RY_EFULL)
@@ -848,6 +850,7 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
         }
     }
     ry_link_relay(self->link);
+    ry_log_flush();
     return result;
 }
 

@@ -1,15 +1,59 @@
 /* ry_log: one line per event on stderr. */
 #include "ry_log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 int ry_log_level = RY_LOG_INFO;
 static const char *s_service = "rongyu";
+
+#define S_HELD_MAX (64 * 1024)
+static _Thread_local struct {
+    char *buf; /* S_HELD_MAX bytes while held */
+    size_t n;
+    int on;
+} s_held;
+
+/* Writes all of data to stderr (a log line is lost rather than the
+ * process stopped when it cannot be written). */
+static void
+s_out(const char *data, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(STDERR_FILENO, data, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        data += w;
+        n -= (size_t)w;
+    }
+}
+
+void
+ry_log_hold(void)
+{
+    if (!s_held.buf && !(s_held.buf = malloc(S_HELD_MAX)))
+        abort();
+    s_held.on = 1;
+}
+
+void
+ry_log_flush(void)
+{
+    if (s_held.n)
+        s_out(s_held.buf, s_held.n);
+    free(s_held.buf);
+    s_held.buf = NULL;
+    s_held.n = 0;
+    s_held.on = 0;
+}
 
 void
 ry_log_init(const char *service)
@@ -37,6 +81,7 @@ ry_log_write(int level, const char *case_id, const char *fmt, ...)
     struct tm tm;
     gmtime_r(&tv.tv_sec, &tm);
     char line[2048];
+    size_t len;
     int n = snprintf(line, sizeof line,
                      "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s %s ",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
@@ -45,10 +90,21 @@ ry_log_write(int level, const char *case_id, const char *fmt, ...)
                      case_id && *case_id ? case_id : "-");
     va_list ap;
     va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof line)
-        vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    if (n > 0 && (size_t)n < sizeof line - 1)
+        vsnprintf(line + n, sizeof line - 1 - (size_t)n, fmt, ap);
     va_end(ap);
-    /* One write per line keeps lines whole when several processes share
-     * the same log file. */
-    fprintf(stderr, "%s\n", line);
+    len = strlen(line);
+    line[len++] = '\n';
+    /* Whole lines in each write keep them whole when several processes
+     * share the same log file. */
+    if (!s_held.on) {
+        s_out(line, len);
+        return;
+    }
+    if (s_held.n + len > S_HELD_MAX) {
+        s_out(s_held.buf, s_held.n);
+        s_held.n = 0;
+    }
+    memcpy(s_held.buf + s_held.n, line, len);
+    s_held.n += len;
 }

@@ -13,6 +13,15 @@ void ry_log_init(const char *service);
 void ry_log_write(int level, const char *case_id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* From ry_log_hold to ry_log_flush, the calling thread's lines are kept in
+ * memory (up to 64 KiB; more goes out at once) and written together by
+ * ry_log_flush, in one write(2): a service's round writes its lines once,
+ * after its commit, instead of once each. Other threads write as before.
+ * Lines held when the process is killed are lost (the store keeps what
+ * happened: the audit, the dead letters). */
+void ry_log_hold(void);
+void ry_log_flush(void);
+
 /* The level is checked before any argument is formatted. */
 #define RY_LOG(level, case_id, ...)                                          \
     do {                                                                     \

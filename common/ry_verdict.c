@@ -877,37 +877,54 @@ ry_verdict_pack(const Rongyu__Verdict *v, const Rongyu__Application *app,
     return out;
 }
 
+/* What a view holds: the decoded bytes, the scratch, and the verdict. */
+typedef struct {
+    Rongyu__StoredVerdict *sv;
+    Rongyu__Verdict *legacy; /* a Verdict stored whole: v is it */
+    ry_arena_t arena;
+    Rongyu__Verdict v;
+} s_view_t;
+
 int
-ry_verdict_expand(const uint8_t *data, size_t len,
-                  const Rongyu__Application *app, Rongyu__Verdict **out)
+ry_verdict_view(const uint8_t *data, size_t len,
+                const Rongyu__Application *app, ry_verdict_view_t *out)
 {
-    *out = NULL;
+    *out = (ry_verdict_view_t){0};
     Rongyu__StoredVerdict *sv = (Rongyu__StoredVerdict *)ry_pb_unpack(
         &rongyu__stored_verdict__descriptor, data, len, 0);
     if (!sv)
         return RY_EMALFORMED;
+    s_view_t *h = calloc(1, sizeof *h);
+    if (!h)
+        abort();
+    h->sv = sv;
+    out->priv_ = h;
     if (!sv->n_steps) {
-        ry_pb_free(&sv);
-        *out = (Rongyu__Verdict *)ry_pb_unpack(&rongyu__verdict__descriptor,
-                                               data, len, 0);
-        return *out ? 0 : RY_EMALFORMED;
+        h->legacy = (Rongyu__Verdict *)ry_pb_unpack(
+            &rongyu__verdict__descriptor, data, len, 0);
+        if (!h->legacy) {
+            ry_verdict_view_free(out);
+            return RY_EMALFORMED;
+        }
+        out->v = h->legacy;
+        return 0;
     }
-    ry_arena_t arena = {0};
-    s_ctx_t x = {&arena, app, NULL, false};
-    Rongyu__Verdict v = RONGYU__VERDICT__INIT;
-    v.eligible = sv->eligible;
-    v.ruleset = sv->ruleset;
+    s_ctx_t x = {&h->arena, app, NULL, false};
+    Rongyu__Verdict *v = &h->v;
+    rongyu__verdict__init(v);
+    v->eligible = sv->eligible;
+    v->ruleset = sv->ruleset;
     if (!s_empty(sv->ruleset_version)) {
         if (!app || s_empty(app->campaign_id)) {
-            ry_pb_free(&sv);
+            ry_verdict_view_free(out);
             return RY_EINVAL;
         }
         size_t n = strlen(app->campaign_id) + strlen(sv->ruleset_version) + 2;
-        v.ruleset = s_new(&arena, n);
-        snprintf(v.ruleset, n, "%s/%s", app->campaign_id, sv->ruleset_version);
+        v->ruleset = s_new(&h->arena, n);
+        snprintf(v->ruleset, n, "%s/%s", app->campaign_id, sv->ruleset_version);
     }
-    v.decided_at_ms = sv->decided_at_ms;
-    v.checks = s_new(&arena, sv->n_steps * sizeof *v.checks);
+    v->decided_at_ms = sv->decided_at_ms;
+    v->checks = s_new(&h->arena, sv->n_steps * sizeof *v->checks);
     int rc = 0;
     size_t next = 0;
     for (size_t i = 0; i < sv->n_steps && !rc; i++) {
@@ -921,7 +938,7 @@ ry_verdict_expand(const uint8_t *data, size_t len,
             }
             k = sv->checks[next++];
         } else {
-            bare = s_new(&arena, sizeof *bare);
+            bare = s_new(&h->arena, sizeof *bare);
             rongyu__check__init(bare);
             bare->rule = step >> 1;
             bare->passed = !(step & 1);
@@ -935,12 +952,40 @@ ry_verdict_expand(const uint8_t *data, size_t len,
             }
             w = s_expand_check(&x, k);
         }
-        v.checks[v.n_checks++] = w;
+        v->checks[v->n_checks++] = w;
         s_learn(&x, w);
     }
-    if (!rc)
-        *out = (Rongyu__Verdict *)ry_pb_clone(&v.base);
-    ry_arena_free(&arena);
-    ry_pb_free(&sv);
-    return rc;
+    if (rc) {
+        ry_verdict_view_free(out);
+        return rc;
+    }
+    out->v = v;
+    return 0;
+}
+
+void
+ry_verdict_view_free(ry_verdict_view_t *view)
+{
+    s_view_t *h = view->priv_;
+    if (h) {
+        ry_pb_free(&h->legacy);
+        ry_pb_free(&h->sv);
+        ry_arena_free(&h->arena);
+        free(h);
+    }
+    *view = (ry_verdict_view_t){0};
+}
+
+int
+ry_verdict_expand(const uint8_t *data, size_t len,
+                  const Rongyu__Application *app, Rongyu__Verdict **out)
+{
+    *out = NULL;
+    ry_verdict_view_t view;
+    int rc = ry_verdict_view(data, len, app, &view);
+    if (rc)
+        return rc;
+    *out = (Rongyu__Verdict *)ry_pb_clone(&view.v->base);
+    ry_verdict_view_free(&view);
+    return 0;
 }

@@ -32,4 +32,18 @@ uint8_t *ry_verdict_pack(const Rongyu__Verdict *v,
 int ry_verdict_expand(const uint8_t *data, size_t len,
                       const Rongyu__Application *app, Rongyu__Verdict **out);
 
+/* The whole verdict as ry_verdict_expand gives it, without the copy that
+ * makes it a message of its own: v points into the view's decoded bytes,
+ * its scratch and app's strings, and lives until ry_verdict_view_free (and
+ * no longer than app). Read it, pack it, point to it for that long; never
+ * give it to ry_pb_free or ry_pb_set_string. Same returns as
+ * ry_verdict_expand; on failure the view holds nothing. */
+typedef struct {
+    Rongyu__Verdict *v;
+    void *priv_; /* what v points into */
+} ry_verdict_view_t;
+int ry_verdict_view(const uint8_t *data, size_t len,
+                    const Rongyu__Application *app, ry_verdict_view_t *out);
+void ry_verdict_view_free(ry_verdict_view_t *view);
+
 #endif

@@ -1577,12 +1577,15 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
                 rongyu__case_state__descriptor.values[c->state].name);
         goto done;
     }
-    Rongyu__Verdict *whole = NULL;
-    if (ry_verdict_expand(verdict.val, verdict.vlen, c->application, &whole) !=
+    /* Read in place: it is stored as it came, and only the event to
+     * notification (its failed checks, packed) reads it whole. */
+    ry_verdict_view_t view;
+    if (ry_verdict_view(verdict.val, verdict.vlen, c->application, &view) !=
         0) {
         rc = RY_EMALFORMED;
         goto done;
     }
+    const Rongyu__Verdict *whole = view.v;
     size_t failed = 0;
     for (size_t i = 0; i < whole->n_checks; i++)
         failed += !whole->checks[i]->passed;
@@ -1591,13 +1594,13 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
              whole->n_checks, whole->ruleset);
     rc = s_verdict_put(txn, c->case_id, c->revision, verdict.val, verdict.vlen);
     Rongyu__Verdict *old = c->verdict;
-    c->verdict = whole;
+    c->verdict = view.v;
     if (!rc)
         rc = s_peer_step(self, txn, c, INTAKE_EV_VERDICT,
                          s_facts(c) | (whole->eligible ? INTAKE_F_YES : 0),
                          "validation", opinion, true);
     c->verdict = old;
-    ry_pb_free(&whole);
+    ry_verdict_view_free(&view);
 done:
     ry_pb_free(&c);
     return rc;

@@ -144,6 +144,12 @@ test_every_example_comes_back_whole_from_a_fraction(void **state)
             Rongyu__Verdict *back = NULL;
             assert_int_equal(ry_verdict_expand(buf, len, app, &back), 0);
             s_expect_same(v, back);
+            /* Read in place, it is the same verdict. */
+            ry_verdict_view_t view;
+            assert_int_equal(ry_verdict_view(buf, len, app, &view), 0);
+            assert_true(ry_pb_equal(&view.v->base, &back->base));
+            ry_verdict_view_free(&view);
+            assert_null(view.v);
             ry_pb_free(&back);
             free(buf);
             free(whole);
@@ -322,6 +328,10 @@ test_hostile_stored_bytes_are_refused(void **state)
     uint8_t *buf = ry_pb_pack(&sv.base, &len);
     assert_int_equal(ry_verdict_expand(buf, len, app, &v), RY_EMALFORMED);
     assert_null(v);
+    ry_verdict_view_t view;
+    assert_int_equal(ry_verdict_view(buf, len, app, &view), RY_EMALFORMED);
+    assert_null(view.v);
+    ry_verdict_view_free(&view); /* safe on a failed view */
     /* Derived checks need the application. */
     assert_int_equal(ry_verdict_expand(buf, len, NULL, &v), RY_EINVAL);
     assert_null(v);

@@ -1,0 +1,134 @@
+/* Tests of ry_log: a line goes out at once, one write each; between
+ * ry_log_hold and ry_log_flush the lines wait and go out together, in
+ * order, whole; more than the hold keeps goes out before it overflows. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ry_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int s_saved = -1;
+static FILE *s_file;
+
+/* stderr goes to a temporary file for the test. */
+static int
+s_setup(void **state)
+{
+    (void)state;
+    ry_log_init("test");
+    s_file = tmpfile();
+    if (!s_file)
+        return -1;
+    fflush(stderr);
+    s_saved = dup(STDERR_FILENO);
+    return dup2(fileno(s_file), STDERR_FILENO) < 0 ? -1 : 0;
+}
+
+static int
+s_teardown(void **state)
+{
+    (void)state;
+    dup2(s_saved, STDERR_FILENO);
+    close(s_saved);
+    fclose(s_file);
+    return 0;
+}
+
+/* What stderr holds so far, NUL-terminated (the caller frees it). */
+static char *
+s_written(void)
+{
+    long n = lseek(fileno(s_file), 0, SEEK_END);
+    char *buf = calloc(1, (size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(pread(fileno(s_file), buf, (size_t)n, 0), n);
+    return buf;
+}
+
+static int
+s_count(const char *s, const char *what)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, what)) != NULL; p += strlen(what))
+        n++;
+    return n;
+}
+
+static void
+test_lines_wait_for_the_flush(void **state)
+{
+    (void)state;
+    ry_log_write(RY_LOG_INFO, "0123456789abcdef", "first %d", 1);
+    char *out = s_written();
+    assert_non_null(strstr(out, " INFO test 0123456789abcdef first 1\n"));
+    free(out);
+
+    ry_log_hold();
+    ry_log_write(RY_LOG_WARN, NULL, "held %s", "a");
+    ry_log_write(RY_LOG_ERROR, NULL, "held %s", "b");
+    out = s_written();
+    assert_null(strstr(out, "held"));
+    free(out);
+    ry_log_flush();
+    out = s_written();
+    char *a = strstr(out, " WARN test - held a\n");
+    char *b = strstr(out, " ERROR test - held b\n");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a < b);
+    free(out);
+
+    /* After the flush, lines go out at once again. */
+    ry_log_write(RY_LOG_INFO, NULL, "after");
+    out = s_written();
+    assert_non_null(strstr(out, " INFO test - after\n"));
+    free(out);
+}
+
+static void
+test_a_full_hold_goes_out_before_it_overflows(void **state)
+{
+    (void)state;
+    char big[1500];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    ry_log_hold();
+    for (int i = 0; i < 100; i++) /* ~150 KiB: more than the hold keeps */
+        ry_log_write(RY_LOG_INFO, NULL, "line %03d %s", i, big);
+    char *out = s_written();
+    int early = s_count(out, big);
+    free(out);
+    assert_true(early > 0 && early < 100);
+    ry_log_flush();
+    out = s_written();
+    assert_int_equal(s_count(out, big), 100);
+    /* Whole lines, in order. */
+    const char *p = out;
+    for (int i = 0; i < 100; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "line %03d x", i);
+        p = strstr(p, want);
+        assert_non_null(p);
+        const char *nl = strchr(p, '\n');
+        assert_non_null(nl);
+        assert_int_equal((size_t)(nl - p), strlen(want) - 1 + strlen(big));
+    }
+    free(out);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lines_wait_for_the_flush),
+        cmocka_unit_test(test_a_full_hold_goes_out_before_it_overflows),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
