@@ -279,7 +279,7 @@ static bool s_msg_equal(const ProtobufCMessage *a, const ProtobufCMessage *b);
 /* Whether field f's value at 'member' is written when packed: a proto3
  * field is left out at its zero value, an optional one when unset, a
  * oneof member when another member holds the place or its pointer is
- * NULL. */
+ * NULL or the default (a oneof string at protobuf_c_empty_string). */
 static bool
 s_written(const ProtobufCFieldDescriptor *f, const unsigned char *msg)
 {
@@ -289,7 +289,8 @@ s_written(const ProtobufCFieldDescriptor *f, const unsigned char *msg)
     if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
         if (*(const uint32_t *)(msg + f->quantifier_offset) != f->id)
             return false;
-        return !ptr || *(void *const *)member != NULL;
+        return !ptr || (*(void *const *)member != NULL &&
+                        *(void *const *)member != f->default_value);
     }
     if (f->label == PROTOBUF_C_LABEL_OPTIONAL) {
         if (ptr)
@@ -310,10 +311,12 @@ s_written(const ProtobufCFieldDescriptor *f, const unsigned char *msg)
     case PROTOBUF_C_TYPE_FLOAT: return *(const float *)member != 0;
     case PROTOBUF_C_TYPE_DOUBLE: return *(const double *)member != 0;
     case PROTOBUF_C_TYPE_BOOL: return *(const protobuf_c_boolean *)member;
-    default: {
-        static const unsigned char zero[8];
-        return memcmp(member, zero, s_elem_size(f)) != 0;
-    }
+    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        return *(const uint64_t *)member != 0;
+    default: /* the 32-bit integers and enums */
+        return *(const uint32_t *)member != 0;
     }
 }
 

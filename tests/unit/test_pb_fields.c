@@ -268,7 +268,7 @@ static void
 test_equal_is_packing_the_same(void **state)
 {
     (void)state;
-    enum { N = 16 };
+    enum { N = 17 };
     Rongyu__Quantity q[N];
     Rongyu__Ratio half = RONGYU__RATIO__INIT, zero = RONGYU__RATIO__INIT;
     half.num = 1;
@@ -302,6 +302,8 @@ test_equal_is_packing_the_same(void **state)
     q[14].value_case = RONGYU__QUANTITY__VALUE_TEXT;
     q[14].text = (char *)"present";
     q[15].value_case = RONGYU__QUANTITY__VALUE_COUNT; /* 0, but set */
+    q[16].value_case = RONGYU__QUANTITY__VALUE_TEXT; /* set, the default */
+    q[16].text = (char *)protobuf_c_empty_string;
     int same = 0;
     for (int i = 0; i < N; i++)
         for (int j = 0; j < N; j++) {
