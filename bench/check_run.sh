@@ -16,14 +16,16 @@ for w in 16 256 1024; do
 done
 grep -qE '^at half the peak \([0-9.]+ submissions/s .*: [0-9.]+ verdicts/s; submit -> ack p50/p99 [0-9]+/[0-9]+ ms' "$OUT" ||
     fail "no run at half the peak"
-for run in empty w16 w256 w1024 half; do
+grep -qE '^whole cases in the waits .*: [0-9.]+ verdicts/s, .*whole / brief = [0-9.]+' "$OUT" ||
+    fail "no run with whole cases in the waits"
+for run in empty w16 w256 w1024 w256-full half; do
     grep -qE "^$run: [0-9.]+ s of CPU over [0-9.]+ s$" "$OUT" ||
         fail "no CPU figure of rongyu-load for run $run"
 done
 grep -qE '^empty store .*: [0-9.]+ verdicts/s' "$OUT" || fail "no empty-store rate"
 grep -qE '^prefilled store .*prefilled / empty = [0-9.]+' "$OUT" ||
     fail "no prefilled-store rate"
-for run in empty w16 w256 w1024 half; do
+for run in empty w16 w256 w1024 w256-full half; do
     for s in intake validation quota notification; do
         grep -qE "^$run +$s +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9.]+$" "$OUT" ||
             fail "no store figures for $s in run $run"
@@ -33,7 +35,7 @@ for run in empty w16 w256 w1024 half; do
 done
 # Every run's raw figures: all stores seen, every pid known, all judged.
 n=$(grep -c '^{' "$OUT")
-[ "$n" = 8 ] || fail "$n raw runs, not 8"
+[ "$n" = 9 ] || fail "$n raw runs, not 9"
 grep '^{"submitted"' "$OUT" | jq -e '
     .judged == .acknowledged and .acknowledged == .submitted and
     (.stores | length == 4 and all(.seen and .bytes_known)) and

@@ -19,6 +19,10 @@ Runs, on this machine, without standard input, and prints every figure
   3. the whole pipeline at each window (default 16, 256 and 1024): N more
      applications on a store that already holds the N of step 1 (the
      stores are copied back before each window, so each starts at N);
+     each verdict is awaited by a brief wait (the case's new state);
+     then once more at window 256 with whole cases in the waits
+     (--full-waits: application, verdict with its texts, audit), what
+     a client that shows the verdict to a person gets;
   4. at half the peak (the best verdicts/s of step 3): N applications
      submitted at that fixed rate (rongyu-load --rate, window 1024) on
      the prefilled store, for the latencies at half the peak;
@@ -42,7 +46,8 @@ services is $RONGYU_LOG_LEVEL (default info, as deployed).
 向空存储写入 N 份申报（空存储的速率、每份申报在各存储占用的字节），
 再运行本项目的下限程序 rongyu-floor（一跳 DEALER -> ROUTER、LMDB 成组提交
 并 fsync、提交后确认，记录大小取 intake 每份案件的字节数），然后在已有
-N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份，再以峰值的一半
+N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份（长轮询只取状态），
+再以窗口 256 取完整案件（--full-waits）运行一次，再以峰值的一半
 按固定速率（rongyu-load --rate，窗口 1024）提交 N 份以测延迟；最后汇总：各项
 数字、流水线与下限之比、每份申报各存储的 fsync 次数与写入字节、每份申报
 占用的存储字节、各服务常驻内存，以及空存储与已有 N 份时的速率对比。
@@ -140,6 +145,15 @@ for w in $WINDOWS; do
     ry_stop_all
 done
 
+case " $WINDOWS " in
+*" 256 "*)
+    restore
+    ry_start_services
+    load w256-full 256 --full-waits
+    ry_stop_all
+    ;;
+esac
+
 PEAK=$(jq -r --slurp '[.[] | select(.run | test("^w[0-9]+$")) |
     .verdicts_per_second] | max // 0' "$RAW")
 HALF=$(jq -rn --argjson p "$PEAK" '$p / 2 | floor')
@@ -177,6 +191,11 @@ jq -r --slurp '
     "\nempty store (0 -> N cases, window 256): \($e.verdicts_per_second) verdicts/s, \($e.acks_per_second) acks/s\n" +
     (if $p then "prefilled store (N -> 2N cases, window 256): \($p.verdicts_per_second) verdicts/s, \($p.acks_per_second) acks/s; prefilled / empty = \(($p.verdicts_per_second / $e.verdicts_per_second * 1000 | round) / 1000)"
      else "prefilled store at window 256: not run (--windows)" end)' "$RAW"
+jq -r --slurp '
+    (map(select(.run == "w256"))[0]) as $b |
+    (map(select(.run == "w256-full"))[0]) as $f |
+    if $f then "\nwhole cases in the waits (--full-waits, window 256, the prefilled store): \($f.verdicts_per_second) verdicts/s, submit -> verdict p50/p99 \($f.verdict_p50_ms)/\($f.verdict_p99_ms) ms; whole / brief = \(($f.verdicts_per_second / $b.verdicts_per_second * 1000 | round) / 1000)"
+    else "\nwhole cases in the waits: not run (--windows without 256)" end' "$RAW"
 jq -r --slurp '
     (map(select(.run == "half"))[0]) as $h |
     if $h then "\nat half the peak (\($h.rate) submissions/s on a fixed schedule, window 1024, the prefilled store): \($h.verdicts_per_second) verdicts/s; submit -> ack p50/p99 \($h.ack_p50_ms)/\($h.ack_p99_ms) ms; submit -> verdict p50/p99 \($h.verdict_p50_ms)/\($h.verdict_p99_ms) ms"

@@ -54,6 +54,7 @@ typedef struct {
     const char *run;
     int n, window;
     double rate;              /* --rate: submissions per second, 0: none */
+    bool full_waits;          /* --full-waits: whole cases, not brief */
     int64_t t0;               /* when the run began */
     s_app_t *a;
     int next;                 /* next application to submit */
@@ -72,7 +73,7 @@ s_usage(void)
 {
     printf(
         "用法 Usage: rongyu-load [-n N] [-w W] [-c C] [--rate R]\n"
-        "                   [--example FILE] [--acked FILE]\n"
+        "                   [--example FILE] [--acked FILE] [--full-waits]\n"
         "                   [--run ID] [--endpoint URL] [--timeout S]\n"
         "                   [--pid SERVICE=PID]... [--json]\n"
         "\n"
@@ -80,7 +81,7 @@ s_usage(void)
         "  examples/advanced_home.valid.json），在 DEALER 连接上同时 W 个请求\n"
         "  （默认 16），按 request_id 匹配应答；每份有自己的幂等键\n"
         "  '<run>-<i>'，未确认就用同一键重发。确认后在同一套接字上以长轮询等待\n"
-        "  审查结论。最后打印：吞吐（确认/秒、结论/秒）、提交到确认和提交到\n"
+        "  审查结论（默认只取案件状态，--full-waits 取完整案件）。最后打印：吞吐（确认/秒、结论/秒）、提交到确认和提交到\n"
         "  结论的 p50/p99、本次运行每份申报的各存储 fsync 次数与写入字节（来自\n"
         "  各服务存储自己的计数，rongyu status）、每份申报占用的存储字节，以及\n"
         "  各服务的常驻内存（/proc/PID/status 的 RssAnon、RssFile）。\n"
@@ -92,7 +93,9 @@ s_usage(void)
         "  until acknowledged (after 4 times the slowest answer seen, 3-30 s:\n"
         "  a crashed intake loses what it had not answered). Each\n"
         "  acknowledged case's verdict is awaited by a long poll on the same\n"
-        "  socket (at most %d at a time: intake parks 1024). Prints the\n"
+        "  socket (at most %d at a time: intake parks 1024), brief (the\n"
+        "  case's state, without application, verdict and audit) unless\n"
+        "  --full-waits. Prints the\n"
         "  throughput (acks/s, verdicts/s), p50/p99 from submission to ack\n"
         "  and to verdict, each store's fsyncs and bytes\n"
         "  written per application during the run (the stores' own counters,\n"
@@ -114,6 +117,10 @@ s_usage(void)
         "                     allows) 按固定速率提交（每秒 R 份），延迟从\n"
         "                     计划时刻算起\n"
         "  --acked FILE       write each acknowledged case id, one per line\n"
+        "  --full-waits       wait for whole cases (application, verdict with\n"
+        "                     its texts rendered, audit), as a person's\n"
+        "                     client would, instead of brief ones\n"
+        "                     长轮询取完整案件（含审查结论文字）而非仅状态\n"
         "  --run ID           idempotency key prefix (default load-<time>)\n"
         "  --timeout S        give up after S seconds (default 600)\n"
         "  --pid SERVICE=PID  a service's pid for its RSS (default:\n"
@@ -178,6 +185,7 @@ s_wait(s_load_t *L, int i, int64_t now)
     w.case_id = L->a[i].case_id;
     w.state = RONGYU__CASE_STATE__SUBMITTED;
     w.timeout_ms = S_WAIT_MS;
+    w.brief = !L->full_waits;
     req.principal = s_principal(L, &p);
     req.request_id = rid;
     req.body_case = RONGYU__REQUEST__BODY_WAIT;
@@ -420,6 +428,8 @@ main(int argc, char **argv)
                 L.rate = -1; /* refused below */
         } else if (strcmp(a, "--example") == 0 && more) {
             example = argv[++i];
+        } else if (strcmp(a, "--full-waits") == 0) {
+            L.full_waits = true;
         } else if (strcmp(a, "--acked") == 0 && more) {
             acked = argv[++i];
         } else if (strcmp(a, "--run") == 0 && more) {

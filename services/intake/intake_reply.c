@@ -152,11 +152,21 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
     rep.field_path = path;
     Rongyu__CaseReply cr = RONGYU__CASE_REPLY__INIT;
     Rongyu__ListReply lr = RONGYU__LIST_REPLY__INIT;
+    Rongyu__Case brief;
     if (r->out.code == RONGYU__ERROR_CODE__OK && r->out.kase) {
         cr.case_ = r->out.kase;
         cr.audit = r->audit;
         cr.n_audit = r->naudit;
         cr.posting = r->posting ? &r->posting->msg : NULL;
+        if (r->brief) {
+            brief = *r->out.kase;
+            brief.application = NULL;
+            brief.verdict = NULL;
+            cr.case_ = &brief;
+            cr.audit = NULL;
+            cr.n_audit = 0;
+            cr.posting = NULL;
+        }
         rep.body_case = RONGYU__REPLY__BODY_CASE;
         rep.case_ = &cr;
     }

@@ -36,6 +36,8 @@
 static int
 s_join_verdicts(ry_txn_t *txn, intake_reply_t *r)
 {
+    if (r->brief)
+        return 0; /* its case goes without the verdict */
     int rc = intake_cases_join_verdict(txn, r->out.kase);
     for (size_t i = 0; !rc && i < r->ncases; i++)
         rc = intake_cases_join_verdict(txn, r->cases[i]);
@@ -538,7 +540,8 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         return -1;
     }
     if (rc == 0) {
-        intake_posting_attach(self, &r);
+        if (!r.brief)
+            intake_posting_attach(self, &r);
         rc = s_join_verdicts(txn, &r);
     }
     uint8_t *first = NULL;

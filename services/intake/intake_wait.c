@@ -18,6 +18,7 @@ typedef struct {
     Rongyu__CaseState state;
     int64_t deadline; /* monotonic ms */
     bool poked;       /* its case was written in the round under way */
+    bool brief;       /* WaitRequest.brief */
     char request_id[256];
 } s_waiter_t;
 
@@ -55,6 +56,7 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
     const Rongyu__WaitRequest *q = req->wait;
     *deferred = false;
     r->wait = true;
+    r->brief = q->brief;
     if (q->state == RONGYU__CASE_STATE__STATE_UNSPECIFIED)
         return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                     "state",
@@ -69,7 +71,9 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
     if (rc)
         return rc;
     if (r->out.kase->state != q->state)
-        return intake_cases_audit_read(txn, q->case_id, &r->audit, &r->naudit);
+        return q->brief ? 0
+                        : intake_cases_audit_read(txn, q->case_id, &r->audit,
+                                                  &r->naudit);
     intake_waits_t *ws = s_waits(self);
     uint64_t token = ws->n < INTAKE_WAIT_MAX && self->channel
                          ? ry_channel_defer(self->channel)
@@ -85,6 +89,7 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
     snprintf(w->case_id, sizeof w->case_id, "%s", r->out.kase->case_id);
     w->state = q->state;
     w->poked = false;
+    w->brief = q->brief;
     w->deadline = ry_clock_mono_ms() +
                   (q->timeout_ms ? q->timeout_ms : INTAKE_WAIT_DEFAULT_MS);
     snprintf(w->request_id, sizeof w->request_id, "%s",
@@ -115,13 +120,15 @@ static void
 s_answer(intake_cases_t *self, ry_txn_t *txn, const s_waiter_t *w,
          Rongyu__Case **c, bool late)
 {
-    intake_reply_t r = {.out.code = RONGYU__ERROR_CODE__OK, .wait = true};
+    intake_reply_t r = {
+        .out.code = RONGYU__ERROR_CODE__OK, .wait = true, .brief = w->brief};
     int rc = 0;
     if (*c) {
         r.out.kase = *c;
         *c = NULL;
-        rc = intake_cases_join_verdict(txn, r.out.kase);
-        if (!rc)
+        if (!w->brief)
+            rc = intake_cases_join_verdict(txn, r.out.kase);
+        if (!rc && !w->brief)
             rc = intake_cases_audit_read(txn, w->case_id, &r.audit, &r.naudit);
         r.timed_out = late;
     }

@@ -1235,6 +1235,64 @@ s_deliver_result(fx_t *fx, const char *id, uint32_t revision, bool eligible)
     return rc;
 }
 
+/* A wait on a case that has moved answers at once: whole, with its
+ * application, verdict (rendered) and audit; brief, with its state and
+ * times only. Another organisation's brief wait learns nothing. */
+static Rongyu__Reply *
+s_wait(fx_t *fx, const char *org, const char *id, bool brief)
+{
+    rq_t r;
+    s_rq(&r, org, "grassroots", NULL);
+    Rongyu__WaitRequest w = RONGYU__WAIT_REQUEST__INIT;
+    w.case_id = (char *)id;
+    w.state = RONGYU__CASE_STATE__SUBMITTED;
+    w.brief = brief;
+    r.req.body_case = RONGYU__REQUEST__BODY_WAIT;
+    r.req.wait = &w;
+    return s_send(fx, &r.req);
+}
+
+static void
+test_brief_wait_answers_with_the_state_alone(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
+    assert_int_equal(s_deliver_result(fx, id, 1, false), 0);
+
+    Rongyu__Reply *rep = s_wait(fx, "org-1", id, false);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_WAIT);
+    const Rongyu__Case *c = rep->wait->case_->case_;
+    assert_int_equal(c->state, RONGYU__CASE_STATE__INELIGIBLE);
+    assert_non_null(c->application);
+    assert_non_null(c->verdict);
+    assert_true(c->verdict->checks[0]->message_en[0] != '\0');
+    assert_int_equal(rep->wait->case_->n_audit, 2);
+    assert_false(rep->wait->timed_out);
+    s_free(&rep);
+
+    rep = s_wait(fx, "org-1", id, true);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_WAIT);
+    c = rep->wait->case_->case_;
+    assert_string_equal(c->case_id, id);
+    assert_int_equal(c->state, RONGYU__CASE_STATE__INELIGIBLE);
+    assert_int_equal(c->revision, 1);
+    assert_true(c->submitted_at_ms > 0);
+    assert_null(c->application);
+    assert_null(c->verdict);
+    assert_int_equal(rep->wait->case_->n_audit, 0);
+    assert_null(rep->wait->case_->posting);
+    s_free(&rep);
+
+    rep = s_wait(fx, "org-2", id, true);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_eligible_result_moves_case_to_eligible_once(void **state)
 {
@@ -1867,6 +1925,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_garbage_request_is_malformed_and_stores_nothing),
         cmocka_unit_test(test_reads_are_told_from_writes_by_their_body),
+        cmocka_unit_test(test_brief_wait_answers_with_the_state_alone),
         cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),
         cmocka_unit_test(test_request_without_principal_acts_as_its_key),
         cmocka_unit_test(test_revoked_key_is_refused_on_its_next_request),
