@@ -347,16 +347,52 @@ s_value_equal(const ProtobufCFieldDescriptor *f, const void *a, const void *b)
     }
 }
 
+/* Whether the n bytes at x and y are the same (n: a field's element
+ * size), without a call for the common sizes. */
+static bool
+s_same_bits(const void *x, const void *y, size_t n)
+{
+    switch (n) {
+    case 4: {
+        uint32_t a, b;
+        memcpy(&a, x, 4);
+        memcpy(&b, y, 4);
+        return a == b;
+    }
+    case 8: {
+        uint64_t a, b;
+        memcpy(&a, x, 8);
+        memcpy(&b, y, 8);
+        return a == b;
+    }
+    default: return memcmp(x, y, n) == 0;
+    }
+}
+
 static bool
 s_msg_equal(const ProtobufCMessage *a, const ProtobufCMessage *b)
 {
     const ProtobufCMessageDescriptor *d = a->descriptor;
     if (b->descriptor != d)
         return false;
+    if (a == b)
+        return true;
     const unsigned char *pa = (const unsigned char *)a;
     const unsigned char *pb = (const unsigned char *)b;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
+        /* The quick answers first: a oneof member neither holds, and a
+         * proto3 field whose bits are the same (one value, or one
+         * pointer). */
+        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            if (*(const uint32_t *)(pa + f->quantifier_offset) != f->id &&
+                *(const uint32_t *)(pb + f->quantifier_offset) != f->id)
+                continue;
+        } else if (f->label == PROTOBUF_C_LABEL_NONE &&
+                   s_same_bits(pa + f->offset, pb + f->offset,
+                               s_elem_size(f))) {
+            continue;
+        }
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)(pa + f->quantifier_offset);
             if (n != *(const size_t *)(pb + f->quantifier_offset))
