@@ -284,8 +284,8 @@ static bool
 s_written(const ProtobufCFieldDescriptor *f, const unsigned char *msg)
 {
     const void *member = msg + f->offset;
-    bool ptr = f->type == PROTOBUF_C_TYPE_STRING ||
-               f->type == PROTOBUF_C_TYPE_MESSAGE;
+    bool ptr =
+        f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE;
     if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
         if (*(const uint32_t *)(msg + f->quantifier_offset) != f->id)
             return false;
@@ -311,10 +311,11 @@ s_written(const ProtobufCFieldDescriptor *f, const unsigned char *msg)
     case PROTOBUF_C_TYPE_FLOAT: return *(const float *)member != 0;
     case PROTOBUF_C_TYPE_DOUBLE: return *(const double *)member != 0;
     case PROTOBUF_C_TYPE_BOOL: return *(const protobuf_c_boolean *)member;
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64:
-        return *(const uint64_t *)member != 0;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: return *(const uint64_t *)member != 0;
     default: /* the 32-bit integers and enums */
         return *(const uint32_t *)member != 0;
     }
@@ -331,7 +332,8 @@ s_value_equal(const ProtobufCFieldDescriptor *f, const void *a, const void *b)
     }
     case PROTOBUF_C_TYPE_BYTES: {
         const ProtobufCBinaryData *x = a, *y = b;
-        return x->len == y->len && (!x->len || memcmp(x->data, y->data, x->len) == 0);
+        return x->len == y->len &&
+               (!x->len || memcmp(x->data, y->data, x->len) == 0);
     }
     case PROTOBUF_C_TYPE_MESSAGE: {
         const ProtobufCMessage *x = *(ProtobufCMessage *const *)a;
@@ -341,7 +343,8 @@ s_value_equal(const ProtobufCFieldDescriptor *f, const void *a, const void *b)
         return s_msg_equal(x, y);
     }
     case PROTOBUF_C_TYPE_BOOL:
-        return !*(const protobuf_c_boolean *)a == !*(const protobuf_c_boolean *)b;
+        return !*(const protobuf_c_boolean *)a ==
+               !*(const protobuf_c_boolean *)b;
     default: /* the bits are what is written, -0.0 and NaNs included */
         return memcmp(a, b, s_elem_size(f)) == 0;
     }

@@ -886,8 +886,8 @@ typedef struct {
 } s_view_t;
 
 int
-ry_verdict_view(const uint8_t *data, size_t len,
-                const Rongyu__Application *app, ry_verdict_view_t *out)
+ry_verdict_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
+                ry_verdict_view_t *out)
 {
     *out = (ry_verdict_view_t){0};
     Rongyu__StoredVerdict *sv = (Rongyu__StoredVerdict *)ry_pb_unpack(

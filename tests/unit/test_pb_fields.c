@@ -302,7 +302,7 @@ test_equal_is_packing_the_same(void **state)
     q[14].value_case = RONGYU__QUANTITY__VALUE_TEXT;
     q[14].text = (char *)"present";
     q[15].value_case = RONGYU__QUANTITY__VALUE_COUNT; /* 0, but set */
-    q[16].value_case = RONGYU__QUANTITY__VALUE_TEXT; /* set, the default */
+    q[16].value_case = RONGYU__QUANTITY__VALUE_TEXT;  /* set, the default */
     q[16].text = (char *)protobuf_c_empty_string;
     int same = 0;
     for (int i = 0; i < N; i++)
@@ -322,7 +322,8 @@ test_equal_is_packing_the_same(void **state)
     c[3].threshold_value = &q[10];
     c[4].passed = true;
     c[5].code = NULL;
-    Rongyu__Check *one[1] = {&c[1]}, *other[1] = {&c[3]}, *two[2] = {&c[1], &c[1]};
+    Rongyu__Check *one[1] = {&c[1]}, *other[1] = {&c[3]},
+                  *two[2] = {&c[1], &c[1]};
     Rongyu__Verdict v[4];
     for (int i = 0; i < 4; i++)
         rongyu__verdict__init(&v[i]);
