@@ -272,18 +272,20 @@ class Client:
                 return out
             after = page.next_after
 
-    def wait(self, who, case_id, state, timeout_ms=30000):
-        """One long poll: the WaitReply (case, timed_out)."""
+    def wait(self, who, case_id, state, timeout_ms=30000, brief=False):
+        """One long poll: the WaitReply (case, timed_out). brief: the case
+        without application, verdict and audit (its state and times)."""
         r = self._req(who)
         r.wait.case_id = case_id
         r.wait.state = state
         r.wait.timeout_ms = timeout_ms
+        r.wait.brief = brief
         return self.intake.call(r, timeout_ms=timeout_ms + 5000).wait
 
-    def settle(self, who, case_reply, limit_s=120):
+    def settle(self, who, case_reply, limit_s=120, brief=False):
         """Waits while the case of case_reply is in a state it leaves by
         itself (SUBMITTED, RECOMMENDING, SELECTING); returns the CaseReply
-        of the case as it then is."""
+        of the case as it then is (brief: its state and times only)."""
         deadline = time.monotonic() + limit_s
         cr = case_reply
         while cr.case.state in TRANSIENT:
@@ -292,7 +294,7 @@ class Client:
                 raise TimeoutError("case %s still %s" % (
                     cr.case.case_id, pb.CaseState.Name(cr.case.state)))
             w = self.wait(who, cr.case.case_id, cr.case.state,
-                          min(left, 60000))
+                          min(left, 60000), brief)
             cr = w.case
         return cr
 

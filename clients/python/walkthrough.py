@@ -74,6 +74,7 @@ def main():
         sub_sock.connect(a.feed)
 
     awarded = []
+    briefs = 0  # recommendations answered by a brief wait
     for name in ("advanced_home", "model_home", "advanced_small_home",
                  "excellent_worker"):
         path = os.path.join(a.examples, name + ".valid.json")
@@ -108,12 +109,21 @@ def main():
 
         c.review(unit, cid, pb.REVIEW_APPROVE, "验家合格",
                  key_for("review", cid))
-        rec = c.settle(unit, c.recommend(unit, cid, "同意推荐",
-                                         key_for("recommend", cid)))
+        # Only the state matters here: brief waits (no application,
+        # verdict or audit in their answers).
+        asked = c.recommend(unit, cid, "同意推荐", key_for("recommend", cid))
+        rec = c.settle(unit, asked, brief=True)
         check(rec.case.state == pb.RECOMMENDED, "%s recommended, is %s" % (
             cid, pb.CaseState.Name(rec.case.state)))
+        if asked.case.state != rec.case.state:  # answered by a wait
+            check(rec.case.case_id == cid and rec.case.revision > 0,
+                  "a brief answer has the case's id and revision")
+            check(not rec.case.HasField("application") and
+                  not rec.case.HasField("verdict") and not rec.audit,
+                  "a brief answer has no application, verdict or audit")
+            briefs += 1
         fin = c.settle(city, c.decide(city, cid, pb.CITY_AWARD, "同意表彰",
-                                      key_for("decide", cid)))
+                                      key_for("decide", cid)), brief=True)
         check(fin.case.state == pb.AWARDED, "%s awarded, is %s" % (
             cid, pb.CaseState.Name(fin.case.state)))
         log = c.get(who, cid).audit
@@ -161,6 +171,8 @@ def main():
           again == list(range(before + 1, before + 1 + len(again))),
           "the bare topic replays the same items: %s" % again)
 
+    # The model home and the excellent worker wait for quota's seat.
+    check(briefs >= 2, "%d recommendations answered by brief waits" % briefs)
     c.unsubscribe(unit, sub.id, key_for("unsubscribe", sub.id))
     check(all(s.id != sub.id for s in c.subscriptions(unit)),
           "the subscription is cancelled")
