@@ -321,6 +321,28 @@ s_written(const ProtobufCFieldDescriptor *f, const unsigned char *msg)
     }
 }
 
+/* Whether the n bytes at x and y are the same (n: a field's element
+ * size), without a call for the common sizes. */
+static bool
+s_same_bits(const void *x, const void *y, size_t n)
+{
+    switch (n) {
+    case 4: {
+        uint32_t a, b;
+        memcpy(&a, x, 4);
+        memcpy(&b, y, 4);
+        return a == b;
+    }
+    case 8: {
+        uint64_t a, b;
+        memcpy(&a, x, 8);
+        memcpy(&b, y, 8);
+        return a == b;
+    }
+    default: return memcmp(x, y, n) == 0;
+    }
+}
+
 /* One element of field f at a and at b: the same bytes when packed. */
 static bool
 s_value_equal(const ProtobufCFieldDescriptor *f, const void *a, const void *b)
@@ -346,29 +368,7 @@ s_value_equal(const ProtobufCFieldDescriptor *f, const void *a, const void *b)
         return !*(const protobuf_c_boolean *)a ==
                !*(const protobuf_c_boolean *)b;
     default: /* the bits are what is written, -0.0 and NaNs included */
-        return memcmp(a, b, s_elem_size(f)) == 0;
-    }
-}
-
-/* Whether the n bytes at x and y are the same (n: a field's element
- * size), without a call for the common sizes. */
-static bool
-s_same_bits(const void *x, const void *y, size_t n)
-{
-    switch (n) {
-    case 4: {
-        uint32_t a, b;
-        memcpy(&a, x, 4);
-        memcpy(&b, y, 4);
-        return a == b;
-    }
-    case 8: {
-        uint64_t a, b;
-        memcpy(&a, x, 8);
-        memcpy(&b, y, 8);
-        return a == b;
-    }
-    default: return memcmp(x, y, n) == 0;
+        return s_same_bits(a, b, s_elem_size(f));
     }
 }
 
