@@ -19,7 +19,7 @@ grep -qE '^at half the peak \([0-9.]+ submissions/s .*: [0-9.]+ verdicts/s; subm
 grep -qE '^whole cases in the waits .*: [0-9.]+ verdicts/s, .*whole / brief = [0-9.]+' "$OUT" ||
     fail "no run with whole cases in the waits"
 for run in empty w16 w256 w1024 w256-full half; do
-    grep -qE "^$run: [0-9.]+ s of CPU over [0-9.]+ s$" "$OUT" ||
+    grep -qE "^$run: [0-9.]+ s of CPU over [0-9.]+ s, [0-9]+ us/app$" "$OUT" ||
         fail "no CPU figure of rongyu-load for run $run"
 done
 grep -qE '^empty store .*: [0-9.]+ verdicts/s' "$OUT" || fail "no empty-store rate"
@@ -29,8 +29,8 @@ for run in empty w16 w256 w1024 w256-full half; do
     for s in intake validation quota notification; do
         grep -qE "^$run +$s +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9.]+$" "$OUT" ||
             fail "no store figures for $s in run $run"
-        grep -qE "^$run +$s +anon +[0-9]+ +file +[0-9]+ +anon max +[0-9]+$" "$OUT" ||
-            fail "no RSS for $s in run $run"
+        grep -qE "^$run +$s +anon +[0-9]+ +file +[0-9]+ +anon max +[0-9]+ +cpu +[0-9]+ us/app$" "$OUT" ||
+            fail "no RSS or CPU for $s in run $run"
     done
 done
 # Every run's raw figures: all stores seen, every pid known, all judged.
@@ -40,7 +40,8 @@ grep '^{"submitted"' "$OUT" | jq -e '
     .judged == .acknowledged and .acknowledged == .submitted and
     (.stores | length == 4 and all(.seen and .bytes_known)) and
     (.stores[] | select(.service == "intake") | .fsyncs > 0 and .bytes_written > 0) and
-    (.rss | all(.pid > 0 and .anon_kib > 0))' >/dev/null ||
+    (.rss | all(.pid > 0 and .anon_kib > 0 and .cpu_us_per_app >= 0)) and
+    (.rss[] | select(.service == "intake") | .cpu_us_per_app > 0)' >/dev/null ||
     fail "a run's raw figures are incomplete"
 grep '^{"submitted"' "$OUT" | jq -e 'select(.rate > 0) | .window == 1024' >/dev/null ||
     fail "the run at half the peak did not run at a fixed rate"

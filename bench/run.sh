@@ -202,7 +202,7 @@ jq -r --slurp '
     else "\nat half the peak: not run (no peak measured)" end' "$RAW"
 printf '\nrongyu-load'"'"'s own CPU (user + system) per run:\n'
 jq -r 'select(.load_cpu_seconds != null) |
-    "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s"' "$RAW"
+    "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s, \(if .acknowledged > 0 then (.load_cpu_seconds * 1e6 / .acknowledged | round) else 0 end) us/app"' "$RAW"
 printf '\nper application, per store (fsyncs and bytes written: the run named;\n'
 printf 'bytes stored: used size / applications in intake, after the run):\n'
 printf '%-8s %-13s %11s %14s %14s %10s\n' run store fsyncs/app "written B/app" \
@@ -211,10 +211,11 @@ jq -r '. as $r | select(.stores) | .stores[] |
     [$r.run, .service, .fsyncs_per_app, .bytes_written_per_app,
      .stored_bytes_per_app, (.used_bytes / 1048576)] | @tsv' "$RAW" |
     awk -F'\t' '{printf "%-8s %-13s %11.3f %14.0f %14.0f %10.1f\n", $1, $2, $3, $4, $5, $6}'
-printf '\nRSS per service at the end of each run (KiB; anon max while running):\n'
+printf '\nRSS per service at the end of each run (KiB; anon max while running),\n'
+printf 'and its CPU time (user + system) per application over the run:\n'
 jq -r '. as $r | select(.rss) | .rss[] |
-    [$r.run, .service, .anon_kib, .file_kib, .anon_max_kib] | @tsv' "$RAW" |
-    awk -F'\t' '{printf "%-8s %-13s anon %8d  file %8d  anon max %8d\n", $1, $2, $3, $4, $5}'
+    [$r.run, .service, .anon_kib, .file_kib, .anon_max_kib, .cpu_us_per_app] | @tsv' "$RAW" |
+    awk -F'\t' '{printf "%-8s %-13s anon %8d  file %8d  anon max %8d  cpu %6d us/app\n", $1, $2, $3, $4, $5, $6}'
 printf '\nfloor runs (records of %s bytes: intake'"'"'s stored bytes per application):\n' "$REC"
 jq -r 'select(.msgs_per_second) |
     "\(.run): \(.msgs_per_second) msgs/s, ack p50/p99 \(.ack_p50_ms)/\(.ack_p99_ms) ms, \(.syncs) fsyncs, \((.bytes_written / .messages) | floor) B written per message (load \(.loadavg))"' "$RAW"

@@ -2,7 +2,7 @@
  * DEALER (pipelined, replies matched by request_id), waits for every
  * verdict with long polls pipelined on the same socket, and prints the
  * throughput, the latencies, the stores' writes per application and the
- * services' RSS. A benchmark, not a test: it asserts nothing about
+ * services' RSS and CPU time per application. A benchmark, not a test: it asserts nothing about
  * speed. */
 #include "cli_client.h"
 #include "load_report.h"
@@ -85,7 +85,8 @@ s_usage(void)
         "  吞吐（确认/秒、结论/秒）、提交到确认和提交到\n"
         "  结论的 p50/p99、本次运行每份申报的各存储 fsync 次数与写入字节（来自\n"
         "  各服务存储自己的计数，rongyu status）、每份申报占用的存储字节，以及\n"
-        "  各服务的常驻内存（/proc/PID/status 的 RssAnon、RssFile）。\n"
+        "  各服务的常驻内存（/proc/PID/status 的 RssAnon、RssFile）与每份申报的\n"
+        "  CPU 时间（/proc/PID/stat）。\n"
         "  Submits N applications (default 1000) built from an example file\n"
         "  (default examples/advanced_home.valid.json) to intake with W requests\n"
         "  in flight (default 16) on C DEALER connections (-c, default 1),\n"
@@ -102,7 +103,8 @@ s_usage(void)
         "  written per application during the run (the stores' own counters,\n"
         "  from rongyu status), bytes stored per application (used size /\n"
         "  intake's cases), and each service's RSS (RssAnon, RssFile of\n"
-        "  /proc/PID/status).\n"
+        "  /proc/PID/status) and CPU time (user + system, /proc/PID/stat)\n"
+        "  per acknowledged application.\n"
         "\n"
         "  -c C               spread the requests over C DEALER connections\n"
         "                     (default 1, at most %d; application i goes on\n"
@@ -124,7 +126,7 @@ s_usage(void)
         "                     长轮询取完整案件（含审查结论文字）而非仅状态\n"
         "  --run ID           idempotency key prefix (default load-<time>)\n"
         "  --timeout S        give up after S seconds (default 600)\n"
-        "  --pid SERVICE=PID  a service's pid for its RSS (default:\n"
+        "  --pid SERVICE=PID  a service's pid for its RSS and CPU (default:\n"
         "                     $RONGYU_HOME/SERVICE.pid, as deploy/up.sh writes)\n"
         "  --json             one JSON object for scripts\n"
         "  退出状态 Exit status: 0 when every application was acknowledged and\n"
@@ -328,7 +330,7 @@ s_due(const s_load_t *L, int i, int64_t now)
 /* Runs the load until every application is judged or failed, or the
  * deadline. */
 static void
-s_run(s_load_t *L, int64_t deadline, load_rss_t *rss)
+s_run(s_load_t *L, int64_t deadline, load_proc_t *rss)
 {
     int64_t last_scan = 0, last_rss = 0, last_note = 0;
     while (L->judged + L->failed < L->n) {
@@ -388,7 +390,7 @@ s_run(s_load_t *L, int64_t deadline, load_rss_t *rss)
             last_scan = now;
         }
         if (now - last_rss >= 1000) {
-            load_rss_sample(rss);
+            load_proc_sample(rss);
             last_rss = now;
         }
         if (now - last_note >= 5000) {
@@ -484,8 +486,8 @@ main(int argc, char **argv)
     int64_t *alat = calloc((size_t)L.n, sizeof *alat);
     if (!L.a || !L.queue || !lat || !alat)
         abort();
-    load_rss_t rss[LOAD_SERVICES];
-    load_rss_init(rss, setup.cfg.home, pids, npids);
+    load_proc_t rss[LOAD_SERVICES];
+    load_proc_init(rss, setup.cfg.home, pids, npids);
     load_snapshot_t before, after;
     int64_t deadline = ry_clock_mono_ms() + (int64_t)timeout_s * 1000;
     if (load_snapshot_settled(L.cl[0], 10, &before) != 0)
@@ -496,15 +498,17 @@ main(int argc, char **argv)
             "submitting %d applications, %d in flight on %d connection(s), "
             "to %s\n",
             L.n, L.window, L.nconns, setup.endpoint);
+    load_proc_cpu(rss, true);
     int64_t t0 = ry_clock_mono_ms();
     L.t0 = t0;
     s_run(&L, deadline, rss);
     if (L.acked_out)
         fclose(L.acked_out);
-    load_rss_sample(rss);
+    load_proc_sample(rss);
     if (load_snapshot_settled(L.cl[0], 30, &after) != 0)
         fprintf(stderr, "rongyu-load: 警告 warning: the stores' counters "
                         "did not settle in 30 s; the last ones are shown\n");
+    load_proc_cpu(rss, false);
 
     load_figures_t f = {.submitted = L.next,
                         .acked = L.acked,

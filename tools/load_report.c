@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Asks intake for its status through 'cl' (a call of its own, not
  * pipelined) and fills *out. Returns 0 or the error of the call. */
@@ -90,8 +91,8 @@ load_snapshot_settled(cli_client_t *cl, int seconds, load_snapshot_t *out)
 }
 
 void
-load_rss_init(load_rss_t rss[LOAD_SERVICES], const char *home, char **pids,
-              int npids)
+load_proc_init(load_proc_t rss[LOAD_SERVICES], const char *home, char **pids,
+               int npids)
 {
     for (int i = 0; i < LOAD_SERVICES; i++) {
         const char *name = ry_service_name(i);
@@ -114,7 +115,7 @@ load_rss_init(load_rss_t rss[LOAD_SERVICES], const char *home, char **pids,
 }
 
 void
-load_rss_sample(load_rss_t rss[LOAD_SERVICES])
+load_proc_sample(load_proc_t rss[LOAD_SERVICES])
 {
     for (int i = 0; i < LOAD_SERVICES; i++) {
         if (!rss[i].pid)
@@ -137,6 +138,51 @@ load_rss_sample(load_rss_t rss[LOAD_SERVICES])
     }
 }
 
+/* A process's user + system time in seconds, from /proc/PID/stat (the
+ * 14th and 15th fields, after the command name in parentheses), or -1. */
+static double
+s_cpu_seconds(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    unsigned long long ut, st;
+    if (!p ||
+        sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+               &ut, &st) != 2)
+        return -1;
+    long hz = sysconf(_SC_CLK_TCK);
+    return hz > 0 ? (double)(ut + st) / (double)hz : -1;
+}
+
+void
+load_proc_cpu(load_proc_t rss[LOAD_SERVICES], bool start)
+{
+    for (int i = 0; i < LOAD_SERVICES; i++) {
+        double s = rss[i].pid ? s_cpu_seconds(rss[i].pid) : -1;
+        if (start)
+            rss[i].cpu_start = s;
+        else
+            rss[i].cpu_end = s;
+    }
+}
+
+/* A service's CPU time per acknowledged application in microseconds, or
+ * -1 when unknown. */
+static double
+s_cpu_us(const load_proc_t *p, int acked)
+{
+    if (p->cpu_start < 0 || p->cpu_end < p->cpu_start || acked <= 0)
+        return -1;
+    return (p->cpu_end - p->cpu_start) * 1e6 / acked;
+}
+
 static double
 s_per(uint64_t a, uint64_t b, int n)
 {
@@ -146,7 +192,7 @@ s_per(uint64_t a, uint64_t b, int n)
 void
 load_report_print(FILE *out, bool json, const load_figures_t *f,
                   const load_snapshot_t *before, const load_snapshot_t *after,
-                  const load_rss_t rss[LOAD_SERVICES])
+                  const load_proc_t rss[LOAD_SERVICES])
 {
     double acks_s = f->ack_seconds > 0 ? f->acked / f->ack_seconds : 0;
     double verd_s = f->verdict_seconds > 0 ? f->judged / f->verdict_seconds : 0;
@@ -191,9 +237,11 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
         for (int i = 0; i < LOAD_SERVICES; i++)
             fprintf(out,
                     "%s{\"service\":\"%s\",\"pid\":%ld,\"anon_kib\":%ld,"
-                    "\"file_kib\":%ld,\"anon_max_kib\":%ld}",
+                    "\"file_kib\":%ld,\"anon_max_kib\":%ld,"
+                    "\"cpu_us_per_app\":%.0f}",
                     i ? "," : "", ry_service_name(i), rss[i].pid,
-                    rss[i].anon_kib, rss[i].file_kib, rss[i].anon_max_kib);
+                    rss[i].anon_kib, rss[i].file_kib, rss[i].anon_max_kib,
+                    s_cpu_us(&rss[i], f->acked));
         fprintf(out, "]}\n");
         return;
     }
@@ -233,14 +281,17 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                 apps ? (double)a->used_bytes / (double)apps : 0);
     }
     fprintf(out, "常驻内存 RSS (KiB, /proc/PID/status at the end; anon max "
-                 "while running):\n");
+                 "while running) and CPU (user + system, /proc/PID/stat, "
+                 "per acknowledged application):\n");
     for (int i = 0; i < LOAD_SERVICES; i++) {
         if (!rss[i].pid)
             fprintf(out, "  %-13s (pid unknown: --pid %s=PID)\n",
                     ry_service_name(i), ry_service_name(i));
         else
-            fprintf(out, "  %-13s anon %8ld  file %8ld  anon max %8ld\n",
+            fprintf(out,
+                    "  %-13s anon %8ld  file %8ld  anon max %8ld  "
+                    "cpu %6.0f us/app\n",
                     ry_service_name(i), rss[i].anon_kib, rss[i].file_kib,
-                    rss[i].anon_max_kib);
+                    rss[i].anon_max_kib, s_cpu_us(&rss[i], f->acked));
     }
 }

@@ -1,6 +1,7 @@
 /* load_report: what rongyu-load reads besides its own timings: the
- * services' store counters (intake's StatusReply) and their resident
- * memory (/proc/PID/status), and the report it prints from them. */
+ * services' store counters (intake's StatusReply), their resident memory
+ * (/proc/PID/status) and CPU time (/proc/PID/stat), and the report it
+ * prints from them. */
 #ifndef LOAD_REPORT_H
 #define LOAD_REPORT_H
 
@@ -28,11 +29,13 @@ typedef struct {
     int64_t intake_at_ms;
 } load_snapshot_t;
 
-/* Resident memory of one service, from /proc/PID/status, in KiB. */
+/* One service as /proc shows it: resident memory (/proc/PID/status, in
+ * KiB) and CPU time (user + system, /proc/PID/stat, in seconds). */
 typedef struct {
     long pid;      /* 0: unknown */
     long anon_kib, file_kib, anon_max_kib;
-} load_rss_t;
+    double cpu_start, cpu_end; /* at the run's start and end; < 0 unknown */
+} load_proc_t;
 
 /* Waits (at most 'seconds') until intake's outbox is empty and every
  * peer's counters (all three) were taken after that, and fills *out with
@@ -42,12 +45,16 @@ int load_snapshot_settled(cli_client_t *cl, int seconds,
 
 /* Finds each service's pid: 'pids' may name them ("intake=123", from
  * --pid), else $home/<service>.pid (deploy/up.sh writes those). */
-void load_rss_init(load_rss_t rss[LOAD_SERVICES], const char *home,
-                   char **pids, int npids);
+void load_proc_init(load_proc_t rss[LOAD_SERVICES], const char *home,
+                    char **pids, int npids);
 
 /* Reads each known service's RSS now and keeps the largest anonymous
  * figure seen. */
-void load_rss_sample(load_rss_t rss[LOAD_SERVICES]);
+void load_proc_sample(load_proc_t rss[LOAD_SERVICES]);
+
+/* Reads each known service's CPU time into cpu_start (start: true) or
+ * cpu_end. */
+void load_proc_cpu(load_proc_t rss[LOAD_SERVICES], bool start);
 
 /* The run's figures, filled by rongyu-load. */
 typedef struct {
@@ -62,10 +69,11 @@ typedef struct {
 
 /* Prints the figures, the counters' growth from 'before' to 'after' per
  * acknowledged application, bytes stored per application (used size /
- * intake's cases) and the RSS, as text or as one JSON object. */
+ * intake's cases), the RSS and each service's CPU time per acknowledged
+ * application, as text or as one JSON object. */
 void load_report_print(FILE *out, bool json, const load_figures_t *f,
                        const load_snapshot_t *before,
                        const load_snapshot_t *after,
-                       const load_rss_t rss[LOAD_SERVICES]);
+                       const load_proc_t rss[LOAD_SERVICES]);
 
 #endif
