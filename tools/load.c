@@ -2,8 +2,8 @@
  * DEALER (pipelined, replies matched by request_id), waits for every
  * verdict with long polls pipelined on the same socket, and prints the
  * throughput, the latencies, the stores' writes per application and the
- * services' RSS and CPU time per application. A benchmark, not a test: it asserts nothing about
- * speed. */
+ * services' RSS and CPU time per application. A benchmark, not a test:
+ * it asserts nothing about speed. */
 #include "cli_client.h"
 #include "load_report.h"
 #include "rongyu.pb-c.h"
