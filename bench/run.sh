@@ -28,8 +28,8 @@ Runs, on this machine, without standard input, and prints every figure
      the prefilled store, for the latencies at half the peak;
   5. a summary: each figure, the ratio pipeline / floor, fsyncs and bytes
      written per application per store, bytes stored per application per
-     store, RSS per service, and the rate on the empty store against the
-     prefilled one (at window 256).
+     store, RSS and CPU time per application per service, and the rate on
+     the empty store against the prefilled one (at window 256).
 
   --n N          applications per run (default 100000)
   --windows LIST windows of step 3 (default "16 256 1024")
@@ -50,7 +50,8 @@ N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份（�
 再以窗口 256 取完整案件（--full-waits）运行一次，再以峰值的一半
 按固定速率（rongyu-load --rate，窗口 1024）提交 N 份以测延迟；最后汇总：各项
 数字、流水线与下限之比、每份申报各存储的 fsync 次数与写入字节、每份申报
-占用的存储字节、各服务常驻内存，以及空存储与已有 N 份时的速率对比。
+占用的存储字节、各服务常驻内存与每份申报的 CPU 时间，以及空存储与已有 N 份时的
+速率对比。
 EOF
 }
 
