@@ -22,6 +22,10 @@
 
 #define S_SCHEMA 1
 
+/* A round run flat met a handler that refused its input after writing:
+ * the round is undone and run again nested (s_apply_batch). */
+#define S_AGAIN (RY_EBASE - 1000)
+
 /* Crash points for tests: RONGYU_FAULT="<point>:<n>" kills the process
  * with SIGKILL at that point once n messages have been handled. */
 enum {
@@ -53,9 +57,11 @@ struct ry_channel {
     ry_link_limits_t limits;
     ry_channel_health_t health;
     const ry_link_msg_t *current; /* the client message being handled */
+    bool nested; /* the round under way runs each handler nested */
     s_deferred_t *deferred;
     int ndeferred, defcap;
     uint64_t next_token;
+    uint64_t forgotten; /* tokens of undone rounds let go */
     /* The store counters the peers' PONGs carried: a measurement shown by
      * rongyu status, not state. */
     ry_channel_stats_t peer_stats[RY_CHANNEL_MAX_STATS];
@@ -399,6 +405,39 @@ s_nested_end(ry_txn_t **nt, int handler_rc)
     return s_handler_rc(handler_rc);
 }
 
+/* Where a handler runs: in a flat round, the round's transaction txn
+ * itself (no copy of its dirty pages, no page lists to allocate); in a
+ * nested round, a nested transaction of its own. *w0: the store's write
+ * count before the handler. */
+static int
+s_handler_begin(ry_channel_t *self, ry_txn_t *txn, ry_txn_t **ht,
+                uint64_t *w0)
+{
+    *w0 = ry_store_writes(self->o.store);
+    if (!self->nested) {
+        *ht = txn;
+        return 0;
+    }
+    return ry_txn_begin(self->o.store, txn, true, ht);
+}
+
+/* Ends what s_handler_begin began, as s_nested_end. In a flat round, a
+ * refusal that wrote nothing leaves nothing to drop; one that wrote
+ * cannot be undone alone: S_AGAIN. */
+static int
+s_handler_end(ry_channel_t *self, ry_txn_t **ht, uint64_t w0, int handler_rc)
+{
+    if (self->nested)
+        return s_nested_end(ht, handler_rc);
+    *ht = NULL;
+    int rc = handler_rc ? s_handler_rc(handler_rc) : 0;
+    if (handler_rc && !rc && ry_store_writes(self->o.store) != w0)
+        return S_AGAIN;
+    return rc;
+}
+
+static void s_deferred_settle(ry_channel_t *self, bool committed);
+
 /* Applies one DATA envelope from 'peer' (its frame: raw, rlen). Returns
  * 0 or the batch's error. */
 static int
@@ -415,15 +454,16 @@ s_apply_data(ry_channel_t *self, ry_txn_t *txn, const char *peer,
     if (e->link_seq != st.applied + 1)
         return 0; /* a gap: drop; the sender resends from what we ack */
 
-    ry_txn_t *nt;
-    rc = ry_txn_begin(self->o.store, txn, true, &nt);
+    ry_txn_t *ht;
+    uint64_t w0;
+    rc = s_handler_begin(self, txn, &ht, &w0);
     if (rc)
         return rc;
     ry_msg_t m = {
         peer,          e->link_seq, e->type, e->correlation_id, e->payload.data,
         e->payload.len};
-    int hrc = self->o.on_message(self->o.ctx, nt, &m);
-    rc = s_nested_end(&nt, hrc);
+    int hrc = self->o.on_message(self->o.ctx, ht, &m);
+    rc = s_handler_end(self, &ht, w0, hrc);
     if (rc)
         return rc;
     if (hrc) {
@@ -657,15 +697,16 @@ s_client_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
         ry_txn_reads_only(txn, false);
         rc = s_handler_rc(rc);
     } else {
-        ry_txn_t *nt;
-        rc = ry_txn_begin(self->o.store, txn, true, &nt);
+        ry_txn_t *ht;
+        uint64_t w0;
+        rc = s_handler_begin(self, txn, &ht, &w0);
         if (rc)
             return rc;
         self->current = m;
         rc =
-            self->o.on_request(self->o.ctx, nt, m->body, m->len, &reply, &rlen);
+            self->o.on_request(self->o.ctx, ht, m->body, m->len, &reply, &rlen);
         self->current = NULL;
-        rc = s_nested_end(&nt, rc);
+        rc = s_handler_end(self, &ht, w0, rc);
     }
     if (rc) {
         free(reply);
@@ -676,19 +717,49 @@ s_client_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
     return 0;
 }
 
+/* Forgets what an undone attempt at a round left outside the store: the
+ * replies and acks not yet sent, the deferred replies it took, its log
+ * lines (from 'mark'). */
+static void
+s_undo_round(ry_channel_t *self, uint64_t mark)
+{
+    ry_link_discard(self->link);
+    s_deferred_settle(self, false);
+    ry_log_rewind(mark);
+}
+
 /* Applies the whole batch in one transaction. Returns 0 or the error
- * (RY_EFULL, a store error); on failure nothing is kept. */
+ * (RY_EFULL, a store error); on failure nothing is kept.
+ *
+ * The handlers run flat, in the transaction itself: a nested
+ * transaction per message makes LMDB allocate its page lists and copy
+ * every page the message touches that the round has already touched.
+ * Most refusals come before any write, and then there is nothing to
+ * drop; when a handler refuses after writing, the round is undone and
+ * applied again with each handler nested, so that only the refused
+ * message's writes go. A handler may thus run twice for one message;
+ * only the second run's writes are kept. */
 static int
 s_apply_batch(ry_channel_t *self, const ry_link_msg_t *msgs, int n)
 {
     ry_txn_t *txn;
-    int rc = ry_txn_begin(self->o.store, NULL, true, &txn);
+    uint64_t mark = ry_log_mark();
+    int rc;
+    self->nested = false;
+again:
+    rc = ry_txn_begin(self->o.store, NULL, true, &txn);
     if (rc)
         return rc;
     for (int i = 0; rc == 0 && i < n; i++)
         rc = msgs[i].src == RY_LINK_FROM_CLIENTS
                  ? s_client_msg(self, txn, &msgs[i])
                  : s_peer_msg(self, txn, &msgs[i]);
+    if (rc == S_AGAIN) {
+        ry_txn_abort(&txn);
+        s_undo_round(self, mark);
+        self->nested = true;
+        goto again;
+    }
     if (rc) {
         ry_txn_abort(&txn);
         return rc;
@@ -777,12 +848,28 @@ s_deferred_settle(ry_channel_t *self, bool committed)
         s_deferred_t *d = &self->deferred[i];
         if (!d->committed && !committed) {
             free(d->route);
+            self->forgotten++;
             continue;
         }
         d->committed = true;
         self->deferred[n++] = *d;
     }
     self->ndeferred = n;
+}
+
+uint64_t
+ry_channel_deferred_forgotten(const ry_channel_t *self)
+{
+    return self->forgotten;
+}
+
+bool
+ry_channel_deferred_held(const ry_channel_t *self, uint64_t token)
+{
+    for (int i = 0; i < self->ndeferred; i++)
+        if (self->deferred[i].token == token)
+            return true;
+    return false;
 }
 
 int

@@ -14,6 +14,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,8 +34,14 @@ typedef struct {
     size_t len;
 } ry_msg_t;
 
-/* Applies one in-order message inside 'txn' (a nested transaction: if the
- * callback fails, none of its writes stay). It may call ry_channel_send.
+/* Applies one in-order message inside 'txn'. If the callback refuses the
+ * message, none of its writes stay: the round runs the callbacks in its
+ * own transaction, and when one refuses after writing, the round is
+ * undone and run again with each callback in a nested transaction. So a
+ * callback may run twice for one message, and only the writes, sends,
+ * replies and deferrals of the run that is committed stay; what it does
+ * outside the store must bear a second run. It may call
+ * ry_channel_send.
  * Return 0 when applied; RY_EMALFORMED, RY_EINVAL or RY_ETOOBIG to
  * dead-letter it (the
  * sender is told and stops resending); RY_EFULL when the store is full
@@ -44,7 +51,7 @@ typedef struct {
 typedef int (*ry_on_message_fn)(void *ctx, ry_txn_t *txn,
                                 const ry_msg_t *msg);
 
-/* Handles one client request frame inside 'txn' (nested, as above) and
+/* Handles one client request frame inside 'txn' (as above) and
  * sets *reply to a malloc'd reply the channel sends after the commit and
  * frees. Return 0 to keep the writes, -1 (or RY_EMALFORMED, RY_EINVAL) to
  * drop them (the reply is still sent); RY_EFULL and store errors as
@@ -85,10 +92,10 @@ typedef struct {
     ry_on_request_fn on_request;
     ry_on_refuse_fn on_refuse; /* optional, with on_request */
     /* Optional, with on_request: true when the request frame certainly
-     * writes nothing (a read). on_request then runs in the batch's
-     * transaction itself, with writes refused (ry_txn_reads_only),
-     * instead of in a nested one: a nested write transaction costs LMDB
-     * two page lists of 3 MiB in all. */
+     * writes nothing (a read). on_request then runs with writes refused
+     * (ry_txn_reads_only), also when the round runs nested: no nested
+     * transaction for it (LMDB allocates two page lists of 3 MiB in all
+     * for one). */
     bool (*reads_only)(void *ctx, const uint8_t *data, size_t len);
     /* The ids that may send on the peer socket (NULL-terminated; NULL:
      * any). A frame from any other id is dead-lettered and makes no link,
@@ -129,6 +136,13 @@ const char *ry_channel_request_key(const ry_channel_t *self);
  * request's batch commits; a token of a batch that was not committed is
  * forgotten. */
 uint64_t ry_channel_defer(ry_channel_t *self);
+
+/* How many tokens the channel has forgotten because their round was
+ * undone (a store error, or a round run again: see ry_on_message_fn);
+ * when it changes, a caller that keeps tokens drops those
+ * ry_channel_deferred_held no longer knows. */
+uint64_t ry_channel_deferred_forgotten(const ry_channel_t *self);
+bool ry_channel_deferred_held(const ry_channel_t *self, uint64_t token);
 
 /* Sends 'data' (copied) to the client of a deferred request, behind the
  * envelope kept by ry_channel_defer, and forgets the token. Call it

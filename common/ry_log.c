@@ -17,6 +17,7 @@ static const char *s_service = "rongyu";
 static _Thread_local struct {
     char *buf; /* S_HELD_MAX bytes while held */
     size_t n;
+    uint64_t out; /* bytes of this hold already written (buffer full) */
     int on;
 } s_held;
 
@@ -52,7 +53,20 @@ ry_log_flush(void)
     free(s_held.buf);
     s_held.buf = NULL;
     s_held.n = 0;
+    s_held.out = 0;
     s_held.on = 0;
+}
+
+uint64_t
+ry_log_mark(void)
+{
+    return s_held.out + s_held.n;
+}
+
+void
+ry_log_rewind(uint64_t mark)
+{
+    s_held.n = mark >= s_held.out ? (size_t)(mark - s_held.out) : 0;
 }
 
 void
@@ -103,6 +117,7 @@ ry_log_write(int level, const char *case_id, const char *fmt, ...)
     }
     if (s_held.n + len > S_HELD_MAX) {
         s_out(s_held.buf, s_held.n);
+        s_held.out += s_held.n;
         s_held.n = 0;
     }
     memcpy(s_held.buf + s_held.n, line, len);

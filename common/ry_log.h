@@ -2,6 +2,8 @@
 #ifndef RY_LOG_H
 #define RY_LOG_H
 
+#include <stdint.h>
+
 enum { RY_LOG_ERROR = 0, RY_LOG_WARN = 1, RY_LOG_INFO = 2, RY_LOG_DEBUG = 3 };
 
 extern int ry_log_level;
@@ -21,6 +23,12 @@ void ry_log_write(int level, const char *case_id, const char *fmt, ...)
  * happened: the audit, the dead letters). */
 void ry_log_hold(void);
 void ry_log_flush(void);
+
+/* While held: ry_log_rewind(m) drops the lines held since m = ry_log_mark()
+ * (those of work that was undone and is done again); lines that already
+ * went out with a full buffer stay out. */
+uint64_t ry_log_mark(void);
+void ry_log_rewind(uint64_t mark);
 
 /* The level is checked before any argument is formatted. */
 #define RY_LOG(level, case_id, ...)                                          \

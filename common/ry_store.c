@@ -26,6 +26,7 @@ struct ry_store {
     MDB_dbi dbis[RY_STORE_MAX_TABLES];
     const char *case_table; /* one of names[], or NULL */
     ry_store_stats_t stats; /* the counters; sizes filled on demand */
+    uint64_t writes;        /* puts, deletes and clears let through */
 };
 
 struct ry_txn {
@@ -261,7 +262,15 @@ s_write_dbi(ry_txn_t *txn, const char *table, MDB_dbi *dbi)
     int rc = s_dbi(txn->store, table, dbi);
     if (!rc && txn->no_writes)
         rc = s_write_refused(table);
+    if (!rc)
+        txn->store->writes++;
     return rc;
+}
+
+uint64_t
+ry_store_writes(const ry_store_t *self)
+{
+    return self->writes;
 }
 
 int

@@ -32,6 +32,11 @@ void ry_store_destroy(ry_store_t **self_p);
  * Returns 0, RY_EFULL when already at max, or RY_EIO. */
 int ry_store_grow(ry_store_t *self, size_t max);
 
+/* How many puts, deletes and clears this process has let into the store's
+ * write transactions (tried: a put that failed counts too). Unchanged
+ * across a call: the call wrote nothing. */
+uint64_t ry_store_writes(const ry_store_t *self);
+
 size_t ry_store_map_size(const ry_store_t *self);
 
 /* What the store has written since it was opened in this process (kept

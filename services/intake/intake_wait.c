@@ -25,7 +25,8 @@ typedef struct {
 struct intake_waits {
     s_waiter_t w[INTAKE_WAIT_MAX];
     int n;
-    bool dirty; /* a round wrote a waiter's case */
+    bool dirty;         /* a round wrote a waiter's case */
+    uint64_t forgotten; /* ry_channel_deferred_forgotten when last looked */
 };
 
 void
@@ -146,12 +147,30 @@ s_answer(intake_cases_t *self, ry_txn_t *txn, const s_waiter_t *w,
     intake_reply_release(&r);
 }
 
+/* Drops the waiters of rounds that were undone: their requests were
+ * parked again, under new tokens, when the round ran again (or will be
+ * sent again by their clients after a store error). */
+static void
+s_drop_forgotten(intake_cases_t *self, intake_waits_t *ws)
+{
+    uint64_t f = ry_channel_deferred_forgotten(self->channel);
+    if (f == ws->forgotten)
+        return;
+    ws->forgotten = f;
+    int n = 0;
+    for (int i = 0; i < ws->n; i++)
+        if (ry_channel_deferred_held(self->channel, ws->w[i].token))
+            ws->w[n++] = ws->w[i];
+    ws->n = n;
+}
+
 int
 intake_wait_tick(intake_cases_t *self)
 {
     intake_waits_t *ws = self->waits;
     if (!ws || !ws->n)
         return INT_MAX;
+    s_drop_forgotten(self, ws);
     int64_t now = ry_clock_mono_ms();
     bool expired = false;
     for (int i = 0; i < ws->n && !expired; i++)

@@ -39,7 +39,9 @@ typedef struct {
     int out_of_order;          /* calls not at last_seq + 1 */
     int bad_payload;           /* payloads not what the sequence implies */
     int stored_twice;          /* "seen|seq" rows already in the store */
-    uint64_t reject_seq;       /* dead-letter this one (0: none) */
+    uint64_t reject_seq;       /* dead-letter this one after writing
+                                  (0: none) */
+    uint64_t deny_seq;         /* dead-letter this one before writing */
     uint64_t io_fail_seq;      /* fail this one once with RY_EIO (0: none) */
     bool reply;                /* answer every message to its sender */
     const char *expect_prefix; /* "m" for requests, "re:m" for replies */
@@ -135,6 +137,8 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *m)
         rx->io_fail_seq = 0;
         return RY_EIO;
     }
+    if (m->seq == rx->deny_seq)
+        return RY_EINVAL; /* refused before writing anything */
     if (m->seq == rx->reject_seq) {
         /* Writes and sends of a rejected message must vanish. */
         assert_int_equal(ry_txn_put(txn, "app", "rejected", 8, "x", 1, 0), 0);
@@ -508,11 +512,19 @@ test_rejected_message_is_dead_lettered_and_later_ones_applied(void **state)
     s_send(fx, 1, 10, 10);
     s_pump(fx, s_reject_done, 10);
 
-    /* B: one dead row for a:5, the rest applied once. */
+    /* B: one dead row for a:5, the rest applied once. a:5 refused after
+     * writing in B's own round transaction, so that round was undone and
+     * run again nested: the handler saw a:5 (and the messages of its
+     * round) twice, the store keeps one run. */
+    assert_int_equal(fx->rb.calls[5], 2);
     for (uint64_t s = 1; s <= 10; s++)
-        assert_int_equal(fx->rb.calls[s], 1);
-    assert_int_equal(fx->rb.out_of_order, 0);
+        assert_in_range(fx->rb.calls[s], 1, 2);
     assert_int_equal(fx->rb.stored_twice, 0);
+    for (uint64_t s = 1; s <= 10; s++) {
+        char key[40];
+        snprintf(key, sizeof key, "seen|%020" PRIu64, s);
+        assert_true(s_app_has(fx->sb, key) == (s != 5));
+    }
     assert_int_equal(s_app_counter(fx->sb), 9);
     assert_false(s_app_has(fx->sb, "seen|00000000000000000005"));
     assert_true(s_app_has(fx->sb, "seen|00000000000000000006"));
@@ -539,6 +551,27 @@ test_rejected_message_is_dead_lettered_and_later_ones_applied(void **state)
     for (int i = 0; i < 10; i++)
         assert_int_equal(ry_channel_run_once(fx->a, 2), 0);
     assert_int_equal(fx->ra.ncalls, 0);
+    s_fx_destroy(&fx);
+}
+
+/* A refusal that comes before any write leaves the round as it is: no
+ * message is handled twice. */
+static void
+test_refusal_before_writing_keeps_the_round(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    fx->rb.deny_seq = 5;
+    s_send(fx, 1, 10, 10);
+    s_pump(fx, s_reject_done, 10);
+
+    for (uint64_t s = 1; s <= 10; s++)
+        assert_int_equal(fx->rb.calls[s], 1);
+    assert_int_equal(fx->rb.out_of_order, 0);
+    assert_int_equal(s_app_counter(fx->sb), 9);
+    assert_false(s_app_has(fx->sb, "seen|00000000000000000005"));
+    assert_int_equal(ry_channel_dead_count(fx->b), 1);
+    s_assert_a_drained(fx, 10);
     s_fx_destroy(&fx);
 }
 
@@ -1050,10 +1083,12 @@ typedef struct {
     ry_store_t *st;
     ry_channel_t *ch;
     void *zctx;
+    uint64_t tokens[64]; /* what ry_channel_defer gave s_on_put */
+    int ntokens;
 } cfx_t;
 
 static void
-s_cfx_new(cfx_t *c)
+s_cfx_new_with(cfx_t *c, ry_on_request_fn on_request)
 {
     memset(c, 0, sizeof *c);
     assert_int_equal(ut_tmpdir(c->dir, sizeof c->dir, "clients"), 0);
@@ -1062,12 +1097,19 @@ s_cfx_new(cfx_t *c)
         .self_id = "srv",
         .store = c->st,
         .max_map_size = MAP_SIZE * 2,
-        .on_request = s_on_echo,
+        .on_request = on_request,
+        .ctx = c,
         .keys = ut_keys("b"), /* the server key the clients expect */
     };
     assert_int_equal(ry_channel_new(&o, &c->ch), 0);
     assert_int_equal(ry_channel_bind_clients(c->ch, "tcp://127.0.0.1:*"), 0);
     c->zctx = zmq_ctx_new();
+}
+
+static void
+s_cfx_new(cfx_t *c)
+{
+    s_cfx_new_with(c, s_on_echo);
 }
 
 static void
@@ -1212,6 +1254,130 @@ test_every_client_frame_shape_gets_its_own_answer(void **state)
     s_cfx_destroy(&c);
 }
 
+/* A request "keep:K" stores K; "drop:K" stores K and refuses (-1);
+ * "deny:K" refuses without writing. Each is answered "re:" and itself.
+ * "wait:K" is deferred (its token kept in the cfx_t). */
+static int
+s_on_put(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
+         uint8_t **reply, size_t *reply_len)
+{
+    cfx_t *c = ctx;
+    assert_true(len > 5);
+    if (memcmp(data, "wait:", 5) == 0) {
+        uint64_t t = ry_channel_defer(c->ch);
+        assert_true(t > 0 && c->ntokens < 64);
+        c->tokens[c->ntokens++] = t;
+        return -1;
+    }
+    int rc = 0;
+    if (memcmp(data, "deny:", 5) != 0)
+        rc = ry_txn_put(txn, "app", data + 5, len - 5, "x", 1, 0);
+    if (rc == 0 && memcmp(data, "keep:", 5) != 0)
+        rc = -1;
+    s_on_echo(NULL, txn, data, len, reply, reply_len);
+    return rc;
+}
+
+static void
+test_a_refused_request_loses_its_writes_alone(void **state)
+{
+    (void)state;
+    cfx_t c;
+    s_cfx_new_with(&c, s_on_put);
+    void *cl = s_client(&c, ZMQ_DEALER);
+    const char *k0[] = {"keep:k0"};
+    s_send_parts(cl, 1, k0);
+    char got[400];
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    while (!s_recv_joined(cl, got, sizeof got)) {
+        assert_true(ry_clock_mono_ms() < until);
+        assert_int_equal(ry_channel_run_once(c.ch, 10), 0);
+    }
+    /* Connected: the next ones wait together, mostly in one round. */
+    const char *in[] = {"keep:a", "drop:b", "keep:c", "deny:d",
+                        "keep:e", "drop:f", "keep:g"};
+    for (int i = 0; i < 7; i++)
+        s_send_parts(cl, 1, &in[i]);
+    int n = 0;
+    until = ry_clock_mono_ms() + PUMP_MS;
+    while (n < 7) {
+        if (ry_clock_mono_ms() > until)
+            fail_msg("%d of 7 replies", n);
+        assert_int_equal(ry_channel_run_once(c.ch, 10), 0);
+        while (s_recv_joined(cl, got, sizeof got)) {
+            char want[40];
+            snprintf(want, sizeof want, "re:%s", in[n++]);
+            assert_string_equal(got, want);
+        }
+    }
+    /* One answer each: the undone round's replies were never sent. */
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(ry_channel_run_once(c.ch, 2), 0);
+    assert_false(s_recv_joined(cl, got, sizeof got));
+    const char *kept[] = {"k0", "a", "c", "e", "g"};
+    for (int i = 0; i < 5; i++)
+        assert_true(s_app_has(c.st, kept[i]));
+    assert_false(s_app_has(c.st, "b"));
+    assert_false(s_app_has(c.st, "d"));
+    assert_false(s_app_has(c.st, "f"));
+    assert_int_equal(s_count(c.st, "app"), 5);
+    zmq_close(cl);
+    s_cfx_destroy(&c);
+}
+
+/* A deferral in a round that is undone and run again is forgotten; the
+ * one of the second run holds, and its reply goes out once. */
+static void
+test_a_deferral_of_an_undone_round_is_forgotten(void **state)
+{
+    (void)state;
+    cfx_t c;
+    s_cfx_new_with(&c, s_on_put);
+    void *cl = s_client(&c, ZMQ_DEALER);
+    const char *k0[] = {"keep:k0"};
+    s_send_parts(cl, 1, k0);
+    char got[400];
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    while (!s_recv_joined(cl, got, sizeof got)) {
+        assert_true(ry_clock_mono_ms() < until);
+        assert_int_equal(ry_channel_run_once(c.ch, 10), 0);
+    }
+    assert_int_equal(ry_channel_deferred_forgotten(c.ch), 0);
+    /* A wait and a refusal after writing, sent together until one round
+     * reads both (mostly the first time). */
+    int tries = 0, replies = 0, before = 0;
+    while (c.ntokens - before != 2) { /* once parked, not twice */
+        assert_true(tries++ < 20);
+        before = c.ntokens;
+        const char *pair[] = {"wait:w", "drop:b"};
+        s_send_parts(cl, 1, &pair[0]);
+        s_send_parts(cl, 1, &pair[1]);
+        until = ry_clock_mono_ms() + PUMP_MS;
+        while (replies < tries) {
+            assert_true(ry_clock_mono_ms() < until);
+            assert_int_equal(ry_channel_run_once(c.ch, 10), 0);
+            while (s_recv_joined(cl, got, sizeof got)) {
+                assert_string_equal(got, "re:drop:b");
+                replies++;
+            }
+        }
+    }
+    assert_int_equal(ry_channel_deferred_forgotten(c.ch), 1);
+    uint64_t first = c.tokens[c.ntokens - 2], second = c.tokens[c.ntokens - 1];
+    assert_false(ry_channel_deferred_held(c.ch, first));
+    assert_true(ry_channel_deferred_held(c.ch, second));
+    assert_int_equal(ry_channel_reply_deferred(c.ch, first, "late", 4),
+                     RY_ENOTFOUND);
+    assert_int_equal(ry_channel_reply_deferred(c.ch, second, "late", 4), 0);
+    until = ry_clock_mono_ms() + PUMP_MS;
+    while (!s_recv_joined(cl, got, sizeof got))
+        assert_true(ry_clock_mono_ms() < until);
+    assert_string_equal(got, "late");
+    assert_false(s_app_has(c.st, "b"));
+    zmq_close(cl);
+    s_cfx_destroy(&c);
+}
+
 int
 main(void)
 {
@@ -1225,6 +1391,7 @@ main(void)
         cmocka_unit_test(test_sends_of_an_aborted_txn_take_no_sequence_number),
         cmocka_unit_test(
             test_rejected_message_is_dead_lettered_and_later_ones_applied),
+        cmocka_unit_test(test_refusal_before_writing_keeps_the_round),
         cmocka_unit_test(test_replies_reach_the_sender_exactly_once),
         cmocka_unit_test(test_ping_is_answered_by_pong_with_receiver_id),
         cmocka_unit_test(test_pongs_bring_the_peer_store_counters),
@@ -1239,6 +1406,8 @@ main(void)
         cmocka_unit_test(
             test_store_error_rolls_back_and_the_message_is_applied_later),
         cmocka_unit_test(test_every_client_frame_shape_gets_its_own_answer),
+        cmocka_unit_test(test_a_refused_request_loses_its_writes_alone),
+        cmocka_unit_test(test_a_deferral_of_an_undone_round_is_forgotten),
     };
     return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -1,6 +1,7 @@
 /* Tests of ry_log: a line goes out at once, one write each; between
  * ry_log_hold and ry_log_flush the lines wait and go out together, in
- * order, whole; more than the hold keeps goes out before it overflows. */
+ * order, whole; more than the hold keeps goes out before it overflows;
+ * a rewind drops the held lines since its mark. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -123,12 +124,56 @@ test_a_full_hold_goes_out_before_it_overflows(void **state)
     free(out);
 }
 
+static void
+test_a_rewind_drops_the_lines_since_its_mark(void **state)
+{
+    (void)state;
+    ry_log_hold();
+    ry_log_write(RY_LOG_INFO, NULL, "kept before");
+    uint64_t m = ry_log_mark();
+    ry_log_write(RY_LOG_INFO, NULL, "undone one");
+    ry_log_write(RY_LOG_INFO, NULL, "undone two");
+    ry_log_rewind(m);
+    ry_log_write(RY_LOG_INFO, NULL, "kept after");
+    ry_log_flush();
+    char *out = s_written();
+    char *a = strstr(out, " INFO test - kept before\n");
+    char *b = strstr(out, " INFO test - kept after\n");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a < b);
+    assert_null(strstr(out, "undone"));
+    free(out);
+
+    /* Lines that went out with a full hold stay out; the rest since the
+     * mark are dropped. */
+    char big[1500];
+    memset(big, 'y', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    ry_log_hold();
+    m = ry_log_mark();
+    for (int i = 0; i < 60; i++) /* ~90 KiB: one overflow */
+        ry_log_write(RY_LOG_INFO, NULL, "redo %03d %s", i, big);
+    out = s_written();
+    int early = s_count(out, big);
+    free(out);
+    assert_true(early > 0 && early < 60);
+    ry_log_rewind(m);
+    ry_log_write(RY_LOG_INFO, NULL, "last");
+    ry_log_flush();
+    out = s_written();
+    assert_int_equal(s_count(out, big), early);
+    assert_non_null(strstr(out, " INFO test - last\n"));
+    free(out);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_wait_for_the_flush),
         cmocka_unit_test(test_a_full_hold_goes_out_before_it_overflows),
+        cmocka_unit_test(test_a_rewind_drops_the_lines_since_its_mark),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
