@@ -6,6 +6,7 @@
 #include "ry_pb.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,12 +284,42 @@ ry_rulecat_code_at(size_t i)
     return i < S_NRULES ? s_rules[i].code : NULL;
 }
 
+/* The rules in the order of their codes, for s_by_code (built once). */
+static const s_rule_t *s_sorted[S_NRULES];
+static pthread_once_t s_sorted_once = PTHREAD_ONCE_INIT;
+
+static int
+s_code_cmp(const void *a, const void *b)
+{
+    return strcmp((*(const s_rule_t *const *)a)->code,
+                  (*(const s_rule_t *const *)b)->code);
+}
+
+static void
+s_sort(void)
+{
+    for (size_t i = 0; i < S_NRULES; i++)
+        s_sorted[i] = &s_rules[i];
+    qsort(s_sorted, S_NRULES, sizeof s_sorted[0], s_code_cmp);
+}
+
 static const s_rule_t *
 s_by_code(const char *code)
 {
-    for (size_t i = 0; code && i < S_NRULES; i++)
-        if (strcmp(s_rules[i].code, code) == 0)
-            return &s_rules[i];
+    if (!code)
+        return NULL;
+    pthread_once(&s_sorted_once, s_sort);
+    size_t lo = 0, hi = S_NRULES;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(s_sorted[mid]->code, code);
+        if (c == 0)
+            return s_sorted[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 

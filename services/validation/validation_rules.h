@@ -92,7 +92,7 @@
  *                       needs_review
  *
  * On success *out is the caller's: free it with validation_verdict_free()
- * (or rongyu__verdict__free_unpacked(v, NULL): everything is malloc'd).
+ * alone (it is one arena, not malloc'd piece by piece).
  * Returns 0; RY_EINVAL when app or out is NULL. Out of memory aborts. */
 int validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
                         const Rongyu__Application *app, int64_t submitted_at_ms,
@@ -101,6 +101,11 @@ int validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
 /* Frees *v (a verdict from validation_evaluate()) and sets *v to NULL;
  * safe to call twice. */
 void validation_verdict_free(Rongyu__Verdict **v);
+
+/* A copy of str that lives as long as v (a verdict from
+ * validation_evaluate()), for a field set on it afterwards: what is
+ * malloc'd and hung on v is not freed with it. */
+char *validation_verdict_dup(Rongyu__Verdict *v, const char *str);
 
 /* Returns the first check of v with this code (its own or its rule's), or NULL (borrowed from
  * v). */

@@ -161,10 +161,10 @@ s_render(Rongyu__Verdict *v)
     for (size_t i = 0; v && i < v->n_checks; i++) {
         Rongyu__Check *k = v->checks[i];
         assert_int_equal(ry_rulecat_render(k, &t), 0);
-        k->threshold = strdup(t.threshold);
-        k->actual = strdup(t.actual);
-        k->message_zh = strdup(t.message_zh);
-        k->message_en = strdup(t.message_en);
+        k->threshold = validation_verdict_dup(v, t.threshold);
+        k->actual = validation_verdict_dup(v, t.actual);
+        k->message_zh = validation_verdict_dup(v, t.message_zh);
+        k->message_en = validation_verdict_dup(v, t.message_en);
     }
 }
 

@@ -216,8 +216,8 @@ test_check_that_would_not_come_back_is_stored_as_it_is(void **state)
     Rongyu__Check *k = (Rongyu__Check *)validation_verdict_find(
         v, "R_MEMBERSHIP_MIN");
     assert_non_null(k);
-    k->subject = strdup("satisfaction"); /* was the static "" */
-    k->actual_value->unit = strdup("percent"); /* on a ratio; was "" */
+    k->subject = validation_verdict_dup(v, "satisfaction"); /* was "" */
+    k->actual_value->unit = validation_verdict_dup(v, "percent"); /* was "" */
     size_t len;
     uint8_t *buf = ry_verdict_pack(v, app, &len);
     Rongyu__StoredVerdict *sv = s_stored(buf, len);
