@@ -12,12 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The fingerprint of a request as it was received: SHA-256 over its
+/* The fingerprint of a request as it was received: BLAKE2b-256 over its
  * fields but the idempotency key (1) and the request id (3), in the order
  * sent. Nothing is encoded again. */
 void intake_idem_fingerprint(const uint8_t *data, size_t len, uint8_t out[32]);
 
-/* Looks req's idempotency key up (scoped by req->principal->org_id).
+/* Looks req's idempotency key up (scoped by req->principal->org_id); data
+ * and len are req as received, fp its fingerprint (a row stored by an
+ * earlier version, with its own kind of fingerprint, still matches).
  * Returns 0 when the key is new (go on and do the work); 1 when r is
  * settled: the first answer of a retry (out.code OK, with r->out.kase
  * rebuilt, with the posting status of a draft assessed again at the
@@ -26,8 +28,8 @@ void intake_idem_fingerprint(const uint8_t *data, size_t len, uint8_t out[32]);
  * request under it, E_INTERNAL for a record that does not decode);
  * else a store error. */
 int intake_idem_lookup(const intake_cases_t *self, ry_txn_t *txn,
-                       const Rongyu__Request *req, const uint8_t fp[32],
-                       intake_reply_t *r);
+                       const Rongyu__Request *req, const uint8_t *data,
+                       size_t len, const uint8_t fp[32], intake_reply_t *r);
 
 /* Keeps, under req's key, what gives a retry r's answer (r OK, its
  * verdict already joined): for an answer with a case, the few fields of

@@ -441,7 +441,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     }
     if (idem) {
         intake_idem_fingerprint(data, len, fp);
-        rc = intake_idem_lookup(self, txn, req, fp, &r);
+        rc = intake_idem_lookup(self, txn, req, data, len, fp, &r);
         if (rc == 1) {
             rc = r.out.code == RONGYU__ERROR_CODE__OK ? 0 : -1;
             goto out;
