@@ -12,10 +12,13 @@ fail() { cat "$OUT" >&2; echo "FAIL: $*" >&2; exit 1; }
 for w in 16 256 1024; do
     grep -qE "^w$w +$w +[0-9.]+ +[0-9.]+ +[0-9]+/[0-9]+ +[0-9]+/[0-9]+ +[0-9.]+ +[0-9.]+" "$OUT" ||
         fail "no pipeline/floor row for window $w"
-    grep -qE "^floor-$w: [0-9.]+ msgs/s" "$OUT" || fail "no floor figure at window $w"
+    grep -qE "^floor-$w: [0-9.]+ msgs/s, ack p50/p99 [0-9]+/[0-9]+ ms, commit p50/p99/slowest [0-9.]+/[0-9.]+/[0-9.]+ ms" "$OUT" ||
+        fail "no floor figure at window $w"
 done
 grep -qE '^at half the peak \([0-9.]+ submissions/s .*: [0-9.]+ verdicts/s; submit -> ack p50/p99 [0-9]+/[0-9]+ ms' "$OUT" ||
     fail "no run at half the peak"
+grep -qE '^the floor at that rate: ack p50/p99 [0-9]+/[0-9]+ ms; its commits p50/p99/slowest [0-9.]+/[0-9.]+/[0-9.]+ ms' "$OUT" ||
+    fail "no floor run at half the peak"
 grep -qE '^whole cases in the waits .*: [0-9.]+ verdicts/s, .*whole / brief = [0-9.]+' "$OUT" ||
     fail "no run with whole cases in the waits"
 for run in empty w16 w256 w1024 w256-full half; do
@@ -35,7 +38,7 @@ for run in empty w16 w256 w1024 w256-full half; do
 done
 # Every run's raw figures: all stores seen, every pid known, all judged.
 n=$(grep -c '^{' "$OUT")
-[ "$n" = 9 ] || fail "$n raw runs, not 9"
+[ "$n" = 10 ] || fail "$n raw runs, not 10"
 grep '^{"submitted"' "$OUT" | jq -e '
     .judged == .acknowledged and .acknowledged == .submitted and
     (.stores | length == 4 and all(.seen and .bytes_known)) and

@@ -3,8 +3,10 @@
  * socket), where the ROUTER's thread stores each message as one record
  * under an ordered key in LMDB through ry_store (group commit: what
  * waits is put in one transaction, committed with the environment's
- * default sync) and acknowledges each after the commit. Prints msgs/s.
- * A benchmark: it asserts nothing about speed. */
+ * default sync) and acknowledges each after the commit. Prints msgs/s,
+ * the acks' latencies and how long the commits took (the slowest say
+ * what the disk's own stalls add to any latency here). A benchmark: it
+ * asserts nothing about speed. */
 #include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_store.h"
@@ -19,6 +21,7 @@
 #include <zmq.h>
 
 #define S_BATCH 512 /* messages per group commit, as ry_channel's default */
+#define S_MAX_COMMITS (1 << 20) /* commit times kept for the percentiles */
 
 typedef struct {
     void *ctx;
@@ -28,6 +31,8 @@ typedef struct {
     size_t map_size;
     int rc;
     ry_store_stats_t stats;
+    int64_t *commit_us; /* each commit's duration, S_MAX_COMMITS at most */
+    int ncommits;
     pthread_mutex_t mu;
     pthread_cond_t bound;
     bool ready;
@@ -37,8 +42,8 @@ static void
 s_usage(void)
 {
     printf(
-        "用法 Usage: rongyu-floor [-n N] [-w W] [--size BYTES] [--dir DIR]\n"
-        "                    [--plain] [--json]\n"
+        "用法 Usage: rongyu-floor [-n N] [-w W] [--rate R] [--size BYTES]\n"
+        "                    [--dir DIR] [--plain] [--json]\n"
         "\n"
         "  本项目自己的下限：一跳 ZeroMQ DEALER -> ROUTER（tcp 回环，CURVE），\n"
         "  ROUTER 端把每条消息作为一条有序键记录写入 LMDB（成组提交，默认同步\n"
@@ -46,10 +51,17 @@ s_usage(void)
         "  The project's own floor: one hop, ZeroMQ DEALER -> ROUTER over tcp\n"
         "  loopback (CURVE), where the ROUTER side stores each message as one\n"
         "  record under an ordered key in LMDB (group commit, the default\n"
-        "  sync: fsync), and acknowledges it after the commit. Prints msgs/s.\n"
+        "  sync: fsync), and acknowledges it after the commit. Prints msgs/s,\n"
+        "  the acks' p50/p99 and the commits' p50/p99/slowest (the disk's\n"
+        "  stalls). 打印每秒消息数、确认延迟与提交耗时（含最慢一次）。\n"
         "\n"
         "  -n N          messages (default 20000)\n"
         "  -w W          messages in flight (default 256)\n"
+        "  --rate R      send R messages per second on a fixed schedule\n"
+        "                (message i at i / R s), W still capping what is in\n"
+        "                flight; latencies count from each one's scheduled\n"
+        "                time, as rongyu-load --rate (default: as fast as W\n"
+        "                allows) 按固定速率发送\n"
         "  --size BYTES  bytes per message and per record (default 4096;\n"
         "                bench/run.sh passes the bytes a stored case takes)\n"
         "  --dir DIR     the LMDB directory (default: a new one under\n"
@@ -123,8 +135,12 @@ s_server(void *arg)
                             zmq_msg_data(&bodies[i]), zmq_msg_size(&bodies[i]),
                             RY_PUT_APPEND);
         }
-        if (!rc)
+        if (!rc) {
+            int64_t c0 = ry_clock_mono_us();
             rc = ry_txn_commit(&txn);
+            if (F->ncommits < S_MAX_COMMITS)
+                F->commit_us[F->ncommits++] = ry_clock_mono_us() - c0;
+        }
         ry_txn_abort(&txn);
         /* Acknowledged only now: each ack names the client's message. */
         for (int i = 0; i < n; i++) {
@@ -168,6 +184,7 @@ int
 main(int argc, char **argv)
 {
     int n = 20000, window = 256;
+    double rate = 0;
     long size = 4096;
     const char *dir = NULL;
     bool plain = false, json = false;
@@ -181,6 +198,11 @@ main(int argc, char **argv)
             n = atoi(argv[++i]);
         } else if (!strcmp(a, "-w") && more) {
             window = atoi(argv[++i]);
+        } else if (!strcmp(a, "--rate") && more) {
+            char *end;
+            rate = strtod(argv[++i], &end);
+            if (*end || !(rate > 0))
+                rate = -1; /* refused below */
         } else if (!strcmp(a, "--size") && more) {
             size = atol(argv[++i]);
         } else if (!strcmp(a, "--dir") && more) {
@@ -196,9 +218,10 @@ main(int argc, char **argv)
             return 2;
         }
     }
-    if (n <= 0 || window <= 0 || size < 8 || size > (64L << 20)) {
+    if (n <= 0 || window <= 0 || size < 8 || size > (64L << 20) ||
+        !(rate >= 0) || rate > 1e7) {
         fprintf(stderr, "rongyu-floor: 需要 need N > 0, W > 0, "
-                        "8 <= BYTES <= 64 MiB\n");
+                        "0 < R <= 10000000, 8 <= BYTES <= 64 MiB\n");
         return 2;
     }
     char tmp[600];
@@ -214,6 +237,9 @@ main(int argc, char **argv)
         made = true;
     }
     s_floor_t F = {.dir = dir, .ctx = zmq_ctx_new()};
+    F.commit_us = calloc(S_MAX_COMMITS, sizeof *F.commit_us);
+    if (!F.commit_us)
+        abort();
     /* Room for every record and LMDB's own pages, with a margin. */
     F.map_size = (size_t)n * ((size_t)size + 64) * 2 + (64u << 20);
     pthread_mutex_init(&F.mu, NULL);
@@ -262,9 +288,12 @@ main(int argc, char **argv)
     int sent = 0, acked = 0;
     int64_t t0 = ry_clock_mono_ms();
     while (acked < n) {
-        while (sent < n && sent - acked < window) {
+        int64_t now = ry_clock_mono_ms(), next = now;
+        while (sent < n && sent - acked < window &&
+               (next = rate > 0 ? t0 + (int64_t)(sent * 1000.0 / rate) : now) <=
+                   now) {
             ry_be64_put(msg, (uint64_t)sent);
-            sent_at[sent] = ry_clock_mono_ms();
+            sent_at[sent] = next;
             if (zmq_send(sock, msg, (size_t)size, 0) < 0) {
                 fprintf(stderr, "rongyu-floor: send failed\n");
                 return 1;
@@ -272,7 +301,11 @@ main(int argc, char **argv)
             sent++;
         }
         zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&it, 1, 30000) <= 0) {
+        /* Waits for an ack, or until the next message is due. */
+        bool due = sent < n && sent - acked < window;
+        int wait = due ? (int)(next > now ? next - now : 0) : 30000;
+        int ready = zmq_poll(&it, 1, wait);
+        if (ready < 0 || (ready == 0 && !due)) {
             fprintf(stderr, "rongyu-floor: no ack for 30 s (%d of %d)\n",
                     acked, n);
             return 1;
@@ -293,32 +326,43 @@ main(int argc, char **argv)
     if (made)
         s_remove(dir);
     qsort(lat, (size_t)n, sizeof *lat, s_cmp);
+    int nc = F.ncommits ? F.ncommits : 1; /* commit_us is zeroed */
+    qsort(F.commit_us, (size_t)nc, sizeof *F.commit_us, s_cmp);
+    double c50 = F.commit_us[nc / 2] / 1000.0,
+           c99 = F.commit_us[(int64_t)nc * 99 / 100] / 1000.0,
+           cmax = F.commit_us[nc - 1] / 1000.0;
     double secs = ms > 0 ? ms / 1000.0 : 0.001;
-    double rate = n / secs;
+    double got = n / secs;
     const ry_store_stats_t *s = &F.stats;
     if (json)
-        printf("{\"messages\":%d,\"window\":%d,\"record_bytes\":%ld,"
+        printf("{\"messages\":%d,\"window\":%d,\"rate\":%g,"
+               "\"record_bytes\":%ld,"
                "\"curve\":%s,\"seconds\":%.3f,\"msgs_per_second\":%.1f,"
                "\"ack_p50_ms\":%" PRId64 ",\"ack_p99_ms\":%" PRId64 ","
+               "\"commit_p50_ms\":%.1f,\"commit_p99_ms\":%.1f,"
+               "\"commit_max_ms\":%.1f,"
                "\"commits\":%" PRIu64 ",\"syncs\":%" PRIu64
                ",\"bytes_written\":%" PRIu64 ",\"bytes_known\":%s,"
                "\"used_bytes\":%" PRIu64 "}\n",
-               n, window, size, plain ? "false" : "true", secs, rate,
-               lat[n / 2], lat[n * 99 / 100], s->commits, s->syncs,
-               s->bytes_written, s->bytes_known ? "true" : "false",
+               n, window, rate, size, plain ? "false" : "true", secs, got,
+               lat[n / 2], lat[n * 99 / 100], c50, c99, cmax, s->commits,
+               s->syncs, s->bytes_written, s->bytes_known ? "true" : "false",
                s->used_bytes);
     else
         printf("floor: %d messages of %ld bytes, %d in flight, %s: "
                "%.1f msgs/s (%.2f s)\n"
                "  ack p50 %" PRId64 " ms, p99 %" PRId64 " ms; "
-               "%" PRIu64 " commits, %" PRIu64 " syncs (%.3f per message), "
+               "commit p50 %.1f ms, p99 %.1f ms, slowest %.1f ms\n"
+               "  %" PRIu64 " commits, %" PRIu64 " syncs (%.3f per message), "
                "%.0f bytes written per message%s\n",
-               n, size, window, plain ? "plain" : "CURVE", rate, secs,
-               lat[n / 2], lat[n * 99 / 100], s->commits, s->syncs,
+               n, size, window, plain ? "plain" : "CURVE", got, secs,
+               lat[n / 2], lat[n * 99 / 100], c50, c99, cmax, s->commits,
+               s->syncs,
                (double)s->syncs / n, (double)s->bytes_written / n,
                s->bytes_known ? "" : " (unknown: no /proc/thread-self/io)");
     free(msg);
     free(sent_at);
     free(lat);
+    free(F.commit_us);
     return F.rc ? 1 : 0;
 }

@@ -25,7 +25,10 @@ Runs, on this machine, without standard input, and prints every figure
      a client that shows the verdict to a person gets;
   4. at half the peak (the best verdicts/s of step 3): N applications
      submitted at that fixed rate (rongyu-load --rate, window 1024) on
-     the prefilled store, for the latencies at half the peak;
+     the prefilled store, for the latencies at half the peak; then the
+     floor at the same rate (rongyu-floor --rate), whose latencies and
+     commit times (p50, p99, the slowest) show what the hop and the
+     disk alone give;
   5. a summary: each figure, the ratio pipeline / floor, fsyncs and bytes
      written per application per store, bytes stored per application per
      store, RSS and CPU time per application per service, and the rate on
@@ -48,7 +51,8 @@ services is $RONGYU_LOG_LEVEL (default info, as deployed).
 并 fsync、提交后确认，记录大小取 intake 每份案件的字节数），然后在已有
 N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份（长轮询只取状态），
 再以窗口 256 取完整案件（--full-waits）运行一次，再以峰值的一半
-按固定速率（rongyu-load --rate，窗口 1024）提交 N 份以测延迟；最后汇总：各项
+按固定速率（rongyu-load --rate，窗口 1024）提交 N 份以测延迟，并以同一速率
+运行下限程序（rongyu-floor --rate），给出其延迟与提交耗时；最后汇总：各项
 数字、流水线与下限之比、每份申报各存储的 fsync 次数与写入字节、每份申报
 占用的存储字节、各服务常驻内存与每份申报的 CPU 时间，以及空存储与已有 N 份时的
 速率对比。
@@ -163,6 +167,16 @@ if [ "${HALF:-0}" -gt 0 ]; then
     ry_start_services
     load half 1024 --rate "$HALF"
     ry_stop_all
+    # The floor at the same rate: what the one hop and the disk alone
+    # give the latencies, and how slow their commits get.
+    la=$(cut -d' ' -f1-3 /proc/loadavg)
+    note "floor: $N records of $REC bytes at $HALF/s, window 1024 (load average $la)"
+    mkdir -p "$RY_TMP/floor"
+    out=$("$RY_BIN/rongyu-floor" -n "$N" -w 1024 --rate "$HALF" --size "$REC" \
+        --dir "$RY_TMP/floor" --json) || ry_fail "rongyu-floor failed"
+    rm -rf "$RY_TMP/floor"
+    jq -c --arg la "$la" '. + {run: "floor-half", loadavg: $la}' \
+        <<<"$out" >>"$RAW"
 fi
 
 # ---------------------------------------------------------------- summary
@@ -199,7 +213,9 @@ jq -r --slurp '
     else "\nwhole cases in the waits: not run (--windows without 256)" end' "$RAW"
 jq -r --slurp '
     (map(select(.run == "half"))[0]) as $h |
-    if $h then "\nat half the peak (\($h.rate) submissions/s on a fixed schedule, window 1024, the prefilled store): \($h.verdicts_per_second) verdicts/s; submit -> ack p50/p99 \($h.ack_p50_ms)/\($h.ack_p99_ms) ms; submit -> verdict p50/p99 \($h.verdict_p50_ms)/\($h.verdict_p99_ms) ms"
+    (map(select(.run == "floor-half"))[0]) as $fh |
+    if $h then "\nat half the peak (\($h.rate) submissions/s on a fixed schedule, window 1024, the prefilled store): \($h.verdicts_per_second) verdicts/s; submit -> ack p50/p99 \($h.ack_p50_ms)/\($h.ack_p99_ms) ms; submit -> verdict p50/p99 \($h.verdict_p50_ms)/\($h.verdict_p99_ms) ms" +
+      (if $fh then "\nthe floor at that rate: ack p50/p99 \($fh.ack_p50_ms)/\($fh.ack_p99_ms) ms; its commits p50/p99/slowest \($fh.commit_p50_ms)/\($fh.commit_p99_ms)/\($fh.commit_max_ms) ms" else "" end)
     else "\nat half the peak: not run (no peak measured)" end' "$RAW"
 printf '\nrongyu-load'"'"'s own CPU (user + system) per run:\n'
 jq -r 'select(.load_cpu_seconds != null) |
@@ -219,6 +235,6 @@ jq -r '. as $r | select(.rss) | .rss[] |
     awk -F'\t' '{printf "%-8s %-13s anon %8d  file %8d  anon max %8d  cpu %6d us/app\n", $1, $2, $3, $4, $5, $6}'
 printf '\nfloor runs (records of %s bytes: intake'"'"'s stored bytes per application):\n' "$REC"
 jq -r 'select(.msgs_per_second) |
-    "\(.run): \(.msgs_per_second) msgs/s, ack p50/p99 \(.ack_p50_ms)/\(.ack_p99_ms) ms, \(.syncs) fsyncs, \((.bytes_written / .messages) | floor) B written per message (load \(.loadavg))"' "$RAW"
+    "\(.run): \(.msgs_per_second) msgs/s, ack p50/p99 \(.ack_p50_ms)/\(.ack_p99_ms) ms, commit p50/p99/slowest \(.commit_p50_ms)/\(.commit_p99_ms)/\(.commit_max_ms) ms, \(.syncs) fsyncs, \((.bytes_written / .messages) | floor) B written per message (load \(.loadavg))"' "$RAW"
 printf '\nraw (one JSON object per run):\n'
 cat "$RAW"

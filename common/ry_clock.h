@@ -39,6 +39,9 @@ void ry_clock_set(int64_t ms, double speed);
 /* Monotonic milliseconds, for timeouts and back-off only. */
 int64_t ry_clock_mono_ms(void);
 
+/* Monotonic microseconds, for durations that are measured and shown. */
+int64_t ry_clock_mono_us(void);
+
 /* Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM", "YYYY-MM-DDTHH:MM:SS", each
  * optionally followed by "Z" or "+HH:MM"/"-HH:MM"; without a zone the time
  * is Beijing time (UTC+8), the campaigns' zone. Returns 0 and sets *ms, or
