@@ -1278,21 +1278,33 @@ s_on_put(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
     return rc;
 }
 
-static void
-test_a_refused_request_loses_its_writes_alone(void **state)
+/* A channel answering with s_on_put, and a client of it that is
+ * connected: its "keep:k0" was answered (and k0 stored). */
+static void *
+s_put_client(cfx_t *c)
 {
-    (void)state;
-    cfx_t c;
-    s_cfx_new_with(&c, s_on_put);
-    void *cl = s_client(&c, ZMQ_DEALER);
+    s_cfx_new_with(c, s_on_put);
+    void *cl = s_client(c, ZMQ_DEALER);
     const char *k0[] = {"keep:k0"};
     s_send_parts(cl, 1, k0);
     char got[400];
     int64_t until = ry_clock_mono_ms() + PUMP_MS;
     while (!s_recv_joined(cl, got, sizeof got)) {
         assert_true(ry_clock_mono_ms() < until);
-        assert_int_equal(ry_channel_run_once(c.ch, 10), 0);
+        assert_int_equal(ry_channel_run_once(c->ch, 10), 0);
     }
+    assert_string_equal(got, "re:keep:k0");
+    return cl;
+}
+
+static void
+test_a_refused_request_loses_its_writes_alone(void **state)
+{
+    (void)state;
+    cfx_t c;
+    void *cl = s_put_client(&c);
+    char got[400];
+    int64_t until;
     /* Connected: the next ones wait together, mostly in one round. */
     const char *in[] = {"keep:a", "drop:b", "keep:c", "deny:d",
                         "keep:e", "drop:f", "keep:g"};
@@ -1332,16 +1344,9 @@ test_a_deferral_of_an_undone_round_is_forgotten(void **state)
 {
     (void)state;
     cfx_t c;
-    s_cfx_new_with(&c, s_on_put);
-    void *cl = s_client(&c, ZMQ_DEALER);
-    const char *k0[] = {"keep:k0"};
-    s_send_parts(cl, 1, k0);
+    void *cl = s_put_client(&c);
     char got[400];
-    int64_t until = ry_clock_mono_ms() + PUMP_MS;
-    while (!s_recv_joined(cl, got, sizeof got)) {
-        assert_true(ry_clock_mono_ms() < until);
-        assert_int_equal(ry_channel_run_once(c.ch, 10), 0);
-    }
+    int64_t until;
     assert_int_equal(ry_channel_deferred_forgotten(c.ch), 0);
     /* A wait and a refusal after writing, sent together until one round
      * reads both (mostly the first time). */
