@@ -24,32 +24,39 @@
 #define S_FP 32
 #define S_CASE_MARK 0x00
 
+/* A hash of the fields of a request as received but the idempotency key
+ * (1) and the request id (3): BLAKE2b-256, or with 'sha256' the SHA-256
+ * that versions before BLAKE2b stored (three times slower here,
+ * libsodium's SHA-256 being plain C). */
+static void
+s_fields_hash(const uint8_t *data, size_t len, bool sha256, uint8_t out[32])
+{
+    crypto_generichash_state b2;
+    crypto_hash_sha256_state sha;
+    if (sha256)
+        crypto_hash_sha256_init(&sha);
+    else
+        crypto_generichash_init(&b2, NULL, 0, S_FP);
+    size_t pos = 0;
+    ry_pb_field_t f;
+    while (ry_pb_next(data, len, &pos, &f) == 1) {
+        if (f.number == 1 || f.number == 3)
+            continue;
+        if (sha256)
+            crypto_hash_sha256_update(&sha, f.start, f.n);
+        else
+            crypto_generichash_update(&b2, f.start, f.n);
+    }
+    if (sha256)
+        crypto_hash_sha256_final(&sha, out);
+    else
+        crypto_generichash_final(&b2, out, S_FP);
+}
+
 void
 intake_idem_fingerprint(const uint8_t *data, size_t len, uint8_t out[32])
 {
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, S_FP);
-    size_t pos = 0;
-    ry_pb_field_t f;
-    while (ry_pb_next(data, len, &pos, &f) == 1)
-        if (f.number != 1 && f.number != 3)
-            crypto_generichash_update(&st, f.start, f.n);
-    crypto_generichash_final(&st, out, S_FP);
-}
-
-/* The fingerprint versions before BLAKE2b stored: SHA-256 over the same
- * fields (three times slower here, libsodium's SHA-256 being plain C). */
-static void
-s_fingerprint_sha256(const uint8_t *data, size_t len, uint8_t out[32])
-{
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
-    size_t pos = 0;
-    ry_pb_field_t f;
-    while (ry_pb_next(data, len, &pos, &f) == 1)
-        if (f.number != 1 && f.number != 3)
-            crypto_hash_sha256_update(&st, f.start, f.n);
-    crypto_hash_sha256_final(&st, out);
+    s_fields_hash(data, len, false, out);
 }
 
 /* The fingerprint the earliest versions stored: the decoded request (with
@@ -171,7 +178,7 @@ intake_idem_lookup(const intake_cases_t *self, ry_txn_t *txn,
     uint8_t earlier[32];
     if (!same && v.len >= S_FP) {
         /* A row of an earlier version, or another request. */
-        s_fingerprint_sha256(data, len, earlier);
+        s_fields_hash(data, len, true, earlier);
         same = memcmp(d, earlier, S_FP) == 0;
     }
     if (!same && v.len >= S_FP) {

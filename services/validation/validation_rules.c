@@ -71,6 +71,13 @@ typedef struct {
     Rongyu__Verdict v;
 } s_held_t;
 
+/* The s_held_t of a verdict from validation_evaluate. */
+static s_held_t *
+s_held_of(Rongyu__Verdict *v)
+{
+    return (s_held_t *)((char *)v - offsetof(s_held_t, v));
+}
+
 /* The arena of the verdict validation_evaluate is building. */
 static _Thread_local ry_arena_t *s_cur;
 
@@ -980,8 +987,7 @@ validation_verdict_free(Rongyu__Verdict **v)
 {
     if (!v || !*v)
         return;
-    s_held_t *h = (s_held_t *)((char *)*v - offsetof(s_held_t, v));
-    ry_arena_t a = h->arena; /* h is in the arena it frees */
+    ry_arena_t a = s_held_of(*v)->arena; /* held in the arena it frees */
     ry_arena_free(&a);
     *v = NULL;
 }
@@ -989,9 +995,8 @@ validation_verdict_free(Rongyu__Verdict **v)
 char *
 validation_verdict_dup(Rongyu__Verdict *v, const char *str)
 {
-    s_held_t *h = (s_held_t *)((char *)v - offsetof(s_held_t, v));
     size_t n = strlen(str) + 1;
-    return memcpy(ry_arena_alloc(&h->arena, n), str, n);
+    return memcpy(ry_arena_alloc(&s_held_of(v)->arena, n), str, n);
 }
 
 const Rongyu__Check *
