@@ -18,7 +18,9 @@ Runs, on this machine, without standard input, and prints every figure
      each window;
   3. the whole pipeline at each window (default 16, 256 and 1024): N more
      applications on a store that already holds the N of step 1 (the
-     stores are copied back before each window, so each starts at N);
+     stores are copied back before each window, so each starts at N,
+     and written out with sync before the services start, so that the
+     copy's writeback is not measured);
      each verdict is awaited by a brief wait (the case's new state);
      then once more at window 256 with whole cases in the waits
      (--full-waits: application, verdict with its texts, audit), what
@@ -47,7 +49,7 @@ services is $RONGYU_LOG_LEVEL (default info, as deployed).
 用法：bench/run.sh [--n N] [--windows "16 256 1024"] [--connections C] [--help]
 在本机一次运行完毕（不读标准输入，只打印数字，不断言速度）：先以窗口 256
 向空存储写入 N 份申报（空存储的速率、每份申报在各存储占用的字节），
-再运行本项目的下限程序 rongyu-floor（一跳 DEALER -> ROUTER、LMDB 成组提交
+（每次复制存储后先 sync 落盘，不让复制的回写干扰测量），再运行本项目的下限程序 rongyu-floor（一跳 DEALER -> ROUTER、LMDB 成组提交
 并 fsync、提交后确认，记录大小取 intake 每份案件的字节数），然后在已有
 N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份（长轮询只取状态），
 再以窗口 256 取完整案件（--full-waits）运行一次，再以峰值的一半
@@ -93,6 +95,11 @@ RAW=$RY_TMP/raw.jsonl
 
 note() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# settle: writes out what the benchmark itself left dirty (copied or
+# removed stores), so the disk's writeback of hundreds of megabytes does
+# not stall the commits of the run that follows: measured, a copy left
+# dirty doubled the ack p99 at half the peak.
+settle() { sync -f "$RONGYU_HOME" 2>/dev/null || sync; }
 
 # load RUN W [ARG...]: one rongyu-load run; its JSON (with the run's
 # name and the load average) goes to $RAW.
@@ -113,6 +120,7 @@ load() {
 }
 
 ry_pick_ports
+settle
 ry_start_services
 load empty 256
 ry_stop_all
@@ -120,6 +128,7 @@ mkdir -p "$RY_TMP/snapshot"
 for s in $STORES; do
     cp -a --reflink=auto "$RONGYU_HOME/$s" "$RY_TMP/snapshot/$s"
 done
+settle
 
 # The floor's records: what intake stores per application.
 REC=$(jq -r 'select(.run == "empty") | .stores[] |
@@ -132,6 +141,7 @@ for w in $WINDOWS; do
     out=$("$RY_BIN/rongyu-floor" -n "$N" -w "$w" --size "$REC" \
         --dir "$RY_TMP/floor" --json) || ry_fail "rongyu-floor failed"
     rm -rf "$RY_TMP/floor"
+    settle
     jq -c --arg run "floor-$w" --arg la "$la" '. + {run: $run, loadavg: $la}' \
         <<<"$out" >>"$RAW"
 done
@@ -142,6 +152,7 @@ restore() {
         rm -rf "${RONGYU_HOME:?}/$s"
         cp -a --reflink=auto "$RY_TMP/snapshot/$s" "$RONGYU_HOME/$s"
     done
+    settle
 }
 for w in $WINDOWS; do
     restore
