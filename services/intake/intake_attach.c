@@ -15,7 +15,9 @@
 #include <string.h>
 
 /* The "blob_owners" row "sha256\0applicant": content uploaded for that
- * applicant. Looks it up (RY_ENOTFOUND when absent) or records it. */
+ * applicant. Looks it up (RY_ENOTFOUND when absent) or, with put,
+ * records it when absent: a row already there is not written again (its
+ * page would be copied for nothing). */
 static int
 s_owner(ry_txn_t *txn, const char *sha, const char *applicant, bool put)
 {
@@ -24,10 +26,11 @@ s_owner(ry_txn_t *txn, const char *sha, const char *applicant, bool put)
                      applicant ? applicant : "");
     if (n >= (int)sizeof key)
         return RY_ENOTFOUND;
-    if (put)
-        return ry_txn_put(txn, "blob_owners", key, (size_t)n, "", 0, 0);
     ry_val_t v;
-    return ry_txn_get(txn, "blob_owners", key, (size_t)n, &v);
+    int rc = ry_txn_get(txn, "blob_owners", key, (size_t)n, &v);
+    if (rc == RY_ENOTFOUND && put)
+        rc = ry_txn_put(txn, "blob_owners", key, (size_t)n, "", 0, 0);
+    return rc;
 }
 
 /* Content stored before blob_owners existed has no owner row: it counts
@@ -180,10 +183,8 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
                 "attachments[%zu] '%s': sha256 does not match "
                 "the content",
                 i, in->name);
-        int rc = ry_txn_put(txn, "blobs", it->sha, 64, in->content.data,
-                            in->content.len, 0);
-        if (!rc)
-            rc = s_owner(txn, it->sha, a->applicant_org, true);
+        int rc = intake_attach_store(txn, it->sha, in->content.data,
+                                     in->content.len, a->applicant_org);
         if (rc)
             return rc;
         snprintf(it->media, sizeof it->media, "%s",

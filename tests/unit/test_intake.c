@@ -1035,6 +1035,7 @@ test_zip_named_pdf_is_typed_by_content_and_kept_as_blob(void **state)
     free(out.last);
 
     /* Without a declared hash, the content still is what counts. */
+    uint64_t w0 = ry_store_writes(fx->st);
     s_rq_submit(&r, "org-1", "k2");
     s_rq_attach(&r, "form.pdf", zip, sizeof zip, NULL);
     rep = s_send(fx, &r.req);
@@ -1043,6 +1044,17 @@ test_zip_named_pdf_is_typed_by_content_and_kept_as_blob(void **state)
                         sha);
     s_free(&rep);
     assert_int_equal(s_rows(fx, "blobs"), 1); /* same content, one blob */
+    /* Content stored before, with its owner, is not written again: two
+     * writes fewer (blob, owner) than a submission with new content. */
+    uint64_t w1 = ry_store_writes(fx->st);
+    zip[sizeof zip - 1] ^= 1;
+    s_rq_submit(&r, "org-1", "k3");
+    s_rq_attach(&r, "form.pdf", zip, sizeof zip, NULL);
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "blobs"), 2);
+    assert_int_equal((ry_store_writes(fx->st) - w1) - (w1 - w0), 2);
     s_fx_destroy(&fx);
 }
 
