@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# bench/check_run.sh: runs bench/run.sh with a tiny N only to check that it
-# works and prints every figure; asserts the figures are there, never
-# their values (speed is not asserted).
+# bench/check_run.sh: runs bench/run.sh with a tiny N, twice over
+# (--repeat 2), only to check that it works and prints every figure, the
+# medians and their spread; asserts the figures are there, never their
+# values (speed is not asserted).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=$(mktemp "${TMPDIR:-/tmp}/rongyu-bench-check.XXXXXX")
 trap 'rm -f "$OUT"' EXIT
-"$ROOT/bench/run.sh" --n "${RY_BENCH_CHECK_N:-200}" >"$OUT" 2>&1 ||
+"$ROOT/bench/run.sh" --n "${RY_BENCH_CHECK_N:-200}" --repeat 2 >"$OUT" 2>&1 ||
     { cat "$OUT" >&2; echo "FAIL: bench/run.sh failed" >&2; exit 1; }
 fail() { cat "$OUT" >&2; echo "FAIL: $*" >&2; exit 1; }
 for w in 16 256 1024; do
@@ -36,9 +37,23 @@ for run in empty w16 w256 w1024 w256-full half; do
             fail "no RSS or CPU for $s in run $run"
     done
 done
-# Every run's raw figures: all stores seen, every pid known, all judged.
+grep -qx 'each figure: the median of 2 repetitions (their spread follows the figures)' "$OUT" ||
+    fail "no word that the figures are medians"
+for w in 16 256 1024; do
+    grep -qE "^w$w: verdicts/s [0-9.]+ - [0-9.]+; floor msgs/s [0-9.]+ - [0-9.]+; pipeline/floor [0-9.]+ - [0-9.]+$" "$OUT" ||
+        fail "no spread at window $w"
+done
+grep -qE '^prefilled / empty: [0-9.]+ - [0-9.]+$' "$OUT" || fail "no spread of prefilled / empty"
+grep -qE '^at half the peak: submit -> ack p99 [0-9]+ - [0-9]+ ms, submit -> verdict p99 [0-9]+ - [0-9]+ ms$' "$OUT" ||
+    fail "no spread at half the peak"
+# Every run's raw figures, in both repetitions: all stores seen, every pid
+# known, all judged.
 n=$(grep -c '^{' "$OUT")
-[ "$n" = 10 ] || fail "$n raw runs, not 10"
+[ "$n" = 20 ] || fail "$n raw runs, not 20"
+for r in 1 2; do
+    m=$(grep '^{' "$OUT" | jq -s --argjson r "$r" 'map(select(.rep == $r)) | length')
+    [ "$m" = 10 ] || fail "repetition $r: $m raw runs, not 10"
+done
 grep '^{"submitted"' "$OUT" | jq -e '
     .judged == .acknowledged and .acknowledged == .submitted and
     (.stores | length == 4 and all(.seen and .bytes_known)) and

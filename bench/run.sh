@@ -4,7 +4,8 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-Usage: bench/run.sh [--n N] [--windows "16 256 1024"] [--connections C] [--help]
+Usage: bench/run.sh [--n N] [--windows "16 256 1024"] [--connections C]
+                    [--repeat K] [--help]
 
 Runs, on this machine, without standard input, and prints every figure
 (speed is never asserted):
@@ -41,12 +42,19 @@ Runs, on this machine, without standard input, and prints every figure
   --connections C  rongyu-load's DEALER connections (default 8; each
                  may have client_queue_bytes / max_request requests
                  queued in intake, 256 by default)
+  --repeat K     steps 1 to 4 K times over (1 to 9, default 1), each
+                 time from empty stores; the summary then gives each
+                 figure as the median of the K (figure by figure: the
+                 lower middle one for an even K), then each headline
+                 figure's spread (min - max); the raw runs carry 'rep'.
+                 On a shared machine one run's figures move by 15%.
   --help         this text
 
 Needs a build (build/bin, or $RY_BIN) and jq. The log level of the
 services is $RONGYU_LOG_LEVEL (default info, as deployed).
 
-用法：bench/run.sh [--n N] [--windows "16 256 1024"] [--connections C] [--help]
+用法：bench/run.sh [--n N] [--windows "16 256 1024"] [--connections C]
+                    [--repeat K] [--help]
 在本机一次运行完毕（不读标准输入，只打印数字，不断言速度）：先以窗口 256
 向空存储写入 N 份申报（空存储的速率、每份申报在各存储占用的字节），
 （每次复制存储后先 sync 落盘，不让复制的回写干扰测量），再运行本项目的下限程序 rongyu-floor（一跳 DEALER -> ROUTER、LMDB 成组提交
@@ -57,18 +65,21 @@ N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份（�
 运行下限程序（rongyu-floor --rate），给出其延迟与提交耗时；最后汇总：各项
 数字、流水线与下限之比、每份申报各存储的 fsync 次数与写入字节、每份申报
 占用的存储字节、各服务常驻内存与每份申报的 CPU 时间，以及空存储与已有 N 份时的
-速率对比。
+速率对比。--repeat K 将第 1 至 4 步从空存储起重复 K 次（1 至 9），
+汇总中每个数字取 K 次的中位数，并给出主要数字的范围（最小 - 最大）。
 EOF
 }
 
 N=100000
 WINDOWS="16 256 1024"
 CONNS=8
+REPEAT=1
 while [ $# -gt 0 ]; do
     case $1 in
     --n) N=${2:?--n needs a number}; shift ;;
     --windows) WINDOWS=${2:?--windows needs a list}; shift ;;
     --connections) CONNS=${2:?--connections needs a number}; shift ;;
+    --repeat) REPEAT=${2:?--repeat needs a number}; shift ;;
     -h | --help) usage; exit 0 ;;
     *) printf 'unknown option: %s / 未知选项：%s\n\n' "$1" "$1" >&2; usage >&2; exit 2 ;;
     esac
@@ -76,6 +87,7 @@ while [ $# -gt 0 ]; do
 done
 case $N in '' | *[!0-9]* | 0) echo "--n wants a positive number" >&2; exit 2 ;; esac
 case $CONNS in '' | *[!0-9]* | 0) echo "--connections wants a positive number" >&2; exit 2 ;; esac
+case $REPEAT in [1-9]) ;; *) echo "--repeat wants a number from 1 to 9" >&2; exit 2 ;; esac
 exec </dev/null
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -115,11 +127,22 @@ load() {
         --pid "quota=${RY_PID[quota]}" \
         --pid "notification=${RY_PID[notification]}" 2>"$RY_TMP/load-$run.err") ||
         { cat "$RY_TMP/load-$run.err" >&2; ry_fail "rongyu-load $run failed"; }
-    jq -c --arg run "$run" --arg la "$la" '. + {run: $run, loadavg: $la}' \
-        <<<"$out" >>"$RAW"
+    jq -c --arg run "$run" --arg la "$la" --argjson rep "$REP" \
+        '. + {run: $run, loadavg: $la, rep: $rep}' <<<"$out" >>"$RAW"
 }
 
-ry_pick_ports
+# restore: the stores as step 1 left them.
+restore() {
+    for s in $STORES; do
+        rm -rf "${RONGYU_HOME:?}/$s"
+        cp -a --reflink=auto "$RY_TMP/snapshot/$s" "$RONGYU_HOME/$s"
+    done
+    settle
+}
+
+# measure: steps 1 to 4 once, their runs tagged with repetition $REP.
+measure() {
+for s in $STORES; do rm -rf "${RONGYU_HOME:?}/$s" "$RY_TMP/snapshot/$s"; done
 settle
 ry_start_services
 load empty 256
@@ -131,8 +154,8 @@ done
 settle
 
 # The floor's records: what intake stores per application.
-REC=$(jq -r 'select(.run == "empty") | .stores[] |
-    select(.service == "intake") | .stored_bytes_per_app | floor' "$RAW")
+REC=$(jq -r --argjson rep "$REP" 'select(.run == "empty" and .rep == $rep) |
+    .stores[] | select(.service == "intake") | .stored_bytes_per_app | floor' "$RAW")
 [ "${REC:-0}" -ge 8 ] 2>/dev/null || REC=4096
 for w in $WINDOWS; do
     la=$(loadavg)
@@ -142,18 +165,10 @@ for w in $WINDOWS; do
         --dir "$RY_TMP/floor" --json) || ry_fail "rongyu-floor failed"
     rm -rf "$RY_TMP/floor"
     settle
-    jq -c --arg run "floor-$w" --arg la "$la" '. + {run: $run, loadavg: $la}' \
-        <<<"$out" >>"$RAW"
+    jq -c --arg run "floor-$w" --arg la "$la" --argjson rep "$REP" \
+        '. + {run: $run, loadavg: $la, rep: $rep}' <<<"$out" >>"$RAW"
 done
 
-# restore: the stores as step 1 left them.
-restore() {
-    for s in $STORES; do
-        rm -rf "${RONGYU_HOME:?}/$s"
-        cp -a --reflink=auto "$RY_TMP/snapshot/$s" "$RONGYU_HOME/$s"
-    done
-    settle
-}
 for w in $WINDOWS; do
     restore
     ry_start_services
@@ -170,8 +185,8 @@ case " $WINDOWS " in
     ;;
 esac
 
-PEAK=$(jq -r --slurp '[.[] | select(.run | test("^w[0-9]+$")) |
-    .verdicts_per_second] | max // 0' "$RAW")
+PEAK=$(jq -r --slurp --argjson rep "$REP" '[.[] | select(.rep == $rep and
+    (.run | test("^w[0-9]+$"))) | .verdicts_per_second] | max // 0' "$RAW")
 HALF=$(jq -rn --argjson p "$PEAK" '$p / 2 | floor')
 if [ "${HALF:-0}" -gt 0 ]; then
     restore
@@ -186,15 +201,39 @@ if [ "${HALF:-0}" -gt 0 ]; then
     out=$("$RY_BIN/rongyu-floor" -n "$N" -w 1024 --rate "$HALF" --size "$REC" \
         --dir "$RY_TMP/floor" --json) || ry_fail "rongyu-floor failed"
     rm -rf "$RY_TMP/floor"
-    jq -c --arg la "$la" '. + {run: "floor-half", loadavg: $la}' \
-        <<<"$out" >>"$RAW"
+    jq -c --arg la "$la" --argjson rep "$REP" \
+        '. + {run: "floor-half", loadavg: $la, rep: $rep}' <<<"$out" >>"$RAW"
 fi
+}
+
+ry_pick_ports
+for REP in $(seq 1 "$REPEAT"); do
+    [ "$REPEAT" = 1 ] || note "repetition $REP of $REPEAT"
+    measure
+done
+
+# MED: one object per run, in the order of the first repetition, each
+# number the median of the repetitions' (the lower of the middle two for
+# an even count), stores and services matched by position, the load
+# averages listed; with one repetition, the runs themselves.
+MED=$RY_TMP/median.jsonl
+jq -c --slurp '
+    def med: sort | .[(length - 1) / 2 | floor];
+    def merge: . as $xs | $xs[0] | with_entries(.key as $k | .value |=
+        if type == "number" then ($xs | map(.[$k]) | med)
+        elif $k == "loadavg" then ($xs | map(.[$k]) | join("; "))
+        elif type == "array" and (.[0] | type) == "object" then
+            [range(0; length) as $i | $xs | map(.[$k][$i]) | merge]
+        else . end);
+    . as $all | map(select(.rep == 1) | .run)[] as $run |
+    $all | map(select(.run == $run)) | merge' "$RAW" >"$MED"
 
 # ---------------------------------------------------------------- summary
 printf '\nrongyu benchmark, %s; %s cores, %s; N = %s; %s client connection(s); log level %s\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)" \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
     "$N" "$CONNS" "${RONGYU_LOG_LEVEL:-info}"
+[ "$REPEAT" = 1 ] || printf 'each figure: the median of %s repetitions (their spread follows the figures)\n' "$REPEAT"
 printf '\n%-8s %-6s %10s %11s %16s %18s %9s %14s\n' "run" "window" "acks/s" \
     "verdicts/s" "ack p50/p99 ms" "verdict p50/p99 ms" "floor/s" \
     "pipeline/floor"
@@ -207,7 +246,7 @@ for w in $WINDOWS; do
          "\(.verdict_p50_ms)/\(.verdict_p99_ms)", $f,
          (if $f > 0 then (.verdicts_per_second / $f * 1000 | round / 1000)
           else 0 end), .loadavg] |
-        @tsv' "$RAW" |
+        @tsv' "$MED" |
         awk -F'\t' '{printf "%-8s %-6s %10.1f %11.1f %16s %18s %9.1f %14.3f   (load %s)\n",
             $1, $2, $3, $4, $5, $6, $7, $8, $9}'
 done
@@ -216,36 +255,57 @@ jq -r --slurp '
     (map(select(.run == "w256"))[0]) as $p |
     "\nempty store (0 -> N cases, window 256): \($e.verdicts_per_second) verdicts/s, \($e.acks_per_second) acks/s\n" +
     (if $p then "prefilled store (N -> 2N cases, window 256): \($p.verdicts_per_second) verdicts/s, \($p.acks_per_second) acks/s; prefilled / empty = \(($p.verdicts_per_second / $e.verdicts_per_second * 1000 | round) / 1000)"
-     else "prefilled store at window 256: not run (--windows)" end)' "$RAW"
+     else "prefilled store at window 256: not run (--windows)" end)' "$MED"
 jq -r --slurp '
     (map(select(.run == "w256"))[0]) as $b |
     (map(select(.run == "w256-full"))[0]) as $f |
     if $f then "\nwhole cases in the waits (--full-waits, window 256, the prefilled store): \($f.verdicts_per_second) verdicts/s, submit -> verdict p50/p99 \($f.verdict_p50_ms)/\($f.verdict_p99_ms) ms; whole / brief = \(($f.verdicts_per_second / $b.verdicts_per_second * 1000 | round) / 1000)"
-    else "\nwhole cases in the waits: not run (--windows without 256)" end' "$RAW"
+    else "\nwhole cases in the waits: not run (--windows without 256)" end' "$MED"
 jq -r --slurp '
     (map(select(.run == "half"))[0]) as $h |
     (map(select(.run == "floor-half"))[0]) as $fh |
     if $h then "\nat half the peak (\($h.rate) submissions/s on a fixed schedule, window 1024, the prefilled store): \($h.verdicts_per_second) verdicts/s; submit -> ack p50/p99 \($h.ack_p50_ms)/\($h.ack_p99_ms) ms; submit -> verdict p50/p99 \($h.verdict_p50_ms)/\($h.verdict_p99_ms) ms" +
       (if $fh then "\nthe floor at that rate: ack p50/p99 \($fh.ack_p50_ms)/\($fh.ack_p99_ms) ms; its commits p50/p99/slowest \($fh.commit_p50_ms)/\($fh.commit_p99_ms)/\($fh.commit_max_ms) ms" else "" end)
-    else "\nat half the peak: not run (no peak measured)" end' "$RAW"
+    else "\nat half the peak: not run (no peak measured)" end' "$MED"
 printf '\nrongyu-load'"'"'s own CPU (user + system) per run:\n'
 jq -r 'select(.load_cpu_seconds != null) |
-    "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s, \(if .acknowledged > 0 then (.load_cpu_seconds * 1e6 / .acknowledged | round) else 0 end) us/app"' "$RAW"
+    "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s, \(if .acknowledged > 0 then (.load_cpu_seconds * 1e6 / .acknowledged | round) else 0 end) us/app"' "$MED"
 printf '\nper application, per store (fsyncs and bytes written: the run named;\n'
 printf 'bytes stored: used size / applications in intake, after the run):\n'
 printf '%-8s %-13s %11s %14s %14s %10s\n' run store fsyncs/app "written B/app" \
     "stored B/app" "used MiB"
 jq -r '. as $r | select(.stores) | .stores[] |
     [$r.run, .service, .fsyncs_per_app, .bytes_written_per_app,
-     .stored_bytes_per_app, (.used_bytes / 1048576)] | @tsv' "$RAW" |
+     .stored_bytes_per_app, (.used_bytes / 1048576)] | @tsv' "$MED" |
     awk -F'\t' '{printf "%-8s %-13s %11.3f %14.0f %14.0f %10.1f\n", $1, $2, $3, $4, $5, $6}'
 printf '\nRSS per service at the end of each run (KiB; anon max while running),\n'
 printf 'and its CPU time (user + system) per application over the run:\n'
 jq -r '. as $r | select(.rss) | .rss[] |
-    [$r.run, .service, .anon_kib, .file_kib, .anon_max_kib, .cpu_us_per_app] | @tsv' "$RAW" |
+    [$r.run, .service, .anon_kib, .file_kib, .anon_max_kib, .cpu_us_per_app] | @tsv' "$MED" |
     awk -F'\t' '{printf "%-8s %-13s anon %8d  file %8d  anon max %8d  cpu %6d us/app\n", $1, $2, $3, $4, $5, $6}'
 printf '\nfloor runs (records of %s bytes: intake'"'"'s stored bytes per application):\n' "$REC"
 jq -r 'select(.msgs_per_second) |
-    "\(.run): \(.msgs_per_second) msgs/s, ack p50/p99 \(.ack_p50_ms)/\(.ack_p99_ms) ms, commit p50/p99/slowest \(.commit_p50_ms)/\(.commit_p99_ms)/\(.commit_max_ms) ms, \(.syncs) fsyncs, \((.bytes_written / .messages) | floor) B written per message (load \(.loadavg))"' "$RAW"
+    "\(.run): \(.msgs_per_second) msgs/s, ack p50/p99 \(.ack_p50_ms)/\(.ack_p99_ms) ms, commit p50/p99/slowest \(.commit_p50_ms)/\(.commit_p99_ms)/\(.commit_max_ms) ms, \(.syncs) fsyncs, \((.bytes_written / .messages) | floor) B written per message (load \(.loadavg))"' "$MED"
+if [ "$REPEAT" != 1 ]; then
+    printf '\nspread over %s repetitions (min - max of each repetition'"'"'s figure):\n' "$REPEAT"
+    jq -r --slurp --arg windows "$WINDOWS" '
+        def range_of(f): map(f) | "\(min) - \(max)";
+        . as $all |
+        ($windows | split(" ") | map(select(. != "")))[] as $w |
+        ($all | map(select(.run == "w" + $w))) as $p |
+        ($all | map(select(.run == "floor-" + $w))) as $f |
+        "w\($w): verdicts/s \($p | range_of(.verdicts_per_second)); floor msgs/s \($f | range_of(.msgs_per_second)); pipeline/floor \([$p[] as $x | $f[] | select(.rep == $x.rep) | ($x.verdicts_per_second / .msgs_per_second * 1000 | round / 1000)] | "\(min) - \(max)")"' "$RAW"
+    jq -r --slurp '
+        def range_of(f): map(f) | "\(min) - \(max)";
+        . as $all |
+        ([$all[] | select(.run == "w256") as $p | $all[] |
+          select(.run == "empty" and .rep == $p.rep) |
+          ($p.verdicts_per_second / .verdicts_per_second * 1000 | round / 1000)]) as $r |
+        (if ($r | length) > 0 then "prefilled / empty: \($r | min) - \($r | max)" else empty end),
+        ($all | map(select(.run == "half")) |
+         if length > 0 then "at half the peak: submit -> ack p99 \(range_of(.ack_p99_ms)) ms, submit -> verdict p99 \(range_of(.verdict_p99_ms)) ms" else empty end),
+        ($all | map(select(.run == "empty")) | map(.stores[] | select(.service == "intake")) |
+         "bytes stored per application in intake after the empty-store run: \(range_of(.stored_bytes_per_app))")' "$RAW"
+fi
 printf '\nraw (one JSON object per run):\n'
 cat "$RAW"
