@@ -46,6 +46,9 @@ done
 grep -qE '^prefilled / empty: [0-9.]+ - [0-9.]+$' "$OUT" || fail "no spread of prefilled / empty"
 grep -qE '^at half the peak: submit -> ack p99 [0-9]+ - [0-9]+ ms, submit -> verdict p99 [0-9]+ - [0-9]+ ms$' "$OUT" ||
     fail "no spread at half the peak"
+grep -qE '^bytes stored per application in intake after the empty-store run: [0-9]+ - [0-9]+$' "$OUT" ||
+    fail "no spread of the bytes stored"
+grep -qE "^floor runs \(records of [0-9]+ bytes" "$OUT" || fail "no record size of the floor runs"
 # Every run's raw figures, in both repetitions: all stores seen, every pid
 # known, all judged.
 n=$(grep -c '^{' "$OUT")

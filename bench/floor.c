@@ -180,6 +180,14 @@ s_remove(const char *dir)
     rmdir(dir);
 }
 
+/* When message i is due: i / rate seconds after t0 with --rate, else
+ * now (as fast as the window allows). */
+static int64_t
+s_due(int64_t t0, int i, double rate, int64_t now)
+{
+    return rate > 0 ? t0 + (int64_t)(i * 1000.0 / rate) : now;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -288,12 +296,11 @@ main(int argc, char **argv)
     int sent = 0, acked = 0;
     int64_t t0 = ry_clock_mono_ms();
     while (acked < n) {
-        int64_t now = ry_clock_mono_ms(), next = now;
+        int64_t now = ry_clock_mono_ms();
         while (sent < n && sent - acked < window &&
-               (next = rate > 0 ? t0 + (int64_t)(sent * 1000.0 / rate) : now) <=
-                   now) {
+               s_due(t0, sent, rate, now) <= now) {
             ry_be64_put(msg, (uint64_t)sent);
-            sent_at[sent] = next;
+            sent_at[sent] = s_due(t0, sent, rate, now);
             if (zmq_send(sock, msg, (size_t)size, 0) < 0) {
                 fprintf(stderr, "rongyu-floor: send failed\n");
                 return 1;
@@ -301,9 +308,10 @@ main(int argc, char **argv)
             sent++;
         }
         zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
-        /* Waits for an ack, or until the next message is due. */
+        /* Waits for an ack, or until the next message is due (with room
+         * in the window, only a schedule holds it back). */
         bool due = sent < n && sent - acked < window;
-        int wait = due ? (int)(next > now ? next - now : 0) : 30000;
+        int wait = due ? (int)(s_due(t0, sent, rate, now) - now) : 30000;
         int ready = zmq_poll(&it, 1, wait);
         if (ready < 0 || (ready == 0 && !due)) {
             fprintf(stderr, "rongyu-floor: no ack for 30 s (%d of %d)\n",

@@ -113,8 +113,14 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 # dirty doubled the ack p99 at half the peak.
 settle() { sync -f "$RONGYU_HOME" 2>/dev/null || sync; }
 
-# load RUN W [ARG...]: one rongyu-load run; its JSON (with the run's
-# name and the load average) goes to $RAW.
+# keep RUN LOADAVG: the JSON on standard input, with the run's name, the
+# load average at its start and the repetition, goes to $RAW.
+keep() {
+    jq -c --arg run "$1" --arg la "$2" --argjson rep "$REP" \
+        '. + {run: $run, loadavg: $la, rep: $rep}' >>"$RAW"
+}
+
+# load RUN W [ARG...]: one rongyu-load run on the running services.
 load() {
     local run=$1 w=$2 out la
     shift 2
@@ -127,8 +133,7 @@ load() {
         --pid "quota=${RY_PID[quota]}" \
         --pid "notification=${RY_PID[notification]}" 2>"$RY_TMP/load-$run.err") ||
         { cat "$RY_TMP/load-$run.err" >&2; ry_fail "rongyu-load $run failed"; }
-    jq -c --arg run "$run" --arg la "$la" --argjson rep "$REP" \
-        '. + {run: $run, loadavg: $la, rep: $rep}' <<<"$out" >>"$RAW"
+    keep "$run" "$la" <<<"$out"
 }
 
 # restore: the stores as step 1 left them.
@@ -140,70 +145,66 @@ restore() {
     settle
 }
 
-# measure: steps 1 to 4 once, their runs tagged with repetition $REP.
-measure() {
-for s in $STORES; do rm -rf "${RONGYU_HOME:?}/$s" "$RY_TMP/snapshot/$s"; done
-settle
-ry_start_services
-load empty 256
-ry_stop_all
-mkdir -p "$RY_TMP/snapshot"
-for s in $STORES; do
-    cp -a --reflink=auto "$RONGYU_HOME/$s" "$RY_TMP/snapshot/$s"
-done
-settle
+# prefilled RUN W [ARG...]: one rongyu-load run on the restored stores.
+prefilled() {
+    restore
+    ry_start_services
+    load "$@"
+    ry_stop_all
+}
 
-# The floor's records: what intake stores per application.
-REC=$(jq -r --argjson rep "$REP" 'select(.run == "empty" and .rep == $rep) |
-    .stores[] | select(.service == "intake") | .stored_bytes_per_app | floor' "$RAW")
-[ "${REC:-0}" -ge 8 ] 2>/dev/null || REC=4096
-for w in $WINDOWS; do
+# floor_run RUN W [ARG...]: one rongyu-floor run of N records of $REC bytes
+# in a store of its own, removed (and written out) after it.
+floor_run() {
+    local run=$1 w=$2 out la
+    shift 2
     la=$(loadavg)
-    note "floor: $N records of $REC bytes, window $w (load average $la)"
+    note "floor: $N records of $REC bytes, window $w $* (load average $la)"
     mkdir -p "$RY_TMP/floor"
-    out=$("$RY_BIN/rongyu-floor" -n "$N" -w "$w" --size "$REC" \
+    out=$("$RY_BIN/rongyu-floor" -n "$N" -w "$w" "$@" --size "$REC" \
         --dir "$RY_TMP/floor" --json) || ry_fail "rongyu-floor failed"
     rm -rf "$RY_TMP/floor"
     settle
-    jq -c --arg run "floor-$w" --arg la "$la" --argjson rep "$REP" \
-        '. + {run: $run, loadavg: $la, rep: $rep}' <<<"$out" >>"$RAW"
-done
+    keep "$run" "$la" <<<"$out"
+}
 
-for w in $WINDOWS; do
-    restore
+# measure: steps 1 to 4 once, their runs tagged with repetition $REP.
+measure() {
+    for s in $STORES; do rm -rf "${RONGYU_HOME:?}/$s" "$RY_TMP/snapshot/$s"; done
+    settle
     ry_start_services
-    load "w$w" "$w"
+    load empty 256
     ry_stop_all
-done
+    mkdir -p "$RY_TMP/snapshot"
+    for s in $STORES; do
+        cp -a --reflink=auto "$RONGYU_HOME/$s" "$RY_TMP/snapshot/$s"
+    done
+    settle
 
-case " $WINDOWS " in
-*" 256 "*)
-    restore
-    ry_start_services
-    load w256-full 256 --full-waits
-    ry_stop_all
-    ;;
-esac
+    # The floor's records: what intake stores per application.
+    REC=$(jq -r --argjson rep "$REP" 'select(.run == "empty" and .rep == $rep) |
+        .stores[] | select(.service == "intake") | .stored_bytes_per_app | floor' "$RAW")
+    [ "${REC:-0}" -ge 8 ] 2>/dev/null || REC=4096
+    for w in $WINDOWS; do
+        floor_run "floor-$w" "$w"
+    done
 
-PEAK=$(jq -r --slurp --argjson rep "$REP" '[.[] | select(.rep == $rep and
-    (.run | test("^w[0-9]+$"))) | .verdicts_per_second] | max // 0' "$RAW")
-HALF=$(jq -rn --argjson p "$PEAK" '$p / 2 | floor')
-if [ "${HALF:-0}" -gt 0 ]; then
-    restore
-    ry_start_services
-    load half 1024 --rate "$HALF"
-    ry_stop_all
-    # The floor at the same rate: what the one hop and the disk alone
-    # give the latencies, and how slow their commits get.
-    la=$(cut -d' ' -f1-3 /proc/loadavg)
-    note "floor: $N records of $REC bytes at $HALF/s, window 1024 (load average $la)"
-    mkdir -p "$RY_TMP/floor"
-    out=$("$RY_BIN/rongyu-floor" -n "$N" -w 1024 --rate "$HALF" --size "$REC" \
-        --dir "$RY_TMP/floor" --json) || ry_fail "rongyu-floor failed"
-    rm -rf "$RY_TMP/floor"
-    jq -c --arg la "$la" --argjson rep "$REP" \
-        '. + {run: "floor-half", loadavg: $la, rep: $rep}' <<<"$out" >>"$RAW"
-fi
+    for w in $WINDOWS; do
+        prefilled "w$w" "$w"
+    done
+    case " $WINDOWS " in
+    *" 256 "*) prefilled w256-full 256 --full-waits ;;
+    esac
+
+    PEAK=$(jq -r --slurp --argjson rep "$REP" '[.[] | select(.rep == $rep and
+        (.run | test("^w[0-9]+$"))) | .verdicts_per_second] | max // 0' "$RAW")
+    HALF=$(jq -rn --argjson p "$PEAK" '$p / 2 | floor')
+    if [ "${HALF:-0}" -gt 0 ]; then
+        prefilled half 1024 --rate "$HALF"
+        # The floor at the same rate: what the one hop and the disk alone
+        # give the latencies, and how slow their commits get.
+        floor_run floor-half 1024 --rate "$HALF"
+    fi
 }
 
 ry_pick_ports
@@ -283,28 +284,25 @@ printf 'and its CPU time (user + system) per application over the run:\n'
 jq -r '. as $r | select(.rss) | .rss[] |
     [$r.run, .service, .anon_kib, .file_kib, .anon_max_kib, .cpu_us_per_app] | @tsv' "$MED" |
     awk -F'\t' '{printf "%-8s %-13s anon %8d  file %8d  anon max %8d  cpu %6d us/app\n", $1, $2, $3, $4, $5, $6}'
-printf '\nfloor runs (records of %s bytes: intake'"'"'s stored bytes per application):\n' "$REC"
+printf '\nfloor runs (records of %s bytes: intake'"'"'s stored bytes per application):\n' \
+    "$(jq -r 'select(.record_bytes) | .record_bytes' "$MED" | head -n 1)"
 jq -r 'select(.msgs_per_second) |
     "\(.run): \(.msgs_per_second) msgs/s, ack p50/p99 \(.ack_p50_ms)/\(.ack_p99_ms) ms, commit p50/p99/slowest \(.commit_p50_ms)/\(.commit_p99_ms)/\(.commit_max_ms) ms, \(.syncs) fsyncs, \((.bytes_written / .messages) | floor) B written per message (load \(.loadavg))"' "$MED"
 if [ "$REPEAT" != 1 ]; then
     printf '\nspread over %s repetitions (min - max of each repetition'"'"'s figure):\n' "$REPEAT"
     jq -r --slurp --arg windows "$WINDOWS" '
         def range_of(f): map(f) | "\(min) - \(max)";
-        . as $all |
-        ($windows | split(" ") | map(select(. != "")))[] as $w |
-        ($all | map(select(.run == "w" + $w))) as $p |
-        ($all | map(select(.run == "floor-" + $w))) as $f |
-        "w\($w): verdicts/s \($p | range_of(.verdicts_per_second)); floor msgs/s \($f | range_of(.msgs_per_second)); pipeline/floor \([$p[] as $x | $f[] | select(.rep == $x.rep) | ($x.verdicts_per_second / .msgs_per_second * 1000 | round / 1000)] | "\(min) - \(max)")"' "$RAW"
-    jq -r --slurp '
-        def range_of(f): map(f) | "\(min) - \(max)";
-        . as $all |
-        ([$all[] | select(.run == "w256") as $p | $all[] |
-          select(.run == "empty" and .rep == $p.rep) |
-          ($p.verdicts_per_second / .verdicts_per_second * 1000 | round / 1000)]) as $r |
-        (if ($r | length) > 0 then "prefilled / empty: \($r | min) - \($r | max)" else empty end),
-        ($all | map(select(.run == "half")) |
+        # the figure f(pipeline run, other run) of each repetition
+        def per_rep(a; b; f): . as $all | [.[] | select(.run == a) as $x |
+            $all[] | select(.run == b and .rep == $x.rep) | [$x, .] | f];
+        def ratio: .[0].verdicts_per_second / .[1].msgs_per_second * 1000 | round / 1000;
+        (($windows | split(" ") | map(select(. != "")))[] as $w |
+         "w\($w): verdicts/s \(map(select(.run == "w" + $w)) | range_of(.verdicts_per_second)); floor msgs/s \(map(select(.run == "floor-" + $w)) | range_of(.msgs_per_second)); pipeline/floor \(per_rep("w" + $w; "floor-" + $w; ratio) | range_of(.))"),
+        (per_rep("w256"; "empty"; .[0].verdicts_per_second / .[1].verdicts_per_second * 1000 | round / 1000) |
+         if length > 0 then "prefilled / empty: \(range_of(.))" else empty end),
+        (map(select(.run == "half")) |
          if length > 0 then "at half the peak: submit -> ack p99 \(range_of(.ack_p99_ms)) ms, submit -> verdict p99 \(range_of(.verdict_p99_ms)) ms" else empty end),
-        ($all | map(select(.run == "empty")) | map(.stores[] | select(.service == "intake")) |
+        (map(select(.run == "empty")) | map(.stores[] | select(.service == "intake")) |
          "bytes stored per application in intake after the empty-store run: \(range_of(.stored_bytes_per_app))")' "$RAW"
 fi
 printf '\nraw (one JSON object per run):\n'
