@@ -885,9 +885,12 @@ typedef struct {
     Rongyu__Verdict v;
 } s_view_t;
 
-int
-ry_verdict_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
-                ry_verdict_view_t *out)
+/* ry_verdict_view and ry_verdict_view_failed: with only_failed, the
+ * checks that passed are counted, not expanded, save R_DEADLINE, whose
+ * date the checks after it derive from. */
+static int
+s_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
+       bool only_failed, ry_verdict_view_t *out)
 {
     *out = (ry_verdict_view_t){0};
     Rongyu__StoredVerdict *sv = (Rongyu__StoredVerdict *)ry_pb_unpack(
@@ -907,6 +910,14 @@ ry_verdict_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
             return RY_EMALFORMED;
         }
         out->v = h->legacy;
+        out->n_all = h->legacy->n_checks;
+        if (only_failed) {
+            size_t n = 0;
+            for (size_t i = 0; i < h->legacy->n_checks; i++)
+                if (!h->legacy->checks[i]->passed)
+                    h->legacy->checks[n++] = h->legacy->checks[i];
+            h->legacy->n_checks = n;
+        }
         return 0;
     }
     s_ctx_t x = {&h->arena, app, NULL, false};
@@ -945,6 +956,11 @@ ry_verdict_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
             k = bare;
         }
         Rongyu__Check *w = (Rongyu__Check *)k;
+        out->n_all++;
+        if (only_failed && k->passed && k->rule != R_DEADLINE) {
+            s_learn(&x, k); /* R_RATE_COUNTS_AGREE needs its rule only */
+            continue;
+        }
         if (step != 1) {
             if (!app) {
                 rc = RY_EINVAL;
@@ -952,8 +968,9 @@ ry_verdict_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
             }
             w = s_expand_check(&x, k);
         }
-        v->checks[v->n_checks++] = w;
         s_learn(&x, w);
+        if (!only_failed || !w->passed)
+            v->checks[v->n_checks++] = w;
     }
     if (rc) {
         ry_verdict_view_free(out);
@@ -961,6 +978,20 @@ ry_verdict_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
     }
     out->v = v;
     return 0;
+}
+
+int
+ry_verdict_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
+                ry_verdict_view_t *out)
+{
+    return s_view(data, len, app, false, out);
+}
+
+int
+ry_verdict_view_failed(const uint8_t *data, size_t len,
+                       const Rongyu__Application *app, ry_verdict_view_t *out)
+{
+    return s_view(data, len, app, true, out);
 }
 
 void

@@ -40,10 +40,18 @@ int ry_verdict_expand(const uint8_t *data, size_t len,
  * ry_verdict_expand; on failure the view holds nothing. */
 typedef struct {
     Rongyu__Verdict *v;
-    void *priv_; /* what v points into */
+    size_t n_all; /* the verdict's checks, failed or not */
+    void *priv_;  /* what v points into */
 } ry_verdict_view_t;
 int ry_verdict_view(const uint8_t *data, size_t len,
                     const Rongyu__Application *app, ry_verdict_view_t *out);
+
+/* The same view with only the checks that failed in v (n_all still counts
+ * them all): what a verdict's arrival needs, without expanding the checks
+ * that passed. */
+int ry_verdict_view_failed(const uint8_t *data, size_t len,
+                           const Rongyu__Application *app,
+                           ry_verdict_view_t *out);
 void ry_verdict_view_free(ry_verdict_view_t *view);
 
 #endif

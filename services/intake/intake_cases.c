@@ -91,6 +91,71 @@ intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
     return s_case_get(txn, "cases", case_id, strlen(case_id), out);
 }
 
+/* Appends varint v to out at *at. */
+static void
+s_put_varint(uint8_t *out, size_t *at, uint64_t v)
+{
+    for (;;) {
+        out[(*at)++] = (uint8_t)(v & 0x7f) | (v >= 0x80 ? 0x80 : 0);
+        if (v < 0x80)
+            return;
+        v >>= 7;
+    }
+}
+
+int
+intake_cases_load_head(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
+{
+    *out = NULL;
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "cases", case_id, strlen(case_id), &v);
+    if (rc)
+        return rc;
+    /* The record's fields copied as they are, save the verdict (5) and
+     * the application (4), of which only fields 1-5 are copied: a record
+     * a tenth of the size, decoded like the whole. */
+    uint8_t *head = malloc(v.len + 16);
+    if (!head)
+        abort();
+    size_t at = 0, pos = 0;
+    ry_pb_field_t f;
+    int more;
+    while ((more = ry_pb_next(v.data, v.len, &pos, &f)) == 1) {
+        if (f.number == 5)
+            continue;
+        if (f.number != 4 || f.wire != 2) {
+            memcpy(head + at, f.start, f.n);
+            at += f.n;
+            continue;
+        }
+        size_t ipos = 0, n = 0;
+        ry_pb_field_t g;
+        const uint8_t *keep[5];
+        size_t klen[5];
+        while ((more = ry_pb_next(f.val, f.vlen, &ipos, &g)) == 1)
+            if (g.number >= 1 && g.number <= 5 && n < 5) {
+                keep[n] = g.start;
+                klen[n++] = g.n;
+            }
+        if (more < 0)
+            break;
+        size_t inner = 0;
+        for (size_t i = 0; i < n; i++)
+            inner += klen[i];
+        s_put_varint(head, &at, 4 << 3 | 2);
+        s_put_varint(head, &at, inner);
+        for (size_t i = 0; i < n; i++) {
+            memcpy(head + at, keep[i], klen[i]);
+            at += klen[i];
+        }
+    }
+    if (more == 0)
+        *out = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, head,
+                                            at, 0);
+    free(head);
+    return *out ? 0 : RY_EIO;
+}
+
 /* ------------------------------------------------------------ indexes */
 
 /* "meta" key set once the case indexes are built (intake_cases_new). */
@@ -1151,16 +1216,18 @@ done:
     return rc;
 }
 
-int
-intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
-                      intake_action_t act, const char *id, intake_outcome_t *o,
-                      Rongyu__Case **out)
+/* intake_cases_load_for and intake_cases_load_head_for: the case as
+ * 'load' reads it. */
+static int
+s_load_for(ry_txn_t *txn, const intake_principal_t *p, intake_action_t act,
+           const char *id, intake_outcome_t *o, Rongyu__Case **out,
+           int (*load)(ry_txn_t *, const char *, Rongyu__Case **))
 {
     *out = NULL;
     if (intake_is_empty(id))
         return intake_outcome_fail_at(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                     "case_id", "case_id");
-    int rc = intake_cases_load(txn, id, out);
+    int rc = load(txn, id, out);
     if (rc == RY_ENOTFOUND)
         return intake_outcome_fail_at(o, RONGYU__ERROR_CODE__E_NOT_FOUND,
                                     "case_id", "case '%s'", id);
@@ -1184,6 +1251,23 @@ intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
     if (rc)
         ry_pb_free(out);
     return rc;
+}
+
+int
+intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
+                      intake_action_t act, const char *id, intake_outcome_t *o,
+                      Rongyu__Case **out)
+{
+    return s_load_for(txn, p, act, id, o, out, intake_cases_load);
+}
+
+int
+intake_cases_load_head_for(ry_txn_t *txn, const intake_principal_t *p,
+                           const char *id, intake_outcome_t *o,
+                           Rongyu__Case **out)
+{
+    return s_load_for(txn, p, INTAKE_ACT_READ, id, o, out,
+                      intake_cases_load_head);
 }
 
 int
@@ -1578,21 +1662,21 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         goto done;
     }
     /* Read in place: it is stored as it came, and only the event to
-     * notification (its failed checks, packed) reads it whole. */
+     * notification reads its failed checks, packed; the checks that
+     * passed are counted, not expanded. */
     ry_verdict_view_t view;
-    if (ry_verdict_view(verdict.val, verdict.vlen, c->application, &view) !=
-        0) {
+    if (ry_verdict_view_failed(verdict.val, verdict.vlen, c->application,
+                               &view) != 0) {
         rc = RY_EMALFORMED;
         goto done;
     }
     const Rongyu__Verdict *whole = view.v;
-    size_t failed = 0;
-    for (size_t i = 0; i < whole->n_checks; i++)
-        failed += !whole->checks[i]->passed;
     char opinion[128];
-    snprintf(opinion, sizeof opinion, "%zu of %zu checks failed (%s)", failed,
-             whole->n_checks, whole->ruleset);
+    snprintf(opinion, sizeof opinion, "%zu of %zu checks failed (%s)",
+             whole->n_checks, view.n_all, whole->ruleset);
     rc = s_verdict_put(txn, c->case_id, c->revision, verdict.val, verdict.vlen);
+    /* Only the event reads c->verdict here (verdict_kept: not stored
+     * again), and it sends the failed checks, all the view holds. */
     Rongyu__Verdict *old = c->verdict;
     c->verdict = view.v;
     if (!rc)

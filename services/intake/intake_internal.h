@@ -50,12 +50,26 @@ intake_is_empty(const char *s)
  * not decode) or a store error; *out is NULL unless 0. */
 int intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out);
 
+/* The head of case_id, as intake_cases_load gives it but without its
+ * verdict and with only fields 1-5 of its application (campaign, honour,
+ * category, applicant, organising unit): what a brief answer shows and
+ * what the authority to read it looks at (intake_authorize), decoded from
+ * a tenth of the bytes. Same returns as intake_cases_load. */
+int intake_cases_load_head(ry_txn_t *txn, const char *case_id,
+                           Rongyu__Case **out);
+
 /* Loads case 'id' that principal p may act on ('act'). Returns 0 with *out
  * set (the caller's), -1 after intake_outcome_fail (E_MISSING_FIELD for no
  * id, E_NOT_FOUND, E_FORBIDDEN), or a store error; *out is NULL unless 0. */
 int intake_cases_load_for(ry_txn_t *txn, const intake_principal_t *p,
                           intake_action_t act, const char *id,
                           intake_outcome_t *o, Rongyu__Case **out);
+
+/* intake_cases_load_for reading (INTAKE_ACT_READ) the case's head
+ * (intake_cases_load_head). */
+int intake_cases_load_head_for(ry_txn_t *txn, const intake_principal_t *p,
+                               const char *id, intake_outcome_t *o,
+                               Rongyu__Case **out);
 
 /* Joins the verdict of c's revision (the "verdicts" table, case id +
  * be32 revision -> the verdict in its stored form, ry_verdict) to c, a

@@ -67,8 +67,12 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
         return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
                                     "timeout_ms", "timeout_ms: at most %u",
                                     INTAKE_WAIT_MAX_MS);
-    int rc =
-        intake_cases_load_for(txn, p, INTAKE_ACT_READ, q->case_id, &r->out, &r->out.kase);
+    /* A brief answer shows the case's head only. */
+    int rc = q->brief ? intake_cases_load_head_for(txn, p, q->case_id, &r->out,
+                                                   &r->out.kase)
+                      : intake_cases_load_for(txn, p, INTAKE_ACT_READ,
+                                              q->case_id, &r->out,
+                                              &r->out.kase);
     if (rc)
         return rc;
     if (r->out.kase->state != q->state)
@@ -190,7 +194,8 @@ intake_wait_tick(intake_cases_t *self)
             }
             w->poked = false;
             Rongyu__Case *c = NULL;
-            int rc = intake_cases_load(txn, w->case_id, &c);
+            int rc = w->brief ? intake_cases_load_head(txn, w->case_id, &c)
+                              : intake_cases_load(txn, w->case_id, &c);
             bool moved = rc == 0 && c->state != w->state;
             bool late = w->deadline <= now;
             if (rc || moved || late)

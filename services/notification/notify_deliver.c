@@ -180,8 +180,9 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
                        int64_t now, unsigned *count)
 {
     unsigned made = 0;
+    /* Rendered for the first subscriber it goes to: most notices have
+     * none. */
     char *title = NULL, *text = NULL;
-    notify_text_render(n, &title, &text);
     /* The operator's file, then the subscriptions made by request. */
     size_t nfile = notify_subs_count(subs), nstored = 0;
     notify_sub_t *stored = NULL;
@@ -215,6 +216,8 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
             if (dup)
                 continue;
             seen[nseen++] = (s_seen_t){s->org, channel, target};
+            if (!title)
+                notify_text_render(n, &title, &text);
 
             Rongyu__Delivery d = RONGYU__DELIVERY__INIT;
             rc = ry_txn_next(txn, "meta", "delivery_seq", &d.id);

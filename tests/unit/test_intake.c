@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "intake_cases.h"
+#include "intake_internal.h"
 #include "intake_requests.h"
 #include "intake_posting.h"
 #include "ry_clock.h"
@@ -1302,6 +1303,43 @@ test_brief_wait_answers_with_the_state_alone(void **state)
     rep = s_wait(fx, "org-2", id, true);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
     s_free(&rep);
+
+    /* What the brief answer is read from: the case as stored, without
+     * its verdict, and of its application the head (fields 1-5). */
+    rq_t sr;
+    s_rq_submit(&sr, "org-1", "k-head");
+    sr.app.honour = RONGYU__HONOUR__ADVANCED_HOME;
+    sr.app.deeds = (char *)"事迹材料 deeds";
+    rep = s_send(fx, &sr.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    snprintf(id, sizeof id, "%s", rep->case_->case_->case_id);
+    s_free(&rep);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    Rongyu__Case *whole = NULL, *head = NULL, *none = NULL;
+    assert_int_equal(intake_cases_load(txn, id, &whole), 0);
+    assert_int_equal(intake_cases_load_head(txn, id, &head), 0);
+    assert_int_equal(intake_cases_load_head(txn, "0000000000000000", &none),
+                     RY_ENOTFOUND);
+    assert_null(none);
+    ry_txn_abort(&txn);
+    assert_non_null(head->application);
+    Rongyu__Application app = RONGYU__APPLICATION__INIT;
+    const Rongyu__Application *a = whole->application;
+    app.campaign_id = a->campaign_id;
+    app.honour = a->honour;
+    app.category = a->category;
+    app.applicant_org = a->applicant_org;
+    app.organising_unit = a->organising_unit;
+    /* The application holds more than its head, which is left out. */
+    assert_true(protobuf_c_message_get_packed_size(&a->base) >
+                protobuf_c_message_get_packed_size(&app.base));
+    Rongyu__Case expect = *whole;
+    expect.application = &app;
+    expect.verdict = NULL;
+    assert_true(ry_pb_equal(&expect.base, &head->base));
+    ry_pb_free(&whole);
+    ry_pb_free(&head);
     s_fx_destroy(&fx);
 }
 

@@ -79,6 +79,22 @@ s_judge(const Rongyu__Application *app, Rongyu__OrgKind kind)
     return v;
 }
 
+/* Asserts that 'got' is check 'want' byte for byte, its code aside. */
+static void
+s_expect_check(const Rongyu__Check *want, const Rongyu__Check *got)
+{
+    Rongyu__Check k = *want;
+    if (k.rule)
+        k.code = (char *)"";
+    size_t la, lb;
+    uint8_t *a = ry_pb_pack(&k.base, &la);
+    uint8_t *b = ry_pb_pack(&got->base, &lb);
+    if (la != lb || memcmp(a, b, la) != 0)
+        fail_msg("check %s differs", ry_rulecat_check_code(&k));
+    free(a);
+    free(b);
+}
+
 /* Asserts that 'got' is v check by check, byte for byte, codes aside. */
 static void
 s_expect_same(const Rongyu__Verdict *v, const Rongyu__Verdict *got)
@@ -87,18 +103,29 @@ s_expect_same(const Rongyu__Verdict *v, const Rongyu__Verdict *got)
     assert_string_equal(got->ruleset, v->ruleset);
     assert_int_equal(got->decided_at_ms, v->decided_at_ms);
     assert_int_equal(got->n_checks, v->n_checks);
+    for (size_t i = 0; i < v->n_checks; i++)
+        s_expect_check(v->checks[i], got->checks[i]);
+}
+
+/* Asserts that the view of v's failed checks (v packed in buf, len for
+ * app) holds them, in order, and counts them all; returns how many. */
+static size_t
+s_expect_failed(const Rongyu__Verdict *v, const uint8_t *buf, size_t len,
+                const Rongyu__Application *app)
+{
+    ry_verdict_view_t view;
+    assert_int_equal(ry_verdict_view_failed(buf, len, app, &view), 0);
+    assert_int_equal(view.n_all, v->n_checks);
+    size_t nf = 0;
     for (size_t i = 0; i < v->n_checks; i++) {
-        Rongyu__Check k = *v->checks[i];
-        if (k.rule)
-            k.code = (char *)"";
-        size_t la, lb;
-        uint8_t *a = ry_pb_pack(&k.base, &la);
-        uint8_t *b = ry_pb_pack(&got->checks[i]->base, &lb);
-        if (la != lb || memcmp(a, b, la) != 0)
-            fail_msg("check %zu (%s) differs", i, ry_rulecat_check_code(&k));
-        free(a);
-        free(b);
+        if (v->checks[i]->passed)
+            continue;
+        assert_true(nf < view.v->n_checks);
+        s_expect_check(v->checks[i], view.v->checks[nf++]);
     }
+    assert_int_equal(nf, view.v->n_checks);
+    ry_verdict_view_free(&view);
+    return nf;
 }
 
 static Rongyu__StoredVerdict *
@@ -150,6 +177,7 @@ test_every_example_comes_back_whole_from_a_fraction(void **state)
             s_expect_same(v, view.v);
             ry_verdict_view_free(&view);
             assert_null(view.v);
+            s_expect_failed(v, buf, len, app);
             ry_pb_free(&back);
             free(buf);
             free(whole);
@@ -161,6 +189,33 @@ test_every_example_comes_back_whole_from_a_fraction(void **state)
 
 /* What the valid example stores: one step per check; whole checks only
  * for the campaign's thresholds and the calendar's count. */
+/* A declared date after the submission fails checks whose values come
+ * from the R_DEADLINE check before them (the submission date): read
+ * alone, without the checks that passed, they still come back whole. */
+static void
+test_failed_checks_read_alone_derive_from_the_deadline(void **state)
+{
+    (void)state;
+    Rongyu__Application *app = s_example("advanced_home.valid.json");
+    free(app->declarations->posting_end);
+    app->declarations->posting_end = strdup("2018-11-26");
+    Rongyu__Verdict *v = s_judge(app, 0);
+    size_t len;
+    uint8_t *buf = ry_verdict_pack(v, app, &len);
+    size_t future = 0;
+    for (size_t i = 0; i < v->n_checks; i++)
+        if (!v->checks[i]->passed &&
+            (strcmp(ry_rulecat_check_code(v->checks[i]), "R_DECL_FUTURE") == 0 ||
+             strcmp(ry_rulecat_check_code(v->checks[i]),
+                    "R_POSTING_AFTER_SUBMIT") == 0))
+            future++;
+    assert_true(future > 0);
+    assert_true(s_expect_failed(v, buf, len, app) >= future);
+    free(buf);
+    validation_verdict_free(&v);
+    ry_json_application_free(&app);
+}
+
 static void
 test_valid_example_stores_only_thresholds_and_calendar(void **state)
 {
@@ -358,6 +413,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_example_comes_back_whole_from_a_fraction),
+        cmocka_unit_test(test_failed_checks_read_alone_derive_from_the_deadline),
         cmocka_unit_test(test_valid_example_stores_only_thresholds_and_calendar),
         cmocka_unit_test(test_check_that_would_not_come_back_is_stored_as_it_is),
         cmocka_unit_test(test_without_application_every_check_is_stored),
