@@ -10,6 +10,7 @@
 #include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_json.h"
+#include "ry_pb.h"
 #include "tools_setup.h"
 
 #include <inttypes.h>
@@ -51,6 +52,9 @@ typedef struct {
     int nconns;
     int rot;                       /* the connection a quiet read waits on */
     const Rongyu__Application *app;
+    uint8_t *submit_tail;     /* a submission's principal and body, packed
+                                 once: every submission sends the same */
+    size_t submit_tail_len;
     const char *run;
     int n, window;
     double rate;              /* --rate: submissions per second, 0: none */
@@ -144,36 +148,54 @@ s_principal(const s_load_t *L, Rongyu__Principal *p)
     return p;
 }
 
-/* Sends req for application i on its connection; unanswered, it is resent
- * 'patience' ms later (a full queue: soon, as if unanswered). */
+/* Sends the packed request 'data' for application i on its connection;
+ * unanswered, it is resent 'patience' ms later (a full queue: soon, as if
+ * unanswered). */
 static void
-s_send(s_load_t *L, int i, const Rongyu__Request *req, int64_t now,
+s_send(s_load_t *L, int i, const uint8_t *data, size_t len, int64_t now,
        int64_t patience)
 {
     s_app_t *a = &L->a[i];
     a->sent = now;
-    a->resend_at = cli_client_send(L->cl[i % L->nconns], req, 0) == 0
+    a->resend_at = cli_client_send_raw(L->cl[i % L->nconns], data, len, 0) == 0
                        ? now + patience
                        : now + 50;
 }
 
-/* Sends application i's submission (again: same key, same request id). */
+/* Packs, once, what every submission holds: the principal and the body
+ * with the application. */
+static void
+s_submit_tail(s_load_t *L)
+{
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    Rongyu__Principal p;
+    Rongyu__SubmitRequest sub = RONGYU__SUBMIT_REQUEST__INIT;
+    sub.application = (Rongyu__Application *)L->app;
+    req.principal = s_principal(L, &p);
+    req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
+    req.submit = &sub;
+    L->submit_tail = ry_pb_pack(&req.base, &L->submit_tail_len);
+}
+
+/* Sends application i's submission (again: same key, same request id):
+ * its idempotency key and request id, then the packed tail (a message's
+ * fields may come in any order). */
 static void
 s_submit(s_load_t *L, int i, int64_t now)
 {
     char key[128], rid[160];
     snprintf(key, sizeof key, "%s-%d", L->run, i);
     snprintf(rid, sizeof rid, "s%d/%s", i, L->run);
-    Rongyu__Request req = RONGYU__REQUEST__INIT;
-    Rongyu__Principal p;
-    Rongyu__SubmitRequest sub = RONGYU__SUBMIT_REQUEST__INIT;
-    sub.application = (Rongyu__Application *)L->app;
-    req.principal = s_principal(L, &p);
-    req.idempotency_key = key;
-    req.request_id = rid;
-    req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
-    req.submit = &sub;
-    s_send(L, i, &req, now, L->resend_ms);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    ry_pb_append_string(&buf, &len, 1, key);
+    ry_pb_append_string(&buf, &len, 3, rid);
+    uint8_t *all = realloc(buf, len + L->submit_tail_len);
+    if (!all)
+        abort();
+    memcpy(all + len, L->submit_tail, L->submit_tail_len);
+    s_send(L, i, all, len + L->submit_tail_len, now, L->resend_ms);
+    free(all);
 }
 
 /* Sends application i's long poll for the end of SUBMITTED. */
@@ -193,11 +215,102 @@ s_wait(s_load_t *L, int i, int64_t now)
     req.request_id = rid;
     req.body_case = RONGYU__REQUEST__BODY_WAIT;
     req.wait = &w;
-    s_send(L, i, &req, now, S_WAIT_MS + L->resend_ms);
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&req.base, &len);
+    s_send(L, i, buf, len, now, S_WAIT_MS + L->resend_ms);
+    free(buf);
+}
+
+/* What the load reads of a reply, found in its bytes (ry_pb_next)
+ * without decoding the rest: a submission's answer holds the whole case,
+ * application included. */
+typedef struct {
+    int code;
+    uint32_t retry_after_ms;
+    char request_id[160];
+    char message_en[160], detail[256];
+    int body;       /* the Reply's body field: 10 a case, 90 a wait; or 0 */
+    bool has_case;  /* the body holds a case */
+    char case_id[32];
+    int state;
+} s_reply_t;
+
+/* f's string into out (cut to cap). */
+static void
+s_field_str(const ry_pb_field_t *f, char *out, size_t cap)
+{
+    size_t n = f->wire == 2 ? (f->vlen < cap ? f->vlen : cap - 1) : 0;
+    memcpy(out, f->val, n);
+    out[n] = '\0';
+}
+
+/* A CaseReply's case: its id (1) and state (3). Returns -1 when the bytes
+ * are not a message. */
+static int
+s_case_reply(const uint8_t *d, size_t n, s_reply_t *r)
+{
+    size_t pos = 0;
+    ry_pb_field_t f;
+    int more;
+    while ((more = ry_pb_next(d, n, &pos, &f)) == 1) {
+        if (f.number != 1 || f.wire != 2)
+            continue;
+        r->has_case = true;
+        size_t cpos = 0;
+        ry_pb_field_t g;
+        while ((more = ry_pb_next(f.val, f.vlen, &cpos, &g)) == 1)
+            if (g.number == 1)
+                s_field_str(&g, r->case_id, sizeof r->case_id);
+            else if (g.number == 3 && g.wire == 0)
+                r->state = (int)g.varint;
+        if (more < 0)
+            return -1;
+    }
+    return more;
+}
+
+/* Reads reply frame d (n bytes) into *r. Returns -1 when it is not a
+ * Reply. */
+static int
+s_reply_read(const uint8_t *d, size_t n, s_reply_t *r)
+{
+    memset(r, 0, sizeof *r);
+    size_t pos = 0;
+    ry_pb_field_t f;
+    int more;
+    while ((more = ry_pb_next(d, n, &pos, &f)) == 1) {
+        switch (f.number) {
+        case 1: r->code = (int)f.varint; break;
+        case 3: s_field_str(&f, r->message_en, sizeof r->message_en); break;
+        case 4: s_field_str(&f, r->detail, sizeof r->detail); break;
+        case 5: r->retry_after_ms = (uint32_t)f.varint; break;
+        case 6: s_field_str(&f, r->request_id, sizeof r->request_id); break;
+        case 10:
+            r->body = 10;
+            if (f.wire == 2 && s_case_reply(f.val, f.vlen, r) < 0)
+                return -1;
+            break;
+        case 90: {
+            r->body = 90;
+            size_t wpos = 0;
+            ry_pb_field_t w;
+            while (f.wire == 2 &&
+                   (more = ry_pb_next(f.val, f.vlen, &wpos, &w)) == 1)
+                if (w.number == 1 && w.wire == 2 &&
+                    s_case_reply(w.val, w.vlen, r) < 0)
+                    return -1;
+            if (more < 0)
+                return -1;
+            break;
+        }
+        default: break;
+        }
+    }
+    return more;
 }
 
 static void
-s_fail(s_load_t *L, int i, const char *what, const Rongyu__Reply *r)
+s_fail(s_load_t *L, int i, const char *what, const s_reply_t *r)
 {
     s_app_t *a = &L->a[i];
     if (a->state == S_SUBMITTING)
@@ -206,8 +319,8 @@ s_fail(s_load_t *L, int i, const char *what, const Rongyu__Reply *r)
         L->waiting--;
     a->state = S_FAILED;
     L->failed++;
-    fprintf(stderr, "application %d: %s: %s %s\n", i, what,
-            r->message_en ? r->message_en : "", r->detail ? r->detail : "");
+    fprintf(stderr, "application %d: %s: %s %s\n", i, what, r->message_en,
+            r->detail);
 }
 
 static void
@@ -224,7 +337,7 @@ s_verdict(s_load_t *L, int i, int64_t now)
 
 /* Applies one reply: to a submission (ack) or to a wait (verdict). */
 static void
-s_on_reply(s_load_t *L, const Rongyu__Reply *r, int64_t now)
+s_on_reply(s_load_t *L, const s_reply_t *r, int64_t now)
 {
     char kind = r->request_id[0];
     int i = atoi(r->request_id + 1);
@@ -245,13 +358,7 @@ s_on_reply(s_load_t *L, const Rongyu__Reply *r, int64_t now)
         s_fail(L, i, kind == 's' ? "submission refused" : "wait refused", r);
         return;
     }
-    const Rongyu__Case *c = NULL;
-    if (kind == 's' && r->body_case == RONGYU__REPLY__BODY_CASE && r->case_)
-        c = r->case_->case_;
-    else if (kind == 'w' && r->body_case == RONGYU__REPLY__BODY_WAIT &&
-             r->wait && r->wait->case_)
-        c = r->wait->case_->case_;
-    if (!c) {
+    if (!r->has_case || r->body != (kind == 's' ? 10 : 90)) {
         s_fail(L, i, "reply without the case", r);
         return;
     }
@@ -264,10 +371,10 @@ s_on_reply(s_load_t *L, const Rongyu__Reply *r, int64_t now)
             L->resend_ms = slow < S_RESEND_MAX_MS ? slow : S_RESEND_MAX_MS;
         L->last_ack = now;
         a->acked_at = now;
-        snprintf(a->case_id, sizeof a->case_id, "%s", c->case_id);
+        snprintf(a->case_id, sizeof a->case_id, "%s", r->case_id);
         if (L->acked_out)
-            fprintf(L->acked_out, "%s\n", c->case_id);
-        if (c->state != RONGYU__CASE_STATE__SUBMITTED) {
+            fprintf(L->acked_out, "%s\n", r->case_id);
+        if (r->state != RONGYU__CASE_STATE__SUBMITTED) {
             s_verdict(L, i, now);
             return;
         }
@@ -279,7 +386,7 @@ s_on_reply(s_load_t *L, const Rongyu__Reply *r, int64_t now)
         L->queue[L->qtail++] = i;
         return;
     }
-    if (c->state != RONGYU__CASE_STATE__SUBMITTED)
+    if (r->state != RONGYU__CASE_STATE__SUBMITTED)
         s_verdict(L, i, now);
     else
         a->resend_at = now; /* timed out: ask again */
@@ -327,6 +434,24 @@ s_due(const s_load_t *L, int i, int64_t now)
                        : now;
 }
 
+/* Receives one reply on connection k within wait_ms and applies it (a
+ * frame that is not a Reply is dropped). Returns as
+ * cli_client_recv_raw. */
+static int
+s_recv(s_load_t *L, int k, int wait_ms)
+{
+    uint8_t *d;
+    size_t n;
+    int rc = cli_client_recv_raw(L->cl[k], wait_ms, &d, &n);
+    if (rc)
+        return rc;
+    s_reply_t r;
+    if (s_reply_read(d, n, &r) == 0)
+        s_on_reply(L, &r, ry_clock_mono_ms());
+    free(d);
+    return 0;
+}
+
 /* Runs the load until every application is judged or failed, or the
  * deadline. */
 static void
@@ -358,14 +483,10 @@ s_run(s_load_t *L, int64_t deadline, load_proc_t *rss)
         /* Take everything that is waiting on every connection before
          * sending more; with nothing there, wait a little on one of them
          * (in turn). */
-        Rongyu__Reply *r = NULL;
         int got = 0, rc = 0;
         for (int k = 0; k < L->nconns && rc != RY_EPERM; k++)
-            while ((rc = cli_client_recv(L->cl[k], 0, &r)) == 0) {
-                s_on_reply(L, r, ry_clock_mono_ms());
-                cli_client_reply_free(&r);
+            while ((rc = s_recv(L, k, 0)) == 0)
                 got++;
-            }
         if (!got && rc != RY_EPERM) {
             L->rot = (L->rot + 1) % L->nconns;
             int wait_ms = L->nconns > 1 ? 5 : 50;
@@ -373,10 +494,7 @@ s_run(s_load_t *L, int64_t deadline, load_proc_t *rss)
                 int64_t until = s_due(L, L->next, now) - ry_clock_mono_ms();
                 wait_ms = until < 0 ? 0 : until < wait_ms ? (int)until : wait_ms;
             }
-            if ((rc = cli_client_recv(L->cl[L->rot], wait_ms, &r)) == 0) {
-                s_on_reply(L, r, ry_clock_mono_ms());
-                cli_client_reply_free(&r);
-            }
+            rc = s_recv(L, L->rot, wait_ms);
         }
         if (rc == RY_EPERM) {
             fprintf(stderr, "rongyu-load: intake 拒绝此密钥 refuses this "
@@ -468,6 +586,7 @@ main(int argc, char **argv)
         return 2;
     Rongyu__Application *app = setup.app;
     L.app = app;
+    s_submit_tail(&L);
     if (acked && !(L.acked_out = fopen(acked, "w"))) {
         fprintf(stderr, "rongyu-load: 无法写入 cannot write '%s'\n", acked);
         return 2;
@@ -545,6 +664,7 @@ main(int argc, char **argv)
     free(alat);
     for (int k = 0; k < L.nconns; k++)
         cli_client_destroy(&L.cl[k]);
+    free(L.submit_tail);
     ry_json_application_free(&app);
     return L.failed || L.judged != L.acked || L.acked != L.n ? 1 : 0;
 }

@@ -397,10 +397,10 @@ cli_client_call(cli_client_t *self, const Rongyu__Request *req,
 }
 
 int
-cli_client_send(cli_client_t *self, const Rongyu__Request *req,
-                int timeout_ms)
+cli_client_send_raw(cli_client_t *self, const uint8_t *data, size_t len,
+                    int timeout_ms)
 {
-    if (!self || !req || !req->request_id || !req->request_id[0])
+    if (!self || !data || !len)
         return RY_EINVAL;
     if (!self->sock) {
         int rc;
@@ -410,38 +410,37 @@ cli_client_send(cli_client_t *self, const Rongyu__Request *req,
             return rc;
         self->mon = s_mon_open(self->ctx, self->sock);
     }
-    size_t len;
-    uint8_t *buf = ry_pb_pack(&req->base, &len);
-    int rc = s_send(self->sock, buf, len, timeout_ms < 0 ? 0 : timeout_ms);
-    int e = errno;
-    free(buf);
+    int rc = s_send(self->sock, data, len, timeout_ms < 0 ? 0 : timeout_ms);
     if (rc == 0)
         return 0;
-    return e == EAGAIN ? RY_ETIMEOUT : RY_ENET;
+    return errno == EAGAIN ? RY_ETIMEOUT : RY_ENET;
 }
 
 int
-cli_client_recv(cli_client_t *self, int timeout_ms, Rongyu__Reply **reply)
+cli_client_send(cli_client_t *self, const Rongyu__Request *req,
+                int timeout_ms)
 {
-    if (!self || !reply)
+    if (!self || !req || !req->request_id || !req->request_id[0])
         return RY_EINVAL;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&req->base, &len);
+    int rc = cli_client_send_raw(self, buf, len, timeout_ms);
+    free(buf);
+    return rc;
+}
+
+/* cli_client_recv and cli_client_recv_raw: the next one-frame message in
+ * *msg (the caller closes it). */
+static int
+s_recv_frame(cli_client_t *self, int timeout_ms, zmq_msg_t *msg)
+{
     if (!self->sock)
         return RY_ETIMEOUT;
     int64_t deadline = s_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
-        zmq_msg_t msg;
-        int got = s_recv(self->sock, &msg), e = errno;
-        if (got == 0) {
-            Rongyu__Reply *r = (Rongyu__Reply *)ry_pb_unpack(
-                &rongyu__reply__descriptor, zmq_msg_data(&msg),
-                zmq_msg_size(&msg), 0);
-            zmq_msg_close(&msg);
-            if (r) {
-                *reply = r;
-                return 0;
-            }
-            continue; /* undecodable: dropped */
-        }
+        int got = s_recv(self->sock, msg), e = errno;
+        if (got == 0)
+            return 0;
         if (e == EPROTO)
             continue; /* several frames: dropped */
         if (e != EAGAIN)
@@ -457,6 +456,50 @@ cli_client_recv(cli_client_t *self, int timeout_ms, Rongyu__Reply **reply)
             s_mon_refused(self->mon))
             return RY_EPERM;
     }
+}
+
+int
+cli_client_recv(cli_client_t *self, int timeout_ms, Rongyu__Reply **reply)
+{
+    if (!self || !reply)
+        return RY_EINVAL;
+    int64_t deadline = s_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        zmq_msg_t msg;
+        int64_t left = deadline - s_now_ms();
+        int rc = s_recv_frame(self, left > 0 ? (int)left : 0, &msg);
+        if (rc)
+            return rc;
+        Rongyu__Reply *r = (Rongyu__Reply *)ry_pb_unpack(
+            &rongyu__reply__descriptor, zmq_msg_data(&msg), zmq_msg_size(&msg),
+            0);
+        zmq_msg_close(&msg);
+        if (r) {
+            *reply = r;
+            return 0;
+        }
+        /* undecodable: dropped */
+    }
+}
+
+int
+cli_client_recv_raw(cli_client_t *self, int timeout_ms, uint8_t **data,
+                    size_t *len)
+{
+    if (!self || !data || !len)
+        return RY_EINVAL;
+    zmq_msg_t msg;
+    int rc = s_recv_frame(self, timeout_ms, &msg);
+    if (rc)
+        return rc;
+    *len = zmq_msg_size(&msg);
+    *data = malloc(*len ? *len : 1);
+    if (!*data)
+        abort();
+    if (*len)
+        memcpy(*data, zmq_msg_data(&msg), *len);
+    zmq_msg_close(&msg);
+    return 0;
 }
 
 int

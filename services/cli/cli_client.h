@@ -67,12 +67,23 @@ int cli_client_call(cli_client_t *self, const Rongyu__Request *req,
 int cli_client_send(cli_client_t *self, const Rongyu__Request *req,
                     int timeout_ms);
 
+/* As cli_client_send with the request already packed: the len bytes at
+ * data go as one frame, as they are (the caller sets their request_id).
+ * RY_EINVAL for NULL or empty data. */
+int cli_client_send_raw(cli_client_t *self, const uint8_t *data, size_t len,
+                        int timeout_ms);
+
 /* Receives the next reply (of any request) within timeout_ms (0: only
  * one already waiting). Returns 0 and sets *reply, the caller's to free
  * with cli_client_reply_free; RY_ETIMEOUT when none came (undecodable
  * frames are dropped); RY_EPERM when the service refused the CURVE
  * handshake; RY_ENET when polling failed. */
 int cli_client_recv(cli_client_t *self, int timeout_ms, Rongyu__Reply **reply);
+
+/* As cli_client_recv, without decoding: the next one-frame reply's bytes
+ * in *data (malloc'd, the caller's) and *len, decodable or not. */
+int cli_client_recv_raw(cli_client_t *self, int timeout_ms, uint8_t **data,
+                        size_t *len);
 
 /* Frees a reply from cli_client_call and nulls *reply_p; safe on NULL. */
 void cli_client_reply_free(Rongyu__Reply **reply_p);
