@@ -385,16 +385,45 @@ s_msg_equal(const ProtobufCMessage *a, const ProtobufCMessage *b)
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         /* The quick answers first: a oneof member neither holds, and a
-         * proto3 field whose bits are the same (one value, or one
-         * pointer). */
+         * proto3 field (written unless it holds its zero value) compared
+         * by its type. */
         if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
             if (*(const uint32_t *)(pa + f->quantifier_offset) != f->id &&
                 *(const uint32_t *)(pb + f->quantifier_offset) != f->id)
                 continue;
-        } else if (f->label == PROTOBUF_C_LABEL_NONE &&
-                   s_same_bits(pa + f->offset, pb + f->offset,
-                               s_elem_size(f))) {
-            continue;
+        } else if (f->label == PROTOBUF_C_LABEL_NONE) {
+            const void *x = pa + f->offset, *y = pb + f->offset;
+            switch (f->type) {
+            case PROTOBUF_C_TYPE_STRING: {
+                /* Unwritten: NULL or "", which compare as "". */
+                const char *sx = *(const char *const *)x;
+                const char *sy = *(const char *const *)y;
+                if (sx != sy && strcmp(sx ? sx : "", sy ? sy : "") != 0)
+                    return false;
+                continue;
+            }
+            case PROTOBUF_C_TYPE_MESSAGE: {
+                const ProtobufCMessage *mx = *(ProtobufCMessage *const *)x;
+                const ProtobufCMessage *my = *(ProtobufCMessage *const *)y;
+                if (mx != my && (!mx || !my || !s_msg_equal(mx, my)))
+                    return false;
+                continue;
+            }
+            case PROTOBUF_C_TYPE_FLOAT:
+            case PROTOBUF_C_TYPE_DOUBLE:
+            case PROTOBUF_C_TYPE_BOOL:
+            case PROTOBUF_C_TYPE_BYTES:
+                /* -0.0 and 0 are both unwritten; a bool is any nonzero:
+                 * the general path below. */
+                if (s_same_bits(x, y, s_elem_size(f)))
+                    continue;
+                break;
+            default:
+                /* An integer or enum: other bits, another value. */
+                if (!s_same_bits(x, y, s_elem_size(f)))
+                    return false;
+                continue;
+            }
         }
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)(pa + f->quantifier_offset);

@@ -730,24 +730,35 @@ s_learn(s_ctx_t *x, const Rongyu__Check *w)
 
 /* ------------------------------------------------------------- packing */
 
-/* True when stored part r expands to whole, also after a trip through
- * its encoding (as the reader gets it). */
+/* What a try at leaving a part out must still give back: the whole
+ * check; or, when only the threshold changed, the threshold and the
+ * actual value (an actual value left out is derived from the threshold);
+ * or, when only the actual value changed, the actual value. Nothing else
+ * of the expansion depends on those parts. The subject is compared whole:
+ * the actual value of R_RATE_RANGE is derived from it. */
+enum { S_ALL, S_THR, S_ACT };
+
+static bool
+s_q_equal(const Rongyu__Quantity *a, const Rongyu__Quantity *b)
+{
+    if (!a || !b)
+        return a == b;
+    return ry_pb_equal(&a->base, &b->base);
+}
+
+/* True when stored part r expands to whole in 'part' (S_*), r having
+ * given back all of whole before the part changed. */
 static bool
 s_gives(s_ctx_t *x, const Rongyu__Check *r, const Rongyu__Check *whole,
-        bool encoded)
+        int part)
 {
-    if (!encoded)
-        return ry_pb_equal(&s_expand_check(x, r)->base, &whole->base);
-    size_t len;
-    uint8_t *buf = ry_pb_pack(&r->base, &len);
-    Rongyu__Check *back = (Rongyu__Check *)ry_pb_unpack(
-        &rongyu__check__descriptor, buf, len, 0);
-    free(buf);
-    if (!back)
-        return false;
-    bool same = ry_pb_equal(&s_expand_check(x, back)->base, &whole->base);
-    ry_pb_free(&back);
-    return same;
+    const Rongyu__Check *w = s_expand_check(x, r);
+    if (part == S_ALL)
+        return ry_pb_equal(&w->base, &whole->base);
+    bool act = s_q_equal(w->actual_value, whole->actual_value);
+    return part == S_ACT
+               ? act
+               : act && s_q_equal(w->threshold_value, whole->threshold_value);
 }
 
 /* A copy of q that may be changed (its parts too). */
@@ -769,18 +780,20 @@ s_own(s_ctx_t *x, const Rongyu__Quantity *q)
 /* Clears the string *field of r when r still gives whole without it. */
 static void
 s_try_clear(s_ctx_t *x, Rongyu__Check *r, const Rongyu__Check *whole,
-            char **field)
+            char **field, int part)
 {
     if (s_empty(*field))
         return;
     char *was = *field;
     *field = (char *)"";
-    if (!s_gives(x, r, whole, false))
+    if (!s_gives(x, r, whole, part))
         *field = was;
 }
 
 /* The smallest stored part of whole found: drops each part that the
- * expansion gives back. NULL when the part left does not give it back. */
+ * expansion gives back. NULL when the part left does not give it back.
+ * (Whether it also does after a trip through its encoding, as a reader
+ * gets it, ry_verdict_pack checks for the whole verdict at once.) */
 static Rongyu__Check *
 s_residual(s_ctx_t *x, const Rongyu__Check *whole)
 {
@@ -790,21 +803,22 @@ s_residual(s_ctx_t *x, const Rongyu__Check *whole)
         r->threshold_value = s_own(x, r->threshold_value);
     if (r->actual_value)
         r->actual_value = s_own(x, r->actual_value);
-    if (!s_gives(x, r, whole, false))
+    if (!s_gives(x, r, whole, S_ALL))
         return NULL;
     Rongyu__Quantity **side[2] = {&r->threshold_value, &r->actual_value};
     for (int s = 0; s < 2; s++) {
+        int part = s == 0 ? S_THR : S_ACT;
         Rongyu__Quantity *q = *side[s];
         if (!q)
             continue;
         *side[s] = NULL;
-        if (s_gives(x, r, whole, false))
+        if (s_gives(x, r, whole, part))
             continue;
         *side[s] = q;
-        s_try_clear(x, r, whole, &q->unit);
-        s_try_clear(x, r, whole, &q->op);
+        s_try_clear(x, r, whole, &q->unit, part);
+        s_try_clear(x, r, whole, &q->op, part);
         for (size_t i = 0; i < q->n_items; i++)
-            s_try_clear(x, r, whole, &q->items[i]->unit);
+            s_try_clear(x, r, whole, &q->items[i]->unit, part);
     }
     Rongyu__Quantity *a = r->actual_value;
     if (r->rule == R_POSTING_WORKDAYS && a && a->n_items == 4) {
@@ -814,16 +828,56 @@ s_residual(s_ctx_t *x, const Rongyu__Check *whole)
         q_push(x, pair, a->items[0]);
         q_push(x, pair, a->items[3]);
         r->actual_value = pair;
-        if (!s_gives(x, r, whole, false))
+        if (!s_gives(x, r, whole, S_ACT))
             r->actual_value = a;
     }
-    s_try_clear(x, r, whole, &r->subject);
+    s_try_clear(x, r, whole, &r->subject, S_ALL);
     if (r->needs_review) {
         r->needs_review = false;
-        if (!s_gives(x, r, whole, false))
+        if (!s_gives(x, r, whole, S_ALL))
             r->needs_review = true;
     }
-    return s_gives(x, r, whole, true) ? r : NULL;
+    return s_gives(x, r, whole, S_ALL) ? r : NULL;
+}
+
+/* Reads the packed stored verdict (data, len) back as a reader would and
+ * marks in bad[i] each check i stored in part (steps[i] == 0) whose part
+ * does not expand to wholes[i] after the trip through the encoding (all
+ * of them when the bytes do not decode). Returns how many are marked. */
+static size_t
+s_verify(const uint8_t *data, size_t len, const Rongyu__Application *app,
+         Rongyu__Check *const *wholes, const uint32_t *steps, size_t n,
+         bool *bad)
+{
+    Rongyu__StoredVerdict *sv = (Rongyu__StoredVerdict *)ry_pb_unpack(
+        &rongyu__stored_verdict__descriptor, data, len, 0);
+    size_t nbad = 0;
+    if (!sv) {
+        for (size_t i = 0; i < n; i++)
+            nbad += bad[i] = steps[i] == 0;
+        return nbad;
+    }
+    ry_arena_t arena = {0};
+    s_ctx_t x = {&arena, app, NULL, false};
+    size_t next = 0;
+    for (size_t i = 0; i < n; i++) {
+        bad[i] = false;
+        if (steps[i] <= 1) {
+            const Rongyu__Check *k =
+                next < sv->n_checks ? sv->checks[next] : NULL;
+            next++;
+            if (steps[i] == 0 &&
+                (!k || !ry_pb_equal(&s_expand_check(&x, k)->base,
+                                    &wholes[i]->base))) {
+                bad[i] = true;
+                nbad++;
+            }
+        }
+        s_learn(&x, wholes[i]);
+    }
+    ry_arena_free(&arena);
+    ry_pb_free(&sv);
+    return nbad;
 }
 
 uint8_t *
@@ -843,15 +897,20 @@ ry_verdict_pack(const Rongyu__Verdict *v, const Rongyu__Application *app,
         sv.ruleset_version = v->ruleset + cl + 1;
     }
     sv.decided_at_ms = v->decided_at_ms;
-    sv.checks = s_new(&arena, (v->n_checks + 1) * sizeof *sv.checks);
-    sv.steps = s_new(&arena, (v->n_checks + 1) * sizeof *sv.steps);
-    sv.n_steps = v->n_checks;
-    for (size_t i = 0; i < v->n_checks; i++) {
+    size_t n = v->n_checks;
+    sv.checks = s_new(&arena, (n + 1) * sizeof *sv.checks);
+    sv.steps = s_new(&arena, (n + 1) * sizeof *sv.steps);
+    sv.n_steps = n;
+    Rongyu__Check **wholes = s_new(&arena, (n + 1) * sizeof *wholes);
+    size_t *slot = s_new(&arena, (n + 1) * sizeof *slot);
+    size_t parts = 0;
+    for (size_t i = 0; i < n; i++) {
         /* The code is never stored: the rule number says it. */
         Rongyu__Check *whole = s_new(&arena, sizeof *whole);
         *whole = *v->checks[i];
         if (whole->rule && ry_rulecat_code(whole->rule))
             whole->code = (char *)"";
+        wholes[i] = whole;
         Rongyu__Check *r = NULL;
         if (!app || !whole->rule || !ry_rulecat_code(whole->rule)) {
             sv.steps[i] = 1;
@@ -861,18 +920,36 @@ ry_verdict_pack(const Rongyu__Verdict *v, const Rongyu__Application *app,
             Rongyu__Check bare = RONGYU__CHECK__INIT;
             bare.rule = whole->rule;
             bare.passed = whole->passed;
-            if (s_gives(&x, &bare, whole, false))
+            if (s_gives(&x, &bare, whole, S_ALL))
                 sv.steps[i] = whole->rule << 1 | !whole->passed;
             else if ((r = s_residual(&x, whole)) != NULL)
                 sv.steps[i] = 0;
             else
                 sv.steps[i] = 1;
         }
-        if (sv.steps[i] <= 1)
+        if (sv.steps[i] <= 1) {
+            slot[i] = sv.n_checks;
             sv.checks[sv.n_checks++] = r ? r : whole;
+            parts += sv.steps[i] == 0;
+        }
         s_learn(&x, whole);
     }
     uint8_t *out = ry_pb_pack(&sv.base, len);
+    if (parts) {
+        /* The parts, read back as a reader gets them: one that does not
+         * come back exactly (a value the encoding does not keep) is
+         * stored whole instead. */
+        bool *bad = s_new(&arena, (n + 1) * sizeof *bad);
+        if (s_verify(out, *len, app, wholes, sv.steps, n, bad)) {
+            for (size_t i = 0; i < n; i++)
+                if (bad[i]) {
+                    sv.steps[i] = 1;
+                    sv.checks[slot[i]] = wholes[i];
+                }
+            free(out);
+            out = ry_pb_pack(&sv.base, len);
+        }
+    }
     ry_arena_free(&arena);
     return out;
 }
