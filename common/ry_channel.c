@@ -27,7 +27,8 @@
 #define S_AGAIN (RY_EBASE - 1000)
 
 /* Crash points for tests: RONGYU_FAULT="<point>:<n>" kills the process
- * with SIGKILL at that point once n messages have been handled. */
+ * with SIGKILL at that point once n messages have been handled (each
+ * item of a batch counts). */
 enum {
     S_FAULT_NONE,
     S_FAULT_BEFORE_COMMIT,
@@ -52,6 +53,8 @@ struct ry_channel {
     ry_channel_opts_t o;
     int fault;
     uint64_t fault_at, handled;
+    uint64_t round_msgs; /* messages of the round under way, a batch's
+                            items each one */
     char self_id[RY_OUTBOX_PEER_MAX + 1];
     ry_link_t *link;
     ry_link_limits_t limits;
@@ -319,6 +322,7 @@ typedef struct {
     ry_link_info_t *out;
     int cap, n;
     ry_txn_t *txn;
+    const ry_link_t *link;
 } s_links_t;
 
 static int
@@ -339,6 +343,7 @@ s_link_row(const char *peer, void *arg)
         o->next_seq = st.next_seq;
         o->acked_seq = st.acked;
         o->applied = st.applied;
+        o->frames = ry_link_frames(l->link, peer);
     }
     l->n++;
     return 0;
@@ -347,7 +352,7 @@ s_link_row(const char *peer, void *arg)
 int
 ry_channel_links(const ry_channel_t *self, ry_link_info_t *out, int cap)
 {
-    s_links_t l = {out, cap, 0, NULL};
+    s_links_t l = {out, cap, 0, NULL, self->link};
     if (ry_txn_begin(self->o.store, NULL, false, &l.txn))
         return 0;
     char names[64][RY_OUTBOX_PEER_MAX + 1];
@@ -586,6 +591,30 @@ ry_channel_stats(ry_channel_t *self, ry_channel_stats_t *out, int cap)
 }
 
 /* Handles one message of a peer link inside the batch transaction. */
+/* Applies envelope e from peer 'who' (its bytes: raw, rlen): DATA, ACK,
+ * REJECT or PONG. */
+static int
+s_peer_env(ry_channel_t *self, ry_txn_t *txn, const char *who,
+           const Rongyu__Envelope *e, const uint8_t *raw, size_t rlen)
+{
+    switch (e->kind) {
+    case RONGYU__ENVELOPE_KIND__DATA:
+        if (e->schema_version != S_SCHEMA)
+            ry_warn(e->correlation_id, "schema %u from %s", e->schema_version,
+                    who);
+        return s_apply_data(self, txn, who, e, raw, rlen);
+    case RONGYU__ENVELOPE_KIND__ACK:
+        return ry_outbox_ack(txn, who, e->ack_seq, NULL);
+    case RONGYU__ENVELOPE_KIND__REJECT: return s_apply_reject(txn, who, e);
+    case RONGYU__ENVELOPE_KIND__PONG: /* the answer to our hello */
+        s_keep_stats(self, who, e->store);
+        return 0;
+    default:
+        return ry_outbox_dead(txn, "in", who, e->link_seq,
+                              "unknown envelope kind", raw, rlen);
+    }
+}
+
 static int
 s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
 {
@@ -635,24 +664,34 @@ s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
                             m->len);
         goto done;
     }
-    switch (e->kind) {
-    case RONGYU__ENVELOPE_KIND__DATA:
-        if (e->schema_version != S_SCHEMA)
-            ry_warn(e->correlation_id, "schema %u from %s", e->schema_version,
-                    who);
-        rc = s_apply_data(self, txn, who, e, m->body, m->len);
-        break;
-    case RONGYU__ENVELOPE_KIND__ACK:
-        rc = ry_outbox_ack(txn, who, e->ack_seq, NULL);
-        break;
-    case RONGYU__ENVELOPE_KIND__REJECT: rc = s_apply_reject(txn, who, e); break;
-    case RONGYU__ENVELOPE_KIND__PONG: /* the answer to our hello */
-        s_keep_stats(self, who, e->store);
-        break;
-    default:
-        rc = ry_outbox_dead(txn, "in", who, e->link_seq,
-                            "unknown envelope kind", m->body, m->len);
-        break;
+    if (e->kind != RONGYU__ENVELOPE_KIND__BATCH) {
+        rc = s_peer_env(self, txn, who, e, m->body, m->len);
+        goto done;
+    }
+    /* A batch: each item as if it had come in a frame of its own from
+     * the same sender. */
+    if (e->n_items)
+        self->round_msgs += e->n_items - 1;
+    for (size_t i = 0; rc == 0 && i < e->n_items; i++) {
+        const ProtobufCBinaryData *it = &e->items[i];
+        Rongyu__Envelope *ie = (Rongyu__Envelope *)ry_pb_unpack(
+            &rongyu__envelope__descriptor, it->data, it->len, 0);
+        if (!ie)
+            rc = ry_outbox_dead(txn, "in", who, 0,
+                                "batch item does not decode", it->data,
+                                it->len);
+        else if (strcmp(ie->sender_id, who) != 0)
+            rc = ry_outbox_dead(txn, "in", who, ie->link_seq,
+                                "batch item's sender differs from the batch's",
+                                it->data, it->len);
+        else if (ie->kind == RONGYU__ENVELOPE_KIND__BATCH ||
+                 ie->kind == RONGYU__ENVELOPE_KIND__PING)
+            rc = ry_outbox_dead(txn, "in", who, ie->link_seq,
+                                "batch item of a kind a batch does not hold",
+                                it->data, it->len);
+        else
+            rc = s_peer_env(self, txn, who, ie, it->data, it->len);
+        ry_pb_free(&ie);
     }
 done:
     ry_pb_free(&e);
@@ -747,6 +786,7 @@ s_apply_batch(ry_channel_t *self, const ry_link_msg_t *msgs, int n)
     int rc;
     self->nested = false;
 again:
+    self->round_msgs = (uint64_t)n;
     rc = ry_txn_begin(self->o.store, NULL, true, &txn);
     if (rc)
         return rc;
@@ -764,7 +804,7 @@ again:
         ry_txn_abort(&txn);
         return rc;
     }
-    self->handled += (uint64_t)n;
+    self->handled += self->round_msgs;
     s_fault(self, S_FAULT_BEFORE_COMMIT);
     rc = ry_txn_commit(&txn);
     if (rc == 0)

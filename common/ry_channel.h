@@ -220,6 +220,8 @@ typedef struct {
     uint64_t next_seq;   /* next sequence number to assign */
     uint64_t acked_seq;  /* highest acknowledged */
     uint64_t applied;    /* highest applied from that peer */
+    uint64_t frames;     /* frames of rows this process sent it: rows
+                            that fit one frame go as one BATCH */
 } ry_link_info_t;
 
 /* Fills up to 'cap' entries; returns how many links there are. */

@@ -42,6 +42,7 @@ typedef struct {
     bool ack_due;
     int64_t hello_at; /* on a DEALER: when to say hello again */
     bool drained;     /* the dealer's: as ry_link's peers_drained */
+    uint64_t frames;  /* frames of outbox rows sent (a batch is one) */
 } s_peer_t;
 
 /* On the peer ROUTER: the routing id of the connection that last sent a
@@ -357,6 +358,15 @@ ry_link_connect(ry_link_t *self, const char *peer, const char *endpoint)
     p->dealer = s_client_socket(self, peer, endpoint);
     p->drained = false; /* a new socket is read before its ZMQ_FD tells */
     return p->dealer ? 0 : RY_ENET;
+}
+
+uint64_t
+ry_link_frames(const ry_link_t *self, const char *peer)
+{
+    for (int i = 0; i < self->npeers; i++)
+        if (strcmp(self->peer[i].name, peer) == 0)
+            return self->peer[i].frames;
+    return 0;
 }
 
 int
@@ -867,6 +877,62 @@ ry_link_flush(ry_link_t *self)
 
 /* ------------------------------------------------------------ relay */
 
+/* The rows of one frame to a peer beyond its first: a BATCH envelope
+ * (docs/protocol.md) holding each row as an item. */
+#define S_BATCH_ROWS 512
+
+typedef struct {
+    uint8_t *buf;
+    size_t len, cap;
+} s_batch_t;
+
+static void
+s_put_varint(uint8_t *out, size_t *at, uint64_t v)
+{
+    for (;;) {
+        out[(*at)++] = (uint8_t)(v & 0x7f) | (v >= 0x80 ? 0x80 : 0);
+        if (v < 0x80)
+            return;
+        v >>= 7;
+    }
+}
+
+/* Appends row 'v' as an item of b (row 'first' too when b is still
+ * empty: the batch's header and its first item). Returns false, leaving
+ * b as it was, when the frame would pass 'max' bytes. */
+static bool
+s_batch_add(s_batch_t *b, const char *self_id, ry_val_t first, ry_val_t v,
+            size_t max)
+{
+    size_t idlen = strlen(self_id);
+    size_t need = v.len + 11 + (b->len ? 0 : first.len + 11 + idlen + 13);
+    if (b->len + need > max)
+        return false;
+    if (b->len + need > b->cap) {
+        b->cap = (b->len + need) * 2;
+        b->buf = realloc(b->buf, b->cap);
+        if (!b->buf)
+            abort();
+    }
+    if (!b->len) {
+        s_put_varint(b->buf, &b->len, 1 << 3 | 0);
+        s_put_varint(b->buf, &b->len, RONGYU__ENVELOPE_KIND__BATCH);
+        s_put_varint(b->buf, &b->len, 2 << 3 | 2);
+        s_put_varint(b->buf, &b->len, idlen);
+        memcpy(b->buf + b->len, self_id, idlen);
+        b->len += idlen;
+        s_put_varint(b->buf, &b->len, 11 << 3 | 2);
+        s_put_varint(b->buf, &b->len, first.len);
+        memcpy(b->buf + b->len, first.data, first.len);
+        b->len += first.len;
+    }
+    s_put_varint(b->buf, &b->len, 11 << 3 | 2);
+    s_put_varint(b->buf, &b->len, v.len);
+    memcpy(b->buf + b->len, v.data, v.len);
+    b->len += v.len;
+    return true;
+}
+
 /* Sends what is due to one peer, reading through txn. */
 static void
 s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
@@ -908,14 +974,37 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
         p->rto = rto > S_RTO_MAX ? S_RTO_MAX : rto;
     }
     while (p->sent < last && p->sent - st.acked < self->o.window) {
-        uint64_t seq = p->sent + 1;
-        ry_val_t v;
-        if (ry_outbox_row(txn, p->name, seq, &v) != 0) {
-            ry_error(NULL, "outbox row %s:%" PRIu64 " missing", p->name, seq);
+        /* The rows that fit in one frame go in one: a batch. */
+        uint64_t from = p->sent + 1, seq = from;
+        s_batch_t b = {0};
+        ry_val_t one = {NULL, 0};
+        bool missing = false;
+        while (seq <= last && seq - st.acked <= self->o.window &&
+               seq - from < S_BATCH_ROWS) {
+            ry_val_t v;
+            if (ry_outbox_row(txn, p->name, seq, &v) != 0) {
+                ry_error(NULL, "outbox row %s:%" PRIu64 " missing", p->name,
+                         seq);
+                missing = true;
+                break;
+            }
+            if (seq == from)
+                one = v;
+            else if (!s_batch_add(&b, self->self_id, one, v,
+                                  self->o.max_peer_msg))
+                break;
+            seq++;
+        }
+        if (seq == from) {
+            free(b.buf);
             break;
         }
-        if (s_send(self, sock, rid, &rid_len, rid_len ? 1 : 0,
-                   v.data, v.len) < 0) {
+        const uint8_t *frame = b.len ? b.buf : one.data;
+        size_t flen = b.len ? b.len : one.len;
+        int sent = s_send(self, sock, rid, &rid_len, rid_len ? 1 : 0, frame,
+                          flen);
+        free(b.buf);
+        if (sent < 0) {
             /* Peer absent or its queue full: try again later. */
             p->backoff = p->backoff ? p->backoff * 2 : 20;
             if (p->backoff > 1000)
@@ -923,10 +1012,13 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
             p->blocked_until = now + p->backoff;
             break;
         }
+        p->frames++;
         p->backoff = 0;
         if (p->sent == st.acked)
             p->deadline = now + p->rto;
-        p->sent = seq;
+        p->sent = seq - 1;
+        if (missing)
+            break;
     }
 }
 

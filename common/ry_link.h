@@ -142,10 +142,16 @@ void ry_link_discard(ry_link_t *self);
 
 /* Says hello (a PING) on each connected DEALER once a second, so the
  * peer's ROUTER learns the connection to answer on after a reconnect even
- * when there is nothing to send; then sends outbox rows: per peer, from the lowest unacknowledged up to the
- * window; without an ack in time it goes back to the lowest
- * unacknowledged (exponential back-off with jitter). Reads the store. */
+ * when there is nothing to send; then sends outbox rows: per peer, from
+ * the lowest unacknowledged up to the window, as many in one frame (a
+ * BATCH envelope) as max_peer_msg allows; without an ack in time it goes
+ * back to the lowest unacknowledged (exponential back-off with jitter).
+ * Reads the store. */
 void ry_link_relay(ry_link_t *self);
+
+/* The frames of outbox rows this process sent 'peer' (a batch of rows
+ * is one frame); 0 for a peer it does not know. */
+uint64_t ry_link_frames(const ry_link_t *self, const char *peer);
 
 /* Fills the names of the peers the link knows (up to cap); returns how
  * many there are. */

@@ -986,6 +986,113 @@ test_sequence_hijack_by_an_admitted_key_is_harmless(void **state)
     s_fx_destroy(&fx);
 }
 
+/* The rows a round finds in the outbox go to the peer in one frame (a
+ * BATCH), and are applied one by one, once, in order. */
+static void
+test_rows_of_a_round_go_in_one_frame(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    s_send(fx, 1, 50, 50);
+    s_pump(fx, s_all_done, 50);
+    s_assert_b_applied_once(fx, 50);
+    s_assert_a_drained(fx, 50);
+    assert_int_equal(s_link(fx->a, "b").frames, 1);
+    /* Rows committed one by one while nothing is read still go as they
+     * come: a round sends what its outbox holds. */
+    s_send(fx, 51, 53, 1);
+    s_pump(fx, s_all_done, 53);
+    s_assert_b_applied_once(fx, 53);
+    assert_int_equal(s_link(fx->a, "b").frames, 2);
+    s_fx_destroy(&fx);
+}
+
+/* Appends envelope e, packed, to a BATCH's items. */
+static void
+s_item(Rongyu__Envelope *batch, ProtobufCBinaryData *items,
+       const Rongyu__Envelope *e)
+{
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&e->base, &len);
+    items[batch->n_items].data = buf;
+    items[batch->n_items].len = len;
+    batch->n_items++;
+}
+
+/* A batch's items are taken one by one: an item that does not decode,
+ * claims another sender or is of a kind a batch does not hold is
+ * dead-lettered alone; the others are applied in order and acknowledged. */
+static void
+test_batch_items_are_applied_or_dead_lettered_one_by_one(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    void *zctx = zmq_ctx_new();
+    void *d = s_raw_dealer(zctx, fx->bep);
+    ProtobufCBinaryData items[8];
+    Rongyu__Envelope batch = RONGYU__ENVELOPE__INIT;
+    batch.kind = RONGYU__ENVELOPE_KIND__BATCH;
+    batch.sender_id = (char *)"probe";
+    batch.items = items;
+    Rongyu__Envelope e = RONGYU__ENVELOPE__INIT;
+    e.kind = RONGYU__ENVELOPE_KIND__DATA;
+    e.sender_id = (char *)"probe";
+    e.type = RONGYU__MESSAGE_TYPE__CASE_EVENT;
+    e.link_seq = 1;
+    e.payload.data = (uint8_t *)"m001";
+    e.payload.len = 4;
+    s_item(&batch, items, &e);
+    items[batch.n_items].data = malloc(5);
+    memcpy(items[batch.n_items].data, "\x12\xff\xff\xff\x0f", 5);
+    items[batch.n_items++].len = 5;
+    e.link_seq = 2;
+    e.payload.data = (uint8_t *)"m002";
+    e.sender_id = (char *)"a";
+    s_item(&batch, items, &e);
+    e.sender_id = (char *)"probe";
+    Rongyu__Envelope ping = RONGYU__ENVELOPE__INIT;
+    ping.kind = RONGYU__ENVELOPE_KIND__PING;
+    ping.sender_id = (char *)"probe";
+    s_item(&batch, items, &ping);
+    s_item(&batch, items, &e);
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&batch.base, &len);
+    assert_int_equal(zmq_send(d, buf, len, 0), (int)len);
+    free(buf);
+    for (size_t i = 0; i < batch.n_items; i++)
+        free(items[i].data);
+    s_pump(fx, s_b_dead, 3);
+    assert_int_equal(fx->rb.ncalls, 2);
+    assert_int_equal(fx->rb.calls[1], 1);
+    assert_int_equal(fx->rb.calls[2], 1);
+    assert_int_equal(fx->rb.out_of_order, 0);
+    assert_int_equal(fx->rb.bad_payload, 0);
+    assert_int_equal(ry_channel_dead_count(fx->b), 3);
+    assert_int_equal(s_link(fx->b, "probe").applied, 2);
+    /* The ack covers both. */
+    uint64_t acked = 0;
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    while (acked < 2 && ry_clock_mono_ms() < until) {
+        zmq_pollitem_t it = {d, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, 100) <= 0)
+            continue;
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        assert_true(zmq_msg_recv(&msg, d, 0) >= 0);
+        Rongyu__Envelope *ack = (Rongyu__Envelope *)ry_pb_unpack(
+            &rongyu__envelope__descriptor, zmq_msg_data(&msg),
+            zmq_msg_size(&msg), 0);
+        if (ack && ack->kind == RONGYU__ENVELOPE_KIND__ACK)
+            acked = ack->ack_seq;
+        ry_pb_free(&ack);
+        zmq_msg_close(&msg);
+    }
+    assert_int_equal(acked, 2);
+    zmq_close(d);
+    zmq_ctx_term(zctx);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_routing_id_flapping_does_not_take_the_link(void **state)
 {
@@ -1407,6 +1514,8 @@ main(void)
             test_data_from_a_stranger_makes_no_link_and_is_dead_lettered),
         cmocka_unit_test(test_unadmitted_key_and_plain_text_reach_nothing),
         cmocka_unit_test(test_sequence_hijack_by_an_admitted_key_is_harmless),
+        cmocka_unit_test(test_rows_of_a_round_go_in_one_frame),
+        cmocka_unit_test(test_batch_items_are_applied_or_dead_lettered_one_by_one),
         cmocka_unit_test(test_routing_id_flapping_does_not_take_the_link),
         cmocka_unit_test(
             test_store_error_rolls_back_and_the_message_is_applied_later),
