@@ -5,6 +5,7 @@
 #include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_log.h"
+#include "ry_pb.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -886,17 +887,6 @@ typedef struct {
     size_t len, cap;
 } s_batch_t;
 
-static void
-s_put_varint(uint8_t *out, size_t *at, uint64_t v)
-{
-    for (;;) {
-        out[(*at)++] = (uint8_t)(v & 0x7f) | (v >= 0x80 ? 0x80 : 0);
-        if (v < 0x80)
-            return;
-        v >>= 7;
-    }
-}
-
 /* Appends row 'v' as an item of b (row 'first' too when b is still
  * empty: the batch's header and its first item). Returns false, leaving
  * b as it was, when the frame would pass 'max' bytes. */
@@ -915,19 +905,19 @@ s_batch_add(s_batch_t *b, const char *self_id, ry_val_t first, ry_val_t v,
             abort();
     }
     if (!b->len) {
-        s_put_varint(b->buf, &b->len, 1 << 3 | 0);
-        s_put_varint(b->buf, &b->len, RONGYU__ENVELOPE_KIND__BATCH);
-        s_put_varint(b->buf, &b->len, 2 << 3 | 2);
-        s_put_varint(b->buf, &b->len, idlen);
+        ry_pb_put_varint(b->buf, &b->len, 1 << 3 | 0);
+        ry_pb_put_varint(b->buf, &b->len, RONGYU__ENVELOPE_KIND__BATCH);
+        ry_pb_put_varint(b->buf, &b->len, 2 << 3 | 2);
+        ry_pb_put_varint(b->buf, &b->len, idlen);
         memcpy(b->buf + b->len, self_id, idlen);
         b->len += idlen;
-        s_put_varint(b->buf, &b->len, 11 << 3 | 2);
-        s_put_varint(b->buf, &b->len, first.len);
+        ry_pb_put_varint(b->buf, &b->len, 11 << 3 | 2);
+        ry_pb_put_varint(b->buf, &b->len, first.len);
         memcpy(b->buf + b->len, first.data, first.len);
         b->len += first.len;
     }
-    s_put_varint(b->buf, &b->len, 11 << 3 | 2);
-    s_put_varint(b->buf, &b->len, v.len);
+    ry_pb_put_varint(b->buf, &b->len, 11 << 3 | 2);
+    ry_pb_put_varint(b->buf, &b->len, v.len);
     memcpy(b->buf + b->len, v.data, v.len);
     b->len += v.len;
     return true;

@@ -537,6 +537,17 @@ ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
 }
 
 void
+ry_pb_put_varint(uint8_t *out, size_t *at, uint64_t v)
+{
+    for (;;) {
+        out[(*at)++] = (uint8_t)(v & 0x7f) | (v >= 0x80 ? 0x80 : 0);
+        if (v < 0x80)
+            return;
+        v >>= 7;
+    }
+}
+
+void
 ry_pb_append_string(uint8_t **buf, size_t *len, uint32_t number,
                     const char *s)
 {
@@ -547,15 +558,8 @@ ry_pb_append_string(uint8_t **buf, size_t *len, uint32_t number,
     if (!grown)
         abort();
     size_t at = *len;
-    for (uint64_t v = (uint64_t)number << 3 | 2, i = 0; i < 2; i++) {
-        for (;;) {
-            grown[at++] = (uint8_t)(v & 0x7f) | (v >= 0x80 ? 0x80 : 0);
-            if (v < 0x80)
-                break;
-            v >>= 7;
-        }
-        v = n;
-    }
+    ry_pb_put_varint(grown, &at, (uint64_t)number << 3 | 2);
+    ry_pb_put_varint(grown, &at, n);
     memcpy(grown + at, s, n);
     *buf = grown;
     *len = at + n;

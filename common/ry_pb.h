@@ -58,6 +58,10 @@ typedef struct {
  * into data. */
 int ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f);
 
+/* Writes varint v at out + *at (at most 10 bytes) and moves *at past
+ * it. */
+void ry_pb_put_varint(uint8_t *out, size_t *at, uint64_t v);
+
 /* Appends string field 'number' holding s (nothing when s is NULL or "")
  * to the encoded message *buf of *len bytes (malloc'd; grown); in proto3
  * the last value of a field wins, so this sets it. */

@@ -91,18 +91,6 @@ intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
     return s_case_get(txn, "cases", case_id, strlen(case_id), out);
 }
 
-/* Appends varint v to out at *at. */
-static void
-s_put_varint(uint8_t *out, size_t *at, uint64_t v)
-{
-    for (;;) {
-        out[(*at)++] = (uint8_t)(v & 0x7f) | (v >= 0x80 ? 0x80 : 0);
-        if (v < 0x80)
-            return;
-        v >>= 7;
-    }
-}
-
 int
 intake_cases_load_head(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
 {
@@ -142,8 +130,8 @@ intake_cases_load_head(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
         size_t inner = 0;
         for (size_t i = 0; i < n; i++)
             inner += klen[i];
-        s_put_varint(head, &at, 4 << 3 | 2);
-        s_put_varint(head, &at, inner);
+        ry_pb_put_varint(head, &at, 4 << 3 | 2);
+        ry_pb_put_varint(head, &at, inner);
         for (size_t i = 0; i < n; i++) {
             memcpy(head + at, keep[i], klen[i]);
             at += klen[i];

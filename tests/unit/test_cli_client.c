@@ -185,6 +185,18 @@ s_status_request(Rongyu__Request *req, Rongyu__StatusRequest *sr,
     req->idempotency_key = "key-1";
 }
 
+/* The status request with request id 'rid', packed (the caller's). */
+static uint8_t *
+s_packed_status(const char *rid, size_t *len)
+{
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    Rongyu__StatusRequest sr = RONGYU__STATUS_REQUEST__INIT;
+    Rongyu__Principal p = RONGYU__PRINCIPAL__INIT;
+    s_status_request(&req, &sr, &p);
+    req.request_id = (char *)rid;
+    return ry_pb_pack(&req.base, len);
+}
+
 static int64_t
 s_now_ms(void)
 {
@@ -232,15 +244,10 @@ test_raw_send_and_receive_keep_the_bytes(void **state)
     (void)state;
     int script[] = {OK, GARBAGE, GARBAGE, OK};
     s_fake_t *f = s_fake_start(4, script, NULL);
+    size_t len;
+    uint8_t *buf = s_packed_status("raw-1", &len);
     cli_client_t *c = NULL;
     assert_int_equal(cli_client_new(f->endpoint, NULL, &c), 0);
-    Rongyu__Request req = RONGYU__REQUEST__INIT;
-    Rongyu__StatusRequest sr = RONGYU__STATUS_REQUEST__INIT;
-    Rongyu__Principal p = RONGYU__PRINCIPAL__INIT;
-    s_status_request(&req, &sr, &p);
-    req.request_id = "raw-1";
-    size_t len;
-    uint8_t *buf = ry_pb_pack(&req.base, &len);
     assert_int_equal(cli_client_send_raw(c, buf, 0, 0), RY_EINVAL);
     assert_int_equal(cli_client_send_raw(c, buf, len, 1000), 0);
     assert_int_equal(cli_client_send_raw(c, buf, len, 1000), 0);
