@@ -878,8 +878,8 @@ ry_link_flush(ry_link_t *self)
 
 /* ------------------------------------------------------------ relay */
 
-/* The rows of one frame to a peer beyond its first: a BATCH envelope
- * (docs/protocol.md) holding each row as an item. */
+/* Several outbox rows in one frame: a BATCH envelope (docs/protocol.md)
+ * holding each row, as it is, as an item; at most S_BATCH_ROWS rows. */
 #define S_BATCH_ROWS 512
 
 typedef struct {
