@@ -791,9 +791,9 @@ s_try_clear(s_ctx_t *x, Rongyu__Check *r, const Rongyu__Check *whole,
 }
 
 /* The smallest stored part of whole found: drops each part that the
- * expansion gives back. NULL when the part left does not give it back.
- * (Whether it also does after a trip through its encoding, as a reader
- * gets it, ry_verdict_pack checks for the whole verdict at once.) */
+ * expansion gives back. NULL when whole itself does not come back.
+ * Whether the part does, read back as a reader gets it, ry_verdict_pack
+ * checks for the whole verdict at once (s_verify). */
 static Rongyu__Check *
 s_residual(s_ctx_t *x, const Rongyu__Check *whole)
 {
@@ -837,7 +837,7 @@ s_residual(s_ctx_t *x, const Rongyu__Check *whole)
         if (!s_gives(x, r, whole, S_ALL))
             r->needs_review = true;
     }
-    return s_gives(x, r, whole, S_ALL) ? r : NULL;
+    return r;
 }
 
 /* Reads the packed stored verdict (data, len) back as a reader would and
@@ -963,8 +963,10 @@ typedef struct {
 } s_view_t;
 
 /* ry_verdict_view and ry_verdict_view_failed: with only_failed, the
- * checks that passed are counted, not expanded, save R_DEADLINE, whose
- * date the checks after it derive from. */
+ * checks that passed are counted and learnt from as stored, not
+ * expanded: what later checks derive from them is stored (R_DEADLINE's
+ * date, which no application gives) or is their rule
+ * (R_RATE_COUNTS_AGREE). */
 static int
 s_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
        bool only_failed, ry_verdict_view_t *out)
@@ -1034,8 +1036,8 @@ s_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
         }
         Rongyu__Check *w = (Rongyu__Check *)k;
         out->n_all++;
-        if (only_failed && k->passed && k->rule != R_DEADLINE) {
-            s_learn(&x, k); /* R_RATE_COUNTS_AGREE needs its rule only */
+        if (only_failed && k->passed) {
+            s_learn(&x, k);
             continue;
         }
         if (step != 1) {

@@ -240,7 +240,8 @@ static void
 s_field_str(const ry_pb_field_t *f, char *out, size_t cap)
 {
     size_t n = f->wire == 2 ? (f->vlen < cap ? f->vlen : cap - 1) : 0;
-    memcpy(out, f->val, n);
+    if (n)
+        memcpy(out, f->val, n);
     out[n] = '\0';
 }
 

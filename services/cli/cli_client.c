@@ -416,21 +416,8 @@ cli_client_send_raw(cli_client_t *self, const uint8_t *data, size_t len,
     return errno == EAGAIN ? RY_ETIMEOUT : RY_ENET;
 }
 
-int
-cli_client_send(cli_client_t *self, const Rongyu__Request *req,
-                int timeout_ms)
-{
-    if (!self || !req || !req->request_id || !req->request_id[0])
-        return RY_EINVAL;
-    size_t len;
-    uint8_t *buf = ry_pb_pack(&req->base, &len);
-    int rc = cli_client_send_raw(self, buf, len, timeout_ms);
-    free(buf);
-    return rc;
-}
-
-/* cli_client_recv and cli_client_recv_raw: the next one-frame message in
- * *msg (the caller closes it). */
+/* cli_client_recv_raw: the next one-frame message in *msg (the caller
+ * closes it); messages of several frames are dropped. */
 static int
 s_recv_frame(cli_client_t *self, int timeout_ms, zmq_msg_t *msg)
 {
@@ -455,30 +442,6 @@ s_recv_frame(cli_client_t *self, int timeout_ms, zmq_msg_t *msg)
         if (self->mon && (items[1].revents & ZMQ_POLLIN) &&
             s_mon_refused(self->mon))
             return RY_EPERM;
-    }
-}
-
-int
-cli_client_recv(cli_client_t *self, int timeout_ms, Rongyu__Reply **reply)
-{
-    if (!self || !reply)
-        return RY_EINVAL;
-    int64_t deadline = s_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-    for (;;) {
-        zmq_msg_t msg;
-        int64_t left = deadline - s_now_ms();
-        int rc = s_recv_frame(self, left > 0 ? (int)left : 0, &msg);
-        if (rc)
-            return rc;
-        Rongyu__Reply *r = (Rongyu__Reply *)ry_pb_unpack(
-            &rongyu__reply__descriptor, zmq_msg_data(&msg), zmq_msg_size(&msg),
-            0);
-        zmq_msg_close(&msg);
-        if (r) {
-            *reply = r;
-            return 0;
-        }
-        /* undecodable: dropped */
     }
 }
 

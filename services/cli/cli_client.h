@@ -60,28 +60,19 @@ int cli_client_call(cli_client_t *self, const Rongyu__Request *req,
 
 /* Pipelined use (many requests in flight on the one DEALER; the caller
  * matches replies by request_id and resends what was not answered):
- * sends 'req', whose request_id must be set, as one frame, waiting at
- * most timeout_ms for room in the socket's queue. Returns 0; RY_ETIMEOUT
- * when the queue stayed full (nothing sent); RY_EINVAL for a NULL
- * argument or an empty request_id; RY_ENET when the socket failed. */
-int cli_client_send(cli_client_t *self, const Rongyu__Request *req,
-                    int timeout_ms);
-
-/* As cli_client_send with the request already packed: the len bytes at
- * data go as one frame, as they are (the caller sets their request_id).
- * RY_EINVAL for NULL or empty data. */
+ * sends the packed request at data (len bytes, its request_id set by the
+ * caller) as one frame, as it is, waiting at most timeout_ms for room in
+ * the socket's queue. Returns 0; RY_ETIMEOUT when the queue stayed full
+ * (nothing sent); RY_EINVAL for a NULL argument or empty data; RY_ENET
+ * when the socket failed. */
 int cli_client_send_raw(cli_client_t *self, const uint8_t *data, size_t len,
                         int timeout_ms);
 
-/* Receives the next reply (of any request) within timeout_ms (0: only
- * one already waiting). Returns 0 and sets *reply, the caller's to free
- * with cli_client_reply_free; RY_ETIMEOUT when none came (undecodable
- * frames are dropped); RY_EPERM when the service refused the CURVE
- * handshake; RY_ENET when polling failed. */
-int cli_client_recv(cli_client_t *self, int timeout_ms, Rongyu__Reply **reply);
-
-/* As cli_client_recv, without decoding: the next one-frame reply's bytes
- * in *data (malloc'd, the caller's) and *len, decodable or not. */
+/* Receives the next one-frame reply (of any request) within timeout_ms
+ * (0: only one already waiting), undecoded: its bytes in *data (malloc'd,
+ * the caller's) and *len. Returns 0; RY_ETIMEOUT when none came (replies
+ * of several frames are dropped); RY_EPERM when the service refused the
+ * CURVE handshake; RY_ENET when polling failed. */
 int cli_client_recv_raw(cli_client_t *self, int timeout_ms, uint8_t **data,
                         size_t *len);
 
