@@ -69,6 +69,23 @@ s_next_id(intake_cases_t *self)
 
 /* ------------------------------------------------------------ store */
 
+/* Decodes a stored Case whose row key begins with its case id: a case
+ * is stored without its id (the key holds it), which comes back from the
+ * key; a case stored with it by an earlier version keeps its own. */
+static Rongyu__Case *
+s_case_decode(const void *key, size_t klen, const void *data, size_t len)
+{
+    Rongyu__Case *c = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
+                                                   data, len, 0);
+    if (c && !*c->case_id && klen >= INTAKE_ID_LEN) {
+        char id[INTAKE_ID_LEN + 1];
+        memcpy(id, key, INTAKE_ID_LEN);
+        id[INTAKE_ID_LEN] = '\0';
+        ry_pb_set_string(&c->case_id, id);
+    }
+    return c;
+}
+
 /* Reads and decodes the Case stored under key in table; *out is the
  * caller's, NULL unless 0 is returned. */
 static int
@@ -80,8 +97,7 @@ s_case_get(ry_txn_t *txn, const char *table, const void *key, size_t klen,
     int rc = ry_txn_get(txn, table, key, klen, &v);
     if (rc)
         return rc;
-    *out = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, v.data,
-                                        v.len, 0);
+    *out = s_case_decode(key, klen, v.data, v.len);
     return *out ? 0 : RY_EIO;
 }
 
@@ -138,8 +154,7 @@ intake_cases_load_head(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
         }
     }
     if (more == 0)
-        *out = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor, head,
-                                            at, 0);
+        *out = s_case_decode(case_id, strlen(case_id), head, at);
     free(head);
     return *out ? 0 : RY_EIO;
 }
@@ -254,11 +269,14 @@ s_verdict_put(ry_txn_t *txn, const char *case_id, uint32_t rev,
 
 /* Packs c without its verdict: a case refers to its verdict by (case id,
  * revision). A verdict embedded in a case stored by an earlier version
- * moves to the "verdicts" table when the case is written again. */
+ * moves to the "verdicts" table when the case is written again. The case
+ * id is left out too: the row's key begins with it (s_case_decode). */
 static int
 s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, uint8_t **buf, size_t *len)
 {
     Rongyu__Case bare = *c;
+    if (strlen(c->case_id) == INTAKE_ID_LEN)
+        bare.case_id = (char *)"";
     if (c->verdict) {
         size_t vlen;
         uint8_t *v = ry_pb_pack(&c->verdict->base, &vlen);
@@ -316,10 +334,8 @@ typedef struct {
 static int
 s_ix_case(const ry_val_t *key, const ry_val_t *val, void *arg)
 {
-    (void)key;
     s_ix_walk_t *w = arg;
-    Rongyu__Case *c = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
-                                                   val->data, val->len, 0);
+    Rongyu__Case *c = s_case_decode(key->data, key->len, val->data, val->len);
     if (!c)
         return RY_EIO;
     s_index_keys(c, &w->k);
@@ -1193,8 +1209,8 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
     if (!rc) {
         /* Reply with the stored form (no attachment contents), decoded
          * from the bytes stored. */
-        o->kase = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
-                                               st.packed, st.plen, 0);
+        o->kase = s_case_decode(c.case_id, strlen(c.case_id), st.packed,
+                                st.plen);
         if (!o->kase)
             rc = RY_EIO;
     }

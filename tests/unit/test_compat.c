@@ -192,6 +192,8 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
         &rongyu__case__descriptor, v.data, v.len, 0);
     assert_non_null(stored);
     assert_null(stored->verdict);
+    /* Nor its id, which is the row's key. */
+    assert_string_equal(stored->case_id, "");
     ry_pb_free(&stored);
     uint8_t vkey[20];
     memcpy(vkey, id, 16);
@@ -212,6 +214,7 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
     assert_string_equal(r->case_->case_->verdict->checks[0]->actual,
                         "923/1000 (92.30%)");
+    assert_string_equal(r->case_->case_->case_id, id);
     ry_pb_free(&r);
 
     /* It is listed by its state, from the index built at opening and

@@ -606,7 +606,22 @@ test_valid_submission_creates_one_submitted_case(void **state)
     assert_string_equal(rep->case_->audit[0]->what, "submitted");
     assert_string_equal(rep->case_->audit[0]->actor, "org-1");
     assert_int_equal(rep->case_->audit[0]->to, RONGYU__CASE_STATE__SUBMITTED);
+    /* The case is stored without its id, which is its row's key, and
+     * read back with it. */
+    assert_string_equal(rep->case_->case_->case_id, id);
+    assert_string_equal(rep->case_->audit[0]->case_id, id);
     s_free(&rep);
+    ry_txn_t *txn;
+    ry_val_t v;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_get(txn, "cases", id, 16, &v), 0);
+    Rongyu__Case *row = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
+                                                     v.data, v.len, 0);
+    assert_non_null(row);
+    assert_string_equal(row->case_id, "");
+    assert_int_equal(row->state, RONGYU__CASE_STATE__SUBMITTED);
+    ry_pb_free(&row);
+    ry_txn_abort(&txn);
     s_fx_destroy(&fx);
 }
 
