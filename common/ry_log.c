@@ -13,6 +13,12 @@
 int ry_log_level = RY_LOG_INFO;
 static const char *s_service = "rongyu";
 
+/* The time of the last line, written out to the second. */
+static _Thread_local struct {
+    time_t sec;
+    char text[80];
+} s_stamp;
+
 #define S_HELD_MAX (64 * 1024)
 static _Thread_local struct {
     char *buf; /* S_HELD_MAX bytes while held */
@@ -92,20 +98,34 @@ ry_log_write(int level, const char *case_id, const char *fmt, ...)
     static const char *names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
+    /* The time to the second is written out once a second. */
+    if (tv.tv_sec != s_stamp.sec || !s_stamp.text[0]) {
+        struct tm tm;
+        gmtime_r(&tv.tv_sec, &tm);
+        snprintf(s_stamp.text, sizeof s_stamp.text,
+                 "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        s_stamp.sec = tv.tv_sec;
+    }
     char line[2048];
-    size_t len;
-    int n = snprintf(line, sizeof line,
-                     "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s %s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec, (long)(tv.tv_usec / 1000),
-                     names[level < 0 ? 0 : level > 3 ? 3 : level], s_service,
-                     case_id && *case_id ? case_id : "-");
+    size_t len = 0;
+    int ms = (int)(tv.tv_usec / 1000);
+    char frac[5] = {(char)('0' + ms / 100), (char)('0' + ms / 10 % 10),
+                    (char)('0' + ms % 10), 'Z', '\0'};
+    const char *parts[] = {
+        s_stamp.text, frac,
+        " ",          names[level < 0 ? 0 : level > 3 ? 3 : level],
+        " ",          s_service,
+        " ",          case_id && *case_id ? case_id : "-",
+        " "};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        size_t pl = strnlen(parts[i], 200);
+        memcpy(line + len, parts[i], pl);
+        len += pl;
+    }
     va_list ap;
     va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof line - 1)
-        vsnprintf(line + n, sizeof line - 1 - (size_t)n, fmt, ap);
+    vsnprintf(line + len, sizeof line - 1 - len, fmt, ap);
     va_end(ap);
     len = strlen(line);
     line[len++] = '\n';

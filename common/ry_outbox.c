@@ -27,6 +27,32 @@
  * here, apart from link sequence numbers. */
 #define S_DEADSEQ_BASE ((uint64_t)1 << 62)
 
+/* out = a then b, each cut at 64 bytes (snprintf's work, on every
+ * message, without its cost). */
+static void
+s_join(char *out, const char *a, const char *b)
+{
+    size_t al = strnlen(a, 64), bl = strnlen(b, 64);
+    memcpy(out, a, al);
+    memcpy(out + al, b, bl);
+    out[al + bl] = '\0';
+}
+
+/* A DATA envelope's msg_id: sender ':' link sequence number. */
+static void
+s_msg_id(char out[96], const char *self_id, uint64_t link_seq)
+{
+    char digits[24];
+    size_t n = sizeof digits;
+    digits[--n] = '\0';
+    do {
+        digits[--n] = (char)('0' + link_seq % 10);
+        link_seq /= 10;
+    } while (link_seq);
+    s_join(out, self_id, ":");
+    s_join(out + strlen(out), digits + n, "");
+}
+
 uint8_t *
 ry_outbox_envelope(const char *self_id, int kind, uint64_t link_seq,
                    uint64_t ack_seq, int type, const char *correlation,
@@ -40,7 +66,7 @@ ry_outbox_envelope(const char *self_id, int kind, uint64_t link_seq,
     e.link_seq = link_seq;
     e.ack_seq = ack_seq;
     if (kind == RONGYU__ENVELOPE_KIND__DATA) {
-        snprintf(msg_id, sizeof msg_id, "%s:%" PRIu64, self_id, link_seq);
+        s_msg_id(msg_id, self_id, link_seq);
         e.msg_id = msg_id;
     }
     e.correlation_id = (char *)(correlation ? correlation : "");
@@ -111,20 +137,14 @@ s_first(const ry_val_t *key, const ry_val_t *val, void *arg)
     return 1;
 }
 
-int
-ry_outbox_state(ry_txn_t *txn, const char *peer, ry_outbox_state_t *out)
+/* The outgoing half of ry_outbox_state: next_seq and acked. */
+static int
+s_out_state(ry_txn_t *txn, const char *peer, ry_outbox_state_t *out)
 {
-    memset(out, 0, sizeof *out);
-    out->next_seq = 1;
-    if (!s_peer_ok(peer))
-        return 0;
     char key[RY_OUTBOX_PEER_MAX + 8];
     uint64_t next = 0;
-    snprintf(key, sizeof key, "out|%s", peer);
+    s_join(key, "out|", peer);
     int rc = s_get_u64(txn, key, &next);
-    snprintf(key, sizeof key, "in|%s", peer);
-    if (!rc)
-        rc = s_get_u64(txn, key, &out->applied);
     if (rc)
         return rc;
     out->next_seq = next ? next : 1;
@@ -139,10 +159,23 @@ ry_outbox_state(ry_txn_t *txn, const char *peer, ry_outbox_state_t *out)
 }
 
 int
+ry_outbox_state(ry_txn_t *txn, const char *peer, ry_outbox_state_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->next_seq = 1;
+    if (!s_peer_ok(peer))
+        return 0;
+    char key[RY_OUTBOX_PEER_MAX + 8];
+    s_join(key, "in|", peer);
+    int rc = s_get_u64(txn, key, &out->applied);
+    return rc ? rc : s_out_state(txn, peer, out);
+}
+
+int
 ry_outbox_depth(ry_txn_t *txn, const char *peer, uint64_t *n)
 {
-    ry_outbox_state_t st;
-    int rc = ry_outbox_state(txn, peer, &st);
+    ry_outbox_state_t st = {.next_seq = 1};
+    int rc = s_peer_ok(peer) ? s_out_state(txn, peer, &st) : 0;
     *n = rc ? 0 : st.next_seq - 1 - st.acked;
     return rc;
 }
@@ -161,7 +194,7 @@ s_envelope_msg(const char *self_id, uint64_t link_seq, int type,
     e.kind = RONGYU__ENVELOPE_KIND__DATA;
     e.sender_id = (char *)self_id;
     e.link_seq = link_seq;
-    snprintf(msg_id, sizeof msg_id, "%s:%" PRIu64, self_id, link_seq);
+    s_msg_id(msg_id, self_id, link_seq);
     e.msg_id = msg_id;
     e.correlation_id = (char *)(correlation ? correlation : "");
     e.schema_version = S_SCHEMA;
@@ -172,12 +205,8 @@ s_envelope_msg(const char *self_id, uint64_t link_seq, int type,
         abort();
     size_t n = protobuf_c_message_pack(&e.base, buf);
     if (plen) {
-        buf[n++] = 9 << 3 | 2;
-        for (uint64_t l = plen;; l >>= 7) {
-            buf[n++] = (uint8_t)((l & 0x7f) | (l >= 0x80 ? 0x80 : 0));
-            if (l < 0x80)
-                break;
-        }
+        ry_pb_put_varint(buf, &n, 9 << 3 | 2);
+        ry_pb_put_varint(buf, &n, plen);
         n += protobuf_c_message_pack(msg, buf + n);
     }
     *len = n;
@@ -216,7 +245,7 @@ s_append(ry_txn_t *txn, const char *self_id, const char *peer, int type,
     if (!s_peer_ok(peer))
         return RY_EINVAL;
     char ckey[RY_OUTBOX_PEER_MAX + 8];
-    snprintf(ckey, sizeof ckey, "out|%s", peer);
+    s_join(ckey, "out|", peer);
     uint64_t seq = 0;
     int rc = s_get_u64(txn, ckey, &seq);
     if (rc)
@@ -278,7 +307,7 @@ ry_outbox_set_applied(ry_txn_t *txn, const char *sender, uint64_t seq)
     if (!s_peer_ok(sender))
         return RY_EINVAL;
     char key[RY_OUTBOX_PEER_MAX + 8];
-    snprintf(key, sizeof key, "in|%s", sender);
+    s_join(key, "in|", sender);
     return s_put_u64(txn, key, seq);
 }
 

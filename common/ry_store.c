@@ -23,6 +23,8 @@ struct ry_store {
     size_t map_size;
     int ntables;
     char *names[RY_STORE_MAX_TABLES];
+    const void *declared[RY_STORE_MAX_TABLES]; /* the names' addresses as
+                                                * given, compared only */
     MDB_dbi dbis[RY_STORE_MAX_TABLES];
     const char *case_table; /* one of names[], or NULL */
     ry_store_stats_t stats; /* the counters; sizes filled on demand */
@@ -75,6 +77,14 @@ s_write_rc(ry_store_t *self, int mrc)
 static int
 s_dbi(ry_store_t *self, const char *table, MDB_dbi *out)
 {
+    /* Callers name tables by the literals the service declared them
+     * with, which the linker merges into one copy: the address usually
+     * finds the table, and one comparison makes sure. */
+    for (int i = 0; i < self->ntables; i++)
+        if (self->declared[i] == table && strcmp(self->names[i], table) == 0) {
+            *out = self->dbis[i];
+            return 0;
+        }
     for (int i = 0; i < self->ntables; i++)
         if (strcmp(self->names[i], table) == 0) {
             *out = self->dbis[i];
@@ -150,6 +160,7 @@ ry_store_open(ry_store_t **out, const char *dir, size_t map_size,
         rc = mdb_dbi_open(txn, tables[i], MDB_CREATE, &self->dbis[i]);
         if (rc == 0) {
             self->names[i] = strdup(tables[i]);
+            self->declared[i] = tables[i];
             self->ntables = i + 1;
         }
     }
@@ -158,8 +169,7 @@ ry_store_open(ry_store_t **out, const char *dir, size_t map_size,
     else if (txn)
         mdb_txn_abort(txn);
     if (rc != 0) {
-        ry_error(NULL, "cannot open tables of '%s': %s", dir,
-                 mdb_strerror(rc));
+        ry_error(NULL, "cannot open tables of '%s': %s", dir, mdb_strerror(rc));
         goto fail;
     }
     *out = self;

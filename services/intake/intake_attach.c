@@ -113,6 +113,28 @@ intake_attach_store(ry_txn_t *txn, const char *sha, const void *data,
     return rc;
 }
 
+/* The path of attachment i's content, for an error. */
+static void
+s_content_path(char *f, size_t size, size_t i)
+{
+    snprintf(f, size, "application.attachments[%zu].content", i);
+}
+
+/* True when the content of 'in' is byte for byte the stored content its
+ * sha256 names: a stored blob's key is the SHA-256 of its bytes, so the
+ * content needs no hashing again (the same attachment sent with every
+ * application). */
+static bool
+s_stored_as_named(ry_txn_t *txn, const Rongyu__Attachment *in)
+{
+    ry_val_t v;
+    return !intake_is_empty(in->sha256) &&
+           strlen(in->sha256) == 2 * crypto_hash_sha256_BYTES &&
+           ry_txn_get(txn, "blobs", in->sha256, strlen(in->sha256), &v) == 0 &&
+           v.len == in->content.len &&
+           memcmp(v.data, in->content.data, v.len) == 0;
+}
+
 int
 intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
                    size_t max_attachment, intake_attach_set_t *out,
@@ -137,8 +159,7 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
                 ry_txn_get(txn, "blobs", in->sha256, strlen(in->sha256), &v) !=
                     0) {
                 char f[64];
-                snprintf(f, sizeof f, "application.attachments[%zu].content",
-                         i);
+                s_content_path(f, sizeof f, i);
                 return intake_outcome_fail_at(
                     o, RONGYU__ERROR_CODE__E_MISSING_FIELD, f,
                     "attachments[%zu].content: no content, and no stored "
@@ -168,21 +189,28 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
             continue;
         }
         char f[64];
-        snprintf(f, sizeof f, "application.attachments[%zu].content", i);
-        if (in->content.len > max_attachment)
+        if (in->content.len > max_attachment) {
+            s_content_path(f, sizeof f, i);
             return intake_outcome_fail_at(
                 o, RONGYU__ERROR_CODE__E_TOO_LARGE, f,
                 "attachments[%zu] '%s': %zu bytes, at most %zu", i, in->name,
                 in->content.len, max_attachment);
-        uint8_t h[crypto_hash_sha256_BYTES];
-        crypto_hash_sha256(h, in->content.data, in->content.len);
-        sodium_bin2hex(it->sha, sizeof it->sha, h, sizeof h);
-        if (!intake_is_empty(in->sha256) && strcmp(in->sha256, it->sha) != 0)
+        }
+        if (s_stored_as_named(txn, in)) {
+            snprintf(it->sha, sizeof it->sha, "%s", in->sha256);
+        } else {
+            uint8_t h[crypto_hash_sha256_BYTES];
+            crypto_hash_sha256(h, in->content.data, in->content.len);
+            sodium_bin2hex(it->sha, sizeof it->sha, h, sizeof h);
+        }
+        if (!intake_is_empty(in->sha256) && strcmp(in->sha256, it->sha) != 0) {
+            s_content_path(f, sizeof f, i);
             return intake_outcome_fail_at(
                 o, RONGYU__ERROR_CODE__E_INVALID, f,
                 "attachments[%zu] '%s': sha256 does not match "
                 "the content",
                 i, in->name);
+        }
         int rc = intake_attach_store(txn, it->sha, in->content.data,
                                      in->content.len, a->applicant_org);
         if (rc)

@@ -22,11 +22,17 @@ typedef struct {
     char request_id[256];
 } s_waiter_t;
 
+typedef char s_id_t[INTAKE_ID_LEN + 1];
+
 struct intake_waits {
     s_waiter_t w[INTAKE_WAIT_MAX];
     int n;
-    bool dirty;         /* a round wrote a waiter's case */
+    bool dirty;         /* a waiter's case was written */
     uint64_t forgotten; /* ry_channel_deferred_forgotten when last looked */
+    /* The cases written since the last tick while requests waited, looked
+     * up (sorted) by the tick: a write costs no walk over the waiters. */
+    s_id_t *written;
+    size_t nwritten, cap;
 };
 
 void
@@ -34,6 +40,7 @@ intake_waits_destroy(intake_waits_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    free((*self_p)->written);
     free(*self_p);
     *self_p = NULL;
 }
@@ -68,11 +75,11 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
                                     "timeout_ms", "timeout_ms: at most %u",
                                     INTAKE_WAIT_MAX_MS);
     /* A brief answer shows the case's head only. */
-    int rc = q->brief ? intake_cases_load_head_for(txn, p, q->case_id, &r->out,
-                                                   &r->out.kase)
-                      : intake_cases_load_for(txn, p, INTAKE_ACT_READ,
-                                              q->case_id, &r->out,
-                                              &r->out.kase);
+    int rc = q->brief
+                 ? intake_cases_load_head_for(txn, p, q->case_id, &r->out,
+                                              &r->out.kase)
+                 : intake_cases_load_for(txn, p, INTAKE_ACT_READ, q->case_id,
+                                         &r->out, &r->out.kase);
     if (rc)
         return rc;
     if (r->out.kase->state != q->state)
@@ -110,13 +117,37 @@ void
 intake_wait_poke(intake_cases_t *self, const char *case_id)
 {
     intake_waits_t *ws = self->waits;
-    if (!ws)
+    if (!ws || !ws->n || strlen(case_id) > INTAKE_ID_LEN)
         return;
+    if (ws->nwritten == ws->cap) {
+        ws->cap = ws->cap ? 2 * ws->cap : 256;
+        ws->written = realloc(ws->written, ws->cap * sizeof *ws->written);
+        if (!ws->written)
+            abort();
+    }
+    memcpy(ws->written[ws->nwritten++], case_id, strlen(case_id) + 1);
+}
+
+static int
+s_id_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Marks the waiters whose cases were written since the last tick. */
+static void
+s_mark_written(intake_waits_t *ws)
+{
+    if (!ws->nwritten)
+        return;
+    qsort(ws->written, ws->nwritten, sizeof *ws->written, s_id_cmp);
     for (int i = 0; i < ws->n; i++)
-        if (strcmp(ws->w[i].case_id, case_id) == 0) {
+        if (bsearch(ws->w[i].case_id, ws->written, ws->nwritten,
+                    sizeof *ws->written, s_id_cmp)) {
             ws->w[i].poked = true;
             ws->dirty = true;
         }
+    ws->nwritten = 0;
 }
 
 /* Answers waiter w from txn with *c (taken: the reply owns it); 'late'
@@ -172,6 +203,8 @@ int
 intake_wait_tick(intake_cases_t *self)
 {
     intake_waits_t *ws = self->waits;
+    if (ws)
+        s_mark_written(ws);
     if (!ws || !ws->n)
         return INT_MAX;
     s_drop_forgotten(self, ws);
