@@ -58,6 +58,14 @@ typedef struct {
  * into data. */
 int ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f);
 
+/* ry_pb_unpack (no cap beyond its default) of data[0..len) without the
+ * top-level fields numbered in drop[0..ndrop): a message's head, decoded
+ * without the parts its reader does not look at. NULL when the bytes are
+ * not a message. */
+ProtobufCMessage *ry_pb_unpack_except(const ProtobufCMessageDescriptor *d,
+                                      const uint8_t *data, size_t len,
+                                      const uint32_t *drop, size_t ndrop);
+
 /* Writes varint v at out + *at (at most 10 bytes) and moves *at past
  * it. */
 void ry_pb_put_varint(uint8_t *out, size_t *at, uint64_t v);

@@ -291,11 +291,9 @@ s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, uint8_t **buf, size_t *len)
 }
 
 /* Stores c (without its verdict); 'before' holds the index rows of the
- * stored version (none for a new case), which become c's. With 'packed',
- * gives back the bytes stored (the caller's to free). */
+ * stored version (none for a new case), which become c's. */
 static int
-s_case_put(ry_txn_t *txn, const Rongyu__Case *c, const s_ikeys_t *before,
-           uint8_t **packed, size_t *plen)
+s_case_put(ry_txn_t *txn, const Rongyu__Case *c, const s_ikeys_t *before)
 {
     size_t len;
     uint8_t *buf;
@@ -305,12 +303,7 @@ s_case_put(ry_txn_t *txn, const Rongyu__Case *c, const s_ikeys_t *before,
     bool is_new = before->len[S_IX_STATE] == 0;
     rc = ry_txn_put(txn, "cases", c->case_id, strlen(c->case_id), buf, len,
                     is_new ? RY_PUT_APPEND : 0);
-    if (packed && !rc) {
-        *packed = buf;
-        *plen = len;
-    } else {
-        free(buf);
-    }
+    free(buf);
     if (rc)
         return rc;
     s_ikeys_t *now = malloc(sizeof *now);
@@ -1019,9 +1012,6 @@ typedef struct {
     const Rongyu__Case *stored; /* as stored before; NULL: a new case */
     intake_outcome_t *o;   /* a client's refusal (deadline, E_BUSY) */
     bool verdict_kept;     /* c->verdict is already in "verdicts" */
-    uint8_t *packed;       /* out, with want_packed: the case as stored */
-    size_t plen;
-    bool want_packed;
 } s_step_t;
 
 /* The facts about c that choose a row (intake_fsm). */
@@ -1118,8 +1108,7 @@ s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
         Rongyu__Verdict *v = c->verdict;
         if (st->verdict_kept)
             c->verdict = NULL; /* stored as it came, not packed again */
-        rc = s_case_put(txn, c, before, st->want_packed ? &st->packed : NULL,
-                        &st->plen);
+        rc = s_case_put(txn, c, before);
         c->verdict = v;
         intake_wait_poke(self, c->case_id);
     }
@@ -1195,8 +1184,7 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
                    .actor = s_actor(p, abuf, sizeof abuf),
                    .notify = posted ? "posting_recorded" : NULL,
                    .stored = existing,
-                   .o = o,
-                   .want_packed = true};
+                   .o = o};
     /* A draft's content replaced in place is kept (a new revision keeps
      * the old one whole in "revisions"). */
     if (existing && !(row->effects & INTAKE_FX_REVISE))
@@ -1207,14 +1195,11 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         rc = s_audit(txn, c.case_id, req->principal->org_id, c.state, c.state,
                      pw, NULL, now);
     if (!rc) {
-        /* Reply with the stored form (no attachment contents), decoded
-         * from the bytes stored. */
-        o->kase = s_case_decode(c.case_id, strlen(c.case_id), st.packed,
-                                st.plen);
-        if (!o->kase)
-            rc = RY_EIO;
+        /* Reply with the stored form (attachment records without their
+         * contents, no verdict yet), copied as if decoded from the bytes
+         * stored. */
+        o->kase = (Rongyu__Case *)ry_pb_clone(&c.base);
     }
-    free(st.packed);
 done:
     intake_attach_release(&stored);
     return rc;

@@ -48,6 +48,21 @@ s_get(ry_txn_t *txn, const char *id, Rongyu__NotifyTimer **out)
     return *out ? 0 : RY_EIO;
 }
 
+/* s_get without the timer's targets and case event: what s_schedule and
+ * notify_timers_fail compare (id, state, due time, reason). */
+static int
+s_get_head(ry_txn_t *txn, const char *id, Rongyu__NotifyTimer **out)
+{
+    static const uint32_t bulky[] = {9, 10};
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "timer_ix", id, strlen(id), &v);
+    if (rc)
+        return rc;
+    *out = (Rongyu__NotifyTimer *)ry_pb_unpack_except(
+        &rongyu__notify_timer__descriptor, v.data, v.len, bulky, 2);
+    return *out ? 0 : RY_EIO;
+}
+
 /* Writes t with 'state' (and reason) to the index, and, when pending, its
  * key to the due index: (due, id) with nothing else, the timer itself is
  * the index's row. (Stores written before hold a copy of the timer as
@@ -86,7 +101,7 @@ s_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now,
     if (changed)
         *changed = false;
     Rongyu__NotifyTimer *old = NULL;
-    int rc = s_get(txn, t->timer_id, &old);
+    int rc = s_get_head(txn, t->timer_id, &old);
     if (rc && rc != RY_ENOTFOUND)
         return rc;
     rc = 0;
@@ -156,7 +171,7 @@ notify_timers_fail(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
     if (changed)
         *changed = false;
     Rongyu__NotifyTimer *old = NULL;
-    int rc = s_get(txn, t->timer_id, &old);
+    int rc = s_get_head(txn, t->timer_id, &old);
     if (rc && rc != RY_ENOTFOUND)
         return rc;
     rc = 0;
