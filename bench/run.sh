@@ -22,10 +22,12 @@ Runs, on this machine, without standard input, and prints every figure
      stores are copied back before each window, so each starts at N,
      and written out with sync before the services start, so that the
      copy's writeback is not measured);
+     each submission is answered briefly (the case's id and state) and
      each verdict is awaited by a brief wait (the case's new state);
-     then once more at window 256 with whole cases in the waits
-     (--full-waits: application, verdict with its texts, audit), what
-     a client that shows the verdict to a person gets;
+     then once more at window 256 with whole cases in the answers
+     (--full-waits: the submission's with its application, the wait's
+     with application, verdict with its texts, audit), what a client
+     that shows the case to a person gets;
   4. at half the peak (the best verdicts/s of step 3): N applications
      submitted at that fixed rate (rongyu-load --rate, window 1024) on
      the prefilled store, for the latencies at half the peak; then the
@@ -59,7 +61,7 @@ services is $RONGYU_LOG_LEVEL (default info, as deployed).
 向空存储写入 N 份申报（空存储的速率、每份申报在各存储占用的字节），
 （每次复制存储后先 sync 落盘，不让复制的回写干扰测量），再运行本项目的下限程序 rongyu-floor（一跳 DEALER -> ROUTER、LMDB 成组提交
 并 fsync、提交后确认，记录大小取 intake 每份案件的字节数），然后在已有
-N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份（长轮询只取状态），
+N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份（提交应答和长轮询只取状态），
 再以窗口 256 取完整案件（--full-waits）运行一次，再以峰值的一半
 按固定速率（rongyu-load --rate，窗口 1024）提交 N 份以测延迟，并以同一速率
 运行下限程序（rongyu-floor --rate），给出其延迟与提交耗时；最后汇总：各项

@@ -85,7 +85,8 @@ s_usage(void)
         "  examples/advanced_home.valid.json），在 DEALER 连接上同时 W 个请求\n"
         "  （默认 16），按 request_id 匹配应答；每份有自己的幂等键\n"
         "  '<run>-<i>'，未确认就用同一键重发。确认后在同一套接字上以长轮询等待\n"
-        "  审查结论（默认只取案件状态，--full-waits 取完整案件）。最后打印：\n"
+        "  审查结论（默认提交应答和等待都只取案件状态，--full-waits 取完整\n"
+        "  案件）。最后打印：\n"
         "  吞吐（确认/秒、结论/秒）、提交到确认和提交到\n"
         "  结论的 p50/p99、本次运行每份申报的各存储 fsync 次数与写入字节（来自\n"
         "  各服务存储自己的计数，rongyu status）、每份申报占用的存储字节，以及\n"
@@ -99,9 +100,9 @@ s_usage(void)
         "  until acknowledged (after 4 times the slowest answer seen, 3-30 s:\n"
         "  a crashed intake loses what it had not answered). Each\n"
         "  acknowledged case's verdict is awaited by a long poll on the same\n"
-        "  socket (at most %d at a time: intake parks 1024), brief (the\n"
-        "  case's state, without application, verdict and audit) unless\n"
-        "  --full-waits. Prints the\n"
+        "  socket (at most %d at a time: intake parks 1024). Submissions and\n"
+        "  waits are brief (the answer holds the case's state, without\n"
+        "  application, verdict and audit) unless --full-waits. Prints the\n"
         "  throughput (acks/s, verdicts/s), p50/p99 from submission to ack\n"
         "  and to verdict, each store's fsyncs and bytes\n"
         "  written per application during the run (the stores' own counters,\n"
@@ -124,10 +125,12 @@ s_usage(void)
         "                     allows) 按固定速率提交（每秒 R 份），延迟从\n"
         "                     计划时刻算起\n"
         "  --acked FILE       write each acknowledged case id, one per line\n"
-        "  --full-waits       wait for whole cases (application, verdict with\n"
-        "                     its texts rendered, audit), as a person's\n"
-        "                     client would, instead of brief ones\n"
-        "                     长轮询取完整案件（含审查结论文字）而非仅状态\n"
+        "  --full-waits       whole cases in the answers: the submission's\n"
+        "                     with its application, the wait's also with\n"
+        "                     the verdict's texts rendered and the audit, as\n"
+        "                     a person's client would ask, instead of brief\n"
+        "                     ones 提交应答和长轮询都取完整案件（含审查结论\n"
+        "                     文字）而非仅状态\n"
         "  --run ID           idempotency key prefix (default load-<time>)\n"
         "  --timeout S        give up after S seconds (default 600)\n"
         "  --pid SERVICE=PID  a service's pid for its RSS and CPU (default:\n"
@@ -171,6 +174,7 @@ s_submit_tail(s_load_t *L)
     Rongyu__Principal p;
     Rongyu__SubmitRequest sub = RONGYU__SUBMIT_REQUEST__INIT;
     sub.application = (Rongyu__Application *)L->app;
+    sub.brief = !L->full_waits;
     req.principal = s_principal(L, &p);
     req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
     req.submit = &sub;

@@ -1197,8 +1197,12 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
     if (!rc) {
         /* Reply with the stored form (attachment records without their
          * contents, no verdict yet), copied as if decoded from the bytes
-         * stored. */
-        o->kase = (Rongyu__Case *)ry_pb_clone(&c.base);
+         * stored; a brief submission's without its application. */
+        Rongyu__Case shown = c;
+        if (req->body_case == RONGYU__REQUEST__BODY_SUBMIT &&
+            req->submit->brief)
+            shown.application = NULL;
+        o->kase = (Rongyu__Case *)ry_pb_clone(&shown.base);
     }
 done:
     intake_attach_release(&stored);

@@ -24,7 +24,8 @@ struct intake_reply {
     intake_outcome_t out; /* the code, detail, field, retry, and the case */
     bool wait;        /* kase goes in a WaitReply */
     bool brief;       /* kase goes without application and verdict, and
-                         with no audit or posting (WaitRequest.brief) */
+                         with no audit or posting (WaitRequest.brief,
+                         SubmitRequest.brief) */
     bool timed_out;   /* WaitReply.timed_out */
     Rongyu__AuditEntry **audit;  /* owned (ry_pb each) */
     size_t naudit;

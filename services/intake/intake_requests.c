@@ -439,6 +439,9 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                                   "%s", why);
         goto out;
     }
+    /* A brief submission is answered, and answered again, as a brief
+     * wait is. */
+    r.brief = body == RONGYU__REQUEST__BODY_SUBMIT && req->submit->brief;
     if (idem) {
         intake_idem_fingerprint(data, len, fp);
         rc = intake_idem_lookup(self, txn, req, data, len, fp, &r);

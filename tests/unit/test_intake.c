@@ -647,6 +647,51 @@ test_retry_with_same_key_and_body_returns_the_same_case(void **state)
     s_fx_destroy(&fx);
 }
 
+/* A brief submission is answered with the case's head, first and on a
+ * retry; the case is stored whole; the same key without brief is another
+ * request. */
+static void
+test_brief_submission_answers_without_the_application(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    r.submit.brief = true;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    const Rongyu__Case *c = rep->case_->case_;
+    assert_int_equal(strlen(c->case_id), 16);
+    assert_int_equal(c->state, RONGYU__CASE_STATE__SUBMITTED);
+    assert_int_equal(c->revision, 1);
+    assert_true(c->submitted_at_ms > 0);
+    assert_null(c->application);
+    char id[17];
+    memcpy(id, c->case_id, 17);
+    s_free(&rep);
+    r.req.request_id = (char *)"req-2";
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->request_id, "req-2");
+    assert_string_equal(rep->case_->case_->case_id, id);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
+    assert_null(rep->case_->case_->application);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 1);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 1);
+    rep = s_get_ok(fx, "org-1", id);
+    assert_non_null(rep->case_->case_->application);
+    assert_string_equal(rep->case_->case_->application->applicant_org,
+                        "org-1");
+    s_free(&rep);
+    r.submit.brief = false;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_CONFLICT);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 1);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_same_key_with_another_body_is_conflict(void **state)
 {
@@ -2003,6 +2048,7 @@ main(void)
             test_role_is_an_enum_or_the_old_string_and_errors_name_the_field),
         cmocka_unit_test(test_submit_without_honour_is_missing_field),
         cmocka_unit_test(test_valid_submission_creates_one_submitted_case),
+        cmocka_unit_test(test_brief_submission_answers_without_the_application),
         cmocka_unit_test(
             test_retry_with_same_key_and_body_returns_the_same_case),
         cmocka_unit_test(test_same_key_with_another_body_is_conflict),
