@@ -1021,6 +1021,16 @@ s_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
         uint32_t step = sv->steps[i];
         const Rongyu__Check *k = NULL;
         Rongyu__Check *bare = NULL;
+        if (only_failed && step > 1 && !(step & 1)) {
+            /* Passed, derived whole from its rule: counted and learnt
+             * from as stored, on the stack. */
+            Rongyu__Check passed = RONGYU__CHECK__INIT;
+            passed.rule = step >> 1;
+            passed.passed = true;
+            out->n_all++;
+            s_learn(&x, &passed);
+            continue;
+        }
         if (step <= 1) {
             if (next >= sv->n_checks || !sv->checks[next]) {
                 rc = RY_EMALFORMED;
