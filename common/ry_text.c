@@ -11,6 +11,14 @@ ry_text_utf8_valid(const char *s, size_t len)
 {
     const uint8_t *p = (const uint8_t *)s, *end = p + len;
     while (p < end) {
+        if (end - p >= 8) {
+            uint64_t eight;
+            memcpy(&eight, p, 8);
+            if ((eight & 0x8080808080808080ull) == 0) {
+                p += 8; /* eight ASCII bytes at once */
+                continue;
+            }
+        }
         uint8_t c = *p;
         if (c < 0x80) {
             p++;

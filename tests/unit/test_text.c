@@ -1,0 +1,122 @@
+/* ry_text_utf8_valid: the same answers as a byte-by-byte reading of the
+ * UTF-8 rules (RFC 3629), whatever the ASCII runs around a multi-byte
+ * sequence, a bad byte or the end of the text; so ASCII read eight bytes
+ * at a time changes nothing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "ry_text.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The rules, one byte at a time: the oracle. */
+static bool
+s_valid_slowly(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint8_t c = p[i];
+        size_t n;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            n = 2, cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 3, cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 4, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (len - i < n)
+            return false;
+        for (size_t k = 1; k < n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[i + k] & 0x3f);
+        }
+        if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+static void
+s_same(const uint8_t *p, size_t len)
+{
+    assert_int_equal(ry_text_utf8_valid((const char *)p, len),
+                     s_valid_slowly(p, len));
+}
+
+static void
+test_sequences_at_every_offset(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "职工之家", "é", "\xf0\x9f\x98\x80", /* valid: 3, 2 and 4 bytes */
+        "\xc3",                              /* cut short */
+        "\xe8\x81",                          /* cut short */
+        "\xc0\xaf",                          /* overlong */
+        "\xed\xa0\x80",                      /* a surrogate */
+        "\xf4\x90\x80\x80",                  /* past U+10FFFF */
+        "\x80", "\xff",                      /* never a first byte */
+    };
+    uint8_t buf[64];
+    for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+        size_t pl = strlen(pieces[k]);
+        for (size_t before = 0; before <= 17; before++)
+            for (size_t after = 0; after <= 9; after++) {
+                memset(buf, 'a', before);
+                memcpy(buf + before, pieces[k], pl);
+                memset(buf + before + pl, 'b', after);
+                s_same(buf, before + pl + after);
+            }
+    }
+    assert_true(ry_text_utf8_valid("abcdefghijklmnop", 16));
+    assert_false(ry_text_utf8_valid("abcdefgh\x80", 9));
+    assert_true(ry_text_utf8_valid("", 0));
+}
+
+static void
+test_random_text_agrees(void **state)
+{
+    (void)state;
+    uint32_t x = 2463534242u;
+    uint8_t buf[48];
+    for (int round = 0; round < 200000; round++) {
+        size_t len = (size_t)(x % sizeof buf);
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            /* Mostly ASCII, as text is, with the bytes of longer
+             * sequences among it. */
+            uint8_t b = (uint8_t)x;
+            buf[i] = (x >> 8) % 4 ? (uint8_t)(b & 0x7f) : b;
+        }
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        s_same(buf, len);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sequences_at_every_offset),
+        cmocka_unit_test(test_random_text_agrees),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
