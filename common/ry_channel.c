@@ -200,6 +200,15 @@ ry_channel_set_refuse(ry_channel_t *self, ry_on_refuse_fn fn)
 }
 
 void
+ry_channel_set_expand(ry_channel_t *self,
+                      int (*fn)(void *ctx, ry_txn_t *txn, const char *peer,
+                                const uint8_t *row, size_t len, uint8_t **out,
+                                size_t *out_len))
+{
+    ry_link_set_expand(self->link, fn, self->o.ctx);
+}
+
+void
 ry_channel_set_reads_only(ry_channel_t *self,
                           bool (*fn)(void *ctx, const uint8_t *data,
                                      size_t len))

@@ -968,6 +968,7 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
         uint64_t from = p->sent + 1, seq = from;
         s_batch_t b = {0};
         ry_val_t one = {NULL, 0};
+        uint8_t *one_made = NULL; /* one's bytes when expand made them */
         bool missing = false;
         while (seq <= last && seq - st.acked <= self->o.window &&
                seq - from < S_BATCH_ROWS) {
@@ -978,15 +979,29 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
                 missing = true;
                 break;
             }
-            if (seq == from)
+            uint8_t *made = NULL;
+            size_t mlen;
+            if (self->o.expand &&
+                self->o.expand(self->o.expand_arg, txn, p->name, v.data, v.len,
+                               &made, &mlen) == 0)
+                v = (ry_val_t){made, mlen};
+            bool added = true;
+            if (seq == from) {
                 one = v;
-            else if (!s_batch_add(&b, self->self_id, one, v,
-                                  self->o.max_peer_msg))
+                one_made = made;
+                made = NULL;
+            } else {
+                added = s_batch_add(&b, self->self_id, one, v,
+                                    self->o.max_peer_msg);
+            }
+            free(made);
+            if (!added)
                 break;
             seq++;
         }
         if (seq == from) {
             free(b.buf);
+            free(one_made);
             break;
         }
         const uint8_t *frame = b.len ? b.buf : one.data;
@@ -994,6 +1009,7 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
         int sent = s_send(self, sock, rid, &rid_len, rid_len ? 1 : 0, frame,
                           flen);
         free(b.buf);
+        free(one_made);
         if (sent < 0) {
             /* Peer absent or its queue full: try again later. */
             p->backoff = p->backoff ? p->backoff * 2 : 20;
@@ -1040,4 +1056,15 @@ ry_link_relay(ry_link_t *self)
         s_relay_peer(self, txn, p, now);
     }
     ry_txn_abort(&txn);
+}
+
+void
+ry_link_set_expand(ry_link_t *self,
+                   int (*fn)(void *arg, ry_txn_t *txn, const char *peer,
+                             const uint8_t *row, size_t len, uint8_t **out,
+                             size_t *out_len),
+                   void *arg)
+{
+    self->o.expand = fn;
+    self->o.expand_arg = arg;
 }

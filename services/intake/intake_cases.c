@@ -623,6 +623,44 @@ s_revision_key(const char *case_id, uint32_t rev,
     key[INTAKE_ID_LEN + 3] = (uint8_t)rev;
 }
 
+/* The application field (4) of an encoded Case and its revision (2). */
+static int
+s_row_application(const ry_val_t *row, uint32_t *rev, ry_val_t *app)
+{
+    size_t pos = 0;
+    ry_pb_field_t f;
+    int more;
+    *rev = 0;
+    app->data = NULL;
+    app->len = 0;
+    while ((more = ry_pb_next(row->data, row->len, &pos, &f)) == 1) {
+        if (f.number == 2 && f.wire == 0)
+            *rev = (uint32_t)f.varint;
+        else if (f.number == 4 && f.wire == 2)
+            *app = (ry_val_t){(void *)f.val, f.vlen};
+    }
+    return more == 0 && app->data ? 0 : RY_EIO;
+}
+
+int
+intake_cases_application_bytes(ry_txn_t *txn, const char *case_id,
+                               uint32_t rev, ry_val_t *out)
+{
+    if (strlen(case_id) != INTAKE_ID_LEN)
+        return RY_ENOTFOUND;
+    ry_val_t row;
+    uint32_t at;
+    int rc = ry_txn_get(txn, "cases", case_id, INTAKE_ID_LEN, &row);
+    if (!rc)
+        rc = s_row_application(&row, &at, out);
+    if (rc || at == rev)
+        return rc;
+    uint8_t key[INTAKE_ID_LEN + 4];
+    s_revision_key(case_id, rev, key);
+    rc = ry_txn_get(txn, "revisions", key, sizeof key, &row);
+    return rc ? rc : s_row_application(&row, &at, out);
+}
+
 int
 intake_cases_load_revision(ry_txn_t *txn, const char *case_id, uint32_t rev,
                            Rongyu__Case **out)
@@ -817,7 +855,8 @@ s_send_validate(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c)
     Rongyu__ValidateCase vc = RONGYU__VALIDATE_CASE__INIT;
     vc.case_id = c->case_id;
     vc.revision = c->revision;
-    vc.application = c->application;
+    /* The application stays in the case's row: the relay puts it in as
+     * the message goes out (intake_relay). */
     vc.submitted_at_ms = c->submitted_at_ms;
     vc.applicant_kind = intake_orgs_kind(txn, c->application->applicant_org);
     int rc = ry_channel_send_msg(self->channel, txn, "validation",

@@ -4,6 +4,7 @@
 #include "intake_cases.h"
 #include "intake_requests.h"
 #include "intake_posting.h"
+#include "intake_relay.h"
 #include "intake_wait.h"
 #include "intake_keys.h"
 #include "ry_channel.h"
@@ -54,6 +55,7 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
         ry_channel_set_context(self->channel, self->cases);
         ry_channel_set_refuse(self->channel, intake_requests_on_refuse);
         ry_channel_set_reads_only(self->channel, intake_requests_reads_only);
+        ry_channel_set_expand(self->channel, intake_relay_expand);
         intake_cases_set_channel(self->cases, self->channel);
     }
     ry_campaigns_destroy(&campaigns);

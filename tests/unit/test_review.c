@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "intake_cases.h"
+#include "intake_relay.h"
 #include "intake_requests.h"
 #include "quota_ledger.h"
 #include "rongyu_services.pb-c.h"
@@ -1415,6 +1416,66 @@ test_model_home_one_per_unit_and_refusal_keeps_case_approved(void **state)
     s_fx_destroy(&fx);
 }
 
+typedef struct {
+    ry_txn_t *txn;
+    Rongyu__ValidateCase *sent[8]; /* as the relay sends them */
+    size_t n, stored_bytes;        /* the rows' bytes, as stored */
+} s_relayed_t;
+
+static int
+s_relay_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    s_relayed_t *r = arg;
+    Rongyu__Envelope *row = (Rongyu__Envelope *)ry_pb_unpack(
+        &rongyu__envelope__descriptor, val->data, val->len, 0);
+    assert_non_null(row);
+    if (row->type != RONGYU__MESSAGE_TYPE__VALIDATE_CASE) {
+        ry_pb_free(&row);
+        return 0;
+    }
+    /* Stored without the application ... */
+    Rongyu__ValidateCase *bare = (Rongyu__ValidateCase *)ry_pb_unpack(
+        &rongyu__validate_case__descriptor, row->payload.data,
+        row->payload.len, 0);
+    assert_non_null(bare);
+    assert_null(bare->application);
+    ry_pb_free(&bare);
+    r->stored_bytes += val->len;
+    /* ... and sent with it, the envelope otherwise the same. */
+    uint8_t *out;
+    size_t olen;
+    assert_int_equal(intake_relay_expand(NULL, r->txn, "validation",
+                                         val->data, val->len, &out, &olen),
+                     0);
+    Rongyu__Envelope *e = (Rongyu__Envelope *)ry_pb_unpack(
+        &rongyu__envelope__descriptor, out, olen, 0);
+    assert_non_null(e);
+    assert_int_equal(e->link_seq, row->link_seq);
+    assert_string_equal(e->msg_id, row->msg_id);
+    assert_string_equal(e->correlation_id, row->correlation_id);
+    /* Made whole, a row is sent as it is. */
+    uint8_t *again;
+    size_t alen;
+    assert_int_equal(intake_relay_expand(NULL, r->txn, "validation", out, olen,
+                                         &again, &alen),
+                     1);
+    /* Another peer's rows are not touched. */
+    assert_int_equal(intake_relay_expand(NULL, r->txn, "notification",
+                                         val->data, val->len, &again, &alen),
+                     1);
+    assert_true(r->n < 8);
+    r->sent[r->n] = (Rongyu__ValidateCase *)ry_pb_unpack(
+        &rongyu__validate_case__descriptor, e->payload.data, e->payload.len,
+        0);
+    assert_non_null(r->sent[r->n]);
+    r->n++;
+    ry_pb_free(&e);
+    ry_pb_free(&row);
+    free(out);
+    return 0;
+}
+
 static void
 test_returned_case_is_resubmitted_as_a_new_revision_with_history(void **s)
 {
@@ -1437,6 +1498,24 @@ test_returned_case_is_resubmitted_as_a_new_revision_with_history(void **s)
     s_verdict(fx, id, 2, true);
     c = s_get(fx, id, &rep);
     assert_int_equal(c->state, RONGYU__CASE_STATE__ELIGIBLE);
+    /* The outbox holds both ValidateCase rows (nothing acknowledged them
+     * here): each goes out with its own revision's application, the
+     * first from "revisions", the second from the case's row. */
+    s_relayed_t rl = {0};
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &rl.txn), 0);
+    assert_int_equal(ry_txn_scan(rl.txn, "ry_outbox", "validation", 11, NULL,
+                                 0, s_relay_row, &rl),
+                     0);
+    ry_txn_abort(&rl.txn);
+    assert_int_equal(rl.n, 2);
+    assert_int_equal(rl.sent[0]->revision, 1);
+    assert_int_equal(rl.sent[1]->revision, 2);
+    assert_string_not_equal(rl.sent[0]->application->deeds, "修改后的事迹");
+    assert_string_equal(rl.sent[1]->application->deeds, "修改后的事迹");
+    assert_string_equal(rl.sent[1]->application->applicant_org, "org-1");
+    assert_true(rl.stored_bytes < 2 * 200); /* ids and times, no text */
+    ry_pb_free(&rl.sent[0]);
+    ry_pb_free(&rl.sent[1]);
     /* submitted, eligible, returned, revised, resubmitted, eligible */
     assert_int_equal(rep->case_->n_audit, 6);
     assert_string_equal(rep->case_->audit[2]->opinion, "审批意见");
