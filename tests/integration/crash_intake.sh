@@ -7,12 +7,18 @@
 . "$(dirname "$0")/../lib/services.sh"
 
 N=${RY_CRASH_N:-2000}
+# Submitted over about 20 s, so that each of the three intakes meets its
+# crash point (300 messages handled) with work still to come: unpaced, a
+# busy machine let one intake take hundreds of verdicts in one round
+# after a restart, and the last one found too little left to reach it.
+RATE=$((N / 20))
 ry_pick_ports
 for svc in validation quota notification; do
     ry_start "$svc"
 done
 ry_launch intake RONGYU_FAULT=after_reply:300
-"$RY_BIN/rongyu-load" -n "$N" -w 16 --run "crash-i-$$" --timeout ${RY_LOAD_TIMEOUT:-600} \
+"$RY_BIN/rongyu-load" -n "$N" -w 16 --rate "$RATE" --run "crash-i-$$" \
+    --timeout ${RY_LOAD_TIMEOUT:-600} \
     --example "$RY_SOURCE_DIR/examples/advanced_home.valid.json" \
     --acked "$RY_TMP/acked.txt" >"$RY_TMP/load.out" 2>&1 &
 LOAD=$!
