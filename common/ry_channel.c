@@ -55,6 +55,7 @@ struct ry_channel {
     uint64_t fault_at, handled;
     uint64_t round_msgs; /* messages of the round under way, a batch's
                             items each one */
+    ry_link_expand_fn expand; /* the service's (ry_channel_set_expand) */
     char self_id[RY_OUTBOX_PEER_MAX + 1];
     ry_link_t *link;
     ry_link_limits_t limits;
@@ -199,13 +200,20 @@ ry_channel_set_refuse(ry_channel_t *self, ry_on_refuse_fn fn)
     self->o.on_refuse = fn;
 }
 
-void
-ry_channel_set_expand(ry_channel_t *self,
-                      int (*fn)(void *ctx, ry_txn_t *txn, const char *peer,
-                                const uint8_t *row, size_t len, uint8_t **out,
-                                size_t *out_len))
+/* The link's expand hook: the service's, with the context as it is now. */
+static int
+s_expand(void *arg, ry_txn_t *txn, const char *peer, const uint8_t *row,
+         size_t len, uint8_t **out, size_t *out_len)
 {
-    ry_link_set_expand(self->link, fn, self->o.ctx);
+    ry_channel_t *self = arg;
+    return self->expand(self->o.ctx, txn, peer, row, len, out, out_len);
+}
+
+void
+ry_channel_set_expand(ry_channel_t *self, ry_link_expand_fn fn)
+{
+    self->expand = fn;
+    ry_link_set_expand(self->link, fn ? s_expand : NULL, self);
 }
 
 void
@@ -599,7 +607,6 @@ ry_channel_stats(ry_channel_t *self, ry_channel_stats_t *out, int cap)
     return n;
 }
 
-/* Handles one message of a peer link inside the batch transaction. */
 /* Applies envelope e from peer 'who' (its bytes: raw, rlen): DATA, ACK,
  * REJECT or PONG. */
 static int
@@ -624,6 +631,7 @@ s_peer_env(ry_channel_t *self, ry_txn_t *txn, const char *who,
     }
 }
 
+/* Handles one message of a peer link inside the batch transaction. */
 static int
 s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
 {

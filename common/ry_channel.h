@@ -9,6 +9,7 @@
 #define RY_CHANNEL_H
 
 #include "ry_keys.h"
+#include "ry_link.h"
 #include "ry_outbox.h"
 #include "ry_store.h"
 
@@ -156,14 +157,10 @@ int ry_channel_reply_deferred(ry_channel_t *self, uint64_t token,
 void ry_channel_set_refuse(ry_channel_t *self, ry_on_refuse_fn fn);
 
 /* Sets how the relay makes an outbox row whole as it sends it
- * (ry_link_opts_t's expand), called with the context set by
- * ry_channel_set_context: what the service left out of the row to keep
- * it small, made again from its store. */
-void ry_channel_set_expand(ry_channel_t *self,
-                           int (*fn)(void *ctx, ry_txn_t *txn,
-                                     const char *peer, const uint8_t *row,
-                                     size_t len, uint8_t **out,
-                                     size_t *out_len));
+ * (ry_link_expand_fn), called with the channel's context
+ * (ry_channel_set_context, whenever it is set): what the service left out
+ * of the row to keep it small, made again from its store. */
+void ry_channel_set_expand(ry_channel_t *self, ry_link_expand_fn fn);
 
 /* Sets opts.reads_only (above). */
 void ry_channel_set_reads_only(ry_channel_t *self,

@@ -66,6 +66,8 @@ typedef struct {
 
 struct ry_link {
     ry_link_opts_t o;
+    ry_link_expand_fn expand; /* ry_link_set_expand */
+    void *expand_arg;
     char self_id[RY_OUTBOX_PEER_MAX + 1];
     void *ctx;
     void *peers;   /* ROUTER for peers */
@@ -907,19 +909,10 @@ s_batch_add(s_batch_t *b, const char *self_id, ry_val_t first, ry_val_t v,
     if (!b->len) {
         ry_pb_put_varint(b->buf, &b->len, 1 << 3 | 0);
         ry_pb_put_varint(b->buf, &b->len, RONGYU__ENVELOPE_KIND__BATCH);
-        ry_pb_put_varint(b->buf, &b->len, 2 << 3 | 2);
-        ry_pb_put_varint(b->buf, &b->len, idlen);
-        memcpy(b->buf + b->len, self_id, idlen);
-        b->len += idlen;
-        ry_pb_put_varint(b->buf, &b->len, 11 << 3 | 2);
-        ry_pb_put_varint(b->buf, &b->len, first.len);
-        memcpy(b->buf + b->len, first.data, first.len);
-        b->len += first.len;
+        ry_pb_put_bytes(b->buf, &b->len, 2, self_id, idlen);
+        ry_pb_put_bytes(b->buf, &b->len, 11, first.data, first.len);
     }
-    ry_pb_put_varint(b->buf, &b->len, 11 << 3 | 2);
-    ry_pb_put_varint(b->buf, &b->len, v.len);
-    memcpy(b->buf + b->len, v.data, v.len);
-    b->len += v.len;
+    ry_pb_put_bytes(b->buf, &b->len, 11, v.data, v.len);
     return true;
 }
 
@@ -981,9 +974,9 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
             }
             uint8_t *made = NULL;
             size_t mlen;
-            if (self->o.expand &&
-                self->o.expand(self->o.expand_arg, txn, p->name, v.data, v.len,
-                               &made, &mlen) == 0)
+            if (self->expand &&
+                self->expand(self->expand_arg, txn, p->name, v.data, v.len,
+                             &made, &mlen) == 0)
                 v = (ry_val_t){made, mlen};
             bool added = true;
             if (seq == from) {
@@ -1059,12 +1052,8 @@ ry_link_relay(ry_link_t *self)
 }
 
 void
-ry_link_set_expand(ry_link_t *self,
-                   int (*fn)(void *arg, ry_txn_t *txn, const char *peer,
-                             const uint8_t *row, size_t len, uint8_t **out,
-                             size_t *out_len),
-                   void *arg)
+ry_link_set_expand(ry_link_t *self, ry_link_expand_fn fn, void *arg)
 {
-    self->o.expand = fn;
-    self->o.expand_arg = arg;
+    self->expand = fn;
+    self->expand_arg = arg;
 }

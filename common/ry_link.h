@@ -50,26 +50,23 @@ typedef struct {
                             one connection may have queued (0: 4) */
     unsigned window;     /* unacknowledged messages in flight per peer */
     const ry_keys_t *keys; /* borrowed: CURVE keys of every socket */
-    /* Optional: an outbox row as it goes out to 'peer', read in txn. 0
-     * with *out (malloc'd) the envelope to send instead; anything else:
-     * the row goes as it is. A service stores in its outbox what it can
-     * make again from its store, and makes it whole here. */
-    int (*expand)(void *arg, ry_txn_t *txn, const char *peer,
-                  const uint8_t *row, size_t len, uint8_t **out,
-                  size_t *out_len);
-    void *expand_arg;
 } ry_link_opts_t;
+
+/* An outbox row as the relay sends it to 'peer', read in txn: 0 with
+ * *out (malloc'd) the envelope to send instead; anything else: the row
+ * goes as it is. A service stores in its outbox what it can make again
+ * from its store, and makes it whole here. */
+typedef int (*ry_link_expand_fn)(void *arg, ry_txn_t *txn, const char *peer,
+                                 const uint8_t *row, size_t len,
+                                 uint8_t **out, size_t *out_len);
 
 /* Creates the link layer (no socket yet) on the process's ZeroMQ context,
  * the one its ZAP handler serves (ry_keys_context). Returns 0. */
 int ry_link_new(const ry_link_opts_t *opts, ry_link_t **out);
 
-/* Sets opts->expand and its argument after ry_link_new. */
-void ry_link_set_expand(ry_link_t *self,
-                        int (*fn)(void *arg, ry_txn_t *txn, const char *peer,
-                                  const uint8_t *row, size_t len,
-                                  uint8_t **out, size_t *out_len),
-                        void *arg);
+/* Sets how the relay makes each outbox row whole (NULL: rows go as
+ * they are), called with arg. */
+void ry_link_set_expand(ry_link_t *self, ry_link_expand_fn fn, void *arg);
 
 /* Closes every socket (linger 0: the outbox, not the socket, holds what
  * must arrive) and frees; nulls *self_p; safe on NULL. */

@@ -548,6 +548,17 @@ ry_pb_put_varint(uint8_t *out, size_t *at, uint64_t v)
 }
 
 void
+ry_pb_put_bytes(uint8_t *out, size_t *at, uint32_t number, const void *data,
+                size_t len)
+{
+    ry_pb_put_varint(out, at, (uint64_t)number << 3 | 2);
+    ry_pb_put_varint(out, at, len);
+    if (len)
+        memcpy(out + *at, data, len);
+    *at += len;
+}
+
+void
 ry_pb_append_string(uint8_t **buf, size_t *len, uint32_t number,
                     const char *s)
 {
@@ -558,11 +569,9 @@ ry_pb_append_string(uint8_t **buf, size_t *len, uint32_t number,
     if (!grown)
         abort();
     size_t at = *len;
-    ry_pb_put_varint(grown, &at, (uint64_t)number << 3 | 2);
-    ry_pb_put_varint(grown, &at, n);
-    memcpy(grown + at, s, n);
+    ry_pb_put_bytes(grown, &at, number, s, n);
     *buf = grown;
-    *len = at + n;
+    *len = at;
 }
 
 ProtobufCMessage *

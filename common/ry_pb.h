@@ -70,6 +70,11 @@ ProtobufCMessage *ry_pb_unpack_except(const ProtobufCMessageDescriptor *d,
  * it. */
 void ry_pb_put_varint(uint8_t *out, size_t *at, uint64_t v);
 
+/* Writes length-delimited field 'number' holding data[0..len) at out +
+ * *at (at most len + 15 bytes) and moves *at past it. */
+void ry_pb_put_bytes(uint8_t *out, size_t *at, uint32_t number,
+                     const void *data, size_t len);
+
 /* Appends string field 'number' holding s (nothing when s is NULL or "")
  * to the encoded message *buf of *len bytes (malloc'd; grown); in proto3
  * the last value of a field wins, so this sets it. */

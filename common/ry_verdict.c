@@ -1019,18 +1019,10 @@ s_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
     size_t next = 0;
     for (size_t i = 0; i < sv->n_steps && !rc; i++) {
         uint32_t step = sv->steps[i];
-        const Rongyu__Check *k = NULL;
-        Rongyu__Check *bare = NULL;
-        if (only_failed && step > 1 && !(step & 1)) {
-            /* Passed, derived whole from its rule: counted and learnt
-             * from as stored, on the stack. */
-            Rongyu__Check passed = RONGYU__CHECK__INIT;
-            passed.rule = step >> 1;
-            passed.passed = true;
-            out->n_all++;
-            s_learn(&x, &passed);
-            continue;
-        }
+        /* A check derived whole: its rule and outcome, which its
+         * expansion copies (so it needs no room of its own). */
+        Rongyu__Check bare = RONGYU__CHECK__INIT;
+        const Rongyu__Check *k = &bare;
         if (step <= 1) {
             if (next >= sv->n_checks || !sv->checks[next]) {
                 rc = RY_EMALFORMED;
@@ -1038,11 +1030,8 @@ s_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
             }
             k = sv->checks[next++];
         } else {
-            bare = s_new(&h->arena, sizeof *bare);
-            rongyu__check__init(bare);
-            bare->rule = step >> 1;
-            bare->passed = !(step & 1);
-            k = bare;
+            bare.rule = step >> 1;
+            bare.passed = !(step & 1);
         }
         Rongyu__Check *w = (Rongyu__Check *)k;
         out->n_all++;

@@ -196,7 +196,8 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
                 "attachments[%zu] '%s': %zu bytes, at most %zu", i, in->name,
                 in->content.len, max_attachment);
         }
-        if (s_stored_as_named(txn, in)) {
+        bool stored = s_stored_as_named(txn, in);
+        if (stored) {
             snprintf(it->sha, sizeof it->sha, "%s", in->sha256);
         } else {
             uint8_t h[crypto_hash_sha256_BYTES];
@@ -211,8 +212,11 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
                 "the content",
                 i, in->name);
         }
-        int rc = intake_attach_store(txn, it->sha, in->content.data,
-                                     in->content.len, a->applicant_org);
+        /* Content stored already needs only its owner row. */
+        int rc = stored ? s_owner(txn, it->sha, a->applicant_org, true)
+                        : intake_attach_store(txn, it->sha, in->content.data,
+                                              in->content.len,
+                                              a->applicant_org);
         if (rc)
             return rc;
         snprintf(it->media, sizeof it->media, "%s",

@@ -15,17 +15,6 @@
 enum { S_ENV_KIND = 1, S_ENV_TYPE = 8, S_ENV_PAYLOAD = 9 };
 enum { S_VC_CASE = 1, S_VC_REVISION = 2, S_VC_APPLICATION = 3 };
 
-/* Appends field 'number' (length-delimited) holding data to out. */
-static void
-s_put_bytes(uint8_t *out, size_t *at, uint32_t number, const void *data,
-            size_t len)
-{
-    ry_pb_put_varint(out, at, (uint64_t)number << 3 | 2);
-    ry_pb_put_varint(out, at, len);
-    memcpy(out + *at, data, len);
-    *at += len;
-}
-
 int
 intake_relay_expand(void *ctx, ry_txn_t *txn, const char *peer,
                     const uint8_t *row, size_t len, uint8_t **out,
@@ -75,21 +64,21 @@ intake_relay_expand(void *ctx, ry_txn_t *txn, const char *peer,
     /* The payload with the application after its other fields, then the
      * envelope with that payload in place of its own: both still one
      * field each, so a reader decodes them as if packed whole. */
-    size_t plen = payload.vlen + 11 + app.len;
+    size_t plen = payload.vlen + 15 + app.len;
     uint8_t *p = malloc(plen);
     if (!p)
         abort();
     size_t pn = payload.vlen;
     memcpy(p, payload.val, payload.vlen);
-    s_put_bytes(p, &pn, S_VC_APPLICATION, app.data, app.len);
-    uint8_t *e = malloc(len + 11 + pn);
+    ry_pb_put_bytes(p, &pn, S_VC_APPLICATION, app.data, app.len);
+    uint8_t *e = malloc(len + 15 + pn);
     if (!e)
         abort();
     size_t en = 0;
     pos = 0;
     while (ry_pb_next(row, len, &pos, &f) == 1) {
         if (f.number == S_ENV_PAYLOAD) {
-            s_put_bytes(e, &en, S_ENV_PAYLOAD, p, pn);
+            ry_pb_put_bytes(e, &en, S_ENV_PAYLOAD, p, pn);
             continue;
         }
         memcpy(e + en, f.start, f.n);

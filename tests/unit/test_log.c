@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int s_saved = -1;
@@ -62,13 +63,47 @@ s_count(const char *s, const char *what)
     return n;
 }
 
+/* The line at 'line' begins with the UTC time, to the millisecond,
+ * between before and after. */
+static void
+s_assert_stamp(const char *line, time_t before, time_t after)
+{
+    struct tm tm = {0};
+    int ms = -1, used = 0;
+    assert_int_equal(sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ %n",
+                            &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                            &tm.tm_min, &tm.tm_sec, &ms, &used),
+                     7);
+    assert_int_equal(used, 25);
+    assert_true(ms >= 0 && ms <= 999);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t at = timegm(&tm);
+    assert_true(at >= before && at <= after);
+}
+
 static void
 test_lines_wait_for_the_flush(void **state)
 {
     (void)state;
+    time_t before = time(NULL);
     ry_log_write(RY_LOG_INFO, "0123456789abcdef", "first %d", 1);
+    time_t after = time(NULL);
     char *out = s_written();
     assert_non_null(strstr(out, " INFO test 0123456789abcdef first 1\n"));
+    s_assert_stamp(out, before, after);
+    free(out);
+    /* Once the clock has passed into the next second, a line shows it
+     * (the time to the second is kept from line to line). */
+    while (time(NULL) == after)
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    before = time(NULL);
+    ry_log_write(RY_LOG_INFO, NULL, "next second");
+    after = time(NULL);
+    out = s_written();
+    char *line = strstr(out, "first 1\n");
+    assert_non_null(line);
+    s_assert_stamp(line + strlen("first 1\n"), before, after);
     free(out);
 
     ry_log_hold();

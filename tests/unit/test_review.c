@@ -1506,6 +1506,30 @@ test_returned_case_is_resubmitted_as_a_new_revision_with_history(void **s)
     assert_int_equal(ry_txn_scan(rl.txn, "ry_outbox", "validation", 11, NULL,
                                  0, s_relay_row, &rl),
                      0);
+    /* A row for a case not stored, and bytes that are no envelope, go
+     * as they are (validation refuses the first: a dead letter). */
+    Rongyu__ValidateCase lost = RONGYU__VALIDATE_CASE__INIT;
+    lost.case_id = (char *)"ffffffffffffffff";
+    lost.revision = 1;
+    size_t llen;
+    uint8_t *lbuf = ry_pb_pack(&lost.base, &llen);
+    Rongyu__Envelope le = RONGYU__ENVELOPE__INIT;
+    le.kind = RONGYU__ENVELOPE_KIND__DATA;
+    le.type = RONGYU__MESSAGE_TYPE__VALIDATE_CASE;
+    le.sender_id = (char *)"intake";
+    le.payload = (ProtobufCBinaryData){llen, lbuf};
+    size_t elen;
+    uint8_t *ebuf = ry_pb_pack(&le.base, &elen), *made;
+    size_t mlen;
+    assert_int_equal(intake_relay_expand(NULL, rl.txn, "validation", ebuf,
+                                         elen, &made, &mlen),
+                     1);
+    static const uint8_t junk[] = {0x0b, 0xff};
+    assert_int_equal(intake_relay_expand(NULL, rl.txn, "validation", junk,
+                                         sizeof junk, &made, &mlen),
+                     1);
+    free(ebuf);
+    free(lbuf);
     ry_txn_abort(&rl.txn);
     assert_int_equal(rl.n, 2);
     assert_int_equal(rl.sent[0]->revision, 1);

@@ -104,6 +104,11 @@ test_put_then_get_returns_value_and_del_removes_it(void **state)
     assert_string_equal(buf, "two");
     /* Tables are separate. */
     assert_int_equal(s_get(fx->store, "u", "k", buf, sizeof buf), RY_ENOTFOUND);
+    /* A table is found by its name, not only by the string it was
+     * declared with. */
+    char named[2] = {'t', '\0'};
+    assert_int_equal(s_get(fx->store, named, "k", buf, sizeof buf), 0);
+    assert_string_equal(buf, "two");
 
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
