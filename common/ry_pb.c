@@ -482,14 +482,24 @@ ry_pb_set_string(char **field, const char *value)
 static int
 s_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v)
 {
-    *v = 0;
+    size_t p = *pos;
+    /* Tags and lengths under 128 take one byte: most of them. */
+    if (p < len && data[p] < 0x80) {
+        *v = data[p];
+        *pos = p + 1;
+        return 0;
+    }
+    uint64_t x = 0;
     for (int shift = 0; shift < 70; shift += 7) {
-        if (*pos >= len)
+        if (p >= len)
             return -1;
-        uint8_t b = data[(*pos)++];
-        *v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
+        uint8_t b = data[p++];
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            *pos = p;
             return 0;
+        }
     }
     return -1;
 }

@@ -3,6 +3,8 @@
  * stored references. */
 #include "intake_attach.h"
 
+#include "intake_digest.h"
+
 #include "intake_internal.h"
 #include "ry_error.h"
 #include "ry_media.h"
@@ -60,6 +62,7 @@ s_legacy_case(const ry_val_t *key, const ry_val_t *val, void *arg)
                                                    cv.data, cv.len, 0);
     if (!c)
         return 0;
+    intake_digest_restore(c->application);
     int found = 0;
     for (size_t i = 0; c->application && i < c->application->n_attachments;
          i++) {

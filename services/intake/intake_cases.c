@@ -6,6 +6,7 @@
 
 #include "intake_attach.h"
 #include "intake_deadline.h"
+#include "intake_digest.h"
 #include "intake_internal.h"
 #include "intake_posting.h"
 #include "intake_outcome.h"
@@ -71,7 +72,8 @@ s_next_id(intake_cases_t *self)
 
 /* Decodes a stored Case whose row key begins with its case id: a case
  * is stored without its id (the key holds it), which comes back from the
- * key; a case stored with it by an earlier version keeps its own. */
+ * key; a case stored with it by an earlier version keeps its own. Its
+ * attachments' digests come back in hex (intake_digest). */
 static Rongyu__Case *
 s_case_decode(const void *key, size_t klen, const void *data, size_t len)
 {
@@ -83,6 +85,8 @@ s_case_decode(const void *key, size_t klen, const void *data, size_t len)
         id[INTAKE_ID_LEN] = '\0';
         ry_pb_set_string(&c->case_id, id);
     }
+    if (c)
+        intake_digest_restore(c->application);
     return c;
 }
 
@@ -255,6 +259,8 @@ s_index_update(ry_txn_t *txn, const s_ikeys_t *before, const s_ikeys_t *now)
 
 static void s_revision_key(const char *case_id, uint32_t rev,
                            uint8_t key[INTAKE_ID_LEN + 4]);
+static int s_row_application(const ry_val_t *row, uint32_t *rev,
+                             ry_val_t *app);
 
 /* Stores the verdict of revision 'rev' of a case: its bytes as given. */
 static int
@@ -270,34 +276,62 @@ s_verdict_put(ry_txn_t *txn, const char *case_id, uint32_t rev,
 /* Packs c without its verdict: a case refers to its verdict by (case id,
  * revision). A verdict embedded in a case stored by an earlier version
  * moves to the "verdicts" table when the case is written again. The case
- * id is left out too: the row's key begins with it (s_case_decode). */
+ * id is left out too: the row's key begins with it (s_case_decode); and
+ * the attachments' digests take their stored form (intake_digest). */
 static int
-s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, uint8_t **buf, size_t *len)
+s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, bool app_kept,
+            uint8_t **buf, size_t *len)
 {
     Rongyu__Case bare = *c;
     if (strlen(c->case_id) == INTAKE_ID_LEN)
         bare.case_id = (char *)"";
+    Rongyu__Application app;
+    void *scratch = NULL;
+    if (!app_kept && intake_digest_pack_app(c->application, &app, &scratch))
+        bare.application = &app;
     if (c->verdict) {
         size_t vlen;
         uint8_t *v = ry_pb_pack(&c->verdict->base, &vlen);
         int rc = s_verdict_put(txn, c->case_id, c->revision, v, vlen);
         free(v);
-        if (rc)
+        if (rc) {
+            free(scratch);
             return rc;
+        }
         bare.verdict = NULL;
     }
+    if (app_kept) {
+        /* The application as the row holds it, the same revision's. */
+        ry_val_t row, a;
+        uint32_t rev;
+        if (ry_txn_get(txn, "cases", c->case_id, strlen(c->case_id), &row) ||
+            s_row_application(&row, &rev, &a) || rev != c->revision)
+            return s_case_pack(txn, c, false, buf, len);
+        bare.application = NULL;
+        size_t head = protobuf_c_message_get_packed_size(&bare.base);
+        *buf = malloc(head + a.len + 15);
+        if (!*buf)
+            abort();
+        *len = protobuf_c_message_pack(&bare.base, *buf);
+        ry_pb_put_bytes(*buf, len, 4, a.data, a.len);
+        return 0;
+    }
     *buf = ry_pb_pack(&bare.base, len);
+    free(scratch);
     return 0;
 }
 
 /* Stores c (without its verdict); 'before' holds the index rows of the
- * stored version (none for a new case), which become c's. */
+ * stored version (none for a new case), which become c's. With app_kept
+ * (a peer's answer, which never changes the application), the stored
+ * row's application bytes are kept as they are, not packed again. */
 static int
-s_case_put(ry_txn_t *txn, const Rongyu__Case *c, const s_ikeys_t *before)
+s_case_put(ry_txn_t *txn, const Rongyu__Case *c, const s_ikeys_t *before,
+           bool app_kept)
 {
     size_t len;
     uint8_t *buf;
-    int rc = s_case_pack(txn, c, &buf, &len);
+    int rc = s_case_pack(txn, c, app_kept, &buf, &len);
     if (rc)
         return rc;
     bool is_new = before->len[S_IX_STATE] == 0;
@@ -952,7 +986,7 @@ s_archive(ry_txn_t *txn, const Rongyu__Case *c)
     s_revision_key(c->case_id, c->revision, key);
     size_t len;
     uint8_t *buf;
-    int rc = s_case_pack(txn, c, &buf, &len);
+    int rc = s_case_pack(txn, c, false, &buf, &len);
     if (rc)
         return rc;
     rc = ry_txn_put(txn, "revisions", key, sizeof key, buf, len, 0);
@@ -1051,6 +1085,8 @@ typedef struct {
     const Rongyu__Case *stored; /* as stored before; NULL: a new case */
     intake_outcome_t *o;   /* a client's refusal (deadline, E_BUSY) */
     bool verdict_kept;     /* c->verdict is already in "verdicts" */
+    bool app_kept;         /* a peer's answer: the stored application
+                              stays as it is (s_case_put) */
 } s_step_t;
 
 /* The facts about c that choose a row (intake_fsm). */
@@ -1147,7 +1183,7 @@ s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
         Rongyu__Verdict *v = c->verdict;
         if (st->verdict_kept)
             c->verdict = NULL; /* stored as it came, not packed again */
-        rc = s_case_put(txn, c, before);
+        rc = s_case_put(txn, c, before, st->app_kept && st->stored);
         c->verdict = v;
         intake_wait_poke(self, c->case_id);
     }
@@ -1502,7 +1538,8 @@ s_peer_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
     s_step_t st = {.actor = actor,
                    .opinion = opinion,
                    .stored = c,
-                   .verdict_kept = verdict_kept};
+                   .verdict_kept = verdict_kept,
+                   .app_kept = true};
     return s_apply(self, txn, c, row, &st);
 }
 

@@ -1,6 +1,7 @@
 /* intake_relay: intake's outbox rows made whole as the relay sends them. */
 #include "intake_relay.h"
 
+#include "intake_digest.h"
 #include "intake_internal.h"
 #include "rongyu_services.pb-c.h"
 #include "ry_log.h"
@@ -61,6 +62,11 @@ intake_relay_expand(void *ctx, ry_txn_t *txn, const char *peer,
                      "validation", rev);
         return 1;
     }
+    /* The application as validation reads it: its digests in hex. */
+    size_t rlen = 0;
+    uint8_t *restored = intake_digest_restore_bytes(app.data, app.len, &rlen);
+    if (restored)
+        app = (ry_val_t){restored, rlen};
     /* The payload with the application after its other fields, then the
      * envelope with that payload in place of its own: both still one
      * field each, so a reader decodes them as if packed whole. */
@@ -85,6 +91,7 @@ intake_relay_expand(void *ctx, ry_txn_t *txn, const char *peer,
         en += f.n;
     }
     free(p);
+    free(restored);
     *out = e;
     *out_len = en;
     return 0;

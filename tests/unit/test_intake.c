@@ -9,9 +9,11 @@
 #include <cmocka.h>
 
 #include "intake_cases.h"
+#include "intake_digest.h"
 #include "intake_internal.h"
 #include "intake_requests.h"
 #include "intake_posting.h"
+#include "intake_relay.h"
 #include "ry_clock.h"
 #include "rongyu_services.pb-c.h"
 #include "ry_error.h"
@@ -1084,16 +1086,46 @@ test_zip_named_pdf_is_typed_by_content_and_kept_as_blob(void **state)
     Rongyu__Case *c = rongyu__case__unpack(NULL, v.len, v.data);
     assert_non_null(c);
     assert_int_equal(c->application->attachments[0]->content.len, 0);
-    assert_string_equal(c->application->attachments[0]->sha256, sha);
     assert_string_equal(c->application->attachments[0]->media_type,
                         "application/zip");
+    /* The row holds the digest's stored form, 40 characters of Z85 ... */
+    const char *z = c->application->attachments[0]->sha256;
+    assert_int_equal(strlen(z), INTAKE_DIGEST_Z85);
+    char hex[INTAKE_DIGEST_HEX + 1];
+    assert_true(intake_digest_unpack(z, strlen(z), hex));
+    assert_string_equal(hex, sha);
     rongyu__case__free_unpacked(c, NULL);
-    ry_txn_abort(&txn);
+    /* ... and every reader gets the hex digits: the case loaded ... */
+    Rongyu__Case *k;
+    assert_int_equal(intake_cases_load(txn, id, &k), 0);
+    assert_string_equal(k->application->attachments[0]->sha256, sha);
+    ry_pb_free(&k);
     assert_int_equal(s_rows(fx, "blobs"), 1);
     rows_t out = s_outbox(fx, "validation");
     assert_int_equal(out.n, 1);
     assert_false(s_contains(out.last, out.last_len, zip + 4, 64));
+    /* ... and validation, to which the relay sends the application. */
+    uint8_t *sent;
+    size_t slen;
+    assert_int_equal(intake_relay_expand(NULL, txn, "validation", out.last,
+                                         out.last_len, &sent, &slen),
+                     0);
+    Rongyu__Envelope *se = (Rongyu__Envelope *)ry_pb_unpack(
+        &rongyu__envelope__descriptor, sent, slen, 0);
+    assert_non_null(se);
+    Rongyu__ValidateCase *vc = (Rongyu__ValidateCase *)ry_pb_unpack(
+        &rongyu__validate_case__descriptor, se->payload.data, se->payload.len,
+        0);
+    assert_non_null(vc);
+    assert_int_equal(vc->application->n_attachments, 1);
+    assert_string_equal(vc->application->attachments[0]->sha256, sha);
+    assert_string_equal(vc->application->attachments[0]->name, "form.pdf");
+    assert_int_equal(vc->application->attachments[0]->size, sizeof zip);
+    ry_pb_free(&vc);
+    ry_pb_free(&se);
+    free(sent);
     free(out.last);
+    ry_txn_abort(&txn);
 
     /* Without a declared hash, the content still is what counts. */
     uint64_t w0 = ry_store_writes(fx->st);
@@ -1403,6 +1435,30 @@ test_brief_wait_answers_with_the_state_alone(void **state)
     s_fx_destroy(&fx);
 }
 
+/* The application field (4) of case id's stored row, copied. */
+static uint8_t *
+s_row_app(fx_t *fx, const char *id, size_t *len)
+{
+    ry_txn_t *txn;
+    ry_val_t v;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_get(txn, "cases", id, 16, &v), 0);
+    size_t pos = 0;
+    ry_pb_field_t f;
+    uint8_t *out = NULL;
+    while (ry_pb_next(v.data, v.len, &pos, &f) == 1)
+        if (f.number == 4 && f.wire == 2) {
+            free(out);
+            out = malloc(f.vlen);
+            assert_non_null(out);
+            memcpy(out, f.val, f.vlen);
+            *len = f.vlen;
+        }
+    ry_txn_abort(&txn);
+    assert_non_null(out);
+    return out;
+}
+
 static void
 test_eligible_result_moves_case_to_eligible_once(void **state)
 {
@@ -1410,10 +1466,25 @@ test_eligible_result_moves_case_to_eligible_once(void **state)
     fx_t *fx = s_fx_default();
     char id[17];
     s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
-    assert_int_equal(s_deliver_result(fx, id, 1, true), 0);
-
     Rongyu__Reply *rep = s_get_ok(fx, "org-1", id);
+    Rongyu__Application *submitted = (Rongyu__Application *)ry_pb_clone(
+        &rep->case_->case_->application->base);
+    s_free(&rep);
+    size_t alen, blen;
+    uint8_t *app_before = s_row_app(fx, id, &alen);
+    assert_int_equal(s_deliver_result(fx, id, 1, true), 0);
+    /* A peer's answer leaves the stored application's bytes as they
+     * were: the row is written again around them, not packed again. */
+    uint8_t *app_after = s_row_app(fx, id, &blen);
+    assert_int_equal(alen, blen);
+    assert_memory_equal(app_before, app_after, alen);
+    free(app_before);
+    free(app_after);
+
+    rep = s_get_ok(fx, "org-1", id);
     const Rongyu__Case *c = rep->case_->case_;
+    assert_true(ry_pb_equal(&c->application->base, &submitted->base));
+    ry_pb_free(&submitted);
     assert_int_equal(c->state, RONGYU__CASE_STATE__ELIGIBLE);
     assert_non_null(c->verdict);
     assert_true(c->verdict->eligible);

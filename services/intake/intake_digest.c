@@ -1,0 +1,210 @@
+/* intake_digest: an attachment's sha256 in intake's case rows. */
+#include "intake_digest.h"
+
+#include "ry_pb.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { S_BYTES = 32 };
+/* Field numbers: Application.attachments, Attachment.sha256. */
+enum { S_APP_ATTACHMENTS = 11, S_ATT_SHA256 = 3 };
+
+/* The codecs are written out for 32 bytes: libsodium's hex and libzmq's
+ * Z85 routines (constant-time, general) cost more than all of a
+ * submission's own storing when every case row goes through them. Their
+ * output is the same (test_intake_digest compares). */
+static const char s_z85[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+                            "OPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+/* Built once (s_init): a character's Z85 value and a hex digit's value
+ * (0xff: none), and each byte's two hex digits. */
+static uint8_t s_unz85[256], s_unhex[256];
+static char s_hex2[256][2];
+
+static void
+s_init(void)
+{
+    static bool done;
+    if (done)
+        return;
+    static const char digits[] = "0123456789abcdef";
+    memset(s_unz85, 0xff, sizeof s_unz85);
+    memset(s_unhex, 0xff, sizeof s_unhex);
+    for (int i = 0; i < 85; i++)
+        s_unz85[(uint8_t)s_z85[i]] = (uint8_t)i;
+    for (int i = 0; i < 16; i++)
+        s_unhex[(uint8_t)digits[i]] = (uint8_t)i;
+    for (int i = 0; i < 256; i++) {
+        s_hex2[i][0] = digits[i >> 4];
+        s_hex2[i][1] = digits[i & 15];
+    }
+    done = true;
+}
+
+bool
+intake_digest_pack(const char *hex, char z[INTAKE_DIGEST_Z85 + 1])
+{
+    if (!hex)
+        return false;
+    s_init();
+    /* Lower-case digits only: upper-case ones would come back changed. A
+     * shorter string stops at its NUL, which is no digit. */
+    uint32_t w[S_BYTES / 4];
+    for (int g = 0; g < S_BYTES / 4; g++) {
+        uint32_t v = 0;
+        for (int k = 0; k < 8; k++) {
+            uint8_t d = s_unhex[(uint8_t)hex[8 * g + k]];
+            if (d == 0xff)
+                return false;
+            v = v << 4 | d;
+        }
+        w[g] = v;
+    }
+    if (hex[INTAKE_DIGEST_HEX] != '\0')
+        return false;
+    for (int g = 0; g < S_BYTES / 4; g++)
+        for (int k = 4; k >= 0; k--) {
+            z[5 * g + k] = s_z85[w[g] % 85];
+            w[g] /= 85;
+        }
+    z[INTAKE_DIGEST_Z85] = '\0';
+    return true;
+}
+
+bool
+intake_digest_unpack(const char *z, size_t n, char hex[INTAKE_DIGEST_HEX + 1])
+{
+    if (n != INTAKE_DIGEST_Z85)
+        return false;
+    s_init();
+    for (int g = 0; g < S_BYTES / 4; g++) {
+        uint64_t v = 0;
+        for (int k = 0; k < 5; k++) {
+            uint8_t d = s_unz85[(uint8_t)z[5 * g + k]];
+            if (d == 0xff)
+                return false;
+            v = v * 85 + d;
+        }
+        if (v > UINT32_MAX)
+            return false;
+        for (int b = 0; b < 4; b++)
+            memcpy(hex + 8 * g + 2 * b, s_hex2[(uint8_t)(v >> (24 - 8 * b))],
+                   2);
+    }
+    hex[INTAKE_DIGEST_HEX] = '\0';
+    return true;
+}
+
+bool
+intake_digest_pack_app(const Rongyu__Application *app,
+                       Rongyu__Application *out, void **scratch)
+{
+    *scratch = NULL;
+    size_t n = app ? app->n_attachments : 0;
+    if (!n)
+        return false;
+    /* One block: the pointers, the copies, their stored forms. */
+    typedef struct {
+        Rongyu__Attachment at;
+        char z[INTAKE_DIGEST_Z85 + 1];
+    } s_copy_t;
+    Rongyu__Attachment **ptrs = malloc(n * (sizeof *ptrs + sizeof(s_copy_t)));
+    if (!ptrs)
+        abort();
+    s_copy_t *copies = (s_copy_t *)(ptrs + n);
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        ptrs[i] = app->attachments[i];
+        if (!intake_digest_pack(app->attachments[i]->sha256, copies[i].z))
+            continue;
+        copies[i].at = *app->attachments[i];
+        copies[i].at.sha256 = copies[i].z;
+        ptrs[i] = &copies[i].at;
+        any = true;
+    }
+    if (!any) {
+        free(ptrs);
+        return false;
+    }
+    *out = *app;
+    out->attachments = ptrs;
+    *scratch = ptrs;
+    return true;
+}
+
+void
+intake_digest_restore(Rongyu__Application *app)
+{
+    for (size_t i = 0; app && i < app->n_attachments; i++) {
+        Rongyu__Attachment *at = app->attachments[i];
+        char hex[INTAKE_DIGEST_HEX + 1];
+        if (at->sha256 &&
+            intake_digest_unpack(at->sha256, strlen(at->sha256), hex))
+            ry_pb_set_string(&at->sha256, hex);
+    }
+}
+
+/* Writes attachment field f (of an application) at out + *at with the
+ * stored forms of its digest in hex. Returns 0, or -1 for bytes that do
+ * not decode. */
+static int
+s_attachment(const ry_pb_field_t *att, uint8_t *out, size_t *at)
+{
+    /* The body goes five bytes on (room for any length), then moves to
+     * sit right after its length once that is known. */
+    size_t head = *at, body = head + 1 + 5, n = body;
+    size_t pos = 0;
+    ry_pb_field_t f;
+    int more;
+    char hex[INTAKE_DIGEST_HEX + 1];
+    while ((more = ry_pb_next(att->val, att->vlen, &pos, &f)) == 1) {
+        if (f.number == S_ATT_SHA256 && f.wire == 2 &&
+            intake_digest_unpack((const char *)f.val, f.vlen, hex)) {
+            ry_pb_put_bytes(out, &n, S_ATT_SHA256, hex, INTAKE_DIGEST_HEX);
+            continue;
+        }
+        memcpy(out + n, f.start, f.n);
+        n += f.n;
+    }
+    if (more < 0)
+        return -1;
+    size_t blen = n - body;
+    ry_pb_put_varint(out, at, (uint64_t)S_APP_ATTACHMENTS << 3 | 2);
+    ry_pb_put_varint(out, at, blen);
+    memmove(out + *at, out + body, blen);
+    *at += blen;
+    return 0;
+}
+
+uint8_t *
+intake_digest_restore_bytes(const uint8_t *data, size_t len, size_t *out_len)
+{
+    /* One pass, into room enough: an attachment holding a stored form
+     * (a field of 42 bytes) grows by 24 and its length by at most 2, and
+     * the body is written 6 bytes on before it moves into place. */
+    uint8_t *out = malloc(2 * len + 16);
+    if (!out)
+        abort();
+    size_t pos = 0, at = 0;
+    bool any = false;
+    ry_pb_field_t f;
+    int more;
+    while ((more = ry_pb_next(data, len, &pos, &f)) == 1) {
+        if (f.number == S_APP_ATTACHMENTS && f.wire == 2) {
+            size_t was = at;
+            if (s_attachment(&f, out, &at) != 0)
+                break;
+            any |= at - was != f.n;
+            continue;
+        }
+        memcpy(out + at, f.start, f.n);
+        at += f.n;
+    }
+    if (more != 0 || !any) {
+        free(out);
+        return NULL;
+    }
+    *out_len = at;
+    return out;
+}
