@@ -5,6 +5,7 @@
 #include "ry_config.h"
 #include "ry_error.h"
 #include "ry_log.h"
+#include "ry_z85.h"
 
 #include <czmq.h>
 #include <sodium.h>
@@ -48,8 +49,8 @@ ry_keys_dir(const char *home, char *out, size_t len)
 bool
 ry_keys_valid(const char *s)
 {
-    uint8_t bin[32];
-    return s && strlen(s) == RY_KEY_LEN && zmq_z85_decode(bin, s) != NULL;
+    uint8_t bin[RY_Z85_BYTES];
+    return s && strlen(s) == RY_KEY_LEN && ry_z85_decode32(s, bin);
 }
 
 int
@@ -487,6 +488,6 @@ ry_keys_user_id(void *zmq_msg, char out[RY_KEY_LEN + 1])
         out[0] = '\0';
         return RY_ENOTFOUND;
     }
-    snprintf(out, RY_KEY_LEN + 1, "%s", id);
+    memcpy(out, id, RY_KEY_LEN + 1);
     return 0;
 }

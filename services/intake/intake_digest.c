@@ -2,24 +2,19 @@
 #include "intake_digest.h"
 
 #include "ry_pb.h"
+#include "ry_z85.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum { S_BYTES = 32 };
 /* Field numbers: Application.attachments, Attachment.sha256. */
 enum { S_APP_ATTACHMENTS = 11, S_ATT_SHA256 = 3 };
 
-/* The codecs are written out for 32 bytes: libsodium's hex and libzmq's
- * Z85 routines (constant-time, general) cost more than all of a
- * submission's own storing when every case row goes through them. Their
- * output is the same (test_intake_digest compares). */
-static const char s_z85[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
-                            "OPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
-
-/* Built once (s_init): a character's Z85 value and a hex digit's value
- * (0xff: none), and each byte's two hex digits. */
-static uint8_t s_unz85[256], s_unhex[256];
+/* Hex is written out too, for the same reason as Z85 (ry_z85):
+ * libsodium's constant-time routines cost more than all of a
+ * submission's own storing. Built once (s_init): a hex digit's value
+ * (0xff: none) and each byte's two digits. */
+static uint8_t s_unhex[256];
 static char s_hex2[256][2];
 
 static void
@@ -29,10 +24,7 @@ s_init(void)
     if (done)
         return;
     static const char digits[] = "0123456789abcdef";
-    memset(s_unz85, 0xff, sizeof s_unz85);
     memset(s_unhex, 0xff, sizeof s_unhex);
-    for (int i = 0; i < 85; i++)
-        s_unz85[(uint8_t)s_z85[i]] = (uint8_t)i;
     for (int i = 0; i < 16; i++)
         s_unhex[(uint8_t)digits[i]] = (uint8_t)i;
     for (int i = 0; i < 256; i++) {
@@ -50,48 +42,31 @@ intake_digest_pack(const char *hex, char z[INTAKE_DIGEST_Z85 + 1])
     s_init();
     /* Lower-case digits only: upper-case ones would come back changed. A
      * shorter string stops at its NUL, which is no digit. */
-    uint32_t w[S_BYTES / 4];
-    for (int g = 0; g < S_BYTES / 4; g++) {
-        uint32_t v = 0;
-        for (int k = 0; k < 8; k++) {
-            uint8_t d = s_unhex[(uint8_t)hex[8 * g + k]];
-            if (d == 0xff)
-                return false;
-            v = v << 4 | d;
-        }
-        w[g] = v;
+    uint8_t bin[RY_Z85_BYTES];
+    for (int i = 0; i < RY_Z85_BYTES; i++) {
+        uint8_t hi = s_unhex[(uint8_t)hex[2 * i]];
+        if (hi == 0xff)
+            return false;
+        uint8_t lo = s_unhex[(uint8_t)hex[2 * i + 1]];
+        if (lo == 0xff)
+            return false;
+        bin[i] = (uint8_t)(hi << 4 | lo);
     }
     if (hex[INTAKE_DIGEST_HEX] != '\0')
         return false;
-    for (int g = 0; g < S_BYTES / 4; g++)
-        for (int k = 4; k >= 0; k--) {
-            z[5 * g + k] = s_z85[w[g] % 85];
-            w[g] /= 85;
-        }
-    z[INTAKE_DIGEST_Z85] = '\0';
+    ry_z85_encode32(bin, z);
     return true;
 }
 
 bool
 intake_digest_unpack(const char *z, size_t n, char hex[INTAKE_DIGEST_HEX + 1])
 {
-    if (n != INTAKE_DIGEST_Z85)
+    uint8_t bin[RY_Z85_BYTES];
+    if (n != INTAKE_DIGEST_Z85 || !ry_z85_decode32(z, bin))
         return false;
     s_init();
-    for (int g = 0; g < S_BYTES / 4; g++) {
-        uint64_t v = 0;
-        for (int k = 0; k < 5; k++) {
-            uint8_t d = s_unz85[(uint8_t)z[5 * g + k]];
-            if (d == 0xff)
-                return false;
-            v = v * 85 + d;
-        }
-        if (v > UINT32_MAX)
-            return false;
-        for (int b = 0; b < 4; b++)
-            memcpy(hex + 8 * g + 2 * b, s_hex2[(uint8_t)(v >> (24 - 8 * b))],
-                   2);
-    }
+    for (int i = 0; i < RY_Z85_BYTES; i++)
+        memcpy(hex + 2 * i, s_hex2[bin[i]], 2);
     hex[INTAKE_DIGEST_HEX] = '\0';
     return true;
 }

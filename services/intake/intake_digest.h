@@ -18,7 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { INTAKE_DIGEST_HEX = 64, INTAKE_DIGEST_Z85 = 40 };
+#include "ry_z85.h"
+
+enum { INTAKE_DIGEST_HEX = 64, INTAKE_DIGEST_Z85 = RY_Z85_LEN };
 
 /* The stored form of hex (z, NUL-terminated) when hex is 64 lower-case
  * hex digits; false (z untouched) for anything else, kept as it is. */

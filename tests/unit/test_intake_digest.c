@@ -24,8 +24,8 @@ s_hex(uint8_t seed, char hex[INTAKE_DIGEST_HEX + 1])
     sodium_bin2hex(hex, INTAKE_DIGEST_HEX + 1, b, sizeof b);
 }
 
-/* Intake's own codecs give what libzmq's Z85 and libsodium's hex give,
- * for random digests and for the extremes (all 0, all ff). */
+/* The digest comes back as libsodium writes it, and its stored form is
+ * libzmq's Z85 of its bytes: for random digests and the extremes. */
 static void
 test_every_digest_comes_back(void **state)
 {
@@ -45,11 +45,6 @@ test_every_digest_comes_back(void **state)
         assert_true(intake_digest_unpack(z, strlen(z), back));
         assert_string_equal(back, hex);
     }
-    /* Five Z85 digits above 2^32 - 1 are no stored form. */
-    char big[INTAKE_DIGEST_Z85 + 1], back[INTAKE_DIGEST_HEX + 1];
-    memset(big, '#', INTAKE_DIGEST_Z85);
-    big[INTAKE_DIGEST_Z85] = '\0';
-    assert_false(intake_digest_unpack(big, INTAKE_DIGEST_Z85, back));
 }
 
 static void
