@@ -169,6 +169,13 @@ test_every_example_comes_back_whole_from_a_fraction(void **state)
             size_t len, whole_len;
             uint8_t *buf = ry_verdict_pack(v, app, &len);
             uint8_t *whole = ry_pb_pack(&v->base, &whole_len);
+            /* Packed again, with the shapes this one left (s_shapes),
+             * the same bytes: a shape is the part the search found. */
+            size_t again_len;
+            uint8_t *again = ry_verdict_pack(v, app, &again_len);
+            assert_int_equal(again_len, len);
+            assert_memory_equal(again, buf, len);
+            free(again);
             /* At most a third of the verdict stored whole. */
             if (len * 3 > whole_len)
                 fail_msg("%s: %zu of %zu bytes stored", names[n], len,
