@@ -301,8 +301,8 @@ ry_keys_public_of(const ry_keys_t *self, const char *name)
 static int
 s_admit_path(const char *dir, const char *z85, char *out, size_t len)
 {
-    uint8_t bin[32];
-    if (!ry_keys_valid(z85) || !zmq_z85_decode(bin, z85))
+    uint8_t bin[RY_Z85_BYTES];
+    if (!ry_keys_valid(z85) || !ry_z85_decode32(z85, bin))
         return RY_EINVAL;
     char hex[65];
     for (int i = 0; i < 32; i++)
@@ -341,8 +341,8 @@ ry_keys_admit_add(const char *dir, const char *z85, const char *const *meta)
     int rc = s_admit_path(dir, z85, path, sizeof path);
     if (rc)
         return rc;
-    uint8_t pub[32], sec[32] = {0};
-    zmq_z85_decode(pub, z85);
+    uint8_t pub[RY_Z85_BYTES], sec[32] = {0};
+    ry_z85_decode32(z85, pub); /* s_admit_path checked it */
     zcert_t *cert = zcert_new_from(pub, sec);
     if (!cert)
         return RY_EIO;

@@ -1,25 +1,22 @@
 /* ry_z85: Z85 of 32 bytes. */
 #include "ry_z85.h"
 
-#include <string.h>
-
 static const char s_alpha[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
                               "KLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
-/* A character's value, 0xff for none: built once (s_init). */
-static uint8_t s_value[256];
-
-static void
-s_init(void)
-{
-    static bool done;
-    if (done)
-        return;
-    memset(s_value, 0xff, sizeof s_value);
-    for (int i = 0; i < 85; i++)
-        s_value[(uint8_t)s_alpha[i]] = (uint8_t)i;
-    done = true;
-}
+/* The value of characters 32..127 (the alphabet's place in s_alpha; 255:
+ * none), a constant so that any thread may decode (the ZAP handler's
+ * among them). test_z85 checks it against libzmq's decoder. */
+static const uint8_t s_value[96] = {
+    255, 68,  255, 84,  83,  82,  72,  255, 75,  76,  70,  65,
+    255, 63,  62,  69,  0,   1,   2,   3,   4,   5,   6,   7,
+    8,   9,   64,  255, 73,  66,  74,  71,  81,  36,  37,  38,
+    39,  40,  41,  42,  43,  44,  45,  46,  47,  48,  49,  50,
+    51,  52,  53,  54,  55,  56,  57,  58,  59,  60,  61,  77,
+    255, 78,  67,  255, 255, 10,  11,  12,  13,  14,  15,  16,
+    17,  18,  19,  20,  21,  22,  23,  24,  25,  26,  27,  28,
+    29,  30,  31,  32,  33,  34,  35,  79,  255, 80,  255, 255,
+};
 
 void
 ry_z85_encode32(const uint8_t in[RY_Z85_BYTES], char z[RY_Z85_LEN + 1])
@@ -38,13 +35,13 @@ ry_z85_encode32(const uint8_t in[RY_Z85_BYTES], char z[RY_Z85_LEN + 1])
 bool
 ry_z85_decode32(const char *z, uint8_t out[RY_Z85_BYTES])
 {
-    s_init();
     for (int g = 0; g < RY_Z85_BYTES / 4; g++) {
         uint64_t v = 0;
         for (int k = 0; k < 5; k++) {
-            uint8_t d = s_value[(uint8_t)z[5 * g + k]];
-            if (d == 0xff)
-                return false;
+            uint8_t c = (uint8_t)z[5 * g + k];
+            uint8_t d = c >= 32 && c < 128 ? s_value[c - 32] : 255;
+            if (d == 255)
+                return false; /* a NUL too: a shorter text stops here */
             v = v * 85 + d;
         }
         if (v > UINT32_MAX)

@@ -4,7 +4,6 @@
 #include "intake_attach.h"
 
 #include "intake_digest.h"
-
 #include "intake_internal.h"
 #include "ry_error.h"
 #include "ry_media.h"

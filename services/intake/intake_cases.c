@@ -277,7 +277,9 @@ s_verdict_put(ry_txn_t *txn, const char *case_id, uint32_t rev,
  * revision). A verdict embedded in a case stored by an earlier version
  * moves to the "verdicts" table when the case is written again. The case
  * id is left out too: the row's key begins with it (s_case_decode); and
- * the attachments' digests take their stored form (intake_digest). */
+ * the attachments' digests take their stored form (intake_digest). With
+ * app_kept (the application is the stored row's, unchanged), the row's
+ * application bytes are copied as they are instead of packed again. */
 static int
 s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, bool app_kept,
             uint8_t **buf, size_t *len)
@@ -285,46 +287,43 @@ s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, bool app_kept,
     Rongyu__Case bare = *c;
     if (strlen(c->case_id) == INTAKE_ID_LEN)
         bare.case_id = (char *)"";
-    Rongyu__Application app;
-    void *scratch = NULL;
-    if (!app_kept && intake_digest_pack_app(c->application, &app, &scratch))
-        bare.application = &app;
     if (c->verdict) {
         size_t vlen;
         uint8_t *v = ry_pb_pack(&c->verdict->base, &vlen);
         int rc = s_verdict_put(txn, c->case_id, c->revision, v, vlen);
         free(v);
-        if (rc) {
-            free(scratch);
+        if (rc)
             return rc;
-        }
         bare.verdict = NULL;
     }
-    if (app_kept) {
-        /* The application as the row holds it, the same revision's. */
-        ry_val_t row, a;
-        uint32_t rev;
-        if (ry_txn_get(txn, "cases", c->case_id, strlen(c->case_id), &row) ||
-            s_row_application(&row, &rev, &a) || rev != c->revision)
-            return s_case_pack(txn, c, false, buf, len);
+    /* Read after the verdict's put: a write may move what a read of the
+     * same transaction points to. */
+    ry_val_t row, kept;
+    uint32_t rev;
+    if (app_kept &&
+        ry_txn_get(txn, "cases", c->case_id, strlen(c->case_id), &row) == 0 &&
+        s_row_application(&row, &rev, &kept) == 0 && rev == c->revision) {
         bare.application = NULL;
-        size_t head = protobuf_c_message_get_packed_size(&bare.base);
-        *buf = malloc(head + a.len + 15);
+        *buf = malloc(protobuf_c_message_get_packed_size(&bare.base) +
+                      kept.len + 15);
         if (!*buf)
             abort();
         *len = protobuf_c_message_pack(&bare.base, *buf);
-        ry_pb_put_bytes(*buf, len, 4, a.data, a.len);
+        ry_pb_put_bytes(*buf, len, 4, kept.data, kept.len);
         return 0;
     }
+    Rongyu__Application app;
+    void *scratch;
+    if (intake_digest_pack_app(c->application, &app, &scratch))
+        bare.application = &app;
     *buf = ry_pb_pack(&bare.base, len);
     free(scratch);
     return 0;
 }
 
 /* Stores c (without its verdict); 'before' holds the index rows of the
- * stored version (none for a new case), which become c's. With app_kept
- * (a peer's answer, which never changes the application), the stored
- * row's application bytes are kept as they are, not packed again. */
+ * stored version (none for a new case), which become c's. app_kept: a
+ * peer's answer, which never changes the application (s_case_pack). */
 static int
 s_case_put(ry_txn_t *txn, const Rongyu__Case *c, const s_ikeys_t *before,
            bool app_kept)
@@ -1183,7 +1182,7 @@ s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
         Rongyu__Verdict *v = c->verdict;
         if (st->verdict_kept)
             c->verdict = NULL; /* stored as it came, not packed again */
-        rc = s_case_put(txn, c, before, st->app_kept && st->stored);
+        rc = s_case_put(txn, c, before, st->app_kept);
         c->verdict = v;
         intake_wait_poke(self, c->case_id);
     }

@@ -12,26 +12,18 @@ enum { S_APP_ATTACHMENTS = 11, S_ATT_SHA256 = 3 };
 
 /* Hex is written out too, for the same reason as Z85 (ry_z85):
  * libsodium's constant-time routines cost more than all of a
- * submission's own storing. Built once (s_init): a hex digit's value
- * (0xff: none) and each byte's two digits. */
-static uint8_t s_unhex[256];
-static char s_hex2[256][2];
+ * submission's own storing. */
+static const char s_digits[] = "0123456789abcdef";
 
-static void
-s_init(void)
+/* A lower-case hex digit's value; -1 for anything else. */
+static int
+s_nibble(char c)
 {
-    static bool done;
-    if (done)
-        return;
-    static const char digits[] = "0123456789abcdef";
-    memset(s_unhex, 0xff, sizeof s_unhex);
-    for (int i = 0; i < 16; i++)
-        s_unhex[(uint8_t)digits[i]] = (uint8_t)i;
-    for (int i = 0; i < 256; i++) {
-        s_hex2[i][0] = digits[i >> 4];
-        s_hex2[i][1] = digits[i & 15];
-    }
-    done = true;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
 }
 
 bool
@@ -39,16 +31,15 @@ intake_digest_pack(const char *hex, char z[INTAKE_DIGEST_Z85 + 1])
 {
     if (!hex)
         return false;
-    s_init();
     /* Lower-case digits only: upper-case ones would come back changed. A
      * shorter string stops at its NUL, which is no digit. */
     uint8_t bin[RY_Z85_BYTES];
     for (int i = 0; i < RY_Z85_BYTES; i++) {
-        uint8_t hi = s_unhex[(uint8_t)hex[2 * i]];
-        if (hi == 0xff)
+        int hi = s_nibble(hex[2 * i]);
+        if (hi < 0)
             return false;
-        uint8_t lo = s_unhex[(uint8_t)hex[2 * i + 1]];
-        if (lo == 0xff)
+        int lo = s_nibble(hex[2 * i + 1]);
+        if (lo < 0)
             return false;
         bin[i] = (uint8_t)(hi << 4 | lo);
     }
@@ -64,9 +55,10 @@ intake_digest_unpack(const char *z, size_t n, char hex[INTAKE_DIGEST_HEX + 1])
     uint8_t bin[RY_Z85_BYTES];
     if (n != INTAKE_DIGEST_Z85 || !ry_z85_decode32(z, bin))
         return false;
-    s_init();
-    for (int i = 0; i < RY_Z85_BYTES; i++)
-        memcpy(hex + 2 * i, s_hex2[bin[i]], 2);
+    for (int i = 0; i < RY_Z85_BYTES; i++) {
+        hex[2 * i] = s_digits[bin[i] >> 4];
+        hex[2 * i + 1] = s_digits[bin[i] & 15];
+    }
     hex[INTAKE_DIGEST_HEX] = '\0';
     return true;
 }
