@@ -6,6 +6,7 @@
 
 #include "rongyu.pb-c.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,5 +54,11 @@ int ry_verdict_view_failed(const uint8_t *data, size_t len,
                            const Rongyu__Application *app,
                            ry_verdict_view_t *out);
 void ry_verdict_view_free(ry_verdict_view_t *view);
+
+/* Whether two checks (two quantities) pack to the same bytes: what
+ * ry_pb_equal answers, field by field. NULL equals only NULL. */
+bool ry_verdict_check_equal(const Rongyu__Check *a, const Rongyu__Check *b);
+bool ry_verdict_quantity_equal(const Rongyu__Quantity *a,
+                               const Rongyu__Quantity *b);
 
 #endif

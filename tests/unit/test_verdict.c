@@ -21,6 +21,8 @@
 #include "ry_verdict.h"
 #include "validation_rules.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +425,237 @@ test_hostile_stored_bytes_are_refused(void **state)
     ry_json_application_free(&app);
 }
 
+/* ------------------------------------------------------------ equality */
+
+/* The fields of m's descriptor, by number, are exactly 'want'. */
+static void
+s_fields_are(const ProtobufCMessageDescriptor *d, const unsigned *want,
+             unsigned n)
+{
+    assert_int_equal(d->n_fields, n);
+    for (unsigned i = 0; i < n; i++)
+        assert_non_null(protobuf_c_message_descriptor_get_field(d, want[i]));
+}
+
+/* ry_verdict_check_equal compares Check, Quantity and Ratio field by
+ * field: a field added to one of them must be added there, and this
+ * fails until the list below (what it compares) says so. */
+static void
+test_typed_equality_covers_every_field(void **state)
+{
+    (void)state;
+    static const unsigned check[] = {1, 2, 3, 4, 5, 6, 7, 180, 181, 220, 221};
+    static const unsigned quantity[] = {1,   2,   3,   4,   5,   6,
+                                        7,   222, 223, 224, 225, 226};
+    static const unsigned ratio[] = {1, 2};
+    s_fields_are(&rongyu__check__descriptor, check,
+                 sizeof check / sizeof check[0]);
+    s_fields_are(&rongyu__quantity__descriptor, quantity,
+                 sizeof quantity / sizeof quantity[0]);
+    s_fields_are(&rongyu__ratio__descriptor, ratio,
+                 sizeof ratio / sizeof ratio[0]);
+}
+
+/* Random checks from a small pool of values, so that pairs often agree
+ * and differ in one place: the strings' three empty forms, both zeros,
+ * a NaN, every oneof member with and without a value. */
+enum { S_POOL = 64 };
+static unsigned s_seed = 12345;
+
+static unsigned
+s_rand(unsigned n)
+{
+    s_seed = s_seed * 1103515245u + 12345u;
+    return (s_seed >> 16) % n;
+}
+
+static char *
+s_rand_str(void)
+{
+    static char *const pool[] = {NULL, (char *)"", (char *)"a", (char *)"b",
+                                 (char *)"percent"};
+    unsigned i = s_rand(6);
+    return i == 5 ? (char *)protobuf_c_empty_string : pool[i];
+}
+
+static double
+s_rand_dbl(void)
+{
+    static const double pool[] = {0.0, -0.0, 1.0, 95.5};
+    unsigned i = s_rand(5);
+    return i == 4 ? NAN : pool[i];
+}
+
+static Rongyu__Ratio s_ratios[S_POOL];
+static Rongyu__Quantity s_quantities[S_POOL];
+static Rongyu__Quantity *s_items[S_POOL][2];
+static Rongyu__Check s_checks[S_POOL];
+
+static void
+s_rand_quantity(Rongyu__Quantity *q, int depth)
+{
+    rongyu__quantity__init(q);
+    static const Rongyu__Quantity__ValueCase cases[] = {
+        RONGYU__QUANTITY__VALUE__NOT_SET, RONGYU__QUANTITY__VALUE_NUMBER,
+        RONGYU__QUANTITY__VALUE_RATIO,    RONGYU__QUANTITY__VALUE_DATE,
+        RONGYU__QUANTITY__VALUE_TEXT,     RONGYU__QUANTITY__VALUE_TERM,
+        RONGYU__QUANTITY__VALUE_COUNT};
+    q->value_case = cases[s_rand(7)];
+    switch (q->value_case) {
+    case RONGYU__QUANTITY__VALUE_NUMBER: q->number = s_rand_dbl(); break;
+    case RONGYU__QUANTITY__VALUE_COUNT: q->count = (int64_t)s_rand(3); break;
+    case RONGYU__QUANTITY__VALUE_RATIO:
+        q->ratio = s_rand(4) ? &s_ratios[s_rand(S_POOL)] : NULL;
+        break;
+    case RONGYU__QUANTITY__VALUE_DATE: q->date = s_rand_str(); break;
+    case RONGYU__QUANTITY__VALUE_TEXT: q->text = s_rand_str(); break;
+    case RONGYU__QUANTITY__VALUE_TERM: q->term = s_rand_str(); break;
+    default: break;
+    }
+    q->unit = s_rand_str();
+    q->op = s_rand_str();
+    q->min = s_rand_dbl();
+    q->max = s_rand_dbl();
+    q->of = s_rand_str();
+    if (depth == 0 && s_rand(3) == 0) {
+        q->n_items = 1 + s_rand(2);
+        q->items = s_items[s_rand(S_POOL)];
+    }
+}
+
+static void
+s_rand_pool(void)
+{
+    for (int i = 0; i < S_POOL; i++) {
+        rongyu__ratio__init(&s_ratios[i]);
+        s_ratios[i].num = s_rand(2);
+        s_ratios[i].den = s_rand(2);
+    }
+    static Rongyu__Quantity leaves[S_POOL];
+    for (int i = 0; i < S_POOL; i++)
+        s_rand_quantity(&leaves[i], 1);
+    for (int i = 0; i < S_POOL; i++) {
+        s_items[i][0] = &leaves[s_rand(S_POOL)];
+        s_items[i][1] = &leaves[s_rand(S_POOL)];
+    }
+    for (int i = 0; i < S_POOL; i++)
+        s_rand_quantity(&s_quantities[i], 0);
+    for (int i = 0; i < S_POOL; i++) {
+        Rongyu__Check *c = &s_checks[i];
+        rongyu__check__init(c);
+        c->code = s_rand_str();
+        c->passed = s_rand(2);
+        c->threshold = s_rand_str();
+        c->actual = s_rand_str();
+        c->message_zh = s_rand_str();
+        c->message_en = s_rand_str();
+        c->needs_review = s_rand(2);
+        c->threshold_value = s_rand(4) ? &s_quantities[s_rand(S_POOL)] : NULL;
+        c->actual_value = s_rand(4) ? &s_quantities[s_rand(S_POOL)] : NULL;
+        c->subject = s_rand_str();
+        c->rule = s_rand(2);
+    }
+}
+
+/* A check that differs from a in one field, taken from b. */
+static Rongyu__Check
+s_one_from(const Rongyu__Check *a, const Rongyu__Check *b)
+{
+    Rongyu__Check c = *a;
+    switch (s_rand(11)) {
+    case 0: c.code = b->code; break;
+    case 1: c.passed = b->passed; break;
+    case 2: c.threshold = b->threshold; break;
+    case 3: c.actual = b->actual; break;
+    case 4: c.message_zh = b->message_zh; break;
+    case 5: c.message_en = b->message_en; break;
+    case 6: c.needs_review = b->needs_review; break;
+    case 7: c.threshold_value = b->threshold_value; break;
+    case 8: c.actual_value = b->actual_value; break;
+    case 9: c.subject = b->subject; break;
+    default: c.rule = b->rule; break;
+    }
+    return c;
+}
+
+/* A quantity that differs from q in one field (or its oneof), from r. */
+static Rongyu__Quantity
+s_q_one_from(const Rongyu__Quantity *q, const Rongyu__Quantity *r)
+{
+    Rongyu__Quantity c = *q;
+    switch (s_rand(7)) {
+    case 0: /* r's member with r's value (the whole union: its widest
+             * member): the same member with another value, or another */
+        c.value_case = r->value_case;
+        c.count = r->count;
+        break;
+    case 2: c.unit = r->unit; break;
+    case 3: c.op = r->op; break;
+    case 4: c.min = r->min; break;
+    case 5: c.max = r->max; break;
+    case 6: c.of = r->of; break;
+    default:
+        c.n_items = r->n_items;
+        c.items = r->items;
+        break;
+    }
+    return c;
+}
+
+/* The typed comparison answers what ry_pb_equal answers, and what the
+ * packed bytes say, on pairs of random checks and on checks one field
+ * apart; it takes the general path for unknown fields. */
+static void
+test_typed_equality_answers_as_the_general_one(void **state)
+{
+    (void)state;
+    s_rand_pool();
+    size_t same = 0, pairs = 0;
+    for (int round = 0; round < 40000; round++) {
+        const Rongyu__Check *a = &s_checks[s_rand(S_POOL)];
+        const Rongyu__Check *b = &s_checks[s_rand(S_POOL)];
+        Rongyu__Check c = s_one_from(a, b);
+        /* d: a with its actual value one field apart. */
+        Rongyu__Check d = *a;
+        Rongyu__Quantity q;
+        if (a->actual_value) {
+            q = s_q_one_from(a->actual_value, &s_quantities[s_rand(S_POOL)]);
+            d.actual_value = &q;
+        }
+        const Rongyu__Check *pair[][2] = {{a, b}, {a, &c}, {&c, a}, {a, &d}};
+        for (int k = 0; k < 4; k++) {
+            const Rongyu__Check *x = pair[k][0], *y = pair[k][1];
+            bool general = ry_pb_equal(&x->base, &y->base);
+            assert_int_equal(ry_verdict_check_equal(x, y), general);
+            const Rongyu__Quantity *qx = x->actual_value;
+            const Rongyu__Quantity *qy = y->actual_value;
+            assert_int_equal(
+                ry_verdict_quantity_equal(qx, qy),
+                qx && qy ? ry_pb_equal(&qx->base, &qy->base) : qx == qy);
+            size_t lx, ly;
+            uint8_t *bx = ry_pb_pack(&x->base, &lx);
+            uint8_t *by = ry_pb_pack(&y->base, &ly);
+            /* Without a NaN of other bits, equal is the same bytes. */
+            assert_int_equal(general, lx == ly && memcmp(bx, by, lx) == 0);
+            free(bx);
+            free(by);
+            same += general;
+            pairs++;
+        }
+    }
+    /* The pool gives both answers often. */
+    assert_true(same > pairs / 10 && same < pairs - pairs / 10);
+    /* An unknown field: the general comparison's answer. */
+    ProtobufCMessageUnknownField u = {.tag = 99, .wire_type = 0, .len = 1,
+                                      .data = (uint8_t *)"\1"};
+    Rongyu__Check x = s_checks[0], y = s_checks[0];
+    y.base.n_unknown_fields = 1;
+    y.base.unknown_fields = &u;
+    assert_false(ry_verdict_check_equal(&x, &y));
+    x.base = y.base;
+    assert_true(ry_verdict_check_equal(&x, &y));
+}
+
 int
 main(void)
 {
@@ -434,6 +667,8 @@ main(void)
         cmocka_unit_test(test_without_application_every_check_is_stored),
         cmocka_unit_test(test_landed_verdict_reads_as_it_is),
         cmocka_unit_test(test_hostile_stored_bytes_are_refused),
+        cmocka_unit_test(test_typed_equality_covers_every_field),
+        cmocka_unit_test(test_typed_equality_answers_as_the_general_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
