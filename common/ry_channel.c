@@ -467,13 +467,13 @@ s_apply_data(ry_channel_t *self, ry_txn_t *txn, const char *peer,
              const Rongyu__Envelope *e, const uint8_t *raw, size_t rlen)
 {
     ry_link_ack_due(self->link, peer);
-    ry_outbox_state_t st;
-    int rc = ry_outbox_state(txn, peer, &st);
+    uint64_t applied;
+    int rc = ry_outbox_applied(txn, peer, &applied);
     if (rc)
         return rc;
-    if (e->link_seq <= st.applied)
+    if (e->link_seq <= applied)
         return 0; /* a duplicate: applied before, just re-acknowledge */
-    if (e->link_seq != st.applied + 1)
+    if (e->link_seq != applied + 1)
         return 0; /* a gap: drop; the sender resends from what we ack */
 
     ry_txn_t *ht;

@@ -859,15 +859,15 @@ ry_link_flush(ry_link_t *self)
         if (!p->ack_due)
             continue;
         p->ack_due = false;
-        ry_outbox_state_t st;
+        uint64_t applied;
         if ((!txn && ry_txn_begin(self->o.store, NULL, false, &txn)) ||
-            ry_outbox_state(txn, p->name, &st))
+            ry_outbox_applied(txn, p->name, &applied))
             break;
         size_t len, rid_len;
         const uint8_t *rid;
         uint8_t *ack =
             ry_outbox_envelope(self->self_id, RONGYU__ENVELOPE_KIND__ACK, 0,
-                               st.applied, 0, NULL, NULL, 0, NULL, &len);
+                               applied, 0, NULL, NULL, 0, NULL, &len);
         void *sock = s_peer_sock(self, p, &rid, &rid_len);
         if (sock &&
             s_send(self, sock, rid, &rid_len, rid_len ? 1 : 0, ack, len) < 0)

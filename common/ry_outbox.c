@@ -165,10 +165,19 @@ ry_outbox_state(ry_txn_t *txn, const char *peer, ry_outbox_state_t *out)
     out->next_seq = 1;
     if (!s_peer_ok(peer))
         return 0;
+    int rc = ry_outbox_applied(txn, peer, &out->applied);
+    return rc ? rc : s_out_state(txn, peer, out);
+}
+
+int
+ry_outbox_applied(ry_txn_t *txn, const char *peer, uint64_t *applied)
+{
+    *applied = 0;
+    if (!s_peer_ok(peer))
+        return 0;
     char key[RY_OUTBOX_PEER_MAX + 8];
     s_join(key, "in|", peer);
-    int rc = s_get_u64(txn, key, &out->applied);
-    return rc ? rc : s_out_state(txn, peer, out);
+    return s_get_u64(txn, key, applied);
 }
 
 int

@@ -67,6 +67,11 @@ typedef struct {
 /* Reads the state of the link to 'peer'. Returns 0 or RY_EIO. */
 int ry_outbox_state(ry_txn_t *txn, const char *peer, ry_outbox_state_t *out);
 
+/* The last sequence applied from 'peer' (ry_outbox_state's 'applied'
+ * alone: what each message that arrives is checked against). Returns 0
+ * or RY_EIO. */
+int ry_outbox_applied(ry_txn_t *txn, const char *peer, uint64_t *applied);
+
 /* Rows to 'peer' not yet acknowledged. Returns 0 or RY_EIO. */
 int ry_outbox_depth(ry_txn_t *txn, const char *peer, uint64_t *n);
 

@@ -170,6 +170,17 @@ test_applied_counter_per_sender(void **state)
     assert_int_equal(s_state(fx, "a").applied, 7);
     assert_int_equal(s_state(fx, "z").applied, 2);
     assert_int_equal(s_state(fx, "q").applied, 0);
+    /* ry_outbox_applied reads the same counter alone. */
+    txn = s_begin(fx, false);
+    uint64_t n = 99;
+    assert_int_equal(ry_outbox_applied(txn, "a", &n), 0);
+    assert_int_equal(n, 7);
+    assert_int_equal(ry_outbox_applied(txn, "q", &n), 0);
+    assert_int_equal(n, 0);
+    n = 99;
+    assert_int_equal(ry_outbox_applied(txn, "", &n), 0); /* no peer */
+    assert_int_equal(n, 0);
+    ry_txn_abort(&txn);
 }
 
 static int
