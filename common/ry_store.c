@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #define RY_STORE_MAX_TABLES 32
+#define S_SLOTS 64 /* twice the tables, a power of two */
+_Static_assert(S_SLOTS >= 2 * RY_STORE_MAX_TABLES && (S_SLOTS & (S_SLOTS - 1)) == 0,
+               "an empty slot ends every probe");
 
 struct ry_store {
     MDB_env *env;
@@ -26,6 +29,9 @@ struct ry_store {
     const void *declared[RY_STORE_MAX_TABLES]; /* the names' addresses as
                                                 * given, compared only */
     MDB_dbi dbis[RY_STORE_MAX_TABLES];
+    /* The declared addresses hashed (open addressing; each slot the
+     * table's index + 1, 0 empty): filled at open, only read after. */
+    uint8_t by_addr[S_SLOTS];
     const char *case_table; /* one of names[], or NULL */
     ry_store_stats_t stats; /* the counters; sizes filled on demand */
     uint64_t writes;        /* puts, deletes and clears let through */
@@ -74,17 +80,28 @@ s_write_rc(ry_store_t *self, int mrc)
     return s_rc(mrc);
 }
 
+static unsigned
+s_addr_hash(const void *p)
+{
+    uint64_t x = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15u;
+    return (unsigned)(x >> 58); /* the top 6 bits: S_SLOTS */
+}
+
 static int
 s_dbi(ry_store_t *self, const char *table, MDB_dbi *out)
 {
     /* Callers name tables by the literals the service declared them
      * with, which the linker merges into one copy: the address usually
      * finds the table, and one comparison makes sure. */
-    for (int i = 0; i < self->ntables; i++)
+    for (unsigned h = s_addr_hash(table);; h = (h + 1) & (S_SLOTS - 1)) {
+        int i = self->by_addr[h] - 1;
+        if (i < 0)
+            break;
         if (self->declared[i] == table && strcmp(self->names[i], table) == 0) {
             *out = self->dbis[i];
             return 0;
         }
+    }
     for (int i = 0; i < self->ntables; i++)
         if (strcmp(self->names[i], table) == 0) {
             *out = self->dbis[i];
@@ -162,6 +179,10 @@ ry_store_open(ry_store_t **out, const char *dir, size_t map_size,
             self->names[i] = strdup(tables[i]);
             self->declared[i] = tables[i];
             self->ntables = i + 1;
+            unsigned h = s_addr_hash(tables[i]);
+            while (self->by_addr[h])
+                h = (h + 1) & (S_SLOTS - 1);
+            self->by_addr[h] = (uint8_t)(i + 1);
         }
     }
     if (rc == 0)

@@ -752,6 +752,44 @@ test_stats_count_commits_that_write_and_their_bytes(void **state)
     assert_int_equal(st.cases, 2);
 }
 
+/* Thirty-two tables (the most a store takes): each is found by the name
+ * it was declared with and by a copy of that name elsewhere, and holds
+ * its own rows. */
+static void
+test_every_table_is_found_by_its_name_or_a_copy(void **state)
+{
+    (void)state;
+    static char names[32][8];
+    const char *tables[33];
+    for (int i = 0; i < 32; i++) {
+        snprintf(names[i], sizeof names[i], "tab%02d", i);
+        tables[i] = names[i];
+    }
+    tables[32] = NULL;
+    char dir[256];
+    ry_store_t *st;
+    assert_int_equal(ut_tmpdir(dir, sizeof dir, "store32"), 0);
+    assert_int_equal(ry_store_open(&st, dir, MAP_SIZE, tables), 0);
+    for (int i = 0; i < 32; i++) {
+        char copy[8], v[8];
+        memcpy(copy, names[i], sizeof copy);
+        snprintf(v, sizeof v, "v%d", i);
+        s_put(st, i % 2 ? copy : names[i], "k", v);
+    }
+    for (int i = 0; i < 32; i++) {
+        char copy[8], want[8], buf[16];
+        memcpy(copy, names[i], sizeof copy);
+        snprintf(want, sizeof want, "v%d", i);
+        assert_int_equal(s_get(st, names[i], "k", buf, sizeof buf), 0);
+        assert_string_equal(buf, want);
+        assert_int_equal(s_get(st, copy, "k", buf, sizeof buf), 0);
+        assert_string_equal(buf, want);
+        assert_int_equal(s_count(st, names[i]), 1);
+    }
+    ry_store_destroy(&st);
+    assert_int_equal(ut_rmtree(dir), 0);
+}
+
 int
 main(void)
 {
@@ -778,6 +816,7 @@ main(void)
         T(test_be64_round_trips_and_sorts_numerically),
         T(test_stats_count_commits_that_write_and_their_bytes),
 #undef T
+        cmocka_unit_test(test_every_table_is_found_by_its_name_or_a_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
