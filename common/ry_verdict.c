@@ -767,6 +767,18 @@ s_q_known(const Rongyu__Quantity *q)
     }
 }
 
+/* q's oneof string (date, text or term), or NULL when it holds none. */
+static const char *
+s_q_str(const Rongyu__Quantity *q)
+{
+    switch (q->value_case) {
+    case RONGYU__QUANTITY__VALUE_DATE: return q->date;
+    case RONGYU__QUANTITY__VALUE_TEXT: return q->text;
+    case RONGYU__QUANTITY__VALUE_TERM: return q->term;
+    default: return NULL;
+    }
+}
+
 /* The oneof member q writes when packed (its case), or 0. */
 static uint32_t
 s_q_written(const Rongyu__Quantity *q)
@@ -779,10 +791,7 @@ s_q_written(const Rongyu__Quantity *q)
     case RONGYU__QUANTITY__VALUE_TEXT:
     case RONGYU__QUANTITY__VALUE_TERM: {
         /* A oneof string is written unless NULL or the default. */
-        const char *s = q->value_case == RONGYU__QUANTITY__VALUE_DATE ? q->date
-                        : q->value_case == RONGYU__QUANTITY__VALUE_TEXT
-                            ? q->text
-                            : q->term;
+        const char *s = s_q_str(q);
         return s && s != protobuf_c_empty_string ? q->value_case : 0;
     }
     default: return 0;
@@ -819,15 +828,9 @@ ry_verdict_quantity_equal(const Rongyu__Quantity *a, const Rongyu__Quantity *b)
             return false;
         break;
     case RONGYU__QUANTITY__VALUE_DATE:
-        if (strcmp(a->date, b->date) != 0)
-            return false;
-        break;
     case RONGYU__QUANTITY__VALUE_TEXT:
-        if (strcmp(a->text, b->text) != 0)
-            return false;
-        break;
-    case RONGYU__QUANTITY__VALUE_TERM:
-        if (strcmp(a->term, b->term) != 0)
+    case RONGYU__QUANTITY__VALUE_TERM: /* written: neither is NULL */
+        if (strcmp(s_q_str(a), s_q_str(b)) != 0)
             return false;
         break;
     default: break;
