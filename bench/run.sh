@@ -36,7 +36,8 @@ Runs, on this machine, without standard input, and prints every figure
      disk alone give;
   5. a summary: each figure, the ratio pipeline / floor, fsyncs and bytes
      written per application per store, bytes stored per application per
-     store, RSS and CPU time per application per service, and the rate on
+     store, RSS and CPU time per application per service (user and
+     system apart too), and the rate on
      the empty store against the prefilled one (at window 256).
 
   --n N          applications per run (default 100000)
@@ -282,10 +283,11 @@ jq -r '. as $r | select(.stores) | .stores[] |
      .stored_bytes_per_app, (.used_bytes / 1048576)] | @tsv' "$MED" |
     awk -F'\t' '{printf "%-8s %-13s %11.3f %14.0f %14.0f %10.1f\n", $1, $2, $3, $4, $5, $6}'
 printf '\nRSS per service at the end of each run (KiB; anon max while running),\n'
-printf 'and its CPU time (user + system) per application over the run:\n'
+printf 'and its CPU time per application over the run (user + system, then each):\n'
 jq -r '. as $r | select(.rss) | .rss[] |
-    [$r.run, .service, .anon_kib, .file_kib, .anon_max_kib, .cpu_us_per_app] | @tsv' "$MED" |
-    awk -F'\t' '{printf "%-8s %-13s anon %8d  file %8d  anon max %8d  cpu %6d us/app\n", $1, $2, $3, $4, $5, $6}'
+    [$r.run, .service, .anon_kib, .file_kib, .anon_max_kib, .cpu_us_per_app,
+     (.user_us_per_app // -1), (.system_us_per_app // -1)] | @tsv' "$MED" |
+    awk -F'\t' '{printf "%-8s %-13s anon %8d  file %8d  anon max %8d  cpu %6d us/app (user %d, system %d)\n", $1, $2, $3, $4, $5, $6, $7, $8}'
 printf '\nfloor runs (records of %s bytes: intake'"'"'s stored bytes per application):\n' \
     "$(jq -r 'select(.record_bytes) | .record_bytes' "$MED" | head -n 1)"
 jq -r 'select(.msgs_per_second) |

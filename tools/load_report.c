@@ -139,10 +139,12 @@ load_proc_sample(load_proc_t rss[LOAD_SERVICES])
 }
 
 /* A process's user + system time in seconds, from /proc/PID/stat (the
- * 14th and 15th fields, after the command name in parentheses), or -1. */
+ * 14th and 15th fields, after the command name in parentheses), or -1;
+ * its user time alone in *user. */
 static double
-s_cpu_seconds(long pid)
+s_cpu_seconds(long pid, double *user)
 {
+    *user = -1;
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
     FILE *f = fopen(path, "r");
@@ -158,29 +160,59 @@ s_cpu_seconds(long pid)
                &ut, &st) != 2)
         return -1;
     long hz = sysconf(_SC_CLK_TCK);
-    return hz > 0 ? (double)(ut + st) / (double)hz : -1;
+    if (hz <= 0)
+        return -1;
+    *user = (double)ut / (double)hz;
+    return (double)(ut + st) / (double)hz;
 }
 
 void
 load_proc_cpu(load_proc_t rss[LOAD_SERVICES], bool start)
 {
     for (int i = 0; i < LOAD_SERVICES; i++) {
-        double s = rss[i].pid ? s_cpu_seconds(rss[i].pid) : -1;
-        if (start)
+        double u = -1;
+        double s = rss[i].pid ? s_cpu_seconds(rss[i].pid, &u) : -1;
+        if (start) {
             rss[i].cpu_start = s;
-        else
+            rss[i].user_start = u;
+        } else {
             rss[i].cpu_end = s;
+            rss[i].user_end = u;
+        }
     }
 }
 
-/* A service's CPU time per acknowledged application in microseconds, or
- * -1 when unknown. */
+/* A CPU time between two readings per acknowledged application, in
+ * microseconds, or -1 when unknown. */
+static double
+s_us_per(double start, double end, int acked)
+{
+    if (start < 0 || end < start || acked <= 0)
+        return -1;
+    return (end - start) * 1e6 / acked;
+}
+
+/* A service's CPU time (user + system) per acknowledged application. */
 static double
 s_cpu_us(const load_proc_t *p, int acked)
 {
-    if (p->cpu_start < 0 || p->cpu_end < p->cpu_start || acked <= 0)
+    return s_us_per(p->cpu_start, p->cpu_end, acked);
+}
+
+/* Its user time alone; the system time is the rest. */
+static double
+s_user_us(const load_proc_t *p, int acked)
+{
+    return s_us_per(p->user_start, p->user_end, acked);
+}
+
+static double
+s_system_us(const load_proc_t *p, int acked)
+{
+    double all = s_cpu_us(p, acked), user = s_user_us(p, acked);
+    if (all < 0 || user < 0)
         return -1;
-    return (p->cpu_end - p->cpu_start) * 1e6 / acked;
+    return all > user ? all - user : 0; /* equal but for rounding */
 }
 
 static double
@@ -238,10 +270,12 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
             fprintf(out,
                     "%s{\"service\":\"%s\",\"pid\":%ld,\"anon_kib\":%ld,"
                     "\"file_kib\":%ld,\"anon_max_kib\":%ld,"
-                    "\"cpu_us_per_app\":%.0f}",
+                    "\"cpu_us_per_app\":%.0f,\"user_us_per_app\":%.0f,"
+                    "\"system_us_per_app\":%.0f}",
                     i ? "," : "", ry_service_name(i), rss[i].pid,
                     rss[i].anon_kib, rss[i].file_kib, rss[i].anon_max_kib,
-                    s_cpu_us(&rss[i], f->acked));
+                    s_cpu_us(&rss[i], f->acked), s_user_us(&rss[i], f->acked),
+                    s_system_us(&rss[i], f->acked));
         fprintf(out, "]}\n");
         return;
     }
@@ -281,8 +315,8 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                 apps ? (double)a->used_bytes / (double)apps : 0);
     }
     fprintf(out, "常驻内存 RSS (KiB, /proc/PID/status at the end; anon max "
-                 "while running) and CPU (user + system, /proc/PID/stat, "
-                 "per acknowledged application):\n");
+                 "while running) and CPU (user + system, then each, "
+                 "/proc/PID/stat, per acknowledged application):\n");
     for (int i = 0; i < LOAD_SERVICES; i++) {
         if (!rss[i].pid)
             fprintf(out, "  %-13s (pid unknown: --pid %s=PID)\n",
@@ -290,8 +324,10 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
         else
             fprintf(out,
                     "  %-13s anon %8ld  file %8ld  anon max %8ld  "
-                    "cpu %6.0f us/app\n",
+                    "cpu %6.0f us/app (user %.0f, system %.0f)\n",
                     ry_service_name(i), rss[i].anon_kib, rss[i].file_kib,
-                    rss[i].anon_max_kib, s_cpu_us(&rss[i], f->acked));
+                    rss[i].anon_max_kib, s_cpu_us(&rss[i], f->acked),
+                    s_user_us(&rss[i], f->acked),
+                    s_system_us(&rss[i], f->acked));
     }
 }

@@ -30,11 +30,13 @@ typedef struct {
 } load_snapshot_t;
 
 /* One service as /proc shows it: resident memory (/proc/PID/status, in
- * KiB) and CPU time (user + system, /proc/PID/stat, in seconds). */
+ * KiB) and CPU time (user + system, and user alone, /proc/PID/stat, in
+ * seconds). */
 typedef struct {
     long pid;      /* 0: unknown */
     long anon_kib, file_kib, anon_max_kib;
     double cpu_start, cpu_end; /* at the run's start and end; < 0 unknown */
+    double user_start, user_end; /* the user part of those */
 } load_proc_t;
 
 /* Waits (at most 'seconds') until intake's outbox is empty and every
