@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +64,17 @@ s_count(const char *s, const char *what)
     return n;
 }
 
+/* The seconds of the clock ry_log stamps lines with (gettimeofday).
+ * time() reads the kernel's coarse clock, which may still show the
+ * second before for a tick after the stamp has passed into the next. */
+static time_t
+s_now(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return tv.tv_sec;
+}
+
 /* The line at 'line' begins with the UTC time, to the millisecond,
  * between before and after. */
 static void
@@ -86,20 +98,20 @@ static void
 test_lines_wait_for_the_flush(void **state)
 {
     (void)state;
-    time_t before = time(NULL);
+    time_t before = s_now();
     ry_log_write(RY_LOG_INFO, "0123456789abcdef", "first %d", 1);
-    time_t after = time(NULL);
+    time_t after = s_now();
     char *out = s_written();
     assert_non_null(strstr(out, " INFO test 0123456789abcdef first 1\n"));
     s_assert_stamp(out, before, after);
     free(out);
     /* Once the clock has passed into the next second, a line shows it
      * (the time to the second is kept from line to line). */
-    while (time(NULL) == after)
+    while (s_now() == after)
         nanosleep(&(struct timespec){0, 1000000}, NULL);
-    before = time(NULL);
+    before = s_now();
     ry_log_write(RY_LOG_INFO, NULL, "next second");
-    after = time(NULL);
+    after = s_now();
     out = s_written();
     char *line = strstr(out, "first 1\n");
     assert_non_null(line);
