@@ -17,8 +17,9 @@
 #include <unistd.h>
 
 #define RY_STORE_MAX_TABLES 32
-#define S_SLOTS 64 /* twice the tables, a power of two */
-_Static_assert(S_SLOTS >= 2 * RY_STORE_MAX_TABLES && (S_SLOTS & (S_SLOTS - 1)) == 0,
+#define S_SLOT_BITS 6
+#define S_SLOTS (1u << S_SLOT_BITS)
+_Static_assert(S_SLOTS >= 2 * RY_STORE_MAX_TABLES,
                "an empty slot ends every probe");
 
 struct ry_store {
@@ -84,7 +85,7 @@ static unsigned
 s_addr_hash(const void *p)
 {
     uint64_t x = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15u;
-    return (unsigned)(x >> 58); /* the top 6 bits: S_SLOTS */
+    return (unsigned)(x >> (64 - S_SLOT_BITS)); /* the top bits */
 }
 
 static int

@@ -803,8 +803,8 @@ ry_verdict_quantity_equal(const Rongyu__Quantity *a, const Rongyu__Quantity *b)
 {
     if (!a || !b || a == b)
         return a == b;
-    if (a->base.n_unknown_fields || b->base.n_unknown_fields ||
-        !s_q_known(a) || !s_q_known(b))
+    if (a->base.n_unknown_fields || b->base.n_unknown_fields || !s_q_known(a) ||
+        !s_q_known(b))
         return ry_pb_equal(&a->base, &b->base);
     uint32_t w = s_q_written(a);
     if (w != s_q_written(b))
@@ -820,8 +820,7 @@ ry_verdict_quantity_equal(const Rongyu__Quantity *a, const Rongyu__Quantity *b)
         break;
     case RONGYU__QUANTITY__VALUE_RATIO:
         if (a->ratio != b->ratio &&
-            (a->ratio->base.n_unknown_fields ||
-             b->ratio->base.n_unknown_fields
+            (a->ratio->base.n_unknown_fields || b->ratio->base.n_unknown_fields
                  ? !ry_pb_equal(&a->ratio->base, &b->ratio->base)
                  : a->ratio->num != b->ratio->num ||
                        a->ratio->den != b->ratio->den))
@@ -886,7 +885,8 @@ s_gives(s_ctx_t *x, const Rongyu__Check *r, const Rongyu__Check *whole,
     bool act = ry_verdict_quantity_equal(w->actual_value, whole->actual_value);
     return part == S_ACT
                ? act
-               : act && ry_verdict_quantity_equal(w->threshold_value, whole->threshold_value);
+               : act && ry_verdict_quantity_equal(w->threshold_value,
+                                                  whole->threshold_value);
 }
 
 /* A copy of q that may be changed (its parts too). */

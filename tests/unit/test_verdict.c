@@ -445,8 +445,8 @@ test_typed_equality_covers_every_field(void **state)
 {
     (void)state;
     static const unsigned check[] = {1, 2, 3, 4, 5, 6, 7, 180, 181, 220, 221};
-    static const unsigned quantity[] = {1,   2,   3,   4,   5,   6,
-                                        7,   222, 223, 224, 225, 226};
+    static const unsigned quantity[] = {1, 2,   3,   4,   5,   6,
+                                        7, 222, 223, 224, 225, 226};
     static const unsigned ratio[] = {1, 2};
     s_fields_are(&rongyu__check__descriptor, check,
                  sizeof check / sizeof check[0]);
@@ -629,9 +629,9 @@ test_typed_equality_answers_as_the_general_one(void **state)
             assert_int_equal(ry_verdict_check_equal(x, y), general);
             const Rongyu__Quantity *qx = x->actual_value;
             const Rongyu__Quantity *qy = y->actual_value;
-            assert_int_equal(
-                ry_verdict_quantity_equal(qx, qy),
-                qx && qy ? ry_pb_equal(&qx->base, &qy->base) : qx == qy);
+            assert_int_equal(ry_verdict_quantity_equal(qx, qy),
+                             qx && qy ? ry_pb_equal(&qx->base, &qy->base)
+                                      : qx == qy);
             size_t lx, ly;
             uint8_t *bx = ry_pb_pack(&x->base, &lx);
             uint8_t *by = ry_pb_pack(&y->base, &ly);
@@ -646,8 +646,8 @@ test_typed_equality_answers_as_the_general_one(void **state)
     /* The pool gives both answers often. */
     assert_true(same > pairs / 10 && same < pairs - pairs / 10);
     /* An unknown field: the general comparison's answer. */
-    ProtobufCMessageUnknownField u = {.tag = 99, .wire_type = 0, .len = 1,
-                                      .data = (uint8_t *)"\1"};
+    ProtobufCMessageUnknownField u = {
+        .tag = 99, .wire_type = 0, .len = 1, .data = (uint8_t *)"\1"};
     Rongyu__Check x = s_checks[0], y = s_checks[0];
     y.base.n_unknown_fields = 1;
     y.base.unknown_fields = &u;
@@ -661,9 +661,12 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_example_comes_back_whole_from_a_fraction),
-        cmocka_unit_test(test_failed_checks_read_alone_derive_from_the_deadline),
-        cmocka_unit_test(test_valid_example_stores_only_thresholds_and_calendar),
-        cmocka_unit_test(test_check_that_would_not_come_back_is_stored_as_it_is),
+        cmocka_unit_test(
+            test_failed_checks_read_alone_derive_from_the_deadline),
+        cmocka_unit_test(
+            test_valid_example_stores_only_thresholds_and_calendar),
+        cmocka_unit_test(
+            test_check_that_would_not_come_back_is_stored_as_it_is),
         cmocka_unit_test(test_without_application_every_check_is_stored),
         cmocka_unit_test(test_landed_verdict_reads_as_it_is),
         cmocka_unit_test(test_hostile_stored_bytes_are_refused),
