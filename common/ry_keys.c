@@ -46,11 +46,18 @@ ry_keys_dir(const char *home, char *out, size_t len)
     return n < 0 || (size_t)n >= len ? RY_ECONFIG : 0;
 }
 
+/* The 32 bytes of key s, when it is one (RY_KEY_LEN characters of Z85). */
+static bool
+s_key_bytes(const char *s, uint8_t bin[RY_Z85_BYTES])
+{
+    return s && strlen(s) == RY_KEY_LEN && ry_z85_decode32(s, bin);
+}
+
 bool
 ry_keys_valid(const char *s)
 {
     uint8_t bin[RY_Z85_BYTES];
-    return s && strlen(s) == RY_KEY_LEN && ry_z85_decode32(s, bin);
+    return s_key_bytes(s, bin);
 }
 
 int
@@ -298,11 +305,13 @@ ry_keys_public_of(const ry_keys_t *self, const char *name)
 
 /* ------------------------------------------------------------ admission */
 
+/* The file admitting key z85 in dir (its bytes in hex), and the key's
+ * bytes in bin. */
 static int
-s_admit_path(const char *dir, const char *z85, char *out, size_t len)
+s_admit_path(const char *dir, const char *z85, char *out, size_t len,
+             uint8_t bin[RY_Z85_BYTES])
 {
-    uint8_t bin[RY_Z85_BYTES];
-    if (!ry_keys_valid(z85) || !ry_z85_decode32(z85, bin))
+    if (!s_key_bytes(z85, bin))
         return RY_EINVAL;
     char hex[65];
     for (int i = 0; i < 32; i++)
@@ -338,11 +347,10 @@ int
 ry_keys_admit_add(const char *dir, const char *z85, const char *const *meta)
 {
     char path[S_PATH + 80];
-    int rc = s_admit_path(dir, z85, path, sizeof path);
+    uint8_t pub[RY_Z85_BYTES], sec[32] = {0};
+    int rc = s_admit_path(dir, z85, path, sizeof path, pub);
     if (rc)
         return rc;
-    uint8_t pub[RY_Z85_BYTES], sec[32] = {0};
-    ry_z85_decode32(z85, pub); /* s_admit_path checked it */
     zcert_t *cert = zcert_new_from(pub, sec);
     if (!cert)
         return RY_EIO;
@@ -364,7 +372,8 @@ int
 ry_keys_admit_remove(const char *dir, const char *z85)
 {
     char path[S_PATH + 80];
-    int rc = s_admit_path(dir, z85, path, sizeof path);
+    uint8_t bin[RY_Z85_BYTES];
+    int rc = s_admit_path(dir, z85, path, sizeof path, bin);
     if (rc)
         return rc;
     return unlink(path) == 0 || errno == ENOENT ? 0 : RY_EIO;

@@ -983,6 +983,19 @@ s_part_copy(s_ctx_t *x, const Rongyu__Check *whole)
     return r;
 }
 
+/* R_POSTING_WORKDAYS's actual value a (working days, first day, last
+ * day, earliest end) as stored: its first and last items, the days in
+ * between being the application's (s_posting_days). */
+static Rongyu__Quantity *
+s_posting_pair(s_ctx_t *x, const Rongyu__Quantity *a)
+{
+    Rongyu__Quantity *pair = q_new(x);
+    *pair = *a;
+    pair->n_items = 0;
+    q_push(x, pair, a->items[0]);
+    return q_push(x, pair, a->items[3]);
+}
+
 /* The stored part of whole of shape sh, if it gives whole back. */
 static Rongyu__Check *
 s_part_as(s_ctx_t *x, const Rongyu__Check *whole, const s_shape_t *sh)
@@ -1006,14 +1019,8 @@ s_part_as(s_ctx_t *x, const Rongyu__Check *whole, const s_shape_t *sh)
                 q->items[i]->unit = (char *)"";
     }
     Rongyu__Quantity *a = r->actual_value;
-    if (sh->pair && a && a->n_items == 4) {
-        Rongyu__Quantity *pair = q_new(x);
-        *pair = *a;
-        pair->n_items = 0;
-        q_push(x, pair, a->items[0]);
-        q_push(x, pair, a->items[3]);
-        r->actual_value = pair;
-    }
+    if (sh->pair && a && a->n_items == 4)
+        r->actual_value = s_posting_pair(x, a);
     if (sh->subject)
         r->subject = (char *)"";
     if (sh->review)
@@ -1054,12 +1061,7 @@ s_residual(s_ctx_t *x, const Rongyu__Check *whole)
     }
     Rongyu__Quantity *a = r->actual_value;
     if (r->rule == R_POSTING_WORKDAYS && a && a->n_items == 4) {
-        Rongyu__Quantity *pair = q_new(x);
-        *pair = *a;
-        pair->n_items = 0;
-        q_push(x, pair, a->items[0]);
-        q_push(x, pair, a->items[3]);
-        r->actual_value = pair;
+        r->actual_value = s_posting_pair(x, a);
         if (!s_gives(x, r, whole, S_ACT))
             r->actual_value = a;
     }

@@ -151,6 +151,13 @@ test_zap_admits_exactly_the_listed_keys_from_the_next_handshake(void **state)
     snprintf(admit, sizeof admit, "%s/admit", dir);
     assert_int_equal(ry_keys_admit_reset(admit), 0);
     assert_int_equal(ry_keys_admit_add(admit, ok, NULL), 0);
+    /* What is not a key is refused, and no file is named after it. */
+    assert_int_equal(ry_keys_admit_add(admit, "not a key", NULL), RY_EINVAL);
+    assert_int_equal(ry_keys_admit_remove(admit, "not a key"), RY_EINVAL);
+    char bad[RY_KEY_LEN + 1];
+    memcpy(bad, ok, sizeof bad);
+    bad[3] = '"'; /* right length, not Z85 */
+    assert_int_equal(ry_keys_admit_add(admit, bad, NULL), RY_EINVAL);
     assert_int_equal(ry_keys_auth_start(admit), 0);
     assert_int_equal(ry_keys_auth_start(admit), 0);
     assert_int_equal(ry_keys_auth_start(dir), RY_EINVAL);
