@@ -50,7 +50,6 @@ typedef struct {
 typedef struct {
     cli_client_t *cl[S_MAX_CONNS]; /* application i goes on cl[i % nconns] */
     int nconns;
-    int rot;                       /* the connection a quiet read waits on */
     const Rongyu__Application *app;
     uint8_t *submit_tail;     /* a submission's principal and body, packed
                                  once: every submission sends the same */
@@ -84,16 +83,21 @@ s_usage(void)
         "  向 intake 提交 N 份申报（默认 1000，取自示例文件，默认\n"
         "  examples/advanced_home.valid.json），在 DEALER 连接上同时 W 个请求\n"
         "  （默认 16），按 request_id 匹配应答；每份有自己的幂等键\n"
-        "  '<run>-<i>'，未确认就用同一键重发。确认后在同一套接字上以长轮询等待\n"
+        "  "
+        "'<run>-<i>'，未确认就用同一键重发。确认后在同一套接字上以长轮询等待\n"
         "  审查结论（默认提交应答和等待都只取案件状态，--full-waits 取完整\n"
         "  案件）。最后打印：\n"
         "  吞吐（确认/秒、结论/秒）、提交到确认和提交到\n"
-        "  结论的 p50/p99、本次运行每份申报的各存储 fsync 次数与写入字节（来自\n"
-        "  各服务存储自己的计数，rongyu status）、每份申报占用的存储字节，以及\n"
-        "  各服务的常驻内存（/proc/PID/status 的 RssAnon、RssFile）与每份申报的\n"
+        "  结论的 p50/p99、本次运行每份申报的各存储 fsync "
+        "次数与写入字节（来自\n"
+        "  各服务存储自己的计数，rongyu "
+        "status）、每份申报占用的存储字节，以及\n"
+        "  各服务的常驻内存（/proc/PID/status 的 "
+        "RssAnon、RssFile）与每份申报的\n"
         "  CPU 时间（/proc/PID/stat，合计及用户态、内核态各自）。\n"
         "  Submits N applications (default 1000) built from an example file\n"
-        "  (default examples/advanced_home.valid.json) to intake with W requests\n"
+        "  (default examples/advanced_home.valid.json) to intake with W "
+        "requests\n"
         "  in flight (default 16) on C DEALER connections (-c, default 1),\n"
         "  replies matched by request_id;\n"
         "  each has its own idempotency key '<run>-<i>' and is resent with it\n"
@@ -113,7 +117,8 @@ s_usage(void)
         "\n"
         "  -c C               spread the requests over C DEALER connections\n"
         "                     (default 1, at most %d; application i goes on\n"
-        "                     connection i %% C): intake queues at most\n"
+        "                     connection i %% C; one ZeroMQ I/O thread\n"
+        "                     serves them all): intake queues at most\n"
         "                     client_queue_bytes / max_request requests of\n"
         "                     one connection at a time (256 by default)\n"
         "                     同时使用 C 个连接（默认 1）\n"
@@ -134,9 +139,11 @@ s_usage(void)
         "  --run ID           idempotency key prefix (default load-<time>)\n"
         "  --timeout S        give up after S seconds (default 600)\n"
         "  --pid SERVICE=PID  a service's pid for its RSS and CPU (default:\n"
-        "                     $RONGYU_HOME/SERVICE.pid, as deploy/up.sh writes)\n"
+        "                     $RONGYU_HOME/SERVICE.pid, as deploy/up.sh "
+        "writes)\n"
         "  --json             one JSON object for scripts\n"
-        "  退出状态 Exit status: 0 when every application was acknowledged and\n"
+        "  退出状态 Exit status: 0 when every application was acknowledged "
+        "and\n"
         "  judged, 1 otherwise, 2 for bad arguments.\n",
         S_WAITS_MAX, S_MAX_CONNS);
 }
@@ -486,20 +493,19 @@ s_run(s_load_t *L, int64_t deadline, load_proc_t *rss)
             s_wait(L, i, now);
         }
         /* Take everything that is waiting on every connection before
-         * sending more; with nothing there, wait a little on one of them
-         * (in turn). */
+         * sending more; with nothing there, wait on all of them at once
+         * until a reply comes or the next submission is due. */
         int got = 0, rc = 0;
         for (int k = 0; k < L->nconns && rc != RY_EPERM; k++)
             while ((rc = s_recv(L, k, 0)) == 0)
                 got++;
         if (!got && rc != RY_EPERM) {
-            L->rot = (L->rot + 1) % L->nconns;
-            int wait_ms = L->nconns > 1 ? 5 : 50;
+            int wait_ms = 50;
             if (L->rate > 0 && L->next < L->n) {
                 int64_t until = s_due(L, L->next, now) - ry_clock_mono_ms();
                 wait_ms = until < 0 ? 0 : until < wait_ms ? (int)until : wait_ms;
             }
-            rc = s_recv(L, L->rot, wait_ms);
+            rc = cli_client_wait_any(L->cl, L->nconns, wait_ms);
         }
         if (rc == RY_EPERM) {
             fprintf(stderr, "rongyu-load: intake 拒绝此密钥 refuses this "
@@ -598,8 +604,12 @@ main(int argc, char **argv)
     }
     if (L.acked_out)
         setvbuf(L.acked_out, NULL, _IOLBF, 0); /* read while it runs */
+    /* One ZeroMQ context (one I/O thread) for all the connections: a
+     * context each would wake a thread per connection for every few
+     * messages, on the cores the services run on. */
     for (int k = 0; k < L.nconns; k++)
-        if (cli_client_new(setup.endpoint, &setup.curve, &L.cl[k]) != 0) {
+        if ((k ? cli_client_new_beside(L.cl[0], &L.cl[k])
+               : cli_client_new(setup.endpoint, &setup.curve, &L.cl[0])) != 0) {
             fprintf(stderr, "rongyu-load: cannot connect to '%s'\n",
                     setup.endpoint);
             return 2;
@@ -667,8 +677,8 @@ main(int argc, char **argv)
     free(L.queue);
     free(lat);
     free(alat);
-    for (int k = 0; k < L.nconns; k++)
-        cli_client_destroy(&L.cl[k]);
+    for (int k = L.nconns - 1; k >= 0; k--)
+        cli_client_destroy(&L.cl[k]); /* cl[0], whose context all use, last */
     free(L.submit_tail);
     ry_json_application_free(&app);
     return L.failed || L.judged != L.acked || L.acked != L.n ? 1 : 0;

@@ -23,6 +23,7 @@
 
 struct cli_client {
     void *ctx;
+    bool own_ctx; /* false: another client's (cli_client_new_beside) */
     void *sock;
     void *mon; /* PAIR receiving the handshake failures of sock */
     char *endpoint;
@@ -151,6 +152,23 @@ s_open(void *ctx, const char *endpoint, size_t max_msg, const char *id,
     return s;
 }
 
+/* Opens self's DEALER (and its monitor) in self->ctx; on success sets
+ * *out, else destroys self. */
+static int
+s_connect(cli_client_t *self, cli_client_t **out)
+{
+    int rc;
+    self->sock = s_open(self->ctx, self->endpoint, self->max_reply, NULL,
+                        self->curve_on ? &self->curve : NULL, &rc);
+    if (!self->sock) {
+        cli_client_destroy(&self);
+        return rc;
+    }
+    self->mon = s_mon_open(self->ctx, self->sock);
+    *out = self;
+    return 0;
+}
+
 int
 cli_client_new(const char *endpoint, const cli_curve_t *curve,
                cli_client_t **out)
@@ -177,16 +195,26 @@ cli_client_new(const char *endpoint, const cli_curve_t *curve,
         cli_client_destroy(&self);
         return RY_ENET;
     }
-    int rc;
-    self->sock = s_open(self->ctx, endpoint, self->max_reply, NULL,
-                        self->curve_on ? &self->curve : NULL, &rc);
-    if (!self->sock) {
-        cli_client_destroy(&self);
-        return rc;
-    }
-    self->mon = s_mon_open(self->ctx, self->sock);
-    *out = self;
-    return 0;
+    self->own_ctx = true;
+    return s_connect(self, out);
+}
+
+int
+cli_client_new_beside(cli_client_t *first, cli_client_t **out)
+{
+    if (!first || !out || !first->ctx)
+        return RY_EINVAL;
+    cli_client_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->endpoint = strdup(first->endpoint);
+    if (!self->endpoint)
+        abort();
+    self->max_reply = first->max_reply;
+    self->curve = first->curve;
+    self->curve_on = first->curve_on;
+    self->ctx = first->ctx;
+    return s_connect(self, out);
 }
 
 void
@@ -199,7 +227,7 @@ cli_client_destroy(cli_client_t **self_p)
         zmq_close(self->mon);
     if (self->sock)
         zmq_close(self->sock);
-    if (self->ctx)
+    if (self->ctx && self->own_ctx)
         zmq_ctx_term(self->ctx);
     free(self->endpoint);
     free(self);
@@ -462,6 +490,37 @@ cli_client_recv_raw(cli_client_t *self, int timeout_ms, uint8_t **data,
     if (*len)
         memcpy(*data, zmq_msg_data(&msg), *len);
     zmq_msg_close(&msg);
+    return 0;
+}
+
+int
+cli_client_wait_any(cli_client_t *const *cls, int n, int timeout_ms)
+{
+    enum { S_MAX = 64 };
+    if (!cls || n <= 0 || n > S_MAX)
+        return RY_EINVAL;
+    zmq_pollitem_t items[2 * S_MAX];
+    int mon_of[2 * S_MAX]; /* items[j] is client mon_of[j]'s monitor, or -1 */
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (!cls[i] || !cls[i]->sock)
+            return RY_EINVAL;
+        mon_of[k] = -1;
+        items[k++] = (zmq_pollitem_t){cls[i]->sock, 0, ZMQ_POLLIN, 0};
+        if (cls[i]->mon) {
+            mon_of[k] = i;
+            items[k++] = (zmq_pollitem_t){cls[i]->mon, 0, ZMQ_POLLIN, 0};
+        }
+    }
+    int got = zmq_poll(items, k, timeout_ms > 0 ? timeout_ms : 0);
+    if (got < 0)
+        return RY_ENET;
+    if (got == 0)
+        return RY_ETIMEOUT;
+    for (int j = 0; j < k; j++)
+        if (mon_of[j] >= 0 && (items[j].revents & ZMQ_POLLIN) &&
+            s_mon_refused(cls[mon_of[j]]->mon))
+            return RY_EPERM;
     return 0;
 }
 

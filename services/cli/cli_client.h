@@ -29,6 +29,12 @@ typedef struct {
 int cli_client_new(const char *endpoint, const cli_curve_t *curve,
                    cli_client_t **out);
 
+/* Opens one more connection to first's endpoint with first's keys and
+ * options, in first's ZeroMQ context: one I/O thread serves them all
+ * (rongyu-load's connections). 'first' must be destroyed after every
+ * client made beside it. Returns as cli_client_new. */
+int cli_client_new_beside(cli_client_t *first, cli_client_t **out);
+
 /* Closes the socket and frees; nulls *self_p; safe on NULL and twice. */
 void cli_client_destroy(cli_client_t **self_p);
 
@@ -75,6 +81,13 @@ int cli_client_send_raw(cli_client_t *self, const uint8_t *data, size_t len,
  * CURVE handshake; RY_ENET when polling failed. */
 int cli_client_recv_raw(cli_client_t *self, int timeout_ms, uint8_t **data,
                         size_t *len);
+
+/* Waits up to timeout_ms (0: does not wait) until a reply waits on any
+ * of the n clients (at most 64). Returns 0 (then cli_client_recv_raw
+ * with 0 takes it); RY_ETIMEOUT; RY_EPERM when a service refused the
+ * CURVE handshake of one of them; RY_EINVAL for bad arguments; RY_ENET
+ * when polling failed. */
+int cli_client_wait_any(cli_client_t *const *cls, int n, int timeout_ms);
 
 /* Frees a reply from cli_client_call and nulls *reply_p; safe on NULL. */
 void cli_client_reply_free(Rongyu__Reply **reply_p);

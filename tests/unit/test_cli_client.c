@@ -438,6 +438,88 @@ test_curve_keys_are_used(void **state)
     s_fake_stop(&f);
 }
 
+/* rongyu-load's connections: a client opened beside another shares its
+ * keys (the fake is a CURVE server) and context, and wait_any wakes for a
+ * reply on any of them. */
+static void
+test_clients_beside_are_waited_on_together(void **state)
+{
+    (void)state;
+    char spub[41], ssec[41];
+    cli_curve_t curve;
+    assert_int_equal(zmq_curve_keypair(spub, ssec), 0);
+    assert_int_equal(zmq_curve_keypair(curve.public_key, curve.secret_key), 0);
+    memcpy(curve.server_public, spub, 41);
+    int script[] = {OK, OK};
+    s_fake_t *f = s_fake_start(2, script, ssec);
+    cli_client_t *cl[2] = {NULL, NULL};
+    assert_int_equal(cli_client_new(f->endpoint, &curve, &cl[0]), 0);
+    assert_int_equal(cli_client_new_beside(cl[0], &cl[1]), 0);
+    assert_int_equal(cli_client_new_beside(NULL, &cl[1]), RY_EINVAL);
+    assert_string_equal(cli_client_endpoint(cl[1]), f->endpoint);
+    assert_int_equal(cli_client_wait_any(cl, 2, 0), RY_ETIMEOUT);
+    assert_int_equal(cli_client_wait_any(cl, 0, 0), RY_EINVAL);
+    assert_int_equal(cli_client_wait_any(NULL, 2, 0), RY_EINVAL);
+
+    const char *ids[2] = {"beside-0", "beside-1"};
+    for (int k = 1; k >= 0; k--) {
+        size_t len;
+        uint8_t *buf = s_packed_status(ids[k], &len);
+        assert_int_equal(cli_client_send_raw(cl[k], buf, len, 1000), 0);
+        free(buf);
+        assert_int_equal(cli_client_wait_any(cl, 2, 5000), 0);
+        uint8_t *got = NULL;
+        size_t n = 0;
+        /* Only the connection that sent has the reply. */
+        assert_int_equal(cli_client_recv_raw(cl[1 - k], 0, &got, &n),
+                         RY_ETIMEOUT);
+        assert_int_equal(cli_client_recv_raw(cl[k], 0, &got, &n), 0);
+        Rongyu__Reply *r = (Rongyu__Reply *)ry_pb_unpack(
+            &rongyu__reply__descriptor, got, n, 0);
+        assert_non_null(r);
+        assert_string_equal(r->request_id, ids[k]);
+        ry_pb_free(&r);
+        free(got);
+    }
+    assert_int_equal(cli_client_wait_any(cl, 2, 0), RY_ETIMEOUT);
+    s_fake_join(f);
+    assert_string_equal(f->request_ids[0], "beside-1");
+    assert_string_equal(f->request_ids[1], "beside-0");
+    cli_client_destroy(&cl[1]);
+    cli_client_destroy(&cl[0]);
+    s_fake_stop(&f);
+}
+
+/* A server that refuses the handshake (here: our idea of its key is
+ * wrong) is reported by wait_any, not waited on until the time runs
+ * out. */
+static void
+test_wait_any_reports_a_refused_handshake(void **state)
+{
+    (void)state;
+    char spub[41], ssec[41], other[41], other_sec[41];
+    cli_curve_t curve;
+    assert_int_equal(zmq_curve_keypair(spub, ssec), 0);
+    assert_int_equal(zmq_curve_keypair(other, other_sec), 0);
+    assert_int_equal(zmq_curve_keypair(curve.public_key, curve.secret_key), 0);
+    memcpy(curve.server_public, other, 41);
+    /* No request gets through: the fake's thread has none to wait for;
+     * its socket still answers the handshake. */
+    int script[] = {OK};
+    s_fake_t *f = s_fake_start(0, script, ssec);
+    cli_client_t *cl[2] = {NULL, NULL};
+    assert_int_equal(cli_client_new(f->endpoint, &curve, &cl[0]), 0);
+    assert_int_equal(cli_client_new_beside(cl[0], &cl[1]), 0);
+    int64_t t0 = s_now_ms();
+    int rc = RY_ETIMEOUT;
+    while (rc == RY_ETIMEOUT && s_now_ms() - t0 < 10000)
+        rc = cli_client_wait_any(cl, 2, 10000);
+    assert_int_equal(rc, RY_EPERM);
+    cli_client_destroy(&cl[1]);
+    cli_client_destroy(&cl[0]);
+    s_fake_stop(&f);
+}
+
 static void
 test_random_ids_differ(void **state)
 {
@@ -464,6 +546,8 @@ main(void)
         cmocka_unit_test(test_bad_endpoint_is_einval),
         cmocka_unit_test(test_ping_gets_pong_with_service_name),
         cmocka_unit_test(test_curve_keys_are_used),
+        cmocka_unit_test(test_clients_beside_are_waited_on_together),
+        cmocka_unit_test(test_wait_any_reports_a_refused_handshake),
         cmocka_unit_test(test_random_ids_differ),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
