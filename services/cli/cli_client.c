@@ -169,6 +169,26 @@ s_connect(cli_client_t *self, cli_client_t **out)
     return 0;
 }
 
+/* A client of endpoint with curve's keys (NULL: plain), not connected. */
+static cli_client_t *
+s_client_alloc(const char *endpoint, size_t max_reply, const cli_curve_t *curve)
+{
+    cli_client_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->endpoint = strdup(endpoint);
+    if (!self->endpoint)
+        abort();
+    self->max_reply = max_reply;
+    if (curve) {
+        self->curve = *curve;
+        self->curve.server_public[40] = self->curve.public_key[40] =
+            self->curve.secret_key[40] = '\0';
+        self->curve_on = 1;
+    }
+    return self;
+}
+
 int
 cli_client_new(const char *endpoint, const cli_curve_t *curve,
                cli_client_t **out)
@@ -177,19 +197,7 @@ cli_client_new(const char *endpoint, const cli_curve_t *curve,
         return RY_EINVAL;
     if (sodium_init() < 0)
         return RY_ENET;
-    cli_client_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
-    self->endpoint = strdup(endpoint);
-    if (!self->endpoint)
-        abort();
-    self->max_reply = CLI_CLIENT_MAX_REPLY;
-    if (curve) {
-        self->curve = *curve;
-        self->curve.server_public[40] = self->curve.public_key[40] =
-            self->curve.secret_key[40] = '\0';
-        self->curve_on = 1;
-    }
+    cli_client_t *self = s_client_alloc(endpoint, CLI_CLIENT_MAX_REPLY, curve);
     self->ctx = zmq_ctx_new();
     if (!self->ctx) {
         cli_client_destroy(&self);
@@ -204,15 +212,8 @@ cli_client_new_beside(cli_client_t *first, cli_client_t **out)
 {
     if (!first || !out || !first->ctx)
         return RY_EINVAL;
-    cli_client_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
-    self->endpoint = strdup(first->endpoint);
-    if (!self->endpoint)
-        abort();
-    self->max_reply = first->max_reply;
-    self->curve = first->curve;
-    self->curve_on = first->curve_on;
+    cli_client_t *self = s_client_alloc(first->endpoint, first->max_reply,
+                                        first->curve_on ? &first->curve : NULL);
     self->ctx = first->ctx;
     return s_connect(self, out);
 }

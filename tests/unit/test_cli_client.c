@@ -413,16 +413,25 @@ test_ping_gets_pong_with_service_name(void **state)
                      RY_ETIMEOUT);
 }
 
+/* A fresh server key pair (spub, ssec) and client keys in *curve that
+ * name server_public (NULL: spub) as the server's. */
+static void
+s_curve_keys(char spub[41], char ssec[41], const char *server_public,
+             cli_curve_t *curve)
+{
+    assert_int_equal(zmq_curve_keypair(spub, ssec), 0);
+    assert_int_equal(zmq_curve_keypair(curve->public_key, curve->secret_key),
+                     0);
+    memcpy(curve->server_public, server_public ? server_public : spub, 41);
+}
+
 static void
 test_curve_keys_are_used(void **state)
 {
     (void)state;
     char spub[41], ssec[41];
     cli_curve_t curve;
-    assert_int_equal(zmq_curve_keypair(spub, ssec), 0);
-    assert_int_equal(zmq_curve_keypair(curve.public_key, curve.secret_key),
-                     0);
-    memcpy(curve.server_public, spub, 41);
+    s_curve_keys(spub, ssec, NULL, &curve);
     int script[] = {OK};
     s_fake_t *f = s_fake_start(1, script, ssec);
     cli_client_t *c = NULL;
@@ -447,9 +456,7 @@ test_clients_beside_are_waited_on_together(void **state)
     (void)state;
     char spub[41], ssec[41];
     cli_curve_t curve;
-    assert_int_equal(zmq_curve_keypair(spub, ssec), 0);
-    assert_int_equal(zmq_curve_keypair(curve.public_key, curve.secret_key), 0);
-    memcpy(curve.server_public, spub, 41);
+    s_curve_keys(spub, ssec, NULL, &curve);
     int script[] = {OK, OK};
     s_fake_t *f = s_fake_start(2, script, ssec);
     cli_client_t *cl[2] = {NULL, NULL};
@@ -460,6 +467,9 @@ test_clients_beside_are_waited_on_together(void **state)
     assert_int_equal(cli_client_wait_any(cl, 2, 0), RY_ETIMEOUT);
     assert_int_equal(cli_client_wait_any(cl, 0, 0), RY_EINVAL);
     assert_int_equal(cli_client_wait_any(NULL, 2, 0), RY_EINVAL);
+    cli_client_t *many[65] = {cl[0], cl[1]};
+    assert_int_equal(cli_client_wait_any(many, 65, 0), RY_EINVAL); /* > 64 */
+    assert_int_equal(cli_client_wait_any(many, 3, 0), RY_EINVAL);  /* NULL */
 
     const char *ids[2] = {"beside-0", "beside-1"};
     for (int k = 1; k >= 0; k--) {
@@ -499,10 +509,8 @@ test_wait_any_reports_a_refused_handshake(void **state)
     (void)state;
     char spub[41], ssec[41], other[41], other_sec[41];
     cli_curve_t curve;
-    assert_int_equal(zmq_curve_keypair(spub, ssec), 0);
     assert_int_equal(zmq_curve_keypair(other, other_sec), 0);
-    assert_int_equal(zmq_curve_keypair(curve.public_key, curve.secret_key), 0);
-    memcpy(curve.server_public, other, 41);
+    s_curve_keys(spub, ssec, other, &curve); /* not the fake's key */
     /* No request gets through: the fake's thread has none to wait for;
      * its socket still answers the handshake. */
     int script[] = {OK};
