@@ -1198,6 +1198,108 @@ typedef struct {
     Rongyu__Verdict v;
 } s_view_t;
 
+/* A string field's bytes as a C string in the arena. */
+static char *
+s_arena_str(ry_arena_t *a, const ry_pb_field_t *f)
+{
+    char *s = s_new(a, f->vlen + 1);
+    if (f->vlen)
+        memcpy(s, f->val, f->vlen);
+    s[f->vlen] = '\0';
+    return s;
+}
+
+/* Whether a stored Check (its bytes) says it passed: its last 'passed'
+ * (2) wins, as in any proto3 decoder. -1: not a message. */
+static int
+s_check_passed(const uint8_t *data, size_t len)
+{
+    size_t pos = 0;
+    ry_pb_field_t f;
+    int more, passed = 0;
+    while ((more = ry_pb_next(data, len, &pos, &f)) == 1)
+        if (f.number == 2 && f.wire == 0)
+            passed = f.varint != 0;
+    return more < 0 ? -1 : passed;
+}
+
+bool
+ry_verdict_view_passed(const uint8_t *data, size_t len,
+                       const Rongyu__Application *app, ry_verdict_view_t *out)
+{
+    ry_pb_field_t f, ruleset = {0}, version = {0};
+    size_t pos = 0, steps = 0, stored = 0, bare = 0;
+    bool eligible = false;
+    int64_t decided = 0;
+    int more;
+    while ((more = ry_pb_next(data, len, &pos, &f)) == 1) {
+        switch (f.number << 3 | f.wire) {
+        case 1 << 3 | 0: eligible = f.varint != 0; break;
+        case 2 << 3 | 2:
+            if (s_check_passed(f.val, f.vlen) != 1)
+                return false;
+            stored++;
+            break;
+        case 3 << 3 | 2: ruleset = f; break;
+        case 4 << 3 | 0: decided = (int64_t)f.varint; break;
+        case 250 << 3 | 0:
+            steps++;
+            if (f.varint > 1 && (f.varint & 1))
+                return false;
+            bare += f.varint <= 1;
+            break;
+        case 250 << 3 | 2: {
+            size_t at = 0;
+            while (at < f.vlen) {
+                uint64_t step = 0;
+                int shift = 0;
+                uint8_t b;
+                do {
+                    if (at == f.vlen || shift > 63)
+                        return false;
+                    b = f.val[at++];
+                    step |= (uint64_t)(b & 0x7f) << shift;
+                    shift += 7;
+                } while (b & 0x80);
+                if (step > UINT32_MAX || (step > 1 && (step & 1)))
+                    return false;
+                steps++;
+                bare += step <= 1;
+            }
+            break;
+        }
+        case 251 << 3 | 2: version = f; break;
+        default: return false;
+        }
+    }
+    if (more < 0 || steps == 0 || bare != stored)
+        return false;
+    if (version.vlen && (!app || s_empty(app->campaign_id)))
+        return false;
+    s_view_t *h = calloc(1, sizeof *h);
+    if (!h)
+        abort();
+    *out = (ry_verdict_view_t){0};
+    out->priv_ = h;
+    Rongyu__Verdict *v = &h->v;
+    rongyu__verdict__init(v);
+    v->eligible = eligible;
+    v->decided_at_ms = decided;
+    if (version.vlen) {
+        size_t cl = strlen(app->campaign_id);
+        v->ruleset = s_new(&h->arena, cl + version.vlen + 2);
+        memcpy(v->ruleset, app->campaign_id, cl);
+        v->ruleset[cl] = '/';
+        memcpy(v->ruleset + cl + 1, version.val, version.vlen);
+        v->ruleset[cl + 1 + version.vlen] = '\0';
+    } else {
+        v->ruleset = s_arena_str(&h->arena, &ruleset);
+    }
+    out->n_all = steps;
+    out->v = v;
+    return true;
+}
+
 /* ry_verdict_view and ry_verdict_view_failed: with only_failed, the
  * checks that passed are counted and learnt from as stored, not
  * expanded: what later checks derive from them is stored (R_DEADLINE's
@@ -1305,6 +1407,8 @@ int
 ry_verdict_view_failed(const uint8_t *data, size_t len,
                        const Rongyu__Application *app, ry_verdict_view_t *out)
 {
+    if (ry_verdict_view_passed(data, len, app, out))
+        return 0;
     return s_view(data, len, app, true, out);
 }
 

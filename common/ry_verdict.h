@@ -55,6 +55,17 @@ int ry_verdict_view_failed(const uint8_t *data, size_t len,
                            ry_verdict_view_t *out);
 void ry_verdict_view_free(ry_verdict_view_t *view);
 
+/* The view ry_verdict_view_failed gives of a verdict in stored form
+ * whose checks all passed, read from its bytes with nothing decoded or
+ * derived: app is read for its campaign id alone (a rule-set version's).
+ * Returns true when it made *out; false, with *out untouched, for any
+ * other verdict (a check failed, a verdict stored whole, bytes that are
+ * not one): ry_verdict_view_failed, with the whole application, reads
+ * those and says what is wrong. */
+bool ry_verdict_view_passed(const uint8_t *data, size_t len,
+                            const Rongyu__Application *app,
+                            ry_verdict_view_t *out);
+
 /* Whether two checks (two quantities) pack to the same bytes: what
  * ry_pb_equal answers, field by field. NULL equals only NULL. */
 bool ry_verdict_check_equal(const Rongyu__Check *a, const Rongyu__Check *b);

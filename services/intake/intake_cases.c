@@ -111,20 +111,34 @@ intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
     return s_case_get(txn, "cases", case_id, strlen(case_id), out);
 }
 
-int
-intake_cases_load_head(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
+/* The application's fields (a bit per field number) that a case's head
+ * keeps: campaign, honour, category, applicant and unit (1-5). */
+#define S_APP_HEAD 0x3eull
+/* Those a peer's answer reads (s_apply, s_send_event, intake_seats_pool):
+ * the head, the union and the person (6, 7) and the declarations (9);
+ * not the metrics, honours held, attachments or deeds (8, 10-12). */
+#define S_APP_ANSWER (S_APP_HEAD | 1ull << 6 | 1ull << 7 | 1ull << 9)
+
+/* Reads case_id's record as intake_cases_load does, but decodes of it
+ * only its application's fields in 'app_fields' and not its verdict (5):
+ * the record's other fields are copied as they are, and so are the
+ * application's kept fields, then decoded like the whole. Same returns
+ * as intake_cases_load. */
+static int
+s_case_get_part(ry_txn_t *txn, const char *case_id, uint64_t app_fields,
+                Rongyu__Case **out)
 {
     *out = NULL;
     ry_val_t v;
     int rc = ry_txn_get(txn, "cases", case_id, strlen(case_id), &v);
     if (rc)
         return rc;
-    /* The record's fields copied as they are, save the verdict (5) and
-     * the application (4), of which only fields 1-5 are copied: a record
-     * a tenth of the size, decoded like the whole. */
-    uint8_t *head = malloc(v.len + 16);
+    /* The part, then room for the application's kept fields (no more
+     * than the record). */
+    uint8_t *head = malloc(2 * v.len + 16);
     if (!head)
         abort();
+    uint8_t *inner = head + v.len + 16;
     size_t at = 0, pos = 0;
     ry_pb_field_t f;
     int more;
@@ -138,29 +152,28 @@ intake_cases_load_head(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
         }
         size_t ipos = 0, n = 0;
         ry_pb_field_t g;
-        const uint8_t *keep[5];
-        size_t klen[5];
         while ((more = ry_pb_next(f.val, f.vlen, &ipos, &g)) == 1)
-            if (g.number >= 1 && g.number <= 5 && n < 5) {
-                keep[n] = g.start;
-                klen[n++] = g.n;
+            if (g.number < 64 && (app_fields >> g.number & 1)) {
+                memcpy(inner + n, g.start, g.n);
+                n += g.n;
             }
         if (more < 0)
             break;
-        size_t inner = 0;
-        for (size_t i = 0; i < n; i++)
-            inner += klen[i];
         ry_pb_put_varint(head, &at, 4 << 3 | 2);
-        ry_pb_put_varint(head, &at, inner);
-        for (size_t i = 0; i < n; i++) {
-            memcpy(head + at, keep[i], klen[i]);
-            at += klen[i];
-        }
+        ry_pb_put_varint(head, &at, n);
+        memcpy(head + at, inner, n);
+        at += n;
     }
     if (more == 0)
         *out = s_case_decode(case_id, strlen(case_id), head, at);
     free(head);
     return *out ? 0 : RY_EIO;
+}
+
+int
+intake_cases_load_head(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
+{
+    return s_case_get_part(txn, case_id, S_APP_HEAD, out);
 }
 
 /* ------------------------------------------------------------ indexes */
@@ -311,6 +324,15 @@ s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, bool app_kept,
         *len = protobuf_c_message_pack(&bare.base, *buf);
         ry_pb_put_bytes(*buf, len, 4, kept.data, kept.len);
         return 0;
+    }
+    if (app_kept) {
+        /* c's application may be a part of it (s_case_get_part): never
+         * stored in place of the whole. */
+        ry_error(c->case_id,
+                 "the stored application of revision %u is "
+                 "not in its row",
+                 c->revision);
+        return RY_EIO;
     }
     Rongyu__Application app;
     void *scratch;
@@ -1717,8 +1739,12 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     }
     if (more < 0 || !verdict.val)
         return RY_EMALFORMED;
+    /* The case without the parts of its application the answer does not
+     * read (S_APP_ANSWER): the stored application stays as it is
+     * (app_kept). A verdict with a failed check is read with the whole
+     * application, which its failed checks derive from. */
     Rongyu__Case *c = NULL;
-    int rc = intake_cases_load(txn, case_id, &c);
+    int rc = s_case_get_part(txn, case_id, S_APP_ANSWER, &c);
     if (rc)
         return rc == RY_ENOTFOUND ? RY_EINVAL : rc;
     if (c->revision != revision) {
@@ -1733,10 +1759,16 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
      * notification reads its failed checks, packed; the checks that
      * passed are counted, not expanded. */
     ry_verdict_view_t view;
-    if (ry_verdict_view_failed(verdict.val, verdict.vlen, c->application,
-                               &view) != 0) {
-        rc = RY_EMALFORMED;
-        goto done;
+    if (!ry_verdict_view_passed(verdict.val, verdict.vlen, c->application,
+                                &view)) {
+        ry_pb_free(&c);
+        if ((rc = intake_cases_load(txn, case_id, &c)))
+            return rc;
+        if (ry_verdict_view_failed(verdict.val, verdict.vlen, c->application,
+                                   &view) != 0) {
+            rc = RY_EMALFORMED;
+            goto done;
+        }
     }
     const Rongyu__Verdict *whole = view.v;
     char opinion[128];

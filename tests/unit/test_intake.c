@@ -1522,6 +1522,73 @@ test_eligible_result_moves_case_to_eligible_once(void **state)
     s_fx_destroy(&fx);
 }
 
+/* A result whose verdict is in the stored form validation sends, every
+ * check passed: intake reads the case without the parts of its
+ * application the answer needs not (metrics, attachments, deeds), and
+ * the row keeps the whole application, byte for byte. */
+static void
+test_stored_form_result_keeps_the_whole_application(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    r.app.honour = RONGYU__HONOUR__ADVANCED_HOME;
+    r.app.deeds = (char *)"事迹：连续五年开展职工书屋活动。";
+    Rongyu__UnionInfo u = r.app.union_
+                              ? *r.app.union_
+                              : (Rongyu__UnionInfo)RONGYU__UNION_INFO__INIT;
+    u.name = (char *)"杭州某公司工会";
+    r.app.union_ = &u;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    char id[17];
+    memcpy(id, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+    size_t alen, blen;
+    uint8_t *app_before = s_row_app(fx, id, &alen);
+    uint32_t steps[] = {2 << 1, 3 << 1};
+    Rongyu__StoredVerdict sv = RONGYU__STORED_VERDICT__INIT;
+    sv.eligible = true;
+    sv.ruleset = (char *)"2018.1";
+    sv.decided_at_ms = 1000;
+    sv.steps = steps;
+    sv.n_steps = 2;
+    size_t vlen;
+    uint8_t *vbuf = ry_pb_pack(&sv.base, &vlen);
+    Rongyu__ValidationResult res = RONGYU__VALIDATION_RESULT__INIT;
+    res.case_id = id;
+    res.revision = 1;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&res.base, &len);
+    ry_pb_put_bytes(buf = realloc(buf, len + vlen + 16), &len, 3, vbuf, vlen);
+    assert_int_equal(
+        s_deliver(fx, RONGYU__MESSAGE_TYPE__VALIDATION_RESULT, buf, len), 0);
+    free(buf);
+    free(vbuf);
+    uint8_t *app_after = s_row_app(fx, id, &blen);
+    assert_int_equal(alen, blen);
+    assert_memory_equal(app_before, app_after, alen);
+    free(app_before);
+    free(app_after);
+    rep = s_get_ok(fx, "org-1", id);
+    const Rongyu__Case *c = rep->case_->case_;
+    assert_int_equal(c->state, RONGYU__CASE_STATE__ELIGIBLE);
+    assert_string_equal(c->application->deeds, r.app.deeds);
+    assert_int_equal(c->verdict->n_checks, 2);
+    s_free(&rep);
+    Rongyu__Envelope *e = s_last_sent(fx, "notification");
+    Rongyu__CaseEvent *ev =
+        rongyu__case_event__unpack(NULL, e->payload.len, e->payload.data);
+    assert_non_null(ev);
+    assert_string_equal(ev->event, "eligible");
+    assert_int_equal(ev->n_failed, 0);
+    assert_string_equal(ev->applicant_name, "杭州某公司工会");
+    rongyu__case_event__free_unpacked(ev, NULL);
+    ry_pb_free(&e);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_ineligible_result_lists_failed_checks(void **state)
 {
@@ -2138,6 +2205,7 @@ main(void)
         cmocka_unit_test(test_case_ids_increase_also_after_restart),
         cmocka_unit_test(test_status_reports_cases_and_links),
         cmocka_unit_test(test_eligible_result_moves_case_to_eligible_once),
+        cmocka_unit_test(test_stored_form_result_keeps_the_whole_application),
         cmocka_unit_test(test_ineligible_result_lists_failed_checks),
         cmocka_unit_test(test_result_for_another_revision_is_ignored),
         cmocka_unit_test(test_bad_result_messages_are_refused),

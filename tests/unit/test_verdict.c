@@ -119,6 +119,9 @@ s_expect_failed(const Rongyu__Verdict *v, const uint8_t *buf, size_t len,
     ry_verdict_view_t view;
     assert_int_equal(ry_verdict_view_failed(buf, len, app, &view), 0);
     assert_int_equal(view.n_all, v->n_checks);
+    assert_int_equal(view.v->eligible, v->eligible);
+    assert_string_equal(view.v->ruleset, v->ruleset);
+    assert_int_equal(view.v->decided_at_ms, v->decided_at_ms);
     size_t nf = 0;
     for (size_t i = 0; i < v->n_checks; i++) {
         if (v->checks[i]->passed)
@@ -404,10 +407,33 @@ test_hostile_stored_bytes_are_refused(void **state)
     assert_int_equal(ry_verdict_view(buf, len, app, &view), RY_EMALFORMED);
     assert_null(view.v);
     ry_verdict_view_free(&view); /* safe on a failed view */
+    assert_int_equal(ry_verdict_view_failed(buf, len, app, &view),
+                     RY_EMALFORMED);
+    assert_null(view.v);
     /* Derived checks need the application. */
     assert_int_equal(ry_verdict_expand(buf, len, NULL, &v), RY_EINVAL);
     assert_null(v);
     free(buf);
+    /* Every check passed, read without decoding: a rule-set version
+     * needs the application's campaign; steps cut short are no message. */
+    uint32_t passed[] = {2 << 1, 3 << 1};
+    sv.steps = passed;
+    sv.n_steps = 2;
+    sv.ruleset_version = (char *)"v1";
+    buf = ry_pb_pack(&sv.base, &len);
+    assert_int_equal(ry_verdict_view_failed(buf, len, NULL, &view), RY_EINVAL);
+    assert_null(view.v);
+    assert_int_equal(ry_verdict_view_failed(buf, len, app, &view), 0);
+    assert_int_equal(view.n_all, 2);
+    assert_int_equal(view.v->n_checks, 0);
+    assert_string_equal(view.v->ruleset, "hangzhou-2018/v1");
+    ry_verdict_view_free(&view);
+    free(buf);
+    sv.ruleset_version = (char *)"";
+    static const uint8_t cut[] = {0xd2, 0x0f, 0x02, 0x04, 0x80};
+    assert_int_equal(ry_verdict_view_failed(cut, sizeof cut, app, &view),
+                     RY_EMALFORMED);
+    assert_null(view.v);
     /* A rule number the catalogue does not have: the check is its number
      * and outcome, as an unknown code renders. */
     uint32_t unknown[] = {9999u << 1 | 1};
