@@ -286,16 +286,27 @@ s_verdict_put(ry_txn_t *txn, const char *case_id, uint32_t rev,
                       RY_PUT_APPEND);
 }
 
+/* How c's application is stored (s_case_pack). */
+typedef enum {
+    S_APP_PACKED, /* packed from c */
+    S_APP_KEPT,   /* the stored row's bytes, unchanged; c holds it whole,
+                     packed should the row not have it */
+    S_APP_PART,   /* the stored row's bytes, unchanged; c holds a part of
+                     it (s_case_get_part), never stored */
+} s_app_t;
+
 /* Packs c without its verdict: a case refers to its verdict by (case id,
  * revision). A verdict embedded in a case stored by an earlier version
  * moves to the "verdicts" table when the case is written again. The case
  * id is left out too: the row's key begins with it (s_case_decode); and
  * the attachments' digests take their stored form (intake_digest). With
- * app_kept (the application is the stored row's, unchanged), the row's
- * application bytes are copied as they are instead of packed again. */
+ * S_APP_KEPT or S_APP_PART (the application is the stored row's,
+ * unchanged), the row's application bytes are copied as they are instead
+ * of packed again; when the row of c's revision does not hold them, a
+ * part is refused (RY_EINVAL: that message alone) rather than stored. */
 static int
-s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, bool app_kept,
-            uint8_t **buf, size_t *len)
+s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, s_app_t app, uint8_t **buf,
+            size_t *len)
 {
     Rongyu__Case bare = *c;
     if (strlen(c->case_id) == INTAKE_ID_LEN)
@@ -313,7 +324,7 @@ s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, bool app_kept,
      * same transaction points to. */
     ry_val_t row, kept;
     uint32_t rev;
-    if (app_kept &&
+    if (app != S_APP_PACKED &&
         ry_txn_get(txn, "cases", c->case_id, strlen(c->case_id), &row) == 0 &&
         s_row_application(&row, &rev, &kept) == 0 && rev == c->revision) {
         bare.application = NULL;
@@ -325,34 +336,33 @@ s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, bool app_kept,
         ry_pb_put_bytes(*buf, len, 4, kept.data, kept.len);
         return 0;
     }
-    if (app_kept) {
-        /* c's application may be a part of it (s_case_get_part): never
-         * stored in place of the whole. */
+    if (app == S_APP_PART) {
         ry_error(c->case_id,
-                 "the stored application of revision %u is "
-                 "not in its row",
+                 "the stored application of revision %u is not in its "
+                 "row: answer refused",
                  c->revision);
-        return RY_EIO;
+        return RY_EINVAL;
     }
-    Rongyu__Application app;
+    Rongyu__Application packed;
     void *scratch;
-    if (intake_digest_pack_app(c->application, &app, &scratch))
-        bare.application = &app;
+    if (intake_digest_pack_app(c->application, &packed, &scratch))
+        bare.application = &packed;
     *buf = ry_pb_pack(&bare.base, len);
     free(scratch);
     return 0;
 }
 
 /* Stores c (without its verdict); 'before' holds the index rows of the
- * stored version (none for a new case), which become c's. app_kept: a
- * peer's answer, which never changes the application (s_case_pack). */
+ * stored version (none for a new case), which become c's. app: how its
+ * application is stored (s_case_pack); a peer's answer never changes
+ * it. */
 static int
 s_case_put(ry_txn_t *txn, const Rongyu__Case *c, const s_ikeys_t *before,
-           bool app_kept)
+           s_app_t app)
 {
     size_t len;
     uint8_t *buf;
-    int rc = s_case_pack(txn, c, app_kept, &buf, &len);
+    int rc = s_case_pack(txn, c, app, &buf, &len);
     if (rc)
         return rc;
     bool is_new = before->len[S_IX_STATE] == 0;
@@ -1007,7 +1017,7 @@ s_archive(ry_txn_t *txn, const Rongyu__Case *c)
     s_revision_key(c->case_id, c->revision, key);
     size_t len;
     uint8_t *buf;
-    int rc = s_case_pack(txn, c, false, &buf, &len);
+    int rc = s_case_pack(txn, c, S_APP_PACKED, &buf, &len);
     if (rc)
         return rc;
     rc = ry_txn_put(txn, "revisions", key, sizeof key, buf, len, 0);
@@ -1106,8 +1116,8 @@ typedef struct {
     const Rongyu__Case *stored; /* as stored before; NULL: a new case */
     intake_outcome_t *o;   /* a client's refusal (deadline, E_BUSY) */
     bool verdict_kept;     /* c->verdict is already in "verdicts" */
-    bool app_kept;         /* a peer's answer: the stored application
-                              stays as it is (s_case_put) */
+    s_app_t app;           /* how the application is stored: a peer's
+                              answer keeps the row's (s_case_put) */
 } s_step_t;
 
 /* The facts about c that choose a row (intake_fsm). */
@@ -1204,7 +1214,7 @@ s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
         Rongyu__Verdict *v = c->verdict;
         if (st->verdict_kept)
             c->verdict = NULL; /* stored as it came, not packed again */
-        rc = s_case_put(txn, c, before, st->app_kept);
+        rc = s_case_put(txn, c, before, st->app);
         c->verdict = v;
         intake_wait_poke(self, c->case_id);
     }
@@ -1544,11 +1554,12 @@ intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
 }
 
 /* A peer's answer moves c along event ev with 'facts' when a row fits,
- * as 'actor'; one that fits no row is logged and ignored. */
+ * as 'actor'; one that fits no row is logged and ignored. app_part: c
+ * holds a part of its application (s_case_get_part). */
 static int
 s_peer_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
             intake_event_t ev, unsigned facts, const char *actor,
-            const char *opinion, bool verdict_kept)
+            const char *opinion, bool verdict_kept, bool app_part)
 {
     const intake_fsm_row_t *row = intake_fsm_find(c->state, ev, facts);
     if (!row || row->refuse) {
@@ -1560,7 +1571,7 @@ s_peer_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
                    .opinion = opinion,
                    .stored = c,
                    .verdict_kept = verdict_kept,
-                   .app_kept = true};
+                   .app = app_part ? S_APP_PART : S_APP_KEPT};
     return s_apply(self, txn, c, row, &st);
 }
 
@@ -1604,7 +1615,7 @@ s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
                      res->used, res->cap);
         }
         rc = s_peer_step(self, txn, c, INTAKE_EV_RESERVED, facts, "quota",
-                         msgbuf, false);
+                         msgbuf, false, false);
         break;
     case RONGYU__SEAT_OP__CONFIRM:
         if (res->granted) {
@@ -1622,7 +1633,7 @@ s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
                      res->cap);
         }
         rc = s_peer_step(self, txn, c, INTAKE_EV_CONFIRMED, facts, "quota",
-                         msgbuf, false);
+                         msgbuf, false, false);
         break;
     case RONGYU__SEAT_OP__RELEASE:
         if (res->granted)
@@ -1741,9 +1752,10 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         return RY_EMALFORMED;
     /* The case without the parts of its application the answer does not
      * read (S_APP_ANSWER): the stored application stays as it is
-     * (app_kept). A verdict with a failed check is read with the whole
+     * (S_APP_PART). A verdict with a failed check is read with the whole
      * application, which its failed checks derive from. */
     Rongyu__Case *c = NULL;
+    bool part = true;
     int rc = s_case_get_part(txn, case_id, S_APP_ANSWER, &c);
     if (rc)
         return rc == RY_ENOTFOUND ? RY_EINVAL : rc;
@@ -1762,6 +1774,7 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     if (!ry_verdict_view_passed(verdict.val, verdict.vlen, c->application,
                                 &view)) {
         ry_pb_free(&c);
+        part = false;
         if ((rc = intake_cases_load(txn, case_id, &c)))
             return rc;
         if (ry_verdict_view_failed(verdict.val, verdict.vlen, c->application,
@@ -1782,7 +1795,7 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     if (!rc)
         rc = s_peer_step(self, txn, c, INTAKE_EV_VERDICT,
                          s_facts(c) | (whole->eligible ? INTAKE_F_YES : 0),
-                         "validation", opinion, true);
+                         "validation", opinion, true, part);
     c->verdict = old;
     ry_verdict_view_free(&view);
 done:

@@ -1522,6 +1522,33 @@ test_eligible_result_moves_case_to_eligible_once(void **state)
     s_fx_destroy(&fx);
 }
 
+/* Delivers a ValidationResult for revision 1 of case id whose verdict
+ * is in stored form, its two checks passed. */
+static int
+s_deliver_passed(fx_t *fx, const char *id)
+{
+    uint32_t steps[] = {2 << 1, 3 << 1};
+    Rongyu__StoredVerdict sv = RONGYU__STORED_VERDICT__INIT;
+    sv.eligible = true;
+    sv.ruleset = (char *)"2018.1";
+    sv.decided_at_ms = 1000;
+    sv.steps = steps;
+    sv.n_steps = 2;
+    size_t vlen;
+    uint8_t *vbuf = ry_pb_pack(&sv.base, &vlen);
+    Rongyu__ValidationResult res = RONGYU__VALIDATION_RESULT__INIT;
+    res.case_id = (char *)id;
+    res.revision = 1;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&res.base, &len);
+    buf = realloc(buf, len + vlen + 16);
+    ry_pb_put_bytes(buf, &len, 3, vbuf, vlen);
+    int rc = s_deliver(fx, RONGYU__MESSAGE_TYPE__VALIDATION_RESULT, buf, len);
+    free(buf);
+    free(vbuf);
+    return rc;
+}
+
 /* A result whose verdict is in the stored form validation sends, every
  * check passed: intake reads the case without the parts of its
  * application the answer needs not (metrics, attachments, deeds), and
@@ -1547,25 +1574,7 @@ test_stored_form_result_keeps_the_whole_application(void **state)
     s_free(&rep);
     size_t alen, blen;
     uint8_t *app_before = s_row_app(fx, id, &alen);
-    uint32_t steps[] = {2 << 1, 3 << 1};
-    Rongyu__StoredVerdict sv = RONGYU__STORED_VERDICT__INIT;
-    sv.eligible = true;
-    sv.ruleset = (char *)"2018.1";
-    sv.decided_at_ms = 1000;
-    sv.steps = steps;
-    sv.n_steps = 2;
-    size_t vlen;
-    uint8_t *vbuf = ry_pb_pack(&sv.base, &vlen);
-    Rongyu__ValidationResult res = RONGYU__VALIDATION_RESULT__INIT;
-    res.case_id = id;
-    res.revision = 1;
-    size_t len;
-    uint8_t *buf = ry_pb_pack(&res.base, &len);
-    ry_pb_put_bytes(buf = realloc(buf, len + vlen + 16), &len, 3, vbuf, vlen);
-    assert_int_equal(
-        s_deliver(fx, RONGYU__MESSAGE_TYPE__VALIDATION_RESULT, buf, len), 0);
-    free(buf);
-    free(vbuf);
+    assert_int_equal(s_deliver_passed(fx, id), 0);
     uint8_t *app_after = s_row_app(fx, id, &blen);
     assert_int_equal(alen, blen);
     assert_memory_equal(app_before, app_after, alen);
@@ -1586,6 +1595,31 @@ test_stored_form_result_keeps_the_whole_application(void **state)
     assert_string_equal(ev->applicant_name, "杭州某公司工会");
     rongyu__case_event__free_unpacked(ev, NULL);
     ry_pb_free(&e);
+
+    /* A row that lost its application: the answer, which read only a
+     * part of it, is refused, and the row stays as it was. */
+    s_submit_ok(fx, "org-1", "k2", RONGYU__HONOUR__ADVANCED_HOME, id);
+    ry_txn_t *txn;
+    ry_val_t v;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_get(txn, "cases", id, 16, &v), 0);
+    uint8_t *row = malloc(v.len);
+    size_t rlen = 0, pos = 0;
+    ry_pb_field_t f;
+    while (ry_pb_next(v.data, v.len, &pos, &f) == 1)
+        if (f.number != 4) {
+            memcpy(row + rlen, f.start, f.n);
+            rlen += f.n;
+        }
+    assert_int_equal(ry_txn_put(txn, "cases", id, 16, row, rlen, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(s_deliver_passed(fx, id), RY_EINVAL);
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_get(txn, "cases", id, 16, &v), 0);
+    assert_int_equal(v.len, rlen);
+    assert_memory_equal(v.data, row, rlen);
+    ry_txn_abort(&txn);
+    free(row);
     s_fx_destroy(&fx);
 }
 
