@@ -451,6 +451,43 @@ test_hostile_stored_bytes_are_refused(void **state)
     ry_json_application_free(&app);
 }
 
+/* Read in place without decoding (every check passed), a stored verdict
+ * is accepted only when a reader that decodes it whole accepts it too:
+ * each byte of the valid example's verdict flipped in turn. */
+static void
+test_what_the_brief_view_accepts_reads_whole(void **state)
+{
+    (void)state;
+    Rongyu__Application *app = s_example("advanced_home.valid.json");
+    Rongyu__Verdict *v = s_judge(app, 0);
+    size_t len;
+    uint8_t *buf = ry_verdict_pack(v, app, &len);
+    uint8_t *m = malloc(len);
+    static const uint8_t flips[] = {0x01, 0x80, 0xff};
+    size_t accepted = 0;
+    for (size_t i = 0; i < len; i++)
+        for (size_t k = 0; k < sizeof flips; k++) {
+            memcpy(m, buf, len);
+            m[i] ^= flips[k];
+            ry_verdict_view_t brief, whole;
+            if (!ry_verdict_view_passed(m, len, app, &brief))
+                continue;
+            accepted++;
+            if (ry_verdict_view(m, len, app, &whole) != 0)
+                fail_msg("byte %zu ^ 0x%02x: read in place, not whole", i,
+                         flips[k]);
+            assert_int_equal(brief.n_all, whole.v->n_checks);
+            ry_verdict_view_free(&whole);
+            ry_verdict_view_free(&brief);
+        }
+    /* Flips that keep it a verdict (the time, the rule set's letters). */
+    assert_true(accepted > 0);
+    free(m);
+    free(buf);
+    validation_verdict_free(&v);
+    ry_json_application_free(&app);
+}
+
 /* ------------------------------------------------------------ equality */
 
 /* The fields of m's descriptor, by number, are exactly 'want'. */
@@ -696,6 +733,7 @@ main(void)
         cmocka_unit_test(test_without_application_every_check_is_stored),
         cmocka_unit_test(test_landed_verdict_reads_as_it_is),
         cmocka_unit_test(test_hostile_stored_bytes_are_refused),
+        cmocka_unit_test(test_what_the_brief_view_accepts_reads_whole),
         cmocka_unit_test(test_typed_equality_covers_every_field),
         cmocka_unit_test(test_typed_equality_answers_as_the_general_one),
     };
