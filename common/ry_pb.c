@@ -477,10 +477,8 @@ ry_pb_set_string(char **field, const char *value)
     memcpy(*field, value, n);
 }
 
-/* A varint at data[*pos..len); -1 when it runs past the end or is longer
- * than ten bytes. */
-static int
-s_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v)
+int
+ry_pb_get_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v)
 {
     size_t p = *pos;
     /* Tags and lengths under 128 take one byte: most of them. */
@@ -511,7 +509,8 @@ ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
         return 0;
     size_t at = *pos;
     uint64_t tag, v;
-    if (s_varint(data, len, pos, &tag) || tag >> 3 == 0 || tag >> 3 > 0x1fffffff)
+    if (ry_pb_get_varint(data, len, pos, &tag) || tag >> 3 == 0 ||
+        tag >> 3 > 0x1fffffff)
         return -1;
     f->number = (uint32_t)(tag >> 3);
     f->wire = (unsigned)(tag & 7);
@@ -520,7 +519,7 @@ ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
     f->varint = 0;
     switch (f->wire) {
     case 0:
-        if (s_varint(data, len, pos, &v))
+        if (ry_pb_get_varint(data, len, pos, &v))
             return -1;
         f->varint = v;
         break;
@@ -533,7 +532,7 @@ ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
         break;
     }
     case 2:
-        if (s_varint(data, len, pos, &v) || v > len - *pos)
+        if (ry_pb_get_varint(data, len, pos, &v) || v > len - *pos)
             return -1;
         f->val = data + *pos;
         f->vlen = (size_t)v;

@@ -66,6 +66,10 @@ ProtobufCMessage *ry_pb_unpack_except(const ProtobufCMessageDescriptor *d,
                                       const uint8_t *data, size_t len,
                                       const uint32_t *drop, size_t ndrop);
 
+/* Reads the varint at data + *pos into *v and moves *pos past it: 0, or
+ * -1 when it runs past len or over ten bytes. */
+int ry_pb_get_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v);
+
 /* Writes varint v at out + *at (at most 10 bytes) and moves *at past
  * it. */
 void ry_pb_put_varint(uint8_t *out, size_t *at, uint64_t v);

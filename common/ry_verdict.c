@@ -1278,17 +1278,9 @@ ry_verdict_view_passed(const uint8_t *data, size_t len,
         case 250 << 3 | 2: {
             size_t at = 0;
             while (at < f.vlen) {
-                uint64_t step = 0;
-                int shift = 0;
-                uint8_t b;
-                do {
-                    if (at == f.vlen || shift > 63)
-                        return false;
-                    b = f.val[at++];
-                    step |= (uint64_t)(b & 0x7f) << shift;
-                    shift += 7;
-                } while (b & 0x80);
-                if (step > UINT32_MAX || (step > 1 && (step & 1)))
+                uint64_t step;
+                if (ry_pb_get_varint(f.val, f.vlen, &at, &step) ||
+                    step > UINT32_MAX || (step > 1 && (step & 1)))
                     return false;
                 steps++;
                 bare += step <= 1;
@@ -1434,8 +1426,6 @@ int
 ry_verdict_view_failed(const uint8_t *data, size_t len,
                        const Rongyu__Application *app, ry_verdict_view_t *out)
 {
-    if (ry_verdict_view_passed(data, len, app, out))
-        return 0;
     return s_view(data, len, app, true, out);
 }
 

@@ -135,6 +135,17 @@ s_expect_failed(const Rongyu__Verdict *v, const uint8_t *buf, size_t len,
     }
     assert_int_equal(nf, view.v->n_checks);
     ry_verdict_view_free(&view);
+    /* Every check passed: the view read from the bytes is the same. */
+    bool brief = ry_verdict_view_passed(buf, len, app, &view);
+    assert_int_equal(brief, nf == 0 && !whole);
+    if (brief) {
+        assert_int_equal(view.n_all, v->n_checks);
+        assert_int_equal(view.v->n_checks, 0);
+        assert_int_equal(view.v->eligible, v->eligible);
+        assert_string_equal(view.v->ruleset, v->ruleset);
+        assert_int_equal(view.v->decided_at_ms, v->decided_at_ms);
+        ry_verdict_view_free(&view);
+    }
     return nf;
 }
 
@@ -421,9 +432,10 @@ test_hostile_stored_bytes_are_refused(void **state)
     sv.n_steps = 2;
     sv.ruleset_version = (char *)"v1";
     buf = ry_pb_pack(&sv.base, &len);
+    assert_false(ry_verdict_view_passed(buf, len, NULL, &view));
     assert_int_equal(ry_verdict_view_failed(buf, len, NULL, &view), RY_EINVAL);
     assert_null(view.v);
-    assert_int_equal(ry_verdict_view_failed(buf, len, app, &view), 0);
+    assert_true(ry_verdict_view_passed(buf, len, app, &view));
     assert_int_equal(view.n_all, 2);
     assert_int_equal(view.v->n_checks, 0);
     assert_string_equal(view.v->ruleset, "hangzhou-2018/v1");
@@ -431,6 +443,7 @@ test_hostile_stored_bytes_are_refused(void **state)
     free(buf);
     sv.ruleset_version = (char *)"";
     static const uint8_t cut[] = {0xd2, 0x0f, 0x02, 0x04, 0x80};
+    assert_false(ry_verdict_view_passed(cut, sizeof cut, app, &view));
     assert_int_equal(ry_verdict_view_failed(cut, sizeof cut, app, &view),
                      RY_EMALFORMED);
     assert_null(view.v);
