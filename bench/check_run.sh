@@ -22,14 +22,16 @@ grep -qE '^the floor at that rate: ack p50/p99 [0-9]+/[0-9]+ ms; its commits p50
     fail "no floor run at half the peak"
 grep -qE '^whole cases in the waits .*: [0-9.]+ verdicts/s, .*whole / brief = [0-9.]+' "$OUT" ||
     fail "no run with whole cases in the waits"
-for run in empty w16 w256 w1024 w256-full half; do
+for run in empty w16 w256 w1024 w256-full half hashed-empty hashed; do
     grep -qE "^$run: [0-9.]+ s of CPU over [0-9.]+ s, [0-9]+ us/app$" "$OUT" ||
         fail "no CPU figure of rongyu-load for run $run"
 done
 grep -qE '^empty store .*: [0-9.]+ verdicts/s' "$OUT" || fail "no empty-store rate"
+grep -qE '^keys hashed as rongyu submit makes them .*: empty store [0-9.]+ verdicts/s, prefilled \(N -> 2N\) [0-9.]+; prefilled / empty = [0-9.]+; hashed / counted on the prefilled store = [0-9.]+$' "$OUT" ||
+    fail "no runs with hashed keys"
 grep -qE '^prefilled store .*prefilled / empty = [0-9.]+' "$OUT" ||
     fail "no prefilled-store rate"
-for run in empty w16 w256 w1024 w256-full half; do
+for run in empty w16 w256 w1024 w256-full half hashed-empty hashed; do
     for s in intake validation quota notification; do
         grep -qE "^$run +$s +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9.]+$" "$OUT" ||
             fail "no store figures for $s in run $run"
@@ -44,6 +46,10 @@ for w in 16 256 1024; do
         fail "no spread at window $w"
 done
 grep -qE '^prefilled / empty: [0-9.]+ - [0-9.]+$' "$OUT" || fail "no spread of prefilled / empty"
+grep -qE '^hashed keys, prefilled / empty: [0-9.]+ - [0-9.]+$' "$OUT" ||
+    fail "no spread of prefilled / empty with hashed keys"
+grep -qE '^hashed / counted keys on the prefilled store: [0-9.]+ - [0-9.]+$' "$OUT" ||
+    fail "no spread of hashed / counted keys"
 grep -qE '^at half the peak: submit -> ack p99 [0-9]+ - [0-9]+ ms, submit -> verdict p99 [0-9]+ - [0-9]+ ms$' "$OUT" ||
     fail "no spread at half the peak"
 grep -qE '^bytes stored per application in intake after the empty-store run: [0-9]+ - [0-9]+$' "$OUT" ||
@@ -52,20 +58,27 @@ grep -qE "^floor runs \(records of [0-9]+ bytes" "$OUT" || fail "no record size 
 # Every run's raw figures, in both repetitions: all stores seen, every pid
 # known, all judged.
 n=$(grep -c '^{' "$OUT")
-[ "$n" = 20 ] || fail "$n raw runs, not 20"
+[ "$n" = 24 ] || fail "$n raw runs, not 24"
 for r in 1 2; do
     m=$(grep '^{' "$OUT" | jq -s --argjson r "$r" 'map(select(.rep == $r)) | length')
-    [ "$m" = 10 ] || fail "repetition $r: $m raw runs, not 10"
+    [ "$m" = 12 ] || fail "repetition $r: $m raw runs, not 12"
 done
-grep '^{"submitted"' "$OUT" | jq -e '
-    .judged == .acknowledged and .acknowledged == .submitted and
-    (.stores | length == 4 and all(.seen and .bytes_known)) and
-    (.stores[] | select(.service == "intake") | .fsyncs > 0 and .bytes_written > 0) and
-    (.rss | all(.pid > 0 and .anon_kib > 0 and .cpu_us_per_app >= 0 and
-        .user_us_per_app >= 0 and .system_us_per_app >= 0 and
-        .user_us_per_app + .system_us_per_app <= .cpu_us_per_app + 1)) and
-    (.rss[] | select(.service == "intake") | .cpu_us_per_app > 0)' >/dev/null ||
+# The hashed runs sent hashed keys, the others counted ones.
+grep '^{"submitted"' "$OUT" | jq -s -e '
+    length == 16 and all(.keys == (if (.run | startswith("hashed")) then "hashed" else "counted" end))' >/dev/null ||
+    fail "a run sent keys of the wrong kind"
+# (Every run, not only the last: jq -s. CPU time comes in ticks of 10 ms,
+# which a short run of intake may not reach: some run must.)
+grep '^{"submitted"' "$OUT" | jq -s -e '
+    all(.judged == .acknowledged and .acknowledged == .submitted and
+        (.stores | length == 4 and all(.seen and .bytes_known)) and
+        (.stores[] | select(.service == "intake") | .fsyncs > 0 and .bytes_written > 0) and
+        (.rss | all(.pid > 0 and .anon_kib > 0 and .cpu_us_per_app >= 0 and
+            .user_us_per_app >= 0 and .system_us_per_app >= 0 and
+            .user_us_per_app + .system_us_per_app <= .cpu_us_per_app + 1))) and
+    any(.rss[] | select(.service == "intake") | .cpu_us_per_app > 0)' >/dev/null ||
     fail "a run's raw figures are incomplete"
-grep '^{"submitted"' "$OUT" | jq -e 'select(.rate > 0) | .window == 1024' >/dev/null ||
+grep '^{"submitted"' "$OUT" | jq -s -e 'map(select(.rate > 0)) |
+    length == 2 and all(.run == "half" and .window == 1024)' >/dev/null ||
     fail "the run at half the peak did not run at a fixed rate"
 echo "ok - bench/run.sh printed every figure"

@@ -34,7 +34,11 @@ Runs, on this machine, without standard input, and prints every figure
      floor at the same rate (rongyu-floor --rate), whose latencies and
      commit times (p50, p99, the slowest) show what the hop and the
      disk alone give;
-  5. a summary: each figure, the ratio pipeline / floor, fsyncs and bytes
+  5. with idempotency keys as 'rongyu submit' makes them (rongyu-load
+     --keys hashed: a SHA-256, scattered over intake's key table, where
+     the counted keys of steps 1 to 4 arrive nearly in order): N
+     applications on empty stores, then N more on those, at window 256;
+  6. a summary: each figure, the ratio pipeline / floor, fsyncs and bytes
      written per application per store, bytes stored per application per
      store, RSS and CPU time per application per service (user and
      system apart too), and the rate on
@@ -45,7 +49,7 @@ Runs, on this machine, without standard input, and prints every figure
   --connections C  rongyu-load's DEALER connections (default 8; each
                  may have client_queue_bytes / max_request requests
                  queued in intake, 256 by default)
-  --repeat K     steps 1 to 4 K times over (1 to 9, default 1), each
+  --repeat K     steps 1 to 5 K times over (1 to 9, default 1), each
                  time from empty stores; the summary then gives each
                  figure as the median of the K (figure by figure: the
                  lower middle one for an even K), then each headline
@@ -65,10 +69,12 @@ services is $RONGYU_LOG_LEVEL (default info, as deployed).
 N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份（提交应答和长轮询只取状态），
 再以窗口 256 取完整案件（--full-waits）运行一次，再以峰值的一半
 按固定速率（rongyu-load --rate，窗口 1024）提交 N 份以测延迟，并以同一速率
-运行下限程序（rongyu-floor --rate），给出其延迟与提交耗时；最后汇总：各项
+运行下限程序（rongyu-floor --rate），给出其延迟与提交耗时；再以 rongyu submit
+那样的幂等键（--keys hashed，SHA-256，分散在 intake 的键表中）在空存储上
+写入 N 份、再在其上写入 N 份（窗口 256）；最后汇总：各项
 数字、流水线与下限之比、每份申报各存储的 fsync 次数与写入字节、每份申报
 占用的存储字节、各服务常驻内存与每份申报的 CPU 时间，以及空存储与已有 N 份时的
-速率对比。--repeat K 将第 1 至 4 步从空存储起重复 K 次（1 至 9），
+速率对比。--repeat K 将第 1 至 5 步从空存储起重复 K 次（1 至 9），
 汇总中每个数字取 K 次的中位数，并给出主要数字的范围（最小 - 最大）。
 EOF
 }
@@ -139,11 +145,11 @@ load() {
     keep "$run" "$la" <<<"$out"
 }
 
-# restore: the stores as step 1 left them.
+# restore: the stores as the last fill left them ($SNAP).
 restore() {
     for s in $STORES; do
         rm -rf "${RONGYU_HOME:?}/$s"
-        cp -a --reflink=auto "$RY_TMP/snapshot/$s" "$RONGYU_HOME/$s"
+        cp -a --reflink=auto "$SNAP/$s" "$RONGYU_HOME/$s"
     done
     settle
 }
@@ -154,6 +160,21 @@ prefilled() {
     ry_start_services
     load "$@"
     ry_stop_all
+}
+
+# fill RUN W [ARG...]: one rongyu-load run on empty stores, kept in $SNAP
+# for the prefilled runs that follow.
+fill() {
+    for s in $STORES; do rm -rf "${RONGYU_HOME:?}/$s" "${SNAP:?}/$s"; done
+    settle
+    ry_start_services
+    load "$@"
+    ry_stop_all
+    mkdir -p "$SNAP"
+    for s in $STORES; do
+        cp -a --reflink=auto "$RONGYU_HOME/$s" "$SNAP/$s"
+    done
+    settle
 }
 
 # floor_run RUN W [ARG...]: one rongyu-floor run of N records of $REC bytes
@@ -173,16 +194,8 @@ floor_run() {
 
 # measure: steps 1 to 4 once, their runs tagged with repetition $REP.
 measure() {
-    for s in $STORES; do rm -rf "${RONGYU_HOME:?}/$s" "$RY_TMP/snapshot/$s"; done
-    settle
-    ry_start_services
-    load empty 256
-    ry_stop_all
-    mkdir -p "$RY_TMP/snapshot"
-    for s in $STORES; do
-        cp -a --reflink=auto "$RONGYU_HOME/$s" "$RY_TMP/snapshot/$s"
-    done
-    settle
+    SNAP=$RY_TMP/snapshot
+    fill empty 256
 
     # The floor's records: what intake stores per application.
     REC=$(jq -r --argjson rep "$REP" 'select(.run == "empty" and .rep == $rep) |
@@ -208,6 +221,18 @@ measure() {
         # give the latencies, and how slow their commits get.
         floor_run floor-half 1024 --rate "$HALF"
     fi
+
+    # Idempotency keys as 'rongyu submit' makes them (a SHA-256): they
+    # land all over intake's key table, where the counted keys of the
+    # runs above arrive nearly in order. Empty, then prefilled with such
+    # keys, at window 256.
+    case " $WINDOWS " in
+    *" 256 "*)
+        SNAP=$RY_TMP/snapshot-hashed
+        fill hashed-empty 256 --keys hashed
+        prefilled hashed 256 --keys hashed
+        ;;
+    esac
 }
 
 ry_pick_ports
@@ -266,6 +291,13 @@ jq -r --slurp '
     if $f then "\nwhole cases in the waits (--full-waits, window 256, the prefilled store): \($f.verdicts_per_second) verdicts/s, submit -> verdict p50/p99 \($f.verdict_p50_ms)/\($f.verdict_p99_ms) ms; whole / brief = \(($f.verdicts_per_second / $b.verdicts_per_second * 1000 | round) / 1000)"
     else "\nwhole cases in the waits: not run (--windows without 256)" end' "$MED"
 jq -r --slurp '
+    (map(select(.run == "w256"))[0]) as $c |
+    (map(select(.run == "hashed-empty"))[0]) as $he |
+    (map(select(.run == "hashed"))[0]) as $h |
+    def r(a; b): (a / b * 1000 | round) / 1000;
+    if $h then "\nkeys hashed as rongyu submit makes them (--keys hashed, window 256): empty store \($he.verdicts_per_second) verdicts/s, prefilled (N -> 2N) \($h.verdicts_per_second); prefilled / empty = \(r($h.verdicts_per_second; $he.verdicts_per_second)); hashed / counted on the prefilled store = \(r($h.verdicts_per_second; $c.verdicts_per_second))"
+    else "\nhashed keys: not run (--windows without 256)" end' "$MED"
+jq -r --slurp '
     (map(select(.run == "half"))[0]) as $h |
     (map(select(.run == "floor-half"))[0]) as $fh |
     if $h then "\nat half the peak (\($h.rate) submissions/s on a fixed schedule, window 1024, the prefilled store): \($h.verdicts_per_second) verdicts/s; submit -> ack p50/p99 \($h.ack_p50_ms)/\($h.ack_p99_ms) ms; submit -> verdict p50/p99 \($h.verdict_p50_ms)/\($h.verdict_p99_ms) ms" +
@@ -276,18 +308,18 @@ jq -r 'select(.load_cpu_seconds != null) |
     "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s, \(if .acknowledged > 0 then (.load_cpu_seconds * 1e6 / .acknowledged | round) else 0 end) us/app"' "$MED"
 printf '\nper application, per store (fsyncs and bytes written: the run named;\n'
 printf 'bytes stored: used size / applications in intake, after the run):\n'
-printf '%-8s %-13s %11s %14s %14s %10s\n' run store fsyncs/app "written B/app" \
+printf '%-12s %-13s %11s %14s %14s %10s\n' run store fsyncs/app "written B/app" \
     "stored B/app" "used MiB"
 jq -r '. as $r | select(.stores) | .stores[] |
     [$r.run, .service, .fsyncs_per_app, .bytes_written_per_app,
      .stored_bytes_per_app, (.used_bytes / 1048576)] | @tsv' "$MED" |
-    awk -F'\t' '{printf "%-8s %-13s %11.3f %14.0f %14.0f %10.1f\n", $1, $2, $3, $4, $5, $6}'
+    awk -F'\t' '{printf "%-12s %-13s %11.3f %14.0f %14.0f %10.1f\n", $1, $2, $3, $4, $5, $6}'
 printf '\nRSS per service at the end of each run (KiB; anon max while running),\n'
 printf 'and its CPU time per application over the run (user + system, then each):\n'
 jq -r '. as $r | select(.rss) | .rss[] |
     [$r.run, .service, .anon_kib, .file_kib, .anon_max_kib, .cpu_us_per_app,
      (.user_us_per_app // -1), (.system_us_per_app // -1)] | @tsv' "$MED" |
-    awk -F'\t' '{printf "%-8s %-13s anon %8d  file %8d  anon max %8d  cpu %6d us/app (user %d, system %d)\n", $1, $2, $3, $4, $5, $6, $7, $8}'
+    awk -F'\t' '{printf "%-12s %-13s anon %8d  file %8d  anon max %8d  cpu %6d us/app (user %d, system %d)\n", $1, $2, $3, $4, $5, $6, $7, $8}'
 printf '\nfloor runs (records of %s bytes: intake'"'"'s stored bytes per application):\n' \
     "$(jq -r 'select(.record_bytes) | .record_bytes' "$MED" | head -n 1)"
 jq -r 'select(.msgs_per_second) |
@@ -304,6 +336,10 @@ if [ "$REPEAT" != 1 ]; then
          "w\($w): verdicts/s \(map(select(.run == "w" + $w)) | range_of(.verdicts_per_second)); floor msgs/s \(map(select(.run == "floor-" + $w)) | range_of(.msgs_per_second)); pipeline/floor \(per_rep("w" + $w; "floor-" + $w; ratio) | range_of(.))"),
         (per_rep("w256"; "empty"; .[0].verdicts_per_second / .[1].verdicts_per_second * 1000 | round / 1000) |
          if length > 0 then "prefilled / empty: \(range_of(.))" else empty end),
+        (per_rep("hashed"; "hashed-empty"; .[0].verdicts_per_second / .[1].verdicts_per_second * 1000 | round / 1000) |
+         if length > 0 then "hashed keys, prefilled / empty: \(range_of(.))" else empty end),
+        (per_rep("hashed"; "w256"; .[0].verdicts_per_second / .[1].verdicts_per_second * 1000 | round / 1000) |
+         if length > 0 then "hashed / counted keys on the prefilled store: \(range_of(.))" else empty end),
         (map(select(.run == "half")) |
          if length > 0 then "at half the peak: submit -> ack p99 \(range_of(.ack_p99_ms)) ms, submit -> verdict p99 \(range_of(.verdict_p99_ms)) ms" else empty end),
         (map(select(.run == "empty")) | map(.stores[] | select(.service == "intake")) |

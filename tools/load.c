@@ -14,6 +14,7 @@
 #include "tools_setup.h"
 
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,7 @@ typedef struct {
     int n, window;
     double rate;              /* --rate: submissions per second, 0: none */
     bool full_waits;          /* --full-waits: whole cases, not brief */
+    bool hashed_keys;         /* --keys hashed: SHA-256 keys, not counted */
     int64_t t0;               /* when the run began */
     s_app_t *a;
     int next;                 /* next application to submit */
@@ -77,13 +79,15 @@ s_usage(void)
     printf(
         "用法 Usage: rongyu-load [-n N] [-w W] [-c C] [--rate R]\n"
         "                   [--example FILE] [--acked FILE] [--full-waits]\n"
-        "                   [--run ID] [--endpoint URL] [--timeout S]\n"
+        "                   [--keys counted|hashed] [--run ID]\n"
+        "                   [--endpoint URL] [--timeout S]\n"
         "                   [--pid SERVICE=PID]... [--json]\n"
         "\n"
         "  向 intake 提交 N 份申报（默认 1000，取自示例文件，默认\n"
         "  examples/advanced_home.valid.json），在 DEALER 连接上同时 W 个请求\n"
         "  （默认 16），按 request_id 匹配应答；每份有自己的幂等键\n"
-        "  '<run>-<i>'，未确认就用同一键重发。确认后在同一套接字上以长轮询等待\n"
+        "  '<run>-<i>'（--keys hashed 时为其 SHA-256），未确认就用同一键\n"
+        "  重发。确认后在同一套接字上以长轮询等待\n"
         "  审查结论（默认提交应答和等待都只取案件状态，--full-waits 取完整\n"
         "  案件）。最后打印：\n"
         "  吞吐（确认/秒、结论/秒）、提交到确认和提交到\n"
@@ -95,7 +99,8 @@ s_usage(void)
         "  (default examples/advanced_home.valid.json) to intake with W requests\n"
         "  in flight (default 16) on C DEALER connections (-c, default 1),\n"
         "  replies matched by request_id;\n"
-        "  each has its own idempotency key '<run>-<i>' and is resent with it\n"
+        "  each has its own idempotency key '<run>-<i>' (its SHA-256 with\n"
+        "  --keys hashed) and is resent with it\n"
         "  until acknowledged (after 4 times the slowest answer seen, 3-30 s:\n"
         "  a crashed intake loses what it had not answered). Each\n"
         "  acknowledged case's verdict is awaited by a long poll on the same\n"
@@ -131,6 +136,14 @@ s_usage(void)
         "                     a person's client would ask, instead of brief\n"
         "                     ones 提交应答和长轮询都取完整案件（含审查结论\n"
         "                     文字）而非仅状态\n"
+        "  --keys counted|hashed\n"
+        "                     the idempotency keys: '<run>-<i>' (counted,\n"
+        "                     the default: they arrive nearly in order in\n"
+        "                     intake's key table) or the hex SHA-256 of it\n"
+        "                     (hashed, as 'rongyu submit' makes its keys\n"
+        "                     from the file: scattered over the table)\n"
+        "                     幂等键：计数（默认，在 intake 的键表中近乎按序）\n"
+        "                     或其 SHA-256（与 rongyu submit 相同，分散在键表中）\n"
         "  --run ID           idempotency key prefix (default load-<time>)\n"
         "  --timeout S        give up after S seconds (default 600)\n"
         "  --pid SERVICE=PID  a service's pid for its RSS and CPU (default:\n"
@@ -189,6 +202,11 @@ s_submit(s_load_t *L, int i, int64_t now)
 {
     char key[128], rid[160];
     snprintf(key, sizeof key, "%s-%d", L->run, i);
+    if (L->hashed_keys) {
+        uint8_t h[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256(h, (const uint8_t *)key, strlen(key));
+        sodium_bin2hex(key, sizeof key, h, sizeof h);
+    }
     snprintf(rid, sizeof rid, "s%d/%s", i, L->run);
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -555,6 +573,17 @@ main(int argc, char **argv)
             example = argv[++i];
         } else if (strcmp(a, "--full-waits") == 0) {
             L.full_waits = true;
+        } else if (strcmp(a, "--keys") == 0 && more) {
+            const char *k = argv[++i];
+            if (strcmp(k, "hashed") == 0)
+                L.hashed_keys = true;
+            else if (strcmp(k, "counted") != 0) {
+                fprintf(stderr,
+                        "rongyu-load: --keys 取 takes counted or "
+                        "hashed, not '%s'\n",
+                        k);
+                return 2;
+            }
         } else if (strcmp(a, "--acked") == 0 && more) {
             acked = argv[++i];
         } else if (strcmp(a, "--run") == 0 && more) {
@@ -644,6 +673,7 @@ main(int argc, char **argv)
                         .window = L.window,
                         .rate = L.rate,
                         .connections = L.nconns,
+                        .hashed_keys = L.hashed_keys,
                         .waits_delayed = L.delayed};
     int na = 0, nv = 0;
     for (int i = 0; i < L.n; i++) {

@@ -236,7 +236,7 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
         fprintf(out,
                 "{\"submitted\":%d,\"acknowledged\":%d,\"failed\":%d,"
                 "\"judged\":%d,\"window\":%d,\"connections\":%d,"
-                "\"rate\":%.1f,\"acks_per_second\":%.1f,"
+                "\"keys\":\"%s\",\"rate\":%.1f,\"acks_per_second\":%.1f,"
                 "\"verdicts_per_second\":%.1f,\"ack_seconds\":%.3f,"
                 "\"verdict_seconds\":%.3f,\"ack_p50_ms\":%" PRId64
                 ",\"ack_p99_ms\":%" PRId64 ",\"verdict_p50_ms\":%" PRId64
@@ -244,8 +244,8 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                 "\"load_cpu_seconds\":%.2f,"
                 "\"applications_stored\":%" PRIu64 ",\"stores\":[",
                 f->submitted, f->acked, f->failed, f->judged, f->window,
-                f->connections, f->rate, acks_s, verd_s, f->ack_seconds,
-                f->verdict_seconds, f->ack_p50,
+                f->connections, f->hashed_keys ? "hashed" : "counted", f->rate,
+                acks_s, verd_s, f->ack_seconds, f->verdict_seconds, f->ack_p50,
                 f->ack_p99, f->verdict_p50, f->verdict_p99, f->waits_delayed,
                 f->cpu_seconds, apps);
         for (int i = 0; i < LOAD_SERVICES; i++) {
@@ -281,13 +281,14 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
     }
     fprintf(out,
             "提交 submitted %d, 确认 acknowledged %d, 失败 failed %d, "
-            "已审 judged %d (window %d, %d connection(s)%s)\n"
+            "已审 judged %d (window %d, %d connection(s), %s keys%s)\n"
             "吞吐 throughput: %.1f acks/s (%.2f s), %.1f verdicts/s (%.2f s)\n"
             "submit -> ack:     p50 %" PRId64 " ms, p99 %" PRId64 " ms\n"
             "submit -> verdict: p50 %" PRId64 " ms, p99 %" PRId64 " ms\n",
             f->submitted, f->acked, f->failed, f->judged, f->window,
-            f->connections, rate, acks_s, f->ack_seconds, verd_s, f->verdict_seconds, f->ack_p50,
-            f->ack_p99, f->verdict_p50, f->verdict_p99);
+            f->connections, f->hashed_keys ? "hashed" : "counted", rate, acks_s,
+            f->ack_seconds, verd_s, f->verdict_seconds, f->ack_p50, f->ack_p99,
+            f->verdict_p50, f->verdict_p99);
     fprintf(out, "rongyu-load itself: %.2f s of CPU (user + system) over "
                  "%.2f s\n",
             f->cpu_seconds, f->verdict_seconds);

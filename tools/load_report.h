@@ -62,6 +62,7 @@ void load_proc_cpu(load_proc_t rss[LOAD_SERVICES], bool start);
 typedef struct {
     int submitted, acked, failed, judged, window, waits_delayed;
     int connections; /* DEALER connections the requests went over */
+    bool hashed_keys; /* --keys hashed: SHA-256 idempotency keys */
     double rate;     /* --rate: submissions per second; 0: as fast as the
                         window allows */
     double ack_seconds, verdict_seconds;
