@@ -3,8 +3,6 @@
 
 #include "ry_error.h"
 
-#include <stdio.h>
-
 bool
 ry_date_is_leap(int y)
 {
@@ -88,7 +86,13 @@ ry_date_format(ry_date_t d, char *buf, size_t len)
         buf[0] = '\0';
     if (len < RY_DATE_STRLEN || !ry_date_valid(d))
         return RY_EINVAL;
-    snprintf(buf, len, "%04d-%02d-%02d", d.y, d.m, d.d);
+    /* By hand: snprintf cost more than the rest of some callers. */
+    int v[] = {d.y / 1000, d.y / 100 % 10, d.y / 10 % 10, d.y % 10,
+               -1,         d.m / 10,       d.m % 10,      -1,
+               d.d / 10,   d.d % 10};
+    for (int i = 0; i < 10; i++)
+        buf[i] = v[i] < 0 ? '-' : (char)('0' + v[i]);
+    buf[10] = '\0';
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_posting.h"
+#include "ry_str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +71,8 @@ s_cancel_others(ry_txn_t *txn, const char *case_id, const char *keep,
                 const char *why)
 {
     char prefix[200];
-    snprintf(prefix, sizeof prefix, "case|%s|posting|", case_id);
+    ry_str_cat(prefix, sizeof prefix, "case|", case_id, "|posting|",
+               (char *)NULL);
     Rongyu__NotificationsReply nr = RONGYU__NOTIFICATIONS_REPLY__INIT;
     int rc = notify_timers_list(txn, "pending", prefix, 100000, &nr);
     for (size_t i = 0; rc == 0 && i < nr.n_timers; i++)

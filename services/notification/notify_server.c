@@ -13,6 +13,7 @@
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_str.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -93,7 +94,9 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
                         RY_PUT_APPEND);
 
     char id[128], name[64], kind[80];
-    snprintf(id, sizeof id, "event|%.64s|%" PRIu64, msg->sender, msg->seq);
+    char seq[RY_STR_U64];
+    ry_str_cat(id, sizeof id, "event|", (const char *)key, "|",
+               ry_str_u64(seq, msg->seq), (char *)NULL);
     int64_t now = ry_clock_now_ms();
     const ry_campaign_t *camp =
         ry_campaigns_find(self->campaigns, ev->campaign_id);
@@ -108,7 +111,7 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         return rc;
     }
     notify_event_name(ev->event, name, sizeof name);
-    snprintf(kind, sizeof kind, "case_%s", name);
+    ry_str_cat(kind, sizeof kind, "case_", name, (char *)NULL);
     notify_notice_t note = {
         .notice_id = id,
         .kind = kind,

@@ -4,6 +4,7 @@
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_str.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -469,7 +470,7 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
                  int64_t now)
 {
     char prefix[200];
-    snprintf(prefix, sizeof prefix, "case|%s|", ev->case_id);
+    ry_str_cat(prefix, sizeof prefix, "case|", ev->case_id, "|", (char *)NULL);
     if (!s_awaits_review(ev->state)) {
         char reason[96];
         snprintf(reason, sizeof reason, "the case is now %s",
@@ -481,7 +482,8 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
     Rongyu__CaseEvent evc = *ev;
     evc.n_failed = 0; /* the timers need the case, not the verdict */
     evc.failed = NULL;
-    char id[300], ds[RY_DATE_STRLEN];
+    char id[300], ds[RY_DATE_STRLEN], rev[RY_STR_U64];
+    ry_str_u64(rev, ev->revision);
     Rongyu__NotifyTimer t = RONGYU__NOTIFY_TIMER__INIT;
     t.timer_id = id;
     t.campaign_id = ev->campaign_id;
@@ -497,7 +499,7 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
     if (ry_date_from_epoch_ms(ev->submitted_at_ms, offset, &sub, NULL) != 0)
         return 0;
     t.kind = "review_remind";
-    snprintf(id, sizeof id, "%sr%u|review_remind", prefix, ev->revision);
+    ry_str_cat(id, sizeof id, prefix, "r", rev, "|review_remind", (char *)NULL);
     t.targets = (char **)to_unit;
     t.n_targets = 1;
     if (!c) {
@@ -509,8 +511,8 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
         if (!rc)
             rc = notify_timers_fail(txn, &t, reason, NULL);
         t.kind = "review_overdue";
-        snprintf(id, sizeof id, "%sr%u|review_overdue", prefix,
-                 ev->revision);
+        ry_str_cat(id, sizeof id, prefix, "r", rev, "|review_overdue",
+                   (char *)NULL);
         if (!rc)
             rc = notify_timers_fail(txn, &t, reason, NULL);
         return rc;
@@ -526,7 +528,8 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
                                 false, now, NULL);
     t.kind = "review_overdue";
     t.workdays_before = 0;
-    snprintf(id, sizeof id, "%sr%u|review_overdue", prefix, ev->revision);
+    ry_str_cat(id, sizeof id, prefix, "r", rev, "|review_overdue",
+               (char *)NULL);
     t.targets = (char **)to_over;
     t.n_targets = 2;
     t.due_ms = due_end + 1;

@@ -74,6 +74,23 @@ test_date_format_weekday_and_arithmetic(void **state)
     assert_int_equal(ry_date_format(s_d("2018-10-09"), buf, sizeof buf), 0);
     assert_string_equal(buf, "2018-10-09");
     assert_int_equal(ry_date_format(s_d("2018-10-09"), buf, 10), RY_EINVAL);
+    /* Every year's digits, with leading zeros, and each end of the range. */
+    const ry_date_t each[] = {{1, 1, 1},   {9, 2, 3},      {10, 10, 10},
+                              {987, 6, 5}, {1999, 12, 31}, {9999, 12, 31}};
+    const char *want[] = {"0001-01-01", "0009-02-03", "0010-10-10",
+                          "0987-06-05", "1999-12-31", "9999-12-31"};
+    for (size_t i = 0; i < sizeof each / sizeof each[0]; i++) {
+        assert_int_equal(ry_date_format(each[i], buf, sizeof buf), 0);
+        assert_string_equal(buf, want[i]);
+        ry_date_t back;
+        assert_int_equal(ry_date_parse(buf, &back), 0);
+        assert_true(back.y == each[i].y && back.m == each[i].m &&
+                    back.d == each[i].d);
+    }
+    ry_date_t past = {10000, 1, 1}, zero = {0, 1, 1};
+    assert_int_equal(ry_date_format(past, buf, sizeof buf), RY_EINVAL);
+    assert_string_equal(buf, "");
+    assert_int_equal(ry_date_format(zero, buf, sizeof buf), RY_EINVAL);
     ry_date_t bad = {2018, 2, 30};
     assert_int_equal(ry_date_format(bad, buf, sizeof buf), RY_EINVAL);
 

@@ -1,0 +1,38 @@
+#include "ry_str.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+size_t
+ry_str_cat(char *buf, size_t size, ...)
+{
+    va_list ap;
+    va_start(ap, size);
+    size_t at = 0;
+    for (const char *s = va_arg(ap, const char *); s;
+         s = va_arg(ap, const char *)) {
+        size_t n = strlen(s);
+        if (at < size) {
+            size_t room = size - 1 - at;
+            memcpy(buf + at, s, n < room ? n : room);
+        }
+        at += n;
+    }
+    va_end(ap);
+    if (size)
+        buf[at < size ? at : size - 1] = '\0';
+    return at;
+}
+
+char *
+ry_str_u64(char buf[RY_STR_U64], uint64_t n)
+{
+    char tmp[RY_STR_U64];
+    size_t i = sizeof tmp;
+    tmp[--i] = '\0';
+    do
+        tmp[--i] = (char)('0' + n % 10);
+    while ((n /= 10) != 0);
+    memcpy(buf, tmp + i, sizeof tmp - i);
+    return buf;
+}

@@ -1,0 +1,21 @@
+/* ry_str: short strings (ids, keys) put together without printf, whose
+ * parsing of a format cost more than the rest of some hot paths. */
+#ifndef RY_STR_H
+#define RY_STR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Room for any uint64_t in decimal, with its NUL. */
+#define RY_STR_U64 21
+
+/* Writes the strings given, up to a NULL, one after another into buf
+ * (size bytes), always NUL-terminated when size > 0; like snprintf, what
+ * does not fit is cut off, and the length the whole would have had is
+ * returned. A NULL buf with size 0 only counts. */
+size_t ry_str_cat(char *buf, size_t size, ...);
+
+/* n in decimal in buf; returns buf. */
+char *ry_str_u64(char buf[RY_STR_U64], uint64_t n);
+
+#endif

@@ -1,0 +1,68 @@
+/* test_str: ry_str against snprintf, which it stands in for. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ry_str.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Every buffer size from 0 to past the whole: the same bytes and the same
+ * length as snprintf("%s%s%s"). */
+static void
+test_cat_is_snprintf_at_every_size(void **state)
+{
+    (void)state;
+    const char *parts[][3] = {{"case|", "0167abc", "|"},
+                              {"", "", ""},
+                              {"事件|", "杭州", "|r1"},
+                              {"a", "", "bc"}};
+    for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
+        size_t whole =
+            strlen(parts[p][0]) + strlen(parts[p][1]) + strlen(parts[p][2]);
+        for (size_t size = 0; size <= whole + 2; size++) {
+            char got[64], want[64];
+            memset(got, 'x', sizeof got);
+            memset(want, 'x', sizeof want);
+            size_t n = ry_str_cat(size ? got : NULL, size, parts[p][0],
+                                  parts[p][1], parts[p][2], (char *)NULL);
+            int m = snprintf(size ? want : NULL, size, "%s%s%s", parts[p][0],
+                             parts[p][1], parts[p][2]);
+            assert_int_equal(n, (size_t)m);
+            assert_memory_equal(got, want, sizeof got);
+        }
+    }
+    char one[8];
+    assert_int_equal(ry_str_cat(one, sizeof one, (char *)NULL), 0);
+    assert_string_equal(one, "");
+}
+
+static void
+test_u64_is_printf(void **state)
+{
+    (void)state;
+    const uint64_t each[] = {0,           1,           9,
+                             10,          99,          100,
+                             4294967295u, 4294967296u, 10000000000000000000u,
+                             UINT64_MAX};
+    for (size_t i = 0; i < sizeof each / sizeof each[0]; i++) {
+        char got[RY_STR_U64], want[RY_STR_U64];
+        snprintf(want, sizeof want, "%" PRIu64, each[i]);
+        assert_ptr_equal(ry_str_u64(got, each[i]), got);
+        assert_string_equal(got, want);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cat_is_snprintf_at_every_size),
+        cmocka_unit_test(test_u64_is_printf),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
