@@ -24,6 +24,29 @@ ry_str_cat(char *buf, size_t size, ...)
     return at;
 }
 
+void
+ry_str_hex64(char buf[17], uint64_t n)
+{
+    for (int i = 15; i >= 0; i--, n >>= 4)
+        buf[i] = "0123456789abcdef"[n & 15];
+    buf[16] = '\0';
+}
+
+size_t
+ry_str_key2(char *buf, size_t size, const char *a, size_t amax, const char *b)
+{
+    size_t la = strnlen(a, amax), lb = strlen(b);
+    if (la + 1 + lb >= size) {
+        if (size)
+            buf[0] = '\0';
+        return 0;
+    }
+    memcpy(buf, a, la);
+    buf[la] = '\0';
+    memcpy(buf + la + 1, b, lb + 1);
+    return la + 1 + lb;
+}
+
 char *
 ry_str_u64(char buf[RY_STR_U64], uint64_t n)
 {

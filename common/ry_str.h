@@ -18,4 +18,13 @@ size_t ry_str_cat(char *buf, size_t size, ...);
 /* n in decimal in buf; returns buf. */
 char *ry_str_u64(char buf[RY_STR_U64], uint64_t n);
 
+/* n as 16 lower-case hex digits, with leading zeros, and a NUL, in buf. */
+void ry_str_hex64(char buf[17], uint64_t n);
+
+/* A key of two parts: a (at most amax bytes of it), a NUL, b, and a NUL
+ * after it, in buf. Returns the key's length without that last NUL, or 0
+ * (buf empty) when the whole does not fit in size bytes. */
+size_t ry_str_key2(char *buf, size_t size, const char *a, size_t amax,
+                   const char *b);
+
 #endif

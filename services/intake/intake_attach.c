@@ -8,6 +8,7 @@
 #include "ry_error.h"
 #include "ry_media.h"
 #include "ry_pb.h"
+#include "ry_str.h"
 
 #include <sodium.h>
 #include <stdbool.h>
@@ -23,14 +24,14 @@ static int
 s_owner(ry_txn_t *txn, const char *sha, const char *applicant, bool put)
 {
     char key[64 + 1 + 300];
-    int n = snprintf(key, sizeof key, "%.64s%c%s", sha, '\0',
-                     applicant ? applicant : "");
-    if (n >= (int)sizeof key)
+    size_t n =
+        ry_str_key2(key, sizeof key, sha, 64, applicant ? applicant : "");
+    if (!n)
         return RY_ENOTFOUND;
     ry_val_t v;
-    int rc = ry_txn_get(txn, "blob_owners", key, (size_t)n, &v);
+    int rc = ry_txn_get(txn, "blob_owners", key, n, &v);
     if (rc == RY_ENOTFOUND && put)
-        rc = ry_txn_put(txn, "blob_owners", key, (size_t)n, "", 0, 0);
+        rc = ry_txn_put(txn, "blob_owners", key, n, "", 0, 0);
     return rc;
 }
 
@@ -184,8 +185,8 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
                 return orc;
             if (ry_txn_get(txn, "blobs", in->sha256, strlen(in->sha256), &v))
                 return RY_EIO;
-            snprintf(it->media, sizeof it->media, "%s",
-                     ry_media_sniff(v.data, v.len));
+            ry_str_cat(it->media, sizeof it->media,
+                       ry_media_sniff(v.data, v.len), (char *)NULL);
             it->at.media_type = it->media;
             it->at.size = v.len;
             continue;
@@ -200,7 +201,7 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
         }
         bool stored = s_stored_as_named(txn, in);
         if (stored) {
-            snprintf(it->sha, sizeof it->sha, "%s", in->sha256);
+            ry_str_cat(it->sha, sizeof it->sha, in->sha256, (char *)NULL);
         } else {
             uint8_t h[crypto_hash_sha256_BYTES];
             crypto_hash_sha256(h, in->content.data, in->content.len);
@@ -221,8 +222,9 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
                                               a->applicant_org);
         if (rc)
             return rc;
-        snprintf(it->media, sizeof it->media, "%s",
-                 ry_media_sniff(in->content.data, in->content.len));
+        ry_str_cat(it->media, sizeof it->media,
+                   ry_media_sniff(in->content.data, in->content.len),
+                   (char *)NULL);
         it->at.media_type = it->media;
         it->at.sha256 = it->sha;
         it->at.size = in->content.len;

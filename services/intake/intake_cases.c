@@ -20,6 +20,7 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_rulecat.h"
+#include "ry_str.h"
 #include "ry_verdict.h"
 
 #include <inttypes.h>
@@ -34,7 +35,7 @@
 static void
 s_id_format(uint64_t id, char out[INTAKE_ID_LEN + 1])
 {
-    snprintf(out, INTAKE_ID_LEN + 1, "%016" PRIx64, id);
+    ry_str_hex64(out, id);
 }
 
 static int
@@ -1032,10 +1033,10 @@ s_actor(const intake_principal_t *p, char *buf, size_t len)
 {
     const char *via = p->via ? p->via : "";
     if (intake_is_empty(p->user))
-        snprintf(buf, len, "%s%s%s", p->org_id, *via ? " via " : "", via);
+        ry_str_cat(buf, len, p->org_id, *via ? " via " : "", via, (char *)NULL);
     else
-        snprintf(buf, len, "%s (%s)%s%s", p->org_id, p->user,
-                 *via ? " via " : "", via);
+        ry_str_cat(buf, len, p->org_id, " (", p->user, ")", *via ? " via " : "",
+                   via, (char *)NULL);
     return buf;
 }
 
@@ -1176,7 +1177,9 @@ s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
         c->submitted_at_ms = 0;
         c->review_due_ms = 0;
         c->note = (char *)"";
-        snprintf(wbuf, sizeof wbuf, "%s (revision %u)", what, c->revision);
+        char rev[RY_STR_U64];
+        ry_str_cat(wbuf, sizeof wbuf, what, " (revision ",
+                   ry_str_u64(rev, c->revision), ")", (char *)NULL);
         what = wbuf;
     }
     if (fx & INTAKE_FX_DUE) {

@@ -13,6 +13,7 @@
 #include "intake_posting.h"
 #include "ry_error.h"
 #include "ry_pb.h"
+#include "ry_str.h"
 #include "ry_text.h"
 
 #include <sodium.h>
@@ -78,9 +79,8 @@ s_fingerprint_encoded(const Rongyu__Request *req, uint8_t out[32])
 static size_t
 s_key(const Rongyu__Request *req, char *buf, size_t size)
 {
-    int n = snprintf(buf, size, "%s%c%s", req->principal->org_id, '\0',
-                     req->idempotency_key);
-    return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
+    return ry_str_key2(buf, size, req->principal->org_id, SIZE_MAX,
+                       req->idempotency_key);
 }
 
 /* A draft's posting status as it was assessed at 'at' (the calendar and

@@ -7,6 +7,7 @@
 #include "ry_keys.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_str.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -224,8 +225,10 @@ intake_keys_resolve(intake_cases_t *self, ry_txn_t *txn,
         eff->role = (char *)(*s_org ? s_role : "platform");
         eff->kind = *s_org ? s_kind : RONGYU__ROLE__ROLE_UNSPECIFIED;
         eff->user = (char *)s_user;
-        snprintf(via, vialen, "platform key '%s' %.8s", k->label,
-                 k->public_key);
+        char key8[9];
+        ry_str_cat(key8, sizeof key8, k->public_key, (char *)NULL);
+        ry_str_cat(via, vialen, "platform key '", k->label, "' ", key8,
+                   (char *)NULL);
         return 0;
     }
     /* The role may be stated by its string or by the enum (Principal.kind);

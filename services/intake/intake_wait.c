@@ -6,6 +6,7 @@
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_str.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -98,14 +99,15 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
     }
     s_waiter_t *w = &ws->w[ws->n++];
     w->token = token;
-    snprintf(w->case_id, sizeof w->case_id, "%s", r->out.kase->case_id);
+    ry_str_cat(w->case_id, sizeof w->case_id, r->out.kase->case_id,
+               (char *)NULL);
     w->state = q->state;
     w->poked = false;
     w->brief = q->brief;
     w->deadline = ry_clock_mono_ms() +
                   (q->timeout_ms ? q->timeout_ms : INTAKE_WAIT_DEFAULT_MS);
-    snprintf(w->request_id, sizeof w->request_id, "%s",
-             req->request_id ? req->request_id : "");
+    ry_str_cat(w->request_id, sizeof w->request_id,
+               req->request_id ? req->request_id : "", (char *)NULL);
     ry_info(w->case_id, "wait parked until the case leaves %s (%d waiting)",
             rongyu__case_state__descriptor.values[q->state].name, ws->n);
     ry_pb_free(&r->out.kase);

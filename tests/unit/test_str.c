@@ -57,12 +57,58 @@ test_u64_is_printf(void **state)
     }
 }
 
+static void
+test_hex64_is_printf(void **state)
+{
+    (void)state;
+    const uint64_t each[] = {0, 1, 0xabcdef, 0x0123456789abcdefu, UINT64_MAX};
+    for (size_t i = 0; i < sizeof each / sizeof each[0]; i++) {
+        char got[17], want[17];
+        snprintf(want, sizeof want, "%016" PRIx64, each[i]);
+        ry_str_hex64(got, each[i]);
+        assert_string_equal(got, want);
+    }
+}
+
+/* The two-part key: the bytes and length snprintf("%.*s%c%s") gives when
+ * it fits, 0 and an empty buffer when it does not, at every size. */
+static void
+test_key2_is_snprintf_or_nothing(void **state)
+{
+    (void)state;
+    const char *a[] = {"杭州市总工会", "", "0123456789"};
+    const char *b[] = {"key-1", "", "x"};
+    for (size_t i = 0; i < 3; i++)
+        for (size_t amax = 0; amax <= 12; amax += 4)
+            for (size_t size = 0; size <= 40; size++) {
+                char got[48], want[48];
+                memset(got, 'x', sizeof got);
+                memset(want, 'x', sizeof want);
+                int m = snprintf(want, sizeof want, "%.*s%c%s", (int)amax, a[i],
+                                 '\0', b[i]);
+                size_t n =
+                    ry_str_key2(size ? got : NULL, size, a[i], amax, b[i]);
+                if ((size_t)m < size) {
+                    assert_int_equal(n, (size_t)m);
+                    assert_memory_equal(got, want, (size_t)m + 1);
+                } else {
+                    assert_int_equal(n, 0);
+                    if (size)
+                        assert_int_equal(got[0], '\0');
+                }
+                for (size_t j = size; j < sizeof got; j++)
+                    assert_int_equal(got[j], 'x'); /* nothing past size */
+            }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cat_is_snprintf_at_every_size),
         cmocka_unit_test(test_u64_is_printf),
+        cmocka_unit_test(test_hex64_is_printf),
+        cmocka_unit_test(test_key2_is_snprintf_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
