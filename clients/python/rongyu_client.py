@@ -183,8 +183,15 @@ class Client:
     @staticmethod
     def new_key():
         """A key for a state-changing request. Make it once per user
-        action and keep it for every retry of that action."""
-        return uuid.uuid4().hex
+        action and keep it for every retry of that action. Time-ordered
+        (a UUIDv7 in hex: the milliseconds first, then random bits), so
+        that intake keeps an organisation's keys next to each other
+        (protocol.md, "Idempotency": random keys cost it more)."""
+        ms = time.time_ns() // 1_000_000
+        b = bytearray(ms.to_bytes(6, "big") + os.urandom(10))
+        b[6] = 0x70 | (b[6] & 0x0F)  # version 7
+        b[8] = 0x80 | (b[8] & 0x3F)  # the RFC 9562 variant
+        return b.hex()
 
     # -- attachments in parts
     PART = 512 << 10
