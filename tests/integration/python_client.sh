@@ -39,3 +39,19 @@ ry_ok "the Python client took one application of each honour from draft to award
 delivered=$(ry notifications --org 萧山区 --channel pub --json | jq '.deliveries | length')
 [ "$delivered" -ge 8 ] || ry_fail "only $delivered feed deliveries to 萧山区 from the subscription"
 ry_ok "the subscription made by request received the unit's case events ($delivered)"
+
+# Client.new_key(): a UUIDv7 in hex, so a later key sorts after an earlier
+# one (what protocol.md advises: intake keeps an organisation's keys in
+# order).
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$PB2_DIR:$RY_SOURCE_DIR/clients/python "$PY" -c '
+import time, uuid
+from rongyu_client import Client
+a = Client.new_key()
+time.sleep(0.002)
+b = Client.new_key()
+u = uuid.UUID(a)
+assert len(a) == 32 and u.version == 7 and u.variant == uuid.RFC_4122, a
+assert abs(int(a[:12], 16) - time.time_ns() // 1000000) < 60000, a
+assert b > a, (a, b)
+' || ry_fail "Client.new_key() is not a time-ordered UUIDv7"
+ry_ok "the client's idempotency keys are time-ordered (UUIDv7)"
