@@ -694,6 +694,47 @@ test_brief_submission_answers_without_the_application(void **state)
     s_fx_destroy(&fx);
 }
 
+/* protocol.md: what is compared is the request's fields as received,
+ * but its key and request id. The same fields in another order (a
+ * client's other encoder) are another request: E_CONFLICT, nothing
+ * stored. */
+static void
+test_same_fields_in_another_order_is_conflict(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k-order");
+    size_t len;
+    uint8_t *first = ry_pb_pack(&r.req.base, &len);
+    ut_intake_as_request(fx->ic, fx->st, &r.req);
+    Rongyu__Reply *rep = NULL;
+    assert_int_equal(s_call(fx, first, len, &rep), 0);
+    s_free(&rep);
+    ry_pb_field_t f[16];
+    size_t nf = 0, pos = 0;
+    while (nf < 16 && ry_pb_next(first, len, &pos, &f[nf]) == 1)
+        nf++;
+    assert_true(nf >= 4 && pos == len); /* key, principal, id, body */
+    uint8_t *rev = malloc(len);
+    assert_non_null(rev);
+    size_t at = 0;
+    for (size_t i = nf; i-- > 0; at += f[i].n)
+        memcpy(rev + at, f[i].start, f[i].n);
+    assert_memory_not_equal(rev, first, len);
+    s_call(fx, rev, len, &rep);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_CONFLICT);
+    s_free(&rep);
+    /* The bytes as first sent still get the first answer. */
+    assert_int_equal(s_call(fx, first, len, &rep), 0);
+    s_free(&rep);
+    assert_int_equal(s_rows(fx, "cases"), 1);
+    assert_int_equal(s_rows(fx, "idem"), 1);
+    free(rev);
+    free(first);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_same_key_with_another_body_is_conflict(void **state)
 {
@@ -2224,6 +2265,7 @@ main(void)
         cmocka_unit_test(
             test_retry_with_same_key_and_body_returns_the_same_case),
         cmocka_unit_test(test_same_key_with_another_body_is_conflict),
+        cmocka_unit_test(test_same_fields_in_another_order_is_conflict),
         cmocka_unit_test(test_grassroots_may_not_submit_for_another_org),
         cmocka_unit_test(test_get_is_allowed_to_owner_and_unit_only),
         cmocka_unit_test(test_list_filters_by_state_and_honour_and_pages),
