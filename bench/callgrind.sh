@@ -78,14 +78,19 @@ command -v jq >/dev/null || { echo "jq is needed" >&2; exit 2; }
 # shellcheck source=tests/lib/services.sh
 export RY_BIN=$REAL_BIN RY_SOURCE_DIR=$ROOT
 . "$ROOT/tests/lib/services.sh"
+# load N W RUN OUT: rongyu-load's N applications at window W on the
+# running services, its JSON in OUT.json (what it says in OUT.err).
+load() {
+    "$REAL_BIN/rongyu-load" -n "$1" -w "$2" -c 8 --run "$3" \
+        --example "$ROOT/examples/advanced_home.valid.json" --json \
+        --timeout $((600 + $1 / 10)) >"$4.json" 2>"$4.err" ||
+        { cat "$4.err" >&2; ry_fail "rongyu-load ($3) failed"; }
+}
 if [ "$PREFILL" -gt 0 ]; then
     ry_start_services
     printf '[%s] prefilling: %s applications, services running plainly\n' \
         "$(date -u +%H:%M:%S)" "$PREFILL" >&2
-    "$REAL_BIN/rongyu-load" -n "$PREFILL" -w 256 -c 8 --run "cg-fill-$$" \
-        --example "$ROOT/examples/advanced_home.valid.json" --json \
-        --timeout $((600 + PREFILL / 10)) >"$RY_TMP/fill.json" 2>"$RY_TMP/fill.err" ||
-        { cat "$RY_TMP/fill.err" >&2; ry_fail "rongyu-load (prefill) failed"; }
+    load "$PREFILL" 256 "cg-fill-$$" "$RY_TMP/fill"
     ry_stop_all
 fi
 # The services' bin directory: the build's programs, and for each service
@@ -105,10 +110,7 @@ RY_BIN=$WRAP
 ry_start_services
 printf '[%s] %s applications at window %s; counted: %s\n' \
     "$(date -u +%H:%M:%S)" "$N" "$WINDOW" "$SERVICES" >&2
-"$REAL_BIN/rongyu-load" -n "$N" -w "$WINDOW" -c 8 --run "cg-$$" \
-    --example "$ROOT/examples/advanced_home.valid.json" --json \
-    --timeout $((600 + N / 10)) >"$WRAP/load.json" 2>"$WRAP/load.err" ||
-    { cat "$WRAP/load.err" >&2; ry_fail "rongyu-load failed"; }
+load "$N" "$WINDOW" "cg-$$" "$WRAP/load"
 ry_stop_all
 
 printf '\ninstructions per application under callgrind, %s UTC (N = %s, window %s,\n' \

@@ -10,6 +10,12 @@ trap 'rm -f "$OUT"' EXIT
 "$ROOT/bench/run.sh" --n "${RY_BENCH_CHECK_N:-200}" --repeat 2 >"$OUT" 2>&1 ||
     { cat "$OUT" >&2; echo "FAIL: bench/run.sh failed" >&2; exit 1; }
 fail() { cat "$OUT" >&2; echo "FAIL: $*" >&2; exit 1; }
+# A kind of key rongyu-load does not know is refused before anything runs.
+rc=0
+msg=$("${RY_BIN:-$ROOT/build/bin}/rongyu-load" --keys sorted -n 1 --timeout 1 \
+    --endpoint tcp://127.0.0.1:1 2>&1) || rc=$?
+[ "$rc" = 2 ] && [[ $msg == *"--keys"*"counted or hashed, not 'sorted'"* ]] ||
+    fail "rongyu-load --keys sorted: exit $rc, '$msg'"
 for w in 16 256 1024; do
     grep -qE "^w$w +$w +[0-9.]+ +[0-9.]+ +[0-9]+/[0-9]+ +[0-9]+/[0-9]+ +[0-9.]+ +[0-9.]+" "$OUT" ||
         fail "no pipeline/floor row for window $w"

@@ -12,7 +12,6 @@
 
 #include <math.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1198,6 +1197,21 @@ typedef struct {
     Rongyu__Verdict v;
 } s_view_t;
 
+/* The rule set of a verdict that stores only its version: the
+ * application's campaign, '/', the version; in the arena. */
+static char *
+s_ruleset_of(ry_arena_t *a, const char *campaign_id, const char *version,
+             size_t vlen)
+{
+    size_t cl = strlen(campaign_id);
+    char *s = s_new(a, cl + vlen + 2);
+    memcpy(s, campaign_id, cl);
+    s[cl] = '/';
+    memcpy(s + cl + 1, version, vlen);
+    s[cl + 1 + vlen] = '\0';
+    return s;
+}
+
 /* A string field's bytes as a C string in the arena. */
 static char *
 s_arena_str(ry_arena_t *a, const ry_pb_field_t *f)
@@ -1304,16 +1318,10 @@ ry_verdict_view_passed(const uint8_t *data, size_t len,
     rongyu__verdict__init(v);
     v->eligible = eligible;
     v->decided_at_ms = decided;
-    if (version.vlen) {
-        size_t cl = strlen(app->campaign_id);
-        v->ruleset = s_new(&h->arena, cl + version.vlen + 2);
-        memcpy(v->ruleset, app->campaign_id, cl);
-        v->ruleset[cl] = '/';
-        memcpy(v->ruleset + cl + 1, version.val, version.vlen);
-        v->ruleset[cl + 1 + version.vlen] = '\0';
-    } else {
-        v->ruleset = s_arena_str(&h->arena, &ruleset);
-    }
+    v->ruleset = version.vlen
+                     ? s_ruleset_of(&h->arena, app->campaign_id,
+                                    (const char *)version.val, version.vlen)
+                     : s_arena_str(&h->arena, &ruleset);
     out->n_all = steps;
     out->v = v;
     return true;
@@ -1366,9 +1374,9 @@ s_view(const uint8_t *data, size_t len, const Rongyu__Application *app,
             ry_verdict_view_free(out);
             return RY_EINVAL;
         }
-        size_t n = strlen(app->campaign_id) + strlen(sv->ruleset_version) + 2;
-        v->ruleset = s_new(&h->arena, n);
-        snprintf(v->ruleset, n, "%s/%s", app->campaign_id, sv->ruleset_version);
+        v->ruleset =
+            s_ruleset_of(&h->arena, app->campaign_id, sv->ruleset_version,
+                         strlen(sv->ruleset_version));
     }
     v->decided_at_ms = sv->decided_at_ms;
     v->checks = s_new(&h->arena, sv->n_steps * sizeof *v->checks);

@@ -1557,12 +1557,13 @@ intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
 }
 
 /* A peer's answer moves c along event ev with 'facts' when a row fits,
- * as 'actor'; one that fits no row is logged and ignored. app_part: c
- * holds a part of its application (s_case_get_part). */
+ * as 'actor'; one that fits no row is logged and ignored. A peer's
+ * answer never changes the application: app is S_APP_KEPT, or S_APP_PART
+ * when c holds a part of it (s_case_get_part). */
 static int
 s_peer_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
             intake_event_t ev, unsigned facts, const char *actor,
-            const char *opinion, bool verdict_kept, bool app_part)
+            const char *opinion, bool verdict_kept, s_app_t app)
 {
     const intake_fsm_row_t *row = intake_fsm_find(c->state, ev, facts);
     if (!row || row->refuse) {
@@ -1574,7 +1575,7 @@ s_peer_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
                    .opinion = opinion,
                    .stored = c,
                    .verdict_kept = verdict_kept,
-                   .app = app_part ? S_APP_PART : S_APP_KEPT};
+                   .app = app};
     return s_apply(self, txn, c, row, &st);
 }
 
@@ -1618,7 +1619,7 @@ s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
                      res->used, res->cap);
         }
         rc = s_peer_step(self, txn, c, INTAKE_EV_RESERVED, facts, "quota",
-                         msgbuf, false, false);
+                         msgbuf, false, S_APP_KEPT);
         break;
     case RONGYU__SEAT_OP__CONFIRM:
         if (res->granted) {
@@ -1636,7 +1637,7 @@ s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
                      res->cap);
         }
         rc = s_peer_step(self, txn, c, INTAKE_EV_CONFIRMED, facts, "quota",
-                         msgbuf, false, false);
+                         msgbuf, false, S_APP_KEPT);
         break;
     case RONGYU__SEAT_OP__RELEASE:
         if (res->granted)
@@ -1758,7 +1759,7 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
      * (S_APP_PART). A verdict with a failed check is read with the whole
      * application, which its failed checks derive from. */
     Rongyu__Case *c = NULL;
-    bool part = true;
+    s_app_t app = S_APP_PART;
     int rc = s_case_get_part(txn, case_id, S_APP_ANSWER, &c);
     if (rc)
         return rc == RY_ENOTFOUND ? RY_EINVAL : rc;
@@ -1777,7 +1778,7 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     if (!ry_verdict_view_passed(verdict.val, verdict.vlen, c->application,
                                 &view)) {
         ry_pb_free(&c);
-        part = false;
+        app = S_APP_KEPT;
         if ((rc = intake_cases_load(txn, case_id, &c)))
             return rc;
         if (ry_verdict_view_failed(verdict.val, verdict.vlen, c->application,
@@ -1798,7 +1799,7 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     if (!rc)
         rc = s_peer_step(self, txn, c, INTAKE_EV_VERDICT,
                          s_facts(c) | (whole->eligible ? INTAKE_F_YES : 0),
-                         "validation", opinion, true, part);
+                         "validation", opinion, true, app);
     c->verdict = old;
     ry_verdict_view_free(&view);
 done:

@@ -24,6 +24,7 @@
 #include "ry_text.h"
 #include "ut_intake_keys.h"
 #include "ut_keys.h"
+#include "ut_pb.h"
 #include "ut_util.h"
 
 #include <sodium.h>
@@ -711,16 +712,8 @@ test_same_fields_in_another_order_is_conflict(void **state)
     Rongyu__Reply *rep = NULL;
     assert_int_equal(s_call(fx, first, len, &rep), 0);
     s_free(&rep);
-    ry_pb_field_t f[16];
-    size_t nf = 0, pos = 0;
-    while (nf < 16 && ry_pb_next(first, len, &pos, &f[nf]) == 1)
-        nf++;
-    assert_true(nf >= 4 && pos == len); /* key, principal, id, body */
-    uint8_t *rev = malloc(len);
+    uint8_t *rev = ut_pb_reversed(first, len);
     assert_non_null(rev);
-    size_t at = 0;
-    for (size_t i = nf; i-- > 0; at += f[i].n)
-        memcpy(rev + at, f[i].start, f[i].n);
     assert_memory_not_equal(rev, first, len);
     s_call(fx, rev, len, &rep);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_CONFLICT);
@@ -1645,6 +1638,7 @@ test_stored_form_result_keeps_the_whole_application(void **state)
     assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
     assert_int_equal(ry_txn_get(txn, "cases", id, 16, &v), 0);
     uint8_t *row = malloc(v.len);
+    assert_non_null(row);
     size_t rlen = 0, pos = 0;
     ry_pb_field_t f;
     while (ry_pb_next(v.data, v.len, &pos, &f) == 1)

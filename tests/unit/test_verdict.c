@@ -476,6 +476,7 @@ test_what_the_brief_view_accepts_reads_whole(void **state)
     size_t len;
     uint8_t *buf = ry_verdict_pack(v, app, &len);
     uint8_t *m = malloc(len);
+    assert_non_null(m);
     static const uint8_t flips[] = {0x01, 0x80, 0xff};
     size_t accepted = 0;
     for (size_t i = 0; i < len; i++)
