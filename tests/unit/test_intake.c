@@ -1576,6 +1576,7 @@ s_deliver_passed(fx_t *fx, const char *id)
     size_t len;
     uint8_t *buf = ry_pb_pack(&res.base, &len);
     buf = realloc(buf, len + vlen + 16);
+    assert_non_null(buf);
     ry_pb_put_bytes(buf, &len, 3, vbuf, vlen);
     int rc = s_deliver(fx, RONGYU__MESSAGE_TYPE__VALIDATION_RESULT, buf, len);
     free(buf);
