@@ -1280,7 +1280,6 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         c.case_id = id;
         c.revision = 1;
         c.created_at_ms = now;
-        c.idempotency_key = req->idempotency_key;
     }
     c.application = &stored.app;
     /* Notification follows a draft's posting (intake_posting). */

@@ -2,6 +2,7 @@
  * directly inside write transactions, the way the channel calls them. The
  * channel's peers are unreachable, so what intake sends stays in its
  * outbox, where the tests read it. */
+#define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -551,7 +552,7 @@ test_valid_submission_creates_one_submitted_case(void **state)
     (void)state;
     fx_t *fx = s_fx_default();
     rq_t r;
-    s_rq_submit(&r, "org-1", "k1");
+    s_rq_submit(&r, "org-1", "key-of-case-one");
     Rongyu__Reply *rep = s_send(fx, &r.req);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     assert_string_equal(rep->request_id, "req-1");
@@ -610,8 +611,10 @@ test_valid_submission_creates_one_submitted_case(void **state)
     assert_string_equal(rep->case_->audit[0]->actor, "org-1");
     assert_int_equal(rep->case_->audit[0]->to, RONGYU__CASE_STATE__SUBMITTED);
     /* The case is stored without its id, which is its row's key, and
-     * read back with it. */
+     * read back with it; and without the idempotency key it was created
+     * with (up to 200 bytes a row need not hold). */
     assert_string_equal(rep->case_->case_->case_id, id);
+    assert_string_equal(rep->case_->case_->idempotency_key, "");
     assert_string_equal(rep->case_->audit[0]->case_id, id);
     s_free(&rep);
     ry_txn_t *txn;
@@ -622,6 +625,8 @@ test_valid_submission_creates_one_submitted_case(void **state)
                                                      v.data, v.len, 0);
     assert_non_null(row);
     assert_string_equal(row->case_id, "");
+    assert_string_equal(row->idempotency_key, "");
+    assert_null(memmem(v.data, v.len, "key-of-case-one", 15));
     assert_int_equal(row->state, RONGYU__CASE_STATE__SUBMITTED);
     ry_pb_free(&row);
     ry_txn_abort(&txn);
