@@ -159,6 +159,9 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     assert_string_equal(r->case_->case_->application->union_->name,
                         "恒逸纺织工会");
     assert_int_equal(r->case_->case_->revision, 2);
+    /* It keeps the idempotency key it was stored with (a case stored now
+     * holds none). */
+    assert_string_equal(r->case_->case_->idempotency_key, "k-landed");
     /* Its verdict, stored with its texts, is shown as stored. */
     const Rongyu__Verdict *vd = r->case_->case_->verdict;
     assert_non_null(vd);
@@ -193,8 +196,9 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
         &rongyu__case__descriptor, v.data, v.len, 0);
     assert_non_null(stored);
     assert_null(stored->verdict);
-    /* Nor its id, which is the row's key. */
+    /* Nor its id, which is the row's key; its idempotency key stays. */
     assert_string_equal(stored->case_id, "");
+    assert_string_equal(stored->idempotency_key, "k-landed");
     ry_pb_free(&stored);
     uint8_t vkey[20];
     memcpy(vkey, id, 16);
