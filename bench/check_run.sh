@@ -39,7 +39,7 @@ grep -qE '^prefilled store .*prefilled / empty = [0-9.]+' "$OUT" ||
     fail "no prefilled-store rate"
 for run in empty w16 w256 w1024 w256-full half hashed-empty hashed; do
     for s in intake validation quota notification; do
-        grep -qE "^$run +$s +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9.]+$" "$OUT" ||
+        grep -qE "^$run +$s +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+%$" "$OUT" ||
             fail "no store figures for $s in run $run"
         grep -qE "^$run +$s +anon +[0-9]+ +file +[0-9]+ +anon max +[0-9]+ +cpu +[0-9]+ us/app \(user [0-9]+, system [0-9]+\)$" "$OUT" ||
             fail "no RSS or CPU for $s in run $run"
@@ -78,7 +78,8 @@ grep '^{"submitted"' "$OUT" | jq -s -e '
 grep '^{"submitted"' "$OUT" | jq -s -e '
     all(.judged == .acknowledged and .acknowledged == .submitted and
         (.stores | length == 4 and all(.seen and .bytes_known)) and
-        (.stores[] | select(.service == "intake") | .fsyncs > 0 and .bytes_written > 0) and
+        (.stores[] | select(.service == "intake") | .fsyncs > 0 and .bytes_written > 0 and
+            .commit_us_per_app > 0 and .commit_share > 0 and .commit_share < 1) and
         (.rss | all(.pid > 0 and .anon_kib > 0 and .cpu_us_per_app >= 0 and
             .user_us_per_app >= 0 and .system_us_per_app >= 0 and
             .user_us_per_app + .system_us_per_app <= .cpu_us_per_app + 1))) and

@@ -38,11 +38,12 @@ Runs, on this machine, without standard input, and prints every figure
      --keys hashed: a SHA-256, scattered over intake's key table, where
      the counted keys of steps 1 to 4 arrive nearly in order): N
      applications on empty stores, then N more on those, at window 256;
-  6. a summary: each figure, the ratio pipeline / floor, fsyncs and bytes
-     written per application per store, bytes stored per application per
-     store, RSS and CPU time per application per service (user and
-     system apart too), and the rate on
-     the empty store against the prefilled one (at window 256).
+  6. a summary: each figure, the ratio pipeline / floor, fsyncs, bytes
+     written and time spent committing (and its share of the run) per
+     application per store, bytes stored per application per store, RSS
+     and CPU time per application per service (user and system apart
+     too), and the rate on the empty store against the prefilled one
+     (at window 256).
 
   --n N          applications per run (default 100000)
   --windows LIST windows of step 3 (default "16 256 1024")
@@ -72,7 +73,8 @@ N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份（�
 运行下限程序（rongyu-floor --rate），给出其延迟与提交耗时；再以 rongyu submit
 那样的幂等键（--keys hashed，SHA-256，分散在 intake 的键表中）在空存储上
 写入 N 份、再在其上写入 N 份（窗口 256）；最后汇总：各项
-数字、流水线与下限之比、每份申报各存储的 fsync 次数与写入字节、每份申报
+数字、流水线与下限之比、每份申报各存储的 fsync 次数、写入字节与提交耗时
+（及提交耗时占运行时间的比例）、每份申报
 占用的存储字节、各服务常驻内存与每份申报的 CPU 时间，以及空存储与已有 N 份时的
 速率对比。--repeat K 将第 1 至 5 步从空存储起重复 K 次（1 至 9），
 汇总中每个数字取 K 次的中位数，并给出主要数字的范围（最小 - 最大）。
@@ -307,13 +309,16 @@ printf '\nrongyu-load'"'"'s own CPU (user + system) per run:\n'
 jq -r 'select(.load_cpu_seconds != null) |
     "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s, \(if .acknowledged > 0 then (.load_cpu_seconds * 1e6 / .acknowledged | round) else 0 end) us/app"' "$MED"
 printf '\nper application, per store (fsyncs and bytes written: the run named;\n'
-printf 'bytes stored: used size / applications in intake, after the run):\n'
-printf '%-12s %-13s %11s %14s %14s %10s\n' run store fsyncs/app "written B/app" \
-    "stored B/app" "used MiB"
+printf 'bytes stored: used size / applications in intake, after the run;\n'
+printf 'commit us/app, in commit: the time its service spent inside its commits\n'
+printf '(writing pages, syncing), per application and as a share of the run):\n'
+printf '%-12s %-13s %11s %14s %14s %10s %14s %10s\n' run store fsyncs/app "written B/app" \
+    "stored B/app" "used MiB" "commit us/app" "in commit"
 jq -r '. as $r | select(.stores) | .stores[] |
     [$r.run, .service, .fsyncs_per_app, .bytes_written_per_app,
-     .stored_bytes_per_app, (.used_bytes / 1048576)] | @tsv' "$MED" |
-    awk -F'\t' '{printf "%-12s %-13s %11.3f %14.0f %14.0f %10.1f\n", $1, $2, $3, $4, $5, $6}'
+     .stored_bytes_per_app, (.used_bytes / 1048576), (.commit_us_per_app // 0),
+     ((.commit_share // 0) * 100)] | @tsv' "$MED" |
+    awk -F'\t' '{printf "%-12s %-13s %11.3f %14.0f %14.0f %10.1f %14.1f %9.0f%%\n", $1, $2, $3, $4, $5, $6, $7, $8}'
 printf '\nRSS per service at the end of each run (KiB; anon max while running),\n'
 printf 'and its CPU time per application over the run (user + system, then each):\n'
 jq -r '. as $r | select(.rss) | .rss[] |

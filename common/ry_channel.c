@@ -555,6 +555,7 @@ s_pong(ry_channel_t *self, const char *state, size_t *len)
     ss.page_size = st.page_size;
     ss.used_bytes = st.used_bytes;
     ss.cases = st.cases;
+    ss.commit_us = st.commit_us;
     ss.at_ms = ry_clock_now_ms();
     Rongyu__Envelope e = RONGYU__ENVELOPE__INIT;
     e.kind = RONGYU__ENVELOPE_KIND__PONG;
@@ -589,6 +590,7 @@ s_keep_stats(ry_channel_t *self, const char *peer, const Rongyu__StoreStats *s)
         .page_size = s->page_size,
         .used_bytes = s->used_bytes,
         .cases = s->cases,
+        .commit_us = s->commit_us,
     };
 }
 

@@ -1,6 +1,8 @@
 /* ry_store: a service's LMDB environment, its named tables and transactions. */
 #include "ry_store.h"
 
+#include "ry_clock.h"
+
 #include "ry_error.h"
 #include "ry_log.h"
 
@@ -369,12 +371,15 @@ ry_txn_commit(ry_txn_t **txn_p)
     ry_store_stats_t *st = &t->store->stats;
     int64_t w0 = t->top_write ? s_thread_write_bytes() : -1;
     uint64_t id0 = t->top_write ? s_last_txnid(t->store->env) : 0;
+    int64_t t0 = t->top_write ? ry_clock_mono_us() : 0;
     int rc = mdb_txn_commit(t->txn); /* frees the MDB_txn even on failure */
+    int64_t t1 = t->top_write ? ry_clock_mono_us() : 0;
     rc = rc ? s_write_rc(t->store, rc) : 0;
     if (rc != 0)
         ry_error(NULL, "commit failed: %s", ry_strerror(rc));
     if (rc == 0 && t->top_write) {
         st->commits++;
+        st->commit_us += (uint64_t)(t1 - t0);
         /* LMDB leaves the transaction id alone for a commit with
          * nothing to write: it neither writes nor syncs. */
         if (s_last_txnid(t->store->env) != id0)

@@ -55,6 +55,9 @@ typedef struct {
     uint64_t page_size;
     uint64_t used_bytes;    /* (last page number + 1) x page size */
     uint64_t cases;         /* rows of the case table (0: none named) */
+    uint64_t commit_us;     /* time inside mdb_txn_commit of the write
+                               transactions counted (writing their pages and
+                               syncing them), microseconds */
 } ry_store_stats_t;
 
 /* Names the table whose rows count as this store's cases in

@@ -50,6 +50,7 @@ s_snapshot(cli_client_t *cl, const char *request_id, load_snapshot_t *out)
         o->bytes_known = t->bytes_known;
         o->used_bytes = t->used_bytes;
         o->cases = t->cases;
+        o->commit_us = t->commit_us;
         o->at_ms = t->at_ms;
         if (k == RY_SVC_INTAKE)
             out->intake_at_ms = t->at_ms;
@@ -221,6 +222,17 @@ s_per(uint64_t a, uint64_t b, int n)
     return n > 0 && a >= b ? (double)(a - b) / n : 0;
 }
 
+/* The share of the run (first submission to last verdict) that the
+ * store's service spent inside its commits. */
+static double
+s_commit_share(const load_store_t *a, const load_store_t *b,
+               const load_figures_t *f)
+{
+    if (f->verdict_seconds <= 0 || a->commit_us < b->commit_us)
+        return 0;
+    return (double)(a->commit_us - b->commit_us) / 1e6 / f->verdict_seconds;
+}
+
 void
 load_report_print(FILE *out, bool json, const load_figures_t *f,
                   const load_snapshot_t *before, const load_snapshot_t *after,
@@ -254,7 +266,8 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                     "%s{\"service\":\"%s\",\"seen\":%s,\"commits\":%" PRIu64
                     ",\"fsyncs\":%" PRIu64 ",\"bytes_written\":%" PRIu64
                     ",\"bytes_known\":%s,\"fsyncs_per_app\":%.4f,"
-                    "\"bytes_written_per_app\":%.0f,\"used_bytes\":%" PRIu64
+                    "\"bytes_written_per_app\":%.0f,\"commit_us_per_app\":%.1f,"
+                    "\"commit_share\":%.3f,\"used_bytes\":%" PRIu64
                     ",\"case_rows\":%" PRIu64 ",\"stored_bytes_per_app\":%.0f}",
                     i ? "," : "", a->service, a->seen ? "true" : "false",
                     a->commits - b->commits, a->syncs - b->syncs,
@@ -262,7 +275,8 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                     a->bytes_known ? "true" : "false",
                     s_per(a->syncs, b->syncs, f->acked),
                     s_per(a->bytes_written, b->bytes_written, f->acked),
-                    a->used_bytes, a->cases,
+                    s_per(a->commit_us, b->commit_us, f->acked),
+                    s_commit_share(a, b, f), a->used_bytes, a->cases,
                     apps ? (double)a->used_bytes / (double)apps : 0);
         }
         fprintf(out, "],\"rss\":[");
@@ -299,8 +313,9 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
     fprintf(out, "存储 stores (this run, per acknowledged application; stored "
                  "= used size / %" PRIu64 " applications in intake):\n",
             apps);
-    fprintf(out, "  %-13s %10s %12s %14s %12s %10s\n", "service", "commits",
-            "fsyncs/app", "written B/app", "used MiB", "stored B/app");
+    fprintf(out, "  %-13s %10s %12s %14s %14s %10s %12s %10s\n", "service",
+            "commits", "fsyncs/app", "written B/app", "commit us/app",
+            "in commit", "used MiB", "stored B/app");
     for (int i = 0; i < LOAD_SERVICES; i++) {
         const load_store_t *a = &after->store[i], *b = &before->store[i];
         if (!a->seen) {
@@ -308,11 +323,15 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                     a->service);
             continue;
         }
-        fprintf(out, "  %-13s %10" PRIu64 " %12.3f %14.0f%s %12.1f %10.0f\n",
+        fprintf(out,
+                "  %-13s %10" PRIu64 " %12.3f %14.0f%s %14.1f %9.0f%% %12.1f "
+                "%10.0f\n",
                 a->service, a->commits - b->commits,
                 s_per(a->syncs, b->syncs, f->acked),
                 s_per(a->bytes_written, b->bytes_written, f->acked),
-                a->bytes_known ? "" : "?", a->used_bytes / 1048576.0,
+                a->bytes_known ? "" : "?",
+                s_per(a->commit_us, b->commit_us, f->acked),
+                100 * s_commit_share(a, b, f), a->used_bytes / 1048576.0,
                 apps ? (double)a->used_bytes / (double)apps : 0);
     }
     fprintf(out, "常驻内存 RSS (KiB, /proc/PID/status at the end; anon max "

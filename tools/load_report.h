@@ -18,6 +18,7 @@ typedef struct {
     char service[32];
     bool seen;
     uint64_t commits, syncs, bytes_written, used_bytes, cases;
+    uint64_t commit_us; /* time inside its commits (ry_store_stats_t) */
     bool bytes_known;
     int64_t at_ms;
 } load_store_t;

@@ -129,22 +129,24 @@ cli_cmd_status(int argc, char **argv)
         cli_table_print(tab, stdout, 2);
     cli_table_destroy(&tab);
     printf("存储 Stores:%s\n", s->n_stores ? "" : " 无 none");
-    static const char *sheads[] = {"服务 Service", "提交 Commits",
-                                   "同步 Syncs", "写入 Written",
-                                   "已用 Used", "案件行 Case rows"};
-    tab = cli_table_new(6, sheads);
+    static const char *sheads[] = {"服务 Service",        "提交 Commits",
+                                   "同步 Syncs",          "写入 Written",
+                                   "提交耗时 In commits", "已用 Used",
+                                   "案件行 Case rows"};
+    tab = cli_table_new(7, sheads);
     for (size_t i = 0; i < s->n_stores; i++) {
         const Rongyu__StoreStats *t = s->stores[i];
-        char cm[32], y[32], w[32], u[32], k[32];
+        char cm[32], y[32], w[32], ct[32], u[32], k[32];
         snprintf(cm, sizeof cm, "%llu", (unsigned long long)t->commits);
         snprintf(y, sizeof y, "%llu", (unsigned long long)t->syncs);
         if (t->bytes_known)
             snprintf(w, sizeof w, "%.1f MiB", t->bytes_written / 1048576.0);
         else
             snprintf(w, sizeof w, "?");
+        snprintf(ct, sizeof ct, "%.1f s", t->commit_us / 1e6);
         snprintf(u, sizeof u, "%.1f MiB", t->used_bytes / 1048576.0);
         snprintf(k, sizeof k, "%llu", (unsigned long long)t->cases);
-        const char *row[] = {t->service, cm, y, w, u, k};
+        const char *row[] = {t->service, cm, y, w, ct, u, k};
         cli_table_add(tab, row);
     }
     if (s->n_stores)

@@ -224,6 +224,7 @@ s_status(intake_cases_t *self, ry_txn_t *txn, intake_reply_t *r)
         ss.page_size = stats[i].store.page_size;
         ss.used_bytes = stats[i].store.used_bytes;
         ss.cases = stats[i].store.cases;
+        ss.commit_us = stats[i].store.commit_us;
         ss.at_ms = stats[i].at_ms;
         r->stores[i] = ss;
         r->storep[i] = &r->stores[i];

@@ -115,12 +115,13 @@ stores_ok() {
             ["intake", "notification", "quota", "validation"] and
         (.stores[] | select(.service == "intake") |
             .cases == $cases and .syncs > 0 and .bytes_written > 0 and
-            .bytes_known and .used_bytes > 0) and
+            .bytes_known and .used_bytes > 0 and .commit_us > 0) and
         (.stores[] | select(.service == "validation") |
-            .cases > 0 and .syncs > 0 and .bytes_written > 0)' >/dev/null
+            .cases > 0 and .syncs > 0 and .bytes_written > 0 and
+            .commit_us > 0)' >/dev/null
 }
 ry_until 10 stores_ok || ry_fail "status lacks the stores' counters: $(ry status --json | jq -c .stores)"
-ry_ok "status: each service's store counters (commits, syncs, bytes, size, case rows)"
+ry_ok "status: each service's store counters (commits, syncs, bytes, time in commits, size, case rows)"
 
 # 4. Idempotency: the same key gives the same case; another body with the
 #    same key is refused with E_CONFLICT and changes nothing.

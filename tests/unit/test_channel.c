@@ -699,7 +699,8 @@ s_a_has_b_stats_after(fx_t *fx, uint64_t commits)
     ry_channel_stats_t st[RY_CHANNEL_MAX_STATS];
     int n = ry_channel_stats(fx->a, st, RY_CHANNEL_MAX_STATS);
     for (int i = 1; i < n; i++)
-        if (strcmp(st[i].service, "b") == 0 && st[i].store.syncs >= commits)
+        if (strcmp(st[i].service, "b") == 0 && st[i].store.syncs >= commits &&
+            st[i].store.commit_us > 0) /* the time came with the counts */
             return true;
     return false;
 }
@@ -716,6 +717,7 @@ test_pongs_bring_the_peer_store_counters(void **state)
     assert_string_equal(st[0].service, "a");
     assert_true(st[0].store.syncs >= 2); /* A's two sends committed */
     assert_true(st[0].store.bytes_written > 0);
+    assert_true(st[0].store.commit_us > 0);
     /* B committed what it applied; A pings every second. */
     s_pump(fx, s_a_has_b_stats_after, 1);
     assert_int_equal(ry_channel_stats(fx->a, st, 1), 1); /* cap kept */

@@ -710,6 +710,7 @@ test_stats_count_commits_that_write_and_their_bytes(void **state)
     assert_int_equal(st.commits, 0);
     assert_int_equal(st.syncs, 0);
     assert_int_equal(st.bytes_written, 0);
+    assert_int_equal(st.commit_us, 0);
     assert_int_equal(st.cases, 0); /* no case table named */
     assert_true(st.page_size >= 512);
     uint64_t used0 = st.used_bytes;
@@ -726,6 +727,8 @@ test_stats_count_commits_that_write_and_their_bytes(void **state)
     assert_true(st.bytes_known); /* Linux: /proc/thread-self/io */
     assert_true(st.bytes_written >= 10000);
     assert_true(st.used_bytes >= used0 + 10000);
+    /* Writing pages and syncing them takes time: at least a microsecond. */
+    assert_true(st.commit_us > 0);
     uint64_t written = st.bytes_written;
 
     /* A commit with nothing to write neither writes nor syncs. */
@@ -739,10 +742,13 @@ test_stats_count_commits_that_write_and_their_bytes(void **state)
     assert_int_equal(ry_txn_commit(&child), 0);
     assert_int_equal(ry_txn_put(txn, "u", "b", 1, "2", 1, 0), 0);
     assert_int_equal(ry_txn_commit(&txn), 0);
-    /* A read transaction is not a commit that writes. */
+    /* A read transaction is not a commit that writes: no time counted. */
+    assert_int_equal(ry_store_stats(fx->store, &st), 0);
+    uint64_t spent = st.commit_us;
     assert_int_equal(ry_txn_begin(fx->store, NULL, false, &txn), 0);
     assert_int_equal(ry_txn_commit(&txn), 0);
     assert_int_equal(ry_store_stats(fx->store, &st), 0);
+    assert_int_equal(st.commit_us, spent);
     assert_int_equal(st.commits, 3);
     assert_int_equal(st.syncs, 2);
     assert_true(st.bytes_written > written);
