@@ -2,7 +2,6 @@
 #include "ry_store.h"
 
 #include "ry_clock.h"
-
 #include "ry_error.h"
 #include "ry_log.h"
 
