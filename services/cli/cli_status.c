@@ -143,7 +143,10 @@ cli_cmd_status(int argc, char **argv)
             snprintf(w, sizeof w, "%.1f MiB", t->bytes_written / 1048576.0);
         else
             snprintf(w, sizeof w, "?");
-        snprintf(ct, sizeof ct, "%.1f s", t->commit_us / 1e6);
+        if (t->commit_us < 1000000)
+            snprintf(ct, sizeof ct, "%.1f ms", t->commit_us / 1e3);
+        else
+            snprintf(ct, sizeof ct, "%.1f s", t->commit_us / 1e6);
         snprintf(u, sizeof u, "%.1f MiB", t->used_bytes / 1048576.0);
         snprintf(k, sizeof k, "%llu", (unsigned long long)t->cases);
         const char *row[] = {t->service, cm, y, w, ct, u, k};
