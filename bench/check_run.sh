@@ -79,7 +79,7 @@ grep '^{"submitted"' "$OUT" | jq -s -e '
     all(.judged == .acknowledged and .acknowledged == .submitted and
         (.stores | length == 4 and all(.seen and .bytes_known)) and
         (.stores[] | select(.service == "intake") | .fsyncs > 0 and .bytes_written > 0 and
-            .commit_us_per_app > 0 and .commit_share > 0 and .commit_share < 1) and
+            .commit_us_per_app > 0 and .commit_share > 0) and
         (.rss | all(.pid > 0 and .anon_kib > 0 and .cpu_us_per_app >= 0 and
             .user_us_per_app >= 0 and .system_us_per_app >= 0 and
             .user_us_per_app + .system_us_per_app <= .cpu_us_per_app + 1))) and

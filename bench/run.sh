@@ -316,8 +316,8 @@ printf '%-12s %-13s %11s %14s %14s %10s %14s %10s\n' run store fsyncs/app "writt
     "stored B/app" "used MiB" "commit us/app" "in commit"
 jq -r '. as $r | select(.stores) | .stores[] |
     [$r.run, .service, .fsyncs_per_app, .bytes_written_per_app,
-     .stored_bytes_per_app, (.used_bytes / 1048576), (.commit_us_per_app // 0),
-     ((.commit_share // 0) * 100)] | @tsv' "$MED" |
+     .stored_bytes_per_app, (.used_bytes / 1048576), .commit_us_per_app,
+     (.commit_share * 100)] | @tsv' "$MED" |
     awk -F'\t' '{printf "%-12s %-13s %11.3f %14.0f %14.0f %10.1f %14.1f %9.0f%%\n", $1, $2, $3, $4, $5, $6, $7, $8}'
 printf '\nRSS per service at the end of each run (KiB; anon max while running),\n'
 printf 'and its CPU time per application over the run (user + system, then each):\n'

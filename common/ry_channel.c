@@ -544,19 +544,11 @@ s_peer_allowed(const ry_channel_t *self, const char *id)
 static uint8_t *
 s_pong(ry_channel_t *self, const char *state, size_t *len)
 {
-    ry_store_stats_t st;
-    ry_store_stats(self->o.store, &st);
-    Rongyu__StoreStats ss = RONGYU__STORE_STATS__INIT;
-    ss.service = self->self_id;
-    ss.commits = st.commits;
-    ss.syncs = st.syncs;
-    ss.bytes_written = st.bytes_written;
-    ss.bytes_known = st.bytes_known;
-    ss.page_size = st.page_size;
-    ss.used_bytes = st.used_bytes;
-    ss.cases = st.cases;
-    ss.commit_us = st.commit_us;
-    ss.at_ms = ry_clock_now_ms();
+    ry_channel_stats_t own;
+    ry_channel_stats(self, &own, 1);
+    Rongyu__StoreStats ss;
+    ry_channel_stats_pb(&own, &ss);
+    ss.service = self->self_id; /* whole, not the entry's copy */
     Rongyu__Envelope e = RONGYU__ENVELOPE__INIT;
     e.kind = RONGYU__ENVELOPE_KIND__PONG;
     e.sender_id = self->self_id;
@@ -607,6 +599,22 @@ ry_channel_stats(ry_channel_t *self, ry_channel_stats_t *out, int cap)
     for (int i = 0; i < self->npeer_stats && n < cap; i++)
         out[n++] = self->peer_stats[i];
     return n;
+}
+
+void
+ry_channel_stats_pb(const ry_channel_stats_t *in, Rongyu__StoreStats *out)
+{
+    rongyu__store_stats__init(out);
+    out->service = (char *)in->service;
+    out->commits = in->store.commits;
+    out->syncs = in->store.syncs;
+    out->bytes_written = in->store.bytes_written;
+    out->bytes_known = in->store.bytes_known;
+    out->page_size = in->store.page_size;
+    out->used_bytes = in->store.used_bytes;
+    out->cases = in->store.cases;
+    out->commit_us = in->store.commit_us;
+    out->at_ms = in->at_ms;
 }
 
 /* Applies envelope e from peer 'who' (its bytes: raw, rlen): DATA, ACK,

@@ -13,6 +13,8 @@
 #include "ry_outbox.h"
 #include "ry_store.h"
 
+#include "rongyu.pb-c.h"
+
 #include <protobuf-c/protobuf-c.h>
 
 #include <stdbool.h>
@@ -269,6 +271,10 @@ typedef struct {
  * its peer every second, so these are at most that old while the peer
  * answers). Returns how many entries were filled (at most cap). */
 int ry_channel_stats(ry_channel_t *self, ry_channel_stats_t *out, int cap);
+
+/* The message form of one entry (a PONG's store, a status reply's):
+ * out->service points into 'in', which must outlive it. */
+void ry_channel_stats_pb(const ry_channel_stats_t *in, Rongyu__StoreStats *out);
 
 /* Rows in the dead table (committed). */
 uint64_t ry_channel_dead_count(ry_channel_t *self);

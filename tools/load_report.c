@@ -222,8 +222,10 @@ s_per(uint64_t a, uint64_t b, int n)
     return n > 0 && a >= b ? (double)(a - b) / n : 0;
 }
 
-/* The share of the run (first submission to last verdict) that the
- * store's service spent inside its commits. */
+/* The store's time inside its commits over the run's (first submission
+ * to last verdict). The counters are read once the services settle, so
+ * the few commits after the last verdict count too: on a run of a
+ * fraction of a second this may exceed 1. */
 static double
 s_commit_share(const load_store_t *a, const load_store_t *b,
                const load_figures_t *f)

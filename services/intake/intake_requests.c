@@ -213,19 +213,11 @@ s_status(intake_cases_t *self, ry_txn_t *txn, intake_reply_t *r)
     ry_channel_stats_t stats[16];
     n = ry_channel_stats(self->channel, stats, 16);
     for (int i = 0; i < n; i++) {
-        Rongyu__StoreStats ss = RONGYU__STORE_STATS__INIT;
+        Rongyu__StoreStats ss;
+        ry_channel_stats_pb(&stats[i], &ss);
         snprintf(r->store_names[i], sizeof r->store_names[i], "%.63s",
                  stats[i].service);
         ss.service = r->store_names[i];
-        ss.commits = stats[i].store.commits;
-        ss.syncs = stats[i].store.syncs;
-        ss.bytes_written = stats[i].store.bytes_written;
-        ss.bytes_known = stats[i].store.bytes_known;
-        ss.page_size = stats[i].store.page_size;
-        ss.used_bytes = stats[i].store.used_bytes;
-        ss.cases = stats[i].store.cases;
-        ss.commit_us = stats[i].store.commit_us;
-        ss.at_ms = stats[i].at_ms;
         r->stores[i] = ss;
         r->storep[i] = &r->stores[i];
     }
