@@ -39,7 +39,7 @@ grep -qE '^prefilled store .*prefilled / empty = [0-9.]+' "$OUT" ||
     fail "no prefilled-store rate"
 for run in empty w16 w256 w1024 w256-full half hashed-empty hashed; do
     for s in intake validation quota notification; do
-        grep -qE "^$run +$s +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+%$" "$OUT" ||
+        grep -qE "^$run +$s +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+% +[0-9.]+ +[0-9.]+$" "$OUT" ||
             fail "no store figures for $s in run $run"
         grep -qE "^$run +$s +anon +[0-9]+ +file +[0-9]+ +anon max +[0-9]+ +cpu +[0-9]+ us/app \(user [0-9]+, system [0-9]+\)$" "$OUT" ||
             fail "no RSS or CPU for $s in run $run"
@@ -61,14 +61,22 @@ grep -qE '^at half the peak: submit -> ack p99 [0-9]+ - [0-9]+ ms, submit -> ver
 grep -qE '^bytes stored per application in intake after the empty-store run: [0-9]+ - [0-9]+$' "$OUT" ||
     fail "no spread of the bytes stored"
 grep -qE "^floor runs \(records of [0-9]+ bytes" "$OUT" || fail "no record size of the floor runs"
+grep -qE "^floor-256: .* B written per message, [0-9.]+ pages per commit \(load" "$OUT" ||
+    fail "no pages per commit of the floor"
+grep -qE '^the disk \(rongyu-floor --disk: fdatasync after pages of [0-9]+ bytes, p50 / p90 of [0-9]+\): 1 scattered [0-9.]+ / [0-9.]+ ms; 16 scattered [0-9.]+ / [0-9.]+ ms; 64 scattered [0-9.]+ / [0-9.]+ ms; 128 scattered [0-9.]+ / [0-9.]+ ms; 128 contiguous [0-9.]+ / [0-9.]+ ms$' "$OUT" ||
+    fail "no sync costs of the disk"
 # Every run's raw figures, in both repetitions: all stores seen, every pid
 # known, all judged.
 n=$(grep -c '^{' "$OUT")
-[ "$n" = 24 ] || fail "$n raw runs, not 24"
+[ "$n" = 26 ] || fail "$n raw runs, not 26"
 for r in 1 2; do
     m=$(grep '^{' "$OUT" | jq -s --argjson r "$r" 'map(select(.rep == $r)) | length')
-    [ "$m" = 12 ] || fail "repetition $r: $m raw runs, not 12"
+    [ "$m" = 13 ] || fail "repetition $r: $m raw runs, not 13"
 done
+# The disk's measurement, each repetition: every sync timed.
+grep '^{"disk"' "$OUT" | jq -s -e 'length == 2 and all(.run == "disk" and
+    (.syncs | length == 5 and all(.p50_ms > 0 and .p90_ms >= .p50_ms)))' >/dev/null ||
+    fail "the disk's raw figures are incomplete"
 # The hashed runs sent hashed keys, the others counted ones.
 grep '^{"submitted"' "$OUT" | jq -s -e '
     length == 16 and all(.keys == (if (.run | startswith("hashed")) then "hashed" else "counted" end))' >/dev/null ||
@@ -79,7 +87,8 @@ grep '^{"submitted"' "$OUT" | jq -s -e '
     all(.judged == .acknowledged and .acknowledged == .submitted and
         (.stores | length == 4 and all(.seen and .bytes_known)) and
         (.stores[] | select(.service == "intake") | .fsyncs > 0 and .bytes_written > 0 and
-            .commit_us_per_app > 0 and .commit_share > 0) and
+            .commit_us_per_app > 0 and .commit_share > 0 and
+            .pages_per_commit > 0 and .ms_per_commit > 0) and
         (.rss | all(.pid > 0 and .anon_kib > 0 and .cpu_us_per_app >= 0 and
             .user_us_per_app >= 0 and .system_us_per_app >= 0 and
             .user_us_per_app + .system_us_per_app <= .cpu_us_per_app + 1))) and

@@ -5,12 +5,16 @@
  * waits is put in one transaction, committed with the environment's
  * default sync) and acknowledges each after the commit. Prints msgs/s,
  * the acks' latencies and how long the commits took (the slowest say
- * what the disk's own stalls add to any latency here). A benchmark: it
- * asserts nothing about speed. */
+ * what the disk's own stalls add to any latency here). With --disk, the
+ * disk under it instead: how long a sync takes after pages written at
+ * scattered places or in one run. A benchmark: it asserts nothing about
+ * speed. */
 #include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -44,6 +48,7 @@ s_usage(void)
     printf(
         "用法 Usage: rongyu-floor [-n N] [-w W] [--rate R] [--size BYTES]\n"
         "                    [--dir DIR] [--plain] [--json]\n"
+        "       rongyu-floor --disk [--dir DIR] [--json]\n"
         "\n"
         "  本项目自己的下限：一跳 ZeroMQ DEALER -> ROUTER（tcp 回环，CURVE），\n"
         "  ROUTER 端把每条消息作为一条有序键记录写入 LMDB（成组提交，默认同步\n"
@@ -67,7 +72,150 @@ s_usage(void)
         "  --dir DIR     the LMDB directory (default: a new one under\n"
         "                $TMPDIR or /tmp, removed at the end)\n"
         "  --plain       no CURVE\n"
-        "  --json        one JSON object for scripts\n");
+        "  --json        one JSON object for scripts\n"
+        "  --disk        measure the disk instead: in a 64 MiB file written\n"
+        "                in 256 KiB runs (as LMDB grows its file) and\n"
+        "                synced, write K pages (1, 16, 64, 128) at scattered\n"
+        "                places, then fdatasync, 50 times each; then 128\n"
+        "                pages in one run. Prints each sync's p50 and p90:\n"
+        "                what a commit of K pages costs on this disk, where\n"
+        "                LMDB reuses freed pages wherever they lie.\n"
+        "                测量磁盘：在 64 MiB 文件中分散写入 K 页（或连续写入\n"
+        "                128 页）后 fdatasync 的耗时（p50、p90）。\n");
+}
+
+/* --------------------------------------------------------------- disk */
+
+#define S_DISK_FILE (64u << 20)
+#define S_DISK_RUN (256u << 10)
+#define S_DISK_REPEATS 50
+
+typedef struct {
+    int pages;
+    bool scattered;
+    double p50_ms, p90_ms;
+} s_sync_cost_t;
+
+static uint64_t
+s_next_rand(uint64_t *x)
+{
+    /* xorshift64: a fixed sequence, so that runs are comparable */
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static int s_cmp(const void *a, const void *b);
+
+/* One measurement: S_DISK_REPEATS times, c->pages pages written (each at
+ * a page of its own, distinct, or in one run at a random place), then
+ * fdatasync, timed from the first write to the sync's return. */
+static int
+s_sync_cost(int fd, const uint8_t *buf, size_t page, uint64_t *seed,
+            s_sync_cost_t *c)
+{
+    int64_t us[S_DISK_REPEATS];
+    size_t npages = S_DISK_FILE / page;
+    for (int r = 0; r < S_DISK_REPEATS; r++) {
+        uint64_t at[128];
+        int n = c->pages;
+        for (int i = 0; c->scattered && i < n; i++) {
+            bool again;
+            do {
+                at[i] = s_next_rand(seed) % npages;
+                again = false;
+                for (int j = 0; j < i; j++)
+                    again |= at[j] == at[i];
+            } while (again);
+        }
+        uint64_t start = s_next_rand(seed) % (npages - (size_t)n);
+        int64_t t0 = ry_clock_mono_us();
+        if (c->scattered) {
+            for (int i = 0; i < n; i++)
+                if (pwrite(fd, buf, page, (off_t)(at[i] * page)) !=
+                    (ssize_t)page)
+                    return -1;
+        } else if (pwrite(fd, buf, page * (size_t)n, (off_t)(start * page)) !=
+                   (ssize_t)(page * (size_t)n)) {
+            return -1;
+        }
+        if (fdatasync(fd) != 0)
+            return -1;
+        us[r] = ry_clock_mono_us() - t0;
+    }
+    qsort(us, S_DISK_REPEATS, sizeof *us, s_cmp);
+    c->p50_ms = us[S_DISK_REPEATS / 2] / 1000.0;
+    c->p90_ms = us[S_DISK_REPEATS * 9 / 10] / 1000.0;
+    return 0;
+}
+
+/* --disk: the file in dir, the measurements, the file removed. */
+static int
+s_disk(const char *dir, bool json)
+{
+    long ps = sysconf(_SC_PAGESIZE);
+    size_t page = ps > 0 ? (size_t)ps : 4096;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/disk.test", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "rongyu-floor: 无法创建 cannot create %s: %s\n", path,
+                strerror(errno));
+        return 1;
+    }
+    uint8_t *buf = malloc(S_DISK_RUN);
+    if (!buf)
+        abort();
+    for (size_t i = 0; i < S_DISK_RUN; i++)
+        buf[i] = (uint8_t)(i * 131 + 7);
+    int rc = 0;
+    for (size_t off = 0; !rc && off < S_DISK_FILE; off += S_DISK_RUN)
+        if (pwrite(fd, buf, S_DISK_RUN, (off_t)off) != (ssize_t)S_DISK_RUN)
+            rc = -1;
+    if (!rc)
+        rc = fsync(fd);
+    s_sync_cost_t c[] = {{1, true, 0, 0},
+                         {16, true, 0, 0},
+                         {64, true, 0, 0},
+                         {128, true, 0, 0},
+                         {128, false, 0, 0}};
+    int nc = (int)(sizeof c / sizeof c[0]);
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; !rc && i < nc; i++)
+        rc = s_sync_cost(fd, buf, page, &seed, &c[i]);
+    int err = errno; /* of the write or sync that failed */
+    close(fd);
+    unlink(path);
+    free(buf);
+    if (rc) {
+        fprintf(stderr,
+                "rongyu-floor: 写入或同步失败 writing or syncing %s failed: "
+                "%s\n",
+                path, strerror(err));
+        return 1;
+    }
+    if (json) {
+        printf("{\"disk\":true,\"page_bytes\":%zu,\"file_bytes\":%u,"
+               "\"repeats\":%d,\"syncs\":[",
+               page, S_DISK_FILE, S_DISK_REPEATS);
+        for (int i = 0; i < nc; i++)
+            printf("%s{\"pages\":%d,\"layout\":\"%s\",\"p50_ms\":%.2f,"
+                   "\"p90_ms\":%.2f}",
+                   i ? "," : "", c[i].pages,
+                   c[i].scattered ? "scattered" : "contiguous", c[i].p50_ms,
+                   c[i].p90_ms);
+        printf("]}\n");
+        return 0;
+    }
+    printf("磁盘 disk: fdatasync after pages of %zu bytes written in a %u MiB "
+           "file (%d times each):\n",
+           page, S_DISK_FILE >> 20, S_DISK_REPEATS);
+    for (int i = 0; i < nc; i++)
+        printf("  %3d %-10s p50 %6.2f ms, p90 %6.2f ms\n", c[i].pages,
+               c[i].scattered ? "scattered" : "contiguous", c[i].p50_ms,
+               c[i].p90_ms);
+    return 0;
 }
 
 /* The ROUTER side: binds, then stores and acknowledges until a message of
@@ -195,7 +343,7 @@ main(int argc, char **argv)
     double rate = 0;
     long size = 4096;
     const char *dir = NULL;
-    bool plain = false, json = false;
+    bool plain = false, json = false, disk = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -219,6 +367,8 @@ main(int argc, char **argv)
             plain = true;
         } else if (!strcmp(a, "--json")) {
             json = true;
+        } else if (!strcmp(a, "--disk")) {
+            disk = true;
         } else {
             fprintf(stderr,
                     "rongyu-floor: 未知参数 unknown argument '%s' (--help)\n",
@@ -243,6 +393,12 @@ main(int argc, char **argv)
         }
         dir = tmp;
         made = true;
+    }
+    if (disk) {
+        int drc = s_disk(dir, json);
+        if (made)
+            rmdir(dir);
+        return drc;
     }
     s_floor_t F = {.dir = dir, .ctx = zmq_ctx_new()};
     F.commit_us = calloc(S_MAX_COMMITS, sizeof *F.commit_us);
@@ -342,6 +498,10 @@ main(int argc, char **argv)
     double secs = ms > 0 ? ms / 1000.0 : 0.001;
     double got = n / secs;
     const ry_store_stats_t *s = &F.stats;
+    long ps = sysconf(_SC_PAGESIZE);
+    double page = ps > 0 ? (double)ps : 4096;
+    double pages_per_commit =
+        s->syncs ? (double)s->bytes_written / (double)s->syncs / page : 0;
     if (json)
         printf("{\"messages\":%d,\"window\":%d,\"rate\":%g,"
                "\"record_bytes\":%ld,"
@@ -351,22 +511,22 @@ main(int argc, char **argv)
                "\"commit_max_ms\":%.1f,"
                "\"commits\":%" PRIu64 ",\"syncs\":%" PRIu64
                ",\"bytes_written\":%" PRIu64 ",\"bytes_known\":%s,"
-               "\"used_bytes\":%" PRIu64 "}\n",
+               "\"used_bytes\":%" PRIu64 ",\"pages_per_commit\":%.1f}\n",
                n, window, rate, size, plain ? "false" : "true", secs, got,
                lat[n / 2], lat[n * 99 / 100], c50, c99, cmax, s->commits,
                s->syncs, s->bytes_written, s->bytes_known ? "true" : "false",
-               s->used_bytes);
+               s->used_bytes, pages_per_commit);
     else
         printf("floor: %d messages of %ld bytes, %d in flight, %s: "
                "%.1f msgs/s (%.2f s)\n"
                "  ack p50 %" PRId64 " ms, p99 %" PRId64 " ms; "
                "commit p50 %.1f ms, p99 %.1f ms, slowest %.1f ms\n"
                "  %" PRIu64 " commits, %" PRIu64 " syncs (%.3f per message), "
-               "%.0f bytes written per message%s\n",
+               "%.0f bytes written per message, %.1f pages per commit%s\n",
                n, size, window, plain ? "plain" : "CURVE", got, secs,
                lat[n / 2], lat[n * 99 / 100], c50, c99, cmax, s->commits,
-               s->syncs,
-               (double)s->syncs / n, (double)s->bytes_written / n,
+               s->syncs, (double)s->syncs / n, (double)s->bytes_written / n,
+               pages_per_commit,
                s->bytes_known ? "" : " (unknown: no /proc/thread-self/io)");
     free(msg);
     free(sent_at);

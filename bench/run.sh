@@ -9,6 +9,9 @@ Usage: bench/run.sh [--n N] [--windows "16 256 1024"] [--connections C]
 
 Runs, on this machine, without standard input, and prints every figure
 (speed is never asserted):
+  0. the disk under the stores (rongyu-floor --disk): how long fdatasync
+     takes after 1, 16, 64 and 128 pages written at scattered places,
+     and after 128 pages written in one run;
   1. the services as plain processes in a temporary RONGYU_HOME (the clock
      inside the 2018 campaign, as the tests run them); rongyu-load fills
      the empty store with N applications (window 256): the rate on the
@@ -40,7 +43,8 @@ Runs, on this machine, without standard input, and prints every figure
      applications on empty stores, then N more on those, at window 256;
   6. a summary: each figure, the ratio pipeline / floor, fsyncs, bytes
      written and time spent committing (and its share of the run) per
-     application per store, bytes stored per application per store, RSS
+     application per store, pages written and time spent per commit per
+     store (and the floor's pages per commit), bytes stored per application per store, RSS
      and CPU time per application per service (user and system apart
      too), and the rate on the empty store against the prefilled one
      (at window 256).
@@ -63,7 +67,9 @@ services is $RONGYU_LOG_LEVEL (default info, as deployed).
 
 用法：bench/run.sh [--n N] [--windows "16 256 1024"] [--connections C]
                     [--repeat K] [--help]
-在本机一次运行完毕（不读标准输入，只打印数字，不断言速度）：先以窗口 256
+在本机一次运行完毕（不读标准输入，只打印数字，不断言速度）：先测磁盘
+（rongyu-floor --disk：分散写入 1、16、64、128 页与连续写入 128 页后
+fdatasync 的耗时），再以窗口 256
 向空存储写入 N 份申报（空存储的速率、每份申报在各存储占用的字节），
 （每次复制存储后先 sync 落盘，不让复制的回写干扰测量），再运行本项目的下限程序 rongyu-floor（一跳 DEALER -> ROUTER、LMDB 成组提交
 并 fsync、提交后确认，记录大小取 intake 每份案件的字节数），然后在已有
@@ -73,7 +79,7 @@ N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份（�
 运行下限程序（rongyu-floor --rate），给出其延迟与提交耗时；再以 rongyu submit
 那样的幂等键（--keys hashed，SHA-256，分散在 intake 的键表中）在空存储上
 写入 N 份、再在其上写入 N 份（窗口 256）；最后汇总：各项
-数字、流水线与下限之比、每份申报各存储的 fsync 次数、写入字节与提交耗时
+数字、流水线与下限之比、每份申报各存储的 fsync 次数、写入字节与提交耗时、每次提交写入的页数与耗时
 （及提交耗时占运行时间的比例）、每份申报
 占用的存储字节、各服务常驻内存与每份申报的 CPU 时间，以及空存储与已有 N 份时的
 速率对比。--repeat K 将第 1 至 5 步从空存储起重复 K 次（1 至 9），
@@ -194,9 +200,23 @@ floor_run() {
     keep "$run" "$la" <<<"$out"
 }
 
+# disk_run: what a sync costs on the stores' disk after pages written at
+# scattered places or in one run (rongyu-floor --disk).
+disk_run() {
+    local out la
+    la=$(loadavg)
+    note "disk: fdatasync after scattered and contiguous pages (load average $la)"
+    mkdir -p "$RY_TMP/floor"
+    out=$("$RY_BIN/rongyu-floor" --disk --dir "$RY_TMP/floor" --json) ||
+        ry_fail "rongyu-floor --disk failed"
+    rm -rf "$RY_TMP/floor"
+    keep disk "$la" <<<"$out"
+}
+
 # measure: steps 1 to 4 once, their runs tagged with repetition $REP.
 measure() {
     SNAP=$RY_TMP/snapshot
+    disk_run
     fill empty 256
 
     # The floor's records: what intake stores per application.
@@ -311,24 +331,29 @@ jq -r 'select(.load_cpu_seconds != null) |
 printf '\nper application, per store (fsyncs and bytes written: the run named;\n'
 printf 'bytes stored: used size / applications in intake, after the run;\n'
 printf 'commit us/app, in commit: the time its service spent inside its commits\n'
-printf '(writing pages, syncing), per application and as a share of the run):\n'
-printf '%-12s %-13s %11s %14s %14s %10s %14s %10s\n' run store fsyncs/app "written B/app" \
-    "stored B/app" "used MiB" "commit us/app" "in commit"
+printf '(writing pages, syncing), per application and as a share of the run;\n'
+printf 'pages/commit, ms/commit: pages written and time inside, per commit that wrote):\n'
+printf '%-12s %-13s %11s %14s %14s %10s %14s %10s %13s %10s\n' run store fsyncs/app "written B/app" \
+    "stored B/app" "used MiB" "commit us/app" "in commit" "pages/commit" "ms/commit"
 jq -r '. as $r | select(.stores) | .stores[] |
     [$r.run, .service, .fsyncs_per_app, .bytes_written_per_app,
      .stored_bytes_per_app, (.used_bytes / 1048576), .commit_us_per_app,
-     (.commit_share * 100)] | @tsv' "$MED" |
-    awk -F'\t' '{printf "%-12s %-13s %11.3f %14.0f %14.0f %10.1f %14.1f %9.0f%%\n", $1, $2, $3, $4, $5, $6, $7, $8}'
+     (.commit_share * 100), .pages_per_commit, .ms_per_commit] | @tsv' "$MED" |
+    awk -F'\t' '{printf "%-12s %-13s %11.3f %14.0f %14.0f %10.1f %14.1f %9.0f%% %13.1f %10.2f\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10}'
 printf '\nRSS per service at the end of each run (KiB; anon max while running),\n'
 printf 'and its CPU time per application over the run (user + system, then each):\n'
 jq -r '. as $r | select(.rss) | .rss[] |
     [$r.run, .service, .anon_kib, .file_kib, .anon_max_kib, .cpu_us_per_app,
      (.user_us_per_app // -1), (.system_us_per_app // -1)] | @tsv' "$MED" |
     awk -F'\t' '{printf "%-12s %-13s anon %8d  file %8d  anon max %8d  cpu %6d us/app (user %d, system %d)\n", $1, $2, $3, $4, $5, $6, $7, $8}'
+jq -r --slurp 'map(select(.run == "disk"))[0] as $d |
+    if $d then "\nthe disk (rongyu-floor --disk: fdatasync after pages of \($d.page_bytes) bytes, p50 / p90 of \($d.repeats)): " +
+        ([$d.syncs[] | "\(.pages) \(.layout) \(.p50_ms) / \(.p90_ms) ms"] | join("; "))
+    else "\nthe disk: not measured" end' "$MED"
 printf '\nfloor runs (records of %s bytes: intake'"'"'s stored bytes per application):\n' \
     "$(jq -r 'select(.record_bytes) | .record_bytes' "$MED" | head -n 1)"
 jq -r 'select(.msgs_per_second) |
-    "\(.run): \(.msgs_per_second) msgs/s, ack p50/p99 \(.ack_p50_ms)/\(.ack_p99_ms) ms, commit p50/p99/slowest \(.commit_p50_ms)/\(.commit_p99_ms)/\(.commit_max_ms) ms, \(.syncs) fsyncs, \((.bytes_written / .messages) | floor) B written per message (load \(.loadavg))"' "$MED"
+    "\(.run): \(.msgs_per_second) msgs/s, ack p50/p99 \(.ack_p50_ms)/\(.ack_p99_ms) ms, commit p50/p99/slowest \(.commit_p50_ms)/\(.commit_p99_ms)/\(.commit_max_ms) ms, \(.syncs) fsyncs, \((.bytes_written / .messages) | floor) B written per message, \(.pages_per_commit) pages per commit (load \(.loadavg))"' "$MED"
 if [ "$REPEAT" != 1 ]; then
     printf '\nspread over %s repetitions (min - max of each repetition'"'"'s figure):\n' "$REPEAT"
     jq -r --slurp --arg windows "$WINDOWS" '

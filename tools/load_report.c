@@ -235,6 +235,24 @@ s_commit_share(const load_store_t *a, const load_store_t *b,
     return (double)(a->commit_us - b->commit_us) / 1e6 / f->verdict_seconds;
 }
 
+/* Per commit that wrote (hence synced): pages written (of the store's
+ * page size, the system's), and milliseconds inside the commit. */
+static double
+s_pages_per_commit(const load_store_t *a, const load_store_t *b)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    return s_per(a->bytes_written, b->bytes_written,
+                 (int)(a->syncs - b->syncs)) /
+           (double)(page > 0 ? page : 4096);
+}
+
+static double
+s_ms_per_commit(const load_store_t *a, const load_store_t *b)
+{
+    return s_per(a->commit_us, b->commit_us, (int)(a->syncs - b->syncs)) /
+           1000;
+}
+
 void
 load_report_print(FILE *out, bool json, const load_figures_t *f,
                   const load_snapshot_t *before, const load_snapshot_t *after,
@@ -269,7 +287,8 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                     ",\"fsyncs\":%" PRIu64 ",\"bytes_written\":%" PRIu64
                     ",\"bytes_known\":%s,\"fsyncs_per_app\":%.4f,"
                     "\"bytes_written_per_app\":%.0f,\"commit_us_per_app\":%.1f,"
-                    "\"commit_share\":%.3f,\"used_bytes\":%" PRIu64
+                    "\"commit_share\":%.3f,\"pages_per_commit\":%.1f,"
+                    "\"ms_per_commit\":%.2f,\"used_bytes\":%" PRIu64
                     ",\"case_rows\":%" PRIu64 ",\"stored_bytes_per_app\":%.0f}",
                     i ? "," : "", a->service, a->seen ? "true" : "false",
                     a->commits - b->commits, a->syncs - b->syncs,
@@ -278,7 +297,8 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                     s_per(a->syncs, b->syncs, f->acked),
                     s_per(a->bytes_written, b->bytes_written, f->acked),
                     s_per(a->commit_us, b->commit_us, f->acked),
-                    s_commit_share(a, b, f), a->used_bytes, a->cases,
+                    s_commit_share(a, b, f), s_pages_per_commit(a, b),
+                    s_ms_per_commit(a, b), a->used_bytes, a->cases,
                     apps ? (double)a->used_bytes / (double)apps : 0);
         }
         fprintf(out, "],\"rss\":[");
@@ -315,9 +335,10 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
     fprintf(out, "存储 stores (this run, per acknowledged application; stored "
                  "= used size / %" PRIu64 " applications in intake):\n",
             apps);
-    fprintf(out, "  %-13s %10s %12s %14s %14s %10s %12s %10s\n", "service",
-            "commits", "fsyncs/app", "written B/app", "commit us/app",
-            "in commit", "used MiB", "stored B/app");
+    fprintf(out, "  %-13s %10s %12s %14s %14s %10s %13s %10s %12s %10s\n",
+            "service", "commits", "fsyncs/app", "written B/app",
+            "commit us/app", "in commit", "pages/commit", "ms/commit",
+            "used MiB", "stored B/app");
     for (int i = 0; i < LOAD_SERVICES; i++) {
         const load_store_t *a = &after->store[i], *b = &before->store[i];
         if (!a->seen) {
@@ -326,14 +347,15 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
             continue;
         }
         fprintf(out,
-                "  %-13s %10" PRIu64 " %12.3f %14.0f%s %14.1f %9.0f%% %12.1f "
-                "%10.0f\n",
+                "  %-13s %10" PRIu64 " %12.3f %14.0f%s %14.1f %9.0f%% %13.1f "
+                "%10.2f %12.1f %10.0f\n",
                 a->service, a->commits - b->commits,
                 s_per(a->syncs, b->syncs, f->acked),
                 s_per(a->bytes_written, b->bytes_written, f->acked),
                 a->bytes_known ? "" : "?",
                 s_per(a->commit_us, b->commit_us, f->acked),
-                100 * s_commit_share(a, b, f), a->used_bytes / 1048576.0,
+                100 * s_commit_share(a, b, f), s_pages_per_commit(a, b),
+                s_ms_per_commit(a, b), a->used_bytes / 1048576.0,
                 apps ? (double)a->used_bytes / (double)apps : 0);
     }
     fprintf(out, "常驻内存 RSS (KiB, /proc/PID/status at the end; anon max "
