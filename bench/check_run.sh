@@ -16,6 +16,11 @@ msg=$("${RY_BIN:-$ROOT/build/bin}/rongyu-load" --keys sorted -n 1 --timeout 1 \
     --endpoint tcp://127.0.0.1:1 2>&1) || rc=$?
 [ "$rc" = 2 ] && [[ $msg == *"--keys"*"counted or hashed, not 'sorted'"* ]] ||
     fail "rongyu-load --keys sorted: exit $rc, '$msg'"
+# --disk measures the disk alone: an option of the hop is refused.
+rc=0
+msg=$("${RY_BIN:-$ROOT/build/bin}/rongyu-floor" --disk -n 5 2>&1) || rc=$?
+[ "$rc" = 2 ] && [[ $msg == *"--disk takes only --dir and --json, not -n"* ]] ||
+    fail "rongyu-floor --disk -n 5: exit $rc, '$msg'"
 for w in 16 256 1024; do
     grep -qE "^w$w +$w +[0-9.]+ +[0-9.]+ +[0-9]+/[0-9]+ +[0-9]+/[0-9]+ +[0-9.]+ +[0-9.]+" "$OUT" ||
         fail "no pipeline/floor row for window $w"

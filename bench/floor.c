@@ -344,6 +344,7 @@ main(int argc, char **argv)
     long size = 4096;
     const char *dir = NULL;
     bool plain = false, json = false, disk = false;
+    const char *hop_opt = NULL; /* an option of the hop, not of --disk */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -352,19 +353,24 @@ main(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "-n") && more) {
             n = atoi(argv[++i]);
+            hop_opt = a;
         } else if (!strcmp(a, "-w") && more) {
             window = atoi(argv[++i]);
+            hop_opt = a;
         } else if (!strcmp(a, "--rate") && more) {
             char *end;
             rate = strtod(argv[++i], &end);
+            hop_opt = a;
             if (*end || !(rate > 0))
                 rate = -1; /* refused below */
         } else if (!strcmp(a, "--size") && more) {
             size = atol(argv[++i]);
+            hop_opt = a;
         } else if (!strcmp(a, "--dir") && more) {
             dir = argv[++i];
         } else if (!strcmp(a, "--plain")) {
             plain = true;
+            hop_opt = a;
         } else if (!strcmp(a, "--json")) {
             json = true;
         } else if (!strcmp(a, "--disk")) {
@@ -375,6 +381,13 @@ main(int argc, char **argv)
                     a);
             return 2;
         }
+    }
+    if (disk && hop_opt) {
+        fprintf(stderr,
+                "rongyu-floor: --disk 只接受 --dir 与 --json；"
+                "--disk takes only --dir and --json, not %s\n",
+                hop_opt);
+        return 2;
     }
     if (n <= 0 || window <= 0 || size < 8 || size > (64L << 20) ||
         !(rate >= 0) || rate > 1e7) {
