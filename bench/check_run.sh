@@ -78,9 +78,10 @@ for r in 1 2; do
     m=$(grep '^{' "$OUT" | jq -s --argjson r "$r" 'map(select(.rep == $r)) | length')
     [ "$m" = 13 ] || fail "repetition $r: $m raw runs, not 13"
 done
-# The disk's measurement, each repetition: every sync timed.
+# The disk's measurement, each repetition: every sync timed (on tmpfs a
+# sync takes microseconds, so 0.000 ms is a possible figure).
 grep '^{"disk"' "$OUT" | jq -s -e 'length == 2 and all(.run == "disk" and
-    (.syncs | length == 5 and all(.p50_ms > 0 and .p90_ms >= .p50_ms)))' >/dev/null ||
+    (.syncs | length == 5 and all(.p50_ms >= 0 and .p90_ms >= .p50_ms)))' >/dev/null ||
     fail "the disk's raw figures are incomplete"
 # The hashed runs sent hashed keys, the others counted ones.
 grep '^{"submitted"' "$OUT" | jq -s -e '

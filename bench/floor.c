@@ -200,8 +200,8 @@ s_disk(const char *dir, bool json)
                "\"repeats\":%d,\"syncs\":[",
                page, S_DISK_FILE, S_DISK_REPEATS);
         for (int i = 0; i < nc; i++)
-            printf("%s{\"pages\":%d,\"layout\":\"%s\",\"p50_ms\":%.2f,"
-                   "\"p90_ms\":%.2f}",
+            printf("%s{\"pages\":%d,\"layout\":\"%s\",\"p50_ms\":%.3f,"
+                   "\"p90_ms\":%.3f}",
                    i ? "," : "", c[i].pages,
                    c[i].scattered ? "scattered" : "contiguous", c[i].p50_ms,
                    c[i].p90_ms);
@@ -212,7 +212,7 @@ s_disk(const char *dir, bool json)
            "file (%d times each):\n",
            page, S_DISK_FILE >> 20, S_DISK_REPEATS);
     for (int i = 0; i < nc; i++)
-        printf("  %3d %-10s p50 %6.2f ms, p90 %6.2f ms\n", c[i].pages,
+        printf("  %3d %-10s p50 %7.3f ms, p90 %7.3f ms\n", c[i].pages,
                c[i].scattered ? "scattered" : "contiguous", c[i].p50_ms,
                c[i].p90_ms);
     return 0;

@@ -288,7 +288,7 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                     ",\"bytes_known\":%s,\"fsyncs_per_app\":%.4f,"
                     "\"bytes_written_per_app\":%.0f,\"commit_us_per_app\":%.1f,"
                     "\"commit_share\":%.3f,\"pages_per_commit\":%.1f,"
-                    "\"ms_per_commit\":%.2f,\"used_bytes\":%" PRIu64
+                    "\"ms_per_commit\":%.3f,\"used_bytes\":%" PRIu64
                     ",\"case_rows\":%" PRIu64 ",\"stored_bytes_per_app\":%.0f}",
                     i ? "," : "", a->service, a->seen ? "true" : "false",
                     a->commits - b->commits, a->syncs - b->syncs,
