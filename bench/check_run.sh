@@ -21,6 +21,11 @@ rc=0
 msg=$("${RY_BIN:-$ROOT/build/bin}/rongyu-floor" --disk -n 5 2>&1) || rc=$?
 [ "$rc" = 2 ] && [[ $msg == *"--disk takes only --dir and --json, not -n"* ]] ||
     fail "rongyu-floor --disk -n 5: exit $rc, '$msg'"
+# A directory it cannot write in: exit 1, naming the file and the reason.
+rc=0
+msg=$("${RY_BIN:-$ROOT/build/bin}/rongyu-floor" --disk --dir "$OUT.none/x" 2>&1) || rc=$?
+[ "$rc" = 1 ] && [[ $msg == *"cannot create $OUT.none/x/disk.test: No such file or directory"* ]] ||
+    fail "rongyu-floor --disk in a missing directory: exit $rc, '$msg'"
 for w in 16 256 1024; do
     grep -qE "^w$w +$w +[0-9.]+ +[0-9.]+ +[0-9]+/[0-9]+ +[0-9]+/[0-9]+ +[0-9.]+ +[0-9.]+" "$OUT" ||
         fail "no pipeline/floor row for window $w"

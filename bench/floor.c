@@ -511,10 +511,10 @@ main(int argc, char **argv)
     double secs = ms > 0 ? ms / 1000.0 : 0.001;
     double got = n / secs;
     const ry_store_stats_t *s = &F.stats;
-    long ps = sysconf(_SC_PAGESIZE);
-    double page = ps > 0 ? (double)ps : 4096;
-    double pages_per_commit =
-        s->syncs ? (double)s->bytes_written / (double)s->syncs / page : 0;
+    double pages_per_commit = 0; /* per commit that wrote */
+    if (s->syncs && s->page_size)
+        pages_per_commit =
+            (double)s->bytes_written / (double)s->syncs / (double)s->page_size;
     if (json)
         printf("{\"messages\":%d,\"window\":%d,\"rate\":%g,"
                "\"record_bytes\":%ld,"

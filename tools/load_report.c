@@ -51,6 +51,7 @@ s_snapshot(cli_client_t *cl, const char *request_id, load_snapshot_t *out)
         o->used_bytes = t->used_bytes;
         o->cases = t->cases;
         o->commit_us = t->commit_us;
+        o->page_size = t->page_size;
         o->at_ms = t->at_ms;
         if (k == RY_SVC_INTAKE)
             out->intake_at_ms = t->at_ms;
@@ -222,35 +223,39 @@ s_per(uint64_t a, uint64_t b, int n)
     return n > 0 && a >= b ? (double)(a - b) / n : 0;
 }
 
-/* The store's time inside its commits over the run's (first submission
- * to last verdict). The counters are read once the services settle, so
- * the few commits after the last verdict count too: on a run of a
- * fraction of a second this may exceed 1. */
-static double
-s_commit_share(const load_store_t *a, const load_store_t *b,
-               const load_figures_t *f)
-{
-    if (f->verdict_seconds <= 0 || a->commit_us < b->commit_us)
-        return 0;
-    return (double)(a->commit_us - b->commit_us) / 1e6 / f->verdict_seconds;
-}
+/* One store's figures over the run: 'a' after it, 'b' before. */
+typedef struct {
+    double fsyncs_per_app, written_per_app, commit_us_per_app;
+    /* The time inside its commits over the run's (first submission to
+     * last verdict). The counters are read once the services settle, so
+     * the few commits after the last verdict count too: on a run of a
+     * fraction of a second this may exceed 1. */
+    double commit_share;
+    /* Per commit that wrote (hence synced): pages written (of the
+     * store's own page size) and milliseconds inside the commit. */
+    double pages_per_commit, ms_per_commit;
+    double stored_per_app; /* used size / the applications in intake */
+} s_store_figures_t;
 
-/* Per commit that wrote (hence synced): pages written (of the store's
- * page size, the system's), and milliseconds inside the commit. */
-static double
-s_pages_per_commit(const load_store_t *a, const load_store_t *b)
+static s_store_figures_t
+s_store_figures(const load_store_t *a, const load_store_t *b,
+                const load_figures_t *f, uint64_t apps)
 {
-    long page = sysconf(_SC_PAGESIZE);
-    return s_per(a->bytes_written, b->bytes_written,
-                 (int)(a->syncs - b->syncs)) /
-           (double)(page > 0 ? page : 4096);
-}
-
-static double
-s_ms_per_commit(const load_store_t *a, const load_store_t *b)
-{
-    return s_per(a->commit_us, b->commit_us, (int)(a->syncs - b->syncs)) /
-           1000;
+    int synced = (int)(a->syncs - b->syncs);
+    s_store_figures_t g = {
+        .fsyncs_per_app = s_per(a->syncs, b->syncs, f->acked),
+        .written_per_app = s_per(a->bytes_written, b->bytes_written, f->acked),
+        .commit_us_per_app = s_per(a->commit_us, b->commit_us, f->acked),
+        .ms_per_commit = s_per(a->commit_us, b->commit_us, synced) / 1000,
+        .stored_per_app = apps ? (double)a->used_bytes / (double)apps : 0,
+    };
+    if (f->verdict_seconds > 0 && a->commit_us >= b->commit_us)
+        g.commit_share =
+            (double)(a->commit_us - b->commit_us) / 1e6 / f->verdict_seconds;
+    if (a->page_size)
+        g.pages_per_commit = s_per(a->bytes_written, b->bytes_written, synced) /
+                             (double)a->page_size;
+    return g;
 }
 
 void
@@ -282,6 +287,7 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                 f->cpu_seconds, apps);
         for (int i = 0; i < LOAD_SERVICES; i++) {
             const load_store_t *a = &after->store[i], *b = &before->store[i];
+            s_store_figures_t g = s_store_figures(a, b, f, apps);
             fprintf(out,
                     "%s{\"service\":\"%s\",\"seen\":%s,\"commits\":%" PRIu64
                     ",\"fsyncs\":%" PRIu64 ",\"bytes_written\":%" PRIu64
@@ -293,13 +299,10 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                     i ? "," : "", a->service, a->seen ? "true" : "false",
                     a->commits - b->commits, a->syncs - b->syncs,
                     a->bytes_written - b->bytes_written,
-                    a->bytes_known ? "true" : "false",
-                    s_per(a->syncs, b->syncs, f->acked),
-                    s_per(a->bytes_written, b->bytes_written, f->acked),
-                    s_per(a->commit_us, b->commit_us, f->acked),
-                    s_commit_share(a, b, f), s_pages_per_commit(a, b),
-                    s_ms_per_commit(a, b), a->used_bytes, a->cases,
-                    apps ? (double)a->used_bytes / (double)apps : 0);
+                    a->bytes_known ? "true" : "false", g.fsyncs_per_app,
+                    g.written_per_app, g.commit_us_per_app, g.commit_share,
+                    g.pages_per_commit, g.ms_per_commit, a->used_bytes,
+                    a->cases, g.stored_per_app);
         }
         fprintf(out, "],\"rss\":[");
         for (int i = 0; i < LOAD_SERVICES; i++)
@@ -346,17 +349,14 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                     a->service);
             continue;
         }
+        s_store_figures_t g = s_store_figures(a, b, f, apps);
         fprintf(out,
                 "  %-13s %10" PRIu64 " %12.3f %14.0f%s %14.1f %9.0f%% %13.1f "
                 "%10.2f %12.1f %10.0f\n",
-                a->service, a->commits - b->commits,
-                s_per(a->syncs, b->syncs, f->acked),
-                s_per(a->bytes_written, b->bytes_written, f->acked),
-                a->bytes_known ? "" : "?",
-                s_per(a->commit_us, b->commit_us, f->acked),
-                100 * s_commit_share(a, b, f), s_pages_per_commit(a, b),
-                s_ms_per_commit(a, b), a->used_bytes / 1048576.0,
-                apps ? (double)a->used_bytes / (double)apps : 0);
+                a->service, a->commits - b->commits, g.fsyncs_per_app,
+                g.written_per_app, a->bytes_known ? "" : "?",
+                g.commit_us_per_app, 100 * g.commit_share, g.pages_per_commit,
+                g.ms_per_commit, a->used_bytes / 1048576.0, g.stored_per_app);
     }
     fprintf(out, "常驻内存 RSS (KiB, /proc/PID/status at the end; anon max "
                  "while running) and CPU (user + system, then each, "

@@ -19,6 +19,7 @@ typedef struct {
     bool seen;
     uint64_t commits, syncs, bytes_written, used_bytes, cases;
     uint64_t commit_us; /* time inside its commits (ry_store_stats_t) */
+    uint64_t page_size;
     bool bytes_known;
     int64_t at_ms;
 } load_store_t;
