@@ -572,18 +572,9 @@ s_keep_stats(ry_channel_t *self, const char *peer, const Rongyu__StoreStats *s)
     if (i == self->npeer_stats)
         self->npeer_stats++;
     ry_channel_stats_t *o = &self->peer_stats[i];
+    ry_channel_stats_from_pb(s, o);
+    /* Named by the key that sent it, not by what it says it is. */
     snprintf(o->service, sizeof o->service, "%s", peer);
-    o->at_ms = s->at_ms;
-    o->store = (ry_store_stats_t){
-        .commits = s->commits,
-        .syncs = s->syncs,
-        .bytes_written = s->bytes_written,
-        .bytes_known = s->bytes_known,
-        .page_size = s->page_size,
-        .used_bytes = s->used_bytes,
-        .cases = s->cases,
-        .commit_us = s->commit_us,
-    };
 }
 
 int
@@ -615,6 +606,25 @@ ry_channel_stats_pb(const ry_channel_stats_t *in, Rongyu__StoreStats *out)
     out->cases = in->store.cases;
     out->commit_us = in->store.commit_us;
     out->at_ms = in->at_ms;
+}
+
+void
+ry_channel_stats_from_pb(const Rongyu__StoreStats *in, ry_channel_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->service, sizeof out->service, "%s",
+             in->service ? in->service : "");
+    out->at_ms = in->at_ms;
+    out->store = (ry_store_stats_t){
+        .commits = in->commits,
+        .syncs = in->syncs,
+        .bytes_written = in->bytes_written,
+        .bytes_known = in->bytes_known,
+        .page_size = in->page_size,
+        .used_bytes = in->used_bytes,
+        .cases = in->cases,
+        .commit_us = in->commit_us,
+    };
 }
 
 /* Applies envelope e from peer 'who' (its bytes: raw, rlen): DATA, ACK,

@@ -276,6 +276,11 @@ int ry_channel_stats(ry_channel_t *self, ry_channel_stats_t *out, int cap);
  * out->service points into 'in', which must outlive it. */
 void ry_channel_stats_pb(const ry_channel_stats_t *in, Rongyu__StoreStats *out);
 
+/* Its inverse: the entry a StoreStats message carries (the service name
+ * copied, truncated to fit). */
+void ry_channel_stats_from_pb(const Rongyu__StoreStats *in,
+                              ry_channel_stats_t *out);
+
 /* Rows in the dead table (committed). */
 uint64_t ry_channel_dead_count(ry_channel_t *self);
 

@@ -19,7 +19,7 @@ s_snapshot(cli_client_t *cl, const char *request_id, load_snapshot_t *out)
 {
     memset(out, 0, sizeof *out);
     for (int i = 0; i < LOAD_SERVICES; i++)
-        snprintf(out->store[i].service, sizeof out->store[i].service, "%s",
+        snprintf(out->store[i].s.service, sizeof out->store[i].s.service, "%s",
                  ry_service_name(i));
     Rongyu__Request req = RONGYU__REQUEST__INIT;
     Rongyu__StatusRequest sr = RONGYU__STATUS_REQUEST__INIT;
@@ -42,17 +42,8 @@ s_snapshot(cli_client_t *cl, const char *request_id, load_snapshot_t *out)
         int k = ry_service_index(t->service);
         if (k < 0 || k >= LOAD_SERVICES)
             continue;
-        load_store_t *o = &out->store[k];
-        o->seen = true;
-        o->commits = t->commits;
-        o->syncs = t->syncs;
-        o->bytes_written = t->bytes_written;
-        o->bytes_known = t->bytes_known;
-        o->used_bytes = t->used_bytes;
-        o->cases = t->cases;
-        o->commit_us = t->commit_us;
-        o->page_size = t->page_size;
-        o->at_ms = t->at_ms;
+        out->store[k].seen = true;
+        ry_channel_stats_from_pb(t, &out->store[k].s);
         if (k == RY_SVC_INTAKE)
             out->intake_at_ms = t->at_ms;
     }
@@ -82,7 +73,7 @@ load_snapshot_settled(cli_client_t *cl, int seconds, load_snapshot_t *out)
          * pings: wait for ones taken after everything was acknowledged. */
         bool fresh = drained_at != 0;
         for (int i = 1; rc == 0 && i < LOAD_SERVICES; i++)
-            if (!out->store[i].seen || out->store[i].at_ms < drained_at)
+            if (!out->store[i].seen || out->store[i].s.at_ms < drained_at)
                 fresh = false;
         if (rc == 0 && fresh)
             return 0;
@@ -238,7 +229,7 @@ typedef struct {
 } s_store_figures_t;
 
 static s_store_figures_t
-s_store_figures(const load_store_t *a, const load_store_t *b,
+s_store_figures(const ry_store_stats_t *a, const ry_store_stats_t *b,
                 const load_figures_t *f, uint64_t apps)
 {
     int synced = (int)(a->syncs - b->syncs);
@@ -265,7 +256,7 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
 {
     double acks_s = f->ack_seconds > 0 ? f->acked / f->ack_seconds : 0;
     double verd_s = f->verdict_seconds > 0 ? f->judged / f->verdict_seconds : 0;
-    uint64_t apps = after->store[RY_SVC_INTAKE].cases;
+    uint64_t apps = after->store[RY_SVC_INTAKE].s.store.cases;
     char rate[64] = "";
     if (f->rate > 0)
         snprintf(rate, sizeof rate, ", rate %.1f/s", f->rate);
@@ -286,7 +277,8 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                 f->ack_p99, f->verdict_p50, f->verdict_p99, f->waits_delayed,
                 f->cpu_seconds, apps);
         for (int i = 0; i < LOAD_SERVICES; i++) {
-            const load_store_t *a = &after->store[i], *b = &before->store[i];
+            const ry_store_stats_t *a = &after->store[i].s.store,
+                                   *b = &before->store[i].s.store;
             s_store_figures_t g = s_store_figures(a, b, f, apps);
             fprintf(out,
                     "%s{\"service\":\"%s\",\"seen\":%s,\"commits\":%" PRIu64
@@ -296,7 +288,8 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                     "\"commit_share\":%.3f,\"pages_per_commit\":%.1f,"
                     "\"ms_per_commit\":%.3f,\"used_bytes\":%" PRIu64
                     ",\"case_rows\":%" PRIu64 ",\"stored_bytes_per_app\":%.0f}",
-                    i ? "," : "", a->service, a->seen ? "true" : "false",
+                    i ? "," : "", after->store[i].s.service,
+                    after->store[i].seen ? "true" : "false",
                     a->commits - b->commits, a->syncs - b->syncs,
                     a->bytes_written - b->bytes_written,
                     a->bytes_known ? "true" : "false", g.fsyncs_per_app,
@@ -343,17 +336,18 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
             "commit us/app", "in commit", "pages/commit", "ms/commit",
             "used MiB", "stored B/app");
     for (int i = 0; i < LOAD_SERVICES; i++) {
-        const load_store_t *a = &after->store[i], *b = &before->store[i];
-        if (!a->seen) {
-            fprintf(out, "  %-13s (no counters: not answering intake)\n",
-                    a->service);
+        const char *name = after->store[i].s.service;
+        if (!after->store[i].seen) {
+            fprintf(out, "  %-13s (no counters: not answering intake)\n", name);
             continue;
         }
+        const ry_store_stats_t *a = &after->store[i].s.store,
+                               *b = &before->store[i].s.store;
         s_store_figures_t g = s_store_figures(a, b, f, apps);
         fprintf(out,
                 "  %-13s %10" PRIu64 " %12.3f %14.0f%s %14.1f %9.0f%% %13.1f "
                 "%10.2f %12.1f %10.0f\n",
-                a->service, a->commits - b->commits, g.fsyncs_per_app,
+                name, a->commits - b->commits, g.fsyncs_per_app,
                 g.written_per_app, a->bytes_known ? "" : "?",
                 g.commit_us_per_app, 100 * g.commit_share, g.pages_per_commit,
                 g.ms_per_commit, a->used_bytes / 1048576.0, g.stored_per_app);

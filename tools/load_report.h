@@ -6,6 +6,7 @@
 #define LOAD_REPORT_H
 
 #include "cli_client.h"
+#include "ry_channel.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,15 +14,12 @@
 
 #define LOAD_SERVICES 4
 
-/* One service's store counters as intake's status reported them. */
+/* One service's store counters as intake's status reported them
+ * (ry_channel_stats_from_pb); 'seen' false when it reported none (then
+ * only s.service is set). */
 typedef struct {
-    char service[32];
     bool seen;
-    uint64_t commits, syncs, bytes_written, used_bytes, cases;
-    uint64_t commit_us; /* time inside its commits (ry_store_stats_t) */
-    uint64_t page_size;
-    bool bytes_known;
-    int64_t at_ms;
+    ry_channel_stats_t s;
 } load_store_t;
 
 typedef struct {
