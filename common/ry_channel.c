@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define S_SCHEMA 1
 
@@ -55,6 +56,9 @@ struct ry_channel {
     uint64_t fault_at, handled;
     uint64_t round_msgs; /* messages of the round under way, a batch's
                             items each one */
+    int64_t round_at;    /* when the last round with input began (mono
+                            ms; 0: none yet) */
+    uint64_t last_round; /* its messages, as round_msgs */
     ry_link_expand_fn expand; /* the service's (ry_channel_set_expand) */
     char self_id[RY_OUTBOX_PEER_MAX + 1];
     ry_link_t *link;
@@ -966,9 +970,39 @@ ry_channel_reply_deferred(ry_channel_t *self, uint64_t token,
     return RY_ENOTFOUND;
 }
 
+/* Milliseconds until the next round may begin under o.round_ms: 0 when
+ * it may begin now (also after a round of half a batch or more). */
+static int
+s_round_wait(const ry_channel_t *self)
+{
+    if (!self->o.round_ms || !self->round_at ||
+        self->last_round >= self->o.batch / 2)
+        return 0;
+    int64_t left = self->round_at + self->o.round_ms - ry_clock_mono_ms();
+    return left > 0 ? (int)left : 0;
+}
+
+static void
+s_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL); /* a signal cuts it short: the loop looks */
+}
+
 int
 ry_channel_run_once(ry_channel_t *self, int timeout_ms)
 {
+    int wait = s_round_wait(self);
+    if (wait > 0) {
+        if (wait > timeout_ms) {
+            if (timeout_ms > 0)
+                s_sleep_ms(timeout_ms);
+            ry_link_relay(self->link);
+            return 0;
+        }
+        s_sleep_ms(wait);
+        timeout_ms -= wait;
+    }
     ry_link_msg_t *msgs;
     int n = ry_link_read(self->link, timeout_ms, &self->limits, &msgs);
     if (n < 0)
@@ -976,6 +1010,7 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
     int result = 0;
     if (n > 0) {
         int rc;
+        self->round_at = ry_clock_mono_ms();
         ry_log_hold();
         for (;;) {
             rc = s_apply_batch(self, msgs, n);
@@ -986,6 +1021,7 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
             if (ry_store_grow(self->o.store, self->o.max_map_size) != 0)
                 break;
         }
+        self->last_round = self->round_msgs;
         if (rc == 0) {
             if (self->health.failures)
                 ry_info(NULL,

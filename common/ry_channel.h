@@ -91,6 +91,13 @@ typedef struct {
     size_t batch_bytes;       /* bytes read per group commit (0: 64 MiB;
                                  one message may pass it); clients take
                                  at most half */
+    unsigned round_ms;        /* a round starts no sooner than round_ms
+                                 after the previous one began, unless that
+                                 one handled half a batch or more (a
+                                 batch's items counted): for a service no
+                                 client waits on, fewer and larger group
+                                 commits, whose syncs leave the disk to
+                                 intake's (0: as soon as input waits) */
     ry_on_message_fn on_message;
     ry_on_request_fn on_request;
     ry_on_refuse_fn on_refuse; /* optional, with on_request */
@@ -217,8 +224,10 @@ uint64_t ry_channel_outbox_depth(const ry_channel_t *self,
 
 /* Runs one round: waits up to timeout_ms for input, applies what came in
  * one transaction, commits with sync, sends acks and replies, then sends
- * from the outbox. Returns 0, RY_EFULL (the store is full at its limit),
- * RY_EIO when the store failed (the round's input was not acknowledged
+ * from the outbox. With round_ms, it first waits (within timeout_ms) for
+ * the round's earliest start; when that is further than timeout_ms, it
+ * only sends from the outbox. Returns 0, RY_EFULL (the store is full at its
+ * limit), RY_EIO when the store failed (the round's input was not acknowledged
  * and will be resent), or RY_ENET when polling failed; the caller backs
  * off (ry_daemon_backoff). */
 int ry_channel_run_once(ry_channel_t *self, int timeout_ms);

@@ -105,6 +105,17 @@ s_set(ry_config_t *cfg, const char *key, const char *val)
             return s_copy(cfg->endpoint[i], sizeof cfg->endpoint[i], val);
         if (strcmp(key + n + 1, "bind") == 0)
             return s_copy(cfg->bind[i], sizeof cfg->bind[i], val);
+        if (strcmp(key + n + 1, "round_ms") == 0) {
+            /* Digits only, at most a second: a longer pause would hold a
+             * sender's window (512 rows) below any useful rate. */
+            char *end;
+            errno = 0;
+            unsigned long v = strtoul(val, &end, 10);
+            if (!isdigit((unsigned char)*val) || *end || errno || v > 1000)
+                return RY_ECONFIG;
+            cfg->round_ms[i] = (unsigned)v;
+            return 0;
+        }
     }
     return RY_ECONFIG;
 }
@@ -178,6 +189,12 @@ ry_config_load(ry_config_t *cfg, const char *path, char *err, size_t errlen)
     cfg->max_attachment = (size_t)32 << 20;
     cfg->client_queue_bytes = (size_t)256 << 20;
     cfg->outbox_limit = 100000;
+    /* Notification answers no client in a hurry and sends its peers
+     * nothing: its rounds come at most every 20 ms, so that its syncs
+     * leave the disk to intake's, on which every acknowledgement waits.
+     * Not validation: spaced, it reads intake's acks of its verdicts
+     * later, and at full load its verdicts fell behind. */
+    cfg->round_ms[RY_SVC_NOTIFICATION] = 20;
 
     const char *env_home = getenv("RONGYU_HOME");
     if (env_home && *env_home && s_copy(cfg->home, sizeof cfg->home, env_home))
@@ -214,8 +231,8 @@ ry_config_load(ry_config_t *cfg, const char *path, char *err, size_t errlen)
         }
     }
     for (int i = 0; i < RY_SVC_COUNT; i++) {
-        static const char *kinds[] = {"endpoint", "bind"};
-        for (int k = 0; k < 2; k++) {
+        static const char *kinds[] = {"endpoint", "bind", "round_ms"};
+        for (int k = 0; k < 3; k++) {
             char env[96], key[64];
             snprintf(key, sizeof key, "%s_%s", s_names[i], kinds[k]);
             snprintf(env, sizeof env, "RONGYU_%s", key);
@@ -223,7 +240,7 @@ ry_config_load(ry_config_t *cfg, const char *path, char *err, size_t errlen)
                 *p = (char)toupper((unsigned char)*p);
             const char *v = getenv(env);
             if (v && *v && s_set(cfg, key, v) != 0) {
-                snprintf(err, errlen, "environment %s: value too long", env);
+                snprintf(err, errlen, "environment %s: bad value '%s'", env, v);
                 return RY_ECONFIG;
             }
         }

@@ -20,6 +20,9 @@ typedef struct {
     size_t client_queue_bytes;            /* one client connection's queue
                                              in ZeroMQ, bytes */
     unsigned outbox_limit;                /* back-pressure bound, rows */
+    unsigned round_ms[RY_SVC_COUNT];      /* each service's shortest
+                                             interval between rounds
+                                             (ry_channel_opts_t) */
     char campaigns_dir[512];              /* extra campaign files */
     char calendar_dir[512];               /* extra calendar years (CSV) */
     char source[512];                     /* file read, or "" */
@@ -33,9 +36,11 @@ int ry_service_index(const char *name);
 /* Fills 'cfg' with defaults, then the file (path, or $RONGYU_CONFIG, or
  * $RONGYU_HOME/rongyu.conf when it exists), then the environment
  * (RONGYU_HOME, RONGYU_<SERVICE>_ENDPOINT, RONGYU_<SERVICE>_BIND,
+ * RONGYU_<SERVICE>_ROUND_MS,
  * RONGYU_MAP_SIZE, RONGYU_MAX_MAP_SIZE, RONGYU_MAX_REQUEST,
- * RONGYU_MAX_ATTACHMENT, RONGYU_CLIENT_QUEUE_BYTES, RONGYU_OUTBOX_LIMIT, RONGYU_CAMPAIGNS_DIR, RONGYU_CALENDAR_DIR). On error writes a message
- * naming the file, line and key to 'err' and returns RY_ECONFIG. */
+ * RONGYU_MAX_ATTACHMENT, RONGYU_CLIENT_QUEUE_BYTES, RONGYU_OUTBOX_LIMIT,
+ * RONGYU_CAMPAIGNS_DIR, RONGYU_CALENDAR_DIR). On error writes a message naming
+ * the file, line and key to 'err' and returns RY_ECONFIG. */
 int ry_config_load(ry_config_t *cfg, const char *path, char *err,
                    size_t errlen);
 

@@ -36,24 +36,29 @@ static void
 s_usage(int svc, const char *about)
 {
     const char *name = ry_service_name(svc);
-    printf("usage: rongyu-%s [--config FILE]\n\n%s\n\n"
-           "Runs in the foreground and logs to stderr; SIGTERM or SIGINT "
-           "stops it cleanly.\n"
-           "在前台运行，日志写到标准错误；收到 SIGTERM 或 SIGINT 时正常退出。\n\n"
-           "Configuration (file: --config, $RONGYU_CONFIG or "
-           "$RONGYU_HOME/rongyu.conf):\n"
-           "  RONGYU_HOME               data directory (default ./var); the "
-           "store is $RONGYU_HOME/%s\n"
-           "  RONGYU_<SERVICE>_ENDPOINT where a service is reached "
-           "(default tcp://127.0.0.1:7701..7704)\n"
-           "  RONGYU_<SERVICE>_BIND     what a service binds (default: its "
-           "endpoint)\n"
-           "  RONGYU_MAP_SIZE           LMDB map size (default 1G; grows to "
-           "RONGYU_MAX_MAP_SIZE, 16G)\n"
-           "  RONGYU_LOG_LEVEL          error|warn|info|debug (default "
-           "info)\n"
-           "See deploy/README.md for every key.\n",
-           name, about, name);
+    printf(
+        "usage: rongyu-%s [--config FILE]\n\n%s\n\n"
+        "Runs in the foreground and logs to stderr; SIGTERM or SIGINT "
+        "stops it cleanly.\n"
+        "在前台运行，日志写到标准错误；收到 SIGTERM 或 SIGINT 时正常退出。\n\n"
+        "Configuration (file: --config, $RONGYU_CONFIG or "
+        "$RONGYU_HOME/rongyu.conf):\n"
+        "  RONGYU_HOME               data directory (default ./var); the "
+        "store is $RONGYU_HOME/%s\n"
+        "  RONGYU_<SERVICE>_ENDPOINT where a service is reached "
+        "(default tcp://127.0.0.1:7701..7704)\n"
+        "  RONGYU_<SERVICE>_BIND     what a service binds (default: its "
+        "endpoint)\n"
+        "  RONGYU_MAP_SIZE           LMDB map size (default 1G; grows to "
+        "RONGYU_MAX_MAP_SIZE, 16G)\n"
+        "  RONGYU_<SERVICE>_ROUND_MS shortest interval between rounds "
+        "(group commits), ms\n"
+        "                            (default: notification 20, "
+        "others 0)\n"
+        "  RONGYU_LOG_LEVEL          error|warn|info|debug (default "
+        "info)\n"
+        "See deploy/README.md for every key.\n",
+        name, about, name);
 }
 
 int
@@ -112,6 +117,7 @@ ry_daemon_open(const ry_config_t *cfg, int svc, const char *const *tables,
         .max_map_size = cfg->max_map_size,
         .max_request = cfg->max_request,
         .client_queue_bytes = cfg->client_queue_bytes,
+        .round_ms = cfg->round_ms[svc],
         .on_message = on_message,
         .on_request = on_request,
         .ctx = ctx,

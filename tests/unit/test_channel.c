@@ -54,6 +54,7 @@ typedef struct {
     rx_t ra, rb;
     char bep[256];
     unsigned a_window, b_batch;
+    unsigned b_round_ms;        /* B's ry_channel_opts_t.round_ms */
     const char *const *b_peers; /* B's allowed senders (NULL: any) */
 } fx_t;
 
@@ -210,6 +211,7 @@ s_open_b(fx_t *fx)
         .store = fx->sb,
         .max_map_size = MAP_SIZE * 2,
         .batch = fx->b_batch,
+        .round_ms = fx->b_round_ms,
         .on_message = s_on_message,
         .ctx = &fx->rb,
         .peers = fx->b_peers,
@@ -228,10 +230,11 @@ s_open_b(fx_t *fx)
 }
 
 static fx_t *
-s_fx_new(unsigned a_window, unsigned b_batch)
+s_fx_make(unsigned a_window, unsigned b_batch, unsigned b_round_ms)
 {
     fx_t *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
+    fx->b_round_ms = b_round_ms;
     assert_int_equal(ut_tmpdir(fx->dir, sizeof fx->dir, "channel"), 0);
     snprintf(fx->adir, sizeof fx->adir, "%s/a", fx->dir);
     snprintf(fx->bdir, sizeof fx->bdir, "%s/b", fx->dir);
@@ -244,6 +247,12 @@ s_fx_new(unsigned a_window, unsigned b_batch)
     s_open_b(fx);
     s_open_a(fx);
     return fx;
+}
+
+static fx_t *
+s_fx_new(unsigned a_window, unsigned b_batch)
+{
+    return s_fx_make(a_window, b_batch, 0);
 }
 
 static void
@@ -1093,6 +1102,102 @@ test_batch_items_are_applied_or_dead_lettered_one_by_one(void **state)
     s_fx_destroy(&fx);
 }
 
+/* Sends the probe's DATA messages first..last ("m012", ...) in one BATCH
+ * frame, or each in its own frame. */
+static void
+s_probe_send(void *d, uint64_t first, uint64_t last, bool one_frame)
+{
+    ProtobufCBinaryData items[64];
+    Rongyu__Envelope batch = RONGYU__ENVELOPE__INIT;
+    batch.kind = RONGYU__ENVELOPE_KIND__BATCH;
+    batch.sender_id = (char *)"probe";
+    batch.items = items;
+    assert_true(last - first < 64);
+    for (uint64_t seq = first; seq <= last; seq++) {
+        char p[16];
+        int n = snprintf(p, sizeof p, "m%03" PRIu64, seq);
+        Rongyu__Envelope e = RONGYU__ENVELOPE__INIT;
+        e.kind = RONGYU__ENVELOPE_KIND__DATA;
+        e.sender_id = (char *)"probe";
+        e.type = RONGYU__MESSAGE_TYPE__CASE_EVENT;
+        e.link_seq = seq;
+        e.payload.data = (uint8_t *)p;
+        e.payload.len = (size_t)n;
+        size_t len;
+        uint8_t *buf = ry_pb_pack(&e.base, &len);
+        if (one_frame) {
+            items[batch.n_items].data = buf;
+            items[batch.n_items++].len = len;
+        } else {
+            assert_int_equal(zmq_send(d, buf, len, 0), (int)len);
+            free(buf);
+        }
+    }
+    if (one_frame) {
+        size_t len;
+        uint8_t *buf = ry_pb_pack(&batch.base, &len);
+        assert_int_equal(zmq_send(d, buf, len, 0), (int)len);
+        free(buf);
+        for (size_t i = 0; i < batch.n_items; i++)
+            free(items[i].data);
+    }
+}
+
+/* Runs B's loop alone (A sends nothing, not even a PING) until B's handler
+ * has seen sequence n. Returns the monotonic time then. */
+static int64_t
+s_pump_b(fx_t *fx, uint64_t n)
+{
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    while (fx->rb.last_seq < n) {
+        if (ry_clock_mono_ms() > until)
+            fail_msg("B saw %" PRIu64 " of %" PRIu64 " in %d ms",
+                     fx->rb.last_seq, n, PUMP_MS);
+        assert_int_equal(ry_channel_run_once(fx->b, 10), 0);
+    }
+    return ry_clock_mono_ms();
+}
+
+/* With round_ms, a round begins no sooner than round_ms after the
+ * previous one began, and takes all that came meanwhile; after a round of
+ * half a batch or more (a BATCH's items counted) the next begins as soon
+ * as input waits. */
+static void
+test_round_ms_spaces_small_rounds_but_not_after_a_full_one(void **state)
+{
+    (void)state;
+    const unsigned gap = 1500;
+    fx_t *fx = s_fx_make(0, 64, gap); /* half a batch: 32 */
+    void *zctx = zmq_ctx_new();
+    void *d = s_raw_dealer(zctx, fx->bep);
+    int64_t t0 = ry_clock_mono_ms();
+    s_probe_send(d, 1, 1, false);
+    s_pump_b(fx, 1);
+    /* Ten frames, ten messages: a small round, so the next waits. */
+    s_probe_send(d, 2, 11, false);
+    int64_t t2 = s_pump_b(fx, 11);
+    if (t2 - t0 < gap)
+        fail_msg("the second round began %" PRId64 " ms after the first "
+                 "message, under round_ms %u",
+                 t2 - t0, gap);
+    /* Forty items in one frame: half a batch and more. */
+    s_probe_send(d, 12, 51, true);
+    int64_t t3 = s_pump_b(fx, 51);
+    if (t3 - t2 < gap)
+        fail_msg("the third round began %" PRId64 " ms after the second",
+                 t3 - t2);
+    s_probe_send(d, 52, 52, false);
+    int64_t t4 = s_pump_b(fx, 52);
+    if (t4 - t3 >= gap)
+        fail_msg("after a round of 40 messages the next waited %" PRId64 " ms",
+                 t4 - t3);
+    s_assert_b_applied_once(fx, 52);
+    assert_int_equal(s_link(fx->b, "probe").applied, 52);
+    zmq_close(d);
+    zmq_ctx_term(zctx);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_routing_id_flapping_does_not_take_the_link(void **state)
 {
@@ -1515,8 +1620,11 @@ main(void)
         cmocka_unit_test(test_unadmitted_key_and_plain_text_reach_nothing),
         cmocka_unit_test(test_sequence_hijack_by_an_admitted_key_is_harmless),
         cmocka_unit_test(test_rows_of_a_round_go_in_one_frame),
-        cmocka_unit_test(test_batch_items_are_applied_or_dead_lettered_one_by_one),
+        cmocka_unit_test(
+            test_batch_items_are_applied_or_dead_lettered_one_by_one),
         cmocka_unit_test(test_routing_id_flapping_does_not_take_the_link),
+        cmocka_unit_test(
+            test_round_ms_spaces_small_rounds_but_not_after_a_full_one),
         cmocka_unit_test(
             test_store_error_rolls_back_and_the_message_is_applied_later),
         cmocka_unit_test(test_every_client_frame_shape_gets_its_own_answer),

@@ -36,6 +36,10 @@ static const char *const s_vars[] = {"RONGYU_HOME",
                                      "RONGYU_QUOTA_BIND",
                                      "RONGYU_NOTIFICATION_ENDPOINT",
                                      "RONGYU_NOTIFICATION_BIND",
+                                     "RONGYU_INTAKE_ROUND_MS",
+                                     "RONGYU_VALIDATION_ROUND_MS",
+                                     "RONGYU_QUOTA_ROUND_MS",
+                                     "RONGYU_NOTIFICATION_ROUND_MS",
                                      NULL};
 
 typedef struct {
@@ -113,6 +117,11 @@ test_defaults_without_file_or_environment(void **state)
     assert_true(c->max_attachment == (size_t)32 << 20);
     assert_true(c->client_queue_bytes == (size_t)256 << 20);
     assert_int_equal(c->outbox_limit, 100000);
+    /* Only notification spaces its rounds. */
+    assert_int_equal(c->round_ms[RY_SVC_INTAKE], 0);
+    assert_int_equal(c->round_ms[RY_SVC_VALIDATION], 0);
+    assert_int_equal(c->round_ms[RY_SVC_QUOTA], 0);
+    assert_int_equal(c->round_ms[RY_SVC_NOTIFICATION], 20);
     assert_string_equal(c->campaigns_dir, "./var/campaigns");
     assert_string_equal(c->source, "");
 
@@ -425,6 +434,49 @@ test_rongyu_config_names_the_file(void **state)
     assert_int_equal(fx->cfg.outbox_limit, 10);
 }
 
+/* ------------------------------------------------------------ rounds */
+
+static void
+test_round_ms_per_service_from_file_and_environment(void **state)
+{
+    fx_t *fx = *state;
+    assert_int_equal(s_load_text(fx, "validation_round_ms = 10\n"
+                                     "notification_round_ms = 1000\n"
+                                     "quota_round_ms = 5\n"),
+                     0);
+    assert_int_equal(fx->cfg.round_ms[RY_SVC_VALIDATION], 10);
+    assert_int_equal(fx->cfg.round_ms[RY_SVC_NOTIFICATION], 1000);
+    assert_int_equal(fx->cfg.round_ms[RY_SVC_QUOTA], 5);
+    assert_int_equal(fx->cfg.round_ms[RY_SVC_INTAKE], 0);
+    setenv("RONGYU_INTAKE_ROUND_MS", "3", 1);
+    setenv("RONGYU_NOTIFICATION_ROUND_MS", "7", 1);
+    assert_int_equal(s_load(fx, fx->conf), 0);
+    assert_int_equal(fx->cfg.round_ms[RY_SVC_INTAKE], 3);
+    assert_int_equal(fx->cfg.round_ms[RY_SVC_NOTIFICATION], 7);
+    assert_int_equal(fx->cfg.round_ms[RY_SVC_QUOTA], 5);
+}
+
+static void
+test_bad_round_ms_is_refused(void **state)
+{
+    fx_t *fx = *state;
+    const char *bad[] = {"validation_round_ms = 1001\n",
+                         "validation_round_ms = -1\n",
+                         "validation_round_ms = 10ms\n",
+                         "validation_round_ms = 1K\n",
+                         "validation_round_ms =\n",
+                         "validation_round_ms = 99999999999999999999\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (s_load_text(fx, bad[i]) != RY_ECONFIG)
+            fail_msg("accepted: %s", bad[i]);
+        assert_non_null(strstr(fx->err, "validation_round_ms"));
+    }
+    setenv("RONGYU_QUOTA_ROUND_MS", " 5", 1);
+    assert_int_equal(s_load(fx, NULL), RY_ECONFIG);
+    assert_non_null(strstr(fx->err, "RONGYU_QUOTA_ROUND_MS"));
+    assert_non_null(strstr(fx->err, "' 5'"));
+}
+
 int
 main(void)
 {
@@ -446,6 +498,8 @@ main(void)
         T(test_client_queue_depth_follows_the_bytes),
         T(test_rongyu_home_drives_campaigns_dir_and_config_file),
         T(test_rongyu_config_names_the_file),
+        T(test_round_ms_per_service_from_file_and_environment),
+        T(test_bad_round_ms_is_refused),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
