@@ -1028,6 +1028,18 @@ s_item(Rongyu__Envelope *batch, ProtobufCBinaryData *items,
     batch->n_items++;
 }
 
+/* Sends a BATCH on d and frees its items' bytes. */
+static void
+s_send_batch(void *d, const Rongyu__Envelope *batch)
+{
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&batch->base, &len);
+    assert_int_equal(zmq_send(d, buf, len, 0), (int)len);
+    free(buf);
+    for (size_t i = 0; i < batch->n_items; i++)
+        free(batch->items[i].data);
+}
+
 /* A batch's items are taken one by one: an item that does not decode,
  * claims another sender or is of a kind a batch does not hold is
  * dead-lettered alone; the others are applied in order and acknowledged. */
@@ -1064,12 +1076,7 @@ test_batch_items_are_applied_or_dead_lettered_one_by_one(void **state)
     ping.sender_id = (char *)"probe";
     s_item(&batch, items, &ping);
     s_item(&batch, items, &e);
-    size_t len;
-    uint8_t *buf = ry_pb_pack(&batch.base, &len);
-    assert_int_equal(zmq_send(d, buf, len, 0), (int)len);
-    free(buf);
-    for (size_t i = 0; i < batch.n_items; i++)
-        free(items[i].data);
+    s_send_batch(d, &batch);
     s_pump(fx, s_b_dead, 3);
     assert_int_equal(fx->rb.ncalls, 2);
     assert_int_equal(fx->rb.calls[1], 1);
@@ -1133,14 +1140,8 @@ s_probe_send(void *d, uint64_t first, uint64_t last, bool one_frame)
             free(buf);
         }
     }
-    if (one_frame) {
-        size_t len;
-        uint8_t *buf = ry_pb_pack(&batch.base, &len);
-        assert_int_equal(zmq_send(d, buf, len, 0), (int)len);
-        free(buf);
-        for (size_t i = 0; i < batch.n_items; i++)
-            free(items[i].data);
-    }
+    if (one_frame)
+        s_send_batch(d, &batch);
 }
 
 /* Runs B's loop alone (A sends nothing, not even a PING) until B's handler
