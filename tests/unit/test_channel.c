@@ -1178,15 +1178,18 @@ test_round_ms_spaces_small_rounds_but_not_after_a_full_one(void **state)
     s_probe_send(d, 2, 11, false);
     int64_t t2 = s_pump_b(fx, 11);
     if (t2 - t0 < gap)
-        fail_msg("the second round began %" PRId64 " ms after the first "
+        fail_msg("the second round ended %" PRId64 " ms after the first "
                  "message, under round_ms %u",
                  t2 - t0, gap);
-    /* Forty items in one frame: half a batch and more. */
+    /* Forty items in one frame: half a batch and more. The second round
+     * began at t0 + gap or later (t2 is when it ended), so the third at
+     * t0 + 2 gap or later. */
     s_probe_send(d, 12, 51, true);
     int64_t t3 = s_pump_b(fx, 51);
-    if (t3 - t2 < gap)
-        fail_msg("the third round began %" PRId64 " ms after the second",
-                 t3 - t2);
+    if (t3 - t0 < 2 * (int64_t)gap)
+        fail_msg("the third round ended %" PRId64 " ms after the first "
+                 "message, under two round_ms of %u",
+                 t3 - t0, gap);
     s_probe_send(d, 52, 52, false);
     int64_t t4 = s_pump_b(fx, 52);
     if (t4 - t3 >= gap)
