@@ -126,7 +126,7 @@ ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out)
     snprintf(self->self_id, sizeof self->self_id, "%s", opts->self_id);
     self->o.self_id = self->self_id;
     if (!self->o.window)
-        self->o.window = 512;
+        self->o.window = 2048;
     if (!self->o.batch)
         self->o.batch = 512;
     if (!self->o.max_request)

@@ -85,7 +85,8 @@ typedef struct {
     size_t client_queue_bytes; /* what one client connection may have
                                   queued (0: 256 MiB): its ZMQ_RCVHWM is
                                   ry_channel_client_hwm of it */
-    unsigned window;          /* unacknowledged messages in flight */
+    unsigned window;           /* unacknowledged messages in flight, per
+                                  peer (0: 2048) */
     unsigned batch;           /* messages per group commit (0: 512);
                                  clients take at most 3/4 of them */
     size_t batch_bytes;       /* bytes read per group commit (0: 64 MiB;

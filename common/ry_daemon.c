@@ -53,8 +53,8 @@ s_usage(int svc, const char *about)
         "RONGYU_MAX_MAP_SIZE, 16G)\n"
         "  RONGYU_<SERVICE>_ROUND_MS shortest interval between rounds "
         "(group commits), ms\n"
-        "                            (default: notification 20, "
-        "others 0)\n"
+        "                            (default: validation 10, "
+        "notification 20, others 0)\n"
         "  RONGYU_LOG_LEVEL          error|warn|info|debug (default "
         "info)\n"
         "See deploy/README.md for every key.\n",

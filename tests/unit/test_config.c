@@ -117,9 +117,9 @@ test_defaults_without_file_or_environment(void **state)
     assert_true(c->max_attachment == (size_t)32 << 20);
     assert_true(c->client_queue_bytes == (size_t)256 << 20);
     assert_int_equal(c->outbox_limit, 100000);
-    /* Only notification spaces its rounds. */
+    /* Only the services no client waits on space their rounds. */
     assert_int_equal(c->round_ms[RY_SVC_INTAKE], 0);
-    assert_int_equal(c->round_ms[RY_SVC_VALIDATION], 0);
+    assert_int_equal(c->round_ms[RY_SVC_VALIDATION], 10);
     assert_int_equal(c->round_ms[RY_SVC_QUOTA], 0);
     assert_int_equal(c->round_ms[RY_SVC_NOTIFICATION], 20);
     assert_string_equal(c->campaigns_dir, "./var/campaigns");
@@ -440,11 +440,11 @@ static void
 test_round_ms_per_service_from_file_and_environment(void **state)
 {
     fx_t *fx = *state;
-    assert_int_equal(s_load_text(fx, "validation_round_ms = 10\n"
+    assert_int_equal(s_load_text(fx, "validation_round_ms = 0\n"
                                      "notification_round_ms = 1000\n"
                                      "quota_round_ms = 5\n"),
                      0);
-    assert_int_equal(fx->cfg.round_ms[RY_SVC_VALIDATION], 10);
+    assert_int_equal(fx->cfg.round_ms[RY_SVC_VALIDATION], 0);
     assert_int_equal(fx->cfg.round_ms[RY_SVC_NOTIFICATION], 1000);
     assert_int_equal(fx->cfg.round_ms[RY_SVC_QUOTA], 5);
     assert_int_equal(fx->cfg.round_ms[RY_SVC_INTAKE], 0);
