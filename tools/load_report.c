@@ -346,7 +346,7 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
         s_store_figures_t g = s_store_figures(a, b, f, apps);
         fprintf(out,
                 "  %-13s %10" PRIu64 " %12.3f %14.0f%s %14.1f %9.0f%% %13.1f "
-                "%10.2f %12.1f %10.0f\n",
+                "%10.3f %12.1f %10.0f\n",
                 name, a->commits - b->commits, g.fsyncs_per_app,
                 g.written_per_app, a->bytes_known ? "" : "?",
                 g.commit_us_per_app, 100 * g.commit_share, g.pages_per_commit,
