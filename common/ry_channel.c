@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define S_SCHEMA 1
 
@@ -982,25 +981,17 @@ s_round_wait(const ry_channel_t *self)
     return left > 0 ? (int)left : 0;
 }
 
-static void
-s_sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL); /* a signal cuts it short: the loop looks */
-}
-
 int
 ry_channel_run_once(ry_channel_t *self, int timeout_ms)
 {
     int wait = s_round_wait(self);
     if (wait > 0) {
         if (wait > timeout_ms) {
-            if (timeout_ms > 0)
-                s_sleep_ms(timeout_ms);
+            ry_clock_sleep_ms(timeout_ms);
             ry_link_relay(self->link);
             return 0;
         }
-        s_sleep_ms(wait);
+        ry_clock_sleep_ms(wait);
         timeout_ms -= wait;
     }
     ry_link_msg_t *msgs;

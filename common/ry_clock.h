@@ -42,6 +42,10 @@ int64_t ry_clock_mono_ms(void);
 /* Monotonic microseconds, for durations that are measured and shown. */
 int64_t ry_clock_mono_us(void);
 
+/* Sleeps ms milliseconds of real time (nothing for ms <= 0); a signal
+ * cuts it short, so that a loop sees its stop flag at once. */
+void ry_clock_sleep_ms(int ms);
+
 /* Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM", "YYYY-MM-DDTHH:MM:SS", each
  * optionally followed by "Z" or "+HH:MM"/"-HH:MM"; without a zone the time
  * is Beijing time (UTC+8), the campaigns' zone. Returns 0 and sets *ms, or

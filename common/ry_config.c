@@ -106,8 +106,9 @@ s_set(ry_config_t *cfg, const char *key, const char *val)
         if (strcmp(key + n + 1, "bind") == 0)
             return s_copy(cfg->bind[i], sizeof cfg->bind[i], val);
         if (strcmp(key + n + 1, "round_ms") == 0) {
-            /* Digits only, at most a second: a longer pause would hold a
-             * sender's window (512 rows) below any useful rate. */
+            /* Digits only (0 allowed, unlike a size), at most a second: a
+             * longer pause would hold the links' windows (2,048 rows)
+             * below a useful rate. */
             char *end;
             errno = 0;
             unsigned long v = strtoul(val, &end, 10);

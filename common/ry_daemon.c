@@ -1,6 +1,7 @@
 /* ry_daemon: arguments, configuration and signals of a service's main. */
 #include "ry_daemon.h"
 
+#include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_log.h"
 
@@ -9,7 +10,6 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
-#include <time.h>
 
 volatile sig_atomic_t ry_daemon_stop = 0;
 
@@ -153,9 +153,7 @@ ry_daemon_backoff(int rc, int *backoff_ms)
         *backoff_ms = RY_DAEMON_BACKOFF_MAX;
     ry_debug(NULL, "round failed (%s): waiting %d ms", ry_strerror(rc),
              *backoff_ms);
-    struct timespec ts = {*backoff_ms / 1000,
-                          (long)(*backoff_ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL); /* a signal cuts it short */
+    ry_clock_sleep_ms(*backoff_ms);
 }
 
 void

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <poll.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 
 #define S_MAX_PEERS 32
@@ -175,7 +174,7 @@ s_server_socket(ry_link_t *self, int role, const char *endpoint, char *ep,
          (brc = zmq_bind(sock, endpoint)) != 0 && zmq_errno() == EADDRINUSE &&
          tries < 100;
          tries++)
-        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        ry_clock_sleep_ms(10);
     if (brc != 0) {
         ry_error(NULL, "cannot bind '%s': %s", endpoint,
                  zmq_strerror(zmq_errno()));
