@@ -6,6 +6,7 @@
 
 #include "rongyu_services.pb-c.h"
 #include "ry_clock.h"
+#include "ry_envelope.h"
 #include "ry_error.h"
 #include "ry_link.h"
 #include "ry_log.h"
@@ -467,7 +468,7 @@ static void s_deferred_settle(ry_channel_t *self, bool committed);
  * 0 or the batch's error. */
 static int
 s_apply_data(ry_channel_t *self, ry_txn_t *txn, const char *peer,
-             const Rongyu__Envelope *e, const uint8_t *raw, size_t rlen)
+             const ry_envelope_t *e, const uint8_t *raw, size_t rlen)
 {
     ry_link_ack_due(self->link, peer);
     uint64_t applied;
@@ -484,9 +485,8 @@ s_apply_data(ry_channel_t *self, ry_txn_t *txn, const char *peer,
     rc = s_handler_begin(self, txn, &ht, &w0);
     if (rc)
         return rc;
-    ry_msg_t m = {
-        peer,          e->link_seq, e->type, e->correlation_id, e->payload.data,
-        e->payload.len};
+    ry_msg_t m = {peer,       e->link_seq,   e->type, e->correlation_id,
+                  e->payload, e->payload_len};
     int hrc = self->o.on_message(self->o.ctx, ht, &m);
     rc = s_handler_end(self, &ht, w0, hrc);
     if (rc)
@@ -510,7 +510,7 @@ s_apply_data(ry_channel_t *self, ry_txn_t *txn, const char *peer,
 /* A peer refused our message 'seq' for good: it becomes an "out" dead
  * letter with the row we sent, so an operator can see and retry it. */
 static int
-s_apply_reject(ry_txn_t *txn, const char *peer, const Rongyu__Envelope *e)
+s_apply_reject(ry_txn_t *txn, const char *peer, const ry_envelope_t *e)
 {
     ry_error(e->correlation_id, "%s rejected our message %" PRIu64 ": %s", peer,
              e->link_seq, e->reason);
@@ -634,7 +634,7 @@ ry_channel_stats_from_pb(const Rongyu__StoreStats *in, ry_channel_stats_t *out)
  * REJECT or PONG. */
 static int
 s_peer_env(ry_channel_t *self, ry_txn_t *txn, const char *who,
-           const Rongyu__Envelope *e, const uint8_t *raw, size_t rlen)
+           const ry_envelope_t *e, const uint8_t *raw, size_t rlen)
 {
     switch (e->kind) {
     case RONGYU__ENVELOPE_KIND__DATA:
@@ -663,9 +663,9 @@ s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
         return ry_outbox_dead(txn, "in", RY_OUTBOX_STRANGER, 0, m->malformed,
                               m->body, m->len);
     }
-    Rongyu__Envelope *e = (Rongyu__Envelope *)ry_pb_unpack(
-        &rongyu__envelope__descriptor, m->body, m->len, 0);
-    if (!e) {
+    /* Read in place: a batch's items are not copied. */
+    ry_envelope_t env, *e = &env;
+    if (ry_envelope_read(e, m->body, m->len) != 0) {
         ry_warn(NULL, "undecodable peer frame of %zu bytes dead-lettered",
                 m->len);
         return ry_outbox_dead(txn, "in", RY_OUTBOX_STRANGER, 0,
@@ -712,29 +712,30 @@ s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
      * the same sender. */
     if (e->n_items)
         self->round_msgs += e->n_items - 1;
-    for (size_t i = 0; rc == 0 && i < e->n_items; i++) {
-        const ProtobufCBinaryData *it = &e->items[i];
-        Rongyu__Envelope *ie = (Rongyu__Envelope *)ry_pb_unpack(
-            &rongyu__envelope__descriptor, it->data, it->len, 0);
-        if (!ie)
-            rc = ry_outbox_dead(txn, "in", who, 0,
-                                "batch item does not decode", it->data,
-                                it->len);
-        else if (strcmp(ie->sender_id, who) != 0)
+    size_t at = 0, ilen;
+    const uint8_t *it;
+    while (rc == 0 && ry_envelope_item(e, &at, &it, &ilen)) {
+        ry_envelope_t item, *ie = &item;
+        if (ry_envelope_read(ie, it, ilen) != 0) {
+            rc = ry_outbox_dead(txn, "in", who, 0, "batch item does not decode",
+                                it, ilen);
+            continue;
+        }
+        if (strcmp(ie->sender_id, who) != 0)
             rc = ry_outbox_dead(txn, "in", who, ie->link_seq,
                                 "batch item's sender differs from the batch's",
-                                it->data, it->len);
+                                it, ilen);
         else if (ie->kind == RONGYU__ENVELOPE_KIND__BATCH ||
                  ie->kind == RONGYU__ENVELOPE_KIND__PING)
             rc = ry_outbox_dead(txn, "in", who, ie->link_seq,
                                 "batch item of a kind a batch does not hold",
-                                it->data, it->len);
+                                it, ilen);
         else
-            rc = s_peer_env(self, txn, who, ie, it->data, it->len);
-        ry_pb_free(&ie);
+            rc = s_peer_env(self, txn, who, ie, it, ilen);
+        ry_envelope_release(ie);
     }
 done:
-    ry_pb_free(&e);
+    ry_envelope_release(e);
     return rc;
 }
 

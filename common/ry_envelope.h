@@ -1,0 +1,53 @@
+/* ry_envelope: a peer's Envelope read in place. Its scalars and strings
+ * are read from the frame, its payload and batch items are left where
+ * they are (pointers into the frame), without decoding or copying them:
+ * a batch of hundreds of rows is not copied twice, once as the batch and
+ * once as each item, as a generic decoder does.
+ *
+ * It accepts exactly the frames protobuf-c's decoder of Envelope accepts:
+ * a known field with another wire type, a truncated field or a StoreStats
+ * that does not decode refuse the frame; unknown fields are skipped; the
+ * last of a repeated scalar wins; a string ends at its first NUL byte,
+ * as the decoded C string does. */
+#ifndef RY_ENVELOPE_H
+#define RY_ENVELOPE_H
+
+#include "rongyu_services.pb-c.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    Rongyu__EnvelopeKind kind;
+    const char *sender_id; /* NUL-terminated, never NULL */
+    uint64_t link_seq;
+    uint64_t ack_seq;
+    const char *correlation_id; /* NUL-terminated, never NULL */
+    uint32_t schema_version;
+    Rongyu__MessageType type;
+    const uint8_t *payload; /* into the frame; NULL when empty */
+    size_t payload_len;
+    const char *reason;        /* NUL-terminated, never NULL */
+    size_t n_items;            /* BATCH: items, read with ry_envelope_item */
+    Rongyu__StoreStats *store; /* PONG: decoded; NULL when absent */
+    /* private */
+    const uint8_t *frame_;
+    size_t len_;
+    char *heap_;
+    char inline_[192];
+} ry_envelope_t;
+
+/* Reads the Envelope of frame[0..len) into *e (which points into frame
+ * afterwards: keep the frame until ry_envelope_release). Returns 0, or -1
+ * when the bytes are not an Envelope (then *e holds nothing to release). */
+int ry_envelope_read(ry_envelope_t *e, const uint8_t *frame, size_t len);
+
+/* The next batch item (field 11) of e from *pos (0 to begin): its bytes
+ * into the frame. Returns 1, or 0 after the last. */
+int ry_envelope_item(const ry_envelope_t *e, size_t *pos, const uint8_t **item,
+                     size_t *len);
+
+/* Frees what ry_envelope_read allocated (long strings, the StoreStats). */
+void ry_envelope_release(ry_envelope_t *e);
+
+#endif
