@@ -298,13 +298,12 @@ ry_outbox_ack(ry_txn_t *txn, const char *peer, uint64_t ack, bool *advanced)
         return rc;
     if (ack <= st.acked || ack >= st.next_seq)
         return 0;
-    for (uint64_t seq = st.acked + 1; seq <= ack; seq++) {
-        uint8_t key[RY_OUTBOX_PEER_MAX + 10];
-        size_t klen = s_row_key(key, peer, seq);
-        rc = ry_txn_del(txn, "ry_outbox", key, klen);
-        if (rc && rc != RY_ENOTFOUND)
-            return rc;
-    }
+    uint8_t from[RY_OUTBOX_PEER_MAX + 10], to[RY_OUTBOX_PEER_MAX + 10];
+    size_t flen = s_row_key(from, peer, st.acked + 1);
+    size_t tlen = s_row_key(to, peer, ack);
+    rc = ry_txn_del_range(txn, "ry_outbox", from, flen, to, tlen);
+    if (rc)
+        return rc;
     if (advanced)
         *advanced = true;
     return 0;

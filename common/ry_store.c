@@ -459,6 +459,30 @@ ry_txn_del(ry_txn_t *txn, const char *table, const void *key, size_t klen)
 }
 
 int
+ry_txn_del_range(ry_txn_t *txn, const char *table, const void *from,
+                 size_t flen, const void *to, size_t tlen)
+{
+    MDB_dbi dbi;
+    int rc = s_write_dbi(txn, table, &dbi);
+    if (rc)
+        return rc;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn->txn, dbi, &cur))
+        return RY_EIO;
+    MDB_val k = {flen, (void *)from}, v, last = {tlen, (void *)to};
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (mrc == 0 && mdb_cmp(txn->txn, dbi, &k, &last) <= 0) {
+        mrc = mdb_cursor_del(cur, 0);
+        /* After a delete the cursor rests on the row that followed, which
+         * MDB_NEXT gives without moving on (none: the table emptied). */
+        if (mrc == 0)
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return s_write_rc(txn->store, mrc == MDB_NOTFOUND ? 0 : mrc);
+}
+
+int
 ry_txn_scan(ry_txn_t *txn, const char *table, const void *prefix, size_t plen,
             const void *from, size_t flen, ry_scan_fn fn, void *arg)
 {

@@ -108,6 +108,12 @@ int ry_txn_put(ry_txn_t *txn, const char *table, const void *key, size_t klen,
 int ry_txn_del(ry_txn_t *txn, const char *table, const void *key,
                size_t klen);
 
+/* Deletes the rows whose keys lie from 'from' to 'to' (both included),
+ * walking them once with a cursor instead of looking each up. Returns 0
+ * (also when there was none), -ENOSPC (as ry_txn_put) or RY_EIO. */
+int ry_txn_del_range(ry_txn_t *txn, const char *table, const void *from,
+                     size_t flen, const void *to, size_t tlen);
+
 /* Called for each row of a scan; return 0 to go on, 1 to stop, negative to
  * stop with that error. The views are valid only during the call. */
 typedef int (*ry_scan_fn)(const ry_val_t *key, const ry_val_t *val,

@@ -491,6 +491,56 @@ test_count_follows_puts_and_deletes(void **state)
     assert_int_equal(s_count(fx->store, "u"), 0);
 }
 
+/* A range delete removes the rows from its first key to its last, both
+ * included, across many pages, and no row outside them; a range with no
+ * row, or one past the table's end, deletes nothing. */
+static void
+test_del_range_deletes_exactly_its_rows(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn;
+    char v[200];
+    memset(v, 'v', sizeof v);
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    for (int i = 0; i < 3000; i++) {
+        char k[16];
+        int n = snprintf(k, sizeof k, "p|%05d", i);
+        assert_int_equal(ry_txn_put(txn, "t", k, (size_t)n, v, sizeof v, 0), 0);
+    }
+    assert_int_equal(ry_txn_put(txn, "t", "q|0", 3, "q", 1, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    /* 1000 to 2499: about a hundred leaf pages of 200-byte rows. */
+    assert_int_equal(ry_txn_del_range(txn, "t", "p|01000", 7, "p|02499", 7), 0);
+    /* From a key that is not there to one that is not either. */
+    assert_int_equal(ry_txn_del_range(txn, "t", "p|00010x", 8, "p|00012x", 8),
+                     0);
+    /* None between, and none past the end. */
+    assert_int_equal(ry_txn_del_range(txn, "t", "p|1", 3, "p|2", 3), 0);
+    assert_int_equal(ry_txn_del_range(txn, "t", "z", 1, "zz", 2), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(s_count(fx->store, "t"), 3001 - 1500 - 2);
+    char buf[256];
+    assert_int_equal(s_get(fx->store, "t", "p|00999", buf, sizeof buf), 0);
+    assert_int_equal(s_get(fx->store, "t", "p|01000", buf, sizeof buf),
+                     RY_ENOTFOUND);
+    assert_int_equal(s_get(fx->store, "t", "p|02499", buf, sizeof buf),
+                     RY_ENOTFOUND);
+    assert_int_equal(s_get(fx->store, "t", "p|02500", buf, sizeof buf), 0);
+    assert_int_equal(s_get(fx->store, "t", "p|00010", buf, sizeof buf), 0);
+    assert_int_equal(s_get(fx->store, "t", "p|00011", buf, sizeof buf),
+                     RY_ENOTFOUND);
+    assert_int_equal(s_get(fx->store, "t", "p|00012", buf, sizeof buf),
+                     RY_ENOTFOUND);
+    assert_int_equal(s_get(fx->store, "t", "p|00013", buf, sizeof buf), 0);
+    assert_int_equal(s_get(fx->store, "t", "q|0", buf, sizeof buf), 0);
+    /* Deleting to the very last row of the table. */
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_del_range(txn, "t", "p|02990", 7, "r", 1), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(s_count(fx->store, "t"), 3001 - 1500 - 2 - 10 - 1);
+}
+
 /* Hinted appends: a key past the last is appended, one before it is put
  * in its place; both read back, and an existing key is still refused
  * with NOOVERWRITE. */
@@ -814,6 +864,7 @@ main(void)
         T(test_last_gives_greatest_key_with_prefix),
         T(test_last_handles_prefix_ending_in_0xff),
         T(test_aborted_nested_txn_leaves_parent_unchanged),
+        T(test_del_range_deletes_exactly_its_rows),
         T(test_count_follows_puts_and_deletes),
         T(test_append_hint_puts_keys_in_order_either_way),
         T(test_reads_only_refuses_every_write),
