@@ -24,6 +24,14 @@ ry_text_utf8_valid(const char *s, size_t len)
             p++;
             continue;
         }
+        /* Three bytes, most of a Chinese text: a first byte from E1 to EC
+         * or EE to EF with any two continuation bytes is U+1000 to U+CFFF
+         * or U+E000 to U+FFFF, never overlong nor a surrogate. */
+        if (end - p >= 3 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80 &&
+            ((c >= 0xe1 && c <= 0xec) || c >= 0xee) && c <= 0xef) {
+            p += 3;
+            continue;
+        }
         size_t n;
         uint32_t cp, min;
         if ((c & 0xe0) == 0xc0)

@@ -1,7 +1,8 @@
 /* ry_text_utf8_valid: the same answers as a byte-by-byte reading of the
  * UTF-8 rules (RFC 3629), whatever the ASCII runs around a multi-byte
  * sequence, a bad byte or the end of the text; so ASCII read eight bytes
- * at a time changes nothing. */
+ * at a time changes nothing, nor does the shortcut for three-byte
+ * sequences (every two- and three-byte sequence is compared). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,6 +89,29 @@ test_sequences_at_every_offset(void **state)
 }
 
 static void
+test_every_two_and_three_byte_sequence(void **state)
+{
+    (void)state;
+    uint8_t buf[5] = {0, 0, 0, 'a', 'b'};
+    for (unsigned c = 0x80; c <= 0xff; c++)
+        for (unsigned d = 0; d <= 0xff; d++) {
+            buf[0] = (uint8_t)c;
+            buf[1] = (uint8_t)d;
+            buf[2] = 'z';
+            s_same(buf, 2);
+            s_same(buf, 3);
+            if (c < 0xe0 || c > 0xef)
+                continue;
+            for (unsigned e = 0; e <= 0xff; e++) {
+                buf[2] = (uint8_t)e;
+                s_same(buf, 3);
+                s_same(buf, 5);
+                s_same(buf, 2); /* cut short */
+            }
+        }
+}
+
+static void
 test_random_text_agrees(void **state)
 {
     (void)state;
@@ -116,6 +140,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sequences_at_every_offset),
+        cmocka_unit_test(test_every_two_and_three_byte_sequence),
         cmocka_unit_test(test_random_text_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
