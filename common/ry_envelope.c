@@ -45,6 +45,17 @@ s_wire(uint32_t number)
     }
 }
 
+/* Whether protobuf-c reads the tag of f, and its length when it has one:
+ * each in at most 5 bytes (a longer, padded one it refuses). */
+static bool
+s_short_enough(const ry_pb_field_t *f)
+{
+    size_t tag = 1;
+    while (tag < f->n && (f->start[tag - 1] & 0x80))
+        tag++;
+    return tag <= 5 && (f->wire != 2 || (size_t)(f->val - f->start) - tag <= 5);
+}
+
 /* Copies a string field up to its first NUL, as its decoded C string
  * reads, to *at, and moves *at past its terminating NUL. */
 static const char *
@@ -108,6 +119,8 @@ ry_envelope_read(ry_envelope_t *e, const uint8_t *frame, size_t len)
     size_t pos = 0, stores = 0, store_total = 0;
     int more;
     while ((more = ry_pb_next(frame, len, &pos, &f)) == 1) {
+        if (!s_short_enough(&f))
+            return -1;
         int want = s_wire(f.number);
         if (want < 0)
             continue; /* unknown: skipped */
@@ -136,11 +149,6 @@ ry_envelope_read(ry_envelope_t *e, const uint8_t *frame, size_t len)
         }
     }
     if (more < 0)
-        return -1;
-    /* A decoder holds each item in 16 bytes besides its bytes, within
-     * ry_pb_unpack's cap of 4 * len + 64 KiB: a batch of more, tiny items
-     * than that is refused as it would not decode. */
-    if (e->n_items > (3 * len + 65536) / sizeof(ProtobufCBinaryData))
         return -1;
     size_t need = (has_sender ? sender.vlen : 0) + (has_corr ? corr.vlen : 0) +
                   (has_reason ? reason.vlen : 0) + 3;

@@ -4,11 +4,16 @@
  * a batch of hundreds of rows is not copied twice, once as the batch and
  * once as each item, as a generic decoder does.
  *
- * It accepts exactly the frames protobuf-c's decoder of Envelope accepts:
- * a known field with another wire type, a truncated field or a StoreStats
- * that does not decode refuse the frame; unknown fields are skipped; the
- * last of a repeated scalar wins; a string ends at its first NUL byte,
- * as the decoded C string does. */
+ * It refuses every frame protobuf-c's decoder of Envelope refuses (a
+ * known field with another wire type, a truncated field, a tag or length
+ * padded past 5 bytes, a StoreStats that does not decode) and reads the
+ * same fields from the others: unknown fields are skipped, the last of a
+ * repeated scalar wins, a string ends at its first NUL byte as the
+ * decoded C string does. One kind more is refused, as ry_pb_next refuses
+ * it: a tag whose field number is 0 or does not fit in 29 bits, which
+ * protobuf-c reads by dropping the bits that overflow. ry_pb_unpack's cap
+ * on what a decoder allocates has no part here: this reader allocates
+ * only a copy of the three strings, whatever the frame holds. */
 #ifndef RY_ENVELOPE_H
 #define RY_ENVELOPE_H
 

@@ -1,5 +1,8 @@
-/* Fuzz target: a peer frame as intake receives it: the rongyu.Envelope
- * decoder, then a DATA envelope's payload through intake's message
+/* Fuzz target: a peer frame as intake receives it: read in place by
+ * ry_envelope, which must refuse what protobuf-c's decoder refuses, read
+ * the same fields from the rest, and refuse more only for a tag
+ * ry_pb_next refuses (else abort), then a DATA envelope's
+ * payload, or each DATA item of a batch, through intake's message
  * handler (ValidationResult, SeatResult, ...) against a real store. Each
  * input's transaction is aborted. */
 #include <stddef.h>
@@ -9,12 +12,14 @@
 #include "rongyu_services.pb-c.h"
 #include "ry_campaign.h"
 #include "ry_channel.h"
+#include "ry_envelope.h"
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_store.h"
 #include "fz_util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static ry_store_t *s_store;
 static intake_cases_t *s_cases;
@@ -46,24 +51,78 @@ s_init(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
+/* The fields both readers give alike (the payload and items are compared
+ * by where they lie, the StoreStats by presence: several are merged
+ * differently). */
+static void
+s_same(const ry_envelope_t *e, const Rongyu__Envelope *d)
+{
+    if (e->kind != d->kind || strcmp(e->sender_id, d->sender_id) ||
+        e->link_seq != d->link_seq || e->ack_seq != d->ack_seq ||
+        strcmp(e->correlation_id, d->correlation_id) ||
+        e->schema_version != d->schema_version || e->type != d->type ||
+        e->payload_len != d->payload.len ||
+        (e->payload_len &&
+         memcmp(e->payload, d->payload.data, e->payload_len)) ||
+        strcmp(e->reason, d->reason) || e->n_items != d->n_items ||
+        (e->store == NULL) != (d->store == NULL))
+        abort();
+}
+
+/* A DATA envelope through intake's handler, in a transaction aborted. */
+static void
+s_handle(const ry_envelope_t *e)
+{
+    if (e->kind != RONGYU__ENVELOPE_KIND__DATA)
+        return;
+    ry_txn_t *txn;
+    if (ry_txn_begin(s_store, NULL, true, &txn))
+        abort();
+    ry_msg_t m = {e->sender_id,      e->link_seq, e->type,
+                  e->correlation_id, e->payload,  e->payload_len};
+    intake_cases_on_message(s_cases, txn, &m);
+    ry_txn_abort(&txn);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
     if (!s_store)
         s_init();
-    Rongyu__Envelope *e = (Rongyu__Envelope *)ry_pb_unpack(
-        &rongyu__envelope__descriptor, data, len, 0);
-    if (!e)
-        return 0;
-    if (e->kind == RONGYU__ENVELOPE_KIND__DATA) {
-        ry_txn_t *txn;
-        if (ry_txn_begin(s_store, NULL, true, &txn))
+    /* protobuf-c without ry_pb_unpack's cap, which ry_envelope does not
+     * need (it allocates only its strings). */
+    Rongyu__Envelope *d = (Rongyu__Envelope *)ry_pb_unpack(
+        &rongyu__envelope__descriptor, data, len, (size_t)1 << 30);
+    ry_envelope_t e;
+    int rc = ry_envelope_read(&e, data, len);
+    if (rc == 0 && !d)
+        abort(); /* read what protobuf-c refuses */
+    if (rc) {
+        /* Refused where protobuf-c read it: only for a bad tag. */
+        size_t pos = 0;
+        ry_pb_field_t f;
+        int more;
+        while ((more = ry_pb_next(data, len, &pos, &f)) == 1)
+            ;
+        if (d && more >= 0)
             abort();
-        ry_msg_t m = {e->sender_id,      e->link_seq,     e->type,
-                      e->correlation_id, e->payload.data, e->payload.len};
-        intake_cases_on_message(s_cases, txn, &m);
-        ry_txn_abort(&txn);
+        ry_pb_free(&d);
+        return 0;
     }
-    ry_pb_free(&e);
+    s_same(&e, d);
+    ry_pb_free(&d);
+    s_handle(&e);
+    if (e.kind == RONGYU__ENVELOPE_KIND__BATCH) {
+        size_t at = 0, ilen;
+        const uint8_t *it;
+        while (ry_envelope_item(&e, &at, &it, &ilen)) {
+            ry_envelope_t item;
+            if (ry_envelope_read(&item, it, ilen) == 0) {
+                s_handle(&item);
+                ry_envelope_release(&item);
+            }
+        }
+    }
+    ry_envelope_release(&e);
     return 0;
 }
