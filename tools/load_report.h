@@ -31,12 +31,15 @@ typedef struct {
 
 /* One service as /proc shows it: resident memory (/proc/PID/status, in
  * KiB) and CPU time (user + system, and user alone, /proc/PID/stat, in
- * seconds). */
+ * seconds), and its main thread's (/proc/PID/task/PID/stat: the thread
+ * that applies and commits the rounds; ZeroMQ's I/O thread has the
+ * rest). */
 typedef struct {
     long pid;      /* 0: unknown */
     long anon_kib, file_kib, anon_max_kib;
     double cpu_start, cpu_end; /* at the run's start and end; < 0 unknown */
     double user_start, user_end; /* the user part of those */
+    double main_start, main_end; /* the main thread's user + system */
 } load_proc_t;
 
 /* Waits (at most 'seconds') until intake's outbox is empty and every
@@ -54,8 +57,8 @@ void load_proc_init(load_proc_t rss[LOAD_SERVICES], const char *home,
  * figure seen. */
 void load_proc_sample(load_proc_t rss[LOAD_SERVICES]);
 
-/* Reads each known service's CPU time into cpu_start (start: true) or
- * cpu_end. */
+/* Reads each known service's CPU time, and its main thread's, into
+ * cpu_start and main_start (start: true) or cpu_end and main_end. */
 void load_proc_cpu(load_proc_t rss[LOAD_SERVICES], bool start);
 
 /* The run's figures, filled by rongyu-load. */
