@@ -520,20 +520,23 @@ test_del_range_deletes_exactly_its_rows(void **state)
     assert_int_equal(ry_txn_del_range(txn, "t", "z", 1, "zz", 2), 0);
     assert_int_equal(ry_txn_commit(&txn), 0);
     assert_int_equal(s_count(fx->store, "t"), 3001 - 1500 - 2);
+    /* Each range's edges, and a row on each side of them. */
+    static const struct {
+        const char *key;
+        int want;
+    } edges[] = {{"p|00999", 0},
+                 {"p|01000", RY_ENOTFOUND},
+                 {"p|02499", RY_ENOTFOUND},
+                 {"p|02500", 0},
+                 {"p|00010", 0},
+                 {"p|00011", RY_ENOTFOUND},
+                 {"p|00012", RY_ENOTFOUND},
+                 {"p|00013", 0},
+                 {"q|0", 0}};
     char buf[256];
-    assert_int_equal(s_get(fx->store, "t", "p|00999", buf, sizeof buf), 0);
-    assert_int_equal(s_get(fx->store, "t", "p|01000", buf, sizeof buf),
-                     RY_ENOTFOUND);
-    assert_int_equal(s_get(fx->store, "t", "p|02499", buf, sizeof buf),
-                     RY_ENOTFOUND);
-    assert_int_equal(s_get(fx->store, "t", "p|02500", buf, sizeof buf), 0);
-    assert_int_equal(s_get(fx->store, "t", "p|00010", buf, sizeof buf), 0);
-    assert_int_equal(s_get(fx->store, "t", "p|00011", buf, sizeof buf),
-                     RY_ENOTFOUND);
-    assert_int_equal(s_get(fx->store, "t", "p|00012", buf, sizeof buf),
-                     RY_ENOTFOUND);
-    assert_int_equal(s_get(fx->store, "t", "p|00013", buf, sizeof buf), 0);
-    assert_int_equal(s_get(fx->store, "t", "q|0", buf, sizeof buf), 0);
+    for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
+        assert_int_equal(s_get(fx->store, "t", edges[i].key, buf, sizeof buf),
+                         edges[i].want);
     /* Deleting to the very last row of the table. */
     assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
     assert_int_equal(ry_txn_del_range(txn, "t", "p|02990", 7, "r", 1), 0);
