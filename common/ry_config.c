@@ -6,6 +6,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +41,10 @@ s_copy(char *dst, size_t cap, const char *src)
     return 0;
 }
 
-/* Parses a size: digits with an optional K, M or G suffix (powers of 2). */
+/* Parses a number: digits, and with 'units' an optional K, M or G suffix
+ * (powers of 2). 0 is a number; the caller refuses it where it is none. */
 static int
-s_size(const char *s, size_t *out)
+s_number(const char *s, bool units, unsigned long long *out)
 {
     char *end;
     errno = 0;
@@ -50,15 +53,26 @@ s_size(const char *s, size_t *out)
     if (errno || end == s || !isdigit((unsigned char)*s))
         return RY_ECONFIG;
     unsigned long long mul = 1;
-    if (*end == 'K' || *end == 'k')
+    if (units && (*end == 'K' || *end == 'k'))
         mul = 1ULL << 10, end++;
-    else if (*end == 'M' || *end == 'm')
+    else if (units && (*end == 'M' || *end == 'm'))
         mul = 1ULL << 20, end++;
-    else if (*end == 'G' || *end == 'g')
+    else if (units && (*end == 'G' || *end == 'g'))
         mul = 1ULL << 30, end++;
-    if (*end != '\0' || v == 0 || v > (~0ULL) / mul)
+    if (*end != '\0' || v > (~0ULL) / mul)
         return RY_ECONFIG;
-    *out = (size_t)(v * mul);
+    *out = v * mul;
+    return 0;
+}
+
+/* Parses a size: a number above 0, with an optional K, M or G suffix. */
+static int
+s_size(const char *s, size_t *out)
+{
+    unsigned long long v;
+    if (s_number(s, true, &v) || v == 0 || v > SIZE_MAX)
+        return RY_ECONFIG;
+    *out = (size_t)v;
     return 0;
 }
 
@@ -106,13 +120,11 @@ s_set(ry_config_t *cfg, const char *key, const char *val)
         if (strcmp(key + n + 1, "bind") == 0)
             return s_copy(cfg->bind[i], sizeof cfg->bind[i], val);
         if (strcmp(key + n + 1, "round_ms") == 0) {
-            /* Digits only (0 allowed, unlike a size), at most a second: a
-             * longer pause would hold the links' windows (2,048 rows)
-             * below a useful rate. */
-            char *end;
-            errno = 0;
-            unsigned long v = strtoul(val, &end, 10);
-            if (!isdigit((unsigned char)*val) || *end || errno || v > 1000)
+            /* Milliseconds, 0 allowed, at most a second: a longer pause
+             * would hold the links' windows (2,048 rows) below a useful
+             * rate. */
+            unsigned long long v;
+            if (s_number(val, false, &v) || v > 1000)
                 return RY_ECONFIG;
             cfg->round_ms[i] = (unsigned)v;
             return 0;

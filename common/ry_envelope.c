@@ -56,14 +56,15 @@ s_short_enough(const ry_pb_field_t *f)
     return tag <= 5 && (f->wire != 2 || (size_t)(f->val - f->start) - tag <= 5);
 }
 
-/* Copies a string field up to its first NUL, as its decoded C string
- * reads, to *at, and moves *at past its terminating NUL. */
+/* Copies a string field (absent: a zeroed field, the empty string) up to
+ * its first NUL, as its decoded C string reads, to *at, and moves *at past
+ * its terminating NUL. */
 static const char *
 s_string(const ry_pb_field_t *f, char **at)
 {
     char *s = *at;
-    const uint8_t *nul = f ? memchr(f->val, 0, f->vlen) : NULL;
-    size_t n = !f ? 0 : nul ? (size_t)(nul - f->val) : f->vlen;
+    const uint8_t *nul = f->vlen ? memchr(f->val, 0, f->vlen) : NULL;
+    size_t n = nul ? (size_t)(nul - f->val) : f->vlen;
     if (n)
         memcpy(s, f->val, n);
     s[n] = '\0';
@@ -115,7 +116,6 @@ ry_envelope_read(ry_envelope_t *e, const uint8_t *frame, size_t len)
     e->frame_ = frame;
     e->len_ = len;
     ry_pb_field_t f, sender = {0}, corr = {0}, reason = {0}, store = {0};
-    bool has_sender = false, has_corr = false, has_reason = false;
     size_t pos = 0, stores = 0, store_total = 0;
     int more;
     while ((more = ry_pb_next(frame, len, &pos, &f)) == 1) {
@@ -128,17 +128,17 @@ ry_envelope_read(ry_envelope_t *e, const uint8_t *frame, size_t len)
             return -1;
         switch (f.number) {
         case S_KIND: e->kind = (Rongyu__EnvelopeKind)(int32_t)f.varint; break;
-        case S_SENDER: sender = f, has_sender = true; break;
+        case S_SENDER: sender = f; break;
         case S_LINK_SEQ: e->link_seq = f.varint; break;
         case S_ACK_SEQ: e->ack_seq = f.varint; break;
-        case S_CORRELATION: corr = f, has_corr = true; break;
+        case S_CORRELATION: corr = f; break;
         case S_SCHEMA: e->schema_version = (uint32_t)f.varint; break;
         case S_TYPE: e->type = (Rongyu__MessageType)(int32_t)f.varint; break;
         case S_PAYLOAD:
             e->payload = f.vlen ? f.val : NULL;
             e->payload_len = f.vlen;
             break;
-        case S_REASON: reason = f, has_reason = true; break;
+        case S_REASON: reason = f; break;
         case S_ITEMS: e->n_items++; break;
         case S_STORE:
             store = f;
@@ -150,8 +150,7 @@ ry_envelope_read(ry_envelope_t *e, const uint8_t *frame, size_t len)
     }
     if (more < 0)
         return -1;
-    size_t need = (has_sender ? sender.vlen : 0) + (has_corr ? corr.vlen : 0) +
-                  (has_reason ? reason.vlen : 0) + 3;
+    size_t need = sender.vlen + corr.vlen + reason.vlen + 3;
     char *at = e->inline_;
     if (need > sizeof e->inline_) {
         e->heap_ = malloc(need);
@@ -159,9 +158,9 @@ ry_envelope_read(ry_envelope_t *e, const uint8_t *frame, size_t len)
             abort();
         at = e->heap_;
     }
-    e->sender_id = s_string(has_sender ? &sender : NULL, &at);
-    e->correlation_id = s_string(has_corr ? &corr : NULL, &at);
-    e->reason = s_string(has_reason ? &reason : NULL, &at);
+    e->sender_id = s_string(&sender, &at);
+    e->correlation_id = s_string(&corr, &at);
+    e->reason = s_string(&reason, &at);
     if (stores && s_store(e, &store, stores, store_total) != 0) {
         ry_envelope_release(e);
         return -1;

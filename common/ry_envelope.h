@@ -43,8 +43,9 @@ typedef struct {
 } ry_envelope_t;
 
 /* Reads the Envelope of frame[0..len) into *e (which points into frame
- * afterwards: keep the frame until ry_envelope_release). Returns 0, or -1
- * when the bytes are not an Envelope (then *e holds nothing to release). */
+ * and into itself afterwards: keep the frame until ry_envelope_release,
+ * and use *e where it is, not a copy). Returns 0, or -1 when the bytes
+ * are not an Envelope (then *e holds nothing to release). */
 int ry_envelope_read(ry_envelope_t *e, const uint8_t *frame, size_t len);
 
 /* The next batch item (field 11) of e from *pos (0 to begin): its bytes

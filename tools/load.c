@@ -76,6 +76,8 @@ typedef struct {
 static void
 s_usage(void)
 {
+    /* Lines as printed: the formatter would split them mid-sentence. */
+    /* clang-format off */
     printf(
         "用法 Usage: rongyu-load [-n N] [-w W] [-c C] [--rate R]\n"
         "                   [--example FILE] [--acked FILE] [--full-waits]\n"
@@ -99,8 +101,7 @@ s_usage(void)
         "  CPU 时间（/proc/PID/stat，合计及用户态、内核态各自；另列主线程，\n"
         "  即执行各轮与提交的线程，/proc/PID/task/PID/stat）。\n"
         "  Submits N applications (default 1000) built from an example file\n"
-        "  (default examples/advanced_home.valid.json) to intake with W "
-        "requests\n"
+        "  (default examples/advanced_home.valid.json) to intake with W requests\n"
         "  in flight (default 16) on C DEALER connections (-c, default 1),\n"
         "  replies matched by request_id;\n"
         "  each has its own idempotency key '<run>-<i>' (its SHA-256 with\n"
@@ -150,20 +151,17 @@ s_usage(void)
         "                     intake's key table) or the hex SHA-256 of it\n"
         "                     (hashed, as 'rongyu submit' makes its keys\n"
         "                     from the file: scattered over the table)\n"
-        "                     幂等键：计数（默认，在 intake "
-        "的键表中近乎按序）\n"
-        "                     或其 SHA-256（与 rongyu submit "
-        "相同，分散在键表中）\n"
+        "                     幂等键：计数（默认，在 intake 的键表中近乎按序）\n"
+        "                     或其 SHA-256（与 rongyu submit 相同，分散在键表中）\n"
         "  --run ID           idempotency key prefix (default load-<time>)\n"
         "  --timeout S        give up after S seconds (default 600)\n"
         "  --pid SERVICE=PID  a service's pid for its RSS and CPU (default:\n"
-        "                     $RONGYU_HOME/SERVICE.pid, as deploy/up.sh "
-        "writes)\n"
+        "                     $RONGYU_HOME/SERVICE.pid, as deploy/up.sh writes)\n"
         "  --json             one JSON object for scripts\n"
-        "  退出状态 Exit status: 0 when every application was acknowledged "
-        "and\n"
+        "  退出状态 Exit status: 0 when every application was acknowledged and\n"
         "  judged, 1 otherwise, 2 for bad arguments.\n",
         S_WAITS_MAX, S_MAX_CONNS);
+    /* clang-format on */
 }
 
 static Rongyu__Principal *
