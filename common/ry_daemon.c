@@ -126,9 +126,6 @@ ry_daemon_open(const ry_config_t *cfg, int svc, const char *const *tables,
     };
     if (!rc)
         rc = ry_channel_new(&o, channel);
-    if (!rc)
-        rc = on_request ? ry_channel_bind_clients(*channel, cfg->bind[svc])
-                        : ry_channel_bind_peers(*channel, cfg->bind[svc]);
     if (rc) {
         ry_channel_destroy(channel);
         ry_store_destroy(store);

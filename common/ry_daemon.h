@@ -24,10 +24,13 @@ int ry_daemon_init(int argc, char **argv, int svc, const char *about,
 void ry_daemon_signals(void);
 
 /* Opens service svc's store under cfg->home with 'tables' (NULL-ended, the
- * channel's included), creates its channel with the handlers, and binds
- * it: the client endpoint for intake (with on_request), the peer endpoint
- * for the others. On failure nothing is left open. Returns 0, RY_EIO or
- * RY_ENET; *store and *channel are the caller's. */
+ * channel's included), starts its ZAP handler (ry_keys_serve) and creates
+ * its channel with the handlers, unbound: the service binds it
+ * (ry_channel_bind_clients or _peers, at cfg->bind[svc]) once it can
+ * answer, intake only after listing the client keys its ZAP handler
+ * admits, so that no client that reconnects meets an empty list. On
+ * failure nothing is left open. Returns 0, RY_EIO or RY_ENET; *store and
+ * *channel are the caller's. */
 int ry_daemon_open(const ry_config_t *cfg, int svc, const char *const *tables,
                    ry_on_message_fn on_message, ry_on_request_fn on_request,
                    void *ctx, ry_store_t **store, ry_channel_t **channel);

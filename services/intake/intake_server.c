@@ -73,6 +73,10 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
         snprintf(path, sizeof path, "%s/admin.cert", dir);
         rc = intake_keys_start(self->cases, path);
     }
+    /* Clients are taken only now: a client reconnecting to a restarted
+     * intake met an admission list still being rebuilt, and was refused. */
+    if (!rc)
+        rc = ry_channel_bind_clients(self->channel, cfg->bind[RY_SVC_INTAKE]);
     if (rc) {
         intake_server_destroy(&self);
         return rc;

@@ -52,6 +52,8 @@ quota_server_new(const ry_config_t *cfg, quota_server_t **out)
     if (!rc)
         rc = ry_daemon_open(cfg, RY_SVC_QUOTA, tables, s_on_message, NULL,
                             self, &self->store, &self->channel);
+    if (!rc)
+        rc = ry_channel_bind_peers(self->channel, cfg->bind[RY_SVC_QUOTA]);
     if (rc) {
         quota_server_destroy(&self);
         return rc;

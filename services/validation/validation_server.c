@@ -127,6 +127,8 @@ validation_server_new(const ry_config_t *cfg, validation_server_t **out)
     if (!rc)
         rc = ry_daemon_open(cfg, RY_SVC_VALIDATION, tables, s_on_message, NULL,
                             self, &self->store, &self->channel);
+    if (!rc)
+        rc = ry_channel_bind_peers(self->channel, cfg->bind[RY_SVC_VALIDATION]);
     if (rc) {
         validation_server_destroy(&self);
         return rc;
