@@ -608,6 +608,7 @@ ry_channel_stats_pb(const ry_channel_stats_t *in, Rongyu__StoreStats *out)
     out->used_bytes = in->store.used_bytes;
     out->cases = in->store.cases;
     out->commit_us = in->store.commit_us;
+    out->opened_ns = in->store.opened_ns;
     out->at_ms = in->at_ms;
 }
 
@@ -627,6 +628,7 @@ ry_channel_stats_from_pb(const Rongyu__StoreStats *in, ry_channel_stats_t *out)
         .used_bytes = in->used_bytes,
         .cases = in->cases,
         .commit_us = in->commit_us,
+        .opened_ns = in->opened_ns,
     };
 }
 

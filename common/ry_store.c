@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RY_STORE_MAX_TABLES 32
@@ -168,6 +169,10 @@ ry_store_open(ry_store_t **out, const char *dir, size_t map_size,
     MDB_envinfo info;
     mdb_env_info(self->env, &info);
     self->map_size = info.me_mapsize;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    self->stats.opened_ns =
+        (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 
     MDB_txn *txn = NULL;
     rc = mdb_txn_begin(self->env, NULL, 0, &txn);

@@ -58,6 +58,10 @@ typedef struct {
     uint64_t commit_us;     /* time inside mdb_txn_commit of the write
                                transactions counted (writing their pages and
                                syncing them), microseconds */
+    uint64_t opened_ns;     /* when this process opened the store
+                               (CLOCK_REALTIME, ns): another value in a
+                               later reading means the service restarted
+                               and the counters began again */
 } ry_store_stats_t;
 
 /* Names the table whose rows count as this store's cases in

@@ -230,6 +230,25 @@ s_per(uint64_t a, uint64_t b, int n)
     return n > 0 && a >= b ? (double)(a - b) / n : 0;
 }
 
+/* Whether service i's store was opened again between the two readings:
+ * the service restarted, and its counters began again from 0. */
+static bool
+s_restarted(const load_snapshot_t *before, const load_snapshot_t *after, int i)
+{
+    return before->store[i].seen && after->store[i].seen &&
+           before->store[i].s.store.opened_ns !=
+               after->store[i].s.store.opened_ns;
+}
+
+/* The counters to subtract from service i's last reading: the first
+ * reading's, or none (zeros) when the service restarted in between. */
+static const ry_store_stats_t *
+s_base(const load_snapshot_t *before, const load_snapshot_t *after, int i)
+{
+    static const ry_store_stats_t zero;
+    return s_restarted(before, after, i) ? &zero : &before->store[i].s.store;
+}
+
 /* One store's figures over the run: 'a' after it, 'b' before. */
 typedef struct {
     double fsyncs_per_app, written_per_app, commit_us_per_app;
@@ -293,11 +312,13 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                 f->ack_p99, f->verdict_p50, f->verdict_p99, f->waits_delayed,
                 f->cpu_seconds, apps);
         for (int i = 0; i < LOAD_SERVICES; i++) {
+            bool restarted = s_restarted(before, after, i);
             const ry_store_stats_t *a = &after->store[i].s.store,
-                                   *b = &before->store[i].s.store;
+                                   *b = s_base(before, after, i);
             s_store_figures_t g = s_store_figures(a, b, f, apps);
             fprintf(out,
-                    "%s{\"service\":\"%s\",\"seen\":%s,\"commits\":%" PRIu64
+                    "%s{\"service\":\"%s\",\"seen\":%s,"
+                    "\"restarted\":%s,\"commits\":%" PRIu64
                     ",\"fsyncs\":%" PRIu64 ",\"bytes_written\":%" PRIu64
                     ",\"bytes_known\":%s,\"fsyncs_per_app\":%.4f,"
                     "\"bytes_written_per_app\":%.0f,\"commit_us_per_app\":%.1f,"
@@ -306,8 +327,8 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                     ",\"case_rows\":%" PRIu64 ",\"stored_bytes_per_app\":%.0f}",
                     i ? "," : "", after->store[i].s.service,
                     after->store[i].seen ? "true" : "false",
-                    a->commits - b->commits, a->syncs - b->syncs,
-                    a->bytes_written - b->bytes_written,
+                    restarted ? "true" : "false", a->commits - b->commits,
+                    a->syncs - b->syncs, a->bytes_written - b->bytes_written,
                     a->bytes_known ? "true" : "false", g.fsyncs_per_app,
                     g.written_per_app, g.commit_us_per_app, g.commit_share,
                     g.pages_per_commit, g.ms_per_commit, a->used_bytes,
@@ -359,8 +380,13 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
             continue;
         }
         const ry_store_stats_t *a = &after->store[i].s.store,
-                               *b = &before->store[i].s.store;
+                               *b = s_base(before, after, i);
         s_store_figures_t g = s_store_figures(a, b, f, apps);
+        if (s_restarted(before, after, i))
+            fprintf(out,
+                    "  %-13s 运行中重启，以下自重启起计 restarted during "
+                    "the run: counted from its restart\n",
+                    name);
         fprintf(out,
                 "  %-13s %10" PRIu64 " %12.3f %14.0f%s %14.1f %9.0f%% %13.1f "
                 "%10.3f %12.1f %10.0f\n",

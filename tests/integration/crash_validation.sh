@@ -33,6 +33,14 @@ wait "$LOAD" || { cat "$RY_TMP/load.out" >&2; ry_fail "load generator failed"; }
 acked=$(sort -u "$RY_TMP/acked.txt" | wc -l)
 [ "$acked" = "$N" ] || ry_fail "$acked of $N applications acknowledged"
 ry_ok "$N applications acknowledged"
+# rongyu-load's store figures: validation's counters began again at each
+# restart, so they are counted from its last start, said as such, and
+# never a difference that wrapped round.
+grep -q '^  validation .*restarted during the run' "$RY_TMP/load.out" ||
+    { cat "$RY_TMP/load.out" >&2; ry_fail "rongyu-load did not report validation's restart"; }
+! grep -q '18446744073709' "$RY_TMP/load.out" ||
+    { cat "$RY_TMP/load.out" >&2; ry_fail "rongyu-load printed a wrapped counter"; }
+ry_ok "rongyu-load counts validation's store from its restart"
 ry_wait_drained 180
 ry_stop_all
 "$RY_BIN/rongyu-inspect" verify "$RONGYU_HOME" "$RY_TMP/acked.txt" ||

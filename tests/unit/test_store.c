@@ -613,11 +613,18 @@ test_committed_data_survives_close_and_reopen(void **state)
     assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
     assert_int_equal(ry_txn_put(txn, "t", "lost", 4, "no", 2, 0), 0);
     ry_txn_abort(&txn);
+    ry_store_stats_t st;
+    assert_int_equal(ry_store_stats(fx->store, &st), 0);
+    uint64_t opened = st.opened_ns;
     ry_store_destroy(&fx->store);
     assert_null(fx->store);
     ry_store_destroy(&fx->store); /* safe on NULL */
 
     assert_int_equal(ry_store_open(&fx->store, fx->dir, MAP_SIZE, s_tables), 0);
+    /* Opened again: the counters began again, and say so. */
+    assert_int_equal(ry_store_stats(fx->store, &st), 0);
+    assert_true(st.opened_ns > opened);
+    assert_int_equal(st.commits, 0);
     char buf[16];
     assert_int_equal(s_get(fx->store, "t", "durable", buf, sizeof buf), 0);
     assert_string_equal(buf, "yes");
@@ -768,6 +775,8 @@ test_stats_count_commits_that_write_and_their_bytes(void **state)
     assert_true(st.page_size >= 512);
     uint64_t used0 = st.used_bytes;
     assert_true(used0 >= 2 * st.page_size); /* the two meta pages at least */
+    uint64_t opened = st.opened_ns;
+    assert_true(opened > 0);
 
     /* A value of 10,000 bytes: whole overflow pages, a leaf, a meta. */
     char big[10001];
@@ -809,6 +818,7 @@ test_stats_count_commits_that_write_and_their_bytes(void **state)
     ry_store_set_case_table(fx->store, "u");
     assert_int_equal(ry_store_stats(fx->store, &st), 0);
     assert_int_equal(st.cases, 2);
+    assert_int_equal(st.opened_ns, opened); /* the same opening throughout */
 }
 
 /* Thirty-two tables (the most a store takes): each is found by the name
