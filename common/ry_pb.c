@@ -582,27 +582,3 @@ ry_pb_append_string(uint8_t **buf, size_t *len, uint32_t number,
     *buf = grown;
     *len = at;
 }
-
-ProtobufCMessage *
-ry_pb_unpack_except(const ProtobufCMessageDescriptor *d, const uint8_t *data,
-                    size_t len, const uint32_t *drop, size_t ndrop)
-{
-    uint8_t *head = malloc(len ? len : 1);
-    if (!head)
-        abort();
-    size_t at = 0, pos = 0;
-    ry_pb_field_t f;
-    int more;
-    while ((more = ry_pb_next(data, len, &pos, &f)) == 1) {
-        bool keep = true;
-        for (size_t i = 0; i < ndrop && keep; i++)
-            keep = f.number != drop[i];
-        if (keep) {
-            memcpy(head + at, f.start, f.n);
-            at += f.n;
-        }
-    }
-    ProtobufCMessage *m = more == 0 ? ry_pb_unpack(d, head, at, 0) : NULL;
-    free(head);
-    return m;
-}

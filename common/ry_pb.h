@@ -58,14 +58,6 @@ typedef struct {
  * into data. */
 int ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f);
 
-/* ry_pb_unpack (no cap beyond its default) of data[0..len) without the
- * top-level fields numbered in drop[0..ndrop): a message's head, decoded
- * without the parts its reader does not look at. NULL when the bytes are
- * not a message. */
-ProtobufCMessage *ry_pb_unpack_except(const ProtobufCMessageDescriptor *d,
-                                      const uint8_t *data, size_t len,
-                                      const uint32_t *drop, size_t ndrop);
-
 /* Reads the varint at data + *pos into *v and moves *pos past it: 0, or
  * -1 when it runs past len or over ten bytes. */
 int ry_pb_get_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v);

@@ -49,19 +49,58 @@ s_get(ry_txn_t *txn, const char *id, Rongyu__NotifyTimer **out)
     return *out ? 0 : RY_EIO;
 }
 
-/* s_get without the timer's targets and case event: what s_schedule and
- * notify_timers_fail compare (id, state, due time, reason). */
+/* What s_schedule and notify_timers_fail compare of a stored timer: its
+ * state, due time and reason, read from the index row's bytes without
+ * decoding the rest (the targets, the case event). 'reason' points into
+ * the row: read it before the transaction writes. */
+typedef struct {
+    char state[16]; /* pending, fired, cancelled, skipped or failed */
+    int64_t due_ms;
+    const char *reason;
+    size_t reason_len;
+} s_head_t;
+
+enum { S_T_DUE = 3, S_T_STATE = 4, S_T_REASON = 5 };
+
+/* Reads the head of the timer row v: 0, or RY_EIO when it is not a timer
+ * (not a message, or those fields of the wrong kind). */
 static int
-s_get_head(ry_txn_t *txn, const char *id, Rongyu__NotifyTimer **out)
+s_head_read(const ry_val_t *v, s_head_t *h)
 {
-    static const uint32_t bulky[] = {9, 10};
+    *h = (s_head_t){.reason = ""};
+    size_t pos = 0;
+    ry_pb_field_t f;
+    int more;
+    while ((more = ry_pb_next(v->data, v->len, &pos, &f)) == 1) {
+        int want = f.number == S_T_DUE                               ? 0
+                   : f.number == S_T_STATE || f.number == S_T_REASON ? 2
+                                                                     : -1;
+        if (want < 0)
+            continue;
+        if ((int)f.wire != want)
+            return RY_EIO;
+        if (f.number == S_T_DUE) {
+            h->due_ms = (int64_t)f.varint;
+        } else if (f.number == S_T_STATE) {
+            /* Longer than any state: kept as no state (never equal). */
+            size_t n = f.vlen < sizeof h->state ? f.vlen : 0;
+            memcpy(h->state, f.val, n);
+            h->state[n] = '\0';
+        } else {
+            h->reason = (const char *)f.val;
+            h->reason_len = f.vlen;
+        }
+    }
+    return more == 0 ? 0 : RY_EIO;
+}
+
+/* Reads the head of timer 'id': 0, RY_ENOTFOUND, or RY_EIO (s_head_read). */
+static int
+s_get_head(ry_txn_t *txn, const char *id, s_head_t *h)
+{
     ry_val_t v;
     int rc = ry_txn_get(txn, "timer_ix", id, strlen(id), &v);
-    if (rc)
-        return rc;
-    *out = (Rongyu__NotifyTimer *)ry_pb_unpack_except(
-        &rongyu__notify_timer__descriptor, v.data, v.len, bulky, 2);
-    return *out ? 0 : RY_EIO;
+    return rc ? rc : s_head_read(&v, h);
 }
 
 /* Writes t with 'state' (and reason) to the index, and, when pending, its
@@ -101,32 +140,32 @@ s_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now,
 {
     if (changed)
         *changed = false;
-    Rongyu__NotifyTimer *old = NULL;
+    s_head_t old;
     int rc = s_get_head(txn, t->timer_id, &old);
     if (rc && rc != RY_ENOTFOUND)
         return rc;
+    bool found = rc == 0;
     rc = 0;
     bool write = false;
     const char *state = "pending", *reason = "";
-    if (old && revive && strcmp(old->state, "cancelled") == 0)
-        ry_pb_free(&old);
-    if (!old) {
+    if (found && revive && strcmp(old.state, "cancelled") == 0)
+        found = false;
+    if (!found) {
         write = true;
         if (t->due_ms < now) {
             state = "skipped";
             reason = "fell due before it could be scheduled";
         }
-    } else if (strcmp(old->state, "pending") == 0) {
-        if (old->due_ms != t->due_ms) {
-            rc = s_unindex_due(txn, old->due_ms, old->timer_id);
+    } else if (strcmp(old.state, "pending") == 0) {
+        if (old.due_ms != t->due_ms) {
+            rc = s_unindex_due(txn, old.due_ms, t->timer_id);
             write = true;
         }
-    } else if (strcmp(old->state, "skipped") == 0 ||
-               strcmp(old->state, "failed") == 0) {
+    } else if (strcmp(old.state, "skipped") == 0 ||
+               strcmp(old.state, "failed") == 0) {
         if (t->due_ms >= now)
             write = true;
-        else if (strcmp(old->state, "failed") == 0 ||
-                 old->due_ms != t->due_ms) {
+        else if (strcmp(old.state, "failed") == 0 || old.due_ms != t->due_ms) {
             write = true;
             state = "skipped";
             reason = "fell due before it could be scheduled";
@@ -147,7 +186,6 @@ s_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now,
                      "timer %s %s (due %" PRId64 ")", t->timer_id, state,
                      t->due_ms);
     }
-    ry_pb_free(&old);
     return rc;
 }
 
@@ -171,21 +209,20 @@ notify_timers_fail(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
 {
     if (changed)
         *changed = false;
-    Rongyu__NotifyTimer *old = NULL;
+    s_head_t old;
     int rc = s_get_head(txn, t->timer_id, &old);
     if (rc && rc != RY_ENOTFOUND)
         return rc;
+    bool found = rc == 0;
     rc = 0;
-    if (old && (strcmp(old->state, "fired") == 0 ||
-                strcmp(old->state, "cancelled") == 0 ||
-                (strcmp(old->state, "failed") == 0 &&
-                 strcmp(old->reason, reason) == 0))) {
-        ry_pb_free(&old);
+    if (found && (strcmp(old.state, "fired") == 0 ||
+                  strcmp(old.state, "cancelled") == 0 ||
+                  (strcmp(old.state, "failed") == 0 &&
+                   old.reason_len == strlen(reason) &&
+                   memcmp(old.reason, reason, old.reason_len) == 0)))
         return 0;
-    }
-    if (old && strcmp(old->state, "pending") == 0)
-        rc = s_unindex_due(txn, old->due_ms, old->timer_id);
-    ry_pb_free(&old);
+    if (found && strcmp(old.state, "pending") == 0)
+        rc = s_unindex_due(txn, old.due_ms, t->timer_id);
     if (!rc)
         rc = s_write(txn, t, "failed", reason);
     if (!rc) {
@@ -209,9 +246,8 @@ static int
 s_cancel_row(const ry_val_t *key, const ry_val_t *val, void *arg)
 {
     s_cancel_t *c = arg;
-    Rongyu__NotifyTimer *t = (Rongyu__NotifyTimer *)ry_pb_unpack(
-        &rongyu__notify_timer__descriptor, val->data, val->len, 0);
-    if (t && strcmp(t->state, "pending") == 0) {
+    s_head_t h;
+    if (s_head_read(val, &h) == 0 && strcmp(h.state, "pending") == 0) {
         if (c->nids == c->cap) {
             c->cap = c->cap ? c->cap * 2 : 8;
             c->ids = realloc(c->ids, sizeof *c->ids * c->cap);
@@ -225,7 +261,6 @@ s_cancel_row(const ry_val_t *key, const ry_val_t *val, void *arg)
         id[key->len] = '\0';
         c->ids[c->nids++] = id;
     }
-    ry_pb_free(&t);
     return 0;
 }
 

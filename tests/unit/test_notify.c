@@ -505,6 +505,98 @@ test_timer_fires_once_in_due_order(void **state)
     ry_txn_abort(&txn);
 }
 
+/* What scheduling, failing, cancelling and reviving do to a stored timer,
+ * each read back whole: the changes they report follow its state, due
+ * time and reason as stored (read without decoding the timer), and a row
+ * that is not a timer is an error, not a timer to overwrite. */
+static void
+test_timer_states_follow_the_stored_row(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    Rongyu__CaseEvent ev = RONGYU__CASE_EVENT__INIT;
+    ev.case_id = "0001";
+    ev.event = "submitted";
+    char *targets[] = {"org-1", "@unit"};
+    Rongyu__NotifyTimer t = RONGYU__NOTIFY_TIMER__INIT;
+    t.timer_id = "case|0001|r1|review_remind";
+    t.kind = "review_remind";
+    t.case_id = "0001";
+    t.targets = targets;
+    t.n_targets = 2;
+    t.event = &ev;
+    t.due_ms = s_at("2018-11-27T09:00");
+    int64_t now = s_at("2018-11-01"), due;
+    bool changed;
+
+    /* Failed, then failed again for the same reason: no change; for
+     * another: a change. */
+    assert_int_equal(notify_timers_fail(txn, &t, "no calendar", &changed), 0);
+    assert_true(changed);
+    assert_int_equal(notify_timers_fail(txn, &t, "no calendar", &changed), 0);
+    assert_false(changed);
+    assert_int_equal(notify_timers_fail(txn, &t, "no calendar!", &changed), 0);
+    assert_true(changed);
+    Rongyu__NotifyTimer *got = s_timer(txn, t.timer_id);
+    assert_non_null(got);
+    assert_string_equal(got->state, "failed");
+    assert_string_equal(got->reason, "no calendar!");
+    assert_string_equal(got->event->event, "submitted");
+    ry_pb_free(&got);
+    assert_int_equal(notify_timers_next_due(txn, &due), 0);
+    assert_int_equal(due, INT64_MAX); /* not in the due index */
+
+    /* A failed timer with a future due time is planned again. */
+    assert_int_equal(notify_timers_schedule(txn, &t, now, &changed), 0);
+    assert_true(changed);
+    s_assert_timer(txn, t.timer_id, "pending", "2018-11-27T09:00");
+    assert_int_equal(notify_timers_schedule(txn, &t, now, &changed), 0);
+    assert_false(changed);
+    /* Failing a pending timer takes it out of the due index. */
+    assert_int_equal(notify_timers_fail(txn, &t, "gone", &changed), 0);
+    assert_true(changed);
+    assert_int_equal(notify_timers_next_due(txn, &due), 0);
+    assert_int_equal(due, INT64_MAX);
+    /* Failed with a due time already past: skipped, once. */
+    assert_int_equal(
+        notify_timers_schedule(txn, &t, s_at("2018-12-01"), &changed), 0);
+    assert_true(changed);
+    s_assert_timer(txn, t.timer_id, "skipped", NULL);
+    assert_int_equal(
+        notify_timers_schedule(txn, &t, s_at("2018-12-01"), &changed), 0);
+    assert_false(changed);
+
+    /* Pending, cancelled: scheduling leaves it cancelled, reviving plans
+     * it anew, and failing a cancelled timer does nothing. */
+    assert_int_equal(notify_timers_schedule(txn, &t, now, &changed), 0);
+    assert_true(changed);
+    unsigned n;
+    assert_int_equal(notify_timers_cancel(txn, "case|0001|", "decided", &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(notify_timers_cancel(txn, "case|0001|", "decided", &n), 0);
+    assert_int_equal(n, 0); /* only pending timers are cancelled */
+    assert_int_equal(notify_timers_schedule(txn, &t, now, &changed), 0);
+    assert_false(changed);
+    assert_int_equal(notify_timers_fail(txn, &t, "late", &changed), 0);
+    assert_false(changed);
+    s_assert_timer(txn, t.timer_id, "cancelled", NULL);
+    assert_int_equal(notify_timers_revive(txn, &t, now, &changed), 0);
+    assert_true(changed);
+    s_assert_timer(txn, t.timer_id, "pending", "2018-11-27T09:00");
+    assert_int_equal(notify_timers_next_due(txn, &due), 0);
+    assert_int_equal(due, t.due_ms);
+
+    /* A row that is not a timer: its state field as a number. */
+    static const uint8_t bad[] = {0x20, 0x01};
+    assert_int_equal(ry_txn_put(txn, "timer_ix", t.timer_id, strlen(t.timer_id),
+                                bad, sizeof bad, 0),
+                     0);
+    assert_int_equal(notify_timers_schedule(txn, &t, now, &changed), RY_EIO);
+    assert_int_equal(notify_timers_fail(txn, &t, "x", &changed), RY_EIO);
+    ry_txn_abort(&txn);
+}
+
 static void
 test_moved_timer_fires_at_its_new_time_only(void **state)
 {
@@ -975,19 +1067,18 @@ main(void)
             test_unknown_calendar_year_is_reported_not_guessed, s_setup,
             s_teardown),
         cmocka_unit_test_setup_teardown(
-            test_unknown_campaign_fails_the_review_timers, s_setup,
-            s_teardown),
+            test_unknown_campaign_fails_the_review_timers, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_timer_fires_once_in_due_order,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_timer_states_follow_the_stored_row,
+                                        s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
-            test_moved_timer_fires_at_its_new_time_only, s_setup,
-            s_teardown),
+            test_moved_timer_fires_at_its_new_time_only, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_subscriptions_by_request_are_entitled_audited_and_delivered,
             s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
-            test_one_delivery_per_subscriber_and_channel, s_setup,
-            s_teardown),
+            test_one_delivery_per_subscriber_and_channel, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_posting_timers_follow_the_draft,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(

@@ -3,8 +3,7 @@
  * encoded message is what a decoder then reads. ry_pb_unpack's arena:
  * the cap holds, strings set later and a decoded message put into
  * another are freed with it (the sanitizer build finds any leak).
- * ry_pb_equal agrees with packing both and comparing the bytes;
- * ry_pb_unpack_except leaves out the fields named and nothing else. */
+ * ry_pb_equal agrees with packing both and comparing the bytes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -436,54 +435,6 @@ test_equal_with_optional_and_required_fields(void **state)
     assert_true(s_expect_equal_as_packed(m, sizeof m[0], N) > 0);
 }
 
-/* ry_pb_unpack_except: the message without the fields named, the rest as
- * a whole decode gives them; bytes that are not a message give NULL. */
-static void
-test_unpack_except_leaves_out_the_fields_named(void **state)
-{
-    (void)state;
-    Rongyu__NotifyTimer t = RONGYU__NOTIFY_TIMER__INIT;
-    t.timer_id = (char *)"case|0001|r1|review_remind";
-    t.kind = (char *)"review_remind";
-    t.due_ms = 1545321599999;
-    t.state = (char *)"pending";
-    char *targets[] = {(char *)"org-1", (char *)"@unit"};
-    t.targets = targets;
-    t.n_targets = 2;
-    Rongyu__CaseEvent ev = RONGYU__CASE_EVENT__INIT;
-    ev.case_id = (char *)"0001";
-    ev.event = (char *)"submitted";
-    t.event = &ev;
-    t.posting_workdays = 5;
-    size_t len;
-    uint8_t *buf = ry_pb_pack(&t.base, &len);
-    static const uint32_t drop[] = {9, 10};
-    Rongyu__NotifyTimer *h = (Rongyu__NotifyTimer *)ry_pb_unpack_except(
-        &rongyu__notify_timer__descriptor, buf, len, drop, 2);
-    assert_non_null(h);
-    assert_null(h->event);
-    assert_int_equal(h->n_targets, 0);
-    /* The rest, compared with the whole decoded without those two. */
-    Rongyu__NotifyTimer *whole = (Rongyu__NotifyTimer *)ry_pb_unpack(
-        &rongyu__notify_timer__descriptor, buf, len, 0);
-    assert_non_null(whole);
-    whole->event = NULL;
-    whole->n_targets = 0;
-    assert_true(ry_pb_equal(&h->base, &whole->base));
-    ry_pb_free(&whole);
-    ry_pb_free(&h);
-    /* Nothing dropped: the whole; a length past the end: NULL. */
-    h = (Rongyu__NotifyTimer *)ry_pb_unpack_except(
-        &rongyu__notify_timer__descriptor, buf, len, NULL, 0);
-    assert_non_null(h);
-    assert_string_equal(h->event->event, "submitted");
-    ry_pb_free(&h);
-    /* Cut before posting_workdays' value: its tag ends the bytes. */
-    assert_null(ry_pb_unpack_except(&rongyu__notify_timer__descriptor, buf,
-                                    len - 1, drop, 2));
-    free(buf);
-}
-
 int
 main(void)
 {
@@ -495,7 +446,6 @@ main(void)
         cmocka_unit_test(test_clone_is_deep),
         cmocka_unit_test(test_equal_is_packing_the_same),
         cmocka_unit_test(test_equal_with_optional_and_required_fields),
-        cmocka_unit_test(test_unpack_except_leaves_out_the_fields_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
