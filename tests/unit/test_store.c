@@ -691,6 +691,70 @@ test_full_map_gives_efull_then_grow_makes_room(void **state)
     assert_int_equal(ry_store_map_size(fx->store), 3 * tiny);
 }
 
+/* A range delete that meets a full map: RY_EFULL, and once its
+ * transaction is aborted every row is still there; in a transaction
+ * marked reads-only it is refused before it deletes anything. */
+static void
+test_del_range_on_a_full_map_changes_nothing(void **state)
+{
+    fx_t *fx = *state;
+    ry_store_destroy(&fx->store);
+    assert_int_equal(ut_rmtree(fx->dir), 0);
+    const size_t tiny = (size_t)64 << 10;
+    assert_int_equal(ry_store_open(&fx->store, fx->dir, tiny, s_tables), 0);
+    /* Rows of a few dozen bytes, each in its own transaction, until one
+     * does not fit: the map holds no page free for the copies a delete
+     * of them all makes. */
+    ry_txn_t *txn;
+    char v[40];
+    memset(v, 'v', sizeof v);
+    int rc = 0;
+    for (int i = 0; i < 100000 && !rc; i++) {
+        char k[16];
+        int n = snprintf(k, sizeof k, "r%06d", i);
+        rc = ry_txn_begin(fx->store, NULL, true, &txn);
+        if (!rc)
+            rc = ry_txn_put(txn, "t", k, (size_t)n, v, sizeof v, 0);
+        if (rc)
+            ry_txn_abort(&txn);
+        else
+            rc = ry_txn_commit(&txn);
+    }
+    assert_int_equal(rc, RY_EFULL);
+    uint64_t rows = s_count(fx->store, "t");
+    assert_true(rows > 100);
+
+    /* A transaction that takes what room is left (rows of another table,
+     * each in a nested transaction, smaller and smaller until none fits),
+     * then deletes them all: the first leaf it copies finds no page. */
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    static char fill[1000];
+    int nfill = 0;
+    for (size_t size = sizeof fill; size >= 1; size /= 10) {
+        for (rc = 0; rc == 0; nfill++) {
+            ry_txn_t *child;
+            char k[16];
+            int n = snprintf(k, sizeof k, "u%06d", nfill);
+            assert_int_equal(ry_txn_begin(fx->store, txn, true, &child), 0);
+            rc = ry_txn_put(child, "u", k, (size_t)n, fill, size, 0);
+            if (rc)
+                ry_txn_abort(&child);
+            else
+                assert_int_equal(ry_txn_commit(&child), 0);
+        }
+        assert_int_equal(rc, RY_EFULL);
+    }
+    assert_int_equal(ry_txn_del_range(txn, "t", "r", 1, "s", 1), RY_EFULL);
+    ry_txn_abort(&txn);
+    assert_int_equal(s_count(fx->store, "t"), rows);
+
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    ry_txn_reads_only(txn, true);
+    assert_int_not_equal(ry_txn_del_range(txn, "t", "r", 1, "s", 1), 0);
+    ry_txn_abort(&txn);
+    assert_int_equal(s_count(fx->store, "t"), rows);
+}
+
 /* ------------------------------------------------------------ be64 */
 
 static void
@@ -883,6 +947,7 @@ main(void)
         T(test_reads_only_refuses_every_write),
         T(test_committed_data_survives_close_and_reopen),
         T(test_full_map_gives_efull_then_grow_makes_room),
+        T(test_del_range_on_a_full_map_changes_nothing),
         T(test_be64_round_trips_and_sorts_numerically),
         T(test_stats_count_commits_that_write_and_their_bytes),
 #undef T
