@@ -492,7 +492,7 @@ s_recv(s_load_t *L, int k, int wait_ms)
 static void
 s_run(s_load_t *L, int64_t deadline, load_proc_t *rss)
 {
-    int64_t last_scan = 0, last_rss = 0, last_note = 0;
+    int64_t last_scan = 0, last_rss = 0, last_note = 0, last_refusal = 0;
     while (L->judged + L->failed < L->n) {
         int64_t now = ry_clock_mono_ms();
         if (now > deadline) {
@@ -515,20 +515,27 @@ s_run(s_load_t *L, int64_t deadline, load_proc_t *rss)
             L->waiting++;
             s_wait(L, i, now);
         }
-        /* Take everything that is waiting on every connection before
-         * sending more; with nothing there, wait on all of them at once
-         * until a reply comes or the next submission is due. */
-        int got = 0, rc = 0;
-        for (int k = 0; k < L->nconns && rc != RY_EPERM; k++)
-            while ((rc = s_recv(L, k, 0)) == 0)
-                got++;
-        if (!got && rc != RY_EPERM) {
-            int wait_ms = 50;
-            if (L->rate > 0 && L->next < L->n) {
-                int64_t until = s_due(L, L->next, now) - ry_clock_mono_ms();
-                wait_ms = until < 0 ? 0 : until < wait_ms ? (int)until : wait_ms;
-            }
-            rc = cli_client_wait_any(L->cl, L->nconns, wait_ms);
+        /* Wait on all connections at once until a reply comes or the next
+         * submission is due, then take everything waiting on those that
+         * have replies (reading the others would find nothing, at the
+         * cost of a look into each). */
+        int wait_ms = 50;
+        if (L->rate > 0 && L->next < L->n) {
+            int64_t until = s_due(L, L->next, now) - ry_clock_mono_ms();
+            wait_ms = until < 0 ? 0 : until < wait_ms ? (int)until : wait_ms;
+        }
+        bool ready[S_MAX_CONNS];
+        int rc = cli_client_wait_any(L->cl, L->nconns, wait_ms, ready);
+        for (int k = 0; rc == 0 && k < L->nconns; k++)
+            if (ready[k])
+                while (s_recv(L, k, 0) == 0)
+                    ;
+        /* A refused handshake is looked for every 100 ms (not on every
+         * wait: at a fixed rate most waits are short and find nothing). */
+        now = ry_clock_mono_ms();
+        if (now - last_refusal >= 100) {
+            rc = cli_client_refused_any(L->cl, L->nconns);
+            last_refusal = now;
         }
         if (rc == RY_EPERM) {
             fprintf(stderr, "rongyu-load: intake 拒绝此密钥 refuses this "

@@ -495,34 +495,44 @@ cli_client_recv_raw(cli_client_t *self, int timeout_ms, uint8_t **data,
 }
 
 int
-cli_client_wait_any(cli_client_t *const *cls, int n, int timeout_ms)
+cli_client_wait_any(cli_client_t *const *cls, int n, int timeout_ms,
+                    bool *ready)
 {
     enum { S_MAX = 64 };
     if (!cls || n <= 0 || n > S_MAX)
         return RY_EINVAL;
-    zmq_pollitem_t items[2 * S_MAX];
-    int mon_of[2 * S_MAX]; /* items[j] is client mon_of[j]'s monitor, or -1 */
-    int k = 0;
+    zmq_pollitem_t items[S_MAX];
     for (int i = 0; i < n; i++) {
         if (!cls[i] || !cls[i]->sock)
             return RY_EINVAL;
-        mon_of[k] = -1;
-        items[k++] = (zmq_pollitem_t){cls[i]->sock, 0, ZMQ_POLLIN, 0};
-        if (cls[i]->mon) {
-            mon_of[k] = i;
-            items[k++] = (zmq_pollitem_t){cls[i]->mon, 0, ZMQ_POLLIN, 0};
-        }
+        items[i] = (zmq_pollitem_t){cls[i]->sock, 0, ZMQ_POLLIN, 0};
     }
-    int got = zmq_poll(items, k, timeout_ms > 0 ? timeout_ms : 0);
+    if (ready)
+        memset(ready, 0, (size_t)n * sizeof *ready);
+    int got = zmq_poll(items, n, timeout_ms > 0 ? timeout_ms : 0);
     if (got < 0)
         return RY_ENET;
     if (got == 0)
         return RY_ETIMEOUT;
-    for (int j = 0; j < k; j++)
-        if (mon_of[j] >= 0 && (items[j].revents & ZMQ_POLLIN) &&
-            s_mon_refused(cls[mon_of[j]]->mon))
-            return RY_EPERM;
+    for (int i = 0; ready && i < n; i++)
+        ready[i] = (items[i].revents & ZMQ_POLLIN) != 0;
     return 0;
+}
+
+int
+cli_client_refused_any(cli_client_t *const *cls, int n)
+{
+    if (!cls || n <= 0)
+        return RY_EINVAL;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        if (!cls[i])
+            return RY_EINVAL;
+        /* Each monitor read to its end, so that it does not fill. */
+        if (cls[i]->mon && s_mon_refused(cls[i]->mon))
+            rc = RY_EPERM;
+    }
+    return rc;
 }
 
 int

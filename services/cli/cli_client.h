@@ -7,6 +7,7 @@
 
 #include "rongyu.pb-c.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct cli_client cli_client_t;
@@ -84,10 +85,19 @@ int cli_client_recv_raw(cli_client_t *self, int timeout_ms, uint8_t **data,
 
 /* Waits up to timeout_ms (0: does not wait) until a reply waits on any
  * of the n clients (at most 64). Returns 0 (then cli_client_recv_raw
- * with 0 takes it); RY_ETIMEOUT; RY_EPERM when a service refused the
- * CURVE handshake of one of them; RY_EINVAL for bad arguments; RY_ENET
- * when polling failed. */
-int cli_client_wait_any(cli_client_t *const *cls, int n, int timeout_ms);
+ * with 0 takes it; 'ready', when not NULL, says for each client whether
+ * a reply waits on it, so that only those are read); RY_ETIMEOUT (all of
+ * 'ready' false); RY_EINVAL for bad arguments; RY_ENET when polling
+ * failed. A refused handshake is not looked for here (a look into each
+ * client's monitor on every wait doubled a load generator's polling):
+ * see cli_client_refused_any. */
+int cli_client_wait_any(cli_client_t *const *cls, int n, int timeout_ms,
+                        bool *ready);
+
+/* Whether a service refused the CURVE handshake of one of the n clients
+ * since the last look (without waiting): RY_EPERM, else 0; RY_EINVAL for
+ * bad arguments. */
+int cli_client_refused_any(cli_client_t *const *cls, int n);
 
 /* Frees a reply from cli_client_call and nulls *reply_p; safe on NULL. */
 void cli_client_reply_free(Rongyu__Reply **reply_p);

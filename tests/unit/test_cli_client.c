@@ -464,12 +464,14 @@ test_clients_beside_are_waited_on_together(void **state)
     assert_int_equal(cli_client_new_beside(cl[0], &cl[1]), 0);
     assert_int_equal(cli_client_new_beside(NULL, &cl[1]), RY_EINVAL);
     assert_string_equal(cli_client_endpoint(cl[1]), f->endpoint);
-    assert_int_equal(cli_client_wait_any(cl, 2, 0), RY_ETIMEOUT);
-    assert_int_equal(cli_client_wait_any(cl, 0, 0), RY_EINVAL);
-    assert_int_equal(cli_client_wait_any(NULL, 2, 0), RY_EINVAL);
+    assert_int_equal(cli_client_wait_any(cl, 2, 0, NULL), RY_ETIMEOUT);
+    assert_int_equal(cli_client_wait_any(cl, 0, 0, NULL), RY_EINVAL);
+    assert_int_equal(cli_client_wait_any(NULL, 2, 0, NULL), RY_EINVAL);
     cli_client_t *many[65] = {cl[0], cl[1]};
-    assert_int_equal(cli_client_wait_any(many, 65, 0), RY_EINVAL); /* > 64 */
-    assert_int_equal(cli_client_wait_any(many, 3, 0), RY_EINVAL);  /* NULL */
+    assert_int_equal(cli_client_wait_any(many, 65, 0, NULL),
+                     RY_EINVAL); /* > 64 */
+    assert_int_equal(cli_client_wait_any(many, 3, 0, NULL),
+                     RY_EINVAL); /* NULL */
 
     const char *ids[2] = {"beside-0", "beside-1"};
     for (int k = 1; k >= 0; k--) {
@@ -477,7 +479,11 @@ test_clients_beside_are_waited_on_together(void **state)
         uint8_t *buf = s_packed_status(ids[k], &len);
         assert_int_equal(cli_client_send_raw(cl[k], buf, len, 1000), 0);
         free(buf);
-        assert_int_equal(cli_client_wait_any(cl, 2, 5000), 0);
+        bool ready[2] = {true, true};
+        assert_int_equal(cli_client_wait_any(cl, 2, 5000, ready), 0);
+        /* It says which connection has the reply. */
+        assert_true(ready[k]);
+        assert_false(ready[1 - k]);
         uint8_t *got = NULL;
         size_t n = 0;
         /* Only the connection that sent has the reply. */
@@ -491,7 +497,9 @@ test_clients_beside_are_waited_on_together(void **state)
         ry_pb_free(&r);
         free(got);
     }
-    assert_int_equal(cli_client_wait_any(cl, 2, 0), RY_ETIMEOUT);
+    bool ready[2] = {true, true};
+    assert_int_equal(cli_client_wait_any(cl, 2, 0, ready), RY_ETIMEOUT);
+    assert_false(ready[0] || ready[1]);
     s_fake_join(f);
     assert_string_equal(f->request_ids[0], "beside-1");
     assert_string_equal(f->request_ids[1], "beside-0");
@@ -501,8 +509,8 @@ test_clients_beside_are_waited_on_together(void **state)
 }
 
 /* A server that refuses the handshake (here: our idea of its key is
- * wrong) is reported by wait_any, not waited on until the time runs
- * out. */
+ * wrong) is reported by refused_any, so that a caller need not wait
+ * until its time runs out. */
 static void
 test_wait_any_reports_a_refused_handshake(void **state)
 {
@@ -518,10 +526,16 @@ test_wait_any_reports_a_refused_handshake(void **state)
     cli_client_t *cl[2] = {NULL, NULL};
     assert_int_equal(cli_client_new(f->endpoint, &curve, &cl[0]), 0);
     assert_int_equal(cli_client_new_beside(cl[0], &cl[1]), 0);
+    assert_int_equal(cli_client_refused_any(cl, 0), RY_EINVAL);
+    assert_int_equal(cli_client_refused_any(NULL, 2), RY_EINVAL);
+    /* Nothing to read comes; the refusal is found by looking, after a
+     * wait (a bounded one: the wait itself does not report it). */
     int64_t t0 = s_now_ms();
-    int rc = RY_ETIMEOUT;
-    while (rc == RY_ETIMEOUT && s_now_ms() - t0 < 10000)
-        rc = cli_client_wait_any(cl, 2, 10000);
+    int rc = 0;
+    while (rc == 0 && s_now_ms() - t0 < 10000) {
+        assert_int_equal(cli_client_wait_any(cl, 2, 50, NULL), RY_ETIMEOUT);
+        rc = cli_client_refused_any(cl, 2);
+    }
     assert_int_equal(rc, RY_EPERM);
     cli_client_destroy(&cl[1]);
     cli_client_destroy(&cl[0]);
