@@ -665,7 +665,12 @@ main(int argc, char **argv)
     load_proc_init(rss, setup.cfg.home, pids, npids);
     load_snapshot_t before, after;
     int64_t deadline = ry_clock_mono_ms() + (int64_t)timeout_s * 1000;
-    if (load_snapshot_settled(L.cl[0], 10, &before) != 0)
+    int src = load_snapshot_settled(L.cl[0], 10, &before);
+    if (src == RY_EPERM) {
+        fprintf(stderr, "rongyu-load: intake 拒绝此密钥 refuses this key\n");
+        goto done;
+    }
+    if (src != 0)
         fprintf(stderr, "rongyu-load: 警告 warning: no settled status from "
                         "intake in 10 s; store figures may be wrong\n");
 
@@ -677,10 +682,11 @@ main(int argc, char **argv)
     int64_t t0 = ry_clock_mono_ms();
     L.t0 = t0;
     s_run(&L, deadline, rss);
-    if (L.acked_out)
-        fclose(L.acked_out);
     load_proc_sample(rss);
-    if (load_snapshot_settled(L.cl[0], 30, &after) != 0)
+    src = load_snapshot_settled(L.cl[0], 30, &after);
+    if (src == RY_EPERM)
+        goto done; /* s_run said so */
+    if (src != 0)
         fprintf(stderr, "rongyu-load: 警告 warning: the stores' counters "
                         "did not settle in 30 s; the last ones are shown\n");
     load_proc_cpu(rss, false);
@@ -714,7 +720,9 @@ main(int argc, char **argv)
         f.cpu_seconds = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
                         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     load_report_print(stdout, json, &f, &before, &after, rss);
-
+done:
+    if (L.acked_out)
+        fclose(L.acked_out);
     free(L.a);
     free(L.queue);
     free(lat);

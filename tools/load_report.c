@@ -77,6 +77,8 @@ load_snapshot_settled(cli_client_t *cl, int seconds, load_snapshot_t *out)
                 fresh = false;
         if (rc == 0 && fresh)
             return 0;
+        if (rc == RY_EPERM)
+            return rc; /* intake refuses this key: no waiting helps */
         if (ry_clock_mono_ms() > end)
             return RY_ETIMEOUT;
         s_sleep_ms(250);

@@ -91,6 +91,17 @@ code E_CONFLICT admin keys add --org xiaoshan-hengyi-textile --role grassroots "
 admin keys list --revoked --json | jq -e '.keys[] | select(.revoked_at_ms > 0) |
     select(.revoked_by | test("^city"))' >/dev/null || ry_fail "revocation not audited"
 ry_ok "a revoked key is refused on its next request, without a restart (exit 4, both languages)"
+# rongyu-load with that key: its connections' handshakes are refused,
+# which it finds by looking (not on each wait) and says, instead of
+# waiting out its timeout.
+set +e
+RONGYU_KEY="$K/union.cert" "$RY_BIN/rongyu-load" -n 10 -c 4 --timeout 60 \
+    --example "$EX/advanced_home.valid.json" >/dev/null 2>"$RY_TMP/load.txt"
+rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q 'refuses this key' "$RY_TMP/load.txt" ||
+    ry_fail "rongyu-load with a revoked key: exit $rc: $(cat "$RY_TMP/load.txt")"
+ry_ok "rongyu-load with a revoked key stops and says its key is refused"
 
 # --- the platform acts for a named user, audited with both -------------------
 P="with $K/plat.cert"
