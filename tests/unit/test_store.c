@@ -657,14 +657,22 @@ s_put_kib(ry_store_t *st, int i)
     return ry_txn_commit(&txn);
 }
 
+/* The fixture's store, emptied and opened again with a map of 'size'
+ * bytes. */
+static void
+s_reopen_empty(fx_t *fx, size_t size)
+{
+    ry_store_destroy(&fx->store);
+    assert_int_equal(ut_rmtree(fx->dir), 0);
+    assert_int_equal(ry_store_open(&fx->store, fx->dir, size, s_tables), 0);
+}
+
 static void
 test_full_map_gives_efull_then_grow_makes_room(void **state)
 {
     fx_t *fx = *state;
-    ry_store_destroy(&fx->store);
-    assert_int_equal(ut_rmtree(fx->dir), 0);
     const size_t tiny = (size_t)64 << 10;
-    assert_int_equal(ry_store_open(&fx->store, fx->dir, tiny, s_tables), 0);
+    s_reopen_empty(fx, tiny);
     assert_int_equal(ry_store_map_size(fx->store), tiny);
 
     int i, rc = 0;
@@ -698,10 +706,7 @@ static void
 test_del_range_on_a_full_map_changes_nothing(void **state)
 {
     fx_t *fx = *state;
-    ry_store_destroy(&fx->store);
-    assert_int_equal(ut_rmtree(fx->dir), 0);
-    const size_t tiny = (size_t)64 << 10;
-    assert_int_equal(ry_store_open(&fx->store, fx->dir, tiny, s_tables), 0);
+    s_reopen_empty(fx, (size_t)64 << 10);
     /* Rows of a few dozen bytes, each in its own transaction, until one
      * does not fit: the map holds no page free for the copies a delete
      * of them all makes. */
