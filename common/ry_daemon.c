@@ -162,6 +162,19 @@ ry_daemon_loop(ry_channel_t *channel)
     ry_info(NULL, "stopping");
 }
 
+void
+ry_daemon_fault_pause(const char *point)
+{
+    const char *f = getenv("RONGYU_FAULT");
+    size_t n = strlen(point);
+    if (!f || strncmp(f, point, n) != 0 || f[n] != ':')
+        return;
+    int ms = atoi(f + n + 1);
+    ry_warn(NULL, "fault injection: pausing %d ms at %s", ms, point);
+    ry_log_flush();
+    ry_clock_sleep_ms(ms);
+}
+
 int
 ry_daemon_campaigns(const ry_config_t *cfg, ry_campaigns_t **out)
 {

@@ -67,6 +67,8 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
     char dir[600], path[700];
     if (!rc)
         rc = ry_keys_dir(cfg->home, dir, sizeof dir);
+    if (!rc)
+        ry_daemon_fault_pause("keys_pause");
     if (!rc) {
         snprintf(path, sizeof path, "%s/intake.admit", cfg->home);
         intake_keys_set_admit_dir(self->cases, path);

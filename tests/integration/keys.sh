@@ -103,6 +103,21 @@ set -e
     ry_fail "rongyu-load with a revoked key: exit $rc: $(cat "$RY_TMP/load.txt")"
 ry_ok "rongyu-load with a revoked key stops and says its key is refused"
 
+# --- a client waiting while intake starts -----------------------------------
+# A client that connects while intake starts again is admitted once intake
+# answers: intake binds its client socket only after listing the keys its
+# ZAP handler admits. Held 2 s before that listing (RONGYU_FAULT), an
+# intake that bound first refused the waiting client's handshake (exit 4).
+ry_stop intake
+with "$K/unit2.cert" list --timeout 30 >"$RY_TMP/early.txt" 2>&1 &
+EARLY=$!
+ry_launch intake RONGYU_FAULT=keys_pause:2000
+grep -q 'pausing 2000 ms at keys_pause' "$RONGYU_HOME/log/intake.log" ||
+    ry_fail "intake did not pause before listing its keys"
+wait "$EARLY" ||
+    ry_fail "a client waiting for a starting intake was refused: $(cat "$RY_TMP/early.txt")"
+ry_ok "a client that connects while intake starts is admitted, not refused"
+
 # --- the platform acts for a named user, audited with both -------------------
 P="with $K/plat.cert"
 pid=$($P submit "$EX/model_home.valid.json" --as xiaoshan-yunlu-logistics --user 张三 --json |
