@@ -78,20 +78,28 @@ struct ry_channel {
 
 /* ------------------------------------------------------------ set-up */
 
+bool
+ry_channel_fault(const char *point, uint64_t *n)
+{
+    const char *f = getenv("RONGYU_FAULT");
+    size_t len = strlen(point);
+    if (!f || strncmp(f, point, len) != 0 || f[len] != ':')
+        return false;
+    *n = strtoull(f + len + 1, NULL, 10);
+    return true;
+}
+
 static void
 s_fault_init(ry_channel_t *self)
 {
-    const char *f = getenv("RONGYU_FAULT");
-    static const char *points[] = {
-        NULL, "before_commit:", "after_commit:", "after_reply:"};
-    for (int i = 1; f && i < 4; i++) {
-        size_t n = strlen(points[i]);
-        if (strncmp(f, points[i], n) == 0) {
+    static const char *points[] = {NULL, "before_commit", "after_commit",
+                                   "after_reply"};
+    for (int i = 1; i < 4; i++)
+        if (ry_channel_fault(points[i], &self->fault_at)) {
             self->fault = i;
-            self->fault_at = strtoull(f + n, NULL, 10);
-            ry_warn(NULL, "fault injection armed: %s", f);
+            ry_warn(NULL, "fault injection armed: %s:%" PRIu64, points[i],
+                    self->fault_at);
         }
-    }
 }
 
 static void

@@ -122,6 +122,12 @@ typedef struct {
     void *ctx;
 } ry_channel_opts_t;
 
+/* For tests: whether RONGYU_FAULT names 'point' ("<point>:<n>"), and its
+ * number n in *n. The channel's crash points ("before_commit",
+ * "after_commit", "after_reply": SIGKILL once n messages are handled) and
+ * ry_daemon_fault_pause read it through this. */
+bool ry_channel_fault(const char *point, uint64_t *n);
+
 /* Creates the channel and loads the links found in the store (so rows
  * left in the outbox by a previous run are resent). Returns 0 or RY_EIO. */
 int ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out);

@@ -35,10 +35,11 @@ int ry_daemon_open(const ry_config_t *cfg, int svc, const char *const *tables,
                    ry_on_message_fn on_message, ry_on_request_fn on_request,
                    void *ctx, ry_store_t **store, ry_channel_t **channel);
 
-/* For tests: when RONGYU_FAULT is "<point>:<ms>", logs it and sleeps ms
- * milliseconds, so that a test can hold a service at that point of its
- * start (intake's "keys_pause": before it lists the keys its ZAP handler
- * admits, its client socket still unbound). Otherwise does nothing. */
+/* For tests: when RONGYU_FAULT is "<point>:<ms>" (ry_channel_fault),
+ * logs it and sleeps ms milliseconds (at most a minute), so that a test
+ * can hold a service at that point of its start (intake's "keys_pause":
+ * before it lists the keys its ZAP handler admits, its client socket
+ * still unbound). Otherwise does nothing. */
 void ry_daemon_fault_pause(const char *point);
 
 /* Creates the campaign registry: the default campaign plus every file in

@@ -107,14 +107,16 @@ enum { RY_PUT_NOOVERWRITE = 1, RY_PUT_APPEND = 2 };
 int ry_txn_put(ry_txn_t *txn, const char *table, const void *key, size_t klen,
                const void *data, size_t dlen, unsigned flags);
 
-/* Deletes a key. Returns 0, RY_ENOTFOUND, -ENOSPC (as ry_txn_put) or
- * RY_EIO. */
+/* Deletes a key. Returns 0, RY_ENOTFOUND, RY_EFULL (a delete copies the
+ * pages it changes too), -ENOSPC or -EDQUOT (as ry_txn_put), RY_EINVAL
+ * (ry_txn_reads_only) or RY_EIO. */
 int ry_txn_del(ry_txn_t *txn, const char *table, const void *key,
                size_t klen);
 
 /* Deletes the rows whose keys lie from 'from' to 'to' (both included),
  * walking them once with a cursor instead of looking each up. Returns 0
- * (also when there was none), -ENOSPC (as ry_txn_put) or RY_EIO. */
+ * (also when there was none) or an error as ry_txn_del (but never
+ * RY_ENOTFOUND). */
 int ry_txn_del_range(ry_txn_t *txn, const char *table, const void *from,
                      size_t flen, const void *to, size_t tlen);
 

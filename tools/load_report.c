@@ -136,10 +136,13 @@ load_proc_sample(load_proc_t rss[LOAD_SERVICES])
 /* The user + system time in seconds of a process (/proc/PID/stat) or of
  * one of its threads (/proc/PID/task/TID/stat): the 14th and 15th
  * fields, after the command name in parentheses; or -1. The user time
- * alone in *user. */
+ * alone in *user when 'user' is not NULL. */
 static double
 s_cpu_seconds(const char *path, double *user)
 {
+    double ignored;
+    if (!user)
+        user = &ignored;
     *user = -1;
     char buf[1024];
     FILE *f = fopen(path, "r");
@@ -165,14 +168,14 @@ void
 load_proc_cpu(load_proc_t rss[LOAD_SERVICES], bool start)
 {
     for (int i = 0; i < LOAD_SERVICES; i++) {
-        double u = -1, mu, s = -1, m = -1;
+        double u = -1, s = -1, m = -1;
         if (rss[i].pid) {
             char path[64];
             snprintf(path, sizeof path, "/proc/%ld/stat", rss[i].pid);
             s = s_cpu_seconds(path, &u);
             snprintf(path, sizeof path, "/proc/%ld/task/%ld/stat", rss[i].pid,
                      rss[i].pid);
-            m = s_cpu_seconds(path, &mu);
+            m = s_cpu_seconds(path, NULL);
         }
         if (start) {
             rss[i].cpu_start = s;

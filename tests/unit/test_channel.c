@@ -1599,6 +1599,28 @@ test_a_deferral_of_an_undone_round_is_forgotten(void **state)
     s_cfx_destroy(&c);
 }
 
+/* RONGYU_FAULT names a point and its number ("<point>:<n>"); another
+ * point, a longer name beginning with it, or no number part is not it. */
+static void
+test_fault_reads_its_point_and_number(void **state)
+{
+    (void)state;
+    uint64_t n = 7;
+    unsetenv("RONGYU_FAULT");
+    assert_false(ry_channel_fault("after_reply", &n));
+    setenv("RONGYU_FAULT", "after_reply:300", 1);
+    assert_true(ry_channel_fault("after_reply", &n));
+    assert_int_equal(n, 300);
+    assert_false(ry_channel_fault("after_commit", &n));
+    assert_false(ry_channel_fault("after", &n));
+    setenv("RONGYU_FAULT", "after_reply", 1);
+    assert_false(ry_channel_fault("after_reply", &n));
+    setenv("RONGYU_FAULT", "keys_pause:2000", 1);
+    assert_true(ry_channel_fault("keys_pause", &n));
+    assert_int_equal(n, 2000);
+    unsetenv("RONGYU_FAULT");
+}
+
 int
 main(void)
 {
@@ -1606,6 +1628,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(
             test_messages_are_applied_once_in_order_and_outbox_drains),
+        cmocka_unit_test(test_fault_reads_its_point_and_number),
         cmocka_unit_test(test_receiver_restart_applies_each_message_once),
         cmocka_unit_test(test_sender_restart_resends_unacked_rows_from_store),
         cmocka_unit_test(test_sender_restart_before_any_send_delivers_all),
