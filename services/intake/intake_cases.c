@@ -645,16 +645,19 @@ intake_cases_audit_seq(ry_txn_t *txn, const char *case_id, uint64_t *seq)
     return rc == RY_ENOTFOUND ? 0 : rc;
 }
 
+/* Appends an audit entry to case_id's. A new case ('fresh': its id never
+ * stored before, s_next_id) has none yet, so its first is number 1 without
+ * a look. */
 static int
-s_audit(ry_txn_t *txn, const char *case_id, const char *actor,
+s_audit(ry_txn_t *txn, const char *case_id, bool fresh, const char *actor,
         Rongyu__CaseState from, Rongyu__CaseState to, const char *what,
         const char *opinion, int64_t at)
 {
     uint8_t key[INTAKE_ID_LEN + 1 + 8];
     memcpy(key, case_id, INTAKE_ID_LEN);
     key[INTAKE_ID_LEN] = '\0';
-    uint64_t n;
-    int rc = intake_cases_audit_seq(txn, case_id, &n);
+    uint64_t n = 0;
+    int rc = fresh ? 0 : intake_cases_audit_seq(txn, case_id, &n);
     if (rc)
         return rc;
     ry_be64_put(key + INTAKE_ID_LEN + 1, ++n);
@@ -1222,8 +1225,8 @@ s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
         intake_wait_poke(self, c->case_id);
     }
     if (!rc)
-        rc = s_audit(txn, c->case_id, st->actor, from, row->to, what,
-                     st->opinion, now);
+        rc = s_audit(txn, c->case_id, !st->stored, st->actor, from, row->to,
+                     what, st->opinion, now);
     if (!rc && fx & INTAKE_FX_VALIDATE)
         rc = s_send_validate(self, txn, c);
     if (!rc)
@@ -1300,8 +1303,8 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
     if (!rc)
         rc = s_apply(self, txn, &c, row, &st);
     if (!rc && posted)
-        rc = s_audit(txn, c.case_id, req->principal->org_id, c.state, c.state,
-                     pw, NULL, now);
+        rc = s_audit(txn, c.case_id, false, req->principal->org_id, c.state,
+                     c.state, pw, NULL, now);
     if (!rc) {
         /* Reply with the stored form (attachment records without their
          * contents, no verdict yet), copied as if decoded from the bytes

@@ -629,6 +629,11 @@ test_valid_submission_creates_one_submitted_case(void **state)
     assert_null(memmem(v.data, v.len, "key-of-case-one", 15));
     assert_int_equal(row->state, RONGYU__CASE_STATE__SUBMITTED);
     ry_pb_free(&row);
+    /* Its audit entry, numbered 1 under id \0. */
+    uint8_t akey[16 + 1 + 8] = {0};
+    memcpy(akey, id, 16);
+    akey[16 + 8] = 1;
+    assert_int_equal(ry_txn_get(txn, "audit", akey, sizeof akey, &v), 0);
     ry_txn_abort(&txn);
     s_fx_destroy(&fx);
 }
