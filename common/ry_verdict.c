@@ -1249,13 +1249,109 @@ s_bump_free(void *data, void *ptr)
     (void)ptr;
 }
 
+/* The messages ry_verdict_check_passed_canonical reads, and the wire
+ * type protobuf-c writes for each of their fields (S_NONE: not a field of
+ * it). A message field is S_MSG: length-delimited, read in turn. */
+enum { S_CHECK, S_QUANTITY, S_RATIO };
+enum { S_NONE = -1, S_VARINT = 0, S_I64 = 1, S_LEN = 2, S_MSG = 8 };
+
+static int
+s_canon_wire(int msg, uint32_t number, int *inner)
+{
+    switch (msg) {
+    case S_CHECK:
+        switch (number) {
+        case 1:
+        case 3:
+        case 4:
+        case 5:
+        case 6:
+        case 220: return S_LEN;
+        case 2:
+        case 7:
+        case 221: return S_VARINT;
+        case 180:
+        case 181: *inner = S_QUANTITY; return S_MSG;
+        default: return S_NONE;
+        }
+    case S_QUANTITY:
+        switch (number) {
+        case 1:
+        case 6:
+        case 7: return S_I64;
+        case 3:
+        case 4:
+        case 5:
+        case 222:
+        case 223:
+        case 224: return S_LEN;
+        case 226: return S_VARINT;
+        case 2: *inner = S_RATIO; return S_MSG;
+        case 225: *inner = S_QUANTITY; return S_MSG;
+        default: return S_NONE;
+        }
+    default: return number == 1 || number == 2 ? S_VARINT : S_NONE;
+    }
+}
+
+/* 0 when data[0..len) is message 'msg' as protobuf-c writes it (each
+ * field of the message's own with its own wire type, varints of at most
+ * nine bytes, a message field that is not repeated at most once: the
+ * merge of a second, which protobuf-c refuses for some, is left to it;
+ * nested at most 16 deep), with the last 'passed' of a Check in *passed;
+ * -1 otherwise. */
+static int
+s_canon(int msg, const uint8_t *data, size_t len, int depth, int *passed)
+{
+    if (depth > 16)
+        return -1;
+    size_t pos = 0;
+    ry_pb_field_t f;
+    int more;
+    unsigned seen = 0; /* the message fields met: 1 << (number & 7) */
+    while ((more = ry_pb_next(data, len, &pos, &f)) == 1) {
+        int inner = 0, want = s_canon_wire(msg, f.number, &inner);
+        if (want == S_NONE ||
+            (unsigned)(want == S_MSG ? S_LEN : want) != f.wire)
+            return -1;
+        if (want == S_MSG && f.number != 225) { /* Quantity.items repeats */
+            if (seen & 1u << (f.number & 7))
+                return -1;
+            seen |= 1u << (f.number & 7);
+        }
+        if (want == S_VARINT) {
+            /* The value's bytes: what follows the tag. */
+            size_t tag = f.number < 16 ? 1 : f.number < 2048 ? 2 : 3;
+            if (f.n - tag > 9)
+                return -1;
+            if (msg == S_CHECK && f.number == 2)
+                *passed = f.varint != 0;
+        } else if (want == S_MSG &&
+                   s_canon(inner, f.val, f.vlen, depth + 1, passed) != 0) {
+            return -1;
+        }
+    }
+    return more == 0 ? 0 : -1;
+}
+
+int
+ry_verdict_check_passed_canonical(const uint8_t *data, size_t len)
+{
+    int passed = 0;
+    return s_canon(S_CHECK, data, len, 0, &passed) == 0 ? passed : -1;
+}
+
 /* Whether a stored Check (its bytes) says it passed; -1 when the bytes
- * are not a Check (or too large a one to decode here). Decoded whole by
- * protobuf-c, as a reader of the stored verdict will decode it, so that
- * what is accepted here reads there too. */
+ * are not a Check (or too large a one to decode here). Bytes in the form
+ * protobuf-c writes are read in place; any others are decoded whole by
+ * protobuf-c, as a reader of the stored verdict will decode them, so
+ * that what is accepted here reads there too. */
 static int
 s_check_passed(const uint8_t *data, size_t len)
 {
+    int passed = ry_verdict_check_passed_canonical(data, len);
+    if (passed >= 0)
+        return passed;
     s_bump_t b;
     b.used = 0;
     ProtobufCAllocator al = {s_bump_alloc, s_bump_free, &b};

@@ -1,7 +1,9 @@
 /* Fuzz target: a stored verdict as intake reads it (ry_verdict_expand)
  * against the application of examples/advanced_home.valid.json; whatever
  * expands is stored again (ry_verdict_pack) and must come back the same,
- * codes aside: the stored form gives back any verdict it is given. */
+ * codes aside: the stored form gives back any verdict it is given. The
+ * same bytes as one stored Check: what ry_verdict_check_passed_canonical
+ * reads in place, protobuf-c must decode to the same 'passed'. */
 #include <stddef.h>
 #include <stdint.h>
 #include "rongyu.pb-c.h"
@@ -47,6 +49,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
     if (!s_app)
         s_init();
+    int passed = ry_verdict_check_passed_canonical(data, len);
+    if (passed >= 0) {
+        Rongyu__Check *k = rongyu__check__unpack(NULL, len, data);
+        if (!k || k->passed != passed)
+            abort();
+        rongyu__check__free_unpacked(k, NULL);
+    }
     Rongyu__Verdict *v = NULL;
     if (ry_verdict_expand(data, len, s_app, &v) != 0)
         return 0;

@@ -733,6 +733,101 @@ test_typed_equality_answers_as_the_general_one(void **state)
     assert_true(ry_verdict_check_equal(&x, &y));
 }
 
+/* ry_verdict_check_passed_canonical reads a stored Check in place: on
+ * checks packed by protobuf-c it answers, and on any bytes it either says
+ * it cannot (-1) or answers what protobuf-c decodes. The bytes: random
+ * checks, then the same with bytes changed, cut, put in or doubled, and
+ * two checks one after the other (what protobuf-c merges). */
+static void
+test_canonical_passed_answers_as_protobuf_c(void **state)
+{
+    (void)state;
+    s_rand_pool();
+    static const uint8_t odd[] = {0x00, 0x01, 0x02, 0x07, 0x08, 0x0a,
+                                  0x10, 0x12, 0x7f, 0x80, 0xa2, 0xff};
+    size_t read = 0, mutated_read = 0, refused = 0;
+    for (int round = 0; round < 30000; round++) {
+        const Rongyu__Check *a = &s_checks[s_rand(S_POOL)];
+        size_t n, bn;
+        uint8_t *pa = ry_pb_pack(&a->base, &n);
+        assert_int_equal(ry_verdict_check_passed_canonical(pa, n), a->passed);
+        read++;
+        uint8_t *pb = ry_pb_pack(&s_checks[s_rand(S_POOL)].base, &bn);
+        /* Room for three changes, each at most doubling. */
+        uint8_t *m = malloc(8 * (n + bn) + 8);
+        assert_non_null(m);
+        memcpy(m, pa, n);
+        for (unsigned k = 1 + s_rand(3); k; k--) {
+            size_t at = n ? s_rand((unsigned)n) : 0;
+            switch (s_rand(6)) {
+            case 0:
+                if (n)
+                    m[at] = (uint8_t)s_rand(256);
+                break;
+            case 1:
+                if (n)
+                    m[at] = odd[s_rand(sizeof odd)];
+                break;
+            case 2: n = at; break;
+            case 3:
+                memmove(m + at + 1, m + at, n - at);
+                m[at] = odd[s_rand(sizeof odd)];
+                n++;
+                break;
+            case 4:
+                memcpy(m + n, m, n);
+                n *= 2;
+                break;
+            default:
+                memcpy(m + n, pb, bn);
+                n += bn;
+                break;
+            }
+        }
+        int fast = ry_verdict_check_passed_canonical(m, n);
+        Rongyu__Check *k = rongyu__check__unpack(NULL, n, m);
+        if (fast >= 0) {
+            assert_non_null(k);
+            assert_int_equal(fast, k->passed);
+            mutated_read++;
+        }
+        refused += k == NULL;
+        if (k)
+            rongyu__check__free_unpacked(k, NULL);
+        free(m);
+        free(pa);
+        free(pb);
+    }
+    /* Both kinds came often: bytes read in place after a change, and
+     * bytes protobuf-c refuses. */
+    assert_true(mutated_read > read / 10);
+    assert_true(refused > read / 10);
+    /* A tag written long (2 as 0x90 0x00) and a value of nine bytes are
+     * read; a value of ten is left to protobuf-c, which reads bits past 64
+     * (2^64 here, 'passed' for it) that a 64-bit value loses. */
+    static const uint8_t long_tag[] = {0x90, 0x00, 0x01};
+    static const uint8_t nine[] = {0x10, 0x80, 0x80, 0x80, 0x80,
+                                   0x80, 0x80, 0x80, 0x80, 0x01};
+    static const uint8_t ten[] = {0x10, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                  0x80, 0x80, 0x80, 0x80, 0x02};
+    const struct {
+        const uint8_t *b;
+        size_t n;
+        int want;
+    } hand[] = {{long_tag, sizeof long_tag, 1},
+                {nine, sizeof nine, 1},
+                {ten, sizeof ten, -1}};
+    for (size_t i = 0; i < sizeof hand / sizeof hand[0]; i++) {
+        assert_int_equal(
+            ry_verdict_check_passed_canonical(hand[i].b, hand[i].n),
+            hand[i].want);
+        Rongyu__Check *k = rongyu__check__unpack(NULL, hand[i].n, hand[i].b);
+        assert_non_null(k);
+        assert_true(k->passed);
+        rongyu__check__free_unpacked(k, NULL);
+    }
+}
+
 int
 main(void)
 {
@@ -750,6 +845,7 @@ main(void)
         cmocka_unit_test(test_what_the_brief_view_accepts_reads_whole),
         cmocka_unit_test(test_typed_equality_covers_every_field),
         cmocka_unit_test(test_typed_equality_answers_as_the_general_one),
+        cmocka_unit_test(test_canonical_passed_answers_as_protobuf_c),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
