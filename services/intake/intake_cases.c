@@ -177,6 +177,95 @@ intake_cases_load_head(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
     return s_case_get_part(txn, case_id, S_APP_HEAD, out);
 }
 
+/* The application's applicant (4) and organising unit (5) from its bytes
+ * (app), into org and unit; -1 unless fields 1-5, what the head decodes of
+ * it, have the wire types protobuf-c writes and the two fit. */
+static int
+s_peek_app(const ry_pb_field_t *app, char *org, char *unit, size_t cap)
+{
+    size_t pos = 0;
+    ry_pb_field_t g;
+    int more;
+    while ((more = ry_pb_next(app->val, app->vlen, &pos, &g)) == 1) {
+        if (g.number > 5)
+            continue; /* not decoded for the head either */
+        if (g.wire != (g.number == 2 || g.number == 3 ? 0u : 2u))
+            return -1;
+        char *to = g.number == 4 ? org : g.number == 5 ? unit : NULL;
+        if (!to)
+            continue;
+        if (g.vlen >= cap)
+            return -1;
+        memcpy(to, g.val, g.vlen);
+        to[g.vlen] = '\0';
+    }
+    return more;
+}
+
+int
+intake_cases_peek_for(ry_txn_t *txn, const intake_principal_t *p,
+                      const char *id, Rongyu__CaseState *state)
+{
+    if (!id || strlen(id) != INTAKE_ID_LEN)
+        return 1;
+    ry_val_t v;
+    if (ry_txn_get(txn, "cases", id, INTAKE_ID_LEN, &v) != 0)
+        return 1;
+    /* Each field the head decodes with the wire type protobuf-c writes
+     * (strings 1, 9, 11; numbers 2, 3, 6-8, 10; one application, 4), the
+     * verdict (5) not decoded; any other field, or another form, is left
+     * to intake_cases_load_head. */
+    char org[INTAKE_PEEK_MAX] = "", unit[INTAKE_PEEK_MAX] = "";
+    uint64_t st = 0;
+    bool app = false;
+    size_t pos = 0;
+    ry_pb_field_t f;
+    int more;
+    while ((more = ry_pb_next(v.data, v.len, &pos, &f)) == 1) {
+        switch (f.number) {
+        case 1:
+        case 9:
+        case 11:
+            if (f.wire != 2)
+                return 1;
+            break;
+        case 2:
+        case 6:
+        case 7:
+        case 8:
+        case 10:
+            if (f.wire != 0)
+                return 1;
+            break;
+        case 3:
+            /* A value of at most five bytes: an int32 as protobuf-c reads
+             * it. */
+            if (f.wire != 0 || f.n > 6)
+                return 1;
+            st = f.varint;
+            break;
+        case 4:
+            if (f.wire != 2 || app ||
+                s_peek_app(&f, org, unit, sizeof org) != 0)
+                return 1;
+            app = true;
+            break;
+        case 5: break;
+        default: return 1;
+        }
+    }
+    if (more != 0 || !app)
+        return 1;
+    Rongyu__Application a = RONGYU__APPLICATION__INIT;
+    a.applicant_org = org;
+    a.organising_unit = unit;
+    char why[8];
+    if (intake_authorize(txn, p, INTAKE_ACT_READ, &a, why, sizeof why) != 0)
+        return 1;
+    *state = (Rongyu__CaseState)(int32_t)(uint32_t)st;
+    return 0;
+}
+
 /* ------------------------------------------------------------ indexes */
 
 /* "meta" key set once the case indexes are built (intake_cases_new). */

@@ -77,6 +77,17 @@ int intake_cases_load_head_for(ry_txn_t *txn, const intake_principal_t *p,
                                const char *id, intake_outcome_t *o,
                                Rongyu__Case **out);
 
+/* What a wait looks at first (intake_wait): the state of case 'id', read
+ * from its row in place, when p may read the case. Returns 0 with *state
+ * set; 1 for anything else (no such case, one p may not read, a row not
+ * in the form protobuf-c writes, an applicant or unit of
+ * INTAKE_PEEK_MAX bytes or more): intake_cases_load_head_for then says
+ * what it is. Where it returns 0, intake_cases_load_head_for gives the
+ * same state. */
+#define INTAKE_PEEK_MAX 256
+int intake_cases_peek_for(ry_txn_t *txn, const intake_principal_t *p,
+                          const char *id, Rongyu__CaseState *state);
+
 /* Joins the verdict of c's revision (the "verdicts" table, case id +
  * be32 revision -> the verdict in its stored form, ry_verdict) to c, a
  * message from ry_pb_unpack, unless c carries one (stored so by an

@@ -75,18 +75,24 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
         return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
                                     "timeout_ms", "timeout_ms: at most %u",
                                     INTAKE_WAIT_MAX_MS);
-    /* A brief answer shows the case's head only. */
-    int rc = q->brief
-                 ? intake_cases_load_head_for(txn, p, q->case_id, &r->out,
-                                              &r->out.kase)
-                 : intake_cases_load_for(txn, p, INTAKE_ACT_READ, q->case_id,
-                                         &r->out, &r->out.kase);
-    if (rc)
-        return rc;
-    if (r->out.kase->state != q->state)
-        return q->brief ? 0
-                        : intake_cases_audit_read(txn, q->case_id, &r->audit,
-                                                  &r->naudit);
+    /* Most waits are on a case still in the state waited on: parked from
+     * the state read in place. Any other is answered now, from the case
+     * loaded (a brief answer shows its head only), or refused. */
+    Rongyu__CaseState now;
+    if (intake_cases_peek_for(txn, p, q->case_id, &now) != 0 ||
+        now != q->state) {
+        int rc = q->brief
+                     ? intake_cases_load_head_for(txn, p, q->case_id, &r->out,
+                                                  &r->out.kase)
+                     : intake_cases_load_for(txn, p, INTAKE_ACT_READ,
+                                             q->case_id, &r->out, &r->out.kase);
+        if (rc)
+            return rc;
+        if (r->out.kase->state != q->state)
+            return q->brief ? 0
+                            : intake_cases_audit_read(txn, q->case_id,
+                                                      &r->audit, &r->naudit);
+    }
     intake_waits_t *ws = s_waits(self);
     uint64_t token = ws->n < INTAKE_WAIT_MAX && self->channel
                          ? ry_channel_defer(self->channel)
@@ -99,8 +105,7 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
     }
     s_waiter_t *w = &ws->w[ws->n++];
     w->token = token;
-    ry_str_cat(w->case_id, sizeof w->case_id, r->out.kase->case_id,
-               (char *)NULL);
+    ry_str_cat(w->case_id, sizeof w->case_id, q->case_id, (char *)NULL);
     w->state = q->state;
     w->poked = false;
     w->brief = q->brief;

@@ -1401,6 +1401,95 @@ s_wait(fx_t *fx, const char *org, const char *id, bool brief)
     return s_send(fx, &r.req);
 }
 
+/* A wait is parked from the case's state read in place
+ * (intake_cases_peek_for): for the owner; never for another organisation
+ * (not found, as before); and on rows in other forms, what it reads is
+ * what the head decodes, or it leaves the row to that. */
+static void
+test_wait_reads_the_state_in_place(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
+    /* Parked: with no channel here, refused as busy; another
+     * organisation's wait finds no case. */
+    Rongyu__Reply *rep = s_wait(fx, "org-1", id, true);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_BUSY);
+    s_free(&rep);
+    rep = s_wait(fx, "org-2", id, true);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    s_free(&rep);
+
+    intake_principal_t own = {.org_id = "org-1"}, other = {.org_id = "org-2"};
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    Rongyu__CaseState st = 0;
+    assert_int_equal(intake_cases_peek_for(txn, &own, id, &st), 0);
+    assert_int_equal(st, RONGYU__CASE_STATE__SUBMITTED);
+    assert_int_equal(intake_cases_peek_for(txn, &other, id, &st), 1);
+    assert_int_equal(intake_cases_peek_for(txn, &own, "0000000000000000", &st),
+                     1);
+    assert_int_equal(intake_cases_peek_for(txn, &own, "short", &st), 1);
+
+    /* The row changed here and there: read in place only as the head
+     * reads it. */
+    ry_val_t v;
+    assert_int_equal(ry_txn_get(txn, "cases", id, 16, &v), 0);
+    size_t n0 = v.len;
+    uint8_t *row = malloc(n0), *m = malloc(4 * n0 + 64);
+    assert_non_null(row);
+    assert_non_null(m);
+    memcpy(row, v.data, n0);
+    static const uint8_t odd[] = {0x00, 0x02, 0x08, 0x10, 0x18, 0x1a,
+                                  0x22, 0x28, 0x2a, 0x80, 0xff};
+    unsigned seed = 7;
+    size_t peeked = 0, left = 0;
+    for (int round = 0; round < 3000; round++) {
+        size_t n = n0;
+        memcpy(m, row, n);
+        for (int k = round % 2; k < 2; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % n;
+            uint8_t b = odd[(seed >> 20) % sizeof odd];
+            switch ((seed >> 16) % 4) {
+            case 0: m[at] = b; break;
+            case 1: n = at + 1; break;
+            case 2:
+                memmove(m + at + 1, m + at, n - at);
+                m[at] = b;
+                n++;
+                break;
+            default:
+                memcpy(m + n, m, n);
+                n *= 2;
+                break;
+            }
+        }
+        assert_int_equal(ry_txn_put(txn, "cases", id, 16, m, n, 0), 0);
+        Rongyu__CaseState peek = 0;
+        int pr = intake_cases_peek_for(txn, &own, id, &peek);
+        Rongyu__Case *head = NULL;
+        intake_outcome_t o = {0};
+        int hr = intake_cases_load_head_for(txn, &own, id, &o, &head);
+        if (pr == 0) {
+            assert_int_equal(hr, 0);
+            assert_int_equal(head->state, peek);
+            peeked++;
+        } else {
+            left++;
+        }
+        ry_pb_free(&head);
+        intake_outcome_release(&o);
+    }
+    assert_true(peeked > 100);
+    assert_true(left > 100);
+    free(row);
+    free(m);
+    ry_txn_abort(&txn);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_brief_wait_answers_with_the_state_alone(void **state)
 {
@@ -2254,6 +2343,7 @@ main(void)
         cmocka_unit_test(test_garbage_request_is_malformed_and_stores_nothing),
         cmocka_unit_test(test_reads_are_told_from_writes_by_their_body),
         cmocka_unit_test(test_brief_wait_answers_with_the_state_alone),
+        cmocka_unit_test(test_wait_reads_the_state_in_place),
         cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),
         cmocka_unit_test(test_request_without_principal_acts_as_its_key),
         cmocka_unit_test(test_revoked_key_is_refused_on_its_next_request),
