@@ -69,9 +69,10 @@ bool ry_verdict_view_passed(const uint8_t *data, size_t len,
 /* Whether the stored Check in data[0..len) passed (1) or not (0), read in
  * place: only bytes in the form protobuf-c writes (every field one of
  * Check's, Quantity's or Ratio's with its own wire type, varints of at
- * most nine bytes, quantities nested at most 16 deep), which protobuf-c
- * decodes to the same 'passed'. -1 for any other bytes, a Check or not:
- * decode those to know. */
+ * most nine bytes, a message field that is not repeated given at most
+ * once, quantities nested at most 16 deep), which protobuf-c decodes to
+ * the same 'passed'. -1 for any other bytes, a Check or not: decode those
+ * to know. */
 int ry_verdict_check_passed_canonical(const uint8_t *data, size_t len);
 
 /* Whether two checks (two quantities) pack to the same bytes: what
