@@ -512,6 +512,7 @@ ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
     if (ry_pb_get_varint(data, len, pos, &tag) || tag >> 3 == 0 ||
         tag >> 3 > 0x1fffffff)
         return -1;
+    f->tag_len = *pos - at;
     f->number = (uint32_t)(tag >> 3);
     f->wire = (unsigned)(tag & 7);
     f->val = NULL;

@@ -46,6 +46,8 @@ typedef struct {
     unsigned wire;        /* 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32 */
     const uint8_t *start; /* the whole field, its tag included */
     size_t n;
+    size_t tag_len;       /* the tag's bytes, at start: the value's are the
+                             n - tag_len after them */
     const uint8_t *val;   /* length-delimited: the bytes; else NULL */
     size_t vlen;
     uint64_t varint; /* a varint's value; else 0 */

@@ -1251,12 +1251,13 @@ s_bump_free(void *data, void *ptr)
 
 /* The messages ry_verdict_check_passed_canonical reads, and the wire
  * type protobuf-c writes for each of their fields (S_NONE: not a field of
- * it). A message field is S_MSG: length-delimited, read in turn. */
+ * it). A message field is S_MSG: length-delimited, read in turn as
+ * *inner; one that is not repeated has its own bit in *once. */
 enum { S_CHECK, S_QUANTITY, S_RATIO };
 enum { S_NONE = -1, S_VARINT = 0, S_I64 = 1, S_LEN = 2, S_MSG = 8 };
 
 static int
-s_canon_wire(int msg, uint32_t number, int *inner)
+s_canon_wire(int msg, uint32_t number, int *inner, unsigned *once)
 {
     switch (msg) {
     case S_CHECK:
@@ -1271,7 +1272,13 @@ s_canon_wire(int msg, uint32_t number, int *inner)
         case 7:
         case 221: return S_VARINT;
         case 180:
-        case 181: *inner = S_QUANTITY; return S_MSG;
+            *inner = S_QUANTITY;
+            *once = 1;
+            return S_MSG;
+        case 181:
+            *inner = S_QUANTITY;
+            *once = 2;
+            return S_MSG;
         default: return S_NONE;
         }
     case S_QUANTITY:
@@ -1286,8 +1293,11 @@ s_canon_wire(int msg, uint32_t number, int *inner)
         case 223:
         case 224: return S_LEN;
         case 226: return S_VARINT;
-        case 2: *inner = S_RATIO; return S_MSG;
-        case 225: *inner = S_QUANTITY; return S_MSG;
+        case 2:
+            *inner = S_RATIO;
+            *once = 1;
+            return S_MSG;
+        case 225: *inner = S_QUANTITY; return S_MSG; /* items: repeated */
         default: return S_NONE;
         }
     default: return number == 1 || number == 2 ? S_VARINT : S_NONE;
@@ -1308,21 +1318,17 @@ s_canon(int msg, const uint8_t *data, size_t len, int depth, int *passed)
     size_t pos = 0;
     ry_pb_field_t f;
     int more;
-    unsigned seen = 0; /* the message fields met: 1 << (number & 7) */
+    unsigned seen = 0; /* the 'once' bits of the message fields met */
     while ((more = ry_pb_next(data, len, &pos, &f)) == 1) {
-        int inner = 0, want = s_canon_wire(msg, f.number, &inner);
+        int inner = 0;
+        unsigned once = 0;
+        int want = s_canon_wire(msg, f.number, &inner, &once);
         if (want == S_NONE ||
-            (unsigned)(want == S_MSG ? S_LEN : want) != f.wire)
+            (unsigned)(want == S_MSG ? S_LEN : want) != f.wire || (seen & once))
             return -1;
-        if (want == S_MSG && f.number != 225) { /* Quantity.items repeats */
-            if (seen & 1u << (f.number & 7))
-                return -1;
-            seen |= 1u << (f.number & 7);
-        }
+        seen |= once;
         if (want == S_VARINT) {
-            /* The value's bytes: what follows the tag. */
-            size_t tag = f.number < 16 ? 1 : f.number < 2048 ? 2 : 3;
-            if (f.n - tag > 9)
+            if (f.n - f.tag_len > 9)
                 return -1;
             if (msg == S_CHECK && f.number == 2)
                 *passed = f.varint != 0;

@@ -112,6 +112,17 @@ intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
     return s_case_get(txn, "cases", case_id, strlen(case_id), out);
 }
 
+/* The fields of a stored Case and of its Application that the readers of
+ * a row's bytes below look at (rongyu.proto). */
+enum {
+    S_CASE_REVISION = 2,
+    S_CASE_STATE = 3,
+    S_CASE_APP = 4,
+    S_CASE_VERDICT = 5,
+    S_APP_ORG = 4,
+    S_APP_UNIT = 5,
+};
+
 /* The application's fields (a bit per field number) that a case's head
  * keeps: campaign, honour, category, applicant and unit (1-5). */
 #define S_APP_HEAD 0x3eull
@@ -144,9 +155,9 @@ s_case_get_part(ry_txn_t *txn, const char *case_id, uint64_t app_fields,
     ry_pb_field_t f;
     int more;
     while ((more = ry_pb_next(v.data, v.len, &pos, &f)) == 1) {
-        if (f.number == 5)
+        if (f.number == S_CASE_VERDICT)
             continue;
-        if (f.number != 4 || f.wire != 2) {
+        if (f.number != S_CASE_APP || f.wire != 2) {
             memcpy(head + at, f.start, f.n);
             at += f.n;
             continue;
@@ -160,7 +171,7 @@ s_case_get_part(ry_txn_t *txn, const char *case_id, uint64_t app_fields,
             }
         if (more < 0)
             break;
-        ry_pb_put_varint(head, &at, 4 << 3 | 2);
+        ry_pb_put_varint(head, &at, S_CASE_APP << 3 | 2);
         ry_pb_put_varint(head, &at, n);
         memcpy(head + at, inner, n);
         at += n;
@@ -177,9 +188,10 @@ intake_cases_load_head(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
     return s_case_get_part(txn, case_id, S_APP_HEAD, out);
 }
 
-/* The application's applicant (4) and organising unit (5) from its bytes
- * (app), into org and unit; -1 unless fields 1-5, what the head decodes of
- * it, have the wire types protobuf-c writes and the two fit. */
+/* The application's applicant and organising unit from its bytes (app),
+ * into org and unit; -1 unless its fields of S_APP_HEAD, what the head
+ * decodes of it, have the wire types protobuf-c writes and the two fit
+ * in cap bytes with their ends. */
 static int
 s_peek_app(const ry_pb_field_t *app, char *org, char *unit, size_t cap)
 {
@@ -187,11 +199,13 @@ s_peek_app(const ry_pb_field_t *app, char *org, char *unit, size_t cap)
     ry_pb_field_t g;
     int more;
     while ((more = ry_pb_next(app->val, app->vlen, &pos, &g)) == 1) {
-        if (g.number > 5)
+        if (g.number >= 64 || !(S_APP_HEAD >> g.number & 1))
             continue; /* not decoded for the head either */
         if (g.wire != (g.number == 2 || g.number == 3 ? 0u : 2u))
             return -1;
-        char *to = g.number == 4 ? org : g.number == 5 ? unit : NULL;
+        char *to = g.number == S_APP_ORG    ? org
+                   : g.number == S_APP_UNIT ? unit
+                                            : NULL;
         if (!to)
             continue;
         if (g.vlen >= cap)
@@ -237,20 +251,20 @@ intake_cases_peek_for(ry_txn_t *txn, const intake_principal_t *p,
             if (f.wire != 0)
                 return 1;
             break;
-        case 3:
+        case S_CASE_STATE:
             /* A value of at most five bytes: an int32 as protobuf-c reads
              * it. */
-            if (f.wire != 0 || f.n > 6)
+            if (f.wire != 0 || f.n - f.tag_len > 5)
                 return 1;
             st = f.varint;
             break;
-        case 4:
+        case S_CASE_APP:
             if (f.wire != 2 || app ||
                 s_peek_app(&f, org, unit, sizeof org) != 0)
                 return 1;
             app = true;
             break;
-        case 5: break;
+        case S_CASE_VERDICT: break;
         default: return 1;
         }
     }
@@ -423,7 +437,7 @@ s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, s_app_t app, uint8_t **buf,
         if (!*buf)
             abort();
         *len = protobuf_c_message_pack(&bare.base, *buf);
-        ry_pb_put_bytes(*buf, len, 4, kept.data, kept.len);
+        ry_pb_put_bytes(*buf, len, S_CASE_APP, kept.data, kept.len);
         return 0;
     }
     if (app == S_APP_PART) {
@@ -792,9 +806,9 @@ s_row_application(const ry_val_t *row, uint32_t *rev, ry_val_t *app)
     app->data = NULL;
     app->len = 0;
     while ((more = ry_pb_next(row->data, row->len, &pos, &f)) == 1) {
-        if (f.number == 2 && f.wire == 0)
+        if (f.number == S_CASE_REVISION && f.wire == 0)
             *rev = (uint32_t)f.varint;
-        else if (f.number == 4 && f.wire == 2)
+        else if (f.number == S_CASE_APP && f.wire == 2)
             *app = (ry_val_t){(void *)f.val, f.vlen};
     }
     return more == 0 && app->data ? 0 : RY_EIO;

@@ -1484,6 +1484,31 @@ test_wait_reads_the_state_in_place(void **state)
     }
     assert_true(peeked > 100);
     assert_true(left > 100);
+
+    /* An applicant too long to read in place: left to the head, which
+     * reads it (for the city, which may read any case). */
+    memcpy(m, row, n0);
+    assert_int_equal(ry_txn_put(txn, "cases", id, 16, m, n0, 0), 0);
+    Rongyu__Case *c = NULL;
+    assert_int_equal(intake_cases_load(txn, id, &c), 0);
+    char lng[INTAKE_PEEK_MAX + 1];
+    memset(lng, 'o', sizeof lng - 1);
+    lng[sizeof lng - 1] = '\0';
+    ry_pb_set_string(&c->application->applicant_org, lng);
+    size_t cn;
+    uint8_t *cb = ry_pb_pack(&c->base, &cn);
+    ry_pb_free(&c);
+    assert_int_equal(ry_txn_put(txn, "cases", id, 16, cb, cn, 0), 0);
+    free(cb);
+    intake_principal_t city = {.org_id = "city", .role = INTAKE_ROLE_CITY};
+    assert_int_equal(intake_cases_peek_for(txn, &city, id, &st), 1);
+    Rongyu__Case *head = NULL;
+    intake_outcome_t o = {0};
+    assert_int_equal(intake_cases_load_head_for(txn, &city, id, &o, &head), 0);
+    assert_string_equal(head->application->applicant_org, lng);
+    assert_int_equal(head->state, RONGYU__CASE_STATE__SUBMITTED);
+    ry_pb_free(&head);
+    intake_outcome_release(&o);
     free(row);
     free(m);
     ry_txn_abort(&txn);

@@ -96,6 +96,19 @@ test_fields_are_read_as_sent(void **state)
     assert_int_equal(seen[3], 13);
     assert_int_equal(covered, len); /* the fields are the whole message */
     free(buf);
+    /* The tag's bytes: one, two (field 221), three when written long; the
+     * value's are the rest. */
+    static const uint8_t tags[] = {0x08, 0x05, 0xe8, 0x0d, 0x80,
+                                   0x01, 0x88, 0x80, 0x00, 0x07};
+    const size_t want_tag[] = {1, 2, 3}, want_n[] = {2, 4, 4};
+    pos = 0;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(ry_pb_next(tags, sizeof tags, &pos, &f), 1);
+        assert_int_equal(f.tag_len, want_tag[i]);
+        assert_int_equal(f.n, want_n[i]);
+    }
+    assert_int_equal(f.number, 1);
+    assert_int_equal(f.varint, 7);
 }
 
 static void

@@ -817,6 +817,30 @@ test_canonical_passed_answers_as_protobuf_c(void **state)
     } hand[] = {{long_tag, sizeof long_tag, 1},
                 {nine, sizeof nine, 1},
                 {ten, sizeof ten, -1}};
+    /* Quantities nested 16 deep are read; 17 deep, left to protobuf-c. */
+    for (int deep = 16; deep <= 17; deep++) {
+        Rongyu__Quantity q[17], *up[17];
+        for (int i = 0; i < deep; i++) {
+            rongyu__quantity__init(&q[i]);
+            up[i] = &q[i];
+            if (i) {
+                q[i - 1].n_items = 1;
+                q[i - 1].items = &up[i];
+            }
+        }
+        Rongyu__Check c = RONGYU__CHECK__INIT;
+        c.passed = 1;
+        c.actual_value = &q[0];
+        size_t n;
+        uint8_t *b = ry_pb_pack(&c.base, &n);
+        assert_int_equal(ry_verdict_check_passed_canonical(b, n),
+                         deep == 16 ? 1 : -1);
+        Rongyu__Check *k = rongyu__check__unpack(NULL, n, b);
+        assert_non_null(k);
+        assert_true(k->passed);
+        rongyu__check__free_unpacked(k, NULL);
+        free(b);
+    }
     for (size_t i = 0; i < sizeof hand / sizeof hand[0]; i++) {
         assert_int_equal(
             ry_verdict_check_passed_canonical(hand[i].b, hand[i].n),
