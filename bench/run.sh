@@ -342,11 +342,13 @@ jq -r '. as $r | select(.stores) | .stores[] |
     awk -F'\t' '{printf "%-12s %-13s %11.3f %14.0f %14.0f %10.1f %14.1f %9.0f%% %13.1f %10.3f\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10}'
 printf '\nRSS per service at the end of each run (KiB; anon max while running),\n'
 printf 'and its CPU time per application over the run (user + system, then each;\n'
-printf 'then its main thread'"'"'s, which applies and commits the rounds):\n'
+printf 'then its main thread'"'"'s, which applies and commits the rounds, and the time\n'
+printf 'that thread was ready to run but waited for a CPU):\n'
 jq -r '. as $r | select(.rss) | .rss[] |
     [$r.run, .service, .anon_kib, .file_kib, .anon_max_kib, .cpu_us_per_app,
-     .user_us_per_app, .system_us_per_app, .main_us_per_app] | @tsv' "$MED" |
-    awk -F'\t' '{printf "%-12s %-13s anon %8d  file %8d  anon max %8d  cpu %6d us/app (user %d, system %d; main thread %d)\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}'
+     .user_us_per_app, .system_us_per_app, .main_us_per_app,
+     .main_ready_us_per_app] | @tsv' "$MED" |
+    awk -F'\t' '{printf "%-12s %-13s anon %8d  file %8d  anon max %8d  cpu %6d us/app (user %d, system %d; main thread %d, waited for a CPU %d)\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10}'
 jq -r --slurp 'map(select(.run == "disk"))[0] as $d |
     if $d then "\nthe disk (rongyu-floor --disk: fdatasync after pages of \($d.page_bytes) bytes, p50 / p90 of \($d.repeats)): " +
         ([$d.syncs[] | "\(.pages) \(.layout) \(.p50_ms) / \(.p90_ms) ms"] | join("; "))

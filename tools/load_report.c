@@ -164,27 +164,47 @@ s_cpu_seconds(const char *path, double *user)
     return (double)(ut + st) / (double)hz;
 }
 
+/* The seconds a thread spent ready to run while others ran on the CPUs
+ * (/proc/PID/task/TID/schedstat: nanoseconds on a CPU, waiting on a run
+ * queue, time slices), or -1. */
+static double
+s_ready_seconds(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    unsigned long long ran, waited;
+    int n = fscanf(f, "%llu %llu", &ran, &waited);
+    fclose(f);
+    return n == 2 ? (double)waited / 1e9 : -1;
+}
+
 void
 load_proc_cpu(load_proc_t rss[LOAD_SERVICES], bool start)
 {
     for (int i = 0; i < LOAD_SERVICES; i++) {
-        double u = -1, s = -1, m = -1;
+        double u = -1, s = -1, m = -1, r = -1;
         if (rss[i].pid) {
-            char path[64];
+            char path[80];
             snprintf(path, sizeof path, "/proc/%ld/stat", rss[i].pid);
             s = s_cpu_seconds(path, &u);
             snprintf(path, sizeof path, "/proc/%ld/task/%ld/stat", rss[i].pid,
                      rss[i].pid);
             m = s_cpu_seconds(path, NULL);
+            snprintf(path, sizeof path, "/proc/%ld/task/%ld/schedstat",
+                     rss[i].pid, rss[i].pid);
+            r = s_ready_seconds(path);
         }
         if (start) {
             rss[i].cpu_start = s;
             rss[i].user_start = u;
             rss[i].main_start = m;
+            rss[i].ready_start = r;
         } else {
             rss[i].cpu_end = s;
             rss[i].user_end = u;
             rss[i].main_end = m;
+            rss[i].ready_end = r;
         }
     }
 }
@@ -218,6 +238,13 @@ static double
 s_main_us(const load_proc_t *p, int acked)
 {
     return s_us_per(p->main_start, p->main_end, acked);
+}
+
+/* The time its main thread was ready to run but waited for a CPU. */
+static double
+s_ready_us(const load_proc_t *p, int acked)
+{
+    return s_us_per(p->ready_start, p->ready_end, acked);
 }
 
 static double
@@ -345,12 +372,14 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                     "%s{\"service\":\"%s\",\"pid\":%ld,\"anon_kib\":%ld,"
                     "\"file_kib\":%ld,\"anon_max_kib\":%ld,"
                     "\"cpu_us_per_app\":%.0f,\"user_us_per_app\":%.0f,"
-                    "\"system_us_per_app\":%.0f,\"main_us_per_app\":%.0f}",
+                    "\"system_us_per_app\":%.0f,\"main_us_per_app\":%.0f,"
+                    "\"main_ready_us_per_app\":%.0f}",
                     i ? "," : "", ry_service_name(i), rss[i].pid,
                     rss[i].anon_kib, rss[i].file_kib, rss[i].anon_max_kib,
                     s_cpu_us(&rss[i], f->acked), s_user_us(&rss[i], f->acked),
                     s_system_us(&rss[i], f->acked),
-                    s_main_us(&rss[i], f->acked));
+                    s_main_us(&rss[i], f->acked),
+                    s_ready_us(&rss[i], f->acked));
         fprintf(out, "]}\n");
         return;
     }
@@ -403,20 +432,22 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
     fprintf(out, "常驻内存 RSS (KiB, /proc/PID/status at the end; anon max "
                  "while running) and CPU (user + system, then each, "
                  "/proc/PID/stat, and the main thread's, "
-                 "/proc/PID/task/PID/stat, per acknowledged application):\n");
+                 "/proc/PID/task/PID/stat, per acknowledged application; "
+                 "then the time that thread was ready to run but waited "
+                 "for a CPU, /proc/PID/task/PID/schedstat):\n");
     for (int i = 0; i < LOAD_SERVICES; i++) {
         if (!rss[i].pid)
             fprintf(out, "  %-13s (pid unknown: --pid %s=PID)\n",
                     ry_service_name(i), ry_service_name(i));
         else
-            fprintf(out,
-                    "  %-13s anon %8ld  file %8ld  anon max %8ld  "
-                    "cpu %6.0f us/app (user %.0f, system %.0f; "
-                    "main thread %.0f)\n",
-                    ry_service_name(i), rss[i].anon_kib, rss[i].file_kib,
-                    rss[i].anon_max_kib, s_cpu_us(&rss[i], f->acked),
-                    s_user_us(&rss[i], f->acked),
-                    s_system_us(&rss[i], f->acked),
-                    s_main_us(&rss[i], f->acked));
+            fprintf(
+                out,
+                "  %-13s anon %8ld  file %8ld  anon max %8ld  "
+                "cpu %6.0f us/app (user %.0f, system %.0f; "
+                "main thread %.0f, waited for a CPU %.0f)\n",
+                ry_service_name(i), rss[i].anon_kib, rss[i].file_kib,
+                rss[i].anon_max_kib, s_cpu_us(&rss[i], f->acked),
+                s_user_us(&rss[i], f->acked), s_system_us(&rss[i], f->acked),
+                s_main_us(&rss[i], f->acked), s_ready_us(&rss[i], f->acked));
     }
 }

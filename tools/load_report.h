@@ -33,13 +33,15 @@ typedef struct {
  * KiB) and CPU time (user + system, and user alone, /proc/PID/stat, in
  * seconds), and its main thread's (/proc/PID/task/PID/stat: the thread
  * that applies and commits the rounds; ZeroMQ's I/O thread has the
- * rest). */
+ * rest), with the time that thread was ready to run but waited for a
+ * CPU (/proc/PID/task/PID/schedstat, its second figure). */
 typedef struct {
     long pid;      /* 0: unknown */
     long anon_kib, file_kib, anon_max_kib;
     double cpu_start, cpu_end; /* at the run's start and end; < 0 unknown */
     double user_start, user_end; /* the user part of those */
     double main_start, main_end; /* the main thread's user + system */
+    double ready_start, ready_end; /* its time ready but not running */
 } load_proc_t;
 
 /* Waits (at most 'seconds') until intake's outbox is empty and every
@@ -58,8 +60,9 @@ void load_proc_init(load_proc_t rss[LOAD_SERVICES], const char *home,
  * figure seen. */
 void load_proc_sample(load_proc_t rss[LOAD_SERVICES]);
 
-/* Reads each known service's CPU time, and its main thread's, into
- * cpu_start and main_start (start: true) or cpu_end and main_end. */
+/* Reads each known service's CPU time, and its main thread's CPU time
+ * and time ready to run, into the *_start fields (start: true) or the
+ * *_end fields. */
 void load_proc_cpu(load_proc_t rss[LOAD_SERVICES], bool start);
 
 /* The run's figures, filled by rongyu-load. */
