@@ -129,6 +129,15 @@ s_set(ry_config_t *cfg, const char *key, const char *val)
             cfg->round_ms[i] = (unsigned)v;
             return 0;
         }
+        if (strcmp(key + n + 1, "cpu") == 0) {
+            if (strcmp(val, "normal") == 0)
+                cfg->cpu[i] = RY_CPU_NORMAL;
+            else if (strcmp(val, "batch") == 0)
+                cfg->cpu[i] = RY_CPU_BATCH;
+            else
+                return RY_ECONFIG;
+            return 0;
+        }
     }
     return RY_ECONFIG;
 }
@@ -207,6 +216,11 @@ ry_config_load(ry_config_t *cfg, const char *path, char *err, size_t errlen)
      * the disk to intake's, on which every acknowledgement waits. */
     cfg->round_ms[RY_SVC_VALIDATION] = 10;
     cfg->round_ms[RY_SVC_NOTIFICATION] = 20;
+    /* Nor does quota: the three yield the CPU to intake when its thread
+     * wakes (RY_CPU_BATCH). */
+    cfg->cpu[RY_SVC_VALIDATION] = RY_CPU_BATCH;
+    cfg->cpu[RY_SVC_QUOTA] = RY_CPU_BATCH;
+    cfg->cpu[RY_SVC_NOTIFICATION] = RY_CPU_BATCH;
 
     const char *env_home = getenv("RONGYU_HOME");
     if (env_home && *env_home && s_copy(cfg->home, sizeof cfg->home, env_home))
@@ -243,8 +257,8 @@ ry_config_load(ry_config_t *cfg, const char *path, char *err, size_t errlen)
         }
     }
     for (int i = 0; i < RY_SVC_COUNT; i++) {
-        static const char *kinds[] = {"endpoint", "bind", "round_ms"};
-        for (int k = 0; k < 3; k++) {
+        static const char *kinds[] = {"endpoint", "bind", "round_ms", "cpu"};
+        for (int k = 0; k < 4; k++) {
             char env[96], key[64];
             snprintf(key, sizeof key, "%s_%s", s_names[i], kinds[k]);
             snprintf(env, sizeof env, "RONGYU_%s", key);

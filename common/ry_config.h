@@ -23,10 +23,18 @@ typedef struct {
     unsigned round_ms[RY_SVC_COUNT];      /* each service's shortest
                                              interval between rounds
                                              (ry_channel_opts_t) */
+    int cpu[RY_SVC_COUNT];                /* each service's CPU policy:
+                                             RY_CPU_NORMAL or RY_CPU_BATCH */
     char campaigns_dir[512];              /* extra campaign files */
     char calendar_dir[512];               /* extra calendar years (CSV) */
     char source[512];                     /* file read, or "" */
 } ry_config_t;
+
+/* How the kernel schedules a service's threads: as any process, or as
+ * a batch one (SCHED_BATCH), which does not preempt a thread that runs
+ * when it wakes: for a service no client waits on, so that intake's
+ * thread, on which every acknowledgement waits, gets a CPU first. */
+enum { RY_CPU_NORMAL, RY_CPU_BATCH };
 
 /* "intake", "validation", ... */
 const char *ry_service_name(int svc);
@@ -36,7 +44,7 @@ int ry_service_index(const char *name);
 /* Fills 'cfg' with defaults, then the file (path, or $RONGYU_CONFIG, or
  * $RONGYU_HOME/rongyu.conf when it exists), then the environment
  * (RONGYU_HOME, RONGYU_<SERVICE>_ENDPOINT, RONGYU_<SERVICE>_BIND,
- * RONGYU_<SERVICE>_ROUND_MS,
+ * RONGYU_<SERVICE>_ROUND_MS, RONGYU_<SERVICE>_CPU,
  * RONGYU_MAP_SIZE, RONGYU_MAX_MAP_SIZE, RONGYU_MAX_REQUEST,
  * RONGYU_MAX_ATTACHMENT, RONGYU_CLIENT_QUEUE_BYTES, RONGYU_OUTBOX_LIMIT,
  * RONGYU_CAMPAIGNS_DIR, RONGYU_CALENDAR_DIR). On error writes a message naming

@@ -1,4 +1,5 @@
 /* ry_daemon: arguments, configuration and signals of a service's main. */
+#define _GNU_SOURCE /* SCHED_BATCH */
 #include "ry_daemon.h"
 
 #include "ry_clock.h"
@@ -6,7 +7,9 @@
 #include "ry_log.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -56,6 +59,10 @@ s_usage(int svc, const char *about)
         "(group commits), ms\n"
         "                            (default: validation 10, "
         "notification 20, others 0)\n"
+        "  RONGYU_<SERVICE>_CPU      normal|batch: batch yields the CPU "
+        "to intake\n"
+        "                            (default: intake normal, others "
+        "batch)\n"
         "  RONGYU_LOG_LEVEL          error|warn|info|debug (default "
         "info)\n"
         "See deploy/README.md for every key.\n",
@@ -89,7 +96,21 @@ ry_daemon_init(int argc, char **argv, int svc, const char *about,
                 ry_service_name(svc), err, ry_service_name(svc), err);
         return RY_ECONFIG;
     }
+    ry_daemon_cpu(cfg->cpu[svc]);
     return 0;
+}
+
+void
+ry_daemon_cpu(int policy)
+{
+    if (policy != RY_CPU_BATCH)
+        return;
+    struct sched_param none = {.sched_priority = 0};
+    if (sched_setscheduler(0, SCHED_BATCH, &none) != 0)
+        ry_warn(NULL, "CPU policy batch not set (%s): runs as any process",
+                strerror(errno));
+    else
+        ry_info(NULL, "CPU policy batch: yields the CPU to intake");
 }
 
 /* The services behind intake hear only from intake. */

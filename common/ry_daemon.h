@@ -15,10 +15,17 @@
 extern volatile sig_atomic_t ry_daemon_stop;
 
 /* Parses "--config FILE" and "--help" for service 'svc', loads the
- * configuration into 'cfg' and starts logging. Returns 0 to run, 1 when
- * help was printed (exit 0), or RY_ECONFIG after printing why (exit 2). */
+ * configuration into 'cfg', starts logging and sets the service's CPU
+ * policy (ry_daemon_cpu), before any thread is made, so that every
+ * thread of the service has it. Returns 0 to run, 1 when help was
+ * printed (exit 0), or RY_ECONFIG after printing why (exit 2). */
 int ry_daemon_init(int argc, char **argv, int svc, const char *about,
                    ry_config_t *cfg);
+
+/* Puts the calling thread, and the threads it makes afterwards, under
+ * 'policy' (RY_CPU_NORMAL: left alone; RY_CPU_BATCH: SCHED_BATCH, which
+ * any process may choose). A refusal is logged, not fatal. */
+void ry_daemon_cpu(int policy);
 
 /* Installs the SIGTERM/SIGINT handlers and ignores SIGPIPE. */
 void ry_daemon_signals(void);

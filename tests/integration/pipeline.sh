@@ -7,6 +7,23 @@
 EX=$RY_SOURCE_DIR/examples
 ry_start_all
 
+# 0. The CPU policy of every thread of each service (the 39th field of
+# /proc/PID/task/TID/stat after the command: 0 normal, 3 SCHED_BATCH):
+# intake's as any process's, the others' batch, ZeroMQ's threads too.
+policies() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        sed 's/^.*) //' "$t/stat" | awk '{print $39}'
+    done | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}'
+}
+for s in intake validation quota notification; do
+    got=$(policies "${RY_PID[$s]}")
+    want=3
+    [ "$s" = intake ] && want=0
+    [[ $got =~ ^$want:([0-9]+)\ $ ]] && [ "${BASH_REMATCH[1]}" -ge 2 ] ||
+        ry_fail "$s: thread policies $got, expected all $want (two threads or more)"
+done
+
 # submit FILE: prints the new case id.
 submit() {
     ry submit "$EX/$1" --json | jq -r '.case.case_id'

@@ -40,6 +40,10 @@ static const char *const s_vars[] = {"RONGYU_HOME",
                                      "RONGYU_VALIDATION_ROUND_MS",
                                      "RONGYU_QUOTA_ROUND_MS",
                                      "RONGYU_NOTIFICATION_ROUND_MS",
+                                     "RONGYU_INTAKE_CPU",
+                                     "RONGYU_VALIDATION_CPU",
+                                     "RONGYU_QUOTA_CPU",
+                                     "RONGYU_NOTIFICATION_CPU",
                                      NULL};
 
 typedef struct {
@@ -122,6 +126,11 @@ test_defaults_without_file_or_environment(void **state)
     assert_int_equal(c->round_ms[RY_SVC_VALIDATION], 10);
     assert_int_equal(c->round_ms[RY_SVC_QUOTA], 0);
     assert_int_equal(c->round_ms[RY_SVC_NOTIFICATION], 20);
+    /* And only intake, on which clients wait, preempts on waking. */
+    assert_int_equal(c->cpu[RY_SVC_INTAKE], RY_CPU_NORMAL);
+    assert_int_equal(c->cpu[RY_SVC_VALIDATION], RY_CPU_BATCH);
+    assert_int_equal(c->cpu[RY_SVC_QUOTA], RY_CPU_BATCH);
+    assert_int_equal(c->cpu[RY_SVC_NOTIFICATION], RY_CPU_BATCH);
     assert_string_equal(c->campaigns_dir, "./var/campaigns");
     assert_string_equal(c->source, "");
 
@@ -477,6 +486,45 @@ test_bad_round_ms_is_refused(void **state)
     assert_non_null(strstr(fx->err, "' 5'"));
 }
 
+/* ------------------------------------------------------------ CPU */
+
+static void
+test_cpu_policy_per_service_from_file_and_environment(void **state)
+{
+    fx_t *fx = *state;
+    assert_int_equal(s_load_text(fx, "validation_cpu = normal\n"
+                                     "intake_cpu = batch\n"),
+                     0);
+    assert_int_equal(fx->cfg.cpu[RY_SVC_VALIDATION], RY_CPU_NORMAL);
+    assert_int_equal(fx->cfg.cpu[RY_SVC_INTAKE], RY_CPU_BATCH);
+    assert_int_equal(fx->cfg.cpu[RY_SVC_QUOTA], RY_CPU_BATCH);
+    setenv("RONGYU_INTAKE_CPU", "normal", 1);
+    setenv("RONGYU_NOTIFICATION_CPU", "normal", 1);
+    assert_int_equal(s_load(fx, fx->conf), 0);
+    assert_int_equal(fx->cfg.cpu[RY_SVC_INTAKE], RY_CPU_NORMAL);
+    assert_int_equal(fx->cfg.cpu[RY_SVC_NOTIFICATION], RY_CPU_NORMAL);
+    assert_int_equal(fx->cfg.cpu[RY_SVC_VALIDATION], RY_CPU_NORMAL);
+    assert_int_equal(fx->cfg.cpu[RY_SVC_QUOTA], RY_CPU_BATCH);
+}
+
+static void
+test_bad_cpu_policy_is_refused(void **state)
+{
+    fx_t *fx = *state;
+    const char *bad[] = {"quota_cpu = idle\n", "quota_cpu = Batch\n",
+                         "quota_cpu =\n", "quota_cpu = batch x\n",
+                         "quota_cpu = 3\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (s_load_text(fx, bad[i]) != RY_ECONFIG)
+            fail_msg("accepted: %s", bad[i]);
+        assert_non_null(strstr(fx->err, "quota_cpu"));
+    }
+    setenv("RONGYU_QUOTA_CPU", "fifo", 1);
+    assert_int_equal(s_load(fx, NULL), RY_ECONFIG);
+    assert_non_null(strstr(fx->err, "RONGYU_QUOTA_CPU"));
+    assert_non_null(strstr(fx->err, "'fifo'"));
+}
+
 int
 main(void)
 {
@@ -500,6 +548,8 @@ main(void)
         T(test_rongyu_config_names_the_file),
         T(test_round_ms_per_service_from_file_and_environment),
         T(test_bad_round_ms_is_refused),
+        T(test_cpu_policy_per_service_from_file_and_environment),
+        T(test_bad_cpu_policy_is_refused),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
