@@ -477,6 +477,17 @@ ry_pb_set_string(char **field, const char *value)
     memcpy(*field, value, n);
 }
 
+size_t
+ry_pb_varint_size(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
 int
 ry_pb_get_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v)
 {

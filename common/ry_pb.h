@@ -64,6 +64,9 @@ int ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f);
  * -1 when it runs past len or over ten bytes. */
 int ry_pb_get_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v);
 
+/* The bytes of varint v as it is written (1 to 10). */
+size_t ry_pb_varint_size(uint64_t v);
+
 /* Writes varint v at out + *at (at most 10 bytes) and moves *at past
  * it. */
 void ry_pb_put_varint(uint8_t *out, size_t *at, uint64_t v);

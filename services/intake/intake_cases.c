@@ -280,6 +280,86 @@ intake_cases_peek_for(ry_txn_t *txn, const intake_principal_t *p,
     return 0;
 }
 
+/* Whether a field's varints are as protobuf-c writes the value read: a
+ * one-byte tag, and the value's varint (or the length's) of as many
+ * bytes as it needs, its tenth byte, if any, 1 (the 64th bit; protobuf-c
+ * drops the bits past it). */
+static bool
+s_field_minimal(const ry_pb_field_t *f)
+{
+    if (f->tag_len != 1)
+        return false;
+    const uint8_t *end = f->wire == 2 ? f->val : f->start + f->n;
+    size_t vn = (size_t)(end - f->start) - f->tag_len;
+    uint64_t v = f->wire == 2 ? f->vlen : f->varint;
+    return vn == ry_pb_varint_size(v) && (vn < 10 || end[-1] == 1);
+}
+
+int
+intake_cases_brief_bytes(ry_txn_t *txn, const char *id,
+                         Rongyu__CaseState *state, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    if (!id || strlen(id) != INTAKE_ID_LEN)
+        return 1;
+    ry_val_t v;
+    if (ry_txn_get(txn, "cases", id, INTAKE_ID_LEN, &v) != 0)
+        return 1;
+    /* The head's fields (2, 3, 6-11), each once, in order, not at its
+     * zero value (a text neither empty nor holding a 0 byte, where
+     * protobuf-c's copy would end), with the wire type and the varints
+     * protobuf-c writes,
+     * are copied; the application (4) once, its head fields (S_APP_HEAD)
+     * of the wire types the head decodes, and the verdict (5) are left
+     * out, as the head leaves them. Anything else is left to
+     * intake_cases_load_head. */
+    uint8_t *b = malloc(v.len + 2 + INTAKE_ID_LEN);
+    if (!b)
+        abort();
+    size_t at = 0;
+    ry_pb_put_bytes(b, &at, 1, id, INTAKE_ID_LEN);
+    char org[INTAKE_PEEK_MAX], unit[INTAKE_PEEK_MAX];
+    uint32_t last = 1;
+    uint64_t st = 0;
+    bool app = false;
+    size_t pos = 0;
+    ry_pb_field_t f;
+    int more;
+    while ((more = ry_pb_next(v.data, v.len, &pos, &f)) == 1) {
+        if (f.number == S_CASE_VERDICT)
+            continue;
+        if (f.number == S_CASE_APP) {
+            if (f.wire != 2 || app ||
+                s_peek_app(&f, org, unit, sizeof org) != 0)
+                break;
+            app = true;
+            continue;
+        }
+        bool text = f.number == 9 || f.number == 11;
+        bool number = f.number == 2 || f.number == 3 ||
+                      (f.number >= 6 && f.number <= 10 && f.number != 9);
+        if ((!text && !number) || f.number <= last ||
+            f.wire != (text ? 2u : 0u) || !s_field_minimal(&f) ||
+            (text ? f.vlen == 0 || memchr(f.val, 0, f.vlen) : f.varint == 0) ||
+            (f.number == 2 && f.varint > UINT32_MAX) ||
+            (f.number == S_CASE_STATE && f.varint > INT32_MAX))
+            break;
+        if (f.number == S_CASE_STATE)
+            st = f.varint;
+        last = f.number;
+        memcpy(b + at, f.start, f.n);
+        at += f.n;
+    }
+    if (more != 0 || !app) {
+        free(b);
+        return 1;
+    }
+    *state = (Rongyu__CaseState)st;
+    *out = b;
+    *len = at;
+    return 0;
+}
+
 /* ------------------------------------------------------------ indexes */
 
 /* "meta" key set once the case indexes are built (intake_cases_new). */

@@ -88,6 +88,18 @@ int intake_cases_load_head_for(ry_txn_t *txn, const intake_principal_t *p,
 int intake_cases_peek_for(ry_txn_t *txn, const intake_principal_t *p,
                           const char *id, Rongyu__CaseState *state);
 
+/* What a brief wait's answer holds of case 'id' (intake_wait), read from
+ * its row in place: the case's head without its application and verdict,
+ * packed as protobuf-c packs it, into *out (the caller's to free), and
+ * its state into *state. Returns 0; 1 for anything else (no such case, a
+ * row not in the form protobuf-c writes): intake_cases_load_head then
+ * reads it. Where it returns 0, the head intake_cases_load_head gives,
+ * without application and verdict, packs to the same bytes. Nobody's
+ * right to read is looked at: the waiter's was when it was parked. */
+int intake_cases_brief_bytes(ry_txn_t *txn, const char *id,
+                             Rongyu__CaseState *state, uint8_t **out,
+                             size_t *len);
+
 /* Joins the verdict of c's revision (the "verdicts" table, case id +
  * be32 revision -> the verdict in its stored form, ry_verdict) to c, a
  * message from ry_pb_unpack, unless c carries one (stored so by an

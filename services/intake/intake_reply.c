@@ -109,6 +109,37 @@ intake_reply_release(intake_reply_t *r)
 }
 
 uint8_t *
+intake_reply_pack_brief_wait(const char *request_id, const uint8_t *kase,
+                             size_t klen, bool timed_out, size_t *len)
+{
+    /* The reply's fields before its body (code OK and field_path "" are
+     * not written), then the body, field 90, the last written:
+     * WaitReply { CaseReply case = 1 { Case case = 1 }, timed_out = 2 }. */
+    Rongyu__Reply rep = RONGYU__REPLY__INIT;
+    rep.message_zh = (char *)s_messages[RONGYU__ERROR_CODE__OK].zh;
+    rep.message_en = (char *)s_messages[RONGYU__ERROR_CODE__OK].en;
+    rep.request_id = (char *)(request_id ? request_id : "");
+    size_t clen = 1 + ry_pb_varint_size(klen) + klen;
+    size_t wlen = 1 + ry_pb_varint_size(clen) + clen + (timed_out ? 2 : 0);
+    uint8_t *out = malloc(protobuf_c_message_get_packed_size(&rep.base) + 2 +
+                          ry_pb_varint_size(wlen) + wlen);
+    if (!out)
+        abort();
+    size_t at = protobuf_c_message_pack(&rep.base, out);
+    ry_pb_put_varint(out, &at, RONGYU__REPLY__BODY_WAIT << 3 | 2);
+    ry_pb_put_varint(out, &at, wlen);
+    ry_pb_put_varint(out, &at, 1 << 3 | 2);
+    ry_pb_put_varint(out, &at, clen);
+    ry_pb_put_bytes(out, &at, 1, kase, klen);
+    if (timed_out) {
+        out[at++] = 2 << 3 | 0;
+        out[at++] = 1;
+    }
+    *len = at;
+    return out;
+}
+
+uint8_t *
 intake_reply_pack(intake_reply_t *r, const char *request_id, size_t *len)
 {
     return intake_reply_pack_in(r, request_id, NULL, len);

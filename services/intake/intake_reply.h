@@ -98,4 +98,12 @@ uint8_t *intake_reply_pack(intake_reply_t *r, const char *request_id,
 uint8_t *intake_reply_pack_in(intake_reply_t *r, const char *request_id,
                               const char *body, size_t *len);
 
+/* The bytes intake_reply_pack_in makes of a brief wait's answer (code OK,
+ * wait and brief set, the case's head without application and verdict
+ * as out.kase, timed_out), from that case already packed (kase, klen:
+ * intake_cases_brief_bytes). The caller frees them. */
+uint8_t *intake_reply_pack_brief_wait(const char *request_id,
+                                      const uint8_t *kase, size_t klen,
+                                      bool timed_out, size_t *len);
+
 #endif

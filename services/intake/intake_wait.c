@@ -189,6 +189,21 @@ s_answer(intake_cases_t *self, ry_txn_t *txn, const s_waiter_t *w,
     intake_reply_release(&r);
 }
 
+/* Answers brief waiter w with its case's head as packed in place
+ * (intake_cases_brief_bytes); 'late' when its time ran out. */
+static void
+s_answer_brief(intake_cases_t *self, const s_waiter_t *w, const uint8_t *kase,
+               size_t klen, bool late)
+{
+    size_t len;
+    uint8_t *out =
+        intake_reply_pack_brief_wait(w->request_id, kase, klen, late, &len);
+    int rc = ry_channel_reply_deferred(self->channel, w->token, out, len);
+    if (rc)
+        ry_debug(w->case_id, "wait reply not sent: %s", ry_strerror(rc));
+    free(out);
+}
+
 /* Drops the waiters of rounds that were undone: their requests were
  * parked again, under new tokens, when the round ran again (or will be
  * sent again by their clients after a store error). */
@@ -233,11 +248,25 @@ intake_wait_tick(intake_cases_t *self)
                 continue;
             }
             w->poked = false;
+            bool late = w->deadline <= now;
+            /* A brief answer from the case's row as it is, when it is in
+             * the form protobuf-c writes; else from the head decoded. */
+            Rongyu__CaseState st;
+            uint8_t *kase;
+            size_t klen;
+            if (w->brief && intake_cases_brief_bytes(txn, w->case_id, &st,
+                                                     &kase, &klen) == 0) {
+                if (st != w->state || late)
+                    s_answer_brief(self, w, kase, klen, st == w->state);
+                else
+                    ws->w[n++] = *w;
+                free(kase);
+                continue;
+            }
             Rongyu__Case *c = NULL;
             int rc = w->brief ? intake_cases_load_head(txn, w->case_id, &c)
                               : intake_cases_load(txn, w->case_id, &c);
             bool moved = rc == 0 && c->state != w->state;
-            bool late = w->deadline <= now;
             if (rc || moved || late)
                 s_answer(self, txn, w, &c, !moved);
             else

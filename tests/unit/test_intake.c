@@ -15,6 +15,7 @@
 #include "intake_requests.h"
 #include "intake_posting.h"
 #include "intake_relay.h"
+#include "intake_reply.h"
 #include "ry_clock.h"
 #include "rongyu_services.pb-c.h"
 #include "ry_error.h"
@@ -1515,6 +1516,133 @@ test_wait_reads_the_state_in_place(void **state)
     s_fx_destroy(&fx);
 }
 
+/* Checks the brief wait's answer read in place against the head: returns
+ * 1 when intake_cases_brief_bytes read the row (then its bytes and the
+ * reply's are those of the head decoded), 0 when it left it to the head. */
+static int
+s_brief_as_head(ry_txn_t *txn, const char *id, bool late)
+{
+    Rongyu__CaseState st = 0;
+    uint8_t *kb = NULL;
+    size_t kn = 0;
+    int br = intake_cases_brief_bytes(txn, id, &st, &kb, &kn);
+    Rongyu__Case *head = NULL;
+    int hr = intake_cases_load_head(txn, id, &head);
+    if (br != 0) {
+        assert_null(kb);
+        ry_pb_free(&head);
+        return 0;
+    }
+    assert_int_equal(hr, 0);
+    assert_int_equal(st, head->state);
+    Rongyu__Case brief = *head;
+    brief.application = NULL;
+    brief.verdict = NULL;
+    size_t bn;
+    uint8_t *bb = ry_pb_pack(&brief.base, &bn);
+    assert_int_equal(bn, kn);
+    assert_memory_equal(bb, kb, kn);
+    free(bb);
+    intake_reply_t r = {
+        .out.code = RONGYU__ERROR_CODE__OK, .wait = true, .brief = true};
+    r.out.kase = head;
+    r.timed_out = late;
+    size_t gn, wn;
+    uint8_t *g = intake_reply_pack_in(&r, "wait-1", "wait", &gn);
+    uint8_t *w = intake_reply_pack_brief_wait("wait-1", kb, kn, late, &wn);
+    assert_int_equal(gn, wn);
+    assert_memory_equal(g, w, gn);
+    free(g);
+    free(w);
+    free(kb);
+    intake_reply_release(&r);
+    return 1;
+}
+
+static void
+test_brief_wait_answer_is_read_in_place(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    assert_int_equal(s_brief_as_head(txn, id, false), 1);
+    assert_int_equal(s_brief_as_head(txn, id, true), 1);
+    Rongyu__CaseState st;
+    uint8_t *kb = NULL;
+    size_t kn;
+    assert_int_equal(
+        intake_cases_brief_bytes(txn, "0000000000000000", &st, &kb, &kn), 1);
+    assert_int_equal(intake_cases_brief_bytes(txn, "short", &st, &kb, &kn), 1);
+    ry_txn_abort(&txn);
+    /* After the verdict, which rewrote the row keeping its application. */
+    assert_int_equal(s_deliver_result(fx, id, 1, false), 0);
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    assert_int_equal(s_brief_as_head(txn, id, true), 1);
+
+    /* Every field of the head, its texts too, as protobuf-c packs a
+     * whole case (the application in its place among the fields). */
+    Rongyu__Case *c = NULL;
+    assert_int_equal(intake_cases_load(txn, id, &c), 0);
+    ry_pb_set_string(&c->note, "名额已满 quota full");
+    ry_pb_set_string(&c->idempotency_key, "key-of-an-older-version");
+    c->revision = 3;
+    c->created_at_ms = -5; /* ten bytes: an int64 below 0 */
+    char *cid = c->case_id;
+    c->case_id = (char *)"";
+    size_t rn;
+    uint8_t *rb = ry_pb_pack(&c->base, &rn);
+    c->case_id = cid;
+    ry_pb_free(&c);
+    assert_int_equal(ry_txn_put(txn, "cases", id, 16, rb, rn, 0), 0);
+    assert_int_equal(s_brief_as_head(txn, id, false), 1);
+
+    /* The row changed here and there: read in place only where the head
+     * reads the same. */
+    uint8_t *m = malloc(4 * rn + 64);
+    assert_non_null(m);
+    static const uint8_t odd[] = {0x00, 0x01, 0x02, 0x08, 0x10, 0x12,
+                                  0x18, 0x1a, 0x22, 0x28, 0x2a, 0x30,
+                                  0x4a, 0x5a, 0x80, 0xff};
+    unsigned seed = 11;
+    size_t read = 0, left = 0;
+    for (int round = 0; round < 4000; round++) {
+        size_t n = rn;
+        memcpy(m, rb, n);
+        for (int k = round % 2; k < 2; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % n;
+            uint8_t b = odd[(seed >> 20) % sizeof odd];
+            switch ((seed >> 16) % 4) {
+            case 0: m[at] = b; break;
+            case 1: n = at + 1; break;
+            case 2:
+                memmove(m + at + 1, m + at, n - at);
+                m[at] = b;
+                n++;
+                break;
+            default:
+                memcpy(m + n, m, n);
+                n *= 2;
+                break;
+            }
+        }
+        assert_int_equal(ry_txn_put(txn, "cases", id, 16, m, n, 0), 0);
+        if (s_brief_as_head(txn, id, round % 3 == 0))
+            read++;
+        else
+            left++;
+    }
+    assert_true(read > 100);
+    assert_true(left > 100);
+    free(m);
+    free(rb);
+    ry_txn_abort(&txn);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_brief_wait_answers_with_the_state_alone(void **state)
 {
@@ -2369,6 +2497,7 @@ main(void)
         cmocka_unit_test(test_reads_are_told_from_writes_by_their_body),
         cmocka_unit_test(test_brief_wait_answers_with_the_state_alone),
         cmocka_unit_test(test_wait_reads_the_state_in_place),
+        cmocka_unit_test(test_brief_wait_answer_is_read_in_place),
         cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),
         cmocka_unit_test(test_request_without_principal_acts_as_its_key),
         cmocka_unit_test(test_revoked_key_is_refused_on_its_next_request),

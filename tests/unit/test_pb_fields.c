@@ -111,6 +111,31 @@ test_fields_are_read_as_sent(void **state)
     assert_int_equal(f.varint, 7);
 }
 
+/* A varint's size is what ry_pb_put_varint writes, at each boundary. */
+static void
+test_varint_size_is_the_bytes_written(void **state)
+{
+    (void)state;
+    static const uint64_t vals[] = {0,
+                                    1,
+                                    0x7f,
+                                    0x80,
+                                    0x3fff,
+                                    0x4000,
+                                    0xffffffffull,
+                                    0x7fffffffffffffffull,
+                                    0x8000000000000000ull,
+                                    UINT64_MAX};
+    static const size_t sizes[] = {1, 1, 1, 2, 2, 3, 5, 9, 10, 10};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        uint8_t b[10];
+        size_t at = 0;
+        ry_pb_put_varint(b, &at, vals[i]);
+        assert_int_equal(at, sizes[i]);
+        assert_int_equal(ry_pb_varint_size(vals[i]), sizes[i]);
+    }
+}
+
 static void
 test_appended_string_is_the_field_value(void **state)
 {
@@ -454,6 +479,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_and_hostile_input),
         cmocka_unit_test(test_fields_are_read_as_sent),
+        cmocka_unit_test(test_varint_size_is_the_bytes_written),
         cmocka_unit_test(test_appended_string_is_the_field_value),
         cmocka_unit_test(test_arena_cap_and_frees),
         cmocka_unit_test(test_clone_is_deep),
