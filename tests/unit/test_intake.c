@@ -1406,6 +1406,36 @@ s_wait(fx_t *fx, const char *org, const char *id, bool brief)
  * (intake_cases_peek_for): for the owner; never for another organisation
  * (not found, as before); and on rows in other forms, what it reads is
  * what the head decodes, or it leaves the row to that. */
+/* A stored row of n0 bytes changed once or twice (by round) into m
+ * (room for 4 * n0 bytes): a byte of odd[] set or put in, the row cut, or
+ * doubled. Returns the new length. */
+static size_t
+s_mutated(uint8_t *m, const uint8_t *row, size_t n0, int round, unsigned *seed,
+          const uint8_t *odd, size_t nodd)
+{
+    size_t n = n0;
+    memcpy(m, row, n);
+    for (int k = round % 2; k < 2; k++) {
+        *seed = *seed * 1103515245u + 12345u;
+        size_t at = (*seed >> 8) % n;
+        uint8_t b = odd[(*seed >> 20) % nodd];
+        switch ((*seed >> 16) % 4) {
+        case 0: m[at] = b; break;
+        case 1: n = at + 1; break;
+        case 2:
+            memmove(m + at + 1, m + at, n - at);
+            m[at] = b;
+            n++;
+            break;
+        default:
+            memcpy(m + n, m, n);
+            n *= 2;
+            break;
+        }
+    }
+    return n;
+}
+
 static void
 test_wait_reads_the_state_in_place(void **state)
 {
@@ -1447,26 +1477,7 @@ test_wait_reads_the_state_in_place(void **state)
     unsigned seed = 7;
     size_t peeked = 0, left = 0;
     for (int round = 0; round < 3000; round++) {
-        size_t n = n0;
-        memcpy(m, row, n);
-        for (int k = round % 2; k < 2; k++) {
-            seed = seed * 1103515245u + 12345u;
-            size_t at = (seed >> 8) % n;
-            uint8_t b = odd[(seed >> 20) % sizeof odd];
-            switch ((seed >> 16) % 4) {
-            case 0: m[at] = b; break;
-            case 1: n = at + 1; break;
-            case 2:
-                memmove(m + at + 1, m + at, n - at);
-                m[at] = b;
-                n++;
-                break;
-            default:
-                memcpy(m + n, m, n);
-                n *= 2;
-                break;
-            }
-        }
+        size_t n = s_mutated(m, row, n0, round, &seed, odd, sizeof odd);
         assert_int_equal(ry_txn_put(txn, "cases", id, 16, m, n, 0), 0);
         Rongyu__CaseState peek = 0;
         int pr = intake_cases_peek_for(txn, &own, id, &peek);
@@ -1609,26 +1620,7 @@ test_brief_wait_answer_is_read_in_place(void **state)
     unsigned seed = 11;
     size_t read = 0, left = 0;
     for (int round = 0; round < 4000; round++) {
-        size_t n = rn;
-        memcpy(m, rb, n);
-        for (int k = round % 2; k < 2; k++) {
-            seed = seed * 1103515245u + 12345u;
-            size_t at = (seed >> 8) % n;
-            uint8_t b = odd[(seed >> 20) % sizeof odd];
-            switch ((seed >> 16) % 4) {
-            case 0: m[at] = b; break;
-            case 1: n = at + 1; break;
-            case 2:
-                memmove(m + at + 1, m + at, n - at);
-                m[at] = b;
-                n++;
-                break;
-            default:
-                memcpy(m + n, m, n);
-                n *= 2;
-                break;
-            }
-        }
+        size_t n = s_mutated(m, rb, rn, round, &seed, odd, sizeof odd);
         assert_int_equal(ry_txn_put(txn, "cases", id, 16, m, n, 0), 0);
         if (s_brief_as_head(txn, id, round % 3 == 0))
             read++;
