@@ -22,9 +22,35 @@ acked_200() {
 ry_until 120 acked_200 || ry_fail "the load did not reach 200 acknowledgements"
 ry_kill9 validation
 ry_ok "validation killed (-9) while the load runs"
+
+# more M: M more applications, in the background, acknowledged into
+# acked-K.txt (K counts them).
+LOADS=("$LOAD")
+EXTRA=0
+more() {
+    EXTRA=$((EXTRA + 1))
+    "$RY_BIN/rongyu-load" -n "$1" -w 16 --run "crash-v-$$-$EXTRA" \
+        --timeout ${RY_LOAD_TIMEOUT:-600} \
+        --example "$RY_SOURCE_DIR/examples/advanced_home.valid.json" \
+        --acked "$RY_TMP/acked-$EXTRA.txt" >"$RY_TMP/load-$EXTRA.out" 2>&1 &
+    LOADS+=("$!")
+}
+loads_running() {
+    local p
+    for p in "${LOADS[@]}"; do
+        kill -0 "$p" 2>/dev/null && return 0
+    done
+    return 1
+}
+dead_or_no_load() { ! ry_alive validation || ! loads_running; }
+# Validation dies at a crash point once it has handled 100 messages. One
+# round may have taken the whole backlog before, and the loads may be
+# over: then 200 more applications bring it its messages.
 for fault in after_reply:100 after_commit:100 before_commit:100; do
     ry_launch validation RONGYU_FAULT=$fault
-    ry_wait_dead validation 60 || ry_fail "validation did not reach $fault"
+    ry_until 120 dead_or_no_load || ry_fail "validation did not reach $fault"
+    ry_alive validation && more 200
+    ry_wait_dead validation 120 || ry_fail "validation did not reach $fault"
     ry_ok "validation died at $fault"
 done
 ry_start validation
@@ -32,7 +58,13 @@ ry_start validation
 wait "$LOAD" || { cat "$RY_TMP/load.out" >&2; ry_fail "load generator failed"; }
 acked=$(sort -u "$RY_TMP/acked.txt" | wc -l)
 [ "$acked" = "$N" ] || ry_fail "$acked of $N applications acknowledged"
-ry_ok "$N applications acknowledged"
+for k in $(seq 1 "$EXTRA"); do
+    wait "${LOADS[$k]}" || { cat "$RY_TMP/load-$k.out" >&2; ry_fail "load $k failed"; }
+    acked=$(sort -u "$RY_TMP/acked-$k.txt" | wc -l)
+    [ "$acked" = 200 ] || ry_fail "$acked of 200 more applications acknowledged"
+done
+[ "$EXTRA" = 0 ] || cat "$RY_TMP"/acked-*.txt >>"$RY_TMP/acked.txt"
+ry_ok "$N applications acknowledged, and $((EXTRA * 200)) more to reach the crash points"
 # rongyu-load's store figures: validation's counters began again at each
 # restart, so they are counted from its last start, said as such, and
 # never a difference that wrapped round.
