@@ -520,8 +520,10 @@ ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
         return 0;
     size_t at = *pos;
     uint64_t tag, v;
+    /* A tag, or a length, of at most five bytes: protobuf-c refuses
+     * longer ones, and what is read here is read as it would be. */
     if (ry_pb_get_varint(data, len, pos, &tag) || tag >> 3 == 0 ||
-        tag >> 3 > 0x1fffffff)
+        tag >> 3 > 0x1fffffff || *pos - at > 5)
         return -1;
     f->tag_len = *pos - at;
     f->number = (uint32_t)(tag >> 3);
@@ -543,13 +545,16 @@ ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
         *pos += w;
         break;
     }
-    case 2:
-        if (ry_pb_get_varint(data, len, pos, &v) || v > len - *pos)
+    case 2: {
+        size_t l0 = *pos;
+        if (ry_pb_get_varint(data, len, pos, &v) || *pos - l0 > 5 ||
+            v > len - *pos)
             return -1;
         f->val = data + *pos;
         f->vlen = (size_t)v;
         *pos += (size_t)v;
         break;
+    }
     default: return -1;
     }
     f->start = data + at;

@@ -56,8 +56,9 @@ typedef struct {
 /* Reads the field of data[0..len) at *pos into *f and moves *pos past it,
  * without decoding anything else: to use a part of a message as it was
  * received. Returns 1 when a field was read, 0 at the end, -1 when the
- * bytes are not a message (a bad tag, a length past the end). f points
- * into data. */
+ * bytes are not a message (a bad tag, a length past the end, a tag or a
+ * length of more than five bytes, which protobuf-c refuses too). f
+ * points into data. */
 int ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f);
 
 /* Reads the varint at data + *pos into *v and moves *pos past it: 0, or
