@@ -216,70 +216,6 @@ s_peek_app(const ry_pb_field_t *app, char *org, char *unit, size_t cap)
     return more;
 }
 
-int
-intake_cases_peek_for(ry_txn_t *txn, const intake_principal_t *p,
-                      const char *id, Rongyu__CaseState *state)
-{
-    if (!id || strlen(id) != INTAKE_ID_LEN)
-        return 1;
-    ry_val_t v;
-    if (ry_txn_get(txn, "cases", id, INTAKE_ID_LEN, &v) != 0)
-        return 1;
-    /* Each field the head decodes with the wire type protobuf-c writes
-     * (strings 1, 9, 11; numbers 2, 3, 6-8, 10; one application, 4), the
-     * verdict (5) not decoded; any other field, or another form, is left
-     * to intake_cases_load_head. */
-    char org[INTAKE_PEEK_MAX] = "", unit[INTAKE_PEEK_MAX] = "";
-    uint64_t st = 0;
-    bool app = false;
-    size_t pos = 0;
-    ry_pb_field_t f;
-    int more;
-    while ((more = ry_pb_next(v.data, v.len, &pos, &f)) == 1) {
-        switch (f.number) {
-        case 1:
-        case 9:
-        case 11:
-            if (f.wire != 2)
-                return 1;
-            break;
-        case 2:
-        case 6:
-        case 7:
-        case 8:
-        case 10:
-            if (f.wire != 0)
-                return 1;
-            break;
-        case S_CASE_STATE:
-            /* A value of at most five bytes: an int32 as protobuf-c reads
-             * it. */
-            if (f.wire != 0 || f.n - f.tag_len > 5)
-                return 1;
-            st = f.varint;
-            break;
-        case S_CASE_APP:
-            if (f.wire != 2 || app ||
-                s_peek_app(&f, org, unit, sizeof org) != 0)
-                return 1;
-            app = true;
-            break;
-        case S_CASE_VERDICT: break;
-        default: return 1;
-        }
-    }
-    if (more != 0 || !app)
-        return 1;
-    Rongyu__Application a = RONGYU__APPLICATION__INIT;
-    a.applicant_org = org;
-    a.organising_unit = unit;
-    char why[8];
-    if (intake_authorize(txn, p, INTAKE_ACT_READ, &a, why, sizeof why) != 0)
-        return 1;
-    *state = (Rongyu__CaseState)(int32_t)(uint32_t)st;
-    return 0;
-}
-
 /* Whether a field's varints are as protobuf-c writes the value read: a
  * one-byte tag, and the value's varint (or the length's) of as many
  * bytes as it needs, its tenth byte, if any, 1 (the 64th bit; protobuf-c
@@ -295,6 +231,84 @@ s_field_minimal(const ry_pb_field_t *f)
     return vn == ry_pb_varint_size(v) && (vn < 10 || end[-1] == 1);
 }
 
+/* Reads a case's row (v) in place as intake_cases_load_head reads it,
+ * when it is in the form protobuf-c writes: the head's fields (2, 3,
+ * 6-11) each once, in order, not at its zero value (a text neither empty
+ * nor holding a 0 byte, where protobuf-c's copy would end), with the wire
+ * type and the varints protobuf-c writes; the application (4) once, its
+ * head fields (S_APP_HEAD) of the wire types the head decodes, its
+ * applicant and unit shorter than INTAKE_PEEK_MAX; the verdict (5) not
+ * read, as the head does not read it. Sets *state, org and unit
+ * (INTAKE_PEEK_MAX bytes each) and, when copy is not NULL, appends the
+ * head's fields as they are to copy + *at. Returns 0, or 1 for a row in
+ * any other form, which intake_cases_load_head reads. */
+static int
+s_head_in_place(const ry_val_t *v, Rongyu__CaseState *state, char *org,
+                char *unit, uint8_t *copy, size_t *at)
+{
+    org[0] = unit[0] = '\0';
+    uint32_t last = 1;
+    uint64_t st = 0;
+    bool app = false;
+    size_t pos = 0;
+    ry_pb_field_t f;
+    int more;
+    while ((more = ry_pb_next(v->data, v->len, &pos, &f)) == 1) {
+        if (f.number == S_CASE_VERDICT)
+            continue;
+        if (f.number == S_CASE_APP) {
+            if (f.wire != 2 || app ||
+                s_peek_app(&f, org, unit, INTAKE_PEEK_MAX) != 0)
+                return 1;
+            app = true;
+            continue;
+        }
+        bool text = f.number == 9 || f.number == 11;
+        bool number = f.number == 2 || f.number == 3 ||
+                      (f.number >= 6 && f.number <= 10 && f.number != 9);
+        if ((!text && !number) || f.number <= last ||
+            f.wire != (text ? 2u : 0u) || !s_field_minimal(&f) ||
+            (text ? f.vlen == 0 || memchr(f.val, 0, f.vlen) : f.varint == 0) ||
+            (f.number == S_CASE_REVISION && f.varint > UINT32_MAX) ||
+            (f.number == S_CASE_STATE && f.varint > INT32_MAX))
+            return 1;
+        if (f.number == S_CASE_STATE)
+            st = f.varint;
+        last = f.number;
+        if (copy) {
+            memcpy(copy + *at, f.start, f.n);
+            *at += f.n;
+        }
+    }
+    if (more != 0 || !app)
+        return 1;
+    *state = (Rongyu__CaseState)st;
+    return 0;
+}
+
+int
+intake_cases_peek_for(ry_txn_t *txn, const intake_principal_t *p,
+                      const char *id, Rongyu__CaseState *state)
+{
+    if (!id || strlen(id) != INTAKE_ID_LEN)
+        return 1;
+    ry_val_t v;
+    if (ry_txn_get(txn, "cases", id, INTAKE_ID_LEN, &v) != 0)
+        return 1;
+    char org[INTAKE_PEEK_MAX], unit[INTAKE_PEEK_MAX];
+    Rongyu__CaseState st;
+    if (s_head_in_place(&v, &st, org, unit, NULL, NULL) != 0)
+        return 1;
+    Rongyu__Application a = RONGYU__APPLICATION__INIT;
+    a.applicant_org = org;
+    a.organising_unit = unit;
+    char why[8];
+    if (intake_authorize(txn, p, INTAKE_ACT_READ, &a, why, sizeof why) != 0)
+        return 1;
+    *state = st;
+    return 0;
+}
+
 int
 intake_cases_brief_bytes(ry_txn_t *txn, const char *id,
                          Rongyu__CaseState *state, uint8_t **out, size_t *len)
@@ -305,56 +319,17 @@ intake_cases_brief_bytes(ry_txn_t *txn, const char *id,
     ry_val_t v;
     if (ry_txn_get(txn, "cases", id, INTAKE_ID_LEN, &v) != 0)
         return 1;
-    /* The head's fields (2, 3, 6-11), each once, in order, not at its
-     * zero value (a text neither empty nor holding a 0 byte, where
-     * protobuf-c's copy would end), with the wire type and the varints
-     * protobuf-c writes,
-     * are copied; the application (4) once, its head fields (S_APP_HEAD)
-     * of the wire types the head decodes, and the verdict (5) are left
-     * out, as the head leaves them. Anything else is left to
-     * intake_cases_load_head. */
+    /* The id, then the head's fields as the row holds them. */
     uint8_t *b = malloc(v.len + 2 + INTAKE_ID_LEN);
     if (!b)
         abort();
     size_t at = 0;
     ry_pb_put_bytes(b, &at, 1, id, INTAKE_ID_LEN);
     char org[INTAKE_PEEK_MAX], unit[INTAKE_PEEK_MAX];
-    uint32_t last = 1;
-    uint64_t st = 0;
-    bool app = false;
-    size_t pos = 0;
-    ry_pb_field_t f;
-    int more;
-    while ((more = ry_pb_next(v.data, v.len, &pos, &f)) == 1) {
-        if (f.number == S_CASE_VERDICT)
-            continue;
-        if (f.number == S_CASE_APP) {
-            if (f.wire != 2 || app ||
-                s_peek_app(&f, org, unit, sizeof org) != 0)
-                break;
-            app = true;
-            continue;
-        }
-        bool text = f.number == 9 || f.number == 11;
-        bool number = f.number == 2 || f.number == 3 ||
-                      (f.number >= 6 && f.number <= 10 && f.number != 9);
-        if ((!text && !number) || f.number <= last ||
-            f.wire != (text ? 2u : 0u) || !s_field_minimal(&f) ||
-            (text ? f.vlen == 0 || memchr(f.val, 0, f.vlen) : f.varint == 0) ||
-            (f.number == 2 && f.varint > UINT32_MAX) ||
-            (f.number == S_CASE_STATE && f.varint > INT32_MAX))
-            break;
-        if (f.number == S_CASE_STATE)
-            st = f.varint;
-        last = f.number;
-        memcpy(b + at, f.start, f.n);
-        at += f.n;
-    }
-    if (more != 0 || !app) {
+    if (s_head_in_place(&v, state, org, unit, b, &at) != 0) {
         free(b);
         return 1;
     }
-    *state = (Rongyu__CaseState)st;
     *out = b;
     *len = at;
     return 0;
