@@ -367,7 +367,10 @@ s_link_row(const char *peer, void *arg)
         if (rc)
             return rc;
         ry_link_info_t *o = &l->out[l->n];
-        snprintf(o->peer, sizeof o->peer, "%s", peer);
+        /* An outbox's peer name is at most RY_OUTBOX_PEER_MAX bytes. */
+        size_t plen = strnlen(peer, sizeof o->peer - 1);
+        memcpy(o->peer, peer, plen);
+        o->peer[plen] = '\0';
         o->outbox = st.next_seq - 1 - st.acked;
         o->next_seq = st.next_seq;
         o->acked_seq = st.acked;

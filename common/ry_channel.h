@@ -240,7 +240,7 @@ uint64_t ry_channel_outbox_depth(const ry_channel_t *self,
 int ry_channel_run_once(ry_channel_t *self, int timeout_ms);
 
 typedef struct {
-    char peer[64];
+    char peer[RY_OUTBOX_PEER_MAX + 1];
     uint64_t outbox;     /* unacknowledged rows */
     uint64_t next_seq;   /* next sequence number to assign */
     uint64_t acked_seq;  /* highest acknowledged */

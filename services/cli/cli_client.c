@@ -547,7 +547,8 @@ cli_client_ping(const char *endpoint, const cli_curve_t *curve,
     if (!ctx)
         return RY_ENET;
     char id[40];
-    cli_random_id("cli-", id, 4 + 17); /* "cli-" and 16 hex digits */
+    cli_random_id("cli-", id, sizeof id);
+    id[4 + 16] = '\0'; /* "cli-" and 16 hex digits */
     int rc;
     void *sock = s_open(ctx, endpoint, 1u << 20, id, curve, &rc);
     if (!sock) {
