@@ -286,14 +286,22 @@ s_head_in_place(const ry_val_t *v, Rongyu__CaseState *state, char *org,
     return 0;
 }
 
+/* The row of case 'id' for the readers in place: 0, or 1 when id is not
+ * of the store's form or no such case is stored. */
+static int
+s_row_in_place(ry_txn_t *txn, const char *id, ry_val_t *v)
+{
+    if (!id || strlen(id) != INTAKE_ID_LEN)
+        return 1;
+    return ry_txn_get(txn, "cases", id, INTAKE_ID_LEN, v) != 0;
+}
+
 int
 intake_cases_peek_for(ry_txn_t *txn, const intake_principal_t *p,
                       const char *id, Rongyu__CaseState *state)
 {
-    if (!id || strlen(id) != INTAKE_ID_LEN)
-        return 1;
     ry_val_t v;
-    if (ry_txn_get(txn, "cases", id, INTAKE_ID_LEN, &v) != 0)
+    if (s_row_in_place(txn, id, &v) != 0)
         return 1;
     char org[INTAKE_PEEK_MAX], unit[INTAKE_PEEK_MAX];
     Rongyu__CaseState st;
@@ -314,10 +322,8 @@ intake_cases_brief_bytes(ry_txn_t *txn, const char *id,
                          Rongyu__CaseState *state, uint8_t **out, size_t *len)
 {
     *out = NULL;
-    if (!id || strlen(id) != INTAKE_ID_LEN)
-        return 1;
     ry_val_t v;
-    if (ry_txn_get(txn, "cases", id, INTAKE_ID_LEN, &v) != 0)
+    if (s_row_in_place(txn, id, &v) != 0)
         return 1;
     /* The id, then the head's fields as the row holds them. */
     uint8_t *b = malloc(v.len + 2 + INTAKE_ID_LEN);

@@ -96,16 +96,10 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         if (!buf)
             abort();
         size_t n = protobuf_c_message_pack(&res.base, buf);
-        buf[n++] = 3 << 3 | 2;
-        for (uint64_t l = plen; ; l >>= 7) {
-            buf[n++] = (uint8_t)(l & 0x7f) | (l >= 0x80 ? 0x80 : 0);
-            if (l < 0x80)
-                break;
-        }
-        memcpy(buf + n, packed, plen);
+        ry_pb_put_bytes(buf, &n, 3, packed, plen);
         rc = ry_channel_send(self->channel, txn, msg->sender,
                              RONGYU__MESSAGE_TYPE__VALIDATION_RESULT,
-                             vc->case_id, buf, n + plen);
+                             vc->case_id, buf, n);
         free(buf);
     }
     free(packed);

@@ -9,16 +9,7 @@
 # E_CONFLICT. The idempotency table holds no copy of the cases.
 . "$(dirname "$0")/../lib/services.sh"
 
-PY=
-for p in /usr/bin/python3 python3; do
-    if "$p" -c 'import zmq, google.protobuf' 2>/dev/null; then
-        PY=$p
-        break
-    fi
-done
-[ -n "$PY" ] || ry_fail "no python3 with zmq and protobuf (apt-get install python3-zmq python3-protobuf)"
-PB2_DIR=$RY_BIN/../clients/python
-[ -f "$PB2_DIR/rongyu_pb2.py" ] || ry_fail "rongyu_pb2.py was not generated in $PB2_DIR"
+ry_need_py
 
 ry_start_all
 ry org import "$RY_SOURCE_DIR/examples/orgs.csv" --role city --as city >/dev/null
@@ -169,8 +160,7 @@ else:
 EOF
 
 pyrun() {
-    PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$PB2_DIR:$RY_SOURCE_DIR/clients/python "$PY" \
-        "$RY_TMP/idem.py" "$1" "$RY_TMP/tape.pickle" "$RONGYU_INTAKE_ENDPOINT" \
+    ry_py "$RY_TMP/idem.py" "$1" "$RY_TMP/tape.pickle" "$RONGYU_INTAKE_ENDPOINT" \
         "$RONGYU_KEY" "$RONGYU_HOME/keys" "$RY_SOURCE_DIR/examples" \
         >"$RY_TMP/$1.txt" 2>&1 || { cat "$RY_TMP/$1.txt" >&2; ry_fail "idem.py $1 failed"; }
     cat "$RY_TMP/$1.txt"

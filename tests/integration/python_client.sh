@@ -6,17 +6,7 @@
 # replayed by its live topic. Then the stores are checked through the CLI.
 . "$(dirname "$0")/../lib/services.sh"
 
-# The Python with Debian's python3-zmq and python3-protobuf.
-PY=
-for p in /usr/bin/python3 python3; do
-    if "$p" -c 'import zmq, google.protobuf' 2>/dev/null; then
-        PY=$p
-        break
-    fi
-done
-[ -n "$PY" ] || ry_fail "no python3 with zmq and protobuf (apt-get install python3-zmq python3-protobuf)"
-PB2_DIR=$RY_BIN/../clients/python
-[ -f "$PB2_DIR/rongyu_pb2.py" ] || ry_fail "rongyu_pb2.py was not generated in $PB2_DIR"
+ry_need_py
 
 ry_start_all
 ry org import "$RY_SOURCE_DIR/examples/orgs.csv" --role city --as city >/dev/null
@@ -24,7 +14,7 @@ ry org import "$RY_SOURCE_DIR/examples/orgs.csv" --role city --as city >/dev/nul
 notify_port=$((${RONGYU_NOTIFICATION_ENDPOINT##*:} + 1))
 RY_NOTIFY_CLIENT=tcp://127.0.0.1:$notify_port
 RY_NOTIFY_FEED=tcp://127.0.0.1:$((notify_port + 1))
-PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$PB2_DIR:$RY_SOURCE_DIR/clients/python "$PY" \
+ry_py \
     "$RY_SOURCE_DIR/clients/python/walkthrough.py" \
     --intake "$RONGYU_INTAKE_ENDPOINT" --notify "$RY_NOTIFY_CLIENT" --feed "$RY_NOTIFY_FEED" \
     --examples "$RY_SOURCE_DIR/examples" \
@@ -43,7 +33,7 @@ ry_ok "the subscription made by request received the unit's case events ($delive
 # Client.new_key(): a UUIDv7 in hex, so a later key sorts after an earlier
 # one (what protocol.md advises: intake keeps an organisation's keys in
 # order).
-PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$PB2_DIR:$RY_SOURCE_DIR/clients/python "$PY" -c '
+ry_py -c '
 import time, uuid
 from rongyu_client import Client
 a = Client.new_key()

@@ -2,8 +2,42 @@
 # Long polls (WaitRequest, --wait): a wait parked while validation is down
 # is answered by the verdict as soon as validation comes back; a wait
 # whose time runs out answers with the case as it is; a wait on a case
-# the principal may not see answers E_NOT_FOUND; the CLI's --wait.
+# the principal may not see answers E_NOT_FOUND; the CLI's --wait; and
+# brief waits (the Python reference client), which intake answers from
+# the case's row read in place, both when their time runs out and when
+# the case moves.
 . "$(dirname "$0")/../lib/services.sh"
+
+ry_need_py
+cat >"$RY_TMP/brief.py" <<'EOF'
+"""brief.py CASE ORG TIMEOUT_MS WANT_STATE WANT_TIMED_OUT: one brief wait
+on CASE (left SUBMITTED) as ORG; checks the answer."""
+import os
+import sys
+
+import rongyu_pb2 as pb
+from rongyu_client import Client, load_cert, principal
+
+cid, org, timeout_ms, want_state, want_late = sys.argv[1:6]
+public, secret = load_cert(os.environ["RONGYU_KEY"])
+intake_pub, _ = load_cert(os.path.join(os.environ["RONGYU_HOME"], "keys",
+                                       "intake.cert"))
+c = Client(os.environ["RONGYU_INTAKE_ENDPOINT"],
+           curve=(public, secret, intake_pub))
+w = c.wait(principal(org, "ROLE_GRASSROOTS"), cid, pb.SUBMITTED,
+           int(timeout_ms), brief=True)
+k = w.case.case
+got = (k.case_id, pb.CaseState.Name(k.state), w.timed_out,
+       k.HasField("application"), k.HasField("verdict"), len(w.case.audit))
+want = (cid, want_state, want_late == "1", False, False, 0)
+if got != want:
+    print("FAIL: got %r, want %r" % (got, want))
+    sys.exit(1)
+print("ok - brief wait: %s, timed_out %s" % (got[1], got[2]))
+EOF
+brief() {
+    ry_py "$RY_TMP/brief.py" "$@"
+}
 
 ry_start_all
 ry org import "$RY_SOURCE_DIR/examples/orgs.csv" --role city --as city >/dev/null
@@ -19,16 +53,27 @@ out=$(ry draft submit "$id" --org "$org" --wait=2 --json 2>"$RY_TMP/warn.txt")
 grep -q 'still' "$RY_TMP/warn.txt" || ry_fail "no warning after the wait ran out"
 [ $((SECONDS - t0)) -ge 2 ] || ry_fail "the wait returned before its time"
 ry_ok "a wait whose time runs out answers with the case still submitted, and warns"
+brief "$id" "$org" 1500 SUBMITTED 1 || ry_fail "a brief wait whose time ran out"
+ry_ok "a brief wait whose time runs out answers with the case's head, timed out"
 
 # A wait parked now is answered by the verdict once validation is back.
+parked_n() {
+    grep -c "$id.*wait parked until the case leaves SUBMITTED" \
+        "$RONGYU_HOME/log/intake.log" || true
+}
+before=$(parked_n)
 ry show "$id" --org "$org" --wait=60 --json >"$RY_TMP/waited.json" 2>"$RY_TMP/waited.err" &
 waiter=$!
-# Validation starts only once intake has parked the wait (its log says so).
-ry_until 10 grep -q "$id.*wait parked until the case leaves SUBMITTED" \
-    "$RONGYU_HOME/log/intake.log" || ry_fail "intake did not park the wait"
+brief "$id" "$org" 60000 ELIGIBLE 0 >"$RY_TMP/brief.out" 2>&1 &
+briefer=$!
+# Validation starts only once intake has parked both waits (its log says
+# so, a line for each).
+both_parked() { [ "$(parked_n)" -ge $((before + 2)) ]; }
+ry_until 10 both_parked || ry_fail "intake did not park the waits"
 t0=$SECONDS
 ry_start validation
 wait "$waiter" || ry_fail "the waiting show failed: $(cat "$RY_TMP/waited.err")"
+wait "$briefer" || ry_fail "the brief wait failed: $(cat "$RY_TMP/brief.out")"
 state=$(jq -r .case.state "$RY_TMP/waited.json")
 [ "$state" = eligible ] || ry_fail "want eligible from the parked wait, got $state"
 # Answered because the case moved, not when the wait's 60 s ran out (a
@@ -36,6 +81,7 @@ state=$(jq -r .case.state "$RY_TMP/waited.json")
 [ $((SECONDS - t0)) -lt 45 ] ||
     ry_fail "the parked wait was answered only when its time ran out"
 ry_ok "a parked wait is answered by the verdict when validation comes back"
+ry_ok "a parked brief wait is answered with the moved case's head, not timed out"
 
 # Another organisation waiting on the case learns nothing.
 if ry show "$id" --org other-union --wait=2 --json >"$RY_TMP/other.json" 2>&1; then

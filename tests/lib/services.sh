@@ -254,6 +254,29 @@ ry() {
     "$RY_BIN/rongyu" "$@"
 }
 
+# ry_need_py: finds a python3 with Debian's python3-zmq and
+# python3-protobuf (RY_PY) and the generated rongyu_pb2.py, or fails the
+# test saying what is missing. ry_py ARGS...: runs that python3 with the
+# Python reference client (clients/python) and rongyu_pb2 on its path.
+ry_need_py() {
+    local p
+    RY_PY=
+    for p in /usr/bin/python3 python3; do
+        if "$p" -c 'import zmq, google.protobuf' 2>/dev/null; then
+            RY_PY=$p
+            break
+        fi
+    done
+    [ -n "$RY_PY" ] || ry_fail "no python3 with zmq and protobuf (apt-get install python3-zmq python3-protobuf)"
+    [ -f "$RY_BIN/../clients/python/rongyu_pb2.py" ] ||
+        ry_fail "rongyu_pb2.py was not generated in $RY_BIN/../clients/python"
+}
+ry_py() {
+    PYTHONDONTWRITEBYTECODE=1 \
+        PYTHONPATH=$RY_BIN/../clients/python:$RY_SOURCE_DIR/clients/python \
+        "$RY_PY" "$@"
+}
+
 # ry_wait_drained [SECONDS]: waits until intake has no outbox row and no
 # case waits for its verdict.
 ry_wait_drained() {

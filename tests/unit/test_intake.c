@@ -1402,10 +1402,6 @@ s_wait(fx_t *fx, const char *org, const char *id, bool brief)
     return s_send(fx, &r.req);
 }
 
-/* A wait is parked from the case's state read in place
- * (intake_cases_peek_for): for the owner; never for another organisation
- * (not found, as before); and on rows in other forms, what it reads is
- * what the head decodes, or it leaves the row to that. */
 /* A stored row of n0 bytes changed once or twice (by round) into m
  * (room for 4 * n0 bytes): a byte of odd[] set or put in, the row cut, or
  * doubled. Returns the new length. */
@@ -1436,6 +1432,10 @@ s_mutated(uint8_t *m, const uint8_t *row, size_t n0, int round, unsigned *seed,
     return n;
 }
 
+/* A wait is parked from the case's state read in place
+ * (intake_cases_peek_for): for the owner; never for another organisation
+ * (not found, as before); and on rows in other forms, what it reads is
+ * what the head decodes, or it leaves the row to that. */
 static void
 test_wait_reads_the_state_in_place(void **state)
 {
