@@ -41,7 +41,13 @@ Runs, on this machine, without standard input, and prints every figure
      --keys hashed: a SHA-256, scattered over intake's key table, where
      the counted keys of steps 1 to 4 arrive nearly in order): N
      applications on empty stores, then N more on those, at window 256;
-  6. a summary: each figure, the ratio pipeline / floor, fsyncs, bytes
+  6. bounds without the disk, a measurement only (the services never run
+     so): the prefilled window-256 run and the half-peak run once more
+     with every store in /dev/shm (tmpfs, where fdatasync writes
+     nothing), to tell what the CPU alone allows from what the disk
+     adds; skipped, with a note, when /dev/shm is missing or has less
+     free than 10 KiB per application and 64 MiB;
+  7. a summary: each figure, the ratio pipeline / floor, fsyncs, bytes
      written and time spent committing (and its share of the run) per
      application per store, pages written and time spent per commit per
      store (and the floor's pages per commit), bytes stored per application per store, RSS
@@ -54,7 +60,7 @@ Runs, on this machine, without standard input, and prints every figure
   --connections C  rongyu-load's DEALER connections (default 8; each
                  may have client_queue_bytes / max_request requests
                  queued in intake, 256 by default)
-  --repeat K     steps 1 to 5 K times over (1 to 9, default 1), each
+  --repeat K     steps 1 to 6 K times over (1 to 9, default 1), each
                  time from empty stores; the summary then gives each
                  figure as the median of the K (figure by figure: the
                  lower middle one for an even K), then each headline
@@ -78,11 +84,14 @@ N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份（�
 按固定速率（rongyu-load --rate，窗口 1024）提交 N 份以测延迟，并以同一速率
 运行下限程序（rongyu-floor --rate），给出其延迟与提交耗时；再以 rongyu submit
 那样的幂等键（--keys hashed，SHA-256，分散在 intake 的键表中）在空存储上
-写入 N 份、再在其上写入 N 份（窗口 256）；最后汇总：各项
+写入 N 份、再在其上写入 N 份（窗口 256）；再把所有存储放在 /dev/shm
+（tmpfs，fdatasync 不写盘）重跑窗口 256 与半峰值两项，只作测量，
+以区分 CPU 本身的上限与磁盘带来的部分（服务从不如此运行；/dev/shm
+不存在或可用空间不足每份申报 10 KiB 加 64 MiB 时跳过并说明）；最后汇总：各项
 数字、流水线与下限之比、每份申报各存储的 fsync 次数、写入字节与提交耗时、每次提交写入的页数与耗时
 （及提交耗时占运行时间的比例）、每份申报
 占用的存储字节、各服务常驻内存与每份申报的 CPU 时间，以及空存储与已有 N 份时的
-速率对比。--repeat K 将第 1 至 5 步从空存储起重复 K 次（1 至 9），
+速率对比。--repeat K 将第 1 至 6 步从空存储起重复 K 次（1 至 9），
 汇总中每个数字取 K 次的中位数，并给出主要数字的范围（最小 - 最大）。
 EOF
 }
@@ -170,6 +179,43 @@ prefilled() {
     ry_stop_all
 }
 
+# MEM: where in /dev/shm the stores go for the bounds without the disk
+# (step 6), or empty when that step is skipped: no /dev/shm, or less free
+# there than 10 KiB per application and 64 MiB (the four stores of the
+# 200,000 applications of N = 100,000 used 641 MiB, 3.3 KiB each).
+MEM=
+MEM_NEED_KIB=$((N * 10 + 65536))
+if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+    [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')" -ge "$MEM_NEED_KIB" ] 2>/dev/null; then
+    MEM=$(mktemp -d /dev/shm/rongyu-bench.XXXXXX)
+    # Removed first, then tests/lib/services.sh's clean-up (which exits
+    # with the status it is given).
+    mem_cleanup() {
+        local rc=$?
+        rm -rf "${MEM:?}"
+        (exit "$rc")
+        ry_it_cleanup
+    }
+    trap mem_cleanup EXIT
+else
+    note "/dev/shm missing or with less than $((MEM_NEED_KIB / 1024)) MiB free: the bounds without the disk (step 6) are skipped"
+fi
+
+# in_memory RUN W [ARG...]: prefilled, with each store copied into $MEM
+# and linked from RONGYU_HOME (tmpfs: its syncs write nothing). A
+# measurement only; the stores are removed after the run.
+in_memory() {
+    for s in $STORES; do
+        rm -rf "${RONGYU_HOME:?}/$s" "${MEM:?}/$s"
+        cp -a "$SNAP/$s" "$MEM/$s"
+        ln -s "$MEM/$s" "$RONGYU_HOME/$s"
+    done
+    ry_start_services
+    load "$@"
+    ry_stop_all
+    for s in $STORES; do rm -rf "${RONGYU_HOME:?}/$s" "${MEM:?}/$s"; done
+}
+
 # fill RUN W [ARG...]: one rongyu-load run on empty stores, kept in $SNAP
 # for the prefilled runs that follow.
 fill() {
@@ -242,6 +288,16 @@ measure() {
         # The floor at the same rate: what the one hop and the disk alone
         # give the latencies, and how slow their commits get.
         floor_run floor-half 1024 --rate "$HALF"
+    fi
+
+    # Bounds without the disk (step 6): what the CPU alone allows.
+    if [ -n "$MEM" ]; then
+        case " $WINDOWS " in
+        *" 256 "*) in_memory w256-memory 256 ;;
+        esac
+        if [ "${HALF:-0}" -gt 0 ]; then
+            in_memory half-memory 1024 --rate "$HALF"
+        fi
     fi
 
     # Idempotency keys as 'rongyu submit' makes them (a SHA-256): they
@@ -325,6 +381,18 @@ jq -r --slurp '
     if $h then "\nat half the peak (\($h.rate) submissions/s on a fixed schedule, window 1024, the prefilled store): \($h.verdicts_per_second) verdicts/s; submit -> ack p50/p99 \($h.ack_p50_ms)/\($h.ack_p99_ms) ms; submit -> verdict p50/p99 \($h.verdict_p50_ms)/\($h.verdict_p99_ms) ms" +
       (if $fh then "\nthe floor at that rate: ack p50/p99 \($fh.ack_p50_ms)/\($fh.ack_p99_ms) ms; its commits p50/p99/slowest \($fh.commit_p50_ms)/\($fh.commit_p99_ms)/\($fh.commit_max_ms) ms" else "" end)
     else "\nat half the peak: not run (no peak measured)" end' "$MED"
+jq -r --slurp '
+    (map(select(.run == "w256"))[0]) as $d |
+    (map(select(.run == "w256-memory"))[0]) as $m |
+    (map(select(.run == "floor-256"))[0]) as $f |
+    (map(select(.run == "half-memory"))[0]) as $h |
+    if $m or $h then "\nwithout the disk (every store in /dev/shm, where fdatasync writes nothing; a bound, never how the services run):" +
+      (if $m then "\n  window 256, the prefilled store: \($m.verdicts_per_second) verdicts/s" +
+        (if $f then ", \(($m.verdicts_per_second / $f.msgs_per_second * 1000 | round) / 1000) of the floor" else "" end) +
+        (if $d then "; on the disk \($d.verdicts_per_second), memory / disk = \(($m.verdicts_per_second / $d.verdicts_per_second * 1000 | round) / 1000)" else "" end)
+       else "" end) +
+      (if $h then "\n  at half the peak (\($h.rate) submissions/s): submit -> ack p50/p99 \($h.ack_p50_ms)/\($h.ack_p99_ms) ms, submit -> verdict p50/p99 \($h.verdict_p50_ms)/\($h.verdict_p99_ms) ms" else "" end)
+    else "\nwithout the disk: not run (no /dev/shm with room for the stores)" end' "$MED"
 printf '\nrongyu-load'"'"'s own CPU (user + system) per run:\n'
 jq -r 'select(.load_cpu_seconds != null) |
     "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s, \(if .acknowledged > 0 then (.load_cpu_seconds * 1e6 / .acknowledged | round) else 0 end) us/app"' "$MED"
@@ -375,6 +443,10 @@ if [ "$REPEAT" != 1 ]; then
          if length > 0 then "hashed / counted keys on the prefilled store: \(range_of(.))" else empty end),
         (map(select(.run == "half")) |
          if length > 0 then "at half the peak: submit -> ack p99 \(range_of(.ack_p99_ms)) ms, submit -> verdict p99 \(range_of(.verdict_p99_ms)) ms" else empty end),
+        (per_rep("w256-memory"; "floor-256"; ratio) |
+         if length > 0 then "without the disk, window 256: pipeline/floor \(range_of(.))" else empty end),
+        (map(select(.run == "half-memory")) |
+         if length > 0 then "without the disk, at half the peak: submit -> ack p99 \(range_of(.ack_p99_ms)) ms" else empty end),
         (map(select(.run == "empty")) | map(.stores[] | select(.service == "intake")) |
          "bytes stored per application in intake after the empty-store run: \(range_of(.stored_bytes_per_app))")' "$RAW"
 fi
