@@ -45,18 +45,11 @@ typedef struct {
 } s_legacy_t;
 
 static int
-s_legacy_case(const ry_val_t *key, const ry_val_t *val, void *arg)
+s_legacy_case(const char *id, void *arg)
 {
-    (void)val;
     s_legacy_t *l = arg;
-    const char *k = key->data;
-    const char *id = memchr(k, '\0', key->len);
-    if (!id || (size_t)(id - k) + 2 > key->len)
-        return 0;
-    id += 2; /* past \0 and the state byte */
-    size_t idlen = key->len - (size_t)(id - k);
     ry_val_t cv;
-    if (ry_txn_get(l->txn, "cases", id, idlen, &cv) != 0)
+    if (ry_txn_get(l->txn, "cases", id, strlen(id), &cv) != 0)
         return 0;
     Rongyu__Case *c = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
                                                    cv.data, cv.len, 0);
@@ -81,9 +74,9 @@ s_owner_legacy(ry_txn_t *txn, const char *sha, const char *applicant)
     if (!applicant || !*applicant)
         return RY_ENOTFOUND;
     s_legacy_t l = {txn, sha, false};
-    int rc = ry_txn_scan(txn, "by_org_state", applicant, strlen(applicant) + 1,
-                         NULL, 0, s_legacy_case, &l);
-    if (rc < 0)
+    intake_case_filter_t f = {.applicant_org = applicant};
+    int rc = intake_cases_candidates(txn, &f, NULL, s_legacy_case, &l);
+    if (rc < 0 && rc != RY_EINVAL) /* EINVAL: a name no index holds */
         return rc;
     return l.found ? 0 : RY_ENOTFOUND;
 }

@@ -53,8 +53,10 @@ void intake_cases_set_campaigns(intake_cases_t *self,
 int intake_cases_on_message(void *self, ry_txn_t *txn, const ry_msg_t *msg);
 
 /* Checks, inside txn, that the case indexes hold exactly the rows of the
- * stored cases. Returns 0, RY_EINVAL with what is wrong in why (len
- * bytes), or a store error. */
+ * stored cases, in the form this version keeps (a store whose indexes an
+ * earlier version wrote fails, saying so, until intake has opened it).
+ * Returns 0, RY_EINVAL with what is wrong in why (len bytes), or a store
+ * error. */
 int intake_cases_index_check(ry_txn_t *txn, char *why, size_t len);
 
 #endif

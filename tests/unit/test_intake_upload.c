@@ -13,6 +13,7 @@
 #include "intake_upload.h"
 #include "ry_error.h"
 #include "ry_log.h"
+#include "ry_pb.h"
 #include "ry_store.h"
 #include "ut_util.h"
 
@@ -300,6 +301,70 @@ test_a_fifth_upload_drops_the_oldest(void **state)
     assert_int_equal(s_rows(fx, "upload_parts"), INTAKE_UPLOAD_OPEN_MAX + 1);
 }
 
+/* Puts a case of org-a as an earlier version stored it, naming content
+ * sha, in state st, with its index row: by_org_state, or by_state for a
+ * SUBMITTED case (intake_cases.c: s_index_keys). */
+static void
+s_old_case(fx_t *fx, const char *id, Rongyu__CaseState st, const char *sha)
+{
+    Rongyu__Attachment at = RONGYU__ATTACHMENT__INIT;
+    at.sha256 = (char *)sha;
+    Rongyu__Attachment *ats[] = {&at};
+    Rongyu__Application app = RONGYU__APPLICATION__INIT;
+    app.applicant_org = (char *)"org-a";
+    app.organising_unit = (char *)"unit-1";
+    app.attachments = ats;
+    app.n_attachments = 1;
+    Rongyu__Case c = RONGYU__CASE__INIT;
+    c.state = st;
+    c.application = &app;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&c.base, &len);
+    assert_int_equal(ry_txn_put(fx->txn, "cases", id, 16, buf, len, 0), 0);
+    free(buf);
+    uint8_t key[64];
+    if (st == RONGYU__CASE_STATE__SUBMITTED) {
+        key[0] = (uint8_t)st;
+        memcpy(key + 1, id, 16);
+        static const char names[] = "org-a\0unit-1";
+        assert_int_equal(ry_txn_put(fx->txn, "by_state", key, 17, names,
+                                    sizeof names - 1, 0),
+                         0);
+    } else {
+        int n = snprintf((char *)key, sizeof key, "org-a%c%c%s", '\0', (char)st,
+                         id);
+        assert_int_equal(
+            ry_txn_put(fx->txn, "by_org_state", key, (size_t)n, "", 0, 0), 0);
+    }
+    assert_int_equal(ry_txn_put(fx->txn, "blobs", sha, 64, "%PDF", 4, 0), 0);
+}
+
+/* Content stored before owner rows existed counts for the applicant whose
+ * stored case names it, whatever the case's state (a SUBMITTED case is
+ * found through by_state), and for no one else. */
+static void
+test_content_stored_before_owner_rows_counts_for_its_case_applicant(
+    void **state)
+{
+    fx_t *fx = *state;
+    char a[65], b[65];
+    for (int i = 0; i < 64; i++) {
+        a[i] = "0123456789abcdef"[i % 16];
+        b[i] = "fedcba9876543210"[i % 16];
+    }
+    a[64] = b[64] = '\0';
+    s_old_case(fx, "0000000000000001", RONGYU__CASE_STATE__ELIGIBLE, a);
+    s_old_case(fx, "0000000000000002", RONGYU__CASE_STATE__SUBMITTED, b);
+    size_t have = 0;
+    assert_int_equal(intake_attach_owned(fx->txn, a, "org-a", &have), 0);
+    assert_int_equal(have, 4);
+    assert_int_equal(intake_attach_owned(fx->txn, b, "org-a", &have), 0);
+    assert_int_equal(intake_attach_owned(fx->txn, a, "org-b", &have),
+                     RY_ENOTFOUND);
+    assert_int_equal(intake_attach_owned(fx->txn, b, "org-b", &have),
+                     RY_ENOTFOUND);
+}
+
 int
 main(void)
 {
@@ -316,6 +381,7 @@ main(void)
         T(test_size_and_part_bounds),
         T(test_bad_sha256_is_refused),
         T(test_a_fifth_upload_drops_the_oldest),
+        T(test_content_stored_before_owner_rows_counts_for_its_case_applicant),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,6 +77,27 @@ s_fx_new(void)
     return fx;
 }
 
+/* Opens intake on fx's store again, as a restart does. */
+static void
+s_fx_reopen(fx_t *fx)
+{
+    ry_channel_destroy(&fx->ch);
+    intake_cases_destroy(&fx->ic);
+    intake_limits_t lim = {1 << 20, 100000};
+    assert_int_equal(intake_cases_new(fx->st, &lim, &fx->ic), 0);
+    ry_channel_opts_t o = {
+        .self_id = "intake",
+        .store = fx->st,
+        .max_map_size = MAP_SIZE,
+        .on_request = intake_requests_on_request,
+        .on_message = intake_cases_on_message,
+        .ctx = fx->ic,
+        .keys = ut_keys("intake"),
+    };
+    assert_int_equal(ry_channel_new(&o, &fx->ch), 0);
+    intake_cases_set_channel(fx->ic, fx->ch);
+}
+
 static void
 s_fx_destroy(fx_t **fx_p)
 {
@@ -1768,6 +1789,101 @@ s_list_pages(fx_t *fx, const char *org, const char *role,
     }
 }
 
+/* The rows a table holds. */
+static uint64_t
+s_rows(fx_t *fx, const char *table)
+{
+    ry_txn_t *txn;
+    uint64_t n = 0;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_count(txn, table, &n), 0);
+    ry_txn_abort(&txn);
+    return n;
+}
+
+/* A SUBMITTED case waits for validation: it is in by_state alone, whose
+ * row names its org and unit, and enters by_org_state and by_unit_state
+ * with its verdict. A store of an earlier version, which kept it in those
+ * two as well, is brought to this form when intake opens it. */
+static void
+test_a_submitted_case_is_indexed_by_state_alone(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    char sub[17], elig[17];
+    s_case_in(fx, "org-a", RONGYU__CASE_STATE__SUBMITTED, sub);
+    s_case_in(fx, "org-b", RONGYU__CASE_STATE__ELIGIBLE, elig);
+    s_index_agrees(fx);
+    assert_int_equal(s_rows(fx, "by_state"), 2);
+    assert_int_equal(s_rows(fx, "by_org_state"), 1);
+    assert_int_equal(s_rows(fx, "by_unit_state"), 1);
+    uint8_t key[1 + 16], okey[64], ukey[64];
+    key[0] = (uint8_t)RONGYU__CASE_STATE__SUBMITTED;
+    memcpy(key + 1, sub, 16);
+    char names[64];
+    int nl = snprintf(names, sizeof names, "org-a%c%s", '\0', s_unit);
+    ry_txn_t *txn;
+    ry_val_t v;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_get(txn, "by_state", key, sizeof key, &v), 0);
+    assert_int_equal(v.len, (size_t)nl);
+    assert_memory_equal(v.data, names, (size_t)nl);
+    ry_txn_abort(&txn);
+
+    /* The form of earlier versions: the submitted case under its org and
+     * unit too, by_state's row empty, the store not marked. */
+    int ol = snprintf((char *)okey, sizeof okey, "org-a%c%c%s", '\0',
+                      (char)RONGYU__CASE_STATE__SUBMITTED, sub);
+    int ul = snprintf((char *)ukey, sizeof ukey, "%s%c%c%s", s_unit, '\0',
+                      (char)RONGYU__CASE_STATE__SUBMITTED, sub);
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    assert_int_equal(
+        ry_txn_put(txn, "by_org_state", okey, (size_t)ol, "", 0, 0), 0);
+    assert_int_equal(
+        ry_txn_put(txn, "by_unit_state", ukey, (size_t)ul, "", 0, 0), 0);
+    assert_int_equal(ry_txn_put(txn, "by_state", key, sizeof key, "", 0, 0), 0);
+    assert_int_equal(ry_txn_del(txn, "meta", "case_indexes_submitted",
+                                strlen("case_indexes_submitted")),
+                     0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    /* The check says the form is an earlier one; marked as this one's,
+     * it sees the empty row. */
+    char why[300] = "";
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(intake_cases_index_check(txn, why, sizeof why), RY_EINVAL);
+    ry_txn_abort(&txn);
+    assert_non_null(strstr(why, "earlier version's form"));
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put(txn, "meta", "case_indexes_submitted",
+                                strlen("case_indexes_submitted"), "1", 1, 0),
+                     0);
+    assert_int_equal(intake_cases_index_check(txn, why, sizeof why), RY_EINVAL);
+    assert_non_null(strstr(why, "names another org or unit"));
+    assert_int_equal(ry_txn_del(txn, "meta", "case_indexes_submitted",
+                                strlen("case_indexes_submitted")),
+                     0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+
+    s_fx_reopen(fx);
+    s_index_agrees(fx);
+    assert_int_equal(s_rows(fx, "by_org_state"), 1);
+    assert_int_equal(s_rows(fx, "by_unit_state"), 1);
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_get(txn, "by_state", key, sizeof key, &v), 0);
+    assert_int_equal(v.len, (size_t)nl);
+    assert_int_equal(ry_txn_get(txn, "meta", "case_indexes_submitted",
+                                strlen("case_indexes_submitted"), &v),
+                     0);
+    ry_txn_abort(&txn);
+
+    /* Its verdict moves it into both, by_state's row empty again. */
+    s_verdict(fx, sub, 1, true);
+    s_index_agrees(fx);
+    assert_int_equal(s_rows(fx, "by_org_state"), 2);
+    assert_int_equal(s_rows(fx, "by_unit_state"), 2);
+    s_fx_destroy(&fx);
+}
+
 /* Listings read the indexes (by state, by organisation or unit and
  * state, by due date); what they return, page by page, is what the whole
  * list filtered case by case gives. */
@@ -2040,6 +2156,7 @@ main(void)
             test_review_is_due_one_calendar_month_later_clamped_to_month_end),
         cmocka_unit_test(
             test_seat_results_that_do_not_fit_are_refused_or_ignored),
+        cmocka_unit_test(test_a_submitted_case_is_indexed_by_state_alone),
         cmocka_unit_test(test_listing_by_index_equals_the_full_scan),
         cmocka_unit_test(
             test_a_retry_gets_its_first_answer_however_the_case_moved_on),
