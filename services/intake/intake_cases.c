@@ -349,6 +349,20 @@ intake_cases_brief_bytes(ry_txn_t *txn, const char *id,
  * by_unit_state, where earlier versions kept them (s_index_submitted). */
 #define S_SUBMITTED_MARK "case_indexes_submitted"
 
+/* Whether "meta" holds mark: 0, RY_ENOTFOUND or a store error. */
+static int
+s_marked(ry_txn_t *txn, const char *mark)
+{
+    ry_val_t v;
+    return ry_txn_get(txn, "meta", mark, strlen(mark), &v);
+}
+
+static int
+s_mark(ry_txn_t *txn, const char *mark)
+{
+    return ry_txn_put(txn, "meta", mark, strlen(mark), "1", 1, 0);
+}
+
 /* The index rows of one case: by_state (state byte, id), by_org_state
  * and by_unit_state (applicant org or unit, \0, state byte, id; a prefix
  * scan on org or unit and \0 finds its cases in every state) and, while
@@ -630,9 +644,7 @@ s_ix_case(const ry_val_t *key, const ry_val_t *val, void *arg)
 int
 intake_cases_index_check(ry_txn_t *txn, char *why, size_t len)
 {
-    ry_val_t mark;
-    int rc0 = ry_txn_get(txn, "meta", S_SUBMITTED_MARK,
-                         strlen(S_SUBMITTED_MARK), &mark);
+    int rc0 = s_marked(txn, S_SUBMITTED_MARK);
     if (rc0 == RY_ENOTFOUND) {
         snprintf(why, len,
                  "the indexes are in an earlier version's form (submitted "
@@ -691,9 +703,8 @@ s_index_build(ry_store_t *store)
         if (!rc && n)
             rc = ry_txn_clear(txn, gone[i]);
     }
-    ry_val_t v;
     if (!rc)
-        rc = ry_txn_get(txn, "meta", S_INDEX_MARK, strlen(S_INDEX_MARK), &v);
+        rc = s_marked(txn, S_INDEX_MARK);
     if (rc == 0 && legacy) {
         rc = ry_txn_commit(&txn);
         if (!rc)
@@ -715,11 +726,9 @@ s_index_build(ry_store_t *store)
     rc = ry_txn_scan(txn, "cases", NULL, 0, NULL, 0, s_ix_case, w);
     free(w);
     if (!rc)
-        rc = ry_txn_put(txn, "meta", S_INDEX_MARK, strlen(S_INDEX_MARK), "1",
-                        1, 0);
+        rc = s_mark(txn, S_INDEX_MARK);
     if (!rc) /* built as they are kept now */
-        rc = ry_txn_put(txn, "meta", S_SUBMITTED_MARK, strlen(S_SUBMITTED_MARK),
-                        "1", 1, 0);
+        rc = s_mark(txn, S_SUBMITTED_MARK);
     if (rc) {
         ry_txn_abort(&txn);
         return rc;
@@ -810,9 +819,7 @@ s_index_submitted(ry_store_t *store)
     int rc = ry_txn_begin(store, NULL, true, &txn);
     if (rc)
         return rc;
-    ry_val_t v;
-    rc =
-        ry_txn_get(txn, "meta", S_SUBMITTED_MARK, strlen(S_SUBMITTED_MARK), &v);
+    rc = s_marked(txn, S_SUBMITTED_MARK);
     if (rc != RY_ENOTFOUND) {
         ry_txn_abort(&txn);
         return rc;
@@ -857,8 +864,7 @@ s_index_submitted(ry_store_t *store)
     free(k);
     free(ids.ids);
     if (!rc)
-        rc = ry_txn_put(txn, "meta", S_SUBMITTED_MARK, strlen(S_SUBMITTED_MARK),
-                        "1", 1, 0);
+        rc = s_mark(txn, S_SUBMITTED_MARK);
     if (rc) {
         ry_txn_abort(&txn);
         return rc;

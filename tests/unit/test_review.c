@@ -50,6 +50,25 @@ typedef struct {
     uint64_t seq;        /* link seq of messages delivered to intake */
 } fx_t;
 
+/* Opens intake (its cases and its channel) on fx's store. */
+static void
+s_fx_open(fx_t *fx)
+{
+    intake_limits_t lim = {1 << 20, 100000};
+    assert_int_equal(intake_cases_new(fx->st, &lim, &fx->ic), 0);
+    ry_channel_opts_t o = {
+        .self_id = "intake",
+        .store = fx->st,
+        .max_map_size = MAP_SIZE,
+        .on_request = intake_requests_on_request,
+        .on_message = intake_cases_on_message,
+        .ctx = fx->ic,
+        .keys = ut_keys("intake"),
+    };
+    assert_int_equal(ry_channel_new(&o, &fx->ch), 0);
+    intake_cases_set_channel(fx->ic, fx->ch);
+}
+
 static fx_t *
 s_fx_new(void)
 {
@@ -60,19 +79,7 @@ s_fx_new(void)
     assert_int_equal(ut_tmpdir(fx->qdir, sizeof fx->qdir, "review-q"), 0);
     assert_int_equal(ry_store_open(&fx->st, fx->dir, MAP_SIZE, s_tables), 0);
     assert_int_equal(ry_store_open(&fx->qst, fx->qdir, MAP_SIZE, s_qtables), 0);
-    intake_limits_t lim = {1 << 20, 100000};
-    assert_int_equal(intake_cases_new(fx->st, &lim, &fx->ic), 0);
-    ry_channel_opts_t o = {
-        .self_id = "intake",
-        .store = fx->st,
-        .max_map_size = MAP_SIZE,
-        .on_request = intake_requests_on_request,
-        .on_message = intake_cases_on_message,
-        .ctx = fx->ic,
-        .keys = ut_keys("intake"),
-    };
-    assert_int_equal(ry_channel_new(&o, &fx->ch), 0);
-    intake_cases_set_channel(fx->ic, fx->ch);
+    s_fx_open(fx);
     assert_int_equal(ry_campaigns_new(&fx->camps), 0);
     return fx;
 }
@@ -83,19 +90,7 @@ s_fx_reopen(fx_t *fx)
 {
     ry_channel_destroy(&fx->ch);
     intake_cases_destroy(&fx->ic);
-    intake_limits_t lim = {1 << 20, 100000};
-    assert_int_equal(intake_cases_new(fx->st, &lim, &fx->ic), 0);
-    ry_channel_opts_t o = {
-        .self_id = "intake",
-        .store = fx->st,
-        .max_map_size = MAP_SIZE,
-        .on_request = intake_requests_on_request,
-        .on_message = intake_cases_on_message,
-        .ctx = fx->ic,
-        .keys = ut_keys("intake"),
-    };
-    assert_int_equal(ry_channel_new(&o, &fx->ch), 0);
-    intake_cases_set_channel(fx->ic, fx->ch);
+    s_fx_open(fx);
 }
 
 static void
