@@ -162,11 +162,14 @@ load() {
     keep "$run" "$la" <<<"$out"
 }
 
-# restore: the stores as the last fill left them ($SNAP).
+# restore [DIR]: the stores as the last fill left them ($SNAP), copied
+# into RONGYU_HOME, or into DIR and linked from RONGYU_HOME.
 restore() {
+    local dir=${1:-$RONGYU_HOME}
     for s in $STORES; do
-        rm -rf "${RONGYU_HOME:?}/$s"
-        cp -a --reflink=auto "$SNAP/$s" "$RONGYU_HOME/$s"
+        rm -rf "${RONGYU_HOME:?}/$s" "${dir:?}/$s"
+        cp -a --reflink=auto "$SNAP/$s" "$dir/$s"
+        [ "$dir" = "$RONGYU_HOME" ] || ln -s "$dir/$s" "$RONGYU_HOME/$s"
     done
     settle
 }
@@ -201,15 +204,11 @@ else
     note "/dev/shm missing or with less than $((MEM_NEED_KIB / 1024)) MiB free: the bounds without the disk (step 6) are skipped"
 fi
 
-# in_memory RUN W [ARG...]: prefilled, with each store copied into $MEM
-# and linked from RONGYU_HOME (tmpfs: its syncs write nothing). A
-# measurement only; the stores are removed after the run.
+# in_memory RUN W [ARG...]: prefilled, with the stores in $MEM (tmpfs: its
+# syncs write nothing). A measurement only; the stores are removed after
+# the run.
 in_memory() {
-    for s in $STORES; do
-        rm -rf "${RONGYU_HOME:?}/$s" "${MEM:?}/$s"
-        cp -a "$SNAP/$s" "$MEM/$s"
-        ln -s "$MEM/$s" "$RONGYU_HOME/$s"
-    done
+    restore "$MEM"
     ry_start_services
     load "$@"
     ry_stop_all

@@ -387,6 +387,15 @@ typedef struct {
     size_t vlen;                  /* 0: none (not SUBMITTED, or too long) */
 } s_ikeys_t;
 
+/* The value of k's row in index i: by_state's may name an org and unit,
+ * the others' are empty. */
+static const void *
+s_ix_val(const s_ikeys_t *k, int i, size_t *len)
+{
+    *len = i == S_IX_STATE ? k->vlen : 0;
+    return i == S_IX_STATE ? (const void *)k->val : "";
+}
+
 bool
 intake_cases_awaits_review(Rongyu__CaseState st)
 {
@@ -469,10 +478,10 @@ s_index_update(ry_txn_t *txn, const s_ikeys_t *before, const s_ikeys_t *now)
                 return rc;
         }
         if (now->len[i]) {
-            int rc =
-                ry_txn_put(txn, s_ix_tables[i], now->key[i], now->len[i],
-                           i == S_IX_STATE ? now->val : (const uint8_t *)"",
-                           i == S_IX_STATE ? now->vlen : 0, 0);
+            size_t vl;
+            const void *val = s_ix_val(now, i, &vl);
+            int rc = ry_txn_put(txn, s_ix_tables[i], now->key[i], now->len[i],
+                                val, vl, 0);
             if (rc)
                 return rc;
         }
@@ -614,8 +623,8 @@ s_ix_case(const ry_val_t *key, const ry_val_t *val, void *arg)
     for (int i = 0; i < S_NIX && !rc; i++) {
         if (!w->k.len[i])
             continue;
-        const void *want = i == S_IX_STATE ? w->k.val : (const uint8_t *)"";
-        size_t wlen = i == S_IX_STATE ? w->k.vlen : 0;
+        size_t wlen;
+        const void *want = s_ix_val(&w->k, i, &wlen);
         if (w->build) {
             rc = ry_txn_put(w->txn, s_ix_tables[i], w->k.key[i], w->k.len[i],
                             want, wlen, 0);
@@ -797,12 +806,12 @@ s_cand_keep(s_cand_t *c, const char *id)
     c->ids[c->n++][INTAKE_ID_LEN] = '\0';
 }
 
+/* A SUBMITTED row of by_state that may be a case of c->name. */
 static int
-s_keep_id(const ry_val_t *key, const ry_val_t *val, void *arg)
+s_cand_submitted(const ry_val_t *key, const ry_val_t *val, void *arg)
 {
-    (void)val;
     s_cand_t *c = arg;
-    if (key->len == 1 + INTAKE_ID_LEN)
+    if (key->len == 1 + INTAKE_ID_LEN && s_sub_names(c, val))
         s_cand_keep(c, (const char *)key->data + 1);
     return 0;
 }
@@ -824,9 +833,9 @@ s_index_submitted(ry_store_t *store)
         ry_txn_abort(&txn);
         return rc;
     }
-    s_cand_t ids = {0};
+    s_cand_t ids = {0}; /* no name: every SUBMITTED row */
     uint8_t st = (uint8_t)RONGYU__CASE_STATE__SUBMITTED;
-    rc = ry_txn_scan(txn, "by_state", &st, 1, NULL, 0, s_keep_id, &ids);
+    rc = ry_txn_scan(txn, "by_state", &st, 1, NULL, 0, s_cand_submitted, &ids);
     s_ikeys_t *k = malloc(sizeof *k);
     if (!k)
         abort();
@@ -856,9 +865,11 @@ s_index_submitted(ry_store_t *store)
                 rc = 0;
         }
         s_index_keys(c, k);
+        size_t vl;
+        const void *val = s_ix_val(k, S_IX_STATE, &vl);
         if (!rc && c->state == RONGYU__CASE_STATE__SUBMITTED)
             rc = ry_txn_put(txn, "by_state", k->key[S_IX_STATE],
-                            k->len[S_IX_STATE], k->val, k->vlen, 0);
+                            k->len[S_IX_STATE], val, vl, 0);
         ry_pb_free(&c);
     }
     free(k);
@@ -899,16 +910,6 @@ s_cand_any_state(const ry_val_t *key, const ry_val_t *val, void *arg)
     s_cand_t *c = arg;
     if (key->len == c->skip + 1 + INTAKE_ID_LEN)
         s_cand_keep(c, (const char *)key->data + c->skip + 1);
-    return 0;
-}
-
-/* A SUBMITTED row of by_state that may be a case of c->name. */
-static int
-s_cand_submitted(const ry_val_t *key, const ry_val_t *val, void *arg)
-{
-    s_cand_t *c = arg;
-    if (key->len == 1 + INTAKE_ID_LEN && s_sub_names(c, val))
-        s_cand_keep(c, (const char *)key->data + 1);
     return 0;
 }
 

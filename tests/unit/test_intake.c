@@ -98,17 +98,6 @@ s_fx_destroy(fx_t **fx_p)
 
 /* ------------------------------------------------------------ store views */
 
-static uint64_t
-s_rows(fx_t *fx, const char *table)
-{
-    ry_txn_t *txn;
-    uint64_t n = 9999;
-    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
-    assert_int_equal(ry_txn_count(txn, table, &n), 0);
-    ry_txn_abort(&txn);
-    return n;
-}
-
 typedef struct {
     int n;
     uint8_t *last; /* the last row's value, malloc'd */
@@ -330,12 +319,12 @@ s_get_ok(fx_t *fx, const char *org, const char *id)
 static void
 s_assert_nothing_stored(fx_t *fx)
 {
-    assert_int_equal(s_rows(fx, "cases"), 0);
-    assert_int_equal(s_rows(fx, "by_org_state"), 0);
-    assert_int_equal(s_rows(fx, "audit"), 0);
-    assert_int_equal(s_rows(fx, "idem"), 0);
-    assert_int_equal(s_rows(fx, "blobs"), 0);
-    assert_int_equal(s_rows(fx, "ry_outbox"), 0);
+    assert_int_equal(ut_rows(fx->st, "cases"), 0);
+    assert_int_equal(ut_rows(fx->st, "by_org_state"), 0);
+    assert_int_equal(ut_rows(fx->st, "audit"), 0);
+    assert_int_equal(ut_rows(fx->st, "idem"), 0);
+    assert_int_equal(ut_rows(fx->st, "blobs"), 0);
+    assert_int_equal(ut_rows(fx->st, "ry_outbox"), 0);
 }
 
 /* ------------------------------------------------------------ bad input */
@@ -418,7 +407,7 @@ test_request_without_principal_acts_as_its_key(void **state)
     free(buf);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), 1);
+    assert_int_equal(ut_rows(fx->st, "cases"), 1);
     s_fx_destroy(&fx);
 }
 
@@ -444,7 +433,7 @@ test_platform_role_without_org_is_missing_org(void **state)
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
     assert_string_equal(rep->field_path, "principal.org_id");
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), 0);
+    assert_int_equal(ut_rows(fx->st, "cases"), 0);
     s_fx_destroy(&fx);
 }
 
@@ -491,13 +480,13 @@ test_revoked_key_is_refused_on_its_next_request(void **state)
     assert_non_null(strstr(rep->keys->keys[0]->revoked_by, "city"));
     s_free(&rep);
     /* ...and its next request is refused, storing nothing. */
-    uint64_t cases = s_rows(fx, "cases");
+    uint64_t cases = ut_rows(fx->st, "cases");
     s_rq_submit(&r, "org-1", "k2");
     rep = s_send_with(fx, "org-1", "grassroots", &r.req);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_UNAUTHENTICATED);
     assert_non_null(strstr(rep->detail, "revoked"));
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), cases);
+    assert_int_equal(ut_rows(fx->st, "cases"), cases);
     /* A grassroots key registers no key. */
     ut_intake_as(fx->ic, fx->st, "org-2", "grassroots");
     Rongyu__KeyAddRequest ka = RONGYU__KEY_ADD_REQUEST__INIT;
@@ -569,9 +558,9 @@ test_valid_submission_creates_one_submitted_case(void **state)
     memcpy(id, c->case_id, 17);
     s_free(&rep);
 
-    assert_int_equal(s_rows(fx, "cases"), 1);
-    assert_int_equal(s_rows(fx, "audit"), 1);
-    assert_int_equal(s_rows(fx, "idem"), 1);
+    assert_int_equal(ut_rows(fx->st, "cases"), 1);
+    assert_int_equal(ut_rows(fx->st, "audit"), 1);
+    assert_int_equal(ut_rows(fx->st, "idem"), 1);
     assert_int_equal(s_outbox_rows(fx, "validation"), 1);
     assert_int_equal(s_outbox_rows(fx, "notification"), 1);
     assert_int_equal(ry_channel_outbox_depth(fx->ch, "validation"), 1);
@@ -654,8 +643,8 @@ test_retry_with_same_key_and_body_returns_the_same_case(void **state)
     assert_string_equal(rep->case_->case_->case_id, id);
     assert_string_equal(rep->request_id, "req-2");
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), 1);
-    assert_int_equal(s_rows(fx, "audit"), 1);
+    assert_int_equal(ut_rows(fx->st, "cases"), 1);
+    assert_int_equal(ut_rows(fx->st, "audit"), 1);
     assert_int_equal(s_outbox_rows(fx, "validation"), 1);
     assert_int_equal(s_outbox_rows(fx, "notification"), 1);
     s_fx_destroy(&fx);
@@ -691,7 +680,7 @@ test_brief_submission_answers_without_the_application(void **state)
     assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
     assert_null(rep->case_->case_->application);
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), 1);
+    assert_int_equal(ut_rows(fx->st, "cases"), 1);
     assert_int_equal(s_outbox_rows(fx, "validation"), 1);
     rep = s_get_ok(fx, "org-1", id);
     assert_non_null(rep->case_->case_->application);
@@ -702,7 +691,7 @@ test_brief_submission_answers_without_the_application(void **state)
     rep = s_send(fx, &r.req);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_CONFLICT);
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), 1);
+    assert_int_equal(ut_rows(fx->st, "cases"), 1);
     s_fx_destroy(&fx);
 }
 
@@ -732,8 +721,8 @@ test_same_fields_in_another_order_is_conflict(void **state)
     /* The bytes as first sent still get the first answer. */
     assert_int_equal(s_call(fx, first, len, &rep), 0);
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), 1);
-    assert_int_equal(s_rows(fx, "idem"), 1);
+    assert_int_equal(ut_rows(fx->st, "cases"), 1);
+    assert_int_equal(ut_rows(fx->st, "idem"), 1);
     free(rev);
     free(first);
     s_fx_destroy(&fx);
@@ -753,13 +742,13 @@ test_same_key_with_another_body_is_conflict(void **state)
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_CONFLICT);
     assert_int_equal(rep->body_case, RONGYU__REPLY__BODY__NOT_SET);
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), 1);
+    assert_int_equal(ut_rows(fx->st, "cases"), 1);
     assert_int_equal(s_outbox_rows(fx, "validation"), 1);
     /* The same key of another organisation is another key. */
     char other[17];
     s_submit_ok(fx, "org-2", "k1", RONGYU__HONOUR__MODEL_HOME, other);
     assert_string_not_equal(other, id);
-    assert_int_equal(s_rows(fx, "cases"), 2);
+    assert_int_equal(ut_rows(fx->st, "cases"), 2);
     s_fx_destroy(&fx);
 }
 
@@ -964,7 +953,7 @@ test_draft_is_saved_edited_and_submitted(void **state)
     assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__DRAFT);
     assert_int_equal(rep->case_->case_->revision, 1);
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), 1);
+    assert_int_equal(ut_rows(fx->st, "cases"), 1);
     rep = s_get_ok(fx, "org-1", id);
     assert_string_equal(rep->case_->case_->application->deeds,
                         "second version");
@@ -1062,7 +1051,7 @@ test_submitting_or_editing_a_non_draft_is_bad_state(void **state)
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
     s_free(&rep);
 
-    assert_int_equal(s_rows(fx, "audit"), 1);
+    assert_int_equal(ut_rows(fx->st, "audit"), 1);
     assert_int_equal(s_outbox_rows(fx, "validation"), 1);
     rep = s_get_ok(fx, "org-1", id);
     assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
@@ -1145,7 +1134,7 @@ test_zip_named_pdf_is_typed_by_content_and_kept_as_blob(void **state)
     assert_int_equal(intake_cases_load(txn, id, &k), 0);
     assert_string_equal(k->application->attachments[0]->sha256, sha);
     ry_pb_free(&k);
-    assert_int_equal(s_rows(fx, "blobs"), 1);
+    assert_int_equal(ut_rows(fx->st, "blobs"), 1);
     rows_t out = s_outbox(fx, "validation");
     assert_int_equal(out.n, 1);
     assert_false(s_contains(out.last, out.last_len, zip + 4, 64));
@@ -1181,7 +1170,7 @@ test_zip_named_pdf_is_typed_by_content_and_kept_as_blob(void **state)
     assert_string_equal(rep->case_->case_->application->attachments[0]->sha256,
                         sha);
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "blobs"), 1); /* same content, one blob */
+    assert_int_equal(ut_rows(fx->st, "blobs"), 1); /* same content, one blob */
     /* Content stored before, with its owner, is not written again: two
      * writes fewer (blob, owner) than a submission with new content. */
     uint64_t w1 = ry_store_writes(fx->st);
@@ -1191,7 +1180,7 @@ test_zip_named_pdf_is_typed_by_content_and_kept_as_blob(void **state)
     rep = s_send(fx, &r.req);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "blobs"), 2);
+    assert_int_equal(ut_rows(fx->st, "blobs"), 2);
     assert_int_equal((ry_store_writes(fx->st) - w1) - (w1 - w0), 2);
     s_fx_destroy(&fx);
 }
@@ -1242,7 +1231,7 @@ test_attachment_over_the_limit_is_too_large(void **state)
     assert_int_equal(rep->case_->case_->application->attachments[0]->size,
                      1024);
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "blobs"), 1);
+    assert_int_equal(ut_rows(fx->st, "blobs"), 1);
     s_fx_destroy(&fx);
 }
 
@@ -1266,9 +1255,9 @@ test_submit_past_outbox_limit_is_busy_and_stores_nothing(void **state)
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_BUSY);
     assert_true(rep->retry_after_ms > 0);
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), 3);
-    assert_int_equal(s_rows(fx, "idem"), 3);
-    assert_int_equal(s_rows(fx, "audit"), 3);
+    assert_int_equal(ut_rows(fx->st, "cases"), 3);
+    assert_int_equal(ut_rows(fx->st, "idem"), 3);
+    assert_int_equal(ut_rows(fx->st, "audit"), 3);
     assert_int_equal(s_outbox_rows(fx, "validation"), 3);
     assert_int_equal(s_outbox_rows(fx, "notification"), 3);
     /* The refusal is not cached: a retry is refused again while busy. */
@@ -1310,7 +1299,7 @@ test_case_ids_increase_also_after_restart(void **state)
         assert_true(strcmp(id, prev) > 0);
         memcpy(prev, id, 17);
     }
-    assert_int_equal(s_rows(fx, "cases"), 10);
+    assert_int_equal(ut_rows(fx->st, "cases"), 10);
     s_fx_destroy(&fx);
 }
 
@@ -2073,7 +2062,7 @@ test_posting_start_answers_earliest_end_at_once(void **state)
     s_free(&rep);
 
     /* Bad input changes nothing. */
-    uint64_t audit = s_rows(fx, "audit");
+    uint64_t audit = ut_rows(fx->st, "audit");
     rep = s_posting_start(fx, "org-1", id, "2018-11-31", "", "p2");
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
     s_free(&rep);
@@ -2086,7 +2075,7 @@ test_posting_start_answers_earliest_end_at_once(void **state)
     rep = s_posting_start(fx, "org-2", id, "2018-11-20", "", "p5");
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "audit"), audit);
+    assert_int_equal(ut_rows(fx->st, "audit"), audit);
 
     /* The unit sees it in its list; a grassroots union may not ask. */
     s_rq(&r, UNIT, "unit", NULL);
@@ -2171,8 +2160,8 @@ test_a_draft_retried_days_later_gets_its_first_posting_status(void **state)
     rep = s_posting_start(fx, "org-1", id, "2018-11-21", "2018-11-30", "p2");
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     s_free(&rep);
-    uint64_t audit = s_rows(fx, "audit"), idem = s_rows(fx, "idem");
-    assert_int_equal(s_rows(fx, "superseded"), 2);
+    uint64_t audit = ut_rows(fx->st, "audit"), idem = ut_rows(fx->st, "idem");
+    assert_int_equal(ut_rows(fx->st, "superseded"), 2);
 
     /* Eight days on, submitted: each retry gets the draft and the
      * posting status of its first answer. */
@@ -2203,8 +2192,8 @@ test_a_draft_retried_days_later_gets_its_first_posting_status(void **state)
     assert_int_equal(rep->case_->posting->state,
                      RONGYU__POSTING_STATE__UNDER_WAY);
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "audit"), audit + 1);
-    assert_int_equal(s_rows(fx, "idem"), idem + 1);
+    assert_int_equal(ut_rows(fx->st, "audit"), audit + 1);
+    assert_int_equal(ut_rows(fx->st, "idem"), idem + 1);
     free(dfirst);
     free(pfirst);
     s_fx_destroy(&fx);
@@ -2226,8 +2215,8 @@ test_state_change_without_idempotency_key_is_refused(void **state)
     assert_string_equal(rep->field_path, "idempotency_key");
     assert_string_equal(rep->request_id, "req-1");
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), 0);
-    assert_int_equal(s_rows(fx, "idem"), 0);
+    assert_int_equal(ut_rows(fx->st, "cases"), 0);
+    assert_int_equal(ut_rows(fx->st, "idem"), 0);
     /* A read needs none. */
     s_rq_get(&r, "org-1", "grassroots", "ffffffffffffffff");
     r.req.idempotency_key = (char *)"";
@@ -2373,7 +2362,7 @@ test_busy_names_the_peer_whose_outbox_is_full(void **state)
     assert_true(rep->retry_after_ms > 0);
     assert_non_null(strstr(rep->detail, "wait for notification"));
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), 3);
+    assert_int_equal(ut_rows(fx->st, "cases"), 3);
     /* Reads go on. */
     rep = s_get_ok(fx, "org-1", id);
     s_free(&rep);
@@ -2414,7 +2403,7 @@ test_role_is_an_enum_or_the_old_string_and_errors_name_the_field(void **state)
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
     assert_string_equal(rep->field_path, "submit.application.organising_unit");
     s_free(&rep);
-    assert_int_equal(s_rows(fx, "cases"), 2);
+    assert_int_equal(ut_rows(fx->st, "cases"), 2);
     s_fx_destroy(&fx);
 }
 

@@ -363,6 +363,12 @@ test_content_stored_before_owner_rows_counts_for_its_case_applicant(
                      RY_ENOTFOUND);
     assert_int_equal(intake_attach_owned(fx->txn, b, "org-b", &have),
                      RY_ENOTFOUND);
+    /* A name longer than any index holds owns nothing (not an error). */
+    char longname[251];
+    memset(longname, 'o', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_int_equal(intake_attach_owned(fx->txn, a, longname, &have),
+                     RY_ENOTFOUND);
 }
 
 int

@@ -1784,18 +1784,6 @@ s_list_pages(fx_t *fx, const char *org, const char *role,
     }
 }
 
-/* The rows a table holds. */
-static uint64_t
-s_rows(fx_t *fx, const char *table)
-{
-    ry_txn_t *txn;
-    uint64_t n = 0;
-    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
-    assert_int_equal(ry_txn_count(txn, table, &n), 0);
-    ry_txn_abort(&txn);
-    return n;
-}
-
 /* A SUBMITTED case waits for validation: it is in by_state alone, whose
  * row names its org and unit, and enters by_org_state and by_unit_state
  * with its verdict. A store of an earlier version, which kept it in those
@@ -1809,9 +1797,9 @@ test_a_submitted_case_is_indexed_by_state_alone(void **state)
     s_case_in(fx, "org-a", RONGYU__CASE_STATE__SUBMITTED, sub);
     s_case_in(fx, "org-b", RONGYU__CASE_STATE__ELIGIBLE, elig);
     s_index_agrees(fx);
-    assert_int_equal(s_rows(fx, "by_state"), 2);
-    assert_int_equal(s_rows(fx, "by_org_state"), 1);
-    assert_int_equal(s_rows(fx, "by_unit_state"), 1);
+    assert_int_equal(ut_rows(fx->st, "by_state"), 2);
+    assert_int_equal(ut_rows(fx->st, "by_org_state"), 1);
+    assert_int_equal(ut_rows(fx->st, "by_unit_state"), 1);
     uint8_t key[1 + 16], okey[64], ukey[64];
     key[0] = (uint8_t)RONGYU__CASE_STATE__SUBMITTED;
     memcpy(key + 1, sub, 16);
@@ -1861,8 +1849,8 @@ test_a_submitted_case_is_indexed_by_state_alone(void **state)
 
     s_fx_reopen(fx);
     s_index_agrees(fx);
-    assert_int_equal(s_rows(fx, "by_org_state"), 1);
-    assert_int_equal(s_rows(fx, "by_unit_state"), 1);
+    assert_int_equal(ut_rows(fx->st, "by_org_state"), 1);
+    assert_int_equal(ut_rows(fx->st, "by_unit_state"), 1);
     assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
     assert_int_equal(ry_txn_get(txn, "by_state", key, sizeof key, &v), 0);
     assert_int_equal(v.len, (size_t)nl);
@@ -1874,8 +1862,8 @@ test_a_submitted_case_is_indexed_by_state_alone(void **state)
     /* Its verdict moves it into both, by_state's row empty again. */
     s_verdict(fx, sub, 1, true);
     s_index_agrees(fx);
-    assert_int_equal(s_rows(fx, "by_org_state"), 2);
-    assert_int_equal(s_rows(fx, "by_unit_state"), 2);
+    assert_int_equal(ut_rows(fx->st, "by_org_state"), 2);
+    assert_int_equal(ut_rows(fx->st, "by_unit_state"), 2);
     s_fx_destroy(&fx);
 }
 

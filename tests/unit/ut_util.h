@@ -1,10 +1,14 @@
 /* ut_util: small helpers shared by the unit tests (header only): a private
- * mkdtemp() directory per test, removed recursively at the end. */
+ * mkdtemp() directory per test, removed recursively at the end; the rows
+ * a store's table holds. */
 #ifndef UT_UTIL_H
 #define UT_UTIL_H
 
+#include "ry_store.h"
+
 #include <dirent.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +70,21 @@ ut_write_file(const char *path, const char *text)
     if (fclose(f) != 0)
         rc = -1;
     return rc;
+}
+
+/* The rows table holds in st, read in a transaction of its own;
+ * UINT64_MAX when it cannot be read. */
+static inline uint64_t
+ut_rows(ry_store_t *st, const char *table)
+{
+    ry_txn_t *txn;
+    uint64_t n = UINT64_MAX;
+    if (ry_txn_begin(st, NULL, false, &txn) != 0)
+        return UINT64_MAX;
+    if (ry_txn_count(txn, table, &n) != 0)
+        n = UINT64_MAX;
+    ry_txn_abort(&txn);
+    return n;
 }
 
 #endif
