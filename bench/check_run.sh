@@ -66,6 +66,18 @@ grep -qE '^keys hashed as rongyu submit makes them .*: empty store [0-9.]+ verdi
     fail "no runs with hashed keys"
 grep -qE '^prefilled store .*prefilled / empty = [0-9.]+' "$OUT" ||
     fail "no prefilled-store rate"
+# The CPU budget: the total is the sum of its parts, and the budget is the
+# cores' time over a quarter of the floor printed beside it.
+cpu_line=$(grep -E '^CPU per application at window 256 \(the prefilled store\), the services and rongyu-load together: [0-9]+ us \(intake [0-9]+, validation [0-9]+, quota [0-9]+, notification [0-9]+, rongyu-load [0-9]+\)(; without the disk [0-9]+ us)?$' "$OUT") ||
+    fail "no CPU per application at window 256"
+read -r total parts < <(sed -E 's/.*together: ([0-9]+) us \(intake ([0-9]+), validation ([0-9]+), quota ([0-9]+), notification ([0-9]+), rongyu-load ([0-9]+)\).*/\1 \2+\3+\4+\5+\6/' <<<"$cpu_line")
+[ $((total - (parts))) -le 1 ] && [ $(((parts) - total)) -le 1 ] ||
+    fail "the CPU total $total is not the sum of its parts ($parts)"
+budget_line=$(grep -E '^a quarter of the floor \(0\.25 x [0-9.]+ msgs/s\) on [0-9]+ cores leaves at most [0-9.]+ us of CPU per application for all of them, every core busy all the time$' "$OUT") ||
+    fail "no CPU budget of the throughput goal"
+awk '{f = $8; c = $11; b = $16; want = c * 1e6 / (0.25 * f);
+      exit !(b > want - 0.1 && b < want + 0.1)}' <<<"$budget_line" ||
+    fail "the CPU budget is not the cores' time over a quarter of the floor: $budget_line"
 # The time ready to run comes from schedstat, which a kernel without
 # CONFIG_SCHED_INFO lacks: there it is -1 (unknown), elsewhere a figure.
 READY='[0-9]+' ready_min=0

@@ -53,7 +53,11 @@ Runs, on this machine, without standard input, and prints every figure
      store (and the floor's pages per commit), bytes stored per application per store, RSS
      and CPU time per application per service (user and system apart
      too), and the rate on the empty store against the prefilled one
-     (at window 256).
+     (at window 256); and the CPU budget of the throughput goal: the CPU
+     the services and rongyu-load use together per application at
+     window 256, against what a quarter of the floor leaves on this
+     machine's cores (cores x 1 s / (0.25 x the floor's msgs/s)), which
+     the pipeline could reach only with every core busy all the time.
 
   --n N          applications per run (default 100000)
   --windows LIST windows of step 3 (default "16 256 1024")
@@ -90,8 +94,10 @@ N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份（�
 不存在或可用空间不足每份申报 10 KiB 加 64 MiB 时跳过并说明）；最后汇总：各项
 数字、流水线与下限之比、每份申报各存储的 fsync 次数、写入字节与提交耗时、每次提交写入的页数与耗时
 （及提交耗时占运行时间的比例）、每份申报
-占用的存储字节、各服务常驻内存与每份申报的 CPU 时间，以及空存储与已有 N 份时的
-速率对比。--repeat K 将第 1 至 6 步从空存储起重复 K 次（1 至 9），
+占用的存储字节、各服务常驻内存与每份申报的 CPU 时间，空存储与已有 N 份时的
+速率对比，以及吞吐目标的 CPU 预算：窗口 256 时各服务与 rongyu-load 每份申报共用的
+CPU 时间，对比下限四分之一的速率在本机各核上留给每份申报的时间
+（核数 x 1 秒 / (0.25 x 下限 msgs/s)，且须每个核始终满载才够）。--repeat K 将第 1 至 6 步从空存储起重复 K 次（1 至 9），
 汇总中每个数字取 K 次的中位数，并给出主要数字的范围（最小 - 最大）。
 EOF
 }
@@ -392,6 +398,22 @@ jq -r --slurp '
        else "" end) +
       (if $h then "\n  at half the peak (\($h.rate) submissions/s): submit -> ack p50/p99 \($h.ack_p50_ms)/\($h.ack_p99_ms) ms, submit -> verdict p50/p99 \($h.verdict_p50_ms)/\($h.verdict_p99_ms) ms" else "" end)
     else "\nwithout the disk: not run (no /dev/shm with room for the stores)" end' "$MED"
+# The CPU budget of the throughput goal: what a quarter of the floor leaves
+# per application on this machine's cores, against what the services and
+# rongyu-load use together at window 256.
+jq -r --slurp --argjson cores "$(nproc)" '
+    def used(r): (r.rss | map(.cpu_us_per_app) | add) +
+        (if r.acknowledged > 0 then r.load_cpu_seconds * 1e6 / r.acknowledged else 0 end);
+    def each(r): (r.rss | map("\(.service) \(.cpu_us_per_app)") | join(", ")) +
+        ", rongyu-load \(if r.acknowledged > 0 then r.load_cpu_seconds * 1e6 / r.acknowledged | round else 0 end)";
+    (map(select(.run == "w256"))[0]) as $d |
+    (map(select(.run == "w256-memory"))[0]) as $m |
+    (map(select(.run == "floor-256"))[0]) as $f |
+    if $d and $d.rss and $f then
+      "\nCPU per application at window 256 (the prefilled store), the services and rongyu-load together: \(used($d) | round) us (\(each($d)))" +
+      (if $m and $m.rss then "; without the disk \(used($m) | round) us" else "" end) +
+      "\na quarter of the floor (0.25 x \($f.msgs_per_second) msgs/s) on \($cores) cores leaves at most \($cores * 1e6 / (0.25 * $f.msgs_per_second) * 10 | round / 10) us of CPU per application for all of them, every core busy all the time"
+    else "\nCPU budget at window 256: not run (--windows without 256)" end' "$MED"
 printf '\nrongyu-load'"'"'s own CPU (user + system) per run:\n'
 jq -r 'select(.load_cpu_seconds != null) |
     "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s, \(if .acknowledged > 0 then (.load_cpu_seconds * 1e6 / .acknowledged | round) else 0 end) us/app"' "$MED"

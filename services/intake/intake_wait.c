@@ -113,8 +113,9 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
                   (q->timeout_ms ? q->timeout_ms : INTAKE_WAIT_DEFAULT_MS);
     ry_str_cat(w->request_id, sizeof w->request_id,
                req->request_id ? req->request_id : "", (char *)NULL);
-    ry_info(w->case_id, "wait parked until the case leaves %s (%d waiting)",
-            rongyu__case_state__descriptor.values[q->state].name, ws->n);
+    /* Not an event of the case (README, RONGYU_LOG_LEVEL): debug. */
+    ry_debug(w->case_id, "wait parked until the case leaves %s (%d waiting)",
+             rongyu__case_state__descriptor.values[q->state].name, ws->n);
     ry_pb_free(&r->out.kase);
     *deferred = true;
     return 0;

@@ -6,6 +6,8 @@
 # brief waits (the Python reference client), which intake answers from
 # the case's row read in place, both when their time runs out and when
 # the case moves.
+# Intake logs a parked wait at debug: the test waits for those lines.
+export RONGYU_LOG_LEVEL=debug
 . "$(dirname "$0")/../lib/services.sh"
 
 ry_need_py
