@@ -73,11 +73,19 @@ cpu_line=$(grep -E '^CPU per application at window 256 \(the prefilled store\), 
 read -r total parts < <(sed -E 's/.*together: ([0-9]+) us \(intake ([0-9]+), validation ([0-9]+), quota ([0-9]+), notification ([0-9]+), rongyu-load ([0-9]+)\).*/\1 \2+\3+\4+\5+\6/' <<<"$cpu_line")
 [ $((total - (parts))) -le 1 ] && [ $(((parts) - total)) -le 1 ] ||
     fail "the CPU total $total is not the sum of its parts ($parts)"
-budget_line=$(grep -E '^a quarter of the floor \(0\.25 x [0-9.]+ msgs/s\) on [0-9]+ cores leaves at most [0-9.]+ us of CPU per application for all of them, every core busy all the time$' "$OUT") ||
+budget_line=$(grep -E '^a quarter of the floor \(0\.25 x [0-9.]+ msgs/s\) on [0-9]+ cores leaves at most [0-9.]+ us of CPU per application for all of them, every core busy all the time; the [0-9]+ us used would allow at most [0-9]+ verdicts/s, [0-9.]+ of the floor$' "$OUT") ||
     fail "no CPU budget of the throughput goal"
-awk '{f = $8; c = $11; b = $16; want = c * 1e6 / (0.25 * f);
-      exit !(b > want - 0.1 && b < want + 0.1)}' <<<"$budget_line" ||
-    fail "the CPU budget is not the cores' time over a quarter of the floor: $budget_line"
+# The budget is the cores' time over a quarter of the floor; the ceiling
+# the cores' time over the CPU used (printed rounded: within 2%), and its
+# share of the floor.
+awk -v total="$total" '{f = $8; c = $11; b = $16; u = $33; r = $40; q = $42;
+      want = c * 1e6 / (0.25 * f); ceil = c * 1e6 / u;
+      exit !(b > want - 0.1 && b < want + 0.1 && u == total &&
+             r > ceil * 0.98 && r < ceil * 1.02 &&
+             q > r / f - 0.002 && q < r / f + 0.002)}' <<<"$budget_line" ||
+    fail "the CPU budget or ceiling does not follow from the figures beside it: $budget_line"
+grep -qE '^waits that had to queue( \(their verdict times are late\): [a-z0-9-]+ [0-9]+(, [a-z0-9-]+ [0-9]+)*|: none)$' "$OUT" ||
+    fail "no count of the waits that had to queue"
 # The time ready to run comes from schedstat, which a kernel without
 # CONFIG_SCHED_INFO lacks: there it is -1 (unknown), elsewhere a figure.
 READY='[0-9]+' ready_min=0

@@ -56,8 +56,16 @@ Runs, on this machine, without standard input, and prints every figure
      (at window 256); and the CPU budget of the throughput goal: the CPU
      the services and rongyu-load use together per application at
      window 256, against what a quarter of the floor leaves on this
-     machine's cores (cores x 1 s / (0.25 x the floor's msgs/s)), which
-     the pipeline could reach only with every core busy all the time.
+     machine's cores (cores x 1 s / (0.25 x the window-256 floor's
+     msgs/s)), which the pipeline could reach only with every core busy
+     all the time, and the rate the CPU used would allow at most (cores x
+     1 s / the CPU used) with its share of the floor; and the waits that
+     had to queue in rongyu-load, per run (their verdict times are late).
+     CPU times are counted in the kernel's ticks (1/CLK_TCK s, 10 ms
+     here): over the default N a run lasts seconds and a tick is a
+     fraction of a per cent; with a small --n they, the floor and the
+     budget are coarse (the bench_run test's N = 200 checks only that
+     every line is printed).
 
   --n N          applications per run (default 100000)
   --windows LIST windows of step 3 (default "16 256 1024")
@@ -77,28 +85,42 @@ services is $RONGYU_LOG_LEVEL (default info, as deployed).
 
 用法：bench/run.sh [--n N] [--windows "16 256 1024"] [--connections C]
                     [--repeat K] [--help]
-在本机一次运行完毕（不读标准输入，只打印数字，不断言速度）：先测磁盘
-（rongyu-floor --disk：分散写入 1、16、64、128 页与连续写入 128 页后
-fdatasync 的耗时），再以窗口 256
-向空存储写入 N 份申报（空存储的速率、每份申报在各存储占用的字节），
-（每次复制存储后先 sync 落盘，不让复制的回写干扰测量），再运行本项目的下限程序 rongyu-floor（一跳 DEALER -> ROUTER、LMDB 成组提交
-并 fsync、提交后确认，记录大小取 intake 每份案件的字节数），然后在已有
-N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份（提交应答和长轮询只取状态），
-再以窗口 256 取完整案件（--full-waits）运行一次，再以峰值的一半
-按固定速率（rongyu-load --rate，窗口 1024）提交 N 份以测延迟，并以同一速率
-运行下限程序（rongyu-floor --rate），给出其延迟与提交耗时；再以 rongyu submit
-那样的幂等键（--keys hashed，SHA-256，分散在 intake 的键表中）在空存储上
-写入 N 份、再在其上写入 N 份（窗口 256）；再把所有存储放在 /dev/shm
-（tmpfs，fdatasync 不写盘）重跑窗口 256 与半峰值两项，只作测量，
-以区分 CPU 本身的上限与磁盘带来的部分（服务从不如此运行；/dev/shm
-不存在或可用空间不足每份申报 10 KiB 加 64 MiB 时跳过并说明）；最后汇总：各项
-数字、流水线与下限之比、每份申报各存储的 fsync 次数、写入字节与提交耗时、每次提交写入的页数与耗时
-（及提交耗时占运行时间的比例）、每份申报
-占用的存储字节、各服务常驻内存与每份申报的 CPU 时间，空存储与已有 N 份时的
-速率对比，以及吞吐目标的 CPU 预算：窗口 256 时各服务与 rongyu-load 每份申报共用的
-CPU 时间，对比下限四分之一的速率在本机各核上留给每份申报的时间
-（核数 x 1 秒 / (0.25 x 下限 msgs/s)，且须每个核始终满载才够）。--repeat K 将第 1 至 6 步从空存储起重复 K 次（1 至 9），
-汇总中每个数字取 K 次的中位数，并给出主要数字的范围（最小 - 最大）。
+在本机一次运行完毕（不读标准输入，只打印数字，不断言速度）：
+  0. 磁盘（rongyu-floor --disk）：分散写入 1、16、64、128 页与连续写入
+     128 页后 fdatasync 的耗时；
+  1. 以临时 RONGYU_HOME 启动各服务（普通进程），以窗口 256 向空存储写入
+     N 份申报：空存储的速率、每份申报在各存储占用的字节；
+  2. 本项目的下限程序 rongyu-floor：一跳 DEALER -> ROUTER（tcp 回环，
+     CURVE），LMDB 成组提交并 fsync、提交后确认，记录大小取 intake 每份
+     案件的字节数，按各窗口运行；
+  3. 在已有 N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份
+     （每次先复制回存储并 sync 落盘，不让复制的回写干扰测量；提交应答与
+     长轮询只取状态），再以窗口 256 取完整案件（--full-waits）运行一次；
+  4. 以第 3 步最佳速率的一半按固定速率（rongyu-load --rate，窗口 1024）
+     提交 N 份以测延迟，并以同一速率运行下限程序（rongyu-floor --rate），
+     给出其延迟与提交耗时（p50、p99、最慢）；
+  5. 以 rongyu submit 那样的幂等键（--keys hashed，SHA-256，分散在 intake
+     的键表中）在空存储上写入 N 份、再在其上写入 N 份（窗口 256）；
+  6. 只作测量：把所有存储放在 /dev/shm（tmpfs，fdatasync 不写盘）重跑
+     窗口 256 与半峰值两项，以区分 CPU 本身的上限与磁盘带来的部分（服务
+     从不如此运行；/dev/shm 不存在或可用空间不足每份申报 10 KiB 加 64 MiB
+     时跳过并说明）；
+  7. 汇总：各项数字、流水线与下限之比、每份申报各存储的 fsync 次数、
+     写入字节与提交耗时（及其占运行时间的比例）、每次提交写入的页数与
+     耗时、每份申报占用的存储字节、各服务常驻内存与每份申报的 CPU 时间
+     （用户态与内核态分列，主线程及其等待 CPU 的时间）、空存储与已有 N
+     份时的速率对比；吞吐目标的 CPU 预算：窗口 256 时各服务与
+     rongyu-load 每份申报共用的 CPU 时间，对比下限四分之一的速率在本机
+     各核上留给每份申报的时间（核数 x 1 秒 / (0.25 x 窗口 256 下限的
+     msgs/s)，且须每个核始终满载才够），以及所用 CPU 至多允许的速率
+     （核数 x 1 秒 / 所用 CPU）及其占下限的比例；并列出各次运行中
+     rongyu-load 须排队的等待数（其判定时间偏晚）。CPU 时间按内核的时钟
+     节拍计（1/CLK_TCK 秒，此处 10 毫秒）：默认 N 下每次运行持续数秒，
+     误差不足百分之一；--n 很小时它、下限与预算都很粗略（bench_run 测试
+     的 N = 200 只检查每一行都已打印）。
+--repeat K 将第 1 至 6 步从空存储起重复 K 次（1 至 9），汇总中每个数字取
+K 次的中位数，并给出主要数字的范围（最小 - 最大）：在共用的机器上，单次
+运行的数字可相差达 15%。
 EOF
 }
 
@@ -412,8 +434,13 @@ jq -r --slurp --argjson cores "$(nproc)" '
     if $d and $d.rss and $f then
       "\nCPU per application at window 256 (the prefilled store), the services and rongyu-load together: \(used($d) | round) us (\(each($d)))" +
       (if $m and $m.rss then "; without the disk \(used($m) | round) us" else "" end) +
-      "\na quarter of the floor (0.25 x \($f.msgs_per_second) msgs/s) on \($cores) cores leaves at most \($cores * 1e6 / (0.25 * $f.msgs_per_second) * 10 | round / 10) us of CPU per application for all of them, every core busy all the time"
+      "\na quarter of the floor (0.25 x \($f.msgs_per_second) msgs/s) on \($cores) cores leaves at most \($cores * 1e6 / (0.25 * $f.msgs_per_second) * 10 | round / 10) us of CPU per application for all of them, every core busy all the time; the \(used($d) | round) us used would allow at most \($cores * 1e6 / used($d) | round) verdicts/s, \(($cores * 1e6 / used($d) / $f.msgs_per_second) * 1000 | round / 1000) of the floor"
     else "\nCPU budget at window 256: not run (--windows without 256)" end' "$MED"
+# A wait that had to queue (rongyu-load keeps at most 1000 parked) makes
+# its verdict time late: say so for each run that had any.
+jq -r --slurp 'map(select((.waits_delayed // 0) > 0) | "\(.run) \(.waits_delayed)") |
+    if length > 0 then "\nwaits that had to queue (their verdict times are late): " + join(", ")
+    else "\nwaits that had to queue: none" end' "$MED"
 printf '\nrongyu-load'"'"'s own CPU (user + system) per run:\n'
 jq -r 'select(.load_cpu_seconds != null) |
     "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s, \(if .acknowledged > 0 then (.load_cpu_seconds * 1e6 / .acknowledged | round) else 0 end) us/app"' "$MED"
