@@ -424,18 +424,21 @@ jq -r --slurp '
 # per application on this machine's cores, against what the services and
 # rongyu-load use together at window 256.
 jq -r --slurp --argjson cores "$(nproc)" '
-    def used(r): (r.rss | map(.cpu_us_per_app) | add) +
-        (if r.acknowledged > 0 then r.load_cpu_seconds * 1e6 / r.acknowledged else 0 end);
-    def each(r): (r.rss | map("\(.service) \(.cpu_us_per_app)") | join(", ")) +
-        ", rongyu-load \(if r.acknowledged > 0 then r.load_cpu_seconds * 1e6 / r.acknowledged | round else 0 end)";
+    # The CPU per application of rongyu-load; a process whose CPU time could
+    # not be read has -1 (load_report), and then no sum is made.
+    def load(r): if r.acknowledged > 0 then r.load_cpu_seconds * 1e6 / r.acknowledged else 0 end;
+    def known(r): r.rss and all(r.rss[]; .cpu_us_per_app >= 0) and r.load_cpu_seconds != null;
+    def used(r): (r.rss | map(.cpu_us_per_app) | add) + load(r);
     (map(select(.run == "w256"))[0]) as $d |
     (map(select(.run == "w256-memory"))[0]) as $m |
     (map(select(.run == "floor-256"))[0]) as $f |
-    if $d and $d.rss and $f then
-      "\nCPU per application at window 256 (the prefilled store), the services and rongyu-load together: \(used($d) | round) us (\(each($d)))" +
-      (if $m and $m.rss then "; without the disk \(used($m) | round) us" else "" end) +
-      "\na quarter of the floor (0.25 x \($f.msgs_per_second) msgs/s) on \($cores) cores leaves at most \($cores * 1e6 / (0.25 * $f.msgs_per_second) * 10 | round / 10) us of CPU per application for all of them, every core busy all the time; the \(used($d) | round) us used would allow at most \($cores * 1e6 / used($d) | round) verdicts/s, \(($cores * 1e6 / used($d) / $f.msgs_per_second) * 1000 | round / 1000) of the floor"
-    else "\nCPU budget at window 256: not run (--windows without 256)" end' "$MED"
+    if ($d | not) or ($f | not) then "\nCPU budget at window 256: not run (--windows without 256)"
+    elif known($d) | not then "\nCPU budget at window 256: not known (a process'"'"'s CPU time could not be read)"
+    else used($d) as $u |
+      "\nCPU per application at window 256 (the prefilled store), the services and rongyu-load together: \($u | round) us (\($d.rss | map("\(.service) \(.cpu_us_per_app)") | join(", ")), rongyu-load \(load($d) | round))" +
+      (if $m and known($m) then "; without the disk \(used($m) | round) us" else "" end) +
+      "\na quarter of the floor (0.25 x \($f.msgs_per_second) msgs/s) on \($cores) cores leaves at most \($cores * 1e6 / (0.25 * $f.msgs_per_second) * 10 | round / 10) us of CPU per application for all of them, every core busy all the time; the \($u | round) us used would allow at most \($cores * 1e6 / $u | round) verdicts/s, \(($cores * 1e6 / $u / $f.msgs_per_second) * 1000 | round / 1000) of the floor"
+    end' "$MED"
 # A wait that had to queue (rongyu-load keeps at most 1000 parked) makes
 # its verdict time late: say so for each run that had any.
 jq -r --slurp 'map(select((.waits_delayed // 0) > 0) | "\(.run) \(.waits_delayed)") |
