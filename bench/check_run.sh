@@ -84,8 +84,8 @@ awk -v total="$total" '{f = $8; c = $11; b = $16; u = $33; r = $40; q = $42;
              r > ceil * 0.98 && r < ceil * 1.02 &&
              q > r / f - 0.002 && q < r / f + 0.002)}' <<<"$budget_line" ||
     fail "the CPU budget or ceiling does not follow from the figures beside it: $budget_line"
-grep -qE '^waits that had to queue( \(their verdict times are late\): [a-z0-9-]+ [0-9]+(, [a-z0-9-]+ [0-9]+)*|: none)$' "$OUT" ||
-    fail "no count of the waits that had to queue"
+grep -qE '^cases whose wait had to queue( \(their verdict times are late\): [a-z0-9-]+ [0-9]+(, [a-z0-9-]+ [0-9]+)*|: none)$' "$OUT" ||
+    fail "no count of the cases whose wait had to queue"
 # The time ready to run comes from schedstat, which a kernel without
 # CONFIG_SCHED_INFO lacks: there it is -1 (unknown), elsewhere a figure.
 READY='[0-9]+' ready_min=0

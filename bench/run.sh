@@ -26,7 +26,9 @@ Runs, on this machine, without standard input, and prints every figure
      and written out with sync before the services start, so that the
      copy's writeback is not measured);
      each submission is answered briefly (the case's id and state) and
-     each verdict is awaited by a brief wait (the case's new state);
+     the verdicts are awaited by brief waits on many cases at once
+     (WaitRequest.case_ids: the cases acknowledged since the last wait,
+     up to 256 in one; the answer gives the new state of each that moved);
      then once more at window 256 with whole cases in the answers
      (--full-waits: the submission's with its application, the wait's
      with application, verdict with its texts, audit), what a client
@@ -59,8 +61,9 @@ Runs, on this machine, without standard input, and prints every figure
      machine's cores (cores x 1 s / (0.25 x the window-256 floor's
      msgs/s)), which the pipeline could reach only with every core busy
      all the time, and the rate the CPU used would allow at most (cores x
-     1 s / the CPU used) with its share of the floor; and the waits that
-     had to queue in rongyu-load, per run (their verdict times are late).
+     1 s / the CPU used) with its share of the floor; and the cases whose
+     wait had to queue in rongyu-load, per run (their verdict times are
+     late).
      CPU times are counted in the kernel's ticks (1/CLK_TCK s, 10 ms
      here): over the default N a run lasts seconds and a tick is a
      fraction of a per cent; with a small --n they, the floor and the
@@ -95,7 +98,8 @@ services is $RONGYU_LOG_LEVEL (default info, as deployed).
      案件的字节数，按各窗口运行；
   3. 在已有 N 份的存储上按各窗口（默认 16、256、1024）各再提交 N 份
      （每次先复制回存储并 sync 落盘，不让复制的回写干扰测量；提交应答与
-     长轮询只取状态），再以窗口 256 取完整案件（--full-waits）运行一次；
+     长轮询只取状态，一次长轮询等待多个案件，WaitRequest.case_ids，
+     每次至多 256 个），再以窗口 256 取完整案件（--full-waits）运行一次；
   4. 以第 3 步最佳速率的一半按固定速率（rongyu-load --rate，窗口 1024）
      提交 N 份以测延迟，并以同一速率运行下限程序（rongyu-floor --rate），
      给出其延迟与提交耗时（p50、p99、最慢）；
@@ -114,7 +118,7 @@ services is $RONGYU_LOG_LEVEL (default info, as deployed).
      各核上留给每份申报的时间（核数 x 1 秒 / (0.25 x 窗口 256 下限的
      msgs/s)，且须每个核始终满载才够），以及所用 CPU 至多允许的速率
      （核数 x 1 秒 / 所用 CPU）及其占下限的比例；并列出各次运行中
-     rongyu-load 须排队的等待数（其判定时间偏晚）。CPU 时间按内核的时钟
+     rongyu-load 中等待须排队的案件数（其判定时间偏晚）。CPU 时间按内核的时钟
      节拍计（1/CLK_TCK 秒，此处 10 毫秒）：默认 N 下每次运行持续数秒，
      误差不足百分之一；--n 很小时它、下限与预算都很粗略（bench_run 测试
      的 N = 200 只检查每一行都已打印）。
@@ -439,11 +443,11 @@ jq -r --slurp --argjson cores "$(nproc)" '
       (if $m and known($m) then "; without the disk \(used($m) | round) us" else "" end) +
       "\na quarter of the floor (0.25 x \($f.msgs_per_second) msgs/s) on \($cores) cores leaves at most \($cores * 1e6 / (0.25 * $f.msgs_per_second) * 10 | round / 10) us of CPU per application for all of them, every core busy all the time; the \($u | round) us used would allow at most \($cores * 1e6 / $u | round) verdicts/s, \(($cores * 1e6 / $u / $f.msgs_per_second) * 1000 | round / 1000) of the floor"
     end' "$MED"
-# A wait that had to queue (rongyu-load keeps at most 1000 parked) makes
-# its verdict time late: say so for each run that had any.
+# A case whose wait had to queue (rongyu-load keeps at most 1000 waits
+# parked) has its verdict time late: say so for each run that had any.
 jq -r --slurp 'map(select((.waits_delayed // 0) > 0) | "\(.run) \(.waits_delayed)") |
-    if length > 0 then "\nwaits that had to queue (their verdict times are late): " + join(", ")
-    else "\nwaits that had to queue: none" end' "$MED"
+    if length > 0 then "\ncases whose wait had to queue (their verdict times are late): " + join(", ")
+    else "\ncases whose wait had to queue: none" end' "$MED"
 printf '\nrongyu-load'"'"'s own CPU (user + system) per run:\n'
 jq -r 'select(.load_cpu_seconds != null) |
     "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s, \(if .acknowledged > 0 then (.load_cpu_seconds * 1e6 / .acknowledged | round) else 0 end) us/app"' "$MED"

@@ -1,6 +1,7 @@
 /* rongyu-load: submits N applications with W requests in flight on one
  * DEALER (pipelined, replies matched by request_id), waits for every
- * verdict with long polls pipelined on the same socket, and prints the
+ * verdict with long polls on many cases at once pipelined on the same
+ * sockets, and prints the
  * throughput, the latencies, the stores' writes per application and the
  * services' RSS and CPU time per application. A benchmark, not a test:
  * it asserts nothing about speed. */
@@ -23,6 +24,8 @@
 
 /* Intake parks at most 1024 waits (of all clients): stay under that. */
 #define S_WAITS_MAX 1000
+/* Cases one wait names at most (WaitRequest.case_ids: intake's bound). */
+#define S_WAIT_CASES 256
 /* A parked wait is answered after this at the latest (then asked again),
  * so one lost with a crashed intake is resent soon. */
 #define S_WAIT_MS 10000
@@ -43,10 +46,20 @@ typedef struct {
     bool delayed;        /* its wait waited for room under the cap */
     char case_id[32];
     int64_t first_sent;  /* submission first sent */
-    int64_t sent;        /* the request in flight last sent */
+    int64_t sent;        /* its submission last sent */
     int64_t resend_at;   /* resend then (E_BUSY, or no reply) */
     int64_t acked_at, verdict_at;
 } s_app_t;
+
+/* A long poll on several cases (WaitRequest.case_ids) in flight: slot k
+ * of s_load_t.waits, its request id "m<k>:<serial>/<run>". */
+typedef struct {
+    uint64_t serial; /* 0: the slot is free */
+    int apps[S_WAIT_CASES];
+    int n;
+    int conn;
+    int64_t resend_at; /* unanswered: sent again then */
+} s_poll_t;
 
 typedef struct {
     cli_client_t *cl[S_MAX_CONNS]; /* application i goes on cl[i % nconns] */
@@ -64,10 +77,15 @@ typedef struct {
     s_app_t *a;
     int next;                 /* next application to submit */
     int low;                  /* below it, every one is judged or failed */
-    int submitting, waiting;  /* in flight */
+    int submitting;           /* in flight */
     int acked, judged, failed, delayed;
-    int *queue;               /* acknowledged, their wait not yet sent */
-    int qhead, qtail;
+    int *queue; /* acknowledged, not in a wait yet: a ring of
+                   n, from qhead to qtail (counters) */
+    long qhead, qtail;
+    s_poll_t *waits; /* S_WAITS_MAX slots */
+    int nwaits;      /* in flight */
+    uint64_t wait_serial;
+    int next_conn;            /* the connection of the next wait */
     int64_t resend_ms;        /* resend an unanswered request after this */
     int64_t last_ack, last_verdict;
     FILE *acked_out;
@@ -89,8 +107,9 @@ s_usage(void)
         "  examples/advanced_home.valid.json），在 DEALER 连接上同时 W 个请求\n"
         "  （默认 16），按 request_id 匹配应答；每份有自己的幂等键\n"
         "  '<run>-<i>'（--keys hashed 时为其 SHA-256），未确认就用同一键\n"
-        "  重发。确认后在同一套接字上以长轮询等待\n"
-        "  审查结论（默认提交应答和等待都只取案件状态，--full-waits 取完整\n"
+        "  重发。确认后以长轮询等待审查结论，一次轮询等待多个案件\n"
+        "  （WaitRequest.case_ids，每次至多 %d 个：上次轮询后确认的案件）\n"
+        "  （默认提交应答和等待都只取案件状态，--full-waits 取完整\n"
         "  案件）。最后打印：\n"
         "  吞吐（确认/秒、结论/秒）、提交到确认和提交到\n"
         "  结论的 p50/p99、本次运行每份申报的各存储 fsync 次数、写入字节与\n"
@@ -109,9 +128,12 @@ s_usage(void)
         "  each has its own idempotency key '<run>-<i>' (its SHA-256 with\n"
         "  --keys hashed) and is resent with it\n"
         "  until acknowledged (after 4 times the slowest answer seen, 3-30 s:\n"
-        "  a crashed intake loses what it had not answered). Each\n"
-        "  acknowledged case's verdict is awaited by a long poll on the same\n"
-        "  socket (at most %d at a time: intake parks 1024). Submissions and\n"
+        "  a crashed intake loses what it had not answered). The verdicts are\n"
+        "  awaited by long polls on several cases at once\n"
+        "  (WaitRequest.case_ids: the cases acknowledged since the last poll,\n"
+        "  up to %d in one, over the connections in turn; at most %d polls\n"
+        "  at a time: intake parks 1024); a poll's cases that have not moved\n"
+        "  when it is answered go into the next. Submissions and\n"
         "  waits are brief (the answer holds the case's state, without\n"
         "  application, verdict and audit) unless --full-waits. Prints the\n"
         "  throughput (acks/s, verdicts/s), p50/p99 from submission to ack\n"
@@ -164,7 +186,7 @@ s_usage(void)
         "  --json             one JSON object for scripts\n"
         "  退出状态 Exit status: 0 when every application was acknowledged and\n"
         "  judged, 1 otherwise, 2 for bad arguments.\n",
-        S_WAITS_MAX, S_MAX_CONNS);
+        S_WAIT_CASES, S_WAIT_CASES, S_WAITS_MAX, S_MAX_CONNS);
     /* clang-format on */
 }
 
@@ -234,27 +256,65 @@ s_submit(s_load_t *L, int i, int64_t now)
     free(all);
 }
 
-/* Sends application i's long poll for the end of SUBMITTED. */
+/* Sends (again) the long poll in slot k for the end of SUBMITTED of its
+ * cases. */
 static void
-s_wait(s_load_t *L, int i, int64_t now)
+s_poll_send(s_load_t *L, int k, int64_t now)
 {
-    char rid[160];
-    snprintf(rid, sizeof rid, "w%d/%s", i, L->run);
+    s_poll_t *w = &L->waits[k];
+    char rid[192];
+    snprintf(rid, sizeof rid, "m%d:%" PRIu64 "/%s", k, w->serial, L->run);
+    char *ids[S_WAIT_CASES];
+    for (int j = 0; j < w->n; j++)
+        ids[j] = L->a[w->apps[j]].case_id;
     Rongyu__Request req = RONGYU__REQUEST__INIT;
     Rongyu__Principal p;
-    Rongyu__WaitRequest w = RONGYU__WAIT_REQUEST__INIT;
-    w.case_id = L->a[i].case_id;
-    w.state = RONGYU__CASE_STATE__SUBMITTED;
-    w.timeout_ms = S_WAIT_MS;
-    w.brief = !L->full_waits;
+    Rongyu__WaitRequest q = RONGYU__WAIT_REQUEST__INIT;
+    q.case_ids = ids;
+    q.n_case_ids = (size_t)w->n;
+    q.state = RONGYU__CASE_STATE__SUBMITTED;
+    q.timeout_ms = S_WAIT_MS;
+    q.brief = !L->full_waits;
     req.principal = s_principal(L, &p);
     req.request_id = rid;
     req.body_case = RONGYU__REQUEST__BODY_WAIT;
-    req.wait = &w;
+    req.wait = &q;
     size_t len;
     uint8_t *buf = ry_pb_pack(&req.base, &len);
-    s_send(L, i, buf, len, now, S_WAIT_MS + L->resend_ms);
+    w->resend_at = cli_client_send_raw(L->cl[w->conn], buf, len, 0) == 0
+                       ? now + S_WAIT_MS + L->resend_ms
+                       : now + 50;
     free(buf);
+}
+
+/* Puts the acknowledged cases waiting for a poll into polls of up to
+ * S_WAIT_CASES, while slots are free. */
+static void
+s_poll_queued(s_load_t *L, int64_t now)
+{
+    for (int k = 0; k < S_WAITS_MAX && L->qhead < L->qtail; k++) {
+        s_poll_t *w = &L->waits[k];
+        if (w->serial)
+            continue;
+        w->serial = ++L->wait_serial;
+        w->n = 0;
+        while (w->n < S_WAIT_CASES && L->qhead < L->qtail) {
+            int i = L->queue[L->qhead++ % L->n];
+            L->a[i].state = S_WAITING;
+            w->apps[w->n++] = i;
+        }
+        w->conn = L->next_conn++ % L->nconns;
+        L->nwaits++;
+        s_poll_send(L, k, now);
+    }
+}
+
+/* Application i back into the queue for the next poll. */
+static void
+s_requeue(s_load_t *L, int i)
+{
+    L->a[i].state = S_ACKED;
+    L->queue[L->qtail++ % L->n] = i;
 }
 
 /* What the load reads of a reply, found in its bytes (ry_pb_next)
@@ -267,6 +327,8 @@ typedef struct {
     char message_en[160], detail[256];
     int body;       /* the Reply's body field: 10 a case, 90 a wait; or 0 */
     bool has_case;  /* the body holds a case */
+    const uint8_t *wait; /* a WaitReply's bytes (body 90), in the frame */
+    size_t wait_len;
     char case_id[32];
     int state;
 } s_reply_t;
@@ -329,6 +391,8 @@ s_reply_read(const uint8_t *d, size_t n, s_reply_t *r)
             break;
         case 90: {
             r->body = 90;
+            r->wait = f.wire == 2 ? f.val : NULL;
+            r->wait_len = f.wire == 2 ? f.vlen : 0;
             size_t wpos = 0;
             ry_pb_field_t w;
             while (f.wire == 2 &&
@@ -352,8 +416,6 @@ s_fail(s_load_t *L, int i, const char *what, const s_reply_t *r)
     s_app_t *a = &L->a[i];
     if (a->state == S_SUBMITTING)
         L->submitting--;
-    else if (a->state == S_WAITING)
-        L->waiting--;
     a->state = S_FAILED;
     L->failed++;
     fprintf(stderr, "application %d: %s: %s %s\n", i, what, r->message_en,
@@ -364,27 +426,76 @@ static void
 s_verdict(s_load_t *L, int i, int64_t now)
 {
     s_app_t *a = &L->a[i];
-    if (a->state == S_WAITING)
-        L->waiting--;
     a->state = S_DONE;
     a->verdict_at = now;
     L->judged++;
     L->last_verdict = now;
 }
 
-/* Applies one reply: to a submission (ack) or to a wait (verdict). */
+/* Applies the answer r to the poll in slot k: the cases it lists are
+ * judged; the others go into the next poll. */
+static void
+s_on_poll(s_load_t *L, int k, const s_reply_t *r, int64_t now)
+{
+    s_poll_t *w = &L->waits[k];
+    if (r->code == RONGYU__ERROR_CODE__E_BUSY) {
+        int after = r->retry_after_ms ? (int)r->retry_after_ms : 100;
+        w->resend_at = now + (after > 30000 ? 30000 : after);
+        return;
+    }
+    if (r->code != RONGYU__ERROR_CODE__OK || r->body != 90) {
+        for (int j = 0; j < w->n; j++)
+            s_fail(L, w->apps[j], "wait refused", r);
+    } else {
+        /* WaitReply.cases (3): each a CaseReply whose case has left
+         * SUBMITTED. */
+        size_t pos = 0;
+        ry_pb_field_t f;
+        while (ry_pb_next(r->wait, r->wait_len, &pos, &f) == 1) {
+            s_reply_t c = {0};
+            if (f.number != 3 || f.wire != 2 ||
+                s_case_reply(f.val, f.vlen, &c) < 0 ||
+                c.state == RONGYU__CASE_STATE__SUBMITTED)
+                continue;
+            for (int j = 0; j < w->n; j++) {
+                int i = w->apps[j];
+                if (L->a[i].state == S_WAITING &&
+                    strcmp(L->a[i].case_id, c.case_id) == 0) {
+                    s_verdict(L, i, now);
+                    break;
+                }
+            }
+        }
+        for (int j = 0; j < w->n; j++)
+            if (L->a[w->apps[j]].state == S_WAITING)
+                s_requeue(L, w->apps[j]);
+    }
+    w->serial = 0;
+    L->nwaits--;
+}
+
+/* Applies one reply: to a submission (ack) or to a poll (verdicts). */
 static void
 s_on_reply(s_load_t *L, const s_reply_t *r, int64_t now)
 {
-    char kind = r->request_id[0];
-    int i = atoi(r->request_id + 1);
     const char *slash = strchr(r->request_id, '/');
-    if ((kind != 's' && kind != 'w') || i < 0 || i >= L->n || !slash ||
-        strcmp(slash + 1, L->run) != 0)
+    if (!slash || strcmp(slash + 1, L->run) != 0)
+        return; /* not ours */
+    if (r->request_id[0] == 'm') {
+        char *end;
+        long k = strtol(r->request_id + 1, &end, 10);
+        if (k < 0 || k >= S_WAITS_MAX || *end != ':' ||
+            strtoull(end + 1, NULL, 10) != L->waits[k].serial ||
+            !L->waits[k].serial)
+            return; /* a late duplicate */
+        s_on_poll(L, (int)k, r, now);
+        return;
+    }
+    int i = atoi(r->request_id + 1);
+    if (r->request_id[0] != 's' || i < 0 || i >= L->n)
         return; /* not ours */
     s_app_t *a = &L->a[i];
-    if ((kind == 's') != (a->state == S_SUBMITTING) ||
-        (kind == 'w' && a->state != S_WAITING))
+    if (a->state != S_SUBMITTING)
         return; /* a late duplicate */
     if (r->code == RONGYU__ERROR_CODE__E_BUSY) {
         int after = r->retry_after_ms ? (int)r->retry_after_ms : 100;
@@ -392,41 +503,33 @@ s_on_reply(s_load_t *L, const s_reply_t *r, int64_t now)
         return;
     }
     if (r->code != RONGYU__ERROR_CODE__OK) {
-        s_fail(L, i, kind == 's' ? "submission refused" : "wait refused", r);
+        s_fail(L, i, "submission refused", r);
         return;
     }
-    if (!r->has_case || r->body != (kind == 's' ? 10 : 90)) {
+    if (!r->has_case || r->body != 10) {
         s_fail(L, i, "reply without the case", r);
         return;
     }
-    if (kind == 's') {
-        L->submitting--;
-        L->acked++;
-        /* Resend only what is clearly lost, not what is merely slow. */
-        int64_t slow = 4 * (now - a->sent);
-        if (slow > L->resend_ms)
-            L->resend_ms = slow < S_RESEND_MAX_MS ? slow : S_RESEND_MAX_MS;
-        L->last_ack = now;
-        a->acked_at = now;
-        snprintf(a->case_id, sizeof a->case_id, "%s", r->case_id);
-        if (L->acked_out)
-            fprintf(L->acked_out, "%s\n", r->case_id);
-        if (r->state != RONGYU__CASE_STATE__SUBMITTED) {
-            s_verdict(L, i, now);
-            return;
-        }
-        a->state = S_ACKED;
-        /* Its wait has to queue behind the cap: its latency to the
-         * verdict is then measured late. */
-        a->delayed = L->waiting >= S_WAITS_MAX;
-        L->delayed += a->delayed;
-        L->queue[L->qtail++] = i;
+    L->submitting--;
+    L->acked++;
+    /* Resend only what is clearly lost, not what is merely slow. */
+    int64_t slow = 4 * (now - a->sent);
+    if (slow > L->resend_ms)
+        L->resend_ms = slow < S_RESEND_MAX_MS ? slow : S_RESEND_MAX_MS;
+    L->last_ack = now;
+    a->acked_at = now;
+    snprintf(a->case_id, sizeof a->case_id, "%s", r->case_id);
+    if (L->acked_out)
+        fprintf(L->acked_out, "%s\n", r->case_id);
+    if (r->state != RONGYU__CASE_STATE__SUBMITTED) {
+        s_verdict(L, i, now);
         return;
     }
-    if (r->state != RONGYU__CASE_STATE__SUBMITTED)
-        s_verdict(L, i, now);
-    else
-        a->resend_at = now; /* timed out: ask again */
+    /* Its wait has to queue behind the cap: its latency to the verdict
+     * is then measured late. */
+    a->delayed = L->nwaits >= S_WAITS_MAX;
+    L->delayed += a->delayed;
+    s_requeue(L, i);
 }
 
 /* Resends what was not answered in time or was told to come back. */
@@ -436,15 +539,12 @@ s_resend_due(s_load_t *L, int64_t now)
     while (L->low < L->next &&
            (L->a[L->low].state == S_DONE || L->a[L->low].state == S_FAILED))
         L->low++;
-    for (int i = L->low; i < L->next; i++) {
-        s_app_t *a = &L->a[i];
-        if (a->resend_at > now)
-            continue;
-        if (a->state == S_SUBMITTING)
+    for (int i = L->low; i < L->next; i++)
+        if (L->a[i].state == S_SUBMITTING && L->a[i].resend_at <= now)
             s_submit(L, i, now);
-        else if (a->state == S_WAITING)
-            s_wait(L, i, now);
-    }
+    for (int k = 0; k < S_WAITS_MAX; k++)
+        if (L->waits[k].serial && L->waits[k].resend_at <= now)
+            s_poll_send(L, k, now);
 }
 
 static int
@@ -511,12 +611,7 @@ s_run(s_load_t *L, int64_t deadline, load_proc_t *rss)
             L->submitting++;
             s_submit(L, L->next++, now);
         }
-        while (L->qhead < L->qtail && L->waiting < S_WAITS_MAX) {
-            int i = L->queue[L->qhead++];
-            L->a[i].state = S_WAITING;
-            L->waiting++;
-            s_wait(L, i, now);
-        }
+        s_poll_queued(L, now);
         /* Wait on all connections at once until a reply comes or the next
          * submission is due, then take everything waiting on those that
          * have replies (reading the others would find nothing, at the
@@ -659,9 +754,10 @@ main(int argc, char **argv)
         }
     L.a = calloc((size_t)L.n, sizeof *L.a);
     L.queue = calloc((size_t)L.n, sizeof *L.queue);
+    L.waits = calloc(S_WAITS_MAX, sizeof *L.waits);
     int64_t *lat = calloc((size_t)L.n, sizeof *lat);
     int64_t *alat = calloc((size_t)L.n, sizeof *alat);
-    if (!L.a || !L.queue || !lat || !alat)
+    if (!L.a || !L.queue || !L.waits || !lat || !alat)
         abort();
     load_proc_t rss[LOAD_SERVICES];
     load_proc_init(rss, setup.cfg.home, pids, npids);
@@ -727,6 +823,7 @@ done:
         fclose(L.acked_out);
     free(L.a);
     free(L.queue);
+    free(L.waits);
     free(lat);
     free(alat);
     for (int k = L.nconns - 1; k >= 0; k--)

@@ -397,8 +397,9 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                  "%.2f s\n",
             f->cpu_seconds, f->verdict_seconds);
     if (f->waits_delayed)
-        fprintf(out, "  (%d waits queued behind the cap of parked waits: "
-                     "their verdict times are late)\n",
+        fprintf(out,
+                "  (%d cases' waits queued behind the cap of parked "
+                "waits: their verdict times are late)\n",
                 f->waits_delayed);
     fprintf(out, "存储 stores (this run, per acknowledged application; stored "
                  "= used size / %" PRIu64 " applications in intake):\n",

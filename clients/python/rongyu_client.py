@@ -289,6 +289,17 @@ class Client:
         r.wait.brief = brief
         return self.intake.call(r, timeout_ms=timeout_ms + 5000).wait
 
+    def wait_many(self, who, case_ids, state, timeout_ms=30000, brief=False):
+        """One long poll on several cases (at most 256): the WaitReply,
+        whose cases are those that have left state (in the order named),
+        or timed_out with none. Wait again on the others."""
+        r = self._req(who)
+        r.wait.case_ids.extend(case_ids)
+        r.wait.state = state
+        r.wait.timeout_ms = timeout_ms
+        r.wait.brief = brief
+        return self.intake.call(r, timeout_ms=timeout_ms + 5000).wait
+
     def settle(self, who, case_reply, limit_s=120, brief=False):
         """Waits while the case of case_reply is in a state it leaves by
         itself (SUBMITTED, RECOMMENDING, SELECTING); returns the CaseReply

@@ -86,6 +86,15 @@ intake_reply_release(intake_reply_t *r)
     for (size_t i = 0; i < r->ncases; i++)
         ry_pb_free(&r->cases[i]);
     free(r->cases);
+    for (size_t i = 0; i < r->nwcases; i++) {
+        Rongyu__CaseReply *cr = r->wcases[i];
+        ry_pb_free(&cr->case_);
+        for (size_t k = 0; k < cr->n_audit; k++)
+            ry_pb_free(&cr->audit[k]);
+        free(cr->audit);
+        free(cr);
+    }
+    free(r->wcases);
     free(r->cached);
     for (size_t i = 0; i < r->norgs; i++)
         ry_pb_free(&r->org_list[i]);
@@ -109,18 +118,23 @@ intake_reply_release(intake_reply_t *r)
 }
 
 uint8_t *
-intake_reply_pack_brief_wait(const char *request_id, const uint8_t *kase,
-                             size_t klen, bool timed_out, size_t *len)
+intake_reply_pack_brief_wait(const char *request_id, bool many,
+                             const uint8_t *const *kase, const size_t *klen,
+                             size_t n, bool timed_out, size_t *len)
 {
     /* The reply's fields before its body (code OK and field_path "" are
      * not written), then the body, field 90, the last written:
-     * WaitReply { CaseReply case = 1 { Case case = 1 }, timed_out = 2 }. */
+     * WaitReply { CaseReply case = 1 { Case case = 1 }, timed_out = 2 },
+     * or with CaseReply cases = 3 for each case instead. */
     Rongyu__Reply rep = RONGYU__REPLY__INIT;
     rep.message_zh = (char *)s_messages[RONGYU__ERROR_CODE__OK].zh;
     rep.message_en = (char *)s_messages[RONGYU__ERROR_CODE__OK].en;
     rep.request_id = (char *)(request_id ? request_id : "");
-    size_t clen = 1 + ry_pb_varint_size(klen) + klen;
-    size_t wlen = 1 + ry_pb_varint_size(clen) + clen + (timed_out ? 2 : 0);
+    size_t wlen = timed_out ? 2 : 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t clen = 1 + ry_pb_varint_size(klen[i]) + klen[i];
+        wlen += 1 + ry_pb_varint_size(clen) + clen;
+    }
     uint8_t *out = malloc(protobuf_c_message_get_packed_size(&rep.base) + 2 +
                           ry_pb_varint_size(wlen) + wlen);
     if (!out)
@@ -128,9 +142,11 @@ intake_reply_pack_brief_wait(const char *request_id, const uint8_t *kase,
     size_t at = protobuf_c_message_pack(&rep.base, out);
     ry_pb_put_varint(out, &at, RONGYU__REPLY__BODY_WAIT << 3 | 2);
     ry_pb_put_varint(out, &at, wlen);
-    ry_pb_put_varint(out, &at, 1 << 3 | 2);
-    ry_pb_put_varint(out, &at, clen);
-    ry_pb_put_bytes(out, &at, 1, kase, klen);
+    for (size_t i = 0; i < n; i++) {
+        ry_pb_put_varint(out, &at, (many ? 3u : 1u) << 3 | 2);
+        ry_pb_put_varint(out, &at, 1 + ry_pb_varint_size(klen[i]) + klen[i]);
+        ry_pb_put_bytes(out, &at, 1, kase[i], klen[i]);
+    }
     if (timed_out) {
         out[at++] = 2 << 3 | 0;
         out[at++] = 1;
@@ -202,8 +218,35 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
         rep.case_ = &cr;
     }
     Rongyu__WaitReply wr = RONGYU__WAIT_REPLY__INIT;
+    /* A brief wait on several cases: each case without its application,
+     * verdict, audit and posting (copies of the structs, not of what
+     * they point to). */
+    Rongyu__Case *bcase = NULL;
+    Rongyu__CaseReply *bcr = NULL, **bcrp = NULL;
     if (rep.body_case == RONGYU__REPLY__BODY_CASE && r->wait) {
         wr.case_ = &cr;
+        wr.timed_out = r->timed_out;
+        rep.body_case = RONGYU__REPLY__BODY_WAIT;
+        rep.wait = &wr;
+    } else if (r->out.code == RONGYU__ERROR_CODE__OK && r->wait_many) {
+        wr.cases = r->wcases;
+        wr.n_cases = r->nwcases;
+        if (r->brief && r->nwcases) {
+            bcase = calloc(r->nwcases, sizeof *bcase);
+            bcr = calloc(r->nwcases, sizeof *bcr);
+            bcrp = calloc(r->nwcases, sizeof *bcrp);
+            if (!bcase || !bcr || !bcrp)
+                abort();
+            for (size_t i = 0; i < r->nwcases; i++) {
+                bcase[i] = *r->wcases[i]->case_;
+                bcase[i].application = NULL;
+                bcase[i].verdict = NULL;
+                rongyu__case_reply__init(&bcr[i]);
+                bcr[i].case_ = &bcase[i];
+                bcrp[i] = &bcr[i];
+            }
+            wr.cases = bcrp;
+        }
         wr.timed_out = r->timed_out;
         rep.body_case = RONGYU__REPLY__BODY_WAIT;
         rep.wait = &wr;
@@ -263,6 +306,10 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
         rep.body_case = RONGYU__REPLY__BODY_DEADLINES;
         rep.deadlines = &dr;
     }
-    return ry_pb_pack(&rep.base, len);
+    uint8_t *out = ry_pb_pack(&rep.base, len);
+    free(bcase);
+    free(bcr);
+    free(bcrp);
+    return out;
 }
 

@@ -27,6 +27,11 @@ struct intake_reply {
                          with no audit or posting (WaitRequest.brief,
                          SubmitRequest.brief) */
     bool timed_out;   /* WaitReply.timed_out */
+    bool wait_many;   /* a wait on several cases (WaitRequest.case_ids):
+                         wcases go in WaitReply.cases */
+    Rongyu__CaseReply **wcases; /* owned: each, its case (ry_pb) and
+                                   audit entries (ry_pb each) */
+    size_t nwcases;
     Rongyu__AuditEntry **audit;  /* owned (ry_pb each) */
     size_t naudit;
     Rongyu__Case **cases;        /* owned (ry_pb each) */
@@ -85,8 +90,9 @@ int intake_reply_fail_at(intake_reply_t *r, Rongyu__ErrorCode code,
                          const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Frees what r owns (the case, audit entries, cases, cached answer,
- * organisations and quota rows); r itself stays the caller's. */
+/* Frees what r owns (the case, audit entries, cases, a wait's cases,
+ * cached answer, organisations and quota rows); r itself stays the
+ * caller's. */
 void intake_reply_release(intake_reply_t *r);
 
 /* Packs r as a Reply answering request_id (NULL: ""); 'body' is the name
@@ -99,11 +105,14 @@ uint8_t *intake_reply_pack_in(intake_reply_t *r, const char *request_id,
                               const char *body, size_t *len);
 
 /* The bytes intake_reply_pack_in makes of a brief wait's answer (code OK,
- * wait and brief set, the case's head without application and verdict
- * as out.kase, timed_out), from that case already packed (kase, klen:
- * intake_cases_brief_bytes). The caller frees them. */
-uint8_t *intake_reply_pack_brief_wait(const char *request_id,
-                                      const uint8_t *kase, size_t klen,
+ * wait and brief set, timed_out), from the cases' heads without
+ * application and verdict already packed (kase[i], klen[i]:
+ * intake_cases_brief_bytes): n = 1 in WaitReply.case (field 1, a wait
+ * on case_id), or n >= 0 in WaitReply.cases (field 3, wait_many). The
+ * caller frees them. */
+uint8_t *intake_reply_pack_brief_wait(const char *request_id, bool many,
+                                      const uint8_t *const *kase,
+                                      const size_t *klen, size_t n,
                                       bool timed_out, size_t *len);
 
 #endif

@@ -41,6 +41,8 @@ s_join_verdicts(ry_txn_t *txn, intake_reply_t *r)
     int rc = intake_cases_join_verdict(txn, r->out.kase);
     for (size_t i = 0; !rc && i < r->ncases; i++)
         rc = intake_cases_join_verdict(txn, r->cases[i]);
+    for (size_t i = 0; !rc && i < r->nwcases; i++)
+        rc = intake_cases_join_verdict(txn, r->wcases[i]->case_);
     return rc;
 }
 

@@ -13,21 +13,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef char s_id_t[INTAKE_ID_LEN + 1];
+
 typedef struct {
     uint64_t token;
-    char case_id[INTAKE_ID_LEN + 1];
+    char case_id[INTAKE_ID_LEN + 1]; /* a wait on one case */
+    s_id_t *ids;     /* a wait on several (WaitRequest.case_ids): owned;
+                        else NULL */
+    bool *poked_ids; /* which of ids were written in the round under way */
+    int nids;
     Rongyu__CaseState state;
     int64_t deadline; /* monotonic ms */
-    bool poked;       /* its case was written in the round under way */
+    bool poked;       /* its case (one of ids) was written in the round
+                         under way */
     bool brief;       /* WaitRequest.brief */
     char request_id[256];
 } s_waiter_t;
 
-typedef char s_id_t[INTAKE_ID_LEN + 1];
-
 struct intake_waits {
     s_waiter_t w[INTAKE_WAIT_MAX];
     int n;
+    int nids;           /* the cases named by the parked waits on several */
     bool dirty;         /* a waiter's case was written */
     uint64_t forgotten; /* ry_channel_deferred_forgotten when last looked */
     /* The cases written since the last tick while requests waited, looked
@@ -36,11 +42,25 @@ struct intake_waits {
     size_t nwritten, cap;
 };
 
+/* Frees what waiter w of ws owns. */
+static void
+s_waiter_release(intake_waits_t *ws, s_waiter_t *w)
+{
+    ws->nids -= w->nids;
+    free(w->ids);
+    free(w->poked_ids);
+    w->ids = NULL;
+    w->poked_ids = NULL;
+    w->nids = 0;
+}
+
 void
 intake_waits_destroy(intake_waits_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    for (int i = 0; i < (*self_p)->n; i++)
+        s_waiter_release(*self_p, &(*self_p)->w[i]);
     free((*self_p)->written);
     free(*self_p);
     *self_p = NULL;
@@ -55,6 +75,169 @@ s_waits(intake_cases_t *self)
             abort();
     }
     return self->waits;
+}
+
+/* Parks the request being answered in r: on case_id, or on ids (n of
+ * them, taken: the waiter owns them, or they are freed). Returns 0 with
+ * *deferred true, or -1 after E_BUSY. */
+static int
+s_park(intake_cases_t *self, const Rongyu__Request *req, intake_reply_t *r,
+       const char *case_id, s_id_t *ids, int n, bool *deferred)
+{
+    const Rongyu__WaitRequest *q = req->wait;
+    intake_waits_t *ws = s_waits(self);
+    /* Each round looks up the cases it wrote among those named: both
+     * bounded. */
+    uint64_t token = ws->n < INTAKE_WAIT_MAX &&
+                             ws->nids + n <= INTAKE_WAIT_CASES_PARKED &&
+                             self->channel
+                         ? ry_channel_defer(self->channel)
+                         : 0;
+    bool *poked = ids ? calloc((size_t)n, sizeof *poked) : NULL;
+    if (ids && !poked)
+        abort();
+    if (!token) {
+        free(ids);
+        free(poked);
+        r->out.retry_after_ms = 1000;
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
+                                 "too many requests are waiting");
+    }
+    s_waiter_t *w = &ws->w[ws->n++];
+    w->token = token;
+    ry_str_cat(w->case_id, sizeof w->case_id, ids ? ids[0] : case_id,
+               (char *)NULL);
+    w->ids = ids;
+    w->poked_ids = poked;
+    w->nids = ids ? n : 0;
+    ws->nids += w->nids;
+    w->state = q->state;
+    w->poked = false;
+    w->brief = q->brief;
+    w->deadline = ry_clock_mono_ms() +
+                  (q->timeout_ms ? q->timeout_ms : INTAKE_WAIT_DEFAULT_MS);
+    ry_str_cat(w->request_id, sizeof w->request_id,
+               req->request_id ? req->request_id : "", (char *)NULL);
+    /* Not an event of the case (README, RONGYU_LOG_LEVEL): debug. */
+    if (ids)
+        ry_debug(w->case_id,
+                 "wait on %d cases parked until one leaves %s (%d waiting)", n,
+                 rongyu__case_state__descriptor.values[q->state].name, ws->n);
+    else
+        ry_debug(w->case_id,
+                 "wait parked until the case leaves %s (%d waiting)",
+                 rongyu__case_state__descriptor.values[q->state].name, ws->n);
+    *deferred = true;
+    return 0;
+}
+
+/* Appends case c (taken) to r's wait_many answer, with its audit unless
+ * r is brief. Returns 0 or a store error. */
+static int
+s_add_case(ry_txn_t *txn, intake_reply_t *r, Rongyu__Case *c)
+{
+    Rongyu__CaseReply **more =
+        realloc(r->wcases, (r->nwcases + 1) * sizeof *r->wcases);
+    Rongyu__CaseReply *cr = calloc(1, sizeof *cr);
+    if (!more || !cr)
+        abort();
+    r->wcases = more;
+    rongyu__case_reply__init(cr);
+    cr->case_ = c;
+    r->wcases[r->nwcases++] = cr;
+    if (r->brief)
+        return 0;
+    return intake_cases_audit_read(txn, c->case_id, &cr->audit, &cr->n_audit);
+}
+
+typedef struct {
+    const char *id;
+    size_t at;
+} s_named_t;
+
+static int
+s_named_cmp(const void *a, const void *b)
+{
+    const s_named_t *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* A WaitRequest on case_ids: refused as a whole when one of them is
+ * empty, named twice, or not one p may see; answered at once with those
+ * no longer in the state; else parked on all of them. */
+static int
+s_request_many(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
+               const intake_principal_t *p, intake_reply_t *r, bool *deferred)
+{
+    const Rongyu__WaitRequest *q = req->wait;
+    size_t n = q->n_case_ids;
+    r->wait = false;
+    r->wait_many = true;
+    if (!intake_is_empty(q->case_id))
+        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID, "case_id",
+                                    "case_id: leave it empty when case_ids "
+                                    "names the cases to wait on");
+    if (n > INTAKE_WAIT_CASES)
+        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+                                    "case_ids",
+                                    "case_ids: at most %d cases in one wait, "
+                                    "not %zu",
+                                    INTAKE_WAIT_CASES, n);
+    char field[32];
+    s_named_t named[INTAKE_WAIT_CASES];
+    for (size_t i = 0; i < n; i++) {
+        if (intake_is_empty(q->case_ids[i])) {
+            snprintf(field, sizeof field, "case_ids[%zu]", i);
+            return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                                        field, "%s: an empty case id", field);
+        }
+        named[i] = (s_named_t){q->case_ids[i], i};
+    }
+    qsort(named, n, sizeof *named, s_named_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(named[i - 1].id, named[i].id) == 0) {
+            snprintf(field, sizeof field, "case_ids[%zu]", named[i].at);
+            return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID, field,
+                                        "%s: '%.64s' is named twice (also "
+                                        "case_ids[%zu])",
+                                        field, named[i].id, named[i - 1].at);
+        }
+    s_id_t *ids = calloc(n, sizeof *ids);
+    if (!ids)
+        abort();
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *id = q->case_ids[i];
+        /* Read in place, as a wait on one case; the head says the rest. */
+        Rongyu__CaseState now;
+        Rongyu__Case *c = NULL;
+        if (intake_cases_peek_for(txn, p, id, &now) != 0 || now != q->state) {
+            rc = intake_cases_load_head_for(txn, p, id, &r->out, &c);
+            if (rc == -1)
+                snprintf(r->out.field, sizeof r->out.field, "case_ids[%zu]", i);
+            if (rc)
+                break;
+            now = c->state;
+        }
+        if (now == q->state) {
+            ry_pb_free(&c);
+            ry_str_cat(ids[i], sizeof ids[i], id, (char *)NULL);
+            continue;
+        }
+        if (!q->brief) {
+            ry_pb_free(&c);
+            rc =
+                intake_cases_load_for(txn, p, INTAKE_ACT_READ, id, &r->out, &c);
+        }
+        if (rc == 0)
+            rc = s_add_case(txn, r, c);
+    }
+    if (rc || r->nwcases) {
+        free(ids);
+        return rc; /* refused, or answered now */
+    }
+    return s_park(self, req, r, NULL, ids, (int)n, deferred);
 }
 
 int
@@ -75,6 +258,8 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
         return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
                                     "timeout_ms", "timeout_ms: at most %u",
                                     INTAKE_WAIT_MAX_MS);
+    if (q->n_case_ids)
+        return s_request_many(self, txn, req, p, r, deferred);
     /* Most waits are on a case still in the state waited on: parked from
      * the state read in place. Any other is answered now, from the case
      * loaded (a brief answer shows its head only), or refused. */
@@ -92,33 +277,9 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
             return q->brief ? 0
                             : intake_cases_audit_read(txn, q->case_id,
                                                       &r->audit, &r->naudit);
-    }
-    intake_waits_t *ws = s_waits(self);
-    uint64_t token = ws->n < INTAKE_WAIT_MAX && self->channel
-                         ? ry_channel_defer(self->channel)
-                         : 0;
-    if (!token) {
         ry_pb_free(&r->out.kase);
-        r->out.retry_after_ms = 1000;
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
-                                 "too many requests are waiting");
     }
-    s_waiter_t *w = &ws->w[ws->n++];
-    w->token = token;
-    ry_str_cat(w->case_id, sizeof w->case_id, q->case_id, (char *)NULL);
-    w->state = q->state;
-    w->poked = false;
-    w->brief = q->brief;
-    w->deadline = ry_clock_mono_ms() +
-                  (q->timeout_ms ? q->timeout_ms : INTAKE_WAIT_DEFAULT_MS);
-    ry_str_cat(w->request_id, sizeof w->request_id,
-               req->request_id ? req->request_id : "", (char *)NULL);
-    /* Not an event of the case (README, RONGYU_LOG_LEVEL): debug. */
-    ry_debug(w->case_id, "wait parked until the case leaves %s (%d waiting)",
-             rongyu__case_state__descriptor.values[q->state].name, ws->n);
-    ry_pb_free(&r->out.kase);
-    *deferred = true;
-    return 0;
+    return s_park(self, req, r, q->case_id, NULL, 0, deferred);
 }
 
 void
@@ -149,13 +310,31 @@ s_mark_written(intake_waits_t *ws)
     if (!ws->nwritten)
         return;
     qsort(ws->written, ws->nwritten, sizeof *ws->written, s_id_cmp);
-    for (int i = 0; i < ws->n; i++)
-        if (bsearch(ws->w[i].case_id, ws->written, ws->nwritten,
-                    sizeof *ws->written, s_id_cmp)) {
-            ws->w[i].poked = true;
-            ws->dirty = true;
+    for (int i = 0; i < ws->n; i++) {
+        s_waiter_t *w = &ws->w[i];
+        if (!w->ids) {
+            if (bsearch(w->case_id, ws->written, ws->nwritten,
+                        sizeof *ws->written, s_id_cmp))
+                w->poked = true;
+        } else {
+            for (int k = 0; k < w->nids; k++)
+                if (bsearch(w->ids[k], ws->written, ws->nwritten,
+                            sizeof *ws->written, s_id_cmp))
+                    w->poked = w->poked_ids[k] = true;
         }
+        ws->dirty |= w->poked;
+    }
     ws->nwritten = 0;
+}
+
+/* Sends 'out' (len bytes, freed) as waiter w's answer. */
+static void
+s_send(intake_cases_t *self, const s_waiter_t *w, uint8_t *out, size_t len)
+{
+    int rc = ry_channel_reply_deferred(self->channel, w->token, out, len);
+    if (rc)
+        ry_debug(w->case_id, "wait reply not sent: %s", ry_strerror(rc));
+    free(out);
 }
 
 /* Answers waiter w from txn with *c (taken: the reply owns it); 'late'
@@ -183,26 +362,98 @@ s_answer(intake_cases_t *self, ry_txn_t *txn, const s_waiter_t *w,
     }
     size_t len;
     uint8_t *out = intake_reply_pack_in(&r, w->request_id, "wait", &len);
-    rc = ry_channel_reply_deferred(self->channel, w->token, out, len);
-    if (rc)
-        ry_debug(w->case_id, "wait reply not sent: %s", ry_strerror(rc));
-    free(out);
+    s_send(self, w, out, len);
     intake_reply_release(&r);
 }
 
-/* Answers brief waiter w with its case's head as packed in place
- * (intake_cases_brief_bytes); 'late' when its time ran out. */
+/* Answers brief waiter w with the heads of n cases as packed in place
+ * (intake_cases_brief_bytes): one in WaitReply.case, or several
+ * ('many'); 'late' when its time ran out. */
 static void
-s_answer_brief(intake_cases_t *self, const s_waiter_t *w, const uint8_t *kase,
-               size_t klen, bool late)
+s_answer_brief(intake_cases_t *self, const s_waiter_t *w, bool many,
+               const uint8_t *const *kase, const size_t *klen, size_t n,
+               bool late)
 {
     size_t len;
-    uint8_t *out =
-        intake_reply_pack_brief_wait(w->request_id, kase, klen, late, &len);
-    int rc = ry_channel_reply_deferred(self->channel, w->token, out, len);
-    if (rc)
-        ry_debug(w->case_id, "wait reply not sent: %s", ry_strerror(rc));
-    free(out);
+    uint8_t *out = intake_reply_pack_brief_wait(w->request_id, many, kase, klen,
+                                                n, late, &len);
+    s_send(self, w, out, len);
+}
+
+/* Answers waiter w (several cases) from txn when one of the cases written
+ * since the last look has left its state, or its time ran out ('late');
+ * a brief answer from the rows as they are when each is in the form
+ * protobuf-c writes. Returns true when answered. */
+static bool
+s_tick_many(intake_cases_t *self, ry_txn_t *txn, s_waiter_t *w, bool late)
+{
+    size_t nmoved = 0;
+    int *moved = malloc((size_t)w->nids * sizeof *moved);
+    uint8_t **kb = calloc((size_t)w->nids, sizeof *kb);
+    size_t *kl = calloc((size_t)w->nids, sizeof *kl);
+    if (!moved || !kb || !kl)
+        abort();
+    bool in_place = w->brief;
+    for (int k = 0; k < w->nids; k++) {
+        if (!w->poked_ids[k])
+            continue;
+        w->poked_ids[k] = false;
+        Rongyu__CaseState st;
+        if (intake_cases_brief_bytes(txn, w->ids[k], &st, &kb[nmoved],
+                                     &kl[nmoved]) == 0) {
+            if (st != w->state)
+                moved[nmoved++] = k;
+            else
+                free(kb[nmoved]);
+            continue;
+        }
+        Rongyu__Case *c = NULL;
+        if (intake_cases_load_head(txn, w->ids[k], &c) != 0 ||
+            c->state != w->state) {
+            kb[nmoved] = NULL;
+            moved[nmoved++] = k;
+            in_place = false;
+        }
+        ry_pb_free(&c);
+    }
+    w->poked = false;
+    bool answer = nmoved || late;
+    if (answer && in_place) {
+        s_answer_brief(self, w, true, (const uint8_t *const *)kb, kl, nmoved,
+                       nmoved == 0);
+    } else if (answer) {
+        intake_reply_t r = {.out.code = RONGYU__ERROR_CODE__OK,
+                            .wait_many = true,
+                            .brief = w->brief,
+                            .timed_out = nmoved == 0};
+        int rc = 0;
+        const char *bad = NULL;
+        for (size_t i = 0; i < nmoved && rc == 0; i++) {
+            Rongyu__Case *c = NULL;
+            bad = w->ids[moved[i]];
+            rc = w->brief ? intake_cases_load_head(txn, bad, &c)
+                          : intake_cases_load(txn, bad, &c);
+            if (rc == 0 && !w->brief)
+                rc = intake_cases_join_verdict(txn, c);
+            if (rc == 0)
+                rc = s_add_case(txn, &r, c);
+            else
+                ry_pb_free(&c);
+        }
+        if (rc)
+            intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL,
+                              "case '%s' could not be read", bad);
+        size_t len;
+        uint8_t *out = intake_reply_pack_in(&r, w->request_id, "wait", &len);
+        s_send(self, w, out, len);
+        intake_reply_release(&r);
+    }
+    for (size_t i = 0; i < nmoved; i++)
+        free(kb[i]);
+    free(kb);
+    free(kl);
+    free(moved);
+    return answer;
 }
 
 /* Drops the waiters of rounds that were undone: their requests were
@@ -219,6 +470,8 @@ s_drop_forgotten(intake_cases_t *self, intake_waits_t *ws)
     for (int i = 0; i < ws->n; i++)
         if (ry_channel_deferred_held(self->channel, ws->w[i].token))
             ws->w[n++] = ws->w[i];
+        else
+            s_waiter_release(ws, &ws->w[i]);
     ws->n = n;
 }
 
@@ -248,8 +501,15 @@ intake_wait_tick(intake_cases_t *self)
                 ws->w[n++] = *w; /* its case was not written */
                 continue;
             }
-            w->poked = false;
             bool late = w->deadline <= now;
+            if (w->ids) {
+                if (s_tick_many(self, txn, w, late))
+                    s_waiter_release(ws, w);
+                else
+                    ws->w[n++] = *w;
+                continue;
+            }
+            w->poked = false;
             /* A brief answer from the case's row as it is, when it is in
              * the form protobuf-c writes; else from the head decoded. */
             Rongyu__CaseState st;
@@ -258,7 +518,9 @@ intake_wait_tick(intake_cases_t *self)
             if (w->brief && intake_cases_brief_bytes(txn, w->case_id, &st,
                                                      &kase, &klen) == 0) {
                 if (st != w->state || late)
-                    s_answer_brief(self, w, kase, klen, st == w->state);
+                    s_answer_brief(self, w, false,
+                                   (const uint8_t *const *)&kase, &klen, 1,
+                                   st == w->state);
                 else
                     ws->w[n++] = *w;
                 free(kase);

@@ -17,6 +17,10 @@ typedef struct intake_reply intake_reply_t;
 
 /* Waiters at most; past it a WaitRequest gets E_BUSY. */
 #define INTAKE_WAIT_MAX 1024
+/* Cases one WaitRequest may name (case_ids) at most, and all the parked
+ * waits on several cases together; past either, E_BUSY. */
+#define INTAKE_WAIT_CASES 256
+#define INTAKE_WAIT_CASES_PARKED 16384
 /* WaitRequest.timeout_ms: 0 means this; more than the max is refused. */
 #define INTAKE_WAIT_DEFAULT_MS 30000
 #define INTAKE_WAIT_MAX_MS 120000
@@ -26,9 +30,11 @@ typedef struct intake_waits intake_waits_t;
 void intake_waits_destroy(intake_waits_t **self_p);
 
 /* Handles a WaitRequest for principal p inside txn: 0 with r->kase set
- * (answer now, r->wait set), 0 with *deferred true (parked: send no
- * reply now), or -1 after intake_reply_fail (E_MISSING_FIELD,
- * E_OUT_OF_RANGE, E_NOT_FOUND, E_BUSY), or a store error. */
+ * (answer now, r->wait set), or with r->wcases (a wait on case_ids, of
+ * which these have left the state; r->wait_many set), 0 with *deferred
+ * true (parked: send no reply now), or -1 after intake_reply_fail
+ * (E_MISSING_FIELD, E_OUT_OF_RANGE, E_INVALID, E_NOT_FOUND, E_BUSY), or a
+ * store error. */
 int intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
                         const Rongyu__Request *req, const intake_principal_t *p,
                         intake_reply_t *r, bool *deferred);

@@ -5,7 +5,11 @@
 # the principal may not see answers E_NOT_FOUND; the CLI's --wait; and
 # brief waits (the Python reference client), which intake answers from
 # the case's row read in place, both when their time runs out and when
-# the case moves.
+# the case moves; and waits on several cases at once (case_ids,
+# tests/lib/wait_many.py): answered at once with those already moved,
+# parked until one moves and then answered with every one that has (brief
+# and whole), timed out with none, refused whole for another
+# organisation's case or one named twice.
 # Intake logs a parked wait at debug: the test waits for those lines.
 export RONGYU_LOG_LEVEL=debug
 . "$(dirname "$0")/../lib/services.sh"
@@ -39,6 +43,9 @@ print("ok - brief wait: %s, timed_out %s" % (got[1], got[2]))
 EOF
 brief() {
     ry_py "$RY_TMP/brief.py" "$@"
+}
+many() {
+    ry_py "$RY_SOURCE_DIR/tests/lib/wait_many.py" "$@"
 }
 
 ry_start_all
@@ -91,3 +98,47 @@ if ry show "$id" --org other-union --wait=2 --json >"$RY_TMP/other.json" 2>&1; t
 fi
 grep -q E_NOT_FOUND "$RY_TMP/other.json" || ry_fail "want E_NOT_FOUND: $(cat "$RY_TMP/other.json")"
 ry_ok "a case the principal may not see answers E_NOT_FOUND"
+
+# Several cases in one wait. Validation down: two new submissions stay
+# submitted; beside the judged case they are answered at once, with it
+# alone.
+ry_stop validation
+# submitted N: a new case of the example, submitted (N makes it new).
+submitted() {
+    local c
+    c=$(ry draft save "$app" --idem "wait-many-$1" --json | jq -r .case.case_id)
+    ry draft submit "$c" --org "$org" --json >/dev/null
+    echo "$c"
+}
+a=$(submitted 1)
+b=$(submitted 2)
+many "$org" 1500 1 moved:1 "$a" "$id" "$b" || ry_fail "a wait on several with one moved"
+ry_ok "a wait on several cases answers at once with those that left the state"
+many "$org" 1500 1 late "$a" "$b" || ry_fail "a wait on several whose time ran out"
+ry_ok "a wait on several cases whose time runs out answers timed out, with no case"
+many other-union 1500 1 'E_NOT_FOUND@wait.case_ids[0]' "$id" "$a" ||
+    ry_fail "another organisation's wait on several"
+many "$org" 1500 1 'E_INVALID@wait.case_ids[2]' "$a" "$b" "$a" ||
+    ry_fail "a case named twice"
+ry_ok "a wait on several is refused whole, naming the case, for another organisation's case or one named twice"
+
+# Parked (brief on a and b, whole on two more), answered once validation
+# is back, each with the cases that moved; the rest waited on after.
+parked_many() {
+    grep -c "wait on 2 cases parked until one leaves SUBMITTED" \
+        "$RONGYU_HOME/log/intake.log" || true
+}
+before=$(parked_many)
+c=$(submitted 3)
+d=$(submitted 4)
+many "$org" 60000 1 moved "$a" "$b" >"$RY_TMP/many1.out" 2>&1 &
+m1=$!
+many "$org" 60000 0 moved "$c" "$d" >"$RY_TMP/many2.out" 2>&1 &
+m2=$!
+both_parked_many() { [ "$(parked_many)" -ge $((before + 2)) ]; }
+ry_until 10 both_parked_many || ry_fail "intake did not park the waits on several"
+ry_start validation
+wait "$m1" || ry_fail "the brief wait on several: $(cat "$RY_TMP/many1.out")"
+wait "$m2" || ry_fail "the whole wait on several: $(cat "$RY_TMP/many2.out")"
+ry_ok "a parked wait on several cases is answered when one moves, brief and whole"
+

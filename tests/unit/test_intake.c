@@ -16,6 +16,7 @@
 #include "intake_posting.h"
 #include "intake_relay.h"
 #include "intake_reply.h"
+#include "intake_wait.h"
 #include "ry_clock.h"
 #include "rongyu_services.pb-c.h"
 #include "ry_error.h"
@@ -1391,6 +1392,25 @@ s_wait(fx_t *fx, const char *org, const char *id, bool brief)
     return s_send(fx, &r.req);
 }
 
+/* A wait on several cases (WaitRequest.case_ids) as org; case_id too
+ * when 'also' is not NULL. */
+static Rongyu__Reply *
+s_wait_many(fx_t *fx, const char *org, char **ids, size_t n, bool brief,
+            const char *also)
+{
+    rq_t r;
+    s_rq(&r, org, "grassroots", NULL);
+    Rongyu__WaitRequest w = RONGYU__WAIT_REQUEST__INIT;
+    w.case_ids = ids;
+    w.n_case_ids = n;
+    w.case_id = (char *)(also ? also : "");
+    w.state = RONGYU__CASE_STATE__SUBMITTED;
+    w.brief = brief;
+    r.req.body_case = RONGYU__REQUEST__BODY_WAIT;
+    r.req.wait = &w;
+    return s_send(fx, &r.req);
+}
+
 /* A stored row of n0 bytes changed once or twice (by round) into m
  * (room for 4 * n0 bytes): a byte of odd[] set or put in, the row cut, or
  * doubled. Returns the new length. */
@@ -1549,7 +1569,41 @@ s_brief_as_head(ry_txn_t *txn, const char *id, bool late)
     r.timed_out = late;
     size_t gn, wn;
     uint8_t *g = intake_reply_pack_in(&r, "wait-1", "wait", &gn);
-    uint8_t *w = intake_reply_pack_brief_wait("wait-1", kb, kn, late, &wn);
+    const uint8_t *kbs[2] = {kb, kb};
+    size_t kns[2] = {kn, kn};
+    uint8_t *w =
+        intake_reply_pack_brief_wait("wait-1", false, kbs, kns, 1, late, &wn);
+    assert_int_equal(gn, wn);
+    assert_memory_equal(g, w, gn);
+    free(g);
+    free(w);
+    /* The same for a wait on several cases (WaitReply.cases), here the
+     * case twice, and for one whose time ran out with none. */
+    intake_reply_t m = {
+        .out.code = RONGYU__ERROR_CODE__OK, .wait_many = true, .brief = true};
+    m.wcases = calloc(2, sizeof *m.wcases);
+    assert_non_null(m.wcases);
+    for (int i = 0; i < 2; i++) {
+        m.wcases[i] = calloc(1, sizeof **m.wcases);
+        assert_non_null(m.wcases[i]);
+        rongyu__case_reply__init(m.wcases[i]);
+        assert_int_equal(intake_cases_load_head(txn, id, &m.wcases[i]->case_),
+                         0);
+        m.nwcases++;
+    }
+    g = intake_reply_pack_in(&m, "wait-2", "wait", &gn);
+    w = intake_reply_pack_brief_wait("wait-2", true, kbs, kns, 2, false, &wn);
+    assert_int_equal(gn, wn);
+    assert_memory_equal(g, w, gn);
+    free(g);
+    free(w);
+    intake_reply_release(&m);
+    intake_reply_t none = {.out.code = RONGYU__ERROR_CODE__OK,
+                           .wait_many = true,
+                           .brief = true,
+                           .timed_out = true};
+    g = intake_reply_pack_in(&none, "wait-3", "wait", &gn);
+    w = intake_reply_pack_brief_wait("wait-3", true, kbs, kns, 0, true, &wn);
     assert_int_equal(gn, wn);
     assert_memory_equal(g, w, gn);
     free(g);
@@ -1621,6 +1675,97 @@ test_brief_wait_answer_is_read_in_place(void **state)
     free(m);
     free(rb);
     ry_txn_abort(&txn);
+    s_fx_destroy(&fx);
+}
+
+/* A wait on several cases answers at once with those that left the
+ * state (brief: heads; whole: application, verdict, audit), in the order
+ * named; with none moved it would park (here, without a channel: busy).
+ * It is refused as a whole, naming the field, for case_id given too, more
+ * than INTAKE_WAIT_CASES, an empty or repeated id, or a case the
+ * organisation may not see. */
+static void
+test_wait_on_several_cases(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char a[17], b[17], c[17], other[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, a);
+    s_submit_ok(fx, "org-1", "k2", RONGYU__HONOUR__ADVANCED_HOME, b);
+    s_submit_ok(fx, "org-1", "k3", RONGYU__HONOUR__ADVANCED_HOME, c);
+    s_submit_ok(fx, "org-2", "k4", RONGYU__HONOUR__ADVANCED_HOME, other);
+    assert_int_equal(s_deliver_result(fx, c, 1, true), 0);
+    assert_int_equal(s_deliver_result(fx, a, 1, false), 0);
+
+    char *ids[] = {c, b, a};
+    Rongyu__Reply *rep = s_wait_many(fx, "org-1", ids, 3, true, NULL);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_WAIT);
+    assert_null(rep->wait->case_);
+    assert_false(rep->wait->timed_out);
+    assert_int_equal(rep->wait->n_cases, 2);
+    const Rongyu__Case *k = rep->wait->cases[0]->case_;
+    assert_string_equal(k->case_id, c);
+    assert_int_equal(k->state, RONGYU__CASE_STATE__ELIGIBLE);
+    assert_null(k->application);
+    assert_null(k->verdict);
+    assert_int_equal(rep->wait->cases[0]->n_audit, 0);
+    k = rep->wait->cases[1]->case_;
+    assert_string_equal(k->case_id, a);
+    assert_int_equal(k->state, RONGYU__CASE_STATE__INELIGIBLE);
+    s_free(&rep);
+
+    rep = s_wait_many(fx, "org-1", ids, 3, false, NULL);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->wait->n_cases, 2);
+    for (int i = 0; i < 2; i++) {
+        k = rep->wait->cases[i]->case_;
+        assert_non_null(k->application);
+        assert_non_null(k->verdict);
+        assert_true(k->verdict->checks[0]->message_en[0] != '\0');
+        assert_int_equal(rep->wait->cases[i]->n_audit, 2);
+    }
+    s_free(&rep);
+
+    /* Only b is still submitted: parked, which needs a channel. */
+    rep = s_wait_many(fx, "org-1", &ids[1], 1, true, NULL);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_BUSY);
+    s_free(&rep);
+
+    rep = s_wait_many(fx, "org-1", ids, 3, true, b);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_string_equal(rep->field_path, "wait.case_id");
+    s_free(&rep);
+
+    char *many[INTAKE_WAIT_CASES + 1];
+    for (int i = 0; i <= INTAKE_WAIT_CASES; i++)
+        many[i] = b;
+    rep = s_wait_many(fx, "org-1", many, INTAKE_WAIT_CASES + 1, true, NULL);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_OUT_OF_RANGE);
+    assert_string_equal(rep->field_path, "wait.case_ids");
+    s_free(&rep);
+
+    char *twice[] = {a, b, c, b};
+    rep = s_wait_many(fx, "org-1", twice, 4, true, NULL);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_string_equal(rep->field_path, "wait.case_ids[3]");
+    s_free(&rep);
+
+    char empty[] = "";
+    char *holes[] = {a, empty};
+    rep = s_wait_many(fx, "org-1", holes, 2, true, NULL);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
+    assert_string_equal(rep->field_path, "wait.case_ids[1]");
+    s_free(&rep);
+
+    /* Another organisation's case, even beside moved ones: not found,
+     * and nothing of the others is told. */
+    char *theirs[] = {c, other, a};
+    rep = s_wait_many(fx, "org-1", theirs, 3, true, NULL);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    assert_string_equal(rep->field_path, "wait.case_ids[1]");
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY__NOT_SET);
+    s_free(&rep);
     s_fx_destroy(&fx);
 }
 
@@ -2477,6 +2622,7 @@ main(void)
         cmocka_unit_test(test_garbage_request_is_malformed_and_stores_nothing),
         cmocka_unit_test(test_reads_are_told_from_writes_by_their_body),
         cmocka_unit_test(test_brief_wait_answers_with_the_state_alone),
+        cmocka_unit_test(test_wait_on_several_cases),
         cmocka_unit_test(test_wait_reads_the_state_in_place),
         cmocka_unit_test(test_brief_wait_answer_is_read_in_place),
         cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),
