@@ -24,8 +24,10 @@
 
 /* Intake parks at most 1024 waits (of all clients): stay under that. */
 #define S_WAITS_MAX 1000
-/* Cases one wait names at most (WaitRequest.case_ids: intake's bound). */
+/* Cases one wait names at most (WaitRequest.case_ids: intake's bound),
+ * and all the waits in flight together (under intake's 16,384). */
 #define S_WAIT_CASES 256
+#define S_WAIT_NAMED_MAX 16000
 /* A parked wait is answered after this at the latest (then asked again),
  * so one lost with a crashed intake is resent soon. */
 #define S_WAIT_MS 10000
@@ -84,7 +86,9 @@ typedef struct {
     long qhead, qtail;
     s_poll_t *waits; /* S_WAITS_MAX slots */
     int nwaits;      /* in flight */
+    int named;       /* the cases they name */
     uint64_t wait_serial;
+    int wait_requests;        /* sent, each send counted */
     int next_conn;            /* the connection of the next wait */
     int64_t resend_ms;        /* resend an unanswered request after this */
     int64_t last_ack, last_verdict;
@@ -132,7 +136,8 @@ s_usage(void)
         "  awaited by long polls on several cases at once\n"
         "  (WaitRequest.case_ids: the cases acknowledged since the last poll,\n"
         "  up to %d in one, over the connections in turn; at most %d polls\n"
-        "  at a time: intake parks 1024); a poll's cases that have not moved\n"
+        "  naming 16000 cases at a time: intake parks 1024 naming 16384); a\n"
+        "  poll's cases that have not moved\n"
         "  when it is answered go into the next. Submissions and\n"
         "  waits are brief (the answer holds the case's state, without\n"
         "  application, verdict and audit) unless --full-waits. Prints the\n"
@@ -281,6 +286,7 @@ s_poll_send(s_load_t *L, int k, int64_t now)
     req.wait = &q;
     size_t len;
     uint8_t *buf = ry_pb_pack(&req.base, &len);
+    L->wait_requests++;
     w->resend_at = cli_client_send_raw(L->cl[w->conn], buf, len, 0) == 0
                        ? now + S_WAIT_MS + L->resend_ms
                        : now + 50;
@@ -288,23 +294,28 @@ s_poll_send(s_load_t *L, int k, int64_t now)
 }
 
 /* Puts the acknowledged cases waiting for a poll into polls of up to
- * S_WAIT_CASES, while slots are free. */
+ * S_WAIT_CASES, while slots are free and fewer than S_WAIT_NAMED_MAX
+ * cases are named. */
 static void
 s_poll_queued(s_load_t *L, int64_t now)
 {
-    for (int k = 0; k < S_WAITS_MAX && L->qhead < L->qtail; k++) {
+    for (int k = 0;
+         k < S_WAITS_MAX && L->qhead < L->qtail && L->named < S_WAIT_NAMED_MAX;
+         k++) {
         s_poll_t *w = &L->waits[k];
         if (w->serial)
             continue;
         w->serial = ++L->wait_serial;
         w->n = 0;
-        while (w->n < S_WAIT_CASES && L->qhead < L->qtail) {
+        while (w->n < S_WAIT_CASES && L->qhead < L->qtail &&
+               L->named + w->n < S_WAIT_NAMED_MAX) {
             int i = L->queue[L->qhead++ % L->n];
             L->a[i].state = S_WAITING;
             w->apps[w->n++] = i;
         }
         w->conn = L->next_conn++ % L->nconns;
         L->nwaits++;
+        L->named += w->n;
         s_poll_send(L, k, now);
     }
 }
@@ -433,7 +444,7 @@ s_verdict(s_load_t *L, int i, int64_t now)
 }
 
 /* Applies the answer r to the poll in slot k: the cases it lists are
- * judged; the others go into the next poll. */
+ * judged; the poll is sent again for the others. */
 static void
 s_on_poll(s_load_t *L, int k, const s_reply_t *r, int64_t now)
 {
@@ -472,6 +483,7 @@ s_on_poll(s_load_t *L, int k, const s_reply_t *r, int64_t now)
     }
     w->serial = 0;
     L->nwaits--;
+    L->named -= w->n;
 }
 
 /* Applies one reply: to a submission (ack) or to a poll (verdicts). */
@@ -525,9 +537,9 @@ s_on_reply(s_load_t *L, const s_reply_t *r, int64_t now)
         s_verdict(L, i, now);
         return;
     }
-    /* Its wait has to queue behind the cap: its latency to the verdict
+    /* Its wait has to queue behind the caps: its latency to the verdict
      * is then measured late. */
-    a->delayed = L->nwaits >= S_WAITS_MAX;
+    a->delayed = L->nwaits >= S_WAITS_MAX || L->named >= S_WAIT_NAMED_MAX;
     L->delayed += a->delayed;
     s_requeue(L, i);
 }
@@ -797,7 +809,8 @@ main(int argc, char **argv)
                         .rate = L.rate,
                         .connections = L.nconns,
                         .hashed_keys = L.hashed_keys,
-                        .waits_delayed = L.delayed};
+                        .waits_delayed = L.delayed,
+                        .wait_requests = L.wait_requests};
     int na = 0, nv = 0;
     for (int i = 0; i < L.n; i++) {
         if (L.a[i].acked_at)

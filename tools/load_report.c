@@ -336,13 +336,13 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                 "\"verdict_seconds\":%.3f,\"ack_p50_ms\":%" PRId64
                 ",\"ack_p99_ms\":%" PRId64 ",\"verdict_p50_ms\":%" PRId64
                 ",\"verdict_p99_ms\":%" PRId64 ",\"waits_delayed\":%d,"
-                "\"load_cpu_seconds\":%.2f,"
+                "\"wait_requests\":%d,\"load_cpu_seconds\":%.2f,"
                 "\"applications_stored\":%" PRIu64 ",\"stores\":[",
                 f->submitted, f->acked, f->failed, f->judged, f->window,
                 f->connections, f->hashed_keys ? "hashed" : "counted", f->rate,
                 acks_s, verd_s, f->ack_seconds, f->verdict_seconds, f->ack_p50,
                 f->ack_p99, f->verdict_p50, f->verdict_p99, f->waits_delayed,
-                f->cpu_seconds, apps);
+                f->wait_requests, f->cpu_seconds, apps);
         for (int i = 0; i < LOAD_SERVICES; i++) {
             bool restarted = s_restarted(before, after, i);
             const ry_store_stats_t *a = &after->store[i].s.store,
@@ -396,6 +396,9 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
     fprintf(out, "rongyu-load itself: %.2f s of CPU (user + system) over "
                  "%.2f s\n",
             f->cpu_seconds, f->verdict_seconds);
+    fprintf(out, "  %d wait requests, %.3f per acknowledged application\n",
+            f->wait_requests,
+            f->acked ? (double)f->wait_requests / f->acked : 0.0);
     if (f->waits_delayed)
         fprintf(out,
                 "  (%d cases' waits queued behind the cap of parked "

@@ -69,6 +69,7 @@ void load_proc_cpu(load_proc_t rss[LOAD_SERVICES], bool start);
 typedef struct {
     int submitted, acked, failed, judged, window;
     int waits_delayed; /* cases whose wait queued behind the cap */
+    int wait_requests; /* WaitRequests sent, each send counted */
     int connections; /* DEALER connections the requests went over */
     bool hashed_keys; /* --keys hashed: SHA-256 idempotency keys */
     double rate;     /* --rate: submissions per second; 0: as fast as the
