@@ -1536,6 +1536,23 @@ test_wait_reads_the_state_in_place(void **state)
     s_fx_destroy(&fx);
 }
 
+/* Checks that brief wait answer r packs to the bytes
+ * intake_reply_pack_brief_wait makes of its n cases as packed in place
+ * (kbs, kns): in WaitReply.case, or in WaitReply.cases ('many'). */
+static void
+s_same_wait_bytes(intake_reply_t *r, bool many, const uint8_t *const *kbs,
+                  const size_t *kns, size_t n)
+{
+    size_t gn, wn;
+    uint8_t *g = intake_reply_pack_in(r, "wait-1", "wait", &gn);
+    uint8_t *w = intake_reply_pack_brief_wait("wait-1", many, kbs, kns, n,
+                                              r->timed_out, &wn);
+    assert_int_equal(gn, wn);
+    assert_memory_equal(g, w, gn);
+    free(g);
+    free(w);
+}
+
 /* Checks the brief wait's answer read in place against the head: returns
  * 1 when intake_cases_brief_bytes read the row (then its bytes and the
  * reply's are those of the head decoded), 0 when it left it to the head. */
@@ -1567,16 +1584,9 @@ s_brief_as_head(ry_txn_t *txn, const char *id, bool late)
         .out.code = RONGYU__ERROR_CODE__OK, .wait = true, .brief = true};
     r.out.kase = head;
     r.timed_out = late;
-    size_t gn, wn;
-    uint8_t *g = intake_reply_pack_in(&r, "wait-1", "wait", &gn);
     const uint8_t *kbs[2] = {kb, kb};
     size_t kns[2] = {kn, kn};
-    uint8_t *w =
-        intake_reply_pack_brief_wait("wait-1", false, kbs, kns, 1, late, &wn);
-    assert_int_equal(gn, wn);
-    assert_memory_equal(g, w, gn);
-    free(g);
-    free(w);
+    s_same_wait_bytes(&r, false, kbs, kns, 1);
     /* The same for a wait on several cases (WaitReply.cases), here the
      * case twice, and for one whose time ran out with none. */
     intake_reply_t m = {
@@ -1591,23 +1601,13 @@ s_brief_as_head(ry_txn_t *txn, const char *id, bool late)
                          0);
         m.nwcases++;
     }
-    g = intake_reply_pack_in(&m, "wait-2", "wait", &gn);
-    w = intake_reply_pack_brief_wait("wait-2", true, kbs, kns, 2, false, &wn);
-    assert_int_equal(gn, wn);
-    assert_memory_equal(g, w, gn);
-    free(g);
-    free(w);
+    s_same_wait_bytes(&m, true, kbs, kns, 2);
     intake_reply_release(&m);
     intake_reply_t none = {.out.code = RONGYU__ERROR_CODE__OK,
                            .wait_many = true,
                            .brief = true,
                            .timed_out = true};
-    g = intake_reply_pack_in(&none, "wait-3", "wait", &gn);
-    w = intake_reply_pack_brief_wait("wait-3", true, kbs, kns, 0, true, &wn);
-    assert_int_equal(gn, wn);
-    assert_memory_equal(g, w, gn);
-    free(g);
-    free(w);
+    s_same_wait_bytes(&none, true, kbs, kns, 0);
     free(kb);
     intake_reply_release(&r);
     return 1;
