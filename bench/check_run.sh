@@ -58,9 +58,12 @@ else
         fail "no spread of the latencies without the disk"
 fi
 for run in $RUNS; do
-    grep -qE "^$run: [0-9.]+ s of CPU over [0-9.]+ s, [0-9]+ us/app$" "$OUT" ||
+    grep -qE "^$run: [0-9.]+ s of CPU over [0-9.]+ s, [0-9]+ us/app; [0-9.]+ wait requests per application$" "$OUT" ||
         fail "no CPU figure of rongyu-load for run $run"
 done
+# Its verdicts were awaited by waits, fewer than one per application.
+awk '/^w256: .* wait requests per application$/ { w = $(NF - 4); ok = w > 0 && w < 1 }
+     END { exit !ok }' "$OUT" || fail "no waits, or a wait per application or more, at window 256"
 grep -qE '^empty store .*: [0-9.]+ verdicts/s' "$OUT" || fail "no empty-store rate"
 grep -qE '^keys hashed as rongyu submit makes them .*: empty store [0-9.]+ verdicts/s, prefilled \(N -> 2N\) [0-9.]+; prefilled / empty = [0-9.]+; hashed / counted on the prefilled store = [0-9.]+$' "$OUT" ||
     fail "no runs with hashed keys"

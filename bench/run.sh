@@ -54,7 +54,8 @@ Runs, on this machine, without standard input, and prints every figure
      application per store, pages written and time spent per commit per
      store (and the floor's pages per commit), bytes stored per application per store, RSS
      and CPU time per application per service (user and system apart
-     too), and the rate on the empty store against the prefilled one
+     too), rongyu-load's CPU and the wait requests it sent per
+     application, and the rate on the empty store against the prefilled one
      (at window 256); and the CPU budget of the throughput goal: the CPU
      the services and rongyu-load use together per application at
      window 256, against what a quarter of the floor leaves on this
@@ -112,7 +113,8 @@ services is $RONGYU_LOG_LEVEL (default info, as deployed).
   7. 汇总：各项数字、流水线与下限之比、每份申报各存储的 fsync 次数、
      写入字节与提交耗时（及其占运行时间的比例）、每次提交写入的页数与
      耗时、每份申报占用的存储字节、各服务常驻内存与每份申报的 CPU 时间
-     （用户态与内核态分列，主线程及其等待 CPU 的时间）、空存储与已有 N
+     （用户态与内核态分列，主线程及其等待 CPU 的时间）、rongyu-load 的
+     CPU 时间及每份申报发出的等待请求数、空存储与已有 N
      份时的速率对比；吞吐目标的 CPU 预算：窗口 256 时各服务与
      rongyu-load 每份申报共用的 CPU 时间，对比下限四分之一的速率在本机
      各核上留给每份申报的时间（核数 x 1 秒 / (0.25 x 窗口 256 下限的
@@ -448,9 +450,9 @@ jq -r --slurp --argjson cores "$(nproc)" '
 jq -r --slurp 'map(select((.waits_delayed // 0) > 0) | "\(.run) \(.waits_delayed)") |
     if length > 0 then "\ncases whose wait had to queue (their verdict times are late): " + join(", ")
     else "\ncases whose wait had to queue: none" end' "$MED"
-printf '\nrongyu-load'"'"'s own CPU (user + system) per run:\n'
+printf '\nrongyu-load'"'"'s own CPU (user + system) per run, and the wait requests it sent:\n'
 jq -r 'select(.load_cpu_seconds != null) |
-    "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s, \(if .acknowledged > 0 then (.load_cpu_seconds * 1e6 / .acknowledged | round) else 0 end) us/app"' "$MED"
+    "\(.run): \(.load_cpu_seconds) s of CPU over \(.verdict_seconds) s, \(if .acknowledged > 0 then (.load_cpu_seconds * 1e6 / .acknowledged | round) else 0 end) us/app; \(if .acknowledged > 0 then ((.wait_requests // 0) / .acknowledged * 1000 | round / 1000) else 0 end) wait requests per application"' "$MED"
 printf '\nper application, per store (fsyncs and bytes written: the run named;\n'
 printf 'bytes stored: used size / applications in intake, after the run;\n'
 printf 'commit us/app, in commit: the time its service spent inside its commits\n'
