@@ -400,21 +400,11 @@ s_reply_read(const uint8_t *d, size_t n, s_reply_t *r)
             if (f.wire == 2 && s_case_reply(f.val, f.vlen, r) < 0)
                 return -1;
             break;
-        case 90: {
+        case 90: /* its cases are read by s_on_poll */
             r->body = 90;
             r->wait = f.wire == 2 ? f.val : NULL;
             r->wait_len = f.wire == 2 ? f.vlen : 0;
-            size_t wpos = 0;
-            ry_pb_field_t w;
-            while (f.wire == 2 &&
-                   (more = ry_pb_next(f.val, f.vlen, &wpos, &w)) == 1)
-                if (w.number == 1 && w.wire == 2 &&
-                    s_case_reply(w.val, w.vlen, r) < 0)
-                    return -1;
-            if (more < 0)
-                return -1;
             break;
-        }
         default: break;
         }
     }
@@ -459,8 +449,10 @@ s_on_poll(s_load_t *L, int k, const s_reply_t *r, int64_t now)
             s_fail(L, w->apps[j], "wait refused", r);
     } else {
         /* WaitReply.cases (3): each a CaseReply whose case has left
-         * SUBMITTED. */
+         * SUBMITTED, in the order the poll named them, so one pass over
+         * the poll's cases finds them all. */
         size_t pos = 0;
+        int at = 0;
         ry_pb_field_t f;
         while (ry_pb_next(r->wait, r->wait_len, &pos, &f) == 1) {
             s_reply_t c = {0};
@@ -468,14 +460,10 @@ s_on_poll(s_load_t *L, int k, const s_reply_t *r, int64_t now)
                 s_case_reply(f.val, f.vlen, &c) < 0 ||
                 c.state == RONGYU__CASE_STATE__SUBMITTED)
                 continue;
-            for (int j = 0; j < w->n; j++) {
-                int i = w->apps[j];
-                if (L->a[i].state == S_WAITING &&
-                    strcmp(L->a[i].case_id, c.case_id) == 0) {
-                    s_verdict(L, i, now);
-                    break;
-                }
-            }
+            while (at < w->n && strcmp(L->a[w->apps[at]].case_id, c.case_id))
+                at++;
+            if (at < w->n)
+                s_verdict(L, w->apps[at++], now);
         }
         for (int j = 0; j < w->n; j++)
             if (L->a[w->apps[j]].state == S_WAITING)

@@ -172,8 +172,6 @@ s_request_many(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
 {
     const Rongyu__WaitRequest *q = req->wait;
     size_t n = q->n_case_ids;
-    r->wait = false;
-    r->wait_many = true;
     if (!intake_is_empty(q->case_id))
         return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID, "case_id",
                                     "case_id: leave it empty when case_ids "
@@ -247,7 +245,8 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
 {
     const Rongyu__WaitRequest *q = req->wait;
     *deferred = false;
-    r->wait = true;
+    r->wait = q->n_case_ids == 0;
+    r->wait_many = !r->wait;
     r->brief = q->brief;
     if (q->state == RONGYU__CASE_STATE__STATE_UNSPECIFIED)
         return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
