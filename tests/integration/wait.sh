@@ -9,7 +9,9 @@
 # tests/lib/wait_many.py): answered at once with those already moved,
 # parked until one moves and then answered with every one that has (brief
 # and whole), timed out with none, refused whole for another
-# organisation's case or one named twice.
+# organisation's case or one named twice; and the bound on the cases
+# parked waits name (16,384: a wait past it is refused E_BUSY, those
+# parked are answered; tests/lib/wait_cap.py).
 # Intake logs a parked wait at debug: the test waits for those lines.
 export RONGYU_LOG_LEVEL=debug
 . "$(dirname "$0")/../lib/services.sh"
@@ -142,3 +144,33 @@ wait "$m1" || ry_fail "the brief wait on several: $(cat "$RY_TMP/many1.out")"
 wait "$m2" || ry_fail "the whole wait on several: $(cat "$RY_TMP/many2.out")"
 ry_ok "a parked wait on several cases is answered when one moves, brief and whole"
 
+
+# The bound on parked waits on several cases: 16,384 cases named in all.
+# 16,640 submissions stay SUBMITTED (validation down; rongyu-load writes
+# the acknowledged case ids); intake restarts so that none of the load's
+# own polls is parked; then tests/lib/wait_cap.py parks 64 waits of 256
+# cases on one connection, and a 65th naming one more is refused E_BUSY;
+# the 64 are answered once validation is back.
+ry_stop validation
+"$RY_BIN/rongyu-load" -n 16640 -w 512 -c 4 --run wait-cap \
+    --example "$app" --acked "$RY_TMP/acked.txt" --timeout 600 \
+    >"$RY_TMP/load.out" 2>&1 &
+loader=$!
+all_acked() { [ "$(wc -l <"$RY_TMP/acked.txt" 2>/dev/null || echo 0)" -ge 16640 ]; }
+ry_until 300 all_acked || ry_fail "16640 submissions not acknowledged: $(tail -3 "$RY_TMP/load.out")"
+kill "$loader" 2>/dev/null || true
+wait "$loader" 2>/dev/null || true
+ry_stop intake
+ry_start intake
+rm -f "$RY_TMP/cap.ready" "$RY_TMP/cap.go"
+ry_py "$RY_SOURCE_DIR/tests/lib/wait_cap.py" "$org" "$RY_TMP/acked.txt" \
+    "$RY_TMP/cap.ready" "$RY_TMP/cap.go" >"$RY_TMP/cap.out" 2>&1 &
+capper=$!
+cap_ready() { [ -e "$RY_TMP/cap.ready" ] || ! kill -0 "$capper" 2>/dev/null; }
+ry_until 120 cap_ready || ry_fail "the waits were not parked: $(cat "$RY_TMP/cap.out")"
+[ -e "$RY_TMP/cap.ready" ] || ry_fail "the bound on parked waits: $(cat "$RY_TMP/cap.out")"
+ry_start validation
+touch "$RY_TMP/cap.go"
+wait "$capper" || ry_fail "the bound on parked waits: $(cat "$RY_TMP/cap.out")"
+cat "$RY_TMP/cap.out"
+ry_ok "past 16384 cases named in parked waits a wait is refused E_BUSY; those parked are answered"
