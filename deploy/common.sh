@@ -9,10 +9,12 @@
 # To build the project (cmake finds these with pkg-config; cmocka is needed
 # because the unit tests are always part of the build). zlib1g-dev: Debian's
 # xlsxwriter.pc links -lz but libxlsxwriter-dev does not depend on it.
+# libgoogle-perftools-dev: tcmalloc_minimal, the programs' malloc
+# (CMakeLists.txt, RY_TCMALLOC).
 RY_BUILD_PACKAGES="build-essential cmake pkg-config libzmq3-dev libczmq-dev \
 libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils libjansson-dev \
 libxlsxwriter-dev zlib1g-dev libcurl4-openssl-dev libsodium-dev libcmocka-dev \
-protobuf-compiler"
+protobuf-compiler libgoogle-perftools-dev"
 
 # Extra tools the tests use (receivers, xlsx checks, pgrep/pkill, ss, curl;
 # python3-zmq, python3-protobuf and protobuf-compiler for the reference
@@ -26,7 +28,7 @@ poppler-utils fonts-wqy-microhei"
 
 # What the built binaries need at run time (the Dockerfile's runtime stage).
 RY_RUNTIME_PACKAGES="libzmq5 libczmq4 libprotobuf-c1 liblmdb0 libjansson4 \
-libxlsxwriter4 libcurl4 libsodium23 ca-certificates"
+libxlsxwriter4 libcurl4 libsodium23 libtcmalloc-minimal4 ca-certificates"
 
 # The four services, in start order (intake last: it connects to the rest).
 RY_SERVICES="validation quota notification intake"
