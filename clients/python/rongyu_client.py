@@ -279,26 +279,26 @@ class Client:
                 return out
             after = page.next_after
 
-    def wait(self, who, case_id, state, timeout_ms=30000, brief=False):
-        """One long poll: the WaitReply (case, timed_out). brief: the case
-        without application, verdict and audit (its state and times)."""
+    def _wait(self, who, state, timeout_ms, brief, case_id="",
+              case_ids=()):
         r = self._req(who)
         r.wait.case_id = case_id
-        r.wait.state = state
-        r.wait.timeout_ms = timeout_ms
-        r.wait.brief = brief
-        return self.intake.call(r, timeout_ms=timeout_ms + 5000).wait
-
-    def wait_many(self, who, case_ids, state, timeout_ms=30000, brief=False):
-        """One long poll on several cases (at most 256): the WaitReply,
-        whose cases are those that have left state (in the order named),
-        or timed_out with none. Wait again on the others."""
-        r = self._req(who)
         r.wait.case_ids.extend(case_ids)
         r.wait.state = state
         r.wait.timeout_ms = timeout_ms
         r.wait.brief = brief
         return self.intake.call(r, timeout_ms=timeout_ms + 5000).wait
+
+    def wait(self, who, case_id, state, timeout_ms=30000, brief=False):
+        """One long poll: the WaitReply (case, timed_out). brief: the case
+        without application, verdict and audit (its state and times)."""
+        return self._wait(who, state, timeout_ms, brief, case_id=case_id)
+
+    def wait_many(self, who, case_ids, state, timeout_ms=30000, brief=False):
+        """One long poll on several cases (at most 256): the WaitReply,
+        whose cases are those that have left state (in the order named),
+        or timed_out with none. Wait again on the others."""
+        return self._wait(who, state, timeout_ms, brief, case_ids=case_ids)
 
     def settle(self, who, case_reply, limit_s=120, brief=False):
         """Waits while the case of case_reply is in a state it leaves by

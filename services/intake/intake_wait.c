@@ -93,16 +93,15 @@ s_park(intake_cases_t *self, const Rongyu__Request *req, intake_reply_t *r,
                              self->channel
                          ? ry_channel_defer(self->channel)
                          : 0;
-    bool *poked = ids ? calloc((size_t)n, sizeof *poked) : NULL;
-    if (ids && !poked)
-        abort();
     if (!token) {
         free(ids);
-        free(poked);
         r->out.retry_after_ms = 1000;
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
                                  "too many requests are waiting");
     }
+    bool *poked = ids ? calloc((size_t)n, sizeof *poked) : NULL;
+    if (ids && !poked)
+        abort();
     s_waiter_t *w = &ws->w[ws->n++];
     w->token = token;
     ry_str_cat(w->case_id, sizeof w->case_id, ids ? ids[0] : case_id,
