@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define S_BATCH 512 /* messages per group commit, as ry_channel's default */
+#define S_BATCH 1024 /* messages per group commit, as ry_channel's default */
 #define S_MAX_COMMITS (1 << 20) /* commit times kept for the percentiles */
 
 typedef struct {

@@ -136,7 +136,7 @@ ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out)
     if (!self->o.window)
         self->o.window = 2048;
     if (!self->o.batch)
-        self->o.batch = 512;
+        self->o.batch = 1024;
     if (!self->o.max_request)
         self->o.max_request = (size_t)1 << 20;
     if (!self->o.client_queue_bytes)

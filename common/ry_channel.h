@@ -87,7 +87,7 @@ typedef struct {
                                   ry_channel_client_hwm of it */
     unsigned window;           /* unacknowledged messages in flight, per
                                   peer (0: 2048) */
-    unsigned batch;           /* messages per group commit (0: 512);
+    unsigned batch;           /* messages per group commit (0: 1024);
                                  clients take at most 3/4 of them */
     size_t batch_bytes;       /* bytes read per group commit (0: 64 MiB;
                                  one message may pass it); clients take

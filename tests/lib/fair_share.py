@@ -121,11 +121,11 @@ if got_a != {"a-%d" % i for i in range(N)}:
 ok("every one of A's %d pipelined requests answered once" % N)
 if b_after >= N:
     fail("B's one request was answered after all of A's %d" % N)
-# A round takes at most 384 client messages (3/4 of 512), one per
+# A round takes at most 768 client messages (3/4 of 1024), one per
 # connection in turn; B's request may be read by ZeroMQ's thread only
 # after A's queue was filled and a round began, so it waits at most about
 # one round: two rounds' share is the bound checked.
-if b_after > 2 * 384:
+if b_after > 2 * 768:
     fail("B's request was answered after %d of A's: more than two rounds"
          % b_after)
 ok("B's request answered after %d of A's %d, within two rounds" % (b_after, N))
