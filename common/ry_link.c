@@ -915,6 +915,76 @@ s_batch_add(s_batch_t *b, const char *self_id, ry_val_t first, ry_val_t v,
     return true;
 }
 
+/* A batch being filled from the outbox rows to one peer (s_fill_row). */
+typedef struct {
+    ry_link_t *self;
+    ry_txn_t *txn;
+    const char *peer;
+    uint64_t from, seq; /* the batch's first row; the next row it wants */
+    uint64_t last, acked;
+    s_batch_t b;
+    ry_val_t one;       /* the first row, as it goes */
+    uint8_t *one_made;  /* one's bytes when expand made them */
+    bool full, missing; /* stopped at a bound; a row not there */
+} s_fill_t;
+
+/* The last row a batch from f->from may hold: the outbox's last, the
+ * window and the batch's rows bound it. */
+static uint64_t
+s_fill_end(const s_fill_t *f)
+{
+    uint64_t end = f->last;
+    uint64_t by_window = f->acked + f->self->o.window;
+    uint64_t by_batch = f->from + S_BATCH_ROWS - 1;
+    if (by_window < end)
+        end = by_window;
+    if (by_batch < end)
+        end = by_batch;
+    return end;
+}
+
+/* ry_outbox_row_fn: adds row 'seq' to the batch, or stops. */
+static int
+s_fill_row(uint64_t seq, const ry_val_t *env, void *arg)
+{
+    s_fill_t *f = arg;
+    if (f->seq > s_fill_end(f)) {
+        f->full = true;
+        return 1;
+    }
+    if (seq != f->seq) {
+        f->missing = true;
+        return 1;
+    }
+    ry_val_t v = *env;
+    uint8_t *made = NULL;
+    size_t mlen;
+    ry_link_t *self = f->self;
+    if (self->expand && self->expand(self->expand_arg, f->txn, f->peer, v.data,
+                                     v.len, &made, &mlen) == 0)
+        v = (ry_val_t){made, mlen};
+    bool added = true;
+    if (seq == f->from) {
+        f->one = v;
+        f->one_made = made;
+        made = NULL;
+    } else {
+        added =
+            s_batch_add(&f->b, self->self_id, f->one, v, self->o.max_peer_msg);
+    }
+    free(made);
+    if (!added) {
+        f->full = true;
+        return 1;
+    }
+    f->seq++;
+    if (f->seq > s_fill_end(f)) {
+        f->full = true;
+        return 1;
+    }
+    return 0;
+}
+
 /* Sends what is due to one peer, reading through txn. */
 static void
 s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
@@ -956,52 +1026,33 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
         p->rto = rto > S_RTO_MAX ? S_RTO_MAX : rto;
     }
     while (p->sent < last && p->sent - st.acked < self->o.window) {
-        /* The rows that fit in one frame go in one: a batch. */
-        uint64_t from = p->sent + 1, seq = from;
-        s_batch_t b = {0};
-        ry_val_t one = {NULL, 0};
-        uint8_t *one_made = NULL; /* one's bytes when expand made them */
-        bool missing = false;
-        while (seq <= last && seq - st.acked <= self->o.window &&
-               seq - from < S_BATCH_ROWS) {
-            ry_val_t v;
-            if (ry_outbox_row(txn, p->name, seq, &v) != 0) {
-                ry_error(NULL, "outbox row %s:%" PRIu64 " missing", p->name,
-                         seq);
-                missing = true;
-                break;
-            }
-            uint8_t *made = NULL;
-            size_t mlen;
-            if (self->expand &&
-                self->expand(self->expand_arg, txn, p->name, v.data, v.len,
-                             &made, &mlen) == 0)
-                v = (ry_val_t){made, mlen};
-            bool added = true;
-            if (seq == from) {
-                one = v;
-                one_made = made;
-                made = NULL;
-            } else {
-                added = s_batch_add(&b, self->self_id, one, v,
-                                    self->o.max_peer_msg);
-            }
-            free(made);
-            if (!added)
-                break;
-            seq++;
-        }
-        if (seq == from) {
-            free(b.buf);
-            free(one_made);
+        /* The rows that fit in one frame go in one: a batch, read with
+         * one cursor. */
+        s_fill_t f = {.self = self,
+                      .txn = txn,
+                      .peer = p->name,
+                      .from = p->sent + 1,
+                      .seq = p->sent + 1,
+                      .last = last,
+                      .acked = st.acked};
+        if (ry_outbox_rows(txn, p->name, f.from, s_fill_row, &f) != 0 ||
+            (!f.full && f.seq <= s_fill_end(&f)))
+            f.missing = true; /* the rows ended before it (or a store
+                                 error): what was read goes, then no
+                                 more until the next relay */
+        if (f.missing)
+            ry_error(NULL, "outbox row %s:%" PRIu64 " missing", p->name, f.seq);
+        if (f.seq == f.from) {
+            free(f.b.buf);
+            free(f.one_made);
             break;
         }
-        const uint8_t *frame = b.len ? b.buf : one.data;
-        size_t flen = b.len ? b.len : one.len;
+        const uint8_t *frame = f.b.len ? f.b.buf : f.one.data;
+        size_t flen = f.b.len ? f.b.len : f.one.len;
         int sent = s_send(self, sock, rid, &rid_len, rid_len ? 1 : 0, frame,
                           flen);
-        free(b.buf);
-        free(one_made);
+        free(f.b.buf);
+        free(f.one_made);
         if (sent < 0) {
             /* Peer absent or its queue full: try again later. */
             p->backoff = p->backoff ? p->backoff * 2 : 20;
@@ -1014,8 +1065,8 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
         p->backoff = 0;
         if (p->sent == st.acked)
             p->deadline = now + p->rto;
-        p->sent = seq - 1;
-        if (missing)
+        p->sent = f.seq - 1;
+        if (f.missing)
             break;
     }
 }

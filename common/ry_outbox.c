@@ -288,6 +288,61 @@ ry_outbox_row(ry_txn_t *txn, const char *peer, uint64_t seq, ry_val_t *env)
 }
 
 int
+ry_outbox_depth_reaches(ry_txn_t *txn, const char *peer, uint64_t n, bool *yes)
+{
+    *yes = n == 0;
+    if (n == 0 || !s_peer_ok(peer))
+        return 0;
+    char ckey[RY_OUTBOX_PEER_MAX + 8];
+    s_join(ckey, "out|", peer);
+    uint64_t next = 0;
+    int rc = s_get_u64(txn, ckey, &next);
+    if (rc)
+        return rc;
+    if (next <= n)
+        return 0; /* fewer than n rows were ever appended */
+    /* Rows acked + 1 .. next - 1 are there and no others: at least n of
+     * them exactly when row next - n is. */
+    ry_val_t v;
+    rc = ry_outbox_row(txn, peer, next - n, &v);
+    if (rc == RY_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    *yes = true;
+    return 0;
+}
+
+typedef struct {
+    ry_outbox_row_fn fn;
+    void *arg;
+    size_t plen;
+} s_rows_t;
+
+static int
+s_rows_one(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    s_rows_t *r = arg;
+    if (key->len != r->plen + 8)
+        return 0; /* not a row's key */
+    return r->fn(ry_be64_get((const uint8_t *)key->data + r->plen), val,
+                 r->arg);
+}
+
+int
+ry_outbox_rows(ry_txn_t *txn, const char *peer, uint64_t from,
+               ry_outbox_row_fn fn, void *arg)
+{
+    if (!s_peer_ok(peer))
+        return 0;
+    uint8_t key[RY_OUTBOX_PEER_MAX + 10];
+    size_t klen = s_row_key(key, peer, from);
+    s_rows_t r = {fn, arg, strlen(peer) + 1};
+    return ry_txn_scan(txn, "ry_outbox", key, r.plen, key, klen, s_rows_one,
+                       &r);
+}
+
+int
 ry_outbox_ack(ry_txn_t *txn, const char *peer, uint64_t ack, bool *advanced)
 {
     if (advanced)

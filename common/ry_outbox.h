@@ -75,9 +75,29 @@ int ry_outbox_applied(ry_txn_t *txn, const char *peer, uint64_t *applied);
 /* Rows to 'peer' not yet acknowledged. Returns 0 or RY_EIO. */
 int ry_outbox_depth(ry_txn_t *txn, const char *peer, uint64_t *n);
 
+/* Whether at least n rows to 'peer' are not yet acknowledged (what
+ * ry_outbox_depth >= n says, from two lookups instead of a scan: the rows
+ * not acknowledged are always a run of consecutive sequence numbers
+ * ending at next_seq - 1). Returns 0 with *yes set, or RY_EIO. */
+int ry_outbox_depth_reaches(ry_txn_t *txn, const char *peer, uint64_t n,
+                            bool *yes);
+
 /* The stored envelope of row 'seq' to 'peer' (a view valid until the
  * transaction's next write or end). Returns 0, RY_ENOTFOUND or RY_EIO. */
 int ry_outbox_row(ry_txn_t *txn, const char *peer, uint64_t seq, ry_val_t *env);
+
+/* Called by ry_outbox_rows for each row in turn: its sequence number and
+ * envelope (a view valid until the transaction's next write or end).
+ * Return 0 for the next row, 1 to stop, negative to stop with that
+ * error. */
+typedef int (*ry_outbox_row_fn)(uint64_t seq, const ry_val_t *env, void *arg);
+
+/* Visits the rows to 'peer' from sequence 'from' on, in order, with one
+ * cursor (a relay reads a run of rows without a lookup each). Rows
+ * missing in between are not visited: fn sees the sequence numbers there
+ * are. Returns 0, fn's negative code or RY_EIO. */
+int ry_outbox_rows(ry_txn_t *txn, const char *peer, uint64_t from,
+                   ry_outbox_row_fn fn, void *arg);
 
 /* A cumulative acknowledgement from 'peer': deletes every row up to
  * 'ack'. An ack of what was never sent (>= next_seq) or already

@@ -1333,11 +1333,15 @@ static int
 s_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
        intake_outcome_t *o)
 {
-    uint64_t depth;
-    int rc = ry_outbox_depth(txn, peer, &depth);
+    bool full;
+    int rc =
+        ry_outbox_depth_reaches(txn, peer, self->limits.outbox_limit, &full);
+    uint64_t depth = 0;
+    if (!rc && full)
+        rc = ry_outbox_depth(txn, peer, &depth); /* for the message */
     if (rc)
         return rc;
-    if (depth >= self->limits.outbox_limit) {
+    if (full) {
         o->retry_after_ms = 1000;
         return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_BUSY,
                                  "%" PRIu64 " messages wait for %s (at most "

@@ -159,6 +159,87 @@ test_cumulative_ack_deletes_rows_up_to_it_and_ignores_the_rest(void **state)
     assert_int_equal(ry_txn_commit(&txn), 0);
 }
 
+/* ry_outbox_depth_reaches(n) agrees with ry_outbox_depth >= n for every
+ * n, as rows are appended and acknowledged, the outbox emptied too. */
+static void
+s_check_reaches(fx_t *fx, const char *peer)
+{
+    ry_txn_t *txn = s_begin(fx, false);
+    uint64_t depth;
+    assert_int_equal(ry_outbox_depth(txn, peer, &depth), 0);
+    for (uint64_t n = 0; n <= depth + 3; n++) {
+        bool yes = !(n <= depth);
+        assert_int_equal(ry_outbox_depth_reaches(txn, peer, n, &yes), 0);
+        assert_int_equal(yes, n <= depth);
+    }
+    ry_txn_abort(&txn);
+}
+
+typedef struct {
+    uint64_t seqs[16];
+    int n, stop_after;
+} s_seen_t;
+
+static int
+s_see(uint64_t seq, const ry_val_t *env, void *arg)
+{
+    s_seen_t *s = arg;
+    Rongyu__Envelope *e = (Rongyu__Envelope *)ry_pb_unpack(
+        &rongyu__envelope__descriptor, env->data, env->len, 0);
+    assert_non_null(e);
+    assert_int_equal(e->link_seq, seq);
+    ry_pb_free(&e);
+    s->seqs[s->n++] = seq;
+    return s->n == s->stop_after;
+}
+
+static void
+test_depth_reaches_and_rows_follow_appends_and_acks(void **state)
+{
+    fx_t *fx = *state;
+    s_check_reaches(fx, "b"); /* nothing ever appended */
+    ry_txn_t *txn = s_begin(fx, true);
+    for (uint64_t i = 1; i <= 6; i++)
+        s_append(txn, "b", "m", i);
+    s_append(txn, "c", "x", 1);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    s_check_reaches(fx, "b");
+    s_check_reaches(fx, "c");
+
+    /* The rows from 3 on, in order, the other peer's not among them; and
+     * a visit the callback stops. */
+    txn = s_begin(fx, false);
+    s_seen_t seen = {.stop_after = 0};
+    assert_int_equal(ry_outbox_rows(txn, "b", 3, s_see, &seen), 0);
+    assert_int_equal(seen.n, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(seen.seqs[i], 3 + (uint64_t)i);
+    s_seen_t two = {.stop_after = 2};
+    assert_int_equal(ry_outbox_rows(txn, "b", 1, s_see, &two), 0);
+    assert_int_equal(two.n, 2);
+    s_seen_t none = {.stop_after = 0};
+    assert_int_equal(ry_outbox_rows(txn, "b", 7, s_see, &none), 0);
+    assert_int_equal(none.n, 0);
+    ry_txn_abort(&txn);
+
+    /* Acknowledged rows are gone from both. */
+    bool adv;
+    txn = s_begin(fx, true);
+    assert_int_equal(ry_outbox_ack(txn, "b", 4, &adv), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    s_check_reaches(fx, "b");
+    txn = s_begin(fx, false);
+    s_seen_t rest = {.stop_after = 0};
+    assert_int_equal(ry_outbox_rows(txn, "b", 1, s_see, &rest), 0);
+    assert_int_equal(rest.n, 2);
+    assert_int_equal(rest.seqs[0], 5);
+    ry_txn_abort(&txn);
+    txn = s_begin(fx, true);
+    assert_int_equal(ry_outbox_ack(txn, "b", 6, &adv), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    s_check_reaches(fx, "b"); /* emptied: 6 appended, none waiting */
+}
+
 static void
 test_applied_counter_per_sender(void **state)
 {
@@ -280,6 +361,9 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_cumulative_ack_deletes_rows_up_to_it_and_ignores_the_rest,
             s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_depth_reaches_and_rows_follow_appends_and_acks, s_setup,
+            s_teardown),
         cmocka_unit_test_setup_teardown(test_applied_counter_per_sender,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
