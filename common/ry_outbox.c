@@ -137,17 +137,25 @@ s_first(const ry_val_t *key, const ry_val_t *val, void *arg)
     return 1;
 }
 
+/* The next sequence number of a row to 'peer' (1 before any). */
+static int
+s_next_seq(ry_txn_t *txn, const char *peer, uint64_t *next)
+{
+    char key[RY_OUTBOX_PEER_MAX + 8];
+    uint64_t v = 0;
+    s_join(key, "out|", peer);
+    int rc = s_get_u64(txn, key, &v);
+    *next = v ? v : 1;
+    return rc;
+}
+
 /* The outgoing half of ry_outbox_state: next_seq and acked. */
 static int
 s_out_state(ry_txn_t *txn, const char *peer, ry_outbox_state_t *out)
 {
-    char key[RY_OUTBOX_PEER_MAX + 8];
-    uint64_t next = 0;
-    s_join(key, "out|", peer);
-    int rc = s_get_u64(txn, key, &next);
+    int rc = s_next_seq(txn, peer, &out->next_seq);
     if (rc)
         return rc;
-    out->next_seq = next ? next : 1;
     out->acked = out->next_seq - 1;
     /* The lowest row still in the outbox is the first unacknowledged. */
     s_first_t found = {0, strlen(peer) + 1};
@@ -253,14 +261,10 @@ s_append(ry_txn_t *txn, const char *self_id, const char *peer, int type,
 {
     if (!s_peer_ok(peer))
         return RY_EINVAL;
-    char ckey[RY_OUTBOX_PEER_MAX + 8];
-    s_join(ckey, "out|", peer);
-    uint64_t seq = 0;
-    int rc = s_get_u64(txn, ckey, &seq);
+    uint64_t seq;
+    int rc = s_next_seq(txn, peer, &seq);
     if (rc)
         return rc;
-    if (!seq)
-        seq = 1;
     size_t elen;
     uint8_t *env =
         msg ? s_envelope_msg(self_id, seq, type, correlation, msg, len, &elen)
@@ -270,6 +274,8 @@ s_append(ry_txn_t *txn, const char *self_id, const char *peer, int type,
     size_t klen = s_row_key(key, peer, seq);
     rc = ry_txn_put(txn, "ry_outbox", key, klen, env, elen, RY_PUT_APPEND);
     free(env);
+    char ckey[RY_OUTBOX_PEER_MAX + 8];
+    s_join(ckey, "out|", peer);
     if (!rc)
         rc = s_put_u64(txn, ckey, seq + 1);
     if (!rc && seq_out)
@@ -293,13 +299,11 @@ ry_outbox_depth_reaches(ry_txn_t *txn, const char *peer, uint64_t n, bool *yes)
     *yes = n == 0;
     if (n == 0 || !s_peer_ok(peer))
         return 0;
-    char ckey[RY_OUTBOX_PEER_MAX + 8];
-    s_join(ckey, "out|", peer);
-    uint64_t next = 0;
-    int rc = s_get_u64(txn, ckey, &next);
+    uint64_t next;
+    int rc = s_next_seq(txn, peer, &next);
     if (rc)
         return rc;
-    if (next <= n)
+    if (next - 1 < n)
         return 0; /* fewer than n rows were ever appended */
     /* Rows acked + 1 .. next - 1 are there and no others: at least n of
      * them exactly when row next - n is. */
