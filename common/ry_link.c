@@ -921,41 +921,21 @@ typedef struct {
     ry_txn_t *txn;
     const char *peer;
     uint64_t from, seq; /* the batch's first row; the next row it wants */
-    uint64_t last, acked;
+    uint64_t end;       /* the last row it may hold */
     s_batch_t b;
-    ry_val_t one;       /* the first row, as it goes */
-    uint8_t *one_made;  /* one's bytes when expand made them */
-    bool full, missing; /* stopped at a bound; a row not there */
+    ry_val_t one;      /* the first row, as it goes */
+    uint8_t *one_made; /* one's bytes when expand made them */
+    bool full;         /* stopped at a bound: end, or the frame's bytes */
 } s_fill_t;
 
-/* The last row a batch from f->from may hold: the outbox's last, the
- * window and the batch's rows bound it. */
-static uint64_t
-s_fill_end(const s_fill_t *f)
-{
-    uint64_t end = f->last;
-    uint64_t by_window = f->acked + f->self->o.window;
-    uint64_t by_batch = f->from + S_BATCH_ROWS - 1;
-    if (by_window < end)
-        end = by_window;
-    if (by_batch < end)
-        end = by_batch;
-    return end;
-}
-
-/* ry_outbox_row_fn: adds row 'seq' to the batch, or stops. */
+/* ry_outbox_row_fn: adds row 'seq' to the batch, or stops (at a row not
+ * the one wanted, or a bound). */
 static int
 s_fill_row(uint64_t seq, const ry_val_t *env, void *arg)
 {
     s_fill_t *f = arg;
-    if (f->seq > s_fill_end(f)) {
-        f->full = true;
-        return 1;
-    }
-    if (seq != f->seq) {
-        f->missing = true;
-        return 1;
-    }
+    if (seq != f->seq)
+        return 1; /* f->seq is missing */
     ry_val_t v = *env;
     uint8_t *made = NULL;
     size_t mlen;
@@ -973,16 +953,10 @@ s_fill_row(uint64_t seq, const ry_val_t *env, void *arg)
             s_batch_add(&f->b, self->self_id, f->one, v, self->o.max_peer_msg);
     }
     free(made);
-    if (!added) {
-        f->full = true;
-        return 1;
-    }
-    f->seq++;
-    if (f->seq > s_fill_end(f)) {
-        f->full = true;
-        return 1;
-    }
-    return 0;
+    if (added)
+        f->seq++;
+    f->full = !added || f->seq > f->end;
+    return f->full;
 }
 
 /* Sends what is due to one peer, reading through txn. */
@@ -1028,20 +1002,29 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
     while (p->sent < last && p->sent - st.acked < self->o.window) {
         /* The rows that fit in one frame go in one: a batch, read with
          * one cursor. */
+        uint64_t from = p->sent + 1;
+        uint64_t end = last;
+        if (st.acked + self->o.window < end)
+            end = st.acked + self->o.window;
+        if (from + S_BATCH_ROWS - 1 < end)
+            end = from + S_BATCH_ROWS - 1;
         s_fill_t f = {.self = self,
                       .txn = txn,
                       .peer = p->name,
-                      .from = p->sent + 1,
-                      .seq = p->sent + 1,
-                      .last = last,
-                      .acked = st.acked};
-        if (ry_outbox_rows(txn, p->name, f.from, s_fill_row, &f) != 0 ||
-            (!f.full && f.seq <= s_fill_end(&f)))
-            f.missing = true; /* the rows ended before it (or a store
-                                 error): what was read goes, then no
-                                 more until the next relay */
-        if (f.missing)
+                      .from = from,
+                      .seq = from,
+                      .end = end};
+        /* Short of a bound, the rows stopped before f.seq: what was read
+         * goes, then no more until the next relay. */
+        bool stuck = false;
+        if (ry_outbox_rows(txn, p->name, from, s_fill_row, &f) != 0) {
+            ry_error(NULL, "outbox to %s unreadable at row %" PRIu64, p->name,
+                     f.seq);
+            stuck = true;
+        } else if (!f.full) {
             ry_error(NULL, "outbox row %s:%" PRIu64 " missing", p->name, f.seq);
+            stuck = true;
+        }
         if (f.seq == f.from) {
             free(f.b.buf);
             free(f.one_made);
@@ -1066,7 +1049,7 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
         if (p->sent == st.acked)
             p->deadline = now + p->rto;
         p->sent = f.seq - 1;
-        if (f.missing)
+        if (stuck)
             break;
     }
 }
