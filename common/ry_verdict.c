@@ -1028,9 +1028,11 @@ s_part_as(s_ctx_t *x, const Rongyu__Check *whole, const s_shape_t *sh)
 }
 
 /* The smallest stored part of whole found: drops each part that the
- * expansion gives back. NULL when whole itself does not come back.
- * Whether the part does, read back as a reader gets it, ry_verdict_pack
- * checks for the whole verdict at once (s_verify). */
+ * expansion gives back. NULL when whole itself does not come back, or
+ * the part found does not give all of it. Whether the part still does
+ * once read back as a reader gets it, ry_verdict_pack checks for the
+ * whole verdict at once (s_verify), unless the encoding keeps every
+ * part as it is (ry_verdict_check_kept). */
 static Rongyu__Check *
 s_residual(s_ctx_t *x, const Rongyu__Check *whole)
 {
@@ -1070,9 +1072,52 @@ s_residual(s_ctx_t *x, const Rongyu__Check *whole)
         if (!s_gives(x, r, whole, S_ALL))
             r->needs_review = true;
     }
+    /* The parts were cleared one by one, some compared in part only: the
+     * part as it stands must still give the whole check back. */
+    if (!s_gives(x, r, whole, S_ALL))
+        return NULL;
     if (memo)
         s_shape_of(whole, r, memo);
     return r;
+}
+
+/* Whether protobuf-c reads q back, once packed, with every field as q
+ * holds it: strings set (NULL comes back as ""), its oneof member
+ * written when set (a string member NULL or protobuf_c_empty_string, or
+ * a NULL ratio, is not, and the case is lost), no -0.0 outside the oneof
+ * (not written: +0.0 comes back), no unknown fields, items the same at
+ * most 16 deep. */
+static bool
+s_q_kept(const Rongyu__Quantity *q, int depth)
+{
+    if (!q || depth > 16 || q->base.n_unknown_fields || !s_q_known(q) ||
+        s_q_written(q) != (uint32_t)q->value_case || !q->unit || !q->op ||
+        !q->of || (q->min == 0 && signbit(q->min)) ||
+        (q->max == 0 && signbit(q->max)) ||
+        (q->value_case == RONGYU__QUANTITY__VALUE_RATIO &&
+         q->ratio->base.n_unknown_fields))
+        return false;
+    for (size_t i = 0; i < q->n_items; i++)
+        if (!s_q_kept(q->items[i], depth + 1))
+            return false;
+    return true;
+}
+
+bool
+ry_verdict_check_kept(const Rongyu__Check *c)
+{
+    /* Fields added to these messages are not looked at here: then every
+     * check goes through the encoding (s_verify) instead. */
+    if (rongyu__check__descriptor.n_fields != 11 ||
+        rongyu__quantity__descriptor.n_fields != 12 ||
+        rongyu__ratio__descriptor.n_fields != 2)
+        return false;
+    return c && !c->base.n_unknown_fields && c->code && c->threshold &&
+           c->actual && c->message_zh && c->message_en && c->subject &&
+           (c->passed == 0 || c->passed == 1) &&
+           (c->needs_review == 0 || c->needs_review == 1) &&
+           (!c->threshold_value || s_q_kept(c->threshold_value, 0)) &&
+           (!c->actual_value || s_q_kept(c->actual_value, 0));
 }
 
 /* Reads the packed stored verdict (data, len) back as a reader would and
@@ -1138,7 +1183,7 @@ ry_verdict_pack(const Rongyu__Verdict *v, const Rongyu__Application *app,
     sv.n_steps = n;
     Rongyu__Check **wholes = s_new(&arena, (n + 1) * sizeof *wholes);
     size_t *slot = s_new(&arena, (n + 1) * sizeof *slot);
-    size_t parts = 0;
+    size_t unsure = 0; /* parts not known to come back as they are */
     for (size_t i = 0; i < n; i++) {
         /* The code is never stored: the rule number says it. */
         Rongyu__Check *whole = s_new(&arena, sizeof *whole);
@@ -1165,15 +1210,17 @@ ry_verdict_pack(const Rongyu__Verdict *v, const Rongyu__Application *app,
         if (sv.steps[i] <= 1) {
             slot[i] = sv.n_checks;
             sv.checks[sv.n_checks++] = r ? r : whole;
-            parts += sv.steps[i] == 0;
+            unsure += sv.steps[i] == 0 && !ry_verdict_check_kept(r);
         }
         s_learn(&x, whole);
     }
     uint8_t *out = ry_pb_pack(&sv.base, len);
-    if (parts) {
+    if (unsure) {
         /* The parts, read back as a reader gets them: one that does not
          * come back exactly (a value the encoding does not keep) is
-         * stored whole instead. */
+         * stored whole instead. A part the encoding keeps as it is
+         * (ry_verdict_check_kept) expands after the trip as it did here,
+         * where it gave its whole check back: only the others need it. */
         bool *bad = s_new(&arena, (n + 1) * sizeof *bad);
         if (s_verify(out, *len, app, wholes, sv.steps, n, bad)) {
             for (size_t i = 0; i < n; i++)

@@ -75,6 +75,15 @@ bool ry_verdict_view_passed(const uint8_t *data, size_t len,
  * to know. */
 int ry_verdict_check_passed_canonical(const uint8_t *data, size_t len);
 
+/* Whether protobuf-c reads c back, once packed, with every field as c
+ * holds it (each string set; a oneof member set only when it is written;
+ * no -0.0 outside a oneof, which comes back as +0.0; booleans 0 or 1; no
+ * unknown fields; quantities at most 16 deep), so that whatever reads the
+ * fields of c reads the same in the copy. False is the safe answer: for
+ * any other check, and for all of them once Check, Quantity or Ratio has
+ * a field this does not know. */
+bool ry_verdict_check_kept(const Rongyu__Check *c);
+
 /* Whether two checks (two quantities) pack to the same bytes: what
  * ry_pb_equal answers, field by field. NULL equals only NULL. */
 bool ry_verdict_check_equal(const Rongyu__Check *a, const Rongyu__Check *b);

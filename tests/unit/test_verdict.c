@@ -733,6 +733,177 @@ test_typed_equality_answers_as_the_general_one(void **state)
     assert_true(ry_verdict_check_equal(&x, &y));
 }
 
+/* Field for field, as whatever reads a message sees it: each string by
+ * its bytes and by whether it is NULL, each double by its bits, the
+ * oneof's case and member, what is present. */
+static bool
+s_str_same(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool
+s_dbl_same(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+static bool
+s_q_same(const Rongyu__Quantity *a, const Rongyu__Quantity *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->value_case != b->value_case || !s_str_same(a->unit, b->unit) ||
+        !s_str_same(a->op, b->op) || !s_str_same(a->of, b->of) ||
+        !s_dbl_same(a->min, b->min) || !s_dbl_same(a->max, b->max) ||
+        a->n_items != b->n_items)
+        return false;
+    switch (a->value_case) {
+    case RONGYU__QUANTITY__VALUE_NUMBER:
+        if (!s_dbl_same(a->number, b->number))
+            return false;
+        break;
+    case RONGYU__QUANTITY__VALUE_COUNT:
+        if (a->count != b->count)
+            return false;
+        break;
+    case RONGYU__QUANTITY__VALUE_RATIO:
+        if (!a->ratio || !b->ratio)
+            return a->ratio == b->ratio;
+        if (a->ratio->num != b->ratio->num || a->ratio->den != b->ratio->den)
+            return false;
+        break;
+    case RONGYU__QUANTITY__VALUE_DATE:
+        if (!s_str_same(a->date, b->date))
+            return false;
+        break;
+    case RONGYU__QUANTITY__VALUE_TEXT:
+        if (!s_str_same(a->text, b->text))
+            return false;
+        break;
+    case RONGYU__QUANTITY__VALUE_TERM:
+        if (!s_str_same(a->term, b->term))
+            return false;
+        break;
+    default: break;
+    }
+    for (size_t i = 0; i < a->n_items; i++)
+        if (!s_q_same(a->items[i], b->items[i]))
+            return false;
+    return true;
+}
+
+static bool
+s_check_same(const Rongyu__Check *a, const Rongyu__Check *b)
+{
+    return a->rule == b->rule && a->passed == b->passed &&
+           a->needs_review == b->needs_review && s_str_same(a->code, b->code) &&
+           s_str_same(a->subject, b->subject) &&
+           s_str_same(a->threshold, b->threshold) &&
+           s_str_same(a->actual, b->actual) &&
+           s_str_same(a->message_zh, b->message_zh) &&
+           s_str_same(a->message_en, b->message_en) &&
+           s_q_same(a->threshold_value, b->threshold_value) &&
+           s_q_same(a->actual_value, b->actual_value);
+}
+
+/* Whether c comes back from protobuf-c's encoding field for field. */
+static bool
+s_round_trip_same(const Rongyu__Check *c)
+{
+    size_t len;
+    uint8_t *bytes = ry_pb_pack(&c->base, &len);
+    Rongyu__Check *back = (Rongyu__Check *)ry_pb_unpack(
+        &rongyu__check__descriptor, bytes, len, 0);
+    assert_non_null(back);
+    bool same = s_check_same(c, back);
+    ry_pb_free(&back);
+    free(bytes);
+    return same;
+}
+
+/* What ry_verdict_check_kept calls kept comes back from the encoding
+ * field for field (which is why ry_verdict_pack reads such a part back
+ * no more): on random checks (NULL, "" and protobuf_c_empty_string
+ * strings, -0.0 and NaN, a NULL ratio, nested items), and on one check
+ * of each kind it refuses, each of which does lose something there. */
+static void
+test_kept_checks_come_back_field_for_field(void **state)
+{
+    (void)state;
+    s_rand_pool();
+    size_t kept = 0, lost = 0;
+    for (int round = 0; round < 20000; round++) {
+        Rongyu__Check c =
+            s_one_from(&s_checks[s_rand(S_POOL)], &s_checks[s_rand(S_POOL)]);
+        bool same = s_round_trip_same(&c);
+        if (ry_verdict_check_kept(&c)) {
+            assert_true(same);
+            kept++;
+        } else {
+            lost += !same;
+        }
+    }
+    /* The pool gives both kinds often. */
+    assert_true(kept > 200);
+    assert_true(lost > 200);
+
+    /* One kept check, then each thing the encoding does not keep. */
+    Rongyu__Ratio ratio = RONGYU__RATIO__INIT;
+    ratio.num = 923;
+    ratio.den = 1000;
+    Rongyu__Quantity thr = RONGYU__QUANTITY__INIT, act = RONGYU__QUANTITY__INIT;
+    thr.value_case = RONGYU__QUANTITY__VALUE_NUMBER;
+    thr.number = -0.0; /* a oneof member is written whatever it holds */
+    thr.op = (char *)"range";
+    thr.min = 80;
+    thr.max = 100;
+    act.value_case = RONGYU__QUANTITY__VALUE_TEXT;
+    act.text = (char *)"";         /* not the default: written, if empty */
+    act.unit = (char *)"\xff\xfe"; /* bytes are kept as they are */
+    Rongyu__Check k = RONGYU__CHECK__INIT;
+    k.rule = 7;
+    k.passed = 1;
+    k.threshold_value = &thr;
+    k.actual_value = &act;
+    assert_true(ry_verdict_check_kept(&k));
+    assert_true(s_round_trip_same(&k));
+
+    Rongyu__Check bad = k;
+    Rongyu__Quantity q = thr;
+    q.min = -0.0; /* outside the oneof: not written, +0.0 comes back */
+    bad.threshold_value = &q;
+    assert_false(ry_verdict_check_kept(&bad));
+    assert_false(s_round_trip_same(&bad));
+    q = act;
+    q.text = (char *)protobuf_c_empty_string; /* the default: case lost */
+    bad.threshold_value = &thr;
+    bad.actual_value = &q;
+    assert_false(ry_verdict_check_kept(&bad));
+    assert_false(s_round_trip_same(&bad));
+    q = act;
+    q.value_case = RONGYU__QUANTITY__VALUE_RATIO;
+    q.ratio = NULL; /* not written either */
+    assert_false(ry_verdict_check_kept(&bad));
+    assert_false(s_round_trip_same(&bad));
+    q.ratio = &ratio;
+    assert_true(ry_verdict_check_kept(&bad));
+    assert_true(s_round_trip_same(&bad));
+    q = act;
+    q.of = NULL; /* comes back as "" */
+    assert_false(ry_verdict_check_kept(&bad));
+    assert_false(s_round_trip_same(&bad));
+    bad = k;
+    bad.passed = 2; /* comes back as 1 */
+    assert_false(ry_verdict_check_kept(&bad));
+    assert_false(s_round_trip_same(&bad));
+    bad = k;
+    bad.subject = NULL;
+    assert_false(ry_verdict_check_kept(&bad));
+    assert_false(s_round_trip_same(&bad));
+    assert_false(ry_verdict_check_kept(NULL));
+}
+
 /* ry_verdict_check_passed_canonical reads a stored Check in place: on
  * checks packed by protobuf-c it answers, and on any bytes it either says
  * it cannot (-1) or answers what protobuf-c decodes. The bytes: random
@@ -869,6 +1040,7 @@ main(void)
         cmocka_unit_test(test_what_the_brief_view_accepts_reads_whole),
         cmocka_unit_test(test_typed_equality_covers_every_field),
         cmocka_unit_test(test_typed_equality_answers_as_the_general_one),
+        cmocka_unit_test(test_kept_checks_come_back_field_for_field),
         cmocka_unit_test(test_canonical_passed_answers_as_protobuf_c),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
