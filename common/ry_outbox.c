@@ -90,26 +90,16 @@ s_peer_ok(const char *peer)
 static int
 s_get_u64(ry_txn_t *txn, const char *key, uint64_t *v)
 {
-    ry_val_t val;
-    int rc = ry_txn_get(txn, "ry_seq", key, strlen(key), &val);
-    if (rc == RY_ENOTFOUND) {
-        *v = 0;
-        return 0;
-    }
-    if (rc)
-        return rc;
-    if (val.len < 8)
-        return RY_EIO;
-    *v = ry_be64_get(val.data);
-    return 0;
+    bool found;
+    return ry_txn_get_u64(txn, "ry_seq", key, strlen(key), v, &found);
 }
 
+/* A counter put at every message of a round (a link's next sequence
+ * number, what it applied): the transaction writes it once. */
 static int
 s_put_u64(ry_txn_t *txn, const char *key, uint64_t v)
 {
-    uint8_t b[8];
-    ry_be64_put(b, v);
-    return ry_txn_put(txn, "ry_seq", key, strlen(key), b, 8, 0);
+    return ry_txn_put_u64(txn, "ry_seq", key, strlen(key), v);
 }
 
 static size_t

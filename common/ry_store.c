@@ -40,11 +40,27 @@ struct ry_store {
     uint64_t writes;        /* puts, deletes and clears let through */
 };
 
+/* A counter row (ry_txn_get_u64, ry_txn_put_u64) kept in the
+ * transaction: read from the store once, written to it once, at the
+ * commit or before anything else touches its table. */
+enum { S_KEPT = 16, S_KEPT_KEY = 96 };
+typedef struct {
+    MDB_dbi dbi;
+    bool found; /* the row is there (in the store, or put here) */
+    bool dirty; /* put here, not yet written */
+    uint8_t klen;
+    uint64_t v;
+    uint8_t key[S_KEPT_KEY];
+} s_kept_t;
+
 struct ry_txn {
     ry_store_t *store;
     MDB_txn *txn;
     bool top_write; /* a write transaction without a parent */
     bool no_writes; /* ry_txn_reads_only: puts and deletes refused */
+    uint64_t kept_dbis; /* the tables of kept[] (bit dbi % 64) */
+    int nkept;
+    s_kept_t kept[S_KEPT];
 };
 
 static int
@@ -81,6 +97,37 @@ s_write_rc(ry_store_t *self, int mrc)
         (uint64_t)sv.f_bavail * sv.f_frsize < S_DISK_LOW)
         mrc = ENOSPC;
     return s_rc(mrc);
+}
+
+/* Writes the kept counters put since they were read, and forgets them
+ * all. Returns 0 or a store error. */
+static int
+s_kept_flush(ry_txn_t *t)
+{
+    int rc = 0;
+    for (int i = 0; i < t->nkept && rc == 0; i++) {
+        s_kept_t *k = &t->kept[i];
+        if (!k->dirty)
+            continue;
+        uint8_t b[8];
+        ry_be64_put(b, k->v);
+        MDB_val mk = {k->klen, k->key}, mv = {8, b};
+        rc = mdb_put(t->txn, k->dbi, &mk, &mv, 0);
+        if (rc)
+            rc = s_write_rc(t->store, rc);
+    }
+    t->nkept = 0;
+    t->kept_dbis = 0;
+    return rc;
+}
+
+/* Before any access to table dbi other than through the kept counters:
+ * they go to the store first, so that the access sees them, and are read
+ * again after it, which may change them. */
+static int
+s_kept_touch(ry_txn_t *t, MDB_dbi dbi)
+{
+    return t->kept_dbis >> (dbi % 64) & 1 ? s_kept_flush(t) : 0;
 }
 
 static unsigned
@@ -321,8 +368,14 @@ ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write, ry_txn_t **out)
     t->store = self;
     t->top_write = write && !parent;
     t->no_writes = parent && parent->no_writes;
-    int rc = mdb_txn_begin(self->env, parent ? parent->txn : NULL,
-                           write ? 0 : MDB_RDONLY, &t->txn);
+    /* The child reads and writes the parent's counters in the store. */
+    int rc = parent ? s_kept_flush(parent) : 0;
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    rc = mdb_txn_begin(self->env, parent ? parent->txn : NULL,
+                       write ? 0 : MDB_RDONLY, &t->txn);
     if (rc == MDB_MAP_RESIZED) {
         /* Another process grew the map: adopt the new size and retry. */
         mdb_env_set_mapsize(self->env, 0);
@@ -376,7 +429,14 @@ ry_txn_commit(ry_txn_t **txn_p)
     int64_t w0 = t->top_write ? s_thread_write_bytes() : -1;
     uint64_t id0 = t->top_write ? s_last_txnid(t->store->env) : 0;
     int64_t t0 = t->top_write ? ry_clock_mono_us() : 0;
-    int rc = mdb_txn_commit(t->txn); /* frees the MDB_txn even on failure */
+    int rc = s_kept_flush(t);
+    if (rc) {
+        mdb_txn_abort(t->txn);
+        ry_error(NULL, "commit failed: %s", ry_strerror(rc));
+        free(t);
+        return rc;
+    }
+    rc = mdb_txn_commit(t->txn); /* frees the MDB_txn even on failure */
     int64_t t1 = t->top_write ? ry_clock_mono_us() : 0;
     rc = rc ? s_write_rc(t->store, rc) : 0;
     if (rc != 0)
@@ -413,6 +473,8 @@ ry_txn_get(ry_txn_t *txn, const char *table, const void *key, size_t klen,
 {
     MDB_dbi dbi;
     int rc = s_dbi(txn->store, table, &dbi);
+    if (!rc)
+        rc = s_kept_touch(txn, dbi);
     if (rc)
         return rc;
     MDB_val k = {klen, (void *)key}, v;
@@ -430,6 +492,8 @@ ry_txn_put(ry_txn_t *txn, const char *table, const void *key, size_t klen,
 {
     MDB_dbi dbi;
     int rc = s_write_dbi(txn, table, &dbi);
+    if (!rc)
+        rc = s_kept_touch(txn, dbi);
     if (rc)
         return rc;
     MDB_val k = {klen, (void *)key}, v = {dlen, (void *)data};
@@ -457,6 +521,8 @@ ry_txn_del(ry_txn_t *txn, const char *table, const void *key, size_t klen)
 {
     MDB_dbi dbi;
     int rc = s_write_dbi(txn, table, &dbi);
+    if (!rc)
+        rc = s_kept_touch(txn, dbi);
     if (rc)
         return rc;
     MDB_val k = {klen, (void *)key};
@@ -469,6 +535,8 @@ ry_txn_del_range(ry_txn_t *txn, const char *table, const void *from,
 {
     MDB_dbi dbi;
     int rc = s_write_dbi(txn, table, &dbi);
+    if (!rc)
+        rc = s_kept_touch(txn, dbi);
     if (rc)
         return rc;
     MDB_cursor *cur;
@@ -493,6 +561,8 @@ ry_txn_scan(ry_txn_t *txn, const char *table, const void *prefix, size_t plen,
 {
     MDB_dbi dbi;
     int rc = s_dbi(txn->store, table, &dbi);
+    if (!rc)
+        rc = s_kept_touch(txn, dbi);
     if (rc)
         return rc;
     MDB_cursor *cur;
@@ -535,6 +605,8 @@ ry_txn_last(ry_txn_t *txn, const char *table, const void *prefix, size_t plen,
 {
     MDB_dbi dbi;
     int rc = s_dbi(txn->store, table, &dbi);
+    if (!rc)
+        rc = s_kept_touch(txn, dbi);
     if (rc)
         return rc;
     MDB_cursor *cur;
@@ -581,6 +653,8 @@ ry_txn_count(ry_txn_t *txn, const char *table, uint64_t *n)
 {
     MDB_dbi dbi;
     int rc = s_dbi(txn->store, table, &dbi);
+    if (!rc)
+        rc = s_kept_touch(txn, dbi);
     if (rc)
         return rc;
     MDB_stat st;
@@ -596,6 +670,8 @@ ry_txn_clear(ry_txn_t *txn, const char *table)
 {
     MDB_dbi dbi;
     int rc = s_write_dbi(txn, table, &dbi);
+    if (!rc)
+        rc = s_kept_touch(txn, dbi);
     if (rc)
         return rc;
     return s_write_rc(txn->store, mdb_drop(txn->txn, dbi, 0));
@@ -620,19 +696,103 @@ ry_store_write(ry_store_t *self, size_t max_map,
     }
 }
 
+/* The kept counter of table dbi under key, or NULL. */
+static s_kept_t *
+s_kept_find(ry_txn_t *t, MDB_dbi dbi, const void *key, size_t klen)
+{
+    for (int i = 0; i < t->nkept; i++) {
+        s_kept_t *k = &t->kept[i];
+        if (k->dbi == dbi && k->klen == klen && memcmp(k->key, key, klen) == 0)
+            return k;
+    }
+    return NULL;
+}
+
+/* A new kept counter (all of them written out first when none is free). */
+static int
+s_kept_add(ry_txn_t *t, MDB_dbi dbi, const void *key, size_t klen,
+           s_kept_t **out)
+{
+    int rc = t->nkept == S_KEPT ? s_kept_flush(t) : 0;
+    if (rc)
+        return rc;
+    s_kept_t *k = &t->kept[t->nkept++];
+    *k = (s_kept_t){.dbi = dbi, .klen = (uint8_t)klen};
+    memcpy(k->key, key, klen);
+    t->kept_dbis |= (uint64_t)1 << (dbi % 64);
+    *out = k;
+    return 0;
+}
+
+int
+ry_txn_get_u64(ry_txn_t *txn, const char *table, const void *key, size_t klen,
+               uint64_t *v, bool *found)
+{
+    *v = 0;
+    *found = false;
+    MDB_dbi dbi;
+    int rc = s_dbi(txn->store, table, &dbi);
+    if (rc)
+        return rc;
+    s_kept_t *k = s_kept_find(txn, dbi, key, klen);
+    if (k) {
+        *v = k->v;
+        *found = k->found;
+        return 0;
+    }
+    MDB_val mk = {klen, (void *)key}, mv;
+    rc = mdb_get(txn->txn, dbi, &mk, &mv);
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+    else if (rc == 0 && mv.mv_size < 8)
+        return RY_EIO;
+    else if (rc == 0) {
+        *v = ry_be64_get(mv.mv_data);
+        *found = true;
+    } else
+        return s_rc(rc);
+    /* Only an 8-byte row is kept: a longer one is written back whole
+     * unless put again. */
+    if ((*found && mv.mv_size != 8) || klen > S_KEPT_KEY)
+        return 0;
+    rc = s_kept_add(txn, dbi, key, klen, &k);
+    if (rc)
+        return rc;
+    k->v = *v;
+    k->found = *found;
+    return 0;
+}
+
+int
+ry_txn_put_u64(ry_txn_t *txn, const char *table, const void *key, size_t klen,
+               uint64_t v)
+{
+    if (klen > S_KEPT_KEY) {
+        uint8_t b[8];
+        ry_be64_put(b, v);
+        return ry_txn_put(txn, table, key, klen, b, 8, 0);
+    }
+    MDB_dbi dbi;
+    int rc = s_write_dbi(txn, table, &dbi);
+    if (rc)
+        return rc;
+    s_kept_t *k = s_kept_find(txn, dbi, key, klen);
+    if (!k && (rc = s_kept_add(txn, dbi, key, klen, &k)) != 0)
+        return rc;
+    k->v = v;
+    k->found = true;
+    k->dirty = true;
+    return 0;
+}
+
 int
 ry_txn_next(ry_txn_t *txn, const char *table, const char *name, uint64_t *out)
 {
-    ry_val_t v;
-    uint64_t last = 0;
-    int rc = ry_txn_get(txn, table, name, strlen(name), &v);
-    if (rc == 0 && v.len == 8)
-        last = ry_be64_get(v.data);
-    else if (rc && rc != RY_ENOTFOUND)
-        return rc;
-    uint8_t b[8];
-    ry_be64_put(b, last + 1);
-    rc = ry_txn_put(txn, table, name, strlen(name), b, 8, 0);
+    uint64_t last;
+    bool found;
+    int rc = ry_txn_get_u64(txn, table, name, strlen(name), &last, &found);
+    if (!rc)
+        rc = ry_txn_put_u64(txn, table, name, strlen(name), last + 1);
     if (!rc)
         *out = last + 1;
     return rc;

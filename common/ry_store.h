@@ -152,10 +152,27 @@ int ry_txn_clear(ry_txn_t *txn, const char *table);
 int ry_store_write(ry_store_t *self, size_t max_map,
                    int (*fn)(ry_txn_t *txn, void *arg), void *arg);
 
+/* A counter: the row under 'key' read (ry_txn_get_u64) and written
+ * (ry_txn_put_u64) as an 8-byte big-endian number. The transaction keeps
+ * the counters it reads or puts in memory and writes each one put to the
+ * store once: at the commit, when a transaction begins inside it (which
+ * then reads them from the store), or before anything else reads or
+ * writes the same table (which sees them). A transaction that puts the
+ * same counter at every message writes it once instead of each time.
+ * ry_txn_get_u64 sets *v (0 when there is no row) and *found; a row
+ * longer than 8 bytes gives its first 8. Returns 0, RY_EIO (a row shorter
+ * than 8 bytes) or an error as ry_txn_get; ry_txn_put_u64 as ry_txn_put
+ * (a full store may show only at the commit). */
+int ry_txn_get_u64(ry_txn_t *txn, const char *table, const void *key,
+                   size_t klen, uint64_t *v, bool *found);
+int ry_txn_put_u64(ry_txn_t *txn, const char *table, const void *key,
+                   size_t klen, uint64_t v);
+
 /* Big-endian helpers for keys that sort numerically. */
 /* Bumps the 8-byte big-endian counter stored under 'name' in 'table'
- * (absent: 0) inside txn and sets *out to its new value. Returns 0 or a
- * store error. */
+ * (absent: 0) inside txn, a counter as ry_txn_get_u64 reads it, and sets
+ * *out to its new value. Returns 0 or a store error (RY_EIO: a row
+ * shorter than 8 bytes). */
 int ry_txn_next(ry_txn_t *txn, const char *table, const char *name,
                 uint64_t *out);
 

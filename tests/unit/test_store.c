@@ -830,6 +830,133 @@ test_counter_counts_from_one_and_only_what_commits(void **state)
     assert_int_equal(ry_txn_commit(&txn), 0);
 }
 
+/* The counter of "t" under key, as a plain read sees it (0: none). */
+static uint64_t
+s_plain(ry_txn_t *txn, const char *key)
+{
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "t", key, strlen(key), &v);
+    if (rc == RY_ENOTFOUND)
+        return 0;
+    assert_int_equal(rc, 0);
+    assert_int_equal(v.len, 8);
+    return ry_be64_get(v.data);
+}
+
+static uint64_t
+s_kept(ry_txn_t *txn, const char *key)
+{
+    uint64_t v;
+    bool found;
+    assert_int_equal(ry_txn_get_u64(txn, "t", key, strlen(key), &v, &found), 0);
+    assert_int_equal(found, v != 0);
+    return v;
+}
+
+static int
+s_count_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    *(uint64_t *)arg += ry_be64_get(val->data);
+    return 0;
+}
+
+/* Counters kept in a transaction (ry_txn_get_u64, ry_txn_put_u64) read as
+ * they were last put; every other read and write of their table, a scan
+ * too, sees them and is seen by them; a transaction begun inside sees
+ * them, and its puts count when it commits and not when it aborts; what
+ * commits is what was put last, more counters than are kept at once
+ * included; an abort leaves the store as it was. */
+static void
+test_kept_counters_read_as_put_everywhere(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn, *child;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(s_kept(txn, "a"), 0);
+    for (uint64_t i = 1; i <= 5; i++)
+        assert_int_equal(ry_txn_put_u64(txn, "t", "a", 1, i), 0);
+    assert_int_equal(s_kept(txn, "a"), 5);
+    /* A plain read of the table sees the put... */
+    assert_int_equal(s_plain(txn, "a"), 5);
+    /* ...and a plain write is seen by the next kept read. */
+    uint8_t b[8];
+    ry_be64_put(b, 40);
+    assert_int_equal(ry_txn_put(txn, "t", "a", 1, b, 8, 0), 0);
+    assert_int_equal(s_kept(txn, "a"), 40);
+    assert_int_equal(ry_txn_put_u64(txn, "t", "b", 1, 2), 0);
+    uint64_t sum = 0;
+    assert_int_equal(ry_txn_scan(txn, "t", NULL, 0, NULL, 0, s_count_row, &sum),
+                     0);
+    assert_int_equal(sum, 42);
+    /* A transaction inside: it sees the parent's counters; what it puts
+     * counts only if it commits. */
+    assert_int_equal(ry_txn_put_u64(txn, "t", "a", 1, 41), 0);
+    assert_int_equal(ry_txn_begin(fx->store, txn, true, &child), 0);
+    assert_int_equal(s_kept(child, "a"), 41);
+    assert_int_equal(ry_txn_put_u64(child, "t", "a", 1, 99), 0);
+    ry_txn_abort(&child);
+    assert_int_equal(s_kept(txn, "a"), 41);
+    assert_int_equal(ry_txn_begin(fx->store, txn, true, &child), 0);
+    assert_int_equal(ry_txn_put_u64(child, "t", "a", 1, 43), 0);
+    assert_int_equal(ry_txn_commit(&child), 0);
+    assert_int_equal(s_kept(txn, "a"), 43);
+    /* More counters than are kept at once. */
+    char key[16];
+    for (int i = 0; i < 40; i++) {
+        snprintf(key, sizeof key, "n%02d", i);
+        assert_int_equal(ry_txn_put_u64(txn, "t", key, strlen(key), 100 + i),
+                         0);
+        assert_int_equal(ry_txn_put_u64(txn, "t", "a", 1, 44 + i), 0);
+    }
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(ry_txn_begin(fx->store, NULL, false, &txn), 0);
+    assert_int_equal(s_plain(txn, "a"), 83);
+    assert_int_equal(s_plain(txn, "b"), 2);
+    for (int i = 0; i < 40; i++) {
+        snprintf(key, sizeof key, "n%02d", i);
+        assert_int_equal(s_plain(txn, key), 100 + i);
+    }
+    ry_txn_abort(&txn);
+    /* An abort writes nothing. */
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put_u64(txn, "t", "a", 1, 7), 0);
+    assert_int_equal(ry_txn_put_u64(txn, "t", "c", 1, 7), 0);
+    ry_txn_abort(&txn);
+    assert_int_equal(ry_txn_begin(fx->store, NULL, false, &txn), 0);
+    assert_int_equal(s_kept(txn, "a"), 83);
+    assert_int_equal(s_kept(txn, "c"), 0);
+    ry_txn_abort(&txn);
+}
+
+/* A kept counter's row as the store holds it: shorter than 8 bytes is
+ * an error, longer gives its first 8 (and a put writes 8); a put where
+ * only reads are allowed is refused. */
+static void
+test_kept_counter_rows_of_other_lengths(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn;
+    uint64_t v;
+    bool found;
+    uint8_t b[12] = {0, 0, 0, 0, 0, 0, 0, 9, 1, 2, 3, 4};
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put(txn, "t", "short", 5, b, 7, 0), 0);
+    assert_int_equal(ry_txn_put(txn, "t", "long", 4, b, 12, 0), 0);
+    assert_int_equal(ry_txn_get_u64(txn, "t", "short", 5, &v, &found), RY_EIO);
+    assert_int_equal(ry_txn_get_u64(txn, "t", "long", 4, &v, &found), 0);
+    assert_true(found && v == 9);
+    assert_int_equal(ry_txn_put_u64(txn, "t", "long", 4, v + 1), 0);
+    ry_val_t row;
+    assert_int_equal(ry_txn_get(txn, "t", "long", 4, &row), 0);
+    assert_int_equal(row.len, 8);
+    assert_true(ry_be64_get(row.data) == 10);
+    ry_txn_reads_only(txn, true);
+    assert_int_equal(ry_txn_put_u64(txn, "t", "long", 4, 11), RY_EINVAL);
+    ry_txn_reads_only(txn, false);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+}
+
 static void
 test_stats_count_commits_that_write_and_their_bytes(void **state)
 {
@@ -936,6 +1063,8 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
         T(test_put_then_get_returns_value_and_del_removes_it),
         T(test_counter_counts_from_one_and_only_what_commits),
+        T(test_kept_counters_read_as_put_everywhere),
+        T(test_kept_counter_rows_of_other_lengths),
         T(test_nooverwrite_on_existing_key_gives_eexist_and_keeps_value),
         T(test_write_in_aborted_txn_is_not_kept),
         T(test_scan_visits_prefix_rows_in_key_order),
