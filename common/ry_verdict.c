@@ -1160,6 +1160,217 @@ s_verify(const uint8_t *data, size_t len, const Rongyu__Application *app,
     return nbad;
 }
 
+/* ------------------------------------------- the stored form's bytes */
+
+/* What ry_verdict_stored_pack writes into: grown as it goes. */
+typedef struct {
+    uint8_t *p;
+    size_t n, cap;
+} s_out_t;
+
+static void
+s_need(s_out_t *o, size_t k)
+{
+    if (o->n + k <= o->cap)
+        return;
+    size_t cap = 2 * o->cap > o->n + k + 256 ? 2 * o->cap : o->n + k + 256;
+    uint8_t *p = realloc(o->p, cap);
+    if (!p)
+        abort();
+    o->p = p;
+    o->cap = cap;
+}
+
+static void
+s_varint(s_out_t *o, uint64_t v)
+{
+    s_need(o, 10);
+    while (v >= 0x80) {
+        o->p[o->n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    o->p[o->n++] = (uint8_t)v;
+}
+
+static void
+s_tag(s_out_t *o, uint32_t number, unsigned wire)
+{
+    s_varint(o, (uint64_t)number << 3 | wire);
+}
+
+/* A string field: written as protobuf-c writes a oneof member (always),
+ * or only when not empty. */
+static void
+s_string(s_out_t *o, uint32_t number, const char *str, bool always)
+{
+    size_t l = str ? strlen(str) : 0;
+    if (!l && !always)
+        return;
+    s_tag(o, number, 2);
+    s_varint(o, l);
+    s_need(o, l);
+    memcpy(o->p + o->n, str, l);
+    o->n += l;
+}
+
+static void
+s_double(s_out_t *o, uint32_t number, double d, bool always)
+{
+    if (d == 0 && !always)
+        return;
+    uint64_t bits;
+    memcpy(&bits, &d, 8);
+    s_tag(o, number, 1);
+    s_need(o, 8);
+    for (int i = 0; i < 8; i++)
+        o->p[o->n++] = (uint8_t)(bits >> (8 * i));
+}
+
+static void
+s_uvarint_field(s_out_t *o, uint32_t number, uint64_t v)
+{
+    if (!v)
+        return;
+    s_tag(o, number, 0);
+    s_varint(o, v);
+}
+
+/* A message field's tag, and room for its length: returns where the
+ * length goes; its body follows 5 bytes on until s_end moves it. */
+static size_t
+s_begin(s_out_t *o, uint32_t number)
+{
+    s_tag(o, number, 2);
+    s_need(o, 5);
+    o->n += 5;
+    return o->n - 5;
+}
+
+static void
+s_end(s_out_t *o, size_t at)
+{
+    size_t body = at + 5, len = o->n - body, k = 0;
+    uint8_t v[5];
+    for (size_t x = len; k == 0 || x; x >>= 7)
+        v[k++] = (uint8_t)((x >= 0x80 ? 0x80 : 0) | (x & 0x7f));
+    memmove(o->p + at + k, o->p + body, len);
+    memcpy(o->p + at, v, k);
+    o->n = at + k + len;
+}
+
+/* Whether the stored form's writer below writes q as protobuf-c does:
+ * q and its items of the fields it knows, and no unknown ones. */
+static bool
+s_q_plain(const Rongyu__Quantity *q, int depth)
+{
+    if (depth > 16 || q->base.n_unknown_fields || !s_q_known(q) ||
+        (q->value_case == RONGYU__QUANTITY__VALUE_RATIO && q->ratio &&
+         q->ratio->base.n_unknown_fields))
+        return false;
+    for (size_t i = 0; i < q->n_items; i++)
+        if (!q->items[i] || !s_q_plain(q->items[i], depth + 1))
+            return false;
+    return true;
+}
+
+static void
+s_quantity(s_out_t *o, const Rongyu__Quantity *q)
+{
+    uint32_t w = s_q_written(q);
+    if (w == RONGYU__QUANTITY__VALUE_NUMBER)
+        s_double(o, 1, q->number, true);
+    if (w == RONGYU__QUANTITY__VALUE_RATIO) {
+        size_t at = s_begin(o, 2);
+        s_uvarint_field(o, 1, q->ratio->num);
+        s_uvarint_field(o, 2, q->ratio->den);
+        s_end(o, at);
+    }
+    if (w == RONGYU__QUANTITY__VALUE_DATE)
+        s_string(o, 3, q->date, true);
+    s_string(o, 4, q->unit, false);
+    s_string(o, 5, q->op, false);
+    s_double(o, 6, q->min, false);
+    s_double(o, 7, q->max, false);
+    if (w == RONGYU__QUANTITY__VALUE_TEXT)
+        s_string(o, 222, q->text, true);
+    if (w == RONGYU__QUANTITY__VALUE_TERM)
+        s_string(o, 223, q->term, true);
+    s_string(o, 224, q->of, false);
+    for (size_t i = 0; i < q->n_items; i++) {
+        size_t at = s_begin(o, 225);
+        s_quantity(o, q->items[i]);
+        s_end(o, at);
+    }
+    if (w == RONGYU__QUANTITY__VALUE_COUNT) {
+        s_tag(o, 226, 0);
+        s_varint(o, (uint64_t)q->count);
+    }
+}
+
+static void
+s_check(s_out_t *o, const Rongyu__Check *c)
+{
+    s_string(o, 1, c->code, false);
+    s_uvarint_field(o, 2, c->passed ? 1 : 0);
+    s_string(o, 3, c->threshold, false);
+    s_string(o, 4, c->actual, false);
+    s_string(o, 5, c->message_zh, false);
+    s_string(o, 6, c->message_en, false);
+    s_uvarint_field(o, 7, c->needs_review ? 1 : 0);
+    const Rongyu__Quantity *side[2] = {c->threshold_value, c->actual_value};
+    for (int i = 0; i < 2; i++)
+        if (side[i]) {
+            size_t at = s_begin(o, 180 + (uint32_t)i);
+            s_quantity(o, side[i]);
+            s_end(o, at);
+        }
+    s_string(o, 220, c->subject, false);
+    s_uvarint_field(o, 221, c->rule);
+}
+
+uint8_t *
+ry_verdict_stored_pack(const Rongyu__StoredVerdict *sv, size_t *len)
+{
+    /* The fields this writes, in protobuf-c's order; anything else (an
+     * unknown field, a field added to these messages) goes to
+     * protobuf-c. */
+    bool plain = rongyu__stored_verdict__descriptor.n_fields == 6 &&
+                 rongyu__check__descriptor.n_fields == 11 &&
+                 rongyu__quantity__descriptor.n_fields == 12 &&
+                 rongyu__ratio__descriptor.n_fields == 2 &&
+                 !sv->base.n_unknown_fields;
+    for (size_t i = 0; plain && i < sv->n_checks; i++) {
+        const Rongyu__Check *c = sv->checks[i];
+        plain = c && !c->base.n_unknown_fields &&
+                (!c->threshold_value || s_q_plain(c->threshold_value, 0)) &&
+                (!c->actual_value || s_q_plain(c->actual_value, 0));
+    }
+    if (!plain)
+        return ry_pb_pack(&sv->base, len);
+    s_out_t o = {0};
+    s_need(&o, 64);
+    s_uvarint_field(&o, 1, sv->eligible ? 1 : 0);
+    for (size_t i = 0; i < sv->n_checks; i++) {
+        size_t at = s_begin(&o, 2);
+        s_check(&o, sv->checks[i]);
+        s_end(&o, at);
+    }
+    s_string(&o, 3, sv->ruleset, false);
+    if (sv->decided_at_ms) {
+        s_tag(&o, 4, 0);
+        s_varint(&o, (uint64_t)sv->decided_at_ms);
+    }
+    if (sv->n_steps) {
+        size_t at = s_begin(&o, 250);
+        for (size_t i = 0; i < sv->n_steps; i++)
+            s_varint(&o, sv->steps[i]);
+        s_end(&o, at);
+    }
+    s_string(&o, 251, sv->ruleset_version, false);
+    *len = o.n;
+    return o.p;
+}
+
 uint8_t *
 ry_verdict_pack(const Rongyu__Verdict *v, const Rongyu__Application *app,
                 size_t *len)
@@ -1214,7 +1425,7 @@ ry_verdict_pack(const Rongyu__Verdict *v, const Rongyu__Application *app,
         }
         s_learn(&x, whole);
     }
-    uint8_t *out = ry_pb_pack(&sv.base, len);
+    uint8_t *out = ry_verdict_stored_pack(&sv, len);
     if (unsure) {
         /* The parts, read back as a reader gets them: one that does not
          * come back exactly (a value the encoding does not keep) is
@@ -1229,7 +1440,7 @@ ry_verdict_pack(const Rongyu__Verdict *v, const Rongyu__Application *app,
                     sv.checks[slot[i]] = wholes[i];
                 }
             free(out);
-            out = ry_pb_pack(&sv.base, len);
+            out = ry_verdict_stored_pack(&sv, len);
         }
     }
     ry_arena_free(&arena);

@@ -5,6 +5,7 @@
 #define RY_VERDICT_H
 
 #include "rongyu.pb-c.h"
+#include "rongyu_services.pb-c.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,6 +22,13 @@
  * their length in *len. */
 uint8_t *ry_verdict_pack(const Rongyu__Verdict *v,
                          const Rongyu__Application *app, size_t *len);
+
+/* The bytes protobuf-c packs sv into, byte for byte, written field by
+ * field instead of through the descriptors (the packing of validation's
+ * verdicts); a message with unknown fields, or with a field this does
+ * not know, is packed by protobuf-c. Returns the bytes (the caller's to
+ * free) and their length in *len. */
+uint8_t *ry_verdict_stored_pack(const Rongyu__StoredVerdict *sv, size_t *len);
 
 /* Decodes a stored verdict (data, len: a StoredVerdict, or a Verdict
  * stored whole by an earlier version) into the whole verdict, filling

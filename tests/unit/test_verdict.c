@@ -904,6 +904,68 @@ test_kept_checks_come_back_field_for_field(void **state)
     assert_false(ry_verdict_check_kept(NULL));
 }
 
+/* ry_verdict_stored_pack writes the bytes protobuf-c writes, on random
+ * stored verdicts: checks from the random pool (NULL, "" and
+ * protobuf_c_empty_string strings, -0.0 and NaN, NULL ratios, items),
+ * steps, booleans other than 0 and 1, negative times; and hands a message
+ * with unknown fields to protobuf-c. */
+static void
+test_stored_form_packs_as_protobuf_c(void **state)
+{
+    (void)state;
+    s_rand_pool();
+    static char *const strs[] = {NULL, (char *)"", (char *)"2018/v3"};
+    static const int64_t times[] = {0, 1, -1, 1543000000000, INT64_MIN};
+    Rongyu__Check *checks[8], copies[8];
+    uint32_t steps[40];
+    size_t total = 0;
+    for (int round = 0; round < 5000; round++) {
+        Rongyu__StoredVerdict sv = RONGYU__STORED_VERDICT__INIT;
+        sv.eligible = (protobuf_c_boolean)s_rand(3);
+        sv.n_checks = s_rand(9);
+        for (size_t i = 0; i < sv.n_checks; i++) {
+            copies[i] = s_checks[s_rand(S_POOL)];
+            copies[i].passed = (protobuf_c_boolean)s_rand(3);
+            copies[i].needs_review = (protobuf_c_boolean)s_rand(3);
+            checks[i] = &copies[i];
+        }
+        sv.checks = checks;
+        sv.ruleset = strs[s_rand(3)];
+        sv.decided_at_ms = times[s_rand(5)];
+        sv.n_steps = s_rand(41);
+        for (size_t i = 0; i < sv.n_steps; i++)
+            steps[i] = s_rand(4) ? s_rand(600) : UINT32_MAX - s_rand(3);
+        sv.steps = steps;
+        sv.ruleset_version = strs[s_rand(3)];
+        size_t la, lb;
+        uint8_t *a = ry_verdict_stored_pack(&sv, &la);
+        uint8_t *b = ry_pb_pack(&sv.base, &lb);
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+        total += la;
+        free(a);
+        free(b);
+    }
+    assert_true(total > 5000 * 100);
+    /* An unknown field: protobuf-c's bytes, the field at the end. */
+    ProtobufCMessageUnknownField u = {
+        .tag = 99, .wire_type = 0, .len = 1, .data = (uint8_t *)"\1"};
+    Rongyu__Check c = s_checks[0];
+    c.base.n_unknown_fields = 1;
+    c.base.unknown_fields = &u;
+    checks[0] = &c;
+    Rongyu__StoredVerdict sv = RONGYU__STORED_VERDICT__INIT;
+    sv.n_checks = 1;
+    sv.checks = checks;
+    size_t la, lb;
+    uint8_t *a = ry_verdict_stored_pack(&sv, &la);
+    uint8_t *b = ry_pb_pack(&sv.base, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(a, b, la);
+    free(a);
+    free(b);
+}
+
 /* ry_verdict_check_passed_canonical reads a stored Check in place: on
  * checks packed by protobuf-c it answers, and on any bytes it either says
  * it cannot (-1) or answers what protobuf-c decodes. The bytes: random
@@ -1041,6 +1103,7 @@ main(void)
         cmocka_unit_test(test_typed_equality_covers_every_field),
         cmocka_unit_test(test_typed_equality_answers_as_the_general_one),
         cmocka_unit_test(test_kept_checks_come_back_field_for_field),
+        cmocka_unit_test(test_stored_form_packs_as_protobuf_c),
         cmocka_unit_test(test_canonical_passed_answers_as_protobuf_c),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
