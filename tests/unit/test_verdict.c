@@ -748,6 +748,18 @@ s_dbl_same(double a, double b)
     return memcmp(&a, &b, sizeof a) == 0;
 }
 
+/* q's oneof string member (date, text or term), NULL for the others. */
+static const char *
+s_member_str(const Rongyu__Quantity *q)
+{
+    switch (q->value_case) {
+    case RONGYU__QUANTITY__VALUE_DATE: return q->date;
+    case RONGYU__QUANTITY__VALUE_TEXT: return q->text;
+    case RONGYU__QUANTITY__VALUE_TERM: return q->term;
+    default: return NULL;
+    }
+}
+
 static bool
 s_q_same(const Rongyu__Quantity *a, const Rongyu__Quantity *b)
 {
@@ -758,35 +770,18 @@ s_q_same(const Rongyu__Quantity *a, const Rongyu__Quantity *b)
         !s_dbl_same(a->min, b->min) || !s_dbl_same(a->max, b->max) ||
         a->n_items != b->n_items)
         return false;
-    switch (a->value_case) {
-    case RONGYU__QUANTITY__VALUE_NUMBER:
-        if (!s_dbl_same(a->number, b->number))
-            return false;
-        break;
-    case RONGYU__QUANTITY__VALUE_COUNT:
-        if (a->count != b->count)
-            return false;
-        break;
-    case RONGYU__QUANTITY__VALUE_RATIO:
-        if (!a->ratio || !b->ratio)
-            return a->ratio == b->ratio;
-        if (a->ratio->num != b->ratio->num || a->ratio->den != b->ratio->den)
-            return false;
-        break;
-    case RONGYU__QUANTITY__VALUE_DATE:
-        if (!s_str_same(a->date, b->date))
-            return false;
-        break;
-    case RONGYU__QUANTITY__VALUE_TEXT:
-        if (!s_str_same(a->text, b->text))
-            return false;
-        break;
-    case RONGYU__QUANTITY__VALUE_TERM:
-        if (!s_str_same(a->term, b->term))
-            return false;
-        break;
-    default: break;
-    }
+    /* The oneof: a string member, a number, a count or a ratio. */
+    const Rongyu__Ratio *ra =
+        a->value_case == RONGYU__QUANTITY__VALUE_RATIO ? a->ratio : NULL;
+    const Rongyu__Ratio *rb =
+        a->value_case == RONGYU__QUANTITY__VALUE_RATIO ? b->ratio : NULL;
+    if (!s_str_same(s_member_str(a), s_member_str(b)) ||
+        (a->value_case == RONGYU__QUANTITY__VALUE_NUMBER &&
+         !s_dbl_same(a->number, b->number)) ||
+        (a->value_case == RONGYU__QUANTITY__VALUE_COUNT &&
+         a->count != b->count) ||
+        (!ra || !rb ? ra != rb : ra->num != rb->num || ra->den != rb->den))
+        return false;
     for (size_t i = 0; i < a->n_items; i++)
         if (!s_q_same(a->items[i], b->items[i]))
             return false;
