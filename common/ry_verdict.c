@@ -1081,43 +1081,58 @@ s_residual(s_ctx_t *x, const Rongyu__Check *whole)
     return r;
 }
 
-/* Whether protobuf-c reads q back, once packed, with every field as q
- * holds it: strings set (NULL comes back as ""), its oneof member
- * written when set (a string member NULL or protobuf_c_empty_string, or
- * a NULL ratio, is not, and the case is lost), no -0.0 outside the oneof
- * (not written: +0.0 comes back), no unknown fields, items the same at
- * most 16 deep. */
+/* Whether Check, Quantity and Ratio have the fields this file writes
+ * and compares field by field: a field added to them sends every check
+ * to protobuf-c (ry_verdict_stored_pack) and through the encoding
+ * (ry_verdict_check_kept) instead. */
 static bool
-s_q_kept(const Rongyu__Quantity *q, int depth)
+s_fields_known(void)
+{
+    return rongyu__check__descriptor.n_fields == 11 &&
+           rongyu__quantity__descriptor.n_fields == 12 &&
+           rongyu__ratio__descriptor.n_fields == 2;
+}
+
+/* Whether q (and its items, at most 16 deep) holds only fields known
+ * here, with no unknown fields: what ry_verdict_stored_pack writes as
+ * protobuf-c does. With 'kept', also whether protobuf-c reads q back,
+ * once packed, with every field as q holds it: strings set (NULL comes
+ * back as ""), its oneof member written when set (a string member NULL or
+ * protobuf_c_empty_string, or a NULL ratio, is not, and the case is
+ * lost), no -0.0 outside the oneof (not written: +0.0 comes back). */
+static bool
+s_q_plain(const Rongyu__Quantity *q, bool kept, int depth)
 {
     if (!q || depth > 16 || q->base.n_unknown_fields || !s_q_known(q) ||
-        s_q_written(q) != (uint32_t)q->value_case || !q->unit || !q->op ||
-        !q->of || (q->min == 0 && signbit(q->min)) ||
-        (q->max == 0 && signbit(q->max)) ||
-        (q->value_case == RONGYU__QUANTITY__VALUE_RATIO &&
+        (q->value_case == RONGYU__QUANTITY__VALUE_RATIO && q->ratio &&
          q->ratio->base.n_unknown_fields))
         return false;
+    if (kept && (s_q_written(q) != (uint32_t)q->value_case || !q->unit ||
+                 !q->op || !q->of || (q->min == 0 && signbit(q->min)) ||
+                 (q->max == 0 && signbit(q->max))))
+        return false;
     for (size_t i = 0; i < q->n_items; i++)
-        if (!s_q_kept(q->items[i], depth + 1))
+        if (!s_q_plain(q->items[i], kept, depth + 1))
             return false;
     return true;
+}
+
+/* s_q_plain for a check's two quantities, and no unknown fields. */
+static bool
+s_check_plain(const Rongyu__Check *c, bool kept)
+{
+    return c && !c->base.n_unknown_fields &&
+           (!c->threshold_value || s_q_plain(c->threshold_value, kept, 0)) &&
+           (!c->actual_value || s_q_plain(c->actual_value, kept, 0));
 }
 
 bool
 ry_verdict_check_kept(const Rongyu__Check *c)
 {
-    /* Fields added to these messages are not looked at here: then every
-     * check goes through the encoding (s_verify) instead. */
-    if (rongyu__check__descriptor.n_fields != 11 ||
-        rongyu__quantity__descriptor.n_fields != 12 ||
-        rongyu__ratio__descriptor.n_fields != 2)
-        return false;
-    return c && !c->base.n_unknown_fields && c->code && c->threshold &&
-           c->actual && c->message_zh && c->message_en && c->subject &&
-           (c->passed == 0 || c->passed == 1) &&
-           (c->needs_review == 0 || c->needs_review == 1) &&
-           (!c->threshold_value || s_q_kept(c->threshold_value, 0)) &&
-           (!c->actual_value || s_q_kept(c->actual_value, 0));
+    return s_fields_known() && s_check_plain(c, true) && c->code &&
+           c->threshold && c->actual && c->message_zh && c->message_en &&
+           c->subject && (c->passed == 0 || c->passed == 1) &&
+           (c->needs_review == 0 || c->needs_review == 1);
 }
 
 /* Reads the packed stored verdict (data, len) back as a reader would and
@@ -1185,11 +1200,7 @@ static void
 s_varint(s_out_t *o, uint64_t v)
 {
     s_need(o, 10);
-    while (v >= 0x80) {
-        o->p[o->n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    o->p[o->n++] = (uint8_t)v;
+    ry_pb_put_varint(o->p, &o->n, v);
 }
 
 static void
@@ -1206,11 +1217,8 @@ s_string(s_out_t *o, uint32_t number, const char *str, bool always)
     size_t l = str ? strlen(str) : 0;
     if (!l && !always)
         return;
-    s_tag(o, number, 2);
-    s_varint(o, l);
-    s_need(o, l);
-    memcpy(o->p + o->n, str, l);
-    o->n += l;
+    s_need(o, l + 15);
+    ry_pb_put_bytes(o->p, &o->n, number, str, l);
 }
 
 static void
@@ -1250,27 +1258,11 @@ static void
 s_end(s_out_t *o, size_t at)
 {
     size_t body = at + 5, len = o->n - body, k = 0;
-    uint8_t v[5];
-    for (size_t x = len; k == 0 || x; x >>= 7)
-        v[k++] = (uint8_t)((x >= 0x80 ? 0x80 : 0) | (x & 0x7f));
+    uint8_t v[10];
+    ry_pb_put_varint(v, &k, len);
     memmove(o->p + at + k, o->p + body, len);
     memcpy(o->p + at, v, k);
     o->n = at + k + len;
-}
-
-/* Whether the stored form's writer below writes q as protobuf-c does:
- * q and its items of the fields it knows, and no unknown ones. */
-static bool
-s_q_plain(const Rongyu__Quantity *q, int depth)
-{
-    if (depth > 16 || q->base.n_unknown_fields || !s_q_known(q) ||
-        (q->value_case == RONGYU__QUANTITY__VALUE_RATIO && q->ratio &&
-         q->ratio->base.n_unknown_fields))
-        return false;
-    for (size_t i = 0; i < q->n_items; i++)
-        if (!q->items[i] || !s_q_plain(q->items[i], depth + 1))
-            return false;
-    return true;
 }
 
 static void
@@ -1335,16 +1327,9 @@ ry_verdict_stored_pack(const Rongyu__StoredVerdict *sv, size_t *len)
      * unknown field, a field added to these messages) goes to
      * protobuf-c. */
     bool plain = rongyu__stored_verdict__descriptor.n_fields == 6 &&
-                 rongyu__check__descriptor.n_fields == 11 &&
-                 rongyu__quantity__descriptor.n_fields == 12 &&
-                 rongyu__ratio__descriptor.n_fields == 2 &&
-                 !sv->base.n_unknown_fields;
-    for (size_t i = 0; plain && i < sv->n_checks; i++) {
-        const Rongyu__Check *c = sv->checks[i];
-        plain = c && !c->base.n_unknown_fields &&
-                (!c->threshold_value || s_q_plain(c->threshold_value, 0)) &&
-                (!c->actual_value || s_q_plain(c->actual_value, 0));
-    }
+                 s_fields_known() && !sv->base.n_unknown_fields;
+    for (size_t i = 0; plain && i < sv->n_checks; i++)
+        plain = s_check_plain(sv->checks[i], false);
     if (!plain)
         return ry_pb_pack(&sv->base, len);
     s_out_t o = {0};
