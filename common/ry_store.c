@@ -56,6 +56,7 @@ typedef struct {
 struct ry_txn {
     ry_store_t *store;
     MDB_txn *txn;
+    bool write;     /* not MDB_RDONLY */
     bool top_write; /* a write transaction without a parent */
     bool no_writes; /* ry_txn_reads_only: puts and deletes refused */
     uint64_t kept_dbis; /* the tables of kept[] (bit dbi % 64) */
@@ -366,6 +367,7 @@ ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write, ry_txn_t **out)
     if (!t)
         abort();
     t->store = self;
+    t->write = write;
     t->top_write = write && !parent;
     t->no_writes = parent && parent->no_writes;
     /* The child reads and writes the parent's counters in the store. */
@@ -767,7 +769,9 @@ int
 ry_txn_put_u64(ry_txn_t *txn, const char *table, const void *key, size_t klen,
                uint64_t v)
 {
-    if (klen > S_KEPT_KEY) {
+    /* Not kept: a key too long, or a put a read transaction refuses
+     * (at once, as any other). */
+    if (klen > S_KEPT_KEY || !txn->write) {
         uint8_t b[8];
         ry_be64_put(b, v);
         return ry_txn_put(txn, table, key, klen, b, 8, 0);

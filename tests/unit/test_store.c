@@ -699,6 +699,29 @@ test_full_map_gives_efull_then_grow_makes_room(void **state)
     assert_int_equal(ry_store_map_size(fx->store), 3 * tiny);
 }
 
+/* Takes in txn what room the map has left: rows of table "u", each in a
+ * nested transaction, smaller and smaller until none fits. */
+static void
+s_take_the_room(fx_t *fx, ry_txn_t *txn)
+{
+    static char fill[1000];
+    int nfill = 0, rc = 0;
+    for (size_t size = sizeof fill; size >= 1; size /= 10) {
+        for (rc = 0; rc == 0; nfill++) {
+            ry_txn_t *child;
+            char k[16];
+            int n = snprintf(k, sizeof k, "u%06d", nfill);
+            assert_int_equal(ry_txn_begin(fx->store, txn, true, &child), 0);
+            rc = ry_txn_put(child, "u", k, (size_t)n, fill, size, 0);
+            if (rc)
+                ry_txn_abort(&child);
+            else
+                assert_int_equal(ry_txn_commit(&child), 0);
+        }
+        assert_int_equal(rc, RY_EFULL);
+    }
+}
+
 /* A range delete that meets a full map: RY_EFULL, and once its
  * transaction is aborted every row is still there; in a transaction
  * marked reads-only it is refused before it deletes anything. */
@@ -729,26 +752,10 @@ test_del_range_on_a_full_map_changes_nothing(void **state)
     uint64_t rows = s_count(fx->store, "t");
     assert_true(rows > 100);
 
-    /* A transaction that takes what room is left (rows of another table,
-     * each in a nested transaction, smaller and smaller until none fits),
-     * then deletes them all: the first leaf it copies finds no page. */
+    /* A transaction that takes what room is left, then deletes them all:
+     * the first leaf it copies finds no page. */
     assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
-    static char fill[1000];
-    int nfill = 0;
-    for (size_t size = sizeof fill; size >= 1; size /= 10) {
-        for (rc = 0; rc == 0; nfill++) {
-            ry_txn_t *child;
-            char k[16];
-            int n = snprintf(k, sizeof k, "u%06d", nfill);
-            assert_int_equal(ry_txn_begin(fx->store, txn, true, &child), 0);
-            rc = ry_txn_put(child, "u", k, (size_t)n, fill, size, 0);
-            if (rc)
-                ry_txn_abort(&child);
-            else
-                assert_int_equal(ry_txn_commit(&child), 0);
-        }
-        assert_int_equal(rc, RY_EFULL);
-    }
+    s_take_the_room(fx, txn);
     assert_int_equal(ry_txn_del_range(txn, "t", "r", 1, "s", 1), RY_EFULL);
     ry_txn_abort(&txn);
     assert_int_equal(s_count(fx->store, "t"), rows);
@@ -957,6 +964,43 @@ test_kept_counter_rows_of_other_lengths(void **state)
     assert_int_equal(ry_txn_commit(&txn), 0);
 }
 
+/* A kept counter the store has no room for: the full map shows when it
+ * is written, before a nested transaction and at the commit, as
+ * RY_EFULL, and nothing of the transaction is kept; in a read
+ * transaction a counter is refused at once, as any other put. */
+static void
+test_kept_counter_meets_a_full_map(void **state)
+{
+    fx_t *fx = *state;
+    s_reopen_empty(fx, (size_t)64 << 10);
+    ry_txn_t *txn, *child;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put_u64(txn, "t", "a", 1, 1), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    s_take_the_room(fx, txn);
+    assert_int_equal(ry_txn_put_u64(txn, "t", "a", 1, 2), 0);
+    assert_int_equal(ry_txn_begin(fx->store, txn, true, &child), RY_EFULL);
+    assert_null(child);
+    ry_txn_abort(&txn);
+
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    s_take_the_room(fx, txn);
+    assert_int_equal(ry_txn_put_u64(txn, "t", "a", 1, 3), 0);
+    assert_int_equal(ry_txn_commit(&txn), RY_EFULL);
+    assert_null(txn);
+
+    assert_int_equal(ry_txn_begin(fx->store, NULL, false, &txn), 0);
+    assert_int_equal(s_kept(txn, "a"), 1);
+    assert_int_equal(s_count(fx->store, "u"), 0);
+    uint8_t b[8] = {0};
+    int refused = ry_txn_put(txn, "t", "b", 1, b, 8, 0);
+    assert_int_not_equal(refused, 0);
+    assert_int_equal(ry_txn_put_u64(txn, "t", "b", 1, 7), refused);
+    ry_txn_abort(&txn);
+}
+
 static void
 test_stats_count_commits_that_write_and_their_bytes(void **state)
 {
@@ -1065,6 +1109,7 @@ main(void)
         T(test_counter_counts_from_one_and_only_what_commits),
         T(test_kept_counters_read_as_put_everywhere),
         T(test_kept_counter_rows_of_other_lengths),
+        T(test_kept_counter_meets_a_full_map),
         T(test_nooverwrite_on_existing_key_gives_eexist_and_keeps_value),
         T(test_write_in_aborted_txn_is_not_kept),
         T(test_scan_visits_prefix_rows_in_key_order),
