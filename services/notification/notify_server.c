@@ -83,15 +83,9 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         ry_pb_free(&ev);
         return RY_EMALFORMED;
     }
-    uint8_t key[80];
-    size_t n = strlen(msg->sender);
-    if (n > 64)
-        n = 64;
-    memcpy(key, msg->sender, n);
-    key[n] = '\0';
-    ry_be64_put(key + n + 1, msg->seq);
-    int rc = ry_txn_put(txn, "events", key, n + 9, msg->payload, msg->len,
-                        RY_PUT_APPEND);
+    uint8_t key[NOTIFY_EVENT_KEY_MAX];
+    size_t klen = notify_events_key(key, msg->sender, msg->seq);
+    int rc = notify_events_put(txn, key, klen, msg->payload, msg->len);
 
     char id[128], name[64], kind[80];
     char seq[RY_STR_U64];
@@ -130,7 +124,7 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         rc = notify_posting_cancel(txn, ev->case_id, "the case is no longer "
                                                      "a draft");
     if (!rc)
-        rc = notify_plan_case(txn, &self->plan, camp, ev, now);
+        rc = notify_plan_case(txn, &self->plan, camp, ev, key, klen, now);
     /* One line per event at info; its timers and an unasked notice are
      * debug lines. */
     if (!rc)

@@ -6,6 +6,7 @@
 
 #include "notify_config.h"
 #include "notify_deliver.h"
+#include "notify_events.h"
 #include "notify_timers.h"
 #include "ry_channel.h"
 #include "ry_config.h"
@@ -13,8 +14,8 @@
 /* The tables notification keeps. */
 #include "notify_readers.h"
 
-#define NOTIFY_TABLES                                                        \
-    "events", NOTIFY_TIMER_TABLES, NOTIFY_DELIVER_TABLES,                  \
+#define NOTIFY_TABLES                                                          \
+    NOTIFY_EVENT_TABLES, NOTIFY_TIMER_TABLES, NOTIFY_DELIVER_TABLES,           \
         NOTIFY_READER_TABLES, RY_CHANNEL_TABLES
 
 typedef struct notify_server notify_server_t;

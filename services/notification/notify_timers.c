@@ -1,6 +1,7 @@
 /* notify_timers: durable timers keyed by due time, and the plan. */
 #include "notify_timers.h"
 
+#include "notify_events.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
@@ -356,6 +357,14 @@ notify_timers_fire_due(ry_txn_t *txn, int64_t now, unsigned limit,
             t->due_ms == due) {
             t->fired_at_ms = now;
             rc = s_write(txn, t, "fired", "");
+            /* After the write: the stored timer keeps naming its event. */
+            int erc = rc ? 0 : notify_events_attach(txn, t);
+            if (erc)
+                ry_error(*t->case_id ? t->case_id : NULL,
+                         "timer %s: its case event is %s; it fires without "
+                         "it",
+                         t->timer_id,
+                         erc == RY_ENOTFOUND ? "not stored" : "unreadable");
             if (!rc)
                 rc = fn(arg, txn, t, now);
             if (!rc) {
@@ -372,6 +381,7 @@ notify_timers_fire_due(ry_txn_t *txn, int64_t now, unsigned limit,
 }
 
 typedef struct {
+    ry_txn_t *txn;
     const char *state;
     size_t limit, cap;
     Rongyu__NotificationsReply *r;
@@ -392,6 +402,12 @@ s_tlist_row(const ry_val_t *key, const ry_val_t *val, void *arg)
         ry_pb_free(&t);
         return 0;
     }
+    /* The reply shows the event itself: the key is the store's. */
+    if (notify_events_attach(l->txn, t) != 0)
+        ry_warn(*t->case_id ? t->case_id : NULL,
+                "timer %s: its case event cannot be read", t->timer_id);
+    t->event_key.len = 0;
+    t->event_key.data = NULL;
     if (l->r->n_timers == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 16;
         l->r->timers = realloc(l->r->timers, sizeof *l->r->timers * l->cap);
@@ -406,7 +422,7 @@ int
 notify_timers_list(ry_txn_t *txn, const char *state, const char *prefix,
                    size_t limit, Rongyu__NotificationsReply *r)
 {
-    s_tlist_t l = {state ? state : "", limit ? limit : 1000, 0, r};
+    s_tlist_t l = {txn, state ? state : "", limit ? limit : 1000, 0, r};
     return ry_txn_scan(txn, "timer_ix", prefix, prefix ? strlen(prefix) : 0,
                        NULL, 0, s_tlist_row, &l);
 }
@@ -500,9 +516,9 @@ s_awaits_review(int state)
 }
 
 int
-notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
-                 const ry_campaign_t *c, const Rongyu__CaseEvent *ev,
-                 int64_t now)
+notify_plan_case(ry_txn_t *txn, const notify_plan_t *p, const ry_campaign_t *c,
+                 const Rongyu__CaseEvent *ev, const uint8_t *ev_key,
+                 size_t ev_key_len, int64_t now)
 {
     char prefix[200];
     ry_str_cat(prefix, sizeof prefix, "case|", ev->case_id, "|", (char *)NULL);
@@ -514,16 +530,14 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
     }
     if (!ev->submitted_at_ms)
         return 0;
-    Rongyu__CaseEvent evc = *ev;
-    evc.n_failed = 0; /* the timers need the case, not the verdict */
-    evc.failed = NULL;
     char id[300], ds[RY_DATE_STRLEN], rev[RY_STR_U64];
     ry_str_u64(rev, ev->revision);
     Rongyu__NotifyTimer t = RONGYU__NOTIFY_TIMER__INIT;
     t.timer_id = id;
     t.campaign_id = ev->campaign_id;
     t.case_id = ev->case_id;
-    t.event = &evc;
+    t.event_key.data = (uint8_t *)ev_key;
+    t.event_key.len = ev_key_len;
     t.deadline = ds;
     int offset = c ? ry_campaign_utc_offset_minutes(c) : 480;
     int rc = 0;

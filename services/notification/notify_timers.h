@@ -2,9 +2,11 @@
  * which timers a campaign and a case get, on the working-day calendar.
  *
  * Tables:
- *   timers    be64(due_ms) timer_id -> NotifyTimer   (pending ones only)
+ *   timers    be64(due_ms) timer_id -> (empty)        (pending ones only)
  *   timer_ix  timer_id -> NotifyTimer                (every timer, with its
  *                                                     state and reason)
+ * A case's review timer names its case event by its key in notify_events'
+ * table instead of holding a copy.
  * A timer fires once: it leaves "timers" and becomes "fired" in the same
  * transaction that writes its deliveries. */
 #ifndef NOTIFY_TIMERS_H
@@ -55,14 +57,18 @@ typedef int (*notify_fire_fn)(void *arg, ry_txn_t *txn,
                               const Rongyu__NotifyTimer *t, int64_t now);
 
 /* Fires up to 'limit' timers due at or before 'now', in due order: each
- * leaves the due index, is marked fired and is passed to fn, all in txn.
+ * leaves the due index, is marked fired and is passed to fn with its case
+ * event (read from the events table when the timer names it there; a
+ * timer whose event is missing fires without it, and the error is
+ * logged), all in txn.
  * Sets *fired. Returns 0, fn's error, RY_EFULL or RY_EIO. */
 int notify_timers_fire_due(ry_txn_t *txn, int64_t now, unsigned limit,
                            notify_fire_fn fn, void *arg, unsigned *fired);
 
 /* Appends to r->timers (n_timers) the timers whose state is 'state' (""
  * for all) and whose id starts with 'prefix' (may be ""), at most
- * 'limit'; free with notify_deliver_reply_clear. Returns 0 or RY_EIO. */
+ * 'limit', each with its case event in 'event' (never event_key); free
+ * with notify_deliver_reply_clear. Returns 0 or RY_EIO. */
 int notify_timers_list(ry_txn_t *txn, const char *state, const char *prefix,
                        size_t limit, Rongyu__NotificationsReply *r);
 
@@ -103,10 +109,13 @@ int notify_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
  * (the end of the due date, to the unit and @city), keyed by revision.
  * Any other state cancels the case's pending timers. 'c' may be NULL
  * (unknown campaign): the review timers are then recorded as failed.
+ * A timer names the event by 'ev_key', its key in the events table
+ * (notify_events), where the caller has stored it; it is read back when
+ * the timer fires or is listed.
  * Returns 0, RY_EFULL or RY_EIO. */
 int notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
                      const ry_campaign_t *c, const Rongyu__CaseEvent *ev,
-                     int64_t now);
+                     const uint8_t *ev_key, size_t ev_key_len, int64_t now);
 
 /* The instant of 'minute' minutes into date d at UTC offset 'offset_min'
  * (milliseconds since the epoch). */

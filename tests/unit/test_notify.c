@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "notify_deliver.h"
+#include "notify_events.h"
 #include "notify_posting.h"
 #include "notify_subs.h"
 #include "notify_text.h"
@@ -37,8 +38,8 @@ s_setup(void **state)
     fx_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
     assert_int_equal(ut_tmpdir(f->dir, sizeof f->dir, "notify"), 0);
-    static const char *const tables[] = {NOTIFY_TIMER_TABLES,
-                                         NOTIFY_DELIVER_TABLES, NULL};
+    static const char *const tables[] = {
+        NOTIFY_EVENT_TABLES, NOTIFY_TIMER_TABLES, NOTIFY_DELIVER_TABLES, NULL};
     assert_int_equal(ry_store_open(&f->store, f->dir, 1 << 24, tables), 0);
     assert_int_equal(ry_calendar_new(&f->cal), 0);
     char err[256];
@@ -362,6 +363,21 @@ s_event(const char *event, int state, const char *submitted)
     return ev;
 }
 
+/* Stores ev in the events table as the channel's event 'seq' from intake
+ * and plans its case's timers, as the service does. */
+static int
+s_plan_case(ry_txn_t *txn, fx_t *f, const ry_campaign_t *c,
+            const Rongyu__CaseEvent *ev, uint64_t seq, int64_t now)
+{
+    uint8_t key[NOTIFY_EVENT_KEY_MAX];
+    size_t klen = notify_events_key(key, "intake", seq);
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&ev->base, &len);
+    int rc = notify_events_put(txn, key, klen, buf, len);
+    free(buf);
+    return rc ? rc : notify_plan_case(txn, &f->plan, c, ev, key, klen, now);
+}
+
 static void
 test_case_review_due_one_month_after_submission(void **state)
 {
@@ -370,9 +386,8 @@ test_case_review_due_one_month_after_submission(void **state)
     assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
     Rongyu__CaseEvent ev =
         s_event("submitted", RONGYU__CASE_STATE__SUBMITTED, "2018-10-29T10:00");
-    assert_int_equal(notify_plan_case(txn, &f->plan, f->camp, &ev,
-                                      s_at("2018-10-29T10:00")),
-                     0);
+    assert_int_equal(
+        s_plan_case(txn, f, f->camp, &ev, 2, s_at("2018-10-29T10:00")), 0);
     /* Due Thu 2018-11-29; reminder 3 working days before: Mon 26th. */
     s_assert_timer(txn, "case|case1|r1|review_remind", "pending",
                    "2018-11-26T09:00");
@@ -383,9 +398,8 @@ test_case_review_due_one_month_after_submission(void **state)
     /* The review decides it: everything pending is cancelled. */
     Rongyu__CaseEvent done =
         s_event("returned", RONGYU__CASE_STATE__RETURNED, "2018-10-29T10:00");
-    assert_int_equal(notify_plan_case(txn, &f->plan, f->camp, &done,
-                                      s_at("2018-11-01T10:00")),
-                     0);
+    assert_int_equal(
+        s_plan_case(txn, f, f->camp, &done, 3, s_at("2018-11-01T10:00")), 0);
     s_assert_timer(txn, "case|case1|r1|review_remind", "cancelled", NULL);
     s_assert_timer(txn, "case|case1|r1|review_overdue", "cancelled", NULL);
     int64_t due;
@@ -404,9 +418,8 @@ test_unknown_calendar_year_is_reported_not_guessed(void **state)
     Rongyu__CaseEvent ev =
         s_event("submitted", RONGYU__CASE_STATE__SUBMITTED, "2026-12-15T10:00");
     ev.posting_end = "";
-    assert_int_equal(notify_plan_case(txn, &f->plan, f->camp, &ev,
-                                      s_at("2026-12-15T10:00")),
-                     0);
+    assert_int_equal(
+        s_plan_case(txn, f, f->camp, &ev, 4, s_at("2026-12-15T10:00")), 0);
     Rongyu__NotifyTimer *t = s_timer(txn, "case|case1|r1|review_remind");
     assert_non_null(t);
     assert_string_equal(t->state, "failed");
@@ -427,9 +440,8 @@ test_unknown_campaign_fails_the_review_timers(void **state)
     assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
     Rongyu__CaseEvent ev =
         s_event("submitted", RONGYU__CASE_STATE__SUBMITTED, "2018-10-29T10:00");
-    assert_int_equal(notify_plan_case(txn, &f->plan, NULL, &ev,
-                                      s_at("2018-10-29T10:00")),
-                     0);
+    assert_int_equal(
+        s_plan_case(txn, f, NULL, &ev, 5, s_at("2018-10-29T10:00")), 0);
     s_assert_timer(txn, "case|case1|r1|review_remind", "failed", NULL);
     s_assert_timer(txn, "case|case1|r1|review_overdue", "failed", NULL);
     ry_txn_abort(&txn);
@@ -440,6 +452,10 @@ test_unknown_campaign_fails_the_review_timers(void **state)
 typedef struct {
     int calls;
     char last[128];
+    /* The last timer's case event as fn saw it. */
+    bool had_event;
+    char who[64];
+    size_t n_failed;
 } s_fired_t;
 
 static int
@@ -451,7 +467,125 @@ s_on_fire(void *arg, ry_txn_t *txn, const Rongyu__NotifyTimer *t,
     s_fired_t *f = arg;
     f->calls++;
     snprintf(f->last, sizeof f->last, "%s", t->timer_id);
+    f->had_event = t->event != NULL;
+    snprintf(f->who, sizeof f->who, "%s",
+             t->event ? t->event->applicant_name : "");
+    f->n_failed = t->event ? t->event->n_failed : 0;
     return 0;
+}
+
+/* A case's review timers name the event they were planned from instead of
+ * holding a copy: the stored timer is the smaller for it, and the event
+ * comes back, without its failed checks, when the timer fires and when
+ * it is listed. */
+static void
+test_review_timer_names_its_event(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    Rongyu__Check c = RONGYU__CHECK__INIT;
+    c.code = "R_MEMBERSHIP_MIN";
+    Rongyu__Check *cs[] = {&c};
+    Rongyu__CaseEvent ev = s_event("ineligible", RONGYU__CASE_STATE__INELIGIBLE,
+                                   "2018-10-29T10:00");
+    ev.applicant_name = "杭州恒毅纺织有限公司工会";
+    ev.failed = cs;
+    ev.n_failed = 1;
+    assert_int_equal(
+        s_plan_case(txn, f, f->camp, &ev, 7, s_at("2018-10-29T10:00")), 0);
+    const char *id = "case|case1|r1|review_remind";
+    Rongyu__NotifyTimer *t = s_timer(txn, id);
+    assert_non_null(t);
+    assert_null(t->event);
+    uint8_t key[NOTIFY_EVENT_KEY_MAX];
+    size_t klen = notify_events_key(key, "intake", 7);
+    assert_int_equal(t->event_key.len, klen);
+    assert_memory_equal(t->event_key.data, key, klen);
+    /* Smaller than the same timer holding the event. */
+    Rongyu__NotifyTimer held = *t;
+    held.event = &ev;
+    held.event_key.len = 0;
+    size_t with = protobuf_c_message_get_packed_size(&held.base);
+    ry_val_t row;
+    assert_int_equal(ry_txn_get(txn, "timer_ix", id, strlen(id), &row), 0);
+    assert_true(row.len + 100 < with);
+    int64_t due = t->due_ms;
+    ry_pb_free(&t);
+
+    /* Listed, it shows the event itself. */
+    Rongyu__NotificationsReply r = RONGYU__NOTIFICATIONS_REPLY__INIT;
+    assert_int_equal(notify_timers_list(txn, "pending", "case|", 10, &r), 0);
+    assert_int_equal(r.n_timers, 2);
+    for (size_t i = 0; i < r.n_timers; i++) {
+        assert_non_null(r.timers[i]->event);
+        assert_string_equal(r.timers[i]->event->case_id, "case1");
+        assert_int_equal(r.timers[i]->event->n_failed, 0);
+        assert_int_equal(r.timers[i]->event_key.len, 0);
+    }
+    notify_deliver_reply_clear(&r);
+
+    /* Fired, fn has the event; the fired row still names it. */
+    s_fired_t fired = {0};
+    unsigned n;
+    assert_int_equal(
+        notify_timers_fire_due(txn, due, 64, s_on_fire, &fired, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(fired.last, id);
+    assert_true(fired.had_event);
+    assert_string_equal(fired.who, "杭州恒毅纺织有限公司工会");
+    assert_int_equal(fired.n_failed, 0);
+    t = s_timer(txn, id);
+    assert_non_null(t);
+    assert_string_equal(t->state, "fired");
+    assert_null(t->event);
+    assert_int_equal(t->event_key.len, klen);
+    ry_pb_free(&t);
+    ry_txn_abort(&txn);
+}
+
+/* A timer stored holding its event (as earlier versions wrote review
+ * timers) fires with that event; one whose event is not stored still
+ * fires, without it. */
+static void
+test_timer_fires_with_a_held_event_or_without_a_lost_one(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    Rongyu__CaseEvent ev =
+        s_event("submitted", RONGYU__CASE_STATE__SUBMITTED, "2018-10-29T10:00");
+    ev.applicant_name = "held";
+    Rongyu__NotifyTimer a = RONGYU__NOTIFY_TIMER__INIT, b = a;
+    a.timer_id = "case|case1|r1|review_remind";
+    a.kind = "review_remind";
+    a.case_id = "case1";
+    a.event = &ev;
+    a.due_ms = s_at("2018-11-26T09:00");
+    uint8_t key[NOTIFY_EVENT_KEY_MAX];
+    b.timer_id = "case|case2|r1|review_remind";
+    b.kind = "review_remind";
+    b.case_id = "case2";
+    b.event_key.data = key;
+    b.event_key.len = notify_events_key(key, "intake", 99);
+    b.due_ms = s_at("2018-11-27T09:00");
+    int64_t now = s_at("2018-11-01");
+    assert_int_equal(notify_timers_schedule(txn, &a, now, NULL), 0);
+    assert_int_equal(notify_timers_schedule(txn, &b, now, NULL), 0);
+    s_fired_t fired = {0};
+    unsigned n;
+    assert_int_equal(
+        notify_timers_fire_due(txn, a.due_ms, 64, s_on_fire, &fired, &n), 0);
+    assert_int_equal(n, 1);
+    assert_true(fired.had_event);
+    assert_string_equal(fired.who, "held");
+    assert_int_equal(
+        notify_timers_fire_due(txn, b.due_ms, 64, s_on_fire, &fired, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(fired.last, "case|case2|r1|review_remind");
+    assert_false(fired.had_event);
+    s_assert_timer(txn, "case|case2|r1|review_remind", "fired", NULL);
+    ry_txn_abort(&txn);
 }
 
 static void
@@ -474,7 +608,7 @@ test_timer_fires_once_in_due_order(void **state)
     assert_int_equal(notify_timers_next_due(txn, &due), 0);
     assert_int_equal(due, b.due_ms);
 
-    s_fired_t fired = {0, ""};
+    s_fired_t fired = {0};
     unsigned n;
     /* One millisecond early: nothing. */
     assert_int_equal(notify_timers_fire_due(txn, b.due_ms - 1, 64, s_on_fire,
@@ -611,7 +745,7 @@ test_moved_timer_fires_at_its_new_time_only(void **state)
     assert_int_equal(notify_timers_schedule(txn, &a, now, NULL), 0);
     a.due_ms = s_at("2018-11-28T09:00");
     assert_int_equal(notify_timers_schedule(txn, &a, now, NULL), 0);
-    s_fired_t fired = {0, ""};
+    s_fired_t fired = {0};
     unsigned n;
     assert_int_equal(notify_timers_fire_due(txn, s_at("2018-11-27T10:00"),
                                             64, s_on_fire, &fired, &n),
@@ -1070,6 +1204,11 @@ main(void)
             test_unknown_campaign_fails_the_review_timers, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_timer_fires_once_in_due_order,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_review_timer_names_its_event,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_timer_fires_with_a_held_event_or_without_a_lost_one, s_setup,
+            s_teardown),
         cmocka_unit_test_setup_teardown(test_timer_states_follow_the_stored_row,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
