@@ -43,6 +43,7 @@ typedef struct {
     int64_t hello_at; /* on a DEALER: when to say hello again */
     bool drained;     /* the dealer's: as ry_link's peers_drained */
     uint64_t frames;  /* frames of outbox rows sent (a batch is one) */
+    bool unreadable;  /* its link state did not read at the last relay */
 } s_peer_t;
 
 /* On the peer ROUTER: the routing id of the connection that last sent a
@@ -964,8 +965,20 @@ static void
 s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
 {
     ry_outbox_state_t st;
-    if (ry_outbox_state(txn, p->name, &st))
+    int rc = ry_outbox_state(txn, p->name, &st);
+    if (rc) {
+        /* Said once, not at every relay; tried again at each. */
+        if (!p->unreadable)
+            ry_error(NULL,
+                     "outbox to %s unreadable: %s; nothing goes to it "
+                     "until its state reads again",
+                     p->name, ry_strerror(rc));
+        p->unreadable = true;
         return;
+    }
+    if (p->unreadable)
+        ry_info(NULL, "outbox to %s readable again", p->name);
+    p->unreadable = false;
     uint64_t last = st.next_seq - 1;
     if (p->sent == UINT64_MAX || p->sent < st.acked)
         p->sent = st.acked;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #define N_MAX 200
@@ -1051,6 +1052,57 @@ test_a_missing_outbox_row_stops_the_relay_before_it(void **state)
     s_fx_destroy(&fx);
 }
 
+/* A link counter that does not read (a damaged row in ry_seq) stops the
+ * relay to that peer however often it runs: nothing is sent, nothing
+ * numbered anew. Once the counter reads again, the rows go, each applied
+ * once. */
+static void
+test_an_unreadable_link_counter_stops_the_relay_until_it_reads(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    s_send(fx, 1, 10, 10);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->sa, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put(txn, "ry_seq", "out|b", 5, "\x01", 1, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    /* What the relay says meanwhile: once, not at every relay. */
+    FILE *log = tmpfile();
+    assert_non_null(log);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    assert_true(dup2(fileno(log), STDERR_FILENO) >= 0);
+    int level = ry_log_level;
+    ry_log_level = RY_LOG_INFO;
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(ry_channel_run_once(fx->a, 1), 0);
+        assert_int_equal(ry_channel_run_once(fx->b, 1), 0);
+    }
+    assert_int_equal(fx->rb.ncalls, 0);
+    assert_int_equal(s_count(fx->sa, "ry_outbox"), 10);
+    uint8_t next[8];
+    ry_be64_put(next, 11);
+    assert_int_equal(ry_txn_begin(fx->sa, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put(txn, "ry_seq", "out|b", 5, next, 8, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    s_pump(fx, s_all_done, 10);
+    ry_log_level = level;
+    assert_true(dup2(saved, STDERR_FILENO) >= 0);
+    close(saved);
+    static char text[65536];
+    rewind(log);
+    size_t n = fread(text, 1, sizeof text - 1, log);
+    text[n] = '\0';
+    fclose(log);
+    const char *said = strstr(text, "outbox to b unreadable");
+    assert_non_null(said);
+    assert_null(strstr(said + 1, "outbox to b unreadable"));
+    assert_non_null(strstr(said, "outbox to b readable again"));
+    s_assert_b_applied_once(fx, 10);
+    s_assert_a_drained(fx, 10);
+    s_fx_destroy(&fx);
+}
+
 /* More rows than a batch holds (512) go in several frames: three, not
  * one and not one per row. */
 static void
@@ -1692,6 +1744,8 @@ main(void)
         cmocka_unit_test(test_sequence_hijack_by_an_admitted_key_is_harmless),
         cmocka_unit_test(test_rows_of_a_round_go_in_one_frame),
         cmocka_unit_test(test_a_missing_outbox_row_stops_the_relay_before_it),
+        cmocka_unit_test(
+            test_an_unreadable_link_counter_stops_the_relay_until_it_reads),
         cmocka_unit_test(test_more_rows_than_a_batch_go_in_several_frames),
         cmocka_unit_test(
             test_batch_items_are_applied_or_dead_lettered_one_by_one),

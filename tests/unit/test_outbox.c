@@ -240,6 +240,52 @@ test_depth_reaches_and_rows_follow_appends_and_acks(void **state)
     s_check_reaches(fx, "b"); /* emptied: 6 appended, none waiting */
 }
 
+/* A counter row that is not a counter (shorter than 8 bytes: a store
+ * damaged or written by something else) is an error for everything that
+ * reads it, never a count from 0 again: no row is numbered or relayed
+ * from it, and the other peers' links go on. */
+static void
+test_a_broken_counter_is_an_error_not_a_new_count(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn = s_begin(fx, true);
+    s_append(txn, "b", "m", 1);
+    s_append(txn, "b", "m", 2);
+    s_append(txn, "c", "x", 1);
+    assert_int_equal(
+        ry_txn_put(txn, "ry_seq", "out|b", 5, "\x01\x02\x03", 3, 0), 0);
+    assert_int_equal(ry_txn_put(txn, "ry_seq", "in|d", 4, "\x01", 1, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+
+    txn = s_begin(fx, true);
+    bool yes = true;
+    assert_int_equal(ry_outbox_depth_reaches(txn, "b", 1, &yes), RY_EIO);
+    assert_false(yes);
+    ry_outbox_state_t st;
+    assert_int_equal(ry_outbox_state(txn, "b", &st), RY_EIO);
+    uint64_t seq = 0;
+    assert_int_equal(ry_outbox_append(txn, "me", "b",
+                                      RONGYU__MESSAGE_TYPE__CASE_EVENT, "c1",
+                                      "m", 1, &seq),
+                     RY_EIO);
+    assert_int_equal(seq, 0);
+    uint64_t applied = 7;
+    assert_int_equal(ry_outbox_applied(txn, "d", &applied), RY_EIO);
+    assert_int_equal(ry_outbox_state(txn, "d", &st), RY_EIO);
+    /* Another peer's link is whole. */
+    assert_int_equal(ry_outbox_depth_reaches(txn, "c", 1, &yes), 0);
+    assert_true(yes);
+    s_append(txn, "c", "x", 2);
+    ry_txn_abort(&txn);
+
+    /* The rows already there stay as they were. */
+    txn = s_begin(fx, false);
+    s_seen_t seen = {.stop_after = 0};
+    assert_int_equal(ry_outbox_rows(txn, "b", 1, s_see, &seen), 0);
+    assert_int_equal(seen.n, 2);
+    ry_txn_abort(&txn);
+}
+
 static void
 test_applied_counter_per_sender(void **state)
 {
@@ -363,6 +409,9 @@ main(void)
             s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_depth_reaches_and_rows_follow_appends_and_acks, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_broken_counter_is_an_error_not_a_new_count, s_setup,
             s_teardown),
         cmocka_unit_test_setup_teardown(test_applied_counter_per_sender,
                                         s_setup, s_teardown),
