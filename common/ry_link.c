@@ -967,13 +967,15 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
     ry_outbox_state_t st;
     int rc = ry_outbox_state(txn, p->name, &st);
     if (rc) {
-        /* Said once, not at every relay; tried again at each. */
+        /* Said once, not at every relay; read again at the next relay,
+         * and the loop waits a second for it instead of spinning. */
         if (!p->unreadable)
             ry_error(NULL,
                      "outbox to %s unreadable: %s; nothing goes to it "
                      "until its state reads again",
                      p->name, ry_strerror(rc));
         p->unreadable = true;
+        p->blocked_until = now + 1000;
         return;
     }
     if (p->unreadable)

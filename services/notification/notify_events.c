@@ -41,7 +41,7 @@ notify_events_attach(ry_txn_t *txn, Rongyu__NotifyTimer *t)
     Rongyu__CaseEvent *ev = (Rongyu__CaseEvent *)ry_pb_unpack(
         &rongyu__case_event__descriptor, v.data, v.len, 0);
     if (!ev)
-        return RY_EIO;
+        return RY_EMALFORMED;
     /* The checks stay in the event's arena, freed with it (ry_pb). */
     ev->failed = NULL;
     ev->n_failed = 0;

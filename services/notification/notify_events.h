@@ -31,7 +31,8 @@ int notify_events_put(ry_txn_t *txn, const uint8_t *key, size_t klen,
  * and hangs it on t as t->event, without its failed checks (a timer needs
  * the case, not the verdict), to be freed with t. Returns 0 (also when
  * there is nothing to read), RY_ENOTFOUND when the event is not stored,
- * or RY_EIO when it does not decode; t is then unchanged. */
+ * RY_EMALFORMED when it does not decode, or RY_EIO when the store fails;
+ * t is then unchanged. */
 int notify_events_attach(ry_txn_t *txn, Rongyu__NotifyTimer *t);
 
 #endif

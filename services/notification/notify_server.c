@@ -59,6 +59,7 @@ s_fire(void *arg, ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now)
         .workdays_before = (int)t->workdays_before,
         .at_ms = t->due_ms,
         .ev = t->event,
+        .case_id = t->case_id,
         .submit_by = t->submit_by,
         .posting_workdays = (int)t->posting_workdays,
     };

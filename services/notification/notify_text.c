@@ -261,7 +261,7 @@ notify_text_render(const notify_notice_t *n, char **title, char **text)
     const char *who = ev ? s_or(ev->applicant_name, ev->applicant_org) : "";
     const char *unit = ev ? s_or(ev->organising_unit, "组织单位") : "";
     const char *honour = ev ? s_honour_zh(ev->honour) : "";
-    const char *cid = ev ? ev->case_id : "";
+    const char *cid = ev ? ev->case_id : s_or(n->case_id, "");
     int wd = n->workdays_before;
     char *t = NULL, *x = NULL;
     size_t tl, xl;
@@ -384,6 +384,8 @@ notify_text_json(const notify_notice_t *n, const char *title,
         s_set_str(o, "last_start", ev->posting_last_start);
         s_set_str(o, "last_start_zh", s_day(ev->posting_last_start).zh);
     }
+    if (!ev && n->case_id && *n->case_id)
+        s_set_str(o, "case_id", n->case_id);
     if (ev) {
         char name[64];
         notify_event_name(ev->event, name, sizeof name);

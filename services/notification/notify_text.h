@@ -18,6 +18,8 @@ typedef struct {
     int workdays_before;         /* of a reminder, else 0 */
     int64_t at_ms;               /* when it fell due or happened */
     const Rongyu__CaseEvent *ev; /* the case, or NULL */
+    const char *case_id;         /* without ev: the case a timer names,
+                                    or NULL */
     const char *submit_by;       /* postings: the deadline to meet, or "" */
     int posting_workdays;        /* postings: working days required */
 } notify_notice_t;

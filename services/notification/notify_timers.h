@@ -59,16 +59,17 @@ typedef int (*notify_fire_fn)(void *arg, ry_txn_t *txn,
 /* Fires up to 'limit' timers due at or before 'now', in due order: each
  * leaves the due index, is marked fired and is passed to fn with its case
  * event (read from the events table when the timer names it there; a
- * timer whose event is missing fires without it, and the error is
- * logged), all in txn.
+ * timer whose event is not stored or does not decode fires without it,
+ * and the error is logged), all in txn.
  * Sets *fired. Returns 0, fn's error, RY_EFULL or RY_EIO. */
 int notify_timers_fire_due(ry_txn_t *txn, int64_t now, unsigned limit,
                            notify_fire_fn fn, void *arg, unsigned *fired);
 
 /* Appends to r->timers (n_timers) the timers whose state is 'state' (""
  * for all) and whose id starts with 'prefix' (may be ""), at most
- * 'limit', each with its case event in 'event' (never event_key); free
- * with notify_deliver_reply_clear. Returns 0 or RY_EIO. */
+ * 'limit', each with its case event in 'event' when it can be read
+ * (never event_key); free with notify_deliver_reply_clear. Returns 0 or
+ * RY_EIO. */
 int notify_timers_list(ry_txn_t *txn, const char *state, const char *prefix,
                        size_t limit, Rongyu__NotificationsReply *r);
 

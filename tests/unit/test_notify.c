@@ -174,6 +174,29 @@ test_ineligible_notice_lists_the_failed_checks(void **state)
     free(json);
 }
 
+/* A review timer whose case event is lost still names its case, in the
+ * text and in the JSON. */
+static void
+test_a_notice_without_its_event_names_its_case(void **state)
+{
+    (void)state;
+    notify_notice_t n = {.notice_id = "case|case2|r1|review_overdue",
+                         .kind = "review_overdue",
+                         .campaign_id = "hangzhou-2018",
+                         .deadline = "2018-11-29",
+                         .at_ms = s_at("2018-11-30T00:00"),
+                         .case_id = "case2"};
+    char *title, *text, *json;
+    assert_int_equal(notify_text_render(&n, &title, &text), 0);
+    assert_non_null(strstr(text, "案件 case2"));
+    assert_int_equal(notify_text_json(&n, title, text, 7, "萧山区", &json), 0);
+    assert_non_null(strstr(json, "\"case_id\":\"case2\""));
+    assert_null(strstr(json, "\"revision\""));
+    free(title);
+    free(text);
+    free(json);
+}
+
 static void
 test_mail_is_encoded_and_carries_the_ids(void **state)
 {
@@ -545,8 +568,8 @@ test_review_timer_names_its_event(void **state)
 }
 
 /* A timer stored holding its event (as earlier versions wrote review
- * timers) fires with that event; one whose event is not stored still
- * fires, without it. */
+ * timers) fires with that event; one whose event is not stored, or does
+ * not decode, still fires, without it, and is listed without it. */
 static void
 test_timer_fires_with_a_held_event_or_without_a_lost_one(void **state)
 {
@@ -585,6 +608,31 @@ test_timer_fires_with_a_held_event_or_without_a_lost_one(void **state)
     assert_string_equal(fired.last, "case|case2|r1|review_remind");
     assert_false(fired.had_event);
     s_assert_timer(txn, "case|case2|r1|review_remind", "fired", NULL);
+
+    Rongyu__NotifyTimer c = b;
+    uint8_t ckey[NOTIFY_EVENT_KEY_MAX];
+    c.timer_id = "case|case3|r1|review_remind";
+    c.case_id = "case3";
+    c.event_key.data = ckey;
+    c.event_key.len = notify_events_key(ckey, "intake", 100);
+    c.due_ms = s_at("2018-11-28T09:00");
+    const uint8_t junk[] = {0x0a, 0x7f, 0x01};
+    assert_int_equal(
+        notify_events_put(txn, ckey, c.event_key.len, junk, sizeof junk), 0);
+    assert_int_equal(notify_timers_schedule(txn, &c, now, NULL), 0);
+    Rongyu__NotificationsReply r = RONGYU__NOTIFICATIONS_REPLY__INIT;
+    assert_int_equal(notify_timers_list(txn, "pending", "case|case3", 10, &r),
+                     0);
+    assert_int_equal(r.n_timers, 1);
+    assert_null(r.timers[0]->event);
+    assert_int_equal(r.timers[0]->event_key.len, 0);
+    notify_deliver_reply_clear(&r);
+    fired.had_event = true;
+    assert_int_equal(
+        notify_timers_fire_due(txn, c.due_ms, 64, s_on_fire, &fired, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(fired.last, "case|case3|r1|review_remind");
+    assert_false(fired.had_event);
     ry_txn_abort(&txn);
 }
 
@@ -1182,6 +1230,7 @@ main(void)
         cmocka_unit_test(test_date_zh_refuses_bad_dates_and_small_buffers),
         cmocka_unit_test(test_event_names_are_normalised),
         cmocka_unit_test(test_ineligible_notice_lists_the_failed_checks),
+        cmocka_unit_test(test_a_notice_without_its_event_names_its_case),
         cmocka_unit_test(test_mail_is_encoded_and_carries_the_ids),
         cmocka_unit_test(test_hmac_matches_rfc4231_case_2),
         cmocka_unit_test(
