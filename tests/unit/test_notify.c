@@ -1058,6 +1058,26 @@ test_one_delivery_per_subscriber_and_channel(void **state)
     assert_int_equal(fr.n_items, 2);
     assert_int_equal(fr.items[0]->topic_seq, 1);
     notify_deliver_reply_clear_feed(&fr);
+    /* A review notice whose case event is lost: its deliveries still name
+     * the case. */
+    notify_notice_t lost = {.notice_id = "case|case2|r1|review_overdue",
+                            .kind = "review_overdue",
+                            .campaign_id = "c",
+                            .deadline = "2018-11-29",
+                            .at_ms = s_at("2018-11-30T00:00"),
+                            .case_id = "case2"};
+    const char *city[] = {"@city"};
+    assert_int_equal(notify_deliver_enqueue(d, txn, &lost, city, 1, subs,
+                                            lost.at_ms, &count),
+                     0);
+    assert_int_equal(count, 1);
+    q.state = "";
+    assert_int_equal(notify_deliver_list(txn, &q, &r), 0);
+    assert_true(r.n_deliveries > 0);
+    const Rongyu__Delivery *last = r.deliveries[r.n_deliveries - 1];
+    assert_string_equal(last->notice_id, "case|case2|r1|review_overdue");
+    assert_string_equal(last->case_id, "case2");
+    notify_deliver_reply_clear(&r);
     ry_txn_abort(&txn);
     notify_deliver_destroy(&d);
     notify_subs_destroy(&subs);
