@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "ry_log.h"
+#include "ut_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int s_saved = -1;
-static FILE *s_file;
+static ut_stderr_t s_err;
 
 /* stderr goes to a temporary file for the test. */
 static int
@@ -26,21 +26,14 @@ s_setup(void **state)
 {
     (void)state;
     ry_log_init("test");
-    s_file = tmpfile();
-    if (!s_file)
-        return -1;
-    fflush(stderr);
-    s_saved = dup(STDERR_FILENO);
-    return dup2(fileno(s_file), STDERR_FILENO) < 0 ? -1 : 0;
+    return ut_stderr_capture(&s_err);
 }
 
 static int
 s_teardown(void **state)
 {
     (void)state;
-    dup2(s_saved, STDERR_FILENO);
-    close(s_saved);
-    fclose(s_file);
+    ut_stderr_release(&s_err);
     return 0;
 }
 
@@ -48,20 +41,9 @@ s_teardown(void **state)
 static char *
 s_written(void)
 {
-    long n = lseek(fileno(s_file), 0, SEEK_END);
-    char *buf = calloc(1, (size_t)n + 1);
+    char *buf = ut_stderr_text(&s_err);
     assert_non_null(buf);
-    assert_int_equal(pread(fileno(s_file), buf, (size_t)n, 0), n);
     return buf;
-}
-
-static int
-s_count(const char *s, const char *what)
-{
-    int n = 0;
-    for (const char *p = s; (p = strstr(p, what)) != NULL; p += strlen(what))
-        n++;
-    return n;
 }
 
 /* The seconds of the clock ry_log stamps lines with (gettimeofday).
@@ -151,12 +133,12 @@ test_a_full_hold_goes_out_before_it_overflows(void **state)
     for (int i = 0; i < 100; i++) /* ~150 KiB: more than the hold keeps */
         ry_log_write(RY_LOG_INFO, NULL, "line %03d %s", i, big);
     char *out = s_written();
-    int early = s_count(out, big);
+    int early = ut_count(out, big);
     free(out);
     assert_true(early > 0 && early < 100);
     ry_log_flush();
     out = s_written();
-    assert_int_equal(s_count(out, big), 100);
+    assert_int_equal(ut_count(out, big), 100);
     /* Whole lines, in order. */
     const char *p = out;
     for (int i = 0; i < 100; i++) {
@@ -202,14 +184,14 @@ test_a_rewind_drops_the_lines_since_its_mark(void **state)
     for (int i = 0; i < 60; i++) /* ~90 KiB: one overflow */
         ry_log_write(RY_LOG_INFO, NULL, "redo %03d %s", i, big);
     out = s_written();
-    int early = s_count(out, big);
+    int early = ut_count(out, big);
     free(out);
     assert_true(early > 0 && early < 60);
     ry_log_rewind(m);
     ry_log_write(RY_LOG_INFO, NULL, "last");
     ry_log_flush();
     out = s_written();
-    assert_int_equal(s_count(out, big), early);
+    assert_int_equal(ut_count(out, big), early);
     assert_non_null(strstr(out, " INFO test - last\n"));
     free(out);
 }

@@ -58,6 +58,58 @@ ut_rmtree(const char *path)
     return rc;
 }
 
+/* stderr sent to a temporary file, for a test that reads what was
+ * logged (ut_stderr_capture), and given back (ut_stderr_release). */
+typedef struct {
+    FILE *file;
+    int saved;
+} ut_stderr_t;
+
+/* Returns 0 or -1. */
+static inline int
+ut_stderr_capture(ut_stderr_t *c)
+{
+    c->saved = -1;
+    c->file = tmpfile();
+    if (!c->file)
+        return -1;
+    fflush(stderr);
+    c->saved = dup(STDERR_FILENO);
+    return c->saved < 0 || dup2(fileno(c->file), STDERR_FILENO) < 0 ? -1 : 0;
+}
+
+static inline void
+ut_stderr_release(ut_stderr_t *c)
+{
+    dup2(c->saved, STDERR_FILENO);
+    close(c->saved);
+    fclose(c->file);
+}
+
+/* What the captured stderr holds so far, NUL-terminated (the caller's to
+ * free), or NULL. */
+static inline char *
+ut_stderr_text(const ut_stderr_t *c)
+{
+    off_t n = lseek(fileno(c->file), 0, SEEK_END);
+    char *buf = n < 0 ? NULL : calloc(1, (size_t)n + 1);
+    if (buf && pread(fileno(c->file), buf, (size_t)n, 0) != n) {
+        free(buf);
+        buf = NULL;
+    }
+    return buf;
+}
+
+/* How many times 'what' stands in s, not overlapping. */
+static inline int
+ut_count(const char *s, const char *what)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, what)) != NULL; p += strlen(what))
+        n++;
+    return n;
+}
+
 /* Writes 'text' to the file 'path'. Returns 0 or -1. */
 static inline int
 ut_write_file(const char *path, const char *text)
