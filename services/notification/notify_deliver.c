@@ -232,9 +232,7 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
             d.target = (char *)target;
             d.created_ms = now;
             d.next_attempt_ms = now;
-            d.case_id = (char *)(n->ev        ? n->ev->case_id
-                                 : n->case_id ? n->case_id
-                                              : "");
+            d.case_id = (char *)notify_notice_case(n);
             d.subject = title;
             d.text = text;
             d.body = body;

@@ -3,6 +3,7 @@
 #include "notify_events.h"
 
 #include "ry_error.h"
+#include "ry_log.h"
 #include "ry_pb.h"
 
 #include <string.h>
@@ -36,12 +37,18 @@ notify_events_attach(ry_txn_t *txn, Rongyu__NotifyTimer *t)
     ry_val_t v;
     int rc = ry_txn_get(txn, NOTIFY_EVENT_TABLES, t->event_key.data,
                         t->event_key.len, &v);
-    if (rc)
+    if (rc && rc != RY_ENOTFOUND)
         return rc;
-    Rongyu__CaseEvent *ev = (Rongyu__CaseEvent *)ry_pb_unpack(
-        &rongyu__case_event__descriptor, v.data, v.len, 0);
-    if (!ev)
-        return RY_EMALFORMED;
+    Rongyu__CaseEvent *ev =
+        rc ? NULL
+           : (Rongyu__CaseEvent *)ry_pb_unpack(&rongyu__case_event__descriptor,
+                                               v.data, v.len, 0);
+    if (!ev) {
+        ry_error(*t->case_id ? t->case_id : NULL,
+                 "timer %s: its case event is %s; it goes without it",
+                 t->timer_id, rc ? "not stored" : "undecodable");
+        return 0;
+    }
     /* The checks stay in the event's arena, freed with it (ry_pb). */
     ev->failed = NULL;
     ev->n_failed = 0;

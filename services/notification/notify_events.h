@@ -29,9 +29,9 @@ int notify_events_put(ry_txn_t *txn, const uint8_t *key, size_t klen,
 
 /* When timer t refers to its event (event_key set, no event), reads it
  * and hangs it on t as t->event, without its failed checks (a timer needs
- * the case, not the verdict), to be freed with t. Returns 0 (also when
- * there is nothing to read), RY_ENOTFOUND when the event is not stored,
- * RY_EMALFORMED when it does not decode, or RY_EIO when the store fails;
+ * the case, not the verdict), to be freed with t. An event not stored or
+ * that does not decode is the timer's loss alone: logged, t goes on
+ * without it. Returns 0, or the store's error (RY_EIO) when it fails;
  * t is then unchanged. */
 int notify_events_attach(ry_txn_t *txn, Rongyu__NotifyTimer *t);
 

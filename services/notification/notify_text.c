@@ -101,6 +101,12 @@ s_or(const char *s, const char *alt)
     return s && *s ? s : alt;
 }
 
+const char *
+notify_notice_case(const notify_notice_t *n)
+{
+    return n->ev ? n->ev->case_id : s_or(n->case_id, "");
+}
+
 /* The date of an instant in Beijing time, as "YYYY-MM-DD". */
 static void
 s_ymd(int64_t ms, char *buf, size_t len)
@@ -261,7 +267,7 @@ notify_text_render(const notify_notice_t *n, char **title, char **text)
     const char *who = ev ? s_or(ev->applicant_name, ev->applicant_org) : "";
     const char *unit = ev ? s_or(ev->organising_unit, "组织单位") : "";
     const char *honour = ev ? s_honour_zh(ev->honour) : "";
-    const char *cid = ev ? ev->case_id : s_or(n->case_id, "");
+    const char *cid = notify_notice_case(n);
     int wd = n->workdays_before;
     char *t = NULL, *x = NULL;
     size_t tl, xl;
@@ -384,12 +390,12 @@ notify_text_json(const notify_notice_t *n, const char *title,
         s_set_str(o, "last_start", ev->posting_last_start);
         s_set_str(o, "last_start_zh", s_day(ev->posting_last_start).zh);
     }
-    if (!ev && n->case_id && *n->case_id)
-        s_set_str(o, "case_id", n->case_id);
+    const char *cid = notify_notice_case(n);
+    if (ev || *cid)
+        s_set_str(o, "case_id", cid);
     if (ev) {
         char name[64];
         notify_event_name(ev->event, name, sizeof name);
-        s_set_str(o, "case_id", ev->case_id);
         json_object_set_new(o, "revision", json_integer(ev->revision));
         s_set_str(o, "event", name);
         const ProtobufCEnumValue *sv = protobuf_c_enum_descriptor_get_value(

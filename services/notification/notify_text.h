@@ -24,6 +24,10 @@ typedef struct {
     int posting_workdays;        /* postings: working days required */
 } notify_notice_t;
 
+/* The case n is about: its event's, else the one its timer names, else
+ * "" (borrowed). */
+const char *notify_notice_case(const notify_notice_t *n);
+
 /* Writes "2018年11月30日（星期五）" for the date "2018-11-30" to buf.
  * Returns 0, or RY_EINVAL for a bad date or a small buffer. */
 int notify_date_zh(const char *ymd, char *buf, size_t len);

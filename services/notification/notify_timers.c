@@ -358,17 +358,9 @@ notify_timers_fire_due(ry_txn_t *txn, int64_t now, unsigned limit,
             t->fired_at_ms = now;
             rc = s_write(txn, t, "fired", "");
             /* After the write: the stored timer keeps naming its event.
-             * An event lost or damaged is the timer's alone: it fires
-             * without it. A store that fails undoes the round. */
-            int erc = rc ? 0 : notify_events_attach(txn, t);
-            if (erc == RY_ENOTFOUND || erc == RY_EMALFORMED)
-                ry_error(*t->case_id ? t->case_id : NULL,
-                         "timer %s: its case event is %s; it fires without "
-                         "it",
-                         t->timer_id,
-                         erc == RY_ENOTFOUND ? "not stored" : "undecodable");
-            else if (erc)
-                rc = erc;
+             * A store that fails undoes the round. */
+            if (!rc)
+                rc = notify_events_attach(txn, t);
             if (!rc)
                 rc = fn(arg, txn, t, now);
             if (!rc) {
@@ -408,11 +400,7 @@ s_tlist_row(const ry_val_t *key, const ry_val_t *val, void *arg)
     }
     /* The reply shows the event itself: the key is the store's. */
     int rc = notify_events_attach(l->txn, t);
-    if (rc == RY_ENOTFOUND || rc == RY_EMALFORMED) {
-        ry_warn(*t->case_id ? t->case_id : NULL,
-                "timer %s: its case event is %s", t->timer_id,
-                rc == RY_ENOTFOUND ? "not stored" : "undecodable");
-    } else if (rc) {
+    if (rc) {
         ry_pb_free(&t);
         return rc;
     }

@@ -568,8 +568,9 @@ test_review_timer_names_its_event(void **state)
 }
 
 /* A timer stored holding its event (as earlier versions wrote review
- * timers) fires with that event; one whose event is not stored, or does
- * not decode, still fires, without it, and is listed without it. */
+ * timers) fires with that event; one whose event is not stored, does not
+ * decode or is named by a key no event can have still fires, without it,
+ * and is listed without it. */
 static void
 test_timer_fires_with_a_held_event_or_without_a_lost_one(void **state)
 {
@@ -632,6 +633,23 @@ test_timer_fires_with_a_held_event_or_without_a_lost_one(void **state)
         notify_timers_fire_due(txn, c.due_ms, 64, s_on_fire, &fired, &n), 0);
     assert_int_equal(n, 1);
     assert_string_equal(fired.last, "case|case3|r1|review_remind");
+    assert_false(fired.had_event);
+
+    /* A key longer than any the events table can hold. */
+    Rongyu__NotifyTimer e = c;
+    uint8_t long_key[600];
+    memset(long_key, 'k', sizeof long_key);
+    e.timer_id = "case|case4|r1|review_remind";
+    e.case_id = "case4";
+    e.event_key.data = long_key;
+    e.event_key.len = sizeof long_key;
+    e.due_ms = s_at("2018-11-29T09:00");
+    assert_int_equal(notify_timers_schedule(txn, &e, now, NULL), 0);
+    fired.had_event = true;
+    assert_int_equal(
+        notify_timers_fire_due(txn, e.due_ms, 64, s_on_fire, &fired, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(fired.last, "case|case4|r1|review_remind");
     assert_false(fired.had_event);
     ry_txn_abort(&txn);
 }
