@@ -43,7 +43,7 @@ typedef struct {
     int64_t hello_at; /* on a DEALER: when to say hello again */
     bool drained;     /* the dealer's: as ry_link's peers_drained */
     uint64_t frames;  /* frames of outbox rows sent (a batch is one) */
-    bool unreadable;  /* its link state did not read at the last relay */
+    bool unreadable;  /* its outbox did not read at the last relay */
 } s_peer_t;
 
 /* On the peer ROUTER: the routing id of the connection that last sent a
@@ -960,6 +960,30 @@ s_fill_row(uint64_t seq, const ry_val_t *env, void *arg)
     return f->full;
 }
 
+/* The peer's outbox did not read ('what': its state or a row; rc the
+ * store's error): said once, not at every relay, and read again a second
+ * later, the loop waiting for it instead of spinning. */
+static void
+s_unreadable(s_peer_t *p, int64_t now, const char *what, int rc)
+{
+    if (!p->unreadable)
+        ry_error(NULL,
+                 "outbox to %s unreadable (%s): %s; nothing goes to it "
+                 "until it reads again",
+                 p->name, what, ry_strerror(rc));
+    p->unreadable = true;
+    p->blocked_until = now + 1000;
+}
+
+/* The peer's outbox read, as far as this relay needed it. */
+static void
+s_readable(s_peer_t *p)
+{
+    if (p->unreadable)
+        ry_info(NULL, "outbox to %s readable again", p->name);
+    p->unreadable = false;
+}
+
 /* Sends what is due to one peer, reading through txn. */
 static void
 s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
@@ -967,20 +991,9 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
     ry_outbox_state_t st;
     int rc = ry_outbox_state(txn, p->name, &st);
     if (rc) {
-        /* Said once, not at every relay; read again at the next relay,
-         * and the loop waits a second for it instead of spinning. */
-        if (!p->unreadable)
-            ry_error(NULL,
-                     "outbox to %s unreadable: %s; nothing goes to it "
-                     "until its state reads again",
-                     p->name, ry_strerror(rc));
-        p->unreadable = true;
-        p->blocked_until = now + 1000;
+        s_unreadable(p, now, "its state", rc);
         return;
     }
-    if (p->unreadable)
-        ry_info(NULL, "outbox to %s readable again", p->name);
-    p->unreadable = false;
     uint64_t last = st.next_seq - 1;
     if (p->sent == UINT64_MAX || p->sent < st.acked)
         p->sent = st.acked;
@@ -992,6 +1005,7 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
     p->acked = st.acked;
     p->busy = last > st.acked;
     if (!p->busy) {
+        s_readable(p);
         p->deadline = 0;
         return;
     }
@@ -1032,13 +1046,17 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
         /* Short of a bound, the rows stopped before f.seq: what was read
          * goes, then no more until the next relay. */
         bool stuck = false;
-        if (ry_outbox_rows(txn, p->name, from, s_fill_row, &f) != 0) {
-            ry_error(NULL, "outbox to %s unreadable at row %" PRIu64, p->name,
-                     f.seq);
+        rc = ry_outbox_rows(txn, p->name, from, s_fill_row, &f);
+        if (rc != 0) {
+            char what[48];
+            snprintf(what, sizeof what, "its row %" PRIu64, f.seq);
+            s_unreadable(p, now, what, rc);
             stuck = true;
         } else if (!f.full) {
             ry_error(NULL, "outbox row %s:%" PRIu64 " missing", p->name, f.seq);
             stuck = true;
+        } else {
+            s_readable(p);
         }
         if (f.seq == f.from) {
             free(f.b.buf);

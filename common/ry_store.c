@@ -38,6 +38,11 @@ struct ry_store {
     const char *case_table; /* one of names[], or NULL */
     ry_store_stats_t stats; /* the counters; sizes filled on demand */
     uint64_t writes;        /* puts, deletes and clears let through */
+    /* ry_store_fail_reads: the rows of table fail_dbi from fail_from on
+     * (all: size 0) do not read (fail_on: set). */
+    bool fail_on;
+    MDB_dbi fail_dbi;
+    MDB_val fail_from;
 };
 
 /* A counter row (ry_txn_get_u64, ry_txn_put_u64) kept in the
@@ -265,6 +270,7 @@ ry_store_destroy(ry_store_t **self_p)
         mdb_env_close(self->env);
     for (int i = 0; i < self->ntables; i++)
         free(self->names[i]);
+    free(self->fail_from.mv_data);
     free(self);
     *self_p = NULL;
 }
@@ -330,6 +336,35 @@ void
 ry_txn_reads_only(ry_txn_t *txn, bool on)
 {
     txn->no_writes = on;
+}
+
+/* Whether key k of table dbi is one ry_store_fail_reads made unreadable
+ * (k NULL: the table as a whole, unreadable when all its rows are). */
+static bool
+s_read_fault(const ry_txn_t *txn, MDB_dbi dbi, const MDB_val *k)
+{
+    const ry_store_t *s = txn->store;
+    if (!s->fail_on || dbi != s->fail_dbi)
+        return false;
+    if (s->fail_from.mv_size == 0)
+        return true;
+    return k && mdb_cmp(txn->txn, dbi, k, &s->fail_from) >= 0;
+}
+
+void
+ry_store_fail_reads(ry_store_t *self, const char *table, const void *from,
+                    size_t flen)
+{
+    free(self->fail_from.mv_data);
+    self->fail_from = (MDB_val){0, NULL};
+    self->fail_on = table && s_dbi(self, table, &self->fail_dbi) == 0;
+    if (self->fail_on && flen) {
+        self->fail_from.mv_data = malloc(flen);
+        if (!self->fail_from.mv_data)
+            abort();
+        memcpy(self->fail_from.mv_data, from, flen);
+        self->fail_from.mv_size = flen;
+    }
 }
 
 /* A write where ry_txn_reads_only forbids it: a fault of the caller. */
@@ -480,6 +515,8 @@ ry_txn_get(ry_txn_t *txn, const char *table, const void *key, size_t klen,
     if (rc)
         return rc;
     MDB_val k = {klen, (void *)key}, v;
+    if (s_read_fault(txn, dbi, &k))
+        return RY_EIO;
     rc = mdb_get(txn->txn, dbi, &k, &v);
     if (rc == 0) {
         val->data = v.mv_data;
@@ -587,6 +624,10 @@ ry_txn_scan(ry_txn_t *txn, const char *table, const void *prefix, size_t plen,
     while (rc == 0) {
         if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen)))
             break;
+        if (s_read_fault(txn, dbi, &k)) {
+            result = RY_EIO;
+            break;
+        }
         ry_val_t key = {k.mv_data, k.mv_size}, val = {v.mv_data, v.mv_size};
         int r = fn(&key, &val, arg);
         if (r != 0) {
@@ -639,6 +680,10 @@ ry_txn_last(ry_txn_t *txn, const char *table, const void *prefix, size_t plen,
         }
         if (rc == 0 && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen)))
             rc = MDB_NOTFOUND;
+    }
+    if (rc == 0 && s_read_fault(txn, dbi, &k)) {
+        mdb_cursor_close(cur);
+        return RY_EIO;
     }
     if (rc == 0) {
         key->data = k.mv_data;
@@ -743,6 +788,8 @@ ry_txn_get_u64(ry_txn_t *txn, const char *table, const void *key, size_t klen,
         return 0;
     }
     MDB_val mk = {klen, (void *)key}, mv;
+    if (s_read_fault(txn, dbi, &mk))
+        return RY_EIO;
     rc = mdb_get(txn->txn, dbi, &mk, &mv);
     if (rc == MDB_NOTFOUND)
         rc = 0;

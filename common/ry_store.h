@@ -39,6 +39,16 @@ uint64_t ry_store_writes(const ry_store_t *self);
 
 size_t ry_store_map_size(const ry_store_t *self);
 
+/* For tests, as an injected allocation failure: the rows of 'table' (one
+ * of the store's) at or past key 'from' (all of them: flen 0) no longer
+ * read, as when LMDB cannot read the page that holds them. In any
+ * transaction of this store, ry_txn_get and ry_txn_get_u64 of such a key,
+ * ry_txn_last finding one, and ry_txn_scan reaching one (after it gave
+ * the rows before) fail with RY_EIO. Writes and ry_txn_count (which
+ * reads no row) are not touched. 'table' NULL ends it. */
+void ry_store_fail_reads(ry_store_t *self, const char *table, const void *from,
+                         size_t flen);
+
 /* What the store has written since it was opened in this process (kept
  * in memory, not in the store: a measurement, not state), and its size.
  * 'bytes_written' adds up, over the commits, the growth of 'wchar' in

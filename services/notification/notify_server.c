@@ -34,6 +34,10 @@ struct notify_server {
     notify_plan_t plan;
     int64_t subs_checked, planned; /* monotonic ms of the last look */
     uint64_t fired;                /* timers fired by this process */
+    /* The last firing round failed (a store error): said once, and no
+     * round is tried before fire_retry_at (monotonic ms). */
+    bool fire_failing;
+    int64_t fire_retry_at;
     char admit[1200];              /* the ZAP handler's directory */
 };
 
@@ -302,6 +306,10 @@ notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
         rc = ry_config_store_dir(cfg, RY_SVC_NOTIFICATION, dir, sizeof dir);
     if (!rc)
         rc = ry_store_open(&self->store, dir, cfg->map_size, tables);
+    if (!rc && strcmp(self->nc.fault, "events_unreadable") == 0) {
+        ry_warn(NULL, "fault injection: the case events do not read");
+        ry_store_fail_reads(self->store, NOTIFY_EVENT_TABLES, NULL, 0);
+    }
     /* Peers: intake alone; requests and feed: the readers intake names. */
     ry_keys_t *keys = NULL;
     if (!rc)
@@ -457,14 +465,29 @@ notify_server_run_once(notify_server_t *self, int max_wait_ms)
     }
     if (rc)
         return RY_EIO;
-    if (next_timer <= now) {
+    if (next_timer <= now && mono >= self->fire_retry_at) {
         s_fire_t f = {now, 0};
         rc = s_write(self, s_fire_round, &f);
-        if (rc)
-            ry_error(NULL, "due timers not fired (tried again): %s",
-                     ry_strerror(rc));
-        else if (f.fired)
-            s_fault(self, "after_fire");
+        if (rc) {
+            /* Nothing of the round was kept. Said once, and tried again
+             * a second later rather than at every turn of the loop. */
+            if (!self->fire_failing)
+                ry_error(NULL,
+                         "due timers not fired: %s; tried again each "
+                         "second until they are",
+                         ry_strerror(rc));
+            else
+                ry_debug(NULL, "due timers not fired again: %s",
+                         ry_strerror(rc));
+            self->fire_failing = true;
+            self->fire_retry_at = mono + 1000;
+        } else {
+            if (self->fire_failing)
+                ry_info(NULL, "due timers fire again");
+            self->fire_failing = false;
+            if (f.fired)
+                s_fault(self, "after_fire");
+        }
         next_timer = f.fired == 64 ? now : INT64_MAX;
         if (next_timer != now) {
             if (ry_txn_begin(self->store, NULL, false, &txn) == 0) {
@@ -479,6 +502,13 @@ notify_server_run_once(notify_server_t *self, int max_wait_ms)
     int wait = max_wait_ms;
     if (notify_deliver_active(self->deliver) && wait > 10)
         wait = 10;
+    if (next_timer <= now && self->fire_failing) {
+        /* Due but failing: the next try, in real time. */
+        next_timer = INT64_MAX;
+        int64_t left = self->fire_retry_at - mono;
+        if (left < wait)
+            wait = left > 0 ? (int)left : 0;
+    }
     double speed = ry_clock_speed();
     int64_t dues[] = {next_timer, notify_deliver_next_due(self->deliver)};
     for (int i = 0; i < 2; i++) {

@@ -1114,6 +1114,51 @@ test_an_unreadable_link_counter_stops_the_relay_until_it_reads(void **state)
     s_fx_destroy(&fx);
 }
 
+/* Outbox rows that do not read (LMDB failing to read their page: rows
+ * 5 on, in A's store) stop the relay before them: rows 1 to 4 reach B,
+ * none after however often A runs, and A's loop waits meanwhile instead
+ * of spinning; the log says it once. Once they read again, rows 5 to 10
+ * go, each applied once, and the log says that once. */
+static void
+test_unreadable_outbox_rows_stop_the_relay_until_they_read(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    ut_stderr_t err;
+    assert_int_equal(ut_stderr_capture(&err), 0);
+    int level = ry_log_level;
+    ry_log_level = RY_LOG_INFO;
+    uint8_t from[10] = {'b', 0};
+    ry_be64_put(from + 2, 5);
+    ry_store_fail_reads(fx->sa, "ry_outbox", from, sizeof from);
+    s_send(fx, 1, 10, 10);
+    s_pump(fx, s_b_applied, 4);
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(ry_channel_run_once(fx->a, 1), 0);
+        assert_int_equal(ry_channel_run_once(fx->b, 1), 0);
+    }
+    assert_int_equal(fx->rb.ncalls, 4);
+    int64_t until = ry_clock_mono_ms() + 300;
+    int turns = 0;
+    while (ry_clock_mono_ms() < until) {
+        assert_int_equal(ry_channel_run_once(fx->a, 100), 0);
+        turns++;
+    }
+    assert_true(turns < 100);
+    ry_store_fail_reads(fx->sa, NULL, NULL, 0);
+    s_pump(fx, s_all_done, 10);
+    ry_log_level = level;
+    char *text = ut_stderr_text(&err);
+    ut_stderr_release(&err);
+    assert_non_null(text);
+    assert_int_equal(ut_count(text, "outbox to b unreadable"), 1);
+    assert_int_equal(ut_count(text, "outbox to b readable again"), 1);
+    free(text);
+    s_assert_b_applied_once(fx, 10);
+    s_assert_a_drained(fx, 10);
+    s_fx_destroy(&fx);
+}
+
 /* More rows than a batch holds (512) go in several frames: three, not
  * one and not one per row. */
 static void
@@ -1757,6 +1802,8 @@ main(void)
         cmocka_unit_test(test_a_missing_outbox_row_stops_the_relay_before_it),
         cmocka_unit_test(
             test_an_unreadable_link_counter_stops_the_relay_until_it_reads),
+        cmocka_unit_test(
+            test_unreadable_outbox_rows_stop_the_relay_until_they_read),
         cmocka_unit_test(test_more_rows_than_a_batch_go_in_several_frames),
         cmocka_unit_test(
             test_batch_items_are_applied_or_dead_lettered_one_by_one),

@@ -654,6 +654,57 @@ test_timer_fires_with_a_held_event_or_without_a_lost_one(void **state)
     ry_txn_abort(&txn);
 }
 
+/* A timer whose event the store fails to read (LMDB failing a read) is
+ * neither fired nor listed: firing and listing give the store's error,
+ * for the round to be undone; once the event reads again, the timer
+ * fires, once, with it. */
+static void
+test_an_event_that_does_not_read_fails_the_firing_and_the_listing(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    Rongyu__CaseEvent ev =
+        s_event("submitted", RONGYU__CASE_STATE__SUBMITTED, "2018-10-29T10:00");
+    ev.applicant_name = "杭州恒毅纺织有限公司工会";
+    assert_int_equal(
+        s_plan_case(txn, f, f->camp, &ev, 7, s_at("2018-10-29T10:00")), 0);
+    const char *id = "case|case1|r1|review_remind";
+    Rongyu__NotifyTimer *t = s_timer(txn, id);
+    assert_non_null(t);
+    int64_t due = t->due_ms;
+    ry_pb_free(&t);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+
+    ry_store_fail_reads(f->store, NOTIFY_EVENT_TABLES, NULL, 0);
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    s_fired_t fired = {0};
+    unsigned n = 0;
+    assert_int_equal(
+        notify_timers_fire_due(txn, due, 64, s_on_fire, &fired, &n), RY_EIO);
+    assert_int_equal(fired.calls, 0);
+    ry_txn_abort(&txn);
+    assert_int_equal(ry_txn_begin(f->store, NULL, false, &txn), 0);
+    Rongyu__NotificationsReply r = RONGYU__NOTIFICATIONS_REPLY__INIT;
+    assert_int_equal(notify_timers_list(txn, "pending", "case|", 10, &r),
+                     RY_EIO);
+    notify_deliver_reply_clear(&r);
+    s_assert_timer(txn, id, "pending", NULL);
+    ry_txn_abort(&txn);
+
+    ry_store_fail_reads(f->store, NULL, NULL, 0);
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    assert_int_equal(
+        notify_timers_fire_due(txn, due, 64, s_on_fire, &fired, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(fired.calls, 1);
+    assert_string_equal(fired.last, id);
+    assert_true(fired.had_event);
+    assert_string_equal(fired.who, "杭州恒毅纺织有限公司工会");
+    s_assert_timer(txn, id, "fired", NULL);
+    ry_txn_abort(&txn);
+}
+
 static void
 test_timer_fires_once_in_due_order(void **state)
 {
@@ -1296,6 +1347,9 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_timer_fires_with_a_held_event_or_without_a_lost_one, s_setup,
             s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_an_event_that_does_not_read_fails_the_firing_and_the_listing,
+            s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_timer_states_follow_the_stored_row,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(

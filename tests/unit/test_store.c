@@ -1099,6 +1099,50 @@ test_every_table_is_found_by_its_name_or_a_copy(void **state)
     assert_int_equal(ut_rmtree(dir), 0);
 }
 
+/* ry_store_fail_reads: the rows at or past its key do not read, in any
+ * transaction, whether got, scanned to or found last; the rows before it,
+ * another table, the count and the writes go on. Ended, every row reads
+ * as before. */
+static void
+test_injected_read_failure_fails_the_rows_past_its_key(void **state)
+{
+    fx_t *fx = *state;
+    s_fill_scan_rows(fx); /* a, a|1, a|2, a|3, b|1, b|2, c */
+    s_put(fx->store, "u", "c", "w");
+    ry_store_fail_reads(fx->store, "t", "b", 1);
+    char buf[16];
+    assert_int_equal(s_get(fx->store, "t", "a|3", buf, sizeof buf), 0);
+    assert_int_equal(s_get(fx->store, "t", "b|1", buf, sizeof buf), RY_EIO);
+    assert_int_equal(s_get(fx->store, "t", "c", buf, sizeof buf), RY_EIO);
+    assert_int_equal(s_get(fx->store, "u", "c", buf, sizeof buf), 0);
+    assert_int_equal(s_count(fx->store, "t"), 7);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->store, NULL, true, &txn), 0);
+    scan_acc_t acc = {0};
+    assert_int_equal(ry_txn_scan(txn, "t", NULL, 0, NULL, 0, s_collect, &acc),
+                     RY_EIO);
+    assert_int_equal(acc.n, 4);
+    assert_string_equal(acc.keys[3], "a|3");
+    memset(&acc, 0, sizeof acc);
+    assert_int_equal(ry_txn_scan(txn, "t", "a", 1, NULL, 0, s_collect, &acc),
+                     0);
+    assert_int_equal(acc.n, 4);
+    ry_val_t k, v;
+    assert_int_equal(ry_txn_last(txn, "t", "a", 1, &k, &v), 0);
+    assert_int_equal(ry_txn_last(txn, "t", NULL, 0, &k, &v), RY_EIO);
+    uint64_t n;
+    bool found;
+    assert_int_equal(ry_txn_get_u64(txn, "t", "c", 1, &n, &found), RY_EIO);
+    assert_int_equal(ry_txn_put(txn, "t", "d", 1, "x", 1, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    ry_store_fail_reads(fx->store, "t", NULL, 0);
+    assert_int_equal(s_get(fx->store, "t", "a", buf, sizeof buf), RY_EIO);
+    ry_store_fail_reads(fx->store, NULL, NULL, 0);
+    assert_int_equal(s_get(fx->store, "t", "d", buf, sizeof buf), 0);
+    assert_string_equal(buf, "x");
+    assert_int_equal(s_count(fx->store, "t"), 8);
+}
+
 int
 main(void)
 {
@@ -1129,6 +1173,7 @@ main(void)
         T(test_del_range_on_a_full_map_changes_nothing),
         T(test_be64_round_trips_and_sorts_numerically),
         T(test_stats_count_commits_that_write_and_their_bytes),
+        T(test_injected_read_failure_fails_the_rows_past_its_key),
 #undef T
         cmocka_unit_test(test_every_table_is_found_by_its_name_or_a_copy),
     };
