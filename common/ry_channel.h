@@ -234,7 +234,8 @@ uint64_t ry_channel_outbox_depth(const ry_channel_t *self,
  * from the outbox. With round_ms, it first waits (within timeout_ms) for
  * the round's earliest start; when that is further than timeout_ms, it
  * only sends from the outbox. Returns 0, RY_EFULL (the store is full at its
- * limit), RY_EIO when the store failed (the round's input was not acknowledged
+ * limit), -ENOSPC or -EDQUOT (its disk is full), RY_EIO when the store
+ * failed otherwise (in these three the round's input was not acknowledged
  * and will be resent), or RY_ENET when polling failed; the caller backs
  * off (ry_daemon_backoff). */
 int ry_channel_run_once(ry_channel_t *self, int timeout_ms);

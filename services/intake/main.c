@@ -19,8 +19,9 @@ main(int argc, char **argv)
     intake_server_t *srv;
     if (intake_server_new(&cfg, &srv) != 0)
         return 1;
+    int backoff = 0;
     while (!ry_daemon_stop)
-        intake_server_run_once(srv, 200);
+        ry_daemon_backoff(intake_server_run_once(srv, 200), &backoff);
     ry_info(NULL, "stopping");
     intake_server_destroy(&srv);
     return 0;

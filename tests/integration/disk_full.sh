@@ -2,7 +2,9 @@
 # A full disk: intake's store lies on a small tmpfs, and submissions go on
 # until the file system has no room left. The refusal must say so
 # (E_BUSY, "No space left on device", a retry hint), not E_INTERNAL or an
-# "input/output error"; nothing of the refused request may be kept;
+# "input/output error"; intake waits after each failed round (20 ms
+# doubling to 1 s) instead of trying again at once; nothing of the
+# refused request may be kept;
 # intake must keep answering, take work again as soon as there is room
 # (the tmpfs grown, no restart), and after a restart every acknowledged
 # case must still be there. Runs in its own mount namespace (the tmpfs
@@ -30,7 +32,8 @@ why=$(mount -t tmpfs -o size=512K,mode=0700 tmpfs "$STORE" 2>&1) ||
 ry_pick_ports
 for svc in validation quota notification; do ry_start "$svc"; done
 # A map far larger than the disk: the disk, not max_map_size, is the limit.
-ry_start intake RONGYU_MAP_SIZE=64M RONGYU_MAX_MAP_SIZE=64M
+# At debug level the log shows each wait after a failed round.
+ry_start intake RONGYU_MAP_SIZE=64M RONGYU_MAX_MAP_SIZE=64M RONGYU_LOG_LEVEL=debug
 
 ids=() refused=
 for i in $(seq 1 2000); do
@@ -58,6 +61,9 @@ grep -q "No space left on device" "$RONGYU_HOME/log/intake.log" ||
 ry_ok "submission $((${#ids[@]} + 1)) refused: $(tr '\n' ' ' <<<"$refused")"
 grep -q "Input/output error\|input/output error" "$RONGYU_HOME/log/intake.log" &&
     ry_fail "intake logged a full disk as an I/O error"
+grep -qE "round failed \(.*No space left on device.*\): waiting [0-9]+ ms" \
+    "$RONGYU_HOME/log/intake.log" ||
+    ry_fail "intake does not wait after a failed round"
 
 # Still answering, nothing of the refused request kept.
 cases=$(ry status --json | jq .cases)
