@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,11 @@ static const char *const s_builtin[] = {
 typedef struct {
     int year;
     uint8_t kind[366]; /* S_* by day of year, 0-based */
+    /* The working days before each day of the year: before[i] counts
+     * days 0 to i - 1, before[ndays] the whole year (s_count_year, once
+     * kind[] is complete). */
+    int ndays;
+    uint16_t before[367];
 } s_year_t;
 
 struct ry_calendar {
@@ -68,6 +74,37 @@ s_find(const ry_calendar_t *cal, int y)
             hi = mid;
     }
     return NULL;
+}
+
+/* Fills yr->ndays and yr->before[] from yr->kind[] and the weekdays. */
+static void
+s_count_year(s_year_t *yr)
+{
+    ry_date_t jan1 = {yr->year, 1, 1};
+    yr->ndays = ry_date_is_leap(yr->year) ? 366 : 365;
+    int wd = ry_date_weekday(jan1); /* 1 Monday .. 7 Sunday */
+    yr->before[0] = 0;
+    for (int i = 0; i < yr->ndays; i++, wd = wd % 7 + 1) {
+        int k = yr->kind[i];
+        bool work = k == S_WORK || (k != S_OFF && wd <= 5);
+        yr->before[i + 1] = (uint16_t)(yr->before[i] + work);
+    }
+}
+
+/* The day of yr whose rank among its working days is r (1-based, at most
+ * the year's count): the least i with before[i + 1] == r. */
+static int
+s_rank_day(const s_year_t *yr, int r)
+{
+    int lo = 1, hi = yr->ndays; /* the answer's i + 1 lies in [lo, hi] */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (yr->before[mid] >= r)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo - 1;
 }
 
 /* Inserts or replaces 'yr' keeping the array sorted. */
@@ -146,8 +183,10 @@ ry_calendar_new(ry_calendar_t **out)
     for (size_t i = 0; i < sizeof s_builtin / sizeof s_builtin[0]; i++) {
         s_year_t yr;
         rc = s_parse_builtin(s_builtin[i], &yr);
-        if (rc == 0)
+        if (rc == 0) {
+            s_count_year(&yr);
             rc = s_put(cal, &yr);
+        }
         if (rc != 0)
             goto fail;
     }
@@ -320,7 +359,8 @@ ry_calendar_load_file(ry_calendar_t *cal, const char *path, char *err,
         } else {
             if (i < cal->count && cal->years[i].year == staged.years[j].year)
                 i++; /* replaced by the file's version */
-            merged[k++] = staged.years[j++];
+            merged[k] = staged.years[j++];
+            s_count_year(&merged[k++]);
         }
     }
     free(cal->years);
@@ -363,28 +403,35 @@ ry_calendar_is_workday(const ry_calendar_t *cal, ry_date_t date, bool *out)
     return s_is_workday(cal, date, out);
 }
 
-/* Walks from 'date' by 'step' (+1 or -1) until the n-th working day. The
- * walk ends at an unknown year, so it is bounded by the known data. */
+/* The n-th working day counting from 'date' (included) by 'step' (+1
+ * forward, -1 backward), through the years' counts: a year without data
+ * on the way ends it (RY_ENODATA). */
 static int
 s_walk(const ry_calendar_t *cal, ry_date_t date, int n, int step,
        ry_date_t *out)
 {
     if (!cal || !out || n < 1 || !ry_date_valid(date))
         return RY_EINVAL;
-    ry_date_t d = date;
-    int seen = 0;
+    int y = date.y;
+    int i = s_day_of_year(date);
     for (;;) {
-        if (!ry_date_valid(d))
+        const s_year_t *yr = s_find(cal, y);
+        if (!yr)
             return RY_ENODATA;
-        bool work;
-        int rc = s_is_workday(cal, d, &work);
-        if (rc != 0)
-            return rc;
-        if (work && ++seen == n) {
-            *out = d;
+        /* Working days on the way within this year, 'date' included. */
+        int left = step > 0 ? yr->before[yr->ndays] - yr->before[i]
+                            : yr->before[i + 1];
+        if (n <= left) {
+            int r = step > 0 ? yr->before[i] + n : yr->before[i + 1] - n + 1;
+            ry_date_t jan1 = {y, 1, 1};
+            *out = ry_date_add_days(jan1, s_rank_day(yr, r));
             return 0;
         }
-        d = ry_date_add_days(d, step);
+        n -= left;
+        y += step;
+        if (y < 1 || y > 9999)
+            return RY_ENODATA;
+        i = step > 0 ? 0 : (ry_date_is_leap(y) ? 365 : 364);
     }
 }
 
@@ -416,11 +463,11 @@ ry_calendar_count_workdays(const ry_calendar_t *cal, ry_date_t from,
         if (!s_find(cal, y))
             return RY_ENODATA;
     int count = 0;
-    for (ry_date_t d = from; ry_date_compare(d, to) <= 0;
-         d = ry_date_add_days(d, 1)) {
-        bool work;
-        (void)s_is_workday(cal, d, &work);
-        count += work;
+    for (int y = from.y; y <= to.y; y++) {
+        const s_year_t *yr = s_find(cal, y);
+        int a = y == from.y ? s_day_of_year(from) : 0;
+        int b = y == to.y ? s_day_of_year(to) : yr->ndays - 1;
+        count += yr->before[b + 1] - yr->before[a];
     }
     *out = count;
     return 0;

@@ -321,6 +321,71 @@ test_spec_example_fifth_working_day(void **state)
     ry_calendar_destroy(&cal);
 }
 
+/* The n-th working day from d by step (+1, -1), d included, found one
+ * day at a time with ry_calendar_is_workday: what the counts must give. */
+static int
+s_walk_by_days(const ry_calendar_t *cal, ry_date_t d, int n, int step,
+               ry_date_t *out)
+{
+    for (;;) {
+        bool w;
+        int rc = ry_calendar_is_workday(cal, d, &w);
+        if (rc)
+            return rc;
+        if (w && --n == 0) {
+            *out = d;
+            return 0;
+        }
+        d = ry_date_add_days(d, step);
+    }
+}
+
+/* Adding, going back and counting working days, from every day of the
+ * built-in years, by up to 300 working days (past year ends, and past
+ * the known years: RY_ENODATA), agree with a walk one day at a time; so
+ * does the count of every range that starts on the 1st, the 13th or the
+ * 28th of a month and runs up to 800 days. */
+static void
+test_counts_agree_with_a_walk_day_by_day(void **state)
+{
+    (void)state;
+    ry_calendar_t *cal = NULL;
+    assert_int_equal(ry_calendar_new(&cal), 0);
+    static const int ns[] = {1, 2, 3, 5, 7, 10, 20, 47, 120, 251, 300};
+    ry_date_t first = s_d("2018-01-01"), last = s_d("2026-12-31");
+    for (ry_date_t d = first; ry_date_compare(d, last) <= 0;
+         d = ry_date_add_days(d, 1)) {
+        for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+            ry_date_t got = {0, 0, 0}, want = {0, 0, 0};
+            int rc = ry_calendar_add_workdays(cal, d, ns[k], &got);
+            int wrc = s_walk_by_days(cal, d, ns[k], 1, &want);
+            assert_int_equal(rc, wrc);
+            if (!rc)
+                assert_int_equal(ry_date_compare(got, want), 0);
+            rc = ry_calendar_workdays_before(cal, d, ns[k], &got);
+            wrc =
+                s_walk_by_days(cal, ry_date_add_days(d, -1), ns[k], -1, &want);
+            assert_int_equal(rc, wrc);
+            if (!rc)
+                assert_int_equal(ry_date_compare(got, want), 0);
+        }
+        if (d.d != 1 && d.d != 13 && d.d != 28)
+            continue;
+        int walked = 0;
+        ry_date_t e = d;
+        for (int len = 0; len < 800 && ry_date_compare(e, last) <= 0; len++) {
+            bool w;
+            assert_int_equal(ry_calendar_is_workday(cal, e, &w), 0);
+            walked += w;
+            int n = -1;
+            assert_int_equal(ry_calendar_count_workdays(cal, d, e, &n), 0);
+            assert_int_equal(n, walked);
+            e = ry_date_add_days(e, 1);
+        }
+    }
+    ry_calendar_destroy(&cal);
+}
+
 static void
 test_year_without_data_is_nodata(void **state)
 {
@@ -464,6 +529,7 @@ main(void)
         cmocka_unit_test(test_date_add_months_years_and_instants),
         cmocka_unit_test(test_every_day_2018_2026_matches_reference),
         cmocka_unit_test(test_spec_example_fifth_working_day),
+        cmocka_unit_test(test_counts_agree_with_a_walk_day_by_day),
         cmocka_unit_test(test_year_without_data_is_nodata),
         cmocka_unit_test(test_loading_2027_file_makes_year_known),
         cmocka_unit_test(test_bad_calendar_files_are_refused_with_line),
