@@ -1051,6 +1051,35 @@ test_a_missing_outbox_row_stops_the_relay_before_it(void **state)
     s_fx_destroy(&fx);
 }
 
+/* A's loop, run for 300 ms with a 100 ms wait, waits instead of
+ * spinning: spinning, it would turn thousands of times. */
+static void
+s_assert_a_waits(fx_t *fx)
+{
+    int64_t until = ry_clock_mono_ms() + 300;
+    int turns = 0;
+    while (ry_clock_mono_ms() < until) {
+        assert_int_equal(ry_channel_run_once(fx->a, 100), 0);
+        turns++;
+    }
+    assert_true(turns < 100);
+}
+
+/* Ends the capture of stderr begun at log level 'level' and checks that
+ * the log said n times that A's outbox to B did not read and n times
+ * that it did again. */
+static void
+s_assert_link_log(ut_stderr_t *err, int level, int n)
+{
+    ry_log_level = level;
+    char *text = ut_stderr_text(err);
+    ut_stderr_release(err);
+    assert_non_null(text);
+    assert_int_equal(ut_count(text, "outbox to b unreadable"), n);
+    assert_int_equal(ut_count(text, "outbox to b readable again"), n);
+    free(text);
+}
+
 /* Breaks A's counter of its link to B (a row in ry_seq that is not a
  * counter) and checks that the relay then sends nothing however often A
  * runs (B applying no more than 'applied'), and that A's loop waits
@@ -1068,14 +1097,7 @@ s_break_and_mend(fx_t *fx, uint64_t applied, uint64_t next)
         assert_int_equal(ry_channel_run_once(fx->b, 1), 0);
     }
     assert_int_equal(fx->rb.ncalls, applied);
-    /* Spinning, A's loop would turn thousands of times in 300 ms. */
-    int64_t until = ry_clock_mono_ms() + 300;
-    int turns = 0;
-    while (ry_clock_mono_ms() < until) {
-        assert_int_equal(ry_channel_run_once(fx->a, 100), 0);
-        turns++;
-    }
-    assert_true(turns < 100);
+    s_assert_a_waits(fx);
     uint8_t v[8];
     ry_be64_put(v, next);
     assert_int_equal(ry_txn_begin(fx->sa, NULL, true, &txn), 0);
@@ -1102,13 +1124,7 @@ test_an_unreadable_link_counter_stops_the_relay_until_it_reads(void **state)
     s_break_and_mend(fx, 0, 11);
     s_send(fx, 11, 20, 10);
     s_break_and_mend(fx, 10, 21);
-    ry_log_level = level;
-    char *text = ut_stderr_text(&err);
-    ut_stderr_release(&err);
-    assert_non_null(text);
-    assert_int_equal(ut_count(text, "outbox to b unreadable"), 2);
-    assert_int_equal(ut_count(text, "outbox to b readable again"), 2);
-    free(text);
+    s_assert_link_log(&err, level, 2);
     s_assert_b_applied_once(fx, 20);
     s_assert_a_drained(fx, 20);
     s_fx_destroy(&fx);
@@ -1138,22 +1154,10 @@ test_unreadable_outbox_rows_stop_the_relay_until_they_read(void **state)
         assert_int_equal(ry_channel_run_once(fx->b, 1), 0);
     }
     assert_int_equal(fx->rb.ncalls, 4);
-    int64_t until = ry_clock_mono_ms() + 300;
-    int turns = 0;
-    while (ry_clock_mono_ms() < until) {
-        assert_int_equal(ry_channel_run_once(fx->a, 100), 0);
-        turns++;
-    }
-    assert_true(turns < 100);
+    s_assert_a_waits(fx);
     ry_store_fail_reads(fx->sa, NULL, NULL, 0);
     s_pump(fx, s_all_done, 10);
-    ry_log_level = level;
-    char *text = ut_stderr_text(&err);
-    ut_stderr_release(&err);
-    assert_non_null(text);
-    assert_int_equal(ut_count(text, "outbox to b unreadable"), 1);
-    assert_int_equal(ut_count(text, "outbox to b readable again"), 1);
-    free(text);
+    s_assert_link_log(&err, level, 1);
     s_assert_b_applied_once(fx, 10);
     s_assert_a_drained(fx, 10);
     s_fx_destroy(&fx);
