@@ -44,6 +44,7 @@ typedef struct {
     bool drained;     /* the dealer's: as ry_link's peers_drained */
     uint64_t frames;  /* frames of outbox rows sent (a batch is one) */
     bool unreadable;  /* its outbox did not read at the last relay */
+    uint64_t bad_row; /* ... from this row on (0: its state did not) */
 } s_peer_t;
 
 /* On the peer ROUTER: the routing id of the connection that last sent a
@@ -960,27 +961,35 @@ s_fill_row(uint64_t seq, const ry_val_t *env, void *arg)
     return f->full;
 }
 
-/* The peer's outbox did not read ('what': its state or a row; rc the
- * store's error): said once, not at every relay, and read again a second
- * later, the loop waiting for it instead of spinning. */
+/* The peer's outbox did not read: its state (row 0) or its rows from
+ * 'row' on (rc: the store's error). Said once, not at every relay, and
+ * read again a second later, the loop waiting for it instead of
+ * spinning. */
 static void
-s_unreadable(s_peer_t *p, int64_t now, const char *what, int rc)
+s_unreadable(s_peer_t *p, int64_t now, uint64_t row, int rc)
 {
-    if (!p->unreadable)
+    if (!p->unreadable) {
+        char what[48] = "its state";
+        if (row)
+            snprintf(what, sizeof what, "its row %" PRIu64, row);
         ry_error(NULL,
-                 "outbox to %s unreadable (%s): %s; nothing goes to it "
-                 "until it reads again",
+                 "outbox to %s unreadable (%s): %s; nothing from there on "
+                 "goes to it until it reads again",
                  p->name, what, ry_strerror(rc));
+    }
     p->unreadable = true;
+    p->bad_row = row;
     p->blocked_until = now + 1000;
 }
 
-/* The peer's outbox read, as far as this relay needed it. */
+/* The peer's outbox read where it had not: its state, or past the row
+ * that had not ('through': the rows read, up to before it). */
 static void
-s_readable(s_peer_t *p)
+s_readable(s_peer_t *p, bool state, uint64_t through)
 {
-    if (p->unreadable)
-        ry_info(NULL, "outbox to %s readable again", p->name);
+    if (!p->unreadable || (state ? p->bad_row != 0 : through <= p->bad_row))
+        return;
+    ry_info(NULL, "outbox to %s readable again", p->name);
     p->unreadable = false;
 }
 
@@ -991,9 +1000,10 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
     ry_outbox_state_t st;
     int rc = ry_outbox_state(txn, p->name, &st);
     if (rc) {
-        s_unreadable(p, now, "its state", rc);
+        s_unreadable(p, now, 0, rc);
         return;
     }
+    s_readable(p, true, 0);
     uint64_t last = st.next_seq - 1;
     if (p->sent == UINT64_MAX || p->sent < st.acked)
         p->sent = st.acked;
@@ -1005,7 +1015,7 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
     p->acked = st.acked;
     p->busy = last > st.acked;
     if (!p->busy) {
-        s_readable(p);
+        s_readable(p, false, UINT64_MAX); /* nothing left to read */
         p->deadline = 0;
         return;
     }
@@ -1048,15 +1058,13 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
         bool stuck = false;
         rc = ry_outbox_rows(txn, p->name, from, s_fill_row, &f);
         if (rc != 0) {
-            char what[48];
-            snprintf(what, sizeof what, "its row %" PRIu64, f.seq);
-            s_unreadable(p, now, what, rc);
+            s_unreadable(p, now, f.seq, rc);
             stuck = true;
         } else if (!f.full) {
             ry_error(NULL, "outbox row %s:%" PRIu64 " missing", p->name, f.seq);
             stuck = true;
         } else {
-            s_readable(p);
+            s_readable(p, false, f.seq);
         }
         if (f.seq == f.from) {
             free(f.b.buf);

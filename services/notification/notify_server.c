@@ -247,23 +247,34 @@ typedef struct {
     notify_server_t *self;
     s_write_fn fn;
     void *arg;
+    uint64_t mark; /* the log before the first attempt */
+    int fn_rc;     /* fn's at the last attempt */
 } s_write_t;
 
 static int
 s_write_call(ry_txn_t *txn, void *arg)
 {
     s_write_t *w = arg;
-    return w->fn(w->self, txn, w->arg);
+    ry_log_rewind(w->mark); /* the lines of an attempt undone before */
+    w->fn_rc = w->fn(w->self, txn, w->arg);
+    return w->fn_rc;
 }
 
 /* Runs fn in a write transaction and commits, growing the map when it is
- * full. */
+ * full. Its log lines go out after the commit, and not at all when fn
+ * failed (a timer said fired in a round that failed was not); the
+ * caller reports that error. */
 static int
 s_write(notify_server_t *self, s_write_fn fn, void *arg)
 {
-    s_write_t w = {self, fn, arg};
-    return ry_store_write(self->store, self->cfg.max_map_size, s_write_call,
-                          &w);
+    ry_log_hold();
+    s_write_t w = {self, fn, arg, ry_log_mark(), 0};
+    int rc =
+        ry_store_write(self->store, self->cfg.max_map_size, s_write_call, &w);
+    if (rc && w.fn_rc)
+        ry_log_rewind(w.mark);
+    ry_log_flush();
+    return rc;
 }
 
 static int
@@ -422,6 +433,7 @@ s_fault(notify_server_t *self, const char *point)
     if (strncmp(f, point, n) == 0 && f[n] == ':' &&
         self->fired >= strtoull(f + n + 1, NULL, 10)) {
         ry_warn(NULL, "fault injection: killing at %s", f);
+        ry_log_flush();
         raise(SIGKILL);
     }
 }
@@ -453,7 +465,12 @@ notify_server_run_once(notify_server_t *self, int max_wait_ms)
     }
     if (mono - self->planned >= 10000) {
         self->planned = mono;
-        s_write(self, s_plan_all, NULL);
+        int prc = s_write(self, s_plan_all, NULL);
+        if (prc)
+            ry_error(NULL,
+                     "campaign timers not planned: %s; tried again "
+                     "in 10 s",
+                     ry_strerror(prc));
     }
     int64_t now = ry_clock_now_ms();
     int64_t next_timer = INT64_MAX;
@@ -480,7 +497,7 @@ notify_server_run_once(notify_server_t *self, int max_wait_ms)
                 ry_debug(NULL, "due timers not fired again: %s",
                          ry_strerror(rc));
             self->fire_failing = true;
-            self->fire_retry_at = mono + 1000;
+            self->fire_retry_at = ry_clock_mono_ms() + 1000;
         } else {
             if (self->fire_failing)
                 ry_info(NULL, "due timers fire again");
@@ -502,10 +519,15 @@ notify_server_run_once(notify_server_t *self, int max_wait_ms)
     int wait = max_wait_ms;
     if (notify_deliver_active(self->deliver) && wait > 10)
         wait = 10;
+    if (self->fire_failing && next_timer > now) {
+        /* What failed is no longer due (cancelled meanwhile). */
+        ry_info(NULL, "due timers fire again");
+        self->fire_failing = false;
+    }
     if (next_timer <= now && self->fire_failing) {
         /* Due but failing: the next try, in real time. */
         next_timer = INT64_MAX;
-        int64_t left = self->fire_retry_at - mono;
+        int64_t left = self->fire_retry_at - ry_clock_mono_ms();
         if (left < wait)
             wait = left > 0 ? (int)left : 0;
     }

@@ -340,19 +340,15 @@ s_walk_by_days(const ry_calendar_t *cal, ry_date_t d, int n, int step,
     }
 }
 
-/* Adding, going back and counting working days, from every day of the
- * built-in years, by up to 300 working days (past year ends, and past
- * the known years: RY_ENODATA), agree with a walk one day at a time; so
- * does the count of every range that starts on the 1st, the 13th or the
- * 28th of a month and runs up to 800 days. */
+/* Adding, going back and counting working days from every day in
+ * [first, last], by up to 300 working days (past year ends, and past the
+ * known years: RY_ENODATA), agree with a walk one day at a time; so does
+ * the count of every range that starts on the 1st, the 13th or the 28th
+ * of a month and runs up to 800 days within [first, last]. */
 static void
-test_counts_agree_with_a_walk_day_by_day(void **state)
+s_check_counts(const ry_calendar_t *cal, ry_date_t first, ry_date_t last)
 {
-    (void)state;
-    ry_calendar_t *cal = NULL;
-    assert_int_equal(ry_calendar_new(&cal), 0);
     static const int ns[] = {1, 2, 3, 5, 7, 10, 20, 47, 120, 251, 300};
-    ry_date_t first = s_d("2018-01-01"), last = s_d("2026-12-31");
     for (ry_date_t d = first; ry_date_compare(d, last) <= 0;
          d = ry_date_add_days(d, 1)) {
         for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
@@ -383,7 +379,38 @@ test_counts_agree_with_a_walk_day_by_day(void **state)
             e = ry_date_add_days(e, 1);
         }
     }
+}
+
+/* The counts agree with a walk day by day on the built-in years, and on
+ * years loaded from a file: a leap year with no year before it known
+ * (2028 without 2027), and a built-in leap year the file replaces. */
+static void
+test_counts_agree_with_a_walk_day_by_day(void **state)
+{
+    (void)state;
+    ry_calendar_t *cal = NULL;
+    assert_int_equal(ry_calendar_new(&cal), 0);
+    s_check_counts(cal, s_d("2018-01-01"), s_d("2026-12-31"));
+    char dir[] = "/tmp/ry_cal_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/more.csv", dir);
+    /* Invented for the test. */
+    s_write(path, "date,kind,name\n"
+                  "2020-02-28,off,x\n"
+                  "2020-02-29,work,x\n"
+                  "2020-12-31,off,x\n"
+                  "2028-01-03,off,x\n"
+                  "2028-02-29,off,x\n"
+                  "2028-12-30,work,x\n");
+    char err[256];
+    assert_int_equal(ry_calendar_load_file(cal, path, err, sizeof err), 0);
+    assert_false(ry_calendar_has_year(cal, 2027));
+    s_check_counts(cal, s_d("2019-01-01"), s_d("2021-12-31"));
+    s_check_counts(cal, s_d("2028-01-01"), s_d("2028-12-31"));
     ry_calendar_destroy(&cal);
+    unlink(path);
+    rmdir(dir);
 }
 
 static void

@@ -1163,6 +1163,44 @@ test_unreadable_outbox_rows_stop_the_relay_until_they_read(void **state)
     s_fx_destroy(&fx);
 }
 
+/* A row that does not read behind a full frame of rows that do (row 550
+ * of 600, B not acknowledging): each resend sends rows 1 to 549 again and
+ * stops at 550, and the log says it once, not "readable again" at each
+ * frame that reads; A's loop waits. Once row 550 reads, all 600 go, each
+ * applied once, and the log says that once. */
+static void
+test_an_unreadable_row_after_a_full_frame_is_said_once(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    ut_stderr_t err;
+    assert_int_equal(ut_stderr_capture(&err), 0);
+    int level = ry_log_level;
+    ry_log_level = RY_LOG_INFO;
+    uint8_t from[10] = {'b', 0};
+    ry_be64_put(from + 2, 550);
+    ry_store_fail_reads(fx->sa, "ry_outbox", from, sizeof from);
+    s_send(fx, 1, 600, 600);
+    /* Two frames a try (512 rows, then 37): three tries, B silent. */
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    while (s_link(fx->a, "b").frames < 6) {
+        assert_true(ry_clock_mono_ms() < until);
+        assert_int_equal(ry_channel_run_once(fx->a, 50), 0);
+    }
+    s_assert_a_waits(fx);
+    char *text = ut_stderr_text(&err);
+    assert_non_null(text);
+    assert_int_equal(ut_count(text, "outbox to b unreadable (its row 550)"), 1);
+    assert_int_equal(ut_count(text, "outbox to b readable again"), 0);
+    free(text);
+    ry_store_fail_reads(fx->sa, NULL, NULL, 0);
+    s_pump(fx, s_all_done, 600);
+    s_assert_link_log(&err, level, 1);
+    s_assert_b_applied_once(fx, 600);
+    s_assert_a_drained(fx, 600);
+    s_fx_destroy(&fx);
+}
+
 /* More rows than a batch holds (512) go in several frames: three, not
  * one and not one per row. */
 static void
@@ -1808,6 +1846,8 @@ main(void)
             test_an_unreadable_link_counter_stops_the_relay_until_it_reads),
         cmocka_unit_test(
             test_unreadable_outbox_rows_stop_the_relay_until_they_read),
+        cmocka_unit_test(
+            test_an_unreadable_row_after_a_full_frame_is_said_once),
         cmocka_unit_test(test_more_rows_than_a_batch_go_in_several_frames),
         cmocka_unit_test(
             test_batch_items_are_applied_or_dead_lettered_one_by_one),
