@@ -38,6 +38,9 @@ struct notify_server {
      * round is tried before fire_retry_at (monotonic ms). */
     bool fire_failing;
     int64_t fire_retry_at;
+    /* RONGYU_NOTIFY_FAULT=events_unreadable:N (tests): firing rounds left
+     * to fail before the case events read again (0: none counted). */
+    unsigned long fault_rounds;
     char admit[1200];              /* the ZAP handler's directory */
 };
 
@@ -317,8 +320,12 @@ notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
         rc = ry_config_store_dir(cfg, RY_SVC_NOTIFICATION, dir, sizeof dir);
     if (!rc)
         rc = ry_store_open(&self->store, dir, cfg->map_size, tables);
-    if (!rc && strcmp(self->nc.fault, "events_unreadable") == 0) {
-        ry_warn(NULL, "fault injection: the case events do not read");
+    if (!rc && strncmp(self->nc.fault, "events_unreadable:", 18) == 0) {
+        self->fault_rounds = strtoul(self->nc.fault + 18, NULL, 10);
+        ry_warn(NULL,
+                "fault injection: the case events do not read for %lu "
+                "firing rounds",
+                self->fault_rounds);
         ry_store_fail_reads(self->store, NOTIFY_EVENT_TABLES, NULL, 0);
     }
     /* Peers: intake alone; requests and feed: the readers intake names. */
@@ -498,6 +505,10 @@ notify_server_run_once(notify_server_t *self, int max_wait_ms)
                          ry_strerror(rc));
             self->fire_failing = true;
             self->fire_retry_at = ry_clock_mono_ms() + 1000;
+            if (self->fault_rounds && --self->fault_rounds == 0) {
+                ry_warn(NULL, "fault injection: the case events read again");
+                ry_store_fail_reads(self->store, NULL, NULL, 0);
+            }
         } else {
             if (self->fire_failing)
                 ry_info(NULL, "due timers fire again");
