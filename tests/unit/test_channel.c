@@ -1080,6 +1080,38 @@ s_assert_link_log(ut_stderr_t *err, int level, int n)
     free(text);
 }
 
+/* Captures stderr at log level info; returns the level to restore. */
+static int
+s_capture_info(ut_stderr_t *err)
+{
+    assert_int_equal(ut_stderr_capture(err), 0);
+    int level = ry_log_level;
+    ry_log_level = RY_LOG_INFO;
+    return level;
+}
+
+/* Makes A's outbox rows to B from 'seq' on fail to read. */
+static void
+s_rows_unreadable_from(fx_t *fx, uint64_t seq)
+{
+    uint8_t from[10] = {'b', 0};
+    ry_be64_put(from + 2, seq);
+    ry_store_fail_reads(fx->sa, "ry_outbox", from, sizeof from);
+}
+
+/* Lets A's outbox rows read again, pumps until B has applied the n rows,
+ * and checks each was applied once, A drained, and the log said once
+ * that the outbox did not read and once that it did again. */
+static void
+s_rows_mended(fx_t *fx, ut_stderr_t *err, int level, uint64_t n)
+{
+    ry_store_fail_reads(fx->sa, NULL, NULL, 0);
+    s_pump(fx, s_all_done, n);
+    s_assert_link_log(err, level, 1);
+    s_assert_b_applied_once(fx, n);
+    s_assert_a_drained(fx, n);
+}
+
 /* Breaks A's counter of its link to B (a row in ry_seq that is not a
  * counter) and checks that the relay then sends nothing however often A
  * runs (B applying no more than 'applied'), and that A's loop waits
@@ -1117,9 +1149,7 @@ test_an_unreadable_link_counter_stops_the_relay_until_it_reads(void **state)
     (void)state;
     fx_t *fx = s_fx_new(0, 0);
     ut_stderr_t err;
-    assert_int_equal(ut_stderr_capture(&err), 0);
-    int level = ry_log_level;
-    ry_log_level = RY_LOG_INFO;
+    int level = s_capture_info(&err);
     s_send(fx, 1, 10, 10);
     s_break_and_mend(fx, 0, 11);
     s_send(fx, 11, 20, 10);
@@ -1141,12 +1171,8 @@ test_unreadable_outbox_rows_stop_the_relay_until_they_read(void **state)
     (void)state;
     fx_t *fx = s_fx_new(0, 0);
     ut_stderr_t err;
-    assert_int_equal(ut_stderr_capture(&err), 0);
-    int level = ry_log_level;
-    ry_log_level = RY_LOG_INFO;
-    uint8_t from[10] = {'b', 0};
-    ry_be64_put(from + 2, 5);
-    ry_store_fail_reads(fx->sa, "ry_outbox", from, sizeof from);
+    int level = s_capture_info(&err);
+    s_rows_unreadable_from(fx, 5);
     s_send(fx, 1, 10, 10);
     s_pump(fx, s_b_applied, 4);
     for (int i = 0; i < 50; i++) {
@@ -1155,11 +1181,7 @@ test_unreadable_outbox_rows_stop_the_relay_until_they_read(void **state)
     }
     assert_int_equal(fx->rb.ncalls, 4);
     s_assert_a_waits(fx);
-    ry_store_fail_reads(fx->sa, NULL, NULL, 0);
-    s_pump(fx, s_all_done, 10);
-    s_assert_link_log(&err, level, 1);
-    s_assert_b_applied_once(fx, 10);
-    s_assert_a_drained(fx, 10);
+    s_rows_mended(fx, &err, level, 10);
     s_fx_destroy(&fx);
 }
 
@@ -1174,12 +1196,8 @@ test_an_unreadable_row_after_a_full_frame_is_said_once(void **state)
     (void)state;
     fx_t *fx = s_fx_new(0, 0);
     ut_stderr_t err;
-    assert_int_equal(ut_stderr_capture(&err), 0);
-    int level = ry_log_level;
-    ry_log_level = RY_LOG_INFO;
-    uint8_t from[10] = {'b', 0};
-    ry_be64_put(from + 2, 550);
-    ry_store_fail_reads(fx->sa, "ry_outbox", from, sizeof from);
+    int level = s_capture_info(&err);
+    s_rows_unreadable_from(fx, 550);
     s_send(fx, 1, 600, 600);
     /* Two frames a try (512 rows, then 37): three tries, B silent. */
     int64_t until = ry_clock_mono_ms() + PUMP_MS;
@@ -1193,11 +1211,7 @@ test_an_unreadable_row_after_a_full_frame_is_said_once(void **state)
     assert_int_equal(ut_count(text, "outbox to b unreadable (its row 550)"), 1);
     assert_int_equal(ut_count(text, "outbox to b readable again"), 0);
     free(text);
-    ry_store_fail_reads(fx->sa, NULL, NULL, 0);
-    s_pump(fx, s_all_done, 600);
-    s_assert_link_log(&err, level, 1);
-    s_assert_b_applied_once(fx, 600);
-    s_assert_a_drained(fx, 600);
+    s_rows_mended(fx, &err, level, 600);
     s_fx_destroy(&fx);
 }
 
