@@ -76,7 +76,8 @@ s_find(const ry_calendar_t *cal, int y)
     return NULL;
 }
 
-/* Fills yr->ndays and yr->before[] from yr->kind[] and the weekdays. */
+/* Fills yr->ndays and yr->before[] from yr->kind[] and the weekdays:
+ * the one place the rule of a working day is applied. */
 static void
 s_count_year(s_year_t *yr)
 {
@@ -385,13 +386,8 @@ s_is_workday(const ry_calendar_t *cal, ry_date_t d, bool *out)
     const s_year_t *yr = s_find(cal, d.y);
     if (!yr)
         return RY_ENODATA;
-    int kind = yr->kind[s_day_of_year(d)];
-    if (kind == S_WORK)
-        *out = true;
-    else if (kind == S_OFF)
-        *out = false;
-    else
-        *out = ry_date_weekday(d) <= 5;
+    int i = s_day_of_year(d);
+    *out = yr->before[i + 1] > yr->before[i];
     return 0;
 }
 
@@ -413,11 +409,13 @@ s_walk(const ry_calendar_t *cal, ry_date_t date, int n, int step,
     if (!cal || !out || n < 1 || !ry_date_valid(date))
         return RY_EINVAL;
     int y = date.y;
-    int i = s_day_of_year(date);
+    int i = s_day_of_year(date); /* -1: the year's last day */
     for (;;) {
         const s_year_t *yr = s_find(cal, y);
         if (!yr)
             return RY_ENODATA;
+        if (i < 0)
+            i = yr->ndays - 1;
         /* Working days on the way within this year, 'date' included. */
         int left = step > 0 ? yr->before[yr->ndays] - yr->before[i]
                             : yr->before[i + 1];
@@ -431,7 +429,7 @@ s_walk(const ry_calendar_t *cal, ry_date_t date, int n, int step,
         y += step;
         if (y < 1 || y > 9999)
             return RY_ENODATA;
-        i = step > 0 ? 0 : (ry_date_is_leap(y) ? 365 : 364);
+        i = step > 0 ? 0 : -1;
     }
 }
 
@@ -458,13 +456,11 @@ ry_calendar_count_workdays(const ry_calendar_t *cal, ry_date_t from,
     if (!cal || !out || !ry_date_valid(from) || !ry_date_valid(to) ||
         ry_date_compare(from, to) > 0)
         return RY_EINVAL;
-    /* Check every year first so an unknown year is never half-counted. */
-    for (int y = from.y; y <= to.y; y++)
-        if (!s_find(cal, y))
-            return RY_ENODATA;
     int count = 0;
     for (int y = from.y; y <= to.y; y++) {
         const s_year_t *yr = s_find(cal, y);
+        if (!yr)
+            return RY_ENODATA; /* *out untouched: nothing half-counted */
         int a = y == from.y ? s_day_of_year(from) : 0;
         int b = y == to.y ? s_day_of_year(to) : yr->ndays - 1;
         count += yr->before[b + 1] - yr->before[a];

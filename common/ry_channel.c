@@ -14,7 +14,6 @@
 #include "ry_pb.h"
 
 #include <assert.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -1052,8 +1051,7 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
             ry_link_discard(self->link);
             s_deferred_settle(self, false);
             s_refuse_clients(self, msgs, n, rc);
-            result =
-                rc == RY_EFULL || rc == -ENOSPC || rc == -EDQUOT ? rc : RY_EIO;
+            result = rc;
         }
     }
     ry_link_relay(self->link);

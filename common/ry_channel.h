@@ -233,11 +233,11 @@ uint64_t ry_channel_outbox_depth(const ry_channel_t *self,
  * one transaction, commits with sync, sends acks and replies, then sends
  * from the outbox. With round_ms, it first waits (within timeout_ms) for
  * the round's earliest start; when that is further than timeout_ms, it
- * only sends from the outbox. Returns 0, RY_EFULL (the store is full at its
- * limit), -ENOSPC or -EDQUOT (its disk is full), RY_EIO when the store
- * failed otherwise (in these three the round's input was not acknowledged
- * and will be resent), or RY_ENET when polling failed; the caller backs
- * off (ry_daemon_backoff). */
+ * only sends from the outbox. Returns 0; the store's error when the round
+ * could not be applied (RY_EFULL: the store is full at its limit; -ENOSPC
+ * or -EDQUOT: its disk is full; RY_EIO or another: it failed), its input
+ * not acknowledged and to be resent; or RY_ENET when polling failed. The
+ * caller backs off (ry_daemon_backoff). */
 int ry_channel_run_once(ry_channel_t *self, int timeout_ms);
 
 typedef struct {

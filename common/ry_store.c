@@ -338,17 +338,14 @@ ry_txn_reads_only(ry_txn_t *txn, bool on)
     txn->no_writes = on;
 }
 
-/* Whether key k of table dbi is one ry_store_fail_reads made unreadable
- * (k NULL: the table as a whole, unreadable when all its rows are). */
+/* Whether key k of table dbi is one ry_store_fail_reads made unreadable. */
 static bool
 s_read_fault(const ry_txn_t *txn, MDB_dbi dbi, const MDB_val *k)
 {
     const ry_store_t *s = txn->store;
-    if (!s->fail_on || dbi != s->fail_dbi)
-        return false;
-    if (s->fail_from.mv_size == 0)
-        return true;
-    return k && mdb_cmp(txn->txn, dbi, k, &s->fail_from) >= 0;
+    return s->fail_on && dbi == s->fail_dbi &&
+           (s->fail_from.mv_size == 0 ||
+            mdb_cmp(txn->txn, dbi, k, &s->fail_from) >= 0);
 }
 
 void

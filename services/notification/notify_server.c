@@ -39,7 +39,7 @@ struct notify_server {
     bool fire_failing;
     int64_t fire_retry_at;
     /* RONGYU_NOTIFY_FAULT=events_unreadable:N (tests): firing rounds left
-     * to fail before the case events read again (0: none counted). */
+     * to fail before the case events read again (0: they never do). */
     unsigned long fault_rounds;
     char admit[1200];              /* the ZAP handler's directory */
 };
@@ -462,6 +462,15 @@ s_fire_round(notify_server_t *self, ry_txn_t *txn, void *arg)
     return rc;
 }
 
+/* No due timer fails to fire (any more): said once after a failure. */
+static void
+s_fire_recovered(notify_server_t *self)
+{
+    if (self->fire_failing)
+        ry_info(NULL, "due timers fire again");
+    self->fire_failing = false;
+}
+
 int
 notify_server_run_once(notify_server_t *self, int max_wait_ms)
 {
@@ -510,9 +519,7 @@ notify_server_run_once(notify_server_t *self, int max_wait_ms)
                 ry_store_fail_reads(self->store, NULL, NULL, 0);
             }
         } else {
-            if (self->fire_failing)
-                ry_info(NULL, "due timers fire again");
-            self->fire_failing = false;
+            s_fire_recovered(self);
             if (f.fired)
                 s_fault(self, "after_fire");
         }
@@ -530,11 +537,8 @@ notify_server_run_once(notify_server_t *self, int max_wait_ms)
     int wait = max_wait_ms;
     if (notify_deliver_active(self->deliver) && wait > 10)
         wait = 10;
-    if (self->fire_failing && next_timer > now) {
-        /* What failed is no longer due (cancelled meanwhile). */
-        ry_info(NULL, "due timers fire again");
-        self->fire_failing = false;
-    }
+    if (next_timer > now)
+        s_fire_recovered(self); /* what failed may have been cancelled */
     if (next_timer <= now && self->fire_failing) {
         /* Due but failing: the next try, in real time. */
         next_timer = INT64_MAX;
