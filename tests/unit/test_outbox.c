@@ -1,7 +1,7 @@
 /* Tests of ry_outbox: the link state in LMDB, without any socket: outbox
  * rows and their sequence numbers, cumulative acks, the last applied per
  * sender, dead letters and their bounds, all inside the caller's
- * transaction. */
+ * transaction; the envelopes' bytes against protobuf-c's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +16,8 @@
 #include "ry_store.h"
 #include "ut_util.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -396,6 +398,106 @@ test_peers_are_listed_once_each(void **state)
     ry_txn_abort(&txn);
 }
 
+/* The envelope protobuf-c packs from the same fields: the reference for
+ * the bytes ry_outbox writes field by field. */
+static uint8_t *
+s_reference(const char *self_id, int kind, uint64_t link_seq, uint64_t ack_seq,
+            int type, const char *correlation, const void *payload, size_t plen,
+            const char *reason, size_t *len)
+{
+    Rongyu__Envelope e = RONGYU__ENVELOPE__INIT;
+    char msg_id[96];
+    e.kind = (Rongyu__EnvelopeKind)kind;
+    e.sender_id = (char *)self_id;
+    e.link_seq = link_seq;
+    e.ack_seq = ack_seq;
+    if (kind == RONGYU__ENVELOPE_KIND__DATA) {
+        snprintf(msg_id, sizeof msg_id, "%.64s:%" PRIu64, self_id, link_seq);
+        e.msg_id = msg_id;
+    }
+    e.correlation_id = (char *)correlation;
+    e.schema_version = 1;
+    e.type = (Rongyu__MessageType)type;
+    e.payload.data = (uint8_t *)payload;
+    e.payload.len = plen;
+    e.reason = (char *)reason;
+    return ry_pb_pack(&e.base, len);
+}
+
+static void
+test_envelopes_are_the_bytes_protobuf_c_packs(void **state)
+{
+    fx_t *fx = *state;
+    char long_text[301];
+    memset(long_text, 'x', 300);
+    long_text[300] = '\0';
+    uint8_t payload[200];
+    for (size_t i = 0; i < sizeof payload; i++)
+        payload[i] = (uint8_t)i;
+    const int kinds[] = {0, 1, 2, 3, 4, 5, 6, 127, 128, 70000};
+    const uint64_t seqs[] = {
+        0, 1, 127, 128, 16383, 16384, UINT64_C(1) << 32, UINT64_MAX};
+    const int types[] = {0, 1, 9, 127, 128, 4000};
+    const char *texts[] = {NULL, "", "c", long_text};
+    const char *senders[] = {"", "intake", long_text};
+    const size_t plens[] = {0, 1, 127, 128, sizeof payload};
+    size_t compared = 0;
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+        for (size_t q = 0; q < sizeof seqs / sizeof *seqs; q++)
+            for (size_t t = 0; t < sizeof types / sizeof *types; t++)
+                for (size_t c = 0; c < sizeof texts / sizeof *texts; c++)
+                    for (size_t p = 0; p < sizeof plens / sizeof *plens; p++) {
+                        /* The sender, the ack and the reason vary with
+                         * the others, so that each value meets each. */
+                        const char *sender = senders[(k + c) % 3];
+                        uint64_t ack = seqs[(q + t + p) % 8];
+                        const char *reason = texts[(k + p) % 4];
+                        size_t a, b;
+                        uint8_t *mine = ry_outbox_envelope(
+                            sender, kinds[k], seqs[q], ack, types[t], texts[c],
+                            payload, plens[p], reason, &a);
+                        uint8_t *ref = s_reference(
+                            sender, kinds[k], seqs[q], ack, types[t], texts[c],
+                            payload, plens[p], reason, &b);
+                        assert_int_equal(a, b);
+                        assert_memory_equal(mine, ref, a);
+                        free(mine);
+                        free(ref);
+                        compared++;
+                    }
+    assert_int_equal(compared, 10 * 8 * 6 * 4 * 5);
+
+    /* A row appended from a message packs it in place: the envelope of
+     * the message packed apart. */
+    Rongyu__ValidateCase vc = RONGYU__VALIDATE_CASE__INIT;
+    vc.case_id = (char *)"c1";
+    vc.revision = 3;
+    vc.submitted_at_ms = 1520000000000;
+    ry_txn_t *txn = s_begin(fx, true);
+    for (int i = 0; i < 130; i++) {
+        vc.revision = (uint32_t)i;
+        size_t plen = protobuf_c_message_get_packed_size(&vc.base);
+        uint64_t seq;
+        assert_int_equal(ry_outbox_append_msg(txn, "me", "b", 7,
+                                              i % 2 ? long_text : NULL,
+                                              &vc.base, plen, &seq),
+                         0);
+        assert_int_equal(seq, (uint64_t)i + 1);
+        size_t mlen, rlen;
+        uint8_t *msg = ry_pb_pack(&vc.base, &mlen);
+        uint8_t *ref =
+            s_reference("me", RONGYU__ENVELOPE_KIND__DATA, seq, 0, 7,
+                        i % 2 ? long_text : "", msg, mlen, NULL, &rlen);
+        ry_val_t v;
+        assert_int_equal(ry_outbox_row(txn, "b", seq, &v), 0);
+        assert_int_equal(v.len, rlen);
+        assert_memory_equal(v.data, ref, rlen);
+        free(msg);
+        free(ref);
+    }
+    ry_txn_abort(&txn);
+}
+
 int
 main(void)
 {
@@ -420,6 +522,8 @@ main(void)
             s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_peers_are_listed_once_each,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_envelopes_are_the_bytes_protobuf_c_packs, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
