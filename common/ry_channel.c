@@ -74,6 +74,11 @@ struct ry_channel {
      * rongyu status, not state. */
     ry_channel_stats_t peer_stats[RY_CHANNEL_MAX_STATS];
     int npeer_stats;
+    /* ry_channel_sync_apart: the service's hooks; 'held': a committed
+     * round's answers wait for its sync (s_release). */
+    bool apart, held;
+    void (*on_committed)(void *ctx);
+    void (*on_synced)(void *ctx);
 };
 
 /* ------------------------------------------------------------ set-up */
@@ -114,6 +119,8 @@ s_fault(ry_channel_t *self, int point)
         raise(SIGKILL);
     }
 }
+
+static int s_release(ry_channel_t *self, int timeout_ms);
 
 static int
 s_touch_peer(const char *peer, void *arg)
@@ -185,6 +192,7 @@ ry_channel_destroy(ry_channel_t **self_p)
     if (!self_p || !*self_p)
         return;
     ry_channel_t *self = *self_p;
+    s_release(self, -1);
     ry_link_destroy(&self->link);
     ry_keys_destroy(&self->o.keys);
     for (int i = 0; i < self->ndeferred; i++)
@@ -234,6 +242,25 @@ ry_channel_set_reads_only(ry_channel_t *self,
                                      size_t len))
 {
     self->o.reads_only = fn;
+}
+
+int
+ry_channel_sync_apart(ry_channel_t *self, void (*on_committed)(void *ctx),
+                      void (*on_synced)(void *ctx))
+{
+    int rc = ry_store_sync_apart(self->o.store);
+    if (rc)
+        return rc;
+    self->apart = true;
+    self->on_committed = on_committed;
+    self->on_synced = on_synced;
+    return 0;
+}
+
+bool
+ry_channel_held(const ry_channel_t *self)
+{
+    return self->held;
 }
 
 int
@@ -832,22 +859,55 @@ s_undo_round(ry_channel_t *self, uint64_t mark)
  * applied again with each handler nested, so that only the refused
  * message's writes go. A handler may thus run twice for one message;
  * only the second run's writes are kept. */
+/* Applies msgs[from..n) in txn. */
 static int
-s_apply_batch(ry_channel_t *self, const ry_link_msg_t *msgs, int n)
+s_apply_msgs(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *msgs,
+             int from, int n)
+{
+    int rc = 0;
+    for (int i = from; rc == 0 && i < n; i++) {
+        rc = msgs[i].src == RY_LINK_FROM_CLIENTS
+                 ? s_client_msg(self, txn, &msgs[i])
+                 : s_peer_msg(self, txn, &msgs[i]);
+        /* The round before goes out as soon as its sync is done, not at
+         * this one's commit: a read transaction still sees that round,
+         * and nothing of this one. */
+        if (self->held && i % 16 == 15)
+            s_release(self, 0);
+    }
+    return rc;
+}
+
+static int
+s_apply_batch(ry_channel_t *self, ry_link_msg_t **msgs_p, int *n_p)
 {
     ry_txn_t *txn;
     uint64_t mark = ry_log_mark();
     int rc;
+    ry_link_msg_t *msgs = *msgs_p;
+    int n = *n_p;
     self->nested = false;
 again:
     self->round_msgs = (uint64_t)n;
     rc = ry_txn_begin(self->o.store, NULL, true, &txn);
     if (rc)
         return rc;
-    for (int i = 0; rc == 0 && i < n; i++)
-        rc = msgs[i].src == RY_LINK_FROM_CLIENTS
-                 ? s_client_msg(self, txn, &msgs[i])
-                 : s_peer_msg(self, txn, &msgs[i]);
+    rc = s_apply_msgs(self, txn, msgs, 0, n);
+    /* Synced apart, while the round before is still syncing this one
+     * takes what comes meanwhile, instead of waiting to commit (its first
+     * run only: a run again, nested, takes the same messages). */
+    while (rc == 0 && self->held && !self->nested &&
+           ry_store_sync_pending(self->o.store)) {
+        ry_link_set_wake_fd(self->link, ry_store_sync_fd(self->o.store));
+        int more = ry_link_read_more(self->link, 1000, &self->limits, &msgs);
+        if (more <= n)
+            break;
+        *msgs_p = msgs;
+        *n_p = more;
+        self->round_msgs += (uint64_t)(more - n); /* a batch's items too */
+        rc = s_apply_msgs(self, txn, msgs, n, more);
+        n = more;
+    }
     if (rc == S_AGAIN) {
         ry_txn_abort(&txn);
         s_undo_round(self, mark);
@@ -859,11 +919,49 @@ again:
         return rc;
     }
     self->handled += self->round_msgs;
+    /* Synced apart: the round before goes out once its sync is done, and
+     * before this commit, so that what it sends (its acks read from the
+     * store) is its own. */
+    s_release(self, -1);
     s_fault(self, S_FAULT_BEFORE_COMMIT);
+    if (self->apart && self->fault == S_FAULT_AFTER_COMMIT &&
+        self->handled >= self->fault_at)
+        ry_store_sync_hold(self->o.store, true); /* killed before its sync */
     rc = ry_txn_commit(&txn);
-    if (rc == 0)
+    /* Synced apart, the crash point is a commit that wrote (its sync,
+     * held, is pending): one that wrote nothing leaves nothing to void. */
+    if (rc == 0 && (!self->apart || ry_store_sync_pending(self->o.store)))
         s_fault(self, S_FAULT_AFTER_COMMIT);
     return rc;
+}
+
+/* Synced apart: once the held round's commit is synced, sends what it
+ * answered and relays what it queued, then lets the service answer from
+ * it (on_synced). timeout_ms as ry_store_sync_wait. Returns 0 (also
+ * when nothing is held) or RY_EAGAIN (not synced yet). A sync that
+ * failed ends the process: its commit may not be on the disk while
+ * LMDB builds on it, and the next open voids it (ry_sync). */
+static int
+s_release(ry_channel_t *self, int timeout_ms)
+{
+    if (!self->held)
+        return 0;
+    int rc = ry_store_sync_wait(self->o.store, timeout_ms);
+    if (rc == RY_EAGAIN)
+        return rc;
+    if (rc) {
+        ry_error(NULL, "the store failed to sync a commit: stopping; the "
+                       "next start opens it at the last synced commit");
+        ry_log_flush();
+        abort();
+    }
+    self->held = false;
+    ry_link_flush_held(self->link);
+    s_fault(self, S_FAULT_AFTER_REPLY);
+    ry_link_relay(self->link);
+    if (self->on_synced)
+        self->on_synced(self->o.ctx);
+    return 0;
 }
 
 /* Tells each client of a batch that could not be applied why, so it does
@@ -871,6 +969,7 @@ again:
 static void
 s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n, int why)
 {
+    s_release(self, -1); /* the flush below sends everything queued */
     for (int i = 0; i < n; i++) {
         const ry_link_msg_t *m = &msgs[i];
         if (m->src != RY_LINK_FROM_CLIENTS)
@@ -951,6 +1050,15 @@ s_deferred_settle(ry_channel_t *self, bool committed)
     self->ndeferred = n;
 }
 
+bool
+ry_channel_deferred_committed(const ry_channel_t *self, uint64_t token)
+{
+    for (int i = 0; i < self->ndeferred; i++)
+        if (self->deferred[i].token == token)
+            return self->deferred[i].committed;
+    return false;
+}
+
 uint64_t
 ry_channel_deferred_forgotten(const ry_channel_t *self)
 {
@@ -1002,13 +1110,18 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
     if (wait > 0) {
         if (wait > timeout_ms) {
             ry_clock_sleep_ms(timeout_ms);
-            ry_link_relay(self->link);
+            if (s_release(self, 0) == 0)
+                ry_link_relay(self->link);
             return 0;
         }
         ry_clock_sleep_ms(wait);
         timeout_ms -= wait;
     }
     ry_link_msg_t *msgs;
+    /* A held round: the wait for input ends when its sync does, so that
+     * its answers do not wait for more input (below). */
+    ry_link_set_wake_fd(self->link,
+                        self->held ? ry_store_sync_fd(self->o.store) : -1);
     int n = ry_link_read(self->link, timeout_ms, &self->limits, &msgs);
     if (n < 0)
         return n;
@@ -1018,7 +1131,7 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
         self->round_at = ry_clock_mono_ms();
         ry_log_hold();
         for (;;) {
-            rc = s_apply_batch(self, msgs, n);
+            rc = s_apply_batch(self, &msgs, &n);
             if (rc != RY_EFULL)
                 break;
             ry_link_discard(self->link);
@@ -1034,8 +1147,17 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
                         self->health.failures);
             self->health.failures = 0;
             s_deferred_settle(self, true);
-            ry_link_flush(self->link);
-            s_fault(self, S_FAULT_AFTER_REPLY);
+            if (self->apart) {
+                /* Its answers wait for its sync, while the next round
+                 * is read and applied. */
+                ry_link_hold(self->link);
+                self->held = true;
+                if (self->on_committed)
+                    self->on_committed(self->o.ctx);
+            } else {
+                ry_link_flush(self->link);
+                s_fault(self, S_FAULT_AFTER_REPLY);
+            }
         } else {
             /* Nothing of this batch is kept or acknowledged: senders
              * resend and clients retry. */
@@ -1053,8 +1175,12 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
             s_refuse_clients(self, msgs, n, rc);
             result = rc;
         }
+    } else if (self->held) {
+        /* Nothing waits: the held round's sync, then its answers. */
+        s_release(self, timeout_ms > 0 ? timeout_ms : 0);
     }
-    ry_link_relay(self->link);
+    if (!self->held)
+        ry_link_relay(self->link);
     ry_log_flush();
     return result;
 }

@@ -2,9 +2,10 @@
  * one thread: ry_link reads what waits (fairly, within bounds), the
  * handlers apply it in one write transaction against the link state kept
  * by ry_outbox (transactional outbox, idempotent inbox, dead letters),
- * the commit syncs, then the replies and acks go out and ry_link relays
- * the outbox (window, resend with back-off from the lowest
- * unacknowledged). Durable state lives only in the store. */
+ * the commit syncs (or, synced apart, is synced while the next round is
+ * applied), then the replies and acks go out and ry_link relays the
+ * outbox (window, resend with back-off from the lowest unacknowledged).
+ * Durable state lives only in the store. */
 #ifndef RY_CHANNEL_H
 #define RY_CHANNEL_H
 
@@ -163,7 +164,8 @@ bool ry_channel_deferred_held(const ry_channel_t *self, uint64_t token);
 
 /* Sends 'data' (copied) to the client of a deferred request, behind the
  * envelope kept by ry_channel_defer, and forgets the token. Call it
- * outside a round (between ry_channel_run_once calls). Returns 0;
+ * outside a round (between ry_channel_run_once calls), or from
+ * on_synced. Returns 0;
  * RY_ENOTFOUND for an unknown or forgotten token; RY_ENET when the
  * client is gone (the token is forgotten too). */
 int ry_channel_reply_deferred(ry_channel_t *self, uint64_t token,
@@ -177,6 +179,27 @@ void ry_channel_set_refuse(ry_channel_t *self, ry_on_refuse_fn fn);
  * (ry_channel_set_context, whenever it is set): what the service left out
  * of the row to keep it small, made again from its store. */
 void ry_channel_set_expand(ry_channel_t *self, ry_link_expand_fn fn);
+
+/* From now on the store's commits are synced apart (ry_store_sync_apart):
+ * a round commits without waiting for the disk, and what it answers
+ * (replies, acks, the relay of its outbox rows) is held until its sync,
+ * while the next round is read and applied; the held answers go out
+ * before the next commit. on_committed (may be NULL) is called after
+ * each round's commit, on_synced (may be NULL) once that round is synced
+ * and its answers are out: the place to answer from the store (a read
+ * transaction then sees that round, synced, and nothing later). Between
+ * the two the store holds a commit not yet on the disk: nothing read
+ * from it may leave the process. Returns 0 or RY_EIO. */
+int ry_channel_sync_apart(ry_channel_t *self, void (*on_committed)(void *ctx),
+                          void (*on_synced)(void *ctx));
+
+/* Whether a round's answers are held for its sync: the store then holds
+ * a commit that nothing read may leave the process from. */
+bool ry_channel_held(const ry_channel_t *self);
+
+/* Whether a deferred request's round has committed (its token can be
+ * answered); false for a token of the round under way. */
+bool ry_channel_deferred_committed(const ry_channel_t *self, uint64_t token);
 
 /* Sets opts.reads_only (above). */
 void ry_channel_set_reads_only(ry_channel_t *self,

@@ -40,6 +40,10 @@ typedef struct {
     int64_t deadline; /* resend from acked + 1 when no ack by then */
     int64_t rto, blocked_until, backoff;
     bool ack_due;
+    bool ack_held;    /* owed for a round held until its sync (ry_link_hold) */
+    bool touched;     /* sent to by the round under way (ry_link_touch):
+                         busy again at its commit, whatever a relay in
+                         between read before it */
     int64_t hello_at; /* on a DEALER: when to say hello again */
     bool drained;     /* the dealer's: as ry_link's peers_drained */
     uint64_t frames;  /* frames of outbox rows sent (a batch is one) */
@@ -82,6 +86,8 @@ struct ry_link {
     int nmsgs, msgcap;
     s_out_t *outs;
     int nouts, outcap;
+    int nheld;   /* outs[0..nheld): a round's, held until its sync */
+    int wake_fd; /* ry_link_set_wake_fd (-1: none) */
     int turn; /* the socket the next read starts at */
     /* Sockets known to hold no input: their last read found nothing
      * (which also took in their pending commands) and nothing was sent
@@ -234,6 +240,7 @@ ry_link_new(const ry_link_opts_t *opts, ry_link_t **out)
     if (!self)
         abort();
     self->o = *opts;
+    self->wake_fd = -1;
     snprintf(self->self_id, sizeof self->self_id, "%s", opts->self_id);
     self->o.self_id = self->self_id;
     self->ctx = ry_keys_context();
@@ -253,14 +260,22 @@ s_msgs_clear(ry_link_t *self)
     self->nmsgs = 0;
 }
 
+/* Drops outs[from..nouts). */
 static void
-s_outs_clear(ry_link_t *self)
+s_outs_drop(ry_link_t *self, int from)
 {
-    for (int i = 0; i < self->nouts; i++) {
+    for (int i = from; i < self->nouts; i++) {
         free(self->outs[i].route);
         free(self->outs[i].data);
     }
-    self->nouts = 0;
+    self->nouts = from;
+}
+
+static void
+s_outs_clear(ry_link_t *self)
+{
+    s_outs_drop(self, 0);
+    self->nheld = 0;
 }
 
 void
@@ -348,7 +363,7 @@ ry_link_touch(ry_link_t *self, const char *peer)
     s_peer_t *p = s_peer_get(self, peer);
     if (!p)
         return RY_EINVAL;
-    p->busy = true;
+    p->busy = p->touched = true;
     return 0;
 }
 
@@ -572,10 +587,10 @@ s_sources(ry_link_t *self, s_source_t *src)
  * commands may bring input). Returns poll's result. */
 static int
 s_poll_fds(const s_source_t *src, int n, const bool *want, int wait_ms,
-           bool *open)
+           bool *open, int wake_fd)
 {
-    struct pollfd pfd[S_MAX_PEERS + 2];
-    int idx[S_MAX_PEERS + 2], k = 0;
+    struct pollfd pfd[S_MAX_PEERS + 3];
+    int idx[S_MAX_PEERS + 3], k = 0;
     for (int i = 0; i < n; i++) {
         if (want && !want[i])
             continue;
@@ -586,10 +601,13 @@ s_poll_fds(const s_source_t *src, int n, const bool *want, int wait_ms,
         pfd[k] = (struct pollfd){fd, POLLIN, 0};
         idx[k++] = i;
     }
+    int socks = k;
+    if (wake_fd >= 0)
+        pfd[k++] = (struct pollfd){wake_fd, POLLIN, 0};
     if (k == 0)
         return 0;
     int rc = poll(pfd, (nfds_t)k, wait_ms);
-    for (int j = 0; rc > 0 && j < k; j++)
+    for (int j = 0; rc > 0 && j < socks; j++)
         if (pfd[j].revents) {
             open[idx[j]] = true;
             *src[idx[j]].drained = false;
@@ -648,11 +666,29 @@ s_read_round(ry_link_t *self, const s_source_t *src, int n, bool *open,
     self->turn = turn;
 }
 
+static int s_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
+                  ry_link_msg_t **msgs);
+
 int
 ry_link_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
              ry_link_msg_t **msgs)
 {
     s_msgs_clear(self);
+    return s_read(self, timeout_ms, lim, msgs);
+}
+
+int
+ry_link_read_more(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
+                  ry_link_msg_t **msgs)
+{
+    return s_read(self, timeout_ms, lim, msgs);
+}
+
+static int
+s_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
+       ry_link_msg_t **msgs)
+{
+    int had = self->nmsgs;
     *msgs = self->msgs;
     /* Each ZeroMQ call that may find nothing (a read that finds nothing,
      * ZMQ_EVENTS, each socket in zmq_poll) costs a getpid and a poll of
@@ -671,13 +707,15 @@ ry_link_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
         open[i] = !drained[i];
         ndrained += drained[i];
     }
-    if (ndrained && s_poll_fds(src, n, drained, 0, open) < 0 && errno != EINTR)
+    if (ndrained && s_poll_fds(src, n, drained, 0, open, -1) < 0 &&
+        errno != EINTR)
         return RY_ENET;
     s_read_round(self, src, n, open, lim);
-    if (self->nmsgs == 0) {
+    if (self->nmsgs == had) {
         int wait = s_next_wake(self, ry_clock_mono_ms(), timeout_ms);
         memset(open, 0, sizeof open);
-        int rc = wait > 0 ? s_poll_fds(src, n, NULL, wait, open) : 0;
+        int rc =
+            wait > 0 ? s_poll_fds(src, n, NULL, wait, open, self->wake_fd) : 0;
         if (rc < 0 && errno != EINTR)
             return RY_ENET;
         if (rc > 0)
@@ -839,27 +877,37 @@ ry_link_ack_due(ry_link_t *self, const char *peer)
 void
 ry_link_discard(ry_link_t *self)
 {
-    s_outs_clear(self);
+    s_outs_drop(self, self->nheld);
     for (int i = 0; i < self->npeers; i++)
         self->peer[i].ack_due = false;
 }
 
-void
-ry_link_flush(ry_link_t *self)
+/* Sends outs[0..n), then the acks owed: for a held round (ack_held)
+ * only, or all of them; each the last applied sequence as the store has
+ * it. */
+static void
+s_send_outs(ry_link_t *self, int n, bool held)
 {
-    for (int i = 0; i < self->nouts; i++) {
+    for (int i = 0; i < n; i++) {
         s_out_t *o = &self->outs[i];
         if (o->sock && s_send(self, o->sock, o->route, o->route_len, o->route_n,
                               o->data, o->len) < 0)
             ry_debug(NULL, "reply not sent: %s", zmq_strerror(zmq_errno()));
+        free(o->route);
+        free(o->data);
     }
-    s_outs_clear(self);
+    memmove(self->outs, self->outs + n,
+            sizeof *self->outs * (size_t)(self->nouts - n));
+    self->nouts -= n;
+    self->nheld -= n < self->nheld ? n : self->nheld;
     ry_txn_t *txn = NULL;
     for (int i = 0; i < self->npeers; i++) {
         s_peer_t *p = &self->peer[i];
-        if (!p->ack_due)
+        if (!(held ? p->ack_held : p->ack_due || p->ack_held))
             continue;
-        p->ack_due = false;
+        p->ack_held = false;
+        if (!held)
+            p->ack_due = false;
         uint64_t applied;
         if ((!txn && ry_txn_begin(self->o.store, NULL, false, &txn)) ||
             ry_outbox_applied(txn, p->name, &applied))
@@ -877,6 +925,43 @@ ry_link_flush(ry_link_t *self)
         free(ack);
     }
     ry_txn_abort(&txn);
+}
+
+void
+ry_link_flush(ry_link_t *self)
+{
+    s_send_outs(self, self->nouts, false);
+}
+
+void
+ry_link_set_wake_fd(ry_link_t *self, int fd)
+{
+    self->wake_fd = fd;
+}
+
+void
+ry_link_hold(ry_link_t *self)
+{
+    self->nheld = self->nouts;
+    for (int i = 0; i < self->npeers; i++) {
+        s_peer_t *p = &self->peer[i];
+        if (p->ack_due) {
+            p->ack_due = false;
+            p->ack_held = true;
+        }
+        /* A relay during the round (the one before it, released) read
+         * the store without this round's rows and may have found the
+         * peer idle: its rows are there now. */
+        if (p->touched)
+            p->busy = true;
+        p->touched = false;
+    }
+}
+
+void
+ry_link_flush_held(ry_link_t *self)
+{
+    s_send_outs(self, self->nheld, true);
 }
 
 /* ------------------------------------------------------------ relay */

@@ -116,6 +116,14 @@ typedef struct {
 int ry_link_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
                  ry_link_msg_t **msgs);
 
+/* As ry_link_read, adding what waits to the messages of the last read
+ * (still the link's, the bounds counting them): a round that grows while
+ * the one before it syncs. Returns how many messages are in *msgs in
+ * all (as many as before: nothing more came, or the wake descriptor
+ * turned readable), or RY_ENET. */
+int ry_link_read_more(ry_link_t *self, int timeout_ms,
+                      const ry_link_limits_t *lim, ry_link_msg_t **msgs);
+
 /* The link identity of the sender of 'm': on the peer ROUTER the service
  * whose key the ZAP handler authenticated (never a routing id the sender
  * chose), on a DEALER the peer's name. Writes it NUL-terminated to out
@@ -145,12 +153,28 @@ void ry_link_to_peer(ry_link_t *self, const char *peer, uint8_t *data,
 /* Marks that 'peer' is owed an acknowledgement after the commit. */
 void ry_link_ack_due(ry_link_t *self, const char *peer);
 
-/* After the commit: sends what was queued, then an ACK of the last
- * applied sequence (read from the store) to each peer owed one. */
+/* After the commit: sends what was queued (a held round's first), then
+ * an ACK of the last applied sequence (read from the store) to each peer
+ * owed one. */
 void ry_link_flush(ry_link_t *self);
 
-/* After a failed round: drops what was queued and the acks owed. */
+/* After a failed round: drops what was queued and the acks owed, but
+ * for a held round's. */
 void ry_link_discard(ry_link_t *self);
+
+/* A descriptor (-1: none) whose turning readable ends ry_link_read's
+ * wait for input early, with nothing read: the end of a sync. */
+void ry_link_set_wake_fd(ry_link_t *self, int fd);
+
+/* After a commit synced apart (ry_store_sync_apart): what was queued,
+ * and the acks owed, are the committed round's, held until its sync
+ * while the next round queues its own. */
+void ry_link_hold(ry_link_t *self);
+
+/* Once the held round's commit is synced: sends what it queued, then its
+ * acks (the last applied sequences as the store has them, which must be
+ * that round's: before the next commit). */
+void ry_link_flush_held(ry_link_t *self);
 
 /* Says hello (a PING) on each connected DEALER once a second, so the
  * peer's ROUTER learns the connection to answer on after a reconnect even

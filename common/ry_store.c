@@ -4,6 +4,7 @@
 #include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_log.h"
+#include "ry_sync.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -43,6 +44,8 @@ struct ry_store {
     bool fail_on;
     MDB_dbi fail_dbi;
     MDB_val fail_from;
+    char dir[512];
+    ry_sync_t *sync; /* ry_store_sync_apart: commits synced apart */
 };
 
 /* A counter row (ry_txn_get_u64, ry_txn_put_u64) kept in the
@@ -202,6 +205,15 @@ ry_store_open(ry_store_t **out, const char *dir, size_t map_size,
     ry_store_t *self = calloc(1, sizeof *self);
     if (!self)
         abort();
+    snprintf(self->dir, sizeof self->dir, "%s", dir);
+    /* A commit left unsynced by a service that synced apart is voided
+     * before LMDB reads the meta pages (ry_sync). */
+    uint64_t reverted;
+    bool held;
+    if (ry_sync_recover(dir, &reverted, &held) != 0) {
+        free(self);
+        return RY_EIO;
+    }
     int rc = mdb_env_create(&self->env);
     if (rc == 0)
         rc = mdb_env_set_maxdbs(self->env, RY_STORE_MAX_TABLES);
@@ -222,6 +234,25 @@ ry_store_open(ry_store_t **out, const char *dir, size_t map_size,
     MDB_envinfo info;
     mdb_env_info(self->env, &info);
     self->map_size = info.me_mapsize;
+    if (reverted) {
+        /* The lock region must name the commit opened, not the one
+         * voided (ry_sync_recover opened nothing with another process on
+         * the store: a read transaction takes its number from there). */
+        MDB_txn *rt = NULL;
+        size_t at = 0;
+        if (mdb_txn_begin(self->env, NULL, MDB_RDONLY, &rt) == 0) {
+            at = mdb_txn_id(rt);
+            mdb_txn_abort(rt);
+        }
+        if (at != reverted - 1) {
+            ry_error(NULL,
+                     "store '%s': opened at commit %zu, not %" PRIu64
+                     ": another process has it open",
+                     dir, at, reverted - 1);
+            rc = EBUSY;
+            goto fail;
+        }
+    }
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     self->stats.opened_ns =
@@ -266,6 +297,7 @@ ry_store_destroy(ry_store_t **self_p)
     if (!self_p || !*self_p)
         return;
     ry_store_t *self = *self_p;
+    ry_sync_stop(&self->sync);
     if (self->env)
         mdb_env_close(self->env);
     for (int i = 0; i < self->ntables; i++)
@@ -295,6 +327,66 @@ ry_store_grow(ry_store_t *self, size_t max)
     return 0;
 }
 
+int
+ry_store_sync_apart(ry_store_t *self)
+{
+    if (self->sync)
+        return 0;
+    int fd;
+    MDB_envinfo info;
+    int rc = mdb_env_get_fd(self->env, &fd);
+    if (!rc)
+        rc = mdb_env_sync(self->env, 1);
+    if (rc) {
+        ry_error(NULL, "store '%s': cannot sync: %s", self->dir,
+                 mdb_strerror(rc));
+        return RY_EIO;
+    }
+    mdb_env_info(self->env, &info);
+    if (ry_sync_start(self->dir, fd, info.me_last_txnid, &self->sync) != 0)
+        return RY_EIO;
+    rc = mdb_env_set_flags(self->env, MDB_NOSYNC, 1);
+    if (rc) {
+        ry_sync_stop(&self->sync);
+        ry_error(NULL, "store '%s': cannot commit without syncing: %s",
+                 self->dir, mdb_strerror(rc));
+        return RY_EIO;
+    }
+    return 0;
+}
+
+int
+ry_store_sync_wait(ry_store_t *self, int timeout_ms)
+{
+    return self->sync ? ry_sync_wait(self->sync, timeout_ms) : 0;
+}
+
+int
+ry_store_sync_fd(const ry_store_t *self)
+{
+    return self->sync ? ry_sync_fd(self->sync) : -1;
+}
+
+bool
+ry_store_sync_pending(const ry_store_t *self)
+{
+    return self->sync && ry_sync_pending(self->sync);
+}
+
+void
+ry_store_sync_fail_next(ry_store_t *self, int err)
+{
+    if (self->sync)
+        ry_sync_fail_next(self->sync, err);
+}
+
+void
+ry_store_sync_hold(ry_store_t *self, bool on)
+{
+    if (self->sync)
+        ry_sync_hold(self->sync, on);
+}
+
 size_t
 ry_store_map_size(const ry_store_t *self)
 {
@@ -315,6 +407,8 @@ int
 ry_store_stats(ry_store_t *self, ry_store_stats_t *out)
 {
     *out = self->stats;
+    if (self->sync) /* the syncs its thread made, beside the commits */
+        out->commit_us += ry_sync_us(self->sync);
     MDB_envinfo info;
     MDB_stat st;
     if (mdb_env_info(self->env, &info) != 0 ||
@@ -463,7 +557,11 @@ ry_txn_commit(ry_txn_t **txn_p)
     int64_t w0 = t->top_write ? s_thread_write_bytes() : -1;
     uint64_t id0 = t->top_write ? s_last_txnid(t->store->env) : 0;
     int64_t t0 = t->top_write ? ry_clock_mono_us() : 0;
-    int rc = s_kept_flush(t);
+    /* Synced apart, at most one commit is unsynced: the one before this
+     * is synced first (the caller has usually waited already). */
+    int rc = t->top_write ? ry_store_sync_wait(t->store, -1) : 0;
+    if (!rc)
+        rc = s_kept_flush(t);
     if (rc) {
         mdb_txn_abort(t->txn);
         ry_error(NULL, "commit failed: %s", ry_strerror(rc));
@@ -480,8 +578,12 @@ ry_txn_commit(ry_txn_t **txn_p)
         st->commit_us += (uint64_t)(t1 - t0);
         /* LMDB leaves the transaction id alone for a commit with
          * nothing to write: it neither writes nor syncs. */
-        if (s_last_txnid(t->store->env) != id0)
+        uint64_t id1 = s_last_txnid(t->store->env);
+        if (id1 != id0) {
             st->syncs++;
+            if (t->store->sync)
+                ry_sync_post(t->store->sync, id1);
+        }
         int64_t w1 = w0 < 0 ? -1 : s_thread_write_bytes();
         st->bytes_known = w1 >= w0 && w0 >= 0;
         if (st->bytes_known)

@@ -39,6 +39,34 @@ uint64_t ry_store_writes(const ry_store_t *self);
 
 size_t ry_store_map_size(const ry_store_t *self);
 
+/* From now on commits are synced apart from them (ry_sync): a commit
+ * writes its pages without syncing them and returns; a thread of the
+ * store syncs it while the caller goes on, and the next commit first
+ * waits for that sync. What a commit's changes answer must wait for
+ * ry_store_sync_wait. Only for the one process that writes the store.
+ * Returns 0 or RY_EIO. */
+int ry_store_sync_apart(ry_store_t *self);
+
+/* Waits up to timeout_ms (negative: as long as it takes) until the last
+ * commit is synced. Returns 0 (also when not synced apart), RY_EAGAIN
+ * when it is still being synced, or RY_EIO when its sync failed (the
+ * store can take no more commits; the process must stop). */
+int ry_store_sync_wait(ry_store_t *self, int timeout_ms);
+
+/* Synced apart: a descriptor that turns readable when a sync ends (for
+ * poll), until the next ry_store_sync_wait; -1 otherwise. */
+int ry_store_sync_fd(const ry_store_t *self);
+
+/* Whether the last commit is not synced yet. */
+bool ry_store_sync_pending(const ry_store_t *self);
+
+/* For tests: the syncs of commits synced apart fail from the next one
+ * on, with errno 'err', as on a disk that fails. */
+void ry_store_sync_fail_next(ry_store_t *self, int err);
+
+/* For tests: while 'on', commits synced apart are not synced. */
+void ry_store_sync_hold(ry_store_t *self, bool on);
+
 /* For tests, as an injected allocation failure: the rows of 'table' (one
  * of the store's) at or past key 'from' (all of them: flen 0) no longer
  * read, as when LMDB cannot read the page that holds them. In any
@@ -59,7 +87,8 @@ void ry_store_fail_reads(ry_store_t *self, const char *table, const void *from,
 typedef struct {
     uint64_t commits;       /* write transactions committed */
     uint64_t syncs;         /* of those, commits that wrote, hence synced
-                               (the environment syncs every such commit) */
+                               (the environment syncs every such commit,
+                               synced apart after it) */
     uint64_t bytes_written; /* see above */
     bool bytes_known;
     uint64_t page_size;
@@ -67,7 +96,9 @@ typedef struct {
     uint64_t cases;         /* rows of the case table (0: none named) */
     uint64_t commit_us;     /* time inside mdb_txn_commit of the write
                                transactions counted (writing their pages and
-                               syncing them), microseconds */
+                               syncing them; synced apart, the time of the
+                               syncs the store's thread made beside them
+                               added), microseconds */
     uint64_t opened_ns;     /* when this process opened the store
                                (CLOCK_REALTIME, ns): another value in a
                                later reading means the service restarted
@@ -87,7 +118,8 @@ int ry_store_stats(ry_store_t *self, ry_store_stats_t *out);
 int ry_txn_begin(ry_store_t *self, ry_txn_t *parent, bool write,
                  ry_txn_t **out);
 
-/* Commits (durably: the environment syncs on commit) and frees the
+/* Commits (durably: the environment syncs on commit; synced apart, the
+ * sync follows, after the one of the commit before) and frees the
  * transaction, also on failure; nulls *txn_p. Returns 0, RY_EFULL (the
  * map is full), -ENOSPC or -EDQUOT (the disk is full: LMDB reports a
  * short write as EIO, which on a file system with less than 1 MiB free is

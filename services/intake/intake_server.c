@@ -22,6 +22,20 @@ struct intake_server {
     ry_channel_t *channel;
 };
 
+/* ry_channel_sync_apart's hooks, with the channel's context (the
+ * cases). */
+static void
+s_committed(void *ctx)
+{
+    intake_wait_committed(ctx);
+}
+
+static void
+s_synced(void *ctx)
+{
+    intake_wait_tick(ctx, true);
+}
+
 int
 intake_server_new(const ry_config_t *cfg, intake_server_t **out)
 {
@@ -57,6 +71,9 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
         ry_channel_set_reads_only(self->channel, intake_requests_reads_only);
         ry_channel_set_expand(self->channel, intake_relay_expand);
         intake_cases_set_channel(self->cases, self->channel);
+        /* Intake's commits are synced apart: the disk syncs a round while
+         * the next is applied (ry_channel_sync_apart). */
+        rc = ry_channel_sync_apart(self->channel, s_committed, s_synced);
     }
     ry_campaigns_destroy(&campaigns);
     for (int svc = RY_SVC_VALIDATION; !rc && svc < RY_SVC_COUNT; svc++)
@@ -90,10 +107,15 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
 int
 intake_server_run_once(intake_server_t *self, int max_wait_ms)
 {
-    int wait = intake_wait_tick(self->cases);
+    /* While a round is held for its sync, the waiters are answered once
+     * it is synced (s_synced), not from a commit not yet on the disk. */
+    int wait = ry_channel_held(self->channel)
+                   ? max_wait_ms
+                   : intake_wait_tick(self->cases, false);
     int rc = ry_channel_run_once(self->channel,
                                  wait < max_wait_ms ? wait : max_wait_ms);
-    intake_wait_tick(self->cases);
+    if (!ry_channel_held(self->channel))
+        intake_wait_tick(self->cases, false);
     return rc;
 }
 

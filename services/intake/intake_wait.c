@@ -40,6 +40,9 @@ struct intake_waits {
      * up (sorted) by the tick: a write costs no walk over the waiters. */
     s_id_t *written;
     size_t nwritten, cap;
+    /* Synced apart (ry_channel_sync_apart): written[0..committed) are
+     * of committed rounds; the rest, of the round under way. */
+    size_t committed;
 };
 
 /* Frees what waiter w of ws owns. */
@@ -301,28 +304,32 @@ s_id_cmp(const void *a, const void *b)
     return strcmp(a, b);
 }
 
-/* Marks the waiters whose cases were written since the last tick. */
+/* Marks the waiters whose cases written[0..upto) name, and forgets
+ * those. */
 static void
-s_mark_written(intake_waits_t *ws)
+s_mark_written(intake_waits_t *ws, size_t upto)
 {
-    if (!ws->nwritten)
+    if (!upto)
         return;
-    qsort(ws->written, ws->nwritten, sizeof *ws->written, s_id_cmp);
+    qsort(ws->written, upto, sizeof *ws->written, s_id_cmp);
     for (int i = 0; i < ws->n; i++) {
         s_waiter_t *w = &ws->w[i];
         if (!w->ids) {
-            if (bsearch(w->case_id, ws->written, ws->nwritten,
-                        sizeof *ws->written, s_id_cmp))
+            if (bsearch(w->case_id, ws->written, upto, sizeof *ws->written,
+                        s_id_cmp))
                 w->poked = true;
         } else {
             for (int k = 0; k < w->nids; k++)
-                if (bsearch(w->ids[k], ws->written, ws->nwritten,
-                            sizeof *ws->written, s_id_cmp))
+                if (bsearch(w->ids[k], ws->written, upto, sizeof *ws->written,
+                            s_id_cmp))
                     w->poked = w->poked_ids[k] = true;
         }
         ws->dirty |= w->poked;
     }
-    ws->nwritten = 0;
+    memmove(ws->written, ws->written + upto,
+            (ws->nwritten - upto) * sizeof *ws->written);
+    ws->nwritten -= upto;
+    ws->committed = ws->committed > upto ? ws->committed - upto : 0;
 }
 
 /* Sends 'out' (len bytes, freed) as waiter w's answer. */
@@ -473,12 +480,19 @@ s_drop_forgotten(intake_cases_t *self, intake_waits_t *ws)
     ws->n = n;
 }
 
+void
+intake_wait_committed(intake_cases_t *self)
+{
+    if (self->waits)
+        self->waits->committed = self->waits->nwritten;
+}
+
 int
-intake_wait_tick(intake_cases_t *self)
+intake_wait_tick(intake_cases_t *self, bool synced)
 {
     intake_waits_t *ws = self->waits;
     if (ws)
-        s_mark_written(ws);
+        s_mark_written(ws, synced ? ws->committed : ws->nwritten);
     if (!ws || !ws->n)
         return INT_MAX;
     s_drop_forgotten(self, ws);
@@ -489,14 +503,21 @@ intake_wait_tick(intake_cases_t *self)
     int64_t next = INT64_MAX;
     if (ws->dirty || expired) {
         ws->dirty = false;
+        bool again = false;
         ry_txn_t *txn;
         if (ry_txn_begin(self->store, NULL, false, &txn) != 0)
             return 100;
         int n = 0;
         for (int i = 0; i < ws->n; i++) {
             s_waiter_t *w = &ws->w[i];
-            if (!w->poked && w->deadline > now) {
-                ws->w[n++] = *w; /* its case was not written */
+            if ((!w->poked && w->deadline > now) ||
+                (synced &&
+                 !ry_channel_deferred_committed(self->channel, w->token))) {
+                /* Its case was not written; or it was parked by the
+                 * round under way, whose commit is still to come (then
+                 * looked at by the next tick). */
+                again |= w->poked;
+                ws->w[n++] = *w;
                 continue;
             }
             bool late = w->deadline <= now;
@@ -535,6 +556,7 @@ intake_wait_tick(intake_cases_t *self)
             ry_pb_free(&c);
         }
         ws->n = n;
+        ws->dirty = again;
         ry_txn_abort(&txn);
     }
     for (int i = 0; i < ws->n; i++)

@@ -10,6 +10,8 @@
 
 #include "intake_internal.h"
 
+#include <stdbool.h>
+
 /* A reply under construction (intake_reply.h). */
 typedef struct intake_reply intake_reply_t;
 
@@ -46,8 +48,15 @@ void intake_wait_poke(intake_cases_t *self, const char *case_id);
 
 /* After a round: answers the waiters whose case was written and left
  * its state, and those whose time ran out; the others' cases are not
- * read. Returns the
- * milliseconds until the next waiter's time runs out (INT32_MAX: none). */
-int intake_wait_tick(intake_cases_t *self);
+ * read. 'synced': called once a round synced apart is on the disk, while
+ * the next is applied (ry_channel_sync_apart's on_synced): only the
+ * writes of committed rounds count, and the waiters the round under way
+ * parked wait. Returns the milliseconds until the next waiter's time
+ * runs out (INT32_MAX: none). */
+int intake_wait_tick(intake_cases_t *self, bool synced);
+
+/* After a round's commit synced apart: the writes noted so far are of
+ * committed rounds (intake_wait_tick). */
+void intake_wait_committed(intake_cases_t *self);
 
 #endif

@@ -18,6 +18,8 @@
 #include "ut_util.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@ typedef struct {
     ry_channel_t **ch;    /* the side's channel, for replies */
     int calls[N_SEEN + 2]; /* handler calls per sequence number */
     uint64_t last_seq;    /* the last sequence handed to the handler */
+    _Atomic uint64_t seen; /* the same, for another thread */
     uint64_t ncalls;
     int out_of_order;          /* calls not at last_seq + 1 */
     int bad_payload;           /* payloads not what the sequence implies */
@@ -125,6 +128,7 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *m)
     if (m->seq != rx->last_seq + 1)
         rx->out_of_order++;
     rx->last_seq = m->seq;
+    atomic_store(&rx->seen, m->seq);
     if (m->seq <= N_SEEN + 1)
         rx->calls[m->seq]++;
     rx->ncalls++;
@@ -621,6 +625,136 @@ test_replies_reach_the_sender_exactly_once(void **state)
     }
     assert_int_equal(fx->ra.ncalls, 50);
     assert_int_equal(fx->rb.ncalls, 50);
+    s_fx_destroy(&fx);
+}
+
+/* Synced apart (ry_channel_sync_apart): B's round commits, and what it
+ * answers (its ack to A, its messages to A, relayed from its outbox)
+ * waits for its sync; its hooks say when it committed and when it is
+ * synced. */
+static int s_committed_n, s_synced_n;
+
+static void
+s_on_committed(void *ctx)
+{
+    (void)ctx;
+    s_committed_n++;
+}
+
+static void
+s_on_synced(void *ctx)
+{
+    (void)ctx;
+    s_synced_n++;
+}
+
+static bool
+s_b_committed(fx_t *fx, uint64_t n)
+{
+    return fx->rb.last_seq >= n && s_committed_n > 0;
+}
+
+/* The replies are in and B holds nothing (its last round, which took
+ * A's acks, synced too). */
+static bool
+s_replies_settled(fx_t *fx, uint64_t n)
+{
+    return s_replies_done(fx, n) && !ry_channel_held(fx->b);
+}
+
+static void
+test_synced_apart_a_round_answers_after_its_sync(void **state)
+{
+    (void)state;
+    s_committed_n = s_synced_n = 0;
+    fx_t *fx = s_fx_new(0, 0);
+    fx->rb.reply = true;
+    assert_int_equal(ry_channel_sync_apart(fx->b, s_on_committed, s_on_synced),
+                     0);
+    ry_store_sync_hold(fx->sb, true); /* a disk that does not answer */
+    s_send(fx, 1, 3, 3);
+    s_pump(fx, s_b_committed, 3);
+    assert_true(ry_channel_held(fx->b));
+    assert_int_equal(s_synced_n, 0);
+    /* Applied and committed in B's store, its replies in B's outbox, but
+     * nothing of it left B with its commit: A, taking in all that came,
+     * still holds its three rows unacked and has no reply. (B's loop is
+     * not run meanwhile: input would make it wait, before its next
+     * commit, for the sync held here.) */
+    assert_int_equal(s_link(fx->b, "a").applied, 3);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(ry_channel_run_once(fx->a, 2), 0);
+    assert_true(ry_channel_held(fx->b));
+    assert_int_equal(ry_channel_outbox_depth(fx->a, "b"), 3);
+    assert_int_equal(fx->ra.ncalls, 0);
+    assert_int_equal(s_synced_n, 0);
+    /* The disk answers: the ack and the replies go, once each. */
+    ry_store_sync_hold(fx->sb, false);
+    s_pump(fx, s_replies_settled, 3);
+    assert_true(s_synced_n >= 1);
+    assert_int_equal(fx->ra.ncalls, 3);
+    s_assert_b_applied_once(fx, 3);
+    /* Rounds go on as before, each answered once; rounds of many
+     * messages, in which the round before is released (and relayed) as
+     * soon as it is synced, from a store without the round's own rows. */
+    s_send(fx, 4, 200, 50);
+    s_pump(fx, s_replies_settled, 200);
+    s_assert_b_applied_once(fx, 200);
+    assert_int_equal(fx->ra.ncalls, 200);
+    assert_int_equal(s_committed_n, s_synced_n);
+    s_fx_destroy(&fx);
+}
+
+/* Releases B's held sync once B's handler has seen message 'after'
+ * (from a thread: the round it is in then waits for that sync before
+ * its commit, and releases the round before while it is applied). */
+typedef struct {
+    fx_t *fx;
+    uint64_t after;
+} s_unhold_t;
+
+static void *
+s_unhold(void *arg)
+{
+    s_unhold_t *u = arg;
+    while (atomic_load(&u->fx->rb.seen) < u->after)
+        ry_clock_sleep_ms(1);
+    ry_store_sync_hold(u->fx->sb, false);
+    return NULL;
+}
+
+/* Synced apart, the round before is released (and its outbox relayed)
+ * while the next is applied, from a store without that round's rows:
+ * rows the round appends still go once it commits. */
+static void
+test_synced_apart_rows_of_the_round_under_way_go(void **state)
+{
+    (void)state;
+    s_committed_n = s_synced_n = 0;
+    fx_t *fx = s_fx_new(0, 0);
+    assert_int_equal(ry_channel_sync_apart(fx->b, s_on_committed, s_on_synced),
+                     0);
+    /* m1 answered: B's outbox to A drained. */
+    fx->rb.reply = true;
+    s_send(fx, 1, 1, 1);
+    s_pump(fx, s_replies_settled, 1);
+    /* m2 unanswered: B's round holds nothing for A, and its sync waits. */
+    fx->rb.reply = false;
+    ry_store_sync_hold(fx->sb, true);
+    s_send(fx, 2, 2, 1);
+    s_pump(fx, s_b_committed, 2);
+    assert_true(ry_channel_held(fx->b));
+    /* m3 answered, in the round that releases m2's (the sync let go
+     * only once m3 is in that round): its answer goes. */
+    fx->rb.reply = true;
+    s_unhold_t u = {fx, 3};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, s_unhold, &u), 0);
+    s_send(fx, 3, 3, 1);
+    s_pump(fx, s_replies_settled, 2); /* B's second message to A */
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(fx->ra.ncalls, 2);
+    s_assert_b_applied_once(fx, 3);
     s_fx_destroy(&fx);
 }
 
@@ -1873,6 +2007,8 @@ main(void)
         cmocka_unit_test(test_every_client_frame_shape_gets_its_own_answer),
         cmocka_unit_test(test_a_refused_request_loses_its_writes_alone),
         cmocka_unit_test(test_a_deferral_of_an_undone_round_is_forgotten),
+        cmocka_unit_test(test_synced_apart_a_round_answers_after_its_sync),
+        cmocka_unit_test(test_synced_apart_rows_of_the_round_under_way_go),
     };
     return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -1,0 +1,445 @@
+/* Tests of ry_sync through ry_store: commits synced apart, and what a
+ * store opens at after a crash, on images of its data file as a system
+ * crash may leave it (the last synced commit, with any part of the
+ * unsynced one after it), on real LMDB files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ry_error.h"
+#include "ry_log.h"
+#include "ry_store.h"
+#include "ry_sync.h"
+#include "ut_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const s_tables[] = {"rows", NULL};
+
+typedef struct {
+    char dir[256];
+    char copy[300];
+} fx_t;
+
+static int
+s_setup(void **state)
+{
+    fx_t *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    assert_int_equal(ut_tmpdir(fx->dir, sizeof fx->dir, "sync"), 0);
+    snprintf(fx->copy, sizeof fx->copy, "%s/copy", fx->dir);
+    char store[300];
+    snprintf(store, sizeof store, "%s/store", fx->dir);
+    assert_int_equal(mkdir(store, 0700), 0);
+    *state = fx;
+    return 0;
+}
+
+static int
+s_teardown(void **state)
+{
+    fx_t *fx = *state;
+    assert_int_equal(ut_rmtree(fx->dir), 0);
+    free(fx);
+    return 0;
+}
+
+static const char *
+s_store(const fx_t *fx)
+{
+    static char path[300];
+    snprintf(path, sizeof path, "%s/store", fx->dir);
+    return path;
+}
+
+/* Commits rows prefix0 .. prefix(n-1), each of 'size' bytes. */
+static void
+s_commit(ry_store_t *st, const char *prefix, int n, size_t size)
+{
+    ry_txn_t *txn;
+    char *v = malloc(size);
+    assert_non_null(v);
+    memset(v, 'v', size);
+    assert_int_equal(ry_txn_begin(st, NULL, true, &txn), 0);
+    for (int i = 0; i < n; i++) {
+        char k[64];
+        int kl = snprintf(k, sizeof k, "%s%06d", prefix, i);
+        assert_int_equal(ry_txn_put(txn, "rows", k, (size_t)kl, v, size, 0), 0);
+    }
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    free(v);
+}
+
+/* Whether row prefix0 is in the store. */
+static bool
+s_has(ry_store_t *st, const char *prefix)
+{
+    ry_txn_t *txn;
+    char k[64];
+    int kl = snprintf(k, sizeof k, "%s%06d", prefix, 0);
+    ry_val_t v;
+    assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
+    int rc = ry_txn_get(txn, "rows", k, (size_t)kl, &v);
+    ry_txn_abort(&txn);
+    assert_true(rc == 0 || rc == RY_ENOTFOUND);
+    return rc == 0;
+}
+
+static uint8_t *
+s_read_file(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    struct stat sb;
+    assert_int_equal(fstat(fd, &sb), 0);
+    uint8_t *b = malloc((size_t)sb.st_size + 1);
+    assert_non_null(b);
+    assert_int_equal(pread(fd, b, (size_t)sb.st_size, 0), sb.st_size);
+    close(fd);
+    *len = (size_t)sb.st_size;
+    return b;
+}
+
+static void
+s_write_file(const char *path, const uint8_t *b, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, b, len, 0), (ssize_t)len);
+    close(fd);
+}
+
+static uint64_t
+s_le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* The offsets ry_sync reads are LMDB's: the meta page flags, magic and
+ * page size, and in the newer of the two the number LMDB reports as the
+ * last commit. */
+static void
+test_meta_offsets_are_lmdbs(void **state)
+{
+    fx_t *fx = *state;
+    ry_store_t *st;
+    assert_int_equal(ry_store_open(&st, s_store(fx), 16 << 20, s_tables), 0);
+    for (int i = 0; i < 3; i++)
+        s_commit(st, "a", 10, 100);
+    ry_store_destroy(&st);
+    MDB_env *env;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_open(env, s_store(fx), MDB_RDONLY, 0600), 0);
+    MDB_envinfo info;
+    MDB_stat ms;
+    assert_int_equal(mdb_env_info(env, &info), 0);
+    assert_int_equal(mdb_env_stat(env, &ms), 0);
+    mdb_env_close(env);
+    char path[400];
+    snprintf(path, sizeof path, "%s/data.mdb", s_store(fx));
+    size_t len;
+    uint8_t *b = s_read_file(path, &len);
+    unsigned psize = ms.ms_psize;
+    assert_true(len >= 2 * psize);
+    uint64_t top = 0;
+    for (int slot = 0; slot < 2; slot++) {
+        const uint8_t *p = b + (size_t)slot * psize;
+        assert_true((p[10] | p[11] << 8) & 0x08); /* P_META */
+        assert_int_equal(s_le64(p + 16) & 0xffffffffu, 0xBEEFC0DEu); /* magic */
+        assert_int_equal(s_le64(p + 40) & 0xffffffffu, psize); /* page size */
+        uint64_t t = s_le64(p + 144);
+        if (t > top)
+            top = t;
+    }
+    assert_int_equal(top, info.me_last_txnid);
+    free(b);
+}
+
+/* Synced apart: a commit returns before its sync, the next waits for it;
+ * a store closed cleanly opens at its last commit and keeps no record. */
+static void
+test_commits_are_synced_after_them(void **state)
+{
+    fx_t *fx = *state;
+    ry_store_t *st;
+    assert_int_equal(ry_store_open(&st, s_store(fx), 16 << 20, s_tables), 0);
+    s_commit(st, "a", 10, 100);
+    assert_int_equal(ry_store_sync_apart(st), 0);
+    char rec[400];
+    snprintf(rec, sizeof rec, "%s/synced", s_store(fx));
+    assert_int_equal(access(rec, F_OK), 0);
+    ry_store_sync_hold(st, true);
+    s_commit(st, "b", 10, 100);
+    assert_true(ry_store_sync_pending(st));
+    assert_int_equal(ry_store_sync_wait(st, 30), RY_EAGAIN);
+    /* The store held by this process: another opener leaves it alone. */
+    uint64_t reverted;
+    bool held;
+    assert_int_equal(ry_sync_recover(s_store(fx), &reverted, &held), 0);
+    assert_true(held);
+    assert_int_equal(reverted, 0);
+    ry_store_sync_hold(st, false);
+    assert_int_equal(ry_store_sync_wait(st, -1), 0);
+    assert_false(ry_store_sync_pending(st));
+    s_commit(st, "c", 10, 100);
+    ry_store_destroy(&st); /* waits for the last sync */
+    assert_int_equal(ry_store_open(&st, s_store(fx), 16 << 20, s_tables), 0);
+    assert_true(s_has(st, "a") && s_has(st, "b") && s_has(st, "c"));
+    assert_int_not_equal(access(rec, F_OK), 0); /* recovered: removed */
+    ry_store_destroy(&st);
+}
+
+/* Writes the image (data file bytes, record bytes) in fx->copy. */
+static void
+s_write_image(fx_t *fx, const uint8_t *data, size_t dlen, const uint8_t *rec,
+              size_t rlen)
+{
+    ut_rmtree(fx->copy);
+    assert_int_equal(mkdir(fx->copy, 0700), 0);
+    char path[400];
+    snprintf(path, sizeof path, "%s/data.mdb", fx->copy);
+    s_write_file(path, data, dlen);
+    snprintf(path, sizeof path, "%s/synced", fx->copy);
+    s_write_file(path, rec, rlen);
+}
+
+/* Opens the image in fx->copy: the result of ry_store_open, the store in
+ * *out when it opened. */
+static int
+s_open_image(fx_t *fx, const uint8_t *data, size_t dlen, const uint8_t *rec,
+             size_t rlen, ry_store_t **out)
+{
+    s_write_image(fx, data, dlen, rec, rlen);
+    return ry_store_open(out, fx->copy, 64 << 20, s_tables);
+}
+
+/* A system crash during the sync of a commit leaves the last synced
+ * commit on the disk and any of the pages the unsynced one wrote, its
+ * meta page among them or not: every such image opens at the synced
+ * commit, and takes commits after. */
+static void
+test_a_crash_image_opens_at_the_synced_commit(void **state)
+{
+    fx_t *fx = *state;
+    ry_store_t *st;
+    assert_int_equal(ry_store_open(&st, s_store(fx), 64 << 20, s_tables), 0);
+    s_commit(st, "a", 300, 700);
+    assert_int_equal(ry_store_sync_apart(st), 0);
+    s_commit(st, "b", 300, 700);
+    assert_int_equal(ry_store_sync_wait(st, -1), 0);
+    char data[400], rec[400];
+    snprintf(data, sizeof data, "%s/data.mdb", s_store(fx));
+    snprintf(rec, sizeof rec, "%s/synced", s_store(fx));
+    size_t slen, rlen, alen;
+    uint8_t *synced = s_read_file(data, &slen);
+    uint8_t *record = s_read_file(rec, &rlen);
+    /* The commit being synced when the power goes: rows of its own and
+     * rows of a and b deleted (pages of theirs rewritten). */
+    ry_store_sync_hold(st, true);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(st, NULL, true, &txn), 0);
+    char v[700];
+    memset(v, 'c', sizeof v);
+    for (int i = 0; i < 300; i++) {
+        char k[64];
+        int kl = snprintf(k, sizeof k, "c%06d", i);
+        assert_int_equal(ry_txn_put(txn, "rows", k, (size_t)kl, v, sizeof v, 0),
+                         0);
+        kl = snprintf(k, sizeof k, "%c%06d", i % 2 ? 'a' : 'b', i);
+        if (i % 3 == 0 && i)
+            assert_int_equal(ry_txn_del(txn, "rows", k, (size_t)kl), 0);
+    }
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_true(ry_store_sync_pending(st));
+    uint8_t *after = s_read_file(data, &alen);
+    unsigned psize = (unsigned)(s_le64(synced + 40) & 0xffffffffu);
+    size_t npages = alen / psize, nsynced = slen / psize;
+    size_t *diff = calloc(npages, sizeof *diff), nd = 0;
+    assert_non_null(diff);
+    int meta = -1;
+    for (size_t i = 0; i < npages; i++)
+        if (i >= nsynced ||
+            memcmp(after + i * psize, synced + i * psize, psize) != 0) {
+            if (i < 2)
+                meta = (int)i;
+            diff[nd++] = i;
+        }
+    assert_true(meta >= 0); /* the unsynced commit's meta page */
+    assert_true(nd > 20);
+    /* Subsets of the pages it wrote, by a rule per image: none, all, all
+     * but the meta, the meta alone, halves and alternate pages with the
+     * meta and without. */
+    for (int rule = 0; rule < 8; rule++) {
+        uint8_t *img = calloc(alen, 1);
+        assert_non_null(img);
+        memcpy(img, synced, slen);
+        size_t ilen = slen;
+        for (size_t j = 0; j < nd; j++) {
+            size_t pg = diff[j];
+            bool is_meta = (int)pg == meta;
+            bool take;
+            switch (rule) {
+            case 0: take = false; break;
+            case 1: take = true; break;
+            case 2: take = !is_meta; break;
+            case 3: take = is_meta; break;
+            case 4: take = is_meta || j < nd / 2; break;
+            case 5: take = is_meta || j >= nd / 2; break;
+            case 6: take = is_meta || j % 2; break;
+            default: take = !is_meta && j % 2; break;
+            }
+            if (!take)
+                continue;
+            memcpy(img + pg * psize, after + pg * psize, psize);
+            if ((pg + 1) * psize > ilen)
+                ilen = (pg + 1) * psize;
+        }
+        ry_store_t *cs;
+        assert_int_equal(s_open_image(fx, img, ilen, record, rlen, &cs), 0);
+        assert_true(s_has(cs, "a"));
+        assert_true(s_has(cs, "b"));
+        assert_false(s_has(cs, "c"));
+        s_commit(cs, "d", 300, 700);
+        ry_store_destroy(&cs);
+        assert_int_equal(ry_store_open(&cs, fx->copy, 64 << 20, s_tables), 0);
+        assert_true(s_has(cs, "a") && s_has(cs, "b") && s_has(cs, "d"));
+        assert_false(s_has(cs, "c"));
+        ry_store_destroy(&cs);
+        free(img);
+    }
+    /* A record that does not fit the disk: the store is not opened, and
+     * the log says why. */
+    ut_stderr_t cap;
+    ut_stderr_capture(&cap);
+    uint8_t bad[16];
+    memcpy(bad, record, sizeof bad);
+    uint64_t t = s_le64(record + 8);
+    for (int k = 0; k < 2; k++) {
+        uint64_t w = k ? t + 5 : t - 1; /* ahead of the disk; behind by 2 */
+        for (int i = 0; i < 8; i++)
+            bad[8 + i] = (uint8_t)(w >> (8 * i));
+        ry_store_t *cs = NULL;
+        assert_int_equal(s_open_image(fx, after, alen, bad, sizeof bad, &cs),
+                         RY_EIO);
+        assert_null(cs);
+    }
+    memcpy(bad, "not-ours", 8);
+    ry_store_t *cs = NULL;
+    assert_int_equal(s_open_image(fx, synced, slen, bad, sizeof bad, &cs),
+                     RY_EIO);
+    /* A commit to void while another process has the environment open
+     * (a child process reading it): not opened, nothing changed; opened
+     * once it has gone. */
+    s_write_image(fx, after, alen, record, rlen);
+    int ready[2], done[2];
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(done), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        close(done[1]); /* the parent's: its close is the signal */
+        close(ready[0]);
+        MDB_env *env;
+        char c = 'x';
+        int ok = mdb_env_create(&env) == 0 &&
+                 mdb_env_open(env, fx->copy, MDB_RDONLY, 0600) == 0;
+        if (write(ready[1], ok ? &c : "n", 1) != 1 || read(done[0], &c, 1) < 0)
+            _exit(2);
+        _exit(ok ? 0 : 1);
+    }
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    assert_int_equal(c, 'x');
+    assert_int_equal(ry_store_open(&cs, fx->copy, 64 << 20, s_tables), RY_EIO);
+    assert_null(cs);
+    char rpath[400];
+    snprintf(rpath, sizeof rpath, "%s/synced", fx->copy);
+    assert_int_equal(access(rpath, F_OK), 0); /* the record is still there */
+    close(done[1]);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(ready[0]);
+    close(ready[1]);
+    close(done[0]);
+    assert_int_equal(ry_store_open(&cs, fx->copy, 64 << 20, s_tables), 0);
+    assert_true(s_has(cs, "b"));
+    assert_false(s_has(cs, "c"));
+    ry_store_destroy(&cs);
+    char *log = ut_stderr_text(&cap);
+    ut_stderr_release(&cap);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "is on the disk but the last synced is"));
+    assert_non_null(strstr(log, "was synced: not opened"));
+    assert_non_null(strstr(log, "its sync record does not read"));
+    assert_non_null(strstr(log, "another process has the store open"));
+    free(log);
+    ry_store_sync_hold(st, false);
+    ry_store_destroy(&st);
+    free(diff);
+    free(after);
+    free(synced);
+    free(record);
+}
+
+/* A sync that fails: the commit is not answered (the wait says so),
+ * the store takes no more commits, and the next open voids it. */
+static void
+test_a_failed_sync_stops_the_commits(void **state)
+{
+    fx_t *fx = *state;
+    ry_store_t *st;
+    assert_int_equal(ry_store_open(&st, s_store(fx), 16 << 20, s_tables), 0);
+    assert_int_equal(ry_store_sync_apart(st), 0);
+    s_commit(st, "a", 10, 100);
+    assert_int_equal(ry_store_sync_wait(st, -1), 0);
+    ut_stderr_t cap;
+    ut_stderr_capture(&cap);
+    ry_store_sync_fail_next(st, EIO);
+    s_commit(st, "b", 10, 100);
+    assert_int_equal(ry_store_sync_wait(st, -1), RY_EIO);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(st, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put(txn, "rows", "c", 1, "v", 1, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), RY_EIO);
+    ry_store_destroy(&st);
+    assert_int_equal(ry_store_open(&st, s_store(fx), 16 << 20, s_tables), 0);
+    char *log = ut_stderr_text(&cap);
+    ut_stderr_release(&cap);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "could not be synced"));
+    free(log);
+    assert_true(s_has(st, "a"));
+    assert_false(s_has(st, "b"));
+    ry_store_destroy(&st);
+}
+
+int
+main(void)
+{
+    ry_log_level = RY_LOG_ERROR;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_meta_offsets_are_lmdbs, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_commits_are_synced_after_them,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_crash_image_opens_at_the_synced_commit, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_a_failed_sync_stops_the_commits,
+                                        s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
