@@ -129,6 +129,18 @@ s_env_head(const s_env_t *e, uint8_t *out)
     return at;
 }
 
+/* A buffer for e's envelope, its fields before the payload written:
+ * their bytes in *n. */
+static uint8_t *
+s_env_begin(const s_env_t *e, size_t *n)
+{
+    uint8_t *buf = malloc(s_env_size(e) + 1);
+    if (!buf)
+        abort();
+    *n = s_env_head(e, buf);
+    return buf;
+}
+
 uint8_t *
 ry_outbox_envelope(const char *self_id, int kind, uint64_t link_seq,
                    uint64_t ack_seq, int type, const char *correlation,
@@ -148,10 +160,8 @@ ry_outbox_envelope(const char *self_id, int kind, uint64_t link_seq,
         s_msg_id(msg_id, self_id, link_seq);
         e.msg_id = msg_id;
     }
-    uint8_t *buf = malloc(s_env_size(&e) + 1);
-    if (!buf)
-        abort();
-    size_t n = s_env_head(&e, buf);
+    size_t n;
+    uint8_t *buf = s_env_begin(&e, &n);
     if (plen)
         ry_pb_put_bytes(buf, &n, 9, payload, plen);
     s_put_str(buf, &n, 10, reason);
@@ -284,10 +294,8 @@ s_envelope_msg(const char *self_id, uint64_t link_seq, int type,
                  .link_seq = link_seq,
                  .type = type,
                  .plen = plen};
-    uint8_t *buf = malloc(s_env_size(&e) + 1);
-    if (!buf)
-        abort();
-    size_t n = s_env_head(&e, buf);
+    size_t n;
+    uint8_t *buf = s_env_begin(&e, &n);
     if (plen) {
         ry_pb_put_varint(buf, &n, 9 << 3 | 2);
         ry_pb_put_varint(buf, &n, plen);
