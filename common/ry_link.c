@@ -896,8 +896,9 @@ s_send_outs(ry_link_t *self, int n, bool held)
         free(o->route);
         free(o->data);
     }
-    memmove(self->outs, self->outs + n,
-            sizeof *self->outs * (size_t)(self->nouts - n));
+    if (self->nouts > n)
+        memmove(self->outs, self->outs + n,
+                sizeof *self->outs * (size_t)(self->nouts - n));
     self->nouts -= n;
     self->nheld -= n < self->nheld ? n : self->nheld;
     ry_txn_t *txn = NULL;
