@@ -1147,9 +1147,11 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
                         self->health.failures);
             self->health.failures = 0;
             s_deferred_settle(self, true);
-            if (self->apart) {
+            if (self->apart && ry_store_sync_pending(self->o.store)) {
                 /* Its answers wait for its sync, while the next round
-                 * is read and applied. */
+                 * is read and applied (a round that wrote nothing, or
+                 * whose sync is done, read only what is synced: the
+                 * commit before it was synced before it committed). */
                 ry_link_hold(self->link);
                 self->held = true;
                 if (self->on_committed)
