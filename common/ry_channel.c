@@ -77,6 +77,7 @@ struct ry_channel {
     /* ry_channel_sync_apart: the service's hooks; 'held': a committed
      * round's answers wait for its sync (s_release). */
     bool apart, held;
+    bool relayed; /* s_release relayed in this turn of the loop */
     void (*on_committed)(void *ctx);
     void (*on_synced)(void *ctx);
 };
@@ -848,17 +849,6 @@ s_undo_round(ry_channel_t *self, uint64_t mark)
     ry_log_rewind(mark);
 }
 
-/* Applies the whole batch in one transaction. Returns 0 or the error
- * (RY_EFULL, a store error); on failure nothing is kept.
- *
- * The handlers run flat, in the transaction itself: a nested
- * transaction per message makes LMDB allocate its page lists and copy
- * every page the message touches that the round has already touched.
- * Most refusals come before any write, and then there is nothing to
- * drop; when a handler refuses after writing, the round is undone and
- * applied again with each handler nested, so that only the refused
- * message's writes go. A handler may thus run twice for one message;
- * only the second run's writes are kept. */
 /* Applies msgs[from..n) in txn. */
 static int
 s_apply_msgs(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *msgs,
@@ -878,6 +868,17 @@ s_apply_msgs(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *msgs,
     return rc;
 }
 
+/* Applies the whole batch in one transaction. Returns 0 or the error
+ * (RY_EFULL, a store error); on failure nothing is kept.
+ *
+ * The handlers run flat, in the transaction itself: a nested
+ * transaction per message makes LMDB allocate its page lists and copy
+ * every page the message touches that the round has already touched.
+ * Most refusals come before any write, and then there is nothing to
+ * drop; when a handler refuses after writing, the round is undone and
+ * applied again with each handler nested, so that only the refused
+ * message's writes go. A handler may thus run twice for one message;
+ * only the second run's writes are kept. */
 static int
 s_apply_batch(ry_channel_t *self, ry_link_msg_t **msgs_p, int *n_p)
 {
@@ -959,6 +960,7 @@ s_release(ry_channel_t *self, int timeout_ms)
     ry_link_flush_held(self->link);
     s_fault(self, S_FAULT_AFTER_REPLY);
     ry_link_relay(self->link);
+    self->relayed = true;
     if (self->on_synced)
         self->on_synced(self->o.ctx);
     return 0;
@@ -1103,15 +1105,25 @@ s_round_wait(const ry_channel_t *self)
     return left > 0 ? (int)left : 0;
 }
 
+/* The relay at the end of a turn, unless a round is held (its rows are
+ * not synced) or s_release relayed in this turn already. */
+static void
+s_relay_turn(ry_channel_t *self)
+{
+    if (!self->held && !self->relayed)
+        ry_link_relay(self->link);
+}
+
 int
 ry_channel_run_once(ry_channel_t *self, int timeout_ms)
 {
+    self->relayed = false;
     int wait = s_round_wait(self);
     if (wait > 0) {
         if (wait > timeout_ms) {
             ry_clock_sleep_ms(timeout_ms);
-            if (s_release(self, 0) == 0)
-                ry_link_relay(self->link);
+            s_release(self, 0);
+            s_relay_turn(self);
             return 0;
         }
         ry_clock_sleep_ms(wait);
@@ -1181,8 +1193,7 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
         /* Nothing waits: the held round's sync, then its answers. */
         s_release(self, timeout_ms > 0 ? timeout_ms : 0);
     }
-    if (!self->held)
-        ry_link_relay(self->link);
+    s_relay_turn(self);
     ry_log_flush();
     return result;
 }

@@ -928,9 +928,23 @@ s_send_outs(ry_link_t *self, int n, bool held)
     ry_txn_abort(&txn);
 }
 
+/* After a commit: the peers its round sent to are busy, whatever a relay
+ * during the round (the one before it, released) read from the store
+ * without the round's rows. */
+static void
+s_touched_busy(ry_link_t *self)
+{
+    for (int i = 0; i < self->npeers; i++) {
+        s_peer_t *p = &self->peer[i];
+        p->busy |= p->touched;
+        p->touched = false;
+    }
+}
+
 void
 ry_link_flush(ry_link_t *self)
 {
+    s_touched_busy(self);
     s_send_outs(self, self->nouts, false);
 }
 
@@ -944,18 +958,13 @@ void
 ry_link_hold(ry_link_t *self)
 {
     self->nheld = self->nouts;
+    s_touched_busy(self);
     for (int i = 0; i < self->npeers; i++) {
         s_peer_t *p = &self->peer[i];
         if (p->ack_due) {
             p->ack_due = false;
             p->ack_held = true;
         }
-        /* A relay during the round (the one before it, released) read
-         * the store without this round's rows and may have found the
-         * peer idle: its rows are there now. */
-        if (p->touched)
-            p->busy = true;
-        p->touched = false;
     }
 }
 

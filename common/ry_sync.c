@@ -3,6 +3,7 @@
 
 #include "ry_error.h"
 #include "ry_log.h"
+#include "ry_store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,17 +17,18 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The record: these 8 bytes, then the synced commit's number (little
- * endian); 16 bytes, within one sector, written in one write. */
+/* The record: these 8 bytes, then the synced commit's number (big
+ * endian, ry_be64_put); 16 bytes, within one sector, written in one
+ * write. */
 #define S_MAGIC "rysync01"
 #define S_RECORD "synced"
 
 /* LMDB's meta pages (liblmdb 0.9, data format 1): pages 0 and 1 of
  * data.mdb; in each, after the 16-byte page header (its flags at 10),
  * the meta: its magic at 16, the page size (the free list's md_pad) at
- * 40 and the commit's number (mm_txnid) at 144. LMDB opens the meta
- * with the higher number. test_sync holds these offsets to what LMDB
- * writes. */
+ * 40 and the commit's number (mm_txnid) at 144, in the host's byte
+ * order as LMDB writes them. LMDB opens the meta with the higher number.
+ * test_sync holds these offsets to what LMDB writes. */
 #define S_P_META 0x08
 #define S_MDB_MAGIC 0xBEEFC0DEu
 #define S_OFF_FLAGS 10
@@ -64,22 +66,6 @@ s_path(char *out, size_t cap, const char *dir, const char *name)
     snprintf(out, cap, "%s/%s", dir, name);
 }
 
-static uint64_t
-s_le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void
-s_put_le64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
 /* Syncs directory 'dir' (an entry made or removed in it). */
 static int
 s_sync_dir(const char *dir)
@@ -92,23 +78,22 @@ s_sync_dir(const char *dir)
     return rc;
 }
 
-/* Reads meta page 'slot' of data file fd: its commit number, and the
- * page size (from page 0). Returns 0, or -1 when it is not a meta page
+/* Reads the meta page at 'at' in data file fd: its commit number and
+ * the page size it records. Returns 0, or -1 when it is not a meta page
  * of the format known here. */
 static int
-s_meta(int fd, unsigned psize, int slot, uint64_t *txnid, unsigned *psize_out)
+s_meta(int fd, off_t at, uint64_t *txnid, uint32_t *psize)
 {
     uint8_t h[S_OFF_TXNID + 8];
-    if (pread(fd, h, sizeof h, (off_t)slot * psize) != (ssize_t)sizeof h)
+    uint16_t flags;
+    uint32_t magic;
+    if (pread(fd, h, sizeof h, at) != (ssize_t)sizeof h)
         return -1;
-    uint16_t flags = (uint16_t)(h[S_OFF_FLAGS] | h[S_OFF_FLAGS + 1] << 8);
-    uint32_t magic = (uint32_t)s_le64(h + S_OFF_MAGIC) & 0xffffffffu;
-    if (!(flags & S_P_META) || magic != S_MDB_MAGIC)
-        return -1;
-    *txnid = s_le64(h + S_OFF_TXNID);
-    if (psize_out)
-        *psize_out = (unsigned)(s_le64(h + S_OFF_PSIZE) & 0xffffffffu);
-    return 0;
+    memcpy(&flags, h + S_OFF_FLAGS, sizeof flags);
+    memcpy(&magic, h + S_OFF_MAGIC, sizeof magic);
+    memcpy(psize, h + S_OFF_PSIZE, sizeof *psize);
+    memcpy(txnid, h + S_OFF_TXNID, sizeof *txnid);
+    return (flags & S_P_META) && magic == S_MDB_MAGIC ? 0 : -1;
 }
 
 /* Whether no other process has the LMDB environment in 'dir' open: each
@@ -161,43 +146,37 @@ ry_sync_recover(const char *dir, uint64_t *reverted, bool *held)
         ry_error(NULL, "store '%s': its sync record does not read", dir);
         goto out;
     }
-    uint64_t synced = s_le64(rec + 8);
+    uint64_t synced = ry_be64_get(rec + 8);
     dfd = open(dpath, O_RDWR | O_CLOEXEC);
     uint64_t t0, t1;
-    unsigned psize = 0;
-    if (dfd < 0 || s_meta(dfd, 4096, 0, &t0, &psize) != 0 || psize < 512 ||
-        psize > 65536 || s_meta(dfd, psize, 1, &t1, NULL) != 0) {
+    uint32_t psize = 0, psize1;
+    if (dfd < 0 || s_meta(dfd, 0, &t0, &psize) != 0 || psize < 512 ||
+        psize > 65536 || s_meta(dfd, psize, &t1, &psize1) != 0) {
         ry_error(NULL, "store '%s': its meta pages do not read as LMDB's", dir);
         goto out;
     }
     int newest = t1 > t0;
     uint64_t top = newest ? t1 : t0, other = newest ? t0 : t1;
-    if (top < synced) {
+    /* Only the commit after the recorded one can be unsynced, and then
+     * the other meta is the recorded one, whole on the disk. */
+    if (top < synced ||
+        (top > synced && (top != synced + 1 || other != synced))) {
         ry_error(NULL,
                  "store '%s': its newest commit is %" PRIu64
-                 " but commit %" PRIu64 " was synced: not opened",
+                 " but the last synced is %" PRIu64 ": not opened",
                  dir, top, synced);
         goto out;
     }
-    if (top > synced && !s_alone(dir)) {
-        /* Another process has the environment open (a reader such as
-         * rongyu-inspect): its lock region names the commit to void,
-         * which the environment's next transactions would start from. */
-        ry_error(NULL,
-                 "store '%s': commit %" PRIu64 " was not synced, and another "
-                 "process has the store open: not opened (stop it, then "
-                 "start again)",
-                 dir, top);
-        goto out;
-    }
     if (top > synced) {
-        /* Only the commit after the recorded one can be unsynced, and
-         * then the other meta is the recorded one, whole on the disk. */
-        if (top != synced + 1 || other != synced) {
+        if (!s_alone(dir)) {
+            /* Another process has the environment open (a reader such
+             * as rongyu-inspect): its lock region names the commit to
+             * void, which its next transactions would start from. */
             ry_error(NULL,
-                     "store '%s': commit %" PRIu64 " is on the disk but the "
-                     "last synced is %" PRIu64 ": not opened",
-                     dir, top, synced);
+                     "store '%s': commit %" PRIu64 " was not synced, and "
+                     "another process has the store open: not opened (stop "
+                     "it, then start again)",
+                     dir, top);
             goto out;
         }
         uint8_t zero[8] = {0};
@@ -235,7 +214,7 @@ s_record(int rfd, uint64_t txnid)
 {
     uint8_t rec[16];
     memcpy(rec, S_MAGIC, 8);
-    s_put_le64(rec + 8, txnid);
+    ry_be64_put(rec + 8, txnid);
     if (pwrite(rfd, rec, sizeof rec, 0) != (ssize_t)sizeof rec)
         return -1;
     return fdatasync(rfd);

@@ -119,13 +119,18 @@ s_write_file(const char *path, const uint8_t *b, size_t len)
     close(fd);
 }
 
+/* The 'n'-byte number at p, in the host's order, as LMDB writes it. */
 static uint64_t
-s_le64(const uint8_t *p)
+s_host(const uint8_t *p, size_t n)
 {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
+    uint64_t v64 = 0;
+    uint32_t v32 = 0;
+    uint16_t v16 = 0;
+    switch (n) {
+    case 2: memcpy(&v16, p, 2); return v16;
+    case 4: memcpy(&v32, p, 4); return v32;
+    default: memcpy(&v64, p, 8); return v64;
+    }
 }
 
 /* The offsets ry_sync reads are LMDB's: the meta page flags, magic and
@@ -157,10 +162,10 @@ test_meta_offsets_are_lmdbs(void **state)
     uint64_t top = 0;
     for (int slot = 0; slot < 2; slot++) {
         const uint8_t *p = b + (size_t)slot * psize;
-        assert_true((p[10] | p[11] << 8) & 0x08); /* P_META */
-        assert_int_equal(s_le64(p + 16) & 0xffffffffu, 0xBEEFC0DEu); /* magic */
-        assert_int_equal(s_le64(p + 40) & 0xffffffffu, psize); /* page size */
-        uint64_t t = s_le64(p + 144);
+        assert_true(s_host(p + 10, 2) & 0x08);            /* P_META */
+        assert_int_equal(s_host(p + 16, 4), 0xBEEFC0DEu); /* magic */
+        assert_int_equal(s_host(p + 40, 4), psize);       /* page size */
+        uint64_t t = s_host(p + 144, 8);
         if (t > top)
             top = t;
     }
@@ -265,7 +270,7 @@ test_a_crash_image_opens_at_the_synced_commit(void **state)
     assert_int_equal(ry_txn_commit(&txn), 0);
     assert_true(ry_store_sync_pending(st));
     uint8_t *after = s_read_file(data, &alen);
-    unsigned psize = (unsigned)(s_le64(synced + 40) & 0xffffffffu);
+    unsigned psize = (unsigned)s_host(synced + 40, 4);
     size_t npages = alen / psize, nsynced = slen / psize;
     size_t *diff = calloc(npages, sizeof *diff), nd = 0;
     assert_non_null(diff);
@@ -326,11 +331,10 @@ test_a_crash_image_opens_at_the_synced_commit(void **state)
     ut_stderr_capture(&cap);
     uint8_t bad[16];
     memcpy(bad, record, sizeof bad);
-    uint64_t t = s_le64(record + 8);
+    uint64_t t = ry_be64_get(record + 8);
     for (int k = 0; k < 2; k++) {
-        uint64_t w = k ? t + 5 : t - 1; /* ahead of the disk; behind by 2 */
-        for (int i = 0; i < 8; i++)
-            bad[8 + i] = (uint8_t)(w >> (8 * i));
+        /* ahead of the disk; behind it by 2 */
+        ry_be64_put(bad + 8, k ? t + 5 : t - 1);
         ry_store_t *cs = NULL;
         assert_int_equal(s_open_image(fx, after, alen, bad, sizeof bad, &cs),
                          RY_EIO);
@@ -382,8 +386,7 @@ test_a_crash_image_opens_at_the_synced_commit(void **state)
     char *log = ut_stderr_text(&cap);
     ut_stderr_release(&cap);
     assert_non_null(log);
-    assert_non_null(strstr(log, "is on the disk but the last synced is"));
-    assert_non_null(strstr(log, "was synced: not opened"));
+    assert_int_equal(ut_count(log, "but the last synced is"), 2);
     assert_non_null(strstr(log, "its sync record does not read"));
     assert_non_null(strstr(log, "another process has the store open"));
     free(log);
