@@ -96,6 +96,25 @@ ry_daemon_init(int argc, char **argv, int svc, const char *about,
                 ry_service_name(svc), err, ry_service_name(svc), err);
         return RY_ECONFIG;
     }
+    /* One process per store: a second instance of the service on the
+     * same home stops here, before it touches what the first uses. */
+    char dir[600];
+    long holder;
+    int rc = ry_config_store_dir(cfg, svc, dir, sizeof dir);
+    if (!rc)
+        rc = ry_store_claim(dir, &holder);
+    if (rc == RY_EEXIST) {
+        fprintf(stderr,
+                "rongyu-%s: another rongyu-%s (pid %ld) runs on store %s: "
+                "not started\n"
+                "rongyu-%s: 另一个 rongyu-%s 进程（pid %ld）正在使用存储 %s："
+                "未启动\n",
+                ry_service_name(svc), ry_service_name(svc), holder, dir,
+                ry_service_name(svc), ry_service_name(svc), holder, dir);
+        return rc;
+    }
+    if (rc)
+        return rc;
     ry_daemon_cpu(cfg->cpu[svc]);
     return 0;
 }

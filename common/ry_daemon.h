@@ -15,10 +15,12 @@
 extern volatile sig_atomic_t ry_daemon_stop;
 
 /* Parses "--config FILE" and "--help" for service 'svc', loads the
- * configuration into 'cfg', starts logging and sets the service's CPU
- * policy (ry_daemon_cpu), before any thread is made, so that every
- * thread of the service has it. Returns 0 to run, 1 when help was
- * printed (exit 0), or RY_ECONFIG after printing why (exit 2). */
+ * configuration into 'cfg', starts logging, claims the service's store
+ * (ry_store_claim) and sets the service's CPU policy (ry_daemon_cpu),
+ * before any thread is made, so that every thread of the service has it.
+ * Returns 0 to run, 1 when help was printed (exit 0), RY_ECONFIG after
+ * printing why, RY_EEXIST after printing that another process of the
+ * service runs on the same store, or RY_EIO (exit 2 for each). */
 int ry_daemon_init(int argc, char **argv, int svc, const char *about,
                    ry_config_t *cfg);
 

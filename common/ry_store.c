@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -189,6 +190,34 @@ s_mkdirs(const char *dir)
         *p = '/';
     }
     return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int
+ry_store_claim(const char *dir, long *holder)
+{
+    *holder = 0;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/owner", dir);
+    int fd = s_mkdirs(dir) == 0 ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)
+                                : -1;
+    if (fd < 0) {
+        ry_error(NULL, "cannot claim store '%s': %s", dir, strerror(errno));
+        return RY_EIO;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char b[32] = {0};
+        if (pread(fd, b, sizeof b - 1, 0) > 0)
+            *holder = strtol(b, NULL, 10);
+        close(fd);
+        return RY_EEXIST;
+    }
+    /* Kept open, and locked, until the process ends. */
+    char b[32];
+    int n = snprintf(b, sizeof b, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, b, (size_t)n, 0) != n)
+        ry_warn(NULL, "store '%s': cannot write its owner's pid: %s", dir,
+                strerror(errno));
+    return 0;
 }
 
 int

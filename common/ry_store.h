@@ -24,6 +24,15 @@ typedef struct {
 int ry_store_open(ry_store_t **out, const char *dir, size_t map_size,
                   const char *const *tables);
 
+/* For a service: claims the store in 'dir' (created if needed) for this
+ * process, for as long as it runs, before the service touches anything
+ * it shares (the store, its admission list): a lock on the file 'owner'
+ * there, which holds the claimant's pid. Returns 0; RY_EEXIST when
+ * another process holds the claim (*holder: its pid, or 0 when it does
+ * not read); RY_EIO (logged) when the file cannot be made. Readers such
+ * as rongyu-inspect do not claim. */
+int ry_store_claim(const char *dir, long *holder);
+
 /* Closes the environment; no transaction may be open. Nulls *self_p;
  * safe on NULL. */
 void ry_store_destroy(ry_store_t **self_p);

@@ -39,7 +39,8 @@
 struct ry_sync {
     char dir[512];
     int data_fd;
-    int rec_fd;   /* the record, flock'd while the store is synced apart */
+    int lock_fd;  /* the data file again, flock'd while synced apart */
+    int rec_fd;   /* the record */
     int event_fd; /* readable once a sync ends (ry_sync_fd) */
     pthread_t thread;
     pthread_mutex_t mu;
@@ -131,23 +132,23 @@ ry_sync_recover(const char *dir, uint64_t *reverted, bool *held)
                  strerror(errno));
         return RY_EIO;
     }
-    if (flock(rfd, LOCK_EX | LOCK_NB) != 0) {
+    int dfd = open(dpath, O_RDWR | O_CLOEXEC);
+    if (dfd >= 0 && flock(dfd, LOCK_EX | LOCK_NB) != 0) {
         /* A running service syncs this store apart: it is not ours to
          * mend (a reader such as rongyu-inspect opens it as it is). */
+        close(dfd);
         close(rfd);
         *held = true;
         return 0;
     }
     int rc = RY_EIO;
     uint8_t rec[16];
-    int dfd = -1;
     if (pread(rfd, rec, sizeof rec, 0) != (ssize_t)sizeof rec ||
         memcmp(rec, S_MAGIC, 8) != 0) {
         ry_error(NULL, "store '%s': its sync record does not read", dir);
         goto out;
     }
     uint64_t synced = ry_be64_get(rec + 8);
-    dfd = open(dpath, O_RDWR | O_CLOEXEC);
     uint64_t t0, t1;
     uint32_t psize = 0, psize1;
     if (dfd < 0 || s_meta(dfd, 0, &t0, &psize) != 0 || psize < 512 ||
@@ -203,8 +204,8 @@ ry_sync_recover(const char *dir, uint64_t *reverted, bool *held)
     rc = 0;
 out:
     if (dfd >= 0)
-        close(dfd);
-    close(rfd); /* releases the lock */
+        close(dfd); /* releases the lock */
+    close(rfd);
     return rc;
 }
 
@@ -271,10 +272,26 @@ ry_sync_start(const char *dir, int data_fd, uint64_t txnid, ry_sync_t **out)
     snprintf(self->dir, sizeof self->dir, "%s", dir);
     self->data_fd = data_fd;
     self->posted = self->done = txnid;
+    /* One process at a time syncs a store apart: the lock is on the data
+     * file, which stays (the record is replaced below). Another instance
+     * started on the same store stops here, its record untouched. */
+    char dpath[600], rpath[600], tpath[620];
+    s_path(dpath, sizeof dpath, dir, "data.mdb");
+    self->lock_fd = open(dpath, O_RDONLY | O_CLOEXEC);
+    if (self->lock_fd < 0 || flock(self->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        ry_error(NULL,
+                 "store '%s': another process syncs it apart (another "
+                 "instance of the service on the same store?): not "
+                 "started: %s",
+                 dir, strerror(errno));
+        if (self->lock_fd >= 0)
+            close(self->lock_fd);
+        free(self);
+        return RY_EIO;
+    }
     /* The record comes whole or not at all: written and synced apart,
      * then renamed into place (a record that does not read stops the
      * next open). */
-    char rpath[600], tpath[620];
     s_path(rpath, sizeof rpath, dir, S_RECORD);
     snprintf(tpath, sizeof tpath, "%s.new", rpath);
     int tfd = open(tpath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -284,11 +301,10 @@ ry_sync_start(const char *dir, int data_fd, uint64_t txnid, ry_sync_t **out)
     self->rec_fd = -1;
     if (made && rename(tpath, rpath) == 0 && s_sync_dir(dir) == 0)
         self->rec_fd = open(rpath, O_RDWR | O_CLOEXEC);
-    if (self->rec_fd < 0 || flock(self->rec_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (self->rec_fd < 0) {
         ry_error(NULL, "store '%s': cannot keep a sync record: %s", dir,
                  strerror(errno));
-        if (self->rec_fd >= 0)
-            close(self->rec_fd);
+        close(self->lock_fd);
         free(self);
         return RY_EIO;
     }
@@ -414,6 +430,7 @@ ry_sync_stop(ry_sync_t **self_p)
     pthread_mutex_destroy(&self->mu);
     pthread_cond_destroy(&self->cv);
     close(self->rec_fd);
+    close(self->lock_fd); /* the store may be synced apart again */
     close(self->event_fd);
     free(self);
     *self_p = NULL;

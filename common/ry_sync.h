@@ -32,9 +32,11 @@ typedef struct ry_sync ry_sync_t;
 int ry_sync_recover(const char *dir, uint64_t *reverted, bool *held);
 
 /* Starts syncing apart the store in 'dir' whose data file is 'data_fd'
- * and whose last commit, 'txnid', is already on the disk: records it,
- * holds the store in this mode (other processes do not recover it) and
- * starts the thread. Returns 0, or RY_EIO (logged). */
+ * and whose last commit, 'txnid', is already on the disk: holds the store
+ * in this mode (a lock on its data file: other processes neither recover
+ * it nor sync it apart), records the commit and starts the thread.
+ * Returns 0, or RY_EIO (logged) when another process already syncs the
+ * store apart (its record untouched) or the record cannot be made. */
 int ry_sync_start(const char *dir, int data_fd, uint64_t txnid,
                   ry_sync_t **out);
 

@@ -17,13 +17,18 @@
 #include "ut_keys.h"
 #include "ut_util.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #define N_MAX 200
@@ -703,6 +708,91 @@ test_synced_apart_a_round_answers_after_its_sync(void **state)
     assert_int_equal(fx->ra.ncalls, 200);
     assert_int_equal(s_committed_n, s_synced_n);
     s_fx_destroy(&fx);
+}
+
+/* The child of test_synced_apart_a_failed_sync_stops_before_answering,
+ * run as "test_channel --failed-sync" (a process of its own: CZMQ's
+ * threads do not survive a fork): B's first sync fails. Prints the
+ * fixture's directory, then runs both sides; B must abort before A
+ * hears anything of the round. Exit 3: A was answered or acknowledged;
+ * 4: B went on. */
+static int
+s_failed_sync_child(void)
+{
+    fx_t *fx = s_fx_new(0, 0);
+    printf("%s\n", fx->dir);
+    fflush(stdout);
+    fx->rb.reply = true;
+    if (ry_channel_sync_apart(fx->b, s_on_committed, s_on_synced) != 0)
+        return 5;
+    ry_store_sync_fail_next(fx->sb, EIO);
+    s_send(fx, 1, 3, 3);
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    while (ry_clock_mono_ms() < until) {
+        if (ry_channel_run_once(fx->a, 10) != 0)
+            return 6;
+        if (fx->ra.ncalls != 0 || ry_channel_outbox_depth(fx->a, "b") != 3)
+            _exit(3);
+        if (ry_channel_run_once(fx->b, 10) != 0)
+            return 6;
+    }
+    _exit(4);
+}
+
+/* Synced apart, a sync that fails stops the process before the round
+ * answers (no reply, no ack), and the next open of the store voids the
+ * round: nothing of it was applied. */
+static void
+test_synced_apart_a_failed_sync_stops_before_answering(void **state)
+{
+    (void)state;
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    ut_stderr_t cap;
+    ut_stderr_capture(&cap);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        struct rlimit none = {0, 0};
+        setrlimit(RLIMIT_CORE, &none);
+        dup2(out[1], 1);
+        close(out[0]);
+        close(out[1]);
+        execl("/proc/self/exe", "test_channel", "--failed-sync", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    char dir[300] = {0};
+    size_t n = 0;
+    ssize_t got;
+    while (n < sizeof dir - 1 &&
+           (got = read(out[0], dir + n, sizeof dir - 1 - n)) > 0)
+        n += (size_t)got;
+    close(out[0]);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    char *log = ut_stderr_text(&cap);
+    ut_stderr_release(&cap);
+    assert_non_null(log);
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+        fail_msg("the child did not abort (status %d): %s", status, log);
+    assert_non_null(strstr(log, "the store failed to sync a commit"));
+    free(log);
+    char *nl = strchr(dir, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    /* B's store: the round whose sync failed is voided at the open. */
+    char bdir[400];
+    snprintf(bdir, sizeof bdir, "%s/b", dir);
+    ry_store_t *sb;
+    assert_int_equal(ry_store_open(&sb, bdir, MAP_SIZE, s_tables), 0);
+    ry_txn_t *txn;
+    ry_val_t v;
+    assert_int_equal(ry_txn_begin(sb, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_get(txn, "app", "count", 5, &v), RY_ENOTFOUND);
+    ry_txn_abort(&txn);
+    ry_store_destroy(&sb);
+    assert_int_equal(ut_rmtree(dir), 0);
 }
 
 /* Releases B's held sync once B's handler has seen message 'after'
@@ -1964,9 +2054,11 @@ test_fault_reads_its_point_and_number(void **state)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
     ry_log_level = RY_LOG_ERROR;
+    if (argc == 2 && strcmp(argv[1], "--failed-sync") == 0)
+        return s_failed_sync_child();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(
             test_messages_are_applied_once_in_order_and_outbox_drains),
@@ -2009,6 +2101,8 @@ main(void)
         cmocka_unit_test(test_a_deferral_of_an_undone_round_is_forgotten),
         cmocka_unit_test(test_synced_apart_a_round_answers_after_its_sync),
         cmocka_unit_test(test_synced_apart_rows_of_the_round_under_way_go),
+        cmocka_unit_test(
+            test_synced_apart_a_failed_sync_stops_before_answering),
     };
     return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -207,6 +207,58 @@ test_commits_are_synced_after_them(void **state)
     ry_store_destroy(&st);
 }
 
+/* A second instance of a service started on a store that the first
+ * syncs apart is refused, and the first's record is left as it was:
+ * its later syncs still land in the record the next open reads. */
+static void
+test_a_second_process_cannot_sync_a_held_store_apart(void **state)
+{
+    fx_t *fx = *state;
+    ry_store_t *st;
+    assert_int_equal(ry_store_open(&st, s_store(fx), 16 << 20, s_tables), 0);
+    assert_int_equal(ry_store_sync_apart(st), 0);
+    s_commit(st, "a", 10, 100);
+    assert_int_equal(ry_store_sync_wait(st, -1), 0);
+    char rec[400];
+    snprintf(rec, sizeof rec, "%s/synced", s_store(fx));
+    struct stat before, after;
+    assert_int_equal(stat(rec, &before), 0);
+    ut_stderr_t cap;
+    ut_stderr_capture(&cap);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        /* Exit 0: opened (the store is held: nothing recovered), then
+         * refused to sync it apart. */
+        ry_store_t *two = NULL;
+        if (ry_store_open(&two, s_store(fx), 16 << 20, s_tables) != 0)
+            _exit(1);
+        int rc = ry_store_sync_apart(two);
+        _exit(rc == RY_EIO ? 0 : 2);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    char *log = ut_stderr_text(&cap);
+    ut_stderr_release(&cap);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "another process syncs it apart"));
+    free(log);
+    assert_int_equal(stat(rec, &after), 0);
+    assert_true(after.st_ino == before.st_ino);
+    /* The first goes on: its commits are recorded where the next open
+     * reads them (a stale record there would refuse that open). */
+    s_commit(st, "b", 10, 100);
+    s_commit(st, "c", 10, 100);
+    ry_store_destroy(&st);
+    assert_int_equal(ry_store_open(&st, s_store(fx), 16 << 20, s_tables), 0);
+    assert_true(s_has(st, "a") && s_has(st, "b") && s_has(st, "c"));
+    /* Released with the store: synced apart again by the next opener. */
+    assert_int_equal(ry_store_sync_apart(st), 0);
+    ry_store_destroy(&st);
+}
+
 /* Writes the image (data file bytes, record bytes) in fx->copy. */
 static void
 s_write_image(fx_t *fx, const uint8_t *data, size_t dlen, const uint8_t *rec,
@@ -439,6 +491,9 @@ main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_commits_are_synced_after_them,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_second_process_cannot_sync_a_held_store_apart, s_setup,
+            s_teardown),
         cmocka_unit_test_setup_teardown(
             test_a_crash_image_opens_at_the_synced_commit, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_sync_stops_the_commits,
