@@ -78,6 +78,8 @@ struct ry_channel {
      * round's answers wait for its sync (s_release). */
     bool apart, held;
     bool relayed; /* s_release relayed in this turn of the loop */
+    char *lines;  /* the held round's log lines (ry_log_take) */
+    size_t nlines;
     void (*on_committed)(void *ctx);
     void (*on_synced)(void *ctx);
 };
@@ -194,6 +196,7 @@ ry_channel_destroy(ry_channel_t **self_p)
         return;
     ry_channel_t *self = *self_p;
     s_release(self, -1);
+    free(self->lines);
     ry_link_destroy(&self->link);
     ry_keys_destroy(&self->o.keys);
     for (int i = 0; i < self->ndeferred; i++)
@@ -951,12 +954,21 @@ s_release(ry_channel_t *self, int timeout_ms)
     if (rc == RY_EAGAIN)
         return rc;
     if (rc) {
+        /* Neither the held round's lines nor those of the round under way
+         * (never committed) go out: only why. */
+        ry_log_rewind(0);
         ry_error(NULL, "the store failed to sync a commit: stopping; the "
                        "next start opens it at the last synced commit");
         ry_log_flush();
         abort();
     }
     self->held = false;
+    /* Its lines first, before the answers: a client answered finds them
+     * in the log. */
+    ry_log_put(self->lines, self->nlines);
+    free(self->lines);
+    self->lines = NULL;
+    self->nlines = 0;
     ry_link_flush_held(self->link);
     s_fault(self, S_FAULT_AFTER_REPLY);
     ry_link_relay(self->link);
@@ -1114,6 +1126,29 @@ s_relay_turn(ry_channel_t *self)
         ry_link_relay(self->link);
 }
 
+/* A held round's log lines wait for its sync with its answers
+ * (s_release), so that a round voided at the next start leaves none. */
+static void
+s_keep_lines(ry_channel_t *self)
+{
+    size_t n;
+    char *l = ry_log_take(&n);
+    if (!l)
+        return;
+    if (!self->lines) {
+        self->lines = l;
+        self->nlines = n;
+        return;
+    }
+    char *all = realloc(self->lines, self->nlines + n);
+    if (!all)
+        abort();
+    memcpy(all + self->nlines, l, n);
+    free(l);
+    self->lines = all;
+    self->nlines += n;
+}
+
 int
 ry_channel_run_once(ry_channel_t *self, int timeout_ms)
 {
@@ -1194,6 +1229,8 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
         s_release(self, timeout_ms > 0 ? timeout_ms : 0);
     }
     s_relay_turn(self);
+    if (self->held)
+        s_keep_lines(self);
     ry_log_flush();
     return result;
 }

@@ -63,6 +63,29 @@ ry_log_flush(void)
     s_held.on = 0;
 }
 
+char *
+ry_log_take(size_t *n)
+{
+    *n = 0;
+    if (!s_held.on || s_held.n == 0)
+        return NULL;
+    char *lines = malloc(s_held.n);
+    if (!lines)
+        abort();
+    memcpy(lines, s_held.buf, s_held.n);
+    *n = s_held.n;
+    s_held.out += s_held.n;
+    s_held.n = 0;
+    return lines;
+}
+
+void
+ry_log_put(const char *lines, size_t n)
+{
+    if (n)
+        s_out(lines, n);
+}
+
 uint64_t
 ry_log_mark(void)
 {

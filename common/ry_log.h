@@ -2,6 +2,7 @@
 #ifndef RY_LOG_H
 #define RY_LOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum { RY_LOG_ERROR = 0, RY_LOG_WARN = 1, RY_LOG_INFO = 2, RY_LOG_DEBUG = 3 };
@@ -29,6 +30,15 @@ void ry_log_flush(void);
  * went out with a full buffer stay out. */
 uint64_t ry_log_mark(void);
 void ry_log_rewind(uint64_t mark);
+
+/* While held: the lines held so far, taken out unwritten (malloc'd, the
+ * caller's to free; NULL when none) with their length in *n, as if they
+ * had gone out (a mark before stays valid). ry_log_put writes such lines
+ * later, in one write(2): a round synced apart writes its lines once its
+ * sync is done (ry_channel), so a round voided at the next start leaves
+ * none. */
+char *ry_log_take(size_t *n);
+void ry_log_put(const char *lines, size_t n);
 
 /* The level is checked before any argument is formatted. */
 #define RY_LOG(level, case_id, ...)                                          \

@@ -53,6 +53,7 @@ typedef struct {
     uint64_t deny_seq;         /* dead-letter this one before writing */
     uint64_t io_fail_seq;      /* fail this one once with RY_EIO (0: none) */
     bool reply;                /* answer every message to its sender */
+    bool log;                  /* log "applied <payload>" for each */
     const char *expect_prefix; /* "m" for requests, "re:m" for replies */
 } rx_t;
 
@@ -140,6 +141,8 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *m)
 
     char want[32];
     snprintf(want, sizeof want, "%s%03" PRIu64, rx->expect_prefix, m->seq);
+    if (rx->log)
+        ry_error(NULL, "applied %s", want); /* shown at the tests' level */
     if (m->len != strlen(want) || memcmp(m->payload, want, m->len) != 0)
         rx->bad_payload++;
 
@@ -674,13 +677,21 @@ test_synced_apart_a_round_answers_after_its_sync(void **state)
     s_committed_n = s_synced_n = 0;
     fx_t *fx = s_fx_new(0, 0);
     fx->rb.reply = true;
+    fx->rb.log = true;
     assert_int_equal(ry_channel_sync_apart(fx->b, s_on_committed, s_on_synced),
                      0);
+    ut_stderr_t cap;
+    ut_stderr_capture(&cap);
     ry_store_sync_hold(fx->sb, true); /* a disk that does not answer */
     s_send(fx, 1, 3, 3);
     s_pump(fx, s_b_committed, 3);
     assert_true(ry_channel_held(fx->b));
     assert_int_equal(s_synced_n, 0);
+    /* Nor did its log lines: they wait for the sync too. */
+    char *log = ut_stderr_text(&cap);
+    assert_non_null(log);
+    assert_null(strstr(log, "applied m00"));
+    free(log);
     /* Applied and committed in B's store, its replies in B's outbox, but
      * nothing of it left B with its commit: A, taking in all that came,
      * still holds its three rows unacked and has no reply. (B's loop is
@@ -699,6 +710,12 @@ test_synced_apart_a_round_answers_after_its_sync(void **state)
     assert_true(s_synced_n >= 1);
     assert_int_equal(fx->ra.ncalls, 3);
     s_assert_b_applied_once(fx, 3);
+    log = ut_stderr_text(&cap);
+    ut_stderr_release(&cap);
+    assert_non_null(log);
+    assert_int_equal(ut_count(log, "applied m00"), 3);
+    free(log);
+    fx->rb.log = false;
     /* Rounds go on as before, each answered once; rounds of many
      * messages, in which the round before is released (and relayed) as
      * soon as it is synced, from a store without the round's own rows. */
@@ -723,6 +740,7 @@ s_failed_sync_child(void)
     printf("%s\n", fx->dir);
     fflush(stdout);
     fx->rb.reply = true;
+    fx->rb.log = true;
     if (ry_channel_sync_apart(fx->b, s_on_committed, s_on_synced) != 0)
         return 5;
     ry_store_sync_fail_next(fx->sb, EIO);
@@ -740,8 +758,8 @@ s_failed_sync_child(void)
 }
 
 /* Synced apart, a sync that fails stops the process before the round
- * answers (no reply, no ack), and the next open of the store voids the
- * round: nothing of it was applied. */
+ * answers (no reply, no ack, no log line), and the next open of the
+ * store voids the round: nothing of it was applied. */
 static void
 test_synced_apart_a_failed_sync_stops_before_answering(void **state)
 {
@@ -777,6 +795,7 @@ test_synced_apart_a_failed_sync_stops_before_answering(void **state)
     if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
         fail_msg("the child did not abort (status %d): %s", status, log);
     assert_non_null(strstr(log, "the store failed to sync a commit"));
+    assert_null(strstr(log, "applied m00")); /* the voided round's lines */
     free(log);
     char *nl = strchr(dir, '\n');
     assert_non_null(nl);
