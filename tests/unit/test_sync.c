@@ -95,6 +95,18 @@ s_has(ry_store_t *st, const char *prefix)
     return rc == 0;
 }
 
+/* fx's store opened and synced apart, rows a0.. committed and synced. */
+static ry_store_t *
+s_open_apart(fx_t *fx)
+{
+    ry_store_t *st;
+    assert_int_equal(ry_store_open(&st, s_store(fx), 16 << 20, s_tables), 0);
+    assert_int_equal(ry_store_sync_apart(st), 0);
+    s_commit(st, "a", 10, 100);
+    assert_int_equal(ry_store_sync_wait(st, -1), 0);
+    return st;
+}
+
 static uint8_t *
 s_read_file(const char *path, size_t *len)
 {
@@ -214,11 +226,7 @@ static void
 test_a_second_process_cannot_sync_a_held_store_apart(void **state)
 {
     fx_t *fx = *state;
-    ry_store_t *st;
-    assert_int_equal(ry_store_open(&st, s_store(fx), 16 << 20, s_tables), 0);
-    assert_int_equal(ry_store_sync_apart(st), 0);
-    s_commit(st, "a", 10, 100);
-    assert_int_equal(ry_store_sync_wait(st, -1), 0);
+    ry_store_t *st = s_open_apart(fx);
     char rec[400];
     snprintf(rec, sizeof rec, "%s/synced", s_store(fx));
     struct stat before, after;
@@ -456,11 +464,7 @@ static void
 test_a_failed_sync_stops_the_commits(void **state)
 {
     fx_t *fx = *state;
-    ry_store_t *st;
-    assert_int_equal(ry_store_open(&st, s_store(fx), 16 << 20, s_tables), 0);
-    assert_int_equal(ry_store_sync_apart(st), 0);
-    s_commit(st, "a", 10, 100);
-    assert_int_equal(ry_store_sync_wait(st, -1), 0);
+    ry_store_t *st = s_open_apart(fx);
     ut_stderr_t cap;
     ut_stderr_capture(&cap);
     ry_store_sync_fail_next(st, EIO);
