@@ -1126,29 +1126,6 @@ s_relay_turn(ry_channel_t *self)
         ry_link_relay(self->link);
 }
 
-/* A held round's log lines wait for its sync with its answers
- * (s_release), so that a round voided at the next start leaves none. */
-static void
-s_keep_lines(ry_channel_t *self)
-{
-    size_t n;
-    char *l = ry_log_take(&n);
-    if (!l)
-        return;
-    if (!self->lines) {
-        self->lines = l;
-        self->nlines = n;
-        return;
-    }
-    char *all = realloc(self->lines, self->nlines + n);
-    if (!all)
-        abort();
-    memcpy(all + self->nlines, l, n);
-    free(l);
-    self->lines = all;
-    self->nlines += n;
-}
-
 int
 ry_channel_run_once(ry_channel_t *self, int timeout_ms)
 {
@@ -1229,8 +1206,10 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
         s_release(self, timeout_ms > 0 ? timeout_ms : 0);
     }
     s_relay_turn(self);
+    /* A held round's log lines wait for its sync with its answers
+     * (s_release), so that a round voided at the next start leaves none. */
     if (self->held)
-        s_keep_lines(self);
+        ry_log_take(&self->lines, &self->nlines);
     ry_log_flush();
     return result;
 }

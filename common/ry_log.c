@@ -63,20 +63,19 @@ ry_log_flush(void)
     s_held.on = 0;
 }
 
-char *
-ry_log_take(size_t *n)
+void
+ry_log_take(char **lines, size_t *n)
 {
-    *n = 0;
     if (!s_held.on || s_held.n == 0)
-        return NULL;
-    char *lines = malloc(s_held.n);
-    if (!lines)
+        return;
+    char *all = realloc(*lines, *n + s_held.n);
+    if (!all)
         abort();
-    memcpy(lines, s_held.buf, s_held.n);
-    *n = s_held.n;
+    memcpy(all + *n, s_held.buf, s_held.n);
+    *lines = all;
+    *n += s_held.n;
     s_held.out += s_held.n;
     s_held.n = 0;
-    return lines;
 }
 
 void

@@ -31,13 +31,12 @@ void ry_log_flush(void);
 uint64_t ry_log_mark(void);
 void ry_log_rewind(uint64_t mark);
 
-/* While held: the lines held so far, taken out unwritten (malloc'd, the
- * caller's to free; NULL when none) with their length in *n, as if they
- * had gone out (a mark before stays valid). ry_log_put writes such lines
- * later, in one write(2): a round synced apart writes its lines once its
- * sync is done (ry_channel), so a round voided at the next start leaves
- * none. */
-char *ry_log_take(size_t *n);
+/* While held: appends the lines held so far to *lines (realloc'd, the
+ * caller's to free; *n its length), unwritten, as if they had gone out
+ * (a mark before stays valid). ry_log_put writes such lines later, in
+ * one write(2): a round synced apart writes its lines once its sync is
+ * done (ry_channel), so a round voided at the next start leaves none. */
+void ry_log_take(char **lines, size_t *n);
 void ry_log_put(const char *lines, size_t n);
 
 /* The level is checked before any argument is formatted. */

@@ -52,8 +52,9 @@ size_t ry_store_map_size(const ry_store_t *self);
  * writes its pages without syncing them and returns; a thread of the
  * store syncs it while the caller goes on, and the next commit first
  * waits for that sync. What a commit's changes answer must wait for
- * ry_store_sync_wait. Only for the one process that writes the store.
- * Returns 0 or RY_EIO. */
+ * ry_store_sync_wait. One process at a time: another that has the
+ * store synced apart makes this fail (ry_sync_start). Returns 0 or
+ * RY_EIO. */
 int ry_store_sync_apart(ry_store_t *self);
 
 /* Waits up to timeout_ms (negative: as long as it takes) until the last

@@ -1,6 +1,7 @@
 /* ry_sync: a store's commits synced apart from them (see ry_sync.h). */
 #include "ry_sync.h"
 
+#include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_store.h"
@@ -52,14 +53,6 @@ struct ry_sync {
     int fail_next;    /* ry_sync_fail_next */
     uint64_t sync_us; /* time the syncs took, microseconds */
 };
-
-static uint64_t
-s_mono_us(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
-}
 
 static void
 s_path(char *out, size_t cap, const char *dir, const char *name)
@@ -235,7 +228,7 @@ s_run(void *arg)
         uint64_t t = self->posted;
         int fail = self->fail_next;
         pthread_mutex_unlock(&self->mu);
-        uint64_t t0 = s_mono_us();
+        uint64_t t0 = (uint64_t)ry_clock_mono_us();
         int rc = fdatasync(self->data_fd);
         if (fail) {
             errno = fail;
@@ -243,7 +236,7 @@ s_run(void *arg)
         }
         if (rc == 0)
             rc = s_record(self->rec_fd, t);
-        uint64_t took = s_mono_us() - t0;
+        uint64_t took = (uint64_t)ry_clock_mono_us() - t0;
         int err = rc ? errno : 0;
         pthread_mutex_lock(&self->mu);
         if (err)
