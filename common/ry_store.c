@@ -45,7 +45,7 @@ struct ry_store {
     bool fail_on;
     MDB_dbi fail_dbi;
     MDB_val fail_from;
-    char dir[512];
+    char dir[1024];  /* whole: s_mkdirs refuses longer */
     ry_sync_t *sync; /* ry_store_sync_apart: commits synced apart */
 };
 

@@ -24,6 +24,11 @@
 #define S_MAGIC "rysync01"
 #define S_RECORD "synced"
 
+/* A store's directory as ry_store takes it (shorter than 1024 bytes:
+ * longer ones it cannot make), and a file's path in it. */
+#define S_DIR_MAX 1024
+#define S_PATH_MAX (S_DIR_MAX + 32)
+
 /* LMDB's meta pages (liblmdb 0.9, data format 1): pages 0 and 1 of
  * data.mdb; in each, after the 16-byte page header (its flags at 10),
  * the meta: its magic at 16, the page size (the free list's md_pad) at
@@ -38,7 +43,7 @@
 #define S_OFF_TXNID 144
 
 struct ry_sync {
-    char dir[512];
+    char dir[S_DIR_MAX];
     int data_fd;
     int lock_fd;  /* the data file again, flock'd while synced apart */
     int rec_fd;   /* the record */
@@ -98,7 +103,7 @@ s_meta(int fd, off_t at, uint64_t *txnid, uint32_t *psize)
 static bool
 s_alone(const char *dir)
 {
-    char path[600];
+    char path[S_PATH_MAX];
     s_path(path, sizeof path, dir, "lock.mdb");
     int fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd < 0)
@@ -114,7 +119,7 @@ ry_sync_recover(const char *dir, uint64_t *reverted, bool *held)
 {
     *reverted = 0;
     *held = false;
-    char rpath[600], dpath[600];
+    char rpath[S_PATH_MAX], dpath[S_PATH_MAX];
     s_path(rpath, sizeof rpath, dir, S_RECORD);
     s_path(dpath, sizeof dpath, dir, "data.mdb");
     int rfd = open(rpath, O_RDWR | O_CLOEXEC);
@@ -268,15 +273,19 @@ ry_sync_start(const char *dir, int data_fd, uint64_t txnid, ry_sync_t **out)
     /* One process at a time syncs a store apart: the lock is on the data
      * file, which stays (the record is replaced below). Another instance
      * started on the same store stops here, its record untouched. */
-    char dpath[600], rpath[600], tpath[620];
+    char dpath[S_PATH_MAX], rpath[S_PATH_MAX], tpath[S_PATH_MAX + 8];
     s_path(dpath, sizeof dpath, dir, "data.mdb");
     self->lock_fd = open(dpath, O_RDONLY | O_CLOEXEC);
     if (self->lock_fd < 0 || flock(self->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        ry_error(NULL,
-                 "store '%s': another process syncs it apart (another "
-                 "instance of the service on the same store?): not "
-                 "started: %s",
-                 dir, strerror(errno));
+        if (self->lock_fd < 0)
+            ry_error(NULL, "store '%s': cannot open its data file: %s", dir,
+                     strerror(errno));
+        else
+            ry_error(NULL,
+                     "store '%s': another process syncs it apart (another "
+                     "instance of the service on the same store?): not "
+                     "started",
+                     dir);
         if (self->lock_fd >= 0)
             close(self->lock_fd);
         free(self);

@@ -219,6 +219,35 @@ test_commits_are_synced_after_them(void **state)
     ry_store_destroy(&st);
 }
 
+/* A store whose directory's path is longer than 512 bytes is synced
+ * apart in that directory: its lock, its record and their recovery use
+ * the whole path (a store that kept 511 bytes of it looked for its data
+ * file elsewhere). */
+static void
+test_a_long_directory_is_synced_apart_where_it_is(void **state)
+{
+    fx_t *fx = *state;
+    char dir[900];
+    int n = snprintf(dir, sizeof dir, "%s/long", fx->dir);
+    while (n < 700)
+        n += snprintf(dir + n, sizeof dir - (size_t)n,
+                      "/ddddddddddddddddddddddddddddddddddddddddddddddddddd"
+                      "dddddddddddddddddddddddddddddddddddddddddddddddd");
+    ry_store_t *st;
+    assert_int_equal(ry_store_open(&st, dir, 16 << 20, s_tables), 0);
+    assert_int_equal(ry_store_sync_apart(st), 0);
+    s_commit(st, "a", 10, 100);
+    assert_int_equal(ry_store_sync_wait(st, -1), 0);
+    char rec[1000];
+    snprintf(rec, sizeof rec, "%s/synced", dir);
+    assert_int_equal(access(rec, F_OK), 0);
+    ry_store_destroy(&st);
+    assert_int_equal(ry_store_open(&st, dir, 16 << 20, s_tables), 0);
+    assert_true(s_has(st, "a"));
+    assert_int_not_equal(access(rec, F_OK), 0); /* recovered: removed */
+    ry_store_destroy(&st);
+}
+
 /* A second instance of a service started on a store that the first
  * syncs apart is refused, and the first's record is left as it was:
  * its later syncs still land in the record the next open reads. */
@@ -497,6 +526,9 @@ main(void)
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_a_second_process_cannot_sync_a_held_store_apart, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_long_directory_is_synced_apart_where_it_is, s_setup,
             s_teardown),
         cmocka_unit_test_setup_teardown(
             test_a_crash_image_opens_at_the_synced_commit, s_setup, s_teardown),
