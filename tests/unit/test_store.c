@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAP_SIZE ((size_t)4 << 20)
 
@@ -45,6 +46,40 @@ s_teardown(void **state)
     assert_int_equal(ut_rmtree(fx->dir), 0);
     free(fx);
     return 0;
+}
+
+/* A service's claim on its store: the first holds it and its pid is
+ * in 'owner'; a second (another open of the file: as another process)
+ * is refused and told the holder's pid; a directory that cannot be made
+ * is an error, said. */
+static void
+test_a_store_is_claimed_once(void **state)
+{
+    fx_t *fx = *state;
+    char dir[400], path[450];
+    snprintf(dir, sizeof dir, "%s/claimed", fx->dir);
+    long holder = -1;
+    assert_int_equal(ry_store_claim(dir, &holder), 0);
+    assert_int_equal(holder, 0);
+    snprintf(path, sizeof path, "%s/owner", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    long pid = 0;
+    assert_int_equal(fscanf(f, "%ld", &pid), 1);
+    fclose(f);
+    assert_int_equal(pid, (long)getpid());
+    assert_int_equal(ry_store_claim(dir, &holder), RY_EEXIST);
+    assert_int_equal(holder, (long)getpid());
+    /* Under a plain file no directory can be made. */
+    snprintf(path, sizeof path, "%s/owner/below", dir);
+    ut_stderr_t cap;
+    ut_stderr_capture(&cap);
+    assert_int_equal(ry_store_claim(path, &holder), RY_EIO);
+    char *log = ut_stderr_text(&cap);
+    ut_stderr_release(&cap);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "cannot claim store"));
+    free(log);
 }
 
 /* Writes string key -> string value in one committed transaction. */
@@ -1174,6 +1209,7 @@ main(void)
         T(test_be64_round_trips_and_sorts_numerically),
         T(test_stats_count_commits_that_write_and_their_bytes),
         T(test_injected_read_failure_fails_the_rows_past_its_key),
+        T(test_a_store_is_claimed_once),
 #undef T
         cmocka_unit_test(test_every_table_is_found_by_its_name_or_a_copy),
     };
