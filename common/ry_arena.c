@@ -5,7 +5,7 @@
 
 struct ry_arena_block {
     struct ry_arena_block *next;
-    size_t cap, used;
+    size_t cap;
     _Alignas(16) unsigned char data[];
 };
 
@@ -18,23 +18,20 @@ ry_arena_reserve(ry_arena_t *a, size_t cap)
     if (!b)
         abort();
     b->cap = S_ALIGN(cap);
-    b->used = 0;
     b->next = a->head;
     a->head = b;
+    a->next = b->data;
+    a->end = b->data + b->cap;
 }
 
 void *
-ry_arena_alloc(ry_arena_t *a, size_t size)
+ry_arena_alloc_block(ry_arena_t *a, size_t size)
 {
     size = S_ALIGN(size);
-    ry_arena_block_t *b = a->head;
-    if (!b || b->cap - b->used < size) {
-        size_t cap = b ? 2 * b->cap : 4096;
-        ry_arena_reserve(a, cap < size ? size : cap);
-        b = a->head;
-    }
-    void *p = b->data + b->used;
-    b->used += size;
+    size_t cap = a->head ? 2 * a->head->cap : 4096;
+    ry_arena_reserve(a, cap < size ? size : cap);
+    void *p = a->next;
+    a->next += size;
     return p;
 }
 
@@ -46,4 +43,5 @@ ry_arena_free(ry_arena_t *a)
         a->head = b->next;
         free(b);
     }
+    a->next = a->end = NULL;
 }

@@ -284,23 +284,36 @@ ry_rulecat_code_at(size_t i)
     return i < S_NRULES ? s_rules[i].code : NULL;
 }
 
-/* The rules in the order of their codes, for s_by_code (built once). */
-static const s_rule_t *s_sorted[S_NRULES];
-static pthread_once_t s_sorted_once = PTHREAD_ONCE_INIT;
+/* The rules by their codes, for s_by_code (built once): an open-addressed
+ * table of at least twice as many slots as rules, keyed by a hash of the
+ * code's length and a few of its letters (validation looks a code up for
+ * every check; the codes differ most in their ends). */
+#define S_SLOTS 256
+_Static_assert(S_SLOTS >= 2 * S_NRULES, "s_slots holds every rule");
+static const s_rule_t *s_slots[S_SLOTS];
+static pthread_once_t s_slots_once = PTHREAD_ONCE_INIT;
 
-static int
-s_code_cmp(const void *a, const void *b)
+static uint32_t
+s_code_hash(const char *code)
 {
-    return strcmp((*(const s_rule_t *const *)a)->code,
-                  (*(const s_rule_t *const *)b)->code);
+    const unsigned char *c = (const unsigned char *)code;
+    size_t n = strlen(code);
+    uint32_t x = (uint32_t)n;
+    if (n >= 3)
+        x ^= (uint32_t)c[n - 1] << 4 ^ (uint32_t)c[n - 2] << 10 ^
+             (uint32_t)c[n - 3] << 16 ^ (uint32_t)c[n / 2] << 22;
+    return (x * 2654435761u) >> 24; /* 0..255: S_SLOTS */
 }
 
 static void
-s_sort(void)
+s_index(void)
 {
-    for (size_t i = 0; i < S_NRULES; i++)
-        s_sorted[i] = &s_rules[i];
-    qsort(s_sorted, S_NRULES, sizeof s_sorted[0], s_code_cmp);
+    for (size_t i = 0; i < S_NRULES; i++) {
+        uint32_t at = s_code_hash(s_rules[i].code) & (S_SLOTS - 1);
+        while (s_slots[at])
+            at = (at + 1) & (S_SLOTS - 1);
+        s_slots[at] = &s_rules[i];
+    }
 }
 
 static const s_rule_t *
@@ -308,18 +321,11 @@ s_by_code(const char *code)
 {
     if (!code)
         return NULL;
-    pthread_once(&s_sorted_once, s_sort);
-    size_t lo = 0, hi = S_NRULES;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(s_sorted[mid]->code, code);
-        if (c == 0)
-            return s_sorted[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    pthread_once(&s_slots_once, s_index);
+    for (uint32_t at = s_code_hash(code) & (S_SLOTS - 1); s_slots[at];
+         at = (at + 1) & (S_SLOTS - 1))
+        if (strcmp(s_slots[at]->code, code) == 0)
+            return s_slots[at];
     return NULL;
 }
 

@@ -69,31 +69,35 @@ enum {
 
 /* The words the catalogue fixes per rule: a threshold's unit and
  * comparison, the unit of its whole-number parts, the actual value's unit
- * and that of its whole-number parts (docs/rules.md). */
-static const struct {
-    uint32_t rule;
+ * and that of its whole-number parts (docs/rules.md). Indexed by rule
+ * number: a rule without an entry fixes none. */
+typedef struct {
+    bool set;
     const char *thr_unit, *thr_op, *thr_item_unit, *act_unit, *act_item_unit;
-} s_words[] = {
-    {R_DEADLINE, NULL, "le", "utc_offset", NULL, NULL},
-    {R_REQUIRED_UNION_WORKERS, NULL, NULL, NULL, "workers", NULL},
-    {R_QUOTA_COLUMN, NULL, NULL, NULL, "seats", NULL},
-    {R_UNION_YEARS_MIN, "years", "ge", NULL, NULL, NULL},
-    {R_HOME_HONOUR_LEVEL, NULL, "ge", NULL, NULL, NULL},
-    {R_FORMATION_MIN, "percent", "ge", NULL, "percent", NULL},
-    {R_MEMBERSHIP_MIN, "percent", "ge", NULL, "percent", NULL},
-    {R_SATISFACTION_MIN, "percent", "ge", NULL, "percent", NULL},
-    {R_REALNAME, "percent", "ge", NULL, "percent", NULL},
-    {R_CHAIR_SATISFACTION_MIN, "percent", "ge", NULL, "percent", NULL},
-    {R_RATE_RANGE, "percent", "range", NULL, "percent", NULL},
-    {R_RATE_COUNTS_AGREE, NULL, NULL, NULL, "percent", NULL},
-    {R_SCORE_RANGE, "points", "range", NULL, "points", NULL},
-    {R_SCORE_MIN, "points", "ge", NULL, "points", NULL},
-    {R_DECL_FUTURE, NULL, "le", NULL, NULL, NULL},
-    {R_POSTING_WORKDAYS, "working_days", "ge", NULL, NULL, "working_days"},
-    {R_CALENDAR_NODATA, NULL, NULL, NULL, NULL, "year"},
-    {R_POSTING_AFTER_SUBMIT, NULL, "le", NULL, NULL, NULL},
-    {R_FORM_ATTACHED, NULL, NULL, NULL, "forms", NULL},
-    {R_FORM_SIZE, "bytes", "range", NULL, NULL, "bytes"},
+} s_words_t;
+
+static const s_words_t s_words[R_MODEL_INNOVATION_REVIEW + 1] = {
+    [R_DEADLINE] = {true, NULL, "le", "utc_offset", NULL, NULL},
+    [R_REQUIRED_UNION_WORKERS] = {true, NULL, NULL, NULL, "workers", NULL},
+    [R_QUOTA_COLUMN] = {true, NULL, NULL, NULL, "seats", NULL},
+    [R_UNION_YEARS_MIN] = {true, "years", "ge", NULL, NULL, NULL},
+    [R_HOME_HONOUR_LEVEL] = {true, NULL, "ge", NULL, NULL, NULL},
+    [R_FORMATION_MIN] = {true, "percent", "ge", NULL, "percent", NULL},
+    [R_MEMBERSHIP_MIN] = {true, "percent", "ge", NULL, "percent", NULL},
+    [R_SATISFACTION_MIN] = {true, "percent", "ge", NULL, "percent", NULL},
+    [R_REALNAME] = {true, "percent", "ge", NULL, "percent", NULL},
+    [R_CHAIR_SATISFACTION_MIN] = {true, "percent", "ge", NULL, "percent", NULL},
+    [R_RATE_RANGE] = {true, "percent", "range", NULL, "percent", NULL},
+    [R_RATE_COUNTS_AGREE] = {true, NULL, NULL, NULL, "percent", NULL},
+    [R_SCORE_RANGE] = {true, "points", "range", NULL, "points", NULL},
+    [R_SCORE_MIN] = {true, "points", "ge", NULL, "points", NULL},
+    [R_DECL_FUTURE] = {true, NULL, "le", NULL, NULL, NULL},
+    [R_POSTING_WORKDAYS] = {true, "working_days", "ge", NULL, NULL,
+                            "working_days"},
+    [R_CALENDAR_NODATA] = {true, NULL, NULL, NULL, NULL, "year"},
+    [R_POSTING_AFTER_SUBMIT] = {true, NULL, "le", NULL, NULL, NULL},
+    [R_FORM_ATTACHED] = {true, NULL, NULL, NULL, "forms", NULL},
+    [R_FORM_SIZE] = {true, "bytes", "range", NULL, NULL, "bytes"},
 };
 
 /* Allocations of one packing or expansion, freed together: the messages
@@ -697,18 +701,16 @@ s_expand_check(s_ctx_t *x, const Rongyu__Check *k)
         w->subject = (char *)s_derive_subject(x, rule);
     if (!k->threshold_value)
         w->threshold_value = s_derive_threshold(x, rule);
-    for (size_t i = 0; i < sizeof s_words / sizeof s_words[0]; i++) {
-        if (s_words[i].rule != rule)
-            continue;
-        if (w->threshold_value)
-            w->threshold_value =
-                s_words_fill(x, w->threshold_value, s_words[i].thr_unit,
-                             s_words[i].thr_op, s_words[i].thr_item_unit);
-        if (k->actual_value)
-            w->actual_value =
-                s_words_fill(x, k->actual_value, s_words[i].act_unit, NULL,
-                             s_words[i].act_item_unit);
-    }
+    const s_words_t *ws =
+        rule < sizeof s_words / sizeof s_words[0] && s_words[rule].set
+            ? &s_words[rule]
+            : NULL;
+    if (ws && w->threshold_value)
+        w->threshold_value = s_words_fill(x, w->threshold_value, ws->thr_unit,
+                                          ws->thr_op, ws->thr_item_unit);
+    if (ws && k->actual_value)
+        w->actual_value = s_words_fill(x, k->actual_value, ws->act_unit, NULL,
+                                       ws->act_item_unit);
     if (!k->actual_value)
         w->actual_value = s_derive_actual(x, rule, w, w->threshold_value);
     else if (rule == R_POSTING_WORKDAYS && k->actual_value->n_items == 2)
@@ -740,7 +742,11 @@ s_learn(s_ctx_t *x, const Rongyu__Check *w)
 static bool
 s_str_equal(const char *a, const char *b)
 {
-    return a == b || strcmp(a ? a : "", b ? b : "") == 0;
+    if (a == b)
+        return true;
+    if (!a || !*a) /* NULL and "" are the same unwritten string */
+        return !b || !*b;
+    return b && strcmp(a, b) == 0;
 }
 
 /* A proto3 double: the same bits, or both unwritten (zero, either sign). */

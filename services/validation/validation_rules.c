@@ -259,9 +259,9 @@ s_add(s_eval_t *e, const char *code, bool passed, bool review,
     }
     Rongyu__Check *k = s_alloc(sizeof *k);
     rongyu__check__init(k);
-    k->code = s_dup(code);
     k->rule = ry_rulecat_rule(code);
     assert(k->rule != 0); /* every rule is in the catalogue */
+    k->code = (char *)ry_rulecat_code(k->rule); /* the catalogue's own */
     k->passed = passed || review;
     k->needs_review = review;
     k->threshold_value = thr;

@@ -98,6 +98,12 @@ test_numbers_are_stable_and_distinct(void **state)
     for (size_t i = 0; i < ry_rulecat_count(); i++)
         assert_int_equal(ry_rulecat_rule(ry_rulecat_code_at(i)), i + 1);
     assert_int_equal(ry_rulecat_rule("R_NO_SUCH_RULE"), 0);
+    /* Codes shorter than the letters the lookup hashes, and one that
+     * differs from a rule's only before its end. */
+    assert_int_equal(ry_rulecat_rule(""), 0);
+    assert_int_equal(ry_rulecat_rule("R"), 0);
+    assert_int_equal(ry_rulecat_rule("R_"), 0);
+    assert_int_equal(ry_rulecat_rule("X_MEMBERSHIP_MIN"), 0);
     assert_int_equal(ry_rulecat_rule(NULL), 0);
     assert_null(ry_rulecat_code(0));
     assert_null(ry_rulecat_code(9999));
