@@ -114,6 +114,14 @@ s_alone(const char *dir)
     return alone;
 }
 
+static void (*s_void_hook)(const char *dir);
+
+void
+ry_sync_set_void_hook(void (*fn)(const char *dir))
+{
+    s_void_hook = fn;
+}
+
 int
 ry_sync_recover(const char *dir, uint64_t *reverted, bool *held)
 {
@@ -178,6 +186,8 @@ ry_sync_recover(const char *dir, uint64_t *reverted, bool *held)
                      dir, top);
             goto out;
         }
+        if (s_void_hook)
+            s_void_hook(dir);
         uint8_t zero[8] = {0};
         if (pwrite(dfd, zero, sizeof zero,
                    (off_t)newest * psize + S_OFF_TXNID) !=

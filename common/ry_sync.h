@@ -68,6 +68,12 @@ void ry_sync_fail_next(ry_sync_t *self, int err);
 /* For tests: while 'on', the thread syncs nothing (a slow disk). */
 void ry_sync_hold(ry_sync_t *self, bool on);
 
+/* For tests: 'fn' (NULL: none) is called by ry_sync_recover with the
+ * store's directory once it found no other process on the store and
+ * before it voids a commit: where another process may yet open it (the
+ * open after the recovery refuses the store then, "opened at commit"). */
+void ry_sync_set_void_hook(void (*fn)(const char *dir));
+
 /* Waits for the commit posted last, stops the thread and lets the store
  * go; the record stays, for the next open. Nulls *self_p; safe on NULL. */
 void ry_sync_stop(ry_sync_t **self_p);

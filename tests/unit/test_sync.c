@@ -487,6 +487,90 @@ test_a_crash_image_opens_at_the_synced_commit(void **state)
     free(record);
 }
 
+/* The reader ry_sync_recover's hook starts (s_reader_opens): a child
+ * process with the environment open, until s_reader_done[1] is closed. */
+static int s_reader_ready[2], s_reader_done[2];
+static pid_t s_reader;
+
+static void
+s_reader_opens(const char *dir)
+{
+    assert_int_equal(pipe(s_reader_ready), 0);
+    assert_int_equal(pipe(s_reader_done), 0);
+    s_reader = fork();
+    assert_true(s_reader >= 0);
+    if (s_reader == 0) {
+        close(s_reader_done[1]); /* the parent's: its close is the signal */
+        close(s_reader_ready[0]);
+        MDB_env *env;
+        char c = 'x';
+        int ok = mdb_env_create(&env) == 0 &&
+                 mdb_env_open(env, dir, MDB_RDONLY, 0600) == 0;
+        if (write(s_reader_ready[1], ok ? &c : "n", 1) != 1 ||
+            read(s_reader_done[0], &c, 1) < 0)
+            _exit(2);
+        _exit(ok ? 0 : 1);
+    }
+    char c;
+    assert_int_equal(read(s_reader_ready[0], &c, 1), 1);
+    assert_int_equal(c, 'x');
+}
+
+/* A reader that opens the store after the recovery found it alone and
+ * before the store is opened takes the commit to void into LMDB's lock
+ * region (it read the meta pages before the voiding): the open that
+ * follows the recovery sees its transactions start from that commit and
+ * refuses the store ("opened at commit"). Once the reader has gone, the
+ * store opens at the synced commit: the recovery had voided the other. */
+static void
+test_a_reader_opening_during_recovery_stops_the_open(void **state)
+{
+    fx_t *fx = *state;
+    ry_store_t *st = s_open_apart(fx); /* rows a, synced */
+    char data[400], rec[400];
+    snprintf(data, sizeof data, "%s/data.mdb", s_store(fx));
+    snprintf(rec, sizeof rec, "%s/synced", s_store(fx));
+    ry_store_sync_hold(st, true);
+    s_commit(st, "c", 10, 100); /* written, not synced */
+    assert_true(ry_store_sync_pending(st));
+    size_t alen, rlen;
+    uint8_t *after = s_read_file(data, &alen);
+    uint8_t *record = s_read_file(rec, &rlen);
+    s_write_image(fx, after, alen, record, rlen);
+    ut_stderr_t cap;
+    ut_stderr_capture(&cap);
+    ry_sync_set_void_hook(s_reader_opens);
+    ry_store_t *cs = NULL;
+    int rc = ry_store_open(&cs, fx->copy, 64 << 20, s_tables);
+    ry_sync_set_void_hook(NULL);
+    assert_int_equal(rc, RY_EIO);
+    assert_null(cs);
+    char crec[400];
+    snprintf(crec, sizeof crec, "%s/synced", fx->copy);
+    assert_int_not_equal(access(crec, F_OK), 0); /* recovered: removed */
+    close(s_reader_done[1]);
+    int status;
+    assert_int_equal(waitpid(s_reader, &status, 0), s_reader);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(s_reader_ready[0]);
+    close(s_reader_ready[1]);
+    close(s_reader_done[0]);
+    assert_int_equal(ry_store_open(&cs, fx->copy, 64 << 20, s_tables), 0);
+    assert_true(s_has(cs, "a"));
+    assert_false(s_has(cs, "c"));
+    ry_store_destroy(&cs);
+    char *log = ut_stderr_text(&cap);
+    ut_stderr_release(&cap);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "opened at commit"));
+    assert_non_null(strstr(log, "another process has it open"));
+    free(log);
+    ry_store_sync_hold(st, false);
+    ry_store_destroy(&st);
+    free(after);
+    free(record);
+}
+
 /* A sync that fails: the commit is not answered (the wait says so),
  * the store takes no more commits, and the next open voids it. */
 static void
@@ -532,6 +616,9 @@ main(void)
             s_teardown),
         cmocka_unit_test_setup_teardown(
             test_a_crash_image_opens_at_the_synced_commit, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_reader_opening_during_recovery_stops_the_open, s_setup,
+            s_teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_sync_stops_the_commits,
                                         s_setup, s_teardown),
     };
