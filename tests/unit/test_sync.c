@@ -320,6 +320,48 @@ s_open_image(fx_t *fx, const uint8_t *data, size_t dlen, const uint8_t *rec,
     return ry_store_open(out, fx->copy, 64 << 20, s_tables);
 }
 
+/* A reader of a store (s_reader_opens): a child process with the
+ * environment in 'dir' open, until s_reader_gone. */
+static int s_reader_ready[2], s_reader_done[2];
+static pid_t s_reader;
+
+static void
+s_reader_opens(const char *dir)
+{
+    assert_int_equal(pipe(s_reader_ready), 0);
+    assert_int_equal(pipe(s_reader_done), 0);
+    s_reader = fork();
+    assert_true(s_reader >= 0);
+    if (s_reader == 0) {
+        close(s_reader_done[1]); /* the parent's: its close is the signal */
+        close(s_reader_ready[0]);
+        MDB_env *env;
+        char c = 'x';
+        int ok = mdb_env_create(&env) == 0 &&
+                 mdb_env_open(env, dir, MDB_RDONLY, 0600) == 0;
+        if (write(s_reader_ready[1], ok ? &c : "n", 1) != 1 ||
+            read(s_reader_done[0], &c, 1) < 0)
+            _exit(2);
+        _exit(ok ? 0 : 1);
+    }
+    char c;
+    assert_int_equal(read(s_reader_ready[0], &c, 1), 1);
+    assert_int_equal(c, 'x');
+}
+
+/* The reader of s_reader_opens closes the store and exits. */
+static void
+s_reader_gone(void)
+{
+    close(s_reader_done[1]);
+    int status;
+    assert_int_equal(waitpid(s_reader, &status, 0), s_reader);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(s_reader_ready[0]);
+    close(s_reader_ready[1]);
+    close(s_reader_done[0]);
+}
+
 /* A system crash during the sync of a commit leaves the last synced
  * commit on the disk and any of the pages the unsynced one wrote, its
  * meta page among them or not: every such image opens at the synced
@@ -437,37 +479,13 @@ test_a_crash_image_opens_at_the_synced_commit(void **state)
      * (a child process reading it): not opened, nothing changed; opened
      * once it has gone. */
     s_write_image(fx, after, alen, record, rlen);
-    int ready[2], done[2];
-    assert_int_equal(pipe(ready), 0);
-    assert_int_equal(pipe(done), 0);
-    pid_t child = fork();
-    assert_true(child >= 0);
-    if (child == 0) {
-        close(done[1]); /* the parent's: its close is the signal */
-        close(ready[0]);
-        MDB_env *env;
-        char c = 'x';
-        int ok = mdb_env_create(&env) == 0 &&
-                 mdb_env_open(env, fx->copy, MDB_RDONLY, 0600) == 0;
-        if (write(ready[1], ok ? &c : "n", 1) != 1 || read(done[0], &c, 1) < 0)
-            _exit(2);
-        _exit(ok ? 0 : 1);
-    }
-    char c;
-    assert_int_equal(read(ready[0], &c, 1), 1);
-    assert_int_equal(c, 'x');
+    s_reader_opens(fx->copy);
     assert_int_equal(ry_store_open(&cs, fx->copy, 64 << 20, s_tables), RY_EIO);
     assert_null(cs);
     char rpath[400];
     snprintf(rpath, sizeof rpath, "%s/synced", fx->copy);
     assert_int_equal(access(rpath, F_OK), 0); /* the record is still there */
-    close(done[1]);
-    int status;
-    assert_int_equal(waitpid(child, &status, 0), child);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    close(ready[0]);
-    close(ready[1]);
-    close(done[0]);
+    s_reader_gone();
     assert_int_equal(ry_store_open(&cs, fx->copy, 64 << 20, s_tables), 0);
     assert_true(s_has(cs, "b"));
     assert_false(s_has(cs, "c"));
@@ -485,35 +503,6 @@ test_a_crash_image_opens_at_the_synced_commit(void **state)
     free(after);
     free(synced);
     free(record);
-}
-
-/* The reader ry_sync_recover's hook starts (s_reader_opens): a child
- * process with the environment open, until s_reader_done[1] is closed. */
-static int s_reader_ready[2], s_reader_done[2];
-static pid_t s_reader;
-
-static void
-s_reader_opens(const char *dir)
-{
-    assert_int_equal(pipe(s_reader_ready), 0);
-    assert_int_equal(pipe(s_reader_done), 0);
-    s_reader = fork();
-    assert_true(s_reader >= 0);
-    if (s_reader == 0) {
-        close(s_reader_done[1]); /* the parent's: its close is the signal */
-        close(s_reader_ready[0]);
-        MDB_env *env;
-        char c = 'x';
-        int ok = mdb_env_create(&env) == 0 &&
-                 mdb_env_open(env, dir, MDB_RDONLY, 0600) == 0;
-        if (write(s_reader_ready[1], ok ? &c : "n", 1) != 1 ||
-            read(s_reader_done[0], &c, 1) < 0)
-            _exit(2);
-        _exit(ok ? 0 : 1);
-    }
-    char c;
-    assert_int_equal(read(s_reader_ready[0], &c, 1), 1);
-    assert_int_equal(c, 'x');
 }
 
 /* A reader that opens the store after the recovery found it alone and
@@ -548,13 +537,7 @@ test_a_reader_opening_during_recovery_stops_the_open(void **state)
     char crec[400];
     snprintf(crec, sizeof crec, "%s/synced", fx->copy);
     assert_int_not_equal(access(crec, F_OK), 0); /* recovered: removed */
-    close(s_reader_done[1]);
-    int status;
-    assert_int_equal(waitpid(s_reader, &status, 0), s_reader);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    close(s_reader_ready[0]);
-    close(s_reader_ready[1]);
-    close(s_reader_done[0]);
+    s_reader_gone();
     assert_int_equal(ry_store_open(&cs, fx->copy, 64 << 20, s_tables), 0);
     assert_true(s_has(cs, "a"));
     assert_false(s_has(cs, "c"));
