@@ -106,6 +106,15 @@ timers=$(ry notifications --timers --json)
 [ "$(jq '[.timers[] | select(.state == "fired")] | length' <<<"$timers")" = 5 ] ||
     ry_fail "timers fired: $(jq -c '[.timers[] | {timer_id, state}]' <<<"$timers")"
 ry_expect_count "$SLOW" '.json.kind == "review_overdue" and .json.deadline_zh != "2018年11月29日（星期四）"' 0
-ry_expect_count "$MAIL" '.to == ["<city@hzgh.example>"] and (.subject | test("逾期"))' 1
-ry_ok "killed with a webhook in flight: each webhook one delivery ($copies copies of 2 on the wire, same id, body and signature); no timer fired twice"
+# The overdue review's mail to the city department is one notice: the
+# mails go while the webhook is in flight, so the kill may land after one
+# was accepted and before it was marked sent; then it goes again after the
+# restart, under the same Message-ID (at-least-once on the wire,
+# docs/notifications.md), and never as a second notice.
+overdue='select(.to == ["<city@hzgh.example>"] and (.subject | test("逾期")))'
+[ "$(jq -s "[.[] | $overdue] | length >= 1" "$MAIL")" = true ] ||
+    ry_fail "no overdue mail to the city department"
+[ "$(jq -s "[.[] | $overdue | .message_id] | unique | length" "$MAIL")" = 1 ] ||
+    ry_fail "overdue mails to the city: $(jq -c "$overdue | [.message_id, .subject]" "$MAIL")"
+ry_ok "killed with a webhook in flight: each webhook one delivery ($copies copies of 2 on the wire, same id, body and signature), the overdue mail to the city one notice ($(jq -s "[.[] | $overdue] | length" "$MAIL") copies, one Message-ID); no timer fired twice"
 ry_stop_all
