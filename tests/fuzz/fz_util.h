@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* A directory made once per process (kept: the fuzzer exits hard). */
+/* A directory made once per process under $TMPDIR (kept: the fuzzer
+ * exits hard; tests/fuzz/run.sh gives each target a TMPDIR it removes). */
 static inline const char *
 fz_dir(void)
 {

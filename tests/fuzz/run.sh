@@ -73,23 +73,27 @@ case $ASAN_OPTIONS in *detect_leaks=0*) LEAKS=0 ;; esac
 
 # run_one TARGET: regressions, then fuzzing; output in build-fuzz/TARGET.log.
 run_one() {
-    local t=$1 bin=$BUILD/bin/fuzz_$1 log=$BUILD/fuzz-$1.log work art rc
+    local t=$1 bin=$BUILD/bin/fuzz_$1 log=$BUILD/fuzz-$1.log work scratch art rc
     art=$BUILD/artifacts/$t
     mkdir -p "$art"
     work=$(mktemp -d "${TMPDIR:-/tmp}/ry-fuzz-$t.XXXXXX")
+    # The targets' own files (tests/fuzz/fz_util.h: a directory per
+    # process, which the fuzzer's hard exit leaves) go under scratch,
+    # removed here with the new corpus entries.
+    scratch=$(mktemp -d "${TMPDIR:-/tmp}/ry-fuzz-$t-files.XXXXXX")
     : >"$log"
     if [ -d "tests/fuzz/regressions/$t" ] && ls "tests/fuzz/regressions/$t"/* >/dev/null 2>&1; then
-        if ! "$bin" -detect_leaks=$LEAKS "tests/fuzz/regressions/$t"/* >>"$log" 2>&1; then
-            rm -rf "$work"
+        if ! TMPDIR=$scratch "$bin" -detect_leaks=$LEAKS "tests/fuzz/regressions/$t"/* >>"$log" 2>&1; then
+            rm -rf "$work" "$scratch"
             echo "FAIL $t: a regression case fails (see $log)"
             return 1
         fi
     fi
-    "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
+    TMPDIR=$scratch "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
         -detect_leaks=$LEAKS -print_final_stats=1 -artifact_prefix="$art/" \
         "$work" "tests/fuzz/corpus/$t" >>"$log" 2>&1
     rc=$?
-    rm -rf "$work"
+    rm -rf "$work" "$scratch"
     if [ "$rc" -ne 0 ]; then
         echo "FAIL $t: see $log; the input is in $art/ (commit it to tests/fuzz/regressions/$t/ with the fix)"
         return 1

@@ -730,14 +730,15 @@ test_synced_apart_a_round_answers_after_its_sync(void **state)
 /* The child of test_synced_apart_a_failed_sync_stops_before_answering,
  * run as "test_channel --failed-sync" (a process of its own: CZMQ's
  * threads do not survive a fork): B's first sync fails. Prints the
- * fixture's directory, then runs both sides; B must abort before A
+ * fixture's directory and the key directory (an abort runs no atexit:
+ * the parent removes both), then runs both sides; B must abort before A
  * hears anything of the round. Exit 3: A was answered or acknowledged;
  * 4: B went on. */
 static int
 s_failed_sync_child(void)
 {
     fx_t *fx = s_fx_new(0, 0);
-    printf("%s\n", fx->dir);
+    printf("%s\n%s\n", fx->dir, ut_keys_dir());
     fflush(stdout);
     fx->rb.reply = true;
     fx->rb.log = true;
@@ -780,7 +781,7 @@ test_synced_apart_a_failed_sync_stops_before_answering(void **state)
         _exit(127);
     }
     close(out[1]);
-    char dir[300] = {0};
+    char dir[700] = {0};
     size_t n = 0;
     ssize_t got;
     while (n < sizeof dir - 1 &&
@@ -800,6 +801,11 @@ test_synced_apart_a_failed_sync_stops_before_answering(void **state)
     char *nl = strchr(dir, '\n');
     assert_non_null(nl);
     *nl = '\0';
+    const char *keys = nl + 1; /* the child's key directory */
+    nl = strchr(keys, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    assert_int_equal(ut_rmtree(keys), 0);
     /* B's store: the round whose sync failed is voided at the open. */
     char bdir[400];
     snprintf(bdir, sizeof bdir, "%s/b", dir);
