@@ -104,13 +104,17 @@ ry_daemon_init(int argc, char **argv, int svc, const char *about,
     if (!rc)
         rc = ry_store_claim(dir, &holder);
     if (rc == RY_EEXIST) {
+        /* The holder's pid, or "?" when it has not written it yet. */
+        char pid[24] = "?";
+        if (holder > 0)
+            snprintf(pid, sizeof pid, "%ld", holder);
         fprintf(stderr,
-                "rongyu-%s: another rongyu-%s (pid %ld) runs on store %s: "
+                "rongyu-%s: another rongyu-%s (pid %s) runs on store %s: "
                 "not started\n"
-                "rongyu-%s: 另一个 rongyu-%s 进程（pid %ld）正在使用存储 %s："
+                "rongyu-%s: 另一个 rongyu-%s 进程（pid %s）正在使用存储 %s："
                 "未启动\n",
-                ry_service_name(svc), ry_service_name(svc), holder, dir,
-                ry_service_name(svc), ry_service_name(svc), holder, dir);
+                ry_service_name(svc), ry_service_name(svc), pid, dir,
+                ry_service_name(svc), ry_service_name(svc), pid, dir);
         return rc;
     }
     if (rc)

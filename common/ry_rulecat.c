@@ -288,7 +288,8 @@ ry_rulecat_code_at(size_t i)
  * table of at least twice as many slots as rules, keyed by a hash of the
  * code's length and a few of its letters (validation looks a code up for
  * every check; the codes differ most in their ends). */
-#define S_SLOTS 256
+#define S_SLOT_BITS 8
+#define S_SLOTS (1u << S_SLOT_BITS)
 _Static_assert(S_SLOTS >= 2 * S_NRULES, "s_slots holds every rule");
 static const s_rule_t *s_slots[S_SLOTS];
 static pthread_once_t s_slots_once = PTHREAD_ONCE_INIT;
@@ -302,14 +303,14 @@ s_code_hash(const char *code)
     if (n >= 3)
         x ^= (uint32_t)c[n - 1] << 4 ^ (uint32_t)c[n - 2] << 10 ^
              (uint32_t)c[n - 3] << 16 ^ (uint32_t)c[n / 2] << 22;
-    return (x * 2654435761u) >> 24; /* 0..255: S_SLOTS */
+    return (x * 2654435761u) >> (32 - S_SLOT_BITS); /* a slot's index */
 }
 
 static void
 s_index(void)
 {
     for (size_t i = 0; i < S_NRULES; i++) {
-        uint32_t at = s_code_hash(s_rules[i].code) & (S_SLOTS - 1);
+        uint32_t at = s_code_hash(s_rules[i].code);
         while (s_slots[at])
             at = (at + 1) & (S_SLOTS - 1);
         s_slots[at] = &s_rules[i];
@@ -322,7 +323,7 @@ s_by_code(const char *code)
     if (!code)
         return NULL;
     pthread_once(&s_slots_once, s_index);
-    for (uint32_t at = s_code_hash(code) & (S_SLOTS - 1); s_slots[at];
+    for (uint32_t at = s_code_hash(code); s_slots[at];
          at = (at + 1) & (S_SLOTS - 1))
         if (strcmp(s_slots[at]->code, code) == 0)
             return s_slots[at];

@@ -286,18 +286,18 @@ ry_sync_start(const char *dir, int data_fd, uint64_t txnid, ry_sync_t **out)
     char dpath[S_PATH_MAX], rpath[S_PATH_MAX], tpath[S_PATH_MAX + 8];
     s_path(dpath, sizeof dpath, dir, "data.mdb");
     self->lock_fd = open(dpath, O_RDONLY | O_CLOEXEC);
-    if (self->lock_fd < 0 || flock(self->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        if (self->lock_fd < 0)
-            ry_error(NULL, "store '%s': cannot open its data file: %s", dir,
-                     strerror(errno));
-        else
-            ry_error(NULL,
-                     "store '%s': another process syncs it apart (another "
-                     "instance of the service on the same store?): not "
-                     "started",
-                     dir);
-        if (self->lock_fd >= 0)
-            close(self->lock_fd);
+    if (self->lock_fd < 0) {
+        ry_error(NULL, "store '%s': cannot open its data file: %s", dir,
+                 strerror(errno));
+        free(self);
+        return RY_EIO;
+    }
+    if (flock(self->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        ry_error(NULL,
+                 "store '%s': another process syncs it apart (another "
+                 "instance of the service on the same store?): not started",
+                 dir);
+        close(self->lock_fd);
         free(self);
         return RY_EIO;
     }

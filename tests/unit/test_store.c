@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAP_SIZE ((size_t)4 << 20)
@@ -70,6 +73,18 @@ test_a_store_is_claimed_once(void **state)
     assert_int_equal(pid, (long)getpid());
     assert_int_equal(ry_store_claim(dir, &holder), RY_EEXIST);
     assert_int_equal(holder, (long)getpid());
+    /* Held by one that has not written its pid yet: refused, pid 0. */
+    char fresh[400];
+    snprintf(fresh, sizeof fresh, "%s/fresh", fx->dir);
+    assert_int_equal(mkdir(fresh, 0700), 0);
+    snprintf(path, sizeof path, "%s/owner", fresh);
+    int fd = open(path, O_RDWR | O_CREAT, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+    holder = -1;
+    assert_int_equal(ry_store_claim(fresh, &holder), RY_EEXIST);
+    assert_int_equal(holder, 0);
+    close(fd);
     /* Under a plain file no directory can be made. */
     snprintf(path, sizeof path, "%s/owner/below", dir);
     ut_stderr_t cap;

@@ -248,6 +248,27 @@ test_a_long_directory_is_synced_apart_where_it_is(void **state)
     ry_store_destroy(&st);
 }
 
+/* A store without its data file is not synced apart, and the log says
+ * why. */
+static void
+test_a_store_without_its_data_file_is_not_synced_apart(void **state)
+{
+    fx_t *fx = *state;
+    ut_stderr_t cap;
+    ut_stderr_capture(&cap);
+    ry_sync_t *sync = NULL;
+    assert_int_equal(ry_sync_start(s_store(fx), -1, 1, &sync), RY_EIO);
+    assert_null(sync);
+    char *log = ut_stderr_text(&cap);
+    ut_stderr_release(&cap);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "cannot open its data file"));
+    free(log);
+    char rec[400];
+    snprintf(rec, sizeof rec, "%s/synced", s_store(fx));
+    assert_int_not_equal(access(rec, F_OK), 0); /* no record made */
+}
+
 /* A second instance of a service started on a store that the first
  * syncs apart is refused, and the first's record is left as it was:
  * its later syncs still land in the record the next open reads. */
@@ -601,6 +622,9 @@ main(void)
             test_a_crash_image_opens_at_the_synced_commit, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_a_reader_opening_during_recovery_stops_the_open, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_store_without_its_data_file_is_not_synced_apart, s_setup,
             s_teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_sync_stops_the_commits,
                                         s_setup, s_teardown),
