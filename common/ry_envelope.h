@@ -45,7 +45,9 @@ typedef struct {
 /* Reads the Envelope of frame[0..len) into *e (which points into frame
  * and into itself afterwards: keep the frame until ry_envelope_release,
  * and use *e where it is, not a copy). Returns 0, or -1 when the bytes
- * are not an Envelope (then *e holds nothing to release). */
+ * are not an Envelope, or when its StoreStats decode past ry_pb_unpack's
+ * cap on allocation (thousands of unknown fields: the frame is refused as
+ * any message past the cap is); then *e holds nothing to release. */
 int ry_envelope_read(ry_envelope_t *e, const uint8_t *frame, size_t len);
 
 /* The next batch item (field 11) of e from *pos (0 to begin): its bytes

@@ -186,6 +186,33 @@ test_store_twice_is_merged(void **state)
     assert_false(s_agree(bad_first, sizeof bad_first, false));
 }
 
+/* StoreStats that are all unknown fields, too many to decode under
+ * ry_pb_unpack's cap on allocation (a 2-byte field takes a slab of its
+ * own and an entry in the array of unknown fields): the frame is
+ * refused, where a few such fields are kept. */
+static void
+test_store_past_the_cap_is_refused(void **state)
+{
+    (void)state;
+    enum { PER = 100, TIMES = 40 };
+    uint8_t frame[TIMES * (3 + PER)];
+    size_t n = 0;
+    for (int i = 0; i < TIMES; i++) {
+        frame[n++] = 0xc2; /* field 200, length-delimited */
+        frame[n++] = 0x0c;
+        frame[n++] = PER;
+        for (int k = 0; k < PER; k += 2) {
+            frame[n++] = 0x70; /* field 14 (unknown), a varint */
+            frame[n++] = 0x01;
+        }
+    }
+    ry_envelope_t e;
+    assert_int_equal(ry_envelope_read(&e, frame, n), -1);
+    assert_int_equal(ry_envelope_read(&e, frame, 3 + PER), 0);
+    assert_non_null(e.store);
+    ry_envelope_release(&e);
+}
+
 static void
 test_wrong_wire_types_refused(void **state)
 {
@@ -307,6 +334,7 @@ main(void)
         cmocka_unit_test(test_whole_envelope_and_batch),
         cmocka_unit_test(test_long_strings_and_nul),
         cmocka_unit_test(test_store_twice_is_merged),
+        cmocka_unit_test(test_store_past_the_cap_is_refused),
         cmocka_unit_test(test_wrong_wire_types_refused),
         cmocka_unit_test(test_many_tiny_items),
         cmocka_unit_test(test_damaged_envelopes_agree),
