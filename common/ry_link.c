@@ -89,6 +89,8 @@ struct ry_link {
     int nheld;   /* outs[0..nheld): a round's, held until its sync */
     int wake_fd; /* ry_link_set_wake_fd (-1: none) */
     int turn; /* the socket the next read starts at */
+    uint8_t *relay_buf; /* a batch frame's room, kept from relay to relay */
+    size_t relay_cap;
     /* Sockets known to hold no input: their last read found nothing
      * (which also took in their pending commands) and nothing was sent
      * on them since. Their ZMQ_FD then turns readable when input comes,
@@ -296,6 +298,7 @@ ry_link_destroy(ry_link_t **self_p)
     s_outs_clear(self);
     free(self->msgs);
     free(self->outs);
+    free(self->relay_buf);
     free(self);
     *self_p = NULL;
 }
@@ -997,7 +1000,8 @@ s_batch_add(s_batch_t *b, const char *self_id, ry_val_t first, ry_val_t v,
     if (b->len + need > max)
         return false;
     if (b->len + need > b->cap) {
-        b->cap = (b->len + need) * 2;
+        /* Doubled, never past a frame's bound: the room is kept. */
+        b->cap = (b->len + need) * 2 < max ? (b->len + need) * 2 : max;
         b->buf = realloc(b->buf, b->cap);
         if (!b->buf)
             abort();
@@ -1147,7 +1151,8 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
                       .peer = p->name,
                       .from = from,
                       .seq = from,
-                      .end = end};
+                      .end = end,
+                      .b = {self->relay_buf, 0, self->relay_cap}};
         /* Short of a bound, the rows stopped before f.seq: what was read
          * goes, then no more until the next relay. */
         bool stuck = false;
@@ -1161,16 +1166,16 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
         } else {
             s_readable(p, false, f.seq);
         }
+        self->relay_buf = f.b.buf;
+        self->relay_cap = f.b.cap;
         if (f.seq == f.from) {
-            free(f.b.buf);
             free(f.one_made);
             break;
         }
         const uint8_t *frame = f.b.len ? f.b.buf : f.one.data;
         size_t flen = f.b.len ? f.b.len : f.one.len;
-        int sent = s_send(self, sock, rid, &rid_len, rid_len ? 1 : 0, frame,
-                          flen);
-        free(f.b.buf);
+        int sent =
+            s_send(self, sock, rid, &rid_len, rid_len ? 1 : 0, frame, flen);
         free(f.one_made);
         if (sent < 0) {
             /* Peer absent or its queue full: try again later. */

@@ -514,7 +514,7 @@ ry_pb_get_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v)
 }
 
 int
-ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
+ry_pb_next_any(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
 {
     if (*pos >= len)
         return 0;

@@ -59,7 +59,39 @@ typedef struct {
  * bytes are not a message (a bad tag, a length past the end, a tag or a
  * length of more than five bytes, which protobuf-c refuses too). f
  * points into data. */
-int ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f);
+int ry_pb_next_any(const uint8_t *data, size_t len, size_t *pos,
+                   ry_pb_field_t *f);
+/* The same: the fields most messages are made of read here, inline (a
+ * call and a read of every kind of field cost more than these), and the
+ * others by ry_pb_next_any. */
+static inline int
+ry_pb_next(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
+{
+    /* Most fields, read here as ry_pb_next_any reads them: a one-byte tag
+     * (numbers 1 to 15) with a one-byte varint, or with a one-byte length
+     * that fits. */
+    size_t at = *pos;
+    if (at >= len)
+        return 0;
+    if (len - at >= 2 && data[at] >= 8 && data[at] < 0x80 &&
+        data[at + 1] < 0x80) {
+        unsigned wire = data[at] & 7;
+        if (wire == 0 || (wire == 2 && data[at + 1] <= len - at - 2)) {
+            size_t n = wire == 2 ? 2 + (size_t)data[at + 1] : 2;
+            f->number = data[at] >> 3;
+            f->wire = wire;
+            f->tag_len = 1;
+            f->val = wire == 2 ? data + at + 2 : NULL;
+            f->vlen = n - 2;
+            f->varint = wire == 0 ? data[at + 1] : 0;
+            f->start = data + at;
+            f->n = n;
+            *pos = at + n;
+            return 1;
+        }
+    }
+    return ry_pb_next_any(data, len, pos, f);
+}
 
 /* Reads the varint at data + *pos into *v and moves *pos past it: 0, or
  * -1 when it runs past len or over ten bytes. */

@@ -999,11 +999,11 @@ intake_cases_audit_seq(ry_txn_t *txn, const char *case_id, uint64_t *seq)
 
 /* Appends an audit entry to case_id's. A new case ('fresh': its id never
  * stored before, s_next_id) has none yet, so its first is number 1 without
- * a look. */
+ * a look. The entry's number goes into o (NULL: nowhere). */
 static int
 s_audit(ry_txn_t *txn, const char *case_id, bool fresh, const char *actor,
         Rongyu__CaseState from, Rongyu__CaseState to, const char *what,
-        const char *opinion, int64_t at)
+        const char *opinion, int64_t at, intake_outcome_t *o)
 {
     uint8_t key[INTAKE_ID_LEN + 1 + 8];
     memcpy(key, case_id, INTAKE_ID_LEN);
@@ -1025,6 +1025,10 @@ s_audit(ry_txn_t *txn, const char *case_id, bool fresh, const char *actor,
     uint8_t *buf = ry_pb_pack(&e.base, &len);
     rc = ry_txn_put(txn, "audit", key, sizeof key, buf, len, RY_PUT_APPEND);
     free(buf);
+    if (rc == 0 && o) {
+        snprintf(o->audit_case, sizeof o->audit_case, "%s", case_id);
+        o->audit_seq = n;
+    }
     if (rc == 0)
         ry_info(case_id, "%s: %s -> %s by %s", what,
                 rongyu__case_state__descriptor.values[from].name,
@@ -1582,7 +1586,7 @@ s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
     }
     if (!rc)
         rc = s_audit(txn, c->case_id, !st->stored, st->actor, from, row->to,
-                     what, st->opinion, now);
+                     what, st->opinion, now, st->o);
     if (!rc && fx & INTAKE_FX_VALIDATE)
         rc = s_send_validate(self, txn, c);
     if (!rc)
@@ -1660,7 +1664,7 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         rc = s_apply(self, txn, &c, row, &st);
     if (!rc && posted)
         rc = s_audit(txn, c.case_id, false, req->principal->org_id, c.state,
-                     c.state, pw, NULL, now);
+                     c.state, pw, NULL, now, o);
     if (!rc) {
         /* Reply with the stored form (attachment records without their
          * contents, no verdict yet), copied as if decoded from the bytes

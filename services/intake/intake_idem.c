@@ -218,7 +218,11 @@ s_pack_case(ry_txn_t *txn, const intake_reply_t *r, uint8_t **buf, size_t *len)
     k.note = c->note;
     k.verdict = c->verdict != NULL;
     k.posting_at_ms = r->posting ? r->posting->at_ms : 0;
-    int rc = intake_cases_audit_seq(txn, c->case_id, &k.audit_seq);
+    int rc = 0;
+    if (r->out.audit_seq && strcmp(r->out.audit_case, c->case_id) == 0)
+        k.audit_seq = r->out.audit_seq;
+    else
+        rc = intake_cases_audit_seq(txn, c->case_id, &k.audit_seq);
     if (rc)
         return rc;
     size_t n = protobuf_c_message_get_packed_size(&k.base);

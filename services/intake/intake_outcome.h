@@ -22,6 +22,11 @@ typedef struct intake_outcome {
     bool field_top;
     uint32_t retry_after_ms;
     Rongyu__Case *kase; /* OK: the case as stored; owned (ry_pb) */
+    /* The number of the last audit entry the operation wrote, and its
+     * case's id (empty: none written), so that what is kept of the answer
+     * (intake_idem) names it without looking it up again. */
+    char audit_case[17];
+    uint64_t audit_seq;
 } intake_outcome_t;
 
 /* Sets o's code and its detail (printf-style, cut at 511 bytes). Always

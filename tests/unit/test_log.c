@@ -122,6 +122,73 @@ test_lines_wait_for_the_flush(void **state)
     free(out);
 }
 
+/* The text after the case id of the last line written. */
+static char *
+s_last_text(void)
+{
+    char *out = s_written();
+    size_t n = strlen(out);
+    assert_true(n > 0 && out[n - 1] == '\n');
+    out[n - 1] = '\0';
+    char *line = strrchr(out, '\n');
+    line = line ? line + 1 : out;
+    const char *after = strstr(line, " test - ");
+    assert_non_null(after);
+    char *text = strdup(after + strlen(" test - "));
+    free(out);
+    return text;
+}
+
+#define S_SAME_AS_PRINTF(...)                                                  \
+    do {                                                                       \
+        char want[2048];                                                       \
+        snprintf(want, sizeof want, __VA_ARGS__);                              \
+        ry_log_write(RY_LOG_INFO, NULL, __VA_ARGS__);                          \
+        char *got = s_last_text();                                             \
+        assert_string_equal(got, want);                                        \
+        free(got);                                                             \
+    } while (0)
+
+/* A line's text is what printf makes of it, whether ry_log formats it
+ * itself (%s, %d, %u, with l or z, and %%) or leaves it to vsnprintf (any
+ * other conversion), and a line too long is cut as vsnprintf cuts it. */
+static void
+test_text_as_printf_makes_it(void **state)
+{
+    (void)state;
+    const char *volatile none = NULL; /* unknown to the compiler */
+    S_SAME_AS_PRINTF("plain");
+    S_SAME_AS_PRINTF("%s: %s -> %s by %s", "submit", "DRAFT", "SUBMITTED",
+                     "org-1");
+    S_SAME_AS_PRINTF("%d %d %u %u", 0, -2147483647 - 1, 0u, 4294967295u);
+    S_SAME_AS_PRINTF("%ld %lu %zu %zd", -9223372036854775807L - 1,
+                     18446744073709551615UL, (size_t)12345, (ssize_t)-7);
+    S_SAME_AS_PRINTF("100%% of %s%s", "", "二〇一八");
+    S_SAME_AS_PRINTF("%s", none);
+    S_SAME_AS_PRINTF("%5d|%-3s|%x|%.2f|%c|%03u", 42, "a", 255u, 1.5, 'z', 7u);
+    S_SAME_AS_PRINTF("%s and %x", "mixed", 16u);
+    /* Cut: the same text through each way ends at the same byte, the
+     * line at 2,047 bytes with its newline. */
+    char big[3000];
+    memset(big, 'y', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    ry_log_write(RY_LOG_INFO, NULL, "cut %s %d", big, 5);
+    char *fast = s_last_text();
+    ry_log_write(RY_LOG_INFO, NULL, "cut %.2999s %x", big, 5u);
+    char *slow = s_last_text();
+    assert_string_equal(fast, slow);
+    assert_true(strlen(fast) > 1900 && strlen(fast) < 2047);
+    char *out = s_written();
+    size_t n = strlen(out);
+    const char *line = out + n - 1;
+    while (line > out && line[-1] != '\n')
+        line--;
+    assert_int_equal(n - (size_t)(line - out), 2047);
+    free(out);
+    free(fast);
+    free(slow);
+}
+
 static void
 test_a_full_hold_goes_out_before_it_overflows(void **state)
 {
@@ -201,6 +268,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_wait_for_the_flush),
+        cmocka_unit_test(test_text_as_printf_makes_it),
         cmocka_unit_test(test_a_full_hold_goes_out_before_it_overflows),
         cmocka_unit_test(test_a_rewind_drops_the_lines_since_its_mark),
     };

@@ -1,5 +1,6 @@
 /* ry_pb_next and ry_pb_append_string: a message's fields read as they
- * were received, hostile bytes refused; a string field appended to an
+ * were received, hostile bytes refused, ry_pb_next's short way as its
+ * long one; a string field appended to an
  * encoded message is what a decoder then reads. ry_pb_unpack's arena:
  * the cap holds, strings set later and a decoded message put into
  * another are freed with it (the sanitizer build finds any leak).
@@ -27,6 +28,60 @@ s_walk(const uint8_t *data, size_t len)
     while ((rc = ry_pb_next(data, len, &pos, &f)) == 1)
         n++;
     return rc < 0 ? -1 : n;
+}
+
+/* ry_pb_next reads a field as ry_pb_next_any does, its own short way or
+ * not: the same result, field and position. */
+static void
+s_assert_same_read(const uint8_t *data, size_t len, size_t at)
+{
+    ry_pb_field_t a, b;
+    memset(&a, 0x5a, sizeof a);
+    memset(&b, 0x5a, sizeof b);
+    size_t pa = at, pb = at;
+    int ra = ry_pb_next(data, len, &pa, &a);
+    int rb = ry_pb_next_any(data, len, &pb, &b);
+    assert_int_equal(ra, rb);
+    assert_int_equal(pa, pb);
+    if (ra != 1)
+        return;
+    assert_int_equal(a.number, b.number);
+    assert_int_equal(a.wire, b.wire);
+    assert_ptr_equal(a.start, b.start);
+    assert_int_equal(a.n, b.n);
+    assert_int_equal(a.tag_len, b.tag_len);
+    assert_ptr_equal(a.val, b.val);
+    assert_int_equal(a.vlen, b.vlen);
+    assert_int_equal(a.varint, b.varint);
+}
+
+/* Every input of up to three bytes, at each position, and 200,000
+ * random ones of up to 300 (a length past the end, at the end, short of
+ * it; tags of every wire type). */
+static void
+test_short_way_reads_as_the_long(void **state)
+{
+    (void)state;
+    uint8_t buf[300];
+    for (size_t len = 0; len <= 3; len++)
+        for (uint32_t v = 0; v < (1u << (8 * len)); v++) {
+            for (size_t i = 0; i < len; i++)
+                buf[i] = (uint8_t)(v >> (8 * i));
+            for (size_t at = 0; at <= len; at++)
+                s_assert_same_read(buf, len, at);
+        }
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int k = 0; k < 200000; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = (size_t)(x % sizeof buf);
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf[i] = (uint8_t)(x >> 24);
+        }
+        if (len >= 2) /* a length near the end, as often as not */
+            buf[1] = (uint8_t)((len - 2 + (x % 5) - 2) & 0x7f);
+        s_assert_same_read(buf, len, 0);
+    }
 }
 
 static void
@@ -504,6 +559,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_and_hostile_input),
+        cmocka_unit_test(test_short_way_reads_as_the_long),
         cmocka_unit_test(test_fields_are_read_as_sent),
         cmocka_unit_test(test_varint_size_is_the_bytes_written),
         cmocka_unit_test(test_appended_string_is_the_field_value),
