@@ -9,15 +9,14 @@ struct ry_arena_block {
     _Alignas(16) unsigned char data[];
 };
 
-#define S_ALIGN(n) (((n) + 15) & ~(size_t)15)
-
 void
 ry_arena_reserve(ry_arena_t *a, size_t cap)
 {
-    ry_arena_block_t *b = malloc(sizeof *b + S_ALIGN(cap));
+    cap = RY_ARENA_ALIGN(cap);
+    ry_arena_block_t *b = malloc(sizeof *b + cap);
     if (!b)
         abort();
-    b->cap = S_ALIGN(cap);
+    b->cap = cap;
     b->next = a->head;
     a->head = b;
     a->next = b->data;
@@ -27,7 +26,6 @@ ry_arena_reserve(ry_arena_t *a, size_t cap)
 void *
 ry_arena_alloc_block(ry_arena_t *a, size_t size)
 {
-    size = S_ALIGN(size);
     size_t cap = a->head ? 2 * a->head->cap : 4096;
     ry_arena_reserve(a, cap < size ? size : cap);
     void *p = a->next;

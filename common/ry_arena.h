@@ -19,7 +19,11 @@ typedef struct {
  * (optional: the first allocation starts one of 4 KiB or more). */
 void ry_arena_reserve(ry_arena_t *a, size_t cap);
 
-/* What ry_arena_alloc does when the current block is full. */
+/* Every allocation's size rounded up to a multiple of 16. */
+#define RY_ARENA_ALIGN(n) (((n) + 15) & ~(size_t)15)
+
+/* What ry_arena_alloc does when the current block is full (size
+ * aligned). */
 void *ry_arena_alloc_block(ry_arena_t *a, size_t size);
 
 /* size bytes, aligned to 16, not zeroed: from the current block, else a
@@ -28,7 +32,7 @@ void *ry_arena_alloc_block(ry_arena_t *a, size_t size);
 static inline void *
 ry_arena_alloc(ry_arena_t *a, size_t size)
 {
-    size = (size + 15) & ~(size_t)15;
+    size = RY_ARENA_ALIGN(size);
     if ((size_t)(a->end - a->next) < size)
         return ry_arena_alloc_block(a, size);
     void *p = a->next;

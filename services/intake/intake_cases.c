@@ -997,6 +997,9 @@ intake_cases_audit_seq(ry_txn_t *txn, const char *case_id, uint64_t *seq)
     return rc == RY_ENOTFOUND ? 0 : rc;
 }
 
+_Static_assert(sizeof((intake_outcome_t *)0)->audit_case == INTAKE_ID_LEN + 1,
+               "an outcome's audit_case holds a case id");
+
 /* Appends an audit entry to case_id's. A new case ('fresh': its id never
  * stored before, s_next_id) has none yet, so its first is number 1 without
  * a look. The entry's number goes into o (NULL: nowhere). */
@@ -1026,7 +1029,8 @@ s_audit(ry_txn_t *txn, const char *case_id, bool fresh, const char *actor,
     rc = ry_txn_put(txn, "audit", key, sizeof key, buf, len, RY_PUT_APPEND);
     free(buf);
     if (rc == 0 && o) {
-        snprintf(o->audit_case, sizeof o->audit_case, "%s", case_id);
+        memcpy(o->audit_case, case_id, INTAKE_ID_LEN);
+        o->audit_case[INTAKE_ID_LEN] = '\0';
         o->audit_seq = n;
     }
     if (rc == 0)

@@ -24,7 +24,8 @@ typedef struct intake_outcome {
     Rongyu__Case *kase; /* OK: the case as stored; owned (ry_pb) */
     /* The number of the last audit entry the operation wrote, and its
      * case's id (empty: none written), so that what is kept of the answer
-     * (intake_idem) names it without looking it up again. */
+     * (intake_idem) names it without looking it up again. A case id's
+     * bytes and its NUL (INTAKE_ID_LEN + 1, held to it in intake_cases). */
     char audit_case[17];
     uint64_t audit_seq;
 } intake_outcome_t;

@@ -710,8 +710,7 @@ test_synced_apart_a_round_answers_after_its_sync(void **state)
     assert_true(s_synced_n >= 1);
     assert_int_equal(fx->ra.ncalls, 3);
     s_assert_b_applied_once(fx, 3);
-    log = ut_stderr_text(&cap);
-    ut_stderr_release(&cap);
+    log = ut_stderr_done(&cap);
     assert_non_null(log);
     assert_int_equal(ut_count(log, "applied m00"), 3);
     free(log);
@@ -790,8 +789,7 @@ test_synced_apart_a_failed_sync_stops_before_answering(void **state)
     close(out[0]);
     int status;
     assert_int_equal(waitpid(child, &status, 0), child);
-    char *log = ut_stderr_text(&cap);
-    ut_stderr_release(&cap);
+    char *log = ut_stderr_done(&cap);
     assert_non_null(log);
     if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
         fail_msg("the child did not abort (status %d): %s", status, log);

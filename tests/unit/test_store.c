@@ -90,8 +90,7 @@ test_a_store_is_claimed_once(void **state)
     ut_stderr_t cap;
     ut_stderr_capture(&cap);
     assert_int_equal(ry_store_claim(path, &holder), RY_EIO);
-    char *log = ut_stderr_text(&cap);
-    ut_stderr_release(&cap);
+    char *log = ut_stderr_done(&cap);
     assert_non_null(log);
     assert_non_null(strstr(log, "cannot claim store"));
     free(log);

@@ -259,8 +259,7 @@ test_a_store_without_its_data_file_is_not_synced_apart(void **state)
     ry_sync_t *sync = NULL;
     assert_int_equal(ry_sync_start(s_store(fx), -1, 1, &sync), RY_EIO);
     assert_null(sync);
-    char *log = ut_stderr_text(&cap);
-    ut_stderr_release(&cap);
+    char *log = ut_stderr_done(&cap);
     assert_non_null(log);
     assert_non_null(strstr(log, "cannot open its data file"));
     free(log);
@@ -298,8 +297,7 @@ test_a_second_process_cannot_sync_a_held_store_apart(void **state)
     assert_int_equal(waitpid(child, &status, 0), child);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
-    char *log = ut_stderr_text(&cap);
-    ut_stderr_release(&cap);
+    char *log = ut_stderr_done(&cap);
     assert_non_null(log);
     assert_non_null(strstr(log, "another process syncs it apart"));
     free(log);
@@ -520,8 +518,7 @@ test_a_crash_image_opens_at_the_synced_commit(void **state)
     assert_int_equal(access(rpath, F_OK), 0); /* the record is still there */
     s_reader_gone();
     s_opens_without_c(fx, "b");
-    char *log = ut_stderr_text(&cap);
-    ut_stderr_release(&cap);
+    char *log = ut_stderr_done(&cap);
     assert_non_null(log);
     assert_int_equal(ut_count(log, "but the last synced is"), 2);
     assert_non_null(strstr(log, "its sync record does not read"));
@@ -569,8 +566,7 @@ test_a_reader_opening_during_recovery_stops_the_open(void **state)
     assert_int_not_equal(access(crec, F_OK), 0); /* recovered: removed */
     s_reader_gone();
     s_opens_without_c(fx, "a");
-    char *log = ut_stderr_text(&cap);
-    ut_stderr_release(&cap);
+    char *log = ut_stderr_done(&cap);
     assert_non_null(log);
     assert_non_null(strstr(log, "opened at commit"));
     assert_non_null(strstr(log, "another process has it open"));
@@ -599,8 +595,7 @@ test_a_failed_sync_stops_the_commits(void **state)
     assert_int_equal(ry_txn_commit(&txn), RY_EIO);
     ry_store_destroy(&st);
     assert_int_equal(ry_store_open(&st, s_store(fx), 16 << 20, s_tables), 0);
-    char *log = ut_stderr_text(&cap);
-    ut_stderr_release(&cap);
+    char *log = ut_stderr_done(&cap);
     assert_non_null(log);
     assert_non_null(strstr(log, "could not be synced"));
     free(log);

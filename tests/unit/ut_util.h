@@ -100,6 +100,16 @@ ut_stderr_text(const ut_stderr_t *c)
     return buf;
 }
 
+/* ut_stderr_text, then ut_stderr_release: what the capture held, once
+ * done (the caller's to free), or NULL. */
+static inline char *
+ut_stderr_done(ut_stderr_t *c)
+{
+    char *text = ut_stderr_text(c);
+    ut_stderr_release(c);
+    return text;
+}
+
 /* How many times 'what' stands in s, not overlapping. */
 static inline int
 ut_count(const char *s, const char *what)
