@@ -324,10 +324,10 @@ ry_channel_client_hwm(size_t queue_bytes, size_t max_request)
 
 /* The payload is the bytes 'payload', or 'msg' packed into the envelope
  * (len its packed size). */
-static int
-s_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id, int type,
-       const char *correlation, const void *payload, size_t len,
-       const ProtobufCMessage *msg)
+int
+ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
+                int type, const char *correlation, const void *payload,
+                size_t len)
 {
     if (ry_link_touch(self->link, peer_id))
         return RY_EIO;
@@ -341,19 +341,9 @@ s_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id, int type,
                  len, peer_id, self->o.max_peer_msg);
         return RY_ETOOBIG;
     }
-    int rc = msg ? ry_outbox_append_msg(txn, self->self_id, peer_id, type,
-                                        correlation, msg, len, NULL)
-                 : ry_outbox_append(txn, self->self_id, peer_id, type,
-                                    correlation, payload, len, NULL);
+    int rc = ry_outbox_append(txn, self->self_id, peer_id, type, correlation,
+                              payload, len, NULL);
     return rc == RY_EINVAL ? RY_EIO : rc;
-}
-
-int
-ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
-                int type, const char *correlation, const void *payload,
-                size_t len)
-{
-    return s_send(self, txn, peer_id, type, correlation, payload, len, NULL);
 }
 
 int
@@ -361,9 +351,13 @@ ry_channel_send_msg(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
                     int type, const char *correlation,
                     const ProtobufCMessage *msg)
 {
-    /* Packed once, into the envelope. */
-    return s_send(self, txn, peer_id, type, correlation, NULL,
-                  protobuf_c_message_get_packed_size(msg), msg);
+    /* Packed once, in one pass (ry_pb_pack), and put in the envelope. */
+    size_t len;
+    uint8_t *payload = ry_pb_pack(msg, &len);
+    int rc =
+        ry_channel_send(self, txn, peer_id, type, correlation, payload, len);
+    free(payload);
+    return rc;
 }
 
 uint64_t

@@ -53,8 +53,8 @@ s_msg_id(char out[96], const char *self_id, uint64_t link_seq)
     s_join(out + strlen(out), digits + n, "");
 }
 
-/* An envelope's bytes, written field by field (ry_outbox_envelope and
- * s_envelope_msg pack one for every message a service sends) as
+/* An envelope's bytes, written field by field (ry_outbox_envelope packs
+ * one for every message a service sends) as
  * protobuf-c writes them: fields in number order, a proto3 field at its
  * zero value and a string NULL or "" left out. test_outbox compares
  * them with protobuf-c's over the fields' edge values. */
@@ -278,61 +278,10 @@ ry_outbox_depth(ry_txn_t *txn, const char *peer, uint64_t *n)
     return rc;
 }
 
-/* A DATA envelope whose payload is 'msg' (plen bytes packed) packed in
- * place: the same bytes as the payload packed apart and then put in. */
-static uint8_t *
-s_envelope_msg(const char *self_id, uint64_t link_seq, int type,
-               const char *correlation, const ProtobufCMessage *msg,
-               size_t plen, size_t *len)
-{
-    char msg_id[96];
-    s_msg_id(msg_id, self_id, link_seq);
-    s_env_t e = {.kind = RONGYU__ENVELOPE_KIND__DATA,
-                 .sender = self_id,
-                 .msg_id = msg_id,
-                 .correlation = correlation,
-                 .link_seq = link_seq,
-                 .type = type,
-                 .plen = plen};
-    size_t n;
-    uint8_t *buf = s_env_begin(&e, &n);
-    if (plen) {
-        ry_pb_put_varint(buf, &n, 9 << 3 | 2);
-        ry_pb_put_varint(buf, &n, plen);
-        n += protobuf_c_message_pack(msg, buf + n);
-    }
-    *len = n;
-    return buf;
-}
-
-static int
-s_append(ry_txn_t *txn, const char *self_id, const char *peer, int type,
-         const char *correlation, const void *payload, size_t len,
-         const ProtobufCMessage *msg, uint64_t *seq_out);
-
 int
 ry_outbox_append(ry_txn_t *txn, const char *self_id, const char *peer, int type,
                  const char *correlation, const void *payload, size_t len,
                  uint64_t *seq_out)
-{
-    return s_append(txn, self_id, peer, type, correlation, payload, len, NULL,
-                    seq_out);
-}
-
-int
-ry_outbox_append_msg(ry_txn_t *txn, const char *self_id, const char *peer,
-                     int type, const char *correlation,
-                     const ProtobufCMessage *msg, size_t plen,
-                     uint64_t *seq_out)
-{
-    return s_append(txn, self_id, peer, type, correlation, NULL, plen, msg,
-                    seq_out);
-}
-
-static int
-s_append(ry_txn_t *txn, const char *self_id, const char *peer, int type,
-         const char *correlation, const void *payload, size_t len,
-         const ProtobufCMessage *msg, uint64_t *seq_out)
 {
     if (!s_peer_ok(peer))
         return RY_EINVAL;
@@ -342,9 +291,8 @@ s_append(ry_txn_t *txn, const char *self_id, const char *peer, int type,
         return rc;
     size_t elen;
     uint8_t *env =
-        msg ? s_envelope_msg(self_id, seq, type, correlation, msg, len, &elen)
-            : ry_outbox_envelope(self_id, RONGYU__ENVELOPE_KIND__DATA, seq, 0,
-                                 type, correlation, payload, len, NULL, &elen);
+        ry_outbox_envelope(self_id, RONGYU__ENVELOPE_KIND__DATA, seq, 0, type,
+                           correlation, payload, len, NULL, &elen);
     uint8_t key[RY_OUTBOX_PEER_MAX + 10];
     size_t klen = s_row_key(key, peer, seq);
     rc = ry_txn_put(txn, "ry_outbox", key, klen, env, elen, RY_PUT_APPEND);

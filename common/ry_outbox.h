@@ -49,14 +49,6 @@ int ry_outbox_append(ry_txn_t *txn, const char *self_id, const char *peer,
                      int type, const char *correlation, const void *payload,
                      size_t len, uint64_t *seq);
 
-/* As ry_outbox_append, with the payload a message that is packed
- * straight into the envelope (once, without a buffer of its own); 'plen'
- * is its packed size (protobuf_c_message_get_packed_size). */
-int ry_outbox_append_msg(ry_txn_t *txn, const char *self_id, const char *peer,
-                         int type, const char *correlation,
-                         const ProtobufCMessage *msg, size_t plen,
-                         uint64_t *seq);
-
 /* The state of the link to 'peer' as this transaction sees it. */
 typedef struct {
     uint64_t next_seq; /* the next sequence number to assign (1 first) */

@@ -3,6 +3,7 @@
 
 #include "ry_arena.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,29 +80,6 @@ s_arena_destroy(s_arena_t *a)
 {
     ry_arena_free(&a->mem);
     free(a);
-}
-
-ProtobufCMessage *
-ry_pb_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *data,
-             size_t len, size_t cap)
-{
-    s_arena_t *arena = malloc(sizeof *arena);
-    if (!arena)
-        abort();
-    arena->left = cap ? cap : 4 * len + 65536;
-    /* Room for what most messages take (decoded, a message is about
-     * twice its encoding), so one block usually holds it. */
-    size_t first = 2 * len + 1024;
-    arena->mem = (ry_arena_t){0};
-    ry_arena_reserve(&arena->mem, first < arena->left ? first : arena->left);
-    arena->root = NULL;
-    ProtobufCAllocator al = {s_alloc, s_free, arena};
-    ProtobufCMessage *m = protobuf_c_message_unpack(d, &al, len, data);
-    if (!m)
-        s_arena_destroy(arena);
-    else
-        arena->root = m;
-    return m;
 }
 
 void
@@ -261,15 +239,618 @@ ry_pb_clone(const ProtobufCMessage *msg)
     return c;
 }
 
+/* ------------------------------------------------------------- pack */
+
+/* ry_pb_pack writes a message in one pass, into a buffer it grows, the
+ * bytes protobuf_c_message_pack writes: the same fields in the same order,
+ * the same varints. protobuf-c walks the whole message once for its size
+ * and again to write it. A submessage's length is written once the
+ * submessage is: one byte is kept for it, and the submessage moved up
+ * when the length takes more (as protobuf-c does). A type rongyu's
+ * messages do not use (sint, fixed, float) sends the message to
+ * protobuf-c instead. */
+
+typedef struct {
+    uint8_t *p;
+    size_t n, cap;
+    bool other; /* a type left to protobuf-c was met */
+} s_buf_t;
+
+static inline bool s_written(const ProtobufCFieldDescriptor *f,
+                             const unsigned char *msg);
+
+/* Room for k more bytes. */
+static inline void
+s_room(s_buf_t *b, size_t k)
+{
+    if (b->cap - b->n >= k)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->n < k)
+        cap *= 2;
+    uint8_t *p = realloc(b->p, cap);
+    if (!p)
+        abort();
+    b->p = p;
+    b->cap = cap;
+}
+
+static inline void
+s_put_varint(s_buf_t *b, uint64_t v)
+{
+    s_room(b, 10);
+    if (v < 0x80) /* most tags, lengths and numbers */
+        b->p[b->n++] = (uint8_t)v;
+    else
+        ry_pb_put_varint(b->p, &b->n, v);
+}
+
+static inline void
+s_put_raw(s_buf_t *b, const void *d, size_t n)
+{
+    s_room(b, n);
+    if (n)
+        memcpy(b->p + b->n, d, n);
+    b->n += n;
+}
+
+/* Keeps a byte for a length at b->n; returns where. */
+static size_t
+s_len_begin(s_buf_t *b)
+{
+    s_room(b, 1);
+    return b->n++;
+}
+
+/* Writes the length of what follows 'at' there, moving it up when the
+ * length takes more than its byte. */
+static void
+s_len_end(s_buf_t *b, size_t at)
+{
+    size_t len = b->n - at - 1;
+    size_t k = ry_pb_varint_size(len);
+    if (k > 1) {
+        s_room(b, k - 1);
+        memmove(b->p + at + k, b->p + at + 1, len);
+        b->n += k - 1;
+    }
+    ry_pb_put_varint(b->p, &at, len);
+}
+
+static void s_pack_msg(s_buf_t *b, const ProtobufCMessage *m);
+
+/* One element of field f at 'member', without its tag; false for a type
+ * left to protobuf-c. */
+static bool
+s_pack_elem(s_buf_t *b, const ProtobufCFieldDescriptor *f, const void *member)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_ENUM:
+    case PROTOBUF_C_TYPE_INT32:
+        /* a negative number as the 64-bit one: ten bytes */
+        s_put_varint(b, (uint64_t)(int64_t) * (const int32_t *)member);
+        return true;
+    case PROTOBUF_C_TYPE_UINT32:
+        s_put_varint(b, *(const uint32_t *)member);
+        return true;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_UINT64:
+        s_put_varint(b, *(const uint64_t *)member);
+        return true;
+    case PROTOBUF_C_TYPE_BOOL:
+        s_put_varint(b, *(const protobuf_c_boolean *)member ? 1 : 0);
+        return true;
+    case PROTOBUF_C_TYPE_DOUBLE: s_put_raw(b, member, 8); return true;
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *str = *(char *const *)member;
+        size_t n = str ? strlen(str) : 0;
+        s_put_varint(b, n);
+        s_put_raw(b, str, n);
+        return true;
+    }
+    case PROTOBUF_C_TYPE_BYTES: {
+        const ProtobufCBinaryData *bd = member;
+        s_put_varint(b, bd->len);
+        s_put_raw(b, bd->data, bd->len);
+        return true;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)member;
+        size_t at = s_len_begin(b);
+        if (sub)
+            s_pack_msg(b, sub);
+        s_len_end(b, at);
+        return true;
+    }
+    default: return false;
+    }
+}
+
+static unsigned
+s_wire(ProtobufCType t)
+{
+    switch (t) {
+    case PROTOBUF_C_TYPE_DOUBLE: return 1;
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_BYTES:
+    case PROTOBUF_C_TYPE_MESSAGE: return 2;
+    default: return 0; /* the varints this writes */
+    }
+}
+
+/* One element of f with its tag. */
+static void
+s_pack_field(s_buf_t *b, const ProtobufCFieldDescriptor *f, const void *member)
+{
+    s_put_varint(b, (uint64_t)f->id << 3 | s_wire(f->type));
+    if (!s_pack_elem(b, f, member))
+        b->other = true;
+}
+
+static void
+s_pack_msg(s_buf_t *b, const ProtobufCMessage *m)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    const unsigned char *base = (const unsigned char *)m;
+    for (unsigned i = 0; i < d->n_fields && !b->other; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const void *member = base + f->offset;
+        if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+            if (s_written(f, base))
+                s_pack_field(b, f, member);
+            continue;
+        }
+        size_t n = *(const size_t *)(base + f->quantifier_offset);
+        if (!n)
+            continue;
+        const unsigned char *arr = *(void *const *)member;
+        size_t es = s_elem_size(f);
+        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_PACKED)) {
+            for (size_t k = 0; k < n; k++)
+                s_pack_field(b, f, arr + k * es);
+            continue;
+        }
+        s_put_varint(b, (uint64_t)f->id << 3 | 2);
+        size_t at = s_len_begin(b);
+        for (size_t k = 0; k < n && !b->other; k++)
+            if (s_wire(f->type) != 0 || !s_pack_elem(b, f, arr + k * es))
+                b->other = true; /* packed doubles too */
+        s_len_end(b, at);
+    }
+    for (size_t i = 0; i < m->n_unknown_fields; i++) {
+        const ProtobufCMessageUnknownField *u = &m->unknown_fields[i];
+        s_put_varint(b, (uint64_t)u->tag << 3 | u->wire_type);
+        s_put_raw(b, u->data, u->len);
+    }
+}
+
 uint8_t *
 ry_pb_pack(const ProtobufCMessage *msg, size_t *len)
 {
-    size_t n = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf = malloc(n ? n : 1);
-    if (!buf)
+    s_buf_t b = {0};
+    s_room(&b, 1);
+    s_pack_msg(&b, msg);
+    if (b.other) {
+        size_t n = protobuf_c_message_get_packed_size(msg);
+        free(b.p);
+        b.p = malloc(n ? n : 1);
+        if (!b.p)
+            abort();
+        b.n = protobuf_c_message_pack(msg, b.p);
+    }
+    *len = b.n;
+    return b.p;
+}
+
+/* ----------------------------------------------------------- decode */
+
+/* ry_pb_unpack reads most messages itself, into what protobuf-c makes of
+ * them (the same structures, from the same arena, every string and array
+ * of the same size), in one pass over a message, or two once it meets a
+ * repeated field (the counts of them all first, as protobuf-c counts
+ * them). protobuf-c's own pass first records every field and looks each
+ * up by a search: it took most of the services' decoding. Whatever this reading
+ * is not sure to read as protobuf-c does, it leaves to protobuf-c, which starts
+ * over on the whole message and decides: a field the descriptor does not know
+ * (kept as unknown), a message or a oneof given twice (merged, replaced), a
+ * wire type that is not the field's, a bool not written as a varint, a
+ * type rongyu's messages do not use (sint, fixed, float; packed doubles),
+ * a nesting deeper than S_DEPTH, more than S_FIELDS fields in a message
+ * with repeated fields, any error. */
+
+#define S_DEPTH 32
+#define S_FIELDS 128
+
+typedef struct {
+    uint32_t number;
+    unsigned wire;
+    const uint8_t *val; /* the value: a varint's bytes, the fixed bytes,
+                           or what follows a length */
+    size_t vlen;
+    uint64_t v; /* a varint's value */
+} s_wf_t;
+
+/* A varint of at most ten bytes at p[0..n), as protobuf-c reads one:
+ * its length, or 0 when it does not end there. */
+static inline size_t
+s_varint(const uint8_t *p, size_t n, uint64_t *v)
+{
+    if (n && p[0] < 0x80) {
+        *v = p[0];
+        return 1;
+    }
+    uint64_t r = 0;
+    size_t max = n < 10 ? n : 10;
+    for (size_t i = 0; i < max; i++) {
+        r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+        if (p[i] < 0x80) {
+            *v = r;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* The field at data[*pos..len), read as protobuf-c's scan reads it: 1,
+ * or 0 when protobuf-c would refuse it (then nothing is sure). */
+static inline int
+s_read(const uint8_t *data, size_t len, size_t *pos, s_wf_t *f)
+{
+    const uint8_t *p = data + *pos;
+    size_t rem = len - *pos;
+    size_t used;
+    if (p[0] < 0x80) {
+        if (p[0] < 8)
+            return 0; /* field number 0 */
+        f->number = p[0] >> 3;
+        used = 1;
+    } else {
+        /* protobuf-c's tag: at most five bytes */
+        uint32_t tag = (p[0] & 0x7f) >> 3;
+        unsigned shift = 4;
+        size_t max = rem > 5 ? 5 : rem;
+        used = 0;
+        for (size_t i = 1; i < max; i++) {
+            tag |= (uint32_t)(p[i] & 0x7f) << shift;
+            shift += 7;
+            if (p[i] < 0x80) {
+                used = i + 1;
+                break;
+            }
+        }
+        if (!used)
+            return 0; /* a tag 0 here is looked up, and not found */
+        f->number = tag;
+    }
+    f->wire = p[0] & 7;
+    p += used;
+    rem -= used;
+    switch (f->wire) {
+    case 0: {
+        size_t n = s_varint(p, rem, &f->v);
+        if (!n)
+            return 0;
+        f->val = p;
+        f->vlen = n;
+        used += n;
+        break;
+    }
+    case 1:
+    case 5: {
+        size_t n = f->wire == 1 ? 8 : 4;
+        if (rem < n)
+            return 0;
+        f->val = p;
+        f->vlen = n;
+        used += n;
+        break;
+    }
+    case 2: {
+        uint64_t l;
+        size_t h = s_varint(p, rem < 5 ? rem : 5, &l);
+        if (!h || l > INT_MAX || l > rem - h)
+            return 0;
+        f->val = p + h;
+        f->vlen = (size_t)l;
+        used += h + (size_t)l;
+        break;
+    }
+    default: return 0;
+    }
+    *pos += used;
+    return 1;
+}
+
+/* Field 'number' of d; *hint: where the next field usually is (fields are
+ * mostly written in the order of their numbers). */
+static inline const ProtobufCFieldDescriptor *
+s_field(const ProtobufCMessageDescriptor *d, uint32_t number, unsigned *hint)
+{
+    for (unsigned i = *hint, end = i + 4; i < d->n_fields && i < end; i++)
+        if (d->fields[i].id == number) {
+            *hint = i + 1;
+            return &d->fields[i];
+        }
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(d, number);
+    if (f)
+        *hint = (unsigned)(f - d->fields) + 1;
+    return f;
+}
+
+static bool
+s_packable(ProtobufCType t)
+{
+    return t != PROTOBUF_C_TYPE_STRING && t != PROTOBUF_C_TYPE_BYTES &&
+           t != PROTOBUF_C_TYPE_MESSAGE;
+}
+
+/* Whether this reading takes type t packed: the varint types it reads (a
+ * packed field of another type goes to protobuf-c). */
+static bool
+s_packed_varints(ProtobufCType t)
+{
+    return t == PROTOBUF_C_TYPE_ENUM || t == PROTOBUF_C_TYPE_INT32 ||
+           t == PROTOBUF_C_TYPE_UINT32 || t == PROTOBUF_C_TYPE_INT64 ||
+           t == PROTOBUF_C_TYPE_UINT64 || t == PROTOBUF_C_TYPE_BOOL;
+}
+
+static void *s_fast_msg(s_arena_t *a, const ProtobufCMessageDescriptor *d,
+                        const uint8_t *data, size_t len, int depth);
+
+/* One value of field fd from f into 'member' (one element). */
+static bool
+s_fast_value(s_arena_t *a, const ProtobufCFieldDescriptor *fd, const s_wf_t *f,
+             void *member, int depth)
+{
+    switch (fd->type) {
+    case PROTOBUF_C_TYPE_ENUM:
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_UINT32:
+        if (f->wire != 0)
+            return false;
+        *(uint32_t *)member = (uint32_t)f->v;
+        return true;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_UINT64:
+        if (f->wire != 0)
+            return false;
+        *(uint64_t *)member = f->v;
+        return true;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        if (f->wire != 1)
+            return false;
+        memcpy(member, f->val, 8);
+        return true;
+    case PROTOBUF_C_TYPE_BOOL: {
+        if (f->wire != 0)
+            return false;
+        /* as protobuf-c: any bit of the varint's bytes */
+        bool b = false;
+        for (size_t i = 0; i < f->vlen; i++)
+            b |= (f->val[i] & 0x7f) != 0;
+        *(protobuf_c_boolean *)member = b;
+        return true;
+    }
+    case PROTOBUF_C_TYPE_STRING: {
+        if (f->wire != 2)
+            return false;
+        char *s = s_alloc(a, f->vlen + 1);
+        if (!s)
+            return false;
+        memcpy(s, f->val, f->vlen);
+        s[f->vlen] = 0;
+        *(char **)member = s;
+        return true;
+    }
+    case PROTOBUF_C_TYPE_BYTES: {
+        if (f->wire != 2)
+            return false;
+        ProtobufCBinaryData *bd = member;
+        bd->data = NULL;
+        if (f->vlen) {
+            if (!(bd->data = s_alloc(a, f->vlen)))
+                return false;
+            memcpy(bd->data, f->val, f->vlen);
+        }
+        bd->len = f->vlen;
+        return true;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        if (f->wire != 2)
+            return false;
+        void *m = s_fast_msg(a, fd->descriptor, f->val, f->vlen, depth + 1);
+        *(void **)member = m;
+        return m != NULL;
+    }
+    default: /* sint, fixed, float: not in rongyu's messages */ return false;
+    }
+}
+
+/* The elements of packed varint field fd from f, after the *n already in
+ * 'arr' (of room elements). */
+static bool
+s_fast_packed(const ProtobufCFieldDescriptor *fd, const s_wf_t *f,
+              unsigned char *arr, size_t *n, size_t room)
+{
+    size_t es = s_elem_size(fd);
+    const uint8_t *p = f->val;
+    size_t left = f->vlen;
+    s_wf_t one = {.wire = 0};
+    while (left) {
+        size_t k = s_varint(p, left, &one.v);
+        if (!k || *n >= room)
+            return false;
+        one.val = p;
+        one.vlen = k;
+        if (!s_fast_value(NULL, fd, &one, arr + *n * es, 0))
+            return false;
+        ++*n;
+        p += k;
+        left -= k;
+    }
+    return true;
+}
+
+/* The counts of d's repeated fields in data (room[i]: field i's), their
+ * arrays allocated in m; as protobuf-c counts them. */
+static bool
+s_fast_count(s_arena_t *a, const ProtobufCMessageDescriptor *d,
+             const uint8_t *data, size_t len, unsigned char *m, size_t *room)
+{
+    memset(room, 0, d->n_fields * sizeof *room);
+    size_t pos = 0;
+    unsigned hint = 0;
+    s_wf_t f;
+    while (pos < len) {
+        if (!s_read(data, len, &pos, &f))
+            return false;
+        const ProtobufCFieldDescriptor *fd = s_field(d, f.number, &hint);
+        if (!fd)
+            return false;
+        if (fd->label != PROTOBUF_C_LABEL_REPEATED)
+            continue;
+        size_t k = 1;
+        if (f.wire == 2 && s_packable(fd->type)) {
+            if (!s_packed_varints(fd->type))
+                return false;
+            k = 0; /* the bytes that end a varint */
+            for (size_t i = 0; i < f.vlen; i++)
+                k += f.val[i] < 0x80;
+        }
+        room[fd - d->fields] += k;
+    }
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *fd = &d->fields[i];
+        if (!room[i])
+            continue;
+        size_t es = s_elem_size(fd);
+        if (room[i] > SIZE_MAX / es)
+            return false;
+        void *arr = s_alloc(a, room[i] * es);
+        if (!arr)
+            return false;
+        *(void **)(m + fd->offset) = arr;
+    }
+    return true;
+}
+
+static void *
+s_fast_msg(s_arena_t *a, const ProtobufCMessageDescriptor *d,
+           const uint8_t *data, size_t len, int depth)
+{
+    if (depth > S_DEPTH || !d->message_init)
+        return NULL;
+    unsigned char *m = s_alloc(a, d->sizeof_message);
+    if (!m)
+        return NULL;
+    d->message_init((ProtobufCMessage *)m);
+    size_t room_s[S_FIELDS], *room = NULL;
+    size_t pos = 0;
+    unsigned hint = 0;
+    s_wf_t f;
+    while (pos < len) {
+        if (!s_read(data, len, &pos, &f))
+            return NULL;
+        const ProtobufCFieldDescriptor *fd = s_field(d, f.number, &hint);
+        if (!fd)
+            return NULL;
+        void *member = m + fd->offset;
+        if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
+            if (!room) {
+                /* The first repeated field: the counts of all of them,
+                 * from the start, and their arrays. */
+                if (d->n_fields > S_FIELDS)
+                    return NULL;
+                room = room_s;
+                if (!s_fast_count(a, d, data, len, m, room))
+                    return NULL;
+            }
+            size_t *n = (size_t *)(m + fd->quantifier_offset);
+            size_t r = room[fd - d->fields];
+            unsigned char *arr = *(void **)member;
+            if (f.wire == 2 && s_packable(fd->type)) {
+                if (!s_packed_varints(fd->type) ||
+                    !s_fast_packed(fd, &f, arr, n, r))
+                    return NULL;
+            } else {
+                if (*n >= r ||
+                    !s_fast_value(a, fd, &f, arr + *n * s_elem_size(fd), depth))
+                    return NULL;
+                ++*n;
+            }
+            continue;
+        }
+        if (fd->label != PROTOBUF_C_LABEL_NONE &&
+            fd->label != PROTOBUF_C_LABEL_OPTIONAL)
+            return NULL;
+        if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            uint32_t *c = (uint32_t *)(m + fd->quantifier_offset);
+            if (*c)
+                return NULL; /* given twice: protobuf-c replaces */
+            if (!s_fast_value(a, fd, &f, member, depth))
+                return NULL;
+            *c = f.number;
+            continue;
+        }
+        if (fd->type == PROTOBUF_C_TYPE_MESSAGE && *(void **)member)
+            return NULL; /* given twice: protobuf-c merges */
+        if (!s_fast_value(a, fd, &f, member, depth))
+            return NULL;
+        if (fd->quantifier_offset) /* as protobuf-c: its has_ */
+            *(protobuf_c_boolean *)(m + fd->quantifier_offset) = 1;
+    }
+    return m;
+}
+
+/* A fresh arena for a message of len bytes under cap (0: the default). */
+static void
+s_arena_init(s_arena_t *arena, size_t len, size_t cap)
+{
+    arena->left = cap ? cap : 4 * len + 65536;
+    /* Room for what most messages take (decoded, a message is about
+     * twice its encoding), so one block usually holds it. */
+    size_t first = 2 * len + 1024;
+    arena->mem = (ry_arena_t){0};
+    ry_arena_reserve(&arena->mem, first < arena->left ? first : arena->left);
+    arena->root = NULL;
+}
+
+static ProtobufCMessage *
+s_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t len,
+         size_t cap, bool short_only)
+{
+    s_arena_t *arena = malloc(sizeof *arena);
+    if (!arena)
         abort();
-    *len = protobuf_c_message_pack(msg, buf);
-    return buf;
+    s_arena_init(arena, len, cap);
+    ProtobufCMessage *m = s_fast_msg(arena, d, data, len, 0);
+    if (!m && !short_only) {
+        /* protobuf-c decides, from the start */
+        ry_arena_free(&arena->mem);
+        s_arena_init(arena, len, cap);
+        ProtobufCAllocator al = {s_alloc, s_free, arena};
+        m = protobuf_c_message_unpack(d, &al, len, data);
+    }
+    if (!m)
+        s_arena_destroy(arena);
+    else
+        arena->root = m;
+    return m;
+}
+
+ProtobufCMessage *
+ry_pb_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *data,
+             size_t len, size_t cap)
+{
+    return s_unpack(d, data, len, cap, false);
+}
+
+ProtobufCMessage *
+ry_pb_unpack_short(const ProtobufCMessageDescriptor *d, const uint8_t *data,
+                   size_t len, size_t cap)
+{
+    return s_unpack(d, data, len, cap, true);
 }
 
 /* ------------------------------------------------------------ equal */
@@ -280,7 +861,7 @@ static bool s_msg_equal(const ProtobufCMessage *a, const ProtobufCMessage *b);
  * field is left out at its zero value, an optional one when unset, a
  * oneof member when another member holds the place or its pointer is
  * NULL or the default (a oneof string at protobuf_c_empty_string). */
-static bool
+static inline bool
 s_written(const ProtobufCFieldDescriptor *f, const unsigned char *msg)
 {
     const void *member = msg + f->offset;
@@ -496,6 +1077,12 @@ ry_pb_get_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v)
     if (p < len && data[p] < 0x80) {
         *v = data[p];
         *pos = p + 1;
+        return 0;
+    }
+    /* Two bytes: field numbers 16 to 2047, lengths 128 to 16383. */
+    if (p < len && len - p >= 2 && data[p + 1] < 0x80) {
+        *v = (uint64_t)(data[p] & 0x7f) | (uint64_t)data[p + 1] << 7;
+        *pos = p + 2;
         return 0;
     }
     uint64_t x = 0;

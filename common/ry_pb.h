@@ -15,6 +15,13 @@
 ProtobufCMessage *ry_pb_unpack(const ProtobufCMessageDescriptor *d,
                                const uint8_t *data, size_t len, size_t cap);
 
+/* For tests: the same, but NULL also where ry_pb_unpack's own reading
+ * leaves the message to protobuf-c (see ry_pb.c): whether its short way
+ * reads those bytes, and what it makes of them. */
+ProtobufCMessage *ry_pb_unpack_short(const ProtobufCMessageDescriptor *d,
+                                     const uint8_t *data, size_t len,
+                                     size_t cap);
+
 /* Frees a message returned by ry_pb_unpack and nulls *msg_p; safe on
  * NULL. */
 void ry_pb_free(void *msg_p);

@@ -547,11 +547,11 @@ s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, s_app_t app, uint8_t **buf,
         ry_txn_get(txn, "cases", c->case_id, strlen(c->case_id), &row) == 0 &&
         s_row_application(&row, &rev, &kept) == 0 && rev == c->revision) {
         bare.application = NULL;
-        *buf = malloc(protobuf_c_message_get_packed_size(&bare.base) +
-                      kept.len + 15);
-        if (!*buf)
+        *buf = ry_pb_pack(&bare.base, len);
+        uint8_t *room = realloc(*buf, *len + kept.len + 15);
+        if (!room)
             abort();
-        *len = protobuf_c_message_pack(&bare.base, *buf);
+        *buf = room;
         ry_pb_put_bytes(*buf, len, S_CASE_APP, kept.data, kept.len);
         return 0;
     }

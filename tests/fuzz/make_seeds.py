@@ -83,6 +83,19 @@ put("subscribers", "subs.json", '{"subscribers": [{"org": "萧山区", "role": "
     '"name": "萧山区总工会", "pub": true, "webhook": {"url": "http://127.0.0.1:1/h", '
     '"secret": "s"}, "email": "a@b.example"}, {"org": "city", "role": "city"}]}')
 
+# pb: ry_pb_unpack's own reading against protobuf-c's, on messages of every
+# kind the target decodes them as (it tries each descriptor on each input).
+ratio = pb.Quantity(ratio=pb.Ratio(num=923, den=1000), unit="members")
+check = pb.Check(rule=300, passed=True, subject="rate", threshold_value=pb.Quantity(
+    number=85, unit="percent", op="range", min=-1.5, max=100),
+    actual_value=pb.Quantity(text="萧山区", items=[ratio, pb.Quantity(count=-7)]))
+put("pb", "stored_verdict", pb.StoredVerdict(eligible=True, checks=[check],
+    steps=[0, 1, 5, 1 << 31], ruleset_version="v1",
+    decided_at_ms=1543654800000).SerializeToString())
+put("pb", "submit", req(key="k1", submit=pb.SubmitRequest(application=app())))
+put("pb", "batch", env(kind=pb.DATA, sender_id="intake", link_seq=7,
+    payload=b"\x08\x01", items=[b"abc", b"", b"\x00"]).SerializeToString())
+
 # Regression: one attachment refused (its sha256 does not match) with a
 # later one untouched: the restore of the request used to zero the later
 # attachment's content pointer, and its bytes leaked.

@@ -217,6 +217,61 @@ test_varint_size_is_the_bytes_written(void **state)
     }
 }
 
+/* A varint as the wire format defines it, byte by byte: its value, or
+ * -1 when it does not end within len bytes or ten. */
+static int
+s_varint_ref(const uint8_t *b, size_t len, uint64_t *v, size_t *used)
+{
+    uint64_t x = 0;
+    for (size_t i = 0; i < len && i < 10; i++) {
+        x |= (uint64_t)(b[i] & 0x7f) << (7 * i);
+        if (b[i] < 0x80) {
+            *v = x;
+            *used = i + 1;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* ry_pb_get_varint against the definition: every input of one to three
+ * bytes, at every position and length (its one- and two-byte ways and
+ * the loop), and every value ry_pb_put_varint writes above. */
+static void
+test_get_varint_reads_the_definition(void **state)
+{
+    (void)state;
+    uint8_t b[4];
+    for (uint32_t x = 0; x < (1u << 24); x += (x < (1u << 16) ? 1 : 97)) {
+        b[0] = (uint8_t)x;
+        b[1] = (uint8_t)(x >> 8);
+        b[2] = (uint8_t)(x >> 16);
+        b[3] = 0x80;
+        for (size_t len = 0; len <= 3; len++)
+            for (size_t at = 0; at <= len; at++) {
+                uint64_t v = 0, w = 0;
+                size_t pos = at, used = 0;
+                int rc = ry_pb_get_varint(b, len, &pos, &v);
+                int want = s_varint_ref(b + at, len - at, &w, &used);
+                assert_int_equal(rc, want);
+                if (rc == 0) {
+                    assert_int_equal(v, w);
+                    assert_int_equal(pos, at + used);
+                }
+            }
+    }
+    for (uint64_t v = 1; v; v <<= 1)
+        for (int d = -1; d <= 1; d++) {
+            uint8_t out[10];
+            size_t at = 0, pos = 0;
+            uint64_t got;
+            ry_pb_put_varint(out, &at, v + (uint64_t)d);
+            assert_int_equal(ry_pb_get_varint(out, at, &pos, &got), 0);
+            assert_int_equal(got, v + (uint64_t)d);
+            assert_int_equal(pos, at);
+        }
+}
+
 static void
 test_appended_string_is_the_field_value(void **state)
 {
@@ -562,6 +617,7 @@ main(void)
         cmocka_unit_test(test_short_way_reads_as_the_long),
         cmocka_unit_test(test_fields_are_read_as_sent),
         cmocka_unit_test(test_varint_size_is_the_bytes_written),
+        cmocka_unit_test(test_get_varint_reads_the_definition),
         cmocka_unit_test(test_appended_string_is_the_field_value),
         cmocka_unit_test(test_arena_cap_and_frees),
         cmocka_unit_test(test_clone_is_deep),
