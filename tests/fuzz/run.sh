@@ -11,7 +11,7 @@ Usage: tests/fuzz/run.sh [--seconds N | --minutes N] [--jobs J] [TARGET...]
 
   Builds build-fuzz/ with clang -DRY_FUZZ=ON (libFuzzer, ASan, UBSan) and
   runs every target (or the TARGETs named: request, envelope, application,
-  campaign, calendar, subscribers, config, verdict):
+  campaign, calendar, subscribers, config, verdict, pb):
     1. each file of tests/fuzz/regressions/TARGET/ once;
     2. fuzzing from tests/fuzz/corpus/TARGET/ for the time given (new
        inputs go to a temporary directory, the committed corpus is not
