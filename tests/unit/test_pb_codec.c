@@ -498,9 +498,11 @@ test_cap_holds(void **state)
     size_t n = 0;
     for (int i = 0; i < 500; i++)
         n = s_put(b, n, 9, 2, "", 0, 0); /* targets: 500 empty strings */
-    assert_non_null(ry_pb_unpack(&rongyu__notify_timer__descriptor, b, n, 0));
     ProtobufCMessage *m =
-        ry_pb_unpack(&rongyu__notify_timer__descriptor, b, n, 4096);
+        ry_pb_unpack(&rongyu__notify_timer__descriptor, b, n, 0);
+    assert_non_null(m);
+    ry_pb_free(&m);
+    m = ry_pb_unpack(&rongyu__notify_timer__descriptor, b, n, 4096);
     assert_null(m);
     assert_null(
         ry_pb_unpack_short(&rongyu__notify_timer__descriptor, b, n, 4096));
