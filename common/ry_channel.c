@@ -322,8 +322,6 @@ ry_channel_client_hwm(size_t queue_bytes, size_t max_request)
 
 /* ------------------------------------------------------------ sending */
 
-/* The payload is the bytes 'payload', or 'msg' packed into the envelope
- * (len its packed size). */
 int
 ry_channel_send(ry_channel_t *self, ry_txn_t *txn, const char *peer_id,
                 int type, const char *correlation, const void *payload,
