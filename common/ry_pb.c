@@ -448,118 +448,19 @@ ry_pb_pack(const ProtobufCMessage *msg, size_t *len)
  * them (the same structures, from the same arena, every string and array
  * of the same size), in one pass over a message, or two once it meets a
  * repeated field (the counts of them all first, as protobuf-c counts
- * them). protobuf-c's own pass first records every field and looks each
- * up by a search: it took most of the services' decoding. Whatever this reading
- * is not sure to read as protobuf-c does, it leaves to protobuf-c, which starts
- * over on the whole message and decides: a field the descriptor does not know
- * (kept as unknown), a message or a oneof given twice (merged, replaced), a
+ * them); fields are read by ry_pb_next. protobuf-c's own pass first
+ * records every field and looks each up by a search: it took most of the
+ * services' decoding. Whatever this reading is not sure to read as
+ * protobuf-c does, it leaves to protobuf-c, which starts over on the
+ * whole message and decides: a field the descriptor does not know (kept
+ * as unknown), a message or a oneof given twice (merged, replaced), a
  * wire type that is not the field's, a bool not written as a varint, a
  * type rongyu's messages do not use (sint, fixed, float; packed doubles),
  * a nesting deeper than S_DEPTH, more than S_FIELDS fields in a message
- * with repeated fields, any error. */
+ * with repeated fields, a message past INT_MAX bytes, any error. */
 
 #define S_DEPTH 32
 #define S_FIELDS 128
-
-typedef struct {
-    uint32_t number;
-    unsigned wire;
-    const uint8_t *val; /* the value: a varint's bytes, the fixed bytes,
-                           or what follows a length */
-    size_t vlen;
-    uint64_t v; /* a varint's value */
-} s_wf_t;
-
-/* A varint of at most ten bytes at p[0..n), as protobuf-c reads one:
- * its length, or 0 when it does not end there. */
-static inline size_t
-s_varint(const uint8_t *p, size_t n, uint64_t *v)
-{
-    if (n && p[0] < 0x80) {
-        *v = p[0];
-        return 1;
-    }
-    uint64_t r = 0;
-    size_t max = n < 10 ? n : 10;
-    for (size_t i = 0; i < max; i++) {
-        r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-        if (p[i] < 0x80) {
-            *v = r;
-            return i + 1;
-        }
-    }
-    return 0;
-}
-
-/* The field at data[*pos..len), read as protobuf-c's scan reads it: 1,
- * or 0 when protobuf-c would refuse it (then nothing is sure). */
-static inline int
-s_read(const uint8_t *data, size_t len, size_t *pos, s_wf_t *f)
-{
-    const uint8_t *p = data + *pos;
-    size_t rem = len - *pos;
-    size_t used;
-    if (p[0] < 0x80) {
-        if (p[0] < 8)
-            return 0; /* field number 0 */
-        f->number = p[0] >> 3;
-        used = 1;
-    } else {
-        /* protobuf-c's tag: at most five bytes */
-        uint32_t tag = (p[0] & 0x7f) >> 3;
-        unsigned shift = 4;
-        size_t max = rem > 5 ? 5 : rem;
-        used = 0;
-        for (size_t i = 1; i < max; i++) {
-            tag |= (uint32_t)(p[i] & 0x7f) << shift;
-            shift += 7;
-            if (p[i] < 0x80) {
-                used = i + 1;
-                break;
-            }
-        }
-        if (!used)
-            return 0; /* a tag 0 here is looked up, and not found */
-        f->number = tag;
-    }
-    f->wire = p[0] & 7;
-    p += used;
-    rem -= used;
-    switch (f->wire) {
-    case 0: {
-        size_t n = s_varint(p, rem, &f->v);
-        if (!n)
-            return 0;
-        f->val = p;
-        f->vlen = n;
-        used += n;
-        break;
-    }
-    case 1:
-    case 5: {
-        size_t n = f->wire == 1 ? 8 : 4;
-        if (rem < n)
-            return 0;
-        f->val = p;
-        f->vlen = n;
-        used += n;
-        break;
-    }
-    case 2: {
-        uint64_t l;
-        size_t h = s_varint(p, rem < 5 ? rem : 5, &l);
-        if (!h || l > INT_MAX || l > rem - h)
-            return 0;
-        f->val = p + h;
-        f->vlen = (size_t)l;
-        used += h + (size_t)l;
-        break;
-    }
-    default: return 0;
-    }
-    *pos += used;
-    return 1;
-}
 
 /* Field 'number' of d; *hint: where the next field usually is (fields are
  * mostly written in the order of their numbers). */
@@ -576,6 +477,21 @@ s_field(const ProtobufCMessageDescriptor *d, uint32_t number, unsigned *hint)
     if (f)
         *hint = (unsigned)(f - d->fields) + 1;
     return f;
+}
+
+/* The next field of data[*pos..len) (ry_pb_next, which refuses what
+ * protobuf-c's scan refuses) and its descriptor in d: 1; 0 at the end;
+ * -1 for bytes protobuf-c would refuse or a field it would keep as
+ * unknown (both left to it). */
+static inline int
+s_next(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t len,
+       size_t *pos, unsigned *hint, ry_pb_field_t *f,
+       const ProtobufCFieldDescriptor **fd)
+{
+    int rc = ry_pb_next(data, len, pos, f);
+    if (rc == 1 && !(*fd = s_field(d, f->number, hint)))
+        rc = -1;
+    return rc;
 }
 
 static bool
@@ -600,8 +516,8 @@ static void *s_fast_msg(s_arena_t *a, const ProtobufCMessageDescriptor *d,
 
 /* One value of field fd from f into 'member' (one element). */
 static bool
-s_fast_value(s_arena_t *a, const ProtobufCFieldDescriptor *fd, const s_wf_t *f,
-             void *member, int depth)
+s_fast_value(s_arena_t *a, const ProtobufCFieldDescriptor *fd,
+             const ry_pb_field_t *f, void *member, int depth)
 {
     switch (fd->type) {
     case PROTOBUF_C_TYPE_ENUM:
@@ -609,26 +525,27 @@ s_fast_value(s_arena_t *a, const ProtobufCFieldDescriptor *fd, const s_wf_t *f,
     case PROTOBUF_C_TYPE_UINT32:
         if (f->wire != 0)
             return false;
-        *(uint32_t *)member = (uint32_t)f->v;
+        *(uint32_t *)member = (uint32_t)f->varint;
         return true;
     case PROTOBUF_C_TYPE_INT64:
     case PROTOBUF_C_TYPE_UINT64:
         if (f->wire != 0)
             return false;
-        *(uint64_t *)member = f->v;
+        *(uint64_t *)member = f->varint;
         return true;
     case PROTOBUF_C_TYPE_DOUBLE:
         if (f->wire != 1)
             return false;
-        memcpy(member, f->val, 8);
+        memcpy(member, f->start + f->tag_len, 8);
         return true;
     case PROTOBUF_C_TYPE_BOOL: {
         if (f->wire != 0)
             return false;
-        /* as protobuf-c: any bit of the varint's bytes */
+        /* as protobuf-c: any bit of the varint's bytes (a tenth byte's
+         * past the 64 bits of f->varint too) */
         bool b = false;
-        for (size_t i = 0; i < f->vlen; i++)
-            b |= (f->val[i] & 0x7f) != 0;
+        for (size_t i = f->tag_len; i < f->n; i++)
+            b |= (f->start[i] & 0x7f) != 0;
         *(protobuf_c_boolean *)member = b;
         return true;
     }
@@ -670,24 +587,18 @@ s_fast_value(s_arena_t *a, const ProtobufCFieldDescriptor *fd, const s_wf_t *f,
 /* The elements of packed varint field fd from f, after the *n already in
  * 'arr' (of room elements). */
 static bool
-s_fast_packed(const ProtobufCFieldDescriptor *fd, const s_wf_t *f,
+s_fast_packed(const ProtobufCFieldDescriptor *fd, const ry_pb_field_t *f,
               unsigned char *arr, size_t *n, size_t room)
 {
     size_t es = s_elem_size(fd);
-    const uint8_t *p = f->val;
-    size_t left = f->vlen;
-    s_wf_t one = {.wire = 0};
-    while (left) {
-        size_t k = s_varint(p, left, &one.v);
-        if (!k || *n >= room)
+    ry_pb_field_t one = {.wire = 0, .start = f->val};
+    for (size_t pos = 0; pos < f->vlen; one.start = f->val + pos) {
+        if (ry_pb_get_varint(f->val, f->vlen, &pos, &one.varint) || *n >= room)
             return false;
-        one.val = p;
-        one.vlen = k;
+        one.n = (size_t)(f->val + pos - one.start);
         if (!s_fast_value(NULL, fd, &one, arr + *n * es, 0))
             return false;
         ++*n;
-        p += k;
-        left -= k;
     }
     return true;
 }
@@ -701,13 +612,10 @@ s_fast_count(s_arena_t *a, const ProtobufCMessageDescriptor *d,
     memset(room, 0, d->n_fields * sizeof *room);
     size_t pos = 0;
     unsigned hint = 0;
-    s_wf_t f;
-    while (pos < len) {
-        if (!s_read(data, len, &pos, &f))
-            return false;
-        const ProtobufCFieldDescriptor *fd = s_field(d, f.number, &hint);
-        if (!fd)
-            return false;
+    ry_pb_field_t f;
+    const ProtobufCFieldDescriptor *fd;
+    int rc;
+    while ((rc = s_next(d, data, len, &pos, &hint, &f, &fd)) == 1) {
         if (fd->label != PROTOBUF_C_LABEL_REPEATED)
             continue;
         size_t k = 1;
@@ -720,8 +628,10 @@ s_fast_count(s_arena_t *a, const ProtobufCMessageDescriptor *d,
         }
         room[fd - d->fields] += k;
     }
+    if (rc < 0)
+        return false;
     for (unsigned i = 0; i < d->n_fields; i++) {
-        const ProtobufCFieldDescriptor *fd = &d->fields[i];
+        fd = &d->fields[i];
         if (!room[i])
             continue;
         size_t es = s_elem_size(fd);
@@ -748,13 +658,10 @@ s_fast_msg(s_arena_t *a, const ProtobufCMessageDescriptor *d,
     size_t room_s[S_FIELDS], *room = NULL;
     size_t pos = 0;
     unsigned hint = 0;
-    s_wf_t f;
-    while (pos < len) {
-        if (!s_read(data, len, &pos, &f))
-            return NULL;
-        const ProtobufCFieldDescriptor *fd = s_field(d, f.number, &hint);
-        if (!fd)
-            return NULL;
+    ry_pb_field_t f;
+    const ProtobufCFieldDescriptor *fd;
+    int rc;
+    while ((rc = s_next(d, data, len, &pos, &hint, &f, &fd)) == 1) {
         void *member = m + fd->offset;
         if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
             if (!room) {
@@ -800,7 +707,7 @@ s_fast_msg(s_arena_t *a, const ProtobufCMessageDescriptor *d,
         if (fd->quantifier_offset) /* as protobuf-c: its has_ */
             *(protobuf_c_boolean *)(m + fd->quantifier_offset) = 1;
     }
-    return m;
+    return rc < 0 ? NULL : m;
 }
 
 /* A fresh arena for a message of len bytes under cap (0: the default). */
@@ -824,7 +731,10 @@ s_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t len,
     if (!arena)
         abort();
     s_arena_init(arena, len, cap);
-    ProtobufCMessage *m = s_fast_msg(arena, d, data, len, 0);
+    /* Past INT_MAX bytes protobuf-c refuses lengths that ry_pb_next
+     * reads: such a message is its to decide. */
+    ProtobufCMessage *m =
+        len <= INT_MAX ? s_fast_msg(arena, d, data, len, 0) : NULL;
     if (!m && !short_only) {
         /* protobuf-c decides, from the start */
         ry_arena_free(&arena->mem);
@@ -1069,8 +979,10 @@ ry_pb_varint_size(uint64_t v)
     return n;
 }
 
-int
-ry_pb_get_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v)
+/* ry_pb_get_varint's body, inline where ry_pb_next_any reads a tag and a
+ * value with it. */
+static inline int
+s_get_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v)
 {
     size_t p = *pos;
     /* Tags and lengths under 128 take one byte: most of them. */
@@ -1101,6 +1013,12 @@ ry_pb_get_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v)
 }
 
 int
+ry_pb_get_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v)
+{
+    return s_get_varint(data, len, pos, v);
+}
+
+int
 ry_pb_next_any(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
 {
     if (*pos >= len)
@@ -1109,7 +1027,7 @@ ry_pb_next_any(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
     uint64_t tag, v;
     /* A tag, or a length, of at most five bytes: protobuf-c refuses
      * longer ones, and what is read here is read as it would be. */
-    if (ry_pb_get_varint(data, len, pos, &tag) || tag >> 3 == 0 ||
+    if (s_get_varint(data, len, pos, &tag) || tag >> 3 == 0 ||
         tag >> 3 > 0x1fffffff || *pos - at > 5)
         return -1;
     f->tag_len = *pos - at;
@@ -1120,7 +1038,7 @@ ry_pb_next_any(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
     f->varint = 0;
     switch (f->wire) {
     case 0:
-        if (ry_pb_get_varint(data, len, pos, &v))
+        if (s_get_varint(data, len, pos, &v))
             return -1;
         f->varint = v;
         break;
@@ -1134,8 +1052,7 @@ ry_pb_next_any(const uint8_t *data, size_t len, size_t *pos, ry_pb_field_t *f)
     }
     case 2: {
         size_t l0 = *pos;
-        if (ry_pb_get_varint(data, len, pos, &v) || *pos - l0 > 5 ||
-            v > len - *pos)
+        if (s_get_varint(data, len, pos, &v) || *pos - l0 > 5 || v > len - *pos)
             return -1;
         f->val = data + *pos;
         f->vlen = (size_t)v;

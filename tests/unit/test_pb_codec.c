@@ -488,6 +488,85 @@ test_packs_as_protobuf_c(void **state)
     s_assert_packs_the_same(&e.base);
 }
 
+/* A message of the types rongyu's own do not use (sint32, float, packed
+ * doubles, fixed64), made by hand: what ry_pb leaves to protobuf-c. */
+typedef struct {
+    ProtobufCMessage base;
+    int32_t a;
+    float b;
+    size_t n_c;
+    double *c;
+    uint64_t d;
+} s_odd_t;
+
+static const ProtobufCMessageDescriptor s_odd_desc;
+
+static void
+s_odd_init(ProtobufCMessage *m)
+{
+    memset(m, 0, sizeof(s_odd_t));
+    m->descriptor = &s_odd_desc;
+}
+
+static const ProtobufCFieldDescriptor s_odd_fields[] = {
+    {"a", 1, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_SINT32, 0,
+     offsetof(s_odd_t, a), NULL, NULL, 0, 0, NULL, NULL},
+    {"b", 2, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_FLOAT, 0,
+     offsetof(s_odd_t, b), NULL, NULL, 0, 0, NULL, NULL},
+    {"c", 3, PROTOBUF_C_LABEL_REPEATED, PROTOBUF_C_TYPE_DOUBLE,
+     offsetof(s_odd_t, n_c), offsetof(s_odd_t, c), NULL, NULL,
+     PROTOBUF_C_FIELD_FLAG_PACKED, 0, NULL, NULL},
+    {"d", 4, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_FIXED64, 0,
+     offsetof(s_odd_t, d), NULL, NULL, 0, 0, NULL, NULL},
+};
+static const unsigned s_odd_by_name[] = {0, 1, 2, 3};
+static const ProtobufCIntRange s_odd_ranges[] = {{1, 0}, {0, 4}};
+static const ProtobufCMessageDescriptor s_odd_desc = {
+    PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+    "rongyu.test.Odd",
+    "Odd",
+    "Odd",
+    "rongyu.test",
+    sizeof(s_odd_t),
+    4,
+    s_odd_fields,
+    s_odd_by_name,
+    1,
+    s_odd_ranges,
+    s_odd_init,
+    NULL,
+    NULL,
+    NULL};
+
+/* Each such type sends the message to protobuf-c both ways: ry_pb_pack
+ * writes protobuf-c's bytes, the short way does not read them and
+ * ry_pb_unpack gives protobuf-c's members. A double in a repeated field
+ * written one by one (not packed) the short way reads. */
+static void
+test_types_left_to_protobuf_c(void **state)
+{
+    (void)state;
+    double c[] = {1.0, -2.5};
+    s_odd_t only_a = {.base = PROTOBUF_C_MESSAGE_INIT(&s_odd_desc), .a = -3};
+    s_odd_t only_b = {.base = PROTOBUF_C_MESSAGE_INIT(&s_odd_desc), .b = 1.5f};
+    s_odd_t only_c = {
+        .base = PROTOBUF_C_MESSAGE_INIT(&s_odd_desc), .n_c = 2, .c = c};
+    s_odd_t only_d = {.base = PROTOBUF_C_MESSAGE_INIT(&s_odd_desc), .d = 7};
+    const s_odd_t *all[] = {&only_a, &only_b, &only_c, &only_d};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        s_assert_packs_the_same(&all[i]->base);
+        size_t n;
+        uint8_t *b = ry_pb_pack(&all[i]->base, &n);
+        assert_true(n > 0);
+        assert_int_equal(s_compare(&s_odd_desc, b, n), 0);
+        free(b);
+    }
+    uint8_t one[20];
+    size_t n = s_put(one, 0, 3, 1, NULL, 0, 0x3ff0000000000000u);
+    n = s_put(one, n, 3, 1, NULL, 0, 0xc004000000000000u);
+    assert_int_equal(s_compare(&s_odd_desc, one, n), 1);
+}
+
 /* The cap holds the short way too: a message that needs more is
  * refused. */
 static void
@@ -516,6 +595,7 @@ main(void)
         cmocka_unit_test(test_changed_bytes_read_as_protobuf_c_reads_them),
         cmocka_unit_test(test_what_the_short_way_leaves),
         cmocka_unit_test(test_packs_as_protobuf_c),
+        cmocka_unit_test(test_types_left_to_protobuf_c),
         cmocka_unit_test(test_cap_holds),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
