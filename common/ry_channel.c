@@ -970,8 +970,38 @@ s_release(ry_channel_t *self, int timeout_ms)
     return 0;
 }
 
+/* Answers a client message that only reads, after its batch could not
+ * be applied: in a read transaction of its own, which sees the last
+ * commit (synced: s_refuse_clients released it). Returns 0 with the
+ * handler's reply, or the store's error (then the client is refused). */
+static int
+s_answer_read(ry_channel_t *self, const ry_link_msg_t *m, uint8_t **reply,
+              size_t *len)
+{
+    ry_txn_t *txn;
+    int rc = ry_txn_begin(self->o.store, NULL, false, &txn);
+    if (rc)
+        return rc;
+    ry_txn_reads_only(txn, true);
+    int deferred = self->ndeferred;
+    self->current = m;
+    rc = s_handler_rc(
+        self->o.on_request(self->o.ctx, txn, m->body, m->len, reply, len));
+    self->current = NULL;
+    ry_txn_abort(&txn);
+    if (rc) {
+        free(*reply);
+        *reply = NULL;
+        while (self->ndeferred > deferred) /* a wait it took goes too */
+            free(self->deferred[--self->ndeferred].route);
+    }
+    return rc;
+}
+
 /* Tells each client of a batch that could not be applied why, so it does
- * not wait in vain; peers need no word: they resend. */
+ * not wait in vain; peers need no word: they resend. A client that only
+ * reads is answered all the same: a store that cannot take writes (full,
+ * or its disk) still has what it holds to show. */
 static void
 s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n, int why)
 {
@@ -984,6 +1014,10 @@ s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n, int why)
         size_t len = 0;
         if (m->malformed) {
             reply = s_malformed_reply(m->malformed, &len);
+        } else if (self->o.reads_only &&
+                   self->o.reads_only(self->o.ctx, m->body, m->len) &&
+                   s_answer_read(self, m, &reply, &len) == 0) {
+            /* answered */
         } else if (self->o.on_refuse) {
             self->current = m;
             self->o.on_refuse(self->o.ctx, m->body, m->len, why, &reply, &len);
@@ -1000,6 +1034,8 @@ s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n, int why)
         if (reply)
             ry_link_reply(self->link, m, reply, len);
     }
+    /* The waits taken by the reads above hold: nothing they read goes. */
+    s_deferred_settle(self, true);
     ry_link_flush(self->link);
 }
 

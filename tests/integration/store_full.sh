@@ -31,6 +31,13 @@ ry_ok "after growing its map, intake refuses submission $((acked + 1)) with E_BU
 
 cases=$(ry status --json | jq .cases)
 [ "$cases" = "$acked" ] || ry_fail "$cases cases stored, $acked acknowledged"
+# Reads are answered while the store refuses writes, also when one shares
+# a round with a write that fails (validation resends the verdict it
+# could not store).
+for i in $(seq 1 10); do
+    n=$(ry list --json | jq '.cases | length')
+    [ "$n" -gt 0 ] || ry_fail "list $i while the store is full: $n cases"
+done
 ry_ok "intake still answers; the $acked acknowledged cases are all there"
 
 ry_stop intake

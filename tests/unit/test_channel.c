@@ -1756,6 +1756,8 @@ typedef struct {
     void *zctx;
     uint64_t tokens[64]; /* what ry_channel_defer gave s_on_put */
     int ntokens;
+    char log[64][40]; /* the requests s_on_read was called with */
+    int nlog;
 } cfx_t;
 
 static void
@@ -1952,9 +1954,9 @@ s_on_put(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
 /* A channel answering with s_on_put, and a client of it that is
  * connected: its "keep:k0" was answered (and k0 stored). */
 static void *
-s_put_client(cfx_t *c)
+s_put_client_with(cfx_t *c, ry_on_request_fn on_request)
 {
-    s_cfx_new_with(c, s_on_put);
+    s_cfx_new_with(c, on_request);
     void *cl = s_client(c, ZMQ_DEALER);
     const char *k0[] = {"keep:k0"};
     s_send_parts(cl, 1, k0);
@@ -1966,6 +1968,12 @@ s_put_client(cfx_t *c)
     }
     assert_string_equal(got, "re:keep:k0");
     return cl;
+}
+
+static void *
+s_put_client(cfx_t *c)
+{
+    return s_put_client_with(c, s_on_put);
 }
 
 static void
@@ -2054,6 +2062,110 @@ test_a_deferral_of_an_undone_round_is_forgotten(void **state)
     s_cfx_destroy(&c);
 }
 
+/* A request "fail:K" fails with a store error (its whole round is
+ * undone); "read:K" reads K and answers "re:read:K=1" or "=0"; "wait:K"
+ * is deferred. The last two only read (s_reads_only). Each call is
+ * logged in the cfx_t. */
+static int
+s_on_read(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
+          uint8_t **reply, size_t *reply_len)
+{
+    cfx_t *c = ctx;
+    assert_true(len > 5 && len < 40);
+    assert_true(c->nlog < 64);
+    snprintf(c->log[c->nlog++], sizeof c->log[0], "%.*s", (int)len,
+             (const char *)data);
+    if (memcmp(data, "fail:", 5) == 0)
+        return RY_EIO;
+    if (memcmp(data, "read:", 5) != 0)
+        return s_on_put(ctx, txn, data, len, reply, reply_len);
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "app", data + 5, len - 5, &v);
+    if (rc != 0 && rc != RY_ENOTFOUND)
+        return rc;
+    char text[64];
+    int n = snprintf(text, sizeof text, "re:%.*s=%d", (int)len,
+                     (const char *)data, rc == 0);
+    *reply = (uint8_t *)strdup(text);
+    assert_non_null(*reply);
+    *reply_len = (size_t)n;
+    return 0;
+}
+
+static bool
+s_reads_only(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)ctx;
+    return len > 5 &&
+           (memcmp(data, "read:", 5) == 0 || memcmp(data, "wait:", 5) == 0);
+}
+
+/* A round that cannot be committed (a store error, a full store) still
+ * answers the requests in it that only read, from the last commit, and
+ * keeps their waits; only the writes are refused. */
+static void
+test_reads_in_a_failed_round_are_answered(void **state)
+{
+    (void)state;
+    cfx_t c;
+    void *cl = s_put_client_with(&c, s_on_read); /* k0 stored */
+    ry_channel_set_reads_only(c.ch, s_reads_only);
+    char got[400];
+    bool shared = false;
+    int tries = 0, reads = 0, refused = 0;
+    uint64_t token = 0;
+    /* Sent together until one round holds the failure and both reads
+     * after it (mostly the first time). */
+    while (!shared) {
+        assert_true(tries++ < 20);
+        const char *in[] = {"fail:x", "read:k0", "wait:w"};
+        for (int i = 0; i < 3; i++)
+            s_send_parts(cl, 1, &in[i]);
+        int64_t until = ry_clock_mono_ms() + PUMP_MS;
+        while (reads < tries || refused < tries) {
+            assert_true(ry_clock_mono_ms() < until);
+            int from = c.nlog, rc = ry_channel_run_once(c.ch, 10);
+            if (rc == RY_EIO) {
+                /* The round failed: the calls it made after the failure
+                 * are those of the requests answered apart. */
+                int f = from;
+                while (f < c.nlog && strcmp(c.log[f], "fail:x") != 0)
+                    f++;
+                shared = f + 2 < c.nlog &&
+                         strcmp(c.log[f + 1], "read:k0") == 0 &&
+                         strcmp(c.log[f + 2], "wait:w") == 0;
+            } else {
+                assert_int_equal(rc, 0);
+            }
+            /* In order: E_BUSY for the write, the read's answer; the
+             * wait's comes later. */
+            while (s_recv_joined(cl, got, sizeof got)) {
+                if (refused == reads) {
+                    assert_string_equal(got, "code 8");
+                    refused++;
+                } else {
+                    assert_string_equal(got, "re:read:k0=1");
+                    reads++;
+                }
+            }
+        }
+        token = c.tokens[c.ntokens - 1];
+        c.nlog = 0;
+    }
+    assert_int_equal(reads, tries);
+    assert_int_equal(refused, tries);
+    /* The wait taken in the failed round holds, and its answer goes out. */
+    assert_true(ry_channel_deferred_held(c.ch, token));
+    assert_int_equal(ry_channel_reply_deferred(c.ch, token, "late", 4), 0);
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    while (!s_recv_joined(cl, got, sizeof got))
+        assert_true(ry_clock_mono_ms() < until);
+    assert_string_equal(got, "late");
+    assert_false(s_app_has(c.st, "x"));
+    zmq_close(cl);
+    s_cfx_destroy(&c);
+}
+
 /* RONGYU_FAULT names a point and its number ("<point>:<n>"); another
  * point, a longer name beginning with it, or no number part is not it. */
 static void
@@ -2122,6 +2234,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_every_client_frame_shape_gets_its_own_answer),
         cmocka_unit_test(test_a_refused_request_loses_its_writes_alone),
         cmocka_unit_test(test_a_deferral_of_an_undone_round_is_forgotten),
+        cmocka_unit_test(test_reads_in_a_failed_round_are_answered),
         cmocka_unit_test(test_synced_apart_a_round_answers_after_its_sync),
         cmocka_unit_test(test_synced_apart_rows_of_the_round_under_way_go),
         cmocka_unit_test(
