@@ -175,8 +175,10 @@ jq -e '[.audit[].actor] | any(test("via platform key .backend."))' <<<"$out" >/d
     ry_fail "the audit does not name the platform key: $(jq -c '[.audit[].actor]' <<<"$out")"
 jq -e '[.audit[].actor] | any(test("^萧山区"))' <<<"$out" >/dev/null ||
     ry_fail "the audit does not name the unit"
-st=$(cl status --json)
-[ "$(jq '[.links[].outbox] | add' <<<"$st")" = 0 ] || ry_fail "outbox not drained: $st"
+# The last events reach notification, and its acks intake, after the
+# awards were answered: waited for.
+drained() { [ "$(cl status --json | jq '[.links[].outbox] | add')" = 0 ]; }
+ry_until 10 drained || ry_fail "outbox not drained: $(cl status --json)"
 ry_ok "one application of each honour awarded across four hosts, nothing left in flight"
 
 # From the fifth namespace: every port refuses what it must.

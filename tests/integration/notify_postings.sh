@@ -110,7 +110,9 @@ ry_ok "nomination from 2018-12-27: earliest end 2019-01-03, after the unit's 31 
 # A draft submitted mid-posting: its timer is cancelled.
 S=$(draft advanced_home)
 ry posting start "$S" --from 2018-11-21 --as $APP >/dev/null
-[ "$(timer_state "$S" posting_complete)" = pending ] || ry_fail "no timer for $S"
+# The posting reaches notification after intake's answer: waited for.
+pending() { [ "$(timer_state "$S" posting_complete)" = pending ]; }
+ry_until 10 pending || ry_fail "no timer for $S"
 ry draft submit "$S" --as $APP >/dev/null
 cancelled() { [ "$(timer_state "$S" posting_complete)" = cancelled ]; }
 ry_until 10 cancelled || ry_fail "timer of submitted $S not cancelled"
@@ -128,11 +130,17 @@ jq -e --arg n "$N" --arg d "$D" --arg l "$L" '
     ry_fail "postings: $out"
 ry postings --unit 萧山区 | grep -q "公示中 under_way until 2018-11-26" || ry_fail "postings table"
 ry_ok "rongyu postings --unit 萧山区: not started, under way until 11-26, too late"
+# N's draft reaches notification after intake's answer: waited for, so
+# that its reminder is planned before the clock passes its due time.
+start_by() { [ "$(timer_state "$N" posting_start_by)" = pending ]; }
+ry_until 10 start_by || ry_fail "no posting_start_by timer for $N"
 
 ry_clock_set 2018-11-21T10:00:00+08:00
 ry_wait_count "$HOOKS" '.json.kind == "posting_start_by"' 2
 ry_wait_count "$HOOKS" '.json.kind == "posting_last_start_remind"' 2
 ry_wait_count "$MAIL" '.subject | contains("公示最晚开始日期：2018年11月26日（星期一）")' 3
+ry_wait_count "$MAIL" '.subject | contains("请于2018年11月26日（星期一）前开始公示")' 2
+ry_notify_settled
 ry_expect_count "$HOOKS" '.json.kind == "posting_start_by" and .json.case_id == "'"$N"'" and
     .json.deadline_zh == "2018年11月26日（星期一）" and .json.workdays_before == 3' 2
 ry_expect_count "$MAIL" '.subject | contains("请于2018年11月26日（星期一）前开始公示")' 2

@@ -40,6 +40,10 @@ notice() {
             .text |= gsub($id; "CASE")]'
 }
 
+noticed() {
+    [ "$(notice "$1" | jq length)" -ge 1 ]
+}
+
 run() {
     local phase=$1 f id org
     for f in $EXAMPLES; do
@@ -50,11 +54,10 @@ run() {
         ry show "$id" --org "$org" --json |
             jq -S '.case | {state, revision, verdict: (.verdict | del(.decided_at_ms))}' \
                 >"$OUT/$phase.${f%.json}.show.json"
-        ry_until 30 bash -c "[ \"\$(\"$RY_BIN/rongyu\" notifications --feed --json | jq --arg id $id '[.items[]? | select(tostring | contains(\$id))] | length')\" -gt 0 ]" ||
-            ry_fail "$f: no notice on the feed"
+        # The verdict's notice reaches the feed after intake has the
+        # verdict (and after the submission's notice): waited for.
+        ry_until 30 noticed "$id" || ry_fail "$f: no verdict notice on the feed"
         notice "$id" >"$OUT/$phase.${f%.json}.notice.json"
-        [ "$(jq length "$OUT/$phase.${f%.json}.notice.json")" -ge 1 ] ||
-            ry_fail "$f: no verdict notice ($(cat "$OUT/$phase.${f%.json}.notice.json"))"
     done
 }
 
