@@ -279,6 +279,18 @@ ry_outbox_depth(ry_txn_t *txn, const char *peer, uint64_t *n)
 }
 
 int
+ry_outbox_unapplied(ry_txn_t *txn, const char *peer, uint64_t peer_applied,
+                    uint64_t *n)
+{
+    ry_outbox_state_t st = {.next_seq = 1};
+    int rc = s_peer_ok(peer) ? s_out_state(txn, peer, &st) : 0;
+    /* The rows left are acked + 1 .. next_seq - 1. */
+    uint64_t from = st.acked > peer_applied ? st.acked : peer_applied;
+    *n = rc || from >= st.next_seq - 1 ? 0 : st.next_seq - 1 - from;
+    return rc;
+}
+
+int
 ry_outbox_append(ry_txn_t *txn, const char *self_id, const char *peer, int type,
                  const char *correlation, const void *payload, size_t len,
                  uint64_t *seq_out)

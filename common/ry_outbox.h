@@ -67,6 +67,13 @@ int ry_outbox_applied(ry_txn_t *txn, const char *peer, uint64_t *applied);
 /* Rows to 'peer' not yet acknowledged. Returns 0 or RY_EIO. */
 int ry_outbox_depth(ry_txn_t *txn, const char *peer, uint64_t *n);
 
+/* Of the rows to 'peer' not yet acknowledged, those after sequence
+ * 'peer_applied' (the last the peer applied, from its own store): rows
+ * it never applied. The others only wait for an acknowledgement that
+ * did not come back yet. Returns 0 or RY_EIO. */
+int ry_outbox_unapplied(ry_txn_t *txn, const char *peer, uint64_t peer_applied,
+                        uint64_t *n);
+
 /* Whether at least n rows to 'peer' are not yet acknowledged (what
  * ry_outbox_depth >= n says, from two lookups instead of a scan: the rows
  * not acknowledged are always a run of consecutive sequence numbers

@@ -4,7 +4,8 @@
 # sync and replies (the next start voids that commit), and before a
 # commit, and is restarted each time; the clients
 # retry with their idempotency keys. Every acknowledged application must
-# exist once with exactly one verdict; no outbox row may be left.
+# exist once with exactly one verdict; no outbox row its peer did not apply
+# may be left.
 . "$(dirname "$0")/../lib/services.sh"
 
 N=${RY_CRASH_N:-2000}
@@ -52,4 +53,4 @@ ry_wait_drained 180
 ry_stop_all
 "$RY_BIN/rongyu-inspect" verify "$RONGYU_HOME" "$RY_TMP/acked.txt" ||
     ry_fail "stores inconsistent after intake crashes"
-ry_ok "every acknowledged application exists once with one verdict; outboxes empty"
+ry_ok "every acknowledged application exists once with one verdict; nothing left undelivered"

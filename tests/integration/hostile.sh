@@ -66,4 +66,4 @@ dead=$(ry status --json | jq .dead)
 ry_stop_all
 "$RY_BIN/rongyu-inspect" verify "$RONGYU_HOME" "$RY_TMP/acked.txt" --strangers ||
     ry_fail "stores inconsistent after the hostile traffic"
-ry_ok "every acknowledged case once with one verdict; outboxes empty; strangers' dead letters bounded"
+ry_ok "every acknowledged case once with one verdict; nothing left undelivered; strangers' dead letters bounded"

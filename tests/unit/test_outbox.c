@@ -161,6 +161,36 @@ test_cumulative_ack_deletes_rows_up_to_it_and_ignores_the_rest(void **state)
     assert_int_equal(ry_txn_commit(&txn), 0);
 }
 
+/* ry_outbox_unapplied: of the rows left (acked + 1 .. next_seq - 1),
+ * those after what the peer applied; none when it applied them all,
+ * all when it applied none, an empty outbox none whatever it says. */
+static void
+test_unapplied_rows_are_those_after_the_peers_applied(void **state)
+{
+    fx_t *fx = *state;
+    ry_txn_t *txn = s_begin(fx, true);
+    uint64_t n = 9;
+    assert_int_equal(ry_outbox_unapplied(txn, "b", 0, &n), 0);
+    assert_int_equal(n, 0); /* never sent */
+    for (uint64_t i = 1; i <= 6; i++)
+        s_append(txn, "b", "m", i);
+    assert_int_equal(ry_outbox_ack(txn, "b", 2, NULL), 0);
+    /* Rows 3..6 are left. */
+    const uint64_t applied[] = {0, 1, 2, 3, 5, 6, 7, 100};
+    const uint64_t want[] = {4, 4, 4, 3, 1, 0, 0, 0};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        assert_int_equal(ry_outbox_unapplied(txn, "b", applied[i], &n), 0);
+        if (n != want[i])
+            fail_msg("peer applied %" PRIu64 ": %" PRIu64 " unapplied, want "
+                     "%" PRIu64,
+                     applied[i], n, want[i]);
+    }
+    assert_int_equal(ry_outbox_ack(txn, "b", 6, NULL), 0);
+    assert_int_equal(ry_outbox_unapplied(txn, "b", 0, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+}
+
 /* ry_outbox_depth_reaches(n) agrees with ry_outbox_depth >= n for every
  * n, as rows are appended and acknowledged, the outbox emptied too. */
 static void
@@ -493,6 +523,9 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_dead_letters_are_bounded_per_sender_and_refusals_counted,
             s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_unapplied_rows_are_those_after_the_peers_applied, s_setup,
+            s_teardown),
         cmocka_unit_test_setup_teardown(test_peers_are_listed_once_each,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
