@@ -1014,7 +1014,7 @@ s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n, int why)
         size_t len = 0;
         if (m->malformed) {
             reply = s_malformed_reply(m->malformed, &len);
-        } else if (self->o.reads_only &&
+        } else if (self->o.reads_only && self->o.on_request &&
                    self->o.reads_only(self->o.ctx, m->body, m->len) &&
                    s_answer_read(self, m, &reply, &len) == 0) {
             /* answered */

@@ -107,7 +107,9 @@ typedef struct {
      * writes nothing (a read). on_request then runs with writes refused
      * (ry_txn_reads_only), also when the round runs nested: no nested
      * transaction for it (LMDB allocates two page lists of 3 MiB in all
-     * for one). */
+     * for one). A read in a round that cannot be committed is still
+     * answered, in a read transaction of its own; only the others are
+     * refused (on_refuse). */
     bool (*reads_only)(void *ctx, const uint8_t *data, size_t len);
     /* The ids that may send on the peer socket (NULL-terminated; NULL:
      * any). A frame from any other id is dead-lettered and makes no link,
