@@ -1976,6 +1976,18 @@ s_put_client(cfx_t *c)
     return s_put_client_with(c, s_on_put);
 }
 
+/* The deferred request 'token' answered "late" now reaches client cl. */
+static void
+s_assert_late(cfx_t *c, void *cl, uint64_t token)
+{
+    assert_int_equal(ry_channel_reply_deferred(c->ch, token, "late", 4), 0);
+    char got[400];
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    while (!s_recv_joined(cl, got, sizeof got))
+        assert_true(ry_clock_mono_ms() < until);
+    assert_string_equal(got, "late");
+}
+
 static void
 test_a_refused_request_loses_its_writes_alone(void **state)
 {
@@ -2052,11 +2064,7 @@ test_a_deferral_of_an_undone_round_is_forgotten(void **state)
     assert_true(ry_channel_deferred_held(c.ch, second));
     assert_int_equal(ry_channel_reply_deferred(c.ch, first, "late", 4),
                      RY_ENOTFOUND);
-    assert_int_equal(ry_channel_reply_deferred(c.ch, second, "late", 4), 0);
-    until = ry_clock_mono_ms() + PUMP_MS;
-    while (!s_recv_joined(cl, got, sizeof got))
-        assert_true(ry_clock_mono_ms() < until);
-    assert_string_equal(got, "late");
+    s_assert_late(&c, cl, second);
     assert_false(s_app_has(c.st, "b"));
     zmq_close(cl);
     s_cfx_destroy(&c);
@@ -2156,11 +2164,7 @@ test_reads_in_a_failed_round_are_answered(void **state)
     assert_int_equal(refused, tries);
     /* The wait taken in the failed round holds, and its answer goes out. */
     assert_true(ry_channel_deferred_held(c.ch, token));
-    assert_int_equal(ry_channel_reply_deferred(c.ch, token, "late", 4), 0);
-    int64_t until = ry_clock_mono_ms() + PUMP_MS;
-    while (!s_recv_joined(cl, got, sizeof got))
-        assert_true(ry_clock_mono_ms() < until);
-    assert_string_equal(got, "late");
+    s_assert_late(&c, cl, token);
     assert_false(s_app_has(c.st, "x"));
     zmq_close(cl);
     s_cfx_destroy(&c);
