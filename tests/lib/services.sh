@@ -278,19 +278,24 @@ ry_py() {
 }
 
 # ry_wait_drained [SECONDS]: waits until intake has no outbox row and no
-# case waits for its verdict.
+# case waits for its verdict. The outboxes are read again after the
+# cases: a verdict applied between the first two reads adds an event.
 ry_wait_drained() {
-    local limit=${1:-60} out pending waiting
+    local limit=${1:-60} waiting
     for _ in $(seq 1 $((limit * 5))); do
-        if out=$(ry status --json 2>/dev/null); then
-            pending=$(jq '[.links[]?.outbox // 0] | add // 0' <<<"$out")
+        if s_outbox_empty; then
             waiting=$(ry list --role city --as city --state submitted --json 2>/dev/null |
                 jq '.cases | length') || waiting=unknown
-            if [ "$pending" = 0 ] && [ "$waiting" = 0 ]; then
+            if [ "$waiting" = 0 ] && s_outbox_empty; then
                 return 0
             fi
         fi
         sleep 0.2
     done
     ry_fail "not drained after ${limit}s: $(ry status 2>&1 | tr '\n' ' ')"
+}
+s_outbox_empty() {
+    local out
+    out=$(ry status --json 2>/dev/null) &&
+        [ "$(jq '[.links[]?.outbox // 0] | add // 0' <<<"$out")" = 0 ]
 }
