@@ -790,6 +790,20 @@ s_malformed_reply(const char *why, size_t *len)
     return ry_pb_pack(&r.base, len);
 }
 
+/* Runs client message m, a read (o.reads_only), in txn with writes
+ * refused; returns as s_handler_rc. */
+static int
+s_read_request(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m,
+               uint8_t **reply, size_t *len)
+{
+    ry_txn_reads_only(txn, true);
+    self->current = m;
+    int rc = self->o.on_request(self->o.ctx, txn, m->body, m->len, reply, len);
+    self->current = NULL;
+    ry_txn_reads_only(txn, false);
+    return s_handler_rc(rc);
+}
+
 static int
 s_client_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
 {
@@ -805,13 +819,7 @@ s_client_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
     if (self->o.reads_only &&
         self->o.reads_only(self->o.ctx, m->body, m->len)) {
         /* Nothing can be written, so nothing needs undoing. */
-        ry_txn_reads_only(txn, true);
-        self->current = m;
-        rc = self->o.on_request(self->o.ctx, txn, m->body, m->len, &reply,
-                                &rlen);
-        self->current = NULL;
-        ry_txn_reads_only(txn, false);
-        rc = s_handler_rc(rc);
+        rc = s_read_request(self, txn, m, &reply, &rlen);
     } else {
         ry_txn_t *ht;
         uint64_t w0;
@@ -982,12 +990,8 @@ s_answer_read(ry_channel_t *self, const ry_link_msg_t *m, uint8_t **reply,
     int rc = ry_txn_begin(self->o.store, NULL, false, &txn);
     if (rc)
         return rc;
-    ry_txn_reads_only(txn, true);
     int deferred = self->ndeferred;
-    self->current = m;
-    rc = s_handler_rc(
-        self->o.on_request(self->o.ctx, txn, m->body, m->len, reply, len));
-    self->current = NULL;
+    rc = s_read_request(self, txn, m, reply, len);
     ry_txn_abort(&txn);
     if (rc) {
         free(*reply);
@@ -1005,6 +1009,7 @@ s_answer_read(ry_channel_t *self, const ry_link_msg_t *m, uint8_t **reply,
 static void
 s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n, int why)
 {
+    s_deferred_settle(self, false); /* the failed round's waits go */
     s_release(self, -1); /* the flush below sends everything queued */
     for (int i = 0; i < n; i++) {
         const ry_link_msg_t *m = &msgs[i];
@@ -1034,7 +1039,8 @@ s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n, int why)
         if (reply)
             ry_link_reply(self->link, m, reply, len);
     }
-    /* The waits taken by the reads above hold: nothing they read goes. */
+    /* The waits taken by the reads above, the only ones not settled,
+     * hold: nothing they read goes. */
     s_deferred_settle(self, true);
     ry_link_flush(self->link);
 }
@@ -1225,7 +1231,6 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
             self->health.total_failures++;
             self->health.last_error = rc;
             ry_link_discard(self->link);
-            s_deferred_settle(self, false);
             s_refuse_clients(self, msgs, n, rc);
             result = rc;
         }

@@ -2071,9 +2071,10 @@ test_a_deferral_of_an_undone_round_is_forgotten(void **state)
 }
 
 /* A request "fail:K" fails with a store error (its whole round is
- * undone); "read:K" reads K and answers "re:read:K=1" or "=0"; "wait:K"
- * is deferred. The last two only read (s_reads_only). Each call is
- * logged in the cfx_t. */
+ * undone); "read:K" reads K and answers "re:read:K=1" or "=0"; "rerr:K"
+ * parks a wait, then fails with a store error; the others are
+ * s_on_put's ("wait:K" is deferred). "read:", "wait:" and "rerr:" only
+ * read (s_reads_only). Each call is logged in the cfx_t. */
 static int
 s_on_read(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
           uint8_t **reply, size_t *reply_len)
@@ -2085,6 +2086,13 @@ s_on_read(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
              (const char *)data);
     if (memcmp(data, "fail:", 5) == 0)
         return RY_EIO;
+    if (memcmp(data, "rerr:", 5) == 0) {
+        /* A read that parks a wait, then meets a store error. */
+        uint64_t t = ry_channel_defer(c->ch);
+        assert_true(t > 0 && c->ntokens < 64);
+        c->tokens[c->ntokens++] = t;
+        return RY_EIO;
+    }
     if (memcmp(data, "read:", 5) != 0)
         return s_on_put(ctx, txn, data, len, reply, reply_len);
     ry_val_t v;
@@ -2105,7 +2113,8 @@ s_reads_only(void *ctx, const uint8_t *data, size_t len)
 {
     (void)ctx;
     return len > 5 &&
-           (memcmp(data, "read:", 5) == 0 || memcmp(data, "wait:", 5) == 0);
+           (memcmp(data, "read:", 5) == 0 || memcmp(data, "wait:", 5) == 0 ||
+            memcmp(data, "rerr:", 5) == 0);
 }
 
 /* A round that cannot be committed (a store error, a full store) still
@@ -2120,17 +2129,20 @@ test_reads_in_a_failed_round_are_answered(void **state)
     ry_channel_set_reads_only(c.ch, s_reads_only);
     char got[400];
     bool shared = false;
-    int tries = 0, reads = 0, refused = 0;
-    uint64_t token = 0;
-    /* Sent together until one round holds the failure and both reads
-     * after it (mostly the first time). */
+    int tries = 0, replies = 0;
+    uint64_t token = 0, lost = 0;
+    /* Sent together until one round holds the failure and the three
+     * reads after it (mostly the first time). In order, the answers:
+     * E_BUSY for the write, the read's, E_BUSY for the read whose store
+     * failed; the wait's comes later. */
+    const char *in[] = {"fail:x", "read:k0", "wait:w", "rerr:z"};
+    const char *want[] = {"code 8", "re:read:k0=1", "code 8"};
     while (!shared) {
         assert_true(tries++ < 20);
-        const char *in[] = {"fail:x", "read:k0", "wait:w"};
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
             s_send_parts(cl, 1, &in[i]);
         int64_t until = ry_clock_mono_ms() + PUMP_MS;
-        while (reads < tries || refused < tries) {
+        while (replies < 3 * tries) {
             assert_true(ry_clock_mono_ms() < until);
             int from = c.nlog, rc = ry_channel_run_once(c.ch, 10);
             if (rc == RY_EIO) {
@@ -2139,31 +2151,24 @@ test_reads_in_a_failed_round_are_answered(void **state)
                 int f = from;
                 while (f < c.nlog && strcmp(c.log[f], "fail:x") != 0)
                     f++;
-                shared = f + 2 < c.nlog &&
-                         strcmp(c.log[f + 1], "read:k0") == 0 &&
-                         strcmp(c.log[f + 2], "wait:w") == 0;
+                shared = f + 3 < c.nlog;
+                for (int i = 1; shared && i < 4; i++)
+                    shared = strcmp(c.log[f + i], in[i]) == 0;
             } else {
                 assert_int_equal(rc, 0);
             }
-            /* In order: E_BUSY for the write, the read's answer; the
-             * wait's comes later. */
-            while (s_recv_joined(cl, got, sizeof got)) {
-                if (refused == reads) {
-                    assert_string_equal(got, "code 8");
-                    refused++;
-                } else {
-                    assert_string_equal(got, "re:read:k0=1");
-                    reads++;
-                }
-            }
+            while (s_recv_joined(cl, got, sizeof got))
+                assert_string_equal(got, want[replies++ % 3]);
         }
-        token = c.tokens[c.ntokens - 1];
+        token = c.tokens[c.ntokens - 2];
+        lost = c.tokens[c.ntokens - 1];
         c.nlog = 0;
     }
-    assert_int_equal(reads, tries);
-    assert_int_equal(refused, tries);
-    /* The wait taken in the failed round holds, and its answer goes out. */
+    assert_int_equal(replies, 3 * tries);
+    /* The wait taken in the failed round holds, and its answer goes out;
+     * the one taken by the read that failed does not. */
     assert_true(ry_channel_deferred_held(c.ch, token));
+    assert_false(ry_channel_deferred_held(c.ch, lost));
     s_assert_late(&c, cl, token);
     assert_false(s_app_has(c.st, "x"));
     zmq_close(cl);
