@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# rongyu-inspect verify on stores where a peer applied rows whose
+# acknowledgement never came back (a sender stopped before it did): the
+# rows are accepted, their peer's applied count read from its store, and
+# the sender, started again, sends them, finds them applied and empties
+# its outbox. Rows the peer never applied still fail verify.
+#
+# The state is made, not waited for by chance: intake runs without
+# notification (its two events per case stay in its outbox), its store
+# is copied while it is stopped, notification then applies the events
+# and intake deletes them; intake's copy, put back, holds the rows that
+# notification's store says it applied.
+. "$(dirname "$0")/../lib/services.sh"
+
+N=3
+ry_pick_ports
+# Notification's store as it is before it applies anything.
+ry_start notification
+ry_stop notification
+for svc in validation quota intake; do
+    ry_start "$svc"
+done
+EX=$RY_SOURCE_DIR/examples
+for i in $(seq 1 "$N"); do
+    ry submit "$EX/advanced_home.valid.json" --idem "verify-$i" --json |
+        jq -r .case.case_id >>"$RY_TMP/acked.txt"
+done
+[ "$(grep -cE '^[0-9a-f]{16}$' "$RY_TMP/acked.txt")" = "$N" ] ||
+    ry_fail "not every application acknowledged: $(cat "$RY_TMP/acked.txt")"
+# outbox_to PEER: intake's outbox rows for PEER, by its status.
+outbox_to() {
+    ry status --json | jq --arg p "$1" '[.links[]? | select(.peer == $p) | .outbox] | add // 0'
+}
+# Once intake holds every verdict, the events are in its outbox (put
+# there in the same commits), beside what it tells notification of the
+# keys (who may read it).
+judged() {
+    [ "$(outbox_to validation)" = 0 ] &&
+        [ "$(ry list --role city --as city --state submitted --json | jq '.cases | length')" = 0 ]
+}
+ry_until 30 judged || ry_fail "the verdicts did not come: $(ry status 2>&1 | tr '\n' ' ')"
+ROWS=$(outbox_to notification)
+[ "$ROWS" -ge $((2 * N)) ] || ry_fail "intake's outbox to notification: $ROWS rows, want at least $((2 * N))"
+ry_stop_all
+cp -a "$RONGYU_HOME/intake" "$RY_TMP/intake-unacked"
+cp -a "$RONGYU_HOME/notification" "$RY_TMP/notification-empty"
+ry_ok "intake stopped with $ROWS rows in its outbox to notification"
+
+# Notification applies them; intake deletes them at its acknowledgement.
+ry_start_services
+ry_wait_drained 60
+ry_stop_all
+"$RY_BIN/rongyu-inspect" verify "$RONGYU_HOME" "$RY_TMP/acked.txt" >"$RY_TMP/verify0.out" 2>&1 ||
+    { cat "$RY_TMP/verify0.out" >&2; ry_fail "verify fails on drained stores"; }
+grep -q "outbox rows" "$RY_TMP/verify0.out" &&
+    { cat "$RY_TMP/verify0.out" >&2; ry_fail "drained stores have outbox rows"; }
+
+# Intake's store as it was: the rows are left, notification applied them.
+rm -rf "$RONGYU_HOME/intake"
+cp -a "$RY_TMP/intake-unacked" "$RONGYU_HOME/intake"
+"$RY_BIN/rongyu-inspect" verify "$RONGYU_HOME" "$RY_TMP/acked.txt" >"$RY_TMP/verify1.out" 2>&1 ||
+    { cat "$RY_TMP/verify1.out" >&2; ry_fail "verify refuses rows their peer applied"; }
+grep -q "^intake: $ROWS outbox rows applied by their peer" "$RY_TMP/verify1.out" ||
+    { cat "$RY_TMP/verify1.out" >&2; ry_fail "verify does not say the rows were applied"; }
+ry_ok "verify accepts $ROWS rows that notification applied"
+
+# With notification's store from before it applied them, the same rows
+# fail verify (its event count fails it too).
+mv "$RONGYU_HOME/notification" "$RY_TMP/notification-applied"
+cp -a "$RY_TMP/notification-empty" "$RONGYU_HOME/notification"
+if "$RY_BIN/rongyu-inspect" verify "$RONGYU_HOME" "$RY_TMP/acked.txt" >"$RY_TMP/verify2.out" 2>&1; then
+    cat "$RY_TMP/verify2.out" >&2
+    ry_fail "verify accepts rows their peer never applied"
+fi
+grep -q "intake: $ROWS outbox rows left, $ROWS of them not applied by their peer" \
+    "$RY_TMP/verify2.out" ||
+    { cat "$RY_TMP/verify2.out" >&2; ry_fail "verify does not name the rows not applied"; }
+ry_ok "verify fails on $ROWS rows that notification never applied"
+
+# Started again on the stores that go together, intake sends the rows,
+# notification finds them applied (no event twice) and acknowledges.
+rm -rf "$RONGYU_HOME/notification"
+mv "$RY_TMP/notification-applied" "$RONGYU_HOME/notification"
+ry_start_services
+ry_wait_drained 60
+ry_stop_all
+"$RY_BIN/rongyu-inspect" verify "$RONGYU_HOME" "$RY_TMP/acked.txt" >"$RY_TMP/verify3.out" 2>&1 ||
+    { cat "$RY_TMP/verify3.out" >&2; ry_fail "verify fails after the rows went again"; }
+grep -q "outbox rows" "$RY_TMP/verify3.out" &&
+    { cat "$RY_TMP/verify3.out" >&2; ry_fail "rows left after intake sent them again"; }
+grep -q "events $((2 * N)):" "$RY_TMP/verify3.out" ||
+    { cat "$RY_TMP/verify3.out" >&2; ry_fail "notification holds other than $((2 * N)) events"; }
+ry_ok "intake sent the rows again, notification found them applied, nothing left"
