@@ -153,14 +153,22 @@ s_check_outbox(const s_svc_t *svcs, int nsvcs, int which)
     }
     if (n) {
         s_link_check_t l = {svcs, nsvcs, svc, NULL, 0, 0};
-        if (ry_txn_begin(st, NULL, false, &l.txn) != 0 ||
-            ry_outbox_peers(l.txn, s_link_check, &l) != 0)
-            l.unapplied = n;
+        int rc = ry_txn_begin(st, NULL, false, &l.txn);
+        if (rc == 0)
+            rc = ry_outbox_peers(l.txn, s_link_check, &l);
         ry_txn_abort(&l.txn);
-        if (l.unapplied || l.rows != n)
+        if (rc)
+            s_fail("%s: %" PRIu64 " outbox rows left, their links "
+                   "unreadable: %s",
+                   svc, n, ry_strerror(rc));
+        else if (l.rows != n)
+            s_fail("%s: %" PRIu64 " outbox rows left, the link counters "
+                   "account for %" PRIu64,
+                   svc, n, l.rows);
+        else if (l.unapplied)
             s_fail("%s: %" PRIu64 " outbox rows left, %" PRIu64
                    " of them not applied by their peer",
-                   svc, n, l.rows != n ? n : l.unapplied);
+                   svc, n, l.unapplied);
         else
             printf("%s: %" PRIu64 " outbox rows applied by their peer, "
                    "its acknowledgement not back before the stop\n",
