@@ -296,25 +296,70 @@ s_row_in_place(ry_txn_t *txn, const char *id, ry_val_t *v)
     return ry_txn_get(txn, "cases", id, INTAKE_ID_LEN, v) != 0;
 }
 
-int
-intake_cases_peek_for(ry_txn_t *txn, const intake_principal_t *p,
-                      const char *id, Rongyu__CaseState *state)
+/* The readers in place of a case's head: its state into *state, and
+ * when out is not NULL the head's bytes as intake_cases_brief_bytes makes
+ * them into *out (the caller's to free); when p is not NULL, only for a
+ * case p may read. Returns 0, or 1 as those readers do. */
+static int
+s_peek(ry_txn_t *txn, const intake_principal_t *p, const char *id,
+       Rongyu__CaseState *state, uint8_t **out, size_t *len)
 {
     ry_val_t v;
     if (s_row_in_place(txn, id, &v) != 0)
         return 1;
+    /* The id, then the head's fields as the row holds them. */
+    uint8_t *b = NULL;
+    size_t at = 0;
+    if (out) {
+        b = malloc(v.len + 2 + INTAKE_ID_LEN);
+        if (!b)
+            abort();
+        ry_pb_put_bytes(b, &at, 1, id, INTAKE_ID_LEN);
+    }
     char org[INTAKE_PEEK_MAX], unit[INTAKE_PEEK_MAX];
     Rongyu__CaseState st;
-    if (s_head_in_place(&v, &st, org, unit, NULL, NULL) != 0)
+    if (s_head_in_place(&v, &st, org, unit, b, &at) != 0) {
+        free(b);
         return 1;
-    Rongyu__Application a = RONGYU__APPLICATION__INIT;
-    a.applicant_org = org;
-    a.organising_unit = unit;
-    char why[8];
-    if (intake_authorize(txn, p, INTAKE_ACT_READ, &a, why, sizeof why) != 0)
-        return 1;
+    }
+    if (p) {
+        Rongyu__Application a = RONGYU__APPLICATION__INIT;
+        a.applicant_org = org;
+        a.organising_unit = unit;
+        char why[8];
+        if (intake_authorize(txn, p, INTAKE_ACT_READ, &a, why, sizeof why)) {
+            free(b);
+            return 1;
+        }
+    }
     *state = st;
+    if (out) {
+        *out = b;
+        *len = at;
+    }
     return 0;
+}
+
+int
+intake_cases_peek_for(ry_txn_t *txn, const intake_principal_t *p,
+                      const char *id, Rongyu__CaseState *state)
+{
+    return s_peek(txn, p, id, state, NULL, NULL);
+}
+
+int
+intake_cases_peek_brief_for(ry_txn_t *txn, const intake_principal_t *p,
+                            const char *id, Rongyu__CaseState held,
+                            Rongyu__CaseState *state, uint8_t **out,
+                            size_t *len)
+{
+    *out = NULL;
+    int rc = s_peek(txn, p, id, state, out, len);
+    if (rc == 0 && *state == held) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int
@@ -322,23 +367,7 @@ intake_cases_brief_bytes(ry_txn_t *txn, const char *id,
                          Rongyu__CaseState *state, uint8_t **out, size_t *len)
 {
     *out = NULL;
-    ry_val_t v;
-    if (s_row_in_place(txn, id, &v) != 0)
-        return 1;
-    /* The id, then the head's fields as the row holds them. */
-    uint8_t *b = malloc(v.len + 2 + INTAKE_ID_LEN);
-    if (!b)
-        abort();
-    size_t at = 0;
-    ry_pb_put_bytes(b, &at, 1, id, INTAKE_ID_LEN);
-    char org[INTAKE_PEEK_MAX], unit[INTAKE_PEEK_MAX];
-    if (s_head_in_place(&v, state, org, unit, b, &at) != 0) {
-        free(b);
-        return 1;
-    }
-    *out = b;
-    *len = at;
-    return 0;
+    return s_peek(txn, NULL, id, state, out, len);
 }
 
 /* ------------------------------------------------------------ indexes */

@@ -88,6 +88,15 @@ int intake_cases_load_head_for(ry_txn_t *txn, const intake_principal_t *p,
 int intake_cases_peek_for(ry_txn_t *txn, const intake_principal_t *p,
                           const char *id, Rongyu__CaseState *state);
 
+/* intake_cases_peek_for, and for a case no longer in state 'held' what
+ * intake_cases_brief_bytes gives of it too (*out, the caller's to free;
+ * NULL while the case is in 'held'): a brief wait's answer read with one
+ * lookup. Returns as intake_cases_peek_for. */
+int intake_cases_peek_brief_for(ry_txn_t *txn, const intake_principal_t *p,
+                                const char *id, Rongyu__CaseState held,
+                                Rongyu__CaseState *state, uint8_t **out,
+                                size_t *len);
+
 /* What a brief wait's answer holds of case 'id' (intake_wait), read from
  * its row in place: the case's head without its application and verdict,
  * packed as protobuf-c packs it, into *out (the caller's to free), and

@@ -96,6 +96,7 @@ intake_reply_release(intake_reply_t *r)
     }
     free(r->wcases);
     free(r->cached);
+    free(r->packed);
     for (size_t i = 0; i < r->norgs; i++)
         ry_pb_free(&r->org_list[i]);
     free(r->org_list);

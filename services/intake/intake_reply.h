@@ -19,7 +19,7 @@ typedef struct intake_reply intake_reply_t;
  * (the case store fills 'out') and intake_reply_pack turns it into bytes.
  * At most one body is packed, and only when out.code is OK: out.kase (with
  * audit), else cases, else status; then orgs, else quota, else
- * deadlines. */
+ * deadlines; 'packed', when set, is the answer instead. */
 struct intake_reply {
     intake_outcome_t out; /* the code, detail, field, retry, and the case */
     bool wait;        /* kase goes in a WaitReply */
@@ -47,6 +47,10 @@ struct intake_reply {
     char store_names[16][64];
     uint8_t *cached;             /* a stored first answer, used as is */
     size_t cached_len;
+    /* The whole answer, packed with the request's id (a brief wait's,
+     * from rows read in place): sent as it is. */
+    uint8_t *packed;
+    size_t packed_len;
     bool orgs;                   /* an OrgReply */
     Rongyu__Organisation **org_list; /* owned (ry_pb each) */
     size_t norgs;
@@ -91,7 +95,7 @@ int intake_reply_fail_at(intake_reply_t *r, Rongyu__ErrorCode code,
     __attribute__((format(printf, 4, 5)));
 
 /* Frees what r owns (the case, audit entries, cases, a wait's cases,
- * cached answer, organisations and quota rows); r itself stays the
+ * cached or packed answer, organisations and quota rows); r itself stays the
  * caller's. */
 void intake_reply_release(intake_reply_t *r);
 

@@ -571,7 +571,11 @@ out:
         ry_pb_free(&r.out.kase);
         s_store_failed(&r, rc);
     }
-    if (r.cached) {
+    if (r.packed && r.out.code == RONGYU__ERROR_CODE__OK) {
+        *reply = r.packed;
+        *reply_len = r.packed_len;
+        r.packed = NULL;
+    } else if (r.cached) {
         /* The first answer as earlier versions stored it (and as the
          * answers without a case are stored), with this request's id. */
         Rongyu__Reply *c = (Rongyu__Reply *)ry_pb_unpack(

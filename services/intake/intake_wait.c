@@ -165,6 +165,45 @@ s_named_cmp(const void *a, const void *b)
     return c ? c : (x->at > y->at) - (x->at < y->at);
 }
 
+/* A brief wait on several cases whose rows all read in place
+ * (intake_cases_peek_brief_for): answered now with the heads of those no
+ * longer in the state, packed from their rows, or parked on all. Returns
+ * 1, having done nothing, when a row does not read so (no such case, one
+ * p may not see, a row in another form): the general path then says what
+ * it is. */
+static int
+s_request_many_brief(intake_cases_t *self, ry_txn_t *txn,
+                     const Rongyu__Request *req, const intake_principal_t *p,
+                     intake_reply_t *r, bool *deferred)
+{
+    const Rongyu__WaitRequest *q = req->wait;
+    size_t n = q->n_case_ids, moved = 0;
+    uint8_t *kb[INTAKE_WAIT_CASES];
+    size_t kl[INTAKE_WAIT_CASES];
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        Rongyu__CaseState now;
+        rc = intake_cases_peek_brief_for(txn, p, q->case_ids[i], q->state, &now,
+                                         &kb[moved], &kl[moved]);
+        if (rc == 0 && kb[moved])
+            moved++;
+    }
+    if (rc == 0 && moved)
+        r->packed = intake_reply_pack_brief_wait(req->request_id, true,
+                                                 (const uint8_t *const *)kb, kl,
+                                                 moved, false, &r->packed_len);
+    for (size_t i = 0; i < moved; i++)
+        free(kb[i]);
+    if (rc || moved)
+        return rc;
+    s_id_t *ids = calloc(n, sizeof *ids);
+    if (!ids)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        ry_str_cat(ids[i], sizeof ids[i], q->case_ids[i], (char *)NULL);
+    return s_park(self, req, r, NULL, ids, (int)n, deferred);
+}
+
 /* A WaitRequest on case_ids: refused as a whole when one of them is
  * empty, named twice, or not one p may see; answered at once with those
  * no longer in the state; else parked on all of them. */
@@ -203,10 +242,14 @@ s_request_many(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
                                         "case_ids[%zu])",
                                         field, named[i].id, named[i - 1].at);
         }
+    int rc =
+        q->brief ? s_request_many_brief(self, txn, req, p, r, deferred) : 1;
+    if (rc != 1)
+        return rc;
     s_id_t *ids = calloc(n, sizeof *ids);
     if (!ids)
         abort();
-    int rc = 0;
+    rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *id = q->case_ids[i];
         /* Read in place, as a wait on one case; the head says the rest. */
@@ -265,8 +308,25 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
      * the state read in place. Any other is answered now, from the case
      * loaded (a brief answer shows its head only), or refused. */
     Rongyu__CaseState now;
-    if (intake_cases_peek_for(txn, p, q->case_id, &now) != 0 ||
-        now != q->state) {
+    int peek;
+    if (q->brief) {
+        /* A head that left the state, read in place, is answered as it is
+         * packed there. */
+        uint8_t *kb;
+        size_t kl;
+        peek = intake_cases_peek_brief_for(txn, p, q->case_id, q->state, &now,
+                                           &kb, &kl);
+        if (peek == 0 && kb) {
+            const uint8_t *one = kb;
+            r->packed = intake_reply_pack_brief_wait(
+                req->request_id, false, &one, &kl, 1, false, &r->packed_len);
+            free(kb);
+            return 0;
+        }
+    } else {
+        peek = intake_cases_peek_for(txn, p, q->case_id, &now);
+    }
+    if (peek != 0 || now != q->state) {
         int rc = q->brief
                      ? intake_cases_load_head_for(txn, p, q->case_id, &r->out,
                                                   &r->out.kase)

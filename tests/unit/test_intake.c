@@ -1769,6 +1769,83 @@ test_wait_on_several_cases(void **state)
     s_fx_destroy(&fx);
 }
 
+/* The reply to a brief wait as org-1 (request id "w-7") on ids, or on
+ * case 'one', as protobuf-c packs it again. */
+static uint8_t *
+s_brief_wait_bytes(fx_t *fx, char **ids, size_t n, const char *one, size_t *len)
+{
+    rq_t r;
+    s_rq(&r, "org-1", "grassroots", NULL);
+    r.req.request_id = (char *)"w-7";
+    Rongyu__WaitRequest w = RONGYU__WAIT_REQUEST__INIT;
+    w.case_ids = ids;
+    w.n_case_ids = n;
+    w.case_id = (char *)(one ? one : "");
+    w.state = RONGYU__CASE_STATE__SUBMITTED;
+    w.brief = true;
+    r.req.body_case = RONGYU__REQUEST__BODY_WAIT;
+    r.req.wait = &w;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    uint8_t *b = ry_pb_pack(&rep->base, len);
+    s_free(&rep);
+    return b;
+}
+
+/* A brief wait answered from the rows read in place is the answer made
+ * from the cases' heads decoded: on one case, and on several (only those
+ * that left the state, in the order named), with the request's id. */
+static void
+test_brief_wait_answers_as_the_heads_decoded(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char a[17], b[17], c[17];
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, a);
+    s_submit_ok(fx, "org-1", "k2", RONGYU__HONOUR__ADVANCED_HOME, b);
+    s_submit_ok(fx, "org-1", "k3", RONGYU__HONOUR__ADVANCED_HOME, c);
+    assert_int_equal(s_deliver_result(fx, c, 1, true), 0);
+    assert_int_equal(s_deliver_result(fx, a, 1, false), 0);
+
+    char *ids[] = {c, b, a};
+    size_t gn, on, wn;
+    uint8_t *got = s_brief_wait_bytes(fx, ids, 3, NULL, &gn);
+    uint8_t *got_one = s_brief_wait_bytes(fx, NULL, 0, a, &on);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    intake_reply_t m = {
+        .out.code = RONGYU__ERROR_CODE__OK, .wait_many = true, .brief = true};
+    m.wcases = calloc(2, sizeof *m.wcases);
+    assert_non_null(m.wcases);
+    const char *moved[] = {c, a};
+    for (int i = 0; i < 2; i++) {
+        m.wcases[i] = calloc(1, sizeof **m.wcases);
+        assert_non_null(m.wcases[i]);
+        rongyu__case_reply__init(m.wcases[i]);
+        assert_int_equal(
+            intake_cases_load_head(txn, moved[i], &m.wcases[i]->case_), 0);
+        m.nwcases++;
+    }
+    uint8_t *want = intake_reply_pack_in(&m, "w-7", "wait", &wn);
+    assert_int_equal(gn, wn);
+    assert_memory_equal(got, want, gn);
+    free(got);
+    free(want);
+    intake_reply_release(&m);
+
+    intake_reply_t one = {
+        .out.code = RONGYU__ERROR_CODE__OK, .wait = true, .brief = true};
+    assert_int_equal(intake_cases_load_head(txn, a, &one.out.kase), 0);
+    want = intake_reply_pack_in(&one, "w-7", "wait", &wn);
+    assert_int_equal(on, wn);
+    assert_memory_equal(got_one, want, on);
+    free(got_one);
+    free(want);
+    intake_reply_release(&one);
+    ry_txn_abort(&txn);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_brief_wait_answers_with_the_state_alone(void **state)
 {
@@ -2623,6 +2700,7 @@ main(void)
         cmocka_unit_test(test_reads_are_told_from_writes_by_their_body),
         cmocka_unit_test(test_brief_wait_answers_with_the_state_alone),
         cmocka_unit_test(test_wait_on_several_cases),
+        cmocka_unit_test(test_brief_wait_answers_as_the_heads_decoded),
         cmocka_unit_test(test_wait_reads_the_state_in_place),
         cmocka_unit_test(test_brief_wait_answer_is_read_in_place),
         cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),
