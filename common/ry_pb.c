@@ -2,6 +2,7 @@
 #include "ry_pb.h"
 
 #include "ry_arena.h"
+#include "ry_text.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -20,6 +21,10 @@ typedef struct {
     size_t left; /* the cap still free */
     ry_arena_t mem;
     void *root; /* the decoded message */
+    /* ry_pb_unpack_texts: the bound its own reading checks each string
+     * against (0: none), and whether one failed. */
+    size_t text_max;
+    bool text_bad;
 } s_arena_t;
 
 typedef struct {
@@ -558,6 +563,9 @@ s_fast_value(s_arena_t *a, const ProtobufCFieldDescriptor *fd,
         memcpy(s, f->val, f->vlen);
         s[f->vlen] = 0;
         *(char **)member = s;
+        if (a->text_max && !a->text_bad &&
+            (f->vlen > a->text_max || !ry_text_utf8_valid(s, f->vlen)))
+            a->text_bad = true;
         return true;
     }
     case PROTOBUF_C_TYPE_BYTES: {
@@ -721,20 +729,25 @@ s_arena_init(s_arena_t *arena, size_t len, size_t cap)
     arena->mem = (ry_arena_t){0};
     ry_arena_reserve(&arena->mem, first < arena->left ? first : arena->left);
     arena->root = NULL;
+    arena->text_max = 0;
+    arena->text_bad = false;
 }
 
 static ProtobufCMessage *
 s_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t len,
-         size_t cap, bool short_only)
+         size_t cap, bool short_only, size_t text_max, bool *texts_ok)
 {
     s_arena_t *arena = malloc(sizeof *arena);
     if (!arena)
         abort();
     s_arena_init(arena, len, cap);
+    arena->text_max = text_max;
     /* Past INT_MAX bytes protobuf-c refuses lengths that ry_pb_next
      * reads: such a message is its to decide. */
     ProtobufCMessage *m =
         len <= INT_MAX ? s_fast_msg(arena, d, data, len, 0) : NULL;
+    if (texts_ok)
+        *texts_ok = m && text_max && !arena->text_bad;
     if (!m && !short_only) {
         /* protobuf-c decides, from the start */
         ry_arena_free(&arena->mem);
@@ -753,14 +766,21 @@ ProtobufCMessage *
 ry_pb_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *data,
              size_t len, size_t cap)
 {
-    return s_unpack(d, data, len, cap, false);
+    return s_unpack(d, data, len, cap, false, 0, NULL);
+}
+
+ProtobufCMessage *
+ry_pb_unpack_texts(const ProtobufCMessageDescriptor *d, const uint8_t *data,
+                   size_t len, size_t cap, size_t text_max, bool *texts_ok)
+{
+    return s_unpack(d, data, len, cap, false, text_max, texts_ok);
 }
 
 ProtobufCMessage *
 ry_pb_unpack_short(const ProtobufCMessageDescriptor *d, const uint8_t *data,
                    size_t len, size_t cap)
 {
-    return s_unpack(d, data, len, cap, true);
+    return s_unpack(d, data, len, cap, true, 0, NULL);
 }
 
 /* ------------------------------------------------------------ equal */

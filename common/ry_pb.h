@@ -15,6 +15,16 @@
 ProtobufCMessage *ry_pb_unpack(const ProtobufCMessageDescriptor *d,
                                const uint8_t *data, size_t len, size_t cap);
 
+/* ry_pb_unpack, and what ry_text_check(message, text_max) would say when
+ * it is sure to pass: *texts_ok is set true when ry_pb_unpack's own
+ * reading decoded the bytes and found each string on the way valid UTF-8
+ * of at most text_max bytes; false says nothing (ry_text_check then
+ * decides). Reading a request once, not twice. */
+ProtobufCMessage *ry_pb_unpack_texts(const ProtobufCMessageDescriptor *d,
+                                     const uint8_t *data, size_t len,
+                                     size_t cap, size_t text_max,
+                                     bool *texts_ok);
+
 /* For tests: the same, but NULL also where ry_pb_unpack's own reading
  * leaves the message to protobuf-c (see ry_pb.c): whether its short way
  * reads those bytes, and what it makes of them. */

@@ -365,10 +365,11 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     intake_cases_t *self = ctx;
     intake_reply_t r = {.out.code = RONGYU__ERROR_CODE__OK};
     Rongyu__Request *req = NULL;
+    bool texts_ok = false;
     int rc;
-    if (!data ||
-        !(req = (Rongyu__Request *)ry_pb_unpack(&rongyu__request__descriptor,
-                                                data, len, 2 * len + 65536))) {
+    if (!data || !(req = (Rongyu__Request *)ry_pb_unpack_texts(
+                       &rongyu__request__descriptor, data, len, 2 * len + 65536,
+                       RY_TEXT_MAX, &texts_ok))) {
         intake_reply_fail(&r, RONGYU__ERROR_CODE__E_MALFORMED,
                           "%zu bytes that are not a rongyu.Request", len);
         *reply = intake_reply_pack(&r, "", reply_len);
@@ -376,10 +377,12 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     }
     Rongyu__KeyRecord *key = NULL;
     Rongyu__Principal *stated = req->principal, eff = RONGYU__PRINCIPAL__INIT;
-    /* Every text valid UTF-8 and bounded: refused here, naming the
-     * field, before anything is read. */
+    /* Every text valid UTF-8 and bounded (as the decoder found them, or
+     * else as ry_text_check finds them): refused here, naming the field,
+     * before anything is read. */
     char bad[400];
-    if (ry_text_check(&req->base, RY_TEXT_MAX, bad, sizeof bad) != 0) {
+    if (!texts_ok &&
+        ry_text_check(&req->base, RY_TEXT_MAX, bad, sizeof bad) != 0) {
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INVALID, "%s", bad);
         goto out;
     }

@@ -6,7 +6,8 @@
  * nesting) ry_pb_unpack still decodes, as protobuf-c does; bytes
  * protobuf-c refuses it refuses. Every message decoded here, and messages
  * made with each kind of value at its edges, ry_pb_pack writes byte for
- * byte as protobuf_c_message_pack does. */
+ * byte as protobuf_c_message_pack does. ry_pb_unpack_texts is sure of a
+ * message's texts only where ry_text_check passes them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include "rongyu_services.pb-c.h"
 #include "ry_json.h"
 #include "ry_pb.h"
+#include "ry_text.h"
 #include "ut_pb.h"
 
 #include <dirent.h>
@@ -200,15 +202,26 @@ s_assert_packs_the_same(const ProtobufCMessage *m)
     free(want);
 }
 
+/* How often ry_pb_unpack_texts was sure of the texts at a bound of
+ * S_TEXT_MAX bytes, and how often it was not where its own reading
+ * decoded them and ry_text_check passed them. */
+#define S_TEXT_MAX 16
+static size_t s_texts_sure, s_texts_unsure;
+
 /* Bytes decoded as d both ways. Returns 1 when the short way read them
  * (then the same as protobuf-c), 0 when it left them; ry_pb_unpack
- * decodes what protobuf-c decodes, the same. */
+ * decodes what protobuf-c decodes, the same, and so does
+ * ry_pb_unpack_texts, whose texts pass ry_text_check wherever it is sure
+ * of them. */
 static int
 s_compare(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t len)
 {
     ProtobufCMessage *p = protobuf_c_message_unpack(d, NULL, len, data);
     ProtobufCMessage *s = ry_pb_unpack_short(d, data, len, 0);
     ProtobufCMessage *u = ry_pb_unpack(d, data, len, 0);
+    bool sure = true;
+    ProtobufCMessage *t =
+        ry_pb_unpack_texts(d, data, len, 0, S_TEXT_MAX, &sure);
     if (s) {
         assert_non_null(p);
         assert_true(ut_pb_same(s, p));
@@ -216,6 +229,22 @@ s_compare(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t len)
     assert_int_equal(!u, !p);
     if (u)
         assert_true(ut_pb_same(u, p));
+    assert_int_equal(!t, !p);
+    if (t) {
+        assert_true(ut_pb_same(t, p));
+        char why[400];
+        int checked = ry_text_check(t, S_TEXT_MAX, why, sizeof why);
+        if (sure) {
+            assert_non_null(s);
+            assert_int_equal(checked, 0);
+            s_texts_sure++;
+        } else if (checked == 0 && s) {
+            s_texts_unsure++;
+        }
+    } else {
+        assert_false(sure);
+    }
+    ry_pb_free(&t);
     if (p) {
         s_assert_packs_the_same(p);
         protobuf_c_message_free_unpacked(p, NULL);
@@ -226,7 +255,8 @@ s_compare(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t len)
     return read;
 }
 
-/* The services' messages, each as what it is and as every other. */
+/* The services' messages, each as what it is and as every other; their
+ * texts sure to pass ry_text_check as decoded. */
 static void
 test_real_messages_read_as_protobuf_c_reads_them(void **state)
 {
@@ -235,6 +265,14 @@ test_real_messages_read_as_protobuf_c_reads_them(void **state)
     for (size_t i = 0; i < s_nseeds; i++) {
         assert_int_equal(
             s_compare(s_seeds[i].d, s_seeds[i].data, s_seeds[i].len), 1);
+        /* their texts, valid and under the bound, are sure on the way */
+        bool sure = false;
+        ProtobufCMessage *t =
+            ry_pb_unpack_texts(s_seeds[i].d, s_seeds[i].data, s_seeds[i].len, 0,
+                               RY_TEXT_MAX, &sure);
+        assert_non_null(t);
+        assert_true(sure);
+        ry_pb_free(&t);
         size_t nd;
         const ProtobufCMessageDescriptor *const *descs = ut_pb_descs(&nd);
         for (size_t k = 0; k < nd; k++)
@@ -308,6 +346,48 @@ test_changed_bytes_read_as_protobuf_c_reads_them(void **state)
     }
     /* most changes still make a message the short way reads */
     assert_true(read > runs / 10);
+    /* and the texts were often sure; where its own reading was not and
+     * they passed, a string came twice, or a 0 byte cut one short */
+    assert_true(s_texts_sure > runs / 20);
+    assert_true(s_texts_unsure < s_texts_sure / 10);
+}
+
+/* ry_pb_unpack_texts on a request's strings: sure of valid UTF-8 up to
+ * the bound, never of a string past it or of one that is not UTF-8 (then
+ * ry_text_check refuses it too), nor when bound 0 asks nothing. */
+static void
+test_texts_checked_on_the_way(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *key;
+        size_t max;
+        bool sure;
+    } cases[] = {
+        {"12345678", 8, true},      {"123456789", 8, false}, {"荣誉", 6, true},
+        {"荣誉", 5, false},         {"\xe8\x8d", 8, false}, /* cut short */
+        {"\xc0\xaf", 8, false},                             /* overlong */
+        {"\xed\xa0\x80", 8, false},                         /* a surrogate */
+        {"abc", 0, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Rongyu__Request req = RONGYU__REQUEST__INIT;
+        req.request_id = (char *)"r-1";
+        req.idempotency_key = (char *)cases[i].key;
+        size_t n;
+        uint8_t *b = ry_pb_pack(&req.base, &n);
+        bool sure = !cases[i].sure;
+        ProtobufCMessage *m = ry_pb_unpack_texts(&rongyu__request__descriptor,
+                                                 b, n, 0, cases[i].max, &sure);
+        assert_non_null(m);
+        assert_int_equal(sure, cases[i].sure);
+        char why[400];
+        if (cases[i].max)
+            assert_int_equal(ry_text_check(m, cases[i].max, why, sizeof why),
+                             cases[i].sure ? 0 : -1);
+        ry_pb_free(&m);
+        free(b);
+    }
 }
 
 /* Appends field 'number' with a varint or length-delimited value. */
@@ -597,6 +677,7 @@ main(void)
         cmocka_unit_test(test_packs_as_protobuf_c),
         cmocka_unit_test(test_types_left_to_protobuf_c),
         cmocka_unit_test(test_cap_holds),
+        cmocka_unit_test(test_texts_checked_on_the_way),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
