@@ -1392,14 +1392,16 @@ s_wait(fx_t *fx, const char *org, const char *id, bool brief)
     return s_send(fx, &r.req);
 }
 
-/* A wait on several cases (WaitRequest.case_ids) as org; case_id too
- * when 'also' is not NULL. */
+/* A wait on several cases (WaitRequest.case_ids) as org, with request
+ * id 'rid' when it is not NULL; case_id too when 'also' is not NULL. */
 static Rongyu__Reply *
-s_wait_many(fx_t *fx, const char *org, char **ids, size_t n, bool brief,
-            const char *also)
+s_wait_many_id(fx_t *fx, const char *org, const char *rid, char **ids,
+               size_t n, bool brief, const char *also)
 {
     rq_t r;
     s_rq(&r, org, "grassroots", NULL);
+    if (rid)
+        r.req.request_id = (char *)rid;
     Rongyu__WaitRequest w = RONGYU__WAIT_REQUEST__INIT;
     w.case_ids = ids;
     w.n_case_ids = n;
@@ -1409,6 +1411,13 @@ s_wait_many(fx_t *fx, const char *org, char **ids, size_t n, bool brief,
     r.req.body_case = RONGYU__REQUEST__BODY_WAIT;
     r.req.wait = &w;
     return s_send(fx, &r.req);
+}
+
+static Rongyu__Reply *
+s_wait_many(fx_t *fx, const char *org, char **ids, size_t n, bool brief,
+            const char *also)
+{
+    return s_wait_many_id(fx, org, NULL, ids, n, brief, also);
 }
 
 /* A stored row of n0 bytes changed once or twice (by round) into m
@@ -1678,6 +1687,18 @@ test_brief_wait_answer_is_read_in_place(void **state)
     s_fx_destroy(&fx);
 }
 
+/* Three cases of org-1: c judged eligible, a ineligible, b still
+ * submitted. */
+static void
+s_three_cases(fx_t *fx, char a[17], char b[17], char c[17])
+{
+    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, a);
+    s_submit_ok(fx, "org-1", "k2", RONGYU__HONOUR__ADVANCED_HOME, b);
+    s_submit_ok(fx, "org-1", "k3", RONGYU__HONOUR__ADVANCED_HOME, c);
+    assert_int_equal(s_deliver_result(fx, c, 1, true), 0);
+    assert_int_equal(s_deliver_result(fx, a, 1, false), 0);
+}
+
 /* A wait on several cases answers at once with those that left the
  * state (brief: heads; whole: application, verdict, audit), in the order
  * named; with none moved it would park (here, without a channel: busy).
@@ -1690,12 +1711,8 @@ test_wait_on_several_cases(void **state)
     (void)state;
     fx_t *fx = s_fx_default();
     char a[17], b[17], c[17], other[17];
-    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, a);
-    s_submit_ok(fx, "org-1", "k2", RONGYU__HONOUR__ADVANCED_HOME, b);
-    s_submit_ok(fx, "org-1", "k3", RONGYU__HONOUR__ADVANCED_HOME, c);
+    s_three_cases(fx, a, b, c);
     s_submit_ok(fx, "org-2", "k4", RONGYU__HONOUR__ADVANCED_HOME, other);
-    assert_int_equal(s_deliver_result(fx, c, 1, true), 0);
-    assert_int_equal(s_deliver_result(fx, a, 1, false), 0);
 
     char *ids[] = {c, b, a};
     Rongyu__Reply *rep = s_wait_many(fx, "org-1", ids, 3, true, NULL);
@@ -1774,18 +1791,7 @@ test_wait_on_several_cases(void **state)
 static uint8_t *
 s_brief_wait_bytes(fx_t *fx, char **ids, size_t n, const char *one, size_t *len)
 {
-    rq_t r;
-    s_rq(&r, "org-1", "grassroots", NULL);
-    r.req.request_id = (char *)"w-7";
-    Rongyu__WaitRequest w = RONGYU__WAIT_REQUEST__INIT;
-    w.case_ids = ids;
-    w.n_case_ids = n;
-    w.case_id = (char *)(one ? one : "");
-    w.state = RONGYU__CASE_STATE__SUBMITTED;
-    w.brief = true;
-    r.req.body_case = RONGYU__REQUEST__BODY_WAIT;
-    r.req.wait = &w;
-    Rongyu__Reply *rep = s_send(fx, &r.req);
+    Rongyu__Reply *rep = s_wait_many_id(fx, "org-1", "w-7", ids, n, true, one);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     uint8_t *b = ry_pb_pack(&rep->base, len);
     s_free(&rep);
@@ -1801,11 +1807,7 @@ test_brief_wait_answers_as_the_heads_decoded(void **state)
     (void)state;
     fx_t *fx = s_fx_default();
     char a[17], b[17], c[17];
-    s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, a);
-    s_submit_ok(fx, "org-1", "k2", RONGYU__HONOUR__ADVANCED_HOME, b);
-    s_submit_ok(fx, "org-1", "k3", RONGYU__HONOUR__ADVANCED_HOME, c);
-    assert_int_equal(s_deliver_result(fx, c, 1, true), 0);
-    assert_int_equal(s_deliver_result(fx, a, 1, false), 0);
+    s_three_cases(fx, a, b, c);
 
     char *ids[] = {c, b, a};
     size_t gn, on, wn;
