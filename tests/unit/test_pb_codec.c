@@ -364,11 +364,14 @@ test_texts_checked_on_the_way(void **state)
         size_t max;
         bool sure;
     } cases[] = {
-        {"12345678", 8, true},      {"123456789", 8, false}, {"荣誉", 6, true},
-        {"荣誉", 5, false},         {"\xe8\x8d", 8, false}, /* cut short */
-        {"\xc0\xaf", 8, false},                             /* overlong */
-        {"\xed\xa0\x80", 8, false},                         /* a surrogate */
-        {"abc", 0, false},
+        {"12345678", 8, true},      /* at the bound */
+        {"123456789", 8, false},    /* past it */
+        {"荣誉", 6, true},          /* six bytes */
+        {"荣誉", 5, false},         /* one too many */
+        {"\xe8\x8d", 8, false},     /* cut short */
+        {"\xc0\xaf", 8, false},     /* overlong */
+        {"\xed\xa0\x80", 8, false}, /* a surrogate */
+        {"abc", 0, false},          /* no bound: nothing asked */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         Rongyu__Request req = RONGYU__REQUEST__INIT;
