@@ -3,7 +3,9 @@
 # acknowledgement never came back (a sender stopped before it did): the
 # rows are accepted, their peer's applied count read from its store, and
 # the sender, started again, sends them, finds them applied and empties
-# its outbox. Rows the peer never applied still fail verify.
+# its outbox. Rows the peer never applied still fail verify, and so do a
+# row the link counters do not account for and a counter that does not
+# read.
 #
 # The state is made, not waited for by chance: intake runs without
 # notification (its two events per case stay in its outbox), its store
@@ -86,6 +88,40 @@ grep -q "intake: $LEFT outbox rows left, $LEFT of them not applied by their peer
     "$RY_TMP/verify2.out" ||
     { cat "$RY_TMP/verify2.out" >&2; ry_fail "verify does not name the rows not applied"; }
 ry_ok "verify fails on $LEFT rows that notification never applied"
+
+# What only a fault could make, each on intake's copy from the stop with
+# one record put behind ry_outbox's back (mdb_load), and verify failing
+# with its own reason: a row the link counters do not account for, and a
+# counter that does not read.
+hexof() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+# tampered TABLE KEY VALUE WANT: KEY -> VALUE (hex) put in TABLE; verify
+# must fail saying WANT. The store's record of its last synced commit
+# goes first: mdb_load syncs its own commit, which the next open would
+# otherwise void as one a stop left unsynced (common/ry_sync.h).
+tampered() {
+    rm -rf "$RONGYU_HOME/intake"
+    cp -a "$RY_TMP/intake-unacked" "$RONGYU_HOME/intake"
+    rm -f "$RONGYU_HOME/intake/synced"
+    printf 'VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n %s\n %s\nDATA=END\n' \
+        "$2" "$3" | mdb_load -s "$1" "$RONGYU_HOME/intake" ||
+        ry_fail "mdb_load into $1 failed"
+    if "$RY_BIN/rongyu-inspect" verify "$RONGYU_HOME" "$RY_TMP/acked.txt" >"$RY_TMP/tampered.out" 2>&1; then
+        cat "$RY_TMP/tampered.out" >&2
+        ry_fail "verify accepts the store with $1 changed"
+    fi
+    grep -q "$4" "$RY_TMP/tampered.out" ||
+        { cat "$RY_TMP/tampered.out" >&2; ry_fail "verify does not say: $4"; }
+}
+# A row to notification far past the next sequence number.
+tampered ry_outbox "$(hexof notification)000000000100000000" 0801 \
+    "intake: $((LEFT + 1)) outbox rows left, the link counters account for $LEFT\$"
+ry_ok "verify fails on a row the counters do not account for"
+# The next sequence number to notification, 3 bytes instead of 8.
+tampered ry_seq "$(hexof 'out|notification')" 000003 \
+    "intake: $LEFT outbox rows left, their links unreadable: "
+ry_ok "verify fails on a counter that does not read"
+rm -rf "$RONGYU_HOME/intake"
+cp -a "$RY_TMP/intake-unacked" "$RONGYU_HOME/intake"
 
 # Started again on the stores that go together, intake sends the rows,
 # notification finds them applied and acknowledges them.
