@@ -19,7 +19,8 @@ ProtobufCMessage *ry_pb_unpack(const ProtobufCMessageDescriptor *d,
  * it is sure to pass: *texts_ok is set true when ry_pb_unpack's own
  * reading decoded the bytes and found each string on the way valid UTF-8
  * of at most text_max bytes; false says nothing (ry_text_check then
- * decides). Reading a request once, not twice. */
+ * decides), and text_max 0 asks nothing (*texts_ok false). Reading a
+ * request once, not twice. */
 ProtobufCMessage *ry_pb_unpack_texts(const ProtobufCMessageDescriptor *d,
                                      const uint8_t *data, size_t len,
                                      size_t cap, size_t text_max,

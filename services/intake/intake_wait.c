@@ -165,6 +165,22 @@ s_named_cmp(const void *a, const void *b)
     return c ? c : (x->at > y->at) - (x->at < y->at);
 }
 
+/* Parks the wait on several cases of req, none of them out of the state:
+ * on all it names. Returns as s_park. */
+static int
+s_park_many(intake_cases_t *self, const Rongyu__Request *req, intake_reply_t *r,
+            bool *deferred)
+{
+    const Rongyu__WaitRequest *q = req->wait;
+    size_t n = q->n_case_ids;
+    s_id_t *ids = calloc(n, sizeof *ids);
+    if (!ids)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        ry_str_cat(ids[i], sizeof ids[i], q->case_ids[i], (char *)NULL);
+    return s_park(self, req, r, NULL, ids, (int)n, deferred);
+}
+
 /* A brief wait on several cases whose rows all read in place
  * (intake_cases_peek_brief_for): answered now with the heads of those no
  * longer in the state, packed from their rows, or parked on all. Returns
@@ -196,12 +212,7 @@ s_request_many_brief(intake_cases_t *self, ry_txn_t *txn,
         free(kb[i]);
     if (rc || moved)
         return rc;
-    s_id_t *ids = calloc(n, sizeof *ids);
-    if (!ids)
-        abort();
-    for (size_t i = 0; i < n; i++)
-        ry_str_cat(ids[i], sizeof ids[i], q->case_ids[i], (char *)NULL);
-    return s_park(self, req, r, NULL, ids, (int)n, deferred);
+    return s_park_many(self, req, r, deferred);
 }
 
 /* A WaitRequest on case_ids: refused as a whole when one of them is
@@ -246,9 +257,6 @@ s_request_many(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
         q->brief ? s_request_many_brief(self, txn, req, p, r, deferred) : 1;
     if (rc != 1)
         return rc;
-    s_id_t *ids = calloc(n, sizeof *ids);
-    if (!ids)
-        abort();
     rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *id = q->case_ids[i];
@@ -265,7 +273,6 @@ s_request_many(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
         }
         if (now == q->state) {
             ry_pb_free(&c);
-            ry_str_cat(ids[i], sizeof ids[i], id, (char *)NULL);
             continue;
         }
         if (!q->brief) {
@@ -276,11 +283,9 @@ s_request_many(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
         if (rc == 0)
             rc = s_add_case(txn, r, c);
     }
-    if (rc || r->nwcases) {
-        free(ids);
+    if (rc || r->nwcases)
         return rc; /* refused, or answered now */
-    }
-    return s_park(self, req, r, NULL, ids, (int)n, deferred);
+    return s_park_many(self, req, r, deferred);
 }
 
 int
@@ -305,8 +310,9 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
     if (q->n_case_ids)
         return s_request_many(self, txn, req, p, r, deferred);
     /* Most waits are on a case still in the state waited on: parked from
-     * the state read in place. Any other is answered now, from the case
-     * loaded (a brief answer shows its head only), or refused. */
+     * the state read in place. Any other is answered now (a brief answer
+     * shows its head only, from the row when it reads in place, else from
+     * the case loaded), or refused. */
     Rongyu__CaseState now;
     int peek;
     if (q->brief) {

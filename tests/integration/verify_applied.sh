@@ -45,6 +45,11 @@ ROWS=$(outbox_to notification)
 [ "$ROWS" -ge $((2 * N)) ] || ry_fail "intake's outbox to notification: $ROWS rows, want at least $((2 * N))"
 ry_stop_all
 cp -a "$RONGYU_HOME/intake" "$RY_TMP/intake-unacked"
+# unacked: intake's store put back as it was at that stop.
+unacked() {
+    rm -rf "$RONGYU_HOME/intake"
+    cp -a "$RY_TMP/intake-unacked" "$RONGYU_HOME/intake"
+}
 cp -a "$RONGYU_HOME/notification" "$RY_TMP/notification-empty"
 ry_ok "intake stopped with $ROWS rows or more in its outbox to notification"
 
@@ -65,8 +70,7 @@ drained() {
 drained verify0.out
 
 # Intake's store as it was: the rows are left, notification applied them.
-rm -rf "$RONGYU_HOME/intake"
-cp -a "$RY_TMP/intake-unacked" "$RONGYU_HOME/intake"
+unacked
 "$RY_BIN/rongyu-inspect" verify "$RONGYU_HOME" "$RY_TMP/acked.txt" >"$RY_TMP/verify1.out" 2>&1 ||
     { cat "$RY_TMP/verify1.out" >&2; ry_fail "verify refuses rows their peer applied"; }
 # (The count is verify's: read before the stop, intake's status gave a
@@ -99,8 +103,7 @@ hexof() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 # goes first: mdb_load syncs its own commit, which the next open would
 # otherwise void as one a stop left unsynced (common/ry_sync.h).
 tampered() {
-    rm -rf "$RONGYU_HOME/intake"
-    cp -a "$RY_TMP/intake-unacked" "$RONGYU_HOME/intake"
+    unacked
     rm -f "$RONGYU_HOME/intake/synced"
     printf 'VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n %s\n %s\nDATA=END\n' \
         "$2" "$3" | mdb_load -s "$1" "$RONGYU_HOME/intake" ||
@@ -120,8 +123,7 @@ ry_ok "verify fails on a row the counters do not account for"
 tampered ry_seq "$(hexof 'out|notification')" 000003 \
     "intake: $LEFT outbox rows left, their links unreadable: "
 ry_ok "verify fails on a counter that does not read"
-rm -rf "$RONGYU_HOME/intake"
-cp -a "$RY_TMP/intake-unacked" "$RONGYU_HOME/intake"
+unacked
 
 # Started again on the stores that go together, intake sends the rows,
 # notification finds them applied and acknowledges them.
