@@ -32,6 +32,15 @@ typedef struct {
     size_t size;
 } s_hdr_t;
 
+/* What may hold a pointer the walk of ry_pb_free must find, in this
+ * thread: the blocks of their own (ry_pb_set_string's strings) and the
+ * arenas alive. With no such block, a message whose arena is the only
+ * one alive holds nothing but its arena's: ry_pb_free drops the arena
+ * without walking the message. A message is freed by the thread that
+ * made it (the services decode and free on their main thread). */
+static _Thread_local size_t s_own_live;
+static _Thread_local size_t s_arenas_live;
+
 #define S_HDR 16
 #define S_ALIGN(n) (((n) + 15) & ~(size_t)15)
 _Static_assert(sizeof(s_hdr_t) <= S_HDR, "header fits");
@@ -46,6 +55,7 @@ s_alloc(void *data, size_t size)
         h = malloc(need);
         if (!h)
             abort();
+        s_own_live++;
     } else {
         if (size > a->left || need > a->left)
             return NULL;
@@ -74,9 +84,10 @@ s_free(void *data, void *ptr)
     if (!ptr)
         return;
     s_arena_t *a = s_hdr(ptr)->arena;
-    if (!a)
+    if (!a) {
         free(s_hdr(ptr));
-    else if (a != data && a->root == ptr)
+        s_own_live--;
+    } else if (a != data && a->root == ptr)
         s_arena_destroy(a);
 }
 
@@ -85,6 +96,18 @@ s_arena_destroy(s_arena_t *a)
 {
     ry_arena_free(&a->mem);
     free(a);
+    s_arenas_live--;
+}
+
+/* A new arena (its fields for the caller to set). */
+static s_arena_t *
+s_arena_new(void)
+{
+    s_arena_t *a = malloc(sizeof *a);
+    if (!a)
+        abort();
+    s_arenas_live++;
+    return a;
 }
 
 void
@@ -96,11 +119,20 @@ ry_pb_free(void *msg_p)
     /* The message itself is the arena's, as is all that protobuf-c
      * allocated; walking it frees the strings set since. */
     s_arena_t *arena = s_hdr(*p)->arena;
-    ProtobufCAllocator al = {s_alloc, s_free, arena};
-    protobuf_c_message_free_unpacked(*p, &al);
+    if (!arena || s_own_live || s_arenas_live != 1) {
+        ProtobufCAllocator al = {s_alloc, s_free, arena};
+        protobuf_c_message_free_unpacked(*p, &al);
+    }
     if (arena)
         s_arena_destroy(arena);
     *p = NULL;
+}
+
+void
+ry_pb_live(size_t *messages, size_t *strings)
+{
+    *messages = s_arenas_live;
+    *strings = s_own_live;
 }
 
 /* ------------------------------------------------------------ clone */
@@ -231,9 +263,7 @@ ry_pb_clone(const ProtobufCMessage *msg)
 {
     if (!msg)
         return NULL;
-    s_arena_t *arena = malloc(sizeof *arena);
-    if (!arena)
-        abort();
+    s_arena_t *arena = s_arena_new();
     arena->left = SIZE_MAX;
     arena->mem = (ry_arena_t){0};
     ry_arena_reserve(&arena->mem, 4096);
@@ -737,9 +767,7 @@ static ProtobufCMessage *
 s_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t len,
          size_t cap, bool short_only, size_t text_max, bool *texts_ok)
 {
-    s_arena_t *arena = malloc(sizeof *arena);
-    if (!arena)
-        abort();
+    s_arena_t *arena = s_arena_new();
     s_arena_init(arena, len, cap);
     arena->text_max = text_max;
     /* Past INT_MAX bytes protobuf-c refuses lengths that ry_pb_next

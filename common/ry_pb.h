@@ -34,8 +34,15 @@ ProtobufCMessage *ry_pb_unpack_short(const ProtobufCMessageDescriptor *d,
                                      size_t cap);
 
 /* Frees a message returned by ry_pb_unpack and nulls *msg_p; safe on
- * NULL. */
+ * NULL. Freed by the thread that made it (decoded or cloned it): while
+ * that thread holds no other decoded message and no string of
+ * ry_pb_set_string, the message is dropped whole, without a walk over
+ * its fields. */
 void ry_pb_free(void *msg_p);
+
+/* For tests: the decoded (and cloned) messages alive in this thread, and
+ * the strings ry_pb_set_string made that are not freed yet. */
+void ry_pb_live(size_t *messages, size_t *strings);
 
 /* Replaces the string *field of a message from ry_pb_unpack with a copy
  * of 'value' (NULL or "" gives the empty default), freeing the old string
