@@ -12,6 +12,7 @@
 #include "ry_error.h"
 #include "ry_json.h"
 #include "ry_pb.h"
+#include "ry_str.h"
 #include "tools_setup.h"
 
 #include <inttypes.h>
@@ -241,14 +242,15 @@ s_submit_tail(s_load_t *L)
 static void
 s_submit(s_load_t *L, int i, int64_t now)
 {
-    char key[128], rid[160];
-    snprintf(key, sizeof key, "%s-%d", L->run, i);
+    char key[128], rid[160], n[RY_STR_U64];
+    ry_str_u64(n, (uint64_t)i);
+    ry_str_cat(key, sizeof key, L->run, "-", n, (char *)NULL);
     if (L->hashed_keys) {
         uint8_t h[crypto_hash_sha256_BYTES];
         crypto_hash_sha256(h, (const uint8_t *)key, strlen(key));
         sodium_bin2hex(key, sizeof key, h, sizeof h);
     }
-    snprintf(rid, sizeof rid, "s%d/%s", i, L->run);
+    ry_str_cat(rid, sizeof rid, "s", n, "/", L->run, (char *)NULL);
     uint8_t *buf = NULL;
     size_t len = 0;
     ry_pb_append_string(&buf, &len, 1, key);
@@ -518,7 +520,7 @@ s_on_reply(s_load_t *L, const s_reply_t *r, int64_t now)
         L->resend_ms = slow < S_RESEND_MAX_MS ? slow : S_RESEND_MAX_MS;
     L->last_ack = now;
     a->acked_at = now;
-    snprintf(a->case_id, sizeof a->case_id, "%s", r->case_id);
+    ry_str_cat(a->case_id, sizeof a->case_id, r->case_id, (char *)NULL);
     if (L->acked_out)
         fprintf(L->acked_out, "%s\n", r->case_id);
     if (r->state != RONGYU__CASE_STATE__SUBMITTED) {

@@ -2185,9 +2185,10 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         }
     }
     const Rongyu__Verdict *whole = view.v;
-    char opinion[128];
-    snprintf(opinion, sizeof opinion, "%zu of %zu checks failed (%s)",
-             whole->n_checks, view.n_all, whole->ruleset);
+    char opinion[128], failed[RY_STR_U64], all[RY_STR_U64];
+    ry_str_cat(opinion, sizeof opinion, ry_str_u64(failed, whole->n_checks),
+               " of ", ry_str_u64(all, view.n_all), " checks failed (",
+               whole->ruleset ? whole->ruleset : "", ")", (char *)NULL);
     rc = s_verdict_put(txn, c->case_id, c->revision, verdict.val, verdict.vlen);
     /* Only the event reads c->verdict here (verdict_kept: not stored
      * again), and it sends the failed checks, all the view holds. */

@@ -225,12 +225,14 @@ s_pack_case(ry_txn_t *txn, const intake_reply_t *r, uint8_t **buf, size_t *len)
         rc = intake_cases_audit_seq(txn, c->case_id, &k.audit_seq);
     if (rc)
         return rc;
-    size_t n = protobuf_c_message_get_packed_size(&k.base);
+    size_t n;
+    uint8_t *packed = ry_pb_pack(&k.base, &n);
     *buf = malloc(S_FP + 1 + n);
     if (!*buf)
         abort();
     (*buf)[S_FP] = S_CASE_MARK;
-    protobuf_c_message_pack(&k.base, *buf + S_FP + 1);
+    memcpy(*buf + S_FP + 1, packed, n);
+    free(packed);
     *len = S_FP + 1 + n;
     return 0;
 }

@@ -6,6 +6,7 @@
 #include "ry_error.h"
 #include "ry_media.h"
 #include "ry_rulecat.h"
+#include "ry_str.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -963,8 +964,8 @@ validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
             ry_date_from_epoch_ms(submitted_at_ms,
                                   ry_campaign_utc_offset_minutes(c),
                                   &e.submitted, NULL) == 0;
-        snprintf(ruleset, sizeof ruleset, "%s/%s", ry_campaign_id(c),
-                 ry_campaign_ruleset_version(c));
+        ry_str_cat(ruleset, sizeof ruleset, ry_campaign_id(c), "/",
+                   ry_campaign_ruleset_version(c), (char *)NULL);
         s_rules(&e);
     }
 

@@ -12,11 +12,11 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_store.h"
+#include "ry_str.h"
 #include "ry_verdict.h"
 #include "validation_rules.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,12 +33,15 @@ static int
 s_verdict(validation_server_t *self, ry_txn_t *txn,
           const Rongyu__ValidateCase *vc, uint8_t **out, size_t *len)
 {
-    char key[200];
-    int n = snprintf(key, sizeof key, "%s|%08x", vc->case_id, vc->revision);
-    if (n < 0 || n >= (int)sizeof key)
+    /* case id | revision in 8 hex digits ("%s|%08x", without printf). */
+    char key[200], hex[17];
+    ry_str_hex64(hex, vc->revision);
+    size_t n = ry_str_cat(key, sizeof key, vc->case_id, "|", hex + 8,
+                          (char *)NULL);
+    if (n >= sizeof key)
         return RY_EINVAL;
     ry_val_t v;
-    int rc = ry_txn_get(txn, "verdicts", key, (size_t)n, &v);
+    int rc = ry_txn_get(txn, "verdicts", key, n, &v);
     if (rc == 0) {
         ry_info(vc->case_id, "revision %u already judged; same verdict sent",
                 vc->revision);
@@ -66,7 +69,7 @@ s_verdict(validation_server_t *self, ry_txn_t *txn,
     ry_info(vc->case_id, "revision %u: %s", vc->revision,
             verdict->eligible ? "eligible" : "ineligible");
     validation_verdict_free(&verdict);
-    return ry_txn_put(txn, "verdicts", key, (size_t)n, *out, *len, 0);
+    return ry_txn_put(txn, "verdicts", key, n, *out, *len, 0);
 }
 
 static int
