@@ -226,6 +226,55 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
     return 0;
 }
 
+/* Application.attachments (rongyu.proto). */
+enum { S_APP_ATTACHMENTS = 11 };
+
+uint8_t *
+intake_attach_stored_bytes(const uint8_t *raw, size_t rlen,
+                           const intake_attach_set_t *set, size_t *len)
+{
+    const Rongyu__Application *a = &set->app;
+    /* The stored records, packed, one after another. */
+    size_t n = a->n_attachments, at_len = 0;
+    uint8_t **packed = calloc(n + 1, sizeof *packed);
+    size_t *plen = calloc(n + 1, sizeof *plen);
+    if (!packed || !plen)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        Rongyu__Attachment copy = *a->attachments[i];
+        char z[INTAKE_DIGEST_Z85 + 1];
+        if (copy.sha256 && intake_digest_pack(copy.sha256, z))
+            copy.sha256 = z;
+        packed[i] = ry_pb_pack(&copy.base, &plen[i]);
+        at_len += plen[i] + 15;
+    }
+    uint8_t *out = malloc(rlen + at_len + 1);
+    if (!out)
+        abort();
+    size_t pos = 0, o = 0, seen = 0;
+    ry_pb_field_t f;
+    int more;
+    while ((more = ry_pb_next(raw, rlen, &pos, &f)) == 1) {
+        if (f.number != S_APP_ATTACHMENTS) {
+            memcpy(out + o, f.start, f.n);
+            o += f.n;
+        } else if (seen++ == 0) {
+            for (size_t i = 0; i < n; i++)
+                ry_pb_put_bytes(out, &o, S_APP_ATTACHMENTS, packed[i], plen[i]);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(packed[i]);
+    free(packed);
+    free(plen);
+    if (more != 0 || seen != n) {
+        free(out);
+        return NULL;
+    }
+    *len = o;
+    return out;
+}
+
 void
 intake_attach_release(intake_attach_set_t *set)
 {

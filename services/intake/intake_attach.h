@@ -56,6 +56,18 @@ int intake_attach_owned(ry_txn_t *txn, const char *sha, const char *applicant,
 int intake_attach_store(ry_txn_t *txn, const char *sha, const void *data,
                         size_t len, const char *applicant);
 
+/* The bytes of set->app as a case row stores it, made from raw[0..rlen),
+ * the application's bytes as received and decoded into what
+ * intake_attach_take read: each of its fields as sent but the
+ * attachments (11), whose stored records, their digests in stored form
+ * (intake_digest), take the place of the first. Decoded, they are
+ * set->app with its digests packed, as ry_pb_pack would have written it.
+ * A new buffer (the caller's to free) and its length in *len; NULL when
+ * raw does not hold as many attachments as set->app (pack set->app). */
+uint8_t *intake_attach_stored_bytes(const uint8_t *raw, size_t rlen,
+                                    const intake_attach_set_t *set,
+                                    size_t *len);
+
 /* Frees what intake_attach_take allocated in 'set'; safe twice. */
 void intake_attach_release(intake_attach_set_t *set);
 

@@ -134,11 +134,13 @@ enum {
 /* Reads case_id's record as intake_cases_load does, but decodes of it
  * only its application's fields in 'app_fields' and not its verdict (5):
  * the record's other fields are copied as they are, and so are the
- * application's kept fields, then decoded like the whole. Same returns
- * as intake_cases_load. */
+ * application's kept fields, then decoded like the whole. With app_copy,
+ * also a copy of the stored application's bytes, whole (the caller
+ * frees app_copy->data), for s_case_pack to store them again. Same
+ * returns as intake_cases_load. */
 static int
 s_case_get_part(ry_txn_t *txn, const char *case_id, uint64_t app_fields,
-                Rongyu__Case **out)
+                Rongyu__Case **out, ry_val_t *app_copy)
 {
     *out = NULL;
     ry_val_t v;
@@ -162,6 +164,14 @@ s_case_get_part(ry_txn_t *txn, const char *case_id, uint64_t app_fields,
             at += f.n;
             continue;
         }
+        if (app_copy) { /* the last, as s_row_application reads it */
+            void *copy = malloc(f.vlen ? f.vlen : 1);
+            if (!copy)
+                abort();
+            memcpy(copy, f.val, f.vlen);
+            free((void *)app_copy->data);
+            *app_copy = (ry_val_t){copy, f.vlen};
+        }
         size_t ipos = 0, n = 0;
         ry_pb_field_t g;
         while ((more = ry_pb_next(f.val, f.vlen, &ipos, &g)) == 1)
@@ -179,13 +189,17 @@ s_case_get_part(ry_txn_t *txn, const char *case_id, uint64_t app_fields,
     if (more == 0)
         *out = s_case_decode(case_id, strlen(case_id), head, at);
     free(head);
+    if (!*out && app_copy) {
+        free((void *)app_copy->data);
+        *app_copy = (ry_val_t){0};
+    }
     return *out ? 0 : RY_EIO;
 }
 
 int
 intake_cases_load_head(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
 {
-    return s_case_get_part(txn, case_id, S_APP_HEAD, out);
+    return s_case_get_part(txn, case_id, S_APP_HEAD, out, NULL);
 }
 
 /* The application's applicant and organising unit from its bytes (app),
@@ -551,10 +565,13 @@ typedef enum {
  * S_APP_KEPT or S_APP_PART (the application is the stored row's,
  * unchanged), the row's application bytes are copied as they are instead
  * of packed again; when the row of c's revision does not hold them, a
- * part is refused (RY_EINVAL: that message alone) rather than stored. */
+ * part is refused (RY_EINVAL: that message alone) rather than stored.
+ * 'read', when it holds bytes, is the application as stored, whatever
+ * 'app' says: read with c (s_case_get_part's copy) or made from the
+ * request (intake_attach_stored_bytes); NULL: read the row, or pack. */
 static int
-s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, s_app_t app, uint8_t **buf,
-            size_t *len)
+s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, s_app_t app,
+            const ry_val_t *read, uint8_t **buf, size_t *len)
 {
     Rongyu__Case bare = *c;
     if (strlen(c->case_id) == INTAKE_ID_LEN)
@@ -568,13 +585,14 @@ s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, s_app_t app, uint8_t **buf,
             return rc;
         bare.verdict = NULL;
     }
-    /* Read after the verdict's put: a write may move what a read of the
-     * same transaction points to. */
-    ry_val_t row, kept;
+    /* Read after the verdict's put (a write may move what a read of the
+     * same transaction points to), unless read with c and copied. */
+    ry_val_t row, kept = read ? *read : (ry_val_t){0};
     uint32_t rev;
-    if (app != S_APP_PACKED &&
-        ry_txn_get(txn, "cases", c->case_id, strlen(c->case_id), &row) == 0 &&
-        s_row_application(&row, &rev, &kept) == 0 && rev == c->revision) {
+    if (kept.data ||
+        (app != S_APP_PACKED &&
+         ry_txn_get(txn, "cases", c->case_id, strlen(c->case_id), &row) == 0 &&
+         s_row_application(&row, &rev, &kept) == 0 && rev == c->revision)) {
         bare.application = NULL;
         *buf = ry_pb_pack(&bare.base, len);
         uint8_t *room = realloc(*buf, *len + kept.len + 15);
@@ -601,16 +619,16 @@ s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, s_app_t app, uint8_t **buf,
 }
 
 /* Stores c (without its verdict); 'before' holds the index rows of the
- * stored version (none for a new case), which become c's. app: how its
- * application is stored (s_case_pack); a peer's answer never changes
- * it. */
+ * stored version (none for a new case), which become c's. app and read:
+ * how its application is stored (s_case_pack); a peer's answer never
+ * changes it. */
 static int
 s_case_put(ry_txn_t *txn, const Rongyu__Case *c, const s_ikeys_t *before,
-           s_app_t app)
+           s_app_t app, const ry_val_t *read)
 {
     size_t len;
     uint8_t *buf;
-    int rc = s_case_pack(txn, c, app, &buf, &len);
+    int rc = s_case_pack(txn, c, app, read, &buf, &len);
     if (rc)
         return rc;
     bool is_new = before->len[S_IX_STATE] == 0;
@@ -1414,7 +1432,7 @@ s_archive(ry_txn_t *txn, const Rongyu__Case *c)
     s_revision_key(c->case_id, c->revision, key);
     size_t len;
     uint8_t *buf;
-    int rc = s_case_pack(txn, c, S_APP_PACKED, &buf, &len);
+    int rc = s_case_pack(txn, c, S_APP_PACKED, NULL, &buf, &len);
     if (rc)
         return rc;
     rc = ry_txn_put(txn, "revisions", key, sizeof key, buf, len, 0);
@@ -1515,6 +1533,8 @@ typedef struct {
     bool verdict_kept;     /* c->verdict is already in "verdicts" */
     s_app_t app;           /* how the application is stored: a peer's
                               answer keeps the row's (s_case_put) */
+    const ry_val_t *read;  /* the row's application as read with c, or
+                              NULL (s_case_pack) */
 } s_step_t;
 
 /* The facts about c that choose a row (intake_fsm). */
@@ -1613,7 +1633,7 @@ s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
         Rongyu__Verdict *v = c->verdict;
         if (st->verdict_kept)
             c->verdict = NULL; /* stored as it came, not packed again */
-        rc = s_case_put(txn, c, before, st->app);
+        rc = s_case_put(txn, c, before, st->app, st->read);
         c->verdict = v;
         intake_wait_poke(self, c->case_id);
     }
@@ -1648,14 +1668,53 @@ intake_cases_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
     return s_apply(self, txn, c, row, &st);
 }
 
+/* SubmitRequest.application and SaveDraftRequest.application
+ * (rongyu.proto). */
+enum { S_SUBMIT_APP = 1, S_DRAFT_APP = 2 };
+
+/* The one field numbered 'number' of data[0..len) into *f: false when
+ * there is none, or more than one (which a decoder merges), or the bytes
+ * do not read. */
+static bool
+s_one_field(const uint8_t *data, size_t len, uint32_t number, ry_pb_field_t *f)
+{
+    size_t pos = 0, seen = 0;
+    ry_pb_field_t g;
+    int more;
+    while ((more = ry_pb_next(data, len, &pos, &g)) == 1)
+        if (g.number == number && seen++ == 0)
+            *f = g;
+    return more == 0 && seen == 1 && f->wire == 2;
+}
+
+/* The bytes of req's application as received, req having been decoded
+ * from data[0..len): false when the body or its application is given
+ * more than once (the decoder merged them), or no bytes came. */
+static bool
+s_app_received(const Rongyu__Request *req, const uint8_t *data, size_t len,
+               ry_val_t *app)
+{
+    ry_pb_field_t body, f;
+    bool submit = req->body_case == RONGYU__REQUEST__BODY_SUBMIT;
+    if (!data || !s_one_field(data, len, (uint32_t)req->body_case, &body) ||
+        !s_one_field(body.val, body.vlen, submit ? S_SUBMIT_APP : S_DRAFT_APP,
+                     &f))
+        return false;
+    *app = (ry_val_t){f.val, f.vlen};
+    return true;
+}
+
 /* Creates or replaces a case from an application along 'row': a new
  * submission, a new draft, a draft's new content, or (from a returned
- * case) a new revision that keeps the old one in "revisions". */
+ * case) a new revision that keeps the old one in "revisions". 'raw', when
+ * not NULL, holds the application's bytes as received: the row stores
+ * them as they came, but for the attachments' records. */
 static int
 s_store_application(intake_cases_t *self, ry_txn_t *txn,
                     const Rongyu__Request *req, const intake_principal_t *p,
-                    Rongyu__Application *a, Rongyu__Case *existing,
-                    const intake_fsm_row_t *row, intake_outcome_t *o)
+                    Rongyu__Application *a, const ry_val_t *raw,
+                    Rongyu__Case *existing, const intake_fsm_row_t *row,
+                    intake_outcome_t *o)
 {
     char abuf[600];
     /* What is stored is a copy with its own attachment records: the
@@ -1684,11 +1743,18 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         row->to == RONGYU__CASE_STATE__DRAFT &&
         intake_posting_changed(existing ? existing->application : NULL, a, pw,
                                sizeof pw);
+    /* The row's application: the bytes received, but for the
+     * attachments' records (packing the decoded one again costs more). */
+    ry_val_t made = {0};
+    if (raw)
+        made.data =
+            intake_attach_stored_bytes(raw->data, raw->len, &stored, &made.len);
     s_step_t st = {.p = p,
                    .actor = s_actor(p, abuf, sizeof abuf),
                    .notify = posted ? "posting_recorded" : NULL,
                    .stored = existing,
-                   .o = o};
+                   .o = o,
+                   .read = made.data ? &made : NULL};
     /* A draft's content replaced in place is kept (a new revision keeps
      * the old one whole in "revisions"). */
     if (existing && !(row->effects & INTAKE_FX_REVISE))
@@ -1708,6 +1774,7 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
             shown.application = NULL;
         o->kase = (Rongyu__Case *)ry_pb_clone(&shown.base);
     }
+    free((void *)made.data);
 done:
     intake_attach_release(&stored);
     return rc;
@@ -1769,8 +1836,8 @@ intake_cases_load_head_for(ry_txn_t *txn, const intake_principal_t *p,
 
 int
 intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
-                    const Rongyu__Request *req, const intake_principal_t *p,
-                    intake_outcome_t *o)
+                    const Rongyu__Request *req, const uint8_t *data, size_t len,
+                    const intake_principal_t *p, intake_outcome_t *o)
 {
     bool draft = req->body_case == RONGYU__REQUEST__BODY_SAVE_DRAFT;
     intake_event_t ev = draft ? INTAKE_EV_SAVE_DRAFT : INTAKE_EV_SUBMIT;
@@ -1809,7 +1876,10 @@ intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
             return rc;
         }
     }
-    rc = s_store_application(self, txn, req, p, a, existing, row, o);
+    ry_val_t raw;
+    bool received = s_app_received(req, data, len, &raw);
+    rc = s_store_application(self, txn, req, p, a, received ? &raw : NULL,
+                             existing, row, o);
     ry_pb_free(&existing);
     return rc;
 }
@@ -1954,11 +2024,13 @@ intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
 /* A peer's answer moves c along event ev with 'facts' when a row fits,
  * as 'actor'; one that fits no row is logged and ignored. A peer's
  * answer never changes the application: app is S_APP_KEPT, or S_APP_PART
- * when c holds a part of it (s_case_get_part). */
+ * when c holds a part of it (s_case_get_part); 'read', when not NULL, the
+ * application's bytes as read with c. */
 static int
 s_peer_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
             intake_event_t ev, unsigned facts, const char *actor,
-            const char *opinion, bool verdict_kept, s_app_t app)
+            const char *opinion, bool verdict_kept, s_app_t app,
+            const ry_val_t *read)
 {
     const intake_fsm_row_t *row = intake_fsm_find(c->state, ev, facts);
     if (!row || row->refuse) {
@@ -1970,7 +2042,8 @@ s_peer_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
                    .opinion = opinion,
                    .stored = c,
                    .verdict_kept = verdict_kept,
-                   .app = app};
+                   .app = app,
+                   .read = read};
     return s_apply(self, txn, c, row, &st);
 }
 
@@ -2014,7 +2087,7 @@ s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
                      res->used, res->cap);
         }
         rc = s_peer_step(self, txn, c, INTAKE_EV_RESERVED, facts, "quota",
-                         msgbuf, false, S_APP_KEPT);
+                         msgbuf, false, S_APP_KEPT, NULL);
         break;
     case RONGYU__SEAT_OP__CONFIRM:
         if (res->granted) {
@@ -2032,7 +2105,7 @@ s_on_seat_result(intake_cases_t *self, ry_txn_t *txn, const ry_msg_t *msg)
                      res->cap);
         }
         rc = s_peer_step(self, txn, c, INTAKE_EV_CONFIRMED, facts, "quota",
-                         msgbuf, false, S_APP_KEPT);
+                         msgbuf, false, S_APP_KEPT, NULL);
         break;
     case RONGYU__SEAT_OP__RELEASE:
         if (res->granted)
@@ -2153,11 +2226,13 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         return RY_EMALFORMED;
     /* The case without the parts of its application the answer does not
      * read (S_APP_ANSWER): the stored application stays as it is
-     * (S_APP_PART). A verdict with a failed check is read with the whole
+     * (S_APP_PART), stored again from the copy of its bytes made as the
+     * row was read. A verdict with a failed check is read with the whole
      * application, which its failed checks derive from. */
     Rongyu__Case *c = NULL;
     s_app_t app = S_APP_PART;
-    int rc = s_case_get_part(txn, case_id, S_APP_ANSWER, &c);
+    ry_val_t read = {0};
+    int rc = s_case_get_part(txn, case_id, S_APP_ANSWER, &c, &read);
     if (rc)
         return rc == RY_ENOTFOUND ? RY_EINVAL : rc;
     if (c->revision != revision) {
@@ -2176,8 +2251,10 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
                                 &view)) {
         ry_pb_free(&c);
         app = S_APP_KEPT;
-        if ((rc = intake_cases_load(txn, case_id, &c)))
+        if ((rc = intake_cases_load(txn, case_id, &c))) {
+            free((void *)read.data);
             return rc;
+        }
         if (ry_verdict_view_failed(verdict.val, verdict.vlen, c->application,
                                    &view) != 0) {
             rc = RY_EMALFORMED;
@@ -2197,10 +2274,11 @@ intake_cases_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     if (!rc)
         rc = s_peer_step(self, txn, c, INTAKE_EV_VERDICT,
                          s_facts(c) | (whole->eligible ? INTAKE_F_YES : 0),
-                         "validation", opinion, true, app);
+                         "validation", opinion, true, app, &read);
     c->verdict = old;
     ry_verdict_view_free(&view);
 done:
     ry_pb_free(&c);
+    free((void *)read.data);
     return rc;
 }

@@ -173,9 +173,11 @@ int intake_cases_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
  * dropped. req stays the caller's and is left as it was. */
 
 /* Submit or SaveDraft: a new case, a draft's new content, or a new
- * revision of a returned case. */
+ * revision of a returned case. data and len: the bytes req was decoded
+ * from (NULL: none), whose application the case row keeps as it came. */
 int intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
-                        const Rongyu__Request *req, const intake_principal_t *p,
+                        const Rongyu__Request *req, const uint8_t *data,
+                        size_t len, const intake_principal_t *p,
                         intake_outcome_t *o);
 /* SubmitDraft: a draft becomes SUBMITTED and goes to validation. */
 int intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,

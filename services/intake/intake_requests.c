@@ -461,7 +461,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     switch (req->body_case) {
     case RONGYU__REQUEST__BODY_SUBMIT:
     case RONGYU__REQUEST__BODY_SAVE_DRAFT:
-        rc = intake_cases_submit(self, txn, req, &who, &r.out);
+        rc = intake_cases_submit(self, txn, req, data, len, &who, &r.out);
         break;
     case RONGYU__REQUEST__BODY_SUBMIT_DRAFT:
         rc = intake_cases_submit_draft(self, txn, req, &who, &r.out);
