@@ -1533,8 +1533,9 @@ typedef struct {
     bool verdict_kept;     /* c->verdict is already in "verdicts" */
     s_app_t app;           /* how the application is stored: a peer's
                               answer keeps the row's (s_case_put) */
-    const ry_val_t *read;  /* the row's application as read with c, or
-                              NULL (s_case_pack) */
+    const ry_val_t *read;  /* the application's bytes to store as they
+                              are (read with c, or made from the
+                              request), or NULL (s_case_pack) */
 } s_step_t;
 
 /* The facts about c that choose a row (intake_fsm). */

@@ -43,6 +43,25 @@ s_close(fx_t *fx)
     assert_int_equal(ut_rmtree(fx->dir), 0);
 }
 
+/* The contents of the three attachments of the applications below. */
+static const char *const s_text[] = {"%PDF-1.4 one", "%PDF-1.4 two",
+                                     "%PDF-1.4 three"};
+
+/* Three attachments with their contents (s_text), in at, and pointers
+ * to them in p. */
+static void
+s_attachments(Rongyu__Attachment at[3], Rongyu__Attachment *p[3])
+{
+    for (int i = 0; i < 3; i++) {
+        rongyu__attachment__init(&at[i]);
+        at[i].name = (char *)"form.pdf";
+        at[i].kind = (char *)(i ? "deeds" : "application_form");
+        at[i].content.data = (uint8_t *)s_text[i];
+        at[i].content.len = strlen(s_text[i]);
+        p[i] = &at[i];
+    }
+}
+
 /* A decoded application with three attachments, the second claiming a
  * sha256 its content does not have when 'bad' is set. */
 static Rongyu__Application *
@@ -50,15 +69,7 @@ s_decoded(bool bad)
 {
     Rongyu__Application a = RONGYU__APPLICATION__INIT;
     Rongyu__Attachment at[3], *p[3];
-    static const char *const text[] = {"%PDF-1.4 one", "%PDF-1.4 two",
-                                       "%PDF-1.4 three"};
-    for (int i = 0; i < 3; i++) {
-        rongyu__attachment__init(&at[i]);
-        at[i].name = (char *)"form.pdf";
-        at[i].content.data = (uint8_t *)text[i];
-        at[i].content.len = strlen(text[i]);
-        p[i] = &at[i];
-    }
+    s_attachments(at, p);
     if (bad)
         at[1].sha256 = (char *)"00000000000000000000000000000000"
                                "00000000000000000000000000000000";
@@ -77,14 +88,12 @@ s_decoded(bool bad)
 static void
 s_assert_whole(const Rongyu__Application *a)
 {
-    static const char *const text[] = {"%PDF-1.4 one", "%PDF-1.4 two",
-                                       "%PDF-1.4 three"};
     assert_int_equal(a->n_attachments, 3);
     for (int i = 0; i < 3; i++) {
         assert_non_null(a->attachments[i]->content.data);
-        assert_int_equal(a->attachments[i]->content.len, strlen(text[i]));
-        assert_memory_equal(a->attachments[i]->content.data, text[i],
-                            strlen(text[i]));
+        assert_int_equal(a->attachments[i]->content.len, strlen(s_text[i]));
+        assert_memory_equal(a->attachments[i]->content.data, s_text[i],
+                            strlen(s_text[i]));
     }
 }
 
@@ -154,7 +163,7 @@ test_too_large_first_attachment_leaves_the_rest_whole(void **state)
 }
 
 /* An application with a field of each kind, its three attachments
- * among them, encoded; a second union part (members) when 'split'. */
+ * among them, encoded. */
 static uint8_t *
 s_app_bytes(size_t *len)
 {
@@ -162,16 +171,7 @@ s_app_bytes(size_t *len)
     Rongyu__UnionInfo u = RONGYU__UNION_INFO__INIT;
     Rongyu__HeldHonour h = RONGYU__HELD_HONOUR__INIT, *hp = &h;
     Rongyu__Attachment at[3], *p[3];
-    static const char *const text[] = {"%PDF-1.4 one", "%PDF-1.4 two",
-                                       "%PDF-1.4 three"};
-    for (int i = 0; i < 3; i++) {
-        rongyu__attachment__init(&at[i]);
-        at[i].name = (char *)"form.pdf";
-        at[i].kind = (char *)(i ? "deeds" : "application_form");
-        at[i].content.data = (uint8_t *)text[i];
-        at[i].content.len = strlen(text[i]);
-        p[i] = &at[i];
-    }
+    s_attachments(at, p);
     a.campaign_id = (char *)"hangzhou-2018";
     a.honour = RONGYU__HONOUR__ADVANCED_HOME;
     a.applicant_org = (char *)"xiaoshan-hengyi-textile";
