@@ -1016,6 +1016,22 @@ ry_pb_set_string(char **field, const char *value)
     memcpy(*field, value, n);
 }
 
+void
+ry_pb_set_string_in(const void *msg, char **field, const char *value)
+{
+    s_arena_t *a = s_hdr((void *)msg)->arena;
+    size_t n = value ? strlen(value) + 1 : 0;
+    char *copy = a && n > 1 ? s_alloc(a, n) : NULL;
+    if (!copy) {
+        ry_pb_set_string(field, value);
+        return;
+    }
+    memcpy(copy, value, n);
+    if (*field && *field != protobuf_c_empty_string)
+        s_free(NULL, *field);
+    *field = copy;
+}
+
 size_t
 ry_pb_varint_size(uint64_t v)
 {

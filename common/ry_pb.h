@@ -49,6 +49,13 @@ void ry_pb_live(size_t *messages, size_t *strings);
  * the way ry_pb_free would; the message stays safe to ry_pb_free. */
 void ry_pb_set_string(char **field, const char *value);
 
+/* The same, the copy carved from the memory of msg, the message (or a
+ * message within it) from ry_pb_unpack or ry_pb_clone that holds field,
+ * and freed with it: a message that holds no string of its own is
+ * dropped whole by ry_pb_free. Over the decoder's cap the copy is a
+ * block of its own, as ry_pb_set_string makes it. */
+void ry_pb_set_string_in(const void *msg, char **field, const char *value);
+
 /* A deep copy of msg (any message: built by hand, shallow over other
  * strings, or decoded) that ry_pb_free frees, as if msg had been packed
  * and decoded again, without the encoding. NULL for NULL only: its arena

@@ -84,7 +84,7 @@ s_case_decode(const void *key, size_t klen, const void *data, size_t len)
         char id[INTAKE_ID_LEN + 1];
         memcpy(id, key, INTAKE_ID_LEN);
         id[INTAKE_ID_LEN] = '\0';
-        ry_pb_set_string(&c->case_id, id);
+        ry_pb_set_string_in(c, &c->case_id, id);
     }
     if (c)
         intake_digest_restore(c->application);

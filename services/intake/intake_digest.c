@@ -108,7 +108,7 @@ intake_digest_restore(Rongyu__Application *app)
         char hex[INTAKE_DIGEST_HEX + 1];
         if (at->sha256 &&
             intake_digest_unpack(at->sha256, strlen(at->sha256), hex))
-            ry_pb_set_string(&at->sha256, hex);
+            ry_pb_set_string_in(at, &at->sha256, hex);
     }
 }
 

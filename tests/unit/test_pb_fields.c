@@ -426,6 +426,23 @@ test_free_takes_what_the_message_holds(void **state)
     ry_pb_live(&m, &s);
     assert_int_equal(m, m0);
     assert_int_equal(s, s0);
+    /* Strings set in the message's own memory: none of their own, the
+     * one set before them freed, the message dropped whole. */
+    a = (Rongyu__Case *)ry_pb_unpack(cd, buf, len, 0);
+    ry_pb_set_string(&a->case_id, "C-9");
+    ry_pb_set_string_in(a, &a->case_id, "C-10");
+    ry_pb_set_string_in(a->verdict->checks[2], &a->verdict->checks[2]->subject,
+                        "satisfaction");
+    ry_pb_set_string_in(a, &a->note, "");
+    ry_pb_live(&m, &s);
+    assert_int_equal(s, s0);
+    assert_string_equal(a->case_id, "C-10");
+    assert_string_equal(a->verdict->checks[2]->subject, "satisfaction");
+    assert_string_equal(a->verdict->checks[1]->subject, "membership");
+    assert_string_equal(a->note, "");
+    ry_pb_free(&a);
+    ry_pb_live(&m, &s);
+    assert_int_equal(m, m0);
     free(vbuf);
     free(buf);
 }
