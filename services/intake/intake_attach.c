@@ -233,21 +233,22 @@ uint8_t *
 intake_attach_stored_bytes(const uint8_t *raw, size_t rlen,
                            const intake_attach_set_t *set, size_t *len)
 {
-    const Rongyu__Application *a = &set->app;
-    /* The stored records, packed, one after another. */
+    /* The stored records, their digests in stored form, packed. */
+    Rongyu__Application stored;
+    void *scratch;
+    const Rongyu__Application *a =
+        intake_digest_pack_app(&set->app, &stored, &scratch) ? &stored
+                                                             : &set->app;
     size_t n = a->n_attachments, at_len = 0;
     uint8_t **packed = calloc(n + 1, sizeof *packed);
     size_t *plen = calloc(n + 1, sizeof *plen);
     if (!packed || !plen)
         abort();
     for (size_t i = 0; i < n; i++) {
-        Rongyu__Attachment copy = *a->attachments[i];
-        char z[INTAKE_DIGEST_Z85 + 1];
-        if (copy.sha256 && intake_digest_pack(copy.sha256, z))
-            copy.sha256 = z;
-        packed[i] = ry_pb_pack(&copy.base, &plen[i]);
+        packed[i] = ry_pb_pack(&a->attachments[i]->base, &plen[i]);
         at_len += plen[i] + 15;
     }
+    free(scratch);
     uint8_t *out = malloc(rlen + at_len + 1);
     if (!out)
         abort();

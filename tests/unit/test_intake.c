@@ -1205,6 +1205,80 @@ test_attachment_with_mismatched_sha256_is_invalid(void **state)
     s_fx_destroy(&fx);
 }
 
+/* A submission sent with a part given twice, which the decoder merges
+ * ('body_twice': the body, a oneof, where the last one wins; else the
+ * application within the body, merged field by field, protobuf-c taking
+ * the honour and category from the last part even at zero). The bytes
+ * received are not the application decoded: the case row holds the
+ * application decoded, packed, its attachment stored. */
+static void
+s_assert_parts_merged(bool body_twice)
+{
+    fx_t *fx = s_fx_default();
+    const char pdf[] = "%PDF-1.4 a form";
+    rq_t r;
+    s_rq_submit(&r, "org-1", NULL);
+    s_rq_attach(&r, "form.pdf", pdf, sizeof pdf - 1, NULL);
+    r.app.deeds = (char *)"first part";
+    size_t slen, hlen, mlen;
+    uint8_t *sub = ry_pb_pack(&r.submit.base, &slen);
+    /* The second part: a whole application (body_twice), or its deeds,
+     * honour and category. */
+    Rongyu__Application more = RONGYU__APPLICATION__INIT;
+    more.deeds = (char *)"second part";
+    more.honour = r.app.honour;
+    more.category = r.app.category;
+    r.app.deeds = more.deeds;
+    uint8_t *m = body_twice ? ry_pb_pack(&r.submit.base, &mlen)
+                            : ry_pb_pack(&more.base, &mlen);
+    r.req.body_case = RONGYU__REQUEST__BODY__NOT_SET;
+    uint8_t *head = ry_pb_pack(&r.req.base, &hlen);
+    r.req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
+    uint8_t *buf = malloc(hlen + slen + mlen + 64);
+    size_t len = hlen;
+    memcpy(buf, head, hlen);
+    if (body_twice) {
+        ry_pb_put_bytes(buf, &len, 10, sub, slen); /* submit */
+        ry_pb_put_bytes(buf, &len, 10, m, mlen);   /* submit again */
+    } else {
+        uint8_t *part = malloc(slen + mlen + 16);
+        size_t plen = slen;
+        memcpy(part, sub, slen);
+        ry_pb_put_bytes(part, &plen, 1, m, mlen); /* its application */
+        ry_pb_put_bytes(buf, &len, 10, part, plen);
+        free(part);
+    }
+    ut_intake_as_request(fx->ic, fx->st, &r.req);
+    Rongyu__Reply *rep = NULL;
+    assert_int_equal(s_call(fx, buf, len, &rep), 0);
+    char id[17];
+    memcpy(id, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+    rep = s_get_ok(fx, "org-1", id);
+    const Rongyu__Application *a = rep->case_->case_->application;
+    assert_string_equal(a->deeds, "second part");
+    assert_int_equal(a->honour, RONGYU__HONOUR__ADVANCED_HOME);
+    assert_string_equal(a->campaign_id, CAMPAIGN);
+    assert_string_equal(a->organising_unit, UNIT);
+    assert_int_equal(a->n_attachments, 1);
+    assert_int_equal(strlen(a->attachments[0]->sha256), 64);
+    assert_int_equal(a->attachments[0]->size, sizeof pdf - 1);
+    s_free(&rep);
+    free(buf);
+    free(head);
+    free(sub);
+    free(m);
+    s_fx_destroy(&fx);
+}
+
+static void
+test_application_in_two_parts_is_stored_merged(void **state)
+{
+    (void)state;
+    s_assert_parts_merged(false);
+    s_assert_parts_merged(true);
+}
+
 static void
 test_attachment_over_the_limit_is_too_large(void **state)
 {
@@ -2703,6 +2777,7 @@ main(void)
         cmocka_unit_test(test_brief_wait_answers_with_the_state_alone),
         cmocka_unit_test(test_wait_on_several_cases),
         cmocka_unit_test(test_brief_wait_answers_as_the_heads_decoded),
+        cmocka_unit_test(test_application_in_two_parts_is_stored_merged),
         cmocka_unit_test(test_wait_reads_the_state_in_place),
         cmocka_unit_test(test_brief_wait_answer_is_read_in_place),
         cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),

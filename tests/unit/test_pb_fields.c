@@ -443,6 +443,23 @@ test_free_takes_what_the_message_holds(void **state)
     ry_pb_free(&a);
     ry_pb_live(&m, &s);
     assert_int_equal(m, m0);
+    /* A message decoded under the smallest cap that holds it: a string
+     * set in its memory past the cap is a block of its own, freed with
+     * it. */
+    size_t cap = len;
+    while (!(a = (Rongyu__Case *)ry_pb_unpack(cd, buf, len, cap)))
+        cap += 16;
+    char long_id[256];
+    memset(long_id, 'x', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    ry_pb_set_string_in(a, &a->case_id, long_id);
+    ry_pb_live(&m, &s);
+    assert_int_equal(s, s0 + 1);
+    assert_string_equal(a->case_id, long_id);
+    ry_pb_free(&a);
+    ry_pb_live(&m, &s);
+    assert_int_equal(m, m0);
+    assert_int_equal(s, s0);
     free(vbuf);
     free(buf);
 }
