@@ -112,11 +112,10 @@ intake_digest_restore(Rongyu__Application *app)
     }
 }
 
-/* Writes attachment field f (of an application) at out + *at with the
- * stored forms of its digest in hex. Returns 0, or -1 for bytes that do
- * not decode. */
+/* Writes attachment field att (of an application) at out + *at without
+ * its digest. Returns 0, or -1 for bytes that do not decode. */
 static int
-s_attachment(const ry_pb_field_t *att, uint8_t *out, size_t *at)
+s_attachment_bare(const ry_pb_field_t *att, uint8_t *out, size_t *at)
 {
     /* The body goes five bytes on (room for any length), then moves to
      * sit right after its length once that is known. */
@@ -124,13 +123,9 @@ s_attachment(const ry_pb_field_t *att, uint8_t *out, size_t *at)
     size_t pos = 0;
     ry_pb_field_t f;
     int more;
-    char hex[INTAKE_DIGEST_HEX + 1];
     while ((more = ry_pb_next(att->val, att->vlen, &pos, &f)) == 1) {
-        if (f.number == S_ATT_SHA256 && f.wire == 2 &&
-            intake_digest_unpack((const char *)f.val, f.vlen, hex)) {
-            ry_pb_put_bytes(out, &n, S_ATT_SHA256, hex, INTAKE_DIGEST_HEX);
+        if (f.number == S_ATT_SHA256)
             continue;
-        }
         memcpy(out + n, f.start, f.n);
         n += f.n;
     }
@@ -145,12 +140,11 @@ s_attachment(const ry_pb_field_t *att, uint8_t *out, size_t *at)
 }
 
 uint8_t *
-intake_digest_restore_bytes(const uint8_t *data, size_t len, size_t *out_len)
+intake_digest_strip_bytes(const uint8_t *data, size_t len, size_t *out_len)
 {
-    /* One pass, into room enough: an attachment holding a stored form
-     * (a field of 42 bytes) grows by 24 and its length by at most 2, and
-     * the body is written 6 bytes on before it moves into place. */
-    uint8_t *out = malloc(2 * len + 16);
+    /* One pass, into room enough: nothing grows, and an attachment's
+     * body is written 6 bytes on before it moves into place. */
+    uint8_t *out = malloc(len + 16);
     if (!out)
         abort();
     size_t pos = 0, at = 0;
@@ -160,7 +154,7 @@ intake_digest_restore_bytes(const uint8_t *data, size_t len, size_t *out_len)
     while ((more = ry_pb_next(data, len, &pos, &f)) == 1) {
         if (f.number == S_APP_ATTACHMENTS && f.wire == 2) {
             size_t was = at;
-            if (s_attachment(&f, out, &at) != 0)
+            if (s_attachment_bare(&f, out, &at) != 0)
                 break;
             any |= at - was != f.n;
             continue;

@@ -43,11 +43,11 @@ bool intake_digest_pack_app(const Rongyu__Application *app,
  * (a message of ry_pb_unpack; app may be NULL). */
 void intake_digest_restore(Rongyu__Application *app);
 
-/* The encoded application (data, len) with the hex digits back: a new
- * buffer (the caller's to free) and its length in *out_len; NULL when no
- * attachment holds a stored form (send data as it is) or the bytes do
- * not decode. */
-uint8_t *intake_digest_restore_bytes(const uint8_t *data, size_t len,
-                                     size_t *out_len);
+/* The encoded application (data, len) with no attachment's digest (in
+ * either form): a new buffer (the caller's to free) and its length in
+ * *out_len; NULL when no attachment has one (send data as it is) or the
+ * bytes do not decode. */
+uint8_t *intake_digest_strip_bytes(const uint8_t *data, size_t len,
+                                   size_t *out_len);
 
 #endif

@@ -62,11 +62,12 @@ intake_relay_expand(void *ctx, ry_txn_t *txn, const char *peer,
                      "validation", rev);
         return 1;
     }
-    /* The application as validation reads it: its digests in hex. */
+    /* The application as validation reads it: without the attachments'
+     * digests, which no rule reads. */
     size_t rlen = 0;
-    uint8_t *restored = intake_digest_restore_bytes(app.data, app.len, &rlen);
-    if (restored)
-        app = (ry_val_t){restored, rlen};
+    uint8_t *bare = intake_digest_strip_bytes(app.data, app.len, &rlen);
+    if (bare)
+        app = (ry_val_t){bare, rlen};
     /* The payload with the application after its other fields, then the
      * envelope with that payload in place of its own: both still one
      * field each, so a reader decodes them as if packed whole. */
@@ -91,7 +92,7 @@ intake_relay_expand(void *ctx, ry_txn_t *txn, const char *peer,
         en += f.n;
     }
     free(p);
-    free(restored);
+    free(bare);
     *out = e;
     *out_len = en;
     return 0;

@@ -1130,7 +1130,7 @@ test_zip_named_pdf_is_typed_by_content_and_kept_as_blob(void **state)
     assert_true(intake_digest_unpack(z, strlen(z), hex));
     assert_string_equal(hex, sha);
     rongyu__case__free_unpacked(c, NULL);
-    /* ... and every reader gets the hex digits: the case loaded ... */
+    /* ... and every reader of the case gets the hex digits ... */
     Rongyu__Case *k;
     assert_int_equal(intake_cases_load(txn, id, &k), 0);
     assert_string_equal(k->application->attachments[0]->sha256, sha);
@@ -1139,7 +1139,8 @@ test_zip_named_pdf_is_typed_by_content_and_kept_as_blob(void **state)
     rows_t out = s_outbox(fx, "validation");
     assert_int_equal(out.n, 1);
     assert_false(s_contains(out.last, out.last_len, zip + 4, 64));
-    /* ... and validation, to which the relay sends the application. */
+    /* ... while validation, to which the relay sends the application,
+     * gets none: no rule reads it. */
     uint8_t *sent;
     size_t slen;
     assert_int_equal(intake_relay_expand(NULL, txn, "validation", out.last,
@@ -1153,8 +1154,10 @@ test_zip_named_pdf_is_typed_by_content_and_kept_as_blob(void **state)
         0);
     assert_non_null(vc);
     assert_int_equal(vc->application->n_attachments, 1);
-    assert_string_equal(vc->application->attachments[0]->sha256, sha);
+    assert_string_equal(vc->application->attachments[0]->sha256, "");
     assert_string_equal(vc->application->attachments[0]->name, "form.pdf");
+    assert_string_equal(vc->application->attachments[0]->media_type,
+                        "application/zip");
     assert_int_equal(vc->application->attachments[0]->size, sizeof zip);
     ry_pb_free(&vc);
     ry_pb_free(&se);
