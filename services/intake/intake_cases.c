@@ -406,6 +406,45 @@ s_mark(ry_txn_t *txn, const char *mark)
     return ry_txn_put(txn, "meta", mark, strlen(mark), "1", 1, 0);
 }
 
+/* The "meta" key of the fingerprints' secret. */
+#define S_KEY_MARK "idem_key"
+
+/* The store's secret key of idempotency fingerprints (intake_idem), made
+ * at random and kept the first time. Returns 0 or a store error. */
+static int
+s_idem_key(ry_store_t *store, uint8_t key[INTAKE_IDEM_KEY_LEN])
+{
+    ry_txn_t *txn;
+    int rc = ry_txn_begin(store, NULL, true, &txn);
+    if (rc)
+        return rc;
+    ry_val_t v;
+    rc = ry_txn_get(txn, "meta", S_KEY_MARK, strlen(S_KEY_MARK), &v);
+    if (rc == 0 && v.len == INTAKE_IDEM_KEY_LEN) {
+        memcpy(key, v.data, INTAKE_IDEM_KEY_LEN);
+        ry_txn_abort(&txn);
+        return 0;
+    }
+    if (rc == 0) {
+        ry_txn_abort(&txn);
+        ry_error(NULL, "meta %s: %zu bytes, not %d", S_KEY_MARK, v.len,
+                 INTAKE_IDEM_KEY_LEN);
+        return RY_EIO;
+    }
+    if (rc != RY_ENOTFOUND) {
+        ry_txn_abort(&txn);
+        return rc;
+    }
+    randombytes_buf(key, INTAKE_IDEM_KEY_LEN);
+    rc = ry_txn_put(txn, "meta", S_KEY_MARK, strlen(S_KEY_MARK), key,
+                    INTAKE_IDEM_KEY_LEN, RY_PUT_NOOVERWRITE);
+    if (rc) {
+        ry_txn_abort(&txn);
+        return rc;
+    }
+    return ry_txn_commit(&txn);
+}
+
 /* The index rows of one case: by_state (state byte, id), by_org_state
  * and by_unit_state (applicant org or unit, \0, state byte, id; a prefix
  * scan on org or unit and \0 finds its cases in every state) and, while
@@ -2144,6 +2183,8 @@ intake_cases_new(ry_store_t *store, const intake_limits_t *limits,
     int rc = s_index_build(store);
     if (!rc)
         rc = s_index_submitted(store);
+    if (!rc)
+        rc = s_idem_key(store, self->idem_key);
     if (!rc)
         rc = ry_txn_begin(store, NULL, false, &txn);
     if (rc) {

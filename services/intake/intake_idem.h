@@ -12,10 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The fingerprint of a request as it was received: BLAKE2b-256 over its
- * fields but the idempotency key (1) and the request id (3), in the order
- * sent. Nothing is encoded again. */
-void intake_idem_fingerprint(const uint8_t *data, size_t len, uint8_t out[32]);
+/* The fingerprint of a request as it was received: SipHash-2-4, 128 bits
+ * under key (the store's: intake_cases_t's idem_key), then 16 zero bytes,
+ * of its fields but the idempotency key (1) and the request id (3), in
+ * the order sent. Nothing is encoded again. */
+void intake_idem_fingerprint(const uint8_t key[INTAKE_IDEM_KEY_LEN],
+                             const uint8_t *data, size_t len, uint8_t out[32]);
 
 /* Looks req's idempotency key up (scoped by req->principal->org_id); data
  * and len are req as received, fp its fingerprint (a row stored by an

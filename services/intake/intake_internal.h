@@ -26,6 +26,8 @@
  * bytes). */
 #define INTAKE_IKEY_MAX 240
 
+enum { INTAKE_IDEM_KEY_LEN = 16 };
+
 struct intake_cases {
     ry_store_t *store;
     ry_channel_t *channel;
@@ -36,6 +38,9 @@ struct intake_cases {
     struct intake_waits *waits; /* long polls (intake_wait); may be NULL */
     char admit_dir[1200]; /* intake_keys: where admitted keys are listed */
     char test_key[41];    /* intake_keys: the key when no socket has one */
+    /* The secret of idempotency fingerprints (intake_idem), made once
+     * and kept in "meta" (intake_cases_new). */
+    uint8_t idem_key[INTAKE_IDEM_KEY_LEN];
 };
 
 /* True for NULL and "" (protobuf-c gives "" for an unset string). */

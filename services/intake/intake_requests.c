@@ -441,7 +441,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
      * wait is. */
     r.brief = body == RONGYU__REQUEST__BODY_SUBMIT && req->submit->brief;
     if (idem) {
-        intake_idem_fingerprint(data, len, fp);
+        intake_idem_fingerprint(self->idem_key, data, len, fp);
         rc = intake_idem_lookup(self, txn, req, data, len, fp, &r);
         if (rc == 1) {
             rc = r.out.code == RONGYU__ERROR_CODE__OK ? 0 : -1;

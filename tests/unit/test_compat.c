@@ -298,24 +298,32 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
 }
 
 /* An "idem" row as earlier versions wrote it: the request's fingerprint
- * (SHA-256 over its fields but 1 and 3, as received, before BLAKE2b took
- * its place), then the first
+ * (over its fields but 1 and 3, as received: SHA-256 before BLAKE2b took
+ * its place, BLAKE2b-256 before SipHash took that), then the first
  * answer itself, packed without request id. */
 static void
-s_put_old_idem_row(ry_store_t *st, const char *key, size_t klen,
+s_put_old_idem_row(ry_store_t *st, bool blake2b, const char *key, size_t klen,
                    const uint8_t *req, size_t rlen, const uint8_t *answer,
                    size_t alen)
 {
     crypto_hash_sha256_state h;
+    crypto_generichash_state b;
     crypto_hash_sha256_init(&h);
+    crypto_generichash_init(&b, NULL, 0, 32);
     size_t pos = 0;
     ry_pb_field_t f;
     while (ry_pb_next(req, rlen, &pos, &f) == 1)
-        if (f.number != 1 && f.number != 3)
+        if (f.number != 1 && f.number != 3) {
             crypto_hash_sha256_update(&h, f.start, f.n);
+            crypto_generichash_update(&b, f.start, f.n);
+        }
     uint8_t *v = malloc(32 + alen);
     assert_non_null(v);
-    crypto_hash_sha256_final(&h, v);
+    uint8_t sha[32];
+    crypto_hash_sha256_final(&h, sha);
+    crypto_generichash_final(&b, v, 32);
+    if (!blake2b)
+        memcpy(v, sha, 32);
     memcpy(v + 32, answer, alen);
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(st, NULL, true, &txn), 0);
@@ -360,7 +368,8 @@ test_an_idem_row_of_the_earlier_form_still_answers_its_retry(void **state)
     ry_pb_free(&then);
     uint8_t *rbytes = s_read("request.pb", &rlen);
     static const char key[] = "xiaoshan-hengyi-textile\0k-landed";
-    s_put_old_idem_row(st, key, sizeof key - 1, rbytes, rlen, answer, alen);
+    s_put_old_idem_row(st, false, key, sizeof key - 1, rbytes, rlen, answer,
+                       alen);
 
     intake_limits_t lim = {1 << 20, 1000};
     intake_cases_t *ic;
@@ -433,13 +442,39 @@ test_an_idem_row_of_the_earlier_form_still_answers_its_retry(void **state)
     assert_non_null(rev);
     assert_memory_not_equal(rev, qbytes, qlen);
     static const char key2[] = "xiaoshan-hengyi-textile\0k-reordered";
-    s_put_old_idem_row(st, key2, sizeof key2 - 1, rev, qlen, answer, alen);
+    s_put_old_idem_row(st, false, key2, sizeof key2 - 1, rev, qlen, answer,
+                       alen);
     r = s_call(st, ic, rev, qlen);
     assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
     assert_string_equal(r->case_->case_->case_id, id);
     assert_int_equal(r->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
     ry_pb_free(&r);
     free(rev);
+    free(qbytes);
+
+    /* A row of the form before SipHash, a BLAKE2b-256 of the fields as
+     * received: its retry gets the first answer, another request under
+     * its key is a conflict. */
+    q = (Rongyu__Request *)ry_pb_unpack(&rongyu__request__descriptor, rbytes,
+                                        rlen, 0);
+    assert_non_null(q);
+    ry_pb_set_string(&q->idempotency_key, "k-blake2b");
+    qbytes = ry_pb_pack(&q->base, &qlen);
+    static const char key3[] = "xiaoshan-hengyi-textile\0k-blake2b";
+    s_put_old_idem_row(st, true, key3, sizeof key3 - 1, qbytes, qlen, answer,
+                       alen);
+    r = s_call(st, ic, qbytes, qlen);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(r->case_->case_->case_id, id);
+    assert_int_equal(r->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
+    ry_pb_free(&r);
+    free(qbytes);
+    ry_pb_set_string(&q->principal->user, "李华");
+    qbytes = ry_pb_pack(&q->base, &qlen);
+    ry_pb_free(&q);
+    r = s_call(st, ic, qbytes, qlen);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_CONFLICT);
+    ry_pb_free(&r);
     free(qbytes);
 
     free(rbytes);
