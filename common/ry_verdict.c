@@ -578,6 +578,26 @@ s_derive_actual(s_ctx_t *x, uint32_t rule, const Rongyu__Check *k,
     }
 }
 
+/* Whether s_derive_threshold may give a threshold for checks of 'rule'
+ * (it gives none for any other). */
+static bool
+s_threshold_derived(uint32_t rule)
+{
+    switch (rule) {
+    case R_CAMPAIGN:
+    case R_PERSON_GENDER:
+    case R_FIVE_HAVES:
+    case R_RATE_RANGE:
+    case R_SCORE_RANGE:
+    case R_RATE_COUNTS_AGREE:
+    case R_DECL_FUTURE:
+    case R_POSTING_AFTER_SUBMIT:
+    case R_FORM_MEDIA_TYPE:
+    case R_FORM_SIZE: return true;
+    default: return false;
+    }
+}
+
 /* The threshold of a check of 'rule' where it is the application's own
  * value, a constant of the rule or the usual value of the campaign
  * (then a check whose campaign differs stores its own); NULL otherwise. */
@@ -585,6 +605,8 @@ static Rongyu__Quantity *
 s_derive_threshold(s_ctx_t *x, uint32_t rule)
 {
     const Rongyu__Application *a = x->app;
+    if (!s_threshold_derived(rule))
+        return NULL;
     switch (rule) {
     case R_CAMPAIGN:
         return s_empty(a->campaign_id) ? NULL : q_text(x, a->campaign_id);
@@ -1402,7 +1424,11 @@ ry_verdict_pack(const Rongyu__Verdict *v, const Rongyu__Application *app,
             Rongyu__Check bare = RONGYU__CHECK__INIT;
             bare.rule = whole->rule;
             bare.passed = whole->passed;
-            if (s_gives(&x, &bare, whole, S_ALL))
+            /* A threshold that no derivation gives never comes back from
+             * the rule alone: no expansion to know it. */
+            bool hopeless =
+                whole->threshold_value && !s_threshold_derived(whole->rule);
+            if (!hopeless && s_gives(&x, &bare, whole, S_ALL))
                 sv.steps[i] = whole->rule << 1 | !whole->passed;
             else if ((r = s_residual(&x, whole)) != NULL)
                 sv.steps[i] = 0;
