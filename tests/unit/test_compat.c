@@ -332,6 +332,19 @@ s_put_old_idem_row(ry_store_t *st, bool blake2b, const char *key, size_t klen,
     free(v);
 }
 
+/* A retry (data, len) answered with the first answer: case id, as it was
+ * then (SUBMITTED). */
+static void
+s_gets_first_answer(ry_store_t *st, intake_cases_t *ic, const uint8_t *data,
+                    size_t len, const char *id)
+{
+    Rongyu__Reply *r = s_call(st, ic, data, len);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(r->case_->case_->case_id, id);
+    assert_int_equal(r->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
+    ry_pb_free(&r);
+}
+
 static void
 test_an_idem_row_of_the_earlier_form_still_answers_its_retry(void **state)
 {
@@ -444,11 +457,7 @@ test_an_idem_row_of_the_earlier_form_still_answers_its_retry(void **state)
     static const char key2[] = "xiaoshan-hengyi-textile\0k-reordered";
     s_put_old_idem_row(st, false, key2, sizeof key2 - 1, rev, qlen, answer,
                        alen);
-    r = s_call(st, ic, rev, qlen);
-    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
-    assert_string_equal(r->case_->case_->case_id, id);
-    assert_int_equal(r->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
-    ry_pb_free(&r);
+    s_gets_first_answer(st, ic, rev, qlen, id);
     free(rev);
     free(qbytes);
 
@@ -463,11 +472,7 @@ test_an_idem_row_of_the_earlier_form_still_answers_its_retry(void **state)
     static const char key3[] = "xiaoshan-hengyi-textile\0k-blake2b";
     s_put_old_idem_row(st, true, key3, sizeof key3 - 1, qbytes, qlen, answer,
                        alen);
-    r = s_call(st, ic, qbytes, qlen);
-    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
-    assert_string_equal(r->case_->case_->case_id, id);
-    assert_int_equal(r->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
-    ry_pb_free(&r);
+    s_gets_first_answer(st, ic, qbytes, qlen, id);
     free(qbytes);
     ry_pb_set_string(&q->principal->user, "李华");
     qbytes = ry_pb_pack(&q->base, &qlen);
