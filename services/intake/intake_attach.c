@@ -226,9 +226,6 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
     return 0;
 }
 
-/* Application.attachments (rongyu.proto). */
-enum { S_APP_ATTACHMENTS = 11 };
-
 uint8_t *
 intake_attach_stored_bytes(const uint8_t *raw, size_t rlen,
                            const intake_attach_set_t *set, size_t *len)
@@ -256,12 +253,13 @@ intake_attach_stored_bytes(const uint8_t *raw, size_t rlen,
     ry_pb_field_t f;
     int more;
     while ((more = ry_pb_next(raw, rlen, &pos, &f)) == 1) {
-        if (f.number != S_APP_ATTACHMENTS) {
+        if (f.number != INTAKE_APP_ATTACHMENTS) {
             memcpy(out + o, f.start, f.n);
             o += f.n;
         } else if (seen++ == 0) {
             for (size_t i = 0; i < n; i++)
-                ry_pb_put_bytes(out, &o, S_APP_ATTACHMENTS, packed[i], plen[i]);
+                ry_pb_put_bytes(out, &o, INTAKE_APP_ATTACHMENTS, packed[i],
+                                plen[i]);
         }
     }
     for (size_t i = 0; i < n; i++)

@@ -7,9 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Field numbers: Application.attachments, Attachment.sha256. */
-enum { S_APP_ATTACHMENTS = 11, S_ATT_SHA256 = 3 };
-
 /* Hex is written out too, for the same reason as Z85 (ry_z85):
  * libsodium's constant-time routines cost more than all of a
  * submission's own storing. */
@@ -124,7 +121,7 @@ s_attachment_bare(const ry_pb_field_t *att, uint8_t *out, size_t *at)
     ry_pb_field_t f;
     int more;
     while ((more = ry_pb_next(att->val, att->vlen, &pos, &f)) == 1) {
-        if (f.number == S_ATT_SHA256)
+        if (f.number == INTAKE_ATT_SHA256)
             continue;
         memcpy(out + n, f.start, f.n);
         n += f.n;
@@ -132,7 +129,7 @@ s_attachment_bare(const ry_pb_field_t *att, uint8_t *out, size_t *at)
     if (more < 0)
         return -1;
     size_t blen = n - body;
-    ry_pb_put_varint(out, at, (uint64_t)S_APP_ATTACHMENTS << 3 | 2);
+    ry_pb_put_varint(out, at, (uint64_t)INTAKE_APP_ATTACHMENTS << 3 | 2);
     ry_pb_put_varint(out, at, blen);
     memmove(out + *at, out + body, blen);
     *at += blen;
@@ -152,7 +149,7 @@ intake_digest_strip_bytes(const uint8_t *data, size_t len, size_t *out_len)
     ry_pb_field_t f;
     int more;
     while ((more = ry_pb_next(data, len, &pos, &f)) == 1) {
-        if (f.number == S_APP_ATTACHMENTS && f.wire == 2) {
+        if (f.number == INTAKE_APP_ATTACHMENTS && f.wire == 2) {
             size_t was = at;
             if (s_attachment_bare(&f, out, &at) != 0)
                 break;

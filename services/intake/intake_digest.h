@@ -22,6 +22,11 @@
 
 enum { INTAKE_DIGEST_HEX = 64, INTAKE_DIGEST_Z85 = RY_Z85_LEN };
 
+/* Field numbers of rongyu.proto that the readers of an application's
+ * bytes look for: Application.attachments, Attachment.sha256
+ * (test_intake_digest holds them to the descriptors). */
+enum { INTAKE_APP_ATTACHMENTS = 11, INTAKE_ATT_SHA256 = 3 };
+
 /* The stored form of hex (z, NUL-terminated) when hex is 64 lower-case
  * hex digits; false (z untouched) for anything else, kept as it is. */
 bool intake_digest_pack(const char *hex, char z[INTAKE_DIGEST_Z85 + 1]);

@@ -183,6 +183,22 @@ test_application_bytes_go_without_digests(void **state)
     assert_null(intake_digest_strip_bytes(bad_att, sizeof bad_att, &olen));
 }
 
+/* The field numbers the byte readers look for are the proto's. */
+static void
+test_field_numbers_are_the_protos(void **state)
+{
+    (void)state;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(
+            &rongyu__application__descriptor, "attachments");
+    assert_non_null(f);
+    assert_int_equal(f->id, INTAKE_APP_ATTACHMENTS);
+    f = protobuf_c_message_descriptor_get_field_by_name(
+        &rongyu__attachment__descriptor, "sha256");
+    assert_non_null(f);
+    assert_int_equal(f->id, INTAKE_ATT_SHA256);
+}
+
 static void
 test_nothing_to_pack_gives_the_application_itself(void **state)
 {
@@ -209,6 +225,7 @@ main(void)
         cmocka_unit_test(test_every_digest_comes_back),
         cmocka_unit_test(test_only_lower_case_hex_of_64_is_packed),
         cmocka_unit_test(test_application_bytes_go_without_digests),
+        cmocka_unit_test(test_field_numbers_are_the_protos),
         cmocka_unit_test(test_nothing_to_pack_gives_the_application_itself),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
