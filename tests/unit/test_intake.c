@@ -1388,6 +1388,64 @@ test_case_ids_increase_also_after_restart(void **state)
     s_fx_destroy(&fx);
 }
 
+/* A request longer than the fingerprint's buffer on the stack (4 KiB)
+ * is fingerprinted the same way: its retry gets the first answer, and
+ * another request under its key is a conflict. */
+static void
+test_long_request_retry_gets_its_first_answer(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    static char deeds[6001];
+    memset(deeds, 'd', sizeof deeds - 1);
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k-long");
+    r.app.deeds = deeds;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&r.req.base, &len);
+    assert_true(len > 4096);
+    free(buf);
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    char id[17];
+    memcpy(id, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+    r.req.request_id = (char *)"again";
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->case_->case_->case_id, id);
+    s_free(&rep);
+    deeds[5000] = 'e'; /* past the first 4 KiB */
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_CONFLICT);
+    s_free(&rep);
+    assert_int_equal(ut_rows(fx->st, "cases"), 1);
+    s_fx_destroy(&fx);
+}
+
+/* A fingerprints' key of another length in "meta" (a store damaged by
+ * hand) stops intake at start, and is left as it is: a new key would
+ * make every stored fingerprint a conflict. */
+static void
+test_damaged_fingerprint_key_stops_the_start(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    intake_cases_destroy(&fx->ic);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put(txn, "meta", "idem_key", 8, "short", 5, 0), 0);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    assert_int_equal(intake_cases_new(fx->st, &fx->lim, &fx->ic), RY_EIO);
+    assert_null(fx->ic);
+    ry_val_t v;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_get(txn, "meta", "idem_key", 8, &v), 0);
+    assert_int_equal(v.len, 5);
+    ry_txn_abort(&txn);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_status_reports_cases_and_links(void **state)
 {
@@ -2788,6 +2846,8 @@ main(void)
         cmocka_unit_test(test_wait_on_several_cases),
         cmocka_unit_test(test_brief_wait_answers_as_the_heads_decoded),
         cmocka_unit_test(test_application_in_two_parts_is_stored_merged),
+        cmocka_unit_test(test_long_request_retry_gets_its_first_answer),
+        cmocka_unit_test(test_damaged_fingerprint_key_stops_the_start),
         cmocka_unit_test(test_wait_reads_the_state_in_place),
         cmocka_unit_test(test_brief_wait_answer_is_read_in_place),
         cmocka_unit_test(test_empty_frame_is_refused_with_a_clear_error),
