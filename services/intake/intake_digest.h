@@ -3,9 +3,10 @@
  * A client names content by 64 lower-case hex digits; intake keeps only
  * such digests in an application (intake_attach). In a "cases" or
  * "revisions" row each of them is stored as the Z85 text of its 32 bytes
- * (40 characters), 24 bytes less per attachment. Every reader gets the
- * hex digits back: the decoded case (intake_digest_restore) or the
- * application's bytes as sent to validation (intake_digest_restore_bytes).
+ * (40 characters), 24 bytes less per attachment. Every reader of a
+ * decoded case gets the hex digits back (intake_digest_restore);
+ * validation, which reads no digest, is sent the application without them
+ * (intake_digest_strip_bytes).
  * A row of an earlier version, with hex digests, reads as it is: a stored
  * digest of 40 characters can only be the Z85 form. Private to
  * services/intake. */
