@@ -317,6 +317,30 @@ s_get_ok(fx_t *fx, const char *org, const char *id)
     return rep;
 }
 
+/* Sends req again under request id rid: asserts the first answer (OK,
+ * case id) and returns it with rid. */
+static Rongyu__Reply *
+s_retry_ok(fx_t *fx, Rongyu__Request *req, const char *rid, const char *id)
+{
+    req->request_id = (char *)rid;
+    Rongyu__Reply *rep = s_send(fx, req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->request_id, rid);
+    assert_string_equal(rep->case_->case_->case_id, id);
+    return rep;
+}
+
+/* Sends req, another request under a key already used: asserts
+ * E_CONFLICT and that the store still holds 'cases' cases. */
+static void
+s_assert_conflict(fx_t *fx, const Rongyu__Request *req, int cases)
+{
+    Rongyu__Reply *rep = s_send(fx, req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_CONFLICT);
+    s_free(&rep);
+    assert_int_equal(ut_rows(fx->st, "cases"), cases);
+}
+
 static void
 s_assert_nothing_stored(fx_t *fx)
 {
@@ -638,11 +662,8 @@ test_retry_with_same_key_and_body_returns_the_same_case(void **state)
     s_submit_ok(fx, "org-1", "k1", RONGYU__HONOUR__ADVANCED_HOME, id);
     rq_t r;
     s_rq_submit(&r, "org-1", "k1");
-    r.req.request_id = (char *)"req-2"; /* a retry may carry a new id */
-    Rongyu__Reply *rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
-    assert_string_equal(rep->case_->case_->case_id, id);
-    assert_string_equal(rep->request_id, "req-2");
+    /* A retry may carry a new request id. */
+    Rongyu__Reply *rep = s_retry_ok(fx, &r.req, "req-2", id);
     s_free(&rep);
     assert_int_equal(ut_rows(fx->st, "cases"), 1);
     assert_int_equal(ut_rows(fx->st, "audit"), 1);
@@ -673,11 +694,7 @@ test_brief_submission_answers_without_the_application(void **state)
     char id[17];
     memcpy(id, c->case_id, 17);
     s_free(&rep);
-    r.req.request_id = (char *)"req-2";
-    rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
-    assert_string_equal(rep->request_id, "req-2");
-    assert_string_equal(rep->case_->case_->case_id, id);
+    rep = s_retry_ok(fx, &r.req, "req-2", id);
     assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
     assert_null(rep->case_->case_->application);
     s_free(&rep);
@@ -689,10 +706,7 @@ test_brief_submission_answers_without_the_application(void **state)
                         "org-1");
     s_free(&rep);
     r.submit.brief = false;
-    rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_CONFLICT);
-    s_free(&rep);
-    assert_int_equal(ut_rows(fx->st, "cases"), 1);
+    s_assert_conflict(fx, &r.req, 1);
     s_fx_destroy(&fx);
 }
 
@@ -1410,16 +1424,10 @@ test_long_request_retry_gets_its_first_answer(void **state)
     char id[17];
     memcpy(id, rep->case_->case_->case_id, 17);
     s_free(&rep);
-    r.req.request_id = (char *)"again";
-    rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
-    assert_string_equal(rep->case_->case_->case_id, id);
+    rep = s_retry_ok(fx, &r.req, "again", id);
     s_free(&rep);
     deeds[5000] = 'e'; /* past the first 4 KiB */
-    rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_CONFLICT);
-    s_free(&rep);
-    assert_int_equal(ut_rows(fx->st, "cases"), 1);
+    s_assert_conflict(fx, &r.req, 1);
     s_fx_destroy(&fx);
 }
 
