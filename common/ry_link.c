@@ -18,6 +18,10 @@
 #include <zmq.h>
 
 #define S_MAX_PEERS 32
+/* A peer's rows are sent again when it has acknowledged nothing for its
+ * timer: at least S_RTO_BASE ms, or four times the smoothed time it
+ * takes between acknowledgements while rows wait (s_rto_base), at most
+ * S_RTO_MAX; doubled, with jitter, at each timeout. */
 #define S_RTO_BASE 250
 #define S_RTO_MAX 4000
 /* Messages a client connection may have queued in ZeroMQ when the link's
@@ -39,6 +43,10 @@ typedef struct {
     bool busy;        /* rows unsent or unacknowledged at the last relay */
     int64_t deadline; /* resend from acked + 1 when no ack by then */
     int64_t rto, blocked_until, backoff;
+    int64_t waiting; /* rows unacknowledged since (ms): the last
+                        progress, or the send that found none (0: none) */
+    int64_t gap;     /* the smoothed time from there to the next
+                        progress, ms (0: none seen yet) */
     bool ack_due;
     bool ack_held;    /* owed for a round held until its sync (ry_link_hold) */
     bool touched;     /* sent to by the round under way (ry_link_touch):
@@ -1093,6 +1101,33 @@ s_readable(s_peer_t *p, bool state, uint64_t through)
 }
 
 /* Sends what is due to one peer, reading through txn. */
+/* The base of p's timer: four times the smoothed gap between its
+ * acknowledgements, within S_RTO_BASE and S_RTO_MAX. A peer slower to
+ * acknowledge than the base (a round held up by its disk, a service run
+ * under valgrind) is thus not sent its rows again while it is only slow. */
+static int64_t
+s_rto_base(const s_peer_t *p)
+{
+    int64_t b = 4 * p->gap;
+    return b < S_RTO_BASE ? S_RTO_BASE : b > S_RTO_MAX ? S_RTO_MAX : b;
+}
+
+/* p acknowledged more at 'now': the time since rows last started to
+ * wait (or since the progress before) goes into its smoothed gap (an
+ * eighth of each new one, each at most S_RTO_MAX: a peer that was down
+ * counts once, as slow, and the next gaps bring it back). */
+static void
+s_progress(s_peer_t *p, int64_t now)
+{
+    if (p->waiting && now >= p->waiting) {
+        int64_t g = now - p->waiting;
+        if (g > S_RTO_MAX)
+            g = S_RTO_MAX;
+        p->gap = p->gap ? (7 * p->gap + g) / 8 : g;
+    }
+    p->waiting = now;
+}
+
 static void
 s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
 {
@@ -1107,8 +1142,10 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
     if (p->sent == UINT64_MAX || p->sent < st.acked)
         p->sent = st.acked;
     if (st.acked > p->acked) {
-        /* Progress: a fresh timer from the base. */
-        p->rto = S_RTO_BASE;
+        /* Progress: a fresh timer from the base, which follows how long
+         * the peer takes to acknowledge. */
+        s_progress(p, now);
+        p->rto = s_rto_base(p);
         p->deadline = now + p->rto;
     }
     p->acked = st.acked;
@@ -1116,6 +1153,7 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
     if (!p->busy) {
         s_readable(p, false, UINT64_MAX); /* nothing left to read */
         p->deadline = 0;
+        p->waiting = 0;
         return;
     }
     const uint8_t *rid;
@@ -1189,6 +1227,8 @@ s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
         p->backoff = 0;
         if (p->sent == st.acked)
             p->deadline = now + p->rto;
+        if (!p->waiting)
+            p->waiting = now;
         p->sent = f.seq - 1;
         if (stuck)
             break;

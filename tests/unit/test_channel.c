@@ -1614,6 +1614,43 @@ s_pump_b(fx_t *fx, uint64_t n)
     return ry_clock_mono_ms();
 }
 
+/* A peer slower to acknowledge than the link's first timer (250 ms):
+ * while B reads nothing for 700 ms after each row, A sends the first row
+ * again when that timer runs out, and the later rows once only, its
+ * timer now following how long B takes. Each row is applied once. */
+static void
+test_a_slow_peer_is_not_sent_rows_again_once_its_pace_is_known(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new(0, 0);
+    enum { ROWS = 6 };
+    uint64_t again[ROWS];
+    for (uint64_t k = 1; k <= ROWS; k++) {
+        uint64_t before = s_link(fx->a, "b").frames;
+        s_send(fx, k, k, 1);
+        int64_t quiet = ry_clock_mono_ms() + 700;
+        while (ry_clock_mono_ms() < quiet)
+            assert_int_equal(ry_channel_run_once(fx->a, 20), 0);
+        uint64_t frames = s_link(fx->a, "b").frames - before;
+        assert_true(frames >= 1);
+        again[k - 1] = frames - 1;
+        s_pump_b(fx, k);
+        /* A reads B's acknowledgement: its outbox to B is empty. */
+        int64_t until = ry_clock_mono_ms() + PUMP_MS;
+        while (ry_channel_outbox_depth(fx->a, "b") != 0) {
+            assert_true(ry_clock_mono_ms() < until);
+            assert_int_equal(ry_channel_run_once(fx->a, 10), 0);
+        }
+    }
+    assert_true(again[0] >= 1);
+    for (int k = 1; k < ROWS; k++)
+        assert_int_equal(again[k], 0);
+    assert_int_equal(fx->rb.ncalls, ROWS);
+    for (int k = 1; k <= ROWS; k++)
+        assert_int_equal(fx->rb.calls[k], 1);
+    s_fx_destroy(&fx);
+}
+
 /* With round_ms, a round begins no sooner than round_ms after the
  * previous one began, and takes all that came meanwhile; after a round of
  * half a batch or more (a BATCH's items counted) the next begins as soon
@@ -2233,6 +2270,8 @@ main(int argc, char **argv)
         cmocka_unit_test(
             test_an_unreadable_row_after_a_full_frame_is_said_once),
         cmocka_unit_test(test_more_rows_than_a_batch_go_in_several_frames),
+        cmocka_unit_test(
+            test_a_slow_peer_is_not_sent_rows_again_once_its_pace_is_known),
         cmocka_unit_test(
             test_batch_items_are_applied_or_dead_lettered_one_by_one),
         cmocka_unit_test(test_routing_id_flapping_does_not_take_the_link),
