@@ -1100,7 +1100,6 @@ s_readable(s_peer_t *p, bool state, uint64_t through)
     p->unreadable = false;
 }
 
-/* Sends what is due to one peer, reading through txn. */
 /* The base of p's timer: four times the smoothed gap between its
  * acknowledgements, within S_RTO_BASE and S_RTO_MAX. A peer slower to
  * acknowledge than the base (a round held up by its disk, a service run
@@ -1128,6 +1127,7 @@ s_progress(s_peer_t *p, int64_t now)
     p->waiting = now;
 }
 
+/* Sends what is due to one peer, reading through txn. */
 static void
 s_relay_peer(ry_link_t *self, ry_txn_t *txn, s_peer_t *p, int64_t now)
 {
