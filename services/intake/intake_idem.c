@@ -25,53 +25,56 @@
 #define S_FP 32
 #define S_CASE_MARK 0x00
 
-/* A hash of the fields of a request as received but the idempotency key
- * (1) and the request id (3): BLAKE2b-256, which the versions before
- * SipHash stored, or with 'sha256' the SHA-256 that versions before
- * BLAKE2b stored (three times slower here, libsodium's SHA-256 being
- * plain C). */
+/* Request.idempotency_key and Request.request_id (rongyu.proto): the
+ * fields a fingerprint leaves out, so that a retry under a new request id
+ * matches. */
+enum { S_REQ_KEY = 1, S_REQ_ID = 3 };
+
+/* The fields of a request as received but S_REQ_KEY and S_REQ_ID, one
+ * after the other in the order sent, into small (cap bytes) or, for a
+ * longer request, a buffer of their own (free it when *out != small).
+ * Returns their length. */
+static size_t
+s_hashed_fields(const uint8_t *data, size_t len, uint8_t *small, size_t cap,
+                uint8_t **out)
+{
+    uint8_t *buf = len <= cap ? small : malloc(len);
+    if (!buf)
+        abort();
+    size_t pos = 0, n = 0;
+    ry_pb_field_t f;
+    while (ry_pb_next(data, len, &pos, &f) == 1) {
+        if (f.number == S_REQ_KEY || f.number == S_REQ_ID)
+            continue;
+        memcpy(buf + n, f.start, f.n);
+        n += f.n;
+    }
+    *out = buf;
+    return n;
+}
+
+/* The fingerprint of those fields that earlier versions stored:
+ * BLAKE2b-256 (before SipHash), or with 'sha256' SHA-256 (before
+ * BLAKE2b). */
 static void
 s_fields_hash(const uint8_t *data, size_t len, bool sha256, uint8_t out[32])
 {
-    crypto_generichash_state b2;
-    crypto_hash_sha256_state sha;
+    uint8_t small[4096], *buf;
+    size_t n = s_hashed_fields(data, len, small, sizeof small, &buf);
     if (sha256)
-        crypto_hash_sha256_init(&sha);
+        crypto_hash_sha256(out, buf, n);
     else
-        crypto_generichash_init(&b2, NULL, 0, S_FP);
-    size_t pos = 0;
-    ry_pb_field_t f;
-    while (ry_pb_next(data, len, &pos, &f) == 1) {
-        if (f.number == 1 || f.number == 3)
-            continue;
-        if (sha256)
-            crypto_hash_sha256_update(&sha, f.start, f.n);
-        else
-            crypto_generichash_update(&b2, f.start, f.n);
-    }
-    if (sha256)
-        crypto_hash_sha256_final(&sha, out);
-    else
-        crypto_generichash_final(&b2, out, S_FP);
+        crypto_generichash(out, S_FP, buf, n, NULL, 0);
+    if (buf != small)
+        free(buf);
 }
 
 void
 intake_idem_fingerprint(const uint8_t key[INTAKE_IDEM_KEY_LEN],
                         const uint8_t *data, size_t len, uint8_t out[32])
 {
-    /* The fields hashed, one after the other: SipHash takes its input
-     * whole. */
-    uint8_t small[4096], *buf = len <= sizeof small ? small : malloc(len);
-    if (!buf)
-        abort();
-    size_t pos = 0, n = 0;
-    ry_pb_field_t f;
-    while (ry_pb_next(data, len, &pos, &f) == 1) {
-        if (f.number == 1 || f.number == 3)
-            continue;
-        memcpy(buf + n, f.start, f.n);
-        n += f.n;
-    }
+    uint8_t small[4096], *buf;
+    size_t n = s_hashed_fields(data, len, small, sizeof small, &buf);
     memset(out, 0, S_FP);
     crypto_shorthash_siphashx24(out, buf, n, key);
     if (buf != small)
