@@ -288,6 +288,19 @@ s_rq_attach(rq_t *r, const char *name, const void *content, size_t len,
     r->app.n_attachments = 1;
 }
 
+/* Sends req, a request that makes a case; asserts OK with a case and
+ * copies its id into id. */
+static void
+s_send_new_ok(fx_t *fx, const Rongyu__Request *req, char id[17])
+{
+    Rongyu__Reply *rep = s_send(fx, req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_CASE);
+    assert_int_equal(strlen(rep->case_->case_->case_id), 16);
+    memcpy(id, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+}
+
 /* Submits a minimal application of 'org'; asserts OK and copies the id. */
 static void
 s_submit_ok(fx_t *fx, const char *org, const char *key, Rongyu__Honour honour,
@@ -296,12 +309,7 @@ s_submit_ok(fx_t *fx, const char *org, const char *key, Rongyu__Honour honour,
     rq_t r;
     s_rq_submit(&r, org, key);
     r.app.honour = honour;
-    Rongyu__Reply *rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
-    assert_int_equal(rep->body_case, RONGYU__REPLY__BODY_CASE);
-    assert_int_equal(strlen(rep->case_->case_->case_id), 16);
-    memcpy(id, rep->case_->case_->case_id, 17);
-    s_free(&rep);
+    s_send_new_ok(fx, &r.req, id);
 }
 
 /* Gets a case as its owner; asserts OK. */
@@ -1014,16 +1022,13 @@ test_draft_without_honour_cannot_be_submitted(void **state)
     r.app.honour = RONGYU__HONOUR__HONOUR_UNSPECIFIED;
     r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
     r.req.save_draft = &r.draft;
-    Rongyu__Reply *rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     char id[17];
-    memcpy(id, rep->case_->case_->case_id, 17);
-    s_free(&rep);
+    s_send_new_ok(fx, &r.req, id);
     s_rq(&r, "org-1", "grassroots", "s1");
     r.submit_draft.case_id = id;
     r.req.body_case = RONGYU__REQUEST__BODY_SUBMIT_DRAFT;
     r.req.submit_draft = &r.submit_draft;
-    rep = s_send(fx, &r.req);
+    Rongyu__Reply *rep = s_send(fx, &r.req);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
     s_free(&rep);
     rep = s_get_ok(fx, "org-1", id);
@@ -1419,12 +1424,9 @@ test_long_request_retry_gets_its_first_answer(void **state)
     uint8_t *buf = ry_pb_pack(&r.req.base, &len);
     assert_true(len > 4096);
     free(buf);
-    Rongyu__Reply *rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     char id[17];
-    memcpy(id, rep->case_->case_->case_id, 17);
-    s_free(&rep);
-    rep = s_retry_ok(fx, &r.req, "again", id);
+    s_send_new_ok(fx, &r.req, id);
+    Rongyu__Reply *rep = s_retry_ok(fx, &r.req, "again", id);
     s_free(&rep);
     deeds[5000] = 'e'; /* past the first 4 KiB */
     s_assert_conflict(fx, &r.req, 1);
@@ -2209,11 +2211,8 @@ test_stored_form_result_keeps_the_whole_application(void **state)
                               : (Rongyu__UnionInfo)RONGYU__UNION_INFO__INIT;
     u.name = (char *)"杭州某公司工会";
     r.app.union_ = &u;
-    Rongyu__Reply *rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     char id[17];
-    memcpy(id, rep->case_->case_->case_id, 17);
-    s_free(&rep);
+    s_send_new_ok(fx, &r.req, id);
     size_t alen, blen;
     uint8_t *app_before = s_row_app(fx, id, &alen);
     assert_int_equal(s_deliver_passed(fx, id), 0);
@@ -2222,7 +2221,7 @@ test_stored_form_result_keeps_the_whole_application(void **state)
     assert_memory_equal(app_before, app_after, alen);
     free(app_before);
     free(app_after);
-    rep = s_get_ok(fx, "org-1", id);
+    Rongyu__Reply *rep = s_get_ok(fx, "org-1", id);
     const Rongyu__Case *c = rep->case_->case_;
     assert_int_equal(c->state, RONGYU__CASE_STATE__ELIGIBLE);
     assert_string_equal(c->application->deeds, r.app.deeds);
@@ -2699,13 +2698,10 @@ test_idempotency_key_of_200_bytes_is_taken(void **state)
     key[RY_IDEM_KEY_MAX] = '\0';
     rq_t r;
     s_rq_submit(&r, "org-1", key);
-    Rongyu__Reply *rep = s_send(fx, &r.req);
-    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     char id[17];
-    memcpy(id, rep->case_->case_->case_id, 17);
-    s_free(&rep);
+    s_send_new_ok(fx, &r.req, id);
     /* A retry with the same key gets the first answer: the key was kept. */
-    rep = s_send(fx, &r.req);
+    Rongyu__Reply *rep = s_send(fx, &r.req);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     assert_string_equal(rep->case_->case_->case_id, id);
     s_free(&rep);
