@@ -10,7 +10,8 @@ Usage: deploy/test.sh [--quick] [--help]
   1. installs missing Debian packages (as root; otherwise prints the sudo
      command and exits 1),
   2. builds build/ with -DRY_WERROR=ON and runs all tests there
-     (ctest --test-dir build --output-on-failure -j2),
+     (ctest --test-dir build --output-on-failure -j4: four at a time,
+     most of them waiting on services rather than running),
   3. unless --quick: builds build-asan/ with -DRY_SANITIZE=ON (ASan+UBSan)
      and runs the tests labelled unit, crash or leak there (leak: some
      integration tests, the services under the sanitizers, a report at
@@ -75,7 +76,7 @@ run_ctest() {
     shift 2
     log="$dir/ctest.log"
     ry_say "Running tests: $name" "正在运行测试：$name"
-    ctest --test-dir "$dir" --output-on-failure -j2 "$@" 2>&1 | tee "$log"
+    ctest --test-dir "$dir" --output-on-failure -j4 "$@" 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
     if [ -n "$line" ]; then

@@ -11,7 +11,8 @@
 HOOKS=$RY_TMP/hooks.jsonl
 MAIL=$RY_TMP/mail.jsonl
 ry_clock_set 2018-10-29T10:00:00+08:00
-HP=$(ry_free_port)
+ry_pick_ports
+HP=$RY_SPARE_PORT
 ry_smtp_sink mail
 ry_subscribers "$HP"
 export RONGYU_NOTIFY_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT

@@ -1,5 +1,5 @@
 # tests/lib/notify.sh: sourced (after services.sh) by the notification
-# integration tests: the clock file, free ports, the receivers of
+# integration tests: the clock file, notification's ports, the receivers of
 # tests/receivers/ and waiting for what they record.
 
 RY_RECV=$RY_SOURCE_DIR/tests/receivers
@@ -12,15 +12,13 @@ ry_clock_set() {
     mv "$RONGYU_CLOCK_FILE.tmp" "$RONGYU_CLOCK_FILE"
 }
 
-# ry_free_port: prints a free loopback port.
-ry_free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# ry_notify_ports: endpoints of notification's request socket and feed.
+# ry_notify_ports: notification's request socket and feed, named (the
+# ports it would take by default, its port + 1 and + 2, in the test's
+# block of ry_pick_ports).
 ry_notify_ports() {
-    export RONGYU_NOTIFY_CLIENT_ENDPOINT=tcp://127.0.0.1:$(ry_free_port)
-    export RONGYU_NOTIFY_PUB_ENDPOINT=tcp://127.0.0.1:$(ry_free_port)
+    ry_pick_ports
+    export RONGYU_NOTIFY_CLIENT_ENDPOINT=tcp://127.0.0.1:$((RY_PORT_BASE + 4))
+    export RONGYU_NOTIFY_PUB_ENDPOINT=tcp://127.0.0.1:$((RY_PORT_BASE + 5))
 }
 
 # ry_http_sink NAME [ARGS...]: starts http_sink.py recording to

@@ -84,31 +84,56 @@ ry_until() {
     done
 }
 
-# Picks six consecutive free loopback ports for the services, below the
-# kernel's ephemeral range so that no outgoing connection can take one
-# while its service is down for a restart.
+# Picks a block of eight consecutive free loopback ports for the test,
+# once (a later call keeps them), below the kernel's ephemeral range so
+# that no outgoing connection can take one while its service is down for
+# a restart: the four services' ports (notification also binds its
+# request socket and feed at its port + 1 and + 2), then two spare ones,
+# the first RY_SPARE_PORT, for a receiver the test starts itself.
+# Tests run several at a time: a block is held with flock on a file of
+# RY_PORT_LOCKS for as long as the test or a service it started runs
+# (they inherit the descriptor), so that two tests never pick the same
+# block between the probe and the services' bind. The files stay (empty,
+# one per block ever used): one removed while another test opens it would
+# let two tests hold the same block. tests/integration/ports.sh checks
+# this with RY_PORT_LOCKS and RY_PORT_HIGH (the blocks lie in 10000 up to
+# it; default: where the ephemeral range begins) of its own.
+RY_PORT_LOCKS=${RY_PORT_LOCKS:-${TMPDIR:-/tmp}/rongyu-ports-$(id -u)}
+RY_PORT_BASE=
 ry_pick_ports() {
-    local base p busy low
-    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-    [ "$low" -gt 12000 ] || low=32768
+    [ -z "$RY_PORT_BASE" ] || return 0
+    local base p busy high fd
+    high=${RY_PORT_HIGH:-}
+    if [ -z "$high" ]; then
+        high=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+        [ "$high" -gt 12000 ] || high=32768
+    fi
+    mkdir -p "$RY_PORT_LOCKS" || ry_fail "cannot make $RY_PORT_LOCKS"
     for _ in $(seq 1 50); do
-        base=$((10000 + (RANDOM * 7 + $$) % (low - 10010)))
+        base=$((10000 + 8 * ((RANDOM * 7 + $$) % ((high - 10000) / 8))))
+        exec {fd}>"$RY_PORT_LOCKS/$base" || ry_fail "cannot open $RY_PORT_LOCKS/$base"
+        if ! flock -n "$fd"; then
+            exec {fd}>&-
+            continue
+        fi
         busy=0
-        # Notification also binds its request and feed sockets at its
-        # port + 1 and + 2, so six ports in all.
-        for p in $(seq "$base" $((base + 5))); do
+        for p in $(seq "$base" $((base + 7))); do
             if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
                 busy=1
                 break
             fi
         done
-        if [ "$busy" = 0 ]; then
-            export RONGYU_INTAKE_ENDPOINT=tcp://127.0.0.1:$base
-            export RONGYU_VALIDATION_ENDPOINT=tcp://127.0.0.1:$((base + 1))
-            export RONGYU_QUOTA_ENDPOINT=tcp://127.0.0.1:$((base + 2))
-            export RONGYU_NOTIFICATION_ENDPOINT=tcp://127.0.0.1:$((base + 3))
-            return 0
+        if [ "$busy" = 1 ]; then
+            exec {fd}>&-
+            continue
         fi
+        RY_PORT_BASE=$base
+        export RONGYU_INTAKE_ENDPOINT=tcp://127.0.0.1:$base
+        export RONGYU_VALIDATION_ENDPOINT=tcp://127.0.0.1:$((base + 1))
+        export RONGYU_QUOTA_ENDPOINT=tcp://127.0.0.1:$((base + 2))
+        export RONGYU_NOTIFICATION_ENDPOINT=tcp://127.0.0.1:$((base + 3))
+        RY_SPARE_PORT=$((base + 6))
+        return 0
     done
     ry_fail "no free ports found"
 }
