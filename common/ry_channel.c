@@ -630,6 +630,13 @@ ry_channel_stats(ry_channel_t *self, ry_channel_stats_t *out, int cap)
 }
 
 void
+ry_channel_hello_soon(ry_channel_t *self)
+{
+    if (self->link)
+        ry_link_hello_soon(self->link);
+}
+
+void
 ry_channel_stats_pb(const ry_channel_stats_t *in, Rongyu__StoreStats *out)
 {
     rongyu__store_stats__init(out);

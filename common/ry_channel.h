@@ -314,6 +314,11 @@ typedef struct {
  * answers). Returns how many entries were filled (at most cap). */
 int ry_channel_stats(ry_channel_t *self, ry_channel_stats_t *out, int cap);
 
+/* Brings the next pings forward (ry_link_hello_soon): the peers' counters
+ * come again within about 100 ms, not a second. For a client asking for
+ * them (a status request), who asks again for newer ones. */
+void ry_channel_hello_soon(ry_channel_t *self);
+
 /* The message form of one entry (a PONG's store, a status reply's):
  * out->service points into 'in', which must outlive it. */
 void ry_channel_stats_pb(const ry_channel_stats_t *in, Rongyu__StoreStats *out);

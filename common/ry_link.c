@@ -30,6 +30,10 @@
  * most max_request bytes) before its TCP stream is no longer read. */
 #define S_CLIENT_HWM 4
 #define S_PEER_HWM 20000
+/* A DEALER says hello every S_HELLO_MS; ry_link_hello_soon brings the
+ * next one forward to S_HELLO_SOON_MS after the last. */
+#define S_HELLO_MS 1000
+#define S_HELLO_SOON_MS 100
 
 enum { S_ROLE_PEERS, S_ROLE_CLIENTS };
 
@@ -1243,7 +1247,7 @@ ry_link_relay(ry_link_t *self)
         s_peer_t *p = &self->peer[i];
         if (!p->dealer || now < p->hello_at)
             continue;
-        p->hello_at = now + 1000;
+        p->hello_at = now + S_HELLO_MS;
         size_t len, none = 0;
         uint8_t *ping =
             ry_outbox_envelope(self->self_id, RONGYU__ENVELOPE_KIND__PING, 0, 0,
@@ -1263,6 +1267,17 @@ ry_link_relay(ry_link_t *self)
         s_relay_peer(self, txn, p, now);
     }
     ry_txn_abort(&txn);
+}
+
+void
+ry_link_hello_soon(ry_link_t *self)
+{
+    for (int i = 0; i < self->npeers; i++) {
+        s_peer_t *p = &self->peer[i];
+        int64_t soon = p->hello_at - S_HELLO_MS + S_HELLO_SOON_MS;
+        if (p->dealer && soon < p->hello_at)
+            p->hello_at = soon;
+    }
 }
 
 void

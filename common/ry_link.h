@@ -185,6 +185,13 @@ void ry_link_flush_held(ry_link_t *self);
  * Reads the store. */
 void ry_link_relay(ry_link_t *self);
 
+/* Brings each DEALER's next hello forward to 100 ms after its last (now,
+ * when that is past): the peer's answer, with its store's counters
+ * (ry_channel_stats), comes sooner than the second's hello would bring
+ * it. A caller asking again and again still makes at most ten hellos a
+ * second per peer. */
+void ry_link_hello_soon(ry_link_t *self);
+
 /* The frames of outbox rows this process sent 'peer' (a batch of rows
  * is one frame); 0 for a peer it does not know. */
 uint64_t ry_link_frames(const ry_link_t *self, const char *peer);

@@ -81,7 +81,7 @@ load_snapshot_settled(cli_client_t *cl, int seconds, load_snapshot_t *out)
             return rc; /* intake refuses this key: no waiting helps */
         if (ry_clock_mono_ms() > end)
             return RY_ETIMEOUT;
-        s_sleep_ms(250);
+        s_sleep_ms(50);
     }
 }
 

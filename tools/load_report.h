@@ -46,7 +46,9 @@ typedef struct {
 
 /* Waits (at most 'seconds') until intake's outbox is empty and every
  * peer's counters (all three) were taken after that, and fills *out with
- * the last status. Returns 0, RY_ETIMEOUT with *out as it last was, or
+ * the last status. Asks every 50 ms; each status request brings intake's
+ * next pings forward (ry_channel_hello_soon), so the peers' counters come
+ * within about 100 ms. Returns 0, RY_ETIMEOUT with *out as it last was, or
  * RY_EPERM at once when intake refuses the key. */
 int load_snapshot_settled(cli_client_t *cl, int seconds,
                           load_snapshot_t *out);

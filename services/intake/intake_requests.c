@@ -214,6 +214,7 @@ s_status(intake_cases_t *self, ry_txn_t *txn, intake_reply_t *r)
     r->st.n_links = (size_t)n;
     ry_channel_stats_t stats[16];
     n = ry_channel_stats(self->channel, stats, 16);
+    ry_channel_hello_soon(self->channel);
     for (int i = 0; i < n; i++) {
         Rongyu__StoreStats ss;
         ry_channel_stats_pb(&stats[i], &ss);
