@@ -18,16 +18,9 @@ load() {
 }
 load first
 
-# A free loopback port, for a second instance on other ports.
-port=
-base=${RONGYU_INTAKE_ENDPOINT##*:}
-for p in $(seq $((base + 6)) $((base + 60))); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-        port=$p
-        break
-    fi
-done
-[ -n "$port" ] || ry_fail "no free port for a second instance"
+# For a second instance on other ports: the spare port of this test's
+# block (ry_pick_ports), which nothing else takes.
+port=$RY_SPARE_PORT
 for svc in intake validation quota notification; do
     var=RONGYU_$(echo "$svc" | tr a-z A-Z)_ENDPOINT
     for ep in "${!var}" "tcp://127.0.0.1:$port"; do
