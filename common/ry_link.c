@@ -57,6 +57,7 @@ typedef struct {
                          busy again at its commit, whatever a relay in
                          between read before it */
     int64_t hello_at; /* on a DEALER: when to say hello again */
+    int64_t hello_said; /* when it last said hello (0: never) */
     bool drained;     /* the dealer's: as ry_link's peers_drained */
     uint64_t frames;  /* frames of outbox rows sent (a batch is one) */
     bool unreadable;  /* its outbox did not read at the last relay */
@@ -1248,6 +1249,7 @@ ry_link_relay(ry_link_t *self)
         if (!p->dealer || now < p->hello_at)
             continue;
         p->hello_at = now + S_HELLO_MS;
+        p->hello_said = now;
         size_t len, none = 0;
         uint8_t *ping =
             ry_outbox_envelope(self->self_id, RONGYU__ENVELOPE_KIND__PING, 0, 0,
@@ -1274,7 +1276,7 @@ ry_link_hello_soon(ry_link_t *self)
 {
     for (int i = 0; i < self->npeers; i++) {
         s_peer_t *p = &self->peer[i];
-        int64_t soon = p->hello_at - S_HELLO_MS + S_HELLO_SOON_MS;
+        int64_t soon = p->hello_said + S_HELLO_SOON_MS;
         if (p->dealer && soon < p->hello_at)
             p->hello_at = soon;
     }

@@ -981,6 +981,82 @@ test_pongs_bring_the_peer_store_counters(void **state)
     s_fx_destroy(&fx);
 }
 
+/* PINGs that reached the raw ROUTER r: waits up to wait_ms for the
+ * first, then takes what is there. */
+static int
+s_pings_at(void *r, int wait_ms)
+{
+    int n = 0;
+    zmq_pollitem_t it = {r, 0, ZMQ_POLLIN, 0};
+    while (zmq_poll(&it, 1, wait_ms) == 1) {
+        uint8_t id[256], in[1024];
+        assert_true(zmq_recv(r, id, sizeof id, 0) > 0);
+        int len = zmq_recv(r, in, sizeof in, 0);
+        assert_true(len > 0 && len < (int)sizeof in);
+        Rongyu__Envelope *e = (Rongyu__Envelope *)ry_pb_unpack(
+            &rongyu__envelope__descriptor, in, (size_t)len, 0);
+        assert_non_null(e);
+        n += e->kind == RONGYU__ENVELOPE_KIND__PING;
+        ry_pb_free(&e);
+        wait_ms = 0;
+    }
+    return n;
+}
+
+/* A status request's ry_channel_hello_soon: A's next PING to its peer
+ * comes 100 ms after the last instead of a second, and asking on every
+ * turn of A's loop still makes at most one PING per 100 ms. The peer is
+ * a raw ROUTER with B's keys, which counts what A sends it. */
+static void
+test_hello_soon_brings_pings_forward_at_most_ten_a_second(void **state)
+{
+    (void)state;
+    fx_t *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    assert_int_equal(ut_tmpdir(fx->dir, sizeof fx->dir, "hello"), 0);
+    snprintf(fx->adir, sizeof fx->adir, "%s/a", fx->dir);
+    fx->ra.ch = &fx->a;
+    void *zctx = zmq_ctx_new();
+    void *r = zmq_socket(zctx, ZMQ_ROUTER);
+    assert_non_null(r);
+    char bpub[41], bsec[41];
+    ut_keys_pair("b", bpub, bsec);
+    int on = 1, linger = 0;
+    zmq_setsockopt(r, ZMQ_LINGER, &linger, sizeof linger);
+    assert_int_equal(zmq_setsockopt(r, ZMQ_CURVE_SERVER, &on, sizeof on), 0);
+    assert_int_equal(zmq_setsockopt(r, ZMQ_CURVE_SECRETKEY, bsec, 40), 0);
+    assert_int_equal(zmq_bind(r, "tcp://127.0.0.1:*"), 0);
+    size_t eplen = sizeof fx->bep;
+    assert_int_equal(zmq_getsockopt(r, ZMQ_LAST_ENDPOINT, fx->bep, &eplen), 0);
+    s_open_a(fx);
+    /* The first hello, when A connects. */
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    int pings = 0;
+    while (!pings) {
+        assert_true(ry_clock_mono_ms() < until);
+        assert_int_equal(ry_channel_run_once(fx->a, 10), 0);
+        pings = s_pings_at(r, 10);
+    }
+    /* Asked on every turn for 500 ms: a hello every 100 ms, not one a
+     * turn (and not the next second's alone). */
+    int64_t t0 = ry_clock_mono_ms(), turns = 0;
+    pings = 0;
+    while (ry_clock_mono_ms() - t0 < 500) {
+        ry_channel_hello_soon(fx->a);
+        assert_int_equal(ry_channel_run_once(fx->a, 1), 0);
+        pings += s_pings_at(r, 0);
+        turns++;
+    }
+    int64_t ms = ry_clock_mono_ms() - t0;
+    pings += s_pings_at(r, 200); /* the last one on its way */
+    assert_true(turns > 20);
+    assert_true(pings >= 2);
+    assert_true(pings <= ms / 100 + 2);
+    zmq_close(r);
+    zmq_ctx_term(zctx);
+    s_fx_destroy(&fx);
+}
+
 /* ------------------------------------------------------------ deferred */
 
 typedef struct {
@@ -2254,6 +2330,8 @@ main(int argc, char **argv)
         cmocka_unit_test(test_replies_reach_the_sender_exactly_once),
         cmocka_unit_test(test_ping_is_answered_by_pong_with_receiver_id),
         cmocka_unit_test(test_pongs_bring_the_peer_store_counters),
+        cmocka_unit_test(
+            test_hello_soon_brings_pings_forward_at_most_ten_a_second),
         cmocka_unit_test(test_a_deferred_reply_goes_later_to_the_same_client),
         cmocka_unit_test(
             test_garbage_frame_is_dead_lettered_and_receiver_keeps_working),
