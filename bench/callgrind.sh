@@ -86,6 +86,7 @@ load() {
         --timeout $((600 + $1 / 10)) >"$4.json" 2>"$4.err" ||
         { cat "$4.err" >&2; ry_fail "rongyu-load ($3) failed"; }
 }
+ry_pick_ports
 if [ "$PREFILL" -gt 0 ]; then
     ry_start_services
     printf '[%s] prefilling: %s applications, services running plainly\n' \

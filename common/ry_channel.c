@@ -612,6 +612,11 @@ s_keep_stats(ry_channel_t *self, const char *peer, const Rongyu__StoreStats *s)
     ry_channel_stats_from_pb(s, o);
     /* Named by the key that sent it, not by what it says it is. */
     snprintf(o->service, sizeof o->service, "%s", peer);
+    /* When it came, on this process's clock: the peer's own clock may
+     * differ from it (RONGYU_CLOCK starts each process's clock at its own
+     * start), and a PONG that came after an ack on the same connection
+     * was made after it. */
+    o->at_ms = ry_clock_now_ms();
 }
 
 int

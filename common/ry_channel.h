@@ -311,7 +311,8 @@ typedef struct {
 /* Fills out[0] with this service's store as it is now, then one entry per
  * peer whose last PONG carried its store's counters (a DEALER link pings
  * its peer every second, so these are at most that old while the peer
- * answers). Returns how many entries were filled (at most cap). */
+ * answers), each with at_ms when that PONG came, on this process's clock.
+ * Returns how many entries were filled (at most cap). */
 int ry_channel_stats(ry_channel_t *self, ry_channel_stats_t *out, int cap);
 
 /* Brings the next pings forward (ry_link_hello_soon): the peers' counters

@@ -70,10 +70,12 @@ load_snapshot_settled(cli_client_t *cl, int seconds, load_snapshot_t *out)
         if (rc == 0 && out->outbox == 0 && !drained_at)
             drained_at = out->intake_at_ms;
         /* The peers' counters come with their answers to intake's
-         * pings: wait for ones taken after everything was acknowledged. */
+         * pings: wait for ones that reached intake after everything was
+         * acknowledged (at_ms: when, on intake's clock), so made after
+         * the last ack on the same connection. */
         bool fresh = drained_at != 0;
         for (int i = 1; rc == 0 && i < LOAD_SERVICES; i++)
-            if (!out->store[i].seen || out->store[i].s.at_ms < drained_at)
+            if (!out->store[i].seen || out->store[i].s.at_ms <= drained_at)
                 fresh = false;
         if (rc == 0 && fresh)
             return 0;

@@ -12,13 +12,24 @@ skip() {
     echo "SKIPPED: $*" >&2
     exit 77
 }
-for p in $(seq 10000 10023); do
+# Ports below those other tests pick from (10000 up), and apart from the
+# services' defaults (7701 up).
+for p in $(seq 9700 9723); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
         skip "port $p is in use on this machine"
     fi
 done
-export RY_PORT_LOCKS=$RY_TMP/locks RY_PORT_HIGH=10024 TMPDIR=$RY_TMP
+export RY_PORT_LOCKS=$RY_TMP/locks RY_PORT_LOW=9700 RY_PORT_HIGH=9724 TMPDIR=$RY_TMP
 LIB=$RY_SOURCE_DIR/tests/lib/services.sh
+# Whatever happens, the holders' processes are let go.
+release() {
+    local f
+    for f in "$RY_TMP"/go.*; do
+        [ -p "$f" ] && timeout 1 sh -c ': >"$1"' sh "$f"
+    done
+    return 0
+}
+trap 'rc=$?; set +e; release; (exit $rc); ry_it_cleanup' EXIT
 
 # holder N: a test that picks its block, writes it to $RY_TMP/base.N, and
 # starts a process that runs until $RY_TMP/go.N is written to.
@@ -43,7 +54,7 @@ B1=$(cat "$RY_TMP/base.1")
 B2=$(cat "$RY_TMP/base.2")
 ry_pick_ports
 B3=$RY_PORT_BASE
-[ "$(printf '%s\n' "$B1" "$B2" "$B3" | sort -u | tr '\n' ' ')" = "10000 10008 10016 " ] ||
+[ "$(printf '%s\n' "$B1" "$B2" "$B3" | sort -u | tr '\n' ' ')" = "9700 9708 9716 " ] ||
     ry_fail "three tests picked $B1, $B2 and $B3, not the three blocks"
 ry_ok "three tests at once: blocks $B1, $B2 and $B3"
 

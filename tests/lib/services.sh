@@ -95,23 +95,28 @@ ry_until() {
 # (they inherit the descriptor), so that two tests never pick the same
 # block between the probe and the services' bind. The files stay (empty,
 # one per block ever used): one removed while another test opens it would
-# let two tests hold the same block. tests/integration/ports.sh checks
-# this with RY_PORT_LOCKS and RY_PORT_HIGH (the blocks lie in 10000 up to
-# it; default: where the ephemeral range begins) of its own.
+# let two tests hold the same block. The directory is the user's own
+# (mode 700, not a link), and a file in it is opened without truncating.
+# tests/integration/ports.sh checks this with RY_PORT_LOCKS, RY_PORT_LOW
+# and RY_PORT_HIGH (the blocks lie from the one up to the other; default
+# 10000 up to where the ephemeral range begins) of its own.
 RY_PORT_LOCKS=${RY_PORT_LOCKS:-${TMPDIR:-/tmp}/rongyu-ports-$(id -u)}
 RY_PORT_BASE=
 ry_pick_ports() {
     [ -z "$RY_PORT_BASE" ] || return 0
-    local base p busy high fd
+    local base p busy low high fd
+    low=${RY_PORT_LOW:-10000}
     high=${RY_PORT_HIGH:-}
     if [ -z "$high" ]; then
         high=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
         [ "$high" -gt 12000 ] || high=32768
     fi
-    mkdir -p "$RY_PORT_LOCKS" || ry_fail "cannot make $RY_PORT_LOCKS"
+    mkdir -m 700 -p "$RY_PORT_LOCKS" 2>/dev/null
+    [ -d "$RY_PORT_LOCKS" ] && [ ! -L "$RY_PORT_LOCKS" ] && [ -O "$RY_PORT_LOCKS" ] ||
+        ry_fail "$RY_PORT_LOCKS is not a directory of this user's own"
     for _ in $(seq 1 50); do
-        base=$((10000 + 8 * ((RANDOM * 7 + $$) % ((high - 10000) / 8))))
-        exec {fd}>"$RY_PORT_LOCKS/$base" || ry_fail "cannot open $RY_PORT_LOCKS/$base"
+        base=$((low + 8 * ((RANDOM * 7 + $$) % ((high - low) / 8))))
+        exec {fd}>>"$RY_PORT_LOCKS/$base" || ry_fail "cannot open $RY_PORT_LOCKS/$base"
         if ! flock -n "$fd"; then
             exec {fd}>&-
             continue
