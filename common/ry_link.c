@@ -31,7 +31,7 @@
 #define S_CLIENT_HWM 4
 #define S_PEER_HWM 20000
 /* A DEALER says hello every S_HELLO_MS; ry_link_hello_soon brings the
- * next one forward to S_HELLO_SOON_MS after the last. */
+ * next one forward to S_HELLO_SOON_MS after the last (s_hello_due). */
 #define S_HELLO_MS 1000
 #define S_HELLO_SOON_MS 100
 
@@ -56,8 +56,9 @@ typedef struct {
     bool touched;     /* sent to by the round under way (ry_link_touch):
                          busy again at its commit, whatever a relay in
                          between read before it */
-    int64_t hello_at; /* on a DEALER: when to say hello again */
-    int64_t hello_said; /* when it last said hello (0: never) */
+    int64_t hello_said; /* on a DEALER: when it last said hello (0: never) */
+    bool hello_soon;    /* the next hello S_HELLO_SOON_MS after it, not
+                           S_HELLO_MS (ry_link_hello_soon) */
     bool drained;     /* the dealer's: as ry_link's peers_drained */
     uint64_t frames;  /* frames of outbox rows sent (a batch is one) */
     bool unreadable;  /* its outbox did not read at the last relay */
@@ -547,6 +548,15 @@ s_read_one(ry_link_t *self, void *sock, int src, int peer)
     return 1;
 }
 
+/* When a DEALER says hello next: at once before its first. */
+static int64_t
+s_hello_due(const s_peer_t *p)
+{
+    if (!p->hello_said)
+        return 0;
+    return p->hello_said + (p->hello_soon ? S_HELLO_SOON_MS : S_HELLO_MS);
+}
+
 /* How long the loop may sleep before the relay has work. */
 static int
 s_next_wake(const ry_link_t *self, int64_t now, int timeout_ms)
@@ -554,8 +564,8 @@ s_next_wake(const ry_link_t *self, int64_t now, int timeout_ms)
     int64_t wake = now + timeout_ms;
     for (int i = 0; i < self->npeers; i++) {
         const s_peer_t *p = &self->peer[i];
-        if (p->dealer && p->hello_at < wake)
-            wake = p->hello_at;
+        if (p->dealer && s_hello_due(p) < wake)
+            wake = s_hello_due(p);
         /* A routed peer is reached only after it spoke: its message, not
          * a timer, wakes the loop. */
         if (!p->busy || (!p->dealer && !s_route_of(self, p->name)))
@@ -1246,10 +1256,10 @@ ry_link_relay(ry_link_t *self)
     int64_t now = ry_clock_mono_ms();
     for (int i = 0; i < self->npeers; i++) {
         s_peer_t *p = &self->peer[i];
-        if (!p->dealer || now < p->hello_at)
+        if (!p->dealer || now < s_hello_due(p))
             continue;
-        p->hello_at = now + S_HELLO_MS;
         p->hello_said = now;
+        p->hello_soon = false;
         size_t len, none = 0;
         uint8_t *ping =
             ry_outbox_envelope(self->self_id, RONGYU__ENVELOPE_KIND__PING, 0, 0,
@@ -1274,12 +1284,8 @@ ry_link_relay(ry_link_t *self)
 void
 ry_link_hello_soon(ry_link_t *self)
 {
-    for (int i = 0; i < self->npeers; i++) {
-        s_peer_t *p = &self->peer[i];
-        int64_t soon = p->hello_said + S_HELLO_SOON_MS;
-        if (p->dealer && soon < p->hello_at)
-            p->hello_at = soon;
-    }
+    for (int i = 0; i < self->npeers; i++)
+        self->peer[i].hello_soon = true;
 }
 
 void

@@ -10,6 +10,8 @@
 # case must still be there. Runs in its own mount namespace (the tmpfs
 # goes with it); needs root; exits 77 (SKIPPED, with the reason) where a
 # tmpfs cannot be mounted.
+# Before tests/lib/services.sh, which this re-runs in the namespace, is
+# sourced: its ry_skip is not there yet.
 skip() {
     echo "SKIPPED: $*"
     echo "SKIPPED: $*" >&2
@@ -28,7 +30,7 @@ EX=$RY_SOURCE_DIR/examples
 STORE=$RONGYU_HOME/intake
 mkdir -p "$STORE"
 why=$(mount -t tmpfs -o size=512K,mode=0700 tmpfs "$STORE" 2>&1) ||
-    skip "cannot mount a tmpfs: $why"
+    ry_skip "cannot mount a tmpfs: $why"
 ry_pick_ports
 for svc in validation quota notification; do ry_start "$svc"; done
 # A map far larger than the disk: the disk, not max_map_size, is the limit.

@@ -11,13 +11,8 @@
 # where namespaces cannot be made.
 . "$(dirname "$0")/../lib/services.sh"
 
-skip() {
-    echo "SKIPPED: $*"
-    echo "SKIPPED: $*" >&2
-    exit 77
-}
-[ "$(id -u)" = 0 ] || skip "network namespaces need root (running as uid $(id -u))"
-command -v ip >/dev/null || skip "no 'ip' command (iproute2)"
+[ "$(id -u)" = 0 ] || ry_skip "network namespaces need root (running as uid $(id -u))"
+command -v ip >/dev/null || ry_skip "no 'ip' command (iproute2)"
 PY=/usr/bin/python3
 "$PY" -c 'import zmq; assert zmq.has("curve")' 2>/dev/null ||
     ry_fail "python3-zmq with CURVE is needed for the probes"
@@ -42,11 +37,11 @@ netns_cleanup() {
 trap 'rc=$?; set +e; netns_cleanup; (exit $rc); ry_it_cleanup' EXIT
 
 ip netns add "$HUB" 2>"$RY_TMP/netns.err" ||
-    skip "cannot create a network namespace: $(cat "$RY_TMP/netns.err")"
+    ry_skip "cannot create a network namespace: $(cat "$RY_TMP/netns.err")"
 # 'ip netns exec' also needs a private mount of /sys; in a bare chroot,
 # whose / is no mount point, it cannot make one.
 ip netns exec "$HUB" true 2>"$RY_TMP/netns.err" ||
-    skip "cannot run a program in a network namespace: $(cat "$RY_TMP/netns.err")"
+    ry_skip "cannot run a program in a network namespace: $(cat "$RY_TMP/netns.err")"
 ip -n "$HUB" link add br0 type bridge
 ip -n "$HUB" link set br0 up
 ip -n "$HUB" link set lo up

@@ -4,20 +4,14 @@
 # only, three tests picking at once get the three; a fourth finds none
 # while they hold them, also after the first test's shell is gone but a
 # process it started still runs; once that process ends, the fourth gets
-# the block it held.
+# the block it held. A lock directory that is a link (another user's,
+# say) is refused.
 . "$(dirname "$0")/../lib/services.sh"
 
-skip() {
-    echo "SKIPPED: $*"
-    echo "SKIPPED: $*" >&2
-    exit 77
-}
 # Ports below those other tests pick from (10000 up), and apart from the
 # services' defaults (7701 up).
 for p in $(seq 9700 9723); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-        skip "port $p is in use on this machine"
-    fi
+    ! ry_port_listening "$p" || ry_skip "port $p is in use on this machine"
 done
 export RY_PORT_LOCKS=$RY_TMP/locks RY_PORT_LOW=9700 RY_PORT_HIGH=9724 TMPDIR=$RY_TMP
 LIB=$RY_SOURCE_DIR/tests/lib/services.sh
@@ -84,3 +78,11 @@ ry_ok "once that process ends, a fourth test gets block $B1"
 
 : >"$RY_TMP/go.2"
 wait "${HOLDER[2]}" || ry_fail "the second holder failed: $(cat "$RY_TMP/holders.err")"
+
+ln -s "$RY_PORT_LOCKS" "$RY_TMP/link"
+if got=$(RY_PORT_LOCKS=$RY_TMP/link fourth); then
+    ry_fail "a test took block $got with its locks behind a link"
+fi
+grep -q "is not a directory of this user's own" "$RY_TMP/fourth.err" ||
+    ry_fail "a lock directory behind a link not refused as such: $(cat "$RY_TMP/fourth.err")"
+ry_ok "a lock directory behind a link is refused"

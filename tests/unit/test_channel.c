@@ -242,19 +242,27 @@ s_open_b(fx_t *fx)
     }
 }
 
+/* A fixture with its directories named, nothing opened yet. */
 static fx_t *
-s_fx_make(unsigned a_window, unsigned b_batch, unsigned b_round_ms)
+s_fx_alloc(const char *name)
 {
     fx_t *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
-    fx->b_round_ms = b_round_ms;
-    assert_int_equal(ut_tmpdir(fx->dir, sizeof fx->dir, "channel"), 0);
+    assert_int_equal(ut_tmpdir(fx->dir, sizeof fx->dir, name), 0);
     snprintf(fx->adir, sizeof fx->adir, "%s/a", fx->dir);
     snprintf(fx->bdir, sizeof fx->bdir, "%s/b", fx->dir);
-    fx->a_window = a_window;
-    fx->b_batch = b_batch;
     fx->ra.ch = &fx->a;
     fx->rb.ch = &fx->b;
+    return fx;
+}
+
+static fx_t *
+s_fx_make(unsigned a_window, unsigned b_batch, unsigned b_round_ms)
+{
+    fx_t *fx = s_fx_alloc("channel");
+    fx->b_round_ms = b_round_ms;
+    fx->a_window = a_window;
+    fx->b_batch = b_batch;
     fx->ra.expect_prefix = "re:m";
     fx->rb.expect_prefix = "m";
     s_open_b(fx);
@@ -1011,11 +1019,7 @@ static void
 test_hello_soon_brings_pings_forward_at_most_ten_a_second(void **state)
 {
     (void)state;
-    fx_t *fx = calloc(1, sizeof *fx);
-    assert_non_null(fx);
-    assert_int_equal(ut_tmpdir(fx->dir, sizeof fx->dir, "hello"), 0);
-    snprintf(fx->adir, sizeof fx->adir, "%s/a", fx->dir);
-    fx->ra.ch = &fx->a;
+    fx_t *fx = s_fx_alloc("hello"); /* A alone: B is the raw ROUTER */
     void *zctx = zmq_ctx_new();
     void *r = zmq_socket(zctx, ZMQ_ROUTER);
     assert_non_null(r);
