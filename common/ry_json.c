@@ -3,6 +3,7 @@
 #include "ry_json.h"
 
 #include "ry_error.h"
+#include "ry_text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -89,9 +90,16 @@ s_fail(s_ctx_t *c, int rc, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(c->err->path, sizeof c->err->path, "%s", c->path);
-    snprintf(c->err->text, sizeof c->err->text, "%.200s: %.250s%s%s",
-             c->source, c->path, c->path[0] ? ": " : "", msg);
+    /* Each part cut on a character: the message is shown and put in
+     * JSON, which takes UTF-8 only. */
+    char source[201], at[251];
+    ry_text_utf8_scrub(msg);
+    ry_text_utf8_copy(c->err->path, sizeof c->err->path, c->path);
+    snprintf(c->err->text, sizeof c->err->text, "%s: %s%s%s",
+             ry_text_utf8_copy(source, sizeof source, c->source),
+             ry_text_utf8_copy(at, sizeof at, c->path), c->path[0] ? ": " : "",
+             msg);
+    ry_text_utf8_scrub(c->err->text);
     return rc;
 }
 
@@ -762,9 +770,12 @@ ry_json_application_load_allow(const char *path, const char *const *allow,
     }
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        if (err)
-            snprintf(err->text, sizeof err->text, "cannot open '%.900s': %s",
-                     path, strerror(errno));
+        if (err) {
+            char shown[901];
+            snprintf(err->text, sizeof err->text, "cannot open '%s': %s",
+                     ry_text_utf8_copy(shown, sizeof shown, path),
+                     strerror(errno));
+        }
         return RY_EIO;
     }
     json_error_t je;
@@ -773,9 +784,11 @@ ry_json_application_load_allow(const char *path, const char *const *allow,
     fclose(fp);
     if (!root) {
         if (read_failed) {
-            if (err)
-                snprintf(err->text, sizeof err->text,
-                         "cannot read '%.900s'", path);
+            if (err) {
+                char shown[901];
+                snprintf(err->text, sizeof err->text, "cannot read '%s'",
+                         ry_text_utf8_copy(shown, sizeof shown, path));
+            }
             return RY_EIO;
         }
         return s_syntax_error(err, path, &je);

@@ -4,6 +4,7 @@
 
 #include "ry_error.h"
 #include "ry_pb.h"
+#include "ry_text.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -382,8 +383,12 @@ s_put(s_buf_t *b, const char *s, size_t n)
     if (b->n + 1 >= b->len)
         return;
     size_t room = b->len - 1 - b->n;
-    if (n > room)
-        n = room;
+    if (n > room) {
+        /* Cut on a character (a text of the application's may be longer
+         * than the buffer), and the buffer full from there on. */
+        n = ry_text_utf8_fit(s, n, room);
+        b->len = b->n + n + 1;
+    }
     memcpy(b->p + b->n, s, n);
     b->n += n;
     b->p[b->n] = '\0';
@@ -793,6 +798,7 @@ s_posting(const Rongyu__Check *k, bool zh, bool nodata, s_buf_t *a)
     else
         snprintf(buf, sizeof buf, "%s .. %s", s_part(q, 0, p0, sizeof p0),
                  s_part(q, 1, p1, sizeof p1));
+    ry_text_utf8_scrub(buf); /* the days are the application's texts */
     s_puts(a, buf);
 }
 
@@ -828,6 +834,7 @@ s_kind(const s_ctx_t *c, s_buf_t *t)
                  q->of ? q->of : "?", cat ? "declare" : "apply for",
                  list[0] ? list : none);
     }
+    ry_text_utf8_scrub(buf);
     s_puts(t, buf);
 }
 
@@ -862,6 +869,8 @@ ry_rulecat_render(const Rongyu__Check *k, ry_rulecat_text_t *out)
                  *code ? code : "?", k->passed ? "符合" : "不符合");
         snprintf(out->message_en, sizeof out->message_en, "%s: %s",
                  *code ? code : "?", k->passed ? "met" : "NOT met");
+        ry_text_utf8_scrub(out->message_zh);
+        ry_text_utf8_scrub(out->message_en);
         return RY_ENOTFOUND;
     }
     /* Only the first byte is cleared: the buffers are written in order. */

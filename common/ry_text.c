@@ -6,6 +6,37 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The length of the well-formed character at p (before end), or 0 when
+ * the bytes there are not one (overlong, a surrogate, above U+10FFFF,
+ * cut short, or no first byte). */
+static size_t
+s_char_len(const uint8_t *p, const uint8_t *end)
+{
+    uint8_t c = *p;
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    uint32_t cp, min;
+    if ((c & 0xe0) == 0xc0)
+        n = 2, cp = c & 0x1f, min = 0x80;
+    else if ((c & 0xf0) == 0xe0)
+        n = 3, cp = c & 0x0f, min = 0x800;
+    else if ((c & 0xf8) == 0xf0)
+        n = 4, cp = c & 0x07, min = 0x10000;
+    else
+        return 0;
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
 bool
 ry_text_utf8_valid(const char *s, size_t len)
 {
@@ -32,28 +63,29 @@ ry_text_utf8_valid(const char *s, size_t len)
             p += 3;
             continue;
         }
-        size_t n;
-        uint32_t cp, min;
-        if ((c & 0xe0) == 0xc0)
-            n = 2, cp = c & 0x1f, min = 0x80;
-        else if ((c & 0xf0) == 0xe0)
-            n = 3, cp = c & 0x0f, min = 0x800;
-        else if ((c & 0xf8) == 0xf0)
-            n = 4, cp = c & 0x07, min = 0x10000;
-        else
-            return false;
-        if ((size_t)(end - p) < n)
-            return false;
-        for (size_t i = 1; i < n; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        size_t n = s_char_len(p, end);
+        if (!n)
             return false;
         p += n;
     }
     return true;
+}
+
+void
+ry_text_utf8_scrub(char *s)
+{
+    uint8_t *r = (uint8_t *)s, *w = r, *end = r + strlen(s);
+    while (r < end) {
+        size_t n = s_char_len(r, end);
+        if (!n) {
+            r++; /* a byte that is no character's: dropped */
+            continue;
+        }
+        memmove(w, r, n);
+        w += n;
+        r += n;
+    }
+    *w = '\0';
 }
 
 /* Where a field is, as a chain up to the request: written out only when
@@ -153,4 +185,52 @@ ry_text_idem_key_check(const char *key, char *why, size_t cap)
     snprintf(why, cap, "idempotency_key: %zu bytes, at most %d", n,
              RY_IDEM_KEY_MAX);
     return -1;
+}
+
+int
+ry_text_request_id_check(const char *id, char *why, size_t cap)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n <= RY_REQUEST_ID_MAX)
+        return 0;
+    snprintf(why, cap, "request_id: %zu bytes, at most %d", n,
+             RY_REQUEST_ID_MAX);
+    return -1;
+}
+
+const char *
+ry_text_request_id_echo(const char *id)
+{
+    return id && ry_text_utf8_valid(id, strlen(id)) ? id : "";
+}
+
+/* Whether byte c continues a character (10xxxxxx). */
+static bool
+s_continues(char c)
+{
+    return ((unsigned char)c & 0xc0) == 0x80;
+}
+
+size_t
+ry_text_utf8_fit(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    /* s[max] is the first byte left out: while it continues a character,
+     * that character would be cut; a character has at most four bytes. */
+    size_t k = max;
+    for (int back = 0; k > 0 && back < 3 && s_continues(s[k]); back++)
+        k--;
+    return s_continues(s[k]) ? max : k;
+}
+
+char *
+ry_text_utf8_copy(char *dst, size_t cap, const char *src)
+{
+    if (!cap)
+        return dst;
+    size_t n = ry_text_utf8_fit(src, strlen(src), cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return dst;
 }

@@ -26,9 +26,36 @@
  * returns 0. */
 int ry_text_idem_key_check(const char *key, char *why, size_t cap);
 
+/* The longest request_id, in bytes, in every service: a reply echoes it
+ * whole, also one that waits (docs/protocol.md). A longer one is refused
+ * with E_INVALID, field_path "request_id". */
+#define RY_REQUEST_ID_MAX 255
+
+/* As ry_text_idem_key_check, for a request_id ("request_id: 300 bytes,
+ * at most 255"). */
+int ry_text_request_id_check(const char *id, char *why, size_t cap);
+
+/* The request_id a reply echoes: id when it is UTF-8, else "" (a reply
+ * holds UTF-8 only, and a client cannot have meant other bytes). */
+const char *ry_text_request_id_echo(const char *id);
+
 /* True when s[0..len) is well-formed UTF-8 (no overlong forms, no
  * surrogates, nothing above U+10FFFF). */
 bool ry_text_utf8_valid(const char *s, size_t len);
+
+/* The length of the longest prefix of the UTF-8 text s[0..n) that holds
+ * at most 'max' bytes and does not end inside a character: what a copy
+ * bounded to 'max' bytes keeps, so that it stays UTF-8. */
+size_t ry_text_utf8_fit(const char *s, size_t n, size_t max);
+
+/* Drops from the string s, in place, every byte that is not part of a
+ * well-formed character: a text cut inside a character by a bounded
+ * snprintf (at its end, or by a "%.80s" within it) becomes UTF-8 again. */
+void ry_text_utf8_scrub(char *s);
+
+/* Copies the UTF-8 string src into dst (cap bytes with its NUL), cut on
+ * a character when it is longer (ry_text_utf8_fit). Returns dst. */
+char *ry_text_utf8_copy(char *dst, size_t cap, const char *src);
 
 /* Checks every string field of 'msg' and of the messages inside it: valid
  * UTF-8 and at most max_len bytes. On the first failure writes the field's

@@ -2,6 +2,7 @@
 #include "intake_outcome.h"
 
 #include "ry_pb.h"
+#include "ry_text.h"
 
 #include <stdio.h>
 
@@ -11,8 +12,13 @@ intake_outcome_vfail(intake_outcome_t *o, Rongyu__ErrorCode code,
 {
     o->code = code;
     vsnprintf(o->detail, sizeof o->detail, fmt, ap);
-    if (field)
+    /* A detail names what it refuses, often the client's own text: cut
+     * to the buffer (or by a "%.60s"), it stays UTF-8, as a reply must. */
+    ry_text_utf8_scrub(o->detail);
+    if (field) {
         snprintf(o->field, sizeof o->field, "%s", field);
+        ry_text_utf8_scrub(o->field);
+    }
     return -1;
 }
 

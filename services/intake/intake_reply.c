@@ -5,6 +5,7 @@
 #include "intake_posting.h"
 
 #include "ry_pb.h"
+#include "ry_text.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -130,7 +131,7 @@ intake_reply_pack_brief_wait(const char *request_id, bool many,
     Rongyu__Reply rep = RONGYU__REPLY__INIT;
     rep.message_zh = (char *)s_messages[RONGYU__ERROR_CODE__OK].zh;
     rep.message_en = (char *)s_messages[RONGYU__ERROR_CODE__OK].en;
-    rep.request_id = (char *)(request_id ? request_id : "");
+    rep.request_id = (char *)ry_text_request_id_echo(request_id);
     size_t wlen = timed_out ? 2 : 0;
     for (size_t i = 0; i < n; i++) {
         size_t clen = 1 + ry_pb_varint_size(klen[i]) + klen[i];
@@ -184,11 +185,13 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
                             ? r->out.detail
                             : head;
         bool top = r->out.field_top || strncmp(f, "principal.", 10) == 0 ||
-                   strcmp(f, "idempotency_key") == 0;
+                   strcmp(f, "idempotency_key") == 0 ||
+                   strcmp(f, "request_id") == 0;
         if (*f && body && *body && !top)
             snprintf(path, sizeof path, "%.60s.%.160s", body, f);
         else
             snprintf(path, sizeof path, "%.200s", f);
+        ry_text_utf8_scrub(path);
     }
     Rongyu__Reply rep = RONGYU__REPLY__INIT;
     rep.code = r->out.code;
@@ -196,7 +199,7 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
     rep.message_en = (char *)s_messages[r->out.code].en;
     rep.detail = r->out.detail;
     rep.retry_after_ms = r->out.retry_after_ms;
-    rep.request_id = (char *)(request_id ? request_id : "");
+    rep.request_id = (char *)ry_text_request_id_echo(request_id);
     rep.field_path = path;
     Rongyu__CaseReply cr = RONGYU__CASE_REPLY__INIT;
     Rongyu__ListReply lr = RONGYU__LIST_REPLY__INIT;

@@ -387,6 +387,11 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INVALID, "%s", bad);
         goto out;
     }
+    if (ry_text_request_id_check(req->request_id, bad, sizeof bad) != 0) {
+        rc = intake_reply_fail_at(&r, RONGYU__ERROR_CODE__E_INVALID,
+                                  "request_id", "%s", bad);
+        goto out;
+    }
     intake_principal_t who;
     uint8_t fp[32];
     bool deferred = false;

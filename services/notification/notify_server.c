@@ -14,6 +14,7 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_str.h"
+#include "ry_text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -182,8 +183,22 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
     int kc = notify_readers_check(txn, ry_channel_request_key(self->channel));
     if (kc && kc != RY_ENOTFOUND)
         rc = kc;
+    /* Every text UTF-8 and bounded, as intake takes them: refused here,
+     * naming the field, before anything is read or stored. */
+    char bad[400] = "", path[160] = "";
+    if (req && ry_text_check(&req->base, RY_TEXT_MAX, bad, sizeof bad) != 0) {
+        const char *colon = strstr(bad, ": ");
+        size_t pl = colon ? (size_t)(colon - bad) : 0;
+        if (pl < sizeof path) {
+            memcpy(path, bad, pl);
+            path[pl] = '\0';
+        }
+    } else if (req &&
+               ry_text_request_id_check(req->request_id, bad, sizeof bad)) {
+        snprintf(path, sizeof path, "request_id");
+    }
+    r.request_id = (char *)ry_text_request_id_echo(req ? req->request_id : "");
     if (kc == RY_ENOTFOUND) {
-        r.request_id = req ? req->request_id : (char *)"";
         r.code = RONGYU__ERROR_CODE__E_UNAUTHENTICATED;
         r.message_en = "this key may not read notifications (only the "
                        "city's and the platform's keys may)";
@@ -192,8 +207,13 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
         r.code = RONGYU__ERROR_CODE__E_MALFORMED;
         r.message_en = "the request does not decode";
         r.message_zh = "请求无法解码";
+    } else if (bad[0]) {
+        r.code = RONGYU__ERROR_CODE__E_INVALID;
+        r.message_en = "invalid request";
+        r.message_zh = "请求内容不合规";
+        r.detail = bad;
+        r.field_path = path;
     } else if (req->body_case == RONGYU__REQUEST__BODY_NOTIFICATIONS) {
-        r.request_id = req->request_id;
         const Rongyu__NotificationsRequest *q = req->notifications;
         rc = q->timers ? notify_timers_list(txn, q->state, "",
                                             q->limit ? q->limit : 1000, &nr)
@@ -214,12 +234,10 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
         }
         return rc; /* 0: keep the subscription's writes */
     } else if (req->body_case == RONGYU__REQUEST__BODY_FEED_REPLAY) {
-        r.request_id = req->request_id;
         rc = notify_deliver_replay(txn, req->feed_replay, &fr);
         r.body_case = RONGYU__REPLY__BODY_FEED_REPLAY;
         r.feed_replay = &fr;
     } else {
-        r.request_id = req->request_id;
         r.code = RONGYU__ERROR_CODE__E_UNSUPPORTED;
         r.message_en = "the notification service answers only "
                        "notifications, feed_replay, subscribe, "

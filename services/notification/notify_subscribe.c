@@ -52,6 +52,7 @@ s_fail(s_out_t *o, Rongyu__ErrorCode code, const char *field, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(o->detail, sizeof o->detail, fmt, ap);
     va_end(ap);
+    ry_text_utf8_scrub(o->detail); /* cut inside a character, or not */
     return -1;
 }
 
@@ -77,7 +78,7 @@ s_pack(const s_out_t *o, const char *request_id, size_t *len)
     rep.message_en = (char *)s_texts[o->code][1];
     rep.detail = (char *)o->detail;
     rep.field_path = (char *)o->field;
-    rep.request_id = (char *)(request_id ? request_id : "");
+    rep.request_id = (char *)ry_text_request_id_echo(request_id);
     if (o->code == RONGYU__ERROR_CODE__OK) {
         sr.subscriptions = o->subs;
         sr.n_subscriptions = o->n;
@@ -475,7 +476,8 @@ notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
                     if (!c)
                         return RY_EIO;
                     char *saved = c->request_id;
-                    c->request_id = req->request_id;
+                    c->request_id =
+                        (char *)ry_text_request_id_echo(req->request_id);
                     *reply = ry_pb_pack(&c->base, reply_len);
                     c->request_id = saved;
                     ry_pb_free(&c);

@@ -175,6 +175,11 @@ s_call(fx_t *fx, const uint8_t *data, size_t len, Rongyu__Reply **out)
     *out = rongyu__reply__unpack(NULL, rlen, reply);
     assert_non_null(*out);
     free(reply);
+    /* Every text of every reply is UTF-8: a client's protobuf library
+     * refuses a reply that holds other bytes (protobuf-c does not). */
+    char why[400];
+    if (ry_text_check(&(*out)->base, SIZE_MAX, why, sizeof why) != 0)
+        fail_msg("the reply holds text that is not UTF-8: %s", why);
     /* The handler keeps its writes exactly when it answers OK. */
     assert_int_equal(rc == 0, (*out)->code == RONGYU__ERROR_CODE__OK);
     return rc;
@@ -2839,6 +2844,56 @@ test_reads_are_told_from_writes_by_their_body(void **state)
         intake_requests_reads_only(NULL, (const uint8_t *)"\xff\xff", 2));
 }
 
+static void
+test_replies_hold_utf8_whatever_the_request(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    /* A request_id that is not UTF-8: refused, and not echoed (the
+     * reply would not decode). */
+    rq_t r;
+    s_rq_get(&r, "org-1", "grassroots", "0000000000000001");
+    r.req.request_id = (char *)"\xff";
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_string_equal(rep->request_id, "");
+    assert_string_equal(rep->detail, "request_id: not valid UTF-8");
+    s_free(&rep);
+    /* One longer than RY_REQUEST_ID_MAX: refused, named, echoed whole. */
+    char id[RY_REQUEST_ID_MAX + 2];
+    memset(id, 'r', sizeof id - 1);
+    id[sizeof id - 1] = '\0';
+    r.req.request_id = id;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_string_equal(rep->field_path, "request_id");
+    assert_string_equal(rep->request_id, id);
+    s_free(&rep);
+    id[RY_REQUEST_ID_MAX] = '\0';
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    assert_string_equal(rep->request_id, id);
+    s_free(&rep);
+    /* An id of 300 Chinese characters, named in a detail cut to its
+     * buffer: cut on a character (s_call checks every reply). */
+    char *cid = malloc(903);
+    assert_non_null(cid);
+    for (int lead = 0; lead < 3; lead++) {
+        memset(cid, 'a', (size_t)lead);
+        for (int i = 0; i < 300; i++)
+            memcpy(cid + lead + 3 * i, "\xe8\x90\xa7", 3);
+        cid[lead + 900] = '\0';
+        s_rq_get(&r, "org-1", "grassroots", cid);
+        rep = s_send(fx, &r.req);
+        assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+        assert_non_null(strstr(rep->detail, "\xe8\x90\xa7\xe8\x90\xa7"));
+        s_free(&rep);
+    }
+    free(cid);
+    s_assert_nothing_stored(fx);
+    s_fx_destroy(&fx);
+}
+
 int
 main(void)
 {
@@ -2896,6 +2951,7 @@ main(void)
         cmocka_unit_test(test_invalid_utf8_is_invalid_naming_the_field),
         cmocka_unit_test(test_idempotency_key_of_201_bytes_is_invalid),
         cmocka_unit_test(test_idempotency_key_of_200_bytes_is_taken),
+        cmocka_unit_test(test_replies_hold_utf8_whatever_the_request),
     };
     return ut_keys_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

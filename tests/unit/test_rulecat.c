@@ -1,6 +1,7 @@
 /* ry_rulecat: every rule of validation is in the catalogue with Chinese
  * and English wording, and each kind of typed value renders as a person
- * reads it; checks stored with texts of their own keep them. */
+ * reads it; checks stored with texts of their own keep them; and what it
+ * renders is UTF-8 whatever the length of the application's texts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include "rongyu.pb-c.h"
 #include "ry_error.h"
 #include "ry_rulecat.h"
+#include "ry_text.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -361,6 +363,92 @@ test_stored_texts_are_shown_as_stored(void **state)
     assert_string_equal(t.message_zh, "R_FUTURE_RULE：符合");
 }
 
+/* A Chinese text of 'chars' characters after 'lead' ASCII bytes: cut at
+ * a fixed length, one of three such texts is cut inside a character. */
+static char *
+s_long_text(int lead, size_t chars)
+{
+    char *t = malloc((size_t)lead + 3 * chars + 1);
+    assert_non_null(t);
+    memset(t, 'a', (size_t)lead);
+    for (size_t i = 0; i < chars; i++)
+        memcpy(t + lead + 3 * i, "\xe8\x90\xa7", 3); /* 萧 */
+    t[lead + 3 * chars] = '\0';
+    return t;
+}
+
+static void
+s_assert_utf8(const ry_rulecat_text_t *t, const char *what)
+{
+    const char *parts[] = {t->threshold, t->actual, t->message_zh,
+                           t->message_en};
+    for (size_t i = 0; i < 4; i++)
+        if (!ry_text_utf8_valid(parts[i], strlen(parts[i])))
+            fail_msg("%s: part %zu of its text is not UTF-8", what, i);
+}
+
+static void
+test_long_texts_render_as_utf8_cut_on_a_character(void **state)
+{
+    (void)state;
+    /* Every rule with values of every string kind (and lists of them,
+     * owned) far longer than the texts' buffers, as an application's
+     * date or name may be: each text is cut, on a character. */
+    size_t cut = 0;
+    for (int lead = 0; lead < 3; lead++) {
+        char *text = s_long_text(lead, 1400);
+        for (size_t r = 0; r < ry_rulecat_count(); r++) {
+            uint32_t num = ry_rulecat_rule(ry_rulecat_code_at(r));
+            for (int kind = 0; kind < 4; kind++) {
+                Rongyu__Quantity item[4], list = RONGYU__QUANTITY__INIT;
+                Rongyu__Quantity *items[4];
+                for (int i = 0; i < 4; i++) {
+                    Rongyu__Quantity q = RONGYU__QUANTITY__INIT;
+                    item[i] = q;
+                    item[i].value_case =
+                        kind == 1   ? RONGYU__QUANTITY__VALUE_DATE
+                        : kind == 2 ? RONGYU__QUANTITY__VALUE_TERM
+                                    : RONGYU__QUANTITY__VALUE_TEXT;
+                    item[i].text = text; /* date, term and text share it */
+                    items[i] = &item[i];
+                }
+                Rongyu__Quantity *one = &item[0];
+                if (kind == 3) {
+                    list.items = items;
+                    list.n_items = 4;
+                    list.of = text;
+                    one = &list;
+                }
+                for (int passed = 0; passed < 2; passed++) {
+                    Rongyu__Check k = RONGYU__CHECK__INIT;
+                    k.rule = num;
+                    k.passed = passed;
+                    k.threshold_value = one;
+                    k.actual_value = one;
+                    k.subject = text;
+                    ry_rulecat_text_t t;
+                    assert_int_equal(ry_rulecat_render(&k, &t), 0);
+                    s_assert_utf8(&t, ry_rulecat_code(num));
+                    cut += strlen(t.actual) + 4 > sizeof t.actual;
+                }
+            }
+        }
+        /* Stored with texts of their own, as long. */
+        Rongyu__Check k = RONGYU__CHECK__INIT;
+        k.code = text;
+        k.threshold = k.actual = k.message_zh = k.message_en = text;
+        ry_rulecat_text_t t;
+        assert_int_equal(ry_rulecat_render(&k, &t), 0);
+        s_assert_utf8(&t, "texts of its own");
+        k.threshold = k.actual = k.message_zh = k.message_en = NULL;
+        k.rule = 9999;
+        assert_int_equal(ry_rulecat_render(&k, &t), RY_ENOTFOUND);
+        s_assert_utf8(&t, "a rule not in the catalogue");
+        free(text);
+    }
+    assert_true(cut > 100); /* the texts were cut, and many of them */
+}
+
 int
 main(void)
 {
@@ -373,6 +461,7 @@ main(void)
         cmocka_unit_test(test_lists_with_owners_and_ranges),
         cmocka_unit_test(test_required_review_and_agreement),
         cmocka_unit_test(test_stored_texts_are_shown_as_stored),
+        cmocka_unit_test(test_long_texts_render_as_utf8_cut_on_a_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,10 @@
  * UTF-8 rules (RFC 3629), whatever the ASCII runs around a multi-byte
  * sequence, a bad byte or the end of the text; so ASCII read eight bytes
  * at a time changes nothing, nor does the shortcut for three-byte
- * sequences (every two- and three-byte sequence is compared). */
+ * sequences (every two- and three-byte sequence is compared).
+ * ry_text_utf8_fit, _copy and _scrub: a text cut to any length, or with
+ * any bytes dropped into it, comes out UTF-8 and as long as it can be.
+ * ry_text_request_id_check and _echo: the bound and what a reply echoes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -135,6 +138,74 @@ test_random_text_agrees(void **state)
     }
 }
 
+/* A text of one-, two-, three- and four-byte characters. */
+static const char s_mixed[] = "a\xc3\xa9\xe8\x90\xa7\xf0\x9f\x98\x80"
+                              "b\xe5\xb1\xb1\xc3\xa9";
+
+static void
+test_fit_and_copy_cut_on_a_character(void **state)
+{
+    (void)state;
+    size_t n = strlen(s_mixed);
+    /* The characters' ends: what a cut may keep. */
+    static const size_t ends[] = {0, 1, 3, 6, 10, 11, 14, 16};
+    for (size_t max = 0; max <= n + 2; max++) {
+        size_t k = ry_text_utf8_fit(s_mixed, n, max);
+        size_t want = 0;
+        for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+            if (ends[i] <= max)
+                want = ends[i];
+        assert_int_equal(k, want);
+        assert_true(ry_text_utf8_valid(s_mixed, k));
+        char dst[32];
+        memset(dst, 'x', sizeof dst);
+        assert_ptr_equal(ry_text_utf8_copy(dst, max + 1, s_mixed), dst);
+        assert_int_equal(strlen(dst), want);
+        assert_memory_equal(dst, s_mixed, want);
+    }
+}
+
+static void
+test_scrub_keeps_every_character_and_drops_the_rest(void **state)
+{
+    (void)state;
+    /* Cut at every length (as snprintf cuts), and with a stray byte
+     * inside: what comes out is UTF-8, the characters whole. */
+    size_t n = strlen(s_mixed);
+    for (size_t len = 0; len <= n; len++) {
+        char buf[64];
+        memcpy(buf, s_mixed, len);
+        buf[len] = '\0';
+        ry_text_utf8_scrub(buf);
+        assert_true(ry_text_utf8_valid(buf, strlen(buf)));
+        assert_int_equal(strlen(buf), ry_text_utf8_fit(s_mixed, n, len));
+        assert_memory_equal(buf, s_mixed, strlen(buf));
+    }
+    char bad[] = "\xff\xe8\x90 ok \xc3\xa9\x80\xed\xa0\x80\xe8\x90\xa7";
+    ry_text_utf8_scrub(bad);
+    assert_string_equal(bad, " ok \xc3\xa9\xe8\x90\xa7");
+}
+
+static void
+test_request_id_bound_and_echo(void **state)
+{
+    (void)state;
+    char id[300], why[80];
+    memset(id, 'r', sizeof id);
+    id[255] = '\0';
+    assert_int_equal(ry_text_request_id_check(id, why, sizeof why), 0);
+    assert_int_equal(ry_text_request_id_check(NULL, why, sizeof why), 0);
+    id[255] = 'r';
+    id[256] = '\0';
+    assert_int_equal(ry_text_request_id_check(id, why, sizeof why), -1);
+    assert_string_equal(why, "request_id: 256 bytes, at most 255");
+    assert_string_equal(ry_text_request_id_echo("\xe8\x90\xa7-1"),
+                        "\xe8\x90\xa7-1");
+    assert_string_equal(ry_text_request_id_echo("\xff"), "");
+    assert_string_equal(ry_text_request_id_echo("a\xe8\x90"), "");
+    assert_string_equal(ry_text_request_id_echo(NULL), "");
+}
+
 int
 main(void)
 {
@@ -142,6 +213,9 @@ main(void)
         cmocka_unit_test(test_sequences_at_every_offset),
         cmocka_unit_test(test_every_two_and_three_byte_sequence),
         cmocka_unit_test(test_random_text_agrees),
+        cmocka_unit_test(test_fit_and_copy_cut_on_a_character),
+        cmocka_unit_test(test_scrub_keeps_every_character_and_drops_the_rest),
+        cmocka_unit_test(test_request_id_bound_and_echo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
