@@ -28,6 +28,8 @@ typedef struct {
                          under way */
     bool brief;       /* WaitRequest.brief */
     char request_id[256];
+    char key[48]; /* the client's key (Z85) when it is an organisation's
+                     own, held to its share; "" for a platform key */
 } s_waiter_t;
 
 struct intake_waits {
@@ -80,22 +82,55 @@ s_waits(intake_cases_t *self)
     return self->waits;
 }
 
-/* Parks the request being answered in r: on case_id, or on ids (n of
- * them, taken: the waiter owns them, or they are freed). Returns 0 with
- * *deferred true, or -1 after E_BUSY. */
+/* Whether the client's key may park one more wait naming n cases: an
+ * organisation's own key ('key', Z85) within its share; "" (a platform's
+ * key, acting for its users) always. Names the bound in r when not. */
+static bool
+s_key_share(const intake_waits_t *ws, const char *key, int n, intake_reply_t *r)
+{
+    if (!*key)
+        return true;
+    int waits = 0, named = 0;
+    for (int i = 0; i < ws->n; i++)
+        if (strcmp(ws->w[i].key, key) == 0) {
+            waits++;
+            named += ws->w[i].nids;
+        }
+    if (waits < INTAKE_WAIT_PER_KEY && named + n <= INTAKE_WAIT_CASES_PER_KEY)
+        return true;
+    intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
+                      "this key has %d requests waiting (naming %d cases); "
+                      "an organisation's key may have %d (naming %d)",
+                      waits, named, INTAKE_WAIT_PER_KEY,
+                      INTAKE_WAIT_CASES_PER_KEY);
+    return false;
+}
+
+/* Parks the request being answered in r, of principal p: on case_id, or
+ * on ids (n of them, taken: the waiter owns them, or they are freed).
+ * Returns 0 with *deferred true, or -1 after E_BUSY. */
 static int
-s_park(intake_cases_t *self, const Rongyu__Request *req, intake_reply_t *r,
-       const char *case_id, s_id_t *ids, int n, bool *deferred)
+s_park(intake_cases_t *self, const Rongyu__Request *req,
+       const intake_principal_t *p, intake_reply_t *r, const char *case_id,
+       s_id_t *ids, int n, bool *deferred)
 {
     const Rongyu__WaitRequest *q = req->wait;
     intake_waits_t *ws = s_waits(self);
+    const char *key =
+        self->channel ? ry_channel_request_key(self->channel) : "";
+    if (p->via || p->role == INTAKE_ROLE_PLATFORM)
+        key = "";
     /* Each round looks up the cases it wrote among those named: both
-     * bounded. */
-    uint64_t token = ws->n < INTAKE_WAIT_MAX &&
-                             ws->nids + n <= INTAKE_WAIT_CASES_PARKED &&
-                             self->channel
-                         ? ry_channel_defer(self->channel)
-                         : 0;
+     * bounded, and each organisation's key to its share of them. */
+    bool room =
+        ws->n < INTAKE_WAIT_MAX && ws->nids + n <= INTAKE_WAIT_CASES_PARKED;
+    if (room && !s_key_share(ws, key, n, r)) {
+        free(ids);
+        r->out.retry_after_ms = 1000;
+        return -1;
+    }
+    uint64_t token =
+        room && self->channel ? ry_channel_defer(self->channel) : 0;
     if (!token) {
         free(ids);
         r->out.retry_after_ms = 1000;
@@ -120,6 +155,7 @@ s_park(intake_cases_t *self, const Rongyu__Request *req, intake_reply_t *r,
                   (q->timeout_ms ? q->timeout_ms : INTAKE_WAIT_DEFAULT_MS);
     ry_str_cat(w->request_id, sizeof w->request_id,
                req->request_id ? req->request_id : "", (char *)NULL);
+    ry_str_cat(w->key, sizeof w->key, key, (char *)NULL);
     /* Not an event of the case (README, RONGYU_LOG_LEVEL): debug. */
     if (ids)
         ry_debug(w->case_id,
@@ -168,8 +204,8 @@ s_named_cmp(const void *a, const void *b)
 /* Parks the wait on several cases of req, none of them out of the state:
  * on all it names. Returns as s_park. */
 static int
-s_park_many(intake_cases_t *self, const Rongyu__Request *req, intake_reply_t *r,
-            bool *deferred)
+s_park_many(intake_cases_t *self, const Rongyu__Request *req,
+            const intake_principal_t *p, intake_reply_t *r, bool *deferred)
 {
     const Rongyu__WaitRequest *q = req->wait;
     size_t n = q->n_case_ids;
@@ -178,7 +214,7 @@ s_park_many(intake_cases_t *self, const Rongyu__Request *req, intake_reply_t *r,
         abort();
     for (size_t i = 0; i < n; i++)
         ry_str_cat(ids[i], sizeof ids[i], q->case_ids[i], (char *)NULL);
-    return s_park(self, req, r, NULL, ids, (int)n, deferred);
+    return s_park(self, req, p, r, NULL, ids, (int)n, deferred);
 }
 
 /* A brief wait on several cases whose rows all read in place
@@ -212,7 +248,7 @@ s_request_many_brief(intake_cases_t *self, ry_txn_t *txn,
         free(kb[i]);
     if (rc || moved)
         return rc;
-    return s_park_many(self, req, r, deferred);
+    return s_park_many(self, req, p, r, deferred);
 }
 
 /* A WaitRequest on case_ids: refused as a whole when one of them is
@@ -285,7 +321,7 @@ s_request_many(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     }
     if (rc || r->nwcases)
         return rc; /* refused, or answered now */
-    return s_park_many(self, req, r, deferred);
+    return s_park_many(self, req, p, r, deferred);
 }
 
 int
@@ -346,7 +382,7 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
                                                       &r->audit, &r->naudit);
         ry_pb_free(&r->out.kase);
     }
-    return s_park(self, req, r, q->case_id, NULL, 0, deferred);
+    return s_park(self, req, p, r, q->case_id, NULL, 0, deferred);
 }
 
 void

@@ -23,6 +23,11 @@ typedef struct intake_reply intake_reply_t;
  * waits on several cases together; past either, E_BUSY. */
 #define INTAKE_WAIT_CASES 256
 #define INTAKE_WAIT_CASES_PARKED 16384
+/* What one organisation's own key (not a platform key, which acts for
+ * many users) may hold of both at most: an eighth, so that no one key
+ * keeps the others from waiting; past it, E_BUSY for that key alone. */
+#define INTAKE_WAIT_PER_KEY (INTAKE_WAIT_MAX / 8)
+#define INTAKE_WAIT_CASES_PER_KEY (INTAKE_WAIT_CASES_PARKED / 8)
 /* WaitRequest.timeout_ms: 0 means this; more than the max is refused. */
 #define INTAKE_WAIT_DEFAULT_MS 30000
 #define INTAKE_WAIT_MAX_MS 120000

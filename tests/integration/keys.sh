@@ -77,6 +77,17 @@ code E_NOT_FOUND with "$K/unit2.cert" show "$id"   # another unit: to it the cas
 with "$K/unit.cert" show "$id" >/dev/null || ry_fail "the union's unit cannot read its case"
 ry_ok "a forged principal field is refused with E_FORBIDDEN; each key sees what its principal may"
 
+# --- an organisation's key parks at most its share of the waits -------------
+ry_need_py
+ry_py "$RY_SOURCE_DIR/tests/lib/wait_share.py" "$RONGYU_INTAKE_ENDPOINT" \
+    "$K/intake.cert" "$K/union.cert" "$K/plat.cert" xiaoshan-hengyi-textile \
+    "$id" >"$RY_TMP/share.out" 2>&1 || {
+    cat "$RY_TMP/share.out" >&2
+    ry_fail "an organisation's share of the parked waits (above)"
+}
+cat "$RY_TMP/share.out"
+ry_ok "an organisation's own key parks 128 waits at most; a platform key still parks beside them"
+
 # --- revocation on the next request ------------------------------------------
 $U list >/dev/null || ry_fail "the union's key does not work before revocation"
 admin keys revoke "$K/union.cert" >/dev/null
