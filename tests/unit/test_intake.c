@@ -2641,6 +2641,7 @@ test_invalid_utf8_is_invalid_naming_the_field(void **state)
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
     assert_non_null(strstr(rep->detail, "submit.application.deeds"));
     assert_non_null(strstr(rep->detail, "UTF-8"));
+    assert_string_equal(rep->field_path, "submit.application.deeds");
     s_free(&rep);
     s_assert_nothing_stored(fx);
     /* In a repeated field: its index in the path. */
@@ -2653,6 +2654,8 @@ test_invalid_utf8_is_invalid_naming_the_field(void **state)
     assert_non_null(
         strstr(rep->detail, "submit.application.attachments[0].name: not "
                             "valid UTF-8"));
+    assert_string_equal(rep->field_path,
+                        "submit.application.attachments[0].name");
     s_free(&rep);
     s_assert_nothing_stored(fx);
     /* Chinese text is valid. */
