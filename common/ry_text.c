@@ -176,26 +176,28 @@ ry_text_check(const ProtobufCMessage *msg, size_t max_len, char *why,
     return s_check(msg, NULL, max_len, why, cap, 0);
 }
 
+/* A field that holds at most max bytes: 0, or -1 with the reason. */
+static int
+s_bounded(const char *name, const char *value, size_t max, char *why,
+          size_t cap)
+{
+    size_t n = value ? strlen(value) : 0;
+    if (n <= max)
+        return 0;
+    snprintf(why, cap, "%s: %zu bytes, at most %zu", name, n, max);
+    return -1;
+}
+
 int
 ry_text_idem_key_check(const char *key, char *why, size_t cap)
 {
-    size_t n = key ? strlen(key) : 0;
-    if (n <= RY_IDEM_KEY_MAX)
-        return 0;
-    snprintf(why, cap, "idempotency_key: %zu bytes, at most %d", n,
-             RY_IDEM_KEY_MAX);
-    return -1;
+    return s_bounded("idempotency_key", key, RY_IDEM_KEY_MAX, why, cap);
 }
 
 int
 ry_text_request_id_check(const char *id, char *why, size_t cap)
 {
-    size_t n = id ? strlen(id) : 0;
-    if (n <= RY_REQUEST_ID_MAX)
-        return 0;
-    snprintf(why, cap, "request_id: %zu bytes, at most %d", n,
-             RY_REQUEST_ID_MAX);
-    return -1;
+    return s_bounded("request_id", id, RY_REQUEST_ID_MAX, why, cap);
 }
 
 const char *

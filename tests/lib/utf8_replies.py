@@ -92,20 +92,15 @@ def main():
           "the city's register with it decodes (%d cases)" % len(register))
 
     # A request_id that is not UTF-8: refused, not echoed.
-    req = pb.Request(principal=city, request_id="Q")
-    req.status.SetInParent()
-    rep = raw(c.intake, with_bytes(req, b"\x1a\x01Q", b"\x1a\x01\xff"),
-              "intake, a request_id that is not UTF-8")
-    check(rep.code == pb.E_INVALID and rep.request_id == "",
-          "intake refuses it E_INVALID without echoing it (%s, %r)" %
-          (pb.ErrorCode.Name(rep.code), rep.request_id))
-    req = pb.Request(principal=city, request_id="Q")
-    req.notifications.SetInParent()
-    rep = raw(c.notify, with_bytes(req, b"\x1a\x01Q", b"\x1a\x01\xff"),
-              "notification, a request_id that is not UTF-8")
-    check(rep.code == pb.E_INVALID and rep.request_id == "",
-          "notification refuses it E_INVALID without echoing it (%s, %r)" %
-          (pb.ErrorCode.Name(rep.code), rep.request_id))
+    for name, channel, body in [("intake", c.intake, "status"),
+                                ("notification", c.notify, "notifications")]:
+        req = pb.Request(principal=city, request_id="Q")
+        getattr(req, body).SetInParent()
+        rep = raw(channel, with_bytes(req, b"\x1a\x01Q", b"\x1a\x01\xff"),
+                  name + ", a request_id that is not UTF-8")
+        check(rep.code == pb.E_INVALID and rep.request_id == "",
+              "%s refuses it E_INVALID without echoing it (%s, %r)" %
+              (name, pb.ErrorCode.Name(rep.code), rep.request_id))
 
     # A case id of 300 Chinese characters, named in the detail.
     rid = uuid.uuid4().hex
