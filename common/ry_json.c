@@ -90,15 +90,12 @@ s_fail(s_ctx_t *c, int rc, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    /* Each part cut on a character: the message is shown and put in
-     * JSON, which takes UTF-8 only. */
-    char source[201], at[251];
-    ry_text_utf8_scrub(msg);
-    ry_text_utf8_copy(c->err->path, sizeof c->err->path, c->path);
-    snprintf(c->err->text, sizeof c->err->text, "%s: %s%s%s",
-             ry_text_utf8_copy(source, sizeof source, c->source),
-             ry_text_utf8_copy(at, sizeof at, c->path), c->path[0] ? ": " : "",
-             msg);
+    snprintf(c->err->path, sizeof c->err->path, "%s", c->path);
+    snprintf(c->err->text, sizeof c->err->text, "%.200s: %.250s%s%s", c->source,
+             c->path, c->path[0] ? ": " : "", msg);
+    /* Shown and put in JSON, which takes UTF-8 only: a part cut inside a
+     * character loses that character. */
+    ry_text_utf8_scrub(c->err->path);
     ry_text_utf8_scrub(c->err->text);
     return rc;
 }
@@ -704,6 +701,7 @@ s_syntax_error(ry_json_error_t *err, const char *source,
         snprintf(err->text, sizeof err->text,
                  "%.300s:%d:%d: not valid JSON: %.300s", source, err->line,
                  err->column, je->text);
+        ry_text_utf8_scrub(err->text);
     }
     return RY_EMALFORMED;
 }
@@ -771,10 +769,9 @@ ry_json_application_load_allow(const char *path, const char *const *allow,
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         if (err) {
-            char shown[901];
-            snprintf(err->text, sizeof err->text, "cannot open '%s': %s",
-                     ry_text_utf8_copy(shown, sizeof shown, path),
-                     strerror(errno));
+            snprintf(err->text, sizeof err->text, "cannot open '%.900s': %s",
+                     path, strerror(errno));
+            ry_text_utf8_scrub(err->text);
         }
         return RY_EIO;
     }
@@ -785,9 +782,9 @@ ry_json_application_load_allow(const char *path, const char *const *allow,
     if (!root) {
         if (read_failed) {
             if (err) {
-                char shown[901];
-                snprintf(err->text, sizeof err->text, "cannot read '%s'",
-                         ry_text_utf8_copy(shown, sizeof shown, path));
+                snprintf(err->text, sizeof err->text, "cannot read '%.900s'",
+                         path);
+                ry_text_utf8_scrub(err->text);
             }
             return RY_EIO;
         }

@@ -1,6 +1,9 @@
 #include "ry_str.h"
 
+#include "ry_text.h"
+
 #include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 
 size_t
@@ -8,19 +11,24 @@ ry_str_cat(char *buf, size_t size, ...)
 {
     va_list ap;
     va_start(ap, size);
-    size_t at = 0;
+    size_t at = 0, end = 0;
+    bool cut = size == 0;
     for (const char *s = va_arg(ap, const char *); s;
          s = va_arg(ap, const char *)) {
         size_t n = strlen(s);
-        if (at < size) {
-            size_t room = size - 1 - at;
-            memcpy(buf + at, s, n < room ? n : room);
+        if (!cut) {
+            /* Cut on a character: what is kept of a text stays UTF-8. */
+            size_t room = size - 1 - end;
+            size_t k = n <= room ? n : ry_text_utf8_fit(s, n, room);
+            memcpy(buf + end, s, k);
+            end += k;
+            cut = k < n;
         }
         at += n;
     }
     va_end(ap);
     if (size)
-        buf[at < size ? at : size - 1] = '\0';
+        buf[end] = '\0';
     return at;
 }
 

@@ -11,8 +11,9 @@
 
 /* Writes the strings given, up to a NULL, one after another into buf
  * (size bytes), always NUL-terminated when size > 0; like snprintf, what
- * does not fit is cut off, and the length the whole would have had is
- * returned. A NULL buf with size 0 only counts. */
+ * does not fit is cut off (on a character of UTF-8 text, never inside
+ * one), and the length the whole would have had is returned. A NULL buf
+ * with size 0 only counts. */
 size_t ry_str_cat(char *buf, size_t size, ...);
 
 /* n in decimal in buf; returns buf. */

@@ -200,6 +200,23 @@ ry_text_request_id_check(const char *id, char *why, size_t cap)
     return s_bounded("request_id", id, RY_REQUEST_ID_MAX, why, cap);
 }
 
+int
+ry_text_check_request(const ProtobufCMessage *msg, const char *request_id,
+                      char *why, size_t cap, char *path, size_t pcap)
+{
+    if (ry_text_check(msg, RY_TEXT_MAX, why, cap) == 0 &&
+        ry_text_request_id_check(request_id, why, cap) == 0)
+        return 0;
+    /* Each reason starts with the field's path and ": ". */
+    const char *colon = strstr(why, ": ");
+    size_t n = colon ? (size_t)(colon - why) : 0;
+    if (n >= pcap)
+        n = 0;
+    memcpy(path, why, n);
+    path[n] = '\0';
+    return -1;
+}
+
 const char *
 ry_text_request_id_echo(const char *id)
 {
@@ -224,15 +241,4 @@ ry_text_utf8_fit(const char *s, size_t n, size_t max)
     for (int back = 0; k > 0 && back < 3 && s_continues(s[k]); back++)
         k--;
     return s_continues(s[k]) ? max : k;
-}
-
-char *
-ry_text_utf8_copy(char *dst, size_t cap, const char *src)
-{
-    if (!cap)
-        return dst;
-    size_t n = ry_text_utf8_fit(src, strlen(src), cap - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-    return dst;
 }

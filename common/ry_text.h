@@ -35,6 +35,15 @@ int ry_text_idem_key_check(const char *key, char *why, size_t cap);
  * at most 255"). */
 int ry_text_request_id_check(const char *id, char *why, size_t cap);
 
+/* The checks every service makes of a request's texts before anything
+ * else: ry_text_check of 'msg' (NULL: already made, as a decoder may)
+ * with RY_TEXT_MAX, then ry_text_request_id_check of 'request_id'. On the
+ * first failure writes the reason to 'why' and the path of the field
+ * from the request (e.g. "principal.org_id") to 'path', and returns -1;
+ * otherwise returns 0. */
+int ry_text_check_request(const ProtobufCMessage *msg, const char *request_id,
+                          char *why, size_t cap, char *path, size_t pcap);
+
 /* The request_id a reply echoes: id when it is UTF-8, else "" (a reply
  * holds UTF-8 only, and a client cannot have meant other bytes). */
 const char *ry_text_request_id_echo(const char *id);
@@ -52,10 +61,6 @@ size_t ry_text_utf8_fit(const char *s, size_t n, size_t max);
  * well-formed character: a text cut inside a character by a bounded
  * snprintf (at its end, or by a "%.80s" within it) becomes UTF-8 again. */
 void ry_text_utf8_scrub(char *s);
-
-/* Copies the UTF-8 string src into dst (cap bytes with its NUL), cut on
- * a character when it is longer (ry_text_utf8_fit). Returns dst. */
-char *ry_text_utf8_copy(char *dst, size_t cap, const char *src);
 
 /* Checks every string field of 'msg' and of the messages inside it: valid
  * UTF-8 and at most max_len bytes. On the first failure writes the field's

@@ -185,13 +185,7 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
                             ? r->out.detail
                             : head;
         bool top = r->out.field_top || strncmp(f, "principal.", 10) == 0 ||
-                   strcmp(f, "idempotency_key") == 0 ||
-                   strcmp(f, "request_id") == 0;
-        size_t bl = body ? strlen(body) : 0;
-        /* A path from Request already (ry_text_check's) starts with the
-         * body's name: not named twice. */
-        if (bl && strncmp(f, body, bl) == 0 && f[bl] == '.')
-            top = true;
+                   strcmp(f, "idempotency_key") == 0;
         if (*f && body && *body && !top)
             snprintf(path, sizeof path, "%.60s.%.160s", body, f);
         else

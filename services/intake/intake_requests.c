@@ -381,15 +381,12 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     /* Every text valid UTF-8 and bounded (as the decoder found them, or
      * else as ry_text_check finds them): refused here, naming the field,
      * before anything is read. */
-    char bad[400];
-    if (!texts_ok &&
-        ry_text_check(&req->base, RY_TEXT_MAX, bad, sizeof bad) != 0) {
-        rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INVALID, "%s", bad);
-        goto out;
-    }
-    if (ry_text_request_id_check(req->request_id, bad, sizeof bad) != 0) {
-        rc = intake_reply_fail_at(&r, RONGYU__ERROR_CODE__E_INVALID,
-                                  "request_id", "%s", bad);
+    char bad[400], at[160];
+    if (ry_text_check_request(texts_ok ? NULL : &req->base, req->request_id,
+                              bad, sizeof bad, at, sizeof at) != 0) {
+        rc = intake_reply_fail_at(&r, RONGYU__ERROR_CODE__E_INVALID, at, "%s",
+                                  bad);
+        r.out.field_top = true; /* a path from Request */
         goto out;
     }
     intake_principal_t who;

@@ -116,26 +116,24 @@ s_park(intake_cases_t *self, const Rongyu__Request *req,
 {
     const Rongyu__WaitRequest *q = req->wait;
     intake_waits_t *ws = s_waits(self);
+    /* A platform's key acts for its users: held to the whole bounds
+     * only. */
     const char *key =
-        self->channel ? ry_channel_request_key(self->channel) : "";
-    if (p->via || p->role == INTAKE_ROLE_PLATFORM)
-        key = "";
+        p->via || !self->channel ? "" : ry_channel_request_key(self->channel);
     /* Each round looks up the cases it wrote among those named: both
      * bounded, and each organisation's key to its share of them. */
-    bool room =
-        ws->n < INTAKE_WAIT_MAX && ws->nids + n <= INTAKE_WAIT_CASES_PARKED;
-    if (room && !s_key_share(ws, key, n, r)) {
-        free(ids);
-        r->out.retry_after_ms = 1000;
-        return -1;
-    }
-    uint64_t token =
-        room && self->channel ? ry_channel_defer(self->channel) : 0;
+    bool room = ws->n < INTAKE_WAIT_MAX &&
+                ws->nids + n <= INTAKE_WAIT_CASES_PARKED && self->channel;
+    uint64_t token = room && s_key_share(ws, key, n, r)
+                         ? ry_channel_defer(self->channel)
+                         : 0;
     if (!token) {
         free(ids);
+        if (r->out.code == RONGYU__ERROR_CODE__OK) /* not the key's share */
+            intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
+                              "too many requests are waiting");
         r->out.retry_after_ms = 1000;
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
-                                 "too many requests are waiting");
+        return -1;
     }
     bool *poked = ids ? calloc((size_t)n, sizeof *poked) : NULL;
     if (ids && !poked)

@@ -186,17 +186,9 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
     /* Every text UTF-8 and bounded, as intake takes them: refused here,
      * naming the field, before anything is read or stored. */
     char bad[400] = "", path[160] = "";
-    if (req && ry_text_check(&req->base, RY_TEXT_MAX, bad, sizeof bad) != 0) {
-        const char *colon = strstr(bad, ": ");
-        size_t pl = colon ? (size_t)(colon - bad) : 0;
-        if (pl < sizeof path) {
-            memcpy(path, bad, pl);
-            path[pl] = '\0';
-        }
-    } else if (req &&
-               ry_text_request_id_check(req->request_id, bad, sizeof bad)) {
-        snprintf(path, sizeof path, "request_id");
-    }
+    if (req && ry_text_check_request(&req->base, req->request_id, bad,
+                                     sizeof bad, path, sizeof path) == 0)
+        bad[0] = '\0';
     r.request_id = (char *)ry_text_request_id_echo(req ? req->request_id : "");
     if (kc == RY_ENOTFOUND) {
         r.code = RONGYU__ERROR_CODE__E_UNAUTHENTICATED;

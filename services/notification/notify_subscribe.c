@@ -78,7 +78,7 @@ s_pack(const s_out_t *o, const char *request_id, size_t *len)
     rep.message_en = (char *)s_texts[o->code][1];
     rep.detail = (char *)o->detail;
     rep.field_path = (char *)o->field;
-    rep.request_id = (char *)ry_text_request_id_echo(request_id);
+    rep.request_id = (char *)(request_id ? request_id : "");
     if (o->code == RONGYU__ERROR_CODE__OK) {
         sr.subscriptions = o->subs;
         sr.n_subscriptions = o->n;
@@ -169,6 +169,7 @@ s_audit(ry_txn_t *txn, const s_who_t *w, const char *id, const char *what,
         snprintf(actor, sizeof actor, "%.127s (%.127s)", w->org, w->user);
     else
         snprintf(actor, sizeof actor, "%.127s", w->org);
+    ry_text_utf8_scrub(actor); /* a name cut inside a character */
     Rongyu__AuditEntry e = RONGYU__AUDIT_ENTRY__INIT;
     e.case_id = (char *)id;
     e.at_ms = now;
@@ -334,6 +335,7 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
     snprintf(id, sizeof id, "s%" PRIu64, n);
     /* "org|role|user": whose own subscription it is, for @unit, @city. */
     snprintf(by, sizeof by, "%.127s|%.15s|%.127s", w->org, w->role, w->user);
+    ry_text_utf8_scrub(by);
     s.id = id;
     s.created_by = by;
     s.created_at_ms = now;
@@ -352,6 +354,7 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
              q->channel == RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK
                  ? q->url
                  : q->email);
+    ry_text_utf8_scrub(what);
     if (!rc)
         rc = s_audit(txn, w, id, what, now);
     if (!rc)
@@ -476,8 +479,7 @@ notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
                     if (!c)
                         return RY_EIO;
                     char *saved = c->request_id;
-                    c->request_id =
-                        (char *)ry_text_request_id_echo(req->request_id);
+                    c->request_id = req->request_id;
                     *reply = ry_pb_pack(&c->base, reply_len);
                     c->request_id = saved;
                     ry_pb_free(&c);

@@ -5,8 +5,9 @@ and that share keeps no one else from waiting.
 With ORG_CERT (ORG's own key), on one connection: 128 waits on CASE_ID
 in its state (parked: nothing answers them), then a 129th: intake takes
 a connection's requests in order, so it answers the 129th first, and it
-must be E_BUSY with a time to retry after, naming the share. Meanwhile
-a platform key acting for ORG parks a wait of one second: it must be
+must be E_BUSY with a time to retry after, naming the share. Then, while
+those 128 are still parked, a platform key acting for ORG parks 130
+waits of two seconds (more than an organisation's share): each must be
 answered as timed out (parked, not refused). Exits 0 when all is so."""
 import sys
 import uuid
@@ -78,11 +79,20 @@ if rep.code != pb.E_BUSY or rep.retry_after_ms <= 0 or \
 print("ok - the 129th wait of an organisation's key: E_BUSY (%s)" % rep.detail)
 
 plat = dealer(plat_cert)
-plat.send(wait_req(state, 1000, "platform").SerializeToString())
-rep = answer(plat, "platform", 10000)
-if rep.code != pb.OK or not rep.wait.timed_out:
-    fail("a platform key's wait beside them: %s %r" % (
-        pb.ErrorCode.Name(rep.code), rep.detail))
-print("ok - a platform key's wait beside them is parked (timed out after 1 s)")
+for i in range(SHARE + 2):
+    plat.send(wait_req(state, 2000, "p%d" % i).SerializeToString())
+left = {"p%d" % i for i in range(SHARE + 2)}
+while left:  # answered in any order
+    if not plat.poll(10000, zmq.POLLIN):
+        fail("no answer to %d of the platform key's waits" % len(left))
+    rep = pb.Reply()
+    rep.ParseFromString(plat.recv_multipart()[-1])
+    if rep.request_id not in left or rep.code != pb.OK or \
+            not rep.wait.timed_out:
+        fail("the platform key's wait %r beside them: %s %r" % (
+            rep.request_id, pb.ErrorCode.Name(rep.code), rep.detail))
+    left.discard(rep.request_id)
+print("ok - a platform key parks %d waits beside them (each timed out "
+      "after 2 s)" % (SHARE + 2))
 own.close()
 plat.close()

@@ -2894,6 +2894,25 @@ test_replies_hold_utf8_whatever_the_request(void **state)
     }
     free(cid);
     s_assert_nothing_stored(fx);
+    /* A user's name of 200 Chinese characters, in the audit's actor
+     * (cut to its buffer): the case reads back as UTF-8. */
+    char *user = malloc(602);
+    assert_non_null(user);
+    for (int lead = 0; lead < 3; lead++) {
+        memset(user, 'u', (size_t)lead);
+        for (int i = 0; i < 200; i++)
+            memcpy(user + lead + 3 * i, "\xe8\x90\xa7", 3);
+        user[lead + 600] = '\0';
+        char cid17[17];
+        s_rq_submit(&r, "org-1", NULL);
+        r.who.user = user;
+        s_send_new_ok(fx, &r.req, cid17);
+        rep = s_get_ok(fx, "org-1", cid17);
+        assert_true(rep->case_->n_audit >= 1);
+        assert_non_null(strstr(rep->case_->audit[0]->actor, "\xe8\x90\xa7"));
+        s_free(&rep);
+    }
+    free(user);
     s_fx_destroy(&fx);
 }
 
