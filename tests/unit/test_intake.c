@@ -2896,7 +2896,7 @@ test_replies_hold_utf8_whatever_the_request(void **state)
     s_assert_nothing_stored(fx);
     /* A user's name of 200 Chinese characters, in the audit's actor
      * (cut to its buffer): the case reads back as UTF-8. */
-    char *user = malloc(602);
+    char *user = malloc(603);
     assert_non_null(user);
     for (int lead = 0; lead < 3; lead++) {
         memset(user, 'u', (size_t)lead);
