@@ -201,8 +201,8 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
         r.message_zh = "请求无法解码";
     } else if (bad[0]) {
         r.code = RONGYU__ERROR_CODE__E_INVALID;
-        r.message_en = "invalid request";
-        r.message_zh = "请求内容不合规";
+        r.message_en = (char *)notify_reply_text(r.code, false);
+        r.message_zh = (char *)notify_reply_text(r.code, true);
         r.detail = bad;
         r.field_path = path;
     } else if (req->body_case == RONGYU__REQUEST__BODY_NOTIFICATIONS) {

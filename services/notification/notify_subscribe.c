@@ -31,6 +31,14 @@ static const char *const s_texts[][2] = {
     [RONGYU__ERROR_CODE__E_INVALID] = {"请求内容不合规", "invalid request"},
 };
 
+const char *
+notify_reply_text(Rongyu__ErrorCode code, bool zh)
+{
+    return (unsigned)code < sizeof s_texts / sizeof s_texts[0]
+               ? s_texts[code][zh ? 0 : 1]
+               : NULL;
+}
+
 typedef struct {
     Rongyu__ErrorCode code;
     char detail[300];
@@ -74,8 +82,8 @@ s_pack(const s_out_t *o, const char *request_id, size_t *len)
     Rongyu__Reply rep = RONGYU__REPLY__INIT;
     Rongyu__SubscriptionsReply sr = RONGYU__SUBSCRIPTIONS_REPLY__INIT;
     rep.code = o->code;
-    rep.message_zh = (char *)s_texts[o->code][0];
-    rep.message_en = (char *)s_texts[o->code][1];
+    rep.message_zh = (char *)notify_reply_text(o->code, true);
+    rep.message_en = (char *)notify_reply_text(o->code, false);
     rep.detail = (char *)o->detail;
     rep.field_path = (char *)o->field;
     rep.request_id = (char *)(request_id ? request_id : "");

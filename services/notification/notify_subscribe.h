@@ -15,6 +15,7 @@
 #include "rongyu.pb-c.h"
 #include "ry_store.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define NOTIFY_SUBSCRIBE_TABLES "subscriptions", "sub_audit", "sub_idem"
@@ -32,5 +33,9 @@ int notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
  * ""). Sets *out (malloc'd, the caller's to free; NULL when none) and *n.
  * Returns 0 or a store error. */
 int notify_subscribe_load(ry_txn_t *txn, notify_sub_t **out, size_t *n);
+
+/* The fixed texts of a reply with 'code' (Reply.message_zh, message_en)
+ * that notification gives to its requests; NULL for a code without. */
+const char *notify_reply_text(Rongyu__ErrorCode code, bool zh);
 
 #endif

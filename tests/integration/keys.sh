@@ -79,9 +79,9 @@ ry_ok "a forged principal field is refused with E_FORBIDDEN; each key sees what 
 
 # --- an organisation's key parks at most its share of the waits -------------
 ry_need_py
-ry_py "$RY_SOURCE_DIR/tests/lib/wait_share.py" "$RONGYU_INTAKE_ENDPOINT" \
-    "$K/intake.cert" "$K/union.cert" "$K/plat.cert" xiaoshan-hengyi-textile \
-    "$id" >"$RY_TMP/share.out" 2>&1 || {
+ry_py "$RY_SOURCE_DIR/tests/lib/wait_share.py" waits "$RONGYU_INTAKE_ENDPOINT" \
+    "$K/intake.cert" "$K/union.cert" xiaoshan-hengyi-textile "$id" \
+    "$K/plat.cert" >"$RY_TMP/share.out" 2>&1 || {
     cat "$RY_TMP/share.out" >&2
     ry_fail "an organisation's share of the parked waits (above)"
 }

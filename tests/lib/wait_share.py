@@ -1,14 +1,22 @@
-"""wait_share.py ENDPOINT INTAKE_CERT ORG_CERT PLATFORM_CERT ORG CASE_ID:
-an organisation's own key parks at most its share of the waits (128),
-and that share keeps no one else from waiting.
+"""The share of the parked waits an organisation's own key may hold:
+128 waits, naming 2,048 cases; a platform key is held to the whole
+bounds only.
 
-With ORG_CERT (ORG's own key), on one connection: 128 waits on CASE_ID
-in its state (parked: nothing answers them), then a 129th: intake takes
-a connection's requests in order, so it answers the 129th first, and it
-must be E_BUSY with a time to retry after, naming the share. Then, while
-those 128 are still parked, a platform key acting for ORG parks 130
-waits of two seconds (more than an organisation's share): each must be
-answered as timed out (parked, not refused). Exits 0 when all is so."""
+    wait_share.py waits ENDPOINT INTAKE_CERT ORG_CERT ORG CASE_ID PLATFORM_CERT
+    wait_share.py cases ENDPOINT INTAKE_CERT ORG_CERT ORG IDS_FILE
+
+waits: with ORG_CERT (ORG's own key), on one connection, 128 waits on
+CASE_ID in its state (parked: nothing answers them), then a 129th:
+intake takes a connection's requests in order, so it answers the 129th
+first, and it must be E_BUSY with a time to retry after, naming the
+share. Then, while those 128 are still parked, a platform key acting for
+ORG parks 130 waits of two seconds (more than an organisation's share):
+each must be answered as timed out (parked, not refused).
+
+cases: IDS_FILE lists at least 2,049 cases of ORG, all SUBMITTED. With
+ORG_CERT, on one connection, 8 waits of 256 of them (2,048 cases,
+parked), then a 9th naming one more: answered first, E_BUSY naming the
+share. Exits 0 when all is so."""
 import sys
 import uuid
 
@@ -17,8 +25,8 @@ import zmq
 import rongyu_pb2 as pb
 from rongyu_client import load_cert, principal
 
-SHARE = 128
-endpoint, intake_cert, org_cert, plat_cert, org, case_id = sys.argv[1:7]
+SHARE, CASES_SHARE, PER_WAIT = 128, 2048, 256
+mode, endpoint, intake_cert, org_cert, org, arg = sys.argv[1:7]
 intake_pub, _ = load_cert(intake_cert)
 ctx = zmq.Context()
 
@@ -39,10 +47,14 @@ def dealer(cert):
     return s
 
 
-def wait_req(state, timeout_ms, rid=None):
+def wait_req(state, timeout_ms, rid, ids):
+    """A brief wait of ORG on one case (ids a str) or several (a list)."""
     r = pb.Request(principal=principal(org, "ROLE_GRASSROOTS"),
                    request_id=rid or uuid.uuid4().hex)
-    r.wait.case_id = case_id
+    if isinstance(ids, str):
+        r.wait.case_id = ids
+    else:
+        r.wait.case_ids.extend(ids)
     r.wait.state = state
     r.wait.timeout_ms = timeout_ms
     r.wait.brief = True
@@ -59,40 +71,78 @@ def answer(sock, rid, timeout_ms=30000):
     return rep
 
 
-own = dealer(org_cert)
-# The case's state once it has left SUBMITTED (its verdict).
-first = wait_req(pb.SUBMITTED, 30000, "first")
-own.send(first.SerializeToString())
-rep = answer(own, "first", 40000)
-if rep.code != pb.OK or rep.wait.timed_out:
-    fail("the case did not leave SUBMITTED: %s" % pb.ErrorCode.Name(rep.code))
-state = rep.wait.case.case.state
+def refused(rep, share):
+    """The wait past the share: E_BUSY, a time to retry after, the share
+    named."""
+    if rep.code != pb.E_BUSY or rep.retry_after_ms <= 0 or \
+            str(share) not in rep.detail:
+        fail("the wait past the share: %s %r" % (pb.ErrorCode.Name(rep.code),
+                                                 rep.detail))
 
-for i in range(SHARE):
-    own.send(wait_req(state, 60000, "w%d" % i).SerializeToString())
-own.send(wait_req(state, 60000, "over").SerializeToString())
-rep = answer(own, "over")
-if rep.code != pb.E_BUSY or rep.retry_after_ms <= 0 or \
-        "128" not in rep.detail:
-    fail("the wait past the share: %s %r" % (pb.ErrorCode.Name(rep.code),
-                                             rep.detail))
-print("ok - the 129th wait of an organisation's key: E_BUSY (%s)" % rep.detail)
 
-plat = dealer(plat_cert)
-for i in range(SHARE + 2):
-    plat.send(wait_req(state, 2000, "p%d" % i).SerializeToString())
-left = {"p%d" % i for i in range(SHARE + 2)}
-while left:  # answered in any order
-    if not plat.poll(10000, zmq.POLLIN):
-        fail("no answer to %d of the platform key's waits" % len(left))
-    rep = pb.Reply()
-    rep.ParseFromString(plat.recv_multipart()[-1])
-    if rep.request_id not in left or rep.code != pb.OK or \
-            not rep.wait.timed_out:
-        fail("the platform key's wait %r beside them: %s %r" % (
-            rep.request_id, pb.ErrorCode.Name(rep.code), rep.detail))
-    left.discard(rep.request_id)
-print("ok - a platform key parks %d waits beside them (each timed out "
-      "after 2 s)" % (SHARE + 2))
-own.close()
-plat.close()
+def cases(ids_file):
+    with open(ids_file, encoding="utf-8") as f:
+        ids = [line.strip() for line in f if line.strip()]
+    if len(ids) <= CASES_SHARE:
+        fail("%d cases, want %d" % (len(ids), CASES_SHARE + 1))
+    own = dealer(org_cert)
+    for i in range(CASES_SHARE // PER_WAIT):
+        part = ids[i * PER_WAIT:(i + 1) * PER_WAIT]
+        own.send(wait_req(pb.SUBMITTED, 60000, "m%d" % i,
+                          part).SerializeToString())
+    own.send(wait_req(pb.SUBMITTED, 60000, "over",
+                      ids[CASES_SHARE:CASES_SHARE + 1]).SerializeToString())
+    rep = answer(own, "over")
+    refused(rep, CASES_SHARE)
+    print("ok - a wait past 2,048 cases named by an organisation's key: "
+          "E_BUSY (%s)" % rep.detail)
+    own.close()
+
+
+def waits(case_id, plat_cert):
+    own = dealer(org_cert)
+    # The case's state once it has left SUBMITTED (its verdict).
+    first = wait_req(pb.SUBMITTED, 30000, "first", case_id)
+    own.send(first.SerializeToString())
+    rep = answer(own, "first", 40000)
+    if rep.code != pb.OK or rep.wait.timed_out:
+        fail("the case did not leave SUBMITTED: %s" %
+             pb.ErrorCode.Name(rep.code))
+    state = rep.wait.case.case.state
+
+    for i in range(SHARE):
+        own.send(wait_req(state, 60000, "w%d" % i,
+                          case_id).SerializeToString())
+    own.send(wait_req(state, 60000, "over", case_id).SerializeToString())
+    rep = answer(own, "over")
+    refused(rep, SHARE)
+    print("ok - the 129th wait of an organisation's key: E_BUSY (%s)" %
+          rep.detail)
+
+    plat = dealer(plat_cert)
+    for i in range(SHARE + 2):
+        plat.send(wait_req(state, 2000, "p%d" % i,
+                           case_id).SerializeToString())
+    left = {"p%d" % i for i in range(SHARE + 2)}
+    while left:  # answered in any order
+        if not plat.poll(10000, zmq.POLLIN):
+            fail("no answer to %d of the platform key's waits" % len(left))
+        rep = pb.Reply()
+        rep.ParseFromString(plat.recv_multipart()[-1])
+        if rep.request_id not in left or rep.code != pb.OK or \
+                not rep.wait.timed_out:
+            fail("the platform key's wait %r beside them: %s %r" % (
+                rep.request_id, pb.ErrorCode.Name(rep.code), rep.detail))
+        left.discard(rep.request_id)
+    print("ok - a platform key parks %d waits beside them (each timed out "
+          "after 2 s)" % (SHARE + 2))
+    own.close()
+    plat.close()
+
+
+if mode == "cases":
+    cases(arg)
+elif mode == "waits":
+    waits(arg, sys.argv[7])
+else:
+    fail("mode %r: waits or cases" % mode)
