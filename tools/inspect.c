@@ -5,6 +5,7 @@
  * case lifecycle table (docs/review.md is checked against it). */
 #include "intake_cases.h"
 #include "intake_fsm.h"
+#include "intake_internal.h"
 #include "notify_server.h"
 #include "quota_ledger.h"
 #include "rongyu.pb-c.h"
@@ -215,13 +216,16 @@ s_verify(const char *home, const char *acked_path)
         }
         seen = realloc(seen, sizeof *seen * (unique + 1));
         seen[unique++] = strdup(line);
-        ry_val_t v;
-        if (ry_txn_get(ti, "cases", line, strlen(line), &v) != 0) {
+        Rongyu__Case *c = NULL;
+        if (intake_cases_load(ti, line, &c) == RY_ENOTFOUND) {
             s_fail("acknowledged case %s missing", line);
             continue;
         }
-        Rongyu__Case *c = (Rongyu__Case *)ry_pb_unpack(
-            &rongyu__case__descriptor, v.data, v.len, 0);
+        /* Its application whole: the row's head and what is kept apart
+         * ("apps") agree. */
+        char why[300];
+        if (c && intake_cases_application_check(ti, line, why, sizeof why))
+            s_fail("%s", why);
         /* The verdict is kept beside the case under case id + be32
          * revision (or, stored by an earlier version, inside it). */
         bool verdict = c && c->verdict;
@@ -249,6 +253,7 @@ s_verify(const char *home, const char *acked_path)
                    line, (uint64_t)verdicts);
         char vkey[128];
         int n = snprintf(vkey, sizeof vkey, "%s|%08x", line, 1u);
+        ry_val_t v;
         if (ry_txn_get(tv, "verdicts", vkey, (size_t)n, &v) != 0)
             s_fail("validation holds no verdict for %s", line);
     }

@@ -48,14 +48,9 @@ static int
 s_legacy_case(const char *id, void *arg)
 {
     s_legacy_t *l = arg;
-    ry_val_t cv;
-    if (ry_txn_get(l->txn, "cases", id, strlen(id), &cv) != 0)
+    Rongyu__Case *c = NULL;
+    if (intake_cases_load(l->txn, id, &c) != 0)
         return 0;
-    Rongyu__Case *c = (Rongyu__Case *)ry_pb_unpack(&rongyu__case__descriptor,
-                                                   cv.data, cv.len, 0);
-    if (!c)
-        return 0;
-    intake_digest_restore(c->application);
     int found = 0;
     for (size_t i = 0; c->application && i < c->application->n_attachments;
          i++) {

@@ -106,10 +106,22 @@ s_case_get(ry_txn_t *txn, const char *table, const void *key, size_t klen,
     return *out ? 0 : RY_EIO;
 }
 
+static int s_row_join(ry_txn_t *txn, const char *case_id, ry_val_t *row,
+                      uint8_t **owned);
+
 int
 intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
 {
-    return s_case_get(txn, "cases", case_id, strlen(case_id), out);
+    *out = NULL;
+    ry_val_t v;
+    uint8_t *joined = NULL;
+    int rc = ry_txn_get(txn, "cases", case_id, strlen(case_id), &v);
+    if (!rc)
+        rc = s_row_join(txn, case_id, &v, &joined);
+    if (!rc && !(*out = s_case_decode(case_id, strlen(case_id), v.data, v.len)))
+        rc = RY_EIO;
+    free(joined);
+    return rc;
 }
 
 /* The fields of a stored Case and of its Application that the readers of
@@ -131,13 +143,18 @@ enum {
  * not the metrics, honours held, attachments or deeds (8, 10-12). */
 #define S_APP_ANSWER (S_APP_HEAD | 1ull << 6 | 1ull << 7 | 1ull << 9)
 
+static int s_row_application(const ry_val_t *row, uint32_t *rev, ry_val_t *app);
+static int s_app_apart(ry_txn_t *txn, const char *case_id, uint32_t rev,
+                       ry_val_t *out);
+
 /* Reads case_id's record as intake_cases_load does, but decodes of it
  * only its application's fields in 'app_fields' and not its verdict (5):
  * the record's other fields are copied as they are, and so are the
- * application's kept fields, then decoded like the whole. With app_copy,
- * also a copy of the stored application's bytes, whole (the caller
- * frees app_copy->data), for s_case_pack to store them again. Same
- * returns as intake_cases_load. */
+ * application's kept fields, then decoded like the whole (the
+ * application kept apart is read only for fields past the head's). With
+ * app_copy, also a copy of the application's bytes as the row holds them
+ * (the caller frees app_copy->data), for s_case_pack to store them
+ * again. Same returns as intake_cases_load. */
 static int
 s_case_get_part(ry_txn_t *txn, const char *case_id, uint64_t app_fields,
                 Rongyu__Case **out, ry_val_t *app_copy)
@@ -147,12 +164,22 @@ s_case_get_part(ry_txn_t *txn, const char *case_id, uint64_t app_fields,
     int rc = ry_txn_get(txn, "cases", case_id, strlen(case_id), &v);
     if (rc)
         return rc;
+    /* Fields past the head's: the rest of the application kept apart
+     * too, read after the row's part. */
+    ry_val_t rest = {0}, own;
+    uint32_t rev;
+    if (app_fields & ~S_APP_HEAD && s_row_application(&v, &rev, &own) == 0 &&
+        (rc = s_app_apart(txn, case_id, rev, &rest)) != 0) {
+        if (rc != RY_ENOTFOUND)
+            return rc;
+        rest = (ry_val_t){0};
+    }
     /* The part, then room for the application's kept fields (no more
-     * than the record). */
-    uint8_t *head = malloc(2 * v.len + 16);
+     * than the record and the rest). */
+    uint8_t *head = malloc(2 * (v.len + rest.len) + 16);
     if (!head)
         abort();
-    uint8_t *inner = head + v.len + 16;
+    uint8_t *inner = head + v.len + rest.len + 16;
     size_t at = 0, pos = 0;
     ry_pb_field_t f;
     int more;
@@ -172,13 +199,19 @@ s_case_get_part(ry_txn_t *txn, const char *case_id, uint64_t app_fields,
             free((void *)app_copy->data);
             *app_copy = (ry_val_t){copy, f.vlen};
         }
-        size_t ipos = 0, n = 0;
-        ry_pb_field_t g;
-        while ((more = ry_pb_next(f.val, f.vlen, &ipos, &g)) == 1)
-            if (g.number < 64 && (app_fields >> g.number & 1)) {
-                memcpy(inner + n, g.start, g.n);
-                n += g.n;
-            }
+        size_t n = 0;
+        const ry_val_t parts[2] = {{f.val, f.vlen}, rest};
+        for (int k = 0; k < 2 && more >= 0; k++) {
+            size_t ipos = 0;
+            ry_pb_field_t g;
+            const uint8_t *d = parts[k].data;
+            while ((more = ry_pb_next(d, parts[k].len, &ipos, &g)) == 1)
+                if (g.number < 64 && (app_fields >> g.number & 1)) {
+                    memcpy(inner + n, g.start, g.n);
+                    n += g.n;
+                }
+        }
+        rest = (ry_val_t){0}; /* once */
         if (more < 0)
             break;
         ry_pb_put_varint(head, &at, S_CASE_APP << 3 | 2);
@@ -573,8 +606,6 @@ s_index_update(ry_txn_t *txn, const s_ikeys_t *before, const s_ikeys_t *now)
 
 static void s_revision_key(const char *case_id, uint32_t rev,
                            uint8_t key[INTAKE_ID_LEN + 4]);
-static int s_row_application(const ry_val_t *row, uint32_t *rev,
-                             ry_val_t *app);
 
 /* Stores the verdict of revision 'rev' of a case: its bytes as given. */
 static int
@@ -596,21 +627,32 @@ typedef enum {
                      it (s_case_get_part), never stored */
 } s_app_t;
 
+static int s_app_apart_put(ry_txn_t *txn, const char *case_id, uint32_t rev,
+                           const ry_val_t *app, bool fresh, uint8_t **head,
+                           size_t *hlen);
+
 /* Packs c without its verdict: a case refers to its verdict by (case id,
  * revision). A verdict embedded in a case stored by an earlier version
  * moves to the "verdicts" table when the case is written again. The case
  * id is left out too: the row's key begins with it (s_case_decode); and
- * the attachments' digests take their stored form (intake_digest). With
- * S_APP_KEPT or S_APP_PART (the application is the stored row's,
- * unchanged), the row's application bytes are copied as they are instead
- * of packed again; when the row of c's revision does not hold them, a
- * part is refused (RY_EINVAL: that message alone) rather than stored.
- * 'read', when it holds bytes, is the application as stored, whatever
- * 'app' says: read with c (s_case_get_part's copy) or made from the
- * request (intake_attach_stored_bytes); NULL: read the row, or pack. */
+ * the attachments' digests take their stored form (intake_digest).
+ *
+ * The application: with S_APP_KEPT or S_APP_PART (the application is
+ * the stored row's, unchanged), the row's application bytes are copied
+ * as they are ('read' when it holds them, read with c by
+ * s_case_get_part; else read from the row); when the row of c's
+ * revision does not hold them, a part is refused (RY_EINVAL: that
+ * message alone) rather than stored, and a whole one is packed. With
+ * S_APP_PACKED, the application is 'read' when it holds bytes (made from
+ * the request: intake_attach_stored_bytes), else packed from c. A
+ * packed or new application is stored apart when 'apart' (a row of
+ * "cases": s_app_apart_put; 'fresh': a new case, none stored yet), the
+ * row keeping only its head; else (a row of "revisions") whole in the
+ * row. */
 static int
 s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, s_app_t app,
-            const ry_val_t *read, uint8_t **buf, size_t *len)
+            const ry_val_t *read, bool apart, bool fresh, uint8_t **buf,
+            size_t *len)
 {
     Rongyu__Case bare = *c;
     if (strlen(c->case_id) == INTAKE_ID_LEN)
@@ -624,37 +666,63 @@ s_case_pack(ry_txn_t *txn, const Rongyu__Case *c, s_app_t app,
             return rc;
         bare.verdict = NULL;
     }
-    /* Read after the verdict's put (a write may move what a read of the
-     * same transaction points to), unless read with c and copied. */
-    ry_val_t row, kept = read ? *read : (ry_val_t){0};
-    uint32_t rev;
-    if (kept.data ||
-        (app != S_APP_PACKED &&
-         ry_txn_get(txn, "cases", c->case_id, strlen(c->case_id), &row) == 0 &&
-         s_row_application(&row, &rev, &kept) == 0 && rev == c->revision)) {
-        bare.application = NULL;
+    bare.application = NULL;
+    /* The application's bytes, and whether they are the row's as they
+     * are (kept) or a whole application (new). Read after the verdict's
+     * put (a write may move what a read of the same transaction points
+     * to), unless read with c and copied. */
+    ry_val_t bytes = read ? *read : (ry_val_t){0};
+    bool kept = false;
+    uint8_t *packed_app = NULL;
+    if (app != S_APP_PACKED) {
+        ry_val_t row;
+        uint32_t rev;
+        kept = bytes.data || (ry_txn_get(txn, "cases", c->case_id,
+                                         strlen(c->case_id), &row) == 0 &&
+                              s_row_application(&row, &rev, &bytes) == 0 &&
+                              rev == c->revision);
+        if (!kept && app == S_APP_PART) {
+            ry_error(c->case_id,
+                     "the stored application of revision %u is not in its "
+                     "row: answer refused",
+                     c->revision);
+            return RY_EINVAL;
+        }
+        if (!kept)
+            bytes = (ry_val_t){0};
+    }
+    if (!kept && !bytes.data && c->application) {
+        Rongyu__Application packed;
+        void *scratch;
+        bool digests =
+            intake_digest_pack_app(c->application, &packed, &scratch);
+        size_t alen;
+        packed_app =
+            ry_pb_pack(digests ? &packed.base : &c->application->base, &alen);
+        free(scratch);
+        bytes = (ry_val_t){packed_app, alen};
+    }
+    uint8_t *head = NULL;
+    size_t hlen = 0;
+    int rc = 0;
+    if (!kept && bytes.data && apart) {
+        rc = s_app_apart_put(txn, c->case_id, c->revision, &bytes, fresh, &head,
+                             &hlen);
+        bytes = (ry_val_t){head, hlen};
+    }
+    if (!rc) {
         *buf = ry_pb_pack(&bare.base, len);
-        uint8_t *room = realloc(*buf, *len + kept.len + 15);
-        if (!room)
-            abort();
-        *buf = room;
-        ry_pb_put_bytes(*buf, len, S_CASE_APP, kept.data, kept.len);
-        return 0;
+        if (bytes.data) {
+            uint8_t *room = realloc(*buf, *len + bytes.len + 15);
+            if (!room)
+                abort();
+            *buf = room;
+            ry_pb_put_bytes(*buf, len, S_CASE_APP, bytes.data, bytes.len);
+        }
     }
-    if (app == S_APP_PART) {
-        ry_error(c->case_id,
-                 "the stored application of revision %u is not in its "
-                 "row: answer refused",
-                 c->revision);
-        return RY_EINVAL;
-    }
-    Rongyu__Application packed;
-    void *scratch;
-    if (intake_digest_pack_app(c->application, &packed, &scratch))
-        bare.application = &packed;
-    *buf = ry_pb_pack(&bare.base, len);
-    free(scratch);
-    return 0;
+    free(head);
+    free(packed_app);
+    return rc;
 }
 
 /* Stores c (without its verdict); 'before' holds the index rows of the
@@ -667,10 +735,10 @@ s_case_put(ry_txn_t *txn, const Rongyu__Case *c, const s_ikeys_t *before,
 {
     size_t len;
     uint8_t *buf;
-    int rc = s_case_pack(txn, c, app, read, &buf, &len);
+    bool is_new = before->len[S_IX_STATE] == 0;
+    int rc = s_case_pack(txn, c, app, read, true, is_new, &buf, &len);
     if (rc)
         return rc;
-    bool is_new = before->len[S_IX_STATE] == 0;
     rc = ry_txn_put(txn, "cases", c->case_id, strlen(c->case_id), buf, len,
                     is_new ? RY_PUT_APPEND : 0);
     free(buf);
@@ -1157,18 +1225,197 @@ s_row_application(const ry_val_t *row, uint32_t *rev, ry_val_t *app)
     return more == 0 && app->data ? 0 : RY_EIO;
 }
 
-int
-intake_cases_application_bytes(ry_txn_t *txn, const char *case_id,
-                               uint32_t rev, ry_val_t *out)
+/* ------------------------------------------- applications kept apart
+ *
+ * A case's application is stored in two parts: its row holds the head's
+ * fields (S_APP_HEAD), all that the readers of lists, waits and indexes
+ * read, and "apps" holds the others, under case id + be32 revision: the
+ * two together, head then the rest, are the application's bytes as
+ * stored (intake_digest), since no field is in both. A transition (a
+ * verdict, a review) then rewrites a row of about a hundred bytes,
+ * whatever the size of the application, which is written once. The two
+ * are written in the same transaction. A row stored by an earlier
+ * version holds its application whole and has no "apps" row: it is read
+ * as it is, and its application is parted when it is next packed again.
+ * Earlier revisions keep theirs whole in "revisions" (s_archive). */
+
+/* Parts the application bytes 'app': the fields in S_APP_HEAD, as they
+ * are, into *head (a new buffer, the caller's, of *hlen bytes), the
+ * others into *rest (rlen bytes, in the same buffer: freeing *head frees
+ * both). */
+static void
+s_app_split(const ry_val_t *app, uint8_t **head, size_t *hlen, uint8_t **rest,
+            size_t *rlen)
 {
+    uint8_t *out = malloc(2 * app->len + 1);
+    if (!out)
+        abort();
+    size_t pos = 0, n[2] = {0, 0};
+    uint8_t *to[2] = {out, out + app->len};
+    ry_pb_field_t f;
+    while (ry_pb_next(app->data, app->len, &pos, &f) == 1) {
+        int k = !(f.number < 64 && (S_APP_HEAD >> f.number & 1));
+        memcpy(to[k] + n[k], f.start, f.n);
+        n[k] += f.n;
+    }
+    *head = out;
+    *hlen = n[0];
+    *rest = to[1];
+    *rlen = n[1];
+}
+
+/* Stores the application 'app' of revision 'rev' of a case in its two
+ * parts: the rest in "apps" (unless it holds those bytes already; a
+ * 'fresh' case has none there), and the head into *head, *hlen, for the
+ * row (the caller frees *head). Returns 0 or a store error. */
+static int
+s_app_apart_put(ry_txn_t *txn, const char *case_id, uint32_t rev,
+                const ry_val_t *app, bool fresh, uint8_t **head, size_t *hlen)
+{
+    uint8_t key[INTAKE_ID_LEN + 4];
+    s_revision_key(case_id, rev, key);
+    /* Parted first: a write may move what 'app' points to when it was
+     * read from this store. */
+    uint8_t *rest;
+    size_t rlen;
+    s_app_split(app, head, hlen, &rest, &rlen);
+    ry_val_t was;
+    int rc =
+        fresh ? RY_ENOTFOUND : ry_txn_get(txn, "apps", key, sizeof key, &was);
+    if (rc == 0 && was.len == rlen && memcmp(was.data, rest, rlen) == 0)
+        return 0;
+    if (rc && rc != RY_ENOTFOUND)
+        return rc;
+    return ry_txn_put(txn, "apps", key, sizeof key, rest, rlen,
+                      rc == RY_ENOTFOUND ? RY_PUT_APPEND : 0);
+}
+
+/* The rest of the application of revision 'rev' of case_id kept apart,
+ * its bytes in txn's memory: 0, RY_ENOTFOUND (none: a row of an earlier
+ * version holds its application whole) or RY_EIO. */
+static int
+s_app_apart(ry_txn_t *txn, const char *case_id, uint32_t rev, ry_val_t *out)
+{
+    uint8_t key[INTAKE_ID_LEN + 4];
+    s_revision_key(case_id, rev, key);
+    return ry_txn_get(txn, "apps", key, sizeof key, out);
+}
+
+/* The whole application of a row whose part is 'own' (read at revision
+ * 'rev'): own alone, or own followed by the rest kept apart, in a new
+ * buffer set in *owned (NULL when own is whole). Returns 0 or a store
+ * error. */
+static int
+s_app_whole(ry_txn_t *txn, const char *case_id, uint32_t rev,
+            const ry_val_t *own, ry_val_t *out, uint8_t **owned)
+{
+    *owned = NULL;
+    *out = *own;
+    ry_val_t rest;
+    int rc = s_app_apart(txn, case_id, rev, &rest);
+    if (rc)
+        return rc == RY_ENOTFOUND ? 0 : rc;
+    uint8_t *b = malloc(own->len + rest.len + 1);
+    if (!b)
+        abort();
+    memcpy(b, own->data, own->len);
+    memcpy(b + own->len, rest.data, rest.len);
+    *owned = b;
+    *out = (ry_val_t){b, own->len + rest.len};
+    return 0;
+}
+
+/* Makes *row, the row of case_id, whole: when a part of its application
+ * is kept apart, *row becomes the row's other fields followed by the
+ * whole application, in a buffer set in *owned (the caller frees it;
+ * NULL when the row was whole). Returns 0 or a store error. */
+static int
+s_row_join(ry_txn_t *txn, const char *case_id, ry_val_t *row, uint8_t **owned)
+{
+    *owned = NULL;
+    ry_val_t own, app;
+    uint32_t rev;
+    uint8_t *whole;
+    if (strlen(case_id) != INTAKE_ID_LEN ||
+        s_row_application(row, &rev, &own) != 0)
+        return 0; /* read as it is: the decoder says what is wrong */
+    int rc = s_app_whole(txn, case_id, rev, &own, &app, &whole);
+    if (rc || !whole)
+        return rc;
+    uint8_t *b = malloc(row->len + app.len + 16);
+    if (!b)
+        abort();
+    size_t n = 0, pos = 0;
+    ry_pb_field_t f;
+    while (ry_pb_next(row->data, row->len, &pos, &f) == 1)
+        if (f.number != S_CASE_APP) {
+            memcpy(b + n, f.start, f.n);
+            n += f.n;
+        }
+    ry_pb_put_bytes(b, &n, S_CASE_APP, app.data, app.len);
+    free(whole);
+    *owned = b;
+    *row = (ry_val_t){b, n};
+    return 0;
+}
+
+int
+intake_cases_application_check(ry_txn_t *txn, const char *case_id, char *why,
+                               size_t len)
+{
+    ry_val_t row, own, rest;
+    uint32_t rev;
     if (strlen(case_id) != INTAKE_ID_LEN)
         return RY_ENOTFOUND;
-    ry_val_t row;
+    int rc = ry_txn_get(txn, "cases", case_id, INTAKE_ID_LEN, &row);
+    if (rc)
+        return rc;
+    if (s_row_application(&row, &rev, &own) != 0) {
+        snprintf(why, len, "case %s: its row holds no application", case_id);
+        return RY_EIO;
+    }
+    rc = s_app_apart(txn, case_id, rev, &rest);
+    if (rc && rc != RY_ENOTFOUND)
+        return rc;
+    /* Kept apart: the row holds the head alone, "apps" none of it; else
+     * (a row of an earlier version) the row holds more than the head. */
+    uint8_t *head, *part;
+    size_t hlen, plen;
+    s_app_split(&own, &head, &hlen, &part, &plen);
+    free(head);
+    bool ok = rc == RY_ENOTFOUND ? plen > 0 : plen == 0;
+    if (ok && rc == 0) {
+        s_app_split(&rest, &head, &hlen, &part, &plen);
+        free(head);
+        ok = hlen == 0;
+    }
+    if (ok)
+        return 0;
+    snprintf(why, len,
+             rc == RY_ENOTFOUND
+                 ? "case %s: revision %u's application is neither in its row "
+                   "nor kept apart"
+                 : "case %s: revision %u's application is not parted as "
+                   "stored (head in the row, the rest apart)",
+             case_id, rev);
+    return RY_EIO;
+}
+
+int
+intake_cases_application_bytes(ry_txn_t *txn, const char *case_id, uint32_t rev,
+                               ry_val_t *out, uint8_t **owned)
+{
+    *owned = NULL;
+    if (strlen(case_id) != INTAKE_ID_LEN)
+        return RY_ENOTFOUND;
+    ry_val_t row, own;
     uint32_t at;
     int rc = ry_txn_get(txn, "cases", case_id, INTAKE_ID_LEN, &row);
     if (!rc)
-        rc = s_row_application(&row, &at, out);
-    if (rc || at == rev)
+        rc = s_row_application(&row, &at, &own);
+    if (!rc && at == rev)
+        return s_app_whole(txn, case_id, rev, &own, out, owned);
+    if (rc)
         return rc;
     uint8_t key[INTAKE_ID_LEN + 4];
     s_revision_key(case_id, rev, key);
@@ -1471,11 +1718,14 @@ s_archive(ry_txn_t *txn, const Rongyu__Case *c)
     s_revision_key(c->case_id, c->revision, key);
     size_t len;
     uint8_t *buf;
-    int rc = s_case_pack(txn, c, S_APP_PACKED, NULL, &buf, &len);
+    int rc = s_case_pack(txn, c, S_APP_PACKED, NULL, false, false, &buf, &len);
     if (rc)
         return rc;
     rc = ry_txn_put(txn, "revisions", key, sizeof key, buf, len, 0);
     free(buf);
+    /* Whole in "revisions" now: the copy kept apart goes. */
+    if (!rc && (rc = ry_txn_del(txn, "apps", key, sizeof key)) == RY_ENOTFOUND)
+        rc = 0;
     return rc;
 }
 

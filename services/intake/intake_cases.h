@@ -23,7 +23,7 @@ typedef struct intake_cases intake_cases_t;
     "cases", "by_org", "by_unit", "audit", "idem", "blobs", "meta",            \
         "revisions", "superseded", "verdicts", "extensions", "keys",           \
         "blob_owners", "dead_audit", "by_state", "by_org_state",               \
-        "by_unit_state", "by_due", "uploads", "upload_parts",                  \
+        "by_unit_state", "by_due", "uploads", "upload_parts", "apps",          \
         INTAKE_ORG_TABLES, INTAKE_SEAT_TABLES, RY_CHANNEL_TABLES
 
 typedef struct {
@@ -58,5 +58,12 @@ int intake_cases_on_message(void *self, ry_txn_t *txn, const ry_msg_t *msg);
  * Returns 0, RY_EINVAL with what is wrong in why (len bytes), or a store
  * error. */
 int intake_cases_index_check(ry_txn_t *txn, char *why, size_t len);
+
+/* Checks that case_id's application is whole as stored: its row's head
+ * and the application kept apart agree, or, in a row of an earlier
+ * version, the row holds it all. Returns 0; RY_ENOTFOUND (no such case);
+ * or RY_EIO with why (len bytes) saying what is wrong. */
+int intake_cases_application_check(ry_txn_t *txn, const char *case_id,
+                                   char *why, size_t len);
 
 #endif

@@ -64,10 +64,13 @@ int intake_cases_load_head(ry_txn_t *txn, const char *case_id,
                            Rongyu__Case **out);
 
 /* The application of revision 'rev' of case_id as stored, its encoded
- * bytes (in txn's memory): from the case's row while that revision is in
- * force, else from "revisions". Returns 0, RY_ENOTFOUND or RY_EIO. */
+ * bytes: from the case's row and the part kept apart ("apps") while that
+ * revision is in force, else from "revisions". The bytes are in txn's
+ * memory, or in a buffer set in *owned (the caller frees it; NULL when
+ * none was made). Returns 0, RY_ENOTFOUND or RY_EIO. */
 int intake_cases_application_bytes(ry_txn_t *txn, const char *case_id,
-                                   uint32_t rev, ry_val_t *out);
+                                   uint32_t rev, ry_val_t *out,
+                                   uint8_t **owned);
 
 /* Loads case 'id' that principal p may act on ('act'). Returns 0 with *out
  * set (the caller's), -1 after intake_outcome_fail (E_MISSING_FIELD for no

@@ -57,7 +57,8 @@ intake_relay_expand(void *ctx, ry_txn_t *txn, const char *peer,
     if (more != 0 || !id[0])
         return 1;
     ry_val_t app;
-    if (intake_cases_application_bytes(txn, id, rev, &app) != 0) {
+    uint8_t *whole = NULL;
+    if (intake_cases_application_bytes(txn, id, rev, &app, &whole) != 0) {
         ry_error(id, "revision %u: no stored application to send to "
                      "validation", rev);
         return 1;
@@ -93,6 +94,7 @@ intake_relay_expand(void *ctx, ry_txn_t *txn, const char *peer,
     }
     free(p);
     free(bare);
+    free(whole);
     *out = e;
     *out_len = en;
     return 0;

@@ -171,6 +171,12 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     assert_string_equal(vd->checks[0]->actual, "923/1000 (92.30%)");
     assert_string_equal(vd->checks[0]->message_zh, "职工入会率：符合");
     ry_pb_free(&r);
+    /* Read, the landed row stays as it is: nothing is kept apart yet. */
+    uint64_t apart_rows = 1;
+    assert_int_equal(ry_txn_begin(st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_count(txn, "apps", &apart_rows), 0);
+    ry_txn_abort(&txn);
+    assert_int_equal(apart_rows, 0);
 
     /* Written again (withdrawn), the case no longer embeds its verdict:
      * the verdict moves beside it, under (case id, revision), and is
@@ -199,10 +205,23 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     /* Nor its id, which is the row's key; its idempotency key stays. */
     assert_string_equal(stored->case_id, "");
     assert_string_equal(stored->idempotency_key, "k-landed");
+    /* Its application, whole in the landed row, moves apart ("apps",
+     * under case id + revision): the row keeps its head. */
+    assert_string_equal(stored->application->applicant_org,
+                        "xiaoshan-hengyi-textile");
+    assert_null(stored->application->union_);
+    assert_null(stored->application->metrics);
     ry_pb_free(&stored);
     uint8_t vkey[20];
     memcpy(vkey, id, 16);
     memcpy(vkey + 16, "\0\0\0\2", 4);
+    assert_int_equal(ry_txn_get(txn, "apps", vkey, sizeof vkey, &v), 0);
+    Rongyu__Application *apart = (Rongyu__Application *)ry_pb_unpack(
+        &rongyu__application__descriptor, v.data, v.len, 0);
+    assert_non_null(apart);
+    assert_string_equal(apart->union_->name, "恒逸纺织工会");
+    assert_int_equal(apart->metrics->membership->counts->num, 923);
+    ry_pb_free(&apart);
     assert_int_equal(ry_txn_get(txn, "verdicts", vkey, sizeof vkey, &v), 0);
     Rongyu__Verdict *moved = (Rongyu__Verdict *)ry_pb_unpack(
         &rongyu__verdict__descriptor, v.data, v.len, 0);
@@ -220,6 +239,8 @@ test_a_case_stored_by_the_landed_version_is_read_by_an_old_client(void **state)
     assert_string_equal(r->case_->case_->verdict->checks[0]->actual,
                         "923/1000 (92.30%)");
     assert_string_equal(r->case_->case_->case_id, id);
+    assert_string_equal(r->case_->case_->application->union_->name,
+                        "恒逸纺织工会");
     ry_pb_free(&r);
 
     /* It is listed by its state, from the index built at opening and

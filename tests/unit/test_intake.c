@@ -1142,18 +1142,23 @@ test_zip_named_pdf_is_typed_by_content_and_kept_as_blob(void **state)
     assert_memory_equal(v.data, zip, sizeof zip);
     assert_int_equal(ry_txn_get(txn, "cases", id, 16, &v), 0);
     assert_false(s_contains(v.data, v.len, zip + 4, 64));
-    Rongyu__Case *c = rongyu__case__unpack(NULL, v.len, v.data);
-    assert_non_null(c);
-    assert_int_equal(c->application->attachments[0]->content.len, 0);
-    assert_string_equal(c->application->attachments[0]->media_type,
-                        "application/zip");
-    /* The row holds the digest's stored form, 40 characters of Z85 ... */
-    const char *z = c->application->attachments[0]->sha256;
+    uint8_t key[20];
+    memcpy(key, id, 16);
+    memcpy(key + 16, "\0\0\0\1", 4);
+    assert_int_equal(ry_txn_get(txn, "apps", key, sizeof key, &v), 0);
+    assert_false(s_contains(v.data, v.len, zip + 4, 64));
+    Rongyu__Application *sa = rongyu__application__unpack(NULL, v.len, v.data);
+    assert_non_null(sa);
+    assert_int_equal(sa->attachments[0]->content.len, 0);
+    assert_string_equal(sa->attachments[0]->media_type, "application/zip");
+    /* The application kept apart holds the digest's stored form, 40
+     * characters of Z85 ... */
+    const char *z = sa->attachments[0]->sha256;
     assert_int_equal(strlen(z), INTAKE_DIGEST_Z85);
     char hex[INTAKE_DIGEST_HEX + 1];
     assert_true(intake_digest_unpack(z, strlen(z), hex));
     assert_string_equal(hex, sha);
-    rongyu__case__free_unpacked(c, NULL);
+    rongyu__application__free_unpacked(sa, NULL);
     /* ... and every reader of the case gets the hex digits ... */
     Rongyu__Case *k;
     assert_int_equal(intake_cases_load(txn, id, &k), 0);
@@ -2083,6 +2088,28 @@ test_brief_wait_answers_with_the_state_alone(void **state)
     s_fx_destroy(&fx);
 }
 
+/* The application of revision 1 of case id kept apart ("apps"), copied;
+ * NULL when there is none. */
+static uint8_t *
+s_apart_app(fx_t *fx, const char *id, size_t *len)
+{
+    uint8_t key[20];
+    memcpy(key, id, 16);
+    memcpy(key + 16, "\0\0\0\1", 4);
+    ry_txn_t *txn;
+    ry_val_t v;
+    uint8_t *out = NULL;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    if (ry_txn_get(txn, "apps", key, sizeof key, &v) == 0) {
+        out = malloc(v.len + 1);
+        assert_non_null(out);
+        memcpy(out, v.data, v.len);
+        *len = v.len;
+    }
+    ry_txn_abort(&txn);
+    return out;
+}
+
 /* The application field (4) of case id's stored row, copied. */
 static uint8_t *
 s_row_app(fx_t *fx, const char *id, size_t *len)
@@ -2218,14 +2245,34 @@ test_stored_form_result_keeps_the_whole_application(void **state)
     r.app.union_ = &u;
     char id[17];
     s_send_new_ok(fx, &r.req, id);
-    size_t alen, blen;
+    size_t alen, blen, wlen, xlen;
     uint8_t *app_before = s_row_app(fx, id, &alen);
+    uint8_t *whole_before = s_apart_app(fx, id, &wlen);
+    assert_non_null(whole_before);
+    /* The row holds the head of the application (its campaign, honour,
+     * category, applicant and unit), the rest is kept apart. */
+    assert_false(
+        s_contains(app_before, alen, r.app.deeds, strlen(r.app.deeds)));
+    assert_true(
+        s_contains(whole_before, wlen, r.app.deeds, strlen(r.app.deeds)));
+    Rongyu__Application *head =
+        rongyu__application__unpack(NULL, alen, app_before);
+    assert_non_null(head);
+    assert_string_equal(head->applicant_org, "org-1");
+    assert_null(head->union_);
+    assert_true(!head->deeds || !*head->deeds);
+    rongyu__application__free_unpacked(head, NULL);
     assert_int_equal(s_deliver_passed(fx, id), 0);
     uint8_t *app_after = s_row_app(fx, id, &blen);
+    uint8_t *whole_after = s_apart_app(fx, id, &xlen);
     assert_int_equal(alen, blen);
     assert_memory_equal(app_before, app_after, alen);
+    assert_int_equal(wlen, xlen);
+    assert_memory_equal(whole_before, whole_after, wlen);
     free(app_before);
     free(app_after);
+    free(whole_before);
+    free(whole_after);
     Rongyu__Reply *rep = s_get_ok(fx, "org-1", id);
     const Rongyu__Case *c = rep->case_->case_;
     assert_int_equal(c->state, RONGYU__CASE_STATE__ELIGIBLE);
@@ -2267,6 +2314,108 @@ test_stored_form_result_keeps_the_whole_application(void **state)
     assert_memory_equal(v.data, row, rlen);
     ry_txn_abort(&txn);
     free(row);
+    s_fx_destroy(&fx);
+}
+
+/* What rongyu-inspect verify checks of each case's application: its
+ * row holds the head, "apps" the rest; or, in a row of an earlier
+ * version and nothing apart, the row holds it whole; anything else is
+ * named. */
+static void
+test_application_check_finds_a_head_without_its_application(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "k1");
+    r.app.honour = RONGYU__HONOUR__ADVANCED_HOME;
+    r.app.deeds = (char *)"事迹";
+    Rongyu__UnionInfo u = RONGYU__UNION_INFO__INIT;
+    u.name = (char *)"杭州某公司工会";
+    r.app.union_ = &u;
+    char id[17];
+    s_send_new_ok(fx, &r.req, id);
+    char why[300] = "";
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+    assert_int_equal(intake_cases_application_check(txn, id, why, sizeof why),
+                     0);
+    assert_int_equal(intake_cases_application_check(txn, "0000000000000000",
+                                                    why, sizeof why),
+                     RY_ENOTFOUND);
+    /* The parts: the head in the row, the rest apart. */
+    ry_val_t v;
+    uint8_t key[20];
+    memcpy(key, id, 16);
+    memcpy(key + 16, "\0\0\0\1", 4);
+    assert_int_equal(ry_txn_get(txn, "apps", key, sizeof key, &v), 0);
+    size_t rest_len = v.len;
+    uint8_t *rest = malloc(rest_len);
+    assert_non_null(rest);
+    memcpy(rest, v.data, rest_len);
+    assert_int_equal(ry_txn_get(txn, "cases", id, 16, &v), 0);
+    size_t rlen = 0, pos = 0, hlen = 0;
+    uint8_t *row = malloc(v.len + rest_len + 16);
+    uint8_t *whole = malloc(v.len + rest_len);
+    assert_non_null(row);
+    assert_non_null(whole);
+    ry_pb_field_t f;
+    while (ry_pb_next(v.data, v.len, &pos, &f) == 1)
+        if (f.number != 4) {
+            memcpy(row + rlen, f.start, f.n);
+            rlen += f.n;
+        } else {
+            memcpy(whole, f.val, f.vlen);
+            hlen = f.vlen;
+        }
+    Rongyu__Application *head = rongyu__application__unpack(NULL, hlen, whole);
+    assert_non_null(head);
+    assert_string_equal(head->applicant_org, "org-1");
+    assert_null(head->union_);
+    rongyu__application__free_unpacked(head, NULL);
+    Rongyu__Application *part =
+        rongyu__application__unpack(NULL, rest_len, rest);
+    assert_non_null(part);
+    assert_string_equal(part->union_->name, "杭州某公司工会");
+    assert_true(!part->applicant_org || !*part->applicant_org);
+    rongyu__application__free_unpacked(part, NULL);
+    memcpy(whole + hlen, rest, rest_len);
+    size_t wlen = hlen + rest_len;
+    size_t bare = rlen;
+    /* The row made whole, as an earlier version stored it, nothing
+     * apart: read as it is. */
+    ry_pb_put_bytes(row, &rlen, 4, whole, wlen);
+    assert_int_equal(ry_txn_put(txn, "cases", id, 16, row, rlen, 0), 0);
+    assert_int_equal(ry_txn_del(txn, "apps", key, sizeof key), 0);
+    assert_int_equal(intake_cases_application_check(txn, id, why, sizeof why),
+                     0);
+    Rongyu__Case *c;
+    assert_int_equal(intake_cases_load(txn, id, &c), 0);
+    assert_string_equal(c->application->union_->name, "杭州某公司工会");
+    assert_string_equal(c->application->applicant_org, "org-1");
+    ry_pb_free(&c);
+    /* The head alone, the rest lost. */
+    rlen = bare;
+    ry_pb_put_bytes(row, &rlen, 4, whole, hlen);
+    assert_int_equal(ry_txn_put(txn, "cases", id, 16, row, rlen, 0), 0);
+    assert_int_equal(intake_cases_application_check(txn, id, why, sizeof why),
+                     RY_EIO);
+    assert_non_null(strstr(why, "neither in its row nor kept apart"));
+    /* The whole kept apart beside the head: not as stored. */
+    assert_int_equal(ry_txn_put(txn, "apps", key, sizeof key, whole, wlen, 0),
+                     0);
+    assert_int_equal(intake_cases_application_check(txn, id, why, sizeof why),
+                     RY_EIO);
+    assert_non_null(strstr(why, "not parted as stored"));
+    /* And as stored again. */
+    assert_int_equal(
+        ry_txn_put(txn, "apps", key, sizeof key, rest, rest_len, 0), 0);
+    assert_int_equal(intake_cases_application_check(txn, id, why, sizeof why),
+                     0);
+    ry_txn_abort(&txn);
+    free(rest);
+    free(row);
+    free(whole);
     s_fx_destroy(&fx);
 }
 
@@ -2964,6 +3113,8 @@ main(void)
         cmocka_unit_test(test_status_reports_cases_and_links),
         cmocka_unit_test(test_eligible_result_moves_case_to_eligible_once),
         cmocka_unit_test(test_stored_form_result_keeps_the_whole_application),
+        cmocka_unit_test(
+            test_application_check_finds_a_head_without_its_application),
         cmocka_unit_test(test_ineligible_result_lists_failed_checks),
         cmocka_unit_test(test_result_for_another_revision_is_ignored),
         cmocka_unit_test(test_bad_result_messages_are_refused),

@@ -128,10 +128,9 @@ static void
 s_snapshot(fx_t *fx, uint8_t out[32])
 {
     static const char *const tables[] = {
-        "cases",     "by_state",
-        "by_org_state", "by_unit_state", "by_due",  "audit",
-        "idem",      "revisions",    "orgs",          "seats",
-        "ry_outbox", "superseded",   "verdicts",      NULL};
+        "cases",     "by_state",   "by_org_state", "by_unit_state", "by_due",
+        "audit",     "idem",       "revisions",    "orgs",          "seats",
+        "ry_outbox", "superseded", "verdicts",     "apps",          NULL};
     crypto_hash_sha256_state h;
     crypto_hash_sha256_init(&h);
     ry_txn_t *txn;
@@ -1516,7 +1515,8 @@ test_returned_case_is_resubmitted_as_a_new_revision_with_history(void **s)
     assert_int_equal(c->state, RONGYU__CASE_STATE__ELIGIBLE);
     /* The outbox holds both ValidateCase rows (nothing acknowledged them
      * here): each goes out with its own revision's application, the
-     * first from "revisions", the second from the case's row. */
+     * first from "revisions", the second kept apart from the case's row
+     * ("apps"). */
     s_relayed_t rl = {0};
     assert_int_equal(ry_txn_begin(fx->st, NULL, false, &rl.txn), 0);
     assert_int_equal(ry_txn_scan(rl.txn, "ry_outbox", "validation", 11, NULL,
@@ -1556,6 +1556,19 @@ test_returned_case_is_resubmitted_as_a_new_revision_with_history(void **s)
     assert_true(rl.stored_bytes < 2 * 200); /* ids and times, no text */
     ry_pb_free(&rl.sent[0]);
     ry_pb_free(&rl.sent[1]);
+    /* Revision 2's application is kept apart, revision 1's whole in
+     * "revisions" alone. */
+    uint8_t key[20];
+    memcpy(key, id, 16);
+    memcpy(key + 16, "\0\0\0\2", 4);
+    ry_val_t v;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &rl.txn), 0);
+    assert_int_equal(ry_txn_get(rl.txn, "apps", key, sizeof key, &v), 0);
+    key[19] = 1;
+    assert_int_equal(ry_txn_get(rl.txn, "apps", key, sizeof key, &v),
+                     RY_ENOTFOUND);
+    assert_int_equal(ry_txn_get(rl.txn, "revisions", key, sizeof key, &v), 0);
+    ry_txn_abort(&rl.txn);
     /* submitted, eligible, returned, revised, resubmitted, eligible */
     assert_int_equal(rep->case_->n_audit, 6);
     assert_string_equal(rep->case_->audit[2]->opinion, "审批意见");
