@@ -217,15 +217,24 @@ s_verify(const char *home, const char *acked_path)
         seen = realloc(seen, sizeof *seen * (unique + 1));
         seen[unique++] = strdup(line);
         Rongyu__Case *c = NULL;
-        if (intake_cases_load(ti, line, &c) == RY_ENOTFOUND) {
+        int lrc = intake_cases_load(ti, line, &c);
+        if (lrc == RY_ENOTFOUND) {
             s_fail("acknowledged case %s missing", line);
             continue;
         }
-        /* Its application whole: the row's head and what is kept apart
-         * ("apps") agree. */
+        if (lrc) {
+            s_fail("case %s does not read: %s", line, ry_strerror(lrc));
+            continue;
+        }
+        /* Its application whole: the head in its row, the rest apart
+         * ("apps"). */
         char why[300];
-        if (c && intake_cases_application_check(ti, line, why, sizeof why))
+        int arc = intake_cases_application_check(ti, line, why, sizeof why);
+        if (arc && *why)
             s_fail("%s", why);
+        else if (arc)
+            s_fail("case %s: its application does not read: %s", line,
+                   ry_strerror(arc));
         /* The verdict is kept beside the case under case id + be32
          * revision (or, stored by an earlier version, inside it). */
         bool verdict = c && c->verdict;

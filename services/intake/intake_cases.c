@@ -1242,8 +1242,9 @@ s_row_application(const ry_val_t *row, uint32_t *rev, ry_val_t *app)
 /* Parts the application bytes 'app': the fields in S_APP_HEAD, as they
  * are, into *head (a new buffer, the caller's, of *hlen bytes), the
  * others into *rest (rlen bytes, in the same buffer: freeing *head frees
- * both). */
-static void
+ * both). Returns 0, or RY_EIO when the bytes do not read to their end
+ * (*head is set all the same). */
+static int
 s_app_split(const ry_val_t *app, uint8_t **head, size_t *hlen, uint8_t **rest,
             size_t *rlen)
 {
@@ -1253,7 +1254,8 @@ s_app_split(const ry_val_t *app, uint8_t **head, size_t *hlen, uint8_t **rest,
     size_t pos = 0, n[2] = {0, 0};
     uint8_t *to[2] = {out, out + app->len};
     ry_pb_field_t f;
-    while (ry_pb_next(app->data, app->len, &pos, &f) == 1) {
+    int more;
+    while ((more = ry_pb_next(app->data, app->len, &pos, &f)) == 1) {
         int k = !(f.number < 64 && (S_APP_HEAD >> f.number & 1));
         memcpy(to[k] + n[k], f.start, f.n);
         n[k] += f.n;
@@ -1262,6 +1264,7 @@ s_app_split(const ry_val_t *app, uint8_t **head, size_t *hlen, uint8_t **rest,
     *hlen = n[0];
     *rest = to[1];
     *rlen = n[1];
+    return more == 0 ? 0 : RY_EIO;
 }
 
 /* Stores the application 'app' of revision 'rev' of a case in its two
@@ -1278,7 +1281,13 @@ s_app_apart_put(ry_txn_t *txn, const char *case_id, uint32_t rev,
      * read from this store. */
     uint8_t *rest;
     size_t rlen;
-    s_app_split(app, head, hlen, &rest, &rlen);
+    if (s_app_split(app, head, hlen, &rest, &rlen) != 0) {
+        ry_error(case_id,
+                 "revision %u: an application that does not read "
+                 "to its end is not stored",
+                 rev);
+        return RY_EIO;
+    }
     ry_val_t was;
     int rc =
         fresh ? RY_ENOTFOUND : ry_txn_get(txn, "apps", key, sizeof key, &was);
@@ -1363,6 +1372,8 @@ int
 intake_cases_application_check(ry_txn_t *txn, const char *case_id, char *why,
                                size_t len)
 {
+    if (len)
+        why[0] = '\0';
     ry_val_t row, own, rest;
     uint32_t rev;
     if (strlen(case_id) != INTAKE_ID_LEN)
@@ -1381,20 +1392,20 @@ intake_cases_application_check(ry_txn_t *txn, const char *case_id, char *why,
      * (a row of an earlier version) the row holds more than the head. */
     uint8_t *head, *part;
     size_t hlen, plen;
-    s_app_split(&own, &head, &hlen, &part, &plen);
+    bool ok = s_app_split(&own, &head, &hlen, &part, &plen) == 0;
     free(head);
-    bool ok = rc == RY_ENOTFOUND ? plen > 0 : plen == 0;
+    ok = ok && (rc == RY_ENOTFOUND ? plen > 0 : plen == 0);
     if (ok && rc == 0) {
-        s_app_split(&rest, &head, &hlen, &part, &plen);
+        ok = s_app_split(&rest, &head, &hlen, &part, &plen) == 0;
         free(head);
-        ok = hlen == 0;
+        ok = ok && hlen == 0;
     }
     if (ok)
         return 0;
     snprintf(why, len,
              rc == RY_ENOTFOUND
                  ? "case %s: revision %u's application is neither in its row "
-                   "nor kept apart"
+                   "nor kept apart (its row holds the head alone)"
                  : "case %s: revision %u's application is not parted as "
                    "stored (head in the row, the rest apart)",
              case_id, rev);

@@ -59,10 +59,13 @@ int intake_cases_on_message(void *self, ry_txn_t *txn, const ry_msg_t *msg);
  * error. */
 int intake_cases_index_check(ry_txn_t *txn, char *why, size_t len);
 
-/* Checks that case_id's application is whole as stored: its row's head
- * and the application kept apart agree, or, in a row of an earlier
- * version, the row holds it all. Returns 0; RY_ENOTFOUND (no such case);
- * or RY_EIO with why (len bytes) saying what is wrong. */
+/* Checks that case_id's application is whole as stored: its row holds
+ * the head and "apps" the rest, or, in a row of an earlier version with
+ * nothing apart, the row holds more than the head (a row of the head
+ * alone and nothing apart fails: its rest was lost, or an earlier
+ * version stored an application of the head alone, which this cannot
+ * tell). Returns 0; RY_ENOTFOUND (no such case); RY_EIO with why (len
+ * bytes) saying what is wrong; or another store error (why empty). */
 int intake_cases_application_check(ry_txn_t *txn, const char *case_id,
                                    char *why, size_t len);
 

@@ -50,9 +50,10 @@ intake_is_empty(const char *s)
     return !s || !*s;
 }
 
-/* Reads case_id from the "cases" table into *out (the caller's, to free
- * with ry_pb_free). Returns 0, RY_ENOTFOUND, RY_EIO (a record that does
- * not decode) or a store error; *out is NULL unless 0. */
+/* Reads case_id from the "cases" table, its application made whole from
+ * the part kept apart in "apps", into *out (the caller's, to free with
+ * ry_pb_free). Returns 0, RY_ENOTFOUND, RY_EIO (a record that does not
+ * decode) or a store error; *out is NULL unless 0. */
 int intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out);
 
 /* The head of case_id, as intake_cases_load gives it but without its
