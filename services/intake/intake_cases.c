@@ -91,37 +91,33 @@ s_case_decode(const void *key, size_t klen, const void *data, size_t len)
     return c;
 }
 
-/* Reads and decodes the Case stored under key in table; *out is the
- * caller's, NULL unless 0 is returned. */
-static int
-s_case_get(ry_txn_t *txn, const char *table, const void *key, size_t klen,
-           Rongyu__Case **out)
-{
-    *out = NULL;
-    ry_val_t v;
-    int rc = ry_txn_get(txn, table, key, klen, &v);
-    if (rc)
-        return rc;
-    *out = s_case_decode(key, klen, v.data, v.len);
-    return *out ? 0 : RY_EIO;
-}
-
 static int s_row_join(ry_txn_t *txn, const char *case_id, ry_val_t *row,
                       uint8_t **owned);
 
-int
-intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
+/* Reads and decodes the Case stored under key in table; with join_id (a
+ * row of "cases", that case's id) its application made whole from the
+ * part kept apart (s_row_join). *out is the caller's, NULL unless 0 is
+ * returned. */
+static int
+s_case_get(ry_txn_t *txn, const char *table, const void *key, size_t klen,
+           const char *join_id, Rongyu__Case **out)
 {
     *out = NULL;
     ry_val_t v;
     uint8_t *joined = NULL;
-    int rc = ry_txn_get(txn, "cases", case_id, strlen(case_id), &v);
-    if (!rc)
-        rc = s_row_join(txn, case_id, &v, &joined);
-    if (!rc && !(*out = s_case_decode(case_id, strlen(case_id), v.data, v.len)))
+    int rc = ry_txn_get(txn, table, key, klen, &v);
+    if (!rc && join_id)
+        rc = s_row_join(txn, join_id, &v, &joined);
+    if (!rc && !(*out = s_case_decode(key, klen, v.data, v.len)))
         rc = RY_EIO;
     free(joined);
     return rc;
+}
+
+int
+intake_cases_load(ry_txn_t *txn, const char *case_id, Rongyu__Case **out)
+{
+    return s_case_get(txn, "cases", case_id, strlen(case_id), case_id, out);
 }
 
 /* The fields of a stored Case and of its Application that the readers of
@@ -1440,7 +1436,7 @@ intake_cases_load_revision(ry_txn_t *txn, const char *case_id, uint32_t rev,
 {
     uint8_t key[INTAKE_ID_LEN + 4];
     s_revision_key(case_id, rev, key);
-    return s_case_get(txn, "revisions", key, sizeof key, out);
+    return s_case_get(txn, "revisions", key, sizeof key, NULL, out);
 }
 
 /* "superseded" keys: case id + be32 revision + be64 the case's last audit

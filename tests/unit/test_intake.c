@@ -217,6 +217,7 @@ typedef struct {
     Rongyu__StatusRequest status;
     Rongyu__Attachment att;
     Rongyu__Attachment *atts[1];
+    Rongyu__UnionInfo un;
     char key[32]; /* a fresh idempotency key when none is given */
 } rq_t;
 
@@ -268,6 +269,19 @@ s_rq_submit(rq_t *r, const char *org, const char *key)
     s_rq(r, org, "grassroots", key);
     r->req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
     r->req.submit = &r->submit;
+}
+
+/* A submission whose application has more than its head: deeds, and a
+ * union named (what is kept apart from the case's row). */
+static void
+s_rq_submit_union(rq_t *r, const char *org, const char *key, const char *deeds)
+{
+    s_rq_submit(r, org, key);
+    r->app.deeds = (char *)deeds;
+    Rongyu__UnionInfo un = RONGYU__UNION_INFO__INIT;
+    r->un = un;
+    r->un.name = (char *)"杭州某公司工会";
+    r->app.union_ = &r->un;
 }
 
 static void
@@ -2228,21 +2242,15 @@ s_deliver_passed(fx_t *fx, const char *id)
 /* A result whose verdict is in the stored form validation sends, every
  * check passed: intake reads the case without the parts of its
  * application the answer needs not (metrics, attachments, deeds), and
- * the row keeps the whole application, byte for byte. */
+ * the application's two parts, the head in the row and the rest apart,
+ * keep their bytes. */
 static void
 test_stored_form_result_keeps_the_whole_application(void **state)
 {
     (void)state;
     fx_t *fx = s_fx_default();
     rq_t r;
-    s_rq_submit(&r, "org-1", "k1");
-    r.app.honour = RONGYU__HONOUR__ADVANCED_HOME;
-    r.app.deeds = (char *)"事迹：连续五年开展职工书屋活动。";
-    Rongyu__UnionInfo u = r.app.union_
-                              ? *r.app.union_
-                              : (Rongyu__UnionInfo)RONGYU__UNION_INFO__INIT;
-    u.name = (char *)"杭州某公司工会";
-    r.app.union_ = &u;
+    s_rq_submit_union(&r, "org-1", "k1", "事迹：连续五年开展职工书屋活动。");
     char id[17];
     s_send_new_ok(fx, &r.req, id);
     size_t alen, blen, wlen, xlen;
@@ -2327,12 +2335,7 @@ test_application_check_finds_a_head_without_its_application(void **state)
     (void)state;
     fx_t *fx = s_fx_default();
     rq_t r;
-    s_rq_submit(&r, "org-1", "k1");
-    r.app.honour = RONGYU__HONOUR__ADVANCED_HOME;
-    r.app.deeds = (char *)"事迹";
-    Rongyu__UnionInfo u = RONGYU__UNION_INFO__INIT;
-    u.name = (char *)"杭州某公司工会";
-    r.app.union_ = &u;
+    s_rq_submit_union(&r, "org-1", "k1", "事迹");
     char id[17];
     s_send_new_ok(fx, &r.req, id);
     char why[300] = "";
@@ -2412,6 +2415,11 @@ test_application_check_finds_a_head_without_its_application(void **state)
         ry_txn_put(txn, "apps", key, sizeof key, rest, rest_len, 0), 0);
     assert_int_equal(intake_cases_application_check(txn, id, why, sizeof why),
                      0);
+    /* A row with no application at all. */
+    assert_int_equal(ry_txn_put(txn, "cases", id, 16, row, bare, 0), 0);
+    assert_int_equal(intake_cases_application_check(txn, id, why, sizeof why),
+                     RY_EIO);
+    assert_non_null(strstr(why, "its row holds no application"));
     ry_txn_abort(&txn);
     free(rest);
     free(row);
