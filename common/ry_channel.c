@@ -781,6 +781,11 @@ s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
         else
             rc = s_peer_env(self, txn, who, ie, it, ilen);
         ry_envelope_release(ie);
+        /* A batch may hold hundreds of items: the round before goes out
+         * between two of them as between two messages (s_apply_msgs). A
+         * nested run keeps the message's transaction open: not there. */
+        if (self->held && !self->nested)
+            s_release(self, 0);
     }
 done:
     ry_envelope_release(e);
@@ -876,8 +881,10 @@ s_apply_msgs(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *msgs,
                  : s_peer_msg(self, txn, &msgs[i]);
         /* The round before goes out as soon as its sync is done, not at
          * this one's commit: a read transaction still sees that round,
-         * and nothing of this one. */
-        if (self->held && i % 16 == 15)
+         * and nothing of this one. Looked at after every message (a look
+         * is a lock and a comparison), so that its answers wait for no
+         * more than one message after the sync. */
+        if (self->held)
             s_release(self, 0);
     }
     return rc;

@@ -10,12 +10,19 @@
  * that the commit before it does not use.
  *
  * At most one commit is ever unsynced: the caller waits for the sync of
- * one (ry_sync_wait) before it commits the next. */
+ * one (ry_sync_wait) before it commits the next.
+ *
+ * The thread is named RY_SYNC_THREAD (ps -L, top -H) and asks the kernel
+ * for slices of RY_SYNC_SLICE_NS, the shortest it takes: it runs little,
+ * and what it syncs waits for it to get a CPU. */
 #ifndef RY_SYNC_H
 #define RY_SYNC_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#define RY_SYNC_THREAD "rongyu-sync"
+#define RY_SYNC_SLICE_NS 100000
 
 typedef struct ry_sync ry_sync_t;
 

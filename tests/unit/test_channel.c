@@ -53,6 +53,10 @@ typedef struct {
     uint64_t deny_seq;         /* dead-letter this one before writing */
     uint64_t io_fail_seq;      /* fail this one once with RY_EIO (0: none) */
     bool reply;                /* answer every message to its sender */
+    ry_store_t *unhold;        /* at unhold_seq, lets this store's held
+                                  sync go and waits for it */
+    uint64_t unhold_seq;
+    int held_after; /* ry_channel_held at the message after unhold_seq */
     bool log;                  /* log "applied <payload>" for each */
     const char *expect_prefix; /* "m" for requests, "re:m" for replies */
 } rx_t;
@@ -138,6 +142,12 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *m)
     if (m->seq <= N_SEEN + 1)
         rx->calls[m->seq]++;
     rx->ncalls++;
+    if (rx->unhold && m->seq == rx->unhold_seq + 1)
+        rx->held_after = ry_channel_held(*rx->ch);
+    if (rx->unhold && m->seq == rx->unhold_seq) {
+        ry_store_sync_hold(rx->unhold, false);
+        assert_int_equal(ry_store_sync_wait(rx->unhold, -1), 0);
+    }
 
     char want[32];
     snprintf(want, sizeof want, "%s%03" PRIu64, rx->expect_prefix, m->seq);
@@ -876,6 +886,36 @@ test_synced_apart_rows_of_the_round_under_way_go(void **state)
     assert_int_equal(pthread_join(t, NULL), 0);
     assert_int_equal(fx->ra.ncalls, 2);
     s_assert_b_applied_once(fx, 3);
+    s_fx_destroy(&fx);
+}
+
+/* Synced apart, the round before goes out between two items of a batch
+ * (the rows of one of A's rounds, in one frame) as between two messages:
+ * once its sync is done, its answers wait for one item, not for the rest
+ * of the batch. */
+static void
+test_synced_apart_the_round_before_goes_out_within_a_batch(void **state)
+{
+    (void)state;
+    s_committed_n = s_synced_n = 0;
+    fx_t *fx = s_fx_new(0, 0);
+    assert_int_equal(ry_channel_sync_apart(fx->b, s_on_committed, s_on_synced),
+                     0);
+    ry_store_sync_hold(fx->sb, true);
+    s_send(fx, 1, 1, 1);
+    s_pump(fx, s_b_committed, 1);
+    assert_true(ry_channel_held(fx->b));
+    uint64_t frames = s_link(fx->a, "b").frames;
+    /* m2..m6 in one frame; m3's handler lets m1's sync go and waits for
+     * it. */
+    fx->rb.unhold = fx->sb;
+    fx->rb.unhold_seq = 3;
+    fx->rb.held_after = -1;
+    s_send(fx, 2, 6, 5);
+    s_pump(fx, s_all_done, 6);
+    assert_int_equal(s_link(fx->a, "b").frames, frames + 1);
+    assert_int_equal(fx->rb.held_after, 0); /* released before m4 */
+    s_assert_b_applied_once(fx, 6);
     s_fx_destroy(&fx);
 }
 
@@ -2367,6 +2407,8 @@ main(int argc, char **argv)
         cmocka_unit_test(test_reads_in_a_failed_round_are_answered),
         cmocka_unit_test(test_synced_apart_a_round_answers_after_its_sync),
         cmocka_unit_test(test_synced_apart_rows_of_the_round_under_way_go),
+        cmocka_unit_test(
+            test_synced_apart_the_round_before_goes_out_within_a_batch),
         cmocka_unit_test(
             test_synced_apart_a_failed_sync_stops_before_answering),
     };

@@ -14,13 +14,16 @@
 #include "ry_sync.h"
 #include "ut_util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -604,6 +607,96 @@ test_a_failed_sync_stops_the_commits(void **state)
     ry_store_destroy(&st);
 }
 
+/* A thread's scheduling attributes, as sched_getattr(2) gives them. */
+typedef struct {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+    uint32_t util_min, util_max;
+} s_attr_t;
+
+/* Thread tid's slice (sched_runtime), or 0 when it cannot be read. */
+static uint64_t
+s_slice_of(pid_t tid)
+{
+    s_attr_t a;
+    memset(&a, 0, sizeof a);
+    if (syscall(SYS_sched_getattr, tid, &a, sizeof a, 0) != 0)
+        return 0;
+    return a.runtime;
+}
+
+/* Asks for slices of 200 us for the calling thread; whether the kernel
+ * keeps them (the answer reads back), in *(bool *)arg. */
+static void *
+s_probe_slices(void *arg)
+{
+    s_attr_t a;
+    memset(&a, 0, sizeof a);
+    bool kept = false;
+    if (syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) == 0) {
+        a.size = sizeof a;
+        a.runtime = 200000;
+        kept = syscall(SYS_sched_setattr, 0, &a, 0) == 0 &&
+               s_slice_of((pid_t)syscall(SYS_gettid)) == 200000;
+    }
+    *(bool *)arg = kept;
+    return NULL;
+}
+
+/* The thread named RY_SYNC_THREAD in this process, or 0. */
+static pid_t
+s_sync_thread(void)
+{
+    pid_t found = 0;
+    DIR *d = opendir("/proc/self/task");
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300], comm[64] = "";
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue; /* ended meanwhile */
+        if (fgets(comm, sizeof comm, f))
+            comm[strcspn(comm, "\n")] = '\0';
+        fclose(f);
+        if (strcmp(comm, RY_SYNC_THREAD) == 0)
+            found = (pid_t)atoi(e->d_name);
+    }
+    closedir(d);
+    return found;
+}
+
+/* The thread that syncs is named RY_SYNC_THREAD and, where the kernel
+ * keeps the slice a thread asks for (Linux 6.12 and later), runs with
+ * slices of RY_SYNC_SLICE_NS: its wake-up after a commit then waits less
+ * for a CPU. */
+static void
+test_the_sync_thread_runs_with_short_slices(void **state)
+{
+    fx_t *fx = *state;
+    ry_store_t *st = s_open_apart(fx);
+    pthread_t t;
+    bool kept = false;
+    assert_int_equal(pthread_create(&t, NULL, s_probe_slices, &kept), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    /* It has synced a commit: it runs, named (it names itself first). */
+    pid_t tid = s_sync_thread();
+    assert_true(tid > 0);
+    if (kept)
+        assert_int_equal(s_slice_of(tid), RY_SYNC_SLICE_NS);
+    else
+        print_message("this kernel keeps no slice a thread asks for: the "
+                      "sync thread's is not checked\n");
+    ry_store_destroy(&st);
+    assert_int_equal(s_sync_thread(), 0); /* stopped with its store */
+}
+
 int
 main(void)
 {
@@ -629,6 +722,8 @@ main(void)
             s_teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_sync_stops_the_commits,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_the_sync_thread_runs_with_short_slices, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
