@@ -426,6 +426,15 @@ jq -r --slurp '
        else "" end) +
       (if $h then "\n  at half the peak (\($h.rate) submissions/s): submit -> ack p50/p99 \($h.ack_p50_ms)/\($h.ack_p99_ms) ms, submit -> verdict p50/p99 \($h.verdict_p50_ms)/\($h.verdict_p99_ms) ms" else "" end)
     else "\nwithout the disk: not run (no /dev/shm with room for the stores)" end' "$MED"
+# What intake's acknowledgements wait for besides the disk: from each
+# commit to its sync's start (the sync thread getting a CPU), and from the
+# sync's end to the answers going out (intake's thread noticing).
+jq -r --slurp '
+    def it(r): r.stores | map(select(.service == "intake"))[0];
+    def fig(r): if r and it(r).sync_start_ms != null then "\(it(r).sync_start_ms) ms / \(it(r).answered_ms) ms" else "not run" end;
+    (map(select(.run == "w256"))[0]) as $d |
+    (map(select(.run == "half"))[0]) as $h |
+    "\nintake'"'"'s commits synced apart, per commit: from the commit to the start of its sync / from the end of the sync to its answers going out: window 256 \(fig($d)); at half the peak \(fig($h))"' "$MED"
 # The CPU budget of the throughput goal: what a quarter of the floor leaves
 # per application on this machine's cores, against what the services and
 # rongyu-load use together at window 256.

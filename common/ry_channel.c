@@ -655,6 +655,8 @@ ry_channel_stats_pb(const ry_channel_stats_t *in, Rongyu__StoreStats *out)
     out->cases = in->store.cases;
     out->commit_us = in->store.commit_us;
     out->opened_ns = in->store.opened_ns;
+    out->sync_start_us = in->store.sync_start_us;
+    out->answered_us = in->store.answered_us;
     out->at_ms = in->at_ms;
 }
 
@@ -675,6 +677,8 @@ ry_channel_stats_from_pb(const Rongyu__StoreStats *in, ry_channel_stats_t *out)
         .cases = in->cases,
         .commit_us = in->commit_us,
         .opened_ns = in->opened_ns,
+        .sync_start_us = in->sync_start_us,
+        .answered_us = in->answered_us,
     };
 }
 
@@ -982,6 +986,7 @@ s_release(ry_channel_t *self, int timeout_ms)
         abort();
     }
     self->held = false;
+    ry_store_sync_answered(self->o.store);
     /* Its lines first, before the answers: a client answered finds them
      * in the log. */
     ry_log_put(self->lines, self->nlines);

@@ -396,6 +396,18 @@ ry_store_sync_fd(const ry_store_t *self)
     return self->sync ? ry_sync_fd(self->sync) : -1;
 }
 
+void
+ry_store_sync_answered(ry_store_t *self)
+{
+    if (!self->sync)
+        return;
+    ry_sync_times_t t;
+    ry_sync_times(self->sync, &t);
+    uint64_t now = (uint64_t)ry_clock_mono_us();
+    if (t.done_at_us && now > t.done_at_us)
+        self->stats.answered_us += now - t.done_at_us;
+}
+
 bool
 ry_store_sync_pending(const ry_store_t *self)
 {
@@ -436,8 +448,12 @@ int
 ry_store_stats(ry_store_t *self, ry_store_stats_t *out)
 {
     *out = self->stats;
-    if (self->sync) /* the syncs its thread made, beside the commits */
-        out->commit_us += ry_sync_us(self->sync);
+    if (self->sync) { /* the syncs its thread made, beside the commits */
+        ry_sync_times_t t;
+        ry_sync_times(self->sync, &t);
+        out->commit_us += t.sync_us;
+        out->sync_start_us = t.start_us;
+    }
     MDB_envinfo info;
     MDB_stat st;
     if (mdb_env_info(self->env, &info) != 0 ||

@@ -70,6 +70,10 @@ int ry_store_sync_fd(const ry_store_t *self);
 /* Whether the last commit is not synced yet. */
 bool ry_store_sync_pending(const ry_store_t *self);
 
+/* Synced apart: the answers of the last synced commit go out now; the
+ * time since its sync ended is added to ry_store_stats' answered_us. */
+void ry_store_sync_answered(ry_store_t *self);
+
 /* For tests: the syncs of commits synced apart fail from the next one
  * on, with errno 'err', as on a disk that fails. */
 void ry_store_sync_fail_next(ry_store_t *self, int err);
@@ -113,6 +117,12 @@ typedef struct {
                                (CLOCK_REALTIME, ns): another value in a
                                later reading means the service restarted
                                and the counters began again */
+    /* Synced apart (ry_store_sync_apart), microseconds summed over the
+     * syncs: */
+    uint64_t sync_start_us; /* from each commit to its sync's start (the
+                               store's thread waking and getting a CPU) */
+    uint64_t answered_us;   /* from each sync's end to the answers of its
+                               commit going out (ry_store_sync_answered) */
 } ry_store_stats_t;
 
 /* Names the table whose rows count as this store's cases in

@@ -58,7 +58,8 @@ struct ry_sync {
     int failed;      /* errno of a failed sync (then nothing more) */
     bool hold, stop;
     int fail_next;    /* ry_sync_fail_next */
-    uint64_t sync_us; /* time the syncs took, microseconds */
+    ry_sync_times_t times;
+    uint64_t posted_us; /* when the last commit was posted (monotonic) */
 };
 
 static void
@@ -281,7 +282,7 @@ s_run(void *arg)
             pthread_cond_wait(&self->cv, &self->mu);
         if (self->failed || (self->stop && self->posted == self->done))
             break;
-        uint64_t t = self->posted;
+        uint64_t t = self->posted, posted_us = self->posted_us;
         int fail = self->fail_next;
         pthread_mutex_unlock(&self->mu);
         uint64_t t0 = (uint64_t)ry_clock_mono_us();
@@ -292,14 +293,16 @@ s_run(void *arg)
         }
         if (rc == 0)
             rc = s_record(self->rec_fd, t);
-        uint64_t took = (uint64_t)ry_clock_mono_us() - t0;
+        uint64_t t1 = (uint64_t)ry_clock_mono_us();
         int err = rc ? errno : 0;
         pthread_mutex_lock(&self->mu);
         if (err)
             self->failed = err;
         else
             self->done = t;
-        self->sync_us += took;
+        self->times.sync_us += t1 - t0;
+        self->times.start_us += t0 > posted_us ? t0 - posted_us : 0;
+        self->times.done_at_us = t1;
         pthread_cond_broadcast(&self->cv);
         uint64_t one = 1;
         if (write(self->event_fd, &one, sizeof one) < 0) {
@@ -382,6 +385,7 @@ ry_sync_post(ry_sync_t *self, uint64_t txnid)
     pthread_mutex_lock(&self->mu);
     if (txnid > self->posted) {
         self->posted = txnid;
+        self->posted_us = (uint64_t)ry_clock_mono_us();
         pthread_cond_broadcast(&self->cv);
     }
     pthread_mutex_unlock(&self->mu);
@@ -441,14 +445,13 @@ ry_sync_pending(const ry_sync_t *self)
     return pending;
 }
 
-uint64_t
-ry_sync_us(const ry_sync_t *self)
+void
+ry_sync_times(const ry_sync_t *self, ry_sync_times_t *out)
 {
     ry_sync_t *s = (ry_sync_t *)self;
     pthread_mutex_lock(&s->mu);
-    uint64_t us = s->sync_us;
+    *out = s->times;
     pthread_mutex_unlock(&s->mu);
-    return us;
 }
 
 void

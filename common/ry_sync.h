@@ -64,9 +64,16 @@ int ry_sync_fd(const ry_sync_t *self);
 /* Whether a commit posted is not yet synced. */
 bool ry_sync_pending(const ry_sync_t *self);
 
-/* The time the thread's syncs took (each commit's and its record's),
- * microseconds. */
-uint64_t ry_sync_us(const ry_sync_t *self);
+/* What the thread's syncs took, microseconds (monotonic clock). */
+typedef struct {
+    uint64_t sync_us;    /* the syncs themselves (each commit's and its
+                            record's) */
+    uint64_t start_us;   /* from each commit posted to its sync's start:
+                            the thread waking and getting a CPU */
+    uint64_t done_at_us; /* when the last sync ended (0: none yet) */
+} ry_sync_times_t;
+
+void ry_sync_times(const ry_sync_t *self, ry_sync_times_t *out);
 
 /* For tests: the syncs from the next one fail with errno 'err' (a disk
  * that fails). */

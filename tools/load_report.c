@@ -295,6 +295,10 @@ typedef struct {
      * store's own page size) and milliseconds inside the commit. */
     double pages_per_commit, ms_per_commit;
     double stored_per_app; /* used size / the applications in intake */
+    /* Synced apart (intake), per commit that wrote, milliseconds: from
+     * the commit to its sync's start, and from the sync's end to its
+     * answers going out. */
+    double sync_start_ms, answered_ms;
 } s_store_figures_t;
 
 static s_store_figures_t
@@ -308,6 +312,9 @@ s_store_figures(const ry_store_stats_t *a, const ry_store_stats_t *b,
         .commit_us_per_app = s_per(a->commit_us, b->commit_us, f->acked),
         .ms_per_commit = s_per(a->commit_us, b->commit_us, synced) / 1000,
         .stored_per_app = apps ? (double)a->used_bytes / (double)apps : 0,
+        .sync_start_ms =
+            s_per(a->sync_start_us, b->sync_start_us, synced) / 1000,
+        .answered_ms = s_per(a->answered_us, b->answered_us, synced) / 1000,
     };
     if (f->verdict_seconds > 0 && a->commit_us >= b->commit_us)
         g.commit_share =
@@ -357,7 +364,8 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                     ",\"bytes_known\":%s,\"fsyncs_per_app\":%.4f,"
                     "\"bytes_written_per_app\":%.0f,\"commit_us_per_app\":%.1f,"
                     "\"commit_share\":%.3f,\"pages_per_commit\":%.1f,"
-                    "\"ms_per_commit\":%.3f,\"used_bytes\":%" PRIu64
+                    "\"ms_per_commit\":%.3f,\"sync_start_ms\":%.3f,"
+                    "\"answered_ms\":%.3f,\"used_bytes\":%" PRIu64
                     ",\"case_rows\":%" PRIu64 ",\"stored_bytes_per_app\":%.0f}",
                     i ? "," : "", after->store[i].s.service,
                     after->store[i].seen ? "true" : "false",
@@ -365,8 +373,8 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                     a->syncs - b->syncs, a->bytes_written - b->bytes_written,
                     a->bytes_known ? "true" : "false", g.fsyncs_per_app,
                     g.written_per_app, g.commit_us_per_app, g.commit_share,
-                    g.pages_per_commit, g.ms_per_commit, a->used_bytes,
-                    a->cases, g.stored_per_app);
+                    g.pages_per_commit, g.ms_per_commit, g.sync_start_ms,
+                    g.answered_ms, a->used_bytes, a->cases, g.stored_per_app);
         }
         fprintf(out, "],\"rss\":[");
         for (int i = 0; i < LOAD_SERVICES; i++)
@@ -434,6 +442,12 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
                 g.written_per_app, a->bytes_known ? "" : "?",
                 g.commit_us_per_app, 100 * g.commit_share, g.pages_per_commit,
                 g.ms_per_commit, a->used_bytes / 1048576.0, g.stored_per_app);
+        if (a->sync_start_us > b->sync_start_us ||
+            a->answered_us > b->answered_us)
+            fprintf(out,
+                    "  %-13s synced apart, per commit: its sync began %.3f ms "
+                    "after it, its answers went %.3f ms after the sync\n",
+                    "", g.sync_start_ms, g.answered_ms);
     }
     fprintf(out, "常驻内存 RSS (KiB, /proc/PID/status at the end; anon max "
                  "while running) and CPU (user + system, then each, "

@@ -1029,6 +1029,52 @@ test_pongs_bring_the_peer_store_counters(void **state)
     s_fx_destroy(&fx);
 }
 
+/* A store's counters come back from a status reply's StoreStats (and a
+ * PONG's) as they went, each in its own field. */
+static void
+test_store_counters_come_back_from_their_message(void **state)
+{
+    (void)state;
+    ry_channel_stats_t in, out;
+    memset(&in, 0, sizeof in);
+    snprintf(in.service, sizeof in.service, "intake");
+    in.at_ms = 11;
+    in.store.commits = 1;
+    in.store.syncs = 2;
+    in.store.bytes_written = 3;
+    in.store.bytes_known = true;
+    in.store.page_size = 4;
+    in.store.used_bytes = 5;
+    in.store.cases = 6;
+    in.store.commit_us = 7;
+    in.store.opened_ns = 8;
+    in.store.sync_start_us = 9;
+    in.store.answered_us = 10;
+    Rongyu__StoreStats pb;
+    ry_channel_stats_pb(&in, &pb);
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&pb.base, &len);
+    Rongyu__StoreStats *back = (Rongyu__StoreStats *)ry_pb_unpack(
+        &rongyu__store_stats__descriptor, buf, len, 0);
+    assert_non_null(back);
+    ry_channel_stats_from_pb(back, &out);
+    assert_string_equal(out.service, "intake");
+    assert_int_equal(out.at_ms, 11);
+    assert_int_equal(out.store.commits, 1);
+    assert_int_equal(out.store.syncs, 2);
+    assert_int_equal(out.store.bytes_written, 3);
+    assert_true(out.store.bytes_known);
+    assert_int_equal(out.store.page_size, 4);
+    assert_int_equal(out.store.used_bytes, 5);
+    assert_int_equal(out.store.cases, 6);
+    assert_int_equal(out.store.commit_us, 7);
+    assert_int_equal(out.store.opened_ns, 8);
+    assert_int_equal(out.store.sync_start_us, 9);
+    assert_int_equal(out.store.answered_us, 10);
+    ry_pb_free(&back);
+    free(buf);
+}
+
 /* PINGs that reached the raw ROUTER r: waits up to wait_ms for the
  * first, then takes what is there. */
 static int
@@ -2374,6 +2420,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_replies_reach_the_sender_exactly_once),
         cmocka_unit_test(test_ping_is_answered_by_pong_with_receiver_id),
         cmocka_unit_test(test_pongs_bring_the_peer_store_counters),
+        cmocka_unit_test(test_store_counters_come_back_from_their_message),
         cmocka_unit_test(
             test_hello_soon_brings_pings_forward_at_most_ten_a_second),
         cmocka_unit_test(test_a_deferred_reply_goes_later_to_the_same_client),

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ry_clock.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_store.h"
@@ -607,6 +608,43 @@ test_a_failed_sync_stops_the_commits(void **state)
     ry_store_destroy(&st);
 }
 
+/* Synced apart, the store counts how long each commit waited for its
+ * sync to start and how long its answers went out after the sync's end:
+ * a sync held 30 ms starts at least 30 ms after its commit, and answers
+ * given 20 ms after the sync count those 20 ms. (The pauses are the
+ * durations measured, not waits for an event.) A store synced in its
+ * commits counts neither. */
+static void
+test_the_waits_around_a_sync_are_counted(void **state)
+{
+    fx_t *fx = *state;
+    ry_store_t *st = s_open_apart(fx);
+    ry_store_stats_t a, b, c;
+    assert_int_equal(ry_store_stats(st, &a), 0);
+    ry_store_sync_hold(st, true);
+    s_commit(st, "b", 10, 100);
+    ry_clock_sleep_ms(30);
+    ry_store_sync_hold(st, false);
+    assert_int_equal(ry_store_sync_wait(st, -1), 0);
+    assert_int_equal(ry_store_stats(st, &b), 0);
+    assert_true(b.sync_start_us - a.sync_start_us >= 30000);
+    assert_int_equal(b.answered_us, a.answered_us);
+    ry_clock_sleep_ms(20);
+    ry_store_sync_answered(st);
+    assert_int_equal(ry_store_stats(st, &c), 0);
+    assert_true(c.answered_us - b.answered_us >= 20000);
+    assert_int_equal(c.sync_start_us, b.sync_start_us);
+    ry_store_destroy(&st);
+    /* Synced in its commits: nothing to count. */
+    assert_int_equal(ry_store_open(&st, s_store(fx), 16 << 20, s_tables), 0);
+    s_commit(st, "c", 10, 100);
+    ry_store_sync_answered(st);
+    assert_int_equal(ry_store_stats(st, &a), 0);
+    assert_int_equal(a.sync_start_us, 0);
+    assert_int_equal(a.answered_us, 0);
+    ry_store_destroy(&st);
+}
+
 /* A thread's scheduling attributes, as sched_getattr(2) gives them. */
 typedef struct {
     uint32_t size, policy;
@@ -724,6 +762,8 @@ main(void)
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_the_sync_thread_runs_with_short_slices, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_the_waits_around_a_sync_are_counted, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
