@@ -249,10 +249,10 @@ _Static_assert(sizeof(s_sched_attr_t) == 56, "sched_attr, second version");
  * a CPU sooner by the kernel's scheduler (EEVDF, Linux 6.12 and later;
  * earlier kernels ignore the request). This thread runs a few
  * microseconds per commit, and every answer of the round waits for it
- * to start its sync: on a busy machine (window 256, two cores) the start
- * came 0.56-0.62 ms after the commit on average, 1.1-1.2 ms at the 90th
- * percentile; with short slices 0.17-0.18 ms and 0.07-0.11 ms. Nothing
- * changes when the kernel refuses. */
+ * to start its sync: on a busy machine of two cores the start came 0.4 ms
+ * after the commit on average, more than a millisecond in one commit of
+ * ten; with short slices 0.2 ms (docs/benchmark-history.md, "Forty-first
+ * session"). Nothing changes when the kernel refuses. */
 static void
 s_short_slice(void)
 {
