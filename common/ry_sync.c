@@ -232,17 +232,8 @@ s_record(int rfd, uint64_t txnid)
     return fdatasync(rfd);
 }
 
-/* A thread's scheduling attributes as sched_setattr(2) takes them, up to
- * the utilisation clamps (56 bytes); glibc 2.36 has no wrapper. */
-typedef struct {
-    uint32_t size, policy;
-    uint64_t flags;
-    int32_t nice;
-    uint32_t priority;
-    uint64_t runtime, deadline, period;
-    uint32_t util_min, util_max;
-} s_sched_attr_t;
-_Static_assert(sizeof(s_sched_attr_t) == 56, "sched_attr, second version");
+_Static_assert(sizeof(ry_sync_sched_attr_t) == 56,
+               "sched_attr, second version");
 
 /* Asks for short slices (RY_SYNC_SLICE_NS) for the calling thread, its
  * policy and nice kept: a thread that wakes with a short slice is given
@@ -257,7 +248,7 @@ static void
 s_short_slice(void)
 {
 #if defined(SYS_sched_getattr) && defined(SYS_sched_setattr)
-    s_sched_attr_t a;
+    ry_sync_sched_attr_t a;
     memset(&a, 0, sizeof a);
     if (syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) != 0)
         return;

@@ -26,6 +26,19 @@
 
 typedef struct ry_sync ry_sync_t;
 
+/* A thread's scheduling attributes as sched_setattr(2) and
+ * sched_getattr(2) take them, up to the utilisation clamps (56 bytes;
+ * glibc 2.36 has neither call nor the type): what the sync thread reads
+ * and sets of its own, and what tests read of it. */
+typedef struct {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+    uint32_t util_min, util_max;
+} ry_sync_sched_attr_t;
+
 /* Before the LMDB environment in 'dir' is opened: when 'dir' holds a
  * record of a synced commit and no other process holds the store in this
  * mode, makes the newest commit on the disk the recorded one (voiding the

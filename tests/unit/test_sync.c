@@ -645,21 +645,11 @@ test_the_waits_around_a_sync_are_counted(void **state)
     ry_store_destroy(&st);
 }
 
-/* A thread's scheduling attributes, as sched_getattr(2) gives them. */
-typedef struct {
-    uint32_t size, policy;
-    uint64_t flags;
-    int32_t nice;
-    uint32_t priority;
-    uint64_t runtime, deadline, period;
-    uint32_t util_min, util_max;
-} s_attr_t;
-
 /* Thread tid's slice (sched_runtime), or 0 when it cannot be read. */
 static uint64_t
 s_slice_of(pid_t tid)
 {
-    s_attr_t a;
+    ry_sync_sched_attr_t a;
     memset(&a, 0, sizeof a);
     if (syscall(SYS_sched_getattr, tid, &a, sizeof a, 0) != 0)
         return 0;
@@ -671,7 +661,7 @@ s_slice_of(pid_t tid)
 static void *
 s_probe_slices(void *arg)
 {
-    s_attr_t a;
+    ry_sync_sched_attr_t a;
     memset(&a, 0, sizeof a);
     bool kept = false;
     if (syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) == 0) {
