@@ -124,6 +124,7 @@ s_fault(ry_channel_t *self, int point)
 }
 
 static int s_release(ry_channel_t *self, int timeout_ms);
+static void s_release_synced(ry_channel_t *self);
 
 static int
 s_touch_peer(const char *peer, void *arg)
@@ -786,10 +787,8 @@ s_peer_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
             rc = s_peer_env(self, txn, who, ie, it, ilen);
         ry_envelope_release(ie);
         /* A batch may hold hundreds of items: the round before goes out
-         * between two of them as between two messages (s_apply_msgs). A
-         * nested run keeps the message's transaction open: not there. */
-        if (self->held && !self->nested)
-            s_release(self, 0);
+         * between two of them as between two messages (s_apply_msgs). */
+        s_release_synced(self);
     }
 done:
     ry_envelope_release(e);
@@ -885,11 +884,10 @@ s_apply_msgs(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *msgs,
                  : s_peer_msg(self, txn, &msgs[i]);
         /* The round before goes out as soon as its sync is done, not at
          * this one's commit: a read transaction still sees that round,
-         * and nothing of this one. Looked at after every message (a look
-         * is a lock and a comparison), so that its answers wait for no
-         * more than one message after the sync. */
-        if (self->held)
-            s_release(self, 0);
+         * and nothing of this one. Looked at after every message, so
+         * that its answers wait for no more than one message after the
+         * sync. */
+        s_release_synced(self);
     }
     return rc;
 }
@@ -986,7 +984,6 @@ s_release(ry_channel_t *self, int timeout_ms)
         abort();
     }
     self->held = false;
-    ry_store_sync_answered(self->o.store);
     /* Its lines first, before the answers: a client answered finds them
      * in the log. */
     ry_log_put(self->lines, self->nlines);
@@ -994,12 +991,24 @@ s_release(ry_channel_t *self, int timeout_ms)
     self->lines = NULL;
     self->nlines = 0;
     ry_link_flush_held(self->link);
+    ry_store_sync_answered(self->o.store);
     s_fault(self, S_FAULT_AFTER_REPLY);
     ry_link_relay(self->link);
     self->relayed = true;
     if (self->on_synced)
         self->on_synced(self->o.ctx);
     return 0;
+}
+
+/* Synced apart: the held round goes out if its sync is done. While it is
+ * not, a look is a lock and a comparison (s_release's wait reads the
+ * sync's descriptor, a system call, and runs only once it is done; a
+ * failed sync stops the process at the next commit, s_apply_batch). */
+static void
+s_release_synced(ry_channel_t *self)
+{
+    if (self->held && !ry_store_sync_pending(self->o.store))
+        s_release(self, 0);
 }
 
 /* Answers a client message that only reads, after its batch could not

@@ -70,8 +70,9 @@ int ry_store_sync_fd(const ry_store_t *self);
 /* Whether the last commit is not synced yet. */
 bool ry_store_sync_pending(const ry_store_t *self);
 
-/* Synced apart: the answers of the last synced commit go out now; the
- * time since its sync ended is added to ry_store_stats' answered_us. */
+/* Synced apart: the answers of the last synced commit went out (were
+ * handed to the sockets) now; the time since its sync ended is added to
+ * ry_store_stats' answered_us. */
 void ry_store_sync_answered(ry_store_t *self);
 
 /* For tests: the syncs of commits synced apart fail from the next one

@@ -242,16 +242,20 @@ _Static_assert(sizeof(ry_sync_sched_attr_t) == 56,
  * microseconds per commit, and every answer of the round waits for it
  * to start its sync: on a busy machine of two cores the start came 0.4 ms
  * after the commit on average, more than a millisecond in one commit of
- * ten; with short slices 0.2 ms (docs/benchmark-history.md, "Forty-first
- * session"). Nothing changes when the kernel refuses. */
+ * ten; 0.2 ms with short slices (measured with intake's sooner release
+ * beside them: docs/benchmark-history.md, "Forty-first session").
+ * Nothing changes when the kernel refuses. */
 static void
 s_short_slice(void)
 {
 #if defined(SYS_sched_getattr) && defined(SYS_sched_setattr)
     ry_sync_sched_attr_t a;
     memset(&a, 0, sizeof a);
-    if (syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) != 0)
+    if (syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) != 0) {
+        ry_debug(NULL, "the sync thread's scheduling not read: %s",
+                 strerror(errno));
         return;
+    }
     a.size = sizeof a;
     a.runtime = RY_SYNC_SLICE_NS;
     if (syscall(SYS_sched_setattr, 0, &a, 0) != 0)

