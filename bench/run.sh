@@ -428,13 +428,13 @@ jq -r --slurp '
     else "\nwithout the disk: not run (no /dev/shm with room for the stores)" end' "$MED"
 # What intake's acknowledgements wait for besides the disk: from each
 # commit to its sync's start (the sync thread getting a CPU), and from the
-# sync's end to the answers going out (intake's thread noticing).
+# sync's end to the answers beginning to go out (intake's thread noticing).
 jq -r --slurp '
     def it(r): r.stores | map(select(.service == "intake"))[0];
     def fig(r): if r and it(r).sync_start_ms != null then "\(it(r).sync_start_ms) ms / \(it(r).answered_ms) ms" else "not run" end;
     (map(select(.run == "w256"))[0]) as $d |
     (map(select(.run == "half"))[0]) as $h |
-    "\nintake'"'"'s commits synced apart, per commit: from the commit to the start of its sync / from the end of the sync to its answers going out: window 256 \(fig($d)); at half the peak \(fig($h))"' "$MED"
+    "\nintake'"'"'s commits synced apart, per commit: from the commit to the start of its sync / from the end of the sync to its answers beginning to go out: window 256 \(fig($d)); at half the peak \(fig($h))"' "$MED"
 # The CPU budget of the throughput goal: what a quarter of the floor leaves
 # per application on this machine's cores, against what the services and
 # rongyu-load use together at window 256.

@@ -984,6 +984,7 @@ s_release(ry_channel_t *self, int timeout_ms)
         abort();
     }
     self->held = false;
+    ry_store_sync_answered(self->o.store);
     /* Its lines first, before the answers: a client answered finds them
      * in the log. */
     ry_log_put(self->lines, self->nlines);
@@ -991,7 +992,6 @@ s_release(ry_channel_t *self, int timeout_ms)
     self->lines = NULL;
     self->nlines = 0;
     ry_link_flush_held(self->link);
-    ry_store_sync_answered(self->o.store);
     s_fault(self, S_FAULT_AFTER_REPLY);
     ry_link_relay(self->link);
     self->relayed = true;

@@ -70,9 +70,10 @@ int ry_store_sync_fd(const ry_store_t *self);
 /* Whether the last commit is not synced yet. */
 bool ry_store_sync_pending(const ry_store_t *self);
 
-/* Synced apart: the answers of the last synced commit went out (were
- * handed to the sockets) now; the time since its sync ended is added to
- * ry_store_stats' answered_us. */
+/* Synced apart: the answers of the last synced commit begin to go out
+ * now (its log lines, then its replies and acks handed to the sockets);
+ * the time since its sync ended is added to ry_store_stats'
+ * answered_us. */
 void ry_store_sync_answered(ry_store_t *self);
 
 /* For tests: the syncs of commits synced apart fail from the next one
@@ -123,7 +124,8 @@ typedef struct {
     uint64_t sync_start_us; /* from each commit to its sync's start (the
                                store's thread waking and getting a CPU) */
     uint64_t answered_us;   /* from each sync's end to the answers of its
-                               commit going out (ry_store_sync_answered) */
+                               commit beginning to go out
+                               (ry_store_sync_answered) */
 } ry_store_stats_t;
 
 /* Names the table whose rows count as this store's cases in

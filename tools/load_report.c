@@ -297,7 +297,7 @@ typedef struct {
     double stored_per_app; /* used size / the applications in intake */
     /* Synced apart (intake), per commit that wrote, milliseconds: from
      * the commit to its sync's start, and from the sync's end to its
-     * answers going out. */
+     * answers beginning to go out. */
     double sync_start_ms, answered_ms;
 } s_store_figures_t;
 
@@ -446,7 +446,8 @@ load_report_print(FILE *out, bool json, const load_figures_t *f,
             a->answered_us > b->answered_us)
             fprintf(out,
                     "  %-13s synced apart, per commit: its sync began %.3f ms "
-                    "after it, its answers went %.3f ms after the sync\n",
+                    "after it, its answers began to go out %.3f ms after the "
+                    "sync\n",
                     "", g.sync_start_ms, g.answered_ms);
     }
     fprintf(out, "常驻内存 RSS (KiB, /proc/PID/status at the end; anon max "
