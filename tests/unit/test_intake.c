@@ -2148,6 +2148,29 @@ s_row_app(fx_t *fx, const char *id, size_t *len)
     return out;
 }
 
+/* The fields of case id's stored row but its application (4), copied
+ * into a buffer with 'room' bytes to spare after them. */
+static uint8_t *
+s_row_bare(fx_t *fx, const char *id, size_t room, size_t *len)
+{
+    ry_txn_t *txn;
+    ry_val_t v;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_get(txn, "cases", id, 16, &v), 0);
+    uint8_t *out = malloc(v.len + room + 1);
+    assert_non_null(out);
+    size_t n = 0, pos = 0;
+    ry_pb_field_t f;
+    while (ry_pb_next(v.data, v.len, &pos, &f) == 1)
+        if (f.number != 4) {
+            memcpy(out + n, f.start, f.n);
+            n += f.n;
+        }
+    ry_txn_abort(&txn);
+    *len = n;
+    return out;
+}
+
 static void
 test_eligible_result_moves_case_to_eligible_once(void **state)
 {
@@ -2300,19 +2323,11 @@ test_stored_form_result_keeps_the_whole_application(void **state)
     /* A row that lost its application: the answer, which read only a
      * part of it, is refused, and the row stays as it was. */
     s_submit_ok(fx, "org-1", "k2", RONGYU__HONOUR__ADVANCED_HOME, id);
+    size_t rlen;
+    uint8_t *row = s_row_bare(fx, id, 0, &rlen);
     ry_txn_t *txn;
     ry_val_t v;
     assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
-    assert_int_equal(ry_txn_get(txn, "cases", id, 16, &v), 0);
-    uint8_t *row = malloc(v.len);
-    assert_non_null(row);
-    size_t rlen = 0, pos = 0;
-    ry_pb_field_t f;
-    while (ry_pb_next(v.data, v.len, &pos, &f) == 1)
-        if (f.number != 4) {
-            memcpy(row + rlen, f.start, f.n);
-            rlen += f.n;
-        }
     assert_int_equal(ry_txn_put(txn, "cases", id, 16, row, rlen, 0), 0);
     assert_int_equal(ry_txn_commit(&txn), 0);
     assert_int_equal(s_deliver_passed(fx, id), RY_EINVAL);
@@ -2338,6 +2353,19 @@ test_application_check_finds_a_head_without_its_application(void **state)
     s_rq_submit_union(&r, "org-1", "k1", "事迹");
     char id[17];
     s_send_new_ok(fx, &r.req, id);
+    /* The parts: the head in the row, the rest apart. */
+    size_t hlen, rest_len, rlen;
+    uint8_t *rest = s_apart_app(fx, id, &rest_len);
+    assert_non_null(rest);
+    uint8_t *head_bytes = s_row_app(fx, id, &hlen);
+    uint8_t *row = s_row_bare(fx, id, hlen + rest_len + 16, &rlen);
+    uint8_t *whole = malloc(hlen + rest_len);
+    assert_non_null(whole);
+    memcpy(whole, head_bytes, hlen);
+    free(head_bytes);
+    uint8_t key[20];
+    memcpy(key, id, 16);
+    memcpy(key + 16, "\0\0\0\1", 4);
     char why[300] = "";
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
@@ -2346,31 +2374,6 @@ test_application_check_finds_a_head_without_its_application(void **state)
     assert_int_equal(intake_cases_application_check(txn, "0000000000000000",
                                                     why, sizeof why),
                      RY_ENOTFOUND);
-    /* The parts: the head in the row, the rest apart. */
-    ry_val_t v;
-    uint8_t key[20];
-    memcpy(key, id, 16);
-    memcpy(key + 16, "\0\0\0\1", 4);
-    assert_int_equal(ry_txn_get(txn, "apps", key, sizeof key, &v), 0);
-    size_t rest_len = v.len;
-    uint8_t *rest = malloc(rest_len);
-    assert_non_null(rest);
-    memcpy(rest, v.data, rest_len);
-    assert_int_equal(ry_txn_get(txn, "cases", id, 16, &v), 0);
-    size_t rlen = 0, pos = 0, hlen = 0;
-    uint8_t *row = malloc(v.len + rest_len + 16);
-    uint8_t *whole = malloc(v.len + rest_len);
-    assert_non_null(row);
-    assert_non_null(whole);
-    ry_pb_field_t f;
-    while (ry_pb_next(v.data, v.len, &pos, &f) == 1)
-        if (f.number != 4) {
-            memcpy(row + rlen, f.start, f.n);
-            rlen += f.n;
-        } else {
-            memcpy(whole, f.val, f.vlen);
-            hlen = f.vlen;
-        }
     Rongyu__Application *head = rongyu__application__unpack(NULL, hlen, whole);
     assert_non_null(head);
     assert_string_equal(head->applicant_org, "org-1");
