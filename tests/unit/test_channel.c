@@ -688,16 +688,25 @@ s_replies_settled(fx_t *fx, uint64_t n)
     return s_replies_done(fx, n) && !ry_channel_held(fx->b);
 }
 
+/* A fixture whose B syncs its commits apart (s_on_committed and
+ * s_on_synced counting from 0). */
+static fx_t *
+s_fx_apart(void)
+{
+    s_committed_n = s_synced_n = 0;
+    fx_t *fx = s_fx_new(0, 0);
+    assert_int_equal(ry_channel_sync_apart(fx->b, s_on_committed, s_on_synced),
+                     0);
+    return fx;
+}
+
 static void
 test_synced_apart_a_round_answers_after_its_sync(void **state)
 {
     (void)state;
-    s_committed_n = s_synced_n = 0;
-    fx_t *fx = s_fx_new(0, 0);
+    fx_t *fx = s_fx_apart();
     fx->rb.reply = true;
     fx->rb.log = true;
-    assert_int_equal(ry_channel_sync_apart(fx->b, s_on_committed, s_on_synced),
-                     0);
     ut_stderr_t cap;
     ut_stderr_capture(&cap);
     ry_store_sync_hold(fx->sb, true); /* a disk that does not answer */
@@ -861,10 +870,7 @@ static void
 test_synced_apart_rows_of_the_round_under_way_go(void **state)
 {
     (void)state;
-    s_committed_n = s_synced_n = 0;
-    fx_t *fx = s_fx_new(0, 0);
-    assert_int_equal(ry_channel_sync_apart(fx->b, s_on_committed, s_on_synced),
-                     0);
+    fx_t *fx = s_fx_apart();
     /* m1 answered: B's outbox to A drained. */
     fx->rb.reply = true;
     s_send(fx, 1, 1, 1);
@@ -897,10 +903,7 @@ static void
 test_synced_apart_the_round_before_goes_out_within_a_batch(void **state)
 {
     (void)state;
-    s_committed_n = s_synced_n = 0;
-    fx_t *fx = s_fx_new(0, 0);
-    assert_int_equal(ry_channel_sync_apart(fx->b, s_on_committed, s_on_synced),
-                     0);
+    fx_t *fx = s_fx_apart();
     ry_store_sync_hold(fx->sb, true);
     s_send(fx, 1, 1, 1);
     s_pump(fx, s_b_committed, 1);
