@@ -38,6 +38,10 @@ grep -qE '^the floor at that rate: ack p50/p99 [0-9]+/[0-9]+ ms; its commits p50
     fail "no floor run at half the peak"
 grep -qE '^whole cases in the waits .*: [0-9.]+ verdicts/s, .*whole / brief = [0-9.]+' "$OUT" ||
     fail "no run with whole cases in the waits"
+# What intake's acknowledgements wait for besides the disk, per commit, at
+# window 256 and at half the peak (never "not run": intake syncs apart).
+grep -qE "^intake's commits synced apart, per commit: .*: window 256 [0-9.]+ ms / [0-9.]+ ms; at half the peak [0-9.]+ ms / [0-9.]+ ms$" "$OUT" ||
+    fail "no counters of intake's commits synced apart"
 # The bounds without the disk run when /dev/shm has room for the stores
 # (bench/run.sh says which); then they print their figures too.
 RUNS="empty w16 w256 w1024 w256-full half hashed-empty hashed"

@@ -70,6 +70,11 @@ ry_ok "$N applications acknowledged, and $((EXTRA * 200)) more to reach the cras
 # never a difference that wrapped round.
 grep -q '^  validation .*restarted during the run' "$RY_TMP/load.out" ||
     { cat "$RY_TMP/load.out" >&2; ry_fail "rongyu-load did not report validation's restart"; }
+# Intake syncs its commits apart: how long each waited for its sync to
+# begin, and its answers after it, follow intake's row.
+grep -A1 '^  intake ' "$RY_TMP/load.out" |
+    grep -qE '^ +synced apart, per commit: its sync began [0-9.]+ ms after it, its answers began to go out [0-9.]+ ms after the sync$' ||
+    { cat "$RY_TMP/load.out" >&2; ry_fail "rongyu-load did not print intake's waits around its syncs"; }
 ! grep -q '18446744073709' "$RY_TMP/load.out" ||
     { cat "$RY_TMP/load.out" >&2; ry_fail "rongyu-load printed a wrapped counter"; }
 ry_ok "rongyu-load counts validation's store from its restart"
