@@ -88,8 +88,13 @@ run_ctest() {
         TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
         while read -r skip_name; do
             [ -n "$skip_name" ] || continue
-            reason=$(grep -h '^SKIPPED: ' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null |
-                head -n 1 | sed 's/^SKIPPED: //')
+            # Its own reason: the first SKIPPED line of its block in
+            # LastTest.log (from "N/M Test: NAME" to its "<end of output>").
+            reason=$(awk -v t="$skip_name" '
+                $2 == "Test:" && $3 == t { mine = 1; next }
+                mine && /^<end of output>$/ { exit }
+                mine && /^SKIPPED: / { sub(/^SKIPPED: /, ""); print; exit }
+            ' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null)
             SKIP_LINES+=("$name: $skip_name skipped: ${reason:-see $log}")
         done < <(grep -E '^[[:space:]]*[0-9]+ - .*\(Skipped\)' "$log" | sed -E 's/^[[:space:]]*[0-9]+ - ([^ ]+).*/\1/')
     elif grep -q 'No tests were found' "$log"; then

@@ -171,6 +171,10 @@ fi
 if [ ${#already[@]} -gt 0 ]; then
     ry_say "Already running: ${already[*]}." "原本已在运行：${already[*]}。"
 fi
+# The platform's key file as 'rongyu keys gen' writes it, shown from $ROOT
+# when it lies there.
+keyfile=${RONGYU_KEYS_DIR:-$RONGYU_HOME/keys}/platform.cert
+keyfile=${keyfile#"$ROOT"/}
 envhint=
 if [ "$RONGYU_HOME" != "$ROOT/var" ] || [ -n "${RONGYU_CONFIG:-}" ]; then
     envhint="export RONGYU_HOME=$RONGYU_HOME${RONGYU_CONFIG:+ RONGYU_CONFIG=$RONGYU_CONFIG}"
@@ -194,8 +198,9 @@ Try next / 接下来可以试试（在 $ROOT 下）。The CLI uses the administr
 platform backend's key first / 先登记平台后端的密钥:
 ${envhint:+    $envhint
 }    build/bin/rongyu keys gen platform                          # its key pair / 生成密钥对
-    build/bin/rongyu keys add --org platform --role platform $RONGYU_HOME/keys/platform.cert
-    export RONGYU_KEY=$RONGYU_HOME/keys/platform.cert            # act as the platform / 以平台身份
+    build/bin/rongyu keys add --org platform --role platform --label "platform backend" \\
+        $(printf '%-56s' "$keyfile") # register it / 登记
+    $(printf '%-60s' "export RONGYU_KEY=$keyfile") # act as the platform / 以平台身份
     build/bin/rongyu submit examples/advanced_home.valid.json   # submit a case / 提交一份申报
     build/bin/rongyu show <id> --org xiaoshan-hengyi-textile     # <id> printed by submit / submit 输出的编号
     build/bin/rongyu list --org xiaoshan-hengyi-textile          # that union's cases / 该工会的申报
