@@ -30,6 +30,20 @@
  * most max_request bytes) before its TCP stream is no longer read. */
 #define S_CLIENT_HWM 4
 #define S_PEER_HWM 20000
+/* Replies a client connection may have queued in ZeroMQ when the link's
+ * options give none: a round's messages, more than the round's answers
+ * to clients (3/4 of it), so that they fit while ZeroMQ's thread sends
+ * them to a connection that reads them. A reply past them finds the
+ * connection's pipe full (ZMQ_ROUTER_MANDATORY: EAGAIN): that connection
+ * does not read its replies, and is stalled. */
+#define S_CLIENT_REPLIES 1024
+/* A stalled connection's requests are dropped unread for S_STALLED_MS
+ * (then it gets one more chance): it costs neither work nor memory while
+ * it does not read. At most S_STALLED_MAX connections are remembered at
+ * a time; past that, the one whose stall ends first is forgotten (its
+ * replies are still bounded by the high-water mark). */
+#define S_STALLED_MS 1000
+#define S_STALLED_MAX 64
 /* A DEALER says hello every S_HELLO_MS; ry_link_hello_soon brings the
  * next one forward to S_HELLO_SOON_MS after the last (s_hello_due). */
 #define S_HELLO_MS 1000
@@ -74,6 +88,14 @@ typedef struct {
     size_t rid_len;
 } s_route_t;
 
+/* A client connection stalled until 'until' (ms, monotonic), by the
+ * routing id the client ROUTER gave it (or it set: at most 255 bytes). */
+typedef struct {
+    int64_t until;
+    size_t rid_len;
+    uint8_t rid[255];
+} s_stalled_t;
+
 typedef struct {
     void *sock;
     uint8_t *route;
@@ -110,6 +132,8 @@ struct ry_link {
      * on them since. Their ZMQ_FD then turns readable when input comes,
      * so only the others need a read to find out (docs in ry_link_read). */
     bool peers_drained, clients_drained;
+    s_stalled_t stalled[S_STALLED_MAX];
+    int nstalled; /* entries of stalled[] in use, ended or not */
 };
 
 /* ------------------------------------------------------------ sockets */
@@ -140,7 +164,7 @@ s_setopt_int(void *sock, int opt, int v)
 #define S_CURVE_OVERHEAD 33
 
 static int
-s_common_opts(void *sock, size_t maxmsg, int hwm, bool heartbeat)
+s_common_opts(void *sock, size_t maxmsg, int sndhwm, int hwm, bool heartbeat)
 {
     int64_t max = (int64_t)maxmsg + S_CURVE_OVERHEAD;
     if (zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0) {
@@ -149,7 +173,7 @@ s_common_opts(void *sock, size_t maxmsg, int hwm, bool heartbeat)
     }
     const int opts[][2] = {
         {ZMQ_LINGER, 0},
-        {ZMQ_SNDHWM, S_PEER_HWM},
+        {ZMQ_SNDHWM, sndhwm},
         {ZMQ_RCVHWM, hwm},
         {ZMQ_HANDSHAKE_IVL, 5000},
         {ZMQ_RECONNECT_IVL, 100},
@@ -181,11 +205,14 @@ s_server_socket(ry_link_t *self, int role, const char *endpoint, char *ep,
         ry_error(NULL, "cannot create a socket: %s", zmq_strerror(zmq_errno()));
         return NULL;
     }
+    int hwm = peers                ? S_PEER_HWM
+              : self->o.client_hwm ? self->o.client_hwm
+                                   : S_CLIENT_HWM;
+    int sndhwm = peers                    ? S_PEER_HWM
+                 : self->o.client_replies ? self->o.client_replies
+                                          : S_CLIENT_REPLIES;
     if (s_common_opts(sock, peers ? self->o.max_peer_msg : self->o.max_request,
-                      peers                 ? S_PEER_HWM
-                      : self->o.client_hwm ? self->o.client_hwm
-                                           : S_CLIENT_HWM,
-                      false) ||
+                      sndhwm, hwm, false) ||
         s_setopt_int(sock, ZMQ_ROUTER_MANDATORY, 1) ||
         ry_keys_server(self->o.keys, sock) != 0) {
         zmq_close(sock);
@@ -232,7 +259,8 @@ s_client_socket(ry_link_t *self, const char *peer, const char *endpoint)
     }
     /* With IMMEDIATE a send to a peer that is not connected fails at once
      * instead of queueing in memory: the outbox is the queue. */
-    if (s_common_opts(sock, self->o.max_peer_msg, S_PEER_HWM, true) ||
+    if (s_common_opts(sock, self->o.max_peer_msg, S_PEER_HWM, S_PEER_HWM,
+                      true) ||
         ry_keys_client(self->o.keys, sock, server) != 0 ||
         s_setopt_int(sock, ZMQ_IMMEDIATE, 1)) {
         ry_error(NULL, "cannot set up the socket to %s", peer);
@@ -501,8 +529,73 @@ s_msg_bytes(const ry_link_msg_t *m)
     return n;
 }
 
-/* Reads one whole message from sock into a new entry. Returns 1, or 0
- * when nothing waits. */
+/* The stall of the client connection 'rid' that has not ended at 'now',
+ * or NULL. */
+static s_stalled_t *
+s_stalled_find(ry_link_t *self, const uint8_t *rid, size_t len, int64_t now)
+{
+    for (int i = 0; i < self->nstalled; i++) {
+        s_stalled_t *st = &self->stalled[i];
+        if (st->until > now && st->rid_len == len &&
+            memcmp(st->rid, rid, len) == 0)
+            return st;
+    }
+    return NULL;
+}
+
+/* A reply to the client connection 'rid' found its pipe full: the
+ * connection is stalled for S_STALLED_MS (from now on, not again while
+ * its stall lasts). Keeps errno. */
+static void
+s_stall(ry_link_t *self, const uint8_t *rid, size_t len)
+{
+    int err = errno;
+    int64_t now = ry_clock_mono_ms();
+    if (len == 0 || len > sizeof self->stalled[0].rid ||
+        s_stalled_find(self, rid, len, now)) {
+        errno = err;
+        return;
+    }
+    s_stalled_t *st = NULL;
+    if (self->nstalled < S_STALLED_MAX)
+        st = &self->stalled[self->nstalled++];
+    else
+        for (int i = 0; i < self->nstalled; i++)
+            if (!st || self->stalled[i].until < st->until)
+                st = &self->stalled[i];
+    st->until = now + S_STALLED_MS;
+    st->rid_len = len;
+    memcpy(st->rid, rid, len);
+    ry_warn(NULL,
+            "a client connection does not read its replies: %d wait for it; "
+            "the reply is dropped and its requests are dropped unread for "
+            "%d ms",
+            self->o.client_replies ? self->o.client_replies : S_CLIENT_REPLIES,
+            S_STALLED_MS);
+    errno = err;
+}
+
+/* Whether the message m, read from the client socket, comes from a
+ * stalled connection. */
+static bool
+s_from_stalled(ry_link_t *self, const ry_link_msg_t *m)
+{
+    if (self->nstalled == 0 || m->route_n == 0)
+        return false;
+    int64_t now = ry_clock_mono_ms();
+    int live = 0;
+    for (int i = 0; i < self->nstalled; i++)
+        live += self->stalled[i].until > now;
+    if (live == 0) {
+        self->nstalled = 0;
+        return false;
+    }
+    return s_stalled_find(self, m->route, m->route_len[0], now) != NULL;
+}
+
+/* Reads one whole message from sock into a new entry. Returns 1, 0 when
+ * nothing waits, or 2 when the message came from a stalled client
+ * connection and was dropped unread. */
 static int
 s_read_one(ry_link_t *self, void *sock, int src, int peer)
 {
@@ -545,6 +638,12 @@ s_read_one(ry_link_t *self, void *sock, int src, int peer)
         m->key[0] = '\0';
     for (int i = 0; i < got; i++)
         zmq_msg_close(&parts[i]);
+    if (sock == self->clients && s_from_stalled(self, m)) {
+        free(m->route);
+        free(m->body);
+        self->nmsgs--;
+        return 2;
+    }
     return 1;
 }
 
@@ -651,7 +750,7 @@ s_read_round(ry_link_t *self, const s_source_t *src, int n, bool *open,
              const ry_link_limits_t *lim)
 {
     size_t bytes = 0, client_bytes = 0;
-    int clients = 0, left = 0;
+    int clients = 0, left = 0, dropped = 0;
     for (int i = 0; i < self->nmsgs; i++) {
         size_t b = s_msg_bytes(&self->msgs[i]);
         bytes += b;
@@ -676,10 +775,18 @@ s_read_round(ry_link_t *self, const s_source_t *src, int n, bool *open,
             left--;
             continue;
         }
-        if (!s_read_one(self, src[i].sock, src[i].src, src[i].peer)) {
+        int got = s_read_one(self, src[i].sock, src[i].src, src[i].peer);
+        if (!got) {
             *src[i].drained = true;
             open[i] = false;
             left--;
+            continue;
+        }
+        if (got == 2) {
+            /* Dropped unread: counted against the round's messages, so
+             * that a flood from stalled connections ends it too. */
+            if (++dropped >= lim->max_msgs)
+                break;
             continue;
         }
         size_t b = s_msg_bytes(&self->msgs[self->nmsgs - 1]);
@@ -836,12 +943,16 @@ s_send(ry_link_t *self, void *sock, const uint8_t *route,
 {
     s_undrain(self, sock);
     const uint8_t *p = route;
-    for (int i = 0; i < route_n; i++) {
-        if (zmq_send(sock, p, route_len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-            return -1;
+    int rc = 0;
+    for (int i = 0; i < route_n && rc == 0; i++) {
+        rc = zmq_send(sock, p, route_len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0;
         p += route_len[i];
     }
-    return zmq_send(sock, data, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+    if (rc == 0 && zmq_send(sock, data, len, ZMQ_DONTWAIT) >= 0)
+        return 0;
+    if (sock == self->clients && route_n > 0 && zmq_errno() == EAGAIN)
+        s_stall(self, route, route_len[0]);
+    return -1;
 }
 
 /* The socket and routing id that reach a peer (NULL: none yet). */

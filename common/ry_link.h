@@ -48,6 +48,11 @@ typedef struct {
     size_t max_request;  /* ZMQ_MAXMSGSIZE on the client socket */
     int client_hwm;      /* ZMQ_RCVHWM on the client socket: the messages
                             one connection may have queued (0: 4) */
+    int client_replies;  /* ZMQ_SNDHWM on the client socket: the replies
+                            one connection may have queued (0: 1024); a
+                            reply past them stalls the connection (its
+                            requests dropped unread for a second), so it
+                            should hold more than a round's answers */
     unsigned window;     /* unacknowledged messages in flight per peer */
     const ry_keys_t *keys; /* borrowed: CURVE keys of every socket */
 } ry_link_opts_t;

@@ -30,6 +30,11 @@
 
 #define S_LIST_DEFAULT 100
 #define S_LIST_MAX 1000
+/* A page of a list stops before its cases pass this many bytes (at least
+ * one case), whatever its limit, its next_after telling where to go on:
+ * what a request of a few bytes makes intake hold for a connection stays
+ * small (docs/protocol.md, "Size limits"). */
+#define S_LIST_BYTES (64u << 10)
 
 /* Joins each case of r to its verdict (rendered). Returns 0 or a store
  * error. */
@@ -75,6 +80,8 @@ typedef struct {
     size_t limit;
     const intake_principal_t *p;
     int64_t now;
+    size_t bytes; /* the page's cases, packed */
+    bool cut;     /* the page ended at S_LIST_BYTES */
 } s_list_t;
 
 static int
@@ -117,6 +124,18 @@ s_list_row(const char *id, void *arg)
         ry_pb_free(&c);
         return 1;
     }
+    /* Its size as the reply holds it: with its verdict, rendered. */
+    if ((rc = intake_cases_join_verdict(l->txn, c))) {
+        ry_pb_free(&c);
+        return rc;
+    }
+    size_t b = rongyu__case__get_packed_size(c);
+    if (l->r->ncases > 0 && l->bytes + b > S_LIST_BYTES) {
+        ry_pb_free(&c);
+        l->cut = true;
+        return 1;
+    }
+    l->bytes += b;
     l->r->cases[l->r->ncases++] = c;
     snprintf(l->r->next_after, sizeof l->r->next_after, "%s", id);
     return 0;
@@ -129,8 +148,10 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
     Rongyu__ListRequest q = *req->list;
     const char *who = p->org_id;
     char unit[256];
-    s_list_t l = {txn, &q, r, q.limit ? q.limit : S_LIST_DEFAULT, NULL,
-                  ry_clock_now_ms()};
+    s_list_t l = {txn,  &q,
+                  r,    q.limit ? q.limit : S_LIST_DEFAULT,
+                  NULL, ry_clock_now_ms(),
+                  0,    false};
     if (p->role == INTAKE_ROLE_GRASSROOTS) {
         /* Its own cases, or those of a branch or group under it (each row
          * is checked). */
@@ -184,7 +205,7 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
     int rc = intake_cases_candidates(txn, &f, q.after_case_id, s_list_row, &l);
     if (rc)
         return rc;
-    if (r->ncases < l.limit)
+    if (r->ncases < l.limit && !l.cut)
         r->next_after[0] = '\0'; /* nothing more */
     return 0;
 }
