@@ -82,28 +82,44 @@ s_waits(intake_cases_t *self)
     return self->waits;
 }
 
-/* Whether the client's key may park one more wait naming n cases: an
- * organisation's own key ('key', Z85) within its share; "" (a platform's
- * key, acting for its users) always. Names the bound in r when not. */
+/* Makes room for one more wait naming n cases within the share of the
+ * client's key ('key', Z85; "" for a platform's key, acting for its
+ * users: held to the whole bounds only): when the key's waits still
+ * running would pass its share, its oldest are answered at the next tick
+ * as if their time had run out (timed_out), as many as it takes. So a
+ * client never waits behind its own waits, also those it left on a
+ * connection it closed; a long poll answered early is asked again.
+ * Returns false, naming the bound in r, only when n alone passes it. */
 static bool
-s_key_share(const intake_waits_t *ws, const char *key, int n, intake_reply_t *r)
+s_key_share(intake_waits_t *ws, const char *key, int n, intake_reply_t *r)
 {
     if (!*key)
         return true;
+    if (n > INTAKE_WAIT_CASES_PER_KEY) {
+        intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
+                          "an organisation's key may have waits naming %d "
+                          "cases",
+                          INTAKE_WAIT_CASES_PER_KEY);
+        return false;
+    }
+    int64_t now = ry_clock_mono_ms();
     int waits = 0, named = 0;
     for (int i = 0; i < ws->n; i++)
-        if (strcmp(ws->w[i].key, key) == 0) {
+        if (ws->w[i].deadline > now && strcmp(ws->w[i].key, key) == 0) {
             waits++;
             named += ws->w[i].nids;
         }
-    if (waits < INTAKE_WAIT_PER_KEY && named + n <= INTAKE_WAIT_CASES_PER_KEY)
-        return true;
-    intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
-                      "this key has %d requests waiting (naming %d cases); "
-                      "an organisation's key may have %d (naming %d)",
-                      waits, named, INTAKE_WAIT_PER_KEY,
-                      INTAKE_WAIT_CASES_PER_KEY);
-    return false;
+    for (int i = 0; i < ws->n && (waits >= INTAKE_WAIT_PER_KEY ||
+                                  named + n > INTAKE_WAIT_CASES_PER_KEY);
+         i++) {
+        s_waiter_t *w = &ws->w[i];
+        if (w->deadline <= now || strcmp(w->key, key) != 0)
+            continue;
+        w->deadline = 0; /* answered, timed out, at the next tick */
+        waits--;
+        named -= w->nids;
+    }
+    return true;
 }
 
 /* Parks the request being answered in r, of principal p: on case_id, or

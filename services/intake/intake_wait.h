@@ -25,7 +25,8 @@ typedef struct intake_reply intake_reply_t;
 #define INTAKE_WAIT_CASES_PARKED 16384
 /* What one organisation's own key (not a platform key, which acts for
  * many users) may hold of both at most: an eighth, so that no one key
- * keeps the others from waiting; past it, E_BUSY for that key alone. */
+ * keeps the others from waiting; past it, that key's oldest waits are
+ * answered at once, timed out, to make room for its new one. */
 #define INTAKE_WAIT_PER_KEY (INTAKE_WAIT_MAX / 8)
 #define INTAKE_WAIT_CASES_PER_KEY (INTAKE_WAIT_CASES_PARKED / 8)
 /* WaitRequest.timeout_ms: 0 means this; more than the max is refused. */

@@ -86,7 +86,7 @@ ry_py "$RY_SOURCE_DIR/tests/lib/wait_share.py" waits "$RONGYU_INTAKE_ENDPOINT" \
     ry_fail "an organisation's share of the parked waits (above)"
 }
 cat "$RY_TMP/share.out"
-ry_ok "an organisation's own key parks 128 waits at most; a platform key parks more beside them"
+ry_ok "an organisation's own key keeps 128 waits running at most, its oldest answered early past them; a platform key parks more beside them"
 
 # --- revocation on the next request ------------------------------------------
 $U list >/dev/null || ry_fail "the union's key does not work before revocation"

@@ -5,18 +5,25 @@ bounds only.
     wait_share.py waits ENDPOINT INTAKE_CERT ORG_CERT ORG CASE_ID PLATFORM_CERT
     wait_share.py cases ENDPOINT INTAKE_CERT ORG_CERT ORG IDS_FILE
 
-waits: with ORG_CERT (ORG's own key), on one connection, 128 waits on
-CASE_ID in its state (parked: nothing answers them), then a 129th:
-intake takes a connection's requests in order, so it answers the 129th
-first, and it must be E_BUSY with a time to retry after, naming the
-share. Then, while those 128 are still parked, a platform key acting for
-ORG parks 130 waits of two seconds (more than an organisation's share):
-each must be answered as timed out (parked, not refused).
+waits: with ORG_CERT (ORG's own key), on a first connection, 128 waits
+of a minute on CASE_ID in its state (parked: nothing answers them); that
+connection is closed, as a client that timed out closes it, and on a new
+one the same key waits once more, for a second: the oldest of the 128 is
+answered at once, timed out, to make room (so its closed connection
+holds no room the client needs), and the new wait is parked, not
+refused: answered timed out after its second. Then, on the new
+connection, 129 waits more: each past the share takes the room of the
+oldest still running, the rest of the first 128 first, then the new
+connection's own oldest, whose answer (timed out, well before its
+minute) comes first. Then a platform key acting
+for ORG parks 130 waits of two seconds (more than an organisation's
+share) beside them: each answered as timed out (parked, not refused).
 
 cases: IDS_FILE lists at least 2,049 cases of ORG, all SUBMITTED. With
-ORG_CERT, on one connection, 8 waits of 256 of them (2,048 cases,
-parked), then a 9th naming one more: answered first, E_BUSY naming the
-share. Exits 0 when all is so."""
+ORG_CERT, on one connection, 8 waits of a minute on 256 of them (2,048
+cases, parked), then a 9th of a second naming one more: the first of
+the 8 is answered at once, timed out, and the 9th after its second, also
+timed out (parked, not refused). Exits 0 when all is so."""
 import sys
 import uuid
 
@@ -71,13 +78,11 @@ def answer(sock, rid, timeout_ms=30000):
     return rep
 
 
-def refused(rep, share):
-    """The wait past the share: E_BUSY, a time to retry after, the share
-    named."""
-    if rep.code != pb.E_BUSY or rep.retry_after_ms <= 0 or \
-            str(share) not in rep.detail:
-        fail("the wait past the share: %s %r" % (pb.ErrorCode.Name(rep.code),
-                                                 rep.detail))
+def timed_out(rep, what):
+    """An answer OK and timed out."""
+    if rep.code != pb.OK or not rep.wait.timed_out:
+        fail("%s: %s %r, want OK timed out" % (what, pb.ErrorCode.Name(rep.code),
+                                              rep.detail))
 
 
 def cases(ids_file):
@@ -90,12 +95,12 @@ def cases(ids_file):
         part = ids[i * PER_WAIT:(i + 1) * PER_WAIT]
         own.send(wait_req(pb.SUBMITTED, 60000, "m%d" % i,
                           part).SerializeToString())
-    own.send(wait_req(pb.SUBMITTED, 60000, "over",
+    own.send(wait_req(pb.SUBMITTED, 1000, "over",
                       ids[CASES_SHARE:CASES_SHARE + 1]).SerializeToString())
-    rep = answer(own, "over")
-    refused(rep, CASES_SHARE)
+    timed_out(answer(own, "m0"), "the oldest wait, past the share")
+    timed_out(answer(own, "over"), "the wait past 2,048 cases")
     print("ok - a wait past 2,048 cases named by an organisation's key: "
-          "E_BUSY (%s)" % rep.detail)
+          "its oldest wait answered at once (timed out), the new one parked")
     own.close()
 
 
@@ -113,11 +118,27 @@ def waits(case_id, plat_cert):
     for i in range(SHARE):
         own.send(wait_req(state, 60000, "w%d" % i,
                           case_id).SerializeToString())
-    own.send(wait_req(state, 60000, "over", case_id).SerializeToString())
-    rep = answer(own, "over")
-    refused(rep, SHARE)
-    print("ok - the 129th wait of an organisation's key: E_BUSY (%s)" %
-          rep.detail)
+    # All 128 parked before the connection goes: a status on it is
+    # answered after them (a connection's requests are taken in order).
+    st = pb.Request(principal=principal(org, "ROLE_GRASSROOTS"),
+                    request_id="parked", status=pb.StatusRequest())
+    own.send(st.SerializeToString())
+    answer(own, "parked")
+    own.close()
+    own = dealer(org_cert)
+    own.send(wait_req(state, 1000, "over", case_id).SerializeToString())
+    timed_out(answer(own, "over"), "the 129th wait, on a new connection")
+    print("ok - the 129th wait of an organisation's key, on a new "
+          "connection: parked, answered timed out after its second")
+    # 129 more on the new connection: n0 takes the room "over" left,
+    # n1..n127 push out the rest of the closed connection's (w1..w127),
+    # n128 its own oldest (n0).
+    for i in range(SHARE + 1):
+        own.send(wait_req(state, 60000, "n%d" % i,
+                          case_id).SerializeToString())
+    timed_out(answer(own, "n0"), "the new connection's oldest wait")
+    print("ok - past the share again, the key's oldest running wait is "
+          "answered at once (timed out): the new connection's own oldest")
 
     plat = dealer(plat_cert)
     for i in range(SHARE + 2):
