@@ -198,9 +198,10 @@ intake_keys_resolve(intake_cases_t *self, ry_txn_t *txn,
         ry_warn(NULL, "request with %s key %.8s... refused",
                 rc ? "an unregistered" : "a revoked", *key ? key : "(none)");
         ry_pb_free(rec);
-        return intake_why(why, len, RY_ENOTFOUND,
-                     "key %.8s... is %s", *key ? key : "(none)",
-                     rc ? "not registered" : "revoked");
+        return intake_why(
+            why, len, RY_ENOTFOUND, "密钥 %.8s… %s。Key %.8s... is %s.",
+            *key ? key : "(none)", rc ? "未登记" : "已吊销",
+            *key ? key : "(none)", rc ? "not registered" : "revoked");
     }
     if (rc)
         return rc;
@@ -240,11 +241,14 @@ intake_keys_resolve(intake_cases_t *self, ry_txn_t *txn,
         s_role = *intake_role_name(s_kind) ? intake_role_name(s_kind) : "?";
     if ((*s_org && strcmp(s_org, k->org_id) != 0) ||
         (*s_role && strcmp(s_role, k->role) != 0))
-        return intake_why(why, len, RY_EPERM,
-                     "this key is registered to '%s' as %s; it cannot act "
-                     "for '%s' as %s",
-                     k->org_id, k->role, *s_org ? s_org : k->org_id,
-                     *s_role ? s_role : k->role);
+        return intake_why(
+            why, len, RY_EPERM,
+            "该密钥登记为「%s」（%s），不能以「%s」（%s）的身份"
+            "操作。This key is registered to '%s' as %s; it cannot "
+            "act for '%s' as %s.",
+            k->org_id, k->role, *s_org ? s_org : k->org_id,
+            *s_role ? s_role : k->role, k->org_id, k->role,
+            *s_org ? s_org : k->org_id, *s_role ? s_role : k->role);
     eff->org_id = k->org_id;
     eff->role = k->role;
     eff->kind = s_kind; /* a stated kind must agree (intake_principal_parse) */
@@ -263,27 +267,37 @@ s_may_manage(ry_txn_t *txn, const intake_principal_t *p, const char *org,
     if (p->role == INTAKE_ROLE_CITY || p->role == INTAKE_ROLE_PLATFORM)
         return 0;
     if (p->role != INTAKE_ROLE_UNIT)
-        return intake_why(why, len, RY_EPERM,
-                     "only the city department, or an organising unit for "
-                     "the unions under it, registers keys; not '%s'",
-                     p->org_id);
+        return intake_why(
+            why, len, RY_EPERM,
+            "只有市总工会基层工作部（或组织单位为其下属工会）可以"
+            "登记密钥，「%s」不能。Only the city department, or an "
+            "organising unit for the unions under it, registers "
+            "keys; not '%s'.",
+            p->org_id, p->org_id);
     char unit[256];
     int rc = intake_principal_unit(txn, p, unit, sizeof unit);
     if (rc)
-        return rc == RY_EPERM ? intake_why(why, len, RY_EPERM, "not a unit")
-                              : rc;
+        return rc == RY_EPERM
+                   ? intake_why(why, len, RY_EPERM,
+                                "「%s」未登记为组织单位。'%s' is not "
+                                "registered as an organising unit.",
+                                p->org_id, p->org_id)
+                   : rc;
     if (strcmp(role, "grassroots") != 0)
         return intake_why(why, len, RY_EPERM,
-                     "a unit registers only grassroots unions' keys, not a "
-                     "%s key",
-                     role);
+                          "组织单位只能登记基层工会的密钥，不能登记 %s 密钥。A "
+                          "unit registers only grassroots unions' keys, not a "
+                          "%s key.",
+                          role, role);
     Rongyu__Organisation *o = NULL;
     rc = intake_orgs_get(txn, org, &o);
     if (rc == RY_ENOTFOUND)
-        return intake_why(why, len, RY_EPERM,
-                     "'%s' is not a registered organisation (the city "
-                     "imports it first)",
-                     org);
+        return intake_why(
+            why, len, RY_EPERM,
+            "「%s」不是已登记的组织（须先由市总工会导入）。'%s' "
+            "is not a registered organisation (the city imports it "
+            "first).",
+            org, org);
     if (rc)
         return rc;
     bool under = strcmp(o->organising_unit, unit) == 0 &&
@@ -291,8 +305,10 @@ s_may_manage(ry_txn_t *txn, const intake_principal_t *p, const char *org,
                  o->kind != RONGYU__ORG_KIND__ORG_CITY;
     ry_pb_free(&o);
     return under ? 0
-                 : intake_why(why, len, RY_EPERM, "'%s' is not a union under %s",
-                         org, unit);
+                 : intake_why(why, len, RY_EPERM,
+                              "「%s」不是%s下属的工会。'%s' is not a union "
+                              "under %s.",
+                              org, unit, org, unit);
 }
 
 static void
@@ -329,7 +345,7 @@ s_add(intake_cases_t *self, ry_txn_t *txn, const Rongyu__KeyAddRequest *q,
                                  "role '%s' (grassroots, unit, city, "
                                  "platform)",
                                  q->role ? q->role : "");
-    char why[300];
+    char why[600];
     int rc = s_may_manage(txn, p, q->org_id, q->role, why, sizeof why);
     if (rc)
         return s_fail(r, rc, why);
@@ -400,7 +416,7 @@ s_revoke(intake_cases_t *self, ry_txn_t *txn, const char *key,
                                  key ? key : "");
     if (rc)
         return rc;
-    char why[300];
+    char why[600];
     rc = s_may_manage(txn, p, rec->org_id, rec->role, why, sizeof why);
     if (!rc && !rec->revoked_at_ms) {
         char actor[400];

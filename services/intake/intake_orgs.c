@@ -91,26 +91,40 @@ intake_role_name(Rongyu__Role role)
 }
 
 int
+intake_principal_role(const Rongyu__Principal *p, Rongyu__Role *kind, char *why,
+                      size_t len)
+{
+    const char *ro = p->role ? p->role : "";
+    *kind = p->kind;
+    if (*ro) {
+        Rongyu__Role named = s_role_of(ro);
+        if (named == RONGYU__ROLE__ROLE_UNSPECIFIED)
+            return intake_why(why, len, RY_EINVAL,
+                              "principal.role: unknown role '%s' (grassroots, "
+                              "branch, group, unit, city, platform)",
+                              ro);
+        if (*kind && *kind != named)
+            return intake_why(why, len, RY_EINVAL,
+                              "principal.kind: %d disagrees with role '%s'",
+                              (int)*kind, ro);
+        *kind = named;
+    }
+    if (*kind && !*intake_role_name(*kind))
+        return intake_why(why, len, RY_EINVAL,
+                          "principal.kind: unknown value %d", (int)*kind);
+    return 0;
+}
+
+int
 intake_principal_parse(const Rongyu__Principal *p, intake_principal_t *out,
                        char *why, size_t len)
 {
     if (!p || s_empty(p->org_id))
         return intake_why(why, len, RY_ENOTFOUND, "principal.org_id");
-    const char *ro = p->role ? p->role : "";
-    Rongyu__Role kind = p->kind;
-    if (*ro) {
-        Rongyu__Role named = s_role_of(ro);
-        if (named == RONGYU__ROLE__ROLE_UNSPECIFIED)
-            return intake_why(why, len, RY_EINVAL,
-                         "principal.role: unknown role '%s' (grassroots, "
-                         "branch, group, unit, city, platform)",
-                         ro);
-        if (kind && kind != named)
-            return intake_why(why, len, RY_EINVAL,
-                         "principal.kind: %d disagrees with role '%s'",
-                         (int)kind, ro);
-        kind = named;
-    }
+    Rongyu__Role kind;
+    int rc = intake_principal_role(p, &kind, why, len);
+    if (rc)
+        return rc;
     switch (kind) {
     case RONGYU__ROLE__ROLE_GRASSROOTS:
     case RONGYU__ROLE__ROLE_BRANCH:

@@ -429,7 +429,18 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     /* The principal is the key's, narrowed by what the request states;
      * the registry is read on every request, so a revocation holds from
      * the next one on. */
-    char why[256], via[120];
+    char why[600], via[120];
+    /* A role stated wrongly is refused as such, whatever the key. */
+    Rongyu__Role stated_kind;
+    if (stated &&
+        intake_principal_role(stated, &stated_kind, why, sizeof why) != 0) {
+        rc = intake_reply_fail_at(&r, RONGYU__ERROR_CODE__E_INVALID,
+                                  strncmp(why, "principal.kind", 14) == 0
+                                      ? "principal.kind"
+                                      : "principal.role",
+                                  "%s", why);
+        goto out;
+    }
     rc = intake_keys_resolve(self, txn, stated, &key, &eff, via, sizeof via,
                              why, sizeof why);
     if (rc) {

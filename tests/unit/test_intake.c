@@ -2934,6 +2934,30 @@ test_role_is_an_enum_or_the_old_string_and_errors_name_the_field(void **state)
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
     assert_string_equal(rep->field_path, "principal.kind");
     s_free(&rep);
+    /* The other way round: the string names a role the key may not take,
+     * the kind the key's own. Disagreeing is what is wrong, whatever the
+     * key may do. */
+    s_rq_submit(&r, "org-1", "e3b");
+    r.who.role = (char *)"city";
+    r.who.kind = RONGYU__ROLE__ROLE_GRASSROOTS;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_string_equal(rep->field_path, "principal.kind");
+    s_free(&rep);
+    /* A role string that names no role, and an unknown kind. */
+    s_rq_submit(&r, "org-1", "e3c");
+    r.who.role = (char *)"bogus";
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_string_equal(rep->field_path, "principal.role");
+    s_free(&rep);
+    s_rq_submit(&r, "org-1", "e3d");
+    r.who.role = (char *)"";
+    r.who.kind = (Rongyu__Role)99;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_string_equal(rep->field_path, "principal.kind");
+    s_free(&rep);
     /* A missing application field, by its path from Request. */
     s_rq_submit(&r, "org-1", "e4");
     r.app.organising_unit = (char *)"";
