@@ -1,10 +1,11 @@
-/* intake_reply: packing a request handler's result into a rongyu.Reply,
- * with the fixed texts of each error code. */
+/* intake_reply: packing a request handler's result into a rongyu.Reply
+ * (the fixed texts of each error code: ry_reply). */
 #include "intake_reply.h"
 
 #include "intake_posting.h"
 
 #include "ry_pb.h"
+#include "ry_reply.h"
 #include "ry_text.h"
 
 #include <stdarg.h>
@@ -12,36 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const struct {
-    const char *zh, *en;
-} s_messages[] = {
-    [RONGYU__ERROR_CODE__OK] = {"成功", "ok"},
-    [RONGYU__ERROR_CODE__E_MALFORMED] = {"请求无法解析",
-                                         "request does not decode"},
-    [RONGYU__ERROR_CODE__E_MISSING_FIELD] = {"缺少必填字段",
-                                             "a required field is missing"},
-    [RONGYU__ERROR_CODE__E_OUT_OF_RANGE] = {"字段取值超出范围",
-                                            "a field is out of range"},
-    [RONGYU__ERROR_CODE__E_NOT_FOUND] = {"申报不存在", "no such case"},
-    [RONGYU__ERROR_CODE__E_FORBIDDEN] = {"无权执行此操作",
-                                         "this organisation may not do that"},
-    [RONGYU__ERROR_CODE__E_BAD_STATE] =
-        {"当前状态下不允许此操作", "not allowed in the case's current state"},
-    [RONGYU__ERROR_CODE__E_TOO_LARGE] = {"上传内容过大", "upload too large"},
-    [RONGYU__ERROR_CODE__E_BUSY] = {"系统繁忙，请稍后重试",
-                                    "busy, retry later"},
-    [RONGYU__ERROR_CODE__E_CONFLICT] =
-        {"幂等键已用于另一请求",
-         "idempotency key already used for another request"},
-    [RONGYU__ERROR_CODE__E_INTERNAL] = {"内部错误", "internal error"},
-    [RONGYU__ERROR_CODE__E_UNSUPPORTED] = {"不支持的请求类型",
-                                           "unsupported request"},
-    [RONGYU__ERROR_CODE__E_INVALID] = {"请求内容不合规", "invalid request"},
-    [RONGYU__ERROR_CODE__E_DEADLINE_PASSED] = {"截止日期已过",
-                                               "the deadline has passed"},
-    [RONGYU__ERROR_CODE__E_UNAUTHENTICATED] = {"密钥未登记或已吊销", "this key is not registered, or revoked"},
-};
 
 int
 intake_reply_fail(intake_reply_t *r, Rongyu__ErrorCode code, const char *fmt,
@@ -129,8 +100,8 @@ intake_reply_pack_brief_wait(const char *request_id, bool many,
      * WaitReply { CaseReply case = 1 { Case case = 1 }, timed_out = 2 },
      * or with CaseReply cases = 3 for each case instead. */
     Rongyu__Reply rep = RONGYU__REPLY__INIT;
-    rep.message_zh = (char *)s_messages[RONGYU__ERROR_CODE__OK].zh;
-    rep.message_en = (char *)s_messages[RONGYU__ERROR_CODE__OK].en;
+    rep.message_zh = (char *)ry_reply_text(RONGYU__ERROR_CODE__OK, true);
+    rep.message_en = (char *)ry_reply_text(RONGYU__ERROR_CODE__OK, false);
     rep.request_id = (char *)ry_text_request_id_echo(request_id);
     size_t wlen = timed_out ? 2 : 0;
     for (size_t i = 0; i < n; i++) {
@@ -194,8 +165,8 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
     }
     Rongyu__Reply rep = RONGYU__REPLY__INIT;
     rep.code = r->out.code;
-    rep.message_zh = (char *)s_messages[r->out.code].zh;
-    rep.message_en = (char *)s_messages[r->out.code].en;
+    rep.message_zh = (char *)ry_reply_text(r->out.code, true);
+    rep.message_en = (char *)ry_reply_text(r->out.code, false);
     rep.detail = r->out.detail;
     rep.retry_after_ms = r->out.retry_after_ms;
     rep.request_id = (char *)ry_text_request_id_echo(request_id);

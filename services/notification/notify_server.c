@@ -13,6 +13,7 @@
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_reply.h"
 #include "ry_str.h"
 #include "ry_text.h"
 
@@ -145,6 +146,14 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
 
 /* ------------------------------------------------------------ requests */
 
+/* The fixed texts of r's code (ry_reply). */
+static void
+s_texts(Rongyu__Reply *r)
+{
+    r->message_zh = (char *)ry_reply_text(r->code, true);
+    r->message_en = (char *)ry_reply_text(r->code, false);
+}
+
 /* The answer to a request the store failed: a full disk is E_BUSY and
  * says so (it is taken again once there is room), anything else
  * E_INTERNAL. */
@@ -154,14 +163,15 @@ s_store_failed(Rongyu__Reply *r, int rc)
     if (rc == -ENOSPC || rc == -EDQUOT) {
         r->code = RONGYU__ERROR_CODE__E_BUSY;
         r->retry_after_ms = 1000;
-        r->message_en = "the disk of the store is full; nothing was stored";
-        r->message_zh = "存储磁盘已满，未保存任何内容，请稍后重试";
-        r->detail = (char *)ry_strerror(rc);
+        r->detail =
+            (char *)"存储磁盘已满，未保存任何内容，请稍后重试。The disk "
+                    "of the store is full (No space left on device); "
+                    "nothing was stored.";
     } else {
         r->code = RONGYU__ERROR_CODE__E_INTERNAL;
-        r->message_en = "the store failed";
-        r->message_zh = "存储出错";
+        r->detail = (char *)"存储出错。The store failed.";
     }
+    s_texts(r);
 }
 
 static int
@@ -170,7 +180,7 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
 {
     notify_server_t *self = ctx;
     Rongyu__Reply r = RONGYU__REPLY__INIT;
-    char unsupported[96];
+    char unsupported[400];
     Rongyu__NotificationsReply nr = RONGYU__NOTIFICATIONS_REPLY__INIT;
     Rongyu__FeedReplayReply fr = RONGYU__FEED_REPLAY_REPLY__INIT;
     Rongyu__Request *req = data ? (Rongyu__Request *)ry_pb_unpack(
@@ -192,17 +202,16 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
     r.request_id = (char *)ry_text_request_id_echo(req ? req->request_id : "");
     if (kc == RY_ENOTFOUND) {
         r.code = RONGYU__ERROR_CODE__E_UNAUTHENTICATED;
-        r.message_en = "this key may not read notifications (only the "
-                       "city's and the platform's keys may)";
-        r.message_zh = "此密钥无权查看通知（仅市总工会与平台的密钥可以）";
+        r.detail = (char *)"此密钥无权查看通知（仅市总工会与平台的密钥可以）。"
+                           "This key may not read notifications (only the "
+                           "city's and the platform's keys may).";
     } else if (!req) {
         r.code = RONGYU__ERROR_CODE__E_MALFORMED;
-        r.message_en = "the request does not decode";
-        r.message_zh = "请求无法解码";
+        snprintf(unsupported, sizeof unsupported,
+                 "%zu bytes that are not a rongyu.Request", len);
+        r.detail = unsupported;
     } else if (bad[0]) {
         r.code = RONGYU__ERROR_CODE__E_INVALID;
-        r.message_en = (char *)notify_reply_text(r.code, false);
-        r.message_zh = (char *)notify_reply_text(r.code, true);
         r.detail = bad;
         r.field_path = path;
     } else if (req->body_case == RONGYU__REQUEST__BODY_NOTIFICATIONS) {
@@ -231,19 +240,19 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
         r.feed_replay = &fr;
     } else {
         r.code = RONGYU__ERROR_CODE__E_UNSUPPORTED;
-        r.message_en = "the notification service answers only "
-                       "notifications, feed_replay, subscribe, "
-                       "subscriptions and unsubscribe requests";
-        r.message_zh = "通知服务只受理通知查询、订阅重放与订阅管理请求";
         snprintf(unsupported, sizeof unsupported,
-                 "request body %d is not notification's; send it to intake",
-                 (int)req->body_case);
+                 "通知服务只受理通知查询、订阅重放与订阅管理请求，请求 %d "
+                 "应发往 intake。Notification answers only notifications, "
+                 "feed_replay, subscribe, subscriptions and unsubscribe; "
+                 "request body %d is intake's.",
+                 (int)req->body_case, (int)req->body_case);
         r.detail = unsupported;
     }
     if (rc) {
         r.body_case = RONGYU__REPLY__BODY__NOT_SET;
         s_store_failed(&r, rc);
     }
+    s_texts(&r);
     *reply = ry_pb_pack(&r.base, reply_len);
     notify_deliver_reply_clear(&nr);
     notify_deliver_reply_clear_feed(&fr);

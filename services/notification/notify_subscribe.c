@@ -4,6 +4,7 @@
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_reply.h"
 #include "ry_text.h"
 
 #include <inttypes.h>
@@ -15,29 +16,6 @@
 #include <string.h>
 
 #define S_MAX_LIST 1000
-
-static const char *const s_texts[][2] = {
-    [RONGYU__ERROR_CODE__OK] = {"成功", "ok"},
-    [RONGYU__ERROR_CODE__E_MISSING_FIELD] = {"缺少必填字段",
-                                             "a required field is missing"},
-    [RONGYU__ERROR_CODE__E_OUT_OF_RANGE] = {"字段取值超出范围",
-                                            "a field is out of range"},
-    [RONGYU__ERROR_CODE__E_NOT_FOUND] = {"订阅不存在", "no such subscription"},
-    [RONGYU__ERROR_CODE__E_FORBIDDEN] = {"无权执行此操作",
-                                         "this organisation may not do that"},
-    [RONGYU__ERROR_CODE__E_CONFLICT] = {"幂等键已用于另一请求",
-                                        "idempotency key already used for "
-                                        "another request"},
-    [RONGYU__ERROR_CODE__E_INVALID] = {"请求内容不合规", "invalid request"},
-};
-
-const char *
-notify_reply_text(Rongyu__ErrorCode code, bool zh)
-{
-    return (unsigned)code < sizeof s_texts / sizeof s_texts[0]
-               ? s_texts[code][zh ? 0 : 1]
-               : NULL;
-}
 
 typedef struct {
     Rongyu__ErrorCode code;
@@ -82,8 +60,8 @@ s_pack(const s_out_t *o, const char *request_id, size_t *len)
     Rongyu__Reply rep = RONGYU__REPLY__INIT;
     Rongyu__SubscriptionsReply sr = RONGYU__SUBSCRIPTIONS_REPLY__INIT;
     rep.code = o->code;
-    rep.message_zh = (char *)notify_reply_text(o->code, true);
-    rep.message_en = (char *)notify_reply_text(o->code, false);
+    rep.message_zh = (char *)ry_reply_text(o->code, true);
+    rep.message_en = (char *)ry_reply_text(o->code, false);
     rep.detail = (char *)o->detail;
     rep.field_path = (char *)o->field;
     rep.request_id = (char *)(request_id ? request_id : "");

@@ -34,8 +34,4 @@ int notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
  * Returns 0 or a store error. */
 int notify_subscribe_load(ry_txn_t *txn, notify_sub_t **out, size_t *n);
 
-/* The fixed texts of a reply with 'code' (Reply.message_zh, message_en)
- * that notification gives to its requests; NULL for a code without. */
-const char *notify_reply_text(Rongyu__ErrorCode code, bool zh);
-
 #endif

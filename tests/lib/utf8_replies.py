@@ -91,7 +91,10 @@ def main():
     check(any(k.case_id == case_id for k in register),
           "the city's register with it decodes (%d cases)" % len(register))
 
-    # A request_id that is not UTF-8: refused, not echoed.
+    # A request_id that is not UTF-8: refused, not echoed. The fixed
+    # texts of a code are the same from either service, for an answer as
+    # for a refusal.
+    texts = {}
     for name, channel, body in [("intake", c.intake, "status"),
                                 ("notification", c.notify, "notifications")]:
         req = pb.Request(principal=city, request_id="Q")
@@ -101,6 +104,14 @@ def main():
         check(rep.code == pb.E_INVALID and rep.request_id == "",
               "%s refuses it E_INVALID without echoing it (%s, %r)" %
               (name, pb.ErrorCode.Name(rep.code), rep.request_id))
+        ok = raw(channel, req.SerializeToString(), name + ", " + body)
+        check(ok.code == pb.OK, "%s answers %s (%s)" %
+              (name, body, pb.ErrorCode.Name(ok.code)))
+        texts[name] = [(r.message_zh, r.message_en) for r in (rep, ok)]
+    check(texts["intake"] == texts["notification"] and
+          all(zh and en for zh, en in texts["intake"]),
+          "both give a code's fixed texts, in Chinese and English: %r" %
+          texts)
 
     # A case id of 300 Chinese characters, named in the detail.
     rid = uuid.uuid4().hex
