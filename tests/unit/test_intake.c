@@ -1098,6 +1098,90 @@ test_submitting_or_editing_a_non_draft_is_bad_state(void **state)
     s_fx_destroy(&fx);
 }
 
+/* ------------------------------------------------------------ campaigns */
+
+/* Sets the campaigns intake knows: the built-in one, and the file at
+ * RY_SOURCE_DIR/path when path is not NULL. */
+static void
+s_campaigns(fx_t *fx, const char *path)
+{
+    ry_campaigns_t *reg;
+    assert_int_equal(ry_campaigns_new(&reg), 0);
+    if (path) {
+        char file[512], err[256];
+        snprintf(file, sizeof file, "%s/%s", RY_SOURCE_DIR, path);
+        ry_campaign_t *c;
+        assert_int_equal(ry_campaign_load_file(file, &c, err, sizeof err), 0);
+        assert_int_equal(ry_campaigns_add(reg, &c), 0);
+    }
+    intake_cases_set_campaigns(fx->ic, &reg);
+    assert_null(reg);
+}
+
+static void
+test_unknown_campaign_is_not_found_and_stores_nothing(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "c1");
+    r.app.campaign_id = (char *)"no-such-campaign";
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    assert_string_equal(rep->field_path, "submit.application.campaign_id");
+    assert_non_null(strstr(rep->detail, "'no-such-campaign'"));
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    /* A draft naming it: the same, at its own path. */
+    s_rq(&r, "org-1", "grassroots", "c2");
+    r.app.campaign_id = (char *)"no-such-campaign";
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    assert_string_equal(rep->field_path, "save_draft.application.campaign_id");
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+
+    /* A draft of a campaign loaded then, gone at its submission (its file
+     * removed before a restart): refused, the draft stays a draft and
+     * nothing goes to validation. */
+    s_campaigns(fx, "tests/data/campaigns/hangzhou-2026.json");
+    s_rq(&r, "org-1", "grassroots", "c3");
+    r.app.campaign_id = (char *)"hangzhou-2026";
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    char id[17];
+    s_send_new_ok(fx, &r.req, id);
+    s_campaigns(fx, NULL);
+    s_rq(&r, "org-1", "grassroots", "c4");
+    r.submit_draft.case_id = id;
+    r.req.body_case = RONGYU__REQUEST__BODY_SUBMIT_DRAFT;
+    r.req.submit_draft = &r.submit_draft;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    assert_string_equal(rep->field_path,
+                        "submit_draft.application.campaign_id");
+    assert_non_null(strstr(rep->detail, "'hangzhou-2026'"));
+    s_free(&rep);
+    rep = s_get_ok(fx, "org-1", id);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__DRAFT);
+    s_free(&rep);
+    assert_int_equal(ut_rows(fx->st, "cases"), 1);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 0);
+
+    /* The campaigns intake has are taken, each judged by its own. */
+    s_campaigns(fx, "tests/data/campaigns/hangzhou-2026.json");
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
+    s_free(&rep);
+    s_submit_ok(fx, "org-1", "c5", RONGYU__HONOUR__ADVANCED_HOME, id);
+    assert_int_equal(ut_rows(fx->st, "cases"), 2);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 2);
+    s_fx_destroy(&fx);
+}
+
 /* ------------------------------------------------------------ attachments */
 
 static void
@@ -3114,6 +3198,7 @@ main(void)
         cmocka_unit_test(test_draft_is_saved_edited_and_submitted),
         cmocka_unit_test(test_draft_without_honour_cannot_be_submitted),
         cmocka_unit_test(test_submitting_or_editing_a_non_draft_is_bad_state),
+        cmocka_unit_test(test_unknown_campaign_is_not_found_and_stores_nothing),
         cmocka_unit_test(
             test_zip_named_pdf_is_typed_by_content_and_kept_as_blob),
         cmocka_unit_test(test_attachment_with_mismatched_sha256_is_invalid),
