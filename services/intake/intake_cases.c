@@ -5,6 +5,7 @@
 #include "intake_cases.h"
 
 #include "intake_attach.h"
+#include "intake_bounds.h"
 #include "intake_deadline.h"
 #include "intake_digest.h"
 #include "intake_internal.h"
@@ -1650,8 +1651,9 @@ intake_cases_allow(ry_txn_t *txn, const intake_principal_t *p,
 
 /* ------------------------------------------------------------ submit */
 
-/* Checks the shape every stored application must have, and that it names
- * a campaign intake has: a case of any other could never be judged. */
+/* Checks the shape every stored application must have, that it names a
+ * campaign intake has (a case of any other could never be judged), and
+ * that its counts and years are within their bounds (intake_bounds). */
 static int
 s_check_shape(const intake_cases_t *self, const Rongyu__Application *a,
               bool draft, intake_outcome_t *o)
@@ -1676,12 +1678,13 @@ s_check_shape(const intake_cases_t *self, const Rongyu__Application *a,
         return intake_outcome_fail(
             o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
             "application: an identifier is longer than 200 bytes");
-    if (!ry_campaigns_find(self->campaigns, a->campaign_id))
+    const ry_campaign_t *c = ry_campaigns_find(self->campaigns, a->campaign_id);
+    if (!c)
         return intake_outcome_fail_at(
             o, RONGYU__ERROR_CODE__E_NOT_FOUND, "application.campaign_id",
             "没有评选活动「%s」。There is no campaign '%s'.", a->campaign_id,
             a->campaign_id);
-    return 0;
+    return intake_bounds_check(a, ry_campaign_year(c), o);
 }
 
 static int

@@ -159,6 +159,48 @@ def codes(frames_list):
     return out
 
 
+# ---------------------------------------------------------------- phase 0
+# Values that cannot be true (docs/protocol.md, "Data formats"), as an
+# outside tester sent them: refused with E_OUT_OF_RANGE naming the field,
+# in a submission and in a draft, and no case is made.
+def held(year):
+    return lambda a: a.held_honours.extend(
+        [pb.HeldHonour(name="A", level=pb.COUNTY, year=2016),
+         pb.HeldHonour(name="B", level=pb.COUNTY, year=year)])
+
+
+absurd = [
+    ("union.workers", lambda a: setattr(a.union, "workers", 2**64 - 1)),
+    ("union.members", lambda a: setattr(a.union, "members", 2**63)),
+    ("union.group_count", lambda a: setattr(a.union, "group_count", 2**32 - 1)),
+    ("metrics.membership.counts.num",
+     lambda a: a.metrics.membership.counts.MergeFrom(pb.Ratio(num=2**64 - 1, den=1000))),
+    ("metrics.satisfaction.counts.den",
+     lambda a: a.metrics.satisfaction.counts.MergeFrom(pb.Ratio(num=9, den=10**9 + 1))),
+    ("held_honours[1].year", held(-2**31)),
+]
+v = dealer()
+cases = call(v, request("absurd-cases", status=pb.StatusRequest())).status.cases
+for i, (path, setter) in enumerate(absurd):
+    for body in ("submit", "save_draft"):
+        a = app()
+        setter(a)
+        msg = (pb.SubmitRequest if body == "submit" else pb.SaveDraftRequest)(
+            application=a)
+        rep = call(v, request("absurd-%d-%s" % (i, body),
+                              key="absurd-%d-%s" % (i, body), **{body: msg}))
+        want = body + ".application." + path
+        if rep.code != pb.E_OUT_OF_RANGE or rep.field_path != want:
+            fail("%s: %s at '%s' (%s); want E_OUT_OF_RANGE at %s" % (
+                path, pb.ErrorCode.Name(rep.code), rep.field_path, rep.detail,
+                want))
+after = call(v, request("absurd-after", status=pb.StatusRequest())).status.cases
+if after != cases:
+    fail("values that cannot be true: %d cases before, %d after" % (cases, after))
+v.close()
+ok("%d values that cannot be true (2^64-1 workers, 2^63 members, a year "
+   "-2^31, ...): E_OUT_OF_RANGE at each field, no case made" % (2 * len(absurd)))
+
 # ---------------------------------------------------------------- phase 1
 good = [Good(40, "g%d" % k) for k in range(3)]
 for g in good:

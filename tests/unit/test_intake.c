@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "intake_bounds.h"
 #include "intake_cases.h"
 #include "intake_digest.h"
 #include "intake_internal.h"
@@ -1177,6 +1178,200 @@ test_unknown_campaign_is_not_found_and_stores_nothing(void **state)
     assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
     s_free(&rep);
     s_submit_ok(fx, "org-1", "c5", RONGYU__HONOUR__ADVANCED_HOME, id);
+    assert_int_equal(ut_rows(fx->st, "cases"), 2);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 2);
+    s_fx_destroy(&fx);
+}
+
+/* ------------------------------------------------------------ bounds */
+
+/* The numbers of an application beside r's: a union, five counted rates
+ * and two held honours, every one within its range. */
+typedef struct {
+    Rongyu__UnionInfo un;
+    Rongyu__Ratio ratio[5];
+    Rongyu__Rate rate[5];
+    Rongyu__Metrics metrics;
+    Rongyu__HeldHonour held[2];
+    Rongyu__HeldHonour *heldp[2];
+} nums_t;
+
+static void
+s_nums(rq_t *r, nums_t *n)
+{
+    Rongyu__UnionInfo un = RONGYU__UNION_INFO__INIT;
+    Rongyu__Metrics metrics = RONGYU__METRICS__INIT;
+    n->un = un;
+    n->un.workers = 1000;
+    n->un.members = 968;
+    n->un.branch_count = 4;
+    n->un.group_count = 12;
+    n->un.fulltime_cadres = 1;
+    n->un.parttime_cadres = 9;
+    n->metrics = metrics;
+    Rongyu__Rate **rates[5] = {&n->metrics.formation, &n->metrics.membership,
+                               &n->metrics.satisfaction, &n->metrics.realname,
+                               &n->metrics.chair_satisfaction};
+    for (int i = 0; i < 5; i++) {
+        rongyu__ratio__init(&n->ratio[i]);
+        n->ratio[i].num = 968;
+        n->ratio[i].den = 1000;
+        rongyu__rate__init(&n->rate[i]);
+        n->rate[i].value_case = RONGYU__RATE__VALUE_COUNTS;
+        n->rate[i].counts = &n->ratio[i];
+        *rates[i] = &n->rate[i];
+    }
+    for (int i = 0; i < 2; i++) {
+        rongyu__held_honour__init(&n->held[i]);
+        n->held[i].name = (char *)"萧山区先进职工之家";
+        n->held[i].level = RONGYU__HONOUR_LEVEL__COUNTY;
+        n->held[i].year = 2016;
+        n->heldp[i] = &n->held[i];
+    }
+    r->app.union_ = &n->un;
+    r->app.metrics = &n->metrics;
+    r->app.held_honours = n->heldp;
+    r->app.n_held_honours = 2;
+}
+
+/* Sets the count at 'path' (from the application) of n to v. */
+static void
+s_set_count(nums_t *n, const char *path, uint64_t v)
+{
+    static const char *const rates[5] = {"formation", "membership",
+                                         "satisfaction", "realname",
+                                         "chair_satisfaction"};
+    char f[64];
+    for (int i = 0; i < 5; i++) {
+        snprintf(f, sizeof f, "metrics.%s.counts.num", rates[i]);
+        if (strcmp(path, f) == 0) {
+            n->ratio[i].num = v;
+            return;
+        }
+        snprintf(f, sizeof f, "metrics.%s.counts.den", rates[i]);
+        if (strcmp(path, f) == 0) {
+            n->ratio[i].den = v;
+            return;
+        }
+    }
+    if (strcmp(path, "union.workers") == 0)
+        n->un.workers = v;
+    else if (strcmp(path, "union.members") == 0)
+        n->un.members = v;
+    else if (strcmp(path, "union.branch_count") == 0)
+        n->un.branch_count = (uint32_t)v;
+    else if (strcmp(path, "union.group_count") == 0)
+        n->un.group_count = (uint32_t)v;
+    else if (strcmp(path, "union.fulltime_cadres") == 0)
+        n->un.fulltime_cadres = (uint32_t)v;
+    else if (strcmp(path, "union.parttime_cadres") == 0)
+        n->un.parttime_cadres = (uint32_t)v;
+    else
+        fail_msg("no count at %s", path);
+}
+
+/* Sends r as a submission ('body' "submit") or a draft ("save_draft") and
+ * asserts E_OUT_OF_RANGE at body.application.'field' and that nothing was
+ * stored. */
+static void
+s_assert_out_of_range(fx_t *fx, rq_t *r, const char *body, const char *field)
+{
+    if (strcmp(body, "submit") == 0) {
+        r->req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
+        r->req.submit = &r->submit;
+    } else {
+        r->req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+        r->req.save_draft = &r->draft;
+    }
+    Rongyu__Reply *rep = s_send(fx, &r->req);
+    char path[160];
+    snprintf(path, sizeof path, "%s.application.%s", body, field);
+    if (rep->code != RONGYU__ERROR_CODE__E_OUT_OF_RANGE ||
+        strcmp(rep->field_path, path) != 0)
+        fail_msg("%s: code %d at '%s' (%s)", path, rep->code, rep->field_path,
+                 rep->detail);
+    assert_non_null(strstr(rep->detail, field));
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+}
+
+static void
+test_counts_and_years_beyond_their_range_are_refused(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    static const char *const counts[] = {
+        "union.workers",
+        "union.members",
+        "union.branch_count",
+        "union.group_count",
+        "union.fulltime_cadres",
+        "union.parttime_cadres",
+        "metrics.formation.counts.num",
+        "metrics.formation.counts.den",
+        "metrics.membership.counts.num",
+        "metrics.membership.counts.den",
+        "metrics.satisfaction.counts.num",
+        "metrics.satisfaction.counts.den",
+        "metrics.realname.counts.num",
+        "metrics.realname.counts.den",
+        "metrics.chair_satisfaction.counts.num",
+        "metrics.chair_satisfaction.counts.den",
+    };
+    /* Just over the bound, and values a signed 64-bit count shows
+     * negative (2^64 - 1: -1; 2^63), each in a submission and a draft. */
+    const uint64_t over[] = {INTAKE_COUNT_MAX + 1ull, UINT64_MAX,
+                             (uint64_t)1 << 63, UINT32_MAX};
+    rq_t r;
+    nums_t n;
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        for (size_t k = 0; k < sizeof over / sizeof *over; k++) {
+            bool narrow = strncmp(counts[i], "union.", 6) == 0 &&
+                          strcmp(counts[i], "union.workers") != 0 &&
+                          strcmp(counts[i], "union.members") != 0;
+            if (narrow && over[k] > UINT32_MAX)
+                continue; /* a uint32 field */
+            s_rq(&r, "org-1", "grassroots", NULL);
+            s_nums(&r, &n);
+            s_set_count(&n, counts[i], over[k]);
+            s_assert_out_of_range(fx, &r, k % 2 ? "save_draft" : "submit",
+                                  counts[i]);
+        }
+    }
+    /* A held honour's year: before 1949, after the campaign's (2018),
+     * the tester's -2^31; the second of two honours named by its index. */
+    const int32_t years[] = {INTAKE_HONOUR_YEAR_MIN - 1, 2019, INT32_MIN,
+                             INT32_MAX, -1};
+    for (size_t k = 0; k < sizeof years / sizeof *years; k++) {
+        s_rq(&r, "org-1", "grassroots", NULL);
+        s_nums(&r, &n);
+        n.held[1].year = years[k];
+        s_assert_out_of_range(fx, &r, k % 2 ? "save_draft" : "submit",
+                              "held_honours[1].year");
+    }
+
+    /* Every bound itself is taken, and a year not given (0); a rate over
+     * 100% is still validation's to judge (R_RATE_RANGE), not refused. */
+    s_rq_submit(&r, "org-1", NULL);
+    s_nums(&r, &n);
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++)
+        s_set_count(&n, counts[i], INTAKE_COUNT_MAX);
+    n.held[0].year = INTAKE_HONOUR_YEAR_MIN;
+    n.held[1].year = 2018;
+    char id[17];
+    s_send_new_ok(fx, &r.req, id);
+    s_rq_submit(&r, "org-1", NULL);
+    s_nums(&r, &n);
+    n.held[1].year = 0;
+    n.ratio[1].num = 120;
+    n.ratio[1].den = 100;
+    n.un.members = 1200;
+    s_send_new_ok(fx, &r.req, id);
+    Rongyu__Reply *rep = s_get_ok(fx, "org-1", id);
+    const Rongyu__Application *a = rep->case_->case_->application;
+    assert_int_equal(a->metrics->membership->counts->num, 120);
+    assert_int_equal(a->union_->members, 1200);
+    s_free(&rep);
     assert_int_equal(ut_rows(fx->st, "cases"), 2);
     assert_int_equal(s_outbox_rows(fx, "validation"), 2);
     s_fx_destroy(&fx);
@@ -3199,6 +3394,7 @@ main(void)
         cmocka_unit_test(test_draft_without_honour_cannot_be_submitted),
         cmocka_unit_test(test_submitting_or_editing_a_non_draft_is_bad_state),
         cmocka_unit_test(test_unknown_campaign_is_not_found_and_stores_nothing),
+        cmocka_unit_test(test_counts_and_years_beyond_their_range_are_refused),
         cmocka_unit_test(
             test_zip_named_pdf_is_typed_by_content_and_kept_as_blob),
         cmocka_unit_test(test_attachment_with_mismatched_sha256_is_invalid),
