@@ -275,8 +275,11 @@ intake_upload_part(ry_txn_t *txn, const Rongyu__UploadRequest *q,
     }
     out->received = st.received;
     size_t len = q->data.len;
-    /* No data (a question), or a part received before (a resend). */
-    if (len == 0 || q->offset + len <= st.received)
+    /* No data (a question), or a part received before (a resend): its
+     * end compared without adding to the offset, which is the client's
+     * (offset + len could wrap past 2^64 to an end already received). */
+    if (len == 0 ||
+        (q->offset <= st.received && len <= st.received - q->offset))
         return 0;
     if (q->offset != st.received)
         return intake_outcome_fail_at(
