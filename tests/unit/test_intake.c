@@ -1377,6 +1377,136 @@ test_counts_and_years_beyond_their_range_are_refused(void **state)
     s_fx_destroy(&fx);
 }
 
+/* ------------------------------------------------------------ identifiers */
+
+/* Sends req and asserts E_INVALID at 'path' for an identifier of 'n'
+ * bytes over 'max', and that nothing was stored of it. */
+static void
+s_assert_too_long(fx_t *fx, const Rongyu__Request *req, const char *path,
+                  size_t n, size_t max)
+{
+    int cases = ut_rows(fx->st, "cases");
+    int idem = ut_rows(fx->st, "idem");
+    Rongyu__Reply *rep = s_send(fx, req);
+    char want[64];
+    snprintf(want, sizeof want, "%zu bytes, at most %zu", n, max);
+    if (rep->code != RONGYU__ERROR_CODE__E_INVALID ||
+        strcmp(rep->field_path, path) != 0 || !strstr(rep->detail, want))
+        fail_msg("%s: code %d at '%s' (%s)", path, rep->code, rep->field_path,
+                 rep->detail);
+    s_free(&rep);
+    assert_int_equal(ut_rows(fx->st, "cases"), cases);
+    assert_int_equal(ut_rows(fx->st, "idem"), idem);
+}
+
+static void
+test_identifiers_over_their_limit_are_invalid_naming_the_field(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id201[202], id200[201], camp101[102];
+    memset(id201, 'x', 201);
+    id201[201] = '\0';
+    memset(id200, 'y', 200);
+    id200[200] = '\0';
+    memset(camp101, 'c', 101);
+    camp101[101] = '\0';
+    rq_t r;
+    /* In an application: each identifier at its own path. */
+    s_rq_submit(&r, "org-1", NULL);
+    r.app.applicant_org = id201;
+    s_assert_too_long(fx, &r.req, "submit.application.applicant_org", 201, 200);
+    s_rq_submit(&r, "org-1", NULL);
+    r.app.organising_unit = id201;
+    s_assert_too_long(fx, &r.req, "submit.application.organising_unit", 201,
+                      200);
+    s_rq(&r, "org-1", "grassroots", NULL);
+    r.app.campaign_id = camp101;
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    s_assert_too_long(fx, &r.req, "save_draft.application.campaign_id", 101,
+                      100);
+    s_assert_nothing_stored(fx);
+
+    /* The principal's organisation, stated by a platform key or by the
+     * key itself, in any request. */
+    ut_intake_as(fx->ic, fx->st, "platform", "platform");
+    s_rq_submit(&r, id201, NULL);
+    Rongyu__Reply *rep = s_send_with(fx, "platform", "platform", &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_string_equal(rep->field_path, "principal.org_id");
+    s_free(&rep);
+    s_rq(&r, id201, "grassroots", NULL);
+    r.req.body_case = RONGYU__REQUEST__BODY_LIST;
+    r.req.list = &r.list;
+    s_assert_too_long(fx, &r.req, "principal.org_id", 201, 200);
+    s_rq_get(&r, id201, "grassroots", "0000000000000001");
+    s_assert_too_long(fx, &r.req, "principal.org_id", 201, 200);
+    s_assert_nothing_stored(fx);
+
+    /* At the limit: taken, and listed by it (an id of 200 bytes was
+     * refused as a filter before). */
+    char id[17];
+    s_submit_ok(fx, id200, NULL, RONGYU__HONOUR__ADVANCED_HOME, id);
+    s_rq(&r, "city", "city", NULL);
+    r.req.body_case = RONGYU__REQUEST__BODY_LIST;
+    r.req.list = &r.list;
+    r.list.applicant_org = id200;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->list->n_cases, 1);
+    assert_string_equal(rep->list->cases[0]->case_id, id);
+    s_free(&rep);
+
+    /* The filters of a listing and of a unit's postings. */
+    r.list.applicant_org = id201;
+    s_assert_too_long(fx, &r.req, "list.applicant_org", 201, 200);
+    r.list.applicant_org = NULL;
+    r.list.organising_unit = id201;
+    s_assert_too_long(fx, &r.req, "list.organising_unit", 201, 200);
+    Rongyu__PostingsRequest pq = RONGYU__POSTINGS_REQUEST__INIT;
+    pq.organising_unit = id201;
+    s_rq(&r, "city", "city", NULL);
+    r.req.body_case = RONGYU__REQUEST__BODY_POSTINGS;
+    r.req.postings = &pq;
+    s_assert_too_long(fx, &r.req, "postings.organising_unit", 201, 200);
+
+    /* An upload's applicant, a key's organisation, an imported row's id. */
+    Rongyu__UploadRequest uq = RONGYU__UPLOAD_REQUEST__INIT;
+    uq.sha256 = (char *)"c";
+    uq.size = 10;
+    uq.applicant_org = id201;
+    s_rq(&r, "city", "city", NULL);
+    r.req.body_case = RONGYU__REQUEST__BODY_UPLOAD;
+    r.req.upload = &uq;
+    s_assert_too_long(fx, &r.req, "upload.applicant_org", 201, 200);
+    Rongyu__KeyAddRequest kq = RONGYU__KEY_ADD_REQUEST__INIT;
+    char pub[41];
+    ut_intake_key_of("long", "grassroots", pub);
+    kq.public_key = pub;
+    kq.org_id = id201;
+    kq.role = (char *)"grassroots";
+    s_rq(&r, "city", "city", NULL);
+    r.req.body_case = RONGYU__REQUEST__BODY_KEY_ADD;
+    r.req.key_add = &kq;
+    s_assert_too_long(fx, &r.req, "key_add.org_id", 201, 200);
+    Rongyu__Organisation org = RONGYU__ORGANISATION__INIT;
+    org.id = id201;
+    org.name = (char *)"某工会";
+    org.kind = RONGYU__ORG_KIND__ORG_GRASSROOTS;
+    Rongyu__Organisation *orgs[1] = {&org};
+    Rongyu__OrgImportRequest oq = RONGYU__ORG_IMPORT_REQUEST__INIT;
+    oq.orgs = orgs;
+    oq.n_orgs = 1;
+    s_rq(&r, "city", "city", NULL);
+    r.req.body_case = RONGYU__REQUEST__BODY_ORG_IMPORT;
+    r.req.org_import = &oq;
+    s_assert_too_long(fx, &r.req, "org_import.orgs[0].id", 201, 200);
+    assert_int_equal(ut_rows(fx->st, "orgs"), 0);
+    assert_int_equal(ut_rows(fx->st, "cases"), 1);
+    s_fx_destroy(&fx);
+}
+
 /* ------------------------------------------------------------ attachments */
 
 static void
@@ -3395,6 +3525,8 @@ main(void)
         cmocka_unit_test(test_submitting_or_editing_a_non_draft_is_bad_state),
         cmocka_unit_test(test_unknown_campaign_is_not_found_and_stores_nothing),
         cmocka_unit_test(test_counts_and_years_beyond_their_range_are_refused),
+        cmocka_unit_test(
+            test_identifiers_over_their_limit_are_invalid_naming_the_field),
         cmocka_unit_test(
             test_zip_named_pdf_is_typed_by_content_and_kept_as_blob),
         cmocka_unit_test(test_attachment_with_mismatched_sha256_is_invalid),
