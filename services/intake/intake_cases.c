@@ -5,6 +5,7 @@
 #include "intake_cases.h"
 
 #include "intake_attach.h"
+#include "intake_bounds.h"
 #include "intake_deadline.h"
 #include "intake_digest.h"
 #include "intake_internal.h"
@@ -1650,9 +1651,12 @@ intake_cases_allow(ry_txn_t *txn, const intake_principal_t *p,
 
 /* ------------------------------------------------------------ submit */
 
-/* Checks the shape every stored application must have. */
+/* Checks the shape every stored application must have, that it names a
+ * campaign intake has (a case of any other could never be judged), and
+ * that its counts and years are within their bounds (intake_bounds). */
 static int
-s_check_shape(const Rongyu__Application *a, bool draft, intake_outcome_t *o)
+s_check_shape(const intake_cases_t *self, const Rongyu__Application *a,
+              bool draft, intake_outcome_t *o)
 {
     if (!a)
         return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
@@ -1669,12 +1673,24 @@ s_check_shape(const Rongyu__Application *a, bool draft, intake_outcome_t *o)
     if (!draft && intake_is_empty(a->organising_unit))
         return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "application.organising_unit");
-    if (strlen(a->applicant_org) > 200 || strlen(a->organising_unit) > 200 ||
-        strlen(a->campaign_id) > 100)
-        return intake_outcome_fail(
-            o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-            "application: an identifier is longer than 200 bytes");
-    return 0;
+    int rc;
+    if ((rc = intake_outcome_check_length(o, "application.campaign_id",
+                                          a->campaign_id,
+                                          INTAKE_CAMPAIGN_ID_MAX)) ||
+        (rc = intake_outcome_check_length(o, "application.applicant_org",
+                                          a->applicant_org,
+                                          INTAKE_ORG_ID_MAX)) ||
+        (rc = intake_outcome_check_length(o, "application.organising_unit",
+                                          a->organising_unit,
+                                          INTAKE_ORG_ID_MAX)))
+        return rc;
+    const ry_campaign_t *c = ry_campaigns_find(self->campaigns, a->campaign_id);
+    if (!c)
+        return intake_outcome_fail_at(
+            o, RONGYU__ERROR_CODE__E_NOT_FOUND, "application.campaign_id",
+            "没有评选活动「%s」。There is no campaign '%s'.", a->campaign_id,
+            a->campaign_id);
+    return intake_bounds_check(a, ry_campaign_year(c), o);
 }
 
 static int
@@ -2140,7 +2156,7 @@ intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
     intake_event_t ev = draft ? INTAKE_EV_SAVE_DRAFT : INTAKE_EV_SUBMIT;
     Rongyu__Application *a =
         draft ? req->save_draft->application : req->submit->application;
-    int rc = s_check_shape(a, draft, o);
+    int rc = s_check_shape(self, a, draft, o);
     if (rc)
         return rc;
     if ((rc = intake_cases_allow(txn, p, intake_fsm_event(ev)->act, a, o)))
@@ -2195,7 +2211,7 @@ intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
         return rc;
     char why[400], abuf[600];
     if ((rc = s_find(o, c, INTAKE_EV_SUBMIT_DRAFT, s_facts(c), &row)) == 0 &&
-        (rc = s_check_shape(c->application, false, o)) == 0 &&
+        (rc = s_check_shape(self, c->application, false, o)) == 0 &&
         (rc = intake_orgs_check_application(txn, c->application, why,
                                             sizeof why)) == RY_EINVAL) {
         rc = intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID, "%s", why);

@@ -175,7 +175,7 @@ intake_deadline_extend(ry_txn_t *txn, const ry_campaigns_t *camps,
     uint8_t key[S_KEY_MAX];
     size_t n = s_prefix(key, ry_campaign_id(c), q->organising_unit);
     if (!n)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
                                  "organising_unit: too long");
     ry_val_t lk, lv;
     uint64_t seq = 1;

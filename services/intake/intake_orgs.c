@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define S_MAX_DEPTH 32
-#define S_MAX_ID 200
+#define S_MAX_ID INTAKE_ORG_ID_MAX
 
 int
 intake_why(char *why, size_t len, int rc, const char *fmt, ...)
@@ -437,16 +437,29 @@ s_id_ok(const char *s)
     return true;
 }
 
+/* RY_EINVAL for row i, whose id s_id_ok refuses, the reason starting
+ * with the field's path (orgs[i].id), which the reply names. */
+static int
+s_id_refused(const Rongyu__Organisation *o, size_t i, char *why, size_t len)
+{
+    size_t n = o && o->id ? strlen(o->id) : 0;
+    if (n > S_MAX_ID)
+        return intake_why(why, len, RY_EINVAL,
+                          "orgs[%zu].id: row %zu: %zu bytes, at most %d", i,
+                          i + 1, n, S_MAX_ID);
+    return intake_why(why, len, RY_EINVAL,
+                      "orgs[%zu].id: row %zu: id is empty or holds a control "
+                      "character",
+                      i, i + 1);
+}
+
 /* Checks row i of the import against the rest. */
 static int
 s_check_row(s_view_t *v, const ry_campaigns_t *camps,
             const Rongyu__Organisation *o, size_t i, char *why, size_t len)
 {
     if (!s_id_ok(o->id))
-        return intake_why(why, len, RY_EINVAL,
-                     "row %zu: id is empty, too long or holds a control "
-                     "character",
-                     i + 1);
+        return s_id_refused(o, i, why, len);
     if (s_empty(o->name) || strlen(o->name) > 400)
         return intake_why(why, len, RY_EINVAL, "row %zu (%s): name is empty", i + 1,
                      o->id);
@@ -532,10 +545,7 @@ intake_orgs_import(ry_txn_t *txn, const ry_campaigns_t *camps,
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++)
         if (!orgs[i] || !s_id_ok(orgs[i]->id))
-            rc = intake_why(why, len, RY_EINVAL,
-                       "row %zu: id is empty, too long or holds a control "
-                       "character",
-                       i + 1);
+            rc = s_id_refused(orgs[i], i, why, len);
     if (!rc) {
         if (n)
             qsort(v.sorted, n, sizeof *v.sorted, s_cmp_org);

@@ -255,6 +255,9 @@ intake_posting_list(intake_cases_t *self, ry_txn_t *txn,
     const Rongyu__PostingsRequest *q = req->postings;
     const char *unit_q = q->organising_unit ? q->organising_unit : "";
     char unit[256];
+    if (intake_outcome_check_length(&r->out, "organising_unit", unit_q,
+                                    INTAKE_ORG_ID_MAX))
+        return -1;
     if (p->role == INTAKE_ROLE_UNIT) {
         int rc = intake_principal_unit(txn, p, unit, sizeof unit);
         if (rc == RY_EPERM)
@@ -270,9 +273,6 @@ intake_posting_list(intake_cases_t *self, ry_txn_t *txn,
     } else if (p->role == INTAKE_ROLE_CITY || p->role == INTAKE_ROLE_PLATFORM) {
         if (!*unit_q)
             return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                                     "organising_unit");
-        if (strlen(unit_q) >= sizeof unit)
-            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
                                      "organising_unit");
         snprintf(unit, sizeof unit, "%s", unit_q);
     } else {

@@ -148,10 +148,16 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
     Rongyu__ListRequest q = *req->list;
     const char *who = p->org_id;
     char unit[256];
-    s_list_t l = {txn,  &q,
-                  r,    q.limit ? q.limit : S_LIST_DEFAULT,
-                  NULL, ry_clock_now_ms(),
-                  0,    false};
+    if (intake_outcome_check_length(&r->out, "applicant_org", q.applicant_org,
+                                    INTAKE_ORG_ID_MAX) ||
+        intake_outcome_check_length(&r->out, "organising_unit",
+                                    q.organising_unit, INTAKE_ORG_ID_MAX))
+        return -1;
+    s_list_t l = {.txn = txn,
+                  .q = &q,
+                  .r = r,
+                  .limit = q.limit ? q.limit : S_LIST_DEFAULT,
+                  .now = ry_clock_now_ms()};
     if (p->role == INTAKE_ROLE_GRASSROOTS) {
         /* Its own cases, or those of a branch or group under it (each row
          * is checked). */
@@ -194,11 +200,6 @@ s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
     if (!r->cases)
         abort();
     r->next_after[0] = '\0';
-    const char *by = !intake_is_empty(q.applicant_org) ? q.applicant_org
-                                                       : q.organising_unit;
-    if (!intake_is_empty(by) && strlen(by) + 1 > 200)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                                 "filter");
     /* The index narrows the cases read; each is still checked in full. */
     intake_case_filter_t f = {q.applicant_org, q.organising_unit,
                               q.state, q.overdue, l.now};
@@ -472,6 +473,12 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                                   "%s", why);
         goto out;
     }
+    /* The principal's organisation is an id as long as any other a
+     * request names (an applicant, a listing's filter: checked where
+     * each is read). */
+    if ((rc = intake_outcome_check_length(&r.out, "principal.org_id",
+                                          who.org_id, INTAKE_ORG_ID_MAX)))
+        goto out;
     /* A brief submission is answered, and answered again, as a brief
      * wait is. */
     r.brief = body == RONGYU__REQUEST__BODY_SUBMIT && req->submit->brief;

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define S_SHA_LEN 64
-#define S_APPLICANT_MAX 200
+#define S_APPLICANT_MAX INTAKE_ORG_ID_MAX
 /* applicant \0 sha256 \0 be64 offset */
 #define S_KEY_MAX (S_APPLICANT_MAX + 1 + S_SHA_LEN + 1 + 8)
 #define S_STATE_LEN 24
@@ -275,8 +275,11 @@ intake_upload_part(ry_txn_t *txn, const Rongyu__UploadRequest *q,
     }
     out->received = st.received;
     size_t len = q->data.len;
-    /* No data (a question), or a part received before (a resend). */
-    if (len == 0 || q->offset + len <= st.received)
+    /* No data (a question), or a part received before (a resend): its
+     * end compared without adding to the offset, which is the client's
+     * (offset + len could wrap past 2^64 to an end already received). */
+    if (len == 0 ||
+        (q->offset <= st.received && len <= st.received - q->offset))
         return 0;
     if (q->offset != st.received)
         return intake_outcome_fail_at(
@@ -329,10 +332,10 @@ intake_upload_request(intake_cases_t *self, ry_txn_t *txn,
     const Rongyu__UploadRequest *q = req->upload;
     const char *applicant =
         intake_is_empty(q->applicant_org) ? p->org_id : q->applicant_org;
-    if (strlen(applicant) > S_APPLICANT_MAX)
-        return intake_reply_fail_at(
-            r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE, "applicant_org",
-            "applicant_org: longer than %d bytes", S_APPLICANT_MAX);
+    /* The principal's own was checked with the principal. */
+    if (intake_outcome_check_length(&r->out, "applicant_org", applicant,
+                                    S_APPLICANT_MAX))
+        return -1;
     Rongyu__Application probe = RONGYU__APPLICATION__INIT;
     probe.applicant_org = (char *)applicant;
     int rc = intake_cases_allow(txn, p, INTAKE_ACT_APPLY, &probe, &r->out);

@@ -45,10 +45,19 @@ got=$(verdict "$id")
 [ "$got" = "ineligible hangzhou-2018/2018.1 R_DEADLINE" ] || ry_fail "2018 application in 2026: $got"
 ry_ok "the same application under hangzhou-2018, submitted in 2026: late (R_DEADLINE)"
 
-id=$(ry submit "$RY_TMP/unknown.json" --allow-path "$EX" --json | jq -r .case.case_id)
-got=$(verdict "$id")
-grep -q "^ineligible .*R_CAMPAIGN" <<<"$got" || ry_fail "unknown campaign: $got"
-ry_ok "an unknown campaign is reported (R_CAMPAIGN)"
+# A campaign intake does not have is refused at once, and no case is made
+# of it (docs/protocol.md: E_NOT_FOUND at the application's campaign_id).
+cases() { ry list --role city --as city --json | jq '.cases | length'; }
+before=$(cases)
+set +e
+out=$(ry submit "$RY_TMP/unknown.json" --allow-path "$EX" --json 2>/dev/null)
+rc=$?
+set -e
+[ "$rc" = 1 ] && [ "$(jq -r '.code + " " + .field_path' <<<"$out")" = \
+    "E_NOT_FOUND submit.application.campaign_id" ] ||
+    ry_fail "unknown campaign: exit $rc: $out"
+[ "$(cases)" = "$before" ] || ry_fail "unknown campaign: $before cases before, $(cases) after"
+ry_ok "an unknown campaign is refused: E_NOT_FOUND at submit.application.campaign_id, no case made"
 
 # A malformed campaign file stops validation at start, naming it.
 ry_stop validation

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Hostile and heavy traffic against the real services (tests/lib/hostile.py):
+# applications with values that cannot be true and identifiers too long
+# (refused, nothing stored),
 # random bytes, odd frame shapes, a REQ client, truncated protobuf, a
 # request of exactly max_request, pipelined near-cap frames from one
 # connection, a frame over the cap, refused attachments with large ones,

@@ -159,6 +159,71 @@ def codes(frames_list):
     return out
 
 
+# ---------------------------------------------------------------- phase 0
+# Values that cannot be true (docs/protocol.md, "Data formats"), as an
+# outside tester sent them: refused with E_OUT_OF_RANGE naming the field,
+# in a submission and in a draft, and no case is made; identifiers over
+# their length likewise, E_INVALID.
+def held(year):
+    return lambda a: a.held_honours.extend(
+        [pb.HeldHonour(name="A", level=pb.COUNTY, year=2016),
+         pb.HeldHonour(name="B", level=pb.COUNTY, year=year)])
+
+
+absurd = [
+    ("union.workers", lambda a: setattr(a.union, "workers", 2**64 - 1)),
+    ("union.members", lambda a: setattr(a.union, "members", 2**63)),
+    ("union.group_count", lambda a: setattr(a.union, "group_count", 2**32 - 1)),
+    ("metrics.membership.counts.num",
+     lambda a: a.metrics.membership.counts.MergeFrom(pb.Ratio(num=2**64 - 1, den=1000))),
+    ("metrics.satisfaction.counts.den",
+     lambda a: a.metrics.satisfaction.counts.MergeFrom(pb.Ratio(num=9, den=10**9 + 1))),
+    ("held_honours[1].year", held(-2**31)),
+]
+v = dealer()
+cases = call(v, request("absurd-cases", status=pb.StatusRequest())).status.cases
+for i, (path, setter) in enumerate(absurd):
+    for body in ("submit", "save_draft"):
+        a = app()
+        setter(a)
+        msg = (pb.SubmitRequest if body == "submit" else pb.SaveDraftRequest)(
+            application=a)
+        rep = call(v, request("absurd-%d-%s" % (i, body),
+                              key="absurd-%d-%s" % (i, body), **{body: msg}))
+        want = body + ".application." + path
+        if rep.code != pb.E_OUT_OF_RANGE or rep.field_path != want:
+            fail("%s: %s at '%s' (%s); want E_OUT_OF_RANGE at %s" % (
+                path, pb.ErrorCode.Name(rep.code), rep.field_path, rep.detail,
+                want))
+after = call(v, request("absurd-after", status=pb.StatusRequest())).status.cases
+if after != cases:
+    fail("values that cannot be true: %d cases before, %d after" % (cases, after))
+ok("%d values that cannot be true (2^64-1 workers, 2^63 members, a year "
+   "-2^31, ...): E_OUT_OF_RANGE at each field, no case made" % (2 * len(absurd)))
+# Identifiers of 201 bytes (at most 200): E_INVALID naming the field.
+long_id = "x" * 201
+a = app()
+a.applicant_org = long_id
+too_long = [
+    ("submit.application.applicant_org",
+     request("long-1", key="long-1", submit=pb.SubmitRequest(application=a))),
+    ("principal.org_id", request("long-2", list=pb.ListRequest())),
+    ("list.applicant_org",
+     request("long-3", list=pb.ListRequest(applicant_org=long_id))),
+]
+too_long[1][1].principal.org_id = long_id
+for path, q in too_long:
+    rep = call(v, q)
+    if rep.code != pb.E_INVALID or rep.field_path != path:
+        fail("201 bytes at %s: %s at '%s' (%s)" % (
+            path, pb.ErrorCode.Name(rep.code), rep.field_path, rep.detail))
+after = call(v, request("long-after", status=pb.StatusRequest())).status.cases
+if after != cases:
+    fail("identifiers of 201 bytes: %d cases before, %d after" % (cases, after))
+v.close()
+ok("identifiers of 201 bytes (an applicant, the principal's, a listing's "
+   "filter): E_INVALID at each field, no case made")
+
 # ---------------------------------------------------------------- phase 1
 good = [Good(40, "g%d" % k) for k in range(3)]
 for g in good:

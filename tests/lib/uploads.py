@@ -3,9 +3,9 @@ tests/integration/uploads.sh.
 
 usage: uploads.py SOURCE_DIR INTAKE_EP MAX_REQUEST MAX_ATTACHMENT
 
-Refusals (a gap, content unlike its sha256, over max_attachment, a part
-longer than what is left, a stranger, an unregistered applicant) each
-with its code and field path, and nothing stored: an application naming
+Refusals (a gap, an offset whose end wraps past 2^64, content unlike its
+sha256, over max_attachment, a part longer than what is left, a
+stranger, an unregistered applicant) each with its code and field path, and nothing stored: an application naming
 the content by sha256 is refused afterwards. Resent parts change nothing;
 a fifth unfinished upload drops the oldest; a frame over max_request gets
 no answer (the transport drops it) and the next connection is served.
@@ -115,6 +115,32 @@ progress(part(a, 0, 0), PART, False, "gap: after the refusal")
 not_stored(hashlib.sha256(a).hexdigest(), "content of an unfinished upload")
 ok("a part after a gap: E_OUT_OF_RANGE at upload.offset naming offset %d; "
    "the upload as it was, nothing stored" % PART)
+
+# An offset whose end wraps past 2^64 (as an outside tester sent them):
+# not the next part either, whether nothing or half was received.
+
+
+def raw_part(sha, size, offset, data):
+    r = pb.Request(principal=pb.Principal(org_id=ORG, role="grassroots"))
+    r.upload.sha256, r.upload.size = sha, size
+    r.upload.offset, r.upload.data = offset, data
+    return call(r)
+
+
+w = pdf(10, "wrap")
+wsha = hashlib.sha256(w).hexdigest()
+rep = raw_part(wsha, 10, 2**64 - 5, w[:5])
+expect(rep, pb.E_OUT_OF_RANGE, "upload.offset", "a fresh upload at 2^64-5")
+progress(raw_part(wsha, 10, 0, b""), 0, False, "wrap: after 2^64-5")
+progress(raw_part(wsha, 10, 0, w[:5]), 5, False, "wrap: first half")
+rep = raw_part(wsha, 10, 2**64 - 1, w[5:])
+expect(rep, pb.E_OUT_OF_RANGE, "upload.offset", "offset 2^64-1 after 5 of 10")
+if "offset 5" not in rep.detail:
+    fail("wrap: the detail does not name offset 5: %s" % rep.detail)
+progress(raw_part(wsha, 10, 0, b""), 5, False, "wrap: after 2^64-1")
+not_stored(wsha, "content of an upload sent at wrapping offsets")
+ok("offsets whose end wraps past 2^64 (2^64-5 fresh, 2^64-1 after 5 of 10): "
+   "E_OUT_OF_RANGE at upload.offset, the upload as it was")
 
 # Resent parts change nothing; the last completes; after it, any part
 # answers complete.

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "intake_bounds.h"
 #include "intake_cases.h"
 #include "intake_digest.h"
 #include "intake_internal.h"
@@ -1095,6 +1096,414 @@ test_submitting_or_editing_a_non_draft_is_bad_state(void **state)
     rep = s_get_ok(fx, "org-1", id);
     assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
     s_free(&rep);
+    s_fx_destroy(&fx);
+}
+
+/* ------------------------------------------------------------ campaigns */
+
+/* Sets the campaigns intake knows: the built-in one, and the file at
+ * RY_SOURCE_DIR/path when path is not NULL. */
+static void
+s_campaigns(fx_t *fx, const char *path)
+{
+    ry_campaigns_t *reg;
+    assert_int_equal(ry_campaigns_new(&reg), 0);
+    if (path) {
+        char file[512], err[256];
+        snprintf(file, sizeof file, "%s/%s", RY_SOURCE_DIR, path);
+        ry_campaign_t *c;
+        assert_int_equal(ry_campaign_load_file(file, &c, err, sizeof err), 0);
+        assert_int_equal(ry_campaigns_add(reg, &c), 0);
+    }
+    intake_cases_set_campaigns(fx->ic, &reg);
+    assert_null(reg);
+}
+
+static void
+test_unknown_campaign_is_not_found_and_stores_nothing(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t r;
+    s_rq_submit(&r, "org-1", "c1");
+    r.app.campaign_id = (char *)"no-such-campaign";
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    assert_string_equal(rep->field_path, "submit.application.campaign_id");
+    assert_non_null(strstr(rep->detail, "'no-such-campaign'"));
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+    /* A draft naming it: the same, at its own path. */
+    s_rq(&r, "org-1", "grassroots", "c2");
+    r.app.campaign_id = (char *)"no-such-campaign";
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    assert_string_equal(rep->field_path, "save_draft.application.campaign_id");
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+
+    /* A draft of a campaign loaded then, gone at its submission (its file
+     * removed before a restart): refused, the draft stays a draft and
+     * nothing goes to validation. */
+    s_campaigns(fx, "tests/data/campaigns/hangzhou-2026.json");
+    s_rq(&r, "org-1", "grassroots", "c3");
+    r.app.campaign_id = (char *)"hangzhou-2026";
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    char id[17];
+    s_send_new_ok(fx, &r.req, id);
+    s_campaigns(fx, NULL);
+    s_rq(&r, "org-1", "grassroots", "c4");
+    r.submit_draft.case_id = id;
+    r.req.body_case = RONGYU__REQUEST__BODY_SUBMIT_DRAFT;
+    r.req.submit_draft = &r.submit_draft;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    assert_string_equal(rep->field_path,
+                        "submit_draft.application.campaign_id");
+    assert_non_null(strstr(rep->detail, "'hangzhou-2026'"));
+    s_free(&rep);
+    rep = s_get_ok(fx, "org-1", id);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__DRAFT);
+    s_free(&rep);
+    assert_int_equal(ut_rows(fx->st, "cases"), 1);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 0);
+
+    /* The campaigns intake has are taken, each judged by its own. */
+    s_campaigns(fx, "tests/data/campaigns/hangzhou-2026.json");
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->case_->case_->state, RONGYU__CASE_STATE__SUBMITTED);
+    s_free(&rep);
+    s_submit_ok(fx, "org-1", "c5", RONGYU__HONOUR__ADVANCED_HOME, id);
+    assert_int_equal(ut_rows(fx->st, "cases"), 2);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 2);
+    s_fx_destroy(&fx);
+}
+
+/* ------------------------------------------------------------ bounds */
+
+/* The numbers of an application beside r's: a union, five counted rates
+ * and two held honours, every one within its range. */
+typedef struct {
+    Rongyu__UnionInfo un;
+    Rongyu__Ratio ratio[5];
+    Rongyu__Rate rate[5];
+    Rongyu__Metrics metrics;
+    Rongyu__HeldHonour held[2];
+    Rongyu__HeldHonour *heldp[2];
+} nums_t;
+
+static void
+s_nums(rq_t *r, nums_t *n)
+{
+    Rongyu__UnionInfo un = RONGYU__UNION_INFO__INIT;
+    Rongyu__Metrics metrics = RONGYU__METRICS__INIT;
+    n->un = un;
+    n->un.workers = 1000;
+    n->un.members = 968;
+    n->un.branch_count = 4;
+    n->un.group_count = 12;
+    n->un.fulltime_cadres = 1;
+    n->un.parttime_cadres = 9;
+    n->metrics = metrics;
+    Rongyu__Rate **rates[5] = {&n->metrics.formation, &n->metrics.membership,
+                               &n->metrics.satisfaction, &n->metrics.realname,
+                               &n->metrics.chair_satisfaction};
+    for (int i = 0; i < 5; i++) {
+        rongyu__ratio__init(&n->ratio[i]);
+        n->ratio[i].num = 968;
+        n->ratio[i].den = 1000;
+        rongyu__rate__init(&n->rate[i]);
+        n->rate[i].value_case = RONGYU__RATE__VALUE_COUNTS;
+        n->rate[i].counts = &n->ratio[i];
+        *rates[i] = &n->rate[i];
+    }
+    for (int i = 0; i < 2; i++) {
+        rongyu__held_honour__init(&n->held[i]);
+        n->held[i].name = (char *)"萧山区先进职工之家";
+        n->held[i].level = RONGYU__HONOUR_LEVEL__COUNTY;
+        n->held[i].year = 2016;
+        n->heldp[i] = &n->held[i];
+    }
+    r->app.union_ = &n->un;
+    r->app.metrics = &n->metrics;
+    r->app.held_honours = n->heldp;
+    r->app.n_held_honours = 2;
+}
+
+/* Sets the count at 'path' (from the application) of n to v. */
+static void
+s_set_count(nums_t *n, const char *path, uint64_t v)
+{
+    static const char *const rates[5] = {"formation", "membership",
+                                         "satisfaction", "realname",
+                                         "chair_satisfaction"};
+    char f[64];
+    for (int i = 0; i < 5; i++) {
+        snprintf(f, sizeof f, "metrics.%s.counts.num", rates[i]);
+        if (strcmp(path, f) == 0) {
+            n->ratio[i].num = v;
+            return;
+        }
+        snprintf(f, sizeof f, "metrics.%s.counts.den", rates[i]);
+        if (strcmp(path, f) == 0) {
+            n->ratio[i].den = v;
+            return;
+        }
+    }
+    if (strcmp(path, "union.workers") == 0)
+        n->un.workers = v;
+    else if (strcmp(path, "union.members") == 0)
+        n->un.members = v;
+    else if (strcmp(path, "union.branch_count") == 0)
+        n->un.branch_count = (uint32_t)v;
+    else if (strcmp(path, "union.group_count") == 0)
+        n->un.group_count = (uint32_t)v;
+    else if (strcmp(path, "union.fulltime_cadres") == 0)
+        n->un.fulltime_cadres = (uint32_t)v;
+    else if (strcmp(path, "union.parttime_cadres") == 0)
+        n->un.parttime_cadres = (uint32_t)v;
+    else
+        fail_msg("no count at %s", path);
+}
+
+/* Sends r as a submission ('body' "submit") or a draft ("save_draft") and
+ * asserts E_OUT_OF_RANGE at body.application.'field' and that nothing was
+ * stored. */
+static void
+s_assert_out_of_range(fx_t *fx, rq_t *r, const char *body, const char *field)
+{
+    if (strcmp(body, "submit") == 0) {
+        r->req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
+        r->req.submit = &r->submit;
+    } else {
+        r->req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+        r->req.save_draft = &r->draft;
+    }
+    Rongyu__Reply *rep = s_send(fx, &r->req);
+    char path[160];
+    snprintf(path, sizeof path, "%s.application.%s", body, field);
+    if (rep->code != RONGYU__ERROR_CODE__E_OUT_OF_RANGE ||
+        strcmp(rep->field_path, path) != 0)
+        fail_msg("%s: code %d at '%s' (%s)", path, rep->code, rep->field_path,
+                 rep->detail);
+    assert_non_null(strstr(rep->detail, field));
+    s_free(&rep);
+    s_assert_nothing_stored(fx);
+}
+
+static void
+test_counts_and_years_beyond_their_range_are_refused(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    static const char *const counts[] = {
+        "union.workers",
+        "union.members",
+        "union.branch_count",
+        "union.group_count",
+        "union.fulltime_cadres",
+        "union.parttime_cadres",
+        "metrics.formation.counts.num",
+        "metrics.formation.counts.den",
+        "metrics.membership.counts.num",
+        "metrics.membership.counts.den",
+        "metrics.satisfaction.counts.num",
+        "metrics.satisfaction.counts.den",
+        "metrics.realname.counts.num",
+        "metrics.realname.counts.den",
+        "metrics.chair_satisfaction.counts.num",
+        "metrics.chair_satisfaction.counts.den",
+    };
+    /* Just over the bound, and values a signed 64-bit count shows
+     * negative (2^64 - 1: -1; 2^63), each in a submission and a draft. */
+    const uint64_t over[] = {INTAKE_COUNT_MAX + 1ull, UINT64_MAX,
+                             (uint64_t)1 << 63, UINT32_MAX};
+    rq_t r;
+    nums_t n;
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        for (size_t k = 0; k < sizeof over / sizeof *over; k++) {
+            bool narrow = strncmp(counts[i], "union.", 6) == 0 &&
+                          strcmp(counts[i], "union.workers") != 0 &&
+                          strcmp(counts[i], "union.members") != 0;
+            if (narrow && over[k] > UINT32_MAX)
+                continue; /* a uint32 field */
+            s_rq(&r, "org-1", "grassroots", NULL);
+            s_nums(&r, &n);
+            s_set_count(&n, counts[i], over[k]);
+            s_assert_out_of_range(fx, &r, k % 2 ? "save_draft" : "submit",
+                                  counts[i]);
+        }
+    }
+    /* A held honour's year: before 1949, after the campaign's (2018),
+     * the tester's -2^31; the second of two honours named by its index. */
+    const int32_t years[] = {INTAKE_HONOUR_YEAR_MIN - 1, 2019, INT32_MIN,
+                             INT32_MAX, -1};
+    for (size_t k = 0; k < sizeof years / sizeof *years; k++) {
+        s_rq(&r, "org-1", "grassroots", NULL);
+        s_nums(&r, &n);
+        n.held[1].year = years[k];
+        s_assert_out_of_range(fx, &r, k % 2 ? "save_draft" : "submit",
+                              "held_honours[1].year");
+    }
+
+    /* Every bound itself is taken, and a year not given (0); a rate over
+     * 100% is still validation's to judge (R_RATE_RANGE), not refused. */
+    s_rq_submit(&r, "org-1", NULL);
+    s_nums(&r, &n);
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++)
+        s_set_count(&n, counts[i], INTAKE_COUNT_MAX);
+    n.held[0].year = INTAKE_HONOUR_YEAR_MIN;
+    n.held[1].year = 2018;
+    char id[17];
+    s_send_new_ok(fx, &r.req, id);
+    s_rq_submit(&r, "org-1", NULL);
+    s_nums(&r, &n);
+    n.held[1].year = 0;
+    n.ratio[1].num = 120;
+    n.ratio[1].den = 100;
+    n.un.members = 1200;
+    s_send_new_ok(fx, &r.req, id);
+    Rongyu__Reply *rep = s_get_ok(fx, "org-1", id);
+    const Rongyu__Application *a = rep->case_->case_->application;
+    assert_int_equal(a->metrics->membership->counts->num, 120);
+    assert_int_equal(a->union_->members, 1200);
+    s_free(&rep);
+    assert_int_equal(ut_rows(fx->st, "cases"), 2);
+    assert_int_equal(s_outbox_rows(fx, "validation"), 2);
+    s_fx_destroy(&fx);
+}
+
+/* ------------------------------------------------------------ identifiers */
+
+/* Sends req and asserts E_INVALID at 'path' for an identifier of 'n'
+ * bytes over 'max', and that nothing was stored of it. */
+static void
+s_assert_too_long(fx_t *fx, const Rongyu__Request *req, const char *path,
+                  size_t n, size_t max)
+{
+    int cases = ut_rows(fx->st, "cases");
+    int idem = ut_rows(fx->st, "idem");
+    Rongyu__Reply *rep = s_send(fx, req);
+    char want[64];
+    snprintf(want, sizeof want, "%zu bytes, at most %zu", n, max);
+    if (rep->code != RONGYU__ERROR_CODE__E_INVALID ||
+        strcmp(rep->field_path, path) != 0 || !strstr(rep->detail, want))
+        fail_msg("%s: code %d at '%s' (%s)", path, rep->code, rep->field_path,
+                 rep->detail);
+    s_free(&rep);
+    assert_int_equal(ut_rows(fx->st, "cases"), cases);
+    assert_int_equal(ut_rows(fx->st, "idem"), idem);
+}
+
+static void
+test_identifiers_over_their_limit_are_invalid_naming_the_field(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    char id201[202], id200[201], camp101[102];
+    memset(id201, 'x', 201);
+    id201[201] = '\0';
+    memset(id200, 'y', 200);
+    id200[200] = '\0';
+    memset(camp101, 'c', 101);
+    camp101[101] = '\0';
+    rq_t r;
+    /* In an application: each identifier at its own path. */
+    s_rq_submit(&r, "org-1", NULL);
+    r.app.applicant_org = id201;
+    s_assert_too_long(fx, &r.req, "submit.application.applicant_org", 201, 200);
+    s_rq_submit(&r, "org-1", NULL);
+    r.app.organising_unit = id201;
+    s_assert_too_long(fx, &r.req, "submit.application.organising_unit", 201,
+                      200);
+    s_rq(&r, "org-1", "grassroots", NULL);
+    r.app.campaign_id = camp101;
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    s_assert_too_long(fx, &r.req, "save_draft.application.campaign_id", 101,
+                      100);
+    s_assert_nothing_stored(fx);
+
+    /* The principal's organisation, stated by a platform key or by the
+     * key itself, in any request. */
+    ut_intake_as(fx->ic, fx->st, "platform", "platform");
+    s_rq_submit(&r, id201, NULL);
+    Rongyu__Reply *rep = s_send_with(fx, "platform", "platform", &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_string_equal(rep->field_path, "principal.org_id");
+    s_free(&rep);
+    s_rq(&r, id201, "grassroots", NULL);
+    r.req.body_case = RONGYU__REQUEST__BODY_LIST;
+    r.req.list = &r.list;
+    s_assert_too_long(fx, &r.req, "principal.org_id", 201, 200);
+    s_rq_get(&r, id201, "grassroots", "0000000000000001");
+    s_assert_too_long(fx, &r.req, "principal.org_id", 201, 200);
+    s_assert_nothing_stored(fx);
+
+    /* At the limit: taken, and listed by it (an id of 200 bytes was
+     * refused as a filter before). */
+    char id[17];
+    s_submit_ok(fx, id200, NULL, RONGYU__HONOUR__ADVANCED_HOME, id);
+    s_rq(&r, "city", "city", NULL);
+    r.req.body_case = RONGYU__REQUEST__BODY_LIST;
+    r.req.list = &r.list;
+    r.list.applicant_org = id200;
+    rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_int_equal(rep->list->n_cases, 1);
+    assert_string_equal(rep->list->cases[0]->case_id, id);
+    s_free(&rep);
+
+    /* The filters of a listing and of a unit's postings. */
+    r.list.applicant_org = id201;
+    s_assert_too_long(fx, &r.req, "list.applicant_org", 201, 200);
+    r.list.applicant_org = NULL;
+    r.list.organising_unit = id201;
+    s_assert_too_long(fx, &r.req, "list.organising_unit", 201, 200);
+    Rongyu__PostingsRequest pq = RONGYU__POSTINGS_REQUEST__INIT;
+    pq.organising_unit = id201;
+    s_rq(&r, "city", "city", NULL);
+    r.req.body_case = RONGYU__REQUEST__BODY_POSTINGS;
+    r.req.postings = &pq;
+    s_assert_too_long(fx, &r.req, "postings.organising_unit", 201, 200);
+
+    /* An upload's applicant, a key's organisation, an imported row's id. */
+    Rongyu__UploadRequest uq = RONGYU__UPLOAD_REQUEST__INIT;
+    uq.sha256 = (char *)"c";
+    uq.size = 10;
+    uq.applicant_org = id201;
+    s_rq(&r, "city", "city", NULL);
+    r.req.body_case = RONGYU__REQUEST__BODY_UPLOAD;
+    r.req.upload = &uq;
+    s_assert_too_long(fx, &r.req, "upload.applicant_org", 201, 200);
+    Rongyu__KeyAddRequest kq = RONGYU__KEY_ADD_REQUEST__INIT;
+    char pub[41];
+    ut_intake_key_of("long", "grassroots", pub);
+    kq.public_key = pub;
+    kq.org_id = id201;
+    kq.role = (char *)"grassroots";
+    s_rq(&r, "city", "city", NULL);
+    r.req.body_case = RONGYU__REQUEST__BODY_KEY_ADD;
+    r.req.key_add = &kq;
+    s_assert_too_long(fx, &r.req, "key_add.org_id", 201, 200);
+    Rongyu__Organisation org = RONGYU__ORGANISATION__INIT;
+    org.id = id201;
+    org.name = (char *)"某工会";
+    org.kind = RONGYU__ORG_KIND__ORG_GRASSROOTS;
+    Rongyu__Organisation *orgs[1] = {&org};
+    Rongyu__OrgImportRequest oq = RONGYU__ORG_IMPORT_REQUEST__INIT;
+    oq.orgs = orgs;
+    oq.n_orgs = 1;
+    s_rq(&r, "city", "city", NULL);
+    r.req.body_case = RONGYU__REQUEST__BODY_ORG_IMPORT;
+    r.req.org_import = &oq;
+    s_assert_too_long(fx, &r.req, "org_import.orgs[0].id", 201, 200);
+    assert_int_equal(ut_rows(fx->st, "orgs"), 0);
+    assert_int_equal(ut_rows(fx->st, "cases"), 1);
     s_fx_destroy(&fx);
 }
 
@@ -3138,6 +3547,10 @@ main(void)
         cmocka_unit_test(test_draft_is_saved_edited_and_submitted),
         cmocka_unit_test(test_draft_without_honour_cannot_be_submitted),
         cmocka_unit_test(test_submitting_or_editing_a_non_draft_is_bad_state),
+        cmocka_unit_test(test_unknown_campaign_is_not_found_and_stores_nothing),
+        cmocka_unit_test(test_counts_and_years_beyond_their_range_are_refused),
+        cmocka_unit_test(
+            test_identifiers_over_their_limit_are_invalid_naming_the_field),
         cmocka_unit_test(
             test_zip_named_pdf_is_typed_by_content_and_kept_as_blob),
         cmocka_unit_test(test_attachment_with_mismatched_sha256_is_invalid),

@@ -17,6 +17,7 @@
 #include "ry_store.h"
 #include "ut_util.h"
 
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,23 @@ s_part(fx_t *fx, const char *org, const char *sha, uint64_t size,
     q.size = size;
     q.offset = offset;
     q.data.data = (uint8_t *)s_content + offset;
+    q.data.len = n;
+    fx->o = (intake_outcome_t){.code = RONGYU__ERROR_CODE__OK};
+    return intake_upload_part(fx->txn, &q, org, MAX_ATTACHMENT, &fx->pr,
+                              &fx->o);
+}
+
+/* As s_part, but the n bytes are s_content's first whatever the offset
+ * claimed. */
+static int
+s_part_at(fx_t *fx, const char *org, const char *sha, uint64_t size,
+          uint64_t offset, size_t n)
+{
+    Rongyu__UploadRequest q = RONGYU__UPLOAD_REQUEST__INIT;
+    q.sha256 = (char *)sha;
+    q.size = size;
+    q.offset = offset;
+    q.data.data = (uint8_t *)s_content;
     q.data.len = n;
     fx->o = (intake_outcome_t){.code = RONGYU__ERROR_CODE__OK};
     return intake_upload_part(fx->txn, &q, org, MAX_ATTACHMENT, &fx->pr,
@@ -199,6 +217,50 @@ test_a_gap_is_refused_naming_the_expected_offset(void **state)
     assert_int_equal(s_part(fx, "org-a", sha, LEN, 4, 8), -1);
     assert_non_null(strstr(fx->o.detail, "starts at offset 8"));
     assert_int_equal(s_rows(fx, "upload_parts"), 1);
+}
+
+/* Asserts the last part was refused as not the next one, which starts
+ * at 'next'. */
+static void
+s_assert_not_next(fx_t *fx, int rc, uint64_t next)
+{
+    char want[64];
+    snprintf(want, sizeof want, "starts at offset %" PRIu64 ".", next);
+    assert_int_equal(rc, -1);
+    assert_int_equal(fx->o.code, RONGYU__ERROR_CODE__E_OUT_OF_RANGE);
+    assert_string_equal(fx->o.field, "offset");
+    assert_non_null(strstr(fx->o.detail, want));
+}
+
+static void
+test_an_offset_whose_end_wraps_is_refused(void **state)
+{
+    fx_t *fx = *state;
+    char sha[65];
+    s_sha(s_content, LEN, sha);
+    /* offset + length past 2^64 wraps to a small end, which read as the
+     * end of a part received before: answered OK, received 0. */
+    s_assert_not_next(fx, s_part_at(fx, "org-a", sha, LEN, UINT64_MAX - 4, 5),
+                      0);
+    s_assert_not_next(fx, s_part_at(fx, "org-a", sha, LEN, UINT64_MAX, 1), 0);
+    s_assert_nothing_stored(fx, sha);
+    /* Half received: no offset near 2^64 passes for a resend. */
+    assert_int_equal(s_part_at(fx, "org-a", sha, LEN, 0, 10), 0);
+    const uint64_t wrap[] = {UINT64_MAX, UINT64_MAX - 4, UINT64_MAX - 9,
+                             (uint64_t)1 << 63};
+    for (size_t i = 0; i < sizeof wrap / sizeof *wrap; i++)
+        s_assert_not_next(fx, s_part_at(fx, "org-a", sha, LEN, wrap[i], 10),
+                          10);
+    assert_int_equal(s_rows(fx, "upload_parts"), 1);
+    assert_int_equal(s_part(fx, "org-a", sha, LEN, 0, 0), 0);
+    assert_int_equal(fx->pr.received, 10);
+    /* A part within what was received is still a resend; one reaching
+     * past it is not the next one. */
+    assert_int_equal(s_part(fx, "org-a", sha, LEN, 2, 8), 0);
+    assert_int_equal(fx->pr.received, 10);
+    s_assert_not_next(fx, s_part(fx, "org-a", sha, LEN, 2, 9), 10);
+    assert_int_equal(s_part(fx, "org-a", sha, LEN, 10, LEN - 10), 0);
+    assert_true(fx->pr.complete);
 }
 
 static void
@@ -383,6 +445,7 @@ main(void)
         T(test_one_part_holding_everything_completes),
         T(test_a_resent_part_or_no_data_changes_nothing),
         T(test_a_gap_is_refused_naming_the_expected_offset),
+        T(test_an_offset_whose_end_wraps_is_refused),
         T(test_content_unlike_its_sha256_discards_the_upload),
         T(test_size_and_part_bounds),
         T(test_bad_sha256_is_refused),
