@@ -1686,8 +1686,10 @@ test_recommendation_after_summary_deadline_until_extended(void **state)
                   RONGYU__ERROR_CODE__E_INVALID);
     s_expect_code(s_extend(fx, "city", "city", "2018-12-30", "迟报", UNIT),
                   RONGYU__ERROR_CODE__E_OUT_OF_RANGE);
-    s_expect_code(s_extend(fx, "city", "city", "2019-01-10", "迟报", "杭州市"),
-                  RONGYU__ERROR_CODE__E_INVALID);
+    rep = s_extend(fx, "city", "city", "2019-01-10", "迟报", "杭州市");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    assert_string_equal(rep->field_path, "extend_deadline.organising_unit");
+    s_free(&rep);
 
     rep =
         s_extend(fx, "city", "city", "2019-01-10", "系统故障，准予延期", UNIT);
