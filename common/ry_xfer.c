@@ -5,10 +5,13 @@
 #include "ry_error.h"
 #include "ry_log.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 typedef struct s_job {
     CURL *easy;
@@ -17,6 +20,7 @@ typedef struct s_job {
     char *data;       /* the POST body or the mail, owned */
     size_t len, off;
     bool smtp;
+    bool link_local; /* a connection to a link-local address refused */
     char errbuf[CURL_ERROR_SIZE];
     struct s_job *next, *prev; /* the jobs in flight */
 } s_job_t;
@@ -116,6 +120,70 @@ s_discard(char *buf, size_t size, size_t nitems, void *arg)
     return size * nitems;
 }
 
+/* Link-local: 169.254.0.0/16; fe80::/10, or an IPv4-mapped 169.254. */
+static bool
+s_v4_link_local(const uint8_t b[4])
+{
+    return b[0] == 169 && b[1] == 254;
+}
+
+static bool
+s_v6_link_local(const uint8_t b[16])
+{
+    static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0,    0,
+                                         0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(b, v4mapped, sizeof v4mapped) == 0)
+        return s_v4_link_local(b + 12);
+    return b[0] == 0xfe && (b[1] & 0xc0) == 0x80;
+}
+
+bool
+ry_xfer_link_local(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return s_v4_link_local(
+            (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr);
+    if (sa->sa_family == AF_INET6)
+        return s_v6_link_local(
+            ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr);
+    return false;
+}
+
+bool
+ry_xfer_url_link_local(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+    bool ll = false;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        uint8_t b[16];
+        size_t n = strlen(host);
+        if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+            host[n - 1] = '\0';
+            ll = inet_pton(AF_INET6, host + 1, b) == 1 && s_v6_link_local(b);
+        } else {
+            ll = inet_pton(AF_INET, host, b) == 1 && s_v4_link_local(b);
+        }
+    }
+    curl_free(host);
+    curl_url_cleanup(u);
+    return ll;
+}
+
+/* libcurl's socket for a connection: none to a link-local address,
+ * whatever name led there. */
+static curl_socket_t
+s_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    s_job_t *j = arg;
+    if (purpose == CURLSOCKTYPE_IPCXN && ry_xfer_link_local(&a->addr)) {
+        j->link_local = true;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
 /* Makes a job with its easy handle and common options. */
 static s_job_t *
 s_job_new(ry_xfer_t *self, uint64_t id, const char *url, const char *data,
@@ -146,6 +214,8 @@ s_job_new(ry_xfer_t *self, uint64_t id, const char *url, const char *data,
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, s_discard);
     curl_easy_setopt(e, CURLOPT_READFUNCTION, s_read);
     curl_easy_setopt(e, CURLOPT_READDATA, j);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, s_open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j);
     return j;
 }
 
@@ -251,7 +321,11 @@ ry_xfer_run(ry_xfer_t *self, int wait_ms)
         ry_xfer_done_t d = {.id = j->id};
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &d.status);
         CURLcode res = m->data.result;
-        if (res != CURLE_OK) {
+        if (res != CURLE_OK && j->link_local) {
+            snprintf(d.error, sizeof d.error,
+                     "refused: the address is link-local (169.254.0.0/16 or "
+                     "fe80::/10), where a machine's metadata is served");
+        } else if (res != CURLE_OK) {
             snprintf(d.error, sizeof d.error, "%.60s%s%.180s",
                      curl_easy_strerror(res), j->errbuf[0] ? ": " : "",
                      j->errbuf);

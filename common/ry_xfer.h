@@ -11,6 +11,18 @@
 
 typedef struct ry_xfer ry_xfer_t;
 
+struct sockaddr;
+
+/* Whether the address is link-local (169.254.0.0/16, also IPv4-mapped,
+ * or fe80::/10), where cloud machines serve their metadata and
+ * credentials. No transfer connects to one, whatever name resolves
+ * there: it ends refused, saying so. */
+bool ry_xfer_link_local(const struct sockaddr *sa);
+
+/* Whether the URL's host is written as a link-local address (a name is
+ * not resolved here). */
+bool ry_xfer_url_link_local(const char *url);
+
 /* The outcome of one transfer. */
 typedef struct {
     uint64_t id;      /* the caller's id given when it was started */

@@ -645,6 +645,10 @@ notify_deliver_list(ry_txn_t *txn, const Rongyu__NotificationsRequest *q,
     s_list_t l = {q, r, txn, 0, q->limit ? q->limit : 100, 0};
     if (l.limit > 1000)
         l.limit = 1000;
+    /* Nothing lies after the last id there can be (after_id + 1 would
+     * wrap to the first). */
+    if (q->after_id == UINT64_MAX)
+        return 0;
     uint8_t from[8];
     ry_be64_put(from, q->after_id + 1);
     int rc = ry_txn_scan(txn, "deliveries", NULL, 0, from, 8, s_list_row, &l);
@@ -704,7 +708,9 @@ notify_deliver_replay(ry_txn_t *txn, const Rongyu__FeedReplayRequest *q,
      * store's order is the topic's order). */
     uint8_t from[8];
     ry_be64_put(from, *p.topic ? 1 : q->since_seq + 1);
-    int rc = ry_txn_scan(txn, "feed", NULL, 0, from, 8, s_replay_row, &p);
+    int rc = *p.topic || q->since_seq != UINT64_MAX
+                 ? ry_txn_scan(txn, "feed", NULL, 0, from, 8, s_replay_row, &p)
+                 : 0; /* nothing after the last seq there can be */
     ry_val_t k, v;
     if (rc == 0 && *p.topic) {
         char tk[160];

@@ -6,6 +6,7 @@
 #include "ry_pb.h"
 #include "ry_reply.h"
 #include "ry_text.h"
+#include "ry_xfer.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -291,6 +292,11 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
             return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.url",
                           "subscribe.url: an http:// or https:// URL of at "
                           "most 500 bytes is needed");
+        if (ry_xfer_url_link_local(q->url))
+            return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.url",
+                          "subscribe.url: 链路本地地址（169.254.0.0/16、"
+                          "fe80::/10）不接收通知。A link-local address "
+                          "(169.254.0.0/16, fe80::/10) takes no webhook.");
         if (strlen(q->secret) < 16 || strlen(q->secret) > 255)
             return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.secret",
                           "subscribe.secret: 16 to 255 bytes are needed");

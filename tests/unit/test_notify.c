@@ -954,8 +954,21 @@ test_subscriptions_by_request_are_entitled_audited_and_delivered(void **state)
     assert_int_equal(r->code, RONGYU__ERROR_CODE__E_INVALID);
     assert_string_equal(r->field_path, "subscribe.secret");
     ry_pb_free(&r);
-    /* Its own: made once, a retry gets the first answer. */
+    /* A link-local address (cloud metadata) takes no webhook, written in
+     * either family. */
     sq.secret = (char *)"0123456789abcdef";
+    const char *const ll[] = {"http://169.254.169.254/latest/meta-data/",
+                              "https://[fe80::1]:8443/hook"};
+    for (size_t i = 0; i < 2; i++) {
+        sq.url = (char *)ll[i];
+        r = s_sub_call(f, file, &req);
+        assert_int_equal(r->code, RONGYU__ERROR_CODE__E_INVALID);
+        assert_string_equal(r->field_path, "subscribe.url");
+        assert_non_null(strstr(r->detail, "link-local"));
+        ry_pb_free(&r);
+    }
+    sq.url = (char *)"http://127.0.0.1:9/hook";
+    /* Its own: made once, a retry gets the first answer. */
     r = s_sub_call(f, file, &req);
     assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
     assert_int_equal(r->subscriptions->n_subscriptions, 1);
@@ -1095,6 +1108,13 @@ test_one_delivery_per_subscriber_and_channel(void **state)
     assert_int_equal(notify_deliver_list(txn, &q, &r), 0);
     assert_int_equal(r.n_deliveries, 2);
     notify_deliver_reply_clear(&r);
+    /* After the last id there can be: nothing (not from the first). */
+    q.state = (char *)"";
+    q.after_id = UINT64_MAX;
+    assert_int_equal(notify_deliver_list(txn, &q, &r), 0);
+    assert_int_equal(r.n_deliveries, 0);
+    notify_deliver_reply_clear(&r);
+    q.after_id = 0;
 
     Rongyu__FeedReplayRequest fq = RONGYU__FEED_REPLAY_REQUEST__INIT;
     Rongyu__FeedReplayReply fr = RONGYU__FEED_REPLAY_REPLY__INIT;
@@ -1105,6 +1125,10 @@ test_one_delivery_per_subscriber_and_channel(void **state)
     assert_non_null(strstr(fr.items[0]->body, "2018年12月31日（星期一）"));
     notify_deliver_reply_clear_feed(&fr);
     fq.since_seq = 1;
+    assert_int_equal(notify_deliver_replay(txn, &fq, &fr), 0);
+    assert_int_equal(fr.n_items, 0);
+    notify_deliver_reply_clear_feed(&fr);
+    fq.since_seq = UINT64_MAX; /* not from the first again */
     assert_int_equal(notify_deliver_replay(txn, &fq, &fr), 0);
     assert_int_equal(fr.n_items, 0);
     notify_deliver_reply_clear_feed(&fr);
