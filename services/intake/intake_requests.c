@@ -381,6 +381,18 @@ intake_requests_reads_only(void *ctx, const uint8_t *data, size_t len)
     }
 }
 
+/* E_INVALID for a principal's role stated wrongly ('why', from
+ * intake_principal_role: it names principal.kind or principal.role). */
+static int
+s_role_invalid(intake_reply_t *r, const char *why)
+{
+    return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID,
+                                strncmp(why, "principal.kind", 14) == 0
+                                    ? "principal.kind"
+                                    : "principal.role",
+                                "%s", why);
+}
+
 int
 intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                            size_t len, uint8_t **reply, size_t *reply_len)
@@ -435,11 +447,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     Rongyu__Role stated_kind;
     if (stated &&
         intake_principal_role(stated, &stated_kind, why, sizeof why) != 0) {
-        rc = intake_reply_fail_at(&r, RONGYU__ERROR_CODE__E_INVALID,
-                                  strncmp(why, "principal.kind", 14) == 0
-                                      ? "principal.kind"
-                                      : "principal.role",
-                                  "%s", why);
+        rc = s_role_invalid(&r, why);
         goto out;
     }
     rc = intake_keys_resolve(self, txn, stated, &key, &eff, via, sizeof via,
@@ -466,11 +474,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                                why);
         goto out;
     } else if (rc) {
-        rc = intake_reply_fail_at(&r, RONGYU__ERROR_CODE__E_INVALID,
-                                  strncmp(why, "principal.kind", 14) == 0
-                                      ? "principal.kind"
-                                      : "principal.role",
-                                  "%s", why);
+        rc = s_role_invalid(&r, why);
         goto out;
     }
     /* The principal's organisation is an id as long as any other a
