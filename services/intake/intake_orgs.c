@@ -100,18 +100,21 @@ intake_principal_role(const Rongyu__Principal *p, Rongyu__Role *kind, char *why,
         Rongyu__Role named = s_role_of(ro);
         if (named == RONGYU__ROLE__ROLE_UNSPECIFIED)
             return intake_why(why, len, RY_EINVAL,
-                              "principal.role: unknown role '%s' (grassroots, "
-                              "branch, group, unit, city, platform)",
-                              ro);
+                              "principal.role: 未知角色「%s」。Unknown role "
+                              "'%s' (grassroots, branch, group, unit, city, "
+                              "platform).",
+                              ro, ro);
         if (*kind && *kind != named)
             return intake_why(why, len, RY_EINVAL,
-                              "principal.kind: %d disagrees with role '%s'",
-                              (int)*kind, ro);
+                              "principal.kind: %d 与角色「%s」不一致。Kind %d "
+                              "disagrees with role '%s'.",
+                              (int)*kind, ro, (int)*kind, ro);
         *kind = named;
     }
     if (*kind && !*intake_role_name(*kind))
         return intake_why(why, len, RY_EINVAL,
-                          "principal.kind: unknown value %d", (int)*kind);
+                          "principal.kind: 未知取值 %d。Unknown value %d.",
+                          (int)*kind, (int)*kind);
     return 0;
 }
 
