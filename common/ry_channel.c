@@ -1063,10 +1063,13 @@ s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n, int why)
             self->current = NULL;
         } else {
             Rongyu__Reply r = RONGYU__REPLY__INIT;
+            char detail[200];
+            snprintf(detail, sizeof detail, "本批请求未能写入存储（%s）。%s",
+                     ry_strerror(why), ry_strerror(why));
             r.code = RONGYU__ERROR_CODE__E_BUSY;
             r.message_zh = (char *)"系统繁忙，请稍后重试";
             r.message_en = (char *)"busy, retry later";
-            r.detail = (char *)ry_strerror(why);
+            r.detail = detail;
             r.retry_after_ms = 1000;
             reply = ry_pb_pack(&r.base, &len);
         }
@@ -1292,7 +1295,9 @@ ry_channel_dead_retry(ry_channel_t *self, ry_txn_t *txn, const char *key,
     bool out = strcmp(d.dir, "out") == 0;
     if (strcmp(d.peer, RY_OUTBOX_STRANGER) == 0 || d.frame_len == 0 ||
         (!out && !self->o.on_message)) {
-        snprintf(why, cap, "%s cannot be retried: %s", key,
+        snprintf(why, cap, "死信「%s」不能重发：%s。%s cannot be retried: %s",
+                 key, d.frame_len ? "其发送方不是已配置的对端" : "其帧未保存",
+                 key,
                  d.frame_len ? "its sender is not a configured peer"
                              : "its frame was not kept");
         return RY_EINVAL;
@@ -1302,9 +1307,9 @@ ry_channel_dead_retry(ry_channel_t *self, ry_txn_t *txn, const char *key,
     if (!e || e->kind != RONGYU__ENVELOPE_KIND__DATA) {
         ry_pb_free(&e);
         snprintf(why, cap,
-                 "%s cannot be retried: its frame is not a "
-                 "message",
-                 key);
+                 "死信「%s」不能重发：其帧不是消息。%s cannot be retried: its "
+                 "frame is not a message",
+                 key, key);
         return RY_EINVAL;
     }
     char peer[RY_OUTBOX_PEER_MAX + 1];
@@ -1325,8 +1330,9 @@ ry_channel_dead_retry(ry_channel_t *self, ry_txn_t *txn, const char *key,
             int hrc = self->o.on_message(self->o.ctx, nt, &m);
             rc = s_nested_end(&nt, hrc);
             if (!rc && hrc) {
-                snprintf(why, cap, "%s refused again: %s", key,
-                         ry_strerror(hrc));
+                snprintf(why, cap,
+                         "死信「%s」再次被拒绝（%s）。%s refused again: %s",
+                         key, ry_strerror(hrc), key, ry_strerror(hrc));
                 rc = RY_EINVAL;
             }
         }

@@ -293,8 +293,9 @@ void ry_channel_health(const ry_channel_t *self, ry_channel_health_t *out);
  * peer) is appended to the outbox again under a new sequence number; an
  * "in" letter (refused here) is applied again by on_message. The letter
  * is deleted when that worked. Returns 0; RY_ENOTFOUND; RY_EINVAL with
- * 'why' when it cannot be retried (a stranger's, no frame kept) or was
- * refused again (the letter stays); or a store error. */
+ * 'why' (in Chinese and English, for the client) when it cannot be retried (a
+ * stranger's, no frame kept) or was refused again (the letter stays); or a
+ * store error. */
 int ry_channel_dead_retry(ry_channel_t *self, ry_txn_t *txn, const char *key,
                           char *why, size_t cap);
 

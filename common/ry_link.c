@@ -501,13 +501,15 @@ s_classify(ry_link_msg_t *m, zmq_msg_t *parts, int got, int total)
             k++;
         if (k < got)
             s_route_add(m, parts, first, k + 1);
-        m->malformed = n < 1 ? "no body frame"
-                       : n > RY_LINK_MAX_PARTS
-                           ? "too many frames (at most 16 after the routing "
-                             "id: envelope frames, an empty delimiter, the "
-                             "body)"
-                           : "the frame before the body is not an empty "
-                             "delimiter";
+        /* The detail of the E_MALFORMED answer, in Chinese and English. */
+        m->malformed =
+            n < 1 ? "缺少请求体帧。no body frame"
+            : n > RY_LINK_MAX_PARTS
+                ? "帧过多（路由标识之后至多 16 帧：信封帧、空分隔帧、"
+                  "请求体）。too many frames (at most 16 after the routing "
+                  "id: envelope frames, an empty delimiter, the body)"
+                : "请求体之前的帧不是空分隔帧。the frame before the body is "
+                  "not an empty delimiter";
     } else {
         m->malformed = "a peer message must be one frame";
     }

@@ -123,9 +123,12 @@ s_check_string(const char *s, const s_path_t *at, size_t max_len, char *why,
     char path[256] = "";
     s_path_put(at, path, sizeof path);
     if (long_)
-        snprintf(why, cap, "%s: %zu bytes, at most %zu", path, n, max_len);
+        snprintf(why, cap,
+                 "%s: 为 %zu 字节，至多 %zu 字节。%s: %zu bytes, at most %zu",
+                 path, n, max_len, path, n, max_len);
     else
-        snprintf(why, cap, "%s: not valid UTF-8", path);
+        snprintf(why, cap, "%s: 不是有效的 UTF-8 文本。%s: not valid UTF-8",
+                 path, path);
     return -1;
 }
 
@@ -184,7 +187,9 @@ s_bounded(const char *name, const char *value, size_t max, char *why,
     size_t n = value ? strlen(value) : 0;
     if (n <= max)
         return 0;
-    snprintf(why, cap, "%s: %zu bytes, at most %zu", name, n, max);
+    snprintf(why, cap,
+             "%s: 为 %zu 字节，至多 %zu 字节。%s: %zu bytes, at most %zu", name,
+             n, max, name, n, max);
     return -1;
 }
 

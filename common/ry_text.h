@@ -21,9 +21,10 @@
 #define RY_IDEM_KEY_MAX 200
 
 /* Checks the length of an idempotency key (NULL counts as empty). When it
- * is longer than RY_IDEM_KEY_MAX writes the reason to 'why' (e.g.
- * "idempotency_key: 201 bytes, at most 200") and returns -1; otherwise
- * returns 0. */
+ * is longer than RY_IDEM_KEY_MAX writes the reason to 'why', in Chinese
+ * and English after the field's name (e.g. "idempotency_key: 为 201 字节，
+ * 至多 200 字节。idempotency_key: 201 bytes, at most 200") and returns -1;
+ * otherwise returns 0. */
 int ry_text_idem_key_check(const char *key, char *why, size_t cap);
 
 /* The longest request_id, in bytes, in every service: a reply echoes it
@@ -31,8 +32,8 @@ int ry_text_idem_key_check(const char *key, char *why, size_t cap);
  * with E_INVALID, field_path "request_id". */
 #define RY_REQUEST_ID_MAX 255
 
-/* As ry_text_idem_key_check, for a request_id ("request_id: 300 bytes,
- * at most 255"). */
+/* As ry_text_idem_key_check, for a request_id ("request_id: 为 300 字节，
+ * 至多 255 字节。request_id: 300 bytes, at most 255"). */
 int ry_text_request_id_check(const char *id, char *why, size_t cap);
 
 /* The checks every service makes of a request's texts before anything
@@ -64,8 +65,9 @@ void ry_text_utf8_scrub(char *s);
 
 /* Checks every string field of 'msg' and of the messages inside it: valid
  * UTF-8 and at most max_len bytes. On the first failure writes the field's
- * path and the reason to 'why' (e.g. "application.name: 10485760 bytes,
- * at most 65536") and returns -1; otherwise 0. */
+ * path and the reason, in Chinese and English, to 'why' (e.g.
+ * "application.name: 为 10485760 字节，至多 65536 字节。application.name:
+ * 10485760 bytes, at most 65536") and returns -1; otherwise 0. */
 int ry_text_check(const ProtobufCMessage *msg, size_t max_len, char *why,
                   size_t cap);
 

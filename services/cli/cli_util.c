@@ -354,10 +354,11 @@ cli_call(cli_ctx_t *ctx, Rongyu__Request *req, const char *org,
         if (req->principal == &principal)
             req->principal = NULL;
         Rongyu__Reply big = RONGYU__REPLY__INIT;
-        char detail[200];
+        char detail[300];
         snprintf(detail, sizeof detail,
-                 "the request is %zu bytes, at most %zu (max_request)", size,
-                 ctx->cfg.max_request);
+                 "请求为 %zu 字节，至多 %zu 字节（max_request）。the request "
+                 "is %zu bytes, at most %zu (max_request)",
+                 size, ctx->cfg.max_request, size, ctx->cfg.max_request);
         big.code = RONGYU__ERROR_CODE__E_TOO_LARGE;
         big.message_zh = (char *)"上传内容过大";
         big.message_en = (char *)"upload too large";

@@ -153,9 +153,11 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
                 s_content_path(f, sizeof f, i);
                 return intake_outcome_fail_at(
                     o, RONGYU__ERROR_CODE__E_MISSING_FIELD, f,
-                    "attachments[%zu].content: no content, and no stored "
-                    "content has sha256 '%s'",
-                    i, in->sha256 ? in->sha256 : "");
+                    "attachments[%zu].content 为空，也没有 sha256 为「%.64s」的"
+                    "已存内容。attachments[%zu].content: no content, and no "
+                    "stored content has sha256 '%s'",
+                    i, in->sha256 ? in->sha256 : "", i,
+                    in->sha256 ? in->sha256 : "");
             }
             /* Stored content is shared storage, not shared permission: a
              * reference counts only for the applicant it was uploaded
@@ -166,9 +168,12 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
             if (orc == RY_ENOTFOUND)
                 return intake_outcome_fail(
                     o, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                    "attachments[%zu]: content %.12s... was not uploaded "
-                    "for '%s'; send the file itself",
-                    i, in->sha256, a->applicant_org);
+                    "attachments[%zu]: 内容 %.12s… "
+                    "不是为「%.64s」上传的，请发送"
+                    "文件本身。attachments[%zu]: content %.12s... was not "
+                    "uploaded for '%s'; send the file itself",
+                    i, in->sha256, a->applicant_org, i, in->sha256,
+                    a->applicant_org);
             if (orc)
                 return orc;
             /* v still holds the content: the owner checks only read. */
@@ -181,10 +186,13 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
         char f[64];
         if (in->content.len > max_attachment) {
             s_content_path(f, sizeof f, i);
-            return intake_outcome_fail_at(
-                o, RONGYU__ERROR_CODE__E_TOO_LARGE, f,
-                "attachments[%zu] '%s': %zu bytes, at most %zu", i, in->name,
-                in->content.len, max_attachment);
+            return intake_outcome_fail_at(o, RONGYU__ERROR_CODE__E_TOO_LARGE, f,
+                                          "附件「%.64s」有 %zu 字节，至多 %zu "
+                                          "字节。attachments[%zu] '%s': "
+                                          "%zu bytes, at most %zu",
+                                          in->name, in->content.len,
+                                          max_attachment, i, in->name,
+                                          in->content.len, max_attachment);
         }
         bool stored = s_stored_as_named(txn, in);
         if (stored) {
@@ -198,9 +206,9 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
             s_content_path(f, sizeof f, i);
             return intake_outcome_fail_at(
                 o, RONGYU__ERROR_CODE__E_INVALID, f,
-                "attachments[%zu] '%s': sha256 does not match "
-                "the content",
-                i, in->name);
+                "附件「%.64s」的 sha256 与内容不符。attachments[%zu] '%s': "
+                "sha256 does not match the content",
+                in->name, i, in->name);
         }
         /* Content stored already needs only its owner row. */
         int rc = stored ? s_owner(txn, it->sha, a->applicant_org, true)

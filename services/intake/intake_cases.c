@@ -1708,9 +1708,13 @@ s_busy(intake_cases_t *self, ry_txn_t *txn, const char *peer,
     if (full) {
         o->retry_after_ms = 1000;
         return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_BUSY,
-                                 "%" PRIu64 " messages wait for %s (at most "
-                                 "%u: outbox_limit)",
-                                 depth, peer, self->limits.outbox_limit);
+                                   "%" PRIu64
+                                   " 条消息在等待发往 %s（至多 %u 条："
+                                   "outbox_limit），请稍后重试。%" PRIu64
+                                   " messages wait for %s (at most "
+                                   "%u: outbox_limit)",
+                                   depth, peer, self->limits.outbox_limit,
+                                   depth, peer, self->limits.outbox_limit);
     }
     return 0;
 }
@@ -1872,10 +1876,12 @@ s_find(intake_outcome_t *o, const Rongyu__Case *c, intake_event_t ev,
     *row = intake_fsm_find(c->state, ev, facts);
     if (*row && !(*row)->refuse)
         return 0;
+    const intake_fsm_refusal_t *why =
+        *row ? (*row)->refuse : &intake_fsm_event(ev)->refuse;
     return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_BAD_STATE,
-                             "case '%s' is %s; %s", c->case_id,
-                             s_state(c->state),
-                             *row ? (*row)->refuse : intake_fsm_event(ev)->refuse);
+                               "案件「%s」的状态为 %s：%s。case '%s' is %s; %s",
+                               c->case_id, s_state(c->state), why->zh,
+                               c->case_id, s_state(c->state), why->en);
 }
 
 /* Applies row to c in txn: its effects in the order of intake_fsm.h, then
@@ -2107,7 +2113,8 @@ s_load_for(ry_txn_t *txn, const intake_principal_t *p, intake_action_t act,
     int rc = load(txn, id, out);
     if (rc == RY_ENOTFOUND)
         return intake_outcome_fail_at(o, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                    "case_id", "case '%s'", id);
+                                      "case_id", "没有案件「%.64s」。case '%s'",
+                                      id, id);
     if (rc)
         return rc;
     /* A case the principal may not see answers as one that does not
@@ -2118,7 +2125,8 @@ s_load_for(ry_txn_t *txn, const intake_principal_t *p, intake_action_t act,
     if (rc == RY_EPERM) {
         ry_pb_free(out);
         return intake_outcome_fail_at(o, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                    "case_id", "case '%s'", id);
+                                      "case_id", "没有案件「%.64s」。case '%s'",
+                                      id, id);
     }
     if (rc) {
         ry_pb_free(out);
@@ -2238,10 +2246,13 @@ s_need_opinion(const char *opinion, intake_outcome_t *o)
     if (intake_is_empty(opinion))
         return intake_outcome_fail(
             o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-            "opinion: every decision needs an opinion (审批意见)");
+            "opinion: 每项决定都须附审批意见。opinion: every decision needs "
+            "an opinion (审批意见)");
     if (strlen(opinion) > 4000)
-        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                                 "opinion: longer than 4000 bytes");
+        return intake_outcome_fail(
+            o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+            "opinion: 审批意见超过 4000 字节。opinion: longer "
+            "than 4000 bytes");
     return 0;
 }
 
@@ -2282,8 +2293,11 @@ intake_cases_review(intake_cases_t *self, ry_txn_t *txn,
     };
     if (q->decision < RONGYU__REVIEW_DECISION__REVIEW_APPROVE ||
         q->decision > RONGYU__REVIEW_DECISION__REVIEW_REJECT)
-        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID,
-                                 "decision: approve, return or reject");
+        return intake_outcome_fail(
+            o, RONGYU__ERROR_CODE__E_INVALID,
+            "decision: 须为 approve（通过）、return（退回）"
+            "或 reject（驳回）。decision: approve, "
+            "return or reject");
     return s_client_step(self, txn, p, q->case_id, ev[q->decision], q->opinion,
                          o);
 }
@@ -2312,8 +2326,11 @@ intake_cases_city_decision(intake_cases_t *self, ry_txn_t *txn,
         return rc;
     if (q->decision != RONGYU__CITY_DECISION__CITY_AWARD &&
         q->decision != RONGYU__CITY_DECISION__CITY_NOT_SELECTED)
-        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID,
-                                 "decision: award or not_selected");
+        return intake_outcome_fail(
+            o, RONGYU__ERROR_CODE__E_INVALID,
+            "decision: 须为 award（授予荣誉）或 not_selected"
+            "（未入选）。decision: award or "
+            "not_selected");
     return s_client_step(self, txn, p, q->case_id,
                          q->decision == RONGYU__CITY_DECISION__CITY_AWARD
                              ? INTAKE_EV_AWARD
@@ -2328,8 +2345,10 @@ intake_cases_withdraw(intake_cases_t *self, ry_txn_t *txn,
 {
     const Rongyu__WithdrawRequest *q = req->withdraw;
     if (q->reason && strlen(q->reason) > 4000)
-        return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                                 "reason: longer than 4000 bytes");
+        return intake_outcome_fail(
+            o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+            "reason: 撤回理由超过 4000 字节。reason: longer "
+            "than 4000 bytes");
     return s_client_step(self, txn, p, q->case_id, INTAKE_EV_WITHDRAW,
                          q->reason, o);
 }

@@ -221,7 +221,8 @@ intake_dead_request(intake_cases_t *self, ry_txn_t *txn,
         rc = ry_outbox_dead_get(txn, key, &d);
         if (rc == RY_ENOTFOUND)
             return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                     "no dead letter '%s'", key);
+                                     "没有死信「%s」。no dead letter '%s'", key,
+                                     key);
         if (rc)
             return rc;
         s_acc_init(&a, 1, true);
@@ -237,7 +238,8 @@ intake_dead_request(intake_cases_t *self, ry_txn_t *txn,
                    : ry_outbox_dead_drop(txn, key);
         if (rc == RY_ENOTFOUND)
             return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                     "no dead letter '%s'", key);
+                                     "没有死信「%s」。no dead letter '%s'", key,
+                                     key);
         if (rc == RY_EINVAL)
             return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID, "%s",
                                      why);
@@ -253,7 +255,8 @@ intake_dead_request(intake_cases_t *self, ry_txn_t *txn,
     }
     default:
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_UNSUPPORTED,
-                                 "dead.op %d", (int)q->op);
+                                 "不支持死信操作 %d。dead.op %d", (int)q->op,
+                                 (int)q->op);
     }
     s_acc_finish(&a, r);
     return rc;

@@ -145,7 +145,8 @@ intake_deadline_extend(ry_txn_t *txn, const ry_campaigns_t *camps,
     const ry_campaign_t *c = s_campaign(camps, q->campaign_id);
     if (!c)
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                 "campaign '%s'", q->campaign_id);
+                                 "没有评选活动「%s」。campaign '%s'",
+                                 q->campaign_id, q->campaign_id);
     if (intake_is_empty(q->organising_unit))
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "organising_unit");
@@ -159,25 +160,33 @@ intake_deadline_extend(ry_txn_t *txn, const ry_campaigns_t *camps,
     if (intake_is_empty(q->opinion))
         return intake_reply_fail(
             r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-            "opinion: an extension needs its reason (审批意见)");
+            "opinion: 延期须附理由（审批意见）。opinion: an extension needs "
+            "its reason (审批意见)");
     if (strlen(q->opinion) > 4000)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                                 "opinion: longer than 4000 bytes");
+        return intake_reply_fail(
+            r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+            "opinion: 审批意见超过 4000 字节。opinion: longer "
+            "than 4000 bytes");
     ry_date_t until, base = ry_campaign_summary_deadline(c);
     char bs[RY_DATE_STRLEN];
     ry_date_format(base, bs, sizeof bs);
     if (intake_is_empty(q->until) || ry_date_parse(q->until, &until) != 0)
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+                                 "until: 「%.64s」不是 YYYY-MM-DD 格式的日期。"
                                  "until: '%s' is not a date YYYY-MM-DD",
+                                 q->until ? q->until : "",
                                  q->until ? q->until : "");
     if (ry_date_compare(until, base) < 0)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                                 "until: %s is before summary_deadline %s",
-                                 q->until, bs);
+        return intake_reply_fail(
+            r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
+            "until: %s 早于汇总表截止日期 %s。until: %s is "
+            "before summary_deadline %s",
+            q->until, bs, q->until, bs);
     uint8_t key[S_KEY_MAX];
     size_t n = s_prefix(key, ry_campaign_id(c), q->organising_unit);
     if (!n)
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+                                 "organising_unit: 组织单位过长。"
                                  "organising_unit: too long");
     ry_val_t lk, lv;
     uint64_t seq = 1;
@@ -216,11 +225,15 @@ intake_deadline_list(ry_txn_t *txn, const ry_campaigns_t *camps,
     const ry_campaign_t *c = s_campaign(camps, q->campaign_id);
     if (!c)
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                 "campaign '%s'", q->campaign_id);
+                                 "没有评选活动「%s」。campaign '%s'",
+                                 q->campaign_id, q->campaign_id);
     if (!intake_is_empty(q->organising_unit) &&
         ry_campaign_unit_find(c, q->organising_unit) < 0)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                 "organising unit '%s' is not in Annex 1 of %s",
-                                 q->organising_unit, ry_campaign_id(c));
+        return intake_reply_fail(
+            r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+            "「%s」不是%s附件1中的组织单位。organising unit "
+            "'%s' is not in Annex 1 of %s",
+            q->organising_unit, ry_campaign_id(c), q->organising_unit,
+            ry_campaign_id(c));
     return s_list(txn, c, q->organising_unit, r);
 }

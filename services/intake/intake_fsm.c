@@ -7,6 +7,10 @@
 #define S_SEAT INTAKE_F_SEAT
 #define S_YES INTAKE_F_YES
 
+static const intake_fsm_refusal_t s_wait_quota = {
+    "案件正在等待名额服务的答复，请稍后再撤回",
+    "it waits for the quota service's answer; withdraw again in a moment"};
+
 /* Rows of one event and outcome stay together: the Markdown joins their
  * states. The first matching row wins. */
 static const intake_fsm_row_t s_rows[] = {
@@ -97,68 +101,105 @@ static const intake_fsm_row_t s_rows[] = {
     {S_(RECOMMENDED), INTAKE_EV_WITHDRAW, S_SEAT, 0, S_(WITHDRAWN),
      INTAKE_FX_RELEASE, "withdrawn by the applicant", "withdrawn", NULL},
     {S_(RECOMMENDING), INTAKE_EV_WITHDRAW, 0, 0, 0, 0, NULL, NULL,
-     "it waits for the quota service's answer; withdraw again in a moment"},
-    {S_(SELECTING), INTAKE_EV_WITHDRAW, 0, 0, 0, 0, NULL, NULL,
-     "it waits for the quota service's answer; withdraw again in a moment"},
+     &s_wait_quota},
+    {S_(SELECTING), INTAKE_EV_WITHDRAW, 0, 0, 0, 0, NULL, NULL, &s_wait_quota},
 };
 
 #define S_NROWS (sizeof s_rows / sizeof s_rows[0])
 
 static const intake_fsm_event_t s_events[INTAKE_EV_COUNT] = {
-    [INTAKE_EV_SUBMIT] = {"submit", "`SubmitRequest` (`rongyu submit`)",
-                          INTAKE_ACT_APPLY, "applicant",
-                          "a submission makes a new case"},
-    [INTAKE_EV_SAVE_DRAFT] = {"save_draft",
-                              "`SaveDraftRequest` (`rongyu draft save`)",
-                              INTAKE_ACT_APPLY, "applicant",
-                              "only a draft or a returned case can be edited"},
+    [INTAKE_EV_SUBMIT] = {"submit",
+                          "`SubmitRequest` (`rongyu submit`)",
+                          INTAKE_ACT_APPLY,
+                          "applicant",
+                          {"提交总是新建案件",
+                           "a submission makes a new case"}},
+    [INTAKE_EV_SAVE_DRAFT] =
+        {"save_draft",
+         "`SaveDraftRequest` (`rongyu draft save`)",
+         INTAKE_ACT_APPLY,
+         "applicant",
+         {"只有草稿或退回修改的案件可以编辑",
+          "only a draft or a returned case can be edited"}},
     [INTAKE_EV_SUBMIT_DRAFT] = {"submit_draft",
                                 "`SubmitDraftRequest` (`rongyu draft submit`)",
-                                INTAKE_ACT_APPLY, "applicant",
-                                "only a draft can be submitted"},
+                                INTAKE_ACT_APPLY,
+                                "applicant",
+                                {"只有草稿可以提交",
+                                 "only a draft can be submitted"}},
     [INTAKE_EV_POSTING] = {"posting",
                            "`PostingStartRequest` (`rongyu posting start`)",
-                           INTAKE_ACT_APPLY, "applicant",
-                           "a posting is recorded on a draft (a returned "
-                           "case becomes one with 'rongyu draft save FILE "
-                           "--case ID')"},
-    [INTAKE_EV_VERDICT] = {"verdict", "ValidationResult (validation service)",
-                           INTAKE_ACT_READ, "–", "ignored"},
+                           INTAKE_ACT_APPLY,
+                           "applicant",
+                           {"公示只记录在草稿上（退回的案件可用"
+                            "「rongyu draft save FILE --case ID」改为草稿）",
+                            "a posting is recorded on a draft (a returned "
+                            "case becomes one with 'rongyu draft save FILE "
+                            "--case ID')"}},
+    [INTAKE_EV_VERDICT] = {"verdict",
+                           "ValidationResult (validation service)",
+                           INTAKE_ACT_READ,
+                           "–",
+                           {"忽略", "ignored"}},
     [INTAKE_EV_APPROVE] = {"approve",
                            "`ReviewRequest{approve}` (`rongyu review "
                            "--decision approve`)",
-                           INTAKE_ACT_REVIEW, "unit",
-                           "only an eligible case can be approved"},
-    [INTAKE_EV_RETURN] = {"return", "`ReviewRequest{return}`",
-                          INTAKE_ACT_REVIEW, "unit",
-                          "only an eligible, ineligible or approved case can "
-                          "be returned or rejected"},
-    [INTAKE_EV_REJECT] = {"reject", "`ReviewRequest{reject}`",
-                          INTAKE_ACT_REVIEW, "unit",
-                          "only an eligible, ineligible or approved case can "
-                          "be returned or rejected"},
+                           INTAKE_ACT_REVIEW,
+                           "unit",
+                           {"只有符合条件的案件可以审核通过",
+                            "only an eligible case can be approved"}},
+    [INTAKE_EV_RETURN] = {"return",
+                          "`ReviewRequest{return}`",
+                          INTAKE_ACT_REVIEW,
+                          "unit",
+                          {"只有符合条件、不符合条件或审核通过的案件可以退回"
+                           "或驳回",
+                           "only an eligible, ineligible or approved case "
+                           "can be returned or rejected"}},
+    [INTAKE_EV_REJECT] = {"reject",
+                          "`ReviewRequest{reject}`",
+                          INTAKE_ACT_REVIEW,
+                          "unit",
+                          {"只有符合条件、不符合条件或审核通过的案件可以退回"
+                           "或驳回",
+                           "only an eligible, ineligible or approved case "
+                           "can be returned or rejected"}},
     [INTAKE_EV_RECOMMEND] = {"recommend",
                              "`RecommendRequest` (`rongyu recommend`)",
                              INTAKE_ACT_REVIEW,
                              "unit (city for leadership-organ cadres)",
-                             "only an approved case can be recommended"},
-    [INTAKE_EV_RESERVED] = {"reserved", "SeatResult RESERVE (quota)",
-                            INTAKE_ACT_READ, "–", "ignored"},
+                             {"只有审核通过的案件可以推荐",
+                              "only an approved case can be recommended"}},
+    [INTAKE_EV_RESERVED] = {"reserved",
+                            "SeatResult RESERVE (quota)",
+                            INTAKE_ACT_READ,
+                            "–",
+                            {"忽略", "ignored"}},
     [INTAKE_EV_AWARD] = {"award",
                          "`CityDecisionRequest{award}` (`rongyu decide "
                          "--decision award`)",
-                         INTAKE_ACT_CITY, "city",
-                         "the city decides only on a recommended case"},
-    [INTAKE_EV_CONFIRMED] = {"confirmed", "SeatResult CONFIRM (quota)",
-                             INTAKE_ACT_READ, "–", "ignored"},
+                         INTAKE_ACT_CITY,
+                         "city",
+                         {"市总工会只对已推荐的案件作出决定",
+                          "the city decides only on a recommended case"}},
+    [INTAKE_EV_CONFIRMED] = {"confirmed",
+                             "SeatResult CONFIRM (quota)",
+                             INTAKE_ACT_READ,
+                             "–",
+                             {"忽略", "ignored"}},
     [INTAKE_EV_NOT_SELECTED] = {"not_selected",
                                 "`CityDecisionRequest{not_selected}`",
-                                INTAKE_ACT_CITY, "city",
-                                "the city decides only on a recommended "
-                                "case"},
-    [INTAKE_EV_WITHDRAW] = {"withdraw", "`WithdrawRequest` (`rongyu withdraw`)",
-                            INTAKE_ACT_APPLY, "applicant",
-                            "a decided case cannot be withdrawn"},
+                                INTAKE_ACT_CITY,
+                                "city",
+                                {"市总工会只对已推荐的案件作出决定",
+                                 "the city decides only on a recommended "
+                                 "case"}},
+    [INTAKE_EV_WITHDRAW] = {"withdraw",
+                            "`WithdrawRequest` (`rongyu withdraw`)",
+                            INTAKE_ACT_APPLY,
+                            "applicant",
+                            {"已有决定的案件不能撤回",
+                             "a decided case cannot be withdrawn"}},
 };
 
 const intake_fsm_row_t *
@@ -274,7 +315,8 @@ intake_fsm_markdown(FILE *out)
         s_effects(r->effects, fx, sizeof fx);
         if (r->refuse)
             fprintf(out, "| %s | %s | %s | %s | %s | refused: %s | | | |\n",
-                    e->name, e->request, e->who, from, s_when(r), r->refuse);
+                    e->name, e->request, e->who, from, s_when(r),
+                    r->refuse->en);
         else
             fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s%s | %s%s |\n",
                     e->name, e->request, e->who, from, s_when(r),

@@ -59,6 +59,13 @@ enum {
     INTAKE_FX_VALIDATE = 1 << 11 /* ValidateCase to validation */
 };
 
+/* Why an event is refused in a case's state: the detail of E_BAD_STATE,
+ * in Chinese and English. */
+typedef struct {
+    const char *zh;
+    const char *en;
+} intake_fsm_refusal_t;
+
 /* One row. 'from' 0 (STATE_UNSPECIFIED) is a case not yet stored. A row
  * with 'refuse' set answers E_BAD_STATE with that text instead. */
 typedef struct {
@@ -69,7 +76,7 @@ typedef struct {
     unsigned effects;
     const char *what;   /* the audit entry */
     const char *notify; /* the CaseEvent's event */
-    const char *refuse;
+    const intake_fsm_refusal_t *refuse;
 } intake_fsm_row_t;
 
 /* What every row of an event shares. */
@@ -78,7 +85,7 @@ typedef struct {
     const char *request; /* "`ReviewRequest{approve}` (`rongyu review ...`)" */
     intake_action_t act; /* a client's event: the action authorised */
     const char *who;     /* for the docs: "applicant", "unit", ... */
-    const char *refuse;  /* E_BAD_STATE text when no row matches */
+    intake_fsm_refusal_t refuse; /* E_BAD_STATE text when no row matches */
 } intake_fsm_event_t;
 
 /* The row for a case in state 'from' meeting 'facts' on event 'ev', or

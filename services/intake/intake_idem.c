@@ -133,16 +133,19 @@ s_rebuild(const intake_cases_t *self, ry_txn_t *txn, const uint8_t *data,
         &rongyu__idem_case__descriptor, data, len, 0);
     if (!k || intake_is_empty(k->case_id)) {
         ry_pb_free(&k);
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INTERNAL,
-                                 "the stored first answer does not decode");
+        return intake_reply_fail(
+            r, RONGYU__ERROR_CODE__E_INTERNAL,
+            "保存的首次答复无法解码。the stored first answer "
+            "does not decode");
     }
     Rongyu__Case *c = NULL;
     int rc =
         intake_cases_load_as_of(txn, k->case_id, k->revision, k->audit_seq, &c);
     if (rc == RY_ENOTFOUND) {
         rc = intake_reply_fail(r, RONGYU__ERROR_CODE__E_INTERNAL,
-                               "case '%s' of the first answer is not stored",
-                               k->case_id);
+                               "首次答复中的案件「%s」未保存。case '%s' of the "
+                               "first answer is not stored",
+                               k->case_id, k->case_id);
     } else if (rc == 0) {
         c->revision = k->revision;
         c->state = k->state;
@@ -171,11 +174,11 @@ intake_idem_lookup(const intake_cases_t *self, ry_txn_t *txn,
         /* Required: without one a retry would do the work twice. */
         intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                              "idempotency_key",
-                             "idempotency_key: every request that changes "
-                             "state needs one");
+                             "每个改变状态的请求都需要幂等键。idempotency_key: "
+                             "every request that changes state needs one");
         return 1;
     }
-    char why[80];
+    char why[160];
     if (ry_text_idem_key_check(req->idempotency_key, why, sizeof why) != 0) {
         intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID,
                              "idempotency_key", "%s", why);
@@ -185,7 +188,9 @@ intake_idem_lookup(const intake_cases_t *self, ry_txn_t *txn,
     size_t n = s_key(req, key, sizeof key);
     if (!n) {
         intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID,
-                             "principal.org_id", "principal.org_id: too long");
+                             "principal.org_id",
+                             "principal.org_id 过长。principal.org_id: too "
+                             "long");
         return 1;
     }
     ry_val_t v;
@@ -212,7 +217,9 @@ intake_idem_lookup(const intake_cases_t *self, ry_txn_t *txn,
     }
     if (!same) {
         intake_reply_fail(r, RONGYU__ERROR_CODE__E_CONFLICT,
-                          "idempotency_key '%s'", req->idempotency_key);
+                          "幂等键「%s」已用于内容不同的请求。"
+                          "idempotency_key '%s'",
+                          req->idempotency_key, req->idempotency_key);
         return 1;
     }
     if (v.len > S_FP && d[S_FP] == S_CASE_MARK) {

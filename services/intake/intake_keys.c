@@ -334,9 +334,11 @@ s_add(intake_cases_t *self, ry_txn_t *txn, const Rongyu__KeyAddRequest *q,
       intake_reply_t *r)
 {
     if (!ry_keys_valid(q->public_key))
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
-                                 "public_key: not a CURVE public key (40 "
-                                 "characters of Z85)");
+        return intake_reply_fail(
+            r, RONGYU__ERROR_CODE__E_INVALID,
+            "public_key: 不是 CURVE 公钥（40 个 Z85 字符）。"
+            "public_key: not a CURVE public key (40 "
+            "characters of Z85)");
     if (intake_is_empty(q->org_id))
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "org_id");
@@ -345,8 +347,10 @@ s_add(intake_cases_t *self, ry_txn_t *txn, const Rongyu__KeyAddRequest *q,
         return -1;
     if (!s_role_ok(q->role))
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
-                                 "role '%s' (grassroots, unit, city, "
-                                 "platform)",
+                                 "角色「%.64s」无效（可为 grassroots、unit、"
+                                 "city、platform）。role '%s' (grassroots, "
+                                 "unit, city, platform)",
+                                 q->role ? q->role : "",
                                  q->role ? q->role : "");
     char why[600];
     int rc = s_may_manage(txn, p, q->org_id, q->role, why, sizeof why);
@@ -360,14 +364,17 @@ s_add(intake_cases_t *self, ry_txn_t *txn, const Rongyu__KeyAddRequest *q,
         bool same = !old->revoked_at_ms && strcmp(old->org_id, q->org_id) == 0 &&
                     strcmp(old->role, q->role) == 0;
         if (!same)
-            intake_reply_fail(r, RONGYU__ERROR_CODE__E_CONFLICT,
-                              old->revoked_at_ms
-                                  ? "key %.8s... was revoked; a revoked key "
-                                    "is never registered again (make a new "
-                                    "one)"
-                                  : "key %.8s... is registered to another "
-                                    "principal; revoke it first",
-                              q->public_key);
+            intake_reply_fail(
+                r, RONGYU__ERROR_CODE__E_CONFLICT,
+                old->revoked_at_ms
+                    ? "密钥 %.8s… 已吊销，吊销的密钥不能再登记（请"
+                      "生成新密钥）。key %.8s... was revoked; "
+                      "a revoked key is never registered again "
+                      "(make a new one)"
+                    : "密钥 %.8s… 已登记给另一主体，请先吊销。"
+                      "key %.8s... is registered to another "
+                      "principal; revoke it first",
+                q->public_key, q->public_key);
         r->keys = calloc(1, sizeof *r->keys);
         if (!r->keys)
             abort();
@@ -414,9 +421,10 @@ s_revoke(intake_cases_t *self, ry_txn_t *txn, const char *key,
     Rongyu__KeyRecord *rec = NULL;
     int rc = s_get(txn, key, &rec);
     if (rc == RY_ENOTFOUND)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                 "key '%s' is not registered",
-                                 key ? key : "");
+        return intake_reply_fail(
+            r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+            "密钥「%.64s」未登记。key '%s' is not registered", key ? key : "",
+            key ? key : "");
     if (rc)
         return rc;
     char why[600];
@@ -516,6 +524,7 @@ intake_keys_request(intake_cases_t *self, ry_txn_t *txn,
     }
     default:
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_UNSUPPORTED,
-                                 "request body %d", (int)req->body_case);
+                                 "不支持请求 %d。request body %d",
+                                 (int)req->body_case, (int)req->body_case);
     }
 }

@@ -140,8 +140,10 @@ intake_principal_parse(const Rongyu__Principal *p, intake_principal_t *out,
     case RONGYU__ROLE__ROLE_UNSPECIFIED:
         return intake_why(why, len, RY_ENOTFOUND, "principal.kind");
     default:
-        return intake_why(why, len, RY_EINVAL,
-                     "principal.kind: unknown value %d", (int)kind);
+        return intake_why(
+            why, len, RY_EINVAL,
+            "principal.kind: 未知取值 %d。principal.kind: unknown value %d",
+            (int)kind, (int)kind);
     }
     out->kind = kind;
     out->org_id = p->org_id;
@@ -339,14 +341,20 @@ intake_orgs_check_application(ry_txn_t *txn, const Rongyu__Application *a,
         return rc;
     if (!s_empty(a->organising_unit) &&
         strcmp(o->organising_unit, a->organising_unit) != 0)
-        rc = intake_why(why, len, RY_EINVAL,
-                   "application.organising_unit: '%s' is registered under "
-                   "%s, not %s",
-                   a->applicant_org, o->organising_unit, a->organising_unit);
+        rc = intake_why(
+            why, len, RY_EINVAL,
+            "application.organising_unit: 「%.64s」登记在%.64s之下，"
+            "不在%.64s之下。application.organising_unit: '%s' is "
+            "registered under %s, not %s",
+            a->applicant_org, o->organising_unit, a->organising_unit,
+            a->applicant_org, o->organising_unit, a->organising_unit);
     else if (o->kind == RONGYU__ORG_KIND__ORG_CITY)
-        rc = intake_why(why, len, RY_EINVAL,
-                   "application.applicant_org: '%s' is the city department",
-                   a->applicant_org);
+        rc = intake_why(
+            why, len, RY_EINVAL,
+            "application.applicant_org: 「%.64s」是市总工会基层工作部，"
+            "不能申报。application.applicant_org: '%s' is the city "
+            "department",
+            a->applicant_org, a->applicant_org);
     ry_pb_free(&o);
     return rc;
 }
@@ -448,12 +456,14 @@ s_id_refused(const Rongyu__Organisation *o, size_t i, char *why, size_t len)
     size_t n = o && o->id ? strlen(o->id) : 0;
     if (n > S_MAX_ID)
         return intake_why(why, len, RY_EINVAL,
-                          "orgs[%zu].id: row %zu: %zu bytes, at most %d", i,
-                          i + 1, n, S_MAX_ID);
+                          "orgs[%zu].id: 第 %zu 行：%zu 字节，至多 %d 字节。"
+                          "orgs[%zu].id: row %zu: %zu bytes, at most %d",
+                          i, i + 1, n, S_MAX_ID, i, i + 1, n, S_MAX_ID);
     return intake_why(why, len, RY_EINVAL,
+                      "orgs[%zu].id: 第 %zu 行：id 为空或含控制字符。"
                       "orgs[%zu].id: row %zu: id is empty or holds a control "
                       "character",
-                      i, i + 1);
+                      i, i + 1, i, i + 1);
 }
 
 /* Checks row i of the import against the rest. */
@@ -464,53 +474,72 @@ s_check_row(s_view_t *v, const ry_campaigns_t *camps,
     if (!s_id_ok(o->id))
         return s_id_refused(o, i, why, len);
     if (s_empty(o->name) || strlen(o->name) > 400)
-        return intake_why(why, len, RY_EINVAL, "row %zu (%s): name is empty", i + 1,
-                     o->id);
+        return intake_why(
+            why, len, RY_EINVAL,
+            "第 %zu 行（%.64s）：名称为空。row %zu (%s): name is empty", i + 1,
+            o->id, i + 1, o->id);
     if (!s_grassroots(o->kind) && o->kind != RONGYU__ORG_KIND__ORG_BRANCH &&
         o->kind != RONGYU__ORG_KIND__ORG_GROUP &&
         o->kind != RONGYU__ORG_KIND__ORG_UNIT &&
         o->kind != RONGYU__ORG_KIND__ORG_CITY)
         return intake_why(why, len, RY_EINVAL,
-                     "row %zu (%s): kind must be grassroots, township, "
-                     "federation, joint, branch, group, unit or city",
-                     i + 1, o->id);
+                          "第 %zu 行（%.64s）：kind 须为 grassroots、township、"
+                          "federation、joint、branch、group、unit 或 city。"
+                          "row %zu (%s): kind must be grassroots, township, "
+                          "federation, joint, branch, group, unit or city",
+                          i + 1, o->id, i + 1, o->id);
     if (o->kind == RONGYU__ORG_KIND__ORG_CITY) {
         if (!s_empty(o->parent_id) || !s_empty(o->organising_unit))
-            return intake_why(why, len, RY_EINVAL,
-                         "row %zu (%s): the city has no parent and no "
-                         "organising unit",
-                         i + 1, o->id);
+            return intake_why(
+                why, len, RY_EINVAL,
+                "第 %zu 行（%.64s）：市总工会没有上级，也没有组织单位。"
+                "row %zu (%s): the city has no parent and no "
+                "organising unit",
+                i + 1, o->id, i + 1, o->id);
         return 0;
     }
     if (s_empty(o->organising_unit) || !s_unit_known(camps, o->organising_unit))
-        return intake_why(why, len, RY_EINVAL,
-                     "row %zu (%s): organising unit '%s' is not an Annex 1 "
-                     "row of any campaign",
-                     i + 1, o->id,
-                     o->organising_unit ? o->organising_unit : "");
+        return intake_why(
+            why, len, RY_EINVAL,
+            "第 %zu 行（%.64s）：组织单位「%.64s」不在任何评选活动的"
+            "附件1中。row %zu (%s): organising unit '%s' is not an "
+            "Annex 1 row of any campaign",
+            i + 1, o->id, o->organising_unit ? o->organising_unit : "", i + 1,
+            o->id, o->organising_unit ? o->organising_unit : "");
     if (s_empty(o->parent_id))
-        return intake_why(why, len, RY_EINVAL, "row %zu (%s): parent id is empty",
-                     i + 1, o->id);
+        return intake_why(
+            why, len, RY_EINVAL,
+            "第 %zu 行（%.64s）：上级 id 为空。row %zu (%s): parent id "
+            "is empty",
+            i + 1, o->id, i + 1, o->id);
     const Rongyu__Organisation *parent;
     int rc = s_view_find(v, o->parent_id, &parent);
     if (rc == RY_ENOTFOUND)
-        return intake_why(why, len, RY_EINVAL,
-                     "row %zu (%s): parent '%s' is neither in the file nor "
-                     "registered",
-                     i + 1, o->id, o->parent_id);
+        return intake_why(
+            why, len, RY_EINVAL,
+            "第 %zu 行（%.64s）：上级「%.64s」既不在文件中，也未登记。"
+            "row %zu (%s): parent '%s' is neither in the file nor "
+            "registered",
+            i + 1, o->id, o->parent_id, i + 1, o->id, o->parent_id);
     if (rc)
         return rc;
     if (!s_parent_kind_ok(o->kind, parent->kind))
         return intake_why(why, len, RY_EINVAL,
-                     "row %zu (%s): a %s cannot be under a %s ('%s')", i + 1,
-                     o->id, s_kind_name(o->kind), s_kind_name(parent->kind),
-                     o->parent_id);
+                          "第 %zu 行（%.64s）：%s 不能隶属于 %s（「%.64s」）。"
+                          "row %zu (%s): a %s cannot be under a %s ('%s')",
+                          i + 1, o->id, s_kind_name(o->kind),
+                          s_kind_name(parent->kind), o->parent_id, i + 1, o->id,
+                          s_kind_name(o->kind), s_kind_name(parent->kind),
+                          o->parent_id);
     if (parent->kind != RONGYU__ORG_KIND__ORG_CITY &&
         strcmp(parent->organising_unit, o->organising_unit) != 0)
-        return intake_why(why, len, RY_EINVAL,
-                     "row %zu (%s): organising unit '%s' differs from its "
-                     "parent's '%s'",
-                     i + 1, o->id, o->organising_unit, parent->organising_unit);
+        return intake_why(
+            why, len, RY_EINVAL,
+            "第 %zu 行（%.64s）：组织单位「%.64s」与上级的「%.64s」"
+            "不同。row %zu (%s): organising unit '%s' differs from "
+            "its parent's '%s'",
+            i + 1, o->id, o->organising_unit, parent->organising_unit, i + 1,
+            o->id, o->organising_unit, parent->organising_unit);
     /* No cycle: the parent chain reaches the city within bounds. */
     char cur[S_MAX_ID + 1];
     snprintf(cur, sizeof cur, "%s", o->parent_id);
@@ -520,9 +549,11 @@ s_check_row(s_view_t *v, const ry_campaigns_t *camps,
         const Rongyu__Organisation *p;
         rc = s_view_find(v, cur, &p);
         if (rc == RY_ENOTFOUND)
-            return intake_why(why, len, RY_EINVAL,
-                         "row %zu (%s): ancestor '%s' is not known", i + 1,
-                         o->id, cur);
+            return intake_why(
+                why, len, RY_EINVAL,
+                "第 %zu 行（%.64s）：上级链中的「%.64s」未知。row %zu "
+                "(%s): ancestor '%s' is not known",
+                i + 1, o->id, cur, i + 1, o->id, cur);
         if (rc)
             return rc;
         if (p->kind == RONGYU__ORG_KIND__ORG_CITY)
@@ -530,7 +561,9 @@ s_check_row(s_view_t *v, const ry_campaigns_t *camps,
         snprintf(cur, sizeof cur, "%s", p->parent_id);
     }
     return intake_why(why, len, RY_EINVAL,
-                 "row %zu (%s): its parent links form a cycle", i + 1, o->id);
+                      "第 %zu 行（%.64s）：上级关系形成循环。row %zu (%s): its "
+                      "parent links form a cycle",
+                      i + 1, o->id, i + 1, o->id);
 }
 
 int
@@ -540,7 +573,8 @@ intake_orgs_import(ry_txn_t *txn, const ry_campaigns_t *camps,
 {
     memset(counts, 0, sizeof *counts);
     if (n == 0)
-        return intake_why(why, len, RY_EINVAL, "no organisations given");
+        return intake_why(why, len, RY_EINVAL,
+                          "没有给出任何组织。no organisations given");
     s_view_t v = {txn, calloc(n, sizeof(Rongyu__Organisation *)), n, NULL};
     if (!v.sorted)
         abort();
@@ -554,9 +588,10 @@ intake_orgs_import(ry_txn_t *txn, const ry_campaigns_t *camps,
             qsort(v.sorted, n, sizeof *v.sorted, s_cmp_org);
         for (size_t i = 1; i < n && !rc; i++)
             if (strcmp(v.sorted[i - 1]->id, v.sorted[i]->id) == 0)
-                rc =
-                    intake_why(why, len, RY_EINVAL,
-                          "id '%s' appears twice in the file", v.sorted[i]->id);
+                rc = intake_why(why, len, RY_EINVAL,
+                                "id「%.64s」在文件中出现两次。id '%s' appears "
+                                "twice in the file",
+                                v.sorted[i]->id, v.sorted[i]->id);
     }
     for (size_t i = 0; i < n && !rc; i++)
         rc = s_check_row(&v, camps, orgs[i], i, why, len);

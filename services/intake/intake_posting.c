@@ -130,19 +130,25 @@ intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
     const Rongyu__PostingStartRequest *q = req->posting_start;
     ry_date_t from, to;
     if (intake_is_empty(q->from))
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                                 "from: the day the posting starts");
+        return intake_reply_fail(
+            r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+            "from: 须给出公示开始的日期。from: the day the "
+            "posting starts");
     if (ry_date_parse(q->from, &from) != 0)
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
+                                 "from: 「%.40s」不是 YYYY-MM-DD 格式的日期。"
                                  "from: '%.40s' is not a date YYYY-MM-DD",
-                                 q->from);
+                                 q->from, q->from);
     if (!intake_is_empty(q->to) && ry_date_parse(q->to, &to) != 0)
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
-                                 "to: '%.40s' is not a date YYYY-MM-DD", q->to);
+                                 "to: 「%.40s」不是 YYYY-MM-DD 格式的日期。"
+                                 "to: '%.40s' is not a date YYYY-MM-DD",
+                                 q->to, q->to);
     if (!intake_is_empty(q->to) && ry_date_compare(to, from) < 0)
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
-                                 "to: %s is before the start %s", q->to,
-                                 q->from);
+                                 "to: %s 早于开始日期 %s。to: %s is before the "
+                                 "start %s",
+                                 q->to, q->from, q->to, q->from);
     Rongyu__Case *c = NULL;
     int rc = intake_cases_load_for(txn, p, INTAKE_ACT_APPLY, q->case_id, &r->out, &c);
     if (rc)
@@ -263,13 +269,17 @@ intake_posting_list(intake_cases_t *self, ry_txn_t *txn,
         if (rc == RY_EPERM)
             return intake_reply_fail(
                 r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                "'%s' is not registered as an organising unit", p->org_id);
+                "「%s」未登记为组织单位。'%s' is not registered as "
+                "an organising unit",
+                p->org_id, p->org_id);
         if (rc)
             return rc;
         if (*unit_q && strcmp(unit_q, unit) != 0)
-            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                                     "'%s' may see only the postings of %s",
-                                     p->org_id, unit);
+            return intake_reply_fail(
+                r, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                "「%s」只能查看%s的公示。'%s' may see only "
+                "the postings of %s",
+                p->org_id, unit, p->org_id, unit);
     } else if (p->role == INTAKE_ROLE_CITY || p->role == INTAKE_ROLE_PLATFORM) {
         if (!*unit_q)
             return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
@@ -277,8 +287,9 @@ intake_posting_list(intake_cases_t *self, ry_txn_t *txn,
         snprintf(unit, sizeof unit, "%s", unit_q);
     } else {
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_FORBIDDEN,
-                                 "only an organising unit or the city sees "
-                                 "a unit's postings");
+                                 "只有组织单位或市总工会可以查看组织单位的"
+                                 "公示。only an organising unit or the city "
+                                 "sees a unit's postings");
     }
     /* The unit's drafts: by_unit_state under unit \0 DRAFT, in id order. */
     uint8_t prefix[sizeof unit + 1];

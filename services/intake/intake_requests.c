@@ -65,8 +65,11 @@ s_get(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
         ry_pb_free(&r->out.kase);
         rc = intake_cases_load_revision(txn, id, rev, &r->out.kase);
         if (rc == RY_ENOTFOUND)
-            return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                     "case '%s' has no revision %u", id, rev);
+            return intake_reply_fail(
+                r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                "案件「%.64s」没有第 %u 版。case '%s' has no "
+                "revision %u",
+                id, rev, id, rev);
         if (rc)
             return rc;
     }
@@ -316,12 +319,16 @@ s_quota(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
             : ry_campaigns_find(self->campaigns, q->campaign_id);
     if (!c)
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                 "campaign '%s'", q->campaign_id);
+                                 "没有评选活动「%s」。campaign '%s'",
+                                 q->campaign_id, q->campaign_id);
     int rc = intake_seats_table(txn, c, q->organising_unit, &r->qrows, &r->nq);
     if (rc == RY_ENOTFOUND)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                 "organising unit '%s' is not in Annex 1 of %s",
-                                 q->organising_unit, ry_campaign_id(c));
+        return intake_reply_fail(
+            r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+            "「%s」不是%s附件1中的组织单位。organising unit "
+            "'%s' is not in Annex 1 of %s",
+            q->organising_unit, ry_campaign_id(c), q->organising_unit,
+            ry_campaign_id(c));
     if (rc)
         return rc;
     r->qrowp = calloc(r->nq + 1, sizeof *r->qrowp);
@@ -342,14 +349,16 @@ s_store_failed(intake_reply_t *r, int rc)
     r->out.retry_after_ms = 1000;
     if (rc == -ENOSPC || rc == -EDQUOT)
         intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
-                          "the disk of the store is full (%s); nothing was "
-                          "stored; requests are taken again once there is "
-                          "room",
-                          ry_strerror(rc));
+                          "存储磁盘已满（%s），未保存任何内容；有空间后即可"
+                          "再次受理请求。the disk of the store is full (%s); "
+                          "nothing was stored; requests are taken again once "
+                          "there is room",
+                          ry_strerror(rc), ry_strerror(rc));
     else
         intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
-                          "the store failed (%s); nothing was stored",
-                          ry_strerror(rc));
+                          "存储出错（%s），未保存任何内容。the store failed "
+                          "(%s); nothing was stored",
+                          ry_strerror(rc), ry_strerror(rc));
 }
 
 bool
@@ -406,7 +415,9 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
                        &rongyu__request__descriptor, data, len, 2 * len + 65536,
                        RY_TEXT_MAX, &texts_ok))) {
         intake_reply_fail(&r, RONGYU__ERROR_CODE__E_MALFORMED,
-                          "%zu bytes that are not a rongyu.Request", len);
+                          "收到的 %zu 字节不是 rongyu.Request。%zu bytes "
+                          "that are not a rongyu.Request",
+                          len, len);
         *reply = intake_reply_pack(&r, "", reply_len);
         return -1;
     }
@@ -570,10 +581,12 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         break;
     default:
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,
+                               "请求 %d 不由 intake 受理；通知查询、订阅重放与"
+                               "订阅管理请求应发往通知服务（notification）。"
                                "request body %d is not intake's; "
                                "notifications, feed_replay and the "
                                "subscription requests go to notification",
-                               (int)req->body_case);
+                               (int)req->body_case, (int)req->body_case);
         break;
     }
     if (deferred) {
@@ -610,6 +623,8 @@ out:
          * larger than it accepts: never storable or deliverable. */
         ry_pb_free(&r.out.kase);
         intake_reply_fail(&r, RONGYU__ERROR_CODE__E_TOO_LARGE,
+                          "请求含有超过存储所允许长度（511 字节）的键，或会"
+                          "产生超过服务所收上限（max_request）的消息。"
                           "the request holds a key longer than the store "
                           "allows (511 bytes) or causes a message larger "
                           "than a service accepts (max_request)");
@@ -639,7 +654,7 @@ out:
             ry_pb_free(&c);
         } else {
             intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL,
-                              "cached reply");
+                              "保存的首次答复无法解码。cached reply");
             *reply = intake_reply_pack(&r, req->request_id, reply_len);
         }
     } else {
@@ -676,8 +691,10 @@ intake_requests_on_refuse(void *ctx, const uint8_t *data, size_t len, int why,
         r.out.retry_after_ms = 0; /* no retry helps until the map is raised */
         intake_reply_fail(
             &r, RONGYU__ERROR_CODE__E_BUSY,
-            "the store is full at its size limit (max_map_size); nothing "
-            "was stored; an operator must raise max_map_size");
+            "存储已达容量上限（max_map_size），未保存任何内容；须由运维"
+            "人员调高 max_map_size。the store is full at its size limit "
+            "(max_map_size); nothing was stored; an operator must raise "
+            "max_map_size");
     } else {
         s_store_failed(&r, why);
     }

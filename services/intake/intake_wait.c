@@ -97,9 +97,10 @@ s_key_share(intake_waits_t *ws, const char *key, int n, intake_reply_t *r)
         return true;
     if (n > INTAKE_WAIT_CASES_PER_KEY) {
         intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
-                          "an organisation's key may have waits naming %d "
+                          "一个组织的密钥的等待至多涉及 %d 个案件。an "
+                          "organisation's key may have waits naming %d "
                           "cases",
-                          INTAKE_WAIT_CASES_PER_KEY);
+                          INTAKE_WAIT_CASES_PER_KEY, INTAKE_WAIT_CASES_PER_KEY);
         return false;
     }
     int64_t now = ry_clock_mono_ms();
@@ -147,7 +148,8 @@ s_park(intake_cases_t *self, const Rongyu__Request *req,
         free(ids);
         if (r->out.code == RONGYU__ERROR_CODE__OK) /* not the key's share */
             intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
-                              "too many requests are waiting");
+                              "等待中的请求过多，请稍后重试。too many requests "
+                              "are waiting");
         r->out.retry_after_ms = 1000;
         return -1;
     }
@@ -275,22 +277,26 @@ s_request_many(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     const Rongyu__WaitRequest *q = req->wait;
     size_t n = q->n_case_ids;
     if (!intake_is_empty(q->case_id))
-        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID, "case_id",
-                                    "case_id: leave it empty when case_ids "
-                                    "names the cases to wait on");
+        return intake_reply_fail_at(
+            r, RONGYU__ERROR_CODE__E_INVALID, "case_id",
+            "用 case_ids 指定要等待的案件时，case_id 须留空。"
+            "case_id: leave it empty when case_ids "
+            "names the cases to wait on");
     if (n > INTAKE_WAIT_CASES)
         return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
                                     "case_ids",
+                                    "一次等待至多 %d 个案件，不能是 %zu 个。"
                                     "case_ids: at most %d cases in one wait, "
                                     "not %zu",
-                                    INTAKE_WAIT_CASES, n);
+                                    INTAKE_WAIT_CASES, n, INTAKE_WAIT_CASES, n);
     char field[32];
     s_named_t named[INTAKE_WAIT_CASES];
     for (size_t i = 0; i < n; i++) {
         if (intake_is_empty(q->case_ids[i])) {
             snprintf(field, sizeof field, "case_ids[%zu]", i);
-            return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                                        field, "%s: an empty case id", field);
+            return intake_reply_fail_at(
+                r, RONGYU__ERROR_CODE__E_MISSING_FIELD, field,
+                "%s 为空，须为案件 id。%s: an empty case id", field, field);
         }
         named[i] = (s_named_t){q->case_ids[i], i};
     }
@@ -298,10 +304,13 @@ s_request_many(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     for (size_t i = 1; i < n; i++)
         if (strcmp(named[i - 1].id, named[i].id) == 0) {
             snprintf(field, sizeof field, "case_ids[%zu]", named[i].at);
-            return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID, field,
-                                        "%s: '%.64s' is named twice (also "
-                                        "case_ids[%zu])",
-                                        field, named[i].id, named[i - 1].at);
+            return intake_reply_fail_at(
+                r, RONGYU__ERROR_CODE__E_INVALID, field,
+                "%s：「%.64s」重复出现（另见 case_ids[%zu]）。"
+                "%s: '%.64s' is named twice (also "
+                "case_ids[%zu])",
+                field, named[i].id, named[i - 1].at, field, named[i].id,
+                named[i - 1].at);
         }
     int rc =
         q->brief ? s_request_many_brief(self, txn, req, p, r, deferred) : 1;
@@ -351,12 +360,14 @@ intake_wait_request(intake_cases_t *self, ry_txn_t *txn,
     if (q->state == RONGYU__CASE_STATE__STATE_UNSPECIFIED)
         return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                     "state",
-                                    "state: the state to wait to "
-                                    "leave");
+                                    "须给出要等待案件离开的状态（state）。"
+                                    "state: the state to wait to leave");
     if (q->timeout_ms > INTAKE_WAIT_MAX_MS)
         return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,
-                                    "timeout_ms", "timeout_ms: at most %u",
-                                    INTAKE_WAIT_MAX_MS);
+                                    "timeout_ms",
+                                    "timeout_ms 至多为 %u。timeout_ms: at "
+                                    "most %u",
+                                    INTAKE_WAIT_MAX_MS, INTAKE_WAIT_MAX_MS);
     if (q->n_case_ids)
         return s_request_many(self, txn, req, p, r, deferred);
     /* Most waits are on a case still in the state waited on: parked from
@@ -479,7 +490,8 @@ s_answer(intake_cases_t *self, ry_txn_t *txn, const s_waiter_t *w,
     if (!r.out.kase || rc) {
         ry_pb_free(&r.out.kase);
         intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL,
-                          "case '%s' could not be read", w->case_id);
+                          "无法读取案件「%s」。case '%s' could not be read",
+                          w->case_id, w->case_id);
     }
     size_t len;
     uint8_t *out = intake_reply_pack_in(&r, w->request_id, "wait", &len);
@@ -563,7 +575,9 @@ s_tick_many(intake_cases_t *self, ry_txn_t *txn, s_waiter_t *w, bool late)
         }
         if (rc)
             intake_reply_fail(&r, RONGYU__ERROR_CODE__E_INTERNAL,
-                              "case '%s' could not be read", bad);
+                              "无法读取案件「%s」。case '%s' could not be "
+                              "read",
+                              bad, bad);
         size_t len;
         uint8_t *out = intake_reply_pack_in(&r, w->request_id, "wait", &len);
         s_send(self, w, out, len);

@@ -208,7 +208,9 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
     } else if (!req) {
         r.code = RONGYU__ERROR_CODE__E_MALFORMED;
         snprintf(unsupported, sizeof unsupported,
-                 "%zu bytes that are not a rongyu.Request", len);
+                 "收到的 %zu 字节不是 rongyu.Request。%zu bytes that "
+                 "are not a rongyu.Request",
+                 len, len);
         r.detail = unsupported;
     } else if (bad[0]) {
         r.code = RONGYU__ERROR_CODE__E_INVALID;

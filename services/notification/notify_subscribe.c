@@ -103,7 +103,9 @@ s_principal(const Rongyu__Principal *p, s_who_t *w, s_out_t *o)
                             : NULL;
     if (p->kind && !kname)
         return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "principal.kind",
-                      "principal.kind: unknown value %d", (int)p->kind);
+                      "principal.kind 的取值 %d 未知。principal.kind: unknown "
+                      "value %d",
+                      (int)p->kind, (int)p->kind);
     if (!role)
         role = kname;
     if (!role)
@@ -114,10 +116,13 @@ s_principal(const Rongyu__Principal *p, s_who_t *w, s_out_t *o)
         known |= strcmp(role, names[i]) == 0;
     if (!known)
         return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "principal.role",
-                      "principal.role: unknown role '%s'", role);
+                      "未知角色「%.64s」。principal.role: unknown role '%s'",
+                      role, role);
     if (kname && strcmp(role, kname) != 0)
         return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "principal.kind",
-                      "principal.kind disagrees with role '%s'", role);
+                      "principal.kind 与角色「%.64s」不一致。principal.kind "
+                      "disagrees with role '%s'",
+                      role, role);
     w->org = p->org_id;
     w->user = p->user ? p->user : "";
     w->role = role;
@@ -134,10 +139,13 @@ s_org(const s_who_t *w, const char *asked, const char *field, s_out_t *o,
     *org = asked && *asked ? asked : w->org;
     if (strlen(*org) > 127)
         return s_fail(o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE, field,
-                      "%s: longer than 127 bytes", field);
+                      "%s 超过 127 字节。%s: longer than 127 bytes", field,
+                      field);
     if (!w->any && strcmp(*org, w->org) != 0)
         return s_fail(o, RONGYU__ERROR_CODE__E_FORBIDDEN, field,
-                      "'%s' may subscribe only itself, not '%s'", w->org, *org);
+                      "「%.64s」只能为自己订阅，不能为「%.64s」订阅。'%s' may "
+                      "subscribe only itself, not '%s'",
+                      w->org, *org, w->org, *org);
     return 0;
 }
 
@@ -289,9 +297,11 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
                           "subscribe.url", "subscribe.url");
         if ((strncmp(q->url, "http://", 7) && strncmp(q->url, "https://", 8)) ||
             strlen(q->url) > 500 || strpbrk(q->url, " \r\n\t"))
-            return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.url",
-                          "subscribe.url: an http:// or https:// URL of at "
-                          "most 500 bytes is needed");
+            return s_fail(
+                o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.url",
+                "subscribe.url 须为 http:// 或 https:// 网址，至多 500 "
+                "字节。subscribe.url: an http:// or https:// URL "
+                "of at most 500 bytes is needed");
         if (ry_xfer_url_link_local(q->url))
             return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.url",
                           "subscribe.url: 链路本地地址（169.254.0.0/16、"
@@ -299,6 +309,7 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
                           "(169.254.0.0/16, fe80::/10) takes no webhook.");
         if (strlen(q->secret) < 16 || strlen(q->secret) > 255)
             return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.secret",
+                          "subscribe.secret 须为 16 至 255 字节。"
                           "subscribe.secret: 16 to 255 bytes are needed");
         s.url = q->url;
         s.secret = q->secret;
@@ -309,7 +320,9 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
                           "subscribe.email", "subscribe.email");
         if (!s_email_ok(q->email) || strlen(q->email) > 255)
             return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.email",
-                          "subscribe.email: '%s' is not an address", q->email);
+                          "「%.64s」不是电子邮件地址。subscribe.email: '%s' is "
+                          "not an address",
+                          q->email, q->email);
         s.email = q->email;
         break;
     case RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_UNSPECIFIED:
@@ -317,7 +330,9 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
                       "subscribe.channel", "subscribe.channel");
     default:
         return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.channel",
-                      "subscribe.channel: unknown value %d", (int)q->channel);
+                      "subscribe.channel 的取值 %d 未知。subscribe.channel: "
+                      "unknown value %d",
+                      (int)q->channel, (int)q->channel);
     }
     uint64_t n;
     int rc = ry_txn_next(txn, "meta", "sub_seq", &n);
@@ -399,9 +414,10 @@ s_cancel(ry_txn_t *txn, const s_who_t *w, const Rongyu__UnsubscribeRequest *q,
                       "unsubscribe.id");
     if (strncmp(q->id, "file:", 5) == 0)
         return s_fail(o, RONGYU__ERROR_CODE__E_FORBIDDEN, "unsubscribe.id",
+                      "「%.64s」来自运维人员的订阅文件，只有运维人员可以修改。"
                       "'%s' is in the operator's subscribers file; only the "
                       "operator changes it",
-                      q->id);
+                      q->id, q->id);
     s_scan_t sc = {.id = q->id};
     int rc = ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_row, &sc);
     if (rc)
@@ -410,7 +426,7 @@ s_cancel(ry_txn_t *txn, const s_who_t *w, const Rongyu__UnsubscribeRequest *q,
     if (!sc.found || (!w->any && strcmp(sc.found->org, w->org) != 0)) {
         ry_pb_free(&sc.found);
         return s_fail(o, RONGYU__ERROR_CODE__E_NOT_FOUND, "unsubscribe.id",
-                      "subscription '%s'", q->id);
+                      "没有订阅「%.64s」。subscription '%s'", q->id, q->id);
     }
     rc = ry_txn_del(txn, "subscriptions", sc.found_key, 8);
     char what[200];
@@ -433,15 +449,15 @@ notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
     s_who_t w;
     bool change = req->body_case != RONGYU__REQUEST__BODY_SUBSCRIPTIONS;
     uint8_t fp[32];
-    char ik[400], why[80];
+    char ik[400], why[160];
     int iklen = 0;
     int rc = s_principal(req->principal, &w, &o);
     if (!rc && change) {
         if (!req->idempotency_key || !*req->idempotency_key) {
             rc = s_fail(&o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                         "idempotency_key",
-                        "idempotency_key: every request that changes state "
-                        "needs one");
+                        "每个改变状态的请求都需要幂等键。idempotency_key: "
+                        "every request that changes state needs one");
         } else if (ry_text_idem_key_check(req->idempotency_key, why,
                                           sizeof why) != 0) {
             rc = s_fail(&o, RONGYU__ERROR_CODE__E_INVALID,
@@ -461,8 +477,10 @@ notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
             if (g == 0) {
                 if (v.len < 32 || memcmp(v.data, fp, 32) != 0) {
                     rc = s_fail(&o, RONGYU__ERROR_CODE__E_CONFLICT,
-                                "idempotency_key", "idempotency_key '%s'",
-                                req->idempotency_key);
+                                "idempotency_key",
+                                "幂等键「%.64s」已用于内容不同的请求。"
+                                "idempotency_key '%s'",
+                                req->idempotency_key, req->idempotency_key);
                 } else {
                     /* The first answer, with this request's id. */
                     Rongyu__Reply *c = (Rongyu__Reply *)ry_pb_unpack(

@@ -66,6 +66,8 @@ test_each_row_moves_or_refuses_and_each_event_says_why(void **state)
     const intake_fsm_row_t *rows = intake_fsm_rows(&n);
     for (size_t i = 0; i < n; i++) {
         if (rows[i].refuse) {
+            assert_non_null(rows[i].refuse->zh);
+            assert_non_null(rows[i].refuse->en);
             assert_int_equal(rows[i].to, 0);
             assert_null(rows[i].what);
             continue;
@@ -78,7 +80,8 @@ test_each_row_moves_or_refuses_and_each_event_says_why(void **state)
     for (int ev = 0; ev < INTAKE_EV_COUNT; ev++) {
         const intake_fsm_event_t *e = intake_fsm_event((intake_event_t)ev);
         assert_non_null(e->name);
-        assert_non_null(e->refuse);
+        assert_non_null(e->refuse.zh);
+        assert_non_null(e->refuse.en);
         assert_non_null(e->who);
     }
     /* A decided case is refused by name; a stored case cannot be made

@@ -3453,7 +3453,8 @@ test_replies_hold_utf8_whatever_the_request(void **state)
     Rongyu__Reply *rep = s_send(fx, &r.req);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_INVALID);
     assert_string_equal(rep->request_id, "");
-    assert_string_equal(rep->detail, "request_id: not valid UTF-8");
+    assert_string_equal(rep->detail, "request_id: 不是有效的 UTF-8 文本。"
+                                     "request_id: not valid UTF-8");
     s_free(&rep);
     /* One longer than RY_REQUEST_ID_MAX: refused, named, echoed whole. */
     char id[RY_REQUEST_ID_MAX + 2];

@@ -185,7 +185,7 @@ static void
 test_request_id_bound_and_echo(void **state)
 {
     (void)state;
-    char id[300], why[80];
+    char id[300], why[160];
     memset(id, 'r', sizeof id);
     id[255] = '\0';
     assert_int_equal(ry_text_request_id_check(id, why, sizeof why), 0);
@@ -193,7 +193,8 @@ test_request_id_bound_and_echo(void **state)
     id[255] = 'r';
     id[256] = '\0';
     assert_int_equal(ry_text_request_id_check(id, why, sizeof why), -1);
-    assert_string_equal(why, "request_id: 256 bytes, at most 255");
+    assert_string_equal(why, "request_id: 为 256 字节，至多 255 字节。"
+                             "request_id: 256 bytes, at most 255");
     assert_string_equal(ry_text_request_id_echo("\xe8\x90\xa7-1"),
                         "\xe8\x90\xa7-1");
     assert_string_equal(ry_text_request_id_echo("\xff"), "");
