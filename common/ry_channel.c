@@ -170,7 +170,8 @@ ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out)
         .max_request = self->o.max_request,
         .client_hwm = ry_channel_client_hwm(self->o.client_queue_bytes,
                                             self->o.max_request),
-        .client_replies = (int)self->o.batch,
+        .client_replies = (int)(self->o.client_replies ? self->o.client_replies
+                                                       : self->o.batch),
         .window = self->o.window,
         .keys = self->o.keys,
     };

@@ -90,6 +90,9 @@ typedef struct {
                                   peer (0: 2048) */
     unsigned batch;           /* messages per group commit (0: 1024);
                                  clients take at most 3/4 of them */
+    unsigned client_replies;  /* replies one client connection may have
+                                 queued in ZeroMQ (0: batch); more wait
+                                 in the link (ry_link_opts_t) */
     size_t batch_bytes;       /* bytes read per group commit (0: 64 MiB;
                                  one message may pass it); clients take
                                  at most half */

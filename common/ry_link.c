@@ -31,12 +31,20 @@
 #define S_CLIENT_HWM 4
 #define S_PEER_HWM 20000
 /* Replies a client connection may have queued in ZeroMQ when the link's
- * options give none: a round's messages, more than the round's answers
- * to clients (3/4 of it), so that they fit while ZeroMQ's thread sends
- * them to a connection that reads them. A reply past them finds the
- * connection's pipe full (ZMQ_ROUTER_MANDATORY: EAGAIN): that connection
- * does not read its replies, and is stalled. */
+ * options give none. A reply that finds the connection's pipe full
+ * (ZMQ_ROUTER_MANDATORY: EAGAIN) waits in the link, behind the others
+ * that did, and goes as the pipe empties: ZeroMQ's thread may be behind
+ * (a round's answers come faster than it encrypts them) as well as the
+ * client. Past S_LATE_BYTES or S_LATE_MSGS waiting, the connection does
+ * not read its replies: they are dropped and it is stalled. At most
+ * S_LATE_MAX connections have replies waiting; past that, one more is
+ * stalled at once. */
 #define S_CLIENT_REPLIES 1024
+#define S_LATE_BYTES ((size_t)16 << 20)
+#define S_LATE_MSGS 4096
+#define S_LATE_MAX 64
+/* While replies wait, the loop looks again this often (ms). */
+#define S_LATE_WAKE_MS 2
 /* A stalled connection's requests are dropped unread for S_STALLED_MS
  * (then it gets one more chance): it costs neither work nor memory while
  * it does not read. At most S_STALLED_MAX connections are remembered at
@@ -96,6 +104,25 @@ typedef struct {
     uint8_t rid[255];
 } s_stalled_t;
 
+/* A reply waiting for its client connection's pipe: its route frames
+ * after the routing id, then its body, in buf. */
+typedef struct s_late {
+    struct s_late *next;
+    int nframes; /* route frames after the routing id */
+    size_t frame_len[RY_LINK_MAX_PARTS + 1];
+    size_t len; /* the body's */
+    uint8_t buf[];
+} s_late_t;
+
+/* The replies waiting for one client connection, oldest first. */
+typedef struct {
+    size_t rid_len;
+    uint8_t rid[255];
+    s_late_t *head, *tail;
+    size_t bytes;
+    int n;
+} s_behind_t;
+
 typedef struct {
     void *sock;
     uint8_t *route;
@@ -134,6 +161,8 @@ struct ry_link {
     bool peers_drained, clients_drained;
     s_stalled_t stalled[S_STALLED_MAX];
     int nstalled; /* entries of stalled[] in use, ended or not */
+    s_behind_t behind[S_LATE_MAX];
+    int nbehind; /* connections with replies waiting */
 };
 
 /* ------------------------------------------------------------ sockets */
@@ -304,6 +333,19 @@ s_msgs_clear(ry_link_t *self)
     self->nmsgs = 0;
 }
 
+/* Frees the replies waiting for behind[i] and forgets it. */
+static void
+s_behind_drop(ry_link_t *self, int i)
+{
+    s_late_t *l = self->behind[i].head;
+    while (l) {
+        s_late_t *next = l->next;
+        free(l);
+        l = next;
+    }
+    self->behind[i] = self->behind[--self->nbehind];
+}
+
 /* Drops outs[from..nouts). */
 static void
 s_outs_drop(ry_link_t *self, int from)
@@ -338,6 +380,8 @@ ry_link_destroy(ry_link_t **self_p)
     /* The context is the process's (its ZAP handler's): never ended here. */
     s_msgs_clear(self);
     s_outs_clear(self);
+    while (self->nbehind)
+        s_behind_drop(self, 0);
     free(self->msgs);
     free(self->outs);
     free(self->relay_buf);
@@ -569,10 +613,8 @@ s_stall(ry_link_t *self, const uint8_t *rid, size_t len)
     st->rid_len = len;
     memcpy(st->rid, rid, len);
     ry_warn(NULL,
-            "a client connection does not read its replies: %d wait for it; "
-            "the reply is dropped and its requests are dropped unread for "
-            "%d ms",
-            self->o.client_replies ? self->o.client_replies : S_CLIENT_REPLIES,
+            "a client connection does not read its replies: those waiting "
+            "for it are dropped, and its requests dropped unread for %d ms",
             S_STALLED_MS);
     errno = err;
 }
@@ -663,6 +705,8 @@ static int
 s_next_wake(const ry_link_t *self, int64_t now, int timeout_ms)
 {
     int64_t wake = now + timeout_ms;
+    if (self->nbehind && now + S_LATE_WAKE_MS < wake)
+        wake = now + S_LATE_WAKE_MS;
     for (int i = 0; i < self->npeers; i++) {
         const s_peer_t *p = &self->peer[i];
         if (p->dealer && s_hello_due(p) < wake)
@@ -803,6 +847,7 @@ s_read_round(ry_link_t *self, const s_source_t *src, int n, bool *open,
 
 static int s_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
                   ry_link_msg_t **msgs);
+static void s_behind_flush(ry_link_t *self);
 
 int
 ry_link_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
@@ -825,6 +870,7 @@ s_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
 {
     int had = self->nmsgs;
     *msgs = self->msgs;
+    s_behind_flush(self);
     /* Each ZeroMQ call that may find nothing (a read that finds nothing,
      * ZMQ_EVENTS, each socket in zmq_poll) costs a getpid and a poll of
      * the socket's mailbox. So a socket is read only when it may hold
@@ -937,13 +983,126 @@ s_undrain(ry_link_t *self, void *sock)
                 self->peer[i].drained = false;
 }
 
-/* Sends one frame behind the route frames. Returns 0, or -1 with errno
+/* ---------------------------------------- replies waiting for a pipe */
+
+/* The index of the connection rid among those with replies waiting, or
+ * -1. */
+static int
+s_behind_find(const ry_link_t *self, const uint8_t *rid, size_t len)
+{
+    for (int i = 0; i < self->nbehind; i++)
+        if (self->behind[i].rid_len == len &&
+            memcmp(self->behind[i].rid, rid, len) == 0)
+            return i;
+    return -1;
+}
+
+/* Keeps a client's reply (route: the routing id, then route_n - 1 frames;
+ * then data) behind those waiting for its connection. When that passes
+ * the bounds, or no more connections may wait, drops them all and stalls
+ * the connection. Returns 0 when kept, -1 when dropped. */
+static int
+s_behind_push(ry_link_t *self, const uint8_t *route, const size_t *route_len,
+              int route_n, const void *data, size_t len)
+{
+    int i = s_behind_find(self, route, route_len[0]);
+    if (i < 0) {
+        if (self->nbehind == S_LATE_MAX ||
+            route_len[0] > sizeof self->behind[0].rid) {
+            s_stall(self, route, route_len[0]);
+            return -1;
+        }
+        i = self->nbehind++;
+        self->behind[i] = (s_behind_t){.rid_len = route_len[0]};
+        memcpy(self->behind[i].rid, route, route_len[0]);
+    }
+    s_behind_t *b = &self->behind[i];
+    if (b->n >= S_LATE_MSGS || b->bytes + len > S_LATE_BYTES) {
+        s_behind_drop(self, i);
+        s_stall(self, route, route_len[0]);
+        return -1;
+    }
+    size_t rest = 0;
+    for (int k = 1; k < route_n; k++)
+        rest += route_len[k];
+    s_late_t *l = malloc(sizeof *l + rest + len);
+    if (!l)
+        abort();
+    l->next = NULL;
+    l->nframes = route_n - 1;
+    for (int k = 1; k < route_n; k++)
+        l->frame_len[k - 1] = route_len[k];
+    memcpy(l->buf, route + route_len[0], rest);
+    memcpy(l->buf + rest, data, len);
+    l->len = len;
+    if (b->tail)
+        b->tail->next = l;
+    else
+        b->head = l;
+    b->tail = l;
+    b->bytes += len;
+    b->n++;
+    return 0;
+}
+
+/* Sends the waiting reply l to connection b without waiting: 0, or -1
+ * with errno. The pipe's bound is checked at a message's first frame. */
+static int
+s_late_send(ry_link_t *self, const s_behind_t *b, const s_late_t *l)
+{
+    if (zmq_send(self->clients, b->rid, b->rid_len,
+                 ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -1;
+    const uint8_t *p = l->buf;
+    for (int k = 0; k < l->nframes; k++) {
+        if (zmq_send(self->clients, p, l->frame_len[k],
+                     ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+            return -1;
+        p += l->frame_len[k];
+    }
+    return zmq_send(self->clients, p, l->len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+}
+
+/* Sends the replies waiting, each connection's in order, as far as its
+ * pipe takes them; a connection gone (EHOSTUNREACH) loses its own. */
+static void
+s_behind_flush(ry_link_t *self)
+{
+    if (self->nbehind)
+        s_undrain(self, self->clients);
+    for (int i = 0; i < self->nbehind;) {
+        s_behind_t *b = &self->behind[i];
+        while (b->head && s_late_send(self, b, b->head) == 0) {
+            s_late_t *l = b->head;
+            b->head = l->next;
+            b->bytes -= l->len;
+            b->n--;
+            free(l);
+        }
+        if (b->head && zmq_errno() == EAGAIN) {
+            i++;
+            continue;
+        }
+        if (b->head)
+            ry_debug(NULL, "replies to a client connection dropped: %s",
+                     zmq_strerror(zmq_errno()));
+        s_behind_drop(self, i); /* all sent, or the connection gone */
+    }
+}
+
+/* Sends one frame behind the route frames. Returns 0 (sent; or a
+ * client's reply that found its connection's pipe full, or other
+ * replies waiting for it, kept to go after them), or -1 with errno
  * (EAGAIN, EHOSTUNREACH, ...). */
 static int
 s_send(ry_link_t *self, void *sock, const uint8_t *route,
        const size_t *route_len, int route_n, const void *data, size_t len)
 {
     s_undrain(self, sock);
+    bool client = sock == self->clients && route_n > 0;
+    if (client && self->nbehind &&
+        s_behind_find(self, route, route_len[0]) >= 0)
+        return s_behind_push(self, route, route_len, route_n, data, len);
     const uint8_t *p = route;
     int rc = 0;
     for (int i = 0; i < route_n && rc == 0; i++) {
@@ -952,9 +1111,10 @@ s_send(ry_link_t *self, void *sock, const uint8_t *route,
     }
     if (rc == 0 && zmq_send(sock, data, len, ZMQ_DONTWAIT) >= 0)
         return 0;
-    if (sock == self->clients && route_n > 0 && zmq_errno() == EAGAIN)
-        s_stall(self, route, route_len[0]);
-    return -1;
+    if (!client || zmq_errno() != EAGAIN ||
+        s_stalled_find(self, route, route_len[0], ry_clock_mono_ms()))
+        return -1;
+    return s_behind_push(self, route, route_len, route_n, data, len);
 }
 
 /* The socket and routing id that reach a peer (NULL: none yet). */

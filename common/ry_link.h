@@ -49,10 +49,10 @@ typedef struct {
     int client_hwm;      /* ZMQ_RCVHWM on the client socket: the messages
                             one connection may have queued (0: 4) */
     int client_replies;  /* ZMQ_SNDHWM on the client socket: the replies
-                            one connection may have queued (0: 1024); a
-                            reply past them stalls the connection (its
-                            requests dropped unread for a second), so it
-                            should hold more than a round's answers */
+                            one connection may have queued in ZeroMQ (0:
+                            1024); more wait in the link, in order, up to
+                            a bound past which the connection is stalled
+                            (its requests dropped unread for a second) */
     unsigned window;     /* unacknowledged messages in flight per peer */
     const ry_keys_t *keys; /* borrowed: CURVE keys of every socket */
 } ry_link_opts_t;

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # A client that pipelines requests and never reads its replies: intake
-# keeps at most a round of replies (1024) for its connection (ZMQ_SNDHWM on
-# the client socket), list pages stop at 64 KiB, and past that the
-# connection is stalled (its requests dropped unread for a second), so
-# intake's memory stays bounded while a well-behaved client is answered;
-# once the slow client reads again it is served again
-# (tests/lib/slow_reader.py).
+# queues at most 1024 replies for its connection in ZeroMQ (ZMQ_SNDHWM on
+# the client socket) and 16 MiB more of its own, list pages stop at
+# 64 KiB, and past that the connection is stalled (its requests dropped
+# unread for a second), so intake's memory stays bounded while a
+# well-behaved client is answered; once the slow client reads again it
+# is served again (tests/lib/slow_reader.py).
 . "$(dirname "$0")/../lib/services.sh"
 
 PY=/usr/bin/python3

@@ -1967,8 +1967,10 @@ typedef struct {
     int nlog;
 } cfx_t;
 
+/* A channel serving clients with on_request; client_replies as its
+ * ry_channel_opts_t's (0: the default). */
 static void
-s_cfx_new_with(cfx_t *c, ry_on_request_fn on_request)
+s_cfx_make(cfx_t *c, ry_on_request_fn on_request, unsigned client_replies)
 {
     memset(c, 0, sizeof *c);
     assert_int_equal(ut_tmpdir(c->dir, sizeof c->dir, "clients"), 0);
@@ -1980,10 +1982,17 @@ s_cfx_new_with(cfx_t *c, ry_on_request_fn on_request)
         .on_request = on_request,
         .ctx = c,
         .keys = ut_keys("b"), /* the server key the clients expect */
+        .client_replies = client_replies,
     };
     assert_int_equal(ry_channel_new(&o, &c->ch), 0);
     assert_int_equal(ry_channel_bind_clients(c->ch, "tcp://127.0.0.1:*"), 0);
     c->zctx = zmq_ctx_new();
+}
+
+static void
+s_cfx_new_with(cfx_t *c, ry_on_request_fn on_request)
+{
+    s_cfx_make(c, on_request, 0);
 }
 
 static void
@@ -2062,6 +2071,44 @@ s_recv_joined(void *s, char *out, size_t cap)
         zmq_msg_close(&m);
     }
     return true;
+}
+
+/* A round answers more than a client connection's pipe holds (here two
+ * replies): the rest wait in the link and go, in order, as the pipe
+ * empties; a connection that reads gets every one. */
+static void
+test_replies_past_the_pipe_wait_and_go_in_order(void **state)
+{
+    (void)state;
+    cfx_t c;
+    s_cfx_make(&c, s_on_echo, 2);
+    void *d = s_client(&c, ZMQ_DEALER);
+    const char *g0[] = {"g0"};
+    s_send_parts(d, 1, g0);
+    char got[400], want[32];
+    int64_t until = ry_clock_mono_ms() + PUMP_MS;
+    while (!s_recv_joined(d, got, sizeof got)) {
+        assert_true(ry_clock_mono_ms() < until);
+        assert_int_equal(ry_channel_run_once(c.ch, 10), 0);
+    }
+    assert_string_equal(got, "re:g0");
+    enum { N = 300 };
+    for (int i = 0; i < N; i++) {
+        snprintf(want, sizeof want, "m%d", i);
+        assert_int_equal(zmq_send(d, want, strlen(want), 0), (int)strlen(want));
+    }
+    int n = 0;
+    until = ry_clock_mono_ms() + PUMP_MS;
+    while (n < N) {
+        assert_true(ry_clock_mono_ms() < until);
+        assert_int_equal(ry_channel_run_once(c.ch, 10), 0);
+        while (n < N && s_recv_joined(d, got, sizeof got)) {
+            snprintf(want, sizeof want, "re:m%d", n++);
+            assert_string_equal(got, want);
+        }
+    }
+    zmq_close(d);
+    s_cfx_destroy(&c);
 }
 
 static void
@@ -2453,6 +2500,7 @@ main(int argc, char **argv)
         cmocka_unit_test(
             test_store_error_rolls_back_and_the_message_is_applied_later),
         cmocka_unit_test(test_every_client_frame_shape_gets_its_own_answer),
+        cmocka_unit_test(test_replies_past_the_pipe_wait_and_go_in_order),
         cmocka_unit_test(test_a_refused_request_loses_its_writes_alone),
         cmocka_unit_test(test_a_deferral_of_an_undone_round_is_forgotten),
         cmocka_unit_test(test_reads_in_a_failed_round_are_answered),
