@@ -229,11 +229,6 @@ intake_deadline_list(ry_txn_t *txn, const ry_campaigns_t *camps,
                                  q->campaign_id, q->campaign_id);
     if (!intake_is_empty(q->organising_unit) &&
         ry_campaign_unit_find(c, q->organising_unit) < 0)
-        return intake_reply_fail(
-            r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-            "「%s」不是%s附件1中的组织单位。organising unit "
-            "'%s' is not in Annex 1 of %s",
-            q->organising_unit, ry_campaign_id(c), q->organising_unit,
-            ry_campaign_id(c));
+        return intake_reply_no_unit(r, ry_campaign_id(c), q->organising_unit);
     return s_list(txn, c, q->organising_unit, r);
 }

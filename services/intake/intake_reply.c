@@ -26,6 +26,16 @@ intake_reply_fail(intake_reply_t *r, Rongyu__ErrorCode code, const char *fmt,
 }
 
 int
+intake_reply_no_unit(intake_reply_t *r, const char *campaign_id,
+                     const char *unit)
+{
+    return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                             "「%s」不是%s附件1中的组织单位。organising unit "
+                             "'%s' is not in Annex 1 of %s",
+                             unit, campaign_id, unit, campaign_id);
+}
+
+int
 intake_reply_fail_at(intake_reply_t *r, Rongyu__ErrorCode code,
                      const char *field, const char *fmt, ...)
 {

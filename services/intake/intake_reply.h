@@ -94,6 +94,11 @@ int intake_reply_fail_at(intake_reply_t *r, Rongyu__ErrorCode code,
                          const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* E_NOT_FOUND: 'unit' is not an organising unit of campaign campaign_id's
+ * Annex 1. Returns -1. */
+int intake_reply_no_unit(intake_reply_t *r, const char *campaign_id,
+                         const char *unit);
+
 /* Frees what r owns (the case, audit entries, cases, a wait's cases,
  * cached or packed answer, organisations and quota rows); r itself stays the
  * caller's. */

@@ -323,12 +323,7 @@ s_quota(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
                                  q->campaign_id, q->campaign_id);
     int rc = intake_seats_table(txn, c, q->organising_unit, &r->qrows, &r->nq);
     if (rc == RY_ENOTFOUND)
-        return intake_reply_fail(
-            r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-            "「%s」不是%s附件1中的组织单位。organising unit "
-            "'%s' is not in Annex 1 of %s",
-            q->organising_unit, ry_campaign_id(c), q->organising_unit,
-            ry_campaign_id(c));
+        return intake_reply_no_unit(r, ry_campaign_id(c), q->organising_unit);
     if (rc)
         return rc;
     r->qrowp = calloc(r->nq + 1, sizeof *r->qrowp);
