@@ -89,20 +89,12 @@ s_waits(intake_cases_t *self)
  * as if their time had run out (timed_out), as many as it takes. So a
  * client never waits behind its own waits, also those it left on a
  * connection it closed; a long poll answered early is asked again.
- * Returns false, naming the bound in r, only when n alone passes it. */
-static bool
-s_key_share(intake_waits_t *ws, const char *key, int n, intake_reply_t *r)
+ * (One wait names at most INTAKE_WAIT_CASES, under the key's share.) */
+static void
+s_key_share(intake_waits_t *ws, const char *key, int n)
 {
     if (!*key)
-        return true;
-    if (n > INTAKE_WAIT_CASES_PER_KEY) {
-        intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
-                          "一个组织的密钥的等待至多涉及 %d 个案件。an "
-                          "organisation's key may have waits naming %d "
-                          "cases",
-                          INTAKE_WAIT_CASES_PER_KEY, INTAKE_WAIT_CASES_PER_KEY);
-        return false;
-    }
+        return;
     int64_t now = ry_clock_mono_ms();
     int waits = 0, named = 0;
     for (int i = 0; i < ws->n; i++)
@@ -120,7 +112,6 @@ s_key_share(intake_waits_t *ws, const char *key, int n, intake_reply_t *r)
         waits--;
         named -= w->nids;
     }
-    return true;
 }
 
 /* Parks the request being answered in r, of principal p: on case_id, or
@@ -141,15 +132,14 @@ s_park(intake_cases_t *self, const Rongyu__Request *req,
      * bounded, and each organisation's key to its share of them. */
     bool room = ws->n < INTAKE_WAIT_MAX &&
                 ws->nids + n <= INTAKE_WAIT_CASES_PARKED && self->channel;
-    uint64_t token = room && s_key_share(ws, key, n, r)
-                         ? ry_channel_defer(self->channel)
-                         : 0;
+    if (room)
+        s_key_share(ws, key, n);
+    uint64_t token = room ? ry_channel_defer(self->channel) : 0;
     if (!token) {
         free(ids);
-        if (r->out.code == RONGYU__ERROR_CODE__OK) /* not the key's share */
-            intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
-                              "等待中的请求过多，请稍后重试。too many requests "
-                              "are waiting");
+        intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
+                          "等待中的请求过多，请稍后重试。too many requests "
+                          "are waiting");
         r->out.retry_after_ms = 1000;
         return -1;
     }
