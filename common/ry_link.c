@@ -36,22 +36,18 @@
  * that did, and goes as the pipe empties: ZeroMQ's thread may be behind
  * (a round's answers come faster than it encrypts them) as well as the
  * client. Past S_LATE_BYTES or S_LATE_MSGS waiting, the connection does
- * not read its replies: they are dropped and it is stalled. At most
- * S_LATE_MAX connections have replies waiting; past that, one more is
- * stalled at once. */
+ * not read its replies: they are dropped and it is stalled, its requests
+ * dropped unread for S_STALLED_MS (then it gets one more chance), so
+ * that it costs neither work nor memory meanwhile. The link follows at
+ * most S_SLOW_MAX such connections at a time; past that, a reply that
+ * finds its pipe full is dropped (the pipe still bounds the rest). */
 #define S_CLIENT_REPLIES 1024
 #define S_LATE_BYTES ((size_t)16 << 20)
 #define S_LATE_MSGS 4096
-#define S_LATE_MAX 64
+#define S_STALLED_MS 1000
+#define S_SLOW_MAX 64
 /* While replies wait, the loop looks again this often (ms). */
 #define S_LATE_WAKE_MS 2
-/* A stalled connection's requests are dropped unread for S_STALLED_MS
- * (then it gets one more chance): it costs neither work nor memory while
- * it does not read. At most S_STALLED_MAX connections are remembered at
- * a time; past that, the one whose stall ends first is forgotten (its
- * replies are still bounded by the high-water mark). */
-#define S_STALLED_MS 1000
-#define S_STALLED_MAX 64
 /* A DEALER says hello every S_HELLO_MS; ry_link_hello_soon brings the
  * next one forward to S_HELLO_SOON_MS after the last (s_hello_due). */
 #define S_HELLO_MS 1000
@@ -96,32 +92,27 @@ typedef struct {
     size_t rid_len;
 } s_route_t;
 
-/* A client connection stalled until 'until' (ms, monotonic), by the
- * routing id the client ROUTER gave it (or it set: at most 255 bytes). */
-typedef struct {
-    int64_t until;
-    size_t rid_len;
-    uint8_t rid[255];
-} s_stalled_t;
-
 /* A reply waiting for its client connection's pipe: its route frames
- * after the routing id, then its body, in buf. */
+ * (the routing id first), then its body, in buf. */
 typedef struct s_late {
     struct s_late *next;
-    int nframes; /* route frames after the routing id */
-    size_t frame_len[RY_LINK_MAX_PARTS + 1];
+    int route_n;
+    size_t route_len[RY_LINK_MAX_PARTS + 1];
     size_t len; /* the body's */
     uint8_t buf[];
 } s_late_t;
 
-/* The replies waiting for one client connection, oldest first. */
+/* A client connection that is slow to read, by the routing id the client
+ * ROUTER gave it (or it set: at most 255 bytes): the replies waiting for
+ * its pipe, oldest first, or its stall. */
 typedef struct {
     size_t rid_len;
     uint8_t rid[255];
     s_late_t *head, *tail;
     size_t bytes;
     int n;
-} s_behind_t;
+    int64_t stalled_until; /* ms, monotonic (0: not stalled) */
+} s_slow_t;
 
 typedef struct {
     void *sock;
@@ -159,10 +150,8 @@ struct ry_link {
      * on them since. Their ZMQ_FD then turns readable when input comes,
      * so only the others need a read to find out (docs in ry_link_read). */
     bool peers_drained, clients_drained;
-    s_stalled_t stalled[S_STALLED_MAX];
-    int nstalled; /* entries of stalled[] in use, ended or not */
-    s_behind_t behind[S_LATE_MAX];
-    int nbehind; /* connections with replies waiting */
+    s_slow_t slow[S_SLOW_MAX];
+    int nslow; /* entries of slow[] in use */
 };
 
 /* ------------------------------------------------------------ sockets */
@@ -333,17 +322,19 @@ s_msgs_clear(ry_link_t *self)
     self->nmsgs = 0;
 }
 
-/* Frees the replies waiting for behind[i] and forgets it. */
+/* Frees the replies waiting for slow connection s. */
 static void
-s_behind_drop(ry_link_t *self, int i)
+s_late_free(s_slow_t *s)
 {
-    s_late_t *l = self->behind[i].head;
+    s_late_t *l = s->head;
     while (l) {
         s_late_t *next = l->next;
         free(l);
         l = next;
     }
-    self->behind[i] = self->behind[--self->nbehind];
+    s->head = s->tail = NULL;
+    s->bytes = 0;
+    s->n = 0;
 }
 
 /* Drops outs[from..nouts). */
@@ -380,8 +371,8 @@ ry_link_destroy(ry_link_t **self_p)
     /* The context is the process's (its ZAP handler's): never ended here. */
     s_msgs_clear(self);
     s_outs_clear(self);
-    while (self->nbehind)
-        s_behind_drop(self, 0);
+    for (int i = 0; i < self->nslow; i++)
+        s_late_free(&self->slow[i]);
     free(self->msgs);
     free(self->outs);
     free(self->relay_buf);
@@ -575,66 +566,162 @@ s_msg_bytes(const ry_link_msg_t *m)
     return n;
 }
 
-/* The stall of the client connection 'rid' that has not ended at 'now',
- * or NULL. */
-static s_stalled_t *
-s_stalled_find(ry_link_t *self, const uint8_t *rid, size_t len, int64_t now)
+/* ----------------------------------------- client connections slow to read */
+
+static void s_undrain(ry_link_t *self, void *sock);
+
+/* Sends one frame behind the route frames, without waiting: 0, or -1
+ * with errno (EAGAIN when a ROUTER's pipe to that peer is full: checked
+ * at a message's first frame, so nothing of it went). */
+static int
+s_send_frames(void *sock, const uint8_t *route, const size_t *route_len,
+              int route_n, const void *data, size_t len)
 {
-    for (int i = 0; i < self->nstalled; i++) {
-        s_stalled_t *st = &self->stalled[i];
-        if (st->until > now && st->rid_len == len &&
-            memcmp(st->rid, rid, len) == 0)
-            return st;
+    const uint8_t *p = route;
+    for (int i = 0; i < route_n; i++) {
+        if (zmq_send(sock, p, route_len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+            return -1;
+        p += route_len[i];
     }
-    return NULL;
+    return zmq_send(sock, data, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
 }
 
-/* A reply to the client connection 'rid' found its pipe full: the
- * connection is stalled for S_STALLED_MS (from now on, not again while
- * its stall lasts). Keeps errno. */
-static void
-s_stall(ry_link_t *self, const uint8_t *rid, size_t len)
+/* The index of slow connection rid, or -1. */
+static int
+s_slow_find(const ry_link_t *self, const uint8_t *rid, size_t len)
 {
-    int err = errno;
-    int64_t now = ry_clock_mono_ms();
-    if (len == 0 || len > sizeof self->stalled[0].rid ||
-        s_stalled_find(self, rid, len, now)) {
-        errno = err;
-        return;
-    }
-    s_stalled_t *st = NULL;
-    if (self->nstalled < S_STALLED_MAX)
-        st = &self->stalled[self->nstalled++];
-    else
-        for (int i = 0; i < self->nstalled; i++)
-            if (!st || self->stalled[i].until < st->until)
-                st = &self->stalled[i];
-    st->until = now + S_STALLED_MS;
-    st->rid_len = len;
-    memcpy(st->rid, rid, len);
+    for (int i = 0; i < self->nslow; i++)
+        if (self->slow[i].rid_len == len &&
+            memcmp(self->slow[i].rid, rid, len) == 0)
+            return i;
+    return -1;
+}
+
+/* Forgets the slow connections with nothing waiting whose stall has
+ * ended at 'now'. */
+static void
+s_slow_prune(ry_link_t *self, int64_t now)
+{
+    for (int i = 0; i < self->nslow;)
+        if (!self->slow[i].head && self->slow[i].stalled_until <= now)
+            self->slow[i] = self->slow[--self->nslow];
+        else
+            i++;
+}
+
+/* The index of slow connection rid, made when it is not one yet; -1 when
+ * the link follows S_SLOW_MAX already (or the id is too long). */
+static int
+s_slow_get(ry_link_t *self, const uint8_t *rid, size_t len)
+{
+    int i = s_slow_find(self, rid, len);
+    if (i >= 0)
+        return i;
+    s_slow_prune(self, ry_clock_mono_ms());
+    if (self->nslow == S_SLOW_MAX || len == 0 || len > sizeof self->slow[0].rid)
+        return -1;
+    i = self->nslow++;
+    self->slow[i] = (s_slow_t){.rid_len = len};
+    memcpy(self->slow[i].rid, rid, len);
+    return i;
+}
+
+/* Whether slow connection i is stalled at 'now'. */
+static bool
+s_stalled(const ry_link_t *self, int i, int64_t now)
+{
+    return i >= 0 && self->slow[i].stalled_until > now;
+}
+
+/* Slow connection i does not read its replies: those waiting are dropped
+ * and its requests dropped unread for S_STALLED_MS. */
+static void
+s_stall(ry_link_t *self, int i)
+{
+    s_late_free(&self->slow[i]);
+    self->slow[i].stalled_until = ry_clock_mono_ms() + S_STALLED_MS;
     ry_warn(NULL,
             "a client connection does not read its replies: those waiting "
             "for it are dropped, and its requests dropped unread for %d ms",
             S_STALLED_MS);
-    errno = err;
 }
 
-/* Whether the message m, read from the client socket, comes from a
- * stalled connection. */
-static bool
-s_from_stalled(ry_link_t *self, const ry_link_msg_t *m)
+/* Keeps a client's reply (its route, the routing id first, then data)
+ * behind those waiting for slow connection i; past the bounds, stalls it.
+ * Returns 0 when kept, -1 when dropped. */
+static int
+s_late_push(ry_link_t *self, int i, const uint8_t *route,
+            const size_t *route_len, int route_n, const void *data, size_t len)
 {
-    if (self->nstalled == 0 || m->route_n == 0)
-        return false;
-    int64_t now = ry_clock_mono_ms();
-    int live = 0;
-    for (int i = 0; i < self->nstalled; i++)
-        live += self->stalled[i].until > now;
-    if (live == 0) {
-        self->nstalled = 0;
-        return false;
+    s_slow_t *s = &self->slow[i];
+    if (s->n >= S_LATE_MSGS || s->bytes + len > S_LATE_BYTES) {
+        s_stall(self, i);
+        return -1;
     }
-    return s_stalled_find(self, m->route, m->route_len[0], now) != NULL;
+    size_t rlen = 0;
+    for (int k = 0; k < route_n; k++)
+        rlen += route_len[k];
+    s_late_t *l = malloc(sizeof *l + rlen + len);
+    if (!l)
+        abort();
+    l->next = NULL;
+    l->route_n = route_n;
+    memcpy(l->route_len, route_len, (size_t)route_n * sizeof *route_len);
+    memcpy(l->buf, route, rlen);
+    memcpy(l->buf + rlen, data, len);
+    l->len = len;
+    if (s->tail)
+        s->tail->next = l;
+    else
+        s->head = l;
+    s->tail = l;
+    s->bytes += len;
+    s->n++;
+    return 0;
+}
+
+/* Sends the replies waiting, each connection's in order, as far as its
+ * pipe takes them; a connection gone (EHOSTUNREACH) loses its own. */
+static void
+s_late_flush(ry_link_t *self)
+{
+    if (!self->nslow)
+        return;
+    s_undrain(self, self->clients);
+    for (int i = 0; i < self->nslow; i++) {
+        s_slow_t *s = &self->slow[i];
+        while (s->head) {
+            s_late_t *l = s->head;
+            size_t rlen = 0;
+            for (int k = 0; k < l->route_n; k++)
+                rlen += l->route_len[k];
+            if (s_send_frames(self->clients, l->buf, l->route_len, l->route_n,
+                              l->buf + rlen, l->len) < 0)
+                break;
+            s->head = l->next;
+            if (!s->head)
+                s->tail = NULL;
+            s->bytes -= l->len;
+            s->n--;
+            free(l);
+        }
+        if (s->head && zmq_errno() != EAGAIN) {
+            ry_debug(NULL, "replies to a client connection dropped: %s",
+                     zmq_strerror(zmq_errno()));
+            s_late_free(s);
+        }
+    }
+    s_slow_prune(self, ry_clock_mono_ms());
+}
+
+/* Whether replies wait for any connection. */
+static bool
+s_late_waiting(const ry_link_t *self)
+{
+    for (int i = 0; i < self->nslow; i++)
+        if (self->slow[i].head)
+            return true;
+    return false;
 }
 
 /* Reads one whole message from sock into a new entry. Returns 1, 0 when
@@ -682,7 +769,9 @@ s_read_one(ry_link_t *self, void *sock, int src, int peer)
         m->key[0] = '\0';
     for (int i = 0; i < got; i++)
         zmq_msg_close(&parts[i]);
-    if (sock == self->clients && s_from_stalled(self, m)) {
+    if (sock == self->clients && self->nslow && m->route_n &&
+        s_stalled(self, s_slow_find(self, m->route, m->route_len[0]),
+                  ry_clock_mono_ms())) {
         free(m->route);
         free(m->body);
         self->nmsgs--;
@@ -705,7 +794,7 @@ static int
 s_next_wake(const ry_link_t *self, int64_t now, int timeout_ms)
 {
     int64_t wake = now + timeout_ms;
-    if (self->nbehind && now + S_LATE_WAKE_MS < wake)
+    if (s_late_waiting(self) && now + S_LATE_WAKE_MS < wake)
         wake = now + S_LATE_WAKE_MS;
     for (int i = 0; i < self->npeers; i++) {
         const s_peer_t *p = &self->peer[i];
@@ -847,7 +936,6 @@ s_read_round(ry_link_t *self, const s_source_t *src, int n, bool *open,
 
 static int s_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
                   ry_link_msg_t **msgs);
-static void s_behind_flush(ry_link_t *self);
 
 int
 ry_link_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
@@ -870,7 +958,7 @@ s_read(ry_link_t *self, int timeout_ms, const ry_link_limits_t *lim,
 {
     int had = self->nmsgs;
     *msgs = self->msgs;
-    s_behind_flush(self);
+    s_late_flush(self);
     /* Each ZeroMQ call that may find nothing (a read that finds nothing,
      * ZMQ_EVENTS, each socket in zmq_poll) costs a getpid and a poll of
      * the socket's mailbox. So a socket is read only when it may hold
@@ -983,138 +1071,28 @@ s_undrain(ry_link_t *self, void *sock)
                 self->peer[i].drained = false;
 }
 
-/* ---------------------------------------- replies waiting for a pipe */
-
-/* The index of the connection rid among those with replies waiting, or
- * -1. */
-static int
-s_behind_find(const ry_link_t *self, const uint8_t *rid, size_t len)
-{
-    for (int i = 0; i < self->nbehind; i++)
-        if (self->behind[i].rid_len == len &&
-            memcmp(self->behind[i].rid, rid, len) == 0)
-            return i;
-    return -1;
-}
-
-/* Keeps a client's reply (route: the routing id, then route_n - 1 frames;
- * then data) behind those waiting for its connection. When that passes
- * the bounds, or no more connections may wait, drops them all and stalls
- * the connection. Returns 0 when kept, -1 when dropped. */
-static int
-s_behind_push(ry_link_t *self, const uint8_t *route, const size_t *route_len,
-              int route_n, const void *data, size_t len)
-{
-    int i = s_behind_find(self, route, route_len[0]);
-    if (i < 0) {
-        if (self->nbehind == S_LATE_MAX ||
-            route_len[0] > sizeof self->behind[0].rid) {
-            s_stall(self, route, route_len[0]);
-            return -1;
-        }
-        i = self->nbehind++;
-        self->behind[i] = (s_behind_t){.rid_len = route_len[0]};
-        memcpy(self->behind[i].rid, route, route_len[0]);
-    }
-    s_behind_t *b = &self->behind[i];
-    if (b->n >= S_LATE_MSGS || b->bytes + len > S_LATE_BYTES) {
-        s_behind_drop(self, i);
-        s_stall(self, route, route_len[0]);
-        return -1;
-    }
-    size_t rest = 0;
-    for (int k = 1; k < route_n; k++)
-        rest += route_len[k];
-    s_late_t *l = malloc(sizeof *l + rest + len);
-    if (!l)
-        abort();
-    l->next = NULL;
-    l->nframes = route_n - 1;
-    for (int k = 1; k < route_n; k++)
-        l->frame_len[k - 1] = route_len[k];
-    memcpy(l->buf, route + route_len[0], rest);
-    memcpy(l->buf + rest, data, len);
-    l->len = len;
-    if (b->tail)
-        b->tail->next = l;
-    else
-        b->head = l;
-    b->tail = l;
-    b->bytes += len;
-    b->n++;
-    return 0;
-}
-
-/* Sends the waiting reply l to connection b without waiting: 0, or -1
- * with errno. The pipe's bound is checked at a message's first frame. */
-static int
-s_late_send(ry_link_t *self, const s_behind_t *b, const s_late_t *l)
-{
-    if (zmq_send(self->clients, b->rid, b->rid_len,
-                 ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        return -1;
-    const uint8_t *p = l->buf;
-    for (int k = 0; k < l->nframes; k++) {
-        if (zmq_send(self->clients, p, l->frame_len[k],
-                     ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-            return -1;
-        p += l->frame_len[k];
-    }
-    return zmq_send(self->clients, p, l->len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
-}
-
-/* Sends the replies waiting, each connection's in order, as far as its
- * pipe takes them; a connection gone (EHOSTUNREACH) loses its own. */
-static void
-s_behind_flush(ry_link_t *self)
-{
-    if (self->nbehind)
-        s_undrain(self, self->clients);
-    for (int i = 0; i < self->nbehind;) {
-        s_behind_t *b = &self->behind[i];
-        while (b->head && s_late_send(self, b, b->head) == 0) {
-            s_late_t *l = b->head;
-            b->head = l->next;
-            b->bytes -= l->len;
-            b->n--;
-            free(l);
-        }
-        if (b->head && zmq_errno() == EAGAIN) {
-            i++;
-            continue;
-        }
-        if (b->head)
-            ry_debug(NULL, "replies to a client connection dropped: %s",
-                     zmq_strerror(zmq_errno()));
-        s_behind_drop(self, i); /* all sent, or the connection gone */
-    }
-}
-
 /* Sends one frame behind the route frames. Returns 0 (sent; or a
- * client's reply that found its connection's pipe full, or other
- * replies waiting for it, kept to go after them), or -1 with errno
- * (EAGAIN, EHOSTUNREACH, ...). */
+ * client's reply kept to go, in order, after those waiting for its
+ * connection, or because its pipe was full), or -1 with errno (EAGAIN,
+ * EHOSTUNREACH, ...). */
 static int
 s_send(ry_link_t *self, void *sock, const uint8_t *route,
        const size_t *route_len, int route_n, const void *data, size_t len)
 {
     s_undrain(self, sock);
     bool client = sock == self->clients && route_n > 0;
-    if (client && self->nbehind &&
-        s_behind_find(self, route, route_len[0]) >= 0)
-        return s_behind_push(self, route, route_len, route_n, data, len);
-    const uint8_t *p = route;
-    int rc = 0;
-    for (int i = 0; i < route_n && rc == 0; i++) {
-        rc = zmq_send(sock, p, route_len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0;
-        p += route_len[i];
-    }
-    if (rc == 0 && zmq_send(sock, data, len, ZMQ_DONTWAIT) >= 0)
+    int i = client && self->nslow ? s_slow_find(self, route, route_len[0]) : -1;
+    if (i >= 0 && self->slow[i].head)
+        return s_late_push(self, i, route, route_len, route_n, data, len);
+    if (s_send_frames(sock, route, route_len, route_n, data, len) == 0)
         return 0;
-    if (!client || zmq_errno() != EAGAIN ||
-        s_stalled_find(self, route, route_len[0], ry_clock_mono_ms()))
+    if (!client || zmq_errno() != EAGAIN)
         return -1;
-    return s_behind_push(self, route, route_len, route_n, data, len);
+    if (i < 0)
+        i = s_slow_get(self, route, route_len[0]);
+    if (i < 0 || s_stalled(self, i, ry_clock_mono_ms()))
+        return -1;
+    return s_late_push(self, i, route, route_len, route_n, data, len);
 }
 
 /* The socket and routing id that reach a peer (NULL: none yet). */
