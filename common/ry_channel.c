@@ -12,6 +12,7 @@
 #include "ry_log.h"
 #include "ry_outbox.h"
 #include "ry_pb.h"
+#include "ry_reply.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -805,9 +806,8 @@ s_malformed_reply(const char *why, size_t *len)
 {
     Rongyu__Reply r = RONGYU__REPLY__INIT;
     r.code = RONGYU__ERROR_CODE__E_MALFORMED;
-    r.message_zh = (char *)"请求的帧结构不正确";
-    r.message_en = (char *)"the request's frames are not "
-                           "[envelope..., empty delimiter,] body";
+    r.message_zh = (char *)ry_reply_text(r.code, true);
+    r.message_en = (char *)ry_reply_text(r.code, false);
     r.detail = (char *)why;
     return ry_pb_pack(&r.base, len);
 }
@@ -1068,8 +1068,8 @@ s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n, int why)
             snprintf(detail, sizeof detail, "本批请求未能写入存储（%s）。%s",
                      ry_strerror(why), ry_strerror(why));
             r.code = RONGYU__ERROR_CODE__E_BUSY;
-            r.message_zh = (char *)"系统繁忙，请稍后重试";
-            r.message_en = (char *)"busy, retry later";
+            r.message_zh = (char *)ry_reply_text(r.code, true);
+            r.message_en = (char *)ry_reply_text(r.code, false);
             r.detail = detail;
             r.retry_after_ms = 1000;
             reply = ry_pb_pack(&r.base, &len);

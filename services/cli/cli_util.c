@@ -6,6 +6,7 @@
 #include "ry_error.h"
 #include "ry_json.h"
 #include "ry_keys.h"
+#include "ry_reply.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -360,8 +361,8 @@ cli_call(cli_ctx_t *ctx, Rongyu__Request *req, const char *org,
                  "is %zu bytes, at most %zu (max_request)",
                  size, ctx->cfg.max_request, size, ctx->cfg.max_request);
         big.code = RONGYU__ERROR_CODE__E_TOO_LARGE;
-        big.message_zh = (char *)"上传内容过大";
-        big.message_en = (char *)"upload too large";
+        big.message_zh = (char *)ry_reply_text(big.code, true);
+        big.message_en = (char *)ry_reply_text(big.code, false);
         big.detail = detail;
         if (ctx->json) {
             char *txt;

@@ -32,11 +32,15 @@ def check(cond, what):
 
 
 def raw(channel, data, what):
-    """Sends the bytes 'data' on a socket of its own and returns the
-    Reply, decoded by the protobuf library (which checks UTF-8)."""
+    """Sends the bytes 'data' (or the frames, a list) on a socket of its
+    own and returns the Reply, decoded by the protobuf library (which
+    checks UTF-8)."""
     sock = channel._open()
     try:
-        sock.send(data)
+        if isinstance(data, list):
+            sock.send_multipart(data)
+        else:
+            sock.send(data)
         check(sock.poll(20000, zmq.POLLIN), what + ": answered")
         reply = pb.Reply()
         try:
@@ -112,6 +116,15 @@ def main():
           all(zh and en for zh, en in texts["intake"]),
           "both give a code's fixed texts, in Chinese and English: %r" %
           texts)
+    # E_MALFORMED for bytes that do not decode (the service) and for
+    # frames of a wrong shape (its channel, before the service): one text.
+    bad = [raw(c.intake, b"\xff\xff\xff", "bytes that do not decode"),
+           raw(c.intake, [b"x", b"y"], "two frames without a delimiter")]
+    check(all(r.code == pb.E_MALFORMED for r in bad) and
+          bad[0].message_zh == bad[1].message_zh and
+          bad[0].message_en == bad[1].message_en,
+          "E_MALFORMED has one fixed text, whatever found it: %r" %
+          [(r.message_zh, r.message_en, r.detail) for r in bad])
 
     # A case id of 300 Chinese characters, named in the detail.
     rid = uuid.uuid4().hex
