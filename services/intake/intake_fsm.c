@@ -7,6 +7,18 @@
 #define S_SEAT INTAKE_F_SEAT
 #define S_YES INTAKE_F_YES
 
+/* Refusals that several events share. */
+#define S_RETURN_OR_REJECT                                                     \
+    {                                                                          \
+        "只有符合条件、不符合条件或审核通过的案件可以退回或驳回",              \
+            "only an eligible, ineligible or approved case can be returned "   \
+            "or rejected"                                                      \
+    }
+#define S_IGNORED                                                              \
+    {                                                                          \
+        "忽略", "ignored"                                                      \
+    }
+
 static const intake_fsm_refusal_t s_wait_quota = {
     "案件正在等待名额服务的答复，请稍后再撤回",
     "it waits for the quota service's answer; withdraw again in a moment"};
@@ -136,11 +148,8 @@ static const intake_fsm_event_t s_events[INTAKE_EV_COUNT] = {
                             "a posting is recorded on a draft (a returned "
                             "case becomes one with 'rongyu draft save FILE "
                             "--case ID')"}},
-    [INTAKE_EV_VERDICT] = {"verdict",
-                           "ValidationResult (validation service)",
-                           INTAKE_ACT_READ,
-                           "–",
-                           {"忽略", "ignored"}},
+    [INTAKE_EV_VERDICT] = {"verdict", "ValidationResult (validation service)",
+                           INTAKE_ACT_READ, "–", S_IGNORED},
     [INTAKE_EV_APPROVE] = {"approve",
                            "`ReviewRequest{approve}` (`rongyu review "
                            "--decision approve`)",
@@ -148,33 +157,18 @@ static const intake_fsm_event_t s_events[INTAKE_EV_COUNT] = {
                            "unit",
                            {"只有符合条件的案件可以审核通过",
                             "only an eligible case can be approved"}},
-    [INTAKE_EV_RETURN] = {"return",
-                          "`ReviewRequest{return}`",
-                          INTAKE_ACT_REVIEW,
-                          "unit",
-                          {"只有符合条件、不符合条件或审核通过的案件可以退回"
-                           "或驳回",
-                           "only an eligible, ineligible or approved case "
-                           "can be returned or rejected"}},
-    [INTAKE_EV_REJECT] = {"reject",
-                          "`ReviewRequest{reject}`",
-                          INTAKE_ACT_REVIEW,
-                          "unit",
-                          {"只有符合条件、不符合条件或审核通过的案件可以退回"
-                           "或驳回",
-                           "only an eligible, ineligible or approved case "
-                           "can be returned or rejected"}},
+    [INTAKE_EV_RETURN] = {"return", "`ReviewRequest{return}`",
+                          INTAKE_ACT_REVIEW, "unit", S_RETURN_OR_REJECT},
+    [INTAKE_EV_REJECT] = {"reject", "`ReviewRequest{reject}`",
+                          INTAKE_ACT_REVIEW, "unit", S_RETURN_OR_REJECT},
     [INTAKE_EV_RECOMMEND] = {"recommend",
                              "`RecommendRequest` (`rongyu recommend`)",
                              INTAKE_ACT_REVIEW,
                              "unit (city for leadership-organ cadres)",
                              {"只有审核通过的案件可以推荐",
                               "only an approved case can be recommended"}},
-    [INTAKE_EV_RESERVED] = {"reserved",
-                            "SeatResult RESERVE (quota)",
-                            INTAKE_ACT_READ,
-                            "–",
-                            {"忽略", "ignored"}},
+    [INTAKE_EV_RESERVED] = {"reserved", "SeatResult RESERVE (quota)",
+                            INTAKE_ACT_READ, "–", S_IGNORED},
     [INTAKE_EV_AWARD] = {"award",
                          "`CityDecisionRequest{award}` (`rongyu decide "
                          "--decision award`)",
@@ -182,11 +176,8 @@ static const intake_fsm_event_t s_events[INTAKE_EV_COUNT] = {
                          "city",
                          {"市总工会只对已推荐的案件作出决定",
                           "the city decides only on a recommended case"}},
-    [INTAKE_EV_CONFIRMED] = {"confirmed",
-                             "SeatResult CONFIRM (quota)",
-                             INTAKE_ACT_READ,
-                             "–",
-                             {"忽略", "ignored"}},
+    [INTAKE_EV_CONFIRMED] = {"confirmed", "SeatResult CONFIRM (quota)",
+                             INTAKE_ACT_READ, "–", S_IGNORED},
     [INTAKE_EV_NOT_SELECTED] = {"not_selected",
                                 "`CityDecisionRequest{not_selected}`",
                                 INTAKE_ACT_CITY,
