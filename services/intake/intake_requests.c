@@ -43,9 +43,8 @@ s_join_verdicts(ry_txn_t *txn, intake_reply_t *r)
 {
     if (r->brief)
         return 0; /* its case goes without the verdict */
+    /* A list's cases were joined as the page was made (s_list_row). */
     int rc = intake_cases_join_verdict(txn, r->out.kase);
-    for (size_t i = 0; !rc && i < r->ncases; i++)
-        rc = intake_cases_join_verdict(txn, r->cases[i]);
     for (size_t i = 0; !rc && i < r->nwcases; i++)
         rc = intake_cases_join_verdict(txn, r->wcases[i]->case_);
     return rc;
