@@ -91,7 +91,7 @@ s_waits(intake_cases_t *self)
  * connection it closed; a long poll answered early is asked again.
  * (One wait names at most INTAKE_WAIT_CASES, under the key's share.) */
 static void
-s_key_share(intake_waits_t *ws, const char *key, int n)
+s_key_room(intake_waits_t *ws, const char *key, int n)
 {
     if (!*key)
         return;
@@ -133,7 +133,7 @@ s_park(intake_cases_t *self, const Rongyu__Request *req,
     bool room = ws->n < INTAKE_WAIT_MAX &&
                 ws->nids + n <= INTAKE_WAIT_CASES_PARKED && self->channel;
     if (room)
-        s_key_share(ws, key, n);
+        s_key_room(ws, key, n);
     uint64_t token = room ? ry_channel_defer(self->channel) : 0;
     if (!token) {
         free(ids);
