@@ -21,7 +21,7 @@ import time
 import zmq
 
 import rypb
-from zprobe import cert_keys, tests_dealer
+from zprobe import tests_dealer
 
 src, intake_ep, intake_pid, intake_log, cases = sys.argv[1:6]
 PID, CASES = int(intake_pid), int(cases)
@@ -106,16 +106,7 @@ ok("a list of 1000 came in %d pages of at most %d bytes, each of the %d "
 # The slow reader: its own queue holds every request, its receive queue
 # one reply, so that it leaves the rest in intake's.
 rss0 = rss_anon_mib()
-s = ctx.socket(zmq.DEALER)
-s.setsockopt(zmq.LINGER, 0)
-s.setsockopt(zmq.SNDHWM, N + 10)
-s.setsockopt(zmq.RCVHWM, 1)
-s.setsockopt(zmq.RCVBUF, 4096)
-keys, key = os.path.join(os.environ["RONGYU_HOME"], "keys"), os.environ["RONGYU_KEY"]
-s.curve_serverkey = cert_keys(os.path.join(keys, "intake.cert"))[0].encode()
-s.curve_publickey = cert_keys(key)[0].encode()
-s.curve_secretkey = cert_keys(key + "_secret")[1].encode()
-s.connect(intake_ep)
+s = tests_dealer(ctx, intake_ep, N + 10, rcvhwm=1, rcvbuf=4096)
 for i in range(N):
     s.send(list_req("slow-%d" % i))
 deadline = time.monotonic() + 120

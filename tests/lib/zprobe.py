@@ -40,14 +40,20 @@ def cert_keys(path):
     return pub, sec
 
 
-def tests_dealer(ctx, endpoint, hwm=None):
+def tests_dealer(ctx, endpoint, hwm=None, rcvhwm=None, rcvbuf=None):
     """A DEALER to intake at endpoint with the tests' platform key
-    (RONGYU_KEY) and intake's public key from RONGYU_HOME/keys."""
+    (RONGYU_KEY) and intake's public key from RONGYU_HOME/keys; hwm its
+    queues' bound both ways, unless rcvhwm gives the receiving one (and
+    rcvbuf the kernel's receive buffer)."""
     s = ctx.socket(zmq.DEALER)
     s.setsockopt(zmq.LINGER, 0)
     if hwm:
         s.setsockopt(zmq.SNDHWM, hwm)
         s.setsockopt(zmq.RCVHWM, hwm)
+    if rcvhwm:
+        s.setsockopt(zmq.RCVHWM, rcvhwm)
+    if rcvbuf:
+        s.setsockopt(zmq.RCVBUF, rcvbuf)
     keys = os.path.join(os.environ["RONGYU_HOME"], "keys")
     key = os.environ["RONGYU_KEY"]
     s.curve_serverkey = cert_keys(os.path.join(keys, "intake.cert"))[0].encode()
