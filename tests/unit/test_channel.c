@@ -2075,7 +2075,8 @@ s_recv_joined(void *s, char *out, size_t cap)
 
 /* A round answers more than a client connection's pipe holds (here two
  * replies): the rest wait in the link and go, in order, as the pipe
- * empties; a connection that reads gets every one. */
+ * empties; a connection that reads gets every one. One that goes with
+ * replies waiting loses them, and the link serves the others. */
 static void
 test_replies_past_the_pipe_wait_and_go_in_order(void **state)
 {
@@ -2107,7 +2108,26 @@ test_replies_past_the_pipe_wait_and_go_in_order(void **state)
             assert_string_equal(got, want);
         }
     }
+    /* A connection that goes with replies waiting loses them (ZeroMQ:
+     * no route), and another connection is served meanwhile. */
+    for (int i = 0; i < N; i++)
+        assert_int_equal(zmq_send(d, "gone", 4, 0), 4);
+    until = ry_clock_mono_ms() + PUMP_MS;
+    while (!s_recv_joined(d, got, sizeof got)) { /* the rest wait */
+        assert_true(ry_clock_mono_ms() < until);
+        assert_int_equal(ry_channel_run_once(c.ch, 10), 0);
+    }
     zmq_close(d);
+    void *e = s_client(&c, ZMQ_DEALER);
+    const char *e0[] = {"e0"};
+    s_send_parts(e, 1, e0);
+    until = ry_clock_mono_ms() + PUMP_MS;
+    while (!s_recv_joined(e, got, sizeof got)) {
+        assert_true(ry_clock_mono_ms() < until);
+        assert_int_equal(ry_channel_run_once(c.ch, 10), 0);
+    }
+    assert_string_equal(got, "re:e0");
+    zmq_close(e);
     s_cfx_destroy(&c);
 }
 
