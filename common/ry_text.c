@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The length of the well-formed character at p (before end), or 0 when
@@ -177,6 +178,127 @@ ry_text_check(const ProtobufCMessage *msg, size_t max_len, char *why,
               size_t cap)
 {
     return s_check(msg, NULL, max_len, why, cap, 0);
+}
+
+size_t
+ry_text_id_max(const char *name)
+{
+    switch (name[0]) {
+    case 'a': return strcmp(name, "applicant_org") == 0 ? RY_ORG_ID_MAX : 0;
+    case 'c': return strcmp(name, "campaign_id") == 0 ? RY_CAMPAIGN_ID_MAX : 0;
+    case 'o':
+        return strcmp(name, "org_id") == 0 || strcmp(name, "org") == 0 ||
+                       strcmp(name, "organising_unit") == 0
+                   ? RY_ORG_ID_MAX
+                   : 0;
+    case 'p': return strcmp(name, "parent_id") == 0 ? RY_ORG_ID_MAX : 0;
+    case 't': return strcmp(name, "topic") == 0 ? RY_ORG_ID_MAX + 1 : 0;
+    default: return 0;
+    }
+}
+
+/* For one message type, the fields a check of identifiers visits: those
+ * that are identifiers (with their bound), and the messages that hold one
+ * at any depth (with their own plan). Worked out once per type and
+ * thread: a request's walk then passes over the few fields that matter,
+ * not every field of every message in it. */
+typedef struct s_plan {
+    const ProtobufCMessageDescriptor *d;
+    unsigned n;
+    struct {
+        const ProtobufCFieldDescriptor *f;
+        const struct s_plan *sub; /* a message's; NULL for a string */
+        size_t max;               /* a string's bound */
+    } at[48];
+} s_plan_t;
+
+/* Types a thread has planned (the protocol has fewer than 128). */
+static _Thread_local s_plan_t s_plans[128];
+static _Thread_local unsigned s_nplans;
+
+/* depth guards a type that holds itself: planned as holding nothing. */
+static const s_plan_t *
+s_plan(const ProtobufCMessageDescriptor *d, int depth)
+{
+    for (unsigned i = 0; i < s_nplans; i++)
+        if (s_plans[i].d == d)
+            return &s_plans[i];
+    s_plan_t p = {.d = d};
+    for (unsigned i = 0; i < d->n_fields && depth < 8; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const s_plan_t *sub = NULL;
+        size_t max = 0;
+        if (f->type == PROTOBUF_C_TYPE_STRING)
+            max = ry_text_id_max(f->name);
+        else if (f->type == PROTOBUF_C_TYPE_MESSAGE)
+            sub = s_plan(f->descriptor, depth + 1);
+        if ((max || (sub && sub->n)) && p.n < sizeof p.at / sizeof p.at[0]) {
+            p.at[p.n].f = f;
+            p.at[p.n].sub = sub;
+            p.at[p.n++].max = max;
+        }
+    }
+    if (s_nplans == sizeof s_plans / sizeof s_plans[0])
+        abort(); /* more message types than the protocol has */
+    s_plans[s_nplans] = p;
+    return &s_plans[s_nplans++];
+}
+
+typedef struct {
+    char *why, *path;
+    size_t cap, pcap;
+} s_ids_arg_t;
+
+static int
+s_ids(const ProtobufCMessage *msg, const s_plan_t *plan, const s_path_t *up,
+      const s_ids_arg_t *a)
+{
+    const char *base = (const char *)msg;
+    for (unsigned i = 0; i < plan->n; i++) {
+        const ProtobufCFieldDescriptor *f = plan->at[i].f;
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+            continue;
+        bool repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
+        size_t count =
+            repeated ? *(const size_t *)(base + f->quantifier_offset) : 1;
+        void *const *slot = (void *const *)(base + f->offset);
+        if (repeated)
+            slot = *(void *const *const *)slot;
+        for (size_t k = 0; k < count; k++) {
+            const void *v = slot[k];
+            s_path_t at = {up, f->name, repeated ? (long)k : -1};
+            if (plan->at[i].sub) {
+                if (v && s_ids(v, plan->at[i].sub, &at, a))
+                    return -1;
+                continue;
+            }
+            size_t max = plan->at[i].max, n;
+            if (!v || (n = strlen(v)) <= max)
+                continue;
+            s_path_put(&at, a->path, a->pcap);
+            snprintf(a->why, a->cap,
+                     "%s: 为 %zu 字节，至多 %zu 字节。%s: %zu bytes, at "
+                     "most %zu",
+                     a->path, n, max, a->path, n, max);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
+ry_text_check_ids(const ProtobufCMessage *msg, char *why, size_t cap,
+                  char *path, size_t pcap)
+{
+    s_ids_arg_t a = {why, path, cap, pcap};
+    /* The last type asked for first: a service asks for its Request's. */
+    static _Thread_local const s_plan_t *last;
+    if (!msg)
+        return 0;
+    if (!last || last->d != msg->descriptor)
+        last = s_plan(msg->descriptor, 0);
+    return s_ids(msg, last, NULL, &a);
 }
 
 /* A field that holds at most max bytes: 0, or -1 with the reason. */

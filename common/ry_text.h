@@ -14,6 +14,27 @@
  * (ids, opinions) are checked where they are used. */
 #define RY_TEXT_MAX 65536
 
+/* The longest identifiers a request names, in bytes, in every service:
+ * an organisation (an organising unit is one: its Annex 1 name) and a
+ * campaign. */
+#define RY_ORG_ID_MAX 200
+#define RY_CAMPAIGN_ID_MAX 100
+
+/* The bound of a string field named 'name' when the field holds an
+ * identifier (RY_ORG_ID_MAX for org_id, org, applicant_org,
+ * organising_unit and parent_id; RY_CAMPAIGN_ID_MAX for campaign_id;
+ * RY_ORG_ID_MAX + 1 for a feed's topic, "org|"), else 0. */
+size_t ry_text_id_max(const char *name);
+
+/* Checks every identifier field (ry_text_id_max) of 'msg' and of the
+ * messages inside it. On the first one longer than its bound writes the
+ * field's path from msg (e.g. "list.campaign_id") to 'path' and the
+ * reason, in Chinese and English after the path, to 'why' (e.g.
+ * "list.campaign_id: 为 101 字节，至多 100 字节。list.campaign_id: 101
+ * bytes, at most 100"), and returns -1; otherwise 0. */
+int ry_text_check_ids(const ProtobufCMessage *msg, char *why, size_t cap,
+                      char *path, size_t pcap);
+
 /* The longest idempotency key, in bytes, in every service: with an
  * organisation's id in front it stays well inside LMDB's 511-byte key. A
  * longer one is refused with E_INVALID, field_path

@@ -1672,18 +1672,7 @@ s_check_shape(const intake_cases_t *self, const Rongyu__Application *a,
                                  "application.honour");
     if (!draft && intake_is_empty(a->organising_unit))
         return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
-                                 "application.organising_unit");
-    int rc;
-    if ((rc = intake_outcome_check_length(o, "application.campaign_id",
-                                          a->campaign_id,
-                                          INTAKE_CAMPAIGN_ID_MAX)) ||
-        (rc = intake_outcome_check_length(o, "application.applicant_org",
-                                          a->applicant_org,
-                                          INTAKE_ORG_ID_MAX)) ||
-        (rc = intake_outcome_check_length(o, "application.organising_unit",
-                                          a->organising_unit,
-                                          INTAKE_ORG_ID_MAX)))
-        return rc;
+                                   "application.organising_unit");
     const ry_campaign_t *c = ry_campaigns_find(self->campaigns, a->campaign_id);
     if (!c)
         return intake_outcome_fail_at(

@@ -144,19 +144,12 @@ intake_deadline_extend(ry_txn_t *txn, const ry_campaigns_t *camps,
 {
     const ry_campaign_t *c = s_campaign(camps, q->campaign_id);
     if (!c)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                 "没有评选活动「%s」。campaign '%s'",
-                                 q->campaign_id, q->campaign_id);
+        return intake_reply_no_campaign(r, q->campaign_id);
     if (intake_is_empty(q->organising_unit))
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "organising_unit");
     if (ry_campaign_unit_find(c, q->organising_unit) < 0)
-        return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                    "organising_unit",
-                                    "「%s」不是%s附件1中的组织单位。'%s' is "
-                                    "not an Annex 1 row of %s.",
-                                    q->organising_unit, ry_campaign_id(c),
-                                    q->organising_unit, ry_campaign_id(c));
+        return intake_reply_no_unit(r, ry_campaign_id(c), q->organising_unit);
     if (intake_is_empty(q->opinion))
         return intake_reply_fail(
             r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
@@ -224,9 +217,7 @@ intake_deadline_list(ry_txn_t *txn, const ry_campaigns_t *camps,
 {
     const ry_campaign_t *c = s_campaign(camps, q->campaign_id);
     if (!c)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                 "没有评选活动「%s」。campaign '%s'",
-                                 q->campaign_id, q->campaign_id);
+        return intake_reply_no_campaign(r, q->campaign_id);
     if (!intake_is_empty(q->organising_unit) &&
         ry_campaign_unit_find(c, q->organising_unit) < 0)
         return intake_reply_no_unit(r, ry_campaign_id(c), q->organising_unit);

@@ -23,11 +23,8 @@
 /* A case id: 16 lower-case hex digits. */
 #define INTAKE_ID_LEN 16
 /* The longest key of a case index (an organisation's id is at most
- * INTAKE_ORG_ID_MAX bytes). */
+ * RY_ORG_ID_MAX bytes). */
 #define INTAKE_IKEY_MAX 240
-/* The longest campaign id an application names, in bytes: a longer one
- * is E_INVALID at its campaign_id (docs/protocol.md, "Data formats"). */
-#define INTAKE_CAMPAIGN_ID_MAX 100
 
 enum { INTAKE_IDEM_KEY_LEN = 16 };
 

@@ -342,9 +342,6 @@ s_add(intake_cases_t *self, ry_txn_t *txn, const Rongyu__KeyAddRequest *q,
     if (intake_is_empty(q->org_id))
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                                  "org_id");
-    if (intake_outcome_check_length(&r->out, "org_id", q->org_id,
-                                    INTAKE_ORG_ID_MAX))
-        return -1;
     if (!s_role_ok(q->role))
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
                                  "角色「%.64s」无效（可为 grassroots、unit、"

@@ -4,6 +4,7 @@
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,7 +12,9 @@
 #include <string.h>
 
 #define S_MAX_DEPTH 32
-#define S_MAX_ID INTAKE_ORG_ID_MAX
+#define S_MAX_ID RY_ORG_ID_MAX
+/* The longest name of an organisation, in bytes. */
+#define S_MAX_NAME 400
 
 int
 intake_why(char *why, size_t len, int rc, const char *fmt, ...)
@@ -473,11 +476,17 @@ s_check_row(s_view_t *v, const ry_campaigns_t *camps,
 {
     if (!s_id_ok(o->id))
         return s_id_refused(o, i, why, len);
-    if (s_empty(o->name) || strlen(o->name) > 400)
+    if (s_empty(o->name))
         return intake_why(
             why, len, RY_EINVAL,
             "第 %zu 行（%.64s）：名称为空。row %zu (%s): name is empty", i + 1,
             o->id, i + 1, o->id);
+    if (strlen(o->name) > S_MAX_NAME)
+        return intake_why(why, len, RY_EINVAL,
+                          "第 %zu 行（%.64s）：名称为 %zu 字节，至多 %d 字节。"
+                          "row %zu (%s): the name is %zu bytes, at most %d",
+                          i + 1, o->id, strlen(o->name), S_MAX_NAME, i + 1,
+                          o->id, strlen(o->name), S_MAX_NAME);
     if (!s_grassroots(o->kind) && o->kind != RONGYU__ORG_KIND__ORG_BRANCH &&
         o->kind != RONGYU__ORG_KIND__ORG_GROUP &&
         o->kind != RONGYU__ORG_KIND__ORG_UNIT &&

@@ -15,13 +15,6 @@
 /* The table the tree lives in: org id -> packed rongyu.Organisation. */
 #define INTAKE_ORG_TABLES "orgs"
 
-/* The longest organisation id intake takes, in bytes, wherever one is
- * named (the principal, an application's applicant and organising unit,
- * a listing's filter, an upload's applicant, a key's or an imported
- * organisation): a longer one is E_INVALID naming its field
- * (docs/protocol.md, "Data formats"). */
-#define INTAKE_ORG_ID_MAX 200
-
 typedef enum {
     INTAKE_ROLE_GRASSROOTS = 0, /* a grassroots union (or branch, group) */
     INTAKE_ROLE_UNIT,           /* an organising unit (Annex 1 row) */

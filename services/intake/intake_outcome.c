@@ -45,19 +45,6 @@ intake_outcome_fail_at(intake_outcome_t *o, Rongyu__ErrorCode code,
     return -1;
 }
 
-int
-intake_outcome_check_length(intake_outcome_t *o, const char *field,
-                            const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n <= max)
-        return 0;
-    return intake_outcome_fail_at(
-        o, RONGYU__ERROR_CODE__E_INVALID, field,
-        "%s 为 %zu 字节，至多 %zu 字节。%s: %zu bytes, at most %zu.", field, n,
-        max, field, n, max);
-}
-
 void
 intake_outcome_release(intake_outcome_t *o)
 {

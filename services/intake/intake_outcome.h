@@ -48,15 +48,6 @@ int intake_outcome_vfail(intake_outcome_t *o, Rongyu__ErrorCode code,
                          const char *field, const char *fmt, va_list ap)
     __attribute__((format(printf, 4, 0)));
 
-/* An identifier's length (docs/protocol.md, "Data formats": an
- * organisation id, applicant or organising unit of at most 200 bytes, a
- * campaign id of at most 100). When s (NULL: "") is longer than max
- * bytes, returns -1 after intake_outcome_fail_at with E_INVALID naming
- * 'field' (relative to the request's body, or "principal.org_id"), the
- * detail "field: N bytes, at most max" in both languages; otherwise 0. */
-int intake_outcome_check_length(intake_outcome_t *o, const char *field,
-                                const char *s, size_t max);
-
 /* Frees the case o owns; o itself stays the caller's. */
 void intake_outcome_release(intake_outcome_t *o);
 

@@ -261,9 +261,9 @@ intake_posting_list(intake_cases_t *self, ry_txn_t *txn,
     const Rongyu__PostingsRequest *q = req->postings;
     const char *unit_q = q->organising_unit ? q->organising_unit : "";
     char unit[256];
-    if (intake_outcome_check_length(&r->out, "organising_unit", unit_q,
-                                    INTAKE_ORG_ID_MAX))
-        return -1;
+    if (!intake_is_empty(q->campaign_id) &&
+        !ry_campaigns_find(self->campaigns, q->campaign_id))
+        return intake_reply_no_campaign(r, q->campaign_id);
     if (p->role == INTAKE_ROLE_UNIT) {
         int rc = intake_principal_unit(txn, p, unit, sizeof unit);
         if (rc == RY_EPERM)

@@ -29,10 +29,21 @@ int
 intake_reply_no_unit(intake_reply_t *r, const char *campaign_id,
                      const char *unit)
 {
-    return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                             "「%s」不是%s附件1中的组织单位。organising unit "
-                             "'%s' is not in Annex 1 of %s",
-                             unit, campaign_id, unit, campaign_id);
+    return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                                "organising_unit",
+                                "「%s」不是%s附件1中的组织单位。organising "
+                                "unit '%s' is not in Annex 1 of %s",
+                                unit, campaign_id, unit, campaign_id);
+}
+
+int
+intake_reply_no_campaign(intake_reply_t *r, const char *id)
+{
+    return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
+                                "campaign_id",
+                                "没有评选活动「%s」。There is no campaign "
+                                "'%s'.",
+                                id, id);
 }
 
 int

@@ -94,8 +94,12 @@ int intake_reply_fail_at(intake_reply_t *r, Rongyu__ErrorCode code,
                          const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* E_NOT_FOUND: 'unit' is not an organising unit of campaign campaign_id's
- * Annex 1. Returns -1. */
+/* E_NOT_FOUND at the body's organising_unit: 'unit' is not an organising
+ * unit of campaign campaign_id's Annex 1. Returns -1. */
+/* E_NOT_FOUND at the body's campaign_id: there is no campaign 'id'.
+ * Returns -1. */
+int intake_reply_no_campaign(intake_reply_t *r, const char *id);
+
 int intake_reply_no_unit(intake_reply_t *r, const char *campaign_id,
                          const char *unit);
 

@@ -144,17 +144,17 @@ s_list_row(const char *id, void *arg)
 }
 
 static int
-s_list(ry_txn_t *txn, const Rongyu__Request *req, const intake_principal_t *p,
-       intake_reply_t *r)
+s_list(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
+       const intake_principal_t *p, intake_reply_t *r)
 {
     Rongyu__ListRequest q = *req->list;
     const char *who = p->org_id;
     char unit[256];
-    if (intake_outcome_check_length(&r->out, "applicant_org", q.applicant_org,
-                                    INTAKE_ORG_ID_MAX) ||
-        intake_outcome_check_length(&r->out, "organising_unit",
-                                    q.organising_unit, INTAKE_ORG_ID_MAX))
-        return -1;
+    /* A campaign that does not exist is named as such, not answered with
+     * an empty page. */
+    if (!intake_is_empty(q.campaign_id) &&
+        !ry_campaigns_find(self->campaigns, q.campaign_id))
+        return intake_reply_no_campaign(r, q.campaign_id);
     s_list_t l = {.txn = txn,
                   .q = &q,
                   .r = r,
@@ -317,9 +317,7 @@ s_quota(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
             ? ry_campaigns_at(self->campaigns, 0)
             : ry_campaigns_find(self->campaigns, q->campaign_id);
     if (!c)
-        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                 "没有评选活动「%s」。campaign '%s'",
-                                 q->campaign_id, q->campaign_id);
+        return intake_reply_no_campaign(r, q->campaign_id);
     int rc = intake_seats_table(txn, c, q->organising_unit, &r->qrows, &r->nq);
     if (rc == RY_ENOTFOUND)
         return intake_reply_no_unit(r, ry_campaign_id(c), q->organising_unit);
@@ -418,11 +416,12 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     Rongyu__KeyRecord *key = NULL;
     Rongyu__Principal *stated = req->principal, eff = RONGYU__PRINCIPAL__INIT;
     /* Every text valid UTF-8 and bounded (as the decoder found them, or
-     * else as ry_text_check finds them): refused here, naming the field,
-     * before anything is read. */
+     * else as ry_text_check finds them), every identifier within its
+     * bound: refused here, naming the field, before anything is read. */
     char bad[400], at[160];
     if (ry_text_check_request(texts_ok ? NULL : &req->base, req->request_id,
-                              bad, sizeof bad, at, sizeof at) != 0) {
+                              bad, sizeof bad, at, sizeof at) != 0 ||
+        ry_text_check_ids(&req->base, bad, sizeof bad, at, sizeof at) != 0) {
         rc = intake_reply_fail_at(&r, RONGYU__ERROR_CODE__E_INVALID, at, "%s",
                                   bad);
         r.out.field_top = true; /* a path from Request */
@@ -482,12 +481,6 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         rc = s_role_invalid(&r, why);
         goto out;
     }
-    /* The principal's organisation is an id as long as any other a
-     * request names (an applicant, a listing's filter: checked where
-     * each is read). */
-    if ((rc = intake_outcome_check_length(&r.out, "principal.org_id",
-                                          who.org_id, INTAKE_ORG_ID_MAX)))
-        goto out;
     /* A brief submission is answered, and answered again, as a brief
      * wait is. */
     r.brief = body == RONGYU__REQUEST__BODY_SUBMIT && req->submit->brief;
@@ -521,7 +514,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
         rc = s_get(txn, req, &who, &r);
         break;
     case RONGYU__REQUEST__BODY_LIST:
-        rc = s_list(txn, req, &who, &r);
+        rc = s_list(self, txn, req, &who, &r);
         break;
     case RONGYU__REQUEST__BODY_REVIEW:
         rc = intake_cases_review(self, txn, req, &who, &r.out);

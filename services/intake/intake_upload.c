@@ -7,6 +7,7 @@
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_text.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -16,7 +17,7 @@
 #include <string.h>
 
 #define S_SHA_LEN 64
-#define S_APPLICANT_MAX INTAKE_ORG_ID_MAX
+#define S_APPLICANT_MAX RY_ORG_ID_MAX
 /* applicant \0 sha256 \0 be64 offset */
 #define S_KEY_MAX (S_APPLICANT_MAX + 1 + S_SHA_LEN + 1 + 8)
 #define S_STATE_LEN 24
@@ -332,10 +333,6 @@ intake_upload_request(intake_cases_t *self, ry_txn_t *txn,
     const Rongyu__UploadRequest *q = req->upload;
     const char *applicant =
         intake_is_empty(q->applicant_org) ? p->org_id : q->applicant_org;
-    /* The principal's own was checked with the principal. */
-    if (intake_outcome_check_length(&r->out, "applicant_org", applicant,
-                                    S_APPLICANT_MAX))
-        return -1;
     Rongyu__Application probe = RONGYU__APPLICATION__INIT;
     probe.applicant_org = (char *)applicant;
     int rc = intake_cases_allow(txn, p, INTAKE_ACT_APPLY, &probe, &r->out);

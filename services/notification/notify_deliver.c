@@ -17,6 +17,7 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_pub.h"
+#include "ry_text.h"
 #include "ry_xfer.h"
 
 #include <inttypes.h>
@@ -240,8 +241,8 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
             if (ch == 0) {
                 Rongyu__FeedItem fi = RONGYU__FEED_ITEM__INIT;
                 rc = ry_txn_next(txn, "meta", "feed_seq", &fi.seq);
-                char tk[160];
-                snprintf(tk, sizeof tk, "feed_seq|%.140s", s->org);
+                char tk[sizeof "feed_seq|" + RY_ORG_ID_MAX];
+                snprintf(tk, sizeof tk, "feed_seq|%s", s->org);
                 if (!rc)
                     rc = ry_txn_next(txn, "meta", tk, &fi.topic_seq);
                 fi.topic = (char *)s->org;
@@ -665,7 +666,9 @@ typedef struct {
     const Rongyu__FeedReplayRequest *q;
     Rongyu__FeedReplayReply *r;
     size_t cap, limit;
-    char topic[160]; /* without the live feed's trailing '|' */
+    /* without the live feed's trailing '|' (a topic is at most an
+     * organisation's id and '|') */
+    char topic[RY_ORG_ID_MAX + 2];
 } s_replay_t;
 
 static int
@@ -700,7 +703,7 @@ notify_deliver_replay(ry_txn_t *txn, const Rongyu__FeedReplayRequest *q,
     if (p.limit > 10000)
         p.limit = 10000;
     /* The topic as the live feed spells it ("org|") or bare ("org"). */
-    snprintf(p.topic, sizeof p.topic, "%.150s", q->topic ? q->topic : "");
+    snprintf(p.topic, sizeof p.topic, "%s", q->topic ? q->topic : "");
     size_t tl = strlen(p.topic);
     if (tl && p.topic[tl - 1] == '|')
         p.topic[tl - 1] = '\0';
@@ -713,8 +716,8 @@ notify_deliver_replay(ry_txn_t *txn, const Rongyu__FeedReplayRequest *q,
                  : 0; /* nothing after the last seq there can be */
     ry_val_t k, v;
     if (rc == 0 && *p.topic) {
-        char tk[160];
-        snprintf(tk, sizeof tk, "feed_seq|%.140s", p.topic);
+        char tk[sizeof "feed_seq|" + RY_ORG_ID_MAX];
+        snprintf(tk, sizeof tk, "feed_seq|%s", p.topic);
         rc = ry_txn_get(txn, "meta", tk, strlen(tk), &v);
         if (rc == 0 && v.len == 8)
             r->last_seq = ry_be64_get(v.data);

@@ -174,6 +174,48 @@ s_store_failed(Rongyu__Reply *r, int rc)
     s_texts(r);
 }
 
+/* A listing's filter that names no value there can be: 0 when q's state
+ * and channel are empty or among those that exist (a timer's states with
+ * timers), else -1 with the reason in why and the field in path. */
+static int
+s_filters_check(const Rongyu__NotificationsRequest *q, char *why, size_t cap,
+                const char **path)
+{
+    static const char *const deliveries[] = {"pending", "sent", "failed"};
+    static const char *const timers[] = {"pending", "fired", "cancelled",
+                                         "skipped", "failed"};
+    static const char *const channels[] = {"pub", "webhook", "email"};
+    const char *const *states = q->timers ? timers : deliveries;
+    size_t nstates = q->timers ? 5 : 3;
+    bool state_ok = !*q->state, channel_ok = !*q->channel;
+    for (size_t i = 0; i < nstates; i++)
+        state_ok = state_ok || strcmp(q->state, states[i]) == 0;
+    for (size_t i = 0; i < 3; i++)
+        channel_ok = channel_ok || strcmp(q->channel, channels[i]) == 0;
+    if (!state_ok) {
+        *path = "notifications.state";
+        snprintf(why, cap,
+                 "notifications.state: 「%.64s」不是%s的状态（%s）。"
+                 "notifications.state: '%.64s' is not a state of %s (%s)",
+                 q->state, q->timers ? "定时提醒" : "投递",
+                 q->timers ? "pending、fired、cancelled、skipped、failed"
+                           : "pending、sent、failed",
+                 q->state, q->timers ? "timers" : "deliveries",
+                 q->timers ? "pending, fired, cancelled, skipped, failed"
+                           : "pending, sent, failed");
+    } else if (!channel_ok) {
+        *path = "notifications.channel";
+        snprintf(why, cap,
+                 "notifications.channel: 「%.64s」不是投递渠道（pub、webhook、"
+                 "email）。notifications.channel: '%.64s' is not a channel "
+                 "(pub, webhook, email)",
+                 q->channel, q->channel);
+    } else
+        return 0;
+    ry_text_utf8_scrub(why); /* a value cut inside a character */
+    return -1;
+}
+
 static int
 s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
              uint8_t **reply, size_t *reply_len)
@@ -193,11 +235,15 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
     int kc = notify_readers_check(txn, ry_channel_request_key(self->channel));
     if (kc && kc != RY_ENOTFOUND)
         rc = kc;
-    /* Every text UTF-8 and bounded, as intake takes them: refused here,
-     * naming the field, before anything is read or stored. */
+    /* Every text UTF-8 and bounded, every identifier within its bound, as
+     * intake takes them: refused here, naming the field, before anything
+     * is read or stored. */
     char bad[400] = "", path[160] = "";
-    if (req && ry_text_check_request(&req->base, req->request_id, bad,
-                                     sizeof bad, path, sizeof path) == 0)
+    const char *filter = "";
+    if (req &&
+        ry_text_check_request(&req->base, req->request_id, bad, sizeof bad,
+                              path, sizeof path) == 0 &&
+        ry_text_check_ids(&req->base, bad, sizeof bad, path, sizeof path) == 0)
         bad[0] = '\0';
     r.request_id = (char *)ry_text_request_id_echo(req ? req->request_id : "");
     if (kc == RY_ENOTFOUND) {
@@ -216,6 +262,12 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
         r.code = RONGYU__ERROR_CODE__E_INVALID;
         r.detail = bad;
         r.field_path = path;
+    } else if (req->body_case == RONGYU__REQUEST__BODY_NOTIFICATIONS &&
+               s_filters_check(req->notifications, bad, sizeof bad, &filter) !=
+                   0) {
+        r.code = RONGYU__ERROR_CODE__E_INVALID;
+        r.detail = bad;
+        r.field_path = (char *)filter;
     } else if (req->body_case == RONGYU__REQUEST__BODY_NOTIFICATIONS) {
         const Rongyu__NotificationsRequest *q = req->notifications;
         rc = q->timers ? notify_timers_list(txn, q->state, "",

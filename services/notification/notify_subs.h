@@ -3,12 +3,14 @@
 #ifndef NOTIFY_SUBS_H
 #define NOTIFY_SUBS_H
 
+#include "ry_text.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
 /* One subscriber: an organisation and the channels it asked for. */
 typedef struct {
-    char org[128];     /* organisation id; an organising unit's is its
+    char org[RY_ORG_ID_MAX + 1]; /* organisation id; an organising unit's is its
                           Annex 1 name (e.g. 萧山区), as in cases */
     char role[16];     /* grassroots | unit | city */
     char name[128];    /* display name, may be "" */

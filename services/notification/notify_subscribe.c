@@ -137,10 +137,6 @@ s_org(const s_who_t *w, const char *asked, const char *field, s_out_t *o,
       const char **org)
 {
     *org = asked && *asked ? asked : w->org;
-    if (strlen(*org) > 127)
-        return s_fail(o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE, field,
-                      "%s 超过 127 字节。%s: longer than 127 bytes", field,
-                      field);
     if (!w->any && strcmp(*org, w->org) != 0)
         return s_fail(o, RONGYU__ERROR_CODE__E_FORBIDDEN, field,
                       "「%.64s」只能为自己订阅，不能为「%.64s」订阅。'%s' may "
@@ -159,11 +155,11 @@ s_audit(ry_txn_t *txn, const s_who_t *w, const char *id, const char *what,
     int rc = ry_txn_next(txn, "meta", "sub_audit_seq", &n);
     if (rc)
         return rc;
-    char actor[300];
+    char actor[400];
     if (*w->user)
-        snprintf(actor, sizeof actor, "%.127s (%.127s)", w->org, w->user);
+        snprintf(actor, sizeof actor, "%.200s (%.127s)", w->org, w->user);
     else
-        snprintf(actor, sizeof actor, "%.127s", w->org);
+        snprintf(actor, sizeof actor, "%.200s", w->org);
     ry_text_utf8_scrub(actor); /* a name cut inside a character */
     Rongyu__AuditEntry e = RONGYU__AUDIT_ENTRY__INIT;
     e.case_id = (char *)id;
@@ -338,10 +334,10 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
     int rc = ry_txn_next(txn, "meta", "sub_seq", &n);
     if (rc)
         return rc;
-    char id[32], by[300];
+    char id[32], by[400];
     snprintf(id, sizeof id, "s%" PRIu64, n);
     /* "org|role|user": whose own subscription it is, for @unit, @city. */
-    snprintf(by, sizeof by, "%.127s|%.15s|%.127s", w->org, w->role, w->user);
+    snprintf(by, sizeof by, "%.200s|%.15s|%.127s", w->org, w->role, w->user);
     ry_text_utf8_scrub(by);
     s.id = id;
     s.created_by = by;
@@ -352,8 +348,8 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
     ry_be64_put(key, n);
     rc = ry_txn_put(txn, "subscriptions", key, 8, buf, len, RY_PUT_APPEND);
     free(buf);
-    char what[700];
-    snprintf(what, sizeof what, "subscribed %.127s: %s %.500s", org,
+    char what[800];
+    snprintf(what, sizeof what, "subscribed %.200s: %s %.500s", org,
              q->channel == RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_FEED ? "feed"
              : q->channel == RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK
                  ? "webhook"
@@ -429,8 +425,8 @@ s_cancel(ry_txn_t *txn, const s_who_t *w, const Rongyu__UnsubscribeRequest *q,
                       "没有订阅「%.64s」。subscription '%s'", q->id, q->id);
     }
     rc = ry_txn_del(txn, "subscriptions", sc.found_key, 8);
-    char what[200];
-    snprintf(what, sizeof what, "cancelled (%.127s)", sc.found->org);
+    char what[240];
+    snprintf(what, sizeof what, "cancelled (%.200s)", sc.found->org);
     if (!rc)
         rc = s_audit(txn, w, sc.found->id, what, now);
     if (!rc)
@@ -449,7 +445,7 @@ notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
     s_who_t w;
     bool change = req->body_case != RONGYU__REQUEST__BODY_SUBSCRIPTIONS;
     uint8_t fp[32];
-    char ik[400], why[160];
+    char ik[420], why[160];
     int iklen = 0;
     int rc = s_principal(req->principal, &w, &o);
     if (!rc && change) {
@@ -470,7 +466,7 @@ notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
             uint8_t *buf = ry_pb_pack(&copy.base, &len);
             crypto_hash_sha256(fp, buf, len);
             free(buf);
-            iklen = snprintf(ik, sizeof ik, "%.150s%c%s", w.org, '\0',
+            iklen = snprintf(ik, sizeof ik, "%.200s%c%s", w.org, '\0',
                              req->idempotency_key);
             ry_val_t v;
             int g = ry_txn_get(txn, "sub_idem", ik, (size_t)iklen, &v);
