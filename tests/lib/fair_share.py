@@ -22,20 +22,12 @@ import zmq
 
 import rypb
 from zprobe import tests_dealer
+from tap import fail, ok
 
 src, intake_ep, n, intake_pid = sys.argv[1:5]
 N, PID = int(n), int(intake_pid)
 pb = rypb.load(src)
 ctx = zmq.Context()
-
-
-def fail(msg):
-    print("FAIL: " + msg, flush=True)
-    os._exit(1)
-
-
-def ok(msg):
-    print("ok - " + msg, flush=True)
 
 
 def dealer():

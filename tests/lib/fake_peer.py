@@ -9,7 +9,6 @@ whose payload does not decode. Every DATA it receives is logged as
 "data SEQ CORRELATION" to LOGFILE."""
 import os
 import sys
-import time
 
 import zmq
 

@@ -18,6 +18,7 @@ import zmq
 
 import rypb
 from zprobe import cert_keys
+from tap import fail, ok
 
 src, intake_ep, validation_ep, cap, max_attachment, acked_path = sys.argv[1:7]
 CAP, MAX_ATTACHMENT = int(cap), int(max_attachment)
@@ -29,20 +30,6 @@ ctx = zmq.Context()
 acked = open(acked_path, "a", buffering=1)
 acked_lock = threading.Lock()
 random.seed(8)
-
-
-def fail(msg):
-    print("FAIL: " + msg, flush=True)
-    os._exit(1)
-
-
-last_ok = [time.time()]
-
-
-def ok(msg):
-    now = time.time()
-    print("ok - %s [%.1f s]" % (msg, now - last_ok[0]), flush=True)
-    last_ok[0] = now
 
 
 # Every socket is a CURVE server: clients use the tests' key

@@ -22,6 +22,7 @@ from google.protobuf.descriptor import FieldDescriptor as F
 
 import rypb
 from zprobe import cert_keys
+from tap import fail, ok
 
 src, intake_ep, notify_ep = sys.argv[1:4]
 pb = rypb.load(src)
@@ -31,15 +32,6 @@ BOUNDS = {"org_id": 200, "org": 200, "applicant_org": 200,
           "topic": 201}
 NOTIFY_BODIES = {"notifications", "feed_replay", "subscribe",
                  "subscriptions", "unsubscribe"}
-
-
-def fail(msg):
-    print("FAIL: " + msg, flush=True)
-    sys.exit(1)
-
-
-def ok(msg):
-    print("ok - " + msg, flush=True)
 
 
 def dealer(ep, server):

@@ -14,7 +14,6 @@ waiting in intake, and room), and connection G is answered. Then S
 reads what came and asks again until it is answered: served again once
 its stall ends. Prints one "ok - ..." line per check and exits 1 at the
 first failed one."""
-import os
 import sys
 import time
 
@@ -22,6 +21,7 @@ import zmq
 
 import rypb
 from zprobe import tests_dealer
+from tap import fail, ok
 
 src, intake_ep, intake_pid, intake_log, cases = sys.argv[1:6]
 PID, CASES = int(intake_pid), int(cases)
@@ -32,15 +32,6 @@ LATE_MIB = 16  # replies waiting in intake past ZeroMQ's queue
 BOUND_MIB = REPLIES * PAGE // (1 << 20) + LATE_MIB + 128
 pb = rypb.load(src)
 ctx = zmq.Context()
-
-
-def fail(msg):
-    print("FAIL: " + msg, flush=True)
-    os._exit(1)
-
-
-def ok(msg):
-    print("ok - " + msg, flush=True)
 
 
 def principal():

@@ -11,7 +11,6 @@ a fifth unfinished upload drops the oldest; a frame over max_request gets
 no answer (the transport drops it) and the next connection is served.
 Prints one "ok - ..." line per check and exits 1 at the first failed one."""
 import hashlib
-import os
 import sys
 import uuid
 
@@ -19,6 +18,7 @@ import zmq
 
 import rypb
 from zprobe import tests_dealer
+from tap import fail, ok
 
 src, intake_ep, max_request, max_attachment = sys.argv[1:5]
 MAX_REQUEST, MAX_ATTACHMENT = int(max_request), int(max_attachment)
@@ -26,15 +26,6 @@ pb = rypb.load(src)
 ctx = zmq.Context()
 ORG = "xiaoshan-hengyi-textile"
 PART = 256 << 10
-
-
-def fail(msg):
-    print("FAIL: " + msg, flush=True)
-    os._exit(1)
-
-
-def ok(msg):
-    print("ok - " + msg, flush=True)
 
 
 def dealer():

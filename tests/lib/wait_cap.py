@@ -15,6 +15,7 @@ import zmq
 
 import rongyu_pb2 as pb
 from rongyu_client import load_cert, principal
+from tap import fail
 
 org, ids_file, ready_file, go_file = sys.argv[1:5]
 with open(ids_file, encoding="utf-8") as f:
@@ -34,11 +35,6 @@ s.curve_secretkey = secret
 s.curve_serverkey = intake_pub
 s.connect(os.environ["RONGYU_INTAKE_ENDPOINT"])
 who = principal(org, "ROLE_GRASSROOTS")
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
 
 
 def wait_req(rid, names):

@@ -14,6 +14,7 @@ import sys
 
 import rongyu_pb2 as pb
 from rongyu_client import Client, RongyuError, load_cert, principal
+from tap import fail
 
 org, timeout_ms, brief, want = sys.argv[1:5]
 ids = sys.argv[5:]
@@ -24,11 +25,6 @@ intake_pub, _ = load_cert(os.path.join(os.environ["RONGYU_HOME"], "keys",
 c = Client(os.environ["RONGYU_INTAKE_ENDPOINT"],
            curve=(public, secret, intake_pub))
 who = principal(org, "ROLE_GRASSROOTS")
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
 
 
 try:

@@ -31,16 +31,12 @@ import zmq
 
 import rongyu_pb2 as pb
 from rongyu_client import load_cert, principal
+from tap import fail
 
 SHARE, CASES_SHARE, PER_WAIT = 128, 2048, 256
 mode, endpoint, intake_cert, org_cert, org, arg = sys.argv[1:7]
 intake_pub, _ = load_cert(intake_cert)
 ctx = zmq.Context()
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
 
 
 def dealer(cert):
