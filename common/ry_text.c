@@ -197,9 +197,9 @@ ry_text_id_max(const char *name)
     }
 }
 
-/* For one message type, the fields a check of identifiers visits: those
- * that are identifiers (with their bound), and the messages that hold one
- * at any depth (with their own plan). Worked out once per type and
+/* For one message type, the fields a check of fields visits: those that
+ * are identifiers (with their bound) or enums, and the messages that hold
+ * one at any depth (with their own plan). Worked out once per type and
  * thread: a request's walk then passes over the few fields that matter,
  * not every field of every message in it. */
 typedef struct s_plan {
@@ -207,8 +207,8 @@ typedef struct s_plan {
     unsigned n;
     struct {
         const ProtobufCFieldDescriptor *f;
-        const struct s_plan *sub; /* a message's; NULL for a string */
-        size_t max;               /* a string's bound */
+        const struct s_plan *sub; /* a message's; NULL otherwise */
+        size_t max;               /* a string's bound; 0 for an enum */
     } at[48];
 } s_plan_t;
 
@@ -232,7 +232,8 @@ s_plan(const ProtobufCMessageDescriptor *d, int depth)
             max = ry_text_id_max(f->name);
         else if (f->type == PROTOBUF_C_TYPE_MESSAGE)
             sub = s_plan(f->descriptor, depth + 1);
-        if ((max || (sub && sub->n)) && p.n < sizeof p.at / sizeof p.at[0]) {
+        if ((max || (sub && sub->n) || f->type == PROTOBUF_C_TYPE_ENUM) &&
+            p.n < sizeof p.at / sizeof p.at[0]) {
             p.at[p.n].f = f;
             p.at[p.n].sub = sub;
             p.at[p.n++].max = max;
@@ -262,6 +263,24 @@ s_ids(const ProtobufCMessage *msg, const s_plan_t *plan, const s_path_t *up,
         bool repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
         size_t count =
             repeated ? *(const size_t *)(base + f->quantifier_offset) : 1;
+        if (f->type == PROTOBUF_C_TYPE_ENUM) {
+            const int *e = (const int *)(base + f->offset);
+            if (repeated)
+                e = *(const int *const *)e;
+            for (size_t k = 0; k < count; k++) {
+                const ProtobufCEnumDescriptor *ed = f->descriptor;
+                if (protobuf_c_enum_descriptor_get_value(ed, e[k]))
+                    continue;
+                s_path_t at = {up, f->name, repeated ? (long)k : -1};
+                s_path_put(&at, a->path, a->pcap);
+                snprintf(a->why, a->cap,
+                         "%s: %d 不是 %s 的取值。%s: %d is not a value of %s",
+                         a->path, e[k], ed->short_name, a->path, e[k],
+                         ed->short_name);
+                return -1;
+            }
+            continue;
+        }
         void *const *slot = (void *const *)(base + f->offset);
         if (repeated)
             slot = *(void *const *const *)slot;
@@ -288,8 +307,8 @@ s_ids(const ProtobufCMessage *msg, const s_plan_t *plan, const s_path_t *up,
 }
 
 int
-ry_text_check_ids(const ProtobufCMessage *msg, char *why, size_t cap,
-                  char *path, size_t pcap)
+ry_text_check_fields(const ProtobufCMessage *msg, char *why, size_t cap,
+                     char *path, size_t pcap)
 {
     s_ids_arg_t a = {why, path, cap, pcap};
     /* The last type asked for first: a service asks for its Request's. */

@@ -26,14 +26,17 @@
  * RY_ORG_ID_MAX + 1 for a feed's topic, "org|"), else 0. */
 size_t ry_text_id_max(const char *name);
 
-/* Checks every identifier field (ry_text_id_max) of 'msg' and of the
- * messages inside it. On the first one longer than its bound writes the
- * field's path from msg (e.g. "list.campaign_id") to 'path' and the
- * reason, in Chinese and English after the path, to 'why' (e.g.
- * "list.campaign_id: 为 101 字节，至多 100 字节。list.campaign_id: 101
- * bytes, at most 100"), and returns -1; otherwise 0. */
-int ry_text_check_ids(const ProtobufCMessage *msg, char *why, size_t cap,
-                      char *path, size_t pcap);
+/* Checks the fields of 'msg', and of the messages inside it, whose
+ * values have a fixed domain: every identifier (ry_text_id_max) within
+ * its bound, every enum holding a value its type names. On the first
+ * that does not, writes the field's path from msg (e.g.
+ * "list.campaign_id") to 'path' and the reason, in Chinese and English
+ * after the path, to 'why' (e.g. "list.campaign_id: 为 101 字节，至多
+ * 100 字节。list.campaign_id: 101 bytes, at most 100"; "list.state: 99
+ * 不是 CaseState 的取值。list.state: 99 is not a value of CaseState"),
+ * and returns -1; otherwise 0. */
+int ry_text_check_fields(const ProtobufCMessage *msg, char *why, size_t cap,
+                         char *path, size_t pcap);
 
 /* The longest idempotency key, in bytes, in every service: with an
  * organisation's id in front it stays well inside LMDB's 511-byte key. A

@@ -150,6 +150,9 @@ intake_deadline_extend(ry_txn_t *txn, const ry_campaigns_t *camps,
                                  "organising_unit");
     if (ry_campaign_unit_find(c, q->organising_unit) < 0)
         return intake_reply_no_unit(r, ry_campaign_id(c), q->organising_unit);
+    if (intake_is_empty(q->until))
+        return intake_reply_fail(r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                                 "until");
     if (intake_is_empty(q->opinion))
         return intake_reply_fail(
             r, RONGYU__ERROR_CODE__E_MISSING_FIELD,
@@ -163,12 +166,11 @@ intake_deadline_extend(ry_txn_t *txn, const ry_campaigns_t *camps,
     ry_date_t until, base = ry_campaign_summary_deadline(c);
     char bs[RY_DATE_STRLEN];
     ry_date_format(base, bs, sizeof bs);
-    if (intake_is_empty(q->until) || ry_date_parse(q->until, &until) != 0)
+    if (ry_date_parse(q->until, &until) != 0)
         return intake_reply_fail(r, RONGYU__ERROR_CODE__E_INVALID,
                                  "until: 「%.64s」不是 YYYY-MM-DD 格式的日期。"
                                  "until: '%s' is not a date YYYY-MM-DD",
-                                 q->until ? q->until : "",
-                                 q->until ? q->until : "");
+                                 q->until, q->until);
     if (ry_date_compare(until, base) < 0)
         return intake_reply_fail(
             r, RONGYU__ERROR_CODE__E_OUT_OF_RANGE,

@@ -7,6 +7,7 @@
 #include "ry_keys.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_principal.h"
 #include "ry_str.h"
 
 #include <stdarg.h>
@@ -206,54 +207,14 @@ intake_keys_resolve(intake_cases_t *self, ry_txn_t *txn,
     if (rc)
         return rc;
     const Rongyu__KeyRecord *k = *rec;
-    const char *s_org = stated && stated->org_id ? stated->org_id : "";
-    const char *s_role = stated && stated->role ? stated->role : "";
-    const char *s_user = stated && stated->user ? stated->user : "";
-    Rongyu__Role s_kind = stated ? stated->kind : RONGYU__ROLE__ROLE_UNSPECIFIED;
-    if (strcmp(k->role, "platform") == 0) {
-        /* Stating no organisation, the platform acts as itself; stating a
-         * role other than its own without the organisation it acts for is
-         * refused (principal.org_id missing), never widened to the
-         * platform's own rights. */
-        bool other_role =
-            (s_kind && s_kind != RONGYU__ROLE__ROLE_PLATFORM) ||
-            (*s_role && strcmp(s_role, "platform") != 0);
-        if (!*s_org && other_role) {
-            eff->org_id = (char *)"";
-            eff->role = (char *)s_role;
-            eff->kind = s_kind;
-            eff->user = (char *)s_user;
-            return 0;
-        }
-        eff->org_id = (char *)(*s_org ? s_org : k->org_id);
-        eff->role = (char *)(*s_org ? s_role : "platform");
-        eff->kind = *s_org ? s_kind : RONGYU__ROLE__ROLE_UNSPECIFIED;
-        eff->user = (char *)s_user;
+    rc = ry_principal_resolve(k, stated, eff, why, len);
+    if (rc == 0 && strcmp(k->role, "platform") == 0 && *eff->org_id) {
         char key8[9];
         ry_str_cat(key8, sizeof key8, k->public_key, (char *)NULL);
         ry_str_cat(via, vialen, "platform key '", k->label, "' ", key8,
                    (char *)NULL);
-        return 0;
     }
-    /* The role may be stated by its string or by the enum (Principal.kind);
-     * either must name the key's own role. */
-    if (!*s_role && s_kind)
-        s_role = *intake_role_name(s_kind) ? intake_role_name(s_kind) : "?";
-    if ((*s_org && strcmp(s_org, k->org_id) != 0) ||
-        (*s_role && strcmp(s_role, k->role) != 0))
-        return intake_why(
-            why, len, RY_EPERM,
-            "该密钥登记为「%s」（%s），不能以「%s」（%s）的身份"
-            "操作。This key is registered to '%s' as %s; it cannot "
-            "act for '%s' as %s.",
-            k->org_id, k->role, *s_org ? s_org : k->org_id,
-            *s_role ? s_role : k->role, k->org_id, k->role,
-            *s_org ? s_org : k->org_id, *s_role ? s_role : k->role);
-    eff->org_id = k->org_id;
-    eff->role = k->role;
-    eff->kind = s_kind; /* a stated kind must agree (intake_principal_parse) */
-    eff->user = (char *)s_user;
-    return 0;
+    return rc;
 }
 
 /* ------------------------------------------------------------ requests */

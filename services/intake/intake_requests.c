@@ -84,6 +84,7 @@ typedef struct {
     int64_t now;
     size_t bytes; /* the page's cases, packed */
     bool cut;     /* the page ended at S_LIST_BYTES */
+    bool more;    /* a case matched past the page's limit */
 } s_list_t;
 
 static int
@@ -124,6 +125,7 @@ s_list_row(const char *id, void *arg)
     }
     if (l->r->ncases == l->limit) {
         ry_pb_free(&c);
+        l->more = true; /* a case past the page */
         return 1;
     }
     /* Its size as the reply holds it: with its verdict, rendered. */
@@ -208,7 +210,7 @@ s_list(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     int rc = intake_cases_candidates(txn, &f, q.after_case_id, s_list_row, &l);
     if (rc)
         return rc;
-    if (r->ncases < l.limit && !l.cut)
+    if (!l.more && !l.cut)
         r->next_after[0] = '\0'; /* nothing more */
     return 0;
 }
@@ -417,11 +419,12 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     Rongyu__Principal *stated = req->principal, eff = RONGYU__PRINCIPAL__INIT;
     /* Every text valid UTF-8 and bounded (as the decoder found them, or
      * else as ry_text_check finds them), every identifier within its
-     * bound: refused here, naming the field, before anything is read. */
+     * bound, every enum one of its values: refused here, naming the
+     * field, before anything is read. */
     char bad[400], at[160];
     if (ry_text_check_request(texts_ok ? NULL : &req->base, req->request_id,
                               bad, sizeof bad, at, sizeof at) != 0 ||
-        ry_text_check_ids(&req->base, bad, sizeof bad, at, sizeof at) != 0) {
+        ry_text_check_fields(&req->base, bad, sizeof bad, at, sizeof at) != 0) {
         rc = intake_reply_fail_at(&r, RONGYU__ERROR_CODE__E_INVALID, at, "%s",
                                   bad);
         r.out.field_top = true; /* a path from Request */

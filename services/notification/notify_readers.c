@@ -93,3 +93,18 @@ notify_readers_check(ry_txn_t *txn, const char *key)
     ry_val_t v;
     return ry_txn_get(txn, "readers", key, RY_KEY_LEN, &v);
 }
+
+int
+notify_readers_get(ry_txn_t *txn, const char *key, Rongyu__KeyRecord **out)
+{
+    *out = NULL;
+    ry_val_t v;
+    int rc = notify_readers_check(txn, key);
+    if (!rc)
+        rc = ry_txn_get(txn, "readers", key, RY_KEY_LEN, &v);
+    if (rc)
+        return rc;
+    *out = (Rongyu__KeyRecord *)ry_pb_unpack(&rongyu__key_record__descriptor,
+                                             v.data, v.len, 0);
+    return *out ? 0 : RY_EIO;
+}

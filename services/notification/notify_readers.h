@@ -5,6 +5,7 @@
 #ifndef NOTIFY_READERS_H
 #define NOTIFY_READERS_H
 
+#include "rongyu.pb-c.h"
 #include "ry_store.h"
 
 #include <stddef.h>
@@ -27,5 +28,10 @@ int notify_readers_admit(ry_store_t *store, const char *admit_dir);
 /* Returns 0 when 'key' (a connection's User-Id) is a reader now, else
  * RY_ENOTFOUND, or a store error. */
 int notify_readers_check(ry_txn_t *txn, const char *key);
+
+/* The record of reader 'key' (as intake registered it): sets *out (free
+ * with ry_pb_free) and returns 0; RY_ENOTFOUND when key is no reader;
+ * RY_EIO for a record that does not decode; or a store error. */
+int notify_readers_get(ry_txn_t *txn, const char *key, Rongyu__KeyRecord **out);
 
 #endif

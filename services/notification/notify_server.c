@@ -235,15 +235,16 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
     int kc = notify_readers_check(txn, ry_channel_request_key(self->channel));
     if (kc && kc != RY_ENOTFOUND)
         rc = kc;
-    /* Every text UTF-8 and bounded, every identifier within its bound, as
-     * intake takes them: refused here, naming the field, before anything
-     * is read or stored. */
+    /* Every text UTF-8 and bounded, every identifier within its bound,
+     * every enum one of its values, as intake takes them: refused here,
+     * naming the field, before anything is read or stored. */
     char bad[400] = "", path[160] = "";
     const char *filter = "";
     if (req &&
         ry_text_check_request(&req->base, req->request_id, bad, sizeof bad,
                               path, sizeof path) == 0 &&
-        ry_text_check_ids(&req->base, bad, sizeof bad, path, sizeof path) == 0)
+        ry_text_check_fields(&req->base, bad, sizeof bad, path, sizeof path) ==
+            0)
         bad[0] = '\0';
     r.request_id = (char *)ry_text_request_id_echo(req ? req->request_id : "");
     if (kc == RY_ENOTFOUND) {
@@ -278,8 +279,14 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
     } else if (req->body_case == RONGYU__REQUEST__BODY_SUBSCRIBE ||
                req->body_case == RONGYU__REQUEST__BODY_SUBSCRIPTIONS ||
                req->body_case == RONGYU__REQUEST__BODY_UNSUBSCRIBE) {
-        rc = notify_subscribe_request(txn, req, self->subs, ry_clock_now_ms(),
-                                      reply, reply_len);
+        /* As the key's principal, narrowed by what the request states. */
+        Rongyu__KeyRecord *key = NULL;
+        rc = notify_readers_get(txn, ry_channel_request_key(self->channel),
+                                &key);
+        if (!rc)
+            rc = notify_subscribe_request(txn, req, key, self->subs,
+                                          ry_clock_now_ms(), reply, reply_len);
+        ry_pb_free(&key);
         ry_pb_free(&req);
         if (rc < -1) {
             Rongyu__Reply e = RONGYU__REPLY__INIT;

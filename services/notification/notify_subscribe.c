@@ -5,6 +5,7 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_reply.h"
+#include "ry_principal.h"
 #include "ry_text.h"
 #include "ry_xfer.h"
 
@@ -83,9 +84,20 @@ typedef struct {
     const char *role; /* grassroots | unit | city | platform | ... */
 } s_who_t;
 
+/* The principal the request acts as: with the reader's key record, as
+ * every service takes it (ry_principal_resolve); without one, as stated. */
 static int
-s_principal(const Rongyu__Principal *p, s_who_t *w, s_out_t *o)
+s_principal(const Rongyu__Principal *stated, const Rongyu__KeyRecord *key,
+            s_who_t *w, s_out_t *o)
 {
+    Rongyu__Principal eff = RONGYU__PRINCIPAL__INIT;
+    const Rongyu__Principal *p = stated;
+    if (key) {
+        char why[600];
+        if (ry_principal_resolve(key, stated, &eff, why, sizeof why) != 0)
+            return s_fail(o, RONGYU__ERROR_CODE__E_FORBIDDEN, "", "%s", why);
+        p = &eff;
+    }
     if (!p || !p->org_id || !*p->org_id)
         return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                       "principal.org_id", "principal.org_id");
@@ -437,6 +449,7 @@ s_cancel(ry_txn_t *txn, const s_who_t *w, const Rongyu__UnsubscribeRequest *q,
 
 int
 notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
+                         const Rongyu__KeyRecord *key,
                          const notify_subs_t *file, int64_t now,
                          uint8_t **reply, size_t *reply_len)
 {
@@ -447,7 +460,7 @@ notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
     uint8_t fp[32];
     char ik[420], why[160];
     int iklen = 0;
-    int rc = s_principal(req->principal, &w, &o);
+    int rc = s_principal(req->principal, key, &w, &o);
     if (!rc && change) {
         if (!req->idempotency_key || !*req->idempotency_key) {
             rc = s_fail(&o, RONGYU__ERROR_CODE__E_MISSING_FIELD,

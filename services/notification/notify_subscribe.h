@@ -21,10 +21,13 @@
 #define NOTIFY_SUBSCRIBE_TABLES "subscriptions", "sub_audit", "sub_idem"
 
 /* Answers a subscribe, subscriptions or unsubscribe request 'req' in txn,
- * with the file's subscribers 'file' shown in listings. Sets *reply (the
- * caller's to free()). Returns 0 when txn holds writes to keep, -1 when
- * nothing is to be kept, or a store error (then *reply is NULL). */
+ * sent with the reader's key 'key' (its record; NULL: the principal is
+ * taken as stated), with the file's subscribers 'file' shown in listings.
+ * Sets *reply (the caller's to free()). Returns 0 when txn holds writes
+ * to keep, -1 when nothing is to be kept, or a store error (then *reply
+ * is NULL). */
 int notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
+                             const Rongyu__KeyRecord *key,
                              const notify_subs_t *file, int64_t now,
                              uint8_t **reply, size_t *reply_len);
 

@@ -11,8 +11,10 @@ topic ("org|") 201 (docs/protocol.md, "Data formats"). For each, one byte
 over: E_INVALID at its path and no case or subscription made. At the
 bound: an organisation of 200 bytes subscribes to the feed, lists its
 subscription and replays its topic. Also: filters that name no value
-there can be (a campaign, a delivery state or channel) and an imported
-organisation's name over 400 bytes, each refused naming what is wrong.
+there can be (a campaign, a delivery state or channel), enums holding a
+value their type does not name, and an imported organisation's name over
+400 bytes, each refused naming what is wrong; and notification takes a
+request without a principal as its key's own, as intake does.
 Prints one "ok - ..." line per check; exits 1 at the first failure."""
 import os
 import sys
@@ -194,3 +196,61 @@ if rep.code != pb.E_INVALID or "402 bytes, at most 400" not in rep.detail:
     fail("an organisation's name of 402 bytes: %s (%s)" % (
         pb.ErrorCode.Name(rep.code), rep.detail))
 ok("an imported organisation's name of 402 bytes: E_INVALID giving its length")
+
+# Enums: a value its type does not name, anywhere in a request, is
+# refused at its field (a filter of 99 had answered an empty list).
+enums = [("list", ("state",)), ("list", ("honour",)),
+         ("submit", ("application", "honour")),
+         ("org_import", ("orgs[0]", "kind")), ("wait", ("state",)),
+         ("subscribe", ("channel",)), ("dead", ("op",))]
+before = counts()
+for body, path in enums:
+    req = request(body)
+    set_path(getattr(req, body), path, 99)
+    rep = call(req)
+    want = ".".join((body,) + path)
+    if (rep.code != pb.E_INVALID or rep.field_path != want or
+            "99 is not a value of" not in rep.detail):
+        fail("%s = 99: %s at '%s' (%s); want E_INVALID there" % (
+            want, pb.ErrorCode.Name(rep.code), rep.field_path, rep.detail))
+if counts() != before:
+    fail("enums out of their type: %s before, %s after" % (before, counts()))
+ok("%d enums holding 99, to both services: E_INVALID at each field, nothing "
+   "made" % len(enums))
+
+# A request with no principal acts as its key's own, in notification as in
+# intake (docs/protocol.md, "Principals and roles"): the tests' platform
+# key subscribes, lists and unsubscribes as the platform.
+req = request("subscriptions")
+req.ClearField("principal")
+rep = call(req)
+if rep.code != pb.OK:
+    fail("subscriptions without a principal: %s at '%s' (%s)" % (
+        pb.ErrorCode.Name(rep.code), rep.field_path, rep.detail))
+req = request("subscribe")
+req.ClearField("principal")
+req.subscribe.org = "萧山区"
+req.subscribe.channel = pb.CHANNEL_FEED
+rep = call(req)
+if rep.code != pb.OK or [s.org for s in rep.subscriptions.subscriptions] != ["萧山区"]:
+    fail("subscribe without a principal: %s (%s)" % (
+        pb.ErrorCode.Name(rep.code), rep.detail))
+req = request("subscribe", org="", role="platform")
+req.subscribe.org = "萧山区"
+req.subscribe.channel = pb.CHANNEL_FEED
+rep = call(req)
+if rep.code != pb.OK:
+    fail("subscribe with a role only: %s (%s)" % (pb.ErrorCode.Name(rep.code),
+                                                  rep.detail))
+ok("notification takes a request without a principal, or with the key's "
+   "role only, as its key's own")
+
+# A required field left out is missing, not invalid.
+req = request("extend_deadline")
+req.extend_deadline.organising_unit = "萧山区"
+req.extend_deadline.opinion = "延期"
+rep = call(req)
+if rep.code != pb.E_MISSING_FIELD or rep.field_path != "extend_deadline.until":
+    fail("extend_deadline without until: %s at '%s' (%s)" % (
+        pb.ErrorCode.Name(rep.code), rep.field_path, rep.detail))
+ok("extend_deadline without until: E_MISSING_FIELD at extend_deadline.until")

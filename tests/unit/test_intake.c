@@ -924,6 +924,11 @@ test_list_filters_by_state_and_honour_and_pages(void **state)
         s_free(&rep);
     }
     assert_int_equal(seen, 5);
+    /* A full page that holds the last case says so: no next_after. */
+    rep = s_list(fx, "org-1", RONGYU__CASE_STATE__SUBMITTED, 0, NULL, 5);
+    assert_int_equal(rep->list->n_cases, 5);
+    assert_string_equal(rep->list->next_after, "");
+    s_free(&rep);
 
     rep = s_list(fx, "org-1", 0, RONGYU__HONOUR__MODEL_HOME, NULL, 0);
     assert_int_equal(rep->list->n_cases, 2);

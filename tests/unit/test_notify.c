@@ -886,7 +886,7 @@ s_sub_call(fx_t *f, const notify_subs_t *file, Rongyu__Request *req)
     assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
     uint8_t *buf = NULL;
     size_t len = 0;
-    int rc = notify_subscribe_request(txn, req, file, 1000, &buf, &len);
+    int rc = notify_subscribe_request(txn, req, NULL, file, 1000, &buf, &len);
     assert_true(rc == 0 || rc == -1);
     if (rc == 0)
         assert_int_equal(ry_txn_commit(&txn), 0);

@@ -1,0 +1,26 @@
+/* ry_principal: whom a request acts as: the principal its key is
+ * registered to, narrowed by what the request states (docs/protocol.md,
+ * "Principals and roles"), alike in every service. */
+#ifndef RY_PRINCIPAL_H
+#define RY_PRINCIPAL_H
+
+#include "rongyu.pb-c.h"
+
+#include <stddef.h>
+
+/* Sets *eff to the principal a request stating 'stated' (NULL: none)
+ * acts as with the key registered as k:
+ * - a platform key stating no organisation acts as the platform itself
+ *   (k's organisation, role "platform"); stating another role without an
+ *   organisation it gets no organisation (refused later as missing); an
+ *   organisation stated is taken with the role stated (or none);
+ * - any other key acts as k's organisation and role, which a stated
+ *   organisation or role must name.
+ * The user is the one stated. eff's strings point into k and stated.
+ * Returns 0, or RY_EPERM with the reason, in Chinese and English, in
+ * why. */
+int ry_principal_resolve(const Rongyu__KeyRecord *k,
+                         const Rongyu__Principal *stated,
+                         Rongyu__Principal *eff, char *why, size_t len);
+
+#endif
