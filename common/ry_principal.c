@@ -7,19 +7,61 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The role string a Role names ("?" for none known). */
-static const char *
-s_kind_name(Rongyu__Role kind)
+/* The role strings and the Role each names. */
+static const struct {
+    const char *name;
+    Rongyu__Role role;
+} s_roles[] = {
+    {"grassroots", RONGYU__ROLE__ROLE_GRASSROOTS},
+    {"branch", RONGYU__ROLE__ROLE_BRANCH},
+    {"group", RONGYU__ROLE__ROLE_UNION_GROUP},
+    {"unit", RONGYU__ROLE__ROLE_UNIT},
+    {"city", RONGYU__ROLE__ROLE_CITY},
+    {"platform", RONGYU__ROLE__ROLE_PLATFORM},
+};
+
+const char *
+ry_principal_role_name(Rongyu__Role role)
 {
-    switch (kind) {
-    case RONGYU__ROLE__ROLE_GRASSROOTS: return "grassroots";
-    case RONGYU__ROLE__ROLE_BRANCH: return "branch";
-    case RONGYU__ROLE__ROLE_UNION_GROUP: return "group";
-    case RONGYU__ROLE__ROLE_UNIT: return "unit";
-    case RONGYU__ROLE__ROLE_CITY: return "city";
-    case RONGYU__ROLE__ROLE_PLATFORM: return "platform";
-    default: return "?";
+    for (size_t i = 0; i < sizeof s_roles / sizeof s_roles[0]; i++)
+        if (s_roles[i].role == role)
+            return s_roles[i].name;
+    return "";
+}
+
+int
+ry_principal_role(const Rongyu__Principal *p, Rongyu__Role *kind, char *why,
+                  size_t len)
+{
+    const char *ro = p->role ? p->role : "";
+    *kind = p->kind;
+    if (*ro) {
+        Rongyu__Role named = RONGYU__ROLE__ROLE_UNSPECIFIED;
+        for (size_t i = 0; i < sizeof s_roles / sizeof s_roles[0]; i++)
+            if (strcmp(ro, s_roles[i].name) == 0)
+                named = s_roles[i].role;
+        if (named == RONGYU__ROLE__ROLE_UNSPECIFIED) {
+            snprintf(why, len,
+                     "principal.role: 未知角色「%s」。Unknown role '%s' "
+                     "(grassroots, branch, group, unit, city, platform).",
+                     ro, ro);
+            return RY_EINVAL;
+        }
+        if (*kind && *kind != named) {
+            snprintf(why, len,
+                     "principal.kind: %d 与角色「%s」不一致。Kind %d "
+                     "disagrees with role '%s'.",
+                     (int)*kind, ro, (int)*kind, ro);
+            return RY_EINVAL;
+        }
+        *kind = named;
     }
+    if (*kind && !*ry_principal_role_name(*kind)) {
+        snprintf(why, len, "principal.kind: 未知取值 %d。Unknown value %d.",
+                 (int)*kind, (int)*kind);
+        return RY_EINVAL;
+    }
+    return 0;
 }
 
 int
@@ -54,7 +96,9 @@ ry_principal_resolve(const Rongyu__KeyRecord *k,
     /* The role may be stated by its string or by the enum (Principal.kind);
      * either must name the key's own role. */
     if (!*s_role && s_kind)
-        s_role = s_kind_name(s_kind);
+        s_role = *ry_principal_role_name(s_kind)
+                     ? ry_principal_role_name(s_kind)
+                     : "?";
     if ((*s_org && strcmp(s_org, k->org_id) != 0) ||
         (*s_role && strcmp(s_role, k->role) != 0)) {
         snprintf(why, len,

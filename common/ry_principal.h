@@ -8,6 +8,19 @@
 
 #include <stddef.h>
 
+/* The role string of a Role ("grassroots", "branch", "group", "unit",
+ * "city", "platform"); "" for ROLE_UNSPECIFIED or an unknown value. */
+const char *ry_principal_role_name(Rongyu__Role role);
+
+/* The role a principal states, as the enum: its string 'role' when
+ * given (then 'kind', when given too, must agree), else its 'kind'
+ * (ROLE_UNSPECIFIED when neither). Returns 0, or RY_EINVAL with the
+ * reason in 'why', which begins with the field's path (principal.role
+ * for a string naming no role; principal.kind for a kind that disagrees
+ * with it or names none). */
+int ry_principal_role(const Rongyu__Principal *p, Rongyu__Role *kind, char *why,
+                      size_t len);
+
 /* Sets *eff to the principal a request stating 'stated' (NULL: none)
  * acts as with the key registered as k:
  * - a platform key stating no organisation acts as the platform itself

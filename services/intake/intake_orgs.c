@@ -4,6 +4,7 @@
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_principal.h"
 #include "ry_text.h"
 
 #include <stdarg.h>
@@ -61,66 +62,6 @@ s_grassroots(Rongyu__OrgKind k)
            k == RONGYU__ORG_KIND__ORG_JOINT;
 }
 
-/* The role strings and the Role each names. */
-static const struct {
-    const char *name;
-    Rongyu__Role role;
-} s_roles[] = {
-    {"grassroots", RONGYU__ROLE__ROLE_GRASSROOTS},
-    {"branch", RONGYU__ROLE__ROLE_BRANCH},
-    {"group", RONGYU__ROLE__ROLE_UNION_GROUP},
-    {"unit", RONGYU__ROLE__ROLE_UNIT},
-    {"city", RONGYU__ROLE__ROLE_CITY},
-    {"platform", RONGYU__ROLE__ROLE_PLATFORM},
-};
-
-/* The Role of an old-style role string; ROLE_UNSPECIFIED when unknown. */
-static Rongyu__Role
-s_role_of(const char *ro)
-{
-    for (size_t i = 0; i < sizeof s_roles / sizeof s_roles[0]; i++)
-        if (strcmp(ro, s_roles[i].name) == 0)
-            return s_roles[i].role;
-    return RONGYU__ROLE__ROLE_UNSPECIFIED;
-}
-
-const char *
-intake_role_name(Rongyu__Role role)
-{
-    for (size_t i = 0; i < sizeof s_roles / sizeof s_roles[0]; i++)
-        if (s_roles[i].role == role)
-            return s_roles[i].name;
-    return "";
-}
-
-int
-intake_principal_role(const Rongyu__Principal *p, Rongyu__Role *kind, char *why,
-                      size_t len)
-{
-    const char *ro = p->role ? p->role : "";
-    *kind = p->kind;
-    if (*ro) {
-        Rongyu__Role named = s_role_of(ro);
-        if (named == RONGYU__ROLE__ROLE_UNSPECIFIED)
-            return intake_why(why, len, RY_EINVAL,
-                              "principal.role: 未知角色「%s」。Unknown role "
-                              "'%s' (grassroots, branch, group, unit, city, "
-                              "platform).",
-                              ro, ro);
-        if (*kind && *kind != named)
-            return intake_why(why, len, RY_EINVAL,
-                              "principal.kind: %d 与角色「%s」不一致。Kind %d "
-                              "disagrees with role '%s'.",
-                              (int)*kind, ro, (int)*kind, ro);
-        *kind = named;
-    }
-    if (*kind && !*intake_role_name(*kind))
-        return intake_why(why, len, RY_EINVAL,
-                          "principal.kind: 未知取值 %d。Unknown value %d.",
-                          (int)*kind, (int)*kind);
-    return 0;
-}
-
 int
 intake_principal_parse(const Rongyu__Principal *p, intake_principal_t *out,
                        char *why, size_t len)
@@ -128,7 +69,7 @@ intake_principal_parse(const Rongyu__Principal *p, intake_principal_t *out,
     if (!p || s_empty(p->org_id))
         return intake_why(why, len, RY_ENOTFOUND, "principal.org_id");
     Rongyu__Role kind;
-    int rc = intake_principal_role(p, &kind, why, len);
+    int rc = ry_principal_role(p, &kind, why, len);
     if (rc)
         return rc;
     switch (kind) {

@@ -47,18 +47,6 @@ typedef enum {
 int intake_why(char *why, size_t len, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* The role string of a Role ("grassroots", "branch", "group", "unit",
- * "city", "platform"); "" for ROLE_UNSPECIFIED or an unknown value. */
-const char *intake_role_name(Rongyu__Role role);
-
-/* The role a principal states, as the enum: its string 'role' when
- * given (then 'kind', when given too, must agree), else its 'kind'
- * (ROLE_UNSPECIFIED when neither). Returns 0, or RY_EINVAL with the
- * reason in 'why', which begins with the field's name (an unknown role
- * string, a kind that disagrees with it, or an unknown kind). */
-int intake_principal_role(const Rongyu__Principal *p, Rongyu__Role *kind,
-                          char *why, size_t len);
-
 /* Reads a Request.principal into *out (the enum 'kind' or the string
  * 'role'; both given must agree). Returns 0; RY_ENOTFOUND with the
  * missing field's path in 'why' (no org_id, no role); or RY_EINVAL with

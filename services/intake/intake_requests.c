@@ -20,6 +20,7 @@
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
+#include "ry_principal.h"
 #include "ry_text.h"
 
 #include <stdbool.h>
@@ -385,7 +386,7 @@ intake_requests_reads_only(void *ctx, const uint8_t *data, size_t len)
 }
 
 /* E_INVALID for a principal's role stated wrongly ('why', from
- * intake_principal_role: it names principal.kind or principal.role). */
+ * ry_principal_role: it names principal.kind or principal.role). */
 static int
 s_role_invalid(intake_reply_t *r, const char *why)
 {
@@ -453,7 +454,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     /* A role stated wrongly is refused as such, whatever the key. */
     Rongyu__Role stated_kind;
     if (stated &&
-        intake_principal_role(stated, &stated_kind, why, sizeof why) != 0) {
+        ry_principal_role(stated, &stated_kind, why, sizeof why) != 0) {
         rc = s_role_invalid(&r, why);
         goto out;
     }

@@ -101,40 +101,18 @@ s_principal(const Rongyu__Principal *stated, const Rongyu__KeyRecord *key,
     if (!p || !p->org_id || !*p->org_id)
         return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                       "principal.org_id", "principal.org_id");
-    static const char *const names[] = {
-        [RONGYU__ROLE__ROLE_GRASSROOTS] = "grassroots",
-        [RONGYU__ROLE__ROLE_BRANCH] = "branch",
-        [RONGYU__ROLE__ROLE_UNION_GROUP] = "group",
-        [RONGYU__ROLE__ROLE_UNIT] = "unit",
-        [RONGYU__ROLE__ROLE_CITY] = "city",
-        [RONGYU__ROLE__ROLE_PLATFORM] = "platform",
-    };
-    const char *role = p->role && *p->role ? p->role : NULL;
-    const char *kname = p->kind > 0 && p->kind <= RONGYU__ROLE__ROLE_PLATFORM
-                            ? names[p->kind]
-                            : NULL;
-    if (p->kind && !kname)
-        return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "principal.kind",
-                      "principal.kind 的取值 %d 未知。principal.kind: unknown "
-                      "value %d",
-                      (int)p->kind, (int)p->kind);
-    if (!role)
-        role = kname;
-    if (!role)
+    Rongyu__Role kind;
+    char why[300];
+    if (ry_principal_role(p, &kind, why, sizeof why) != 0)
+        return s_fail(o, RONGYU__ERROR_CODE__E_INVALID,
+                      strncmp(why, "principal.kind", 14) == 0
+                          ? "principal.kind"
+                          : "principal.role",
+                      "%s", why);
+    if (!kind)
         return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD, "principal.kind",
                       "principal.kind");
-    bool known = false;
-    for (size_t i = 1; i < sizeof names / sizeof names[0]; i++)
-        known |= strcmp(role, names[i]) == 0;
-    if (!known)
-        return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "principal.role",
-                      "未知角色「%.64s」。principal.role: unknown role '%s'",
-                      role, role);
-    if (kname && strcmp(role, kname) != 0)
-        return s_fail(o, RONGYU__ERROR_CODE__E_INVALID, "principal.kind",
-                      "principal.kind 与角色「%.64s」不一致。principal.kind "
-                      "disagrees with role '%s'",
-                      role, role);
+    const char *role = ry_principal_role_name(kind);
     w->org = p->org_id;
     w->user = p->user ? p->user : "";
     w->role = role;
