@@ -270,6 +270,13 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
             int64_t now, s_out_t *o)
 {
     const char *org;
+    /* The platform acts for organisations and has no notices of its own:
+     * it names the one it subscribes. */
+    if ((!q->org || !*q->org) && strcmp(w->role, "platform") == 0)
+        return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD, "subscribe.org",
+                      "subscribe.org: 平台没有自己的通知，须写明为哪个组织"
+                      "订阅。subscribe.org: the platform has no notices of "
+                      "its own; name the organisation to subscribe");
     if (s_org(w, q->org, "subscribe.org", o, &org))
         return -1;
     Rongyu__Subscription s = RONGYU__SUBSCRIPTION__INIT;

@@ -242,8 +242,15 @@ rep = call(req)
 if rep.code != pb.OK:
     fail("subscribe with a role only: %s (%s)" % (pb.ErrorCode.Name(rep.code),
                                                   rep.detail))
+req = request("subscribe")
+req.ClearField("principal")
+req.subscribe.channel = pb.CHANNEL_FEED
+rep = call(req)
+if rep.code != pb.E_MISSING_FIELD or rep.field_path != "subscribe.org":
+    fail("the platform subscribing itself: %s at '%s' (%s)" % (
+        pb.ErrorCode.Name(rep.code), rep.field_path, rep.detail))
 ok("notification takes a request without a principal, or with the key's "
-   "role only, as its key's own")
+   "role only, as its key's own; the platform names whom it subscribes")
 
 # A required field left out is missing, not invalid.
 req = request("extend_deadline")
