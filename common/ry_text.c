@@ -1,6 +1,7 @@
 /* ry_text: UTF-8 and length checks of decoded input. */
 #include "ry_text.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -198,12 +199,13 @@ ry_text_id_max(const char *name)
 }
 
 /* For one message type, the fields a check of fields visits: those that
- * are identifiers (with their bound) or enums, and the messages that hold
- * one at any depth (with their own plan). Worked out once per type and
- * thread: a request's walk then passes over the few fields that matter,
- * not every field of every message in it. */
+ * are identifiers (with their bound) or enums, and the messages that may
+ * hold one at any depth (with their own plan). Worked out once per type
+ * in a process: a request's walk then passes over the few fields that
+ * matter, not every field of every message in it. */
 typedef struct s_plan {
     const ProtobufCMessageDescriptor *d;
+    bool busy; /* being worked out (a type that holds itself) */
     unsigned n;
     struct {
         const ProtobufCFieldDescriptor *f;
@@ -212,37 +214,43 @@ typedef struct s_plan {
     } at[48];
 } s_plan_t;
 
-/* Types a thread has planned (the protocol has fewer than 128). */
-static _Thread_local s_plan_t s_plans[128];
-static _Thread_local unsigned s_nplans;
+/* The types planned (the protocol has fewer than 128), appended under
+ * s_plans_lock and never changed once made. */
+static s_plan_t s_plans[128];
+static unsigned s_nplans;
+static pthread_mutex_t s_plans_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* depth guards a type that holds itself: planned as holding nothing. */
+/* The plan of d, made if need be; the caller holds s_plans_lock. */
 static const s_plan_t *
-s_plan(const ProtobufCMessageDescriptor *d, int depth)
+s_plan(const ProtobufCMessageDescriptor *d)
 {
     for (unsigned i = 0; i < s_nplans; i++)
         if (s_plans[i].d == d)
             return &s_plans[i];
-    s_plan_t p = {.d = d};
-    for (unsigned i = 0; i < d->n_fields && depth < 8; i++) {
+    if (s_nplans == sizeof s_plans / sizeof s_plans[0])
+        abort(); /* more message types than the protocol has */
+    s_plan_t *p = &s_plans[s_nplans++];
+    p->d = d;
+    p->busy = true;
+    for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         const s_plan_t *sub = NULL;
         size_t max = 0;
         if (f->type == PROTOBUF_C_TYPE_STRING)
             max = ry_text_id_max(f->name);
         else if (f->type == PROTOBUF_C_TYPE_MESSAGE)
-            sub = s_plan(f->descriptor, depth + 1);
-        if ((max || (sub && sub->n) || f->type == PROTOBUF_C_TYPE_ENUM) &&
-            p.n < sizeof p.at / sizeof p.at[0]) {
-            p.at[p.n].f = f;
-            p.at[p.n].sub = sub;
-            p.at[p.n++].max = max;
-        }
+            sub = s_plan(f->descriptor);
+        if (!max && !(sub && (sub->n || sub->busy)) &&
+            f->type != PROTOBUF_C_TYPE_ENUM)
+            continue;
+        if (p->n == sizeof p->at / sizeof p->at[0])
+            abort(); /* a message with more such fields than planned for */
+        p->at[p->n].f = f;
+        p->at[p->n].sub = sub;
+        p->at[p->n++].max = max;
     }
-    if (s_nplans == sizeof s_plans / sizeof s_plans[0])
-        abort(); /* more message types than the protocol has */
-    s_plans[s_nplans] = p;
-    return &s_plans[s_nplans++];
+    p->busy = false;
+    return p;
 }
 
 typedef struct {
@@ -252,8 +260,10 @@ typedef struct {
 
 static int
 s_ids(const ProtobufCMessage *msg, const s_plan_t *plan, const s_path_t *up,
-      const s_ids_arg_t *a)
+      const s_ids_arg_t *a, int depth)
 {
+    if (depth > 32)
+        return 0;
     const char *base = (const char *)msg;
     for (unsigned i = 0; i < plan->n; i++) {
         const ProtobufCFieldDescriptor *f = plan->at[i].f;
@@ -288,7 +298,7 @@ s_ids(const ProtobufCMessage *msg, const s_plan_t *plan, const s_path_t *up,
             const void *v = slot[k];
             s_path_t at = {up, f->name, repeated ? (long)k : -1};
             if (plan->at[i].sub) {
-                if (v && s_ids(v, plan->at[i].sub, &at, a))
+                if (v && s_ids(v, plan->at[i].sub, &at, a, depth + 1))
                     return -1;
                 continue;
             }
@@ -311,13 +321,17 @@ ry_text_check_fields(const ProtobufCMessage *msg, char *why, size_t cap,
                      char *path, size_t pcap)
 {
     s_ids_arg_t a = {why, path, cap, pcap};
-    /* The last type asked for first: a service asks for its Request's. */
+    /* The last type this thread asked for, without the lock: a service
+     * asks for its Request's. */
     static _Thread_local const s_plan_t *last;
     if (!msg)
         return 0;
-    if (!last || last->d != msg->descriptor)
-        last = s_plan(msg->descriptor, 0);
-    return s_ids(msg, last, NULL, &a);
+    if (!last || last->d != msg->descriptor) {
+        pthread_mutex_lock(&s_plans_lock);
+        last = s_plan(msg->descriptor);
+        pthread_mutex_unlock(&s_plans_lock);
+    }
+    return s_ids(msg, last, NULL, &a, 0);
 }
 
 /* A field that holds at most max bytes: 0, or -1 with the reason. */

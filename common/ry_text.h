@@ -1,6 +1,7 @@
 /* ry_text: the checks every text of outside input passes before it is
  * stored: valid UTF-8 and a bounded length, field by field through a
- * decoded protobuf message. */
+ * decoded protobuf message; and those of the fields whose values have a
+ * fixed domain (identifiers, enums). */
 #ifndef RY_TEXT_H
 #define RY_TEXT_H
 

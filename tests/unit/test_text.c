@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "rongyu.pb-c.h"
 #include "ry_text.h"
 
 #include <stdbool.h>
@@ -202,6 +203,65 @@ test_request_id_bound_and_echo(void **state)
     assert_string_equal(ry_text_request_id_echo(NULL), "");
 }
 
+/* Identifiers within their bound and enums among their values, at any
+ * depth, in repeated messages too; the first that is not is named by its
+ * path from the message. */
+static void
+test_fields_named_by_their_path(void **state)
+{
+    (void)state;
+    char why[300], path[160];
+    char id[RY_ORG_ID_MAX + 2];
+    memset(id, 'o', sizeof id - 1);
+    id[sizeof id - 1] = '\0';
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    Rongyu__ListRequest list = RONGYU__LIST_REQUEST__INIT;
+    req.body_case = RONGYU__REQUEST__BODY_LIST;
+    req.list = &list;
+    /* At the bound: taken. */
+    id[RY_ORG_ID_MAX] = '\0';
+    list.organising_unit = id;
+    assert_int_equal(
+        ry_text_check_fields(&req.base, why, sizeof why, path, sizeof path), 0);
+    /* One byte over. */
+    id[RY_ORG_ID_MAX] = 'o';
+    assert_int_equal(
+        ry_text_check_fields(&req.base, why, sizeof why, path, sizeof path),
+        -1);
+    assert_string_equal(path, "list.organising_unit");
+    assert_non_null(strstr(why, "201 bytes, at most 200"));
+    list.organising_unit = (char *)"";
+    list.state = (Rongyu__CaseState)99;
+    assert_int_equal(
+        ry_text_check_fields(&req.base, why, sizeof why, path, sizeof path),
+        -1);
+    assert_string_equal(path, "list.state");
+    assert_non_null(strstr(why, "99 is not a value of CaseState"));
+    /* A repeated message's element, by its index. */
+    Rongyu__OrgImportRequest imp = RONGYU__ORG_IMPORT_REQUEST__INIT;
+    Rongyu__Organisation a = RONGYU__ORGANISATION__INIT,
+                         b = RONGYU__ORGANISATION__INIT;
+    Rongyu__Organisation *orgs[] = {&a, &b};
+    imp.orgs = orgs;
+    imp.n_orgs = 2;
+    b.parent_id = id;
+    req.body_case = RONGYU__REQUEST__BODY_ORG_IMPORT;
+    req.org_import = &imp;
+    assert_int_equal(
+        ry_text_check_fields(&req.base, why, sizeof why, path, sizeof path),
+        -1);
+    assert_string_equal(path, "org_import.orgs[1].parent_id");
+    b.parent_id = (char *)"";
+    b.kind = (Rongyu__OrgKind)77;
+    assert_int_equal(
+        ry_text_check_fields(&req.base, why, sizeof why, path, sizeof path),
+        -1);
+    assert_string_equal(path, "org_import.orgs[1].kind");
+    b.kind = RONGYU__ORG_KIND__ORG_GRASSROOTS;
+    assert_int_equal(
+        ry_text_check_fields(&req.base, why, sizeof why, path, sizeof path), 0);
+}
+
 int
 main(void)
 {
@@ -212,6 +272,7 @@ main(void)
         cmocka_unit_test(test_fit_cuts_on_a_character),
         cmocka_unit_test(test_scrub_keeps_every_character_and_drops_the_rest),
         cmocka_unit_test(test_request_id_bound_and_echo),
+        cmocka_unit_test(test_fields_named_by_their_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
