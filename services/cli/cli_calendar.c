@@ -5,7 +5,10 @@
 #include "cli_cmds.h"
 #include "cli_util.h"
 #include "ry_calendar.h"
+#include "ry_config.h"
+#include "ry_daemon.h"
 #include "ry_error.h"
+#include "ry_log.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,7 +21,9 @@ static const char s_help[] =
     "  按国务院办公厅公布的节假日与调休安排回答工作日问题（内置 2018–2026 "
     "年）。\n"
     "  Answers working-day questions on the official PRC calendar (State\n"
-    "  Council holidays and weekend make-up workdays; 2018–2026 built in).\n"
+    "  Council holidays and weekend make-up workdays; 2018–2026 built in),\n"
+    "  with the years of the calendar directory as the services read them\n"
+    "  (calendar_dir, default $RONGYU_HOME/calendar: every *.csv there).\n"
     "\n"
     "  workday DATE          是否工作日 is DATE a working day?\n"
     "  posting START [N]     自 START 起公示 N 个工作日（默认 5）最早结束日\n"
@@ -155,11 +160,12 @@ s_nodata(bool json, int rc, int year)
     if (rc == RY_ENODATA && year) {
         snprintf(zh, sizeof zh,
                  "日历中没有 %d 年的数据，无法回答，也不作推测；可用 --file "
-                 "加载该年的节假日安排。",
+                 "加载该年的节假日安排，或放入日历目录供各服务读取。",
                  year);
         snprintf(en, sizeof en,
                  "The calendar has no data for %d, so there is no answer and "
-                 "none is guessed; load that year with --file.",
+                 "none is guessed; load that year with --file, or put it in "
+                 "the calendar directory for the services too.",
                  year);
         return s_error(json, CLI_EXIT_ERROR, "E_NOT_FOUND", year, zh, en);
     }
@@ -207,11 +213,29 @@ cli_cmd_calendar(int argc, char **argv)
                        "count。",
                        "Expected a question: workday, posting, after, before "
                        "or count.");
-    ry_calendar_t *cal = NULL;
-    if (ry_calendar_new(&cal) != 0)
-        return CLI_EXIT_ERROR;
-    int rc = CLI_EXIT_OK;
+    /* The years the services read: built in, and the calendar directory
+     * of the configuration (its files' lines are said only when wrong). */
+    ry_config_t cfg;
     char err[512];
+    if (ry_config_load(&cfg, NULL, err, sizeof err) != 0) {
+        snprintf(zh, sizeof zh, "配置有误：%s", err);
+        snprintf(en, sizeof en, "Bad configuration: %s", err);
+        return s_error(json, CLI_EXIT_ERROR, "E_INVALID", 0, zh, en);
+    }
+    ry_calendar_t *cal = NULL;
+    int level = ry_log_level;
+    ry_log_level = RY_LOG_WARN;
+    int rc = ry_daemon_calendar(&cfg, &cal);
+    ry_log_level = level;
+    if (rc) {
+        snprintf(zh, sizeof zh, "日历目录 %.400s 中有文件有误（见上）。",
+                 cfg.calendar_dir);
+        snprintf(en, sizeof en,
+                 "A file in the calendar directory %.400s is refused "
+                 "(above).",
+                 cfg.calendar_dir);
+        return s_error(json, CLI_EXIT_INPUT, "E_INVALID", 0, zh, en);
+    }
     if (file && ry_calendar_load_file(cal, file, err, sizeof err) != 0) {
         snprintf(zh, sizeof zh, "日历文件有误：%s", err);
         snprintf(en, sizeof en, "Bad calendar file: %s", err);

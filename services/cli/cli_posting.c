@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char s_posting_help[] =
-    "用法 Usage: rongyu posting start ID --from DATE [--to DATE] [--key K]\n"
+    "用法 Usage: rongyu posting start ID --from DATE [--to DATE] [--idem K]\n"
     "                              [options]\n"
     "\n"
     "  登记草稿的公示：开始日期（及计划结束日期）。立即答复最早可结束日期\n"
@@ -22,15 +22,16 @@ static const char s_posting_help[] =
     "  Records the start (and the planned end) of a draft's public posting.\n"
     "  The answer says at once the earliest day it can end (the 5th working\n"
     "  day on the official calendar, holidays and make-up days counted) and\n"
-    "  the last day a posting could start to meet the deadline (30 Nov;\n"
-    "  for an excellent-worker nomination the unit's recommendation, 31\n"
-    "  Dec). A planned end before the 5th working day is a warning with the\n"
-    "  earliest valid end. Notification tells the applicant when the\n"
-    "  posting qualifies (posting_complete).\n"
+    "  the last day a posting could start to meet the deadline (the\n"
+    "  campaign's submission deadline; for an excellent-worker nomination\n"
+    "  its summary deadline, by which the unit recommends: 30 Nov and 31\n"
+    "  Dec in 2018). A planned end before the 5th working day is a warning\n"
+    "  with the earliest valid end. Notification tells the applicant when\n"
+    "  the posting qualifies (posting_complete).\n"
     "\n"
     "  --from DATE   公示开始日期 the first day of the posting (YYYY-MM-DD)\n"
     "  --to DATE     计划结束日期 the planned last day (optional)\n"
-    "  --key K       幂等键 idempotency key (default: a fresh one)\n"
+    "  --idem K      幂等键 idempotency key (default: a fresh one)\n"
     "\n"
     "  Exit status 0 also with a warning (shown on stderr, and in --json as\n"
     "  posting.warning).\n"
@@ -81,7 +82,7 @@ s_posting_start(int argc, char **argv)
 {
     static const struct option opts[] = {{"from", required_argument, 0, 'f'},
                                          {"to", required_argument, 0, 't'},
-                                         {"key", required_argument, 0, 'k'},
+                                         {"idem", required_argument, 0, 'k'},
                                          CLI_COMMON_OPTIONS,
                                          {0, 0, 0, 0}};
     const char *cmd = "posting start";
@@ -112,7 +113,7 @@ s_posting_start(int argc, char **argv)
     if (!from)
         return cli_usage_error(cmd, "需要 --from DATE");
     if (key && !key[0])
-        return cli_usage_error(cmd, "--key 不能为空 must not be empty");
+        return cli_usage_error(cmd, "--idem 不能为空 must not be empty");
     int rc = cli_load_config(&ctx);
     if (rc)
         return rc;

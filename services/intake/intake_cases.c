@@ -1745,20 +1745,6 @@ s_archive(ry_txn_t *txn, const Rongyu__Case *c)
     return rc;
 }
 
-/* "org (user)", or "org" when no user is named; with " via KEY" when a
- * platform key acts for them. */
-static const char *
-s_actor(const intake_principal_t *p, char *buf, size_t len)
-{
-    const char *via = p->via ? p->via : "";
-    if (intake_is_empty(p->user))
-        ry_str_cat(buf, len, p->org_id, *via ? " via " : "", via, (char *)NULL);
-    else
-        ry_str_cat(buf, len, p->org_id, " (", p->user, ")", *via ? " via " : "",
-                   via, (char *)NULL);
-    return buf;
-}
-
 /* The case's state name, for messages. */
 static const char *
 s_state(Rongyu__CaseState st)
@@ -1967,12 +1953,13 @@ intake_cases_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
     if (rc)
         return rc;
     char abuf[512];
-    s_step_t st = {.p = p,
-                   .actor = actor ? actor : s_actor(p, abuf, sizeof abuf),
-                   .what = what,
-                   .opinion = opinion,
-                   .stored = c,
-                   .o = o};
+    s_step_t st = {
+        .p = p,
+        .actor = actor ? actor : intake_principal_actor(p, abuf, sizeof abuf),
+        .what = what,
+        .opinion = opinion,
+        .stored = c,
+        .o = o};
     return s_apply(self, txn, c, row, &st);
 }
 
@@ -2058,7 +2045,7 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
         made.data =
             intake_attach_stored_bytes(raw->data, raw->len, &stored, &made.len);
     s_step_t st = {.p = p,
-                   .actor = s_actor(p, abuf, sizeof abuf),
+                   .actor = intake_principal_actor(p, abuf, sizeof abuf),
                    .notify = posted ? "posting_recorded" : NULL,
                    .stored = existing,
                    .o = o,
@@ -2214,7 +2201,7 @@ intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
         rc = intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
     } else if (rc == 0 && (rc = s_busy(self, txn, "validation", o)) == 0) {
         s_step_t st = {.p = p,
-                       .actor = s_actor(p, abuf, sizeof abuf),
+                       .actor = intake_principal_actor(p, abuf, sizeof abuf),
                        .stored = c,
                        .o = o};
         rc = s_apply(self, txn, c, row, &st);

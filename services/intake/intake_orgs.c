@@ -5,6 +5,7 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_principal.h"
+#include "ry_str.h"
 #include "ry_text.h"
 
 #include <stdarg.h>
@@ -60,6 +61,18 @@ s_grassroots(Rongyu__OrgKind k)
            k == RONGYU__ORG_KIND__ORG_TOWNSHIP ||
            k == RONGYU__ORG_KIND__ORG_FEDERATION ||
            k == RONGYU__ORG_KIND__ORG_JOINT;
+}
+
+const char *
+intake_principal_actor(const intake_principal_t *p, char *buf, size_t len)
+{
+    const char *via = p->via ? p->via : "";
+    if (s_empty(p->user))
+        ry_str_cat(buf, len, p->org_id, *via ? " via " : "", via, (char *)NULL);
+    else
+        ry_str_cat(buf, len, p->org_id, " (", p->user, ")", *via ? " via " : "",
+                   via, (char *)NULL);
+    return buf;
 }
 
 int

@@ -35,6 +35,12 @@ typedef struct {
                         NULL */
 } intake_principal_t;
 
+/* Who acted, as the audit log names them: "org (user)", or "org" when no
+ * user is named; with " via KEY" when a platform key acts for them.
+ * Writes to buf and returns it. */
+const char *intake_principal_actor(const intake_principal_t *p, char *buf,
+                                   size_t len);
+
 typedef enum {
     INTAKE_ACT_READ,   /* get a case; see it in a list */
     INTAKE_ACT_APPLY,  /* submit, save or edit a draft, withdraw */

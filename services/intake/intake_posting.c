@@ -111,17 +111,6 @@ intake_posting_changed(const Rongyu__Application *before,
     return true;
 }
 
-/* "org (user)", or "org". */
-static const char *
-s_actor(const intake_principal_t *p, char *buf, size_t len)
-{
-    if (intake_is_empty(p->user))
-        snprintf(buf, len, "%s", p->org_id);
-    else
-        snprintf(buf, len, "%s (%s)", p->org_id, p->user);
-    return buf;
-}
-
 int
 intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
                      const Rongyu__Request *req, const intake_principal_t *p,
@@ -183,7 +172,7 @@ intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
     bool have = sr == 0 || sr == RY_ENODATA;
     /* Refused unless a draft (intake_fsm). */
     rc = intake_cases_step(self, txn, c, INTAKE_EV_POSTING, p,
-                           s_actor(p, actor, sizeof actor), what,
+                           intake_principal_actor(p, actor, sizeof actor), what,
                            have ? st->zh : "", &r->out);
     if (!rc) {
         size_t len;

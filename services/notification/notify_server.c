@@ -376,6 +376,18 @@ s_plan_all(notify_server_t *self, ry_txn_t *txn, void *arg)
     return rc;
 }
 
+static int
+s_plan_failed(notify_server_t *self, ry_txn_t *txn, void *arg)
+{
+    (void)arg;
+    unsigned n = 0;
+    int rc = notify_plan_failed(txn, &self->plan, self->campaigns,
+                                ry_clock_now_ms(), &n);
+    if (!rc && n)
+        ry_info(NULL, "%u failed reminders planned again", n);
+    return rc;
+}
+
 /* Case events come from intake alone. */
 static const char *const s_peers[] = {"intake", NULL};
 
@@ -454,6 +466,11 @@ notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
                                  self->nc.posting_workdays};
     if (!rc && (rc = s_write(self, s_plan_all, NULL)) != 0)
         ry_error(NULL, "the campaigns' timers cannot be scheduled: %s",
+                 ry_strerror(rc));
+    /* The reminders the calendar could not tell before, once per start
+     * (a year added to the calendar directory is read at start). */
+    if (!rc && (rc = s_write(self, s_plan_failed, NULL)) != 0)
+        ry_error(NULL, "the failed reminders cannot be planned again: %s",
                  ry_strerror(rc));
     if (rc) {
         ry_error(NULL, "notification cannot start: %s", ry_strerror(rc));

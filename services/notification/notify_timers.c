@@ -442,16 +442,82 @@ notify_plan_remind(ry_txn_t *txn, const notify_plan_t *p, int offset,
     int rc = ry_calendar_workdays_before(p->cal, deadline, workdays, &day);
     t->workdays_before = (uint32_t)workdays;
     if (rc) {
-        char reason[200], ds[RY_DATE_STRLEN];
+        char reason[400], ds[RY_DATE_STRLEN];
         ry_date_format(deadline, ds, sizeof ds);
-        snprintf(reason, sizeof reason,
-                 "the calendar cannot tell the %d working days before %s: "
-                 "%s",
-                 workdays, ds, ry_strerror(rc));
+        /* The year the walk back from the deadline could not read: its
+         * own, or the one before. */
+        int year = ry_calendar_has_year(p->cal, deadline.y) ? deadline.y - 1
+                                                            : deadline.y;
+        if (rc == RY_ENODATA)
+            snprintf(reason, sizeof reason,
+                     "日历没有 %d 年的数据，无法给出 %s 之前第 %d 个工作日。"
+                     "the calendar cannot tell the %d working days before "
+                     "%s: no data for %d",
+                     year, ds, workdays, workdays, ds, year);
+        else
+            snprintf(reason, sizeof reason,
+                     "日历无法给出 %s 之前第 %d 个工作日。the calendar "
+                     "cannot tell the %d working days before %s: %s",
+                     ds, workdays, workdays, ds, ry_strerror(rc));
         return notify_timers_fail(txn, t, reason, changed);
     }
     t->due_ms = notify_instant(day, p->remind_hour * 60, offset);
     return s_schedule(txn, t, now, changed, revive);
+}
+
+typedef struct {
+    Rongyu__NotifyTimer **t;
+    size_t n, cap;
+} s_failed_t;
+
+static int
+s_failed_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    s_failed_t *f = arg;
+    s_head_t h;
+    if (s_head_read(val, &h) != 0 || strcmp(h.state, "failed") != 0)
+        return 0;
+    Rongyu__NotifyTimer *t = (Rongyu__NotifyTimer *)ry_pb_unpack(
+        &rongyu__notify_timer__descriptor, val->data, val->len, 0);
+    if (!t)
+        return 0;
+    if (!t->workdays_before || !*t->deadline) {
+        ry_pb_free(&t);
+        return 0;
+    }
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 16;
+        f->t = realloc(f->t, sizeof *f->t * f->cap);
+        if (!f->t)
+            abort();
+    }
+    f->t[f->n++] = t;
+    return 0;
+}
+
+int
+notify_plan_failed(ry_txn_t *txn, const notify_plan_t *p,
+                   const ry_campaigns_t *camps, int64_t now, unsigned *n)
+{
+    *n = 0;
+    /* Read first, written after: the scan's cursor is not moved under. */
+    s_failed_t f = {0};
+    int rc = ry_txn_scan(txn, "timer_ix", NULL, 0, NULL, 0, s_failed_row, &f);
+    for (size_t i = 0; i < f.n; i++) {
+        Rongyu__NotifyTimer *t = f.t[i];
+        const ry_campaign_t *c = ry_campaigns_find(camps, t->campaign_id);
+        ry_date_t deadline;
+        bool changed = false;
+        if (!rc && c && ry_date_parse(t->deadline, &deadline) == 0)
+            rc = notify_plan_remind(txn, p, ry_campaign_utc_offset_minutes(c),
+                                    t, deadline, (int)t->workdays_before, false,
+                                    now, &changed);
+        *n += changed;
+        ry_pb_free(&t);
+    }
+    free(f.t);
+    return rc;
 }
 
 int

@@ -118,6 +118,16 @@ int notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
                      const ry_campaign_t *c, const Rongyu__CaseEvent *ev,
                      const uint8_t *ev_key, size_t ev_key_len, int64_t now);
 
+/* Plans again every failed reminder (a timer that names its deadline and
+ * its working days before it: a case's review_remind or posting_start_by,
+ * a campaign's reminders) whose campaign is in 'camps', now that the
+ * calendar may tell its day (a year added to the calendar directory, read
+ * at start): it becomes pending, or skipped when its day has passed, or
+ * stays failed. Sets *n to how many changed. Returns 0, RY_EFULL or
+ * RY_EIO. */
+int notify_plan_failed(ry_txn_t *txn, const notify_plan_t *p,
+                       const ry_campaigns_t *camps, int64_t now, unsigned *n);
+
 /* The instant of 'minute' minutes into date d at UTC offset 'offset_min'
  * (milliseconds since the epoch). */
 int64_t notify_instant(ry_date_t d, int minute, int offset_min);

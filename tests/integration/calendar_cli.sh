@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# `rongyu calendar` answers as the official calendar does, and refuses to
-# guess a year it has no data for.
+# `rongyu calendar` answers as the official calendar does, refuses to
+# guess a year it has no data for, and reads the years of the calendar
+# directory as the services do.
 set -euo pipefail
 RY=${RY_BIN:?}/rongyu
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# A home of its own: no calendar directory but the one made below.
+RONGYU_HOME=$(mktemp -d)
+export RONGYU_HOME
+unset RONGYU_CONFIG RONGYU_CALENDAR_DIR
+tmp=$(mktemp)
+trap 'rm -rf "$tmp" "$RONGYU_HOME"' EXIT
 
 # SPEC §6: posted Fri 2018-09-28, the 5th working day is Tue 2018-10-09.
 [ "$($RY calendar posting 2018-09-28 --json | jq -r .answer)" = 2018-10-09 ] || fail "National Day 2018"
@@ -20,8 +27,6 @@ out=$($RY calendar workday 2027-03-01 2>&1)
 rc=$?
 set -e
 [ "$rc" = 1 ] && grep -q 2027 <<<"$out" || fail "a year without data: exit $rc: $out"
-tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
 printf 'date,kind,name\n2027-01-01,off,元旦\n2027-02-20,work,春节\n' >"$tmp"
 [ "$($RY calendar workday 2027-02-20 --file "$tmp" --json | jq -r .workday)" = true ] || fail "loaded year"
 [ "$($RY calendar workday 2027-01-01 --file "$tmp" --json | jq -r .workday)" = false ] || fail "loaded holiday"
@@ -40,6 +45,19 @@ set -e
     fail "--json error: $jout"
 [ "$($RY calendar posting 2026-12-28 --file "$tmp" --json | jq -r .answer)" = 2027-01-04 ] || fail "posting into a loaded 2027"
 echo "ok - no data: an error, not a guess, naming the missing year; later years load from a file"
+# The calendar directory ($RONGYU_HOME/calendar), without --file.
+mkdir "$RONGYU_HOME/calendar"
+cp "$tmp" "$RONGYU_HOME/calendar/2027.csv"
+[ "$($RY calendar posting 2026-12-28 --json | jq -r .answer)" = 2027-01-04 ] ||
+    fail "the calendar directory's 2027 is not read"
+printf 'date,kind,name\n2028-13-01,off,x\n' >"$RONGYU_HOME/calendar/bad.csv"
+set +e
+out=$($RY calendar workday 2026-01-05 2>&1)
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q 'bad.csv:2' <<<"$out" || fail "a bad file in the calendar directory: exit $rc: $out"
+rm "$RONGYU_HOME/calendar/bad.csv" "$RONGYU_HOME/calendar/2027.csv"
+echo "ok - the calendar directory's years are read, a bad file there refused"
 
 # 'after' answers in general words, not as a posting.
 out=$($RY calendar after 2018-09-28 5)

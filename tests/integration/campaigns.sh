@@ -94,12 +94,29 @@ id=$(ry submit "$RY_TMP/2027.json" --allow-path "$EX" --idem y2027-a --json | jq
 got=$(verdict "$id")
 grep -q "R_CALENDAR_NODATA" <<<"$got" || ry_fail "2027 without calendar data: $got"
 ry_ok "a posting in a year without calendar data is reported: $got"
+# Its review reminder (3 working days before the due date, Mon
+# 2027-12-20) cannot be told either: recorded failed, not guessed.
+remind() {
+    ry notifications --timers --json |
+        jq -r --arg t "case|$1|r1|review_remind" \
+            '.timers[] | select(.timer_id == $t) | "\(.state) \(.due_ms)"'
+}
+failed_remind() { [ "$(remind "$id" | cut -d' ' -f1)" = failed ]; }
+ry_until 20 failed_remind || ry_fail "the 2027 review reminder: $(remind "$id")"
+first=$id
 
 mkdir -p "$RONGYU_HOME/calendar"
 printf 'date,kind,name\n2027-09-26,work,国庆节\n' >"$RONGYU_HOME/calendar/2027.csv"
 for d in 01 02 03 04 05 06 07; do echo "2027-10-$d,off,国庆节"; done >>"$RONGYU_HOME/calendar/2027.csv"
 ry_stop validation
 ry_start validation
+# Notification, restarted, plans the failed reminder again on the new
+# year: Wed 2027-12-15 09:00 (the 17th, 16th and 15th are working days).
+ry_stop notification
+ry_start notification
+want="pending $(($(date -d '2027-12-15T09:00:00+08:00' +%s) * 1000))"
+[ "$(remind "$first")" = "$want" ] || ry_fail "the failed reminder after a restart: $(remind "$first"), want $want"
+ry_ok "the review reminder the calendar could not tell is planned at the restart: $want"
 id=$(ry submit "$RY_TMP/2027.json" --allow-path "$EX" --idem y2027-b --json | jq -r .case.case_id)
 got=$(verdict "$id")
 [ "$got" = "ineligible hangzhou-2027/2027.1 R_POSTING_WORKDAYS" ] || ry_fail "2027 with calendar data: $got"

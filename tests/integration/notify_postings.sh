@@ -78,6 +78,11 @@ out=$(ry posting start "$D" --from 2018-11-20 --as $APP --json) || ry_fail "post
 jq -e '.posting.earliest_end == "2018-11-26" and .posting.last_start == "2018-11-26"' \
     <<<"$out" >/dev/null || ry_fail "2018-11-20 posting: $out"
 ry show "$D" --as $APP | grep -q "最早可结束 earliest end 2018-11-26" || ry_fail "show lacks the earliest end"
+# The audit names the platform key that recorded it, as every other entry.
+ry show "$D" --as $APP --json |
+    jq -e '[.audit[] | select(.what | startswith("posting recorded"))
+            | .actor] | length == 1 and all(test(" via platform key "))' \
+        >/dev/null || ry_fail "the posting's audit entry lacks the platform key"
 ry_wait_count "$HOOKS" '.json.kind == "posting_recorded" and .json.case_id == "'"$D"'"' 1
 ry_wait_count "$MAIL" '.subject | contains("最早可于2018年11月26日（星期一）结束")' 1
 ry_ok "posting from 2018-11-20: earliest end Mon 2018-11-26 in the reply, show and notice"

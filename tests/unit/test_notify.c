@@ -448,10 +448,38 @@ test_unknown_calendar_year_is_reported_not_guessed(void **state)
     assert_string_equal(t->state, "failed");
     assert_non_null(strstr(t->reason, "2027-01-15"));
     assert_non_null(strstr(t->reason, "calendar"));
+    assert_non_null(strstr(t->reason, "no data for 2027"));
     ry_pb_free(&t);
     /* The overdue alert needs no calendar. */
     s_assert_timer(txn, "case|case1|r1|review_overdue", "pending",
                    "2027-01-16T00:00");
+    /* Still no 2027: planned again, it stays failed, unchanged. */
+    ry_campaigns_t *camps;
+    assert_int_equal(ry_campaigns_new(&camps), 0);
+    ry_campaign_t *c = NULL;
+    char err[256];
+    assert_int_equal(ry_campaign_load_default(&c, err, sizeof err), 0);
+    assert_int_equal(ry_campaigns_add(camps, &c), 0);
+    unsigned n = 9;
+    assert_int_equal(
+        notify_plan_failed(txn, &f->plan, camps, s_at("2026-12-16T10:00"), &n),
+        0);
+    assert_int_equal(n, 0);
+    s_assert_timer(txn, "case|case1|r1|review_remind", "failed", NULL);
+    /* A 2027 file in the calendar, as read at a restart: the reminder is
+     * planned, 3 working days before Fri 2027-01-15 (12, 13, 14). */
+    char csv[300];
+    snprintf(csv, sizeof csv, "%s/2027.csv", f->dir);
+    assert_int_equal(
+        ut_write_file(csv, "date,kind,name\n2027-01-01,off,元旦\n"), 0);
+    assert_int_equal(ry_calendar_load_file(f->cal, csv, err, sizeof err), 0);
+    assert_int_equal(
+        notify_plan_failed(txn, &f->plan, camps, s_at("2026-12-16T10:00"), &n),
+        0);
+    assert_int_equal(n, 1);
+    s_assert_timer(txn, "case|case1|r1|review_remind", "pending",
+                   "2027-01-12T09:00");
+    ry_campaigns_destroy(&camps);
     ry_txn_abort(&txn);
 }
 
