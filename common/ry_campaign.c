@@ -650,6 +650,11 @@ s_parse_units(s_ctx_t *ctx, json_t *root, ry_campaign_t *c)
                       grassroots_total, sum_g);
     int quota = c->honours[RY_HONOUR_EXCELLENT_WORKER].quota;
     int total = c->organ_seats + sum_t + sum_g;
+    if (quota < 0)
+        return s_fail(ctx, "$.honours.excellent_worker.quota",
+                      "must be the Annex 1 total, leadership-organ seats + "
+                      "township + grassroots quotas = %d + %d + %d = %d",
+                      c->organ_seats, sum_t, sum_g, total);
     if (quota != total)
         return s_fail(ctx, "$.honours.excellent_worker.quota",
                       "%d differs from leadership-organ seats + township + "

@@ -180,12 +180,12 @@ if [ "$RONGYU_HOME" != "$ROOT/var" ] || [ -n "${RONGYU_CONFIG:-}" ]; then
     envhint="export RONGYU_HOME=$RONGYU_HOME${RONGYU_CONFIG:+ RONGYU_CONFIG=$RONGYU_CONFIG}"
 fi
 clockhint=
-if [ -z "${RONGYU_CLOCK:-}" ]; then
+if [ -z "${RONGYU_CLOCK:-}" ] && [ -z "${RONGYU_CLOCK_FILE:-}" ]; then
     clockhint="
 Note: the default campaign (hangzhou-2018) closed on 2018-11-30, so today
-every application also fails R_DEADLINE. To try it inside its window:
+every application naming it also fails R_DEADLINE. To try it inside its window:
   ./deploy/down.sh && RONGYU_CLOCK=2018-11-20T10:00 ./deploy/up.sh
-注意：默认评选活动（hangzhou-2018）已于 2018-11-30 截止，今天提交的申报都会
+注意：默认评选活动（hangzhou-2018）已于 2018-11-30 截止，今天提交的该活动申报都会
 因 R_DEADLINE 不合格。如需在申报期内试用，请用上面的命令设定时钟后重新启动。
 "
 fi

@@ -218,7 +218,8 @@ intake_idem_lookup(const intake_cases_t *self, ry_txn_t *txn,
     if (!same) {
         intake_reply_fail(r, RONGYU__ERROR_CODE__E_CONFLICT,
                           "幂等键「%s」已用于内容不同的请求。"
-                          "idempotency_key '%s'",
+                          "idempotency_key '%s' was used for a different "
+                          "request",
                           req->idempotency_key, req->idempotency_key);
         return 1;
     }

@@ -473,7 +473,8 @@ notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
                     rc = s_fail(&o, RONGYU__ERROR_CODE__E_CONFLICT,
                                 "idempotency_key",
                                 "幂等键「%.64s」已用于内容不同的请求。"
-                                "idempotency_key '%s'",
+                                "idempotency_key '%s' was used for a "
+                                "different request",
                                 req->idempotency_key, req->idempotency_key);
                 } else {
                     /* The first answer, with this request's id. */

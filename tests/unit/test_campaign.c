@@ -298,6 +298,12 @@ m_total_quota(json_t *r)
                         "quota", json_integer(111));
 }
 static void
+m_total_quota_null(json_t *r)
+{
+    json_object_set_new(s_at(r, "honours", "excellent_worker", NULL, NULL),
+                        "quota", json_null());
+}
+static void
 m_unknown_honour(json_t *r)
 {
     json_object_set_new(s_at(r, "honours", NULL, NULL, NULL), "best_home",
@@ -400,6 +406,8 @@ test_malformed_campaigns_are_refused_naming_the_field(void **state)
         {m_unit_quota_sum, "$.excellent_worker_quota.grassroots_total",
          "add up to 80"},
         {m_total_quota, "$.honours.excellent_worker.quota", "= 110"},
+        {m_total_quota_null, "$.honours.excellent_worker.quota",
+         "must be the Annex 1 total"},
         {m_unknown_honour, "$.honours", "unknown honour 'best_home'"},
         {m_missing_id, "$", "missing field 'id'"},
         {m_missing_honour, "$.honours", "missing field 'model_home'"},
@@ -410,8 +418,7 @@ test_malformed_campaigns_are_refused_naming_the_field(void **state)
         {m_unknown_threshold, "$.honours.advanced_home.categories.township",
          "unknown field 'membership_mni'"},
         {m_bad_deadline, "$.deadlines.submission_deadline", "real date"},
-        {m_summary_before_submission, "$.deadlines.summary_deadline",
-         "before"},
+        {m_summary_before_submission, "$.deadlines.summary_deadline", "before"},
         {m_zip_media, "$.attachments.form_media_types[3]", "application/zip"},
         {m_duplicate_union_type, "$.union_types[17]", "listed twice"},
         {m_duplicate_unit, "$.excellent_worker_quota.units[1].name",
