@@ -59,14 +59,26 @@ ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
     out->last_start = out->deadline;
     out->earliest_end = out->deadline;
     out->until = out->deadline;
+    /* Each walk, and the year it lacks when it cannot go on: back from
+     * the deadline, on from the start, over the planned days. */
     int rc =
         ry_posting_last_start(cal, out->deadline, out->need, &out->last_start);
-    if (!rc && out->has_start)
-        rc = ry_calendar_add_workdays(cal, out->start, out->need,
-                                      &out->earliest_end);
-    if (!rc && out->has_end)
-        rc = ry_calendar_count_workdays(cal, out->start, out->end,
-                                        &out->planned);
+    if (rc == RY_ENODATA)
+        out->missing_year = ry_calendar_has_year(cal, out->deadline.y)
+                                ? out->deadline.y - 1
+                                : out->deadline.y;
+    if (!rc && out->has_start &&
+        (rc = ry_calendar_add_workdays(cal, out->start, out->need,
+                                       &out->earliest_end)) == RY_ENODATA)
+        out->missing_year = ry_calendar_has_year(cal, out->start.y)
+                                ? out->start.y + 1
+                                : out->start.y;
+    if (!rc && out->has_end &&
+        (rc = ry_calendar_count_workdays(cal, out->start, out->end,
+                                         &out->planned)) == RY_ENODATA)
+        for (int y = out->end.y; y >= out->start.y; y--)
+            if (!ry_calendar_has_year(cal, y))
+                out->missing_year = y;
     if (rc) {
         out->warning = RY_POSTING_W_NODATA;
         out->state =
@@ -161,7 +173,8 @@ ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
         }                                                                      \
     } while (0)
         if (nodata) {
-            S_ZH("工作日历缺少所需年份的数据，无法计算公示日期。");
+            S_ZH("工作日历缺少 %d 年的数据，无法计算公示日期。",
+                 p->missing_year);
         } else if (!p->has_start) {
             S_ZH("尚未开始公示。公示须满%d个工作日；要在%s截止前完成，公示最迟"
                  "须于%s开始。",
@@ -195,8 +208,9 @@ ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
         }                                                                      \
     } while (0)
         if (nodata) {
-            S_EN("The working-day calendar has no data for a year the "
-                 "posting needs; its dates cannot be worked out.");
+            S_EN("The working-day calendar has no data for %d, a year the "
+                 "posting needs; its dates cannot be worked out.",
+                 p->missing_year);
         } else if (!p->has_start) {
             S_EN("No posting has started yet. A posting needs %d working "
                  "days; to finish by the deadline, %s, it must start by %s.",

@@ -40,6 +40,8 @@ typedef struct {
     int planned;            /* working days in [start, end]; -1 no end */
     ry_posting_state_t state;
     const char *warning; /* RY_POSTING_W_* or "" (static) */
+    int missing_year;    /* RY_POSTING_W_NODATA: the year the calendar
+                            lacks; else 0 */
 } ry_posting_t;
 
 /* The day a posting must be over by: the campaign's submission deadline,

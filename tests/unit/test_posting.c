@@ -217,7 +217,15 @@ test_bad_dates_and_missing_years(void **state)
     assert_string_equal(p.warning, RY_POSTING_W_NODATA);
     char zh[512], en[512];
     ry_posting_explain(&p, zh, sizeof zh, en, sizeof en);
-    assert_non_null(strstr(en, "no data"));
+    assert_non_null(strstr(en, "no data for 2027"));
+    assert_non_null(strstr(zh, "缺少 2027 年"));
+    assert_int_equal(p.missing_year, 2027);
+    /* A planned end in 2027 from a start whose 5 days fit in 2026: the
+     * count over the planned days names 2027 too. */
+    assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2026-12-01",
+                                       "2027-01-08", t, &p),
+                     RY_ENODATA);
+    assert_int_equal(p.missing_year, 2027);
 }
 
 static void
