@@ -197,6 +197,7 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
         .ev = &evc,
         .submit_by = dl,
         .posting_workdays = ps.need,
+        .missing_year = ps.missing_year,
     };
     return notify_deliver_enqueue(d, txn, &n, to_app, 1, subs, now, NULL);
 }

@@ -193,7 +193,10 @@ s_posting_text(const notify_notice_t *n, FILE *ft, FILE *fx)
         fprintf(fx, "%s：\n%s（案件 %s，%s）的公示已登记，自%s开始，须满%d个"
                     "工作日。",
                 who, who, ev->case_id, honour, st.zh, need);
-        if (nodata)
+        if (nodata && n->missing_year)
+            fprintf(fx, "工作日历缺少 %d 年的数据，无法计算结束日期。\n",
+                    n->missing_year);
+        else if (nodata)
             fprintf(fx, "工作日历缺少所需年份的数据，无法计算结束日期。\n");
         else
             fprintf(fx, "最早可于%s结束。要在%s前完成，公示最迟须于%s开始。\n",
@@ -209,7 +212,12 @@ s_posting_text(const notify_notice_t *n, FILE *ft, FILE *fx)
         fprintf(fx, "\nThe posting of %s (case %s) is recorded: it started "
                     "on %s and needs %d working days.",
                 who, ev->case_id, st.en, need);
-        if (nodata)
+        if (nodata && n->missing_year)
+            fprintf(fx,
+                    " The working-day calendar has no data for %d, a "
+                    "year it needs: its end cannot be worked out.\n",
+                    n->missing_year);
+        else if (nodata)
             fprintf(fx, " The working-day calendar has no data for a year "
                         "it needs: its end cannot be worked out.\n");
         else

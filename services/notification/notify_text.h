@@ -22,6 +22,8 @@ typedef struct {
                                     or NULL */
     const char *submit_by;       /* postings: the deadline to meet, or "" */
     int posting_workdays;        /* postings: working days required */
+    int missing_year;            /* postings: the year the calendar lacks
+                                    to work out its dates, or 0 */
 } notify_notice_t;
 
 /* The case n is about: its event's, else the one its timer names, else

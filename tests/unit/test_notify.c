@@ -1353,6 +1353,18 @@ test_posting_notices_in_both_languages(void **state)
     free(json);
     free(title);
     free(text);
+    /* A posting whose end the calendar cannot tell names the year. */
+    n.kind = "posting_recorded";
+    ev.posting_start = "2026-12-28";
+    ev.posting_end = "";
+    ev.posting_earliest_end = "";
+    n.missing_year = 2027;
+    assert_int_equal(notify_text_render(&n, &title, &text), 0);
+    assert_non_null(strstr(text, "工作日历缺少 2027 年的数据"));
+    assert_non_null(strstr(text, "has no data for 2027"));
+    free(title);
+    free(text);
+    n.missing_year = 0;
     n.kind = "posting_last_start_remind";
     n.ev = NULL;
     n.workdays_before = 3;
