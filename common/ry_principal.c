@@ -64,6 +64,13 @@ ry_principal_role(const Rongyu__Principal *p, Rongyu__Role *kind, char *why,
     return 0;
 }
 
+const char *
+ry_principal_role_field(const char *why)
+{
+    return strncmp(why, "principal.kind", 14) == 0 ? "principal.kind"
+                                                   : "principal.role";
+}
+
 int
 ry_principal_resolve(const Rongyu__KeyRecord *k,
                      const Rongyu__Principal *stated, Rongyu__Principal *eff,
@@ -95,10 +102,9 @@ ry_principal_resolve(const Rongyu__KeyRecord *k,
     }
     /* The role may be stated by its string or by the enum (Principal.kind);
      * either must name the key's own role. */
+    const char *named = ry_principal_role_name(s_kind);
     if (!*s_role && s_kind)
-        s_role = *ry_principal_role_name(s_kind)
-                     ? ry_principal_role_name(s_kind)
-                     : "?";
+        s_role = *named ? named : "?";
     if ((*s_org && strcmp(s_org, k->org_id) != 0) ||
         (*s_role && strcmp(s_role, k->role) != 0)) {
         snprintf(why, len,

@@ -21,6 +21,10 @@ const char *ry_principal_role_name(Rongyu__Role role);
 int ry_principal_role(const Rongyu__Principal *p, Rongyu__Role *kind, char *why,
                       size_t len);
 
+/* The field a reason of ry_principal_role names: "principal.kind" or
+ * "principal.role". */
+const char *ry_principal_role_field(const char *why);
+
 /* Sets *eff to the principal a request stating 'stated' (NULL: none)
  * acts as with the key registered as k:
  * - a platform key stating no organisation acts as the platform itself

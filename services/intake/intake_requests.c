@@ -391,10 +391,7 @@ static int
 s_role_invalid(intake_reply_t *r, const char *why)
 {
     return intake_reply_fail_at(r, RONGYU__ERROR_CODE__E_INVALID,
-                                strncmp(why, "principal.kind", 14) == 0
-                                    ? "principal.kind"
-                                    : "principal.role",
-                                "%s", why);
+                                ry_principal_role_field(why), "%s", why);
 }
 
 int

@@ -98,10 +98,10 @@ int
 notify_readers_get(ry_txn_t *txn, const char *key, Rongyu__KeyRecord **out)
 {
     *out = NULL;
+    if (!ry_keys_valid(key))
+        return RY_ENOTFOUND;
     ry_val_t v;
-    int rc = notify_readers_check(txn, key);
-    if (!rc)
-        rc = ry_txn_get(txn, "readers", key, RY_KEY_LEN, &v);
+    int rc = ry_txn_get(txn, "readers", key, RY_KEY_LEN, &v);
     if (rc)
         return rc;
     *out = (Rongyu__KeyRecord *)ry_pb_unpack(&rongyu__key_record__descriptor,

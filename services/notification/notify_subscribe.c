@@ -84,37 +84,29 @@ typedef struct {
     const char *role; /* grassroots | unit | city | platform | ... */
 } s_who_t;
 
-/* The principal the request acts as: with the reader's key record, as
- * every service takes it (ry_principal_resolve); without one, as stated. */
+/* The principal the request acts as with the reader's key record, as
+ * every service takes it (ry_principal_resolve). */
 static int
 s_principal(const Rongyu__Principal *stated, const Rongyu__KeyRecord *key,
             s_who_t *w, s_out_t *o)
 {
     Rongyu__Principal eff = RONGYU__PRINCIPAL__INIT;
-    const Rongyu__Principal *p = stated;
-    if (key) {
-        char why[600];
-        if (ry_principal_resolve(key, stated, &eff, why, sizeof why) != 0)
-            return s_fail(o, RONGYU__ERROR_CODE__E_FORBIDDEN, "", "%s", why);
-        p = &eff;
-    }
-    if (!p || !p->org_id || !*p->org_id)
+    char why[600];
+    if (ry_principal_resolve(key, stated, &eff, why, sizeof why) != 0)
+        return s_fail(o, RONGYU__ERROR_CODE__E_FORBIDDEN, "", "%s", why);
+    if (!*eff.org_id)
         return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
                       "principal.org_id", "principal.org_id");
     Rongyu__Role kind;
-    char why[300];
-    if (ry_principal_role(p, &kind, why, sizeof why) != 0)
+    if (ry_principal_role(&eff, &kind, why, sizeof why) != 0)
         return s_fail(o, RONGYU__ERROR_CODE__E_INVALID,
-                      strncmp(why, "principal.kind", 14) == 0
-                          ? "principal.kind"
-                          : "principal.role",
-                      "%s", why);
+                      ry_principal_role_field(why), "%s", why);
     if (!kind)
         return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD, "principal.kind",
                       "principal.kind");
     const char *role = ry_principal_role_name(kind);
-    w->org = p->org_id;
-    w->user = p->user ? p->user : "";
+    w->org = eff.org_id;
+    w->user = eff.user;
     w->role = role;
     w->any = strcmp(role, "city") == 0 || strcmp(role, "platform") == 0;
     return 0;

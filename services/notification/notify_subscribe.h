@@ -21,8 +21,8 @@
 #define NOTIFY_SUBSCRIBE_TABLES "subscriptions", "sub_audit", "sub_idem"
 
 /* Answers a subscribe, subscriptions or unsubscribe request 'req' in txn,
- * sent with the reader's key 'key' (its record; NULL: the principal is
- * taken as stated), with the file's subscribers 'file' shown in listings.
+ * sent with the reader's key 'key' (its record, which the principal
+ * narrows), with the file's subscribers 'file' shown in listings.
  * Sets *reply (the caller's to free()). Returns 0 when txn holds writes
  * to keep, -1 when nothing is to be kept, or a store error (then *reply
  * is NULL). */

@@ -905,16 +905,21 @@ test_moved_timer_fires_at_its_new_time_only(void **state)
 
 /* ------------------------------------------------------------ deliveries */
 
-/* Sends one subscription request in its own write transaction; returns
- * the reply (the caller's: ry_pb_free) and commits what it kept. */
+/* Sends one subscription request in its own write transaction, with a
+ * platform's key (which acts for the organisation a request names, as a
+ * platform backend does for its users); returns the reply (the caller's:
+ * ry_pb_free) and commits what it kept. */
 static Rongyu__Reply *
 s_sub_call(fx_t *f, const notify_subs_t *file, Rongyu__Request *req)
 {
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    Rongyu__KeyRecord key = RONGYU__KEY_RECORD__INIT;
+    key.org_id = (char *)"platform";
+    key.role = (char *)"platform";
     uint8_t *buf = NULL;
     size_t len = 0;
-    int rc = notify_subscribe_request(txn, req, NULL, file, 1000, &buf, &len);
+    int rc = notify_subscribe_request(txn, req, &key, file, 1000, &buf, &len);
     assert_true(rc == 0 || rc == -1);
     if (rc == 0)
         assert_int_equal(ry_txn_commit(&txn), 0);
