@@ -73,13 +73,7 @@ s_cancel_others(ry_txn_t *txn, const char *case_id, const char *keep,
     char prefix[200];
     ry_str_cat(prefix, sizeof prefix, "case|", case_id, "|posting|",
                (char *)NULL);
-    Rongyu__NotificationsReply nr = RONGYU__NOTIFICATIONS_REPLY__INIT;
-    int rc = notify_timers_list(txn, "pending", prefix, 100000, &nr);
-    for (size_t i = 0; rc == 0 && i < nr.n_timers; i++)
-        if (!keep || strcmp(nr.timers[i]->timer_id, keep) != 0)
-            rc = notify_timers_cancel(txn, nr.timers[i]->timer_id, why, NULL);
-    notify_deliver_reply_clear(&nr);
-    return rc;
+    return notify_timers_cancel(txn, prefix, keep, why, NULL);
 }
 
 int

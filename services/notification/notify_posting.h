@@ -37,8 +37,8 @@ int notify_posting_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
 bool notify_posting_is_draft(const Rongyu__CaseEvent *ev);
 
 /* Plans the posting timers of the draft event ev (c: its campaign, NULL
- * when unknown) and cancels the case's other pending posting timers; for
- * the event "posting_recorded" also writes the notice 'notice_id' (kind
+ * when unknown) and cancels the case's other pending or failed posting timers;
+ * for the event "posting_recorded" also writes the notice 'notice_id' (kind
  * posting_recorded) to the applicant through d. Returns 0, RY_EFULL or
  * RY_EIO. */
 int notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
@@ -46,7 +46,7 @@ int notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
                             const char *notice_id, notify_deliver_t *d,
                             const notify_subs_t *subs, int64_t now);
 
-/* Cancels the pending posting timers of case_id (it was submitted or
+/* Cancels the pending and failed posting timers of case_id (it was submitted or
  * withdrawn: 'why'). Returns 0, RY_EFULL or RY_EIO. */
 int notify_posting_cancel(ry_txn_t *txn, const char *case_id, const char *why);
 

@@ -236,9 +236,7 @@ notify_timers_fail(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
 }
 
 typedef struct {
-    ry_txn_t *txn;
-    const char *reason;
-    unsigned n;
+    const char *keep;
     char **ids;
     size_t nids, cap;
 } s_cancel_t;
@@ -248,7 +246,10 @@ s_cancel_row(const ry_val_t *key, const ry_val_t *val, void *arg)
 {
     s_cancel_t *c = arg;
     s_head_t h;
-    if (s_head_read(val, &h) == 0 && strcmp(h.state, "pending") == 0) {
+    bool kept = c->keep && strlen(c->keep) == key->len &&
+                memcmp(c->keep, key->data, key->len) == 0;
+    if (!kept && s_head_read(val, &h) == 0 &&
+        (strcmp(h.state, "pending") == 0 || strcmp(h.state, "failed") == 0)) {
         if (c->nids == c->cap) {
             c->cap = c->cap ? c->cap * 2 : 8;
             c->ids = realloc(c->ids, sizeof *c->ids * c->cap);
@@ -266,16 +267,17 @@ s_cancel_row(const ry_val_t *key, const ry_val_t *val, void *arg)
 }
 
 int
-notify_timers_cancel(ry_txn_t *txn, const char *prefix, const char *reason,
-                     unsigned *n)
+notify_timers_cancel(ry_txn_t *txn, const char *prefix, const char *keep,
+                     const char *reason, unsigned *n)
 {
-    s_cancel_t c = {txn, reason, 0, NULL, 0, 0};
+    s_cancel_t c = {keep, NULL, 0, 0};
     int rc = ry_txn_scan(txn, "timer_ix", prefix, strlen(prefix), NULL, 0,
                          s_cancel_row, &c);
     for (size_t i = 0; rc == 0 && i < c.nids; i++) {
         Rongyu__NotifyTimer *t = NULL;
         rc = s_get(txn, c.ids[i], &t);
-        if (!rc)
+        /* A failed timer was never in the due index. */
+        if (!rc && strcmp(t->state, "pending") == 0)
             rc = s_unindex_due(txn, t->due_ms, t->timer_id);
         if (!rc)
             rc = s_write(txn, t, "cancelled", reason);
@@ -444,17 +446,17 @@ notify_plan_remind(ry_txn_t *txn, const notify_plan_t *p, int offset,
     if (rc) {
         char reason[400], ds[RY_DATE_STRLEN];
         ry_date_format(deadline, ds, sizeof ds);
-        /* The year the walk back from the deadline could not read: its
-         * own, or the one before. */
-        int year = ry_calendar_has_year(p->cal, deadline.y) ? deadline.y - 1
-                                                            : deadline.y;
-        if (rc == RY_ENODATA)
+        if (rc == RY_ENODATA) {
+            /* The year the walk back from the deadline could not read: its
+             * own, or the one before. */
+            int year = ry_calendar_has_year(p->cal, deadline.y) ? deadline.y - 1
+                                                                : deadline.y;
             snprintf(reason, sizeof reason,
                      "日历没有 %d 年的数据，无法给出 %s 之前第 %d 个工作日。"
                      "the calendar cannot tell the %d working days before "
                      "%s: no data for %d",
                      year, ds, workdays, workdays, ds, year);
-        else
+        } else
             snprintf(reason, sizeof reason,
                      "日历无法给出 %s 之前第 %d 个工作日。the calendar "
                      "cannot tell the %d working days before %s: %s",
@@ -496,14 +498,41 @@ s_failed_row(const ry_val_t *key, const ry_val_t *val, void *arg)
     return 0;
 }
 
+/* What a failed reminder may be planned with: the calendar's years and
+ * the campaigns' ids, as "2018,...,2026|hangzhou-2018,". */
+static void
+s_plan_basis(const notify_plan_t *p, const ry_campaigns_t *camps, char *buf,
+             size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int y = 1949; y <= 2999 && n < len; y++)
+        if (ry_calendar_has_year(p->cal, y))
+            n += (size_t)snprintf(buf + n, len - n, "%d,", y);
+    for (size_t i = 0; i < ry_campaigns_count(camps) && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s,", i ? "" : "|",
+                              ry_campaign_id(ry_campaigns_at(camps, i)));
+}
+
 int
 notify_plan_failed(ry_txn_t *txn, const notify_plan_t *p,
                    const ry_campaigns_t *camps, int64_t now, unsigned *n)
 {
     *n = 0;
+    /* Nothing to do unless the calendar or the campaigns changed since
+     * the last time: the scan reads every timer. */
+    char basis[4096];
+    s_plan_basis(p, camps, basis, sizeof basis);
+    static const char key[] = "failed_plan_basis";
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "meta", key, sizeof key - 1, &v);
+    if (rc == 0 && v.len == strlen(basis) && memcmp(v.data, basis, v.len) == 0)
+        return 0;
+    if (rc && rc != RY_ENOTFOUND)
+        return rc;
     /* Read first, written after: the scan's cursor is not moved under. */
     s_failed_t f = {0};
-    int rc = ry_txn_scan(txn, "timer_ix", NULL, 0, NULL, 0, s_failed_row, &f);
+    rc = ry_txn_scan(txn, "timer_ix", NULL, 0, NULL, 0, s_failed_row, &f);
     for (size_t i = 0; i < f.n; i++) {
         Rongyu__NotifyTimer *t = f.t[i];
         const ry_campaign_t *c = ry_campaigns_find(camps, t->campaign_id);
@@ -517,6 +546,9 @@ notify_plan_failed(ry_txn_t *txn, const notify_plan_t *p,
         ry_pb_free(&t);
     }
     free(f.t);
+    if (!rc)
+        rc = ry_txn_put(txn, "meta", key, sizeof key - 1, basis, strlen(basis),
+                        0);
     return rc;
 }
 
@@ -590,7 +622,7 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p, const ry_campaign_t *c,
         char reason[96];
         snprintf(reason, sizeof reason, "the case is now %s",
                  ev->event && *ev->event ? ev->event : "decided");
-        return notify_timers_cancel(txn, prefix, reason, NULL);
+        return notify_timers_cancel(txn, prefix, NULL, reason, NULL);
     }
     if (!ev->submitted_at_ms)
         return 0;

@@ -42,9 +42,12 @@ int notify_timers_revive(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
 int notify_timers_fail(ry_txn_t *txn, const Rongyu__NotifyTimer *t,
                        const char *reason, bool *changed);
 
-/* Cancels every pending timer whose id starts with 'prefix'. Sets *n (may
- * be NULL) to how many. Returns 0, RY_EFULL or RY_EIO. */
-int notify_timers_cancel(ry_txn_t *txn, const char *prefix,
+/* Cancels every pending or failed timer whose id starts with 'prefix',
+ * but the one named 'keep' (may be NULL): a failed one too, so that a
+ * reminder the calendar could not tell is not planned again
+ * (notify_plan_failed) once what it was for has moved on. Sets *n (may be
+ * NULL) to how many. Returns 0, RY_EFULL or RY_EIO. */
+int notify_timers_cancel(ry_txn_t *txn, const char *prefix, const char *keep,
                          const char *reason, unsigned *n);
 
 /* Sets *due to the due time of the earliest pending timer, or INT64_MAX.
@@ -108,7 +111,7 @@ int notify_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
  * (N working days before the review due date, which is review_months
  * after the submission day, to the organising unit) and review_overdue
  * (the end of the due date, to the unit and @city), keyed by revision.
- * Any other state cancels the case's pending timers. 'c' may be NULL
+ * Any other state cancels the case's pending and failed timers. 'c' may be NULL
  * (unknown campaign): the review timers are then recorded as failed.
  * A timer names the event by 'ev_key', its key in the events table
  * (notify_events), where the caller has stored it; it is read back when
@@ -123,8 +126,10 @@ int notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
  * a campaign's reminders) whose campaign is in 'camps', now that the
  * calendar may tell its day (a year added to the calendar directory, read
  * at start): it becomes pending, or skipped when its day has passed, or
- * stays failed. Sets *n to how many changed. Returns 0, RY_EFULL or
- * RY_EIO. */
+ * stays failed. Does nothing when neither the calendar's years nor the
+ * campaigns changed since it last ran on this store (kept in the "meta"
+ * table as "failed_plan_basis"): the work is a scan of every timer. Sets
+ * *n to how many changed. Returns 0, RY_EFULL or RY_EIO. */
 int notify_plan_failed(ry_txn_t *txn, const notify_plan_t *p,
                        const ry_campaigns_t *camps, int64_t now, unsigned *n);
 

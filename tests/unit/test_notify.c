@@ -453,6 +453,21 @@ test_unknown_calendar_year_is_reported_not_guessed(void **state)
     /* The overdue alert needs no calendar. */
     s_assert_timer(txn, "case|case1|r1|review_overdue", "pending",
                    "2027-01-16T00:00");
+    /* Another case, its reminder failed the same way, then reviewed: the
+     * failed reminder is cancelled with the rest, and is not planned
+     * again below once 2027 is known. */
+    Rongyu__CaseEvent ev2 =
+        s_event("submitted", RONGYU__CASE_STATE__SUBMITTED, "2026-12-15T11:00");
+    ev2.case_id = "case2";
+    ev2.posting_end = "";
+    assert_int_equal(
+        s_plan_case(txn, f, f->camp, &ev2, 5, s_at("2026-12-15T11:00")), 0);
+    s_assert_timer(txn, "case|case2|r1|review_remind", "failed", NULL);
+    ev2.event = "approved";
+    ev2.state = RONGYU__CASE_STATE__APPROVED;
+    assert_int_equal(
+        s_plan_case(txn, f, f->camp, &ev2, 6, s_at("2026-12-16T09:00")), 0);
+    s_assert_timer(txn, "case|case2|r1|review_remind", "cancelled", NULL);
     /* Still no 2027: planned again, it stays failed, unchanged. */
     ry_campaigns_t *camps;
     assert_int_equal(ry_campaigns_new(&camps), 0);
@@ -479,6 +494,21 @@ test_unknown_calendar_year_is_reported_not_guessed(void **state)
     assert_int_equal(n, 1);
     s_assert_timer(txn, "case|case1|r1|review_remind", "pending",
                    "2027-01-12T09:00");
+    s_assert_timer(txn, "case|case2|r1|review_remind", "cancelled", NULL);
+    /* What it planned with is kept: the next start, with the same years
+     * and campaigns, does not read every timer again. */
+    ry_val_t basis;
+    assert_int_equal(ry_txn_get(txn, "meta", "failed_plan_basis", 17, &basis),
+                     0);
+    char held[4096];
+    assert_true(basis.len < sizeof held);
+    memcpy(held, basis.data, basis.len);
+    held[basis.len] = '\0';
+    assert_non_null(strstr(held, "2026,2027,|hangzhou-2018,"));
+    assert_int_equal(
+        notify_plan_failed(txn, &f->plan, camps, s_at("2026-12-16T10:00"), &n),
+        0);
+    assert_int_equal(n, 0);
     ry_campaigns_destroy(&camps);
     ry_txn_abort(&txn);
 }
@@ -851,9 +881,11 @@ test_timer_states_follow_the_stored_row(void **state)
     assert_int_equal(notify_timers_schedule(txn, &t, now, &changed), 0);
     assert_true(changed);
     unsigned n;
-    assert_int_equal(notify_timers_cancel(txn, "case|0001|", "decided", &n), 0);
+    assert_int_equal(
+        notify_timers_cancel(txn, "case|0001|", NULL, "decided", &n), 0);
     assert_int_equal(n, 1);
-    assert_int_equal(notify_timers_cancel(txn, "case|0001|", "decided", &n), 0);
+    assert_int_equal(
+        notify_timers_cancel(txn, "case|0001|", NULL, "decided", &n), 0);
     assert_int_equal(n, 0); /* only pending timers are cancelled */
     assert_int_equal(notify_timers_schedule(txn, &t, now, &changed), 0);
     assert_false(changed);
