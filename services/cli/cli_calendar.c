@@ -8,7 +8,6 @@
 #include "ry_config.h"
 #include "ry_daemon.h"
 #include "ry_error.h"
-#include "ry_log.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -214,7 +213,7 @@ cli_cmd_calendar(int argc, char **argv)
                        "Expected a question: workday, posting, after, before "
                        "or count.");
     /* The years the services read: built in, and the calendar directory
-     * of the configuration (its files' lines are said only when wrong). */
+     * of the configuration. */
     ry_config_t cfg;
     char err[512];
     if (ry_config_load(&cfg, NULL, err, sizeof err) != 0) {
@@ -223,10 +222,7 @@ cli_cmd_calendar(int argc, char **argv)
         return s_error(json, CLI_EXIT_ERROR, "E_INVALID", 0, zh, en);
     }
     ry_calendar_t *cal = NULL;
-    int level = ry_log_level;
-    ry_log_level = RY_LOG_WARN;
     int rc = ry_daemon_calendar(&cfg, &cal);
-    ry_log_level = level;
     if (rc) {
         snprintf(zh, sizeof zh, "日历目录 %.400s 中有文件有误（见上）。",
                  cfg.calendar_dir);

@@ -2,6 +2,7 @@
  * the commands live in the ry_cli library (cli_*.c). */
 #include "cli_cmds.h"
 #include "cli_util.h"
+#include "ry_log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -76,6 +77,10 @@ s_usage(FILE *out)
 int
 main(int argc, char **argv)
 {
+    /* What the libraries log is said only when something is wrong (unless
+     * RONGYU_LOG_LEVEL says otherwise): a command speaks for itself. */
+    ry_log_level = RY_LOG_WARN;
+    ry_log_init("rongyu");
     if (argc < 2) {
         s_usage(stderr);
         return CLI_EXIT_ERROR;

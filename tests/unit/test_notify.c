@@ -1401,7 +1401,14 @@ test_posting_notices_in_both_languages(void **state)
     assert_non_null(strstr(text, "has no data for 2027"));
     free(title);
     free(text);
+    /* Notification's calendar may have the year intake's lacked: no year
+     * to name, only that one was missing. */
     n.missing_year = 0;
+    assert_int_equal(notify_text_render(&n, &title, &text), 0);
+    assert_non_null(strstr(text, "工作日历缺少所需年份的数据"));
+    assert_non_null(strstr(text, "has no data for a year it needs"));
+    free(title);
+    free(text);
     n.kind = "posting_last_start_remind";
     n.ev = NULL;
     n.workdays_before = 3;
