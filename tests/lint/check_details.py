@@ -64,15 +64,9 @@ def strip_comments(src):
     out, i, n = [], 0, len(src)
     while i < n:
         c = src[i]
-        if c == '"':
+        if c in "\"'":  # a string or character literal, kept whole
             j = i + 1
-            while src[j] != '"':
-                j += 2 if src[j] == "\\" else 1
-            out.append(src[i:j + 1])
-            i = j + 1
-        elif c == "'":
-            j = i + 1
-            while src[j] != "'":
+            while src[j] != c:
                 j += 2 if src[j] == "\\" else 1
             out.append(src[i:j + 1])
             i = j + 1
