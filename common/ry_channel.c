@@ -13,6 +13,7 @@
 #include "ry_outbox.h"
 #include "ry_pb.h"
 #include "ry_reply.h"
+#include "ry_text.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -173,6 +174,7 @@ ry_channel_new(const ry_channel_opts_t *opts, ry_channel_t **out)
                                             self->o.max_request),
         .client_replies = (int)(self->o.client_replies ? self->o.client_replies
                                                        : self->o.batch),
+        .client_conns_per_key = self->o.client_conns_per_key,
         .window = self->o.window,
         .keys = self->o.keys,
     };
@@ -812,6 +814,54 @@ s_malformed_reply(const char *why, size_t *len)
     return ry_pb_pack(&r.base, len);
 }
 
+/* The answer to a client message from a connection over its key's bound
+ * (ry_link_msg_t.over_limit): E_BUSY, to retry once another of the key's
+ * connections has closed, with the request's request_id when its bytes
+ * have one. */
+static uint8_t *
+s_over_limit_reply(const ry_channel_t *self, const ry_link_msg_t *m,
+                   size_t *len)
+{
+    char id[RY_REQUEST_ID_MAX + 1] = "";
+    size_t pos = 0;
+    ry_pb_field_t f;
+    while (m->body && ry_pb_next(m->body, m->len, &pos, &f) == 1)
+        if (f.number == 3 && f.wire == 2 && f.vlen < sizeof id &&
+            !memchr(f.val, 0, f.vlen)) {
+            memcpy(id, f.val, f.vlen);
+            id[f.vlen] = '\0';
+        }
+    char detail[400];
+    snprintf(
+        detail, sizeof detail,
+        "本连接的密钥已有 %u 个连接在服务中（上限），请关闭不用的连接或稍后"
+        "重试。this connection's key has %u connections served already "
+        "(client_connections_per_key): close one it does not use, or "
+        "retry later",
+        self->o.client_conns_per_key, self->o.client_conns_per_key);
+    Rongyu__Reply r = RONGYU__REPLY__INIT;
+    r.code = RONGYU__ERROR_CODE__E_BUSY;
+    r.message_zh = (char *)ry_reply_text(r.code, true);
+    r.message_en = (char *)ry_reply_text(r.code, false);
+    r.detail = detail;
+    r.retry_after_ms = 1000;
+    r.request_id = (char *)ry_text_request_id_echo(id);
+    return ry_pb_pack(&r.base, len);
+}
+
+/* The answer to client message m when the service never sees it (its
+ * frames are malformed, or its connection is over its key's bound), or
+ * NULL. */
+static uint8_t *
+s_link_reply(const ry_channel_t *self, const ry_link_msg_t *m, size_t *len)
+{
+    if (m->malformed)
+        return s_malformed_reply(m->malformed, len);
+    if (m->over_limit)
+        return s_over_limit_reply(self, m, len);
+    return NULL;
+}
+
 /* Runs client message m, a read (o.reads_only), in txn with writes
  * refused; returns as s_handler_rc. */
 static int
@@ -829,10 +879,10 @@ s_read_request(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m,
 static int
 s_client_msg(ry_channel_t *self, ry_txn_t *txn, const ry_link_msg_t *m)
 {
-    if (m->malformed) {
-        size_t len;
-        uint8_t *reply = s_malformed_reply(m->malformed, &len);
-        ry_link_reply(self->link, m, reply, len);
+    size_t len;
+    uint8_t *early = s_link_reply(self, m, &len);
+    if (early) {
+        ry_link_reply(self->link, m, early, len);
         return 0;
     }
     uint8_t *reply = NULL;
@@ -1052,8 +1102,8 @@ s_refuse_clients(ry_channel_t *self, const ry_link_msg_t *msgs, int n, int why)
             continue;
         uint8_t *reply = NULL;
         size_t len = 0;
-        if (m->malformed) {
-            reply = s_malformed_reply(m->malformed, &len);
+        if ((reply = s_link_reply(self, m, &len))) {
+            /* answered */
         } else if (self->o.reads_only && self->o.on_request &&
                    self->o.reads_only(self->o.ctx, m->body, m->len) &&
                    s_answer_read(self, m, &reply, &len) == 0) {

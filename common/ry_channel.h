@@ -86,6 +86,10 @@ typedef struct {
     size_t client_queue_bytes; /* what one client connection may have
                                   queued (0: 256 MiB): its ZMQ_RCVHWM is
                                   ry_channel_client_hwm of it */
+    unsigned client_conns_per_key; /* client connections one key may have
+                                      served at a time (0: no bound); a
+                                      request over it is answered E_BUSY
+                                      (ry_conns) */
     unsigned window;           /* unacknowledged messages in flight, per
                                   peer (0: 2048) */
     unsigned batch;           /* messages per group commit (0: 1024);

@@ -104,6 +104,13 @@ s_set(ry_config_t *cfg, const char *key, const char *val)
     }
     if (strcmp(key, "client_queue_bytes") == 0)
         return s_size(val, &cfg->client_queue_bytes);
+    if (strcmp(key, "client_connections_per_key") == 0) {
+        unsigned long long v;
+        if (s_number(val, false, &v) || v > 100000)
+            return RY_ECONFIG;
+        cfg->client_conns_per_key = (unsigned)v;
+        return 0;
+    }
     if (strcmp(key, "outbox_limit") == 0) {
         size_t v;
         if (s_size(val, &v) || v > 100000000)
@@ -210,6 +217,9 @@ ry_config_load(ry_config_t *cfg, const char *path, char *err, size_t errlen)
     cfg->max_request = (size_t)1 << 20;
     cfg->max_attachment = (size_t)32 << 20;
     cfg->client_queue_bytes = (size_t)256 << 20;
+    /* What one key's connections can make a service hold is this many
+     * times what one can (docs/protocol.md, "Size limits"). */
+    cfg->client_conns_per_key = 32;
     cfg->outbox_limit = 100000;
     /* Validation and notification answer no client in a hurry: their
      * rounds come at most every 10 and 20 ms, so that their syncs leave
@@ -239,15 +249,17 @@ ry_config_load(ry_config_t *cfg, const char *path, char *err, size_t errlen)
     /* The environment wins over the file. */
     static const struct {
         const char *env, *key;
-    } simple[] = {{"RONGYU_HOME", "home"},
-                  {"RONGYU_MAP_SIZE", "map_size"},
-                  {"RONGYU_MAX_MAP_SIZE", "max_map_size"},
-                  {"RONGYU_MAX_REQUEST", "max_request"},
-                  {"RONGYU_MAX_ATTACHMENT", "max_attachment"},
-                  {"RONGYU_CLIENT_QUEUE_BYTES", "client_queue_bytes"},
-                  {"RONGYU_OUTBOX_LIMIT", "outbox_limit"},
-                  {"RONGYU_CAMPAIGNS_DIR", "campaigns_dir"},
-                  {"RONGYU_CALENDAR_DIR", "calendar_dir"}};
+    } simple[] = {
+        {"RONGYU_HOME", "home"},
+        {"RONGYU_MAP_SIZE", "map_size"},
+        {"RONGYU_MAX_MAP_SIZE", "max_map_size"},
+        {"RONGYU_MAX_REQUEST", "max_request"},
+        {"RONGYU_MAX_ATTACHMENT", "max_attachment"},
+        {"RONGYU_CLIENT_QUEUE_BYTES", "client_queue_bytes"},
+        {"RONGYU_CLIENT_CONNECTIONS_PER_KEY", "client_connections_per_key"},
+        {"RONGYU_OUTBOX_LIMIT", "outbox_limit"},
+        {"RONGYU_CAMPAIGNS_DIR", "campaigns_dir"},
+        {"RONGYU_CALENDAR_DIR", "calendar_dir"}};
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++) {
         const char *v = getenv(simple[i].env);
         if (v && *v && s_set(cfg, simple[i].key, v) != 0) {

@@ -19,6 +19,9 @@ typedef struct {
     size_t max_attachment;                /* one attachment, bytes */
     size_t client_queue_bytes;            /* one client connection's queue
                                              in ZeroMQ, bytes */
+    unsigned client_conns_per_key;        /* client connections one key
+                                             may have served (0: no
+                                             bound) */
     unsigned outbox_limit;                /* back-pressure bound, rows */
     unsigned round_ms[RY_SVC_COUNT];      /* each service's shortest
                                              interval between rounds
@@ -46,7 +49,8 @@ int ry_service_index(const char *name);
  * (RONGYU_HOME, RONGYU_<SERVICE>_ENDPOINT, RONGYU_<SERVICE>_BIND,
  * RONGYU_<SERVICE>_ROUND_MS, RONGYU_<SERVICE>_CPU,
  * RONGYU_MAP_SIZE, RONGYU_MAX_MAP_SIZE, RONGYU_MAX_REQUEST,
- * RONGYU_MAX_ATTACHMENT, RONGYU_CLIENT_QUEUE_BYTES, RONGYU_OUTBOX_LIMIT,
+ * RONGYU_MAX_ATTACHMENT, RONGYU_CLIENT_QUEUE_BYTES,
+ * RONGYU_CLIENT_CONNECTIONS_PER_KEY, RONGYU_OUTBOX_LIMIT,
  * RONGYU_CAMPAIGNS_DIR, RONGYU_CALENDAR_DIR). On error writes a message naming
  * the file, line and key to 'err' and returns RY_ECONFIG. */
 int ry_config_load(ry_config_t *cfg, const char *path, char *err,

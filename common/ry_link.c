@@ -3,6 +3,7 @@
 
 #include "rongyu_services.pb-c.h"
 #include "ry_clock.h"
+#include "ry_conns.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
@@ -152,6 +153,8 @@ struct ry_link {
     bool peers_drained, clients_drained;
     s_slow_t slow[S_SLOW_MAX];
     int nslow; /* entries of slow[] in use */
+    ry_conns_t *conns;       /* the client connections served, per key */
+    int64_t over_limit_said; /* when a refusal was last logged (ms) */
 };
 
 /* ------------------------------------------------------------ sockets */
@@ -308,6 +311,7 @@ ry_link_new(const ry_link_opts_t *opts, ry_link_t **out)
     self->ctx = ry_keys_context();
     if (!self->ctx)
         abort();
+    self->conns = ry_conns_new(opts->client_conns_per_key);
     *out = self;
     return 0;
 }
@@ -376,6 +380,7 @@ ry_link_destroy(ry_link_t **self_p)
     free(self->msgs);
     free(self->outs);
     free(self->relay_buf);
+    ry_conns_destroy(&self->conns);
     free(self);
     *self_p = NULL;
 }
@@ -724,6 +729,14 @@ s_late_waiting(const ry_link_t *self)
     return false;
 }
 
+/* The descriptor of the connection message 'msg' (a zmq_msg_t) came
+ * over (ry_conns_fd_fn). */
+static int
+s_srcfd(void *msg)
+{
+    return zmq_msg_get(msg, ZMQ_SRCFD);
+}
+
 /* Reads one whole message from sock into a new entry. Returns 1, 0 when
  * nothing waits, or 2 when the message came from a stalled client
  * connection and was dropped unread. */
@@ -767,6 +780,20 @@ s_read_one(ry_link_t *self, void *sock, int src, int peer)
      * authenticated, never by what the frames say. */
     if (ry_keys_user_id(&parts[got - 1], m->key) != 0)
         m->key[0] = '\0';
+    if (sock == self->clients && m->route_n &&
+        !ry_conns_admit(self->conns, m->route, m->route_len[0], m->key, s_srcfd,
+                        &parts[got - 1])) {
+        m->over_limit = true;
+        int64_t now = ry_clock_mono_ms();
+        if (now >= self->over_limit_said + 1000) {
+            self->over_limit_said = now;
+            ry_warn(NULL,
+                    "key %.8s... has %u client connections served: another "
+                    "one's requests are answered E_BUSY "
+                    "(client_connections_per_key; said at most once a second)",
+                    m->key, ry_conns_per_key(self->conns));
+        }
+    }
     for (int i = 0; i < got; i++)
         zmq_msg_close(&parts[i]);
     if (sock == self->clients && self->nslow && m->route_n &&

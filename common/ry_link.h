@@ -38,6 +38,8 @@ typedef struct {
     uint8_t *body; /* NULL when malformed without a body */
     size_t len;
     const char *malformed; /* why its frames' shape is wrong, or NULL */
+    bool over_limit;       /* from a client connection its key may not have now:
+                              it has client_conns_per_key others (ry_conns) */
     char key[RY_KEY_LEN + 1]; /* the sender's authenticated key, or "" */
 } ry_link_msg_t;
 
@@ -53,6 +55,10 @@ typedef struct {
                             1024); more wait in the link, in order, up to
                             a bound past which the connection is stalled
                             (its requests dropped unread for a second) */
+    unsigned client_conns_per_key; /* client connections one key may
+                                      have served at a time (0: no bound);
+                                      a message from one more is marked
+                                      over_limit */
     unsigned window;     /* unacknowledged messages in flight per peer */
     const ry_keys_t *keys; /* borrowed: CURVE keys of every socket */
 } ry_link_opts_t;

@@ -44,6 +44,7 @@ static const char *const s_vars[] = {"RONGYU_HOME",
                                      "RONGYU_VALIDATION_CPU",
                                      "RONGYU_QUOTA_CPU",
                                      "RONGYU_NOTIFICATION_CPU",
+                                     "RONGYU_CLIENT_CONNECTIONS_PER_KEY",
                                      NULL};
 
 typedef struct {
@@ -120,6 +121,7 @@ test_defaults_without_file_or_environment(void **state)
     assert_true(c->max_request == (size_t)1 << 20);
     assert_true(c->max_attachment == (size_t)32 << 20);
     assert_true(c->client_queue_bytes == (size_t)256 << 20);
+    assert_int_equal(c->client_conns_per_key, 32);
     assert_int_equal(c->outbox_limit, 100000);
     /* Only the services no client waits on space their rounds. */
     assert_int_equal(c->round_ms[RY_SVC_INTAKE], 0);
@@ -173,6 +175,7 @@ test_file_keys_are_applied(void **state)
                                      "max_request = 512K\n"
                                      "max_attachment = 8M\n"
                                      "client_queue_bytes = 64M\n"
+                                     "client_connections_per_key = 0\n"
                                      "outbox_limit = 500\n"
                                      "campaigns_dir = /etc/rongyu/campaigns\n"),
                      0);
@@ -188,6 +191,7 @@ test_file_keys_are_applied(void **state)
     assert_true(c->max_request == (size_t)512 << 10);
     assert_true(c->max_attachment == (size_t)8 << 20);
     assert_true(c->client_queue_bytes == (size_t)64 << 20);
+    assert_int_equal(c->client_conns_per_key, 0); /* no bound */
     assert_int_equal(c->outbox_limit, 500);
     assert_string_equal(c->campaigns_dir, "/etc/rongyu/campaigns");
     assert_string_equal(c->source, fx->conf);
@@ -257,12 +261,18 @@ static void
 test_bad_size_values_are_refused(void **state)
 {
     fx_t *fx = *state;
-    const char *bad[] = {
-        "map_size = lots\n",         "map_size = 0\n",
-        "map_size = -1\n",           "map_size = 12X\n",
-        "map_size = 1GB\n",          "map_size =\n",
-        "map_size = 1 G\n",          "map_size = 99999999999999999999\n",
-        "map_size = 17179869184G\n", "outbox_limit = 200000000\n"};
+    const char *bad[] = {"map_size = lots\n",
+                         "map_size = 0\n",
+                         "map_size = -1\n",
+                         "map_size = 12X\n",
+                         "map_size = 1GB\n",
+                         "map_size =\n",
+                         "map_size = 1 G\n",
+                         "map_size = 99999999999999999999\n",
+                         "map_size = 17179869184G\n",
+                         "outbox_limit = 200000000\n",
+                         "client_connections_per_key = 100001\n",
+                         "client_connections_per_key = 4K\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (s_load_text(fx, bad[i]) != RY_ECONFIG)
             fail_msg("accepted: %s", bad[i]);
@@ -311,6 +321,7 @@ test_environment_overrides_the_file(void **state)
     setenv("RONGYU_MAP_SIZE", "3G", 1);
     setenv("RONGYU_MAX_MAP_SIZE", "8G", 1);
     setenv("RONGYU_OUTBOX_LIMIT", "7", 1);
+    setenv("RONGYU_CLIENT_CONNECTIONS_PER_KEY", "5", 1);
     setenv("RONGYU_QUOTA_ENDPOINT", "tcp://e:2", 1);
     setenv("RONGYU_NOTIFICATION_BIND", "tcp://*:7999", 1);
     assert_int_equal(s_load(fx, fx->conf), 0);
@@ -319,6 +330,7 @@ test_environment_overrides_the_file(void **state)
     assert_true(c->map_size == (size_t)3 << 30);
     assert_true(c->max_map_size == (size_t)8 << 30);
     assert_int_equal(c->outbox_limit, 7);
+    assert_int_equal(c->client_conns_per_key, 5);
     assert_string_equal(c->endpoint[RY_SVC_QUOTA], "tcp://e:2");
     assert_string_equal(c->bind[RY_SVC_QUOTA], "tcp://e:2");
     assert_string_equal(c->bind[RY_SVC_NOTIFICATION], "tcp://*:7999");
