@@ -276,7 +276,11 @@ ry_channel_held(const ry_channel_t *self)
 int
 ry_channel_bind_peers(ry_channel_t *self, const char *endpoint)
 {
-    return ry_link_bind_peers(self->link, endpoint);
+    int rc = ry_link_bind_peers(self->link, endpoint);
+    if (!rc)
+        ry_info(NULL, "%s listening for peers on %s", self->self_id,
+                ry_link_peer_endpoint(self->link));
+    return rc;
 }
 
 const char *
@@ -289,7 +293,11 @@ int
 ry_channel_bind_clients(ry_channel_t *self, const char *endpoint)
 {
     assert(self->o.on_request);
-    return ry_link_bind_clients(self->link, endpoint);
+    int rc = ry_link_bind_clients(self->link, endpoint);
+    if (!rc)
+        ry_info(NULL, "%s listening for clients on %s", self->self_id,
+                ry_link_client_endpoint(self->link));
+    return rc;
 }
 
 const char *

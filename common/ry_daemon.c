@@ -177,10 +177,7 @@ ry_daemon_open(const ry_config_t *cfg, int svc, const char *const *tables,
         ry_store_destroy(store);
         return rc;
     }
-    ry_info(NULL, "%s listening on %s, store %s", ry_service_name(svc),
-            on_request ? ry_channel_client_endpoint(*channel)
-                       : ry_channel_peer_endpoint(*channel),
-            dir);
+    ry_info(NULL, "%s: store %s", ry_service_name(svc), dir);
     return 0;
 }
 
