@@ -93,7 +93,8 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
                 "draft of unknown campaign '%s': no posting "
                 "timers",
                 ev->campaign_id);
-        return s_cancel_others(txn, ev->case_id, NULL, "unknown campaign");
+        return s_cancel_others(txn, ev->case_id, NULL,
+                               "评选活动未知。unknown campaign");
     }
     int offset = ry_campaign_utc_offset_minutes(c);
     ry_date_t today;
@@ -108,7 +109,8 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
                 "posting dates '%s'..'%s' are not a period: no "
                 "posting timers",
                 ev->posting_start, ev->posting_end);
-        return s_cancel_others(txn, ev->case_id, NULL, "no valid posting");
+        return s_cancel_others(txn, ev->case_id, NULL,
+                               "公示日期无效。no valid posting");
     }
     char ee[RY_DATE_STRLEN] = "", ls[RY_DATE_STRLEN] = "",
          dl[RY_DATE_STRLEN] = "", un[RY_DATE_STRLEN] = "", id[400] = "",
@@ -177,8 +179,9 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
         keep = id;
     }
     if (!wr)
-        wr = s_cancel_others(txn, ev->case_id, keep,
-                             "the posting was recorded or changed");
+        wr = s_cancel_others(
+            txn, ev->case_id, keep,
+            "公示已登记或变更。the posting was recorded or changed");
     if (wr || strcmp(ev->event, "posting_recorded") != 0 || !ps.has_start)
         return wr;
     notify_notice_t n = {

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The reason of a timer that fell due before it was scheduled (skipped). */
+#define S_LATE_REASON "排定前已到期。fell due before it could be scheduled"
+
 /* ------------------------------------------------------------ store */
 
 static size_t
@@ -155,7 +158,7 @@ s_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now,
         write = true;
         if (t->due_ms < now) {
             state = "skipped";
-            reason = "fell due before it could be scheduled";
+            reason = S_LATE_REASON;
         }
     } else if (strcmp(old.state, "pending") == 0) {
         if (old.due_ms != t->due_ms) {
@@ -169,7 +172,7 @@ s_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now,
         else if (strcmp(old.state, "failed") == 0 || old.due_ms != t->due_ms) {
             write = true;
             state = "skipped";
-            reason = "fell due before it could be scheduled";
+            reason = S_LATE_REASON;
         }
     }
     if (!rc && write) {
@@ -619,9 +622,10 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p, const ry_campaign_t *c,
     char prefix[200];
     ry_str_cat(prefix, sizeof prefix, "case|", ev->case_id, "|", (char *)NULL);
     if (!s_awaits_review(ev->state)) {
-        char reason[96];
-        snprintf(reason, sizeof reason, "the case is now %s",
-                 ev->event && *ev->event ? ev->event : "decided");
+        char reason[200];
+        const char *is = ev->event && *ev->event ? ev->event : "decided";
+        snprintf(reason, sizeof reason, "案件已为 %s。the case is now %s", is,
+                 is);
         return notify_timers_cancel(txn, prefix, NULL, reason, NULL);
     }
     if (!ev->submitted_at_ms)
@@ -649,10 +653,11 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p, const ry_campaign_t *c,
     t.n_targets = 1;
     if (!c) {
         ds[0] = '\0';
-        char reason[200];
-        snprintf(reason, sizeof reason, "unknown campaign '%s': no review "
-                                        "period",
-                 ev->campaign_id);
+        char reason[400];
+        snprintf(reason, sizeof reason,
+                 "评选活动「%s」未知，没有审核期限。unknown campaign '%s': no "
+                 "review period",
+                 ev->campaign_id, ev->campaign_id);
         if (!rc)
             rc = notify_timers_fail(txn, &t, reason, NULL);
         t.kind = "review_overdue";

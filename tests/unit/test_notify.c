@@ -91,6 +91,16 @@ s_assert_timer(ry_txn_t *txn, const char *id, const char *state,
     ry_pb_free(&t);
 }
 
+/* Timer id's reason, in Chinese and English. */
+static void
+s_assert_reason(ry_txn_t *txn, const char *id, const char *reason)
+{
+    Rongyu__NotifyTimer *t = s_timer(txn, id);
+    assert_non_null(t);
+    assert_string_equal(t->reason, reason);
+    ry_pb_free(&t);
+}
+
 /* ------------------------------------------------------------ text */
 
 static void
@@ -365,6 +375,8 @@ test_reminder_already_past_is_skipped_not_fired_late(void **state)
                      0);
     s_assert_timer(txn, "campaign|hangzhou-2018|submission_remind",
                    "skipped", NULL);
+    s_assert_reason(txn, "campaign|hangzhou-2018|submission_remind",
+                    "排定前已到期。fell due before it could be scheduled");
     s_assert_timer(txn, "campaign|hangzhou-2018|submission_due", "pending",
                    NULL);
     ry_txn_abort(&txn);
@@ -425,6 +437,8 @@ test_case_review_due_one_month_after_submission(void **state)
         s_plan_case(txn, f, f->camp, &done, 3, s_at("2018-11-01T10:00")), 0);
     s_assert_timer(txn, "case|case1|r1|review_remind", "cancelled", NULL);
     s_assert_timer(txn, "case|case1|r1|review_overdue", "cancelled", NULL);
+    s_assert_reason(txn, "case|case1|r1|review_overdue",
+                    "案件已为 returned。the case is now returned");
     int64_t due;
     assert_int_equal(notify_timers_next_due(txn, &due), 0);
     assert_int_equal(due, INT64_MAX);
