@@ -439,6 +439,13 @@ ry_channel_health(const ry_channel_t *self, ry_channel_health_t *out)
     *out = self->health;
 }
 
+void
+ry_channel_client_conns(const ry_channel_t *self, uint64_t *served,
+                        uint64_t *refused)
+{
+    ry_link_client_conns(self->link, served, refused);
+}
+
 uint64_t
 ry_channel_dead_count(ry_channel_t *self)
 {

@@ -296,6 +296,12 @@ typedef struct {
 
 void ry_channel_health(const ry_channel_t *self, ry_channel_health_t *out);
 
+/* The client connections served now, as last counted, and the requests
+ * answered E_BUSY since the start for their key's connection bound
+ * (client_conns_per_key). */
+void ry_channel_client_conns(const ry_channel_t *self, uint64_t *served,
+                             uint64_t *refused);
+
 /* Retries dead letter 'key' inside txn: an "out" letter (refused by its
  * peer) is appended to the outbox again under a new sequence number; an
  * "in" letter (refused here) is applied again by on_message. The letter

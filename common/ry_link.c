@@ -155,6 +155,7 @@ struct ry_link {
     int nslow; /* entries of slow[] in use */
     ry_conns_t *conns;       /* the client connections served, per key */
     int64_t over_limit_said; /* when a refusal was last logged (ms) */
+    uint64_t over_limit_n;   /* messages marked over_limit */
 };
 
 /* ------------------------------------------------------------ sockets */
@@ -462,6 +463,13 @@ ry_link_connect(ry_link_t *self, const char *peer, const char *endpoint)
     p->dealer = s_client_socket(self, peer, endpoint);
     p->drained = false; /* a new socket is read before its ZMQ_FD tells */
     return p->dealer ? 0 : RY_ENET;
+}
+
+void
+ry_link_client_conns(const ry_link_t *self, uint64_t *served, uint64_t *refused)
+{
+    *served = ry_conns_served(self->conns);
+    *refused = self->over_limit_n;
 }
 
 uint64_t
@@ -784,6 +792,7 @@ s_read_one(ry_link_t *self, void *sock, int src, int peer)
         !ry_conns_admit(self->conns, m->route, m->route_len[0], m->key, s_srcfd,
                         &parts[got - 1])) {
         m->over_limit = true;
+        self->over_limit_n++;
         int64_t now = ry_clock_mono_ms();
         if (now >= self->over_limit_said + 1000) {
             self->over_limit_said = now;

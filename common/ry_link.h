@@ -203,6 +203,11 @@ void ry_link_relay(ry_link_t *self);
  * second per peer. */
 void ry_link_hello_soon(ry_link_t *self);
 
+/* The client connections served (ry_conns_served) and the messages
+ * marked over_limit since the link was made. */
+void ry_link_client_conns(const ry_link_t *self, uint64_t *served,
+                          uint64_t *refused);
+
 /* The frames of outbox rows this process sent 'peer' (a batch of rows
  * is one frame); 0 for a peer it does not know. */
 uint64_t ry_link_frames(const ry_link_t *self, const char *peer);

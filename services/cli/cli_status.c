@@ -109,6 +109,10 @@ cli_cmd_status(int argc, char **argv)
            "refused past the bounds: %llu; rongyu dead list)\n",
            (unsigned long long)s->cases, (unsigned long long)s->dead,
            (unsigned long long)s->dead_refused);
+    printf("客户端连接 Client connections: %llu (每个密钥的上限之外被拒的请求 "
+           "requests refused over a key's bound: %llu)\n",
+           (unsigned long long)s->client_connections,
+           (unsigned long long)s->connections_refused);
     if (s->store_failures)
         printf("存储故障 Store failing: %s（连续 %llu 轮 rounds in a row）\n",
                s->store_error, (unsigned long long)s->store_failures);

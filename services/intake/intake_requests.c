@@ -259,6 +259,8 @@ s_status(intake_cases_t *self, ry_txn_t *txn, intake_reply_t *r)
     ry_channel_health_t h;
     ry_channel_health(self->channel, &h);
     r->st.store_failures = h.failures;
+    ry_channel_client_conns(self->channel, &r->st.client_connections,
+                            &r->st.connections_refused);
     if (h.failures)
         r->st.store_error = (char *)ry_strerror(h.last_error);
     r->status = true;

@@ -121,6 +121,14 @@ for where, ep, server, req in (("intake", intake_ep, "intake", status),
         if len(after) != len(before) + 1 or rep.case.case.case_id not in after:
             fail("the submission made %d cases" % (len(after) - len(before)))
         ok("one of the three closed: the same bytes on the fourth served, one case made")
+        s = dealer(intake_ep, "intake", admin_cert)
+        st = call(s, status("counters")).status
+        s.close()
+        if st.connections_refused < 3 or st.client_connections < 3:
+            fail("status: %d client connections, %d refused"
+                 % (st.client_connections, st.connections_refused))
+        ok("status: %d client connections served, %d requests refused over the bound"
+           % (st.client_connections, st.connections_refused))
     else:
         held[0].close()
         for attempt in range(30):
