@@ -165,9 +165,11 @@ intake_attach_take(ry_txn_t *txn, const Rongyu__Application *a,
             int orc = s_owner(txn, in->sha256, a->applicant_org, false);
             if (orc == RY_ENOTFOUND)
                 orc = s_owner_legacy(txn, in->sha256, a->applicant_org);
+            char f[64];
+            snprintf(f, sizeof f, "application.attachments[%zu].sha256", i);
             if (orc == RY_ENOTFOUND)
-                return intake_outcome_fail(
-                    o, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                return intake_outcome_fail_at(
+                    o, RONGYU__ERROR_CODE__E_FORBIDDEN, f,
                     "attachments[%zu]: 内容 %.12s… "
                     "不是为「%.64s」上传的，请发送"
                     "文件本身。attachments[%zu]: content %.12s... was not "

@@ -21,6 +21,7 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_principal.h"
+#include "ry_reply.h"
 #include "ry_text.h"
 
 #include <stdbool.h>
@@ -568,6 +569,10 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
          * sha256 and its offset, and one received before changes
          * nothing. */
         rc = intake_upload_request(self, txn, req, &who, &r);
+        break;
+    case RONGYU__REQUEST__BODY__NOT_SET:
+        rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED, "%s",
+                               RY_REPLY_NO_BODY);
         break;
     default:
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,

@@ -299,6 +299,9 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
         rc = notify_deliver_replay(txn, req->feed_replay, &fr);
         r.body_case = RONGYU__REPLY__BODY_FEED_REPLAY;
         r.feed_replay = &fr;
+    } else if (req->body_case == RONGYU__REQUEST__BODY__NOT_SET) {
+        r.code = RONGYU__ERROR_CODE__E_UNSUPPORTED;
+        r.detail = (char *)RY_REPLY_NO_BODY;
     } else {
         r.code = RONGYU__ERROR_CODE__E_UNSUPPORTED;
         snprintf(unsupported, sizeof unsupported,

@@ -411,7 +411,7 @@ s_cancel(ry_txn_t *txn, const s_who_t *w, const Rongyu__UnsubscribeRequest *q,
     if (!sc.found || (!w->any && strcmp(sc.found->org, w->org) != 0)) {
         ry_pb_free(&sc.found);
         return s_fail(o, RONGYU__ERROR_CODE__E_NOT_FOUND, "unsubscribe.id",
-                      "没有订阅「%.64s」。subscription '%s'", q->id, q->id);
+                      "没有订阅「%.64s」。no subscription '%s'", q->id, q->id);
     }
     rc = ry_txn_del(txn, "subscriptions", sc.found_key, 8);
     char what[240];
@@ -462,8 +462,9 @@ notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
             int g = ry_txn_get(txn, "sub_idem", ik, (size_t)iklen, &v);
             if (g == 0) {
                 if (v.len < 32 || memcmp(v.data, fp, 32) != 0) {
-                    rc = s_fail(&o, RONGYU__ERROR_CODE__E_CONFLICT,
-                                "idempotency_key",
+                    /* About the whole request: no field path, as in
+                     * intake (docs/protocol.md). */
+                    rc = s_fail(&o, RONGYU__ERROR_CODE__E_CONFLICT, "",
                                 "幂等键「%.64s」已用于内容不同的请求。"
                                 "idempotency_key '%s' was used for a "
                                 "different request",

@@ -24,6 +24,7 @@
 #include "ry_log.h"
 #include "ry_outbox.h"
 #include "ry_pb.h"
+#include "ry_reply.h"
 #include "ry_store.h"
 #include "ry_text.h"
 #include "ut_intake_keys.h"
@@ -420,6 +421,7 @@ test_empty_frame_is_refused_with_a_clear_error(void **state)
     ut_intake_as(fx->ic, fx->st, "org-1", "grassroots");
     assert_int_not_equal(s_call(fx, none, 0, &rep), 0);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_UNSUPPORTED);
+    assert_string_equal(rep->detail, RY_REPLY_NO_BODY);
     s_free(&rep);
     s_assert_nothing_stored(fx);
     s_fx_destroy(&fx);

@@ -1063,6 +1063,7 @@ test_subscriptions_by_request_are_entitled_audited_and_delivered(void **state)
     sq.url = (char *)"http://127.0.0.1:9/other";
     r = s_sub_call(f, file, &req);
     assert_int_equal(r->code, RONGYU__ERROR_CODE__E_CONFLICT);
+    assert_string_equal(r->field_path, ""); /* the whole request's */
     ry_pb_free(&r);
 
     /* A notice to union-a is delivered to it. */
@@ -1110,6 +1111,7 @@ test_subscriptions_by_request_are_entitled_audited_and_delivered(void **state)
     un.unsubscribe = &uq;
     r = s_sub_call(f, file, &un);
     assert_int_equal(r->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    assert_non_null(strstr(r->detail, "no subscription 's1'"));
     ry_pb_free(&r);
     un.principal = &who;
     r = s_sub_call(f, file, &un);

@@ -2077,6 +2077,8 @@ test_upload_by_whoever_may_apply_then_named_by_sha256(void **state)
     r.app.n_attachments = 1;
     rep = s_submit(fx, &r, true);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_FORBIDDEN);
+    assert_string_equal(rep->field_path,
+                        "save_draft.application.attachments[0].sha256");
     s_free(&rep);
     s_fx_destroy(&fx);
 }
