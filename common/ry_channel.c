@@ -10,6 +10,7 @@
 #include "ry_error.h"
 #include "ry_link.h"
 #include "ry_log.h"
+#include "ry_mem.h"
 #include "ry_outbox.h"
 #include "ry_pb.h"
 #include "ry_reply.h"
@@ -1340,6 +1341,8 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
     } else if (self->held) {
         /* Nothing waits: the held round's sync, then its answers. */
         s_release(self, timeout_ms > 0 ? timeout_ms : 0);
+    } else {
+        ry_mem_trim(ry_clock_mono_ms()); /* idle: what a burst left */
     }
     s_relay_turn(self);
     /* A held round's log lines wait for its sync with its answers

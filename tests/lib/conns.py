@@ -2,7 +2,7 @@
 served by a service at a time; used by tests/integration/conns.sh, which
 sets the bound to 3.
 
-    conns.py SOURCE_DIR INTAKE_EP NOTIFY_EP ADMIN_CERT
+    conns.py SOURCE_DIR INTAKE_EP NOTIFY_EP ADMIN_CERT [burst N]
 
 With three connections of the tests' platform key served, a fourth is
 answered E_BUSY (retry_after_ms 1000, its request_id echoed, the bound
@@ -22,6 +22,9 @@ from tap import fail, ok
 from zprobe import cert_keys
 
 src, intake_ep, notify_ep, admin_cert = sys.argv[1:5]
+# "burst N": only a burst of N connections of the key at once, each with
+# one request, answered (the bound's, the others E_BUSY), then closed.
+BURST = int(sys.argv[6]) if len(sys.argv) > 6 and sys.argv[5] == "burst" else 0
 pb = rypb.load(src)
 ctx = zmq.Context()
 KEYS = os.path.join(os.environ["RONGYU_HOME"], "keys")
@@ -80,6 +83,24 @@ def cases():
         fail("list: %s %s" % (pb.ErrorCode.Name(rep.code), rep.detail))
     return [c.case_id for c in rep.list.cases]
 
+
+if BURST:
+    ctx.set(zmq.MAX_SOCKETS, BURST + 100)
+    socks = [dealer(intake_ep, "intake") for _ in range(BURST)]
+    for i, s in enumerate(socks):
+        s.send(status("b-%d" % i).SerializeToString())
+    for i, s in enumerate(socks):
+        while True:
+            if not s.poll(60000):
+                fail("burst: no reply on connection %d" % i)
+            rep = pb.Reply()
+            rep.ParseFromString(s.recv_multipart()[-1])
+            if rep.request_id == "b-%d" % i:
+                break
+    for s in socks:
+        s.close()
+    ok("a burst of %d connections of one key at once, each answered, then closed" % BURST)
+    sys.exit(0)
 
 for where, ep, server, req in (("intake", intake_ep, "intake", status),
                                ("notification", notify_ep, "notification", notifications)):
