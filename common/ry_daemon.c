@@ -12,6 +12,8 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <string.h>
 
@@ -120,7 +122,34 @@ ry_daemon_init(int argc, char **argv, int svc, const char *about,
     if (rc)
         return rc;
     ry_daemon_cpu(cfg->cpu[svc]);
+    ry_daemon_files();
     return 0;
+}
+
+unsigned long
+ry_daemon_files(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    /* No hard limit: as many as the kernel's default most a process may
+     * open (fs.nr_open). */
+    rlim_t want = rl.rlim_max == RLIM_INFINITY ? (rlim_t)1 << 20 : rl.rlim_max;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        struct rlimit up = {.rlim_cur = want, .rlim_max = rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+            rl.rlim_cur = want;
+        else
+            ry_warn(NULL, "file descriptors not raised to %lu: %s",
+                    (unsigned long)want, strerror(errno));
+    }
+    unsigned long n =
+        rl.rlim_cur == RLIM_INFINITY ? ULONG_MAX : (unsigned long)rl.rlim_cur;
+    ry_info(NULL,
+            "file descriptors: up to %lu (the hard limit; a client "
+            "connection takes one)",
+            n);
+    return n;
 }
 
 void

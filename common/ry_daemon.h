@@ -29,6 +29,13 @@ int ry_daemon_init(int argc, char **argv, int svc, const char *about,
  * any process may choose). A refusal is logged, not fatal. */
 void ry_daemon_cpu(int policy);
 
+/* Raises the process's soft limit on file descriptors to its hard limit
+ * (2^20 when there is none): each client connection holds one, and a
+ * shell's soft limit (often 1024) would refuse connections long before
+ * the machine must. Called by ry_daemon_init. Returns the limit now (0
+ * when it cannot be read). */
+unsigned long ry_daemon_files(void);
+
 /* Installs the SIGTERM/SIGINT handlers and ignores SIGPIPE. */
 void ry_daemon_signals(void);
 
