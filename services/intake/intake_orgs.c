@@ -630,3 +630,73 @@ intake_orgs_list(ry_txn_t *txn, Rongyu__Organisation ***out, size_t *n)
     *n = l.n;
     return 0;
 }
+
+/* The index of organisation 'id' in orgs[0..n) (in id order), or -1. */
+static long
+s_find_sorted(Rongyu__Organisation *const *orgs, size_t n, const char *id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(orgs[mid]->id, id);
+        if (c == 0)
+            return (long)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* True when o climbs by branch and group links to 'who' (as s_owns). */
+static bool
+s_under(Rongyu__Organisation *const *orgs, size_t n,
+        const Rongyu__Organisation *o, const char *who)
+{
+    for (int depth = 0; depth < S_MAX_DEPTH; depth++) {
+        if ((o->kind != RONGYU__ORG_KIND__ORG_BRANCH &&
+             o->kind != RONGYU__ORG_KIND__ORG_GROUP) ||
+            s_empty(o->parent_id))
+            return false;
+        if (strcmp(o->parent_id, who) == 0)
+            return true;
+        long i = s_find_sorted(orgs, n, o->parent_id);
+        if (i < 0)
+            return false;
+        o = orgs[i];
+    }
+    return false;
+}
+
+int
+intake_orgs_family(ry_txn_t *txn, const char *who, char ***out, size_t *n)
+{
+    Rongyu__Organisation **orgs;
+    size_t norgs;
+    int rc = intake_orgs_list(txn, &orgs, &norgs);
+    if (rc)
+        return rc;
+    char **ids = calloc(norgs + 1, sizeof *ids);
+    if (!ids)
+        abort();
+    size_t k = 0;
+    bool self = false;
+    for (size_t i = 0; i < norgs; i++) {
+        bool mine = strcmp(orgs[i]->id, who) == 0;
+        self |= mine;
+        if (mine || s_under(orgs, norgs, orgs[i], who))
+            ids[k++] = strdup(orgs[i]->id);
+    }
+    if (!self) /* an unregistered union acts for itself alone */
+        ids[k++] = strdup(who);
+    for (size_t i = 0; i < k; i++)
+        if (!ids[i])
+            abort();
+    for (size_t i = 0; i < norgs; i++)
+        ry_pb_free(&orgs[i]);
+    free(orgs);
+    *out = ids;
+    *n = k;
+    return 0;
+}

@@ -121,4 +121,11 @@ int intake_orgs_import(ry_txn_t *txn, const ry_campaigns_t *camps,
  * or a store error. */
 int intake_orgs_list(ry_txn_t *txn, Rongyu__Organisation ***out, size_t *n);
 
+/* The organisations grassroots union 'who' acts for: itself, and the
+ * branches and groups registered under it (following their parent links,
+ * as intake_authorize does), into a new array (*out, *n) of
+ * new strings, the caller's (free each, then the array). Returns 0 or a
+ * store error. */
+int intake_orgs_family(ry_txn_t *txn, const char *who, char ***out, size_t *n);
+
 #endif

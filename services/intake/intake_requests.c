@@ -147,6 +147,65 @@ s_list_row(const char *id, void *arg)
     return 0;
 }
 
+/* Gathers case ids (intake_id_fn) into a growing array. */
+typedef struct {
+    char **ids;
+    size_t n, cap;
+} s_ids_t;
+
+static int
+s_gather(const char *id, void *arg)
+{
+    s_ids_t *g = arg;
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 64;
+        g->ids = realloc(g->ids, g->cap * sizeof *g->ids);
+        if (!g->ids)
+            abort();
+    }
+    if (!(g->ids[g->n++] = strdup(id)))
+        abort();
+    return 0;
+}
+
+static int
+s_id_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A grassroots union's list without an applicant: its own cases and those
+ * of its branches and groups, each org's candidates merged in id order,
+ * each case checked (l->p set) as any list's. Returns 0 or an error. */
+static int
+s_list_family(ry_txn_t *txn, const char *who, const intake_case_filter_t *f,
+              const char *after, s_list_t *l)
+{
+    char **fam;
+    size_t nfam;
+    int rc = intake_orgs_family(txn, who, &fam, &nfam);
+    if (rc)
+        return rc;
+    s_ids_t g = {0};
+    for (size_t i = 0; !rc && i < nfam; i++) {
+        intake_case_filter_t one = *f;
+        one.applicant_org = fam[i];
+        rc = intake_cases_candidates(txn, &one, after, s_gather, &g);
+    }
+    if (!rc && g.n)
+        qsort(g.ids, g.n, sizeof *g.ids, s_id_cmp);
+    for (size_t i = 0; !rc && i < g.n; i++)
+        if (i == 0 || strcmp(g.ids[i], g.ids[i - 1]) != 0)
+            rc = s_list_row(g.ids[i], l);
+    for (size_t i = 0; i < g.n; i++)
+        free(g.ids[i]);
+    free(g.ids);
+    for (size_t i = 0; i < nfam; i++)
+        free(fam[i]);
+    free(fam);
+    return rc < 0 ? rc : 0;
+}
+
 static int
 s_list(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
        const intake_principal_t *p, intake_reply_t *r)
@@ -164,11 +223,15 @@ s_list(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
                   .r = r,
                   .limit = q.limit ? q.limit : S_LIST_DEFAULT,
                   .now = ry_clock_now_ms()};
+    bool family = false;
     if (p->role == INTAKE_ROLE_GRASSROOTS) {
         /* Its own cases, or those of a branch or group under it (each row
-         * is checked). */
-        if (intake_is_empty(q.applicant_org))
+         * is checked); without an applicant, both. */
+        family = intake_is_empty(q.applicant_org);
+        if (family) {
             q.applicant_org = (char *)who;
+            l.p = p;
+        }
         Rongyu__Application probe = RONGYU__APPLICATION__INIT;
         probe.applicant_org = q.applicant_org;
         char why[400];
@@ -209,7 +272,11 @@ s_list(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
     /* The index narrows the cases read; each is still checked in full. */
     intake_case_filter_t f = {q.applicant_org, q.organising_unit,
                               q.state, q.overdue, l.now};
-    int rc = intake_cases_candidates(txn, &f, q.after_case_id, s_list_row, &l);
+    if (family)
+        q.applicant_org = NULL; /* each row: the union's or a branch's */
+    int rc = family ? s_list_family(txn, who, &f, q.after_case_id, &l)
+                    : intake_cases_candidates(txn, &f, q.after_case_id,
+                                              s_list_row, &l);
     if (rc)
         return rc;
     if (!l.more && !l.cut)

@@ -1113,6 +1113,30 @@ s_allowed_by(fx_t *fx, act_t a, const char *id, const char *org,
     s_free(&rep);
 }
 
+/* The cases grassroots union 'org' lists of 'applicant' ("": no
+ * applicant given), on the page after *after when after is not NULL
+ * (one case a page; *after is then set to the page's next_after). */
+static size_t
+s_list_count(fx_t *fx, const char *org, const char *applicant, char *after)
+{
+    rq_t r;
+    s_rq(&r, org, "grassroots");
+    r.list.applicant_org = (char *)applicant;
+    if (after) {
+        r.list.after_case_id = after;
+        r.list.limit = 1;
+    }
+    r.req.body_case = RONGYU__REQUEST__BODY_LIST;
+    r.req.list = &r.list;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    size_t n = rep->list->n_cases;
+    if (after)
+        snprintf(after, 40, "%s", n ? rep->list->cases[0]->case_id : "");
+    s_free(&rep);
+    return n;
+}
+
 static void
 test_every_forbidden_actor_is_refused_by_the_tree(void **state)
 {
@@ -1244,6 +1268,24 @@ test_every_forbidden_actor_is_refused_by_the_tree(void **state)
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     assert_int_equal(rep->list->n_cases, 0);
     s_free(&rep);
+    /* A union without an applicant: its own cases and its branch's and
+     * group's, in id order, paged; its sibling sees none of them. */
+    size_t own = s_list_count(fx, "g1", "g1", NULL),
+           branch = s_list_count(fx, "g1", "b1", NULL),
+           group = s_list_count(fx, "g1", "t1", NULL);
+    assert_true(branch > 0 && group > 0);
+    char last[40] = "";
+    assert_int_equal(s_list_count(fx, "g1", "", NULL), own + branch + group);
+    size_t paged = 0;
+    for (;;) {
+        size_t n = s_list_count(fx, "g1", "", last);
+        if (!n)
+            break;
+        paged += n;
+    }
+    assert_int_equal(paged, own + branch + group);
+    assert_int_equal(s_list_count(fx, "g2", "", NULL),
+                     s_list_count(fx, "g2", "g2", NULL));
     s_fx_destroy(&fx);
 }
 
