@@ -1070,10 +1070,57 @@ s_id_cmp(const void *a, const void *b)
     return strcmp(a, b);
 }
 
+/* Gives fn the ids c kept, sorted, each once, those after 'after', and
+ * frees them. Returns 0 (also when fn stopped with 1) or fn's negative
+ * code. */
+static int
+s_cand_give(s_cand_t *c, const char *after, intake_id_fn fn, void *arg)
+{
+    int rc = 0;
+    if (c->n) /* none: no array at all */
+        qsort(c->ids, c->n, sizeof *c->ids, s_id_cmp);
+    for (size_t i = 0; !rc && i < c->n; i++)
+        if ((i == 0 || strcmp(c->ids[i], c->ids[i - 1]) != 0) &&
+            (intake_is_empty(after) || strcmp(c->ids[i], after) > 0))
+            rc = fn(c->ids[i], arg);
+    free(c->ids);
+    return rc < 0 ? rc : 0;
+}
+
+/* intake_id_fn: keeps the id in the s_cand_t arg. */
+static int
+s_cand_gather(const char *id, void *arg)
+{
+    s_cand_keep(arg, id);
+    return 0;
+}
+
 int
 intake_cases_candidates(ry_txn_t *txn, const intake_case_filter_t *f,
                         const char *after, intake_id_fn fn, void *arg)
 {
+    if (f->n_applicants) {
+        intake_case_filter_t one = *f;
+        one.applicants = NULL;
+        one.n_applicants = 0;
+        if (f->overdue) {
+            /* by_due names no org: one scan gives every applicant's. */
+            one.applicant_org = NULL;
+            return intake_cases_candidates(txn, &one, after, fn, arg);
+        }
+        /* Each applicant's candidates, then all of them in id order. */
+        s_cand_t all = {0};
+        int rc = 0;
+        for (size_t i = 0; !rc && i < f->n_applicants; i++) {
+            one.applicant_org = f->applicants[i];
+            rc = intake_cases_candidates(txn, &one, after, s_cand_gather, &all);
+        }
+        if (rc) {
+            free(all.ids);
+            return rc;
+        }
+        return s_cand_give(&all, after, fn, arg);
+    }
     s_cand_t c = {.after = after, .fn = fn, .arg = arg, .now = f->now};
     const char *name = !intake_is_empty(f->applicant_org) ? f->applicant_org
                        : !intake_is_empty(f->organising_unit)
@@ -1114,13 +1161,11 @@ intake_cases_candidates(ry_txn_t *txn, const intake_case_filter_t *f,
                 rc = ry_txn_scan(txn, "by_state", &st, 1, NULL, 0,
                                  s_cand_submitted, &c);
         }
-        if (!rc && c.n) /* none: no array at all */
-            qsort(c.ids, c.n, sizeof *c.ids, s_id_cmp);
-        for (size_t i = 0; !rc && i < c.n; i++)
-            if (intake_is_empty(after) || strcmp(c.ids[i], after) > 0)
-                rc = fn(c.ids[i], arg);
-        free(c.ids);
-        return rc < 0 ? rc : 0;
+        if (rc) {
+            free(c.ids);
+            return rc;
+        }
+        return s_cand_give(&c, after, fn, arg);
     }
     if (f->state)
         prefix[plen++] = (uint8_t)f->state;

@@ -231,6 +231,9 @@ bool intake_cases_awaits_review(Rongyu__CaseState st);
 /* What a listing asks of the indexes: each field set narrows it. */
 typedef struct {
     const char *applicant_org;   /* NULL or "": any */
+    const char *const *applicants; /* with n_applicants > 0, in its place:
+                                      the cases of any of them */
+    size_t n_applicants;
     const char *organising_unit; /* NULL or "": any (unused with an org) */
     Rongyu__CaseState state;     /* 0: any */
     bool overdue;                /* review due before 'now' */
@@ -244,7 +247,8 @@ typedef int (*intake_id_fn)(const char *id, void *arg);
 /* Calls fn, in rising id order and after 'after' (NULL or "": from the
  * first), with the ids of the cases that may match f, read from the index
  * that fits f best (by_org_state or by_unit_state, with or without a
- * state; by_state; by_due; else every case): every matching case is among them,
+ * state; by_state; by_due; else every case; for several applicants, each
+ * one's, merged): every matching case is among them,
  * so the caller still checks each case it loads. Returns 0 (also when fn
  * stopped with 1), fn's negative code, RY_EINVAL (a name too long for an
  * index) or a store error. */

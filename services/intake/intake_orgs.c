@@ -177,31 +177,65 @@ intake_principal_unit(ry_txn_t *txn, const intake_principal_t *p, char *out,
     return 0;
 }
 
+/* Registered organisation 'id', or NULL when it is not one (or cannot be
+ * read); valid until the getter's next call. */
+typedef const Rongyu__Organisation *(*s_org_fn)(void *arg, const char *id);
+
+/* True when organisation o lies under grassroots union 'who' by branch
+ * and group links (each a registered parent): the one rule by which a
+ * union acts for its branches and groups, whether the organisations come
+ * from the store (s_owns) or from a list of them all
+ * (intake_orgs_family). */
+static bool
+s_lies_under(const Rongyu__Organisation *o, const char *who, s_org_fn get,
+             void *arg)
+{
+    for (int depth = 0; o && depth < S_MAX_DEPTH; depth++) {
+        if ((o->kind != RONGYU__ORG_KIND__ORG_BRANCH &&
+             o->kind != RONGYU__ORG_KIND__ORG_GROUP) ||
+            s_empty(o->parent_id))
+            return false;
+        if (strcmp(o->parent_id, who) == 0)
+            return true;
+        o = get(arg, o->parent_id);
+    }
+    return false;
+}
+
+/* s_org_fn over the store: the organisation read last is kept (and
+ * freed at the next read); a store error other than "not found" is kept
+ * in rc. */
+typedef struct {
+    ry_txn_t *txn;
+    Rongyu__Organisation *cur;
+    int rc;
+} s_store_orgs_t;
+
+static const Rongyu__Organisation *
+s_store_org(void *arg, const char *id)
+{
+    s_store_orgs_t *st = arg;
+    char buf[S_MAX_ID + 1];
+    snprintf(buf, sizeof buf, "%s", id); /* id may be cur's */
+    ry_pb_free(&st->cur);
+    int rc = intake_orgs_get(st->txn, buf, &st->cur);
+    if (rc && rc != RY_ENOTFOUND)
+        st->rc = rc;
+    return rc ? NULL : st->cur;
+}
+
 /* True when grassroots union 'who' is 'org' or 'org' is a branch or group
  * under it (following registered parent links). */
 static int
 s_owns(ry_txn_t *txn, const char *who, const char *org, bool *yes)
 {
     *yes = strcmp(who, org) == 0;
-    const char *cur = org;
-    char buf[S_MAX_ID + 1];
-    for (int depth = 0; !*yes && depth < S_MAX_DEPTH; depth++) {
-        Rongyu__Organisation *o = NULL;
-        int rc = intake_orgs_get(txn, cur, &o);
-        if (rc == RY_ENOTFOUND)
-            return 0;
-        if (rc)
-            return rc;
-        bool climbs = o->kind == RONGYU__ORG_KIND__ORG_BRANCH ||
-                      o->kind == RONGYU__ORG_KIND__ORG_GROUP;
-        snprintf(buf, sizeof buf, "%s", o->parent_id);
-        ry_pb_free(&o);
-        if (!climbs || !buf[0])
-            return 0;
-        *yes = strcmp(buf, who) == 0;
-        cur = buf;
-    }
-    return 0;
+    if (*yes)
+        return 0;
+    s_store_orgs_t st = {.txn = txn};
+    *yes = s_lies_under(s_store_org(&st, org), who, s_store_org, &st);
+    ry_pb_free(&st.cur);
+    return st.rc;
 }
 
 static bool
@@ -631,42 +665,25 @@ intake_orgs_list(ry_txn_t *txn, Rongyu__Organisation ***out, size_t *n)
     return 0;
 }
 
-/* The index of organisation 'id' in orgs[0..n) (in id order), or -1. */
-static long
-s_find_sorted(Rongyu__Organisation *const *orgs, size_t n, const char *id)
+/* s_org_fn over every organisation, in id order (intake_orgs_list). */
+typedef struct {
+    Rongyu__Organisation **v;
+    size_t n;
+} s_all_orgs_t;
+
+static int
+s_org_id_cmp(const void *id, const void *o)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(orgs[mid]->id, id);
-        if (c == 0)
-            return (long)mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return -1;
+    return strcmp(id, (*(Rongyu__Organisation *const *)o)->id);
 }
 
-/* True when o climbs by branch and group links to 'who' (as s_owns). */
-static bool
-s_under(Rongyu__Organisation *const *orgs, size_t n,
-        const Rongyu__Organisation *o, const char *who)
+static const Rongyu__Organisation *
+s_listed_org(void *arg, const char *id)
 {
-    for (int depth = 0; depth < S_MAX_DEPTH; depth++) {
-        if ((o->kind != RONGYU__ORG_KIND__ORG_BRANCH &&
-             o->kind != RONGYU__ORG_KIND__ORG_GROUP) ||
-            s_empty(o->parent_id))
-            return false;
-        if (strcmp(o->parent_id, who) == 0)
-            return true;
-        long i = s_find_sorted(orgs, n, o->parent_id);
-        if (i < 0)
-            return false;
-        o = orgs[i];
-    }
-    return false;
+    const s_all_orgs_t *all = arg;
+    Rongyu__Organisation *const *o =
+        bsearch(id, all->v, all->n, sizeof *all->v, s_org_id_cmp);
+    return o ? *o : NULL;
 }
 
 int
@@ -682,10 +699,11 @@ intake_orgs_family(ry_txn_t *txn, const char *who, char ***out, size_t *n)
         abort();
     size_t k = 0;
     bool self = false;
+    s_all_orgs_t all = {orgs, norgs};
     for (size_t i = 0; i < norgs; i++) {
         bool mine = strcmp(orgs[i]->id, who) == 0;
         self |= mine;
-        if (mine || s_under(orgs, norgs, orgs[i], who))
+        if (mine || s_lies_under(orgs[i], who, s_listed_org, &all))
             ids[k++] = strdup(orgs[i]->id);
     }
     if (!self) /* an unregistered union acts for itself alone */

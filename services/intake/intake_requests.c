@@ -147,36 +147,9 @@ s_list_row(const char *id, void *arg)
     return 0;
 }
 
-/* Gathers case ids (intake_id_fn) into a growing array. */
-typedef struct {
-    char **ids;
-    size_t n, cap;
-} s_ids_t;
-
-static int
-s_gather(const char *id, void *arg)
-{
-    s_ids_t *g = arg;
-    if (g->n == g->cap) {
-        g->cap = g->cap ? g->cap * 2 : 64;
-        g->ids = realloc(g->ids, g->cap * sizeof *g->ids);
-        if (!g->ids)
-            abort();
-    }
-    if (!(g->ids[g->n++] = strdup(id)))
-        abort();
-    return 0;
-}
-
-static int
-s_id_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* A grassroots union's list without an applicant: its own cases and those
- * of its branches and groups, each org's candidates merged in id order,
- * each case checked (l->p set) as any list's. Returns 0 or an error. */
+ * of its branches and groups (intake_orgs_family), each case checked (l->p
+ * set) as any list's. Returns 0 or an error. */
 static int
 s_list_family(ry_txn_t *txn, const char *who, const intake_case_filter_t *f,
               const char *after, s_list_t *l)
@@ -186,24 +159,14 @@ s_list_family(ry_txn_t *txn, const char *who, const intake_case_filter_t *f,
     int rc = intake_orgs_family(txn, who, &fam, &nfam);
     if (rc)
         return rc;
-    s_ids_t g = {0};
-    for (size_t i = 0; !rc && i < nfam; i++) {
-        intake_case_filter_t one = *f;
-        one.applicant_org = fam[i];
-        rc = intake_cases_candidates(txn, &one, after, s_gather, &g);
-    }
-    if (!rc && g.n)
-        qsort(g.ids, g.n, sizeof *g.ids, s_id_cmp);
-    for (size_t i = 0; !rc && i < g.n; i++)
-        if (i == 0 || strcmp(g.ids[i], g.ids[i - 1]) != 0)
-            rc = s_list_row(g.ids[i], l);
-    for (size_t i = 0; i < g.n; i++)
-        free(g.ids[i]);
-    free(g.ids);
+    intake_case_filter_t all = *f;
+    all.applicants = (const char *const *)fam;
+    all.n_applicants = nfam;
+    rc = intake_cases_candidates(txn, &all, after, s_list_row, l);
     for (size_t i = 0; i < nfam; i++)
         free(fam[i]);
     free(fam);
-    return rc < 0 ? rc : 0;
+    return rc;
 }
 
 static int
@@ -270,8 +233,11 @@ s_list(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Request *req,
         abort();
     r->next_after[0] = '\0';
     /* The index narrows the cases read; each is still checked in full. */
-    intake_case_filter_t f = {q.applicant_org, q.organising_unit,
-                              q.state, q.overdue, l.now};
+    intake_case_filter_t f = {.applicant_org = q.applicant_org,
+                              .organising_unit = q.organising_unit,
+                              .state = q.state,
+                              .overdue = q.overdue,
+                              .now = l.now};
     if (family)
         q.applicant_org = NULL; /* each row: the union's or a branch's */
     int rc = family ? s_list_family(txn, who, &f, q.after_case_id, &l)
