@@ -838,11 +838,15 @@ static uint8_t *
 s_over_limit_reply(const ry_channel_t *self, const ry_link_msg_t *m,
                    size_t *len)
 {
+    /* Read from the bytes alone: the request is not decoded. */
+    const uint32_t number = protobuf_c_message_descriptor_get_field_by_name(
+                                &rongyu__request__descriptor, "request_id")
+                                ->id;
     char id[RY_REQUEST_ID_MAX + 1] = "";
     size_t pos = 0;
     ry_pb_field_t f;
     while (m->body && ry_pb_next(m->body, m->len, &pos, &f) == 1)
-        if (f.number == 3 && f.wire == 2 && f.vlen < sizeof id &&
+        if (f.number == number && f.wire == 2 && f.vlen < sizeof id &&
             !memchr(f.val, 0, f.vlen)) {
             memcpy(id, f.val, f.vlen);
             id[f.vlen] = '\0';

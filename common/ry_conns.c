@@ -159,11 +159,22 @@ s_ix_room(ry_conns_t *self)
         }
 }
 
+/* The place in kix of key, or of the empty entry where it would go. */
+static size_t
+s_key_find(const ry_conns_t *self, const char *key)
+{
+    size_t mask = self->kixcap - 1;
+    size_t i = s_hash(key, strlen(key)) & mask;
+    while (self->kix[i] != S_EMPTY &&
+           strcmp(self->keys[self->kix[i]].key, key) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
 /* The index of key, made when it is new. */
 static int
 s_key_get(ry_conns_t *self, const char *key)
 {
-    size_t len = strlen(key);
     if (((size_t)self->nkeys + 1) * 2 > self->kixcap) {
         size_t cap = self->kixcap ? self->kixcap * 2 : 64;
         free(self->kix);
@@ -171,18 +182,13 @@ s_key_get(ry_conns_t *self, const char *key)
         for (size_t i = 0; i < cap; i++)
             self->kix[i] = S_EMPTY;
         self->kixcap = cap;
-        for (int k = 0; k < self->nkeys; k++) {
-            size_t i = s_hash(self->keys[k].key, strlen(self->keys[k].key));
-            while (self->kix[i & (cap - 1)] != S_EMPTY)
-                i++;
-            self->kix[i & (cap - 1)] = k;
-        }
+        for (int k = 0; k < self->nkeys; k++)
+            self->kix[s_key_find(self, self->keys[k].key)] = k;
     }
-    size_t mask = self->kixcap - 1;
-    size_t i = s_hash(key, len) & mask;
-    for (; self->kix[i] != S_EMPTY; i = (i + 1) & mask)
-        if (strcmp(self->keys[self->kix[i]].key, key) == 0)
-            return self->kix[i];
+    size_t i = s_key_find(self, key);
+    if (self->kix[i] != S_EMPTY)
+        return self->kix[i];
+    size_t len = strlen(key);
     if (self->nkeys == self->capkeys) {
         self->capkeys = self->capkeys ? self->capkeys * 2 : 16;
         self->keys =
@@ -323,10 +329,6 @@ ry_conns_of(const ry_conns_t *self, const char *key)
 {
     if (!self->kixcap)
         return 0;
-    size_t mask = self->kixcap - 1;
-    for (size_t i = s_hash(key, strlen(key)) & mask; self->kix[i] != S_EMPTY;
-         i = (i + 1) & mask)
-        if (strcmp(self->keys[self->kix[i]].key, key) == 0)
-            return self->keys[self->kix[i]].n;
-    return 0;
+    int k = self->kix[s_key_find(self, key)];
+    return k == S_EMPTY ? 0 : self->keys[k].n;
 }

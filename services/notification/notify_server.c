@@ -484,11 +484,9 @@ notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
     self->planned = ry_clock_mono_ms();
     self->subs_checked = self->planned;
     ry_info(NULL,
-            "notification: peers %s, requests %s, feed %s, store %s, "
+            "notification: feed %s, store %s, "
             "subscribers %s (%zu), reminders %d working days before at "
             "%02d:00, e-mail %s",
-            ry_channel_peer_endpoint(self->channel),
-            ry_channel_client_endpoint(self->channel),
             notify_deliver_pub_endpoint(self->deliver), dir,
             self->nc.subscribers, notify_subs_count(self->subs),
             self->nc.remind_workdays, self->nc.remind_hour,

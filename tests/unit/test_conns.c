@@ -135,6 +135,37 @@ test_ended_connections_are_forgotten_as_the_table_grows(void **state)
 }
 
 static void
+test_many_keys_each_counted_apart(void **state)
+{
+    (void)state;
+    /* Past the first index of keys (32) and of routing ids (48): both
+     * made again, nothing lost. */
+    enum { N = 100 };
+    ry_conns_t *c = ry_conns_new(1);
+    int fds[N], peers[N];
+    char key[N][41], rid[16];
+    for (int i = 0; i < N; i++) {
+        snprintf(key[i], sizeof key[i], "K%039d", i);
+        snprintf(rid, sizeof rid, "r%d", i);
+        fds[i] = s_socket(&peers[i]);
+        assert_true(s_admit(c, rid, key[i], fds[i]));
+    }
+    for (int i = 0; i < N; i++) {
+        snprintf(rid, sizeof rid, "r%d", i);
+        assert_int_equal(ry_conns_of(c, key[i]), 1);
+        assert_true(s_admit(c, rid, key[i], -1));      /* still served */
+        assert_false(s_admit(c, "x", key[i], fds[i])); /* a second: not */
+    }
+    assert_int_equal(ry_conns_served(c), N);
+    assert_int_equal(ry_conns_of(c, "no such key"), 0);
+    for (int i = 0; i < N; i++) {
+        close(fds[i]);
+        close(peers[i]);
+    }
+    ry_conns_destroy(&c);
+}
+
+static void
 test_no_bound_keeps_nothing(void **state)
 {
     (void)state;
@@ -167,6 +198,7 @@ main(void)
             test_a_routing_id_under_another_key_is_a_new_connection),
         cmocka_unit_test(
             test_ended_connections_are_forgotten_as_the_table_grows),
+        cmocka_unit_test(test_many_keys_each_counted_apart),
         cmocka_unit_test(test_no_bound_keeps_nothing),
         cmocka_unit_test(
             test_a_message_from_an_ended_connection_is_served_uncounted),
