@@ -2,6 +2,8 @@
 #include "ry_principal.h"
 
 #include "ry_error.h"
+#include "ry_keys.h"
+#include "ry_pb.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -120,4 +122,20 @@ ry_principal_resolve(const Rongyu__KeyRecord *k,
     eff->role = k->role;
     eff->kind = s_kind; /* a stated kind must agree (checked by the caller) */
     return 0;
+}
+
+int
+ry_principal_key_record(ry_txn_t *txn, const char *table, const char *key,
+                        Rongyu__KeyRecord **out)
+{
+    *out = NULL;
+    if (!key || strnlen(key, RY_KEY_LEN + 1) != RY_KEY_LEN)
+        return RY_ENOTFOUND;
+    ry_val_t v;
+    int rc = ry_txn_get(txn, table, key, RY_KEY_LEN, &v);
+    if (rc)
+        return rc;
+    *out = (Rongyu__KeyRecord *)ry_pb_unpack(&rongyu__key_record__descriptor,
+                                             v.data, v.len, 0);
+    return *out ? 0 : RY_EIO;
 }

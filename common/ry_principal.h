@@ -5,8 +5,17 @@
 #define RY_PRINCIPAL_H
 
 #include "rongyu.pb-c.h"
+#include "ry_store.h"
 
 #include <stddef.h>
+
+/* The key record stored under public key 'key' (Z85) in 'table' (intake's
+ * "keys", notification's "readers"; only valid keys are stored there, so
+ * any other text is not found, without decoding it): sets *out (free
+ * with ry_pb_free) and returns 0; RY_ENOTFOUND; RY_EIO for a record that
+ * does not decode; or a store error. */
+int ry_principal_key_record(ry_txn_t *txn, const char *table, const char *key,
+                            Rongyu__KeyRecord **out);
 
 /* The role string of a Role ("grassroots", "branch", "group", "unit",
  * "city", "platform"); "" for ROLE_UNSPECIFIED or an unknown value. */

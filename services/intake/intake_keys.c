@@ -39,19 +39,9 @@ s_role_ok(const char *role)
 static int
 s_get(ry_txn_t *txn, const char *key, Rongyu__KeyRecord **out)
 {
-    *out = NULL;
-    /* Only valid keys are stored (s_put's callers check them): any other
-     * text of their length is simply not found, without decoding it (the
-     * key of every request, checked already as the channel read it). */
-    if (!key || strnlen(key, RY_KEY_LEN + 1) != RY_KEY_LEN)
-        return RY_ENOTFOUND;
-    ry_val_t v;
-    int rc = ry_txn_get(txn, "keys", key, RY_KEY_LEN, &v);
-    if (rc)
-        return rc;
-    *out = (Rongyu__KeyRecord *)ry_pb_unpack(&rongyu__key_record__descriptor,
-                                             v.data, v.len, 0);
-    return *out ? 0 : RY_EIO;
+    /* Only valid keys are stored (s_put's callers check them): the key of
+     * every request is looked up without decoding its Z85 again. */
+    return ry_principal_key_record(txn, "keys", key, out);
 }
 
 static int

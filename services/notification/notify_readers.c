@@ -4,6 +4,7 @@
 #include "rongyu.pb-c.h"
 #include "ry_error.h"
 #include "ry_keys.h"
+#include "ry_principal.h"
 #include "ry_log.h"
 #include "ry_pb.h"
 
@@ -97,14 +98,5 @@ notify_readers_check(ry_txn_t *txn, const char *key)
 int
 notify_readers_get(ry_txn_t *txn, const char *key, Rongyu__KeyRecord **out)
 {
-    *out = NULL;
-    if (!ry_keys_valid(key))
-        return RY_ENOTFOUND;
-    ry_val_t v;
-    int rc = ry_txn_get(txn, "readers", key, RY_KEY_LEN, &v);
-    if (rc)
-        return rc;
-    *out = (Rongyu__KeyRecord *)ry_pb_unpack(&rongyu__key_record__descriptor,
-                                             v.data, v.len, 0);
-    return *out ? 0 : RY_EIO;
+    return ry_principal_key_record(txn, "readers", key, out);
 }

@@ -9,7 +9,10 @@
 #include <cmocka.h>
 
 #include "ry_error.h"
+#include "ry_keys.h"
+#include "ry_pb.h"
 #include "ry_principal.h"
+#include "ut_util.h"
 
 #include <string.h>
 
@@ -102,12 +105,53 @@ test_whom_a_request_acts_as(void **state)
         ry_principal_resolve(&city, &stated, &eff, why, sizeof why), RY_EPERM);
 }
 
+/* A key record read from its table: found, a key of another length (or
+ * none) not found without a read, a record that does not decode refused. */
+static void
+test_key_record_read_from_its_table(void **state)
+{
+    (void)state;
+    static const char *const tables[] = {"keys", NULL};
+    char dir[256];
+    assert_int_equal(ut_tmpdir(dir, sizeof dir, "principal"), 0);
+    ry_store_t *st;
+    assert_int_equal(ry_store_open(&st, dir, 16 << 20, tables), 0);
+    const char *key = "rq3]=zX7/0fG(Ew+nHbe@I@gN.1lu5{0c]Vw)q7P";
+    const char *bad = "Bq3]=zX7/0fG(Ew+nHbe@I@gN.1lu5{0c]Vw)q7P";
+    Rongyu__KeyRecord k = RONGYU__KEY_RECORD__INIT;
+    k.public_key = (char *)key;
+    k.org_id = (char *)"union-a";
+    size_t len;
+    uint8_t *packed = ry_pb_pack(&k.base, &len);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(st, NULL, true, &txn), 0);
+    assert_int_equal(ry_txn_put(txn, "keys", key, RY_KEY_LEN, packed, len, 0),
+                     0);
+    assert_int_equal(ry_txn_put(txn, "keys", bad, RY_KEY_LEN, "\xff", 1, 0), 0);
+    Rongyu__KeyRecord *got;
+    assert_int_equal(ry_principal_key_record(txn, "keys", key, &got), 0);
+    assert_string_equal(got->org_id, "union-a");
+    ry_pb_free(&got);
+    assert_int_equal(ry_principal_key_record(txn, "keys", "short", &got),
+                     RY_ENOTFOUND);
+    assert_null(got);
+    assert_int_equal(ry_principal_key_record(txn, "keys", NULL, &got),
+                     RY_ENOTFOUND);
+    assert_int_equal(ry_principal_key_record(txn, "keys", bad, &got), RY_EIO);
+    assert_null(got);
+    ry_txn_abort(&txn);
+    free(packed);
+    ry_store_destroy(&st);
+    assert_int_equal(ut_rmtree(dir), 0);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_role_stated_by_string_or_enum),
         cmocka_unit_test(test_whom_a_request_acts_as),
+        cmocka_unit_test(test_key_record_read_from_its_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
