@@ -32,6 +32,9 @@ static const struct {
                                                "the deadline has passed"},
     [RONGYU__ERROR_CODE__E_UNAUTHENTICATED] =
         {"密钥未登记或已吊销", "this key is not registered, or revoked"},
+    [RONGYU__ERROR_CODE__E_DUPLICATE] =
+        {"已有案件推荐了同一申报单位的同一荣誉（同一人选）",
+         "another case already put the same forward"},
 };
 
 const char *

@@ -40,7 +40,8 @@ s_usage(void)
         "[--run ID]\n"
         "                   [--endpoint URL] [--timeout S]\n\n"
         "Submits N copies of an excellent-worker application (default\n"
-        "examples/excellent_worker.valid.json), waits for their verdicts,\n"
+        "examples/excellent_worker.valid.json), each naming a person of\n"
+        "its own (the name with 1..N appended), waits for their verdicts,\n"
         "approves each as the organising unit, then N threads, each with\n"
         "its own connection, send their RecommendRequest at the same\n"
         "instant (a barrier), retrying with the same idempotency key\n"
@@ -188,10 +189,16 @@ main(int argc, char **argv)
         abort();
     int rc = 1;
 
-    /* 1. Submit, each with its own key, as the applicant. */
+    /* 1. Submit, each with its own key, as the applicant: N nominees of
+     * one union, each a person of their own (a unit puts a person
+     * forward once). */
+    char *name0 = app->person ? app->person->name : NULL;
     for (int i = 0; i < R.n; i++) {
-        char key[128];
+        char key[128], name[160];
         snprintf(key, sizeof key, "%s-submit-%d", R.run, i);
+        snprintf(name, sizeof name, "%s%d", name0 ? name0 : "", i + 1);
+        if (app->person)
+            app->person->name = name;
         Rongyu__Request req = RONGYU__REQUEST__INIT;
         Rongyu__Principal p;
         Rongyu__SubmitRequest sub = RONGYU__SUBMIT_REQUEST__INIT;
@@ -202,6 +209,8 @@ main(int argc, char **argv)
         req.body_case = RONGYU__REQUEST__BODY_SUBMIT;
         req.submit = &sub;
         Rongyu__Reply *rep = s_call(R.endpoint, &req, R.deadline);
+        if (app->person)
+            app->person->name = name0;
         if (!rep || rep->code != RONGYU__ERROR_CODE__OK || !rep->case_) {
             fprintf(stderr, "rongyu-race: submit %d failed: %s\n", i,
                     rep ? rep->detail : "no answer");

@@ -32,7 +32,8 @@ static const char s_export_help[] =
     "  Row 1: the table's title; row 2: 区县级总工会（市级产业工会）名称\n"
     "  （盖章）: UNIT; row 3: the column headings (frozen in .xlsx); then\n"
     "  one row per case, 序号 from 1 (counts are numbers); under the table\n"
-    "  the notice's 填写说明 and 导出日期 (the date of export). The .xlsx\n"
+    "  the notice's 填写说明, then 评选活动 (the campaign) and 导出日期\n"
+    "  (the date of export). The .xlsx\n"
     "  prints as the form: A4 landscape, one page wide, the headings on\n"
     "  every page, room for the seal, page numbers in the footer.\n"
     "  --unit UNIT        组织单位 the organising unit, e.g. 萧山区 (also the\n"
@@ -40,7 +41,10 @@ static const char s_export_help[] =
     "  --annex N          2, 3 or 4\n"
     "  -o, --output FILE  输出文件 the file to write\n"
     "  --format F         xlsx (default, or from FILE's extension) or csv\n"
-    "  --campaign ID      只导出该评选活动 only this campaign's cases\n"
+    "  --campaign ID      评选活动：只导出该活动的申报；默认与 rongyu quota\n"
+    "                     相同（内置的评选活动） the campaign whose cases are\n"
+    "                     exported; by default the one 'rongyu quota' shows\n"
+    "                     (the built-in campaign)\n"
     "\n";
 
 /* ------------------------------------------------------------ the sheet */
@@ -253,6 +257,35 @@ s_add_case(s_sheet_t *s, const s_annex_t *an, const Rongyu__Case *k, int no)
         s_sheet_set(s, 7, p->cadre_type, false, true);
         break;
     }
+}
+
+/* The campaign a table is of when --campaign names none: the one intake
+ * answers 'rongyu quota' with (its default), so the two agree. Also
+ * refuses, as quota does, a unit not in that campaign's Annex 1. */
+static int
+s_default_campaign(cli_ctx_t *ctx, const char *unit, char *buf, size_t len)
+{
+    Rongyu__QuotaRequest qr = RONGYU__QUOTA_REQUEST__INIT;
+    qr.organising_unit = (char *)unit;
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    req.body_case = RONGYU__REQUEST__BODY_QUOTA;
+    req.quota = &qr;
+    Rongyu__Reply *reply = NULL;
+    int rc = cli_call(ctx, &req, NULL, &reply);
+    if (rc)
+        return rc;
+    rc = reply->body_case == RONGYU__REPLY__BODY_QUOTA &&
+                 reply->quota->campaign_id[0] &&
+                 strlen(reply->quota->campaign_id) < len
+             ? CLI_EXIT_OK
+             : CLI_EXIT_ERROR;
+    if (rc == CLI_EXIT_OK)
+        snprintf(buf, len, "%s", reply->quota->campaign_id);
+    else
+        fprintf(stderr, "错误：应答中没有评选活动 error: the answer names no "
+                        "campaign\n");
+    cli_client_reply_free(&reply);
+    return rc;
 }
 
 /* Lists every case of the unit (all pages) into the sheet. */
@@ -578,6 +611,13 @@ cli_cmd_export(int argc, char **argv)
     if (rc)
         return rc;
     cli_default_principal(&ctx, "unit", unit);
+    char campaign_buf[128];
+    if (!campaign || !*campaign) {
+        if ((rc = s_default_campaign(&ctx, unit, campaign_buf,
+                                     sizeof campaign_buf)))
+            return rc;
+        campaign = campaign_buf;
+    }
 
     s_sheet_t s = {.ncols = an->ncols};
     s_sheet_row(&s);
@@ -591,8 +631,8 @@ cli_cmd_export(int argc, char **argv)
         s_sheet_set(&s, i, an->heads[i], false, true);
     int count = 0;
     rc = s_collect(&ctx, unit, campaign, an, &s, &count);
-    /* Under the table: the notice's 填写说明 and the date of export (the
-     * service clock's day in Beijing time). */
+    /* Under the table: the notice's 填写说明, the campaign and the date
+     * of export (the clock's day in Beijing time). */
     char exported[RY_DATE_STRLEN] = "";
     ry_date_t today;
     if (ry_date_from_epoch_ms(ry_clock_now_ms(), 480, &today, NULL) == 0)
@@ -601,7 +641,8 @@ cli_cmd_export(int argc, char **argv)
     s_sheet_row(&s);
     s_sheet_set(&s, 0, an->note, false, false);
     s_sheet_row(&s);
-    snprintf(line, sizeof line, "导出日期：%s", exported);
+    snprintf(line, sizeof line, "评选活动：%s；导出日期：%s", campaign,
+             exported);
     s_sheet_set(&s, 0, line, false, false);
     if (!rc)
         rc = csv ? s_write_csv(&s, out) : s_write_xlsx(&s, an, out, exported);

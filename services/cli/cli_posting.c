@@ -2,6 +2,7 @@
  * records one, 'rongyu postings' lists a unit's, and the posting status
  * that 'rongyu show' and 'rongyu draft save' print. */
 #include "cli_cmds.h"
+#include "ry_names.h"
 #include "cli_posting.h"
 #include "cli_util.h"
 
@@ -256,7 +257,7 @@ cli_cmd_postings(int argc, char **argv)
         const char *cells[] = {row->case_id,
                                *row->applicant_name ? row->applicant_name
                                                     : row->applicant_org,
-                               cli_honour_zh(row->honour),
+                               ry_names_honour_zh(row->honour),
                                state,
                                ps ? ps->posting_start : "",
                                ps ? ps->earliest_end : "",

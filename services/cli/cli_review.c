@@ -2,6 +2,7 @@
  * review' and 'rongyu recommend' (the organising unit), 'rongyu decide'
  * (the city department) and 'rongyu withdraw' (the applicant). */
 #include "cli_cmds.h"
+#include "ry_names.h"
 #include "cli_util.h"
 
 #include "ry_json.h"
@@ -87,9 +88,9 @@ s_print(const cli_ctx_t *ctx, const Rongyu__Reply *reply, s_kind_t kind)
         return;
     }
     const Rongyu__Case *c = reply->case_->case_;
-    printf("case %s %s\n", c->case_id, cli_state_en(c->state));
+    printf("case %s %s\n", c->case_id, ry_names_state_en(c->state));
     fprintf(stderr, "%s：案件 %s，状态 %s %s\n", s_cmds[kind].zh, c->case_id,
-            cli_state_zh(c->state), cli_state_en(c->state));
+            ry_names_state_zh(c->state), ry_names_state_en(c->state));
     if (c->state == RONGYU__CASE_STATE__RECOMMENDING ||
         c->state == RONGYU__CASE_STATE__SELECTING)
         fprintf(stderr,

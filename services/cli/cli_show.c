@@ -1,6 +1,7 @@
 /* cli_show: 'rongyu show' (one case with its verdict and audit log) and
  * 'rongyu list' (cases matching filters, all pages). */
 #include "cli_cmds.h"
+#include "ry_names.h"
 #include "cli_util.h"
 
 #include "cli_posting.h"
@@ -89,13 +90,13 @@ s_print_header(const Rongyu__Case *c)
     snprintf(buf, sizeof buf, "%s  (版本 revision %u)", c->case_id,
              c->revision);
     s_kv("案件 Case", buf);
-    snprintf(buf, sizeof buf, "%s %s", cli_state_zh(c->state),
-             cli_state_en(c->state));
+    snprintf(buf, sizeof buf, "%s %s", ry_names_state_zh(c->state),
+             ry_names_state_en(c->state));
     s_kv("状态 State", buf);
     if (!a)
         return;
-    snprintf(buf, sizeof buf, "%s  %s", cli_honour_zh(a->honour),
-             cli_honour_en(a->honour));
+    snprintf(buf, sizeof buf, "%s  %s", ry_names_honour_zh(a->honour),
+             ry_names_honour_en(a->honour));
     s_kv("荣誉 Honour", buf);
     char cat[64];
     snprintf(buf, sizeof buf, "%s  [%s; %s]", s_applicant(a),
@@ -244,8 +245,10 @@ s_print_audit(const Rongyu__CaseReply *cr)
         cli_format_time(e->at_ms, t, sizeof t);
         int fresh = e->from == RONGYU__CASE_STATE__STATE_UNSPECIFIED;
         snprintf(tr, sizeof tr, "%s → %s\n%s → %s",
-                 fresh ? "新建" : cli_state_zh(e->from), cli_state_zh(e->to),
-                 fresh ? "new" : cli_state_en(e->from), cli_state_en(e->to));
+                 fresh ? "新建" : ry_names_state_zh(e->from),
+                 ry_names_state_zh(e->to),
+                 fresh ? "new" : ry_names_state_en(e->from),
+                 ry_names_state_en(e->to));
         const char *row[] = {t, e->actor, tr, e->what, e->opinion};
         cli_table_add(tab, row);
     }
@@ -480,10 +483,10 @@ cli_cmd_list(int argc, char **argv)
                 continue;
             }
             char st[96], ho[128];
-            snprintf(st, sizeof st, "%s %s", cli_state_zh(k->state),
-                     cli_state_en(k->state));
+            snprintf(st, sizeof st, "%s %s", ry_names_state_zh(k->state),
+                     ry_names_state_en(k->state));
             snprintf(ho, sizeof ho, "%s",
-                     a ? cli_honour_zh(a->honour) : "?");
+                     a ? ry_names_honour_zh(a->honour) : "?");
             const char *row[] = {k->case_id, st, ho, s_applicant(a),
                                  a ? a->organising_unit : ""};
             cli_table_add(tab, row);

@@ -1,6 +1,7 @@
 /* cli_submit: 'rongyu submit' and 'rongyu draft save|submit': sending
  * applications to intake. */
 #include "cli_cmds.h"
+#include "ry_names.h"
 #include "cli_util.h"
 
 #include "cli_posting.h"
@@ -107,8 +108,8 @@ s_print_case_result(const cli_ctx_t *ctx, const Rongyu__Reply *reply,
     const Rongyu__Case *c = reply->case_->case_;
     printf("case %s %s\n", c->case_id, what_en);
     fprintf(stderr, "%s：案件 %s，状态 %s %s，版本 revision %u\n", what_zh,
-            c->case_id, cli_state_zh(c->state), cli_state_en(c->state),
-            c->revision);
+            c->case_id, ry_names_state_zh(c->state),
+            ry_names_state_en(c->state), c->revision);
     if (c->verdict)
         fprintf(stderr, "资格审查 verdict: %s；详情见 see 'rongyu show %s'\n",
                 c->verdict->eligible ? "合格 eligible" : "不合格 ineligible",

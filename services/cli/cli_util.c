@@ -445,6 +445,10 @@ static const struct {
      "此密钥未登记或已吊销（请市总工会用 rongyu keys add 登记）",
      "this key is not registered, or was revoked (the city registers keys "
      "with 'rongyu keys add')"},
+    {RONGYU__ERROR_CODE__E_DUPLICATE, "E_DUPLICATE",
+     "已有案件推荐了同一申报单位的同一荣誉（同一人选），不能重复推荐",
+     "another case already put the same applicant's honour (the same "
+     "nominee) forward in this campaign"},
 };
 #define S_NERRORS ((int)(sizeof s_errors / sizeof s_errors[0]))
 
@@ -498,63 +502,6 @@ cli_print_reply_error(const Rongyu__Reply *r)
     if (code == RONGYU__ERROR_CODE__E_BUSY && r->retry_after_ms)
         fprintf(stderr, "  请 %u 毫秒后重试。Retry after %u ms.\n",
                 r->retry_after_ms, r->retry_after_ms);
-}
-
-static const struct {
-    const char *en, *zh;
-} s_states[] = {
-    {"unspecified", "未定"},   {"draft", "草稿"},
-    {"submitted", "已上报"},   {"eligible", "合格"},
-    {"ineligible", "不合格"},  {"returned", "已退回"},
-    {"rejected", "未通过"},    {"recommended", "已推荐"},
-    {"awarded", "已表彰"},     {"not_selected", "未入选"},
-    {"withdrawn", "已撤回"},   {"approved", "已审核通过"},
-    {"recommending", "推荐中（待名额确认）"},
-    {"selecting", "评选中（待名额确认）"},
-};
-#define S_NSTATES ((int)(sizeof s_states / sizeof s_states[0]))
-
-const char *
-cli_state_en(int state)
-{
-    return state >= 0 && state < S_NSTATES ? s_states[state].en : "?";
-}
-
-const char *
-cli_state_zh(int state)
-{
-    return state >= 0 && state < S_NSTATES ? s_states[state].zh : "?";
-}
-
-static const struct {
-    const char *code, *zh, *en;
-} s_honours[] = {
-    {"unspecified", "未指定荣誉", "no honour given"},
-    {"advanced_home", "杭州市先进职工之家", "City Advanced Workers' Home"},
-    {"model_home", "杭州市示范职工之家", "City Model Workers' Home"},
-    {"advanced_small_home", "杭州市先进职工小家",
-     "City Advanced Workers' Small Home"},
-    {"excellent_worker", "杭州市优秀工会工作者",
-     "City Excellent Union Worker"},
-};
-#define S_NHONOURS ((int)(sizeof s_honours / sizeof s_honours[0]))
-
-const char *
-cli_honour_code(int h)
-{
-    return h >= 0 && h < S_NHONOURS ? s_honours[h].code : "?";
-}
-
-const char *
-cli_honour_zh(int h)
-{
-    return h >= 0 && h < S_NHONOURS ? s_honours[h].zh : "?";
-}
-
-const char *
-cli_honour_en(int h)
-{
-    return h >= 0 && h < S_NHONOURS ? s_honours[h].en : "?";
 }
 
 void

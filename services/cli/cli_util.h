@@ -171,14 +171,6 @@ const char *cli_error_name(int code);
 const char *cli_error_zh(int code);
 const char *cli_error_en(int code);
 
-/* Names of a case state / honour / category: English is the JSON name
- * ("ineligible"), Chinese the domain word (不合格). Static strings. */
-const char *cli_state_en(int state);
-const char *cli_state_zh(int state);
-const char *cli_honour_en(int honour); /* "City Advanced Workers' Home" */
-const char *cli_honour_zh(int honour); /* 杭州市先进职工之家 */
-const char *cli_honour_code(int honour); /* "advanced_home" */
-
 /* Formats milliseconds since the epoch as "2018-11-20 10:30:05" in China
  * time (UTC+8, the campaign's zone), or "-" for 0. */
 void cli_format_time(int64_t ms, char *buf, size_t len);

@@ -1,5 +1,6 @@
 /* cli_wait: --wait, by WaitRequest. */
 #include "cli_wait.h"
+#include "ry_names.h"
 
 #include "ry_clock.h"
 #include "ry_error.h"
@@ -59,8 +60,8 @@ cli_wait_settle(cli_ctx_t *ctx, cli_client_t *client,
             fprintf(stderr,
                     "警告：等待 %d 秒后申报 %s 仍为 %s\n"
                     "warning: case %s is still %s after %d s\n",
-                    ctx->wait_s, c->case_id, cli_state_zh(c->state), c->case_id,
-                    cli_state_en(c->state), ctx->wait_s);
+                    ctx->wait_s, c->case_id, ry_names_state_zh(c->state),
+                    c->case_id, ry_names_state_en(c->state), ctx->wait_s);
             return RY_ETIMEOUT;
         }
         Rongyu__Request req = RONGYU__REQUEST__INIT;

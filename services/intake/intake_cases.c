@@ -19,6 +19,7 @@
 #include "rongyu_services.pb-c.h"
 #include "ry_error.h"
 #include "ry_log.h"
+#include "ry_names.h"
 #include "ry_pb.h"
 #include "ry_rulecat.h"
 #include "ry_str.h"
@@ -1791,14 +1792,6 @@ s_archive(ry_txn_t *txn, const Rongyu__Case *c)
 }
 
 /* The case's state name, for messages. */
-static const char *
-s_state(Rongyu__CaseState st)
-{
-    return st >= 0 && (unsigned)st < rongyu__case_state__descriptor.n_values
-               ? rongyu__case_state__descriptor.values[st].name
-               : "?";
-}
-
 static Rongyu__QuotaColumn
 s_column(const Rongyu__Application *a)
 {
@@ -1900,8 +1893,109 @@ s_find(intake_outcome_t *o, const Rongyu__Case *c, intake_event_t ev,
         *row ? (*row)->refuse : &intake_fsm_event(ev)->refuse;
     return intake_outcome_fail(o, RONGYU__ERROR_CODE__E_BAD_STATE,
                                "案件「%s」的状态为 %s：%s。case '%s' is %s; %s",
-                               c->case_id, s_state(c->state), why->zh,
-                               c->case_id, s_state(c->state), why->en);
+                               c->case_id, ry_names_state_zh(c->state), why->zh,
+                               c->case_id, ry_names_state_en(c->state),
+                               why->en);
+}
+
+/* The states in which a case stands put forward to the city: those of
+ * the summary tables (docs/review.md). */
+static const Rongyu__CaseState s_forward[] = {
+    RONGYU__CASE_STATE__RECOMMENDING, RONGYU__CASE_STATE__RECOMMENDED,
+    RONGYU__CASE_STATE__SELECTING, RONGYU__CASE_STATE__AWARDED,
+    RONGYU__CASE_STATE__NOT_SELECTED};
+
+typedef struct {
+    ry_txn_t *txn;
+    const Rongyu__Application *a;
+    size_t skip; /* the key's prefix: org \0 state */
+    char twin[INTAKE_ID_LEN + 1];
+    Rongyu__CaseState twin_state;
+} s_once_t;
+
+static bool
+s_text_eq(const char *x, const char *y)
+{
+    return strcmp(x ? x : "", y ? y : "") == 0;
+}
+
+/* True when applications a and b put forward the same thing: the same
+ * honour in the same campaign, and for a nomination the same person
+ * (name, month of birth, employer). */
+static bool
+s_same_candidate(const Rongyu__Application *a, const Rongyu__Application *b)
+{
+    if (a->honour != b->honour || !s_text_eq(a->campaign_id, b->campaign_id))
+        return false;
+    if (a->honour != RONGYU__HONOUR__EXCELLENT_WORKER)
+        return true;
+    const Rongyu__Person *p = a->person, *q = b->person;
+    return p && q && s_text_eq(p->name, q->name) &&
+           s_text_eq(p->birth_month, q->birth_month) &&
+           s_text_eq(p->employer, q->employer);
+}
+
+static int
+s_once_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)val;
+    s_once_t *w = arg;
+    if (key->len != w->skip + INTAKE_ID_LEN)
+        return 0;
+    char id[INTAKE_ID_LEN + 1];
+    memcpy(id, (const char *)key->data + w->skip, INTAKE_ID_LEN);
+    id[INTAKE_ID_LEN] = '\0';
+    Rongyu__Case *o;
+    int rc = intake_cases_load(w->txn, id, &o);
+    if (rc)
+        return rc == RY_ENOTFOUND ? 0 : rc;
+    bool same = o->application && s_same_candidate(o->application, w->a);
+    if (same) {
+        memcpy(w->twin, id, sizeof w->twin);
+        w->twin_state = o->state;
+    }
+    ry_pb_free(&o);
+    return same ? 1 : 0;
+}
+
+/* INTAKE_FX_ONCE: a unit puts forward one case per applicant and honour
+ * in a campaign, and one per person for nominations: a second would take
+ * a second seat, or a second row of the summary table. Reads the
+ * applicant's cases in the forward states (by_org_state), a handful.
+ * Returns 0, -1 after intake_outcome_fail (E_DUPLICATE, naming the case
+ * put forward) or a store error. */
+static int
+s_once(ry_txn_t *txn, const Rongyu__Case *c, intake_outcome_t *o)
+{
+    const Rongyu__Application *a = c->application;
+    s_once_t w = {.txn = txn, .a = a};
+    uint8_t prefix[INTAKE_IKEY_MAX];
+    size_t ol = strlen(a->applicant_org);
+    if (ol + 2 > sizeof prefix)
+        return 0;
+    memcpy(prefix, a->applicant_org, ol + 1);
+    w.skip = ol + 2;
+    for (size_t i = 0; i < sizeof s_forward / sizeof s_forward[0]; i++) {
+        prefix[ol + 1] = (uint8_t)s_forward[i];
+        int rc = ry_txn_scan(txn, "by_org_state", prefix, w.skip, NULL, 0,
+                             s_once_row, &w);
+        if (rc)
+            return rc;
+        if (w.twin[0])
+            break;
+    }
+    if (!w.twin[0])
+        return 0;
+    bool ew = a->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
+    return intake_outcome_fail(
+        o, RONGYU__ERROR_CODE__E_DUPLICATE,
+        "%s已由案件 %s 推荐（%s），同一活动中不能再推荐一次。"
+        "%s already put forward by case %s (%s) in this campaign: "
+        "it cannot be put forward twice",
+        ew ? "同一人选" : "同一申报单位的同一荣誉", w.twin,
+        ry_names_state_zh(w.twin_state),
+        ew ? "the same nominee is" : "this applicant's honour is", w.twin,
+        ry_names_state_en(w.twin_state));
 }
 
 /* Applies row to c in txn: its effects in the order of intake_fsm.h, then
@@ -1920,6 +2014,8 @@ s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
     if (fx & INTAKE_FX_DEADLINE && st->p && st->p->role == INTAKE_ROLE_UNIT &&
         (rc = intake_deadline_check(txn, self->campaigns, a, now, st->o)))
         return rc; /* after the unit's summary deadline: nothing changed */
+    if (fx & INTAKE_FX_ONCE && (rc = s_once(txn, c, st->o)))
+        return rc; /* put forward already: nothing changed */
     s_ikeys_t *before = malloc(sizeof *before);
     if (!before)
         abort();
@@ -2133,9 +2229,9 @@ s_load_for(ry_txn_t *txn, const intake_principal_t *p, intake_action_t act,
                                     "case_id", "case_id");
     int rc = load(txn, id, out);
     if (rc == RY_ENOTFOUND)
-        return intake_outcome_fail_at(o, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                      "case_id", "没有案件「%.64s」。case '%s'",
-                                      id, id);
+        return intake_outcome_fail_at(
+            o, RONGYU__ERROR_CODE__E_NOT_FOUND, "case_id",
+            "没有案件「%.64s」。no case '%.64s'", id, id);
     if (rc)
         return rc;
     /* A case the principal may not see answers as one that does not
@@ -2145,9 +2241,9 @@ s_load_for(ry_txn_t *txn, const intake_principal_t *p, intake_action_t act,
                           sizeof why);
     if (rc == RY_EPERM) {
         ry_pb_free(out);
-        return intake_outcome_fail_at(o, RONGYU__ERROR_CODE__E_NOT_FOUND,
-                                      "case_id", "没有案件「%.64s」。case '%s'",
-                                      id, id);
+        return intake_outcome_fail_at(
+            o, RONGYU__ERROR_CODE__E_NOT_FOUND, "case_id",
+            "没有案件「%.64s」。no case '%.64s'", id, id);
     }
     if (rc) {
         ry_pb_free(out);
@@ -2388,7 +2484,7 @@ s_peer_step(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
     const intake_fsm_row_t *row = intake_fsm_find(c->state, ev, facts);
     if (!row || row->refuse) {
         ry_info(c->case_id, "%s answer ignored: case is %s",
-                intake_fsm_event(ev)->name, s_state(c->state));
+                intake_fsm_event(ev)->name, ry_names_state_en(c->state));
         return 0;
     }
     s_step_t st = {.actor = actor,

@@ -67,11 +67,12 @@ static const intake_fsm_row_t s_rows[] = {
      "review: rejected", "rejected", NULL},
 
     {S_(APPROVED), INTAKE_EV_RECOMMEND, S_SEAT, 0, S_(RECOMMENDING),
-     INTAKE_FX_DEADLINE | INTAKE_FX_NOTE_CLEAR | INTAKE_FX_RESERVE,
+     INTAKE_FX_DEADLINE | INTAKE_FX_ONCE | INTAKE_FX_NOTE_CLEAR |
+         INTAKE_FX_RESERVE,
      "recommended: seat requested from quota", "recommending", NULL},
     {S_(APPROVED), INTAKE_EV_RECOMMEND, 0, S_SEAT, S_(RECOMMENDED),
-     INTAKE_FX_DEADLINE | INTAKE_FX_NOTE_CLEAR, "recommended to the city",
-     "recommended", NULL},
+     INTAKE_FX_DEADLINE | INTAKE_FX_ONCE | INTAKE_FX_NOTE_CLEAR,
+     "recommended to the city", "recommended", NULL},
 
     {S_(RECOMMENDING), INTAKE_EV_RESERVED, S_YES, 0, S_(RECOMMENDED),
      INTAKE_FX_HELD, "seat granted", "recommended", NULL},
@@ -263,9 +264,10 @@ static void
 s_effects(unsigned fx, char *buf, size_t len)
 {
     static const char *const names[] = {
-        "summary deadline", "revision + 1",   "due date",   "note cleared",
-        "note set",         "RESERVE",        "CONFIRM",    "RELEASE",
-        "seat reserved",    "seat confirmed", "seat freed", "ValidateCase",
+        "summary deadline", "one put forward", "revision + 1",   "due date",
+        "note cleared",     "note set",        "RESERVE",        "CONFIRM",
+        "RELEASE",          "seat reserved",   "seat confirmed", "seat freed",
+        "ValidateCase",
     };
     size_t at = 0;
     buf[0] = '\0';

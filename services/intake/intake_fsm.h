@@ -46,17 +46,20 @@ enum {
  * new state, the audit entry appended and the event sent. */
 enum {
     INTAKE_FX_DEADLINE = 1 << 0, /* a unit: refused after its deadline */
-    INTAKE_FX_REVISE = 1 << 1,   /* archive; revision + 1; clear dates */
-    INTAKE_FX_DUE = 1 << 2,      /* submitted now; review due date */
-    INTAKE_FX_NOTE_CLEAR = 1 << 3,
-    INTAKE_FX_NOTE_SET = 1 << 4, /* the note is the opinion */
-    INTAKE_FX_RESERVE = 1 << 5,  /* SeatRequest RESERVE; mirror pending */
-    INTAKE_FX_CONFIRM = 1 << 6,  /* SeatRequest CONFIRM */
-    INTAKE_FX_RELEASE = 1 << 7,  /* SeatRequest RELEASE */
-    INTAKE_FX_HELD = 1 << 8,     /* mirror: seat reserved */
-    INTAKE_FX_TAKEN = 1 << 9,    /* mirror: seat confirmed */
-    INTAKE_FX_FREED = 1 << 10,   /* mirror: seat given back */
-    INTAKE_FX_VALIDATE = 1 << 11 /* ValidateCase to validation */
+    INTAKE_FX_ONCE = 1 << 1,     /* refused while another case of the
+                                    applicant (the nominee) is put forward
+                                    for the honour in the campaign */
+    INTAKE_FX_REVISE = 1 << 2,   /* archive; revision + 1; clear dates */
+    INTAKE_FX_DUE = 1 << 3,      /* submitted now; review due date */
+    INTAKE_FX_NOTE_CLEAR = 1 << 4,
+    INTAKE_FX_NOTE_SET = 1 << 5, /* the note is the opinion */
+    INTAKE_FX_RESERVE = 1 << 6,  /* SeatRequest RESERVE; mirror pending */
+    INTAKE_FX_CONFIRM = 1 << 7,  /* SeatRequest CONFIRM */
+    INTAKE_FX_RELEASE = 1 << 8,  /* SeatRequest RELEASE */
+    INTAKE_FX_HELD = 1 << 9,     /* mirror: seat reserved */
+    INTAKE_FX_TAKEN = 1 << 10,   /* mirror: seat confirmed */
+    INTAKE_FX_FREED = 1 << 11,   /* mirror: seat given back */
+    INTAKE_FX_VALIDATE = 1 << 12 /* ValidateCase to validation */
 };
 
 /* Why an event is refused in a case's state: the detail of E_BAD_STATE,

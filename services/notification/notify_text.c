@@ -4,6 +4,7 @@
 
 #include "ry_date.h"
 #include "ry_error.h"
+#include "ry_names.h"
 #include "ry_posting.h"
 #include "ry_rulecat.h"
 
@@ -78,21 +79,12 @@ notify_event_zh(const char *event)
     return "";
 }
 
+/* An honour's Chinese name; "荣誉" when the event names none. */
 static const char *
 s_honour_zh(int h)
 {
-    switch (h) {
-    case RONGYU__HONOUR__ADVANCED_HOME:
-        return "杭州市先进职工之家";
-    case RONGYU__HONOUR__MODEL_HOME:
-        return "杭州市示范职工之家";
-    case RONGYU__HONOUR__ADVANCED_SMALL_HOME:
-        return "杭州市先进职工小家";
-    case RONGYU__HONOUR__EXCELLENT_WORKER:
-        return "杭州市优秀工会工作者";
-    default:
-        return "荣誉";
-    }
+    const char *zh = ry_names_honour_zh(h);
+    return h > 0 && strcmp(zh, "?") != 0 ? zh : "荣誉";
 }
 
 static const char *

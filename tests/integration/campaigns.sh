@@ -40,6 +40,21 @@ got=$(verdict "$id")
 [ "$got" = "eligible hangzhou-2026/2026.1" ] || ry_fail "2026 application: $got"
 ry_ok "an application under the added 2026 campaign file is judged by it: eligible"
 
+# A unit's summary table is of one campaign: by default the one 'rongyu
+# quota' shows (the built-in), which has no case put forward here; the
+# 2026 table holds the 2026 case. Each names its campaign under the table.
+ry review "$id" --decision approve --opinion "合格" --as 萧山区 --role unit >/dev/null
+ry recommend "$id" --opinion "推荐" --as 萧山区 --role unit >/dev/null
+rows() { grep -c "$(jq -r .union.name "$EX/advanced_home.valid.json")" "$1" || true; }
+ry export --unit 萧山区 --annex 2 --format csv -o "$RY_TMP/default.csv" >/dev/null
+ry export --unit 萧山区 --annex 2 --format csv -o "$RY_TMP/y2026.csv" --campaign hangzhou-2026 >/dev/null
+[ "$(rows "$RY_TMP/default.csv")" = 0 ] && grep -q '评选活动：hangzhou-2018；' "$RY_TMP/default.csv" ||
+    ry_fail "the default table is not 2018's alone: $(cat "$RY_TMP/default.csv")"
+[ "$(rows "$RY_TMP/y2026.csv")" = 1 ] && grep -q '评选活动：hangzhou-2026；' "$RY_TMP/y2026.csv" ||
+    ry_fail "the 2026 table: $(cat "$RY_TMP/y2026.csv")"
+[ "$(ry quota --unit 萧山区 --json | jq -r .campaign_id)" = hangzhou-2018 ] || ry_fail "quota's default is not the built-in campaign"
+ry_ok "export: one campaign per table, by default quota's (hangzhou-2018), named under the table"
+
 id=$(ry submit "$EX/advanced_home.valid.json" --json | jq -r .case.case_id)
 got=$(verdict "$id")
 [ "$got" = "ineligible hangzhou-2018/2018.1 R_DEADLINE" ] || ry_fail "2018 application in 2026: $got"

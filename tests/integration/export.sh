@@ -54,8 +54,9 @@ RATE='def rate(x): (if (x.metrics.membership | type) == "object" then x.metrics.
 
 NOTE_UNION='填写说明：工会类型填写国有企业、集体企业、股份合作企业、联营企业、国有独资公司、其他有限责任公司、国有控股公司、其他股份有限公司、私营企业、港澳台商投资企业、外商投资企业工会，事业单位工会，机关工会，乡镇（街道、园区）、村（社区）工会，区域（行业）性工会联合会，其他等。职工入会率（审核采用）为资格审查时采用的数据（有人数时按人数计算）。'
 NOTE_CADRE='填写说明：类型填写国有企业、集体企业、股份合作企业、联营企业、国有独资公司、其他有限责任公司、国有控股公司、其他股份有限公司、私营企业、港澳台商投资企业、外商投资企业工会干部，事业单位工会干部，机关工会干部，乡镇（街道）、村（社区）工会干部，社会化工会工作者，工会领导机关干部，其他等。'
-# The date of export: the clock's day in Beijing time (RONGYU_CLOCK).
-EXPORTED="导出日期：$(TZ=Asia/Shanghai date -d "$RONGYU_CLOCK" +%F)"
+# The campaign (quota's default when --campaign names none) and the date
+# of export: the clock's day in Beijing time (RONGYU_CLOCK).
+EXPORTED="评选活动：hangzhou-2018；导出日期：$(TZ=Asia/Shanghai date -d "$RONGYU_CLOCK" +%F)"
 
 # expected ANNEX: the table as JSON rows of strings, with the notice's
 # 填写说明 and the date of export under it.
@@ -192,10 +193,18 @@ ry_ok "annexes 2-4 print on one A4 landscape page each: title, unit line with �
 
 # A long Annex 2 runs over several pages: still one page wide, the heading
 # row on every page, numbered pages.
+# Each of 36 unions of 萧山区 (a unit puts forward one case per union).
 cp -r "$EX/files" "$RY_TMP/files"
+echo "id,name,kind,parent_id,organising_unit" >"$RY_TMP/orgs36.csv"
+for i in $(seq 1 36); do
+    echo "xiaoshan-test-$i,杭州萧山第${i}测试有限公司工会,grassroots,萧山区,萧山区" >>"$RY_TMP/orgs36.csv"
+done
+echo "xiaoshan-test-branch,杭州恒毅纺织有限公司工会测试分会,branch,xiaoshan-hengyi-textile,萧山区" >>"$RY_TMP/orgs36.csv"
+ry org import "$RY_TMP/orgs36.csv" >/dev/null
 ids=()
 for i in $(seq 1 36); do
-    jq --arg n "杭州萧山第${i}测试有限公司工会" '.union.name = $n' "$EX/advanced_home.valid.json" >"$RY_TMP/ah$i.json"
+    jq --arg n "杭州萧山第${i}测试有限公司工会" --arg o "xiaoshan-test-$i" \
+        '.union.name = $n | .applicant_org = $o' "$EX/advanced_home.valid.json" >"$RY_TMP/ah$i.json"
     ids+=("$(ry submit "$RY_TMP/ah$i.json" --idem "long-$i" --json | jq -r '.case.case_id')")
 done
 for id in "${ids[@]}"; do
@@ -215,7 +224,8 @@ ry_ok "a 38-row Annex 2 prints on $n pages, one page wide, headings repeated, pa
 # the .xlsx (no formula anywhere); a union name holding ESC sequences is
 # shown escaped by the CLI, never sent raw to the terminal.
 jq '.union.chair_name = "=HYPERLINK(\"http://example.invalid\",\"点我\")"
-    | .union.parent_union_name = "@SUM(A1)" | .union.name = "\u001b[2J\u001b[31m恶意分会\u001b[0m"' \
+    | .union.parent_union_name = "@SUM(A1)" | .union.name = "\u001b[2J\u001b[31m恶意分会\u001b[0m"
+    | .applicant_org = "xiaoshan-test-branch"' \
     "$EX/advanced_small_home.valid.json" >"$RY_TMP/evil.json"
 ev=$(ry submit "$RY_TMP/evil.json" --idem evil --json | jq -r '.case.case_id')
 wait_state "$ev" eligible

@@ -141,8 +141,19 @@ ry review "$mh" --decision approve --opinion "创新亮点突出" "${UNIT[@]}" >
 ry recommend "$mh" --opinion "推荐为示范职工之家" "${UNIT[@]}" >/dev/null
 wait_state "$mh" recommended
 wait_quota 萧山区 model_home 1
-# A second model home of the same unit is refused and stays approved.
-mh2=$(submit model_home.valid.json --idem second-model-home)
+# The same union's second model home is refused at once (E_DUPLICATE,
+# naming the first: one case put forward per union and honour).
+dup=$(submit model_home.valid.json --idem same-union-model-home)
+wait_state "$dup" eligible
+ry review "$dup" --decision approve --opinion "合格" "${UNIT[@]}" >/dev/null
+out=$(ry recommend "$dup" --opinion "推荐" "${UNIT[@]}" 2>&1) && ry_fail "duplicate recommended"
+grep -q "E_DUPLICATE" <<<"$out" && grep -q "$mh" <<<"$out" || ry_fail "want E_DUPLICATE naming $mh: $out"
+[ "$(state_of "$dup")" = approved ] || ry_fail "the duplicate moved: $(state_of "$dup")"
+# Another union's model home of the same unit is refused by quota and
+# stays approved.
+cp -r "$EX/files" "$RY_TMP/files"
+jq '.applicant_org = "xiaoshan-hengyi-textile"' "$EX/model_home.valid.json" >"$RY_TMP/mh2.json"
+mh2=$(ry submit "$RY_TMP/mh2.json" --idem second-model-home --json | jq -r '.case.case_id')
 wait_state "$mh2" eligible
 ry review "$mh2" --decision approve --opinion "合格" "${UNIT[@]}" >/dev/null
 ry recommend "$mh2" --opinion "推荐" "${UNIT[@]}" >/dev/null
@@ -172,9 +183,13 @@ ry decide "$ew" --decision award --opinion "确认" >/dev/null
 wait_state "$ew" awarded
 ry_ok "excellent worker: seat reserved (1/6), confirmed, awarded"
 
-# 6. Withdrawal and non-selection free their seats.
-ew2=$(submit excellent_worker.valid.json --idem ew-2)
-ew3=$(submit excellent_worker.valid.json --idem ew-3)
+# 6. Withdrawal and non-selection free their seats (two other cadres of
+#    the same union).
+for n in 2 3; do
+    jq --arg n "第${n}位干部" '.person.name = $n' "$EX/excellent_worker.valid.json" >"$RY_TMP/ew$n.json"
+done
+ew2=$(ry submit "$RY_TMP/ew2.json" --idem ew-2 --json | jq -r '.case.case_id')
+ew3=$(ry submit "$RY_TMP/ew3.json" --idem ew-3 --json | jq -r '.case.case_id')
 for id in "$ew2" "$ew3"; do
     wait_state "$id" eligible
     ry review "$id" --decision approve --opinion "同意" "${UNIT[@]}" >/dev/null
@@ -251,7 +266,8 @@ ry_ok "review due one month after submission; list --overdue: $late"
 
 # 11. The summary deadline (31 December): after it the unit's recommendation
 # is refused with the date and changes nothing, until the city extends it.
-dl=$(submit excellent_worker.valid.json --idem after-deadline)
+jq '.person.name = "第4位干部"' "$EX/excellent_worker.valid.json" >"$RY_TMP/ew4.json"
+dl=$(ry submit "$RY_TMP/ew4.json" --idem after-deadline --json | jq -r '.case.case_id')
 wait_state "$dl" eligible
 ry review "$dl" --decision approve --opinion 同意 "${UNIT[@]}" >/dev/null
 ry_stop intake

@@ -254,7 +254,8 @@ typedef struct {
     Rongyu__WithdrawRequest withdraw;
     Rongyu__OrgImportRequest imp;
     Rongyu__QuotaRequest quota;
-    char key[32]; /* a fresh idempotency key per request */
+    char key[32];  /* a fresh idempotency key per request */
+    char name[32]; /* and a nominee of its own */
 } rq_t;
 
 static void
@@ -307,7 +308,8 @@ s_rq(rq_t *r, const char *org, const char *role)
     r->app.category = RONGYU__APPLICANT_CATEGORY__CADRE;
     r->app.applicant_org = (char *)org;
     r->app.organising_unit = (char *)s_unit;
-    r->person.name = (char *)"李秀英";
+    snprintf(r->name, sizeof r->name, "李秀英%u", n_keys);
+    r->person.name = r->name;
     r->person.column = RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE;
     r->app.person = &r->person;
     r->submit.application = &r->app;
@@ -1473,6 +1475,81 @@ test_model_home_one_per_unit_and_refusal_keeps_case_approved(void **state)
     s_fx_destroy(&fx);
 }
 
+/* A unit puts forward one case per applicant and honour, and one per
+ * nominee: a second is refused with E_DUPLICATE naming the first, keeps
+ * its state and takes no seat; withdrawing the first frees the place. */
+static void
+test_one_case_put_forward_per_applicant_and_nominee(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    /* Two nominations of one person by one union, and one of another. */
+    char ew[3][17];
+    for (int k = 0; k < 3; k++) {
+        rq_t r;
+        s_rq(&r, "d1", "grassroots");
+        r.person.name = (char *)(k < 2 ? "王重复" : "王另一");
+        r.person.birth_month = (char *)"1980-05";
+        r.person.employer = (char *)"某公司";
+        s_new_case(fx, &r, false, ew[k]);
+        s_verdict(fx, ew[k], 1, true);
+        s_do_ok(fx, A_APPROVE, ew[k], "x");
+    }
+    s_do_ok(fx, A_RECOMMEND, ew[0], "x");
+    assert_int_equal(s_pump(fx, false), 1);
+    assert_int_equal(s_state(fx, ew[0]), RONGYU__CASE_STATE__RECOMMENDED);
+    uint32_t used, pending;
+    int32_t cap;
+    s_quota_row(fx, RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE, &used, &pending,
+                &cap);
+    assert_int_equal(used, 1);
+    Rongyu__Reply *rep = s_do(fx, A_RECOMMEND, ew[1], "x");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_DUPLICATE);
+    assert_non_null(strstr(rep->detail, ew[0]));
+    assert_non_null(strstr(rep->detail, "recommended"));
+    s_free(&rep);
+    assert_int_equal(s_pump(fx, false), 0);
+    assert_int_equal(s_state(fx, ew[1]), RONGYU__CASE_STATE__APPROVED);
+    s_quota_row(fx, RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE, &used, &pending,
+                &cap);
+    assert_int_equal(used, 1);
+    assert_int_equal(pending, 0);
+    /* Another person of the same union is no duplicate. */
+    s_do_ok(fx, A_RECOMMEND, ew[2], "x");
+    assert_int_equal(s_pump(fx, false), 1);
+    assert_int_equal(s_state(fx, ew[2]), RONGYU__CASE_STATE__RECOMMENDED);
+    /* Awarded, the first still holds the place; withdrawn before, it
+     * frees it for the second. */
+    s_do_ok(fx, A_WITHDRAW, ew[0], "d1");
+    assert_int_equal(s_pump(fx, true), 1);
+    s_do_ok(fx, A_RECOMMEND, ew[1], "x");
+    assert_int_equal(s_pump(fx, false), 1);
+    assert_int_equal(s_state(fx, ew[1]), RONGYU__CASE_STATE__RECOMMENDED);
+
+    /* Two advanced-home applications of one union: no seat, one row. */
+    char h[2][17];
+    for (int k = 0; k < 2; k++) {
+        rq_t r;
+        s_rq(&r, "h1", "grassroots");
+        r.app.honour = RONGYU__HONOUR__ADVANCED_HOME;
+        r.app.category = RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT;
+        r.app.person = NULL;
+        s_new_case(fx, &r, false, h[k]);
+        s_verdict(fx, h[k], 1, true);
+        s_do_ok(fx, A_APPROVE, h[k], "x");
+    }
+    s_do_ok(fx, A_RECOMMEND, h[0], "x");
+    s_do_ok(fx, A_AWARD, h[0], "x");
+    assert_int_equal(s_state(fx, h[0]), RONGYU__CASE_STATE__AWARDED);
+    rep = s_do(fx, A_RECOMMEND, h[1], "x");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_DUPLICATE);
+    assert_non_null(strstr(rep->detail, h[0]));
+    assert_non_null(strstr(rep->detail, "已表彰"));
+    s_free(&rep);
+    assert_int_equal(s_state(fx, h[1]), RONGYU__CASE_STATE__APPROVED);
+    s_fx_destroy(&fx);
+}
+
 typedef struct {
     ry_txn_t *txn;
     Rongyu__ValidateCase *sent[8]; /* as the relay sends them */
@@ -2192,6 +2269,7 @@ main(void)
             test_seats_are_granted_up_to_the_cap_once_also_when_resent),
         cmocka_unit_test(
             test_model_home_one_per_unit_and_refusal_keeps_case_approved),
+        cmocka_unit_test(test_one_case_put_forward_per_applicant_and_nominee),
         cmocka_unit_test(
             test_returned_case_is_resubmitted_as_a_new_revision_with_history),
         cmocka_unit_test(
