@@ -1,6 +1,8 @@
 /* ry_reply: the fixed texts of each rongyu.ErrorCode. */
 #include "ry_reply.h"
 
+#include <stdio.h>
+
 static const struct {
     const char *zh, *en;
 } s_texts[] = {
@@ -44,4 +46,27 @@ ry_reply_text(Rongyu__ErrorCode code, bool zh)
         !s_texts[code].zh)
         code = RONGYU__ERROR_CODE__E_INTERNAL;
     return zh ? s_texts[code].zh : s_texts[code].en;
+}
+
+void
+ry_reply_no_body(const ProtobufCMessage *req, char *buf, size_t len)
+{
+    char nums[96] = "";
+    size_t at = 0;
+    for (unsigned i = 0; req && i < req->n_unknown_fields && at < sizeof nums;
+         i++) {
+        int n = snprintf(nums + at, sizeof nums - at, "%s%u", at ? ", " : "",
+                         (unsigned)req->unknown_fields[i].tag);
+        at += n > 0 ? (size_t)n : 0;
+    }
+    if (!nums[0])
+        snprintf(buf, len,
+                 "请求没有请求体。the request has no body (one of the "
+                 "fields of Request's oneof body)");
+    else
+        snprintf(buf, len,
+                 "请求没有本服务的版本所知的请求体；未知字段号：%s。the "
+                 "request has no body this version of the service knows; "
+                 "unknown field number(s): %s",
+                 nums, nums);
 }

@@ -8,16 +8,16 @@
 #include "rongyu.pb-c.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The fixed text of 'code' in Chinese ('zh') or English; that of
  * E_INTERNAL for a value the proto does not define. Never NULL. */
 const char *ry_reply_text(Rongyu__ErrorCode code, bool zh);
 
-/* The detail of E_UNSUPPORTED for a request that names no body: none was
- * set, or one of a field number the service does not know (protobuf
- * drops it): sending it elsewhere would not help. */
-#define RY_REPLY_NO_BODY                                                                          \
-    "请求没有请求体，或其请求体不为本服务的版本所知。the request has no " \
-    "body, or one this version of the service does not know"
+/* Writes to buf the detail of E_UNSUPPORTED for a request that names no
+ * body: none was set, or one of a field number the service does not know
+ * (protobuf-c keeps it among req's unknown fields, whose numbers the
+ * detail names): sending it elsewhere would not help. */
+void ry_reply_no_body(const ProtobufCMessage *req, char *buf, size_t len);
 
 #endif

@@ -2198,8 +2198,8 @@ s_store_application(intake_cases_t *self, ry_txn_t *txn,
     if (!rc)
         rc = s_apply(self, txn, &c, row, &st);
     if (!rc && posted)
-        rc = s_audit(txn, c.case_id, false, req->principal->org_id, c.state,
-                     c.state, pw, NULL, now, o);
+        rc = s_audit(txn, c.case_id, false, st.actor, c.state, c.state, pw,
+                     NULL, now, o);
     if (!rc) {
         /* Reply with the stored form (attachment records without their
          * contents, no verdict yet), copied as if decoded from the bytes

@@ -603,10 +603,13 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
          * nothing. */
         rc = intake_upload_request(self, txn, req, &who, &r);
         break;
-    case RONGYU__REQUEST__BODY__NOT_SET:
+    case RONGYU__REQUEST__BODY__NOT_SET: {
+        char nobody[300];
+        ry_reply_no_body(&req->base, nobody, sizeof nobody);
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED, "%s",
-                               RY_REPLY_NO_BODY);
+                               nobody);
         break;
+    }
     default:
         rc = intake_reply_fail(&r, RONGYU__ERROR_CODE__E_UNSUPPORTED,
                                "请求 %d 不由 intake 受理；通知查询、订阅重放与"

@@ -301,7 +301,8 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
         r.feed_replay = &fr;
     } else if (req->body_case == RONGYU__REQUEST__BODY__NOT_SET) {
         r.code = RONGYU__ERROR_CODE__E_UNSUPPORTED;
-        r.detail = (char *)RY_REPLY_NO_BODY;
+        ry_reply_no_body(&req->base, unsupported, sizeof unsupported);
+        r.detail = unsupported;
     } else {
         r.code = RONGYU__ERROR_CODE__E_UNSUPPORTED;
         snprintf(unsupported, sizeof unsupported,

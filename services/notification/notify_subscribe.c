@@ -359,6 +359,12 @@ s_list(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscriptionsRequest *q,
        const notify_subs_t *file, s_out_t *o)
 {
     const char *org;
+    if ((!q->org || !*q->org) && strcmp(w->role, "platform") == 0)
+        return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,
+                      "subscriptions.org",
+                      "subscriptions.org: 平台没有自己的订阅，须写明查看哪个"
+                      "组织的订阅。subscriptions.org: the platform has no "
+                      "subscriptions of its own; name the organisation");
     if (s_org(w, q->org, "subscriptions.org", o, &org))
         return -1;
     /* The operator's file first, read-only. */

@@ -223,9 +223,15 @@ ok("%d enums holding 99, to both services: E_INVALID at each field, nothing "
 # key subscribes, lists and unsubscribes as the platform.
 req = request("subscriptions")
 req.ClearField("principal")
+req.subscriptions.org = "萧山区"
 rep = call(req)
 if rep.code != pb.OK:
     fail("subscriptions without a principal: %s at '%s' (%s)" % (
+        pb.ErrorCode.Name(rep.code), rep.field_path, rep.detail))
+req.subscriptions.org = ""
+rep = call(req)
+if rep.code != pb.E_MISSING_FIELD or rep.field_path != "subscriptions.org":
+    fail("the platform listing its own subscriptions: %s at '%s' (%s)" % (
         pb.ErrorCode.Name(rep.code), rep.field_path, rep.detail))
 req = request("subscribe")
 req.ClearField("principal")
@@ -250,7 +256,8 @@ if rep.code != pb.E_MISSING_FIELD or rep.field_path != "subscribe.org":
     fail("the platform subscribing itself: %s at '%s' (%s)" % (
         pb.ErrorCode.Name(rep.code), rep.field_path, rep.detail))
 ok("notification takes a request without a principal, or with the key's "
-   "role only, as its key's own; the platform names whom it subscribes")
+   "role only, as its key's own; the platform names whom it subscribes "
+   "and whose subscriptions it lists")
 
 # A required field left out is missing, not invalid.
 req = request("extend_deadline")
