@@ -588,8 +588,13 @@ s_held_honours(s_eval_t *e)
 
 enum { S_COMMITTEE, S_PARTY, S_CONGRESS, S_POST_START, S_POST_END, S_NDECL };
 
+/* The dated declarations. The committee, Party and congress steps are
+ * the procedure of a union's own application (四（一）2: homes and small
+ * homes); a nominated person is posted in the unit (四（一）4) after
+ * opinions gathered "通过会员（代表）大会或其它方式" (六.1), so for a
+ * person ('person') a step is checked only when its date is given. */
 static void
-s_declarations(s_eval_t *e)
+s_declarations(s_eval_t *e, bool person)
 {
     static const char *const field[S_NDECL] = {
         "committee_study_date", "party_consent_date",
@@ -628,9 +633,12 @@ s_declarations(s_eval_t *e)
 
     static const char *const codes[3] = {"R_DECL_COMMITTEE", "R_DECL_PARTY",
                                          "R_DECL_CONGRESS"};
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
+        if (person && s_empty(raw[i]))
+            continue;
         s_add(e, codes[i], ok[i], false, NULL,
               s_empty(raw[i]) ? q_term("missing") : q_given_date(raw[i]));
+    }
 
     /* The order of the steps, among the dates that are given. */
     int prev = -1;
@@ -923,7 +931,7 @@ s_rules(s_eval_t *e)
     if (t && !person)
         s_metrics(e, h, t);
     s_held_honours(e);
-    s_declarations(e);
+    s_declarations(e, person);
     s_attachments(e);
 
     s_add(e, "R_POLITICAL_REVIEW", true, true, NULL, NULL);

@@ -70,7 +70,10 @@
  *  R_FIVE_HAVES, R_HOME_HONOUR_LEVEL       the nominee's home
  *  R_HOLDS_CITY_HONOUR  no still-held honour of city level or higher
  *  R_DATE_INVALID       every date given is a real date
- *  R_DECL_COMMITTEE, R_DECL_PARTY, R_DECL_CONGRESS   each date given
+ *  R_DECL_COMMITTEE, R_DECL_PARTY, R_DECL_CONGRESS   each date given and
+ *                       real; for an excellent worker only the dates that
+ *                       are given are checked (the notice asks a nominee
+ *                       for a posting, not for the homes' procedure)
  *  R_DECL_ORDER         committee study <= party consent <= congress
  *                       approval <= posting start <= posting end: the
  *                       notice has the committee study the application,

@@ -1992,6 +1992,116 @@ test_declarations_dates_and_order(void **state)
     validation_verdict_free(&v);
 }
 
+/* The committee, Party and congress steps are the homes' procedure
+ * (四（一）2); a nominee is posted in the unit (四（一）4) after opinions
+ * gathered by a congress "或其它方式" (六.1): for an excellent worker a
+ * step is checked only when its date is given; the posting stays
+ * required. */
+static void
+test_excellent_worker_needs_no_homes_procedure(void **state)
+{
+    const s_env_t *env = *state;
+    static const char *const steps[] = {"R_DECL_COMMITTEE", "R_DECL_PARTY",
+                                        "R_DECL_CONGRESS"};
+    char *const blanks[] = {NULL, ""};
+    s_fx_t fx;
+    Rongyu__Verdict *v;
+
+    /* Only the posting: eligible, and no check of the three steps. */
+    for (size_t b = 0; b < 2; b++) {
+        fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+                RONGYU__APPLICANT_CATEGORY__CADRE);
+        fx.d.committee_study_date = blanks[b];
+        fx.d.party_consent_date = blanks[b];
+        fx.d.congress_approval_date = blanks[b];
+        v = s_eval_with(env, &fx);
+        s_expect_only(v, NULL);
+        for (size_t i = 0; i < 3; i++)
+            assert_null(validation_verdict_find(v, steps[i]));
+        s_expect_check(v, "R_POSTING_WORKDAYS", true);
+        s_expect_check(v, "R_DECL_ORDER", true);
+        s_expect_check(v, "R_DECL_FUTURE", true);
+        validation_verdict_free(&v);
+    }
+
+    /* Opinions gathered by the congress alone: that step is checked. */
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.d.committee_study_date = NULL;
+    fx.d.party_consent_date = NULL;
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, NULL);
+    s_expect_check(v, "R_DECL_CONGRESS", true);
+    assert_null(validation_verdict_find(v, "R_DECL_COMMITTEE"));
+    assert_null(validation_verdict_find(v, "R_DECL_PARTY"));
+    validation_verdict_free(&v);
+
+    /* A date that is given must be real... */
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.d.party_consent_date = NULL;
+    fx.d.congress_approval_date = NULL;
+    fx.d.committee_study_date = "2018-09-31";
+    v = s_eval_with(env, &fx);
+    s_expect_check(v, "R_DECL_COMMITTEE", false);
+    s_expect_check(v, "R_DATE_INVALID", false);
+    assert_int_equal(s_failed(v), 2);
+    assert_string_equal(s_check(v, "R_DECL_COMMITTEE")->actual, "2018-09-31");
+    validation_verdict_free(&v);
+
+    /* ... not after the submission (10-15) ... */
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.d.committee_study_date = NULL;
+    fx.d.congress_approval_date = NULL;
+    fx.d.party_consent_date = "2018-10-16";
+    v = s_eval_with(env, &fx);
+    s_expect_check(v, "R_DECL_FUTURE", false);
+    assert_string_equal(s_check(v, "R_DECL_FUTURE")->actual,
+                        "party_consent_date 2018-10-16");
+    validation_verdict_free(&v);
+
+    /* ... and in order. */
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.d.party_consent_date = NULL;
+    fx.d.committee_study_date = "2018-09-26";
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_DECL_ORDER");
+    validation_verdict_free(&v);
+
+    /* The posting is required of a nominee too. */
+    for (size_t b = 0; b < 2; b++) {
+        fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+                RONGYU__APPLICANT_CATEGORY__CADRE);
+        fx.d.posting_start = blanks[b];
+        fx.d.posting_end = blanks[b];
+        v = s_eval_with(env, &fx);
+        s_expect_only(v, "R_POSTING_WORKDAYS");
+        validation_verdict_free(&v);
+    }
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.app.declarations = NULL;
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_POSTING_WORKDAYS");
+    validation_verdict_free(&v);
+
+    /* A home still needs all three. */
+    for (size_t i = 0; i < 3; i++) {
+        fx_init(&fx, RONGYU__HONOUR__ADVANCED_SMALL_HOME,
+                RONGYU__APPLICANT_CATEGORY__BRANCH);
+        fx.d.committee_study_date = i == 0 ? NULL : fx.d.committee_study_date;
+        fx.d.party_consent_date = i == 1 ? NULL : fx.d.party_consent_date;
+        fx.d.congress_approval_date =
+            i == 2 ? NULL : fx.d.congress_approval_date;
+        v = s_eval_with(env, &fx);
+        s_expect_only(v, steps[i]);
+        assert_string_equal(s_check(v, steps[i])->actual, "未填写/missing");
+        validation_verdict_free(&v);
+    }
+}
+
 /* The three dated steps, each missing or unreal on its own. */
 static void
 test_each_declaration_date_missing_or_unreal(void **state)
@@ -2597,6 +2707,7 @@ main(void)
         cmocka_unit_test(test_excellent_worker_deadline_is_31_december),
         cmocka_unit_test(test_declarations_dates_and_order),
         cmocka_unit_test(test_each_declaration_date_missing_or_unreal),
+        cmocka_unit_test(test_excellent_worker_needs_no_homes_procedure),
         cmocka_unit_test(test_declaration_dates_after_submission),
         cmocka_unit_test(test_every_failure_is_reported),
         cmocka_unit_test(test_messages_are_each_in_one_language),
