@@ -181,8 +181,8 @@ static const s_rule_t s_rules[] = {
      "已填写的真实日期 (a real date)", NULL, NULL, NULL, 0, H_NONE},
     {56, "R_DECL_ORDER", "申报程序先后顺序" BI "order of the procedure's steps",
      NULL,
-     "委员会研究 ≤ 党组织同意 ≤ 会员大会通过 ≤ 公示开始 ≤ 公示结束 "
-     "(committee <= party <= congress <= posting start <= end)",
+     "委员会研究 ≤ 党组织同意 ≤ 会员大会通过；公示开始 ≤ 公示结束 "
+     "(committee <= party <= congress; posting start <= posting end)",
      NULL, "{o} {v}", " > ", 0, H_NONE},
     {57, "R_DECL_FUTURE",
      "各项日期不晚于提交日期" BI "no declared date after submission", NULL, NULL,

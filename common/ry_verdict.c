@@ -369,10 +369,19 @@ s_dates_invalid(s_ctx_t *x)
     return q->n_items ? q : q_term(x, "all_real");
 }
 
-/* R_DECL_ORDER: the first two steps out of order, or "in_order". */
+/* R_DECL_ORDER: "in_order" when it passed; else the first two dates
+ * out of order in committee <= party <= congress <= posting start <=
+ * posting end. That chain is the rule as verdicts stored before it
+ * stopped ordering the posting against the congress judged it, so their
+ * steps read back as they were; the rule's own pair (committee, Party,
+ * congress; or the posting's start and end) is the same unless the chain
+ * breaks first between the congress and the posting, and then the
+ * verdict keeps its actual value (ry_verdict_pack checks every part). */
 static Rongyu__Quantity *
-s_decl_order(s_ctx_t *x)
+s_decl_order(s_ctx_t *x, bool passed)
 {
+    if (passed)
+        return q_term(x, "in_order");
     const char *raw[S_NDECL];
     s_decl_raw(x->app, raw);
     ry_date_t date[S_NDECL];
@@ -564,7 +573,7 @@ s_derive_actual(s_ctx_t *x, uint32_t rule, const Rongyu__Check *k,
         return s_empty(raw[rule - R_DECL_COMMITTEE])
                    ? q_term(x, "missing")
                    : q_given_date(x, raw[rule - R_DECL_COMMITTEE]);
-    case R_DECL_ORDER: return s_decl_order(x);
+    case R_DECL_ORDER: return s_decl_order(x, k->passed);
     case R_DECL_FUTURE: return s_decl_future(x);
     case R_POSTING_AFTER_SUBMIT:
         s_decl_raw(a, raw);

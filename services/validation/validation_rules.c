@@ -640,18 +640,25 @@ s_declarations(s_eval_t *e, bool person)
               s_empty(raw[i]) ? q_term("missing") : q_given_date(raw[i]));
     }
 
-    /* The order of the steps, among the dates that are given. */
-    int prev = -1;
+    /* The order of the steps, among the dates that are given: the
+     * notice orders the committee, the Party and the congress (四（一）2),
+     * and a posting runs from its start to its end; it does not place the
+     * posting against the congress (only against the submission:
+     * R_POSTING_AFTER_SUBMIT). */
+    static const int chains[][2] = {{S_COMMITTEE, S_CONGRESS},
+                                    {S_POST_START, S_POST_END}};
     Rongyu__Quantity *order_bad = NULL;
-    for (int i = 0; i < S_NDECL; i++) {
-        if (!ok[i])
-            continue;
-        if (prev >= 0 && ry_date_compare(date[prev], date[i]) > 0 &&
-            !order_bad)
-            order_bad = q_push(q_push(q_new(), q_of(q_date(raw[prev]),
-                                                    field[prev])),
-                               q_of(q_date(raw[i]), field[i]));
-        prev = i;
+    for (size_t ch = 0; ch < 2 && !order_bad; ch++) {
+        int prev = -1;
+        for (int i = chains[ch][0]; i <= chains[ch][1] && !order_bad; i++) {
+            if (!ok[i])
+                continue;
+            if (prev >= 0 && ry_date_compare(date[prev], date[i]) > 0)
+                order_bad = q_push(
+                    q_push(q_new(), q_of(q_date(raw[prev]), field[prev])),
+                    q_of(q_date(raw[i]), field[i]));
+            prev = i;
+        }
     }
     s_add(e, "R_DECL_ORDER", order_bad == NULL, false, NULL,
           order_bad ? order_bad : q_term("in_order"));

@@ -75,11 +75,10 @@
  *                       are given are checked (the notice asks a nominee
  *                       for a posting, not for the homes' procedure)
  *  R_DECL_ORDER         committee study <= party consent <= congress
- *                       approval <= posting start <= posting end: the
- *                       notice has the committee study the application,
- *                       the Party organisation consent, then the congress
- *                       approve it; what is posted is the approved
- *                       application (dates may share a day)
+ *                       approval (the notice's order of the steps), and
+ *                       posting start <= posting end, among the dates
+ *                       given (dates may share a day); the notice does
+ *                       not place the posting against the congress
  *  R_DECL_FUTURE        no declaration date after the submission date
  *  R_POSTING_WORKDAYS   [posting_start, posting_end] holds at least
  *                       posting_min_workdays working days (calendar)

@@ -1954,12 +1954,15 @@ test_declarations_dates_and_order(void **state)
     s_expect_only(v, "R_DECL_ORDER");
     validation_verdict_free(&v);
 
-    /* Posted before the congress approved it. */
+    /* Congress approval before the Party consented. */
     fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
             RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
-    fx.d.congress_approval_date = "2018-09-29";
+    fx.d.congress_approval_date = "2018-09-20";
     v = s_eval_with(env, &fx);
     s_expect_only(v, "R_DECL_ORDER");
+    assert_string_equal(s_check(v, "R_DECL_ORDER")->actual,
+                        "party_consent_date 2018-09-21 > "
+                        "congress_approval_date 2018-09-20");
     validation_verdict_free(&v);
 
     /* Same-day steps are in order. */
@@ -1979,6 +1982,8 @@ test_declarations_dates_and_order(void **state)
     v = s_eval_with(env, &fx);
     s_expect_check(v, "R_DECL_ORDER", false);
     s_expect_check(v, "R_POSTING_WORKDAYS", false);
+    assert_string_equal(s_check(v, "R_DECL_ORDER")->actual,
+                        "posting_start 2018-09-28 > posting_end 2018-09-27");
     validation_verdict_free(&v);
 
     fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
@@ -2056,7 +2061,7 @@ test_excellent_worker_needs_no_homes_procedure(void **state)
     fx.d.congress_approval_date = NULL;
     fx.d.party_consent_date = "2018-10-16";
     v = s_eval_with(env, &fx);
-    s_expect_check(v, "R_DECL_FUTURE", false);
+    s_expect_only(v, "R_DECL_FUTURE");
     assert_string_equal(s_check(v, "R_DECL_FUTURE")->actual,
                         "party_consent_date 2018-10-16");
     validation_verdict_free(&v);
@@ -2100,6 +2105,76 @@ test_excellent_worker_needs_no_homes_procedure(void **state)
         assert_string_equal(s_check(v, steps[i])->actual, "未填写/missing");
         validation_verdict_free(&v);
     }
+}
+
+/* The notice orders the committee, the Party and the congress, and asks
+ * for a posting of 5 working days that ends by the submission; it does
+ * not say that the posting follows the congress. */
+static void
+test_posting_is_not_ordered_against_the_congress(void **state)
+{
+    const s_env_t *env = *state;
+    s_fx_t fx;
+    Rongyu__Verdict *v;
+
+    /* Posted 09-28..10-09, the congress on 10-10, submitted 10-15. */
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    fx.d.congress_approval_date = "2018-10-10";
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, NULL);
+    assert_string_equal(s_check(v, "R_DECL_ORDER")->actual,
+                        "顺序正确/in order");
+    s_expect_check(v, "R_POSTING_WORKDAYS", true);
+    validation_verdict_free(&v);
+
+    /* The congress on the posting's last day, and during it. */
+    fx.d.congress_approval_date = "2018-10-09";
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, NULL);
+    validation_verdict_free(&v);
+    fx.d.congress_approval_date = "2018-09-29";
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, NULL);
+    validation_verdict_free(&v);
+
+    /* All three steps after the posting, in their own order. */
+    fx_init(&fx, RONGYU__HONOUR__MODEL_HOME,
+            RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT);
+    fx.d.committee_study_date = "2018-10-10";
+    fx.d.party_consent_date = "2018-10-11";
+    fx.d.congress_approval_date = "2018-10-12";
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, NULL);
+    validation_verdict_free(&v);
+    /* ... and out of their own order: the order fails, naming them. */
+    fx.d.party_consent_date = "2018-10-13";
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_DECL_ORDER");
+    assert_string_equal(s_check(v, "R_DECL_ORDER")->actual,
+                        "party_consent_date 2018-10-13 > "
+                        "congress_approval_date 2018-10-12");
+    validation_verdict_free(&v);
+
+    /* A step that is not given is skipped: committee against congress. */
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    fx.d.party_consent_date = NULL;
+    fx.d.committee_study_date = "2018-09-26";
+    v = s_eval_with(env, &fx);
+    s_expect_check(v, "R_DECL_ORDER", false);
+    assert_string_equal(s_check(v, "R_DECL_ORDER")->actual,
+                        "committee_study_date 2018-09-26 > "
+                        "congress_approval_date 2018-09-25");
+    validation_verdict_free(&v);
+
+    /* An excellent worker's congress after the posting. */
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.d.congress_approval_date = "2018-10-12";
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, NULL);
+    validation_verdict_free(&v);
 }
 
 /* The three dated steps, each missing or unreal on its own. */
@@ -2152,8 +2227,10 @@ test_each_declaration_date_missing_or_unreal(void **state)
     }
 }
 
-/* Each dated step after the submission day (10-15). A step that late
- * also comes after the posting, so the order fails with it. */
+/* Each dated step after the submission day (10-15). A committee study or
+ * Party consent that late comes after the next step, so the order fails
+ * with it; a congress that late is out of order with nothing (the
+ * posting is not ordered against it). */
 static void
 test_declaration_dates_after_submission(void **state)
 {
@@ -2161,11 +2238,13 @@ test_declaration_dates_after_submission(void **state)
     static const struct {
         size_t off;
         const char *field;
+        bool in_order;
     } steps[] = {
-        {offsetof(s_fx_t, d.committee_study_date), "committee_study_date"},
-        {offsetof(s_fx_t, d.party_consent_date), "party_consent_date"},
-        {offsetof(s_fx_t, d.congress_approval_date),
-         "congress_approval_date"},
+        {offsetof(s_fx_t, d.committee_study_date), "committee_study_date",
+         false},
+        {offsetof(s_fx_t, d.party_consent_date), "party_consent_date", false},
+        {offsetof(s_fx_t, d.congress_approval_date), "congress_approval_date",
+         true},
     };
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         s_fx_t fx;
@@ -2174,8 +2253,8 @@ test_declaration_dates_after_submission(void **state)
         *(char **)((char *)&fx + steps[i].off) = "2018-10-16";
         Rongyu__Verdict *v = s_eval_with(env, &fx);
         s_expect_check(v, "R_DECL_FUTURE", false);
-        s_expect_check(v, "R_DECL_ORDER", false);
-        assert_int_equal(s_failed(v), 2);
+        s_expect_check(v, "R_DECL_ORDER", steps[i].in_order);
+        assert_int_equal(s_failed(v), steps[i].in_order ? 1 : 2);
         const Rongyu__Check *k = s_check(v, "R_DECL_FUTURE");
         assert_string_equal(k->threshold, "≤ 2018-10-15");
         char want[64];
@@ -2184,10 +2263,10 @@ test_declaration_dates_after_submission(void **state)
         validation_verdict_free(&v);
 
         /* Submitted a day later, the same dates are all in the past
-         * (the order still fails). */
+         * (an order that failed still fails). */
         fx.submitted_at_ms = s_ms("2018-10-16", 10, 0);
         v = s_eval_with(env, &fx);
-        s_expect_only(v, "R_DECL_ORDER");
+        s_expect_only(v, steps[i].in_order ? NULL : "R_DECL_ORDER");
         s_expect_check(v, "R_DECL_FUTURE", true);
         validation_verdict_free(&v);
     }
@@ -2708,6 +2787,7 @@ main(void)
         cmocka_unit_test(test_declarations_dates_and_order),
         cmocka_unit_test(test_each_declaration_date_missing_or_unreal),
         cmocka_unit_test(test_excellent_worker_needs_no_homes_procedure),
+        cmocka_unit_test(test_posting_is_not_ordered_against_the_congress),
         cmocka_unit_test(test_declaration_dates_after_submission),
         cmocka_unit_test(test_every_failure_is_reported),
         cmocka_unit_test(test_messages_are_each_in_one_language),

@@ -291,6 +291,50 @@ test_valid_example_stores_only_thresholds_and_calendar(void **state)
     ry_json_application_free(&app);
 }
 
+/* R_DECL_ORDER once ordered the posting after the congress: a verdict
+ * stored then, its failed check one step, reads back with the pair it
+ * was judged on; one judged now, where the posting before the congress
+ * passes, reads back as judged. */
+static void
+test_order_stored_by_the_earlier_rule_reads_as_judged(void **state)
+{
+    (void)state;
+    Rongyu__Application *app = s_example("advanced_home.valid.json");
+    free(app->declarations->congress_approval_date);
+    app->declarations->congress_approval_date = strdup("2018-11-02");
+    Rongyu__StoredVerdict sv = RONGYU__STORED_VERDICT__INIT;
+    uint32_t steps[] = {56u << 1 | 1};
+    assert_string_equal(ry_rulecat_code(56), "R_DECL_ORDER");
+    sv.steps = steps;
+    sv.n_steps = 1;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&sv.base, &len);
+    Rongyu__Verdict *back = NULL;
+    assert_int_equal(ry_verdict_expand(buf, len, app, &back), 0);
+    assert_int_equal(back->n_checks, 1);
+    const Rongyu__Quantity *a = back->checks[0]->actual_value;
+    assert_non_null(a);
+    assert_int_equal(a->n_items, 2);
+    assert_string_equal(a->items[0]->of, "congress_approval_date");
+    assert_string_equal(a->items[0]->date, "2018-11-02");
+    assert_string_equal(a->items[1]->of, "posting_start");
+    assert_string_equal(a->items[1]->date, "2018-11-01");
+    ry_pb_free(&back);
+    free(buf);
+
+    Rongyu__Verdict *v = s_judge(app, 0);
+    const Rongyu__Check *k = validation_verdict_find(v, "R_DECL_ORDER");
+    assert_non_null(k);
+    assert_true(k->passed);
+    buf = ry_verdict_pack(v, app, &len);
+    assert_int_equal(ry_verdict_expand(buf, len, app, &back), 0);
+    s_expect_same(v, back);
+    ry_pb_free(&back);
+    free(buf);
+    validation_verdict_free(&v);
+    ry_json_application_free(&app);
+}
+
 /* A check the expansion would not give back (here: a subject and a unit
  * no rule would derive) is stored as it is. */
 static void
@@ -1091,6 +1135,7 @@ main(void)
             test_valid_example_stores_only_thresholds_and_calendar),
         cmocka_unit_test(
             test_check_that_would_not_come_back_is_stored_as_it_is),
+        cmocka_unit_test(test_order_stored_by_the_earlier_rule_reads_as_judged),
         cmocka_unit_test(test_without_application_every_check_is_stored),
         cmocka_unit_test(test_landed_verdict_reads_as_it_is),
         cmocka_unit_test(test_hostile_stored_bytes_are_refused),
