@@ -55,6 +55,9 @@ struct ry_campaign {
     s_honour_t honours[RY_HONOUR_COUNT];
     s_list_t union_types;
     s_list_t cadre_types;
+    /* The cadre types of the leadership-organ and township columns
+     * (indexed by ry_column_t; grassroots: every other type). */
+    s_list_t column_types[RY_COLUMN_TOWNSHIP + 1];
     s_list_t media;
     s_unit_t *units;
     size_t unit_count;
@@ -571,12 +574,76 @@ s_parse_honours(s_ctx_t *ctx, json_t *root, ry_campaign_t *c)
     return 0;
 }
 
+/* The cadre types each Annex 1 column takes when a campaign file does not
+ * list them: the 2018 notice's. Leadership-organ seats are for
+ * 工会领导机关干部 (四（一）4, Annex 1 note 2); the township column is
+ * "乡镇（街道）工会专兼职干部（包括职业化工会工作者）" (Annex 1 note 1). */
+static const char *const s_default_organ_types[] = {"工会领导机关干部", NULL};
+static const char *const s_default_township_types[] = {
+    "乡镇（街道）工会干部", "乡镇（街道、园区）工会干部", "社会化工会工作者",
+    NULL};
+
+static int
+s_list_set(s_list_t *l, const char *const *items)
+{
+    size_t n = 0;
+    while (items[n])
+        n++;
+    l->items = calloc(n, sizeof *l->items);
+    if (!l->items)
+        return -ENOMEM;
+    for (; l->count < n; l->count++)
+        if (!(l->items[l->count] = s_strdup(items[l->count])))
+            return -ENOMEM;
+    return 0;
+}
+
+/* $.excellent_worker_quota.columns (optional): the cadre types of the
+ * leadership-organ and township columns, each on $.cadre_types and in one
+ * column only; absent, the 2018 notice's. */
+static int
+s_parse_columns(s_ctx_t *ctx, json_t *q, ry_campaign_t *c)
+{
+    static const char *const known[] = {"leadership_organ", "township_cadre",
+                                        NULL};
+    const char *p = "$.excellent_worker_quota.columns";
+    s_list_t *organ = &c->column_types[RY_COLUMN_LEADERSHIP_ORGAN];
+    s_list_t *township = &c->column_types[RY_COLUMN_TOWNSHIP];
+    json_t *cols = json_object_get(q, "columns");
+    int rc;
+    if (!cols)
+        return (rc = s_list_set(organ, s_default_organ_types)) != 0
+                   ? rc
+                   : s_list_set(township, s_default_township_types);
+    if ((rc = s_object(ctx, p, cols)) != 0 ||
+        (rc = s_known_keys(ctx, p, cols, known)) != 0 ||
+        (rc = s_string_list(ctx, p, cols, "leadership_organ", organ)) != 0 ||
+        (rc = s_string_list(ctx, p, cols, "township_cadre", township)) != 0)
+        return rc;
+    for (int col = RY_COLUMN_LEADERSHIP_ORGAN; col <= RY_COLUMN_TOWNSHIP;
+         col++) {
+        const s_list_t *l = &c->column_types[col];
+        for (size_t i = 0; i < l->count; i++) {
+            char ip[200];
+            snprintf(ip, sizeof ip, "%s.%s[%zu]", p, known[col - 1], i);
+            if (!s_list_has(&c->cadre_types, l->items[i]))
+                return s_fail(ctx, ip, "'%s' is not on $.cadre_types",
+                              l->items[i]);
+            if (col == RY_COLUMN_TOWNSHIP && s_list_has(organ, l->items[i]))
+                return s_fail(ctx, ip,
+                              "'%s' is listed for the leadership organ too",
+                              l->items[i]);
+        }
+    }
+    return 0;
+}
+
 static int
 s_parse_units(s_ctx_t *ctx, json_t *root, ry_campaign_t *c)
 {
-    static const char *const known[] = {"leadership_organ_seats",
-                                        "township_total", "grassroots_total",
-                                        "units", NULL};
+    static const char *const known[] = {
+        "leadership_organ_seats", "township_total", "grassroots_total",
+        "units", "columns", NULL};
     static const char *const unit_known[] = {"name", "kind", "township",
                                              "grassroots", NULL};
     const char *p = "$.excellent_worker_quota";
@@ -592,7 +659,8 @@ s_parse_units(s_ctx_t *ctx, json_t *root, ry_campaign_t *c)
         (rc = s_int(ctx, p, q, "township_total", 0, 100000,
                     &township_total)) ||
         (rc = s_int(ctx, p, q, "grassroots_total", 0, 100000,
-                    &grassroots_total)))
+                    &grassroots_total)) ||
+        (rc = s_parse_columns(ctx, q, c)) != 0)
         return rc;
     json_t *units = s_get(ctx, p, q, "units", &rc);
     if (!units)
@@ -850,6 +918,9 @@ ry_campaign_destroy(ry_campaign_t **cp)
     free(c->timezone);
     s_list_free(&c->union_types);
     s_list_free(&c->cadre_types);
+    for (size_t i = 0; i < sizeof c->column_types / sizeof c->column_types[0];
+         i++)
+        s_list_free(&c->column_types[i]);
     s_list_free(&c->media);
     for (size_t i = 0; i < c->unit_count; i++) {
         free(c->units[i].name);
@@ -974,6 +1045,17 @@ bool
 ry_campaign_cadre_type_valid(const ry_campaign_t *c, const char *s)
 {
     return s_list_has(&c->cadre_types, s);
+}
+
+int
+ry_campaign_cadre_type_column(const ry_campaign_t *c, const char *s)
+{
+    if (!s_list_has(&c->cadre_types, s))
+        return 0;
+    for (int col = RY_COLUMN_LEADERSHIP_ORGAN; col <= RY_COLUMN_TOWNSHIP; col++)
+        if (s_list_has(&c->column_types[col], s))
+            return col;
+    return RY_COLUMN_GRASSROOTS;
 }
 
 size_t

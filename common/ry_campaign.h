@@ -128,6 +128,11 @@ const ry_thresholds_t *ry_campaign_thresholds(const ry_campaign_t *c,
 /* 工会类型 (Annexes 2, 3) and Annex 4 类型: true when s is on the list. */
 bool ry_campaign_union_type_valid(const ry_campaign_t *c, const char *s);
 bool ry_campaign_cadre_type_valid(const ry_campaign_t *c, const char *s);
+/* The Annex 1 column (ry_column_t) a nominee of Annex 4 类型 s belongs
+ * in: leadership organ or township when s is on that column's list
+ * ($.excellent_worker_quota.columns, or the 2018 notice's), grassroots
+ * for every other type; 0 when s is not on the 类型 list (or NULL). */
+int ry_campaign_cadre_type_column(const ry_campaign_t *c, const char *s);
 size_t ry_campaign_union_type_count(const ry_campaign_t *c);
 const char *ry_campaign_union_type_at(const ry_campaign_t *c, size_t i);
 size_t ry_campaign_cadre_type_count(const ry_campaign_t *c);

@@ -216,6 +216,10 @@ static const s_rule_t s_rules[] = {
      "勇于开拓创新、工作特色亮点突出、具有典型示范引领作用" BI
      "innovation, distinctive highlights, value as a model",
      NULL, NULL, NULL, NULL, NULL, F_REVIEW, H_NONE},
+    {67, "R_COLUMN_CADRE_TYPE",
+     "推荐名额类别与人员类型相符" BI "the Annex 1 column fits the cadre type",
+     NULL, "{t0}，{t1}" BI "{t0}, {t1}", "{a0}，{a1}" BI "{a0}, {a1}",
+     "{o} → {v}", NULL, 0, H_NONE},
 };
 
 #define S_NRULES (sizeof s_rules / sizeof s_rules[0])
@@ -263,6 +267,8 @@ static const struct {
     {"column_leadership_organ", "工会领导机关干部" BI "leadership organ"},
     {"column_township_cadre", "乡镇（街道）工会干部" BI "township cadre"},
     {"column_grassroots_cadre", "基层工会干部" BI "grassroots cadre"},
+    {"organ_cadre", "工会机关干部" BI "organ cadre"},
+    {"not_organ_cadre", "非工会机关干部" BI "not an organ cadre"},
     {"kind_grassroots", "基层单建工会" BI "grassroots"},
     {"kind_township", "乡镇（街道、园区）工会" BI "township"},
     {"kind_federation", "工会联合会" BI "federation"},

@@ -65,6 +65,7 @@ enum {
     R_REQUIRED_DEEDS = 64,
     R_POLITICAL_REVIEW = 65,
     R_MODEL_INNOVATION_REVIEW = 66,
+    R_COLUMN_CADRE_TYPE = 67,
 };
 
 /* The words the catalogue fixes per rule: a threshold's unit and
@@ -511,6 +512,17 @@ s_derive_actual(s_ctx_t *x, uint32_t rule, const Rongyu__Check *k,
             "column_grassroots_cadre"};
         int col = p ? (int)p->column : 0;
         return q_term(x, terms[col >= 1 && col <= 3 ? col : 0]);
+    }
+    case R_COLUMN_CADRE_TYPE: {
+        static const char *const terms[] = {
+            "missing", "column_leadership_organ", "column_township_cadre",
+            "column_grassroots_cadre"};
+        int col = p ? (int)p->column : 0;
+        if (!p || col < 1 || col > 3)
+            return NULL;
+        return q_push(
+            x, q_push(x, q_new(x), q_term(x, terms[col])),
+            q_term(x, p->organ_cadre ? "organ_cadre" : "not_organ_cadre"));
     }
     case R_UNION_YEARS_MIN: {
         ry_date_t since;

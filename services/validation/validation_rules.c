@@ -529,6 +529,27 @@ s_person(s_eval_t *e, const ry_thresholds_t *t)
         s_add(e, "R_QUOTA_COLUMN", q > 0, false, NULL,
               q_of(q_count(q, "seats", NULL), e->app->organising_unit));
     }
+    /* The column fits the nominee: the leadership-organ seats are for the
+     * organ cadres the city's departments recommend (四（一）4, Annex 1
+     * note 2), the township column for township cadres and professional
+     * union workers (note 1), the grassroots column for the others. The
+     * threshold is the column of the cadre type (its 'of') and whether it
+     * is an organ cadre; the actual value the column claimed and the
+     * person's organ_cadre. */
+    int fit =
+        p && col_ok ? ry_campaign_cadre_type_column(e->c, p->cadre_type) : 0;
+    if (fit) {
+        bool organ = fit == RY_COLUMN_LEADERSHIP_ORGAN;
+        const char *organ_terms[] = {"not_organ_cadre", "organ_cadre"};
+        Rongyu__Quantity *thr =
+            q_push(q_push(q_new(), q_of(q_term(col_terms[fit]), p->cadre_type)),
+                   q_term(organ_terms[organ]));
+        Rongyu__Quantity *act =
+            q_push(q_push(q_new(), q_term(col_terms[col])),
+                   q_term(organ_terms[p->organ_cadre ? 1 : 0]));
+        s_add(e, "R_COLUMN_CADRE_TYPE",
+              col == fit && (bool)p->organ_cadre == organ, false, thr, act);
+    }
 
     if (t->union_years_min > 0) {
         Rongyu__Quantity *thr = q_count(t->union_years_min, "years", "ge");

@@ -51,6 +51,11 @@
  *  R_REQUIRED_PERSON_*, R_PERSON_GENDER, R_CADRE_TYPE, R_QUOTA_COLUMN
  *                       (excellent worker; a township/grassroots column
  *                       where the unit's Annex 1 quota is 0 fails)
+ *  R_COLUMN_CADRE_TYPE  the Annex 1 column fits the cadre type: leadership
+ *                       organ for the organ cadres' type (and organ_cadre
+ *                       set then only), township for the township types,
+ *                       grassroots for any other (ry_campaign_cadre_type_
+ *                       column)
  *  R_FORMATION_MIN, R_MEMBERSHIP_MIN, R_SATISFACTION_MIN, R_REALNAME,
  *  R_CHAIR_SATISFACTION_MIN, R_SCORE_MIN   the thresholds of the
  *                       honour and category, ">=" ("以上"), compared

@@ -153,6 +153,22 @@ s_spec_2018(const ry_campaign_t *c)
     assert_true(ry_campaign_cadre_type_valid(c, "社会化工会工作者"));
     assert_true(ry_campaign_cadre_type_valid(c, "工会领导机关干部"));
     assert_false(ry_campaign_cadre_type_valid(c, "私营企业工会"));
+    /* Annex 1 columns by 类型 (四（一）4, Annex 1 notes 1 and 2). */
+    for (size_t i = 0; i < ry_campaign_cadre_type_count(c); i++) {
+        const char *ty = ry_campaign_cadre_type_at(c, i);
+        int want = strcmp(ty, "工会领导机关干部") == 0
+                       ? RY_COLUMN_LEADERSHIP_ORGAN
+                   : strcmp(ty, "乡镇（街道）工会干部") == 0 ||
+                           strcmp(ty, "乡镇（街道、园区）工会干部") == 0 ||
+                           strcmp(ty, "社会化工会工作者") == 0
+                       ? RY_COLUMN_TOWNSHIP
+                       : RY_COLUMN_GRASSROOTS;
+        if (ry_campaign_cadre_type_column(c, ty) != want)
+            fail_msg("'%s': column %d, not %d", ty,
+                     ry_campaign_cadre_type_column(c, ty), want);
+    }
+    assert_int_equal(ry_campaign_cadre_type_column(c, "私营企业工会"), 0);
+    assert_int_equal(ry_campaign_cadre_type_column(c, NULL), 0);
 
     /* Attachments. */
     assert_true(ry_campaign_attachment_max_bytes(c) > 0);
@@ -205,6 +221,15 @@ test_second_campaign_file_loads(void **state)
     assert_int_equal(
         ry_date_compare(ry_campaign_summary_deadline(c), s_d("2026-12-31")),
         0);
+    /* No $.excellent_worker_quota.columns: the 2018 notice's columns. */
+    assert_int_equal(ry_campaign_cadre_type_column(c, "工会领导机关干部"),
+                     RY_COLUMN_LEADERSHIP_ORGAN);
+    assert_int_equal(ry_campaign_cadre_type_column(c, "社会化工会工作者"),
+                     RY_COLUMN_TOWNSHIP);
+    assert_int_equal(ry_campaign_cadre_type_column(c, "乡镇（街道）工会干部"),
+                     RY_COLUMN_TOWNSHIP);
+    assert_int_equal(ry_campaign_cadre_type_column(c, "私营企业工会干部"),
+                     RY_COLUMN_GRASSROOTS);
     ry_campaign_destroy(&c);
 }
 
@@ -256,6 +281,27 @@ s_at(json_t *root, const char *a, const char *b, const char *c,
     return v;
 }
 
+static void
+m_column_type_unlisted(json_t *r)
+{
+    json_array_append_new(
+        s_at(r, "excellent_worker_quota", "columns", "township_cadre", NULL),
+        json_string("街道办事处干部"));
+}
+static void
+m_column_type_twice(json_t *r)
+{
+    json_array_append_new(
+        s_at(r, "excellent_worker_quota", "columns", "township_cadre", NULL),
+        json_string("工会领导机关干部"));
+}
+static void
+m_column_unknown(json_t *r)
+{
+    json_object_set_new(
+        s_at(r, "excellent_worker_quota", "columns", NULL, NULL),
+        "grassroots_cadre", json_array());
+}
 static void
 m_threshold_over_100(json_t *r)
 {
@@ -420,6 +466,14 @@ test_malformed_campaigns_are_refused_naming_the_field(void **state)
         {m_bad_deadline, "$.deadlines.submission_deadline", "real date"},
         {m_summary_before_submission, "$.deadlines.summary_deadline", "before"},
         {m_zip_media, "$.attachments.form_media_types[3]", "application/zip"},
+        {m_column_type_unlisted,
+         "$.excellent_worker_quota.columns.township_cadre[3]",
+         "not on $.cadre_types"},
+        {m_column_type_twice,
+         "$.excellent_worker_quota.columns.township_cadre[3]",
+         "leadership organ too"},
+        {m_column_unknown, "$.excellent_worker_quota.columns",
+         "unknown field 'grassroots_cadre'"},
         {m_duplicate_union_type, "$.union_types[17]", "listed twice"},
         {m_duplicate_unit, "$.excellent_worker_quota.units[1].name",
          "listed twice"},

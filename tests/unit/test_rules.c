@@ -1436,6 +1436,7 @@ test_excellent_worker_conditions(void **state)
     fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
             RONGYU__APPLICANT_CATEGORY__CADRE);
     fx.app.organising_unit = "工业工会";
+    fx.p.cadre_type = "乡镇（街道）工会干部";
     fx.p.column = RONGYU__QUOTA_COLUMN__TOWNSHIP_CADRE;
     v = s_eval_with(env, &fx);
     s_expect_only(v, "R_QUOTA_COLUMN");
@@ -1717,18 +1718,26 @@ static void
 test_organ_cadre_review_only_for_organ_cadres(void **state)
 {
     const s_env_t *env = *state;
+    /* The review is emitted for an organ cadre or the leadership-organ
+     * column even where the column does not fit the nominee (that fails
+     * R_COLUMN_CADRE_TYPE: test_column_must_fit_cadre_type). */
     struct {
         protobuf_c_boolean organ;
         Rongyu__QuotaColumn column;
         const char *cadre_type;
         bool present;
+        bool fits;
     } cases[] = {
-        {1, RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN, "工会领导机关干部", true},
-        {0, RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN, "工会领导机关干部", true},
-        {1, RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE, "工会领导机关干部", true},
-        {0, RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE, "私营企业工会干部", false},
-        {0, RONGYU__QUOTA_COLUMN__TOWNSHIP_CADRE, "乡镇（街道）工会干部",
+        {1, RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN, "工会领导机关干部", true,
+         true},
+        {0, RONGYU__QUOTA_COLUMN__LEADERSHIP_ORGAN, "工会领导机关干部", true,
          false},
+        {1, RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE, "工会领导机关干部", true,
+         false},
+        {0, RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE, "私营企业工会干部", false,
+         true},
+        {0, RONGYU__QUOTA_COLUMN__TOWNSHIP_CADRE, "乡镇（街道）工会干部", false,
+         true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         s_fx_t fx;
@@ -1738,7 +1747,7 @@ test_organ_cadre_review_only_for_organ_cadres(void **state)
         fx.p.column = cases[i].column;
         fx.p.cadre_type = (char *)cases[i].cadre_type;
         Rongyu__Verdict *v = s_eval_with(env, &fx);
-        s_expect_only(v, NULL);
+        s_expect_only(v, cases[i].fits ? NULL : "R_COLUMN_CADRE_TYPE");
         const Rongyu__Check *k =
             validation_verdict_find(v, "R_ORGAN_CADRE_REVIEW");
         if (cases[i].present) {
@@ -1758,6 +1767,134 @@ test_organ_cadre_review_only_for_organ_cadres(void **state)
     Rongyu__Verdict *v = s_eval_with(env, &fx);
     assert_null(validation_verdict_find(v, "R_ORGAN_CADRE_REVIEW"));
     validation_verdict_free(&v);
+}
+
+/* The Annex 1 column must fit the nominee's 类型: the leadership-organ
+ * seats are for the organ cadres (四（一）4, Annex 1 note 2), the township
+ * column for township cadres and professional workers (note 1), the
+ * grassroots column for any other type. */
+static void
+test_column_must_fit_cadre_type(void **state)
+{
+    const s_env_t *env = *state;
+    s_fx_t fx;
+    Rongyu__Verdict *v;
+
+    /* A private firm's union chair in a township seat. */
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.p.column = RONGYU__QUOTA_COLUMN__TOWNSHIP_CADRE;
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_COLUMN_CADRE_TYPE");
+    const Rongyu__Check *k = s_check(v, "R_COLUMN_CADRE_TYPE");
+    assert_string_equal(k->threshold,
+                        "私营企业工会干部 → 基层工会干部，非工会机关干部/"
+                        "私营企业工会干部 → grassroots cadre, not an organ "
+                        "cadre");
+    assert_string_equal(k->actual, "乡镇（街道）工会干部，非工会机关干部/"
+                                   "township cadre, not an organ cadre");
+    /* Typed: the fitting column of the type, and the one claimed. */
+    assert_string_equal(k->threshold_value->items[0]->term,
+                        "column_grassroots_cadre");
+    assert_string_equal(k->threshold_value->items[0]->of, "私营企业工会干部");
+    assert_string_equal(k->actual_value->items[0]->term,
+                        "column_township_cadre");
+    validation_verdict_free(&v);
+
+    /* A county union's organ cadre put in a grassroots seat. */
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.p.cadre_type = "工会领导机关干部";
+    fx.p.organ_cadre = 1;
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_COLUMN_CADRE_TYPE");
+    assert_string_equal(s_check(v, "R_COLUMN_CADRE_TYPE")->actual,
+                        "基层工会干部，工会机关干部/grassroots cadre, organ "
+                        "cadre");
+    validation_verdict_free(&v);
+
+    /* Every type of the campaign's list in every column, organ cadre or
+     * not: it fits only its own column, with organ_cadre set for the
+     * leadership organ's type alone. */
+    const ry_campaign_t *c = ry_campaigns_find(env->reg, "hangzhou-2018");
+    size_t fitting = 0;
+    for (size_t i = 0; i < ry_campaign_cadre_type_count(c); i++) {
+        const char *t = ry_campaign_cadre_type_at(c, i);
+        bool organ_type = strcmp(t, "工会领导机关干部") == 0;
+        bool township_type = strcmp(t, "乡镇（街道）工会干部") == 0 ||
+                             strcmp(t, "乡镇（街道、园区）工会干部") == 0 ||
+                             strcmp(t, "社会化工会工作者") == 0;
+        for (int col = 1; col <= 3; col++) {
+            for (int organ = 0; organ <= 1; organ++) {
+                fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+                        RONGYU__APPLICANT_CATEGORY__CADRE);
+                fx.p.cadre_type = (char *)t;
+                fx.p.column = (Rongyu__QuotaColumn)col;
+                fx.p.organ_cadre = organ;
+                bool fits = organ == organ_type &&
+                            (organ_type      ? col == RY_COLUMN_LEADERSHIP_ORGAN
+                             : township_type ? col == RY_COLUMN_TOWNSHIP
+                                             : col == RY_COLUMN_GRASSROOTS);
+                fitting += fits;
+                v = s_eval_with(env, &fx);
+                if ((bool)s_check(v, "R_COLUMN_CADRE_TYPE")->passed != fits)
+                    fail_msg("'%s' in column %d, organ %d: expected %s", t, col,
+                             organ, fits ? "pass" : "fail");
+                s_expect_only(v, fits ? NULL : "R_COLUMN_CADRE_TYPE");
+                validation_verdict_free(&v);
+            }
+        }
+    }
+    assert_int_equal(fitting, ry_campaign_cadre_type_count(c));
+
+    /* No column, or a type not on the list: no check (others fail). */
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.p.column = RONGYU__QUOTA_COLUMN__COLUMN_UNSPECIFIED;
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_REQUIRED_PERSON_COLUMN");
+    assert_null(validation_verdict_find(v, "R_COLUMN_CADRE_TYPE"));
+    validation_verdict_free(&v);
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.p.cadre_type = "私营企业工会";
+    fx.p.column = RONGYU__QUOTA_COLUMN__TOWNSHIP_CADRE;
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_CADRE_TYPE");
+    assert_null(validation_verdict_find(v, "R_COLUMN_CADRE_TYPE"));
+    validation_verdict_free(&v);
+
+    /* The columns are campaign data: a campaign that puts 社会化工会工作者
+     * in no township list seats one in the grassroots column. */
+    json_error_t je;
+    json_t *root = json_load_file(DEFAULT_FILE, 0, &je);
+    assert_non_null(root);
+    json_t *tw = json_object_get(
+        json_object_get(json_object_get(root, "excellent_worker_quota"),
+                        "columns"),
+        "township_cadre");
+    assert_non_null(tw);
+    assert_int_equal(json_array_remove(tw, json_array_size(tw) - 1), 0);
+    char *text = json_dumps(root, 0);
+    json_decref(root);
+    ry_campaign_t *edited = NULL;
+    char err[512];
+    if (ry_campaign_load_buffer("edited", text, strlen(text), &edited, err,
+                                sizeof err) != 0)
+        fail_msg("%s", err);
+    free(text);
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.p.cadre_type = "社会化工会工作者";
+    v = s_eval_in(edited, env, &fx);
+    s_expect_only(v, NULL);
+    s_expect_check(v, "R_COLUMN_CADRE_TYPE", true);
+    validation_verdict_free(&v);
+    fx.p.column = RONGYU__QUOTA_COLUMN__TOWNSHIP_CADRE;
+    v = s_eval_in(edited, env, &fx);
+    s_expect_only(v, "R_COLUMN_CADRE_TYPE");
+    validation_verdict_free(&v);
+    ry_campaign_destroy(&edited);
 }
 
 /* --------------------------------------------------- posting, deadline */
@@ -2779,6 +2916,7 @@ main(void)
         cmocka_unit_test(test_union_years_from_29_february),
         cmocka_unit_test(test_birth_month_must_be_a_real_month),
         cmocka_unit_test(test_organ_cadre_review_only_for_organ_cadres),
+        cmocka_unit_test(test_column_must_fit_cadre_type),
         cmocka_unit_test(test_posting_across_national_day_2018),
         cmocka_unit_test(test_posting_across_new_year_2019),
         cmocka_unit_test(test_posting_must_end_by_submission),
