@@ -220,6 +220,15 @@ static const s_rule_t s_rules[] = {
      "推荐名额类别与人员类型相符" BI "the Annex 1 column fits the cadre type",
      NULL, "{t0}，{t1}" BI "{t0}, {t1}", "{a0}，{a1}" BI "{a0}, {a1}",
      "{o} → {v}", NULL, 0, H_NONE},
+    {68, "R_PERSON_DATES",
+     "出生年月与从事工会工作起始日期合理（最低就业年龄）" BI
+     "birth month and start of union work are possible (minimum working age)",
+     NULL,
+     "出生不晚于 {t0}；年满 {t1} 周岁之月起从事工会工作" BI
+     "born no later than {t0}; in union work from the month of age {t1}",
+     "出生于 {a0}，{a1} 年满 {t1} 周岁，{a2} 起从事工会工作" BI
+     "born {a0}, aged {t1} in {a1}, in union work since {a2}",
+     NULL, NULL, 0, H_NONE},
 };
 
 #define S_NRULES (sizeof s_rules / sizeof s_rules[0])

@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,7 @@ enum {
     R_POLITICAL_REVIEW = 65,
     R_MODEL_INNOVATION_REVIEW = 66,
     R_COLUMN_CADRE_TYPE = 67,
+    R_PERSON_DATES = 68,
 };
 
 /* The words the catalogue fixes per rule: a threshold's unit and
@@ -523,6 +525,25 @@ s_derive_actual(s_ctx_t *x, uint32_t rule, const Rongyu__Check *k,
         return q_push(
             x, q_push(x, q_new(x), q_term(x, terms[col])),
             q_term(x, p->organ_cadre ? "organ_cadre" : "not_organ_cadre"));
+    }
+    case R_PERSON_DATES: {
+        /* The birth month, the month of the 16th birthday (the
+         * threshold's age), the start of union work. */
+        int by, bm;
+        ry_date_t since;
+        if (!p || ry_date_parse_month(s_str(p->birth_month), &by, &bm) != 0 ||
+            !thr || thr->n_items != 2 ||
+            thr->items[1]->value_case != RONGYU__QUANTITY__VALUE_COUNT)
+            return NULL;
+        char *m16 = s_new(x->arena, 16);
+        snprintf(m16, 16, "%04d-%02d", by + (int)thr->items[1]->count, bm);
+        Rongyu__Quantity *q = q_new(x);
+        q_push(x, q, q_text(x, p->birth_month));
+        q_push(x, q, q_text(x, m16));
+        return q_push(x, q,
+                      ry_date_parse(s_str(p->union_work_since), &since) == 0
+                          ? q_date(x, p->union_work_since)
+                          : q_term(x, "missing"));
     }
     case R_UNION_YEARS_MIN: {
         ry_date_t since;

@@ -493,6 +493,41 @@ s_union_fields(s_eval_t *e, ry_honour_t h)
                      q_count((int64_t)u->workers, "workers", NULL)));
 }
 
+/* China's minimum working age (劳动法 第十五条: no one under 16 is
+ * employed). */
+#define S_MIN_WORK_AGE 16
+
+/* R_PERSON_DATES, for a real birth month: born no later than the
+ * submission, and in union work (when its start is a real date) from
+ * the month of the 16th birthday on. Threshold: the submission date and
+ * the age in years; actual: the birth month, the month of the 16th
+ * birthday and the start of union work. */
+static void
+s_person_dates(s_eval_t *e, const Rongyu__Person *p)
+{
+    int by, bm;
+    if (!p || ry_date_parse_month(s_str(p->birth_month), &by, &bm) != 0)
+        return;
+    char sub[RY_DATE_STRLEN] = "", m16[16];
+    if (e->have_submitted)
+        ry_date_format(e->submitted, sub, sizeof sub);
+    bool born =
+        e->have_submitted &&
+        (by < e->submitted.y || (by == e->submitted.y && bm <= e->submitted.m));
+    ry_date_t since;
+    bool since_ok = ry_date_parse(s_str(p->union_work_since), &since) == 0;
+    int y16 = by + S_MIN_WORK_AGE;
+    bool aged = !since_ok || since.y > y16 || (since.y == y16 && since.m >= bm);
+    snprintf(m16, sizeof m16, "%04d-%02d", y16, bm);
+    Rongyu__Quantity *thr = q_push(
+        q_push(q_new(), e->have_submitted ? q_date(sub) : q_term("unknown")),
+        q_count(S_MIN_WORK_AGE, "years", NULL));
+    Rongyu__Quantity *act =
+        q_push(q_push(q_new(), q_text(p->birth_month)), q_text(m16));
+    q_push(act, since_ok ? q_date(p->union_work_since) : q_term("missing"));
+    s_add(e, "R_PERSON_DATES", born && aged, false, thr, act);
+}
+
 static void
 s_person(s_eval_t *e, const ry_thresholds_t *t)
 {
@@ -572,6 +607,7 @@ s_person(s_eval_t *e, const ry_thresholds_t *t)
                   q_push(q_push(q_new(), q_date(sb)), q_date(db)));
         }
     }
+    s_person_dates(e, p);
     if (t->five_haves)
         s_add(e, "R_FIVE_HAVES", p && p->home_five_haves, false,
               q_term("yes"), q_term(p && p->home_five_haves ? "yes" : "no"));

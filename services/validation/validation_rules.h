@@ -72,6 +72,9 @@
  *                       the counts
  *  R_UNION_YEARS_MIN    union_work_since + N years <= submission date
  *                       (29 Feb + N years is 1 Mar when not a leap year)
+ *  R_PERSON_DATES       a real birth month no later than the submission,
+ *                       and union work (when its start is real) from the
+ *                       month of the 16th birthday (minimum working age)
  *  R_FIVE_HAVES, R_HOME_HONOUR_LEVEL       the nominee's home
  *  R_HOLDS_CITY_HONOUR  no still-held honour of city level or higher
  *  R_DATE_INVALID       every date given is a real date

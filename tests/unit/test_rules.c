@@ -1685,7 +1685,11 @@ test_birth_month_must_be_a_real_month(void **state)
                 RONGYU__APPLICANT_CATEGORY__CADRE);
         fx.p.birth_month = (char *)cases[i].s;
         Rongyu__Verdict *v = s_eval_with(env, &fx);
-        s_expect_only(v, real ? NULL : "R_DATE_INVALID");
+        /* Real, but born after the submission (R_PERSON_DATES). */
+        bool unborn = cases[i].y > 2018;
+        s_expect_only(v, !real    ? "R_DATE_INVALID"
+                         : unborn ? "R_PERSON_DATES"
+                                  : NULL);
         if (!real) {
             char want[64];
             snprintf(want, sizeof want, "birth_month=%s", cases[i].s);
@@ -1711,6 +1715,98 @@ test_birth_month_must_be_a_real_month(void **state)
     assert_int_equal(s_failed(v), 2);
     assert_string_equal(s_check(v, "R_DATE_INVALID")->actual,
                         "union_work_since=2016-09-31, birth_month=1980-13");
+    validation_verdict_free(&v);
+}
+
+/* A birth month after the submission, or union work begun before the
+ * month of the 16th birthday (the minimum working age), is not
+ * possible. Submitted 2018-10-15. */
+static void
+test_person_dates_must_be_possible(void **state)
+{
+    const s_env_t *env = *state;
+    static const struct {
+        const char *born, *since;
+        bool ok;
+    } cases[] = {
+        {"1980-05", "2016-10-15", true},
+        /* Union work since 2016 for someone born in 2008 (aged 8). */
+        {"2008-05", "2016-10-15", false},
+        /* The month of the 16th birthday: from its first day. */
+        {"2000-10", "2016-10-01", true},
+        {"2000-10", "2016-09-30", false},
+        {"2000-11", "2016-10-15", false},
+        {"2000-09", "2016-10-15", true},
+        /* Born after the submission. */
+        {"2018-11", "2016-10-15", false},
+        {"2019-01", "2016-10-15", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        s_fx_t fx;
+        fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+                RONGYU__APPLICANT_CATEGORY__CADRE);
+        fx.p.birth_month = (char *)cases[i].born;
+        fx.p.union_work_since = (char *)cases[i].since;
+        Rongyu__Verdict *v = s_eval_with(env, &fx);
+        print_message("  born %s, union work since %s\n", cases[i].born,
+                      cases[i].since);
+        s_expect_only(v, cases[i].ok ? NULL : "R_PERSON_DATES");
+        validation_verdict_free(&v);
+    }
+
+    /* The texts and typed values. */
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.p.birth_month = "2008-05";
+    fx.p.union_work_since = "2012-03-01";
+    fx.submitted_at_ms = s_ms("2018-10-15", 10, 0);
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_PERSON_DATES");
+    const Rongyu__Check *k = s_check(v, "R_PERSON_DATES");
+    assert_string_equal(k->threshold,
+                        "出生不晚于 2018-10-15；年满 16 周岁之月起从事工会工作/"
+                        "born no later than 2018-10-15; in union work from "
+                        "the month of age 16");
+    assert_string_equal(k->actual,
+                        "出生于 2008-05，2024-05 年满 16 周岁，2012-03-01 "
+                        "起从事工会工作/born 2008-05, aged 16 in 2024-05, in "
+                        "union work since 2012-03-01");
+    assert_int_equal(k->threshold_value->items[1]->count, 16);
+    assert_string_equal(k->threshold_value->items[1]->unit, "years");
+    validation_verdict_free(&v);
+
+    /* The birth month is judged when union work has no real start (that
+     * fails elsewhere); the same month as the submission is no later. */
+    fx.p.union_work_since = NULL;
+    fx.p.birth_month = "2018-10";
+    v = s_eval_with(env, &fx);
+    s_expect_check(v, "R_PERSON_DATES", true);
+    s_expect_check(v, "R_REQUIRED_PERSON_UNION_WORK_SINCE", false);
+    assert_int_equal(s_failed(v), 2); /* and R_UNION_YEARS_MIN */
+    validation_verdict_free(&v);
+    fx.p.birth_month = "2018-11";
+    v = s_eval_with(env, &fx);
+    s_expect_check(v, "R_PERSON_DATES", false);
+    assert_int_equal(s_failed(v), 3);
+    validation_verdict_free(&v);
+
+    /* Without a submission time it cannot be judged: it fails. */
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.submitted_at_ms = 0;
+    v = s_eval_with(env, &fx);
+    s_expect_check(v, "R_PERSON_DATES", false);
+    assert_non_null(strstr(s_check(v, "R_PERSON_DATES")->threshold, "?"));
+    validation_verdict_free(&v);
+
+    /* A birth month that is not real: no check (R_DATE_INVALID). */
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.p.birth_month = "2008-13";
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_DATE_INVALID");
+    assert_null(validation_verdict_find(v, "R_PERSON_DATES"));
     validation_verdict_free(&v);
 }
 
@@ -2915,6 +3011,7 @@ main(void)
         cmocka_unit_test(test_held_honour_each_level),
         cmocka_unit_test(test_union_years_from_29_february),
         cmocka_unit_test(test_birth_month_must_be_a_real_month),
+        cmocka_unit_test(test_person_dates_must_be_possible),
         cmocka_unit_test(test_organ_cadre_review_only_for_organ_cadres),
         cmocka_unit_test(test_column_must_fit_cadre_type),
         cmocka_unit_test(test_posting_across_national_day_2018),
