@@ -2322,6 +2322,41 @@ intake_cases_submit(intake_cases_t *self, ry_txn_t *txn,
     return rc;
 }
 
+/* A draft's posting recorded with no end (rongyu posting start --from
+ * D) is still up when the draft is submitted: it ends that day, the
+ * submission's day in the campaign's time, which the application then
+ * states (the earlier one stays readable: intake_cases_supersede). The
+ * rule counts the working days up to it (SPEC §6: the end not after the
+ * submission). Writes that day to 'end' ("" when there was nothing to
+ * close). Returns 0 or a store error. */
+static int
+s_posting_close(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c, char *end,
+                size_t len)
+{
+    Rongyu__Application *a = c->application;
+    Rongyu__Declarations *d = a->declarations;
+    const ry_campaign_t *camp =
+        ry_campaigns_find(self->campaigns, a->campaign_id);
+    ry_date_t today;
+    if (!d || intake_is_empty(d->posting_start) ||
+        !intake_is_empty(d->posting_end) || !camp ||
+        ry_date_from_epoch_ms(ry_clock_now_ms(),
+                              ry_campaign_utc_offset_minutes(camp), &today,
+                              NULL) != 0 ||
+        ry_date_format(today, end, len) != 0) {
+        end[0] = '\0';
+        return 0;
+    }
+    Rongyu__Declarations nd = *d;
+    nd.posting_end = end;
+    Rongyu__Application na = *a;
+    na.declarations = &nd;
+    int rc = intake_cases_supersede(txn, c, &na);
+    if (!rc)
+        ry_pb_set_string_in(c, &d->posting_end, end);
+    return rc;
+}
+
 int
 intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
                           const Rongyu__Request *req,
@@ -2334,15 +2369,22 @@ intake_cases_submit_draft(intake_cases_t *self, ry_txn_t *txn,
         txn, p, intake_fsm_event(INTAKE_EV_SUBMIT_DRAFT)->act, id, o, &c);
     if (rc)
         return rc;
-    char why[400], abuf[600];
+    char why[400], abuf[600], pend[RY_DATE_STRLEN] = "";
     if ((rc = s_find(o, c, INTAKE_EV_SUBMIT_DRAFT, s_facts(c), &row)) == 0 &&
         (rc = s_check_shape(self, c->application, false, o)) == 0 &&
         (rc = intake_orgs_check_application(txn, c->application, why,
                                             sizeof why)) == RY_EINVAL) {
         rc = intake_outcome_fail(o, RONGYU__ERROR_CODE__E_INVALID, "%s", why);
-    } else if (rc == 0 && (rc = s_busy(self, txn, "validation", o)) == 0) {
+    } else if (rc == 0 && (rc = s_busy(self, txn, "validation", o)) == 0 &&
+               (rc = s_posting_close(self, txn, c, pend, sizeof pend)) == 0) {
+        char what[120];
+        if (pend[0])
+            snprintf(what, sizeof what,
+                     "%s; posting %s..%s (ended on submission)", row->what,
+                     c->application->declarations->posting_start, pend);
         s_step_t st = {.p = p,
                        .actor = intake_principal_actor(p, abuf, sizeof abuf),
+                       .what = pend[0] ? what : NULL,
                        .stored = c,
                        .o = o};
         rc = s_apply(self, txn, c, row, &st);

@@ -3201,6 +3201,67 @@ test_a_draft_retried_days_later_gets_its_first_posting_status(void **state)
     ry_clock_set(real, 1);
 }
 
+/* A posting recorded with no end is still up when its draft is
+ * submitted: it ends that day, which the stored application then states
+ * (and the audit says); the draft as it was stays readable. A posting
+ * with an end keeps it. */
+static void
+test_open_posting_ends_on_submission(void **state)
+{
+    (void)state;
+    int64_t now, later, real = ry_clock_now_ms();
+    assert_int_equal(ry_clock_parse("2018-11-20T10:00:00+08:00", &now), 0);
+    assert_int_equal(ry_clock_parse("2018-11-27T23:30:00+08:00", &later), 0);
+    ry_clock_set(now, 0);
+    fx_t *fx = s_fx_default();
+    char id[2][17];
+    for (int k = 0; k < 2; k++) {
+        rq_t d;
+        s_rq(&d, "org-1", "grassroots", k ? "od2" : "od1");
+        d.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+        d.req.save_draft = &d.draft;
+        Rongyu__Reply *rep = s_send(fx, &d.req);
+        assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+        memcpy(id[k], rep->case_->case_->case_id, 17);
+        s_free(&rep);
+        rep = s_posting_start(fx, "org-1", id[k], "2018-11-20",
+                              k ? "2018-11-26" : "", k ? "op2" : "op1");
+        assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+        s_free(&rep);
+    }
+    uint64_t superseded = ut_rows(fx->st, "superseded");
+    ry_clock_set(later, 0); /* 23:30 in Beijing: still the 27th there */
+    for (int k = 0; k < 2; k++) {
+        rq_t sd;
+        s_rq(&sd, "org-1", "grassroots", k ? "os2" : "os1");
+        sd.submit_draft.case_id = id[k];
+        sd.req.body_case = RONGYU__REQUEST__BODY_SUBMIT_DRAFT;
+        sd.req.submit_draft = &sd.submit_draft;
+        Rongyu__Reply *rep = s_send(fx, &sd.req);
+        assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+        assert_string_equal(
+            rep->case_->case_->application->declarations->posting_end,
+            k ? "2018-11-26" : "2018-11-27");
+        s_free(&rep);
+    }
+    assert_int_equal(ut_rows(fx->st, "superseded"), superseded + 1);
+    Rongyu__Reply *rep = s_get_ok(fx, "org-1", id[0]);
+    const Rongyu__CaseReply *c = rep->case_;
+    assert_int_equal(c->case_->state, RONGYU__CASE_STATE__SUBMITTED);
+    assert_string_equal(c->case_->application->declarations->posting_end,
+                        "2018-11-27");
+    assert_non_null(strstr(c->audit[c->n_audit - 1]->what,
+                           "posting 2018-11-20..2018-11-27 (ended on "
+                           "submission)"));
+    s_free(&rep);
+    rep = s_get_ok(fx, "org-1", id[1]);
+    assert_null(strstr(rep->case_->audit[rep->case_->n_audit - 1]->what,
+                       "ended on submission"));
+    s_free(&rep);
+    s_fx_destroy(&fx);
+    ry_clock_set(real, 1);
+}
+
 /* ------------------------------------------------------------ contract */
 
 static void
@@ -3622,6 +3683,7 @@ main(void)
         cmocka_unit_test(test_result_for_another_revision_is_ignored),
         cmocka_unit_test(test_bad_result_messages_are_refused),
         cmocka_unit_test(test_posting_start_answers_earliest_end_at_once),
+        cmocka_unit_test(test_open_posting_ends_on_submission),
         cmocka_unit_test(
             test_posting_saved_by_the_platform_is_audited_with_its_user),
         cmocka_unit_test(test_over_long_text_is_invalid_naming_the_field),
