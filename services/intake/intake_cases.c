@@ -1665,6 +1665,114 @@ s_send_event(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
     return rc;
 }
 
+/* The states in which a case stands put forward to the city: those of
+ * the summary tables (docs/review.md). */
+static const Rongyu__CaseState s_forward[] = {
+    RONGYU__CASE_STATE__RECOMMENDING, RONGYU__CASE_STATE__RECOMMENDED,
+    RONGYU__CASE_STATE__SELECTING, RONGYU__CASE_STATE__AWARDED,
+    RONGYU__CASE_STATE__NOT_SELECTED};
+
+static bool
+s_text_eq(const char *x, const char *y)
+{
+    return strcmp(x ? x : "", y ? y : "") == 0;
+}
+
+/* True when nominations a and b name the same person (name, month of
+ * birth, employer). */
+static bool
+s_same_person(const Rongyu__Application *a, const Rongyu__Application *b)
+{
+    const Rongyu__Person *p = a->person, *q = b->person;
+    return p && q && s_text_eq(p->name, q->name) &&
+           s_text_eq(p->birth_month, q->birth_month) &&
+           s_text_eq(p->employer, q->employer);
+}
+
+/* True when applications a and b put forward the same thing: the same
+ * honour in the same campaign, and for a nomination the same person. */
+static bool
+s_same_candidate(const Rongyu__Application *a, const Rongyu__Application *b)
+{
+    if (a->honour != b->honour || !s_text_eq(a->campaign_id, b->campaign_id))
+        return false;
+    return a->honour != RONGYU__HONOUR__EXCELLENT_WORKER || s_same_person(a, b);
+}
+
+/* True when b, awarded, excludes a (the notice: a unit or person holding
+ * a city honour does not apply again): b is of another campaign, and both
+ * are a union's homes, or both nominate the same person. */
+static bool
+s_excluded_by(const Rongyu__Application *a, const Rongyu__Application *b)
+{
+    if (s_text_eq(a->campaign_id, b->campaign_id))
+        return false;
+    bool ew = a->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
+    if (ew != (b->honour == RONGYU__HONOUR__EXCELLENT_WORKER))
+        return false;
+    return !ew || s_same_person(a, b);
+}
+
+typedef struct {
+    ry_txn_t *txn;
+    const Rongyu__Application *a;
+    bool (*match)(const Rongyu__Application *a, const Rongyu__Application *b);
+    size_t skip; /* the key's prefix: org \0 state */
+    char twin[INTAKE_ID_LEN + 1];
+    Rongyu__CaseState twin_state;
+    char *campaign; /* the twin's, malloc'd */
+} s_twin_t;
+
+static int
+s_twin_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)val;
+    s_twin_t *w = arg;
+    if (key->len != w->skip + INTAKE_ID_LEN)
+        return 0;
+    char id[INTAKE_ID_LEN + 1];
+    memcpy(id, (const char *)key->data + w->skip, INTAKE_ID_LEN);
+    id[INTAKE_ID_LEN] = '\0';
+    Rongyu__Case *o;
+    int rc = intake_cases_load(w->txn, id, &o);
+    if (rc)
+        return rc == RY_ENOTFOUND ? 0 : rc;
+    bool same = o->application && w->match(w->a, o->application);
+    if (same) {
+        memcpy(w->twin, id, sizeof w->twin);
+        w->twin_state = o->state;
+        w->campaign = strdup(o->application->campaign_id);
+        if (!w->campaign)
+            abort();
+    }
+    ry_pb_free(&o);
+    return same ? 1 : 0;
+}
+
+/* Finds, among the cases of a's applicant in the n states 'states'
+ * (by_org_state: a handful), the first that w->match pairs with a: sets
+ * w->twin (else ""). Returns 0 or a store error. */
+static int
+s_twin_find(s_twin_t *w, const Rongyu__CaseState *states, size_t n)
+{
+    const Rongyu__Application *a = w->a;
+    uint8_t prefix[INTAKE_IKEY_MAX];
+    size_t ol = strlen(a->applicant_org);
+    w->twin[0] = '\0';
+    if (ol + 2 > sizeof prefix)
+        return 0;
+    memcpy(prefix, a->applicant_org, ol + 1);
+    w->skip = ol + 2;
+    for (size_t i = 0; i < n && !w->twin[0]; i++) {
+        prefix[ol + 1] = (uint8_t)states[i];
+        int rc = ry_txn_scan(w->txn, "by_org_state", prefix, w->skip, NULL, 0,
+                             s_twin_row, w);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int
 s_send_validate(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c)
 {
@@ -1675,9 +1783,19 @@ s_send_validate(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c)
      * the message goes out (intake_relay). */
     vc.submitted_at_ms = c->submitted_at_ms;
     vc.applicant_kind = intake_orgs_kind(txn, c->application->applicant_org);
-    int rc = ry_channel_send_msg(self->channel, txn, "validation",
+    /* The notice's exclusion, from what intake itself awarded. */
+    static const Rongyu__CaseState awarded[] = {RONGYU__CASE_STATE__AWARDED};
+    s_twin_t w = {.txn = txn, .a = c->application, .match = s_excluded_by};
+    int rc = s_twin_find(&w, awarded, 1);
+    if (!rc && w.twin[0]) {
+        vc.awarded_case = w.twin;
+        vc.awarded_campaign = w.campaign;
+    }
+    if (!rc)
+        rc = ry_channel_send_msg(self->channel, txn, "validation",
                                  RONGYU__MESSAGE_TYPE__VALIDATE_CASE,
                                  c->case_id, &vc.base);
+    free(w.campaign);
     return rc;
 }
 
@@ -1898,66 +2016,6 @@ s_find(intake_outcome_t *o, const Rongyu__Case *c, intake_event_t ev,
                                why->en);
 }
 
-/* The states in which a case stands put forward to the city: those of
- * the summary tables (docs/review.md). */
-static const Rongyu__CaseState s_forward[] = {
-    RONGYU__CASE_STATE__RECOMMENDING, RONGYU__CASE_STATE__RECOMMENDED,
-    RONGYU__CASE_STATE__SELECTING, RONGYU__CASE_STATE__AWARDED,
-    RONGYU__CASE_STATE__NOT_SELECTED};
-
-typedef struct {
-    ry_txn_t *txn;
-    const Rongyu__Application *a;
-    size_t skip; /* the key's prefix: org \0 state */
-    char twin[INTAKE_ID_LEN + 1];
-    Rongyu__CaseState twin_state;
-} s_once_t;
-
-static bool
-s_text_eq(const char *x, const char *y)
-{
-    return strcmp(x ? x : "", y ? y : "") == 0;
-}
-
-/* True when applications a and b put forward the same thing: the same
- * honour in the same campaign, and for a nomination the same person
- * (name, month of birth, employer). */
-static bool
-s_same_candidate(const Rongyu__Application *a, const Rongyu__Application *b)
-{
-    if (a->honour != b->honour || !s_text_eq(a->campaign_id, b->campaign_id))
-        return false;
-    if (a->honour != RONGYU__HONOUR__EXCELLENT_WORKER)
-        return true;
-    const Rongyu__Person *p = a->person, *q = b->person;
-    return p && q && s_text_eq(p->name, q->name) &&
-           s_text_eq(p->birth_month, q->birth_month) &&
-           s_text_eq(p->employer, q->employer);
-}
-
-static int
-s_once_row(const ry_val_t *key, const ry_val_t *val, void *arg)
-{
-    (void)val;
-    s_once_t *w = arg;
-    if (key->len != w->skip + INTAKE_ID_LEN)
-        return 0;
-    char id[INTAKE_ID_LEN + 1];
-    memcpy(id, (const char *)key->data + w->skip, INTAKE_ID_LEN);
-    id[INTAKE_ID_LEN] = '\0';
-    Rongyu__Case *o;
-    int rc = intake_cases_load(w->txn, id, &o);
-    if (rc)
-        return rc == RY_ENOTFOUND ? 0 : rc;
-    bool same = o->application && s_same_candidate(o->application, w->a);
-    if (same) {
-        memcpy(w->twin, id, sizeof w->twin);
-        w->twin_state = o->state;
-    }
-    ry_pb_free(&o);
-    return same ? 1 : 0;
-}
-
 /* INTAKE_FX_ONCE: a unit puts forward one case per applicant and honour
  * in a campaign, and one per person for nominations: a second would take
  * a second seat, or a second row of the summary table. Reads the
@@ -1968,24 +2026,11 @@ static int
 s_once(ry_txn_t *txn, const Rongyu__Case *c, intake_outcome_t *o)
 {
     const Rongyu__Application *a = c->application;
-    s_once_t w = {.txn = txn, .a = a};
-    uint8_t prefix[INTAKE_IKEY_MAX];
-    size_t ol = strlen(a->applicant_org);
-    if (ol + 2 > sizeof prefix)
-        return 0;
-    memcpy(prefix, a->applicant_org, ol + 1);
-    w.skip = ol + 2;
-    for (size_t i = 0; i < sizeof s_forward / sizeof s_forward[0]; i++) {
-        prefix[ol + 1] = (uint8_t)s_forward[i];
-        int rc = ry_txn_scan(txn, "by_org_state", prefix, w.skip, NULL, 0,
-                             s_once_row, &w);
-        if (rc)
-            return rc;
-        if (w.twin[0])
-            break;
-    }
-    if (!w.twin[0])
-        return 0;
+    s_twin_t w = {.txn = txn, .a = a, .match = s_same_candidate};
+    int rc = s_twin_find(&w, s_forward, sizeof s_forward / sizeof s_forward[0]);
+    free(w.campaign);
+    if (rc || !w.twin[0])
+        return rc;
     bool ew = a->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
     return intake_outcome_fail(
         o, RONGYU__ERROR_CODE__E_DUPLICATE,

@@ -45,6 +45,7 @@ typedef struct {
     const ry_calendar_t *cal;
     const Rongyu__Application *app;
     Rongyu__OrgKind applicant_kind; /* registered kind, 0: not registered */
+    const validation_facts_t *facts;
     bool have_submitted;
     ry_date_t submitted; /* local date of submission */
     Rongyu__Check **checks;
@@ -626,6 +627,11 @@ s_person(s_eval_t *e, const ry_thresholds_t *t)
         s_add(e, "R_ORGAN_CADRE_REVIEW", true, true, NULL, NULL);
 }
 
+/* The notice's exclusion (已获得并保持市级及以上…荣誉称号的单位、个人不再
+ * 参加市级荣誉的申报和评选): an honour declared as still held, or one this
+ * system awarded the applicant (the nominee) in an earlier campaign
+ * (the case, "of" its campaign), which it holds: nothing here takes an
+ * award back. */
 static void
 s_held_honours(s_eval_t *e)
 {
@@ -634,6 +640,12 @@ s_held_honours(s_eval_t *e)
         const Rongyu__HeldHonour *hh = e->app->held_honours[i];
         if (hh && hh->still_held && hh->level >= RONGYU__HONOUR_LEVEL__CITY)
             held = hh;
+    }
+    const char *awarded = e->facts->awarded_case;
+    if (!held && !s_empty(awarded)) {
+        s_add(e, "R_HOLDS_CITY_HONOUR", false, false, NULL,
+              q_of(q_text(awarded), s_str(e->facts->awarded_campaign)));
+        return;
     }
     s_add(e, "R_HOLDS_CITY_HONOUR", held == NULL, false, NULL,
           !held                 ? q_term("none")
@@ -1005,11 +1017,15 @@ s_rules(s_eval_t *e)
 
 int
 validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
-                    const Rongyu__Application *app, int64_t submitted_at_ms,
-                    Rongyu__OrgKind applicant_kind, Rongyu__Verdict **out)
+                    const Rongyu__Application *app,
+                    const validation_facts_t *facts, Rongyu__Verdict **out)
 {
+    static const validation_facts_t none = {0};
     if (!app || !out)
         return RY_EINVAL;
+    if (!facts)
+        facts = &none;
+    int64_t submitted_at_ms = facts->submitted_at_ms;
     *out = NULL;
     ry_arena_t a = {0};
     ry_arena_reserve(&a, 32768);
@@ -1021,7 +1037,8 @@ validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
     e.c = c;
     e.cal = cal;
     e.app = app;
-    e.applicant_kind = applicant_kind;
+    e.applicant_kind = facts->applicant_kind;
+    e.facts = facts;
 
     bool campaign_ok =
         c && strcmp(s_str(app->campaign_id), ry_campaign_id(c)) == 0;

@@ -9,9 +9,23 @@
 
 #include <stdint.h>
 
-/* Evaluates every rule of campaign c against app, as submitted at
- * submitted_at_ms (UTC milliseconds since the epoch; the campaign's UTC
- * offset, +8 h for Asia/Shanghai, turns it into the local date).
+/* What intake tells of an application beside it (ValidateCase): when it
+ * was submitted (0: not yet), the applicant's registered kind (0: not
+ * registered), and a case of an earlier campaign in which the same
+ * applicant (for a nomination, the same person) was awarded a city
+ * honour (NULL or "": none), with that campaign. */
+typedef struct {
+    int64_t submitted_at_ms;
+    Rongyu__OrgKind applicant_kind;
+    const char *awarded_case;
+    const char *awarded_campaign;
+} validation_facts_t;
+
+/* Evaluates every rule of campaign c against app, with what intake tells
+ * beside it (facts; NULL: nothing), as submitted at
+ * facts->submitted_at_ms (UTC milliseconds since the epoch; the
+ * campaign's UTC offset, +8 h for Asia/Shanghai, turns it into the local
+ * date).
  *
  * The verdict lists one Rongyu__Check per rule, passed ones too, each with
  * a stable code, its rule number (common/ry_rulecat), the outcome and the
@@ -76,7 +90,9 @@
  *                       and union work (when its start is real) from the
  *                       month of the 16th birthday (minimum working age)
  *  R_FIVE_HAVES, R_HOME_HONOUR_LEVEL       the nominee's home
- *  R_HOLDS_CITY_HONOUR  no still-held honour of city level or higher
+ *  R_HOLDS_CITY_HONOUR  no still-held honour of city level or higher,
+ *                       declared, or awarded by an earlier campaign here
+ *                       (facts->awarded_case)
  *  R_DATE_INVALID       every date given is a real date
  *  R_DECL_COMMITTEE, R_DECL_PARTY, R_DECL_CONGRESS   each date given and
  *                       real; for an excellent worker only the dates that
@@ -105,8 +121,8 @@
  * alone (it is one arena, not malloc'd piece by piece).
  * Returns 0; RY_EINVAL when app or out is NULL. Out of memory aborts. */
 int validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
-                        const Rongyu__Application *app, int64_t submitted_at_ms,
-                        Rongyu__OrgKind applicant_kind, Rongyu__Verdict **out);
+                        const Rongyu__Application *app,
+                        const validation_facts_t *facts, Rongyu__Verdict **out);
 
 /* Frees *v (a verdict from validation_evaluate()) and sets *v to NULL;
  * safe to call twice. */

@@ -57,8 +57,12 @@ s_verdict(validation_server_t *self, ry_txn_t *txn,
     const ry_campaign_t *c =
         ry_campaigns_find(self->campaigns, vc->application->campaign_id);
     Rongyu__Verdict *verdict = NULL;
-    rc = validation_evaluate(c, self->calendar, vc->application,
-                             vc->submitted_at_ms, vc->applicant_kind, &verdict);
+    validation_facts_t facts = {.submitted_at_ms = vc->submitted_at_ms,
+                                .applicant_kind = vc->applicant_kind,
+                                .awarded_case = vc->awarded_case,
+                                .awarded_campaign = vc->awarded_campaign};
+    rc = validation_evaluate(c, self->calendar, vc->application, &facts,
+                             &verdict);
     if (rc)
         return rc;
     verdict->decided_at_ms = ry_clock_now_ms();

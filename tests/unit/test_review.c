@@ -1550,6 +1550,110 @@ test_one_case_put_forward_per_applicant_and_nominee(void **state)
     s_fx_destroy(&fx);
 }
 
+/* The last ValidateCase in intake's outbox to validation (as stored:
+ * without its application). */
+static int
+s_last_validate_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    Rongyu__ValidateCase **last = arg;
+    Rongyu__Envelope *row = (Rongyu__Envelope *)ry_pb_unpack(
+        &rongyu__envelope__descriptor, val->data, val->len, 0);
+    assert_non_null(row);
+    if (row->type == RONGYU__MESSAGE_TYPE__VALIDATE_CASE) {
+        ry_pb_free(last);
+        *last = (Rongyu__ValidateCase *)ry_pb_unpack(
+            &rongyu__validate_case__descriptor, row->payload.data,
+            row->payload.len, 0);
+        assert_non_null(*last);
+    }
+    ry_pb_free(&row);
+    return 0;
+}
+
+static Rongyu__ValidateCase *
+s_last_validate(fx_t *fx)
+{
+    Rongyu__ValidateCase *last = NULL;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(fx->st, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_scan(txn, "ry_outbox", "validation", 11, NULL, 0,
+                                 s_last_validate_row, &last),
+                     0);
+    ry_txn_abort(&txn);
+    assert_non_null(last);
+    return last;
+}
+
+/* What intake awarded in an earlier campaign goes to validation with a
+ * later application of the same union (any home), or of the same person:
+ * the notice's exclusion, judged there (R_HOLDS_CITY_HONOUR). */
+static void
+test_an_earlier_award_is_told_to_validation(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    ry_campaigns_t *reg;
+    assert_int_equal(ry_campaigns_new(&reg), 0);
+    ry_campaign_t *c2026;
+    char err[256];
+    assert_int_equal(
+        ry_campaign_load_file(RY_SOURCE_DIR
+                              "/tests/data/campaigns/hangzhou-2026.json",
+                              &c2026, err, sizeof err),
+        0);
+    assert_int_equal(ry_campaigns_add(reg, &c2026), 0);
+    intake_cases_set_campaigns(fx->ic, &reg);
+    /* 2018: p1's advanced home and its nominee, awarded. */
+    char home[17], ew[17], id[17];
+    rq_t r;
+    s_rq(&r, "p1", "grassroots");
+    r.app.honour = RONGYU__HONOUR__ADVANCED_HOME;
+    r.app.category = RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT;
+    r.app.person = NULL;
+    s_new_case(fx, &r, false, home);
+    s_rq(&r, "p1", "grassroots");
+    r.person.name = (char *)"得奖人";
+    s_new_case(fx, &r, false, ew);
+    const char *both[] = {home, ew};
+    for (int k = 0; k < 2; k++) {
+        s_verdict(fx, both[k], 1, true);
+        s_do_ok(fx, A_APPROVE, both[k], "x");
+        s_do_ok(fx, A_RECOMMEND, both[k], "x");
+        s_pump(fx, false);
+        s_do_ok(fx, A_AWARD, both[k], "x");
+        s_pump(fx, false);
+        assert_int_equal(s_state(fx, both[k]), RONGYU__CASE_STATE__AWARDED);
+    }
+    /* 2026: the union's model home, the same person, another person. */
+    s_rq(&r, "p1", "grassroots");
+    r.app.campaign_id = (char *)"hangzhou-2026";
+    r.app.honour = RONGYU__HONOUR__MODEL_HOME;
+    r.app.category = RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT;
+    r.app.person = NULL;
+    s_new_case(fx, &r, false, id);
+    Rongyu__ValidateCase *vc = s_last_validate(fx);
+    assert_string_equal(vc->case_id, id);
+    assert_string_equal(vc->awarded_case, home);
+    assert_string_equal(vc->awarded_campaign, CAMPAIGN);
+    ry_pb_free(&vc);
+    s_rq(&r, "p1", "grassroots");
+    r.app.campaign_id = (char *)"hangzhou-2026";
+    r.person.name = (char *)"得奖人";
+    s_new_case(fx, &r, false, id);
+    vc = s_last_validate(fx);
+    assert_string_equal(vc->awarded_case, ew);
+    ry_pb_free(&vc);
+    s_rq(&r, "p1", "grassroots");
+    r.app.campaign_id = (char *)"hangzhou-2026";
+    s_new_case(fx, &r, false, id);
+    vc = s_last_validate(fx);
+    assert_string_equal(vc->case_id, id);
+    assert_string_equal(vc->awarded_case, "");
+    ry_pb_free(&vc);
+    s_fx_destroy(&fx);
+}
+
 typedef struct {
     ry_txn_t *txn;
     Rongyu__ValidateCase *sent[8]; /* as the relay sends them */
@@ -2270,6 +2374,7 @@ main(void)
         cmocka_unit_test(
             test_model_home_one_per_unit_and_refusal_keeps_case_approved),
         cmocka_unit_test(test_one_case_put_forward_per_applicant_and_nominee),
+        cmocka_unit_test(test_an_earlier_award_is_told_to_validation),
         cmocka_unit_test(
             test_returned_case_is_resubmitted_as_a_new_revision_with_history),
         cmocka_unit_test(

@@ -48,6 +48,7 @@ typedef struct {
     Rongyu__HeldHonour *helds[1];
     int64_t submitted_at_ms;
     Rongyu__OrgKind applicant_kind; /* 0: not registered */
+    const char *awarded_case, *awarded_campaign; /* intake's, NULL: none */
 } s_fx_t;
 
 static int64_t
@@ -214,10 +215,11 @@ s_eval_with(const s_env_t *env, const s_fx_t *fx)
 {
     Rongyu__Verdict *v = NULL;
     const ry_campaign_t *c = ry_campaigns_find(env->reg, fx->app.campaign_id);
-    assert_int_equal(validation_evaluate(c, env->cal, &fx->app,
-                                         fx->submitted_at_ms,
-                                         fx->applicant_kind, &v),
-                     0);
+    validation_facts_t facts = {.submitted_at_ms = fx->submitted_at_ms,
+                                .applicant_kind = fx->applicant_kind,
+                                .awarded_case = fx->awarded_case,
+                                .awarded_campaign = fx->awarded_campaign};
+    assert_int_equal(validation_evaluate(c, env->cal, &fx->app, &facts, &v), 0);
     assert_non_null(v);
     s_stored_round_trip(v, &fx->app);
     s_render(v);
@@ -283,10 +285,9 @@ static Rongyu__Verdict *
 s_eval_in(const ry_campaign_t *c, const s_env_t *env, const s_fx_t *fx)
 {
     Rongyu__Verdict *v = NULL;
-    assert_int_equal(validation_evaluate(c, env->cal, &fx->app,
-                                         fx->submitted_at_ms,
-                                         fx->applicant_kind, &v),
-                     0);
+    validation_facts_t facts = {.submitted_at_ms = fx->submitted_at_ms,
+                                .applicant_kind = fx->applicant_kind};
+    assert_int_equal(validation_evaluate(c, env->cal, &fx->app, &facts, &v), 0);
     assert_non_null(v);
     s_stored_round_trip(v, &fx->app);
     s_render(v);
@@ -590,8 +591,8 @@ test_decimal_threshold_from_campaign_is_exact(void **state)
         if (cases[i].den == 0) /* no counts: the percentage decides */
             fx.u.workers = fx.u.members = 0;
         Rongyu__Verdict *v = NULL;
-        assert_int_equal(validation_evaluate(c, env->cal, &fx.app,
-                                             fx.submitted_at_ms, 0, &v),
+        validation_facts_t facts = {.submitted_at_ms = fx.submitted_at_ms};
+        assert_int_equal(validation_evaluate(c, env->cal, &fx.app, &facts, &v),
                          0);
         s_render(v);
         s_expect_check(v, "R_MEMBERSHIP_MIN", cases[i].pass);
@@ -1581,6 +1582,28 @@ test_held_honour_each_level(void **state)
     s_expect_only(v, "R_HOLDS_CITY_HONOUR");
     assert_string_equal(s_check(v, "R_HOLDS_CITY_HONOUR")->actual,
                         "未命名/an unnamed honour");
+    validation_verdict_free(&v);
+}
+
+/* An honour this system awarded in an earlier campaign excludes as one
+ * declared does (intake names the case), and is stored with the verdict. */
+static void
+test_award_of_an_earlier_campaign_excludes(void **state)
+{
+    const s_env_t *env = *state;
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT);
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    assert_true(s_check(v, "R_HOLDS_CITY_HONOUR")->passed);
+    validation_verdict_free(&v);
+    fx.awarded_case = "0166c7d95eb6000e";
+    fx.awarded_campaign = "hangzhou-2017";
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_HOLDS_CITY_HONOUR");
+    const char *actual = s_check(v, "R_HOLDS_CITY_HONOUR")->actual;
+    assert_non_null(strstr(actual, "0166c7d95eb6000e"));
+    assert_non_null(strstr(actual, "hangzhou-2017"));
     validation_verdict_free(&v);
 }
 
@@ -2889,8 +2912,9 @@ test_application_under_second_campaign(void **state)
     fx.app.campaign_id = "hangzhou-2026";
     v = NULL;
     assert_int_equal(
-        validation_evaluate(ry_campaigns_find(env->reg, "hangzhou-2018"),
-                            env->cal, &fx.app, fx.submitted_at_ms, 0, &v),
+        validation_evaluate(
+            ry_campaigns_find(env->reg, "hangzhou-2018"), env->cal, &fx.app,
+            &(validation_facts_t){fx.submitted_at_ms, 0, 0, 0}, &v),
         0);
     s_expect_only(v, "R_CAMPAIGN");
     assert_int_equal(v->n_checks, 1);
@@ -2911,12 +2935,13 @@ test_no_calendar_means_nodata(void **state)
             RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
     Rongyu__Verdict *v = NULL;
     assert_int_equal(
-        validation_evaluate(ry_campaigns_find(env->reg, "hangzhou-2018"), NULL,
-                            &fx.app, fx.submitted_at_ms, 0, &v),
+        validation_evaluate(
+            ry_campaigns_find(env->reg, "hangzhou-2018"), NULL, &fx.app,
+            &(validation_facts_t){fx.submitted_at_ms, 0, 0, 0}, &v),
         0);
     s_expect_only(v, "R_CALENDAR_NODATA");
     validation_verdict_free(&v);
-    assert_int_equal(validation_evaluate(NULL, NULL, NULL, 0, 0, &v),
+    assert_int_equal(validation_evaluate(NULL, NULL, NULL, NULL, &v),
                      RY_EINVAL);
 }
 
@@ -3009,6 +3034,7 @@ main(void)
         cmocka_unit_test(test_excellent_worker_conditions),
         cmocka_unit_test(test_held_city_honour_excludes),
         cmocka_unit_test(test_held_honour_each_level),
+        cmocka_unit_test(test_award_of_an_earlier_campaign_excludes),
         cmocka_unit_test(test_union_years_from_29_february),
         cmocka_unit_test(test_birth_month_must_be_a_real_month),
         cmocka_unit_test(test_person_dates_must_be_possible),

@@ -69,12 +69,13 @@ s_judge(const Rongyu__Application *app, Rongyu__OrgKind kind)
     assert_int_equal(ry_calendar_new(&cal), 0);
     ry_date_t d = {2018, 11, 20};
     Rongyu__Verdict *v = NULL;
-    assert_int_equal(validation_evaluate(ry_campaigns_find(reg,
-                                                           app->campaign_id),
-                                         cal, app,
-                                         ry_date_to_epoch_ms(d, 9 * 60, 480),
-                                         kind, &v),
-                     0);
+    validation_facts_t facts = {.submitted_at_ms =
+                                    ry_date_to_epoch_ms(d, 9 * 60, 480),
+                                .applicant_kind = kind};
+    assert_int_equal(
+        validation_evaluate(ry_campaigns_find(reg, app->campaign_id), cal, app,
+                            &facts, &v),
+        0);
     v->decided_at_ms = 1542675601142;
     ry_campaigns_destroy(&reg);
     ry_calendar_destroy(&cal);
