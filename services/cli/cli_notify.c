@@ -16,7 +16,7 @@
 
 static const char s_help[] =
     "用法 Usage: rongyu notifications [--org ORG] [--state STATE]\n"
-    "                   [--channel pub|webhook|email] [--after ID]\n"
+    "                   [--channel pub|webhook|email] [--after N]\n"
     "                   [--limit N] [--timers] [--feed [--since SEQ]]\n"
     "                   [options]\n"
     "\n"
@@ -29,7 +29,9 @@ static const char s_help[] =
     "  --state STATE   pending | sent | failed (with --timers: pending |\n"
     "                  fired | cancelled | skipped | failed)\n"
     "  --channel CH    pub | webhook | email\n"
-    "  --after ID      分页：编号大于 ID 的 paging: deliveries after ID\n"
+    "  --after N       分页：编号大于 N 的送达记录，或第 N 个之后的定时器\n"
+    "                  paging: deliveries after id N, or the timers after\n"
+    "                  the N-th (the \"more: --after N\" of a full page)\n"
     "  --limit N       最多 at most N rows (default 100, at most 1000)\n"
     "  --timers        列出定时器（截止日期提醒） list the timers instead\n"
     "  --feed          重放订阅推送 replay the PUB feed (with --since SEQ;\n"
@@ -58,6 +60,15 @@ s_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+/* The next page's --after, for deliveries and timers alike. */
+static void
+s_print_more(const Rongyu__NotificationsReply *r)
+{
+    if (r->next_after)
+        printf("更多：--after %" PRIu64 "  more: --after %" PRIu64 "\n",
+               r->next_after, r->next_after);
+}
+
 static void
 s_print_deliveries(const Rongyu__NotificationsReply *r)
 {
@@ -83,9 +94,7 @@ s_print_deliveries(const Rongyu__NotificationsReply *r)
     else
         printf("无送达记录 no deliveries\n");
     cli_table_destroy(&t);
-    if (r->next_after)
-        printf("更多：--after %" PRIu64 "  more: --after %" PRIu64 "\n",
-               r->next_after, r->next_after);
+    s_print_more(r);
 }
 
 static void
@@ -107,6 +116,7 @@ s_print_timers(const Rongyu__NotificationsReply *r)
     else
         printf("无定时器 no timers\n");
     cli_table_destroy(&t);
+    s_print_more(r);
 }
 
 int

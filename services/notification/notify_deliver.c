@@ -639,13 +639,17 @@ s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
     return 0;
 }
 
+size_t
+notify_deliver_page_limit(uint32_t limit)
+{
+    return limit == 0 ? 100 : limit > 1000 ? 1000 : limit;
+}
+
 int
 notify_deliver_list(ry_txn_t *txn, const Rongyu__NotificationsRequest *q,
                     Rongyu__NotificationsReply *r)
 {
-    s_list_t l = {q, r, txn, 0, q->limit ? q->limit : 100, 0};
-    if (l.limit > 1000)
-        l.limit = 1000;
+    s_list_t l = {q, r, txn, 0, notify_deliver_page_limit(q->limit), 0};
     /* Nothing lies after the last id there can be (after_id + 1 would
      * wrap to the first). */
     if (q->after_id == UINT64_MAX)
@@ -745,6 +749,7 @@ notify_deliver_reply_clear(Rongyu__NotificationsReply *r)
     r->attempts = NULL;
     r->timers = NULL;
     r->n_deliveries = r->n_attempts = r->n_timers = 0;
+    r->next_after = 0;
 }
 
 void

@@ -61,8 +61,17 @@ unsigned notify_deliver_active(const notify_deliver_t *self);
  * in flight), or INT64_MAX. */
 int64_t notify_deliver_next_due(notify_deliver_t *self);
 
+/* The size of a page of a listing asked for 'limit' rows
+ * (NotificationsRequest.limit): 100 when 0, at most 1000. Deliveries and
+ * timers page alike: after_id is the position in the listing's order of
+ * the last row already read (a delivery's id; a timer's ordinal, from 1,
+ * in timer id order), and next_after is set to that of the page's last
+ * row while more rows match, else 0. */
+size_t notify_deliver_page_limit(uint32_t limit);
+
 /* Answers a NotificationsRequest (deliveries, newest last, with their
- * attempts) from txn: fills *r with messages the caller frees with
+ * attempts) from txn, a page of notify_deliver_page_limit(q->limit)
+ * after q->after_id: fills *r with messages the caller frees with
  * notify_deliver_reply_clear. Returns 0 or RY_EIO. */
 int notify_deliver_list(ry_txn_t *txn, const Rongyu__NotificationsRequest *q,
                         Rongyu__NotificationsReply *r);
@@ -72,6 +81,8 @@ int notify_deliver_list(ry_txn_t *txn, const Rongyu__NotificationsRequest *q,
 int notify_deliver_replay(ry_txn_t *txn, const Rongyu__FeedReplayRequest *q,
                           Rongyu__FeedReplayReply *r);
 
+/* Frees what a listing put in r and leaves it empty (next_after 0), to
+ * be filled again. */
 void notify_deliver_reply_clear(Rongyu__NotificationsReply *r);
 void notify_deliver_reply_clear_feed(Rongyu__FeedReplayReply *r);
 

@@ -271,8 +271,8 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
         r.field_path = (char *)filter;
     } else if (req->body_case == RONGYU__REQUEST__BODY_NOTIFICATIONS) {
         const Rongyu__NotificationsRequest *q = req->notifications;
-        rc = q->timers ? notify_timers_list(txn, q->state, "",
-                                            q->limit ? q->limit : 1000, &nr)
+        rc = q->timers ? notify_timers_list(txn, q->state, "", q->after_id,
+                                            q->limit, &nr)
                        : notify_deliver_list(txn, q, &nr);
         r.body_case = RONGYU__REPLY__BODY_NOTIFICATIONS;
         r.notifications = &nr;

@@ -1,6 +1,7 @@
 /* notify_timers: durable timers keyed by due time, and the plan. */
 #include "notify_timers.h"
 
+#include "notify_deliver.h"
 #include "notify_events.h"
 #include "ry_error.h"
 #include "ry_log.h"
@@ -384,6 +385,7 @@ notify_timers_fire_due(ry_txn_t *txn, int64_t now, unsigned limit,
 typedef struct {
     ry_txn_t *txn;
     const char *state;
+    uint64_t after, pos, last; /* positions: asked, this row, last listed */
     size_t limit, cap;
     Rongyu__NotificationsReply *r;
 } s_tlist_t;
@@ -393,16 +395,22 @@ s_tlist_row(const ry_val_t *key, const ry_val_t *val, void *arg)
 {
     (void)key;
     s_tlist_t *l = arg;
-    if (l->r->n_timers == l->limit)
+    /* Every row counts, whatever its state, so that a timer that changes
+     * state between two pages moves no other. */
+    if (++l->pos <= l->after)
+        return 0;
+    s_head_t h;
+    if (*l->state &&
+        (s_head_read(val, &h) != 0 || strcmp(l->state, h.state) != 0))
+        return 0;
+    if (l->r->n_timers == l->limit) {
+        l->r->next_after = l->last;
         return 1;
+    }
     Rongyu__NotifyTimer *t = (Rongyu__NotifyTimer *)ry_pb_unpack(
         &rongyu__notify_timer__descriptor, val->data, val->len, 0);
     if (!t)
         return 0;
-    if (*l->state && strcmp(l->state, t->state) != 0) {
-        ry_pb_free(&t);
-        return 0;
-    }
     /* The reply shows the event itself: the key is the store's. */
     int rc = notify_events_attach(l->txn, t);
     if (rc) {
@@ -418,14 +426,20 @@ s_tlist_row(const ry_val_t *key, const ry_val_t *val, void *arg)
             abort();
     }
     l->r->timers[l->r->n_timers++] = t;
+    l->last = l->pos;
     return 0;
 }
 
 int
 notify_timers_list(ry_txn_t *txn, const char *state, const char *prefix,
-                   size_t limit, Rongyu__NotificationsReply *r)
+                   uint64_t after, uint32_t limit,
+                   Rongyu__NotificationsReply *r)
 {
-    s_tlist_t l = {txn, state ? state : "", limit ? limit : 1000, 0, r};
+    s_tlist_t l = {.txn = txn,
+                   .state = state ? state : "",
+                   .after = after,
+                   .limit = notify_deliver_page_limit(limit),
+                   .r = r};
     return ry_txn_scan(txn, "timer_ix", prefix, prefix ? strlen(prefix) : 0,
                        NULL, 0, s_tlist_row, &l);
 }

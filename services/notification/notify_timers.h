@@ -68,13 +68,19 @@ typedef int (*notify_fire_fn)(void *arg, ry_txn_t *txn,
 int notify_timers_fire_due(ry_txn_t *txn, int64_t now, unsigned limit,
                            notify_fire_fn fn, void *arg, unsigned *fired);
 
-/* Appends to r->timers (n_timers) the timers whose state is 'state' (""
- * for all) and whose id starts with 'prefix' (may be ""), at most
- * 'limit', each with its case event in 'event' when it can be read
- * (never event_key); free with notify_deliver_reply_clear. Returns 0 or
- * RY_EIO. */
+/* Appends to r->timers (n_timers) a page of the timers whose state is
+ * 'state' (NULL or "" for all) and whose id starts with 'prefix' (may be
+ * NULL or ""), in timer id order, each with its case event in 'event'
+ * when it can be read (never event_key): those after position 'after'
+ * (the ordinal, from 1, of the last timer of the previous page among the
+ * prefix's timers, whatever their state; 0: from the first), at most
+ * notify_deliver_page_limit(limit) of them. Sets r->next_after to the
+ * position of the page's last timer while more timers match, else 0, as
+ * notify_deliver_list does with delivery ids. Free with
+ * notify_deliver_reply_clear. Returns 0 or RY_EIO. */
 int notify_timers_list(ry_txn_t *txn, const char *state, const char *prefix,
-                       size_t limit, Rongyu__NotificationsReply *r);
+                       uint64_t after, uint32_t limit,
+                       Rongyu__NotificationsReply *r);
 
 /* ------------------------------------------------------------ the plan */
 

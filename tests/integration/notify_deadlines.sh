@@ -107,6 +107,35 @@ jq -e '.timers[] | select(.kind == "review_overdue" and .state == "pending")' <<
     ry_fail "review overdue alert not pending"
 ry_ok "delivery log: 25 sent (9 webhooks, 11 mails, 5 feed items), none pending; timers fired once"
 
+# The timers page as the deliveries do: pages of 2 from --after 0, each
+# next_after on until it is 0, give every timer once, in order; with a
+# state filter too.
+page_all() {
+    local after=0 page n=0
+    while :; do
+        page=$(ry notifications --timers --limit 2 --after "$after" "$@" --json) ||
+            ry_fail "timers --after $after: $page"
+        jq -r '.timers[]?.timer_id' <<<"$page"
+        after=$(jq -r '.next_after // 0 | tonumber' <<<"$page")
+        [ "$after" != 0 ] || break
+        [ "$(jq ".timers | length" <<<"$page")" = 2 ] || ry_fail "a short page with more: $page"
+        n=$((n + 1))
+        [ $n -lt 100 ] || ry_fail "timers: next_after never 0"
+    done
+}
+for filter in "" "--state fired"; do
+    # shellcheck disable=SC2086
+    all=$(ry notifications --timers --limit 1000 $filter --json | jq -r '.timers[]?.timer_id')
+    # shellcheck disable=SC2086
+    paged=$(page_all $filter)
+    [ "$(wc -l <<<"$all")" -gt 2 ] || ry_fail "too few timers ($filter) to page: $all"
+    [ "$paged" = "$all" ] || ry_fail "timers paged by 2 ($filter): $paged; all: $all"
+done
+all=$(ry notifications --timers --limit 1000 --json | jq -r '.timers[]?.timer_id')
+second=$(ry notifications --timers --limit 3 --after 3 --json | jq -r '.timers[0].timer_id')
+[ "$second" = "$(sed -n 4p <<<"$all")" ] || ry_fail "--after 3 starts at $second, not the 4th"
+ry_ok "timers paged by 2 until next_after is 0: each once, in order (all, and fired ones)"
+
 # The feed is replayable from the store.
 feed=$(ry notifications --feed --since 0 --org 萧山区 --json)
 [ "$(jq '.items | length' <<<"$feed")" = 5 ] || ry_fail "feed replay: $feed"

@@ -610,7 +610,7 @@ test_review_timer_names_its_event(void **state)
 
     /* Listed, it shows the event itself. */
     Rongyu__NotificationsReply r = RONGYU__NOTIFICATIONS_REPLY__INIT;
-    assert_int_equal(notify_timers_list(txn, "pending", "case|", 10, &r), 0);
+    assert_int_equal(notify_timers_list(txn, "pending", "case|", 0, 10, &r), 0);
     assert_int_equal(r.n_timers, 2);
     for (size_t i = 0; i < r.n_timers; i++) {
         assert_non_null(r.timers[i]->event);
@@ -694,8 +694,8 @@ test_timer_fires_with_a_held_event_or_without_a_lost_one(void **state)
         notify_events_put(txn, ckey, c.event_key.len, junk, sizeof junk), 0);
     assert_int_equal(notify_timers_schedule(txn, &c, now, NULL), 0);
     Rongyu__NotificationsReply r = RONGYU__NOTIFICATIONS_REPLY__INIT;
-    assert_int_equal(notify_timers_list(txn, "pending", "case|case3", 10, &r),
-                     0);
+    assert_int_equal(
+        notify_timers_list(txn, "pending", "case|case3", 0, 10, &r), 0);
     assert_int_equal(r.n_timers, 1);
     assert_null(r.timers[0]->event);
     assert_int_equal(r.timers[0]->event_key.len, 0);
@@ -758,7 +758,7 @@ test_an_event_that_does_not_read_fails_the_firing_and_the_listing(void **state)
     ry_txn_abort(&txn);
     assert_int_equal(ry_txn_begin(f->store, NULL, false, &txn), 0);
     Rongyu__NotificationsReply r = RONGYU__NOTIFICATIONS_REPLY__INIT;
-    assert_int_equal(notify_timers_list(txn, "pending", "case|", 10, &r),
+    assert_int_equal(notify_timers_list(txn, "pending", "case|", 0, 10, &r),
                      RY_EIO);
     notify_deliver_reply_clear(&r);
     s_assert_timer(txn, id, "pending", NULL);
@@ -825,6 +825,126 @@ test_timer_fires_once_in_due_order(void **state)
                      0);
     assert_int_equal(n, 0);
     s_assert_timer(txn, "t|a", "fired", NULL);
+    ry_txn_abort(&txn);
+}
+
+/* Pages of "limit" timers, from after_id 0, each next_after on, until it
+ * is 0: the ids, in order, to ids (room for cap), and how many pages. */
+static size_t
+s_timer_pages(ry_txn_t *txn, const char *state, uint32_t limit, char ids[][32],
+              size_t cap, size_t *pages)
+{
+    size_t n = 0;
+    uint64_t after = 0;
+    *pages = 0;
+    do {
+        Rongyu__NotificationsReply r = RONGYU__NOTIFICATIONS_REPLY__INIT;
+        assert_int_equal(notify_timers_list(txn, state, "", after, limit, &r),
+                         0);
+        assert_true(r.n_timers <= limit);
+        for (size_t i = 0; i < r.n_timers; i++) {
+            assert_true(n < cap);
+            snprintf(ids[n++], 32, "%s", r.timers[i]->timer_id);
+        }
+        /* A page that says more is a full one, and moves on. */
+        if (r.next_after) {
+            assert_int_equal(r.n_timers, limit);
+            assert_true(r.next_after > after);
+        }
+        after = r.next_after;
+        (*pages)++;
+        notify_deliver_reply_clear(&r);
+        assert_true(*pages < 100);
+    } while (after);
+    return n;
+}
+
+/* Timers page as deliveries do: after_id 0, 5, 20 are different pages,
+ * next_after is set while timers remain and 0 on the last page, with or
+ * without a state filter; every timer comes once, in id order. */
+static void
+test_timers_page_until_next_after_is_zero(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    int64_t now = s_at("2018-11-01");
+    char id[32];
+    for (int i = 0; i < 23; i++) {
+        Rongyu__NotifyTimer t = RONGYU__NOTIFY_TIMER__INIT;
+        snprintf(id, sizeof id, "t|%02d", i);
+        t.timer_id = id;
+        t.kind = "x";
+        t.due_ms = s_at("2018-11-26T09:00") + i;
+        assert_int_equal(notify_timers_schedule(txn, &t, now, NULL), 0);
+    }
+    /* Every third one is no longer pending. */
+    for (int i = 0; i < 23; i += 3) {
+        snprintf(id, sizeof id, "t|%02d", i);
+        assert_int_equal(notify_timers_cancel(txn, id, NULL, "test", NULL), 0);
+    }
+
+    Rongyu__NotificationsReply r = RONGYU__NOTIFICATIONS_REPLY__INIT;
+    const uint64_t afters[] = {0, 5, 20};
+    const char *const first[] = {"t|00", "t|05", "t|20"};
+    const uint64_t next[] = {5, 10, 0};
+    const size_t count[] = {5, 5, 3};
+    for (size_t k = 0; k < 3; k++) {
+        assert_int_equal(notify_timers_list(txn, "", "", afters[k], 5, &r), 0);
+        assert_int_equal(r.n_timers, count[k]);
+        assert_string_equal(r.timers[0]->timer_id, first[k]);
+        assert_int_equal(r.next_after, next[k]);
+        notify_deliver_reply_clear(&r);
+    }
+    /* Past the last one, or the last position there can be: nothing. */
+    assert_int_equal(notify_timers_list(txn, "", "", 23, 5, &r), 0);
+    assert_int_equal(r.n_timers, 0);
+    assert_int_equal(r.next_after, 0);
+    notify_deliver_reply_clear(&r);
+    assert_int_equal(notify_timers_list(txn, "", "", UINT64_MAX, 5, &r), 0);
+    assert_int_equal(r.n_timers, 0);
+    notify_deliver_reply_clear(&r);
+
+    char ids[40][32];
+    size_t pages;
+    assert_int_equal(s_timer_pages(txn, "", 5, ids, 40, &pages), 23);
+    assert_int_equal(pages, 5);
+    for (int i = 0; i < 23; i++) {
+        snprintf(id, sizeof id, "t|%02d", i);
+        assert_string_equal(ids[i], id);
+    }
+    /* A full last page says nothing more. */
+    assert_int_equal(s_timer_pages(txn, "", 23, ids, 40, &pages), 23);
+    assert_int_equal(pages, 1);
+    /* The pending ones (15), by pages of 4: each once, none cancelled. */
+    assert_int_equal(s_timer_pages(txn, "pending", 4, ids, 40, &pages), 15);
+    assert_int_equal(pages, 4);
+    for (size_t i = 0; i < 15; i++) {
+        int n = atoi(ids[i] + 2);
+        assert_true(n % 3 != 0);
+        assert_true(i == 0 || strcmp(ids[i - 1], ids[i]) < 0);
+    }
+    /* A timer that stops being pending between two pages moves no other:
+     * the next page starts where the last one ended. */
+    assert_int_equal(notify_timers_list(txn, "pending", "", 0, 4, &r), 0);
+    assert_int_equal(r.n_timers, 4);
+    assert_string_equal(r.timers[3]->timer_id, "t|05");
+    uint64_t after = r.next_after;
+    notify_deliver_reply_clear(&r);
+    assert_int_equal(notify_timers_cancel(txn, "t|01", NULL, "test", NULL), 0);
+    assert_int_equal(notify_timers_list(txn, "pending", "", after, 4, &r), 0);
+    assert_string_equal(r.timers[0]->timer_id, "t|07");
+    notify_deliver_reply_clear(&r);
+    /* The page size is the deliveries': 100 when 0 is asked, at most
+     * 1000. */
+    assert_int_equal(notify_deliver_page_limit(0), 100);
+    assert_int_equal(notify_deliver_page_limit(5), 5);
+    assert_int_equal(notify_deliver_page_limit(1000), 1000);
+    assert_int_equal(notify_deliver_page_limit(5000), 1000);
+    assert_int_equal(notify_timers_list(txn, "", "", 0, 0, &r), 0);
+    assert_int_equal(r.n_timers, 23);
+    assert_int_equal(r.next_after, 0);
+    notify_deliver_reply_clear(&r);
     ry_txn_abort(&txn);
 }
 
@@ -1466,6 +1586,8 @@ main(void)
             test_unknown_campaign_fails_the_review_timers, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_timer_fires_once_in_due_order,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_timers_page_until_next_after_is_zero, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_review_timer_names_its_event,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
