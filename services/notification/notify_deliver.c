@@ -29,6 +29,7 @@
 struct notify_deliver {
     ry_store_t *store;
     size_t max_map_size;
+    const ry_campaigns_t *camps; /* the organising units */
     notify_config_t nc;
     ry_xfer_t *xfer;
     ry_pub_t *pub;
@@ -104,8 +105,8 @@ typedef struct {
 
 int
 notify_deliver_new(ry_store_t *store, size_t max_map_size,
-                   const notify_config_t *nc, const ry_keys_t *keys,
-                   notify_deliver_t **out)
+                   const notify_config_t *nc, const ry_campaigns_t *camps,
+                   const ry_keys_t *keys, notify_deliver_t **out)
 {
     *out = NULL;
     notify_deliver_t *self = calloc(1, sizeof *self);
@@ -113,6 +114,7 @@ notify_deliver_new(ry_store_t *store, size_t max_map_size,
         abort();
     self->store = store;
     self->max_map_size = max_map_size;
+    self->camps = camps;
     self->nc = *nc;
     self->next_due = 0;
     self->inflight = calloc(nc->max_active ? nc->max_active : 16,
@@ -187,7 +189,7 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
     /* The operator's file, then the subscriptions made by request. */
     size_t nfile = notify_subs_count(subs), nstored = 0;
     notify_sub_t *stored = NULL;
-    int rc = notify_subscribe_load(txn, &stored, &nstored);
+    int rc = notify_subscribe_load(txn, self->camps, &stored, &nstored);
     size_t nsubs = nfile + nstored;
     s_seen_t *seen = calloc(nsubs * 3 + 1, sizeof *seen);
     if (!seen)

@@ -6,6 +6,7 @@
 #define NOTIFY_DELIVER_H
 
 #include "notify_config.h"
+#include "notify_readers.h"
 #include "notify_subs.h"
 #include "notify_subscribe.h"
 #include "notify_text.h"
@@ -15,26 +16,33 @@
 
 #include <stdint.h>
 
-/* The tables this module keeps, with the subscriptions it reads. */
-#define NOTIFY_DELIVER_TABLES                                                \
-    "deliveries", "dq", "attempts", "feed", "meta", NOTIFY_SUBSCRIBE_TABLES
+/* The tables this module keeps, with the subscriptions and the readers
+ * (whose city keys name the city's organisation) it reads. */
+#define NOTIFY_DELIVER_TABLES                                                  \
+    "deliveries", "dq", "attempts", "feed", "meta", NOTIFY_SUBSCRIBE_TABLES,   \
+        NOTIFY_READER_TABLES
 
 typedef struct notify_deliver notify_deliver_t;
 
 /* Creates the engine over 'store' (borrowed) with the settings 'nc'
- * (copied). Binds the PUB feed at nc->pub_bind unless it is "", a CURVE
- * server with 'keys' (borrowed for the call). Returns 0, RY_ENET or
- * RY_ECONFIG (feed) or RY_EIO (libcurl). */
+ * (copied) and the campaigns 'camps' (borrowed for the engine's life; may
+ * be NULL), whose Annex 1 units are the organising units a subscription's
+ * organisation is matched to (notify_subscribe_role). Binds the PUB feed
+ * at nc->pub_bind unless it is "", a CURVE server with 'keys' (borrowed
+ * for the call). Returns 0, RY_ENET or RY_ECONFIG (feed) or RY_EIO
+ * (libcurl). */
 int notify_deliver_new(ry_store_t *store, size_t max_map_size,
-                       const notify_config_t *nc, const ry_keys_t *keys,
-                       notify_deliver_t **out);
+                       const notify_config_t *nc, const ry_campaigns_t *camps,
+                       const ry_keys_t *keys, notify_deliver_t **out);
 void notify_deliver_destroy(notify_deliver_t **self_p);
 
 /* The feed's endpoint, or "" when there is no feed (borrowed). */
 const char *notify_deliver_pub_endpoint(const notify_deliver_t *self);
 
-/* Addresses notice n to every subscriber in 'subs' that one of the
- * targets names (org id, @all, @unit, @city, @grassroots) and writes, in
+/* Addresses notice n to every subscriber in 'subs' (the operator's file)
+ * or subscribed by request that one of the targets names (org id, @all,
+ * or @unit, @city, @grassroots: the file's role, or for a subscription
+ * by request the role of its organisation) and writes, in
  * txn, one delivery per channel it asked for: a feed item (sent at once:
  * the store is the feed), a pending webhook, a pending e-mail (failed at
  * once when no SMTP server is configured). Sets *count (may be NULL) to

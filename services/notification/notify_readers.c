@@ -100,3 +100,31 @@ notify_readers_get(ry_txn_t *txn, const char *key, Rongyu__KeyRecord **out)
 {
     return ry_principal_key_record(txn, "readers", key, out);
 }
+
+typedef struct {
+    const char *org;
+    bool found;
+} s_city_t;
+
+static int
+s_city_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    s_city_t *c = arg;
+    Rongyu__KeyRecord *rec = (Rongyu__KeyRecord *)ry_pb_unpack(
+        &rongyu__key_record__descriptor, val->data, val->len, 0);
+    /* A record that does not decode names no organisation. */
+    c->found = rec && strcmp(rec->role, "city") == 0 &&
+               strcmp(rec->org_id, c->org) == 0;
+    ry_pb_free(&rec);
+    return c->found ? 1 : 0;
+}
+
+int
+notify_readers_city_org(ry_txn_t *txn, const char *org, bool *yes)
+{
+    s_city_t c = {org, false};
+    int rc = ry_txn_scan(txn, "readers", NULL, 0, NULL, 0, s_city_row, &c);
+    *yes = rc == 0 && c.found;
+    return rc;
+}

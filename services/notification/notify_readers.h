@@ -8,6 +8,7 @@
 #include "rongyu.pb-c.h"
 #include "ry_store.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,5 +34,9 @@ int notify_readers_check(ry_txn_t *txn, const char *key);
  * with ry_pb_free) and returns 0; RY_ENOTFOUND when key is no reader;
  * RY_EIO for a record that does not decode; or a store error. */
 int notify_readers_get(ry_txn_t *txn, const char *key, Rongyu__KeyRecord **out);
+
+/* Sets *yes when a city key intake registered (a reader of role "city")
+ * belongs to organisation 'org'. Returns 0 or a store error. */
+int notify_readers_city_org(ry_txn_t *txn, const char *org, bool *yes);
 
 #endif

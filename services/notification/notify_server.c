@@ -465,7 +465,7 @@ notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
         notify_subs_new(self->nc.subscribers, &self->subs);
     if (!rc)
         rc = notify_deliver_new(self->store, cfg->max_map_size, &self->nc,
-                                borrowed, &self->deliver);
+                                self->campaigns, borrowed, &self->deliver);
     self->plan = (notify_plan_t){self->cal, self->nc.remind_workdays,
                                  self->nc.remind_hour,
                                  self->nc.posting_workdays};

@@ -16,7 +16,7 @@
 
 #define NOTIFY_TABLES                                                          \
     NOTIFY_EVENT_TABLES, NOTIFY_TIMER_TABLES, NOTIFY_DELIVER_TABLES,           \
-        NOTIFY_READER_TABLES, RY_CHANNEL_TABLES
+        RY_CHANNEL_TABLES
 
 typedef struct notify_server notify_server_t;
 

@@ -1,6 +1,7 @@
 /* notify_subscribe: subscriptions by request, audited, idempotent. */
 #include "notify_subscribe.h"
 
+#include "notify_readers.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
@@ -235,10 +236,39 @@ s_row(const ry_val_t *key, const ry_val_t *val, void *arg)
 }
 
 int
-notify_subscribe_load(ry_txn_t *txn, notify_sub_t **out, size_t *n)
+notify_subscribe_role(ry_txn_t *txn, const ry_campaigns_t *camps,
+                      const char *org, const char *stated, char *role,
+                      size_t cap)
+{
+    bool city = strcmp(org, "city") == 0;
+    int rc = city ? 0 : notify_readers_city_org(txn, org, &city);
+    bool unit = false;
+    for (size_t i = 0; !city && camps && i < ry_campaigns_count(camps); i++)
+        unit =
+            unit || ry_campaign_unit_find(ry_campaigns_at(camps, i), org) >= 0;
+    snprintf(role, cap, "%s",
+             city                ? "city"
+             : unit              ? "unit"
+             : stated && *stated ? stated
+                                 : "grassroots");
+    return rc;
+}
+
+int
+notify_subscribe_load(ry_txn_t *txn, const ry_campaigns_t *camps,
+                      notify_sub_t **out, size_t *n)
 {
     s_scan_t sc = {0};
     int rc = ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_row, &sc);
+    /* By the organisation, not by who subscribed it: the city or the
+     * platform subscribing a unit subscribes a unit. */
+    for (size_t i = 0; rc == 0 && i < sc.nloaded; i++) {
+        notify_sub_t *t = &sc.loaded[i];
+        char stated[sizeof t->role];
+        memcpy(stated, t->role, sizeof stated);
+        rc = notify_subscribe_role(txn, camps, t->org, stated, t->role,
+                                   sizeof t->role);
+    }
     if (rc) {
         free(sc.loaded);
         return rc;

@@ -13,6 +13,7 @@
 
 #include "notify_subs.h"
 #include "rongyu.pb-c.h"
+#include "ry_campaign.h"
 #include "ry_store.h"
 
 #include <stdbool.h>
@@ -31,10 +32,23 @@ int notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
                              const notify_subs_t *file, int64_t now,
                              uint8_t **reply, size_t *reply_len);
 
-/* Reads every stored subscription as a notify_sub_t (role: the role the
- * subscriber asked with when it subscribed its own organisation, else
- * ""). Sets *out (malloc'd, the caller's to free; NULL when none) and *n.
+/* Reads every stored subscription as a notify_sub_t, its role the one
+ * its organisation has (notify_subscribe_role), whoever subscribed it.
+ * Sets *out (malloc'd, the caller's to free; NULL when none) and *n.
  * Returns 0 or a store error. */
-int notify_subscribe_load(ry_txn_t *txn, notify_sub_t **out, size_t *n);
+int notify_subscribe_load(ry_txn_t *txn, const ry_campaigns_t *camps,
+                          notify_sub_t **out, size_t *n);
+
+/* Writes to role (at least 16 bytes) the role that selects organisation
+ * 'org' in the targets @city, @unit and @grassroots, as a subscription
+ * made by request has no role of its own: "city" for the city ("city",
+ * or the organisation of a city key intake registered, in the readers
+ * table); "unit" for an organising unit, a row of Annex 1 of a campaign
+ * in 'camps' (may be NULL); else the role 'stated' (may be NULL or "")
+ * when the organisation subscribed itself with one; else "grassroots".
+ * Returns 0 or a store error. */
+int notify_subscribe_role(ry_txn_t *txn, const ry_campaigns_t *camps,
+                          const char *org, const char *stated, char *role,
+                          size_t cap);
 
 #endif

@@ -1194,7 +1194,8 @@ test_subscriptions_by_request_are_entitled_audited_and_delivered(void **state)
     nc.retry_base_ms = 100;
     nc.retry_max_ms = 1000;
     notify_deliver_t *d;
-    assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, NULL, &d), 0);
+    assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, NULL, NULL, &d),
+                     0);
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
     notify_notice_t n = {.notice_id = "event|intake|1",
@@ -1248,6 +1249,169 @@ test_subscriptions_by_request_are_entitled_audited_and_delivered(void **state)
     notify_subs_destroy(&file);
 }
 
+/* Subscribes 'org' by request, the platform acting as itself (as for a
+ * user of the platform), to a webhook, or to mail when url is NULL. */
+static void
+s_subscribe_org(fx_t *f, const notify_subs_t *file, const char *org,
+                const char *url)
+{
+    Rongyu__SubscribeRequest sq = RONGYU__SUBSCRIBE_REQUEST__INIT;
+    sq.org = (char *)org;
+    sq.channel = url ? RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK
+                     : RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_EMAIL;
+    sq.url = (char *)(url ? url : "");
+    sq.secret = (char *)(url ? "0123456789abcdef" : "");
+    sq.email = (char *)(url ? "" : "someone@example.org");
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    req.idempotency_key = (char *)org;
+    req.body_case = RONGYU__REQUEST__BODY_SUBSCRIBE;
+    req.subscribe = &sq;
+    Rongyu__Reply *r = s_sub_call(f, file, &req);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+    ry_pb_free(&r);
+}
+
+/* The organisations the deliveries of notice 'id' went to, in order,
+ * joined by ','. */
+static void
+s_delivered_to(ry_txn_t *txn, const char *id, char *out, size_t cap)
+{
+    Rongyu__NotificationsRequest q = RONGYU__NOTIFICATIONS_REQUEST__INIT;
+    Rongyu__NotificationsReply r = RONGYU__NOTIFICATIONS_REPLY__INIT;
+    q.limit = 1000;
+    assert_int_equal(notify_deliver_list(txn, &q, &r), 0);
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < r.n_deliveries; i++)
+        if (strcmp(r.deliveries[i]->notice_id, id) == 0)
+            n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? "," : "",
+                                  r.deliveries[i]->org);
+    notify_deliver_reply_clear(&r);
+}
+
+/* A subscription by request has no role: its organisation's is taken.
+ * The unit 萧山区 (a row of Annex 1) and the city ("city", or the
+ * organisation of a city key intake registered) receive the reminders
+ * addressed to @unit and @city, whoever subscribed them; a grassroots
+ * union does not. */
+static void
+test_subscriptions_by_request_are_addressed_by_their_organisation(void **state)
+{
+    fx_t *f = *state;
+    notify_subs_t *file;
+    char path[300];
+    snprintf(path, sizeof path, "%s/none.json", f->dir);
+    assert_int_equal(notify_subs_new(path, &file), 0);
+    ry_campaigns_t *camps;
+    ry_campaign_t *c;
+    char err[256];
+    assert_int_equal(ry_campaigns_new(&camps), 0);
+    assert_int_equal(ry_campaign_load_default(&c, err, sizeof err), 0);
+    assert_int_equal(ry_campaigns_add(camps, &c), 0);
+
+    /* A city key registered to another organisation id than "city". */
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    Rongyu__KeyRecord kr = RONGYU__KEY_RECORD__INIT;
+    char pk[RY_KEY_LEN + 1];
+    memset(pk, 'C', RY_KEY_LEN);
+    pk[RY_KEY_LEN] = '\0';
+    kr.public_key = pk;
+    kr.org_id = (char *)"hzgh";
+    kr.role = (char *)"city";
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&kr.base, &len);
+    assert_int_equal(ry_txn_put(txn, "readers", pk, RY_KEY_LEN, buf, len, 0),
+                     0);
+    free(buf);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+
+    s_subscribe_org(f, file, "萧山区", "http://127.0.0.1:9/unit");
+    s_subscribe_org(f, file, "city", "http://127.0.0.1:9/city");
+    s_subscribe_org(f, file, "hzgh", NULL);
+    s_subscribe_org(f, file, "union-a", "http://127.0.0.1:9/union");
+
+    char role[16];
+    assert_int_equal(ry_txn_begin(f->store, NULL, false, &txn), 0);
+    const char *const roles[][3] = {{"city", "", "city"},
+                                    {"hzgh", "", "city"},
+                                    {"萧山区", "", "unit"},
+                                    {"萧山区", "grassroots", "unit"},
+                                    {"工业工会", "", "unit"},
+                                    {"union-a", "", "grassroots"},
+                                    {"union-a", "branch", "branch"},
+                                    {"platform", "platform", "platform"}};
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        assert_int_equal(notify_subscribe_role(txn, camps, roles[i][0],
+                                               roles[i][1], role, sizeof role),
+                         0);
+        assert_string_equal(role, roles[i][2]);
+    }
+    /* Without the campaigns no organisation is known as a unit. */
+    assert_int_equal(
+        notify_subscribe_role(txn, NULL, "萧山区", "", role, sizeof role), 0);
+    assert_string_equal(role, "grassroots");
+    ry_txn_abort(&txn);
+
+    notify_config_t nc;
+    memset(&nc, 0, sizeof nc);
+    nc.max_active = 4;
+    nc.timeout_ms = 1000;
+    nc.retry_base_ms = 100;
+    nc.retry_max_ms = 1000;
+    notify_deliver_t *d;
+    assert_int_equal(
+        notify_deliver_new(f->store, 1 << 26, &nc, camps, NULL, &d), 0);
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    notify_notice_t due = {.notice_id = "campaign|hangzhou-2018|submission_due",
+                           .kind = "submission_due",
+                           .campaign_id = "hangzhou-2018",
+                           .deadline = "2018-11-30",
+                           .at_ms = s_at("2018-12-01T00:00")};
+    const char *units[] = {"@unit", "@city"};
+    unsigned count;
+    assert_int_equal(
+        notify_deliver_enqueue(d, txn, &due, units, 2, file, due.at_ms, &count),
+        0);
+    char to[400];
+    s_delivered_to(txn, due.notice_id, to, sizeof to);
+    assert_string_equal(to, "萧山区,city,hzgh");
+    notify_notice_t over = {.notice_id = "case|case1|r1|review_overdue",
+                            .kind = "review_overdue",
+                            .campaign_id = "hangzhou-2018",
+                            .deadline = "2018-11-29",
+                            .at_ms = s_at("2018-11-30T00:00"),
+                            .case_id = "case1"};
+    const char *unit_city[] = {"萧山区", "@city"};
+    assert_int_equal(notify_deliver_enqueue(d, txn, &over, unit_city, 2, file,
+                                            over.at_ms, &count),
+                     0);
+    s_delivered_to(txn, over.notice_id, to, sizeof to);
+    assert_string_equal(to, "萧山区,city,hzgh");
+    /* @all still reaches every one; @grassroots only the union. */
+    notify_notice_t all = {.notice_id = "campaign|hangzhou-2018|x",
+                           .kind = "submission_remind",
+                           .campaign_id = "hangzhou-2018",
+                           .deadline = "2018-11-30",
+                           .at_ms = due.at_ms};
+    const char *every[] = {"@all"};
+    assert_int_equal(
+        notify_deliver_enqueue(d, txn, &all, every, 1, file, all.at_ms, &count),
+        0);
+    assert_int_equal(count, 4);
+    const char *grassroots[] = {"@grassroots"};
+    all.notice_id = "campaign|hangzhou-2018|y";
+    assert_int_equal(notify_deliver_enqueue(d, txn, &all, grassroots, 1, file,
+                                            all.at_ms, &count),
+                     0);
+    s_delivered_to(txn, all.notice_id, to, sizeof to);
+    assert_string_equal(to, "union-a");
+    ry_txn_abort(&txn);
+    notify_deliver_destroy(&d);
+    ry_campaigns_destroy(&camps);
+    notify_subs_destroy(&file);
+}
+
 static void
 test_one_delivery_per_subscriber_and_channel(void **state)
 {
@@ -1275,7 +1439,8 @@ test_one_delivery_per_subscriber_and_channel(void **state)
     nc.retry_max_ms = 1000;
     /* No SMTP server: e-mails fail at once, with the reason. */
     notify_deliver_t *d;
-    assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, NULL, &d), 0);
+    assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, NULL, NULL, &d),
+                     0);
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
     notify_notice_t n = {.notice_id = "campaign|c|summary_remind",
@@ -1600,6 +1765,9 @@ main(void)
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_moved_timer_fires_at_its_new_time_only, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_subscriptions_by_request_are_addressed_by_their_organisation,
+            s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_subscriptions_by_request_are_entitled_audited_and_delivered,
             s_setup, s_teardown),
