@@ -100,7 +100,10 @@ ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
         out->state = RY_POSTING_TOO_LATE;
         out->warning = RY_POSTING_W_TOO_LATE;
     } else {
-        out->state = ry_date_compare(today, out->until) > 0
+        /* Complete on 'until' itself: a submission that day qualifies
+         * (SPEC §6), as notification's posting_complete says that
+         * morning. */
+        out->state = ry_date_compare(today, out->until) >= 0
                          ? RY_POSTING_COMPLETE
                          : RY_POSTING_UNDER_WAY;
         if (out->has_end && out->planned < out->need)
@@ -229,8 +232,8 @@ ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
                 S_EN(" That is fewer than %d: the earliest valid end is %s.",
                      p->need, ee_en);
             if (p->state == RY_POSTING_TOO_LATE)
-                S_EN(" It qualifies only at the end of %s, after the "
-                     "deadline, %s: it can no longer finish in time.",
+                S_EN(" It completes its working days only on %s, after "
+                     "the deadline, %s: it can no longer finish in time.",
                      un_en, dl_en);
             else
                 S_EN(" The deadline is %s (a posting must start by %s).", dl_en,

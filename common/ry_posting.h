@@ -16,8 +16,10 @@
 /* Where a posting stands; the values are those of rongyu.PostingState. */
 typedef enum {
     RY_POSTING_NOT_STARTED = 1, /* none recorded; one can start in time */
-    RY_POSTING_UNDER_WAY = 2,   /* recorded; qualifies at the end of until */
-    RY_POSTING_COMPLETE = 3,    /* its required working days are over */
+    RY_POSTING_UNDER_WAY = 2,   /* recorded; before until */
+    RY_POSTING_COMPLETE = 3,    /* from until on: its required working days
+                                   are done that day, and a submission
+                                   that day qualifies */
     RY_POSTING_TOO_LATE = 4,    /* it can no longer finish by the deadline */
 } ry_posting_state_t;
 
@@ -34,8 +36,9 @@ typedef struct {
     ry_date_t deadline;     /* the day the posting must be over by */
     ry_date_t last_start;   /* the last day one can start in time */
     ry_date_t earliest_end; /* has_start: the need-th working day */
-    ry_date_t until;        /* has_start: the day it qualifies at the end
-                               of: the later of earliest_end and end */
+    ry_date_t until;        /* has_start: the first day it may be
+                               submitted (its last required working day):
+                               the later of earliest_end and end */
     int need;               /* working days required */
     int planned;            /* working days in [start, end]; -1 no end */
     ry_posting_state_t state;

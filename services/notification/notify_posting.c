@@ -163,7 +163,11 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
         t.kind = "posting_complete";
         t.targets = (char **)to_app;
         t.n_targets = 1;
-        t.due_ms = notify_instant(ry_date_add_days(ps.until, 1), 0, offset);
+        /* Submission on 'until' itself qualifies (SPEC §6: the end not
+         * after the submission date): told that morning, at the
+         * reminder hour, so a posting that ends on the deadline day is
+         * announced in time to submit. */
+        t.due_ms = notify_instant(ps.until, p->remind_hour * 60, offset);
         wr = notify_timers_revive(txn, &t, now, NULL);
         keep = id;
     } else if (!ps.has_start) {

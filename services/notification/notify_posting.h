@@ -1,8 +1,9 @@
 /* notify_posting: the timers and notices of public postings (公示), on the
  * working-day calendar (common/ry_posting): the notice that tells a
  * union, when it records a posting, the earliest day it can end and the
- * last day one could start; posting_complete at the end of the posting's
- * last required working day; posting_start_by for a draft with no posting
+ * last day one could start; posting_complete at the reminder hour of the
+ * posting's last required working day ('until', the first day it may be
+ * submitted); posting_start_by for a draft with no posting
  * yet; and the campaign-wide announcements of the last day a posting can
  * start (submission, and the units' recommendation of excellent workers).
  * Timer ids: "case|<id>|posting|r<rev>|complete|<start>|<until>",

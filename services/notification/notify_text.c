@@ -221,19 +221,23 @@ s_posting_text(const notify_notice_t *n, FILE *ft, FILE *fx)
                         "working days; the earliest valid end is %s.\n",
                     pe.en, need, ee.en);
         if (late)
-            fprintf(fx, "Warning: the posting qualifies only at the end of "
-                        "%s, after the deadline, %s: it can no longer finish "
-                        "in time.\n",
+            fprintf(fx,
+                    "Warning: the posting completes its working days "
+                    "only on %s, after the deadline, %s: it can no longer "
+                    "finish in time.\n",
                     un.en, sb.en);
         return true;
     }
     if (strcmp(k, "posting_complete") == 0) {
-        fprintf(ft, "【公示期满】%s的公示已满%d个工作日，可以上报", who, need);
-        fprintf(fx, "%s：\n%s（案件 %s，%s）自%s开始的公示已于%s期满%d个工作"
-                    "日，符合规定，可以上报。申报截止日期为%s。\n\nThe "
-                    "posting of %s (case %s), which started on %s, completed "
-                    "its %d working days at the end of %s: the posting "
-                    "qualifies; you may submit. The deadline is %s.\n",
+        /* Sent on the morning of that day: true then. */
+        fprintf(ft, "【公示】%s的公示于%s满%d个工作日，当天起即可上报", who,
+                dl.zh, need);
+        fprintf(fx,
+                "%s：\n%s（案件 %s，%s）自%s开始的公示于%s满%d个工作日，"
+                "当天起即可上报，截止日期为%s。\n\nThe posting of %s "
+                "(case %s), which started on %s, completes its %d working "
+                "days on %s: you may submit from that day; the deadline "
+                "is %s.\n",
                 who, who, ev->case_id, honour, st.zh, dl.zh, need, sb.zh, who,
                 ev->case_id, st.en, need, dl.en, sb.en);
         return true;

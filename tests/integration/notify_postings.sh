@@ -4,8 +4,10 @@
 # clock moved by the clock file: the earliest end answered at once (across
 # National Day 2018, across New Year 2019 for a nomination, too late in
 # late November), each posting notice delivered once by webhook and mail,
-# a draft submitted mid-posting has its timers cancelled, and a posting
-# timer that falls due while notification is down fires once after restart.
+# a draft submitted mid-posting has its timers cancelled, a posting
+# timer that falls due while notification is down fires once after
+# restart, and a posting started on the last possible day is announced on
+# the deadline day's morning, in time to submit.
 . "$(dirname "$0")/../lib/services.sh"
 . "$(dirname "$0")/../lib/notify.sh"
 
@@ -56,20 +58,23 @@ ry_expect_count "$HOOKS" '.json.kind == "posting_recorded" and .json.case_id == 
 ry_ok "posting from Fri 2018-09-28: earliest end Tue 2018-10-09 answered and noticed once"
 [ "$(timer_state "$ND" posting_complete)" = pending ] || ry_fail "no posting_complete timer for $ND"
 
-# Notification is down when the posting's last working day ends; it fires
-# once when it comes back.
+# The posting completes on Tue 10-09, when a submission already qualifies:
+# the applicant is told at 09:00 that day. Notification is down then; it
+# fires once when it comes back.
 ry_kill9 notification
-ry_clock_set 2018-10-10T08:00:00+08:00
+ry_clock_set 2018-10-09T10:00:00+08:00
 ry_start notification
 ry_wait_count "$HOOKS" '.json.kind == "posting_complete" and .json.case_id == "'"$ND"'"' 1
-ry_wait_count "$MAIL" '.subject | contains("公示已满5个工作日")' 1
+ry_wait_count "$MAIL" '.subject | contains("满5个工作日，当天起即可上报")' 1
 ry_expect_count "$HOOKS" '.json.kind == "posting_complete" and .json.deadline == "2018-10-09" and
-    .json.at == "2018-10-10T00:00:00+08:00" and (.json.text | contains("you may submit"))' 1
+    .json.at == "2018-10-09T09:00:00+08:00" and
+    (.json.text | contains("completes its 5 working days on Tuesday 9 October 2018: you may submit from that day"))' 1
 ry_expect_count "$MAIL" '.to == ["<hengyi@union.example>"] and
-    (.body | contains("已于2018年10月9日（星期二）期满5个工作日，符合规定，可以上报"))' 1
+    (.subject | contains("公示于2018年10月9日（星期二）满5个工作日，当天起即可上报")) and
+    (.body | contains("公示于2018年10月9日（星期二）满5个工作日，当天起即可上报，截止日期为2018年11月30日（星期五）"))' 1
 [ "$(timer_state "$ND" posting_complete)" = fired ] || ry_fail "posting_complete not fired"
 ry_expect_count "$HOOKS" '.json.kind == "posting_complete"' 1
-ry_ok "posting_complete fell due while notification was down: fired once after restart"
+ry_ok "posting_complete due 09:00 on its last working day, while notification was down: fired once after restart"
 
 # --- 2018-11-20: the "done" case, a draft posted from 2018-11-20.
 ry_clock_set 2018-11-20T10:00:00+08:00
@@ -154,21 +159,45 @@ ry_expect_count "$HOOKS" '.json.kind == "posting_last_start_remind" and
     (.json.text | contains("Monday 26 November 2018"))' 2
 ry_ok "posting_start_by (union and unit) and the last-start announcement (everyone) once each"
 
-# 2018-11-27 01:00: the 2018-11-20 posting qualified at the end of 11-26.
-ry_clock_set 2018-11-27T01:00:00+08:00
+# 2018-11-26 10:00: the 2018-11-20 posting completes its 5th working day
+# today, and may be submitted today: told at 09:00, and complete in
+# `rongyu postings`.
+ry_clock_set 2018-11-26T10:00:00+08:00
 ry_wait_count "$HOOKS" '.json.kind == "posting_complete" and .json.case_id == "'"$D"'"' 1
-ry_wait_count "$MAIL" '(.subject | contains("公示已满5个工作日")) and (.body | contains("2018年11月26日"))' 1
+ry_wait_count "$MAIL" '(.subject | contains("当天起即可上报")) and (.body | contains("2018年11月26日"))' 1
 ry_expect_count "$HOOKS" '.json.kind == "posting_complete" and .json.case_id == "'"$D"'" and
-    .json.deadline == "2018-11-26" and .json.org == "'$APP'" and .signature_ok == true' 1
+    .json.deadline == "2018-11-26" and .json.at == "2018-11-26T09:00:00+08:00" and
+    .json.org == "'$APP'" and .signature_ok == true' 1
 out=$(ry postings --unit 萧山区 --json)
 jq -e --arg d "$D" '[.rows[] | select(.case_id == $d) | .posting.state] == ["complete"]' \
-    <<<"$out" >/dev/null || ry_fail "postings after completion: $out"
-ry_ok "posting_complete for the 2018-11-20 posting on 2018-11-27, once by webhook and mail"
+    <<<"$out" >/dev/null || ry_fail "postings on the posting's last day: $out"
+ry_ok "posting_complete for the 2018-11-20 posting at 09:00 on 2018-11-26, once by webhook and mail; complete that day"
+
+# A posting started on the last possible day, Mon 11-26, completes on the
+# deadline itself, Fri 11-30: told at 09:00 that day, while it can still
+# be submitted (not at 12-01 00:00, after the deadline).
+LD=$(draft advanced_home)
+out=$(ry posting start "$LD" --from 2018-11-26 --as $APP --json) || ry_fail "posting start: $out"
+jq -e '.posting.earliest_end == "2018-11-30" and .posting.until == "2018-11-30"
+       and .posting.warning == ""' <<<"$out" >/dev/null ||
+    ry_fail "posting from the last start day: $out"
+last_pending() { [ "$(timer_state "$LD" posting_complete)" = pending ]; }
+ry_until 10 last_pending || ry_fail "no posting_complete timer for $LD"
+ry_clock_set 2018-11-30T10:00:00+08:00
+ry_wait_count "$HOOKS" '.json.kind == "posting_complete" and .json.case_id == "'"$LD"'"' 1
+ry_wait_count "$MAIL" '.body | contains("公示于2018年11月30日（星期五）满5个工作日，当天起即可上报，截止日期为2018年11月30日（星期五）")' 1
+ry_expect_count "$HOOKS" '.json.kind == "posting_complete" and .json.case_id == "'"$LD"'" and
+    .json.deadline == "2018-11-30" and .json.at == "2018-11-30T09:00:00+08:00" and
+    (.json.text | contains("you may submit from that day; the deadline is Friday 30 November 2018"))' 1
+out=$(ry postings --unit 萧山区 --json)
+jq -e --arg d "$LD" '[.rows[] | select(.case_id == $d) | .posting.state] == ["complete"]' \
+    <<<"$out" >/dev/null || ry_fail "postings on the deadline day: $out"
+ry_ok "a posting from the last start day (11-26): posting_complete at 09:00 on the deadline day, 11-30"
 
 # Nothing twice, nothing for the cancelled or too-late drafts.
 [ "$(jq -s '[.[].delivery] | unique | length' "$HOOKS")" = "$(jq -s length "$HOOKS")" ] ||
     ry_fail "a webhook delivery arrived twice"
-ry_expect_count "$HOOKS" '.json.kind == "posting_complete"' 2
+ry_expect_count "$HOOKS" '.json.kind == "posting_complete"' 3
 ry_expect_count "$HOOKS" '.json.kind == "posting_complete" and (.json.case_id == "'"$S"'" or .json.case_id == "'"$L"'")' 0
 ry_expect_count "$HOOKS" '.signature_ok != true' 0
 ry_ok "every posting notice once, signed; none for the submitted or too-late drafts"

@@ -1563,8 +1563,8 @@ test_posting_timers_follow_the_draft(void **state)
                      0);
     s_assert_timer(txn, "case|case1|posting|r1|start_by|2018-11-26", "pending",
                    "2018-11-21T09:00");
-    /* A posting from 11-20: complete at the end of Mon 11-26; the
-     * reminder goes. */
+    /* A posting from 11-20: complete on Mon 11-26, submittable that
+     * day, so told at 09:00 that morning; the reminder goes. */
     ev.posting_start = "2018-11-20";
     assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n2",
                                              NULL, NULL, now),
@@ -1572,7 +1572,7 @@ test_posting_timers_follow_the_draft(void **state)
     s_assert_timer(txn, "case|case1|posting|r1|start_by|2018-11-26",
                    "cancelled", NULL);
     const char *done = "case|case1|posting|r1|complete|2018-11-20|2018-11-26";
-    s_assert_timer(txn, done, "pending", "2018-11-27T00:00");
+    s_assert_timer(txn, done, "pending", "2018-11-26T09:00");
     Rongyu__NotifyTimer *t = s_timer(txn, done);
     assert_string_equal(t->event->posting_earliest_end, "2018-11-26");
     assert_string_equal(t->event->posting_last_start, "2018-11-26");
@@ -1583,7 +1583,7 @@ test_posting_timers_follow_the_draft(void **state)
     assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n3",
                                              NULL, NULL, now),
                      0);
-    s_assert_timer(txn, done, "pending", "2018-11-27T00:00");
+    s_assert_timer(txn, done, "pending", "2018-11-26T09:00");
     /* A planned end too short, or a start too late: no complete timer. */
     ev.posting_end = "2018-11-23";
     assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n4",
@@ -1595,7 +1595,7 @@ test_posting_timers_follow_the_draft(void **state)
     assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev,
                                              "n4b", NULL, NULL, now),
                      0);
-    s_assert_timer(txn, done, "pending", "2018-11-27T00:00");
+    s_assert_timer(txn, done, "pending", "2018-11-26T09:00");
     ev.posting_start = "2018-11-27";
     ev.posting_end = "";
     assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n5",
@@ -1609,7 +1609,7 @@ test_posting_timers_follow_the_draft(void **state)
                                              NULL, NULL, now),
                      0);
     const char *mid = "case|case1|posting|r1|complete|2018-11-21|2018-11-27";
-    s_assert_timer(txn, mid, "pending", "2018-11-28T00:00");
+    s_assert_timer(txn, mid, "pending", "2018-11-27T09:00");
     assert_int_equal(notify_posting_cancel(txn, "case1", "submitted"), 0);
     s_assert_timer(txn, mid, "cancelled", NULL);
     ry_txn_abort(&txn);
@@ -1630,7 +1630,25 @@ test_posting_across_national_day_and_the_nominations(void **state)
                                              s_at("2018-09-27T10:00")),
                      0);
     s_assert_timer(txn, "case|case1|posting|r1|complete|2018-09-28|2018-10-09",
-                   "pending", "2018-10-10T00:00");
+                   "pending", "2018-10-09T09:00");
+    /* Started on the last possible day, Mon 11-26: it completes on the
+     * deadline, Fri 11-30, and is told that morning, before the
+     * deadline has passed (not at 12-01 00:00), at the reminder hour. */
+    ev.case_id = "case3";
+    ev.posting_start = "2018-11-26";
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n3",
+                                             NULL, NULL,
+                                             s_at("2018-11-26T10:00")),
+                     0);
+    const char *last = "case|case3|posting|r1|complete|2018-11-26|2018-11-30";
+    s_assert_timer(txn, last, "pending", "2018-11-30T09:00");
+    notify_plan_t late = f->plan;
+    late.remind_hour = 8;
+    assert_int_equal(notify_posting_on_draft(txn, &late, f->camp, &ev, "n4",
+                                             NULL, NULL,
+                                             s_at("2018-11-26T10:00")),
+                     0);
+    s_assert_timer(txn, last, "pending", "2018-11-30T08:00");
     /* A nomination with no posting: its last start is Tue 12-25 (for the
      * unit's 31 Dec), so the reminder is on Thu 12-20. */
     ev.case_id = "case2";
@@ -1682,8 +1700,18 @@ test_posting_notices_in_both_languages(void **state)
     free(text);
     n.kind = "posting_complete";
     assert_int_equal(notify_text_render(&n, &title, &text), 0);
-    assert_non_null(strstr(text, "已于2018年11月26日（星期一）期满5个工作日"));
-    assert_non_null(strstr(text, "you may submit"));
+    /* Sent that morning: true then. */
+    assert_string_equal(title,
+                        "【公示】杭州恒毅纺织有限公司工会的公示于2018年11月"
+                        "26日（星期一）满5个工作日，当天起即可上报");
+    assert_non_null(strstr(text, "公示于2018年11月26日（星期一）满5个工作日，"
+                                 "当天起即可上报，截止日期为2018年11月30日（"
+                                 "星期五）"));
+    assert_non_null(strstr(text, "completes its 5 working days on Monday 26 "
+                                 "November 2018: you may submit from that "
+                                 "day; the deadline is Friday 30 November "
+                                 "2018"));
+    assert_null(strstr(text, "期满"));
     char *json;
     assert_int_equal(notify_text_json(&n, title, text, 7, "org1", &json), 0);
     assert_non_null(strstr(json, "\"earliest_end_zh\":\"2018年11月26日（星期一）\""));

@@ -80,7 +80,7 @@ test_last_start_day_meets_each_deadline(void **state)
 }
 
 static void
-test_posting_across_national_day_completes_after_9_october(void **state)
+test_posting_across_national_day_completes_on_9_october(void **state)
 {
     fx_t *f = *state;
     ry_posting_t p;
@@ -94,9 +94,15 @@ test_posting_across_national_day_completes_after_9_october(void **state)
     assert_int_equal(p.planned, -1);
     assert_string_equal(p.warning, "");
     assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-09-28", "",
-                                       s_d("2018-10-09"), &p),
+                                       s_d("2018-10-08"), &p),
                      0);
     assert_int_equal(p.state, RY_POSTING_UNDER_WAY);
+    /* Complete on its 5th working day itself: a submission that day
+     * qualifies (SPEC §6). */
+    assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-09-28", "",
+                                       s_d("2018-10-09"), &p),
+                     0);
+    assert_int_equal(p.state, RY_POSTING_COMPLETE);
     assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-09-28", "",
                                        s_d("2018-10-10"), &p),
                      0);
@@ -138,6 +144,16 @@ test_late_november_cannot_finish_by_30_november(void **state)
                      0);
     s_assert_date(p.earliest_end, "2018-11-30");
     assert_int_equal(p.state, RY_POSTING_UNDER_WAY);
+    /* Started on the last day it could: complete on the deadline day,
+     * in time to submit then. */
+    assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-11-26",
+                                       NULL, s_d("2018-11-29"), &p),
+                     0);
+    assert_int_equal(p.state, RY_POSTING_UNDER_WAY);
+    assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-11-26",
+                                       NULL, s_d("2018-11-30"), &p),
+                     0);
+    assert_int_equal(p.state, RY_POSTING_COMPLETE);
 }
 
 static void
@@ -161,12 +177,16 @@ test_planned_end_short_or_long(void **state)
                      0);
     assert_int_equal(p.planned, 5);
     assert_string_equal(p.warning, "");
-    /* A longer posting qualifies at its planned end. */
+    /* A longer posting is complete on its planned end. */
     assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-11-20",
                                        "2018-11-28", s_d("2018-11-27"), &p),
                      0);
     s_assert_date(p.until, "2018-11-28");
     assert_int_equal(p.state, RY_POSTING_UNDER_WAY);
+    assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-11-20",
+                                       "2018-11-28", s_d("2018-11-28"), &p),
+                     0);
+    assert_int_equal(p.state, RY_POSTING_COMPLETE);
     /* Planned to end after the deadline. */
     assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-11-20",
                                        "2018-12-03", s_d("2018-11-27"), &p),
@@ -249,7 +269,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_last_start_day_meets_each_deadline,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
-            test_posting_across_national_day_completes_after_9_october, s_setup,
+            test_posting_across_national_day_completes_on_9_october, s_setup,
             s_teardown),
         cmocka_unit_test_setup_teardown(
             test_nomination_across_new_year_is_too_late, s_setup, s_teardown),
