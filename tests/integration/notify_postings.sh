@@ -202,11 +202,12 @@ ry_expect_count "$HOOKS" '.json.kind == "posting_complete" and (.json.case_id ==
 ry_expect_count "$HOOKS" '.signature_ok != true' 0
 ry_ok "every posting notice once, signed; none for the submitted or too-late drafts"
 
-# Told it may submit, the union submits: the posting, recorded with no
-# end, ends on the day of submission and the case is eligible.
+# Told it may submit, the union submits on the deadline day (the clock's
+# 2018-11-30): the posting, recorded with no end, ends that day and the
+# case is eligible.
 ry draft submit "$D" --org $APP --wait >/dev/null || ry_fail "draft submit $D"
 out=$(ry show "$D" --as $APP --json)
-jq -e '.case.state == "eligible" and .case.application.declarations.posting_end == "2018-11-27"' \
+jq -e '.case.state == "eligible" and .case.application.declarations.posting_end == "2018-11-30"' \
     <<<"$out" >/dev/null || ry_fail "the open posting's draft, submitted: $(jq -c '[.case.state, .case.application.declarations, [.case.verdict.checks[] | select(.passed != true) | .code]]' <<<"$out")"
-ry_ok "an open posting ends on the day its draft is submitted (2018-11-20..11-27): eligible"
+ry_ok "an open posting ends on the day its draft is submitted (2018-11-20..11-30): eligible"
 ry_stop_all
