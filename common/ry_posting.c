@@ -63,10 +63,17 @@ ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
      * the deadline, on from the start, over the planned days. */
     int rc =
         ry_posting_last_start(cal, out->deadline, out->need, &out->last_start);
+    out->has_last_start = rc == 0;
     if (rc == RY_ENODATA)
         out->missing_year = ry_calendar_has_year(cal, out->deadline.y)
                                 ? out->deadline.y - 1
                                 : out->deadline.y;
+    if (rc == RY_ENODATA && out->has_start) {
+        /* Under way, it needs only the days from its start. */
+        out->last_start = out->deadline;
+        out->missing_year = 0;
+        rc = 0;
+    }
     if (!rc && out->has_start &&
         (rc = ry_calendar_add_workdays(cal, out->start, out->need,
                                        &out->earliest_end)) == RY_ENODATA)
@@ -195,8 +202,10 @@ ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
             if (p->state == RY_POSTING_TOO_LATE)
                 S_ZH("公示要到%s才满期，晚于截止日期%s，已无法按时完成。",
                      un_zh, dl_zh);
-            else
+            else if (p->has_last_start)
                 S_ZH("截止日期为%s（公示最迟须于%s开始）。", dl_zh, ls_zh);
+            else
+                S_ZH("截止日期为%s。", dl_zh);
         }
 #undef S_ZH
     }
@@ -235,9 +244,11 @@ ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
                 S_EN(" It completes its working days only on %s, after "
                      "the deadline, %s: it can no longer finish in time.",
                      un_en, dl_en);
-            else
+            else if (p->has_last_start)
                 S_EN(" The deadline is %s (a posting must start by %s).", dl_en,
                      ls_en);
+            else
+                S_EN(" The deadline is %s.", dl_en);
         }
 #undef S_EN
     }

@@ -32,9 +32,12 @@ typedef enum {
  * so (has_start, has_end; the rest whenever it returned 0). */
 typedef struct {
     bool has_start, has_end;
+    bool has_last_start;    /* false when the calendar lacks a year of the
+                               walk back from the deadline */
     ry_date_t start, end;   /* as recorded */
     ry_date_t deadline;     /* the day the posting must be over by */
-    ry_date_t last_start;   /* the last day one can start in time */
+    ry_date_t last_start;   /* has_last_start: the last day one can start
+                               in time */
     ry_date_t earliest_end; /* has_start: the need-th working day */
     ry_date_t until;        /* has_start: the first day it may be
                                submitted (its last required working day):
@@ -64,7 +67,10 @@ int ry_posting_last_start(const ry_calendar_t *cal, ry_date_t deadline,
  * RY_EINVAL for a start or end that is not a real date, or an end before
  * the start; RY_ENODATA when the calendar has no data for a day it needs
  * (then out->warning is RY_POSTING_W_NODATA and the dates it could not
- * work out are left as the deadline). */
+ * work out are left as the deadline). A posting under way needs only the
+ * days from its start: one whose days are all known is assessed in full
+ * (0) though the walk back from a deadline in a later year is not
+ * (has_last_start false). */
 int ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
                       bool nomination, const char *start, const char *end,
                       ry_date_t today, ry_posting_t *out);

@@ -53,7 +53,7 @@ intake_posting_status(const intake_cases_t *self, const Rongyu__Case *c,
     s_fmt(p.has_start, p.start, out->start);
     s_fmt(p.has_end, p.end, out->end);
     s_fmt(p.has_start && !rc, p.earliest_end, out->earliest);
-    s_fmt(!rc, p.last_start, out->last);
+    s_fmt(!rc && p.has_last_start, p.last_start, out->last);
     s_fmt(true, p.deadline, out->deadline);
     s_fmt(p.has_start && !rc, p.until, out->until);
     ry_posting_explain(&p, out->zh, sizeof out->zh, out->en, sizeof out->en);

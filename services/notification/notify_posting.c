@@ -117,7 +117,8 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
          ds[RY_DATE_STRLEN] = "";
     ry_date_format(ps.deadline, dl, sizeof dl);
     if (!rc) {
-        ry_date_format(ps.last_start, ls, sizeof ls);
+        if (ps.has_last_start)
+            ry_date_format(ps.last_start, ls, sizeof ls);
         if (ps.has_start) {
             ry_date_format(ps.earliest_end, ee, sizeof ee);
             ry_date_format(ps.until, un, sizeof un);

@@ -190,9 +190,11 @@ s_posting_text(const notify_notice_t *n, FILE *ft, FILE *fx)
                     n->missing_year);
         else if (nodata)
             fprintf(fx, "工作日历缺少所需年份的数据，无法计算结束日期。\n");
-        else
+        else if (*s_or(ev->posting_last_start, ""))
             fprintf(fx, "最早可于%s结束。要在%s前完成，公示最迟须于%s开始。\n",
                     ee.zh, sb.zh, ls.zh);
+        else
+            fprintf(fx, "最早可于%s结束。截止日期为%s。\n", ee.zh, sb.zh);
         if (shortp)
             fprintf(fx, "注意：计划结束日期%s不足%d个工作日，最早的有效结束"
                         "日期为%s。\n",
@@ -212,10 +214,15 @@ s_posting_text(const notify_notice_t *n, FILE *ft, FILE *fx)
         else if (nodata)
             fprintf(fx, " The working-day calendar has no data for a year "
                         "it needs: its end cannot be worked out.\n");
-        else
+        else if (*s_or(ev->posting_last_start, ""))
             fprintf(fx, " It can end on %s at the earliest. To finish by %s "
                         "a posting must start by %s.\n",
                     ee.en, sb.en, ls.en);
+        else
+            fprintf(fx,
+                    " It can end on %s at the earliest. The deadline is "
+                    "%s.\n",
+                    ee.en, sb.en);
         if (shortp)
             fprintf(fx, "Warning: the planned end, %s, gives fewer than %d "
                         "working days; the earliest valid end is %s.\n",

@@ -248,6 +248,58 @@ test_bad_dates_and_missing_years(void **state)
     assert_int_equal(p.missing_year, 2027);
 }
 
+/* A campaign whose deadline falls in a year the calendar lacks (the 2026
+ * test campaign with its summary deadline moved to 2027-01-08): a
+ * nomination's posting whose working days are all in 2026 is assessed
+ * in full, only the last start day is not known; one that is not under
+ * way, or that reaches 2027, still names 2027. */
+static void
+test_deadline_in_a_year_without_data(void **state)
+{
+    fx_t *f = *state;
+    char err[256], path[512];
+    snprintf(path, sizeof path, "%s/tests/data/campaigns/hangzhou-2026.json",
+             RY_SOURCE_DIR);
+    FILE *in = fopen(path, "rb");
+    assert_non_null(in);
+    static char json[65536];
+    size_t n = fread(json, 1, sizeof json - 1, in);
+    fclose(in);
+    json[n] = '\0';
+    char *d = strstr(json, "\"summary_deadline\": \"2026-12-31\"");
+    assert_non_null(d);
+    memcpy(strstr(d, "2026-12-31"), "2027-01-08", 10);
+    ry_campaign_t *c;
+    assert_int_equal(ry_campaign_load_buffer("t", json, n, &c, err, sizeof err),
+                     0);
+    ry_posting_t p;
+    ry_date_t t = s_d("2027-01-05");
+    assert_int_equal(
+        ry_posting_assess(f->cal, c, true, "2026-12-14", "2026-12-18", t, &p),
+        0);
+    assert_false(p.has_last_start);
+    assert_int_equal(p.state, RY_POSTING_COMPLETE);
+    assert_int_equal(p.planned, 5);
+    assert_string_equal(p.warning, "");
+    char zh[512], en[512];
+    ry_posting_explain(&p, zh, sizeof zh, en, sizeof en);
+    assert_non_null(strstr(en, "The deadline is Friday 8 January 2027."));
+    assert_null(strstr(en, "must start by"));
+    assert_null(strstr(zh, "最迟"));
+    assert_int_equal(
+        ry_posting_assess(f->cal, c, true, "2026-12-21", "", t, &p), 0);
+    assert_false(p.has_last_start);
+    assert_int_equal(p.state, RY_POSTING_COMPLETE);
+    assert_int_equal(ry_posting_assess(f->cal, c, true, "", "", t, &p),
+                     RY_ENODATA);
+    assert_int_equal(p.missing_year, 2027);
+    assert_int_equal(
+        ry_posting_assess(f->cal, c, true, "2026-12-28", "", t, &p),
+        RY_ENODATA);
+    assert_int_equal(p.missing_year, 2027);
+    ry_campaign_destroy(&c);
+}
+
 static void
 test_dates_in_full(void **state)
 {
@@ -282,6 +334,8 @@ main(void)
             test_no_posting_is_not_started_until_the_last_start_day, s_setup,
             s_teardown),
         cmocka_unit_test_setup_teardown(test_bad_dates_and_missing_years,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_in_a_year_without_data,
                                         s_setup, s_teardown),
         cmocka_unit_test(test_dates_in_full),
     };
