@@ -74,6 +74,25 @@ s_usage(FILE *out)
     return CLI_EXIT_OK;
 }
 
+/* rongyu help --json: {"commands": [{"name", "zh", "en"}]}. */
+static int
+s_usage_json(void)
+{
+    printf("{\"commands\": [");
+    for (size_t i = 0; i < S_NCOMMANDS; i++) {
+        const s_command_t *c = &s_commands[i];
+        printf("%s{\"name\": ", i ? ", " : "");
+        cli_json_string(stdout, c->name);
+        printf(", \"zh\": ");
+        cli_json_string(stdout, c->zh);
+        printf(", \"en\": ");
+        cli_json_string(stdout, c->en);
+        printf("}");
+    }
+    printf("]}\n");
+    return CLI_EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -88,6 +107,8 @@ main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
         strcmp(cmd, "-h") == 0) {
+        if (argc == 3 && strcmp(argv[2], "--json") == 0)
+            return s_usage_json();
         if (argc > 2 && strcmp(cmd, "help") == 0) {
             /* "rongyu help show" is "rongyu show --help". */
             char help[] = "--help";
