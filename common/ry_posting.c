@@ -110,9 +110,10 @@ ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
         /* Complete on 'until' itself: a submission that day qualifies
          * (SPEC §6), as notification's posting_complete says that
          * morning. */
-        out->state = ry_date_compare(today, out->until) >= 0
-                         ? RY_POSTING_COMPLETE
-                         : RY_POSTING_UNDER_WAY;
+        out->state =
+            ry_date_compare(today, out->until) >= 0  ? RY_POSTING_COMPLETE
+            : ry_date_compare(today, out->start) < 0 ? RY_POSTING_PLANNED
+                                                     : RY_POSTING_UNDER_WAY;
         if (out->has_end && out->planned < out->need)
             out->warning = RY_POSTING_W_SHORT;
     }
@@ -192,8 +193,10 @@ ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
             if (p->state == RY_POSTING_TOO_LATE)
                 S_ZH("该日已过，已无法按时完成公示。");
         } else {
-            S_ZH("公示自%s开始，须满%d个工作日，最早可于%s结束。", st_zh,
-                 p->need, ee_zh);
+            S_ZH(p->state == RY_POSTING_PLANNED
+                     ? "公示定于%s开始，须满%d个工作日，最早可于%s结束。"
+                     : "公示自%s开始，须满%d个工作日，最早可于%s结束。",
+                 st_zh, p->need, ee_zh);
             if (p->has_end)
                 S_ZH("计划于%s结束，共%d个工作日。", pe_zh, p->planned);
             if (strcmp(p->warning, RY_POSTING_W_SHORT) == 0)
@@ -231,8 +234,11 @@ ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
                 S_EN(" That day has passed: it can no longer finish in "
                      "time.");
         } else {
-            S_EN("The posting started on %s and needs %d working days: it "
-                 "can end on %s at the earliest.",
+            S_EN(p->state == RY_POSTING_PLANNED
+                     ? "The posting is to start on %s and needs %d working "
+                       "days: it can end on %s at the earliest."
+                     : "The posting started on %s and needs %d working days: "
+                       "it can end on %s at the earliest.",
                  st_en, p->need, ee_en);
             if (p->has_end)
                 S_EN(" The planned end, %s, gives %d working days.", pe_en,
@@ -262,6 +268,7 @@ ry_posting_state_name(int state)
     case RY_POSTING_UNDER_WAY: return "under_way";
     case RY_POSTING_COMPLETE: return "complete";
     case RY_POSTING_TOO_LATE: return "too_late";
+    case RY_POSTING_PLANNED: return "planned";
     default: return "";
     }
 }
@@ -274,6 +281,7 @@ ry_posting_state_zh(int state)
     case RY_POSTING_UNDER_WAY: return "公示中";
     case RY_POSTING_COMPLETE: return "公示期满";
     case RY_POSTING_TOO_LATE: return "已无法按时完成";
+    case RY_POSTING_PLANNED: return "公示待开始";
     default: return "";
     }
 }

@@ -21,6 +21,7 @@ typedef enum {
                                    are done that day, and a submission
                                    that day qualifies */
     RY_POSTING_TOO_LATE = 4,    /* it can no longer finish by the deadline */
+    RY_POSTING_PLANNED = 5,     /* recorded to start on a day to come */
 } ry_posting_state_t;
 
 /* Warning codes (stable strings) of an assessment; "" when none. */
@@ -88,7 +89,8 @@ void ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
                         size_t enlen);
 
 /* The stable lower-case name of a state: not_started, under_way,
- * complete, too_late ("" for anything else), and its Chinese words. */
+ * complete, too_late, planned ("" for anything else), and its Chinese
+ * words. */
 const char *ry_posting_state_name(int state);
 const char *ry_posting_state_zh(int state);
 

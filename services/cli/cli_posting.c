@@ -42,11 +42,12 @@ static const char s_posting_help[] =
 static const char s_postings_help[] =
     "用法 Usage: rongyu postings --unit U [--campaign C] [options]\n"
     "\n"
-    "  列出组织单位下各草稿（含优秀工会工作者人选）的公示状态：未开始、公示中\n"
-    "  （至某日）、公示期满、已无法按时完成，便于督促。\n"
+    "  列出组织单位下各草稿（含优秀工会工作者人选）的公示状态：未开始、公示待\n"
+    "  开始、公示中（至某日）、公示期满、已无法按时完成，便于督促。\n"
     "  Lists the drafts of unit U (nominations of excellent workers\n"
-    "  included) with their posting state: not_started, under_way (until\n"
-    "  D), complete, too_late (can no longer finish in time), so that the\n"
+    "  included) with their posting state: not_started, planned (to start\n"
+    "  on a day to come), under_way (until D), complete, too_late (can no\n"
+    "  longer finish in time), so that the\n"
     "  unit can chase the late ones. Default principal: --role unit --as U.\n"
     "\n"
     "  --json   {\"rows\": [{\"case_id\", ..., \"posting\": {...}}]}\n"
@@ -59,7 +60,9 @@ cli_posting_print_status(const Rongyu__PostingStatus *ps, FILE *out)
         return;
     fprintf(out, "公示 posting: %s %s", ry_posting_state_zh(ps->state),
             ry_posting_state_name(ps->state));
-    if (ps->state == RONGYU__POSTING_STATE__UNDER_WAY && *ps->until)
+    if ((ps->state == RONGYU__POSTING_STATE__UNDER_WAY ||
+         ps->state == RONGYU__POSTING_STATE__PLANNED) &&
+        *ps->until)
         fprintf(out, "，至 until %s", ps->until);
     fputc('\n', out);
     if (*ps->posting_start)
@@ -251,7 +254,9 @@ cli_cmd_postings(int argc, char **argv)
             snprintf(state, sizeof state, "%s %s",
                      ry_posting_state_zh(ps->state),
                      ry_posting_state_name(ps->state));
-            if (ps->state == RONGYU__POSTING_STATE__UNDER_WAY && *ps->until)
+            if ((ps->state == RONGYU__POSTING_STATE__UNDER_WAY ||
+                 ps->state == RONGYU__POSTING_STATE__PLANNED) &&
+                *ps->until)
                 snprintf(state + strlen(state), sizeof state - strlen(state),
                          " until %s", ps->until);
         }

@@ -300,6 +300,29 @@ test_deadline_in_a_year_without_data(void **state)
     ry_campaign_destroy(&c);
 }
 
+/* A posting recorded to start on a day to come is planned until that
+ * day, then under way, and its explanation says it is to start. */
+static void
+test_a_posting_to_come_is_planned(void **state)
+{
+    fx_t *f = *state;
+    ry_posting_t p;
+    assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-11-26", "",
+                                       s_d("2018-11-20"), &p),
+                     0);
+    assert_int_equal(p.state, RY_POSTING_PLANNED);
+    assert_string_equal(ry_posting_state_name(p.state), "planned");
+    assert_string_equal(ry_posting_state_zh(p.state), "公示待开始");
+    char zh[1024], en[1024];
+    ry_posting_explain(&p, zh, sizeof zh, en, sizeof en);
+    assert_non_null(strstr(zh, "公示定于2018年11月26日（星期一）开始"));
+    assert_non_null(strstr(en, "is to start on Monday 26 November 2018"));
+    assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2018-11-26", "",
+                                       s_d("2018-11-26"), &p),
+                     0);
+    assert_int_equal(p.state, RY_POSTING_UNDER_WAY);
+}
+
 static void
 test_dates_in_full(void **state)
 {
@@ -336,6 +359,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bad_dates_and_missing_years,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_deadline_in_a_year_without_data,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_a_posting_to_come_is_planned,
                                         s_setup, s_teardown),
         cmocka_unit_test(test_dates_in_full),
     };
