@@ -189,6 +189,14 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
     rep.message_zh = (char *)ry_reply_text(r->out.code, true);
     rep.message_en = (char *)ry_reply_text(r->out.code, false);
     rep.detail = r->out.detail;
+    /* A missing field's bare path as detail reads as field_path does,
+     * from the request's root. */
+    char named[300];
+    if (r->out.code == RONGYU__ERROR_CODE__E_MISSING_FIELD && *path &&
+        strcmp(r->out.detail, path) != 0 && s_is_path(r->out.detail)) {
+        snprintf(named, sizeof named, "缺少 %s。%s is missing", path, path);
+        rep.detail = named;
+    }
     rep.retry_after_ms = r->out.retry_after_ms;
     rep.request_id = (char *)ry_text_request_id_echo(request_id);
     rep.field_path = path;

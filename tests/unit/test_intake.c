@@ -3488,6 +3488,9 @@ test_role_is_an_enum_or_the_old_string_and_errors_name_the_field(void **state)
     rep = s_send(fx, &r.req);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_MISSING_FIELD);
     assert_string_equal(rep->field_path, "submit.application.organising_unit");
+    assert_string_equal(rep->detail,
+                        "缺少 submit.application.organising_unit。"
+                        "submit.application.organising_unit is missing");
     s_free(&rep);
     assert_int_equal(ut_rows(fx->st, "cases"), 2);
     s_fx_destroy(&fx);
