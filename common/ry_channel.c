@@ -1349,6 +1349,9 @@ ry_channel_run_once(ry_channel_t *self, int timeout_ms)
         ry_mem_trim(ry_clock_mono_ms()); /* idle: what a burst left */
     }
     s_relay_turn(self);
+    /* A reader of the store killed while it read (an mdb_copy, a
+     * rongyu-inspect) would otherwise grow it until the next start. */
+    ry_store_readers_check(self->o.store, ry_clock_mono_ms());
     /* A held round's log lines wait for its sync with its answers
      * (s_release), so that a round voided at the next start leaves none. */
     if (self->held)

@@ -47,6 +47,8 @@ struct ry_store {
     MDB_val fail_from;
     char dir[1024];  /* whole: s_mkdirs refuses longer */
     ry_sync_t *sync; /* ry_store_sync_apart: commits synced apart */
+    int64_t readers_checked_ms; /* ry_store_readers_check's last check */
+    bool readers_checked;
 };
 
 /* A counter row (ry_txn_get_u64, ry_txn_put_u64) kept in the
@@ -334,6 +336,25 @@ ry_store_destroy(ry_store_t **self_p)
     free(self->fail_from.mv_data);
     free(self);
     *self_p = NULL;
+}
+
+int
+ry_store_readers_check(ry_store_t *self, int64_t now_ms)
+{
+    if (!self ||
+        (self->readers_checked && now_ms - self->readers_checked_ms < 1000))
+        return 0;
+    self->readers_checked = true;
+    self->readers_checked_ms = now_ms;
+    int dead = 0;
+    if (mdb_reader_check(self->env, &dead) != 0)
+        return 0;
+    if (dead)
+        ry_warn(NULL,
+                "store '%s': cleared %d reader slot%s of a process that is "
+                "gone (a reader killed while it read)",
+                self->dir, dead, dead == 1 ? "" : "s");
+    return dead;
 }
 
 int

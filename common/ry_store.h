@@ -37,6 +37,14 @@ int ry_store_claim(const char *dir, long *holder);
  * safe on NULL. */
 void ry_store_destroy(ry_store_t **self_p);
 
+/* Clears the reader slots of processes that are gone, at most once a
+ * second (now_ms, a monotonic clock; earlier calls do nothing): a reader
+ * killed while it read (an mdb_copy, rongyu-inspect) leaves its slot
+ * behind, which keeps the pages of its snapshot from being reused, so
+ * that every commit after it grows the file. Logs what it clears.
+ * Returns the slots cleared (0 when none, or not checked). */
+int ry_store_readers_check(ry_store_t *self, int64_t now_ms);
+
 /* Doubles the map size (up to 'max' bytes). Only with no transaction open.
  * Returns 0, RY_EFULL when already at max, or RY_EIO. */
 int ry_store_grow(ry_store_t *self, size_t max);

@@ -213,26 +213,34 @@ ry_alive() {
     [ "$state" != Z ]
 }
 
-# ry_pid_of SVC: prints the pid from $RONGYU_HOME/SVC.pid when that process
-# is alive and is rongyu-SVC; returns 1 otherwise.
+# ry_pid_of SVC: prints the pid of rongyu-SVC running on $RONGYU_HOME: the
+# one in $RONGYU_HOME/SVC.pid, or else the one that holds its claim on its
+# store ($RONGYU_HOME/SVC/owner, locked while it runs: a service whose pid
+# file was lost is still found), when that process is alive and is
+# rongyu-SVC; returns 1 otherwise.
 ry_pid_of() {
-    local svc=$1 pidfile="$RONGYU_HOME/$1.pid" pid exe arg0
-    [ -f "$pidfile" ] || return 1
-    pid=$(tr -dc '0-9' <"$pidfile")
-    [ -n "$pid" ] || return 1
-    ry_alive "$pid" || return 1
-    if [ -r "/proc/$pid/cmdline" ]; then
-        arg0=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 1)
-        exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
-        exe=${exe% (deleted)}
-    else
-        arg0=$(ps -p "$pid" -o args= 2>/dev/null | awk '{print $1}')
-        exe=
+    local svc=$1 pidfile="$RONGYU_HOME/$1.pid" owner="$RONGYU_HOME/$1/owner"
+    local pid cands=() exe arg0
+    [ -f "$pidfile" ] && cands+=("$(tr -dc '0-9' <"$pidfile")")
+    if [ -f "$owner" ] && command -v flock >/dev/null &&
+        ! flock -n "$owner" true 2>/dev/null; then
+        cands+=("$(tr -dc '0-9' <"$owner")")
     fi
-    if [ "$(basename -- "${arg0:-x}")" = "rongyu-$svc" ] ||
-        [ "$(basename -- "${exe:-x}")" = "rongyu-$svc" ]; then
-        echo "$pid"
-        return 0
-    fi
+    for pid in "${cands[@]}"; do
+        [ -n "$pid" ] && ry_alive "$pid" || continue
+        if [ -r "/proc/$pid/cmdline" ]; then
+            arg0=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 1)
+            exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
+            exe=${exe% (deleted)}
+        else
+            arg0=$(ps -p "$pid" -o args= 2>/dev/null | awk '{print $1}')
+            exe=
+        fi
+        if [ "$(basename -- "${arg0:-x}")" = "rongyu-$svc" ] ||
+            [ "$(basename -- "${exe:-x}")" = "rongyu-$svc" ]; then
+            echo "$pid"
+            return 0
+        fi
+    done
     return 1
 }

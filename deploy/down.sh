@@ -9,13 +9,15 @@ Usage: deploy/down.sh [--help]
 Stops the rongyu services recorded in the pid files of the data directory
 (RONGYU_HOME, default ./var in the repository), intake first: sends SIGTERM,
 waits up to 10 s for each to exit, then sends SIGKILL with a warning.
-Removes the pid files. Only processes whose pid file names them are
-touched; logs and stores are kept.
+Removes the pid files. Only processes whose pid file names them, or that
+hold their store's claim (RONGYU_HOME/SERVICE/owner: one whose pid file
+was lost), are touched; logs and stores are kept.
 
 用法：deploy/down.sh [--help]
 按数据目录（RONGYU_HOME，默认为仓库下的 ./var）中的 pid 文件停止 rongyu 服务
 （先停 intake）：发送 SIGTERM，每个最多等 10 秒，仍未退出则发送 SIGKILL 并给出
-警告。删除 pid 文件；日志和数据库保留。
+警告。删除 pid 文件；只处理 pid 文件所记载的进程，或持有其数据库占用锁
+（RONGYU_HOME/服务/owner，即 pid 文件丢失的服务）的进程；日志和数据库保留。
 EOF
 }
 

@@ -142,9 +142,11 @@ for svc in $RY_SERVICES; do
             "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$svc" >>"$log"
         # The shell writes its own pid, then execs nohup, which execs the
         # service: the pid in the file is the service's, whether or not
-        # setsid had to fork. setsid detaches it from this terminal.
+        # setsid had to fork. setsid detaches it from this terminal. A pid
+        # file that cannot be written (a full disk) starts nothing: a
+        # service down.sh could not find would go on serving.
         # shellcheck disable=SC2016
-        setsid sh -c 'echo $$ > "$1"; shift; exec nohup "$@"' sh \
+        setsid sh -c 'echo $$ > "$1" || { rm -f "$1"; echo "cannot write the pid file $1 / 无法写入 pid 文件 $1" >&2; exit 1; }; shift; exec nohup "$@"' sh \
             "$pidfile" "$BIN/rongyu-$svc" >>"$log" 2>&1 </dev/null &
         # Wait for the pid file (written at once by the child).
         for _ in $(seq 1 50); do
@@ -153,8 +155,8 @@ for svc in $RY_SERVICES; do
         done
         [ -s "$pidfile" ] || { show_log "$svc"; ry_die "rongyu-$svc did not start." "rongyu-$svc 未能启动。"; }
         started+=("$svc")
+        pid=$(tr -dc '0-9' <"$pidfile")
     fi
-    pid=$(tr -dc '0-9' <"$pidfile")
     ry_say "Waiting for $svc to answer (up to ${WAIT_SECONDS} s) ..." \
         "等待 $svc 响应（最多 ${WAIT_SECONDS} 秒）……"
     if ! wait_ready "$svc" "$pid"; then

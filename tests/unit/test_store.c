@@ -16,7 +16,9 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAP_SIZE ((size_t)4 << 20)
@@ -94,6 +96,40 @@ test_a_store_is_claimed_once(void **state)
     assert_non_null(log);
     assert_non_null(strstr(log, "cannot claim store"));
     free(log);
+}
+
+/* A process killed while it reads the store leaves its reader slot; the
+ * service clears it (at most once a second), and says so. */
+static void
+test_a_killed_reader_is_cleared(void **state)
+{
+    fx_t *fx = *state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        ry_store_t *st = NULL;
+        ry_txn_t *txn = NULL;
+        if (ry_store_open(&st, fx->dir, MAP_SIZE, s_tables) == 0 &&
+            ry_txn_begin(st, NULL, false, &txn) == 0)
+            kill(getpid(), SIGKILL);
+        _exit(1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    ut_stderr_t cap;
+    int level = ry_log_level;
+    ry_log_level = RY_LOG_WARN;
+    ut_stderr_capture(&cap);
+    assert_int_equal(ry_store_readers_check(fx->store, 5000), 1);
+    char *log = ut_stderr_done(&cap);
+    ry_log_level = level;
+    assert_non_null(log);
+    assert_non_null(strstr(log, "cleared 1 reader slot of a process"));
+    free(log);
+    /* Not again within the second; then nothing left. */
+    assert_int_equal(ry_store_readers_check(fx->store, 5500), 0);
+    assert_int_equal(ry_store_readers_check(fx->store, 6000), 0);
 }
 
 /* Writes string key -> string value in one committed transaction. */
@@ -1224,6 +1260,7 @@ main(void)
         T(test_stats_count_commits_that_write_and_their_bytes),
         T(test_injected_read_failure_fails_the_rows_past_its_key),
         T(test_a_store_is_claimed_once),
+        T(test_a_killed_reader_is_cleared),
 #undef T
         cmocka_unit_test(test_every_table_is_found_by_its_name_or_a_copy),
     };
