@@ -87,9 +87,18 @@ ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
             if (!ry_calendar_has_year(cal, y))
                 out->missing_year = y;
     if (rc) {
+        /* What needs no calendar: a start after the deadline cannot end
+         * by it; a start to come is planned. */
         out->warning = RY_POSTING_W_NODATA;
-        out->state =
-            out->has_start ? RY_POSTING_UNDER_WAY : RY_POSTING_NOT_STARTED;
+        if (!out->has_start)
+            out->state = RY_POSTING_NOT_STARTED;
+        else if (ry_date_compare(out->start, out->deadline) > 0) {
+            out->state = RY_POSTING_TOO_LATE;
+            out->warning = RY_POSTING_W_TOO_LATE;
+        } else if (ry_date_compare(today, out->start) < 0)
+            out->state = RY_POSTING_PLANNED;
+        else
+            out->state = RY_POSTING_UNDER_WAY;
         return rc == RY_ENODATA ? RY_ENODATA : rc;
     }
     if (!out->has_start) {
@@ -183,7 +192,10 @@ ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
             n += k_ > 0 ? (size_t)k_ : 0;                                      \
         }                                                                      \
     } while (0)
-        if (nodata) {
+        if (p->has_start && ry_date_compare(p->start, p->deadline) > 0) {
+            S_ZH("公示自%s开始，晚于截止日期%s，已无法按时完成。", st_zh,
+                 dl_zh);
+        } else if (nodata) {
             S_ZH("工作日历缺少 %d 年的数据，无法计算公示日期。",
                  p->missing_year);
         } else if (!p->has_start) {
@@ -222,7 +234,11 @@ ry_posting_explain(const ry_posting_t *p, char *zh, size_t zhlen, char *en,
             n += k_ > 0 ? (size_t)k_ : 0;                                      \
         }                                                                      \
     } while (0)
-        if (nodata) {
+        if (p->has_start && ry_date_compare(p->start, p->deadline) > 0) {
+            S_EN("The posting starts on %s, after the deadline, %s: it can "
+                 "no longer finish in time.",
+                 st_en, dl_en);
+        } else if (nodata) {
             S_EN("The working-day calendar has no data for %d, a year the "
                  "posting needs; its dates cannot be worked out.",
                  p->missing_year);

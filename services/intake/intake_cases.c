@@ -1749,24 +1749,25 @@ s_twin_row(const ry_val_t *key, const ry_val_t *val, void *arg)
     return same ? 1 : 0;
 }
 
-/* Finds, among the cases of a's applicant in the n states 'states'
- * (by_org_state: a handful), the first that w->match pairs with a: sets
- * w->twin (else ""). Returns 0 or a store error. */
+/* Finds, among the cases of 'name' in the n states 'states' (table
+ * by_org_state for an applicant, by_unit_state for an organising unit:
+ * a handful in these states), the first that w->match pairs with w->a:
+ * sets w->twin (else ""). Returns 0 or a store error. */
 static int
-s_twin_find(s_twin_t *w, const Rongyu__CaseState *states, size_t n)
+s_twin_find(s_twin_t *w, const char *table, const char *name,
+            const Rongyu__CaseState *states, size_t n)
 {
-    const Rongyu__Application *a = w->a;
     uint8_t prefix[INTAKE_IKEY_MAX];
-    size_t ol = strlen(a->applicant_org);
+    size_t ol = strlen(name);
     w->twin[0] = '\0';
     if (ol + 2 > sizeof prefix)
         return 0;
-    memcpy(prefix, a->applicant_org, ol + 1);
+    memcpy(prefix, name, ol + 1);
     w->skip = ol + 2;
     for (size_t i = 0; i < n && !w->twin[0]; i++) {
         prefix[ol + 1] = (uint8_t)states[i];
-        int rc = ry_txn_scan(w->txn, "by_org_state", prefix, w->skip, NULL, 0,
-                             s_twin_row, w);
+        int rc =
+            ry_txn_scan(w->txn, table, prefix, w->skip, NULL, 0, s_twin_row, w);
         if (rc)
             return rc;
     }
@@ -1783,10 +1784,15 @@ s_send_validate(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c)
      * the message goes out (intake_relay). */
     vc.submitted_at_ms = c->submitted_at_ms;
     vc.applicant_kind = intake_orgs_kind(txn, c->application->applicant_org);
-    /* The notice's exclusion, from what intake itself awarded. */
+    /* The notice's exclusion, from what intake itself awarded: a union's
+     * homes; a person, whichever union of the unit named them. */
     static const Rongyu__CaseState awarded[] = {RONGYU__CASE_STATE__AWARDED};
-    s_twin_t w = {.txn = txn, .a = c->application, .match = s_excluded_by};
-    int rc = s_twin_find(&w, awarded, 1);
+    const Rongyu__Application *a = c->application;
+    s_twin_t w = {.txn = txn, .a = a, .match = s_excluded_by};
+    bool ew = a->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
+    int rc =
+        s_twin_find(&w, ew ? "by_unit_state" : "by_org_state",
+                    ew ? a->organising_unit : a->applicant_org, awarded, 1);
     if (!rc && w.twin[0]) {
         vc.awarded_case = w.twin;
         vc.awarded_campaign = w.campaign;
@@ -2017,9 +2023,10 @@ s_find(intake_outcome_t *o, const Rongyu__Case *c, intake_event_t ev,
 }
 
 /* INTAKE_FX_ONCE: a unit puts forward one case per applicant and honour
- * in a campaign, and one per person for nominations: a second would take
- * a second seat, or a second row of the summary table. Reads the
- * applicant's cases in the forward states (by_org_state), a handful.
+ * in a campaign, and one per person for nominations, whichever union
+ * names them: a second would take a second seat, or a second row of the
+ * summary table. Reads the applicant's (the unit's) cases in the forward
+ * states, a handful.
  * Returns 0, -1 after intake_outcome_fail (E_DUPLICATE, naming the case
  * put forward) or a store error. */
 static int
@@ -2027,11 +2034,15 @@ s_once(ry_txn_t *txn, const Rongyu__Case *c, intake_outcome_t *o)
 {
     const Rongyu__Application *a = c->application;
     s_twin_t w = {.txn = txn, .a = a, .match = s_same_candidate};
-    int rc = s_twin_find(&w, s_forward, sizeof s_forward / sizeof s_forward[0]);
+    /* A nominee put forward by another union of the unit is the same
+     * person: the unit's cases; a union's honour, its own. */
+    bool ew = a->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
+    int rc = s_twin_find(&w, ew ? "by_unit_state" : "by_org_state",
+                         ew ? a->organising_unit : a->applicant_org, s_forward,
+                         sizeof s_forward / sizeof s_forward[0]);
     free(w.campaign);
     if (rc || !w.twin[0])
         return rc;
-    bool ew = a->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
     return intake_outcome_fail(
         o, RONGYU__ERROR_CODE__E_DUPLICATE,
         "%s已由案件 %s 推荐（%s），同一活动中不能再推荐一次。"

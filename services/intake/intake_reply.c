@@ -193,7 +193,7 @@ intake_reply_pack_in(intake_reply_t *r, const char *request_id,
      * from the request's root. */
     char named[300];
     if (r->out.code == RONGYU__ERROR_CODE__E_MISSING_FIELD && *path &&
-        strcmp(r->out.detail, path) != 0 && s_is_path(r->out.detail)) {
+        s_is_path(r->out.detail)) {
         snprintf(named, sizeof named, "缺少 %s。%s is missing", path, path);
         rep.detail = named;
     }

@@ -40,12 +40,17 @@ notify_posting_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
         bool ch = false;
         int lr = ry_posting_last_start(p->cal, deadline, need, &last);
         if (lr) {
-            char reason[200];
+            char reason[400];
             ds[0] = '\0';
+            /* The walk back from the deadline reads its year, or the one
+             * before. */
+            int year = ry_calendar_has_year(p->cal, deadline.y) ? deadline.y - 1
+                                                                : deadline.y;
             snprintf(reason, sizeof reason,
-                     "the calendar cannot tell the last day a posting can "
-                     "start to end by %s: %s",
-                     sb, ry_strerror(lr));
+                     "日历没有 %d 年的数据，无法给出在 %s 前完成的公示最迟"
+                     "的开始日。the calendar cannot tell the last day a "
+                     "posting can start to end by %s: no data for %d",
+                     year, sb, sb, year);
             rc = notify_timers_fail(txn, &t, reason, &ch);
         } else {
             ry_date_format(last, ds, sizeof ds);
@@ -142,13 +147,14 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
     const char *to_both[] = {ev->applicant_org, ev->organising_unit};
     const char *keep = NULL;
     int wr = 0;
-    if (rc) {
+    if (rc && ps.state != RY_POSTING_TOO_LATE) {
         /* The calendar lacks a year: say so on the timer, never guess. */
-        char reason[200];
+        char reason[400];
         snprintf(reason, sizeof reason,
+                 "日历没有 %d 年的数据，无法计算公示日期（须在 %s 前完成）。"
                  "the calendar cannot tell the posting's dates (ending by "
-                 "%s): %s",
-                 dl, ry_strerror(rc));
+                 "%s): no data for %d",
+                 ps.missing_year, dl, dl, ps.missing_year);
         snprintf(id, sizeof id, "case|%s|posting|r%u|%s", ev->case_id,
                  ev->revision, ps.has_start ? "complete" : "start_by");
         t.kind = ps.has_start ? "posting_complete" : "posting_start_by";

@@ -1674,6 +1674,67 @@ test_posting_across_national_day_and_the_nominations(void **state)
     ry_txn_abort(&txn);
 }
 
+/* Posting timers the calendar cannot answer say so in Chinese and
+ * English and name the year (a 2026 campaign whose nominations are due
+ * 2027-01-08); a posting that starts after its deadline is too late,
+ * which needs no calendar: no timer fails for it. */
+static void
+test_posting_timers_name_the_missing_year(void **state)
+{
+    fx_t *f = *state;
+    char path[512], err[256];
+    snprintf(path, sizeof path, "%s/tests/data/campaigns/hangzhou-2026.json",
+             RY_SOURCE_DIR);
+    FILE *in = fopen(path, "rb");
+    assert_non_null(in);
+    static char json[65536];
+    size_t n = fread(json, 1, sizeof json - 1, in);
+    fclose(in);
+    json[n] = '\0';
+    char *d = strstr(json, "\"summary_deadline\": \"2026-12-31\"");
+    assert_non_null(d);
+    memcpy(strstr(d, "2026-12-31"), "2027-01-08", 10);
+    ry_campaign_t *c;
+    assert_int_equal(ry_campaign_load_buffer("t", json, n, &c, err, sizeof err),
+                     0);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    assert_int_equal(notify_posting_plan_campaign(
+                         txn, &f->plan, c, s_at("2026-11-01T10:00"), NULL),
+                     0);
+    Rongyu__NotifyTimer *t = s_timer(
+        txn, "campaign|hangzhou-2026|nomination_posting_last_start_remind");
+    assert_non_null(t);
+    assert_string_equal(t->state, "failed");
+    assert_non_null(strstr(t->reason, "日历没有 2027 年的数据"));
+    assert_non_null(strstr(t->reason, "no data for 2027"));
+    ry_pb_free(&t);
+    Rongyu__CaseEvent ev =
+        s_event("draft_saved", RONGYU__CASE_STATE__DRAFT, "2026-12-20T10:00");
+    ev.campaign_id = "hangzhou-2026";
+    ev.honour = RONGYU__HONOUR__EXCELLENT_WORKER;
+    ev.posting_start = "2026-12-28";
+    ev.posting_end = "";
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, c, &ev, "m1", NULL,
+                                             NULL, s_at("2026-12-20T10:00")),
+                     0);
+    t = s_timer(txn, "case|case1|posting|r1|complete");
+    assert_non_null(t);
+    assert_string_equal(t->state, "failed");
+    assert_non_null(strstr(t->reason, "日历没有 2027 年的数据"));
+    assert_non_null(strstr(t->reason, "no data for 2027"));
+    ry_pb_free(&t);
+    /* A home's posting from 2026-12-28: after 30 Nov, too late. */
+    ev.case_id = "case2";
+    ev.honour = RONGYU__HONOUR__ADVANCED_HOME;
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, c, &ev, "m2", NULL,
+                                             NULL, s_at("2026-12-20T10:00")),
+                     0);
+    assert_null(s_timer(txn, "case|case2|posting|r1|complete"));
+    ry_txn_abort(&txn);
+    ry_campaign_destroy(&c);
+}
+
 static void
 test_posting_notices_in_both_languages(void **state)
 {
@@ -1806,6 +1867,8 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_posting_across_national_day_and_the_nominations, s_setup,
             s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_posting_timers_name_the_missing_year, s_setup, s_teardown),
         cmocka_unit_test(test_posting_notices_in_both_languages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -230,16 +230,14 @@ test_bad_dates_and_missing_years(void **state)
     assert_int_equal(
         ry_posting_assess(f->cal, f->camp, false, "2018-11-2", "", t, &p),
         RY_EINVAL);
-    /* 2026-12-28 + 5 working days needs 2027, which the calendar lacks. */
+    /* 2026-12-28 + 5 working days needs 2027, which the calendar lacks
+     * (and, for 2018's campaign, it starts after its deadline: too late,
+     * which needs no calendar). */
     assert_int_equal(
         ry_posting_assess(f->cal, f->camp, false, "2026-12-28", "", t, &p),
         RY_ENODATA);
-    assert_string_equal(p.warning, RY_POSTING_W_NODATA);
-    char zh[512], en[512];
-    ry_posting_explain(&p, zh, sizeof zh, en, sizeof en);
-    assert_non_null(strstr(en, "no data for 2027"));
-    assert_non_null(strstr(zh, "缺少 2027 年"));
     assert_int_equal(p.missing_year, 2027);
+    assert_int_equal(p.state, RY_POSTING_TOO_LATE);
     /* A planned end in 2027 from a start whose 5 days fit in 2026: the
      * count over the planned days names 2027 too. */
     assert_int_equal(ry_posting_assess(f->cal, f->camp, false, "2026-12-01",
@@ -297,6 +295,26 @@ test_deadline_in_a_year_without_data(void **state)
         ry_posting_assess(f->cal, c, true, "2026-12-28", "", t, &p),
         RY_ENODATA);
     assert_int_equal(p.missing_year, 2027);
+    assert_int_equal(p.state, RY_POSTING_UNDER_WAY);
+    assert_string_equal(p.warning, RY_POSTING_W_NODATA);
+    ry_posting_explain(&p, zh, sizeof zh, en, sizeof en);
+    assert_non_null(strstr(en, "no data for 2027"));
+    assert_non_null(strstr(zh, "缺少 2027 年"));
+    /* What needs no calendar: one to come is planned; one that starts
+     * after the deadline is too late, and says so. */
+    assert_int_equal(ry_posting_assess(f->cal, c, true, "2027-01-07", "",
+                                       s_d("2027-01-05"), &p),
+                     RY_ENODATA);
+    assert_int_equal(p.state, RY_POSTING_PLANNED);
+    assert_int_equal(ry_posting_assess(f->cal, c, true, "2027-02-08", "",
+                                       s_d("2027-02-06"), &p),
+                     RY_ENODATA);
+    assert_int_equal(p.state, RY_POSTING_TOO_LATE);
+    assert_string_equal(p.warning, RY_POSTING_W_TOO_LATE);
+    ry_posting_explain(&p, zh, sizeof zh, en, sizeof en);
+    assert_non_null(strstr(en, "starts on Monday 8 February 2027, after the "
+                               "deadline, Friday 8 January 2027"));
+    assert_non_null(strstr(zh, "已无法按时完成"));
     ry_campaign_destroy(&c);
 }
 

@@ -1525,6 +1525,22 @@ test_one_case_put_forward_per_applicant_and_nominee(void **state)
     s_do_ok(fx, A_RECOMMEND, ew[1], "x");
     assert_int_equal(s_pump(fx, false), 1);
     assert_int_equal(s_state(fx, ew[1]), RONGYU__CASE_STATE__RECOMMENDED);
+    /* The same person named by another union of the unit: the same
+     * nominee. */
+    char other[17];
+    rq_t r2;
+    s_rq(&r2, "d2", "grassroots");
+    r2.person.name = (char *)"王重复";
+    r2.person.birth_month = (char *)"1980-05";
+    r2.person.employer = (char *)"某公司";
+    s_new_case(fx, &r2, false, other);
+    s_verdict(fx, other, 1, true);
+    s_do_ok(fx, A_APPROVE, other, "x");
+    rep = s_do(fx, A_RECOMMEND, other, "x");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_DUPLICATE);
+    assert_non_null(strstr(rep->detail, ew[1]));
+    s_free(&rep);
+    assert_int_equal(s_state(fx, other), RONGYU__CASE_STATE__APPROVED);
 
     /* Two advanced-home applications of one union: no seat, one row. */
     char h[2][17];
