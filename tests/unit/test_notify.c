@@ -20,6 +20,7 @@
 #include "ry_hmac.h"
 #include "ry_pb.h"
 #include "ry_text.h"
+#include "ut_campaign.h"
 #include "ut_util.h"
 
 /* ------------------------------------------------------------ fixture */
@@ -67,6 +68,20 @@ s_at(const char *text)
     int64_t ms;
     assert_int_equal(ry_clock_parse(text, &ms), 0);
     return ms;
+}
+
+/* A delivery configuration for the tests: 4 at once, 1 s timeouts,
+ * retries from 100 ms to 1 s. */
+static notify_config_t
+s_deliver_config(void)
+{
+    notify_config_t nc;
+    memset(&nc, 0, sizeof nc);
+    nc.max_active = 4;
+    nc.timeout_ms = 1000;
+    nc.retry_base_ms = 100;
+    nc.retry_max_ms = 1000;
+    return nc;
 }
 
 static Rongyu__NotifyTimer *
@@ -1187,12 +1202,7 @@ test_subscriptions_by_request_are_entitled_audited_and_delivered(void **state)
     ry_pb_free(&r);
 
     /* A notice to union-a is delivered to it. */
-    notify_config_t nc;
-    memset(&nc, 0, sizeof nc);
-    nc.max_active = 4;
-    nc.timeout_ms = 1000;
-    nc.retry_base_ms = 100;
-    nc.retry_max_ms = 1000;
+    notify_config_t nc = s_deliver_config();
     notify_deliver_t *d;
     assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, NULL, NULL, &d),
                      0);
@@ -1353,12 +1363,7 @@ test_subscriptions_by_request_are_addressed_by_their_organisation(void **state)
     assert_string_equal(role, "grassroots");
     ry_txn_abort(&txn);
 
-    notify_config_t nc;
-    memset(&nc, 0, sizeof nc);
-    nc.max_active = 4;
-    nc.timeout_ms = 1000;
-    nc.retry_base_ms = 100;
-    nc.retry_max_ms = 1000;
+    notify_config_t nc = s_deliver_config();
     notify_deliver_t *d;
     assert_int_equal(
         notify_deliver_new(f->store, 1 << 26, &nc, camps, NULL, &d), 0);
@@ -1431,12 +1436,7 @@ test_one_delivery_per_subscriber_and_channel(void **state)
     notify_subs_t *subs;
     assert_int_equal(notify_subs_new(path, &subs), 0);
     assert_int_equal(notify_subs_count(subs), 4);
-    notify_config_t nc;
-    memset(&nc, 0, sizeof nc);
-    nc.max_active = 4;
-    nc.timeout_ms = 1000;
-    nc.retry_base_ms = 100;
-    nc.retry_max_ms = 1000;
+    notify_config_t nc = s_deliver_config();
     /* No SMTP server: e-mails fail at once, with the reason. */
     notify_deliver_t *d;
     assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, NULL, NULL, &d),
@@ -1682,21 +1682,11 @@ static void
 test_posting_timers_name_the_missing_year(void **state)
 {
     fx_t *f = *state;
-    char path[512], err[256];
-    snprintf(path, sizeof path, "%s/tests/data/campaigns/hangzhou-2026.json",
-             RY_SOURCE_DIR);
-    FILE *in = fopen(path, "rb");
-    assert_non_null(in);
-    static char json[65536];
-    size_t n = fread(json, 1, sizeof json - 1, in);
-    fclose(in);
-    json[n] = '\0';
-    char *d = strstr(json, "\"summary_deadline\": \"2026-12-31\"");
-    assert_non_null(d);
-    memcpy(strstr(d, "2026-12-31"), "2027-01-08", 10);
-    ry_campaign_t *c;
-    assert_int_equal(ry_campaign_load_buffer("t", json, n, &c, err, sizeof err),
-                     0);
+    ry_campaign_t *c =
+        ut_campaign_edited("tests/data/campaigns/hangzhou-2026.json",
+                           "\"summary_deadline\": \"2026-12-31\"",
+                           "\"summary_deadline\": \"2027-01-08\"");
+    assert_non_null(c);
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
     assert_int_equal(notify_posting_plan_campaign(

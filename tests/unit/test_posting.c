@@ -12,6 +12,7 @@
 #include "ry_campaign.h"
 #include "ry_error.h"
 #include "ry_posting.h"
+#include "ut_campaign.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,21 +256,11 @@ static void
 test_deadline_in_a_year_without_data(void **state)
 {
     fx_t *f = *state;
-    char err[256], path[512];
-    snprintf(path, sizeof path, "%s/tests/data/campaigns/hangzhou-2026.json",
-             RY_SOURCE_DIR);
-    FILE *in = fopen(path, "rb");
-    assert_non_null(in);
-    static char json[65536];
-    size_t n = fread(json, 1, sizeof json - 1, in);
-    fclose(in);
-    json[n] = '\0';
-    char *d = strstr(json, "\"summary_deadline\": \"2026-12-31\"");
-    assert_non_null(d);
-    memcpy(strstr(d, "2026-12-31"), "2027-01-08", 10);
-    ry_campaign_t *c;
-    assert_int_equal(ry_campaign_load_buffer("t", json, n, &c, err, sizeof err),
-                     0);
+    ry_campaign_t *c =
+        ut_campaign_edited("tests/data/campaigns/hangzhou-2026.json",
+                           "\"summary_deadline\": \"2026-12-31\"",
+                           "\"summary_deadline\": \"2027-01-08\"");
+    assert_non_null(c);
     ry_posting_t p;
     ry_date_t t = s_d("2027-01-05");
     assert_int_equal(
