@@ -236,9 +236,12 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
             d.created_ms = now;
             d.next_attempt_ms = now;
             d.case_id = (char *)notify_notice_case(n);
-            d.subject = title;
-            d.text = text;
-            d.body = body;
+            /* Each row keeps what its channel sends, once: a webhook its
+             * JSON body, a mail its subject and text; a feed item's body
+             * is in the feed (d.feed_seq). */
+            d.subject = ch == 2 ? title : (char *)"";
+            d.text = ch == 2 ? text : (char *)"";
+            d.body = ch == 1 ? body : (char *)"";
             d.state = "pending";
             if (ch == 0) {
                 Rongyu__FeedItem fi = RONGYU__FEED_ITEM__INIT;

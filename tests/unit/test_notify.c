@@ -1469,6 +1469,18 @@ test_one_delivery_per_subscriber_and_channel(void **state)
     assert_string_equal(r.deliveries[2]->channel, "email");
     assert_string_equal(r.deliveries[2]->state, "failed");
     assert_non_null(strstr(r.deliveries[2]->last_error, "SMTP"));
+    /* Each row keeps what its channel sends, once: the feed's body is
+     * the feed item's. */
+    assert_true(r.deliveries[0]->feed_seq > 0);
+    assert_string_equal(r.deliveries[0]->body, "");
+    assert_string_equal(r.deliveries[0]->subject, "");
+    assert_non_null(
+        strstr(r.deliveries[1]->body, "\"kind\":\"summary_remind\""));
+    assert_string_equal(r.deliveries[1]->subject, "");
+    assert_string_equal(r.deliveries[1]->text, "");
+    assert_string_equal(r.deliveries[2]->body, "");
+    assert_true(strlen(r.deliveries[2]->subject) > 0);
+    assert_true(strlen(r.deliveries[2]->text) > 0);
     notify_deliver_reply_clear(&r);
     q.state = "failed";
     assert_int_equal(notify_deliver_list(txn, &q, &r), 0);
