@@ -6,18 +6,8 @@
 # could not find. Runs up.sh --no-build on the tests' binaries, in its own
 # mount namespace for the full tmpfs; needs root; exits 77 (SKIPPED, with
 # the reason) where that cannot be.
-skip() {
-    echo "SKIPPED: $*"
-    echo "SKIPPED: $*" >&2
-    exit 77
-}
-if [ -z "${RY_PIDFILE_NS:-}" ]; then
-    [ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root (running as uid $(id -u))"
-    command -v unshare >/dev/null || skip "no 'unshare' command (util-linux)"
-    why=$(unshare -m --propagation private true 2>&1) ||
-        skip "cannot make a mount namespace: $why"
-    RY_PIDFILE_NS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+. "$(dirname "$0")/../lib/mountns.sh"
+ry_mount_ns "$@"
 . "$(dirname "$0")/../lib/services.sh"
 
 [ "$RY_BIN" -ef "$RY_SOURCE_DIR/build/bin" ] ||

@@ -9,21 +9,9 @@
 # (the tmpfs grown, no restart), and after a restart every acknowledged
 # case must still be there. Runs in its own mount namespace (the tmpfs
 # goes with it); needs root; exits 77 (SKIPPED, with the reason) where a
-# tmpfs cannot be mounted.
-# Before tests/lib/services.sh, which this re-runs in the namespace, is
-# sourced: its ry_skip is not there yet.
-skip() {
-    echo "SKIPPED: $*"
-    echo "SKIPPED: $*" >&2
-    exit 77
-}
-if [ -z "${RY_DISK_FULL_NS:-}" ]; then
-    [ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root (running as uid $(id -u))"
-    command -v unshare >/dev/null || skip "no 'unshare' command (util-linux)"
-    why=$(unshare -m --propagation private true 2>&1) ||
-        skip "cannot make a mount namespace: $why"
-    RY_DISK_FULL_NS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+# tmpfs cannot be mounted (tests/lib/mountns.sh).
+. "$(dirname "$0")/../lib/mountns.sh"
+ry_mount_ns "$@"
 . "$(dirname "$0")/../lib/services.sh"
 
 EX=$RY_SOURCE_DIR/examples
