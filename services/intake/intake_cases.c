@@ -1915,7 +1915,6 @@ s_archive(ry_txn_t *txn, const Rongyu__Case *c)
     return rc;
 }
 
-/* The case's state name, for messages. */
 static Rongyu__QuotaColumn
 s_column(const Rongyu__Application *a)
 {
