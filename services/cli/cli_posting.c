@@ -2,11 +2,11 @@
  * records one, 'rongyu postings' lists a unit's, and the posting status
  * that 'rongyu show' and 'rongyu draft save' print. */
 #include "cli_cmds.h"
-#include "ry_names.h"
 #include "cli_posting.h"
 #include "cli_util.h"
 
 #include "ry_json.h"
+#include "ry_names.h"
 #include "ry_posting.h"
 
 #include <stdlib.h>

@@ -2,10 +2,10 @@
  * review' and 'rongyu recommend' (the organising unit), 'rongyu decide'
  * (the city department) and 'rongyu withdraw' (the applicant). */
 #include "cli_cmds.h"
-#include "ry_names.h"
 #include "cli_util.h"
 
 #include "ry_json.h"
+#include "ry_names.h"
 
 #include <stdlib.h>
 #include <string.h>

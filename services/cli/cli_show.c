@@ -1,11 +1,11 @@
 /* cli_show: 'rongyu show' (one case with its verdict and audit log) and
  * 'rongyu list' (cases matching filters, all pages). */
 #include "cli_cmds.h"
-#include "ry_names.h"
 #include "cli_util.h"
 
 #include "cli_posting.h"
 #include "ry_json.h"
+#include "ry_names.h"
 #include "ry_rulecat.h"
 
 #include <errno.h>

@@ -1,12 +1,12 @@
 /* cli_submit: 'rongyu submit' and 'rongyu draft save|submit': sending
  * applications to intake. */
 #include "cli_cmds.h"
-#include "ry_names.h"
 #include "cli_util.h"
 
 #include "cli_posting.h"
 #include "cli_upload.h"
 #include "ry_json.h"
+#include "ry_names.h"
 #include "ry_pb.h"
 
 #include <stdlib.h>

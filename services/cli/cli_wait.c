@@ -1,9 +1,9 @@
 /* cli_wait: --wait, by WaitRequest. */
 #include "cli_wait.h"
-#include "ry_names.h"
 
 #include "ry_clock.h"
 #include "ry_error.h"
+#include "ry_names.h"
 #include "ry_pb.h"
 
 #include <stdio.h>

@@ -1717,30 +1717,24 @@ typedef struct {
     ry_txn_t *txn;
     const Rongyu__Application *a;
     bool (*match)(const Rongyu__Application *a, const Rongyu__Application *b);
-    size_t skip; /* the key's prefix: org \0 state */
     char twin[INTAKE_ID_LEN + 1];
     Rongyu__CaseState twin_state;
     char *campaign; /* the twin's, malloc'd */
 } s_twin_t;
 
 static int
-s_twin_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+s_twin_id(const char *id, void *arg)
 {
-    (void)val;
     s_twin_t *w = arg;
-    if (key->len != w->skip + INTAKE_ID_LEN)
-        return 0;
-    char id[INTAKE_ID_LEN + 1];
-    memcpy(id, (const char *)key->data + w->skip, INTAKE_ID_LEN);
-    id[INTAKE_ID_LEN] = '\0';
     Rongyu__Case *o;
     int rc = intake_cases_load(w->txn, id, &o);
     if (rc)
         return rc == RY_ENOTFOUND ? 0 : rc;
-    bool same = o->application && w->match(w->a, o->application);
+    /* The index may name a case in another state: check what is stored. */
+    bool same = o->application && o->state == w->twin_state &&
+                w->match(w->a, o->application);
     if (same) {
-        memcpy(w->twin, id, sizeof w->twin);
-        w->twin_state = o->state;
+        snprintf(w->twin, sizeof w->twin, "%s", id);
         w->campaign = strdup(o->application->campaign_id);
         if (!w->campaign)
             abort();
@@ -1749,29 +1743,25 @@ s_twin_row(const ry_val_t *key, const ry_val_t *val, void *arg)
     return same ? 1 : 0;
 }
 
-/* Finds, among the cases of 'name' in the n states 'states' (table
- * by_org_state for an applicant, by_unit_state for an organising unit:
- * a handful in these states), the first that w->match pairs with w->a:
- * sets w->twin (else ""). Returns 0 or a store error. */
+/* Finds, among the cases of w->a's applicant (for a nomination, of its
+ * organising unit: the same person may be named by another union) in the
+ * n states 'states' (intake_cases_candidates: a handful in these states),
+ * the first that w->match pairs with w->a: sets w->twin (else "") and
+ * w->twin_state. Returns 0 or a store error. */
 static int
-s_twin_find(s_twin_t *w, const char *table, const char *name,
-            const Rongyu__CaseState *states, size_t n)
+s_twin_find(s_twin_t *w, const Rongyu__CaseState *states, size_t n)
 {
-    uint8_t prefix[INTAKE_IKEY_MAX];
-    size_t ol = strlen(name);
+    bool ew = w->a->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
+    intake_case_filter_t f = {.applicant_org = ew ? NULL : w->a->applicant_org,
+                              .organising_unit =
+                                  ew ? w->a->organising_unit : NULL};
     w->twin[0] = '\0';
-    if (ol + 2 > sizeof prefix)
-        return 0;
-    memcpy(prefix, name, ol + 1);
-    w->skip = ol + 2;
-    for (size_t i = 0; i < n && !w->twin[0]; i++) {
-        prefix[ol + 1] = (uint8_t)states[i];
-        int rc =
-            ry_txn_scan(w->txn, table, prefix, w->skip, NULL, 0, s_twin_row, w);
-        if (rc)
-            return rc;
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n && !w->twin[0]; i++) {
+        f.state = w->twin_state = states[i];
+        rc = intake_cases_candidates(w->txn, &f, NULL, s_twin_id, w);
     }
-    return 0;
+    return rc;
 }
 
 static int
@@ -1787,12 +1777,8 @@ s_send_validate(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c)
     /* The notice's exclusion, from what intake itself awarded: a union's
      * homes; a person, whichever union of the unit named them. */
     static const Rongyu__CaseState awarded[] = {RONGYU__CASE_STATE__AWARDED};
-    const Rongyu__Application *a = c->application;
-    s_twin_t w = {.txn = txn, .a = a, .match = s_excluded_by};
-    bool ew = a->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
-    int rc =
-        s_twin_find(&w, ew ? "by_unit_state" : "by_org_state",
-                    ew ? a->organising_unit : a->applicant_org, awarded, 1);
+    s_twin_t w = {.txn = txn, .a = c->application, .match = s_excluded_by};
+    int rc = s_twin_find(&w, awarded, 1);
     if (!rc && w.twin[0]) {
         vc.awarded_case = w.twin;
         vc.awarded_campaign = w.campaign;
@@ -2033,15 +2019,11 @@ s_once(ry_txn_t *txn, const Rongyu__Case *c, intake_outcome_t *o)
 {
     const Rongyu__Application *a = c->application;
     s_twin_t w = {.txn = txn, .a = a, .match = s_same_candidate};
-    /* A nominee put forward by another union of the unit is the same
-     * person: the unit's cases; a union's honour, its own. */
-    bool ew = a->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
-    int rc = s_twin_find(&w, ew ? "by_unit_state" : "by_org_state",
-                         ew ? a->organising_unit : a->applicant_org, s_forward,
-                         sizeof s_forward / sizeof s_forward[0]);
+    int rc = s_twin_find(&w, s_forward, sizeof s_forward / sizeof s_forward[0]);
     free(w.campaign);
     if (rc || !w.twin[0])
         return rc;
+    bool ew = a->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
     return intake_outcome_fail(
         o, RONGYU__ERROR_CODE__E_DUPLICATE,
         "%s已由案件 %s 推荐（%s），同一活动中不能再推荐一次。"
