@@ -8,6 +8,7 @@
 #include "ry_log.h"
 #include "ry_pb.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void
@@ -102,29 +103,35 @@ notify_readers_get(ry_txn_t *txn, const char *key, Rongyu__KeyRecord **out)
 }
 
 typedef struct {
-    const char *org;
-    bool found;
-} s_city_t;
+    char **orgs;
+    size_t n;
+} s_cities_t;
 
 static int
 s_city_row(const ry_val_t *key, const ry_val_t *val, void *arg)
 {
     (void)key;
-    s_city_t *c = arg;
+    s_cities_t *c = arg;
     Rongyu__KeyRecord *rec = (Rongyu__KeyRecord *)ry_pb_unpack(
         &rongyu__key_record__descriptor, val->data, val->len, 0);
     /* A record that does not decode names no organisation. */
-    c->found = rec && strcmp(rec->role, "city") == 0 &&
-               strcmp(rec->org_id, c->org) == 0;
+    if (rec && strcmp(rec->role, "city") == 0) {
+        char **more = realloc(c->orgs, (c->n + 1) * sizeof *more);
+        if (!more || !(more[c->n] = strdup(rec->org_id)))
+            abort();
+        c->orgs = more;
+        c->n++;
+    }
     ry_pb_free(&rec);
-    return c->found ? 1 : 0;
+    return 0;
 }
 
 int
-notify_readers_city_org(ry_txn_t *txn, const char *org, bool *yes)
+notify_readers_city_orgs(ry_txn_t *txn, char ***orgs, size_t *n)
 {
-    s_city_t c = {org, false};
+    s_cities_t c = {0};
     int rc = ry_txn_scan(txn, "readers", NULL, 0, NULL, 0, s_city_row, &c);
-    *yes = rc == 0 && c.found;
+    *orgs = c.orgs;
+    *n = c.n;
     return rc;
 }

@@ -35,8 +35,10 @@ int notify_readers_check(ry_txn_t *txn, const char *key);
  * RY_EIO for a record that does not decode; or a store error. */
 int notify_readers_get(ry_txn_t *txn, const char *key, Rongyu__KeyRecord **out);
 
-/* Sets *yes when a city key intake registered (a reader of role "city")
- * belongs to organisation 'org'. Returns 0 or a store error. */
-int notify_readers_city_org(ry_txn_t *txn, const char *org, bool *yes);
+/* The organisations of the city keys intake registered (readers of role
+ * "city"), once each key: sets *orgs (malloc'd strings in a malloc'd
+ * array, the caller's to free, also on error) and *n. Returns 0 or a
+ * store error. */
+int notify_readers_city_orgs(ry_txn_t *txn, char ***orgs, size_t *n);
 
 #endif

@@ -235,13 +235,14 @@ s_row(const ry_val_t *key, const ry_val_t *val, void *arg)
     return 0;
 }
 
-int
-notify_subscribe_role(ry_txn_t *txn, const ry_campaigns_t *camps,
-                      const char *org, const char *stated, char *role,
-                      size_t cap)
+void
+notify_subscribe_role(const ry_campaigns_t *camps, char *const *cities,
+                      size_t ncities, const char *org, const char *stated,
+                      char *role, size_t cap)
 {
     bool city = strcmp(org, "city") == 0;
-    int rc = city ? 0 : notify_readers_city_org(txn, org, &city);
+    for (size_t i = 0; !city && i < ncities; i++)
+        city = strcmp(cities[i], org) == 0;
     bool unit = false;
     for (size_t i = 0; !city && camps && i < ry_campaigns_count(camps); i++)
         unit =
@@ -251,7 +252,6 @@ notify_subscribe_role(ry_txn_t *txn, const ry_campaigns_t *camps,
              : unit              ? "unit"
              : stated && *stated ? stated
                                  : "grassroots");
-    return rc;
 }
 
 int
@@ -259,16 +259,23 @@ notify_subscribe_load(ry_txn_t *txn, const ry_campaigns_t *camps,
                       notify_sub_t **out, size_t *n)
 {
     s_scan_t sc = {0};
+    char **cities = NULL;
+    size_t ncities = 0;
     int rc = ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_row, &sc);
+    if (!rc && sc.nloaded)
+        rc = notify_readers_city_orgs(txn, &cities, &ncities);
     /* By the organisation, not by who subscribed it: the city or the
      * platform subscribing a unit subscribes a unit. */
     for (size_t i = 0; rc == 0 && i < sc.nloaded; i++) {
         notify_sub_t *t = &sc.loaded[i];
         char stated[sizeof t->role];
         memcpy(stated, t->role, sizeof stated);
-        rc = notify_subscribe_role(txn, camps, t->org, stated, t->role,
-                                   sizeof t->role);
+        notify_subscribe_role(camps, cities, ncities, t->org, stated, t->role,
+                              sizeof t->role);
     }
+    for (size_t i = 0; i < ncities; i++)
+        free(cities[i]);
+    free(cities);
     if (rc) {
         free(sc.loaded);
         return rc;

@@ -42,13 +42,13 @@ int notify_subscribe_load(ry_txn_t *txn, const ry_campaigns_t *camps,
 /* Writes to role (at least 16 bytes) the role that selects organisation
  * 'org' in the targets @city, @unit and @grassroots, as a subscription
  * made by request has no role of its own: "city" for the city ("city",
- * or the organisation of a city key intake registered, in the readers
- * table); "unit" for an organising unit, a row of Annex 1 of a campaign
- * in 'camps' (may be NULL); else the role 'stated' (may be NULL or "")
- * when the organisation subscribed itself with one; else "grassroots".
- * Returns 0 or a store error. */
-int notify_subscribe_role(ry_txn_t *txn, const ry_campaigns_t *camps,
-                          const char *org, const char *stated, char *role,
-                          size_t cap);
+ * or one of 'cities', the organisations of the city keys intake
+ * registered: notify_readers_city_orgs); "unit" for an organising unit, a
+ * row of Annex 1 of a campaign in 'camps' (may be NULL); else the role
+ * 'stated' (may be NULL or "") when the organisation subscribed itself
+ * with one; else "grassroots". */
+void notify_subscribe_role(const ry_campaigns_t *camps, char *const *cities,
+                           size_t ncities, const char *org, const char *stated,
+                           char *role, size_t cap);
 
 #endif

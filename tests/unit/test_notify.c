@@ -11,6 +11,7 @@
 #include "notify_deliver.h"
 #include "notify_events.h"
 #include "notify_posting.h"
+#include "notify_readers.h"
 #include "notify_subs.h"
 #include "notify_text.h"
 #include "notify_timers.h"
@@ -1343,6 +1344,11 @@ test_subscriptions_by_request_are_addressed_by_their_organisation(void **state)
 
     char role[16];
     assert_int_equal(ry_txn_begin(f->store, NULL, false, &txn), 0);
+    char **cities;
+    size_t ncities;
+    assert_int_equal(notify_readers_city_orgs(txn, &cities, &ncities), 0);
+    assert_int_equal(ncities, 1);
+    assert_string_equal(cities[0], "hzgh");
     const char *const roles[][3] = {{"city", "", "city"},
                                     {"hzgh", "", "city"},
                                     {"萧山区", "", "unit"},
@@ -1352,15 +1358,16 @@ test_subscriptions_by_request_are_addressed_by_their_organisation(void **state)
                                     {"union-a", "branch", "branch"},
                                     {"platform", "platform", "platform"}};
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-        assert_int_equal(notify_subscribe_role(txn, camps, roles[i][0],
-                                               roles[i][1], role, sizeof role),
-                         0);
+        notify_subscribe_role(camps, cities, ncities, roles[i][0], roles[i][1],
+                              role, sizeof role);
         assert_string_equal(role, roles[i][2]);
     }
     /* Without the campaigns no organisation is known as a unit. */
-    assert_int_equal(
-        notify_subscribe_role(txn, NULL, "萧山区", "", role, sizeof role), 0);
+    notify_subscribe_role(NULL, cities, ncities, "萧山区", "", role,
+                          sizeof role);
     assert_string_equal(role, "grassroots");
+    free(cities[0]);
+    free(cities);
     ry_txn_abort(&txn);
 
     notify_config_t nc = s_deliver_config();
