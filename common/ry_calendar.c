@@ -468,3 +468,9 @@ ry_calendar_count_workdays(const ry_calendar_t *cal, ry_date_t from,
     *out = count;
     return 0;
 }
+
+int
+ry_calendar_year_missing_before(const ry_calendar_t *cal, ry_date_t date)
+{
+    return ry_calendar_has_year(cal, date.y) ? date.y - 1 : date.y;
+}

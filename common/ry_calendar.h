@@ -60,6 +60,11 @@ int ry_calendar_add_workdays(const ry_calendar_t *cal, ry_date_t date, int n,
 int ry_calendar_workdays_before(const ry_calendar_t *cal, ry_date_t date,
                                 int n, ry_date_t *out);
 
+/* The year a walk back from 'date' (ry_calendar_workdays_before) could
+ * not read when it answered RY_ENODATA: date's own when the calendar
+ * lacks it, else the one before. */
+int ry_calendar_year_missing_before(const ry_calendar_t *cal, ry_date_t date);
+
 /* Sets *out to the number of working days in [from, to], both ends
  * included. Returns 0, RY_EINVAL (invalid date, from after to, NULL) or
  * RY_ENODATA (a day of the range is in an unknown year). */

@@ -65,9 +65,7 @@ ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
         ry_posting_last_start(cal, out->deadline, out->need, &out->last_start);
     out->has_last_start = rc == 0;
     if (rc == RY_ENODATA)
-        out->missing_year = ry_calendar_has_year(cal, out->deadline.y)
-                                ? out->deadline.y - 1
-                                : out->deadline.y;
+        out->missing_year = ry_calendar_year_missing_before(cal, out->deadline);
     if (rc == RY_ENODATA && out->has_start) {
         /* Under way, it needs only the days from its start. */
         out->last_start = out->deadline;

@@ -42,10 +42,7 @@ notify_posting_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
         if (lr) {
             char reason[400];
             ds[0] = '\0';
-            /* The walk back from the deadline reads its year, or the one
-             * before. */
-            int year = ry_calendar_has_year(p->cal, deadline.y) ? deadline.y - 1
-                                                                : deadline.y;
+            int year = ry_calendar_year_missing_before(p->cal, deadline);
             snprintf(reason, sizeof reason,
                      "日历没有 %d 年的数据，无法给出在 %s 前完成的公示最迟"
                      "的开始日。the calendar cannot tell the last day a "

@@ -464,10 +464,7 @@ notify_plan_remind(ry_txn_t *txn, const notify_plan_t *p, int offset,
         char reason[400], ds[RY_DATE_STRLEN];
         ry_date_format(deadline, ds, sizeof ds);
         if (rc == RY_ENODATA) {
-            /* The year the walk back from the deadline could not read: its
-             * own, or the one before. */
-            int year = ry_calendar_has_year(p->cal, deadline.y) ? deadline.y - 1
-                                                                : deadline.y;
+            int year = ry_calendar_year_missing_before(p->cal, deadline);
             snprintf(reason, sizeof reason,
                      "日历没有 %d 年的数据，无法给出 %s 之前第 %d 个工作日。"
                      "the calendar cannot tell the %d working days before "

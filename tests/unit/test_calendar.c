@@ -438,6 +438,14 @@ test_year_without_data_is_nodata(void **state)
     assert_int_equal(
         ry_calendar_workdays_before(cal, s_d("2018-01-03"), 5, &out),
         RY_ENODATA);
+    /* The year such a walk back lacks: the one before, or its own. */
+    assert_int_equal(ry_calendar_year_missing_before(cal, s_d("2018-01-03")),
+                     2017);
+    assert_int_equal(
+        ry_calendar_workdays_before(cal, s_d("2027-01-15"), 3, &out),
+        RY_ENODATA);
+    assert_int_equal(ry_calendar_year_missing_before(cal, s_d("2027-01-15")),
+                     2027);
     ry_date_t bad = {2018, 2, 30};
     assert_int_equal(ry_calendar_is_workday(cal, bad, &w), RY_EINVAL);
     ry_calendar_destroy(&cal);
