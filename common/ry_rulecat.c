@@ -985,3 +985,12 @@ ry_rulecat_fill_verdict(Rongyu__Verdict *v)
         s_fill(v->checks[i], t);
     free(t);
 }
+
+const char *
+ry_rulecat_column_term(int column)
+{
+    static const char *const terms[] = {"missing", "column_leadership_organ",
+                                        "column_township_cadre",
+                                        "column_grassroots_cadre"};
+    return column >= 1 && column <= 3 ? terms[column] : terms[0];
+}

@@ -36,6 +36,12 @@ const char *ry_rulecat_code(uint32_t rule);
  * when neither is known. Borrowed from k or static. */
 const char *ry_rulecat_check_code(const Rongyu__Check *k);
 
+/* The catalogue term of an Annex 1 column (rongyu.QuotaColumn:
+ * "column_leadership_organ", "column_township_cadre",
+ * "column_grassroots_cadre"), "missing" for any other value: what the
+ * column checks hold. */
+const char *ry_rulecat_column_term(int column);
+
 /* True when k carries texts of its own (a check stored before the
  * catalogue): they are shown as stored. */
 bool ry_rulecat_has_texts(const Rongyu__Check *k);

@@ -508,24 +508,16 @@ s_derive_actual(s_ctx_t *x, uint32_t rule, const Rongyu__Check *k,
                       q_count(x, (int64_t)u->workers, "workers"));
     case R_PERSON_GENDER: return p ? q_text(x, p->gender) : NULL;
     case R_CADRE_TYPE: return p ? q_text(x, p->cadre_type) : NULL;
-    case R_REQUIRED_PERSON_COLUMN: {
-        static const char *const terms[] = {
-            "missing", "column_leadership_organ", "column_township_cadre",
-            "column_grassroots_cadre"};
-        int col = p ? (int)p->column : 0;
-        return q_term(x, terms[col >= 1 && col <= 3 ? col : 0]);
-    }
-    case R_COLUMN_CADRE_TYPE: {
-        static const char *const terms[] = {
-            "missing", "column_leadership_organ", "column_township_cadre",
-            "column_grassroots_cadre"};
-        int col = p ? (int)p->column : 0;
-        if (!p || col < 1 || col > 3)
+    case R_REQUIRED_PERSON_COLUMN:
+        return q_term(x, ry_rulecat_column_term(p ? (int)p->column : 0));
+    case R_COLUMN_CADRE_TYPE:
+        if (!p || p->column < 1 || p->column > 3)
             return NULL;
         return q_push(
-            x, q_push(x, q_new(x), q_term(x, terms[col])),
+            x,
+            q_push(x, q_new(x),
+                   q_term(x, ry_rulecat_column_term((int)p->column))),
             q_term(x, p->organ_cadre ? "organ_cadre" : "not_organ_cadre"));
-    }
     case R_PERSON_DATES: {
         /* The birth month, the month of the 16th birthday (the
          * threshold's age), the start of union work. */

@@ -44,8 +44,7 @@ typedef struct {
     const ry_campaign_t *c;
     const ry_calendar_t *cal;
     const Rongyu__Application *app;
-    Rongyu__OrgKind applicant_kind; /* registered kind, 0: not registered */
-    const validation_facts_t *facts;
+    const validation_facts_t *facts; /* what intake tells beside app */
     bool have_submitted;
     ry_date_t submitted; /* local date of submission */
     Rongyu__Check **checks;
@@ -552,13 +551,10 @@ s_person(s_eval_t *e, const ry_thresholds_t *t)
                p ? p->union_work_since : NULL);
 
     int col = p ? (int)p->column : 0;
-    bool col_ok = col >= RY_COLUMN_LEADERSHIP_ORGAN &&
-                  col <= RY_COLUMN_GRASSROOTS;
-    static const char *const col_terms[] = {
-        "missing", "column_leadership_organ", "column_township_cadre",
-        "column_grassroots_cadre"};
+    bool col_ok =
+        col >= RY_COLUMN_LEADERSHIP_ORGAN && col <= RY_COLUMN_GRASSROOTS;
     s_add(e, "R_REQUIRED_PERSON_COLUMN", col_ok, false, NULL,
-          q_term(col_terms[col_ok ? col : 0]));
+          q_term(ry_rulecat_column_term(col)));
     int unit = ry_campaign_unit_find(e->c, e->app->organising_unit);
     if (col_ok && col != RY_COLUMN_LEADERSHIP_ORGAN && unit >= 0) {
         int q = ry_campaign_unit_quota(e->c, (size_t)unit, (ry_column_t)col);
@@ -578,10 +574,11 @@ s_person(s_eval_t *e, const ry_thresholds_t *t)
         bool organ = fit == RY_COLUMN_LEADERSHIP_ORGAN;
         const char *organ_terms[] = {"not_organ_cadre", "organ_cadre"};
         Rongyu__Quantity *thr =
-            q_push(q_push(q_new(), q_of(q_term(col_terms[fit]), p->cadre_type)),
+            q_push(q_push(q_new(), q_of(q_term(ry_rulecat_column_term(fit)),
+                                        p->cadre_type)),
                    q_term(organ_terms[organ]));
         Rongyu__Quantity *act =
-            q_push(q_push(q_new(), q_term(col_terms[col])),
+            q_push(q_push(q_new(), q_term(ry_rulecat_column_term(col))),
                    q_term(organ_terms[p->organ_cadre ? 1 : 0]));
         s_add(e, "R_COLUMN_CADRE_TYPE",
               col == fit && (bool)p->organ_cadre == organ, false, thr, act);
@@ -914,11 +911,11 @@ static void
 s_registered_kind(s_eval_t *e, ry_honour_t h, bool h_known, ry_category_t cat,
                   bool c_known)
 {
-    if (e->applicant_kind == RONGYU__ORG_KIND__ORG_KIND_UNSPECIFIED)
+    if (e->facts->applicant_kind == RONGYU__ORG_KIND__ORG_KIND_UNSPECIFIED)
         return;
     size_t k = 0;
     while (k < sizeof s_kinds / sizeof s_kinds[0] &&
-           s_kinds[k].kind != e->applicant_kind)
+           s_kinds[k].kind != e->facts->applicant_kind)
         k++;
     const char *kname = "?";
     unsigned allowed = 0;
@@ -1037,7 +1034,6 @@ validation_evaluate(const ry_campaign_t *c, const ry_calendar_t *cal,
     e.c = c;
     e.cal = cal;
     e.app = app;
-    e.applicant_kind = facts->applicant_kind;
     e.facts = facts;
 
     bool campaign_ok =
