@@ -64,14 +64,10 @@ ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
     int rc =
         ry_posting_last_start(cal, out->deadline, out->need, &out->last_start);
     out->has_last_start = rc == 0;
-    if (rc == RY_ENODATA)
+    if (rc == RY_ENODATA && out->has_start)
+        rc = 0; /* under way, it needs only the days from its start */
+    else if (rc == RY_ENODATA)
         out->missing_year = ry_calendar_year_missing_before(cal, out->deadline);
-    if (rc == RY_ENODATA && out->has_start) {
-        /* Under way, it needs only the days from its start. */
-        out->last_start = out->deadline;
-        out->missing_year = 0;
-        rc = 0;
-    }
     if (!rc && out->has_start &&
         (rc = ry_calendar_add_workdays(cal, out->start, out->need,
                                        &out->earliest_end)) == RY_ENODATA)
@@ -84,47 +80,39 @@ ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
         for (int y = out->end.y; y >= out->start.y; y--)
             if (!ry_calendar_has_year(cal, y))
                 out->missing_year = y;
-    if (rc) {
-        /* What needs no calendar: a start after the deadline cannot end
-         * by it; a start to come is planned. */
+    if (rc && rc != RY_ENODATA)
+        return rc;
+    if (rc)
         out->warning = RY_POSTING_W_NODATA;
-        if (!out->has_start)
-            out->state = RY_POSTING_NOT_STARTED;
-        else if (ry_date_compare(out->start, out->deadline) > 0) {
-            out->state = RY_POSTING_TOO_LATE;
-            out->warning = RY_POSTING_W_TOO_LATE;
-        } else if (ry_date_compare(today, out->start) < 0)
-            out->state = RY_POSTING_PLANNED;
-        else
-            out->state = RY_POSTING_UNDER_WAY;
-        return rc == RY_ENODATA ? RY_ENODATA : rc;
-    }
     if (!out->has_start) {
-        out->state = ry_date_compare(today, out->last_start) > 0
+        out->state = !rc && ry_date_compare(today, out->last_start) > 0
                          ? RY_POSTING_TOO_LATE
                          : RY_POSTING_NOT_STARTED;
-        if (out->state == RY_POSTING_TOO_LATE)
-            out->warning = RY_POSTING_W_TOO_LATE;
-        return 0;
-    }
-    out->until = out->earliest_end;
-    if (out->has_end && ry_date_compare(out->end, out->until) > 0)
-        out->until = out->end;
-    if (ry_date_compare(out->until, out->deadline) > 0) {
-        out->state = RY_POSTING_TOO_LATE;
-        out->warning = RY_POSTING_W_TOO_LATE;
     } else {
-        /* Complete on 'until' itself: a submission that day qualifies
-         * (SPEC §6), as notification's posting_complete says that
-         * morning. */
+        /* Without the calendar only what needs none is known: a start
+         * after the deadline cannot end by it, a start to come is
+         * planned. Complete on 'until' itself: a submission that day
+         * qualifies (SPEC §6), as notification's posting_complete says
+         * that morning. */
+        if (!rc) {
+            out->until = out->earliest_end;
+            if (out->has_end && ry_date_compare(out->end, out->until) > 0)
+                out->until = out->end;
+        }
         out->state =
-            ry_date_compare(today, out->until) >= 0  ? RY_POSTING_COMPLETE
+            ry_date_compare(rc ? out->start : out->until, out->deadline) > 0
+                ? RY_POSTING_TOO_LATE
+            : !rc && ry_date_compare(today, out->until) >= 0
+                ? RY_POSTING_COMPLETE
             : ry_date_compare(today, out->start) < 0 ? RY_POSTING_PLANNED
                                                      : RY_POSTING_UNDER_WAY;
-        if (out->has_end && out->planned < out->need)
+        if (out->state != RY_POSTING_TOO_LATE && out->has_end && !rc &&
+            out->planned < out->need)
             out->warning = RY_POSTING_W_SHORT;
     }
-    return 0;
+    if (out->state == RY_POSTING_TOO_LATE)
+        out->warning = RY_POSTING_W_TOO_LATE;
+    return rc;
 }
 
 static const char *const s_wd_zh[] = {"",   "一", "二", "三",
