@@ -574,33 +574,43 @@ s_parse_honours(s_ctx_t *ctx, json_t *root, ry_campaign_t *c)
     return 0;
 }
 
-/* The cadre types each Annex 1 column takes when a campaign file does not
- * list them: the 2018 notice's. Leadership-organ seats are for
- * 工会领导机关干部 (四（一）4, Annex 1 note 2); the township column is
- * "乡镇（街道）工会专兼职干部（包括职业化工会工作者）" (Annex 1 note 1). */
-static const char *const s_default_organ_types[] = {"工会领导机关干部", NULL};
-static const char *const s_default_township_types[] = {
-    "乡镇（街道）工会干部", "乡镇（街道、园区）工会干部", "社会化工会工作者",
-    NULL};
-
 static int
-s_list_set(s_list_t *l, const char *const *items)
+s_list_copy(s_list_t *l, const s_list_t *from)
 {
-    size_t n = 0;
-    while (items[n])
-        n++;
-    l->items = calloc(n, sizeof *l->items);
+    l->items = calloc(from->count ? from->count : 1, sizeof *l->items);
     if (!l->items)
         return -ENOMEM;
-    for (; l->count < n; l->count++)
-        if (!(l->items[l->count] = s_strdup(items[l->count])))
+    for (; l->count < from->count; l->count++)
+        if (!(l->items[l->count] = s_strdup(from->items[l->count])))
             return -ENOMEM;
     return 0;
 }
 
+/* The embedded default's column lists (the 2018 notice's: leadership
+ * organ for 工会领导机关干部, 四（一）4 and Annex 1 note 2; township for
+ * "乡镇（街道）工会专兼职干部（包括职业化工会工作者）", note 1), for a
+ * campaign file that lists none. Set while the default itself is read,
+ * which must list them. */
+static _Thread_local bool s_reading_default;
+
+static int
+s_default_columns(s_ctx_t *ctx, ry_campaign_t *c)
+{
+    if (s_reading_default)
+        return s_fail(ctx, "$.excellent_worker_quota.columns",
+                      "the default campaign must list the columns");
+    ry_campaign_t *d = NULL;
+    int rc = ry_campaign_load_default(&d, NULL, 0);
+    for (int col = RY_COLUMN_LEADERSHIP_ORGAN; !rc && col <= RY_COLUMN_TOWNSHIP;
+         col++)
+        rc = s_list_copy(&c->column_types[col], &d->column_types[col]);
+    ry_campaign_destroy(&d);
+    return rc;
+}
+
 /* $.excellent_worker_quota.columns (optional): the cadre types of the
  * leadership-organ and township columns, each on $.cadre_types and in one
- * column only; absent, the 2018 notice's. */
+ * column only; absent, the default campaign's. */
 static int
 s_parse_columns(s_ctx_t *ctx, json_t *q, ry_campaign_t *c)
 {
@@ -612,9 +622,7 @@ s_parse_columns(s_ctx_t *ctx, json_t *q, ry_campaign_t *c)
     json_t *cols = json_object_get(q, "columns");
     int rc;
     if (!cols)
-        return (rc = s_list_set(organ, s_default_organ_types)) != 0
-                   ? rc
-                   : s_list_set(township, s_default_township_types);
+        return s_default_columns(ctx, c);
     if ((rc = s_object(ctx, p, cols)) != 0 ||
         (rc = s_known_keys(ctx, p, cols, known)) != 0 ||
         (rc = s_string_list(ctx, p, cols, "leadership_organ", organ)) != 0 ||
@@ -899,10 +907,15 @@ ry_campaign_load_file(const char *path, ry_campaign_t **out, char *err,
 int
 ry_campaign_load_default(ry_campaign_t **out, char *err, size_t errlen)
 {
-    return ry_campaign_load_buffer("(embedded)campaigns/hangzhou-2018.json",
-                                   (const char *)ry_campaign_default_json,
-                                   ry_campaign_default_json_len, out, err,
-                                   errlen);
+    bool outer = !s_reading_default;
+    s_reading_default = true;
+    int rc =
+        ry_campaign_load_buffer("(embedded)campaigns/hangzhou-2018.json",
+                                (const char *)ry_campaign_default_json,
+                                ry_campaign_default_json_len, out, err, errlen);
+    if (outer)
+        s_reading_default = false;
+    return rc;
 }
 
 void
