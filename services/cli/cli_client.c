@@ -113,12 +113,16 @@ s_mon_refused(void *pair)
     }
 }
 
-/* Opens a DEALER with our options and connects it. Returns the socket or
+/* Opens a DEALER with our options, its monitor in *mon (NULL when none
+ * could be made) and connects it. The monitor is attached before the
+ * connect: a refused handshake is told once, and the connection is not
+ * tried again, so an event missed is a full timeout. Returns the socket or
  * NULL with *rc set. */
 static void *
 s_open(void *ctx, const char *endpoint, size_t max_msg, const char *id,
-       const cli_curve_t *curve, int *rc)
+       const cli_curve_t *curve, void **mon, int *rc)
 {
+    *mon = NULL;
     void *s = zmq_socket(ctx, ZMQ_DEALER);
     if (!s) {
         *rc = RY_ENET;
@@ -140,8 +144,12 @@ s_open(void *ctx, const char *endpoint, size_t max_msg, const char *id,
         *rc = RY_EINVAL;
         return NULL;
     }
+    *mon = s_mon_open(ctx, s);
     if (zmq_connect(s, endpoint) != 0) {
         int e = errno;
+        if (*mon)
+            zmq_close(*mon);
+        *mon = NULL;
         zmq_close(s);
         *rc = (e == EINVAL || e == EPROTONOSUPPORT || e == ENOCOMPATPROTO)
                   ? RY_EINVAL
@@ -159,12 +167,11 @@ s_connect(cli_client_t *self, cli_client_t **out)
 {
     int rc;
     self->sock = s_open(self->ctx, self->endpoint, self->max_reply, NULL,
-                        self->curve_on ? &self->curve : NULL, &rc);
+                        self->curve_on ? &self->curve : NULL, &self->mon, &rc);
     if (!self->sock) {
         cli_client_destroy(&self);
         return rc;
     }
-    self->mon = s_mon_open(self->ctx, self->sock);
     *out = self;
     return 0;
 }
@@ -361,14 +368,13 @@ cli_client_call(cli_client_t *self, const Rongyu__Request *req,
     for (int attempt = 0; attempt < attempts;) {
         if (!self->sock) {
             int orc;
-            self->sock = s_open(self->ctx, self->endpoint, self->max_reply,
-                                NULL, self->curve_on ? &self->curve : NULL,
-                                &orc);
+            self->sock =
+                s_open(self->ctx, self->endpoint, self->max_reply, NULL,
+                       self->curve_on ? &self->curve : NULL, &self->mon, &orc);
             if (!self->sock) {
                 rc = orc;
                 break;
             }
-            self->mon = s_mon_open(self->ctx, self->sock);
         }
         if (s_send(self->sock, buf, len, timeout_ms) != 0) {
             rc = errno == EAGAIN ? RY_ETIMEOUT : RY_ENET;
@@ -433,11 +439,11 @@ cli_client_send_raw(cli_client_t *self, const uint8_t *data, size_t len,
         return RY_EINVAL;
     if (!self->sock) {
         int rc;
-        self->sock = s_open(self->ctx, self->endpoint, self->max_reply, NULL,
-                            self->curve_on ? &self->curve : NULL, &rc);
+        self->sock =
+            s_open(self->ctx, self->endpoint, self->max_reply, NULL,
+                   self->curve_on ? &self->curve : NULL, &self->mon, &rc);
         if (!self->sock)
             return rc;
-        self->mon = s_mon_open(self->ctx, self->sock);
     }
     int rc = s_send(self->sock, data, len, timeout_ms < 0 ? 0 : timeout_ms);
     if (rc == 0)
@@ -550,12 +556,12 @@ cli_client_ping(const char *endpoint, const cli_curve_t *curve,
     cli_random_id("cli-", id, sizeof id);
     id[4 + 16] = '\0'; /* "cli-" and 16 hex digits */
     int rc;
-    void *sock = s_open(ctx, endpoint, 1u << 20, id, curve, &rc);
+    void *mon;
+    void *sock = s_open(ctx, endpoint, 1u << 20, id, curve, &mon, &rc);
     if (!sock) {
         zmq_ctx_term(ctx);
         return rc;
     }
-    void *mon = s_mon_open(ctx, sock);
     Rongyu__Envelope ping = RONGYU__ENVELOPE__INIT;
     char msg_id[40];
     cli_random_id("", msg_id, sizeof msg_id);
