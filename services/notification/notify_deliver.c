@@ -7,9 +7,14 @@
  *   feed        be64(seq) -> FeedItem
  *   meta        "delivery_seq" | "feed_seq" | "feed_seq|<topic>"
  *               -> be64 last used (the last: per topic, FeedItem.topic_seq)
+ * A delivery and a feed item name their notice (notify_notices) and hold
+ * none of its prose: a webhook's body, a mail's subject and text and a
+ * feed item's body are rendered from the notice when sent or read. Rows
+ * written before this hold their prose, which is used as it is.
  */
 #include "notify_deliver.h"
 
+#include "notify_notices.h"
 #include "notify_subscribe.h"
 #include "ry_clock.h"
 #include "ry_error.h"
@@ -183,9 +188,9 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
                        int64_t now, unsigned *count)
 {
     unsigned made = 0;
-    /* Rendered for the first subscriber it goes to: most notices have
+    /* Stored for the first subscriber it goes to: most notices have
      * none. */
-    char *title = NULL, *text = NULL;
+    uint64_t notice = 0;
     /* The operator's file, then the subscriptions made by request. */
     size_t nfile = notify_subs_count(subs), nstored = 0;
     notify_sub_t *stored = NULL;
@@ -219,15 +224,14 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
             if (dup)
                 continue;
             seen[nseen++] = (s_seen_t){s->org, channel, target};
-            if (!title)
-                notify_text_render(n, &title, &text);
+            if (!notice && (rc = notify_notices_put(txn, n, &notice)) != 0)
+                break;
 
             Rongyu__Delivery d = RONGYU__DELIVERY__INIT;
             rc = ry_txn_next(txn, "meta", "delivery_seq", &d.id);
             if (rc)
                 break;
-            char *body = NULL;
-            notify_text_json(n, title, text, d.id, s->org, &body);
+            d.notice = notice;
             d.notice_id = (char *)n->notice_id;
             d.kind = (char *)n->kind;
             d.org = (char *)s->org;
@@ -236,12 +240,6 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
             d.created_ms = now;
             d.next_attempt_ms = now;
             d.case_id = (char *)notify_notice_case(n);
-            /* Each row keeps what its channel sends, once: a webhook its
-             * JSON body, a mail its subject and text; a feed item's body
-             * is in the feed (d.feed_seq). */
-            d.subject = ch == 2 ? title : (char *)"";
-            d.text = ch == 2 ? text : (char *)"";
-            d.body = ch == 1 ? body : (char *)"";
             d.state = "pending";
             if (ch == 0) {
                 Rongyu__FeedItem fi = RONGYU__FEED_ITEM__INIT;
@@ -251,7 +249,7 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
                 if (!rc)
                     rc = ry_txn_next(txn, "meta", tk, &fi.topic_seq);
                 fi.topic = (char *)s->org;
-                fi.body = body;
+                fi.notice = notice;
                 fi.at_ms = now;
                 uint8_t fk[8];
                 ry_be64_put(fk, fi.seq);
@@ -277,7 +275,6 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
             }
             if (!rc)
                 rc = s_put_delivery(txn, &d);
-            free(body);
             if (!rc) {
                 made++;
                 ry_info(d.case_id[0] ? d.case_id : NULL,
@@ -291,8 +288,6 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
                  "notice %s: no subscriber asked for it", n->notice_id);
     free(seen);
     free(stored);
-    free(title);
-    free(text);
     if (count)
         *count = made;
     self->next_due = 0; /* look again at the next pump */
@@ -445,33 +440,55 @@ s_collect(notify_deliver_t *self, int64_t now)
     return rc;
 }
 
-/* Starts one delivery. Returns 0, or RY_EAGAIN when the pool is full. */
+/* What delivery d sends, rendered from its notice into r: a webhook's
+ * body, a mail's subject and text (a row written before notices were
+ * kept holds them; they are used as they are). Returns 0, or the error of
+ * notify_notices_render. */
 static int
-s_start(notify_deliver_t *self, const Rongyu__Delivery *d)
+s_prose(ry_txn_t *txn, const Rongyu__Delivery *d, notify_rendered_t *r)
 {
+    *r = (notify_rendered_t){NULL, NULL, NULL};
+    if (!d->notice)
+        return 0;
+    return notify_notices_render(txn, d->notice, d->id, d->org,
+                                 strcmp(d->channel, "webhook") == 0, r);
+}
+
+/* Starts one delivery. Returns 0, RY_EAGAIN when the pool is full, or
+ * the error of s_prose. */
+static int
+s_start(notify_deliver_t *self, ry_txn_t *txn, const Rongyu__Delivery *d)
+{
+    notify_rendered_t r;
+    int rc = s_prose(txn, d, &r);
+    if (rc)
+        return rc;
+    const char *body = r.json ? r.json : d->body;
+    const char *subject = r.title ? r.title : d->subject;
+    const char *text = r.text ? r.text : d->text;
     char idh[64];
     snprintf(idh, sizeof idh, "X-Rongyu-Delivery: %" PRIu64, d->id);
-    int rc;
     if (strcmp(d->channel, "webhook") == 0) {
         char sig[RY_HMAC_HEXLEN], sigh[100], kind[96], notice[300];
-        size_t blen = strlen(d->body);
-        ry_hmac_sha256_hex(d->secret, strlen(d->secret), d->body, blen, sig);
+        size_t blen = strlen(body);
+        ry_hmac_sha256_hex(d->secret, strlen(d->secret), body, blen, sig);
         snprintf(sigh, sizeof sigh, "X-Rongyu-Signature: %s", sig);
         snprintf(kind, sizeof kind, "X-Rongyu-Event: %s", d->kind);
         snprintf(notice, sizeof notice, "X-Rongyu-Notice: %s", d->notice_id);
         const char *h[] = {"Content-Type: application/json; charset=utf-8",
                            "User-Agent: rongyu-notification",
                            sigh, idh, kind, notice, NULL};
-        rc = ry_xfer_post(self->xfer, d->id, d->target, h, d->body, blen);
+        rc = ry_xfer_post(self->xfer, d->id, d->target, h, body, blen);
     } else {
         char *msg;
         size_t len;
-        notify_text_mail(self->nc.mail_from, d->target, d->subject, d->text,
-                         d->id, d->notice_id, d->created_ms, &msg, &len);
+        notify_text_mail(self->nc.mail_from, d->target, subject, text, d->id,
+                         d->notice_id, d->created_ms, &msg, &len);
         rc = ry_xfer_mail(self->xfer, d->id, self->nc.smtp_url,
                           self->nc.mail_from, d->target, msg, len);
         free(msg);
     }
+    notify_rendered_clear(&r);
     return rc;
 }
 
@@ -500,7 +517,7 @@ s_pick(const ry_val_t *key, const ry_val_t *val, void *arg)
     Rongyu__Delivery *d = s_get_delivery(p->txn, id);
     if (!d)
         return 0;
-    int rc = s_start(p->self, d);
+    int rc = s_start(p->self, p->txn, d);
     if (rc == 0)
         p->self->inflight[p->self->ninflight++] = id;
     else if (rc != RY_EAGAIN)
@@ -515,14 +532,42 @@ s_pick(const ry_val_t *key, const ry_val_t *val, void *arg)
     return 0;
 }
 
+/* A feed item as it is published and replayed: its body rendered from
+ * its notice (an item written before notices were kept holds it), its
+ * notice's number the store's own. Returns 0 or the error of
+ * notify_notices_render. */
+static int
+s_feed_body(ry_txn_t *txn, Rongyu__FeedItem *fi)
+{
+    if (!fi->notice)
+        return 0;
+    notify_rendered_t r;
+    int rc = notify_notices_render(txn, fi->notice, 0, fi->topic, true, &r);
+    if (!rc)
+        ry_pb_set_string_in(fi, &fi->body, r.json);
+    notify_rendered_clear(&r);
+    fi->notice = 0;
+    return rc;
+}
+
+typedef struct {
+    notify_deliver_t *self;
+    ry_txn_t *txn;
+} s_publish_t;
+
 static int
 s_publish(const ry_val_t *key, const ry_val_t *val, void *arg)
 {
-    notify_deliver_t *self = arg;
+    s_publish_t *p = arg;
+    notify_deliver_t *self = p->self;
     if (key->len != 8)
         return 0;
     Rongyu__FeedItem *fi = (Rongyu__FeedItem *)ry_pb_unpack(
         &rongyu__feed_item__descriptor, val->data, val->len, 0);
+    int rc = fi ? s_feed_body(p->txn, fi) : 0;
+    if (rc)
+        ry_error(NULL, "feed item %" PRIu64 " not rendered: %s", fi->seq,
+                 ry_strerror(rc));
     if (fi) {
         /* The number a topic's subscriber sees: 1, 2, 3, ... in its topic
          * (items stored before topics were counted carry the store's). */
@@ -556,7 +601,8 @@ notify_deliver_pump(notify_deliver_t *self, int64_t now)
     if (self->pub) {
         uint8_t from[8];
         ry_be64_put(from, self->published + 1);
-        ry_txn_scan(txn, "feed", NULL, 0, from, 8, s_publish, self);
+        s_publish_t p = {self, txn};
+        ry_txn_scan(txn, "feed", NULL, 0, from, 8, s_publish, &p);
     }
     ry_txn_abort(&txn);
     ry_xfer_run(self->xfer, 0);
@@ -636,10 +682,23 @@ s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
         ry_pb_free(&d);
         return 1;
     }
-    /* The secret stays here; the bodies are long and can be read in
-     * the store or the receiver. */
+    /* The secret stays here. */
     if (*d->secret) /* heap-allocated then; "" is protobuf-c's constant */
         memset(d->secret, 0, strlen(d->secret));
+    notify_rendered_t r;
+    l->rc = s_prose(l->txn, d, &r);
+    if (l->rc) {
+        ry_pb_free(&d);
+        return 1;
+    }
+    if (r.json)
+        ry_pb_set_string_in(d, &d->body, r.json);
+    else if (r.title && strcmp(d->channel, "email") == 0) {
+        ry_pb_set_string_in(d, &d->subject, r.title);
+        ry_pb_set_string_in(d, &d->text, r.text);
+    }
+    notify_rendered_clear(&r);
+    d->notice = 0;
     s_push((void ***)&l->r->deliveries, &l->r->n_deliveries, &l->cap, d);
     return 0;
 }
@@ -662,6 +721,8 @@ notify_deliver_list(ry_txn_t *txn, const Rongyu__NotificationsRequest *q,
     uint8_t from[8];
     ry_be64_put(from, q->after_id + 1);
     int rc = ry_txn_scan(txn, "deliveries", NULL, 0, from, 8, s_list_row, &l);
+    if (!rc)
+        rc = l.rc;
     s_att_t a = {r, 0};
     for (size_t i = 0; rc == 0 && i < r->n_deliveries; i++) {
         uint8_t p[8];
@@ -723,6 +784,8 @@ notify_deliver_replay(ry_txn_t *txn, const Rongyu__FeedReplayRequest *q,
     int rc = *p.topic || q->since_seq != UINT64_MAX
                  ? ry_txn_scan(txn, "feed", NULL, 0, from, 8, s_replay_row, &p)
                  : 0; /* nothing after the last seq there can be */
+    for (size_t i = 0; rc == 0 && i < r->n_items; i++)
+        rc = s_feed_body(txn, r->items[i]);
     ry_val_t k, v;
     if (rc == 0 && *p.topic) {
         char tk[sizeof "feed_seq|" + RY_ORG_ID_MAX];

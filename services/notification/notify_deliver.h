@@ -6,6 +6,7 @@
 #define NOTIFY_DELIVER_H
 
 #include "notify_config.h"
+#include "notify_notices.h"
 #include "notify_readers.h"
 #include "notify_subs.h"
 #include "notify_subscribe.h"
@@ -16,11 +17,12 @@
 
 #include <stdint.h>
 
-/* The tables this module keeps, with the subscriptions and the readers
- * (whose city keys name the city's organisation) it reads. */
+/* The tables this module keeps, with the notices it writes and renders,
+ * and the subscriptions and the readers (whose city keys name the city's
+ * organisation) it reads. */
 #define NOTIFY_DELIVER_TABLES                                                  \
-    "deliveries", "dq", "attempts", "feed", "meta", NOTIFY_SUBSCRIBE_TABLES,   \
-        NOTIFY_READER_TABLES
+    "deliveries", "dq", "attempts", "feed", "meta", NOTIFY_NOTICE_TABLES,      \
+        NOTIFY_SUBSCRIBE_TABLES, NOTIFY_READER_TABLES
 
 typedef struct notify_deliver notify_deliver_t;
 

@@ -71,6 +71,10 @@ s_fire(void *arg, ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now)
         .case_id = t->case_id,
         .submit_by = t->submit_by,
         .posting_workdays = (int)t->posting_workdays,
+        /* Its event, when it names one, as notify_events_attach read it. */
+        .event_key = t->event && t->event_key.len ? t->event_key.data : NULL,
+        .event_key_len = t->event_key.len,
+        .event_no_checks = true,
     };
     return notify_deliver_enqueue(self->deliver, txn, &n,
                                   (const char *const *)t->targets,
@@ -124,6 +128,8 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
         .deadline = "",
         .at_ms = ev->at_ms,
         .ev = ev,
+        .event_key = key,
+        .event_key_len = klen,
     };
     const char *to[] = {ev->applicant_org, ev->organising_unit};
     unsigned made = 0;

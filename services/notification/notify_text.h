@@ -5,6 +5,7 @@
 
 #include "rongyu.pb-c.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,12 @@ typedef struct {
     int posting_workdays;        /* postings: working days required */
     int missing_year;            /* postings: the year the calendar lacks
                                     to work out its dates, or 0 */
+    /* Where ev is kept (notify_notices stores the key, not a copy): its
+     * key in notify_events' table when ev is the event stored there
+     * (without its failed checks when event_no_checks), else NULL. */
+    const uint8_t *event_key;
+    size_t event_key_len;
+    bool event_no_checks;
 } notify_notice_t;
 
 /* The case n is about: its event's, else the one its timer names, else

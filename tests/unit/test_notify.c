@@ -1488,7 +1488,63 @@ test_one_delivery_per_subscriber_and_channel(void **state)
     assert_string_equal(r.deliveries[2]->body, "");
     assert_true(strlen(r.deliveries[2]->subject) > 0);
     assert_true(strlen(r.deliveries[2]->text) > 0);
+    assert_int_equal(r.deliveries[1]->notice, 0); /* the store's own */
+    /* The notice is kept once; its rows hold no prose, only its number,
+     * and are rendered from it into the same bytes at each reading. */
+    size_t notices;
+    assert_int_equal(ry_txn_count(txn, "notices", &notices), 0);
+    assert_int_equal(notices, 1);
+    for (uint64_t id = 1; id <= 3; id++) {
+        uint8_t k[8];
+        ry_be64_put(k, id);
+        ry_val_t v;
+        assert_int_equal(ry_txn_get(txn, "deliveries", k, 8, &v), 0);
+        Rongyu__Delivery *row = (Rongyu__Delivery *)ry_pb_unpack(
+            &rongyu__delivery__descriptor, v.data, v.len, 0);
+        assert_non_null(row);
+        assert_int_equal(row->notice, 1);
+        assert_string_equal(row->body, "");
+        assert_string_equal(row->subject, "");
+        assert_string_equal(row->text, "");
+        ry_pb_free(&row);
+    }
+    uint8_t fk[8];
+    ry_be64_put(fk, 1);
+    ry_val_t fv;
+    assert_int_equal(ry_txn_get(txn, "feed", fk, 8, &fv), 0);
+    Rongyu__FeedItem *frow = (Rongyu__FeedItem *)ry_pb_unpack(
+        &rongyu__feed_item__descriptor, fv.data, fv.len, 0);
+    assert_non_null(frow);
+    assert_int_equal(frow->notice, 1);
+    assert_string_equal(frow->body, "");
+    ry_pb_free(&frow);
+    Rongyu__NotificationsReply again = RONGYU__NOTIFICATIONS_REPLY__INIT;
+    assert_int_equal(notify_deliver_list(txn, &q, &again), 0);
+    assert_string_equal(again.deliveries[1]->body, r.deliveries[1]->body);
+    assert_string_equal(again.deliveries[2]->text, r.deliveries[2]->text);
+    notify_deliver_reply_clear(&again);
     notify_deliver_reply_clear(&r);
+    /* A row written before notices were kept holds its prose: listed as
+     * it is. */
+    Rongyu__Delivery old = RONGYU__DELIVERY__INIT;
+    old.id = 99;
+    old.channel = "webhook";
+    old.state = "sent";
+    old.org = "萧山区";
+    old.body = "{\"old\":true}";
+    size_t olen;
+    uint8_t *obuf = ry_pb_pack(&old.base, &olen);
+    uint8_t ok[8];
+    ry_be64_put(ok, 99);
+    assert_int_equal(ry_txn_put(txn, "deliveries", ok, 8, obuf, olen, 0), 0);
+    free(obuf);
+    q.after_id = 98;
+    assert_int_equal(notify_deliver_list(txn, &q, &r), 0);
+    assert_int_equal(r.n_deliveries, 1);
+    assert_string_equal(r.deliveries[0]->body, "{\"old\":true}");
+    notify_deliver_reply_clear(&r);
+    assert_int_equal(ry_txn_del(txn, "deliveries", ok, 8), 0);
+    q.after_id = 0;
     q.state = "failed";
     assert_int_equal(notify_deliver_list(txn, &q, &r), 0);
     assert_int_equal(r.n_deliveries, 2);
