@@ -194,7 +194,8 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
     /* The operator's file, then the subscriptions made by request. */
     size_t nfile = notify_subs_count(subs), nstored = 0;
     notify_sub_t *stored = NULL;
-    int rc = notify_subscribe_load(txn, self->camps, &stored, &nstored);
+    int rc = notify_subscribe_load(txn, self->camps, targets, ntargets, &stored,
+                                   &nstored);
     size_t nsubs = nfile + nstored;
     s_seen_t *seen = calloc(nsubs * 3 + 1, sizeof *seen);
     if (!seen)

@@ -387,6 +387,18 @@ s_plan_all(notify_server_t *self, ry_txn_t *txn, void *arg)
 }
 
 static int
+s_reindex(notify_server_t *self, ry_txn_t *txn, void *arg)
+{
+    (void)self;
+    (void)arg;
+    bool rebuilt;
+    int rc = notify_subscribe_reindex(txn, &rebuilt);
+    if (!rc && rebuilt)
+        ry_info(NULL, "the subscriptions' index by organisation built");
+    return rc;
+}
+
+static int
 s_plan_failed(notify_server_t *self, ry_txn_t *txn, void *arg)
 {
     (void)arg;
@@ -475,6 +487,9 @@ notify_server_new(const ry_config_t *cfg, const notify_config_t *nc,
     self->plan = (notify_plan_t){self->cal, self->nc.remind_workdays,
                                  self->nc.remind_hour,
                                  self->nc.posting_workdays};
+    if (!rc && (rc = s_write(self, s_reindex, NULL)) != 0)
+        ry_error(NULL, "the subscriptions cannot be indexed: %s",
+                 ry_strerror(rc));
     if (!rc && (rc = s_write(self, s_plan_all, NULL)) != 0)
         ry_error(NULL, "the campaigns' timers cannot be scheduled: %s",
                  ry_strerror(rc));

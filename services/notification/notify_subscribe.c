@@ -130,6 +130,24 @@ s_org(const s_who_t *w, const char *asked, const char *field, s_out_t *o,
 
 /* ------------------------------------------------------------ store */
 
+/* The longest key of sub_by_org. */
+#define S_IX_MAX (RY_ORG_ID_MAX + 1 + 8)
+
+/* Writes the key of subscription n of 'org' in sub_by_org (without n
+ * when 'prefix': the organisation's range) to out; returns its length.
+ * An organisation's id is at most RY_ORG_ID_MAX bytes (ry_text). */
+static size_t
+s_ix_key(uint8_t out[S_IX_MAX], const char *org, uint64_t n, bool prefix)
+{
+    size_t len = strnlen(org, RY_ORG_ID_MAX);
+    memcpy(out, org, len);
+    out[len++] = '\0';
+    if (prefix)
+        return len;
+    ry_be64_put(out + len, n);
+    return len + 8;
+}
+
 static int
 s_audit(ry_txn_t *txn, const s_who_t *w, const char *id, const char *what,
         int64_t now)
@@ -181,9 +199,6 @@ typedef struct {
     s_out_t *o;
     notify_sub_t *loaded; /* notify_subscribe_load */
     size_t nloaded, cap;
-    const char *id; /* find */
-    Rongyu__Subscription *found;
-    uint8_t found_key[8];
 } s_scan_t;
 
 static int
@@ -194,13 +209,7 @@ s_row(const ry_val_t *key, const ry_val_t *val, void *arg)
         &rongyu__subscription__descriptor, val->data, val->len, 0);
     if (!s || key->len != 8)
         return ry_pb_free(&s), 0;
-    if (sc->id) {
-        if (strcmp(s->id, sc->id) == 0) {
-            sc->found = s;
-            memcpy(sc->found_key, key->data, 8);
-            return 1;
-        }
-    } else if (sc->o) {
+    if (sc->o) {
         if (!sc->org || strcmp(sc->org, s->org) == 0)
             if (sc->o->n < S_MAX_LIST)
                 s_push(sc->o, s_public(s));
@@ -235,6 +244,65 @@ s_row(const ry_val_t *key, const ry_val_t *val, void *arg)
     return 0;
 }
 
+/* Visits, through sub_by_org, the subscriptions of 'org' in the order
+ * they were made, as s_row does. */
+typedef struct {
+    ry_txn_t *txn;
+    s_scan_t *sc;
+    int rc;
+} s_by_org_t;
+
+static int
+s_by_org_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)val;
+    s_by_org_t *b = arg;
+    if (key->len < 9)
+        return 0;
+    ry_val_t k = {(const uint8_t *)key->data + key->len - 8, 8}, v;
+    int rc = ry_txn_get(b->txn, "subscriptions", k.data, 8, &v);
+    if (rc == RY_ENOTFOUND)
+        return 0;
+    if (rc) {
+        b->rc = rc;
+        return 1;
+    }
+    return s_row(&k, &v, b->sc);
+}
+
+static int
+s_scan_org(ry_txn_t *txn, const char *org, s_scan_t *sc)
+{
+    uint8_t p[S_IX_MAX];
+    s_by_org_t b = {txn, sc, 0};
+    int rc = ry_txn_scan(txn, "sub_by_org", p, s_ix_key(p, org, 0, true), NULL,
+                         0, s_by_org_row, &b);
+    return rc ? rc : b.rc;
+}
+
+/* Subscription 'id' ("s<n>") in *found (NULL when there is none) and its
+ * key. Returns 0 or a store error. */
+static int
+s_find(ry_txn_t *txn, const char *id, uint8_t key[8],
+       Rongyu__Subscription **found)
+{
+    *found = NULL;
+    size_t digits = strspn(id + 1, "0123456789");
+    if (id[0] != 's' || digits == 0 || digits > 20 || id[1 + digits])
+        return 0;
+    ry_be64_put(key, strtoull(id + 1, NULL, 10));
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "subscriptions", key, 8, &v);
+    if (rc)
+        return rc == RY_ENOTFOUND ? 0 : rc;
+    *found = (Rongyu__Subscription *)ry_pb_unpack(
+        &rongyu__subscription__descriptor, v.data, v.len, 0);
+    /* "s07" names no subscription: ids are written without zeros. */
+    if (*found && strcmp((*found)->id, id) != 0)
+        ry_pb_free(found);
+    return 0;
+}
+
 void
 notify_subscribe_role(const ry_campaigns_t *camps, char *const *cities,
                       size_t ncities, const char *org, const char *stated,
@@ -256,12 +324,25 @@ notify_subscribe_role(const ry_campaigns_t *camps, char *const *cities,
 
 int
 notify_subscribe_load(ry_txn_t *txn, const ry_campaigns_t *camps,
+                      const char *const *targets, size_t ntargets,
                       notify_sub_t **out, size_t *n)
 {
     s_scan_t sc = {0};
     char **cities = NULL;
     size_t ncities = 0;
-    int rc = ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_row, &sc);
+    bool by_org = true;
+    for (size_t i = 0; i < ntargets; i++)
+        by_org = by_org && (!targets[i] || targets[i][0] != '@');
+    int rc = 0;
+    for (size_t i = 0; by_org && rc == 0 && i < ntargets; i++) {
+        bool again = !targets[i] || !*targets[i];
+        for (size_t j = 0; !again && j < i; j++)
+            again = targets[j] && strcmp(targets[i], targets[j]) == 0;
+        if (!again)
+            rc = s_scan_org(txn, targets[i], &sc);
+    }
+    if (!by_org)
+        rc = ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_row, &sc);
     if (!rc && sc.nloaded)
         rc = notify_readers_city_orgs(txn, &cities, &ncities);
     /* By the organisation, not by who subscribed it: the city or the
@@ -283,6 +364,50 @@ notify_subscribe_load(ry_txn_t *txn, const ry_campaigns_t *camps,
     *out = sc.loaded;
     *n = sc.nloaded;
     return 0;
+}
+
+typedef struct {
+    ry_txn_t *txn;
+    int rc;
+} s_reindex_t;
+
+static int
+s_reindex_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    s_reindex_t *r = arg;
+    Rongyu__Subscription *s = (Rongyu__Subscription *)ry_pb_unpack(
+        &rongyu__subscription__descriptor, val->data, val->len, 0);
+    if (s && key->len == 8) {
+        uint8_t ix[S_IX_MAX];
+        r->rc = ry_txn_put(r->txn, "sub_by_org", ix,
+                           s_ix_key(ix, s->org, ry_be64_get(key->data), false),
+                           "", 0, 0);
+    }
+    ry_pb_free(&s);
+    return r->rc ? 1 : 0;
+}
+
+int
+notify_subscribe_reindex(ry_txn_t *txn, bool *rebuilt)
+{
+    if (rebuilt)
+        *rebuilt = false;
+    uint64_t subs, rows;
+    int rc = ry_txn_count(txn, "subscriptions", &subs);
+    if (!rc)
+        rc = ry_txn_count(txn, "sub_by_org", &rows);
+    if (rc || subs == rows)
+        return rc;
+    rc = ry_txn_clear(txn, "sub_by_org");
+    s_reindex_t r = {txn, 0};
+    if (!rc)
+        rc = ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_reindex_row,
+                         &r);
+    if (!rc)
+        rc = r.rc;
+    if (!rc && rebuilt)
+        *rebuilt = true;
+    return rc;
 }
 
 /* ------------------------------------------------------------ requests */
@@ -374,6 +499,10 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
     ry_be64_put(key, n);
     rc = ry_txn_put(txn, "subscriptions", key, 8, buf, len, RY_PUT_APPEND);
     free(buf);
+    uint8_t ix[S_IX_MAX];
+    if (!rc)
+        rc = ry_txn_put(txn, "sub_by_org", ix, s_ix_key(ix, org, n, false), "",
+                        0, 0);
     char what[800];
     snprintf(what, sizeof what, "subscribed %.200s: %s %.500s", org,
              q->channel == RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_FEED ? "feed"
@@ -430,7 +559,7 @@ s_list(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscriptionsRequest *q,
         }
     }
     s_scan_t sc = {.org = org, .o = o};
-    return ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_row, &sc);
+    return s_scan_org(txn, org, &sc);
 }
 
 static int
@@ -446,24 +575,29 @@ s_cancel(ry_txn_t *txn, const s_who_t *w, const Rongyu__UnsubscribeRequest *q,
                       "'%s' is in the operator's subscribers file; only the "
                       "operator changes it",
                       q->id, q->id);
-    s_scan_t sc = {.id = q->id};
-    int rc = ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_row, &sc);
+    uint8_t key[8];
+    Rongyu__Subscription *found;
+    int rc = s_find(txn, q->id, key, &found);
     if (rc)
         return rc;
     /* One the principal may not act for is one it cannot see. */
-    if (!sc.found || (!w->any && strcmp(sc.found->org, w->org) != 0)) {
-        ry_pb_free(&sc.found);
+    if (!found || (!w->any && strcmp(found->org, w->org) != 0)) {
+        ry_pb_free(&found);
         return s_fail(o, RONGYU__ERROR_CODE__E_NOT_FOUND, "unsubscribe.id",
                       "没有订阅「%.64s」。no subscription '%s'", q->id, q->id);
     }
-    rc = ry_txn_del(txn, "subscriptions", sc.found_key, 8);
+    rc = ry_txn_del(txn, "subscriptions", key, 8);
+    uint8_t ix[S_IX_MAX];
+    if (!rc)
+        rc = ry_txn_del(txn, "sub_by_org", ix,
+                        s_ix_key(ix, found->org, ry_be64_get(key), false));
     char what[240];
-    snprintf(what, sizeof what, "cancelled (%.200s)", sc.found->org);
+    snprintf(what, sizeof what, "cancelled (%.200s)", found->org);
     if (!rc)
-        rc = s_audit(txn, w, sc.found->id, what, now);
+        rc = s_audit(txn, w, found->id, what, now);
     if (!rc)
-        s_push(o, s_public(sc.found));
-    ry_pb_free(&sc.found);
+        s_push(o, s_public(found));
+    ry_pb_free(&found);
     return rc;
 }
 

@@ -5,6 +5,8 @@
  *
  * Tables:
  *   subscriptions  be64(n) -> Subscription (secret kept; never returned)
+ *                  (its id is "s<n>")
+ *   sub_by_org     org \0 be64(n) -> ""  (index, in step with the above)
  *   sub_audit      be64(n) -> AuditEntry (case_id: the subscription id)
  *   sub_idem       org \0 key -> sha256(request) ++ packed first Reply
  * Counters "sub_seq", "sub_audit_seq" in the deliverer's "meta" table. */
@@ -19,7 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define NOTIFY_SUBSCRIBE_TABLES "subscriptions", "sub_audit", "sub_idem"
+#define NOTIFY_SUBSCRIBE_TABLES                                                \
+    "subscriptions", "sub_by_org", "sub_audit", "sub_idem"
 
 /* Answers a subscribe, subscriptions or unsubscribe request 'req' in txn,
  * sent with the reader's key 'key' (its record, which the principal
@@ -32,12 +35,21 @@ int notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
                              const notify_subs_t *file, int64_t now,
                              uint8_t **reply, size_t *reply_len);
 
-/* Reads every stored subscription as a notify_sub_t, its role the one
- * its organisation has (notify_subscribe_role), whoever subscribed it.
- * Sets *out (malloc'd, the caller's to free; NULL when none) and *n.
- * Returns 0 or a store error. */
+/* Reads the stored subscriptions a notice to 'targets' (org ids, or @all
+ * and the roles) may reach, each as a notify_sub_t whose role is the one
+ * its organisation has (notify_subscribe_role), whoever subscribed it:
+ * those of the organisations named, through sub_by_org, when every
+ * target is an organisation (a case's notices); every one when a target
+ * is a role. Sets *out (malloc'd, the caller's to free; NULL when none)
+ * and *n. Returns 0 or a store error. */
 int notify_subscribe_load(ry_txn_t *txn, const ry_campaigns_t *camps,
+                          const char *const *targets, size_t ntargets,
                           notify_sub_t **out, size_t *n);
+
+/* Brings sub_by_org in step with the subscriptions when it is not (a
+ * store written before the index was kept): rebuilt whole. Sets *rebuilt
+ * (may be NULL). Returns 0 or a store error. */
+int notify_subscribe_reindex(ry_txn_t *txn, bool *rebuilt);
 
 /* Writes to role (at least 16 bytes) the role that selects organisation
  * 'org' in the targets @city, @unit and @grassroots, as a subscription

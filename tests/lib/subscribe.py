@@ -1,11 +1,13 @@
 """subscribe: subscribes an organisation to a webhook by SubscribeRequest
 on notification's request socket, with the tests' key ($RONGYU_KEY, a
 platform key acting as itself, as a platform does for its users); used
-by tests/integration/notify_roles.sh.
+by tests/integration/notify_roles.sh and bench/subscribers.sh.
 
-    subscribe.py SOURCE_DIR NOTIFY_EP ORG URL SECRET
+    subscribe.py SOURCE_DIR NOTIFY_EP ORG URL SECRET [COUNT]
 
-Prints the subscription's id; exits 1 (with the reply) when refused."""
+Prints the subscription's id; exits 1 (with the reply) when refused.
+With COUNT, subscribes COUNT organisations ORG-00000, ORG-00001, ...
+instead (64 requests in flight) and prints how many."""
 import os
 import sys
 
@@ -16,6 +18,7 @@ from tap import fail
 from zprobe import cert_keys
 
 src, ep, org, url, secret = sys.argv[1:6]
+count = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 pb = rypb.load(src)
 keys = os.path.join(os.environ["RONGYU_HOME"], "keys")
 ctx = zmq.Context()
@@ -25,21 +28,43 @@ s.curve_serverkey = cert_keys(os.path.join(keys, "notification.cert"))[0].encode
 s.curve_publickey = cert_keys(os.environ["RONGYU_KEY"])[0].encode()
 s.curve_secretkey = cert_keys(os.environ["RONGYU_KEY"] + "_secret")[1].encode()
 s.connect(ep)
-req = pb.Request(request_id="sub-" + org, idempotency_key="sub-" + org)
-req.subscribe.org = org
-req.subscribe.channel = pb.CHANNEL_WEBHOOK
-req.subscribe.url = url
-req.subscribe.secret = secret
-s.send(req.SerializeToString())
-while True:
+
+
+def request(name):
+    req = pb.Request(request_id="sub-" + name, idempotency_key="sub-" + name)
+    req.subscribe.org = name
+    req.subscribe.channel = pb.CHANNEL_WEBHOOK
+    req.subscribe.url = url
+    req.subscribe.secret = secret
+    s.send(req.SerializeToString())
+
+
+def reply():
     if not s.poll(20000):
         fail("no reply to subscribe %s" % org)
     rep = pb.Reply()
     rep.ParseFromString(s.recv_multipart()[-1])
-    if rep.request_id == req.request_id:
-        break
-if rep.code != pb.OK:
-    fail("subscribe %s: %s %s" % (org, pb.ErrorCode.Name(rep.code), rep.detail))
-print(rep.subscriptions.subscriptions[0].id)
+    if rep.code != pb.OK:
+        fail("%s: %s %s" % (rep.request_id, pb.ErrorCode.Name(rep.code),
+                            rep.detail))
+    return rep
+
+
+if count:
+    sent = got = 0
+    while got < count:
+        while sent < count and sent - got < 64:
+            request("%s-%05d" % (org, sent))
+            sent += 1
+        reply()
+        got += 1
+    print(count)
+else:
+    request(org)
+    while True:
+        rep = reply()
+        if rep.request_id == "sub-" + org:
+            break
+    print(rep.subscriptions.subscriptions[0].id)
 s.close()
 ctx.term()

@@ -1282,6 +1282,96 @@ s_subscribe_org(fx_t *f, const notify_subs_t *file, const char *org,
     ry_pb_free(&r);
 }
 
+/* The stored subscriptions notify_subscribe_load gives for 'targets',
+ * their organisations joined by ','. */
+static void
+s_loaded(fx_t *f, const char *const *targets, size_t n, char *out, size_t cap)
+{
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, false, &txn), 0);
+    notify_sub_t *subs;
+    size_t nsubs;
+    assert_int_equal(
+        notify_subscribe_load(txn, NULL, targets, n, &subs, &nsubs), 0);
+    size_t w = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < nsubs; i++)
+        w += (size_t)snprintf(out + w, cap - w, "%s%s", w ? "," : "",
+                              subs[i].org);
+    free(subs);
+    ry_txn_abort(&txn);
+}
+
+static void s_subscribe_org(fx_t *f, const notify_subs_t *file, const char *org,
+                            const char *url);
+
+static void
+test_subscriptions_found_by_organisation(void **state)
+{
+    fx_t *f = *state;
+    notify_subs_t *file;
+    char path[300];
+    snprintf(path, sizeof path, "%s/none.json", f->dir);
+    assert_int_equal(notify_subs_new(path, &file), 0);
+    s_subscribe_org(f, file, "union-a", "http://127.0.0.1:9/a");
+    s_subscribe_org(f, file, "union-b", "http://127.0.0.1:9/b");
+    s_subscribe_org(f, file, "萧山区", "http://127.0.0.1:9/u");
+    s_subscribe_org(f, file, "union-ab", NULL);
+    char got[400];
+    /* A case's notice reads its organisations' subscriptions alone, each
+     * once; a notice to a role reads every one. */
+    const char *one[] = {"union-a"};
+    s_loaded(f, one, 1, got, sizeof got);
+    assert_string_equal(got, "union-a");
+    const char *both[] = {"union-a", "萧山区", "union-a", ""};
+    s_loaded(f, both, 4, got, sizeof got);
+    assert_string_equal(got, "union-a,萧山区");
+    const char *role[] = {"union-a", "@city"};
+    s_loaded(f, role, 2, got, sizeof got);
+    assert_string_equal(got, "union-a,union-b,萧山区,union-ab");
+    const char *nobody[] = {"union"};
+    s_loaded(f, nobody, 1, got, sizeof got);
+    assert_string_equal(got, "");
+
+    /* Cancelled: gone from the index too. */
+    Rongyu__UnsubscribeRequest uq = RONGYU__UNSUBSCRIBE_REQUEST__INIT;
+    uq.id = (char *)"s2";
+    Rongyu__Request un = RONGYU__REQUEST__INIT;
+    un.idempotency_key = (char *)"u2";
+    un.body_case = RONGYU__REQUEST__BODY_UNSUBSCRIBE;
+    un.unsubscribe = &uq;
+    Rongyu__Reply *r = s_sub_call(f, file, &un);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+    ry_pb_free(&r);
+    /* An id written another way names none. */
+    uq.id = (char *)"s03";
+    un.idempotency_key = (char *)"u3";
+    r = s_sub_call(f, file, &un);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_NOT_FOUND);
+    ry_pb_free(&r);
+    const char *b[] = {"union-b"};
+    s_loaded(f, b, 1, got, sizeof got);
+    assert_string_equal(got, "");
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    uint64_t rows;
+    assert_int_equal(ry_txn_count(txn, "sub_by_org", &rows), 0);
+    assert_int_equal(rows, 3);
+    /* A store written before the index: built at start, once. */
+    assert_int_equal(ry_txn_clear(txn, "sub_by_org"), 0);
+    bool rebuilt;
+    assert_int_equal(notify_subscribe_reindex(txn, &rebuilt), 0);
+    assert_true(rebuilt);
+    assert_int_equal(ry_txn_count(txn, "sub_by_org", &rows), 0);
+    assert_int_equal(rows, 3);
+    assert_int_equal(notify_subscribe_reindex(txn, &rebuilt), 0);
+    assert_false(rebuilt);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    s_loaded(f, both, 4, got, sizeof got);
+    assert_string_equal(got, "union-a,萧山区");
+    notify_subs_destroy(&file);
+}
+
 /* The organisations the deliveries of notice 'id' went to, in order,
  * joined by ','. */
 static void
@@ -1491,7 +1581,7 @@ test_one_delivery_per_subscriber_and_channel(void **state)
     assert_int_equal(r.deliveries[1]->notice, 0); /* the store's own */
     /* The notice is kept once; its rows hold no prose, only its number,
      * and are rendered from it into the same bytes at each reading. */
-    size_t notices;
+    uint64_t notices;
     assert_int_equal(ry_txn_count(txn, "notices", &notices), 0);
     assert_int_equal(notices, 1);
     for (uint64_t id = 1; id <= 3; id++) {
@@ -1889,6 +1979,8 @@ main(void)
             test_request_and_feed_endpoints_follow_the_peer_endpoint),
         cmocka_unit_test(test_subscribers_parse_and_match),
         cmocka_unit_test(test_subscribers_refuse_bad_documents),
+        cmocka_unit_test_setup_teardown(
+            test_subscriptions_found_by_organisation, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_campaign_reminders_are_three_working_days_before, s_setup,
             s_teardown),
