@@ -3,6 +3,7 @@
 
 #include "ry_error.h"
 #include "ry_log.h"
+#include "ry_pb.h"
 #include "ry_posting.h"
 #include "ry_str.h"
 
@@ -205,4 +206,39 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
         .missing_year = ps.missing_year,
     };
     return notify_deliver_enqueue(d, txn, &n, to_app, 1, subs, now, NULL);
+}
+
+bool
+notify_posting_is_replannable(const Rongyu__NotifyTimer *t)
+{
+    return t->event && t->case_id && *t->case_id && t->kind &&
+           (strcmp(t->kind, "posting_complete") == 0 ||
+            strcmp(t->kind, "posting_start_by") == 0);
+}
+
+int
+notify_posting_replan(ry_txn_t *txn, const notify_plan_t *p,
+                      const ry_campaign_t *c, const Rongyu__NotifyTimer *t,
+                      int64_t now, bool *changed)
+{
+    *changed = false;
+    /* The draft as it was last told, planned again: any later event of
+     * the case cancelled this timer, so a failed one is the draft's
+     * current plan. Not "posting_recorded": that notice was sent. */
+    Rongyu__CaseEvent ev = *t->event;
+    ev.event = "draft_saved";
+    int rc = notify_posting_on_draft(txn, p, c, &ev, NULL, NULL, NULL, now);
+    if (rc)
+        return rc;
+    ry_val_t v;
+    rc = ry_txn_get(txn, "timer_ix", t->timer_id, strlen(t->timer_id), &v);
+    if (rc)
+        return rc == RY_ENOTFOUND ? 0 : rc;
+    Rongyu__NotifyTimer *now_t = (Rongyu__NotifyTimer *)ry_pb_unpack(
+        &rongyu__notify_timer__descriptor, v.data, v.len, 0);
+    if (!now_t)
+        return RY_EIO;
+    *changed = strcmp(now_t->state, "failed") != 0;
+    ry_pb_free(&now_t);
+    return 0;
 }

@@ -47,6 +47,22 @@ int notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
                             const char *notice_id, notify_deliver_t *d,
                             const notify_subs_t *subs, int64_t now);
 
+/* True for a failed posting timer of a draft that keeps its draft's
+ * event (posting_complete, posting_start_by): notify_posting_replan can
+ * plan it again. */
+bool notify_posting_is_replannable(const Rongyu__NotifyTimer *t);
+
+/* Plans the posting timers of failed timer t again from the draft event
+ * it keeps, as notify_posting_on_draft did when the calendar lacked a
+ * year (c: its campaign), without a notice: once the calendar has the
+ * year, posting_complete or posting_start_by becomes pending (skipped
+ * when its day has passed) and t is cancelled; else t stays failed.
+ * Sets *changed when t is no longer failed. Returns 0, RY_EFULL or
+ * RY_EIO. */
+int notify_posting_replan(ry_txn_t *txn, const notify_plan_t *p,
+                          const ry_campaign_t *c, const Rongyu__NotifyTimer *t,
+                          int64_t now, bool *changed);
+
 /* Cancels the pending and failed posting timers of case_id (it was submitted or
  * withdrawn: 'why'). Returns 0, RY_EFULL or RY_EIO. */
 int notify_posting_cancel(ry_txn_t *txn, const char *case_id, const char *why);

@@ -3,6 +3,7 @@
 
 #include "notify_deliver.h"
 #include "notify_events.h"
+#include "notify_posting.h"
 #include "ry_error.h"
 #include "ry_log.h"
 #include "ry_pb.h"
@@ -498,7 +499,8 @@ s_failed_row(const ry_val_t *key, const ry_val_t *val, void *arg)
         &rongyu__notify_timer__descriptor, val->data, val->len, 0);
     if (!t)
         return 0;
-    if (!t->workdays_before || !*t->deadline) {
+    if ((!t->workdays_before || !*t->deadline) &&
+        !notify_posting_is_replannable(t)) {
         ry_pb_free(&t);
         return 0;
     }
@@ -552,7 +554,9 @@ notify_plan_failed(ry_txn_t *txn, const notify_plan_t *p,
         const ry_campaign_t *c = ry_campaigns_find(camps, t->campaign_id);
         ry_date_t deadline;
         bool changed = false;
-        if (!rc && c && ry_date_parse(t->deadline, &deadline) == 0)
+        if (!rc && c && notify_posting_is_replannable(t))
+            rc = notify_posting_replan(txn, p, c, t, now, &changed);
+        else if (!rc && c && ry_date_parse(t->deadline, &deadline) == 0)
             rc = notify_plan_remind(txn, p, ry_campaign_utc_offset_minutes(c),
                                     t, deadline, (int)t->workdays_before, false,
                                     now, &changed);

@@ -128,8 +128,10 @@ int notify_plan_case(ry_txn_t *txn, const notify_plan_t *p,
                      const uint8_t *ev_key, size_t ev_key_len, int64_t now);
 
 /* Plans again every failed reminder (a timer that names its deadline and
- * its working days before it: a case's review_remind or posting_start_by,
- * a campaign's reminders) whose campaign is in 'camps', now that the
+ * its working days before it: a case's review_remind, a campaign's
+ * reminders; and a draft's posting timers, posting_complete and
+ * posting_start_by, from the draft's event they keep:
+ * notify_posting_replan) whose campaign is in 'camps', now that the
  * calendar may tell its day (a year added to the calendar directory, read
  * at start): it becomes pending, or skipped when its day has passed, or
  * stays failed. Does nothing when neither the calendar's years nor the

@@ -119,6 +119,19 @@ remind() {
 failed_remind() { [ "$(remind "$id" | cut -d' ' -f1)" = failed ]; }
 ry_until 20 failed_remind || ry_fail "the 2027 review reminder: $(remind "$id")"
 first=$id
+# A draft posted from Mon 2027-11-22, with no end yet: the day it
+# completes cannot be told either (its posting_complete failed).
+jq '.declarations.posting_start = "2027-11-22" | del(.declarations.posting_end)' \
+    "$RY_TMP/2027.json" >"$RY_TMP/2027-draft.json"
+pd=$(ry draft save "$RY_TMP/2027-draft.json" --allow-path "$EX" --idem y2027-d --json |
+    jq -r .case.case_id)
+ptimer() {
+    ry notifications --timers --json --limit 1000 |
+        jq -r --arg p "case|$pd|posting|r1|complete" \
+            '.timers[] | select(.timer_id | startswith($p)) | "\(.timer_id) \(.state) \(.due_ms)"'
+}
+failed_posting() { [ "$(ptimer | cut -d' ' -f2)" = failed ]; }
+ry_until 20 failed_posting || ry_fail "the 2027 draft's posting timer: $(ptimer)"
 
 mkdir -p "$RONGYU_HOME/calendar"
 printf 'date,kind,name\n2027-09-26,work,国庆节\n' >"$RONGYU_HOME/calendar/2027.csv"
@@ -132,6 +145,13 @@ ry_start notification
 want="pending $(($(date -d '2027-12-15T09:00:00+08:00' +%s) * 1000))"
 [ "$(remind "$first")" = "$want" ] || ry_fail "the failed reminder after a restart: $(remind "$first"), want $want"
 ry_ok "the review reminder the calendar could not tell is planned at the restart: $want"
+# The draft's posting too: its 5th working day, Fri 2027-11-26, told at
+# 09:00 that day; the failed timer gives way to it.
+want="case|$pd|posting|r1|complete|2027-11-22|2027-11-26 pending $(($(date -d '2027-11-26T09:00:00+08:00' +%s) * 1000))"
+ptimer | grep -qFx "$want" && ptimer | grep -qF "case|$pd|posting|r1|complete cancelled " &&
+    ! ptimer | grep -qF " failed " ||
+    ry_fail "the draft's failed posting timer after a restart: $(ptimer), want $want and the failed one cancelled"
+ry_ok "the draft's posting_complete the calendar could not tell is planned at the restart: 2027-11-26 09:00"
 id=$(ry submit "$RY_TMP/2027.json" --allow-path "$EX" --idem y2027-b --json | jq -r .case.case_id)
 got=$(verdict "$id")
 [ "$got" = "ineligible hangzhou-2027/2027.1 R_POSTING_WORKDAYS" ] || ry_fail "2027 with calendar data: $got"

@@ -1886,6 +1886,54 @@ test_posting_timers_name_the_missing_year(void **state)
                                              NULL, s_at("2026-12-20T10:00")),
                      0);
     assert_null(s_timer(txn, "case|case2|posting|r1|complete"));
+    /* A nomination with no posting: the last start day, counted back
+     * from 2027-01-08, is not known either. */
+    ev.case_id = "case3";
+    ev.honour = RONGYU__HONOUR__EXCELLENT_WORKER;
+    ev.posting_start = "";
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, c, &ev, "m3", NULL,
+                                             NULL, s_at("2026-12-20T10:00")),
+                     0);
+    s_assert_timer(txn, "case|case3|posting|r1|start_by", "failed", NULL);
+    /* Still no 2027: planned again, both stay failed. */
+    ry_campaigns_t *camps;
+    assert_int_equal(ry_campaigns_new(&camps), 0);
+    assert_int_equal(ry_campaigns_add(camps, &c), 0);
+    unsigned n = 9;
+    assert_int_equal(
+        notify_plan_failed(txn, &f->plan, camps, s_at("2026-12-20T11:00"), &n),
+        0);
+    assert_int_equal(n, 0);
+    s_assert_timer(txn, "case|case1|posting|r1|complete", "failed", NULL);
+    s_assert_timer(txn, "case|case3|posting|r1|start_by", "failed", NULL);
+    /* 2027 added to the calendar (read at a restart): the posting from
+     * Mon 2026-12-28 completes its 5th working day on Mon 2027-01-04
+     * (01-01 off), told at 09:00 that day; the nomination not yet
+     * posted must start by Mon 01-04, reminded 3 working days before,
+     * on Tue 2026-12-29. The failed timers give way to them, and no
+     * posting_recorded notice is made again (no delivery engine here). */
+    char csv[300], err[256];
+    snprintf(csv, sizeof csv, "%s/2027.csv", f->dir);
+    assert_int_equal(
+        ut_write_file(csv, "date,kind,name\n2027-01-01,off,元旦\n"), 0);
+    assert_int_equal(ry_calendar_load_file(f->cal, csv, err, sizeof err), 0);
+    assert_int_equal(
+        notify_plan_failed(txn, &f->plan, camps, s_at("2026-12-20T11:00"), &n),
+        0);
+    assert_int_equal(n, 2);
+    s_assert_timer(txn, "case|case1|posting|r1|complete", "cancelled", NULL);
+    s_assert_timer(txn, "case|case1|posting|r1|complete|2026-12-28|2027-01-04",
+                   "pending", "2027-01-04T09:00");
+    t = s_timer(txn, "case|case1|posting|r1|complete|2026-12-28|2027-01-04");
+    assert_non_null(t);
+    assert_string_equal(t->deadline, "2027-01-04");
+    assert_string_equal(t->submit_by, "2027-01-08");
+    assert_string_equal(t->event->posting_earliest_end, "2027-01-04");
+    ry_pb_free(&t);
+    s_assert_timer(txn, "case|case3|posting|r1|start_by", "cancelled", NULL);
+    s_assert_timer(txn, "case|case3|posting|r1|start_by|2027-01-04", "pending",
+                   "2026-12-29T09:00");
+    ry_campaigns_destroy(&camps);
     ry_txn_abort(&txn);
     ry_campaign_destroy(&c);
 }
