@@ -235,6 +235,22 @@ s_posting_text(const notify_notice_t *n, FILE *ft, FILE *fx)
                     un.en, sb.en);
         return true;
     }
+    if (strcmp(k, "posting_complete") == 0 && *s_or(ev->posting_end, "") &&
+        *s_or(ev->posting_earliest_end, "") &&
+        strcmp(ev->posting_end, ev->posting_earliest_end) > 0) {
+        /* A planned end after the need-th working day: the posting had
+         * its working days earlier and may be submitted once it ends. */
+        fprintf(ft, "【公示】%s的公示于%s结束，当天起即可上报", who, dl.zh);
+        fprintf(fx,
+                "%s：\n%s（案件 %s，%s）自%s开始的公示已于%s满%d个工作日，"
+                "按计划于%s结束，当天起即可上报，截止日期为%s。\n\nThe "
+                "posting of %s (case %s), which started on %s, had its %d "
+                "working days on %s and ends as planned on %s: you may "
+                "submit from that day; the deadline is %s.\n",
+                who, who, ev->case_id, honour, st.zh, ee.zh, need, dl.zh, sb.zh,
+                who, ev->case_id, st.en, need, ee.en, dl.en, sb.en);
+        return true;
+    }
     if (strcmp(k, "posting_complete") == 0) {
         /* Sent on the morning of that day: true then. */
         fprintf(ft, "【公示】%s的公示于%s满%d个工作日，当天起即可上报", who,

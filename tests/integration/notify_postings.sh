@@ -92,6 +92,16 @@ ry_wait_count "$HOOKS" '.json.kind == "posting_recorded" and .json.case_id == "'
 ry_wait_count "$MAIL" '.subject | contains("最早可于2018年11月26日（星期一）结束")' 1
 ry_ok "posting from 2018-11-20: earliest end Mon 2018-11-26 in the reply, show and notice"
 
+# A planned end on Sun 11-25, after the 5th working day (Fri 11-23): it
+# may be submitted from Sunday, when it ends, though Sunday is not its
+# 5th working day; the notice says both days.
+PE=$(draft advanced_home)
+out=$(ry posting start "$PE" --from 2018-11-19 --to 2018-11-25 --as $APP --json) ||
+    ry_fail "posting start: $out"
+jq -e '.posting.earliest_end == "2018-11-23" and .posting.until == "2018-11-25"
+       and .posting.workdays_planned == 5 and .posting.warning == ""' <<<"$out" >/dev/null ||
+    ry_fail "posting to a Sunday: $out"
+
 # A planned end before the 5th working day is a warning at once.
 W=$(draft advanced_home)
 out=$(ry posting start "$W" --from 2018-11-20 --to 2018-11-23 --as $APP --json 2>"$RY_TMP/warn.txt") ||
@@ -172,6 +182,14 @@ out=$(ry postings --unit 萧山区 --json)
 jq -e --arg d "$D" '[.rows[] | select(.case_id == $d) | .posting.state] == ["complete"]' \
     <<<"$out" >/dev/null || ry_fail "postings on the posting's last day: $out"
 ry_ok "posting_complete for the 2018-11-20 posting at 09:00 on 2018-11-26, once by webhook and mail; complete that day"
+ry_wait_count "$HOOKS" '.json.kind == "posting_complete" and .json.case_id == "'"$PE"'"' 1
+ry_expect_count "$HOOKS" '.json.kind == "posting_complete" and .json.case_id == "'"$PE"'" and
+    .json.deadline == "2018-11-25" and .json.at == "2018-11-25T09:00:00+08:00" and
+    .json.title == "【公示】杭州恒毅纺织有限公司工会的公示于2018年11月25日（星期日）结束，当天起即可上报" and
+    (.json.text | contains("已于2018年11月23日（星期五）满5个工作日，按计划于2018年11月25日（星期日）结束")) and
+    (.json.text | contains("had its 5 working days on Friday 23 November 2018 and ends as planned on Sunday 25 November 2018"))' 1
+ry_expect_count "$MAIL" '.subject | contains("2018年11月25日（星期日）满5个工作日")' 0
+ry_ok "a posting planned to end on Sun 11-25: told it ends that day, having had its 5 working days on Fri 11-23"
 
 # A posting started on the last possible day, Mon 11-26, completes on the
 # deadline itself, Fri 11-30: told at 09:00 that day, while it can still
@@ -197,7 +215,7 @@ ry_ok "a posting from the last start day (11-26): posting_complete at 09:00 on t
 # Nothing twice, nothing for the cancelled or too-late drafts.
 [ "$(jq -s '[.[].delivery] | unique | length' "$HOOKS")" = "$(jq -s length "$HOOKS")" ] ||
     ry_fail "a webhook delivery arrived twice"
-ry_expect_count "$HOOKS" '.json.kind == "posting_complete"' 3
+ry_expect_count "$HOOKS" '.json.kind == "posting_complete"' 4
 ry_expect_count "$HOOKS" '.json.kind == "posting_complete" and (.json.case_id == "'"$S"'" or .json.case_id == "'"$L"'")' 0
 ry_expect_count "$HOOKS" '.signature_ok != true' 0
 ry_ok "every posting notice once, signed; none for the submitted or too-late drafts"

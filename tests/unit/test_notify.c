@@ -1977,6 +1977,31 @@ test_posting_notices_in_both_languages(void **state)
                                  "2018"));
     assert_null(strstr(text, "期满"));
     char *json;
+    /* A planned end on Sun 11-25 after the 5th working day, Thu 11-22:
+     * the posting ends (and may be submitted) on Sunday, though it had
+     * its 5 working days on Thursday; Sunday is not its 5th. */
+    ev.posting_start = "2018-11-16";
+    ev.posting_end = "2018-11-25";
+    ev.posting_earliest_end = "2018-11-22";
+    n.deadline = "2018-11-25";
+    char *t2, *x2;
+    assert_int_equal(notify_text_render(&n, &t2, &x2), 0);
+    assert_string_equal(t2, "【公示】杭州恒毅纺织有限公司工会的公示于2018年11月"
+                            "25日（星期日）结束，当天起即可上报");
+    assert_non_null(strstr(x2, "公示已于2018年11月22日（星期四）满5个工作日，"
+                               "按计划于2018年11月25日（星期日）结束，当天起即"
+                               "可上报，截止日期为2018年11月30日（星期五）"));
+    assert_non_null(strstr(x2, "had its 5 working days on Thursday 22 "
+                               "November 2018 and ends as planned on Sunday "
+                               "25 November 2018: you may submit from that "
+                               "day"));
+    assert_null(strstr(x2, "2018年11月25日（星期日）满5个工作日"));
+    free(t2);
+    free(x2);
+    ev.posting_start = "2018-11-20";
+    ev.posting_end = "2018-11-23";
+    ev.posting_earliest_end = "2018-11-26";
+    n.deadline = "2018-11-26";
     assert_int_equal(notify_text_json(&n, title, text, 7, "org1", &json), 0);
     assert_non_null(strstr(json, "\"earliest_end_zh\":\"2018年11月26日（星期一）\""));
     assert_non_null(strstr(json, "\"submit_by\":\"2018-11-30\""));
