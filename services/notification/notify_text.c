@@ -302,35 +302,66 @@ notify_text_render(const notify_notice_t *n, char **title, char **text)
     if (!ft || !fx)
         abort();
     const char *k = n->kind;
+    /* The deadlines in English too, after the Chinese. */
+    s_day_t dle = s_day(n->deadline), sube = s_day(*sub ? subd : "");
+    const char *cide = s_or(n->campaign_id, "");
+    const char *honour_en =
+        ev && ev->honour > 0 ? ry_names_honour_en(ev->honour) : "honour";
     if (strcmp(k, "submission_remind") == 0) {
         fprintf(ft, "【提醒】%s基层申报截止日期：%s", camp, dl);
-        fprintf(fx, "各有关单位：\n%s基层工会申报截止日期为%s，距截止还有%d个"
-                    "工作日。请尚未上报的单位抓紧完成申报。\n",
-                camp, dl, wd);
+        fprintf(fx,
+                "各有关单位：\n%s基层工会申报截止日期为%s，距截止还有%d个"
+                "工作日。请尚未上报的单位抓紧完成申报。\n\nTo every "
+                "union: grassroots unions' applications of campaign %s "
+                "are due by the end of %s, %d working days before it. "
+                "Unions that have not submitted yet, please do so "
+                "soon.\n",
+                camp, dl, wd, cide, dle.en, wd);
     } else if (strcmp(k, "submission_due") == 0) {
         fprintf(ft, "【截止】%s基层申报已于%s截止", camp, dl);
-        fprintf(fx, "各有关单位：\n%s基层工会申报已于%s截止。\n", camp, dl);
+        fprintf(fx,
+                "各有关单位：\n%s基层工会申报已于%s截止。\n\nTo every "
+                "union: grassroots unions' applications of campaign %s "
+                "closed at the end of %s.\n",
+                camp, dl, cide, dle.en);
     } else if (strcmp(k, "summary_remind") == 0) {
         fprintf(ft, "【提醒】%s汇总表报送截止日期：%s", camp, dl);
-        fprintf(fx, "各区、县（市）总工会，各市级产业工会：\n请于%s前报送三张"
-                    "汇总表（附件2、3、4）及基层申报材料，距截止还有%d个工作"
-                    "日。\n",
-                dl, wd);
+        fprintf(fx,
+                "各区、县（市）总工会，各市级产业工会：\n请于%s前报送三张"
+                "汇总表（附件2、3、4）及基层申报材料，距截止还有%d个工作"
+                "日。\n\nTo every district and county federation and "
+                "city industry union: please file the three summary "
+                "tables (Annexes 2, 3 and 4) with the grassroots "
+                "applications by the end of %s, %d working days before "
+                "it.\n",
+                dl, wd, dle.en, wd);
     } else if (strcmp(k, "summary_due") == 0) {
         fprintf(ft, "【截止】%s汇总表报送已于%s截止", camp, dl);
-        fprintf(fx, "各区、县（市）总工会，各市级产业工会：\n%s汇总表报送已于"
-                    "%s截止。\n",
-                camp, dl);
+        fprintf(fx,
+                "各区、县（市）总工会，各市级产业工会：\n%s汇总表报送已于"
+                "%s截止。\n\nTo every district and county federation "
+                "and city industry union: the summary tables of campaign "
+                "%s were due by the end of %s.\n",
+                camp, dl, cide, dle.en);
     } else if (strcmp(k, "review_remind") == 0) {
         fprintf(ft, "【提醒】请于%s前完成验家：%s", dl, who);
-        fprintf(fx, "%s：\n%s（案件 %s，%s）于%s提交申请，按规定应在一个月内"
-                    "验家。审查截止日期为%s，距截止还有%d个工作日。\n",
-                unit, who, cid, honour, sub, dl, wd);
+        fprintf(fx,
+                "%s：\n%s（案件 %s，%s）于%s提交申请，按规定应在一个月内"
+                "验家。审查截止日期为%s，距截止还有%d个工作日。\n\n%s: "
+                "%s (case %s, %s) applied on %s and is to be inspected "
+                "within one month: the review is due by the end of %s, "
+                "%d working days before it.\n",
+                unit, who, cid, honour, sub, dl, wd, unit, who, cid, honour_en,
+                sube.en, dle.en, wd);
     } else if (strcmp(k, "review_overdue") == 0) {
         fprintf(ft, "【逾期】验家已逾期：%s（截止%s）", who, dl);
-        fprintf(fx, "%s、市总工会基层工作部：\n%s（案件 %s，%s）于%s提交申请，"
-                    "审查截止日期%s已过，尚未完成验家。\n",
-                unit, who, cid, honour, sub, dl);
+        fprintf(fx,
+                "%s、市总工会基层工作部：\n%s（案件 %s，%s）于%s提交申请，"
+                "审查截止日期%s已过，尚未完成验家。\n\n%s and the city "
+                "department: %s (case %s, %s) applied on %s; its review "
+                "was due by the end of %s and is not done.\n",
+                unit, who, cid, honour, sub, dl, unit, who, cid, honour_en,
+                sube.en, dle.en);
     } else if (s_posting_text(n, ft, fx)) {
         /* the posting kinds */
     } else if (ev) {

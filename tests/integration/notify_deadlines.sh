@@ -52,8 +52,9 @@ sel='.json.kind == "review_remind" and .json.org == "萧山区" and
 ry_expect_count "$HOOKS" "$sel" 1
 ry_expect_count "$MAIL" '.to == ["<xiaoshan@unit.example>"] and
      .subject == "【提醒】请于2018年11月29日（星期四）前完成验家：杭州恒毅纺织有限公司工会" and
-     (.body | contains("审查截止日期为2018年11月29日（星期四），距截止还有3个工作日"))' 1
-ry_ok "review reminder delivered once to the unit's webhook and mailbox"
+     (.body | contains("审查截止日期为2018年11月29日（星期四），距截止还有3个工作日")) and
+     (.body | contains("applied on Monday 29 October 2018 and is to be inspected within one month: the review is due by the end of Thursday 29 November 2018, 3 working days before it"))' 1
+ry_ok "review reminder delivered once to the unit's webhook and mailbox, in Chinese and English"
 # On the way the clock passed Wed 11-21 09:00, 3 working days before the
 # last day a posting could start (Mon 11-26): everyone was told.
 ry_wait_count "$HOOKS" '.json.kind == "posting_last_start_remind"' 2
@@ -68,7 +69,8 @@ ry_expect_count "$HOOKS" '.json.kind == "submission_remind" and
      .json.deadline_zh == "2018年11月30日（星期五）" and .signature_ok == true and
      .json.campaign_id == "hangzhou-2018"' 2
 ry_expect_count "$MAIL" '(.subject | contains("基层申报截止日期：2018年11月30日（星期五）")) and
-     (.body | contains("申报截止日期为2018年11月30日（星期五），距截止还有3个工作日"))' 3
+     (.body | contains("申报截止日期为2018年11月30日（星期五），距截止还有3个工作日")) and
+     (.body | contains("are due by the end of Friday 30 November 2018, 3 working days before it"))' 3
 for who in xiaoshan@unit.example hengyi@union.example city@hzgh.example; do
     ry_expect_count "$MAIL" '(.subject | contains("2018年11月30日")) and .to == ["<'"$who"'>"]' 1
 done

@@ -2037,6 +2037,63 @@ test_posting_notices_in_both_languages(void **state)
     free(text);
 }
 
+/* The deadline notices say it in English too, with the dates in full:
+ * 31 Dec 2018 was a holiday, the summary reminder on Thu 27 Dec. */
+static void
+test_deadline_notices_in_both_languages(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *kind, *deadline, *zh, *en;
+    } want[] = {
+        {"submission_remind", "2018-11-30", "距截止还有3个工作日",
+         "applications of campaign hangzhou-2018 are due by the end of "
+         "Friday 30 November 2018, 3 working days before it"},
+        {"submission_due", "2018-11-30",
+         "基层工会申报已于2018年11月30日（星期五）截止",
+         "closed at the end of Friday 30 November 2018"},
+        {"summary_remind", "2018-12-31",
+         "请于2018年12月31日（星期一）前报送三张汇总表",
+         "please file the three summary tables (Annexes 2, 3 and 4) with "
+         "the grassroots applications by the end of Monday 31 December "
+         "2018, 3 working days before it"},
+        {"summary_due", "2018-12-31",
+         "汇总表报送已于2018年12月31日（星期一）截止",
+         "were due by the end of Monday 31 December 2018"},
+        {"review_remind", "2018-11-29",
+         "审查截止日期为2018年11月29日（星期四）",
+         "萧山区: 杭州恒毅纺织有限公司工会 (case c1, City Advanced Workers' "
+         "Home) applied on Monday 29 October 2018 and is to be inspected "
+         "within one month: the review is due by the end of Thursday 29 "
+         "November 2018, 3 working days before it"},
+        {"review_overdue", "2018-11-29",
+         "审查截止日期2018年11月29日（星期四）已过",
+         "its review was due by the end of Thursday 29 November 2018 and is "
+         "not done"},
+    };
+    Rongyu__CaseEvent ev = RONGYU__CASE_EVENT__INIT;
+    ev.case_id = "c1";
+    ev.applicant_name = "杭州恒毅纺织有限公司工会";
+    ev.organising_unit = "萧山区";
+    ev.honour = RONGYU__HONOUR__ADVANCED_HOME;
+    ev.submitted_at_ms = s_at("2018-10-29T10:00");
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        bool of_case = strncmp(want[i].kind, "review_", 7) == 0;
+        notify_notice_t n = {.notice_id = "x",
+                             .kind = want[i].kind,
+                             .campaign_id = "hangzhou-2018",
+                             .deadline = want[i].deadline,
+                             .workdays_before = 3,
+                             .ev = of_case ? &ev : NULL};
+        char *title, *text;
+        assert_int_equal(notify_text_render(&n, &title, &text), 0);
+        if (!strstr(text, want[i].zh) || !strstr(text, want[i].en))
+            fail_msg("%s: %s", want[i].kind, text);
+        free(title);
+        free(text);
+    }
+}
+
 int
 main(void)
 {
@@ -2100,6 +2157,7 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_posting_timers_name_the_missing_year, s_setup, s_teardown),
         cmocka_unit_test(test_posting_notices_in_both_languages),
+        cmocka_unit_test(test_deadline_notices_in_both_languages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
