@@ -182,8 +182,16 @@ s_posting_text(const notify_notice_t *n, FILE *ft, FILE *fx)
             fprintf(ft, "【公示】%s的公示无法在%s前期满", who, sb.zh);
         else
             fprintf(ft, "【公示】%s的公示最早可于%s结束", who, ee.zh);
-        fprintf(fx, "%s：\n%s（案件 %s，%s）的公示已登记，自%s开始，须满%d个"
-                    "工作日。",
+        /* Recorded before its first day: it is still to start. */
+        char today[RY_DATE_STRLEN];
+        s_ymd(n->at_ms, today, sizeof today);
+        bool to_come = n->at_ms && *s_or(ev->posting_start, "") &&
+                       strcmp(ev->posting_start, today) > 0;
+        fprintf(fx,
+                to_come ? "%s：\n%s（案件 %s，%s）的公示已登记，定于%s开始，"
+                          "须满%d个工作日。"
+                        : "%s：\n%s（案件 %s，%s）的公示已登记，自%s开始，须满"
+                          "%d个工作日。",
                 who, who, ev->case_id, honour, st.zh, need);
         if (nodata && n->missing_year)
             fprintf(fx, "工作日历缺少 %d 年的数据，无法计算结束日期。\n",
@@ -203,8 +211,11 @@ s_posting_text(const notify_notice_t *n, FILE *ft, FILE *fx)
             fprintf(fx, "注意：公示要到%s才满期，晚于截止日期%s，已无法按时"
                         "完成。\n",
                     un.zh, sb.zh);
-        fprintf(fx, "\nThe posting of %s (case %s) is recorded: it started "
-                    "on %s and needs %d working days.",
+        fprintf(fx,
+                to_come ? "\nThe posting of %s (case %s) is recorded: it is "
+                          "to start on %s and needs %d working days."
+                        : "\nThe posting of %s (case %s) is recorded: it "
+                          "started on %s and needs %d working days.",
                 who, ev->case_id, st.en, need);
         if (nodata && n->missing_year)
             fprintf(fx,

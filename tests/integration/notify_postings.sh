@@ -54,8 +54,10 @@ ry_wait_count "$HOOKS" '.json.kind == "posting_recorded" and .json.case_id == "'
 ry_wait_count "$MAIL" '.subject | contains("最早可于2018年10月9日（星期二）结束")' 1
 ry_expect_count "$HOOKS" '.json.kind == "posting_recorded" and .json.case_id == "'"$ND"'" and
     .json.earliest_end_zh == "2018年10月9日（星期二）" and .json.org == "'$APP'" and
-    .signature_ok == true and (.json.text | contains("Tuesday 9 October 2018"))' 1
-ry_ok "posting from Fri 2018-09-28: earliest end Tue 2018-10-09 answered and noticed once"
+    .signature_ok == true and (.json.text | contains("Tuesday 9 October 2018")) and
+    (.json.text | contains("的公示已登记，定于2018年9月28日（星期五）开始")) and
+    (.json.text | contains("it is to start on Friday 28 September 2018"))' 1
+ry_ok "posting from Fri 2018-09-28, recorded the day before: to start, earliest end Tue 2018-10-09 answered and noticed once"
 [ "$(timer_state "$ND" posting_complete)" = pending ] || ry_fail "no posting_complete timer for $ND"
 
 # The posting completes on Tue 10-09, when a submission already qualifies:

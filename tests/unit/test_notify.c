@@ -2008,6 +2008,28 @@ test_posting_notices_in_both_languages(void **state)
     free(json);
     free(title);
     free(text);
+    /* Recorded on Thu 11-15 for a posting to start on Mon 11-19: it is
+     * to start, not started; recorded that day or later, it started. */
+    n.kind = "posting_recorded";
+    ev.posting_start = "2018-11-19";
+    ev.posting_end = "";
+    ev.posting_earliest_end = "2018-11-23";
+    n.at_ms = s_at("2018-11-15T10:00");
+    assert_int_equal(notify_text_render(&n, &title, &text), 0);
+    assert_non_null(strstr(text, "的公示已登记，定于2018年11月19日（星期一）"
+                                 "开始，须满5个工作日"));
+    assert_non_null(strstr(text, "it is to start on Monday 19 November 2018 "
+                                 "and needs 5 working days"));
+    assert_null(strstr(text, "started on"));
+    free(title);
+    free(text);
+    n.at_ms = s_at("2018-11-19T00:00");
+    assert_int_equal(notify_text_render(&n, &title, &text), 0);
+    assert_non_null(strstr(text, "自2018年11月19日（星期一）开始"));
+    assert_non_null(strstr(text, "it started on Monday 19 November 2018"));
+    free(title);
+    free(text);
+    n.at_ms = 0;
     /* A posting whose end the calendar cannot tell names the year. */
     n.kind = "posting_recorded";
     ev.posting_start = "2026-12-28";
