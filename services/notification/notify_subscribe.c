@@ -280,6 +280,26 @@ s_scan_org(ry_txn_t *txn, const char *org, s_scan_t *sc)
     return rc ? rc : b.rc;
 }
 
+static int
+s_count_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    (void)val;
+    size_t *n = arg;
+    return ++*n >= NOTIFY_SUBSCRIBE_MAX_PER_ORG;
+}
+
+/* The number of subscriptions of 'org' in *n, counted up to
+ * NOTIFY_SUBSCRIBE_MAX_PER_ORG. Returns 0 or a store error. */
+static int
+s_count_org(ry_txn_t *txn, const char *org, size_t *n)
+{
+    uint8_t p[S_IX_MAX];
+    *n = 0;
+    return ry_txn_scan(txn, "sub_by_org", p, s_ix_key(p, org, 0, true), NULL, 0,
+                       s_count_row, n);
+}
+
 /* Subscription 'id' ("s<n>") in *found (NULL when there is none) and its
  * key. Returns 0 or a store error. */
 static int
@@ -481,8 +501,22 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
                       "unknown value %d",
                       (int)q->channel, (int)q->channel);
     }
+    /* Each subscription is a delivery of every notice to the
+     * organisation: their number is bounded. */
+    size_t have;
+    int rc = s_count_org(txn, org, &have);
+    if (rc)
+        return rc;
+    if (have >= NOTIFY_SUBSCRIBE_MAX_PER_ORG)
+        return s_fail(o, RONGYU__ERROR_CODE__E_OUT_OF_RANGE, "subscribe.org",
+                      "「%.64s」已有 %d 个订阅，已达上限；请先取消不再使用的"
+                      "订阅。'%s' has %d subscriptions, the most an "
+                      "organisation may have; cancel one it no longer uses "
+                      "first",
+                      org, NOTIFY_SUBSCRIBE_MAX_PER_ORG, org,
+                      NOTIFY_SUBSCRIBE_MAX_PER_ORG);
     uint64_t n;
-    int rc = ry_txn_next(txn, "meta", "sub_seq", &n);
+    rc = ry_txn_next(txn, "meta", "sub_seq", &n);
     if (rc)
         return rc;
     char id[32], by[400];

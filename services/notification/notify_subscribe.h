@@ -21,6 +21,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The most subscriptions by request one organisation may have. */
+#define NOTIFY_SUBSCRIBE_MAX_PER_ORG 16
+
 #define NOTIFY_SUBSCRIBE_TABLES                                                \
     "subscriptions", "sub_by_org", "sub_audit", "sub_idem"
 

@@ -12,6 +12,7 @@
 #include "notify_events.h"
 #include "notify_posting.h"
 #include "notify_readers.h"
+#include "notify_subscribe.h"
 #include "notify_subs.h"
 #include "notify_text.h"
 #include "notify_timers.h"
@@ -1369,6 +1370,36 @@ test_subscriptions_found_by_organisation(void **state)
     assert_int_equal(ry_txn_commit(&txn), 0);
     s_loaded(f, both, 4, got, sizeof got);
     assert_string_equal(got, "union-a,萧山区");
+
+    /* An organisation's subscriptions are bounded: one more is refused,
+     * and nothing is kept. */
+    Rongyu__SubscribeRequest sq = RONGYU__SUBSCRIBE_REQUEST__INIT;
+    sq.org = (char *)"union-c";
+    sq.channel = RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK;
+    sq.secret = (char *)"0123456789abcdef";
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    req.body_case = RONGYU__REQUEST__BODY_SUBSCRIBE;
+    req.subscribe = &sq;
+    char url[64], key[32];
+    for (int i = 0; i <= NOTIFY_SUBSCRIBE_MAX_PER_ORG; i++) {
+        snprintf(url, sizeof url, "http://127.0.0.1:9/c%d", i);
+        snprintf(key, sizeof key, "c%d", i);
+        sq.url = url;
+        req.idempotency_key = key;
+        r = s_sub_call(f, file, &req);
+        if (i < NOTIFY_SUBSCRIBE_MAX_PER_ORG) {
+            assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+        } else {
+            assert_int_equal(r->code, RONGYU__ERROR_CODE__E_OUT_OF_RANGE);
+            assert_string_equal(r->field_path, "subscribe.org");
+            assert_non_null(strstr(r->detail, "has 16 subscriptions"));
+        }
+        ry_pb_free(&r);
+    }
+    assert_int_equal(ry_txn_begin(f->store, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_count(txn, "sub_by_org", &rows), 0);
+    assert_int_equal(rows, 3 + NOTIFY_SUBSCRIBE_MAX_PER_ORG);
+    ry_txn_abort(&txn);
     notify_subs_destroy(&file);
 }
 
