@@ -497,7 +497,8 @@ typedef struct {
     notify_deliver_t *self;
     int64_t now;
     ry_txn_t *txn;
-    int64_t next; /* first due time not started */
+    int64_t next;  /* first due time not started */
+    int64_t retry; /* when to try again one that could not start */
 } s_pick_t;
 
 static int
@@ -521,10 +522,16 @@ s_pick(const ry_val_t *key, const ry_val_t *val, void *arg)
     int rc = s_start(p->self, p->txn, d);
     if (rc == 0)
         p->self->inflight[p->self->ninflight++] = id;
-    else if (rc != RY_EAGAIN)
+    else if (rc != RY_EAGAIN) {
         ry_error(d->case_id[0] ? d->case_id : NULL,
-                 "delivery %" PRIu64 " cannot start: %s", id,
-                 ry_strerror(rc));
+                 "delivery %" PRIu64 " cannot start (tried again in a "
+                 "second): %s",
+                 id, ry_strerror(rc));
+        /* Its notice may read again (a store's read error): a second on,
+         * in real time, without waiting for another notice. */
+        double speed = ry_clock_speed();
+        p->retry = p->now + (int64_t)(1000.0 * (speed > 1 ? speed : 1));
+    }
     ry_pb_free(&d);
     if (rc == RY_EAGAIN) {
         p->next = at;
@@ -565,16 +572,18 @@ s_publish(const ry_val_t *key, const ry_val_t *val, void *arg)
         return 0;
     Rongyu__FeedItem *fi = (Rongyu__FeedItem *)ry_pb_unpack(
         &rongyu__feed_item__descriptor, val->data, val->len, 0);
-    int rc = fi ? s_feed_body(p->txn, fi) : 0;
-    if (rc)
-        ry_error(NULL, "feed item %" PRIu64 " not rendered: %s", fi->seq,
-                 ry_strerror(rc));
     if (fi) {
         /* The number a topic's subscriber sees: 1, 2, 3, ... in its topic
          * (items stored before topics were counted carry the store's). */
         uint64_t n = fi->topic_seq ? fi->topic_seq : fi->seq;
-        if (ry_pub_send(self->pub, fi->topic, n, fi->body,
-                        strlen(fi->body)) != 0)
+        int rc = s_feed_body(p->txn, fi);
+        if (rc)
+            ry_error(NULL,
+                     "feed item %" PRIu64 " not published: its notice does "
+                     "not read (%s); it can be replayed",
+                     fi->seq, ry_strerror(rc));
+        else if (ry_pub_send(self->pub, fi->topic, n, fi->body,
+                             strlen(fi->body)) != 0)
             ry_warn(NULL, "feed item %" PRIu64 " not published (it can be "
                           "replayed)",
                     fi->seq);
@@ -595,9 +604,9 @@ notify_deliver_pump(notify_deliver_t *self, int64_t now)
     if (ry_txn_begin(self->store, NULL, false, &txn) != 0)
         return RY_EIO;
     if (self->next_due <= now) {
-        s_pick_t p = {self, now, txn, INT64_MAX};
+        s_pick_t p = {self, now, txn, INT64_MAX, INT64_MAX};
         ry_txn_scan(txn, "dq", NULL, 0, NULL, 0, s_pick, &p);
-        self->next_due = p.next;
+        self->next_due = p.next < p.retry ? p.next : p.retry;
     }
     if (self->pub) {
         uint8_t from[8];

@@ -1545,6 +1545,66 @@ test_subscriptions_by_request_are_addressed_by_their_organisation(void **state)
     notify_subs_destroy(&file);
 }
 
+/* A delivery whose notice's case event does not read (a store's read
+ * error) is not sent without it: it waits, and is tried again a second
+ * later by itself, not only when another notice comes. */
+static void
+test_delivery_waits_for_its_notice_to_read(void **state)
+{
+    fx_t *f = *state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/subscribers.json", f->dir);
+    ut_write_file(path, "{\"subscribers\": [{\"org\": \"union-a\","
+                        " \"role\": \"grassroots\", \"webhook\":"
+                        " {\"url\": \"http://127.0.0.1:9/h\","
+                        " \"secret\": \"s\"}}]}");
+    notify_subs_t *subs;
+    assert_int_equal(notify_subs_new(path, &subs), 0);
+    notify_config_t nc = s_deliver_config();
+    notify_deliver_t *d;
+    assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, NULL, NULL, &d),
+                     0);
+    Rongyu__CaseEvent ev = RONGYU__CASE_EVENT__INIT;
+    ev.case_id = "case1";
+    ev.event = "eligible";
+    ev.applicant_org = "union-a";
+    ev.campaign_id = "hangzhou-2018";
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&ev.base, &len);
+    uint8_t key[NOTIFY_EVENT_KEY_MAX];
+    size_t klen = notify_events_key(key, "intake", 7);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    assert_int_equal(notify_events_put(txn, key, klen, buf, len), 0);
+    free(buf);
+    notify_notice_t n = {.notice_id = "event|intake|7",
+                         .kind = "case_eligible",
+                         .campaign_id = "hangzhou-2018",
+                         .deadline = "",
+                         .at_ms = 1000,
+                         .ev = &ev,
+                         .event_key = key,
+                         .event_key_len = klen};
+    const char *to[] = {"union-a"};
+    unsigned count;
+    int64_t now = ry_clock_now_ms();
+    assert_int_equal(
+        notify_deliver_enqueue(d, txn, &n, to, 1, subs, now, &count), 0);
+    assert_int_equal(count, 1);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+
+    ry_store_fail_reads(f->store, NOTIFY_EVENT_TABLES, NULL, 0);
+    assert_int_equal(notify_deliver_pump(d, now), 0);
+    assert_int_equal(notify_deliver_active(d), 0);
+    assert_true(notify_deliver_next_due(d) > now);
+    assert_true(notify_deliver_next_due(d) <= now + 1000);
+    ry_store_fail_reads(f->store, NULL, NULL, 0);
+    assert_int_equal(notify_deliver_pump(d, now + 1000), 0);
+    assert_int_equal(notify_deliver_active(d), 1);
+    notify_deliver_destroy(&d);
+    notify_subs_destroy(&subs);
+}
+
 static void
 test_one_delivery_per_subscriber_and_channel(void **state)
 {
@@ -2202,6 +2262,8 @@ main(void)
             s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_one_delivery_per_subscriber_and_channel, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_delivery_waits_for_its_notice_to_read, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_posting_timers_follow_the_draft,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
