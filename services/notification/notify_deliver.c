@@ -449,7 +449,8 @@ static int
 s_prose(ry_txn_t *txn, const Rongyu__Delivery *d, notify_rendered_t *r)
 {
     *r = (notify_rendered_t){NULL, NULL, NULL};
-    if (!d->notice)
+    /* A feed delivery's body is its feed item's (s_feed_body). */
+    if (!d->notice || strcmp(d->channel, "pub") == 0)
         return 0;
     return notify_notices_render(txn, d->notice, d->id, d->org,
                                  strcmp(d->channel, "webhook") == 0, r);
