@@ -42,6 +42,15 @@ ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
                   bool nomination, const char *start, const char *end,
                   ry_date_t today, ry_posting_t *out)
 {
+    return ry_posting_assess_by(cal, c, ry_posting_deadline(c, nomination),
+                                start, end, today, out);
+}
+
+int
+ry_posting_assess_by(const ry_calendar_t *cal, const ry_campaign_t *c,
+                     ry_date_t deadline, const char *start, const char *end,
+                     ry_date_t today, ry_posting_t *out)
+{
     memset(out, 0, sizeof *out);
     out->warning = "";
     out->planned = -1;
@@ -55,7 +64,7 @@ ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
     out->need = ry_campaign_posting_min_workdays(c);
     if (out->need < 1)
         out->need = 1;
-    out->deadline = ry_posting_deadline(c, nomination);
+    out->deadline = deadline;
     out->last_start = out->deadline;
     out->earliest_end = out->deadline;
     out->until = out->deadline;

@@ -52,8 +52,10 @@ typedef struct {
 } ry_posting_t;
 
 /* The day a posting must be over by: the campaign's submission deadline,
- * or for an excellent-worker nomination (nomination true) the unit's
- * deadline for recommending to the city (the summary-table deadline). */
+ * or for an excellent-worker nomination (nomination true) the units'
+ * deadline for recommending to the city (the summary-table deadline), as
+ * the campaign sets it: a unit's extension is not the campaign's to know
+ * (ry_posting_assess_by). */
 ry_date_t ry_posting_deadline(const ry_campaign_t *c, bool nomination);
 
 /* Sets *out to the last day a posting of 'need' working days can start
@@ -75,6 +77,14 @@ int ry_posting_last_start(const ry_calendar_t *cal, ry_date_t deadline,
 int ry_posting_assess(const ry_calendar_t *cal, const ry_campaign_t *c,
                       bool nomination, const char *start, const char *end,
                       ry_date_t today, ry_posting_t *out);
+
+/* ry_posting_assess against 'deadline', the day the posting must be over
+ * by as the caller knows it: an organising unit's own deadline for
+ * recommending to the city when the city extended it for the unit
+ * (intake_deadline), which the campaign alone cannot tell. Same returns. */
+int ry_posting_assess_by(const ry_calendar_t *cal, const ry_campaign_t *c,
+                         ry_date_t deadline, const char *start, const char *end,
+                         ry_date_t today, ry_posting_t *out);
 
 /* Writes "2018年11月26日（星期一）" / "Monday 26 November 2018" for d to
  * buf. Return 0, or RY_EINVAL for an invalid date or a small buffer. */

@@ -136,7 +136,7 @@ enum {
 /* The application's fields (a bit per field number) that a case's head
  * keeps: campaign, honour, category, applicant and unit (1-5). */
 #define S_APP_HEAD 0x3eull
-/* Those a peer's answer reads (s_apply, s_send_event, intake_seats_pool):
+/* Those a peer's answer reads (s_apply, intake_cases_tell, intake_seats_pool):
  * the head, the union and the person (6, 7) and the declarations (9);
  * not the metrics, honours held, attachments or deeds (8, 10-12). */
 #define S_APP_ANSWER (S_APP_HEAD | 1ull << 6 | 1ull << 7 | 1ull << 9)
@@ -1627,9 +1627,9 @@ intake_cases_audit_read(ry_txn_t *txn, const char *case_id,
 
 /* ------------------------------------------------------------ messages */
 
-static int
-s_send_event(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
-             const char *event)
+int
+intake_cases_tell(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
+                  const char *event)
 {
     Rongyu__CaseEvent ev = RONGYU__CASE_EVENT__INIT;
     const Rongyu__Application *a = c->application;
@@ -1647,6 +1647,18 @@ s_send_event(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
         ev.posting_start = a->declarations->posting_start;
         ev.posting_end = a->declarations->posting_end;
     }
+    /* A draft's posting is followed against the deadline intake knows:
+     * a unit's extension is kept here alone. */
+    char dl[RY_DATE_STRLEN] = "";
+    ry_date_t d;
+    if (c->state == RONGYU__CASE_STATE__DRAFT) {
+        int drc = intake_posting_deadline(self, txn, a, INT64_MAX, &d);
+        if (drc && drc != RY_ENOTFOUND)
+            return drc;
+        if (!drc)
+            ry_date_format(d, dl, sizeof dl);
+    }
+    ev.posting_deadline = dl;
     if (a->honour == RONGYU__HONOUR__EXCELLENT_WORKER && a->person)
         ev.applicant_name = a->person->name;
     else if (a->union_)
@@ -2115,7 +2127,8 @@ s_apply(intake_cases_t *self, ry_txn_t *txn, Rongyu__Case *c,
     if (!rc && fx & INTAKE_FX_VALIDATE)
         rc = s_send_validate(self, txn, c);
     if (!rc)
-        rc = s_send_event(self, txn, c, st->notify ? st->notify : row->notify);
+        rc = intake_cases_tell(self, txn, c,
+                               st->notify ? st->notify : row->notify);
     free(before);
     return rc;
 }

@@ -31,9 +31,34 @@ s_prefix(uint8_t *key, const char *campaign, const char *unit)
     return a + b + 2;
 }
 
+/* The newest extension granted at or before 'at', read in key order. */
+typedef struct {
+    int64_t at;
+    ry_date_t *last;
+    bool *extended;
+} s_at_t;
+
+static int
+s_at_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    s_at_t *w = arg;
+    Rongyu__DeadlineExtension *x = (Rongyu__DeadlineExtension *)ry_pb_unpack(
+        &rongyu__deadline_extension__descriptor, val->data, val->len, 0);
+    if (!x)
+        return RY_EIO;
+    ry_date_t d;
+    if (x->at_ms <= w->at && ry_date_parse(x->until, &d) == 0) {
+        *w->last = d;
+        *w->extended = true;
+    }
+    ry_pb_free(&x);
+    return 0;
+}
+
 int
-intake_deadline_for(ry_txn_t *txn, const ry_campaign_t *c, const char *unit,
-                    ry_date_t *last, bool *extended)
+intake_deadline_at(ry_txn_t *txn, const ry_campaign_t *c, const char *unit,
+                   int64_t at, ry_date_t *last, bool *extended)
 {
     *last = ry_campaign_summary_deadline(c);
     *extended = false;
@@ -41,23 +66,23 @@ intake_deadline_for(ry_txn_t *txn, const ry_campaign_t *c, const char *unit,
     size_t n = s_prefix(key, ry_campaign_id(c), unit ? unit : "");
     if (!n)
         return 0;
-    ry_val_t k, v;
-    int rc = ry_txn_last(txn, "extensions", key, n, &k, &v);
-    if (rc == RY_ENOTFOUND)
-        return 0;
-    if (rc)
-        return rc;
-    Rongyu__DeadlineExtension *x = (Rongyu__DeadlineExtension *)ry_pb_unpack(
-        &rongyu__deadline_extension__descriptor, v.data, v.len, 0);
-    if (!x)
-        return RY_EIO;
-    ry_date_t d;
-    if (ry_date_parse(x->until, &d) == 0) {
-        *last = d;
-        *extended = true;
+    if (at == INT64_MAX) {
+        /* The one in force: the last row. */
+        ry_val_t k, v;
+        int rc = ry_txn_last(txn, "extensions", key, n, &k, &v);
+        if (rc == RY_ENOTFOUND)
+            return 0;
+        return rc ? rc : s_at_row(&k, &v, &(s_at_t){at, last, extended});
     }
-    ry_pb_free(&x);
-    return 0;
+    s_at_t w = {at, last, extended};
+    return ry_txn_scan(txn, "extensions", key, n, NULL, 0, s_at_row, &w);
+}
+
+int
+intake_deadline_for(ry_txn_t *txn, const ry_campaign_t *c, const char *unit,
+                    ry_date_t *last, bool *extended)
+{
+    return intake_deadline_at(txn, c, unit, INT64_MAX, last, extended);
 }
 
 int

@@ -23,6 +23,12 @@ typedef struct intake_reply intake_reply_t;
 int intake_deadline_for(ry_txn_t *txn, const ry_campaign_t *c, const char *unit,
                         ry_date_t *last, bool *extended);
 
+/* intake_deadline_for as it stood at instant 'at' (ms): the newest
+ * extension granted at or before it (a first answer made again, as it
+ * was). Same returns. */
+int intake_deadline_at(ry_txn_t *txn, const ry_campaign_t *c, const char *unit,
+                       int64_t at, ry_date_t *last, bool *extended);
+
 /* Refuses a recommendation made at 'now' (ms) by an organising unit for
  * application a once its deadline has passed (the end of that day in the
  * campaign's zone): E_DEADLINE_PASSED naming the date, in both languages.

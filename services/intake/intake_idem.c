@@ -107,13 +107,13 @@ s_key(const Rongyu__Request *req, char *buf, size_t size)
 /* A draft's posting status as it was assessed at 'at' (the calendar and
  * the campaign make its texts, as they make a verdict's). */
 static int
-s_posting(const intake_cases_t *self, const Rongyu__Case *c, int64_t at,
-          intake_reply_t *r)
+s_posting(const intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c,
+          int64_t at, intake_reply_t *r)
 {
     intake_posting_status_t *st = malloc(sizeof *st);
     if (!st)
         abort();
-    int rc = intake_posting_status(self, c, at, st);
+    int rc = intake_posting_status(self, txn, c, at, st);
     if (rc && rc != RY_ENODATA) {
         free(st);
         return 0;
@@ -160,7 +160,7 @@ s_rebuild(const intake_cases_t *self, ry_txn_t *txn, const uint8_t *data,
         r->out.kase = c;
     }
     if (rc == 0 && k->posting_at_ms)
-        rc = s_posting(self, c, k->posting_at_ms, r);
+        rc = s_posting(self, txn, c, k->posting_at_ms, r);
     ry_pb_free(&k);
     return rc;
 }

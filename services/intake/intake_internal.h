@@ -159,6 +159,13 @@ int intake_cases_load_as_of(ry_txn_t *txn, const char *case_id, uint32_t rev,
 int intake_cases_audit_read(ry_txn_t *txn, const char *case_id,
                             Rongyu__AuditEntry ***entries, size_t *n);
 
+/* Tells notification about case c as stored (a CaseEvent named 'event';
+ * a draft's with the day its posting must be over by, as intake knows
+ * it: intake_posting_deadline), in txn's outbox. Returns 0 or a store
+ * error. */
+int intake_cases_tell(intake_cases_t *self, ry_txn_t *txn,
+                      const Rongyu__Case *c, const char *event);
+
 /* Asks intake_authorize whether p may do 'act' to application a (NULL:
  * no particular case). Returns 0, -1 after intake_outcome_fail(E_FORBIDDEN,
  * the reason), or a store error. */

@@ -2,9 +2,11 @@
  * draft's reply, and a unit's list of postings. */
 #include "intake_posting.h"
 
+#include "intake_deadline.h"
 #include "intake_reply.h"
 #include "ry_clock.h"
 #include "ry_error.h"
+#include "ry_log.h"
 #include "ry_pb.h"
 #include "ry_posting.h"
 
@@ -28,23 +30,45 @@ s_fmt(bool has, ry_date_t d, char *buf)
 }
 
 int
-intake_posting_status(const intake_cases_t *self, const Rongyu__Case *c,
-                      int64_t now, intake_posting_status_t *out)
+intake_posting_deadline(const intake_cases_t *self, ry_txn_t *txn,
+                        const Rongyu__Application *a, int64_t at,
+                        ry_date_t *out)
+{
+    const ry_campaign_t *camp =
+        a ? ry_campaigns_find(self->campaigns, a->campaign_id) : NULL;
+    if (!camp)
+        return RY_ENOTFOUND;
+    if (a->honour != RONGYU__HONOUR__EXCELLENT_WORKER) {
+        *out = ry_posting_deadline(camp, false);
+        return 0;
+    }
+    bool extended;
+    return intake_deadline_at(txn, camp, a->organising_unit, at, out,
+                              &extended);
+}
+
+int
+intake_posting_status(const intake_cases_t *self, ry_txn_t *txn,
+                      const Rongyu__Case *c, int64_t now,
+                      intake_posting_status_t *out)
 {
     const Rongyu__Application *a = c->application;
     const ry_campaign_t *camp =
         a ? ry_campaigns_find(self->campaigns, a->campaign_id) : NULL;
     if (!self->cal || !camp)
         return RY_ENOTFOUND;
-    ry_date_t today;
+    ry_date_t today, deadline;
     if (ry_date_from_epoch_ms(now, ry_campaign_utc_offset_minutes(camp), &today,
                               NULL) != 0)
         return RY_EINVAL;
+    int rc = intake_posting_deadline(self, txn, a, now, &deadline);
+    if (rc)
+        return rc;
     const Rongyu__Declarations *d = a->declarations;
     ry_posting_t p;
-    int rc = ry_posting_assess(
-        self->cal, camp, a->honour == RONGYU__HONOUR__EXCELLENT_WORKER,
-        d ? d->posting_start : NULL, d ? d->posting_end : NULL, today, &p);
+    rc = ry_posting_assess_by(self->cal, camp, deadline,
+                              d ? d->posting_start : NULL,
+                              d ? d->posting_end : NULL, today, &p);
     if (rc && rc != RY_ENODATA)
         return rc;
     Rongyu__PostingStatus init = RONGYU__POSTING_STATUS__INIT;
@@ -73,14 +97,16 @@ intake_posting_status(const intake_cases_t *self, const Rongyu__Case *c,
 }
 
 void
-intake_posting_attach(const intake_cases_t *self, intake_reply_t *r)
+intake_posting_attach(const intake_cases_t *self, ry_txn_t *txn,
+                      intake_reply_t *r)
 {
     if (!r->out.kase || r->out.kase->state != RONGYU__CASE_STATE__DRAFT || r->posting)
         return;
     intake_posting_status_t *st = malloc(sizeof *st);
     if (!st)
         abort();
-    int rc = intake_posting_status(self, r->out.kase, ry_clock_now_ms(), st);
+    int rc =
+        intake_posting_status(self, txn, r->out.kase, ry_clock_now_ms(), st);
     if (rc && rc != RY_ENODATA) {
         free(st);
         return;
@@ -168,7 +194,7 @@ intake_posting_start(intake_cases_t *self, ry_txn_t *txn,
     intake_posting_status_t *st = malloc(sizeof *st);
     if (!st)
         abort();
-    int sr = intake_posting_status(self, c, ry_clock_now_ms(), st);
+    int sr = intake_posting_status(self, txn, c, ry_clock_now_ms(), st);
     bool have = sr == 0 || sr == RY_ENODATA;
     /* Refused unless a draft (intake_fsm). */
     rc = intake_cases_step(self, txn, c, INTAKE_EV_POSTING, p,
@@ -232,7 +258,7 @@ s_list_row(const ry_val_t *key, const ry_val_t *val, void *arg)
             abort();
     }
     intake_posting_status_t *st = &r->pstat[r->nprows];
-    rc = intake_posting_status(l->self, c, l->now, st);
+    rc = intake_posting_status(l->self, l->txn, c, l->now, st);
     if (rc && rc != RY_ENODATA) {
         /* No calendar or campaign: the row still shows, without status. */
         Rongyu__PostingStatus init = RONGYU__POSTING_STATUS__INIT;
@@ -314,4 +340,68 @@ intake_posting_list(intake_cases_t *self, ry_txn_t *txn,
     }
     r->postings = true;
     return 0;
+}
+
+/* The case ids of a scan of by_unit_state, after 'skip' bytes of key. */
+typedef struct {
+    size_t skip;
+    char (*ids)[INTAKE_ID_LEN + 1];
+    size_t n, cap;
+} s_ext_t;
+
+static int
+s_ext_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)val;
+    s_ext_t *x = arg;
+    if (key->len < x->skip + INTAKE_ID_LEN)
+        return 0;
+    if (x->n == x->cap) {
+        x->cap = x->cap ? x->cap * 2 : 16;
+        x->ids = realloc(x->ids, sizeof *x->ids * x->cap);
+        if (!x->ids)
+            abort();
+    }
+    memcpy(x->ids[x->n], (const char *)key->data + x->skip, INTAKE_ID_LEN);
+    x->ids[x->n++][INTAKE_ID_LEN] = '\0';
+    return 0;
+}
+
+int
+intake_posting_extended(intake_cases_t *self, ry_txn_t *txn,
+                        const char *campaign, const char *unit)
+{
+    /* The unit's drafts: by_unit_state under unit \0 DRAFT. Read first,
+     * told after: the outbox is written in the same transaction. */
+    uint8_t prefix[INTAKE_IKEY_MAX];
+    size_t plen = strlen(unit) + 1;
+    if (plen + 1 > sizeof prefix)
+        return 0;
+    memcpy(prefix, unit, plen);
+    prefix[plen++] = (uint8_t)RONGYU__CASE_STATE__DRAFT;
+    s_ext_t x = {plen, NULL, 0, 0};
+    int rc =
+        ry_txn_scan(txn, "by_unit_state", prefix, plen, NULL, 0, s_ext_row, &x);
+    unsigned told = 0;
+    for (size_t i = 0; !rc && i < x.n; i++) {
+        Rongyu__Case *c = NULL;
+        rc = intake_cases_load(txn, x.ids[i], &c);
+        if (rc == RY_ENOTFOUND) {
+            rc = 0;
+            continue;
+        }
+        const Rongyu__Application *a = rc ? NULL : c->application;
+        if (a && c->state == RONGYU__CASE_STATE__DRAFT &&
+            a->honour == RONGYU__HONOUR__EXCELLENT_WORKER &&
+            strcmp(a->campaign_id, campaign) == 0) {
+            rc = intake_cases_tell(self, txn, c, "deadline_extended");
+            told += !rc;
+        }
+        ry_pb_free(&c);
+    }
+    free(x.ids);
+    if (!rc && told)
+        ry_info(NULL, "%u nomination drafts of %s told their new deadline",
+                told, unit);
+    return rc;
 }

@@ -29,16 +29,38 @@ typedef struct intake_posting_status {
  * one, replies carry no posting status. */
 void intake_posting_set_calendar(intake_cases_t *self, ry_calendar_t **cal);
 
-/* Fills *out with where case c's posting stands at instant 'now'. Returns
- * 0; RY_ENOTFOUND when there is no calendar or the campaign is unknown;
- * RY_EINVAL for declared dates that are not real dates; RY_ENODATA when
- * the calendar lacks a year (out is then filled with that warning). */
-int intake_posting_status(const intake_cases_t *self, const Rongyu__Case *c,
-                          int64_t now, intake_posting_status_t *out);
+/* Sets *out to the day application a's posting must be over by, as it
+ * stood at instant 'at' (ms; INT64_MAX: now in force): the campaign's
+ * submission deadline, or for an excellent-worker nomination its
+ * organising unit's deadline for recommending to the city, the city's
+ * extension for the unit when there is one (intake_deadline). Returns 0,
+ * RY_ENOTFOUND for an unknown campaign, or a store error. */
+int intake_posting_deadline(const intake_cases_t *self, ry_txn_t *txn,
+                            const Rongyu__Application *a, int64_t at,
+                            ry_date_t *out);
+
+/* Fills *out with where case c's posting stands at instant 'now', against
+ * intake_posting_deadline as it stood then. Returns 0; RY_ENOTFOUND when
+ * there is no calendar or the campaign is unknown; RY_EINVAL for
+ * declared dates that are not real dates; RY_ENODATA when the calendar
+ * lacks a year (out is then filled with that warning); or a store
+ * error. */
+int intake_posting_status(const intake_cases_t *self, ry_txn_t *txn,
+                          const Rongyu__Case *c, int64_t now,
+                          intake_posting_status_t *out);
 
 /* Adds the posting status to a reply that carries a draft (r->kase in
  * state DRAFT). Nothing happens for other cases. */
-void intake_posting_attach(const intake_cases_t *self, intake_reply_t *r);
+void intake_posting_attach(const intake_cases_t *self, ry_txn_t *txn,
+                           intake_reply_t *r);
+
+/* The city extended the deadline of 'unit' in campaign 'campaign'
+ * (intake_deadline_extend): tells notification again about each of the
+ * unit's nomination drafts of the campaign (CaseEvent "deadline_extended",
+ * state draft, with the new posting_deadline), so that their posting
+ * timers are planned against it. Returns 0 or a store error. */
+int intake_posting_extended(intake_cases_t *self, ry_txn_t *txn,
+                            const char *campaign, const char *unit);
 
 /* True when application a's posting (start and end) differs from that of
  * 'before' (NULL: a new draft) and a start is recorded; then writes the

@@ -333,8 +333,13 @@ s_extend_deadline(intake_cases_t *self, ry_txn_t *txn,
         snprintf(actor, sizeof actor, "%s", p->org_id);
     else
         snprintf(actor, sizeof actor, "%s (%s)", p->org_id, p->user);
-    return intake_deadline_extend(txn, self->campaigns, req->extend_deadline,
-                                  actor, ry_clock_now_ms(), r);
+    rc = intake_deadline_extend(txn, self->campaigns, req->extend_deadline,
+                                actor, ry_clock_now_ms(), r);
+    /* The unit's nominations being posted now have another deadline. */
+    if (!rc)
+        rc = intake_posting_extended(self, txn, r->dcampaign,
+                                     req->extend_deadline->organising_unit);
+    return rc;
 }
 
 static int
@@ -632,7 +637,7 @@ intake_requests_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data,
     }
     if (rc == 0) {
         if (!r.brief)
-            intake_posting_attach(self, &r);
+            intake_posting_attach(self, txn, &r);
         rc = s_join_verdicts(txn, &r);
     }
     uint8_t *first = NULL;

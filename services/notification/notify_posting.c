@@ -103,10 +103,16 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
     ry_date_t today;
     if (ry_date_from_epoch_ms(now, offset, &today, NULL) != 0)
         return 0;
+    /* The deadline intake told (a unit's extension is intake's to
+     * know), else the campaign's, as an event from before it told one. */
+    ry_date_t deadline;
+    if (!ev->posting_deadline || !*ev->posting_deadline ||
+        ry_date_parse(ev->posting_deadline, &deadline) != 0)
+        deadline = ry_posting_deadline(c, ev->honour ==
+                                              RONGYU__HONOUR__EXCELLENT_WORKER);
     ry_posting_t ps;
-    int rc = ry_posting_assess(p->cal, c,
-                               ev->honour == RONGYU__HONOUR__EXCELLENT_WORKER,
-                               ev->posting_start, ev->posting_end, today, &ps);
+    int rc = ry_posting_assess_by(p->cal, c, deadline, ev->posting_start,
+                                  ev->posting_end, today, &ps);
     if (rc == RY_EINVAL) {
         ry_warn(ev->case_id,
                 "posting dates '%s'..'%s' are not a period: no "

@@ -6,8 +6,9 @@
 # late November), each posting notice delivered once by webhook and mail,
 # a draft submitted mid-posting has its timers cancelled, a posting
 # timer that falls due while notification is down fires once after
-# restart, and a posting started on the last possible day is announced on
-# the deadline day's morning, in time to submit.
+# restart, a posting started on the last possible day is announced on
+# the deadline day's morning, in time to submit, and a nomination too late
+# for 31 December is followed against its unit's extended deadline.
 . "$(dirname "$0")/../lib/services.sh"
 . "$(dirname "$0")/../lib/notify.sh"
 
@@ -129,6 +130,24 @@ jq -e '.posting.earliest_end == "2019-01-03" and .posting.deadline == "2018-12-3
     <<<"$out" >/dev/null || ry_fail "New Year nomination: $out"
 ry_ok "nomination from 2018-12-27: earliest end 2019-01-03, after the unit's 31 Dec"
 
+# The city extends 萧山区's deadline to Thu 2019-01-10: the same posting
+# ends in time for the unit's own deadline, in `rongyu postings` and in
+# notification's plan (posting_complete at 09:00 on 2019-01-03).
+ry deadline extend --unit 萧山区 --until 2019-01-10 --opinion "系统故障，准予延期" \
+    --as city --role city >/dev/null || ry_fail "deadline extend"
+out=$(ry postings --unit 萧山区 --json)
+jq -e --arg e "$E" '[.rows[] | select(.case_id == $e) | .posting |
+        [.state, .deadline, .until, .last_start, .warning]] ==
+    [["planned", "2019-01-10", "2019-01-03", "2019-01-04", ""]]' <<<"$out" >/dev/null ||
+    ry_fail "the extended unit's nomination: $out"
+e_pending() { [ "$(timer_state "$E" posting_complete)" = pending ]; }
+ry_until 10 e_pending || ry_fail "no posting_complete timer for $E after the extension"
+ry notifications --timers --json --limit 1000 |
+    jq -e --arg e "$E" '[.timers[] | select(.case_id == $e and .state == "pending") |
+        [.kind, .deadline, .submit_by]] == [["posting_complete", "2019-01-03", "2019-01-10"]]' \
+        >/dev/null || ry_fail "the nomination's timer: $(ry notifications --timers --json --limit 1000)"
+ry_ok "萧山区 extended to 2019-01-10: the nomination from 2018-12-27 is planned, its posting_complete timer pending"
+
 # A draft submitted mid-posting: its timer is cancelled.
 S=$(draft advanced_home)
 ry posting start "$S" --from 2018-11-21 --as $APP >/dev/null
@@ -230,4 +249,13 @@ out=$(ry show "$D" --as $APP --json)
 jq -e '.case.state == "eligible" and .case.application.declarations.posting_end == "2018-11-30"' \
     <<<"$out" >/dev/null || ry_fail "the open posting's draft, submitted: $(jq -c '[.case.state, .case.application.declarations, [.case.verdict.checks[] | select(.passed != true) | .code]]' <<<"$out")"
 ry_ok "an open posting ends on the day its draft is submitted (2018-11-20..11-30): eligible"
+
+# 2019-01-03: the extended unit's nomination completes its working days,
+# in time for 萧山区's own deadline.
+ry_clock_set 2019-01-03T10:00:00+08:00
+ry_wait_count "$HOOKS" '.json.kind == "posting_complete" and .json.case_id == "'"$E"'"' 1
+ry_expect_count "$HOOKS" '.json.kind == "posting_complete" and .json.case_id == "'"$E"'" and
+    .json.deadline == "2019-01-03" and .json.at == "2019-01-03T09:00:00+08:00" and
+    (.json.text | contains("the deadline is Thursday 10 January 2019"))' 1
+ry_ok "the nomination's posting_complete at 09:00 on 2019-01-03, against 萧山区's 2019-01-10"
 ry_stop_all

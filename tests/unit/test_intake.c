@@ -3108,6 +3108,148 @@ test_posting_start_answers_earliest_end_at_once(void **state)
     ry_clock_set(real, 1);
 }
 
+/* The last CaseEvent intake put in its outbox to notification. */
+static Rongyu__CaseEvent *
+s_last_event(fx_t *fx)
+{
+    Rongyu__Envelope *e = s_last_sent(fx, "notification");
+    Rongyu__CaseEvent *ev = (Rongyu__CaseEvent *)ry_pb_unpack(
+        &rongyu__case_event__descriptor, e->payload.data, e->payload.len, 0);
+    assert_non_null(ev);
+    ry_pb_free(&e);
+    return ev;
+}
+
+/* The posting status of draft 'id' in its unit's list of postings. */
+static Rongyu__Reply *
+s_postings_row(fx_t *fx, const char *id, const Rongyu__PostingStatus **ps)
+{
+    rq_t r;
+    s_rq(&r, UNIT, "unit", NULL);
+    Rongyu__PostingsRequest pq = RONGYU__POSTINGS_REQUEST__INIT;
+    r.req.body_case = RONGYU__REQUEST__BODY_POSTINGS;
+    r.req.postings = &pq;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    *ps = NULL;
+    for (size_t i = 0; i < rep->postings->n_rows; i++)
+        if (strcmp(rep->postings->rows[i]->case_id, id) == 0)
+            *ps = rep->postings->rows[i]->posting;
+    assert_non_null(*ps);
+    return rep;
+}
+
+/* The city extends 萧山区's deadline to 2019-01-10: its nomination
+ * posted from Thu 2018-12-27 (5th working day Thu 2019-01-03), too late
+ * for 31 December, is under way against the unit's own deadline, in the
+ * unit's list, in the draft's answer and in what notification is told
+ * (the draft told again, at once); a home's deadline is not the unit's
+ * to extend; a retried request still gets its first answer. */
+static void
+test_an_extension_is_the_deadline_of_the_units_nominations(void **state)
+{
+    (void)state;
+    int64_t now, real = ry_clock_now_ms();
+    assert_int_equal(ry_clock_parse("2018-12-27T10:00:00+08:00", &now), 0);
+    ry_clock_set(now, 0);
+    fx_t *fx = s_fx_default();
+    ry_calendar_t *cal;
+    assert_int_equal(ry_calendar_new(&cal), 0);
+    intake_posting_set_calendar(fx->ic, &cal);
+
+    rq_t r;
+    s_rq(&r, "org-1", "grassroots", "ew1");
+    Rongyu__Person person = RONGYU__PERSON__INIT;
+    person.name = (char *)"李秀英";
+    person.column = RONGYU__QUOTA_COLUMN__GRASSROOTS_CADRE;
+    r.app.honour = RONGYU__HONOUR__EXCELLENT_WORKER;
+    r.app.category = RONGYU__APPLICANT_CATEGORY__CADRE;
+    r.app.person = &person;
+    r.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    r.req.save_draft = &r.draft;
+    Rongyu__Reply *rep = s_send(fx, &r.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    char id[17], home[17];
+    memcpy(id, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+    rq_t h;
+    s_rq(&h, "org-1", "grassroots", "home1");
+    h.req.body_case = RONGYU__REQUEST__BODY_SAVE_DRAFT;
+    h.req.save_draft = &h.draft;
+    rep = s_send(fx, &h.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    memcpy(home, rep->case_->case_->case_id, 17);
+    s_free(&rep);
+
+    rep = s_posting_start(fx, "org-1", id, "2018-12-27", "", "pe1");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->case_->posting->warning, "W_POSTING_TOO_LATE");
+    assert_string_equal(rep->case_->posting->deadline, "2018-12-31");
+    s_free(&rep);
+    Rongyu__CaseEvent *ev = s_last_event(fx);
+    assert_string_equal(ev->event, "posting_recorded");
+    assert_string_equal(ev->posting_deadline, "2018-12-31");
+    ry_pb_free(&ev);
+
+    /* An hour later, extended: the draft is told again with its unit's
+     * deadline. */
+    ry_clock_set(now + 3600 * 1000, 0);
+    uint64_t told = s_outbox_rows(fx, "notification");
+    rq_t x;
+    s_rq(&x, "city-federation", "city", "x1");
+    Rongyu__ExtendDeadlineRequest ex = RONGYU__EXTEND_DEADLINE_REQUEST__INIT;
+    ex.organising_unit = (char *)UNIT;
+    ex.until = (char *)"2019-01-10";
+    ex.opinion = (char *)"系统故障，准予延期";
+    x.req.body_case = RONGYU__REQUEST__BODY_EXTEND_DEADLINE;
+    x.req.extend_deadline = &ex;
+    rep = s_send(fx, &x.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+    assert_int_equal(s_outbox_rows(fx, "notification"), told + 1);
+    ev = s_last_event(fx);
+    assert_string_equal(ev->case_id, id);
+    assert_string_equal(ev->event, "deadline_extended");
+    assert_int_equal(ev->state, RONGYU__CASE_STATE__DRAFT);
+    assert_string_equal(ev->posting_start, "2018-12-27");
+    assert_string_equal(ev->posting_deadline, "2019-01-10");
+    ry_pb_free(&ev);
+
+    const Rongyu__PostingStatus *ps;
+    rep = s_postings_row(fx, id, &ps);
+    assert_int_equal(ps->state, RONGYU__POSTING_STATE__UNDER_WAY);
+    assert_string_equal(ps->deadline, "2019-01-10");
+    assert_string_equal(ps->until, "2019-01-03");
+    assert_string_equal(ps->last_start, "2019-01-04");
+    assert_string_equal(ps->warning, "");
+    s_free(&rep);
+    rep = s_postings_row(fx, home, &ps);
+    assert_string_equal(ps->deadline, "2018-11-30");
+    s_free(&rep);
+    rep = s_get_ok(fx, "org-1", id);
+    assert_string_equal(rep->case_->posting->deadline, "2019-01-10");
+    assert_string_equal(rep->case_->posting->warning, "");
+    s_free(&rep);
+
+    /* Saved again, the draft's event names the unit's deadline. */
+    rep = s_posting_start(fx, "org-1", id, "2018-12-28", "", "pe2");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->case_->posting->deadline, "2019-01-10");
+    s_free(&rep);
+    ev = s_last_event(fx);
+    assert_string_equal(ev->posting_deadline, "2019-01-10");
+    ry_pb_free(&ev);
+
+    /* The first request retried: its first answer, as it was then. */
+    rep = s_posting_start(fx, "org-1", id, "2018-12-27", "", "pe1");
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    assert_string_equal(rep->case_->posting->warning, "W_POSTING_TOO_LATE");
+    assert_string_equal(rep->case_->posting->deadline, "2018-12-31");
+    s_free(&rep);
+    s_fx_destroy(&fx);
+    ry_clock_set(real, 1);
+}
+
 /* Sends req (as its principal's key) and returns the answer's bytes
  * packed again without their request id (the caller's), after checking
  * that the id is req's. */
@@ -3686,6 +3828,8 @@ main(void)
         cmocka_unit_test(test_result_for_another_revision_is_ignored),
         cmocka_unit_test(test_bad_result_messages_are_refused),
         cmocka_unit_test(test_posting_start_answers_earliest_end_at_once),
+        cmocka_unit_test(
+            test_an_extension_is_the_deadline_of_the_units_nominations),
         cmocka_unit_test(test_open_posting_ends_on_submission),
         cmocka_unit_test(
             test_posting_saved_by_the_platform_is_audited_with_its_user),

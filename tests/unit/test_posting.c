@@ -130,6 +130,45 @@ test_nomination_across_new_year_is_too_late(void **state)
     assert_int_equal(p.state, RY_POSTING_UNDER_WAY);
 }
 
+/* The city extended a unit's deadline to Thu 2019-01-10: its nomination
+ * posted from Thu 12-27 (5th working day Thu 01-03) ends in time, and one
+ * may start until Fri 01-04 (01-04, 07, 08, 09, 10). */
+static void
+test_nomination_of_an_extended_unit_meets_its_own_deadline(void **state)
+{
+    fx_t *f = *state;
+    ry_posting_t p;
+    assert_int_equal(ry_posting_assess_by(f->cal, f->camp, s_d("2019-01-10"),
+                                          "2018-12-27", NULL, s_d("2018-12-27"),
+                                          &p),
+                     0);
+    s_assert_date(p.earliest_end, "2019-01-03");
+    s_assert_date(p.deadline, "2019-01-10");
+    s_assert_date(p.last_start, "2019-01-04");
+    assert_int_equal(p.state, RY_POSTING_UNDER_WAY);
+    assert_string_equal(p.warning, "");
+    char zh[512], en[512];
+    ry_posting_explain(&p, zh, sizeof zh, en, sizeof en);
+    assert_non_null(strstr(zh, "截止日期为2019年1月10日（星期四）"));
+    assert_non_null(strstr(en, "The deadline is Thursday 10 January 2019"));
+    assert_int_equal(ry_posting_assess_by(f->cal, f->camp, s_d("2019-01-10"),
+                                          "2018-12-27", NULL, s_d("2019-01-03"),
+                                          &p),
+                     0);
+    assert_int_equal(p.state, RY_POSTING_COMPLETE);
+    /* Started on Mon 01-07, it would end on Fri 01-11: too late still. */
+    assert_int_equal(ry_posting_assess_by(f->cal, f->camp, s_d("2019-01-10"),
+                                          "2019-01-07", NULL, s_d("2019-01-07"),
+                                          &p),
+                     0);
+    assert_int_equal(p.state, RY_POSTING_TOO_LATE);
+    /* The campaign's own deadline is what ry_posting_assess judges by. */
+    assert_int_equal(ry_posting_assess(f->cal, f->camp, true, "2018-12-27",
+                                       NULL, s_d("2018-12-27"), &p),
+                     0);
+    assert_int_equal(p.state, RY_POSTING_TOO_LATE);
+}
+
 static void
 test_late_november_cannot_finish_by_30_november(void **state)
 {
@@ -359,6 +398,9 @@ main(void)
             test_nomination_across_new_year_is_too_late, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_late_november_cannot_finish_by_30_november, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_nomination_of_an_extended_unit_meets_its_own_deadline, s_setup,
             s_teardown),
         cmocka_unit_test_setup_teardown(test_planned_end_short_or_long, s_setup,
                                         s_teardown),
