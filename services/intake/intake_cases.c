@@ -1795,6 +1795,21 @@ s_send_validate(intake_cases_t *self, ry_txn_t *txn, const Rongyu__Case *c)
         vc.awarded_case = w.twin;
         vc.awarded_campaign = w.campaign;
     }
+    /* A nomination is in time until its unit's deadline, which only
+     * intake knows when the city extended it (R_DEADLINE). */
+    const ry_campaign_t *camp =
+        ry_campaigns_find(self->campaigns, c->application->campaign_id);
+    char until[RY_DATE_STRLEN] = "";
+    if (!rc && camp &&
+        c->application->honour == RONGYU__HONOUR__EXCELLENT_WORKER) {
+        ry_date_t last;
+        bool extended;
+        rc = intake_deadline_for(txn, camp, c->application->organising_unit,
+                                 &last, &extended);
+        if (!rc && extended)
+            ry_date_format(last, until, sizeof until);
+    }
+    vc.unit_deadline = until;
     if (!rc)
         rc = ry_channel_send_msg(self->channel, txn, "validation",
                                  RONGYU__MESSAGE_TYPE__VALIDATE_CASE,

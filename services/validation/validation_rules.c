@@ -803,14 +803,20 @@ s_declarations(s_eval_t *e, bool person)
  * submission_deadline (今年基层工会申报截止时间为11月30日); excellent
  * workers are put forward by the organising units, whose recommendations
  * and summary tables are due by summary_deadline (截止时间12月31日), so a
- * nomination may reach the system until then (docs/rules.md). The
- * threshold is the last day, with the campaign's UTC offset as its part. */
+ * nomination may reach the system until then, or until the unit's own
+ * deadline when the city extended it (intake tells it: facts
+ * unit_deadline; docs/rules.md). The threshold is the last day, with the
+ * campaign's UTC offset as its part. */
 static void
 s_deadline(s_eval_t *e)
 {
     bool person = e->app->honour == RONGYU__HONOUR__EXCELLENT_WORKER;
     ry_date_t dl = person ? ry_campaign_summary_deadline(e->c)
-                          : ry_campaign_submission_deadline(e->c);
+                          : ry_campaign_submission_deadline(e->c),
+              ext;
+    const char *told = e->facts->unit_deadline;
+    if (person && !s_empty(told) && ry_date_parse(told, &ext) == 0)
+        dl = ext;
     char db[RY_DATE_STRLEN], sb[RY_DATE_STRLEN];
     ry_date_format(dl, db, sizeof db);
     Rongyu__Quantity *thr = q_op(q_date(db), "le");

@@ -13,12 +13,16 @@
  * was submitted (0: not yet), the applicant's registered kind (0: not
  * registered), and a case of an earlier campaign in which the same
  * applicant (for a nomination, the same person) was awarded a city
- * honour (NULL or "": none), with that campaign. */
+ * honour (NULL or "": none), with that campaign; and for a nomination
+ * its organising unit's deadline for recommending to the city when the
+ * city extended it ("YYYY-MM-DD"; NULL or "": the campaign's
+ * summary_deadline). */
 typedef struct {
     int64_t submitted_at_ms;
     Rongyu__OrgKind applicant_kind;
     const char *awarded_case;
     const char *awarded_campaign;
+    const char *unit_deadline;
 } validation_facts_t;
 
 /* Evaluates every rule of campaign c against app, with what intake tells
@@ -58,7 +62,8 @@ typedef struct {
  *                       (docs/rules.md); no check for an unregistered one
  *  R_DEADLINE           local submission date <= submission_deadline
  *                       (excellent workers: <= summary_deadline, the
- *                       organising units' deadline)
+ *                       organising units' deadline, or the unit's own
+ *                       when the city extended it: facts->unit_deadline)
  *  R_REQUIRED_APPLICANT_ORG, R_REQUIRED_ORGANISING_UNIT,
  *  R_ORGANISING_UNIT    an Annex 1 unit of the campaign
  *  R_REQUIRED_UNION_*, R_UNION_TYPE, R_MEMBERS_LE_WORKERS   (homes)

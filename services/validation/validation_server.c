@@ -60,7 +60,8 @@ s_verdict(validation_server_t *self, ry_txn_t *txn,
     validation_facts_t facts = {.submitted_at_ms = vc->submitted_at_ms,
                                 .applicant_kind = vc->applicant_kind,
                                 .awarded_case = vc->awarded_case,
-                                .awarded_campaign = vc->awarded_campaign};
+                                .awarded_campaign = vc->awarded_campaign,
+                                .unit_deadline = vc->unit_deadline};
     rc = validation_evaluate(c, self->calendar, vc->application, &facts,
                              &verdict);
     if (rc)

@@ -287,6 +287,17 @@ ry deadline list --unit 萧山区 --json |
 ry recommend "$dl" --opinion 推荐 "${UNIT[@]}" >/dev/null
 wait_state "$dl" recommended
 ry_ok "recommendation after 2018-12-31 refused (E_DEADLINE_PASSED); extended by the city, then accepted"
+# The extension is the unit's deadline for validation too: a nomination
+# of 萧山区 submitted on 2019-01-02 is in time (R_DEADLINE against
+# 2019-01-10, which intake tells validation).
+jq '.person.name = "第5位干部"' "$EX/excellent_worker.valid.json" >"$RY_TMP/ew5.json"
+ext=$(ry submit "$RY_TMP/ew5.json" --idem after-deadline-extended --json | jq -r '.case.case_id')
+wait_state "$ext" eligible
+ry show "$ext" --json |
+    jq -e '[.case.verdict.checks[] | select(.code == "R_DEADLINE") |
+        [.passed, (.threshold | contains("2019-01-10")), .actual]] == [[true, true, "2019-01-02"]]' \
+        >/dev/null || ry_fail "the extended unit's nomination: $(ry show "$ext" --json | jq -c '.case.verdict.checks[] | select(.code == "R_DEADLINE")')"
+ry_ok "a nomination of 萧山区 submitted on 2019-01-02, within its extension to 2019-01-10: eligible (R_DEADLINE)"
 # The quota table: every row's column named; the grand total of Annex 1.
 ry quota --json | jq -e '[.rows[] | select(.column == "column_unspecified" or .column == null)] | length == 0' >/dev/null ||
     ry_fail "quota --json leaves a column unnamed: $(ry quota --json | jq -c '[.rows[] | select(.column == "column_unspecified")]')"

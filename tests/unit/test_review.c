@@ -1974,6 +1974,61 @@ test_recommendation_after_summary_deadline_until_extended(void **state)
     s_fx_destroy(&fx);
 }
 
+/* Validation cannot know an extension: intake tells it the unit's
+ * deadline with each of the unit's nominations (ValidateCase
+ * unit_deadline, R_DEADLINE), and nothing for another unit's, for a home,
+ * or once the extension is ended. */
+static void
+test_an_extension_is_told_to_validation(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_new();
+    char id[17];
+    rq_t r;
+    s_rq(&r, "org-1", "grassroots");
+    s_new_case(fx, &r, false, id);
+    Rongyu__ValidateCase *vc = s_last_validate(fx);
+    assert_string_equal(vc->unit_deadline, "");
+    ry_pb_free(&vc);
+
+    s_expect_code(
+        s_extend(fx, "city", "city", "2019-01-10", "系统故障，准予延期", UNIT),
+        RONGYU__ERROR_CODE__OK);
+    s_rq(&r, "org-1", "grassroots");
+    s_new_case(fx, &r, false, id);
+    vc = s_last_validate(fx);
+    assert_string_equal(vc->case_id, id);
+    assert_string_equal(vc->unit_deadline, "2019-01-10");
+    ry_pb_free(&vc);
+    s_rq(&r, "org-1", "grassroots");
+    r.app.honour = RONGYU__HONOUR__ADVANCED_HOME;
+    r.app.category = RONGYU__APPLICANT_CATEGORY__SINGLE_ESTABLISHMENT;
+    r.app.person = NULL;
+    s_new_case(fx, &r, false, id);
+    vc = s_last_validate(fx);
+    assert_string_equal(vc->case_id, id);
+    assert_string_equal(vc->unit_deadline, "");
+    ry_pb_free(&vc);
+    snprintf(s_unit, sizeof s_unit, "%s", OTHER_UNIT);
+    s_rq(&r, "org-other", "grassroots");
+    s_new_case(fx, &r, false, id);
+    vc = s_last_validate(fx);
+    assert_string_equal(vc->case_id, id);
+    assert_string_equal(vc->unit_deadline, "");
+    ry_pb_free(&vc);
+    snprintf(s_unit, sizeof s_unit, "%s", UNIT);
+
+    /* Extended back to 31 December: the campaign's own again. */
+    s_expect_code(s_extend(fx, "city", "city", "2018-12-31", "撤销延期", UNIT),
+                  RONGYU__ERROR_CODE__OK);
+    s_rq(&r, "org-1", "grassroots");
+    s_new_case(fx, &r, false, id);
+    vc = s_last_validate(fx);
+    assert_string_equal(vc->unit_deadline, "2018-12-31");
+    ry_pb_free(&vc);
+    s_fx_destroy(&fx);
+}
+
 static void
 test_seat_results_that_do_not_fit_are_refused_or_ignored(void **state)
 {
@@ -2381,6 +2436,7 @@ main(void)
             test_decision_without_opinion_is_missing_field_and_changes_nothing),
         cmocka_unit_test(
             test_recommendation_after_summary_deadline_until_extended),
+        cmocka_unit_test(test_an_extension_is_told_to_validation),
         cmocka_unit_test(test_quota_table_names_every_column),
         cmocka_unit_test(
             test_org_import_is_validated_all_or_nothing_and_idempotent),

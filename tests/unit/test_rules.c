@@ -49,6 +49,7 @@ typedef struct {
     int64_t submitted_at_ms;
     Rongyu__OrgKind applicant_kind; /* 0: not registered */
     const char *awarded_case, *awarded_campaign; /* intake's, NULL: none */
+    const char *unit_deadline; /* intake's, NULL: not extended */
 } s_fx_t;
 
 static int64_t
@@ -218,7 +219,8 @@ s_eval_with(const s_env_t *env, const s_fx_t *fx)
     validation_facts_t facts = {.submitted_at_ms = fx->submitted_at_ms,
                                 .applicant_kind = fx->applicant_kind,
                                 .awarded_case = fx->awarded_case,
-                                .awarded_campaign = fx->awarded_campaign};
+                                .awarded_campaign = fx->awarded_campaign,
+                                .unit_deadline = fx->unit_deadline};
     assert_int_equal(validation_evaluate(c, env->cal, &fx->app, &facts, &v), 0);
     assert_non_null(v);
     s_stored_round_trip(v, &fx->app);
@@ -2177,6 +2179,49 @@ test_excellent_worker_deadline_is_31_december(void **state)
     validation_verdict_free(&v);
 }
 
+/* The city extended the unit's deadline to 2019-01-10 (intake tells
+ * it): a nomination is in time until the end of that day; a home's
+ * deadline is not the unit's. */
+static void
+test_excellent_worker_deadline_of_an_extended_unit(void **state)
+{
+    const s_env_t *env = *state;
+    s_fx_t fx;
+    fx_init(&fx, RONGYU__HONOUR__EXCELLENT_WORKER,
+            RONGYU__APPLICANT_CATEGORY__CADRE);
+    fx.unit_deadline = "2019-01-10";
+    fx.submitted_at_ms = s_ms("2019-01-01", 0, 0);
+    Rongyu__Verdict *v = s_eval_with(env, &fx);
+    s_expect_only(v, NULL);
+    assert_non_null(strstr(s_check(v, "R_DEADLINE")->threshold, "2019-01-10"));
+    validation_verdict_free(&v);
+    fx.submitted_at_ms = s_ms("2019-01-11", 0, 0) - 1;
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, NULL);
+    validation_verdict_free(&v);
+    fx.submitted_at_ms = s_ms("2019-01-11", 0, 0);
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_DEADLINE");
+    const Rongyu__Check *k = s_check(v, "R_DEADLINE");
+    assert_string_equal(k->actual, "2019-01-11");
+    assert_non_null(strstr(k->threshold, "2019-01-10"));
+    validation_verdict_free(&v);
+    /* Not a date: the campaign's 31 December. */
+    fx.unit_deadline = "2019-02-30";
+    fx.submitted_at_ms = s_ms("2019-01-05", 10, 0);
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_DEADLINE");
+    validation_verdict_free(&v);
+    fx_init(&fx, RONGYU__HONOUR__ADVANCED_HOME,
+            RONGYU__APPLICANT_CATEGORY__TOWNSHIP);
+    fx.unit_deadline = "2019-01-10";
+    fx.submitted_at_ms = s_ms("2018-12-15", 10, 0);
+    v = s_eval_with(env, &fx);
+    s_expect_only(v, "R_DEADLINE");
+    assert_non_null(strstr(s_check(v, "R_DEADLINE")->threshold, "2018-11-30"));
+    validation_verdict_free(&v);
+}
+
 static void
 test_declarations_dates_and_order(void **state)
 {
@@ -2914,7 +2959,7 @@ test_application_under_second_campaign(void **state)
     assert_int_equal(
         validation_evaluate(
             ry_campaigns_find(env->reg, "hangzhou-2018"), env->cal, &fx.app,
-            &(validation_facts_t){fx.submitted_at_ms, 0, 0, 0}, &v),
+            &(validation_facts_t){fx.submitted_at_ms, 0, 0, 0, 0}, &v),
         0);
     s_expect_only(v, "R_CAMPAIGN");
     assert_int_equal(v->n_checks, 1);
@@ -2937,7 +2982,7 @@ test_no_calendar_means_nodata(void **state)
     assert_int_equal(
         validation_evaluate(
             ry_campaigns_find(env->reg, "hangzhou-2018"), NULL, &fx.app,
-            &(validation_facts_t){fx.submitted_at_ms, 0, 0, 0}, &v),
+            &(validation_facts_t){fx.submitted_at_ms, 0, 0, 0, 0}, &v),
         0);
     s_expect_only(v, "R_CALENDAR_NODATA");
     validation_verdict_free(&v);
@@ -3045,6 +3090,7 @@ main(void)
         cmocka_unit_test(test_posting_must_end_by_submission),
         cmocka_unit_test(test_deadline_is_end_of_30_november_shanghai),
         cmocka_unit_test(test_excellent_worker_deadline_is_31_december),
+        cmocka_unit_test(test_excellent_worker_deadline_of_an_extended_unit),
         cmocka_unit_test(test_declarations_dates_and_order),
         cmocka_unit_test(test_each_declaration_date_missing_or_unreal),
         cmocka_unit_test(test_excellent_worker_needs_no_homes_procedure),
