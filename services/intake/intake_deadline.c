@@ -163,7 +163,8 @@ s_list(ry_txn_t *txn, const ry_campaign_t *c, const char *unit,
 }
 
 int
-intake_deadline_extend(ry_txn_t *txn, const ry_campaigns_t *camps,
+intake_deadline_extend(ry_txn_t *txn, ry_channel_t *ch,
+                       const ry_campaigns_t *camps,
                        const Rongyu__ExtendDeadlineRequest *q,
                        const char *actor, int64_t now, intake_reply_t *r)
 {
@@ -230,6 +231,10 @@ intake_deadline_extend(ry_txn_t *txn, const ry_campaigns_t *camps,
     uint8_t *buf = ry_pb_pack(&x.base, &len);
     rc = ry_txn_put(txn, "extensions", key, n + 8, buf, len, 0);
     free(buf);
+    if (!rc && ch)
+        rc = ry_channel_send_msg(ch, txn, "notification",
+                                 RONGYU__MESSAGE_TYPE__DEADLINE_EXTENSION, "",
+                                 &x.base);
     if (rc)
         return rc;
     ry_info(NULL, "summary deadline of %s in %s extended to %s by %s (#%llu)",

@@ -40,10 +40,12 @@ int intake_deadline_check(ry_txn_t *txn, const ry_campaigns_t *camps,
 
 /* ExtendDeadlineRequest (the city only: the caller authorises): checks
  * the unit (an Annex 1 row), the date (real, not before summary_deadline)
- * and the opinion, then appends the extension (actor, now). Returns 0
- * with the unit's extensions in the reply, -1 after intake_reply_fail, or
- * a store error. */
-int intake_deadline_extend(ry_txn_t *txn, const ry_campaigns_t *camps,
+ * and the opinion, then appends the extension (actor, now) and tells it
+ * to notification through 'ch' (DEADLINE_EXTENSION; NULL: no peer),
+ * which reminds the unit against it. Returns 0 with the unit's extensions
+ * in the reply, -1 after intake_reply_fail, or a store error. */
+int intake_deadline_extend(ry_txn_t *txn, ry_channel_t *ch,
+                           const ry_campaigns_t *camps,
                            const Rongyu__ExtendDeadlineRequest *q,
                            const char *actor, int64_t now, intake_reply_t *r);
 

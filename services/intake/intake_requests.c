@@ -333,8 +333,9 @@ s_extend_deadline(intake_cases_t *self, ry_txn_t *txn,
         snprintf(actor, sizeof actor, "%s", p->org_id);
     else
         snprintf(actor, sizeof actor, "%s (%s)", p->org_id, p->user);
-    rc = intake_deadline_extend(txn, self->campaigns, req->extend_deadline,
-                                actor, ry_clock_now_ms(), r);
+    rc = intake_deadline_extend(txn, self->channel, self->campaigns,
+                                req->extend_deadline, actor, ry_clock_now_ms(),
+                                r);
     /* The unit's nominations being posted now have another deadline. */
     if (!rc)
         rc = intake_posting_extended(self, txn, r->dcampaign,

@@ -55,10 +55,49 @@ s_campaign_name(notify_server_t *self, const char *id)
     return c ? ry_campaign_name(c) : NULL;
 }
 
+/* The targets of t as it fires, in 'out' (at most S_TARGETS_MAX): a
+ * campaign's summary_remind or summary_due leaves out of "@unit" (written
+ * to buf) the units whose deadline the city extended beyond it, which
+ * have their own (notify_extensions). Sets *n. Returns 0 or RY_EIO. */
+#define S_TARGETS_MAX 8
+#define S_TARGET_CAP 4096
+static int
+s_targets(ry_txn_t *txn, const Rongyu__NotifyTimer *t, char *buf,
+          const char **out, size_t *n)
+{
+    *n = t->n_targets < S_TARGETS_MAX ? t->n_targets : S_TARGETS_MAX;
+    for (size_t i = 0; i < *n; i++)
+        out[i] = t->targets[i];
+    if (*t->case_id || (strcmp(t->kind, "summary_remind") != 0 &&
+                        strcmp(t->kind, "summary_due") != 0))
+        return 0;
+    char except[S_TARGET_CAP - 16];
+    int rc = notify_extensions_except(txn, t->campaign_id, t->deadline, except,
+                                      sizeof except);
+    if (rc == RY_EINVAL)
+        ry_error(NULL, "timer %s: too many extended units to leave out",
+                 t->timer_id);
+    if (rc && rc != RY_EINVAL)
+        return rc;
+    for (size_t i = 0; *except && i < *n; i++)
+        if (strcmp(out[i], "@unit") == 0) {
+            snprintf(buf, S_TARGET_CAP, "@unit%s", except);
+            out[i] = buf;
+            break;
+        }
+    return 0;
+}
+
 static int
 s_fire(void *arg, ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now)
 {
     notify_server_t *self = arg;
+    char buf[S_TARGET_CAP];
+    const char *targets[S_TARGETS_MAX];
+    size_t ntargets;
+    int rc = s_targets(txn, t, buf, targets, &ntargets);
+    if (rc)
+        return rc;
     notify_notice_t n = {
         .notice_id = t->timer_id,
         .kind = t->kind,
@@ -76,9 +115,8 @@ s_fire(void *arg, ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now)
         .event_key_len = t->event_key.len,
         .event_no_checks = true,
     };
-    return notify_deliver_enqueue(self->deliver, txn, &n,
-                                  (const char *const *)t->targets,
-                                  t->n_targets, self->subs, now, NULL);
+    return notify_deliver_enqueue(self->deliver, txn, &n, targets, ntargets,
+                                  self->subs, now, NULL);
 }
 
 /* Events are kept under "sender\0seq": the channel applies each sequence
@@ -89,6 +127,10 @@ s_on_message(void *ctx, ry_txn_t *txn, const ry_msg_t *msg)
     notify_server_t *self = ctx;
     if (msg->type == RONGYU__MESSAGE_TYPE__KEY_GRANT)
         return notify_readers_apply(txn, self->admit, msg->payload, msg->len);
+    if (msg->type == RONGYU__MESSAGE_TYPE__DEADLINE_EXTENSION)
+        return notify_extensions_apply(txn, &self->plan, self->campaigns,
+                                       msg->payload, msg->len,
+                                       ry_clock_now_ms());
     if (msg->type != RONGYU__MESSAGE_TYPE__CASE_EVENT)
         return RY_EINVAL;
     Rongyu__CaseEvent *ev = (Rongyu__CaseEvent *)ry_pb_unpack(

@@ -12,11 +12,12 @@
 #include "ry_config.h"
 
 /* The tables notification keeps. */
+#include "notify_extensions.h"
 #include "notify_readers.h"
 
 #define NOTIFY_TABLES                                                          \
     NOTIFY_EVENT_TABLES, NOTIFY_TIMER_TABLES, NOTIFY_DELIVER_TABLES,           \
-        RY_CHANNEL_TABLES
+        NOTIFY_EXTENSION_TABLES, RY_CHANNEL_TABLES
 
 typedef struct notify_server notify_server_t;
 

@@ -47,7 +47,9 @@ size_t notify_subs_count(const notify_subs_t *self);
 /* Subscriber i (borrowed until the next reload). */
 const notify_sub_t *notify_subs_at(const notify_subs_t *self, size_t i);
 
-/* True when 'target' names s: its org, or "@all", or "@<role>". */
+/* True when 'target' names s: its org, or "@all", or "@<role>"; either
+ * of the last two followed by "!<org>" for each organisation it leaves
+ * out ("@unit!萧山区": every unit but 萧山区; notify_extensions). */
 bool notify_sub_matches(const notify_sub_t *s, const char *target);
 
 #endif

@@ -4,6 +4,8 @@
 # 2018-11-27 the 30 November reminder reach a real webhook receiver and a
 # real SMTP server on loopback, each exactly once, signed, in Chinese with
 # the dates in full; a kill -9 and restart of notification repeats none.
+# A unit whose summary deadline the city extended is reminded against its
+# own deadline, and the campaign's summary notices leave it out.
 . "$(dirname "$0")/../lib/services.sh"
 . "$(dirname "$0")/../lib/notify.sh"
 
@@ -145,4 +147,55 @@ feed=$(ry notifications --feed --since 0 --org 萧山区 --json)
     "case_submitted,case_eligible,posting_last_start_remind,review_remind,submission_remind" ] ||
     ry_fail "feed replay order: $feed"
 ry_ok "feed replayed from seq 0: 5 items for 萧山区 in order"
+
+# The city extends 萧山区's summary deadline (31 Dec) on 2018-11-27, after
+# the campaign's timers were planned: to 2019-01-08, then to Thu
+# 2019-01-10. The unit's own reminders follow the newest; the campaign's
+# summary notices go to the city and every other unit, not to 萧山区.
+unit_timer() {
+    ry notifications --timers --json --limit 1000 |
+        jq -r --arg id "campaign|hangzhou-2018|unit|萧山区|$1" \
+            '[.timers[] | select(.timer_id == $id) | .state] | join(",")'
+}
+ry deadline extend --unit 萧山区 --until 2019-01-08 --opinion "系统故障，准予延期" \
+    --as city --role city >/dev/null || ry_fail "deadline extend"
+planned8() { [ "$(unit_timer 2019-01-08\|summary_due)" = pending ]; }
+ry_until 10 planned8 || ry_fail "no summary_due of 萧山区 for 2019-01-08"
+ry deadline extend --unit 萧山区 --until 2019-01-10 --opinion "再次延期" \
+    --as city --role city >/dev/null || ry_fail "deadline extend"
+planned10() {
+    [ "$(unit_timer 2019-01-10\|summary_remind)" = pending ] &&
+        [ "$(unit_timer 2019-01-10\|summary_due)" = pending ] &&
+        [ "$(unit_timer 2019-01-08\|summary_remind)" = cancelled ] &&
+        [ "$(unit_timer 2019-01-08\|summary_due)" = cancelled ]
+}
+ry_until 10 planned10 || ry_fail "萧山区's timers: $(ry notifications --timers --json --limit 1000 | jq -c '[.timers[] | select(.timer_id | contains("|unit|")) | [.timer_id, .state]]')"
+ry_ok "extended to 2019-01-08, then 2019-01-10: the unit's reminders planned for the newest, the others cancelled"
+
+# Thu 12-27 09:00 (3 working days before 31 Dec) and 2019-01-01 00:00:
+# the campaign's summary notices reach the city, not 萧山区.
+ry_clock_set 2019-01-01T10:00:00+08:00
+ry_wait_count "$MAIL" '.to == ["<city@hzgh.example>"] and (.subject | contains("汇总表报送截止日期：2018年12月31日"))' 1
+ry_wait_count "$MAIL" '.to == ["<city@hzgh.example>"] and (.subject | contains("汇总表报送已于2018年12月31日（星期一）截止"))' 1
+ry_notify_settled
+ry_expect_count "$HOOKS" '.json.kind == "summary_remind" or .json.kind == "summary_due"' 0
+ry_expect_count "$MAIL" '.to == ["<xiaoshan@unit.example>"] and (.subject | contains("汇总表"))' 0
+ry_ok "31 December's summary reminder and closing notice: to the city, none to the extended 萧山区"
+
+# Mon 2019-01-07 09:00, 3 working days before 萧山区's 10 January; the end
+# of 10 January: to 萧山区 alone, against its own deadline.
+ry_clock_set 2019-01-07T10:00:00+08:00
+ry_wait_count "$HOOKS" '.json.kind == "summary_remind"' 1
+ry_expect_count "$HOOKS" '.json.kind == "summary_remind" and .json.org == "萧山区" and
+    .json.deadline == "2019-01-10" and .json.at == "2019-01-07T09:00:00+08:00" and
+    .json.workdays_before == 3 and .signature_ok == true' 1
+ry_wait_count "$MAIL" '.to == ["<xiaoshan@unit.example>"] and (.subject | contains("汇总表报送截止日期：2019年1月10日（星期四）"))' 1
+ry_clock_set 2019-01-11T10:00:00+08:00
+ry_wait_count "$HOOKS" '.json.kind == "summary_due"' 1
+ry_expect_count "$HOOKS" '.json.kind == "summary_due" and .json.org == "萧山区" and
+    .json.deadline == "2019-01-10" and .json.at == "2019-01-11T00:00:00+08:00"' 1
+ry_notify_settled
+ry_expect_count "$MAIL" '.to == ["<city@hzgh.example>"] and (.subject | contains("2019年1月10日"))' 0
+ry_expect_count "$MAIL" '.subject | contains("2019年1月8日")' 0
+ry_ok "萧山区 reminded on 2019-01-07 and told at the end of 2019-01-10, once each, against its own deadline"
 ry_stop_all

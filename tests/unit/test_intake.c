@@ -3206,7 +3206,8 @@ test_an_extension_is_the_deadline_of_the_units_nominations(void **state)
     rep = s_send(fx, &x.req);
     assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
     s_free(&rep);
-    assert_int_equal(s_outbox_rows(fx, "notification"), told + 1);
+    /* The extension itself (notify_extensions), then the draft. */
+    assert_int_equal(s_outbox_rows(fx, "notification"), told + 2);
     ev = s_last_event(fx);
     assert_string_equal(ev->case_id, id);
     assert_string_equal(ev->event, "deadline_extended");
@@ -3248,6 +3249,50 @@ test_an_extension_is_the_deadline_of_the_units_nominations(void **state)
     s_free(&rep);
     s_fx_destroy(&fx);
     ry_clock_set(real, 1);
+}
+
+/* An extension the city grants is told to notification (which reminds
+ * the unit against it) in the same transaction; one refused is not. */
+static void
+test_an_extension_is_told_to_notification(void **state)
+{
+    (void)state;
+    fx_t *fx = s_fx_default();
+    rq_t x;
+    s_rq(&x, "city-federation", "city", "x1");
+    Rongyu__ExtendDeadlineRequest ex = RONGYU__EXTEND_DEADLINE_REQUEST__INIT;
+    ex.organising_unit = (char *)UNIT;
+    ex.until = (char *)"2018-12-30";
+    ex.opinion = (char *)"系统故障，准予延期";
+    x.req.body_case = RONGYU__REQUEST__BODY_EXTEND_DEADLINE;
+    x.req.extend_deadline = &ex;
+    Rongyu__Reply *rep = s_send(fx, &x.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__E_OUT_OF_RANGE);
+    s_free(&rep);
+    assert_int_equal(s_outbox_rows(fx, "notification"), 0);
+
+    s_rq(&x, "city-federation", "city", "x2");
+    ex.until = (char *)"2019-01-10";
+    x.req.body_case = RONGYU__REQUEST__BODY_EXTEND_DEADLINE;
+    x.req.extend_deadline = &ex;
+    rep = s_send(fx, &x.req);
+    assert_int_equal(rep->code, RONGYU__ERROR_CODE__OK);
+    s_free(&rep);
+    assert_int_equal(s_outbox_rows(fx, "notification"), 1);
+    Rongyu__Envelope *e = s_last_sent(fx, "notification");
+    assert_int_equal(e->type, RONGYU__MESSAGE_TYPE__DEADLINE_EXTENSION);
+    Rongyu__DeadlineExtension *d = (Rongyu__DeadlineExtension *)ry_pb_unpack(
+        &rongyu__deadline_extension__descriptor, e->payload.data,
+        e->payload.len, 0);
+    assert_non_null(d);
+    assert_string_equal(d->campaign_id, CAMPAIGN);
+    assert_string_equal(d->organising_unit, UNIT);
+    assert_string_equal(d->until, "2019-01-10");
+    assert_int_equal(d->seq, 1);
+    assert_non_null(strstr(d->actor, "city-federation"));
+    ry_pb_free(&d);
+    ry_pb_free(&e);
+    s_fx_destroy(&fx);
 }
 
 /* Sends req (as its principal's key) and returns the answer's bytes
@@ -3830,6 +3875,7 @@ main(void)
         cmocka_unit_test(test_posting_start_answers_earliest_end_at_once),
         cmocka_unit_test(
             test_an_extension_is_the_deadline_of_the_units_nominations),
+        cmocka_unit_test(test_an_extension_is_told_to_notification),
         cmocka_unit_test(test_open_posting_ends_on_submission),
         cmocka_unit_test(
             test_posting_saved_by_the_platform_is_audited_with_its_user),

@@ -10,6 +10,7 @@
 
 #include "notify_deliver.h"
 #include "notify_events.h"
+#include "notify_extensions.h"
 #include "notify_posting.h"
 #include "notify_readers.h"
 #include "notify_subscribe.h"
@@ -42,7 +43,8 @@ s_setup(void **state)
     assert_non_null(f);
     assert_int_equal(ut_tmpdir(f->dir, sizeof f->dir, "notify"), 0);
     static const char *const tables[] = {
-        NOTIFY_EVENT_TABLES, NOTIFY_TIMER_TABLES, NOTIFY_DELIVER_TABLES, NULL};
+        NOTIFY_EVENT_TABLES, NOTIFY_TIMER_TABLES, NOTIFY_DELIVER_TABLES,
+        NOTIFY_EXTENSION_TABLES, NULL};
     assert_int_equal(ry_store_open(&f->store, f->dir, 1 << 24, tables), 0);
     assert_int_equal(ry_calendar_new(&f->cal), 0);
     char err[256];
@@ -320,6 +322,15 @@ test_subscribers_parse_and_match(void **state)
     assert_false(notify_sub_matches(&s[0], "@city"));
     assert_true(notify_sub_matches(&s[1], "@city"));
     assert_false(notify_sub_matches(&s[1], "萧山区"));
+    /* A role, or everyone, but the organisations after '!'. */
+    assert_false(notify_sub_matches(&s[0], "@unit!萧山区"));
+    assert_true(notify_sub_matches(&s[0], "@unit!余杭区"));
+    assert_true(notify_sub_matches(&s[0], "@unit!萧山"));
+    assert_false(notify_sub_matches(&s[0], "@unit!余杭区!萧山区"));
+    assert_false(notify_sub_matches(&s[0], "@all!萧山区"));
+    assert_false(notify_sub_matches(&s[0], "@city!余杭区"));
+    assert_true(notify_sub_matches(&s[1], "@all!萧山区"));
+    assert_true(notify_sub_matches(&s[1], "@city!萧山区"));
     free(s);
 }
 
@@ -379,6 +390,131 @@ test_campaign_reminders_are_three_working_days_before(void **state)
                      0);
     assert_false(changed);
     ry_txn_abort(&txn);
+}
+
+/* Applies extension (unit, until, seq) as intake sends it. */
+static int
+s_extend(ry_txn_t *txn, fx_t *f, const ry_campaigns_t *camps, const char *unit,
+         const char *until, uint64_t seq, const char *now)
+{
+    Rongyu__DeadlineExtension x = RONGYU__DEADLINE_EXTENSION__INIT;
+    x.campaign_id = (char *)"hangzhou-2018";
+    x.organising_unit = (char *)unit;
+    x.until = (char *)until;
+    x.opinion = (char *)"系统故障，准予延期";
+    x.actor = (char *)"city";
+    x.seq = seq;
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&x.base, &len);
+    int rc = notify_extensions_apply(txn, &f->plan, camps, buf, len, s_at(now));
+    free(buf);
+    return rc;
+}
+
+/* The city extends 萧山区's summary deadline: the unit's own reminder 3
+ * working days before its day and its closing notice at the end of it,
+ * moved by a newer extension, none once it is back to 31 December; the
+ * campaign's summary notices leave out the units extended beyond them;
+ * an older extension arriving late, or bytes that are none, change
+ * nothing. */
+static void
+test_an_extension_gives_the_unit_its_own_reminders(void **state)
+{
+    fx_t *f = *state;
+    ry_campaigns_t *camps;
+    assert_int_equal(ry_campaigns_new(&camps), 0);
+    ry_campaign_t *c = NULL;
+    char err[256], ex[256];
+    assert_int_equal(ry_campaign_load_default(&c, err, sizeof err), 0);
+    assert_int_equal(ry_campaigns_add(camps, &c), 0);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    const char *p8 = "campaign|hangzhou-2018|unit|萧山区|2019-01-08|",
+               *p10 = "campaign|hangzhou-2018|unit|萧山区|2019-01-10|";
+    char id[200];
+    assert_int_equal(
+        s_extend(txn, f, camps, "萧山区", "2019-01-08", 1, "2018-11-27T10:00"),
+        0);
+    /* Tue 01-08: Thu 01-03 is the 3rd working day before it. */
+    snprintf(id, sizeof id, "%ssummary_remind", p8);
+    s_assert_timer(txn, id, "pending", "2019-01-03T09:00");
+    snprintf(id, sizeof id, "%ssummary_due", p8);
+    s_assert_timer(txn, id, "pending", "2019-01-09T00:00");
+    assert_int_equal(notify_extensions_except(txn, "hangzhou-2018",
+                                              "2018-12-31", ex, sizeof ex),
+                     0);
+    assert_string_equal(ex, "!萧山区");
+
+    /* A newer one moves them; the older arriving again changes nothing. */
+    assert_int_equal(
+        s_extend(txn, f, camps, "萧山区", "2019-01-10", 2, "2018-11-28T10:00"),
+        0);
+    assert_int_equal(
+        s_extend(txn, f, camps, "萧山区", "2019-01-08", 1, "2018-11-28T10:00"),
+        0);
+    snprintf(id, sizeof id, "%ssummary_remind", p8);
+    s_assert_timer(txn, id, "cancelled", NULL);
+    snprintf(id, sizeof id, "%ssummary_due", p8);
+    s_assert_timer(txn, id, "cancelled", NULL);
+    snprintf(id, sizeof id, "%ssummary_remind", p10);
+    s_assert_timer(txn, id, "pending", "2019-01-07T09:00");
+    Rongyu__NotifyTimer *t = s_timer(txn, id);
+    assert_int_equal(t->n_targets, 1);
+    assert_string_equal(t->targets[0], "萧山区");
+    assert_string_equal(t->deadline, "2019-01-10");
+    assert_string_equal(t->kind, "summary_remind");
+    ry_pb_free(&t);
+    snprintf(id, sizeof id, "%ssummary_due", p10);
+    s_assert_timer(txn, id, "pending", "2019-01-11T00:00");
+
+    /* Another unit; the campaign's notices leave out both, not one
+     * extended to a day not after theirs. */
+    assert_int_equal(
+        s_extend(txn, f, camps, "余杭区", "2019-01-04", 1, "2018-11-28T10:00"),
+        0);
+    assert_int_equal(notify_extensions_except(txn, "hangzhou-2018",
+                                              "2018-12-31", ex, sizeof ex),
+                     0);
+    assert_non_null(strstr(ex, "!萧山区"));
+    assert_non_null(strstr(ex, "!余杭区"));
+    assert_int_equal(notify_extensions_except(txn, "hangzhou-2018",
+                                              "2019-01-04", ex, sizeof ex),
+                     0);
+    assert_string_equal(ex, "!萧山区");
+    assert_int_equal(
+        notify_extensions_except(txn, "hangzhou-2018", "2018-12-31", ex, 8),
+        RY_EINVAL);
+    assert_string_equal(ex, "");
+    assert_int_equal(notify_extensions_except(txn, "hangzhou-2026",
+                                              "2026-12-31", ex, sizeof ex),
+                     0);
+    assert_string_equal(ex, "");
+
+    /* Back to 31 December: no reminders of its own, the campaign's
+     * reach it again. */
+    assert_int_equal(
+        s_extend(txn, f, camps, "萧山区", "2018-12-31", 3, "2018-11-29T10:00"),
+        0);
+    snprintf(id, sizeof id, "%ssummary_remind", p10);
+    s_assert_timer(txn, id, "cancelled", NULL);
+    snprintf(id, sizeof id, "%ssummary_due", p10);
+    s_assert_timer(txn, id, "cancelled", NULL);
+    assert_int_equal(notify_extensions_except(txn, "hangzhou-2018",
+                                              "2018-12-31", ex, sizeof ex),
+                     0);
+    assert_string_equal(ex, "!余杭区");
+
+    /* Not an extension: dead-lettered. */
+    const uint8_t junk[] = {0x0a, 0xff, 0xff};
+    assert_int_equal(notify_extensions_apply(txn, &f->plan, camps, junk,
+                                             sizeof junk,
+                                             s_at("2018-11-29T10:00")),
+                     RY_EMALFORMED);
+    assert_int_equal(
+        s_extend(txn, f, camps, "萧山区", "2019-02-30", 4, "2018-11-29T10:00"),
+        RY_EMALFORMED);
+    ry_txn_abort(&txn);
+    ry_campaigns_destroy(&camps);
 }
 
 static void
@@ -2212,6 +2348,9 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_date_zh_has_the_weekday),
+        cmocka_unit_test_setup_teardown(
+            test_an_extension_gives_the_unit_its_own_reminders, s_setup,
+            s_teardown),
         cmocka_unit_test(test_date_zh_refuses_bad_dates_and_small_buffers),
         cmocka_unit_test(test_event_names_are_normalised),
         cmocka_unit_test(test_ineligible_notice_lists_the_failed_checks),
