@@ -1,14 +1,15 @@
 /* notify_extensions: the city's extensions of an organising unit's
  * summary deadline (recommendations to the city and the summary tables,
  * 31 December), as intake tells them (DEADLINE_EXTENSION), and the
- * unit's own reminders against them: summary_remind and summary_due at
- * the unit's deadline, to the unit alone, in place of the campaign's,
- * which no longer go to it (notify_extensions_except).
+ * unit's own reminders against them: summary_remind, summary_due and
+ * nomination_posting_last_start_remind at the unit's deadline, to the
+ * unit alone, in place of the campaign's, which no longer go to it
+ * (notify_extensions_except).
  *
  * Table "extensions": campaign \0 unit -> the newest DeadlineExtension
  * (the one in force; intake keeps the audit trail).
- * Timer ids: "campaign|<id>|unit|<unit>|<until>|summary_remind" and
- * "...|summary_due". */
+ * Timer ids: "campaign|<id>|unit|<unit>|<until>|summary_remind",
+ * "...|summary_due", "...|nomination_posting_last_start_remind". */
 #ifndef NOTIFY_EXTENSIONS_H
 #define NOTIFY_EXTENSIONS_H
 
@@ -25,7 +26,9 @@
 /* Applies one DEADLINE_EXTENSION inside txn: keeps it unless a newer one
  * of the unit is kept (its seq), and plans the unit's reminders against
  * it (at the reminder hour, p->remind_workdays working days before its
- * day, and at the end of that day), cancelling those of an earlier one;
+ * day, and at the end of that day; the last day a nomination's posting
+ * can start to end by it, p->posting_workdays working days before),
+ * cancelling those of an earlier one;
  * an extension back to the campaign's deadline (or before it) plans none,
  * and the campaign's reach the unit again. 'camps' gives the campaign (an
  * unknown one is kept, with no reminders). Returns 0, RY_EMALFORMED
@@ -36,8 +39,9 @@ int notify_extensions_apply(ry_txn_t *txn, const notify_plan_t *p,
 
 /* Writes to buf "!<unit>" for each unit of campaign 'campaign' whose
  * extension in force ends after 'deadline' ("YYYY-MM-DD"), "" when none:
- * the suffix of a target "@unit" (notify_sub_matches) that leaves those
- * units out of the campaign's summary_remind and summary_due. Returns 0,
+ * the suffix of a target "@unit" or "@all" (notify_sub_matches) that
+ * leaves those units out of the campaign's summary_remind, summary_due
+ * and nomination_posting_last_start_remind. Returns 0,
  * RY_EINVAL when buf is too small (buf then ""), or RY_EIO. */
 int notify_extensions_except(ry_txn_t *txn, const char *campaign,
                              const char *deadline, char *buf, size_t len);

@@ -56,8 +56,9 @@ s_campaign_name(notify_server_t *self, const char *id)
 }
 
 /* The targets of t as it fires, in 'out' (at most S_TARGETS_MAX): a
- * campaign's summary_remind or summary_due leaves out of "@unit" (written
- * to buf) the units whose deadline the city extended beyond it, which
+ * campaign's summary_remind or summary_due leaves out of "@unit", its
+ * nomination_posting_last_start_remind out of "@all" (written to buf),
+ * the units whose deadline the city extended beyond the campaign's, which
  * have their own (notify_extensions). Sets *n. Returns 0 or RY_EIO. */
 #define S_TARGETS_MAX 8
 #define S_TARGET_CAP 4096
@@ -68,20 +69,25 @@ s_targets(ry_txn_t *txn, const Rongyu__NotifyTimer *t, char *buf,
     *n = t->n_targets < S_TARGETS_MAX ? t->n_targets : S_TARGETS_MAX;
     for (size_t i = 0; i < *n; i++)
         out[i] = t->targets[i];
-    if (*t->case_id || (strcmp(t->kind, "summary_remind") != 0 &&
-                        strcmp(t->kind, "summary_due") != 0))
+    bool summary = strcmp(t->kind, "summary_remind") == 0 ||
+                   strcmp(t->kind, "summary_due") == 0;
+    bool nomination =
+        strcmp(t->kind, "nomination_posting_last_start_remind") == 0;
+    if (*t->case_id || (!summary && !nomination))
         return 0;
+    const char *group = summary ? "@unit" : "@all";
     char except[S_TARGET_CAP - 16];
-    int rc = notify_extensions_except(txn, t->campaign_id, t->deadline, except,
-                                      sizeof except);
+    int rc = notify_extensions_except(txn, t->campaign_id,
+                                      summary ? t->deadline : t->submit_by,
+                                      except, sizeof except);
     if (rc == RY_EINVAL)
         ry_error(NULL, "timer %s: too many extended units to leave out",
                  t->timer_id);
     if (rc && rc != RY_EINVAL)
         return rc;
     for (size_t i = 0; *except && i < *n; i++)
-        if (strcmp(out[i], "@unit") == 0) {
-            snprintf(buf, S_TARGET_CAP, "@unit%s", except);
+        if (strcmp(out[i], group) == 0) {
+            snprintf(buf, S_TARGET_CAP, "%s%s", group, except);
             out[i] = buf;
             break;
         }

@@ -181,6 +181,16 @@ ry_notify_settled
 ry_expect_count "$HOOKS" '.json.kind == "summary_remind" or .json.kind == "summary_due"' 0
 ry_expect_count "$MAIL" '.to == ["<xiaoshan@unit.example>"] and (.subject | contains("汇总表"))' 0
 ry_ok "31 December's summary reminder and closing notice: to the city, none to the extended 萧山区"
+# The last day a nomination's posting can start: Tue 12-25 for the
+# campaign's 31 December (told on Thu 12-20), Fri 2019-01-04 for 萧山区's
+# 10 January (told on Sat 12-29, a make-up working day).
+ry_expect_count "$HOOKS" '.json.kind == "nomination_posting_last_start_remind" and
+    .json.org == "xiaoshan-hengyi-textile" and .json.deadline == "2018-12-25"' 1
+ry_expect_count "$HOOKS" '.json.kind == "nomination_posting_last_start_remind" and .json.org == "萧山区"' 1
+ry_expect_count "$HOOKS" '.json.kind == "nomination_posting_last_start_remind" and
+    .json.org == "萧山区" and .json.deadline == "2019-01-04" and
+    .json.at == "2018-12-29T09:00:00+08:00" and .json.submit_by == "2019-01-10"' 1
+ry_ok "the last nomination posting start: 2018-12-25 to the union, 2019-01-04 to 萧山区 alone"
 
 # Mon 2019-01-07 09:00, 3 working days before 萧山区's 10 January; the end
 # of 10 January: to 萧山区 alone, against its own deadline.

@@ -440,6 +440,10 @@ test_an_extension_gives_the_unit_its_own_reminders(void **state)
     s_assert_timer(txn, id, "pending", "2019-01-03T09:00");
     snprintf(id, sizeof id, "%ssummary_due", p8);
     s_assert_timer(txn, id, "pending", "2019-01-09T00:00");
+    /* A nomination's posting must start by Wed 01-02 (01-02, 03, 04, 07,
+     * 08): told 3 working days before, on Thu 12-27. */
+    snprintf(id, sizeof id, "%snomination_posting_last_start_remind", p8);
+    s_assert_timer(txn, id, "pending", "2018-12-27T09:00");
     assert_int_equal(notify_extensions_except(txn, "hangzhou-2018",
                                               "2018-12-31", ex, sizeof ex),
                      0);
@@ -466,6 +470,18 @@ test_an_extension_gives_the_unit_its_own_reminders(void **state)
     ry_pb_free(&t);
     snprintf(id, sizeof id, "%ssummary_due", p10);
     s_assert_timer(txn, id, "pending", "2019-01-11T00:00");
+    /* Fri 01-04 the last start; 3 working days before: Sat 12-29, a
+     * make-up working day. */
+    snprintf(id, sizeof id, "%snomination_posting_last_start_remind", p10);
+    s_assert_timer(txn, id, "pending", "2018-12-29T09:00");
+    t = s_timer(txn, id);
+    assert_string_equal(t->deadline, "2019-01-04");
+    assert_string_equal(t->submit_by, "2019-01-10");
+    assert_int_equal(t->posting_workdays, 5);
+    assert_string_equal(t->targets[0], "萧山区");
+    ry_pb_free(&t);
+    snprintf(id, sizeof id, "%snomination_posting_last_start_remind", p8);
+    s_assert_timer(txn, id, "cancelled", NULL);
 
     /* Another unit; the campaign's notices leave out both, not one
      * extended to a day not after theirs. */
