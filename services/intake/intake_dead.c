@@ -144,8 +144,9 @@ s_audit(ry_txn_t *txn, const intake_principal_t *p, const char *op,
     uint8_t k[8];
     ry_be64_put(k, n);
     Rongyu__DeadAuditEntry e = RONGYU__DEAD_AUDIT_ENTRY__INIT;
+    char actor[800];
     e.at_ms = ry_clock_now_ms();
-    e.actor = (char *)p->org_id;
+    e.actor = (char *)intake_principal_actor(p, actor, sizeof actor);
     e.op = (char *)op;
     e.key = (char *)key;
     e.outcome = (char *)outcome;
@@ -154,7 +155,7 @@ s_audit(ry_txn_t *txn, const intake_principal_t *p, const char *op,
     rc = ry_txn_put(txn, "dead_audit", k, 8, buf, len, RY_PUT_APPEND);
     free(buf);
     if (rc == 0)
-        ry_info(NULL, "dead letter %s: %s by %s: %s", key, op, p->org_id,
+        ry_info(NULL, "dead letter %s: %s by %s: %s", key, op, e.actor,
                 outcome);
     return rc;
 }

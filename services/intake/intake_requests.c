@@ -328,14 +328,10 @@ s_extend_deadline(intake_cases_t *self, ry_txn_t *txn,
     int rc = intake_cases_allow(txn, p, INTAKE_ACT_CITY, NULL, &r->out);
     if (rc)
         return rc;
-    char actor[512];
-    if (intake_is_empty(p->user))
-        snprintf(actor, sizeof actor, "%s", p->org_id);
-    else
-        snprintf(actor, sizeof actor, "%s (%s)", p->org_id, p->user);
-    rc = intake_deadline_extend(txn, self->channel, self->campaigns,
-                                req->extend_deadline, actor, ry_clock_now_ms(),
-                                r);
+    char actor[800];
+    rc = intake_deadline_extend(
+        txn, self->channel, self->campaigns, req->extend_deadline,
+        intake_principal_actor(p, actor, sizeof actor), ry_clock_now_ms(), r);
     /* The unit's nominations being posted now have another deadline. */
     if (!rc)
         rc = intake_posting_extended(self, txn, r->dcampaign,
