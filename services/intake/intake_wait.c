@@ -138,8 +138,11 @@ s_park(intake_cases_t *self, const Rongyu__Request *req,
     if (!token) {
         free(ids);
         intake_reply_fail(r, RONGYU__ERROR_CODE__E_BUSY,
-                          "等待中的请求过多，请稍后重试。too many requests "
-                          "are waiting");
+                          "等待中的请求过多（最多 %d 个，共指名 %d 个案件），"
+                          "请稍后重试。too many requests are waiting (at "
+                          "most %d, naming %d cases in all)",
+                          INTAKE_WAIT_MAX, INTAKE_WAIT_CASES_PARKED,
+                          INTAKE_WAIT_MAX, INTAKE_WAIT_CASES_PARKED);
         r->out.retry_after_ms = 1000;
         return -1;
     }
