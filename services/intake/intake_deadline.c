@@ -255,3 +255,49 @@ intake_deadline_list(ry_txn_t *txn, const ry_campaigns_t *camps,
         return intake_reply_no_unit(r, ry_campaign_id(c), q->organising_unit);
     return s_list(txn, c, q->organising_unit, r);
 }
+
+/* The "meta" mark of intake_deadline_tell_all. */
+#define S_TOLD_MARK "extensions_told"
+
+typedef struct {
+    ry_txn_t *txn;
+    ry_channel_t *ch;
+    unsigned n;
+} s_tell_t;
+
+static int
+s_tell_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+{
+    (void)key;
+    s_tell_t *t = arg;
+    Rongyu__DeadlineExtension *x = (Rongyu__DeadlineExtension *)ry_pb_unpack(
+        &rongyu__deadline_extension__descriptor, val->data, val->len, 0);
+    if (!x)
+        return 0;
+    int rc = ry_channel_send_msg(t->ch, t->txn, "notification",
+                                 RONGYU__MESSAGE_TYPE__DEADLINE_EXTENSION, "",
+                                 &x->base);
+    ry_pb_free(&x);
+    t->n += rc == 0;
+    return rc; /* 0, or a store error (negative): the scan stops */
+}
+
+int
+intake_deadline_tell_all(ry_txn_t *txn, ry_channel_t *ch, unsigned *n)
+{
+    if (n)
+        *n = 0;
+    ry_val_t v;
+    int rc = ry_txn_get(txn, "meta", S_TOLD_MARK, strlen(S_TOLD_MARK), &v);
+    if (rc != RY_ENOTFOUND)
+        return rc;
+    s_tell_t t = {txn, ch, 0};
+    rc = ch ? ry_txn_scan(txn, "extensions", NULL, 0, NULL, 0, s_tell_row, &t)
+            : 0;
+    if (!rc)
+        rc = ry_txn_put(txn, "meta", S_TOLD_MARK, strlen(S_TOLD_MARK), "1", 1,
+                        0);
+    if (n)
+        *n = t.n;
+    return rc;
+}

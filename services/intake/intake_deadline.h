@@ -49,6 +49,13 @@ int intake_deadline_extend(ry_txn_t *txn, ry_channel_t *ch,
                            const Rongyu__ExtendDeadlineRequest *q,
                            const char *actor, int64_t now, intake_reply_t *r);
 
+/* Tells notification through 'ch', once per store ("meta"
+ * extensions_told), every extension granted before intake told it of
+ * them: the units' own reminders. Notification keeps the newest one of a
+ * unit, so one told again changes nothing. Sets *n (may be NULL) to how
+ * many were told. Returns 0 or a store error. */
+int intake_deadline_tell_all(ry_txn_t *txn, ry_channel_t *ch, unsigned *n);
+
 /* DeadlinesRequest: the summary deadline and every extension (of one unit
  * or all), oldest first. Returns 0, -1 after intake_reply_fail, or a store
  * error. */

@@ -2,6 +2,7 @@
 #include "intake_server.h"
 
 #include "intake_cases.h"
+#include "intake_deadline.h"
 #include "intake_requests.h"
 #include "intake_posting.h"
 #include "intake_relay.h"
@@ -21,6 +22,21 @@ struct intake_server {
     intake_cases_t *cases;
     ry_channel_t *channel;
 };
+
+/* The extensions granted before intake told notification of them. */
+static int
+s_tell_extensions(ry_txn_t *txn, void *arg)
+{
+    intake_server_t *self = arg;
+    unsigned n;
+    int rc = intake_deadline_tell_all(txn, self->channel, &n);
+    if (!rc && n)
+        ry_info(NULL,
+                "%u deadline extension(s) granted earlier told to "
+                "notification",
+                n);
+    return rc;
+}
 
 /* ry_channel_sync_apart's hooks, with the channel's context (the
  * cases). */
@@ -92,6 +108,8 @@ intake_server_new(const ry_config_t *cfg, intake_server_t **out)
         snprintf(path, sizeof path, "%s/admin.cert", dir);
         rc = intake_keys_start(self->cases, path);
     }
+    if (!rc)
+        rc = ry_store_write(self->store, 0, s_tell_extensions, self);
     /* Clients are taken only now: a client reconnecting to a restarted
      * intake met an admission list still being rebuilt, and was refused. */
     if (!rc)

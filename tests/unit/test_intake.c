@@ -11,6 +11,7 @@
 
 #include "intake_bounds.h"
 #include "intake_cases.h"
+#include "intake_deadline.h"
 #include "intake_digest.h"
 #include "intake_internal.h"
 #include "intake_requests.h"
@@ -3291,6 +3292,23 @@ test_an_extension_is_told_to_notification(void **state)
     assert_int_equal(d->seq, 1);
     assert_non_null(strstr(d->actor, "city-federation"));
     ry_pb_free(&d);
+    ry_pb_free(&e);
+
+    /* A store whose extensions were granted before intake told them
+     * (this one has not started as a server): told at the first start,
+     * once. */
+    static const unsigned want[] = {1, 0};
+    for (int i = 0; i < 2; i++) {
+        ry_txn_t *txn;
+        assert_int_equal(ry_txn_begin(fx->st, NULL, true, &txn), 0);
+        unsigned told;
+        assert_int_equal(intake_deadline_tell_all(txn, fx->ch, &told), 0);
+        assert_int_equal(told, want[i]);
+        assert_int_equal(ry_txn_commit(&txn), 0);
+        assert_int_equal(s_outbox_rows(fx, "notification"), 2);
+    }
+    e = s_last_sent(fx, "notification");
+    assert_int_equal(e->type, RONGYU__MESSAGE_TYPE__DEADLINE_EXTENSION);
     ry_pb_free(&e);
     s_fx_destroy(&fx);
 }
