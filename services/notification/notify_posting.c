@@ -179,6 +179,9 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
          * reminder hour, so a posting that ends on the deadline day is
          * announced in time to submit. */
         t.due_ms = notify_instant(ps.until, p->remind_hour * 60, offset);
+        /* Of use until the deadline has passed. */
+        t.late_until_ms =
+            notify_instant(ry_date_add_days(ps.deadline, 1), 0, offset);
         wr = notify_timers_revive(txn, &t, now, NULL);
         keep = id;
     } else if (!ps.has_start) {
@@ -189,6 +192,9 @@ notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
         t.kind = "posting_start_by";
         t.targets = (char **)to_both;
         t.n_targets = 2;
+        /* Of use until the last day a posting could start. */
+        t.late_until_ms =
+            notify_instant(ry_date_add_days(ps.last_start, 1), 0, offset);
         wr = notify_plan_remind(txn, p, offset, &t, ps.last_start,
                                 p->posting_workdays, true, now, NULL);
         keep = id;

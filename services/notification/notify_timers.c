@@ -154,6 +154,13 @@ s_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now,
     rc = 0;
     bool write = false;
     const char *state = "pending", *reason = "";
+    /* Planned late but still of use: due at once. */
+    Rongyu__NotifyTimer late;
+    if (t->due_ms < now && now < t->late_until_ms) {
+        late = *t;
+        late.due_ms = now;
+        t = &late;
+    }
     if (found && revive && strcmp(old.state, "cancelled") == 0)
         found = false;
     if (!found) {
@@ -163,7 +170,7 @@ s_schedule(ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now,
             reason = S_LATE_REASON;
         }
     } else if (strcmp(old.state, "pending") == 0) {
-        if (old.due_ms != t->due_ms) {
+        if (old.due_ms != t->due_ms && (t != &late || old.due_ms > now)) {
             rc = s_unindex_due(txn, old.due_ms, t->timer_id);
             write = true;
         }
@@ -688,11 +695,13 @@ notify_plan_case(ry_txn_t *txn, const notify_plan_t *p, const ry_campaign_t *c,
     if (due_end == 0)
         return rc;
     ry_date_format(due, ds, sizeof ds);
+    t.late_until_ms = due_end; /* of use until the review is due */
     if (!rc)
         rc = notify_plan_remind(txn, p, offset, &t, due, p->remind_workdays,
                                 false, now, NULL);
     t.kind = "review_overdue";
     t.workdays_before = 0;
+    t.late_until_ms = 0;
     ry_str_cat(id, sizeof id, prefix, "r", rev, "|review_overdue",
                (char *)NULL);
     t.targets = (char **)to_over;

@@ -1953,6 +1953,83 @@ test_one_delivery_per_subscriber_and_channel(void **state)
 
 /* ------------------------------------------------------------ postings */
 
+/* A case's reminder planned after its time, while it is still of use (its
+ * event came late: a draft saved after the start-by reminder's day, a
+ * posting recorded after its last day, notification down), is due at
+ * once; after that, skipped as a campaign's. */
+static void
+test_case_reminder_planned_late_goes_while_of_use(void **state)
+{
+    fx_t *f = *state;
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    Rongyu__CaseEvent ev =
+        s_event("draft_saved", RONGYU__CASE_STATE__DRAFT, "2018-11-20T10:00");
+    ev.submitted_at_ms = 0;
+    ev.posting_end = "";
+    /* Saved on Fri 11-23: the reminder of 11-21 goes at once (last start
+     * Mon 11-26), to the union and its unit. */
+    int64_t now = s_at("2018-11-23T15:00");
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n1",
+                                             NULL, NULL, now),
+                     0);
+    const char *sb = "case|case1|posting|r1|start_by|2018-11-26";
+    s_assert_timer(txn, sb, "pending", "2018-11-23T15:00");
+    Rongyu__NotifyTimer *t = s_timer(txn, sb);
+    assert_int_equal(t->n_targets, 2);
+    assert_int_equal(t->late_until_ms, s_at("2018-11-27T00:00"));
+    ry_pb_free(&t);
+    /* Saved again later that day: not moved again. */
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n2",
+                                             NULL, NULL,
+                                             s_at("2018-11-23T16:00")),
+                     0);
+    s_assert_timer(txn, sb, "pending", "2018-11-23T15:00");
+    ry_txn_abort(&txn);
+
+    /* A posting from 11-19 to 11-25, recorded on Wed 11-28: complete
+     * since 11-23, the deadline 11-30 not passed: told at once. */
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    ev.posting_start = "2018-11-19";
+    ev.posting_end = "2018-11-25";
+    now = s_at("2018-11-28T10:00");
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n3",
+                                             NULL, NULL, now),
+                     0);
+    const char *done = "case|case1|posting|r1|complete|2018-11-19|2018-11-25";
+    s_assert_timer(txn, done, "pending", "2018-11-28T10:00");
+    ry_txn_abort(&txn);
+    /* Recorded on 12-01, after the deadline: skipped. */
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    assert_int_equal(notify_posting_on_draft(txn, &f->plan, f->camp, &ev, "n4",
+                                             NULL, NULL,
+                                             s_at("2018-12-01T10:00")),
+                     0);
+    s_assert_timer(txn, done, "skipped", NULL);
+    ry_txn_abort(&txn);
+
+    /* A review reminder: submitted 10-29, review due 11-29, reminded
+     * 11-26; its event came on 11-27: reminded at once; on 11-30 (the
+     * review overdue), not. */
+    Rongyu__CaseEvent sub =
+        s_event("submitted", RONGYU__CASE_STATE__SUBMITTED, "2018-10-29T10:00");
+    uint8_t key[NOTIFY_EVENT_KEY_MAX];
+    size_t klen = notify_events_key(key, "intake", 1);
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    assert_int_equal(notify_plan_case(txn, &f->plan, f->camp, &sub, key, klen,
+                                      s_at("2018-11-27T11:00")),
+                     0);
+    s_assert_timer(txn, "case|case1|r1|review_remind", "pending",
+                   "2018-11-27T11:00");
+    ry_txn_abort(&txn);
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    assert_int_equal(notify_plan_case(txn, &f->plan, f->camp, &sub, key, klen,
+                                      s_at("2018-11-30T11:00")),
+                     0);
+    s_assert_timer(txn, "case|case1|r1|review_remind", "skipped", NULL);
+    ry_txn_abort(&txn);
+}
+
 static void
 test_posting_timers_follow_the_draft(void **state)
 {
@@ -2381,6 +2458,9 @@ main(void)
             test_subscriptions_found_by_organisation, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_campaign_reminders_are_three_working_days_before, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_case_reminder_planned_late_goes_while_of_use, s_setup,
             s_teardown),
         cmocka_unit_test_setup_teardown(
             test_reminder_already_past_is_skipped_not_fired_late, s_setup,
