@@ -2,9 +2,8 @@
  * reminders. */
 #include "notify_extensions.h"
 
+#include "notify_posting.h"
 #include "rongyu.pb-c.h"
-#include "ry_calendar.h"
-#include "ry_posting.h"
 #include "ry_date.h"
 #include "ry_error.h"
 #include "ry_log.h"
@@ -72,30 +71,16 @@ s_plan_unit(ry_txn_t *txn, const notify_plan_t *p, const ry_campaign_t *c,
     /* The last day a nomination's posting can start to end by the unit's
      * own deadline, as notify_posting_plan_campaign announces the
      * campaign's. */
-    char ls[RY_DATE_STRLEN] = "";
-    ry_date_t last;
-    int need = ry_campaign_posting_min_workdays(c);
+    char ls[RY_DATE_STRLEN];
     t.kind = "nomination_posting_last_start_remind";
     ry_str_cat(id, sizeof id, prefix, ds,
                "|nomination_posting_last_start_remind", (char *)NULL);
-    t.deadline = ls;
     t.submit_by = ds;
-    t.posting_workdays = (uint32_t)need;
     if (rc)
         return rc;
-    if (ry_posting_last_start(p->cal, until, need, &last) != 0) {
-        char reason[400];
-        int year = ry_calendar_year_missing_before(p->cal, until);
-        snprintf(reason, sizeof reason,
-                 "日历没有 %d 年的数据，无法给出在 %s 前完成的公示最迟"
-                 "的开始日。the calendar cannot tell the last day a "
-                 "posting can start to end by %s: no data for %d",
-                 year, ds, ds, year);
-        return notify_timers_fail(txn, &t, reason, NULL);
-    }
-    ry_date_format(last, ls, sizeof ls);
-    return notify_plan_remind(txn, p, offset, &t, last, p->posting_workdays,
-                              true, now, NULL);
+    return notify_posting_plan_last_start(txn, p, offset, &t, until,
+                                          ry_campaign_posting_min_workdays(c),
+                                          ls, true, now, NULL);
 }
 
 int

@@ -12,6 +12,33 @@
 #include <string.h>
 
 int
+notify_posting_plan_last_start(ry_txn_t *txn, const notify_plan_t *p,
+                               int offset, Rongyu__NotifyTimer *t,
+                               ry_date_t deadline, int need,
+                               char ds[RY_DATE_STRLEN], bool revive,
+                               int64_t now, bool *changed)
+{
+    ry_date_t last;
+    ds[0] = '\0';
+    t->deadline = ds;
+    t->posting_workdays = (uint32_t)need;
+    if (ry_posting_last_start(p->cal, deadline, need, &last) != 0) {
+        char reason[400], sb[RY_DATE_STRLEN];
+        ry_date_format(deadline, sb, sizeof sb);
+        int year = ry_calendar_year_missing_before(p->cal, deadline);
+        snprintf(reason, sizeof reason,
+                 "日历没有 %d 年的数据，无法给出在 %s 前完成的公示最迟"
+                 "的开始日。the calendar cannot tell the last day a "
+                 "posting can start to end by %s: no data for %d",
+                 year, sb, sb, year);
+        return notify_timers_fail(txn, t, reason, changed);
+    }
+    ry_date_format(last, ds, RY_DATE_STRLEN);
+    return notify_plan_remind(txn, p, offset, t, last, p->posting_workdays,
+                              revive, now, changed);
+}
+
+int
 notify_posting_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
                              const ry_campaign_t *c, int64_t now, bool *changed)
 {
@@ -26,7 +53,7 @@ notify_posting_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
         *changed = false;
     for (int i = 0; rc == 0 && i < 2; i++) {
         char id[256], ds[RY_DATE_STRLEN], sb[RY_DATE_STRLEN];
-        ry_date_t deadline = ry_posting_deadline(c, i == 1), last;
+        ry_date_t deadline = ry_posting_deadline(c, i == 1);
         ry_date_format(deadline, sb, sizeof sb);
         snprintf(id, sizeof id, "campaign|%s|%s", cid, kinds[i]);
         Rongyu__NotifyTimer t = RONGYU__NOTIFY_TIMER__INIT;
@@ -35,26 +62,10 @@ notify_posting_plan_campaign(ry_txn_t *txn, const notify_plan_t *p,
         t.campaign_id = (char *)cid;
         t.targets = (char **)all;
         t.n_targets = 1;
-        t.deadline = ds;
         t.submit_by = sb;
-        t.posting_workdays = (uint32_t)need;
         bool ch = false;
-        int lr = ry_posting_last_start(p->cal, deadline, need, &last);
-        if (lr) {
-            char reason[400];
-            ds[0] = '\0';
-            int year = ry_calendar_year_missing_before(p->cal, deadline);
-            snprintf(reason, sizeof reason,
-                     "日历没有 %d 年的数据，无法给出在 %s 前完成的公示最迟"
-                     "的开始日。the calendar cannot tell the last day a "
-                     "posting can start to end by %s: no data for %d",
-                     year, sb, sb, year);
-            rc = notify_timers_fail(txn, &t, reason, &ch);
-        } else {
-            ry_date_format(last, ds, sizeof ds);
-            rc = notify_plan_remind(txn, p, offset, &t, last,
-                                    p->posting_workdays, false, now, &ch);
-        }
+        rc = notify_posting_plan_last_start(txn, p, offset, &t, deadline, need,
+                                            ds, false, now, &ch);
         if (changed && ch)
             *changed = true;
     }

@@ -47,6 +47,18 @@ int notify_posting_on_draft(ry_txn_t *txn, const notify_plan_t *p,
                             const char *notice_id, notify_deliver_t *d,
                             const notify_subs_t *subs, int64_t now);
 
+/* Plans t (its id, kind, targets and submit_by set by the caller) as the
+ * reminder of the last day a posting of 'need' working days can start to
+ * end by 'deadline', p->posting_workdays working days before that day:
+ * the day is written to ds, which t->deadline is set to ("" when the
+ * calendar lacks a year: t is then failed, naming it). 'revive' and the
+ * rest as notify_plan_remind. Returns 0, RY_EFULL or RY_EIO. */
+int notify_posting_plan_last_start(ry_txn_t *txn, const notify_plan_t *p,
+                                   int offset, Rongyu__NotifyTimer *t,
+                                   ry_date_t deadline, int need,
+                                   char ds[RY_DATE_STRLEN], bool revive,
+                                   int64_t now, bool *changed);
+
 /* True for a failed posting timer of a draft that keeps its draft's
  * event (posting_complete, posting_start_by): notify_posting_replan can
  * plan it again. */
