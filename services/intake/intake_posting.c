@@ -342,28 +342,23 @@ intake_posting_list(intake_cases_t *self, ry_txn_t *txn,
     return 0;
 }
 
-/* The case ids of a scan of by_unit_state, after 'skip' bytes of key. */
+/* The case ids intake_cases_candidates gives. */
 typedef struct {
-    size_t skip;
     char (*ids)[INTAKE_ID_LEN + 1];
     size_t n, cap;
 } s_ext_t;
 
 static int
-s_ext_row(const ry_val_t *key, const ry_val_t *val, void *arg)
+s_ext_id(const char *id, void *arg)
 {
-    (void)val;
     s_ext_t *x = arg;
-    if (key->len < x->skip + INTAKE_ID_LEN)
-        return 0;
     if (x->n == x->cap) {
         x->cap = x->cap ? x->cap * 2 : 16;
         x->ids = realloc(x->ids, sizeof *x->ids * x->cap);
         if (!x->ids)
             abort();
     }
-    memcpy(x->ids[x->n], (const char *)key->data + x->skip, INTAKE_ID_LEN);
-    x->ids[x->n++][INTAKE_ID_LEN] = '\0';
+    snprintf(x->ids[x->n++], INTAKE_ID_LEN + 1, "%s", id);
     return 0;
 }
 
@@ -371,17 +366,14 @@ int
 intake_posting_extended(intake_cases_t *self, ry_txn_t *txn,
                         const char *campaign, const char *unit)
 {
-    /* The unit's drafts: by_unit_state under unit \0 DRAFT. Read first,
-     * told after: the outbox is written in the same transaction. */
-    uint8_t prefix[INTAKE_IKEY_MAX];
-    size_t plen = strlen(unit) + 1;
-    if (plen + 1 > sizeof prefix)
-        return 0;
-    memcpy(prefix, unit, plen);
-    prefix[plen++] = (uint8_t)RONGYU__CASE_STATE__DRAFT;
-    s_ext_t x = {plen, NULL, 0, 0};
-    int rc =
-        ry_txn_scan(txn, "by_unit_state", prefix, plen, NULL, 0, s_ext_row, &x);
+    /* The unit's drafts. Read first, told after: the outbox is written
+     * in the same transaction. */
+    intake_case_filter_t f = {.organising_unit = unit,
+                              .state = RONGYU__CASE_STATE__DRAFT};
+    s_ext_t x = {NULL, 0, 0};
+    int rc = intake_cases_candidates(txn, &f, NULL, s_ext_id, &x);
+    if (rc == RY_EINVAL) /* a name too long for an index: no case */
+        rc = 0;
     unsigned told = 0;
     for (size_t i = 0; !rc && i < x.n; i++) {
         Rongyu__Case *c = NULL;
@@ -393,6 +385,7 @@ intake_posting_extended(intake_cases_t *self, ry_txn_t *txn,
         const Rongyu__Application *a = rc ? NULL : c->application;
         if (a && c->state == RONGYU__CASE_STATE__DRAFT &&
             a->honour == RONGYU__HONOUR__EXCELLENT_WORKER &&
+            strcmp(a->organising_unit, unit) == 0 &&
             strcmp(a->campaign_id, campaign) == 0) {
             rc = intake_cases_tell(self, txn, c, "deadline_extended");
             told += !rc;
