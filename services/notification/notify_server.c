@@ -323,13 +323,38 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
         r.code = RONGYU__ERROR_CODE__E_INVALID;
         r.detail = bad;
         r.field_path = (char *)filter;
-    } else if (req->body_case == RONGYU__REQUEST__BODY_NOTIFICATIONS) {
-        const Rongyu__NotificationsRequest *q = req->notifications;
-        rc = q->timers ? notify_timers_list(txn, q->state, "", q->after_id,
-                                            q->limit, &nr)
-                       : notify_deliver_list(txn, q, &nr);
-        r.body_case = RONGYU__REPLY__BODY_NOTIFICATIONS;
-        r.notifications = &nr;
+    } else if (req->body_case == RONGYU__REQUEST__BODY_NOTIFICATIONS ||
+               req->body_case == RONGYU__REQUEST__BODY_FEED_REPLAY) {
+        /* As the key's principal, narrowed by what the request states:
+         * one acting for an organisation reads its own alone. */
+        Rongyu__KeyRecord *key = NULL;
+        const char *own = "";
+        rc = notify_readers_get(txn, ry_channel_request_key(self->channel),
+                                &key);
+        if (!rc &&
+            notify_subscribe_scope(req, key, &own, reply, reply_len) != 0) {
+            ry_pb_free(&key);
+            ry_pb_free(&req);
+            return -1;
+        }
+        if (!rc && req->body_case == RONGYU__REQUEST__BODY_NOTIFICATIONS) {
+            Rongyu__NotificationsRequest q = *req->notifications;
+            if (*own)
+                q.org = (char *)own;
+            rc = q.timers ? notify_timers_list(txn, q.state, "", q.after_id,
+                                               q.limit, &nr)
+                          : notify_deliver_list(txn, &q, &nr);
+            r.body_case = RONGYU__REPLY__BODY_NOTIFICATIONS;
+            r.notifications = &nr;
+        } else if (!rc) {
+            Rongyu__FeedReplayRequest q = *req->feed_replay;
+            if (*own)
+                q.topic = (char *)own;
+            rc = notify_deliver_replay(txn, &q, &fr);
+            r.body_case = RONGYU__REPLY__BODY_FEED_REPLAY;
+            r.feed_replay = &fr;
+        }
+        ry_pb_free(&key);
     } else if (req->body_case == RONGYU__REQUEST__BODY_SUBSCRIBE ||
                req->body_case == RONGYU__REQUEST__BODY_SUBSCRIPTIONS ||
                req->body_case == RONGYU__REQUEST__BODY_UNSUBSCRIBE) {
@@ -349,10 +374,6 @@ s_on_request(void *ctx, ry_txn_t *txn, const uint8_t *data, size_t len,
             return rc == RY_EFULL ? RY_EFULL : -1;
         }
         return rc; /* 0: keep the subscription's writes */
-    } else if (req->body_case == RONGYU__REQUEST__BODY_FEED_REPLAY) {
-        rc = notify_deliver_replay(txn, req->feed_replay, &fr);
-        r.body_case = RONGYU__REPLY__BODY_FEED_REPLAY;
-        r.feed_replay = &fr;
     } else if (req->body_case == RONGYU__REQUEST__BODY__NOT_SET) {
         r.code = RONGYU__ERROR_CODE__E_UNSUPPORTED;
         ry_reply_no_body(&req->base, unsupported, sizeof unsupported);

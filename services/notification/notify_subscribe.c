@@ -636,6 +636,60 @@ s_cancel(ry_txn_t *txn, const s_who_t *w, const Rongyu__UnsubscribeRequest *q,
 }
 
 int
+notify_subscribe_scope(const Rongyu__Request *req, const Rongyu__KeyRecord *key,
+                       const char **org, uint8_t **reply, size_t *reply_len)
+{
+    *org = "";
+    *reply = NULL;
+    s_out_t o = {.code = RONGYU__ERROR_CODE__OK};
+    s_who_t w;
+    int rc = s_principal(req->principal, key, &w, &o);
+    if (!rc && !w.any) {
+        const Rongyu__NotificationsRequest *nq =
+            req->body_case == RONGYU__REQUEST__BODY_NOTIFICATIONS
+                ? req->notifications
+                : NULL;
+        const Rongyu__FeedReplayRequest *fq =
+            req->body_case == RONGYU__REQUEST__BODY_FEED_REPLAY
+                ? req->feed_replay
+                : NULL;
+        /* A topic as the live feed spells it ("org|") or bare. */
+        const char *topic = fq && fq->topic ? fq->topic : "";
+        size_t tl = strlen(topic), ol = strlen(w.org);
+        bool other_topic =
+            tl && !(strncmp(topic, w.org, ol) == 0 &&
+                    (tl == ol || (tl == ol + 1 && topic[ol] == '|')));
+        if (nq && nq->timers)
+            rc = s_fail(&o, RONGYU__ERROR_CODE__E_FORBIDDEN,
+                        "notifications.timers",
+                        "「%.64s」只能查看本组织的通知，定时提醒只有市总工会"
+                        "与平台可以查看。'%s' may read only its own "
+                        "notifications; the timers are the city's and the "
+                        "platform's to read",
+                        w.org, w.org);
+        else if (nq && *nq->org && strcmp(nq->org, w.org) != 0)
+            rc =
+                s_fail(&o, RONGYU__ERROR_CODE__E_FORBIDDEN, "notifications.org",
+                       "「%.64s」只能查看本组织的通知，不能查看「%.64s」的。"
+                       "'%s' may read only its own notifications, not "
+                       "those of '%s'",
+                       w.org, nq->org, w.org, nq->org);
+        else if (other_topic)
+            rc =
+                s_fail(&o, RONGYU__ERROR_CODE__E_FORBIDDEN, "feed_replay.topic",
+                       "「%.64s」只能重放本组织的订阅推送，不能重放「%.64s」"
+                       "的。'%s' may replay only its own feed, not '%s'",
+                       w.org, topic, w.org, topic);
+        else
+            *org = w.org;
+    }
+    if (!rc)
+        return 0;
+    *reply = s_pack(&o, req->request_id, reply_len);
+    return -1;
+}
+
+int
 notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
                          const Rongyu__KeyRecord *key,
                          const notify_subs_t *file, int64_t now,

@@ -38,6 +38,20 @@ int notify_subscribe_request(ry_txn_t *txn, const Rongyu__Request *req,
                              const notify_subs_t *file, int64_t now,
                              uint8_t **reply, size_t *reply_len);
 
+/* Whom a read (NotificationsRequest, FeedReplayRequest) 'req' sent with
+ * the reader's key 'key' may see, its principal resolved and checked as
+ * for subscriptions: the city and the platform acting as themselves or
+ * as the city see every organisation's (*org set to ""); any other
+ * principal (the platform acting for an organisation) sees its own
+ * organisation's deliveries and feed alone (*org set to it, borrowed
+ * from req or key), and neither another's nor the timers. Returns 0, or
+ * -1 with *reply (the caller's to free()) the error: E_INVALID,
+ * E_MISSING_FIELD at principal.*, E_FORBIDDEN at notifications.org,
+ * notifications.timers or feed_replay.topic. */
+int notify_subscribe_scope(const Rongyu__Request *req,
+                           const Rongyu__KeyRecord *key, const char **org,
+                           uint8_t **reply, size_t *reply_len);
+
 /* Reads the stored subscriptions a notice to 'targets' (org ids, or @all
  * and the roles) may reach, each as a notify_sub_t whose role is the one
  * its organisation has (notify_subscribe_role), whoever subscribed it:
