@@ -205,6 +205,46 @@ s_format(char *out, size_t cap, const char *fmt, va_list ap)
     return true;
 }
 
+/* Writes the control characters of line[0..*len) (a name, a URL or an
+ * organisation a client sent may hold CR and LF) escaped, as \n, \r,
+ * \t or \xHH, so that each event stays one line and none can be
+ * forged; the line is cut at cap bytes, never inside an escape. */
+static void
+s_escape(char *line, size_t *len, size_t cap)
+{
+    size_t i = 0;
+    while (i < *len && (unsigned char)line[i] >= 0x20 && line[i] != 0x7f)
+        i++;
+    if (i == *len)
+        return;
+    char out[2048];
+    size_t at = i;
+    if (cap > sizeof out)
+        cap = sizeof out;
+    memcpy(out, line, i);
+    for (; i < *len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        char esc[5];
+        size_t n = 1;
+        if (c == '\n' || c == '\r' || c == '\t') {
+            esc[0] = '\\';
+            esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+            n = 2;
+        } else if (c < 0x20 || c == 0x7f) {
+            snprintf(esc, sizeof esc, "\\x%02x", c);
+            n = 4;
+        } else {
+            esc[0] = (char)c;
+        }
+        if (at + n > cap)
+            break;
+        memcpy(out + at, esc, n);
+        at += n;
+    }
+    memcpy(line, out, at);
+    *len = at;
+}
+
 void
 ry_log_write(int level, const char *case_id, const char *fmt, ...)
 {
@@ -242,6 +282,7 @@ ry_log_write(int level, const char *case_id, const char *fmt, ...)
         vsnprintf(line + len, sizeof line - 1 - len, fmt, ap);
     va_end(ap);
     len = strlen(line);
+    s_escape(line, &len, sizeof line - 1);
     line[len++] = '\n';
     /* Whole lines in each write keep them whole when several processes
      * share the same log file. */

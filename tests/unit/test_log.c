@@ -1,7 +1,8 @@
 /* Tests of ry_log: a line goes out at once, one write each; between
  * ry_log_hold and ry_log_flush the lines wait and go out together, in
  * order, whole; more than the hold keeps goes out before it overflows;
- * a rewind drops the held lines since its mark. */
+ * a rewind drops the held lines since its mark; control characters
+ * are escaped. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -263,6 +264,45 @@ test_a_rewind_drops_the_lines_since_its_mark(void **state)
     free(out);
 }
 
+/* A text a client sent (an organisation, a URL, a user's name) that
+ * holds CR, LF or another control character is written escaped: each
+ * event stays one line, and none can be forged in the log. A line that
+ * must be cut is cut before an escape, never inside one. */
+static void
+test_control_characters_cannot_forge_a_line(void **state)
+{
+    (void)state;
+    char *before = s_written();
+    size_t lines_before = (size_t)ut_count(before, "\n");
+    free(before);
+    ry_log_write(RY_LOG_INFO, NULL, "subscribed %s: webhook %s by %s",
+                 "a\r\n2026-12-08T03:01:14.386Z ERROR test - forged",
+                 "http://x/\x1b[31m", "u\tv\x7f");
+    char *out = s_written();
+    assert_int_equal((size_t)ut_count(out, "\n"), lines_before + 1);
+    free(out);
+    char *got = s_last_text();
+    assert_string_equal(got, "subscribed a\\r\\n2026-12-08T03:01:14.386Z ERROR "
+                             "test - forged: webhook http://x/\\x1b[31m by "
+                             "u\\tv\\x7f");
+    free(got);
+
+    /* Cut at the line's bound: whole escapes only. */
+    char big[2100];
+    memset(big, '\n', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    ry_log_write(RY_LOG_INFO, NULL, "%s", big);
+    out = s_written();
+    assert_int_equal((size_t)ut_count(out, "\n"), lines_before + 2);
+    free(out);
+    got = s_last_text();
+    size_t n = strlen(got);
+    assert_true(n > 1900 && n % 2 == 0);
+    for (size_t i = 0; i < n; i += 2)
+        assert_true(got[i] == '\\' && got[i + 1] == 'n');
+    free(got);
+}
+
 int
 main(void)
 {
@@ -271,6 +311,7 @@ main(void)
         cmocka_unit_test(test_text_as_printf_makes_it),
         cmocka_unit_test(test_a_full_hold_goes_out_before_it_overflows),
         cmocka_unit_test(test_a_rewind_drops_the_lines_since_its_mark),
+        cmocka_unit_test(test_control_characters_cannot_forge_a_line),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
