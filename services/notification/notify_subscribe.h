@@ -64,7 +64,9 @@ int notify_subscribe_load(ry_txn_t *txn, const ry_campaigns_t *camps,
                           notify_sub_t **out, size_t *n);
 
 /* Brings sub_by_org in step with the subscriptions when it is not (a
- * store written before the index was kept): rebuilt whole. Sets *rebuilt
+ * store written before the index was kept, or one an earlier version
+ * ran on since: a subscription without its row, or a row without its
+ * subscription): rebuilt whole. Sets *rebuilt
  * (may be NULL). Returns 0 or a store error. */
 int notify_subscribe_reindex(ry_txn_t *txn, bool *rebuilt);
 

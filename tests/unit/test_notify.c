@@ -1555,6 +1555,55 @@ test_subscriptions_found_by_organisation(void **state)
     notify_subs_destroy(&file);
 }
 
+/* A store an earlier version (without sub_by_org) ran on after this one
+ * indexed it: that version cancelled one subscription and made another,
+ * neither in the index, so the counts agree while the index is stale.
+ * The index is rebuilt at start all the same: the new subscription is
+ * found by its organisation, the cancelled one is not. */
+static void
+test_subscriptions_index_rebuilt_after_an_earlier_version(void **state)
+{
+    fx_t *f = *state;
+    notify_subs_t *file;
+    char path[300];
+    snprintf(path, sizeof path, "%s/none.json", f->dir);
+    assert_int_equal(notify_subs_new(path, &file), 0);
+    s_subscribe_org(f, file, "union-a", "http://127.0.0.1:9/a");
+    s_subscribe_org(f, file, "union-b", "http://127.0.0.1:9/b");
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    uint8_t key[8];
+    ry_be64_put(key, 1); /* s1, union-a's, cancelled */
+    assert_int_equal(ry_txn_del(txn, "subscriptions", key, 8), 0);
+    Rongyu__Subscription s = RONGYU__SUBSCRIPTION__INIT;
+    s.id = (char *)"s3";
+    s.org = (char *)"union-c";
+    s.channel = RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK;
+    s.url = (char *)"http://127.0.0.1:9/c";
+    s.secret = (char *)"0123456789abcdef";
+    s.created_by = (char *)"platform|platform|";
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&s.base, &len);
+    ry_be64_put(key, 3);
+    assert_int_equal(ry_txn_put(txn, "subscriptions", key, 8, buf, len, 0), 0);
+    free(buf);
+    bool rebuilt;
+    assert_int_equal(notify_subscribe_reindex(txn, &rebuilt), 0);
+    assert_true(rebuilt);
+    assert_int_equal(notify_subscribe_reindex(txn, &rebuilt), 0);
+    assert_false(rebuilt);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    char got[200];
+    const char *c[] = {"union-c"}, *a[] = {"union-a"}, *b[] = {"union-b"};
+    s_loaded(f, c, 1, got, sizeof got);
+    assert_string_equal(got, "union-c");
+    s_loaded(f, a, 1, got, sizeof got);
+    assert_string_equal(got, "");
+    s_loaded(f, b, 1, got, sizeof got);
+    assert_string_equal(got, "union-b");
+    notify_subs_destroy(&file);
+}
+
 /* The organisations the deliveries of notice 'id' went to, in order,
  * joined by ','. */
 static void
@@ -2456,6 +2505,9 @@ main(void)
         cmocka_unit_test(test_subscribers_refuse_bad_documents),
         cmocka_unit_test_setup_teardown(
             test_subscriptions_found_by_organisation, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_subscriptions_index_rebuilt_after_an_earlier_version, s_setup,
+            s_teardown),
         cmocka_unit_test_setup_teardown(
             test_campaign_reminders_are_three_working_days_before, s_setup,
             s_teardown),
