@@ -215,7 +215,11 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
                                                             : "email";
             const char *target = ch == 0 ? s->org : ch == 1 ? s->url
                                                             : s->email;
-            if ((ch == 0 && !s->pub) || (ch != 0 && !*target))
+            /* No feed item under a topic that begins another's ("A|B|"
+             * reaches the subscribers of "A|"): such a subscription is
+             * refused, but one may have been stored before. */
+            if ((ch == 0 && (!s->pub || strchr(s->org, '|'))) ||
+                (ch != 0 && !*target))
                 continue;
             bool dup = false;
             for (size_t k = 0; !dup && k < nseen; k++)

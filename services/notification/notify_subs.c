@@ -101,6 +101,17 @@ s_parse_one(json_t *o, size_t i, notify_sub_t *s, char *err, size_t errlen)
         snprintf(err, errlen, "subscribers[%zu].org is missing", i);
         rc = RY_ECONFIG;
     }
+    /* The feed's topic is "<org>|", and a SUB socket takes every topic
+     * its subscription begins: "A|B|" would reach the subscribers of
+     * "A|". */
+    if (!rc && s->pub && strchr(s->org, '|')) {
+        snprintf(err, errlen,
+                 "subscribers[%zu].pub: org '%s' holds '|', which ends a "
+                 "feed's topic: it would reach the subscribers of another "
+                 "organisation's; use a webhook or e-mail",
+                 i, s->org);
+        rc = RY_ECONFIG;
+    }
     if (!rc && s->email[0] &&
         (!strchr(s->email, '@') || strpbrk(s->email, "<>\r\n \t"))) {
         snprintf(err, errlen, "subscribers[%zu].email: '%s' is not an "

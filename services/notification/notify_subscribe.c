@@ -22,7 +22,7 @@
 
 typedef struct {
     Rongyu__ErrorCode code;
-    char detail[300];
+    char detail[800];
     char field[80];
     Rongyu__Subscription **subs;
     size_t n, cap;
@@ -490,7 +490,19 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
     s.org = (char *)org;
     s.channel = q->channel;
     switch (q->channel) {
-    case RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_FEED: break;
+    case RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_FEED:
+        /* A SUB socket takes every topic its subscription begins: the
+         * topic "A|B|" would reach the subscribers of "A|". */
+        if (strchr(org, '|'))
+            return s_fail(
+                o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.org",
+                "subscribe.org: 「%.64s」含有「|」，而「|」是订阅推送主题的"
+                "结尾，其推送会发给另一组织的订阅者；请改用 webhook 或电子"
+                "邮件。subscribe.org: '%.64s' holds '|', which ends a feed's "
+                "topic: its items would reach the subscribers of another "
+                "organisation's; use a webhook or e-mail",
+                org, org);
+        break;
     case RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_WEBHOOK:
         if (!*q->url)
             return s_fail(o, RONGYU__ERROR_CODE__E_MISSING_FIELD,

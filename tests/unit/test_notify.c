@@ -350,6 +350,8 @@ test_subscribers_refuse_bad_documents(void **state)
         "\"ftp://x\", \"secret\": \"s\"}}]}",
         "{\"subscribers\": [{\"org\": \"a\", \"email\": \"no-at-sign\"}]}",
         "{\"subscribers\": [], \"extra\": 1}",
+        /* the topic "a|b|" would reach the subscribers of "a|" */
+        "{\"subscribers\": [{\"org\": \"a|b\", \"pub\": true}]}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         notify_sub_t *s = NULL;
@@ -1604,6 +1606,88 @@ test_subscriptions_index_rebuilt_after_an_earlier_version(void **state)
     notify_subs_destroy(&file);
 }
 
+/* The feed's topic is "<org>|" and a SUB socket takes every topic its
+ * subscription begins: an organisation whose id holds '|' ("萧山区|x",
+ * topic "萧山区|x|") would reach the subscribers of "萧山区|". It is
+ * refused the feed (E_INVALID, nothing kept) but not a webhook; one
+ * stored before (by an earlier build) makes no feed item, while the
+ * organisation it begins gets its own. */
+static void
+test_no_feed_under_a_topic_that_begins_another(void **state)
+{
+    fx_t *f = *state;
+    notify_subs_t *file;
+    char path[300];
+    snprintf(path, sizeof path, "%s/none.json", f->dir);
+    assert_int_equal(notify_subs_new(path, &file), 0);
+    Rongyu__SubscribeRequest sq = RONGYU__SUBSCRIBE_REQUEST__INIT;
+    sq.org = (char *)"萧山区|x";
+    sq.channel = RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_FEED;
+    Rongyu__Request req = RONGYU__REQUEST__INIT;
+    req.idempotency_key = (char *)"feed-bar";
+    req.body_case = RONGYU__REQUEST__BODY_SUBSCRIBE;
+    req.subscribe = &sq;
+    Rongyu__Reply *r = s_sub_call(f, file, &req);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__E_INVALID);
+    assert_string_equal(r->field_path, "subscribe.org");
+    assert_non_null(strstr(r->detail, "含有「|」"));
+    assert_non_null(strstr(r->detail, "holds '|'"));
+    ry_pb_free(&r);
+    ry_txn_t *txn;
+    uint64_t rows;
+    assert_int_equal(ry_txn_begin(f->store, NULL, false, &txn), 0);
+    assert_int_equal(ry_txn_count(txn, "subscriptions", &rows), 0);
+    assert_int_equal(rows, 0);
+    ry_txn_abort(&txn);
+    s_subscribe_org(f, file, "萧山区|x", "http://127.0.0.1:9/x");
+    req.idempotency_key = (char *)"feed-unit";
+    sq.org = (char *)"萧山区";
+    r = s_sub_call(f, file, &req);
+    assert_int_equal(r->code, RONGYU__ERROR_CODE__OK);
+    ry_pb_free(&r);
+
+    /* Stored by an earlier build. */
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    Rongyu__Subscription s = RONGYU__SUBSCRIPTION__INIT;
+    s.id = (char *)"s9";
+    s.org = (char *)"萧山区|x";
+    s.channel = RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_FEED;
+    s.created_by = (char *)"platform|platform|";
+    size_t len;
+    uint8_t *buf = ry_pb_pack(&s.base, &len);
+    uint8_t key[8];
+    ry_be64_put(key, 9);
+    assert_int_equal(ry_txn_put(txn, "subscriptions", key, 8, buf, len, 0), 0);
+    free(buf);
+    assert_int_equal(notify_subscribe_reindex(txn, NULL), 0);
+
+    notify_config_t nc = s_deliver_config();
+    notify_deliver_t *d;
+    assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, NULL, NULL, &d),
+                     0);
+    notify_notice_t n = {.notice_id = "campaign|c|submission_remind",
+                         .kind = "submission_remind",
+                         .campaign_id = "c",
+                         .deadline = "2018-11-30",
+                         .workdays_before = 3,
+                         .at_ms = s_at("2018-11-27T09:00")};
+    const char *to[] = {"@all"};
+    unsigned count;
+    assert_int_equal(
+        notify_deliver_enqueue(d, txn, &n, to, 1, file, n.at_ms, &count), 0);
+    /* 萧山区's feed item, 萧山区|x's webhook; no feed item for it. */
+    assert_int_equal(count, 2);
+    Rongyu__FeedReplayRequest fq = RONGYU__FEED_REPLAY_REQUEST__INIT;
+    Rongyu__FeedReplayReply fr = RONGYU__FEED_REPLAY_REPLY__INIT;
+    assert_int_equal(notify_deliver_replay(txn, &fq, &fr), 0);
+    assert_int_equal(fr.n_items, 1);
+    assert_string_equal(fr.items[0]->topic, "萧山区");
+    notify_deliver_reply_clear_feed(&fr);
+    ry_txn_abort(&txn);
+    notify_deliver_destroy(&d);
+    notify_subs_destroy(&file);
+}
+
 /* The organisations the deliveries of notice 'id' went to, in order,
  * joined by ','. */
 static void
@@ -2507,6 +2591,9 @@ main(void)
             test_subscriptions_found_by_organisation, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_subscriptions_index_rebuilt_after_an_earlier_version, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_no_feed_under_a_topic_that_begins_another, s_setup,
             s_teardown),
         cmocka_unit_test_setup_teardown(
             test_campaign_reminders_are_three_working_days_before, s_setup,
