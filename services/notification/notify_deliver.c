@@ -39,6 +39,7 @@ struct notify_deliver {
     ry_xfer_t *xfer;
     ry_pub_t *pub;
     uint64_t *inflight;
+    char (*inflight_org)[RY_ORG_ID_MAX + 1]; /* each one's organisation */
     unsigned ninflight;
     uint64_t published; /* feed items up to here were published */
     uint64_t completed; /* transfers finished, for fault injection */
@@ -124,7 +125,9 @@ notify_deliver_new(ry_store_t *store, size_t max_map_size,
     self->next_due = 0;
     self->inflight = calloc(nc->max_active ? nc->max_active : 16,
                             sizeof *self->inflight);
-    if (!self->inflight)
+    self->inflight_org = calloc(nc->max_active ? nc->max_active : 16,
+                                sizeof *self->inflight_org);
+    if (!self->inflight || !self->inflight_org)
         abort();
     int rc = ry_xfer_new(nc->max_active, nc->timeout_ms, &self->xfer);
     if (!rc && nc->pub_bind[0])
@@ -159,6 +162,7 @@ notify_deliver_destroy(notify_deliver_t **self_p)
     ry_xfer_destroy(&self->xfer);
     ry_pub_destroy(&self->pub);
     free(self->inflight);
+    free(self->inflight_org);
     free(self);
     *self_p = NULL;
 }
@@ -316,8 +320,23 @@ s_inflight_del(notify_deliver_t *self, uint64_t id)
     for (unsigned i = 0; i < self->ninflight; i++)
         if (self->inflight[i] == id) {
             self->inflight[i] = self->inflight[--self->ninflight];
+            memcpy(self->inflight_org[i], self->inflight_org[self->ninflight],
+                   sizeof self->inflight_org[i]);
             return;
         }
+}
+
+/* The transfers one organisation may have in flight: a quarter of them
+ * all (at least one), so that its receivers, slow or silent until the
+ * timeout, never hold up every other organisation's (it may have 16
+ * webhooks, NOTIFY_SUBSCRIBE_MAX_PER_ORG, as many as the default pool). */
+static bool
+s_org_busy(const notify_deliver_t *self, const char *org)
+{
+    unsigned cap = self->nc.max_active / 4, n = 0;
+    for (unsigned i = 0; i < self->ninflight; i++)
+        n += strcmp(self->inflight_org[i], org) == 0;
+    return n >= (cap ? cap : 1);
 }
 
 /* Back-off before attempt n+1 after n failures, in clock milliseconds:
@@ -524,10 +543,18 @@ s_pick(const ry_val_t *key, const ry_val_t *val, void *arg)
     Rongyu__Delivery *d = s_get_delivery(p->txn, id);
     if (!d)
         return 0;
+    /* Its organisation has its share in flight: looked at again when one
+     * of them ends (s_collect). */
+    if (s_org_busy(p->self, d->org)) {
+        ry_pb_free(&d);
+        return 0;
+    }
     int rc = s_start(p->self, p->txn, d);
-    if (rc == 0)
+    if (rc == 0) {
+        snprintf(p->self->inflight_org[p->self->ninflight],
+                 sizeof p->self->inflight_org[0], "%s", d->org);
         p->self->inflight[p->self->ninflight++] = id;
-    else if (rc != RY_EAGAIN) {
+    } else if (rc != RY_EAGAIN) {
         ry_error(d->case_id[0] ? d->case_id : NULL,
                  "delivery %" PRIu64 " cannot start (tried again in a "
                  "second): %s",

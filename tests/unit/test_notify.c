@@ -26,6 +26,11 @@
 #include "ut_campaign.h"
 #include "ut_util.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 /* ------------------------------------------------------------ fixture */
 
 typedef struct {
@@ -1890,6 +1895,80 @@ test_delivery_waits_for_its_notice_to_read(void **state)
     notify_subs_destroy(&subs);
 }
 
+/* A loopback port that takes connections and never answers (they wait
+ * in its backlog): a receiver as slow as the transfer's timeout. Returns
+ * the listening socket; its port in *port. */
+static int
+s_silent_receiver(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(fd, 64), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* One organisation's receivers, silent until the timeout, hold a quarter
+ * of the transfers at most (here 1 of 4): with as many webhooks as the
+ * pool has transfers (an organisation may have 16, the default pool),
+ * another organisation's webhook starts at once instead of waiting for
+ * the timeouts. The rest of its own start as its first ends. */
+static void
+test_a_silent_receiver_holds_up_no_other_organisation(void **state)
+{
+    fx_t *f = *state;
+    int port;
+    int silent = s_silent_receiver(&port);
+    char path[300], doc[2000];
+    snprintf(path, sizeof path, "%s/subscribers.json", f->dir);
+    size_t w = (size_t)snprintf(doc, sizeof doc, "{\"subscribers\": [");
+    for (int i = 0; i < 4; i++)
+        w += (size_t)snprintf(doc + w, sizeof doc - w,
+                              "{\"org\": \"slow\", \"webhook\": {\"url\": "
+                              "\"http://127.0.0.1:%d/slow%d\", \"secret\": "
+                              "\"s\"}},",
+                              port, i);
+    snprintf(doc + w, sizeof doc - w,
+             "{\"org\": \"other\", \"webhook\": {\"url\": "
+             "\"http://127.0.0.1:%d/other\", \"secret\": \"s\"}}]}",
+             port);
+    ut_write_file(path, doc);
+    notify_subs_t *subs;
+    assert_int_equal(notify_subs_new(path, &subs), 0);
+    assert_int_equal(notify_subs_count(subs), 5);
+    notify_config_t nc = s_deliver_config(); /* 4 transfers, 1 s */
+    notify_deliver_t *d;
+    assert_int_equal(notify_deliver_new(f->store, 1 << 26, &nc, NULL, NULL, &d),
+                     0);
+    ry_txn_t *txn;
+    assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);
+    notify_notice_t n = {.notice_id = "campaign|c|submission_remind",
+                         .kind = "submission_remind",
+                         .campaign_id = "c",
+                         .deadline = "2018-11-30",
+                         .workdays_before = 3,
+                         .at_ms = s_at("2018-11-27T09:00")};
+    const char *to[] = {"@all"};
+    unsigned count;
+    assert_int_equal(
+        notify_deliver_enqueue(d, txn, &n, to, 1, subs, n.at_ms, &count), 0);
+    assert_int_equal(count, 5);
+    assert_int_equal(ry_txn_commit(&txn), 0);
+    /* slow's first and other's: two in flight, two transfers free. */
+    assert_int_equal(notify_deliver_pump(d, n.at_ms), 0);
+    assert_int_equal(notify_deliver_active(d), 2);
+    assert_int_equal(notify_deliver_pump(d, n.at_ms), 0);
+    assert_int_equal(notify_deliver_active(d), 2);
+    notify_deliver_destroy(&d);
+    notify_subs_destroy(&subs);
+    close(silent);
+}
+
 static void
 test_one_delivery_per_subscriber_and_channel(void **state)
 {
@@ -2636,6 +2715,9 @@ main(void)
             s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_one_delivery_per_subscriber_and_channel, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_silent_receiver_holds_up_no_other_organisation, s_setup,
+            s_teardown),
         cmocka_unit_test_setup_teardown(
             test_delivery_waits_for_its_notice_to_read, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_posting_timers_follow_the_draft,
