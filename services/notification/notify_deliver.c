@@ -765,11 +765,19 @@ notify_deliver_list(ry_txn_t *txn, const Rongyu__NotificationsRequest *q,
     int rc = ry_txn_scan(txn, "deliveries", NULL, 0, from, 8, s_list_row, &l);
     if (!rc)
         rc = l.rc;
+    /* Each delivery's last attempts: one retried for days has
+     * thousands, and a page must stay a reply. */
     s_att_t a = {r, 0};
     for (size_t i = 0; rc == 0 && i < r->n_deliveries; i++) {
-        uint8_t p[8];
-        ry_be64_put(p, r->deliveries[i]->id);
-        rc = ry_txn_scan(txn, "attempts", p, 8, NULL, 0, s_attempt_row, &a);
+        const Rongyu__Delivery *d = r->deliveries[i];
+        uint8_t p[8], first[16];
+        ry_be64_put(p, d->id);
+        memcpy(first, p, 8);
+        ry_be64_put(first + 8,
+                    d->attempts > NOTIFY_DELIVER_LISTED_ATTEMPTS
+                        ? d->attempts - NOTIFY_DELIVER_LISTED_ATTEMPTS + 1
+                        : 0);
+        rc = ry_txn_scan(txn, "attempts", p, 8, first, 16, s_attempt_row, &a);
     }
     return rc;
 }

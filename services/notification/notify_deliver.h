@@ -79,6 +79,10 @@ int64_t notify_deliver_next_due(notify_deliver_t *self);
  * row while more rows match, else 0. */
 size_t notify_deliver_page_limit(uint32_t limit);
 
+/* The attempts of one delivery a listing shows: its last ones
+ * (Delivery.attempts counts them all). */
+#define NOTIFY_DELIVER_LISTED_ATTEMPTS 20
+
 /* Answers a NotificationsRequest (deliveries, newest last, with their
  * attempts) from txn, a page of notify_deliver_page_limit(q->limit)
  * after q->after_id: fills *r with messages the caller frees with

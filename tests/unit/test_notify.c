@@ -2069,6 +2069,44 @@ test_one_delivery_per_subscriber_and_channel(void **state)
     assert_string_equal(again.deliveries[2]->text, r.deliveries[2]->text);
     notify_deliver_reply_clear(&again);
     notify_deliver_reply_clear(&r);
+    /* A delivery retried many times lists its last attempts alone. */
+    {
+        uint8_t k2[8];
+        ry_be64_put(k2, 2);
+        ry_val_t v2;
+        assert_int_equal(ry_txn_get(txn, "deliveries", k2, 8, &v2), 0);
+        Rongyu__Delivery *d2 = (Rongyu__Delivery *)ry_pb_unpack(
+            &rongyu__delivery__descriptor, v2.data, v2.len, 0);
+        assert_non_null(d2);
+        d2->attempts = NOTIFY_DELIVER_LISTED_ATTEMPTS + 5;
+        size_t l2;
+        uint8_t *b2 = ry_pb_pack(&d2->base, &l2);
+        assert_int_equal(ry_txn_put(txn, "deliveries", k2, 8, b2, l2, 0), 0);
+        free(b2);
+        ry_pb_free(&d2);
+        for (uint32_t an = 1; an <= NOTIFY_DELIVER_LISTED_ATTEMPTS + 5; an++) {
+            Rongyu__DeliveryAttempt at = RONGYU__DELIVERY_ATTEMPT__INIT;
+            at.delivery_id = 2;
+            at.n = an;
+            uint8_t ak[16];
+            ry_be64_put(ak, 2);
+            ry_be64_put(ak + 8, an);
+            b2 = ry_pb_pack(&at.base, &l2);
+            assert_int_equal(ry_txn_put(txn, "attempts", ak, 16, b2, l2, 0), 0);
+            free(b2);
+        }
+        q.after_id = 1;
+        q.limit = 1;
+        assert_int_equal(notify_deliver_list(txn, &q, &r), 0);
+        assert_int_equal(r.n_deliveries, 1);
+        assert_int_equal(r.n_attempts, NOTIFY_DELIVER_LISTED_ATTEMPTS);
+        assert_int_equal(r.attempts[0]->n, 6);
+        assert_int_equal(r.attempts[NOTIFY_DELIVER_LISTED_ATTEMPTS - 1]->n,
+                         NOTIFY_DELIVER_LISTED_ATTEMPTS + 5);
+        notify_deliver_reply_clear(&r);
+        q.after_id = 0;
+        q.limit = 0;
+    }
     /* A row written before notices were kept holds its prose: listed as
      * it is. */
     Rongyu__Delivery old = RONGYU__DELIVERY__INIT;
