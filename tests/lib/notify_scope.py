@@ -12,25 +12,18 @@ role there is, is refused as subscriptions refuse it, never widened to
 the platform's reach. Prints one "ok - ..." line per check; exits 1 at
 the first that fails. With --feed, subscribes each ORG to the feed
 first, as the platform acting as itself."""
-import os
 import sys
 
 import zmq
 
 import rypb
 from tap import fail, ok
-from zprobe import cert_keys
+from zprobe import tests_dealer
 
 src, ep = sys.argv[1:3]
 pb = rypb.load(src)
-keys = os.path.join(os.environ["RONGYU_HOME"], "keys")
 ctx = zmq.Context()
-s = ctx.socket(zmq.DEALER)
-s.setsockopt(zmq.LINGER, 0)
-s.curve_serverkey = cert_keys(os.path.join(keys, "notification.cert"))[0].encode()
-s.curve_publickey = cert_keys(os.environ["RONGYU_KEY"])[0].encode()
-s.curve_secretkey = cert_keys(os.environ["RONGYU_KEY"] + "_secret")[1].encode()
-s.connect(ep)
+s = tests_dealer(ctx, ep, service="notification")
 n = [0]
 
 

@@ -8,26 +8,19 @@ by tests/integration/notify_roles.sh and bench/subscribers.sh.
 Prints the subscription's id; exits 1 (with the reply) when refused.
 With COUNT, subscribes COUNT organisations ORG-00000, ORG-00001, ...
 instead (64 requests in flight) and prints how many."""
-import os
 import sys
 
 import zmq
 
 import rypb
 from tap import fail
-from zprobe import cert_keys
+from zprobe import tests_dealer
 
 src, ep, org, url, secret = sys.argv[1:6]
 count = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 pb = rypb.load(src)
-keys = os.path.join(os.environ["RONGYU_HOME"], "keys")
 ctx = zmq.Context()
-s = ctx.socket(zmq.DEALER)
-s.setsockopt(zmq.LINGER, 0)
-s.curve_serverkey = cert_keys(os.path.join(keys, "notification.cert"))[0].encode()
-s.curve_publickey = cert_keys(os.environ["RONGYU_KEY"])[0].encode()
-s.curve_secretkey = cert_keys(os.environ["RONGYU_KEY"] + "_secret")[1].encode()
-s.connect(ep)
+s = tests_dealer(ctx, ep, service="notification")
 
 
 def request(name):

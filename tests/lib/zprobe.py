@@ -40,11 +40,13 @@ def cert_keys(path):
     return pub, sec
 
 
-def tests_dealer(ctx, endpoint, hwm=None, rcvhwm=None, rcvbuf=None):
-    """A DEALER to intake at endpoint with the tests' platform key
-    (RONGYU_KEY) and intake's public key from RONGYU_HOME/keys; hwm its
-    queues' bound both ways, unless rcvhwm gives the receiving one (and
-    rcvbuf the kernel's receive buffer)."""
+def tests_dealer(ctx, endpoint, hwm=None, rcvhwm=None, rcvbuf=None,
+                 service="intake"):
+    """A DEALER to 'service' (intake, or notification's request socket)
+    at endpoint with the tests' platform key (RONGYU_KEY) and the
+    service's public key from RONGYU_HOME/keys; hwm its queues' bound
+    both ways, unless rcvhwm gives the receiving one (and rcvbuf the
+    kernel's receive buffer)."""
     s = ctx.socket(zmq.DEALER)
     s.setsockopt(zmq.LINGER, 0)
     if hwm:
@@ -56,7 +58,7 @@ def tests_dealer(ctx, endpoint, hwm=None, rcvhwm=None, rcvbuf=None):
         s.setsockopt(zmq.RCVBUF, rcvbuf)
     keys = os.path.join(os.environ["RONGYU_HOME"], "keys")
     key = os.environ["RONGYU_KEY"]
-    s.curve_serverkey = cert_keys(os.path.join(keys, "intake.cert"))[0].encode()
+    s.curve_serverkey = cert_keys(os.path.join(keys, service + ".cert"))[0].encode()
     s.curve_publickey = cert_keys(key)[0].encode()
     s.curve_secretkey = cert_keys(key + "_secret")[1].encode()
     s.connect(endpoint)
