@@ -2417,10 +2417,7 @@ static void
 test_posting_timers_name_the_missing_year(void **state)
 {
     fx_t *f = *state;
-    ry_campaign_t *c =
-        ut_campaign_edited("tests/data/campaigns/hangzhou-2026.json",
-                           "\"summary_deadline\": \"2026-12-31\"",
-                           "\"summary_deadline\": \"2027-01-08\"");
+    ry_campaign_t *c = ut_campaign_deadline_2027();
     assert_non_null(c);
     ry_txn_t *txn;
     assert_int_equal(ry_txn_begin(f->store, NULL, true, &txn), 0);

@@ -295,10 +295,7 @@ static void
 test_deadline_in_a_year_without_data(void **state)
 {
     fx_t *f = *state;
-    ry_campaign_t *c =
-        ut_campaign_edited("tests/data/campaigns/hangzhou-2026.json",
-                           "\"summary_deadline\": \"2026-12-31\"",
-                           "\"summary_deadline\": \"2027-01-08\"");
+    ry_campaign_t *c = ut_campaign_deadline_2027();
     assert_non_null(c);
     ry_posting_t p;
     ry_date_t t = s_d("2027-01-05");

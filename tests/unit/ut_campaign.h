@@ -39,4 +39,14 @@ ut_campaign_edited(const char *rel, const char *from, const char *to)
     return c;
 }
 
+/* The 2026 test campaign with its summary deadline moved into 2027, a
+ * year the calendar has no data for (2027-01-08). */
+static inline ry_campaign_t *
+ut_campaign_deadline_2027(void)
+{
+    return ut_campaign_edited("tests/data/campaigns/hangzhou-2026.json",
+                              "\"summary_deadline\": \"2026-12-31\"",
+                              "\"summary_deadline\": \"2027-01-08\"");
+}
+
 #endif
