@@ -219,10 +219,9 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
                                                             : "email";
             const char *target = ch == 0 ? s->org : ch == 1 ? s->url
                                                             : s->email;
-            /* No feed item under a topic that begins another's ("A|B|"
-             * reaches the subscribers of "A|"): such a subscription is
-             * refused, but one may have been stored before. */
-            if ((ch == 0 && (!s->pub || strchr(s->org, '|'))) ||
+            /* A feed subscription notify_sub_feed_ok refuses may have
+             * been stored before: it makes no item. */
+            if ((ch == 0 && (!s->pub || !notify_sub_feed_ok(s->org))) ||
                 (ch != 0 && !*target))
                 continue;
             bool dup = false;

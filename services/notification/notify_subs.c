@@ -101,10 +101,7 @@ s_parse_one(json_t *o, size_t i, notify_sub_t *s, char *err, size_t errlen)
         snprintf(err, errlen, "subscribers[%zu].org is missing", i);
         rc = RY_ECONFIG;
     }
-    /* The feed's topic is "<org>|", and a SUB socket takes every topic
-     * its subscription begins: "A|B|" would reach the subscribers of
-     * "A|". */
-    if (!rc && s->pub && strchr(s->org, '|')) {
+    if (!rc && s->pub && !notify_sub_feed_ok(s->org)) {
         snprintf(err, errlen,
                  "subscribers[%zu].pub: org '%s' holds '|', which ends a "
                  "feed's topic: it would reach the subscribers of another "
@@ -265,6 +262,12 @@ const notify_sub_t *
 notify_subs_at(const notify_subs_t *self, size_t i)
 {
     return i < self->n ? &self->subs[i] : NULL;
+}
+
+bool
+notify_sub_feed_ok(const char *org)
+{
+    return strchr(org, '|') == NULL;
 }
 
 bool

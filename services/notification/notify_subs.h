@@ -47,6 +47,12 @@ size_t notify_subs_count(const notify_subs_t *self);
 /* Subscriber i (borrowed until the next reload). */
 const notify_sub_t *notify_subs_at(const notify_subs_t *self, size_t i);
 
+/* True when organisation 'org' may have a feed: its topic is "<org>|",
+ * and a SUB socket takes every topic its subscription begins, so an id
+ * holding '|' ("A|B", topic "A|B|") would reach the subscribers of
+ * another ("A|"). */
+bool notify_sub_feed_ok(const char *org);
+
 /* True when 'target' names s: its org, or "@all", or "@<role>"; either
  * of the last two followed by "!<org>" for each organisation it leaves
  * out ("@unit!萧山区": every unit but 萧山区; notify_extensions). */

@@ -491,9 +491,7 @@ s_subscribe(ry_txn_t *txn, const s_who_t *w, const Rongyu__SubscribeRequest *q,
     s.channel = q->channel;
     switch (q->channel) {
     case RONGYU__SUBSCRIPTION_CHANNEL__CHANNEL_FEED:
-        /* A SUB socket takes every topic its subscription begins: the
-         * topic "A|B|" would reach the subscribers of "A|". */
-        if (strchr(org, '|'))
+        if (!notify_sub_feed_ok(org))
             return s_fail(
                 o, RONGYU__ERROR_CODE__E_INVALID, "subscribe.org",
                 "subscribe.org: 「%.64s」含有「|」，而「|」是订阅推送主题的"
