@@ -388,10 +388,13 @@ notify_subscribe_load(ry_txn_t *txn, const ry_campaigns_t *camps,
 
 typedef struct {
     ry_txn_t *txn;
+    bool write; /* put each row; else look for a missing one */
     int rc;
-    bool stale; /* a subscription without its row (s_indexed_row) */
+    bool stale; /* a subscription without its row in sub_by_org */
 } s_reindex_t;
 
+/* A subscription's row in sub_by_org: written, or looked for (stopping
+ * at the first missing). */
 static int
 s_reindex_row(const ry_val_t *key, const ry_val_t *val, void *arg)
 {
@@ -400,32 +403,14 @@ s_reindex_row(const ry_val_t *key, const ry_val_t *val, void *arg)
         &rongyu__subscription__descriptor, val->data, val->len, 0);
     if (s && key->len == 8) {
         uint8_t ix[S_IX_MAX];
-        r->rc = ry_txn_put(r->txn, "sub_by_org", ix,
-                           s_ix_key(ix, s->org, ry_be64_get(key->data), false),
-                           "", 0, 0);
-    }
-    ry_pb_free(&s);
-    return r->rc ? 1 : 0;
-}
-
-/* Sets r->stale and stops at the first subscription without its row in
- * sub_by_org. */
-static int
-s_indexed_row(const ry_val_t *key, const ry_val_t *val, void *arg)
-{
-    s_reindex_t *r = arg;
-    Rongyu__Subscription *s = (Rongyu__Subscription *)ry_pb_unpack(
-        &rongyu__subscription__descriptor, val->data, val->len, 0);
-    if (s && key->len == 8) {
-        uint8_t ix[S_IX_MAX];
+        size_t n = s_ix_key(ix, s->org, ry_be64_get(key->data), false);
         ry_val_t v;
-        int rc =
-            ry_txn_get(r->txn, "sub_by_org", ix,
-                       s_ix_key(ix, s->org, ry_be64_get(key->data), false), &v);
-        if (rc == RY_ENOTFOUND)
+        r->rc = r->write ? ry_txn_put(r->txn, "sub_by_org", ix, n, "", 0, 0)
+                         : ry_txn_get(r->txn, "sub_by_org", ix, n, &v);
+        if (r->rc == RY_ENOTFOUND && !r->write) {
+            r->rc = 0;
             r->stale = true;
-        else
-            r->rc = rc;
+        }
     }
     ry_pb_free(&s);
     return r->rc || r->stale ? 1 : 0;
@@ -443,16 +428,16 @@ notify_subscribe_reindex(ry_txn_t *txn, bool *rebuilt)
     /* In step when every subscription has its row and there is no other:
      * equal counts alone are not enough, as an earlier version run on
      * this store cancels and makes subscriptions without their rows. */
-    s_reindex_t chk = {txn, 0, false};
+    s_reindex_t chk = {txn, false, 0, false};
     if (!rc && subs == rows)
-        rc = ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_indexed_row,
+        rc = ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_reindex_row,
                          &chk);
     if (!rc)
         rc = chk.rc;
     if (rc || (subs == rows && !chk.stale))
         return rc;
     rc = ry_txn_clear(txn, "sub_by_org");
-    s_reindex_t r = {txn, 0, false};
+    s_reindex_t r = {txn, true, 0, false};
     if (!rc)
         rc = ry_txn_scan(txn, "subscriptions", NULL, 0, NULL, 0, s_reindex_row,
                          &r);
