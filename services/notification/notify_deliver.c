@@ -208,9 +208,13 @@ notify_deliver_enqueue(notify_deliver_t *self, ry_txn_t *txn,
     for (size_t i = 0; rc == 0 && i < nsubs; i++) {
         const notify_sub_t *s =
             i < nfile ? notify_subs_at(subs, i) : &stored[i - nfile];
-        bool match = false;
+        bool match = false, out = false;
+        for (size_t k = 0; k < n->nleft_out; k++)
+            out = out || strcmp(n->left_out[k], s->org) == 0;
+        /* A target by role does not reach one the notice leaves out. */
         for (size_t t = 0; !match && t < ntargets; t++)
             match = targets[t] && *targets[t] &&
+                    !(out && targets[t][0] == '@') &&
                     notify_sub_matches(s, targets[t]);
         if (!match)
             continue;

@@ -133,9 +133,8 @@ notify_extensions_apply(ry_txn_t *txn, const notify_plan_t *p,
 
 typedef struct {
     ry_date_t deadline;
-    char *buf;
-    size_t len, used;
-    bool full;
+    char **units;
+    size_t n, cap;
 } s_except_t;
 
 static int
@@ -150,33 +149,45 @@ s_except_row(const ry_val_t *key, const ry_val_t *val, void *arg)
     ry_date_t until;
     if (ry_date_parse(x->until, &until) == 0 &&
         ry_date_compare(until, e->deadline) > 0) {
-        int k = snprintf(e->buf + e->used, e->len - e->used, "!%s",
-                         x->organising_unit);
-        if (k < 0 || (size_t)k >= e->len - e->used)
-            e->full = true;
-        else
-            e->used += (size_t)k;
+        if (e->n == e->cap) {
+            e->cap = e->cap ? e->cap * 2 : 8;
+            e->units = realloc(e->units, e->cap * sizeof *e->units);
+            if (!e->units)
+                abort();
+        }
+        e->units[e->n] = strdup(x->organising_unit);
+        if (!e->units[e->n++])
+            abort();
     }
     ry_pb_free(&x);
-    return e->full ? 1 : 0;
+    return 0;
 }
 
 int
 notify_extensions_except(ry_txn_t *txn, const char *campaign,
-                         const char *deadline, char *buf, size_t len)
+                         const char *deadline, char ***units, size_t *n)
 {
-    if (!len)
-        return RY_EINVAL;
-    buf[0] = '\0';
-    s_except_t e = {.buf = buf, .len = len};
-    size_t n = strlen(campaign) + 1;
-    if (ry_date_parse(deadline, &e.deadline) != 0 || n > S_KEY_MAX)
+    *units = NULL;
+    *n = 0;
+    s_except_t e = {0};
+    size_t klen = strlen(campaign) + 1;
+    if (ry_date_parse(deadline, &e.deadline) != 0 || klen > S_KEY_MAX)
         return 0;
-    int rc =
-        ry_txn_scan(txn, "extensions", campaign, n, NULL, 0, s_except_row, &e);
-    if (!rc && e.full) {
-        buf[0] = '\0';
-        return RY_EINVAL;
+    int rc = ry_txn_scan(txn, "extensions", campaign, klen, NULL, 0,
+                         s_except_row, &e);
+    if (rc) {
+        notify_extensions_free(e.units, e.n);
+        return rc;
     }
-    return rc;
+    *units = e.units;
+    *n = e.n;
+    return 0;
+}
+
+void
+notify_extensions_free(char **units, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(units[i]);
+    free(units);
 }

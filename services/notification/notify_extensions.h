@@ -37,13 +37,13 @@ int notify_extensions_apply(ry_txn_t *txn, const notify_plan_t *p,
                             const ry_campaigns_t *camps, const uint8_t *payload,
                             size_t len, int64_t now);
 
-/* Writes to buf "!<unit>" for each unit of campaign 'campaign' whose
- * extension in force ends after 'deadline' ("YYYY-MM-DD"), "" when none:
- * the suffix of a target "@unit" or "@all" (notify_sub_matches) that
- * leaves those units out of the campaign's summary_remind, summary_due
- * and nomination_posting_last_start_remind. Returns 0,
- * RY_EINVAL when buf is too small (buf then ""), or RY_EIO. */
+/* The units of campaign 'campaign' whose extension in force ends after
+ * 'deadline' ("YYYY-MM-DD"): those the campaign's summary_remind,
+ * summary_due and nomination_posting_last_start_remind leave out
+ * (notify_notice_t.left_out). Sets *units (NULL when none; free with
+ * notify_extensions_free) and *n. Returns 0 or RY_EIO. */
 int notify_extensions_except(ry_txn_t *txn, const char *campaign,
-                             const char *deadline, char *buf, size_t len);
+                             const char *deadline, char ***units, size_t *n);
+void notify_extensions_free(char **units, size_t n);
 
 #endif

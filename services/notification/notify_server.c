@@ -55,53 +55,34 @@ s_campaign_name(notify_server_t *self, const char *id)
     return c ? ry_campaign_name(c) : NULL;
 }
 
-/* The targets of t as it fires, in 'out' (at most S_TARGETS_MAX): a
- * campaign's summary_remind or summary_due leaves out of "@unit", its
- * nomination_posting_last_start_remind out of "@all" (written to buf),
- * the units whose deadline the city extended beyond the campaign's, which
- * have their own (notify_extensions). Sets *n. Returns 0 or RY_EIO. */
-#define S_TARGETS_MAX 8
-#define S_TARGET_CAP 4096
+/* The units a campaign's summary_remind, summary_due or
+ * nomination_posting_last_start_remind leaves out as it fires: those
+ * whose deadline the city extended beyond the campaign's, which have their
+ * own (notify_extensions). Sets *units (NULL: none; the caller frees with
+ * notify_extensions_free) and *n. Returns 0 or RY_EIO. */
 static int
-s_targets(ry_txn_t *txn, const Rongyu__NotifyTimer *t, char *buf,
-          const char **out, size_t *n)
+s_left_out(ry_txn_t *txn, const Rongyu__NotifyTimer *t, char ***units,
+           size_t *n)
 {
-    *n = t->n_targets < S_TARGETS_MAX ? t->n_targets : S_TARGETS_MAX;
-    for (size_t i = 0; i < *n; i++)
-        out[i] = t->targets[i];
+    *units = NULL;
+    *n = 0;
     bool summary = strcmp(t->kind, "summary_remind") == 0 ||
                    strcmp(t->kind, "summary_due") == 0;
     bool nomination =
         strcmp(t->kind, "nomination_posting_last_start_remind") == 0;
     if (*t->case_id || (!summary && !nomination))
         return 0;
-    const char *group = summary ? "@unit" : "@all";
-    char except[S_TARGET_CAP - 16];
-    int rc = notify_extensions_except(txn, t->campaign_id,
-                                      summary ? t->deadline : t->submit_by,
-                                      except, sizeof except);
-    if (rc == RY_EINVAL)
-        ry_error(NULL, "timer %s: too many extended units to leave out",
-                 t->timer_id);
-    if (rc && rc != RY_EINVAL)
-        return rc;
-    for (size_t i = 0; *except && i < *n; i++)
-        if (strcmp(out[i], group) == 0) {
-            snprintf(buf, S_TARGET_CAP, "%s%s", group, except);
-            out[i] = buf;
-            break;
-        }
-    return 0;
+    return notify_extensions_except(
+        txn, t->campaign_id, summary ? t->deadline : t->submit_by, units, n);
 }
 
 static int
 s_fire(void *arg, ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now)
 {
     notify_server_t *self = arg;
-    char buf[S_TARGET_CAP];
-    const char *targets[S_TARGETS_MAX];
-    size_t ntargets;
-    int rc = s_targets(txn, t, buf, targets, &ntargets);
+    char **left_out;
+    size_t nleft_out;
+    int rc = s_left_out(txn, t, &left_out, &nleft_out);
     if (rc)
         return rc;
     notify_notice_t n = {
@@ -120,9 +101,14 @@ s_fire(void *arg, ry_txn_t *txn, const Rongyu__NotifyTimer *t, int64_t now)
         .event_key = t->event && t->event_key.len ? t->event_key.data : NULL,
         .event_key_len = t->event_key.len,
         .event_no_checks = true,
+        .left_out = left_out,
+        .nleft_out = nleft_out,
     };
-    return notify_deliver_enqueue(self->deliver, txn, &n, targets, ntargets,
-                                  self->subs, now, NULL);
+    rc = notify_deliver_enqueue(self->deliver, txn, &n,
+                                (const char *const *)t->targets, t->n_targets,
+                                self->subs, now, NULL);
+    notify_extensions_free(left_out, nleft_out);
+    return rc;
 }
 
 /* Events are kept under "sender\0seq": the channel applies each sequence

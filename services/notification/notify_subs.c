@@ -273,20 +273,9 @@ notify_sub_feed_ok(const char *org)
 bool
 notify_sub_matches(const notify_sub_t *s, const char *target)
 {
-    if (target[0] != '@')
-        return strcmp(target, s->org) == 0;
-    /* "@role!A!B": the role's subscribers but organisations A and B. */
-    const char *bang = strchr(target, '!');
-    size_t rl = bang ? (size_t)(bang - target - 1) : strlen(target + 1);
-    bool all = rl == 3 && memcmp(target + 1, "all", 3) == 0;
-    if (!all && (strlen(s->role) != rl || memcmp(target + 1, s->role, rl) != 0))
-        return false;
-    size_t ol = strlen(s->org);
-    for (const char *p = bang; p; p = strchr(p + 1, '!')) {
-        const char *q = strchr(p + 1, '!');
-        size_t l = q ? (size_t)(q - p - 1) : strlen(p + 1);
-        if (l == ol && memcmp(p + 1, s->org, l) == 0)
-            return false;
-    }
-    return true;
+    if (strcmp(target, "@all") == 0)
+        return true;
+    if (target[0] == '@')
+        return strcmp(target + 1, s->role) == 0;
+    return strcmp(target, s->org) == 0;
 }

@@ -53,9 +53,7 @@ const notify_sub_t *notify_subs_at(const notify_subs_t *self, size_t i);
  * another ("A|"). */
 bool notify_sub_feed_ok(const char *org);
 
-/* True when 'target' names s: its org, or "@all", or "@<role>"; either
- * of the last two followed by "!<org>" for each organisation it leaves
- * out ("@unit!萧山区": every unit but 萧山区; notify_extensions). */
+/* True when 'target' names s: its org, or "@all", or "@<role>". */
 bool notify_sub_matches(const notify_sub_t *s, const char *target);
 
 #endif

@@ -31,6 +31,11 @@ typedef struct {
     const uint8_t *event_key;
     size_t event_key_len;
     bool event_no_checks;
+    /* Organisations its targets by role (@unit, @all, ...) do not reach
+     * (units whose extended deadline has its own notices:
+     * notify_extensions_except), or NULL. */
+    char *const *left_out;
+    size_t nleft_out;
 } notify_notice_t;
 
 /* The case n is about: its event's, else the one its timer names, else
